@@ -1,0 +1,58 @@
+/**
+ * Tracker-neutral shapes of what the app reads from GitHub and GitLab.
+ * The core decides on these plain objects only; adapters translate to and from them.
+ */
+
+export type TrackerKind = 'github' | 'gitlab';
+
+/** A project (GitLab) or repository (GitHub), named by its full path: `group/sub/project` or `owner/repo`. */
+export interface Project {
+  path: string;
+  /** GitLab's numeric project id; GitHub's repository id. */
+  id: number;
+  visibility: 'private' | 'internal' | 'public';
+  webUrl: string;
+  defaultBranch: string;
+}
+
+/** Points at one issue: the project path and the per-project number (GitHub number, GitLab iid). */
+export interface IssueRef {
+  project: string;
+  number: number;
+}
+
+export interface Issue {
+  ref: IssueRef;
+  /** The tracker's global id (GitHub `id`, used by sub-issues; GitLab global `id`). */
+  id: number;
+  title: string;
+  body: string;
+  labels: string[];
+  state: 'open' | 'closed';
+  /** GitLab's per-issue confidentiality. Always false on GitHub, where privacy is the repository's. */
+  confidential: boolean;
+  locked: boolean;
+  author: string;
+  assignees: string[];
+  webUrl: string;
+  /** ISO 8601 timestamps as the tracker reports them. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Comment {
+  id: number;
+  author: string;
+  body: string;
+  createdAt: string;
+}
+
+/** Renders `group/project#12` for humans and logs. */
+export function formatRef(ref: IssueRef): string {
+  return `${ref.project}#${ref.number}`;
+}
+
+/** True when two refs point at the same issue (project paths compare case-insensitively, as both trackers do). */
+export function sameRef(a: IssueRef, b: IssueRef): boolean {
+  return a.number === b.number && a.project.toLowerCase() === b.project.toLowerCase();
+}

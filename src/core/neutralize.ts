@@ -1,0 +1,54 @@
+/**
+ * Neutralizes text from people (titles, descriptions, names, field values) before it enters a
+ * template or a table, so that it can never forge a checkbox, a hidden marker, an @-mention or markup.
+ * Pure functions; each returns text that reads the same to a person.
+ */
+
+const ZWSP = '\u200b';
+
+/** Breaks `@name` and `@group/team` mentions (and `@everyone`-style pings) with a zero-width space. */
+export function neutralizeMentions(text: string): string {
+  return text.replace(/(^|[^\w`])@(?=[\w-])/g, `$1@${ZWSP}`);
+}
+
+/** Makes HTML comments (our hidden markers live in them) inert: `<!--` can no longer open one. */
+export function neutralizeComments(text: string): string {
+  return text.replace(/<!--/g, '&lt;!--').replace(/-->/g, '--&gt;');
+}
+
+/**
+ * Neutralizes a one-line value for a table cell or a heading: no line breaks, no pipes, no HTML, no
+ * checkbox, no mention, no markers, bounded length.
+ */
+export function neutralizeInline(text: string, maxLength = 256): string {
+  const flat = text.replace(/[\r\n\t]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+  const escaped = clipped
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/\[([ xX])\]/g, '[$1\u200b]');
+  return neutralizeMentions(escaped);
+}
+
+/**
+ * Neutralizes multi-line text that is quoted into a ticket (a reporter's description copied to a master):
+ * markers and mentions are broken, checkboxes are kept as the person wrote them (only boxes inside the
+ * bot's block ever count), everything else is left byte for byte.
+ */
+export function neutralizeBlock(text: string): string {
+  return neutralizeMentions(neutralizeComments(text));
+}
+
+/** A username shown without pinging its owner: `` `@alice` `` in a code span. */
+export function quietUser(username: string): string {
+  const clean = username.replace(/[^\w.\-/[\]]/g, '');
+  return clean ? `\`@${clean}\`` : '';
+}
+
+/** A username that pings its owner; only for names that come from the tracker's own API answers. */
+export function mentionUser(username: string): string {
+  const clean = username.replace(/[^\w.\-/[\]]/g, '');
+  return clean ? `@${clean}` : '';
+}

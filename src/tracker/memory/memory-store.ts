@@ -1,0 +1,240 @@
+import type { Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
+import { TrackerError } from '../errors.js';
+import type { IssuePatch, IssueQuery, NewIssue } from '../port.js';
+
+/** One recorded request against the store, for tests that count API calls. */
+export interface StoreCall {
+  operation: string;
+  target: string;
+}
+
+export interface MemoryStoreOptions {
+  /** Which tracker's rules the store follows (GitHub ignores per-issue confidentiality). */
+  kind: TrackerKind;
+  /** The clock used for timestamps; tests pass a fixed one. */
+  now?: () => Date;
+  /** Base of the web URLs the store makes up. */
+  webBase?: string;
+}
+
+interface StoredProject extends Project {
+  files: Map<string, string>;
+  nextNumber: number;
+}
+
+const key = (ref: IssueRef): string => `${ref.project.toLowerCase()}#${ref.number}`;
+
+/**
+ * The state behind the in-memory tracker and the fake tracker servers: projects, issues, comments,
+ * native links and files, with the rules of one tracker. Returns copies, so callers cannot change it by accident.
+ */
+export class MemoryStore {
+  readonly kind: TrackerKind;
+  readonly calls: StoreCall[] = [];
+  private readonly projects = new Map<string, StoredProject>();
+  private readonly issues = new Map<string, Issue>();
+  private readonly comments = new Map<string, Comment[]>();
+  private readonly links = new Map<string, Set<string>>();
+  private readonly now: () => Date;
+  private readonly webBase: string;
+  private nextId = 1000;
+
+  constructor(options: MemoryStoreOptions) {
+    this.kind = options.kind;
+    this.now = options.now ?? (() => new Date());
+    this.webBase = options.webBase ?? (options.kind === 'github' ? 'https://github.test' : 'https://gitlab.test');
+  }
+
+  /** Adds a project; `visibility` defaults to private. */
+  addProject(path: string, options: { visibility?: Project['visibility']; files?: Record<string, string> } = {}): Project {
+    const project: StoredProject = {
+      path,
+      id: this.nextId++,
+      visibility: options.visibility ?? 'private',
+      webUrl: `${this.webBase}/${path}`,
+      defaultBranch: 'main',
+      files: new Map(Object.entries(options.files ?? {})),
+      nextNumber: 1,
+    };
+    this.projects.set(path.toLowerCase(), project);
+    return this.toProject(project);
+  }
+
+  /** Writes a file on a project's default branch. */
+  putFile(project: string, path: string, text: string): void {
+    this.requireProject(project).files.set(path, text);
+  }
+
+  /** Adds an issue as a person would, bypassing the call log. */
+  seedIssue(project: string, input: Partial<NewIssue> & { author?: string; assignees?: string[] }): Issue {
+    return this.insertIssue(project, {
+      title: input.title ?? 'Untitled',
+      body: input.body ?? '',
+      labels: input.labels ?? [],
+      confidential: input.confidential ?? false,
+    }, input.author ?? 'reporter', input.assignees ?? []);
+  }
+
+  /** Changes an issue as a person would (an edit in the UI), bypassing the call log. */
+  editIssue(ref: IssueRef, patch: IssuePatch): Issue {
+    return this.patchIssue(ref, patch);
+  }
+
+  record(operation: string, target: string): void {
+    this.calls.push({ operation, target });
+  }
+
+  hasProject(path: string): boolean {
+    return this.projects.has(path.toLowerCase());
+  }
+
+  getProject(path: string): Project {
+    return this.toProject(this.requireProject(path));
+  }
+
+  /** Every project's path, for fakes that resolve numeric ids. */
+  projectPaths(): string[] {
+    return [...this.projects.values()].map((p) => p.path);
+  }
+
+  projectById(id: number): Project | undefined {
+    const found = [...this.projects.values()].find((p) => p.id === id);
+    return found ? this.toProject(found) : undefined;
+  }
+
+  issue(ref: IssueRef): Issue {
+    const found = this.issues.get(key(ref));
+    if (!found) throw new TrackerError(`issue not found: ${key(ref)}`, 404, 'getIssue');
+    return structuredClone(found);
+  }
+
+  issueById(id: number): Issue | undefined {
+    const found = [...this.issues.values()].find((i) => i.id === id);
+    return found ? structuredClone(found) : undefined;
+  }
+
+  /** Every issue of a project in creation order. */
+  allIssues(project: string): Issue[] {
+    const prefix = `${project.toLowerCase()}#`;
+    return [...this.issues.entries()]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([, v]) => structuredClone(v))
+      .sort((a, b) => a.ref.number - b.ref.number);
+  }
+
+  listIssues(project: string, query: IssueQuery): Issue[] {
+    this.requireProject(project);
+    const state = query.state ?? 'all';
+    return this.allIssues(project).filter(
+      (i) => query.labels.every((l) => i.labels.includes(l)) && (state === 'all' || i.state === state),
+    );
+  }
+
+  createIssue(project: string, input: NewIssue, author: string): Issue {
+    return this.insertIssue(project, input, author, []);
+  }
+
+  updateIssue(ref: IssueRef, patch: IssuePatch): Issue {
+    return this.patchIssue(ref, patch);
+  }
+
+  deleteIssue(ref: IssueRef): void {
+    this.issue(ref);
+    this.issues.delete(key(ref));
+    this.comments.delete(key(ref));
+  }
+
+  listComments(ref: IssueRef): Comment[] {
+    this.issue(ref);
+    return structuredClone(this.comments.get(key(ref)) ?? []);
+  }
+
+  createComment(ref: IssueRef, body: string, author: string): Comment {
+    this.issue(ref);
+    const comment: Comment = { id: this.nextId++, author, body, createdAt: this.now().toISOString() };
+    const list = this.comments.get(key(ref)) ?? [];
+    list.push(comment);
+    this.comments.set(key(ref), list);
+    return structuredClone(comment);
+  }
+
+  updateComment(ref: IssueRef, commentId: number, body: string): Comment {
+    const comment = (this.comments.get(key(ref)) ?? []).find((c) => c.id === commentId);
+    if (!comment) throw new TrackerError(`comment not found: ${commentId}`, 404, 'updateComment');
+    comment.body = body;
+    return structuredClone(comment);
+  }
+
+  /** Records a native link; false when it existed already. */
+  link(parent: IssueRef, child: IssueRef): boolean {
+    this.issue(parent);
+    this.issue(child);
+    const set = this.links.get(key(parent)) ?? new Set<string>();
+    const had = set.has(key(child));
+    set.add(key(child));
+    this.links.set(key(parent), set);
+    return !had;
+  }
+
+  /** The refs natively linked from a parent, as `project#number` keys. */
+  linksOf(parent: IssueRef): string[] {
+    return [...(this.links.get(key(parent)) ?? [])];
+  }
+
+  readFile(project: string, path: string): string | null {
+    const found = this.projects.get(project.toLowerCase());
+    if (!found) return null;
+    return found.files.get(path) ?? null;
+  }
+
+  private insertIssue(project: string, input: NewIssue, author: string, assignees: string[]): Issue {
+    const stored = this.requireProject(project);
+    const number = stored.nextNumber++;
+    const at = this.now().toISOString();
+    const issue: Issue = {
+      ref: { project: stored.path, number },
+      id: this.nextId++,
+      title: input.title,
+      body: input.body,
+      labels: [...new Set(input.labels)],
+      state: 'open',
+      confidential: this.kind === 'gitlab' ? input.confidential : false,
+      locked: false,
+      author,
+      assignees,
+      webUrl: `${stored.webUrl}/${this.kind === 'github' ? 'issues' : '-/issues'}/${number}`,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.issues.set(key(issue.ref), issue);
+    return structuredClone(issue);
+  }
+
+  private patchIssue(ref: IssueRef, patch: IssuePatch & { locked?: boolean }): Issue {
+    const issue = this.issues.get(key(ref));
+    if (!issue) throw new TrackerError(`issue not found: ${key(ref)}`, 404, 'updateIssue');
+    if (patch.title !== undefined) issue.title = patch.title;
+    if (patch.body !== undefined) issue.body = patch.body;
+    if (patch.labels !== undefined) issue.labels = [...new Set(patch.labels)];
+    if (patch.state !== undefined) issue.state = patch.state;
+    if (patch.confidential !== undefined && this.kind === 'gitlab') issue.confidential = patch.confidential;
+    if (patch.locked !== undefined) issue.locked = patch.locked;
+    issue.updatedAt = this.now().toISOString();
+    return structuredClone(issue);
+  }
+
+  /** Locks an issue's conversation. */
+  lock(ref: IssueRef): Issue {
+    return this.patchIssue(ref, { locked: true });
+  }
+
+  private requireProject(path: string): StoredProject {
+    const found = this.projects.get(path.toLowerCase());
+    if (!found) throw new TrackerError(`project not found: ${path}`, 404, 'getProject');
+    return found;
+  }
+
+  private toProject(p: StoredProject): Project {
+    return { path: p.path, id: p.id, visibility: p.visibility, webUrl: p.webUrl, defaultBranch: p.defaultBranch };
+  }
+}

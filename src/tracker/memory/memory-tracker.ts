@@ -1,0 +1,123 @@
+import type { Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
+import type {
+  ConfigFile,
+  DeleteResult,
+  IssuePatch,
+  IssueQuery,
+  LinkResult,
+  NewIssue,
+  Tracker,
+  TrackerCapabilities,
+} from '../port.js';
+import { MemoryStore } from './memory-store.js';
+
+export interface MemoryTrackerOptions {
+  /** The account the app acts as; authors of what it writes. */
+  actor?: string;
+  /** Whether the app may delete issues (GitHub needs admin rights for it). */
+  canDelete?: boolean;
+}
+
+/** Where each tracker keeps the app's configuration, and the GitHub organisation-wide fallback. */
+export const CONFIG_PATHS: Record<TrackerKind, string> = {
+  github: '.github/incident-desk.yml',
+  gitlab: '.gitlab/incident-desk.yml',
+};
+
+/** The tracker the tests and the offline demo use: the port over a `MemoryStore`, with one tracker's rules. */
+export class MemoryTracker implements Tracker {
+  readonly kind: TrackerKind;
+  readonly capabilities: TrackerCapabilities;
+  private readonly actor: string;
+  private readonly canDelete: boolean;
+
+  constructor(readonly store: MemoryStore, options: MemoryTrackerOptions = {}) {
+    this.kind = store.kind;
+    this.actor = options.actor ?? 'incident-desk[bot]';
+    this.canDelete = options.canDelete ?? false;
+    this.capabilities = {
+      confidentialIssues: store.kind === 'gitlab',
+      nativeLinks: true,
+      lockConversation: store.kind === 'github',
+      deleteIssue: store.kind === 'github',
+    };
+  }
+
+  async getProject(path: string): Promise<Project> {
+    this.store.record('getProject', path);
+    return this.store.getProject(path);
+  }
+
+  async getIssue(ref: IssueRef): Promise<Issue> {
+    this.store.record('getIssue', `${ref.project}#${ref.number}`);
+    return this.store.issue(ref);
+  }
+
+  async listIssues(project: string, query: IssueQuery): Promise<Issue[]> {
+    this.store.record('listIssues', project);
+    return this.store.listIssues(project, query);
+  }
+
+  async createIssue(project: string, input: NewIssue): Promise<Issue> {
+    this.store.record('createIssue', project);
+    return this.store.createIssue(project, input, this.actor);
+  }
+
+  async updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue> {
+    this.store.record('updateIssue', `${ref.project}#${ref.number}`);
+    return this.store.updateIssue(ref, patch);
+  }
+
+  async listComments(ref: IssueRef): Promise<Comment[]> {
+    this.store.record('listComments', `${ref.project}#${ref.number}`);
+    return this.store.listComments(ref);
+  }
+
+  async createComment(ref: IssueRef, body: string): Promise<Comment> {
+    this.store.record('createComment', `${ref.project}#${ref.number}`);
+    return this.store.createComment(ref, body, this.actor);
+  }
+
+  async updateComment(ref: IssueRef, commentId: number, body: string): Promise<Comment> {
+    this.store.record('updateComment', `${ref.project}#${ref.number}`);
+    return this.store.updateComment(ref, commentId, body);
+  }
+
+  async linkIssues(parent: Issue, child: Issue): Promise<LinkResult> {
+    this.store.record('linkIssues', `${parent.ref.project}#${parent.ref.number}`);
+    if (this.kind === 'github' && ownerOf(parent.ref.project) !== ownerOf(child.ref.project)) return 'unsupported';
+    return this.store.link(parent.ref, child.ref) ? 'linked' : 'already-linked';
+  }
+
+  async lockIssue(ref: IssueRef): Promise<void> {
+    this.store.record('lockIssue', `${ref.project}#${ref.number}`);
+    this.store.lock(ref);
+  }
+
+  async deleteIssue(issue: Issue): Promise<DeleteResult> {
+    this.store.record('deleteIssue', `${issue.ref.project}#${issue.ref.number}`);
+    if (!this.canDelete) return 'forbidden';
+    this.store.deleteIssue(issue.ref);
+    return 'deleted';
+  }
+
+  async readConfig(project: string): Promise<ConfigFile | null> {
+    const path = CONFIG_PATHS[this.kind];
+    const own = await this.readFile(project, path);
+    if (own !== null) return { text: own, location: `${project}:${path}` };
+    if (this.kind !== 'github') return null;
+    const orgRepo = `${ownerOf(project)}/.github`;
+    const shared = await this.readFile(orgRepo, path);
+    return shared === null ? null : { text: shared, location: `${orgRepo}:${path}` };
+  }
+
+  async readFile(project: string, path: string): Promise<string | null> {
+    this.store.record('readFile', `${project}:${path}`);
+    return this.store.readFile(project, path);
+  }
+}
+
+/** The owner (first path segment) of a GitHub `owner/repo` path. */
+export function ownerOf(path: string): string {
+  return path.split('/')[0]!.toLowerCase();
+}

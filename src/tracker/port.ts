@@ -1,0 +1,96 @@
+import type { Comment, Issue, IssueRef, Project, TrackerKind } from '../core/model.js';
+
+/** What a tracker can do natively; the core and shell branch on these flags, never on the tracker's name. */
+export interface TrackerCapabilities {
+  /** Issues can be confidential one by one (GitLab). Without it, privacy is the repository's (GitHub). */
+  confidentialIssues: boolean;
+  /** The tracker links issues natively (GitLab issue links; GitHub sub-issues within one owner). */
+  nativeLinks: boolean;
+  /** A conversation can be locked so that only maintainers comment (GitHub). */
+  lockConversation: boolean;
+  /** An issue can be deleted through the API (GitHub GraphQL `deleteIssue`, with admin rights). */
+  deleteIssue: boolean;
+}
+
+export interface NewIssue {
+  title: string;
+  body: string;
+  labels: string[];
+  /** Requested confidentiality; ignored where the tracker has no confidential issues. */
+  confidential: boolean;
+}
+
+/** Only the keys present are written. `labels` is the complete new set. */
+export interface IssuePatch {
+  title?: string;
+  body?: string;
+  labels?: string[];
+  confidential?: boolean;
+  state?: 'open' | 'closed';
+}
+
+export interface IssueQuery {
+  /** Issues carrying every one of these labels. */
+  labels: string[];
+  state?: 'open' | 'closed' | 'all';
+}
+
+/** The outcome of a native link request. */
+export type LinkResult = 'linked' | 'already-linked' | 'unsupported';
+
+/** The outcome of a delete request. */
+export type DeleteResult = 'deleted' | 'forbidden';
+
+/** The app's configuration file as found in the tracker, with where it was found (for error messages). */
+export interface ConfigFile {
+  text: string;
+  location: string;
+}
+
+/**
+ * The port every tracker adapter implements. Each method is one logical request (an adapter may page),
+ * answers with what the tracker returned, and throws `TrackerError` on failure.
+ */
+export interface Tracker {
+  readonly kind: TrackerKind;
+  readonly capabilities: TrackerCapabilities;
+
+  /** Reads a project or repository; throws a 404 `TrackerError` when it does not exist or is not visible. */
+  getProject(path: string): Promise<Project>;
+
+  /** Reads one issue fresh from the tracker. */
+  getIssue(ref: IssueRef): Promise<Issue>;
+
+  /** Lists the issues (never pull requests) of a project that carry all the given labels, oldest first. */
+  listIssues(project: string, query: IssueQuery): Promise<Issue[]>;
+
+  /** Creates an issue and returns it as the tracker answered (check `confidential` on the answer). */
+  createIssue(project: string, input: NewIssue): Promise<Issue>;
+
+  /** Writes the given fields of an issue in one request and returns the issue as the tracker answered. */
+  updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue>;
+
+  /** Lists an issue's comments, oldest first (system notes excluded). */
+  listComments(ref: IssueRef): Promise<Comment[]>;
+
+  /** Posts a comment on an issue. */
+  createComment(ref: IssueRef, body: string): Promise<Comment>;
+
+  /** Replaces the body of one comment. */
+  updateComment(ref: IssueRef, commentId: number, body: string): Promise<Comment>;
+
+  /** Links `child` to `parent` natively (relates_to / sub-issue); idempotent. */
+  linkIssues(parent: Issue, child: Issue): Promise<LinkResult>;
+
+  /** Locks an issue's conversation; idempotent. Only where `capabilities.lockConversation`. */
+  lockIssue(ref: IssueRef): Promise<void>;
+
+  /** Deletes an issue where the app is allowed to; answers `forbidden` when it is not. */
+  deleteIssue(issue: Issue): Promise<DeleteResult>;
+
+  /** Reads the app's configuration for a project, following the tracker's own fallback; null when none exists. */
+  readConfig(project: string): Promise<ConfigFile | null>;
+
+  /** Reads one file from a project's default branch; null when it does not exist. */
+  readFile(project: string, path: string): Promise<string | null>;
+}

@@ -1,0 +1,176 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { TrackerError } from '../../src/tracker/errors.js';
+import type { Tracker } from '../../src/tracker/port.js';
+
+/** What each contract run provides: a tracker under test and the store behind it, to seed and inspect. */
+export interface ContractSubject {
+  tracker: Tracker;
+  store: MemoryStore;
+  close?: () => Promise<void>;
+}
+
+/**
+ * The behaviour every `Tracker` must have, run against the in-memory tracker and against both real
+ * adapters talking to fake tracker servers on loopback. `make` builds a fresh subject per test.
+ */
+export function describeTrackerContract(
+  name: string,
+  kind: 'github' | 'gitlab',
+  make: () => Promise<ContractSubject>,
+): void {
+  describe(`Tracker contract: ${name}`, () => {
+    let subject: ContractSubject;
+    let tracker: Tracker;
+    let store: MemoryStore;
+
+    beforeEach(async () => {
+      subject = await make();
+      tracker = subject.tracker;
+      store = subject.store;
+      store.addProject('sec/incidents', { visibility: 'private' });
+      store.addProject('sec/public-app', { visibility: 'public' });
+      store.addProject('other/elsewhere', { visibility: 'private' });
+    });
+
+    afterEach(async () => {
+      await subject.close?.();
+    });
+
+    it('reads a project with its visibility', async () => {
+      const priv = await tracker.getProject('sec/incidents');
+      expect(priv).toMatchObject({ path: 'sec/incidents', visibility: 'private' });
+      expect(priv.id).toBeTypeOf('number');
+      const pub = await tracker.getProject('sec/public-app');
+      expect(pub.visibility).toBe('public');
+    });
+
+    it('throws a 404 TrackerError for a missing project', async () => {
+      const error = await tracker.getProject('sec/missing').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TrackerError);
+      expect((error as TrackerError).status).toBe(404);
+    });
+
+    it('creates an issue and reads it back unchanged, byte for byte', async () => {
+      const body = 'Line one\r\nLine two with ümlaut and emoji 🔗\n\n- [ ] a box\n';
+      const created = await tracker.createIssue('sec/incidents', {
+        title: '[CVE-2026-12345] Heap overflow',
+        body,
+        labels: ['incident::master', 'incident-id::CVE-2026-12345'],
+        confidential: true,
+      });
+      expect(created.ref).toEqual({ project: 'sec/incidents', number: created.ref.number });
+      expect(created.state).toBe('open');
+      expect(created.confidential).toBe(tracker.capabilities.confidentialIssues);
+      const read = await tracker.getIssue(created.ref);
+      expect(read.title).toBe('[CVE-2026-12345] Heap overflow');
+      expect(read.body).toBe(body);
+      expect([...read.labels].sort()).toEqual(['incident-id::CVE-2026-12345', 'incident::master']);
+      expect(read.id).toBe(created.id);
+      expect(read.webUrl).toContain(String(created.ref.number));
+      expect(Date.parse(read.createdAt)).not.toBeNaN();
+    });
+
+    it('updates only the fields given, labels as a whole set', async () => {
+      const issue = store.seedIssue('sec/incidents', { title: 'T', body: 'B', labels: ['keep', 'drop'] });
+      const afterBody = await tracker.updateIssue(issue.ref, { body: 'B2' });
+      expect(afterBody.body).toBe('B2');
+      expect([...afterBody.labels].sort()).toEqual(['drop', 'keep']);
+      const afterLabels = await tracker.updateIssue(issue.ref, { labels: ['keep', 'new::scoped'], title: 'T2' });
+      expect([...afterLabels.labels].sort()).toEqual(['keep', 'new::scoped']);
+      expect(afterLabels.title).toBe('T2');
+      expect(afterLabels.body).toBe('B2');
+      expect(store.issue(issue.ref).labels.sort()).toEqual(['keep', 'new::scoped']);
+    });
+
+    it('sets confidentiality where the tracker has it', async () => {
+      const issue = store.seedIssue('sec/public-app', { title: 'T', body: 'B' });
+      const updated = await tracker.updateIssue(issue.ref, { confidential: true });
+      expect(updated.confidential).toBe(tracker.capabilities.confidentialIssues);
+    });
+
+    it('closes and reopens an issue', async () => {
+      const issue = store.seedIssue('sec/incidents', { title: 'T' });
+      expect((await tracker.updateIssue(issue.ref, { state: 'closed' })).state).toBe('closed');
+      expect((await tracker.updateIssue(issue.ref, { state: 'open' })).state).toBe('open');
+    });
+
+    it('lists issues carrying all labels, in every state, across pages', async () => {
+      for (let i = 0; i < 105; i += 1) store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['incident::master'] });
+      const tagged = store.seedIssue('sec/incidents', { title: 'tagged', labels: ['incident::master', 'incident-id::INC-2026-7'] });
+      await tracker.updateIssue(tagged.ref, { state: 'closed' });
+      store.seedIssue('sec/incidents', { title: 'other', labels: ['incident-id::INC-2026-7'] });
+      const both = await tracker.listIssues('sec/incidents', { labels: ['incident::master', 'incident-id::INC-2026-7'] });
+      expect(both.map((i) => i.title)).toEqual(['tagged']);
+      expect(both[0]!.state).toBe('closed');
+      const masters = await tracker.listIssues('sec/incidents', { labels: ['incident::master'] });
+      expect(masters).toHaveLength(106);
+      expect(masters.map((i) => i.ref.number)).toEqual([...masters.map((i) => i.ref.number)].sort((a, b) => a - b));
+      const open = await tracker.listIssues('sec/incidents', { labels: ['incident::master'], state: 'open' });
+      expect(open).toHaveLength(105);
+    });
+
+    it('posts, lists and edits comments in order', async () => {
+      const issue = store.seedIssue('sec/incidents', { title: 'T' });
+      const first = await tracker.createComment(issue.ref, 'first <!-- incident-desk:marker -->');
+      await tracker.createComment(issue.ref, 'second');
+      const edited = await tracker.updateComment(issue.ref, first.id, 'first, edited');
+      expect(edited.body).toBe('first, edited');
+      const comments = await tracker.listComments(issue.ref);
+      expect(comments.map((c) => c.body)).toEqual(['first, edited', 'second']);
+      expect(comments[0]!.author).toBeTruthy();
+    });
+
+    it('lists more than one page of comments', async () => {
+      const issue = store.seedIssue('sec/incidents', { title: 'T' });
+      for (let i = 0; i < 105; i += 1) store.createComment(issue.ref, `c${i}`, 'someone');
+      const comments = await tracker.listComments(issue.ref);
+      expect(comments).toHaveLength(105);
+      expect(comments.at(-1)!.body).toBe('c104');
+    });
+
+    it('links issues natively, idempotently', async () => {
+      const parent = store.seedIssue('sec/incidents', { title: 'master' });
+      const child = store.seedIssue('sec/incidents', { title: 'child' });
+      expect(await tracker.linkIssues(parent, child)).toBe('linked');
+      expect(await tracker.linkIssues(parent, child)).toBe('already-linked');
+      expect(store.linksOf(parent.ref)).toHaveLength(1);
+    });
+
+    it('throws a 404 TrackerError for a missing issue', async () => {
+      const error = await tracker.getIssue({ project: 'sec/incidents', number: 999 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TrackerError);
+      expect((error as TrackerError).status).toBe(404);
+    });
+
+    it('reads files and the configuration, with a null for what is missing', async () => {
+      expect(await tracker.readFile('sec/incidents', 'nope.yml')).toBeNull();
+      expect(await tracker.readConfig('sec/incidents')).toBeNull();
+      const path = tracker.kind === 'github' ? '.github/incident-desk.yml' : '.gitlab/incident-desk.yml';
+      store.putFile('sec/incidents', path, 'label: sev\n');
+      store.putFile('sec/incidents', 'templates/x.md.hbs', 'Hello {{id}} ✓\n');
+      expect(await tracker.readConfig('sec/incidents')).toEqual({ text: 'label: sev\n', location: `sec/incidents:${path}` });
+      expect(await tracker.readFile('sec/incidents', 'templates/x.md.hbs')).toBe('Hello {{id}} ✓\n');
+    });
+
+    if (kind === 'github') {
+      it('falls back to the owner .github repository for configuration', async () => {
+        store.addProject('other/.github', { visibility: 'private' });
+        store.putFile('other/.github', '.github/incident-desk.yml', 'idPrefix: ORG\n');
+        expect(await tracker.readConfig('other/elsewhere')).toEqual({
+          text: 'idPrefix: ORG\n',
+          location: 'other/.github:.github/incident-desk.yml',
+        });
+      });
+
+      it('does not link across owners and locks conversations', async () => {
+        const parent = store.seedIssue('sec/incidents', { title: 'master' });
+        const foreign = store.seedIssue('other/elsewhere', { title: 'child' });
+        expect(await tracker.linkIssues(parent, foreign)).toBe('unsupported');
+        await tracker.lockIssue(parent.ref);
+        expect(store.issue(parent.ref).locked).toBe(true);
+        expect((await tracker.getIssue(parent.ref)).locked).toBe(true);
+      });
+    }
+  });
+}
