@@ -1,0 +1,41 @@
+import type { Comment, Issue, Project, TrackerKind } from './model.js';
+
+/** Who caused an event, as the tracker's payload names them. */
+export interface Actor {
+  username: string;
+  id: number;
+  /** The tracker marks the account as a bot (GitHub `type: Bot`, GitLab `bot` user). */
+  isBot: boolean;
+}
+
+/** An issue was opened, labeled, edited, closed or reopened: the tracker-neutral form of both payloads. */
+export interface IssueEvent {
+  kind: 'issue';
+  tracker: TrackerKind;
+  action: 'opened' | 'labeled' | 'unlabeled' | 'edited' | 'closed' | 'reopened' | 'other';
+  /** GitHub `X-GitHub-Delivery`; GitLab `Idempotency-Key` (stable across retries). */
+  deliveryId: string;
+  actor: Actor;
+  /** The project as the payload carries it (visibility included). */
+  project: Project;
+  /** The issue as the payload carries it; the shell reads it fresh before deciding. */
+  issue: Issue;
+  /** Labels this event added and removed (GitHub `label`; GitLab `changes.labels` diff). */
+  addedLabels: string[];
+  removedLabels: string[];
+  /** The description before this edit, when the payload carries it (GitHub `changes.body.from`; GitLab `changes.description.previous`). */
+  previousBody?: string;
+}
+
+/** A comment was posted on an issue. */
+export interface NoteEvent {
+  kind: 'note';
+  tracker: TrackerKind;
+  deliveryId: string;
+  actor: Actor;
+  project: Project;
+  issue: Issue;
+  comment: Comment;
+}
+
+export type TrackerEvent = IssueEvent | NoteEvent;

@@ -1,0 +1,86 @@
+/**
+ * What the templates receive. Every string here is already safe markdown: user text was neutralized
+ * before it was put into these objects, so templates print them as they are (`noEscape`).
+ */
+
+export interface RenderedStep {
+  /** Stable step id; the hidden marker and the handbook anchor. */
+  id: string;
+  /** Role tag or owner shown in parentheses, e.g. `IM`, `SwEng`, `release managers`. */
+  role: string;
+  text: string;
+  /** Where the 🔗 points: the handbook section of this step. */
+  url: string;
+  done: boolean;
+}
+
+export interface RenderedPhase {
+  id: string;
+  title: string;
+  steps: RenderedStep[];
+}
+
+export interface QuickLinkRow {
+  label: string;
+  /** Safe markdown: a quiet username, a link, a date or `_not set_`. */
+  value: string;
+}
+
+export interface RelatedTicketRow {
+  /** `Release`, `Communications`, `Task`. */
+  role: string;
+  /** A markdown reference: `[group/project#12](url)` or just the identifier for a public child. */
+  reference: string;
+  title: string;
+}
+
+/** The master ticket's bot block (inside the markers, which the core adds around it). */
+export interface IncidentContext {
+  id: string;
+  quickLinks: QuickLinkRow[];
+  phases: RenderedPhase[];
+  related: RelatedTicketRow[];
+}
+
+/** The release ticket (seed 001). */
+export interface ReleaseContext {
+  id: string;
+  /** Markdown reference to the master ticket. */
+  master: string;
+  /** Safe one-line title of the incident. */
+  title: string;
+  phases: RenderedPhase[];
+}
+
+export interface ApprovalCell {
+  groupId: string;
+  groupName: string;
+  /** Quiet usernames (no ping): `` `@alice` ``, or `_none configured_`. */
+  approvers: string;
+  backups: string;
+  /** Step id of the checkbox: `approve.<deliverable>.<group>`. */
+  stepId: string;
+  done: boolean;
+}
+
+export interface DeliverableRow {
+  id: string;
+  name: string;
+  approvals: ApprovalCell[];
+  /** Group names informed but not approving, joined: `Support, Corporate Communications`. */
+  fyi: string;
+}
+
+/** The communications ticket (seed 000). */
+export interface CommsContext {
+  id: string;
+  master: string;
+  title: string;
+  deliverables: DeliverableRow[];
+  /** Group names whose approval counts toward quorum, joined. */
+  required: string;
+  quorum: number;
+  responseMinutes: number;
+  /** Cut-off per severity, human readable: `high: 6 h, medium: 12 h, low: 24 h`. */
+  cutoff: string;
+}
