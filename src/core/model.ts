@@ -5,6 +5,27 @@
 
 export type TrackerKind = 'github' | 'gitlab';
 
+/** What a tracker can do natively; the core and shell branch on these flags, never on the tracker's name. */
+export interface TrackerCapabilities {
+  /** Issues can be confidential one by one (GitLab). Without it, privacy is the repository's (GitHub). */
+  confidentialIssues: boolean;
+  /** The tracker links issues natively (GitLab issue links; GitHub sub-issues within one owner). */
+  nativeLinks: boolean;
+  /** A conversation can be locked so that only maintainers comment (GitHub). */
+  lockConversation: boolean;
+  /** An issue can be deleted through the API (GitHub GraphQL `deleteIssue`, with admin rights). */
+  deleteIssue: boolean;
+}
+
+/** An issue to be created. */
+export interface IssueDraft {
+  title: string;
+  body: string;
+  labels: string[];
+  /** Requested confidentiality; ignored where the tracker has no confidential issues. */
+  confidential: boolean;
+}
+
 /** A project (GitLab) or repository (GitHub), named by its full path: `group/sub/project` or `owner/repo`. */
 export interface Project {
   path: string;

@@ -83,4 +83,6 @@ export interface CommsContext {
   responseMinutes: number;
   /** Cut-off per severity, human readable: `high: 6 h, medium: 12 h, low: 24 h`. */
   cutoff: string;
+  /** The process steps of the communications ticket (COMMS_STEPS), as checklist lines. */
+  steps: RenderedStep[];
 }

@@ -1,24 +1,9 @@
-import type { Comment, Issue, IssueRef, Project, TrackerKind } from '../core/model.js';
+import type { Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from '../core/model.js';
 
-/** What a tracker can do natively; the core and shell branch on these flags, never on the tracker's name. */
-export interface TrackerCapabilities {
-  /** Issues can be confidential one by one (GitLab). Without it, privacy is the repository's (GitHub). */
-  confidentialIssues: boolean;
-  /** The tracker links issues natively (GitLab issue links; GitHub sub-issues within one owner). */
-  nativeLinks: boolean;
-  /** A conversation can be locked so that only maintainers comment (GitHub). */
-  lockConversation: boolean;
-  /** An issue can be deleted through the API (GitHub GraphQL `deleteIssue`, with admin rights). */
-  deleteIssue: boolean;
-}
+export type { TrackerCapabilities } from '../core/model.js';
 
-export interface NewIssue {
-  title: string;
-  body: string;
-  labels: string[];
-  /** Requested confidentiality; ignored where the tracker has no confidential issues. */
-  confidential: boolean;
-}
+/** A new issue; `confidential` is ignored where the tracker has no confidential issues. */
+export type NewIssue = IssueDraft;
 
 /** Only the keys present are written. `labels` is the complete new set. */
 export interface IssuePatch {
@@ -94,3 +79,9 @@ export interface Tracker {
   /** Reads one file from a project's default branch; null when it does not exist. */
   readFile(project: string, path: string): Promise<string | null>;
 }
+
+/** Where each tracker keeps the app's configuration (GitHub also looks in the owner's `.github` repository). */
+export const CONFIG_PATHS: Record<TrackerKind, string> = {
+  github: '.github/incident-desk.yml',
+  gitlab: '.gitlab/incident-desk.yml',
+};

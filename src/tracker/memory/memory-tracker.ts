@@ -9,6 +9,7 @@ import type {
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
+import { CONFIG_PATHS } from '../port.js';
 import { MemoryStore } from './memory-store.js';
 
 export interface MemoryTrackerOptions {
@@ -17,12 +18,6 @@ export interface MemoryTrackerOptions {
   /** Whether the app may delete issues (GitHub needs admin rights for it). */
   canDelete?: boolean;
 }
-
-/** Where each tracker keeps the app's configuration, and the GitHub organisation-wide fallback. */
-export const CONFIG_PATHS: Record<TrackerKind, string> = {
-  github: '.github/incident-desk.yml',
-  gitlab: '.gitlab/incident-desk.yml',
-};
 
 /** The tracker the tests and the offline demo use: the port over a `MemoryStore`, with one tracker's rules. */
 export class MemoryTracker implements Tracker {

@@ -1,0 +1,120 @@
+import type { TicketRole } from './identifier.js';
+
+/**
+ * The bot block: the part of an issue description the app owns, between hidden markers at the very start
+ * of the body, with the app's state in a hidden marker inside. Everything after the block is the person's
+ * text and is kept byte for byte.
+ */
+
+export const BLOCK_BEGIN = '<!-- incident-desk:begin -->';
+export const BLOCK_END = '<!-- incident-desk:end -->';
+const STATE_OPEN = '<!-- incident-desk:state ';
+const STATE_CLOSE = ' -->';
+const SEPARATOR = '\n\n';
+
+/** What the app remembers about a ticket, stored in the ticket itself. */
+export interface TicketState {
+  v: 1;
+  role: TicketRole;
+  /** The incident identifier. */
+  id: string;
+  /** Masters: the issue the incident was opened from (`tracker:project#n`), when it is not the master itself. */
+  source?: string;
+  /** Children: the master, as `project#n`. */
+  master?: string;
+  /** Masters created confidential first: the source's text is still to be copied in once confidentiality is verified. */
+  pendingCopy?: boolean;
+  /** Masters: intake finished (children, links, summary, source notice). */
+  intake?: boolean;
+  /** Masters: the summary comment was posted. */
+  summary?: boolean;
+  /** Masters: children natively linked (or found unlinkable), as `project#n`. */
+  links?: string[];
+}
+
+export interface SplitBody {
+  /** The block's inner text (without markers), or null when the body has no block. */
+  block: string | null;
+  /** The person's text after the block, exactly as written. */
+  rest: string;
+}
+
+/** Splits a description into the bot block and the rest. Only a block at the very start counts. */
+export function splitBody(body: string): SplitBody {
+  if (!body.startsWith(BLOCK_BEGIN)) return { block: null, rest: body };
+  const end = body.indexOf(BLOCK_END, BLOCK_BEGIN.length);
+  if (end < 0) return { block: null, rest: body };
+  const inner = body.slice(BLOCK_BEGIN.length, end).replace(/^\r?\n/, '').replace(/\r?\n$/, '');
+  const after = body.slice(end + BLOCK_END.length);
+  const rest = after.startsWith(SEPARATOR) ? after.slice(SEPARATOR.length) : after.replace(/^\r?\n/, '');
+  return { block: inner, rest };
+}
+
+/** Puts a block in front of the person's text; the inverse of `splitBody`. */
+export function joinBody(block: string, rest: string): string {
+  return `${BLOCK_BEGIN}\n${block}\n${BLOCK_END}${SEPARATOR}${rest}`;
+}
+
+/** Replaces (or prepends) the block and keeps the rest of the body byte for byte. */
+export function spliceBlock(body: string, block: string): string {
+  return joinBody(block, splitBody(body).rest);
+}
+
+/** The hidden state marker line. `<` and `>` are escaped so the JSON can never close the comment. */
+export function renderState(state: TicketState): string {
+  const json = JSON.stringify(state).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  return `${STATE_OPEN}${json}${STATE_CLOSE}`;
+}
+
+/** Reads the state from a block; null when it is missing or not ours. */
+export function parseState(block: string | null): TicketState | null {
+  if (block === null) return null;
+  const start = block.indexOf(STATE_OPEN);
+  if (start < 0) return null;
+  const end = block.indexOf(STATE_CLOSE, start + STATE_OPEN.length);
+  if (end < 0) return null;
+  try {
+    const value: unknown = JSON.parse(block.slice(start + STATE_OPEN.length, end));
+    return isTicketState(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The state of a ticket straight from its description. */
+export function readTicketState(body: string): TicketState | null {
+  return parseState(splitBody(body).block);
+}
+
+function isTicketState(value: unknown): value is TicketState {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    v.v === 1 &&
+    (v.role === 'master' || v.role === 'release' || v.role === 'comms') &&
+    typeof v.id === 'string' &&
+    (v.links === undefined || (Array.isArray(v.links) && v.links.every((l) => typeof l === 'string')))
+  );
+}
+
+const STEP_LINE = /^[ \t]*[-*] \[([ xX])\] .*<!-- step:([a-z0-9][a-z0-9-]*) -->[ \t]*\r?$/gm;
+
+/** Which steps of a block are ticked, by hidden step id. Only lines of the block count. */
+export function parseCheckedSteps(block: string | null): Set<string> {
+  const done = new Set<string>();
+  if (block === null) return done;
+  for (const match of block.matchAll(STEP_LINE)) {
+    if (match[1] !== ' ') done.add(match[2]!);
+  }
+  return done;
+}
+
+const TABLE_ROW = /^\|\s*([^|]+?):\s*\|\s*(.*?)\s*\|\s*\r?$/gm;
+
+/** The Quick Links table's values by label (`Incident Manager` → `@alice`), as written in the block. */
+export function parseQuickLinks(block: string | null): Map<string, string> {
+  const values = new Map<string, string>();
+  if (block === null) return values;
+  for (const match of block.matchAll(TABLE_ROW)) values.set(match[1]!.trim(), match[2]!);
+  return values;
+}

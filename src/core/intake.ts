@@ -1,0 +1,526 @@
+import { joinBody, parseCheckedSteps, parseQuickLinks, readTicketState, renderState, spliceBlock, splitBody } from './block.js';
+import type { TicketState } from './block.js';
+import { COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from './checklist.js';
+import type { PhaseDefinition } from './checklist-types.js';
+import type { IncidentDeskConfig } from './config.js';
+import {
+  deriveIncidentId,
+  findCve,
+  idLabel,
+  NEEDS_CONFIG_LABEL,
+  roleLabel,
+  sourceLabel,
+  titleWithId,
+} from './identifier.js';
+import type { TicketRole } from './identifier.js';
+import {
+  childTitle,
+  hasMarker,
+  MARKERS,
+  renderNeedsConfig,
+  renderSourceComment,
+  renderSourceNotice,
+  renderSummary,
+  roleName,
+  sourceNoticeTitle,
+} from './messages.js';
+import type { NeedsConfigReason } from './messages.js';
+import type { Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from './model.js';
+import { formatRef, sameRef } from './model.js';
+import { mentionUser, neutralizeBlock, neutralizeInline, quietUser } from './neutralize.js';
+import { stepUrl } from './render.js';
+import type { Renderer } from './render.js';
+import type { CommsContext, IncidentContext, QuickLinkRow, ReleaseContext, RenderedPhase } from './render-types.js';
+
+export type ChildRole = Exclude<TicketRole, 'master'>;
+
+/**
+ * Everything the intake decision looks at. Fields that are `undefined` have not been read yet: the decision
+ * asks for them with a read effect, so the shell reads only what this incident needs.
+ */
+export interface IntakeSnapshot {
+  tracker: TrackerKind;
+  capabilities: TrackerCapabilities;
+  config: IncidentDeskConfig;
+  /** Where the configuration was read from, for messages. */
+  configPath: string;
+  /** The triggering issue, read fresh; null once it was deleted in this run. */
+  source: Issue | null;
+  sourceProject: Project;
+  /** The incident project as the API answered, or null when it does not exist or is not visible. */
+  incidentProject: Project | null;
+  releaseProject: Project | null;
+  /** The master found by its source label (external masters only); null when searched and none exists. */
+  master?: Issue | null;
+  /** Issues carrying the incident's identifier label in the incident and release projects. */
+  children?: Issue[];
+  /** Comments read in this run, by `project#n`. */
+  comments: Record<string, Comment[]>;
+  /** Native link answers in this run, by the child's `project#n`. */
+  linked: Record<string, 'linked' | 'already-linked' | 'unsupported'>;
+  /** The source was deleted, or deleting it was refused, in this run. */
+  sourceDeletion?: 'deleted' | 'forbidden';
+}
+
+/** What the decision needs besides the snapshot: the compiled templates and where the handbook is. */
+export interface IntakeDeps {
+  renderer: Renderer;
+  handbookUrl: string;
+}
+
+/** A write to one issue, computed against a fresh read of it by `computePatch`. */
+export interface UpdateEffect {
+  kind: 'update';
+  ref: IssueRef;
+  /** Why, for logs and tests. */
+  why: string;
+  addLabels?: string[];
+  removeLabels?: string[];
+  /** Prefix the title with `[id]` unless it already starts with it. */
+  titleId?: string;
+  title?: string;
+  /** Replace (or prepend) the bot block; the person's text stays byte for byte. */
+  block?: string;
+  /** Replace the whole description (only for a source whose details were moved). */
+  body?: string;
+  confidential?: boolean;
+  /** The tracker's answer must show the issue confidential, or the shell stops. */
+  expectConfidential?: boolean;
+}
+
+export type IntakeEffect =
+  | UpdateEffect
+  | { kind: 'create'; role: TicketRole; project: string; draft: IssueDraft; expectConfidential: boolean }
+  | { kind: 'comment'; ref: IssueRef; body: string; why: string }
+  | { kind: 'link'; parent: Issue; child: Issue }
+  | { kind: 'lock'; ref: IssueRef }
+  | { kind: 'delete'; issue: Issue }
+  | { kind: 'read-comments'; ref: IssueRef }
+  | { kind: 'find-master'; project: string; labels: string[] }
+  | { kind: 'find-children'; projects: string[]; label: string };
+
+/** The incident project's path: configured, or the source's own. */
+export function incidentProjectPath(config: IncidentDeskConfig, sourceProject: string): string {
+  return config.incidentProject ?? sourceProject;
+}
+
+/** The release project's path: configured, or the incident project. */
+export function releaseProjectPath(config: IncidentDeskConfig, sourceProject: string): string {
+  return config.releaseProject ?? incidentProjectPath(config, sourceProject);
+}
+
+/**
+ * The next step of an intake: the effects to apply now, or none when the incident is complete.
+ * The shell applies them, folds the answers into the snapshot with `absorb`, and asks again, so every
+ * decision sees what the tracker answered. Idempotent by state: a complete incident yields no effect.
+ */
+export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[] {
+  const { config } = s;
+  const source = s.source;
+  const sourceState = source ? readTicketState(source.body) : null;
+  // A ticket the app opened (release, comms) is never a trigger of its own.
+  if (sourceState && sourceState.role !== 'master') return [];
+
+  const incidentPath = incidentProjectPath(config, s.sourceProject.path);
+  const inPlace = sourceState?.role === 'master' || incidentPath.toLowerCase() === s.sourceProject.path.toLowerCase();
+
+  const blocked = checkPlaces(s, inPlace);
+  if (blocked) return source ? needsConfig(s, source, blocked.reason, blocked.project) : [];
+
+  // Confidential before anything is written: on GitLab the source's first write makes it confidential.
+  if (source && s.capabilities.confidentialIssues && !source.confidential) {
+    return [{ kind: 'update', ref: source.ref, why: 'make the source confidential', confidential: true, expectConfidential: true }];
+  }
+
+  let master: Issue;
+  if (inPlace) {
+    if (!source) return [];
+    master = source;
+  } else {
+    if (s.master === undefined) {
+      if (!source) return [];
+      return [{ kind: 'find-master', project: incidentPath, labels: [roleLabel('master'), sourceLabel(s.tracker, source.ref)] }];
+    }
+    if (s.master === null) {
+      if (!source) return [];
+      return [createMaster(s, source, incidentPath)];
+    }
+    master = s.master;
+  }
+
+  const masterState = readTicketState(master.body);
+  if (masterState?.pendingCopy) return source ? [copySource(master, source, masterState)] : [];
+  const id = masterState?.id || incidentIdFor(master, config.idPrefix);
+
+  if (!inPlace && source && s.sourceDeletion !== 'deleted') {
+    const sourceEffects = handleSource(s, source, id);
+    if (sourceEffects.length > 0) return sourceEffects;
+  }
+
+  if (s.children === undefined) {
+    const projects = [...new Set([incidentPath, releaseProjectPath(config, s.sourceProject.path)].map((p) => p.toLowerCase()))];
+    return [{ kind: 'find-children', projects, label: idLabel(id) }];
+  }
+  const children = childrenOf(s.children, id, master);
+
+  const missing = config.children.filter((role) => !children.has(role));
+  if (missing.length > 0) return missing.map((role) => createChild(s, role, id, master, deps));
+
+  const linkedBefore = new Set(masterState?.links ?? []);
+  const linked = new Set([...linkedBefore, ...Object.keys(s.linked)]);
+  if (s.capabilities.nativeLinks) {
+    const toLink = [...children.values()].filter((c) => !linked.has(formatRef(c.ref)));
+    if (toLink.length > 0) return toLink.map((child) => ({ kind: 'link' as const, parent: master, child }));
+  }
+
+  const masterKey = formatRef(master.ref);
+  if (!masterState?.summary) {
+    const comments = s.comments[masterKey];
+    if (!comments) return [{ kind: 'read-comments', ref: master.ref }];
+    if (!hasMarker(comments, MARKERS.summary)) {
+      return [{ kind: 'comment', ref: master.ref, why: 'intake summary', body: summaryFor(s, id, children, linked, inPlace, deps) }];
+    }
+  }
+
+  const state: TicketState = {
+    v: 1,
+    role: 'master',
+    id,
+    ...(masterState?.source ? { source: masterState.source } : {}),
+    intake: true,
+    summary: true,
+    links: [...linked].sort(),
+  };
+  const block = renderMasterBlock(master, state, children, deps);
+  const wantLabels = [roleLabel('master'), idLabel(id)];
+  const update: UpdateEffect = {
+    kind: 'update',
+    ref: master.ref,
+    why: 'master block, title and labels',
+    titleId: id,
+    block,
+    addLabels: wantLabels,
+  };
+  return computePatch(master, update) ? [update] : [];
+}
+
+/** Where the incident may live, checked from the API's answers before anything is written. */
+function checkPlaces(s: IntakeSnapshot, inPlace: boolean): { reason: NeedsConfigReason; project?: string } | null {
+  const { config } = s;
+  const configured = config.incidentProject ?? undefined;
+  if (!s.incidentProject) return { reason: 'incident-project-missing', project: configured };
+  const needsPrivate = !s.capabilities.confidentialIssues;
+  if (needsPrivate && s.incidentProject.visibility !== 'private') {
+    return inPlace && !configured
+      ? { reason: 'public-without-incident-project' }
+      : { reason: 'incident-project-not-private', project: s.incidentProject.path };
+  }
+  if (config.children.includes('release')) {
+    const releasePath = releaseProjectPath(config, s.sourceProject.path);
+    if (!s.releaseProject) return { reason: 'release-project-missing', project: releasePath };
+    if (needsPrivate && s.releaseProject.visibility !== 'private') return { reason: 'release-project-not-private', project: releasePath };
+  }
+  return null;
+}
+
+function needsConfig(s: IntakeSnapshot, source: Issue, reason: NeedsConfigReason, project?: string): IntakeEffect[] {
+  if (!source.labels.includes(NEEDS_CONFIG_LABEL)) {
+    return [{ kind: 'update', ref: source.ref, why: 'mark the source as needing configuration', addLabels: [NEEDS_CONFIG_LABEL] }];
+  }
+  const comments = s.comments[formatRef(source.ref)];
+  if (!comments) return [{ kind: 'read-comments', ref: source.ref }];
+  if (hasMarker(comments, MARKERS.needsConfig)) return [];
+  const body = renderNeedsConfig({ reason, label: s.config.label, configPath: s.configPath, ...(project ? { project } : {}) });
+  return [{ kind: 'comment', ref: source.ref, why: 'explain the missing configuration', body }];
+}
+
+/** The identifier of an incident from its master: a CVE in its title or the person's text, else prefix-year-number. */
+export function incidentIdFor(master: Issue, prefix: string): string {
+  return deriveIncidentId({
+    title: master.title,
+    description: splitBody(master.body).rest,
+    prefix,
+    masterNumber: master.ref.number,
+    masterCreatedAt: master.createdAt,
+  });
+}
+
+/**
+ * The master in another project. On GitHub the repository was verified private, so the master is created
+ * with the source's text at once. On GitLab it is created without details; the text is copied in by the
+ * next step, once the tracker's answer showed the master confidential.
+ */
+function createMaster(s: IntakeSnapshot, source: Issue, project: string): IntakeEffect {
+  const cve = findCve(source.title) ?? findCve(source.body);
+  const verifyFirst = s.capabilities.confidentialIssues;
+  const state: TicketState = {
+    v: 1,
+    role: 'master',
+    id: cve ?? '',
+    source: `${s.tracker}:${formatRef(source.ref)}`,
+    ...(verifyFirst ? { pendingCopy: true } : {}),
+  };
+  const block = `${renderState(state)}\n${SETTING_UP}`;
+  const labels = [roleLabel('master'), sourceLabel(s.tracker, source.ref), ...(cve ? [idLabel(cve)] : [])];
+  return {
+    kind: 'create',
+    role: 'master',
+    project,
+    draft: verifyFirst
+      ? { title: 'Incident intake in progress', body: joinBody(block, ''), labels, confidential: true }
+      : { title: source.title, body: joinBody(block, neutralizeBlock(source.body)), labels, confidential: true },
+    expectConfidential: verifyFirst,
+  };
+}
+
+const SETTING_UP = '_incident-desk is setting up this incident…_';
+
+/** Copies the source's title and text into a master that was verified confidential. */
+function copySource(master: Issue, source: Issue, state: TicketState): UpdateEffect {
+  const { pendingCopy: _done, ...rest } = state;
+  return {
+    kind: 'update',
+    ref: master.ref,
+    why: 'copy the source into the verified-confidential master',
+    title: source.title,
+    body: joinBody(`${renderState(rest)}\n${SETTING_UP}`, neutralizeBlock(source.body)),
+  };
+}
+
+/** What happens to a source whose master lives elsewhere: its details leave it, one comment stays. */
+function handleSource(s: IntakeSnapshot, source: Issue, id: string): IntakeEffect[] {
+  const isPublic = s.sourceProject.visibility !== 'private' && !source.confidential;
+  if (isPublic && s.capabilities.deleteIssue && s.config.publicSource === 'delete' && s.sourceDeletion !== 'forbidden') {
+    return [{ kind: 'delete', issue: source }];
+  }
+  const notice = renderSourceNotice(id);
+  if (source.body !== notice) {
+    return [{
+      kind: 'update',
+      ref: source.ref,
+      why: 'replace the source details with a notice',
+      body: notice,
+      ...(isPublic ? { title: sourceNoticeTitle(id) } : {}),
+    }];
+  }
+  if (isPublic && s.capabilities.lockConversation && !source.locked) return [{ kind: 'lock', ref: source.ref }];
+  const comments = s.comments[formatRef(source.ref)];
+  if (!comments) return [{ kind: 'read-comments', ref: source.ref }];
+  if (!hasMarker(comments, MARKERS.sourceComment)) {
+    const body = renderSourceComment({ id, publicPlace: isPublic && !s.capabilities.confidentialIssues, deleteRefused: s.sourceDeletion === 'forbidden' });
+    return [{ kind: 'comment', ref: source.ref, why: 'tell the reporter where the incident is tracked', body }];
+  }
+  return [];
+}
+
+/** The children of this incident by role: the oldest issue carrying the id label and the role label. */
+function childrenOf(issues: Issue[], id: string, master: Issue): Map<ChildRole, Issue> {
+  const found = new Map<ChildRole, Issue>();
+  for (const issue of [...issues].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.ref.number - b.ref.number)) {
+    if (sameRef(issue.ref, master.ref) || !issue.labels.includes(idLabel(id))) continue;
+    for (const role of ['release', 'comms'] as const) {
+      if (issue.labels.includes(roleLabel(role)) && !found.has(role)) found.set(role, issue);
+    }
+  }
+  return found;
+}
+
+function reference(issue: Issue): string {
+  return `[${formatRef(issue.ref)}](${issue.webUrl})`;
+}
+
+function renderPhases(phases: readonly PhaseDefinition[], done: Set<string>, handbookUrl: string): RenderedPhase[] {
+  return phases.map((phase) => ({
+    id: phase.id,
+    title: phase.title,
+    steps: phase.steps.map((step) => ({
+      id: step.id,
+      role: step.role,
+      text: step.text,
+      url: stepUrl(handbookUrl, step.id),
+      done: done.has(step.id),
+    })),
+  }));
+}
+
+function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Issue, deps: IntakeDeps): IntakeEffect {
+  const state: TicketState = { v: 1, role, id, master: formatRef(master.ref) };
+  // Children carry the identifier, never the incident's title: their text is the process, not the details.
+  const title = `Incident ${id}`;
+  const content = role === 'release'
+    ? deps.renderer.release(releaseContext(id, master, title, deps))
+    : deps.renderer.comms(commsContext(s.config, id, master, title, deps));
+  const project = role === 'release' ? releaseProjectPath(s.config, s.sourceProject.path) : incidentProjectPath(s.config, s.sourceProject.path);
+  return {
+    kind: 'create',
+    role,
+    project,
+    draft: {
+      title: childTitle(role, id),
+      body: joinBody(`${renderState(state)}\n${content.trimEnd()}`, ''),
+      labels: [idLabel(id), roleLabel(role)],
+      confidential: true,
+    },
+    expectConfidential: s.capabilities.confidentialIssues,
+  };
+}
+
+function releaseContext(id: string, master: Issue, title: string, deps: IntakeDeps): ReleaseContext {
+  return { id, master: reference(master), title, phases: renderPhases(RELEASE_PHASES, new Set(), deps.handbookUrl) };
+}
+
+/** The comms ticket's context: the approval matrix from config, approvers named without a ping. */
+export function commsContext(config: IncidentDeskConfig, id: string, master: Issue, title: string, deps: IntakeDeps): CommsContext {
+  const { approvals } = config;
+  const groupName = (g: string): string => neutralizeInline(approvals.groups[g]?.name ?? g);
+  const people = (names: string[]): string => (names.length > 0 ? names.map(quietUser).join(', ') : '_none configured_');
+  const hours = (m: number): string => (m % 60 === 0 ? `${m / 60} h` : `${m} min`);
+  return {
+    id,
+    master: reference(master),
+    title,
+    deliverables: Object.entries(approvals.deliverables).map(([deliverableId, d]) => ({
+      id: deliverableId,
+      name: neutralizeInline(d.name),
+      approvals: d.approve.map((g) => ({
+        groupId: g,
+        groupName: groupName(g),
+        approvers: people(approvals.groups[g]?.approvers ?? []),
+        backups: people(approvals.groups[g]?.backups ?? []),
+        stepId: `approve-${deliverableId}-${g}`,
+        done: false,
+      })),
+      fyi: d.fyi.map(groupName).join(', '),
+    })),
+    required: approvals.required.map(groupName).join(', '),
+    quorum: approvals.quorum,
+    responseMinutes: approvals.responseMinutes,
+    cutoff: Object.entries(approvals.cutoffMinutes).map(([sev, m]) => `${sev}: ${hours(m)}`).join(', '),
+    steps: renderPhases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }], new Set(), deps.handbookUrl)[0]!.steps,
+  };
+}
+
+const PLACEHOLDER = '_not set_';
+
+/**
+ * The master's block: Quick Links (a person's values kept, the children's links the app's own), the phased
+ * checklist with every tick kept, and the related tickets.
+ */
+function renderMasterBlock(master: Issue, state: TicketState, children: Map<ChildRole, Issue>, deps: IntakeDeps): string {
+  const current = splitBody(master.body).block;
+  const done = parseCheckedSteps(current);
+  const kept = parseQuickLinks(current);
+  const manager = master.assignees[0] ?? master.author;
+  const keep = (label: string, fallback: string): QuickLinkRow => ({ label, value: kept.get(label) ?? fallback });
+  const childLink = (role: ChildRole): string => {
+    const child = children.get(role);
+    return child ? reference(child) : PLACEHOLDER;
+  };
+  const quickLinks: QuickLinkRow[] = [
+    keep('Incident Manager', mentionUser(manager) || PLACEHOLDER),
+    keep('Deputy Incident Manager', PLACEHOLDER),
+    keep('Public Disclosure Date', '_YYYY-MM-DD_'),
+    keep('CVSS Score', PLACEHOLDER),
+    keep('Security Advisory', PLACEHOLDER),
+    keep('Chat Channel', PLACEHOLDER),
+    keep('Support Ticket', PLACEHOLDER),
+    { label: 'Release Checklist', value: childLink('release') },
+    { label: 'Communications', value: childLink('comms') },
+    keep('Post-mortem', PLACEHOLDER),
+  ];
+  const context: IncidentContext = {
+    id: state.id,
+    quickLinks,
+    phases: renderPhases(INCIDENT_PHASES, done, deps.handbookUrl),
+    related: [...children.entries()].map(([role, child]) => ({
+      role: roleName(role).replace(' ticket', ''),
+      reference: reference(child),
+      title: neutralizeInline(child.title),
+    })),
+  };
+  return `${renderState(state)}\n${deps.renderer.incident(context).trimEnd()}`;
+}
+
+function summaryFor(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean, deps: IntakeDeps): string {
+  const source = s.source;
+  let handled: 'moved' | 'redacted' | 'deleted' | 'delete-refused' = 'moved';
+  if (s.sourceDeletion === 'deleted') handled = 'deleted';
+  else if (s.sourceDeletion === 'forbidden') handled = 'delete-refused';
+  else if (source && s.sourceProject.visibility !== 'private' && !s.capabilities.confidentialIssues) handled = 'redacted';
+  return renderSummary({
+    id,
+    confidential: s.capabilities.confidentialIssues ? 'issue' : 'repository',
+    children: [...children.entries()].map(([role, child]) => ({
+      role,
+      reference: reference(child),
+      linked: s.capabilities.nativeLinks && linked.has(formatRef(child.ref)) && s.linked[formatRef(child.ref)] !== 'unsupported',
+    })),
+    source: inPlace ? null : { reference: `${s.sourceProject.path}#${source?.ref.number ?? '?'}`, handled },
+    handbookUrl: deps.handbookUrl,
+  });
+}
+
+/**
+ * The write an update effect makes against a fresh read of the issue, or null when the issue already is as
+ * wanted. Labels are merged into the fresh set, so a label a person added meanwhile is kept.
+ */
+export function computePatch(fresh: Issue, effect: UpdateEffect): { title?: string; body?: string; labels?: string[]; confidential?: boolean } | null {
+  const patch: { title?: string; body?: string; labels?: string[]; confidential?: boolean } = {};
+  const title = effect.title ?? (effect.titleId ? titleWithId(fresh.title, effect.titleId) : undefined);
+  if (title !== undefined && title !== fresh.title) patch.title = title;
+  const body = effect.body ?? (effect.block !== undefined ? spliceBlock(fresh.body, effect.block) : undefined);
+  if (body !== undefined && body !== fresh.body) patch.body = body;
+  const labels = new Set(fresh.labels);
+  for (const l of effect.addLabels ?? []) labels.add(l);
+  for (const l of effect.removeLabels ?? []) labels.delete(l);
+  if (labels.size !== fresh.labels.length || fresh.labels.some((l) => !labels.has(l))) patch.labels = [...labels];
+  if (effect.confidential !== undefined && effect.confidential !== fresh.confidential) patch.confidential = effect.confidential;
+  return Object.keys(patch).length > 0 ? patch : null;
+}
+
+/** What applying one effect answered. */
+export type EffectResult =
+  | { kind: 'issue'; issue: Issue }
+  | { kind: 'comment'; comment: Comment }
+  | { kind: 'comments'; comments: Comment[] }
+  | { kind: 'issues'; issues: Issue[] }
+  | { kind: 'link'; result: 'linked' | 'already-linked' | 'unsupported' }
+  | { kind: 'delete'; result: 'deleted' | 'forbidden' }
+  | { kind: 'locked' };
+
+/** Folds the tracker's answer to one effect into the snapshot, so the next decision sees it. */
+export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectResult): IntakeSnapshot {
+  const replace = (issue: Issue): IntakeSnapshot => ({
+    ...s,
+    source: s.source && sameRef(s.source.ref, issue.ref) ? issue : s.source,
+    ...(s.master && sameRef(s.master.ref, issue.ref) ? { master: issue } : {}),
+    ...(s.children ? { children: s.children.map((c) => (sameRef(c.ref, issue.ref) ? issue : c)) } : {}),
+  });
+  switch (effect.kind) {
+    case 'update':
+      return result.kind === 'issue' ? replace(result.issue) : s;
+    case 'create':
+      if (result.kind !== 'issue') return s;
+      if (effect.role === 'master') return { ...s, master: result.issue };
+      return { ...s, children: [...(s.children ?? []), result.issue] };
+    case 'comment': {
+      const key = formatRef(effect.ref);
+      const known = s.comments[key];
+      if (result.kind !== 'comment') return s;
+      return { ...s, comments: { ...s.comments, [key]: [...(known ?? []), result.comment] } };
+    }
+    case 'read-comments':
+      return result.kind === 'comments' ? { ...s, comments: { ...s.comments, [formatRef(effect.ref)]: result.comments } } : s;
+    case 'find-master':
+      return result.kind === 'issues' ? { ...s, master: result.issues[0] ?? null } : s;
+    case 'find-children':
+      return result.kind === 'issues' ? { ...s, children: result.issues } : s;
+    case 'link':
+      return result.kind === 'link' ? { ...s, linked: { ...s.linked, [formatRef(effect.child.ref)]: result.result } } : s;
+    case 'lock':
+      return s.source ? { ...s, source: { ...s.source, locked: true } } : s;
+    case 'delete':
+      if (result.kind !== 'delete') return s;
+      return result.result === 'deleted' ? { ...s, source: null, sourceDeletion: 'deleted' } : { ...s, sourceDeletion: 'forbidden' };
+  }
+}

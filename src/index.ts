@@ -1,0 +1,11 @@
+import { createAppServer } from './shell/server.js';
+import { createLogger } from './shell/logger.js';
+
+// The thin entry: read the environment, start the one server, stop cleanly on SIGTERM.
+const log = createLogger(process.env.LOG_LEVEL ?? 'info');
+const app = await createAppServer(process.env, { log });
+for (const missing of app.missing) log.warn({ missing }, 'tracker not configured');
+if (!app.github && !app.gitlab) log.warn({}, 'no tracker configured: serving /healthz and /handbook only (see .env.example)');
+const port = Number(process.env.PORT ?? 3000);
+app.server.listen(port, () => log.info({ port, github: app.github, gitlab: app.gitlab }, 'incident-desk listening'));
+process.once('SIGTERM', () => app.server.close());

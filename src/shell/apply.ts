@@ -1,0 +1,51 @@
+import type { EffectResult, IntakeEffect } from '../core/intake.js';
+import { computePatch } from '../core/intake.js';
+import { formatRef } from '../core/model.js';
+import type { Tracker } from '../tracker/port.js';
+
+/** The tracker's answer did not show an issue confidential: the app stops before writing details. */
+export class ConfidentialityError extends Error {
+  override readonly name = 'ConfidentialityError';
+  constructor(readonly issue: string) {
+    super(`the tracker did not confirm ${issue} as confidential`);
+  }
+}
+
+/**
+ * Applies one effect through the port and answers what the tracker said. Updates re-read the issue first
+ * and write only what differs from the fresh copy, so a person's concurrent edit is never overwritten.
+ */
+export async function applyEffect(tracker: Tracker, effect: IntakeEffect): Promise<EffectResult> {
+  switch (effect.kind) {
+    case 'update': {
+      const fresh = await tracker.getIssue(effect.ref);
+      const patch = computePatch(fresh, effect);
+      const issue = patch ? await tracker.updateIssue(effect.ref, patch) : fresh;
+      if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(effect.ref));
+      return { kind: 'issue', issue };
+    }
+    case 'create': {
+      const issue = await tracker.createIssue(effect.project, effect.draft);
+      if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(issue.ref));
+      return { kind: 'issue', issue };
+    }
+    case 'comment':
+      return { kind: 'comment', comment: await tracker.createComment(effect.ref, effect.body) };
+    case 'read-comments':
+      return { kind: 'comments', comments: await tracker.listComments(effect.ref) };
+    case 'find-master':
+      return { kind: 'issues', issues: await tracker.listIssues(effect.project, { labels: effect.labels, state: 'all' }) };
+    case 'find-children': {
+      const lists = [];
+      for (const project of effect.projects) lists.push(...(await tracker.listIssues(project, { labels: [effect.label], state: 'all' })));
+      return { kind: 'issues', issues: lists };
+    }
+    case 'link':
+      return { kind: 'link', result: await tracker.linkIssues(effect.parent, effect.child) };
+    case 'lock':
+      await tracker.lockIssue(effect.ref);
+      return { kind: 'locked' };
+    case 'delete':
+      return { kind: 'delete', result: await tracker.deleteIssue(effect.issue) };
+  }
+}

@@ -1,0 +1,53 @@
+import type { ApplicationFunction, Probot } from 'probot';
+import type { TrackerEvent } from '../core/events.js';
+import { GitHubTracker } from '../tracker/github/github-tracker.js';
+import { normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../tracker/github/normalize.js';
+import type { Tracker } from '../tracker/port.js';
+
+/** The events the app subscribes to; `app.yml` requests exactly these. */
+export const GITHUB_EVENTS = [
+  'issues.opened',
+  'issues.labeled',
+  'issues.edited',
+  'issues.closed',
+  'issues.reopened',
+  'issue_comment.created',
+] as const;
+
+export interface GitHubAppOptions {
+  /** Handles one normalized event with a tracker bound to the event's installation. */
+  handle(event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string }) => Promise<boolean>): Promise<unknown>;
+}
+
+/**
+ * The Probot application: normalizes each event and hands it to the shell with a tracker on the
+ * installation's Octokit (Probot's throttling and retries included).
+ */
+export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction {
+  return (app: Probot) => {
+    // The app's own login, read once per app instance: its own events are never answered.
+    let selfLogin: Promise<string> | undefined;
+    const loadSelf = async (): Promise<string> => {
+      const octokit = await app.auth();
+      const { data } = await octokit.request('GET /app');
+      return `${data?.slug ?? ''}[bot]`;
+    };
+    const isSelf = async (actor: { username: string }): Promise<boolean> => {
+      if (!actor.username.endsWith('[bot]')) return false;
+      selfLogin ??= loadSelf().catch((error: unknown) => {
+        selfLogin = undefined;
+        throw error;
+      });
+      return actor.username === (await selfLogin);
+    };
+
+    app.on([...GITHUB_EVENTS], async (context) => {
+      const name = `${context.name}.${(context.payload as { action?: string }).action ?? ''}`;
+      const event = context.name === 'issue_comment'
+        ? normalizeGitHubCommentEvent(name, context.payload, context.id)
+        : normalizeGitHubIssueEvent(name, context.payload, context.id);
+      if (!event) return;
+      await options.handle(event, new GitHubTracker(context.octokit), isSelf);
+    });
+  };
+}

@@ -1,0 +1,100 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TrackerEvent } from '../core/events.js';
+import { normalizeGitLabIssueEvent, normalizeGitLabNoteEvent } from '../tracker/gitlab/normalize.js';
+import type { Logger } from './logger.js';
+
+export interface GitLabRouteOptions {
+  /** The secret token configured on the GitLab webhook (`GITLAB_WEBHOOK_SECRET`). */
+  secret: string;
+  handle(event: TrackerEvent): Promise<unknown>;
+  log: Logger;
+  /** Bodies above this are refused with 413 (GitLab's issue payloads are far smaller). */
+  maxBodyBytes?: number;
+  /** Answer 202 and finish in the background when handling takes longer than this (GitLab waits 10 s). */
+  answerWithinMs?: number;
+}
+
+/** Compares two secrets in constant time, whatever their lengths. */
+export function secretsMatch(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b) && given.length === expected.length;
+}
+
+function send(res: ServerResponse, status: number, body: object): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Turns a GitLab payload into a tracker-neutral event; null for what the app does not handle. */
+export function normalizeGitLab(payload: unknown, deliveryId: string): TrackerEvent | null {
+  const kind = (payload as { object_kind?: unknown } | null)?.object_kind;
+  if (kind === 'issue') return normalizeGitLabIssueEvent(payload, deliveryId);
+  if (kind === 'note') return normalizeGitLabNoteEvent(payload, deliveryId);
+  return null;
+}
+
+/**
+ * `POST /api/gitlab/webhooks`: 401 on a wrong or missing token, 400 on malformed JSON, 413 when too large,
+ * 2xx for everything it accepts or ignores. Payload content is never logged.
+ */
+export function createGitLabRoute(options: GitLabRouteOptions) {
+  const limit = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  const answerWithin = options.answerWithinMs ?? 8_000;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
+    const token = req.headers['x-gitlab-token'];
+    if (typeof token !== 'string' || !secretsMatch(token, options.secret)) return send(res, 401, { error: 'invalid token' });
+    const text = await readBody(req, limit);
+    if (text === null) return send(res, 413, { error: 'payload too large' });
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      options.log.warn({ bytes: text.length }, 'malformed GitLab payload');
+      return send(res, 400, { error: 'malformed JSON' });
+    }
+    const header = (name: string): string | undefined => {
+      const value = req.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const deliveryId = header('idempotency-key') ?? header('x-gitlab-event-uuid') ?? header('x-gitlab-webhook-uuid') ?? '';
+    const event = normalizeGitLab(payload, deliveryId);
+    if (!event) return send(res, 202, { ignored: true });
+
+    const work = options.handle(event).then(
+      (outcome) => ({ ok: true as const, outcome }),
+      (error: unknown) => {
+        options.log.error({ err: describeError(error), delivery: deliveryId }, 'GitLab event failed');
+        return { ok: false as const };
+      },
+    );
+    const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), answerWithin).unref());
+    const first = await Promise.race([work, timer]);
+    if (first === 'late') return send(res, 202, { accepted: true });
+    if (!first.ok) return send(res, 500, { error: 'handling failed' });
+    return send(res, 200, { outcome: first.outcome });
+  };
+}
+
+/** An error as a log object: name, message, status; never request bodies or headers. */
+export function describeError(error: unknown): object {
+  if (error instanceof Error) {
+    const status = (error as { status?: unknown }).status;
+    return { name: error.name, message: error.message, ...(typeof status === 'number' ? { status } : {}) };
+  }
+  return { message: String(error) };
+}

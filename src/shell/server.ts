@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Gitlab } from '@gitbeaker/rest';
+import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import type { TrackerEvent } from '../core/events.js';
+import { GitLabTracker } from '../tracker/gitlab/gitlab-tracker.js';
+import type { Tracker } from '../tracker/port.js';
+import { loadDefaultTemplates } from './default-templates.js';
+import { MemoryDeliveryGuard } from './delivery-guard.js';
+import type { DeliveryGuard } from './delivery-guard.js';
+import { createGitHubApp } from './github-app.js';
+import { createGitLabRoute } from './gitlab-route.js';
+import { handleEvent } from './handle-event.js';
+import { loadHandbook, renderHandbookHtml } from './handbook.js';
+import { MemoryKeyedLock } from './keyed-lock.js';
+import type { KeyedLock } from './keyed-lock.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+
+/** The environment the server reads; every variable is optional. */
+export interface ServerEnv {
+  PORT?: string;
+  PUBLIC_URL?: string;
+  APP_ID?: string;
+  PRIVATE_KEY?: string;
+  PRIVATE_KEY_PATH?: string;
+  WEBHOOK_SECRET?: string;
+  GHE_HOST?: string;
+  GHE_PROTOCOL?: string;
+  GITLAB_URL?: string;
+  GITLAB_TOKEN?: string;
+  GITLAB_WEBHOOK_SECRET?: string;
+  LOG_LEVEL?: string;
+}
+
+/** Seams for tests: a quieter Octokit (no throttling), a logger, shared guards. */
+export interface ServerOverrides {
+  log?: Logger;
+  githubOctokit?: typeof ProbotOctokit;
+  gitlabClientOptions?: Record<string, unknown>;
+  deliveries?: DeliveryGuard;
+  locks?: KeyedLock;
+}
+
+export interface AppServer {
+  server: Server;
+  github: boolean;
+  gitlab: boolean;
+  /** What is missing for each tracker, for the start-up message and `/healthz`. */
+  missing: string[];
+}
+
+async function privateKeyFrom(env: ServerEnv): Promise<string | undefined> {
+  if (env.PRIVATE_KEY) return env.PRIVATE_KEY.replace(/\\n/g, '\n');
+  if (env.PRIVATE_KEY_PATH) return readFile(env.PRIVATE_KEY_PATH, 'utf8');
+  return undefined;
+}
+
+function githubBaseUrl(env: ServerEnv): string | undefined {
+  if (!env.GHE_HOST) return undefined;
+  return `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3`;
+}
+
+function json(res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * One HTTP server: `POST /api/github/webhooks` (Probot, HMAC checked), `POST /api/gitlab/webhooks`
+ * (token checked), `GET /healthz`, `GET /handbook`. Either tracker may be unconfigured.
+ */
+export async function createAppServer(env: ServerEnv, overrides: ServerOverrides = {}): Promise<AppServer> {
+  const log = overrides.log ?? createLogger(env.LOG_LEVEL ?? 'info');
+  const port = env.PORT ?? '3000';
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const handbookUrl = `${publicUrl}/handbook`;
+  const [defaultTemplates, handbookMarkdown] = await Promise.all([loadDefaultTemplates(), loadHandbook()]);
+  const handbookHtml = renderHandbookHtml(handbookMarkdown);
+  const deliveries = overrides.deliveries ?? new MemoryDeliveryGuard();
+  const locks = overrides.locks ?? new MemoryKeyedLock();
+  const missing: string[] = [];
+
+  const handle = (event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>) =>
+    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, log });
+
+  let githubMiddleware: ((req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown) | undefined;
+  const privateKey = await privateKeyFrom(env);
+  if (env.APP_ID && privateKey && env.WEBHOOK_SECRET) {
+    const baseUrl = githubBaseUrl(env);
+    const probot = new Probot({
+      appId: env.APP_ID,
+      privateKey,
+      secret: env.WEBHOOK_SECRET,
+      log: log as never,
+      ...(baseUrl ? { baseUrl } : {}),
+      ...(overrides.githubOctokit ? { Octokit: overrides.githubOctokit } : {}),
+    });
+    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: (e, t, s) => handle(e, t, s) }), {
+      probot,
+      webhooksPath: '/api/github/webhooks',
+    });
+  } else {
+    missing.push('GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET');
+  }
+
+  let gitlabRoute: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  if (env.GITLAB_URL && env.GITLAB_TOKEN && env.GITLAB_WEBHOOK_SECRET) {
+    const client = new Gitlab({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...(overrides.gitlabClientOptions ?? {}) });
+    const tracker = new GitLabTracker(client);
+    // The app's own GitLab user, read once: its own events are never answered.
+    let self: Promise<number> | undefined;
+    const isSelf = async (actor: { id: number }): Promise<boolean> => {
+      self ??= client.Users.showCurrentUser().then((u) => Number(u.id)).catch((error: unknown) => {
+        self = undefined;
+        throw error;
+      });
+      return actor.id === (await self);
+    };
+    gitlabRoute = createGitLabRoute({ secret: env.GITLAB_WEBHOOK_SECRET, log, handle: (event) => handle(event, tracker, isSelf) });
+  } else {
+    missing.push('GitLab: set GITLAB_URL, GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET');
+  }
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return json(res, 200, { status: 'ok', github: Boolean(githubMiddleware), gitlab: Boolean(gitlabRoute) });
+    if (path === '/handbook' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(req.method === 'HEAD' ? undefined : handbookHtml);
+      return;
+    }
+    if (path === '/api/gitlab/webhooks') {
+      if (!gitlabRoute) return json(res, 503, { error: 'GitLab is not configured on this server' });
+      gitlabRoute(req, res).catch((error: unknown) => {
+        log.error({ err: { message: (error as Error).message } }, 'GitLab route failed');
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      });
+      return;
+    }
+    if (path === '/api/github/webhooks') {
+      if (!githubMiddleware) return json(res, 503, { error: 'GitHub is not configured on this server' });
+      void githubMiddleware(req, res, () => json(res, 404, { error: 'not found' }));
+      return;
+    }
+    json(res, 404, { error: 'not found' });
+  });
+
+  return { server, github: Boolean(githubMiddleware), gitlab: Boolean(gitlabRoute), missing };
+}
