@@ -1,4 +1,4 @@
-import { joinBody, parseCheckedSteps, parseQuickLinks, readTicketState, renderState, spliceBlock, splitBody } from './block.js';
+import { joinBody, parseCheckedSteps, parseQuickLinks, renderState, splitBody, trustedBlock, trustedState, writeBlock } from './block.js';
 import type { TicketState } from './block.js';
 import { COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from './checklist.js';
 import type { PhaseDefinition } from './checklist-types.js';
@@ -117,7 +117,7 @@ export function releaseProjectPath(config: IncidentDeskConfig, sourceProject: st
 export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[] {
   const { config } = s;
   const source = s.source;
-  const sourceState = source ? readTicketState(source.body) : null;
+  const sourceState = source ? trustedState(source) : null;
   // A ticket the app opened (release, comms) is never a trigger of its own.
   if (sourceState && sourceState.role !== 'master') return [];
 
@@ -148,7 +148,7 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
     master = s.master;
   }
 
-  const masterState = readTicketState(master.body);
+  const masterState = trustedState(master);
   if (masterState?.pendingCopy) return source ? [copySource(master, source, masterState)] : [];
   const id = masterState?.id || incidentIdFor(master, config.idPrefix);
 
@@ -238,7 +238,7 @@ function needsConfig(s: IntakeSnapshot, source: Issue, reason: NeedsConfigReason
 export function incidentIdFor(master: Issue, prefix: string): string {
   return deriveIncidentId({
     title: master.title,
-    description: splitBody(master.body).rest,
+    description: trustedState(master) ? splitBody(master.body).rest : master.body,
     prefix,
     masterNumber: master.ref.number,
     masterCreatedAt: master.createdAt,
@@ -388,6 +388,7 @@ export function commsContext(config: IncidentDeskConfig, id: string, master: Iss
         approvers: people(approvals.groups[g]?.approvers ?? []),
         backups: people(approvals.groups[g]?.backups ?? []),
         stepId: `approve-${deliverableId}-${g}`,
+        url: stepUrl(deps.handbookUrl, 'comms-approvals-requested'),
         done: false,
       })),
       fyi: d.fyi.map(groupName).join(', '),
@@ -407,7 +408,7 @@ const PLACEHOLDER = '_not set_';
  * checklist with every tick kept, and the related tickets.
  */
 function renderMasterBlock(master: Issue, state: TicketState, children: Map<ChildRole, Issue>, deps: IntakeDeps): string {
-  const current = splitBody(master.body).block;
+  const current = trustedBlock(master);
   const done = parseCheckedSteps(current);
   const kept = parseQuickLinks(current);
   const manager = master.assignees[0] ?? master.author;
@@ -468,7 +469,7 @@ export function computePatch(fresh: Issue, effect: UpdateEffect): { title?: stri
   const patch: { title?: string; body?: string; labels?: string[]; confidential?: boolean } = {};
   const title = effect.title ?? (effect.titleId ? titleWithId(fresh.title, effect.titleId) : undefined);
   if (title !== undefined && title !== fresh.title) patch.title = title;
-  const body = effect.body ?? (effect.block !== undefined ? spliceBlock(fresh.body, effect.block) : undefined);
+  const body = effect.body ?? (effect.block !== undefined ? writeBlock(fresh, effect.block) : undefined);
   if (body !== undefined && body !== fresh.body) patch.body = body;
   const labels = new Set(fresh.labels);
   for (const l of effect.addLabels ?? []) labels.add(l);

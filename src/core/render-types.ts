@@ -58,8 +58,10 @@ export interface ApprovalCell {
   /** Quiet usernames (no ping): `` `@alice` ``, or `_none configured_`. */
   approvers: string;
   backups: string;
-  /** Step id of the checkbox: `approve.<deliverable>.<group>`. */
+  /** Step id of the checkbox: `approve-<deliverable>-<group>`. */
   stepId: string;
+  /** Where the 🔗 points: the handbook's explanation of approving. */
+  url: string;
   done: boolean;
 }
 

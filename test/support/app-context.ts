@@ -1,0 +1,28 @@
+import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
+import { MemoryDeliveryGuard } from '../../src/shell/delivery-guard.js';
+import type { EventContext } from '../../src/shell/handle-event.js';
+import { MemoryKeyedLock } from '../../src/shell/keyed-lock.js';
+import type { Logger } from '../../src/shell/logger.js';
+import type { Tracker } from '../../src/tracker/port.js';
+
+/** A logger that keeps what was logged, for assertions (and so tests print nothing). */
+export function memoryLogger(): Logger & { lines: Array<{ level: string; obj: object; msg: string }> } {
+  const lines: Array<{ level: string; obj: object; msg: string }> = [];
+  const at = (level: string) => (obj: object, msg: string) => {
+    lines.push({ level, obj, msg });
+  };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** An event context over a tracker with fresh guards; the app acts as `selfName`. */
+export async function eventContext(tracker: Tracker, selfName = 'incident-desk[bot]'): Promise<EventContext & { log: ReturnType<typeof memoryLogger> }> {
+  return {
+    tracker,
+    isSelf: async (actor) => actor.username === selfName,
+    deliveries: new MemoryDeliveryGuard(),
+    locks: new MemoryKeyedLock(),
+    handbookUrl: 'https://desk.example/handbook',
+    defaultTemplates: await loadDefaultTemplates(),
+    log: memoryLogger(),
+  };
+}
