@@ -1,0 +1,461 @@
+import type { ProbotOctokit } from 'probot';
+import type { Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
+import { TrackerError } from '../errors.js';
+import type {
+  ConfigFile,
+  DeleteResult,
+  IssuePatch,
+  IssueQuery,
+  LinkResult,
+  NewIssue,
+  Tracker,
+  TrackerCapabilities,
+} from '../port.js';
+import { CONFIG_PATHS } from '../port.js';
+
+/**
+ * The Octokit the adapter talks through: Probot's, with pagination, retries and throttling. Probot hands one
+ * per event (`context.octokit`), authenticated as the installation.
+ */
+export type GitHubOctokit = ProbotOctokit;
+
+/** The fields of a REST issue the adapter reads. Labels come as strings or objects depending on the endpoint. */
+interface RestIssue {
+  id: number;
+  node_id?: string;
+  number: number;
+  title: string;
+  body?: string | null;
+  labels: Array<string | { name?: string | null }>;
+  state: string;
+  locked?: boolean;
+  user: { login: string } | null;
+  assignees?: Array<{ login: string }> | null;
+  html_url: string;
+  created_at: string;
+  updated_at: string;
+  pull_request?: unknown;
+}
+
+interface RestComment {
+  id: number;
+  body?: string | null;
+  user: { login: string } | null;
+  created_at: string;
+}
+
+interface RestRepository {
+  id: number;
+  full_name: string;
+  private: boolean;
+  visibility?: string;
+  html_url: string;
+  default_branch?: string;
+}
+
+/**
+ * GitHub's answer to a duplicate sub-issue, as observed from the API: one combined sentence for both "already a
+ * sub-issue of this parent" and "already has a parent", e.g. "Issue may not contain duplicate sub-issues and Sub
+ * issue may only have one parent". Matched on those two phrases only, so every other 422 still throws.
+ */
+const ALREADY_LINKED = /\bduplicate sub-issues\b|\bsub[- ]issue may only have one parent\b/i;
+
+/** GitHub's answers when the app may not delete an issue (GraphQL `FORBIDDEN`, or the admin-rights wording). */
+const DELETE_FORBIDDEN = /must have admin rights|does not have the correct permissions to execute `?DeleteIssue/i;
+
+/**
+ * The `Tracker` port on GitHub's REST API (and GraphQL for `deleteIssue`, which REST does not offer).
+ * Every failure leaves as a `TrackerError` carrying the HTTP status and the Octokit error as its cause.
+ */
+export class GitHubTracker implements Tracker {
+  readonly kind: TrackerKind = 'github';
+  readonly capabilities: TrackerCapabilities = {
+    // Privacy is the repository's on GitHub: there are no confidential issues.
+    confidentialIssues: false,
+    // Sub-issues, within one owner.
+    nativeLinks: true,
+    lockConversation: true,
+    // GraphQL `deleteIssue`; answers `forbidden` without admin rights.
+    deleteIssue: true,
+  };
+
+  /** @param octokit An authenticated Octokit, normally Probot's installation client (`context.octokit`). */
+  constructor(private readonly octokit: GitHubOctokit) {}
+
+  /**
+   * Reads a repository. `private` repositories are `private` unless GitHub reports them `internal`
+   * (Enterprise); the rest are `public`. Throws a 404 `TrackerError` when the app cannot see it.
+   */
+  async getProject(path: string): Promise<Project> {
+    const { owner, repo } = splitPath(path, 'getProject');
+    const data = await this.call('getProject', path, async () => {
+      const response = await this.octokit.request('GET /repos/{owner}/{repo}', { owner, repo });
+      return response.data as RestRepository;
+    });
+    return {
+      path: data.full_name || path,
+      id: data.id,
+      visibility: data.visibility === 'internal' ? 'internal' : data.private ? 'private' : 'public',
+      webUrl: data.html_url,
+      defaultBranch: data.default_branch ?? 'main',
+    };
+  }
+
+  /** Reads one issue. A pull request's number answers a 404: the port deals in issues only. */
+  async getIssue(ref: IssueRef): Promise<Issue> {
+    const data = await this.fetchIssue(ref, 'getIssue');
+    // GitHub serves pull requests on the issues endpoint; treating one as an issue would let the app edit a PR.
+    if (data.pull_request !== undefined && data.pull_request !== null) {
+      throw new TrackerError(`GitHub getIssue ${refText(ref)}: is a pull request, not an issue`, 404, 'getIssue');
+    }
+    return toIssue(ref.project, data);
+  }
+
+  /**
+   * Lists the issues carrying every label, oldest first, following `Link` pagination to the end.
+   * The issues endpoint returns pull requests too; they are dropped.
+   */
+  async listIssues(project: string, query: IssueQuery): Promise<Issue[]> {
+    const { owner, repo } = splitPath(project, 'listIssues');
+    const items = await this.call('listIssues', project, () =>
+      this.octokit.paginate('GET /repos/{owner}/{repo}/issues', {
+        owner,
+        repo,
+        // GitHub ANDs comma-separated labels, which is what the port asks for.
+        ...(query.labels.length > 0 ? { labels: query.labels.join(',') } : {}),
+        state: query.state ?? 'all',
+        sort: 'created',
+        direction: 'asc',
+        per_page: 100,
+      }),
+    );
+    return (items as RestIssue[])
+      .filter((item) => item.pull_request === undefined || item.pull_request === null)
+      .map((item) => toIssue(project, item));
+  }
+
+  /** Creates an issue; `confidential` is ignored, since GitHub has no confidential issues. */
+  async createIssue(project: string, input: NewIssue): Promise<Issue> {
+    const { owner, repo } = splitPath(project, 'createIssue');
+    const data = await this.call('createIssue', project, async () => {
+      const response = await this.octokit.request('POST /repos/{owner}/{repo}/issues', {
+        owner,
+        repo,
+        title: input.title,
+        body: input.body,
+        labels: input.labels,
+      });
+      return response.data as RestIssue;
+    });
+    return toIssue(project, data);
+  }
+
+  /**
+   * Writes the given fields in one PATCH (labels as the complete set). A patch with nothing GitHub can store
+   * (only `confidential`) reads the issue instead, so the caller still gets the issue as GitHub has it.
+   */
+  async updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue> {
+    const fields: { title?: string; body?: string; labels?: string[]; state?: 'open' | 'closed' } = {};
+    if (patch.title !== undefined) fields.title = patch.title;
+    if (patch.body !== undefined) fields.body = patch.body;
+    if (patch.labels !== undefined) fields.labels = patch.labels;
+    if (patch.state !== undefined) fields.state = patch.state;
+    if (Object.keys(fields).length === 0) return toIssue(ref.project, await this.fetchIssue(ref, 'updateIssue'));
+
+    const { owner, repo } = splitPath(ref.project, 'updateIssue');
+    const data = await this.call('updateIssue', refText(ref), async () => {
+      const response = await this.octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+        owner,
+        repo,
+        issue_number: ref.number,
+        ...fields,
+      });
+      return response.data as RestIssue;
+    });
+    return toIssue(ref.project, data);
+  }
+
+  /** Lists an issue's comments oldest first (GitHub's order), across all pages. */
+  async listComments(ref: IssueRef): Promise<Comment[]> {
+    const { owner, repo } = splitPath(ref.project, 'listComments');
+    const items = await this.call('listComments', refText(ref), () =>
+      this.octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner,
+        repo,
+        issue_number: ref.number,
+        per_page: 100,
+      }),
+    );
+    return (items as RestComment[]).map(toComment);
+  }
+
+  /** Posts a comment on an issue. */
+  async createComment(ref: IssueRef, body: string): Promise<Comment> {
+    const { owner, repo } = splitPath(ref.project, 'createComment');
+    const data = await this.call('createComment', refText(ref), async () => {
+      const response = await this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner,
+        repo,
+        issue_number: ref.number,
+        body,
+      });
+      return response.data as RestComment;
+    });
+    return toComment(data);
+  }
+
+  /** Replaces a comment's body. GitHub addresses comments by repository and id; `ref` names the repository. */
+  async updateComment(ref: IssueRef, commentId: number, body: string): Promise<Comment> {
+    const { owner, repo } = splitPath(ref.project, 'updateComment');
+    const data = await this.call('updateComment', `${refText(ref)} comment ${commentId}`, async () => {
+      const response = await this.octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+        owner,
+        repo,
+        comment_id: commentId,
+        body,
+      });
+      return response.data as RestComment;
+    });
+    return toComment(data);
+  }
+
+  /**
+   * Makes `child` a sub-issue of `parent`. Sub-issues only exist within one owner, so other pairs answer
+   * `unsupported` without a request. GitHub's duplicate answer (a 422) is `already-linked`: its wording covers
+   * "already a sub-issue here" and "already has a parent" alike, so both read as linked.
+   */
+  async linkIssues(parent: Issue, child: Issue): Promise<LinkResult> {
+    const { owner, repo } = splitPath(parent.ref.project, 'linkIssues');
+    if (owner.toLowerCase() !== splitPath(child.ref.project, 'linkIssues').owner.toLowerCase()) return 'unsupported';
+    try {
+      await this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues', {
+        owner,
+        repo,
+        issue_number: parent.ref.number,
+        // The global id, not the number: sub-issues may live in another repository of the owner.
+        sub_issue_id: child.id,
+      });
+      return 'linked';
+    } catch (error) {
+      if (statusOf(error) === 422 && apiMessages(error).some((m) => ALREADY_LINKED.test(m))) return 'already-linked';
+      throw toTrackerError(error, 'linkIssues', `${refText(parent.ref)} -> ${refText(child.ref)}`);
+    }
+  }
+
+  /** Locks an issue's conversation so only collaborators can comment. GitHub answers 204 when already locked. */
+  async lockIssue(ref: IssueRef): Promise<void> {
+    const { owner, repo } = splitPath(ref.project, 'lockIssue');
+    await this.call('lockIssue', refText(ref), () =>
+      this.octokit.request('PUT /repos/{owner}/{repo}/issues/{issue_number}/lock', {
+        owner,
+        repo,
+        issue_number: ref.number,
+      }),
+    );
+  }
+
+  /**
+   * Deletes an issue with the GraphQL `deleteIssue` mutation (REST has none), which needs the node id: it is read
+   * fresh with a REST GET, since the port's `Issue` does not carry it. GitHub only lets admins delete issues; a
+   * refusal answers `forbidden` rather than throwing, so the caller can fall back to hiding the issue.
+   */
+  async deleteIssue(issue: Issue): Promise<DeleteResult> {
+    const data = await this.fetchIssue(issue.ref, 'deleteIssue');
+    if (!data.node_id) {
+      throw new TrackerError(`GitHub deleteIssue ${refText(issue.ref)}: the answer has no node_id`, undefined, 'deleteIssue');
+    }
+    try {
+      await this.octokit.graphql(
+        'mutation IncidentDeskDeleteIssue($issueId: ID!) { deleteIssue(input: { issueId: $issueId }) { clientMutationId } }',
+        { issueId: data.node_id },
+      );
+      return 'deleted';
+    } catch (error) {
+      if (isDeleteForbidden(error)) return 'forbidden';
+      throw toTrackerError(error, 'deleteIssue', refText(issue.ref));
+    }
+  }
+
+  /**
+   * Reads `.github/incident-desk.yml` from the repository, then from the owner's `.github` repository (GitHub's
+   * convention for organisation-wide defaults); null when neither has it.
+   */
+  async readConfig(project: string): Promise<ConfigFile | null> {
+    const path = CONFIG_PATHS.github;
+    const own = await this.readFile(project, path);
+    if (own !== null) return { text: own, location: `${project}:${path}` };
+    const orgRepo = `${splitPath(project, 'readConfig').owner}/.github`;
+    // The owner's `.github` repository has nothing more to offer when it is the one asked about.
+    if (orgRepo.toLowerCase() === project.toLowerCase()) return null;
+    const shared = await this.readFile(orgRepo, path);
+    return shared === null ? null : { text: shared, location: `${orgRepo}:${path}` };
+  }
+
+  /**
+   * Reads a file from the default branch, decoded from the base64 the contents API answers with. A 404 (no such
+   * file, or no such repository) and a path that is not a file (a directory) answer null.
+   */
+  async readFile(project: string, path: string): Promise<string | null> {
+    const { owner, repo } = splitPath(project, 'readFile');
+    let data: unknown;
+    try {
+      // `{+path}` keeps the slashes between segments; each segment is encoded here.
+      const response = await this.octokit.request('GET /repos/{owner}/{repo}/contents/{+path}', {
+        owner,
+        repo,
+        path: path.split('/').map(encodeURIComponent).join('/'),
+      });
+      data = response.data;
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw toTrackerError(error, 'readFile', `${project}:${path}`);
+    }
+    if (Array.isArray(data) || typeof data !== 'object' || data === null) return null;
+    const file = data as { type?: string; encoding?: string; content?: string };
+    if (file.type !== 'file') return null;
+    // Files over 1 MB come with `encoding: none` and no content: refuse loudly rather than read them as empty.
+    if (file.encoding !== 'base64' || typeof file.content !== 'string') {
+      throw new TrackerError(
+        `GitHub readFile ${project}:${path}: unexpected encoding ${String(file.encoding)} (file too large?)`,
+        undefined,
+        'readFile',
+      );
+    }
+    return Buffer.from(file.content, 'base64').toString('utf8');
+  }
+
+  /** One REST GET of an issue, pull requests included, with the node id. */
+  private async fetchIssue(ref: IssueRef, operation: string): Promise<RestIssue> {
+    const { owner, repo } = splitPath(ref.project, operation);
+    return this.call(operation, refText(ref), async () => {
+      const response = await this.octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
+        owner,
+        repo,
+        issue_number: ref.number,
+      });
+      return response.data as RestIssue;
+    });
+  }
+
+  /** Runs one API call and turns whatever it throws into a `TrackerError`. */
+  private async call<T>(operation: string, target: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toTrackerError(error, operation, target);
+    }
+  }
+}
+
+/** Splits `owner/repo`; anything else is a caller's mistake, reported before any request. */
+function splitPath(path: string, operation: string): { owner: string; repo: string } {
+  const parts = path.split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw new TrackerError(`not a GitHub repository path (owner/repo): ${path}`, undefined, operation);
+  }
+  return { owner: parts[0], repo: parts[1] };
+}
+
+function refText(ref: IssueRef): string {
+  return `${ref.project}#${ref.number}`;
+}
+
+/** Maps a REST issue; `project` is the path the caller used, so refs compare equal to the ones it holds. */
+function toIssue(project: string, data: RestIssue): Issue {
+  return {
+    ref: { project, number: data.number },
+    id: data.id,
+    title: data.title,
+    // GitHub answers `null` for an empty body.
+    body: data.body ?? '',
+    labels: (data.labels ?? [])
+      .map((label) => (typeof label === 'string' ? label : label.name ?? ''))
+      .filter((name) => name !== ''),
+    state: data.state === 'closed' ? 'closed' : 'open',
+    confidential: false,
+    locked: data.locked === true,
+    author: data.user?.login ?? '',
+    assignees: (data.assignees ?? []).map((a) => a.login),
+    webUrl: data.html_url,
+    createdAt: data.created_at,
+    updatedAt: data.updated_at,
+  };
+}
+
+function toComment(data: RestComment): Comment {
+  return { id: data.id, author: data.user?.login ?? '', body: data.body ?? '', createdAt: data.created_at };
+}
+
+/** The HTTP status of an Octokit `RequestError` (GraphQL errors have none). */
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** GitHub's own wording from an error answer: the top-level message, every `errors[]` message, GraphQL's too. */
+function apiMessages(error: unknown): string[] {
+  if (typeof error !== 'object' || error === null) return [];
+  const messages: string[] = [];
+  const data = (error as { response?: { data?: unknown } }).response?.data;
+  if (typeof data === 'string') messages.push(data);
+  const collect = (source: unknown): void => {
+    if (typeof source !== 'object' || source === null) return;
+    const { message, errors } = source as { message?: unknown; errors?: unknown };
+    if (typeof message === 'string') messages.push(message);
+    if (Array.isArray(errors)) {
+      for (const item of errors) {
+        if (typeof item === 'string') messages.push(item);
+        else if (typeof item === 'object' && item !== null && typeof (item as { message?: unknown }).message === 'string') {
+          messages.push((item as { message: string }).message);
+        }
+      }
+    }
+  };
+  collect(data);
+  // GraphqlResponseError carries `errors` on itself.
+  const graphqlErrors = (error as { errors?: unknown }).errors;
+  if (Array.isArray(graphqlErrors)) collect({ errors: graphqlErrors });
+  return messages;
+}
+
+/** GraphQL error types (`FORBIDDEN`, `NOT_FOUND`, ...) of a `GraphqlResponseError`. */
+function graphqlTypes(error: unknown): string[] {
+  if (typeof error !== 'object' || error === null) return [];
+  const errors = (error as { errors?: unknown }).errors;
+  if (!Array.isArray(errors)) return [];
+  return errors
+    .map((e) => (typeof e === 'object' && e !== null ? (e as { type?: unknown }).type : undefined))
+    .filter((t): t is string => typeof t === 'string');
+}
+
+function isDeleteForbidden(error: unknown): boolean {
+  if (graphqlTypes(error).includes('FORBIDDEN')) return true;
+  if (apiMessages(error).some((m) => DELETE_FORBIDDEN.test(m))) return true;
+  // A 403 is a refusal unless it is a rate limit, which must surface as an error to be retried later.
+  if (statusOf(error) === 403) {
+    const headers = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers ?? {};
+    const limited = headers['x-ratelimit-remaining'] === '0' || apiMessages(error).some((m) => /rate limit/i.test(m));
+    return !limited;
+  }
+  return false;
+}
+
+/**
+ * Wraps a failure as a `TrackerError` with GitHub's status and wording. The message holds no request headers,
+ * so no token; Octokit redacts the authorization header in the cause's `request` too.
+ */
+function toTrackerError(error: unknown, operation: string, target: string): TrackerError {
+  if (error instanceof TrackerError) return error;
+  let status = statusOf(error);
+  // GraphQL answers 200 with typed errors; NOT_FOUND reads as a 404 so `isNotFound` works on it.
+  if (status === undefined && graphqlTypes(error).includes('NOT_FOUND')) status = 404;
+  const messages = apiMessages(error);
+  const detail = messages.length > 0 ? messages.join('; ') : error instanceof Error ? error.message : String(error);
+  return new TrackerError(
+    `GitHub ${operation} ${target} failed${status === undefined ? '' : ` (${status})`}: ${detail}`,
+    status,
+    operation,
+    { cause: error },
+  );
+}

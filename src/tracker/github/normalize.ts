@@ -1,0 +1,167 @@
+import type { Actor, IssueEvent, NoteEvent } from '../../core/events.js';
+import type { Comment, Issue, Project } from '../../core/model.js';
+
+/**
+ * Turns GitHub webhook payloads into the tracker-neutral events. Pure functions: no I/O, no throwing.
+ * Payloads are read defensively, field by field, since they arrive from the network; anything malformed or not
+ * handled answers null and the caller ignores the delivery.
+ */
+
+type IssueAction = Exclude<IssueEvent['action'], 'other'>;
+
+const ISSUE_ACTIONS: ReadonlySet<string> = new Set<IssueAction>(['opened', 'labeled', 'unlabeled', 'edited', 'closed', 'reopened']);
+
+/**
+ * Normalizes an `issues` delivery. `name` is `issues.<action>` (as the app builds it) or plain `issues`, in which
+ * case the payload's `action` is used. Answers null for other events and actions, for pull requests and for
+ * payloads that do not have the expected shape.
+ */
+export function normalizeGitHubIssueEvent(name: string, payload: unknown, deliveryId: string): IssueEvent | null {
+  const body = asRecord(payload);
+  if (!body) return null;
+  const action = actionOf(name, 'issues', body);
+  if (action === null || !ISSUE_ACTIONS.has(action)) return null;
+
+  const project = toProject(body.repository);
+  const actor = toActor(body.sender);
+  if (!project || !actor) return null;
+  const issuePayload = asRecord(body.issue);
+  // The `issues` events never describe pull requests today; the check keeps it that way if that ever changes.
+  if (!issuePayload || issuePayload.pull_request != null) return null;
+  const issue = toIssue(project.path, issuePayload);
+  if (!issue) return null;
+
+  // `label` is the one label this delivery added or removed; GitHub sends one delivery per label.
+  const label = labelName(body.label);
+  const event: IssueEvent = {
+    kind: 'issue',
+    tracker: 'github',
+    action: action as IssueAction,
+    deliveryId,
+    actor,
+    project,
+    issue,
+    addedLabels: action === 'labeled' && label !== null ? [label] : [],
+    removedLabels: action === 'unlabeled' && label !== null ? [label] : [],
+  };
+  const previousBody = asRecord(asRecord(asRecord(body.changes)?.body))?.from;
+  if (action === 'edited' && typeof previousBody === 'string') event.previousBody = previousBody;
+  return event;
+}
+
+/**
+ * Normalizes an `issue_comment` delivery: only `created` comments on issues. Comments on pull requests (whose
+ * issue carries `pull_request`) answer null, as do other actions and malformed payloads.
+ */
+export function normalizeGitHubCommentEvent(name: string, payload: unknown, deliveryId: string): NoteEvent | null {
+  const body = asRecord(payload);
+  if (!body) return null;
+  if (actionOf(name, 'issue_comment', body) !== 'created') return null;
+
+  const project = toProject(body.repository);
+  const actor = toActor(body.sender);
+  if (!project || !actor) return null;
+  const issuePayload = asRecord(body.issue);
+  if (!issuePayload || issuePayload.pull_request != null) return null;
+  const issue = toIssue(project.path, issuePayload);
+  const comment = toComment(body.comment);
+  if (!issue || !comment) return null;
+  return { kind: 'note', tracker: 'github', deliveryId, actor, project, issue, comment };
+}
+
+/** The action named by `event.action` or, for a bare event name, by the payload; null for another event. */
+function actionOf(name: string, event: string, body: Record<string, unknown>): string | null {
+  const [eventName, action] = name.split('.', 2);
+  if (eventName !== event) return null;
+  if (action !== undefined && action !== '') return action;
+  return typeof body.action === 'string' ? body.action : null;
+}
+
+function toProject(value: unknown): Project | null {
+  const repo = asRecord(value);
+  if (!repo) return null;
+  const { id, full_name: path, html_url: webUrl } = repo;
+  if (!isId(id) || !isNonEmptyString(path) || typeof webUrl !== 'string') return null;
+  return {
+    path,
+    id,
+    // Internal repositories are also `private: true`; `visibility` tells them apart where GitHub sends it.
+    visibility: repo.visibility === 'internal' ? 'internal' : repo.private === true ? 'private' : 'public',
+    webUrl,
+    defaultBranch: typeof repo.default_branch === 'string' ? repo.default_branch : 'main',
+  };
+}
+
+function toActor(value: unknown): Actor | null {
+  const sender = asRecord(value);
+  if (!sender || !isNonEmptyString(sender.login) || !isId(sender.id)) return null;
+  return { username: sender.login, id: sender.id, isBot: sender.type === 'Bot' };
+}
+
+function toIssue(project: string, issue: Record<string, unknown>): Issue | null {
+  const { id, number, title, html_url: webUrl, created_at: createdAt, updated_at: updatedAt } = issue;
+  if (!isId(id) || !isId(number) || typeof title !== 'string' || typeof webUrl !== 'string') return null;
+  if (typeof createdAt !== 'string' || typeof updatedAt !== 'string') return null;
+  if (issue.body != null && typeof issue.body !== 'string') return null;
+  if (!Array.isArray(issue.labels ?? [])) return null;
+  const labels: string[] = [];
+  for (const item of (issue.labels ?? []) as unknown[]) {
+    const label = labelName(item);
+    if (label === null) return null;
+    labels.push(label);
+  }
+  const author = asRecord(issue.user)?.login;
+  const assignees: string[] = [];
+  if (issue.assignees != null) {
+    if (!Array.isArray(issue.assignees)) return null;
+    for (const item of issue.assignees as unknown[]) {
+      const login = asRecord(item)?.login;
+      if (!isNonEmptyString(login)) return null;
+      assignees.push(login);
+    }
+  }
+  return {
+    ref: { project, number },
+    id,
+    title,
+    body: typeof issue.body === 'string' ? issue.body : '',
+    labels,
+    state: issue.state === 'closed' ? 'closed' : 'open',
+    confidential: false,
+    locked: issue.locked === true,
+    author: typeof author === 'string' ? author : '',
+    assignees,
+    webUrl,
+    createdAt,
+    updatedAt,
+  };
+}
+
+function toComment(value: unknown): Comment | null {
+  const comment = asRecord(value);
+  if (!comment) return null;
+  const { id, body, created_at: createdAt } = comment;
+  const author = asRecord(comment.user)?.login;
+  if (!isId(id) || typeof createdAt !== 'string' || !isNonEmptyString(author)) return null;
+  if (body != null && typeof body !== 'string') return null;
+  return { id, author, body: body ?? '', createdAt };
+}
+
+/** A label as GitHub sends it: an object with `name` (webhooks) or, in some answers, a bare string. */
+function labelName(value: unknown): string | null {
+  if (isNonEmptyString(value)) return value;
+  const name = asRecord(value)?.name;
+  return isNonEmptyString(name) ? name : null;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}

@@ -1,0 +1,305 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Comment, Issue, IssueRef, Project } from '../../src/core/model.js';
+import { TrackerError } from '../../src/tracker/errors.js';
+import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+
+/**
+ * A fake api.github.com on loopback, backed by a `MemoryStore` (kind `github`). It serves exactly the REST routes
+ * (and the GraphQL `deleteIssue` mutation) the GitHub adapter uses, with GitHub-shaped JSON and `Link` pagination,
+ * plus the app routes a real Probot app needs to authenticate. Every request must carry an Authorization header.
+ */
+
+export interface FakeGitHubOptions {
+  /** Whether the GraphQL `deleteIssue` succeeds (admin rights) or answers `FORBIDDEN`. Default false. */
+  canDelete?: boolean;
+  /** The login the app's writes are authored by. Default `incident-desk[bot]`. */
+  actor?: string;
+}
+
+export interface FakeGitHub {
+  /** Base URL to give Octokit as `baseUrl`, e.g. `http://127.0.0.1:53211`. */
+  url: string;
+  close(): Promise<void>;
+  /** Every request received, in order; `path` includes the query string. */
+  requests: Array<{ method: string; path: string }>;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface Request {
+  /** The pattern's capture groups, URL-decoded. */
+  params: string[];
+  url: URL;
+  body: Record<string, unknown>;
+}
+
+type Route = [method: string, pattern: RegExp, handle: (req: Request) => Reply];
+
+const REPO = '/repos/([^/]+)/([^/]+)';
+const DUPLICATE_SUB_ISSUE =
+  'An error occured while adding the sub-issue to the parent issue. Issue may not contain duplicate sub-issues and Sub issue may only have one parent';
+
+/** Starts the fake on 127.0.0.1, on a free port. */
+export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const actor = options.actor ?? 'incident-desk[bot]';
+  const slug = actor.replace(/\[bot\]$/, '');
+  const requests: FakeGitHub['requests'] = [];
+  let base = '';
+
+  const projectOf = (p: string[]): string => `${p[0]}/${p[1]}`;
+  const refOf = (p: string[]): IssueRef => ({ project: projectOf(p), number: Number(p[2]) });
+
+  const user = (login: string) => ({ login, id: 1, type: login.endsWith('[bot]') ? 'Bot' : 'User' });
+  const repoJson = (project: Project) => ({
+    id: project.id,
+    node_id: `R_fake${project.id}`,
+    name: project.path.split('/')[1],
+    full_name: project.path,
+    owner: user(project.path.split('/')[0]!),
+    private: project.visibility !== 'public',
+    visibility: project.visibility,
+    html_url: project.webUrl,
+    default_branch: project.defaultBranch,
+  });
+  const issueJson = (issue: Issue) => ({
+    id: issue.id,
+    node_id: `I_fake${issue.id}`,
+    number: issue.ref.number,
+    title: issue.title,
+    body: issue.body === '' ? null : issue.body,
+    labels: issue.labels.map((name) => ({ name })),
+    state: issue.state,
+    user: user(issue.author),
+    assignee: issue.assignees[0] ? user(issue.assignees[0]) : null,
+    assignees: issue.assignees.map(user),
+    locked: issue.locked,
+    html_url: issue.webUrl,
+    url: `${base}/repos/${issue.ref.project}/issues/${issue.ref.number}`,
+    repository_url: `${base}/repos/${issue.ref.project}`,
+    created_at: issue.createdAt,
+    updated_at: issue.updatedAt,
+  });
+  const commentJson = (ref: IssueRef, comment: Comment) => ({
+    id: comment.id,
+    node_id: `IC_fake${comment.id}`,
+    body: comment.body,
+    user: user(comment.author),
+    created_at: comment.createdAt,
+    updated_at: comment.createdAt,
+    issue_url: `${base}/repos/${ref.project}/issues/${ref.number}`,
+  });
+
+  /** One page of a list, with GitHub's `Link` header (`next`/`last`, `prev`/`first`). */
+  const paginate = (items: unknown[], url: URL): Reply => {
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const at = (n: number): string => {
+      const target = new URL(url);
+      target.searchParams.set('page', String(n));
+      return `<${target.href}>`;
+    };
+    const links: string[] = [];
+    if (page < last) links.push(`${at(page + 1)}; rel="next"`, `${at(last)}; rel="last"`);
+    if (page > 1) links.push(`${at(page - 1)}; rel="prev"`, `${at(1)}; rel="first"`);
+    return {
+      status: 200,
+      body: items.slice((page - 1) * perPage, page * perPage),
+      headers: links.length > 0 ? { link: links.join(', ') } : {},
+    };
+  };
+
+  const routes: Route[] = [
+    // App authentication, for a real Probot app pointed at the fake.
+    ['GET', /^\/app$/, () => ({ status: 200, body: { id: 1, slug, name: slug, owner: user('incident-desk') } })],
+    ['POST', /^\/app\/installations\/(\d+)\/access_tokens$/, () => ({
+      status: 201,
+      body: {
+        token: 'ghs_fake',
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        permissions: { issues: 'write', contents: 'read', metadata: 'read' },
+        repository_selection: 'all',
+      },
+    })],
+    [`GET`, new RegExp(`^${REPO}/installation$`), ({ params }) => {
+      if (!store.hasProject(projectOf(params))) return notFound();
+      return { status: 200, body: { id: 1, app_id: 1, app_slug: slug, account: user(params[0]!), permissions: {}, events: [] } };
+    }],
+
+    ['GET', new RegExp(`^${REPO}$`), ({ params }) => ({ status: 200, body: repoJson(store.getProject(projectOf(params))) })],
+
+    // Issues: GitHub's defaults are state=open, sort=created, direction=desc.
+    ['GET', new RegExp(`^${REPO}/issues$`), ({ params, url }) => {
+      const q = url.searchParams;
+      const labels = (q.get('labels') ?? '').split(',').filter((l) => l !== '');
+      const state = (q.get('state') ?? 'open') as 'open' | 'closed' | 'all';
+      const issues = store.listIssues(projectOf(params), { labels, state });
+      if (q.get('direction') !== 'asc') issues.reverse();
+      return paginate(issues.map(issueJson), url);
+    }],
+    ['POST', new RegExp(`^${REPO}/issues$`), ({ params, body }) => {
+      if (typeof body.title !== 'string' || body.title === '') return invalid('title is missing');
+      const issue = store.createIssue(projectOf(params), {
+        title: body.title,
+        body: typeof body.body === 'string' ? body.body : '',
+        labels: Array.isArray(body.labels) ? body.labels.map(String) : [],
+        confidential: false,
+      }, actor);
+      return { status: 201, body: issueJson(issue) };
+    }],
+    ['GET', new RegExp(`^${REPO}/issues/(\\d+)$`), ({ params }) => ({ status: 200, body: issueJson(store.issue(refOf(params))) })],
+    ['PATCH', new RegExp(`^${REPO}/issues/(\\d+)$`), ({ params, body }) => {
+      const patch: Parameters<MemoryStore['updateIssue']>[1] = {};
+      if (typeof body.title === 'string') patch.title = body.title;
+      if (typeof body.body === 'string' || body.body === null) patch.body = body.body ?? '';
+      if (Array.isArray(body.labels)) patch.labels = body.labels.map(String);
+      if (body.state === 'open' || body.state === 'closed') patch.state = body.state;
+      return { status: 200, body: issueJson(store.updateIssue(refOf(params), patch)) };
+    }],
+    ['PUT', new RegExp(`^${REPO}/issues/(\\d+)/lock$`), ({ params }) => {
+      store.lock(refOf(params));
+      return { status: 204 };
+    }],
+
+    // Comments.
+    ['GET', new RegExp(`^${REPO}/issues/(\\d+)/comments$`), ({ params, url }) => {
+      const ref = refOf(params);
+      return paginate(store.listComments(ref).map((c) => commentJson(ref, c)), url);
+    }],
+    ['POST', new RegExp(`^${REPO}/issues/(\\d+)/comments$`), ({ params, body }) => {
+      if (typeof body.body !== 'string') return invalid('body is missing');
+      const ref = refOf(params);
+      return { status: 201, body: commentJson(ref, store.createComment(ref, body.body, actor)) };
+    }],
+    ['PATCH', new RegExp(`^${REPO}/issues/comments/(\\d+)$`), ({ params, body }) => {
+      if (typeof body.body !== 'string') return invalid('body is missing');
+      // GitHub addresses a comment by repository and id only: find the issue it belongs to.
+      const id = Number(params[2]);
+      const issue = store.allIssues(projectOf(params)).find((i) => store.listComments(i.ref).some((c) => c.id === id));
+      if (!issue) return notFound();
+      return { status: 200, body: commentJson(issue.ref, store.updateComment(issue.ref, id, body.body)) };
+    }],
+
+    // Sub-issues: a duplicate answers GitHub's 422.
+    ['POST', new RegExp(`^${REPO}/issues/(\\d+)/sub_issues$`), ({ params, body }) => {
+      const parent = store.issue(refOf(params));
+      const child = typeof body.sub_issue_id === 'number' ? store.issueById(body.sub_issue_id) : undefined;
+      if (!child) return notFound();
+      if (!store.link(parent.ref, child.ref)) return invalid(DUPLICATE_SUB_ISSUE);
+      return { status: 201, body: issueJson(store.issue(parent.ref)) };
+    }],
+
+    // Files on the default branch, base64 in 60-character lines as GitHub sends them.
+    ['GET', new RegExp(`^${REPO}/contents/(.+)$`), ({ params }) => {
+      const path = params[2]!;
+      const text = store.readFile(projectOf(params), path);
+      if (text === null) return notFound();
+      const content = (Buffer.from(text, 'utf8').toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n';
+      return {
+        status: 200,
+        body: { type: 'file', encoding: 'base64', name: path.split('/').at(-1), path, size: Buffer.byteLength(text), content },
+      };
+    }],
+
+    // GraphQL: the `deleteIssue` mutation only. GraphQL answers 200 with typed errors.
+    ['POST', /^\/graphql$/, ({ body }) => {
+      const query = typeof body.query === 'string' ? body.query : '';
+      if (!/\bdeleteIssue\s*\(/.test(query)) return { status: 200, body: { errors: [{ message: 'the fake serves deleteIssue only' }] } };
+      const variables = (body.variables ?? {}) as { issueId?: unknown };
+      const match = /^I_fake(\d+)$/.exec(String(variables.issueId));
+      const issue = match ? store.issueById(Number(match[1])) : undefined;
+      const fail = (type: string, message: string): Reply => ({
+        status: 200,
+        body: { data: { deleteIssue: null }, errors: [{ type, path: ['deleteIssue'], message }] },
+      });
+      if (!issue) return fail('NOT_FOUND', `Could not resolve to a node with the global id of '${String(variables.issueId)}'`);
+      if (!options.canDelete) return fail('FORBIDDEN', `${actor} does not have the correct permissions to execute \`DeleteIssue\``);
+      store.deleteIssue(issue.ref);
+      return { status: 200, body: { data: { deleteIssue: { clientMutationId: null } } } };
+    }],
+  ];
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', base);
+    const method = req.method ?? 'GET';
+    requests.push({ method, path: url.pathname + url.search });
+    let reply: Reply;
+    if (!req.headers.authorization) {
+      reply = { status: 401, body: { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' } };
+    } else {
+      let body: Record<string, unknown> = {};
+      try {
+        body = await readJson(req);
+      } catch {
+        return send(res, { status: 400, body: { message: 'Problems parsing JSON' } });
+      }
+      reply = notFound();
+      for (const [m, pattern, run] of routes) {
+        const found = m === method ? pattern.exec(url.pathname) : null;
+        if (!found) continue;
+        try {
+          reply = run({ params: found.slice(1).map((p) => decodeURIComponent(p)), url, body });
+        } catch (error) {
+          // The store throws 404 TrackerErrors for missing projects, issues and comments.
+          reply = error instanceof TrackerError && error.status === 404 ? notFound() : { status: 500, body: { message: String(error) } };
+        }
+        break;
+      }
+    }
+    send(res, reply);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, { status: 500, body: { message: String(error) } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: base,
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Octokit's fetch keeps connections alive; without this `close` would wait for them to time out.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function notFound(): Reply {
+  return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
+}
+
+function invalid(message: string): Reply {
+  return {
+    status: 422,
+    body: {
+      message: 'Validation Failed',
+      errors: [{ resource: 'Issue', code: 'custom', message }],
+      documentation_url: 'https://docs.github.com/rest',
+    },
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  const parsed: unknown = JSON.parse(text);
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const headers: Record<string, string> = { ...reply.headers };
+  if (reply.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+  res.writeHead(reply.status, headers);
+  res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+}

@@ -1,0 +1,376 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { WebhookDefinition } from '@octokit/webhooks-examples';
+import nock from 'nock';
+import { Probot, ProbotOctokit } from 'probot';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Issue } from '../../src/core/model.js';
+import { isNotFound, TrackerError } from '../../src/tracker/errors.js';
+import { GitHubTracker } from '../../src/tracker/github/github-tracker.js';
+import { normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../../src/tracker/github/normalize.js';
+import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { startFakeGitHub } from '../support/fake-github.js';
+import type { FakeGitHub } from '../support/fake-github.js';
+
+// The examples package is CommonJS JSON whose typings declare an ES default export; require reads it as it is.
+const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
+
+const API = 'https://api.github.com';
+const TOKEN = 'ghs_secret_token_value';
+
+/** The adapter on Probot's Octokit against nock; no retries, so one failing answer is one mock. */
+function tracker(): GitHubTracker {
+  return new GitHubTracker(
+    new ProbotOctokit({ auth: { token: TOKEN }, throttle: { enabled: false }, retry: { enabled: false } }),
+  );
+}
+
+/** A REST issue as GitHub answers it. */
+function restIssue(number: number, extra: Record<string, unknown> = {}) {
+  return {
+    id: 5000 + number,
+    node_id: `I_kwDOtest${number}`,
+    number,
+    title: `Issue ${number}`,
+    body: null,
+    labels: [{ name: 'incident::master' }],
+    state: 'open',
+    locked: false,
+    user: { login: 'alice', type: 'User' },
+    assignees: [{ login: 'bob' }],
+    html_url: `https://github.com/sec/incidents/issues/${number}`,
+    created_at: '2026-01-02T03:04:05Z',
+    updated_at: '2026-01-02T03:04:06Z',
+    ...extra,
+  };
+}
+
+function issue(project: string, number: number, id: number): Issue {
+  return {
+    ref: { project, number },
+    id,
+    title: 't',
+    body: '',
+    labels: [],
+    state: 'open',
+    confidential: false,
+    locked: false,
+    author: 'alice',
+    assignees: [],
+    webUrl: `https://github.com/${project}/issues/${number}`,
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+  };
+}
+
+describe('GitHubTracker error mapping', () => {
+  it('rethrows a 500 as a TrackerError with the status and the Octokit error as cause, without the token', async () => {
+    nock(API).get('/repos/sec/incidents/issues/7').reply(500, { message: 'Server Error' });
+    const error = await tracker().getIssue({ project: 'sec/incidents', number: 7 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    const trackerError = error as TrackerError;
+    expect(trackerError.status).toBe(500);
+    expect(trackerError.operation).toBe('getIssue');
+    expect(trackerError.message).toContain('Server Error');
+    expect(trackerError.message).not.toContain(TOKEN);
+    expect(trackerError.cause).toMatchObject({ name: 'HttpError', status: 500 });
+  });
+
+  it('rethrows a 404 on getIssue so that isNotFound recognises it', async () => {
+    nock(API).get('/repos/sec/incidents/issues/999').reply(404, { message: 'Not Found' });
+    const error = await tracker().getIssue({ project: 'sec/incidents', number: 999 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect((error as TrackerError).status).toBe(404);
+    expect(isNotFound(error)).toBe(true);
+  });
+
+  it('maps an issue answer: null body, label objects or strings, logins, dates', async () => {
+    nock(API)
+      .get('/repos/sec/incidents/issues/3')
+      .reply(200, restIssue(3, { labels: [{ name: 'a' }, 'b'], locked: true }));
+    expect(await tracker().getIssue({ project: 'sec/incidents', number: 3 })).toEqual({
+      ref: { project: 'sec/incidents', number: 3 },
+      id: 5003,
+      title: 'Issue 3',
+      body: '',
+      labels: ['a', 'b'],
+      state: 'open',
+      confidential: false,
+      locked: true,
+      author: 'alice',
+      assignees: ['bob'],
+      webUrl: 'https://github.com/sec/incidents/issues/3',
+      createdAt: '2026-01-02T03:04:05Z',
+      updatedAt: '2026-01-02T03:04:06Z',
+    });
+  });
+
+  it('treats a pull request number as a missing issue', async () => {
+    nock(API).get('/repos/sec/incidents/issues/4').reply(200, restIssue(4, { pull_request: { url: 'x' } }));
+    const error = await tracker().getIssue({ project: 'sec/incidents', number: 4 }).catch((e: unknown) => e);
+    expect(isNotFound(error)).toBe(true);
+  });
+
+  it('lists with the label filter, every state, oldest first, and drops pull requests', async () => {
+    nock(API)
+      .get('/repos/sec/incidents/issues')
+      .query({ labels: 'incident::master,incident-id::X', state: 'all', sort: 'created', direction: 'asc', per_page: '100' })
+      .reply(200, [restIssue(1), restIssue(2, { pull_request: { url: 'x' } }), restIssue(3)]);
+    const issues = await tracker().listIssues('sec/incidents', { labels: ['incident::master', 'incident-id::X'] });
+    expect(issues.map((i) => i.ref.number)).toEqual([1, 3]);
+  });
+
+  it('writes only the fields given, in one PATCH', async () => {
+    nock(API)
+      .patch('/repos/sec/incidents/issues/5', (body: unknown) => JSON.stringify(body) === JSON.stringify({ labels: ['x'], state: 'closed' }))
+      .reply(200, restIssue(5, { labels: [{ name: 'x' }], state: 'closed' }));
+    const updated = await tracker().updateIssue({ project: 'sec/incidents', number: 5 }, { labels: ['x'], state: 'closed', confidential: true });
+    expect(updated).toMatchObject({ labels: ['x'], state: 'closed', confidential: false });
+  });
+
+  it('reads a missing file as null and rethrows other failures', async () => {
+    nock(API).get('/repos/sec/incidents/contents/.github/incident-desk.yml').reply(404, { message: 'Not Found' });
+    expect(await tracker().readFile('sec/incidents', '.github/incident-desk.yml')).toBeNull();
+    nock(API).get('/repos/sec/incidents/contents/a%20b/c.md').reply(503, { message: 'Unavailable' });
+    const error = await tracker().readFile('sec/incidents', 'a b/c.md').catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TrackerError', status: 503, operation: 'readFile' });
+  });
+});
+
+describe('GitHubTracker.linkIssues', () => {
+  const parent = issue('sec/incidents', 1, 101);
+  const child = issue('sec/other-repo', 2, 202);
+
+  it('posts the child global id as a sub-issue', async () => {
+    nock(API).post('/repos/sec/incidents/issues/1/sub_issues', { sub_issue_id: 202 }).reply(201, restIssue(1));
+    expect(await tracker().linkIssues(parent, child)).toBe('linked');
+  });
+
+  it("maps GitHub's duplicate sub-issue 422 to already-linked", async () => {
+    nock(API)
+      .post('/repos/sec/incidents/issues/1/sub_issues')
+      .reply(422, {
+        message: 'Validation Failed',
+        errors: [{
+          resource: 'Issue',
+          code: 'custom',
+          field: 'sub_issue_id',
+          message: 'An error occured while adding the sub-issue to the parent issue. Issue may not contain duplicate sub-issues and Sub issue may only have one parent',
+        }],
+        documentation_url: 'https://docs.github.com/rest/issues/sub-issues#add-sub-issue',
+      });
+    expect(await tracker().linkIssues(parent, child)).toBe('already-linked');
+  });
+
+  it('still throws for any other 422', async () => {
+    nock(API)
+      .post('/repos/sec/incidents/issues/1/sub_issues')
+      .reply(422, { message: 'Validation Failed', errors: [{ code: 'custom', message: 'Parent cannot have more than 100 sub-issues' }] });
+    const error = await tracker().linkIssues(parent, child).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TrackerError', status: 422, operation: 'linkIssues' });
+  });
+
+  it('answers unsupported across owners without a request', async () => {
+    expect(await tracker().linkIssues(parent, issue('Other/repo', 3, 303))).toBe('unsupported');
+    // Owners compare case-insensitively, as GitHub does.
+    nock(API).post('/repos/sec/incidents/issues/1/sub_issues').reply(201, restIssue(1));
+    expect(await tracker().linkIssues(parent, issue('SEC/repo', 3, 303))).toBe('linked');
+  });
+});
+
+describe('GitHubTracker.deleteIssue', () => {
+  const target = issue('sec/public-app', 9, 909);
+  const graphqlDelete = (answer: unknown, status = 200) =>
+    nock(API)
+      .post('/graphql', (body: { query?: string; variables?: { issueId?: string } }) =>
+        /deleteIssue\(input: \{ issueId: \$issueId \}\)/.test(body.query ?? '') && body.variables?.issueId === 'I_kwDOtest9')
+      .reply(status, answer as nock.Body);
+
+  it('deletes through GraphQL with the node id read over REST', async () => {
+    nock(API).get('/repos/sec/public-app/issues/9').reply(200, restIssue(9));
+    graphqlDelete({ data: { deleteIssue: { clientMutationId: null } } });
+    expect(await tracker().deleteIssue(target)).toBe('deleted');
+  });
+
+  it('answers forbidden on a FORBIDDEN GraphQL error', async () => {
+    nock(API).get('/repos/sec/public-app/issues/9').reply(200, restIssue(9));
+    graphqlDelete({
+      data: { deleteIssue: null },
+      errors: [{ type: 'FORBIDDEN', path: ['deleteIssue'], message: 'incident-desk[bot] does not have the correct permissions to execute `DeleteIssue`' }],
+    });
+    expect(await tracker().deleteIssue(target)).toBe('forbidden');
+  });
+
+  it('answers forbidden on a 403 about admin rights', async () => {
+    nock(API).get('/repos/sec/public-app/issues/9').reply(200, restIssue(9));
+    graphqlDelete({ message: 'Must have admin rights to Repository.' }, 403);
+    expect(await tracker().deleteIssue(target)).toBe('forbidden');
+  });
+
+  it('throws for other GraphQL failures', async () => {
+    nock(API).get('/repos/sec/public-app/issues/9').reply(200, restIssue(9));
+    graphqlDelete({ data: null, errors: [{ type: 'INTERNAL', message: 'Something went wrong' }] });
+    const error = await tracker().deleteIssue(target).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TrackerError', operation: 'deleteIssue' });
+    expect((error as TrackerError).cause).toBeDefined();
+  });
+});
+
+describe('fake GitHub', () => {
+  let server: FakeGitHub | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('refuses requests without an Authorization header', async () => {
+    server = await startFakeGitHub(new MemoryStore({ kind: 'github' }));
+    const response = await fetch(`${server.url}/repos/sec/incidents`);
+    expect(response.status).toBe(401);
+  });
+
+  it('lets a real Probot app authenticate as an installation and pages with Link headers', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('sec/incidents');
+    for (let i = 0; i < 3; i += 1) store.seedIssue('sec/incidents', { title: `i${i}`, labels: ['x'] });
+    server = await startFakeGitHub(store);
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const probot = new Probot({ appId: 1, privateKey, baseUrl: server.url, logLevel: 'fatal' });
+    const installation = await probot.auth(1);
+    const issues = await installation.paginate('GET /repos/{owner}/{repo}/issues', { owner: 'sec', repo: 'incidents', labels: 'x', per_page: 2 });
+    expect(issues.map((i) => i.title)).toEqual(['i2', 'i1', 'i0']);
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /app/installations/1/access_tokens',
+      'GET /repos/sec/incidents/issues?labels=x&per_page=2',
+      'GET /repos/sec/incidents/issues?labels=x&per_page=2&page=2',
+    ]);
+    const app = await (await probot.auth()).request('GET /app');
+    expect(app.data?.slug).toBe('incident-desk');
+  });
+
+  it('deletes only when allowed', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('sec/public-app', { visibility: 'public' });
+    const seeded = store.seedIssue('sec/public-app', { title: 'leak' });
+    server = await startFakeGitHub(store);
+    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    expect(await new GitHubTracker(octokit).deleteIssue(seeded)).toBe('forbidden');
+    await server.close();
+    server = await startFakeGitHub(store, { canDelete: true });
+    const allowed = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    expect(await new GitHubTracker(allowed).deleteIssue(seeded)).toBe('deleted');
+    expect(store.allIssues('sec/public-app')).toHaveLength(0);
+  });
+});
+
+describe('normalizeGitHubIssueEvent on @octokit/webhooks-examples payloads', () => {
+  const issuesExamples = examples.find((d) => d.name === 'issues')!.examples as unknown as Array<Record<string, unknown>>;
+  const byAction = (list: Array<Record<string, unknown>>, action: string) => structuredClone(list.find((e) => e.action === action)!);
+
+  it('normalizes issues.opened', () => {
+    const payload = byAction(issuesExamples, 'opened');
+    const event = normalizeGitHubIssueEvent('issues.opened', payload, 'delivery-1');
+    const issue = payload.issue as { id: number; number: number; title: string; body: string | null };
+    const repository = payload.repository as { id: number; full_name: string };
+    expect(event).toMatchObject({
+      kind: 'issue',
+      tracker: 'github',
+      action: 'opened',
+      deliveryId: 'delivery-1',
+      actor: { username: (payload.sender as { login: string }).login, isBot: false },
+      project: { path: repository.full_name, id: repository.id, visibility: 'public' },
+      issue: { ref: { project: repository.full_name, number: issue.number }, id: issue.id, title: issue.title, body: issue.body ?? '', labels: ['bug'], state: 'open' },
+      addedLabels: [],
+      removedLabels: [],
+    });
+    expect(event?.previousBody).toBeUndefined();
+  });
+
+  it('takes addedLabels and removedLabels from payload.label', () => {
+    expect(normalizeGitHubIssueEvent('issues.labeled', byAction(issuesExamples, 'labeled'), 'd')).toMatchObject({
+      action: 'labeled',
+      addedLabels: ['bug'],
+      removedLabels: [],
+    });
+    expect(normalizeGitHubIssueEvent('issues.unlabeled', byAction(issuesExamples, 'unlabeled'), 'd')).toMatchObject({
+      action: 'unlabeled',
+      addedLabels: [],
+      removedLabels: ['bug'],
+    });
+  });
+
+  it('takes previousBody from changes.body.from on edits (patched in: the examples carry no changes)', () => {
+    const payload = byAction(issuesExamples, 'edited');
+    payload.changes = { body: { from: 'the body before' } };
+    expect(normalizeGitHubIssueEvent('issues.edited', payload, 'd')).toMatchObject({ action: 'edited', previousBody: 'the body before' });
+    payload.changes = { title: { from: 'old title' } };
+    expect(normalizeGitHubIssueEvent('issues.edited', payload, 'd')?.previousBody).toBeUndefined();
+  });
+
+  it('normalizes reopened and closed (closed patched from reopened: the examples have none)', () => {
+    const reopened = byAction(issuesExamples, 'reopened');
+    expect(normalizeGitHubIssueEvent('issues.reopened', reopened, 'd')).toMatchObject({ action: 'reopened' });
+    const closed = { ...structuredClone(reopened), action: 'closed', issue: { ...(reopened.issue as object), state: 'closed' } };
+    expect(normalizeGitHubIssueEvent('issues', closed, 'd')).toMatchObject({ action: 'closed', issue: { state: 'closed' } });
+  });
+
+  it('reads private and internal visibility and bot senders', () => {
+    const payload = byAction(issuesExamples, 'opened');
+    const repository = payload.repository as Record<string, unknown>;
+    payload.repository = { ...repository, private: true, visibility: 'private' };
+    payload.sender = { ...(payload.sender as object), login: 'incident-desk[bot]', type: 'Bot' };
+    expect(normalizeGitHubIssueEvent('issues.opened', payload, 'd')).toMatchObject({
+      project: { visibility: 'private' },
+      actor: { username: 'incident-desk[bot]', isBot: true },
+    });
+    payload.repository = { ...repository, private: true, visibility: 'internal' };
+    expect(normalizeGitHubIssueEvent('issues.opened', payload, 'd')?.project.visibility).toBe('internal');
+  });
+
+  it('answers null for actions, events and payloads it does not handle', () => {
+    expect(normalizeGitHubIssueEvent('issues.assigned', byAction(issuesExamples, 'assigned'), 'd')).toBeNull();
+    expect(normalizeGitHubIssueEvent('issues.milestoned', byAction(issuesExamples, 'milestoned'), 'd')).toBeNull();
+    expect(normalizeGitHubIssueEvent('pull_request.opened', byAction(issuesExamples, 'opened'), 'd')).toBeNull();
+    expect(normalizeGitHubIssueEvent('issues.opened', null, 'd')).toBeNull();
+    expect(normalizeGitHubIssueEvent('issues.opened', 'text', 'd')).toBeNull();
+    expect(normalizeGitHubIssueEvent('issues.opened', { action: 'opened', issue: {} }, 'd')).toBeNull();
+    const noLabels = byAction(issuesExamples, 'opened');
+    (noLabels.issue as Record<string, unknown>).labels = 'bug';
+    expect(normalizeGitHubIssueEvent('issues.opened', noLabels, 'd')).toBeNull();
+    const noSender = byAction(issuesExamples, 'opened');
+    delete noSender.sender;
+    expect(normalizeGitHubIssueEvent('issues.opened', noSender, 'd')).toBeNull();
+  });
+});
+
+describe('normalizeGitHubCommentEvent on @octokit/webhooks-examples payloads', () => {
+  const commentExamples = examples.find((d) => d.name === 'issue_comment')!.examples as unknown as Array<Record<string, unknown>>;
+  const created = () => structuredClone(commentExamples.find((e) => e.action === 'created')!);
+
+  it('normalizes issue_comment.created on an issue', () => {
+    const payload = created();
+    const comment = payload.comment as { id: number; body: string; created_at: string; user: { login: string } };
+    const event = normalizeGitHubCommentEvent('issue_comment.created', payload, 'delivery-2');
+    expect(event).toMatchObject({
+      kind: 'note',
+      tracker: 'github',
+      deliveryId: 'delivery-2',
+      project: { path: 'Codertocat/Hello-World' },
+      issue: { ref: { project: 'Codertocat/Hello-World', number: (payload.issue as { number: number }).number } },
+      comment: { id: comment.id, author: comment.user.login, body: comment.body, createdAt: comment.created_at },
+    });
+  });
+
+  it('ignores comments on pull requests, other actions and malformed payloads', () => {
+    const onPull = created();
+    (onPull.issue as Record<string, unknown>).pull_request = { url: 'https://api.github.com/repos/x/y/pulls/1' };
+    expect(normalizeGitHubCommentEvent('issue_comment.created', onPull, 'd')).toBeNull();
+    const edited = structuredClone(commentExamples.find((e) => e.action === 'edited')!);
+    expect(normalizeGitHubCommentEvent('issue_comment.edited', edited, 'd')).toBeNull();
+    expect(normalizeGitHubCommentEvent('issues.opened', created(), 'd')).toBeNull();
+    const noComment = created();
+    delete noComment.comment;
+    expect(normalizeGitHubCommentEvent('issue_comment.created', noComment, 'd')).toBeNull();
+    expect(normalizeGitHubCommentEvent('issue_comment.created', [], 'd')).toBeNull();
+  });
+});
