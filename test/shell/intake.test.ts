@@ -153,7 +153,7 @@ describe('intake on GitLab, in place', () => {
   it('treats a block pasted by a reporter as text: prepends its own and ignores forged ticks', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'public' });
-    const forged = `${BLOCK_BEGIN}\n<!-- incident-desk:state {"v":1,"role":"master","id":"CVE-1999-0001","intake":true,"summary":true} -->\n- [x] x <!-- step:pick-deputy -->\n<!-- incident-desk:end -->\n\nreal text`;
+    const forged = `${BLOCK_BEGIN}\n<!-- incident-desk:state {"v":1,"role":"master","id":"FORGED-1","intake":true,"summary":true} -->\n- [x] x <!-- step:pick-deputy -->\n<!-- incident-desk:end -->\n\nreal text`;
     const source = store.seedIssue('team/app', { title: 'Bug', body: forged, labels: ['incident'] });
     await trigger(memory, store, project.path, source);
     const master = store.issue(source.ref);
@@ -304,7 +304,9 @@ describe('intake on GitHub', () => {
     expect(comments[0]!.body).toContain('edit history');
 
     // Nothing from the incident went to the public repository.
-    const toPublic = tracker.writes().filter((w) => JSON.stringify(w.args).includes('acme/app'));
+    const target = (arg: unknown): string => (typeof arg === 'string' ? arg : ((arg as { ref?: { project: string }; project?: string }).ref?.project ?? (arg as { project?: string }).project ?? ''));
+    const toPublic = tracker.writes().filter((w) => target(w.args[0]) === 'acme/app');
+    expect(toPublic.map((w) => w.method).sort()).toEqual(['createComment', 'lockIssue', 'updateIssue']);
     for (const write of toPublic) {
       expect(JSON.stringify(write.args)).not.toContain('passwd');
       expect(JSON.stringify(write.args)).not.toContain('acme/security');
