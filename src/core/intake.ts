@@ -47,6 +47,8 @@ export interface IntakeSnapshot {
   /** The triggering issue, read fresh; null once it was deleted in this run. */
   source: Issue | null;
   sourceProject: Project;
+  /** Who reported the incident and who it was assigned to, as the source was first read (kept after a deletion). */
+  reporter: { author: string; assignees: string[] };
   /** The incident project as the API answered, or null when it does not exist or is not visible. */
   incidentProject: Project | null;
   releaseProject: Project | null;
@@ -191,7 +193,7 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
     summary: true,
     links: [...linked].sort(),
   };
-  const block = renderMasterBlock(master, state, children, deps);
+  const block = renderMasterBlock(master, s.reporter, state, children, deps);
   const wantLabels = [roleLabel('master'), idLabel(id)];
   const update: UpdateEffect = {
     kind: 'update',
@@ -407,11 +409,18 @@ const PLACEHOLDER = '_not set_';
  * The master's block: Quick Links (a person's values kept, the children's links the app's own), the phased
  * checklist with every tick kept, and the related tickets.
  */
-function renderMasterBlock(master: Issue, state: TicketState, children: Map<ChildRole, Issue>, deps: IntakeDeps): string {
+function renderMasterBlock(
+  master: Issue,
+  reporter: IntakeSnapshot['reporter'],
+  state: TicketState,
+  children: Map<ChildRole, Issue>,
+  deps: IntakeDeps,
+): string {
   const current = trustedBlock(master);
   const done = parseCheckedSteps(current);
   const kept = parseQuickLinks(current);
-  const manager = master.assignees[0] ?? master.author;
+  // The master's assignee, else the source's assignee, else the reporter: never the app that created an external master.
+  const manager = master.assignees[0] ?? reporter.assignees[0] ?? reporter.author;
   const keep = (label: string, fallback: string): QuickLinkRow => ({ label, value: kept.get(label) ?? fallback });
   const childLink = (role: ChildRole): string => {
     const child = children.get(role);

@@ -167,6 +167,7 @@ async function loadSnapshot(event: IssueEvent, config: IncidentDeskConfig, ctx: 
     configPath: CONFIG_PATHS[tracker.kind],
     source,
     sourceProject,
+    reporter: { author: source.author, assignees: source.assignees },
     incidentProject,
     releaseProject,
     comments: {},

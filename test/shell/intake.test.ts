@@ -52,6 +52,7 @@ describe('intake on GitLab, in place', () => {
     expect(master.confidential).toBe(true);
     expect(master.title).toBe(`[${id}] ${SECRET_TITLE}`);
     expect(master.labels).toEqual(expect.arrayContaining(['incident', 'incident::master', `incident-id::${id}`]));
+    expect(master.body).toContain('| Incident Manager: | @reporter |');
     expect(master.body.startsWith(BLOCK_BEGIN)).toBe(true);
     expect(splitBody(master.body).rest).toBe(SECRET_BODY);
     expect(trustedState(master)).toMatchObject({ role: 'master', id, intake: true, summary: true });
@@ -283,7 +284,7 @@ describe('intake on GitHub', () => {
     const project = store.addProject('acme/app', { visibility: 'public' });
     store.addProject('acme/security', { visibility: 'private' });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\n');
-    const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+    const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'], assignees: ['triager'] });
     const tracker = recordingTracker(memory);
     const { outcome } = await trigger(tracker, store, project.path, source);
     expect(outcome).toBe('done');
@@ -293,6 +294,7 @@ describe('intake on GitHub', () => {
     expect(master!.title).toBe(`[${id}] ${SECRET_TITLE}`);
     expect(splitBody(master!.body).rest).toContain('/upload and the server runs it');
     expect(childrenOf(store, 'acme/security', id)).toHaveLength(2);
+    expect(master!.body).toContain('| Incident Manager: | @triager |');
 
     const after = store.issue(source.ref);
     expect(after.title).not.toContain(SECRET_TITLE);
