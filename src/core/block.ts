@@ -1,3 +1,4 @@
+import { roleLabel } from './identifier.js';
 import type { TicketRole } from './identifier.js';
 
 /**
@@ -117,4 +118,24 @@ export function parseQuickLinks(block: string | null): Map<string, string> {
   if (block === null) return values;
   for (const match of block.matchAll(TABLE_ROW)) values.set(match[1]!.trim(), match[2]!);
   return values;
+}
+
+/**
+ * The state of a ticket only when it can be trusted: the block carries a state and the issue carries the
+ * matching role label, which only members can set. A reporter who pastes a block of their own into a new
+ * issue gets their text treated as text.
+ */
+export function trustedState(issue: { body: string; labels: string[] }): TicketState | null {
+  const state = readTicketState(issue.body);
+  return state && issue.labels.includes(roleLabel(state.role)) ? state : null;
+}
+
+/** Writes the block into a body: replaces a trusted block, otherwise prepends and keeps every byte. */
+export function writeBlock(issue: { body: string; labels: string[] }, block: string): string {
+  return trustedState(issue) ? spliceBlock(issue.body, block) : joinBody(block, issue.body);
+}
+
+/** The current block's inner text when it can be trusted, else null. */
+export function trustedBlock(issue: { body: string; labels: string[] }): string | null {
+  return trustedState(issue) ? splitBody(issue.body).block : null;
 }
