@@ -1,0 +1,311 @@
+import { GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
+import type { Gitlab } from '@gitbeaker/rest';
+import type { Comment, Issue, IssueRef, Project } from '../../core/model.js';
+import { TrackerError } from '../errors.js';
+import { CONFIG_PATHS } from '../port.js';
+import type {
+  ConfigFile,
+  DeleteResult,
+  IssuePatch,
+  IssueQuery,
+  LinkResult,
+  NewIssue,
+  Tracker,
+  TrackerCapabilities,
+} from '../port.js';
+
+/** The fields of GitLab's issue answer the adapter reads (REST, snake_case; gitbeaker's `camelize` stays off). */
+interface GitLabIssueJson {
+  id: number;
+  iid: number;
+  project_id: number;
+  title: string;
+  description: string | null;
+  labels: string[];
+  state: string;
+  confidential?: boolean;
+  discussion_locked?: boolean | null;
+  author?: { username?: string } | null;
+  assignees?: Array<{ username?: string }> | null;
+  web_url: string;
+  created_at: string;
+  updated_at: string;
+  references?: { full?: string } | null;
+}
+
+interface GitLabProjectJson {
+  id: number;
+  path_with_namespace: string;
+  visibility?: string;
+  web_url: string;
+  default_branch?: string | null;
+}
+
+interface GitLabNoteJson {
+  id: number;
+  body: string;
+  author?: { username?: string } | null;
+  created_at: string;
+  system?: boolean;
+}
+
+/** GitLab's largest page; fewer round trips for long lists. */
+const PER_PAGE = 100;
+
+/**
+ * The `Tracker` port on GitLab's REST API v4 through gitbeaker. One instance per GitLab host and token; the
+ * caller builds the client (`new Gitlab({ host, token })`) so that tests can point it at a fake server.
+ *
+ * Every failure is rethrown as a `TrackerError` carrying the HTTP status (when there is one) and the operation;
+ * the original error stays reachable as `cause`, with the request's headers (the token) stripped.
+ */
+export class GitLabTracker implements Tracker {
+  readonly kind = 'gitlab' as const;
+  readonly capabilities: TrackerCapabilities = {
+    confidentialIssues: true,
+    nativeLinks: true,
+    // GitLab has `discussion_locked`, but the core protects GitLab incidents with confidentiality instead of locking.
+    lockConversation: false,
+    // Deleting an issue needs the Owner role; the app's account is kept below that on purpose (see deleteIssue).
+    deleteIssue: false,
+  };
+
+  /**
+   * Project id → `path_with_namespace`, learned from answers. Issue answers name their project by id; this lets
+   * the adapter give refs by path without asking again. Per instance, so that two hosts never mix.
+   */
+  private readonly projectPaths = new Map<number, string>();
+
+  /** @param api a gitbeaker client (`new Gitlab({ host, token })`), snake_case answers (no `camelize`). */
+  constructor(private readonly api: Gitlab<false>) {}
+
+  /** Reads a project by its full path (`Projects.show`); 404 `TrackerError` when it is missing or not visible. */
+  async getProject(path: string): Promise<Project> {
+    const json = await this.call('getProject', () => this.api.Projects.show(path));
+    return this.toProject(json as unknown as GitLabProjectJson);
+  }
+
+  /** Reads one issue fresh (`Issues.show` by iid within the project). */
+  async getIssue(ref: IssueRef): Promise<Issue> {
+    const json = await this.call('getIssue', () => this.api.Issues.show(ref.number, { projectId: ref.project }));
+    return this.toIssue(json as unknown as GitLabIssueJson, ref.project);
+  }
+
+  /**
+   * Lists a project's issues carrying every given label, oldest first, following every page. GitLab ANDs the
+   * comma-separated `labels`; `scope: all` so that the list does not depend on who the token belongs to.
+   */
+  async listIssues(project: string, query: IssueQuery): Promise<Issue[]> {
+    const state = query.state === 'open' ? 'opened' : query.state === 'closed' ? 'closed' : undefined;
+    const list = await this.call('listIssues', () =>
+      this.api.Issues.all({
+        projectId: project,
+        // No labels asked for: no filter (GitLab reads an empty `labels` as no filter too, but omitting is plainer).
+        ...(query.labels.length > 0 ? { labels: query.labels.join(',') } : {}),
+        scope: 'all',
+        ...(state ? { state } : {}),
+        orderBy: 'created_at',
+        sort: 'asc',
+        perPage: PER_PAGE,
+      }),
+    );
+    return (list as unknown as GitLabIssueJson[]).map((json) => this.toIssue(json, project));
+  }
+
+  /** Creates an issue; `confidential` is passed through, so check it on the answer. */
+  async createIssue(project: string, input: NewIssue): Promise<Issue> {
+    const json = await this.call('createIssue', () =>
+      this.api.Issues.create(project, input.title, {
+        description: input.body,
+        ...(input.labels.length > 0 ? { labels: input.labels.join(',') } : {}),
+        confidential: input.confidential,
+      }),
+    );
+    return this.toIssue(json as unknown as GitLabIssueJson, project);
+  }
+
+  /**
+   * Writes the given fields in one `Issues.edit`. `labels` is the complete set (an empty string clears them all,
+   * as GitLab documents); `state` becomes `state_event: close | reopen`. An empty patch reads the issue instead,
+   * since GitLab refuses an edit without parameters.
+   */
+  async updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue> {
+    const options: { title?: string; description?: string; labels?: string; confidential?: boolean; stateEvent?: string } = {};
+    if (patch.title !== undefined) options.title = patch.title;
+    if (patch.body !== undefined) options.description = patch.body;
+    if (patch.labels !== undefined) options.labels = patch.labels.join(',');
+    if (patch.confidential !== undefined) options.confidential = patch.confidential;
+    if (patch.state !== undefined) options.stateEvent = patch.state === 'closed' ? 'close' : 'reopen';
+    if (Object.keys(options).length === 0) return this.getIssue(ref);
+    const json = await this.call('updateIssue', () => this.api.Issues.edit(ref.project, ref.number, options));
+    return this.toIssue(json as unknown as GitLabIssueJson, ref.project);
+  }
+
+  /** Lists an issue's notes oldest first over every page, without system notes ("changed the label" and the like). */
+  async listComments(ref: IssueRef): Promise<Comment[]> {
+    const notes = await this.call('listComments', () =>
+      // GitLab lists notes newest first unless told otherwise.
+      this.api.IssueNotes.all(ref.project, ref.number, { sort: 'asc', orderBy: 'created_at', perPage: PER_PAGE }),
+    );
+    return (notes as unknown as GitLabNoteJson[]).filter((note) => note.system !== true).map(toComment);
+  }
+
+  /** Posts a note on an issue. */
+  async createComment(ref: IssueRef, body: string): Promise<Comment> {
+    const note = await this.call('createComment', () => this.api.IssueNotes.create(ref.project, ref.number, body));
+    return toComment(note as unknown as GitLabNoteJson);
+  }
+
+  /** Replaces the body of one note. */
+  async updateComment(ref: IssueRef, commentId: number, body: string): Promise<Comment> {
+    const note = await this.call('updateComment', () => this.api.IssueNotes.edit(ref.project, ref.number, commentId, { body }));
+    return toComment(note as unknown as GitLabNoteJson);
+  }
+
+  /**
+   * Relates `child` to `parent` (`relates_to`, GitLab Free). GitLab answers 409 when the issues are already
+   * related, which is the idempotent `already-linked`. The target project is named by path, which the API accepts.
+   */
+  async linkIssues(parent: Issue, child: Issue): Promise<LinkResult> {
+    try {
+      await this.call('linkIssues', () =>
+        this.api.IssueLinks.create(parent.ref.project, parent.ref.number, child.ref.project, child.ref.number, {
+          linkType: 'relates_to',
+        }),
+      );
+      return 'linked';
+    } catch (error) {
+      if (error instanceof TrackerError && error.status === 409) return 'already-linked';
+      throw error;
+    }
+  }
+
+  /**
+   * Sets `discussion_locked` (only project members may then comment). The core does not call it on GitLab
+   * (`capabilities.lockConversation` is false: confidentiality protects GitLab incidents), but a caller that does
+   * gets the real lock, like on the in-memory tracker, rather than a silent no-op. Idempotent.
+   */
+  async lockIssue(ref: IssueRef): Promise<void> {
+    await this.call('lockIssue', () => this.api.Issues.edit(ref.project, ref.number, { discussionLocked: true }));
+  }
+
+  /**
+   * Always `forbidden`, without a request: GitLab lets only project Owners (and admins) delete issues, and the
+   * app's account is deliberately given less (Maintainer at most), so that a bug or a stolen token cannot destroy
+   * incident records. `capabilities.deleteIssue` is false so the core closes instead.
+   */
+  async deleteIssue(_issue: Issue): Promise<DeleteResult> {
+    return 'forbidden';
+  }
+
+  /** Reads `.gitlab/incident-desk.yml` from the project's default branch; GitLab has no group-level fallback. */
+  async readConfig(project: string): Promise<ConfigFile | null> {
+    const path = CONFIG_PATHS.gitlab;
+    const text = await this.readFile(project, path);
+    return text === null ? null : { text, location: `${project}:${path}` };
+  }
+
+  /**
+   * Reads one file raw from the default branch; null on 404 (missing file, or a project the token cannot see).
+   * `ref: HEAD` is the default branch on GitLab, which saves reading the project first.
+   */
+  async readFile(project: string, path: string): Promise<string | null> {
+    try {
+      const raw = await this.call('readFile', () => this.api.RepositoryFiles.showRaw(project, path, 'HEAD'));
+      // gitbeaker answers text for `text/*` bodies and a Blob for anything else (binary-looking files).
+      if (typeof raw === 'string') return raw;
+      if (raw instanceof Blob) return await raw.text();
+      throw new TrackerError(`GitLab readFile: unexpected body for ${project}:${path}`, undefined, 'readFile');
+    } catch (error) {
+      if (error instanceof TrackerError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Runs one gitbeaker call and turns any failure into a `TrackerError`. */
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toTrackerError(error, operation);
+    }
+  }
+
+  private toProject(json: GitLabProjectJson): Project {
+    this.projectPaths.set(json.id, json.path_with_namespace);
+    return {
+      path: json.path_with_namespace,
+      id: json.id,
+      visibility: toVisibility(json.visibility),
+      webUrl: json.web_url,
+      defaultBranch: json.default_branch ?? '',
+    };
+  }
+
+  /**
+   * Maps an issue answer. The project path comes from `references.full` (`group/project#12`, GitLab's canonical
+   * path even after a rename), else from what this instance learned about `project_id`, else from the path the
+   * request used (`requested`), which addressed that very project.
+   */
+  private toIssue(json: GitLabIssueJson, requested: string): Issue {
+    const full = json.references?.full;
+    const suffix = `#${json.iid}`;
+    let project: string;
+    if (typeof full === 'string' && full.endsWith(suffix) && full.length > suffix.length) {
+      project = full.slice(0, -suffix.length);
+      this.projectPaths.set(json.project_id, project);
+    } else {
+      project = this.projectPaths.get(json.project_id) ?? requested;
+    }
+    return {
+      ref: { project, number: json.iid },
+      id: json.id,
+      title: json.title,
+      body: json.description ?? '',
+      labels: [...(json.labels ?? [])],
+      state: json.state === 'closed' ? 'closed' : 'open',
+      confidential: json.confidential === true,
+      locked: json.discussion_locked === true,
+      author: json.author?.username ?? '',
+      assignees: (json.assignees ?? []).flatMap((a) => (typeof a.username === 'string' ? [a.username] : [])),
+      webUrl: json.web_url,
+      createdAt: json.created_at,
+      updatedAt: json.updated_at,
+    };
+  }
+}
+
+function toComment(note: GitLabNoteJson): Comment {
+  return { id: note.id, author: note.author?.username ?? '', body: note.body, createdAt: note.created_at };
+}
+
+/** An unknown visibility is taken as public: the app then treats the project as exposed, never the reverse. */
+function toVisibility(value: string | undefined): Project['visibility'] {
+  return value === 'private' || value === 'internal' ? value : 'public';
+}
+
+/**
+ * Turns what gitbeaker throws into a `TrackerError`. `GitbeakerRequestError.cause` holds the fetch `Request` and
+ * `Response`; the status is `cause.response.status`. The `Request` carries the `PRIVATE-TOKEN` header, so the
+ * cause is rebuilt with a header-less copy of it: the error may be logged whole. After retries (429/502) gitbeaker
+ * throws `GitbeakerRetryError` whose message alone carries the last status.
+ */
+export function toTrackerError(error: unknown, operation: string): TrackerError {
+  if (error instanceof TrackerError) return error;
+  if (error instanceof GitbeakerRequestError && error.cause) {
+    const { description, request, response } = error.cause;
+    const safeCause = new GitbeakerRequestError(error.message, {
+      cause: { description, request: new Request(request.url, { method: request.method }), response },
+    });
+    safeCause.stack = error.stack;
+    const status = response.status;
+    return new TrackerError(`GitLab ${operation} failed: ${status} ${description}`.trim(), status, operation, { cause: safeCause });
+  }
+  if (error instanceof GitbeakerRetryError) {
+    const match = /last status code: (\d{3})/.exec(error.message);
+    const status = match ? Number(match[1]) : undefined;
+    return new TrackerError(`GitLab ${operation} failed: ${error.message}`, status, operation, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new TrackerError(`GitLab ${operation} failed: ${message}`, undefined, operation, { cause: error });
+}

@@ -1,0 +1,352 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Comment, Issue, IssueRef, Project } from '../../src/core/model.js';
+import { TrackerError } from '../../src/tracker/errors.js';
+import type { IssuePatch } from '../../src/tracker/port.js';
+import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+
+/**
+ * A fake GitLab REST API v4 on loopback, backed by a `MemoryStore` (kind `gitlab`). It serves exactly the routes
+ * the GitLab adapter uses through gitbeaker, answers GitLab-shaped JSON and pages like GitLab does
+ * (`x-next-page`, `x-total-pages`, `Link`). Node only; no dependency.
+ */
+
+export interface FakeGitLabOptions {
+  /** The token `PRIVATE-TOKEN` must carry; any non-empty token is accepted when unset. */
+  token?: string;
+  /** The account the token belongs to (`GET /user`, author of what the app writes). */
+  bot?: { id: number; username: string };
+  /** Access levels by user id for `GET /projects/:id/members/all/:user_id`; the bot is a Maintainer (40) by default. */
+  accessLevels?: Record<number, number>;
+}
+
+export interface FakeGitLab {
+  /** The host to give gitbeaker (`new Gitlab({ host: url, token })`). */
+  url: string;
+  close(): Promise<void>;
+  /** Every request received, in order, with the raw (still URL-encoded) path and no query. */
+  requests: Array<{ method: string; path: string }>;
+}
+
+interface RouteRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  /** `http://127.0.0.1:port` plus the raw path, for pagination links. */
+  selfUrl: string;
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+type Handler = (req: RouteRequest) => Reply;
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply => ({ status, body, headers });
+
+/** Starts the fake on 127.0.0.1 on a free port. */
+export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOptions = {}): Promise<FakeGitLab> {
+  if (store.kind !== 'gitlab') throw new Error('the fake GitLab needs a MemoryStore of kind gitlab');
+  const bot = options.bot ?? { id: 1, username: 'incident-desk-bot' };
+  const accessLevels: Record<number, number> = { [bot.id]: 40, ...options.accessLevels };
+  const requests: FakeGitLab['requests'] = [];
+
+  // The store knows people by username only; GitLab answers carry ids, so hand out stable ones.
+  const userIds = new Map<string, number>([[bot.username, bot.id]]);
+  const userJson = (username: string) => {
+    if (!userIds.has(username)) userIds.set(username, 100 + userIds.size);
+    return { id: userIds.get(username)!, username, name: username, state: 'active', web_url: `https://gitlab.test/${username}` };
+  };
+
+  const project = (id: string): Project => {
+    const byId = /^\d+$/.test(id) ? store.projectById(Number(id)) : undefined;
+    if (byId) return byId;
+    if (store.hasProject(id)) return store.getProject(id);
+    throw new HttpError(404, '404 Project Not Found');
+  };
+  const issueRef = (req: RouteRequest): IssueRef => ({ project: project(req.params.id!).path, number: Number(req.params.iid) });
+  const issue = (ref: IssueRef): Issue => {
+    if (!Number.isSafeInteger(ref.number)) throw new HttpError(404, '404 Not found');
+    return store.issue(ref);
+  };
+
+  const projectJson = (p: Project) => ({
+    id: p.id,
+    name: p.path.split('/').at(-1),
+    path: p.path.split('/').at(-1),
+    path_with_namespace: p.path,
+    namespace: { full_path: p.path.split('/').slice(0, -1).join('/') },
+    visibility: p.visibility,
+    web_url: p.webUrl,
+    default_branch: p.defaultBranch,
+  });
+  const issueJson = (i: Issue) => {
+    const p = store.getProject(i.ref.project);
+    const assignees = i.assignees.map(userJson);
+    return {
+      id: i.id,
+      iid: i.ref.number,
+      project_id: p.id,
+      title: i.title,
+      // GitLab answers null for an issue without description.
+      description: i.body === '' ? null : i.body,
+      state: i.state === 'open' ? 'opened' : 'closed',
+      created_at: i.createdAt,
+      updated_at: i.updatedAt,
+      closed_at: i.state === 'closed' ? i.updatedAt : null,
+      labels: i.labels,
+      author: userJson(i.author),
+      assignees,
+      assignee: assignees[0] ?? null,
+      type: 'ISSUE',
+      issue_type: 'issue',
+      confidential: i.confidential,
+      discussion_locked: i.locked,
+      web_url: i.webUrl,
+      references: { short: `#${i.ref.number}`, relative: `#${i.ref.number}`, full: `${p.path}#${i.ref.number}` },
+    };
+  };
+  const noteJson = (c: Comment, i: Issue) => ({
+    id: c.id,
+    type: null,
+    body: c.body,
+    author: userJson(c.author),
+    created_at: c.createdAt,
+    updated_at: c.createdAt,
+    system: false,
+    noteable_id: i.id,
+    noteable_type: 'Issue',
+    noteable_iid: i.ref.number,
+    confidential: false,
+    internal: false,
+  });
+
+  const routes: Array<[method: string, pattern: string, handler: Handler]> = [
+    ['GET', '/user', () => json({ ...userJson(bot.username), bot: true })],
+    ['GET', '/projects/:id', (req) => {
+      const p = project(req.params.id!);
+      store.record('getProject', p.path);
+      return json(projectJson(p));
+    }],
+    ['GET', '/projects/:id/members/all/:user_id', (req) => {
+      project(req.params.id!);
+      const userId = Number(req.params.user_id);
+      const level = accessLevels[userId];
+      if (level === undefined) throw new HttpError(404, '404 Not found');
+      const username = [...userIds].find(([, id]) => id === userId)?.[0] ?? `user${userId}`;
+      return json({ id: userId, username, name: username, state: 'active', access_level: level });
+    }],
+    ['GET', '/projects/:id/issues', (req) => {
+      const p = project(req.params.id!);
+      const labels = (req.query.get('labels') ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+      const state = req.query.get('state') ?? 'all';
+      if (!['opened', 'closed', 'all'].includes(state)) throw new HttpError(400, 'state does not have a valid value');
+      const found = store.listIssues(p.path, { labels, state: state === 'opened' ? 'open' : state === 'closed' ? 'closed' : 'all' });
+      // GitLab's default order is newest first; ties on the timestamp fall back to the id.
+      const asc = req.query.get('sort') === 'asc';
+      const orderBy = req.query.get('order_by') === 'updated_at' ? 'updatedAt' : 'createdAt';
+      found.sort((a, b) => (a[orderBy].localeCompare(b[orderBy]) || a.id - b.id) * (asc ? 1 : -1));
+      if (!req.query.has('page') || req.query.get('page') === '1') store.record('listIssues', p.path);
+      return paged(req, found.map(issueJson));
+    }],
+    ['POST', '/projects/:id/issues', (req) => {
+      const p = project(req.params.id!);
+      const { title, description, labels, confidential } = req.body;
+      if (typeof title !== 'string' || title === '') throw new HttpError(400, 'title is missing');
+      store.record('createIssue', p.path);
+      const created = store.createIssue(p.path, {
+        title,
+        body: typeof description === 'string' ? description : '',
+        labels: splitLabels(labels) ?? [],
+        confidential: confidential === true,
+      }, bot.username);
+      return json(issueJson(created), 201);
+    }],
+    ['GET', '/projects/:id/issues/:iid', (req) => {
+      const ref = issueRef(req);
+      store.record('getIssue', `${ref.project}#${ref.number}`);
+      return json(issueJson(issue(ref)));
+    }],
+    ['PUT', '/projects/:id/issues/:iid', (req) => {
+      const ref = issueRef(req);
+      issue(ref);
+      const { title, description, labels, confidential, state_event: stateEvent, discussion_locked: locked } = req.body;
+      const patch: IssuePatch = {};
+      if (typeof title === 'string') patch.title = title;
+      if (typeof description === 'string') patch.body = description;
+      if (labels !== undefined) patch.labels = splitLabels(labels) ?? [];
+      if (typeof confidential === 'boolean') patch.confidential = confidential;
+      if (stateEvent === 'close') patch.state = 'closed';
+      else if (stateEvent === 'reopen') patch.state = 'open';
+      else if (stateEvent !== undefined) throw new HttpError(400, 'state_event does not have a valid value');
+      if (locked !== undefined && locked !== true) throw new HttpError(400, 'the fake only locks discussions');
+      if (Object.keys(patch).length === 0 && locked === undefined) throw new HttpError(400, 'at least one parameter must be provided');
+      store.record('updateIssue', `${ref.project}#${ref.number}`);
+      if (locked === true) store.lock(ref);
+      const updated = Object.keys(patch).length > 0 ? store.updateIssue(ref, patch) : store.issue(ref);
+      return json(issueJson(updated));
+    }],
+    ['GET', '/projects/:id/issues/:iid/notes', (req) => {
+      const ref = issueRef(req);
+      const i = issue(ref);
+      const asc = req.query.get('sort') === 'asc';
+      // GitLab lists notes newest first by default.
+      const notes = store.listComments(ref).sort((a, b) => (a.createdAt.localeCompare(b.createdAt) || a.id - b.id) * (asc ? 1 : -1));
+      if (!req.query.has('page') || req.query.get('page') === '1') store.record('listComments', `${ref.project}#${ref.number}`);
+      return paged(req, notes.map((c) => noteJson(c, i)));
+    }],
+    ['POST', '/projects/:id/issues/:iid/notes', (req) => {
+      const ref = issueRef(req);
+      const i = issue(ref);
+      if (typeof req.body.body !== 'string' || req.body.body === '') throw new HttpError(400, 'body is missing');
+      store.record('createComment', `${ref.project}#${ref.number}`);
+      return json(noteJson(store.createComment(ref, req.body.body, bot.username), i), 201);
+    }],
+    ['PUT', '/projects/:id/issues/:iid/notes/:note_id', (req) => {
+      const ref = issueRef(req);
+      const i = issue(ref);
+      if (typeof req.body.body !== 'string') throw new HttpError(400, 'body is missing');
+      store.record('updateComment', `${ref.project}#${ref.number}`);
+      return json(noteJson(store.updateComment(ref, Number(req.params.note_id), req.body.body), i));
+    }],
+    ['POST', '/projects/:id/issues/:iid/links', (req) => {
+      const ref = issueRef(req);
+      const source = issue(ref);
+      const { target_project_id: targetProject, target_issue_iid: targetIid, link_type: linkType = 'relates_to' } = req.body;
+      if (!['relates_to', 'blocks', 'is_blocked_by'].includes(String(linkType))) throw new HttpError(400, 'link_type does not have a valid value');
+      const target = issue({ project: project(String(targetProject)).path, number: Number(targetIid) });
+      store.record('linkIssues', `${ref.project}#${ref.number}`);
+      if (!store.link(ref, target.ref)) throw new HttpError(409, 'Issue(s) already assigned');
+      return json({ source_issue: issueJson(source), target_issue: issueJson(target), link_type: linkType }, 201);
+    }],
+    ['GET', '/projects/:id/repository/files/:file_path/raw', (req) => {
+      const p = project(req.params.id!);
+      const ref = req.query.get('ref');
+      // HEAD, the default branch by name, or no ref all mean the default branch on GitLab; the store has no other.
+      if (ref !== null && ref !== 'HEAD' && ref !== p.defaultBranch) throw new HttpError(404, '404 Commit Not Found');
+      store.record('readFile', `${p.path}:${req.params.file_path}`);
+      const text = store.readFile(p.path, req.params.file_path!);
+      if (text === null) throw new HttpError(404, '404 File Not Found');
+      return { status: 200, body: text, headers: { 'content-type': 'text/plain; charset=utf-8' } };
+    }],
+  ];
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const [rawPath = '', rawQuery = ''] = (req.url ?? '/').split('?', 2);
+    requests.push({ method, path: rawPath });
+    try {
+      const token = req.headers['private-token'];
+      if (typeof token !== 'string' || token === '' || (options.token !== undefined && token !== options.token)) {
+        return send(res, { status: 401, body: { message: '401 Unauthorized' } });
+      }
+      if (!rawPath.startsWith('/api/v4/')) throw new HttpError(404, '404 Not Found');
+      const segments = rawPath.slice('/api/v4'.length).split('/').slice(1);
+      const match = routes
+        .filter(([m]) => m === method)
+        .map(([, pattern, handler]) => ({ handler, params: matchPath(pattern, segments) }))
+        .find((r) => r.params !== null);
+      if (!match) throw new HttpError(404, '404 Not Found');
+      const body = await readJson(req);
+      const selfUrl = `http://${req.headers.host}${rawPath}`;
+      send(res, match.handler({ params: match.params!, query: new URLSearchParams(rawQuery), body, selfUrl }));
+    } catch (error) {
+      // The store's own TrackerErrors (a missing note, say) carry the status GitLab would answer.
+      const status = error instanceof HttpError || error instanceof TrackerError ? (error.status ?? 500) : 500;
+      send(res, { status, body: { message: error instanceof Error ? error.message : String(error) } });
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // fetch keeps connections alive; without this close() waits for them to time out.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Matches `/projects/:id/...` against the path's segments, URL-decoding each one (project paths arrive as `a%2Fb`). */
+function matchPath(pattern: string, segments: string[]): Record<string, string> | null {
+  const parts = pattern.split('/').slice(1);
+  if (parts.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (const [index, part] of parts.entries()) {
+    const segment = decodeURIComponent(segments[index]!);
+    if (part.startsWith(':')) params[part.slice(1)] = segment;
+    else if (part !== segment) return null;
+  }
+  return params;
+}
+
+/** GitLab's offset pagination: `per_page` (default 20, at most 100) and `page`, told in headers and a `Link`. */
+function paged(req: RouteRequest, items: unknown[]): Reply {
+  const perPage = Math.min(Math.max(Number(req.query.get('per_page') ?? 20) || 20, 1), 100);
+  const page = Math.max(Number(req.query.get('page') ?? 1) || 1, 1);
+  const totalPages = Math.max(Math.ceil(items.length / perPage), 1);
+  const link = (n: number): string => {
+    const query = new URLSearchParams(req.query);
+    query.set('page', String(n));
+    query.set('per_page', String(perPage));
+    return `${req.selfUrl}?${query.toString()}`;
+  };
+  const rels: string[] = [];
+  if (page > 1) rels.push(`<${link(page - 1)}>; rel="prev"`);
+  if (page < totalPages) rels.push(`<${link(page + 1)}>; rel="next"`);
+  rels.push(`<${link(1)}>; rel="first"`, `<${link(totalPages)}>; rel="last"`);
+  return json(items.slice((page - 1) * perPage, page * perPage), 200, {
+    'x-page': String(page),
+    'x-per-page': String(perPage),
+    'x-total': String(items.length),
+    'x-total-pages': String(totalPages),
+    'x-next-page': page < totalPages ? String(page + 1) : '',
+    'x-prev-page': page > 1 ? String(page - 1) : '',
+    link: rels.join(', '),
+  });
+}
+
+/** GitLab takes labels as a comma-separated string (or an array); null when absent. */
+function splitLabels(value: unknown): string[] | null {
+  if (value === undefined || value === null) return null;
+  const list = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  return list.map((l) => l.trim()).filter(Boolean);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return {};
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'the fake takes JSON bodies only');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch {
+    throw new HttpError(400, 'malformed JSON body');
+  }
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+  res.end(text);
+}

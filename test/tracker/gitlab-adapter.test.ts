@@ -1,0 +1,457 @@
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { Gitlab, GitbeakerRequestError } from '@gitbeaker/rest';
+import nock from 'nock';
+import { describe, expect, it } from 'vitest';
+import type { Issue } from '../../src/core/model.js';
+import { TrackerError } from '../../src/tracker/errors.js';
+import { GitLabTracker } from '../../src/tracker/gitlab/gitlab-tracker.js';
+import { normalizeGitLabIssueEvent, normalizeGitLabNoteEvent } from '../../src/tracker/gitlab/normalize.js';
+import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { startFakeGitLab } from '../support/fake-gitlab.js';
+
+const HOST = 'https://gitlab.example.com';
+const TOKEN = 'glpat-secret-token-value';
+const API = `${HOST}/api/v4`;
+
+function tracker(): GitLabTracker {
+  return new GitLabTracker(new Gitlab({ host: HOST, token: TOKEN, rateLimits: { '**': 100_000 }, queryTimeout: 5_000 }));
+}
+
+/** A GitLab issue answer, as the REST API sends it. */
+function issueJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 501,
+    iid: 7,
+    project_id: 42,
+    title: 'Heap overflow',
+    description: null,
+    state: 'opened',
+    labels: ['incident::master'],
+    confidential: true,
+    discussion_locked: null,
+    author: { id: 3, username: 'alice' },
+    assignees: [{ id: 4, username: 'bob' }],
+    web_url: `${HOST}/sec/incidents/-/issues/7`,
+    created_at: '2026-01-02T03:04:05.000Z',
+    updated_at: '2026-01-02T03:04:06.000Z',
+    references: { short: '#7', relative: '#7', full: 'sec/incidents#7' },
+    ...overrides,
+  };
+}
+
+const REF = { project: 'sec/incidents', number: 7 };
+const ISSUE_PATH = '/api/v4/projects/sec%2Fincidents/issues/7';
+
+describe('GitLabTracker over gitbeaker', () => {
+  it('maps an issue answer to the neutral issue', async () => {
+    nock(HOST).get(ISSUE_PATH).reply(200, issueJson());
+    expect(await tracker().getIssue(REF)).toEqual({
+      ref: REF,
+      id: 501,
+      title: 'Heap overflow',
+      body: '',
+      labels: ['incident::master'],
+      state: 'open',
+      confidential: true,
+      locked: false,
+      author: 'alice',
+      assignees: ['bob'],
+      webUrl: `${HOST}/sec/incidents/-/issues/7`,
+      createdAt: '2026-01-02T03:04:05.000Z',
+      updatedAt: '2026-01-02T03:04:06.000Z',
+    });
+  });
+
+  it('takes the project path from references.full, else from the project id it learned', async () => {
+    const gitlab = tracker();
+    // Asked under an old or differently cased path, GitLab answers with the canonical one.
+    nock(HOST).get('/api/v4/projects/SEC%2Fold-name/issues/7').reply(200, issueJson({ references: { full: 'sec/incidents#7' } }));
+    expect((await gitlab.getIssue({ project: 'SEC/old-name', number: 7 })).ref).toEqual(REF);
+    // Without references, the id → path the instance learned wins over the path the request used.
+    nock(HOST).get('/api/v4/projects/42/issues/7').reply(200, issueJson({ references: undefined }));
+    expect((await gitlab.getIssue({ project: '42', number: 7 })).ref).toEqual(REF);
+    // And with nothing learned, the requested path is the answer's project.
+    nock(HOST).get(ISSUE_PATH).reply(200, issueJson({ project_id: 99, references: undefined }));
+    expect((await tracker().getIssue(REF)).ref).toEqual(REF);
+  });
+
+  it('reads a project with its visibility', async () => {
+    nock(HOST)
+      .get('/api/v4/projects/sec%2Fincidents')
+      .reply(200, { id: 42, path_with_namespace: 'sec/incidents', visibility: 'internal', web_url: `${HOST}/sec/incidents`, default_branch: 'trunk' });
+    expect(await tracker().getProject('sec/incidents')).toEqual({
+      path: 'sec/incidents',
+      id: 42,
+      visibility: 'internal',
+      webUrl: `${HOST}/sec/incidents`,
+      defaultBranch: 'trunk',
+    });
+  });
+
+  it('rethrows a 500 as a TrackerError with the status and the cause, without the token', async () => {
+    nock(HOST).get(ISSUE_PATH).reply(500, { message: '500 Internal Server Error' });
+    const error = await tracker().getIssue(REF).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    const trackerError = error as TrackerError;
+    expect(trackerError.status).toBe(500);
+    expect(trackerError.operation).toBe('getIssue');
+    expect(trackerError.message).toContain('500 Internal Server Error');
+    expect(trackerError.cause).toBeInstanceOf(GitbeakerRequestError);
+    const cause = (trackerError.cause as GitbeakerRequestError).cause!;
+    expect(cause.response.status).toBe(500);
+    expect(cause.request.url).toBe(`${API}/projects/sec%2Fincidents/issues/7`);
+    expect(cause.request.headers.get('private-token')).toBeNull();
+    expect(inspect(error, { depth: 10 })).not.toContain(TOKEN);
+    expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+
+  it('rethrows a 404 as a 404 TrackerError', async () => {
+    nock(HOST).get('/api/v4/projects/sec%2Fmissing').reply(404, { message: '404 Project Not Found' });
+    const error = await tracker().getProject('sec/missing').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect((error as TrackerError).status).toBe(404);
+    expect((error as TrackerError).operation).toBe('getProject');
+  });
+
+  it('rethrows network failures and exhausted retries as TrackerErrors', async () => {
+    nock(HOST).get(ISSUE_PATH).replyWithError('socket hang up');
+    const network = await tracker().getIssue(REF).catch((e: unknown) => e);
+    expect(network).toBeInstanceOf(TrackerError);
+    expect((network as TrackerError).status).toBeUndefined();
+    expect((network as TrackerError).cause).toBeDefined();
+
+    // gitbeaker retries 429 and 502 ten times (with millisecond back-off), then gives up.
+    nock(HOST).get(ISSUE_PATH).times(10).reply(502, 'Bad Gateway');
+    const retried = await tracker().getIssue(REF).catch((e: unknown) => e);
+    expect(retried).toBeInstanceOf(TrackerError);
+    expect((retried as TrackerError).status).toBe(502);
+  });
+
+  it('maps a 409 on linking to already-linked and names the target by path', async () => {
+    const parent = { ref: REF } as Issue;
+    const child = { ref: { project: 'other/proj', number: 3 } } as Issue;
+    const expected = { target_project_id: 'other/proj', target_issue_iid: 3, link_type: 'relates_to' };
+    nock(HOST).post(`${ISSUE_PATH}/links`, expected).reply(201, { source_issue: {}, target_issue: {}, link_type: 'relates_to' });
+    nock(HOST).post(`${ISSUE_PATH}/links`, expected).reply(409, { message: 'Issue(s) already assigned' });
+    nock(HOST).post(`${ISSUE_PATH}/links`, expected).reply(403, { message: "Couldn't link issue." });
+    const gitlab = tracker();
+    expect(await gitlab.linkIssues(parent, child)).toBe('linked');
+    expect(await gitlab.linkIssues(parent, child)).toBe('already-linked');
+    const error = await gitlab.linkIssues(parent, child).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect((error as TrackerError).status).toBe(403);
+  });
+
+  it('clears every label with an empty set, sending only that key', async () => {
+    nock(HOST).put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ labels: '' })).reply(200, issueJson({ labels: [] }));
+    expect((await tracker().updateIssue(REF, { labels: [] })).labels).toEqual([]);
+  });
+
+  it('writes the other fields in one edit with GitLab names', async () => {
+    nock(HOST)
+      .put(ISSUE_PATH, { title: 'T', description: 'B', labels: 'a,b::c', confidential: true, state_event: 'close' })
+      .reply(200, issueJson({ state: 'closed' }));
+    nock(HOST).put(ISSUE_PATH, { state_event: 'reopen' }).reply(200, issueJson());
+    const gitlab = tracker();
+    const closed = await gitlab.updateIssue(REF, { title: 'T', body: 'B', labels: ['a', 'b::c'], confidential: true, state: 'closed' });
+    expect(closed.state).toBe('closed');
+    expect((await gitlab.updateIssue(REF, { state: 'open' })).state).toBe('open');
+  });
+
+  it('locks with discussion_locked and refuses to delete without asking', async () => {
+    nock(HOST).put(ISSUE_PATH, { discussion_locked: true }).reply(200, issueJson({ discussion_locked: true }));
+    const gitlab = tracker();
+    await gitlab.lockIssue(REF);
+    // No interceptor: a request would fail the test (network is disabled).
+    expect(await gitlab.deleteIssue({ ref: REF } as Issue)).toBe('forbidden');
+    expect(gitlab.capabilities).toEqual({ confidentialIssues: true, nativeLinks: true, lockConversation: false, deleteIssue: false });
+  });
+
+  it('lists issues with the label filter, every state, oldest first, across pages', async () => {
+    const query = { labels: 'incident::master,incident-id::X', scope: 'all', order_by: 'created_at', sort: 'asc', per_page: '100' };
+    nock(HOST)
+      .get('/api/v4/projects/sec%2Fincidents/issues')
+      .query(query)
+      .reply(200, [issueJson({ iid: 1, references: { full: 'sec/incidents#1' } })], {
+        link: `<${API}/projects/sec%2Fincidents/issues?${new URLSearchParams({ ...query, page: '2' }).toString()}>; rel="next"`,
+      });
+    nock(HOST)
+      .get('/api/v4/projects/sec%2Fincidents/issues')
+      .query({ ...query, page: '2' })
+      .reply(200, [issueJson({ iid: 2, state: 'closed', references: { full: 'sec/incidents#2' } })]);
+    const issues = await tracker().listIssues('sec/incidents', { labels: ['incident::master', 'incident-id::X'] });
+    expect(issues.map((i) => [i.ref.number, i.state])).toEqual([[1, 'open'], [2, 'closed']]);
+
+    nock(HOST)
+      .get('/api/v4/projects/sec%2Fincidents/issues')
+      .query({ labels: 'a', scope: 'all', state: 'opened', order_by: 'created_at', sort: 'asc', per_page: '100' })
+      .reply(200, []);
+    expect(await tracker().listIssues('sec/incidents', { labels: ['a'], state: 'open' })).toEqual([]);
+  });
+
+  it('lists notes oldest first without system notes', async () => {
+    nock(HOST)
+      .get(`${ISSUE_PATH}/notes`)
+      .query({ sort: 'asc', order_by: 'created_at', per_page: '100' })
+      .reply(200, [
+        { id: 1, body: 'first', author: { username: 'alice' }, created_at: '2026-01-01T00:00:00Z', system: false },
+        { id: 2, body: 'added ~incident label', author: { username: 'alice' }, created_at: '2026-01-01T00:00:01Z', system: true },
+        { id: 3, body: 'second', author: { username: 'bob' }, created_at: '2026-01-01T00:00:02Z', system: false },
+      ]);
+    const comments = await tracker().listComments(REF);
+    expect(comments).toEqual([
+      { id: 1, author: 'alice', body: 'first', createdAt: '2026-01-01T00:00:00Z' },
+      { id: 3, author: 'bob', body: 'second', createdAt: '2026-01-01T00:00:02Z' },
+    ]);
+  });
+
+  it('reads raw files at HEAD, null on 404, and fails on other errors', async () => {
+    const raw = '/api/v4/projects/sec%2Fincidents/repository/files/.gitlab%2Fincident-desk.yml/raw';
+    nock(HOST).get(raw).query({ ref: 'HEAD' }).reply(200, 'label: sev\n', { 'content-type': 'text/plain; charset=utf-8' });
+    nock(HOST).get(raw).query({ ref: 'HEAD' }).reply(404, { message: '404 File Not Found' });
+    nock(HOST).get(raw).query({ ref: 'HEAD' }).reply(403, { message: '403 Forbidden' });
+    const gitlab = tracker();
+    expect(await gitlab.readConfig('sec/incidents')).toEqual({ text: 'label: sev\n', location: 'sec/incidents:.gitlab/incident-desk.yml' });
+    expect(await gitlab.readConfig('sec/incidents')).toBeNull();
+    const error = await gitlab.readConfig('sec/incidents').catch((e: unknown) => e);
+    expect((error as TrackerError).status).toBe(403);
+  });
+});
+
+describe('GitLabTracker against the fake GitLab', () => {
+  async function withFake<T>(run: (gitlab: GitLabTracker, store: MemoryStore, requests: Array<{ method: string; path: string }>) => Promise<T>, token = 'fake-token'): Promise<T> {
+    const store = new MemoryStore({ kind: 'gitlab' });
+    store.addProject('sec/incidents');
+    const fake = await startFakeGitLab(store, { token: 'fake-token' });
+    try {
+      return await run(new GitLabTracker(new Gitlab({ host: fake.url, token, rateLimits: { '**': 100_000 }, queryTimeout: 5_000 })), store, fake.requests);
+    } finally {
+      await fake.close();
+    }
+  }
+
+  it('clears labels with an empty set', async () => {
+    await withFake(async (gitlab, store) => {
+      const issue = store.seedIssue('sec/incidents', { title: 'T', labels: ['a', 'b'] });
+      expect((await gitlab.updateIssue(issue.ref, { labels: [] })).labels).toEqual([]);
+      expect(store.issue(issue.ref).labels).toEqual([]);
+    });
+  });
+
+  it('pages with per_page 100 and locks through discussion_locked', async () => {
+    await withFake(async (gitlab, store, requests) => {
+      for (let i = 0; i < 150; i += 1) store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['x'] });
+      expect(await gitlab.listIssues('sec/incidents', { labels: ['x'] })).toHaveLength(150);
+      expect(requests.filter((r) => r.path === '/api/v4/projects/sec%2Fincidents/issues')).toHaveLength(2);
+      const first = store.allIssues('sec/incidents')[0]!;
+      await gitlab.lockIssue(first.ref);
+      expect((await gitlab.getIssue(first.ref)).locked).toBe(true);
+    });
+  });
+
+  it('answers 401 without the right token', async () => {
+    await withFake(async (gitlab) => {
+      const error = await gitlab.getProject('sec/incidents').catch((e: unknown) => e);
+      expect((error as TrackerError).status).toBe(401);
+    }, 'wrong-token');
+  });
+
+  it('serves the bot user and its access level', async () => {
+    const store = new MemoryStore({ kind: 'gitlab' });
+    const project = store.addProject('sec/incidents');
+    const fake = await startFakeGitLab(store);
+    try {
+      const api = new Gitlab({ host: fake.url, token: 't', rateLimits: { '**': 100_000 } });
+      const user = await api.Users.showCurrentUser();
+      expect(user).toMatchObject({ id: 1, username: 'incident-desk-bot' });
+      const member = await api.ProjectMembers.show(project.id, 1, { includeInherited: true });
+      expect(member).toMatchObject({ id: 1, access_level: 40 });
+      expect(fake.requests.at(-1)).toEqual({ method: 'GET', path: `/api/v4/projects/${project.id}/members/all/1` });
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('GitLab payload normalization', () => {
+  const fixtures = new URL('../../../shared/fixtures/gitlab/', import.meta.url);
+  const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as Record<string, unknown>;
+  /** The issue hook as an `update` with the given changes (the fixture's `action: open` is a doc quirk). */
+  const update = (changes: unknown): Record<string, unknown> => {
+    const payload = load('issue-hook.json');
+    (payload.object_attributes as Record<string, unknown>).action = 'update';
+    if (changes === undefined) delete payload.changes;
+    else payload.changes = changes;
+    return payload;
+  };
+  const label = (title: string) => ({ id: title.length, title, color: '#fff', type: 'ProjectLabel' });
+
+  it('normalizes the documented issue hook', () => {
+    const event = normalizeGitLabIssueEvent(load('issue-hook.json'), 'delivery-1');
+    expect(event).toEqual({
+      kind: 'issue',
+      tracker: 'gitlab',
+      action: 'opened',
+      deliveryId: 'delivery-1',
+      actor: { username: 'root', id: 1, isBot: false },
+      project: {
+        path: 'gitlabhq/gitlab-test',
+        id: 1,
+        visibility: 'public',
+        webUrl: 'http://example.com/gitlabhq/gitlab-test',
+        defaultBranch: 'master',
+      },
+      issue: {
+        ref: { project: 'gitlabhq/gitlab-test', number: 23 },
+        id: 301,
+        title: 'New API: create/update/delete file',
+        body: 'Create new API for manipulations with repository',
+        labels: ['API'],
+        state: 'open',
+        confidential: false,
+        locked: true,
+        // author_id 51 is not the acting user (1): the payload names no author.
+        author: '',
+        assignees: ['user1'],
+        webUrl: 'http://example.com/diaspora/issues/23',
+        createdAt: '2013-12-03T17:15:43Z',
+        updatedAt: '2013-12-03T17:15:43Z',
+      },
+      // The example's `changes.labels` (API → Platform), reported whatever the action.
+      addedLabels: ['Platform'],
+      removedLabels: ['API'],
+    });
+  });
+
+  it('accepts the confidential issue hook', () => {
+    const payload = load('issue-hook.json');
+    payload.event_type = 'confidential_issue';
+    (payload.object_attributes as Record<string, unknown>).confidential = true;
+    expect(normalizeGitLabIssueEvent(payload, 'd')?.issue.confidential).toBe(true);
+    // Without the field, the event type still says the issue is confidential.
+    delete (payload.object_attributes as Record<string, unknown>).confidential;
+    expect(normalizeGitLabIssueEvent(payload, 'd')?.issue.confidential).toBe(true);
+  });
+
+  it('maps updates by what changed', () => {
+    const labelsOnly = normalizeGitLabIssueEvent(update({ labels: { previous: [label('a')], current: [label('a'), label('incident')] } }), 'd');
+    expect(labelsOnly).toMatchObject({ action: 'labeled', addedLabels: ['incident'], removedLabels: [] });
+    expect(labelsOnly?.previousBody).toBeUndefined();
+
+    const removal = normalizeGitLabIssueEvent(update({ labels: { previous: [label('a'), label('b')], current: [label('a')] } }), 'd');
+    expect(removal).toMatchObject({ action: 'unlabeled', addedLabels: [], removedLabels: ['b'] });
+
+    const fixtureChanges = normalizeGitLabIssueEvent(update(load('issue-hook.json').changes), 'd');
+    expect(fixtureChanges).toMatchObject({ action: 'labeled', addedLabels: ['Platform'], removedLabels: ['API'] });
+
+    for (const changes of [undefined, {}, { title: { previous: 'old', current: 'new' } }]) {
+      expect(normalizeGitLabIssueEvent(update(changes), 'd')).toMatchObject({ action: 'edited', addedLabels: [], removedLabels: [] });
+    }
+  });
+
+  it('reads changes.description as the previous body, edited even with label changes', () => {
+    const event = normalizeGitLabIssueEvent(
+      update({
+        description: { previous: 'old body', current: 'Create new API for manipulations with repository' },
+        labels: { previous: [], current: [label('incident')] },
+      }),
+      'd',
+    );
+    expect(event).toMatchObject({ action: 'edited', previousBody: 'old body', addedLabels: ['incident'], removedLabels: [] });
+    expect(normalizeGitLabIssueEvent(update({ description: { previous: null, current: 'x' } }), 'd')?.previousBody).toBe('');
+  });
+
+  it('maps close and reopen, and unknown actions to other', () => {
+    const withAction = (action: unknown, state = 'opened') => {
+      const payload = load('issue-hook.json');
+      delete payload.changes;
+      Object.assign(payload.object_attributes as Record<string, unknown>, { action, state });
+      return normalizeGitLabIssueEvent(payload, 'd');
+    };
+    expect(withAction('close', 'closed')).toMatchObject({ action: 'closed', issue: { state: 'closed' } });
+    expect(withAction('reopen')).toMatchObject({ action: 'reopened', issue: { state: 'open' } });
+    expect(withAction('move')?.action).toBe('other');
+    expect(withAction(undefined)?.action).toBe('other');
+  });
+
+  it('normalizes the documented note hook on an issue', () => {
+    expect(normalizeGitLabNoteEvent(load('note-hook-issue.json'), 'delivery-2')).toEqual({
+      kind: 'note',
+      tracker: 'gitlab',
+      deliveryId: 'delivery-2',
+      actor: { username: 'root', id: 1, isBot: false },
+      project: {
+        path: 'gitlab-org/gitlab-test',
+        id: 5,
+        visibility: 'internal',
+        webUrl: 'http://example.com/gitlab-org/gitlab-test',
+        defaultBranch: 'master',
+      },
+      issue: {
+        ref: { project: 'gitlab-org/gitlab-test', number: 17 },
+        id: 92,
+        title: 'test',
+        body: 'test',
+        labels: ['Afterpod', 'Element'],
+        state: 'closed',
+        confidential: false,
+        locked: false,
+        author: 'root',
+        assignees: [],
+        webUrl: 'http://example.com/gitlab-org/gitlab-test/-/issues/17',
+        createdAt: '2015-04-12T14:53:17Z',
+        updatedAt: '2015-04-26T08:28:42Z',
+      },
+      comment: { id: 1241, author: 'root', body: 'Hello world', createdAt: '2015-05-17T17:06:40Z' },
+    });
+  });
+
+  it('accepts the confidential note hook', () => {
+    const payload = load('note-hook-issue.json');
+    payload.event_type = 'confidential_note';
+    const event = normalizeGitLabNoteEvent(payload, 'd');
+    expect(event?.issue.confidential).toBe(true);
+    expect(event?.comment.body).toBe('Hello world');
+  });
+
+  it('ignores notes that are not new comments on issues', () => {
+    const note = (patch: Record<string, unknown>) => {
+      const payload = load('note-hook-issue.json');
+      Object.assign(payload.object_attributes as Record<string, unknown>, patch);
+      return normalizeGitLabNoteEvent(payload, 'd');
+    };
+    expect(note({ noteable_type: 'MergeRequest' })).toBeNull();
+    expect(note({ system: true })).toBeNull();
+    expect(note({ action: 'update' })).toBeNull();
+    expect(note({ action: undefined })).not.toBeNull();
+  });
+
+  it('answers null for other hooks and malformed payloads, never throwing', () => {
+    const emoji = load('emoji-hook-issue-note.json');
+    expect(normalizeGitLabIssueEvent(emoji, 'd')).toBeNull();
+    expect(normalizeGitLabNoteEvent(emoji, 'd')).toBeNull();
+    expect(normalizeGitLabIssueEvent(load('note-hook-issue.json'), 'd')).toBeNull();
+    expect(normalizeGitLabNoteEvent(load('issue-hook.json'), 'd')).toBeNull();
+
+    const broken: unknown[] = [
+      null,
+      undefined,
+      'issue',
+      42,
+      [],
+      { object_kind: 'issue' },
+      { ...load('issue-hook.json'), event_type: 'work_item' },
+      { ...load('issue-hook.json'), project: null },
+      { ...load('issue-hook.json'), user: { username: 'root' } },
+      { ...load('issue-hook.json'), labels: 'API', object_attributes: { ...(load('issue-hook.json').object_attributes as object), labels: undefined } },
+      { ...load('issue-hook.json'), changes: { labels: { previous: 'x', current: [] } } },
+      { ...load('issue-hook.json'), object_attributes: { ...(load('issue-hook.json').object_attributes as object), iid: '23' } },
+      { ...load('issue-hook.json'), object_attributes: { ...(load('issue-hook.json').object_attributes as object), state: 'merged' } },
+    ];
+    for (const payload of broken) expect(normalizeGitLabIssueEvent(payload, 'd')).toBeNull();
+    for (const payload of [null, {}, { object_kind: 'note' }, { ...load('note-hook-issue.json'), issue: 'x' }, { ...load('note-hook-issue.json'), object_attributes: { ...(load('note-hook-issue.json').object_attributes as object), note: 5 } }]) {
+      expect(normalizeGitLabNoteEvent(payload, 'd')).toBeNull();
+    }
+  });
+});
