@@ -17,6 +17,7 @@ import { MemoryKeyedLock } from './keyed-lock.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
+import type { pino } from 'pino';
 
 /** The environment the server reads; every variable is optional. */
 export interface ServerEnv {
@@ -57,6 +58,12 @@ async function privateKeyFrom(env: ServerEnv): Promise<string | undefined> {
   return undefined;
 }
 
+/** Probot needs a pino logger (it makes children per event); a plain test logger gets a silent one. */
+function probotLogger(log: Logger): pino.Logger {
+  const candidate = log as Partial<pino.Logger>;
+  return typeof candidate.child === 'function' ? (log as pino.Logger) : createLogger('silent');
+}
+
 function githubBaseUrl(env: ServerEnv): string | undefined {
   if (!env.GHE_HOST) return undefined;
   return `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3`;
@@ -93,7 +100,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       appId: env.APP_ID,
       privateKey,
       secret: env.WEBHOOK_SECRET,
-      log: log as never,
+      log: probotLogger(log),
       ...(baseUrl ? { baseUrl } : {}),
       ...(overrides.githubOctokit ? { Octokit: overrides.githubOctokit } : {}),
     });

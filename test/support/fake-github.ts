@@ -226,7 +226,8 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   ];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', base);
+    // GitHub Enterprise Server serves the same API under /api/v3 (how GHE_HOST points Probot here).
+    const url = new URL((req.url ?? '/').replace(/^\/api\/v3(?=\/)/, ''), base);
     const method = req.method ?? 'GET';
     requests.push({ method, path: url.pathname + url.search });
     let reply: Reply;
