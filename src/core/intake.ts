@@ -160,7 +160,8 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
   }
 
   if (s.children === undefined) {
-    const projects = [...new Set([incidentPath, releaseProjectPath(config, s.sourceProject.path)].map((p) => p.toLowerCase()))];
+    const release = releaseProjectPath(config, s.sourceProject.path);
+    const projects = release.toLowerCase() === incidentPath.toLowerCase() ? [incidentPath] : [incidentPath, release];
     return [{ kind: 'find-children', projects, label: idLabel(id) }];
   }
   const children = childrenOf(s.children, id, master);

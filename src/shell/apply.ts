@@ -1,4 +1,4 @@
-import type { EffectResult, IntakeEffect } from '../core/intake.js';
+import type { EffectResult, IntakeEffect, UpdateEffect } from '../core/intake.js';
 import { computePatch } from '../core/intake.js';
 import { formatRef } from '../core/model.js';
 import type { Tracker } from '../tracker/port.js';
@@ -18,6 +18,13 @@ export class ConfidentialityError extends Error {
 export async function applyEffect(tracker: Tracker, effect: IntakeEffect): Promise<EffectResult> {
   switch (effect.kind) {
     case 'update': {
+      // Text and labels are merged into a fresh read, so a person's concurrent edit survives; a change of
+      // confidentiality alone needs no read (the decision saw it false a moment ago, and true is idempotent).
+      if (onlyConfidential(effect)) {
+        const issue = await tracker.updateIssue(effect.ref, { confidential: effect.confidential });
+        if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(effect.ref));
+        return { kind: 'issue', issue };
+      }
       const fresh = await tracker.getIssue(effect.ref);
       const patch = computePatch(fresh, effect);
       const issue = patch ? await tracker.updateIssue(effect.ref, patch) : fresh;
@@ -48,4 +55,9 @@ export async function applyEffect(tracker: Tracker, effect: IntakeEffect): Promi
     case 'delete':
       return { kind: 'delete', result: await tracker.deleteIssue(effect.issue) };
   }
+}
+
+function onlyConfidential(effect: UpdateEffect): effect is UpdateEffect & { confidential: boolean } {
+  const { kind: _kind, ref: _ref, why: _why, expectConfidential: _expect, confidential, ...rest } = effect;
+  return confidential !== undefined && Object.values(rest).every((v) => v === undefined);
 }

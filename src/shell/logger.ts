@@ -24,9 +24,18 @@ export const REDACT_PATHS = [
   '*.body',
   'description',
   '*.description',
+  // Probot logs a failed event with its payload: issue titles and descriptions are incident details.
+  'payload',
+  'event.payload',
+  'err.event.payload',
+  'err.errors[*].event.payload',
+  '*.event.payload',
+  'err.request.body',
+  'err.response.data',
 ];
 
-/** A pino logger with redaction, at `LOG_LEVEL` (default info). */
-export function createLogger(level = 'info'): Logger & pino.Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+/** A pino logger with redaction, at `LOG_LEVEL` (default info), to stdout unless a destination is given. */
+export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger & pino.Logger {
+  const options = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -1,0 +1,105 @@
+import nock from 'nock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAppServer } from '../support/app-server.js';
+import { deliverGitHub, githubExample, testPrivateKey } from '../support/github-webhook.js';
+
+// End to end through the real server and Probot middleware, with a real `issues.labeled` payload from
+// @octokit/webhooks-examples. Every GitHub API call is an exact nock interceptor: an unexpected call fails
+// the handler (network is disabled), an expected call that never happens fails the test (setup.ts).
+
+const SECRET = 'webhook-secret';
+const API = 'https://api.github.com';
+const REPO = '/repos/Codertocat/Hello-World';
+let close: (() => Promise<void>) | undefined;
+
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+function issueJson(number: number, fields: Record<string, unknown> = {}) {
+  return {
+    id: 7000 + number,
+    node_id: `I_${number}`,
+    number,
+    title: `Issue ${number}`,
+    body: '',
+    labels: [],
+    state: 'open',
+    locked: false,
+    user: { login: 'incident-desk[bot]', type: 'Bot' },
+    assignees: [],
+    html_url: `https://github.com/Codertocat/Hello-World/issues/${number}`,
+    created_at: '2019-05-15T15:20:18Z',
+    updated_at: '2019-05-15T15:20:18Z',
+    ...fields,
+  };
+}
+
+describe('GitHub through Probot with a real payload (nock)', () => {
+  it('turns a labeled issue in a private repository into a master with two linked children', async () => {
+    const payload = githubExample('labeled');
+    payload.installation = { id: 4242 };
+    payload.repository.private = true;
+    payload.label = { ...payload.label, name: 'incident' };
+    payload.issue.labels = [{ ...payload.issue.labels[0], name: 'incident' }];
+    const source = issueJson(1, {
+      title: payload.issue.title,
+      body: payload.issue.body,
+      labels: [{ name: 'incident' }],
+      user: { login: 'Codertocat', type: 'User' },
+    });
+    const id = 'INC-2019-1';
+    const bodies: Record<string, any> = {};
+
+    nock(API).post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
+    nock(API).get(`${REPO}/contents/.github/incident-desk.yml`).reply(404, { message: 'Not Found' });
+    nock(API).get('/repos/Codertocat/.github/contents/.github/incident-desk.yml').reply(404, { message: 'Not Found' });
+    nock(API).get(`${REPO}/issues/1`).reply(200, source);
+    nock(API).get(`${REPO}/issues`).query(true).reply(200, []);
+    nock(API)
+      .post(`${REPO}/issues`, (b) => ((bodies.release = b), b.labels.includes('incident::release')))
+      .reply(201, (_u, b: any) => issueJson(2, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));
+    nock(API)
+      .post(`${REPO}/issues`, (b) => ((bodies.comms = b), b.labels.includes('incident::comms')))
+      .reply(201, (_u, b: any) => issueJson(3, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));
+    nock(API).post(`${REPO}/issues/1/sub_issues`, { sub_issue_id: 7002 }).reply(201, source);
+    nock(API).post(`${REPO}/issues/1/sub_issues`, { sub_issue_id: 7003 }).reply(201, source);
+    nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
+    nock(API)
+      .post(`${REPO}/issues/1/comments`, (b) => ((bodies.summary = b), true))
+      .reply(201, (_u, b: any) => ({ id: 1, body: b.body, user: { login: 'incident-desk[bot]' }, created_at: '2019-05-15T15:21:00Z' }));
+    nock(API).get(`${REPO}/issues/1`).reply(200, source);
+    nock(API)
+      .patch(`${REPO}/issues/1`, (b) => ((bodies.master = b), true))
+      .reply(200, (_u, b: any) => ({ ...source, title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));
+
+    const server = await startAppServer({ APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET });
+    close = server.close;
+    const res = await deliverGitHub(server.url, SECRET, 'issues', payload, 'delivery-1');
+    expect(res.status).toBe(200);
+
+    expect(bodies.release.title).toBe(`[${id}] Security release`);
+    expect(bodies.release.labels).toEqual([`incident-id::${id}`, 'incident::release']);
+    expect(bodies.comms.body).toContain('<!-- step:approve-blog-security -->');
+    expect(bodies.summary.body).toContain(`incident ${id}`);
+    expect(bodies.master.title).toBe(`[${id}] ${payload.issue.title}`);
+    expect(bodies.master.body.endsWith(`<!-- incident-desk:end -->\n\n${payload.issue.body}`)).toBe(true);
+    expect([...bodies.master.labels].sort()).toEqual(['incident', `incident-id::${id}`, 'incident::master']);
+
+    // The same delivery again is dropped before any API call (no interceptor is left to answer one).
+    expect((await deliverGitHub(server.url, SECRET, 'issues', payload, 'delivery-1')).status).toBe(200);
+  });
+
+  it('ignores an issue event without the trigger label without calling the API', async () => {
+    const payload = githubExample('labeled');
+    payload.installation = { id: 4242 };
+    const server = await startAppServer({ APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET });
+    close = server.close;
+    // A `bug` label is not a trigger by itself, but the configuration is read to know the trigger label.
+    nock(API).post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
+    nock(API).get(`${REPO}/contents/.github/incident-desk.yml`).reply(404, { message: 'Not Found' });
+    nock(API).get('/repos/Codertocat/.github/contents/.github/incident-desk.yml').reply(404, { message: 'Not Found' });
+    expect((await deliverGitHub(server.url, SECRET, 'issues', payload, 'delivery-2')).status).toBe(200);
+  });
+});
