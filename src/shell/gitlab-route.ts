@@ -58,8 +58,15 @@ export function createGitLabRoute(options: GitLabRouteOptions) {
     if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
     const token = req.headers['x-gitlab-token'];
     if (typeof token !== 'string' || !secretsMatch(token, options.secret)) return send(res, 401, { error: 'invalid token' });
-    const text = await readBody(req, limit);
-    if (text === null) return send(res, 413, { error: 'payload too large' });
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const text = declared > limit ? null : await readBody(req, limit);
+    if (text === null) {
+      // Do not read the rest of an oversized body: answer and close the connection.
+      res.setHeader('connection', 'close');
+      send(res, 413, { error: 'payload too large' });
+      req.resume();
+      return;
+    }
     let payload: unknown;
     try {
       payload = JSON.parse(text);

@@ -382,3 +382,51 @@ describe('invalid configuration', () => {
     for (const key of ['idPrefix', 'children', 'unknownKey']) expect(comments[0]!.body).toContain(key);
   });
 });
+
+describe('templates and the approval matrix from configuration', () => {
+  it('uses a repository template named in the configuration and renders the configured approvers without pinging them', async () => {
+    const { store, memory } = setup('gitlab');
+    const project = store.addProject('team/app', { visibility: 'private' });
+    store.putFile(
+      'team/app',
+      '.gitlab/incident-desk.yml',
+      [
+        'templates:',
+        '  release: .gitlab/incident-desk/release.md.hbs',
+        'approvals:',
+        '  groups:',
+        '    security: { name: Security, approvers: [sec-alice], backups: [sec-bob, sec-carol] }',
+        '    legal: { name: Legal, approvers: [law-dan], backups: [law-eve, law-fay] }',
+        '  deliverables:',
+        '    blog: { name: Blog post, approve: [security, legal], fyi: [] }',
+        '  required: [security, legal]',
+        '',
+      ].join('\n'),
+    );
+    store.putFile('team/app', '.gitlab/incident-desk/release.md.hbs', '## Our own release plan for {{id}}\n\nMaster: {{master}}\n');
+    const source = store.seedIssue('team/app', { title: 'Bug', body: 'text', labels: ['incident'] });
+    await trigger(memory, store, project.path, source);
+    const id = `INC-2026-${source.ref.number}`;
+    const release = childrenOf(store, 'team/app', id).find((c) => c.labels.includes('incident::release'))!;
+    expect(release.body).toContain(`## Our own release plan for ${id}`);
+    expect(release.body).toContain(`Master: [team/app#${source.ref.number}]`);
+    const comms = childrenOf(store, 'team/app', id).find((c) => c.labels.includes('incident::comms'))!;
+    expect(comms.body).toContain('<!-- step:approve-blog-security -->');
+    expect(comms.body).toContain('<!-- step:approve-blog-legal -->');
+    expect(comms.body).toContain('`@sec-alice`');
+    expect(comms.body).toContain('`@law-fay`');
+    expect(comms.body).not.toMatch(/(^|[^`])@(sec|law)-/m);
+    expect(comms.body).not.toContain('customer-email');
+  });
+
+  it('reports a template named in the configuration that does not exist', async () => {
+    const { store, memory } = setup('gitlab');
+    const project = store.addProject('team/app', { visibility: 'private' });
+    store.putFile('team/app', '.gitlab/incident-desk.yml', 'templates:\n  comms: missing.md.hbs\n');
+    const source = store.seedIssue('team/app', { title: 'Bug', body: 'text', labels: ['incident'] });
+    const { outcome } = await trigger(memory, store, project.path, source);
+    expect(outcome).toBe('config-error');
+    expect(store.allIssues('team/app')).toHaveLength(1);
+    expect(store.listComments(source.ref)[0]!.body).toContain('missing.md.hbs');
+  });
+});

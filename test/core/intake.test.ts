@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { joinBody, renderState } from '../../src/core/block.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../src/core/config.js';
+import { absorb, computePatch, decideIntake } from '../../src/core/intake.js';
+import type { IntakeEffect, IntakeSnapshot } from '../../src/core/intake.js';
+import type { Issue, Project } from '../../src/core/model.js';
+import { createRenderer } from '../../src/core/render.js';
+import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
+
+const deps = { renderer: createRenderer(await loadDefaultTemplates()), handbookUrl: 'https://h.example/handbook' };
+
+function project(path: string, visibility: Project['visibility']): Project {
+  return { path, id: 1, visibility, webUrl: `https://t.example/${path}`, defaultBranch: 'main' };
+}
+
+function issue(projectPath: string, number: number, fields: Partial<Issue> = {}): Issue {
+  return {
+    ref: { project: projectPath, number },
+    id: 100 + number,
+    title: 'Bug',
+    body: 'details',
+    labels: ['incident'],
+    state: 'open',
+    confidential: false,
+    locked: false,
+    author: 'reporter',
+    assignees: [],
+    webUrl: `https://t.example/${projectPath}/issues/${number}`,
+    createdAt: '2026-03-01T00:00:00Z',
+    updatedAt: '2026-03-01T00:00:00Z',
+    ...fields,
+  };
+}
+
+function snapshot(kind: 'github' | 'gitlab', fields: Partial<IntakeSnapshot> & { configText?: string } = {}): IntakeSnapshot {
+  const sourceProject = fields.sourceProject ?? project('team/app', 'private');
+  const { configText, ...rest } = fields;
+  return {
+    tracker: kind,
+    capabilities: { confidentialIssues: kind === 'gitlab', nativeLinks: true, lockConversation: kind === 'github', deleteIssue: kind === 'github' },
+    config: configText ? parseConfig(configText, 'test') : DEFAULT_CONFIG,
+    configPath: '.x/incident-desk.yml',
+    source: issue(sourceProject.path, 5),
+    sourceProject,
+    reporter: { author: 'reporter', assignees: [] },
+    incidentProject: sourceProject,
+    releaseProject: sourceProject,
+    comments: {},
+    linked: {},
+    ...rest,
+  };
+}
+
+const summarize = (effects: IntakeEffect[]) =>
+  effects.map((e) => (e.kind === 'update' || e.kind === 'comment' ? `${e.kind}: ${e.why}` : e.kind === 'create' ? `create ${e.role}` : e.kind));
+
+describe('decideIntake: the first step from a given state', () => {
+  const pub = project('acme/app', 'public');
+  const priv = project('acme/sec', 'private');
+  it.each<[string, IntakeSnapshot, string[]]>([
+    ['GitLab, source not confidential: make it confidential first', snapshot('gitlab'), ['update: make the source confidential']],
+    ['GitLab, confidential source in place: look for children', snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }) }), ['find-children']],
+    ['GitHub, private in place: look for children', snapshot('github'), ['find-children']],
+    ['GitHub, public without incidentProject: mark it', snapshot('github', { sourceProject: pub, incidentProject: pub, releaseProject: pub, source: issue('acme/app', 5) }), ['update: mark the source as needing configuration']],
+    [
+      'GitHub, public, marked: read the comments before explaining',
+      snapshot('github', { sourceProject: pub, incidentProject: pub, releaseProject: pub, source: issue('acme/app', 5, { labels: ['incident', 'incident::needs-config'] }) }),
+      ['read-comments'],
+    ],
+    [
+      'GitHub, public with a private incidentProject: find the master by its source label',
+      snapshot('github', { sourceProject: pub, incidentProject: priv, releaseProject: priv, source: issue('acme/app', 5), configText: 'incidentProject: acme/sec\n' }),
+      ['find-master'],
+    ],
+    [
+      'GitHub, public, no master yet: create it',
+      snapshot('github', { sourceProject: pub, incidentProject: priv, releaseProject: priv, source: issue('acme/app', 5), master: null, configText: 'incidentProject: acme/sec\n' }),
+      ['create master'],
+    ],
+    [
+      'GitLab, configured incident project missing: nothing but the explanation',
+      snapshot('gitlab', { incidentProject: null, configText: 'incidentProject: sec/none\n' }),
+      ['update: mark the source as needing configuration'],
+    ],
+    [
+      'A child ticket is never a trigger',
+      snapshot('gitlab', {
+        source: issue('team/app', 6, { confidential: true, labels: ['incident::release'], body: joinBody(renderState({ v: 1, role: 'release', id: 'INC-1', master: 'team/app#5' }), '') }),
+      }),
+      [],
+    ],
+  ])('%s', (_name, s, expected) => {
+    expect(summarize(decideIntake(s, deps))).toEqual(expected);
+  });
+
+  it('a master on GitLab is created without the title or the text', () => {
+    const s = snapshot('gitlab', {
+      sourceProject: project('team/app', 'public'),
+      incidentProject: project('sec/inc', 'private'),
+      releaseProject: project('sec/inc', 'private'),
+      source: issue('team/app', 5, { confidential: true, title: 'RCE in login', body: 'secret steps' }),
+      master: null,
+      configText: 'incidentProject: sec/inc\n',
+    });
+    const [effect] = decideIntake(s, deps);
+    expect(effect?.kind).toBe('create');
+    if (effect?.kind !== 'create') return;
+    expect(effect.expectConfidential).toBe(true);
+    expect(JSON.stringify(effect.draft)).not.toMatch(/RCE in login|secret steps/);
+  });
+
+  it('both children are created in one step, then linked, then summarized, then the block is written', () => {
+    let s = snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }), children: [] });
+    const steps: string[][] = [];
+    for (let round = 0; round < 10; round += 1) {
+      const effects = decideIntake(s, deps);
+      if (effects.length === 0) break;
+      steps.push(summarize(effects));
+      for (const effect of effects) {
+        if (effect.kind === 'create') {
+          const created = issue(effect.project, 10 + round * 2 + steps.length, { title: effect.draft.title, body: effect.draft.body, labels: effect.draft.labels, confidential: true });
+          s = absorb(s, effect, { kind: 'issue', issue: created });
+        } else if (effect.kind === 'link') s = absorb(s, effect, { kind: 'link', result: 'linked' });
+        else if (effect.kind === 'read-comments') s = absorb(s, effect, { kind: 'comments', comments: [] });
+        else if (effect.kind === 'comment') s = absorb(s, effect, { kind: 'comment', comment: { id: 1, author: 'bot', body: effect.body, createdAt: '' } });
+        else if (effect.kind === 'update') {
+          const current = s.source!;
+          const patch = computePatch(current, effect)!;
+          s = absorb(s, effect, { kind: 'issue', issue: { ...current, ...patch } as Issue });
+        }
+      }
+    }
+    expect(steps).toEqual([
+      ['create release', 'create comms'],
+      ['link', 'link'],
+      ['read-comments'],
+      ['comment: intake summary'],
+      ['update: master block, title and labels'],
+    ]);
+  });
+});
+
+describe('computePatch', () => {
+  const fresh = issue('team/app', 5, { title: '[INC-1] Bug', labels: ['a', 'incident-id::INC-1'] });
+  it('writes nothing when the issue already is as wanted', () => {
+    expect(computePatch(fresh, { kind: 'update', ref: fresh.ref, why: 't', titleId: 'INC-1', addLabels: ['a'] })).toBeNull();
+  });
+  it('merges labels into the fresh set and prefixes the title once', () => {
+    expect(computePatch({ ...fresh, title: 'Bug', labels: ['human'] }, { kind: 'update', ref: fresh.ref, why: 't', titleId: 'INC-1', addLabels: ['incident::master'] })).toEqual({
+      title: '[INC-1] Bug',
+      labels: ['human', 'incident::master'],
+    });
+  });
+});
