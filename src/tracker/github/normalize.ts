@@ -1,5 +1,6 @@
 import type { Actor, IssueEvent, NoteEvent } from '../../core/events.js';
 import type { Comment, Issue, Project } from '../../core/model.js';
+import { asRecord, isId, isNonEmptyString } from '../payload.js';
 
 /**
  * Turns GitHub webhook payloads into the tracker-neutral events. Pure functions: no I/O, no throwing.
@@ -22,14 +23,9 @@ export function normalizeGitHubIssueEvent(name: string, payload: unknown, delive
   const action = actionOf(name, 'issues', body);
   if (action === null || !ISSUE_ACTIONS.has(action)) return null;
 
-  const project = toProject(body.repository);
-  const actor = toActor(body.sender);
-  if (!project || !actor) return null;
-  const issuePayload = asRecord(body.issue);
-  // The `issues` events never describe pull requests today; the check keeps it that way if that ever changes.
-  if (!issuePayload || issuePayload.pull_request != null) return null;
-  const issue = toIssue(project.path, issuePayload);
-  if (!issue) return null;
+  const context = issueContext(body);
+  if (!context) return null;
+  const { project, actor, issue } = context;
 
   // `label` is the one label this delivery added or removed; GitHub sends one delivery per label.
   const label = labelName(body.label);
@@ -58,15 +54,23 @@ export function normalizeGitHubCommentEvent(name: string, payload: unknown, deli
   if (!body) return null;
   if (actionOf(name, 'issue_comment', body) !== 'created') return null;
 
+  const context = issueContext(body);
+  const comment = toComment(body.comment);
+  if (!context || !comment) return null;
+  return { kind: 'note', tracker: 'github', deliveryId, ...context, comment };
+}
+
+/**
+ * The repository, sender and issue every issue-related delivery carries; null when one is malformed or the
+ * "issue" is a pull request (GitHub's issue events never describe one today; the check keeps it that way).
+ */
+function issueContext(body: Record<string, unknown>): { project: Project; actor: Actor; issue: Issue } | null {
   const project = toProject(body.repository);
   const actor = toActor(body.sender);
-  if (!project || !actor) return null;
   const issuePayload = asRecord(body.issue);
-  if (!issuePayload || issuePayload.pull_request != null) return null;
+  if (!project || !actor || !issuePayload || issuePayload.pull_request != null) return null;
   const issue = toIssue(project.path, issuePayload);
-  const comment = toComment(body.comment);
-  if (!issue || !comment) return null;
-  return { kind: 'note', tracker: 'github', deliveryId, actor, project, issue, comment };
+  return issue ? { project, actor, issue } : null;
 }
 
 /** The action named by `event.action` or, for a bare event name, by the payload; null for another event. */
@@ -154,14 +158,5 @@ function labelName(value: unknown): string | null {
   return isNonEmptyString(name) ? name : null;
 }
 
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-}
 
-function isId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
 
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value !== '';
-}

@@ -1,5 +1,6 @@
 import type { Actor, IssueEvent, NoteEvent } from '../../core/events.js';
 import type { Comment, Issue, Project } from '../../core/model.js';
+import { asRecord, isId, isNonEmptyString } from '../payload.js';
 
 /**
  * Turns GitLab webhook payloads (`Issue Hook`, `Confidential Issue Hook`, `Note Hook`, `Confidential Note Hook`)
@@ -233,14 +234,5 @@ function toIsoTimestamp(value: string): string {
   return match ? `${match[1]}T${match[2]}Z` : value;
 }
 
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-}
 
-function isId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
 
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value !== '';
-}
