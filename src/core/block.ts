@@ -1,4 +1,5 @@
 import { roleLabel } from './identifier.js';
+import type { RunState } from './run-types.js';
 import type { TicketRole } from './identifier.js';
 
 /**
@@ -31,6 +32,8 @@ export interface TicketState {
   summary?: boolean;
   /** Masters: children natively linked (or found unlinkable), as `project#n`. */
   links?: string[];
+  /** Masters: the running incident (severity, timeline, deadlines, handoff). */
+  run?: RunState;
 }
 
 export interface SplitBody {
