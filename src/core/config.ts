@@ -143,6 +143,39 @@ const DEFAULT_DELIVERABLES: Record<string, Deliverable> = {
   },
 };
 
+const DEFAULT_PHASE_OFFSETS = { 't-5': -5, 't-4': -4, 't-1': -1, disclosure: 0 };
+const offsetDays = (fallback: number, what: string) =>
+  z
+    .int({ error: 'must be a whole number of days from -60 to 0' })
+    .min(-60, { error: 'must be a whole number of days from -60 to 0' })
+    .max(0, { error: 'must be a whole number of days from -60 to 0' })
+    .default(fallback)
+    .describe(what);
+
+const phaseOffsetsSchema = z
+  .object({
+    't-5': offsetDays(DEFAULT_PHASE_OFFSETS['t-5'], 'Days before public disclosure when the "At T-5" phase is due.'),
+    't-4': offsetDays(DEFAULT_PHASE_OFFSETS['t-4'], 'Days before public disclosure when the "At T-4" phase is due.'),
+    't-1': offsetDays(DEFAULT_PHASE_OFFSETS['t-1'], 'Days before public disclosure when the "At T-1" phase is due.'),
+    disclosure: offsetDays(DEFAULT_PHASE_OFFSETS.disclosure, 'Offset of the "On the day of public disclosure" phase (0: the disclosure date).'),
+  })
+  .strict()
+  .default(() => ({ ...DEFAULT_PHASE_OFFSETS }))
+  .describe(
+    'Days relative to the Public Disclosure Date at which each dated phase of the master checklist is due. Headings show the dates; a phase whose date arrives with open steps is nudged once.',
+  );
+
+const DEFAULT_SITREP = { high: 60, medium: 720, low: 1440 };
+const sitrepSchema = z
+  .object({
+    high: minutes(DEFAULT_SITREP.high, 'Minutes between situation reports for a high-severity incident.'),
+    medium: minutes(DEFAULT_SITREP.medium, 'Minutes between situation reports for a medium-severity incident.'),
+    low: minutes(DEFAULT_SITREP.low, 'Minutes between situation reports for a low-severity incident.'),
+  })
+  .strict()
+  .default(() => ({ ...DEFAULT_SITREP }))
+  .describe('Sitrep cadence per severity (`/severity`): when a sitrep is overdue, the app reminds the Incident Manager once per missed window.');
+
 const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-relations'];
 const DEFAULT_CUTOFF = { high: 360, medium: 720, low: 1440 };
 
@@ -243,6 +276,12 @@ export const configSchema = z
     children: uniqueItems(z.enum(['release', 'comms'], { error: 'must be `release` or `comms`' }), 'children')
       .default((): ('release' | 'comms')[] => ['release', 'comms'])
       .describe('Which confidential child tickets intake opens next to the master: `release`, `comms`. Empty: none.'),
+    phaseOffsets: phaseOffsetsSchema,
+    sitrepMinutes: sitrepSchema,
+    handoffMinutes: minutes(
+      60,
+      'Minutes a pending `/handoff` may wait for `/accept` before the app reports it (once) on the master.',
+    ),
     approvals: approvalsObject
       .default(() => approvalsObject.parse({}))
       .describe(
