@@ -23,7 +23,9 @@ export function neutralizeComments(text: string): string {
 export function neutralizeInline(text: string, maxLength = 256): string {
   const flat = text.replace(/[\r\n\t]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
   const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+  // Backslashes first: `a\|b` must not become `a\\|b`, whose pipe would end the table cell.
   const escaped = clipped
+    .replace(/\\/g, '\\\\')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -32,3 +32,11 @@ describe('neutralize', () => {
     expect(quietUser('evil`@everyone')).toBe('`@evileveryone`');
   });
 });
+
+describe('neutralizeInline and table cells', () => {
+  it('a backslash before a pipe cannot end the cell', () => {
+    const out = neutralizeInline('a\\|b');
+    // Every pipe stays escaped by an odd number of backslashes.
+    for (const match of out.matchAll(/(\\*)\|/g)) expect(match[1]!.length % 2).toBe(1);
+  });
+});
