@@ -229,7 +229,7 @@ function renderChatText(text: string): string | null {
   if (text.length > MAX_CHAT_TEXT || INVISIBLE.test(text)) return null;
   // A link with another scheme (`javascript:…`, `data:…`) is refused, not shown as text.
   if (/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]/.test(text)) return null;
-  // Backslashes are doubled first, so `\|` cannot turn the escaped pipe back into a cell border; brackets
-  // are escaped after, so no link, image or checkbox can be formed.
-  return neutralizeInline(text.replace(/\\/g, '\\\\'), MAX_CHAT_TEXT * 4).replace(/[[\]]/g, '\\$&');
+  // neutralizeInline doubles backslashes before escaping pipes, so `\|` cannot end the cell; brackets are
+  // escaped after, so no link, image or checkbox can be formed.
+  return neutralizeInline(text, MAX_CHAT_TEXT * 4).replace(/[[\]]/g, '\\$&');
 }

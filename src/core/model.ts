@@ -17,6 +17,17 @@ export interface TrackerCapabilities {
   deleteIssue: boolean;
 }
 
+/**
+ * What a person may do in a project, as the tracker reports it (GitHub repository roles; GitLab access levels
+ * mapped onto them). Authorization is always taken from this answer, never from what an issue or comment says.
+ */
+export type AccessLevel = 'none' | 'read' | 'triage' | 'write' | 'maintain' | 'admin';
+
+/** True for the levels that may change a project's content: write, maintain and admin. */
+export function canWrite(level: AccessLevel): boolean {
+  return level === 'write' || level === 'maintain' || level === 'admin';
+}
+
 /** An issue to be created. */
 export interface IssueDraft {
   title: string;

@@ -1,6 +1,7 @@
-import type { Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from '../core/model.js';
+import { roleLabel } from '../core/identifier.js';
+import type { AccessLevel, Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from '../core/model.js';
 
-export type { TrackerCapabilities } from '../core/model.js';
+export type { AccessLevel, TrackerCapabilities } from '../core/model.js';
 
 /** A new issue; `confidential` is ignored where the tracker has no confidential issues. */
 export type NewIssue = IssueDraft;
@@ -25,6 +26,15 @@ export type LinkResult = 'linked' | 'already-linked' | 'unsupported';
 
 /** The outcome of a delete request. */
 export type DeleteResult = 'deleted' | 'forbidden';
+
+/** Who is asking, as the webhook delivery names them: GitHub looks people up by login, GitLab by numeric id. */
+export interface AccessActor {
+  username: string;
+  id: number;
+}
+
+/** The label that marks an incident's master issue (`incident::master`), which `listOpenMasters` looks for. */
+export const MASTER_LABEL = roleLabel('master');
 
 /** The app's configuration file as found in the tracker, with where it was found (for error messages). */
 export interface ConfigFile {
@@ -78,6 +88,21 @@ export interface Tracker {
 
   /** Reads one file from a project's default branch; null when it does not exist. */
   readFile(project: string, path: string): Promise<string | null>;
+
+  /**
+   * The actor's access to a project as the tracker reports it (GitHub collaborator role, inherited GitLab
+   * membership). `none` when the tracker does not know the person as a collaborator or member (its 404), and
+   * also when the project itself is missing or not visible: both answer the same 404. Other failures throw.
+   */
+  getAccess(project: string, actor: AccessActor): Promise<AccessLevel>;
+
+  /**
+   * Every open issue labelled `incident::master` that the tracker's credentials can see, across projects, oldest
+   * first where the tracker can sort; for a periodic sweep. GitHub answers from its search index (one installation
+   * account, at most 1000 results, possibly a little behind); GitLab lists every issue the token can see,
+   * public projects included, so a caller must still check that each project is one the app serves.
+   */
+  listOpenMasters(): Promise<Issue[]>;
 }
 
 /** Where each tracker keeps the app's configuration (GitHub also looks in the owner's `.github` repository). */

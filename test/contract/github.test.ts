@@ -15,5 +15,6 @@ describeTrackerContract('github adapter', 'github', async () => {
     throttle: { enabled: false },
     retry: { enabled: false },
   });
-  return { tracker: new GitHubTracker(octokit), store, close: () => server.close() };
+  // The installation's account: GitHub's search (listOpenMasters) covers that owner's repositories, here `sec/…`.
+  return { tracker: new GitHubTracker(octokit, { account: 'sec' }), store, close: () => server.close() };
 });

@@ -1,13 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canWrite } from '../../src/core/model.js';
+import type { IssueRef } from '../../src/core/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { TrackerError } from '../../src/tracker/errors.js';
-import type { Tracker } from '../../src/tracker/port.js';
+import type { AccessActor, Tracker } from '../../src/tracker/port.js';
 
 /** What each contract run provides: a tracker under test and the store behind it, to seed and inspect. */
 export interface ContractSubject {
   tracker: Tracker;
   store: MemoryStore;
   close?: () => Promise<void>;
+  /** The tracker's numeric id for a username (GitLab looks members up by id); trackers that ignore ids omit it. */
+  userId?: (username: string) => number;
 }
 
 /**
@@ -36,6 +40,10 @@ export function describeTrackerContract(
     afterEach(async () => {
       await subject.close?.();
     });
+
+    /** A person as a webhook delivery names them, with the id the tracker knows them by. */
+    const actor = (username: string): AccessActor => ({ username, id: subject.userId?.(username) ?? 1 });
+    const refKey = (ref: IssueRef): string => `${ref.project.toLowerCase()}#${ref.number}`;
 
     it('reads a project with its visibility', async () => {
       const priv = await tracker.getProject('sec/incidents');
@@ -151,6 +159,52 @@ export function describeTrackerContract(
       store.putFile('sec/incidents', 'templates/x.md.hbs', 'Hello {{id}} ✓\n');
       expect(await tracker.readConfig('sec/incidents')).toEqual({ text: 'label: sev\n', location: `sec/incidents:${path}` });
       expect(await tracker.readFile('sec/incidents', 'templates/x.md.hbs')).toBe('Hello {{id}} ✓\n');
+    });
+
+    it('answers each person\'s access level per project, none for strangers', async () => {
+      store.setAccess('sec/incidents', 'alice', 'write');
+      store.setAccess('sec/incidents', 'rita', 'read');
+      const alice = await tracker.getAccess('sec/incidents', actor('alice'));
+      expect(alice).toBe('write');
+      expect(canWrite(alice)).toBe(true);
+      const rita = await tracker.getAccess('sec/incidents', actor('rita'));
+      expect(rita).toBe('read');
+      expect(canWrite(rita)).toBe(false);
+      expect(await tracker.getAccess('sec/incidents', actor('nobody'))).toBe('none');
+      // Access is per project: alice has none where nobody gave her any.
+      expect(await tracker.getAccess('sec/public-app', actor('alice'))).toBe('none');
+    });
+
+    it('maps every role the tracker reports', async () => {
+      const roles = { owner: 'admin', maint: 'maintain', dev: 'write', triager: 'triage', guest: 'read' } as const;
+      for (const [username, level] of Object.entries(roles)) store.setAccess('sec/incidents', username, level);
+      for (const [username, level] of Object.entries(roles)) {
+        expect(await tracker.getAccess('sec/incidents', actor(username))).toBe(level);
+      }
+    });
+
+    it('lists the open masters of every project it can see, across pages', async () => {
+      const expected: IssueRef[] = [];
+      for (let i = 0; i < 101; i += 1) {
+        expected.push(store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['incident::master', `incident-id::INC-${i}`] }).ref);
+      }
+      expected.push(store.seedIssue('sec/public-app', { title: 'other master', labels: ['incident::master'] }).ref);
+      const closed = store.seedIssue('sec/incidents', { title: 'closed master', labels: ['incident::master'] });
+      store.editIssue(closed.ref, { state: 'closed' });
+      store.seedIssue('sec/incidents', { title: 'child', labels: ['incident::child'] });
+      store.seedIssue('sec/public-app', { title: 'plain' });
+
+      const masters = await tracker.listOpenMasters();
+      expect(masters.map((i) => refKey(i.ref)).sort()).toEqual(expected.map(refKey).sort());
+      expect(masters.every((i) => i.state === 'open' && i.labels.includes('incident::master'))).toBe(true);
+      const other = masters.find((i) => i.title === 'other master')!;
+      expect(other.ref.project).toBe('sec/public-app');
+      expect(await tracker.getIssue(other.ref)).toEqual(other);
+    });
+
+    it('lists no masters when there are none', async () => {
+      store.seedIssue('sec/incidents', { title: 'plain' });
+      expect(await tracker.listOpenMasters()).toEqual([]);
     });
 
     if (kind === 'github') {

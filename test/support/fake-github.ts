@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Comment, Issue, IssueRef, Project } from '../../src/core/model.js';
+import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../src/core/model.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 
@@ -16,6 +16,11 @@ export interface FakeGitHubOptions {
   canDelete?: boolean;
   /** The login the app's writes are authored by. Default `incident-desk[bot]`. */
   actor?: string;
+  /**
+   * The account of the one installation `GET /app/installations` lists (id 4242). Default: the owner of the
+   * store's first project when the request arrives, else `acme`.
+   */
+  installationAccount?: string;
 }
 
 export interface FakeGitHub {
@@ -42,6 +47,18 @@ interface Request {
 type Route = [method: string, pattern: RegExp, handle: (req: Request) => Reply];
 
 const REPO = '/repos/([^/]+)/([^/]+)';
+/** The id of the one installation `GET /app/installations` lists. */
+export const FAKE_INSTALLATION_ID = 4242;
+/** GitHub's search answers at most this many results. */
+const SEARCH_CAP = 1000;
+/** The legacy `permission` GitHub reports beside `role_name` (maintain reads as write, triage as read). */
+const LEGACY_PERMISSION: Record<Exclude<AccessLevel, 'none'>, string> = {
+  admin: 'admin',
+  maintain: 'write',
+  write: 'write',
+  triage: 'read',
+  read: 'read',
+};
 const DUPLICATE_SUB_ISSUE =
   'An error occured while adding the sub-issue to the parent issue. Issue may not contain duplicate sub-issues and Sub issue may only have one parent';
 
@@ -95,11 +112,11 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     issue_url: `${base}/repos/${ref.project}/issues/${ref.number}`,
   });
 
-  /** One page of a list, with GitHub's `Link` header (`next`/`last`, `prev`/`first`). */
-  const paginate = (items: unknown[], url: URL): Reply => {
+  /** One page of a list and GitHub's `Link` header (`next`/`last`, `prev`/`first`); `cap` limits the pages offered. */
+  const pageOf = (items: unknown[], url: URL, cap = Infinity): { offset: number; slice: unknown[]; headers: Record<string, string> } => {
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
-    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const last = Math.max(1, Math.ceil(Math.min(items.length, cap) / perPage));
     const at = (n: number): string => {
       const target = new URL(url);
       target.searchParams.set('page', String(n));
@@ -109,9 +126,51 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     if (page < last) links.push(`${at(page + 1)}; rel="next"`, `${at(last)}; rel="last"`);
     if (page > 1) links.push(`${at(page - 1)}; rel="prev"`, `${at(1)}; rel="first"`);
     return {
-      status: 200,
-      body: items.slice((page - 1) * perPage, page * perPage),
+      offset: (page - 1) * perPage,
+      slice: items.slice((page - 1) * perPage, page * perPage),
       headers: links.length > 0 ? { link: links.join(', ') } : {},
+    };
+  };
+
+  /** One page of a list, with GitHub's `Link` header. */
+  const paginate = (items: unknown[], url: URL): Reply => {
+    const { slice, headers } = pageOf(items, url);
+    return { status: 200, body: slice, headers };
+  };
+
+  /**
+   * `GET /search/issues` for exactly the query the adapter sends: `is:issue`, `is:open` (or `is:closed`),
+   * `label:"name"` (or a bare label) and `user:<owner>`, in any order. Anything else answers 422, so that a change
+   * in the adapter's query shows here rather than passing silently.
+   */
+  const searchIssues = (url: URL): Reply => {
+    const q = url.searchParams.get('q') ?? '';
+    let state: 'open' | 'closed' | 'all' = 'all';
+    let isIssue = false;
+    let owner: string | undefined;
+    const labels: string[] = [];
+    for (const [token] of q.matchAll(/\S+:"[^"]*"|\S+/g)) {
+      const [, qualifier = '', rawValue = ''] = /^([a-z]+):(.*)$/.exec(token) ?? [];
+      const value = rawValue.replace(/^"(.*)"$/, '$1');
+      if (qualifier === 'is' && value === 'issue') isIssue = true;
+      else if (qualifier === 'is' && (value === 'open' || value === 'closed')) state = value;
+      else if (qualifier === 'label' && value !== '') labels.push(value);
+      else if (qualifier === 'user' && value !== '' && owner === undefined) owner = value.toLowerCase();
+      else return invalidSearch(`the fake does not support "${token}" in q`);
+    }
+    if (!isIssue || owner === undefined) return invalidSearch('the fake needs is:issue and user:<owner> in q');
+    const found = store
+      .listAllIssues({ labels, state })
+      .filter((i) => i.ref.project.split('/')[0]!.toLowerCase() === owner);
+    // Best match is GitHub's default order; the fake knows creation order only, and honours `order`.
+    found.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
+    if (url.searchParams.get('sort') === 'created' && url.searchParams.get('order') === 'desc') found.reverse();
+    const { offset, slice, headers } = pageOf(found, url, SEARCH_CAP);
+    if (offset >= SEARCH_CAP) return invalidSearch('Only the first 1000 search results are available');
+    return {
+      status: 200,
+      body: { total_count: found.length, incomplete_results: false, items: slice.slice(0, SEARCH_CAP - offset).map((i) => issueJson(i as Issue)) },
+      headers,
     };
   };
 
@@ -127,6 +186,20 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         repository_selection: 'all',
       },
     })],
+    ['GET', /^\/app\/installations$/, ({ url }) => {
+      const login = options.installationAccount ?? store.projectPaths()[0]?.split('/')[0] ?? 'acme';
+      const installation = {
+        id: FAKE_INSTALLATION_ID,
+        account: user(login),
+        app_id: 1,
+        app_slug: slug,
+        target_type: 'Organization',
+        repository_selection: 'all',
+        permissions: { issues: 'write', contents: 'read', metadata: 'read' },
+        events: ['issues', 'issue_comment'],
+      };
+      return paginate([installation], url);
+    }],
     [`GET`, new RegExp(`^${REPO}/installation$`), ({ params }) => {
       if (!store.hasProject(projectOf(params))) return notFound();
       return { status: 200, body: { id: 1, app_id: 1, app_slug: slug, account: user(params[0]!), permissions: {}, events: [] } };
@@ -166,6 +239,20 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       store.lock(refOf(params));
       return { status: 204 };
     }],
+
+    // A person's role: 404 for anyone the store gives no access (GitHub's answer for an unknown user).
+    ['GET', new RegExp(`^${REPO}/collaborators/([^/]+)/permission$`), ({ params }) => {
+      const project = store.getProject(projectOf(params));
+      const username = params[2]!;
+      const level = store.accessOf(project.path, username);
+      if (level === 'none') return notFound();
+      return {
+        status: 200,
+        body: { permission: LEGACY_PERMISSION[level], role_name: level, user: { ...user(username), permissions: {} } },
+      };
+    }],
+
+    ['GET', /^\/search\/issues$/, ({ url }) => searchIssues(url)],
 
     // Comments.
     ['GET', new RegExp(`^${REPO}/issues/(\\d+)/comments$`), ({ params, url }) => {
@@ -276,6 +363,13 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
 
 function notFound(): Reply {
   return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } };
+}
+
+function invalidSearch(message: string): Reply {
+  return {
+    status: 422,
+    body: { message: 'Validation Failed', errors: [{ resource: 'Search', field: 'q', code: 'invalid', message }], documentation_url: 'https://docs.github.com/rest/search/search' },
+  };
 }
 
 function invalid(message: string): Reply {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Comment, Issue, IssueRef, Project } from '../../src/core/model.js';
+import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../src/core/model.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
@@ -17,7 +17,10 @@ export interface FakeGitLabOptions {
   token?: string;
   /** The account the token belongs to (`GET /user`, author of what the app writes). */
   bot?: { id: number; username: string };
-  /** Access levels by user id for `GET /projects/:id/members/all/:user_id`; the bot is a Maintainer (40) by default. */
+  /**
+   * Access levels by user id for `GET /projects/:id/members/all/:user_id`, in every project; the bot is a Maintainer
+   * (40) by default. A level set in the store (`store.setAccess`) for the user's name in that project wins.
+   */
   accessLevels?: Record<number, number>;
 }
 
@@ -27,6 +30,11 @@ export interface FakeGitLab {
   close(): Promise<void>;
   /** Every request received, in order, with the raw (still URL-encoded) path and no query. */
   requests: Array<{ method: string; path: string }>;
+  /**
+   * The id the fake gives a username (the store knows people by name only), handed out on first use and stable for
+   * the fake's life: the bot has its own id, everyone else 100 and up. Pass it as the actor id to `getAccess`.
+   */
+  userId(username: string): number;
 }
 
 interface RouteRequest {
@@ -53,6 +61,9 @@ class HttpError extends Error {
 
 const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply => ({ status, body, headers });
 
+/** The store's roles as GitLab access levels (Owner, Maintainer, Developer, Reporter, Guest). */
+const GITLAB_LEVELS: Record<Exclude<AccessLevel, 'none'>, number> = { admin: 50, maintain: 40, write: 30, triage: 20, read: 10 };
+
 /** Starts the fake on 127.0.0.1 on a free port. */
 export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOptions = {}): Promise<FakeGitLab> {
   if (store.kind !== 'gitlab') throw new Error('the fake GitLab needs a MemoryStore of kind gitlab');
@@ -62,10 +73,17 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
 
   // The store knows people by username only; GitLab answers carry ids, so hand out stable ones.
   const userIds = new Map<string, number>([[bot.username, bot.id]]);
-  const userJson = (username: string) => {
+  const userId = (username: string): number => {
     if (!userIds.has(username)) userIds.set(username, 100 + userIds.size);
-    return { id: userIds.get(username)!, username, name: username, state: 'active', web_url: `https://gitlab.test/${username}` };
+    return userIds.get(username)!;
   };
+  const userJson = (username: string) => ({
+    id: userId(username),
+    username,
+    name: username,
+    state: 'active',
+    web_url: `https://gitlab.test/${username}`,
+  });
 
   const project = (id: string): Project => {
     const byId = /^\d+$/.test(id) ? store.projectById(Number(id)) : undefined;
@@ -138,12 +156,36 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
       return json(projectJson(p));
     }],
     ['GET', '/projects/:id/members/all/:user_id', (req) => {
-      project(req.params.id!);
-      const userId = Number(req.params.user_id);
-      const level = accessLevels[userId];
+      const p = project(req.params.id!);
+      const id = Number(req.params.user_id);
+      const username = [...userIds].find(([, known]) => known === id)?.[0];
+      const stored = username === undefined ? 'none' : store.accessOf(p.path, username);
+      const level = stored !== 'none' ? GITLAB_LEVELS[stored] : accessLevels[id];
+      const name = username ?? `user${id}`;
+      store.record('getAccess', `${p.path}:${name}`);
+      // GitLab answers 404 for a user who is not a member, and for an unknown user id alike.
       if (level === undefined) throw new HttpError(404, '404 Not found');
-      const username = [...userIds].find(([, id]) => id === userId)?.[0] ?? `user${userId}`;
-      return json({ id: userId, username, name: username, state: 'active', access_level: level });
+      return json({ id, username: name, name, state: 'active', access_level: level, membership_state: 'active' });
+    }],
+    // Issues across projects. GitLab's default scope is the token owner's own issues (`created_by_me`).
+    ['GET', '/issues', (req) => {
+      const labels = (req.query.get('labels') ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+      const state = req.query.get('state') ?? 'all';
+      if (!['opened', 'closed', 'all'].includes(state)) throw new HttpError(400, 'state does not have a valid value');
+      const scope = req.query.get('scope') ?? 'created_by_me';
+      if (!['created_by_me', 'assigned_to_me', 'all'].includes(scope)) throw new HttpError(400, 'scope does not have a valid value');
+      const found = store
+        .listAllIssues({ labels, state: state === 'opened' ? 'open' : state === 'closed' ? 'closed' : 'all' })
+        .filter((i) => scope === 'all' || (scope === 'created_by_me' ? i.author === bot.username : i.assignees.includes(bot.username)));
+      const asc = req.query.get('sort') === 'asc';
+      const orderBy = req.query.get('order_by') === 'updated_at' ? 'updatedAt' : 'createdAt';
+      found.sort((a, b) => (a[orderBy].localeCompare(b[orderBy]) || a.id - b.id) * (asc ? 1 : -1));
+      if (!req.query.has('page') || req.query.get('page') === '1') {
+        // Named like the in-memory tracker's call when it is the sweep's query.
+        const sweep = labels.length === 1 && labels[0] === 'incident::master' && state === 'opened' && scope === 'all';
+        store.record(sweep ? 'listOpenMasters' : 'listAllIssues', labels.join(','));
+      }
+      return paged(req, found.map(issueJson));
     }],
     ['GET', '/projects/:id/issues', (req) => {
       const p = project(req.params.id!);
@@ -275,6 +317,7 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    userId,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -9,7 +9,7 @@ import { isNotFound, TrackerError } from '../../src/tracker/errors.js';
 import { GitHubTracker } from '../../src/tracker/github/github-tracker.js';
 import { normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../../src/tracker/github/normalize.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import { startFakeGitHub } from '../support/fake-github.js';
+import { FAKE_INSTALLATION_ID, startFakeGitHub } from '../support/fake-github.js';
 import type { FakeGitHub } from '../support/fake-github.js';
 
 // The examples package is CommonJS JSON whose typings declare an ES default export; require reads it as it is.
@@ -216,6 +216,79 @@ describe('GitHubTracker.deleteIssue', () => {
   });
 });
 
+describe('GitHubTracker access levels and the master sweep', () => {
+  const PERMISSION = '/repos/sec/incidents/collaborators/alice/permission';
+  const ALICE = { username: 'alice', id: 42 };
+  const SEARCH_QUERY = { q: 'is:issue is:open label:"incident::master" user:sec', sort: 'created', order: 'asc', per_page: '100' };
+  const swept = (account?: string): GitHubTracker =>
+    new GitHubTracker(
+      new ProbotOctokit({ auth: { token: TOKEN }, throttle: { enabled: false }, retry: { enabled: false } }),
+      account === undefined ? {} : { account },
+    );
+
+  it('reads role_name for base roles and falls back to permission for custom roles', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ permission: 'admin', role_name: 'admin' }, 'admin'],
+      [{ permission: 'write', role_name: 'maintain' }, 'maintain'],
+      [{ permission: 'write', role_name: 'write' }, 'write'],
+      [{ permission: 'read', role_name: 'triage' }, 'triage'],
+      [{ permission: 'read', role_name: 'read' }, 'read'],
+      [{ permission: 'write', role_name: 'security-responder' }, 'write'],
+      [{ permission: 'read' }, 'read'],
+      [{ permission: 'none', role_name: 'none' }, 'none'],
+      [{ permission: 'something-new' }, 'none'],
+    ];
+    for (const [body, level] of cases) {
+      nock(API).get(PERMISSION).reply(200, { ...body, user: { login: 'alice' } });
+      expect([body, await tracker().getAccess('sec/incidents', ALICE)]).toEqual([body, level]);
+    }
+  });
+
+  it('answers none on a 404 and throws a TrackerError on other failures', async () => {
+    nock(API).get('/repos/sec/incidents/collaborators/ghost/permission').reply(404, { message: 'ghost is not a user' });
+    expect(await tracker().getAccess('sec/incidents', { username: 'ghost', id: 0 })).toBe('none');
+    nock(API).get(PERMISSION).reply(500, { message: 'Server Error' });
+    const error = await tracker().getAccess('sec/incidents', ALICE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect(error).toMatchObject({ status: 500, operation: 'getAccess' });
+    expect((error as TrackerError).message).not.toContain(TOKEN);
+    nock(API).get(PERMISSION).reply(403, { message: 'Resource not accessible by integration' });
+    expect(await tracker().getAccess('sec/incidents', ALICE).catch((e: unknown) => e)).toMatchObject({ status: 403 });
+  });
+
+  it('refuses to sweep without the installation account, before any request', async () => {
+    const error = await swept().listOpenMasters().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect(error).toMatchObject({ operation: 'listOpenMasters' });
+    expect((error as TrackerError).message).toMatch(/account/);
+  });
+
+  it('searches the account\'s open masters, takes the project from repository_url and drops pull requests', async () => {
+    nock(API)
+      .get('/search/issues')
+      .query(SEARCH_QUERY)
+      .reply(200, {
+        total_count: 3,
+        incomplete_results: false,
+        items: [
+          restIssue(3, { repository_url: `${API}/repos/sec/incidents` }),
+          restIssue(4, { repository_url: `${API}/repos/sec/incidents`, pull_request: { url: 'x' } }),
+          restIssue(9, { id: 9009, repository_url: `${API}/repos/sec/web-app` }),
+        ],
+      });
+    const masters = await swept('sec').listOpenMasters();
+    expect(masters.map((i) => i.ref)).toEqual([{ project: 'sec/incidents', number: 3 }, { project: 'sec/web-app', number: 9 }]);
+    expect(masters[1]).toMatchObject({ id: 9009, state: 'open', labels: ['incident::master'] });
+  });
+
+  it('throws a TrackerError when the search fails', async () => {
+    nock(API).get('/search/issues').query(SEARCH_QUERY).reply(500, { message: 'Server Error' });
+    const error = await swept('sec').listOpenMasters().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect(error).toMatchObject({ status: 500, operation: 'listOpenMasters' });
+  });
+});
+
 describe('fake GitHub', () => {
   let server: FakeGitHub | undefined;
   afterEach(async () => {
@@ -260,6 +333,54 @@ describe('fake GitHub', () => {
     const allowed = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
     expect(await new GitHubTracker(allowed).deleteIssue(seeded)).toBe('deleted');
     expect(store.allIssues('sec/public-app')).toHaveLength(0);
+  });
+
+  it('lists one installation for the app, on the account given or the first project\'s owner', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('sec/incidents');
+    server = await startFakeGitHub(store);
+    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const first = await octokit.request('GET /app/installations');
+    expect(first.data).toMatchObject([{ id: FAKE_INSTALLATION_ID, account: { login: 'sec' } }]);
+    await server.close();
+    server = await startFakeGitHub(new MemoryStore({ kind: 'github' }));
+    const empty = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    expect((await empty.request('GET /app/installations')).data).toMatchObject([{ account: { login: 'acme' } }]);
+    await server.close();
+    server = await startFakeGitHub(store, { installationAccount: 'other' });
+    const named = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    expect((await named.request('GET /app/installations')).data).toMatchObject([{ account: { login: 'other' } }]);
+  });
+
+  it('searches only the account\'s repositories, stops at 1000 results and refuses other queries', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('sec/incidents');
+    store.addProject('other/elsewhere');
+    for (let i = 0; i < 1005; i += 1) store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['incident::master'] });
+    store.seedIssue('other/elsewhere', { title: 'foreign', labels: ['incident::master'] });
+    server = await startFakeGitHub(store);
+    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const masters = await new GitHubTracker(octokit, { account: 'sec' }).listOpenMasters();
+    expect(masters).toHaveLength(1000);
+    expect(masters.every((i) => i.ref.project === 'sec/incidents')).toBe(true);
+    expect(server.requests.filter((r) => r.path.startsWith('/search/issues'))).toHaveLength(10);
+    const foreign = await new GitHubTracker(octokit, { account: 'other' }).listOpenMasters();
+    expect(foreign.map((i) => i.title)).toEqual(['foreign']);
+    const odd = await octokit.request('GET /search/issues', { q: 'is:issue label:x author:alice' }).catch((e: unknown) => e);
+    expect(odd).toMatchObject({ status: 422 });
+  });
+
+  it('answers store roles on the permission endpoint and 404 for strangers', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('sec/incidents');
+    store.setAccess('sec/incidents', 'Mia', 'maintain');
+    server = await startFakeGitHub(store);
+    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const route = 'GET /repos/{owner}/{repo}/collaborators/{username}/permission' as const;
+    const mia = await octokit.request(route, { owner: 'sec', repo: 'incidents', username: 'mia' });
+    expect(mia.data).toMatchObject({ permission: 'write', role_name: 'maintain', user: { login: 'mia' } });
+    const stranger = await octokit.request(route, { owner: 'sec', repo: 'incidents', username: 'zed' }).catch((e: unknown) => e);
+    expect(stranger).toMatchObject({ status: 404 });
   });
 });
 

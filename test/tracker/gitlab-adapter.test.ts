@@ -219,6 +219,69 @@ describe('GitLabTracker over gitbeaker', () => {
   });
 });
 
+describe('GitLabTracker access levels and the master sweep', () => {
+  const MEMBER_PATH = '/api/v4/projects/sec%2Fincidents/members/all/42';
+  const ALICE = { username: 'alice', id: 42 };
+
+  it('maps access levels to roles, inherited memberships included', async () => {
+    const cases: Array<[number, string]> = [
+      [60, 'admin'], [50, 'admin'], [40, 'maintain'], [30, 'write'], [20, 'triage'], [15, 'read'], [10, 'read'], [5, 'none'], [0, 'none'],
+    ];
+    for (const [level, role] of cases) {
+      nock(HOST).get(MEMBER_PATH).reply(200, { id: 42, username: 'alice', state: 'active', access_level: level, membership_state: 'active' });
+      expect([level, await tracker().getAccess('sec/incidents', ALICE)]).toEqual([level, role]);
+    }
+  });
+
+  it('answers none for a membership awaiting approval and for an answer without a level', async () => {
+    nock(HOST).get(MEMBER_PATH).reply(200, { id: 42, username: 'alice', access_level: 30, membership_state: 'awaiting' });
+    expect(await tracker().getAccess('sec/incidents', ALICE)).toBe('none');
+    nock(HOST).get(MEMBER_PATH).reply(200, { id: 42, username: 'alice' });
+    expect(await tracker().getAccess('sec/incidents', ALICE)).toBe('none');
+  });
+
+  it('answers none on a 404 and throws a TrackerError on other failures', async () => {
+    nock(HOST).get(MEMBER_PATH).reply(404, { message: '404 Not found' });
+    expect(await tracker().getAccess('sec/incidents', ALICE)).toBe('none');
+    nock(HOST).get(MEMBER_PATH).reply(500, { message: '500 Internal Server Error' });
+    const error = await tracker().getAccess('sec/incidents', ALICE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect(error).toMatchObject({ status: 500, operation: 'getAccess' });
+    expect((error as TrackerError).message).not.toContain(TOKEN);
+    nock(HOST).get(MEMBER_PATH).reply(403, { message: '403 Forbidden' });
+    expect(await tracker().getAccess('sec/incidents', ALICE).catch((e: unknown) => e)).toMatchObject({ status: 403 });
+  });
+
+  it('sweeps open masters across projects with scope=all over every page, paths from references.full', async () => {
+    const query = { labels: 'incident::master', state: 'opened', scope: 'all', order_by: 'created_at', sort: 'asc', per_page: '100' };
+    nock(HOST)
+      .get('/api/v4/issues')
+      .query(query)
+      .reply(200, [issueJson({ iid: 7, project_id: 42, references: { full: 'sec/incidents#7' } })], {
+        link: `<${API}/issues?${new URLSearchParams({ ...query, page: '2' }).toString()}>; rel="next"`,
+      });
+    nock(HOST)
+      .get('/api/v4/issues')
+      .query({ ...query, page: '2' })
+      .reply(200, [issueJson({ id: 900, iid: 3, project_id: 77, references: { full: 'team/sub/app#3' } })]);
+    const masters = await tracker().listOpenMasters();
+    expect(masters.map((i) => i.ref)).toEqual([REF, { project: 'team/sub/app', number: 3 }]);
+  });
+
+  it('resolves the project by id when an answer has no references', async () => {
+    nock(HOST).get('/api/v4/issues').query(true).reply(200, [issueJson({ project_id: 77, references: undefined })]);
+    nock(HOST).get('/api/v4/projects/77').reply(200, { id: 77, path_with_namespace: 'team/app', visibility: 'private', web_url: `${HOST}/team/app` });
+    expect((await tracker().listOpenMasters()).map((i) => i.ref)).toEqual([{ project: 'team/app', number: 7 }]);
+  });
+
+  it('throws a TrackerError when the sweep fails', async () => {
+    nock(HOST).get('/api/v4/issues').query(true).reply(500, { message: '500 Internal Server Error' });
+    const error = await tracker().listOpenMasters().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect(error).toMatchObject({ status: 500, operation: 'listOpenMasters' });
+  });
+});
+
 describe('GitLabTracker against the fake GitLab', () => {
   async function withFake<T>(run: (gitlab: GitLabTracker, store: MemoryStore, requests: Array<{ method: string; path: string }>) => Promise<T>, token = 'fake-token'): Promise<T> {
     const store = new MemoryStore({ kind: 'gitlab' });
@@ -268,6 +331,49 @@ describe('GitLabTracker against the fake GitLab', () => {
       const member = await api.ProjectMembers.show(project.id, 1, { includeInherited: true });
       expect(member).toMatchObject({ id: 1, access_level: 40 });
       expect(fake.requests.at(-1)).toEqual({ method: 'GET', path: `/api/v4/projects/${project.id}/members/all/1` });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('serves store access levels by the ids it hands out, 404 for others', async () => {
+    const store = new MemoryStore({ kind: 'gitlab' });
+    store.addProject('sec/incidents');
+    store.setAccess('sec/incidents', 'alice', 'maintain');
+    const fake = await startFakeGitLab(store, { accessLevels: { 7: 20 } });
+    try {
+      const api = new Gitlab({ host: fake.url, token: 't', rateLimits: { '**': 100_000 } });
+      const aliceId = fake.userId('alice');
+      expect(fake.userId('alice')).toBe(aliceId);
+      expect(fake.userId('bob')).not.toBe(aliceId);
+      expect(await api.ProjectMembers.show('sec/incidents', aliceId, { includeInherited: true })).toMatchObject({ id: aliceId, username: 'alice', access_level: 40 });
+      expect(await api.ProjectMembers.show('sec/incidents', 7, { includeInherited: true })).toMatchObject({ access_level: 20 });
+      const missing = await api.ProjectMembers.show('sec/incidents', fake.userId('bob'), { includeInherited: true }).catch((e: unknown) => e);
+      expect((missing as GitbeakerRequestError).cause?.response.status).toBe(404);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('lists issues across projects: the bot\'s own by default (GitLab\'s scope), every visible one with scope=all', async () => {
+    const store = new MemoryStore({ kind: 'gitlab' });
+    store.addProject('sec/incidents');
+    store.addProject('team/app');
+    store.seedIssue('team/app', { title: 'by someone', labels: ['incident::master'] });
+    store.seedIssue('sec/incidents', { title: 'by the bot', labels: ['incident::master'], author: 'incident-desk-bot' });
+    const closed = store.seedIssue('sec/incidents', { title: 'closed', labels: ['incident::master'] });
+    store.editIssue(closed.ref, { state: 'closed' });
+    const fake = await startFakeGitLab(store);
+    try {
+      const titles = async (query: string): Promise<string[]> => {
+        const response = await fetch(`${fake.url}/api/v4/issues?${query}`, { headers: { 'PRIVATE-TOKEN': 't' } });
+        return ((await response.json()) as Array<{ title: string }>).map((i) => i.title).sort();
+      };
+      expect(await titles('labels=incident::master&state=opened')).toEqual(['by the bot']);
+      expect(await titles('labels=incident::master&state=opened&scope=all')).toEqual(['by someone', 'by the bot']);
+      const gitlab = new GitLabTracker(new Gitlab({ host: fake.url, token: 't', rateLimits: { '**': 100_000 } }));
+      const masters = await gitlab.listOpenMasters();
+      expect(masters.map((i) => [i.ref.project, i.title])).toEqual([['team/app', 'by someone'], ['sec/incidents', 'by the bot']]);
     } finally {
       await fake.close();
     }

@@ -1,7 +1,8 @@
 import type { ProbotOctokit } from 'probot';
-import type { Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
+import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
 import { TrackerError } from '../errors.js';
 import type {
+  AccessActor,
   ConfigFile,
   DeleteResult,
   IssuePatch,
@@ -11,7 +12,7 @@ import type {
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
-import { CONFIG_PATHS } from '../port.js';
+import { CONFIG_PATHS, MASTER_LABEL } from '../port.js';
 
 /**
  * The Octokit the adapter talks through: Probot's, with pagination, retries and throttling. Probot hands one
@@ -36,6 +37,49 @@ interface RestIssue {
   updated_at: string;
   pull_request?: unknown;
 }
+
+/** A search result: a REST issue plus the API URL of its repository, which names the project. */
+interface RestSearchIssue extends RestIssue {
+  repository_url: string;
+}
+
+/** `GET /repos/{owner}/{repo}/collaborators/{username}/permission`. */
+interface RestPermission {
+  /** Legacy base role: admin, write, read or none (maintain reads as write, triage as read). */
+  permission?: string | null;
+  /** The role itself: admin, maintain, write, triage, read, or the name of a custom role. */
+  role_name?: string | null;
+}
+
+export interface GitHubTrackerOptions {
+  /**
+   * The login of the account (organisation or user) the installation belongs to. `listOpenMasters` searches that
+   * account's repositories and needs it; nothing else does.
+   */
+  account?: string;
+}
+
+/** GitHub's search API answers at most this many results per query. */
+const SEARCH_CAP = 1000;
+
+/** The base roles `role_name` can name; anything else is a custom role, read through `permission`. */
+const ROLES: Readonly<Record<string, AccessLevel>> = {
+  admin: 'admin',
+  maintain: 'maintain',
+  write: 'write',
+  triage: 'triage',
+  read: 'read',
+};
+
+/** The legacy `permission` values (and the older `push`/`pull` spellings). */
+const LEGACY_PERMISSIONS: Readonly<Record<string, AccessLevel>> = {
+  admin: 'admin',
+  write: 'write',
+  push: 'write',
+  read: 'read',
+  pull: 'read',
+  none: 'none',
+};
 
 interface RestComment {
   id: number;
@@ -79,8 +123,18 @@ export class GitHubTracker implements Tracker {
     deleteIssue: true,
   };
 
-  /** @param octokit An authenticated Octokit, normally Probot's installation client (`context.octokit`). */
-  constructor(private readonly octokit: GitHubOctokit) {}
+  private readonly account: string | undefined;
+
+  /**
+   * @param octokit An authenticated Octokit, normally Probot's installation client (`context.octokit`).
+   * @param options `account`: the installation's account login, needed by `listOpenMasters` only.
+   */
+  constructor(
+    private readonly octokit: GitHubOctokit,
+    options: GitHubTrackerOptions = {},
+  ) {
+    this.account = options.account;
+  }
 
   /**
    * Reads a repository. `private` repositories are `private` unless GitHub reports them `internal`
@@ -324,6 +378,67 @@ export class GitHubTracker implements Tracker {
     return Buffer.from(file.content, 'base64').toString('utf8');
   }
 
+  /**
+   * The person's role on the repository (`GET .../collaborators/{username}/permission`), which counts every grant:
+   * repository, teams, organisation. `role_name` is used when it is a base role; a custom role falls back to its
+   * base `permission`. A 404 (not a user, or a repository the app cannot see) is `none`; GitHub may also answer
+   * `none` itself. The actor's id is not used: GitHub looks people up by login.
+   */
+  async getAccess(project: string, actor: AccessActor): Promise<AccessLevel> {
+    const { owner, repo } = splitPath(project, 'getAccess');
+    let data: RestPermission;
+    try {
+      const response = await this.octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
+        owner,
+        repo,
+        username: actor.username,
+      });
+      data = response.data as RestPermission;
+    } catch (error) {
+      if (statusOf(error) === 404) return 'none';
+      throw toTrackerError(error, 'getAccess', `${project}:${actor.username}`);
+    }
+    const role = typeof data.role_name === 'string' ? ROLES[data.role_name.toLowerCase()] : undefined;
+    if (role !== undefined) return role;
+    // An unknown answer grants nothing: authorization must never be guessed upwards.
+    return (typeof data.permission === 'string' ? LEGACY_PERMISSIONS[data.permission.toLowerCase()] : undefined) ?? 'none';
+  }
+
+  /**
+   * Open master issues in the installation account's repositories, through the search API
+   * (`is:issue is:open label:"incident::master" user:<account>`), oldest first, every page up to GitHub's cap of
+   * 1000 results. The project path comes from each result's `repository_url`. Search results can lag behind recent
+   * changes by a little, and GitHub may flag them `incomplete_results` when the search times out; a sweep that runs
+   * again soon catches up. Throws when the tracker was built without `account`.
+   */
+  async listOpenMasters(): Promise<Issue[]> {
+    if (this.account === undefined || this.account === '') {
+      throw new TrackerError(
+        'GitHub listOpenMasters needs the installation account: construct GitHubTracker with { account }',
+        undefined,
+        'listOpenMasters',
+      );
+    }
+    const q = `is:issue is:open label:"${MASTER_LABEL}" user:${this.account}`;
+    const items = await this.call('listOpenMasters', this.account, () => {
+      let seen = 0;
+      return this.octokit.paginate(
+        'GET /search/issues',
+        { q, sort: 'created', order: 'asc', per_page: 100 },
+        (response, done) => {
+          seen += response.data.length;
+          // GitHub stops at 1000 results and answers 422 past them; stop asking at the cap.
+          if (seen >= SEARCH_CAP) done();
+          return response.data;
+        },
+      );
+    });
+    return (items as unknown as RestSearchIssue[])
+      .filter((item) => item.pull_request === undefined || item.pull_request === null)
+      .slice(0, SEARCH_CAP)
+      .map((item) => toIssue(repositoryPath(item.repository_url), item));
+  }
+
   /** One REST GET of an issue, pull requests included, with the node id. */
   private async fetchIssue(ref: IssueRef, operation: string): Promise<RestIssue> {
     const { owner, repo } = splitPath(ref.project, operation);
@@ -354,6 +469,15 @@ function splitPath(path: string, operation: string): { owner: string; repo: stri
     throw new TrackerError(`not a GitHub repository path (owner/repo): ${path}`, undefined, operation);
   }
   return { owner: parts[0], repo: parts[1] };
+}
+
+/** `owner/repo` from a repository API URL (`https://api.github.com/repos/owner/repo`, or under `/api/v3` on GHES). */
+function repositoryPath(url: string): string {
+  const match = /\/repos\/([^/]+)\/([^/?#]+)\/?(?:[?#].*)?$/.exec(url);
+  if (!match) {
+    throw new TrackerError(`GitHub listOpenMasters: unexpected repository_url ${url}`, undefined, 'listOpenMasters');
+  }
+  return `${decodeURIComponent(match[1]!)}/${decodeURIComponent(match[2]!)}`;
 }
 
 function refText(ref: IssueRef): string {

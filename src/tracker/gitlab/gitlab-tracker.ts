@@ -1,9 +1,10 @@
 import { GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Gitlab } from '@gitbeaker/rest';
-import type { Comment, Issue, IssueRef, Project } from '../../core/model.js';
+import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../core/model.js';
 import { TrackerError } from '../errors.js';
-import { CONFIG_PATHS } from '../port.js';
+import { CONFIG_PATHS, MASTER_LABEL } from '../port.js';
 import type {
+  AccessActor,
   ConfigFile,
   DeleteResult,
   IssuePatch,
@@ -47,6 +48,13 @@ interface GitLabNoteJson {
   author?: { username?: string } | null;
   created_at: string;
   system?: boolean;
+}
+
+/** `GET /projects/:id/members/all/:user_id`: the fields read. */
+interface GitLabMemberJson {
+  access_level?: number;
+  /** `awaiting` while a membership waits for approval (user caps); such a member has no access yet. */
+  membership_state?: string | null;
 }
 
 /** GitLab's largest page; fewer round trips for long lists. */
@@ -222,6 +230,54 @@ export class GitLabTracker implements Tracker {
     }
   }
 
+  /**
+   * The person's access level in the project, inherited memberships (groups, shared groups) included
+   * (`GET /projects/:id/members/all/:user_id`): Owner → admin, Maintainer → maintain, Developer → write,
+   * Reporter → triage, Guest and Planner → read, Minimal access and no access → none. A 404 (not a member, no such
+   * user, or a project the token cannot see) is `none`, as is a membership still awaiting approval. GitLab looks
+   * people up by id; the username is only used in error messages.
+   */
+  async getAccess(project: string, actor: AccessActor): Promise<AccessLevel> {
+    let member: GitLabMemberJson;
+    try {
+      member = (await this.call('getAccess', () =>
+        this.api.ProjectMembers.show(project, actor.id, { includeInherited: true }),
+      )) as unknown as GitLabMemberJson;
+    } catch (error) {
+      if (error instanceof TrackerError && error.status === 404) return 'none';
+      throw error;
+    }
+    if (typeof member.membership_state === 'string' && member.membership_state !== 'active') return 'none';
+    return toAccessLevel(member.access_level);
+  }
+
+  /**
+   * Every open issue labelled `incident::master` the token can see (`GET /issues?scope=all`), oldest first, over
+   * every page. The project path comes from `references.full`; an answer without it is resolved by project id.
+   * `scope=all` includes every public project on the instance, not only the ones the app serves.
+   */
+  async listOpenMasters(): Promise<Issue[]> {
+    const list = (await this.call('listOpenMasters', () =>
+      this.api.Issues.all({
+        labels: MASTER_LABEL,
+        state: 'opened',
+        scope: 'all',
+        orderBy: 'created_at',
+        sort: 'asc',
+        perPage: PER_PAGE,
+      }),
+    )) as unknown as GitLabIssueJson[];
+    const issues: Issue[] = [];
+    for (const json of list) {
+      if (!hasFullReference(json) && !this.projectPaths.has(json.project_id)) {
+        // Learns the path (toProject records it) so toIssue can name the project.
+        await this.getProject(String(json.project_id));
+      }
+      issues.push(this.toIssue(json, String(json.project_id)));
+    }
+    return issues;
+  }
+
   /** Runs one gitbeaker call and turns any failure into a `TrackerError`. */
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -273,6 +329,28 @@ export class GitLabTracker implements Tracker {
       updatedAt: json.updated_at,
     };
   }
+}
+
+/** True when the answer's `references.full` names its project (`group/project#iid`). */
+function hasFullReference(json: GitLabIssueJson): boolean {
+  const full = json.references?.full;
+  const suffix = `#${json.iid}`;
+  return typeof full === 'string' && full.endsWith(suffix) && full.length > suffix.length;
+}
+
+/**
+ * GitLab's `access_level` (Gitlab::Access) as a role: 50 Owner (60 Admin) → admin, 40 Maintainer → maintain,
+ * 30 Developer → write, 20 Reporter → triage, 10 Guest and 15 Planner → read, 5 Minimal access and 0 → none.
+ * Levels in between count as the role below them, so an unknown level never grants more than GitLab documents.
+ */
+function toAccessLevel(level: number | undefined): AccessLevel {
+  if (typeof level !== 'number' || !Number.isFinite(level)) return 'none';
+  if (level >= 50) return 'admin';
+  if (level >= 40) return 'maintain';
+  if (level >= 30) return 'write';
+  if (level >= 20) return 'triage';
+  if (level >= 10) return 'read';
+  return 'none';
 }
 
 function toComment(note: GitLabNoteJson): Comment {

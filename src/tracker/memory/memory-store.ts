@@ -1,4 +1,4 @@
-import type { Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
+import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
 import { TrackerError } from '../errors.js';
 import type { IssuePatch, IssueQuery, NewIssue } from '../port.js';
 
@@ -23,6 +23,8 @@ interface StoredProject extends Project {
 }
 
 const key = (ref: IssueRef): string => `${ref.project.toLowerCase()}#${ref.number}`;
+/** Both trackers compare project paths and usernames case-insensitively. */
+const accessKey = (project: string, username: string): string => `${project.toLowerCase()} ${username.toLowerCase()}`;
 
 /**
  * The state behind the in-memory tracker and the fake tracker servers: projects, issues, comments,
@@ -35,6 +37,7 @@ export class MemoryStore {
   private readonly issues = new Map<string, Issue>();
   private readonly comments = new Map<string, Comment[]>();
   private readonly links = new Map<string, Set<string>>();
+  private readonly access = new Map<string, AccessLevel>();
   private readonly now: () => Date;
   private readonly webBase: string;
   private nextId = 1000;
@@ -78,6 +81,18 @@ export class MemoryStore {
   /** Changes an issue as a person would (an edit in the UI), bypassing the call log. */
   editIssue(ref: IssueRef, patch: IssuePatch): Issue {
     return this.patchIssue(ref, patch);
+  }
+
+  /** Sets a person's access to a project, as an owner would in the tracker's settings; `none` removes it. */
+  setAccess(project: string, username: string, level: AccessLevel): void {
+    const stored = this.requireProject(project);
+    if (level === 'none') this.access.delete(accessKey(stored.path, username));
+    else this.access.set(accessKey(stored.path, username), level);
+  }
+
+  /** A person's access to a project; `none` for people never given any and for unknown projects. */
+  accessOf(project: string, username: string): AccessLevel {
+    return this.access.get(accessKey(project, username)) ?? 'none';
   }
 
   record(operation: string, target: string): void {
@@ -128,6 +143,15 @@ export class MemoryStore {
     return this.allIssues(project).filter(
       (i) => query.labels.every((l) => i.labels.includes(l)) && (state === 'all' || i.state === state),
     );
+  }
+
+  /** The issues of every project that match the query, in creation order (by global id). */
+  listAllIssues(query: IssueQuery): Issue[] {
+    const state = query.state ?? 'all';
+    return [...this.issues.values()]
+      .filter((i) => query.labels.every((l) => i.labels.includes(l)) && (state === 'all' || i.state === state))
+      .map((i) => structuredClone(i))
+      .sort((a, b) => a.id - b.id);
   }
 
   createIssue(project: string, input: NewIssue, author: string): Issue {

@@ -1,5 +1,6 @@
-import type { Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
+import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
 import type {
+  AccessActor,
   ConfigFile,
   DeleteResult,
   IssuePatch,
@@ -9,7 +10,7 @@ import type {
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
-import { CONFIG_PATHS } from '../port.js';
+import { CONFIG_PATHS, MASTER_LABEL } from '../port.js';
 import { MemoryStore } from './memory-store.js';
 
 export interface MemoryTrackerOptions {
@@ -109,6 +110,18 @@ export class MemoryTracker implements Tracker {
   async readFile(project: string, path: string): Promise<string | null> {
     this.store.record('readFile', `${project}:${path}`);
     return this.store.readFile(project, path);
+  }
+
+  /** The level set with `store.setAccess`; `none` by default. The id is not used: the store knows usernames. */
+  async getAccess(project: string, actor: AccessActor): Promise<AccessLevel> {
+    this.store.record('getAccess', `${project}:${actor.username}`);
+    return this.store.accessOf(project, actor.username);
+  }
+
+  /** Every project's open master issues: the store is all the tracker there is, so everything is visible. */
+  async listOpenMasters(): Promise<Issue[]> {
+    this.store.record('listOpenMasters', MASTER_LABEL);
+    return this.store.listAllIssues({ labels: [MASTER_LABEL], state: 'open' });
   }
 }
 
