@@ -34,6 +34,17 @@ export interface TicketState {
   links?: string[];
   /** Masters: the running incident (severity, timeline, deadlines, handoff). */
   run?: RunState;
+  /** Masters: the children opened at intake, so the block can be re-rendered without looking them up. */
+  children?: ChildRow[];
+}
+
+/** A child ticket as the master's block shows it. */
+export interface ChildRow {
+  role: 'release' | 'comms';
+  /** `project#n`. */
+  ref: string;
+  url: string;
+  title: string;
 }
 
 export interface SplitBody {

@@ -1,6 +1,6 @@
-import { joinBody, parseCheckedSteps, parseQuickLinks, renderState, splitBody, trustedBlock, trustedState, writeBlock } from './block.js';
-import type { TicketState } from './block.js';
-import { COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from './checklist.js';
+import { joinBody, renderState, splitBody, trustedState, writeBlock } from './block.js';
+import type { ChildRow, TicketState } from './block.js';
+import { COMMS_STEPS, RELEASE_PHASES } from './checklist.js';
 import type { PhaseDefinition } from './checklist-types.js';
 import type { IncidentDeskConfig } from './config.js';
 import {
@@ -27,10 +27,14 @@ import {
 import type { NeedsConfigReason } from './messages.js';
 import type { Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from './model.js';
 import { formatRef, sameRef } from './model.js';
-import { mentionUser, neutralizeBlock, neutralizeInline, quietUser } from './neutralize.js';
+import { neutralizeBlock, neutralizeInline, quietUser } from './neutralize.js';
 import { stepUrl } from './render.js';
 import type { Renderer } from './render.js';
-import type { CommsContext, IncidentContext, QuickLinkRow, ReleaseContext, RenderedPhase } from './render-types.js';
+import { phaseLabel, renderMaster } from './master-view.js';
+import { APP_ACTOR } from './run.js';
+import type { TimelineEntry } from './run-types.js';
+import { appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from './timeline.js';
+import type { CommsContext, ReleaseContext, RenderedPhase } from './render-types.js';
 
 export type ChildRole = Exclude<TicketRole, 'master'>;
 
@@ -48,7 +52,11 @@ export interface IntakeSnapshot {
   source: Issue | null;
   sourceProject: Project;
   /** Who reported the incident and who it was assigned to, as the source was first read (kept after a deletion). */
-  reporter: { author: string; assignees: string[] };
+  reporter: { author: string; assignees: string[]; number: number };
+  /** Who applied the trigger label. */
+  actor: string;
+  /** The clock of this run, for the timeline's first entries. */
+  now: Date;
   /** The incident project as the API answered, or null when it does not exist or is not visible. */
   incidentProject: Project | null;
   releaseProject: Project | null;
@@ -185,26 +193,73 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
     }
   }
 
+  // The intake's own entries open the incident's timeline comment.
+  let timeline = masterState?.run?.timeline;
+  if (!timeline) {
+    const comments = s.comments[masterKey];
+    if (!comments) return [{ kind: 'read-comments', ref: master.ref }];
+    const existing = comments.find((c) => c.body.includes(TIMELINE_MARKER));
+    if (!existing) {
+      const body = appendToTimeline(null, intakeEntries(s, id, children, linked, inPlace), timelineMaxChars(s.tracker)).create[0]!;
+      return [{ kind: 'comment', ref: master.ref, why: 'open the timeline', body }];
+    }
+    timeline = [existing.id];
+  }
+
+  // Everything the state already holds (a running incident's severity, deadlines, timeline) is kept.
+  const rows = childRows(children);
   const state: TicketState = {
+    ...(masterState ?? {}),
     v: 1,
     role: 'master',
     id,
-    ...(masterState?.source ? { source: masterState.source } : {}),
     intake: true,
     summary: true,
     links: [...linked].sort(),
+    children: rows,
+    run: { ...(masterState?.run ?? {}), timeline },
   };
-  const block = renderMasterBlock(master, s.reporter, state, children, deps);
-  const wantLabels = [roleLabel('master'), idLabel(id)];
+  const view = renderMaster(
+    {
+      master,
+      state,
+      children: rows,
+      // The master's assignee, else the source's assignee, else the reporter: never the app that created an external master.
+      defaultManager: master.assignees[0] ?? s.reporter.assignees[0] ?? s.reporter.author,
+      config: s.config,
+    },
+    deps,
+  );
+  const phase = phaseLabel(view.phase);
   const update: UpdateEffect = {
     kind: 'update',
     ref: master.ref,
     why: 'master block, title and labels',
     titleId: id,
-    block,
-    addLabels: wantLabels,
+    block: view.block,
+    addLabels: [roleLabel('master'), idLabel(id), phase],
+    removeLabels: master.labels.filter((l) => l.startsWith('phase::') && l !== phase),
   };
   return computePatch(master, update) ? [update] : [];
+}
+
+function childRows(children: Map<ChildRole, Issue>): ChildRow[] {
+  return [...children.entries()].map(([role, child]) => ({ role, ref: formatRef(child.ref), url: child.webUrl, title: child.title }));
+}
+
+/** The timeline's first entries: who triggered the incident and what the intake did. */
+function intakeEntries(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean): TimelineEntry[] {
+  const at = s.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const app = (text: string): TimelineEntry => ({ at, actor: APP_ACTOR, text });
+  const entries: TimelineEntry[] = [{ at, actor: s.actor, text: `labeled the report \`${s.config.label}\`` }];
+  if (inPlace && s.capabilities.confidentialIssues) entries.push(app('made this ticket confidential'));
+  if (!inPlace) entries.push(app(`moved the report here from ${s.sourceProject.path}#${s.reporter.number}`));
+  entries.push(app(`named the incident ${id}`));
+  for (const [role, child] of children) {
+    const link = linked.has(formatRef(child.ref)) && s.linked[formatRef(child.ref)] !== 'unsupported' ? ' and linked it' : '';
+    entries.push(app(`opened the ${roleName(role).toLowerCase()} ${formatRef(child.ref)}${link}`));
+  }
+  return entries;
 }
 
 /** Where the incident may live, checked from the API's answers before anything is written. */
@@ -336,12 +391,15 @@ function renderPhases(phases: readonly PhaseDefinition[], done: Set<string>, han
   return phases.map((phase) => ({
     id: phase.id,
     title: phase.title,
+    date: null,
+    progress: `${phase.steps.filter((step) => done.has(step.id)).length}/${phase.steps.length}`,
     steps: phase.steps.map((step) => ({
       id: step.id,
       role: step.role,
       text: step.text,
       url: stepUrl(handbookUrl, step.id),
       done: done.has(step.id),
+      na: null,
     })),
   }));
 }
@@ -404,53 +462,7 @@ export function commsContext(config: IncidentDeskConfig, id: string, master: Iss
   };
 }
 
-const PLACEHOLDER = '_not set_';
 
-/**
- * The master's block: Quick Links (a person's values kept, the children's links the app's own), the phased
- * checklist with every tick kept, and the related tickets.
- */
-function renderMasterBlock(
-  master: Issue,
-  reporter: IntakeSnapshot['reporter'],
-  state: TicketState,
-  children: Map<ChildRole, Issue>,
-  deps: IntakeDeps,
-): string {
-  const current = trustedBlock(master);
-  const done = parseCheckedSteps(current);
-  const kept = parseQuickLinks(current);
-  // The master's assignee, else the source's assignee, else the reporter: never the app that created an external master.
-  const manager = master.assignees[0] ?? reporter.assignees[0] ?? reporter.author;
-  const keep = (label: string, fallback: string): QuickLinkRow => ({ label, value: kept.get(label) ?? fallback });
-  const childLink = (role: ChildRole): string => {
-    const child = children.get(role);
-    return child ? reference(child) : PLACEHOLDER;
-  };
-  const quickLinks: QuickLinkRow[] = [
-    keep('Incident Manager', mentionUser(manager) || PLACEHOLDER),
-    keep('Deputy Incident Manager', PLACEHOLDER),
-    keep('Public Disclosure Date', '_YYYY-MM-DD_'),
-    keep('CVSS Score', PLACEHOLDER),
-    keep('Security Advisory', PLACEHOLDER),
-    keep('Chat Channel', PLACEHOLDER),
-    keep('Support Ticket', PLACEHOLDER),
-    { label: 'Release Checklist', value: childLink('release') },
-    { label: 'Communications', value: childLink('comms') },
-    keep('Post-mortem', PLACEHOLDER),
-  ];
-  const context: IncidentContext = {
-    id: state.id,
-    quickLinks,
-    phases: renderPhases(INCIDENT_PHASES, done, deps.handbookUrl),
-    related: [...children.entries()].map(([role, child]) => ({
-      role: roleName(role).replace(' ticket', ''),
-      reference: reference(child),
-      title: neutralizeInline(child.title),
-    })),
-  };
-  return `${renderState(state)}\n${deps.renderer.incident(context).trimEnd()}`;
-}
 
 function summaryFor(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean, deps: IntakeDeps): string {
   const source = s.source;

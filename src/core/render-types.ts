@@ -12,11 +12,20 @@ export interface RenderedStep {
   /** Where the 🔗 points: the handbook section of this step. */
   url: string;
   done: boolean;
+  /**
+   * Not applicable: null when the step applies; otherwise the reason ('' when none was given), already
+   * neutralized. A step that does not apply is shown ticked and struck through, with the reason.
+   */
+  na: string | null;
 }
 
 export interface RenderedPhase {
   id: string;
   title: string;
+  /** The phase's due date (`YYYY-MM-DD`), null when it has none (no offset, or no disclosure date yet). */
+  date: string | null;
+  /** Steps done out of the phase's steps: `3/24`. */
+  progress: string;
   steps: RenderedStep[];
 }
 
@@ -37,6 +46,8 @@ export interface RelatedTicketRow {
 /** The master ticket's bot block (inside the markers, which the core adds around it). */
 export interface IncidentContext {
   id: string;
+  /** The whole checklist's progress: `12/40 steps done`. */
+  progress: string;
   quickLinks: QuickLinkRow[];
   phases: RenderedPhase[];
   related: RelatedTicketRow[];

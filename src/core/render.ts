@@ -6,7 +6,8 @@ import type { CommsContext, IncidentContext, ReleaseContext, RenderedPhase } fro
 /**
  * Renders the tickets' text from Handlebars templates. Pure: the sources come in as strings (the shell
  * reads them), every renderer has its own Handlebars instance, so no helper or partial leaks between
- * renderers (a project's own templates never see another project's partials).
+ * renderers (a project's own templates never see another project's partials). Templates get one helper
+ * besides the built-in ones: `isNull`, true for null (a step's `na` is null when the step applies).
  */
 
 /** The template texts: the three tickets and the partials by name (`step` for `partials/step.md.hbs`). */
@@ -55,6 +56,8 @@ export function stepUrl(handbookBase: string, stepId: string): string {
  */
 export function createRenderer(sources: TemplateSources): Renderer {
   const hb = Handlebars.create();
+  // `{{#if}}` cannot tell '' (not applicable, no reason given) from null (applicable); this can.
+  hb.registerHelper('isNull', (value: unknown) => value === null || value === undefined);
   for (const [name, source] of Object.entries(sources.partials)) {
     hb.registerPartial(name, compile(hb, `partial ${name}`, source));
   }
@@ -108,17 +111,21 @@ function normalize(text: string): string {
 
 /** Complete contexts, one with every list filled and one with every list empty, to try templates on. */
 function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; comms: CommsContext }> {
+  const na = (i: number): string | null => (i % 3 === 1 ? 'Sample reason' : i % 3 === 2 ? '' : null);
   const phases = (defs: readonly PhaseDefinition[]): RenderedPhase[] =>
-    defs.map((p) => ({
+    defs.map((p, n) => ({
       id: p.id,
       title: p.title,
-      steps: p.steps.map((s, i) => ({ id: s.id, role: s.role, text: s.text, url: stepUrl('https://sample.invalid/handbook', s.id), done: i % 2 === 0 })),
+      date: n % 2 === 0 ? '2026-12-01' : null,
+      progress: `0/${p.steps.length}`,
+      steps: p.steps.map((s, i) => ({ id: s.id, role: s.role, text: s.text, url: stepUrl('https://sample.invalid/handbook', s.id), done: i % 2 === 0, na: na(i) })),
     }));
   const commsSteps = phases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }])[0]!.steps;
   const master = '[sample/project#1](https://sample.invalid/1)';
   const full = {
     incident: {
       id: 'INC-0',
+      progress: '0/40 steps done',
       quickLinks: [{ label: 'Incident Manager', value: '`@sample`' }],
       phases: phases(INCIDENT_PHASES),
       related: [{ role: 'Release', reference: master, title: 'Sample' }],

@@ -65,11 +65,6 @@ function mentions(usernames: readonly string[]): string[] {
   return [...new Set(usernames.map(mention).filter((m) => m !== ''))];
 }
 
-function listOf(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
 export interface RefusalInput {
   /** Who tried; mentioned, since the answer is for them. */
   actor: string;

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { ConfigError, DEFAULT_CONFIG, formatConfigProblems, parseConfig } from '../core/config.js';
+import { DEFAULT_CONFIG } from '../core/config.js';
 import type { IncidentDeskConfig } from '../core/config.js';
 import type { IssueEvent, TrackerEvent } from '../core/events.js';
 import { incidentProjectPath, releaseProjectPath } from '../core/intake.js';
@@ -7,8 +6,7 @@ import type { IntakeSnapshot } from '../core/intake.js';
 import { renderStopped } from '../core/messages.js';
 import type { Issue, Project } from '../core/model.js';
 import { formatRef } from '../core/model.js';
-import { createRenderer, TemplateError } from '../core/render.js';
-import type { Renderer, TemplateSources } from '../core/render.js';
+import type { TemplateSources } from '../core/render.js';
 import { isIntakeTrigger, mightTrigger } from '../core/trigger.js';
 import { isNotFound } from '../tracker/errors.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
@@ -18,6 +16,9 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
+import { handleRunEvent } from './run-events.js';
+import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
+import type { LoadedConfig } from './settings.js';
 
 /** Everything the shell needs to handle an event from one tracker. */
 export interface EventContext {
@@ -30,6 +31,8 @@ export interface EventContext {
   handbookUrl: string;
   defaultTemplates: TemplateSources;
   log: Logger;
+  /** The clock (tests pass a fixed one); the core never reads one itself. */
+  now?: () => Date;
 }
 
 export type EventOutcome =
@@ -39,8 +42,6 @@ export type EventOutcome =
   | 'config-error'
   | 'stopped'
   | 'done';
-
-const CONFIG_ERROR_MARKER = '<!-- incident-desk:config-error';
 
 /**
  * The shell's one sequence for an event: guard (own events, duplicates), load configuration, take the
@@ -54,6 +55,8 @@ export async function handleEvent(event: TrackerEvent, ctx: EventContext): Promi
     log.info({ issue, delivery: event.deliveryId }, 'duplicate delivery dropped');
     return 'duplicate';
   }
+  const run = await handleRunEvent(event, ctx);
+  if (run) return run;
   if (event.kind !== 'issue' || !mightTrigger(event)) return 'not-a-trigger';
 
   const loaded = await loadConfig(event, ctx);
@@ -76,68 +79,18 @@ export async function handleEvent(event: TrackerEvent, ctx: EventContext): Promi
   });
 }
 
-interface LoadedConfig {
-  config: IncidentDeskConfig;
-  renderer: Renderer;
-}
 
 /**
  * Reads and validates the configuration and the templates it names. On any problem, one comment on the
  * triggering issue names every problem and where it is, and nothing else is done.
  */
 async function loadConfig(event: IssueEvent, ctx: EventContext): Promise<LoadedConfig | null> {
-  const project = event.project.path;
-  const file = await ctx.tracker.readConfig(project);
-  let config: IncidentDeskConfig = DEFAULT_CONFIG;
-  try {
-    if (file) config = parseConfig(file.text, file.location);
-    // A problem in the configuration does not matter for issues that are not triggers.
-    const sources = await loadTemplates(config, project, ctx);
-    return { config, renderer: createRenderer(sources) };
-  } catch (error) {
-    const problem = asConfigError(error, file?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
-    if (!problem) throw error;
-    if (!isIntakeTrigger(event, file ? labelOf(file.text) ?? DEFAULT_CONFIG.label : DEFAULT_CONFIG.label)) return null;
-    await reportConfigError(event, problem, ctx);
-    return null;
-  }
-}
-
-/** The trigger label of a file that failed validation, read leniently so its issues still get the report. */
-function labelOf(text: string): string | undefined {
-  const match = /^label:\s*["']?([^"'\n#]+?)["']?\s*(#.*)?$/m.exec(text);
-  return match?.[1]?.trim();
-}
-
-function asConfigError(error: unknown, location: string): ConfigError | null {
-  if (error instanceof ConfigError) return error;
-  if (error instanceof TemplateError) return new ConfigError([{ path: 'templates', message: error.message }], location);
+  const loaded = await loadSettings(event.project.path, ctx);
+  if (!(loaded instanceof ConfigErrorWithLabel)) return loaded;
+  // A problem in the configuration does not matter for issues that are not triggers.
+  if (!isIntakeTrigger(event, loaded.label ?? DEFAULT_CONFIG.label)) return null;
+  await reportConfigError(event.issue.ref, loaded.error, ctx);
   return null;
-}
-
-async function loadTemplates(config: IncidentDeskConfig, project: string, ctx: EventContext): Promise<TemplateSources> {
-  const sources: TemplateSources = { ...ctx.defaultTemplates, partials: { ...ctx.defaultTemplates.partials } };
-  const problems = [];
-  for (const name of ['incident', 'release', 'comms'] as const) {
-    const path = config.templates[name];
-    if (!path) continue;
-    const text = await ctx.tracker.readFile(project, path);
-    if (text === null) problems.push({ path: `templates.${name}`, message: `no file at ${path} on the default branch` });
-    else sources[name] = text;
-  }
-  if (problems.length > 0) throw new ConfigError(problems, `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
-  return sources;
-}
-
-async function reportConfigError(event: IssueEvent, error: ConfigError, ctx: EventContext): Promise<void> {
-  const text = formatConfigProblems(error);
-  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
-  const marker = `${CONFIG_ERROR_MARKER} ${digest} -->`;
-  const comments = await ctx.tracker.listComments(event.issue.ref);
-  // The same problems reported again (a redelivery, the label re-added) would only be noise.
-  if (comments.some((c) => c.body.includes(marker))) return;
-  ctx.log.warn({ issue: formatRef(event.issue.ref), problems: error.problems.length }, 'invalid configuration reported');
-  await ctx.tracker.createComment(event.issue.ref, `${marker}\n${text}`);
 }
 
 async function readProject(tracker: Tracker, path: string, known: Project): Promise<Project | null> {
@@ -167,7 +120,9 @@ async function loadSnapshot(event: IssueEvent, config: IncidentDeskConfig, ctx: 
     configPath: CONFIG_PATHS[tracker.kind],
     source,
     sourceProject,
-    reporter: { author: source.author, assignees: source.assignees },
+    reporter: { author: source.author, assignees: source.assignees, number: source.ref.number },
+    actor: event.actor.username,
+    now: (ctx.now ?? (() => new Date()))(),
     incidentProject,
     releaseProject,
     comments: {},

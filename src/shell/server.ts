@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Gitlab } from '@gitbeaker/rest';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import type { TrackerEvent } from '../core/events.js';
+import { GitHubTracker } from '../tracker/github/github-tracker.js';
 import { GitLabTracker } from '../tracker/gitlab/gitlab-tracker.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from './default-templates.js';
@@ -17,6 +18,10 @@ import { MemoryKeyedLock } from './keyed-lock.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
+import { sweepTracker } from './run-events.js';
+import type { SweepReport } from './run-events.js';
+import { MemorySweepGate } from './sweep-gate.js';
+import type { SweepGate } from './sweep-gate.js';
 import type { pino } from 'pino';
 
 /** The environment the server reads; every variable is optional. */
@@ -42,6 +47,9 @@ export interface ServerOverrides {
   gitlabClientOptions?: Record<string, unknown>;
   deliveries?: DeliveryGuard;
   locks?: KeyedLock;
+  sweepGate?: SweepGate;
+  /** The clock of event handling (tests pass a fixed one). */
+  now?: () => Date;
 }
 
 export interface AppServer {
@@ -50,6 +58,10 @@ export interface AppServer {
   gitlab: boolean;
   /** What is missing for each tracker, for the start-up message and `/healthz`. */
   missing: string[];
+  /** One sweep over every open incident of every configured tracker, at `now` (tests pass a fake clock). */
+  sweep(now?: Date): Promise<SweepReport>;
+  /** Sweeps every `intervalSeconds` until the returned function is called; overlapping sweeps are skipped. */
+  startSweeper(intervalSeconds: number): () => void;
 }
 
 async function privateKeyFrom(env: ServerEnv): Promise<string | undefined> {
@@ -89,8 +101,11 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const locks = overrides.locks ?? new MemoryKeyedLock();
   const missing: string[] = [];
 
+  const now = overrides.now ?? (() => new Date());
   const handle = (event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>) =>
-    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, log });
+    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, log, now });
+  // Every tracker the sweep visits: the GitLab one, and one per GitHub installation (listed at each sweep).
+  const sweepTrackers: Array<() => Promise<Tracker[]>> = [];
 
   let githubMiddleware: ((req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown) | undefined;
   const privateKey = await privateKeyFrom(env);
@@ -108,6 +123,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       probot,
       webhooksPath: '/api/github/webhooks',
     });
+    sweepTrackers.push(() => installationTrackers(probot));
   } else {
     missing.push('GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET');
   }
@@ -126,6 +142,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       return actor.id === (await self);
     };
     gitlabRoute = createGitLabRoute({ secret: env.GITLAB_WEBHOOK_SECRET, log, handle: (event) => handle(event, tracker, isSelf) });
+    sweepTrackers.push(async () => [tracker]);
   } else {
     missing.push('GitLab: set GITLAB_URL, GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET');
   }
@@ -154,5 +171,40 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     json(res, 404, { error: 'not found' });
   });
 
-  return { server, github: Boolean(githubMiddleware), gitlab: Boolean(gitlabRoute), missing };
+  const sweepGate = overrides.sweepGate ?? new MemorySweepGate();
+  const sweep = async (at: Date = now()): Promise<SweepReport> => {
+    const total: SweepReport = { masters: 0, fired: 0 };
+    await sweepGate.run(async () => {
+      for (const list of sweepTrackers) {
+        for (const tracker of await list()) {
+          const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, log }, at);
+          total.masters += report.masters;
+          total.fired += report.fired;
+        }
+      }
+    });
+    return total;
+  };
+  const startSweeper = (intervalSeconds: number): (() => void) => {
+    const timer = setInterval(() => {
+      sweep().catch((error: unknown) => log.error({ err: { message: (error as Error).message } }, 'sweep failed'));
+    }, intervalSeconds * 1000);
+    timer.unref();
+    return () => clearInterval(timer);
+  };
+
+  return { server, github: Boolean(githubMiddleware), gitlab: Boolean(gitlabRoute), missing, sweep, startSweeper };
+}
+
+/** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */
+async function installationTrackers(probot: Probot): Promise<Tracker[]> {
+  const appOctokit = await probot.auth();
+  const installations = (await appOctokit.paginate('GET /app/installations', { per_page: 100 })) as Array<{ id: number; account: { login?: string } | null }>;
+  const trackers: Tracker[] = [];
+  for (const installation of installations) {
+    const login = installation.account?.login;
+    if (!login) continue;
+    trackers.push(new GitHubTracker(await probot.auth(installation.id), { account: login }));
+  }
+  return trackers;
 }

@@ -6,13 +6,19 @@ export type { AccessLevel, TrackerCapabilities } from '../core/model.js';
 /** A new issue; `confidential` is ignored where the tracker has no confidential issues. */
 export type NewIssue = IssueDraft;
 
-/** Only the keys present are written. `labels` is the complete new set. */
+/** Only the keys present are written. `labels` and `assignees` are complete new sets. */
 export interface IssuePatch {
   title?: string;
   body?: string;
   labels?: string[];
   confidential?: boolean;
   state?: 'open' | 'closed';
+  /**
+   * The complete new set of assignees, by username; `[]` unassigns everyone. The tracker may keep fewer than asked
+   * (GitLab Free keeps only the first; GitLab drops people who cannot see the project; GitHub ignores the change
+   * without push access), so read the answer. GitLab adapters throw a 422 `TrackerError` for an unknown username.
+   */
+  assignees?: string[];
 }
 
 export interface IssueQuery {
@@ -67,6 +73,9 @@ export interface Tracker {
 
   /** Lists an issue's comments, oldest first (system notes excluded). */
   listComments(ref: IssueRef): Promise<Comment[]>;
+
+  /** Reads one comment of an issue by id; throws a 404 `TrackerError` when the issue has no such comment. */
+  getComment(ref: IssueRef, commentId: number): Promise<Comment>;
 
   /** Posts a comment on an issue. */
   createComment(ref: IssueRef, body: string): Promise<Comment>;

@@ -44,6 +44,11 @@ export function describeTrackerContract(
     /** A person as a webhook delivery names them, with the id the tracker knows them by. */
     const actor = (username: string): AccessActor => ({ username, id: subject.userId?.(username) ?? 1 });
     const refKey = (ref: IssueRef): string => `${ref.project.toLowerCase()}#${ref.number}`;
+    /** People who exist in the tracker (GitLab resolves assignees' usernames to ids, so they must be known). */
+    const people = (...usernames: string[]): string[] => {
+      for (const username of usernames) subject.userId?.(username);
+      return usernames;
+    };
 
     it('reads a project with its visibility', async () => {
       const priv = await tracker.getProject('sec/incidents');
@@ -127,6 +132,57 @@ export function describeTrackerContract(
       const comments = await tracker.listComments(issue.ref);
       expect(comments.map((c) => c.body)).toEqual(['first, edited', 'second']);
       expect(comments[0]!.author).toBeTruthy();
+    });
+
+    it('reads one comment by id, as it was posted', async () => {
+      const issue = store.seedIssue('sec/incidents', { title: 'T' });
+      const posted = await tracker.createComment(issue.ref, 'timeline ✓\n- one');
+      store.createComment(issue.ref, 'by a person', 'someone');
+      expect(await tracker.getComment(issue.ref, posted.id)).toEqual(posted);
+      await tracker.updateComment(issue.ref, posted.id, 'timeline, edited');
+      const read = await tracker.getComment(issue.ref, posted.id);
+      expect(read).toMatchObject({ id: posted.id, body: 'timeline, edited', author: posted.author });
+    });
+
+    it('throws a 404 TrackerError for a missing comment, or one on another issue', async () => {
+      const issue = store.seedIssue('sec/incidents', { title: 'T' });
+      const other = store.seedIssue('sec/incidents', { title: 'other' });
+      const elsewhere = store.createComment(other.ref, 'on the other issue', 'someone');
+      const attempts = [
+        tracker.getComment(issue.ref, 987_654),
+        tracker.getComment(issue.ref, elsewhere.id),
+        tracker.getComment({ project: 'sec/incidents', number: 999 }, elsewhere.id),
+      ];
+      for (const attempt of attempts) {
+        const error = await attempt.catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TrackerError);
+        expect((error as TrackerError).status).toBe(404);
+      }
+    });
+
+    it('sets, replaces and clears assignees as a whole set', async () => {
+      const [alice, bob, carol] = people('alice', 'bob', 'carol') as [string, string, string];
+      const issue = store.seedIssue('sec/incidents', { title: 'T' });
+      const set = await tracker.updateIssue(issue.ref, { assignees: [alice] });
+      expect(set.assignees).toEqual([alice]);
+      expect(store.issue(issue.ref).assignees).toEqual([alice]);
+      // Written together with other fields, in the same update.
+      const replaced = await tracker.updateIssue(issue.ref, { assignees: [bob, carol], title: 'T2' });
+      expect([...replaced.assignees].sort()).toEqual([bob, carol]);
+      expect(replaced.title).toBe('T2');
+      expect([...(await tracker.getIssue(issue.ref)).assignees].sort()).toEqual([bob, carol]);
+      const cleared = await tracker.updateIssue(issue.ref, { assignees: [] });
+      expect(cleared.assignees).toEqual([]);
+      expect((await tracker.getIssue(issue.ref)).assignees).toEqual([]);
+      expect(store.issue(issue.ref).assignees).toEqual([]);
+    });
+
+    it('keeps the assignees when the patch does not name them', async () => {
+      const [alice] = people('alice') as [string];
+      const issue = store.seedIssue('sec/incidents', { title: 'T', assignees: [alice] });
+      expect((await tracker.updateIssue(issue.ref, { body: 'B2' })).assignees).toEqual([alice]);
+      expect((await tracker.updateIssue(issue.ref, { labels: ['x'], state: 'closed' })).assignees).toEqual([alice]);
+      expect(store.issue(issue.ref).assignees).toEqual([alice]);
     });
 
     it('lists more than one page of comments', async () => {

@@ -42,7 +42,9 @@ function snapshot(kind: 'github' | 'gitlab', fields: Partial<IntakeSnapshot> & {
     configPath: '.x/incident-desk.yml',
     source: issue(sourceProject.path, 5),
     sourceProject,
-    reporter: { author: 'reporter', assignees: [] },
+    reporter: { author: 'reporter', assignees: [], number: 5 },
+    actor: 'alice',
+    now: new Date('2026-03-01T10:00:00Z'),
     incidentProject: sourceProject,
     releaseProject: sourceProject,
     comments: {},
@@ -135,6 +137,7 @@ describe('decideIntake: the first step from a given state', () => {
       ['link', 'link'],
       ['read-comments'],
       ['comment: intake summary'],
+      ['comment: open the timeline'],
       ['update: master block, title and labels'],
     ]);
   });

@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { joinBody, parseCheckedSteps, parseQuickLinks, splitBody } from '../../src/core/block.js';
 import { allStepIds, COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../../src/core/checklist.js';
+import { phaseDates, readSteps } from '../../src/core/checklist-tracking.js';
 import type { PhaseDefinition } from '../../src/core/checklist-types.js';
 import { neutralizeInline, quietUser } from '../../src/core/neutralize.js';
 import { createRenderer, stepUrl, TemplateError } from '../../src/core/render.js';
@@ -21,19 +22,39 @@ const ANY_BOX = /^\s*[-*+] \[[^\]]?\]/;
 const MENTION = /(^|[^\w`])@[\w-]/;
 const HOSTILE = '[x] fake <!-- incident-desk:begin --> @everyone | pipe <script>alert(1)</script>';
 
-function phases(defs: readonly PhaseDefinition[], done: ReadonlySet<string> = new Set()): RenderedPhase[] {
+function phases(
+  defs: readonly PhaseDefinition[],
+  done: ReadonlySet<string> = new Set(),
+  na: Readonly<Record<string, string>> = {},
+  dates: Readonly<Record<string, string | null>> = {},
+): RenderedPhase[] {
+  const isDone = (id: string): boolean => done.has(id) || Object.hasOwn(na, id);
   return defs.map((p) => ({
     id: p.id,
     title: p.title,
-    steps: p.steps.map((s) => ({ id: s.id, role: s.role, text: s.text, url: stepUrl(HANDBOOK, s.id), done: done.has(s.id) })),
+    date: dates[p.id] ?? null,
+    progress: `${p.steps.filter((s) => isDone(s.id)).length}/${p.steps.length}`,
+    steps: p.steps.map((s) => ({
+      id: s.id,
+      role: s.role,
+      text: s.text,
+      url: stepUrl(HANDBOOK, s.id),
+      done: done.has(s.id),
+      na: Object.hasOwn(na, s.id) ? na[s.id]! : null,
+    })),
   }));
 }
+
+const DONE = new Set(['pick-deputy', 'assign-cve', 'send-advance-notice']);
+const NA = { 'coordinate-parties': neutralizeInline('No other party ships this code | <b>really</b>'), 'notify-packagers': '' };
+const DATES = phaseDates('2024-06-11', { 't-5': -5, 't-4': -4, 't-1': -1, disclosure: 0 }, INCIDENT_PHASES);
 
 const MASTER = '[acme/security-incidents#7](https://tracker.example/acme/security-incidents/-/issues/7)';
 
 function incidentContext(): IncidentContext {
   return {
     id: 'INC-2024-0042',
+    progress: '5/40 steps done',
     quickLinks: [
       { label: 'Incident Manager', value: '@alice' },
       { label: 'Deputy Incident Manager', value: '_not set_' },
@@ -41,7 +62,7 @@ function incidentContext(): IncidentContext {
       { label: 'CVSS Score', value: '8.1' },
       { label: 'Release Checklist', value: '[acme/web#12](https://tracker.example/acme/web/-/issues/12)' },
     ],
-    phases: phases(INCIDENT_PHASES, new Set(['pick-deputy', 'assign-cve', 'send-advance-notice'])),
+    phases: phases(INCIDENT_PHASES, DONE, NA, DATES),
     related: [
       { role: 'Release', reference: '[acme/web#12](https://tracker.example/acme/web/-/issues/12)', title: 'Security release INC-2024-0042' },
       { role: 'Communications', reference: '[acme/security-incidents#8](https://tracker.example/acme/security-incidents/-/issues/8)', title: 'Communications INC-2024-0042' },
@@ -146,13 +167,21 @@ describe('rendering', () => {
       const m = STEP_LINE.exec(line)!;
       expect(m[2]).toBe(`${HANDBOOK}#${m[5]}`);
     }
-    expect(parseCheckedSteps(out)).toEqual(new Set(['pick-deputy', 'assign-cve', 'send-advance-notice']));
+    expect(parseCheckedSteps(out)).toEqual(new Set([...DONE, ...Object.keys(NA)]));
   });
 
-  it('writes the Quick Links table and the phases as headings', () => {
+  it('writes the Quick Links table and the phases as headings with their date and progress', () => {
     const out = renderer.incident(incidentContext());
     expect(out).toContain('| Quick Links | |\n|---|---|\n| Incident Manager: | @alice |\n');
-    for (const phase of INCIDENT_PHASES) expect(out).toContain(`\n### ${phase.title}\n`);
+    expect(out.match(/^### .*$/gm)).toEqual([
+      '### Earlier than T-5 · 3/23',
+      '### At T-5 · 2024-06-06 · 1/2',
+      '### At T-4 · 2024-06-07 · 0/1',
+      '### At T-1 · 2024-06-10 · 1/2',
+      '### On the day of public disclosure · 2024-06-11 · 0/8',
+      '### After public disclosure · 0/4',
+      '### Related tickets',
+    ]);
     expect(out).toContain('\n### Related tickets\n');
     expect(parseQuickLinks(out).get('Public Disclosure Date')).toBe('2024-06-11');
     expect(renderer.incident({ ...incidentContext(), related: [] })).toMatch(/### Related tickets\n\n_None yet\._\n$/);
@@ -163,7 +192,7 @@ describe('rendering', () => {
     const lines = checklistLines(out);
     expect(lines).toHaveLength(RELEASE_PHASES.flatMap((p) => p.steps).length);
     for (const line of lines) expect(line).toMatch(STEP_LINE);
-    for (const phase of RELEASE_PHASES) expect(out).toContain(`\n### ${phase.title}\n`);
+    for (const phase of RELEASE_PHASES) expect(out).toContain(`\n### ${phase.title} · ${phase.id === 'first-steps' ? 1 : 0}/${phase.steps.length}\n`);
     expect(out).toContain(MASTER);
     expect(out.match(/_to be filled_/g)).toHaveLength(4);
   });
@@ -185,6 +214,25 @@ describe('rendering', () => {
     expect(out).toContain('high: 6 h, medium: 12 h, low: 24 h');
   });
 
+  it('shows the overall progress under the heading', () => {
+    expect(renderer.incident(incidentContext())).toMatch(/^## Incident INC-2024-0042\n\n\*\*Progress:\*\* 5\/40 steps done\n\n/);
+  });
+
+  it('writes a step that does not apply ticked and struck through, with or without a reason', () => {
+    const out = renderer.incident(incidentContext());
+    expect(out).toContain(
+      `- [x] [🔗](${HANDBOOK}#coordinate-parties) (SwEng) ~~Coordinate with other affected parties (upstream projects, vendors) where needed~~ ` +
+        '_(not applicable: No other party ships this code \\| &lt;b&gt;really&lt;/b&gt;)_ <!-- step:coordinate-parties -->\n',
+    );
+    expect(out).toContain(
+      `- [x] [🔗](${HANDBOOK}#notify-packagers) (First IM) ~~Notify the operating system and distribution packagers~~ _(not applicable)_ <!-- step:notify-packagers -->\n`,
+    );
+    // An n/a step stays ticked even when its box was not; the tracker reads back the plain text.
+    const steps = readSteps(out);
+    expect(steps.get('notify-packagers')).toEqual({ done: true, role: 'First IM', text: 'Notify the operating system and distribution packagers' });
+    expect(steps.get('coordinate-parties')?.text).toBe('Coordinate with other affected parties (upstream projects, vendors) where needed');
+  });
+
   it('renders mentions only where the code put them', () => {
     expect(withoutCodeSpans(renderer.release(releaseContext()))).not.toMatch(MENTION);
     expect(withoutCodeSpans(renderer.comms(commsContext()))).not.toMatch(MENTION);
@@ -194,11 +242,12 @@ describe('rendering', () => {
 describe('hostile values', () => {
   const hostile = neutralizeInline(HOSTILE);
 
-  function assertHarmless(out: string, expectedIds: string[]): void {
+  function assertHarmless(out: string, expectedIds: string[], checked: string[] = []): void {
     const lines = checklistLines(out);
     for (const line of lines) expect(line).toMatch(STEP_LINE);
     expect(lines.map((l) => STEP_LINE.exec(l)![5])).toEqual(expectedIds);
-    expect(parseCheckedSteps(out)).toEqual(new Set());
+    expect(parseCheckedSteps(out)).toEqual(new Set(checked));
+    expect([...readSteps(out).keys()]).toEqual(expectedIds);
     expect(out).not.toContain('<!-- incident-desk');
     expect(out).not.toContain('<script>');
     expect(withoutCodeSpans(out)).not.toMatch(MENTION);
@@ -213,12 +262,13 @@ describe('hostile values', () => {
   it('cannot forge anything in the incident block', () => {
     const ctx: IncidentContext = {
       id: hostile,
+      progress: hostile,
       quickLinks: [{ label: 'Chat Channel', value: hostile }],
-      phases: phases(INCIDENT_PHASES),
+      phases: phases(INCIDENT_PHASES, new Set(), { 'assign-cve': hostile }, { 't-5': hostile }),
       related: [{ role: 'Task', reference: hostile, title: hostile }],
     };
     const out = renderer.incident(ctx);
-    assertHarmless(out, INCIDENT_PHASES.flatMap((p) => p.steps.map((s) => s.id)));
+    assertHarmless(out, INCIDENT_PHASES.flatMap((p) => p.steps.map((s) => s.id)), ['assign-cve']);
     expect(parseQuickLinks(out).get('Chat Channel')).toBe(hostile);
   });
 
@@ -270,6 +320,7 @@ describe('template errors', () => {
     expect(() => createRenderer({ ...sources, partials: {} })).toThrow(/partial phase could not be found/);
     expect(Object.keys(Handlebars.partials)).not.toContain('step');
     expect(Object.keys(Handlebars.partials)).not.toContain('phase');
+    expect(Object.keys(Handlebars.helpers)).not.toContain('isNull');
   });
 });
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { splitBody, trustedState } from '../../src/core/block.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { startAppServer } from '../support/app-server.js';
+import { commentKinds } from '../support/comments.js';
 import { startFakeGitHub } from '../support/fake-github.js';
 import { deliverGitHub, githubIssuePayload, testPrivateKey } from '../support/github-webhook.js';
 
@@ -54,7 +55,7 @@ describe('GitHub end to end against a fake GitHub', () => {
     expect(byLabel(store, 'acme/security', `incident-id::${id}`)).toHaveLength(3);
     expect(store.linksOf(source.ref)).toHaveLength(2);
     expect(fake.requests.some((r) => r.method === 'POST' && r.path.includes('/sub_issues'))).toBe(true);
-    expect(store.listComments(source.ref)).toHaveLength(1);
+    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
   });
 
   it('a redelivered and a re-sent trigger change nothing', async () => {
@@ -70,7 +71,7 @@ describe('GitHub end to end against a fake GitHub', () => {
     expect((await deliver(payload, 'd-2')).status).toBe(200);
     expect(store.allIssues('acme/security')).toHaveLength(before.issues);
     expect(writes()).toBe(before.writes);
-    expect(store.listComments(source.ref)).toHaveLength(1);
+    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
   });
 
   it('a public report moves to the private incident repository; the public issue keeps no details', async () => {

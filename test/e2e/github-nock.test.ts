@@ -69,6 +69,9 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     nock(API)
       .post(`${REPO}/issues/1/comments`, (b) => ((bodies.summary = b), true))
       .reply(201, (_u, b: any) => ({ id: 1, body: b.body, user: { login: 'incident-desk[bot]' }, created_at: '2019-05-15T15:21:00Z' }));
+    nock(API)
+      .post(`${REPO}/issues/1/comments`, (b) => ((bodies.timeline = b), b.body.includes('## Timeline')))
+      .reply(201, (_u, b: any) => ({ id: 2, body: b.body, user: { login: 'incident-desk[bot]' }, created_at: '2019-05-15T15:21:01Z' }));
     nock(API).get(`${REPO}/issues/1`).reply(200, source);
     nock(API)
       .patch(`${REPO}/issues/1`, (b) => ((bodies.master = b), true))
@@ -85,7 +88,8 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     expect(bodies.summary.body).toContain(`incident ${id}`);
     expect(bodies.master.title).toBe(`[${id}] ${payload.issue.title}`);
     expect(bodies.master.body.endsWith(`<!-- incident-desk:end -->\n\n${payload.issue.body}`)).toBe(true);
-    expect([...bodies.master.labels].sort()).toEqual(['incident', `incident-id::${id}`, 'incident::master']);
+    expect([...bodies.master.labels].sort()).toEqual(['incident', `incident-id::${id}`, 'incident::master', 'phase::before-t5']);
+    expect(bodies.timeline.body).toContain('@Codertocat · labeled the report `incident`');
 
     // The same delivery again is dropped before any API call (no interceptor is left to answer one).
     expect((await deliverGitHub(server.url, SECRET, 'issues', payload, 'delivery-1')).status).toBe(200);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { splitBody, trustedState } from '../../src/core/block.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { startAppServer } from '../support/app-server.js';
+import { commentKinds } from '../support/comments.js';
 import { startFakeGitLab } from '../support/fake-gitlab.js';
 import { deliverGitLab, gitlabLabeledPayload } from '../support/gitlab-webhook.js';
 
@@ -53,7 +54,7 @@ describe('GitLab end to end against a fake GitLab', () => {
     expect(children).toHaveLength(2);
     expect(children.every((c) => c.confidential)).toBe(true);
     expect(store.linksOf(source.ref)).toHaveLength(2);
-    expect(store.listComments(source.ref)).toHaveLength(1);
+    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
   });
 
   it('a separate incident project: a confidential master there, the source keeps a notice and one comment', async () => {

@@ -80,6 +80,9 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     nock(GITLAB)
       .post(`${P}/issues/${fixture.iid}/notes`, (b) => ((sent.summary = b), true))
       .reply(201, (_u, b: any) => ({ id: 1, body: b.body, system: false, author: { username: 'incident-desk-bot' }, created_at: '2013-12-03T17:20:00Z' }));
+    nock(GITLAB)
+      .post(`${P}/issues/${fixture.iid}/notes`, (b) => ((sent.timeline = b), String(b.body).includes('## Timeline')))
+      .reply(201, (_u, b: any) => ({ id: 2, body: b.body, system: false, author: { username: 'incident-desk-bot' }, created_at: '2013-12-03T17:20:01Z' }));
     nock(GITLAB).get(`${P}/issues/${fixture.iid}`).reply(200, { ...source, confidential: true });
     nock(GITLAB)
       .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.master = b), true))
@@ -96,7 +99,8 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     expect(sent.summary.body).toContain(`incident ${id}`);
     expect(sent.master.title).toBe(`[${id}] ${fixture.title}`);
     expect(sent.master.description.endsWith(`<!-- incident-desk:end -->\n\n${fixture.description}`)).toBe(true);
-    expect(labelsOf(sent.master).sort()).toEqual(['API', `incident-id::${id}`, 'incident::master']);
+    expect(labelsOf(sent.master).sort()).toEqual(['API', `incident-id::${id}`, 'incident::master', 'phase::before-t5']);
+    expect(sent.timeline.body).toContain('made this ticket confidential');
 
     // GitLab retries a delivery with the same Idempotency-Key: dropped without a single API call.
     expect((await deliverGitLab(app.url, SECRET, payload, 'idempotency-1')).status).toBe(200);

@@ -6,6 +6,7 @@ import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import type { Tracker } from '../../src/tracker/port.js';
 import { eventContext } from '../support/app-context.js';
+import { commentKinds } from '../support/comments.js';
 import { issueEvent } from '../support/events.js';
 import { recordingTracker } from '../support/recording-tracker.js';
 
@@ -67,10 +68,16 @@ describe('intake on GitLab, in place', () => {
       expect(master.body).toContain(`[team/app#${child.ref.number}](${child.webUrl})`);
     }
     expect(store.linksOf(source.ref)).toHaveLength(2);
-    const comments = store.listComments(source.ref);
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toContain(`incident ${id}`);
-    expect(comments[0]!.author).toBe('incident-desk[bot]');
+    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
+    const [summary, timeline] = store.listComments(source.ref);
+    expect(summary!.body).toContain(`incident ${id}`);
+    expect(summary!.author).toBe('incident-desk[bot]');
+    expect(timeline!.body).toContain('## Timeline');
+    expect(timeline!.body).toMatch(/^- \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ · @alice · labeled the report `incident`$/m);
+    expect(timeline!.body).toContain('made this ticket confidential');
+    expect(timeline!.body).toMatch(/opened the release ticket team\/app#\d+ and linked it/);
+    expect(trustedState(master)?.run?.timeline).toEqual([timeline!.id]);
+    expect(master.labels).toContain('phase::before-t5');
   });
 
   it('is idempotent: a redelivery is dropped, a re-sent trigger and a re-added label write nothing', async () => {
@@ -93,7 +100,7 @@ describe('intake on GitLab, in place', () => {
 
     expect(store.allIssues('team/app')).toHaveLength(issuesAfterFirst);
     expect(tracker.writes()).toHaveLength(writesAfterFirst);
-    expect(store.listComments(source.ref)).toHaveLength(1);
+    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
   });
 
   it('handles two concurrent triggers as one intake', async () => {
@@ -123,15 +130,17 @@ describe('intake on GitLab, in place', () => {
     const id = `INC-2026-${source.ref.number}`;
     expect(childrenOf(store, 'team/app', id)).toHaveLength(2);
     expect(store.allIssues('team/app')).toHaveLength(3);
-    expect(store.listComments(source.ref)).toHaveLength(1);
+    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
   });
 
   it('keeps a person\'s edit made while the intake runs, and their ticks', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'private' });
     const source = store.seedIssue('team/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+    let edited = false;
     const tracker = recordingTracker(memory, (call) => {
-      if (call.method === 'createComment') {
+      if (call.method === 'createComment' && !edited) {
+        edited = true;
         // A person adds a line to the description just before the app's last write.
         const now = store.issue(source.ref);
         store.editIssue(source.ref, { body: `${now.body}\nUpdate: also affects v2.\n`, labels: [...now.labels, 'severity::high'] });
@@ -142,13 +151,17 @@ describe('intake on GitLab, in place', () => {
     expect(splitBody(master.body).rest).toBe(`${SECRET_BODY}\nUpdate: also affects v2.\n`);
     expect(master.labels).toContain('severity::high');
 
-    // A tick made after intake survives another reconcile.
+    // A tick made after intake survives another reconcile, which only updates the progress it shows.
     const ticked = master.body.replace(/- \[ \] (.*<!-- step:pick-deputy -->)/, '- [x] $1');
     expect(ticked).not.toBe(master.body);
-    store.editIssue(source.ref, { body: ticked, labels: master.labels.filter((l) => l !== 'incident::master') });
+    store.editIssue(source.ref, { body: ticked, labels: [...master.labels, 'incident'] });
+    store.editIssue(source.ref, { labels: master.labels.filter((l) => l !== 'incident') });
     store.editIssue(source.ref, { labels: master.labels });
     await trigger(memory, store, project.path, source);
-    expect(store.issue(source.ref).body).toBe(ticked);
+    const after = store.issue(source.ref).body;
+    expect(after).toMatch(/- \[x\] .*<!-- step:pick-deputy -->/);
+    expect(after).toContain('1/40 steps done');
+    expect(splitBody(after).rest).toBe(splitBody(ticked).rest);
   });
 
   it('treats a block pasted by a reporter as text: prepends its own and ignores forged ticks', async () => {
@@ -235,7 +248,7 @@ describe('intake on GitLab with a separate incident project', () => {
     expect(sourceComments).toHaveLength(1);
     expect(sourceComments[0]!.body).toContain(id);
     expect(sourceComments[0]!.body).not.toContain('passwd');
-    expect(store.listComments(master!.ref)).toHaveLength(1);
+    expect(commentKinds(store, master!.ref)).toEqual(['summary', 'timeline']);
 
     // Everything again: nothing new anywhere.
     const count = tracker.writes().length;

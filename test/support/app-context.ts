@@ -15,7 +15,11 @@ export function memoryLogger(): Logger & { lines: Array<{ level: string; obj: ob
 }
 
 /** An event context over a tracker with fresh guards; the app acts as `selfName`. */
-export async function eventContext(tracker: Tracker, selfName = 'incident-desk[bot]'): Promise<EventContext & { log: ReturnType<typeof memoryLogger> }> {
+export async function eventContext(
+  tracker: Tracker,
+  selfName = 'incident-desk[bot]',
+  now?: () => Date,
+): Promise<EventContext & { log: ReturnType<typeof memoryLogger> }> {
   return {
     tracker,
     isSelf: async (actor) => actor.username === selfName,
@@ -24,5 +28,6 @@ export async function eventContext(tracker: Tracker, selfName = 'incident-desk[b
     handbookUrl: 'https://desk.example/handbook',
     defaultTemplates: await loadDefaultTemplates(),
     log: memoryLogger(),
+    ...(now ? { now } : {}),
   };
 }

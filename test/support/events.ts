@@ -1,4 +1,4 @@
-import type { IssueEvent } from '../../src/core/events.js';
+import type { IssueEvent, NoteEvent } from '../../src/core/events.js';
 import type { Issue, Project } from '../../src/core/model.js';
 
 let counter = 0;
@@ -7,7 +7,7 @@ let counter = 0;
 export function issueEvent(
   project: Project,
   issue: Issue,
-  options: Partial<Pick<IssueEvent, 'action' | 'addedLabels' | 'deliveryId' | 'actor'>> & { tracker?: IssueEvent['tracker'] } = {},
+  options: Partial<Pick<IssueEvent, 'action' | 'addedLabels' | 'deliveryId' | 'actor' | 'previousBody'>> & { tracker?: IssueEvent['tracker'] } = {},
 ): IssueEvent {
   counter += 1;
   return {
@@ -20,5 +20,32 @@ export function issueEvent(
     issue,
     addedLabels: options.addedLabels ?? (options.action === 'opened' ? [] : ['incident']),
     removedLabels: [],
+    ...(options.previousBody !== undefined ? { previousBody: options.previousBody } : {}),
   };
+}
+
+/** A person edited an issue's description from `previousBody` to the issue's current body. */
+export function editEvent(project: Project, issue: Issue, previousBody: string, actor: string, tracker: IssueEvent['tracker'] = 'gitlab'): IssueEvent {
+  return issueEvent(project, issue, { tracker, action: 'edited', addedLabels: [], previousBody, actor: { username: actor, id: idOf(actor), isBot: false } });
+}
+
+/** A person commented on an issue. */
+export function noteEvent(project: Project, issue: Issue, body: string, actor: string, tracker: NoteEvent['tracker'] = 'gitlab'): NoteEvent {
+  counter += 1;
+  return {
+    kind: 'note',
+    tracker,
+    deliveryId: `note-${counter}`,
+    actor: { username: actor, id: idOf(actor), isBot: false },
+    project,
+    issue,
+    comment: { id: 90_000 + counter, author: actor, body, createdAt: new Date().toISOString() },
+  };
+}
+
+/** A stable numeric id per username, for events. */
+export function idOf(username: string): number {
+  let hash = 7;
+  for (const ch of username) hash = (hash * 31 + ch.charCodeAt(0)) % 1_000_000;
+  return hash + 10;
 }

@@ -112,6 +112,10 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     issue_url: `${base}/repos/${ref.project}/issues/${ref.number}`,
   });
 
+  /** GitHub addresses a comment by repository and id only: the issue of the repository it belongs to. */
+  const issueOfComment = (project: string, id: number): Issue | undefined =>
+    store.allIssues(project).find((i) => store.listComments(i.ref).some((c) => c.id === id));
+
   /** One page of a list and GitHub's `Link` header (`next`/`last`, `prev`/`first`); `cap` limits the pages offered. */
   const pageOf = (items: unknown[], url: URL, cap = Infinity): { offset: number; slice: unknown[]; headers: Record<string, string> } => {
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
@@ -233,6 +237,9 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       if (typeof body.body === 'string' || body.body === null) patch.body = body.body ?? '';
       if (Array.isArray(body.labels)) patch.labels = body.labels.map(String);
       if (body.state === 'open' || body.state === 'closed') patch.state = body.state;
+      // The complete set of logins; `[]` clears it. The fake lets anyone be assigned.
+      if (Array.isArray(body.assignees)) patch.assignees = body.assignees.map(String);
+      else if (body.assignees !== undefined) return invalid('assignees must be an array of logins');
       return { status: 200, body: issueJson(store.updateIssue(refOf(params), patch)) };
     }],
     ['PUT', new RegExp(`^${REPO}/issues/(\\d+)/lock$`), ({ params }) => {
@@ -264,11 +271,16 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       const ref = refOf(params);
       return { status: 201, body: commentJson(ref, store.createComment(ref, body.body, actor)) };
     }],
+    ['GET', new RegExp(`^${REPO}/issues/comments/(\\d+)$`), ({ params }) => {
+      const id = Number(params[2]);
+      const issue = issueOfComment(projectOf(params), id);
+      if (!issue) return notFound();
+      return { status: 200, body: commentJson(issue.ref, store.comment(issue.ref, id)) };
+    }],
     ['PATCH', new RegExp(`^${REPO}/issues/comments/(\\d+)$`), ({ params, body }) => {
       if (typeof body.body !== 'string') return invalid('body is missing');
-      // GitHub addresses a comment by repository and id only: find the issue it belongs to.
       const id = Number(params[2]);
-      const issue = store.allIssues(projectOf(params)).find((i) => store.listComments(i.ref).some((c) => c.id === id));
+      const issue = issueOfComment(projectOf(params), id);
       if (!issue) return notFound();
       return { status: 200, body: commentJson(issue.ref, store.updateComment(issue.ref, id, body.body)) };
     }],

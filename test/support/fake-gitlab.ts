@@ -33,6 +33,8 @@ export interface FakeGitLab {
   /**
    * The id the fake gives a username (the store knows people by name only), handed out on first use and stable for
    * the fake's life: the bot has its own id, everyone else 100 and up. Pass it as the actor id to `getAccess`.
+   * A person exists for `GET /users?username=` once they have an id: from this call, or from appearing in an
+   * answer (author, assignee, member).
    */
   userId(username: string): number;
 }
@@ -77,6 +79,8 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
     if (!userIds.has(username)) userIds.set(username, 100 + userIds.size);
     return userIds.get(username)!;
   };
+  /** The username a known id belongs to. */
+  const usernameOf = (id: number): string | undefined => [...userIds].find(([, known]) => known === id)?.[0];
   const userJson = (username: string) => ({
     id: userId(username),
     username,
@@ -150,6 +154,13 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
 
   const routes: Array<[method: string, pattern: string, handler: Handler]> = [
     ['GET', '/user', () => json({ ...userJson(bot.username), bot: true })],
+    // The username lookup only: GitLab matches `username` exactly (case aside) and answers `[]` for nobody.
+    ['GET', '/users', (req) => {
+      const wanted = req.query.get('username');
+      if (wanted === null || wanted === '') throw new HttpError(400, 'the fake serves GET /users?username= only');
+      const found = [...userIds.keys()].find((name) => name.toLowerCase() === wanted.toLowerCase());
+      return json(found === undefined ? [] : [userJson(found)]);
+    }],
     ['GET', '/projects/:id', (req) => {
       const p = project(req.params.id!);
       store.record('getProject', p.path);
@@ -158,7 +169,7 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
     ['GET', '/projects/:id/members/all/:user_id', (req) => {
       const p = project(req.params.id!);
       const id = Number(req.params.user_id);
-      const username = [...userIds].find(([, known]) => known === id)?.[0];
+      const username = usernameOf(id);
       const stored = username === undefined ? 'none' : store.accessOf(p.path, username);
       const level = stored !== 'none' ? GITLAB_LEVELS[stored] : accessLevels[id];
       const name = username ?? `user${id}`;
@@ -221,7 +232,7 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
     ['PUT', '/projects/:id/issues/:iid', (req) => {
       const ref = issueRef(req);
       issue(ref);
-      const { title, description, labels, confidential, state_event: stateEvent, discussion_locked: locked } = req.body;
+      const { title, description, labels, confidential, state_event: stateEvent, discussion_locked: locked, assignee_ids: assigneeIds } = req.body;
       const patch: IssuePatch = {};
       if (typeof title === 'string') patch.title = title;
       if (typeof description === 'string') patch.body = description;
@@ -231,7 +242,17 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
       else if (stateEvent === 'reopen') patch.state = 'open';
       else if (stateEvent !== undefined) throw new HttpError(400, 'state_event does not have a valid value');
       if (locked !== undefined && locked !== true) throw new HttpError(400, 'the fake only locks discussions');
-      if (Object.keys(patch).length === 0 && locked === undefined) throw new HttpError(400, 'at least one parameter must be provided');
+      if (assigneeIds !== undefined) {
+        const ids = splitIds(assigneeIds);
+        if (ids === null) throw new HttpError(400, 'assignee_ids is invalid');
+        // As GitLab's IssuableBaseService: `[0]` (or an empty value) unassigns everyone; unknown ids are dropped, and
+        // when none is left the assignees stay as they were. The fake allows several assignees, like GitLab Premium.
+        const names = ids.flatMap((id) => usernameOf(id) ?? []);
+        if (ids.length === 0 || (ids.length === 1 && ids[0] === 0)) patch.assignees = [];
+        else if (names.length > 0) patch.assignees = names;
+      }
+      const provided = [title, description, labels, confidential, stateEvent, locked, assigneeIds].some((v) => v !== undefined);
+      if (!provided) throw new HttpError(400, 'at least one parameter must be provided');
       store.record('updateIssue', `${ref.project}#${ref.number}`);
       if (locked === true) store.lock(ref);
       const updated = Object.keys(patch).length > 0 ? store.updateIssue(ref, patch) : store.issue(ref);
@@ -245,6 +266,13 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
       const notes = store.listComments(ref).sort((a, b) => (a.createdAt.localeCompare(b.createdAt) || a.id - b.id) * (asc ? 1 : -1));
       if (!req.query.has('page') || req.query.get('page') === '1') store.record('listComments', `${ref.project}#${ref.number}`);
       return paged(req, notes.map((c) => noteJson(c, i)));
+    }],
+    ['GET', '/projects/:id/issues/:iid/notes/:note_id', (req) => {
+      const ref = issueRef(req);
+      const i = issue(ref);
+      store.record('getComment', `${ref.project}#${ref.number}`);
+      // The store's 404 for a note that is not on this issue is GitLab's answer too.
+      return json(noteJson(store.comment(ref, Number(req.params.note_id)), i));
     }],
     ['POST', '/projects/:id/issues/:iid/notes', (req) => {
       const ref = issueRef(req);
@@ -371,6 +399,13 @@ function splitLabels(value: unknown): string[] | null {
   if (value === undefined || value === null) return null;
   const list = Array.isArray(value) ? value.map(String) : String(value).split(',');
   return list.map((l) => l.trim()).filter(Boolean);
+}
+
+/** GitLab takes ids as an integer array or a comma-separated string; null when malformed. */
+function splitIds(value: unknown): number[] | null {
+  const list = Array.isArray(value) ? value : typeof value === 'number' ? [value] : String(value).split(',').filter((v) => v.trim() !== '');
+  const ids = list.map((v) => (typeof v === 'number' ? v : /^\s*\d+\s*$/.test(String(v)) ? Number(v) : NaN));
+  return ids.every((id) => Number.isSafeInteger(id) && id >= 0) ? ids : null;
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -128,6 +128,40 @@ describe('GitHubTracker error mapping', () => {
     expect(updated).toMatchObject({ labels: ['x'], state: 'closed', confidential: false });
   });
 
+  it('writes assignees as the complete set of logins in the same PATCH, [] clearing them', async () => {
+    nock(API)
+      .patch('/repos/sec/incidents/issues/5', (body: unknown) => JSON.stringify(body) === JSON.stringify({ body: 'B', assignees: ['carol', 'dan'] }))
+      .reply(200, restIssue(5, { assignees: [{ login: 'carol' }, { login: 'dan' }] }));
+    nock(API)
+      .patch('/repos/sec/incidents/issues/5', (body: unknown) => JSON.stringify(body) === JSON.stringify({ assignees: [] }))
+      .reply(200, restIssue(5, { assignees: [] }));
+    const github = tracker();
+    const ref = { project: 'sec/incidents', number: 5 };
+    expect((await github.updateIssue(ref, { body: 'B', assignees: ['carol', 'dan'] })).assignees).toEqual(['carol', 'dan']);
+    expect((await github.updateIssue(ref, { assignees: [] })).assignees).toEqual([]);
+  });
+
+  it('reads one comment by repository and id, a 404 when it is on another issue', async () => {
+    const comment = (issue: number) => ({
+      id: 77,
+      body: 'timeline',
+      user: { login: 'incident-desk[bot]' },
+      created_at: '2026-01-01T00:00:00Z',
+      issue_url: `${API}/repos/sec/incidents/issues/${issue}`,
+    });
+    nock(API).get('/repos/sec/incidents/issues/comments/77').reply(200, comment(5));
+    nock(API).get('/repos/sec/incidents/issues/comments/77').reply(200, comment(6));
+    nock(API).get('/repos/sec/incidents/issues/comments/78').reply(404, { message: 'Not Found' });
+    const github = tracker();
+    const ref = { project: 'sec/incidents', number: 5 };
+    expect(await github.getComment(ref, 77)).toEqual({ id: 77, author: 'incident-desk[bot]', body: 'timeline', createdAt: '2026-01-01T00:00:00Z' });
+    for (const id of [77, 78]) {
+      const error = await github.getComment(ref, id).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TrackerError', status: 404, operation: 'getComment' });
+      expect(isNotFound(error)).toBe(true);
+    }
+  });
+
   it('reads a missing file as null and rethrows other failures', async () => {
     nock(API).get('/repos/sec/incidents/contents/.github/incident-desk.yml').reply(404, { message: 'Not Found' });
     expect(await tracker().readFile('sec/incidents', '.github/incident-desk.yml')).toBeNull();

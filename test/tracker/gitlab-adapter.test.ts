@@ -159,6 +159,72 @@ describe('GitLabTracker over gitbeaker', () => {
     expect((await gitlab.updateIssue(REF, { state: 'open' })).state).toBe('open');
   });
 
+  it('resolves assignee usernames once per instance and writes their ids in the same edit', async () => {
+    const users = nock(HOST);
+    users.get('/api/v4/users').query({ username: 'bob' }).reply(200, [{ id: 4, username: 'bob', state: 'active' }]);
+    users.get('/api/v4/users').query({ username: 'carol' }).reply(200, [{ id: 5, username: 'carol', state: 'active' }]);
+    nock(HOST)
+      .put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ title: 'T', assignee_ids: [4, 5] }))
+      .reply(200, issueJson({ title: 'T', assignees: [{ id: 4, username: 'bob' }, { id: 5, username: 'carol' }] }));
+    // The second use asks GitLab for no one (no interceptor for /users would fail it): the ids are cached,
+    // case-insensitively as GitLab compares usernames, and a repeated name is sent once.
+    nock(HOST)
+      .put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ assignee_ids: [5, 4] }))
+      .reply(200, issueJson({ assignees: [{ id: 5, username: 'carol' }, { id: 4, username: 'bob' }] }));
+    const gitlab = tracker();
+    const first = await gitlab.updateIssue(REF, { title: 'T', assignees: ['bob', 'carol'] });
+    expect(first.assignees).toEqual(['bob', 'carol']);
+    const second = await gitlab.updateIssue(REF, { assignees: ['Carol', 'bob', 'carol'] });
+    expect(second.assignees).toEqual(['carol', 'bob']);
+  });
+
+  it('keeps the username cache per instance, not per module', async () => {
+    for (let i = 0; i < 2; i += 1) {
+      nock(HOST).get('/api/v4/users').query({ username: 'bob' }).reply(200, [{ id: 4, username: 'bob' }]);
+      nock(HOST).put(ISSUE_PATH, { assignee_ids: [4] }).reply(200, issueJson());
+      expect((await tracker().updateIssue(REF, { assignees: ['bob'] })).assignees).toEqual(['bob']);
+    }
+  });
+
+  it('throws a 422 TrackerError naming an unknown username, before writing anything, and asks again next time', async () => {
+    nock(HOST).get('/api/v4/users').query({ username: 'bob' }).reply(200, [{ id: 4, username: 'bob' }]);
+    nock(HOST).get('/api/v4/users').query({ username: 'ghost' }).twice().reply(200, []);
+    // No PUT interceptor: a write would fail the test differently.
+    const gitlab = tracker();
+    for (let i = 0; i < 2; i += 1) {
+      const error = await gitlab.updateIssue(REF, { body: 'B', assignees: ['bob', 'ghost'] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TrackerError);
+      expect(error).toMatchObject({ status: 422, operation: 'updateIssue' });
+      expect((error as TrackerError).message).toContain('"ghost"');
+    }
+  });
+
+  it('refuses an empty username without listing every user, and rethrows lookup failures', async () => {
+    const error = await tracker().updateIssue(REF, { assignees: [' '] }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TrackerError', status: 422 });
+    nock(HOST).get('/api/v4/users').query({ username: 'bob' }).reply(500, { message: '500 Internal Server Error' });
+    const failed = await tracker().updateIssue(REF, { assignees: ['bob'] }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(TrackerError);
+    expect(failed).toMatchObject({ status: 500, operation: 'updateIssue' });
+  });
+
+  it('unassigns everyone with assignee_ids [0], without a lookup', async () => {
+    nock(HOST).put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ assignee_ids: [0] })).reply(200, issueJson({ assignees: [] }));
+    expect((await tracker().updateIssue(REF, { assignees: [] })).assignees).toEqual([]);
+  });
+
+  it('reads one note by id, a 404 TrackerError when missing', async () => {
+    nock(HOST)
+      .get(`${ISSUE_PATH}/notes/31`)
+      .reply(200, { id: 31, body: 'timeline', author: { username: 'incident-desk-bot' }, created_at: '2026-01-01T00:00:00Z', system: false });
+    nock(HOST).get(`${ISSUE_PATH}/notes/32`).reply(404, { message: '404 Not found' });
+    const gitlab = tracker();
+    expect(await gitlab.getComment(REF, 31)).toEqual({ id: 31, author: 'incident-desk-bot', body: 'timeline', createdAt: '2026-01-01T00:00:00Z' });
+    const error = await gitlab.getComment(REF, 32).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect(error).toMatchObject({ status: 404, operation: 'getComment' });
+  });
+
   it('locks with discussion_locked and refuses to delete without asking', async () => {
     nock(HOST).put(ISSUE_PATH, { discussion_locked: true }).reply(200, issueJson({ discussion_locked: true }));
     const gitlab = tracker();
@@ -318,6 +384,20 @@ describe('GitLabTracker against the fake GitLab', () => {
       const error = await gitlab.getProject('sec/incidents').catch((e: unknown) => e);
       expect((error as TrackerError).status).toBe(401);
     }, 'wrong-token');
+  });
+
+  it('looks users up by username among the people it knows, and assigns by id', async () => {
+    await withFake(async (gitlab, store, requests) => {
+      const issue = store.seedIssue('sec/incidents', { title: 'T', author: 'alice' });
+      // alice exists: the fake showed her as the author.
+      await gitlab.getIssue(issue.ref);
+      const assigned = await gitlab.updateIssue(issue.ref, { assignees: ['ALICE'] });
+      expect(assigned.assignees).toEqual(['alice']);
+      expect(requests.filter((r) => r.path === '/api/v4/users')).toHaveLength(1);
+      const error = await gitlab.updateIssue(issue.ref, { assignees: ['nobody-here'] }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TrackerError', status: 422 });
+      expect(store.issue(issue.ref).assignees).toEqual(['alice']);
+    });
   });
 
   it('serves the bot user and its access level', async () => {

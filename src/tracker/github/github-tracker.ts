@@ -86,6 +86,8 @@ interface RestComment {
   body?: string | null;
   user: { login: string } | null;
   created_at: string;
+  /** The API URL of the issue the comment is on (`…/repos/owner/repo/issues/12`). */
+  issue_url?: string;
 }
 
 interface RestRepository {
@@ -205,15 +207,18 @@ export class GitHubTracker implements Tracker {
   }
 
   /**
-   * Writes the given fields in one PATCH (labels as the complete set). A patch with nothing GitHub can store
-   * (only `confidential`) reads the issue instead, so the caller still gets the issue as GitHub has it.
+   * Writes the given fields in one PATCH (labels and assignees as complete sets, assignees by login; `[]` clears
+   * them). GitHub ignores assignee changes without push access, so the answer tells what was kept. A patch with
+   * nothing GitHub can store (only `confidential`) reads the issue instead, so the caller still gets the issue as
+   * GitHub has it.
    */
   async updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue> {
-    const fields: { title?: string; body?: string; labels?: string[]; state?: 'open' | 'closed' } = {};
+    const fields: { title?: string; body?: string; labels?: string[]; state?: 'open' | 'closed'; assignees?: string[] } = {};
     if (patch.title !== undefined) fields.title = patch.title;
     if (patch.body !== undefined) fields.body = patch.body;
     if (patch.labels !== undefined) fields.labels = patch.labels;
     if (patch.state !== undefined) fields.state = patch.state;
+    if (patch.assignees !== undefined) fields.assignees = patch.assignees;
     if (Object.keys(fields).length === 0) return toIssue(ref.project, await this.fetchIssue(ref, 'updateIssue'));
 
     const { owner, repo } = splitPath(ref.project, 'updateIssue');
@@ -241,6 +246,29 @@ export class GitHubTracker implements Tracker {
       }),
     );
     return (items as RestComment[]).map(toComment);
+  }
+
+  /**
+   * Reads one comment (`GET /repos/{owner}/{repo}/issues/comments/{comment_id}`). GitHub addresses comments by
+   * repository and id; a comment that belongs to another issue of the repository answers a 404 like a missing one,
+   * as on GitLab, where notes are read through their issue.
+   */
+  async getComment(ref: IssueRef, commentId: number): Promise<Comment> {
+    const { owner, repo } = splitPath(ref.project, 'getComment');
+    const target = `${refText(ref)} comment ${commentId}`;
+    const data = await this.call('getComment', target, async () => {
+      const response = await this.octokit.request('GET /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+        owner,
+        repo,
+        comment_id: commentId,
+      });
+      return response.data as RestComment;
+    });
+    const number = issueNumberOf(data.issue_url);
+    if (number !== undefined && number !== ref.number) {
+      throw new TrackerError(`GitHub getComment ${target}: the comment is on issue #${number}`, 404, 'getComment');
+    }
+    return toComment(data);
   }
 
   /** Posts a comment on an issue. */
@@ -478,6 +506,12 @@ function repositoryPath(url: string): string {
     throw new TrackerError(`GitHub listOpenMasters: unexpected repository_url ${url}`, undefined, 'listOpenMasters');
   }
   return `${decodeURIComponent(match[1]!)}/${decodeURIComponent(match[2]!)}`;
+}
+
+/** The issue number at the end of a comment's `issue_url`; undefined when it has none. */
+function issueNumberOf(url: string | undefined): number | undefined {
+  const match = typeof url === 'string' ? /\/issues\/(\d+)\/?$/.exec(url) : null;
+  return match ? Number(match[1]) : undefined;
 }
 
 function refText(ref: IssueRef): string {

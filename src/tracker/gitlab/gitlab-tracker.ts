@@ -50,6 +50,12 @@ interface GitLabNoteJson {
   system?: boolean;
 }
 
+/** `GET /users?username=`: the fields read. */
+interface GitLabUserJson {
+  id?: number;
+  username?: string;
+}
+
 /** `GET /projects/:id/members/all/:user_id`: the fields read. */
 interface GitLabMemberJson {
   access_level?: number;
@@ -83,6 +89,12 @@ export class GitLabTracker implements Tracker {
    * the adapter give refs by path without asking again. Per instance, so that two hosts never mix.
    */
   private readonly projectPaths = new Map<number, string>();
+
+  /**
+   * Username (lower case: GitLab usernames are case-insensitive) → user id, learned from `GET /users?username=`.
+   * Only found users are kept, so a name unknown today is asked again. Per instance, since ids are per host.
+   */
+  private readonly userIds = new Map<string, number>();
 
   /** @param api a gitbeaker client (`new Gitlab({ host, token })`), snake_case answers (no `camelize`). */
   constructor(private readonly api: Gitlab<false>) {}
@@ -134,16 +146,31 @@ export class GitLabTracker implements Tracker {
 
   /**
    * Writes the given fields in one `Issues.edit`. `labels` is the complete set (an empty string clears them all,
-   * as GitLab documents); `state` becomes `state_event: close | reopen`. An empty patch reads the issue instead,
-   * since GitLab refuses an edit without parameters.
+   * as GitLab documents); `state` becomes `state_event: close | reopen`. `assignees` becomes `assignee_ids`, each
+   * username resolved to its id first (`GET /users?username=`, once per username for the life of the instance); an
+   * unknown username throws a 422 `TrackerError` naming it before anything is written. An empty set is sent as
+   * `assignee_ids: [0]`, GitLab's documented way to unassign everyone. GitLab keeps only the first assignee on Free
+   * and silently drops people who cannot see the project: the answer tells. An empty patch reads the issue
+   * instead, since GitLab refuses an edit without parameters.
    */
   async updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue> {
-    const options: { title?: string; description?: string; labels?: string; confidential?: boolean; stateEvent?: string } = {};
+    const options: {
+      title?: string;
+      description?: string;
+      labels?: string;
+      confidential?: boolean;
+      stateEvent?: string;
+      assigneeIds?: number[];
+    } = {};
     if (patch.title !== undefined) options.title = patch.title;
     if (patch.body !== undefined) options.description = patch.body;
     if (patch.labels !== undefined) options.labels = patch.labels.join(',');
     if (patch.confidential !== undefined) options.confidential = patch.confidential;
     if (patch.state !== undefined) options.stateEvent = patch.state === 'closed' ? 'close' : 'reopen';
+    if (patch.assignees !== undefined) {
+      const ids = await this.userIdsOf(patch.assignees);
+      options.assigneeIds = ids.length > 0 ? ids : [0];
+    }
     if (Object.keys(options).length === 0) return this.getIssue(ref);
     const json = await this.call('updateIssue', () => this.api.Issues.edit(ref.project, ref.number, options));
     return this.toIssue(json as unknown as GitLabIssueJson, ref.project);
@@ -156,6 +183,12 @@ export class GitLabTracker implements Tracker {
       this.api.IssueNotes.all(ref.project, ref.number, { sort: 'asc', orderBy: 'created_at', perPage: PER_PAGE }),
     );
     return (notes as unknown as GitLabNoteJson[]).filter((note) => note.system !== true).map(toComment);
+  }
+
+  /** Reads one note of an issue (`IssueNotes.show`); a 404 `TrackerError` when the issue has no such note. */
+  async getComment(ref: IssueRef, commentId: number): Promise<Comment> {
+    const note = await this.call('getComment', () => this.api.IssueNotes.show(ref.project, ref.number, commentId));
+    return toComment(note as unknown as GitLabNoteJson);
   }
 
   /** Posts a note on an issue. */
@@ -276,6 +309,35 @@ export class GitLabTracker implements Tracker {
       issues.push(this.toIssue(json, String(json.project_id)));
     }
     return issues;
+  }
+
+  /** The ids of the given usernames, in order and without repeats, for `updateIssue`'s `assignee_ids`. */
+  private async userIdsOf(usernames: string[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const username of usernames) {
+      const id = await this.userIdOf(username);
+      if (!ids.includes(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  /**
+   * One username's id: from this instance's cache, else `GET /users?username=` (GitLab matches it exactly, case
+   * aside). No match is a 422 `TrackerError` naming the username: dropping it silently would write a different set
+   * of assignees than the caller asked for. An empty name is refused without a request (GitLab would list everyone).
+   */
+  private async userIdOf(username: string): Promise<number> {
+    const wanted = username.trim().toLowerCase();
+    const cached = this.userIds.get(wanted);
+    if (cached !== undefined) return cached;
+    const unknown = (): TrackerError =>
+      new TrackerError(`GitLab updateIssue failed: no user with username ${JSON.stringify(username)}`, 422, 'updateIssue');
+    if (wanted === '') throw unknown();
+    const users = (await this.call('updateIssue', () => this.api.Users.all({ username: username.trim() }))) as unknown as GitLabUserJson[];
+    const user = users.find((u) => typeof u.id === 'number' && typeof u.username === 'string' && u.username.toLowerCase() === wanted);
+    if (user?.id === undefined) throw unknown();
+    this.userIds.set(wanted, user.id);
+    return user.id;
   }
 
   /** Runs one gitbeaker call and turns any failure into a `TrackerError`. */

@@ -75,7 +75,7 @@ export class MemoryStore {
       body: input.body ?? '',
       labels: input.labels ?? [],
       confidential: input.confidential ?? false,
-    }, input.author ?? 'reporter', input.assignees ?? []);
+    }, input.author ?? 'reporter', [...new Set(input.assignees ?? [])]);
   }
 
   /** Changes an issue as a person would (an edit in the UI), bypassing the call log. */
@@ -182,6 +182,14 @@ export class MemoryStore {
     return structuredClone(comment);
   }
 
+  /** One comment of an issue; a 404 `TrackerError` when the issue is missing or the comment is not on it. */
+  comment(ref: IssueRef, commentId: number): Comment {
+    this.issue(ref);
+    const comment = (this.comments.get(key(ref)) ?? []).find((c) => c.id === commentId);
+    if (!comment) throw new TrackerError(`comment not found: ${commentId}`, 404, 'getComment');
+    return structuredClone(comment);
+  }
+
   updateComment(ref: IssueRef, commentId: number, body: string): Comment {
     const comment = (this.comments.get(key(ref)) ?? []).find((c) => c.id === commentId);
     if (!comment) throw new TrackerError(`comment not found: ${commentId}`, 404, 'updateComment');
@@ -240,6 +248,7 @@ export class MemoryStore {
     if (patch.title !== undefined) issue.title = patch.title;
     if (patch.body !== undefined) issue.body = patch.body;
     if (patch.labels !== undefined) issue.labels = [...new Set(patch.labels)];
+    if (patch.assignees !== undefined) issue.assignees = [...new Set(patch.assignees)];
     if (patch.state !== undefined) issue.state = patch.state;
     if (patch.confidential !== undefined && this.kind === 'gitlab') issue.confidential = patch.confidential;
     if (patch.locked !== undefined) issue.locked = patch.locked;

@@ -69,6 +69,11 @@ export class MemoryTracker implements Tracker {
     return this.store.listComments(ref);
   }
 
+  async getComment(ref: IssueRef, commentId: number): Promise<Comment> {
+    this.store.record('getComment', `${ref.project}#${ref.number}`);
+    return this.store.comment(ref, commentId);
+  }
+
   async createComment(ref: IssueRef, body: string): Promise<Comment> {
     this.store.record('createComment', `${ref.project}#${ref.number}`);
     return this.store.createComment(ref, body, this.actor);

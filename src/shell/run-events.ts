@@ -1,0 +1,113 @@
+import { trustedState } from '../core/block.js';
+import type { TicketState } from '../core/block.js';
+import { parseCommand } from '../core/commands.js';
+import type { TrackerEvent } from '../core/events.js';
+import type { Issue, IssueRef } from '../core/model.js';
+import { formatRef } from '../core/model.js';
+import { decideCommand, decideEdit, decideSweep, editTouchesBlock } from '../core/run.js';
+import type { RunContext, RunPlan } from '../core/run.js';
+import type { Tracker } from '../tracker/port.js';
+import type { EventContext, EventOutcome } from './handle-event.js';
+import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
+import { applyRunPlan } from './run.js';
+
+/** `project#12` back to a ref. */
+export function parseRef(text: string | undefined): IssueRef | null {
+  const match = /^(.+)#(\d+)$/.exec(text ?? '');
+  return match ? { project: match[1]!, number: Number(match[2]) } : null;
+}
+
+/** The project whose configuration governs an incident: the source's when the master was opened from one. */
+export function configProjectOf(state: TicketState, master: Issue): string {
+  const source = parseRef(state.source?.replace(/^[a-z]+:/, ''));
+  return source?.project ?? master.ref.project;
+}
+
+/**
+ * Handles what happens on a running incident: an edit of a ticket's checklist or Quick Links, or a command
+ * in a comment on the master. Answers null when the event is not about a running incident.
+ */
+export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome | null> {
+  if (event.kind === 'issue') {
+    if (event.action !== 'edited' || event.previousBody === undefined) return null;
+    const state = trustedState(event.issue);
+    if (!state) return null;
+    if (!editTouchesBlock(event.previousBody, event.issue)) return 'not-a-trigger';
+    const masterRef = state.role === 'master' ? event.issue.ref : parseRef(state.master);
+    if (!masterRef) return 'not-a-trigger';
+    const previousBody = event.previousBody;
+    return withMaster(masterRef, ctx, async (run) => {
+      const access = await ctx.tracker.getAccess(event.project.path, event.actor);
+      return decideEdit({ ...run, actor: event.actor, access }, { ticket: event.issue, previousBody, isMaster: state.role === 'master' });
+    });
+  }
+  const command = parseCommand(event.comment.body);
+  if (!command) return null;
+  if (trustedState(event.issue)?.role !== 'master') return 'not-a-trigger';
+  return withMaster(event.issue.ref, ctx, async (run) => {
+    // Help needs no rights; everything else is authorized by the tracker's answer, never by issue text.
+    const access = command.name === 'help' || command.name === 'unknown' ? null : await ctx.tracker.getAccess(event.project.path, event.actor);
+    return decideCommand({ ...run, actor: event.actor, access }, command);
+  });
+}
+
+/**
+ * Takes the incident's lock, reads the master fresh with its configuration, decides and applies. The lock key
+ * is the one intake uses for an in-place master, so intake and run events of one incident never interleave.
+ */
+async function withMaster(ref: IssueRef, ctx: EventContext, decide: (run: RunContext) => Promise<RunPlan> | RunPlan): Promise<EventOutcome> {
+  return ctx.locks.run(`${ctx.tracker.kind}:${formatRef(ref).toLowerCase()}`, async () => {
+    const master = await ctx.tracker.getIssue(ref);
+    const state = trustedState(master);
+    if (state?.role !== 'master') return 'not-a-trigger';
+    const settings = await loadSettings(configProjectOf(state, master), ctx);
+    if (settings instanceof ConfigErrorWithLabel) {
+      await reportConfigError(master.ref, settings.error, ctx);
+      return 'config-error';
+    }
+    const plan = await decide({ tracker: ctx.tracker.kind, config: settings.config, master, state, now: (ctx.now ?? (() => new Date()))(), actor: null, access: null });
+    await applyRunPlan(ctx.tracker, master, state, plan, {
+      config: settings.config,
+      renderer: settings.renderer,
+      handbookUrl: settings.config.handbookUrl ?? ctx.handbookUrl,
+      log: ctx.log,
+    });
+    return 'done';
+  });
+}
+
+/** What one sweep did. */
+export interface SweepReport {
+  masters: number;
+  fired: number;
+}
+
+/**
+ * One pass of the periodic sweep over the open masters a tracker can see: whatever is due (sitrep reminders,
+ * phase nudges, handoff expiry) fires once. A master with nothing due costs no request beyond the listing and
+ * its configuration; one with something due is re-read under its lock and decided again.
+ */
+export async function sweepTracker(tracker: Tracker, ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>, now: Date): Promise<SweepReport> {
+  const eventCtx: EventContext = { ...ctx, tracker, isSelf: async () => false, deliveries: { claim: async () => true }, now: () => now };
+  const masters = await tracker.listOpenMasters();
+  const settingsByProject = new Map<string, Awaited<ReturnType<typeof loadSettings>>>();
+  let fired = 0;
+  for (const listed of masters) {
+    const state = trustedState(listed);
+    if (state?.role !== 'master') continue;
+    const project = configProjectOf(state, listed);
+    if (!settingsByProject.has(project)) settingsByProject.set(project, await loadSettings(project, eventCtx));
+    const settings = settingsByProject.get(project)!;
+    if (settings instanceof ConfigErrorWithLabel) continue;
+    const quick = decideSweep({ tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null, access: null });
+    if (quick.comments.length === 0) continue;
+    try {
+      await withMaster(listed.ref, eventCtx, (run) => decideSweep(run));
+      fired += 1;
+    } catch (error) {
+      // One incident's failure must not stop the sweep of the others.
+      ctx.log.error({ issue: formatRef(listed.ref), err: { message: (error as Error).message } }, 'sweep of an incident failed');
+    }
+  }
+  return { masters: masters.length, fired };
+}

@@ -1,0 +1,115 @@
+import { splitBody, trustedState } from '../core/block.js';
+import type { TicketState } from '../core/block.js';
+import type { IncidentDeskConfig } from '../core/config.js';
+import { computePatch } from '../core/intake.js';
+import { phaseLabel, renderMaster } from '../core/master-view.js';
+import type { Issue, IssueRef } from '../core/model.js';
+import { formatRef } from '../core/model.js';
+import type { Renderer } from '../core/render.js';
+import { changesMaster } from '../core/run.js';
+import type { RunPlan } from '../core/run.js';
+import { setStepState } from '../core/checklist-tracking.js';
+import { appendToTimeline, timelineMaxChars } from '../core/timeline.js';
+import { isNotFound } from '../tracker/errors.js';
+import type { Tracker } from '../tracker/port.js';
+import type { Logger } from './logger.js';
+
+/** What applying a run plan needs besides the tracker. */
+export interface RunDeps {
+  config: IncidentDeskConfig;
+  renderer: Renderer;
+  handbookUrl: string;
+  log: Logger;
+}
+
+/**
+ * Applies a run plan in the order that keeps people's work and fires each reminder at most once:
+ * a refused tick on a child is undone, the master is re-read and re-rendered (state recorded before any
+ * comment is posted), the comments are posted, and the timeline is appended to.
+ */
+export async function applyRunPlan(tracker: Tracker, master: Issue, state: TicketState, plan: RunPlan, deps: RunDeps): Promise<void> {
+  if (plan.childRevert) await revertChild(tracker, plan.childRevert);
+  let run = plan.run;
+  if (changesMaster(plan, state.run)) await writeMaster(tracker, master.ref, plan, run, deps);
+  for (const comment of plan.comments) await tracker.createComment(comment.ref, comment.body);
+  if (plan.timeline.length === 0) return;
+
+  const ids = [...(run.timeline ?? [])];
+  const last = ids.at(-1);
+  let current: string | null = null;
+  if (last !== undefined) {
+    try {
+      current = (await tracker.getComment(master.ref, last)).body;
+    } catch (error) {
+      // A timeline comment deleted by a person is started anew, never fatal.
+      if (!isNotFound(error)) throw error;
+      ids.pop();
+    }
+  }
+  const result = appendToTimeline(current, plan.timeline, timelineMaxChars(tracker.kind));
+  if (result.update !== null && last !== undefined && current !== null) await tracker.updateComment(master.ref, last, result.update);
+  if (result.create.length === 0 && ids.length === (run.timeline ?? []).length) return;
+  for (const body of result.create) ids.push((await tracker.createComment(master.ref, body)).id);
+  run = { ...run, timeline: ids };
+  await writeMaster(tracker, master.ref, { ...plan, stepOverrides: [], cells: {}, addLabels: [], removeLabels: [], assign: undefined }, run, deps);
+}
+
+async function revertChild(tracker: Tracker, revert: NonNullable<RunPlan['childRevert']>): Promise<void> {
+  const fresh = await tracker.getIssue(revert.ref);
+  if (!trustedState(fresh)) return;
+  const { block } = splitBody(fresh.body);
+  if (block === null) return;
+  let next = block;
+  for (const step of revert.steps) next = setStepState(next, step.stepId, step.done);
+  if (next === block) return;
+  const patch = computePatch(fresh, { kind: 'update', ref: revert.ref, why: 'undo a refused tick', block: next });
+  if (patch) await tracker.updateIssue(revert.ref, patch);
+}
+
+/**
+ * Re-reads the master, imposes the plan's ticks and cells on its fresh block, re-renders it with the new run
+ * state, and writes only what differs (block, labels, assignees) in one request.
+ */
+async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: RunPlan['run'], deps: RunDeps): Promise<Issue> {
+  const fresh = await tracker.getIssue(ref);
+  const state = trustedState(fresh);
+  if (!state) {
+    deps.log.warn({ issue: formatRef(ref) }, 'master lost its state; run update skipped');
+    return fresh;
+  }
+  const view = renderMaster(
+    {
+      master: fresh,
+      state: { ...state, run },
+      children: state.children ?? [],
+      defaultManager: fresh.assignees[0] ?? fresh.author,
+      config: deps.config,
+      stepOverrides: plan.stepOverrides,
+      cells: plan.cells,
+    },
+    { renderer: deps.renderer, handbookUrl: deps.handbookUrl },
+  );
+  const wantPhase = phaseLabel(view.phase);
+  const stalePhases = fresh.labels.filter((l) => l.startsWith('phase::') && l !== wantPhase);
+  const patch = computePatch(fresh, {
+    kind: 'update',
+    ref,
+    why: 'run update',
+    block: view.block,
+    addLabels: [...plan.addLabels, wantPhase],
+    removeLabels: [...plan.removeLabels, ...stalePhases],
+  }) ?? {};
+  if (plan.assign) {
+    const assignees = new Set(fresh.assignees);
+    if (plan.assign.remove) assignees.delete(plan.assign.remove);
+    assignees.add(plan.assign.add);
+    if (assignees.size !== fresh.assignees.length || fresh.assignees.some((a) => !assignees.has(a))) {
+      Object.assign(patch, { assignees: [...assignees] });
+    }
+  }
+  if (Object.keys(patch).length === 0) return fresh;
+  const written = await tracker.updateIssue(ref, patch);
+  // Check the result: what the tracker kept must be what was written.
+  if (patch.body !== undefined && written.body !== patch.body) deps.log.warn({ issue: formatRef(ref) }, 'master body differs from what was written');
+  return written;
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { ConfigError, DEFAULT_CONFIG, formatConfigProblems, parseConfig } from '../core/config.js';
+import type { IncidentDeskConfig } from '../core/config.js';
+import type { IssueRef } from '../core/model.js';
+import { formatRef } from '../core/model.js';
+import { createRenderer, TemplateError } from '../core/render.js';
+import type { Renderer, TemplateSources } from '../core/render.js';
+import { CONFIG_PATHS } from '../tracker/port.js';
+import type { Tracker } from '../tracker/port.js';
+import type { Logger } from './logger.js';
+
+const CONFIG_ERROR_MARKER = '<!-- incident-desk:config-error';
+
+/** What reading settings needs: the tracker and the built-in templates. */
+export interface SettingsContext {
+  tracker: Tracker;
+  defaultTemplates: TemplateSources;
+}
+
+/** A project's validated configuration with its compiled templates. */
+export interface LoadedConfig {
+  config: IncidentDeskConfig;
+  renderer: Renderer;
+}
+
+/**
+ * Reads and validates a project's configuration and the templates it names: the settings, or the
+ * configuration error (with the trigger label read leniently, so its issues still get the report).
+ */
+export async function loadSettings(project: string, ctx: SettingsContext): Promise<LoadedConfig | ConfigErrorWithLabel> {
+  const file = await ctx.tracker.readConfig(project);
+  try {
+    const config = file ? parseConfig(file.text, file.location) : DEFAULT_CONFIG;
+    const sources = await loadTemplates(config, project, ctx);
+    return { config, renderer: createRenderer(sources) };
+  } catch (error) {
+    const problem = asConfigError(error, file?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
+    if (!problem) throw error;
+    return new ConfigErrorWithLabel(problem, file ? labelOf(file.text) : undefined);
+  }
+}
+
+/** A configuration error, with the trigger label when it could still be read. */
+export class ConfigErrorWithLabel {
+  constructor(
+    readonly error: ConfigError,
+    readonly label: string | undefined,
+  ) {}
+}
+
+/** The trigger label of a file that failed validation, read leniently so its issues still get the report. */
+function labelOf(text: string): string | undefined {
+  const match = /^label:\s*["']?([^"'\n#]+?)["']?\s*(#.*)?$/m.exec(text);
+  return match?.[1]?.trim();
+}
+
+function asConfigError(error: unknown, location: string): ConfigError | null {
+  if (error instanceof ConfigError) return error;
+  if (error instanceof TemplateError) return new ConfigError([{ path: 'templates', message: error.message }], location);
+  return null;
+}
+
+async function loadTemplates(config: IncidentDeskConfig, project: string, ctx: SettingsContext): Promise<TemplateSources> {
+  const sources: TemplateSources = { ...ctx.defaultTemplates, partials: { ...ctx.defaultTemplates.partials } };
+  const problems = [];
+  for (const name of ['incident', 'release', 'comms'] as const) {
+    const path = config.templates[name];
+    if (!path) continue;
+    const text = await ctx.tracker.readFile(project, path);
+    if (text === null) problems.push({ path: `templates.${name}`, message: `no file at ${path} on the default branch` });
+    else sources[name] = text;
+  }
+  if (problems.length > 0) throw new ConfigError(problems, `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
+  return sources;
+}
+
+/** One comment naming every problem of the configuration, not repeated for the same problems. */
+export async function reportConfigError(ref: IssueRef, error: ConfigError, ctx: { tracker: Tracker; log: Logger }): Promise<void> {
+  const text = formatConfigProblems(error);
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const marker = `${CONFIG_ERROR_MARKER} ${digest} -->`;
+  const comments = await ctx.tracker.listComments(ref);
+  // The same problems reported again (a redelivery, the label re-added) would only be noise.
+  if (comments.some((c) => c.body.includes(marker))) return;
+  ctx.log.warn({ issue: formatRef(ref), problems: error.problems.length }, 'invalid configuration reported');
+  await ctx.tracker.createComment(ref, `${marker}\n${text}`);
+}
+
