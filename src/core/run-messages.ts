@@ -154,8 +154,8 @@ export function renderHandoffDone(input: { from: string; to: string; role: Holde
     RUN_MARKERS.handoffDone,
     `${to} is now **${role}**, taking over from ${from}.`,
     '',
-    `- ${to}: post a situation report with \`/sitrep\` that notes the handoff.`,
-    `- ${from}: please stay reachable for the next 15–20 minutes in case questions come up, and add anything the sitrep misses.`,
+    `- ${from}: please post a handover situation report with \`/sitrep\` (status, what is open, what comes next), and stay reachable for the next 15–20 minutes.`,
+    `- ${to}: you lead from now on; read the handover sitrep and the timeline, and say so in the incident channel.`,
     '',
   ].join('\n');
 }

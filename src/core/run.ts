@@ -176,6 +176,13 @@ function invalid(ctx: RunContext, plan: RunPlan, command: string, expected: stri
   return plan;
 }
 
+/** The master was closed or reopened: the timeline says who did it and when. */
+export function decideStateChange(ctx: RunContext, action: 'closed' | 'reopened'): RunPlan {
+  const plan = emptyPlan(ctx);
+  plan.timeline.push(entry(ctx, action === 'closed' ? 'closed the incident' : 'reopened the incident'));
+  return plan;
+}
+
 /** A command on the master, from a person whose access the tracker reported. */
 export function decideCommand(ctx: RunContext, command: Command): RunPlan {
   const plan = emptyPlan(ctx);

@@ -4,7 +4,7 @@ import { parseCommand } from '../core/commands.js';
 import type { TrackerEvent } from '../core/events.js';
 import type { Issue, IssueRef } from '../core/model.js';
 import { formatRef } from '../core/model.js';
-import { decideCommand, decideEdit, decideSweep, editTouchesBlock } from '../core/run.js';
+import { decideCommand, decideEdit, decideStateChange, decideSweep, editTouchesBlock } from '../core/run.js';
 import type { RunContext, RunPlan } from '../core/run.js';
 import type { Tracker } from '../tracker/port.js';
 import type { EventContext, EventOutcome } from './handle-event.js';
@@ -28,6 +28,11 @@ export function configProjectOf(state: TicketState, master: Issue): string {
  * in a comment on the master. Answers null when the event is not about a running incident.
  */
 export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome | null> {
+  if (event.kind === 'issue' && (event.action === 'closed' || event.action === 'reopened')) {
+    if (trustedState(event.issue)?.role !== 'master') return null;
+    const action = event.action;
+    return withMaster(event.issue.ref, ctx, (run) => decideStateChange({ ...run, actor: event.actor }, action));
+  }
   if (event.kind === 'issue') {
     if (event.action !== 'edited' || event.previousBody === undefined) return null;
     const state = trustedState(event.issue);
@@ -95,6 +100,8 @@ export async function sweepTracker(tracker: Tracker, ctx: Omit<EventContext, 'tr
   for (const listed of masters) {
     const state = trustedState(listed);
     if (state?.role !== 'master') continue;
+    // Every master the app makes on GitLab is confidential; a public look-alike elsewhere on the instance is not ours.
+    if (tracker.capabilities.confidentialIssues && !listed.confidential) continue;
     const project = configProjectOf(state, listed);
     if (!settingsByProject.has(project)) settingsByProject.set(project, await loadSettings(project, eventCtx));
     const settings = settingsByProject.get(project)!;

@@ -226,4 +226,24 @@ describe('sitreps, phase nudges and handoffs driven by the sweep', () => {
     expect(t.comments('handoff-expired')).toHaveLength(1);
     expect(splitBody(t.master().body).rest).toBe('details');
   });
+
+  it('records closes and reopens of the master', async () => {
+    const t = await incident();
+    t.store.editIssue(t.ref, { state: 'closed' });
+    await handleEvent(issueEvent(t.project, t.master(), { action: 'closed', addedLabels: [], actor: { username: 'bob', id: 2, isBot: false } }), t.ctx);
+    t.store.editIssue(t.ref, { state: 'open' });
+    await handleEvent(issueEvent(t.project, t.master(), { action: 'reopened', addedLabels: [], actor: { username: 'alice', id: 3, isBot: false } }), t.ctx);
+    expect(t.timeline()).toContain('@bob · closed the incident');
+    expect(t.timeline()).toContain('@alice · reopened the incident');
+  });
+
+  it('the sweep on GitLab ignores a non-confidential look-alike master', async () => {
+    const t = await incident();
+    const fake = t.store.seedIssue('team/app', { title: 'fake', body: t.master().body, labels: t.master().labels, confidential: false });
+    await t.say('/severity high', 'alice');
+    const report = await t.sweep(minutes(61));
+    expect(report.masters).toBe(2);
+    expect(report.fired).toBe(1);
+    expect(t.store.listComments(fake.ref)).toHaveLength(0);
+  });
 });
