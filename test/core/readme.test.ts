@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderCommandReferenceMarkdown } from '../../src/core/help.js';
+
+describe('README', () => {
+  it('holds the command reference exactly as the app renders it', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /<!-- command-reference:begin[^\n]*-->\n([\s\S]*?)\n<!-- command-reference:end -->/.exec(readme)?.[1];
+    expect(block?.trim()).toBe(renderCommandReferenceMarkdown().trim());
+  });
+
+  it('names the two commands that work on a fresh machine', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain('npm ci && npm run demo');
+    expect(readme).toContain('npm ci && npm test');
+  });
+});
