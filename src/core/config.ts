@@ -165,31 +165,39 @@ const phaseOffsetsSchema = z
     'Days relative to the Public Disclosure Date at which each dated phase of the master checklist is due. Headings show the dates; a phase whose date arrives with open steps is nudged once.',
   );
 
-const DEFAULT_SITREP = { high: 60, medium: 720, low: 1440 };
-const sitrepSchema = z
-  .object({
-    high: minutes(DEFAULT_SITREP.high, 'Minutes between situation reports for a high-severity incident.'),
-    medium: minutes(DEFAULT_SITREP.medium, 'Minutes between situation reports for a medium-severity incident.'),
-    low: minutes(DEFAULT_SITREP.low, 'Minutes between situation reports for a low-severity incident.'),
-  })
-  .strict()
-  .default(() => ({ ...DEFAULT_SITREP }))
-  .describe('Sitrep cadence per severity (`/severity`): when a sitrep is overdue, the app reminds the Incident Manager once per missed window.');
+/** Minutes per severity (`high`, `medium`, `low`), each key optional with its own default. */
+function perSeverity(defaults: Record<'high' | 'medium' | 'low', number>, what: Record<'high' | 'medium' | 'low', string>, description: string) {
+  return z
+    .object({
+      high: minutes(defaults.high, what.high),
+      medium: minutes(defaults.medium, what.medium),
+      low: minutes(defaults.low, what.low),
+    })
+    .strict()
+    .default(() => ({ ...defaults }))
+    .describe(description);
+}
+
+const sitrepSchema = perSeverity(
+  { high: 60, medium: 720, low: 1440 },
+  {
+    high: 'Minutes between situation reports for a high-severity incident.',
+    medium: 'Minutes between situation reports for a medium-severity incident.',
+    low: 'Minutes between situation reports for a low-severity incident.',
+  },
+  'Sitrep cadence per severity (`/severity`): when a sitrep is overdue, the app reminds the Incident Manager once per missed window.',
+);
 
 const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-relations'];
-const DEFAULT_CUTOFF = { high: 360, medium: 720, low: 1440 };
-
-const cutoffSchema = z
-  .object({
-    high: minutes(DEFAULT_CUTOFF.high, 'Minutes from the start of the review to the approval cut-off for a high-impact (S1) incident.'),
-    medium: minutes(DEFAULT_CUTOFF.medium, 'Minutes to the approval cut-off for a medium-impact incident.'),
-    low: minutes(DEFAULT_CUTOFF.low, 'Minutes to the approval cut-off for a low-impact incident.'),
-  })
-  .strict()
-  .default(() => ({ ...DEFAULT_CUTOFF }))
-  .describe(
-    'Per severity, minutes from the start of the review to the announced cut-off, after which communications go out once `quorum` required groups approved.',
-  );
+const cutoffSchema = perSeverity(
+  { high: 360, medium: 720, low: 1440 },
+  {
+    high: 'Minutes from the start of the review to the approval cut-off for a high-impact (S1) incident.',
+    medium: 'Minutes to the approval cut-off for a medium-impact incident.',
+    low: 'Minutes to the approval cut-off for a low-impact incident.',
+  },
+  'Per severity, minutes from the start of the review to the announced cut-off, after which communications go out once `quorum` required groups approved.',
+);
 
 const approvalsObject = z
   .object({
