@@ -58,6 +58,11 @@ export const COMMAND_EXPECTED = {
   sitrep: 'Write the situation report after `/sitrep`, like `/sitrep Fix in review; next update 14:00 UTC`.',
   handoff:
     'Use `/handoff` with one username and optionally the role im or deputy (im by default), like `/handoff @alice` or `/handoff @alice deputy`.',
+  approve: 'Use `/approve` with a deliverable id (or `all`) and optionally a group id, like `/approve blog` or `/approve blog legal`.',
+  revoke: 'Use `/revoke` with a deliverable id and optionally a group id, like `/revoke blog` or `/revoke blog legal`.',
+  'request-changes':
+    'Use `/request-changes` with a deliverable id and the reason, like `/request-changes blog the second paragraph overstates the impact`.',
+  'request-approvals': 'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals blog`.',
 } as const;
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -124,9 +129,40 @@ export function parseCommand(body: string): Command | null {
       return { name: 'accept' };
     case 'help':
       return { name: 'help' };
+    case 'approve':
+    case 'revoke':
+      return parseApproval(word, line);
+    case 'request-changes':
+      return parseRequestChanges(rest);
+    case 'request-approvals':
+      return parseRequestApprovals(line);
     default:
       return { name: 'unknown', word: word.length > MAX_WORD ? `${word.slice(0, MAX_WORD - 1)}…` : word };
   }
+}
+
+const APPROVAL_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+function parseApproval(word: 'approve' | 'revoke', line: string): Command {
+  const args = words(line.toLowerCase());
+  const [deliverable, group] = args;
+  if (!deliverable || args.length > 2 || !APPROVAL_ID.test(deliverable) || (group !== undefined && !APPROVAL_ID.test(group))) return invalid(word);
+  if (word === 'revoke' && deliverable === 'all') return invalid(word);
+  return { name: word, deliverable, ...(group ? { group } : {}) };
+}
+
+function parseRequestChanges(rest: string): Command {
+  const m = /^(\S+)(?:\s+([\s\S]*))?$/.exec(rest);
+  const deliverable = m?.[1]?.toLowerCase() ?? '';
+  const reason = (m?.[2] ?? '').trim();
+  if (!APPROVAL_ID.test(deliverable) || deliverable === 'all' || !reason) return invalid('request-changes');
+  return { name: 'request-changes', deliverable, reason };
+}
+
+function parseRequestApprovals(line: string): Command {
+  const args = words(line.toLowerCase());
+  if (args.length > 1 || (args[0] !== undefined && !APPROVAL_ID.test(args[0]))) return invalid('request-approvals');
+  return args[0] ? { name: 'request-approvals', deliverable: args[0] } : { name: 'request-approvals' };
 }
 
 function parseSet(line: string): Command {

@@ -26,6 +26,16 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
     effect: 'Asks someone to take over as Incident Manager (default) or deputy; it completes when they accept.',
   },
   { syntax: '/accept', effect: 'Accepts a handoff addressed to you.' },
+  {
+    syntax: '/request-approvals [deliverable]',
+    effect: 'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by default).',
+  },
+  { syntax: '/approve <deliverable|all> [group]', effect: 'On the communications ticket: approves for your group(s); only approvers and back-ups of a group can.' },
+  { syntax: '/revoke <deliverable> [group]', effect: 'On the communications ticket: takes back your group\'s approval.' },
+  {
+    syntax: '/request-changes <deliverable> <reason>',
+    effect: 'On the communications ticket: asks for changes to a deliverable on behalf of your group(s).',
+  },
   { syntax: '/help', effect: 'Shows this reference.' },
 ];
 

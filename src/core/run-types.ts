@@ -81,6 +81,11 @@ export type Command =
   | { name: 'handoff'; to: string; role: HolderRole }
   | { name: 'accept' }
   | { name: 'help' }
+  /** Approval commands, on the communications ticket: a deliverable id (or `all` for approve), an optional group id. */
+  | { name: 'approve'; deliverable: string; group?: string }
+  | { name: 'revoke'; deliverable: string; group?: string }
+  | { name: 'request-changes'; deliverable: string; reason: string; group?: string }
+  | { name: 'request-approvals'; deliverable?: string }
   /** A word after `/` that is not a command of this app (answered with the help). */
   | { name: 'unknown'; word: string }
   /** A known command with arguments that do not fit; `expected` says what would. */

@@ -265,6 +265,13 @@ export function decideCommand(ctx: RunContext, command: Command): RunPlan {
       plan.timeline.push(entry(ctx, `asked @${command.to} to take over as ${ROLE_NAME[command.role]}`));
       return plan;
     }
+    case 'approve':
+    case 'revoke':
+    case 'request-changes':
+    case 'request-approvals': {
+      const comms = ctx.state.children?.find((c) => c.role === 'comms');
+      return invalid(ctx, plan, command.name, comms ? `Approval commands go on the communications ticket, ${comms.ref}.` : 'Approval commands go on the communications ticket of the incident.');
+    }
     case 'accept': {
       const pending = plan.run.handoff;
       if (!pending || pending.to.toLowerCase() !== actor.toLowerCase()) {

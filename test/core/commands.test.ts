@@ -181,3 +181,21 @@ describe('parseRfc3339', () => {
     expect(parseRfc3339(input)).toBe(out);
   });
 });
+
+describe('approval commands', () => {
+  it.each([
+    ['/approve blog', { name: 'approve', deliverable: 'blog' }],
+    ['/approve all', { name: 'approve', deliverable: 'all' }],
+    ['/APPROVE customer-email legal', { name: 'approve', deliverable: 'customer-email', group: 'legal' }],
+    ['/revoke blog security', { name: 'revoke', deliverable: 'blog', group: 'security' }],
+    ['/request-changes blog tone it down\nsecond line', { name: 'request-changes', deliverable: 'blog', reason: 'tone it down\nsecond line' }],
+    ['/request-approvals', { name: 'request-approvals' }],
+    ['/request-approvals media', { name: 'request-approvals', deliverable: 'media' }],
+  ])('%j', (body, expected) => {
+    expect(parseCommand(body)).toEqual(expected);
+  });
+
+  it.each(['/approve', '/approve blog legal extra', '/revoke all', '/request-changes blog', '/approve <!--', '/request-approvals a b'])('%j is invalid', (body) => {
+    expect(parseCommand(body)?.name).toBe('invalid');
+  });
+});
