@@ -410,7 +410,7 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
   const title = `Incident ${id}`;
   const content = role === 'release'
     ? deps.renderer.release(releaseContext(id, master, title, deps))
-    : deps.renderer.comms(commsContext(s.config, id, master, title, deps));
+    : deps.renderer.comms(commsContext(s.config, id, reference(master), title, deps));
   const project = role === 'release' ? releaseProjectPath(s.config, s.sourceProject.path) : incidentProjectPath(s.config, s.sourceProject.path);
   return {
     kind: 'create',
@@ -431,14 +431,21 @@ function releaseContext(id: string, master: Issue, title: string, deps: IntakeDe
 }
 
 /** The comms ticket's context: the approval matrix from config, approvers named without a ping. */
-export function commsContext(config: IncidentDeskConfig, id: string, master: Issue, title: string, deps: IntakeDeps): CommsContext {
+export function commsContext(
+  config: IncidentDeskConfig,
+  id: string,
+  masterReference: string,
+  title: string,
+  deps: IntakeDeps,
+  view: { done: ReadonlySet<string>; statusTable: string } = { done: new Set(), statusTable: '' },
+): CommsContext {
   const { approvals } = config;
   const groupName = (g: string): string => neutralizeInline(approvals.groups[g]?.name ?? g);
   const people = (names: string[]): string => (names.length > 0 ? names.map(quietUser).join(', ') : '_none configured_');
   const hours = (m: number): string => (m % 60 === 0 ? `${m / 60} h` : `${m} min`);
   return {
     id,
-    master: reference(master),
+    master: masterReference,
     title,
     deliverables: Object.entries(approvals.deliverables).map(([deliverableId, d]) => ({
       id: deliverableId,
@@ -450,7 +457,7 @@ export function commsContext(config: IncidentDeskConfig, id: string, master: Iss
         backups: people(approvals.groups[g]?.backups ?? []),
         stepId: `approve-${deliverableId}-${g}`,
         url: stepUrl(deps.handbookUrl, 'comms-approvals-requested'),
-        done: false,
+        done: view.done.has(`approve-${deliverableId}-${g}`),
       })),
       fyi: d.fyi.map(groupName).join(', '),
     })),
@@ -458,7 +465,8 @@ export function commsContext(config: IncidentDeskConfig, id: string, master: Iss
     quorum: approvals.quorum,
     responseMinutes: approvals.responseMinutes,
     cutoff: Object.entries(approvals.cutoffMinutes).map(([sev, m]) => `${sev}: ${hours(m)}`).join(', '),
-    steps: renderPhases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }], new Set(), deps.handbookUrl)[0]!.steps,
+    statusTable: view.statusTable,
+    steps: renderPhases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }], new Set(view.done), deps.handbookUrl)[0]!.steps,
   };
 }
 

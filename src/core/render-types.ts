@@ -98,4 +98,6 @@ export interface CommsContext {
   cutoff: string;
   /** The process steps of the communications ticket (COMMS_STEPS), as checklist lines. */
   steps: RenderedStep[];
+  /** The bot-managed approval status table (markdown), '' before any review. */
+  statusTable: string;
 }

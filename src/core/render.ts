@@ -150,6 +150,7 @@ function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; 
       quorum: 1,
       responseMinutes: 30,
       cutoff: 'high: 6 h',
+      statusTable: '| Deliverable | Security |\n|---|---|\n| Blog post | ✅ |',
       steps: commsSteps,
     },
   };
@@ -161,6 +162,7 @@ function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; 
       deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '' }],
       required: '',
       quorum: 0,
+      statusTable: '',
       steps: commsSteps,
     },
   };

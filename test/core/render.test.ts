@@ -97,6 +97,7 @@ function commsContext(): CommsContext {
     quorum: 2,
     responseMinutes: 30,
     cutoff: 'high: 6 h, medium: 12 h, low: 24 h',
+    statusTable: '| Deliverable | Status |\n| --- | --- |\n| Blog post | ⏳ pending |',
     steps: phases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }])[0]!.steps,
   };
 }
