@@ -61,7 +61,8 @@ export function splitBody(body: string): SplitBody {
   if (end < 0) return { block: null, rest: body };
   const inner = body.slice(BLOCK_BEGIN.length, end).replace(/^\r?\n/, '').replace(/\r?\n$/, '');
   const after = body.slice(end + BLOCK_END.length);
-  const rest = after.startsWith(SEPARATOR) ? after.slice(SEPARATOR.length) : after.replace(/^\r?\n/, '');
+  // One blank line separates the block from the person's text; an editor may have saved it as CRLF.
+  const rest = after.replace(/^\r?\n(?:\r?\n)?/, '');
   return { block: inner, rest };
 }
 

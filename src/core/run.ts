@@ -109,12 +109,16 @@ function quickLinksOf(issue: Issue): Map<string, string> {
  * Quick Links cells) changed, recorded in the timeline when the person may make the change, undone with
  * one refusal when they may not.
  */
-export function decideEdit(ctx: RunContext, edit: { ticket: Issue; previousBody: string; isMaster: boolean }): RunPlan {
+export function decideEdit(
+  ctx: RunContext,
+  edit: { ticket: Issue; previousBody: string; isMaster: boolean; ignoreStep?: (stepId: string) => boolean },
+): RunPlan {
   const plan = emptyPlan(ctx);
   const before = trustedState({ body: edit.previousBody, labels: edit.ticket.labels }) ? splitBody(edit.previousBody).block : null;
   const after = trustedState(edit.ticket) ? splitBody(edit.ticket.body).block : null;
   if (before === null || after === null) return plan;
-  const changes = diffSteps(before, after);
+  // Approval boxes of the comms ticket are decided by the approval rules, not by write access.
+  const changes = diffSteps(before, after).filter((c) => !edit.ignoreStep?.(c.stepId));
   const cellsBefore = parseQuickLinks(before);
   const cellsAfter = parseQuickLinks(after);
   const cellChanges = edit.isMaster
@@ -143,7 +147,10 @@ export function decideEdit(ctx: RunContext, edit: { ticket: Issue; previousBody:
   }
 
   // The person's ticks are replayed onto the fresh block, so an app write that raced them cannot lose them.
-  if (edit.isMaster) plan.stepOverrides = changes.map((c) => ({ stepId: c.stepId, done: c.to === 'done' }));
+  if (edit.isMaster) {
+    plan.stepOverrides = changes.map((c) => ({ stepId: c.stepId, done: c.to === 'done' }));
+    for (const [label, value] of cellChanges) plan.cells[label] = value;
+  }
   const where = edit.isMaster ? '' : ` on ${formatRef(edit.ticket.ref)}`;
   for (const change of changes) plan.timeline.push(entry(ctx, `${change.to === 'done' ? 'ticked' : 'unticked'} ${stepLabel(change)}${where}`));
   for (const [label, value] of cellChanges) plan.timeline.push(entry(ctx, `set ${label} to ${value}`));

@@ -106,12 +106,27 @@ export interface Tracker {
   getAccess(project: string, actor: AccessActor): Promise<AccessLevel>;
 
   /**
+   * Whether the actor is an active member of a team, for approval groups that name a team instead of people.
+   * `team` is a GitHub team `@org/team-slug` (or `org/team-slug`), or a GitLab group path `group/subgroup` (with or
+   * without a leading `@`; members inherited from ancestor groups count). False when the tracker does not know the
+   * person as a member or does not know the team (its 404), and for a membership still pending or awaiting approval.
+   * A name that cannot be a team on this tracker (on GitHub anything but `org/slug`) throws a `TrackerError` before
+   * any request. Other failures throw: they never answer false, nor true.
+   */
+  isTeamMember(team: string, actor: AccessActor): Promise<boolean>;
+
+  /**
    * Every open issue labelled `incident::master` that the tracker's credentials can see, across projects, oldest
    * first where the tracker can sort; for a periodic sweep. GitHub answers from its search index (one installation
    * account, at most 1000 results, possibly a little behind); GitLab lists every issue the token can see,
    * public projects included, so a caller must still check that each project is one the app serves.
    */
   listOpenMasters(): Promise<Issue[]>;
+}
+
+/** A team name without its leading `@` (`@org/team` and `org/team` name the same team). */
+export function teamPath(team: string): string {
+  return team.startsWith('@') ? team.slice(1) : team;
 }
 
 /** Where each tracker keeps the app's configuration (GitHub also looks in the owner's `.github` repository). */

@@ -239,6 +239,33 @@ export function describeTrackerContract(
       }
     });
 
+    it('answers team membership for members, with or without the leading @', async () => {
+      // `sec/responders` is a GitHub team (`org/team-slug`) and a GitLab subgroup path alike.
+      store.addTeamMember('@sec/responders', 'alice');
+      store.addTeamMember('sec/responders', 'bob');
+      store.addTeamMember('sec/legal', 'carol');
+      for (const team of ['@sec/responders', 'sec/responders']) {
+        expect([team, await tracker.isTeamMember(team, actor('alice'))]).toEqual([team, true]);
+        expect([team, await tracker.isTeamMember(team, actor('bob'))]).toEqual([team, true]);
+      }
+      // Organisation and group names compare case-insensitively on both trackers.
+      expect(await tracker.isTeamMember('@SEC/responders', actor('alice'))).toBe(true);
+    });
+
+    it('answers false for non-members and unknown teams', async () => {
+      store.addTeamMember('sec/responders', 'alice');
+      store.addTeamMember('sec/legal', 'carol');
+      // Access to a project is not membership of a team.
+      store.setAccess('sec/incidents', 'dave', 'admin');
+      for (const team of ['@sec/responders', 'sec/responders']) {
+        expect(await tracker.isTeamMember(team, actor('carol'))).toBe(false);
+        expect(await tracker.isTeamMember(team, actor('dave'))).toBe(false);
+        expect(await tracker.isTeamMember(team, actor('nobody'))).toBe(false);
+      }
+      expect(await tracker.isTeamMember('@sec/nobody-here', actor('alice'))).toBe(false);
+      expect(await tracker.isTeamMember('other/responders', actor('alice'))).toBe(false);
+    });
+
     it('lists the open masters of every project it can see, across pages', async () => {
       const expected: IssueRef[] = [];
       for (let i = 0; i < 101; i += 1) {
@@ -263,6 +290,32 @@ export function describeTrackerContract(
       expect(await tracker.listOpenMasters()).toEqual([]);
     });
 
+    if (kind === 'gitlab') {
+      it('counts members of ancestor groups, at any depth, and only those', async () => {
+        store.addTeamMember('@sec', 'erin');
+        store.addTeamMember('sec/responders', 'alice');
+        store.addTeamMember('sec/responders/oncall', 'frank');
+        expect(await tracker.isTeamMember('sec', actor('erin'))).toBe(true);
+        expect(await tracker.isTeamMember('@sec/responders', actor('erin'))).toBe(true);
+        expect(await tracker.isTeamMember('sec/responders/oncall', actor('erin'))).toBe(true);
+        expect(await tracker.isTeamMember('sec/responders/oncall', actor('alice'))).toBe(true);
+        // Membership is inherited downwards only.
+        expect(await tracker.isTeamMember('sec', actor('alice'))).toBe(false);
+        expect(await tracker.isTeamMember('sec/responders', actor('frank'))).toBe(false);
+        // A path that only shares a prefix is another group.
+        expect(await tracker.isTeamMember('sec-other/responders', actor('erin'))).toBe(false);
+      });
+
+      it('refuses an empty group path, before asking', async () => {
+        for (const team of ['', '@', 'sec//responders', 'sec/']) {
+          const error = await tracker.isTeamMember(team, actor('alice')).catch((e: unknown) => e);
+          expect([team, error]).toEqual([team, expect.any(TrackerError)]);
+          expect(error).toMatchObject({ operation: 'isTeamMember', status: undefined });
+        }
+        expect(store.calls.filter((c) => c.operation === 'isTeamMember')).toEqual([]);
+      });
+    }
+
     if (kind === 'github') {
       it('falls back to the owner .github repository for configuration', async () => {
         store.addProject('other/.github', { visibility: 'private' });
@@ -271,6 +324,15 @@ export function describeTrackerContract(
           text: 'idPrefix: ORG\n',
           location: 'other/.github:.github/incident-desk.yml',
         });
+      });
+
+      it('refuses a team name that is not @org/team-slug, before asking', async () => {
+        for (const team of ['alice', '@alice', '@sec/responders/oncall', 'sec/', '@/responders', '']) {
+          const error = await tracker.isTeamMember(team, actor('alice')).catch((e: unknown) => e);
+          expect([team, error]).toEqual([team, expect.any(TrackerError)]);
+          expect(error).toMatchObject({ operation: 'isTeamMember', status: undefined });
+        }
+        expect(store.calls.filter((c) => c.operation === 'isTeamMember')).toEqual([]);
       });
 
       it('does not link across owners and locks conversations', async () => {

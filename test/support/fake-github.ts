@@ -186,7 +186,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       body: {
         token: 'ghs_fake',
         expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-        permissions: { issues: 'write', contents: 'read', metadata: 'read' },
+        permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
         repository_selection: 'all',
       },
     })],
@@ -199,7 +199,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         app_slug: slug,
         target_type: 'Organization',
         repository_selection: 'all',
-        permissions: { issues: 'write', contents: 'read', metadata: 'read' },
+        permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
         events: ['issues', 'issue_comment'],
       };
       return paginate([installation], url);
@@ -256,6 +256,17 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       return {
         status: 200,
         body: { permission: LEGACY_PERMISSION[level], role_name: level, user: { ...user(username), permissions: {} } },
+      };
+    }],
+
+    // Team membership (`isTeamMember`): active for anyone `store.addTeamMember` added, 404 for everyone else and for
+    // unknown teams alike, as GitHub answers. The store has no nested teams and no pending invitations.
+    ['GET', /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/, ({ params }) => {
+      const [org, slug, username] = params as [string, string, string];
+      if (!store.isTeamMember(`${org}/${slug}`, username)) return notFound();
+      return {
+        status: 200,
+        body: { url: `${base}/orgs/${org}/teams/${slug}/memberships/${username}`, role: 'member', state: 'active' },
       };
     }],
 

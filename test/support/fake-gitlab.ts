@@ -32,7 +32,8 @@ export interface FakeGitLab {
   requests: Array<{ method: string; path: string }>;
   /**
    * The id the fake gives a username (the store knows people by name only), handed out on first use and stable for
-   * the fake's life: the bot has its own id, everyone else 100 and up. Pass it as the actor id to `getAccess`.
+   * the fake's life: the bot has its own id, everyone else 100 and up. Pass it as the actor id to `getAccess` and
+   * `isTeamMember`.
    * A person exists for `GET /users?username=` once they have an id: from this call, or from appearing in an
    * answer (author, assignee, member).
    */
@@ -177,6 +178,17 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
       // GitLab answers 404 for a user who is not a member, and for an unknown user id alike.
       if (level === undefined) throw new HttpError(404, '404 Not found');
       return json({ id, username: name, name, state: 'active', access_level: level, membership_state: 'active' });
+    }],
+    // Group membership, inherited included (`isTeamMember`): the group by its URL-encoded path (the store has no group
+    // ids), the person by the id `userId` handed out. Members added with `store.addTeamMember` (to the group or an
+    // ancestor) answer as Developers; anyone else, an unknown id or an unknown group answers GitLab's 404.
+    ['GET', '/groups/:id/members/all/:user_id', (req) => {
+      const group = req.params.id!;
+      const id = Number(req.params.user_id);
+      const username = usernameOf(id);
+      store.record('isTeamMember', `${group}:${username ?? `user${id}`}`);
+      if (username === undefined || !store.isTeamMember(group, username)) throw new HttpError(404, '404 Not found');
+      return json({ id, username, name: username, state: 'active', access_level: 30, membership_state: 'active' });
     }],
     // Issues across projects. GitLab's default scope is the token owner's own issues (`created_by_me`).
     ['GET', '/issues', (req) => {

@@ -1,23 +1,34 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
-import type { Issue, Project } from '../../src/core/model.js';
+import type { Comment, Issue, Project } from '../../src/core/model.js';
 
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
 
-/** A real `issues` example from `@octokit/webhooks-examples`, deep-copied. */
-export function githubExample(action: string): Record<string, any> {
-  const found = examples.find((e) => e.name === 'issues')!.examples.find((e) => (e as { action?: string }).action === action);
-  if (!found) throw new Error(`no issues.${action} example`);
+/** A real `<event>` example (default `issues`) from `@octokit/webhooks-examples`, deep-copied. */
+export function githubExample(action: string, event = 'issues'): Record<string, any> {
+  const found = examples.find((e) => e.name === event)!.examples.find((e) => (e as { action?: string }).action === action);
+  if (!found) throw new Error(`no ${event}.${action} example`);
   return structuredClone(found) as Record<string, any>;
 }
 
+/** A stable numeric GitHub user id per login, so different people never share one. */
+function userId(login: string): number {
+  let hash = 7;
+  for (const ch of login) hash = (hash * 31 + ch.charCodeAt(0)) % 1_000_000;
+  return hash + 10;
+}
+
+/** The example's user object (every field GitHub sends) for another login. */
+function userAs(template: Record<string, any>, login: string): Record<string, any> {
+  return { ...template, login, id: userId(login), node_id: `U_fake${userId(login)}`, type: login.endsWith('[bot]') ? 'Bot' : 'User' };
+}
+
 /**
- * A real `issues.<action>` payload rewritten to describe an issue of the store: the repository, the issue
- * and the label as GitHub would send them, with an installation so Probot can authenticate.
+ * Rewrites an example payload (any event with `repository`, `issue` and `sender`) to describe an issue of the
+ * store as GitHub would send it, with an installation so Probot can authenticate.
  */
-export function githubIssuePayload(action: 'labeled' | 'opened', project: Project, issue: Issue, label = 'incident', sender = 'security-lead'): Record<string, any> {
-  const payload = githubExample(action);
+function describeIssue(payload: Record<string, any>, project: Project, issue: Issue, sender: string): Record<string, any> {
   const [owner, name] = project.path.split('/') as [string, string];
   payload.installation = { id: 4242, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' };
   Object.assign(payload.repository, {
@@ -29,6 +40,8 @@ export function githubIssuePayload(action: 'labeled' | 'opened', project: Projec
     html_url: project.webUrl,
   });
   payload.repository.owner.login = owner;
+  const labelTemplate = payload.issue.labels?.[0] ?? {};
+  const userTemplate = payload.sender;
   Object.assign(payload.issue, {
     id: issue.id,
     number: issue.ref.number,
@@ -37,14 +50,52 @@ export function githubIssuePayload(action: 'labeled' | 'opened', project: Projec
     state: issue.state,
     locked: issue.locked,
     html_url: issue.webUrl,
-    labels: issue.labels.map((l, i) => ({ ...payload.issue.labels?.[0], id: 9000 + i, name: l })),
+    labels: issue.labels.map((l, i) => ({ ...labelTemplate, id: 9000 + i, name: l })),
+    assignee: issue.assignees[0] ? userAs(userTemplate, issue.assignees[0]) : null,
+    assignees: issue.assignees.map((a) => userAs(userTemplate, a)),
     created_at: issue.createdAt,
     updated_at: issue.updatedAt,
   });
-  payload.issue.user.login = issue.author;
-  payload.sender.login = sender;
-  payload.sender.type = 'User';
+  payload.issue.user = userAs(payload.issue.user, issue.author);
+  payload.sender = userAs(userTemplate, sender);
+  return payload;
+}
+
+/**
+ * A real `issues.<action>` payload rewritten to describe an issue of the store: the repository, the issue
+ * and the label as GitHub would send them, with an installation so Probot can authenticate.
+ */
+export function githubIssuePayload(action: 'labeled' | 'opened', project: Project, issue: Issue, label = 'incident', sender = 'security-lead'): Record<string, any> {
+  const payload = describeIssue(githubExample(action), project, issue, sender);
   if (action === 'labeled') payload.label = { ...payload.label, name: label };
+  return payload;
+}
+
+/**
+ * A real `issues.edited` payload for a description edit by `sender`: `issue` as it is after the edit, and
+ * `changes.body.from` the description before it (the examples carry `changes: {}`).
+ */
+export function githubEditPayload(project: Project, issue: Issue, previousBody: string, sender: string): Record<string, any> {
+  const payload = describeIssue(githubExample('edited'), project, issue, sender);
+  payload.changes = { body: { from: previousBody } };
+  return payload;
+}
+
+/** A real `issue_comment.created` payload for `comment` (already on the issue) by its author. */
+export function githubCommentPayload(project: Project, issue: Issue, comment: Comment): Record<string, any> {
+  const payload = describeIssue(githubExample('created', 'issue_comment'), project, issue, comment.author);
+  const apiBase = `https://api.github.com/repos/${project.path}`;
+  Object.assign(payload.comment, {
+    id: comment.id,
+    node_id: `IC_fake${comment.id}`,
+    url: `${apiBase}/issues/comments/${comment.id}`,
+    html_url: `${issue.webUrl}#issuecomment-${comment.id}`,
+    issue_url: `${apiBase}/issues/${issue.ref.number}`,
+    body: comment.body,
+    user: userAs(payload.comment.user, comment.author),
+    created_at: comment.createdAt,
+    updated_at: comment.createdAt,
+  });
   return payload;
 }
 

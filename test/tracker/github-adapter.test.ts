@@ -323,6 +323,60 @@ describe('GitHubTracker access levels and the master sweep', () => {
   });
 });
 
+describe('GitHubTracker.isTeamMember', () => {
+  const MEMBERSHIP = '/orgs/sec/teams/responders/memberships/alice';
+  const ALICE = { username: 'alice', id: 42 };
+
+  it('asks the team membership endpoint and answers true for an active membership only', async () => {
+    const cases: Array<[Record<string, unknown>, boolean]> = [
+      [{ role: 'member', state: 'active' }, true],
+      [{ role: 'maintainer', state: 'active' }, true],
+      [{ role: 'member', state: 'pending' }, false],
+      [{ role: 'member' }, false],
+      [{ role: 'member', state: 'something-new' }, false],
+    ];
+    for (const [body, member] of cases) {
+      nock(API).get(MEMBERSHIP).reply(200, { url: `${API}/teams/1/memberships/alice`, ...body });
+      expect([body, await tracker().isTeamMember('@sec/responders', ALICE)]).toEqual([body, member]);
+    }
+  });
+
+  it('takes the team with or without the leading @', async () => {
+    nock(API).get(MEMBERSHIP).twice().reply(200, { role: 'member', state: 'active' });
+    expect(await tracker().isTeamMember('@sec/responders', ALICE)).toBe(true);
+    expect(await tracker().isTeamMember('sec/responders', ALICE)).toBe(true);
+  });
+
+  it('answers false on a 404 and throws a TrackerError on other failures', async () => {
+    nock(API).get('/orgs/sec/teams/responders/memberships/ghost').reply(404, { message: 'Not Found' });
+    expect(await tracker().isTeamMember('@sec/responders', { username: 'ghost', id: 0 })).toBe(false);
+    nock(API).get('/orgs/sec/teams/nobody-here/memberships/alice').reply(404, { message: 'Not Found' });
+    expect(await tracker().isTeamMember('@sec/nobody-here', ALICE)).toBe(false);
+    nock(API).get(MEMBERSHIP).reply(500, { message: 'Server Error' });
+    const error = await tracker().isTeamMember('@sec/responders', ALICE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect(error).toMatchObject({ status: 500, operation: 'isTeamMember' });
+    expect((error as TrackerError).message).not.toContain(TOKEN);
+    // Without the Members permission GitHub refuses: an error, never a "no".
+    nock(API).get(MEMBERSHIP).reply(403, { message: 'Resource not accessible by integration' });
+    expect(await tracker().isTeamMember('@sec/responders', ALICE).catch((e: unknown) => e)).toMatchObject({
+      name: 'TrackerError',
+      status: 403,
+      operation: 'isTeamMember',
+    });
+  });
+
+  it('refuses what cannot name a team, and an empty username, without a request', async () => {
+    for (const team of ['alice', '@alice', '@sec/responders/oncall', 'sec/', '/responders', '']) {
+      const error = await tracker().isTeamMember(team, ALICE).catch((e: unknown) => e);
+      expect([team, error]).toEqual([team, expect.any(TrackerError)]);
+      expect((error as TrackerError).message).toMatch(/not a GitHub team/);
+    }
+    const error = await tracker().isTeamMember('@sec/responders', { username: '', id: 42 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TrackerError', operation: 'isTeamMember', message: expect.stringMatching(/no username/) });
+  });
+});
+
 describe('fake GitHub', () => {
   let server: FakeGitHub | undefined;
   afterEach(async () => {
@@ -415,6 +469,21 @@ describe('fake GitHub', () => {
     expect(mia.data).toMatchObject({ permission: 'write', role_name: 'maintain', user: { login: 'mia' } });
     const stranger = await octokit.request(route, { owner: 'sec', repo: 'incidents', username: 'zed' }).catch((e: unknown) => e);
     expect(stranger).toMatchObject({ status: 404 });
+  });
+
+  it('serves active team memberships from the store and 404 for everyone else', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addTeamMember('@Sec/Responders', 'Mia');
+    server = await startFakeGitHub(store);
+    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const route = 'GET /orgs/{org}/teams/{team_slug}/memberships/{username}' as const;
+    const mia = await octokit.request(route, { org: 'sec', team_slug: 'responders', username: 'mia' });
+    expect(mia.data).toMatchObject({ role: 'member', state: 'active' });
+    for (const [teamSlug, username] of [['responders', 'zed'], ['legal', 'mia']] as const) {
+      const missing = await octokit.request(route, { org: 'sec', team_slug: teamSlug, username }).catch((e: unknown) => e);
+      expect(missing).toMatchObject({ status: 404 });
+    }
+    expect(server.requests.at(-1)).toEqual({ method: 'GET', path: '/orgs/sec/teams/legal/memberships/mia' });
   });
 });
 

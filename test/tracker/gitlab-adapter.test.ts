@@ -348,6 +348,67 @@ describe('GitLabTracker access levels and the master sweep', () => {
   });
 });
 
+describe('GitLabTracker.isTeamMember', () => {
+  const MEMBER_PATH = '/api/v4/groups/sec%2Fresponders/members/all/42';
+  const ALICE = { username: 'alice', id: 42 };
+  const member = (fields: Record<string, unknown>) => ({ id: 42, username: 'alice', state: 'active', ...fields });
+
+  it('asks the group members endpoint with inherited members, Guest and up when not awaiting', async () => {
+    const cases: Array<[Record<string, unknown>, boolean]> = [
+      [{ access_level: 50, membership_state: 'active' }, true],
+      [{ access_level: 30, membership_state: 'active' }, true],
+      [{ access_level: 15, membership_state: 'active' }, true],
+      [{ access_level: 10, membership_state: 'active' }, true],
+      // Older GitLab answers without membership_state.
+      [{ access_level: 20 }, true],
+      [{ access_level: 5, membership_state: 'active' }, false],
+      [{ access_level: 0, membership_state: 'active' }, false],
+      [{ access_level: 30, membership_state: 'awaiting' }, false],
+      [{ membership_state: 'active' }, false],
+    ];
+    for (const [fields, expected] of cases) {
+      nock(HOST).get(MEMBER_PATH).reply(200, member(fields));
+      expect([fields, await tracker().isTeamMember('sec/responders', ALICE)]).toEqual([fields, expected]);
+    }
+  });
+
+  it('takes the group path with or without the leading @, URL-encoded, top-level groups too', async () => {
+    nock(HOST).get(MEMBER_PATH).reply(200, member({ access_level: 30, membership_state: 'active' }));
+    expect(await tracker().isTeamMember('@sec/responders', ALICE)).toBe(true);
+    nock(HOST).get('/api/v4/groups/sec/members/all/42').reply(200, member({ access_level: 30, membership_state: 'active' }));
+    expect(await tracker().isTeamMember('sec', ALICE)).toBe(true);
+    nock(HOST).get('/api/v4/groups/sec%2Fresponders%2Foncall/members/all/42').reply(200, member({ access_level: 10 }));
+    expect(await tracker().isTeamMember('@sec/responders/oncall', ALICE)).toBe(true);
+  });
+
+  it('answers false on a 404 and throws a TrackerError on other failures', async () => {
+    nock(HOST).get(MEMBER_PATH).reply(404, { message: '404 Not found' });
+    expect(await tracker().isTeamMember('sec/responders', ALICE)).toBe(false);
+    nock(HOST).get('/api/v4/groups/sec%2Fnobody-here/members/all/42').reply(404, { message: '404 Group Not Found' });
+    expect(await tracker().isTeamMember('sec/nobody-here', ALICE)).toBe(false);
+    nock(HOST).get(MEMBER_PATH).reply(500, { message: '500 Internal Server Error' });
+    const error = await tracker().isTeamMember('sec/responders', ALICE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrackerError);
+    expect(error).toMatchObject({ status: 500, operation: 'isTeamMember' });
+    expect((error as TrackerError).message).not.toContain(TOKEN);
+    expect(inspect(error, { depth: 10 })).not.toContain(TOKEN);
+    nock(HOST).get(MEMBER_PATH).reply(403, { message: '403 Forbidden' });
+    expect(await tracker().isTeamMember('sec/responders', ALICE).catch((e: unknown) => e)).toMatchObject({
+      name: 'TrackerError',
+      status: 403,
+      operation: 'isTeamMember',
+    });
+  });
+
+  it('refuses an empty group path without a request', async () => {
+    for (const team of ['', '@', 'sec//responders', 'sec/', '/sec']) {
+      const error = await tracker().isTeamMember(team, ALICE).catch((e: unknown) => e);
+      expect([team, error]).toEqual([team, expect.any(TrackerError)]);
+      expect((error as TrackerError).message).toMatch(/not a GitLab group path/);
+    }
+  });
+});
+
 describe('GitLabTracker against the fake GitLab', () => {
   async function withFake<T>(run: (gitlab: GitLabTracker, store: MemoryStore, requests: Array<{ method: string; path: string }>) => Promise<T>, token = 'fake-token'): Promise<T> {
     const store = new MemoryStore({ kind: 'gitlab' });
@@ -430,6 +491,28 @@ describe('GitLabTracker against the fake GitLab', () => {
       expect(await api.ProjectMembers.show('sec/incidents', 7, { includeInherited: true })).toMatchObject({ access_level: 20 });
       const missing = await api.ProjectMembers.show('sec/incidents', fake.userId('bob'), { includeInherited: true }).catch((e: unknown) => e);
       expect((missing as GitbeakerRequestError).cause?.response.status).toBe(404);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('serves group memberships from the store by the ids it hands out, inherited from ancestors, 404 for others', async () => {
+    const store = new MemoryStore({ kind: 'gitlab' });
+    store.addTeamMember('@sec', 'erin');
+    store.addTeamMember('sec/responders', 'alice');
+    const fake = await startFakeGitLab(store);
+    try {
+      const api = new Gitlab({ host: fake.url, token: 't', rateLimits: { '**': 100_000 } });
+      const aliceId = fake.userId('alice');
+      const erinId = fake.userId('erin');
+      const show = (group: string, id: number) => api.GroupMembers.show(group, id, { includeInherited: true });
+      expect(await show('sec/responders', aliceId)).toMatchObject({ id: aliceId, username: 'alice', access_level: 30, membership_state: 'active' });
+      expect(fake.requests.at(-1)).toEqual({ method: 'GET', path: `/api/v4/groups/sec%2Fresponders/members/all/${aliceId}` });
+      expect(await show('sec/responders', erinId)).toMatchObject({ id: erinId, username: 'erin' });
+      for (const [group, id] of [['sec', aliceId], ['sec/responders', fake.userId('bob')], ['sec/responders', 9_999], ['other', erinId]] as const) {
+        const missing = await show(group, id).catch((e: unknown) => e);
+        expect([group, id, (missing as GitbeakerRequestError).cause?.response.status]).toEqual([group, id, 404]);
+      }
     } finally {
       await fake.close();
     }

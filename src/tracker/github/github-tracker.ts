@@ -12,7 +12,7 @@ import type {
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
-import { CONFIG_PATHS, MASTER_LABEL } from '../port.js';
+import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 
 /**
  * The Octokit the adapter talks through: Probot's, with pagination, retries and throttling. Probot hands one
@@ -49,6 +49,14 @@ interface RestPermission {
   permission?: string | null;
   /** The role itself: admin, maintain, write, triage, read, or the name of a custom role. */
   role_name?: string | null;
+}
+
+/** `GET /orgs/{org}/teams/{team_slug}/memberships/{username}`: the fields read. */
+interface RestTeamMembership {
+  /** `active`, or `pending` while an invitation to the organisation is not yet accepted. */
+  state?: string | null;
+  /** `member` or `maintainer` (organisation owners read as maintainer). Not used: any active member counts. */
+  role?: string | null;
 }
 
 export interface GitHubTrackerOptions {
@@ -433,6 +441,33 @@ export class GitHubTracker implements Tracker {
   }
 
   /**
+   * Whether the person is an active member of an organisation team
+   * (`GET /orgs/{org}/teams/{team_slug}/memberships/{username}`); GitHub counts members of child teams as members
+   * of the parent. `team` is `@org/team-slug` or `org/team-slug`; anything else throws before any request. A pending
+   * membership (an invitation not yet accepted) is false, and so is a 404: not a member, no such user, no such team,
+   * or a team the app cannot see. The app needs the organisation permission Members (read): without it GitHub
+   * answers 403, which throws like every other failure. The actor's id is not used: GitHub looks people up by login.
+   */
+  async isTeamMember(team: string, actor: AccessActor): Promise<boolean> {
+    const { org, slug } = splitTeam(team);
+    if (actor.username === '') throw new TrackerError(`GitHub isTeamMember ${team}: no username`, undefined, 'isTeamMember');
+    let data: RestTeamMembership;
+    try {
+      const response = await this.octokit.request('GET /orgs/{org}/teams/{team_slug}/memberships/{username}', {
+        org,
+        team_slug: slug,
+        username: actor.username,
+      });
+      data = response.data as RestTeamMembership;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw toTrackerError(error, 'isTeamMember', `${org}/${slug}:${actor.username}`);
+    }
+    // Only `active` grants: `pending`, or an answer without a state, never does.
+    return data.state === 'active';
+  }
+
+  /**
    * Open master issues in the installation account's repositories, through the search API
    * (`is:issue is:open label:"incident::master" user:<account>`), oldest first, every page up to GitHub's cap of
    * 1000 results. The project path comes from each result's `repository_url`. Search results can lag behind recent
@@ -497,6 +532,15 @@ function splitPath(path: string, operation: string): { owner: string; repo: stri
     throw new TrackerError(`not a GitHub repository path (owner/repo): ${path}`, undefined, operation);
   }
   return { owner: parts[0], repo: parts[1] };
+}
+
+/** Splits `@org/team-slug` (or `org/team-slug`); anything else cannot name a team, reported before any request. */
+function splitTeam(team: string): { org: string; slug: string } {
+  const parts = teamPath(team).split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw new TrackerError(`not a GitHub team (@org/team-slug): ${team}`, undefined, 'isTeamMember');
+  }
+  return { org: parts[0], slug: parts[1] };
 }
 
 /** `owner/repo` from a repository API URL (`https://api.github.com/repos/owner/repo`, or under `/api/v3` on GHES). */

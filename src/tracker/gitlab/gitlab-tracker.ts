@@ -2,7 +2,7 @@ import { GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Gitlab } from '@gitbeaker/rest';
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../core/model.js';
 import { TrackerError } from '../errors.js';
-import { CONFIG_PATHS, MASTER_LABEL } from '../port.js';
+import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import type {
   AccessActor,
   ConfigFile,
@@ -56,12 +56,15 @@ interface GitLabUserJson {
   username?: string;
 }
 
-/** `GET /projects/:id/members/all/:user_id`: the fields read. */
+/** `GET /projects/:id/members/all/:user_id` and `GET /groups/:id/members/all/:user_id`: the fields read. */
 interface GitLabMemberJson {
   access_level?: number;
   /** `awaiting` while a membership waits for approval (user caps); such a member has no access yet. */
   membership_state?: string | null;
 }
+
+/** Guest: the lowest access level that makes a group member (Minimal access, 5, does not). */
+const GUEST = 10;
 
 /** GitLab's largest page; fewer round trips for long lists. */
 const PER_PAGE = 100;
@@ -282,6 +285,31 @@ export class GitLabTracker implements Tracker {
     }
     if (typeof member.membership_state === 'string' && member.membership_state !== 'active') return 'none';
     return toAccessLevel(member.access_level);
+  }
+
+  /**
+   * Whether the person is a member of a group (`GET /groups/:id/members/all/:user_id`, the id being the URL-encoded
+   * path `group/subgroup`, with or without a leading `@`), members inherited from ancestor groups and from groups
+   * the group is invited to included. True for an access level of Guest (10) or more whose membership is not awaiting
+   * approval; Minimal access is not membership. A 404 (not a member, no such user, or a group the token cannot see)
+   * is false. GitLab looks people up by id; the username is not used.
+   */
+  async isTeamMember(team: string, actor: AccessActor): Promise<boolean> {
+    const path = teamPath(team);
+    if (path.split('/').some((segment) => segment === '')) {
+      throw new TrackerError(`not a GitLab group path: ${team}`, undefined, 'isTeamMember');
+    }
+    let member: GitLabMemberJson;
+    try {
+      member = (await this.call('isTeamMember', () =>
+        this.api.GroupMembers.show(path, actor.id, { includeInherited: true }),
+      )) as unknown as GitLabMemberJson;
+    } catch (error) {
+      if (error instanceof TrackerError && error.status === 404) return false;
+      throw error;
+    }
+    if (typeof member.membership_state === 'string' && member.membership_state !== 'active') return false;
+    return typeof member.access_level === 'number' && member.access_level >= GUEST;
   }
 
   /**

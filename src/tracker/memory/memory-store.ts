@@ -1,5 +1,6 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
 import { TrackerError } from '../errors.js';
+import { teamPath } from '../port.js';
 import type { IssuePatch, IssueQuery, NewIssue } from '../port.js';
 
 /** One recorded request against the store, for tests that count API calls. */
@@ -25,6 +26,8 @@ interface StoredProject extends Project {
 const key = (ref: IssueRef): string => `${ref.project.toLowerCase()}#${ref.number}`;
 /** Both trackers compare project paths and usernames case-insensitively. */
 const accessKey = (project: string, username: string): string => `${project.toLowerCase()} ${username.toLowerCase()}`;
+/** Team names compare case-insensitively, with or without their leading `@`. */
+const teamKey = (team: string): string => teamPath(team).toLowerCase();
 
 /**
  * The state behind the in-memory tracker and the fake tracker servers: projects, issues, comments,
@@ -38,6 +41,8 @@ export class MemoryStore {
   private readonly comments = new Map<string, Comment[]>();
   private readonly links = new Map<string, Set<string>>();
   private readonly access = new Map<string, AccessLevel>();
+  /** Team (GitHub `org/slug`, GitLab group path) → the usernames, lower case, of its direct members. */
+  private readonly teams = new Map<string, Set<string>>();
   private readonly now: () => Date;
   private readonly webBase: string;
   private nextId = 1000;
@@ -93,6 +98,30 @@ export class MemoryStore {
   /** A person's access to a project; `none` for people never given any and for unknown projects. */
   accessOf(project: string, username: string): AccessLevel {
     return this.access.get(accessKey(project, username)) ?? 'none';
+  }
+
+  /**
+   * Adds a person to a team (GitHub `org/team-slug`) or a group (GitLab `group/sub`), as an owner would. A leading
+   * `@` is ignored and names compare case-insensitively, as both trackers do.
+   */
+  addTeamMember(team: string, username: string): void {
+    const name = teamKey(team);
+    if (name === '' || username === '') throw new Error('addTeamMember needs a team and a username');
+    const members = this.teams.get(name) ?? new Set<string>();
+    members.add(username.toLowerCase());
+    this.teams.set(name, members);
+  }
+
+  /**
+   * Whether a person is a member of a team: directly, or on GitLab also through any ancestor group (`sec` members
+   * are members of `sec/responders`), as GitLab's inherited memberships are. False for unknown teams.
+   */
+  isTeamMember(team: string, username: string): boolean {
+    const name = teamKey(team);
+    const user = username.toLowerCase();
+    const segments = name.split('/');
+    const candidates = this.kind === 'gitlab' ? segments.map((_, i) => segments.slice(0, i + 1).join('/')) : [name];
+    return candidates.some((candidate) => this.teams.get(candidate)?.has(user) === true);
   }
 
   record(operation: string, target: string): void {

@@ -10,7 +10,8 @@ import type {
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
-import { CONFIG_PATHS, MASTER_LABEL } from '../port.js';
+import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
+import { TrackerError } from '../errors.js';
 import { MemoryStore } from './memory-store.js';
 
 export interface MemoryTrackerOptions {
@@ -121,6 +122,24 @@ export class MemoryTracker implements Tracker {
   async getAccess(project: string, actor: AccessActor): Promise<AccessLevel> {
     this.store.record('getAccess', `${project}:${actor.username}`);
     return this.store.accessOf(project, actor.username);
+  }
+
+  /**
+   * Membership as added with `store.addTeamMember` (on GitLab, ancestor groups' members count); false for anyone
+   * else and for unknown teams. Names are checked like the adapters check them: GitHub needs `org/team-slug` and a
+   * username, GitLab a group path. The id is not used: the store knows usernames.
+   */
+  async isTeamMember(team: string, actor: AccessActor): Promise<boolean> {
+    const segments = teamPath(team).split('/');
+    if (segments.some((segment) => segment === '') || (this.kind === 'github' && segments.length !== 2)) {
+      const what = this.kind === 'github' ? 'a GitHub team (@org/team-slug)' : 'a GitLab group path';
+      throw new TrackerError(`not ${what}: ${team}`, undefined, 'isTeamMember');
+    }
+    if (this.kind === 'github' && actor.username === '') {
+      throw new TrackerError(`isTeamMember ${team}: no username`, undefined, 'isTeamMember');
+    }
+    this.store.record('isTeamMember', `${team}:${actor.username}`);
+    return this.store.isTeamMember(team, actor.username);
   }
 
   /** Every project's open master issues: the store is all the tracker there is, so everything is visible. */
