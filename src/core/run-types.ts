@@ -58,6 +58,8 @@ export interface RunState {
   /** Phase ids whose due date passed with open steps and were nudged. */
   nudged?: string[];
   handoff?: PendingHandoff;
+  /** When a person last changed each box (by step id) or Quick Links cell (by label): the edit's `updated_at`. */
+  changedAt?: Record<string, string>;
 }
 
 /** One line of the timeline. */

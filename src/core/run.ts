@@ -147,9 +147,23 @@ export function decideEdit(
   }
 
   // The person's ticks are replayed onto the fresh block, so an app write that raced them cannot lose them.
+  // A replay never undoes a later change of the same box or cell: events may arrive out of order, so each
+  // box and cell remembers the time of the edit that last set it, and an older edit only joins the timeline.
   if (edit.isMaster) {
-    plan.stepOverrides = changes.map((c) => ({ stepId: c.stepId, done: c.to === 'done' }));
-    for (const [label, value] of cellChanges) plan.cells[label] = value;
+    const editedAt = edit.ticket.updatedAt;
+    const seen = { ...(plan.run.changedAt ?? {}) };
+    const newer = (key: string): boolean => !seen[key] || !(Date.parse(seen[key]!) > Date.parse(editedAt));
+    for (const change of changes) {
+      if (!newer(change.stepId)) continue;
+      plan.stepOverrides.push({ stepId: change.stepId, done: change.to === 'done' });
+      seen[change.stepId] = editedAt;
+    }
+    for (const [label, value] of cellChanges) {
+      if (!newer(label)) continue;
+      plan.cells[label] = value;
+      seen[label] = editedAt;
+    }
+    plan.run.changedAt = seen;
   }
   const where = edit.isMaster ? '' : ` on ${formatRef(edit.ticket.ref)}`;
   for (const change of changes) plan.timeline.push(entry(ctx, `${change.to === 'done' ? 'ticked' : 'unticked'} ${stepLabel(change)}${where}`));

@@ -247,3 +247,21 @@ describe('sitreps, phase nudges and handoffs driven by the sweep', () => {
     expect(t.store.listComments(fake.ref)).toHaveLength(0);
   });
 });
+
+describe('out-of-order deliveries', () => {
+  it('an older tick arriving after a newer untick does not re-tick the box', async () => {
+    const t = await incident();
+    // Alice ticks at 10:05, Bob unticks at 10:06; Bob's event is delivered first.
+    const base = t.master();
+    const ticked = base.body.replace(/- \[ \] (.*<!-- step:pick-deputy -->)/, '- [x] $1');
+    t.store.editIssue(t.ref, { body: ticked });
+    const aliceEvent = editEvent(t.project, { ...t.master(), updatedAt: '2026-11-22T10:05:00.000Z' }, base.body, 'alice');
+    t.store.editIssue(t.ref, { body: base.body });
+    const bobEvent = editEvent(t.project, { ...t.master(), updatedAt: '2026-11-22T10:06:00.000Z' }, ticked, 'bob');
+    await handleEvent(bobEvent, t.ctx);
+    await handleEvent(aliceEvent, t.ctx);
+    expect(isTicked(t.master().body, 'pick-deputy')).toBe(false);
+    expect(t.timeline()).toContain('@alice · ticked');
+    expect(t.timeline()).toContain('@bob · unticked');
+  });
+});
