@@ -1,7 +1,7 @@
 import { parseQuickLinks, splitBody, trustedState } from './block.js';
 import type { TicketState } from './block.js';
 import { INCIDENT_PHASES } from './checklist.js';
-import { computeProgress, diffSteps, duePhases, phaseDates, readSteps } from './checklist-tracking.js';
+import { computeProgress, diffSteps, duePhases, phaseDates, readSteps, setStepState } from './checklist-tracking.js';
 import type { IncidentDeskConfig } from './config.js';
 import { validateField } from './fields.js';
 import { renderHelp } from './help.js';
@@ -61,8 +61,6 @@ export interface RunPlan {
   removeLabels: string[];
   /** Assignee changes on the master (handoff of the Incident Manager role). */
   assign?: { add: string; remove: string | null };
-  /** Checkbox states to restore on another ticket of the incident (a refused tick on a child). */
-  childRevert?: { ref: IssueRef; steps: Array<{ stepId: string; done: boolean }> };
   /** Comments to post, each on the ticket named. */
   comments: Array<{ ref: IssueRef; body: string }>;
   timeline: TimelineEntry[];
@@ -126,25 +124,8 @@ export function decideEdit(
     : [];
   if (changes.length === 0 && cellChanges.length === 0) return plan;
 
-  if (!ctx.access || !canWrite(ctx.access)) {
-    const undo = changes.map((c) => ({ stepId: c.stepId, done: c.to !== 'done' }));
-    if (edit.isMaster) {
-      plan.stepOverrides = undo;
-      for (const [label] of cellChanges) plan.cells[label] = cellsBefore.get(label)!;
-    } else if (undo.length > 0) {
-      plan.childRevert = { ref: edit.ticket.ref, steps: undo };
-    }
-    plan.comments.push({
-      ref: edit.ticket.ref,
-      body: renderRefusal({
-        actor: ctx.actor?.username ?? '',
-        what: changes.length > 0 ? 'tick or untick checklist boxes here' : 'edit the Quick Links',
-        required: requiredAccess(ctx),
-        ...(changes[0] ? { boxReverted: changes[0].to === 'done' ? ('unticked' as const) : ('ticked' as const) } : {}),
-      }),
-    });
-    return plan;
-  }
+  // Edits by people without write access never reach here: the shell puts their block back (`restoredBlock`).
+  if (!ctx.access || !canWrite(ctx.access)) return plan;
 
   // The person's ticks are replayed onto the fresh block, so an app write that raced them cannot lose them.
   // A replay never undoes a later change of the same box or cell: events may arrive out of order, so each
@@ -173,22 +154,49 @@ export function decideEdit(
   return plan;
 }
 
-/** True when an edit changed a checkbox or a Quick Links cell of a ticket's block: only then is it the app's business. */
+/**
+ * True when an edit changed the app's block of a ticket in any way (a box, a cell, the hidden state, or the
+ * block removed): only then is it the app's business.
+ */
 export function editTouchesBlock(previousBody: string, ticket: Issue): boolean {
   const before = trustedState({ body: previousBody, labels: ticket.labels }) ? splitBody(previousBody).block : null;
-  const after = trustedState(ticket) ? splitBody(ticket.body).block : null;
-  if (before === null || after === null || before === after) return false;
-  if (diffSteps(before, after).length > 0) return true;
-  const cellsBefore = parseQuickLinks(before);
-  return [...parseQuickLinks(after)].some(([label, value]) => cellsBefore.has(label) && cellsBefore.get(label) !== value);
+  if (before === null) return false;
+  return splitBody(ticket.body).block !== before;
 }
 
-function requiredAccess(ctx: RunContext): 'write access' | 'Developer access' {
-  return ctx.tracker === 'gitlab' ? 'Developer access' : 'write access';
+/**
+ * The block to put back after an edit by someone who may not make it: the block as it was before the edit
+ * (hidden state, boxes and cells), except the boxes `keep` names (approval boxes, which the approval rules
+ * decide on their own). Null when nothing needs restoring.
+ */
+export function restoredBlock(previousBody: string, edited: Issue, keep: (stepId: string) => boolean = () => false): string | null {
+  const before = splitBody(previousBody).block;
+  const after = splitBody(edited.body).block;
+  if (before === null || before === after) return null;
+  let restored = before;
+  if (after !== null) for (const change of diffSteps(before, after)) if (keep(change.stepId)) restored = setStepState(restored, change.stepId, change.to === 'done');
+  return restored === after ? null : restored;
+}
+
+/** The one polite refusal for an edit that was put back. */
+export function refusalForEdit(tracker: TrackerKind, actor: string, previousBody: string, edited: Issue): string {
+  const before = splitBody(previousBody).block ?? '';
+  const after = splitBody(edited.body).block;
+  const changes = after === null ? [] : diffSteps(before, after);
+  return renderRefusal({
+    actor,
+    what: changes.length > 0 ? 'tick or untick checklist boxes here' : 'change the incident-desk part of this description',
+    required: requiredAccess(tracker),
+    ...(changes[0] ? { boxReverted: changes[0].to === 'done' ? ('unticked' as const) : ('ticked' as const) } : {}),
+  });
+}
+
+function requiredAccess(tracker: TrackerKind): 'write access' | 'Developer access' {
+  return tracker === 'gitlab' ? 'Developer access' : 'write access';
 }
 
 function refuse(ctx: RunContext, plan: RunPlan, what: string): RunPlan {
-  plan.comments.push({ ref: ctx.master.ref, body: renderRefusal({ actor: ctx.actor?.username ?? '', what, required: requiredAccess(ctx) }) });
+  plan.comments.push({ ref: ctx.master.ref, body: renderRefusal({ actor: ctx.actor?.username ?? '', what, required: requiredAccess(ctx.tracker) }) });
   return plan;
 }
 

@@ -1,15 +1,15 @@
 import { trustedState } from '../core/block.js';
 import type { TicketState } from '../core/block.js';
 import { parseCommand } from '../core/commands.js';
-import type { TrackerEvent } from '../core/events.js';
+import type { IssueEvent, TrackerEvent } from '../core/events.js';
 import type { Issue, IssueRef } from '../core/model.js';
-import { formatRef } from '../core/model.js';
-import { decideCommand, decideEdit, decideStateChange, decideSweep, editTouchesBlock } from '../core/run.js';
+import { canWrite, formatRef } from '../core/model.js';
+import { decideCommand, decideEdit, decideStateChange, decideSweep, editTouchesBlock, refusalForEdit, restoredBlock } from '../core/run.js';
 import type { RunContext, RunPlan } from '../core/run.js';
 import type { Tracker } from '../tracker/port.js';
 import type { EventContext, EventOutcome } from './handle-event.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
-import { applyRunPlan } from './run.js';
+import { applyRunPlan, restoreBlock } from './run.js';
 
 /** `project#12` back to a ref. */
 export function parseRef(text: string | undefined): IssueRef | null {
@@ -35,16 +35,18 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
   }
   if (event.kind === 'issue') {
     if (event.action !== 'edited' || event.previousBody === undefined) return null;
-    const state = trustedState(event.issue);
-    if (!state) return null;
+    // The block as it was before this edit decides: a person may have changed or removed the hidden state.
+    const before = trustedState({ body: event.previousBody, labels: event.issue.labels });
+    if (!before) return null;
     if (!editTouchesBlock(event.previousBody, event.issue)) return 'not-a-trigger';
-    const masterRef = state.role === 'master' ? event.issue.ref : parseRef(state.master);
+    const masterRef = before.role === 'master' ? event.issue.ref : parseRef(before.master);
     if (!masterRef) return 'not-a-trigger';
     const previousBody = event.previousBody;
-    return withMaster(masterRef, ctx, async (run) => {
-      const access = await ctx.tracker.getAccess(event.project.path, event.actor);
-      return decideEdit({ ...run, actor: event.actor, access }, { ticket: event.issue, previousBody, isMaster: state.role === 'master' });
-    });
+    const access = await ctx.tracker.getAccess(event.project.path, event.actor);
+    if (!canWrite(access)) return refuseEdit(event, previousBody, masterRef, ctx);
+    return withMaster(masterRef, ctx, (run) =>
+      decideEdit({ ...run, actor: event.actor, access }, { ticket: event.issue, previousBody, isMaster: before.role === 'master' }),
+    );
   }
   const command = parseCommand(event.comment.body);
   if (!command) return null;
@@ -61,7 +63,7 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
  * is the one intake uses for an in-place master, so intake and run events of one incident never interleave.
  */
 async function withMaster(ref: IssueRef, ctx: EventContext, decide: (run: RunContext) => Promise<RunPlan> | RunPlan): Promise<EventOutcome> {
-  return ctx.locks.run(`${ctx.tracker.kind}:${formatRef(ref).toLowerCase()}`, async () => {
+  return ctx.locks.run(lockKey(ctx, ref), async () => {
     const master = await ctx.tracker.getIssue(ref);
     const state = trustedState(master);
     if (state?.role !== 'master') return 'not-a-trigger';
@@ -79,6 +81,24 @@ async function withMaster(ref: IssueRef, ctx: EventContext, decide: (run: RunCon
     });
     return 'done';
   });
+}
+
+/**
+ * An edit of the app's block by someone without write access: the block is put back as it was (hidden state
+ * included), under the incident's lock, with one polite refusal on the ticket they edited.
+ */
+async function refuseEdit(event: IssueEvent, previousBody: string, masterRef: IssueRef, ctx: EventContext): Promise<EventOutcome> {
+  return ctx.locks.run(lockKey(ctx, masterRef), async (): Promise<EventOutcome> => {
+    const block = restoredBlock(previousBody, event.issue);
+    if (block !== null) await restoreBlock(ctx.tracker, event.issue.ref, block);
+    await ctx.tracker.createComment(event.issue.ref, refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue));
+    ctx.log.info({ issue: formatRef(event.issue.ref) }, 'edit by someone without write access put back');
+    return 'done';
+  });
+}
+
+function lockKey(ctx: EventContext, ref: IssueRef): string {
+  return `${ctx.tracker.kind}:${formatRef(ref).toLowerCase()}`;
 }
 
 /** What one sweep did. */

@@ -1,4 +1,4 @@
-import { splitBody, trustedState } from '../core/block.js';
+import { joinBody, splitBody, trustedState } from '../core/block.js';
 import type { TicketState } from '../core/block.js';
 import type { IncidentDeskConfig } from '../core/config.js';
 import { computePatch } from '../core/intake.js';
@@ -8,7 +8,6 @@ import { formatRef } from '../core/model.js';
 import type { Renderer } from '../core/render.js';
 import { changesMaster } from '../core/run.js';
 import type { RunPlan } from '../core/run.js';
-import { setStepState } from '../core/checklist-tracking.js';
 import { appendToTimeline, timelineMaxChars } from '../core/timeline.js';
 import { isNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
@@ -23,12 +22,11 @@ export interface RunDeps {
 }
 
 /**
- * Applies a run plan in the order that keeps people's work and fires each reminder at most once:
- * a refused tick on a child is undone, the master is re-read and re-rendered (state recorded before any
- * comment is posted), the comments are posted, and the timeline is appended to.
+ * Applies a run plan in the order that keeps people's work and fires each reminder at most once: the master
+ * is re-read and re-rendered (state recorded before any comment is posted), the comments are posted, and
+ * the timeline is appended to.
  */
 export async function applyRunPlan(tracker: Tracker, master: Issue, state: TicketState, plan: RunPlan, deps: RunDeps): Promise<void> {
-  if (plan.childRevert) await revertChild(tracker, plan.childRevert);
   let run = plan.run;
   if (changesMaster(plan, state.run)) await writeMaster(tracker, master.ref, plan, run, deps);
   for (const comment of plan.comments) await tracker.createComment(comment.ref, comment.body);
@@ -54,16 +52,18 @@ export async function applyRunPlan(tracker: Tracker, master: Issue, state: Ticke
   await writeMaster(tracker, master.ref, { ...plan, stepOverrides: [], cells: {}, addLabels: [], removeLabels: [], assign: undefined }, run, deps);
 }
 
-async function revertChild(tracker: Tracker, revert: NonNullable<RunPlan['childRevert']>): Promise<void> {
-  const fresh = await tracker.getIssue(revert.ref);
-  if (!trustedState(fresh)) return;
-  const { block } = splitBody(fresh.body);
-  if (block === null) return;
-  let next = block;
-  for (const step of revert.steps) next = setStepState(next, step.stepId, step.done);
-  if (next === block) return;
-  const patch = computePatch(fresh, { kind: 'update', ref: revert.ref, why: 'undo a refused tick', block: next });
-  if (patch) await tracker.updateIssue(revert.ref, patch);
+/**
+ * Puts a ticket's block back as it was before an edit its author may not make, keeping the rest of the
+ * description as it is now; answers whether anything was written.
+ */
+export async function restoreBlock(tracker: Tracker, ref: IssueRef, block: string): Promise<boolean> {
+  const fresh = await tracker.getIssue(ref);
+  const current = splitBody(fresh.body);
+  if (current.block === block) return false;
+  // A removed block leaves only the person's text; a changed one is replaced in place.
+  const body = joinBody(block, current.block === null ? fresh.body : current.rest);
+  await tracker.updateIssue(ref, { body });
+  return true;
 }
 
 /**
@@ -100,16 +100,18 @@ async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: 
     removeLabels: [...plan.removeLabels, ...stalePhases],
   }) ?? {};
   if (plan.assign) {
-    const assignees = new Set(fresh.assignees);
-    if (plan.assign.remove) assignees.delete(plan.assign.remove);
-    assignees.add(plan.assign.add);
-    if (assignees.size !== fresh.assignees.length || fresh.assignees.some((a) => !assignees.has(a))) {
-      Object.assign(patch, { assignees: [...assignees] });
-    }
+    // The new holder goes first: a tracker that keeps one assignee (GitLab Free) keeps the first.
+    const { add, remove } = plan.assign;
+    const others = fresh.assignees.filter((a) => a.toLowerCase() !== add.toLowerCase() && a.toLowerCase() !== remove?.toLowerCase());
+    const assignees = [add, ...others];
+    if (assignees.length !== fresh.assignees.length || assignees.some((a, i) => a !== fresh.assignees[i])) Object.assign(patch, { assignees });
   }
   if (Object.keys(patch).length === 0) return fresh;
   const written = await tracker.updateIssue(ref, patch);
   // Check the result: what the tracker kept must be what was written.
   if (patch.body !== undefined && written.body !== patch.body) deps.log.warn({ issue: formatRef(ref) }, 'master body differs from what was written');
+  if (plan.assign && !written.assignees.some((a) => a.toLowerCase() === plan.assign!.add.toLowerCase())) {
+    deps.log.warn({ issue: formatRef(ref) }, 'the tracker did not keep the new Incident Manager as assignee');
+  }
   return written;
 }

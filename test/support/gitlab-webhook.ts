@@ -61,3 +61,140 @@ export async function deliverGitLab(baseUrl: string, token: string | undefined, 
     body: typeof payload === 'string' ? payload : JSON.stringify(payload),
   });
 }
+
+/** A person on the fake GitLab: the id must be the fake's (`fake.userId(username)`), as GitLab sends it. */
+export interface GitLabHookUser {
+  id: number;
+  username: string;
+}
+
+/** `2026-11-22T10:03:00.000Z` as GitLab's hooks write it: ISO at second precision, or `2026-11-22 10:03:00 UTC`. */
+function hookTime(iso: string, form: 'iso' | 'utc' = 'iso'): string {
+  const seconds = iso.replace(/\.\d+Z$/, 'Z');
+  return form === 'iso' ? seconds : seconds.replace('T', ' ').replace(/Z$/, ' UTC');
+}
+
+/** The fixture's project object rewritten to describe a project of the store. */
+function hookProject(template: Record<string, any>, project: Project): Record<string, any> {
+  return {
+    ...template,
+    id: project.id,
+    name: project.path.split('/').at(-1),
+    path_with_namespace: project.path,
+    visibility_level: VISIBILITY_LEVEL[project.visibility],
+    web_url: project.webUrl,
+    default_branch: project.defaultBranch,
+  };
+}
+
+function hookUser(template: Record<string, any>, user: GitLabHookUser): Record<string, any> {
+  return { ...template, id: user.id, username: user.username, name: user.username, email: '[REDACTED]' };
+}
+
+/**
+ * The real Issue Hook fixture rewritten as GitLab sends a description edit of `issue` (already saved in the store)
+ * by `user`: `action: update`, `changes.description` `{ previous, current }` (plus `updated_at`, `updated_by_id`,
+ * `last_edited_*` as GitLab adds them), the labels unchanged. `Confidential Issue Hook` shape when the issue is
+ * confidential. `ids` gives the fake's id for the author and assignees (`fake.userId`).
+ */
+export function gitlabEditPayload(
+  project: Project,
+  issue: Issue,
+  previousBody: string,
+  user: GitLabHookUser,
+  ids: (username: string) => number,
+): Record<string, any> {
+  const payload = gitlabFixture('issue-hook');
+  const label = (title: string, i: number) => ({ ...payload.labels[0], id: 500 + i, title, project_id: project.id });
+  const labels = issue.labels.map(label);
+  const assignees = issue.assignees.map((username) => ({ ...payload.assignees[0], name: username, username }));
+  payload.event_type = issue.confidential ? 'confidential_issue' : 'issue';
+  payload.user = hookUser(payload.user, user);
+  payload.project = hookProject(payload.project, project);
+  const updatedAt = hookTime(issue.updatedAt);
+  Object.assign(payload.object_attributes, {
+    id: issue.id,
+    iid: issue.ref.number,
+    project_id: project.id,
+    title: issue.title,
+    description: issue.body,
+    confidential: issue.confidential,
+    discussion_locked: issue.locked,
+    author_id: ids(issue.author),
+    assignee_ids: issue.assignees.map(ids),
+    assignee_id: issue.assignees[0] === undefined ? null : ids(issue.assignees[0]),
+    created_at: hookTime(issue.createdAt),
+    updated_at: updatedAt,
+    updated_by_id: user.id,
+    last_edited_at: updatedAt,
+    last_edited_by_id: user.id,
+    state: issue.state === 'open' ? 'opened' : 'closed',
+    state_id: issue.state === 'open' ? 1 : 2,
+    action: 'update',
+    url: issue.webUrl,
+    labels,
+  });
+  payload.labels = labels;
+  payload.assignees = assignees;
+  payload.assignee = assignees[0] ?? null;
+  payload.changes = {
+    description: { previous: previousBody, current: issue.body },
+    last_edited_at: { previous: null, current: hookTime(issue.updatedAt, 'utc') },
+    last_edited_by_id: { previous: null, current: user.id },
+    updated_at: { previous: hookTime(issue.createdAt, 'utc'), current: hookTime(issue.updatedAt, 'utc') },
+    updated_by_id: { previous: null, current: user.id },
+  };
+  return payload;
+}
+
+/**
+ * The real Note Hook fixture (comment on an issue) rewritten as GitLab sends a new comment `note` (already on
+ * `issue` in the store) by `user`: `event_type: confidential_note` when the issue is confidential, the issue and
+ * project of the store, timestamps in the note hook's `YYYY-MM-DD HH:MM:SS UTC` form.
+ */
+export function gitlabNotePayload(
+  project: Project,
+  issue: Issue,
+  note: { id: number; body: string; createdAt: string },
+  user: GitLabHookUser,
+  ids: (username: string) => number,
+): Record<string, any> {
+  const payload = gitlabFixture('note-hook-issue');
+  const label = (title: string, i: number) => ({ ...payload.issue.labels[1], id: 500 + i, title, project_id: project.id });
+  payload.event_type = issue.confidential ? 'confidential_note' : 'note';
+  payload.user = hookUser(payload.user, user);
+  payload.project_id = project.id;
+  payload.project = hookProject(payload.project, project);
+  const at = hookTime(note.createdAt, 'utc');
+  Object.assign(payload.object_attributes, {
+    id: note.id,
+    note: note.body,
+    noteable_type: 'Issue',
+    author_id: user.id,
+    created_at: at,
+    updated_at: at,
+    project_id: project.id,
+    noteable_id: issue.id,
+    system: false,
+    action: 'create',
+    confidential: issue.confidential,
+    internal: false,
+    url: `${issue.webUrl}#note_${note.id}`,
+  });
+  Object.assign(payload.issue, {
+    id: issue.id,
+    iid: issue.ref.number,
+    project_id: project.id,
+    title: issue.title,
+    description: issue.body,
+    confidential: issue.confidential,
+    author_id: ids(issue.author),
+    assignee_ids: issue.assignees.map(ids),
+    assignee_id: issue.assignees[0] === undefined ? null : ids(issue.assignees[0]),
+    created_at: hookTime(issue.createdAt, 'utc'),
+    updated_at: hookTime(issue.updatedAt, 'utc'),
+    state: issue.state === 'open' ? 'opened' : 'closed',
+    labels: issue.labels.map(label),
+  });
+  return payload;
+}
