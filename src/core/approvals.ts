@@ -443,7 +443,7 @@ class Work {
     const why =
       changes.length > 0
         ? changes.join('; ')
-        : `${q.approved.length} of the ${this.approvals.quorum} required approvals needed (approved: ${names(q.approved)}; not approved: ${names(q.missing)})`;
+        : `${q.approved.length} required group${q.approved.length === 1 ? '' : 's'} approved, ${this.approvals.quorum} needed (approved: ${names(q.approved)}; not approved: ${names(q.missing)})`;
     return { result: 'escalated', line: `- **${dn}** (${code(d)}) cannot go ahead: ${why}.` };
   }
 
@@ -688,8 +688,16 @@ export function sweepApprovals(
   const elapsed = at - start;
   const cutoffAt = Number.isFinite(cutoffMinutes) && cutoffMinutes > 0 ? start + cutoffMinutes * 60_000 : Number.NaN;
 
-  if (elapsed >= approvals.responseMinutes * 60_000) pingBackups(w, cutoffAt);
+  // The cut-off is decided first, so that a sweep after a long outage does not engage the back-ups of a
+  // deliverable that goes ahead at quorum; the ping is still said first, as it would have been in time.
   if (!Number.isNaN(cutoffAt) && at >= cutoffAt) cutoff(w, cutoffAt, cutoffMinutes, incidentManager);
+  if (elapsed >= approvals.responseMinutes * 60_000) {
+    const comments = w.comments.length;
+    const timeline = w.timeline.length;
+    pingBackups(w, cutoffAt);
+    w.comments.unshift(...w.comments.splice(comments));
+    w.timeline.unshift(...w.timeline.splice(timeline));
+  }
   w.upgradeEscalated();
   w.checkComplete();
   return w.outcome();

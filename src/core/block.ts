@@ -1,4 +1,5 @@
 import { roleLabel } from './identifier.js';
+import type { ApprovalState } from './approvals.js';
 import type { RunState } from './run-types.js';
 import type { TicketRole } from './identifier.js';
 
@@ -36,6 +37,8 @@ export interface TicketState {
   run?: RunState;
   /** Masters: the children opened at intake, so the block can be re-rendered without looking them up. */
   children?: ChildRow[];
+  /** Comms tickets: the approval decisions and the review clock. */
+  approvals?: ApprovalState;
 }
 
 /** A child ticket as the master's block shows it. */

@@ -66,7 +66,8 @@ export interface RunPlan {
   timeline: TimelineEntry[];
 }
 
-function emptyPlan(ctx: RunContext): RunPlan {
+/** A plan that changes nothing (yet). */
+export function emptyPlan(ctx: RunContext): RunPlan {
   return { stepOverrides: [], cells: {}, run: { ...(ctx.state.run ?? {}) }, addLabels: [], removeLabels: [], comments: [], timeline: [] };
 }
 

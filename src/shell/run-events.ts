@@ -4,12 +4,24 @@ import { parseCommand } from '../core/commands.js';
 import type { IssueEvent, TrackerEvent } from '../core/events.js';
 import type { Issue, IssueRef } from '../core/model.js';
 import { canWrite, formatRef } from '../core/model.js';
-import { decideCommand, decideEdit, decideStateChange, decideSweep, editTouchesBlock, refusalForEdit, restoredBlock } from '../core/run.js';
+import { decideCommand, decideEdit, decideStateChange, decideSweep, editTouchesBlock, emptyPlan, refusalForEdit, restoredBlock } from '../core/run.js';
+import { parseStepId } from '../core/approvals.js';
 import type { RunContext, RunPlan } from '../core/run.js';
 import type { Tracker } from '../tracker/port.js';
 import type { EventContext, EventOutcome } from './handle-event.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
+import type { LoadedConfig } from './settings.js';
 import { applyRunPlan, restoreBlock } from './run.js';
+import {
+  applyApprovalEvents,
+  approvalActor,
+  approvalEventOf,
+  approvalEventsOfEdit,
+  approvalEventsOfLabels,
+  foldApprovals,
+  sweepOutcome,
+  syncApprovals,
+} from './approvals.js';
 
 /** `project#12` back to a ref. */
 export function parseRef(text: string | undefined): IssueRef | null {
@@ -28,10 +40,22 @@ export function configProjectOf(state: TicketState, master: Issue): string {
  * in a comment on the master. Answers null when the event is not about a running incident.
  */
 export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome | null> {
+  const state = trustedState(event.issue);
   if (event.kind === 'issue' && (event.action === 'closed' || event.action === 'reopened')) {
-    if (trustedState(event.issue)?.role !== 'master') return null;
+    if (state?.role !== 'master') return null;
     const action = event.action;
     return withMaster(event.issue.ref, ctx, (run) => decideStateChange({ ...run, actor: event.actor }, action));
+  }
+  if (event.kind === 'issue' && state?.role === 'comms' && hasApprovalLabelChange(event)) {
+    const masterRef = parseRef(state.master);
+    if (!masterRef) return 'not-a-trigger';
+    return withMaster(masterRef, ctx, async (run, settings) => {
+      const events = approvalEventsOfLabels(event);
+      const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
+      // A label set by hand is an approval event; a removed one is put back from the boxes.
+      const decide = events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
+      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide);
+    });
   }
   if (event.kind === 'issue') {
     if (event.action !== 'edited' || event.previousBody === undefined) return null;
@@ -43,14 +67,44 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
     if (!masterRef) return 'not-a-trigger';
     const previousBody = event.previousBody;
     const access = await ctx.tracker.getAccess(event.project.path, event.actor);
-    if (!canWrite(access)) return refuseEdit(event, previousBody, masterRef, ctx);
-    return withMaster(masterRef, ctx, (run) =>
-      decideEdit({ ...run, actor: event.actor, access }, { ticket: event.issue, previousBody, isMaster: before.role === 'master' }),
-    );
+    const writer = canWrite(access);
+    if (!writer && before.role !== 'comms') return refuseEdit(event, previousBody, masterRef, ctx);
+    return withMaster(masterRef, ctx, async (run, settings) => {
+      // Approval boxes are decided by the approval rules (approvers need no write access), the rest by access.
+      const isApprovalBox = (stepId: string): boolean => before.role === 'comms' && parseStepId(stepId, settings.config.approvals) !== null;
+      let plan = emptyPlan(run);
+      if (writer) {
+        plan = decideEdit({ ...run, actor: event.actor, access }, { ticket: event.issue, previousBody, isMaster: before.role === 'master', ignoreStep: isApprovalBox });
+      } else {
+        const block = restoredBlock(previousBody, event.issue, isApprovalBox);
+        if (block !== null) {
+          await restoreBlock(ctx.tracker, event.issue.ref, block);
+          await ctx.tracker.createComment(event.issue.ref, refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue));
+        }
+      }
+      if (before.role !== 'comms') return plan;
+      // The review step starts the clock only when its tick was allowed.
+      const events = approvalEventsOfEdit(settings.config, previousBody, event.issue).filter((e) => e.kind === 'box' || writer);
+      if (events.length === 0) return plan;
+      const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
+      const decide = foldApprovals(settings.config, events, actor, run.now);
+      const approvals = await applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide);
+      return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
+    });
   }
   const command = parseCommand(event.comment.body);
   if (!command) return null;
-  if (trustedState(event.issue)?.role !== 'master') return 'not-a-trigger';
+  if (state?.role === 'comms') {
+    const approval = approvalEventOf(command);
+    const masterRef = parseRef(state.master);
+    if (!approval || !masterRef) return 'not-a-trigger';
+    return withMaster(masterRef, ctx, async (run, settings) => {
+      const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
+      const decide = foldApprovals(settings.config, [approval], actor, run.now);
+      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide);
+    });
+  }
+  if (state?.role !== 'master') return 'not-a-trigger';
   return withMaster(event.issue.ref, ctx, async (run) => {
     // Help needs no rights; everything else is authorized by the tracker's answer, never by issue text.
     const access = command.name === 'help' || command.name === 'unknown' ? null : await ctx.tracker.getAccess(event.project.path, event.actor);
@@ -58,11 +112,23 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
   });
 }
 
+function hasApprovalLabelChange(event: IssueEvent): boolean {
+  return [...event.addedLabels, ...event.removedLabels].some((l) => l.startsWith('approval::') || l === 'approvals::complete');
+}
+
+function handbookOf(settings: LoadedConfig, ctx: Pick<EventContext, 'handbookUrl'>): string {
+  return settings.config.handbookUrl ?? ctx.handbookUrl;
+}
+
 /**
  * Takes the incident's lock, reads the master fresh with its configuration, decides and applies. The lock key
  * is the one intake uses for an in-place master, so intake and run events of one incident never interleave.
  */
-async function withMaster(ref: IssueRef, ctx: EventContext, decide: (run: RunContext) => Promise<RunPlan> | RunPlan): Promise<EventOutcome> {
+export async function withMaster(
+  ref: IssueRef,
+  ctx: EventContext,
+  decide: (run: RunContext, settings: LoadedConfig) => Promise<RunPlan> | RunPlan,
+): Promise<EventOutcome> {
   return ctx.locks.run(lockKey(ctx, ref), async () => {
     const master = await ctx.tracker.getIssue(ref);
     const state = trustedState(master);
@@ -72,7 +138,7 @@ async function withMaster(ref: IssueRef, ctx: EventContext, decide: (run: RunCon
       await reportConfigError(master.ref, settings.error, ctx);
       return 'config-error';
     }
-    const plan = await decide({ tracker: ctx.tracker.kind, config: settings.config, master, state, now: (ctx.now ?? (() => new Date()))(), actor: null, access: null });
+    const plan = await decide({ tracker: ctx.tracker.kind, config: settings.config, master, state, now: (ctx.now ?? (() => new Date()))(), actor: null, access: null }, settings);
     await applyRunPlan(ctx.tracker, master, state, plan, {
       config: settings.config,
       renderer: settings.renderer,
@@ -127,10 +193,20 @@ export async function sweepTracker(tracker: Tracker, ctx: Omit<EventContext, 'tr
     const settings = settingsByProject.get(project)!;
     if (settings instanceof ConfigErrorWithLabel) continue;
     const quick = decideSweep({ tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null, access: null });
-    if (quick.comments.length === 0) continue;
+    const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
+    // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
+    if (quick.comments.length === 0 && !comms) continue;
     try {
-      await withMaster(listed.ref, eventCtx, (run) => decideSweep(run));
-      fired += 1;
+      let acted = false;
+      await withMaster(listed.ref, eventCtx, async (run, loaded) => {
+        const plan = decideSweep(run);
+        acted = plan.comments.length > 0;
+        if (!comms) return plan;
+        const approvals = await applyApprovalEvents(tracker, comms, run, loaded, handbookOf(loaded, eventCtx), sweepOutcome(loaded.config, now));
+        acted ||= approvals.posted > 0;
+        return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
+      });
+      if (acted) fired += 1;
     } catch (error) {
       // One incident's failure must not stop the sweep of the others.
       ctx.log.error({ issue: formatRef(listed.ref), err: { message: (error as Error).message } }, 'sweep of an incident failed');
