@@ -122,8 +122,10 @@ export async function applyApprovalEvents(
   if (!last) return plan;
   await writeComms(tracker, comms, state, last, run, settings, handbookUrl, cutoff);
   for (const outcome of outcomes) {
-    for (const body of outcome.comments) {
-      await tracker.createComment(commsRef, body);
+    // One comment per event, however many decisions it made: each is a content-creating request, which
+    // GitHub spaces seconds apart. Every part keeps its own hidden marker.
+    if (outcome.comments.length > 0) {
+      await tracker.createComment(commsRef, outcome.comments.join('\n\n---\n\n'));
       plan.posted += 1;
     }
     for (const text of outcome.timeline) plan.timeline.push({ at: run.now.toISOString().replace(/\.\d{3}Z$/, 'Z'), actor: run.actor?.username ?? APP_ACTOR, text: `${text} (${formatRef(commsRef)})` });

@@ -6,6 +6,7 @@ import type { Issue, IssueRef } from '../core/model.js';
 import { canWrite, formatRef } from '../core/model.js';
 import { decideCommand, decideEdit, decideStateChange, decideSweep, editTouchesBlock, emptyPlan, refusalForEdit, restoredBlock } from '../core/run.js';
 import { parseStepId } from '../core/approvals.js';
+import { renderRefusal } from '../core/run-messages.js';
 import type { RunContext, RunPlan } from '../core/run.js';
 import type { Tracker } from '../tracker/port.js';
 import type { EventContext, EventOutcome } from './handle-event.js';
@@ -100,6 +101,11 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
     if (!approval || !masterRef) return 'not-a-trigger';
     return withMaster(masterRef, ctx, async (run, settings) => {
       const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
+      // Starting the review clock pings every approver: people with write access or approvers only.
+      if (approval.kind === 'request-approvals' && actor.groups.length === 0 && !canWrite(await ctx.tracker.getAccess(event.project.path, event.actor))) {
+        await ctx.tracker.createComment(event.issue.ref, renderRefusal({ actor: event.actor.username, what: 'request approvals', required: ctx.tracker.kind === 'gitlab' ? 'Developer access' : 'write access' }));
+        return emptyPlan(run);
+      }
       const decide = foldApprovals(settings.config, [approval], actor, run.now);
       return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide);
     });

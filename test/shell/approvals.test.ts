@@ -49,7 +49,7 @@ async function incident() {
     return handleEvent(editEvent(project, comms(), before.body, actor), ctx);
   };
   const say = (body: string, actor: string) => handleEvent(noteEvent(project, comms(), body, actor), ctx);
-  const state = () => trustedState(comms())!.approvals!;
+  const state = () => trustedState(comms())!.approvals ?? { decisions: {} };
   const masterTimeline = () => {
     const master = store.issue(source.ref);
     const ids = trustedState(master)?.run?.timeline ?? [];
@@ -113,6 +113,8 @@ describe('approvals on the communications ticket', () => {
   it('the clock: back-ups pinged once after the response time, quorum decided at the cut-off by the sweep', async () => {
     const t = await incident();
     t.clock.now = T0;
+    await t.say('/request-approvals', 'mallory');
+    expect(t.state().requestedAt).toBeUndefined();
     await t.say('/request-approvals', 'alice');
     expect(Date.parse(t.state().requestedAt!)).toBe(T0.getTime());
     await t.say('/approve blog', 'sec-alice');
