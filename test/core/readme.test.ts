@@ -15,3 +15,13 @@ describe('README', () => {
     expect(readme).toContain('npm ci && npm test');
   });
 });
+
+describe('README configuration examples', () => {
+  it('every yaml example is a valid configuration', async () => {
+    const { parseConfig } = await import('../../src/core/config.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    for (const block of blocks) expect(() => parseConfig(block, 'README.md')).not.toThrow();
+  });
+});
