@@ -205,11 +205,6 @@ function mentionPerson(person: string): string {
   return mentionUser(person.replace(/^@+/, ''));
 }
 
-function listNames(names: string[]): string {
-  if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-}
-
 /** `2026-11-22T10:03:00Z`, or '' for a time that cannot be read. */
 function safeTime(iso: string | undefined): string {
   if (iso === undefined) return '';

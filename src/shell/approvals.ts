@@ -1,11 +1,9 @@
 import { parseQuickLinks, renderState, splitBody, trustedState } from '../core/block.js';
 import type { TicketState } from '../core/block.js';
-import { diffSteps, readSteps, setStepState } from '../core/checklist-tracking.js';
-import { approvalBoxes, approvalLabels, decideApproval, parseStepId, renderStatusTable, sweepApprovals } from '../core/approvals.js';
-import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, ApprovalState, DeliverableStatus } from '../core/approvals.js';
-import type { Command } from '../core/run-types.js';
+import { readSteps, setStepState } from '../core/checklist-tracking.js';
+import { renderStatusTable } from '../core/approvals.js';
+import type { ApprovalActor, ApprovalOutcome, ApprovalState } from '../core/approvals.js';
 import type { IncidentDeskConfig } from '../core/config.js';
-import type { IssueEvent } from '../core/events.js';
 import { commsContext, computePatch } from '../core/intake.js';
 import type { Issue, IssueRef } from '../core/model.js';
 import { formatRef } from '../core/model.js';
@@ -14,55 +12,6 @@ import type { RunContext, RunPlan } from '../core/run.js';
 import { FIELD_LABELS } from '../core/run-types.js';
 import type { Tracker } from '../tracker/port.js';
 import type { LoadedConfig } from './settings.js';
-
-const APPROVAL_LABEL = /^approval::([a-z0-9-]+)::(pending|approved|quorum|changes-requested)$/;
-
-/** The approval events a comms-ticket command gives, or null for other commands. */
-export function approvalEventOf(command: Command): ApprovalEvent | null {
-  switch (command.name) {
-    case 'approve':
-      return { kind: 'approve', deliverable: command.deliverable, ...(command.group ? { group: command.group } : {}) };
-    case 'revoke':
-      return { kind: 'revoke', deliverable: command.deliverable, ...(command.group ? { group: command.group } : {}) };
-    case 'request-changes':
-      return { kind: 'request-changes', deliverable: command.deliverable, reason: command.reason, ...(command.group ? { group: command.group } : {}) };
-    case 'request-approvals':
-      return { kind: 'request-approvals', ...(command.deliverable ? { deliverable: command.deliverable } : {}) };
-    default:
-      return null;
-  }
-}
-
-/** The approval events of an edit of the comms ticket: approval boxes ticked or unticked, and the review step. */
-export function approvalEventsOfEdit(config: IncidentDeskConfig, previousBody: string, ticket: Issue): ApprovalEvent[] {
-  const before = splitBody(previousBody).block;
-  const after = trustedState(ticket) ? splitBody(ticket.body).block : null;
-  if (before === null || after === null) return [];
-  const events: ApprovalEvent[] = [];
-  for (const change of diffSteps(before, after)) {
-    const cell = parseStepId(change.stepId, config.approvals);
-    if (cell) events.push({ kind: 'box', deliverable: cell.deliverable, group: cell.group, checked: change.to === 'done' });
-    else if (change.stepId === 'comms-ready-for-review' && change.to === 'done') events.push({ kind: 'request-approvals' });
-  }
-  return events;
-}
-
-/** The approval events of labels a person set on the comms ticket (a removed one is put back by `syncApprovals`). */
-export function approvalEventsOfLabels(event: IssueEvent): ApprovalEvent[] {
-  const events: ApprovalEvent[] = [];
-  for (const label of event.addedLabels) {
-    const m = APPROVAL_LABEL.exec(label);
-    if (m) events.push({ kind: 'label', deliverable: m[1]!, status: m[2] as DeliverableStatus });
-  }
-  return events;
-}
-
-/** No decision, only the labels and boxes put back to what the state says (a person removed an approval label). */
-export function syncApprovals(config: IncidentDeskConfig) {
-  return (state: ApprovalState): ApprovalOutcome[] => [
-    { state, boxes: approvalBoxes(config.approvals, state), labels: approvalLabels(config.approvals, state), comments: [], timeline: [] },
-  ];
-}
 
 /**
  * The groups a person may decide for: named as an approver or back-up, or a member of a team (`@org/team`,
@@ -131,28 +80,6 @@ export async function applyApprovalEvents(
     for (const text of outcome.timeline) plan.timeline.push({ at: run.now.toISOString().replace(/\.\d{3}Z$/, 'Z'), actor: run.actor?.username ?? APP_ACTOR, text: `${text} (${formatRef(commsRef)})` });
   }
   return plan;
-}
-
-/** Folds several events into outcomes, each starting from the previous one's state. */
-export function foldApprovals(config: IncidentDeskConfig, events: ApprovalEvent[], actor: ApprovalActor, now: Date) {
-  return (state: ApprovalState, cutoffMinutes: number): ApprovalOutcome[] => {
-    const outcomes: ApprovalOutcome[] = [];
-    let current = state;
-    for (const event of events) {
-      const outcome = decideApproval(config.approvals, current, event, actor, now, cutoffMinutes);
-      outcomes.push(outcome);
-      current = outcome.state;
-    }
-    return outcomes;
-  };
-}
-
-/** The sweep's approval step for one comms ticket: back-up pings and the cut-off. */
-export function sweepOutcome(config: IncidentDeskConfig, now: Date) {
-  return (state: ApprovalState, cutoffMinutes: number, incidentManager: string | null): ApprovalOutcome[] => {
-    const outcome = sweepApprovals(config.approvals, state, cutoffMinutes, now, incidentManager);
-    return outcome.comments.length > 0 || JSON.stringify(outcome.state) !== JSON.stringify(state) ? [outcome] : [];
-  };
 }
 
 async function writeComms(

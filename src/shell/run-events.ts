@@ -13,16 +13,15 @@ import type { EventContext, EventOutcome } from './handle-event.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
 import type { LoadedConfig } from './settings.js';
 import { applyRunPlan, restoreBlock } from './run.js';
+import { applyApprovalEvents, approvalActor } from './approvals.js';
 import {
-  applyApprovalEvents,
-  approvalActor,
   approvalEventOf,
   approvalEventsOfEdit,
   approvalEventsOfLabels,
   foldApprovals,
   sweepOutcome,
   syncApprovals,
-} from './approvals.js';
+} from '../core/approval-events.js';
 
 /** `project#12` back to a ref. */
 export function parseRef(text: string | undefined): IssueRef | null {
