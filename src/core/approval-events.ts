@@ -38,7 +38,7 @@ export function approvalEventsOfEdit(config: IncidentDeskConfig, previousBody: s
   const events: ApprovalEvent[] = [];
   for (const change of diffSteps(before, after)) {
     const cell = parseStepId(change.stepId, config.approvals);
-    if (cell) events.push({ kind: 'box', deliverable: cell.deliverable, group: cell.group, checked: change.to === 'done' });
+    if (cell) events.push({ kind: 'box', deliverable: cell.deliverable, group: cell.group, checked: change.to === 'done', at: ticket.updatedAt });
     else if (change.stepId === 'comms-ready-for-review' && change.to === 'done') events.push({ kind: 'request-approvals' });
   }
   return events;

@@ -40,13 +40,16 @@ export interface ApprovalState {
   cutoff?: Record<string, 'quorum' | 'escalated'>;
   /** Every deliverable approved or at quorum (recorded once). */
   complete?: boolean;
+  /** When a person last ticked or unticked each box (`${deliverable}/${group}`): the edit's own time. */
+  boxChangedAt?: Record<string, string>;
 }
 
 export type DeliverableStatus = 'pending' | 'approved' | 'quorum' | 'changes-requested';
 
 export type ApprovalEvent =
   /** A person ticked or unticked the box `approve-<deliverable>-<group>`. */
-  | { kind: 'box'; deliverable: string; group: string; checked: boolean }
+  /** `at`: when the edit was made (the tracker's `updated_at`), so an older edit delivered late never wins. */
+  | { kind: 'box'; deliverable: string; group: string; checked: boolean; at?: string }
   /** `/approve <deliverable|all> [group]`. */
   | { kind: 'approve'; deliverable: string; group?: string }
   | { kind: 'revoke'; deliverable: string; group?: string }
@@ -291,6 +294,7 @@ class Work {
     const copy: ApprovalState = { ...state, decisions: { ...(state.decisions ?? {}) } };
     if (state.pinged) copy.pinged = [...state.pinged];
     if (state.cutoff) copy.cutoff = { ...state.cutoff };
+    if (state.boxChangedAt) copy.boxChangedAt = { ...state.boxChangedAt };
     this.state = copy;
   }
 
@@ -488,7 +492,12 @@ export function decideApproval(
   switch (event.kind) {
     case 'box': {
       const via: Via = { kind: 'box', checked: event.checked };
+      const key = `${event.deliverable}/${event.group}`;
+      const last = w.state.boxChangedAt?.[key];
+      // Deliveries may arrive out of order: an edit older than the box's last change is not a decision.
+      if (event.at && last && Date.parse(last) > Date.parse(event.at)) break;
       const targets = resolveTargets(w, actor, event.deliverable, event.group, via);
+      if (event.at && targets.length > 0) w.state.boxChangedAt = { ...(w.state.boxChangedAt ?? {}), [key]: event.at };
       for (const [d, g] of targets) {
         if (event.checked) w.approve(d, g, actor.username, via);
         else w.revoke(d, g, actor.username, via, true);

@@ -28,6 +28,7 @@ import type { NeedsConfigReason } from './messages.js';
 import type { Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from './model.js';
 import { formatRef, sameRef } from './model.js';
 import { neutralizeBlock, neutralizeInline, quietUser } from './neutralize.js';
+import { approvalLabels, renderStatusTable } from './approvals.js';
 import { stepUrl } from './render.js';
 import type { Renderer } from './render.js';
 import { phaseLabel, renderMaster } from './master-view.js';
@@ -410,7 +411,12 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
   const title = `Incident ${id}`;
   const content = role === 'release'
     ? deps.renderer.release(releaseContext(id, master, title, deps))
-    : deps.renderer.comms(commsContext(s.config, id, reference(master), title, deps));
+    : deps.renderer.comms(
+        commsContext(s.config, id, reference(master), title, deps, {
+          done: new Set(),
+          statusTable: renderStatusTable(s.config.approvals, { decisions: {} }, s.now, null),
+        }),
+      );
   const project = role === 'release' ? releaseProjectPath(s.config, s.sourceProject.path) : incidentProjectPath(s.config, s.sourceProject.path);
   return {
     kind: 'create',
@@ -419,7 +425,8 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
     draft: {
       title: childTitle(role, id),
       body: joinBody(`${renderState(state)}\n${content.trimEnd()}`, ''),
-      labels: [idLabel(id), roleLabel(role)],
+      // The comms ticket's approval labels mirror its (empty) approval state from the start.
+      labels: [idLabel(id), roleLabel(role), ...(role === 'comms' ? approvalLabels(s.config.approvals, { decisions: {} }) : [])],
       confidential: true,
     },
     expectConfidential: s.capabilities.confidentialIssues,

@@ -8,6 +8,8 @@ import type { Tracker } from '../tracker/port.js';
 export const GITHUB_EVENTS = [
   'issues.opened',
   'issues.labeled',
+  // A hand-removed approval label is put back from the boxes.
+  'issues.unlabeled',
   'issues.edited',
   'issues.closed',
   'issues.reopened',

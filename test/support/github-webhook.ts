@@ -72,6 +72,16 @@ export function githubIssuePayload(action: 'labeled' | 'opened', project: Projec
 }
 
 /**
+ * A real `issues.labeled` or `issues.unlabeled` payload: `sender` added (or removed) the one label `label` of
+ * `issue`, which is described as it is after the change (GitHub sends one delivery per label).
+ */
+export function githubLabelPayload(action: 'labeled' | 'unlabeled', project: Project, issue: Issue, label: string, sender: string): Record<string, any> {
+  const payload = describeIssue(githubExample(action), project, issue, sender);
+  payload.label = { ...payload.label, name: label };
+  return payload;
+}
+
+/**
  * A real `issues.edited` payload for a description edit by `sender`: `issue` as it is after the edit, and
  * `changes.body.from` the description before it (the examples carry `changes: {}`).
  */

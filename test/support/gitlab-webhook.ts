@@ -198,3 +198,33 @@ export function gitlabNotePayload(
   });
   return payload;
 }
+
+/**
+ * The real Issue Hook fixture rewritten as GitLab sends a change of labels on `issue` (already saved in the store) by
+ * `user`, the description untouched: `action: update`, `changes.labels` `{ previous, current }` as label objects (plus
+ * `updated_at` and `updated_by_id`), no `changes.description`. A label keeps its id across `previous` and `current`.
+ * `Confidential Issue Hook` shape when the issue is confidential.
+ */
+export function gitlabLabelsPayload(
+  project: Project,
+  issue: Issue,
+  previousLabels: string[],
+  user: GitLabHookUser,
+  ids: (username: string) => number,
+  previousUpdatedAt: string = issue.createdAt,
+): Record<string, any> {
+  const payload = gitlabEditPayload(project, issue, issue.body, user, ids);
+  const template = payload.labels[0] ?? gitlabFixture('issue-hook').labels[0];
+  const titles = [...new Set([...issue.labels, ...previousLabels])];
+  const label = (title: string) => ({ ...template, id: 500 + titles.indexOf(title), title, project_id: project.id });
+  const current = issue.labels.map(label);
+  // A label change is no description edit: GitLab leaves `last_edited_*` as they were.
+  Object.assign(payload.object_attributes, { labels: current, last_edited_at: null, last_edited_by_id: null });
+  payload.labels = current;
+  payload.changes = {
+    labels: { previous: previousLabels.map(label), current },
+    updated_at: { previous: hookTime(previousUpdatedAt, 'utc'), current: hookTime(issue.updatedAt, 'utc') },
+    updated_by_id: { previous: null, current: user.id },
+  };
+  return payload;
+}
