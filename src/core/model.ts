@@ -88,3 +88,9 @@ export function formatRef(ref: IssueRef): string {
 export function sameRef(a: IssueRef, b: IssueRef): boolean {
   return a.number === b.number && a.project.toLowerCase() === b.project.toLowerCase();
 }
+
+/** `group/project#12` back to a ref; null for anything else. */
+export function parseRef(text: string | undefined): IssueRef | null {
+  const match = /^(.+)#(\d+)$/.exec(text ?? '');
+  return match ? { project: match[1]!, number: Number(match[2]) } : null;
+}

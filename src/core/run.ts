@@ -7,7 +7,7 @@ import { validateField } from './fields.js';
 import { renderHelp } from './help.js';
 import { idLabel } from './identifier.js';
 import type { AccessLevel, Issue, IssueRef, TrackerKind } from './model.js';
-import { canWrite, formatRef } from './model.js';
+import { canWrite, formatRef, parseRef } from './model.js';
 import { mentionUser, neutralizeInline } from './neutralize.js';
 import {
   renderHandoffDone,
@@ -91,6 +91,12 @@ function entry(ctx: RunContext, text: string, actor = ctx.actor?.username ?? APP
 
 function stepLabel(change: { role: string; text: string }): string {
   return `"(${change.role}) ${change.text}"`;
+}
+
+/** The project whose configuration governs an incident: the source's when the master was opened from one. */
+export function configProjectOf(state: TicketState, master: Issue): string {
+  const source = parseRef(state.source?.replace(/^[a-z]+:/, ''));
+  return source?.project ?? master.ref.project;
 }
 
 /** The username in a Quick Links cell like `@alice`, or null. */

@@ -1,10 +1,19 @@
 import { trustedState } from '../core/block.js';
-import type { TicketState } from '../core/block.js';
 import { parseCommand } from '../core/commands.js';
 import type { IssueEvent, TrackerEvent } from '../core/events.js';
-import type { Issue, IssueRef } from '../core/model.js';
-import { canWrite, formatRef } from '../core/model.js';
-import { decideCommand, decideEdit, decideStateChange, decideSweep, editTouchesBlock, emptyPlan, refusalForEdit, restoredBlock } from '../core/run.js';
+import type { IssueRef } from '../core/model.js';
+import { canWrite, formatRef, parseRef } from '../core/model.js';
+import {
+  configProjectOf,
+  decideCommand,
+  decideEdit,
+  decideStateChange,
+  decideSweep,
+  editTouchesBlock,
+  emptyPlan,
+  refusalForEdit,
+  restoredBlock,
+} from '../core/run.js';
 import { parseStepId } from '../core/approvals.js';
 import { renderRefusal } from '../core/run-messages.js';
 import type { RunContext, RunPlan } from '../core/run.js';
@@ -22,18 +31,6 @@ import {
   sweepOutcome,
   syncApprovals,
 } from '../core/approval-events.js';
-
-/** `project#12` back to a ref. */
-export function parseRef(text: string | undefined): IssueRef | null {
-  const match = /^(.+)#(\d+)$/.exec(text ?? '');
-  return match ? { project: match[1]!, number: Number(match[2]) } : null;
-}
-
-/** The project whose configuration governs an incident: the source's when the master was opened from one. */
-export function configProjectOf(state: TicketState, master: Issue): string {
-  const source = parseRef(state.source?.replace(/^[a-z]+:/, ''));
-  return source?.project ?? master.ref.project;
-}
 
 /**
  * Handles what happens on a running incident: an edit of a ticket's checklist or Quick Links, or a command
