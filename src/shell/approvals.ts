@@ -82,19 +82,21 @@ export async function applyApprovalEvents(
   return plan;
 }
 
+/**
+ * Writes the decision into the comms ticket read a moment ago (under the incident's lock, with no other
+ * write between): the boxes it decided, every other box as people left it, the status table, the hidden
+ * state and the labels, in one update, and only what differs.
+ */
 async function writeComms(
   tracker: Tracker,
-  listed: Issue,
-  listedState: TicketState,
+  fresh: Issue,
+  freshState: TicketState,
   outcome: ApprovalOutcome,
   run: RunContext,
   settings: LoadedConfig,
   handbookUrl: string,
   cutoffMinutes: number,
 ): Promise<void> {
-  // Re-read right before writing: a person's tick of a process step meanwhile is kept.
-  const fresh = await tracker.getIssue(listed.ref);
-  const freshState = trustedState(fresh) ?? listedState;
   let block = splitBody(fresh.body).block ?? '';
   for (const box of outcome.boxes) block = setStepState(block, box.stepId, box.done);
   const done = new Set([...readSteps(block)].filter(([, s]) => s.done).map(([id]) => id));
