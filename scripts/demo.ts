@@ -8,6 +8,7 @@ import { loadDefaultTemplates } from '../src/shell/default-templates.js';
 import { MemoryDeliveryGuard } from '../src/shell/delivery-guard.js';
 import { handleEvent } from '../src/shell/handle-event.js';
 import { MemoryKeyedLock } from '../src/shell/keyed-lock.js';
+import { sweepTracker } from '../src/shell/run-events.js';
 import { createLogger } from '../src/shell/logger.js';
 import { MemoryStore } from '../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../src/tracker/memory/memory-tracker.js';
@@ -36,30 +37,40 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
   store.putFile(source, configPath, `incidentProject: ${incidents}\n`);
   const report = store.seedIssue(source, { ...REPORT, labels: ['incident'], author: 'reporter' });
 
+  const clock = { now: new Date() };
+  const ctx = {
+    tracker,
+    isSelf: async (actor: { username: string }) => actor.username === 'incident-desk[bot]',
+    deliveries: new MemoryDeliveryGuard(),
+    locks: new MemoryKeyedLock(),
+    handbookUrl: 'http://localhost:3000/handbook',
+    defaultTemplates: await loadDefaultTemplates(),
+    log: createLogger(process.env.LOG_LEVEL ?? 'warn'),
+    now: () => clock.now,
+  };
+  const lead = { username: 'security-lead', id: 2, isBot: false };
   const outcome = await handleEvent(
-    {
-      kind: 'issue',
-      tracker: kind,
-      action: 'labeled',
-      deliveryId: `demo-${kind}`,
-      actor: { username: 'security-lead', id: 2, isBot: false },
-      project: sourceProject,
-      issue: report,
-      addedLabels: ['incident'],
-      removedLabels: [],
-    },
-    {
-      tracker,
-      isSelf: async (actor) => actor.username === 'incident-desk[bot]',
-      deliveries: new MemoryDeliveryGuard(),
-      locks: new MemoryKeyedLock(),
-      handbookUrl: 'http://localhost:3000/handbook',
-      defaultTemplates: await loadDefaultTemplates(),
-      log: createLogger(process.env.LOG_LEVEL ?? 'warn'),
-    },
+    { kind: 'issue', tracker: kind, action: 'labeled', deliveryId: `demo-${kind}`, actor: lead, project: sourceProject, issue: report, addedLabels: ['incident'], removedLabels: [] },
+    ctx,
   );
-
   console.log(`\n\n████ ${kind === 'gitlab' ? 'GitLab' : 'GitHub'}: a public report labeled "incident" → ${outcome}, ${store.calls.length} API calls`);
+
+  // Running it: the lead (a maintainer of the incident project) steers with commands, and an hour later
+  // the sweep reminds of the overdue situation report.
+  store.setAccess(incidents, 'security-lead', 'maintain');
+  const master = store.allIssues(incidents).find((i) => i.labels.includes('incident::master'))!;
+  const disclosure = new Date(clock.now.getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
+  let n = 0;
+  for (const body of [`/set disclosure-date ${disclosure}`, '/set cvss 8.6', '/severity high']) {
+    n += 1;
+    const comment = store.createComment(master.ref, body, 'security-lead');
+    await handleEvent(
+      { kind: 'note', tracker: kind, deliveryId: `demo-${kind}-note-${n}`, actor: lead, project: store.getProject(incidents), issue: store.issue(master.ref), comment },
+      ctx,
+    );
+  }
+  await sweepTracker(tracker, ctx, new Date(clock.now.getTime() + 61 * 60_000));
+  console.log(`\n████ …then /set disclosure-date, /set cvss, /severity high, and a sweep an hour later → ${store.calls.length} API calls in all`);
   for (const issue of [...store.allIssues(source), ...store.allIssues(incidents)]) printIssue(store, issue);
 }
 
