@@ -1,36 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { splitBody, trustedState } from '../../src/core/block.js';
 import type { ApprovalState } from '../../src/core/approvals.js';
 import type { Issue } from '../../src/core/model.js';
 import { formatRef } from '../../src/core/model.js';
-import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import { startAppServer } from '../support/app-server.js';
 import { commentKinds } from '../support/comments.js';
-import { startFakeGitHub } from '../support/fake-github.js';
-import {
-  deliverGitHub,
-  githubCommentPayload,
-  githubEditPayload,
-  githubIssuePayload,
-  githubLabelPayload,
-  testPrivateKey,
-} from '../support/github-webhook.js';
+import { minutes, openGitHubIncident, T0, tickIn } from '../support/github-incident.js';
+import { githubEditPayload, githubLabelPayload } from '../support/github-webhook.js';
 
 // Approvals on the communications ticket end to end: signed `issues.edited`, `issue_comment.created` and
 // `issues.labeled` deliveries into the real server and Probot, the real Octokit talking to the fake GitHub on
 // loopback, access read from the collaborator-permission route, team membership from the team-membership route,
 // and the sweep listing masters through the installations and search routes. The same scenarios as
 // test/shell/approvals.test.ts on the in-memory tracker.
-
-const SECRET = 'webhook-secret';
-const KEY = testPrivateKey();
-const T0 = new Date('2026-11-22T10:00:00Z');
-const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
-const closers: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
 
 // `pat` approves for two groups; Investor Relations is approved by the members of the team `@acme/ir-team`.
 const CONFIG = `approvals:
@@ -53,70 +34,38 @@ const CONFIG = `approvals:
  * access only; ir-joe is no collaborator but a member of `acme/ir-team`; `stranger` is nobody (404 everywhere).
  */
 async function incident() {
-  const clock = { now: T0 };
-  const store = new MemoryStore({ kind: 'github', now: () => clock.now });
-  const project = store.addProject('acme/security', { visibility: 'private' });
-  store.putFile('acme/security', '.github/incident-desk.yml', CONFIG);
-  const fake = await startFakeGitHub(store, { installationAccount: 'acme' });
-  closers.push(fake.close);
-  const server = await startAppServer(
-    { APP_ID: '1', PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: new URL(fake.url).host, GHE_PROTOCOL: 'http', PUBLIC_URL: 'https://desk.example' },
-    { now: () => clock.now },
-  );
-  closers.push(server.close);
-  store.setAccess('acme/security', 'alice', 'write');
-  for (const reader of ['sec-alice', 'law-dan', 'pat', 'cs-gil', 'mallory']) store.setAccess('acme/security', reader, 'read');
-  store.addTeamMember('acme/ir-team', 'ir-joe');
-
-  let deliveries = 0;
-  const deliver = async (event: 'issues' | 'issue_comment', payload: object) => {
-    deliveries += 1;
-    const res = await deliverGitHub(server.url, SECRET, event, payload, `approvals-${deliveries}`);
-    expect(res.status).toBe(200);
-    return res;
-  };
-
-  const source = store.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
-  await deliver('issues', githubIssuePayload('labeled', project, source));
-  const ref = source.ref;
-  const master = (): Issue => store.issue(ref);
-  expect(trustedState(master())?.role).toBe('master');
+  const t = await openGitHubIncident({
+    config: CONFIG,
+    access: { alice: 'write', 'sec-alice': 'read', 'law-dan': 'read', pat: 'read', 'cs-gil': 'read', mallory: 'read' },
+    teams: { 'acme/ir-team': ['ir-joe'] },
+    deliveryPrefix: 'approvals',
+  });
+  const { store, project } = t;
   const comms = (): Issue => store.allIssues('acme/security').find((i) => i.labels.includes('incident::comms'))!;
   expect(trustedState(comms())?.role).toBe('comms');
 
-  const timeline = (): string => {
-    const ids = trustedState(master())?.run?.timeline ?? [];
-    return ids.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
-  };
   const state = (): ApprovalState => trustedState(comms())!.approvals ?? { decisions: {} };
   /** The app's comments on the comms ticket with `<!-- incident-desk:<marker> -->`. */
-  const said = (marker: string) => store.listComments(comms().ref).filter((c) => c.body.includes(`<!-- incident-desk:${marker} -->`));
+  const said = (marker: string) => t.comments(marker, comms());
   const commentCount = () => store.listComments(comms().ref).length;
   /** A person saves the comms ticket's description with a box ticked; GitHub delivers `issues.edited`. */
   const tick = async (stepId: string, actor: string) => {
     const before = comms();
-    const body = tickIn(before.body, stepId);
-    expect(body).not.toBe(before.body);
-    store.editIssue(before.ref, { body });
-    return deliver('issues', githubEditPayload(project, comms(), before.body, actor));
+    expect(tickIn(before.body, stepId)).not.toBe(before.body);
+    return t.tick(stepId, actor, before);
   };
   /** A person comments on the comms ticket; GitHub delivers `issue_comment.created`. */
-  const say = async (body: string, actor: string) => {
-    const comment = store.createComment(comms().ref, body, actor);
-    return deliver('issue_comment', githubCommentPayload(project, comms(), comment));
-  };
+  const say = (body: string, actor: string) => t.say(body, actor, comms());
   /** A person adds (or removes) one label of the comms ticket by hand; GitHub delivers `issues.labeled` (`unlabeled`). */
   const label = async (action: 'labeled' | 'unlabeled', name: string, actor: string) => {
     const before = comms();
     const labels = action === 'labeled' ? [...before.labels, name] : before.labels.filter((l) => l !== name);
     store.editIssue(before.ref, { labels });
-    return deliver('issues', githubLabelPayload(action, project, comms(), name, actor));
+    return t.deliver('issues', githubLabelPayload(action, project, comms(), name, actor));
   };
-  const sweep = (at: Date) => server.app.sweep(at);
-  return { store, fake, server, clock, project, ref, master, comms, timeline, state, said, commentCount, tick, say, label, sweep, deliver };
+  return { ...t, comms, state, said, commentCount, tick, say, label };
 }
 
-const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
 const isTicked = (body: string, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(body);
 const approvalLabelsOf = (issue: Issue) => issue.labels.filter((l) => l.startsWith('approval::') || l === 'approvals::complete').sort();
 

@@ -1,84 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { splitBody, trustedState } from '../../src/core/block.js';
 import type { Issue } from '../../src/core/model.js';
-import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import { startAppServer } from '../support/app-server.js';
 import { commentKinds } from '../support/comments.js';
-import { startFakeGitHub } from '../support/fake-github.js';
-import { deliverGitHub, githubCommentPayload, githubEditPayload, githubIssuePayload, testPrivateKey } from '../support/github-webhook.js';
+import { minutes, openGitHubIncident, tickIn } from '../support/github-incident.js';
+import { githubEditPayload } from '../support/github-webhook.js';
 
 // The running incident end to end: signed `issues.edited` and `issue_comment.created` deliveries (built from the
 // real webhook examples) into the real server and Probot, the real Octokit talking to the fake GitHub on loopback,
 // authorization read from the fake's collaborator-permission route and the sweep listing masters through the
 // fake's installations and search routes. The same scenarios as test/shell/run.test.ts on the in-memory tracker.
 
-const SECRET = 'webhook-secret';
-const KEY = testPrivateKey();
-const T0 = new Date('2026-11-22T10:00:00Z');
-const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
-const closers: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
-
 /**
  * A GitHub incident opened in place at T0 in the private `acme/security`, reported by alice (write); bob has write,
  * mallory read, `maintainer` maintain; `stranger` is no collaborator (the permission route answers 404).
  */
-async function incident() {
-  const clock = { now: T0 };
-  const store = new MemoryStore({ kind: 'github', now: () => clock.now });
-  const project = store.addProject('acme/security', { visibility: 'private' });
-  // The sweep searches `user:<installation account>`: the one installation belongs to the repository's owner.
-  const fake = await startFakeGitHub(store, { installationAccount: 'acme' });
-  closers.push(fake.close);
-  const server = await startAppServer(
-    { APP_ID: '1', PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: new URL(fake.url).host, GHE_PROTOCOL: 'http', PUBLIC_URL: 'https://desk.example' },
-    { now: () => clock.now },
-  );
-  closers.push(server.close);
-  store.setAccess('acme/security', 'alice', 'write');
-  store.setAccess('acme/security', 'bob', 'write');
-  store.setAccess('acme/security', 'mallory', 'read');
-  store.setAccess('acme/security', 'maintainer', 'maintain');
+const incident = () => openGitHubIncident();
 
-  let deliveries = 0;
-  const deliver = async (event: 'issues' | 'issue_comment', payload: object) => {
-    deliveries += 1;
-    const res = await deliverGitHub(server.url, SECRET, event, payload, `run-${deliveries}`);
-    expect(res.status).toBe(200);
-    return res;
-  };
-
-  const source = store.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
-  await deliver('issues', githubIssuePayload('labeled', project, source));
-  const ref = source.ref;
-  const master = (): Issue => store.issue(ref);
-  expect(trustedState(master())?.role).toBe('master');
-
-  const timeline = (): string => {
-    const ids = trustedState(master())?.run?.timeline ?? [];
-    return ids.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
-  };
-  const comments = (marker: string) => store.listComments(ref).filter((c) => c.body.includes(`<!-- incident-desk:${marker} -->`));
-  /** A person saves an edited description on GitHub; GitHub then delivers `issues.edited` with the body before. */
-  const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
-    const before = store.issue(ticket.ref);
-    store.editIssue(ticket.ref, { body: change(before.body) });
-    return deliver('issues', githubEditPayload(project, store.issue(ticket.ref), before.body, actor));
-  };
-  const tick = (stepId: string, actor: string, ticket?: Issue) => edit((body) => tickIn(body, stepId), actor, ticket);
-  /** A person comments on the master; GitHub then delivers `issue_comment.created`. */
-  const say = async (body: string, actor: string) => {
-    const comment = store.createComment(ref, body, actor);
-    return deliver('issue_comment', githubCommentPayload(project, master(), comment));
-  };
-  const sweep = (at: Date) => server.app.sweep(at);
-  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, sweep, deliver };
-}
-
-const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
 const isTicked = (body: string, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(body);
 const stepsDone = (body: string) => /(\d+)\/(\d+) steps done/.exec(body)?.slice(1, 3).map(Number);
 

@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trustedState } from '../../src/core/block.js';
 import type { Issue } from '../../src/core/model.js';
-import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import { startAppServer } from '../support/app-server.js';
 import { commentKinds } from '../support/comments.js';
-import { startFakeGitLab } from '../support/fake-gitlab.js';
-import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload, gitlabLabelsPayload, gitlabNotePayload } from '../support/gitlab-webhook.js';
+import { minutes, openGitLabIncident, T0, tickIn } from '../support/gitlab-incident.js';
+import { gitlabEditPayload, gitlabLabelsPayload } from '../support/gitlab-webhook.js';
 
 // Approvals on the communications ticket end to end on GitLab: ticks of the approval boxes (`Confidential Issue Hook`
 // with `changes.description`), commands (`Confidential Note Hook`) and hand-set labels (`Confidential Issue Hook` with
@@ -14,15 +12,6 @@ import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload, gitlabLabelsPay
 // named by its GitLab group path, from the fake's `/groups/:id/members/all/:user_id`; the sweep (the server's
 // `sweep(now)`) pings back-ups and decides the cut-off. The same scenarios as test/shell/approvals.test.ts on the
 // in-memory tracker.
-
-const SECRET = 'gitlab-hook-secret';
-const T0 = new Date('2026-11-22T10:00:00Z');
-const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
-const closers: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
 
 // law-dan approves for two groups; Investor Relations is approved by the members of the GitLab group `acme/ir-team`.
 const CONFIG = `approvals:
@@ -44,73 +33,38 @@ const CONFIG = `approvals:
  * the group `acme/ir-team` and of no project; `stranger` is nobody (every members route answers 404).
  */
 async function incident() {
-  const clock = { now: T0 };
-  const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
-  const project = store.addProject('team/app', { visibility: 'private' });
-  store.putFile('team/app', '.gitlab/incident-desk.yml', CONFIG);
-  const fake = await startFakeGitLab(store);
-  closers.push(fake.close);
-  const server = await startAppServer(
-    { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-test-token', GITLAB_WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'https://desk.example' },
-    { gitlabClientOptions: { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 }, now: () => clock.now },
-  );
-  closers.push(server.close);
-  store.setAccess('team/app', 'alice', 'write');
-  store.setAccess('team/app', 'bob', 'write');
-  // Approvers need no Developer access: only the approval rules decide their boxes.
-  for (const reporter of ['mallory', 'sec-alice', 'law-dan']) store.setAccess('team/app', reporter, 'triage');
-  store.addTeamMember('acme/ir-team', 'ir-joe');
-  const user = (username: string) => ({ id: fake.userId(username), username });
-  const ids = (username: string) => fake.userId(username);
-
-  let deliveries = 0;
-  const deliver = async (event: string, payload: object) => {
-    deliveries += 1;
-    const res = await deliverGitLab(server.url, SECRET, payload, `approvals-${deliveries}`, event);
-    expect(res.status).toBe(200);
-    return (await res.json()) as { outcome?: string };
-  };
-
-  const source = store.seedIssue('team/app', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
-  expect(await deliver('Issue Hook', gitlabLabeledPayload(project, source, 'incident', user('alice')))).toEqual({ outcome: 'done' });
-  const ref = source.ref;
-  const master = (): Issue => store.issue(ref);
-  expect(trustedState(master())?.role).toBe('master');
+  const t = await openGitLabIncident({
+    config: CONFIG,
+    // Approvers need no Developer access: only the approval rules decide their boxes.
+    access: { alice: 'write', bob: 'write', mallory: 'triage', 'sec-alice': 'triage', 'law-dan': 'triage' },
+    teams: { 'acme/ir-team': ['ir-joe'] },
+    deliveryPrefix: 'approvals',
+  });
+  const { store, project, user, ids } = t;
   const comms = (): Issue => store.allIssues('team/app').find((i) => i.labels.includes('incident::comms'))!;
   expect(trustedState(comms())?.role).toBe('comms');
   expect(comms().confidential).toBe(true);
 
   const state = () => trustedState(comms())!.approvals ?? { decisions: {} };
-  const timeline = (): string => {
-    const timelineIds = trustedState(master())?.run?.timeline ?? [];
-    return timelineIds.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
-  };
   /** The app's comments of one kind on the comms ticket, by marker (`approval`, `approval-refusal`, …). */
-  const commsComments = (kind: string) => store.listComments(comms().ref).filter((c) => c.body.includes(`<!-- incident-desk:${kind} -->`));
+  const commsComments = (kind: string) => t.comments(kind, comms());
   /** A person ticks a box of the comms ticket and saves; GitLab then delivers a `Confidential Issue Hook`. */
   const tick = async (stepId: string, actor: string) => {
     const before = comms();
-    const body = tickIn(before.body, stepId);
-    expect(body).not.toBe(before.body);
-    store.editIssue(before.ref, { body });
-    return deliver('Confidential Issue Hook', gitlabEditPayload(project, comms(), before.body, user(actor), ids));
+    expect(tickIn(before.body, stepId)).not.toBe(before.body);
+    return t.tick(stepId, actor, before);
   };
   /** A person comments on the comms ticket; GitLab then delivers a `Confidential Note Hook`. */
-  const say = async (body: string, actor: string) => {
-    const note = store.createComment(comms().ref, body, actor);
-    return deliver('Confidential Note Hook', gitlabNotePayload(project, comms(), note, user(actor), ids));
-  };
+  const say = (body: string, actor: string) => t.say(body, actor, comms());
   /** A person changes the comms ticket's labels in the sidebar; GitLab then delivers a `Confidential Issue Hook`. */
   const relabel = async (change: (labels: string[]) => string[], actor: string) => {
     const before = comms();
     store.editIssue(before.ref, { labels: change(before.labels) });
-    return deliver('Confidential Issue Hook', gitlabLabelsPayload(project, comms(), before.labels, user(actor), ids, before.updatedAt));
+    return t.deliver('Confidential Issue Hook', gitlabLabelsPayload(project, comms(), before.labels, user(actor), ids, before.updatedAt));
   };
-  const sweep = (at: Date) => server.app.sweep(at);
-  return { store, fake, server, clock, project, ref, master, comms, state, timeline, commsComments, tick, say, relabel, sweep, deliver, user, ids };
+  return { ...t, comms, state, commsComments, tick, say, relabel };
 }
 
-const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
 const isTicked = (issue: Issue, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(issue.body);
 const groupMembersPath = (group: string, userId: number) => `/api/v4/groups/${encodeURIComponent(group)}/members/all/${userId}`;
 const membersPath = (project: string, userId: number) => `/api/v4/projects/${encodeURIComponent(project)}/members/all/${userId}`;

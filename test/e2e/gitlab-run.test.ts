@@ -1,12 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readTicketState, renderState, splitBody, trustedState } from '../../src/core/block.js';
 import type { TicketState } from '../../src/core/block.js';
 import type { Issue } from '../../src/core/model.js';
-import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import { startAppServer } from '../support/app-server.js';
 import { commentKinds } from '../support/comments.js';
-import { startFakeGitLab } from '../support/fake-gitlab.js';
-import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload, gitlabNotePayload } from '../support/gitlab-webhook.js';
+import { minutes, openGitLabIncident, tickIn } from '../support/gitlab-incident.js';
+import type { GitLabIncidentOptions } from '../support/gitlab-incident.js';
+import { gitlabEditPayload } from '../support/gitlab-webhook.js';
 
 // The running incident end to end on GitLab: `Confidential Issue Hook` description edits and `Confidential Note
 // Hook` comments (built from the real payloads) into the real server and GitLab route, the real gitbeaker client
@@ -14,75 +13,12 @@ import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload, gitlabNotePaylo
 // `/projects/:id/members/all/:user_id`, assignees resolved by `/users?username=`, and the sweep lists masters through
 // `/issues?scope=all`. The same scenarios as test/shell/run.test.ts on the in-memory tracker.
 
-const SECRET = 'gitlab-hook-secret';
-const T0 = new Date('2026-11-22T10:00:00Z');
-const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
-const closers: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
-
 /**
  * A GitLab incident opened in place at T0 in the private `team/app`, reported by alice (Developer); bob is a
  * Developer, mallory a Reporter, `maintainer` a Maintainer; `stranger` is no member (the members route answers 404).
  */
-async function incident(options: { author?: string; assignees?: string[] } = {}) {
-  const clock = { now: T0 };
-  const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
-  const project = store.addProject('team/app', { visibility: 'private' });
-  const fake = await startFakeGitLab(store);
-  closers.push(fake.close);
-  const server = await startAppServer(
-    { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-test-token', GITLAB_WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'https://desk.example' },
-    { gitlabClientOptions: { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 }, now: () => clock.now },
-  );
-  closers.push(server.close);
-  store.setAccess('team/app', 'alice', 'write');
-  store.setAccess('team/app', 'bob', 'write');
-  store.setAccess('team/app', 'mallory', 'triage');
-  store.setAccess('team/app', 'maintainer', 'maintain');
-  const user = (username: string) => ({ id: fake.userId(username), username });
-  const ids = (username: string) => fake.userId(username);
+const incident = (options: Pick<GitLabIncidentOptions, 'author' | 'assignees'> = {}) => openGitLabIncident(options);
 
-  let deliveries = 0;
-  const deliver = async (event: string, payload: object) => {
-    deliveries += 1;
-    const res = await deliverGitLab(server.url, SECRET, payload, `run-${deliveries}`, event);
-    expect(res.status).toBe(200);
-    return (await res.json()) as { outcome?: string };
-  };
-
-  const source = store.seedIssue('team/app', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
-  expect(await deliver('Issue Hook', gitlabLabeledPayload(project, source, 'incident', user('alice')))).toEqual({ outcome: 'done' });
-  const ref = source.ref;
-  const master = (): Issue => store.issue(ref);
-  expect(trustedState(master())?.role).toBe('master');
-  expect(master().confidential).toBe(true);
-
-  const timeline = (): string => {
-    const timelineIds = trustedState(master())?.run?.timeline ?? [];
-    return timelineIds.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
-  };
-  const comments = (marker: string) => store.listComments(ref).filter((c) => c.body.includes(`<!-- incident-desk:${marker} -->`));
-  /** A person saves an edited description; GitLab then delivers a `Confidential Issue Hook` with the body before. */
-  const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
-    const before = store.issue(ticket.ref);
-    store.editIssue(ticket.ref, { body: change(before.body) });
-    return deliver('Confidential Issue Hook', gitlabEditPayload(project, store.issue(ticket.ref), before.body, user(actor), ids));
-  };
-  const tick = (stepId: string, actor: string, ticket?: Issue) => edit((body) => tickIn(body, stepId), actor, ticket);
-  /** A person comments on the master; GitLab then delivers a `Confidential Note Hook`. */
-  const say = async (body: string, actor: string) => {
-    const note = store.createComment(ref, body, actor);
-    return deliver('Confidential Note Hook', gitlabNotePayload(project, master(), note, user(actor), ids));
-  };
-  const sweep = (at: Date) => server.app.sweep(at);
-  const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
-  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, sweep, deliver, user, ids, writes };
-}
-
-const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
 const isTicked = (body: string, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(body);
 /** Rewrites the app's hidden state marker in a body, as anyone who can edit the description can. */
 const forgeState = (body: string, change: (state: TicketState) => TicketState) => {

@@ -1,0 +1,87 @@
+import { expect, onTestFinished } from 'vitest';
+import { trustedState } from '../../src/core/block.js';
+import type { AccessLevel, Issue } from '../../src/core/model.js';
+import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { startAppServer } from './app-server.js';
+import { startFakeGitHub } from './fake-github.js';
+import { deliverGitHub, githubCommentPayload, githubEditPayload, githubIssuePayload, testPrivateKey } from './github-webhook.js';
+
+const SECRET = 'webhook-secret';
+const KEY = testPrivateKey();
+/** The moment every GitHub incident of the end-to-end tests is opened. */
+export const T0 = new Date('2026-11-22T10:00:00Z');
+export const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
+export const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
+
+/** alice (the reporter) and bob have write, mallory read, `maintainer` maintain. */
+const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'read', maintainer: 'maintain' };
+
+export interface GitHubIncidentOptions {
+  /** The text of `.github/incident-desk.yml`; none by default. */
+  config?: string;
+  /** Repository access by username; anyone not named is no collaborator (the permission route answers 404). */
+  access?: Record<string, AccessLevel>;
+  /** Team members by team (`org/team`). */
+  teams?: Record<string, string[]>;
+  /** Prefix of the delivery ids. */
+  deliveryPrefix?: string;
+}
+
+/**
+ * A GitHub incident opened in place at T0 in the private `acme/security`, reported by alice, end to end: the fake
+ * GitHub on loopback (one installation, on `acme`), the real app server, and the labeled intake already delivered.
+ * The fake and the server are closed when the test finishes.
+ */
+export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
+  const clock = { now: T0 };
+  const store = new MemoryStore({ kind: 'github', now: () => clock.now });
+  const project = store.addProject('acme/security', { visibility: 'private' });
+  if (options.config !== undefined) store.putFile('acme/security', '.github/incident-desk.yml', options.config);
+  // The sweep searches `user:<installation account>`: the one installation belongs to the repository's owner.
+  const fake = await startFakeGitHub(store, { installationAccount: 'acme' });
+  onTestFinished(fake.close);
+  const server = await startAppServer(
+    { APP_ID: '1', PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: new URL(fake.url).host, GHE_PROTOCOL: 'http', PUBLIC_URL: 'https://desk.example' },
+    { now: () => clock.now },
+  );
+  onTestFinished(server.close);
+  for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) store.setAccess('acme/security', username, level);
+  for (const [team, members] of Object.entries(options.teams ?? {})) for (const member of members) store.addTeamMember(team, member);
+
+  let deliveries = 0;
+  const deliveryPrefix = options.deliveryPrefix ?? 'run';
+  const deliver = async (event: 'issues' | 'issue_comment', payload: object) => {
+    deliveries += 1;
+    const res = await deliverGitHub(server.url, SECRET, event, payload, `${deliveryPrefix}-${deliveries}`);
+    expect(res.status).toBe(200);
+    return res;
+  };
+
+  const source = store.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
+  await deliver('issues', githubIssuePayload('labeled', project, source));
+  const ref = source.ref;
+  const master = (): Issue => store.issue(ref);
+  expect(trustedState(master())?.role).toBe('master');
+
+  const timeline = (): string => {
+    const ids = trustedState(master())?.run?.timeline ?? [];
+    return ids.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
+  };
+  /** The app's comments with `<!-- incident-desk:<marker> -->` on a ticket, the master by default. */
+  const comments = (marker: string, ticket: Issue = master()) =>
+    store.listComments(ticket.ref).filter((c) => c.body.includes(`<!-- incident-desk:${marker} -->`));
+  /** A person saves an edited description on GitHub; GitHub then delivers `issues.edited` with the body before. */
+  const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
+    const before = store.issue(ticket.ref);
+    store.editIssue(ticket.ref, { body: change(before.body) });
+    return deliver('issues', githubEditPayload(project, store.issue(ticket.ref), before.body, actor));
+  };
+  const tick = (stepId: string, actor: string, ticket?: Issue) => edit((body) => tickIn(body, stepId), actor, ticket);
+  /** A person comments on a ticket, the master by default; GitHub then delivers `issue_comment.created`. */
+  const say = async (body: string, actor: string, ticket: Issue = master()) => {
+    const comment = store.createComment(ticket.ref, body, actor);
+    return deliver('issue_comment', githubCommentPayload(project, store.issue(ticket.ref), comment));
+  };
+  const sweep = (at: Date) => server.app.sweep(at);
+  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, sweep, deliver };
+}

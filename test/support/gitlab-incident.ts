@@ -1,0 +1,93 @@
+import { expect, onTestFinished } from 'vitest';
+import { trustedState } from '../../src/core/block.js';
+import type { AccessLevel, Issue } from '../../src/core/model.js';
+import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { startAppServer } from './app-server.js';
+import { startFakeGitLab } from './fake-gitlab.js';
+import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload, gitlabNotePayload } from './gitlab-webhook.js';
+
+const SECRET = 'gitlab-hook-secret';
+/** The moment every GitLab incident of the end-to-end tests is opened. */
+export const T0 = new Date('2026-11-22T10:00:00Z');
+export const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
+export const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
+
+/** alice and bob are Developers, mallory a Reporter, `maintainer` a Maintainer. */
+const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'triage', maintainer: 'maintain' };
+
+export interface GitLabIncidentOptions {
+  /** The text of `.gitlab/incident-desk.yml`; none by default. */
+  config?: string;
+  /** Project access by username; anyone not named is no member (the members route answers 404). */
+  access?: Record<string, AccessLevel>;
+  /** Group members by group path. */
+  teams?: Record<string, string[]>;
+  /** The author of the labeled issue; alice by default. */
+  author?: string;
+  /** The assignees of the labeled issue; none by default. */
+  assignees?: string[];
+  /** Prefix of the delivery ids. */
+  deliveryPrefix?: string;
+}
+
+/**
+ * A GitLab incident opened in place at T0 in the private `team/app` end to end: the fake GitLab on loopback, the
+ * real app server with the real gitbeaker client, and the labeled intake (by alice) already delivered. The fake and
+ * the server are closed when the test finishes.
+ */
+export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
+  const clock = { now: T0 };
+  const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
+  const project = store.addProject('team/app', { visibility: 'private' });
+  if (options.config !== undefined) store.putFile('team/app', '.gitlab/incident-desk.yml', options.config);
+  const fake = await startFakeGitLab(store);
+  onTestFinished(fake.close);
+  const server = await startAppServer(
+    { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-test-token', GITLAB_WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'https://desk.example' },
+    { gitlabClientOptions: { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 }, now: () => clock.now },
+  );
+  onTestFinished(server.close);
+  for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) store.setAccess('team/app', username, level);
+  for (const [group, members] of Object.entries(options.teams ?? {})) for (const member of members) store.addTeamMember(group, member);
+  const user = (username: string) => ({ id: fake.userId(username), username });
+  const ids = (username: string) => fake.userId(username);
+
+  let deliveries = 0;
+  const deliveryPrefix = options.deliveryPrefix ?? 'run';
+  const deliver = async (event: string, payload: object) => {
+    deliveries += 1;
+    const res = await deliverGitLab(server.url, SECRET, payload, `${deliveryPrefix}-${deliveries}`, event);
+    expect(res.status).toBe(200);
+    return (await res.json()) as { outcome?: string };
+  };
+
+  const source = store.seedIssue('team/app', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
+  expect(await deliver('Issue Hook', gitlabLabeledPayload(project, source, 'incident', user('alice')))).toEqual({ outcome: 'done' });
+  const ref = source.ref;
+  const master = (): Issue => store.issue(ref);
+  expect(trustedState(master())?.role).toBe('master');
+  expect(master().confidential).toBe(true);
+
+  const timeline = (): string => {
+    const timelineIds = trustedState(master())?.run?.timeline ?? [];
+    return timelineIds.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
+  };
+  /** The app's comments with `<!-- incident-desk:<marker> -->` on a ticket, the master by default. */
+  const comments = (marker: string, ticket: Issue = master()) =>
+    store.listComments(ticket.ref).filter((c) => c.body.includes(`<!-- incident-desk:${marker} -->`));
+  /** A person saves an edited description; GitLab then delivers a `Confidential Issue Hook` with the body before. */
+  const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
+    const before = store.issue(ticket.ref);
+    store.editIssue(ticket.ref, { body: change(before.body) });
+    return deliver('Confidential Issue Hook', gitlabEditPayload(project, store.issue(ticket.ref), before.body, user(actor), ids));
+  };
+  const tick = (stepId: string, actor: string, ticket?: Issue) => edit((body) => tickIn(body, stepId), actor, ticket);
+  /** A person comments on a ticket, the master by default; GitLab then delivers a `Confidential Note Hook`. */
+  const say = async (body: string, actor: string, ticket: Issue = master()) => {
+    const note = store.createComment(ticket.ref, body, actor);
+    return deliver('Confidential Note Hook', gitlabNotePayload(project, store.issue(ticket.ref), note, user(actor), ids));
+  };
+  const sweep = (at: Date) => server.app.sweep(at);
+  const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
+  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, sweep, deliver, user, ids, writes };
+}
