@@ -116,18 +116,6 @@ function isTicketState(value: unknown): value is TicketState {
   );
 }
 
-const STEP_LINE = /^[ \t]*[-*] \[([ xX])\] .*<!-- step:([a-z0-9][a-z0-9-]*) -->[ \t]*\r?$/gm;
-
-/** Which steps of a block are ticked, by hidden step id. Only lines of the block count. */
-export function parseCheckedSteps(block: string | null): Set<string> {
-  const done = new Set<string>();
-  if (block === null) return done;
-  for (const match of block.matchAll(STEP_LINE)) {
-    if (match[1] !== ' ') done.add(match[2]!);
-  }
-  return done;
-}
-
 const TABLE_ROW = /^\|\s*([^|]+?):\s*\|\s*(.*?)\s*\|\s*\r?$/gm;
 
 /** The Quick Links table's values by label (`Incident Manager` → `@alice`), as written in the block. */
