@@ -39,6 +39,8 @@ export interface TicketState {
   children?: ChildRow[];
   /** Comms tickets: the approval decisions and the review clock. */
   approvals?: ApprovalState;
+  /** Tracking tickets: the native link to the master was made (or found impossible); never retried. */
+  linked?: boolean;
 }
 
 /** A child ticket as the master's block shows it. */
@@ -110,7 +112,7 @@ function isTicketState(value: unknown): value is TicketState {
   const v = value as Record<string, unknown>;
   return (
     v.v === 1 &&
-    (v.role === 'master' || v.role === 'release' || v.role === 'comms') &&
+    (v.role === 'master' || v.role === 'release' || v.role === 'comms' || v.role === 'task') &&
     typeof v.id === 'string' &&
     (v.links === undefined || (Array.isArray(v.links) && v.links.every((l) => typeof l === 'string')))
   );

@@ -63,6 +63,8 @@ export const COMMAND_EXPECTED = {
   'request-changes':
     'Use `/request-changes` with a deliverable id and the reason, like `/request-changes blog the second paragraph overstates the impact`.',
   'request-approvals': 'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals blog`.',
+  task:
+    'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
 } as const;
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -136,6 +138,8 @@ export function parseCommand(body: string): Command | null {
       return parseRequestChanges(rest);
     case 'request-approvals':
       return parseRequestApprovals(line);
+    case 'task':
+      return parseTask(line, lines.slice(start + 1).join('\n').trim());
     default:
       return { name: 'unknown', word: word.length > MAX_WORD ? `${word.slice(0, MAX_WORD - 1)}…` : word };
   }
@@ -163,6 +167,32 @@ function parseRequestApprovals(line: string): Command {
   const args = words(line.toLowerCase());
   if (args.length > 1 || (args[0] !== undefined && !APPROVAL_ID.test(args[0]))) return invalid('request-approvals');
   return args[0] ? { name: 'request-approvals', deliverable: args[0] } : { name: 'request-approvals' };
+}
+
+/** A project or repository path: `group/sub/project`, `owner/repo`. */
+const PROJECT_PATH = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
+const MAX_TASK_TITLE = 200;
+
+function parseTask(line: string, text: string): Command {
+  const args = words(line);
+  const owner = args[0]?.startsWith('@') ? parseUsername(args[0]) : null;
+  const project = args[1] ?? '';
+  if (!owner || !PROJECT_PATH.test(project) || project.includes('..')) return invalid('task');
+  let rest = args.slice(2);
+  const isPublic = rest.includes('--public');
+  rest = rest.filter((w) => w !== '--public');
+  let due: string | undefined;
+  const dueAt = rest.findIndex((w, i) => w.toLowerCase() === 'due' && i === rest.length - 2);
+  if (dueAt >= 0) {
+    const date = rest[dueAt + 1]!;
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    if (!m || !isRealDate(Number(m[1]), Number(m[2]), Number(m[3]))) return invalid('task');
+    due = date;
+    rest = rest.slice(0, dueAt);
+  }
+  const title = rest.join(' ').trim();
+  if (!title || title.length > MAX_TASK_TITLE) return invalid('task');
+  return { name: 'task', owner, project, title, ...(due ? { due } : {}), public: isPublic, text };
 }
 
 function parseSet(line: string): Command {

@@ -275,6 +275,7 @@ export const configSchema = z
         incident: repoPath('Template of the master block (Handlebars markdown).'),
         release: repoPath('Template of the release ticket (Handlebars markdown).'),
         comms: repoPath('Template of the communications ticket (Handlebars markdown).'),
+        task: repoPath('Template of a tracking ticket opened with `/task` (Handlebars markdown).'),
       })
       .strict()
       .default(() => ({}))
@@ -290,6 +291,18 @@ export const configSchema = z
       60,
       'Minutes a pending `/handoff` may wait for `/accept` before the app reports it (once) on the master.',
     ),
+    closeGuard: z
+      .boolean({ error: 'must be true or false' })
+      .default(true)
+      .describe(
+        'Closing the master while tracking tickets (or the release or communications ticket) are open reopens it, with a comment listing the open ones.',
+      ),
+    taskDueDays: z
+      .int({ error: 'must be a whole number of days from 1 to 365' })
+      .min(1, { error: 'must be a whole number of days from 1 to 365' })
+      .max(365, { error: 'must be a whole number of days from 1 to 365' })
+      .default(7)
+      .describe('The SLA of a tracking ticket: `/task` without `due YYYY-MM-DD` sets its due date this many days ahead.'),
     approvals: approvalsObject
       .default(() => approvalsObject.parse({}))
       .describe(

@@ -12,7 +12,7 @@ export interface Actor {
 export interface IssueEvent {
   kind: 'issue';
   tracker: TrackerKind;
-  action: 'opened' | 'labeled' | 'unlabeled' | 'edited' | 'closed' | 'reopened' | 'other';
+  action: 'opened' | 'labeled' | 'unlabeled' | 'edited' | 'closed' | 'reopened' | 'assigned' | 'unassigned' | 'other';
   /** GitHub `X-GitHub-Delivery`; GitLab `Idempotency-Key` (stable across retries). */
   deliveryId: string;
   actor: Actor;

@@ -27,6 +27,11 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
   },
   { syntax: '/accept', effect: 'Accepts a handoff addressed to you.' },
   {
+    syntax: '/task <@owner> <project> <title> [due YYYY-MM-DD] [--public]',
+    effect:
+      'Opens a tracking ticket in the project for the owner (assigned), due on the date or after the configured SLA; the lines below say what is expected. Confidential on GitLab; a public GitHub repository needs `--public` and a title and text without incident details.',
+  },
+  {
     syntax: '/request-approvals [deliverable]',
     effect: 'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by default).',
   },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IssueRef, TrackerKind } from './model.js';
 
 /** The roles a ticket can have in an incident; each is a label `incident::<role>`. */
-export type TicketRole = 'master' | 'release' | 'comms';
+export type TicketRole = 'master' | 'release' | 'comms' | 'task';
 
 const CVE = /\bCVE-(\d{4})-(\d{4,7})\b/i;
 

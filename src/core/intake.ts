@@ -26,7 +26,7 @@ import {
 } from './messages.js';
 import type { NeedsConfigReason } from './messages.js';
 import type { Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from './model.js';
-import { formatRef, sameRef } from './model.js';
+import { DESCRIPTION_LIMITS, formatRef, sameRef } from './model.js';
 import { neutralizeBlock, neutralizeInline, quietUser } from './neutralize.js';
 import { approvalLabels, renderStatusTable } from './approvals.js';
 import { stepUrl } from './render.js';
@@ -37,7 +37,7 @@ import type { TimelineEntry } from './run-types.js';
 import { appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from './timeline.js';
 import type { CommsContext, ReleaseContext, RenderedPhase } from './render-types.js';
 
-export type ChildRole = Exclude<TicketRole, 'master'>;
+export type ChildRole = Exclude<TicketRole, 'master' | 'task'>;
 
 /**
  * Everything the intake decision looks at. Fields that are `undefined` have not been read yet: the decision
@@ -228,6 +228,8 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
       // The master's assignee, else the source's assignee, else the reporter: never the app that created an external master.
       defaultManager: master.assignees[0] ?? s.reporter.assignees[0] ?? s.reporter.author,
       config: s.config,
+      now: s.now,
+      bodyLimit: DESCRIPTION_LIMITS[s.tracker],
     },
     deps,
   );

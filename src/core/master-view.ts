@@ -1,4 +1,6 @@
-import { parseQuickLinks, renderState, trustedBlock } from './block.js';
+import { parseQuickLinks, renderState, splitBody, trustedBlock } from './block.js';
+import { parseTracking, renderTracking, upsertRow } from './children.js';
+import type { TaskRow } from './children.js';
 import type { ChildRow, TicketState } from './block.js';
 import { INCIDENT_PHASES } from './checklist.js';
 import { computeProgress, currentPhase, phaseDates, readSteps, setStepState } from './checklist-tracking.js';
@@ -11,6 +13,8 @@ import type { IncidentContext, QuickLinkRow } from './render-types.js';
 import { FIELD_LABELS } from './run-types.js';
 
 export const PLACEHOLDER = '_not set_';
+/** The block's begin and end markers and separators, with room to spare for a person's concurrent edit. */
+const MARKERS_AND_MARGIN = 512;
 const DATE_PLACEHOLDER = '_YYYY-MM-DD_';
 
 /** Everything the master's block is rendered from. */
@@ -27,11 +31,19 @@ export interface MasterViewInput {
   stepOverrides?: ReadonlyArray<{ stepId: string; done: boolean }>;
   /** Quick Links cells imposed by label (a validated `/set`, a handoff, a refused edit undone). */
   cells?: Readonly<Record<string, string>>;
+  /** Tracking-ticket rows to put in (or replace in) the section read from the current block. */
+  tasks?: readonly TaskRow[];
+  /** Decides which tracking tickets are overdue. */
+  now: Date;
+  /** The tracker's description limit in characters; the tracking section is shortened to fit under it. */
+  bodyLimit?: number;
 }
 
 export interface MasterView {
   /** The block's inner text, state marker first. */
   block: string;
+  /** Tracking tickets shown shortened or left out because of the description limit (0 and 0 normally). */
+  shortened: { compactOpen: number; omitted: number };
   /** The current phase's id, for the `phase::<id>` label. */
   phase: string;
 }
@@ -102,5 +114,16 @@ export function renderMaster(input: MasterViewInput, deps: { renderer: Renderer;
       title: neutralizeInline(row.title),
     })),
   };
-  return { block: `${renderState(input.state)}\n${deps.renderer.incident(context).trimEnd()}`, phase: currentPhase(progress) };
+  const main = `${renderState(input.state)}\n${deps.renderer.incident(context).trimEnd()}`;
+  let rows = parseTracking(current);
+  for (const row of input.tasks ?? []) rows = upsertRow(rows, row);
+  // What the description may still hold: the limit less the person's text, the rest of the block, the markers.
+  const rest = splitBody(input.master.body).rest.length;
+  const budget = (input.bodyLimit ?? Number.POSITIVE_INFINITY) - rest - main.length - MARKERS_AND_MARGIN;
+  const tracking = renderTracking(rows, input.now, budget);
+  return {
+    block: `${main}\n\n${tracking.text}`,
+    phase: currentPhase(progress),
+    shortened: { compactOpen: tracking.compactOpen, omitted: tracking.omitted },
+  };
 }

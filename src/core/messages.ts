@@ -23,6 +23,7 @@ const ROLE_NAMES: Record<TicketRole, string> = {
   master: 'Master ticket',
   release: 'Release ticket',
   comms: 'Communications ticket',
+  task: 'Tracking ticket',
 };
 
 /** A human name for a ticket role. */
@@ -31,7 +32,7 @@ export function roleName(role: TicketRole): string {
 }
 
 /** Titles of the children: identifier and role only, so that notifications carry no details. */
-export function childTitle(role: Exclude<TicketRole, 'master'>, id: string): string {
+export function childTitle(role: 'release' | 'comms', id: string): string {
   return role === 'release' ? `[${id}] Security release` : `[${id}] Communications and approvals`;
 }
 

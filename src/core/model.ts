@@ -35,6 +35,10 @@ export interface IssueDraft {
   labels: string[];
   /** Requested confidentiality; ignored where the tracker has no confidential issues. */
   confidential: boolean;
+  /** Usernames to assign; the tracker may keep fewer (read the answer). */
+  assignees?: string[];
+  /** `YYYY-MM-DD`; only where the tracker has due dates (GitLab). */
+  dueDate?: string;
 }
 
 /** A project (GitLab) or repository (GitHub), named by its full path: `group/sub/project` or `owner/repo`. */
@@ -66,6 +70,8 @@ export interface Issue {
   locked: boolean;
   author: string;
   assignees: string[];
+  /** The tracker's own due date (`YYYY-MM-DD`, GitLab); absent or null where there is none. */
+  dueDate?: string | null;
   webUrl: string;
   /** ISO 8601 timestamps as the tracker reports them. */
   createdAt: string;
@@ -94,3 +100,6 @@ export function parseRef(text: string | undefined): IssueRef | null {
   const match = /^(.+)#(\d+)$/.exec(text ?? '');
   return match ? { project: match[1]!, number: Number(match[2]) } : null;
 }
+
+/** Description (issue body) limits of the trackers, in characters. JavaScript counts UTF-16 units, never fewer. */
+export const DESCRIPTION_LIMITS: Record<TrackerKind, number> = { github: 65536, gitlab: 1048576 };

@@ -101,3 +101,20 @@ export interface CommsContext {
   /** The bot-managed approval status table (markdown), '' before any review. */
   statusTable: string;
 }
+
+/** A tracking ticket opened with `/task` in a confidential or private place. */
+export interface TaskContext {
+  id: string;
+  /** Safe one-line title of the task. */
+  title: string;
+  /** Markdown reference to the master ticket. */
+  master: string;
+  /** The owner, named without a ping (the assignment notifies them). */
+  owner: string;
+  /** `YYYY-MM-DD`. */
+  due: string;
+  /** Safe one-line summary of the incident (the master's title). */
+  summary: string;
+  /** What the owner is expected to do: safe markdown, the title when nothing more was said. */
+  action: string;
+}

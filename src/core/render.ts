@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars';
 import { COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from './checklist.js';
 import type { PhaseDefinition } from './checklist-types.js';
-import type { CommsContext, IncidentContext, ReleaseContext, RenderedPhase } from './render-types.js';
+import type { CommsContext, IncidentContext, ReleaseContext, RenderedPhase, TaskContext } from './render-types.js';
 
 /**
  * Renders the tickets' text from Handlebars templates. Pure: the sources come in as strings (the shell
@@ -15,6 +15,7 @@ export interface TemplateSources {
   incident: string;
   release: string;
   comms: string;
+  task: string;
   partials: Record<string, string>;
 }
 
@@ -22,13 +23,14 @@ export interface Renderer {
   incident(ctx: IncidentContext): string;
   release(ctx: ReleaseContext): string;
   comms(ctx: CommsContext): string;
+  task(ctx: TaskContext): string;
 }
 
 /** A template that does not compile, references a field its context lacks, or writes an app marker. */
 export class TemplateError extends Error {
   override readonly name = 'TemplateError';
   constructor(
-    /** `incident`, `release`, `comms` or `partial step`. */
+    /** `incident`, `release`, `comms`, `task` or `partial step`. */
     readonly template: string,
     detail: string,
   ) {
@@ -41,7 +43,7 @@ const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
 /** Only the app writes its markers; a template that does would corrupt the block around it. */
 const MARKER = /<!--\s*incident-desk/;
 
-type TemplateName = 'incident' | 'release' | 'comms';
+type TemplateName = 'incident' | 'release' | 'comms' | 'task';
 
 /** The handbook section of a step: `https://desk.example/handbook#pick-deputy`. */
 export function stepUrl(handbookBase: string, stepId: string): string {
@@ -65,6 +67,7 @@ export function createRenderer(sources: TemplateSources): Renderer {
     incident: compile(hb, 'incident', sources.incident),
     release: compile(hb, 'release', sources.release),
     comms: compile(hb, 'comms', sources.comms),
+    task: compile(hb, 'task', sources.task),
   };
   const run = (name: TemplateName, ctx: object): string => {
     let out: string;
@@ -80,11 +83,13 @@ export function createRenderer(sources: TemplateSources): Renderer {
     incident: (ctx) => run('incident', ctx),
     release: (ctx) => run('release', ctx),
     comms: (ctx) => run('comms', ctx),
+    task: (ctx) => run('task', ctx),
   };
   for (const sample of samples()) {
     renderer.incident(sample.incident);
     renderer.release(sample.release);
     renderer.comms(sample.comms);
+    renderer.task(sample.task);
   }
   return renderer;
 }
@@ -110,7 +115,7 @@ function normalize(text: string): string {
 }
 
 /** Complete contexts, one with every list filled and one with every list empty, to try templates on. */
-function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; comms: CommsContext }> {
+function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; comms: CommsContext; task: TaskContext }> {
   const na = (i: number): string | null => (i % 3 === 1 ? 'Sample reason' : i % 3 === 2 ? '' : null);
   const phases = (defs: readonly PhaseDefinition[]): RenderedPhase[] =>
     defs.map((p, n) => ({
@@ -131,6 +136,7 @@ function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; 
       related: [{ role: 'Release', reference: master, title: 'Sample' }],
     },
     release: { id: 'INC-0', master, title: 'Sample', phases: phases(RELEASE_PHASES) },
+    task: { id: 'INC-0', title: 'Sample', master, owner: '`@sample`', due: '2026-12-01', summary: 'Sample', action: 'Sample' },
     comms: {
       id: 'INC-0',
       master,
@@ -157,6 +163,7 @@ function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; 
   const empty = {
     incident: { ...full.incident, quickLinks: [], phases: [], related: [] },
     release: { ...full.release, phases: [] },
+    task: { ...full.task, action: '' },
     comms: {
       ...full.comms,
       deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '' }],

@@ -83,6 +83,7 @@ export type Command =
   | { name: 'handoff'; to: string; role: HolderRole }
   | { name: 'accept' }
   | { name: 'help' }
+  | TaskCommand
   /** Approval commands, on the communications ticket: a deliverable id (or `all` for approve), an optional group id. */
   | { name: 'approve'; deliverable: string; group?: string }
   | { name: 'revoke'; deliverable: string; group?: string }
@@ -92,6 +93,22 @@ export type Command =
   | { name: 'unknown'; word: string }
   /** A known command with arguments that do not fit; `expected` says what would. */
   | { name: 'invalid'; command: string; expected: string };
+
+/** `/task @owner <project> <title> [due YYYY-MM-DD] [--public]`, with the lines after it as the expected action. */
+export interface TaskCommand {
+  name: 'task';
+  /** Username without `@`. */
+  owner: string;
+  /** `group/project` or `owner/repo`. */
+  project: string;
+  title: string;
+  /** `YYYY-MM-DD`; the configured SLA when absent. */
+  due?: string;
+  /** The person confirms the ticket may go to a public place (identifier, title and text only). */
+  public: boolean;
+  /** What the owner is expected to do (the comment's further lines); '' when the title says it all. */
+  text: string;
+}
 
 /** How one checklist step changed between two versions of a block. */
 export interface StepChange {

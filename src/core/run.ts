@@ -17,7 +17,9 @@ import {
   renderPhaseNudge,
   renderRefusal,
 } from './run-messages.js';
-import type { Command, FieldKey, HolderRole, RunState, Severity, StepChange, TimelineEntry } from './run-types.js';
+import type { TaskRow } from './children.js';
+import { trackingStale } from './children.js';
+import type { Command, FieldKey, TaskCommand, HolderRole, RunState, Severity, StepChange, TimelineEntry } from './run-types.js';
 import { FIELD_LABELS } from './run-types.js';
 import { missedSitrepWindows, parseSitrepText, renderSitrep, renderSitrepReminder } from './sitrep.js';
 
@@ -64,11 +66,19 @@ export interface RunPlan {
   /** Comments to post, each on the ticket named. */
   comments: Array<{ ref: IssueRef; body: string }>;
   timeline: TimelineEntry[];
+  /** Tracking-ticket rows to put in the master's section (a child's change, a new `/task`). */
+  tasks: TaskRow[];
+  /** Reopen the master in the same write (the close guard). */
+  reopen?: boolean;
+  /** Re-render the master even if nothing else changed (overdue flags moved with the date). */
+  refresh?: boolean;
+  /** A `/task` to open: the shell reads the target project, then `decideTask` says what to create. */
+  task?: TaskCommand;
 }
 
 /** A plan that changes nothing (yet). */
 export function emptyPlan(ctx: RunContext): RunPlan {
-  return { stepOverrides: [], cells: {}, run: { ...(ctx.state.run ?? {}) }, addLabels: [], removeLabels: [], comments: [], timeline: [] };
+  return { stepOverrides: [], cells: {}, run: { ...(ctx.state.run ?? {}) }, addLabels: [], removeLabels: [], comments: [], timeline: [], tasks: [] };
 }
 
 /** True when a plan changes the master (its block, labels or assignees), so it must be written. */
@@ -79,6 +89,9 @@ export function changesMaster(plan: RunPlan, before: RunState | undefined): bool
     plan.addLabels.length > 0 ||
     plan.removeLabels.length > 0 ||
     plan.assign !== undefined ||
+    plan.tasks.length > 0 ||
+    plan.reopen === true ||
+    plan.refresh === true ||
     JSON.stringify(plan.run) !== JSON.stringify(before ?? {})
   );
 }
@@ -308,6 +321,10 @@ export function decideCommand(ctx: RunContext, command: Command): RunPlan {
       const comms = ctx.state.children?.find((c) => c.role === 'comms');
       return invalid(ctx, plan, command.name, comms ? `Approval commands go on the communications ticket, ${comms.ref}.` : 'Approval commands go on the communications ticket of the incident.');
     }
+    case 'task':
+      // Opening the ticket needs the target project as the tracker answers it: the shell reads it, then `decideTask`.
+      plan.task = command;
+      return plan;
     case 'accept': {
       const pending = plan.run.handoff;
       if (!pending || pending.to.toLowerCase() !== actor.toLowerCase()) {
@@ -386,6 +403,9 @@ export function decideSweep(ctx: RunContext): RunPlan {
       }
     }
   }
+
+  // A due date passed: the master's overdue flags and counts are re-rendered.
+  if (trackingStale(ctx.master, ctx.now)) plan.refresh = true;
 
   const pending = run.handoff;
   if (pending && !pending.reported && ctx.now.getTime() - Date.parse(pending.at) >= ctx.config.handoffMinutes * 60_000) {

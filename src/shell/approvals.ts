@@ -7,7 +7,7 @@ import type { IncidentDeskConfig } from '../core/config.js';
 import { commsContext, computePatch } from '../core/intake.js';
 import type { Issue, IssueRef } from '../core/model.js';
 import { formatRef } from '../core/model.js';
-import { APP_ACTOR, holderOf } from '../core/run.js';
+import { APP_ACTOR, emptyPlan, holderOf } from '../core/run.js';
 import type { RunContext, RunPlan } from '../core/run.js';
 import { FIELD_LABELS } from '../core/run-types.js';
 import type { Tracker } from '../tracker/port.js';
@@ -59,8 +59,7 @@ export async function applyApprovalEvents(
   handbookUrl: string,
   decide: (state: ApprovalState, cutoffMinutes: number, incidentManager: string | null) => Promise<ApprovalOutcome[]> | ApprovalOutcome[],
 ): Promise<RunPlan & { posted: number }> {
-  const plan: RunPlan & { posted: number } = {
-    posted: 0, stepOverrides: [], cells: {}, run: { ...(run.state.run ?? {}) }, addLabels: [], removeLabels: [], comments: [], timeline: [] };
+  const plan: RunPlan & { posted: number } = { ...emptyPlan(run), posted: 0 };
   const comms = await tracker.getIssue(commsRef);
   const state = trustedState(comms);
   if (state?.role !== 'comms') return plan;

@@ -13,6 +13,9 @@ export const GITHUB_EVENTS = [
   'issues.edited',
   'issues.closed',
   'issues.reopened',
+  // A tracking ticket's owner is its first assignee: the master's table follows it.
+  'issues.assigned',
+  'issues.unassigned',
   'issue_comment.created',
 ] as const;
 

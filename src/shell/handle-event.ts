@@ -17,6 +17,7 @@ import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
 import { handleRunEvent } from './run-events.js';
+import { handleChildEvent } from './tracking.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
 import type { LoadedConfig } from './settings.js';
 
@@ -55,6 +56,9 @@ export async function handleEvent(event: TrackerEvent, ctx: EventContext): Promi
     log.info({ issue, delivery: event.deliveryId }, 'duplicate delivery dropped');
     return 'duplicate';
   }
+  // Tracking tickets first: an issue naming an incident is never an intake and never one of its own tickets.
+  const child = event.kind === 'issue' ? await handleChildEvent(event, ctx) : null;
+  if (child) return child;
   const run = await handleRunEvent(event, ctx);
   if (run) return run;
   if (event.kind !== 'issue' || !mightTrigger(event)) return 'not-a-trigger';

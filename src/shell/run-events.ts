@@ -23,6 +23,7 @@ import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './setting
 import type { LoadedConfig } from './settings.js';
 import { applyRunPlan, restoreBlock } from './run.js';
 import { applyApprovalEvents, approvalActor } from './approvals.js';
+import { closeMaster, openTask } from './tracking.js';
 import {
   approvalEventOf,
   approvalEventsOfEdit,
@@ -41,7 +42,12 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
   if (event.kind === 'issue' && (event.action === 'closed' || event.action === 'reopened')) {
     if (state?.role !== 'master') return null;
     const action = event.action;
-    return withMaster(event.issue.ref, ctx, (run) => decideStateChange({ ...run, actor: event.actor }, action));
+    return withMaster(event.issue.ref, ctx, (run) => {
+      const acting = { ...run, actor: event.actor };
+      // A redelivered or stale close of a master that is open again is not a close.
+      if (action === 'closed' && run.master.state === 'closed') return closeMaster(ctx.tracker, acting);
+      return decideStateChange(acting, action);
+    });
   }
   if (event.kind === 'issue' && state?.role === 'comms' && hasApprovalLabelChange(event)) {
     const masterRef = parseRef(state.master);
@@ -107,10 +113,11 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
     });
   }
   if (state?.role !== 'master') return 'not-a-trigger';
-  return withMaster(event.issue.ref, ctx, async (run) => {
+  return withMaster(event.issue.ref, ctx, async (run, settings) => {
     // Help needs no rights; everything else is authorized by the tracker's answer, never by issue text.
     const access = command.name === 'help' || command.name === 'unknown' ? null : await ctx.tracker.getAccess(event.project.path, event.actor);
-    return decideCommand({ ...run, actor: event.actor, access }, command);
+    const plan = decideCommand({ ...run, actor: event.actor, access }, command);
+    return plan.task ? openTask(ctx.tracker, { ...run, actor: event.actor, access }, settings, plan.task, plan) : plan;
   });
 }
 
@@ -140,12 +147,14 @@ export async function withMaster(
       await reportConfigError(master.ref, settings.error, ctx);
       return 'config-error';
     }
-    const plan = await decide({ tracker: ctx.tracker.kind, config: settings.config, master, state, now: (ctx.now ?? (() => new Date()))(), actor: null, access: null }, settings);
+    const now = (ctx.now ?? (() => new Date()))();
+    const plan = await decide({ tracker: ctx.tracker.kind, config: settings.config, master, state, now, actor: null, access: null }, settings);
     await applyRunPlan(ctx.tracker, master, state, plan, {
       config: settings.config,
       renderer: settings.renderer,
       handbookUrl: settings.config.handbookUrl ?? ctx.handbookUrl,
       log: ctx.log,
+      now,
     });
     return 'done';
   });
@@ -197,12 +206,12 @@ export async function sweepTracker(tracker: Tracker, ctx: Omit<EventContext, 'tr
     const quick = decideSweep({ tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null, access: null });
     const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
     // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
-    if (quick.comments.length === 0 && !comms) continue;
+    if (quick.comments.length === 0 && !quick.refresh && !comms) continue;
     try {
       let acted = false;
       await withMaster(listed.ref, eventCtx, async (run, loaded) => {
         const plan = decideSweep(run);
-        acted = plan.comments.length > 0;
+        acted = plan.comments.length > 0 || plan.refresh === true;
         if (!comms) return plan;
         const approvals = await applyApprovalEvents(tracker, comms, run, loaded, handbookOf(loaded, eventCtx), sweepOutcome(loaded.config, now));
         acted ||= approvals.posted > 0;

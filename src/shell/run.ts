@@ -4,7 +4,7 @@ import type { IncidentDeskConfig } from '../core/config.js';
 import { computePatch } from '../core/intake.js';
 import { phaseLabel, renderMaster } from '../core/master-view.js';
 import type { Issue, IssueRef } from '../core/model.js';
-import { formatRef } from '../core/model.js';
+import { DESCRIPTION_LIMITS, formatRef } from '../core/model.js';
 import type { Renderer } from '../core/render.js';
 import { changesMaster } from '../core/run.js';
 import type { RunPlan } from '../core/run.js';
@@ -19,6 +19,8 @@ export interface RunDeps {
   renderer: Renderer;
   handbookUrl: string;
   log: Logger;
+  /** The clock of this event (overdue tracking tickets). */
+  now: Date;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function applyRunPlan(tracker: Tracker, master: Issue, state: Ticke
   if (result.create.length === 0 && ids.length === (run.timeline ?? []).length) return;
   for (const body of result.create) ids.push((await tracker.createComment(master.ref, body)).id);
   run = { ...run, timeline: ids };
-  await writeMaster(tracker, master.ref, { ...plan, stepOverrides: [], cells: {}, addLabels: [], removeLabels: [], assign: undefined }, run, deps);
+  await writeMaster(tracker, master.ref, { ...plan, stepOverrides: [], cells: {}, addLabels: [], removeLabels: [], assign: undefined, tasks: [], reopen: undefined }, run, deps);
 }
 
 /**
@@ -86,6 +88,9 @@ async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: 
       config: deps.config,
       stepOverrides: plan.stepOverrides,
       cells: plan.cells,
+      tasks: plan.tasks,
+      now: deps.now,
+      bodyLimit: DESCRIPTION_LIMITS[tracker.kind],
     },
     { renderer: deps.renderer, handbookUrl: deps.handbookUrl },
   );
@@ -99,6 +104,11 @@ async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: 
     addLabels: [...plan.addLabels, wantPhase],
     removeLabels: [...plan.removeLabels, ...stalePhases],
   }) ?? {};
+  // The close guard reopens the master in the same write as its block.
+  if (plan.reopen && fresh.state === 'closed') Object.assign(patch, { state: 'open' });
+  if (view.shortened.omitted > 0 || view.shortened.compactOpen > 0) {
+    deps.log.warn({ issue: formatRef(ref), ...view.shortened }, 'tracking tickets shortened to fit the description limit');
+  }
   if (plan.assign) {
     // The new holder goes first: a tracker that keeps one assignee (GitLab Free) keeps the first.
     const { add, remove } = plan.assign;

@@ -63,7 +63,7 @@ function asConfigError(error: unknown, location: string): ConfigError | null {
 async function loadTemplates(config: IncidentDeskConfig, project: string, ctx: SettingsContext): Promise<TemplateSources> {
   const sources: TemplateSources = { ...ctx.defaultTemplates, partials: { ...ctx.defaultTemplates.partials } };
   const problems = [];
-  for (const name of ['incident', 'release', 'comms'] as const) {
+  for (const name of ['incident', 'release', 'comms', 'task'] as const) {
     const path = config.templates[name];
     if (!path) continue;
     const text = await ctx.tracker.readFile(project, path);

@@ -1,3 +1,4 @@
+import { parseRef } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 import { readTicketState, renderState, splitBody, trustedState } from '../../src/core/block.js';
 import type { TicketState } from '../../src/core/block.js';
@@ -189,6 +190,8 @@ describe('GitLab end to end: running an incident', () => {
   it('records closes and reopens of the master', async () => {
     const t = await incident();
     t.clock.now = minutes(5);
+    // Every child closed first: the close guard keeps an incident with open tickets open.
+    for (const child of readTicketState(t.master().body)?.children ?? []) t.store.editIssue(parseRef(child.ref)!, { state: 'closed' });
     t.store.editIssue(t.ref, { state: 'closed' });
     const closed = gitlabEditPayload(t.project, t.master(), t.master().body, t.user('bob'), t.ids);
     closed.object_attributes.action = 'close';

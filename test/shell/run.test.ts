@@ -1,5 +1,6 @@
+import { parseRef } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
-import { splitBody, trustedState } from '../../src/core/block.js';
+import { splitBody, trustedState, readTicketState } from '../../src/core/block.js';
 import type { Issue } from '../../src/core/model.js';
 import { handleEvent } from '../../src/shell/handle-event.js';
 import { sweepTracker } from '../../src/shell/run-events.js';
@@ -229,6 +230,8 @@ describe('sitreps, phase nudges and handoffs driven by the sweep', () => {
 
   it('records closes and reopens of the master', async () => {
     const t = await incident();
+    // Every child closed first: the close guard keeps an incident with open tickets open.
+    for (const child of readTicketState(t.master().body)?.children ?? []) t.store.editIssue(parseRef(child.ref)!, { state: 'closed' });
     t.store.editIssue(t.ref, { state: 'closed' });
     await handleEvent(issueEvent(t.project, t.master(), { action: 'closed', addedLabels: [], actor: { username: 'bob', id: 2, isBot: false } }), t.ctx);
     t.store.editIssue(t.ref, { state: 'open' });

@@ -45,7 +45,7 @@ const ISSUE_PATH = '/api/v4/projects/sec%2Fincidents/issues/7';
 
 describe('GitLabTracker over gitbeaker', () => {
   it('maps an issue answer to the neutral issue', async () => {
-    nock(HOST).get(ISSUE_PATH).reply(200, issueJson());
+    nock(HOST).get(ISSUE_PATH).reply(200, issueJson({ due_date: '2026-12-01' }));
     expect(await tracker().getIssue(REF)).toEqual({
       ref: REF,
       id: 501,
@@ -57,6 +57,7 @@ describe('GitLabTracker over gitbeaker', () => {
       locked: false,
       author: 'alice',
       assignees: ['bob'],
+      dueDate: '2026-12-01',
       webUrl: `${HOST}/sec/incidents/-/issues/7`,
       createdAt: '2026-01-02T03:04:05.000Z',
       updatedAt: '2026-01-02T03:04:06.000Z',
@@ -584,6 +585,7 @@ describe('GitLab payload normalization', () => {
         author: '',
         assignees: ['user1'],
         webUrl: 'http://example.com/diaspora/issues/23',
+        dueDate: null,
         createdAt: '2013-12-03T17:15:43Z',
         updatedAt: '2013-12-03T17:15:43Z',
       },
@@ -669,6 +671,7 @@ describe('GitLab payload normalization', () => {
         author: 'root',
         assignees: [],
         webUrl: 'http://example.com/gitlab-org/gitlab-test/-/issues/17',
+        dueDate: null,
         createdAt: '2015-04-12T14:53:17Z',
         updatedAt: '2015-04-26T08:28:42Z',
       },

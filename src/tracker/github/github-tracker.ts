@@ -198,7 +198,10 @@ export class GitHubTracker implements Tracker {
       .map((item) => toIssue(project, item));
   }
 
-  /** Creates an issue; `confidential` is ignored, since GitHub has no confidential issues. */
+  /**
+   * Creates an issue; `confidential` and `dueDate` are ignored (GitHub has neither). Assignees without access to
+   * the repository are dropped by GitHub, so read them on the answer.
+   */
   async createIssue(project: string, input: NewIssue): Promise<Issue> {
     const { owner, repo } = splitPath(project, 'createIssue');
     const data = await this.call('createIssue', project, async () => {
@@ -208,6 +211,7 @@ export class GitHubTracker implements Tracker {
         title: input.title,
         body: input.body,
         labels: input.labels,
+        ...(input.assignees && input.assignees.length > 0 ? { assignees: input.assignees } : {}),
       });
       return response.data as RestIssue;
     });

@@ -28,6 +28,7 @@ interface GitLabIssueJson {
   discussion_locked?: boolean | null;
   author?: { username?: string } | null;
   assignees?: Array<{ username?: string }> | null;
+  due_date?: string | null;
   web_url: string;
   created_at: string;
   updated_at: string;
@@ -135,13 +136,19 @@ export class GitLabTracker implements Tracker {
     return (list as unknown as GitLabIssueJson[]).map((json) => this.toIssue(json, project));
   }
 
-  /** Creates an issue; `confidential` is passed through, so check it on the answer. */
+  /**
+   * Creates an issue; `confidential` is passed through, so check it on the answer. Assignees are looked up by
+   * username first (an unknown one is a 422 `TrackerError`, as in `updateIssue`); `dueDate` becomes `due_date`.
+   */
   async createIssue(project: string, input: NewIssue): Promise<Issue> {
+    const assigneeIds = input.assignees && input.assignees.length > 0 ? await this.userIdsOf(input.assignees) : [];
     const json = await this.call('createIssue', () =>
       this.api.Issues.create(project, input.title, {
         description: input.body,
         ...(input.labels.length > 0 ? { labels: input.labels.join(',') } : {}),
         confidential: input.confidential,
+        ...(assigneeIds.length > 0 ? { assigneeIds } : {}),
+        ...(input.dueDate ? { dueDate: input.dueDate } : {}),
       }),
     );
     return this.toIssue(json as unknown as GitLabIssueJson, project);
@@ -414,6 +421,7 @@ export class GitLabTracker implements Tracker {
       locked: json.discussion_locked === true,
       author: json.author?.username ?? '',
       assignees: (json.assignees ?? []).flatMap((a) => (typeof a.username === 'string' ? [a.username] : [])),
+      dueDate: typeof json.due_date === 'string' ? json.due_date : null,
       webUrl: json.web_url,
       createdAt: json.created_at,
       updatedAt: json.updated_at,

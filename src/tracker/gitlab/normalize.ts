@@ -178,6 +178,7 @@ function toIssue(project: Project, issue: Record<string, unknown>, extras: Issue
     // Hooks name the author by id only; the acting user is the one name the payload gives, so use it when it matches.
     author: issue.author_id === extras.actor.id ? extras.actor.username : '',
     assignees: extras.assignees,
+    dueDate: typeof issue.due_date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(issue.due_date) ? issue.due_date : null,
     // Note hooks' issue has no `url`; GitLab's issue path is `<project>/-/issues/<iid>`.
     webUrl: typeof issue.url === 'string' ? issue.url : `${project.webUrl}/-/issues/${iid}`,
     createdAt: toIsoTimestamp(createdAt),

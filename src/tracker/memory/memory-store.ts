@@ -184,7 +184,7 @@ export class MemoryStore {
   }
 
   createIssue(project: string, input: NewIssue, author: string): Issue {
-    return this.insertIssue(project, input, author, []);
+    return this.insertIssue(project, input, author, [...new Set(input.assignees ?? [])]);
   }
 
   updateIssue(ref: IssueRef, patch: IssuePatch): Issue {
@@ -263,6 +263,7 @@ export class MemoryStore {
       locked: false,
       author,
       assignees,
+      ...(this.kind === 'gitlab' ? { dueDate: input.dueDate ?? null } : {}),
       webUrl: `${stored.webUrl}/${this.kind === 'github' ? 'issues' : '-/issues'}/${number}`,
       createdAt: at,
       updatedAt: at,

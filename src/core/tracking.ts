@@ -1,0 +1,278 @@
+import { joinBody, renderState, trustedBlock } from './block.js';
+import type { TicketState } from './block.js';
+import { countByOwner, findRow, parseTracking, renderChildBlock, rowOf, TASK_LABEL } from './children.js';
+import type { TaskRow } from './children.js';
+import { findCve, idLabel, titleWithId } from './identifier.js';
+import type { Issue, IssueDraft, Project, TrackerCapabilities } from './model.js';
+import { formatRef } from './model.js';
+import { neutralizeBlock, neutralizeInline, quietUser } from './neutralize.js';
+import type { Renderer } from './render.js';
+import { emptyPlan } from './run.js';
+import type { RunContext, RunPlan } from './run.js';
+import { renderInvalid } from './run-messages.js';
+import type { TaskCommand, TimelineEntry } from './run-types.js';
+import { formatEntry } from './timeline.js';
+
+/**
+ * The master's side of tracking tickets: a child's change, `/task`, the close guard and the final summary.
+ * Pure decisions over the master as just read; the shell reads what they need and applies the plans.
+ */
+
+export const TRACKING_MARKERS = {
+  unknownId: '<!-- incident-desk:unknown-id',
+  closeGuard: '<!-- incident-desk:close-guard -->',
+  closeSummary: '<!-- incident-desk:incident-summary -->',
+} as const;
+
+const at = (now: Date): string => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function entry(ctx: RunContext, text: string): TimelineEntry {
+  return { at: at(ctx.now), actor: ctx.actor?.username ?? 'incident-desk[bot]', text };
+}
+
+/** The rows of the master's tracking section as the master was just read. */
+export function rowsOf(master: Issue): TaskRow[] {
+  return parseTracking(trustedBlock(master));
+}
+
+/**
+ * A child changed (opened, labeled, retitled, assigned, closed, reopened, due date moved): its row is put in
+ * the master's table when it differs, and its arrival, close or reopen joins the timeline. An event older than
+ * the row changes nothing.
+ */
+export function decideChildEvent(ctx: RunContext, child: Issue): RunPlan {
+  const plan = emptyPlan(ctx);
+  const ref = formatRef(child.ref);
+  const row = rowOf(child, ref);
+  const current = findRow(rowsOf(ctx.master), ref);
+  if (current?.updated && row.updated && Date.parse(row.updated) < Date.parse(current.updated)) return plan;
+  if (current && JSON.stringify(current) === JSON.stringify(row)) return plan;
+  plan.tasks.push(row);
+  if (!current) {
+    const owner = row.owner ? ` for @${row.owner}` : '';
+    plan.timeline.push(entry(ctx, `linked tracking ticket ${ref} "${row.title}"${owner}${row.due ? `, due ${row.due}` : ''}`));
+  } else if (current.state !== row.state) {
+    plan.timeline.push(entry(ctx, `${row.state === 'closed' ? 'closed' : 'reopened'} tracking ticket ${ref}`));
+  }
+  return plan;
+}
+
+/** The one comment on a ticket that names an identifier no incident has. Carries nothing but the identifier. */
+export function renderUnknownId(id: string, incidentProject: string): string {
+  return `${TRACKING_MARKERS.unknownId} ${id} -->\nThis issue names the incident identifier **${neutralizeInline(id, 40)}**, but incident-desk knows no incident with it in \`${incidentProject}\`. Check the identifier; the issue was left as it is.\n`;
+}
+
+/** The marker of the unknown-identifier comment for one identifier, to post it only once. */
+export function unknownIdMarker(id: string): string {
+  return `${TRACKING_MARKERS.unknownId} ${id} -->`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// `/task`.
+
+/** What to create for a `/task`, or why not. */
+export type TaskDecision =
+  | { kind: 'refuse'; comment: string }
+  | {
+      kind: 'create';
+      draft: IssueDraft;
+      /** The details to write once the tracker confirmed the new issue confidential (GitLab, not private project). */
+      details: string | null;
+      /** Whether the ticket's readers may see the master: private or confidential. */
+      isPublic: boolean;
+      due: string;
+      state: TicketState;
+    };
+
+/** A date `days` after `now`, `YYYY-MM-DD`. */
+export function addDays(now: Date, days: number): string {
+  return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Incident details in text bound for a public place: the master's title (or a long piece of it), its
+ * reference or address, the incident project's path, or a CVE id other than the identifier (an unpublished
+ * CVE is a detail). Answers what was found, for the refusal; null when nothing was.
+ */
+export function incidentDetailsIn(text: string, master: Issue, id: string): string | null {
+  const haystack = text.toLowerCase();
+  const title = master.title.replace(/^\[[^\]]*\]\s*/, '').trim().toLowerCase();
+  if (title.length >= 8 && haystack.includes(title)) return "the incident's title";
+  if (haystack.includes(master.webUrl.toLowerCase()) || haystack.includes(formatRef(master.ref).toLowerCase())) return 'a reference to the incident ticket';
+  if (haystack.includes(master.ref.project.toLowerCase())) return "the incident project's path";
+  const cve = findCve(text);
+  if (cve && cve !== id) return `a CVE id (${cve})`;
+  return null;
+}
+
+/**
+ * Decides the ticket a `/task` opens in `target` (as the tracker answered; null when the app cannot see it).
+ * GitLab: always confidential; in a project that is not private the details are written only after the tracker
+ * confirmed it. GitHub: in a private repository with every detail; in a public one only with `--public` and a
+ * title and text without incident details, and then with the identifier only.
+ */
+export function decideTask(
+  ctx: RunContext,
+  command: TaskCommand,
+  target: Project | null,
+  deps: { capabilities: TrackerCapabilities; renderer: Renderer },
+): TaskDecision {
+  const refuse = (expected: string): TaskDecision => ({ kind: 'refuse', comment: renderInvalid({ command: 'task', expected }) });
+  if (!target) return refuse(`The app cannot see a project or repository \`${neutralizeInline(command.project, 100)}\`. Name one it is installed on, like \`group/project\` or \`owner/repo\`.`);
+  const id = ctx.state.id;
+  const due = command.due ?? addDays(ctx.now, ctx.config.taskDueDays);
+  const title = titleWithId(command.title, id);
+  const labels = [idLabel(id), TASK_LABEL];
+  const confidentialTracker = deps.capabilities.confidentialIssues;
+  const isPublic = !confidentialTracker && target.visibility !== 'private';
+  const state: TicketState = { v: 1, role: 'task', id };
+  if (isPublic) {
+    if (!command.public) {
+      return refuse(
+        `\`${neutralizeInline(target.path, 100)}\` is public: a tracking ticket there is readable by anyone. Open it in a private repository, or, when its title and text carry no incident details, confirm with \`--public\` (it then names only the identifier ${id}).`,
+      );
+    }
+    const found = incidentDetailsIn(`${command.title}\n${command.text}`, ctx.master, id);
+    if (found) return refuse(`The title or text carries ${found}, and \`${neutralizeInline(target.path, 100)}\` is public. Rephrase it without incident details, or open the ticket in a private repository.`);
+    const block = renderChildBlock({ state, master: null, due });
+    const text = command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200);
+    return {
+      kind: 'create',
+      draft: { title, body: joinBody(block, text), labels, confidential: false, assignees: [command.owner] },
+      details: null,
+      isPublic: true,
+      due,
+      state,
+    };
+  }
+  state.master = formatRef(ctx.master.ref);
+  state.linked = deps.capabilities.nativeLinks;
+  const details = joinBody(
+    `${renderState(state)}\n${deps.renderer
+      .task({
+        id,
+        title: neutralizeInline(command.title, 200),
+        master: `[${formatRef(ctx.master.ref)}](${ctx.master.webUrl})`,
+        owner: quietUser(command.owner),
+        due,
+        summary: neutralizeInline(ctx.master.title, 200),
+        action: command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200),
+      })
+      .trimEnd()}`,
+    '',
+  );
+  // A GitLab project that is not private: created confidential without details, the details once confirmed.
+  const verifyFirst = confidentialTracker && target.visibility !== 'private';
+  const first = verifyFirst ? joinBody(renderChildBlock({ state: { v: 1, role: 'task', id }, master: null, due }), '') : details;
+  return {
+    kind: 'create',
+    draft: { title, body: first, labels, confidential: true, assignees: [command.owner], dueDate: due },
+    details: verifyFirst ? details : null,
+    isPublic: false,
+    due,
+    state,
+  };
+}
+
+/** The master's plan after a `/task` created `child`: its row, the timeline, and a note when the owner was not kept. */
+export function decideTaskCreated(ctx: RunContext, command: TaskCommand, child: Issue, due: string): RunPlan {
+  const plan = emptyPlan(ctx);
+  const ref = formatRef(child.ref);
+  const row: TaskRow = { ...rowOf(child, ref), due: child.dueDate ?? due };
+  plan.tasks.push(row);
+  plan.timeline.push(entry(ctx, `opened tracking ticket ${ref} "${row.title}" for @${command.owner}, due ${row.due}`));
+  if (!child.assignees.some((a) => a.toLowerCase() === command.owner.toLowerCase())) {
+    plan.comments.push({
+      ref: ctx.master.ref,
+      body: renderInvalid({
+        command: 'task',
+        expected: `Tracking ticket ${ref} was opened, but the tracker did not assign ${quietUser(command.owner)} (no access to that project?). Assign its owner by hand.`,
+      }),
+    });
+  }
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Closing the master.
+
+/** A child as read fresh when the master closes. */
+export interface ClosingChild {
+  ref: string;
+  role: 'release' | 'comms' | 'task';
+  state: 'open' | 'closed';
+  owner: string | null;
+}
+
+/**
+ * The master was closed. With open children and the close guard on: reopened in the same write, with one
+ * comment listing the open ones. Otherwise the close is recorded and the incident summary posted: identifier,
+ * open and close times, duration, children by owner, the timeline's first and last entries.
+ */
+export function decideClose(
+  ctx: RunContext,
+  input: { children: ClosingChild[]; refreshed: Issue[]; firstEntry: TimelineEntry | null },
+): RunPlan {
+  const plan = emptyPlan(ctx);
+  for (const child of input.refreshed) plan.tasks.push(rowOf(child, formatRef(child.ref)));
+  const open = input.children.filter((c) => c.state === 'open');
+  if (ctx.config.closeGuard && open.length > 0) {
+    plan.reopen = true;
+    const lines = open.slice(0, 50).map((c) => `- ${c.ref} (${c.role === 'task' ? 'tracking ticket' : `${c.role} ticket`}${c.owner ? `, ${quietUser(c.owner)}` : ''})`);
+    if (open.length > 50) lines.push(`- …and ${open.length - 50} more (see Tracking tickets above)`);
+    plan.comments.push({
+      ref: ctx.master.ref,
+      body: `${TRACKING_MARKERS.closeGuard}\nThe incident stays open: ${open.length} of its tickets ${open.length === 1 ? 'is' : 'are'} still open. Close ${open.length === 1 ? 'it' : 'them'} first (or set \`closeGuard: false\` in the configuration).\n\n${lines.join('\n')}\n`,
+    });
+    plan.timeline.push(entry(ctx, `tried to close the incident with ${open.length} open tickets; reopened`));
+    return plan;
+  }
+  const closing = entry(ctx, 'closed the incident');
+  plan.timeline.push(closing);
+  const rows = rowsOf(ctx.master);
+  let merged = rows;
+  for (const row of plan.tasks) merged = [...merged.filter((r) => r.ref.toLowerCase() !== row.ref.toLowerCase()), row];
+  plan.comments.push({ ref: ctx.master.ref, body: renderCloseSummary({ id: ctx.state.id, master: ctx.master, now: ctx.now, rows: merged, first: input.firstEntry, last: closing }) });
+  return plan;
+}
+
+/** `3 d 4 h 12 min`. */
+export function formatDuration(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  return [d ? `${d} d` : '', h ? `${h} h` : '', `${m} min`].filter(Boolean).join(' ');
+}
+
+/** The incident summary posted when the master closes with every child closed. */
+export function renderCloseSummary(input: { id: string; master: Issue; now: Date; rows: TaskRow[]; first: TimelineEntry | null; last: TimelineEntry }): string {
+  const opened = at(new Date(input.master.createdAt));
+  const closed = at(input.now);
+  const lines = [
+    TRACKING_MARKERS.closeSummary,
+    `### Incident ${input.id} closed`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| Identifier: | ${input.id} |`,
+    `| Opened: | ${opened} |`,
+    `| Closed: | ${closed} |`,
+    `| Duration: | ${formatDuration(input.now.getTime() - Date.parse(input.master.createdAt))} |`,
+    `| Tracking tickets: | ${input.rows.length} |`,
+  ];
+  const owners = countByOwner(input.rows, input.now);
+  if (owners.length > 0) {
+    lines.push('', '| Owner | Tracking tickets |', '|---|---|');
+    for (const o of owners) lines.push(`| ${o.owner ? quietUser(o.owner) : '_unassigned_'} | ${o.open + o.closed} |`);
+  }
+  lines.push('', '**Timeline**', '');
+  if (input.first) lines.push(formatEntry(input.first), '…');
+  lines.push(formatEntry(input.last));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The children a master names in its state (release, comms) as references. */
+export function namedChildren(state: TicketState): Array<{ ref: string; role: 'release' | 'comms' }> {
+  return (state.children ?? []).map((c) => ({ ref: c.ref, role: c.role }));
+}
