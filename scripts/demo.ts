@@ -9,6 +9,7 @@ import { MemoryDeliveryGuard } from '../src/shell/delivery-guard.js';
 import { handleEvent } from '../src/shell/handle-event.js';
 import { MemoryKeyedLock } from '../src/shell/keyed-lock.js';
 import { sweepTracker } from '../src/shell/run-events.js';
+import { readTicketState } from '../src/core/block.js';
 import { createLogger } from '../src/shell/logger.js';
 import { MemoryStore } from '../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../src/tracker/memory/memory-tracker.js';
@@ -33,8 +34,10 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
   const incidents = 'acme/security-incidents';
   const sourceProject = store.addProject(source, { visibility: 'public' });
   store.addProject(incidents, { visibility: 'private' });
+  const team = 'acme/payments';
+  const teamProject = store.addProject(team, { visibility: 'private' });
   const configPath = kind === 'gitlab' ? '.gitlab/incident-desk.yml' : '.github/incident-desk.yml';
-  store.putFile(source, configPath, `incidentProject: ${incidents}\n`);
+  for (const path of [source, team]) store.putFile(path, configPath, `incidentProject: ${incidents}\n`);
   const report = store.seedIssue(source, { ...REPORT, labels: ['incident'], author: 'reporter' });
 
   const clock = { now: new Date() };
@@ -61,7 +64,8 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
   const master = store.allIssues(incidents).find((i) => i.labels.includes('incident::master'))!;
   const disclosure = new Date(clock.now.getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
   let n = 0;
-  for (const body of [`/set disclosure-date ${disclosure}`, '/set cvss 8.6', '/severity high']) {
+  const commands = [`/set disclosure-date ${disclosure}`, '/set cvss 8.6', '/severity high', `/task @payments-lead ${team} Rotate the payment API keys\nRotate every key issued before the fix and confirm here.`];
+  for (const body of commands) {
     n += 1;
     const comment = store.createComment(master.ref, body, 'security-lead');
     await handleEvent(
@@ -69,9 +73,16 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
       ctx,
     );
   }
+  // A team opens its own ticket and names the incident in the title: it joins the master by itself.
+  const id = readTicketState(store.issue(master.ref).body)?.id ?? '';
+  const own = store.seedIssue(team, { title: `[${id}] Check payment logs for abuse`, body: 'Owner: payments on-call.', confidential: true, assignees: ['payments-oncall'] });
+  await handleEvent(
+    { kind: 'issue', tracker: kind, action: 'opened', deliveryId: `demo-${kind}-child`, actor: { username: 'payments-oncall', id: 9, isBot: false }, project: teamProject, issue: own, addedLabels: [], removedLabels: [] },
+    ctx,
+  );
   await sweepTracker(tracker, ctx, new Date(clock.now.getTime() + 61 * 60_000));
-  console.log(`\n████ …then /set disclosure-date, /set cvss, /severity high, and a sweep an hour later → ${store.calls.length} API calls in all`);
-  for (const issue of [...store.allIssues(source), ...store.allIssues(incidents)]) printIssue(store, issue);
+  console.log(`\n████ …then /set disclosure-date, /set cvss, /severity high, /task, a team's own ticket, and a sweep an hour later → ${store.calls.length} API calls in all`);
+  for (const issue of [...store.allIssues(source), ...store.allIssues(incidents), ...store.allIssues(team)]) printIssue(store, issue);
 }
 
 await demo('gitlab');

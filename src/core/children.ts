@@ -93,7 +93,8 @@ function seconds(iso: string): string {
 export function rowOf(child: Issue, ref: string): TaskRow {
   return {
     ref,
-    title: neutralizeInline(child.title, 120),
+    // The identifier in front of the title says nothing on the incident's own table.
+    title: neutralizeInline(child.title.replace(/^\[(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,9}-\d{4}-\d{1,9})\]\s*/i, ''), 120),
     owner: child.assignees[0] ?? null,
     state: child.state,
     due: dueOf(child),
