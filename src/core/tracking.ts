@@ -58,8 +58,9 @@ export function decideChildEvent(ctx: RunContext, child: Issue): RunPlan {
 }
 
 /** The one comment on a ticket that names an identifier no incident has. Carries nothing but the identifier. */
-export function renderUnknownId(id: string, incidentProject: string): string {
-  return `${TRACKING_MARKERS.unknownId} ${id} -->\nThis issue names the incident identifier **${neutralizeInline(id, 40)}**, but incident-desk knows no incident with it in \`${incidentProject}\`. Check the identifier; the issue was left as it is.\n`;
+export function renderUnknownId(id: string): string {
+  // Not even where incidents live: the issue may be public.
+  return `${TRACKING_MARKERS.unknownId} ${id} -->\nThis issue names the incident identifier **${neutralizeInline(id, 40)}**, but incident-desk knows no incident with it. Check the identifier; the issue was left as it is.\n`;
 }
 
 /** The marker of the unknown-identifier comment for one identifier, to post it only once. */

@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
 import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
+import { PublicWriteError, PublicWriteGuard } from './public-guard.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
 import type { LoadedConfig } from './settings.js';
 
@@ -48,7 +49,20 @@ export type EventOutcome =
  * The shell's one sequence for an event: guard (own events, duplicates), load configuration, take the
  * incident's lock, read fresh state, decide and apply. All I/O for an event happens here.
  */
-export async function handleEvent(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
+export async function handleEvent(event: TrackerEvent, context: EventContext): Promise<EventOutcome> {
+  const { log } = context;
+  // Every write of this event goes through the public-write guard, which starts out knowing what the payload says.
+  const ctx: EventContext = { ...context, tracker: new PublicWriteGuard(context.tracker, { projects: [event.project], issues: [event.issue] }) };
+  try {
+    return await handleGuarded(event, ctx);
+  } catch (error) {
+    if (!(error instanceof PublicWriteError)) throw error;
+    log.error({ issue: formatRef(event.issue.ref), target: error.target, reason: error.reason }, 'refused to write incident content to a public place');
+    return 'stopped';
+  }
+}
+
+async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
   const { log } = ctx;
   const issue = formatRef(event.issue.ref);
   if (await ctx.isSelf(event.actor)) return 'ignored-self';

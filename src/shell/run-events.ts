@@ -24,6 +24,7 @@ import type { LoadedConfig } from './settings.js';
 import { applyRunPlan, restoreBlock } from './run.js';
 import { applyApprovalEvents, approvalActor } from './approvals.js';
 import { closeMaster, openTask } from './tracking.js';
+import { PublicWriteGuard } from './public-guard.js';
 import {
   approvalEventOf,
   approvalEventsOfEdit,
@@ -189,7 +190,9 @@ export interface SweepReport {
  * phase nudges, handoff expiry) fires once. A master with nothing due costs no request beyond the listing and
  * its configuration; one with something due is re-read under its lock and decided again.
  */
-export async function sweepTracker(tracker: Tracker, ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>, now: Date): Promise<SweepReport> {
+export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>, now: Date): Promise<SweepReport> {
+  // The sweep writes through the same public-write guard as events do.
+  const tracker = new PublicWriteGuard(unguarded);
   const eventCtx: EventContext = { ...ctx, tracker, isSelf: async () => false, deliveries: { claim: async () => true }, now: () => now };
   const masters = await tracker.listOpenMasters();
   const settingsByProject = new Map<string, Awaited<ReturnType<typeof loadSettings>>>();

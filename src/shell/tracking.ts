@@ -55,7 +55,7 @@ export async function handleChildEvent(event: IssueEvent, ctx: EventContext): Pr
   const incidentProject = config.incidentProject ?? child.ref.project;
   const master = await findMaster(ctx.tracker, incidentProject, ids, event.project);
   if (!master) {
-    await reportUnknown(ctx.tracker, child.ref, ids[0]!, incidentProject);
+    await reportUnknown(ctx.tracker, child.ref, ids[0]!);
     return 'done';
   }
   return withMaster(master.ref, ctx, async (run) => {
@@ -98,10 +98,10 @@ async function isPrivateProject(tracker: Tracker, path: string, known: Project):
 }
 
 /** One comment per identifier, never repeated: the comment carries a marker the next event finds. */
-async function reportUnknown(tracker: Tracker, ref: IssueRef, id: string, incidentProject: string): Promise<void> {
+async function reportUnknown(tracker: Tracker, ref: IssueRef, id: string): Promise<void> {
   const comments = await tracker.listComments(ref);
   if (comments.some((c) => c.body.includes(unknownIdMarker(id)))) return;
-  await tracker.createComment(ref, renderUnknownId(id, incidentProject));
+  await tracker.createComment(ref, renderUnknownId(id));
 }
 
 /**

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { joinBody, renderState } from '../../src/core/block.js';
+import type { TrackerKind } from '../../src/core/model.js';
+import { PublicWriteError, PublicWriteGuard } from '../../src/shell/public-guard.js';
+import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
+
+function world(kind: TrackerKind = 'gitlab') {
+  const store = new MemoryStore({ kind });
+  const tracker = new MemoryTracker(store);
+  const secret = store.addProject('sec/incidents', { visibility: 'private' });
+  const open = store.addProject('oss/lib', { visibility: 'public' });
+  const master = store.seedIssue('sec/incidents', { title: 'Heap overflow', body: 'details', labels: ['incident::master'], confidential: true });
+  const publicIssue = store.seedIssue('oss/lib', { title: 'Harden the decoder', body: '' });
+  const confidentialIssue = store.seedIssue('oss/lib', { title: 'Private follow-up', body: '', confidential: true });
+  return { store, tracker, secret, open, master, publicIssue, confidentialIssue };
+}
+
+const refused = async (work: Promise<unknown>, reason: RegExp) => {
+  const error = await work.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(PublicWriteError);
+  expect((error as PublicWriteError).reason).toMatch(reason);
+};
+
+describe('the public-write guard', () => {
+  it('refuses incident markers in a public place and writes nothing', async () => {
+    const w = world();
+    const guard = new PublicWriteGuard(w.tracker);
+    await refused(guard.createComment(w.publicIssue.ref, '- [ ] step <!-- step:pick-deputy -->'), /checklist step/);
+    await refused(guard.updateIssue(w.publicIssue.ref, { body: joinBody(renderState({ v: 1, role: 'task', id: 'X', master: 'sec/incidents#1' }), '') }), /master/);
+    await refused(guard.createIssue('oss/lib', { title: 't', body: '<!-- incident-desk:tasks -->', labels: [], confidential: false }), /section/);
+    expect(w.store.listComments(w.publicIssue.ref)).toHaveLength(0);
+    expect(w.store.issue(w.publicIssue.ref).body).toBe('');
+    expect(w.store.allIssues('oss/lib')).toHaveLength(2);
+  });
+
+  it('refuses the path of a private project and the reference of a confidential issue, once it has seen them', async () => {
+    const w = world();
+    const guard = new PublicWriteGuard(w.tracker);
+    // Nothing learned yet: the path is just text.
+    await guard.createComment(w.publicIssue.ref, 'see sec/incidents for the policy');
+    await guard.getProject('sec/incidents');
+    await refused(guard.createComment(w.publicIssue.ref, 'tracked in sec/incidents#1'), /private project/);
+    await refused(guard.createComment(w.publicIssue.ref, `see ${w.secret.webUrl}/-/issues/1`), /private project/);
+    // A longer name that only starts the same is another project.
+    await guard.createComment(w.publicIssue.ref, 'moved to sec/incidents-public#3');
+    await guard.getIssue(w.confidentialIssue.ref);
+    await refused(guard.createComment(w.publicIssue.ref, `follow-up in oss/lib#${w.confidentialIssue.ref.number}.`), /confidential issue/);
+  });
+
+  it('lets anything through to private and confidential places, and the identifier-only texts to public ones', async () => {
+    const w = world();
+    const guard = new PublicWriteGuard(w.tracker);
+    await guard.getProject('sec/incidents');
+    await guard.createComment(w.master.ref, 'sec/incidents#1 <!-- step:x --> everything');
+    await guard.createComment(w.confidentialIssue.ref, 'sec/incidents#1 details');
+    await guard.createComment(w.publicIssue.ref, 'Thank you for the report. It is tracked privately as **INC-2026-1**.');
+    await guard.updateIssue(w.publicIssue.ref, { body: joinBody(renderState({ v: 1, role: 'task', id: 'INC-2026-1' }), 'text') });
+    expect(w.store.listComments(w.publicIssue.ref)).toHaveLength(1);
+  });
+
+  it('on GitHub reads privacy from the repository, asking the tracker only when it does not know', async () => {
+    const w = world('github');
+    const guard = new PublicWriteGuard(w.tracker, { projects: [w.open] });
+    const before = w.store.calls.length;
+    await refused(guard.createComment(w.publicIssue.ref, '<!-- step:x -->'), /checklist/);
+    expect(w.store.calls.length).toBe(before);
+    await guard.createComment(w.master.ref, '<!-- step:x -->');
+    expect(w.store.calls.slice(before).map((c) => c.operation)).toEqual(['getProject', 'createComment']);
+  });
+
+  it('refuses a native link from a public issue to a confidential one', async () => {
+    const w = world();
+    const guard = new PublicWriteGuard(w.tracker);
+    await refused(guard.linkIssues(w.master, w.publicIssue), /native link/);
+    expect(await guard.linkIssues(w.master, w.confidentialIssue)).toBe('linked');
+  });
+
+  it('checks the text of a write that also makes an issue confidential, and learns from the answer', async () => {
+    const w = world();
+    const guard = new PublicWriteGuard(w.tracker);
+    await refused(guard.updateIssue(w.publicIssue.ref, { confidential: true, body: '<!-- step:x -->' }), /checklist/);
+    const answer = await guard.updateIssue(w.publicIssue.ref, { confidential: true });
+    expect(answer.confidential).toBe(true);
+    await guard.createComment(w.publicIssue.ref, '<!-- step:x -->');
+    expect(w.store.listComments(w.publicIssue.ref)).toHaveLength(1);
+  });
+});
