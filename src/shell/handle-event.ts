@@ -4,7 +4,7 @@ import type { IssueEvent, TrackerEvent } from '../core/events.js';
 import { incidentProjectPath, releaseProjectPath } from '../core/intake.js';
 import type { IntakeSnapshot } from '../core/intake.js';
 import { renderStopped } from '../core/messages.js';
-import type { Issue, Project } from '../core/model.js';
+import type { Issue, IssueRef, Project } from '../core/model.js';
 import { formatRef } from '../core/model.js';
 import type { TemplateSources } from '../core/render.js';
 import { isIntakeTrigger, mightTrigger } from '../core/trigger.js';
@@ -18,7 +18,7 @@ import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
 import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
-import { PublicWriteError, PublicWriteGuard } from './public-guard.js';
+import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
 import type { LoadedConfig } from './settings.js';
 
@@ -52,14 +52,29 @@ export type EventOutcome =
 export async function handleEvent(event: TrackerEvent, context: EventContext): Promise<EventOutcome> {
   const { log } = context;
   // Every write of this event goes through the public-write guard, which starts out knowing what the payload says.
-  const ctx: EventContext = { ...context, tracker: new PublicWriteGuard(context.tracker, { projects: [event.project], issues: [event.issue] }) };
+  const ctx: EventContext = { ...context, tracker: new WriteGuard(context.tracker, { projects: [event.project], issues: [event.issue] }) };
   try {
     return await handleGuarded(event, ctx);
   } catch (error) {
+    if (error instanceof BodyLimitError) {
+      log.error({ issue: formatRef(event.issue.ref), length: error.length, limit: error.limit }, 'write over the tracker limit refused');
+      await reportTooLong(ctx.tracker, error.ref ?? event.issue.ref, error);
+      return 'stopped';
+    }
     if (!(error instanceof PublicWriteError)) throw error;
     log.error({ issue: formatRef(event.issue.ref), target: error.target, reason: error.reason }, 'refused to write incident content to a public place');
     return 'stopped';
   }
+}
+
+/** One clear comment on the ticket whose text would not fit; said once per ticket. Carries only sizes. */
+async function reportTooLong(tracker: Tracker, ref: IssueRef, error: BodyLimitError): Promise<void> {
+  const marker = `<!-- incident-desk:too-long ${formatRef(ref)} -->`;
+  if ((await tracker.listComments(ref)).some((c) => c.body.includes(marker))) return;
+  await tracker.createComment(
+    ref,
+    `${marker}\nincident-desk could not save its update of ${formatRef(ref)}: the text would be ${error.length} characters and the tracker keeps at most ${error.limit}. Nothing was cut and nothing was written. Shorten the description below the app's part (move logs or long excerpts into a comment or an attachment); the next change is then saved as usual.\n`,
+  );
 }
 
 async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {

@@ -24,7 +24,7 @@ import type { LoadedConfig } from './settings.js';
 import { applyRunPlan, restoreBlock } from './run.js';
 import { applyApprovalEvents, approvalActor } from './approvals.js';
 import { closeMaster, openTask } from './tracking.js';
-import { PublicWriteGuard } from './public-guard.js';
+import { WriteGuard } from './write-guard.js';
 import {
   approvalEventOf,
   approvalEventsOfEdit,
@@ -192,7 +192,7 @@ export interface SweepReport {
  */
 export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>, now: Date): Promise<SweepReport> {
   // The sweep writes through the same public-write guard as events do.
-  const tracker = new PublicWriteGuard(unguarded);
+  const tracker = new WriteGuard(unguarded);
   const eventCtx: EventContext = { ...ctx, tracker, isSelf: async () => false, deliveries: { claim: async () => true }, now: () => now };
   const masters = await tracker.listOpenMasters();
   const settingsByProject = new Map<string, Awaited<ReturnType<typeof loadSettings>>>();

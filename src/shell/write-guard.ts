@@ -1,5 +1,6 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../core/model.js';
-import { formatRef } from '../core/model.js';
+import { DESCRIPTION_LIMITS, formatRef } from '../core/model.js';
+import { TIMELINE_LIMITS } from '../core/timeline.js';
 import type { AccessActor, ConfigFile, DeleteResult, IssuePatch, IssueQuery, LinkResult, NewIssue, Tracker } from '../tracker/port.js';
 
 /** A write to a public place was refused because it carried incident content. Nothing was written. */
@@ -12,6 +13,18 @@ export class PublicWriteError extends Error {
     readonly reason: string,
   ) {
     super(`refused to write incident content to the public ${target}: ${reason}`);
+  }
+}
+
+/** A description or comment longer than the tracker keeps. Nothing was written, and nothing was cut. */
+export class BodyLimitError extends Error {
+  override readonly name = 'BodyLimitError';
+  constructor(
+    readonly ref: IssueRef | null,
+    readonly length: number,
+    readonly limit: number,
+  ) {
+    super(`refused to write ${length} characters where the tracker keeps ${limit}`);
   }
 }
 
@@ -28,7 +41,8 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * The one guard on every write the shell makes: a write to a place anyone can read (a GitLab issue that is not
+ * The one guard on every write the shell makes. A description or comment over the tracker's limit is refused
+ * with a `BodyLimitError` (the tracker would refuse it or cut it). A write to a place anyone can read (a GitLab issue that is not
  * confidential in a project that is not private; a GitHub issue of a repository that is not private) is checked
  * for incident content and refused with a `PublicWriteError` before any request is made. Incident content is
  * what only the incident's own tickets carry (checklist, tracking table, timeline, hidden state naming a master),
@@ -36,7 +50,7 @@ function escapeRegExp(text: string): string {
  * confidential. The guard learns privacy from the tracker's answers as they pass through it (and the webhook's
  * project), so it costs a request only for a place it knows nothing of. One instance per event or sweep.
  */
-export class PublicWriteGuard implements Tracker {
+export class WriteGuard implements Tracker {
   readonly kind: Tracker['kind'];
   readonly capabilities: Tracker['capabilities'];
   private readonly visibility = new Map<string, Project['visibility']>();
@@ -96,6 +110,12 @@ export class PublicWriteGuard implements Tracker {
     return (await this.projectVisibility(project)) !== 'private';
   }
 
+  private checkLength(ref: IssueRef | null, text: string | undefined, kind: 'description' | 'comment'): void {
+    if (text === undefined) return;
+    const limit = kind === 'description' ? DESCRIPTION_LIMITS[this.kind] : TIMELINE_LIMITS[this.kind];
+    if (text.length > limit) throw new BodyLimitError(ref, text.length, limit);
+  }
+
   private check(target: string, text: string): void {
     for (const [pattern, what] of INCIDENT_MARKERS) if (pattern.test(text)) throw new PublicWriteError(target, what);
     for (const needle of this.privateNeedles.values()) {
@@ -116,11 +136,13 @@ export class PublicWriteGuard implements Tracker {
   }
 
   async createIssue(project: string, input: NewIssue): Promise<Issue> {
+    this.checkLength(null, input.body, 'description');
     if (await this.isPublic(project, null, input.confidential)) this.check(project, `${input.title}\n${input.body}`);
     return this.learnIssue(await this.inner.createIssue(project, input));
   }
 
   async updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue> {
+    this.checkLength(ref, patch.body, 'description');
     const text = `${patch.title ?? ''}\n${patch.body ?? ''}`;
     // A write that also makes the issue confidential is still checked: the tracker may not keep it confidential.
     if (text.trim() && (await this.isPublic(ref.project, ref))) this.check(formatRef(ref), text);
@@ -136,11 +158,13 @@ export class PublicWriteGuard implements Tracker {
   }
 
   async createComment(ref: IssueRef, body: string): Promise<Comment> {
+    this.checkLength(ref, body, 'comment');
     if (await this.isPublic(ref.project, ref)) this.check(formatRef(ref), body);
     return this.inner.createComment(ref, body);
   }
 
   async updateComment(ref: IssueRef, commentId: number, body: string): Promise<Comment> {
+    this.checkLength(ref, body, 'comment');
     if (await this.isPublic(ref.project, ref)) this.check(formatRef(ref), body);
     return this.inner.updateComment(ref, commentId, body);
   }

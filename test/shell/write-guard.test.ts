@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { joinBody, renderState } from '../../src/core/block.js';
 import type { TrackerKind } from '../../src/core/model.js';
-import { PublicWriteError, PublicWriteGuard } from '../../src/shell/public-guard.js';
+import { BodyLimitError, PublicWriteError, WriteGuard } from '../../src/shell/write-guard.js';
+import { handleEvent } from '../../src/shell/handle-event.js';
+import { eventContext } from '../support/app-context.js';
+import { issueEvent } from '../support/events.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 
@@ -25,7 +28,7 @@ const refused = async (work: Promise<unknown>, reason: RegExp) => {
 describe('the public-write guard', () => {
   it('refuses incident markers in a public place and writes nothing', async () => {
     const w = world();
-    const guard = new PublicWriteGuard(w.tracker);
+    const guard = new WriteGuard(w.tracker);
     await refused(guard.createComment(w.publicIssue.ref, '- [ ] step <!-- step:pick-deputy -->'), /checklist step/);
     await refused(guard.updateIssue(w.publicIssue.ref, { body: joinBody(renderState({ v: 1, role: 'task', id: 'X', master: 'sec/incidents#1' }), '') }), /master/);
     await refused(guard.createIssue('oss/lib', { title: 't', body: '<!-- incident-desk:tasks -->', labels: [], confidential: false }), /section/);
@@ -36,7 +39,7 @@ describe('the public-write guard', () => {
 
   it('refuses the path of a private project and the reference of a confidential issue, once it has seen them', async () => {
     const w = world();
-    const guard = new PublicWriteGuard(w.tracker);
+    const guard = new WriteGuard(w.tracker);
     // Nothing learned yet: the path is just text.
     await guard.createComment(w.publicIssue.ref, 'see sec/incidents for the policy');
     await guard.getProject('sec/incidents');
@@ -50,7 +53,7 @@ describe('the public-write guard', () => {
 
   it('lets anything through to private and confidential places, and the identifier-only texts to public ones', async () => {
     const w = world();
-    const guard = new PublicWriteGuard(w.tracker);
+    const guard = new WriteGuard(w.tracker);
     await guard.getProject('sec/incidents');
     await guard.createComment(w.master.ref, 'sec/incidents#1 <!-- step:x --> everything');
     await guard.createComment(w.confidentialIssue.ref, 'sec/incidents#1 details');
@@ -61,7 +64,7 @@ describe('the public-write guard', () => {
 
   it('on GitHub reads privacy from the repository, asking the tracker only when it does not know', async () => {
     const w = world('github');
-    const guard = new PublicWriteGuard(w.tracker, { projects: [w.open] });
+    const guard = new WriteGuard(w.tracker, { projects: [w.open] });
     const before = w.store.calls.length;
     await refused(guard.createComment(w.publicIssue.ref, '<!-- step:x -->'), /checklist/);
     expect(w.store.calls.length).toBe(before);
@@ -71,18 +74,46 @@ describe('the public-write guard', () => {
 
   it('refuses a native link from a public issue to a confidential one', async () => {
     const w = world();
-    const guard = new PublicWriteGuard(w.tracker);
+    const guard = new WriteGuard(w.tracker);
     await refused(guard.linkIssues(w.master, w.publicIssue), /native link/);
     expect(await guard.linkIssues(w.master, w.confidentialIssue)).toBe('linked');
   });
 
   it('checks the text of a write that also makes an issue confidential, and learns from the answer', async () => {
     const w = world();
-    const guard = new PublicWriteGuard(w.tracker);
+    const guard = new WriteGuard(w.tracker);
     await refused(guard.updateIssue(w.publicIssue.ref, { confidential: true, body: '<!-- step:x -->' }), /checklist/);
     const answer = await guard.updateIssue(w.publicIssue.ref, { confidential: true });
     expect(answer.confidential).toBe(true);
     await guard.createComment(w.publicIssue.ref, '<!-- step:x -->');
     expect(w.store.listComments(w.publicIssue.ref)).toHaveLength(1);
+  });
+});
+
+describe('writes over the tracker limit', () => {
+  it('are refused before any request, whole', async () => {
+    const w = world('github');
+    const guard = new WriteGuard(w.tracker);
+    const before = w.store.calls.length;
+    const error = await guard.updateIssue(w.master.ref, { body: 'x'.repeat(65_537) }).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(BodyLimitError);
+    expect(w.store.calls.length).toBe(before);
+    expect(w.store.issue(w.master.ref).body).toBe('details');
+    await guard.updateIssue(w.master.ref, { body: 'x'.repeat(65_536) });
+  });
+
+  it('an intake whose description would not fit gets one clear comment and nothing cut', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    const tracker = new MemoryTracker(store);
+    const project = store.addProject('acme/private', { visibility: 'private' });
+    const long = 'log line\n'.repeat(7_200);
+    const source = store.seedIssue('acme/private', { title: 'Crash', body: long, labels: ['incident'], author: 'alice' });
+    const ctx = await eventContext(tracker);
+    expect(await handleEvent(issueEvent(project, source, { tracker: 'github' }), ctx)).toBe('stopped');
+    expect(await handleEvent(issueEvent(project, source, { tracker: 'github' }), ctx)).toBe('stopped');
+    const comments = store.listComments(source.ref).filter((c) => c.body.includes('incident-desk:too-long'));
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('at most 65536');
+    expect(store.issue(source.ref).body).toBe(long);
   });
 });
