@@ -51,10 +51,27 @@ export async function handleEvent(event: TrackerEvent, ctx: EventContext): Promi
   const { log } = ctx;
   const issue = formatRef(event.issue.ref);
   if (await ctx.isSelf(event.actor)) return 'ignored-self';
-  if (!(await ctx.deliveries.claim(`${event.tracker}:${event.deliveryId}`))) {
+  const delivery = `${event.tracker}:${event.deliveryId}`;
+  if (!(await ctx.deliveries.claim(delivery))) {
     log.info({ issue, delivery: event.deliveryId }, 'duplicate delivery dropped');
     return 'duplicate';
   }
+  try {
+    return await handleClaimed(event, ctx);
+  } catch (error) {
+    // A delivery that failed is redelivered with the same id (by hand, or by a GitHub redelivery script): it must
+    // then be handled, not dropped as a duplicate. Everything it did is found again by state, so nothing doubles.
+    await ctx.deliveries.release?.(delivery).catch((releaseError: unknown) => {
+      log.warn({ issue, err: { message: (releaseError as Error).message } }, 'failed delivery could not be released');
+    });
+    throw error;
+  }
+}
+
+/** Everything after the guards: a running incident's event, or an intake. */
+async function handleClaimed(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
+  const { log } = ctx;
+  const issue = formatRef(event.issue.ref);
   const run = await handleRunEvent(event, ctx);
   if (run) return run;
   if (event.kind !== 'issue' || !mightTrigger(event)) return 'not-a-trigger';
