@@ -8,7 +8,7 @@ import { formatRef } from '../core/model.js';
 import type { Renderer } from '../core/render.js';
 import { changesMaster } from '../core/run.js';
 import type { RunPlan } from '../core/run.js';
-import { appendToTimeline, timelineMaxChars } from '../core/timeline.js';
+import { appendToTimeline, formatEntry, timelineMaxChars } from '../core/timeline.js';
 import { isNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
@@ -44,7 +44,10 @@ export async function applyRunPlan(tracker: Tracker, master: Issue, state: Ticke
       ids.pop();
     }
   }
-  const result = appendToTimeline(current, plan.timeline, timelineMaxChars(tracker.kind));
+  // An event handled again after a failure (a redelivery, a retried job) may already have written its lines.
+  const shown = new Set((current ?? '').split(/\r?\n/).map((line) => line.trimEnd()));
+  const entries = plan.timeline.filter((entry) => !shown.has(formatEntry(entry)));
+  const result = appendToTimeline(current, entries, timelineMaxChars(tracker.kind));
   if (result.update !== null && last !== undefined && current !== null) await tracker.updateComment(master.ref, last, result.update);
   if (result.create.length === 0 && ids.length === (run.timeline ?? []).length) return;
   for (const body of result.create) ids.push((await tracker.createComment(master.ref, body)).id);

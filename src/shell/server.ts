@@ -203,13 +203,14 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   const sweepGate = overrides.sweepGate ?? new MemorySweepGate();
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
-    const total: SweepReport = { masters: 0, fired: 0 };
+    const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
     await sweepGate.run(async () => {
       for (const list of sweepTrackers) {
         for (const tracker of await list()) {
           const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, log }, at);
           total.masters += report.masters;
           total.fired += report.fired;
+          total.completed += report.completed;
         }
       }
     });
