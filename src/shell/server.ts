@@ -142,7 +142,12 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     const answerMs = overrides.githubAnswerWithinMs ?? GITHUB_ANSWER_WITHIN_MS;
     // Probot answers once the handler returns: it returns when the work is done or the time is up, whichever first.
     const enqueue = async (e: TrackerEvent, t: Tracker, s: (actor: { username: string; id: number }) => Promise<boolean>) => {
-      await answerWithin(queue.run(queueKey(e), () => handle(e, t, s)), answerMs);
+      try {
+        await answerWithin(queue.run(queueKey(e), () => handle(e, t, s)), answerMs);
+      } catch {
+        // The queue logged the error; GitHub's delivery log gets a plain 500 without the tracker's wording.
+        throw new Error('handling failed; see the app log');
+      }
     };
     githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue }), {
       probot,

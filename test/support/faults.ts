@@ -54,6 +54,7 @@ export class FaultInjector {
   private random: () => number = () => 1;
   private seen = 0;
   private outageFrom: number | null = null;
+  private outageTrigger: ((request: { method: string; path: string }) => boolean) | null = null;
   /** Milliseconds every answer is delayed (a slow tracker); 0 by default. */
   latencyMs = 0;
 
@@ -72,9 +73,15 @@ export class FaultInjector {
     this.outageFrom = this.seen + n;
   }
 
+  /** Every request from the first one `match` accepts (that one included) answers 503, until `recover`. */
+  outageWhen(match: (request: { method: string; path: string }) => boolean): void {
+    this.outageTrigger = match;
+  }
+
   /** Ends an outage and random faults alike. */
   recover(): void {
     this.outageFrom = null;
+    this.outageTrigger = null;
     this.configure(null);
   }
 
@@ -88,6 +95,10 @@ export class FaultInjector {
     const index = this.seen;
     this.seen += 1;
     let kind: FaultKind | 'outage' | null = null;
+    if (this.outageTrigger?.({ method, path })) {
+      this.outageFrom = index;
+      this.outageTrigger = null;
+    }
     if (this.outageFrom !== null && index >= this.outageFrom) kind = 'outage';
     else if (this.options && !this.options.exempt?.({ method, path })) {
       // Two draws per request whatever happens, so one exempt path does not shift the rest of the sequence.
