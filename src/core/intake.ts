@@ -181,7 +181,7 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
   // point leaves an open `incident::master` whose state says the intake is not done, which the sweep, the next
   // event on it or `npm run reconcile` completes. The mark holds no details, only the state and a notice.
   if (inPlace && !masterState) {
-    const mark: TicketState = { v: 1, role: 'master', id, trigger: { by: s.actor, at: rfc3339Of(s.now) } };
+    const mark: TicketState = { v: 1, role: 'master', id, ...(s.actor ? { trigger: { by: s.actor, at: rfc3339Of(s.now) } } : {}) };
     return [{
       kind: 'update',
       ref: master.ref,

@@ -82,7 +82,8 @@ export interface AppServer {
   idle(): Promise<void>;
 }
 
-async function privateKeyFrom(env: ServerEnv): Promise<string | undefined> {
+/** The GitHub App's private key from `PRIVATE_KEY` (with escaped newlines) or `PRIVATE_KEY_PATH`. */
+export async function privateKeyFrom(env: ServerEnv): Promise<string | undefined> {
   if (env.PRIVATE_KEY) return env.PRIVATE_KEY.replace(/\\n/g, '\n');
   if (env.PRIVATE_KEY_PATH) return readFile(env.PRIVATE_KEY_PATH, 'utf8');
   return undefined;
@@ -94,7 +95,8 @@ function probotLogger(log: Logger): pino.Logger {
   return typeof candidate.child === 'function' ? (log as pino.Logger) : createLogger('silent');
 }
 
-function githubBaseUrl(env: ServerEnv): string | undefined {
+/** The API base URL of a GitHub Enterprise Server (`GHE_HOST`), undefined for github.com. */
+export function githubBaseUrl(env: ServerEnv): string | undefined {
   if (!env.GHE_HOST) return undefined;
   return `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3`;
 }
