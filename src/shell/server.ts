@@ -4,11 +4,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import type { TrackerEvent } from '../core/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
-import { resilientOctokit } from '../tracker/github/octokit.js';
+import { fetchWithTimeout, resilientOctokit } from '../tracker/github/octokit.js';
 import { createGitLabClient } from '../tracker/gitlab/client.js';
 import type { GitLabClientOptions } from '../tracker/gitlab/client.js';
 import { GitLabTracker } from '../tracker/gitlab/gitlab-tracker.js';
 import type { Tracker } from '../tracker/port.js';
+import { DEFAULT_RETRY_POLICY } from '../tracker/retry.js';
 import { loadDefaultTemplates } from './default-templates.js';
 import { MemoryDeliveryGuard } from './delivery-guard.js';
 import type { DeliveryGuard } from './delivery-guard.js';
@@ -140,6 +141,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       log: probotLogger(log),
       ...(baseUrl ? { baseUrl } : {}),
       Octokit: overrides.githubOctokit ?? resilientOctokit(),
+      // Probot's own requests (installation tokens) bypass the Octokit plugins: they get the timeout here.
+      request: { fetch: fetchWithTimeout(DEFAULT_RETRY_POLICY.timeoutMs) },
     });
     const answerMs = overrides.githubAnswerWithinMs ?? GITHUB_ANSWER_WITHIN_MS;
     // Probot answers once the handler returns: it returns when the work is done or the time is up, whichever first.

@@ -134,8 +134,11 @@ export function findPostedComment(comments: Comment[], body: string): Comment | 
   return comments.slice(-RECENT_COMMENTS).reverse().find((comment) => sameText(comment.body, body));
 }
 
-/** Creates (issues, comments) in all, each after a look for what an uncertain failure may have created. */
-export const CREATE_ATTEMPTS = 3;
+/**
+ * Creates (issues, comments) in all, as many as the retry policy's default attempts; each one after the first
+ * comes after a look for what an uncertain failure may have created.
+ */
+export const CREATE_ATTEMPTS = DEFAULT_RETRY_POLICY.attempts;
 
 /** Waits `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
