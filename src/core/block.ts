@@ -29,6 +29,11 @@ export interface TicketState {
   pendingCopy?: boolean;
   /** Masters: intake finished (children, links, summary, source notice). */
   intake?: boolean;
+  /**
+   * Masters: who applied the trigger label and when, written with the first mark, so that an intake completed
+   * later (by the sweep, the next event or `npm run reconcile`) still opens the timeline with them.
+   */
+  trigger?: { by: string; at: string };
   /** Masters: the summary comment was posted. */
   summary?: boolean;
   /** Masters: children natively linked (or found unlinkable), as `project#n`. */

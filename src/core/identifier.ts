@@ -39,6 +39,9 @@ export function roleLabel(role: TicketRole): string {
   return `incident::${role}`;
 }
 
+/** The label put on a ticket the app opened twice (a lost answer) and closed in favour of the first. */
+export const DUPLICATE_LABEL = 'incident::duplicate';
+
 /** The label put on a public source that cannot be handled without configuration. */
 export const NEEDS_CONFIG_LABEL = 'incident::needs-config';
 

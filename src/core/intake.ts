@@ -5,6 +5,7 @@ import type { PhaseDefinition } from './checklist-types.js';
 import type { IncidentDeskConfig } from './config.js';
 import {
   deriveIncidentId,
+  DUPLICATE_LABEL,
   findCve,
   idLabel,
   NEEDS_CONFIG_LABEL,
@@ -63,6 +64,8 @@ export interface IntakeSnapshot {
   releaseProject: Project | null;
   /** The master found by its source label (external masters only); null when searched and none exists. */
   master?: Issue | null;
+  /** Further open masters with the same source label: made twice after a lost answer, to be closed. */
+  duplicateMasters?: Issue[];
   /** Issues carrying the incident's identifier label in the incident and release projects. */
   children?: Issue[];
   /** Comments read in this run, by `project#n`. */
@@ -95,6 +98,8 @@ export interface UpdateEffect {
   /** Replace the whole description (only for a source whose details were moved). */
   body?: string;
   confidential?: boolean;
+  /** Close (or reopen) the issue. */
+  state?: 'open' | 'closed';
   /** The tracker's answer must show the issue confidential, or the shell stops. */
   expectConfidential?: boolean;
 }
@@ -159,9 +164,32 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
     master = s.master;
   }
 
+  // A master made twice (the answer to the first create was lost) is closed in favour of the first.
+  const doubled = (s.duplicateMasters ?? []).filter((d) => isDoubledMaster(d, s));
+  if (doubled.length > 0) return doubled.map((d) => closeDuplicate(d, [roleLabel('master'), ...d.labels.filter((l) => l.startsWith('incident-source::'))]));
+
+  // An external master whose creation was not shown confidential gets no details until it is.
+  if (!inPlace && s.capabilities.confidentialIssues && !master.confidential) {
+    return [{ kind: 'update', ref: master.ref, why: 'make the master confidential', confidential: true, expectConfidential: true }];
+  }
+
   const masterState = trustedState(master);
   if (masterState?.pendingCopy) return source ? [copySource(master, source, masterState)] : [];
   const id = masterState?.id || incidentIdFor(master, config.idPrefix);
+
+  // In place, the issue is marked as a master before anything else is written: a run interrupted at any later
+  // point leaves an open `incident::master` whose state says the intake is not done, which the sweep, the next
+  // event on it or `npm run reconcile` completes. The mark holds no details, only the state and a notice.
+  if (inPlace && !masterState) {
+    const mark: TicketState = { v: 1, role: 'master', id, ...(s.actor ? { trigger: { by: s.actor, at: rfc3339Of(s.now) } } : {}) };
+    return [{
+      kind: 'update',
+      ref: master.ref,
+      why: 'mark the master before anything else',
+      block: `${renderState(mark)}\n${SETTING_UP}`,
+      addLabels: [roleLabel('master'), idLabel(id)],
+    }];
+  }
 
   if (!inPlace && source && s.sourceDeletion !== 'deleted') {
     const sourceEffects = handleSource(s, source, id);
@@ -173,7 +201,10 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
     const projects = release.toLowerCase() === incidentPath.toLowerCase() ? [incidentPath] : [incidentPath, release];
     return [{ kind: 'find-children', projects, label: idLabel(id) }];
   }
-  const children = childrenOf(s.children, id, master);
+  const children = childrenOf(s.children, id, master, masterState?.children ?? []);
+  // A child made twice (the answer to the first create was lost) is closed in favour of the one kept.
+  const doubledChildren = doubledChildrenOf(s.children, children, id, master);
+  if (doubledChildren.length > 0) return doubledChildren.map((d) => closeDuplicate(d, [idLabel(id), ...d.labels.filter((l) => l === roleLabel('release') || l === roleLabel('comms'))]));
 
   const missing = config.children.filter((role) => !children.has(role));
   if (missing.length > 0) return missing.map((role) => createChild(s, role, id, master, deps));
@@ -254,7 +285,10 @@ function childRows(children: Map<ChildRole, Issue>): ChildRow[] {
 function intakeEntries(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean): TimelineEntry[] {
   const at = s.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const app = (text: string): TimelineEntry => ({ at, actor: APP_ACTOR, text });
-  const entries: TimelineEntry[] = [{ at, actor: s.actor, text: `labeled the report \`${s.config.label}\`` }];
+  const trigger = (s.master ?? s.source) ? trustedState((s.master ?? s.source)!)?.trigger : undefined;
+  const by = trigger?.by ?? s.actor;
+  // An intake completed without the trigger event (by the sweep) and without a mark naming who triggered it says nothing of it.
+  const entries: TimelineEntry[] = by ? [{ at: trigger?.at ?? at, actor: by, text: `labeled the report \`${s.config.label}\`` }] : [];
   if (inPlace && s.capabilities.confidentialIssues) entries.push(app('made this ticket confidential'));
   if (!inPlace) entries.push(app(`moved the report here from ${s.sourceProject.path}#${s.reporter.number}`));
   entries.push(app(`named the incident ${id}`));
@@ -320,6 +354,7 @@ function createMaster(s: IntakeSnapshot, source: Issue, project: string): Intake
     id: cve ?? '',
     source: `${s.tracker}:${formatRef(source.ref)}`,
     ...(verifyFirst ? { pendingCopy: true } : {}),
+    ...(s.actor ? { trigger: { by: s.actor, at: rfc3339Of(s.now) } } : {}),
   };
   const block = `${renderState(state)}\n${SETTING_UP}`;
   const labels = [roleLabel('master'), sourceLabel(s.tracker, source.ref), ...(cve ? [idLabel(cve)] : [])];
@@ -374,16 +409,53 @@ function handleSource(s: IntakeSnapshot, source: Issue, id: string): IntakeEffec
   return [];
 }
 
-/** The children of this incident by role: the oldest issue carrying the id label and the role label. */
-function childrenOf(issues: Issue[], id: string, master: Issue): Map<ChildRole, Issue> {
+/**
+ * The children of this incident by role: the one the master's state already names (people may be working in it),
+ * else the oldest issue carrying the id label and the role label.
+ */
+function childrenOf(issues: Issue[], id: string, master: Issue, recorded: ChildRow[]): Map<ChildRole, Issue> {
   const found = new Map<ChildRole, Issue>();
-  for (const issue of [...issues].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.ref.number - b.ref.number)) {
+  const named = new Set(recorded.map((row) => row.ref.toLowerCase()));
+  const rank = (issue: Issue): number => (named.has(formatRef(issue.ref).toLowerCase()) ? 0 : 1);
+  const ordered = [...issues].sort((a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt) || a.ref.number - b.ref.number);
+  for (const issue of ordered) {
     if (sameRef(issue.ref, master.ref) || !issue.labels.includes(idLabel(id))) continue;
     for (const role of ['release', 'comms'] as const) {
       if (issue.labels.includes(roleLabel(role)) && !found.has(role)) found.set(role, issue);
     }
   }
   return found;
+}
+
+/**
+ * Open children the app made twice: its own tickets (trusted state naming this master) with the role and the id
+ * label of a child that is kept. A ticket a person labelled by hand has no such state and is never closed.
+ */
+function doubledChildrenOf(issues: Issue[], kept: Map<ChildRole, Issue>, id: string, master: Issue): Issue[] {
+  const keptRefs = new Set([...kept.values()].map((c) => formatRef(c.ref).toLowerCase()));
+  const masterRef = formatRef(master.ref).toLowerCase();
+  return issues.filter((issue) => {
+    if (issue.state !== 'open' || keptRefs.has(formatRef(issue.ref).toLowerCase()) || !issue.labels.includes(idLabel(id))) return false;
+    const state = trustedState(issue);
+    return (state?.role === 'release' || state?.role === 'comms') && kept.has(state.role) && state.master?.toLowerCase() === masterRef;
+  });
+}
+
+/** A further master of the same source that the app made itself (trusted state naming the same source) and left open. */
+function isDoubledMaster(issue: Issue, s: IntakeSnapshot): boolean {
+  const state = trustedState(issue);
+  const source = s.source ? `${s.tracker}:${formatRef(s.source.ref)}`.toLowerCase() : null;
+  return issue.state === 'open' && state?.role === 'master' && state.intake !== true && source !== null && state.source?.toLowerCase() === source;
+}
+
+/** Closes a ticket made twice; without its role and id labels it is no longer part of the incident. */
+function closeDuplicate(issue: Issue, removeLabels: string[]): UpdateEffect {
+  return { kind: 'update', ref: issue.ref, why: 'close a ticket made twice', state: 'closed', addLabels: [DUPLICATE_LABEL], removeLabels };
+}
+
+/** RFC 3339 UTC to the second. */
+function rfc3339Of(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function reference(issue: Issue): string {
@@ -504,8 +576,8 @@ function summaryFor(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issu
  * The write an update effect makes against a fresh read of the issue, or null when the issue already is as
  * wanted. Labels are merged into the fresh set, so a label a person added meanwhile is kept.
  */
-export function computePatch(fresh: Issue, effect: UpdateEffect): { title?: string; body?: string; labels?: string[]; confidential?: boolean } | null {
-  const patch: { title?: string; body?: string; labels?: string[]; confidential?: boolean } = {};
+export function computePatch(fresh: Issue, effect: UpdateEffect): { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } | null {
+  const patch: { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } = {};
   const title = effect.title ?? (effect.titleId ? titleWithId(fresh.title, effect.titleId) : undefined);
   if (title !== undefined && title !== fresh.title) patch.title = title;
   const body = effect.body ?? (effect.block !== undefined ? writeBlock(fresh, effect.block) : undefined);
@@ -515,6 +587,7 @@ export function computePatch(fresh: Issue, effect: UpdateEffect): { title?: stri
   for (const l of effect.removeLabels ?? []) labels.delete(l);
   if (labels.size !== fresh.labels.length || fresh.labels.some((l) => !labels.has(l))) patch.labels = [...labels];
   if (effect.confidential !== undefined && effect.confidential !== fresh.confidential) patch.confidential = effect.confidential;
+  if (effect.state !== undefined && effect.state !== fresh.state) patch.state = effect.state;
   return Object.keys(patch).length > 0 ? patch : null;
 }
 
@@ -535,6 +608,7 @@ export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectRe
     source: s.source && sameRef(s.source.ref, issue.ref) ? issue : s.source,
     ...(s.master && sameRef(s.master.ref, issue.ref) ? { master: issue } : {}),
     ...(s.children ? { children: s.children.map((c) => (sameRef(c.ref, issue.ref) ? issue : c)) } : {}),
+    ...(s.duplicateMasters ? { duplicateMasters: s.duplicateMasters.map((d) => (sameRef(d.ref, issue.ref) ? issue : d)) } : {}),
   });
   switch (effect.kind) {
     case 'update':
@@ -551,8 +625,13 @@ export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectRe
     }
     case 'read-comments':
       return result.kind === 'comments' ? { ...s, comments: { ...s.comments, [formatRef(effect.ref)]: result.comments } } : s;
-    case 'find-master':
-      return result.kind === 'issues' ? { ...s, master: result.issues[0] ?? null } : s;
+    case 'find-master': {
+      if (result.kind !== 'issues') return s;
+      // The oldest master, unless a later one already finished its intake: that one is the incident people work in.
+      const done = (issue: Issue): number => (trustedState(issue)?.intake === true ? 0 : 1);
+      const [master, ...others] = [...result.issues].sort((a, b) => done(a) - done(b));
+      return { ...s, master: master ?? null, duplicateMasters: others };
+    }
     case 'find-children':
       return result.kind === 'issues' ? { ...s, children: result.issues } : s;
     case 'link':

@@ -2,6 +2,11 @@
 export interface DeliveryGuard {
   /** True the first time a delivery id is seen within the retention window, false after. */
   claim(deliveryId: string): Promise<boolean>;
+  /**
+   * Forgets a claimed delivery whose handling failed, so that its redelivery is handled rather than dropped.
+   * Optional: without it a failed delivery stays claimed, and the sweep or the next event completes its work.
+   */
+  release?(deliveryId: string): Promise<void>;
 }
 
 /**
@@ -26,5 +31,9 @@ export class MemoryDeliveryGuard implements DeliveryGuard {
     // Maps iterate in insertion order: the first entries are the oldest.
     while (this.seen.size > this.maxEntries) this.seen.delete(this.seen.keys().next().value!);
     return true;
+  }
+
+  async release(deliveryId: string): Promise<void> {
+    this.seen.delete(deliveryId);
   }
 }

@@ -49,7 +49,8 @@ export function normalizeGitLab(payload: unknown, deliveryId: string): TrackerEv
 
 /**
  * `POST /api/gitlab/webhooks`: 401 on a wrong or missing token, 400 on malformed JSON, 413 when too large,
- * 2xx for everything it accepts or ignores. Payload content is never logged.
+ * 2xx for everything it accepts or ignores, within `answerWithinMs` (GitLab waits ten seconds), and 202 also
+ * when handling failed. Payload content is never logged.
  */
 export function createGitLabRoute(options: GitLabRouteOptions) {
   const limit = options.maxBodyBytes ?? 5 * 1024 * 1024;
@@ -92,7 +93,10 @@ export function createGitLabRoute(options: GitLabRouteOptions) {
     const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), answerWithin).unref());
     const first = await Promise.race([work, timer]);
     if (first === 'late') return send(res, 202, { accepted: true });
-    if (!first.ok) return send(res, 500, { error: 'handling failed' });
+    // Never a 5xx for a failure of our own: GitLab does not redeliver, and it disables a hook after four failed
+    // deliveries in a row (for good after forty), which would lose every later event. The work is completed by
+    // the next event on the incident, the sweep, or `npm run reconcile`; the body says it failed.
+    if (!first.ok) return send(res, 202, { accepted: true, error: 'handling failed' });
     return send(res, 200, { outcome: first.outcome });
   };
 }

@@ -1,17 +1,13 @@
 import { DEFAULT_CONFIG } from '../core/config.js';
-import type { IncidentDeskConfig } from '../core/config.js';
 import type { IssueEvent, TrackerEvent } from '../core/events.js';
-import { incidentProjectPath, releaseProjectPath } from '../core/intake.js';
-import type { IntakeSnapshot } from '../core/intake.js';
 import { renderStopped } from '../core/messages.js';
-import type { Issue, IssueRef, Project } from '../core/model.js';
+import type { IssueRef } from '../core/model.js';
 import { formatRef } from '../core/model.js';
 import type { TemplateSources } from '../core/render.js';
 import { isIntakeTrigger, mightTrigger } from '../core/trigger.js';
-import { isNotFound } from '../tracker/errors.js';
-import { CONFIG_PATHS } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
 import { ConfidentialityError } from './apply.js';
+import { loadIntakeSnapshot } from './complete-intake.js';
 import type { DeliveryGuard } from './delivery-guard.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from './logger.js';
@@ -81,10 +77,27 @@ async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<Ev
   const { log } = ctx;
   const issue = formatRef(event.issue.ref);
   if (await ctx.isSelf(event.actor)) return 'ignored-self';
-  if (!(await ctx.deliveries.claim(`${event.tracker}:${event.deliveryId}`))) {
+  const delivery = `${event.tracker}:${event.deliveryId}`;
+  if (!(await ctx.deliveries.claim(delivery))) {
     log.info({ issue, delivery: event.deliveryId }, 'duplicate delivery dropped');
     return 'duplicate';
   }
+  try {
+    return await handleClaimed(event, ctx);
+  } catch (error) {
+    // A delivery that failed is redelivered with the same id (by hand, or by a GitHub redelivery script): it must
+    // then be handled, not dropped as a duplicate. Everything it did is found again by state, so nothing doubles.
+    await ctx.deliveries.release?.(delivery).catch((releaseError: unknown) => {
+      log.warn({ issue, err: { message: (releaseError as Error).message } }, 'failed delivery could not be released');
+    });
+    throw error;
+  }
+}
+
+/** Everything after the guards: a running incident's event, or an intake. */
+async function handleClaimed(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
+  const { log } = ctx;
+  const issue = formatRef(event.issue.ref);
   // Tracking tickets first: an issue naming an incident is never an intake and never one of its own tickets.
   const child = event.kind === 'issue' ? await handleChildEvent(event, ctx) : null;
   if (child) return child;
@@ -97,7 +110,9 @@ async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<Ev
   if (!isIntakeTrigger(event, loaded.config.label)) return 'not-a-trigger';
 
   return ctx.locks.run(`${event.tracker}:${issue.toLowerCase()}`, async () => {
-    const snapshot = await loadSnapshot(event, loaded.config, ctx);
+    const source = await ctx.tracker.getIssue(event.issue.ref);
+    const start = { source, sourceRef: source.ref, sourceProject: event.project, actor: event.actor.username };
+    const snapshot = await loadIntakeSnapshot(start, loaded.config, ctx);
     const deps = { renderer: loaded.renderer, handbookUrl: loaded.config.handbookUrl ?? ctx.handbookUrl };
     try {
       const run = await runIntake(ctx.tracker, snapshot, deps, log);
@@ -124,41 +139,4 @@ async function loadConfig(event: IssueEvent, ctx: EventContext): Promise<LoadedC
   if (!isIntakeTrigger(event, loaded.label ?? DEFAULT_CONFIG.label)) return null;
   await reportConfigError(event.issue.ref, loaded.error, ctx);
   return null;
-}
-
-async function readProject(tracker: Tracker, path: string, known: Project): Promise<Project | null> {
-  if (path.toLowerCase() === known.path.toLowerCase()) return known;
-  try {
-    return await tracker.getProject(path);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
-}
-
-/** Reads what every intake decision needs: the source fresh, and the projects as the API answers them. */
-async function loadSnapshot(event: IssueEvent, config: IncidentDeskConfig, ctx: EventContext): Promise<IntakeSnapshot> {
-  const { tracker } = ctx;
-  const source: Issue = await tracker.getIssue(event.issue.ref);
-  const sourceProject = event.project;
-  const incidentProject = await readProject(tracker, incidentProjectPath(config, sourceProject.path), sourceProject);
-  const releasePath = releaseProjectPath(config, sourceProject.path);
-  const releaseProject = config.children.includes('release')
-    ? await readProject(tracker, releasePath, incidentProject ?? sourceProject)
-    : null;
-  return {
-    tracker: tracker.kind,
-    capabilities: tracker.capabilities,
-    config,
-    configPath: CONFIG_PATHS[tracker.kind],
-    source,
-    sourceProject,
-    reporter: { author: source.author, assignees: source.assignees, number: source.ref.number },
-    actor: event.actor.username,
-    now: (ctx.now ?? (() => new Date()))(),
-    incidentProject,
-    releaseProject,
-    comments: {},
-    linked: {},
-  };
 }

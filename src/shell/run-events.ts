@@ -25,6 +25,7 @@ import { applyRunPlan, restoreBlock } from './run.js';
 import { applyApprovalEvents, approvalActor } from './approvals.js';
 import { closeMaster, openTask } from './tracking.js';
 import { WriteGuard } from './write-guard.js';
+import { completeIntake } from './complete-intake.js';
 import {
   approvalEventOf,
   approvalEventsOfEdit,
@@ -133,6 +134,7 @@ function handbookOf(settings: LoadedConfig, ctx: Pick<EventContext, 'handbookUrl
 /**
  * Takes the incident's lock, reads the master fresh with its configuration, decides and applies. The lock key
  * is the one intake uses for an in-place master, so intake and run events of one incident never interleave.
+ * A master whose intake was interrupted is completed first, so any event on it finishes the intake.
  */
 export async function withMaster(
   ref: IssueRef,
@@ -140,9 +142,15 @@ export async function withMaster(
   decide: (run: RunContext, settings: LoadedConfig) => Promise<RunPlan> | RunPlan,
 ): Promise<EventOutcome> {
   return ctx.locks.run(lockKey(ctx, ref), async () => {
-    const master = await ctx.tracker.getIssue(ref);
-    const state = trustedState(master);
+    let master = await ctx.tracker.getIssue(ref);
+    let state = trustedState(master);
     if (state?.role !== 'master') return 'not-a-trigger';
+    if (state.intake !== true && (await completeIntake(master, ctx)).outcome === 'done') {
+      // Read again: the intake rewrote the block (or closed this master as one made twice).
+      master = await ctx.tracker.getIssue(ref);
+      state = trustedState(master);
+      if (state?.role !== 'master') return 'not-a-trigger';
+    }
     const settings = await loadSettings(configProjectOf(state, master), ctx);
     if (settings instanceof ConfigErrorWithLabel) {
       await reportConfigError(master.ref, settings.error, ctx);
@@ -183,12 +191,15 @@ function lockKey(ctx: EventContext, ref: IssueRef): string {
 export interface SweepReport {
   masters: number;
   fired: number;
+  /** Half-done intakes the sweep completed. */
+  completed: number;
 }
 
 /**
- * One pass of the periodic sweep over the open masters a tracker can see: whatever is due (sitrep reminders,
- * phase nudges, handoff expiry) fires once. A master with nothing due costs no request beyond the listing and
- * its configuration; one with something due is re-read under its lock and decided again.
+ * One pass of the periodic sweep over the open masters a tracker can see: a half-done intake (a master whose
+ * state says `intake` is not done: the run that made it was interrupted) is completed, and whatever is due
+ * (sitrep reminders, phase nudges, handoff expiry) fires once. A master with nothing due costs no request beyond
+ * the listing and its configuration; one with something due is re-read under its lock and decided again.
  */
 export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>, now: Date): Promise<SweepReport> {
   // The sweep writes through the same public-write guard as events do.
@@ -197,11 +208,26 @@ export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, '
   const masters = await tracker.listOpenMasters();
   const settingsByProject = new Map<string, Awaited<ReturnType<typeof loadSettings>>>();
   let fired = 0;
+  let completed = 0;
   for (const listed of masters) {
     const state = trustedState(listed);
     if (state?.role !== 'master') continue;
     // Every master the app makes on GitLab is confidential; a public look-alike elsewhere on the instance is not ours.
     if (tracker.capabilities.confidentialIssues && !listed.confidential) continue;
+    if (state.intake !== true) {
+      try {
+        // withMaster completes the intake under the incident's lock; nothing else is decided this time.
+        let done = false;
+        await withMaster(listed.ref, eventCtx, (run) => {
+          done = run.state.intake === true;
+          return emptyPlan(run);
+        });
+        if (done) completed += 1;
+      } catch (error) {
+        ctx.log.error({ issue: formatRef(listed.ref), err: { message: (error as Error).message } }, 'completing a half-done intake failed');
+      }
+      continue;
+    }
     const project = configProjectOf(state, listed);
     if (!settingsByProject.has(project)) settingsByProject.set(project, await loadSettings(project, eventCtx));
     const settings = settingsByProject.get(project)!;
@@ -226,5 +252,5 @@ export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, '
       ctx.log.error({ issue: formatRef(listed.ref), err: { message: (error as Error).message } }, 'sweep of an incident failed');
     }
   }
-  return { masters: masters.length, fired };
+  return { masters: masters.length, fired, completed };
 }

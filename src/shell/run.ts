@@ -8,7 +8,7 @@ import { DESCRIPTION_LIMITS, formatRef } from '../core/model.js';
 import type { Renderer } from '../core/render.js';
 import { changesMaster } from '../core/run.js';
 import type { RunPlan } from '../core/run.js';
-import { appendToTimeline, timelineMaxChars } from '../core/timeline.js';
+import { appendToTimeline, formatEntry, timelineMaxChars } from '../core/timeline.js';
 import { isNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
@@ -46,7 +46,10 @@ export async function applyRunPlan(tracker: Tracker, master: Issue, state: Ticke
       ids.pop();
     }
   }
-  const result = appendToTimeline(current, plan.timeline, timelineMaxChars(tracker.kind));
+  // An event handled again after a failure (a redelivery, a retried job) may already have written its lines.
+  const shown = new Set((current ?? '').split(/\r?\n/).map((line) => line.trimEnd()));
+  const entries = plan.timeline.filter((entry) => !shown.has(formatEntry(entry)));
+  const result = appendToTimeline(current, entries, timelineMaxChars(tracker.kind));
   if (result.update !== null && last !== undefined && current !== null) await tracker.updateComment(master.ref, last, result.update);
   if (result.create.length === 0 && ids.length === (run.timeline ?? []).length) return;
   for (const body of result.create) ids.push((await tracker.createComment(master.ref, body)).id);
@@ -69,20 +72,31 @@ export async function restoreBlock(tracker: Tracker, ref: IssueRef, block: strin
 }
 
 /**
- * Re-reads the master, imposes the plan's ticks and cells on its fresh block, re-renders it with the new run
- * state, and writes only what differs (block, labels, assignees) in one request.
+ * Re-renders a master's block from its fresh copy and state, keeping every tick, cell and run state, and writes
+ * only what differs: a repair after a template or configuration change, or of a block damaged by hand (the hidden
+ * state intact). Answers whether anything was written; a second call writes nothing.
  */
-async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: RunPlan['run'], deps: RunDeps): Promise<Issue> {
+export async function rerenderMaster(tracker: Tracker, ref: IssueRef, deps: RunDeps): Promise<boolean> {
+  const plan: RunPlan = { stepOverrides: [], cells: {}, run: {}, addLabels: [], removeLabels: [], comments: [], timeline: [], tasks: [] };
+  return (await writeMaster(tracker, ref, plan, undefined, deps)).wrote;
+}
+
+/**
+ * Re-reads the master, imposes the plan's ticks and cells on its fresh block, re-renders it with the new run
+ * state (the fresh one when `run` is undefined), and writes only what differs (block, labels, assignees) in one
+ * request.
+ */
+async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: RunPlan['run'] | undefined, deps: RunDeps): Promise<{ issue: Issue; wrote: boolean }> {
   const fresh = await tracker.getIssue(ref);
   const state = trustedState(fresh);
   if (!state) {
     deps.log.warn({ issue: formatRef(ref) }, 'master lost its state; run update skipped');
-    return fresh;
+    return { issue: fresh, wrote: false };
   }
   const view = renderMaster(
     {
       master: fresh,
-      state: { ...state, run },
+      state: run === undefined ? state : { ...state, run },
       children: state.children ?? [],
       defaultManager: fresh.assignees[0] ?? fresh.author,
       config: deps.config,
@@ -116,12 +130,12 @@ async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: 
     const assignees = [add, ...others];
     if (assignees.length !== fresh.assignees.length || assignees.some((a, i) => a !== fresh.assignees[i])) Object.assign(patch, { assignees });
   }
-  if (Object.keys(patch).length === 0) return fresh;
+  if (Object.keys(patch).length === 0) return { issue: fresh, wrote: false };
   const written = await tracker.updateIssue(ref, patch);
   // Check the result: what the tracker kept must be what was written.
   if (patch.body !== undefined && written.body !== patch.body) deps.log.warn({ issue: formatRef(ref) }, 'master body differs from what was written');
   if (plan.assign && !written.assignees.some((a) => a.toLowerCase() === plan.assign!.add.toLowerCase())) {
     deps.log.warn({ issue: formatRef(ref) }, 'the tracker did not keep the new Incident Manager as assignee');
   }
-  return written;
+  return { issue: written, wrote: true };
 }

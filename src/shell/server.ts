@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Gitlab } from '@gitbeaker/rest';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import type { TrackerEvent } from '../core/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
+import { fetchWithTimeout, resilientOctokit } from '../tracker/github/octokit.js';
+import { createGitLabClient } from '../tracker/gitlab/client.js';
+import type { GitLabClientOptions } from '../tracker/gitlab/client.js';
 import { GitLabTracker } from '../tracker/gitlab/gitlab-tracker.js';
 import type { Tracker } from '../tracker/port.js';
+import { DEFAULT_RETRY_POLICY } from '../tracker/retry.js';
 import { loadDefaultTemplates } from './default-templates.js';
 import { MemoryDeliveryGuard } from './delivery-guard.js';
 import type { DeliveryGuard } from './delivery-guard.js';
@@ -22,6 +25,7 @@ import { sweepTracker } from './run-events.js';
 import type { SweepReport } from './run-events.js';
 import { MemorySweepGate } from './sweep-gate.js';
 import type { SweepGate } from './sweep-gate.js';
+import { answerWithin, queueKey, WorkQueue } from './work-queue.js';
 import type { pino } from 'pino';
 
 /** The environment the server reads; every variable is optional. */
@@ -40,11 +44,24 @@ export interface ServerEnv {
   LOG_LEVEL?: string;
 }
 
+/**
+ * How long a GitHub delivery waits for its work before it is answered anyway (the work goes on in the queue).
+ * GitHub gives up after ten seconds; a failure within this time is answered 500, which GitHub's delivery log shows
+ * and lets someone redeliver.
+ */
+export const GITHUB_ANSWER_WITHIN_MS = 5_000;
+
 /** Seams for tests: a quieter Octokit (no throttling), a logger, shared guards. */
 export interface ServerOverrides {
   log?: Logger;
+  /** Production: `resilientOctokit()` (retries, throttling, a timeout per request). */
   githubOctokit?: typeof ProbotOctokit;
-  gitlabClientOptions?: Record<string, unknown>;
+  /** Retry policy and rate limits of the GitLab client; production defaults when left out. */
+  gitlabClientOptions?: Omit<GitLabClientOptions, 'host' | 'token'>;
+  /** How long a GitHub delivery waits for its work before it is answered ({@link GITHUB_ANSWER_WITHIN_MS}). */
+  githubAnswerWithinMs?: number;
+  /** How long a GitLab delivery waits for its work before it is answered 202 (8 s by default). */
+  gitlabAnswerWithinMs?: number;
   deliveries?: DeliveryGuard;
   locks?: KeyedLock;
   sweepGate?: SweepGate;
@@ -62,9 +79,12 @@ export interface AppServer {
   sweep(now?: Date): Promise<SweepReport>;
   /** Sweeps every `intervalSeconds` until the returned function is called; overlapping sweeps are skipped. */
   startSweeper(intervalSeconds: number): () => void;
+  /** Resolves once the webhook work queued so far (and queued meanwhile) is done. */
+  idle(): Promise<void>;
 }
 
-async function privateKeyFrom(env: ServerEnv): Promise<string | undefined> {
+/** The GitHub App's private key from `PRIVATE_KEY` (with escaped newlines) or `PRIVATE_KEY_PATH`. */
+export async function privateKeyFrom(env: ServerEnv): Promise<string | undefined> {
   if (env.PRIVATE_KEY) return env.PRIVATE_KEY.replace(/\\n/g, '\n');
   if (env.PRIVATE_KEY_PATH) return readFile(env.PRIVATE_KEY_PATH, 'utf8');
   return undefined;
@@ -76,7 +96,8 @@ function probotLogger(log: Logger): pino.Logger {
   return typeof candidate.child === 'function' ? (log as pino.Logger) : createLogger('silent');
 }
 
-function githubBaseUrl(env: ServerEnv): string | undefined {
+/** The API base URL of a GitHub Enterprise Server (`GHE_HOST`), undefined for github.com. */
+export function githubBaseUrl(env: ServerEnv): string | undefined {
   if (!env.GHE_HOST) return undefined;
   return `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3`;
 }
@@ -100,6 +121,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const deliveries = overrides.deliveries ?? new MemoryDeliveryGuard();
   const locks = overrides.locks ?? new MemoryKeyedLock();
   const missing: string[] = [];
+  // Webhook work runs here, in order per incident, so that deliveries are answered within the trackers' limits.
+  const queue = new WorkQueue(log);
 
   const now = overrides.now ?? (() => new Date());
   const handle = (event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>) =>
@@ -117,9 +140,21 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       secret: env.WEBHOOK_SECRET,
       log: probotLogger(log),
       ...(baseUrl ? { baseUrl } : {}),
-      ...(overrides.githubOctokit ? { Octokit: overrides.githubOctokit } : {}),
+      Octokit: overrides.githubOctokit ?? resilientOctokit(),
+      // Probot's own requests (installation tokens) bypass the Octokit plugins: they get the timeout here.
+      request: { fetch: fetchWithTimeout(DEFAULT_RETRY_POLICY.timeoutMs) },
     });
-    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: (e, t, s) => handle(e, t, s) }), {
+    const answerMs = overrides.githubAnswerWithinMs ?? GITHUB_ANSWER_WITHIN_MS;
+    // Probot answers once the handler returns: it returns when the work is done or the time is up, whichever first.
+    const enqueue = async (e: TrackerEvent, t: Tracker, s: (actor: { username: string; id: number }) => Promise<boolean>) => {
+      try {
+        await answerWithin(queue.run(queueKey(e), () => handle(e, t, s)), answerMs);
+      } catch {
+        // The queue logged the error; GitHub's delivery log gets a plain 500 without the tracker's wording.
+        throw new Error('handling failed; see the app log');
+      }
+    };
+    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue }), {
       probot,
       webhooksPath: '/api/github/webhooks',
     });
@@ -130,7 +165,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   let gitlabRoute: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   if (env.GITLAB_URL && env.GITLAB_TOKEN && env.GITLAB_WEBHOOK_SECRET) {
-    const client = new Gitlab({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...(overrides.gitlabClientOptions ?? {}) });
+    const client = createGitLabClient({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...overrides.gitlabClientOptions });
     const tracker = new GitLabTracker(client);
     // The app's own GitLab user, read once: its own events are never answered.
     let self: Promise<number> | undefined;
@@ -141,7 +176,12 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       });
       return actor.id === (await self);
     };
-    gitlabRoute = createGitLabRoute({ secret: env.GITLAB_WEBHOOK_SECRET, log, handle: (event) => handle(event, tracker, isSelf) });
+    gitlabRoute = createGitLabRoute({
+      secret: env.GITLAB_WEBHOOK_SECRET,
+      log,
+      handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf)),
+      ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
+    });
     sweepTrackers.push(async () => [tracker]);
   } else {
     missing.push('GitLab: set GITLAB_URL, GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET');
@@ -173,13 +213,14 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   const sweepGate = overrides.sweepGate ?? new MemorySweepGate();
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
-    const total: SweepReport = { masters: 0, fired: 0 };
+    const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
     await sweepGate.run(async () => {
       for (const list of sweepTrackers) {
         for (const tracker of await list()) {
           const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, log }, at);
           total.masters += report.masters;
           total.fired += report.fired;
+          total.completed += report.completed;
         }
       }
     });
@@ -193,7 +234,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     return () => clearInterval(timer);
   };
 
-  return { server, github: Boolean(githubMiddleware), gitlab: Boolean(gitlabRoute), missing, sweep, startSweeper };
+  return { server, github: Boolean(githubMiddleware), gitlab: Boolean(gitlabRoute), missing, sweep, startSweeper, idle: () => queue.idle() };
 }
 
 /** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */

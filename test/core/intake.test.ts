@@ -53,6 +53,16 @@ function snapshot(kind: 'github' | 'gitlab', fields: Partial<IntakeSnapshot> & {
   };
 }
 
+/** An issue the intake already marked as its master (state and labels, nothing else yet). */
+function marked(path: string, number: number, fields: Partial<Issue> = {}): Issue {
+  const state = { v: 1 as const, role: 'master' as const, id: `INC-2026-${number}`, trigger: { by: 'alice', at: '2026-03-01T09:59:00Z' } };
+  return issue(path, number, {
+    labels: ['incident', 'incident::master', `incident-id::INC-2026-${number}`],
+    body: joinBody(renderState(state), 'the report'),
+    ...fields,
+  });
+}
+
 const summarize = (effects: IntakeEffect[]) =>
   effects.map((e) => (e.kind === 'update' || e.kind === 'comment' ? `${e.kind}: ${e.why}` : e.kind === 'create' ? `create ${e.role}` : e.kind));
 
@@ -61,8 +71,10 @@ describe('decideIntake: the first step from a given state', () => {
   const priv = project('acme/sec', 'private');
   it.each<[string, IntakeSnapshot, string[]]>([
     ['GitLab, source not confidential: make it confidential first', snapshot('gitlab'), ['update: make the source confidential']],
-    ['GitLab, confidential source in place: look for children', snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }) }), ['find-children']],
-    ['GitHub, private in place: look for children', snapshot('github'), ['find-children']],
+    ['GitLab, confidential source in place: mark it as the master first', snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }) }), ['update: mark the master before anything else']],
+    ['GitLab, marked master in place: look for children', snapshot('gitlab', { source: marked('team/app', 5, { confidential: true }) }), ['find-children']],
+    ['GitHub, private in place: mark it as the master first', snapshot('github'), ['update: mark the master before anything else']],
+    ['GitHub, marked master in place: look for children', snapshot('github', { source: marked('team/app', 5) }), ['find-children']],
     ['GitHub, public without incidentProject: mark it', snapshot('github', { sourceProject: pub, incidentProject: pub, releaseProject: pub, source: issue('acme/app', 5) }), ['update: mark the source as needing configuration']],
     [
       'GitHub, public, marked: read the comments before explaining',
@@ -133,6 +145,7 @@ describe('decideIntake: the first step from a given state', () => {
       }
     }
     expect(steps).toEqual([
+      ['update: mark the master before anything else'],
       ['create release', 'create comms'],
       ['link', 'link'],
       ['read-comments'],
@@ -153,5 +166,87 @@ describe('computePatch', () => {
       title: '[INC-1] Bug',
       labels: ['human', 'incident::master'],
     });
+  });
+});
+
+describe('decideIntake: tickets made twice after a lost answer', () => {
+  /** A child the app opened for master team/app#5, created at `minute`. */
+  function child(number: number, role: 'release' | 'comms', minute: number, fields: Partial<Issue> = {}): Issue {
+    const state = { v: 1 as const, role, id: 'INC-2026-5', master: 'team/app#5' };
+    return issue('team/app', number, {
+      confidential: true,
+      labels: ['incident-id::INC-2026-5', `incident::${role}`],
+      body: joinBody(renderState(state), ''),
+      createdAt: `2026-03-01T00:${String(minute).padStart(2, '0')}:00Z`,
+      ...fields,
+    });
+  }
+
+  it('closes the later of two children of a role, and only the app\'s own', () => {
+    const byHand = issue('team/app', 9, { confidential: true, labels: ['incident-id::INC-2026-5', 'incident::release'], createdAt: '2026-03-01T00:09:00Z' });
+    const s = snapshot('gitlab', {
+      source: marked('team/app', 5, { confidential: true }),
+      children: [child(7, 'release', 2), child(6, 'release', 1), child(8, 'comms', 3), byHand],
+    });
+    const effects = decideIntake(s, deps);
+    expect(summarize(effects)).toEqual(['update: close a ticket made twice']);
+    const close = effects[0]!;
+    expect(close.kind === 'update' && close.ref.number).toBe(7);
+    expect(computePatch(child(7, 'release', 2), close as Extract<IntakeEffect, { kind: 'update' }>)).toEqual({
+      labels: ['incident::duplicate'],
+      state: 'closed',
+    });
+  });
+
+  it('keeps the child the master already names, even when a doubled one is older', () => {
+    const named = child(7, 'release', 2);
+    const master = marked('team/app', 5, { confidential: true });
+    const withRows = {
+      ...master,
+      body: joinBody(renderState({ v: 1, role: 'master', id: 'INC-2026-5', children: [{ role: 'release', ref: 'team/app#7', url: named.webUrl, title: 'r' }] }), 'the report'),
+    };
+    const s = snapshot('gitlab', { source: withRows, children: [child(6, 'release', 1), named, child(8, 'comms', 3)] });
+    const effects = decideIntake(s, deps);
+    expect(effects.map((e) => (e.kind === 'update' ? e.ref.number : e.kind))).toEqual([6]);
+  });
+
+  it('of two masters of one source, keeps the one whose intake is done and closes the other', () => {
+    const source = issue('acme/app', 5, { confidential: true });
+    const masterState = (intake: boolean) => ({ v: 1 as const, role: 'master' as const, id: '', source: 'gitlab:acme/app#5', ...(intake ? { intake: true } : { pendingCopy: true }) });
+    const older = issue('acme/sec', 1, { confidential: true, labels: ['incident::master'], body: joinBody(renderState(masterState(false)), '') });
+    const done = issue('acme/sec', 2, { confidential: true, labels: ['incident::master'], body: joinBody(renderState(masterState(true)), ''), createdAt: '2026-03-01T00:05:00Z' });
+    let s = snapshot('gitlab', {
+      sourceProject: project('acme/app', 'private'),
+      incidentProject: project('acme/sec', 'private'),
+      releaseProject: project('acme/sec', 'private'),
+      source,
+      configText: 'incidentProject: acme/sec\n',
+    });
+    const [find] = decideIntake(s, deps);
+    expect(find?.kind).toBe('find-master');
+    s = absorb(s, find!, { kind: 'issues', issues: [older, done] });
+    expect(s.master?.ref.number).toBe(2);
+    const effects = decideIntake(s, deps);
+    expect(summarize(effects)).toEqual(['update: close a ticket made twice']);
+    expect(effects[0]!.kind === 'update' && effects[0]!.ref.number).toBe(1);
+  });
+
+  it('an external master not shown confidential gets no details until it is', () => {
+    const source = issue('acme/app', 5, { confidential: true });
+    const pending = issue('acme/sec', 1, {
+      confidential: false,
+      labels: ['incident::master'],
+      body: joinBody(renderState({ v: 1, role: 'master', id: '', source: 'gitlab:acme/app#5', pendingCopy: true }), ''),
+    });
+    const s = snapshot('gitlab', {
+      sourceProject: project('acme/app', 'private'),
+      incidentProject: project('acme/sec', 'private'),
+      releaseProject: project('acme/sec', 'private'),
+      source,
+      master: pending,
+      configText: 'incidentProject: acme/sec\n',
+    });
+    const effects = decideIntake(s, deps);
+    expect(effects).toEqual([{ kind: 'update', ref: pending.ref, why: 'make the master confidential', confidential: true, expectConfidential: true }]);
   });
 });

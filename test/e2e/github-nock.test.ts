@@ -56,6 +56,11 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     nock(API).get(`${REPO}/contents/.github/incident-desk.yml`).reply(404, { message: 'Not Found' });
     nock(API).get('/repos/Codertocat/.github/contents/.github/incident-desk.yml').reply(404, { message: 'Not Found' });
     nock(API).get(`${REPO}/issues/1`).reply(200, source);
+    // Marked as the master (state and labels, no new details) before anything else is written.
+    nock(API).get(`${REPO}/issues/1`).reply(200, source);
+    nock(API)
+      .patch(`${REPO}/issues/1`, (b) => ((bodies.mark = b), true))
+      .reply(200, (_u, b: any) => ({ ...source, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));
     nock(API).get(`${REPO}/issues`).query(true).reply(200, []);
     nock(API)
       .post(`${REPO}/issues`, (b) => ((bodies.release = b), b.labels.includes('incident::release')))
@@ -82,6 +87,8 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     const res = await deliverGitHub(server.url, SECRET, 'issues', payload, 'delivery-1');
     expect(res.status).toBe(200);
 
+    expect([...bodies.mark.labels].sort()).toEqual(['incident', `incident-id::${id}`, 'incident::master']);
+    expect(bodies.mark.body).toContain(`"role":"master","id":"${id}"`);
     expect(bodies.release.title).toBe(`[${id}] Security release`);
     expect(bodies.release.labels).toEqual([`incident-id::${id}`, 'incident::release']);
     expect(bodies.comms.body).toContain('<!-- step:approve-blog-security -->');

@@ -119,17 +119,17 @@ describe('GitHub end to end: running an incident', () => {
     const t = await incident();
     t.clock.now = minutes(1);
     await t.say('/severity high', 'alice');
-    expect(await t.sweep(minutes(30))).toEqual({ masters: 1, fired: 0 });
+    expect(await t.sweep(minutes(30))).toEqual({ masters: 1, fired: 0, completed: 0 });
     expect(t.comments('sitrep-reminder')).toHaveLength(0);
 
-    expect(await t.sweep(minutes(62))).toEqual({ masters: 1, fired: 1 });
+    expect(await t.sweep(minutes(62))).toEqual({ masters: 1, fired: 1, completed: 0 });
     expect(t.comments('sitrep-reminder')).toHaveLength(1);
     expect(t.comments('sitrep-reminder')[0]!.body).toContain('@alice');
     expect(t.timeline()).toContain('situation report overdue');
     expect(t.fake.requests.some((r) => r.method === 'GET' && r.path.startsWith('/app/installations'))).toBe(true);
     expect(t.fake.requests.some((r) => r.method === 'GET' && r.path.startsWith('/search/issues') && decodeURIComponent(r.path).includes('user:acme'))).toBe(true);
 
-    expect(await t.sweep(minutes(63))).toEqual({ masters: 1, fired: 0 });
+    expect(await t.sweep(minutes(63))).toEqual({ masters: 1, fired: 0, completed: 0 });
     expect(t.comments('sitrep-reminder')).toHaveLength(1);
 
     // A sitrep restarts the clock.

@@ -163,11 +163,11 @@ describe('GitLab end to end: approvals on the communications ticket', () => {
     t.clock.now = minutes(5);
     await t.say('/approve blog', 'sec-alice');
     await t.say('/approve blog', 'law-dan');
-    expect(await t.sweep(minutes(20))).toEqual({ masters: 1, fired: 0 });
+    expect(await t.sweep(minutes(20))).toEqual({ masters: 1, fired: 0, completed: 0 });
     expect(t.state().pinged ?? []).toHaveLength(0);
     expect(t.commsComments('approval-ping')).toHaveLength(0);
 
-    expect(await t.sweep(minutes(31))).toEqual({ masters: 1, fired: 1 });
+    expect(await t.sweep(minutes(31))).toEqual({ masters: 1, fired: 1, completed: 0 });
     expect(t.state().pinged ?? []).toEqual(expect.arrayContaining(['blog/investor-relations', 'faq/security', 'faq/legal']));
     expect(t.state().pinged ?? []).not.toContain('blog/security');
     const pings = t.commsComments('approval-ping');
@@ -176,12 +176,12 @@ describe('GitLab end to end: approvals on the communications ticket', () => {
     expect(pings[0]!.body).not.toContain('@cs-hana');
     expect(t.timeline()).toContain('back-ups of Investor Relations engaged for Blog post');
     const comments = t.store.listComments(t.comms().ref).length;
-    expect(await t.sweep(minutes(40))).toEqual({ masters: 1, fired: 0 });
+    expect(await t.sweep(minutes(40))).toEqual({ masters: 1, fired: 0, completed: 0 });
     expect(t.store.listComments(t.comms().ref)).toHaveLength(comments);
 
     // The cut-off (6 h for the default severity, high) passes while the app is down; the next sweep decides once.
     expect(t.comms().labels).toContain('approval::blog::pending');
-    expect(await t.sweep(minutes(9 * 60))).toEqual({ masters: 1, fired: 1 });
+    expect(await t.sweep(minutes(9 * 60))).toEqual({ masters: 1, fired: 1, completed: 0 });
     expect(t.comms().labels).toContain('approval::blog::quorum');
     expect(t.comms().labels).not.toContain('approval::blog::pending');
     expect(t.state().cutoff).toEqual({ blog: 'quorum', faq: 'escalated' });
@@ -189,7 +189,7 @@ describe('GitLab end to end: approvals on the communications ticket', () => {
     // The FAQ has no approval: the Incident Manager (alice, who reported) is asked to decide.
     expect(t.commsComments('approval-cutoff')[0]!.body).toContain('@alice');
     const afterCutoff = t.store.listComments(t.comms().ref).length;
-    expect(await t.sweep(minutes(9 * 60 + 5))).toEqual({ masters: 1, fired: 0 });
+    expect(await t.sweep(minutes(9 * 60 + 5))).toEqual({ masters: 1, fired: 0, completed: 0 });
     expect(t.store.listComments(t.comms().ref)).toHaveLength(afterCutoff);
     expect(t.comms().labels.filter((l) => l.startsWith('approval::blog::'))).toEqual(['approval::blog::quorum']);
     expect(t.timeline()).toContain('cut-off: Blog post goes ahead at quorum');

@@ -67,6 +67,11 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     nock(GITLAB)
       .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.confidential = b), true))
       .reply(200, { ...source, confidential: true });
+    // Marked as the master (state and labels, no new details) before anything else is written.
+    nock(GITLAB).get(`${P}/issues/${fixture.iid}`).reply(200, { ...source, confidential: true });
+    nock(GITLAB)
+      .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.mark = b), true))
+      .reply(200, (_u, b: any) => ({ ...source, confidential: true, description: b.description, labels: labelsOf(b) }));
     nock(GITLAB).get(`${P}/issues`).query((q) => q.labels === `incident-id::${id}`).reply(200, []);
     nock(GITLAB)
       .post(`${P}/issues`, (b) => ((sent.release = b), labelsOf(b).includes('incident::release')))
@@ -93,6 +98,9 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     expect(res.status).toBe(200);
 
     expect(sent.confidential).toEqual({ confidential: true });
+    expect(labelsOf(sent.mark).sort()).toEqual(['API', `incident-id::${id}`, 'incident::master']);
+    expect(sent.mark.description).toContain(`"role":"master","id":"${id}"`);
+    expect(sent.mark.description).not.toContain('"intake":true');
     expect(sent.release.confidential).toBe(true);
     expect(sent.release.title).toBe(`[${id}] Security release`);
     expect(sent.comms.confidential).toBe(true);

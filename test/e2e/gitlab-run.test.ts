@@ -121,16 +121,16 @@ describe('GitLab end to end: running an incident', () => {
     const t = await incident();
     t.clock.now = minutes(1);
     await t.say('/severity high', 'alice');
-    expect(await t.sweep(minutes(30))).toEqual({ masters: 1, fired: 0 });
+    expect(await t.sweep(minutes(30))).toEqual({ masters: 1, fired: 0, completed: 0 });
     expect(t.comments('sitrep-reminder')).toHaveLength(0);
 
-    expect(await t.sweep(minutes(62))).toEqual({ masters: 1, fired: 1 });
+    expect(await t.sweep(minutes(62))).toEqual({ masters: 1, fired: 1, completed: 0 });
     expect(t.comments('sitrep-reminder')).toHaveLength(1);
     expect(t.comments('sitrep-reminder')[0]!.body).toContain('@alice');
     expect(t.timeline()).toContain('situation report overdue');
     expect(t.store.calls.some((c) => c.operation === 'listOpenMasters')).toBe(true);
 
-    expect(await t.sweep(minutes(63))).toEqual({ masters: 1, fired: 0 });
+    expect(await t.sweep(minutes(63))).toEqual({ masters: 1, fired: 0, completed: 0 });
     expect(t.comments('sitrep-reminder')).toHaveLength(1);
 
     // A sitrep restarts the clock.
@@ -326,7 +326,7 @@ describe('GitLab end to end: running an incident', () => {
       return state;
     }), 'reporter');
     expect(trustedState(t.master())?.run?.severity).toBe('high');
-    expect(await t.sweep(minutes(62))).toEqual({ masters: 1, fired: 1 });
+    expect(await t.sweep(minutes(62))).toEqual({ masters: 1, fired: 1, completed: 0 });
     expect(t.comments('sitrep-reminder')).toHaveLength(1);
   });
 

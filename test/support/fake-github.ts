@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../src/core/model.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { FaultInjector, sendFault, stall } from './faults.js';
+import type { FaultKind, FaultOptions } from './faults.js';
 
 /**
  * A fake api.github.com on loopback, backed by a `MemoryStore` (kind `github`). It serves exactly the REST routes
@@ -21,6 +23,8 @@ export interface FakeGitHubOptions {
    * store's first project when the request arrives, else `acme`.
    */
   installationAccount?: string;
+  /** Fails a share of requests (5xx, stalls, lost answers, primary and secondary rate limits); none by default. */
+  faults?: FaultOptions;
 }
 
 export interface FakeGitHub {
@@ -29,7 +33,12 @@ export interface FakeGitHub {
   close(): Promise<void>;
   /** Every request received, in order; `path` includes the query string. */
   requests: Array<{ method: string; path: string }>;
+  /** Fault injection: configure, start an outage, recover, and see what was injected. */
+  faults: FaultInjector;
 }
+
+/** Every fault the GitHub fake can inject. */
+export const GITHUB_FAULTS: readonly FaultKind[] = ['500', '502', '503', 'stall', 'rate-limit', 'secondary-rate-limit', 'lost-answer'];
 
 interface Reply {
   status: number;
@@ -67,6 +76,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   const actor = options.actor ?? 'incident-desk[bot]';
   const slug = actor.replace(/\[bot\]$/, '');
   const requests: FakeGitHub['requests'] = [];
+  const faults = new FaultInjector(GITHUB_FAULTS, options.faults);
   let base = '';
 
   const projectOf = (p: string[]): string => `${p[0]}/${p[1]}`;
@@ -350,6 +360,11 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       } catch {
         return send(res, { status: 400, body: { message: 'Problems parsing JSON' } });
       }
+      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+      // Decided before the route runs: a failed write is never applied, except for a lost answer.
+      const fault = faults.decide(method, url.pathname + url.search);
+      if (fault === 'stall') return stall(res, faults.stallMs);
+      if (fault !== null && fault !== 'lost-answer') return sendGitHubFault(res, fault);
       reply = notFound();
       for (const [m, pattern, run] of routes) {
         const found = m === method ? pattern.exec(url.pathname) : null;
@@ -362,6 +377,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         }
         break;
       }
+      if (fault === 'lost-answer') return stall(res, faults.stallMs);
     }
     send(res, reply);
   };
@@ -375,6 +391,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   return {
     url: base,
     requests,
+    faults,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -382,6 +399,35 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         server.closeAllConnections();
       }),
   };
+}
+
+/** A fault as GitHub answers it: JSON errors, an HTML 502 from the edge, and both kinds of rate limit. */
+function sendGitHubFault(res: ServerResponse, fault: Exclude<FaultKind, 'stall' | 'lost-answer'> | 'outage'): void {
+  const json = (status: number, message: string, headers: Record<string, string> = {}) =>
+    sendFault(res, status, JSON.stringify({ message, documentation_url: 'https://docs.github.com/rest' }), {
+      'content-type': 'application/json; charset=utf-8',
+      ...headers,
+    });
+  switch (fault) {
+    case '500':
+      return json(500, 'Server Error');
+    case '502':
+      return sendFault(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
+    case '503':
+    case 'outage':
+      return json(503, 'Service Unavailable');
+    case 'rate-limit':
+      // The primary limit: the quota is spent until the reset, one second from now.
+      return json(429, 'API rate limit exceeded for installation ID 4242.', {
+        'retry-after': '1',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-used': '5000',
+        'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
+      });
+    case 'secondary-rate-limit':
+      return json(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', { 'retry-after': '1' });
+  }
 }
 
 function notFound(): Reply {

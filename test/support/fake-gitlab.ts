@@ -5,6 +5,8 @@ import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../src/c
 import { TrackerError } from '../../src/tracker/errors.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { FaultInjector, sendFault, stall } from './faults.js';
+import type { FaultKind, FaultOptions } from './faults.js';
 
 /**
  * A fake GitLab REST API v4 on loopback, backed by a `MemoryStore` (kind `gitlab`). It serves exactly the routes
@@ -22,7 +24,12 @@ export interface FakeGitLabOptions {
    * (40) by default. A level set in the store (`store.setAccess`) for the user's name in that project wins.
    */
   accessLevels?: Record<number, number>;
+  /** Fails a share of requests (5xx, stalls, lost answers, 429 with `Retry-After`); none by default. */
+  faults?: FaultOptions;
 }
+
+/** Every fault the GitLab fake can inject (GitLab has no secondary rate limit). */
+export const GITLAB_FAULTS: readonly FaultKind[] = ['500', '502', '503', 'stall', 'rate-limit', 'lost-answer'];
 
 export interface FakeGitLab {
   /** The host to give gitbeaker (`new Gitlab({ host: url, token })`). */
@@ -30,6 +37,8 @@ export interface FakeGitLab {
   close(): Promise<void>;
   /** Every request received, in order, with the raw (still URL-encoded) path and no query. */
   requests: Array<{ method: string; path: string }>;
+  /** Fault injection: configure, start an outage, recover, and see what was injected. */
+  faults: FaultInjector;
   /**
    * The id the fake gives a username (the store knows people by name only), handed out on first use and stable for
    * the fake's life: the bot has its own id, everyone else 100 and up. Pass it as the actor id to `getAccess` and
@@ -73,6 +82,7 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
   const bot = options.bot ?? { id: 1, username: 'incident-desk-bot' };
   const accessLevels: Record<number, number> = { [bot.id]: 40, ...options.accessLevels };
   const requests: FakeGitLab['requests'] = [];
+  const faults = new FaultInjector(GITLAB_FAULTS, options.faults);
 
   // The store knows people by username only; GitLab answers carry ids, so hand out stable ones.
   const userIds = new Map<string, number>([[bot.username, bot.id]]);
@@ -344,7 +354,14 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
       if (!match) throw new HttpError(404, '404 Not Found');
       const body = await readJson(req);
       const selfUrl = `http://${req.headers.host}${rawPath}`;
-      send(res, match.handler({ params: match.params!, query: new URLSearchParams(rawQuery), body, selfUrl }));
+      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+      // Decided before the route runs: a failed write is never applied, except for a lost answer.
+      const fault = faults.decide(method, rawPath);
+      if (fault === 'stall') return stall(res, faults.stallMs);
+      if (fault !== null && fault !== 'lost-answer' && fault !== 'secondary-rate-limit') return sendGitLabFault(res, fault);
+      const reply = match.handler({ params: match.params!, query: new URLSearchParams(rawQuery), body, selfUrl });
+      if (fault === 'lost-answer') return stall(res, faults.stallMs);
+      send(res, reply);
     } catch (error) {
       // The store's own TrackerErrors (a missing note, say) carry the status GitLab would answer.
       const status = error instanceof HttpError || error instanceof TrackerError ? (error.status ?? 500) : 500;
@@ -357,6 +374,7 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    faults,
     userId,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -365,6 +383,27 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
         server.closeAllConnections();
       }),
   };
+}
+
+/** A fault as GitLab answers it: JSON errors, an HTML 502 from the proxy, 429 with `Retry-After` and RateLimit headers. */
+function sendGitLabFault(res: ServerResponse, fault: '500' | '502' | '503' | 'rate-limit' | 'outage'): void {
+  switch (fault) {
+    case '500':
+      return sendFault(res, 500, JSON.stringify({ message: '500 Internal Server Error' }), { 'content-type': 'application/json' });
+    case '502':
+      return sendFault(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
+    case '503':
+    case 'outage':
+      return sendFault(res, 503, JSON.stringify({ message: '503 Service Unavailable' }), { 'content-type': 'application/json' });
+    case 'rate-limit':
+      return sendFault(res, 429, 'Retry later\n', {
+        'content-type': 'text/plain',
+        'retry-after': '1',
+        'ratelimit-limit': '2000',
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
+      });
+  }
 }
 
 /** Matches `/projects/:id/...` against the path's segments, URL-decoding each one (project paths arrive as `a%2Fb`). */

@@ -4,6 +4,8 @@ import type { AccessLevel, Issue } from '../../src/core/model.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { startAppServer } from './app-server.js';
 import { startFakeGitHub } from './fake-github.js';
+import type { FaultOptions } from './faults.js';
+import { fastResilientOctokit } from './resilient-clients.js';
 import { deliverGitHub, githubCommentPayload, githubEditPayload, githubIssuePayload, testPrivateKey } from './github-webhook.js';
 
 const SECRET = 'webhook-secret';
@@ -25,7 +27,15 @@ export interface GitHubIncidentOptions {
   teams?: Record<string, string[]>;
   /** Prefix of the delivery ids. */
   deliveryPrefix?: string;
+  /**
+   * Fails a share of the fake's requests; the server then runs the production Octokit (retries, throttling,
+   * timeouts, waits shrunk), and a delivery whose handling failed is redelivered until it succeeds.
+   */
+  faults?: FaultOptions;
 }
+
+/** The log line of a webhook job that failed in the background (see `WorkQueue`). */
+const JOB_FAILED = 'queued webhook work failed';
 
 /**
  * A GitHub incident opened in place at T0 in the private `acme/security`, reported by alice, end to end: the fake
@@ -38,23 +48,36 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   const project = store.addProject('acme/security', { visibility: 'private' });
   if (options.config !== undefined) store.putFile('acme/security', '.github/incident-desk.yml', options.config);
   // The sweep searches `user:<installation account>`: the one installation belongs to the repository's owner.
-  const fake = await startFakeGitHub(store, { installationAccount: 'acme' });
+  const fake = await startFakeGitHub(store, { installationAccount: 'acme', ...(options.faults ? { faults: options.faults } : {}) });
   onTestFinished(fake.close);
   const server = await startAppServer(
     { APP_ID: '1', PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: new URL(fake.url).host, GHE_PROTOCOL: 'http', PUBLIC_URL: 'https://desk.example' },
-    { now: () => clock.now },
+    { now: () => clock.now, ...(options.faults ? { githubOctokit: fastResilientOctokit() } : {}) },
   );
   onTestFinished(server.close);
   for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) store.setAccess('acme/security', username, level);
   for (const [team, members] of Object.entries(options.teams ?? {})) for (const member of members) store.addTeamMember(team, member);
 
   let deliveries = 0;
+  /** Deliveries sent again because their handling failed (only with faults). */
+  const redelivered: string[] = [];
   const deliveryPrefix = options.deliveryPrefix ?? 'run';
   const deliver = async (event: 'issues' | 'issue_comment', payload: object) => {
     deliveries += 1;
-    const res = await deliverGitHub(server.url, SECRET, event, payload, `${deliveryPrefix}-${deliveries}`);
-    expect(res.status).toBe(200);
-    return res;
+    const id = `${deliveryPrefix}-${deliveries}`;
+    for (let attempt = 1; ; attempt += 1) {
+      const logged = server.log.lines.length;
+      const res = await deliverGitHub(server.url, SECRET, event, payload, id);
+      await server.app.idle();
+      const failed = res.status >= 500 || server.log.lines.slice(logged).some((line) => line.msg === JOB_FAILED);
+      if (!options.faults || !failed) {
+        expect(res.status).toBe(200);
+        return res;
+      }
+      // As GitHub's "Redeliver" does: the same delivery, the same id.
+      redelivered.push(id);
+      if (attempt >= 10) throw new Error(`delivery ${id} still failing after ${attempt} attempts`);
+    }
   };
 
   const source = store.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
@@ -83,5 +106,5 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     return deliver('issue_comment', githubCommentPayload(project, store.issue(ticket.ref), comment));
   };
   const sweep = (at: Date) => server.app.sweep(at);
-  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, sweep, deliver };
+  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, sweep, deliver, redelivered };
 }

@@ -4,6 +4,8 @@ import type { AccessLevel, Issue } from '../../src/core/model.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { startAppServer } from './app-server.js';
 import { startFakeGitLab } from './fake-gitlab.js';
+import type { FaultOptions } from './faults.js';
+import { fastGitLabClientOptions } from './resilient-clients.js';
 import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload, gitlabNotePayload } from './gitlab-webhook.js';
 
 const SECRET = 'gitlab-hook-secret';
@@ -28,7 +30,15 @@ export interface GitLabIncidentOptions {
   assignees?: string[];
   /** Prefix of the delivery ids. */
   deliveryPrefix?: string;
+  /**
+   * Fails a share of the fake's requests; the server's GitLab client then retries with its waits shrunk, and a
+   * delivery whose handling failed is sent again until it succeeds.
+   */
+  faults?: FaultOptions;
 }
+
+/** The log line of a webhook job that failed in the background (see `WorkQueue`). */
+const JOB_FAILED = 'queued webhook work failed';
 
 /**
  * A GitLab incident opened in place at T0 in the private `team/app` end to end: the fake GitLab on loopback, the
@@ -40,11 +50,14 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
   const project = store.addProject('team/app', { visibility: 'private' });
   if (options.config !== undefined) store.putFile('team/app', '.gitlab/incident-desk.yml', options.config);
-  const fake = await startFakeGitLab(store);
+  const fake = await startFakeGitLab(store, options.faults ? { faults: options.faults } : {});
   onTestFinished(fake.close);
   const server = await startAppServer(
     { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-test-token', GITLAB_WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'https://desk.example' },
-    { gitlabClientOptions: { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 }, now: () => clock.now },
+    {
+      gitlabClientOptions: options.faults ? fastGitLabClientOptions() : { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 },
+      now: () => clock.now,
+    },
   );
   onTestFinished(server.close);
   for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) store.setAccess('team/app', username, level);
@@ -53,12 +66,28 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   const ids = (username: string) => fake.userId(username);
 
   let deliveries = 0;
+  /** Deliveries sent again because their handling failed (only with faults). */
+  const redelivered: string[] = [];
   const deliveryPrefix = options.deliveryPrefix ?? 'run';
   const deliver = async (event: string, payload: object) => {
     deliveries += 1;
-    const res = await deliverGitLab(server.url, SECRET, payload, `${deliveryPrefix}-${deliveries}`, event);
-    expect(res.status).toBe(200);
-    return (await res.json()) as { outcome?: string };
+    const id = `${deliveryPrefix}-${deliveries}`;
+    for (let attempt = 1; ; attempt += 1) {
+      const logged = server.log.lines.length;
+      const res = await deliverGitLab(server.url, SECRET, payload, id, event);
+      const body = (await res.json()) as { outcome?: string; error?: string };
+      await server.app.idle();
+      // GitLab is never answered a 5xx (it would disable the hook); a failure says so in the body and the log.
+      expect(res.status).toBeLessThan(500);
+      const failed = body.error !== undefined || server.log.lines.slice(logged).some((line) => line.msg === JOB_FAILED);
+      if (!options.faults || !failed) {
+        expect(res.status).toBe(200);
+        return body;
+      }
+      // As "Resend request" in the hook's event log does: the same delivery, the same Idempotency-Key.
+      redelivered.push(id);
+      if (attempt >= 10) throw new Error(`delivery ${id} still failing after ${attempt} attempts`);
+    }
   };
 
   const source = store.seedIssue('team/app', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
@@ -89,5 +118,5 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   };
   const sweep = (at: Date) => server.app.sweep(at);
   const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
-  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, sweep, deliver, user, ids, writes };
+  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, sweep, deliver, user, ids, writes, redelivered };
 }

@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from 'probot';
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
 import { TrackerError } from '../errors.js';
+import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import type {
   AccessActor,
   ConfigFile,
@@ -199,23 +200,33 @@ export class GitHubTracker implements Tracker {
   }
 
   /**
-   * Creates an issue; `confidential` and `dueDate` are ignored (GitHub has neither). Assignees without access to
-   * the repository are dropped by GitHub, so read them on the answer.
+   * Creates an issue; `confidential` and `dueDate` are ignored (GitHub has neither; assignees without access are
+   * dropped by GitHub, so read them on the answer). The POST is never
+   * resent blindly (`request.retries: 0`): after a server error or a lost answer the issue is looked for by its
+   * labels, title and body, and created again only when it is not there (`createReconciled`).
    */
   async createIssue(project: string, input: NewIssue): Promise<Issue> {
     const { owner, repo } = splitPath(project, 'createIssue');
-    const data = await this.call('createIssue', project, async () => {
-      const response = await this.octokit.request('POST /repos/{owner}/{repo}/issues', {
-        owner,
-        repo,
-        title: input.title,
-        body: input.body,
-        labels: input.labels,
-        ...(input.assignees && input.assignees.length > 0 ? { assignees: input.assignees } : {}),
+    const create = async (): Promise<Issue> => {
+      const data = await this.call('createIssue', project, async () => {
+        const response = await this.octokit.request('POST /repos/{owner}/{repo}/issues', {
+          owner,
+          repo,
+          title: input.title,
+          body: input.body,
+          labels: input.labels,
+          ...(input.assignees && input.assignees.length > 0 ? { assignees: input.assignees } : {}),
+          request: { retries: 0 },
+        });
+        return response.data as RestIssue;
       });
-      return response.data as RestIssue;
-    });
-    return toIssue(project, data);
+      return toIssue(project, data);
+    };
+    // Without labels the look would list the whole repository: one attempt only.
+    if (input.labels.length === 0) return create();
+    return createReconciled(CREATE_ATTEMPTS, create, async () =>
+      findCreatedIssue(await this.listIssues(project, { labels: input.labels, state: 'all' }), input),
+    );
   }
 
   /**
@@ -283,19 +294,26 @@ export class GitHubTracker implements Tracker {
     return toComment(data);
   }
 
-  /** Posts a comment on an issue. */
+  /**
+   * Posts a comment on an issue. Never resent blindly: after a server error or a lost answer the issue's latest
+   * comments are looked at first (`createReconciled`, `findPostedComment`).
+   */
   async createComment(ref: IssueRef, body: string): Promise<Comment> {
     const { owner, repo } = splitPath(ref.project, 'createComment');
-    const data = await this.call('createComment', refText(ref), async () => {
-      const response = await this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        owner,
-        repo,
-        issue_number: ref.number,
-        body,
+    const post = async (): Promise<Comment> => {
+      const data = await this.call('createComment', refText(ref), async () => {
+        const response = await this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          owner,
+          repo,
+          issue_number: ref.number,
+          body,
+          request: { retries: 0 },
+        });
+        return response.data as RestComment;
       });
-      return response.data as RestComment;
-    });
-    return toComment(data);
+      return toComment(data);
+    };
+    return createReconciled(CREATE_ATTEMPTS, post, async () => findPostedComment(await this.listComments(ref), body));
   }
 
   /** Replaces a comment's body. GitHub addresses comments by repository and id; `ref` names the repository. */
@@ -361,7 +379,8 @@ export class GitHubTracker implements Tracker {
     try {
       await this.octokit.graphql(
         'mutation IncidentDeskDeleteIssue($issueId: ID!) { deleteIssue(input: { issueId: $issueId }) { clientMutationId } }',
-        { issueId: data.node_id },
+        // A deletion is not resent blindly: a second one after a lost answer would fail on the missing issue.
+        { issueId: data.node_id, request: { retries: 0 } },
       );
       return 'deleted';
     } catch (error) {

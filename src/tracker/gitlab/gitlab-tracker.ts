@@ -3,6 +3,7 @@ import type { Gitlab } from '@gitbeaker/rest';
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../core/model.js';
 import { TrackerError } from '../errors.js';
 import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
+import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import type {
   AccessActor,
   ConfigFile,
@@ -137,21 +138,30 @@ export class GitLabTracker implements Tracker {
   }
 
   /**
-   * Creates an issue; `confidential` is passed through, so check it on the answer. Assignees are looked up by
+   * Creates an issue; `confidential` is passed through, so check it on the answer. After a server error or a lost
+   * answer the issue is looked for by its labels, title and body before it is created again (`createReconciled`);
+   * the client never resends a creating POST by itself (see `createGitLabClient`). Assignees are looked up by
    * username first (an unknown one is a 422 `TrackerError`, as in `updateIssue`); `dueDate` becomes `due_date`.
    */
   async createIssue(project: string, input: NewIssue): Promise<Issue> {
     const assigneeIds = input.assignees && input.assignees.length > 0 ? await this.userIdsOf(input.assignees) : [];
-    const json = await this.call('createIssue', () =>
-      this.api.Issues.create(project, input.title, {
-        description: input.body,
-        ...(input.labels.length > 0 ? { labels: input.labels.join(',') } : {}),
-        confidential: input.confidential,
-        ...(assigneeIds.length > 0 ? { assigneeIds } : {}),
-        ...(input.dueDate ? { dueDate: input.dueDate } : {}),
-      }),
+    const create = async (): Promise<Issue> => {
+      const json = await this.call('createIssue', () =>
+        this.api.Issues.create(project, input.title, {
+          description: input.body,
+          ...(input.labels.length > 0 ? { labels: input.labels.join(',') } : {}),
+          confidential: input.confidential,
+          ...(assigneeIds.length > 0 ? { assigneeIds } : {}),
+          ...(input.dueDate ? { dueDate: input.dueDate } : {}),
+        }),
+      );
+      return this.toIssue(json as unknown as GitLabIssueJson, project);
+    };
+    // Without labels the look would list the whole project: one attempt only.
+    if (input.labels.length === 0) return create();
+    return createReconciled(CREATE_ATTEMPTS, create, async () =>
+      findCreatedIssue(await this.listIssues(project, { labels: input.labels, state: 'all' }), input),
     );
-    return this.toIssue(json as unknown as GitLabIssueJson, project);
   }
 
   /**
@@ -201,10 +211,13 @@ export class GitLabTracker implements Tracker {
     return toComment(note as unknown as GitLabNoteJson);
   }
 
-  /** Posts a note on an issue. */
+  /** Posts a note on an issue; after a server error or a lost answer the latest notes are looked at before posting again. */
   async createComment(ref: IssueRef, body: string): Promise<Comment> {
-    const note = await this.call('createComment', () => this.api.IssueNotes.create(ref.project, ref.number, body));
-    return toComment(note as unknown as GitLabNoteJson);
+    const post = async (): Promise<Comment> => {
+      const note = await this.call('createComment', () => this.api.IssueNotes.create(ref.project, ref.number, body));
+      return toComment(note as unknown as GitLabNoteJson);
+    };
+    return createReconciled(CREATE_ATTEMPTS, post, async () => findPostedComment(await this.listComments(ref), body));
   }
 
   /** Replaces the body of one note. */
