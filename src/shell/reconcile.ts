@@ -16,10 +16,9 @@ import type { Tracker } from '../tracker/port.js';
 import { ConfidentialityError } from './apply.js';
 import { completeIntake, loadIntakeSnapshot } from './complete-intake.js';
 import { loadDefaultTemplates } from './default-templates.js';
-import { MemoryDeliveryGuard } from './delivery-guard.js';
+import { memoryCoordination, redisCoordination } from './coordination.js';
 import type { EventContext } from './handle-event.js';
 import { describeEffect, runIntake } from './intake.js';
-import { MemoryKeyedLock } from './keyed-lock.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { withMaster } from './run-events.js';
@@ -194,14 +193,20 @@ export async function runReconcile(url: string, env: ServerEnv, options: Reconci
   const target = parseIssueUrl(url, env);
   const tracker = await trackerFor(target, env, log, options);
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? '3000'}`).replace(/\/+$/, '');
+  // With REDIS_URL, the repair takes the same incident locks as the running replicas: it never runs alongside them.
+  const coordination = env.REDIS_URL ? redisCoordination(env.REDIS_URL, { log }) : memoryCoordination();
   const ctx: EventContext = {
     tracker,
     isSelf: async () => false,
-    deliveries: new MemoryDeliveryGuard(),
-    locks: new MemoryKeyedLock(),
+    deliveries: coordination.deliveries,
+    locks: coordination.locks,
     handbookUrl: `${publicUrl}/handbook`,
     defaultTemplates: await loadDefaultTemplates(),
     log,
   };
-  return describeReconcile(target, await reconcileIssue(target.ref, ctx));
+  try {
+    return describeReconcile(target, await reconcileIssue(target.ref, ctx));
+  } finally {
+    await coordination.close();
+  }
 }

@@ -11,19 +11,18 @@ import { GitLabTracker } from '../tracker/gitlab/gitlab-tracker.js';
 import type { Tracker } from '../tracker/port.js';
 import { DEFAULT_RETRY_POLICY } from '../tracker/retry.js';
 import { loadDefaultTemplates } from './default-templates.js';
-import { MemoryDeliveryGuard } from './delivery-guard.js';
+import { memoryCoordination, redisCoordination } from './coordination.js';
+import type { Coordination } from './coordination.js';
 import type { DeliveryGuard } from './delivery-guard.js';
 import { createGitHubApp } from './github-app.js';
 import { createGitLabRoute } from './gitlab-route.js';
 import { handleEvent } from './handle-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
-import { MemoryKeyedLock } from './keyed-lock.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { sweepTracker } from './run-events.js';
 import type { SweepReport } from './run-events.js';
-import { MemorySweepGate } from './sweep-gate.js';
 import type { SweepGate } from './sweep-gate.js';
 import { answerWithin, queueKey, WorkQueue } from './work-queue.js';
 import type { pino } from 'pino';
@@ -42,6 +41,10 @@ export interface ServerEnv {
   GITLAB_TOKEN?: string;
   GITLAB_WEBHOOK_SECRET?: string;
   LOG_LEVEL?: string;
+  /** Set to run several replicas: deliveries, incident locks, the sweeper's turn and GitHub's throttling are shared. */
+  REDIS_URL?: string;
+  /** Seconds between sweeps (read by the entry); with Redis, a finished sweep keeps the turn for this long. */
+  SWEEP_INTERVAL_SECONDS?: string;
 }
 
 /**
@@ -81,6 +84,10 @@ export interface AppServer {
   startSweeper(intervalSeconds: number): () => void;
   /** Resolves once the webhook work queued so far (and queued meanwhile) is done. */
   idle(): Promise<void>;
+  /** `memory` (one process) or `redis` (replicas share deliveries, locks and the sweep). */
+  coordination: Coordination['kind'];
+  /** Closes the server and the connection to Redis. */
+  close(): Promise<void>;
 }
 
 /** The GitHub App's private key from `PRIVATE_KEY` (with escaped newlines) or `PRIVATE_KEY_PATH`. */
@@ -118,8 +125,11 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const handbookUrl = `${publicUrl}/handbook`;
   const [defaultTemplates, handbookMarkdown] = await Promise.all([loadDefaultTemplates(), loadHandbook()]);
   const handbookHtml = renderHandbookHtml(handbookMarkdown);
-  const deliveries = overrides.deliveries ?? new MemoryDeliveryGuard();
-  const locks = overrides.locks ?? new MemoryKeyedLock();
+  const coordination = env.REDIS_URL
+    ? redisCoordination(env.REDIS_URL, { log, sweepHoldMs: sweepHoldMs(env) })
+    : memoryCoordination();
+  const deliveries = overrides.deliveries ?? coordination.deliveries;
+  const locks = overrides.locks ?? coordination.locks;
   const missing: string[] = [];
   // Webhook work runs here, in order per incident, so that deliveries are answered within the trackers' limits.
   const queue = new WorkQueue(log);
@@ -141,6 +151,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       log: probotLogger(log),
       ...(baseUrl ? { baseUrl } : {}),
       Octokit: overrides.githubOctokit ?? resilientOctokit(),
+      // With Redis, plugin-throttling's Bottleneck groups live there: every replica spaces its writes with the others.
+      ...(env.REDIS_URL ? { redisConfig: env.REDIS_URL } : {}),
       // Probot's own requests (installation tokens) bypass the Octokit plugins: they get the timeout here.
       request: { fetch: fetchWithTimeout(DEFAULT_RETRY_POLICY.timeoutMs) },
     });
@@ -189,7 +201,10 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') return json(res, 200, { status: 'ok', github: Boolean(githubMiddleware), gitlab: Boolean(gitlabRoute) });
+    if (path === '/healthz') {
+      void health().then((body) => json(res, body.status === 'ok' ? 200 : 503, body));
+      return;
+    }
     if (path === '/handbook' && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(req.method === 'HEAD' ? undefined : handbookHtml);
@@ -211,7 +226,14 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     json(res, 404, { error: 'not found' });
   });
 
-  const sweepGate = overrides.sweepGate ?? new MemorySweepGate();
+  // A replica that cannot reach the shared Redis cannot guard deliveries or locks: the balancer should skip it.
+  const health = async () => {
+    const shared = coordination.kind === 'redis' ? { redis: await coordination.healthy() } : {};
+    const status = shared.redis === false ? 'unavailable' : 'ok';
+    return { status, github: Boolean(githubMiddleware), gitlab: Boolean(gitlabRoute), ...shared };
+  };
+
+  const sweepGate = overrides.sweepGate ?? coordination.sweepGate;
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
     await sweepGate.run(async () => {
@@ -234,7 +256,30 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     return () => clearInterval(timer);
   };
 
-  return { server, github: Boolean(githubMiddleware), gitlab: Boolean(gitlabRoute), missing, sweep, startSweeper, idle: () => queue.idle() };
+  const close = async () => {
+    await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    await coordination.close();
+  };
+  return {
+    server,
+    github: Boolean(githubMiddleware),
+    gitlab: Boolean(gitlabRoute),
+    missing,
+    sweep,
+    startSweeper,
+    idle: () => queue.idle(),
+    coordination: coordination.kind,
+    close,
+  };
+}
+
+/**
+ * How long a finished sweep keeps the shared turn: nine tenths of the interval, so that the replica that swept
+ * sweeps again at its next tick and the others skip theirs in between.
+ */
+function sweepHoldMs(env: ServerEnv): number {
+  const seconds = Number(env.SWEEP_INTERVAL_SECONDS ?? 60);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds * 900) : 0;
 }
 
 /** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */

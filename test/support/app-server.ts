@@ -31,6 +31,6 @@ export async function startAppServer(env: ServerEnv, overrides: ServerOverrides 
     url: `http://127.0.0.1:${port}`,
     app,
     log,
-    close: () => new Promise<void>((resolve) => app.server.close(() => resolve())),
+    close: () => app.close(),
   };
 }

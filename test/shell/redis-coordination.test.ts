@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisCoordination } from '../../src/shell/coordination.js';
+import { LockTimeoutError, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from '../../src/shell/redis-coordination.js';
+import { memoryLogger } from '../support/app-context.js';
+import { startRedis } from '../support/redis-server.js';
+import type { RedisServer } from '../support/redis-server.js';
+
+// The coordination of replicas against a real redis-server on loopback. Each "replica" is its own client, as two
+// processes would each have their own connection; every test gets its own key prefix.
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const options = (extra: Record<string, number> = {}) => ({ prefix: `t-${randomUUID()}:`, log: memoryLogger(), ...extra });
+
+describe('deliveries across replicas', () => {
+  it('the first replica to claim an id handles it; every other one, and a repeat, drops it', async () => {
+    const shared = options();
+    const replicas = [new RedisDeliveryGuard(redis.client(), shared), new RedisDeliveryGuard(redis.client(), shared)];
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => replicas[i % 2]!.claim('delivery-1')));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await replicas[0]!.claim('delivery-2')).toBe(true);
+    expect(await replicas[1]!.claim('delivery-2')).toBe(false);
+  });
+
+  it('a released claim (a failed delivery) is handled again on redelivery; a claim expires with its TTL', async () => {
+    const shared = options({ deliveryTtlMs: 200 });
+    const [a, b] = [new RedisDeliveryGuard(redis.client(), shared), new RedisDeliveryGuard(redis.client(), shared)];
+    expect(await a.claim('failed')).toBe(true);
+    await a.release('failed');
+    expect(await b.claim('failed')).toBe(true);
+    expect(await a.claim('old')).toBe(true);
+    await sleep(300);
+    expect(await b.claim('old')).toBe(true);
+  });
+});
+
+describe('one worker per incident across replicas', () => {
+  it('never runs two works of one key at once, and runs different keys side by side', async () => {
+    const shared = options();
+    const locks = [new RedisKeyedLock(redis.client(), shared), new RedisKeyedLock(redis.client(), shared)];
+    const inside = new Map<string, number>();
+    let mostAtOnce = 0;
+    let mostKeysAtOnce = 0;
+    const work = (key: string) => async () => {
+      inside.set(key, (inside.get(key) ?? 0) + 1);
+      mostAtOnce = Math.max(mostAtOnce, inside.get(key)!);
+      mostKeysAtOnce = Math.max(mostKeysAtOnce, [...inside.values()].filter((n) => n > 0).length);
+      await sleep(5);
+      inside.set(key, inside.get(key)! - 1);
+      return key;
+    };
+    const jobs = Array.from({ length: 30 }, (_, i) => locks[i % 2]!.run(i % 3 === 0 ? 'b' : 'a', work(i % 3 === 0 ? 'b' : 'a')));
+    const results = await Promise.all(jobs);
+    expect(results.filter((r) => r === 'a')).toHaveLength(20);
+    expect(mostAtOnce).toBe(1);
+    expect(mostKeysAtOnce).toBe(2);
+  });
+
+  it('releases the key when the work fails, and answers the failure', async () => {
+    const shared = options();
+    const [a, b] = [new RedisKeyedLock(redis.client(), shared), new RedisKeyedLock(redis.client(), shared)];
+    await expect(a.run('k', async () => Promise.reject(new Error('tracker down')))).rejects.toThrow('tracker down');
+    expect(await b.run('k', async () => 'next')).toBe('next');
+  });
+
+  it('keeps the lease while long work runs (renewed), and frees a dead holder’s key when its lease ends', async () => {
+    const shared = options({ leaseMs: 150 });
+    const client = redis.client();
+    const [a, b] = [new RedisKeyedLock(client, shared), new RedisKeyedLock(redis.client(), shared)];
+    const order: string[] = [];
+    const long = a.run('k', async () => {
+      await sleep(500);
+      order.push('a');
+    });
+    await sleep(20);
+    await b.run('k', async () => {
+      order.push('b');
+    });
+    await long;
+    expect(order).toEqual(['a', 'b']);
+
+    // A replica that died holding the key: its key is still there, nobody renews it.
+    await client.set(`${shared.prefix}lock:dead`, 'someone-else', 'PX', 150);
+    const started = Date.now();
+    expect(await b.run('dead', async () => 'taken over')).toBe('taken over');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+  });
+
+  it('never deletes a key another holder took over', async () => {
+    const shared = options({ leaseMs: 100 });
+    const client = redis.client();
+    const lock = new RedisKeyedLock(client, shared);
+    await lock.run('k', async () => {
+      // As if this holder stalled past its lease and another replica took the key.
+      await client.set(`${shared.prefix}lock:k`, 'other-holder', 'PX', 10_000);
+    });
+    expect(await client.get(`${shared.prefix}lock:k`)).toBe('other-holder');
+  });
+
+  it('gives up waiting after maxWaitMs with a LockTimeoutError', async () => {
+    const shared = options({ maxWaitMs: 100 });
+    const client = redis.client();
+    await client.set(`${shared.prefix}lock:busy`, 'holder', 'PX', 10_000);
+    await expect(new RedisKeyedLock(redis.client(), shared).run('busy', async () => 'never')).rejects.toBeInstanceOf(LockTimeoutError);
+  });
+});
+
+describe('one sweeper at a time', () => {
+  it('a replica whose sweep finds the turn taken skips it; a finished sweep keeps the turn for the interval', async () => {
+    const shared = options({ minIntervalMs: 300 });
+    const gates = [new RedisSweepGate(redis.client(), shared), new RedisSweepGate(redis.client(), shared)];
+    let sweeps = 0;
+    const work = async () => {
+      sweeps += 1;
+      await sleep(50);
+    };
+    const ran = await Promise.all([gates[0]!.run(work), gates[1]!.run(work)]);
+    expect(ran.filter(Boolean)).toHaveLength(1);
+    expect(sweeps).toBe(1);
+    expect(await gates[1]!.run(work)).toBe(false);
+    await sleep(350);
+    expect(await gates[1]!.run(work)).toBe(true);
+    expect(sweeps).toBe(2);
+  });
+
+  it('a failed sweep frees the turn at once', async () => {
+    const shared = options({ minIntervalMs: 10_000 });
+    const [a, b] = [new RedisSweepGate(redis.client(), shared), new RedisSweepGate(redis.client(), shared)];
+    await expect(a.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await b.run(async () => undefined)).toBe(true);
+  });
+});
+
+describe('redisCoordination', () => {
+  it('answers healthy while Redis answers, and not once it is gone', async () => {
+    const own = await startRedis();
+    const log = memoryLogger();
+    const coordination = redisCoordination(own.url, { log });
+    try {
+      expect(coordination.kind).toBe('redis');
+      expect(await coordination.healthy()).toBe(true);
+      await own.stop();
+      expect(await coordination.healthy()).toBe(false);
+      // The connection problem is logged once, without the URL.
+      await sleep(100);
+      const lines = log.lines.filter((l) => l.msg === 'Redis connection error');
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(log.lines)).not.toContain(own.url);
+    } finally {
+      await coordination.close();
+    }
+  });
+});

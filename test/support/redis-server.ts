@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+
+/** A free TCP port on loopback, as the kernel hands one out. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export interface RedisServer {
+  url: string;
+  /** A new client of this server (closed by the caller). */
+  client(): Redis;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real `redis-server` (Debian's package, installed by `.ci/run`) on a free loopback port, without persistence,
+ * for one test file. Fails loudly when the binary is missing: the tests of several replicas are not optional.
+ */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (error) => reject(new Error(`redis-server could not start (apt-get install redis-server): ${error.message}`)));
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
+  });
+  exited.catch(() => undefined);
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await Promise.race([probe.connect().then(() => probe.ping()), exited]);
+      probe.disconnect();
+      break;
+    } catch (error) {
+      probe.disconnect();
+      if (child.exitCode !== null || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const clients: Redis[] = [];
+  return {
+    url,
+    client: () => {
+      const client = new Redis(url);
+      clients.push(client);
+      return client;
+    },
+    stop: async () => {
+      for (const client of clients) client.disconnect();
+      if (child.exitCode !== null) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await gone;
+    },
+  };
+}
