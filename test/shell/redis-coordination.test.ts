@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisCoordination } from '../../src/shell/coordination.js';
 import { LockTimeoutError, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from '../../src/shell/redis-coordination.js';
 import { memoryLogger } from '../support/app-context.js';
+import { startAppServer } from '../support/app-server.js';
 import { startRedis } from '../support/redis-server.js';
 import type { RedisServer } from '../support/redis-server.js';
 
@@ -156,6 +157,35 @@ describe('redisCoordination', () => {
       expect(JSON.stringify(log.lines)).not.toContain(own.url);
     } finally {
       await coordination.close();
+    }
+  });
+});
+
+describe('the server with REDIS_URL', () => {
+  it('coordinates through Redis and reports it in /healthz: 200 while Redis answers, 503 once it is gone', async () => {
+    const own = await startRedis();
+    const server = await startAppServer({ REDIS_URL: own.url });
+    try {
+      expect(server.app.coordination).toBe('redis');
+      const up = await fetch(`${server.url}/healthz`);
+      expect(up.status).toBe(200);
+      expect(await up.json()).toEqual({ status: 'ok', github: false, gitlab: false, redis: true });
+      await own.stop();
+      const down = await fetch(`${server.url}/healthz`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toEqual({ status: 'unavailable', github: false, gitlab: false, redis: false });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('without REDIS_URL stays in one process, with nothing to connect to', async () => {
+    const server = await startAppServer({});
+    try {
+      expect(server.app.coordination).toBe('memory');
+      expect(await (await fetch(`${server.url}/healthz`)).json()).not.toHaveProperty('redis');
+    } finally {
+      await server.close();
     }
   });
 });

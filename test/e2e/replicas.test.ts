@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trustedState } from '../../src/core/block.js';
+import type { Issue, Project } from '../../src/core/model.js';
+import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { startAppServer } from '../support/app-server.js';
+import { startFakeGitHub } from '../support/fake-github.js';
+import { startFakeGitLab } from '../support/fake-gitlab.js';
+import type { FakeGitLab } from '../support/fake-gitlab.js';
+import { tickIn } from '../support/gitlab-incident.js';
+import { deliverGitHub, githubIssuePayload, testPrivateKey } from '../support/github-webhook.js';
+import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload } from '../support/gitlab-webhook.js';
+import { startRedis } from '../support/redis-server.js';
+import type { RedisServer } from '../support/redis-server.js';
+import { startReplica } from '../support/replica.js';
+import type { Replica } from '../support/replica.js';
+
+// Two app processes (the production entry, src/index.ts) behind no balancer at all: every delivery goes to both,
+// or to either at random. They share one real redis-server and one fake GitLab on loopback, each with its own
+// gitbeaker client. What must hold: one master and one of each child however often the trigger comes, and every
+// person's tick in the final body and the timeline however the app's own writes interleave with them.
+
+const SECRET = 'replica-hook-secret';
+const USERS = Array.from({ length: 50 }, (_, i) => `responder${i + 1}`);
+
+let redis: RedisServer;
+let fake: FakeGitLab;
+let store: MemoryStore;
+let replicas: Replica[];
+let reportProject: Project;
+let incidentProject: Project;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  store = new MemoryStore({ kind: 'gitlab' });
+  reportProject = store.addProject('team/app', { visibility: 'public', files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' } });
+  incidentProject = store.addProject('sec/incidents', { visibility: 'private' });
+  for (const user of USERS) store.setAccess('sec/incidents', user, 'write');
+  fake = await startFakeGitLab(store);
+  const env = { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-replica-test', GITLAB_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url };
+  replicas = await Promise.all([startReplica(env), startReplica(env)]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all((replicas ?? []).map((r) => r.stop()));
+  await fake?.close();
+  await redis?.stop();
+});
+
+/** Resolves once the fake has had no request for `quietMs` (the replicas finished what they queued). */
+async function settled(quietMs = 1_500, maxMs = 60_000): Promise<void> {
+  const started = Date.now();
+  let seen = -1;
+  while (Date.now() - started < maxMs) {
+    if (fake.requests.length === seen) return;
+    seen = fake.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+  }
+  throw new Error('the replicas were still busy after a minute');
+}
+
+const logged = (msg: string) => replicas.flatMap((r) => r.lines).filter((line) => line.msg === msg);
+const byRole = (role: string) => store.allIssues('sec/incidents').filter((i) => i.labels.includes(`incident::${role}`));
+
+describe('two replicas sharing Redis and one GitLab', () => {
+  it('the same trigger delivered 20 times to both at once makes one master and one of each child', async () => {
+    const report = store.seedIssue('team/app', { title: 'RCE in the importer', body: 'details only the team may read', labels: ['incident'], author: 'reporter' });
+    const payload = gitlabLabeledPayload(reportProject, report, 'incident', { id: fake.userId('reporter'), username: 'reporter' });
+    // Each delivery (one Idempotency-Key) reaches both replicas at the same moment.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => replicas.map((r) => deliverGitLab(r.url, SECRET, payload, `trigger-${i}`, 'Issue Hook'))).flat(),
+    );
+    expect(answers.map((a) => a.status).every((status) => status === 200 || status === 202)).toBe(true);
+    await settled();
+
+    // Each of the 20 deliveries was taken by exactly one replica and dropped by the other.
+    expect(logged('duplicate delivery dropped')).toHaveLength(20);
+    expect(logged('queued webhook work failed')).toHaveLength(0);
+    expect(byRole('master')).toHaveLength(1);
+    expect(byRole('release')).toHaveLength(1);
+    expect(byRole('comms')).toHaveLength(1);
+    // Nothing was made twice and closed afterwards: the incident project holds exactly these three tickets.
+    expect(store.allIssues('sec/incidents')).toHaveLength(3);
+    const master = byRole('master')[0]!;
+    expect(master.confidential).toBe(true);
+    expect(trustedState(master)?.intake).toBe(true);
+    // The public report: confidential, its notice, and exactly one comment (without details).
+    const source = store.issue(report.ref);
+    expect(source.confidential).toBe(true);
+    expect(store.listComments(report.ref)).toHaveLength(1);
+  }, 90_000);
+
+  it('50 ticks by different people, interleaved with the app’s own writes, all survive and are all on the timeline', async () => {
+    const master = byRole('master')[0]!;
+    const release = byRole('release')[0]!;
+    const stepsOf = (issue: Issue) => [...store.issue(issue.ref).body.matchAll(/- \[ \] .*<!-- step:([a-z0-9-]+) -->/g)].map((m) => m[1]!);
+    // Every box of the master (40) and ten of the release ticket: fifty people, one box each.
+    const boxes = [...stepsOf(master).map((step) => ({ ticket: master, step })), ...stepsOf(release).slice(0, 10).map((step) => ({ ticket: release, step }))];
+    expect(boxes).toHaveLength(50);
+    const writesBefore = fake.requests.filter((r) => r.method === 'PUT').length;
+
+    // Each person ticks in the tracker (GitLab applies a task-list toggle to the description as it is then) at a
+    // moment of their own within two seconds, and the edit's hook goes to either replica. The replicas meanwhile
+    // rewrite the master's block (progress, phase) and the timeline, racing the next people's ticks.
+    await Promise.all(
+      boxes.map(async ({ ticket, step }, i) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 2_000)));
+        const before = store.issue(ticket.ref).body;
+        store.editIssue(ticket.ref, { body: tickIn(before, step) });
+        const user = { id: fake.userId(USERS[i]!), username: USERS[i]! };
+        const payload = gitlabEditPayload(incidentProject, store.issue(ticket.ref), before, user, fake.userId);
+        const replica = replicas[Math.floor(Math.random() * replicas.length)]!;
+        const res = await deliverGitLab(replica.url, SECRET, payload, `tick-${i}`, 'Confidential Issue Hook');
+        expect([200, 202]).toContain(res.status);
+      }),
+    );
+    await settled();
+    expect(logged('queued webhook work failed')).toHaveLength(0);
+
+    // The app did write while people ticked (else nothing raced).
+    expect(fake.requests.filter((r) => r.method === 'PUT').length - writesBefore).toBeGreaterThan(20);
+    // Every box is ticked in the final bodies...
+    expect(stepsOf(master)).toEqual([]);
+    expect(boxes.filter((b) => b.ticket === release).every(({ step }) => new RegExp(`- \\[x\\] .*<!-- step:${step} -->`).test(store.issue(release.ref).body))).toBe(true);
+    expect(store.issue(master.ref).body).toMatch(/40\/40 steps done/);
+    // ...and each person's tick is on the master's timeline exactly once.
+    const timelineIds = trustedState(store.issue(master.ref))?.run?.timeline ?? [];
+    const timeline = timelineIds.map((id) => store.listComments(master.ref).find((c) => c.id === id)?.body ?? '').join('\n');
+    for (const user of USERS) expect(timeline.match(new RegExp(`· @${user} · ticked `, 'g')) ?? [], user).toHaveLength(1);
+    expect(timeline).not.toMatch(/unticked/);
+    expect(store.listComments(master.ref).filter((c) => c.body.includes('incident-desk:refusal'))).toHaveLength(0);
+  }, 120_000);
+});
+
+describe('the sweep of two replicas sharing Redis', () => {
+  it('runs on one replica at a time, and the other skips its turn within the interval', async () => {
+    const env = { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-replica-test', GITLAB_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url, SWEEP_INTERVAL_SECONDS: '60' };
+    const servers = await Promise.all([startAppServer(env), startAppServer(env)]);
+    try {
+      const listings = () => fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/v4/issues').length;
+      const before = listings();
+      await Promise.all(servers.map((s) => s.app.sweep()));
+      // GitLab's sweep lists open masters with one global query: one sweep ran, not two.
+      expect(listings() - before).toBe(1);
+      await servers[1]!.app.sweep();
+      expect(listings() - before).toBe(1);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+});
+
+describe('two GitHub replicas sharing Redis', () => {
+  it("space their writes with one shared throttle (Probot's Bottleneck groups in Redis), as GitHub asks of one app", async () => {
+    const github = new MemoryStore({ kind: 'github' });
+    const projects = ['acme/web', 'acme/api'].map((path) => github.addProject(path, { visibility: 'private' }));
+    const fakeGitHub = await startFakeGitHub(github, { installationAccount: 'acme' });
+    const env = {
+      APP_ID: '1',
+      PRIVATE_KEY: testPrivateKey(),
+      WEBHOOK_SECRET: SECRET,
+      GHE_HOST: new URL(fakeGitHub.url).host,
+      GHE_PROTOCOL: 'http',
+      REDIS_URL: redis.url,
+    };
+    const pair = await Promise.all([startReplica(env), startReplica(env)]);
+    try {
+      // One issue in each repository names an incident that does not exist: each replica writes one comment.
+      const issues = projects.map((project) => github.seedIssue(project.path, { title: '[INC-2026-404] rotate the keys', body: 'text' }));
+      const answers = await Promise.all(
+        pair.map((replica, i) => deliverGitHub(replica.url, SECRET, 'issues', githubIssuePayload('opened', projects[i]!, issues[i]!), `opened-${i}`)),
+      );
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      for (const issue of issues) expect(github.listComments(issue.ref)).toHaveLength(1);
+      const posts = fakeGitHub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'));
+      expect(posts).toHaveLength(2);
+      // plugin-throttling spaces requests that notify people 3 s apart; shared through Redis, across processes too
+      // (two processes with their own throttles would post both at once).
+      expect(Math.abs(posts[1]!.at - posts[0]!.at)).toBeGreaterThanOrEqual(2_500);
+      expect((await redis.client().keys('b_octokit-notifications*')).length).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(pair.map((r) => r.stop()));
+      await fakeGitHub.close();
+    }
+  }, 60_000);
+});

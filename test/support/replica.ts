@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './redis-server.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** One log line of a replica (pino JSON). */
+export interface ReplicaLogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface Replica {
+  url: string;
+  /** Every JSON line the replica logged so far. */
+  lines: ReplicaLogLine[];
+  /** What it wrote to stderr, for a failing test's message. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The production entry (`src/index.ts`, run by tsx) as its own process on a free loopback port, with `env` on top
+ * of a minimal environment (no sweeper unless `SWEEP_INTERVAL_SECONDS` says so). Resolves once `/healthz` answers.
+ */
+export async function startReplica(env: Record<string, string>): Promise<Replica> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', SWEEP_INTERVAL_SECONDS: '0', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: ReplicaLogLine[] = [];
+  let pending = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    const complete = pending.split('\n');
+    pending = complete.pop()!;
+    for (const line of complete) if (line.startsWith('{')) lines.push(JSON.parse(line) as ReplicaLogLine);
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}: ${stderr}`);
+    const ok = await fetch(`${url}/healthz`).then((res) => res.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`replica did not answer /healthz within 30 s: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    lines,
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
