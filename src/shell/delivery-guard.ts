@@ -7,6 +7,12 @@ export interface DeliveryGuard {
    * Optional: without it a failed delivery stays claimed, and the sweep or the next event completes its work.
    */
   release?(deliveryId: string): Promise<void>;
+  /**
+   * Records that a claimed delivery was handled, so that it is remembered for the whole retention window. Optional:
+   * a shared guard holds a claim only briefly until then, so that a delivery whose replica died while handling it is
+   * handled again when it is redelivered.
+   */
+  complete?(deliveryId: string): Promise<void>;
 }
 
 /**

@@ -83,7 +83,9 @@ async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<Ev
     return 'duplicate';
   }
   try {
-    return await handleClaimed(event, ctx);
+    const outcome = await handleClaimed(event, ctx);
+    await ctx.deliveries.complete?.(delivery);
+    return outcome;
   } catch (error) {
     // A delivery that failed is redelivered with the same id (by hand, or by a GitHub redelivery script): it must
     // then be handled, not dropped as a duplicate. Everything it did is found again by state, so nothing doubles.

@@ -29,8 +29,13 @@ export class LockTimeoutError extends Error {
 export interface RedisCoordinationOptions {
   /** Prefix of every key (several deployments may share one Redis). Default `incident-desk:`. */
   prefix?: string;
-  /** How long a delivery id stays claimed. Default one hour, as the in-memory guard. */
+  /** How long a handled delivery id is remembered. Default one hour, as the in-memory guard. */
   deliveryTtlMs?: number;
+  /**
+   * How long a delivery id stays claimed while it is being handled. A replica that dies while handling it frees it
+   * after this, so its redelivery is handled. Default 15 minutes (longer than any wait for an incident's lock).
+   */
+  claimTtlMs?: number;
   /**
    * How long a lock or the sweeper's turn is held without renewal. The holder renews it every third of this while
    * its work runs, so only a holder that died (or stalled that long) loses it. Default 30 s.
@@ -44,6 +49,7 @@ export interface RedisCoordinationOptions {
 interface Timing {
   prefix: string;
   deliveryTtlMs: number;
+  claimTtlMs: number;
   leaseMs: number;
   maxWaitMs: number;
   log: Logger;
@@ -53,13 +59,17 @@ function timingOf(options: RedisCoordinationOptions): Timing {
   return {
     prefix: options.prefix ?? 'incident-desk:',
     deliveryTtlMs: options.deliveryTtlMs ?? 60 * 60 * 1000,
+    claimTtlMs: options.claimTtlMs ?? 15 * 60 * 1000,
     leaseMs: options.leaseMs ?? 30_000,
     maxWaitMs: options.maxWaitMs ?? 10 * 60 * 1000,
     log: options.log,
   };
 }
 
-/** Delivery ids claimed with `SET NX PX`: the first replica to claim an id handles it, every other one drops it. */
+/**
+ * Delivery ids claimed with `SET NX PX`: the first replica to claim an id handles it, every other one drops it. A
+ * claim lasts `claimTtlMs` until the delivery is handled, then `deliveryTtlMs`.
+ */
 export class RedisDeliveryGuard implements DeliveryGuard {
   private readonly timing: Timing;
 
@@ -72,8 +82,13 @@ export class RedisDeliveryGuard implements DeliveryGuard {
 
   async claim(deliveryId: string): Promise<boolean> {
     if (!deliveryId) return true;
-    const answer = await this.redis.set(this.key(deliveryId), '1', 'PX', this.timing.deliveryTtlMs, 'NX');
+    const answer = await this.redis.set(this.key(deliveryId), 'claimed', 'PX', Math.min(this.timing.claimTtlMs, this.timing.deliveryTtlMs), 'NX');
     return answer === 'OK';
+  }
+
+  async complete(deliveryId: string): Promise<void> {
+    if (!deliveryId) return;
+    await this.redis.set(this.key(deliveryId), 'handled', 'PX', this.timing.deliveryTtlMs);
   }
 
   async release(deliveryId: string): Promise<void> {

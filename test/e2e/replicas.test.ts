@@ -8,7 +8,7 @@ import { startFakeGitLab } from '../support/fake-gitlab.js';
 import type { FakeGitLab } from '../support/fake-gitlab.js';
 import { tickIn } from '../support/gitlab-incident.js';
 import { deliverGitHub, githubIssuePayload, testPrivateKey } from '../support/github-webhook.js';
-import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload } from '../support/gitlab-webhook.js';
+import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload, gitlabNotePayload } from '../support/gitlab-webhook.js';
 import { startRedis } from '../support/redis-server.js';
 import type { RedisServer } from '../support/redis-server.js';
 import { startReplica } from '../support/replica.js';
@@ -129,6 +129,41 @@ describe('two replicas sharing Redis and one GitLab', () => {
     expect(timeline).not.toMatch(/unticked/);
     expect(store.listComments(master.ref).filter((c) => c.body.includes('incident-desk:refusal'))).toHaveLength(0);
   }, 120_000);
+});
+
+describe('a replica killed in the middle of an intake', () => {
+  it("leaves a marked master that another replica completes on the next event, once the dead one's lease ends", async () => {
+    const project = store.addProject('team/killed', { visibility: 'private' });
+    store.setAccess('team/killed', 'alice', 'write');
+    const alice = { id: fake.userId('alice'), username: 'alice' };
+    const source = store.seedIssue('team/killed', { title: 'Token leak', body: 'details', labels: ['incident'], author: 'alice' });
+    const doomed = await startReplica({ GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-replica-test', GITLAB_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url });
+    // GitLab goes down as the first child is created; the replica is killed while it waits to retry.
+    fake.faults.outageWhen(({ method, path }) => method === 'POST' && path === `/api/v4/projects/${encodeURIComponent('team/killed')}/issues`);
+    const answer = deliverGitLab(doomed.url, SECRET, gitlabLabeledPayload(project, source, 'incident', alice), 'killed-trigger', 'Issue Hook').catch(() => null);
+    for (let i = 0; i < 100 && !fake.faults.counts().outage; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fake.faults.counts().outage).toBeGreaterThan(0);
+    await doomed.kill();
+    await answer;
+    fake.faults.recover();
+    expect(trustedState(store.issue(source.ref))).toMatchObject({ role: 'master' });
+    expect(trustedState(store.issue(source.ref))?.intake).toBeUndefined();
+    expect(store.allIssues('team/killed')).toHaveLength(1);
+
+    // The next event on the master reaches a living replica: it waits out the dead one's lock, then completes.
+    const note = store.createComment(source.ref, '/severity high', 'alice');
+    const res = await deliverGitLab(replicas[1]!.url, SECRET, gitlabNotePayload(project, store.issue(source.ref), note, alice, fake.userId), 'after-kill', 'Confidential Note Hook');
+    expect([200, 202]).toContain(res.status);
+    // The living replica is quiet while it waits (up to the 30 s lease): wait for the outcome, then for quiet.
+    for (let i = 0; i < 600 && trustedState(store.issue(source.ref))?.intake !== true; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    await settled();
+    const master = store.issue(source.ref);
+    expect(trustedState(master)).toMatchObject({ intake: true });
+    expect(master.labels).toContain('severity::high');
+    // One release and one communications ticket: nothing made twice.
+    expect(store.allIssues('team/killed')).toHaveLength(3);
+    expect(store.allIssues('team/killed').filter((i) => i.labels.includes('incident::duplicate'))).toHaveLength(0);
+  }, 90_000);
 });
 
 describe('the sweep of two replicas sharing Redis', () => {

@@ -38,8 +38,21 @@ describe('deliveries across replicas', () => {
     await a.release('failed');
     expect(await b.claim('failed')).toBe(true);
     expect(await a.claim('old')).toBe(true);
+    await a.complete('old');
     await sleep(300);
     expect(await b.claim('old')).toBe(true);
+  });
+
+  it('a claim whose replica died before handling it lapses early; a handled one is remembered for the full TTL', async () => {
+    const shared = options({ claimTtlMs: 150, deliveryTtlMs: 10_000 });
+    const [a, b] = [new RedisDeliveryGuard(redis.client(), shared), new RedisDeliveryGuard(redis.client(), shared)];
+    expect(await a.claim('died')).toBe(true);
+    expect(await a.claim('handled')).toBe(true);
+    await a.complete('handled');
+    expect(await b.claim('died')).toBe(false);
+    await sleep(250);
+    expect(await b.claim('died')).toBe(true);
+    expect(await b.claim('handled')).toBe(false);
   });
 });
 

@@ -18,6 +18,8 @@ export interface Replica {
   /** What it wrote to stderr, for a failing test's message. */
   stderr(): string;
   stop(): Promise<void>;
+  /** Ends the process at once (SIGKILL): no cleanup, its Redis keys stay until their leases end. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -55,13 +57,19 @@ export async function startReplica(env: Record<string, string>): Promise<Replica
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const exited = () => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
   return {
     url,
     lines,
     stderr: () => stderr,
+    kill: async () => {
+      const gone = exited();
+      child.kill('SIGKILL');
+      await gone;
+    },
     stop: async () => {
-      if (child.exitCode !== null) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = exited();
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
       await gone;
