@@ -13,5 +13,7 @@ const sweepSeconds = Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60);
 const stopSweeper = sweepSeconds > 0 && (app.github || app.gitlab) ? app.startSweeper(sweepSeconds) : () => undefined;
 process.once('SIGTERM', () => {
   stopSweeper();
-  void app.close();
+  log.info({}, 'stopping: finishing queued work');
+  // Exit explicitly: Probot's own Redis connection (its throttling) has no close of its own.
+  void app.close().finally(() => process.exit(0));
 });

@@ -86,8 +86,8 @@ export interface AppServer {
   idle(): Promise<void>;
   /** `memory` (one process) or `redis` (replicas share deliveries, locks and the sweep). */
   coordination: Coordination['kind'];
-  /** Closes the server and the connection to Redis. */
-  close(): Promise<void>;
+  /** Stops taking deliveries, finishes queued work (at most `drainMs`, default 20 s), closes the connection to Redis. */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** The GitHub App's private key from `PRIVATE_KEY` (with escaped newlines) or `PRIVATE_KEY_PATH`. */
@@ -256,8 +256,12 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     return () => clearInterval(timer);
   };
 
-  const close = async () => {
-    await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+  const close = async (drainMs = 20_000) => {
+    const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    // Work already taken is finished (within a bound) before the locks' store goes away; what is cut off is
+    // completed by the next event or the sweep, like any interrupted run.
+    await answerWithin(queue.idle(), drainMs);
+    await closed;
     await coordination.close();
   };
   return {
