@@ -75,9 +75,13 @@ export function isPublicTicket(issue: Pick<Issue, 'confidential'>, project: Pick
   return !issue.confidential && project.visibility !== 'private';
 }
 
-const DUE_LINE = /^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?[ \t]+(\d{4}-\d{2}-\d{2})\b/im;
+/** `Due: 2026-12-01`, `- **Due:** 2026-12-01`, `Due date 2026-12-01`, or the task template's row `| Due: | 2026-12-01 |`. */
+const DUE_LINE = /^[ \t]*(?:\|[ \t]*)?(?:[-*][ \t]+)?(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?(?:[ \t]*\|)?[ \t]+(\d{4}-\d{2}-\d{2})\b/im;
 
-/** A ticket's due date: the tracker's own field (GitLab), else a `Due: YYYY-MM-DD` line of its description. */
+/**
+ * A ticket's due date: the tracker's own field (GitLab), else a `Due: YYYY-MM-DD` line of its description (on
+ * GitHub, a `/task` ticket carries it in the template's table).
+ */
 export function dueOf(issue: Pick<Issue, 'dueDate' | 'body'>): string | null {
   if (issue.dueDate && DATE.test(issue.dueDate)) return issue.dueDate;
   return DUE_LINE.exec(issue.body)?.[1] ?? null;

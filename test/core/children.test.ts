@@ -93,6 +93,9 @@ describe('correlation', () => {
     expect(dueOf({ dueDate: null, body: 'text\n**Due:** 2026-12-09\n' })).toBe('2026-12-09');
     expect(dueOf({ body: '- Due date: 2026-12-10' })).toBe('2026-12-10');
     expect(dueOf({ body: 'overdue: 2026-12-10 is not a due line' })).toBeNull();
+    // The task template's table row, which is where a `/task` ticket on GitHub keeps it.
+    expect(dueOf({ body: '| Owner: | `@bob` |\n| Due: | 2026-12-03 |\n' })).toBe('2026-12-03');
+    expect(dueOf({ body: '| Overdue: | 2026-12-03 |' })).toBeNull();
   });
 });
 
