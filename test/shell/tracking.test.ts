@@ -160,6 +160,20 @@ describe('correlation of tracking tickets', () => {
     }
   });
 
+  it('an older event of a child delivered after its close does not reopen its row', async () => {
+    const t = await incident();
+    const child = t.store.seedIssue('team/api', { title: 'Rotate', body: '', labels: [`incident-id::${t.id}`], confidential: true });
+    await t.event(child, { action: 'opened' });
+    t.clock.now = minutes(5);
+    const retitled = t.store.editIssue(child.ref, { title: 'Rotate all keys' });
+    t.clock.now = minutes(6);
+    await t.close(t.store.issue(child.ref));
+    expect(t.rows().find((r) => r.ref === `team/api#${child.ref.number}`)?.state).toBe('closed');
+    // The retitle's event (10:05, open) arrives after the close's (10:06).
+    await t.event(retitled, { action: 'edited' });
+    expect(t.rows().find((r) => r.ref === `team/api#${child.ref.number}`)?.state).toBe('closed');
+  });
+
   it('a child event costs the same number of requests with 5 or 150 children on the master', async () => {
     const cost = async (children: number) => {
       const t = await incident();
