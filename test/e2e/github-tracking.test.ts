@@ -253,4 +253,21 @@ describe('GitHub end to end: tracking tickets', () => {
     expect(body).toContain('| `@alice` | 1 |');
     expect(body).toContain('@bob · closed the incident');
   });
+
+  it('a child event costs the same requests with 2 or 25 tracking tickets on the master', async () => {
+    const cost = async (children: number) => {
+      const t = await incident();
+      const opened: Issue[] = [];
+      for (let n = 0; n < children; n += 1) opened.push(await t.open('acme/api', { title: `Task ${n}`, body: '', labels: [`incident-id::${t.id}`] }));
+      const target = opened[Math.floor(children / 2)]!;
+      t.clock.now = minutes(30);
+      const start = t.fake.requests.length;
+      await t.change(target, { title: `Task ${Math.floor(children / 2)} renamed` }, 'bob');
+      expect(t.row(target)?.title).toBe(`Task ${Math.floor(children / 2)} renamed`);
+      return t.fake.requests.slice(start).map((r) => `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, '/N')}`);
+    };
+    const few = await cost(2);
+    expect(await cost(25)).toEqual(few);
+    expect(few.filter((r) => r.startsWith('PATCH /repos/acme/security/issues/N'))).toHaveLength(1);
+  });
 });
