@@ -75,12 +75,18 @@ export function isPublicTicket(issue: Pick<Issue, 'confidential'>, project: Pick
   return !issue.confidential && project.visibility !== 'private';
 }
 
-const DUE_LINE = /^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?[ \t]+(\d{4}-\d{2}-\d{2})\b/im;
+/** `Due: 2026-12-01`, `- **Due:** 2026-12-01`, `Due date 2026-12-01`, or the task template's row `| Due: | 2026-12-01 |`. */
+const DUE_LINE = /^[ \t]*(?:\|[ \t]*)?(?:[-*][ \t]+)?(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?(?:[ \t]*\|)?[ \t]+(\d{4}-\d{2}-\d{2})\b/im;
 
-/** A ticket's due date: the tracker's own field (GitLab), else a `Due: YYYY-MM-DD` line of its description. */
+/**
+ * A ticket's due date: the tracker's own field (GitLab), else a `Due: YYYY-MM-DD` line of its description (on
+ * GitHub, a `/task` ticket carries it in the template's table).
+ */
 export function dueOf(issue: Pick<Issue, 'dueDate' | 'body'>): string | null {
   if (issue.dueDate && DATE.test(issue.dueDate)) return issue.dueDate;
-  return DUE_LINE.exec(issue.body)?.[1] ?? null;
+  // The person's own text first: a due line in the app's block is a copy that may be older than their edit.
+  const { block, rest } = splitBody(issue.body);
+  return DUE_LINE.exec(rest)?.[1] ?? (block !== null ? DUE_LINE.exec(block)?.[1] : undefined) ?? null;
 }
 
 /** RFC 3339 to the second, as every time the app shows. */
@@ -427,12 +433,15 @@ export function decideChildWrite(input: {
   if (!isPublic) state.master = `${master.ref.project}#${master.ref.number}`;
   if (link || ours?.linked) state.linked = true;
   const masterRef = isPublic ? null : { ref: state.master!, url: master.webUrl };
-  const due = dueOf(child);
   let block: string;
   if (ours && currentBlock !== null && !isPublic && ours.id === masterId) block = replaceState(currentBlock, state);
   else if (ours && currentBlock !== null && isPublic && ours.id === masterId && !currentBlock.includes(master.ref.project) && !currentBlock.includes(master.webUrl)) {
     block = replaceState(currentBlock, state);
-  } else block = renderChildBlock({ state, master: masterRef, due });
+  } else {
+    // No copy of the due date: the child already holds it (GitLab's field, or its own Due line), and a copy would go
+    // stale the moment someone moves it.
+    block = renderChildBlock({ state, master: masterRef, due: null });
+  }
   const addLabels = [idLabel(masterId), TASK_LABEL].filter((l) => !child.labels.includes(l));
   return { addLabels, block: block === currentBlock ? null : block, link };
 }

@@ -57,6 +57,16 @@ export function decideChildEvent(ctx: RunContext, child: Issue): RunPlan {
   return plan;
 }
 
+/**
+ * True when the master's row of a child carries no time to order an event against (a closed child folded into the
+ * collapsed list, or a row shortened to fit): the event may be older than what the row shows, so the shell reads
+ * the child fresh before deciding. One read, and only for such rows.
+ */
+export function rowNeedsFreshChild(master: Issue, child: Issue): boolean {
+  const current = findRow(rowsOf(master), formatRef(child.ref));
+  return current !== undefined && current.updated === null;
+}
+
 /** The one comment on a ticket that names an identifier no incident has. Carries nothing but the identifier. */
 export function renderUnknownId(id: string): string {
   // Not even where incidents live: the issue may be public.

@@ -14,6 +14,7 @@ import {
   decideTaskCreated,
   namedChildren,
   renderUnknownId,
+  rowNeedsFreshChild,
   rowsOf,
   unknownIdMarker,
 } from '../core/tracking.js';
@@ -60,7 +61,8 @@ export async function handleChildEvent(event: IssueEvent, ctx: EventContext): Pr
   }
   return withMaster(master.ref, ctx, async (run) => {
     await correlate(ctx.tracker, event, run.master, run.state.id);
-    return decideChildEvent({ ...run, actor: event.actor }, child);
+    const current = rowNeedsFreshChild(run.master, child) ? await ctx.tracker.getIssue(child.ref) : child;
+    return decideChildEvent({ ...run, actor: event.actor }, current);
   });
 }
 

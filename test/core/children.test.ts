@@ -93,6 +93,12 @@ describe('correlation', () => {
     expect(dueOf({ dueDate: null, body: 'text\n**Due:** 2026-12-09\n' })).toBe('2026-12-09');
     expect(dueOf({ body: '- Due date: 2026-12-10' })).toBe('2026-12-10');
     expect(dueOf({ body: 'overdue: 2026-12-10 is not a due line' })).toBeNull();
+    // The task template's table row, which is where a `/task` ticket on GitHub keeps it.
+    expect(dueOf({ body: '| Owner: | `@bob` |\n| Due: | 2026-12-03 |\n' })).toBe('2026-12-03');
+    expect(dueOf({ body: '| Overdue: | 2026-12-03 |' })).toBeNull();
+    // The person's line wins over a copy in the app's block, which may be older than their edit.
+    expect(dueOf({ body: joinBody('**Tracking ticket of incident INC-2026-1.**\n**Due:** 2026-12-01', 'Due: 2026-11-30') })).toBe('2026-11-30');
+    expect(dueOf({ body: joinBody('**Due:** 2026-12-01', 'no date here') })).toBe('2026-12-01');
   });
 });
 
@@ -108,6 +114,11 @@ describe('the child back-reference', () => {
     expect(write.block).not.toContain(master.webUrl);
     expect(write.block).not.toContain('Heap overflow');
     expect(readTicketState(joinBody(write.block!, ''))).toEqual({ v: 1, role: 'task', id: 'INC-2026-7' });
+  });
+
+  it("does not copy the child's due date, which the child holds itself and people move", () => {
+    expect(input(issue({ body: 'Due: 2026-12-01' }), false).block).not.toContain('2026-12-01');
+    expect(input(issue({ confidential: true, dueDate: '2026-12-01' }), false).block).not.toContain('2026-12-01');
   });
 
   it('a private or confidential child gets the master reference and is linked natively once', () => {

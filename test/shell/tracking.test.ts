@@ -142,6 +142,38 @@ describe('correlation of tracking tickets', () => {
     expect(t.writes()).toBe(writes);
   });
 
+  it("a child's new due date updates its row with one write of the master: GitLab's field, GitHub's Due line", async () => {
+    for (const kind of ['gitlab', 'github'] as const) {
+      const t = await incident(kind);
+      const child = t.store.seedIssue('team/api', { title: 'Rotate', body: 'Due: 2026-12-01', labels: [`incident-id::${t.id}`], confidential: true, ...(kind === 'gitlab' ? { dueDate: '2026-12-01' } : {}) });
+      await t.event(child, { action: 'opened' });
+      const row = () => t.rows().find((r) => r.ref === `team/api#${child.ref.number}`);
+      expect(row()?.due, kind).toBe('2026-12-01');
+      const masterWrites = () => t.store.calls.filter((c) => c.operation === 'updateIssue' && c.target.startsWith('sec/incidents')).length;
+      const before = masterWrites();
+      t.clock.now = minutes(5);
+      const current = t.store.issue(child.ref);
+      t.store.editIssue(child.ref, kind === 'gitlab' ? { dueDate: '2026-11-30' } : { body: current.body.replace('Due: 2026-12-01', 'Due: 2026-11-30') });
+      await t.event(t.store.issue(child.ref), { action: 'edited', ...(kind === 'github' ? { previousBody: current.body } : {}) });
+      expect(row()?.due, kind).toBe('2026-11-30');
+      expect(masterWrites() - before, kind).toBe(1);
+    }
+  });
+
+  it('an older event of a child delivered after its close does not reopen its row', async () => {
+    const t = await incident();
+    const child = t.store.seedIssue('team/api', { title: 'Rotate', body: '', labels: [`incident-id::${t.id}`], confidential: true });
+    await t.event(child, { action: 'opened' });
+    t.clock.now = minutes(5);
+    const retitled = t.store.editIssue(child.ref, { title: 'Rotate all keys' });
+    t.clock.now = minutes(6);
+    await t.close(t.store.issue(child.ref));
+    expect(t.rows().find((r) => r.ref === `team/api#${child.ref.number}`)?.state).toBe('closed');
+    // The retitle's event (10:05, open) arrives after the close's (10:06).
+    await t.event(retitled, { action: 'edited' });
+    expect(t.rows().find((r) => r.ref === `team/api#${child.ref.number}`)?.state).toBe('closed');
+  });
+
   it('a child event costs the same number of requests with 5 or 150 children on the master', async () => {
     const cost = async (children: number) => {
       const t = await incident();

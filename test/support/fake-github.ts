@@ -232,11 +232,14 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     }],
     ['POST', new RegExp(`^${REPO}/issues$`), ({ params, body }) => {
       if (typeof body.title !== 'string' || body.title === '') return invalid('title is missing');
+      if (body.assignees !== undefined && !Array.isArray(body.assignees)) return invalid('assignees must be an array of logins');
+      // As on PATCH, the fake lets anyone be assigned.
       const issue = store.createIssue(projectOf(params), {
         title: body.title,
         body: typeof body.body === 'string' ? body.body : '',
         labels: Array.isArray(body.labels) ? body.labels.map(String) : [],
         confidential: false,
+        ...(Array.isArray(body.assignees) ? { assignees: body.assignees.map(String) } : {}),
       }, actor);
       return { status: 201, body: issueJson(issue) };
     }],

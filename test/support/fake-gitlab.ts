@@ -144,6 +144,7 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
       issue_type: 'issue',
       confidential: i.confidential,
       discussion_locked: i.locked,
+      due_date: i.dueDate ?? null,
       web_url: i.webUrl,
       references: { short: `#${i.ref.number}`, relative: `#${i.ref.number}`, full: `${p.path}#${i.ref.number}` },
     };
@@ -235,14 +236,20 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
     }],
     ['POST', '/projects/:id/issues', (req) => {
       const p = project(req.params.id!);
-      const { title, description, labels, confidential } = req.body;
+      const { title, description, labels, confidential, assignee_ids: assigneeIds, due_date: dueDate } = req.body;
       if (typeof title !== 'string' || title === '') throw new HttpError(400, 'title is missing');
+      const ids = assigneeIds === undefined ? [] : splitIds(assigneeIds);
+      if (ids === null) throw new HttpError(400, 'assignee_ids is invalid');
+      const due = parseDueDate(dueDate);
       store.record('createIssue', p.path);
       const created = store.createIssue(p.path, {
         title,
         body: typeof description === 'string' ? description : '',
         labels: splitLabels(labels) ?? [],
         confidential: confidential === true,
+        // Unknown ids are dropped, as GitLab does; the fake allows several assignees, like GitLab Premium.
+        assignees: ids.flatMap((id) => usernameOf(id) ?? []),
+        ...(due ? { dueDate: due } : {}),
       }, bot.username);
       return json(issueJson(created), 201);
     }],
@@ -254,8 +261,9 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
     ['PUT', '/projects/:id/issues/:iid', (req) => {
       const ref = issueRef(req);
       issue(ref);
-      const { title, description, labels, confidential, state_event: stateEvent, discussion_locked: locked, assignee_ids: assigneeIds } = req.body;
-      const patch: IssuePatch = {};
+      const { title, description, labels, confidential, state_event: stateEvent, discussion_locked: locked, assignee_ids: assigneeIds, due_date: dueDate } = req.body;
+      const patch: IssuePatch & { dueDate?: string | null } = {};
+      if (dueDate !== undefined) patch.dueDate = parseDueDate(dueDate);
       if (typeof title === 'string') patch.title = title;
       if (typeof description === 'string') patch.body = description;
       if (labels !== undefined) patch.labels = splitLabels(labels) ?? [];
@@ -273,7 +281,7 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
         if (ids.length === 0 || (ids.length === 1 && ids[0] === 0)) patch.assignees = [];
         else if (names.length > 0) patch.assignees = names;
       }
-      const provided = [title, description, labels, confidential, stateEvent, locked, assigneeIds].some((v) => v !== undefined);
+      const provided = [title, description, labels, confidential, stateEvent, locked, assigneeIds, dueDate].some((v) => v !== undefined);
       if (!provided) throw new HttpError(400, 'at least one parameter must be provided');
       store.record('updateIssue', `${ref.project}#${ref.number}`);
       if (locked === true) store.lock(ref);
@@ -450,6 +458,13 @@ function splitLabels(value: unknown): string[] | null {
   if (value === undefined || value === null) return null;
   const list = Array.isArray(value) ? value.map(String) : String(value).split(',');
   return list.map((l) => l.trim()).filter(Boolean);
+}
+
+/** `due_date` as GitLab takes it: `YYYY-MM-DD`, or null / an empty string to clear it; anything else is a 400. */
+function parseDueDate(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  throw new HttpError(400, 'due_date is invalid');
 }
 
 /** GitLab takes ids as an integer array or a comma-separated string; null when malformed. */

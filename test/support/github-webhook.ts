@@ -91,6 +91,32 @@ export function githubEditPayload(project: Project, issue: Issue, previousBody: 
   return payload;
 }
 
+/**
+ * A real `issues.<action>` payload for a change of `issue` (already saved in the store) by `sender`: `opened`,
+ * `closed` and `reopened` describe the issue as it is now; `assigned` names the one new assignee (GitHub sends one
+ * delivery per person); `edited` with `previousTitle` carries `changes.title.from` (a retitle), with `previousBody`
+ * `changes.body.from`. The examples have no `closed` delivery: it is the `reopened` one with its action changed, the
+ * shape GitHub documents for both.
+ */
+export function githubIssueChangePayload(
+  action: 'opened' | 'closed' | 'reopened' | 'assigned' | 'edited',
+  project: Project,
+  issue: Issue,
+  sender: string,
+  change: { assignee?: string; previousTitle?: string; previousBody?: string } = {},
+): Record<string, any> {
+  const payload = describeIssue(githubExample(action === 'closed' ? 'reopened' : action), project, issue, sender);
+  payload.action = action;
+  if (action === 'assigned') payload.assignee = userAs(payload.assignee ?? payload.sender, change.assignee ?? issue.assignees.at(-1) ?? sender);
+  if (action === 'edited') {
+    payload.changes = {
+      ...(change.previousTitle !== undefined ? { title: { from: change.previousTitle } } : {}),
+      ...(change.previousBody !== undefined ? { body: { from: change.previousBody } } : {}),
+    };
+  }
+  return payload;
+}
+
 /** A real `issue_comment.created` payload for `comment` (already on the issue) by its author. */
 export function githubCommentPayload(project: Project, issue: Issue, comment: Comment): Record<string, any> {
   const payload = describeIssue(githubExample('created', 'issue_comment'), project, issue, comment.author);

@@ -1,12 +1,13 @@
 import { expect, onTestFinished } from 'vitest';
 import { trustedState } from '../../src/core/block.js';
-import type { AccessLevel, Issue } from '../../src/core/model.js';
+import type { AccessLevel, Issue, Project } from '../../src/core/model.js';
+import type { IssuePatch } from '../../src/tracker/port.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { startAppServer } from './app-server.js';
 import { startFakeGitLab } from './fake-gitlab.js';
 import type { FaultOptions } from './faults.js';
 import { fastGitLabClientOptions } from './resilient-clients.js';
-import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload, gitlabNotePayload } from './gitlab-webhook.js';
+import { deliverGitLab, gitlabEditPayload, gitlabIssueChangePayload, gitlabLabeledPayload, gitlabNotePayload } from './gitlab-webhook.js';
 
 const SECRET = 'gitlab-hook-secret';
 /** The moment every GitLab incident of the end-to-end tests is opened. */
@@ -18,8 +19,10 @@ export const tickIn = (body: string, stepId: string) => body.replace(new RegExp(
 const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'triage', maintainer: 'maintain' };
 
 export interface GitLabIncidentOptions {
-  /** The text of `.gitlab/incident-desk.yml`; none by default. */
+  /** The text of `.gitlab/incident-desk.yml` (in `team/app` and every project of `projects`); none by default. */
   config?: string;
+  /** More projects the app serves, by path and visibility, with the same configuration and access as `team/app`. */
+  projects?: Record<string, Project['visibility']>;
   /** Project access by username; anyone not named is no member (the members route answers 404). */
   access?: Record<string, AccessLevel>;
   /** Group members by group path. */
@@ -49,7 +52,12 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
   const project = store.addProject('team/app', { visibility: 'private' });
-  if (options.config !== undefined) store.putFile('team/app', '.gitlab/incident-desk.yml', options.config);
+  const paths = ['team/app'];
+  for (const [path, visibility] of Object.entries(options.projects ?? {})) {
+    store.addProject(path, { visibility });
+    paths.push(path);
+  }
+  if (options.config !== undefined) for (const path of paths) store.putFile(path, '.gitlab/incident-desk.yml', options.config);
   const fake = await startFakeGitLab(store, options.faults ? { faults: options.faults } : {});
   onTestFinished(fake.close);
   const server = await startAppServer(
@@ -60,10 +68,17 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     },
   );
   onTestFinished(server.close);
-  for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) store.setAccess('team/app', username, level);
+  for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) {
+    for (const path of paths) store.setAccess(path, username, level);
+    // Members are GitLab users: `GET /users?username=` finds them before they ever act.
+    fake.userId(username);
+  }
   for (const [group, members] of Object.entries(options.teams ?? {})) for (const member of members) store.addTeamMember(group, member);
   const user = (username: string) => ({ id: fake.userId(username), username });
   const ids = (username: string) => fake.userId(username);
+  const projectOf = (ticket: Issue): Project => store.getProject(ticket.ref.project);
+  /** GitLab sends events of confidential issues through the confidential triggers. */
+  const hookOf = (ticket: Issue, kind: 'Issue' | 'Note') => `${ticket.confidential ? 'Confidential ' : ''}${kind} Hook`;
 
   let deliveries = 0;
   /** Deliveries sent again because their handling failed (only with faults). */
@@ -108,15 +123,34 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
     store.editIssue(ticket.ref, { body: change(before.body) });
-    return deliver('Confidential Issue Hook', gitlabEditPayload(project, store.issue(ticket.ref), before.body, user(actor), ids));
+    const after = store.issue(ticket.ref);
+    return deliver(hookOf(after, 'Issue'), gitlabEditPayload(projectOf(after), after, before.body, user(actor), ids));
   };
   const tick = (stepId: string, actor: string, ticket?: Issue) => edit((body) => tickIn(body, stepId), actor, ticket);
   /** A person comments on a ticket, the master by default; GitLab then delivers a `Confidential Note Hook`. */
   const say = async (body: string, actor: string, ticket: Issue = master()) => {
     const note = store.createComment(ticket.ref, body, actor);
-    return deliver('Confidential Note Hook', gitlabNotePayload(project, store.issue(ticket.ref), note, user(actor), ids));
+    const issue = store.issue(ticket.ref);
+    return deliver(hookOf(issue, 'Note'), gitlabNotePayload(projectOf(issue), issue, note, user(actor), ids));
+  };
+  /** A person opens an issue in a project; GitLab then delivers its `open` hook. Answers the issue and the outcome. */
+  const open = async (path: string, input: Parameters<MemoryStore['seedIssue']>[1], actor = 'alice') => {
+    const issue = store.seedIssue(path, { author: actor, ...input });
+    const answer = await deliver(hookOf(issue, 'Issue'), gitlabIssueChangePayload(projectOf(issue), issue, user(actor), ids, { action: 'open' }));
+    return { issue, outcome: answer.outcome };
+  };
+  /**
+   * A person changes an issue other than by editing its description (closes, reopens, retitles, assigns, labels it or
+   * moves its due date); GitLab then delivers the hook with the changes. Answers the outcome.
+   */
+  const change = async (ticket: Issue, patch: IssuePatch & { dueDate?: string | null }, actor = 'alice') => {
+    const before = store.issue(ticket.ref);
+    const after = store.editIssue(ticket.ref, patch);
+    const action = patch.state === undefined || patch.state === before.state ? 'update' : patch.state === 'closed' ? 'close' : 'reopen';
+    const answer = await deliver(hookOf(after, 'Issue'), gitlabIssueChangePayload(projectOf(after), after, user(actor), ids, { action, before }));
+    return answer.outcome;
   };
   const sweep = (at: Date) => server.app.sweep(at);
   const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
-  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, sweep, deliver, user, ids, writes, redelivered };
+  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, open, change, sweep, deliver, user, ids, writes, redelivered };
 }

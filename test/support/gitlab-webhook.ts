@@ -120,6 +120,7 @@ export function gitlabEditPayload(
     description: issue.body,
     confidential: issue.confidential,
     discussion_locked: issue.locked,
+    due_date: issue.dueDate ?? null,
     author_id: ids(issue.author),
     assignee_ids: issue.assignees.map(ids),
     assignee_id: issue.assignees[0] === undefined ? null : ids(issue.assignees[0]),
@@ -226,5 +227,60 @@ export function gitlabLabelsPayload(
     updated_at: { previous: hookTime(previousUpdatedAt, 'utc'), current: hookTime(issue.updatedAt, 'utc') },
     updated_by_id: { previous: null, current: user.id },
   };
+  return payload;
+}
+
+/** What changed in an issue hook: GitLab's `object_attributes.action` and the `changes` entries besides `updated_*`. */
+export interface GitLabIssueChange {
+  action: 'open' | 'close' | 'reopen' | 'update';
+  /** The issue before the change, for the entries GitLab adds for what differs (title, assignees, due date, labels). */
+  before?: Issue;
+}
+
+/**
+ * The real Issue Hook fixture rewritten as GitLab sends a change of `issue` (already saved in the store) by `user`
+ * that is no description edit: opened (`action: open`, every field's `changes` from nothing), closed, reopened
+ * (`state_id` 1 ⇄ 2), or updated (`title`, `assignees` as user objects, `due_date` and `labels` entries for what
+ * differs from `before`). `Confidential Issue Hook` shape when the issue is confidential.
+ */
+export function gitlabIssueChangePayload(
+  project: Project,
+  issue: Issue,
+  user: GitLabHookUser,
+  ids: (username: string) => number,
+  change: GitLabIssueChange,
+): Record<string, any> {
+  const payload = gitlabEditPayload(project, issue, issue.body, user, ids);
+  const before = change.before;
+  const template = payload.labels[0] ?? gitlabFixture('issue-hook').labels[0];
+  const titles = [...new Set([...issue.labels, ...(before?.labels ?? [])])];
+  const label = (title: string) => ({ ...template, id: 500 + titles.indexOf(title), title, project_id: project.id });
+  const person = (username: string) => ({ id: ids(username), username, name: username, avatar_url: null });
+  const changes: Record<string, { previous: unknown; current: unknown }> = {
+    updated_at: { previous: hookTime(before?.updatedAt ?? issue.createdAt, 'utc'), current: hookTime(issue.updatedAt, 'utc') },
+    updated_by_id: { previous: null, current: user.id },
+  };
+  Object.assign(payload.object_attributes, { action: change.action, last_edited_at: null, last_edited_by_id: null });
+  if (change.action === 'open') {
+    Object.assign(changes, {
+      id: { previous: null, current: issue.id },
+      iid: { previous: null, current: issue.ref.number },
+      title: { previous: null, current: issue.title },
+      description: { previous: null, current: issue.body },
+      author_id: { previous: null, current: ids(issue.author) },
+      created_at: { previous: null, current: hookTime(issue.createdAt, 'utc') },
+      ...(issue.labels.length > 0 ? { labels: { previous: [], current: issue.labels.map(label) } } : {}),
+    });
+    delete changes.updated_by_id;
+  } else if (change.action === 'close' || change.action === 'reopen') {
+    changes.state_id = change.action === 'close' ? { previous: 1, current: 2 } : { previous: 2, current: 1 };
+    changes.closed_at = change.action === 'close' ? { previous: null, current: hookTime(issue.updatedAt, 'utc') } : { previous: hookTime(before?.updatedAt ?? issue.updatedAt, 'utc'), current: null };
+  } else if (before) {
+    if (before.title !== issue.title) changes.title = { previous: before.title, current: issue.title };
+    if (before.assignees.join() !== issue.assignees.join()) changes.assignees = { previous: before.assignees.map(person), current: issue.assignees.map(person) };
+    if ((before.dueDate ?? null) !== (issue.dueDate ?? null)) changes.due_date = { previous: before.dueDate ?? null, current: issue.dueDate ?? null };
+    if (before.labels.join() !== issue.labels.join()) changes.labels = { previous: before.labels.map(label), current: issue.labels.map(label) };
+  }
+  payload.changes = changes;
   return payload;
 }

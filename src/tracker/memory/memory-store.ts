@@ -80,11 +80,15 @@ export class MemoryStore {
       body: input.body ?? '',
       labels: input.labels ?? [],
       confidential: input.confidential ?? false,
+      ...(input.dueDate !== undefined ? { dueDate: input.dueDate } : {}),
     }, input.author ?? 'reporter', [...new Set(input.assignees ?? [])]);
   }
 
-  /** Changes an issue as a person would (an edit in the UI), bypassing the call log. */
-  editIssue(ref: IssueRef, patch: IssuePatch): Issue {
+  /**
+   * Changes an issue as a person would (an edit in the UI), bypassing the call log. A person may also set the due
+   * date, which only GitLab issues have (the port never writes one after creation).
+   */
+  editIssue(ref: IssueRef, patch: IssuePatch & { dueDate?: string | null }): Issue {
     return this.patchIssue(ref, patch);
   }
 
@@ -187,7 +191,8 @@ export class MemoryStore {
     return this.insertIssue(project, input, author, [...new Set(input.assignees ?? [])]);
   }
 
-  updateIssue(ref: IssueRef, patch: IssuePatch): Issue {
+  /** The fakes pass `dueDate` through where the tracker has one (GitLab's `due_date`). */
+  updateIssue(ref: IssueRef, patch: IssuePatch & { dueDate?: string | null }): Issue {
     return this.patchIssue(ref, patch);
   }
 
@@ -272,7 +277,7 @@ export class MemoryStore {
     return structuredClone(issue);
   }
 
-  private patchIssue(ref: IssueRef, patch: IssuePatch & { locked?: boolean }): Issue {
+  private patchIssue(ref: IssueRef, patch: IssuePatch & { locked?: boolean; dueDate?: string | null }): Issue {
     const issue = this.issues.get(key(ref));
     if (!issue) throw new TrackerError(`issue not found: ${key(ref)}`, 404, 'updateIssue');
     if (patch.title !== undefined) issue.title = patch.title;
@@ -282,6 +287,7 @@ export class MemoryStore {
     if (patch.state !== undefined) issue.state = patch.state;
     if (patch.confidential !== undefined && this.kind === 'gitlab') issue.confidential = patch.confidential;
     if (patch.locked !== undefined) issue.locked = patch.locked;
+    if (patch.dueDate !== undefined && this.kind === 'gitlab') issue.dueDate = patch.dueDate;
     issue.updatedAt = this.now().toISOString();
     return structuredClone(issue);
   }
