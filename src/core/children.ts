@@ -95,12 +95,17 @@ function seconds(iso: string): string {
   return Number.isNaN(time) ? iso : new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** A title without the incident identifier in front (`[INC-2026-42] Rotate keys` → `Rotate keys`). */
+export function titleWithoutId(title: string): string {
+  return title.replace(/^\[(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,9}-\d{4}-\d{1,9})\]\s*/i, '');
+}
+
 /** The row of a child as read from the tracker. */
 export function rowOf(child: Issue, ref: string): TaskRow {
   return {
     ref,
     // The identifier in front of the title says nothing on the incident's own table.
-    title: neutralizeInline(child.title.replace(/^\[(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,9}-\d{4}-\d{1,9})\]\s*/i, ''), 120),
+    title: neutralizeInline(titleWithoutId(child.title), 120),
     owner: child.assignees[0] ?? null,
     state: child.state,
     due: dueOf(child),

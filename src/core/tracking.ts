@@ -1,6 +1,6 @@
 import { joinBody, renderState, trustedBlock } from './block.js';
 import type { TicketState } from './block.js';
-import { countByOwner, findRow, parseTracking, renderChildBlock, rowOf, TASK_LABEL } from './children.js';
+import { countByOwner, findRow, parseTracking, renderChildBlock, rowOf, TASK_LABEL, titleWithoutId } from './children.js';
 import type { TaskRow } from './children.js';
 import { findCve, idLabel, titleWithId } from './identifier.js';
 import type { Issue, IssueDraft, Project, TrackerCapabilities } from './model.js';
@@ -107,7 +107,7 @@ export function addDays(now: Date, days: number): string {
  */
 export function incidentDetailsIn(text: string, master: Issue, id: string): string | null {
   const haystack = text.toLowerCase();
-  const title = master.title.replace(/^\[[^\]]*\]\s*/, '').trim().toLowerCase();
+  const title = titleWithoutId(master.title).trim().toLowerCase();
   if (title.length >= 8 && haystack.includes(title)) return "the incident's title";
   if (haystack.includes(master.webUrl.toLowerCase()) || haystack.includes(formatRef(master.ref).toLowerCase())) return 'a reference to the incident ticket';
   if (haystack.includes(master.ref.project.toLowerCase())) return "the incident project's path";
@@ -166,7 +166,7 @@ export function decideTask(
         master: `[${formatRef(ctx.master.ref)}](${ctx.master.webUrl})`,
         owner: quietUser(command.owner),
         due,
-        summary: neutralizeInline(ctx.master.title, 200),
+        summary: neutralizeInline(titleWithoutId(ctx.master.title), 200),
         action: command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200),
       })
       .trimEnd()}`,
