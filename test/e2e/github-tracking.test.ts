@@ -24,7 +24,7 @@ async function incident(config = '') {
     projects: { 'acme/api': 'private', 'acme/site': 'public', 'partner/tools': 'private' },
   });
   const id = trustedState(t.master())!.id;
-  const subIssueRequests = () => t.fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/sub_issues')).map(({ method, path }) => ({ method, path }));
+  const subIssueRequests = () => t.fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/sub_issues'));
   /** Writes of the master's description, labels or state (`PATCH /repos/acme/security/issues/1`). */
   const masterWrites = () => t.fake.requests.filter((r) => r.method === 'PATCH' && r.path === `/repos/acme/security/issues/${t.ref.number}`).length;
   const row = (ticket: Issue) => rowOf(t.master(), ticket);

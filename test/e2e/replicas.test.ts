@@ -206,7 +206,9 @@ describe('two GitHub replicas sharing Redis', () => {
       );
       expect(answers.map((a) => a.status)).toEqual([200, 200]);
       for (const issue of issues) expect(github.listComments(issue.ref)).toHaveLength(1);
-      const posts = fakeGitHub.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'));
+      const posts = fakeGitHub.requests
+        .map((r, i) => ({ ...r, at: fakeGitHub.arrivals[i]! }))
+        .filter((r) => r.method === 'POST' && r.path.endsWith('/comments'));
       expect(posts).toHaveLength(2);
       // plugin-throttling spaces requests that notify people 3 s apart; shared through Redis, across processes too
       // (two processes with their own throttles would post both at once).

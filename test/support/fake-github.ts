@@ -31,8 +31,10 @@ export interface FakeGitHub {
   /** Base URL to give Octokit as `baseUrl`, e.g. `http://127.0.0.1:53211`. */
   url: string;
   close(): Promise<void>;
-  /** Every request received, in order; `path` includes the query string; `at` is when it arrived (ms since epoch). */
-  requests: Array<{ method: string; path: string; at: number }>;
+  /** Every request received, in order; `path` includes the query string. */
+  requests: Array<{ method: string; path: string }>;
+  /** When each of `requests` arrived (ms since the epoch), by the same index. */
+  arrivals: number[];
   /** Fault injection: configure, start an outage, recover, and see what was injected. */
   faults: FaultInjector;
 }
@@ -76,6 +78,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   const actor = options.actor ?? 'incident-desk[bot]';
   const slug = actor.replace(/\[bot\]$/, '');
   const requests: FakeGitHub['requests'] = [];
+  const arrivals: number[] = [];
   const faults = new FaultInjector(GITHUB_FAULTS, options.faults);
   let base = '';
 
@@ -352,7 +355,8 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     // GitHub Enterprise Server serves the same API under /api/v3 (how GHE_HOST points Probot here).
     const url = new URL((req.url ?? '/').replace(/^\/api\/v3(?=\/)/, ''), base);
     const method = req.method ?? 'GET';
-    requests.push({ method, path: url.pathname + url.search, at: Date.now() });
+    requests.push({ method, path: url.pathname + url.search });
+    arrivals.push(Date.now());
     let reply: Reply;
     if (!req.headers.authorization) {
       reply = { status: 401, body: { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' } };
@@ -394,6 +398,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   return {
     url: base,
     requests,
+    arrivals,
     faults,
     close: () =>
       new Promise<void>((resolve, reject) => {
