@@ -1,6 +1,7 @@
 import type { IntakeDeps, IntakeEffect, IntakeSnapshot } from '../core/intake.js';
 import { absorb, decideIntake } from '../core/intake.js';
 import { formatRef } from '../core/model.js';
+import type { Issue } from '../core/model.js';
 import type { Tracker } from '../tracker/port.js';
 import { applyEffect } from './apply.js';
 import type { Logger } from './logger.js';
@@ -17,16 +18,20 @@ export interface IntakeRun {
 /**
  * Drives an intake to completion: decide, apply, absorb the answers, decide again, until the decision asks
  * for nothing more. Every round decides on what the tracker answered, so a half-done intake from an
- * earlier run is completed and a complete one is left alone.
+ * earlier run is completed and a complete one is left alone. `justRead` is an issue the caller read right before
+ * (no write since): when the first effect updates it, that read serves and the update does not read it again.
  */
-export async function runIntake(tracker: Tracker, initial: IntakeSnapshot, deps: IntakeDeps, log: Logger): Promise<IntakeRun> {
+export async function runIntake(tracker: Tracker, initial: IntakeSnapshot, deps: IntakeDeps, log: Logger, justRead?: Issue): Promise<IntakeRun> {
   let snapshot = initial;
   const applied: IntakeEffect[] = [];
+  // Good for the first effect only: after that the app has written, and time has passed.
+  let fresh = justRead;
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const effects = decideIntake(snapshot, deps);
     if (effects.length === 0) return { effects: applied, final: snapshot };
     for (const effect of effects) {
-      const result = await applyEffect(tracker, effect);
+      const result = await applyEffect(tracker, effect, fresh);
+      fresh = undefined;
       snapshot = absorb(snapshot, effect, result);
       applied.push(effect);
       log.debug({ effect: describeEffect(effect) }, 'intake effect applied');
