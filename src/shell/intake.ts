@@ -19,19 +19,20 @@ export interface IntakeRun {
  * Drives an intake to completion: decide, apply, absorb the answers, decide again, until the decision asks
  * for nothing more. Every round decides on what the tracker answered, so a half-done intake from an
  * earlier run is completed and a complete one is left alone. `justRead` is an issue the caller read right before
- * (no write since): when the first effect updates it, that read serves and the update does not read it again.
+ * (no write since): when the first effect updates it, that read serves and the update does not read it again. Likewise
+ * the tracker's answer to an effect (the issue as written or created) serves an update of that issue right after it.
  */
 export async function runIntake(tracker: Tracker, initial: IntakeSnapshot, deps: IntakeDeps, log: Logger, justRead?: Issue): Promise<IntakeRun> {
   let snapshot = initial;
   const applied: IntakeEffect[] = [];
-  // Good for the first effect only: after that the app has written, and time has passed.
+  // A copy is good for the next effect only: after that other calls have been made, and time has passed.
   let fresh = justRead;
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const effects = decideIntake(snapshot, deps);
     if (effects.length === 0) return { effects: applied, final: snapshot };
     for (const effect of effects) {
       const result = await applyEffect(tracker, effect, fresh);
-      fresh = undefined;
+      fresh = result.kind === 'issue' ? result.issue : undefined;
       snapshot = absorb(snapshot, effect, result);
       applied.push(effect);
       log.debug({ effect: describeEffect(effect) }, 'intake effect applied');
