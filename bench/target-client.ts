@@ -24,7 +24,8 @@ const ANSWER_TIMEOUT_MS = 120_000;
 export async function startTarget(env: Record<string, string>): Promise<Target> {
   const child: ChildProcess = fork(TARGET, [], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    // BENCH_CPU_PROF=<dir> profiles the process under test (`node --cpu-prof`), one .cpuprofile per process.
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let next = 1;
