@@ -177,7 +177,9 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
     },
     label: (master) => {
       const { before, after } = addLabel(master);
-      return make('label', 'Confidential Issue Hook', gitlabLabelsPayload(project, after, before.labels, user('bob'), ids, before.updatedAt));
+      // GitLab sends the labels before and after: the label is added each time (removed in between without a delivery).
+      const previous = before.labels.filter((l) => l !== 'needs-info');
+      return make('label', 'Confidential Issue Hook', gitlabLabelsPayload(project, after, previous, user('bob'), ids, before.updatedAt));
     },
     forget,
     send: async (baseUrl, delivery) => {
