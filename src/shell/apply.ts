@@ -1,6 +1,7 @@
 import type { EffectResult, IntakeEffect, UpdateEffect } from '../core/intake.js';
 import { computePatch } from '../core/intake.js';
-import { formatRef } from '../core/model.js';
+import { formatRef, sameRef } from '../core/model.js';
+import type { Issue } from '../core/model.js';
 import type { Tracker } from '../tracker/port.js';
 
 /** The tracker's answer did not show an issue confidential: the app stops before writing details. */
@@ -13,9 +14,10 @@ export class ConfidentialityError extends Error {
 
 /**
  * Applies one effect through the port and answers what the tracker said. Updates re-read the issue first
- * and write only what differs from the fresh copy, so a person's concurrent edit is never overwritten.
+ * and write only what differs from the fresh copy, so a person's concurrent edit is never overwritten; `justRead`
+ * is a copy the caller read a moment ago (nothing written since), which serves instead of a second read.
  */
-export async function applyEffect(tracker: Tracker, effect: IntakeEffect): Promise<EffectResult> {
+export async function applyEffect(tracker: Tracker, effect: IntakeEffect, justRead?: Issue): Promise<EffectResult> {
   switch (effect.kind) {
     case 'update': {
       // Text and labels are merged into a fresh read, so a person's concurrent edit survives; a change of
@@ -25,7 +27,7 @@ export async function applyEffect(tracker: Tracker, effect: IntakeEffect): Promi
         if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(effect.ref));
         return { kind: 'issue', issue };
       }
-      const fresh = await tracker.getIssue(effect.ref);
+      const fresh = justRead && sameRef(justRead.ref, effect.ref) ? justRead : await tracker.getIssue(effect.ref);
       const patch = computePatch(fresh, effect);
       const issue = patch ? await tracker.updateIssue(effect.ref, patch) : fresh;
       if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(effect.ref));

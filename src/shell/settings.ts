@@ -32,12 +32,35 @@ export async function loadSettings(project: string, ctx: SettingsContext): Promi
   try {
     const config = file ? parseConfig(file.text, file.location) : DEFAULT_CONFIG;
     const sources = await loadTemplates(config, project, ctx);
-    return { config, renderer: createRenderer(sources) };
+    return { config, renderer: rendererFor(sources) };
   } catch (error) {
     const problem = asConfigError(error, file?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
     if (!problem) throw error;
     return new ConfigErrorWithLabel(problem, file ? labelOf(file.text) : undefined);
   }
+}
+
+/** Compiled renderers by the text of their templates, the most recent last; a handful of repositories' worth. */
+const RENDERERS = new Map<string, Renderer>();
+const MAX_RENDERERS = 64;
+
+/**
+ * The renderer of these template texts, compiled once: compiling (Handlebars, and the check against sample contexts)
+ * was most of an event's CPU, and the texts are the same from one event to the next. The files are still read at
+ * every event, so a changed template takes effect at once; a template that fails is not kept and fails again.
+ */
+function rendererFor(sources: TemplateSources): Renderer {
+  const key = createHash('sha256').update(JSON.stringify(sources)).digest('hex');
+  const known = RENDERERS.get(key);
+  if (known) {
+    RENDERERS.delete(key);
+    RENDERERS.set(key, known);
+    return known;
+  }
+  const renderer = createRenderer(sources);
+  RENDERERS.set(key, renderer);
+  if (RENDERERS.size > MAX_RENDERERS) RENDERERS.delete(RENDERERS.keys().next().value!);
+  return renderer;
 }
 
 /** A configuration error, with the trigger label when it could still be read. */

@@ -56,8 +56,8 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     nock(API).get(`${REPO}/contents/.github/incident-desk.yml`).reply(404, { message: 'Not Found' });
     nock(API).get('/repos/Codertocat/.github/contents/.github/incident-desk.yml').reply(404, { message: 'Not Found' });
     nock(API).get(`${REPO}/issues/1`).reply(200, source);
-    // Marked as the master (state and labels, no new details) before anything else is written.
-    nock(API).get(`${REPO}/issues/1`).reply(200, source);
+    // Marked as the master (state and labels, no new details) before anything else is written, from the read just
+    // made (no second read).
     nock(API)
       .patch(`${REPO}/issues/1`, (b) => ((bodies.mark = b), true))
       .reply(200, (_u, b: any) => ({ ...source, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));

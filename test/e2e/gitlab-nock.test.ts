@@ -67,8 +67,8 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     nock(GITLAB)
       .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.confidential = b), true))
       .reply(200, { ...source, confidential: true });
-    // Marked as the master (state and labels, no new details) before anything else is written.
-    nock(GITLAB).get(`${P}/issues/${fixture.iid}`).reply(200, { ...source, confidential: true });
+    // Marked as the master (state and labels, no new details) before anything else is written, from the answer of the
+    // confidentiality write (no second read).
     nock(GITLAB)
       .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.mark = b), true))
       .reply(200, (_u, b: any) => ({ ...source, confidential: true, description: b.description, labels: labelsOf(b) }));

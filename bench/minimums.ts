@@ -1,0 +1,51 @@
+import type { ScenarioName, TrackerName } from './world.js';
+
+/**
+ * The fewest API calls each scenario needs to do its job correctly, reasoned from the tracker's API, not measured.
+ * Authentication (GitHub installation tokens, the app's own identity; GitLab's current user) is read once per
+ * process and cached, so it is not counted per delivery. The target: measured calls at most one above these.
+ *
+ * Common to the events on a running incident:
+ * - the actor's access (GitHub collaborator permission, GitLab member): authorization comes from the tracker, never
+ *   from the payload, and it can change at any time: 1 read;
+ * - the master, read fresh under the incident's lock: the payload may be stale (other deliveries, people's edits
+ *   since) and the app's hidden state lives in it: 1 read;
+ * - the configuration file: phases, labels and templates come from it and a change takes effect at once (no cache):
+ *   1 read (a configured repository; without a file GitHub looks in the owner's `.github` repository too);
+ * - the timeline comment: a comment is replaced whole (no append in either API), so its current text is needed to add
+ *   a line: 1 read, 1 write.
+ */
+export const MINIMUM_CALLS: Record<TrackerName, Record<ScenarioName, number>> = {
+  github: {
+    // Config, the source read fresh, the search for tickets a previous run made (by the incident's label) and the
+    // master's comments (summary and timeline not already there): 4 reads. Writes: mark the master before anything
+    // else (a half-done intake must be found and completed by the next event), release and comms tickets (2 creates),
+    // 2 sub-issue links (one per call), the summary and the timeline comments, the final block: 8. 12 in all.
+    trigger: 12,
+    // Access, master, config, timeline: 4 reads; the master's block (tick, progress, phase label) and the timeline
+    // line: 2 writes.
+    tick: 6,
+    // Access, master, config, timeline: 4 reads; the timeline line: 1 write. The master is unchanged.
+    'comment-timeline': 5,
+    // Access, master, config, timeline: 4 reads; the sitrep comment, the master's hidden state (when the last sitrep
+    // was, for the reminders) and the timeline line: 3 writes.
+    'comment-sitrep': 7,
+    // The configuration, to know the label is not the trigger (the trigger label is configurable): 1 read. Nothing
+    // to write.
+    label: 1,
+  },
+  gitlab: {
+    // As on GitHub, plus the confidentiality write first (nothing else is written before the tracker confirms it):
+    // 4 reads, 9 writes. GitLab links issues with one call per link too.
+    trigger: 13,
+    tick: 6,
+    'comment-timeline': 5,
+    'comment-sitrep': 7,
+    label: 1,
+  },
+};
+
+/** The minimum for a set of deliveries: the sum of their scenarios' minimums. */
+export function minimumFor(tracker: TrackerName, scenarios: readonly ScenarioName[]): number {
+  return scenarios.reduce((sum, s) => sum + MINIMUM_CALLS[tracker][s], 0);
+}

@@ -1,0 +1,390 @@
+/**
+ * `npm run bench`: the real server (`createAppServer`, in its own process on 127.0.0.1) against a fake GitHub and a
+ * fake GitLab (test/support, in this process), with real signed deliveries. Per scenario alone: API calls against
+ * the minimum (bench/minimums.ts) and latency. A mixed burst at several concurrencies: throughput and latency of the
+ * answers and of the work, peak memory, API calls; on GitHub the same deliveries against a bare Probot app that only
+ * acknowledges them (the framework's floor). `npm run bench -- --soak <seconds>`: a steady mixed stream, memory
+ * sampled after GC, flat or not. Results are written into bench/RESULTS.md (each kind of run its own section).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { closedLoop, replay } from './load.js';
+import type { Sent } from './load.js';
+import { MINIMUM_CALLS, minimumFor } from './minimums.js';
+import { callShapes, countCalls, memoryFlatness, summarize, throughput } from './stats.js';
+import type { LatencySummary, MemorySample } from './stats.js';
+import { startTarget } from './target-client.js';
+import type { Target } from './target-client.js';
+import { startWorld } from './world.js';
+import type { ScenarioName, TrackerName, World } from './world.js';
+import { GITHUB_ANSWER_WITHIN_MS } from '../src/shell/server.js';
+
+const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+const SCENARIOS: readonly ScenarioName[] = ['trigger', 'tick', 'comment-timeline', 'comment-sitrep', 'label'];
+/** Deliveries per scenario measured alone, one at a time. */
+const ALONE_COUNT = 20;
+const CONCURRENCIES = [1, 8, 32] as const;
+/** Deliveries per burst: a whole number of incidents (a trigger and 11 run events each) at every concurrency. */
+const BURST_TOTAL = 384;
+const BURST_DEADLINE_MS = 60_000;
+/** GitLab is answered 202 after 8 s; GitHub after GITHUB_ANSWER_WITHIN_MS. An answer this slow was late. */
+const LATE_MS = { github: GITHUB_ANSWER_WITHIN_MS - 50, gitlab: 8_000 - 50 } as const;
+const SOAK_CONCURRENCY = 8;
+const SOAK_RATE = 20;
+const SOAK_SAMPLE_MS = 5_000;
+const SOAK_MAX_SECONDS = 3_600;
+
+interface Args {
+  soak: number | null;
+  trackers: TrackerName[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { soak: null, trackers: ['github', 'gitlab'] };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i]!;
+    if (a === '--soak') {
+      const seconds = Number(argv[++i]);
+      if (!Number.isFinite(seconds) || seconds < 10 || seconds > SOAK_MAX_SECONDS) throw new Error(`--soak takes seconds from 10 to ${SOAK_MAX_SECONDS}`);
+      args.soak = seconds;
+    } else if (a === '--tracker') {
+      const t = argv[++i];
+      if (t !== 'github' && t !== 'gitlab') throw new Error('--tracker is github or gitlab');
+      args.trackers = [t];
+    } else throw new Error(`unknown argument ${a} (use --soak <seconds>, --tracker github|gitlab)`);
+  }
+  return args;
+}
+
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
+const rate = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+interface AloneResult {
+  scenario: ScenarioName;
+  count: number;
+  callsPerDelivery: number;
+  minCalls: number;
+  maxCalls: number;
+  minimum: number;
+  answer: LatencySummary;
+  shapes: Array<[string, number]>;
+  errors: number;
+}
+
+/** Each scenario alone: one delivery at a time, the work awaited, the fake's log sliced per delivery. */
+async function measureAlone(world: World, target: Target, tracker: TrackerName): Promise<AloneResult[]> {
+  const results: AloneResult[] = [];
+  const { ref } = await (async () => {
+    const t = world.trigger();
+    await world.send(target.url, t.delivery);
+    await target.idle();
+    return t;
+  })();
+  for (const scenario of SCENARIOS) {
+    const calls: number[] = [];
+    const latencies: number[] = [];
+    const all: Array<{ method: string; path: string }> = [];
+    let errors = 0;
+    for (let i = 0; i < ALONE_COUNT; i += 1) {
+      const delivery =
+        scenario === 'trigger' ? world.trigger().delivery
+        : scenario === 'tick' ? world.tick(ref, i)
+        : scenario === 'label' ? world.label(ref)
+        : scenario === 'comment-sitrep' ? world.comment(ref, `/sitrep Status: contained (update ${i})\nResponders: @bob`, scenario)
+        : world.comment(ref, `/timeline bench note ${i}`, scenario);
+      const from = world.requests.length;
+      const at = performance.now();
+      const status = await world.send(target.url, delivery).catch(() => 0);
+      latencies.push(performance.now() - at);
+      if (status !== 200) errors += 1;
+      // The answer waits for the work; idle() makes sure nothing trails it.
+      await target.idle();
+      const slice = world.requests.slice(from);
+      calls.push(countCalls(slice).total);
+      all.push(...slice.filter((r) => countCalls([r]).auth === 0));
+    }
+    const minimum = MINIMUM_CALLS[tracker][scenario];
+    results.push({
+      scenario,
+      count: calls.length,
+      callsPerDelivery: calls.reduce((a, b) => a + b, 0) / calls.length,
+      minCalls: Math.min(...calls),
+      maxCalls: Math.max(...calls),
+      minimum,
+      answer: summarize(latencies),
+      shapes: callShapes(all).map(([shape, n]) => [shape, n / calls.length]),
+      errors,
+    });
+    log(`  ${tracker} alone ${scenario}: ${results.at(-1)!.callsPerDelivery.toFixed(2)} calls (min ${minimum})`);
+  }
+  return results;
+}
+
+interface BurstResult {
+  concurrency: number;
+  deliveries: number;
+  mix: Record<string, number>;
+  errors: number;
+  late: number;
+  answerThroughput: number;
+  workThroughput: number;
+  drainMs: number;
+  answer: LatencySummary;
+  calls: number;
+  minimum: number;
+  peakRss: number;
+  peakHeap: number;
+  cpuMsPerDelivery: number;
+  bare?: { throughput: number; answer: LatencySummary; errors: number; peakRss: number; peakHeap: number; cpuMsPerDelivery: number };
+}
+
+async function measureBurst(world: World, target: Target, bare: Target | null, tracker: TrackerName, concurrency: number): Promise<BurstResult> {
+  world.requests.length = 0;
+  await target.peak();
+  const cpuBefore = await target.cpuMs();
+  const run = await closedLoop(world, target, { concurrency, total: BURST_TOTAL, deadlineMs: BURST_DEADLINE_MS, lateMs: LATE_MS[tracker] });
+  const idle = await target.idle();
+  const workElapsedMs = run.elapsedMs + idle.waitedMs;
+  const cpuMs = (await target.cpuMs()) - cpuBefore;
+  const peak = await target.peak();
+  const scenarios = run.sent.map((s) => s.delivery.scenario);
+  const mix: Record<string, number> = {};
+  for (const s of scenarios) mix[s] = (mix[s] ?? 0) + 1;
+  const result: BurstResult = {
+    concurrency,
+    deliveries: run.sent.length,
+    mix,
+    errors: run.sent.filter((s) => s.status !== 200).length,
+    late: run.sent.filter((s) => s.answerMs >= LATE_MS[tracker]).length,
+    answerThroughput: throughput(run.sent.length, run.elapsedMs),
+    workThroughput: throughput(run.sent.length, workElapsedMs),
+    drainMs: idle.waitedMs,
+    answer: summarize(run.sent.map((s) => s.answerMs)),
+    calls: countCalls(world.requests).total,
+    minimum: minimumFor(tracker, scenarios),
+    peakRss: peak.rss,
+    peakHeap: peak.heapUsed,
+    cpuMsPerDelivery: cpuMs / run.sent.length,
+  };
+  if (bare) {
+    await bare.peak();
+    const bareCpu = await bare.cpuMs();
+    // The same bytes, in the order they were sent, at the same concurrency.
+    const floor = await replay(world, bare.url, run.sent.map((s) => s.delivery), concurrency, BURST_DEADLINE_MS);
+    const barePeak = await bare.peak();
+    result.bare = {
+      throughput: throughput(floor.sent.length, floor.elapsedMs),
+      answer: summarize(floor.sent.map((s: Sent) => s.answerMs)),
+      errors: floor.sent.filter((s) => s.status !== 200).length,
+      peakRss: barePeak.rss,
+      peakHeap: barePeak.heapUsed,
+      cpuMsPerDelivery: ((await bare.cpuMs()) - bareCpu) / floor.sent.length,
+    };
+  }
+  log(`  ${tracker} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered${result.bare ? `, bare ${rate(result.bare.throughput)}/s` : ''}`);
+  return result;
+}
+
+function machine(): string {
+  const cpu = (() => {
+    try {
+      return /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+    } catch {
+      return os.cpus()[0]?.model ?? 'unknown';
+    }
+  })();
+  const nproc = (() => {
+    try {
+      return execFileSync('nproc', { encoding: 'utf8' }).trim();
+    } catch {
+      return String(os.availableParallelism());
+    }
+  })();
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${nproc} CPUs (nproc), ${cpu}, ${mib(os.totalmem())} MiB memory, ${os.type()} ${os.release()}`,
+    `- Node ${process.version}`,
+  ].join('\n');
+}
+
+function renderAlone(tracker: TrackerName, results: AloneResult[]): string {
+  const lines = [
+    `#### ${tracker === 'github' ? 'GitHub' : 'GitLab'}: each scenario alone (${ALONE_COUNT} deliveries, one at a time)`,
+    '',
+    '| scenario | API calls per delivery (min–max) | minimum | above minimum | answer p50 ms | answer p99 ms | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    const above = r.callsPerDelivery - r.minimum;
+    lines.push(`| ${r.scenario} | ${r.callsPerDelivery.toFixed(2)} (${r.minCalls}–${r.maxCalls}) | ${r.minimum} | ${above > 1 ? '**' : ''}${above >= 0 ? '+' : ''}${above.toFixed(2)}${above > 1 ? '**' : ''} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} | ${r.errors} |`);
+  }
+  lines.push('', '<details><summary>Calls per delivery by route</summary>', '');
+  for (const r of results) {
+    lines.push(`- **${r.scenario}**: ${r.shapes.map(([shape, n]) => `${Number.isInteger(n) ? n : n.toFixed(2)}× \`${shape}\``).join(', ')}`);
+  }
+  lines.push('', '</details>', '');
+  return lines.join('\n');
+}
+
+function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
+  const name = tracker === 'github' ? 'GitHub' : 'GitLab';
+  const mix = results[0] ? Object.entries(results[0].mix).map(([s, n]) => `${n} ${s}`).join(', ') : '';
+  const lines = [
+    `#### ${name}: mixed burst (${BURST_TOTAL} deliveries: ${mix})`,
+    '',
+    '| in flight | answered /s | work done /s | answer p50 ms | answer p99 ms | late answers | errors | API calls (minimum) | per delivery above minimum | peak RSS MiB | peak heap MiB | CPU ms per delivery |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    const above = (r.calls - r.minimum) / r.deliveries;
+    lines.push(`| ${r.concurrency} | ${rate(r.answerThroughput)} | ${rate(r.workThroughput)} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} | ${r.late} | ${r.errors} | ${r.calls} (${r.minimum}) | +${above.toFixed(2)} | ${mib(r.peakRss)} | ${mib(r.peakHeap)} | ${r.cpuMsPerDelivery.toFixed(2)} |`);
+  }
+  if (results.some((r) => r.bare)) {
+    lines.push(
+      '',
+      `#### ${name}: the same deliveries against a bare Probot app (acknowledges only)`,
+      '',
+      '| in flight | bare answered /s | ours answered /s | ratio (ours / bare) | target ≥ 0.8 | bare p50 ms | bare p99 ms | bare peak RSS MiB | bare CPU ms per delivery | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const r of results) {
+      if (!r.bare) continue;
+      const ratio = r.answerThroughput / r.bare.throughput;
+      lines.push(`| ${r.concurrency} | ${rate(r.bare.throughput)} | ${rate(r.answerThroughput)} | ${ratio.toFixed(2)} | ${ratio >= 0.8 ? 'met' : '**missed**'} | ${ms(r.bare.answer.p50)} | ${ms(r.bare.answer.p99)} | ${mib(r.bare.peakRss)} | ${r.bare.cpuMsPerDelivery.toFixed(2)} | ${r.bare.errors} |`);
+    }
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+const HOW = `How to read these numbers:
+- The server under test runs in its own process (\`bench/target.ts\`), so its memory and CPU are its own; the fake
+  trackers, their stores and the load generator run in the bench's process. Everything is on 127.0.0.1.
+- Probot's throttling is **off** (and its retries), as in the end-to-end tests (\`quietOctokit()\`): in production it
+  spaces writes about 3 s apart on purpose, which would make every number here a measure of that pause. gitbeaker's
+  client-side rate limits are lifted likewise. Against real GitHub or GitLab every call costs a network round trip
+  (~50–300 ms) instead of ~1 ms here, so real throughput per incident is bound by the API, not by this process.
+- *Answered /s* counts the webhook answers. The GitHub route answers when the work is done or after
+  ${GITHUB_ANSWER_WITHIN_MS / 1000} s, whichever comes first; the GitLab route after the work or 202 after 8 s. So an
+  answer here includes the work against the fake, and *answer latency is the work's latency* for every answer that
+  was not late (the *late answers* column counts the others). *Work done /s* counts until the server's work queue
+  is idle (\`idle()\`) after the last answer.
+- The bare Probot app verifies the same signatures and routes the same events to a handler that does nothing: its
+  throughput is the framework's floor, and the ratio compares an answer that includes the work with one that does not.
+- API calls are counted from the fake's request log; authentication (installation tokens, the app's identity, read
+  once per process) is left out. The minimum per scenario is reasoned in \`bench/minimums.ts\`.
+- Each burst is closed loop: N workers, each running incidents one after another (a trigger, then 11 run events on
+  it), each sending its next delivery when the previous one is answered, built from the fake's current state.`;
+
+function replaceSection(name: string, content: string): void {
+  const begin = `<!-- bench:${name}:begin -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  let text = existsSync(RESULTS)
+    ? readFileSync(RESULTS, 'utf8')
+    : '# Benchmark results\n\nWritten by `npm run bench` (bursts) and `npm run bench -- --soak <seconds>` (soak); each run replaces its own section.\n\n<!-- bench:burst:begin -->\n<!-- bench:burst:end -->\n\n<!-- bench:soak:begin -->\n<!-- bench:soak:end -->\n';
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from < 0 || to < 0) text += `\n${begin}\n${end}\n`;
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  text = `${text.slice(0, a + begin.length)}\n${content}\n${text.slice(b)}`;
+  writeFileSync(RESULTS, text);
+}
+
+async function burstRun(trackers: TrackerName[]): Promise<void> {
+  const started = performance.now();
+  const sections: string[] = [];
+  for (const tracker of trackers) {
+    log(`${tracker}: starting`);
+    const world = await startWorld(tracker);
+    const target = await startTarget({ ...world.env, BENCH_TARGET: 'app' });
+    const bare = tracker === 'github' ? await startTarget({ ...world.env, BENCH_TARGET: 'bare' }) : null;
+    try {
+      // Warm-up, not counted: JIT, the installation token, connection pools.
+      await closedLoop(world, target, { concurrency: 2, total: 48, deadlineMs: 30_000, lateMs: LATE_MS[tracker] });
+      await target.idle();
+      const alone = await measureAlone(world, target, tracker);
+      const bursts: BurstResult[] = [];
+      for (const c of CONCURRENCIES) bursts.push(await measureBurst(world, target, bare, tracker, c));
+      sections.push(renderAlone(tracker, alone), renderBursts(tracker, bursts));
+    } finally {
+      await target.stop();
+      await bare?.stop();
+      await world.close();
+    }
+  }
+  replaceSection('burst', [
+    '## Bursts', '', machine(), `- Command: \`npm run bench\`${trackers.length === 1 ? ` -- --tracker ${trackers[0]}` : ''} (took ${((performance.now() - started) / 1000).toFixed(0)} s)`, '', HOW, '', ...sections,
+  ].join('\n'));
+}
+
+async function soakRun(seconds: number, tracker: TrackerName): Promise<void> {
+  const world = await startWorld(tracker);
+  const target = await startTarget({ ...world.env, BENCH_TARGET: 'app' });
+  const samples: MemorySample[] = [];
+  let stop = false;
+  let forgotten = 0;
+  try {
+    const start = performance.now();
+    const sampler = (async () => {
+      while (!stop) {
+        const m = await target.memory(true);
+        samples.push({ atS: (performance.now() - start) / 1000, rss: m.rss, heapUsed: m.heapUsed });
+        log(`  soak ${samples.at(-1)!.atS.toFixed(0)} s: heap ${mib(m.heapUsed)} MiB, rss ${mib(m.rss)} MiB`);
+        // The request log is only needed per phase; a long soak would otherwise grow this process.
+        world.requests.length = 0;
+        const until = performance.now() + SOAK_SAMPLE_MS;
+        while (!stop && performance.now() < until) await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const run = await closedLoop(world, target, {
+      concurrency: SOAK_CONCURRENCY,
+      ratePerSecond: SOAK_RATE,
+      total: Math.ceil(seconds * SOAK_RATE * 1.05),
+      deadlineMs: seconds * 1000,
+      lateMs: LATE_MS[tracker],
+      // Forgotten once done, so that the fake's store (in this process) and its cost stay the same.
+      incidentDone: (master, late) => {
+        if (late) return;
+        world.forget(master);
+        forgotten += 1;
+      },
+    });
+    await target.idle();
+    stop = true;
+    await sampler;
+    const last = await target.memory(true);
+    samples.push({ atS: (performance.now() - start) / 1000, rss: last.rss, heapUsed: last.heapUsed });
+    const verdict = memoryFlatness(samples);
+    const answer = summarize(run.sent.map((s) => s.answerMs));
+    const errors = run.sent.filter((s) => s.status !== 200).length;
+    const late = run.sent.filter((s) => s.answerMs >= LATE_MS[tracker]).length;
+    const table = samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0 || i === samples.length - 1);
+    replaceSection('soak', [
+      `## Soak (${tracker === 'github' ? 'GitHub' : 'GitLab'}, ${seconds} s)`, '',
+      machine(),
+      `- Command: \`npm run bench -- --soak ${seconds}\` (the server process always runs with \`--expose-gc\`)`,
+      `- A steady mixed stream: ${SOAK_CONCURRENCY} workers, at most ${SOAK_RATE} deliveries/s, incidents as in the bursts (forgotten from the fake once done: ${forgotten}).`,
+      `- Memory of the server process sampled every ${SOAK_SAMPLE_MS / 1000} s after a full GC (\`global.gc\`).`, '',
+      '| deliveries | answered /s | answer p50 ms | answer p99 ms | late | errors | heap slope, 2nd half | heap, last − first quartile | RSS, last − first quartile | flat (slope < 1 MiB/min and growth < 10 MiB) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      `| ${run.sent.length} | ${rate(throughput(run.sent.length, run.elapsedMs))} | ${ms(answer.p50)} | ${ms(answer.p99)} | ${late} | ${errors} | ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min | ${mib(verdict.firstToLastQuartile)} MiB | ${mib(verdict.rssFirstToLastQuartile)} MiB | ${verdict.flat ? 'yes' : '**no**'} |`,
+      '', '| at s | heap after GC MiB | RSS MiB |', '| --- | --- | --- |',
+      ...table.map((s) => `| ${s.atS.toFixed(0)} | ${mib(s.heapUsed)} | ${mib(s.rss)} |`), '',
+    ].join('\n'));
+    log(`soak: ${run.sent.length} deliveries, heap slope ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min, flat: ${verdict.flat}`);
+  } finally {
+    stop = true;
+    await target.stop();
+    await world.close();
+  }
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (args.soak !== null) await soakRun(args.soak, args.trackers[0]!);
+else await burstRun(args.trackers);
+log(`results in ${RESULTS}`);

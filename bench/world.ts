@@ -1,0 +1,197 @@
+/**
+ * The trackers the bench drives: a fake GitHub or GitLab on loopback over a `MemoryStore`, one repository
+ * (`acme/security`, private; GitLab `team/app`) with a configuration file and people with write access, and the
+ * deliveries a person's actions make, built from the real webhook payloads of test/support (signed on sending).
+ */
+import { createHmac } from 'node:crypto';
+import { trustedState } from '../src/core/block.js';
+import type { Issue, IssueRef, Project } from '../src/core/model.js';
+import { MemoryStore } from '../src/tracker/memory/memory-store.js';
+import { startFakeGitHub } from '../test/support/fake-github.js';
+import { startFakeGitLab } from '../test/support/fake-gitlab.js';
+import { githubCommentPayload, githubEditPayload, githubIssuePayload, githubLabelPayload, testPrivateKey } from '../test/support/github-webhook.js';
+import { gitlabEditPayload, gitlabLabeledPayload, gitlabLabelsPayload, gitlabNotePayload } from '../test/support/gitlab-webhook.js';
+import type { LoggedRequest } from './stats.js';
+
+export type TrackerName = 'github' | 'gitlab';
+
+/** What a delivery stands for; every scenario has a minimum number of API calls (bench/minimums.ts). */
+export type ScenarioName = 'trigger' | 'tick' | 'comment-timeline' | 'comment-sitrep' | 'label';
+
+/** A webhook delivery, ready to send to any server (the app, or bare Probot) as many times as needed. */
+export interface Delivery {
+  scenario: ScenarioName;
+  /** `X-GitHub-Event`, or `X-Gitlab-Event`. */
+  event: string;
+  /** The JSON body, serialized once so that every receiver gets the same bytes. */
+  body: string;
+  id: string;
+}
+
+export interface World {
+  tracker: TrackerName;
+  store: MemoryStore;
+  /** The fake's request log (the bench truncates it between phases). */
+  requests: LoggedRequest[];
+  /** The environment of the process under test. */
+  env: Record<string, string>;
+  /** A new report labeled `incident` by alice: the intake. Answers the delivery and the issue (the master to be). */
+  trigger(): { delivery: Delivery; ref: IssueRef };
+  /** bob ticks (or unticks, when ticked) the `n`-th step of the master's checklist. */
+  tick(master: IssueRef, n: number): Delivery;
+  /** alice comments `text` on the master. */
+  comment(master: IssueRef, text: string, scenario: 'comment-timeline' | 'comment-sitrep'): Delivery;
+  /** bob adds the label `needs-info` to the master (a label that is not the trigger). */
+  label(master: IssueRef): Delivery;
+  /** Removes an incident's tickets from the store, so that the fake's cost stays the same over a long run. */
+  forget(master: IssueRef): void;
+  /** Sends a delivery to a server's webhook route; answers the HTTP status. */
+  send(baseUrl: string, delivery: Delivery): Promise<number>;
+  close(): Promise<void>;
+}
+
+const PROJECT = { github: 'acme/security', gitlab: 'team/app' } as const;
+const CONFIG_FILE = { github: '.github/incident-desk.yml', gitlab: '.gitlab/incident-desk.yml' } as const;
+/** A configured repository: the trigger label and a prefix; everything else the defaults. */
+const CONFIG = 'label: incident\nidPrefix: BENCH\n';
+const GITHUB_SECRET = 'bench-webhook-secret';
+const GITLAB_SECRET = 'bench-gitlab-secret';
+const SEND_TIMEOUT_MS = 30_000;
+const STEP = /- \[( |x)\] .*<!-- step:([A-Za-z0-9_.:-]+) -->/g;
+
+/** The master's step ids, in order, and whether each is ticked. */
+function stepsOf(body: string): Array<{ id: string; ticked: boolean }> {
+  return [...body.matchAll(STEP)].map((m) => ({ id: m[2]!, ticked: m[1] === 'x' }));
+}
+
+function toggled(body: string, id: string, ticked: boolean): string {
+  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return body.replace(new RegExp(`- \\[${ticked ? 'x' : ' '}\\] (.*<!-- step:${escaped} -->)`), `- [${ticked ? ' ' : 'x'}] $1`);
+}
+
+/** Starts the fake tracker and seeds the repository. */
+export async function startWorld(tracker: TrackerName): Promise<World> {
+  const store = new MemoryStore({ kind: tracker });
+  const path = PROJECT[tracker];
+  const project: Project = store.addProject(path, { visibility: 'private' });
+  store.putFile(path, CONFIG_FILE[tracker], CONFIG);
+  for (const person of ['alice', 'bob']) store.setAccess(path, person, 'write');
+  let counter = 0;
+  const nextId = (scenario: ScenarioName) => `bench-${scenario}-${(counter += 1)}`;
+
+  const seed = (): Issue => store.seedIssue(path, { title: `Heap overflow ${counter + 1}`, body: 'Reported by email; details to follow.', labels: ['incident'], author: 'alice' });
+  const forget = (master: IssueRef) => {
+    const state = trustedState(store.issue(master));
+    for (const child of state?.children ?? []) {
+      const [childProject, number] = child.ref.split('#') as [string, string];
+      try {
+        store.deleteIssue({ project: childProject, number: Number(number) });
+      } catch {
+        // Already gone.
+      }
+    }
+    store.deleteIssue(master);
+  };
+  const tickBody = (master: IssueRef, n: number) => {
+    const before = store.issue(master);
+    const steps = stepsOf(before.body);
+    if (steps.length === 0) throw new Error(`${master.project}#${master.number} has no checklist: was the intake done?`);
+    const step = steps[n % steps.length]!;
+    store.editIssue(master, { body: toggled(before.body, step.id, step.ticked) });
+    return { before, after: store.issue(master) };
+  };
+  const addLabel = (master: IssueRef) => {
+    const before = store.issue(master);
+    store.editIssue(master, { labels: [...before.labels.filter((l) => l !== 'needs-info'), 'needs-info'] });
+    return { before, after: store.issue(master) };
+  };
+
+  if (tracker === 'github') {
+    const fake = await startFakeGitHub(store, { installationAccount: 'acme' });
+    const make = (scenario: ScenarioName, event: string, payload: object): Delivery => ({ scenario, event, body: JSON.stringify(payload), id: nextId(scenario) });
+    return {
+      tracker,
+      store,
+      requests: fake.requests,
+      env: {
+        APP_ID: '1',
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: GITHUB_SECRET,
+        GHE_HOST: new URL(fake.url).host,
+        GHE_PROTOCOL: 'http',
+        PUBLIC_URL: 'https://desk.example',
+      },
+      trigger: () => {
+        const issue = seed();
+        return { delivery: make('trigger', 'issues', githubIssuePayload('labeled', project, issue, 'incident', 'alice')), ref: issue.ref };
+      },
+      tick: (master, n) => {
+        const { before, after } = tickBody(master, n);
+        return make('tick', 'issues', githubEditPayload(project, after, before.body, 'bob'));
+      },
+      comment: (master, text, scenario) => {
+        const comment = store.createComment(master, text, 'alice');
+        return make(scenario, 'issue_comment', githubCommentPayload(project, store.issue(master), comment));
+      },
+      label: (master) => make('label', 'issues', githubLabelPayload('labeled', project, addLabel(master).after, 'needs-info', 'bob')),
+      forget,
+      send: async (baseUrl, delivery) => {
+        const res = await fetch(`${baseUrl}/api/github/webhooks`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': delivery.event,
+            'x-github-delivery': delivery.id,
+            'x-hub-signature-256': `sha256=${createHmac('sha256', GITHUB_SECRET).update(delivery.body).digest('hex')}`,
+          },
+          body: delivery.body,
+          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        });
+        await res.arrayBuffer();
+        return res.status;
+      },
+      close: fake.close,
+    };
+  }
+
+  const fake = await startFakeGitLab(store);
+  const user = (username: string) => ({ id: fake.userId(username), username });
+  const ids = (username: string) => fake.userId(username);
+  const make = (scenario: ScenarioName, event: string, payload: object): Delivery => ({ scenario, event, body: JSON.stringify(payload), id: nextId(scenario) });
+  return {
+    tracker,
+    store,
+    requests: fake.requests,
+    env: { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-bench-token', GITLAB_WEBHOOK_SECRET: GITLAB_SECRET, PUBLIC_URL: 'https://desk.example' },
+    trigger: () => {
+      const issue = seed();
+      return { delivery: make('trigger', 'Issue Hook', gitlabLabeledPayload(project, issue, 'incident', user('alice'))), ref: issue.ref };
+    },
+    tick: (master, n) => {
+      const { before, after } = tickBody(master, n);
+      return make('tick', 'Confidential Issue Hook', gitlabEditPayload(project, after, before.body, user('bob'), ids));
+    },
+    comment: (master, text, scenario) => {
+      const note = store.createComment(master, text, 'alice');
+      return make(scenario, 'Confidential Note Hook', gitlabNotePayload(project, store.issue(master), note, user('alice'), ids));
+    },
+    label: (master) => {
+      const { before, after } = addLabel(master);
+      // GitLab sends the labels before and after: the label is added each time (removed in between without a delivery).
+      const previous = before.labels.filter((l) => l !== 'needs-info');
+      return make('label', 'Confidential Issue Hook', gitlabLabelsPayload(project, after, previous, user('bob'), ids, before.updatedAt));
+    },
+    forget,
+    send: async (baseUrl, delivery) => {
+      const res = await fetch(`${baseUrl}/api/gitlab/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gitlab-event': delivery.event, 'idempotency-key': delivery.id, 'x-gitlab-token': GITLAB_SECRET },
+        body: delivery.body,
+        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    },
+    close: fake.close,
+  };
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { minutes, openGitHubIncident } from '../support/github-incident.js';
+
+// API calls per event against the fake GitHub, the numbers `npm run bench` reports against the minimum of each
+// scenario (bench/minimums.ts). A call more than these is a regression of the hot path, not noise.
+
+const CONFIG = 'label: incident\n';
+/** The requests the app's own authentication makes (app identity, installation tokens): not an event's work. */
+const isAuth = (r: { method: string; path: string }) => r.path === '/app' || /^\/app\/installations\/\d+\/access_tokens$/.test(r.path);
+
+describe('GitHub: API calls per event', () => {
+  it('an intake in place reads the source twice (fresh, and right before the final block), and makes 13 calls in all', async () => {
+    const t = await openGitHubIncident({ config: CONFIG });
+    const work = t.fake.requests.filter((r) => !isAuth(r));
+    const sourceReads = work.filter((r) => r.method === 'GET' && r.path === `/repos/acme/security/issues/${t.ref.number}`);
+    expect(sourceReads).toHaveLength(2);
+    expect(work).toHaveLength(13);
+  });
+
+  it('a tick makes 7 calls and a /timeline command 5', async () => {
+    const t = await openGitHubIncident({ config: CONFIG });
+    let from = t.fake.requests.length;
+    t.clock.now = minutes(1);
+    await t.tick('pick-deputy', 'bob');
+    expect(t.fake.requests.slice(from).filter((r) => !isAuth(r))).toHaveLength(7);
+    from = t.fake.requests.length;
+    t.clock.now = minutes(2);
+    await t.say('/timeline 2026-11-22T10:01:30Z called the reporter', 'alice');
+    expect(t.timeline()).toContain('called the reporter');
+    expect(t.fake.requests.slice(from).filter((r) => !isAuth(r))).toHaveLength(5);
+  });
+});

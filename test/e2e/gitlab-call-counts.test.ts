@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { minutes, openGitLabIncident } from '../support/gitlab-incident.js';
+
+// API calls per event against the fake GitLab, the numbers `npm run bench` reports against the minimum of each
+// scenario (bench/minimums.ts). A call more than these is a regression of the hot path, not noise.
+
+const CONFIG = 'label: incident\n';
+/** The app's own user, read once per process so that its own events are ignored: not an event's work. */
+const isAuth = (r: { method: string; path: string }) => r.method === 'GET' && r.path === '/api/v4/user';
+
+describe('GitLab: API calls per event', () => {
+  it('an intake in place marks the master from the answer of the confidentiality write, and makes 14 calls in all', async () => {
+    const t = await openGitLabIncident({ config: CONFIG });
+    const work = t.fake.requests.filter((r) => !isAuth(r));
+    const issue = `/api/v4/projects/team%2Fapp/issues/${t.ref.number}`;
+    // Read fresh at the trigger, and again right before the final block (other writes came between).
+    expect(work.filter((r) => r.method === 'GET' && r.path === issue)).toHaveLength(2);
+    expect(work.filter((r) => r.method === 'PUT' && r.path === issue)).toHaveLength(3);
+    expect(work).toHaveLength(14);
+  });
+
+  it('a tick makes 7 calls and a /timeline command 5', async () => {
+    const t = await openGitLabIncident({ config: CONFIG });
+    let from = t.fake.requests.length;
+    t.clock.now = minutes(1);
+    await t.tick('pick-deputy', 'bob');
+    expect(t.fake.requests.slice(from).filter((r) => !isAuth(r))).toHaveLength(7);
+    from = t.fake.requests.length;
+    t.clock.now = minutes(2);
+    await t.say('/timeline 2026-11-22T10:01:30Z called the reporter', 'alice');
+    expect(t.timeline()).toContain('called the reporter');
+    expect(t.fake.requests.slice(from).filter((r) => !isAuth(r))).toHaveLength(5);
+  });
+});

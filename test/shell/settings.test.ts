@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
+import { ConfigErrorWithLabel, loadSettings } from '../../src/shell/settings.js';
+import type { LoadedConfig } from '../../src/shell/settings.js';
+import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
+
+const loaded = (value: LoadedConfig | ConfigErrorWithLabel): LoadedConfig => {
+  if (value instanceof ConfigErrorWithLabel) throw new Error(`configuration error: ${value.error.message}`);
+  return value;
+};
+
+describe('loadSettings', () => {
+  it('compiles the same template texts once, and a changed template at the next read', async () => {
+    const store = new MemoryStore({ kind: 'gitlab' });
+    store.addProject('team/app', { visibility: 'private' });
+    const defaults = await loadDefaultTemplates();
+    store.putFile('team/app', '.gitlab/incident-desk.yml', 'templates:\n  task: tpl/task.md\n');
+    store.putFile('team/app', 'tpl/task.md', `${defaults.task}\nFirst version.\n`);
+    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: defaults };
+
+    const first = loaded(await loadSettings('team/app', ctx));
+    const second = loaded(await loadSettings('team/app', ctx));
+    expect(second.renderer).toBe(first.renderer);
+
+    store.putFile('team/app', 'tpl/task.md', `${defaults.task}\nSecond version.\n`);
+    const changed = loaded(await loadSettings('team/app', ctx));
+    expect(changed.renderer).not.toBe(first.renderer);
+    // A broken template is reported at every read, never served from before.
+    store.putFile('team/app', 'tpl/task.md', '{{#if}}');
+    expect(await loadSettings('team/app', ctx)).toBeInstanceOf(ConfigErrorWithLabel);
+    expect(await loadSettings('team/app', ctx)).toBeInstanceOf(ConfigErrorWithLabel);
+  });
+});
