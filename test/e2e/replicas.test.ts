@@ -185,10 +185,15 @@ describe('the sweep of two replicas sharing Redis', () => {
 });
 
 describe('two GitHub replicas sharing Redis', () => {
-  it("space their writes with one shared throttle (Probot's Bottleneck groups in Redis), as GitHub asks of one app", async () => {
-    const github = new MemoryStore({ kind: 'github' });
-    const projects = ['acme/web', 'acme/api'].map((path) => github.addProject(path, { visibility: 'private' }));
-    const fakeGitHub = await startFakeGitHub(github, { installationAccount: 'acme' });
+  let github: MemoryStore;
+  let fakeGitHub: Awaited<ReturnType<typeof startFakeGitHub>>;
+  let pair: Replica[];
+
+  beforeAll(async () => {
+    github = new MemoryStore({ kind: 'github' });
+    for (const path of ['acme/web', 'acme/api', 'acme/security']) github.addProject(path, { visibility: 'private' });
+    fakeGitHub = await startFakeGitHub(github, { installationAccount: 'acme' });
+    // The production entry as it is: Probot's Octokit with retries and throttling, its Bottleneck groups in Redis.
     const env = {
       APP_ID: '1',
       PRIVATE_KEY: testPrivateKey(),
@@ -197,26 +202,55 @@ describe('two GitHub replicas sharing Redis', () => {
       GHE_PROTOCOL: 'http',
       REDIS_URL: redis.url,
     };
-    const pair = await Promise.all([startReplica(env), startReplica(env)]);
-    try {
-      // One issue in each repository names an incident that does not exist: each replica writes one comment.
-      const issues = projects.map((project) => github.seedIssue(project.path, { title: '[INC-2026-404] rotate the keys', body: 'text' }));
-      const answers = await Promise.all(
-        pair.map((replica, i) => deliverGitHub(replica.url, SECRET, 'issues', githubIssuePayload('opened', projects[i]!, issues[i]!), `opened-${i}`)),
-      );
-      expect(answers.map((a) => a.status)).toEqual([200, 200]);
-      for (const issue of issues) expect(github.listComments(issue.ref)).toHaveLength(1);
-      const posts = fakeGitHub.requests
-        .map((r, i) => ({ ...r, at: fakeGitHub.arrivals[i]! }))
-        .filter((r) => r.method === 'POST' && r.path.endsWith('/comments'));
-      expect(posts).toHaveLength(2);
-      // plugin-throttling spaces requests that notify people 3 s apart; shared through Redis, across processes too
-      // (two processes with their own throttles would post both at once).
-      expect(Math.abs(posts[1]!.at - posts[0]!.at)).toBeGreaterThanOrEqual(2_500);
-      expect((await redis.client().keys('b_octokit-notifications*')).length).toBeGreaterThan(0);
-    } finally {
-      await Promise.all(pair.map((r) => r.stop()));
-      await fakeGitHub.close();
-    }
+    pair = await Promise.all([startReplica(env), startReplica(env)]);
   }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all((pair ?? []).map((r) => r.stop()));
+    await fakeGitHub?.close();
+  });
+
+  it("space their writes with one shared throttle (Probot's Bottleneck groups in Redis), as GitHub asks of one app", async () => {
+    const projects = ['acme/web', 'acme/api'].map((path) => github.getProject(path));
+    // One issue in each repository names an incident that does not exist: each replica writes one comment.
+    const issues = projects.map((project) => github.seedIssue(project.path, { title: '[INC-2026-404] rotate the keys', body: 'text' }));
+    const answers = await Promise.all(
+      pair.map((replica, i) => deliverGitHub(replica.url, SECRET, 'issues', githubIssuePayload('opened', projects[i]!, issues[i]!), `opened-${i}`)),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    for (const issue of issues) expect(github.listComments(issue.ref)).toHaveLength(1);
+    const posts = fakeGitHub.requests
+      .map((r, i) => ({ ...r, at: fakeGitHub.arrivals[i]! }))
+      .filter((r) => r.method === 'POST' && r.path.endsWith('/comments'));
+    expect(posts).toHaveLength(2);
+    // plugin-throttling spaces requests that notify people 3 s apart; shared through Redis, across processes too
+    // (two processes with their own throttles would post both at once).
+    expect(Math.abs(posts[1]!.at - posts[0]!.at)).toBeGreaterThanOrEqual(2_500);
+    expect((await redis.client().keys('b_octokit-notifications*')).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('the same trigger delivered 20 times to both at once makes one master and one of each child', async () => {
+    const project = github.getProject('acme/security');
+    const report = github.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
+    const payload = githubIssuePayload('labeled', project, report);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => pair.map((r) => deliverGitHub(r.url, SECRET, 'issues', payload, `labeled-${i}`))).flat(),
+    );
+    // Answered within 5 s each (the work goes on when it takes longer, as it does here: creates are spaced 3 s).
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    for (let i = 0; i < 900 && trustedState(github.issue(report.ref))?.summary !== true; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    let seen = -1;
+    while (fakeGitHub.requests.length !== seen) {
+      seen = fakeGitHub.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    const issues = github.allIssues('acme/security');
+    const role = (name: string) => issues.filter((i) => i.labels.includes(`incident::${name}`));
+    expect(role('master')).toHaveLength(1);
+    expect(role('release')).toHaveLength(1);
+    expect(role('comms')).toHaveLength(1);
+    expect(issues).toHaveLength(3);
+    expect(pair.flatMap((r) => r.lines).filter((l) => l.msg === 'duplicate delivery dropped')).toHaveLength(20);
+    expect(pair.flatMap((r) => r.lines).filter((l) => l.msg === 'queued webhook work failed')).toHaveLength(0);
+  }, 120_000);
 });
