@@ -29,6 +29,10 @@ export const REDACT_PATHS = [
   'event.payload',
   'err.event.payload',
   'err.errors[*].event.payload',
+  // The webhooks middleware logs its AggregateError whole: pino's error serializer names the inner errors
+  // `aggregateErrors` and serializes `event` (the inner error) with its own `event`, the unverified payload.
+  'err.aggregateErrors[*].event.payload',
+  'err.event.event.payload',
   '*.event.payload',
   'err.request.body',
   'err.response.data',
