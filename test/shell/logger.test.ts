@@ -55,7 +55,7 @@ describe('logger redaction of tokens and keys', () => {
 
     // A gitbeaker error: its cause carries the fetch Request with the private-token header.
     const { GitbeakerRequestError } = await import('@gitbeaker/requester-utils');
-    const request = new Request('https://gitlab.example/api/v4/user', { headers: { 'private-token': SECRETS[5] } });
+    const request = new Request('https://gitlab.example/api/v4/user', { headers: { 'private-token': SECRETS[5]! } });
     const response = new Response('{"message":"401 Unauthorized"}', { status: 401 });
     const gitbeakerError = new GitbeakerRequestError('Unauthorized', { cause: { description: '401 Unauthorized', request, response } });
     log.error({ err: gitbeakerError }, 'gitbeaker failed');
