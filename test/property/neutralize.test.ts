@@ -38,8 +38,8 @@ describe('neutralization of hostile text', () => {
     );
   });
 
-  it('breaks a mention after a lone backtick, which a renderer does not read as code', () => {
-    for (const text of ['`@everyone', 'x `@all', '`x`@alice`', '`a\n`@alice`', '``@alice`']) {
+  it('breaks a mention after a lone backtick (no code span) or after emphasis closed by `_`', () => {
+    for (const text of ['`@everyone', 'x `@all', '`x`@alice`', '`a\n`@alice`', '``@alice`', '_(not applicable)_@all', '@\\_bob']) {
       // The oracle sees the ping in the text as written, and none once neutralized.
       expect(liveProblems(text, { html: false, boxes: false })).not.toEqual([]);
       expect(liveProblems(neutralizeMentions(text), { html: false, boxes: false })).toEqual([]);
