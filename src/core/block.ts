@@ -123,13 +123,30 @@ function isTicketState(value: unknown): value is TicketState {
   );
 }
 
-const TABLE_ROW = /^\|\s*([^|]+?):\s*\|\s*(.*?)\s*\|\s*\r?$/gm;
+/** Characters a table cell's value may not hold: the row would not be one line of the table. */
+const LINE_BREAKS = /[\r\n\u2028\u2029]/;
 
-/** The Quick Links table's values by label (`Incident Manager` → `@alice`), as written in the block. */
+/**
+ * The Quick Links table's values by label (`Incident Manager` → `@alice`), as written in the block: every line
+ * `| <label>: | <value> |`, the label being the first cell, the value everything up to the line's last pipe.
+ * Read line by line without a regular expression over the row: a row is written by people (the block is
+ * theirs to edit), and a backtracking pattern over a long line of spaces took time cubic in its length.
+ */
 export function parseQuickLinks(block: string | null): Map<string, string> {
   const values = new Map<string, string>();
   if (block === null) return values;
-  for (const match of block.matchAll(TABLE_ROW)) values.set(match[1]!.trim(), match[2]!);
+  for (const raw of block.split('\n')) {
+    const line = raw.trimEnd();
+    if (!line.startsWith('|') || line.length < 2 || !line.endsWith('|')) continue;
+    const pipe = line.indexOf('|', 1);
+    if (pipe === line.length - 1) continue;
+    const label = line.slice(1, pipe).trimEnd();
+    // At least one character before the colon, as in `|  : |` (an empty label) but not `|: |`.
+    if (!label.endsWith(':') || label.length < 2) continue;
+    const value = line.slice(pipe + 1, -1).trim();
+    if (LINE_BREAKS.test(value)) continue;
+    values.set(label.slice(0, -1).trim(), value);
+  }
   return values;
 }
 

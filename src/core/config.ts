@@ -438,10 +438,23 @@ export class ConfigError extends Error {
 type Segment = string | number;
 
 /**
+ * Longest configuration file read, in characters. A real one is a few kilobytes; the YAML parser needs seconds for
+ * a megabyte, and the file is read for every event of its project, so a bigger file is refused before parsing.
+ */
+export const MAX_CONFIG_CHARS = 64 * 1024;
+
+/**
  * Parses and validates a configuration file. An empty file (or one with only comments) gives the defaults.
- * Throws ConfigError with every problem (YAML syntax, or every schema problem with its line) at once.
+ * Throws ConfigError with every problem (YAML syntax, or every schema problem with its line) at once, and for a
+ * file over {@link MAX_CONFIG_CHARS} without parsing it.
  */
 export function parseConfig(text: string, location: string): IncidentDeskConfig {
+  if (text.length > MAX_CONFIG_CHARS) {
+    throw new ConfigError(
+      [{ path: '', message: `the file has ${text.length} characters; at most ${MAX_CONFIG_CHARS} are read (a configuration is a few kilobytes)` }],
+      location,
+    );
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined): Pick<ConfigProblem, 'line' | 'column'> => {

@@ -6,9 +6,13 @@
 
 const ZWSP = '\u200b';
 
-/** Breaks `@name` and `@group/team` mentions (and `@everyone`-style pings) with a zero-width space. */
+/**
+ * Breaks `@name` and `@group/team` mentions (and `@everyone`-style pings) with a zero-width space; also after a
+ * backtick, which starts a code span only when a matching one closes it (`` `@all `` alone pings everyone), and
+ * after `_`, which may close emphasis (`_note_@all` renders as a ping after it), and before a backslash escape.
+ */
 export function neutralizeMentions(text: string): string {
-  return text.replace(/(^|[^\w`])@(?=[\w-])/g, `$1@${ZWSP}`);
+  return text.replace(/(^|[^A-Za-z0-9])@(?=[\w\\-])/g, `$1@${ZWSP}`);
 }
 
 /** Makes HTML comments (our hidden markers live in them) inert: `<!--` can no longer open one. */

@@ -22,8 +22,33 @@ export interface ParsedSitrep {
 
 type SitrepField = 'description' | 'status' | 'responders' | 'details';
 
-const KEY_LINE =
-  /^\s*(?:[-*+]\s+)?[*_]{0,2}\s*(status|responders|details|next[ -]?steps?|description)\s*[*_]{0,2}\s*:\s*[*_]{0,2}\s*(.*?)\s*$/i;
+const KEY = /^(?:status|responders|details|next[ -]?steps?|description)/i;
+
+/** Drops up to two bold or italic markers (`*`, `_`) and the whitespace after them. */
+function dropEmphasis(text: string): string {
+  let i = 0;
+  while (i < 2 && (text[i] === '*' || text[i] === '_')) i += 1;
+  return text.slice(i).trimStart();
+}
+
+/**
+ * A line `Status: …` (any case, optionally bold, optionally a list item) as its key and value; null for any other
+ * line. Read step by step rather than with one pattern: the pattern this replaces had whitespace runs on both
+ * sides of optional parts, and took time quadratic in a long line of spaces (minutes on a megabyte).
+ */
+export function sitrepKeyLine(line: string): { key: string; value: string } | null {
+  let rest = line.trim();
+  if ((rest[0] === '-' || rest[0] === '*' || rest[0] === '+') && /^\s$/.test(rest[1] ?? '')) rest = rest.slice(1).trimStart();
+  rest = dropEmphasis(rest);
+  const key = KEY.exec(rest)?.[0];
+  if (key === undefined) return null;
+  rest = dropEmphasis(rest.slice(key.length).trimStart());
+  if (rest[0] !== ':') return null;
+  const value = dropEmphasis(rest.slice(1).trimStart());
+  // A line separator inside the value ends the line for the pattern's `.`: no key line then, as before.
+  if (/[\n\r\u2028\u2029]/.test(value)) return null;
+  return { key, value };
+}
 
 function fieldOf(key: string): SitrepField {
   const k = key.toLowerCase();
@@ -43,10 +68,10 @@ export function parseSitrepText(text: string): ParsedSitrep {
   const rest: string[] = [];
   let open: SitrepField | null = null;
   for (const line of text.split(/\r?\n|\r/)) {
-    const m = KEY_LINE.exec(line);
+    const m = sitrepKeyLine(line);
     if (m) {
-      const field = fieldOf(m[1] ?? '');
-      const value = m[2] ?? '';
+      const field = fieldOf(m.key);
+      const value = m.value;
       if (value === '') {
         open = field;
       } else {

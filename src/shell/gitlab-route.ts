@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TrackerEvent } from '../core/events.js';
-import { normalizeGitLabIssueEvent, normalizeGitLabNoteEvent } from '../tracker/gitlab/normalize.js';
+import { gitlabPayloadProblem, normalizeGitLabIssueEvent, normalizeGitLabNoteEvent } from '../tracker/gitlab/normalize.js';
 import type { Logger } from './logger.js';
 
 export interface GitLabRouteOptions {
@@ -28,15 +28,40 @@ function send(res: ServerResponse, status: number, body: object): void {
   res.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** Bodies above this are refused with 413 on both webhook routes: the trackers' issue payloads are far smaller. */
+export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The body as UTF-8, or null as soon as it passes `limit` bytes: nothing more is kept, the rest is drained unread
+ * so the caller can still answer (413) before the connection closes.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        chunks.length = 0;
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (error) => {
+      if (done) return;
+      done = true;
+      reject(error);
+    });
+  });
 }
 
 /** Turns a GitLab payload into a tracker-neutral event; null for what the app does not handle. */
@@ -48,12 +73,12 @@ export function normalizeGitLab(payload: unknown, deliveryId: string): TrackerEv
 }
 
 /**
- * `POST /api/gitlab/webhooks`: 401 on a wrong or missing token, 400 on malformed JSON, 413 when too large,
- * 2xx for everything it accepts or ignores, within `answerWithinMs` (GitLab waits ten seconds), and 202 also
+ * `POST /api/gitlab/webhooks`: 401 on a wrong or missing token, 400 on malformed JSON or a payload that claims an
+ * issue or note event without its envelope, 413 when too large, 2xx for everything it accepts or ignores, within `answerWithinMs` (GitLab waits ten seconds), and 202 also
  * when handling failed. Payload content is never logged.
  */
 export function createGitLabRoute(options: GitLabRouteOptions) {
-  const limit = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  const limit = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
   const answerWithin = options.answerWithinMs ?? 8_000;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
@@ -81,7 +106,16 @@ export function createGitLabRoute(options: GitLabRouteOptions) {
     };
     const deliveryId = header('idempotency-key') ?? header('x-gitlab-event-uuid') ?? header('x-gitlab-webhook-uuid') ?? '';
     const event = normalizeGitLab(payload, deliveryId);
-    if (!event) return send(res, 202, { ignored: true });
+    if (!event) {
+      // Events the app does not handle stay 2xx (GitLab disables a hook that keeps failing); a payload that claims
+      // an issue or note event without the envelope GitLab always sends is refused, and logged by its shape only.
+      const problem = gitlabPayloadProblem(payload);
+      if (problem) {
+        options.log.warn({ problem, bytes: text.length, delivery: deliveryId }, 'malformed GitLab payload');
+        return send(res, 400, { error: 'malformed payload' });
+      }
+      return send(res, 202, { ignored: true });
+    }
 
     const work = options.handle(event).then(
       (outcome) => ({ ok: true as const, outcome }),

@@ -16,6 +16,23 @@ export const REDACT_PATHS = [
   '*.token',
   '*.privateKey',
   '*.secret',
+  // The environment's credentials, should an object of them be logged whole or one level down.
+  'GITLAB_TOKEN',
+  'PRIVATE_KEY',
+  'WEBHOOK_SECRET',
+  'GITLAB_WEBHOOK_SECRET',
+  '*.GITLAB_TOKEN',
+  '*.PRIVATE_KEY',
+  '*.WEBHOOK_SECRET',
+  '*.GITLAB_WEBHOOK_SECRET',
+  // Credential headers: GitHub `authorization`, GitLab `private-token` (gitbeaker) and the hook's `x-gitlab-token`.
+  'headers["private-token"]',
+  '*.headers.authorization',
+  '*.headers["private-token"]',
+  '*.headers["x-gitlab-token"]',
+  // A failed request's own headers (Octokit's RequestError, gitbeaker's cause): none of them is needed in a log.
+  'err.request.headers',
+  'err.cause.request.headers',
   'req.headers["x-gitlab-token"]',
   'req.headers.authorization',
   'headers["x-gitlab-token"]',
@@ -29,6 +46,10 @@ export const REDACT_PATHS = [
   'event.payload',
   'err.event.payload',
   'err.errors[*].event.payload',
+  // The webhooks middleware logs its AggregateError whole: pino's error serializer names the inner errors
+  // `aggregateErrors` and serializes `event` (the inner error) with its own `event`, the unverified payload.
+  'err.aggregateErrors[*].event.payload',
+  'err.event.event.payload',
   '*.event.payload',
   'err.request.body',
   'err.response.data',

@@ -15,7 +15,7 @@ import { memoryCoordination, redisCoordination } from './coordination.js';
 import type { Coordination } from './coordination.js';
 import type { DeliveryGuard } from './delivery-guard.js';
 import { createGitHubApp } from './github-app.js';
-import { createGitLabRoute } from './gitlab-route.js';
+import { createGitLabRoute, MAX_WEBHOOK_BYTES, readBody } from './gitlab-route.js';
 import { handleEvent } from './handle-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
 import type { KeyedLock } from './keyed-lock.js';
@@ -107,6 +107,13 @@ function probotLogger(log: Logger): pino.Logger {
 export function githubBaseUrl(env: ServerEnv): string | undefined {
   if (!env.GHE_HOST) return undefined;
   return `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3`;
+}
+
+/** A GitHub delivery's body within {@link MAX_WEBHOOK_BYTES}, or null when it is larger (by its header or as read). */
+async function githubBody(req: IncomingMessage): Promise<string | null> {
+  if (req.method !== 'POST') return '';
+  if (Number(req.headers['content-length'] ?? 0) > MAX_WEBHOOK_BYTES) return null;
+  return readBody(req, MAX_WEBHOOK_BYTES);
 }
 
 function json(res: ServerResponse, status: number, body: object): void {
@@ -220,7 +227,22 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     }
     if (path === '/api/github/webhooks') {
       if (!githubMiddleware) return json(res, 503, { error: 'GitHub is not configured on this server' });
-      void githubMiddleware(req, res, () => json(res, 404, { error: 'not found' }));
+      const middleware = githubMiddleware;
+      // Probot reads any body whole into memory: the size is checked here first (413, the rest not read), and the
+      // body handed on as the string Probot verifies the signature of.
+      void githubBody(req).then((text) => {
+        if (text === null) {
+          res.setHeader('connection', 'close');
+          json(res, 413, { error: 'payload too large' });
+          req.resume();
+          return;
+        }
+        (req as IncomingMessage & { body?: string }).body = text;
+        return middleware(req, res, () => json(res, 404, { error: 'not found' }));
+      }, (error: unknown) => {
+        log.warn({ err: { message: (error as Error).message } }, 'GitHub delivery could not be read');
+        if (!res.headersSent) json(res, 400, { error: 'unreadable body' });
+      });
       return;
     }
     json(res, 404, { error: 'not found' });

@@ -237,3 +237,20 @@ function toIsoTimestamp(value: string): string {
 
 
 
+/**
+ * Why a payload that claims an issue or note event cannot be one, in a few words without its content; null when it
+ * has the envelope every such hook carries (a project, a user, the object's attributes, and for a comment on an
+ * issue, the issue), or when it claims another event (those are ignored, not refused). A hook GitLab sends always
+ * has the envelope: a payload without it is forged or broken, and is refused with 400 rather than ignored.
+ */
+export function gitlabPayloadProblem(payload: unknown): string | null {
+  const body = asRecord(payload);
+  if (!body) return 'not a JSON object';
+  if (body.object_kind !== 'issue' && body.object_kind !== 'note') return null;
+  if (!toProject(body.project)) return `${body.object_kind} hook without a valid project`;
+  if (!toActor(body.user)) return `${body.object_kind} hook without a valid user`;
+  const attributes = asRecord(body.object_attributes);
+  if (!attributes) return `${body.object_kind} hook without object_attributes`;
+  if (body.object_kind === 'note' && attributes.noteable_type === 'Issue' && !asRecord(body.issue)) return 'note hook on an issue without the issue';
+  return null;
+}
