@@ -1,19 +1,30 @@
 /**
  * Load generators. Closed loop: `concurrency` workers, each running incidents one after another (a trigger, then a
- * fixed mix of run events on that incident), each sending its next delivery when the previous one is answered;
- * the deliveries are built from the fake's current state, as a person's next action would be. Replay: the same
- * recorded deliveries sent again to another server (bare Probot), `concurrency` in flight. Every loop is bounded
- * by a count and a deadline.
+ * fixed mix of run events on that incident) or ordinary issues (UNRELATED_SCRIPT), each sending its next delivery
+ * when the previous one is answered; the deliveries are built from the fake's current state, as a person's next
+ * action would be. Replay: the same recorded deliveries sent again to another server (bare Probot), `concurrency`
+ * in flight. Every loop is bounded by a count and a deadline.
  */
 import type { IssueRef } from '../src/core/model.js';
 import type { Target } from './target-client.js';
-import type { Delivery, ScenarioName, World } from './world.js';
+import type { Delivery, ScenarioName, UnrelatedChange, World } from './world.js';
 
 /** One incident's deliveries after its trigger: ticks, comments and label changes, in this order. */
 export const INCIDENT_SCRIPT: readonly ScenarioName[] = [
   'tick', 'comment-timeline', 'label', 'tick', 'comment-sitrep', 'tick',
   'comment-timeline', 'label', 'tick', 'comment-sitrep', 'tick',
 ];
+
+/**
+ * Ordinary traffic, one cycle per worker turn: an issue opened without labels, then these deliveries on it, and last
+ * another issue opened with the label `bug` (`open-bug`). 8 deliveries, two of which carry a label.
+ */
+export const UNRELATED_SCRIPT: ReadonlyArray<UnrelatedChange | 'open-bug'> = [
+  'comment', 'label-bug', 'comment', 'slash', 'edited', 'closed', 'open-bug',
+];
+
+/** Which traffic a loop sends: incidents (a trigger and the run events on it), or ordinary issues. */
+export type Traffic = 'incidents' | 'unrelated';
 
 /** What one delivery got. */
 export interface Sent {
@@ -37,6 +48,8 @@ export interface LoadOptions {
   incidentDone?(master: IssueRef, late: boolean): void;
   /** Answers slower than this are late: the route answered before the work was done. */
   lateMs: number;
+  /** Incidents by default. */
+  traffic?: Traffic;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,6 +81,20 @@ export async function closedLoop(world: World, target: Target, options: LoadOpti
     sent.push(record);
     return record;
   };
+  const ordinary = async (): Promise<void> => {
+    for (;;) {
+      const index = take();
+      if (index === null) return;
+      const { delivery, ref } = world.openOrdinary([]);
+      const first = await send(delivery, index);
+      if (first.status !== 200) continue;
+      for (const change of UNRELATED_SCRIPT) {
+        const i = take();
+        if (i === null) break;
+        await send(change === 'open-bug' ? world.openOrdinary(['bug']).delivery : world.unrelated(ref, change, i), i);
+      }
+    }
+  };
   const worker = async (): Promise<void> => {
     for (;;) {
       const index = take();
@@ -91,7 +118,7 @@ export async function closedLoop(world: World, target: Target, options: LoadOpti
       options.incidentDone?.(ref, late);
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  await Promise.all(Array.from({ length: options.concurrency }, options.traffic === 'unrelated' ? ordinary : worker));
   return { sent, elapsedMs: performance.now() - start };
 }
 

@@ -11,22 +11,28 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { closedLoop, replay } from './load.js';
-import type { Sent } from './load.js';
+import type { Sent, Traffic } from './load.js';
 import { MINIMUM_CALLS, minimumFor } from './minimums.js';
 import { callShapes, countCalls, memoryFlatness, summarize, throughput } from './stats.js';
 import type { LatencySummary, MemorySample } from './stats.js';
 import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
 import { startWorld } from './world.js';
-import type { ScenarioName, TrackerName, World } from './world.js';
+import type { ScenarioName, TrackerName, UnrelatedChange, UnrelatedScenario, World } from './world.js';
 import { GITHUB_ANSWER_WITHIN_MS } from '../src/shell/server.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const SCENARIOS: readonly ScenarioName[] = ['trigger', 'tick', 'comment-timeline', 'comment-sitrep', 'label'];
+const SCENARIOS: readonly ScenarioName[] = [
+  'trigger', 'tick', 'comment-timeline', 'comment-sitrep', 'label',
+  'unrelated-opened', 'unrelated-opened-bug', 'unrelated-edited', 'unrelated-closed', 'unrelated-comment', 'unrelated-slash', 'unrelated-label-bug',
+];
 /** Deliveries per scenario measured alone, one at a time. */
 const ALONE_COUNT = 20;
 const CONCURRENCIES = [1, 8, 32] as const;
-/** Deliveries per burst: a whole number of incidents (a trigger and 11 run events each) at every concurrency. */
+/**
+ * Deliveries per burst: a whole number of incidents (a trigger and 11 run events each) at every concurrency, and a
+ * whole number of ordinary cycles (an issue opened and UNRELATED_SCRIPT after it: 8).
+ */
 const BURST_TOTAL = 384;
 const BURST_DEADLINE_MS = 60_000;
 /** GitLab is answered 202 after 8 s; GitHub after GITHUB_ANSWER_WITHIN_MS. An answer this slow was late. */
@@ -91,7 +97,8 @@ async function measureAlone(world: World, target: Target, tracker: TrackerName):
     let errors = 0;
     for (let i = 0; i < ALONE_COUNT; i += 1) {
       const delivery =
-        scenario === 'trigger' ? world.trigger().delivery
+        isUnrelated(scenario) ? unrelatedDelivery(world, scenario, i)
+        : scenario === 'trigger' ? world.trigger().delivery
         : scenario === 'tick' ? world.tick(ref, i)
         : scenario === 'label' ? world.label(ref)
         : scenario === 'comment-sitrep' ? world.comment(ref, `/sitrep Status: contained (update ${i})\nResponders: @bob`, scenario)
@@ -124,7 +131,23 @@ async function measureAlone(world: World, target: Target, tracker: TrackerName):
   return results;
 }
 
+/**
+ * One delivery of an ordinary scenario, on an ordinary issue made for it (whose opening is not delivered: the app
+ * needs to have seen nothing of it before).
+ */
+function unrelatedDelivery(world: World, scenario: UnrelatedScenario, i: number) {
+  if (scenario === 'unrelated-opened') return world.openOrdinary([]).delivery;
+  if (scenario === 'unrelated-opened-bug') return world.openOrdinary(['bug']).delivery;
+  const change = scenario.slice('unrelated-'.length) as UnrelatedChange;
+  return world.unrelated(world.openOrdinary([]).ref, change, i);
+}
+
+function isUnrelated(scenario: ScenarioName): scenario is UnrelatedScenario {
+  return scenario.startsWith('unrelated-');
+}
+
 interface BurstResult {
+  traffic: Traffic;
   concurrency: number;
   deliveries: number;
   mix: Record<string, number>;
@@ -142,11 +165,11 @@ interface BurstResult {
   bare?: { throughput: number; answer: LatencySummary; errors: number; peakRss: number; peakHeap: number; cpuMsPerDelivery: number };
 }
 
-async function measureBurst(world: World, target: Target, bare: Target | null, tracker: TrackerName, concurrency: number): Promise<BurstResult> {
+async function measureBurst(world: World, target: Target, bare: Target | null, tracker: TrackerName, concurrency: number, traffic: Traffic): Promise<BurstResult> {
   world.requests.length = 0;
   await target.peak();
   const cpuBefore = await target.cpuMs();
-  const run = await closedLoop(world, target, { concurrency, total: BURST_TOTAL, deadlineMs: BURST_DEADLINE_MS, lateMs: LATE_MS[tracker] });
+  const run = await closedLoop(world, target, { concurrency, total: BURST_TOTAL, deadlineMs: BURST_DEADLINE_MS, lateMs: LATE_MS[tracker], traffic });
   const idle = await target.idle();
   const workElapsedMs = run.elapsedMs + idle.waitedMs;
   const cpuMs = (await target.cpuMs()) - cpuBefore;
@@ -155,6 +178,7 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
   const mix: Record<string, number> = {};
   for (const s of scenarios) mix[s] = (mix[s] ?? 0) + 1;
   const result: BurstResult = {
+    traffic,
     concurrency,
     deliveries: run.sent.length,
     mix,
@@ -185,7 +209,7 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
       cpuMsPerDelivery: ((await bare.cpuMs()) - bareCpu) / floor.sent.length,
     };
   }
-  log(`  ${tracker} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered${result.bare ? `, bare ${rate(result.bare.throughput)}/s` : ''}`);
+  log(`  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered${result.bare ? `, bare ${rate(result.bare.throughput)}/s` : ''}`);
   return result;
 }
 
@@ -232,9 +256,11 @@ function renderAlone(tracker: TrackerName, results: AloneResult[]): string {
 
 function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   const name = tracker === 'github' ? 'GitHub' : 'GitLab';
+  const traffic = results[0]?.traffic ?? 'incidents';
   const mix = results[0] ? Object.entries(results[0].mix).map(([s, n]) => `${n} ${s}`).join(', ') : '';
+  const what = traffic === 'unrelated' ? 'ordinary issues, no incident' : 'mixed burst';
   const lines = [
-    `#### ${name}: mixed burst (${BURST_TOTAL} deliveries: ${mix})`,
+    `#### ${name}: ${what} (${BURST_TOTAL} deliveries: ${mix})`,
     '',
     '| in flight | answered /s | work done /s | answer p50 ms | answer p99 ms | late answers | errors | API calls (minimum) | per delivery above minimum | peak RSS MiB | peak heap MiB | CPU ms per delivery |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -246,7 +272,7 @@ function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   if (results.some((r) => r.bare)) {
     lines.push(
       '',
-      `#### ${name}: the same deliveries against a bare Probot app (acknowledges only)`,
+      `#### ${name}${traffic === 'unrelated' ? ', ordinary issues' : ''}: the same deliveries against a bare Probot app (acknowledges only)`,
       '',
       '| in flight | bare answered /s | ours answered /s | ratio (ours / bare) | target ≥ 0.8 | bare p50 ms | bare p99 ms | bare peak RSS MiB | bare CPU ms per delivery | errors |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -304,13 +330,18 @@ async function burstRun(trackers: TrackerName[]): Promise<void> {
     const target = await startTarget({ ...world.env, BENCH_TARGET: 'app' });
     const bare = tracker === 'github' ? await startTarget({ ...world.env, BENCH_TARGET: 'bare' }) : null;
     try {
-      // Warm-up, not counted: JIT, the installation token, connection pools.
-      await closedLoop(world, target, { concurrency: 2, total: 48, deadlineMs: 30_000, lateMs: LATE_MS[tracker] });
+      // Warm-up, not counted: JIT, the installation token, connection pools; bare Probot's too.
+      for (const traffic of ['incidents', 'unrelated'] as const) {
+        const warm = await closedLoop(world, target, { concurrency: 2, total: 48, deadlineMs: 30_000, lateMs: LATE_MS[tracker], traffic });
+        if (bare) await replay(world, bare.url, warm.sent.map((s) => s.delivery), 2, 30_000);
+      }
       await target.idle();
       const alone = await measureAlone(world, target, tracker);
       const bursts: BurstResult[] = [];
-      for (const c of CONCURRENCIES) bursts.push(await measureBurst(world, target, bare, tracker, c));
-      sections.push(renderAlone(tracker, alone), renderBursts(tracker, bursts));
+      for (const c of CONCURRENCIES) bursts.push(await measureBurst(world, target, bare, tracker, c, 'incidents'));
+      const ordinary: BurstResult[] = [];
+      for (const c of CONCURRENCIES) ordinary.push(await measureBurst(world, target, bare, tracker, c, 'unrelated'));
+      sections.push(renderAlone(tracker, alone), renderBursts(tracker, bursts), renderBursts(tracker, ordinary));
     } finally {
       await target.stop();
       await bare?.stop();
