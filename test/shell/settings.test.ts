@@ -32,3 +32,16 @@ describe('loadSettings', () => {
     expect(await loadSettings('team/app', ctx)).toBeInstanceOf(ConfigErrorWithLabel);
   });
 });
+
+describe('loadSettings: the built-in templates', () => {
+  it('compiles the built-in templates once for a project without custom ones', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('acme/security', { visibility: 'private' });
+    store.addProject('acme/web', { visibility: 'private' });
+    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates() };
+    store.putFile('acme/security', '.github/incident-desk.yml', 'label: incident\n');
+    const configured = loaded(await loadSettings('acme/security', ctx));
+    const unconfigured = loaded(await loadSettings('acme/web', ctx));
+    expect(unconfigured.renderer).toBe(configured.renderer);
+  });
+});
