@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, DEFAULT_CONFIG, formatConfigProblems, parseConfig } from '../core/config.js';
+import { ConfigError, DEFAULT_CONFIG, deepFreeze, formatConfigProblems, parseConfig } from '../core/config.js';
 import type { IncidentDeskConfig } from '../core/config.js';
 import type { IssueRef } from '../core/model.js';
 import { formatRef } from '../core/model.js';
@@ -30,7 +30,7 @@ export interface LoadedConfig {
 export async function loadSettings(project: string, ctx: SettingsContext): Promise<LoadedConfig | ConfigErrorWithLabel> {
   const file = await ctx.tracker.readConfig(project);
   try {
-    const config = file ? parseConfig(file.text, file.location) : DEFAULT_CONFIG;
+    const config = file ? parsedConfig(file.text, file.location) : DEFAULT_CONFIG;
     const custom = await loadTemplates(config, project, ctx);
     return { config, renderer: rendererFor(ctx.defaultTemplates, custom) };
   } catch (error) {
@@ -58,6 +58,18 @@ function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
   cache.set(key, value);
   if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
   return value;
+}
+
+/** Validated configurations by their location and text. */
+const CONFIGS = new Map<string, IncidentDeskConfig>();
+
+/**
+ * The configuration this text says, parsed and validated once: YAML and the schema were most of the CPU of an event
+ * whose only question is whether its label is the trigger. The file is still read at every event, so a change takes
+ * effect at once; a file that fails is not kept and fails again. Deep-frozen, since every event of the text shares it.
+ */
+function parsedConfig(text: string, location: string): IncidentDeskConfig {
+  return cached(CONFIGS, `${location}\n${text}`, () => deepFreeze(parseConfig(text, location)));
 }
 
 /** Compiled renderers by the built-in templates (one object per server) and the texts of the custom ones. */
