@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { closedLoop, replay } from './load.js';
+import { closedLoop, ordinaryCycles, replay, replayCycles } from './load.js';
 import type { Sent, Traffic } from './load.js';
 import { MINIMUM_CALLS, minimumFor } from './minimums.js';
 import { throttling } from '@octokit/plugin-throttling';
@@ -30,11 +30,14 @@ const SCENARIOS: readonly ScenarioName[] = [
 /** Deliveries per scenario measured alone, one at a time. */
 const ALONE_COUNT = 20;
 const CONCURRENCIES = [1, 8, 32] as const;
-/**
- * Deliveries per burst: a whole number of incidents (a trigger and 11 run events each) at every concurrency, and a
- * whole number of ordinary cycles (an issue opened and UNRELATED_SCRIPT after it: 8).
- */
+/** Deliveries per incident burst: a whole number of incidents (a trigger and 11 run events each) at every concurrency. */
 const BURST_TOTAL = 384;
+/**
+ * Deliveries per ordinary burst: a whole number of cycles (an issue opened and UNRELATED_SCRIPT after it: 8; without
+ * its labels: 6). Eight times the incidents' count, since each takes about a millisecond: a burst of a few seconds
+ * rather than a few hundred milliseconds, which one GC pause or a busy neighbour would decide.
+ */
+const ORDINARY_TOTAL = 3_072;
 const BURST_DEADLINE_MS = 60_000;
 /** GitLab is answered 202 after 8 s; GitHub after GITHUB_ANSWER_WITHIN_MS. An answer this slow was late. */
 const LATE_MS = { github: GITHUB_ANSWER_WITHIN_MS - 50, gitlab: 8_000 - 50 } as const;
@@ -187,7 +190,10 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
   world.requests.length = 0;
   await target.peak();
   const cpuBefore = await target.cpuMs();
-  const run = await closedLoop(world, target, { concurrency, total: BURST_TOTAL, deadlineMs: BURST_DEADLINE_MS, lateMs: LATE_MS[tracker], traffic });
+  const cycles = traffic === 'incidents' ? null : ordinaryCycles(world, traffic, ORDINARY_TOTAL);
+  const run = cycles
+    ? await replayCycles(world, target.url, cycles, concurrency, BURST_DEADLINE_MS)
+    : await closedLoop(world, target, { concurrency, total: BURST_TOTAL, deadlineMs: BURST_DEADLINE_MS, lateMs: LATE_MS[tracker] });
   const idle = await target.idle();
   const workElapsedMs = run.elapsedMs + idle.waitedMs;
   const cpuMs = (await target.cpuMs()) - cpuBefore;
@@ -217,8 +223,10 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
   if (bare) {
     await bare.peak();
     const bareCpu = await bare.cpuMs();
-    // The same bytes, in the order they were sent, at the same concurrency.
-    const floor = await replay(world, bare.url, run.sent.map((s) => s.delivery), concurrency, BURST_DEADLINE_MS);
+    // The same bytes, in the order they were sent (ordinary ones: the same cycles), at the same concurrency.
+    const floor = cycles
+      ? await replayCycles(world, bare.url, cycles, concurrency, BURST_DEADLINE_MS)
+      : await replay(world, bare.url, run.sent.map((s) => s.delivery), concurrency, BURST_DEADLINE_MS);
     const barePeak = await bare.peak();
     result.bare = {
       throughput: throughput(floor.sent.length, floor.elapsedMs),
@@ -333,7 +341,7 @@ function renderAlone(tracker: TrackerName, results: AloneResult[]): string {
   }
   lines.push('', '<details><summary>Calls per delivery by route</summary>', '');
   for (const r of results) {
-    lines.push(`- **${r.scenario}**: ${r.shapes.map(([shape, n]) => `${Number.isInteger(n) ? n : n.toFixed(2)}× \`${shape}\``).join(', ')}`);
+    lines.push(`- **${r.scenario}**: ${r.shapes.length === 0 ? 'none' : ''}${r.shapes.map(([shape, n]) => `${Number.isInteger(n) ? n : n.toFixed(2)}× \`${shape}\``).join(', ')}`);
   }
   lines.push('', '</details>', '');
   return lines.join('\n');
@@ -343,9 +351,9 @@ function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   const name = tracker === 'github' ? 'GitHub' : 'GitLab';
   const traffic = results[0]?.traffic ?? 'incidents';
   const mix = results[0] ? Object.entries(results[0].mix).map(([s, n]) => `${n} ${s}`).join(', ') : '';
-  const what = traffic === 'unrelated' ? 'ordinary issues, no incident' : 'mixed burst';
+  const what = traffic === 'unrelated' ? 'ordinary issues, no incident' : traffic === 'unlabeled' ? 'ordinary issues without labels (no API call needed)' : 'mixed burst';
   const lines = [
-    `#### ${name}: ${what} (${BURST_TOTAL} deliveries: ${mix})`,
+    `#### ${name}: ${what} (${results[0]?.deliveries ?? 0} deliveries: ${mix})`,
     '',
     '| in flight | answered /s | work done /s | answer p50 ms | answer p99 ms | late answers | errors | API calls (minimum) | per delivery above minimum | peak RSS MiB | peak heap MiB | CPU ms per delivery |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -357,7 +365,7 @@ function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   if (results.some((r) => r.bare)) {
     lines.push(
       '',
-      `#### ${name}${traffic === 'unrelated' ? ', ordinary issues' : ''}: the same deliveries against a bare Probot app (acknowledges only)`,
+      `#### ${name}${traffic === 'unrelated' ? ', ordinary issues' : traffic === 'unlabeled' ? ', ordinary issues without labels' : ''}: the same deliveries against a bare Probot app (acknowledges only)`,
       '',
       '| in flight | bare answered /s | ours answered /s | ratio (ours / bare) | target ≥ 0.8 | bare p50 ms | bare p99 ms | bare peak RSS MiB | bare CPU ms per delivery | errors |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -389,13 +397,17 @@ const how = (runs: readonly TrackerRun[]) => `How to read these numbers:
   throughput is the framework's floor, and the ratio compares an answer that includes the work with one that does not.
 - API calls are counted from the fake's request log; authentication (installation tokens, the app's identity, read
   once per process) is left out. The minimum per scenario is reasoned in \`bench/minimums.ts\`.
-- Each burst is closed loop: N workers, each running incidents one after another (a trigger, then 11 run events on
-  it), each sending its next delivery when the previous one is answered, built from the fake's current state.
+- Each incident burst is closed loop: N workers, each running incidents one after another (a trigger, then 11 run
+  events on it), each sending its next delivery when the previous one is answered, built from the fake's current
+  state. Ordinary issues are built ahead (the app keeps nothing of them) and sent the same way, per issue, to the
+  app and to bare Probot.
 - The ordinary-issue bursts are the traffic an installation mostly gets: issues of the same configured repository
   with nothing to do with an incident (each worker opens one without labels, comments twice, adds \`bug\`, writes
   \`/assign me\`, edits and closes it, then opens another with \`bug\`). They need no call but the configuration when a
-  label could be the trigger (bench/minimums.ts): this is where the ratio to bare Probot measures the app's own
-  overhead. An incident's ratio cannot come near it: its answer waits for 5–14 API calls, bare Probot's for none.
+  label could be the trigger (bench/minimums.ts), so a quarter of them wait for one read of the configuration,
+  which is not cached on purpose (a change takes effect at the next event). The same traffic without the two label
+  deliveries needs no call at all: there the ratio to bare Probot measures only the app's own overhead. An
+  incident's ratio cannot come near either: its answer waits for 5–14 API calls, bare Probot's for none.
 ${ceilingNote(runs)}`;
 
 function replaceSection(name: string, content: string): void {
@@ -424,17 +436,20 @@ async function burstRun(trackers: TrackerName[]): Promise<void> {
     const bare = tracker === 'github' ? await startTarget({ ...world.env, BENCH_TARGET: 'bare' }) : null;
     try {
       // Warm-up, not counted: JIT, the installation token, connection pools; bare Probot's too.
-      for (const traffic of ['incidents', 'unrelated'] as const) {
-        const warm = await closedLoop(world, target, { concurrency: 2, total: 48, deadlineMs: 30_000, lateMs: LATE_MS[tracker], traffic });
-        if (bare) await replay(world, bare.url, warm.sent.map((s) => s.delivery), 2, 30_000);
-      }
+      const warm = await closedLoop(world, target, { concurrency: 2, total: 48, deadlineMs: 30_000, lateMs: LATE_MS[tracker] });
+      if (bare) await replay(world, bare.url, warm.sent.map((s) => s.delivery), 2, 30_000);
+      const warmOrdinary = ordinaryCycles(world, 'unrelated', 480);
+      await replayCycles(world, target.url, warmOrdinary, 2, 30_000);
+      if (bare) await replayCycles(world, bare.url, warmOrdinary, 2, 30_000);
       await target.idle();
       const alone = await measureAlone(world, target, bare, tracker);
       const bursts: BurstResult[] = [];
       for (const c of CONCURRENCIES) bursts.push(await measureBurst(world, target, bare, tracker, c, 'incidents'));
       const ordinary: BurstResult[] = [];
       for (const c of CONCURRENCIES) ordinary.push(await measureBurst(world, target, bare, tracker, c, 'unrelated'));
-      sections.push(renderAlone(tracker, alone), renderBursts(tracker, bursts), renderBursts(tracker, ordinary));
+      const unlabeled: BurstResult[] = [];
+      for (const c of CONCURRENCIES) unlabeled.push(await measureBurst(world, target, bare, tracker, c, 'unlabeled'));
+      sections.push(renderAlone(tracker, alone), renderBursts(tracker, bursts), renderBursts(tracker, ordinary), renderBursts(tracker, unlabeled));
       runs.push({ tracker, alone, incidents: bursts, ordinary });
     } finally {
       await target.stop();
