@@ -1,19 +1,34 @@
 /**
  * Load generators. Closed loop: `concurrency` workers, each running incidents one after another (a trigger, then a
- * fixed mix of run events on that incident), each sending its next delivery when the previous one is answered;
- * the deliveries are built from the fake's current state, as a person's next action would be. Replay: the same
- * recorded deliveries sent again to another server (bare Probot), `concurrency` in flight. Every loop is bounded
- * by a count and a deadline.
+ * fixed mix of run events on that incident), each sending its next delivery when the previous one is answered; the
+ * deliveries are built from the fake's current state, as a person's next action would be. Replay: the same
+ * recorded deliveries sent again to another server (bare Probot), `concurrency` in flight. Ordinary issues
+ * (UNRELATED_SCRIPT) are built ahead and sent per issue to both servers alike. Every loop is bounded by a count and
+ * a deadline.
  */
 import type { IssueRef } from '../src/core/model.js';
 import type { Target } from './target-client.js';
-import type { Delivery, ScenarioName, World } from './world.js';
+import type { Delivery, ScenarioName, UnrelatedChange, World } from './world.js';
 
 /** One incident's deliveries after its trigger: ticks, comments and label changes, in this order. */
 export const INCIDENT_SCRIPT: readonly ScenarioName[] = [
   'tick', 'comment-timeline', 'label', 'tick', 'comment-sitrep', 'tick',
   'comment-timeline', 'label', 'tick', 'comment-sitrep', 'tick',
 ];
+
+/**
+ * Ordinary traffic, one cycle per worker turn: an issue opened without labels, then these deliveries on it, and last
+ * another issue opened with the label `bug` (`open-bug`). 8 deliveries, two of which carry a label.
+ */
+export const UNRELATED_SCRIPT: ReadonlyArray<UnrelatedChange | 'open-bug'> = [
+  'comment', 'label-bug', 'comment', 'slash', 'edited', 'closed', 'open-bug',
+];
+
+/**
+ * Which traffic a loop sends: incidents (a trigger and the run events on it), ordinary issues, or ordinary issues
+ * without the labels (UNRELATED_SCRIPT without `label-bug` and `open-bug`: nothing in it needs an API call).
+ */
+export type Traffic = 'incidents' | 'unrelated' | 'unlabeled';
 
 /** What one delivery got. */
 export interface Sent {
@@ -92,6 +107,54 @@ export async function closedLoop(world: World, target: Target, options: LoadOpti
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return { sent, elapsedMs: performance.now() - start };
+}
+
+/**
+ * Ordinary traffic, built before it is sent: one cycle per issue (its opening, then UNRELATED_SCRIPT on it; for
+ * `unlabeled` without the label deliveries), `total` deliveries in all. Built ahead since the app keeps no state of
+ * ordinary issues: the app and bare Probot then get the same bytes, and neither waits for a payload to be made.
+ */
+export function ordinaryCycles(world: World, traffic: Exclude<Traffic, 'incidents'>, total: number): Delivery[][] {
+  const script = traffic === 'unlabeled' ? UNRELATED_SCRIPT.filter((c) => c !== 'label-bug' && c !== 'open-bug') : UNRELATED_SCRIPT;
+  const cycles: Delivery[][] = [];
+  let made = 0;
+  while (made < total) {
+    const { delivery, ref } = world.openOrdinary([]);
+    const cycle = [delivery];
+    for (const change of script) {
+      if (made + cycle.length >= total) break;
+      cycle.push(change === 'open-bug' ? world.openOrdinary(['bug']).delivery : world.unrelated(ref, change, made + cycle.length));
+    }
+    cycles.push(cycle);
+    made += cycle.length;
+  }
+  return cycles;
+}
+
+/**
+ * Sends cycles to `url`, `concurrency` workers each taking the next cycle and sending its deliveries one after
+ * another (each when the previous one is answered), as a person works on one issue.
+ */
+export async function replayCycles(world: World, url: string, cycles: readonly Delivery[][], concurrency: number, deadlineMs: number): Promise<{ sent: Sent[]; elapsedMs: number }> {
+  const sent: Sent[] = [];
+  const start = performance.now();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < cycles.length && performance.now() - start < deadlineMs) {
+      for (const delivery of cycles[next++]!) {
+        const at = performance.now();
+        let status: number;
+        try {
+          status = await world.send(url, delivery);
+        } catch {
+          status = 0;
+        }
+        sent.push({ delivery, status, answerMs: performance.now() - at, atMs: at - start });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return { sent, elapsedMs: performance.now() - start };
 }
 

@@ -1,4 +1,4 @@
-import type { ScenarioName, TrackerName } from './world.js';
+import type { ScenarioName, TrackerName, UnrelatedScenario } from './world.js';
 
 /**
  * The fewest API calls each scenario needs to do its job correctly, reasoned from the tracker's API, not measured.
@@ -14,9 +14,30 @@ import type { ScenarioName, TrackerName } from './world.js';
  *   1 read (a configured repository; without a file GitHub looks in the owner's `.github` repository too);
  * - the timeline comment: a comment is replaced whole (no append in either API), so its current text is needed to add
  *   a line: 1 read, 1 write.
+ *
+ * Ordinary issues (the `unrelated-*` scenarios; the same on both trackers): the payload carries the issue as it is,
+ * its labels, the description before an edit and the comment's text, and that is all it takes to see that nothing
+ * here concerns an incident. An issue is the app's only when its description holds the app's hidden block (or held
+ * it before the edit), when its labels or title name an incident identifier, or when a label on it is the trigger.
+ * The first two are in the payload; only the trigger is configured. So:
+ * - opened without labels, a description edited, closed, a plain comment, a comment with a slash command that is
+ *   not the app's (`/assign me`): no block, no identifier, no label that could be the trigger: 0 calls;
+ * - opened with `bug`, or `bug` added: `bug` could be the configured trigger label (`label: bug` is a valid
+ *   configuration), and the configuration is never cached (a change takes effect at once): 1 read, nothing to write.
  */
+const UNRELATED: Record<UnrelatedScenario, number> = {
+  'unrelated-opened': 0,
+  'unrelated-opened-bug': 1,
+  'unrelated-edited': 0,
+  'unrelated-closed': 0,
+  'unrelated-comment': 0,
+  'unrelated-slash': 0,
+  'unrelated-label-bug': 1,
+};
+
 export const MINIMUM_CALLS: Record<TrackerName, Record<ScenarioName, number>> = {
   github: {
+    ...UNRELATED,
     // Config, the source read fresh, the search for tickets a previous run made (by the incident's label) and the
     // master's comments (summary and timeline not already there): 4 reads. Writes: mark the master before anything
     // else (a half-done intake must be found and completed by the next event), release and comms tickets (2 creates),
@@ -35,6 +56,7 @@ export const MINIMUM_CALLS: Record<TrackerName, Record<ScenarioName, number>> = 
     label: 1,
   },
   gitlab: {
+    ...UNRELATED,
     // As on GitHub, plus the confidentiality write first (nothing else is written before the tracker confirms it):
     // 4 reads, 9 writes. GitLab links issues with one call per link too.
     trigger: 13,

@@ -10,24 +10,36 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { closedLoop, replay } from './load.js';
-import type { Sent } from './load.js';
+import { closedLoop, ordinaryCycles, replay, replayCycles } from './load.js';
+import type { Sent, Traffic } from './load.js';
 import { MINIMUM_CALLS, minimumFor } from './minimums.js';
-import { callShapes, countCalls, memoryFlatness, summarize, throughput } from './stats.js';
+import { throttling } from '@octokit/plugin-throttling';
+import { callShapes, countCalls, GITHUB_LIMITS, GITLAB_COM_LIMITS, memoryFlatness, percentile, summarize, throughput, trackerCeiling } from './stats.js';
 import type { LatencySummary, MemorySample } from './stats.js';
 import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
 import { startWorld } from './world.js';
-import type { ScenarioName, TrackerName, World } from './world.js';
+import type { ScenarioName, TrackerName, UnrelatedChange, UnrelatedScenario, World } from './world.js';
 import { GITHUB_ANSWER_WITHIN_MS } from '../src/shell/server.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const SCENARIOS: readonly ScenarioName[] = ['trigger', 'tick', 'comment-timeline', 'comment-sitrep', 'label'];
+const SCENARIOS: readonly ScenarioName[] = [
+  'trigger', 'tick', 'comment-timeline', 'comment-sitrep', 'label',
+  'unrelated-opened', 'unrelated-opened-bug', 'unrelated-edited', 'unrelated-closed', 'unrelated-comment', 'unrelated-slash', 'unrelated-label-bug',
+];
 /** Deliveries per scenario measured alone, one at a time. */
 const ALONE_COUNT = 20;
 const CONCURRENCIES = [1, 8, 32] as const;
-/** Deliveries per burst: a whole number of incidents (a trigger and 11 run events each) at every concurrency. */
+/** Deliveries per incident burst: a whole number of incidents (a trigger and 11 run events each) at every concurrency. */
 const BURST_TOTAL = 384;
+/**
+ * Deliveries per ordinary burst: a whole number of cycles (an issue opened and UNRELATED_SCRIPT after it: 8; without
+ * its labels: 6). Eight times the incidents' count, since each takes about a millisecond: a burst of a few seconds
+ * rather than a few hundred milliseconds, which one GC pause or a busy neighbour would decide.
+ */
+const ORDINARY_TOTAL = 3_072;
+/** Rounds of an ordinary burst, the app and bare Probot taking turns (768 deliveries each: a whole number of cycles). */
+const ORDINARY_ROUNDS = 4;
 const BURST_DEADLINE_MS = 60_000;
 /** GitLab is answered 202 after 8 s; GitHub after GITHUB_ANSWER_WITHIN_MS. An answer this slow was late. */
 const LATE_MS = { github: GITHUB_ANSWER_WITHIN_MS - 50, gitlab: 8_000 - 50 } as const;
@@ -71,12 +83,16 @@ interface AloneResult {
   maxCalls: number;
   minimum: number;
   answer: LatencySummary;
+  /** Writes per delivery that Probot's throttling counts as notifying people. */
+  notifying: number;
+  /** The same deliveries answered by bare Probot, each right after ours (GitHub only). */
+  bare?: LatencySummary;
   shapes: Array<[string, number]>;
   errors: number;
 }
 
 /** Each scenario alone: one delivery at a time, the work awaited, the fake's log sliced per delivery. */
-async function measureAlone(world: World, target: Target, tracker: TrackerName): Promise<AloneResult[]> {
+async function measureAlone(world: World, target: Target, bare: Target | null, tracker: TrackerName): Promise<AloneResult[]> {
   const results: AloneResult[] = [];
   const { ref } = await (async () => {
     const t = world.trigger();
@@ -87,11 +103,14 @@ async function measureAlone(world: World, target: Target, tracker: TrackerName):
   for (const scenario of SCENARIOS) {
     const calls: number[] = [];
     const latencies: number[] = [];
+    const bareLatencies: number[] = [];
+    let notifying = 0;
     const all: Array<{ method: string; path: string }> = [];
     let errors = 0;
     for (let i = 0; i < ALONE_COUNT; i += 1) {
       const delivery =
-        scenario === 'trigger' ? world.trigger().delivery
+        isUnrelated(scenario) ? unrelatedDelivery(world, scenario, i)
+        : scenario === 'trigger' ? world.trigger().delivery
         : scenario === 'tick' ? world.tick(ref, i)
         : scenario === 'label' ? world.label(ref)
         : scenario === 'comment-sitrep' ? world.comment(ref, `/sitrep Status: contained (update ${i})\nResponders: @bob`, scenario)
@@ -106,6 +125,12 @@ async function measureAlone(world: World, target: Target, tracker: TrackerName):
       const slice = world.requests.slice(from);
       calls.push(countCalls(slice).total);
       all.push(...slice.filter((r) => countCalls([r]).auth === 0));
+      notifying += slice.filter(isNotifying).length;
+      if (bare) {
+        const bareAt = performance.now();
+        await world.send(bare.url, delivery).catch(() => 0);
+        bareLatencies.push(performance.now() - bareAt);
+      }
     }
     const minimum = MINIMUM_CALLS[tracker][scenario];
     results.push({
@@ -115,7 +140,9 @@ async function measureAlone(world: World, target: Target, tracker: TrackerName):
       minCalls: Math.min(...calls),
       maxCalls: Math.max(...calls),
       minimum,
+      notifying: notifying / calls.length,
       answer: summarize(latencies),
+      ...(bare ? { bare: summarize(bareLatencies) } : {}),
       shapes: callShapes(all).map(([shape, n]) => [shape, n / calls.length]),
       errors,
     });
@@ -124,7 +151,23 @@ async function measureAlone(world: World, target: Target, tracker: TrackerName):
   return results;
 }
 
+/**
+ * One delivery of an ordinary scenario, on an ordinary issue made for it (whose opening is not delivered: the app
+ * needs to have seen nothing of it before).
+ */
+function unrelatedDelivery(world: World, scenario: UnrelatedScenario, i: number) {
+  if (scenario === 'unrelated-opened') return world.openOrdinary([]).delivery;
+  if (scenario === 'unrelated-opened-bug') return world.openOrdinary(['bug']).delivery;
+  const change = scenario.slice('unrelated-'.length) as UnrelatedChange;
+  return world.unrelated(world.openOrdinary([]).ref, change, i);
+}
+
+function isUnrelated(scenario: ScenarioName): scenario is UnrelatedScenario {
+  return scenario.startsWith('unrelated-');
+}
+
 interface BurstResult {
+  traffic: Traffic;
   concurrency: number;
   deliveries: number;
   mix: Record<string, number>;
@@ -135,6 +178,9 @@ interface BurstResult {
   drainMs: number;
   answer: LatencySummary;
   calls: number;
+  writes: number;
+  /** Writes Probot's throttling counts as notifying people (spaced 3 s apart in production). */
+  notifying: number;
   minimum: number;
   peakRss: number;
   peakHeap: number;
@@ -142,7 +188,73 @@ interface BurstResult {
   bare?: { throughput: number; answer: LatencySummary; errors: number; peakRss: number; peakHeap: number; cpuMsPerDelivery: number };
 }
 
-async function measureBurst(world: World, target: Target, bare: Target | null, tracker: TrackerName, concurrency: number): Promise<BurstResult> {
+/**
+ * An ordinary burst in rounds, the app and bare Probot taking turns with the same cycles: the throughputs are the
+ * medians of the rounds, so that a pause of a neighbour on a shared machine decides one round, not the ratio.
+ */
+async function measureOrdinaryBurst(world: World, target: Target, bare: Target | null, tracker: TrackerName, concurrency: number, traffic: Exclude<Traffic, 'incidents'>): Promise<BurstResult> {
+  world.requests.length = 0;
+  await target.peak();
+  await bare?.peak();
+  const ours = { sent: [] as Sent[], answer: [] as number[], work: [] as number[], cpuMs: 0, drainMs: 0 };
+  const floor = { sent: [] as Sent[], answer: [] as number[], cpuMs: 0 };
+  for (let round = 0; round < ORDINARY_ROUNDS; round += 1) {
+    const cycles = ordinaryCycles(world, traffic, ORDINARY_TOTAL / ORDINARY_ROUNDS);
+    const cpu = await target.cpuMs();
+    const run = await replayCycles(world, target.url, cycles, concurrency, BURST_DEADLINE_MS);
+    const idle = await target.idle();
+    ours.cpuMs += (await target.cpuMs()) - cpu;
+    ours.drainMs += idle.waitedMs;
+    ours.sent.push(...run.sent);
+    ours.answer.push(throughput(run.sent.length, run.elapsedMs));
+    ours.work.push(throughput(run.sent.length, run.elapsedMs + idle.waitedMs));
+    if (!bare) continue;
+    const bareCpu = await bare.cpuMs();
+    const other = await replayCycles(world, bare.url, cycles, concurrency, BURST_DEADLINE_MS);
+    floor.cpuMs += (await bare.cpuMs()) - bareCpu;
+    floor.sent.push(...other.sent);
+    floor.answer.push(throughput(other.sent.length, other.elapsedMs));
+  }
+  const peak = await target.peak();
+  const scenarios = ours.sent.map((s) => s.delivery.scenario);
+  const mix: Record<string, number> = {};
+  for (const s of scenarios) mix[s] = (mix[s] ?? 0) + 1;
+  const result: BurstResult = {
+    traffic,
+    concurrency,
+    deliveries: ours.sent.length,
+    mix,
+    errors: ours.sent.filter((s) => s.status !== 200).length,
+    late: ours.sent.filter((s) => s.answerMs >= LATE_MS[tracker]).length,
+    answerThroughput: percentile(ours.answer, 50),
+    workThroughput: percentile(ours.work, 50),
+    drainMs: ours.drainMs,
+    answer: summarize(ours.sent.map((s) => s.answerMs)),
+    calls: countCalls(world.requests).total,
+    writes: countCalls(world.requests).writes,
+    notifying: world.requests.filter(isNotifying).length,
+    minimum: minimumFor(tracker, scenarios),
+    peakRss: peak.rss,
+    peakHeap: peak.heapUsed,
+    cpuMsPerDelivery: ours.cpuMs / ours.sent.length,
+  };
+  if (bare) {
+    const barePeak = await bare.peak();
+    result.bare = {
+      throughput: percentile(floor.answer, 50),
+      answer: summarize(floor.sent.map((s) => s.answerMs)),
+      errors: floor.sent.filter((s) => s.status !== 200).length,
+      peakRss: barePeak.rss,
+      peakHeap: barePeak.heapUsed,
+      cpuMsPerDelivery: floor.cpuMs / floor.sent.length,
+    };
+  }
+  log(`  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered (rounds ${ours.answer.map(rate).join(', ')})${result.bare ? `, bare ${rate(result.bare.throughput)}/s (${floor.answer.map(rate).join(', ')})` : ''}`);
+  return result;
+}
+
+async function measureBurst(world: World, target: Target, bare: Target | null, tracker: TrackerName, concurrency: number, traffic: Traffic): Promise<BurstResult> {
+  if (traffic !== 'incidents') return measureOrdinaryBurst(world, target, bare, tracker, concurrency, traffic);
   world.requests.length = 0;
   await target.peak();
   const cpuBefore = await target.cpuMs();
@@ -155,6 +267,7 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
   const mix: Record<string, number> = {};
   for (const s of scenarios) mix[s] = (mix[s] ?? 0) + 1;
   const result: BurstResult = {
+    traffic,
     concurrency,
     deliveries: run.sent.length,
     mix,
@@ -165,6 +278,8 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
     drainMs: idle.waitedMs,
     answer: summarize(run.sent.map((s) => s.answerMs)),
     calls: countCalls(world.requests).total,
+    writes: countCalls(world.requests).writes,
+    notifying: world.requests.filter(isNotifying).length,
     minimum: minimumFor(tracker, scenarios),
     peakRss: peak.rss,
     peakHeap: peak.heapUsed,
@@ -185,8 +300,72 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
       cpuMsPerDelivery: ((await bare.cpuMs()) - bareCpu) / floor.sent.length,
     };
   }
-  log(`  ${tracker} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered${result.bare ? `, bare ${rate(result.bare.throughput)}/s` : ''}`);
+  log(`  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered${result.bare ? `, bare ${rate(result.bare.throughput)}/s` : ''}`);
   return result;
+}
+
+/** plugin-throttling's own test of a route (the one Probot uses in production). */
+const triggersNotification = (throttling as unknown as { triggersNotification(path: string): boolean }).triggersNotification;
+const isNotifying = (r: { method: string; path: string }) => countCalls([r]).writes === 1 && triggersNotification(r.path);
+
+/** A tracker's bursts, for the note on what limits an incident in production. */
+interface TrackerRun {
+  tracker: TrackerName;
+  alone: AloneResult[];
+  incidents: BurstResult[];
+  ordinary: BurstResult[];
+}
+
+const int = (v: number) => Math.round(v).toLocaleString('en-US');
+const perDelivery = (r: BurstResult) => ({ calls: r.calls / r.deliveries, writes: r.writes / r.deliveries, notifying: r.notifying / r.deliveries });
+
+/** The How-to-read note on the real ceiling: the tracker's limits against what the server did here, from this run. */
+function ceilingNote(runs: readonly TrackerRun[]): string {
+  const parts: string[] = [];
+  for (const run of runs) {
+    const limits = run.tracker === 'github' ? GITHUB_LIMITS : GITLAB_COM_LIMITS;
+    const best = (rs: BurstResult[]) => rs.reduce((a, b) => (b.workThroughput > a.workThroughput ? b : a));
+    const inc = best(run.incidents);
+    const ord = best(run.ordinary);
+    const incCeiling = trackerCeiling(inc, limits);
+    const ordCeiling = trackerCeiling(ord, limits);
+    const p = perDelivery(inc);
+    const ordCalls = perDelivery(ord).calls;
+    const intake = run.alone.find((r) => r.scenario === 'trigger');
+    if (run.tracker === 'github') {
+      parts.push(
+        `On GitHub the incident mix makes ${p.calls.toFixed(2)} API calls per delivery (${p.writes.toFixed(2)} writes, ${p.notifying.toFixed(2)} of them notifying): the rate limit lets about ${incCeiling.perSecond.toFixed(2)} such deliveries/s through per installation (${int(incCeiling.perSecond * 3600)} an hour; the tightest bound is the ${incCeiling.bound}), against ${rate(inc.workThroughput)}/s done here at ${inc.concurrency} in flight, ${int(inc.workThroughput / incCeiling.perSecond)} times more. ${intake ? `An intake alone makes ${intake.callsPerDelivery.toFixed(0)} calls, ${intake.notifying.toFixed(0)} of them notifying: at least ${((intake.notifying - 1) * 3).toFixed(0)} s of Probot's spacing before its last write.` : ''} Ordinary issues (${ordCalls.toFixed(2)} calls per delivery, reads only) pass at about ${ordCeiling.perSecond.toFixed(1)}/s per installation against ${int(ord.workThroughput)}/s here.`,
+      );
+    } else {
+      parts.push(
+        `On GitLab.com the incident mix (${p.calls.toFixed(2)} calls per delivery) passes at about ${incCeiling.perSecond.toFixed(1)} deliveries/s for the app's user, against ${rate(inc.workThroughput)}/s done here at ${inc.concurrency} in flight (${int(inc.workThroughput / incCeiling.perSecond)} times more); ordinary issues (${ordCalls.toFixed(2)} calls each) at about ${int(ordCeiling.perSecond)}/s against ${int(ord.workThroughput)}/s here.`,
+      );
+    }
+  }
+  return [
+    '- **What limits an incident in production is the tracker, not this process.** GitHub allows an installation 5,000',
+    '  requests an hour (about 1.4/s; more for large organisations), its secondary limits cap content creation (80',
+    "  requests a minute, 500 an hour), and Probot's throttling, on in production, spaces an installation's writes 1 s",
+    '  apart and those that notify people (new issues, comments, sub-issues) 3 s apart. GitLab.com allows 2,000 API',
+    '  requests a minute per user (about 33/s); a self-managed instance sets its own.',
+    ...parts.map((t) => wrap(t, '  ')),
+    '  So the server\'s CPU is not what bounds an incident: one process keeps up with many installations, each at its',
+    '  own limit, and the speed of an incident is the tracker\'s pace.',
+  ].join('\n');
+}
+
+/** Wraps `text` at 116 columns, each line indented. */
+function wrap(text: string, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent.length + line.length + 1 + word.length > 116) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines.join('\n');
 }
 
 function machine(): string {
@@ -212,19 +391,20 @@ function machine(): string {
 }
 
 function renderAlone(tracker: TrackerName, results: AloneResult[]): string {
+  const withBare = results.some((r) => r.bare);
   const lines = [
-    `#### ${tracker === 'github' ? 'GitHub' : 'GitLab'}: each scenario alone (${ALONE_COUNT} deliveries, one at a time)`,
+    `#### ${tracker === 'github' ? 'GitHub' : 'GitLab'}: each scenario alone (${ALONE_COUNT} deliveries, one at a time${withBare ? '; each also to bare Probot' : ''})`,
     '',
-    '| scenario | API calls per delivery (min–max) | minimum | above minimum | answer p50 ms | answer p99 ms | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| scenario | API calls per delivery (min–max) | minimum | above minimum | answer p50 ms | answer p99 ms |${withBare ? ' bare p50 ms |' : ''} errors |`,
+    `| --- | --- | --- | --- | --- | --- |${withBare ? ' --- |' : ''} --- |`,
   ];
   for (const r of results) {
     const above = r.callsPerDelivery - r.minimum;
-    lines.push(`| ${r.scenario} | ${r.callsPerDelivery.toFixed(2)} (${r.minCalls}–${r.maxCalls}) | ${r.minimum} | ${above > 1 ? '**' : ''}${above >= 0 ? '+' : ''}${above.toFixed(2)}${above > 1 ? '**' : ''} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} | ${r.errors} |`);
+    lines.push(`| ${r.scenario} | ${r.callsPerDelivery.toFixed(2)} (${r.minCalls}–${r.maxCalls}) | ${r.minimum} | ${above > 1 ? '**' : ''}${above >= 0 ? '+' : ''}${above.toFixed(2)}${above > 1 ? '**' : ''} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} |${withBare ? ` ${r.bare ? ms(r.bare.p50) : '–'} |` : ''} ${r.errors} |`);
   }
   lines.push('', '<details><summary>Calls per delivery by route</summary>', '');
   for (const r of results) {
-    lines.push(`- **${r.scenario}**: ${r.shapes.map(([shape, n]) => `${Number.isInteger(n) ? n : n.toFixed(2)}× \`${shape}\``).join(', ')}`);
+    lines.push(`- **${r.scenario}**: ${r.shapes.length === 0 ? 'none' : ''}${r.shapes.map(([shape, n]) => `${Number.isInteger(n) ? n : n.toFixed(2)}× \`${shape}\``).join(', ')}`);
   }
   lines.push('', '</details>', '');
   return lines.join('\n');
@@ -232,9 +412,11 @@ function renderAlone(tracker: TrackerName, results: AloneResult[]): string {
 
 function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   const name = tracker === 'github' ? 'GitHub' : 'GitLab';
+  const traffic = results[0]?.traffic ?? 'incidents';
   const mix = results[0] ? Object.entries(results[0].mix).map(([s, n]) => `${n} ${s}`).join(', ') : '';
+  const what = traffic === 'unrelated' ? 'ordinary issues, no incident' : traffic === 'unlabeled' ? 'ordinary issues without labels, no API call needed' : 'mixed burst';
   const lines = [
-    `#### ${name}: mixed burst (${BURST_TOTAL} deliveries: ${mix})`,
+    `#### ${name}: ${what} (${results[0]?.deliveries ?? 0} deliveries: ${mix})`,
     '',
     '| in flight | answered /s | work done /s | answer p50 ms | answer p99 ms | late answers | errors | API calls (minimum) | per delivery above minimum | peak RSS MiB | peak heap MiB | CPU ms per delivery |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -246,7 +428,7 @@ function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   if (results.some((r) => r.bare)) {
     lines.push(
       '',
-      `#### ${name}: the same deliveries against a bare Probot app (acknowledges only)`,
+      `#### ${name}${traffic === 'unrelated' ? ', ordinary issues' : traffic === 'unlabeled' ? ', ordinary issues without labels' : ''}: the same deliveries against a bare Probot app (acknowledges only)`,
       '',
       '| in flight | bare answered /s | ours answered /s | ratio (ours / bare) | target ≥ 0.8 | bare p50 ms | bare p99 ms | bare peak RSS MiB | bare CPU ms per delivery | errors |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -261,13 +443,14 @@ function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   return lines.join('\n');
 }
 
-const HOW = `How to read these numbers:
+const how = (runs: readonly TrackerRun[]) => `How to read these numbers:
 - The server under test runs in its own process (\`bench/target.ts\`), so its memory and CPU are its own; the fake
   trackers, their stores and the load generator run in the bench's process. Everything is on 127.0.0.1.
 - Probot's throttling is **off** (and its retries), as in the end-to-end tests (\`quietOctokit()\`): in production it
-  spaces writes about 3 s apart on purpose, which would make every number here a measure of that pause. gitbeaker's
-  client-side rate limits are lifted likewise. Against real GitHub or GitLab every call costs a network round trip
-  (~50–300 ms) instead of ~1 ms here, so real throughput per incident is bound by the API, not by this process.
+  spaces writes 1 s apart (3 s for those that notify people) on purpose, which would make every number here a
+  measure of that pause. gitbeaker's client-side rate limits are lifted likewise. Against real GitHub or GitLab
+  every call costs a network round trip (~50–300 ms) instead of ~1 ms here, so real throughput per incident is
+  bound by the API, not by this process (the last note puts numbers on it).
 - *Answered /s* counts the webhook answers. The GitHub route answers when the work is done or after
   ${GITHUB_ANSWER_WITHIN_MS / 1000} s, whichever comes first; the GitLab route after the work or 202 after 8 s. So an
   answer here includes the work against the fake, and *answer latency is the work's latency* for every answer that
@@ -277,8 +460,19 @@ const HOW = `How to read these numbers:
   throughput is the framework's floor, and the ratio compares an answer that includes the work with one that does not.
 - API calls are counted from the fake's request log; authentication (installation tokens, the app's identity, read
   once per process) is left out. The minimum per scenario is reasoned in \`bench/minimums.ts\`.
-- Each burst is closed loop: N workers, each running incidents one after another (a trigger, then 11 run events on
-  it), each sending its next delivery when the previous one is answered, built from the fake's current state.`;
+- Each incident burst is closed loop: N workers, each running incidents one after another (a trigger, then 11 run
+  events on it), each sending its next delivery when the previous one is answered, built from the fake's current
+  state. Ordinary issues are built ahead (the app keeps nothing of them) and sent the same way, per issue, to the
+  app and to bare Probot, in ${ORDINARY_ROUNDS} rounds of ${ORDINARY_TOTAL / ORDINARY_ROUNDS} taking turns; their throughputs are the
+  medians of the rounds (one pause of a neighbour on a shared machine then decides one round, not the ratio).
+- The ordinary-issue bursts are the traffic an installation mostly gets: issues of the same configured repository
+  with nothing to do with an incident (each worker opens one without labels, comments twice, adds \`bug\`, writes
+  \`/assign me\`, edits and closes it, then opens another with \`bug\`). They need no call but the configuration when a
+  label could be the trigger (bench/minimums.ts), so a quarter of them wait for one read of the configuration,
+  which is not cached on purpose (a change takes effect at the next event). The same traffic without the two label
+  deliveries needs no call at all: there the ratio to bare Probot measures only the app's own overhead. An
+  incident's ratio cannot come near either: its answer waits for 5–14 API calls, bare Probot's for none.
+${ceilingNote(runs)}`;
 
 function replaceSection(name: string, content: string): void {
   const begin = `<!-- bench:${name}:begin -->`;
@@ -298,19 +492,29 @@ function replaceSection(name: string, content: string): void {
 async function burstRun(trackers: TrackerName[]): Promise<void> {
   const started = performance.now();
   const sections: string[] = [];
+  const runs: TrackerRun[] = [];
   for (const tracker of trackers) {
     log(`${tracker}: starting`);
     const world = await startWorld(tracker);
     const target = await startTarget({ ...world.env, BENCH_TARGET: 'app' });
     const bare = tracker === 'github' ? await startTarget({ ...world.env, BENCH_TARGET: 'bare' }) : null;
     try {
-      // Warm-up, not counted: JIT, the installation token, connection pools.
-      await closedLoop(world, target, { concurrency: 2, total: 48, deadlineMs: 30_000, lateMs: LATE_MS[tracker] });
+      // Warm-up, not counted: JIT, the installation token, connection pools; bare Probot's too.
+      const warm = await closedLoop(world, target, { concurrency: 2, total: 48, deadlineMs: 30_000, lateMs: LATE_MS[tracker] });
+      if (bare) await replay(world, bare.url, warm.sent.map((s) => s.delivery), 2, 30_000);
+      const warmOrdinary = ordinaryCycles(world, 'unrelated', 480);
+      await replayCycles(world, target.url, warmOrdinary, 2, 30_000);
+      if (bare) await replayCycles(world, bare.url, warmOrdinary, 2, 30_000);
       await target.idle();
-      const alone = await measureAlone(world, target, tracker);
+      const alone = await measureAlone(world, target, bare, tracker);
       const bursts: BurstResult[] = [];
-      for (const c of CONCURRENCIES) bursts.push(await measureBurst(world, target, bare, tracker, c));
-      sections.push(renderAlone(tracker, alone), renderBursts(tracker, bursts));
+      for (const c of CONCURRENCIES) bursts.push(await measureBurst(world, target, bare, tracker, c, 'incidents'));
+      const ordinary: BurstResult[] = [];
+      for (const c of CONCURRENCIES) ordinary.push(await measureBurst(world, target, bare, tracker, c, 'unrelated'));
+      const unlabeled: BurstResult[] = [];
+      for (const c of CONCURRENCIES) unlabeled.push(await measureBurst(world, target, bare, tracker, c, 'unlabeled'));
+      sections.push(renderAlone(tracker, alone), renderBursts(tracker, bursts), renderBursts(tracker, ordinary), renderBursts(tracker, unlabeled));
+      runs.push({ tracker, alone, incidents: bursts, ordinary });
     } finally {
       await target.stop();
       await bare?.stop();
@@ -318,7 +522,7 @@ async function burstRun(trackers: TrackerName[]): Promise<void> {
     }
   }
   replaceSection('burst', [
-    '## Bursts', '', machine(), `- Command: \`npm run bench\`${trackers.length === 1 ? ` -- --tracker ${trackers[0]}` : ''} (took ${((performance.now() - started) / 1000).toFixed(0)} s)`, '', HOW, '', ...sections,
+    '## Bursts', '', machine(), `- Command: \`npm run bench\`${trackers.length === 1 ? ` -- --tracker ${trackers[0]}` : ''} (took ${((performance.now() - started) / 1000).toFixed(0)} s)`, '', how(runs), '', ...sections,
   ].join('\n'));
 }
 

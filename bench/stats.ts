@@ -154,3 +154,42 @@ export function memoryFlatness(samples: readonly MemorySample[], maxSlopePerMinu
   const flat = samples.length >= 8 && Number.isFinite(slopePerMinute) && slopePerMinute < maxSlopePerMinute && firstToLastQuartile < maxQuartileGrowth;
   return { slopePerMinute, firstToLastQuartile, rssFirstToLastQuartile, flat };
 }
+
+/** What a burst asked of the tracker: deliveries, and the API calls they made (writes, and writes that notify people). */
+export interface TrackerDemand {
+  deliveries: number;
+  calls: number;
+  writes: number;
+  /** Writes that notify people (new issues, comments, sub-issues): Probot's throttling spaces them further. */
+  notifying: number;
+}
+
+/** The limits a tracker puts on one installation (GitHub) or one user (GitLab), per second. */
+export interface TrackerLimits {
+  /** The primary rate limit, requests per second. */
+  callsPerSecond: number;
+  /** Writes at most this many per second (GitHub: Probot's throttling, one second apart); unbounded when left out. */
+  writesPerSecond?: number;
+  /** Notifying writes at most this many per second (GitHub: three seconds apart). */
+  notifyingPerSecond?: number;
+}
+
+/** GitHub: 5,000 requests an hour per installation; Probot's throttling spaces writes 1 s apart, notifying ones 3 s. */
+export const GITHUB_LIMITS: TrackerLimits = { callsPerSecond: 5_000 / 3_600, writesPerSecond: 1, notifyingPerSecond: 1 / 3 };
+/** GitLab.com: 2,000 API requests a minute per user (the app's token). Self-managed instances set their own. */
+export const GITLAB_COM_LIMITS: TrackerLimits = { callsPerSecond: 2_000 / 60 };
+
+/**
+ * How many deliveries per second of this mix the tracker's limits let through: the tightest of the rate limit and
+ * the spacing of writes, each divided by what a delivery asks of it. Infinity when the mix asks nothing limited.
+ */
+export function trackerCeiling(demand: TrackerDemand, limits: TrackerLimits): { perSecond: number; bound: 'rate limit' | 'write spacing' | 'notification spacing' | 'none' } {
+  const per = (count: number) => count / demand.deliveries;
+  const bounds: Array<[number, 'rate limit' | 'write spacing' | 'notification spacing']> = [[limits.callsPerSecond / per(demand.calls), 'rate limit']];
+  if (limits.writesPerSecond !== undefined) bounds.push([limits.writesPerSecond / per(demand.writes), 'write spacing']);
+  if (limits.notifyingPerSecond !== undefined) bounds.push([limits.notifyingPerSecond / per(demand.notifying), 'notification spacing']);
+  const finite = bounds.filter(([v]) => Number.isFinite(v));
+  if (demand.deliveries === 0 || finite.length === 0) return { perSecond: Infinity, bound: 'none' };
+  const [perSecond, bound] = finite.reduce((a, b) => (b[0] < a[0] ? b : a));
+  return { perSecond, bound };
+}

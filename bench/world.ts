@@ -9,14 +9,34 @@ import type { Issue, IssueRef, Project } from '../src/core/model.js';
 import { MemoryStore } from '../src/tracker/memory/memory-store.js';
 import { startFakeGitHub } from '../test/support/fake-github.js';
 import { startFakeGitLab } from '../test/support/fake-gitlab.js';
-import { githubCommentPayload, githubEditPayload, githubIssuePayload, githubLabelPayload, testPrivateKey } from '../test/support/github-webhook.js';
-import { gitlabEditPayload, gitlabLabeledPayload, gitlabLabelsPayload, gitlabNotePayload } from '../test/support/gitlab-webhook.js';
+import { githubCommentPayload, githubEditPayload, githubIssueChangePayload, githubIssuePayload, githubLabelPayload, testPrivateKey } from '../test/support/github-webhook.js';
+import { gitlabEditPayload, gitlabIssueChangePayload, gitlabLabeledPayload, gitlabLabelsPayload, gitlabNotePayload } from '../test/support/gitlab-webhook.js';
 import type { LoggedRequest } from './stats.js';
 
 export type TrackerName = 'github' | 'gitlab';
 
+/** Deliveries on a running incident. */
+export type IncidentScenario = 'trigger' | 'tick' | 'comment-timeline' | 'comment-sitrep' | 'label';
+
+/**
+ * Deliveries about ordinary issues of the same (configured) repository that have nothing to do with an incident:
+ * most of what a real installation receives. Opened without labels or with `bug`, a description edited, closed, a
+ * plain comment, a comment with a slash command that is not the app's (`/assign me`), the label `bug` added.
+ */
+export type UnrelatedScenario =
+  | 'unrelated-opened'
+  | 'unrelated-opened-bug'
+  | 'unrelated-edited'
+  | 'unrelated-closed'
+  | 'unrelated-comment'
+  | 'unrelated-slash'
+  | 'unrelated-label-bug';
+
 /** What a delivery stands for; every scenario has a minimum number of API calls (bench/minimums.ts). */
-export type ScenarioName = 'trigger' | 'tick' | 'comment-timeline' | 'comment-sitrep' | 'label';
+export type ScenarioName = IncidentScenario | UnrelatedScenario;
+
+/** What a person does to an ordinary issue after opening it (each one delivery). */
+export type UnrelatedChange = 'edited' | 'closed' | 'comment' | 'slash' | 'label-bug';
 
 /** A webhook delivery, ready to send to any server (the app, or bare Probot) as many times as needed. */
 export interface Delivery {
@@ -43,6 +63,13 @@ export interface World {
   comment(master: IssueRef, text: string, scenario: 'comment-timeline' | 'comment-sitrep'): Delivery;
   /** bob adds the label `needs-info` to the master (a label that is not the trigger). */
   label(master: IssueRef): Delivery;
+  /**
+   * alice opens an ordinary issue (no incident in it), without labels or with `bug`: the delivery and the issue.
+   * Its title and body name no identifier, so that it is no tracking ticket either.
+   */
+  openOrdinary(labels: [] | ['bug']): { delivery: Delivery; ref: IssueRef };
+  /** bob changes or comments on an ordinary issue (`n` makes the text differ); the store follows. */
+  unrelated(ref: IssueRef, change: UnrelatedChange, n: number): Delivery;
   /** Removes an incident's tickets from the store, so that the fake's cost stays the same over a long run. */
   forget(master: IssueRef): void;
   /** Sends a delivery to a server's webhook route; answers the HTTP status. */
@@ -106,6 +133,23 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
     return { before, after: store.issue(master) };
   };
 
+  const openIssue = (labels: string[]): Issue =>
+    store.seedIssue(path, { title: `Crash when saving a draft ${counter + 1}`, body: 'Steps to reproduce: open the editor, type, save.', labels, author: 'alice' });
+  const scenarioOf = (change: UnrelatedChange): UnrelatedScenario => `unrelated-${change}`;
+  /** The store after `change`, and the issue before it. */
+  const applyChange = (ref: IssueRef, change: UnrelatedChange, n: number): { before: Issue; after: Issue; comment?: ReturnType<MemoryStore['createComment']> } => {
+    const before = store.issue(ref);
+    if (change === 'comment' || change === 'slash') {
+      const text = change === 'slash' ? '/assign me' : `Same here on version 2.${n}, with the keyboard shortcut too.`;
+      return { before, after: before, comment: store.createComment(ref, text, 'bob') };
+    }
+    const patch = change === 'edited' ? { body: `${before.body}\n\nAlso happens on Firefox (${n}).` }
+      : change === 'closed' ? { state: 'closed' as const }
+      : { labels: [...before.labels.filter((l) => l !== 'bug'), 'bug'] };
+    store.editIssue(ref, patch);
+    return { before, after: store.issue(ref) };
+  };
+
   if (tracker === 'github') {
     const fake = await startFakeGitHub(store, { installationAccount: 'acme' });
     const make = (scenario: ScenarioName, event: string, payload: object): Delivery => ({ scenario, event, body: JSON.stringify(payload), id: nextId(scenario) });
@@ -134,6 +178,18 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
         return make(scenario, 'issue_comment', githubCommentPayload(project, store.issue(master), comment));
       },
       label: (master) => make('label', 'issues', githubLabelPayload('labeled', project, addLabel(master).after, 'needs-info', 'bob')),
+      openOrdinary: (labels) => {
+        const issue = openIssue(labels);
+        return { delivery: make(labels.length > 0 ? 'unrelated-opened-bug' : 'unrelated-opened', 'issues', githubIssueChangePayload('opened', project, issue, 'alice')), ref: issue.ref };
+      },
+      unrelated: (ref, change, n) => {
+        const { before, after, comment } = applyChange(ref, change, n);
+        const scenario = scenarioOf(change);
+        if (comment) return make(scenario, 'issue_comment', githubCommentPayload(project, after, comment));
+        if (change === 'edited') return make(scenario, 'issues', githubEditPayload(project, after, before.body, 'bob'));
+        if (change === 'closed') return make(scenario, 'issues', githubIssueChangePayload('closed', project, after, 'bob'));
+        return make(scenario, 'issues', githubLabelPayload('labeled', project, after, 'bug', 'bob'));
+      },
       forget,
       send: async (baseUrl, delivery) => {
         const res = await fetch(`${baseUrl}/api/github/webhooks`, {
@@ -180,6 +236,19 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
       // GitLab sends the labels before and after: the label is added each time (removed in between without a delivery).
       const previous = before.labels.filter((l) => l !== 'needs-info');
       return make('label', 'Confidential Issue Hook', gitlabLabelsPayload(project, after, previous, user('bob'), ids, before.updatedAt));
+    },
+    // Ordinary issues are not confidential: GitLab sends the plain hooks for them.
+    openOrdinary: (labels) => {
+      const issue = openIssue(labels);
+      return { delivery: make(labels.length > 0 ? 'unrelated-opened-bug' : 'unrelated-opened', 'Issue Hook', gitlabIssueChangePayload(project, issue, user('alice'), ids, { action: 'open' })), ref: issue.ref };
+    },
+    unrelated: (ref, change, n) => {
+      const { before, after, comment } = applyChange(ref, change, n);
+      const scenario = scenarioOf(change);
+      if (comment) return make(scenario, 'Note Hook', gitlabNotePayload(project, after, comment, user('bob'), ids));
+      if (change === 'edited') return make(scenario, 'Issue Hook', gitlabEditPayload(project, after, before.body, user('bob'), ids));
+      if (change === 'closed') return make(scenario, 'Issue Hook', gitlabIssueChangePayload(project, after, user('bob'), ids, { action: 'close', before }));
+      return make(scenario, 'Issue Hook', gitlabLabelsPayload(project, after, before.labels, user('bob'), ids, before.updatedAt));
     },
     forget,
     send: async (baseUrl, delivery) => {

@@ -731,7 +731,8 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes `value` and everything it holds: a configuration shared between events cannot be changed by one of them. */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, DEFAULT_CONFIG, formatConfigProblems, parseConfig } from '../core/config.js';
+import { ConfigError, DEFAULT_CONFIG, deepFreeze, formatConfigProblems, parseConfig } from '../core/config.js';
 import type { IncidentDeskConfig } from '../core/config.js';
 import type { IssueRef } from '../core/model.js';
 import { formatRef } from '../core/model.js';
@@ -30,9 +30,9 @@ export interface LoadedConfig {
 export async function loadSettings(project: string, ctx: SettingsContext): Promise<LoadedConfig | ConfigErrorWithLabel> {
   const file = await ctx.tracker.readConfig(project);
   try {
-    const config = file ? parseConfig(file.text, file.location) : DEFAULT_CONFIG;
-    const sources = await loadTemplates(config, project, ctx);
-    return { config, renderer: rendererFor(sources) };
+    const config = file ? parsedConfig(file.text, file.location) : DEFAULT_CONFIG;
+    const custom = await loadTemplates(config, project, ctx);
+    return { config, renderer: rendererFor(ctx.defaultTemplates, custom) };
   } catch (error) {
     const problem = asConfigError(error, file?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
     if (!problem) throw error;
@@ -40,27 +40,53 @@ export async function loadSettings(project: string, ctx: SettingsContext): Promi
   }
 }
 
-/** Compiled renderers by the text of their templates, the most recent last; a handful of repositories' worth. */
-const RENDERERS = new Map<string, Renderer>();
-const MAX_RENDERERS = 64;
+/** Templates a project's configuration names, read from the project: they replace the built-in ones. */
+type CustomTemplates = Partial<Pick<TemplateSources, 'incident' | 'release' | 'comms' | 'task'>>;
+
+/** Most entries kept in each cache below, the most recent last: a handful of repositories' worth. */
+const MAX_CACHED = 64;
+
+/** Looks `key` up in a bounded cache, the entry made most recent; `make` fills a miss (a throw is not kept). */
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  const known = cache.get(key);
+  if (known !== undefined) {
+    cache.delete(key);
+    cache.set(key, known);
+    return known;
+  }
+  const value = make();
+  cache.set(key, value);
+  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+  return value;
+}
+
+/** Validated configurations by their location and text. */
+const CONFIGS = new Map<string, IncidentDeskConfig>();
+
+/**
+ * The configuration this text says, parsed and validated once: YAML and the schema were most of the CPU of an event
+ * whose only question is whether its label is the trigger. The file is still read at every event, so a change takes
+ * effect at once; a file that fails is not kept and fails again. Deep-frozen, since every event of the text shares it.
+ */
+function parsedConfig(text: string, location: string): IncidentDeskConfig {
+  return cached(CONFIGS, `${location}\n${text}`, () => deepFreeze(parseConfig(text, location)));
+}
+
+/** Compiled renderers by the built-in templates (one object per server) and the texts of the custom ones. */
+const RENDERERS = new WeakMap<TemplateSources, Map<string, Renderer>>();
 
 /**
  * The renderer of these template texts, compiled once: compiling (Handlebars, and the check against sample contexts)
- * was most of an event's CPU, and the texts are the same from one event to the next. The files are still read at
- * every event, so a changed template takes effect at once; a template that fails is not kept and fails again.
+ * was most of an event's CPU, and the texts are the same from one event to the next. Keyed by the custom texts only
+ * (the built-in ones are the same object at every event: hashing them each time cost more than the rest of a
+ * label's event). The files are still read at every event, so a changed template takes effect at once; a template
+ * that fails is not kept and fails again.
  */
-function rendererFor(sources: TemplateSources): Renderer {
-  const key = createHash('sha256').update(JSON.stringify(sources)).digest('hex');
-  const known = RENDERERS.get(key);
-  if (known) {
-    RENDERERS.delete(key);
-    RENDERERS.set(key, known);
-    return known;
-  }
-  const renderer = createRenderer(sources);
-  RENDERERS.set(key, renderer);
-  if (RENDERERS.size > MAX_RENDERERS) RENDERERS.delete(RENDERERS.keys().next().value!);
-  return renderer;
+function rendererFor(defaults: TemplateSources, custom: CustomTemplates): Renderer {
+  let byText = RENDERERS.get(defaults);
+  if (!byText) RENDERERS.set(defaults, (byText = new Map()));
+  const key = Object.keys(custom).length === 0 ? '' : createHash('sha256').update(JSON.stringify(custom)).digest('hex');
+  return cached(byText, key, () => createRenderer({ ...defaults, partials: { ...defaults.partials }, ...custom }));
 }
 
 /** A configuration error, with the trigger label when it could still be read. */
@@ -83,8 +109,9 @@ function asConfigError(error: unknown, location: string): ConfigError | null {
   return null;
 }
 
-async function loadTemplates(config: IncidentDeskConfig, project: string, ctx: SettingsContext): Promise<TemplateSources> {
-  const sources: TemplateSources = { ...ctx.defaultTemplates, partials: { ...ctx.defaultTemplates.partials } };
+/** The custom templates the configuration names, each read from the project; a missing one is a configuration error. */
+async function loadTemplates(config: IncidentDeskConfig, project: string, ctx: SettingsContext): Promise<CustomTemplates> {
+  const sources: CustomTemplates = {};
   const problems = [];
   for (const name of ['incident', 'release', 'comms', 'task'] as const) {
     const path = config.templates[name];

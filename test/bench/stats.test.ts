@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { minimumFor, MINIMUM_CALLS } from '../../bench/minimums.js';
-import { callShapes, countCalls, linearRegression, memoryFlatness, percentile, summarize, throughput } from '../../bench/stats.js';
+import { callShapes, countCalls, GITHUB_LIMITS, GITLAB_COM_LIMITS, linearRegression, memoryFlatness, percentile, summarize, throughput, trackerCeiling } from '../../bench/stats.js';
 import type { MemorySample } from '../../bench/stats.js';
 
 // The helpers that turn the bench's measurements into numbers (bench/stats.ts): pure, so checked here.
@@ -74,5 +74,24 @@ describe('bench arithmetic', () => {
   it('the minimum of a mix is the sum of its scenarios', () => {
     expect(minimumFor('github', ['trigger', 'tick', 'tick', 'label'])).toBe(MINIMUM_CALLS.github.trigger + 2 * MINIMUM_CALLS.github.tick + MINIMUM_CALLS.github.label);
     expect(minimumFor('gitlab', [])).toBe(0);
+  });
+});
+
+describe('the tracker ceiling', () => {
+  it('is the tightest of the rate limit and the spacing of writes, per delivery of the mix', () => {
+    // 12 deliveries making 72 calls, 24 writes, 6 notifying: 6 calls, 2 writes, 0.5 notifying each.
+    const demand = { deliveries: 12, calls: 72, writes: 24, notifying: 6 };
+    expect(trackerCeiling(demand, { callsPerSecond: 60 })).toEqual({ perSecond: 10, bound: 'rate limit' });
+    expect(trackerCeiling(demand, { callsPerSecond: 60, writesPerSecond: 1 })).toEqual({ perSecond: 0.5, bound: 'write spacing' });
+    const github = trackerCeiling(demand, GITHUB_LIMITS);
+    // 5,000 / 3,600 / 6 = 0.23 per second, below 1 / 2 (writes) and (1 / 3) / 0.5 (notifying).
+    expect(github.bound).toBe('rate limit');
+    expect(github.perSecond).toBeCloseTo(5_000 / 3_600 / 6, 6);
+    expect(trackerCeiling(demand, GITLAB_COM_LIMITS).perSecond).toBeCloseTo(2_000 / 60 / 6, 6);
+  });
+
+  it('does not bound a mix that asks nothing limited', () => {
+    expect(trackerCeiling({ deliveries: 8, calls: 2, writes: 0, notifying: 0 }, GITHUB_LIMITS)).toEqual({ perSecond: 8 * (5_000 / 3_600) / 2, bound: 'rate limit' });
+    expect(trackerCeiling({ deliveries: 8, calls: 0, writes: 0, notifying: 0 }, GITHUB_LIMITS)).toEqual({ perSecond: Infinity, bound: 'none' });
   });
 });

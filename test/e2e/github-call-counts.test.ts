@@ -29,4 +29,33 @@ describe('GitHub: API calls per event', () => {
     expect(t.timeline()).toContain('called the reporter');
     expect(t.fake.requests.slice(from).filter((r) => !isAuth(r))).toHaveLength(5);
   });
+
+  it('ordinary issues of the incident repository cost nothing, and the configuration only when a label could be the trigger', async () => {
+    const t = await openGitHubIncident({ config: CONFIG });
+    const since = (from: number) => t.fake.requests.slice(from).filter((r) => !isAuth(r)).map((r) => `${r.method} ${r.path}`);
+    const config = 'GET /repos/acme/security/contents/.github/incident-desk.yml';
+
+    let from = t.fake.requests.length;
+    const issue = await t.open('acme/security', { title: 'Crash when saving a draft', body: 'Steps: type, save.' });
+    expect(since(from)).toEqual([]);
+    from = t.fake.requests.length;
+    await t.change(issue, { body: 'Steps: type, save. Also on Firefox.' });
+    expect(since(from)).toEqual([]);
+    from = t.fake.requests.length;
+    await t.say('Same here on 2.3.', 'bob', issue);
+    await t.say('/assign me', 'bob', issue);
+    expect(since(from)).toEqual([]);
+    // `bug` could be the configured trigger: the file says it is not, and nothing is written.
+    from = t.fake.requests.length;
+    await t.change(issue, { labels: ['bug'] });
+    expect(since(from)).toEqual([config]);
+    from = t.fake.requests.length;
+    await t.change(issue, { state: 'closed' });
+    expect(since(from)).toEqual([]);
+    from = t.fake.requests.length;
+    const labeled = await t.open('acme/security', { title: 'Typo on the pricing page', body: 'It says "pirce".', labels: ['bug'] });
+    expect(since(from)).toEqual([config]);
+    expect(t.store.listComments(issue.ref)).toHaveLength(2);
+    expect(t.store.issue(labeled.ref).labels).toEqual(['bug']);
+  });
 });

@@ -31,4 +31,34 @@ describe('GitLab: API calls per event', () => {
     expect(t.timeline()).toContain('called the reporter');
     expect(t.fake.requests.slice(from).filter((r) => !isAuth(r))).toHaveLength(5);
   });
+
+  it('ordinary issues of the incident project cost nothing, and the configuration only when a label could be the trigger', async () => {
+    const t = await openGitLabIncident({ config: CONFIG });
+    const since = (from: number) => t.fake.requests.slice(from).filter((r) => !isAuth(r)).map((r) => `${r.method} ${r.path}`);
+    const config = 'GET /api/v4/projects/team%2Fapp/repository/files/.gitlab%2Fincident-desk.yml/raw';
+
+    let from = t.fake.requests.length;
+    const { issue } = await t.open('team/app', { title: 'Crash when saving a draft', body: 'Steps: type, save.' });
+    expect(since(from)).toEqual([]);
+    from = t.fake.requests.length;
+    await t.edit((body) => `${body} Also on Firefox.`, 'bob', issue);
+    expect(since(from)).toEqual([]);
+    from = t.fake.requests.length;
+    await t.say('Same here on 2.3.', 'bob', issue);
+    // A quick action of GitLab's own, not the app's.
+    await t.say('/assign me', 'bob', issue);
+    expect(since(from)).toEqual([]);
+    // `bug` could be the configured trigger: the file says it is not, and nothing is written.
+    from = t.fake.requests.length;
+    await t.change(issue, { labels: ['bug'] });
+    expect(since(from)).toEqual([config]);
+    from = t.fake.requests.length;
+    await t.change(issue, { state: 'closed' });
+    expect(since(from)).toEqual([]);
+    from = t.fake.requests.length;
+    const labeled = await t.open('team/app', { title: 'Typo on the pricing page', body: 'It says "pirce".', labels: ['bug'] });
+    expect(since(from)).toEqual([config]);
+    expect(labeled.outcome).toBe('not-a-trigger');
+    expect(t.store.listComments(issue.ref)).toHaveLength(2);
+  });
 });

@@ -32,3 +32,42 @@ describe('loadSettings', () => {
     expect(await loadSettings('team/app', ctx)).toBeInstanceOf(ConfigErrorWithLabel);
   });
 });
+
+describe('loadSettings: the configuration file', () => {
+  it('parses the same text once, and a changed file at the next read', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('acme/security', { visibility: 'private' });
+    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates() };
+    store.putFile('acme/security', '.github/incident-desk.yml', 'label: incident\nidPrefix: SEC\n');
+
+    const first = loaded(await loadSettings('acme/security', ctx));
+    const second = loaded(await loadSettings('acme/security', ctx));
+    expect(second.config).toBe(first.config);
+    expect(first.config.idPrefix).toBe('SEC');
+    // Shared by every event of the text: no event can change it for the next.
+    expect(Object.isFrozen(first.config)).toBe(true);
+    expect(Object.isFrozen(first.config.templates)).toBe(true);
+
+    store.putFile('acme/security', '.github/incident-desk.yml', 'label: bug\nidPrefix: SEC\n');
+    expect(loaded(await loadSettings('acme/security', ctx)).config.label).toBe('bug');
+    // A broken file is reported at every read, never served from before.
+    store.putFile('acme/security', '.github/incident-desk.yml', 'label: [\n');
+    expect(await loadSettings('acme/security', ctx)).toBeInstanceOf(ConfigErrorWithLabel);
+    expect(await loadSettings('acme/security', ctx)).toBeInstanceOf(ConfigErrorWithLabel);
+    store.putFile('acme/security', '.github/incident-desk.yml', 'label: incident\nidPrefix: SEC\n');
+    expect(loaded(await loadSettings('acme/security', ctx)).config).toBe(first.config);
+  });
+});
+
+describe('loadSettings: the built-in templates', () => {
+  it('compiles the built-in templates once for a project without custom ones', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('acme/security', { visibility: 'private' });
+    store.addProject('acme/web', { visibility: 'private' });
+    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates() };
+    store.putFile('acme/security', '.github/incident-desk.yml', 'label: incident\n');
+    const configured = loaded(await loadSettings('acme/security', ctx));
+    const unconfigured = loaded(await loadSettings('acme/web', ctx));
+    expect(unconfigured.renderer).toBe(configured.renderer);
+  });
+});
