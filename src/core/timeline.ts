@@ -1,4 +1,4 @@
-import { neutralizeComments, neutralizeMentions } from './neutralize.js';
+import { neutralizeComments, neutralizeImages, neutralizeMentions } from './neutralize.js';
 import { cleanUsername, mention } from './run-messages.js';
 import type { TimelineEntry } from './run-types.js';
 
@@ -40,7 +40,7 @@ export function rfc3339(iso: string): string {
 /**
  * Neutralizes entry text for one line: line breaks become spaces, no HTML tag or comment can open
  * (`<` becomes `&lt;`; text already escaped by neutralizeInline is left as is), boxes cannot be forged,
- * mentions do not ping. Quotes, parentheses and other markdown stay readable.
+ * mentions do not ping, images do not load. Quotes, parentheses and other markdown stay readable.
  * Idempotent, so re-rendering parsed entries gives the same line.
  */
 function neutralizeEntryText(text: string): string {
@@ -48,7 +48,7 @@ function neutralizeEntryText(text: string): string {
     .replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();
-  return neutralizeMentions(neutralizeComments(flat).replace(/</g, '&lt;')).replace(/\[([ xX])\]/g, '[$1\u200b]');
+  return neutralizeImages(neutralizeMentions(neutralizeComments(flat).replace(/</g, '&lt;')).replace(/\[([ xX])\]/g, '[$1\u200b]'));
 }
 
 /** The actor as `@name`; `someone` when the name holds no username characters. */

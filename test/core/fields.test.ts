@@ -48,7 +48,7 @@ const accepted: Array<[FieldKey, string, string]> = [
   ['chat', '<!-- incident-desk:end -->', '&lt;!-- incident-desk:end --&gt;'],
   ['chat', 'ask @everyone', 'ask @\u200beveryone'],
   ['chat', '- [x] done', '- \\[x\u200b\\] done'],
-  ['chat', '![t](https://evil.example/p.png)', '!\\[t\\](https://evil.example/p.png)'],
+  ['chat', '![t](https://evil.example/p.png)', '!\u200b\\[t\\](https://evil.example/p.png)'],
 ];
 
 const refused: Array<[FieldKey, string]> = [

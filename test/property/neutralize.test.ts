@@ -1,14 +1,45 @@
 import fc from 'fast-check';
+import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { neutralizeBlock, neutralizeComments, neutralizeInline, neutralizeMentions, quietUser } from '../../src/core/neutralize.js';
-import { hostileLine, hostileText, RUNS } from './hostile.js';
+import { neutralizeBlock, neutralizeComments, neutralizeImages, neutralizeInline, neutralizeMentions, neutralizeTags, quietUser } from '../../src/core/neutralize.js';
+import { FRAGMENTS, hostileLine, hostileText, RUNS } from './hostile.js';
 import { liveProblems } from './rendered.js';
 
+/** Pieces of images, links, reference definitions and resource-loading HTML, among the other hostile fragments. */
+const IMAGE_FRAGMENTS = [
+  '![',
+  '!',
+  '[',
+  ']',
+  '](',
+  ')',
+  '][',
+  '[]',
+  'alt',
+  'ref',
+  '[ref]: ',
+  '\n[ref]: https://evil.example/r.png\n',
+  'https://evil.example/p.png',
+  ' "title"',
+  '<img src=',
+  '<IMG\nsrc=x>',
+  '<picture><source srcset="https://evil.example/s.png">',
+  '<video poster=https://evil.example/v.png>',
+  '<details>',
+  '<br/>',
+  '<https://advisory.example/1>',
+  '[advisory](https://advisory.example/2)',
+] as const;
+
+const imageText = fc
+  .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...IMAGE_FRAGMENTS) }, { weight: 1, arbitrary: fc.constantFrom(...FRAGMENTS) }), { maxLength: 30 })
+  .map((parts) => parts.join(''));
+
 describe('neutralization of hostile text', () => {
-  it('is idempotent for mentions, comments and copied blocks', () => {
+  it('is idempotent for mentions, comments, images, tags and copied blocks', () => {
     fc.assert(
       fc.property(hostileText(), (text) => {
-        for (const f of [neutralizeMentions, neutralizeComments, neutralizeBlock]) expect(f(f(text))).toBe(f(text));
+        for (const f of [neutralizeMentions, neutralizeComments, neutralizeImages, neutralizeTags, neutralizeBlock]) expect(f(f(text))).toBe(f(text));
       }),
       RUNS,
     );
@@ -50,6 +81,35 @@ describe('neutralization of hostile text', () => {
     fc.assert(
       fc.property(hostileLine(), (name) => {
         expect(liveProblems(quietUser(name))).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('leaves no image, markdown or HTML, inline or reference style, that a viewer would fetch', () => {
+    fc.assert(
+      fc.property(imageText, (text) => {
+        for (const out of [neutralizeInline(text), neutralizeBlock(text)]) {
+          expect(liveProblems(out, { html: false, boxes: false }).filter((p) => p.startsWith('remote '))).toEqual([]);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps every link a copied block had', () => {
+    fc.assert(
+      fc.property(imageText, (text) => {
+        // An image's alt text becomes a link to it; every link of the text as written is still there (a broken tag's
+        // text may join a bare URL before it, which a renderer then links as one). Only links people wrote as links
+        // count: a bare URL or address links itself, and its extent is the renderer's guess, which a zero-width space moves.
+        const written = (markdown: string): string[] =>
+          [...marked.parse(markdown, { async: false, gfm: true }).matchAll(/<a href="([^"]*)"[^>]*>([^<]*)</g)]
+            .filter((m) => !/^(?:https?:|www\.|mailto:)/.test(m[2]!) && !m[2]!.includes('@'))
+            .map((m) => m[1]!);
+        const before = written(text);
+        const after = [...marked.parse(neutralizeBlock(text), { async: false, gfm: true }).matchAll(/<a href="([^"]*)"/g)].map((m) => m[1]!);
+        for (const href of before) expect(after.some((h) => h.includes(href)), href).toBe(true);
       }),
       RUNS,
     );
