@@ -160,22 +160,5 @@ export async function replayCycles(world: World, url: string, cycles: readonly D
 
 /** Sends `deliveries` in order to `url`, `concurrency` in flight; answers each answer's latency. */
 export async function replay(world: World, url: string, deliveries: readonly Delivery[], concurrency: number, deadlineMs: number): Promise<{ sent: Sent[]; elapsedMs: number }> {
-  const sent: Sent[] = [];
-  const start = performance.now();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < deliveries.length && performance.now() - start < deadlineMs) {
-      const delivery = deliveries[next++]!;
-      const at = performance.now();
-      let status: number;
-      try {
-        status = await world.send(url, delivery);
-      } catch {
-        status = 0;
-      }
-      sent.push({ delivery, status, answerMs: performance.now() - at, atMs: at - start });
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { sent, elapsedMs: performance.now() - start };
+  return replayCycles(world, url, deliveries.map((delivery) => [delivery]), concurrency, deadlineMs);
 }

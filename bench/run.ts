@@ -188,6 +188,40 @@ interface BurstResult {
   bare?: { throughput: number; answer: LatencySummary; errors: number; peakRss: number; peakHeap: number; cpuMsPerDelivery: number };
 }
 
+/** What the app did in a burst: the counts read from what was sent and from the fake's request log. */
+function burstResult(
+  world: World,
+  tracker: TrackerName,
+  traffic: Traffic,
+  concurrency: number,
+  sent: readonly Sent[],
+  measured: { answerThroughput: number; workThroughput: number; drainMs: number; cpuMs: number; peak: { rss: number; heapUsed: number } },
+): BurstResult {
+  const scenarios = sent.map((s) => s.delivery.scenario);
+  const mix: Record<string, number> = {};
+  for (const s of scenarios) mix[s] = (mix[s] ?? 0) + 1;
+  const calls = countCalls(world.requests);
+  return {
+    traffic,
+    concurrency,
+    deliveries: sent.length,
+    mix,
+    errors: sent.filter((s) => s.status !== 200).length,
+    late: sent.filter((s) => s.answerMs >= LATE_MS[tracker]).length,
+    answerThroughput: measured.answerThroughput,
+    workThroughput: measured.workThroughput,
+    drainMs: measured.drainMs,
+    answer: summarize(sent.map((s) => s.answerMs)),
+    calls: calls.total,
+    writes: calls.writes,
+    notifying: world.requests.filter(isNotifying).length,
+    minimum: minimumFor(tracker, scenarios),
+    peakRss: measured.peak.rss,
+    peakHeap: measured.peak.heapUsed,
+    cpuMsPerDelivery: measured.cpuMs / sent.length,
+  };
+}
+
 /**
  * An ordinary burst in rounds, the app and bare Probot taking turns with the same cycles: the throughputs are the
  * medians of the rounds, so that a pause of a neighbour on a shared machine decides one round, not the ratio.
@@ -215,29 +249,13 @@ async function measureOrdinaryBurst(world: World, target: Target, bare: Target |
     floor.sent.push(...other.sent);
     floor.answer.push(throughput(other.sent.length, other.elapsedMs));
   }
-  const peak = await target.peak();
-  const scenarios = ours.sent.map((s) => s.delivery.scenario);
-  const mix: Record<string, number> = {};
-  for (const s of scenarios) mix[s] = (mix[s] ?? 0) + 1;
-  const result: BurstResult = {
-    traffic,
-    concurrency,
-    deliveries: ours.sent.length,
-    mix,
-    errors: ours.sent.filter((s) => s.status !== 200).length,
-    late: ours.sent.filter((s) => s.answerMs >= LATE_MS[tracker]).length,
+  const result = burstResult(world, tracker, traffic, concurrency, ours.sent, {
     answerThroughput: percentile(ours.answer, 50),
     workThroughput: percentile(ours.work, 50),
     drainMs: ours.drainMs,
-    answer: summarize(ours.sent.map((s) => s.answerMs)),
-    calls: countCalls(world.requests).total,
-    writes: countCalls(world.requests).writes,
-    notifying: world.requests.filter(isNotifying).length,
-    minimum: minimumFor(tracker, scenarios),
-    peakRss: peak.rss,
-    peakHeap: peak.heapUsed,
-    cpuMsPerDelivery: ours.cpuMs / ours.sent.length,
-  };
+    cpuMs: ours.cpuMs,
+    peak: await target.peak(),
+  });
   if (bare) {
     const barePeak = await bare.peak();
     result.bare = {
@@ -261,30 +279,13 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
   const run = await closedLoop(world, target, { concurrency, total: BURST_TOTAL, deadlineMs: BURST_DEADLINE_MS, lateMs: LATE_MS[tracker] });
   const idle = await target.idle();
   const workElapsedMs = run.elapsedMs + idle.waitedMs;
-  const cpuMs = (await target.cpuMs()) - cpuBefore;
-  const peak = await target.peak();
-  const scenarios = run.sent.map((s) => s.delivery.scenario);
-  const mix: Record<string, number> = {};
-  for (const s of scenarios) mix[s] = (mix[s] ?? 0) + 1;
-  const result: BurstResult = {
-    traffic,
-    concurrency,
-    deliveries: run.sent.length,
-    mix,
-    errors: run.sent.filter((s) => s.status !== 200).length,
-    late: run.sent.filter((s) => s.answerMs >= LATE_MS[tracker]).length,
+  const result = burstResult(world, tracker, traffic, concurrency, run.sent, {
     answerThroughput: throughput(run.sent.length, run.elapsedMs),
     workThroughput: throughput(run.sent.length, workElapsedMs),
     drainMs: idle.waitedMs,
-    answer: summarize(run.sent.map((s) => s.answerMs)),
-    calls: countCalls(world.requests).total,
-    writes: countCalls(world.requests).writes,
-    notifying: world.requests.filter(isNotifying).length,
-    minimum: minimumFor(tracker, scenarios),
-    peakRss: peak.rss,
-    peakHeap: peak.heapUsed,
-    cpuMsPerDelivery: cpuMs / run.sent.length,
-  };
+    cpuMs: (await target.cpuMs()) - cpuBefore,
+    peak: await target.peak(),
+  });
   if (bare) {
     await bare.peak();
     const bareCpu = await bare.cpuMs();
