@@ -16,7 +16,7 @@ import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
 import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
-import type { LoadedConfig } from './settings.js';
+import type { LoadedConfig, SettingsCache } from './settings.js';
 
 /** Everything the shell needs to handle an event from one tracker. */
 export interface EventContext {
@@ -28,6 +28,8 @@ export interface EventContext {
   /** The handbook the 🔗 links point at when `handbookUrl` is not configured. */
   handbookUrl: string;
   defaultTemplates: TemplateSources;
+  /** Parsed configurations and compiled templates, kept for the server's life (see `SettingsCache`). */
+  settingsCache?: SettingsCache;
   log: Logger;
   /** The clock (tests pass a fixed one); the core never reads one itself. */
   now?: () => Date;

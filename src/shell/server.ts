@@ -22,6 +22,7 @@ import type { KeyedLock } from './keyed-lock.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { sweepTracker } from './run-events.js';
+import { SettingsCache } from './settings.js';
 import type { SweepReport } from './run-events.js';
 import type { SweepGate } from './sweep-gate.js';
 import { answerWithin, queueKey, WorkQueue } from './work-queue.js';
@@ -142,8 +143,9 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const queue = new WorkQueue(log);
 
   const now = overrides.now ?? (() => new Date());
+  const settingsCache = new SettingsCache();
   const handle = (event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>) =>
-    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, log, now });
+    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, settingsCache, log, now });
   // Every tracker the sweep visits: the GitLab one, and one per GitHub installation (listed at each sweep).
   const sweepTrackers: Array<() => Promise<Tracker[]>> = [];
 
@@ -261,7 +263,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     await sweepGate.run(async () => {
       for (const list of sweepTrackers) {
         for (const tracker of await list()) {
-          const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, log }, at);
+          const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, settingsCache, log }, at);
           total.masters += report.masters;
           total.fired += report.fired;
           total.completed += report.completed;

@@ -11,10 +11,12 @@ import type { Logger } from './logger.js';
 
 const CONFIG_ERROR_MARKER = '<!-- incident-desk:config-error';
 
-/** What reading settings needs: the tracker and the built-in templates. */
+/** What reading settings needs: the tracker, the built-in templates, and where parsed settings are kept. */
 export interface SettingsContext {
   tracker: Tracker;
   defaultTemplates: TemplateSources;
+  /** Parsed configurations and compiled templates by their texts; without one, every read parses and compiles. */
+  settingsCache?: SettingsCache;
 }
 
 /** A project's validated configuration with its compiled templates. */
@@ -30,9 +32,10 @@ export interface LoadedConfig {
 export async function loadSettings(project: string, ctx: SettingsContext): Promise<LoadedConfig | ConfigErrorWithLabel> {
   const file = await ctx.tracker.readConfig(project);
   try {
-    const config = file ? parsedConfig(file.text, file.location) : DEFAULT_CONFIG;
+    const cache = ctx.settingsCache;
+    const config = !file ? DEFAULT_CONFIG : cache ? cache.config(file.text, file.location) : parseConfig(file.text, file.location);
     const custom = await loadTemplates(config, project, ctx);
-    return { config, renderer: rendererFor(ctx.defaultTemplates, custom) };
+    return { config, renderer: cache ? cache.renderer(ctx.defaultTemplates, custom) : compileRenderer(ctx.defaultTemplates, custom) };
   } catch (error) {
     const problem = asConfigError(error, file?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
     if (!problem) throw error;
@@ -43,50 +46,49 @@ export async function loadSettings(project: string, ctx: SettingsContext): Promi
 /** Templates a project's configuration names, read from the project: they replace the built-in ones. */
 type CustomTemplates = Partial<Pick<TemplateSources, 'incident' | 'release' | 'comms' | 'task'>>;
 
-/** Most entries kept in each cache below, the most recent last: a handful of repositories' worth. */
-const MAX_CACHED = 64;
+/**
+ * Validated configurations and compiled renderers by their texts, one per server (the built-in templates are that
+ * server's): YAML, the schema and Handlebars were most of an event's CPU, and the texts are the same from one event to
+ * the next. The files are still read at every event, so a change takes effect at once; what fails is not kept and
+ * fails again. Bounded: the most recent `maxEntries` of each.
+ */
+export class SettingsCache {
+  private readonly configs = new Map<string, IncidentDeskConfig>();
+  private readonly renderers = new Map<string, Renderer>();
 
-/** Looks `key` up in a bounded cache, the entry made most recent; `make` fills a miss (a throw is not kept). */
-function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  const known = cache.get(key);
-  if (known !== undefined) {
-    cache.delete(key);
-    cache.set(key, known);
-    return known;
+  constructor(private readonly maxEntries = 64) {}
+
+  /** The configuration this text says, parsed once; deep-frozen, since every event of the text shares it. */
+  config(text: string, location: string): IncidentDeskConfig {
+    return this.cached(this.configs, `${location}\n${text}`, () => deepFreeze(parseConfig(text, location)));
   }
-  const value = make();
-  cache.set(key, value);
-  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
-  return value;
+
+  /**
+   * The renderer of the built-in templates with these custom ones, compiled once. Keyed by the custom texts only: the
+   * built-in ones are the same at every event of a server, and hashing them each time cost more than a label's event.
+   */
+  renderer(defaults: TemplateSources, custom: CustomTemplates): Renderer {
+    const key = Object.keys(custom).length === 0 ? '' : createHash('sha256').update(JSON.stringify(custom)).digest('hex');
+    return this.cached(this.renderers, key, () => compileRenderer(defaults, custom));
+  }
+
+  /** Looks `key` up, the entry made most recent; `make` fills a miss (a throw is not kept). */
+  private cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+    const known = cache.get(key);
+    if (known !== undefined) {
+      cache.delete(key);
+      cache.set(key, known);
+      return known;
+    }
+    const value = make();
+    cache.set(key, value);
+    if (cache.size > this.maxEntries) cache.delete(cache.keys().next().value!);
+    return value;
+  }
 }
 
-/** Validated configurations by their location and text. */
-const CONFIGS = new Map<string, IncidentDeskConfig>();
-
-/**
- * The configuration this text says, parsed and validated once: YAML and the schema were most of the CPU of an event
- * whose only question is whether its label is the trigger. The file is still read at every event, so a change takes
- * effect at once; a file that fails is not kept and fails again. Deep-frozen, since every event of the text shares it.
- */
-function parsedConfig(text: string, location: string): IncidentDeskConfig {
-  return cached(CONFIGS, `${location}\n${text}`, () => deepFreeze(parseConfig(text, location)));
-}
-
-/** Compiled renderers by the built-in templates (one object per server) and the texts of the custom ones. */
-const RENDERERS = new WeakMap<TemplateSources, Map<string, Renderer>>();
-
-/**
- * The renderer of these template texts, compiled once: compiling (Handlebars, and the check against sample contexts)
- * was most of an event's CPU, and the texts are the same from one event to the next. Keyed by the custom texts only
- * (the built-in ones are the same object at every event: hashing them each time cost more than the rest of a
- * label's event). The files are still read at every event, so a changed template takes effect at once; a template
- * that fails is not kept and fails again.
- */
-function rendererFor(defaults: TemplateSources, custom: CustomTemplates): Renderer {
-  let byText = RENDERERS.get(defaults);
-  if (!byText) RENDERERS.set(defaults, (byText = new Map()));
-  const key = Object.keys(custom).length === 0 ? '' : createHash('sha256').update(JSON.stringify(custom)).digest('hex');
-  return cached(byText, key, () => createRenderer({ ...defaults, partials: { ...defaults.partials }, ...custom }));
+function compileRenderer(defaults: TemplateSources, custom: CustomTemplates): Renderer {
+  return createRenderer({ ...defaults, partials: { ...defaults.partials }, ...custom });
 }
 
 /** A configuration error, with the trigger label when it could still be read. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
-import { ConfigErrorWithLabel, loadSettings } from '../../src/shell/settings.js';
+import { ConfigErrorWithLabel, loadSettings, SettingsCache } from '../../src/shell/settings.js';
 import type { LoadedConfig } from '../../src/shell/settings.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
@@ -17,7 +17,7 @@ describe('loadSettings', () => {
     const defaults = await loadDefaultTemplates();
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'templates:\n  task: tpl/task.md\n');
     store.putFile('team/app', 'tpl/task.md', `${defaults.task}\nFirst version.\n`);
-    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: defaults };
+    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: defaults, settingsCache: new SettingsCache() };
 
     const first = loaded(await loadSettings('team/app', ctx));
     const second = loaded(await loadSettings('team/app', ctx));
@@ -37,7 +37,7 @@ describe('loadSettings: the configuration file', () => {
   it('parses the same text once, and a changed file at the next read', async () => {
     const store = new MemoryStore({ kind: 'github' });
     store.addProject('acme/security', { visibility: 'private' });
-    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates() };
+    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates(), settingsCache: new SettingsCache() };
     store.putFile('acme/security', '.github/incident-desk.yml', 'label: incident\nidPrefix: SEC\n');
 
     const first = loaded(await loadSettings('acme/security', ctx));
@@ -64,10 +64,40 @@ describe('loadSettings: the built-in templates', () => {
     const store = new MemoryStore({ kind: 'github' });
     store.addProject('acme/security', { visibility: 'private' });
     store.addProject('acme/web', { visibility: 'private' });
-    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates() };
+    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates(), settingsCache: new SettingsCache() };
     store.putFile('acme/security', '.github/incident-desk.yml', 'label: incident\n');
     const configured = loaded(await loadSettings('acme/security', ctx));
     const unconfigured = loaded(await loadSettings('acme/web', ctx));
     expect(unconfigured.renderer).toBe(configured.renderer);
+  });
+});
+
+describe('loadSettings without a cache', () => {
+  it('parses and compiles at every read', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('acme/security', { visibility: 'private' });
+    store.putFile('acme/security', '.github/incident-desk.yml', 'label: incident\n');
+    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates() };
+    const first = loaded(await loadSettings('acme/security', ctx));
+    const second = loaded(await loadSettings('acme/security', ctx));
+    expect(second.config).toEqual(first.config);
+    expect(second.config).not.toBe(first.config);
+    expect(second.renderer).not.toBe(first.renderer);
+  });
+});
+
+describe('SettingsCache', () => {
+  it('keeps the most recent entries only', async () => {
+    const cache = new SettingsCache(2);
+    const a = cache.config('label: a\n', 'x');
+    cache.config('label: b\n', 'x');
+    expect(cache.config('label: a\n', 'x')).toBe(a);
+    cache.config('label: c\n', 'x');
+    // b was the least recent: gone; a and c stay.
+    expect(cache.config('label: a\n', 'x')).toBe(a);
+    // b was parsed anew (now [a, b]); c again pushes out a, the least recent.
+    expect(cache.config('label: b\n', 'x').label).toBe('b');
+    cache.config('label: c\n', 'x');
+    expect(cache.config('label: a\n', 'x')).not.toBe(a);
   });
 });

@@ -1,3 +1,4 @@
+import { SettingsCache } from '../../src/shell/settings.js';
 import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
 import { MemoryDeliveryGuard } from '../../src/shell/delivery-guard.js';
 import type { EventContext } from '../../src/shell/handle-event.js';
@@ -27,6 +28,7 @@ export async function eventContext(
     locks: new MemoryKeyedLock(),
     handbookUrl: 'https://desk.example/handbook',
     defaultTemplates: await loadDefaultTemplates(),
+    settingsCache: new SettingsCache(),
     log: memoryLogger(),
     ...(now ? { now } : {}),
   };
