@@ -15,6 +15,8 @@ export interface TrackerCapabilities {
   lockConversation: boolean;
   /** An issue can be deleted through the API (GitHub GraphQL `deleteIssue`, with admin rights). */
   deleteIssue: boolean;
+  /** Issues have a due date field of their own (GitLab). Without it, a due date is a `Due:` line of the text. */
+  dueDates: boolean;
 }
 
 /**

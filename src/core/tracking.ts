@@ -132,6 +132,9 @@ export function decideTask(
   if (!target) return refuse(`The app cannot see a project or repository \`${neutralizeInline(command.project, 100)}\`. Name one it is installed on, like \`group/project\` or \`owner/repo\`.`);
   const id = ctx.state.id;
   const due = command.due ?? addDays(ctx.now, ctx.config.taskDueDays);
+  // Where the ticket has a due date field (GitLab), that field is the due date: a copy in the text would go stale the
+  // moment someone moves it there. Elsewhere the text's Due line is the due date.
+  const dueInText = deps.capabilities.dueDates ? null : due;
   const title = titleWithId(command.title, id);
   const labels = [idLabel(id), TASK_LABEL];
   const confidentialTracker = deps.capabilities.confidentialIssues;
@@ -145,7 +148,7 @@ export function decideTask(
     }
     const found = incidentDetailsIn(`${command.title}\n${command.text}`, ctx.master, id);
     if (found) return refuse(`The title or text carries ${found}, and \`${neutralizeInline(target.path, 100)}\` is public. Rephrase it without incident details, or open the ticket in a private repository.`);
-    const block = renderChildBlock({ state, master: null, due });
+    const block = renderChildBlock({ state, master: null, due: dueInText });
     const text = command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200);
     return {
       kind: 'create',
@@ -165,7 +168,7 @@ export function decideTask(
         title: neutralizeInline(command.title, 200),
         master: `[${formatRef(ctx.master.ref)}](${ctx.master.webUrl})`,
         owner: quietUser(command.owner),
-        due,
+        due: dueInText ?? "this ticket's due date",
         summary: neutralizeInline(titleWithoutId(ctx.master.title), 200),
         action: command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200),
       })
@@ -174,7 +177,7 @@ export function decideTask(
   );
   // A GitLab project that is not private: created confidential without details, the details once confirmed.
   const verifyFirst = confidentialTracker && target.visibility !== 'private';
-  const first = verifyFirst ? joinBody(renderChildBlock({ state: { v: 1, role: 'task', id }, master: null, due }), '') : details;
+  const first = verifyFirst ? joinBody(renderChildBlock({ state: { v: 1, role: 'task', id }, master: null, due: dueInText }), '') : details;
   return {
     kind: 'create',
     draft: { title, body: first, labels, confidential: true, assignees: [command.owner], dueDate: due },

@@ -205,6 +205,9 @@ describe('/task', () => {
     expect(created.title).toBe(`[${t.id}] Rotate the signing keys`);
     expect(created.assignees).toEqual(['bob']);
     expect(created.dueDate).toBe('2026-11-29');
+    // The due date lives in GitLab's field only: no copy in the text to go stale when someone moves it there.
+    expect(created.body).not.toContain('2026-11-29');
+    expect(created.body).toContain("| Due: | this ticket's due date |");
     expect(created.body).toContain(t.id);
     expect(created.body).toContain('Heap overflow in the image parser');
     expect(created.body).toContain('Rotate every key and confirm in this ticket.');
@@ -250,7 +253,7 @@ describe('/task', () => {
     expect(await t.say('/task @bob team/api Rotate the keys due 2026-12-03')).toBe('done');
     const created = t.store.allIssues('team/api').find((i) => i.labels.includes('incident::task'))!;
     expect(created.body).toContain('Heap overflow in the image parser');
-    expect(created.body).toContain('2026-12-03');
+    expect(created.body).toContain('| Due: | 2026-12-03 |');
     expect(t.rows()).toContainEqual(expect.objectContaining({ ref: `team/api#${created.ref.number}`, due: '2026-12-03', owner: 'bob' }));
   });
 

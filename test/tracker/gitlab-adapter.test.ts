@@ -232,7 +232,7 @@ describe('GitLabTracker over gitbeaker', () => {
     await gitlab.lockIssue(REF);
     // No interceptor: a request would fail the test (network is disabled).
     expect(await gitlab.deleteIssue({ ref: REF } as Issue)).toBe('forbidden');
-    expect(gitlab.capabilities).toEqual({ confidentialIssues: true, nativeLinks: true, lockConversation: false, deleteIssue: false });
+    expect(gitlab.capabilities).toEqual({ confidentialIssues: true, nativeLinks: true, lockConversation: false, deleteIssue: false, dueDates: true });
   });
 
   it('lists issues with the label filter, every state, oldest first, across pages', async () => {

@@ -132,6 +132,7 @@ export class GitHubTracker implements Tracker {
     lockConversation: true,
     // GraphQL `deleteIssue`; answers `forbidden` without admin rights.
     deleteIssue: true,
+    dueDates: false,
   };
 
   private readonly account: string | undefined;

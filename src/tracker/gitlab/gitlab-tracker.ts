@@ -87,6 +87,7 @@ export class GitLabTracker implements Tracker {
     lockConversation: false,
     // Deleting an issue needs the Owner role; the app's account is kept below that on purpose (see deleteIssue).
     deleteIssue: false,
+    dueDates: true,
   };
 
   /**

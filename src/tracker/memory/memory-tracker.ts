@@ -37,6 +37,7 @@ export class MemoryTracker implements Tracker {
       nativeLinks: true,
       lockConversation: store.kind === 'github',
       deleteIssue: store.kind === 'github',
+      dueDates: store.kind === 'gitlab',
     };
   }
 
