@@ -21,6 +21,11 @@ export const REDACT_PATHS = [
   'PRIVATE_KEY',
   'WEBHOOK_SECRET',
   'GITLAB_WEBHOOK_SECRET',
+  // A Redis URL may carry its password (`redis://:password@host`).
+  'REDIS_URL',
+  'redisConfig',
+  '*.REDIS_URL',
+  '*.redisConfig',
   '*.GITLAB_TOKEN',
   '*.PRIVATE_KEY',
   '*.WEBHOOK_SECRET',

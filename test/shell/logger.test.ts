@@ -32,14 +32,14 @@ describe('logger redaction', () => {
 
 describe('logger redaction of tokens and keys', () => {
   const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-test-key-body\n-----END PRIVATE KEY-----\n';
-  const SECRETS = ['glpat-env-token-1111', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-test-key-body', 'hook-secret-2222', 'gl-hook-secret-3333', 'ghs_installation_4444', 'glpat-header-5555'];
+  const SECRETS = ['glpat-env-token-1111', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-test-key-body', 'hook-secret-2222', 'gl-hook-secret-3333', 'ghs_installation_4444', 'glpat-header-5555', 'redis-password-6666'];
 
   it('never writes the environment secrets, the private key or credential headers, however they are nested', async () => {
     const { lines, log } = capture();
-    const env = { GITLAB_TOKEN: SECRETS[0], PRIVATE_KEY: PEM, WEBHOOK_SECRET: SECRETS[2], GITLAB_WEBHOOK_SECRET: SECRETS[3], PORT: '3000' };
+    const env = { GITLAB_TOKEN: SECRETS[0], PRIVATE_KEY: PEM, WEBHOOK_SECRET: SECRETS[2], GITLAB_WEBHOOK_SECRET: SECRETS[3], REDIS_URL: `redis://:${SECRETS[6]}@redis:6379`, PORT: '3000' };
     log.info(env, 'environment');
     log.info({ env }, 'environment, nested');
-    log.info({ privateKey: PEM, options: { privateKey: PEM, token: SECRETS[4] } }, 'probot options');
+    log.info({ privateKey: PEM, options: { privateKey: PEM, token: SECRETS[4], redisConfig: env.REDIS_URL } }, 'probot options');
     log.info({ headers: { authorization: `token ${SECRETS[4]}`, 'private-token': SECRETS[5] } }, 'request headers');
     log.info({ request: { headers: { authorization: `bearer ${SECRETS[4]}`, 'private-token': SECRETS[5] } } }, 'nested request headers');
     log.info({ req: { headers: { authorization: `token ${SECRETS[4]}`, 'private-token': SECRETS[5] } } }, 'incoming request');
