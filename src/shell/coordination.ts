@@ -40,7 +40,10 @@ export function memoryCoordination(): Coordination {
  * it; its redelivery is handled), and nothing is done unguarded.
  */
 export function redisCoordination(url: string, options: Omit<RedisCoordinationOptions, 'log'> & { log: Logger; sweepHoldMs?: number }): Coordination {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, connectTimeout: 5_000, lazyConnect: false });
+  checkRedisUrl(url);
+  // A command without an answer fails after 5 s (a half-open connection would otherwise hold a job, its claim and its
+  // lock for ever); keep-alive probes notice a dead peer.
+  const redis = new Redis(url, { maxRetriesPerRequest: 3, connectTimeout: 5_000, commandTimeout: 5_000, keepAlive: 10_000, lazyConnect: false });
   let lastError = '';
   redis.on('error', (error: Error) => {
     // ioredis reports every reconnection attempt: say each distinct problem once (the URL may hold a password: never logged).
@@ -67,6 +70,28 @@ export function redisCoordination(url: string, options: Omit<RedisCoordinationOp
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** `REDIS_URL` is not a Redis URL. Says so without the URL: it may hold a password. */
+export class RedisUrlError extends Error {
+  override readonly name = 'RedisUrlError';
+  constructor() {
+    super('REDIS_URL is not a valid redis:// or rediss:// URL (redis://[:password@]host[:port][/db])');
+  }
+}
+
+/**
+ * Checks the URL before ioredis sees it: its own parse error carries the whole URL, password included, into the
+ * log or the crash report. Throws {@link RedisUrlError}, without a cause.
+ */
+export function checkRedisUrl(url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new RedisUrlError();
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new RedisUrlError();
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

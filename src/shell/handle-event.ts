@@ -79,15 +79,16 @@ async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<Ev
   const { log } = ctx;
   const issue = formatRef(event.issue.ref);
   if (await ctx.isSelf(event.actor)) return 'ignored-self';
+  // A delivery without an id (a tracker that sent none) cannot be told from another: it is handled, never dropped.
+  if (!event.deliveryId) return handleClaimed(event, ctx);
   const delivery = `${event.tracker}:${event.deliveryId}`;
   if (!(await ctx.deliveries.claim(delivery))) {
     log.info({ issue, delivery: event.deliveryId }, 'duplicate delivery dropped');
     return 'duplicate';
   }
+  let outcome: EventOutcome;
   try {
-    const outcome = await handleClaimed(event, ctx);
-    await ctx.deliveries.complete?.(delivery);
-    return outcome;
+    outcome = await handleClaimed(event, ctx);
   } catch (error) {
     // A delivery that failed is redelivered with the same id (by hand, or by a GitHub redelivery script): it must
     // then be handled, not dropped as a duplicate. Everything it did is found again by state, so nothing doubles.
@@ -96,6 +97,11 @@ async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<Ev
     });
     throw error;
   }
+  // The work is done: a failure to record that only shortens how long a redelivery is recognised.
+  await ctx.deliveries.complete?.(delivery).catch((completeError: unknown) => {
+    log.warn({ issue, err: { message: (completeError as Error).message } }, 'handled delivery could not be recorded');
+  });
+  return outcome;
 }
 
 /** Everything after the guards: a running incident's event, or an intake. */

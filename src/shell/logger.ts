@@ -24,6 +24,13 @@ export const REDACT_PATHS = [
   // A Redis URL may carry its password (`redis://:password@host`).
   'REDIS_URL',
   'redisConfig',
+  // ioredis puts a failed command and its arguments on the error: for AUTH the argument is the password (Probot logs
+  // its throttling connection's errors whole).
+  'command.args',
+  'err.command.args',
+  '*.command.args',
+  'err.aggregateErrors[*].command.args',
+  'err.previousErrors[*].command.args',
   '*.REDIS_URL',
   '*.redisConfig',
   '*.GITLAB_TOKEN',

@@ -11,6 +11,8 @@ import type { SweepGate } from './sweep-gate.js';
 
 /** Deletes the key only while it still holds this holder's token: a lease taken over by another is left alone. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** Marks a claim handled (for the full retention) only while it is still this holder's claim. */
+const COMPLETE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], 'handled', 'PX', ARGV[2]) else return 0 end`;
 /** Extends the lease only while this holder still holds it. */
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
@@ -68,10 +70,14 @@ function timingOf(options: RedisCoordinationOptions): Timing {
 
 /**
  * Delivery ids claimed with `SET NX PX`: the first replica to claim an id handles it, every other one drops it. A
- * claim lasts `claimTtlMs` until the delivery is handled, then `deliveryTtlMs`.
+ * claim lasts `claimTtlMs` until the delivery is handled, then `deliveryTtlMs`. Each claim holds a token of its own,
+ * so that a replica whose claim lapsed (it took longer than `claimTtlMs`) never releases or completes the claim
+ * another replica has taken since.
  */
 export class RedisDeliveryGuard implements DeliveryGuard {
   private readonly timing: Timing;
+  /** This replica's claims in progress: delivery id → token. */
+  private readonly tokens = new Map<string, string>();
 
   constructor(
     private readonly redis: Redis,
@@ -81,18 +87,25 @@ export class RedisDeliveryGuard implements DeliveryGuard {
   }
 
   async claim(deliveryId: string): Promise<boolean> {
-    if (!deliveryId) return true;
-    const answer = await this.redis.set(this.key(deliveryId), 'claimed', 'PX', Math.min(this.timing.claimTtlMs, this.timing.deliveryTtlMs), 'NX');
-    return answer === 'OK';
+    const token = randomUUID();
+    const answer = await this.redis.set(this.key(deliveryId), token, 'PX', Math.min(this.timing.claimTtlMs, this.timing.deliveryTtlMs), 'NX');
+    if (answer !== 'OK') return false;
+    this.tokens.set(deliveryId, token);
+    return true;
   }
 
   async complete(deliveryId: string): Promise<void> {
-    if (!deliveryId) return;
-    await this.redis.set(this.key(deliveryId), 'handled', 'PX', this.timing.deliveryTtlMs);
+    const token = this.tokens.get(deliveryId);
+    if (token === undefined) return;
+    this.tokens.delete(deliveryId);
+    await this.redis.eval(COMPLETE, 1, this.key(deliveryId), token, String(this.timing.deliveryTtlMs));
   }
 
   async release(deliveryId: string): Promise<void> {
-    await this.redis.del(this.key(deliveryId));
+    const token = this.tokens.get(deliveryId);
+    if (token === undefined) return;
+    this.tokens.delete(deliveryId);
+    await this.redis.eval(RELEASE, 1, this.key(deliveryId), token);
   }
 
   private key(deliveryId: string): string {
@@ -172,7 +185,7 @@ export class RedisKeyedLock implements KeyedLock {
 
 /**
  * One sweeper at a time across replicas: a replica whose sweep finds the turn taken skips it. A sweep that
- * finished keeps the turn for `minIntervalMs` (the sweep interval), so that replicas ticking at different moments
+ * finished keeps the turn until `minIntervalMs` (nine tenths of the sweep interval) after it started, so that replicas ticking at different moments
  * do not sweep the same incidents again within one interval; a sweeper that died frees it when its lease ends.
  */
 export class RedisSweepGate implements SweepGate {
@@ -191,6 +204,7 @@ export class RedisSweepGate implements SweepGate {
     const key = `${this.timing.prefix}sweep`;
     const token = randomUUID();
     if ((await this.redis.set(key, token, 'PX', this.timing.leaseMs, 'NX')) !== 'OK') return false;
+    const started = Date.now();
     const stop = holdLease(this.redis, key, token, this.timing);
     let done = false;
     try {
@@ -199,9 +213,11 @@ export class RedisSweepGate implements SweepGate {
       return true;
     } finally {
       stop();
-      if (done && this.minIntervalMs > 0) {
-        // Keep the turn for the rest of the interval (a failed sweep frees it at once, so another may try).
-        await this.redis.eval(RENEW, 1, key, token, String(this.minIntervalMs)).catch(() => releaseLease(this.redis, key, token, this.timing));
+      // The turn is kept for what is left of the interval, counted from the sweep's start, so that the replica that
+      // swept sweeps again at its next tick however long the sweep took. A failed sweep frees it at once.
+      const rest = this.minIntervalMs - (Date.now() - started);
+      if (done && rest > 0) {
+        await this.redis.eval(RENEW, 1, key, token, String(rest)).catch(() => releaseLease(this.redis, key, token, this.timing));
       } else {
         await releaseLease(this.redis, key, token, this.timing);
       }

@@ -38,4 +38,16 @@ describe('the delivery guard around an event', () => {
     await expect(handleEvent(issueEvent(project, store.issue(other.ref), { tracker: 'gitlab', deliveryId: 'bad' }), failingCtx)).rejects.toThrow('down');
     expect(guard.said.slice(2)).toEqual(['claim gitlab:bad', 'release gitlab:bad']);
   });
+
+  it('handles every delivery that came without an id: none is dropped as a duplicate of another', async () => {
+    const store = new MemoryStore({ kind: 'gitlab', now: () => new Date('2026-11-22T10:00:00Z') });
+    const project = store.addProject('team/app', { visibility: 'private' });
+    const issue = store.seedIssue('team/app', { title: 'Ordinary', body: 'text', labels: ['bug'] });
+    const guard = recordingGuard();
+    const ctx = { ...(await eventContext(new MemoryTracker(store))), deliveries: guard };
+    const event = issueEvent(project, store.issue(issue.ref), { tracker: 'gitlab', deliveryId: '' });
+    expect(await handleEvent(event, ctx)).toBe('not-a-trigger');
+    expect(await handleEvent(event, ctx)).toBe('not-a-trigger');
+    expect(guard.said).toEqual([]);
+  });
 });

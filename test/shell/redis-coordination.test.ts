@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisCoordination } from '../../src/shell/coordination.js';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { redisCoordination, RedisUrlError } from '../../src/shell/coordination.js';
+import { createLogger } from '../../src/shell/logger.js';
 import { LockTimeoutError, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from '../../src/shell/redis-coordination.js';
 import { memoryLogger } from '../support/app-context.js';
 import { startAppServer } from '../support/app-server.js';
@@ -17,6 +20,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis?.stop();
 });
+
+/** The production logger (with its redaction) writing into an array. */
+function captureLog() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, log: createLogger('info', stream) };
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const options = (extra: Record<string, number> = {}) => ({ prefix: `t-${randomUUID()}:`, log: memoryLogger(), ...extra });
@@ -53,6 +68,24 @@ describe('deliveries across replicas', () => {
     await sleep(250);
     expect(await b.claim('died')).toBe(true);
     expect(await b.claim('handled')).toBe(false);
+  });
+});
+
+describe('claims of one replica', () => {
+  it('a replica whose claim lapsed neither releases nor completes the claim another replica took since', async () => {
+    const shared = options({ claimTtlMs: 100, deliveryTtlMs: 10_000 });
+    const client = redis.client();
+    const [slow, other] = [new RedisDeliveryGuard(redis.client(), shared), new RedisDeliveryGuard(client, shared)];
+    expect(await slow.claim('d')).toBe(true);
+    await sleep(150);
+    expect(await other.claim('d')).toBe(true);
+    const held = await client.get(`${shared.prefix}delivery:d`);
+    await slow.release('d');
+    await slow.complete('d');
+    expect(await client.get(`${shared.prefix}delivery:d`)).toBe(held);
+    await other.complete('d');
+    expect(await client.get(`${shared.prefix}delivery:d`)).toBe('handled');
+    expect(await client.pttl(`${shared.prefix}delivery:d`)).toBeGreaterThan(5_000);
   });
 });
 
@@ -145,6 +178,13 @@ describe('one sweeper at a time', () => {
     expect(sweeps).toBe(2);
   });
 
+  it('holds the turn counted from the sweep’s start: a sweep longer than the interval frees it when it ends', async () => {
+    const shared = options({ minIntervalMs: 100 });
+    const [a, b] = [new RedisSweepGate(redis.client(), shared), new RedisSweepGate(redis.client(), shared)];
+    expect(await a.run(async () => void (await sleep(150)))).toBe(true);
+    expect(await b.run(async () => undefined)).toBe(true);
+  });
+
   it('a failed sweep frees the turn at once', async () => {
     const shared = options({ minIntervalMs: 10_000 });
     const [a, b] = [new RedisSweepGate(redis.client(), shared), new RedisSweepGate(redis.client(), shared)];
@@ -154,6 +194,43 @@ describe('one sweeper at a time', () => {
 });
 
 describe('redisCoordination', () => {
+  it('refuses a malformed REDIS_URL without repeating it (it may hold a password)', () => {
+    for (const url of ['redis://:s3cret@exa mple:6379', 'http://:s3cret@host:6379', ':s3cret@host']) {
+      let message = '';
+      try {
+        redisCoordination(url, { log: memoryLogger() });
+      } catch (error) {
+        message = `${(error as Error).message} ${JSON.stringify(error)} ${String((error as Error).cause ?? '')}`;
+        expect(error).toBeInstanceOf(RedisUrlError);
+      }
+      expect(message).toContain('REDIS_URL');
+      expect(message).not.toContain('s3cret');
+    }
+  });
+
+  it('logs a refused password without the password', async () => {
+    const own = await startRedis({ password: 'right-password' });
+    const { lines, log } = captureLog();
+    const coordination = redisCoordination(own.url.replace('redis://', 'redis://:wrong-password-7777@'), { log });
+    try {
+      expect(await coordination.healthy()).toBe(false);
+      // As Probot logs its throttling connection's errors: the client's error event whole, which carries the failed
+      // AUTH command and its argument.
+      const probe = new Redis(own.url.replace('redis://', 'redis://:wrong-password-7777@'), { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const failure = await new Promise<Error>((resolve) => probe.once('error', resolve));
+      probe.disconnect();
+      expect(JSON.stringify((failure as Error & { command?: unknown }).command)).toContain('wrong-password-7777');
+      log.error(Object.assign(failure as Error, { source: 'bottleneck' }));
+      await sleep(50);
+      const out = lines.join('');
+      expect(out).toContain('WRONGPASS');
+      expect(out).not.toContain('wrong-password-7777');
+    } finally {
+      await coordination.close();
+      await own.stop();
+    }
+  });
+
   it('answers healthy while Redis answers, and not once it is gone', async () => {
     const own = await startRedis();
     const log = memoryLogger();

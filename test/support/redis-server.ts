@@ -13,6 +13,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface RedisServer {
+  /** The address without credentials (a server started with a password refuses it until one is given). */
   url: string;
   /** A new client of this server (closed by the caller). */
   client(): Redis;
@@ -23,9 +24,10 @@ export interface RedisServer {
  * A real `redis-server` (Debian's package, installed by `.ci/run`) on a free loopback port, without persistence,
  * for one test file. Fails loudly when the binary is missing: the tests of several replicas are not optional.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+  const auth = options.password ? ['--requirepass', options.password] : [];
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...auth], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<never>((_, reject) => {
@@ -34,9 +36,10 @@ export async function startRedis(): Promise<RedisServer> {
   });
   exited.catch(() => undefined);
   const url = `redis://127.0.0.1:${port}`;
+  const probeUrl = options.password ? `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}` : url;
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(probeUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     try {
       await Promise.race([probe.connect().then(() => probe.ping()), exited]);
