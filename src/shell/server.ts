@@ -258,9 +258,11 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   };
 
   const sweepGate = overrides.sweepGate ?? coordination.sweepGate;
+  // Sweeps under way, so that closing waits for them before the locks' store goes away.
+  const sweeping = new Set<Promise<unknown>>();
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
-    await sweepGate.run(async () => {
+    const run = sweepGate.run(async () => {
       for (const list of sweepTrackers) {
         for (const tracker of await list()) {
           const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, settingsCache, log }, at);
@@ -270,6 +272,12 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
         }
       }
     });
+    sweeping.add(run);
+    try {
+      await run;
+    } finally {
+      sweeping.delete(run);
+    }
     return total;
   };
   const startSweeper = (intervalSeconds: number): (() => void) => {
@@ -281,10 +289,18 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   };
 
   const close = async (drainMs = 20_000) => {
+    // No new connections; idle kept-alive ones are closed now, so no new delivery arrives on them either.
     const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-    // Work already taken is finished (within a bound) before the locks' store goes away; what is cut off is
-    // completed by the next event or the sweep, like any interrupted run.
-    await answerWithin(queue.idle(), drainMs);
+    server.closeIdleConnections();
+    // Work already taken (and sweeps under way) is finished within a bound before the locks' store goes away; what
+    // is cut off is completed by the next event or the sweep, like any interrupted run.
+    const drained = (async () => {
+      await queue.idle();
+      await Promise.allSettled([...sweeping]);
+    })();
+    await answerWithin(drained, drainMs);
+    // A connection still open (a client that keeps one alive, a request still running) does not hold the stop.
+    server.closeAllConnections();
     await closed;
     await coordination.close();
   };

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAppServer } from '../support/app-server.js';
 
@@ -43,5 +44,21 @@ describe('the HTTP server', () => {
       body: `{"pad":"${'x'.repeat(6 * 1024 * 1024)}"}`,
     });
     expect(big.status).toBe(413);
+  });
+
+  it('closes even while a client holds a request open, after draining queued work', async () => {
+    const server = await startAppServer({ GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN: 'glpat-x', GITLAB_WEBHOOK_SECRET: 'hook-secret' });
+    const { hostname, port } = new URL(server.url);
+    // A delivery whose body never ends: the route waits for it, and the connection stays busy.
+    const stuck = request({ host: hostname, port, method: 'POST', path: '/api/gitlab/webhooks', headers: { 'content-type': 'application/json', 'x-gitlab-token': 'hook-secret', 'content-length': '1000' } });
+    const ended = new Promise<string>((resolve) => {
+      stuck.on('error', (error) => resolve(error.message));
+      stuck.on('response', () => resolve('answered'));
+    });
+    stuck.write('{"object_kind":');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await server.app.close(200);
+    expect(server.app.server.listening).toBe(false);
+    expect(await ended).toMatch(/socket hang up|ECONNRESET|answered/);
   });
 });
