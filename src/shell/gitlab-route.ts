@@ -87,7 +87,7 @@ export function createGitLabRoute(options: GitLabRouteOptions) {
     const declared = Number(req.headers['content-length'] ?? 0);
     const text = declared > limit ? null : await readBody(req, limit);
     if (text === null) {
-      // Do not read the rest of an oversized body: answer and close the connection.
+      // Keep nothing more of an oversized body: answer, drain the rest unread and close the connection.
       res.setHeader('connection', 'close');
       send(res, 413, { error: 'payload too large' });
       req.resume();
