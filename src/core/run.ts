@@ -237,7 +237,7 @@ export function decideCommand(ctx: RunContext, command: Command): RunPlan {
   const plan = emptyPlan(ctx);
   const actor = ctx.actor?.username ?? '';
   if (command.name === 'help' || command.name === 'unknown') {
-    plan.comments.push({ ref: ctx.master.ref, body: renderHelp(command.name === 'unknown' ? `\`/${neutralizeInline(command.word, 40)}\` is not an incident-desk command.` : undefined) });
+    plan.comments.push({ ref: ctx.master.ref, body: renderHelp(command.name === 'unknown' ? `\`/${neutralizeInline(command.word, 40).replace(/`/g, "'")}\` is not an incident-desk command.` : undefined) });
     return plan;
   }
   if (!ctx.access || !canWrite(ctx.access)) return refuse(ctx, plan, `use \`/${command.name === 'invalid' ? command.command : command.name}\``);

@@ -107,7 +107,11 @@ export function addDays(now: Date, days: number): string {
  */
 export function incidentDetailsIn(text: string, master: Issue, id: string): string | null {
   const haystack = text.toLowerCase();
-  const title = titleWithoutId(master.title).trim().toLowerCase();
+  // `[INC-2026-1] [SECURITY] RCE in login`: the identifier, then one tag group, say nothing; the rest is the title.
+  const title = titleWithoutId(master.title)
+    .replace(/^\s*\[[^\]\n]{0,100}\]\s*/, '')
+    .trim()
+    .toLowerCase();
   if (title.length >= 8 && haystack.includes(title)) return "the incident's title";
   if (haystack.includes(master.webUrl.toLowerCase()) || haystack.includes(formatRef(master.ref).toLowerCase())) return 'a reference to the incident ticket';
   if (haystack.includes(master.ref.project.toLowerCase())) return "the incident project's path";
@@ -129,7 +133,7 @@ export function decideTask(
   deps: { capabilities: TrackerCapabilities; renderer: Renderer },
 ): TaskDecision {
   const refuse = (expected: string): TaskDecision => ({ kind: 'refuse', comment: renderInvalid({ command: 'task', expected }) });
-  if (!target) return refuse(`The app cannot see a project or repository \`${neutralizeInline(command.project, 100)}\`. Name one it is installed on, like \`group/project\` or \`owner/repo\`.`);
+  if (!target) return refuse(`The app cannot see a project or repository \`${neutralizeInline(command.project, 100).replace(/`/g, "'")}\`. Name one it is installed on, like \`group/project\` or \`owner/repo\`.`);
   const id = ctx.state.id;
   const due = command.due ?? addDays(ctx.now, ctx.config.taskDueDays);
   // Where the ticket has a due date field (GitLab), that field is the due date: a copy in the text would go stale the
@@ -143,11 +147,11 @@ export function decideTask(
   if (isPublic) {
     if (!command.public) {
       return refuse(
-        `\`${neutralizeInline(target.path, 100)}\` is public: a tracking ticket there is readable by anyone. Open it in a private repository, or, when its title and text carry no incident details, confirm with \`--public\` (it then names only the identifier ${id}).`,
+        `\`${neutralizeInline(target.path, 100).replace(/`/g, "'")}\` is public: a tracking ticket there is readable by anyone. Open it in a private repository, or, when its title and text carry no incident details, confirm with \`--public\` (it then names only the identifier ${id}).`,
       );
     }
     const found = incidentDetailsIn(`${command.title}\n${command.text}`, ctx.master, id);
-    if (found) return refuse(`The title or text carries ${found}, and \`${neutralizeInline(target.path, 100)}\` is public. Rephrase it without incident details, or open the ticket in a private repository.`);
+    if (found) return refuse(`The title or text carries ${found}, and \`${neutralizeInline(target.path, 100).replace(/`/g, "'")}\` is public. Rephrase it without incident details, or open the ticket in a private repository.`);
     const block = renderChildBlock({ state, master: null, due: dueInText });
     const text = command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200);
     return {

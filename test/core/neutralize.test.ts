@@ -1,6 +1,6 @@
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { neutralizeBlock, neutralizeInline, neutralizeMentions, quietUser } from '../../src/core/neutralize.js';
+import { neutralizeBlock, neutralizeComments, neutralizeImages, neutralizeInline, neutralizeMentions, neutralizeTags, quietUser } from '../../src/core/neutralize.js';
 import { liveProblems } from '../property/rendered.js';
 
 describe('neutralize', () => {
@@ -85,5 +85,90 @@ describe('images: no tracking pixel from user text', () => {
   it('breaks a formatting tag that carries attributes: a style or a source may fetch', () => {
     expect(neutralizeBlock('<details open>')).toBe('<\u200bdetails open>');
     expect(neutralizeBlock('<p style="background:url(x)">')).toBe('<\u200bp style="background:url(x)">');
+  });
+});
+
+describe('real code is left byte for byte', () => {
+  const noPing = (text: string): string[] => liveProblems(text, { html: false, boxes: false });
+
+  it.each([
+    ['a code span', 'Install `@acme/auth` first'],
+    ['a double-backtick span holding a backtick', 'run `` a`@acme/auth ``'],
+    ['a fenced block with an HTML proof of concept', 'PoC:\n\n```html\n<img src=x onerror=alert(1)> @acme/auth ![i](https://x/p.png)\n```\nafter'],
+    ['a tilde fence closed by a longer one', '~~~\n<svg onload=x> @all\n~~~~\n'],
+    ['CRLF lines', '```\r\n<b x=1>@all\r\n```\r\n'],
+  ])('%s', (_, text) => {
+    expect(neutralizeBlock(text)).toBe(text);
+    expect(neutralizeMentions(text)).toBe(text);
+  });
+
+  it('keeps the code of an inline value as its escaping left it', () => {
+    expect(neutralizeInline('see `@acme/auth` @all')).toBe('see `@acme/auth` @\u200ball');
+    expect(neutralizeInline('`<b>` & `![i](u)`')).toBe('`&lt;b&gt;` &amp; `![i](u)`');
+  });
+
+  it.each([
+    ['a lone backtick', '`@all'],
+    ['a lone backtick after a span', '`x` `@all'],
+    ['runs of different lengths', '``@all`'],
+    ['a span cut by a table cell', '| h | h |\n| - | - |\n| `a | @all` |'],
+    ['a backslash-escaped backtick', '\\`@all`'],
+    ['a backtick in a link destination', '[x](`)@all`'],
+    ['a backtick in an autolink', '<http://x`>@all`'],
+    ['a backtick in a bare URL', 'www.x.example/` @all `'],
+    ['raw HTML that holds the line', '<div>\n`@all`'],
+  ])('still breaks a mention after %s', (_, text) => {
+    expect(noPing(text)).not.toEqual([]);
+    expect(noPing(neutralizeMentions(text))).toEqual([]);
+    expect(neutralizeMentions(text)).toContain('@\u200ball');
+  });
+
+  it.each([
+    ['a span across lines (a list item or a heading may end the first)', '`a\n@all`'],
+    ['a span holding a pipe (a table cell may end it)', '`a | @all`'],
+    ['a span after raw HTML (a tag or an autolink may hold its backtick)', '<b>x</b> `@all`'],
+  ])('does not take for code %s', (_, text) => {
+    expect(neutralizeMentions(text)).toContain('@\u200ball');
+  });
+
+  it('treats an unclosed fence as text: the app or the next copied text may close it', () => {
+    // Alone it renders as code, but a sitrep joins two copied texts, and the second one's fence would close it.
+    expect(neutralizeMentions('```\n@all')).toBe('```\n@\u200ball');
+    const details = neutralizeBlock('```\n@all');
+    expect(noPing(`${neutralizeBlock('```\nlog')}\n\n${details}`)).toEqual([]);
+  });
+
+  it('treats an indented fence, or a closer another renderer reads otherwise, as text from there on', () => {
+    // In a list item, a fence ends with the item: `- @all` below is a new item, not code.
+    expect(neutralizeMentions('- a\n  ```\n- @all\n  ```')).toContain('@\u200ball');
+    expect(noPing(neutralizeMentions('- a\n  ```\n- @all\n  ```'))).toEqual([]);
+    // marked closes a fence at "```~", CommonMark does not.
+    expect(neutralizeMentions('```\nx\n```~\n@all\n```')).toContain('@\u200ball');
+  });
+
+  it('breaks images and tags outside code only', () => {
+    const text = '![a](https://x/p.png) `![b](https://x/q.png)` `<img src=y>` <img src=x>';
+    expect(neutralizeImages(text)).toBe('!\u200b[a](https://x/p.png) `![b](https://x/q.png)` `<img src=y>` <img src=x>');
+    expect(neutralizeTags(text)).toBe('![a](https://x/p.png) `![b](https://x/q.png)` `<img src=y>` <\u200bimg src=x>');
+  });
+
+  it('makes markers inert inside code too: the app reads them from the raw text', () => {
+    expect(neutralizeComments('`<!-- incident-desk:end -->`')).toBe('`&lt;!-- incident-desk:end --&gt;`');
+    expect(neutralizeBlock('```\n<!-- step:a-b -->\n```')).toBe('```\n&lt;!-- step:a-b --&gt;\n```');
+  });
+});
+
+describe('mentions written as HTML entities', () => {
+  it.each(['&#64;all', '&#x40;all', '&#X40;here', '&#0064;all', '&#x0040;all', '&commat;all', '&COMMAT;all', '(&#64;org/team)', '@&#97;ll'])('breaks %j', (text) => {
+    expect(liveProblems(text, { html: false, boxes: false })).not.toEqual([]);
+    const out = neutralizeBlock(text);
+    expect(liveProblems(out, { html: false, boxes: false })).toEqual([]);
+    expect(out).toContain('@\u200b');
+  });
+
+  it('leaves an entity in code, or one that renders no mention, as it is', () => {
+    expect(neutralizeBlock('`&#64;all`')).toBe('`&#64;all`');
+    expect(neutralizeBlock('a&#64;b.example')).toBe('a&#64;b.example');
+    expect(neutralizeBlock('&#64; alone')).toBe('&#64; alone');
   });
 });

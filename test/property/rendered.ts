@@ -22,7 +22,13 @@ export function liveProblems(markdown: string, check: { html?: boolean; boxes?: 
     for (const tag of html.match(/<\/?[A-Za-z][^>]*>/g) ?? []) if (!made.test(tag)) problems.push(`raw HTML ${tag}`);
   }
   // Mentions are live in text outside code spans and code blocks, after a non-word character.
-  const text = html.replace(/<pre>[\s\S]*?<\/pre>/g, ' ').replace(/<code>[\s\S]*?<\/code>/g, ' ').replace(/<[^>]*>/g, ' ');
+  // marked decodes numeric entities (`&#64;`) itself and leaves named ones to the browser, which shows `&commat;` as
+  // `@`, as the trackers' renderers do (any case, to be safe).
+  const text = html
+    .replace(/<pre>[\s\S]*?<\/pre>/g, ' ')
+    .replace(/<code>[\s\S]*?<\/code>/g, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&commat;/gi, '@');
   for (const m of text.matchAll(/(?:^|[^\w])@[\w-]+(?:\/[\w-]+)?/g)) problems.push(`mention ${m[0].trim()}`);
   return problems;
 }
