@@ -174,12 +174,19 @@ describe('neutralization of hostile text', () => {
   it('keeps every link a copied block had', () => {
     fc.assert(
       fc.property(imageText, (text) => {
+        // Comment delimiters are escaped whatever surrounds them (the app's markers live in comments), which may
+        // rightly change what a link around them reads as: such texts are proven safe elsewhere, not link-keeping.
+        fc.pre(!/<!--|-->/.test(text));
+        // Likewise a raw HTML tag that is broken turns from an HTML block into text, and the lines after it may then
+        // read differently (a definition, a link): texts with tags are proven to load nothing, not to keep links.
+        fc.pre(!/<\/?[A-Za-z]/.test(text));
         // An image's alt text becomes a link to it; every link of the text as written is still there (a broken tag's
         // text may join a bare URL before it, which a renderer then links as one). Only links people wrote as links
         // count: a bare URL or address links itself, and its extent is the renderer's guess, which a zero-width space moves.
         const written = (markdown: string): string[] =>
           [...marked.parse(markdown, { async: false, gfm: true }).matchAll(/<a href="([^"]*)"[^>]*>([^<]*)</g)]
-            .filter((m) => !/^(?:https?:|www\.|mailto:)/.test(m[2]!) && !m[2]!.includes('@'))
+            // An `@` is broken on purpose wherever it stands (a mention may hide in a destination too).
+            .filter((m) => !/^(?:https?:|www\.|mailto:)/.test(m[2]!) && !m[2]!.includes('@') && !m[1]!.includes('@'))
             .map((m) => m[1]!);
         const before = written(text);
         const after = [...marked.parse(neutralizeBlock(text), { async: false, gfm: true }).matchAll(/<a href="([^"]*)"/g)].map((m) => m[1]!);
