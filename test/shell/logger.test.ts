@@ -1,17 +1,5 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/shell/logger.js';
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, log: createLogger('info', stream) };
-}
+import { captureLog as capture } from '../support/app-context.js';
 
 describe('logger redaction', () => {
   it('never writes tokens, secrets or incident content', () => {

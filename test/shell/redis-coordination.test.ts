@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { redisCoordination, RedisUrlError } from '../../src/shell/coordination.js';
-import { createLogger } from '../../src/shell/logger.js';
 import { LockTimeoutError, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from '../../src/shell/redis-coordination.js';
-import { memoryLogger } from '../support/app-context.js';
+import { captureLog, memoryLogger } from '../support/app-context.js';
 import { startAppServer } from '../support/app-server.js';
 import { startRedis } from '../support/redis-server.js';
 import type { RedisServer } from '../support/redis-server.js';
@@ -21,17 +19,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** The production logger (with its redaction) writing into an array. */
-function captureLog() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, log: createLogger('info', stream) };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const options = (extra: Record<string, number> = {}) => ({ prefix: `t-${randomUUID()}:`, log: memoryLogger(), ...extra });

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/shell/logger.js';
 import { SettingsCache } from '../../src/shell/settings.js';
 import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
 import { MemoryDeliveryGuard } from '../../src/shell/delivery-guard.js';
@@ -32,4 +34,16 @@ export async function eventContext(
     log: memoryLogger(),
     ...(now ? { now } : {}),
   };
+}
+
+/** The production logger (pino, with its redaction) writing its JSON lines into an array. */
+export function captureLog() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, log: createLogger('info', stream) };
 }
