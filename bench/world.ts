@@ -218,7 +218,7 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
     tracker,
     store,
     requests: fake.requests,
-    env: { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-bench-token', GITLAB_WEBHOOK_SECRET: GITLAB_SECRET, PUBLIC_URL: 'https://desk.example' },
+    env: { GITLAB_URL: fake.url, GITLAB_TOKEN: 'bench-gitlab-token', GITLAB_WEBHOOK_SECRET: GITLAB_SECRET, PUBLIC_URL: 'https://desk.example' },
     trigger: () => {
       const issue = seed();
       return { delivery: make('trigger', 'Issue Hook', gitlabLabeledPayload(project, issue, 'incident', user('alice'))), ref: issue.ref };
