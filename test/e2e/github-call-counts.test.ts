@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runEventCalls } from '../support/call-counts.js';
 import { minutes, openGitHubIncident } from '../support/github-incident.js';
 
 // API calls per event against the fake GitHub, the numbers `npm run bench` reports against the minimum of each
@@ -19,15 +20,7 @@ describe('GitHub: API calls per event', () => {
 
   it('a tick makes 7 calls and a /timeline command 5', async () => {
     const t = await openGitHubIncident({ config: CONFIG });
-    let from = t.fake.requests.length;
-    t.clock.now = minutes(1);
-    await t.tick('pick-deputy', 'bob');
-    expect(t.fake.requests.slice(from).filter((r) => !isAuth(r))).toHaveLength(7);
-    from = t.fake.requests.length;
-    t.clock.now = minutes(2);
-    await t.say('/timeline 2026-11-22T10:01:30Z called the reporter', 'alice');
-    expect(t.timeline()).toContain('called the reporter');
-    expect(t.fake.requests.slice(from).filter((r) => !isAuth(r))).toHaveLength(5);
+    expect(await runEventCalls(t, minutes, isAuth)).toEqual({ tick: 7, timeline: 5 });
   });
 
   it('ordinary issues of the incident repository cost nothing, and the configuration only when a label could be the trigger', async () => {
