@@ -4,7 +4,7 @@ import { startAppServer } from '../support/app-server.js';
 import { deliverGitLab, gitlabFixture } from '../support/gitlab-webhook.js';
 
 // End to end through the real server and GitLab route with the real `Issue Hook` payload from GitLab's
-// documentation (../shared/fixtures/gitlab/issue-hook.json). Every GitLab API call is an exact nock
+// documentation (test/fixtures/gitlab/issue-hook.json). Every GitLab API call is an exact nock
 // interceptor: an unexpected call fails (network disabled), an unused one fails the test (setup.ts).
 
 const GITLAB = 'https://gitlab.example.com';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Issue, Project } from '../../src/core/model.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/gitlab/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/gitlab/', import.meta.url));
 
-/** A real GitLab payload from `../shared/fixtures/gitlab/`, parsed fresh. */
+/** A real GitLab payload from GitLab's webhook documentation (`test/fixtures/gitlab/`), parsed fresh. */
 export function gitlabFixture(name: 'issue-hook' | 'note-hook-issue' | 'emoji-hook-issue-note'): Record<string, any> {
   return JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Record<string, any>;
 }

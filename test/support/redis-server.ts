@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { spawnOwned } from './owned-process.js';
 
 /** A free TCP port on loopback, as the kernel hands one out. */
 export async function freePort(): Promise<number> {
@@ -21,18 +21,24 @@ export interface RedisServer {
 }
 
 /**
- * A real `redis-server` (Debian's package, installed by `.ci/run`) on a free loopback port, without persistence,
+ * A real `redis-server` (Debian's package; `scripts/test.sh` installs it) on a free loopback port, without persistence,
  * for one test file. Fails loudly when the binary is missing: the tests of several replicas are not optional.
  */
 export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
   const auth = options.password ? ['--requirepass', options.password] : [];
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...auth], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // Under a guardian in its own process group, like every process a test starts: it ends with the test run.
+  const owned = spawnOwned('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...auth]);
+  let stderr = '';
+  owned.child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
   });
-  const exited = new Promise<never>((_, reject) => {
-    child.once('error', (error) => reject(new Error(`redis-server could not start (apt-get install redis-server): ${error.message}`)));
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
+  owned.child.stdout.resume();
+  const exited = owned.gone().then((): never => {
+    const code = owned.child.exitCode;
+    // The guardian answers 127 when the command could not be started at all.
+    if (code === 127) throw new Error(`redis-server could not start (install it: apt-get install redis-server; scripts/test.sh does): ${stderr.trim()}`);
+    throw new Error(`redis-server exited with ${code}: ${stderr.trim()}`);
   });
   exited.catch(() => undefined);
   const url = `redis://127.0.0.1:${port}`;
@@ -47,7 +53,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
       break;
     } catch (error) {
       probe.disconnect();
-      if (child.exitCode !== null || Date.now() > deadline) throw error;
+      if (owned.exited() || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -61,10 +67,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
     },
     stop: async () => {
       for (const client of clients) client.disconnect();
-      if (child.exitCode !== null) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await gone;
+      await owned.stop();
     },
   };
 }

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spawnOwned } from './owned-process.js';
 import { freePort } from './redis-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,11 +28,12 @@ export interface Replica {
  */
 export async function startReplica(env: Record<string, string>): Promise<Replica> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  // Its own process group under a guardian: it ends with the test run however the run ends (see owned-process.ts).
+  const owned = spawnOwned(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', SWEEP_INTERVAL_SECONDS: '0', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { child } = owned;
   const lines: ReplicaLogLine[] = [];
   let pending = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -48,32 +49,20 @@ export async function startReplica(env: Record<string, string>): Promise<Replica
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}: ${stderr}`);
+    if (owned.exited()) throw new Error(`replica exited with ${child.exitCode}: ${stderr}`);
     const ok = await fetch(`${url}/healthz`).then((res) => res.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await owned.kill();
       throw new Error(`replica did not answer /healthz within 30 s: ${stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const exited = () => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
   return {
     url,
     lines,
     stderr: () => stderr,
-    kill: async () => {
-      const gone = exited();
-      child.kill('SIGKILL');
-      await gone;
-    },
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = exited();
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-      await gone;
-      clearTimeout(timer);
-    },
+    kill: () => owned.kill(),
+    stop: () => owned.stop(),
   };
 }

@@ -545,7 +545,7 @@ describe('GitLabTracker against the fake GitLab', () => {
 });
 
 describe('GitLab payload normalization', () => {
-  const fixtures = new URL('../../../shared/fixtures/gitlab/', import.meta.url);
+  const fixtures = new URL('../fixtures/gitlab/', import.meta.url);
   const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as Record<string, unknown>;
   /** The issue hook as an `update` with the given changes (the fixture's `action: open` is a doc quirk). */
   const update = (changes: unknown): Record<string, unknown> => {
