@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ProbotOctokit } from 'probot';
+import { onTestFinished } from 'vitest';
 import { createAppServer } from '../../src/shell/server.js';
 import type { ServerEnv, ServerOverrides } from '../../src/shell/server.js';
 import { memoryLogger } from './app-context.js';
@@ -33,4 +34,12 @@ export async function startAppServer(env: ServerEnv, overrides: ServerOverrides 
     log,
     close: () => app.close(),
   };
+}
+
+/** A started server whose `close` runs once (by a restart, or when the test finishes), registered to end with the test. */
+export function closedOnce<T extends { close: () => Promise<void> }>(started: T): T {
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= started.close());
+  onTestFinished(close);
+  return { ...started, close };
 }

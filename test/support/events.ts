@@ -1,5 +1,5 @@
 import type { IssueEvent, NoteEvent } from '../../src/core/events.js';
-import type { Issue, Project } from '../../src/core/model.js';
+import type { Comment, Issue, Project } from '../../src/core/model.js';
 
 let counter = 0;
 
@@ -7,7 +7,7 @@ let counter = 0;
 export function issueEvent(
   project: Project,
   issue: Issue,
-  options: Partial<Pick<IssueEvent, 'action' | 'addedLabels' | 'deliveryId' | 'actor' | 'previousBody'>> & { tracker?: IssueEvent['tracker'] } = {},
+  options: Partial<Pick<IssueEvent, 'action' | 'addedLabels' | 'removedLabels' | 'deliveryId' | 'actor' | 'previousBody'>> & { tracker?: IssueEvent['tracker'] } = {},
 ): IssueEvent {
   counter += 1;
   return {
@@ -19,7 +19,7 @@ export function issueEvent(
     project,
     issue,
     addedLabels: options.addedLabels ?? (options.action === 'opened' ? [] : ['incident']),
-    removedLabels: [],
+    removedLabels: options.removedLabels ?? [],
     ...(options.previousBody !== undefined ? { previousBody: options.previousBody } : {}),
   };
 }
@@ -41,6 +41,12 @@ export function noteEvent(project: Project, issue: Issue, body: string, actor: s
     issue,
     comment: { id: 90_000 + counter, author: actor, body, createdAt: new Date().toISOString() },
   };
+}
+
+/** A person's comment, already on the issue (`store.createComment`), as a note event. */
+export function commentEvent(project: Project, issue: Issue, comment: Comment, tracker: NoteEvent['tracker'] = 'gitlab'): NoteEvent {
+  counter += 1;
+  return { kind: 'note', tracker, deliveryId: `note-${counter}`, actor: { username: comment.author, id: idOf(comment.author), isBot: false }, project, issue, comment };
 }
 
 /** A stable numeric id per username, for events. */

@@ -3,7 +3,8 @@ import { trustedState } from '../../src/core/block.js';
 import type { AccessLevel, Issue, Project } from '../../src/core/model.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import { startAppServer } from './app-server.js';
+import { closedOnce, startAppServer } from './app-server.js';
+import { T0, tickIn } from './incident-time.js';
 import { startFakeGitHub } from './fake-github.js';
 import type { FaultOptions } from './faults.js';
 import { fastResilientOctokit } from './resilient-clients.js';
@@ -19,10 +20,7 @@ import {
 
 const SECRET = 'webhook-secret';
 const KEY = testPrivateKey();
-/** The moment every GitHub incident of the end-to-end tests is opened. */
-export const T0 = new Date('2026-11-22T10:00:00Z');
-export const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
-export const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
+export { minutes, T0, tickIn } from './incident-time.js';
 
 /** alice (the reporter) and bob have write, mallory read, `maintainer` maintain. */
 const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'read', maintainer: 'maintain' };
@@ -46,6 +44,15 @@ export interface GitHubIncidentOptions {
    * timeouts, waits shrunk), and a delivery whose handling failed is redelivered until it succeeds.
    */
   faults?: FaultOptions;
+  /** The author of the labeled issue; alice by default. */
+  author?: string;
+  /** The assignees of the labeled issue; none by default. */
+  assignees?: string[];
+  /**
+   * Cuts the intake off: GitHub goes down from the first request this matches until the trigger was answered (500,
+   * which GitHub shows and lets someone redeliver). The server then runs the production Octokit, waits shrunk.
+   */
+  outage?: (request: { method: string; path: string }) => boolean;
 }
 
 /** The log line of a webhook job that failed in the background (see `WorkQueue`). */
@@ -69,11 +76,15 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   // The sweep searches `user:<installation account>`: the one installation belongs to the repository's owner.
   const fake = await startFakeGitHub(store, { installationAccount: 'acme', ...(options.faults ? { faults: options.faults } : {}) });
   onTestFinished(fake.close);
-  const server = await startAppServer(
-    { APP_ID: '1', PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: new URL(fake.url).host, GHE_PROTOCOL: 'http', PUBLIC_URL: 'https://desk.example' },
-    { now: () => clock.now, ...(options.faults ? { githubOctokit: fastResilientOctokit() } : {}) },
-  );
-  onTestFinished(server.close);
+  const resilient = options.faults !== undefined || options.outage !== undefined;
+  const startServer = async () => {
+    const started = await startAppServer(
+      { APP_ID: '1', PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: new URL(fake.url).host, GHE_PROTOCOL: 'http', PUBLIC_URL: 'https://desk.example' },
+      { now: () => clock.now, ...(resilient ? { githubOctokit: fastResilientOctokit() } : {}) },
+    );
+    return closedOnce(started);
+  };
+  let server = await startServer();
   for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) for (const path of paths) store.setAccess(path, username, level);
   for (const [team, members] of Object.entries(options.teams ?? {})) for (const member of members) store.addTeamMember(team, member);
 
@@ -99,8 +110,16 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     }
   };
 
-  const source = store.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
-  await deliver('issues', githubIssuePayload('labeled', project, source));
+  const source = store.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
+  if (options.outage) {
+    fake.faults.outageWhen(options.outage);
+    const res = await deliverGitHub(server.url, SECRET, 'issues', githubIssuePayload('labeled', project, source), `${deliveryPrefix}-trigger`);
+    expect(res.status).toBe(500);
+    await server.app.idle();
+    fake.faults.recover();
+  } else {
+    await deliver('issues', githubIssuePayload('labeled', project, source));
+  }
   const ref = source.ref;
   const master = (): Issue => store.issue(ref);
   expect(trustedState(master())?.role).toBe('master');
@@ -153,6 +172,49 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     }
     for (const label of after.labels.filter((l) => !before.labels.includes(l))) await deliver('issues', githubLabelPayload('labeled', repo, after, label, actor));
   };
+  /** GitHub delivers `issues.edited` describing `after`, edited from `previousBody` by `actor` (a late or racing delivery). */
+  const deliverEdit = (after: Issue, previousBody: string, actor: string) => deliver('issues', githubEditPayload(projectOf(after), after, previousBody, actor));
+  /** GitHub delivers an event describing `snapshot` as it was (a late or repeated delivery). */
+  const replay = (snapshot: Issue, action: 'opened' | 'closed' | 'reopened' | 'edited', actor = 'alice', previousTitle?: string) =>
+    deliver('issues', githubIssueChangePayload(action, projectOf(snapshot), snapshot, actor, previousTitle === undefined ? {} : { previousTitle }));
+  /** A person adds or removes one label by hand; GitHub delivers `issues.labeled` or `issues.unlabeled`. */
+  const label = async (ticket: Issue, action: 'labeled' | 'unlabeled', name: string, actor: string) => {
+    const before = store.issue(ticket.ref);
+    store.editIssue(ticket.ref, { labels: action === 'labeled' ? [...before.labels, name] : before.labels.filter((l) => l !== name) });
+    return deliver('issues', githubLabelPayload(action, projectOf(before), store.issue(ticket.ref), name, actor));
+  };
+  /** The trigger sent again (a re-added label, another delivery). */
+  const resendTrigger = () => deliver('issues', githubIssuePayload('labeled', project, master()));
+  /** The app restarts: a new server process (fresh memory) against the same GitHub. */
+  const restart = async () => {
+    await server.close();
+    server = await startServer();
+  };
   const sweep = (at: Date) => server.app.sweep(at);
-  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, open, change, sweep, deliver, redelivered };
+  return {
+    store,
+    fake,
+    get server() {
+      return server;
+    },
+    clock,
+    project,
+    ref,
+    master,
+    timeline,
+    comments,
+    edit,
+    tick,
+    say,
+    open,
+    change,
+    sweep,
+    deliver,
+    deliverEdit,
+    replay,
+    label,
+    resendTrigger,
+    restart,
+    redelivered,
+  };
 }

@@ -3,17 +3,15 @@ import { trustedState } from '../../src/core/block.js';
 import type { AccessLevel, Issue, Project } from '../../src/core/model.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import { startAppServer } from './app-server.js';
+import { closedOnce, startAppServer } from './app-server.js';
+import { T0, tickIn } from './incident-time.js';
 import { startFakeGitLab } from './fake-gitlab.js';
 import type { FaultOptions } from './faults.js';
 import { fastGitLabClientOptions } from './resilient-clients.js';
-import { deliverGitLab, gitlabEditPayload, gitlabIssueChangePayload, gitlabLabeledPayload, gitlabNotePayload } from './gitlab-webhook.js';
+import { deliverGitLab, gitlabEditPayload, gitlabIssueChangePayload, gitlabLabeledPayload, gitlabLabelsPayload, gitlabNotePayload } from './gitlab-webhook.js';
 
 const SECRET = 'gitlab-hook-secret';
-/** The moment every GitLab incident of the end-to-end tests is opened. */
-export const T0 = new Date('2026-11-22T10:00:00Z');
-export const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
-export const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
+export { minutes, T0, tickIn } from './incident-time.js';
 
 /** alice and bob are Developers, mallory a Reporter, `maintainer` a Maintainer. */
 const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'triage', maintainer: 'maintain' };
@@ -38,6 +36,13 @@ export interface GitLabIncidentOptions {
    * delivery whose handling failed is sent again until it succeeds.
    */
   faults?: FaultOptions;
+  /** The project the incident is opened in; `team/app` by default. */
+  path?: string;
+  /**
+   * Cuts the intake off: GitLab goes down from the first request this matches until the trigger was answered (202
+   * saying the handling failed: the route never answers a 5xx). The server's client then retries, waits shrunk.
+   */
+  outage?: (request: { method: string; path: string }) => boolean;
 }
 
 /** The log line of a webhook job that failed in the background (see `WorkQueue`). */
@@ -51,8 +56,9 @@ const JOB_FAILED = 'queued webhook work failed';
 export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
-  const project = store.addProject('team/app', { visibility: 'private' });
-  const paths = ['team/app'];
+  const home = options.path ?? 'team/app';
+  const project = store.addProject(home, { visibility: 'private' });
+  const paths = [home];
   for (const [path, visibility] of Object.entries(options.projects ?? {})) {
     store.addProject(path, { visibility });
     paths.push(path);
@@ -60,14 +66,18 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   if (options.config !== undefined) for (const path of paths) store.putFile(path, '.gitlab/incident-desk.yml', options.config);
   const fake = await startFakeGitLab(store, options.faults ? { faults: options.faults } : {});
   onTestFinished(fake.close);
-  const server = await startAppServer(
-    { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-test-token', GITLAB_WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'https://desk.example' },
-    {
-      gitlabClientOptions: options.faults ? fastGitLabClientOptions() : { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 },
-      now: () => clock.now,
-    },
-  );
-  onTestFinished(server.close);
+  const resilient = options.faults !== undefined || options.outage !== undefined;
+  const startServer = async () =>
+    closedOnce(
+      await startAppServer(
+        { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-test-token', GITLAB_WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'https://desk.example' },
+        {
+          gitlabClientOptions: resilient ? fastGitLabClientOptions() : { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 },
+          now: () => clock.now,
+        },
+      ),
+    );
+  let server = await startServer();
   for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) {
     for (const path of paths) store.setAccess(path, username, level);
     // Members are GitLab users: `GET /users?username=` finds them before they ever act.
@@ -105,8 +115,17 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     }
   };
 
-  const source = store.seedIssue('team/app', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
-  expect(await deliver('Issue Hook', gitlabLabeledPayload(project, source, 'incident', user('alice')))).toEqual({ outcome: 'done' });
+  const source = store.seedIssue(home, { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
+  if (options.outage) {
+    fake.faults.outageWhen(options.outage);
+    const res = await deliverGitLab(server.url, SECRET, gitlabLabeledPayload(project, source, 'incident', user('alice')), `${deliveryPrefix}-trigger`);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: true, error: 'handling failed' });
+    await server.app.idle();
+    fake.faults.recover();
+  } else {
+    expect(await deliver('Issue Hook', gitlabLabeledPayload(project, source, 'incident', user('alice')))).toEqual({ outcome: 'done' });
+  }
   const ref = source.ref;
   const master = (): Issue => store.issue(ref);
   expect(trustedState(master())?.role).toBe('master');
@@ -150,7 +169,55 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     const answer = await deliver(hookOf(after, 'Issue'), gitlabIssueChangePayload(projectOf(after), after, user(actor), ids, { action, before }));
     return answer.outcome;
   };
+  /** GitLab delivers an edit describing `after`, edited from `previousBody` by `actor` (a late or racing delivery). */
+  const deliverEdit = (after: Issue, previousBody: string, actor: string) =>
+    deliver(hookOf(after, 'Issue'), gitlabEditPayload(projectOf(after), after, previousBody, user(actor), ids));
+  /** GitLab delivers a hook describing `snapshot` as it was (a late or repeated delivery); `before` names what changed. */
+  const replay = (snapshot: Issue, action: 'open' | 'close' | 'reopen' | 'update', actor = 'alice', before?: Issue) =>
+    deliver(hookOf(snapshot, 'Issue'), gitlabIssueChangePayload(projectOf(snapshot), snapshot, user(actor), ids, { action, ...(before ? { before } : {}) }));
+  /** A person changes a ticket's labels in the sidebar; GitLab delivers one hook with `changes.labels`. */
+  const relabel = async (ticket: Issue, change: (labels: string[]) => string[], actor: string) => {
+    const before = store.issue(ticket.ref);
+    store.editIssue(ticket.ref, { labels: change(before.labels) });
+    const after = store.issue(ticket.ref);
+    return deliver(hookOf(after, 'Issue'), gitlabLabelsPayload(projectOf(after), after, before.labels, user(actor), ids, before.updatedAt));
+  };
+  /** The trigger sent again (a re-added label, another delivery). */
+  const resendTrigger = () => deliver(hookOf(master(), 'Issue'), gitlabLabeledPayload(project, master(), 'incident', user('alice')));
+  /** The app restarts: a new server process (fresh memory) against the same GitLab. */
+  const restart = async () => {
+    await server.close();
+    server = await startServer();
+  };
   const sweep = (at: Date) => server.app.sweep(at);
   const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
-  return { store, fake, server, clock, project, ref, master, timeline, comments, edit, tick, say, open, change, sweep, deliver, user, ids, writes, redelivered };
+  return {
+    store,
+    fake,
+    get server() {
+      return server;
+    },
+    clock,
+    project,
+    ref,
+    master,
+    timeline,
+    comments,
+    edit,
+    tick,
+    say,
+    open,
+    change,
+    sweep,
+    deliver,
+    deliverEdit,
+    replay,
+    relabel,
+    resendTrigger,
+    restart,
+    user,
+    ids,
+    writes,
+    redelivered,
+  };
 }

@@ -1,0 +1,369 @@
+import type { Comment, Issue, IssueRef, AccessLevel, Project, TrackerKind } from '../../src/core/model.js';
+import type { EventOutcome } from '../../src/shell/handle-event.js';
+import type { SweepReport } from '../../src/shell/run-events.js';
+import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import type { IssuePatch } from '../../src/tracker/port.js';
+import { teamPath } from '../../src/tracker/port.js';
+import type { FaultInjector, FaultOptions } from './faults.js';
+import { openGitHubIncident } from './github-incident.js';
+import { openGitLabIncident } from './gitlab-incident.js';
+import { MEMORY_BOT, openMemoryIncident } from './memory-incident.js';
+
+/**
+ * One scenario, three trackers: the scenarios of test/e2e are written once against `IncidentWorld` and run on every
+ * harness of `HARNESSES` — the in-memory tracker (events straight into the shell), the fake GitHub and the fake GitLab
+ * (signed deliveries into the real server, the real SDKs over loopback HTTP). Where the trackers really differ, a
+ * scenario asks the harness's `traits`; what only a transport can show (which request asked what), its `probe`.
+ */
+
+/** Where every scenario's incident is opened, and the other projects the app serves in the tracking scenarios. */
+export const INCIDENT_PROJECT = 'acme/security';
+
+export type HarnessName = 'memory' | 'github' | 'gitlab';
+
+/** What a delivery's answer says of its handling; GitHub's answer says nothing (Probot answers 200). */
+export type Outcome = EventOutcome | undefined;
+
+/** Where the trackers differ, as the scenarios need to know it. */
+export interface Traits {
+  /** The tracker whose rules apply (the in-memory harness follows GitLab's). */
+  tracker: TrackerKind;
+  /** Issues can be confidential (GitLab); on GitHub only a private repository keeps an issue from the public. */
+  confidentialIssues: boolean;
+  /** Issues have a due date field (GitLab); on GitHub the due date is a `Due: YYYY-MM-DD` line in the description. */
+  dueDateField: boolean;
+  /** Native links across owners (GitLab issue links); GitHub's sub-issues stay within one owner. */
+  linksAcrossOwners: boolean;
+  /** Scoped labels are exclusive: adding `a::b::x` takes `a::b::y` off (GitLab). */
+  scopedLabels: boolean;
+  /** A plan may keep only one assignee of several (GitLab Free keeps the first); GitHub keeps them all. */
+  singleAssigneePlans: boolean;
+  /** Assignees are written by user id, looked up by username first (GitLab). */
+  assigneesById: boolean;
+  /** The access of someone who may read but not write: GitHub's read, GitLab's Reporter. */
+  reader: AccessLevel;
+  /** What a refusal says is needed. */
+  requiredAccess: string;
+  /** How the configuration names a team of approvers: `@org/team` on GitHub, a group path on GitLab. */
+  approverTeam: string;
+  /** The answer to a delivery says how its handling ended (GitLab's route, the shell itself). */
+  answersOutcome: boolean;
+  /** Requests go over HTTP to a fake tracker that can fail a share of them on purpose. */
+  faultInjection: boolean;
+}
+
+/** What only the transport can tell: which requests the app made. */
+export interface Probes {
+  /** The tracker was asked for `user`'s access to the incident project. */
+  accessAsked(user: string): boolean;
+  /** The tracker was asked whether `user` is a member of `team`. */
+  teamAsked(team: string, user: string): boolean;
+  /** The tracker was asked for the project `path` (its visibility). */
+  projectRead(path: string): boolean;
+  /** The sweep listed the open masters the tracker's way. */
+  mastersListed(): boolean;
+  /** Usernames were resolved to user ids (for assignees). */
+  usersLookedUp(): boolean;
+  /** Requests that write, so far. */
+  writes(): number;
+  /** Writes of the master issue itself (description, labels, state, assignees), so far. */
+  masterWrites(): number;
+  /** Native link requests (GitHub sub-issues, GitLab issue links), so far. */
+  linkRequests(): number;
+  /** How many requests so far. */
+  requestCount(): number;
+  /** The requests after the first `from`, with numbers blanked, to compare the cost of two events. */
+  requestShapes(from: number): string[];
+  /** Whether a shape of `requestShapes` is a write of the master issue. */
+  isMasterWrite(shape: string): boolean;
+  /** Requests that failed because the tracker was down. */
+  outageFailures(): number;
+  /** The fake's fault injection (null where requests cannot fail on purpose). */
+  faults: FaultInjector | null;
+}
+
+/** A change of an issue; `dueDate` only where the tracker has the field. */
+export type Change = IssuePatch & { dueDate?: string | null };
+
+/** An incident opened in place at T0 in `acme/security` (private), reported and labeled by alice. */
+export interface IncidentWorld {
+  harness: HarnessName;
+  traits: Traits;
+  store: MemoryStore;
+  clock: { now: Date };
+  project: Project;
+  ref: IssueRef;
+  /** Who labeled the report: the first timeline entry names them. */
+  labeledBy: string;
+  /** The app's account, as the tracker names it. */
+  bot: string;
+  master(): Issue;
+  timeline(): string;
+  /** The app's comments with `<!-- incident-desk:<marker> -->` on a ticket, the master by default. */
+  comments(marker: string, ticket?: Issue): Comment[];
+  /** A person saves an edited description of a ticket, the master by default. */
+  edit(change: (body: string) => string, actor: string, ticket?: Issue): Promise<Outcome>;
+  /** A person ticks a box of a ticket, the master by default, and saves. */
+  tick(stepId: string, actor: string, ticket?: Issue): Promise<Outcome>;
+  /** A person comments on a ticket, the master by default. */
+  say(body: string, actor: string, ticket?: Issue): Promise<Outcome>;
+  /** A person opens an issue in a project. */
+  open(path: string, input: Parameters<MemoryStore['seedIssue']>[1], actor?: string): Promise<{ issue: Issue; outcome: Outcome }>;
+  /** A person changes an issue (closes, reopens, retitles, edits, assigns, labels, moves its due date). */
+  change(ticket: Issue, patch: Change, actor?: string): Promise<Outcome>;
+  /** A person adds one label by hand (on GitLab a scoped label replaces its sibling). */
+  addLabel(ticket: Issue, label: string, actor: string): Promise<Outcome>;
+  /** A person removes one label by hand. */
+  removeLabel(ticket: Issue, label: string, actor: string): Promise<Outcome>;
+  /** An edit of `after`'s description from `previousBody` by `actor` is delivered (late, racing, or the app's own). */
+  deliverEdit(after: Issue, previousBody: string, actor: string): Promise<Outcome>;
+  /** An event describing `snapshot` as it was is delivered again (late or repeated); `before` says what it changed. */
+  replay(snapshot: Issue, action: 'opened' | 'edited' | 'closed' | 'reopened', actor?: string, before?: Issue): Promise<Outcome>;
+  /** The trigger label's event is delivered again. */
+  resendTrigger(): Promise<Outcome>;
+  /** The app restarts (fresh memory, same tracker). */
+  restart(): Promise<void>;
+  sweep(at: Date): Promise<SweepReport>;
+  /** Deliveries sent again because their handling failed (only with faults). */
+  redelivered: string[];
+  probe: Probes;
+}
+
+/** What a scenario may ask of a world; each harness maps it onto its own tracker. */
+export interface IncidentOptions {
+  /** The text of the configuration file, in every project. */
+  config?: string;
+  /** More projects the app serves, by path and visibility. */
+  projects?: Record<string, Project['visibility']>;
+  /** Access by username, in every project; the harness's default otherwise (see `DEFAULT_PEOPLE`). */
+  access?: Record<string, AccessLevel>;
+  /** Team (GitHub) or group (GitLab) members, by the name `traits.approverTeam` gives. */
+  teams?: Record<string, string[]>;
+  /** The labeled issue's author and assignees. */
+  author?: string;
+  assignees?: string[];
+  /** A share of the tracker's requests fails (only where `traits.faultInjection`). */
+  faults?: FaultOptions;
+  /** The tracker goes down as the intake creates its first child, and is back once the trigger failed. */
+  cutIntakeAtFirstChild?: boolean;
+}
+
+export interface Harness {
+  name: HarnessName;
+  traits: Traits;
+  open(options?: IncidentOptions): Promise<IncidentWorld>;
+}
+
+const WRITE_OPERATIONS = new Set(['createIssue', 'updateIssue', 'createComment', 'updateComment', 'linkIssues', 'lockIssue', 'deleteIssue']);
+const blankNumbers = (path: string) => path.replace(/\/\d+(?=\/|$)/g, '/N').replace(/#\d+/g, '#N');
+/** The labels after adding `label` where scoped labels are exclusive: its siblings (same `scope::`) go. */
+const withScoped = (label: string) => (labels: string[]) => [...labels.filter((l) => !l.includes('::') || scopeOf(l) !== scopeOf(label)), label];
+const scopeOf = (label: string) => label.slice(0, label.lastIndexOf('::'));
+
+const GITLAB_TRAITS: Traits = {
+  tracker: 'gitlab',
+  confidentialIssues: true,
+  dueDateField: true,
+  linksAcrossOwners: true,
+  scopedLabels: true,
+  singleAssigneePlans: true,
+  assigneesById: false,
+  reader: 'triage',
+  requiredAccess: 'at least the Developer role in this project',
+  approverTeam: 'acme/ir-team',
+  answersOutcome: true,
+  faultInjection: false,
+};
+
+const memory: Harness = {
+  name: 'memory',
+  traits: GITLAB_TRAITS,
+  async open(options = {}) {
+    const m = await openMemoryIncident({ ...options, path: INCIDENT_PROJECT, ...(options.cutIntakeAtFirstChild ? { outage: (call) => call.method === 'createIssue' } : {}) });
+    const calls = () => m.store.calls;
+    const called = (operation: string, target: string) => calls().some((c) => c.operation === operation && c.target === target);
+    const masterTarget = `${m.ref.project}#${m.ref.number}`;
+    return {
+      harness: 'memory',
+      traits: GITLAB_TRAITS,
+      store: m.store,
+      clock: m.clock,
+      project: m.project,
+      ref: m.ref,
+      labeledBy: 'alice',
+      bot: MEMORY_BOT,
+      master: m.master,
+      timeline: m.timeline,
+      comments: m.comments,
+      edit: m.edit,
+      tick: m.tick,
+      say: m.say,
+      open: m.open,
+      change: m.change,
+      addLabel: (ticket, label, actor) => m.relabel(ticket, withScoped(label), actor),
+      removeLabel: (ticket, label, actor) => m.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor),
+      deliverEdit: m.deliverEdit,
+      replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
+      resendTrigger: m.resendTrigger,
+      restart: m.restart,
+      sweep: m.sweep,
+      redelivered: [],
+      probe: {
+        accessAsked: (user) => called('getAccess', `${INCIDENT_PROJECT}:${user}`),
+        teamAsked: (team, user) => calls().some((c) => c.operation === 'isTeamMember' && c.target.replace(/^@/, '') === `${teamPath(team)}:${user}`),
+        projectRead: (path) => called('getProject', path),
+        mastersListed: () => calls().some((c) => c.operation === 'listOpenMasters'),
+        usersLookedUp: () => false,
+        writes: () => calls().filter((c) => WRITE_OPERATIONS.has(c.operation)).length,
+        masterWrites: () => calls().filter((c) => c.operation === 'updateIssue' && c.target === masterTarget).length,
+        linkRequests: () => calls().filter((c) => c.operation === 'linkIssues').length,
+        requestCount: () => calls().length,
+        requestShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
+        isMasterWrite: (shape) => shape === `updateIssue ${INCIDENT_PROJECT}#N`,
+        outageFailures: m.failures,
+        faults: null,
+      },
+    };
+  },
+};
+
+const GITHUB_TRAITS: Traits = {
+  tracker: 'github',
+  confidentialIssues: false,
+  dueDateField: false,
+  linksAcrossOwners: false,
+  scopedLabels: false,
+  singleAssigneePlans: false,
+  assigneesById: false,
+  reader: 'read',
+  requiredAccess: 'write access to this repository',
+  approverTeam: '"@acme/ir-team"',
+  answersOutcome: false,
+  faultInjection: true,
+};
+
+const github: Harness = {
+  name: 'github',
+  traits: GITHUB_TRAITS,
+  async open(options = {}) {
+    const { cutIntakeAtFirstChild, ...rest } = options;
+    const g = await openGitHubIncident({ ...rest, ...(cutIntakeAtFirstChild ? { outage: ({ method, path }) => method === 'POST' && /\/issues$/.test(path) } : {}) });
+    const requests = () => g.fake.requests;
+    const requested = (method: string, path: string) => requests().some((r) => r.method === method && r.path === path);
+    const masterPath = `/repos/${INCIDENT_PROJECT}/issues/${g.ref.number}`;
+    const none = async () => undefined;
+    return {
+      harness: 'github',
+      traits: GITHUB_TRAITS,
+      store: g.store,
+      clock: g.clock,
+      project: g.project,
+      ref: g.ref,
+      labeledBy: 'security-lead',
+      bot: 'incident-desk[bot]',
+      master: g.master,
+      timeline: g.timeline,
+      comments: g.comments,
+      edit: (change, actor, ticket) => g.edit(change, actor, ticket).then(none),
+      tick: (stepId, actor, ticket) => g.tick(stepId, actor, ticket).then(none),
+      say: (body, actor, ticket) => g.say(body, actor, ticket).then(none),
+      open: async (path, input, actor) => ({ issue: await g.open(path, input, actor), outcome: undefined }),
+      change: (ticket, patch, actor) => g.change(ticket, patch, actor).then(none),
+      addLabel: (ticket, label, actor) => g.label(ticket, 'labeled', label, actor).then(none),
+      removeLabel: (ticket, label, actor) => g.label(ticket, 'unlabeled', label, actor).then(none),
+      deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(none),
+      replay: (snapshot, action, actor, before) =>
+        g.replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined).then(none),
+      resendTrigger: () => g.resendTrigger().then(none),
+      restart: g.restart,
+      sweep: g.sweep,
+      redelivered: g.redelivered,
+      probe: {
+        accessAsked: (user) => requested('GET', `/repos/${INCIDENT_PROJECT}/collaborators/${user}/permission`),
+        teamAsked: (team, user) => {
+          const [org, slug] = teamPath(team).split('/');
+          return requested('GET', `/orgs/${org}/teams/${slug}/memberships/${user}`);
+        },
+        projectRead: (path) => requested('GET', `/repos/${path}`),
+        mastersListed: () =>
+          requests().some((r) => r.method === 'GET' && r.path.startsWith('/app/installations')) &&
+          requests().some((r) => r.method === 'GET' && r.path.startsWith('/search/issues') && decodeURIComponent(r.path).includes('user:acme')),
+        usersLookedUp: () => false,
+        writes: () => requests().filter((r) => r.method !== 'GET' && !r.path.includes('access_tokens')).length,
+        masterWrites: () => requests().filter((r) => r.method === 'PATCH' && r.path === masterPath).length,
+        linkRequests: () => requests().filter((r) => r.method === 'POST' && r.path.endsWith('/sub_issues')).length,
+        requestCount: () => requests().length,
+        requestShapes: (from) => requests().slice(from).map((r) => `${r.method} ${blankNumbers(r.path)}`),
+        isMasterWrite: (shape) => shape === `PATCH /repos/${INCIDENT_PROJECT}/issues/N`,
+        outageFailures: () => g.fake.faults.counts().outage ?? 0,
+        faults: g.fake.faults,
+      },
+    };
+  },
+};
+
+const gitlab: Harness = {
+  name: 'gitlab',
+  traits: { ...GITLAB_TRAITS, assigneesById: true, faultInjection: true },
+  async open(options = {}) {
+    const { cutIntakeAtFirstChild, ...rest } = options;
+    const g = await openGitLabIncident({
+      ...rest,
+      path: INCIDENT_PROJECT,
+      ...(cutIntakeAtFirstChild ? { outage: ({ method, path }) => method === 'POST' && path.endsWith('/issues') } : {}),
+    });
+    const requests = () => g.fake.requests;
+    const requested = (method: string, path: string) => requests().some((r) => r.method === method && r.path === path);
+    const projectPath = (path: string) => `/api/v4/projects/${encodeURIComponent(path)}`;
+    const masterPath = `${projectPath(INCIDENT_PROJECT)}/issues/${g.ref.number}`;
+    const outcome = (answer: { outcome?: string }) => answer.outcome as Outcome;
+    const hookAction = { opened: 'open', edited: 'update', closed: 'close', reopened: 'reopen' } as const;
+    return {
+      harness: 'gitlab',
+      traits: gitlab.traits,
+      store: g.store,
+      clock: g.clock,
+      project: g.project,
+      ref: g.ref,
+      labeledBy: 'alice',
+      bot: 'incident-desk-bot',
+      master: g.master,
+      timeline: g.timeline,
+      comments: g.comments,
+      edit: (change, actor, ticket) => g.edit(change, actor, ticket).then(outcome),
+      tick: (stepId, actor, ticket) => g.tick(stepId, actor, ticket).then(outcome),
+      say: (body, actor, ticket) => g.say(body, actor, ticket).then(outcome),
+      open: async (path, input, actor) => {
+        const opened = await g.open(path, input, actor);
+        return { issue: opened.issue, outcome: opened.outcome as Outcome };
+      },
+      change: (ticket, patch, actor) => g.change(ticket, patch, actor).then((o) => o as Outcome),
+      addLabel: (ticket, label, actor) => g.relabel(ticket, withScoped(label), actor).then(outcome),
+      removeLabel: (ticket, label, actor) => g.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor).then(outcome),
+      deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(outcome),
+      replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
+      resendTrigger: () => g.resendTrigger().then(outcome),
+      restart: g.restart,
+      sweep: g.sweep,
+      redelivered: g.redelivered,
+      probe: {
+        accessAsked: (user) => requested('GET', `${projectPath(INCIDENT_PROJECT)}/members/all/${g.fake.userId(user)}`),
+        teamAsked: (team, user) => requested('GET', `/api/v4/groups/${encodeURIComponent(teamPath(team))}/members/all/${g.fake.userId(user)}`),
+        projectRead: (path) => requested('GET', projectPath(path)),
+        mastersListed: () => g.store.calls.some((c) => c.operation === 'listOpenMasters'),
+        usersLookedUp: () => requested('GET', '/api/v4/users'),
+        writes: g.writes,
+        masterWrites: () => requests().filter((r) => r.method === 'PUT' && r.path === masterPath).length,
+        linkRequests: () => requests().filter((r) => r.method === 'POST' && /\/issues\/\d+\/links$/.test(r.path)).length,
+        requestCount: () => requests().length,
+        requestShapes: (from) => requests().slice(from).map((r) => `${r.method} ${blankNumbers(r.path)}`),
+        isMasterWrite: (shape) => shape === `PUT ${projectPath(INCIDENT_PROJECT)}/issues/N`,
+        outageFailures: () => g.fake.faults.counts().outage ?? 0,
+        faults: g.fake.faults,
+      },
+    };
+  },
+};
+
+/** Every tracker the scenarios run on. */
+export const HARNESSES: readonly Harness[] = [memory, github, gitlab];

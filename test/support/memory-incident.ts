@@ -1,0 +1,173 @@
+import { expect } from 'vitest';
+import { trustedState } from '../../src/core/block.js';
+import type { IssueEvent, TrackerEvent } from '../../src/core/events.js';
+import type { AccessLevel, Issue, Project } from '../../src/core/model.js';
+import { handleEvent } from '../../src/shell/handle-event.js';
+import { sweepTracker } from '../../src/shell/run-events.js';
+import { TrackerError } from '../../src/tracker/errors.js';
+import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
+import type { IssuePatch } from '../../src/tracker/port.js';
+import { eventContext } from './app-context.js';
+import { commentEvent, editEvent, idOf, issueEvent } from './events.js';
+import { T0, tickIn } from './incident-time.js';
+import { recordingTracker } from './recording-tracker.js';
+import type { RecordedCall } from './recording-tracker.js';
+
+/** The account the in-memory tracker writes as, and whose own events the app ignores. */
+export const MEMORY_BOT = 'incident-desk[bot]';
+
+/** alice and bob are Developers, mallory a Reporter, `maintainer` a Maintainer (the memory tracker follows GitLab). */
+const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'triage', maintainer: 'maintain' };
+
+export interface MemoryIncidentOptions {
+  /** The text of `.gitlab/incident-desk.yml` (in the incident project and every project of `projects`). */
+  config?: string;
+  /** More projects, by path and visibility, with the same configuration and access as the incident project. */
+  projects?: Record<string, Project['visibility']>;
+  /** Project access by username; anyone not named has none. */
+  access?: Record<string, AccessLevel>;
+  /** Group members by group path. */
+  teams?: Record<string, string[]>;
+  /** The author of the labeled issue; alice by default. */
+  author?: string;
+  /** The assignees of the labeled issue; none by default. */
+  assignees?: string[];
+  /** The project the incident is opened in; `team/app` by default. */
+  path?: string;
+  /** Cuts the intake off: every call fails with a 503 from the first one this matches until the trigger failed. */
+  outage?: (call: RecordedCall) => boolean;
+}
+
+type Change = IssuePatch & { dueDate?: string | null };
+
+/**
+ * An incident opened in place at T0 in a private project of the in-memory tracker (GitLab's rules), reported and
+ * labeled by alice, with no server and no HTTP: normalized events go straight into the shell (`handleEvent`), the
+ * sweep is `sweepTracker`. The same operations as `openGitHubIncident` and `openGitLabIncident`.
+ */
+export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
+  const clock = { now: T0 };
+  const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
+  const home = options.path ?? 'team/app';
+  const project = store.addProject(home, { visibility: 'private' });
+  const paths = [home];
+  for (const [path, visibility] of Object.entries(options.projects ?? {})) {
+    store.addProject(path, { visibility });
+    paths.push(path);
+  }
+  if (options.config !== undefined) for (const path of paths) store.putFile(path, '.gitlab/incident-desk.yml', options.config);
+  for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) for (const path of paths) store.setAccess(path, username, level);
+  for (const [group, members] of Object.entries(options.teams ?? {})) for (const member of members) store.addTeamMember(group, member);
+
+  let outageFrom = options.outage ?? null;
+  let down = false;
+  let failures = 0;
+  /** The app's process: a tracker and fresh guards and caches; a restart makes new ones over the same store. */
+  const startApp = async () => {
+    const tracker = recordingTracker(new MemoryTracker(store, { actor: MEMORY_BOT }), (call) => {
+      if (!down && outageFrom?.(call)) down = true;
+      if (!down) return;
+      failures += 1;
+      throw new TrackerError('the tracker is down', 503, call.method);
+    });
+    return { tracker, ctx: await eventContext(tracker, MEMORY_BOT, () => clock.now) };
+  };
+  let app = await startApp();
+  const handle = (event: TrackerEvent) => handleEvent(event, app.ctx);
+  const person = (username: string) => ({ username, id: idOf(username), isBot: false });
+  const projectOf = (ticket: Issue): Project => store.getProject(ticket.ref.project);
+
+  const source = store.seedIssue(home, { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
+  if (options.outage) {
+    await expect(handle(issueEvent(project, source))).rejects.toThrow('the tracker is down');
+    down = false;
+    outageFrom = null;
+  } else {
+    expect(await handle(issueEvent(project, source))).toBe('done');
+  }
+  const ref = source.ref;
+  const master = (): Issue => store.issue(ref);
+  expect(trustedState(master())?.role).toBe('master');
+  expect(master().confidential).toBe(true);
+
+  const timeline = (): string => {
+    const ids = trustedState(master())?.run?.timeline ?? [];
+    return ids.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
+  };
+  /** The app's comments with `<!-- incident-desk:<marker> -->` on a ticket, the master by default. */
+  const comments = (marker: string, ticket: Issue = master()) =>
+    store.listComments(ticket.ref).filter((c) => c.body.includes(`<!-- incident-desk:${marker} -->`));
+  /** An edit of `after`'s description from `previousBody` by `actor` reaches the app (late, racing or on time). */
+  const deliverEdit = (after: Issue, previousBody: string, actor: string) => handle(editEvent(projectOf(after), after, previousBody, actor));
+  /** A person saves an edited description. */
+  const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
+    const before = store.issue(ticket.ref);
+    const after = store.editIssue(ticket.ref, { body: change(before.body) });
+    return deliverEdit(after, before.body, actor);
+  };
+  const tick = (stepId: string, actor: string, ticket?: Issue) => edit((body) => tickIn(body, stepId), actor, ticket);
+  /** A person comments on a ticket, the master by default. */
+  const say = async (body: string, actor: string, ticket: Issue = master()) => {
+    const comment = store.createComment(ticket.ref, body, actor);
+    const issue = store.issue(ticket.ref);
+    return handle(commentEvent(projectOf(issue), issue, comment));
+  };
+  /** A person opens an issue in a project. Answers the issue and the outcome. */
+  const open = async (path: string, input: Parameters<MemoryStore['seedIssue']>[1], actor = 'alice') => {
+    const issue = store.seedIssue(path, { author: actor, ...input });
+    return { issue, outcome: await handle(issueEvent(projectOf(issue), issue, { action: 'opened', actor: person(actor) })) };
+  };
+  /** An event describing `snapshot` as it was reaches the app (a late or repeated delivery). */
+  const replay = (snapshot: Issue, action: IssueEvent['action'], actor = 'alice') =>
+    handle(issueEvent(projectOf(snapshot), snapshot, { action, addedLabels: [], actor: person(actor) }));
+  /** A person changes an issue (state, title, description, assignees, labels, due date); one event says so. */
+  const change = async (ticket: Issue, patch: Change, actor = 'alice') => {
+    const before = store.issue(ticket.ref);
+    const after = store.editIssue(ticket.ref, patch);
+    const addedLabels = after.labels.filter((l) => !before.labels.includes(l));
+    const removedLabels = before.labels.filter((l) => !after.labels.includes(l));
+    return handle(issueEvent(projectOf(after), after, { ...changeAction(before, after, addedLabels, removedLabels), addedLabels, removedLabels, actor: person(actor) }));
+  };
+  /** A person changes a ticket's labels by hand. */
+  const relabel = (ticket: Issue, labels: (labels: string[]) => string[], actor: string) => change(ticket, { labels: labels(store.issue(ticket.ref).labels) }, actor);
+  /** The trigger sent again (a re-added label). */
+  const resendTrigger = () => handle(issueEvent(project, master()));
+  /** The app restarts: fresh guards and caches over the same tracker. */
+  const restart = async () => {
+    app = await startApp();
+  };
+  const sweep = (at: Date) => sweepTracker(app.tracker, app.ctx, at);
+  return {
+    store,
+    clock,
+    project,
+    ref,
+    master,
+    timeline,
+    comments,
+    edit,
+    tick,
+    say,
+    open,
+    change,
+    relabel,
+    replay,
+    deliverEdit,
+    resendTrigger,
+    restart,
+    sweep,
+    /** Calls that failed because the tracker was down. */
+    failures: () => failures,
+  };
+}
+
+/** The action an issue event of one change carries, as the adapters name it. */
+function changeAction(before: Issue, after: Issue, added: string[], removed: string[]): Pick<IssueEvent, 'action'> & { previousBody?: string } {
+  if (after.state !== before.state) return { action: after.state === 'closed' ? 'closed' : 'reopened' };
+  if (after.body !== before.body) return { action: 'edited', previousBody: before.body };
+  if (added.length > 0) return { action: 'labeled' };
+  if (removed.length > 0) return { action: 'unlabeled' };
+  if (after.assignees.join() !== before.assignees.join()) return { action: 'assigned' };
+  return { action: 'edited' };
+}
