@@ -1,0 +1,383 @@
+import { describe, expect, it } from 'vitest';
+import { readTicketState, renderState, splitBody, trustedState } from '../../src/core/block.js';
+import type { TicketState } from '../../src/core/block.js';
+import type { Issue } from '../../src/core/model.js';
+import { parseRef } from '../../src/core/model.js';
+import { commentKinds } from '../support/comments.js';
+import { HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
+import type { IncidentWorld, Outcome } from '../support/harness.js';
+import { minutes, tickIn } from '../support/incident-time.js';
+
+// The running incident, one scenario at a time, on every tracker: the in-memory one (normalized events straight into
+// the shell), the fake GitHub (signed `issues.edited` and `issue_comment.created` deliveries built from the real
+// webhook examples, Probot and the real Octokit over loopback) and the fake GitLab (`Confidential Issue Hook` and
+// `Confidential Note Hook` built from GitLab's documented payloads, the real route and gitbeaker over loopback).
+// Authorization is read from the tracker (GitHub's collaborator permission, GitLab's `/members/all/:user_id`), and
+// the sweep lists masters the tracker's way (GitHub: installations, then a search per account; GitLab:
+// `/issues?scope=all`).
+//
+// Each incident is opened in place at T0 in the private `acme/security`, reported by alice (write / Developer); bob
+// may write, mallory only read (GitHub read, GitLab Reporter), `maintainer` maintains; `stranger` is nobody there
+// (the tracker answers 404).
+
+const isTicked = (body: string, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(body);
+const stepsDone = (body: string) => /(\d+)\/(\d+) steps done/.exec(body)?.slice(1, 3).map(Number);
+/** Rewrites the app's hidden state marker in a body, as anyone who can edit the description can. */
+const forgeState = (body: string, change: (state: TicketState) => TicketState) => {
+  const state = readTicketState(body)!;
+  return body.replace(renderState(state), renderState(change(structuredClone(state))));
+};
+/** The outcome a delivery's answer reports, where the tracker's answer says it (GitHub's does not). */
+const expectOutcome = (t: IncidentWorld, outcome: Outcome, expected: Outcome) => {
+  if (t.traits.answersOutcome) expect(outcome).toBe(expected);
+};
+
+/**
+ * Bob saves an edit of the master (`change`) after the app read it for someone else's event and before the app's
+ * write lands; the app's write then overwrites his save (trackers keep the last write of a description). Answers his
+ * edit as it was saved, to deliver once the app's write is done.
+ */
+function raceNextMasterWrite(t: IncidentWorld, change: (body: string) => string) {
+  const raced: { edit?: { before: string; after: Issue } } = {};
+  const updateIssue = t.store.updateIssue.bind(t.store);
+  t.store.updateIssue = (ref, patch) => {
+    if (!raced.edit && ref.number === t.ref.number && patch.body !== undefined) {
+      const before = t.store.issue(ref).body;
+      raced.edit = { before, after: t.store.editIssue(ref, { body: change(before) }) };
+    }
+    return updateIssue(ref, patch);
+  };
+  return raced;
+}
+
+for (const harness of HARNESSES) {
+  const { traits } = harness;
+
+  describe(`running an incident (${harness.name})`, () => {
+    it('a tick by someone with write access stays, is recorded in the timeline, and counts in the progress', async () => {
+      const t = await harness.open();
+      expect(stepsDone(t.master().body)).toEqual([0, 40]);
+      t.clock.now = minutes(3);
+      expectOutcome(t, await t.tick('pick-deputy', 'bob'), 'done');
+      const body = t.master().body;
+      expect(isTicked(body, 'pick-deputy')).toBe(true);
+      expect(stepsDone(body)).toEqual([1, 40]);
+      expect(t.timeline()).toContain('- 2026-11-22T10:03:00Z · @bob · ticked "(IM) Choose a deputy incident manager');
+      expect(t.master().labels).toContain('phase::before-t5');
+      expect(splitBody(body).rest).toBe('details');
+      if (traits.confidentialIssues) expect(t.master().confidential).toBe(true);
+      // Authorization came from the tracker.
+      expect(t.probe.accessAsked('bob')).toBe(true);
+      expect(t.comments('refusal')).toHaveLength(0);
+
+      // The tracker also delivers the app's own write as an edit by the app: it is ignored, nothing changes.
+      const lines = t.timeline();
+      const writes = t.probe.writes();
+      const previous = body.replace(/- \[x\] (.*<!-- step:pick-deputy -->)/, '- [ ] $1');
+      expectOutcome(t, await t.deliverEdit(t.master(), previous, t.bot), 'ignored-self');
+      expect(t.timeline()).toBe(lines);
+      expect(t.probe.writes()).toBe(writes);
+    });
+
+    it("tracks a tick saved with CRLF line endings (the web editor) and keeps the person's text byte for byte", async () => {
+      const t = await harness.open();
+      t.clock.now = minutes(3);
+      await t.edit((body) => tickIn(body, 'pick-deputy').replace(/\n/g, '\r\n'), 'bob');
+      const body = t.master().body;
+      expect(isTicked(body, 'pick-deputy')).toBe(true);
+      expect(stepsDone(body)?.[0]).toBe(1);
+      expect(t.timeline()).toContain('- 2026-11-22T10:03:00Z · @bob · ticked "(IM) Choose a deputy incident manager');
+      expect(splitBody(body).rest).toBe('details');
+    });
+
+    it("records a tick on the release ticket in the master's timeline, and undoes a refused one there", async () => {
+      const t = await harness.open();
+      const release = () => t.store.allIssues(INCIDENT_PROJECT).find((i) => i.labels.includes('incident::release'))!;
+      if (traits.confidentialIssues) expect(release().confidential).toBe(true);
+      await t.tick('release-scope', 'bob', release());
+      expect(isTicked(release().body, 'release-scope')).toBe(true);
+      expect(t.timeline()).toMatch(new RegExp(`@bob · ticked ".*" on ${INCIDENT_PROJECT}#${release().ref.number}`));
+      await t.tick('release-security-branch', 'mallory', release());
+      expect(isTicked(release().body, 'release-security-branch')).toBe(false);
+      expect(isTicked(release().body, 'release-scope')).toBe(true);
+      expect(commentKinds(t.store, release().ref).filter((k) => k === 'refusal')).toHaveLength(1);
+      expect(t.timeline()).not.toContain('mallory');
+    });
+
+    it('/set cvss and /severity write the Quick Links cell and the label, and are recorded; a bad value changes nothing', async () => {
+      const t = await harness.open();
+      t.clock.now = minutes(1);
+      expectOutcome(t, await t.say('/set cvss 9.8', 'alice'), 'done');
+      expect(t.master().body).toContain('| CVSS Score: | 9.8 |');
+      expect(t.timeline()).toContain('- 2026-11-22T10:01:00Z · @alice · set CVSS Score to 9.8');
+      await t.say('/severity high', 'bob');
+      expect(t.master().labels).toContain('severity::high');
+      expect(t.timeline()).toContain('@bob · set severity to high');
+      await t.say('/severity medium', 'bob');
+      expect(t.master().labels).toContain('severity::medium');
+      expect(t.master().labels).not.toContain('severity::high');
+      expect(splitBody(t.master().body).rest).toBe('details');
+      // A bad value changes nothing and answers once.
+      const before = t.master().body;
+      await t.say('/set disclosure-date 2026-02-30', 'alice');
+      expect(t.master().body).toBe(before);
+      expect(t.comments('invalid')).toHaveLength(1);
+      // A comment that is no command is no business of the app: no write at all.
+      const writes = t.probe.writes();
+      expectOutcome(t, await t.say('Looking into it.', 'bob'), 'not-a-trigger');
+      expect(t.probe.writes()).toBe(writes);
+    });
+
+    it('a disclosure date puts a date on every dated phase heading', async () => {
+      const t = await harness.open();
+      await t.say('/set disclosure 2026-12-10', 'bob');
+      const body = t.master().body;
+      expect(body).toContain('| Public Disclosure Date: | 2026-12-10 |');
+      expect(body).toMatch(/### At T-5 · 2026-12-05 · 0\/\d+/);
+      expect(body).toMatch(/### At T-1 · 2026-12-09/);
+      expect(body).toMatch(/### On the day of public disclosure · 2026-12-10/);
+      await t.say('/set disclosure 2026-12-20', 'bob');
+      expect(t.master().body).toMatch(/### At T-5 · 2026-12-15/);
+    });
+
+    it('/cve, /na, /timeline and /severity', async () => {
+      const t = await harness.open();
+      await t.say('/cve CVE-2026-4242', 'alice');
+      expect(t.master().labels).toContain('incident-id::CVE-2026-4242');
+      await t.say('/na coordinate-parties no third party involved', 'alice');
+      expect(t.master().body).toMatch(/- \[x\] .*~~.*~~ _\(not applicable: no third party involved\)_ <!-- step:coordinate-parties -->/);
+      expect(stepsDone(t.master().body)).toEqual([1, 40]);
+      await t.say('/timeline 2026-11-22T09:30:00Z Reporter first emailed security@', 'bob');
+      await t.say('/severity high', 'alice');
+      expect(t.master().labels).toContain('severity::high');
+      await t.say('/severity medium', 'alice');
+      expect(t.master().labels).toContain('severity::medium');
+      expect(t.master().labels).not.toContain('severity::high');
+      const lines = t.timeline().split('\n').filter((l) => l.startsWith('- '));
+      const times = lines.map((l) => l.slice(2, 22));
+      expect([...times].sort()).toEqual(times);
+      expect(lines[0]).toContain('Reporter first emailed');
+      expect(t.timeline()).toContain('recorded CVE-2026-4242');
+      expect(t.timeline()).toContain('set severity to medium');
+    });
+
+    it('refuses a command and undoes a tick from someone who may only read, with one refusal each and nothing recorded', async () => {
+      const t = await harness.open();
+      const before = t.master().body;
+      await t.say('/set cvss 10.0', 'mallory');
+      expect(t.master().body).toBe(before);
+      expect(t.comments('refusal')).toHaveLength(1);
+      expect(t.comments('refusal')[0]!.body).toContain('@mallory');
+      expect(t.comments('refusal')[0]!.body).toContain(traits.requiredAccess);
+      expect(t.probe.accessAsked('mallory')).toBe(true);
+
+      await t.tick('pick-deputy', 'mallory');
+      expect(isTicked(t.master().body, 'pick-deputy')).toBe(false);
+      expect(stepsDone(t.master().body)?.[0]).toBe(0);
+      expect(t.comments('refusal')).toHaveLength(2);
+      expect(t.timeline()).not.toContain('mallory');
+
+      // Someone the tracker does not know in the project at all (it answers 404) is refused the same way.
+      await t.say('/severity high', 'stranger');
+      expect(t.master().labels).not.toContain('severity::high');
+      expect(t.comments('refusal')).toHaveLength(3);
+      expect(t.timeline()).not.toContain('stranger');
+
+      // An unknown command is answered with the help, whoever asks.
+      await t.say('/frobnicate', 'mallory');
+      const help = t.store.listComments(t.ref).at(-1)!.body;
+      expect(help).toContain('/set');
+      expect(help).toContain('/sitrep');
+    });
+
+    it('the sweep reminds of an overdue sitrep once, not again on the next sweep nor after a restart', async () => {
+      const t = await harness.open();
+      t.clock.now = minutes(1);
+      await t.say('/severity high', 'alice');
+      expect(await t.sweep(minutes(30))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      expect(t.comments('sitrep-reminder')).toHaveLength(0);
+
+      expect(await t.sweep(minutes(62))).toEqual({ masters: 1, fired: 1, completed: 0 });
+      expect(t.comments('sitrep-reminder')).toHaveLength(1);
+      expect(t.comments('sitrep-reminder')[0]!.body).toContain('@alice');
+      expect(t.timeline()).toContain('situation report overdue');
+      expect(t.probe.mastersListed()).toBe(true);
+
+      expect(await t.sweep(minutes(63))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      expect(t.comments('sitrep-reminder')).toHaveLength(1);
+      // A restarted app has a fresh memory; the fired reminder is in the master's state.
+      await t.restart();
+      expect(await t.sweep(minutes(64))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      expect(t.comments('sitrep-reminder')).toHaveLength(1);
+
+      // A sitrep restarts the clock.
+      t.clock.now = minutes(70);
+      await t.say('/sitrep Status: contained\nResponders: @bob\nPatch in review.', 'alice');
+      expect(t.comments('sitrep')).toHaveLength(1);
+      await t.sweep(minutes(125));
+      expect(t.comments('sitrep-reminder')).toHaveLength(1);
+      await t.sweep(minutes(131));
+      expect(t.comments('sitrep-reminder')).toHaveLength(2);
+    });
+
+    it('nudges a phase whose date arrived with open steps once, naming the Incident Manager and the Deputy', async () => {
+      const t = await harness.open();
+      await t.say('/set deputy @bob', 'alice');
+      await t.say('/set disclosure-date 2026-11-26', 'alice');
+      // T-5 is 2026-11-21 and T-4 2026-11-22: both due at T0.
+      await t.sweep(minutes(1));
+      const nudges = t.comments('phase-nudge');
+      expect(nudges.length).toBeGreaterThanOrEqual(2);
+      expect(nudges[0]!.body).toContain('@alice');
+      expect(nudges[0]!.body).toContain('@bob');
+      await t.sweep(minutes(2));
+      expect(t.comments('phase-nudge')).toHaveLength(nudges.length);
+    });
+
+    it('/handoff @bob im by the Incident Manager, then /accept by bob, changes the Quick Links and the assignee', async () => {
+      const t = await harness.open();
+      expect(t.master().body).toContain('| Incident Manager: | @alice |');
+      await t.say('/handoff @bob im', 'mallory');
+      expect(t.comments('refusal')).toHaveLength(1);
+      expect(trustedState(t.master())?.run?.handoff).toBeUndefined();
+
+      await t.say('/handoff @bob im', 'alice');
+      expect(t.comments('handoff-requested')).toHaveLength(1);
+      const masterWrites = t.probe.masterWrites();
+      await t.say('/accept', 'bob');
+      expect(t.master().body).toContain('| Incident Manager: | @bob |');
+      expect(t.master().assignees).toContain('bob');
+      expect(t.master().assignees).not.toContain('alice');
+      expect(t.comments('handoff-done')).toHaveLength(1);
+      // Mentions inside timeline text are broken: the timeline never pings anyone.
+      expect(t.timeline()).toMatch(/@bob · took over as Incident Manager from @\u200balice/);
+      expect(trustedState(t.master())?.run?.handoff).toBeUndefined();
+      expect(t.probe.masterWrites()).toBeGreaterThan(masterWrites);
+      // The assignee was resolved by username, then written by id.
+      if (traits.assigneesById) expect(t.probe.usersLookedUp()).toBe(true);
+
+      // A handoff nobody accepts is reported once by the sweep.
+      await t.say('/handoff @alice deputy', 'maintainer');
+      await t.sweep(minutes(59));
+      expect(t.comments('handoff-expired')).toHaveLength(0);
+      await t.sweep(minutes(61));
+      await t.sweep(minutes(90));
+      expect(t.comments('handoff-expired')).toHaveLength(1);
+      expect(splitBody(t.master().body).rest).toBe('details');
+    });
+
+    it('records closes and reopens of the master', async () => {
+      const t = await harness.open();
+      t.clock.now = minutes(5);
+      // Every child closed first: the close guard keeps an incident with open tickets open.
+      for (const child of readTicketState(t.master().body)?.children ?? []) t.store.editIssue(parseRef(child.ref)!, { state: 'closed' });
+      expectOutcome(t, await t.change(t.master(), { state: 'closed' }, 'bob'), 'done');
+      await t.change(t.master(), { state: 'open' }, 'alice');
+      expect(t.timeline()).toContain('@bob · closed the incident');
+      expect(t.timeline()).toContain('@alice · reopened the incident');
+    });
+
+    it('keeps both ticks when the app writes between a tick and the next one (second edit from the body before the write)', async () => {
+      const t = await harness.open();
+      const raced = raceNextMasterWrite(t, (body) => tickIn(body, 'respond-reporter'));
+      t.clock.now = minutes(3);
+      await t.tick('pick-deputy', 'alice');
+      expect(raced.edit).toBeDefined();
+      expect(isTicked(t.master().body, 'respond-reporter')).toBe(false);
+      // Bob's edit event arrives next; his tick is replayed onto the fresh master.
+      await t.deliverEdit(raced.edit!.after, raced.edit!.before, 'bob');
+      const body = t.master().body;
+      expect(isTicked(body, 'pick-deputy')).toBe(true);
+      expect(isTicked(body, 'respond-reporter')).toBe(true);
+      expect(stepsDone(body)).toEqual([2, 40]);
+      expect(t.timeline()).toContain('@alice · ticked');
+      expect(t.timeline()).toContain('@bob · ticked');
+    });
+
+    it('keeps a Quick Links cell edited by hand while the app writes, as the timeline says', async () => {
+      const t = await harness.open();
+      const raced = raceNextMasterWrite(t, (body) => body.replace('| CVSS Score: | _not set_ |', '| CVSS Score: | 7.5 |'));
+      await t.tick('pick-deputy', 'alice');
+      expect(raced.edit).toBeDefined();
+      await t.deliverEdit(raced.edit!.after, raced.edit!.before, 'bob');
+      expect(t.timeline()).toContain('@bob · set CVSS Score to 7.5');
+      expect(t.master().body).toContain('| CVSS Score: | 7.5 |');
+      expect(isTicked(t.master().body, 'pick-deputy')).toBe(true);
+    });
+
+    it('keeps both of two ticks saved from the same page and delivered concurrently', async () => {
+      const t = await harness.open();
+      const base = t.master();
+      const aliceBody = tickIn(base.body, 'pick-deputy');
+      const bobBody = tickIn(base.body, 'respond-reporter');
+      // Both edited the same description; bob saved last, so the tracker holds his version.
+      const current = t.store.editIssue(t.ref, { body: bobBody });
+      await Promise.all([t.deliverEdit({ ...current, body: aliceBody }, base.body, 'alice'), t.deliverEdit({ ...current, body: bobBody }, base.body, 'bob')]);
+      const body = t.master().body;
+      expect(isTicked(body, 'pick-deputy')).toBe(true);
+      expect(isTicked(body, 'respond-reporter')).toBe(true);
+      expect(stepsDone(body)?.[0]).toBe(2);
+      expect(t.timeline()).toContain('@alice · ticked');
+      expect(t.timeline()).toContain('@bob · ticked');
+      expect(commentKinds(t.store, t.ref).filter((k) => k === 'timeline')).toHaveLength(1);
+    });
+
+    it('an older tick delivered after a newer untick does not re-tick the box (the edit times the tracker sends)', async () => {
+      const t = await harness.open();
+      const base = t.master();
+      const ticked = tickIn(base.body, 'pick-deputy');
+      // Alice ticks at 10:05, Bob unticks at 10:06; the tracker delivers Bob's event first.
+      t.clock.now = minutes(5);
+      const aliceSaved = t.store.editIssue(t.ref, { body: ticked });
+      t.clock.now = minutes(6);
+      const bobSaved = t.store.editIssue(t.ref, { body: base.body });
+      expect(aliceSaved.updatedAt).toBe('2026-11-22T10:05:00.000Z');
+      expect(bobSaved.updatedAt).toBe('2026-11-22T10:06:00.000Z');
+      t.clock.now = minutes(7);
+      await t.deliverEdit(bobSaved, ticked, 'bob');
+      await t.deliverEdit(aliceSaved, base.body, 'alice');
+      expect(isTicked(t.master().body, 'pick-deputy')).toBe(false);
+      expect(t.timeline()).toContain('@alice · ticked');
+      expect(t.timeline()).toContain('@bob · unticked');
+    });
+
+    it("undoes an edit of the app's hidden state by the issue's author without write access", async () => {
+      // The author of an issue may edit it whatever their access, and an in-place master keeps the reporter as author.
+      const t = await harness.open({ author: 'reporter' });
+      t.clock.now = minutes(1);
+      await t.say('/severity high', 'alice');
+      expect(trustedState(t.master())?.run?.severity).toBe('high');
+      // The reporter, no member of the project, silences the sitrep reminders by editing the hidden state.
+      await t.edit(
+        (body) =>
+          forgeState(body, (state) => {
+            delete state.run!.severity;
+            delete state.run!.sitrepSince;
+            return state;
+          }),
+        'reporter',
+      );
+      expect(trustedState(t.master())?.run?.severity).toBe('high');
+      expect(await t.sweep(minutes(62))).toEqual({ masters: 1, fired: 1, completed: 0 });
+      expect(t.comments('sitrep-reminder')).toHaveLength(1);
+    });
+
+    if (traits.singleAssigneePlans) {
+      it('/accept assigns the new Incident Manager where only one assignee is kept, when someone else is still assigned', async () => {
+        // Triage assigned carol; the team then named alice Incident Manager in the Quick Links.
+        const t = await harness.open({ assignees: ['carol'] });
+        expect(t.master().body).toContain('| Incident Manager: | @carol |');
+        const updateIssue = t.store.updateIssue.bind(t.store);
+        // GitLab Free: only the first of several assignee ids is kept.
+        t.store.updateIssue = (ref, patch) => updateIssue(ref, patch.assignees ? { ...patch, assignees: patch.assignees.slice(0, 1) } : patch);
+        await t.say('/set im @alice', 'alice');
+        expect(t.master().body).toContain('| Incident Manager: | @alice |');
+        await t.say('/handoff @bob im', 'alice');
+        await t.say('/accept', 'bob');
+        expect(t.master().body).toContain('| Incident Manager: | @bob |');
+        expect(t.comments('handoff-done')).toHaveLength(1);
+        expect(t.master().assignees).toContain('bob');
+      });
+    }
+  });
+}
