@@ -76,6 +76,10 @@ export interface Probes {
   requestShapes(from: number): string[];
   /** Whether a shape of `requestShapes` is a write of the master issue. */
   isMasterWrite(shape: string): boolean;
+  /** The shapes of `requestShapes` but the app's own authentication (app identity, tokens): an event's work. */
+  workShapes(from: number): string[];
+  /** Reads of the master issue itself, so far. */
+  masterReads(): number;
   /** Requests that failed because the tracker was down. */
   outageFailures(): number;
   /** The fake's fault injection (null where requests cannot fail on purpose). */
@@ -159,6 +163,10 @@ const blankNumbers = (path: string) => path.replace(/\/\d+(?=\/|$)/g, '/N').repl
 /** The labels after adding `label` where scoped labels are exclusive: its siblings (same `scope::`) go. */
 const withScoped = (label: string) => (labels: string[]) => [...labels.filter((l) => !l.includes('::') || scopeOf(l) !== scopeOf(label)), label];
 const scopeOf = (label: string) => label.slice(0, label.lastIndexOf('::'));
+/** The GitHub App's own authentication (its identity, installation tokens): no event's work. */
+const isGitHubAuth = (r: { method: string; path: string }) => r.path === '/app' || /^\/app\/installations\/\d+\/access_tokens$/.test(r.path);
+/** The app's own GitLab user, read once per process so that its own events are ignored: no event's work. */
+const isGitLabAuth = (r: { method: string; path: string }) => r.method === 'GET' && r.path === '/api/v4/user';
 
 const GITLAB_TRAITS: Traits = {
   tracker: 'gitlab',
@@ -220,6 +228,8 @@ const memory: Harness = {
         requestCount: () => calls().length,
         requestShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
         isMasterWrite: (shape) => shape === `updateIssue ${INCIDENT_PROJECT}#N`,
+        workShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
+        masterReads: () => calls().filter((c) => c.operation === 'getIssue' && c.target === masterTarget).length,
         outageFailures: m.failures,
         faults: null,
       },
@@ -295,6 +305,8 @@ const github: Harness = {
         requestCount: () => requests().length,
         requestShapes: (from) => requests().slice(from).map((r) => `${r.method} ${blankNumbers(r.path)}`),
         isMasterWrite: (shape) => shape === `PATCH /repos/${INCIDENT_PROJECT}/issues/N`,
+        workShapes: (from) => requests().slice(from).filter((r) => !isGitHubAuth(r)).map((r) => `${r.method} ${blankNumbers(r.path)}`),
+        masterReads: () => requests().filter((r) => r.method === 'GET' && r.path === masterPath).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
       },
@@ -358,6 +370,8 @@ const gitlab: Harness = {
         requestCount: () => requests().length,
         requestShapes: (from) => requests().slice(from).map((r) => `${r.method} ${blankNumbers(r.path)}`),
         isMasterWrite: (shape) => shape === `PUT ${projectPath(INCIDENT_PROJECT)}/issues/N`,
+        workShapes: (from) => requests().slice(from).filter((r) => !isGitLabAuth(r)).map((r) => `${r.method} ${blankNumbers(r.path)}`),
+        masterReads: () => requests().filter((r) => r.method === 'GET' && r.path === masterPath).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
       },

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { runEventCalls } from '../support/call-counts.js';
+import { HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
+
+// Calls per event, the numbers `npm run bench` reports against the minimum of each scenario (bench/minimums.ts) for
+// the fakes, and the port calls of the shell on the in-memory tracker. A call more than these is a regression of the
+// hot path, not noise. The app's own authentication (GitHub's app identity and tokens, GitLab's own user) is no
+// event's work and is left out.
+
+const CONFIG = 'label: incident\n';
+
+/** What each tracker's intake and run events cost, and how it reads the configuration. */
+const EXPECTED = {
+  // GitLab's rules, one port call where the fake GitLab gets one request: the same numbers.
+  memory: { intake: 14, masterReads: 2, masterWrites: 3, tick: 7, timeline: 5, configRead: `readFile ${INCIDENT_PROJECT}:.gitlab/incident-desk.yml` },
+  // The intake reads the source twice (fresh, and right before the final block).
+  github: { intake: 13, masterReads: 2, masterWrites: null, tick: 7, timeline: 5, configRead: `GET /repos/${INCIDENT_PROJECT}/contents/.github/incident-desk.yml` },
+  // The intake marks the master from the answer of the confidentiality write; reads it fresh at the trigger and again
+  // right before the final block (other writes came between).
+  gitlab: {
+    intake: 14,
+    masterReads: 2,
+    masterWrites: 3,
+    tick: 7,
+    timeline: 5,
+    configRead: `GET /api/v4/projects/${encodeURIComponent(INCIDENT_PROJECT)}/repository/files/.gitlab%2Fincident-desk.yml/raw`,
+  },
+} as const;
+
+for (const harness of HARNESSES) {
+  const expected = EXPECTED[harness.name];
+
+  describe(`calls per event (${harness.name})`, () => {
+    it(`an intake in place makes ${expected.intake} calls in all`, async () => {
+      const t = await harness.open({ config: CONFIG });
+      expect(t.probe.masterReads()).toBe(expected.masterReads);
+      if (expected.masterWrites !== null) expect(t.probe.masterWrites()).toBe(expected.masterWrites);
+      expect(t.probe.workShapes(0)).toHaveLength(expected.intake);
+    });
+
+    it(`a tick makes ${expected.tick} calls and a /timeline command ${expected.timeline}`, async () => {
+      const t = await harness.open({ config: CONFIG });
+      expect(await runEventCalls(t)).toEqual({ tick: expected.tick, timeline: expected.timeline });
+    });
+
+    it('ordinary issues of the incident project cost nothing, and the configuration only when a label could be the trigger', async () => {
+      const t = await harness.open({ config: CONFIG });
+      const since = (from: number) => t.probe.workShapes(from);
+
+      let from = t.probe.requestCount();
+      const { issue } = await t.open(INCIDENT_PROJECT, { title: 'Crash when saving a draft', body: 'Steps: type, save.' });
+      expect(since(from)).toEqual([]);
+      from = t.probe.requestCount();
+      await t.edit((body) => `${body} Also on Firefox.`, 'bob', issue);
+      expect(since(from)).toEqual([]);
+      from = t.probe.requestCount();
+      await t.say('Same here on 2.3.', 'bob', issue);
+      // A quick action of the tracker's own, not the app's.
+      await t.say('/assign me', 'bob', issue);
+      expect(since(from)).toEqual([]);
+      // `bug` could be the configured trigger: the file says it is not, and nothing is written.
+      from = t.probe.requestCount();
+      await t.change(issue, { labels: ['bug'] });
+      expect(since(from)).toEqual([expected.configRead]);
+      from = t.probe.requestCount();
+      await t.change(issue, { state: 'closed' });
+      expect(since(from)).toEqual([]);
+      from = t.probe.requestCount();
+      const labeled = await t.open(INCIDENT_PROJECT, { title: 'Typo on the pricing page', body: 'It says "pirce".', labels: ['bug'] });
+      expect(since(from)).toEqual([expected.configRead]);
+      if (t.traits.answersOutcome) expect(labeled.outcome).toBe('not-a-trigger');
+      expect(t.store.listComments(issue.ref)).toHaveLength(2);
+      expect(t.store.issue(labeled.issue.ref).labels).toEqual(['bug']);
+    });
+  });
+}
