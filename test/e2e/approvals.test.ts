@@ -4,9 +4,9 @@ import type { ApprovalState } from '../../src/core/approvals.js';
 import type { Issue } from '../../src/core/model.js';
 import { formatRef } from '../../src/core/model.js';
 import { commentKinds } from '../support/comments.js';
-import { HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
-import type { Harness, IncidentWorld, Outcome } from '../support/harness.js';
-import { minutes, T0, tickIn } from '../support/incident-time.js';
+import { expectOutcome, HARNESSES, INCIDENT_PROJECT, tickFromTheSamePage, tickThenUntick } from '../support/harness.js';
+import type { Harness } from '../support/harness.js';
+import { isTicked as boxTicked, minutes, T0, tickIn } from '../support/incident-setup.js';
 
 // Approvals on the communications ticket, one scenario at a time, on every tracker: ticks of the approval boxes
 // (description edits), commands (comments) and labels set by hand on the comms ticket. Who may decide for a group
@@ -33,12 +33,8 @@ const approvalsConfig = (team: string) => `approvals:
 
 const TEAM = 'acme/ir-team';
 
-const isTicked = (issue: Issue, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(issue.body);
+const isTicked = (issue: Issue, stepId: string) => boxTicked(issue.body, stepId);
 const approvalLabelsOf = (issue: Issue) => issue.labels.filter((l) => l.startsWith('approval::') || l === 'approvals::complete').sort();
-/** The outcome a delivery's answer reports, where the tracker's answer says it (GitHub's does not). */
-const expectOutcome = (t: IncidentWorld, outcome: Outcome, expected: Outcome) => {
-  if (t.traits.answersOutcome) expect(outcome).toBe(expected);
-};
 
 async function approvalsIncident(harness: Harness) {
   const reader = harness.traits.reader;
@@ -398,12 +394,8 @@ for (const harness of HARNESSES) {
 
     it('keeps both of two approval ticks saved from the same page and delivered concurrently', async () => {
       const t = await incident();
-      const base = t.comms();
-      const secBody = tickIn(base.body, 'approve-faq-security');
-      const danBody = tickIn(base.body, 'approve-faq-legal');
       // Both ticked on the same page; law-dan saved last, so the tracker holds his version.
-      const current = t.store.editIssue(base.ref, { body: danBody });
-      await Promise.all([t.deliverEdit({ ...current, body: secBody }, base.body, 'sec-alice'), t.deliverEdit({ ...current, body: danBody }, base.body, 'law-dan')]);
+      await tickFromTheSamePage(t, t.comms(), ['sec-alice', 'approve-faq-security'], ['law-dan', 'approve-faq-legal']);
       expect(isTicked(t.comms(), 'approve-faq-security')).toBe(true);
       expect(isTicked(t.comms(), 'approve-faq-legal')).toBe(true);
       expect(t.comms().labels).toContain('approval::faq::approved');
@@ -414,18 +406,10 @@ for (const harness of HARNESSES) {
 
     it('an older approval tick delivered after a newer untick does not approve again (the edit times the tracker sends)', async () => {
       const t = await incident();
-      const base = t.comms();
-      const ticked = tickIn(base.body, 'approve-faq-security');
       // sec-alice ticks at 10:05 and unticks at 10:06; the tracker delivers the untick first.
-      t.clock.now = minutes(5);
-      const tick = t.store.editIssue(base.ref, { body: ticked });
-      t.clock.now = minutes(6);
-      const untick = t.store.editIssue(base.ref, { body: base.body });
-      expect(tick.updatedAt).toBe('2026-11-22T10:05:00.000Z');
-      expect(untick.updatedAt).toBe('2026-11-22T10:06:00.000Z');
-      t.clock.now = minutes(7);
-      await t.deliverEdit(untick, ticked, 'sec-alice');
-      await t.deliverEdit(tick, base.body, 'sec-alice');
+      const { tick, untick } = tickThenUntick(t, t.comms(), 'approve-faq-security');
+      await t.deliverEdit(untick.saved, untick.before, 'sec-alice');
+      await t.deliverEdit(tick.saved, tick.before, 'sec-alice');
       expect(t.state().decisions['faq/security']).toBeUndefined();
       expect(isTicked(t.comms(), 'approve-faq-security')).toBe(false);
     });

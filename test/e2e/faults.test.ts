@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { splitBody, trustedState } from '../../src/core/block.js';
 import { commentKinds } from '../support/comments.js';
 import { expectCompleteAndCorrect, FIFTH_FAILING, isTicked, TICKED } from '../support/fault-scenario.js';
-import { HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
+import { expectOutcome, HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
 import type { IncidentWorld } from '../support/harness.js';
-import { minutes, T0 } from '../support/incident-time.js';
+import { minutes, T0 } from '../support/incident-setup.js';
 
 // Faults, one scenario at a time, on every tracker where they can happen. With a fifth of the requests failing (500,
 // 502, 503, stalls, rate limits, answers lost after the write), the fakes serve the production clients (GitHub:
@@ -98,8 +98,7 @@ for (const harness of HARNESSES) {
     it('an intake cut off by an outage is completed by the next event on the master, which is then handled', async () => {
       const t = await harness.open({ cutIntakeAtFirstChild: true });
       expectCutOff(t);
-      const outcome = await t.say('/severity high', 'alice');
-      if (traits.answersOutcome) expect(outcome).toBe('done');
+      expectOutcome(t, await t.say('/severity high', 'alice'), 'done');
       const master = expectIntakeDone(t);
       expect(master.labels).toContain('severity::high');
       expect(t.timeline()).toContain('@alice · set severity to high');

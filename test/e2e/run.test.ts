@@ -4,9 +4,9 @@ import type { TicketState } from '../../src/core/block.js';
 import type { Issue } from '../../src/core/model.js';
 import { parseRef } from '../../src/core/model.js';
 import { commentKinds } from '../support/comments.js';
-import { HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
-import type { IncidentWorld, Outcome } from '../support/harness.js';
-import { minutes, tickIn } from '../support/incident-time.js';
+import { expectOutcome, HARNESSES, INCIDENT_PROJECT, tickFromTheSamePage, tickThenUntick } from '../support/harness.js';
+import type { IncidentWorld } from '../support/harness.js';
+import { isTicked, minutes, tickIn } from '../support/incident-setup.js';
 
 // The running incident, one scenario at a time, on every tracker: the in-memory one (normalized events straight into
 // the shell), the fake GitHub (signed `issues.edited` and `issue_comment.created` deliveries built from the real
@@ -20,16 +20,11 @@ import { minutes, tickIn } from '../support/incident-time.js';
 // may write, mallory only read (GitHub read, GitLab Reporter), `maintainer` maintains; `stranger` is nobody there
 // (the tracker answers 404).
 
-const isTicked = (body: string, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(body);
 const stepsDone = (body: string) => /(\d+)\/(\d+) steps done/.exec(body)?.slice(1, 3).map(Number);
 /** Rewrites the app's hidden state marker in a body, as anyone who can edit the description can. */
 const forgeState = (body: string, change: (state: TicketState) => TicketState) => {
   const state = readTicketState(body)!;
   return body.replace(renderState(state), renderState(change(structuredClone(state))));
-};
-/** The outcome a delivery's answer reports, where the tracker's answer says it (GitHub's does not). */
-const expectOutcome = (t: IncidentWorld, outcome: Outcome, expected: Outcome) => {
-  if (t.traits.answersOutcome) expect(outcome).toBe(expected);
 };
 
 /**
@@ -307,12 +302,8 @@ for (const harness of HARNESSES) {
 
     it('keeps both of two ticks saved from the same page and delivered concurrently', async () => {
       const t = await harness.open();
-      const base = t.master();
-      const aliceBody = tickIn(base.body, 'pick-deputy');
-      const bobBody = tickIn(base.body, 'respond-reporter');
       // Both edited the same description; bob saved last, so the tracker holds his version.
-      const current = t.store.editIssue(t.ref, { body: bobBody });
-      await Promise.all([t.deliverEdit({ ...current, body: aliceBody }, base.body, 'alice'), t.deliverEdit({ ...current, body: bobBody }, base.body, 'bob')]);
+      await tickFromTheSamePage(t, t.master(), ['alice', 'pick-deputy'], ['bob', 'respond-reporter']);
       const body = t.master().body;
       expect(isTicked(body, 'pick-deputy')).toBe(true);
       expect(isTicked(body, 'respond-reporter')).toBe(true);
@@ -324,18 +315,10 @@ for (const harness of HARNESSES) {
 
     it('an older tick delivered after a newer untick does not re-tick the box (the edit times the tracker sends)', async () => {
       const t = await harness.open();
-      const base = t.master();
-      const ticked = tickIn(base.body, 'pick-deputy');
       // Alice ticks at 10:05, Bob unticks at 10:06; the tracker delivers Bob's event first.
-      t.clock.now = minutes(5);
-      const aliceSaved = t.store.editIssue(t.ref, { body: ticked });
-      t.clock.now = minutes(6);
-      const bobSaved = t.store.editIssue(t.ref, { body: base.body });
-      expect(aliceSaved.updatedAt).toBe('2026-11-22T10:05:00.000Z');
-      expect(bobSaved.updatedAt).toBe('2026-11-22T10:06:00.000Z');
-      t.clock.now = minutes(7);
-      await t.deliverEdit(bobSaved, ticked, 'bob');
-      await t.deliverEdit(aliceSaved, base.body, 'alice');
+      const { tick, untick } = tickThenUntick(t, t.master(), 'pick-deputy');
+      await t.deliverEdit(untick.saved, untick.before, 'bob');
+      await t.deliverEdit(tick.saved, tick.before, 'alice');
       expect(isTicked(t.master().body, 'pick-deputy')).toBe(false);
       expect(t.timeline()).toContain('@alice · ticked');
       expect(t.timeline()).toContain('@bob · unticked');

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readTicketState, splitBody, trustedState } from '../../src/core/block.js';
 import type { Issue } from '../../src/core/model.js';
 import { parseRef } from '../../src/core/model.js';
-import { HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
-import type { Change, Harness, IncidentWorld, Outcome } from '../support/harness.js';
-import { minutes } from '../support/incident-time.js';
+import { expectOutcome, HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
+import type { Change, Harness, IncidentWorld } from '../support/harness.js';
+import { minutes } from '../support/incident-setup.js';
 import { masterDetails, rowOf, trackingRows, writesInto } from '../support/tracking.js';
 
 // Tracking tickets, one scenario at a time, on every tracker: children in other projects (opened, labeled later,
@@ -19,11 +19,6 @@ import { masterDetails, rowOf, trackingRows, writesInto } from '../support/track
 const PRIVATE = 'acme/api';
 const PUBLIC = 'acme/site';
 const OTHER_OWNER = 'partner/tools';
-
-/** The outcome a delivery's answer reports, where the tracker's answer says it (GitHub's does not). */
-const expectOutcome = (t: IncidentWorld, outcome: Outcome, expected: Outcome) => {
-  if (t.traits.answersOutcome) expect(outcome).toBe(expected);
-};
 
 /** A new due date the tracker's way: GitLab's field, or the `Due:` line of the description on GitHub. */
 function duePatch(t: IncidentWorld, ticket: Issue, date: string): Change {
@@ -46,6 +41,35 @@ async function trackingIncident(harness: Harness, config = '') {
   const intakeChildren = () => (readTicketState(t.master().body)?.children ?? []).map((c) => t.store.issue(parseRef(c.ref)!));
   const masterRef = `${INCIDENT_PROJECT}#${t.ref.number}`;
   return { ...t, id, row, issue, task, intakeChildren, masterRef };
+}
+
+type TrackingWorld = Awaited<ReturnType<typeof trackingIncident>>;
+
+/**
+ * The ticket a `/task` by alice at 10:04 opened in the private project for bob: from the template (identifier,
+ * summary, expected action, link to the master), assigned, due as asked (the tracker's due date field, or the text's
+ * Due line), natively linked, listed and on the timeline.
+ */
+function expectTaskOpened(t: TrackingWorld, created: Issue, task: { title: string; action: string; due: string }) {
+  if (t.traits.confidentialIssues) expect(created.confidential).toBe(true);
+  expect(created.title).toBe(`[${t.id}] ${task.title}`);
+  expect(created.assignees).toEqual(['bob']);
+  expect(created.body).toContain(t.id);
+  expect(created.body).toContain(`**Incident summary:** Heap overflow`);
+  expect(created.body).toContain(task.action);
+  expect(created.body).toContain(`[${t.masterRef}](${t.master().webUrl})`);
+  if (t.traits.dueDateField) {
+    expect(created.dueDate).toBe(task.due);
+    // The due date lives in the tracker's field only: no copy in the text to go stale when someone moves it there.
+    expect(created.body).not.toContain(task.due);
+    expect(created.body).toContain("| Due: | this ticket's due date |");
+  } else {
+    expect(created.body).toContain(`| Due: | ${task.due} |`);
+  }
+  expect(t.store.linksOf(t.ref)).toContain(`${PRIVATE}#${created.ref.number}`);
+  expect(t.row(created)).toEqual({ ref: `${PRIVATE}#${created.ref.number}`, title: task.title, owner: 'bob', state: 'open', due: task.due, updated: '2026-11-22T10:04:00Z' });
+  expect(t.timeline()).toContain(`@alice · opened tracking ticket ${PRIVATE}#${created.ref.number} "${task.title}" for @\u200bbob, due ${task.due}`);
+  expect(t.comments('invalid')).toHaveLength(0);
 }
 
 /** HTTP fakes cost time per child; the in-memory tracker takes many more children in the same time. */
@@ -190,24 +214,7 @@ for (const harness of HARNESSES) {
       t.clock.now = minutes(4);
       expectOutcome(t, await t.say('/task @bob acme/api Rotate the keys due 2026-12-03\nRotate every key and confirm here.', 'alice'), 'done');
       const created = t.task(PRIVATE)!;
-      if (traits.confidentialIssues) expect(created.confidential).toBe(true);
-      expect(created.title).toBe(`[${t.id}] Rotate the keys`);
-      expect(created.assignees).toEqual(['bob']);
-      expect(created.body).toContain(`**Incident summary:** Heap overflow`);
-      expect(created.body).toContain('Rotate every key and confirm here.');
-      expect(created.body).toContain(`[${t.masterRef}](${t.master().webUrl})`);
-      if (traits.dueDateField) {
-        expect(created.dueDate).toBe('2026-12-03');
-        // The due date lives in the tracker's field only: no copy in the text to go stale when someone moves it there.
-        expect(created.body).not.toContain('2026-12-03');
-        expect(created.body).toContain("| Due: | this ticket's due date |");
-      } else {
-        expect(created.body).toContain('| Due: | 2026-12-03 |');
-      }
-      expect(t.store.linksOf(t.ref)).toContain(`${PRIVATE}#${created.ref.number}`);
-      expect(t.row(created)).toEqual({ ref: `${PRIVATE}#${created.ref.number}`, title: 'Rotate the keys', owner: 'bob', state: 'open', due: '2026-12-03', updated: '2026-11-22T10:04:00Z' });
-      expect(t.timeline()).toContain(`@alice · opened tracking ticket ${PRIVATE}#${created.ref.number} "Rotate the keys" for @\u200bbob, due 2026-12-03`);
-      expect(t.comments('invalid')).toHaveLength(0);
+      expectTaskOpened(t, created, { title: 'Rotate the keys', action: 'Rotate every key and confirm here.', due: '2026-12-03' });
       // The due date is read back from the ticket itself on its next event.
       t.clock.now = minutes(6);
       await t.change(created, { title: `[${t.id}] Rotate all keys` }, 'bob');
@@ -218,25 +225,7 @@ for (const harness of HARNESSES) {
       const t = await incident();
       t.clock.now = minutes(4);
       expectOutcome(t, await t.say('/task @bob acme/api Rotate the signing keys\nRotate every key and confirm in this ticket.', 'alice'), 'done');
-      const created = t.task(PRIVATE)!;
-      if (traits.confidentialIssues) expect(created.confidential).toBe(true);
-      expect(created.title).toBe(`[${t.id}] Rotate the signing keys`);
-      expect(created.assignees).toEqual(['bob']);
-      if (traits.dueDateField) {
-        expect(created.dueDate).toBe('2026-11-29');
-        expect(created.body).not.toContain('2026-11-29');
-        expect(created.body).toContain("| Due: | this ticket's due date |");
-      } else {
-        expect(created.body).toContain('| Due: | 2026-11-29 |');
-      }
-      expect(created.body).toContain(t.id);
-      expect(created.body).toContain(`**Incident summary:** Heap overflow`);
-      expect(created.body).toContain('Rotate every key and confirm in this ticket.');
-      expect(created.body).toContain(`[${t.masterRef}](${t.master().webUrl})`);
-      expect(t.store.linksOf(t.ref)).toContain(`${PRIVATE}#${created.ref.number}`);
-      expect(t.row(created)).toEqual({ ref: `${PRIVATE}#${created.ref.number}`, title: 'Rotate the signing keys', owner: 'bob', state: 'open', due: '2026-11-29', updated: '2026-11-22T10:04:00Z' });
-      expect(t.timeline()).toContain(`@alice · opened tracking ticket ${PRIVATE}#${created.ref.number} "Rotate the signing keys" for @\u200bbob, due 2026-11-29`);
-      expect(t.comments('invalid')).toHaveLength(0);
+      expectTaskOpened(t, t.task(PRIVATE)!, { title: 'Rotate the signing keys', action: 'Rotate every key and confirm in this ticket.', due: '2026-11-29' });
     });
 
     if (traits.confidentialIssues) {

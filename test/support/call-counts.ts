@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { IncidentWorld } from './harness.js';
-import { minutes } from './incident-time.js';
+import { minutes } from './incident-setup.js';
 
 /**
  * The calls a tick (by bob, a minute after T0) and a `/timeline` command (by alice, two minutes after) make, leaving

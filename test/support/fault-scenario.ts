@@ -4,6 +4,7 @@ import type { Issue, IssueRef } from '../../src/core/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { commentKinds } from './comments.js';
 import type { FaultInjector, FaultOptions } from './faults.js';
+import { isTicked } from './incident-setup.js';
 
 /** A fifth of the tracker's requests fail, every kind mixed; stalled connections are dropped after a second. */
 export const FIFTH_FAILING: Omit<FaultOptions, 'seed'> = { rate: 0.2, stallMs: 1_000 };
@@ -11,7 +12,7 @@ export const FIFTH_FAILING: Omit<FaultOptions, 'seed'> = { rate: 0.2, stallMs: 1
 /** The boxes ticked on the master in the fault scenarios, one per minute from minute 1. */
 export const TICKED = ['pick-deputy', 'respond-reporter', 'check-public-leaks'] as const;
 
-export const isTicked = (body: string, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(body);
+export { isTicked } from './incident-setup.js';
 
 /** What a run of the fault scenario must have left, whatever failed on the way. */
 export interface FinalState {

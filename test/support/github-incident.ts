@@ -4,7 +4,8 @@ import type { AccessLevel, Issue, Project } from '../../src/core/model.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { closedOnce, startAppServer } from './app-server.js';
-import { T0, tickIn } from './incident-time.js';
+import { incidentView, seedIncident, T0, tickIn } from './incident-setup.js';
+import type { IncidentSetup } from './incident-setup.js';
 import { startFakeGitHub } from './fake-github.js';
 import type { FaultOptions } from './faults.js';
 import { fastResilientOctokit } from './resilient-clients.js';
@@ -20,23 +21,12 @@ import {
 
 const SECRET = 'webhook-secret';
 const KEY = testPrivateKey();
-export { minutes, T0, tickIn } from './incident-time.js';
+export { minutes, T0, tickIn } from './incident-setup.js';
 
 /** alice (the reporter) and bob have write, mallory read, `maintainer` maintain. */
 const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'read', maintainer: 'maintain' };
 
-export interface GitHubIncidentOptions {
-  /** The text of `.github/incident-desk.yml` (in `acme/security` and every repository of `projects`); none by default. */
-  config?: string;
-  /**
-   * More repositories the app's installation serves, by path and visibility, with the same configuration and access
-   * as `acme/security`. The one installation is on `acme`, and Probot authenticates every delivery with it.
-   */
-  projects?: Record<string, Project['visibility']>;
-  /** Repository access by username; anyone not named is no collaborator (the permission route answers 404). */
-  access?: Record<string, AccessLevel>;
-  /** Team members by team (`org/team`). */
-  teams?: Record<string, string[]>;
+export interface GitHubIncidentOptions extends IncidentSetup {
   /** Prefix of the delivery ids. */
   deliveryPrefix?: string;
   /**
@@ -44,10 +34,6 @@ export interface GitHubIncidentOptions {
    * timeouts, waits shrunk), and a delivery whose handling failed is redelivered until it succeeds.
    */
   faults?: FaultOptions;
-  /** The author of the labeled issue; alice by default. */
-  author?: string;
-  /** The assignees of the labeled issue; none by default. */
-  assignees?: string[];
   /**
    * Cuts the intake off: GitHub goes down from the first request this matches until the trigger was answered (500,
    * which GitHub shows and lets someone redeliver). The server then runs the production Octokit, waits shrunk.
@@ -60,19 +46,15 @@ const JOB_FAILED = 'queued webhook work failed';
 
 /**
  * A GitHub incident opened in place at T0 in the private `acme/security`, reported by alice, end to end: the fake
- * GitHub on loopback (one installation, on `acme`), the real app server, and the labeled intake already delivered.
- * The fake and the server are closed when the test finishes.
+ * GitHub on loopback (one installation, on `acme`, which Probot authenticates every delivery with; every repository
+ * of `projects` is served by it), the real app server, and the labeled intake already delivered. Anyone `access` does
+ * not name is no collaborator (the permission route answers 404). The fake and the server are closed when the test
+ * finishes.
  */
 export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'github', now: () => clock.now });
-  const project = store.addProject('acme/security', { visibility: 'private' });
-  const paths = ['acme/security'];
-  for (const [path, visibility] of Object.entries(options.projects ?? {})) {
-    store.addProject(path, { visibility });
-    paths.push(path);
-  }
-  if (options.config !== undefined) for (const path of paths) store.putFile(path, '.github/incident-desk.yml', options.config);
+  const { project, source } = seedIncident(store, 'acme/security', options, '.github/incident-desk.yml', DEFAULT_ACCESS);
   // The sweep searches `user:<installation account>`: the one installation belongs to the repository's owner.
   const fake = await startFakeGitHub(store, { installationAccount: 'acme', ...(options.faults ? { faults: options.faults } : {}) });
   onTestFinished(fake.close);
@@ -85,8 +67,6 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     return closedOnce(started);
   };
   let server = await startServer();
-  for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) for (const path of paths) store.setAccess(path, username, level);
-  for (const [team, members] of Object.entries(options.teams ?? {})) for (const member of members) store.addTeamMember(team, member);
 
   let deliveries = 0;
   /** Deliveries sent again because their handling failed (only with faults). */
@@ -110,7 +90,6 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     }
   };
 
-  const source = store.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
   if (options.outage) {
     fake.faults.outageWhen(options.outage);
     const res = await deliverGitHub(server.url, SECRET, 'issues', githubIssuePayload('labeled', project, source), `${deliveryPrefix}-trigger`);
@@ -121,17 +100,10 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     await deliver('issues', githubIssuePayload('labeled', project, source));
   }
   const ref = source.ref;
-  const master = (): Issue => store.issue(ref);
+  const { master, timeline, comments } = incidentView(store, ref);
   expect(trustedState(master())?.role).toBe('master');
 
   const projectOf = (ticket: Issue): Project => store.getProject(ticket.ref.project);
-  const timeline = (): string => {
-    const ids = trustedState(master())?.run?.timeline ?? [];
-    return ids.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
-  };
-  /** The app's comments with `<!-- incident-desk:<marker> -->` on a ticket, the master by default. */
-  const comments = (marker: string, ticket: Issue = master()) =>
-    store.listComments(ticket.ref).filter((c) => c.body.includes(`<!-- incident-desk:${marker} -->`));
   /** A person saves an edited description on GitHub; GitHub then delivers `issues.edited` with the body before. */
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
@@ -191,30 +163,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     server = await startServer();
   };
   const sweep = (at: Date) => server.app.sweep(at);
-  return {
-    store,
-    fake,
-    get server() {
-      return server;
-    },
-    clock,
-    project,
-    ref,
-    master,
-    timeline,
-    comments,
-    edit,
-    tick,
-    say,
-    open,
-    change,
-    sweep,
-    deliver,
-    deliverEdit,
-    replay,
-    label,
-    resendTrigger,
-    restart,
-    redelivered,
-  };
+  // `server` changes with a restart.
+  const world = { store, fake, clock, project, ref, master, timeline, comments, edit, tick, say, open, change, sweep, deliver, deliverEdit, replay, label, resendTrigger, restart, redelivered };
+  return { ...world, get server() { return server; } };
 }

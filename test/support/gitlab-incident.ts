@@ -4,31 +4,20 @@ import type { AccessLevel, Issue, Project } from '../../src/core/model.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { closedOnce, startAppServer } from './app-server.js';
-import { T0, tickIn } from './incident-time.js';
+import { incidentView, seedIncident, T0, tickIn } from './incident-setup.js';
+import type { IncidentSetup } from './incident-setup.js';
 import { startFakeGitLab } from './fake-gitlab.js';
 import type { FaultOptions } from './faults.js';
 import { fastGitLabClientOptions } from './resilient-clients.js';
 import { deliverGitLab, gitlabEditPayload, gitlabIssueChangePayload, gitlabLabeledPayload, gitlabLabelsPayload, gitlabNotePayload } from './gitlab-webhook.js';
 
 const SECRET = 'gitlab-hook-secret';
-export { minutes, T0, tickIn } from './incident-time.js';
+export { minutes, T0, tickIn } from './incident-setup.js';
 
 /** alice and bob are Developers, mallory a Reporter, `maintainer` a Maintainer. */
 const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'triage', maintainer: 'maintain' };
 
-export interface GitLabIncidentOptions {
-  /** The text of `.gitlab/incident-desk.yml` (in `team/app` and every project of `projects`); none by default. */
-  config?: string;
-  /** More projects the app serves, by path and visibility, with the same configuration and access as `team/app`. */
-  projects?: Record<string, Project['visibility']>;
-  /** Project access by username; anyone not named is no member (the members route answers 404). */
-  access?: Record<string, AccessLevel>;
-  /** Group members by group path. */
-  teams?: Record<string, string[]>;
-  /** The author of the labeled issue; alice by default. */
-  author?: string;
-  /** The assignees of the labeled issue; none by default. */
-  assignees?: string[];
+export interface GitLabIncidentOptions extends IncidentSetup {
   /** Prefix of the delivery ids. */
   deliveryPrefix?: string;
   /**
@@ -50,20 +39,14 @@ const JOB_FAILED = 'queued webhook work failed';
 
 /**
  * A GitLab incident opened in place at T0 in the private `team/app` end to end: the fake GitLab on loopback, the
- * real app server with the real gitbeaker client, and the labeled intake (by alice) already delivered. The fake and
- * the server are closed when the test finishes.
+ * real app server with the real gitbeaker client, and the labeled intake (by alice) already delivered. Anyone
+ * `access` does not name is no member (the members route answers 404); `teams` are group paths. The fake and the
+ * server are closed when the test finishes.
  */
 export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
-  const home = options.path ?? 'team/app';
-  const project = store.addProject(home, { visibility: 'private' });
-  const paths = [home];
-  for (const [path, visibility] of Object.entries(options.projects ?? {})) {
-    store.addProject(path, { visibility });
-    paths.push(path);
-  }
-  if (options.config !== undefined) for (const path of paths) store.putFile(path, '.gitlab/incident-desk.yml', options.config);
+  const { project, source, people } = seedIncident(store, options.path ?? 'team/app', options, '.gitlab/incident-desk.yml', DEFAULT_ACCESS);
   const fake = await startFakeGitLab(store, options.faults ? { faults: options.faults } : {});
   onTestFinished(fake.close);
   const resilient = options.faults !== undefined || options.outage !== undefined;
@@ -78,12 +61,8 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
       ),
     );
   let server = await startServer();
-  for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) {
-    for (const path of paths) store.setAccess(path, username, level);
-    // Members are GitLab users: `GET /users?username=` finds them before they ever act.
-    fake.userId(username);
-  }
-  for (const [group, members] of Object.entries(options.teams ?? {})) for (const member of members) store.addTeamMember(group, member);
+  // Members are GitLab users: `GET /users?username=` finds them before they ever act.
+  for (const username of people) fake.userId(username);
   const user = (username: string) => ({ id: fake.userId(username), username });
   const ids = (username: string) => fake.userId(username);
   const projectOf = (ticket: Issue): Project => store.getProject(ticket.ref.project);
@@ -115,7 +94,6 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     }
   };
 
-  const source = store.seedIssue(home, { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
   if (options.outage) {
     fake.faults.outageWhen(options.outage);
     const res = await deliverGitLab(server.url, SECRET, gitlabLabeledPayload(project, source, 'incident', user('alice')), `${deliveryPrefix}-trigger`);
@@ -127,17 +105,10 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     expect(await deliver('Issue Hook', gitlabLabeledPayload(project, source, 'incident', user('alice')))).toEqual({ outcome: 'done' });
   }
   const ref = source.ref;
-  const master = (): Issue => store.issue(ref);
+  const { master, timeline, comments } = incidentView(store, ref);
   expect(trustedState(master())?.role).toBe('master');
   expect(master().confidential).toBe(true);
 
-  const timeline = (): string => {
-    const timelineIds = trustedState(master())?.run?.timeline ?? [];
-    return timelineIds.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
-  };
-  /** The app's comments with `<!-- incident-desk:<marker> -->` on a ticket, the master by default. */
-  const comments = (marker: string, ticket: Issue = master()) =>
-    store.listComments(ticket.ref).filter((c) => c.body.includes(`<!-- incident-desk:${marker} -->`));
   /** A person saves an edited description; GitLab then delivers a `Confidential Issue Hook` with the body before. */
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
@@ -191,33 +162,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   };
   const sweep = (at: Date) => server.app.sweep(at);
   const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
-  return {
-    store,
-    fake,
-    get server() {
-      return server;
-    },
-    clock,
-    project,
-    ref,
-    master,
-    timeline,
-    comments,
-    edit,
-    tick,
-    say,
-    open,
-    change,
-    sweep,
-    deliver,
-    deliverEdit,
-    replay,
-    relabel,
-    resendTrigger,
-    restart,
-    user,
-    ids,
-    writes,
-    redelivered,
-  };
+  // `server` changes with a restart.
+  const world = { store, fake, clock, project, ref, master, timeline, comments, edit, tick, say, open, change, sweep, deliver, deliverEdit, replay, relabel, resendTrigger, restart, user, ids, writes, redelivered };
+  return { ...world, get server() { return server; } };
 }

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Comment, Issue, IssueRef, AccessLevel, Project, TrackerKind } from '../../src/core/model.js';
 import type { EventOutcome } from '../../src/shell/handle-event.js';
 import type { SweepReport } from '../../src/shell/run-events.js';
@@ -5,6 +6,8 @@ import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import { teamPath } from '../../src/tracker/port.js';
 import type { FaultInjector, FaultOptions } from './faults.js';
+import { minutes, tickIn } from './incident-setup.js';
+import type { IncidentSetup } from './incident-setup.js';
 import { openGitHubIncident } from './github-incident.js';
 import { openGitLabIncident } from './gitlab-incident.js';
 import { MEMORY_BOT, openMemoryIncident } from './memory-incident.js';
@@ -133,19 +136,11 @@ export interface IncidentWorld {
   probe: Probes;
 }
 
-/** What a scenario may ask of a world; each harness maps it onto its own tracker. */
-export interface IncidentOptions {
-  /** The text of the configuration file, in every project. */
-  config?: string;
-  /** More projects the app serves, by path and visibility. */
-  projects?: Record<string, Project['visibility']>;
-  /** Access by username, in every project; the harness's default otherwise (see `DEFAULT_PEOPLE`). */
-  access?: Record<string, AccessLevel>;
-  /** Team (GitHub) or group (GitLab) members, by the name `traits.approverTeam` gives. */
-  teams?: Record<string, string[]>;
-  /** The labeled issue's author and assignees. */
-  author?: string;
-  assignees?: string[];
+/**
+ * What a scenario may ask of a world; each harness maps it onto its own tracker. Teams are named as the trackers
+ * store them (`org/team`), whatever `traits.approverTeam` the configuration names them by.
+ */
+export interface IncidentOptions extends IncidentSetup {
   /** A share of the tracker's requests fails (only where `traits.faultInjection`). */
   faults?: FaultOptions;
   /** The tracker goes down as the intake creates its first child, and is back once the trigger failed. */
@@ -381,3 +376,42 @@ const gitlab: Harness = {
 
 /** Every tracker the scenarios run on. */
 export const HARNESSES: readonly Harness[] = [memory, github, gitlab];
+
+/** The outcome a delivery's answer reports, where the tracker's answer says it (GitHub's does not). */
+export function expectOutcome(t: IncidentWorld, outcome: Outcome, expected: Outcome): void {
+  if (t.traits.answersOutcome) expect(outcome).toBe(expected);
+}
+
+/** One save of a ticket's description, with the description before it, to deliver as an edit. */
+export interface SavedEdit {
+  saved: Issue;
+  before: string;
+}
+
+/**
+ * A box of `ticket` is ticked at 10:05 and unticked at 10:06 (two saves, the clock then at 10:07): both edits, to
+ * deliver in either order, as the trackers do not promise one.
+ */
+export function tickThenUntick(t: IncidentWorld, ticket: Issue, stepId: string): { tick: SavedEdit; untick: SavedEdit } {
+  const base = t.store.issue(ticket.ref).body;
+  const ticked = tickIn(base, stepId);
+  t.clock.now = minutes(5);
+  const tick = { saved: t.store.editIssue(ticket.ref, { body: ticked }), before: base };
+  t.clock.now = minutes(6);
+  const untick = { saved: t.store.editIssue(ticket.ref, { body: base }), before: ticked };
+  // The edits carry their own times: that is all the app has to order them by.
+  expect(tick.saved.updatedAt).toBe('2026-11-22T10:05:00.000Z');
+  expect(untick.saved.updatedAt).toBe('2026-11-22T10:06:00.000Z');
+  t.clock.now = minutes(7);
+  return { tick, untick };
+}
+
+/**
+ * Two people tick one box each of `ticket` on the same page and save; the second saved last, so the tracker holds
+ * their version. Both edits are delivered at once.
+ */
+export async function tickFromTheSamePage(t: IncidentWorld, ticket: Issue, first: [actor: string, stepId: string], second: [actor: string, stepId: string]) {
+  const base = t.store.issue(ticket.ref).body;
+  const current = t.store.editIssue(ticket.ref, { body: tickIn(base, second[1]) });
+  await Promise.all([first, second].map(([actor, stepId]) => t.deliverEdit({ ...current, body: tickIn(base, stepId) }, base, actor)));
+}

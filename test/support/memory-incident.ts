@@ -10,7 +10,8 @@ import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import { eventContext } from './app-context.js';
 import { commentEvent, editEvent, idOf, issueEvent } from './events.js';
-import { T0, tickIn } from './incident-time.js';
+import { incidentView, seedIncident, T0, tickIn } from './incident-setup.js';
+import type { IncidentSetup } from './incident-setup.js';
 import { recordingTracker } from './recording-tracker.js';
 import type { RecordedCall } from './recording-tracker.js';
 
@@ -20,19 +21,7 @@ export const MEMORY_BOT = 'incident-desk[bot]';
 /** alice and bob are Developers, mallory a Reporter, `maintainer` a Maintainer (the memory tracker follows GitLab). */
 const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'triage', maintainer: 'maintain' };
 
-export interface MemoryIncidentOptions {
-  /** The text of `.gitlab/incident-desk.yml` (in the incident project and every project of `projects`). */
-  config?: string;
-  /** More projects, by path and visibility, with the same configuration and access as the incident project. */
-  projects?: Record<string, Project['visibility']>;
-  /** Project access by username; anyone not named has none. */
-  access?: Record<string, AccessLevel>;
-  /** Group members by group path. */
-  teams?: Record<string, string[]>;
-  /** The author of the labeled issue; alice by default. */
-  author?: string;
-  /** The assignees of the labeled issue; none by default. */
-  assignees?: string[];
+export interface MemoryIncidentOptions extends IncidentSetup {
   /** The project the incident is opened in; `team/app` by default. */
   path?: string;
   /** Cuts the intake off: every call fails with a 503 from the first one this matches until the trigger failed. */
@@ -49,16 +38,7 @@ type Change = IssuePatch & { dueDate?: string | null };
 export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
-  const home = options.path ?? 'team/app';
-  const project = store.addProject(home, { visibility: 'private' });
-  const paths = [home];
-  for (const [path, visibility] of Object.entries(options.projects ?? {})) {
-    store.addProject(path, { visibility });
-    paths.push(path);
-  }
-  if (options.config !== undefined) for (const path of paths) store.putFile(path, '.gitlab/incident-desk.yml', options.config);
-  for (const [username, level] of Object.entries(options.access ?? DEFAULT_ACCESS)) for (const path of paths) store.setAccess(path, username, level);
-  for (const [group, members] of Object.entries(options.teams ?? {})) for (const member of members) store.addTeamMember(group, member);
+  const { project, source } = seedIncident(store, options.path ?? 'team/app', options, '.gitlab/incident-desk.yml', DEFAULT_ACCESS);
 
   let outageFrom = options.outage ?? null;
   let down = false;
@@ -78,7 +58,6 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const person = (username: string) => ({ username, id: idOf(username), isBot: false });
   const projectOf = (ticket: Issue): Project => store.getProject(ticket.ref.project);
 
-  const source = store.seedIssue(home, { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
   if (options.outage) {
     await expect(handle(issueEvent(project, source))).rejects.toThrow('the tracker is down');
     down = false;
@@ -87,17 +66,10 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     expect(await handle(issueEvent(project, source))).toBe('done');
   }
   const ref = source.ref;
-  const master = (): Issue => store.issue(ref);
+  const { master, timeline, comments } = incidentView(store, ref);
   expect(trustedState(master())?.role).toBe('master');
   expect(master().confidential).toBe(true);
 
-  const timeline = (): string => {
-    const ids = trustedState(master())?.run?.timeline ?? [];
-    return ids.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
-  };
-  /** The app's comments with `<!-- incident-desk:<marker> -->` on a ticket, the master by default. */
-  const comments = (marker: string, ticket: Issue = master()) =>
-    store.listComments(ticket.ref).filter((c) => c.body.includes(`<!-- incident-desk:${marker} -->`));
   /** An edit of `after`'s description from `previousBody` by `actor` reaches the app (late, racing or on time). */
   const deliverEdit = (after: Issue, previousBody: string, actor: string) => handle(editEvent(projectOf(after), after, previousBody, actor));
   /** A person saves an edited description. */
