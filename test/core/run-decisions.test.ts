@@ -1,0 +1,324 @@
+import { describe, expect, it } from 'vitest';
+import { joinBody, renderState } from '../../src/core/block.js';
+import type { TicketState } from '../../src/core/block.js';
+import { parseCommand } from '../../src/core/commands.js';
+import { DEFAULT_CONFIG } from '../../src/core/config.js';
+import type { AccessLevel, Issue, TrackerKind } from '../../src/core/model.js';
+import { decideCommand, decideEdit, decideStateChange } from '../../src/core/run.js';
+import type { RunContext, RunPlan } from '../../src/core/run.js';
+import type { RunState } from '../../src/core/run-types.js';
+
+// The run's pure decisions, straight from their inputs: a master as the tracker answered it, who acted with which
+// access, and what they did. The shell's scenarios (test/e2e/run.test.ts) go through these; here every branch is
+// one row.
+
+const NOW = new Date('2026-11-22T10:03:00Z');
+const AT = '2026-11-22T10:03:00Z';
+const URL = 'https://desk.example/handbook';
+const ID = 'INC-2026-7';
+const COMMS = 'sec/incidents#9';
+
+/** One checklist line as the templates write it. */
+const line = (id: string, done = false) => `- [${done ? 'x' : ' '}] [🔗](${URL}#${id}) (IM) Do ${id} <!-- step:${id} -->`;
+
+const CELLS: Record<string, string> = {
+  'Incident Manager': '@alice',
+  'Deputy Incident Manager': '_not set_',
+  'Public Disclosure Date': '_not set_',
+  'CVSS Score': '_not set_',
+};
+
+/** A master (or a child) as the tracker answers it: the app's block (state, Quick Links, checklist), then the person's text. */
+function ticket(options: { cells?: Record<string, string>; done?: string[]; run?: RunState; role?: TicketState['role']; number?: number; updatedAt?: string } = {}): Issue {
+  const role = options.role ?? 'master';
+  const state: TicketState = { v: 1, role, id: ID, ...(role === 'master' ? { run: options.run ?? {}, children: [{ role: 'comms', ref: COMMS, url: 'https://t.example/9', title: 'Comms' }] } : {}) };
+  const cells = Object.entries({ ...CELLS, ...options.cells }).map(([label, value]) => `| ${label}: | ${value} |`);
+  const steps = ['pick-deputy', 'respond-reporter', 'approve-blog-security'].map((id) => line(id, options.done?.includes(id)));
+  const block = [renderState(state), `## Incident ${ID}`, '', '| | |', '|---|---|', ...cells, '', '### Earlier than T-5', ...steps].join('\n');
+  return {
+    ref: { project: 'sec/incidents', number: options.number ?? 7 },
+    id: 9007,
+    title: `[${ID}] Heap overflow`,
+    body: joinBody(block, 'details'),
+    labels: [`incident::${role}`, `incident-id::${ID}`],
+    state: 'open',
+    confidential: true,
+    locked: false,
+    author: 'alice',
+    assignees: ['alice'],
+    webUrl: 'https://t.example/7',
+    createdAt: '2026-11-22T10:00:00.000Z',
+    updatedAt: options.updatedAt ?? '2026-11-22T10:02:00.000Z',
+  };
+}
+
+function context(master: Issue, actor: string | null, access: AccessLevel | null, tracker: TrackerKind = 'gitlab'): RunContext {
+  const state = JSON.parse(/<!-- incident-desk:state (.*?) -->/.exec(master.body)![1]!) as TicketState;
+  return { tracker, config: DEFAULT_CONFIG, master, state, now: NOW, actor: actor === null ? null : { username: actor, id: 42 }, access };
+}
+
+/** The hidden markers of the comments a plan posts (`refusal`, `invalid`, `help`…), in order. */
+const commentKinds = (plan: RunPlan) => plan.comments.map((c) => /<!-- incident-desk:([a-z-]+)/.exec(c.body)?.[1] ?? 'other');
+const timelineTexts = (plan: RunPlan) => plan.timeline.map((e) => `${e.at} @${e.actor} ${e.text}`);
+/** Whether the plan changes nothing at all (the master's run state included). */
+const isEmpty = (plan: RunPlan, before: RunState = {}) =>
+  plan.stepOverrides.length === 0 &&
+  Object.keys(plan.cells).length === 0 &&
+  plan.comments.length === 0 &&
+  plan.timeline.length === 0 &&
+  plan.addLabels.length === 0 &&
+  plan.removeLabels.length === 0 &&
+  plan.assign === undefined &&
+  plan.task === undefined &&
+  JSON.stringify(plan.run) === JSON.stringify(before);
+
+const tick = (body: string, id: string) => body.replace(`- [ ] [🔗](${URL}#${id})`, `- [x] [🔗](${URL}#${id})`);
+const untick = (body: string, id: string) => body.replace(`- [x] [🔗](${URL}#${id})`, `- [ ] [🔗](${URL}#${id})`);
+const setCell = (body: string, label: string, value: string) => body.replace(`| ${label}: | ${CELLS[label]} |`, `| ${label}: | ${value} |`);
+
+describe('decideEdit', () => {
+  interface EditCase {
+    name: string;
+    /** The master as read fresh; `ticket()` by default. */
+    master?: Issue;
+    /** The edited ticket before the edit; the master by default. */
+    before?: Issue;
+    edit: (body: string) => string;
+    access: AccessLevel | null;
+    isMaster?: boolean;
+    ignoreStep?: (stepId: string) => boolean;
+    expected: Partial<Pick<RunPlan, 'stepOverrides' | 'cells'>> & { timeline: string[]; changedAt?: Record<string, string>; nudged?: string[] } | 'nothing';
+  }
+  const EDITED_AT = '2026-11-22T10:02:00.000Z';
+  const cases: EditCase[] = [
+    {
+      name: 'a writer ticks a box: replayed, remembered by the edit time, on the timeline',
+      edit: (b) => tick(b, 'pick-deputy'),
+      access: 'write',
+      expected: { stepOverrides: [{ stepId: 'pick-deputy', done: true }], cells: {}, timeline: [`${AT} @bob ticked "(IM) Do pick-deputy"`], changedAt: { 'pick-deputy': EDITED_AT } },
+    },
+    {
+      name: 'a maintainer unticks a box',
+      master: ticket({ done: ['pick-deputy'] }),
+      edit: (b) => untick(b, 'pick-deputy'),
+      access: 'maintain',
+      expected: { stepOverrides: [{ stepId: 'pick-deputy', done: false }], timeline: [`${AT} @bob unticked "(IM) Do pick-deputy"`] },
+    },
+    {
+      name: 'a writer edits a Quick Links cell: the cell is replayed and recorded',
+      edit: (b) => setCell(b, 'CVSS Score', '7.5'),
+      access: 'write',
+      expected: { stepOverrides: [], cells: { 'CVSS Score': '7.5' }, timeline: [`${AT} @bob set CVSS Score to 7.5`], changedAt: { 'CVSS Score': EDITED_AT } },
+    },
+    {
+      name: 'a new disclosure date by hand opens the phase nudges again',
+      master: ticket({ run: { nudged: ['t-5'] } }),
+      edit: (b) => setCell(b, 'Public Disclosure Date', '2026-12-10'),
+      access: 'admin',
+      expected: { cells: { 'Public Disclosure Date': '2026-12-10' }, timeline: [`${AT} @bob set Public Disclosure Date to 2026-12-10`], nudged: [] },
+    },
+    {
+      name: 'a box and a cell in one edit: both, boxes first on the timeline',
+      edit: (b) => setCell(tick(b, 'respond-reporter'), 'CVSS Score', '9.8'),
+      access: 'write',
+      expected: {
+        stepOverrides: [{ stepId: 'respond-reporter', done: true }],
+        cells: { 'CVSS Score': '9.8' },
+        timeline: [`${AT} @bob ticked "(IM) Do respond-reporter"`, `${AT} @bob set CVSS Score to 9.8`],
+      },
+    },
+    {
+      name: 'an older edit than the last change of that box joins the timeline but changes no box',
+      master: ticket({ run: { changedAt: { 'pick-deputy': '2026-11-22T10:02:30.000Z' } } }),
+      edit: (b) => tick(b, 'pick-deputy'),
+      access: 'write',
+      expected: { stepOverrides: [], timeline: [`${AT} @bob ticked "(IM) Do pick-deputy"`], changedAt: { 'pick-deputy': '2026-11-22T10:02:30.000Z' } },
+    },
+    { name: 'someone who may only read: nothing here (the shell puts the block back)', edit: (b) => tick(b, 'pick-deputy'), access: 'read', expected: 'nothing' },
+    { name: 'a Reporter on GitLab: nothing here', edit: (b) => setCell(b, 'CVSS Score', '1.0'), access: 'triage', expected: 'nothing' },
+    { name: 'access not read: nothing', edit: (b) => tick(b, 'pick-deputy'), access: null, expected: 'nothing' },
+    { name: "an edit of the person's text only: nothing", edit: (b) => `${b}\nmore details`, access: 'write', expected: 'nothing' },
+    { name: 'an edit of the hidden state only: no box, no cell, nothing', edit: (b) => b.replace('"run":{}', '"run":{"severity":"low"}'), access: 'write', expected: 'nothing' },
+    {
+      name: 'a box the caller ignores (an approval box of the comms ticket): nothing',
+      edit: (b) => tick(b, 'approve-blog-security'),
+      access: 'write',
+      ignoreStep: (id) => id.startsWith('approve-'),
+      expected: 'nothing',
+    },
+    {
+      name: 'a child ticket: the tick is recorded with its reference, never replayed onto the master; cells are the master’s only',
+      before: ticket({ role: 'release', number: 8 }),
+      edit: (b) => setCell(tick(b, 'pick-deputy'), 'CVSS Score', '7.5'),
+      access: 'write',
+      isMaster: false,
+      expected: { stepOverrides: [], cells: {}, timeline: [`${AT} @bob ticked "(IM) Do pick-deputy" on sec/incidents#8`] },
+    },
+  ];
+
+  it.each(cases)('$name', ({ master = ticket(), before = master, edit, access, isMaster = true, ignoreStep, expected }) => {
+    const ctx = context(master, 'bob', access);
+    const edited = { ...before, body: edit(before.body) };
+    expect(edited.body).not.toBe(before.body);
+    const plan = decideEdit(ctx, { ticket: edited, previousBody: before.body, isMaster, ...(ignoreStep ? { ignoreStep } : {}) });
+    if (expected === 'nothing') {
+      expect(isEmpty(plan, ctx.state.run)).toBe(true);
+      return;
+    }
+    if (expected.stepOverrides) expect(plan.stepOverrides).toEqual(expected.stepOverrides);
+    if (expected.cells) expect(plan.cells).toEqual(expected.cells);
+    expect(timelineTexts(plan)).toEqual(expected.timeline);
+    if (expected.changedAt) expect(plan.run.changedAt).toEqual(expected.changedAt);
+    if (expected.nudged) expect(plan.run.nudged).toEqual(expected.nudged);
+    expect(plan.comments).toEqual([]);
+  });
+
+  it('an edit from a description without the app’s block (or an untrusted one) decides nothing', () => {
+    const master = ticket();
+    const plan = decideEdit(context(master, 'bob', 'write'), { ticket: { ...master, body: tick(master.body, 'pick-deputy') }, previousBody: 'details', isMaster: true });
+    expect(isEmpty(plan)).toBe(true);
+    const untrusted = { ...master, labels: [] };
+    const none = decideEdit(context(master, 'bob', 'write'), { ticket: { ...untrusted, body: tick(master.body, 'pick-deputy') }, previousBody: master.body, isMaster: true });
+    expect(isEmpty(none)).toBe(true);
+  });
+});
+
+describe('decideCommand', () => {
+  interface CommandCase {
+    name: string;
+    comment: string;
+    actor?: string;
+    access?: AccessLevel | null;
+    tracker?: TrackerKind;
+    master?: Issue;
+    expected: {
+      comments?: string[];
+      /** Pieces the one comment must contain. */
+      says?: string[];
+      timeline?: string[];
+      cells?: Record<string, string>;
+      addLabels?: string[];
+      removeLabels?: string[];
+      run?: Partial<RunState>;
+      assign?: RunPlan['assign'];
+      nothing?: boolean;
+    };
+  }
+  const cases: CommandCase[] = [
+    // The help is the command reference, with no marker of the app's.
+    { name: '/help answers with the reference', comment: '/help', access: null, expected: { comments: ['other'], says: ['/set', '/sitrep', '/task'] } },
+    { name: 'an unknown command is answered with the help, whoever asks', comment: '/frobnicate now', access: 'read', expected: { comments: ['other'], says: ['`/frobnicate` is not an incident-desk command.', '/set'] } },
+    { name: 'someone who may only read is refused (GitHub wording)', comment: '/set cvss 9.8', access: 'read', tracker: 'github', expected: { comments: ['refusal'], says: ['@bob', 'write access to this repository', '`/set`'] } },
+    { name: 'a Reporter is refused (GitLab wording)', comment: '/severity high', access: 'triage', expected: { comments: ['refusal'], says: ['at least the Developer role in this project'] } },
+    { name: 'access not read: refused', comment: '/cve CVE-2026-1234', access: null, expected: { comments: ['refusal'] } },
+    { name: 'a command with arguments that do not fit: explained', comment: '/severity extreme', expected: { comments: ['invalid'], says: ['`/severity`'] } },
+    { name: '/set writes the cell and records it', comment: '/set cvss 9.8', expected: { cells: { 'CVSS Score': '9.8' }, timeline: [`${AT} @bob set CVSS Score to 9.8`] } },
+    { name: '/set with the value the cell has: nothing', comment: '/set im @alice', expected: { nothing: true } },
+    { name: '/set with a value that is no date: explained, nothing written', comment: '/set disclosure-date 2026-02-30', expected: { comments: ['invalid'], says: ['YYYY-MM-DD'] } },
+    {
+      name: '/set disclosure-date opens the phase nudges again',
+      comment: '/set disclosure-date 2026-12-10',
+      master: ticket({ run: { nudged: ['t-5'] } }),
+      expected: { cells: { 'Public Disclosure Date': '2026-12-10' }, run: { nudged: [] } },
+    },
+    { name: '/cve records an alias and its label', comment: '/cve CVE-2026-1234', expected: { addLabels: ['incident-id::CVE-2026-1234'], run: { aliases: ['CVE-2026-1234'] }, timeline: [`${AT} @bob recorded CVE-2026-1234 for this incident`] } },
+    { name: '/cve of an alias already recorded: nothing', comment: '/cve CVE-2026-1234', master: ticket({ run: { aliases: ['CVE-2026-1234'] } }), expected: { nothing: true } },
+    { name: '/na marks a step not applicable with its reason', comment: '/na pick-deputy no deputy needed', expected: { run: { na: { 'pick-deputy': 'no deputy needed' } }, timeline: [`${AT} @bob marked "(IM) Do pick-deputy" not applicable: no deputy needed`] } },
+    { name: '/na by a unique piece of the step text', comment: '/na "respond-reporter"', expected: { run: { na: { 'respond-reporter': '' } } } },
+    { name: '/na of no step: explained', comment: '/na nothing-like-this', expected: { comments: ['invalid'], says: ['No step matches'] } },
+    { name: '/timeline with a time: the entry at that time', comment: '/timeline 2026-11-22T09:30:00Z Reporter first emailed', expected: { timeline: ['2026-11-22T09:30:00Z @bob Reporter first emailed'] } },
+    { name: '/timeline without a time: now', comment: '/timeline called the reporter', expected: { timeline: [`${AT} @bob called the reporter`] } },
+    { name: '/severity sets the level, its label and the sitrep clock', comment: '/severity high', expected: { addLabels: ['severity::high'], removeLabels: [], run: { severity: 'high', sitrepSince: AT }, timeline: [`${AT} @bob set severity to high`] } },
+    {
+      name: '/severity changes the level: the old label goes, the clock keeps running',
+      comment: '/severity low',
+      master: ticket({ run: { severity: 'high', sitrepSince: '2026-11-22T09:00:00Z' } }),
+      expected: { addLabels: ['severity::low'], removeLabels: ['severity::high'], run: { severity: 'low', sitrepSince: '2026-11-22T09:00:00Z' } },
+    },
+    { name: '/severity at the level it has: nothing', comment: '/severity high', master: ticket({ run: { severity: 'high', sitrepSince: AT } }), expected: { nothing: true } },
+    {
+      name: '/sitrep posts the report and restarts the clock',
+      comment: '/sitrep Status: contained\nPatch in review.',
+      master: ticket({ run: { severity: 'high', sitrepSince: '2026-11-22T08:00:00Z', sitrepReminders: 2 } }),
+      expected: { comments: ['sitrep'], says: ['contained'], run: { sitrepSince: AT, sitrepReminders: 0 }, timeline: [`${AT} @bob posted a situation report`] },
+    },
+    {
+      name: '/handoff by the holder: a pending handoff, asked in a comment',
+      comment: '/handoff @bob im',
+      actor: 'alice',
+      expected: { comments: ['handoff-requested'], run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: AT } }, timeline: [`${AT} @alice asked @bob to take over as Incident Manager`] },
+    },
+    { name: '/handoff by a writer who does not hold the role: refused', comment: '/handoff @carol im', actor: 'bob', access: 'write', expected: { comments: ['refusal'], says: ['only its current holder or a maintainer'] } },
+    { name: '/handoff by a maintainer who does not hold the role: asked', comment: '/handoff @carol deputy', actor: 'bob', access: 'maintain', expected: { comments: ['handoff-requested'], run: { handoff: { from: 'bob', to: 'carol', role: 'deputy', at: AT } } } },
+    {
+      name: '/accept by the one asked: the cell, the assignee, the comment, the timeline',
+      comment: '/accept',
+      master: ticket({ run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: '2026-11-22T10:00:00Z' } } }),
+      expected: { cells: { 'Incident Manager': '@bob' }, assign: { add: 'bob', remove: 'alice' }, comments: ['handoff-done'], timeline: [`${AT} @bob took over as Incident Manager from @alice`] },
+    },
+    {
+      name: '/accept of a deputy handoff: the cell, no assignee',
+      comment: '/accept',
+      master: ticket({ run: { handoff: { from: 'alice', to: 'bob', role: 'deputy', at: '2026-11-22T10:00:00Z' } } }),
+      expected: { cells: { 'Deputy Incident Manager': '@bob' }, comments: ['handoff-done'] },
+    },
+    {
+      name: '/accept by someone else: explained, the handoff still waits',
+      comment: '/accept',
+      actor: 'mallory',
+      master: ticket({ run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: '2026-11-22T10:00:00Z' } } }),
+      expected: { comments: ['invalid'], says: ['no handoff waiting for you'], run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: '2026-11-22T10:00:00Z' } } },
+    },
+    { name: 'an approval command on the master: sent to the comms ticket', comment: '/approve blog', expected: { comments: ['invalid'], says: [`Approval commands go on the communications ticket, ${COMMS}.`] } },
+  ];
+
+  it.each(cases)('$name', ({ comment, actor = 'bob', access = 'write', tracker = 'gitlab', master = ticket(), expected }) => {
+    const ctx = context(master, actor, access, tracker);
+    const plan = decideCommand(ctx, parseCommand(comment)!);
+    if (expected.nothing) {
+      expect(isEmpty(plan, ctx.state.run)).toBe(true);
+      return;
+    }
+    expect(commentKinds(plan)).toEqual(expected.comments ?? []);
+    for (const piece of expected.says ?? []) expect(plan.comments[0]!.body).toContain(piece);
+    for (const c of plan.comments) expect(c.ref).toEqual(master.ref);
+    if (expected.timeline) expect(timelineTexts(plan)).toEqual(expected.timeline);
+    if (!expected.timeline && (expected.comments?.[0] === 'refusal' || expected.comments?.[0] === 'invalid')) expect(plan.timeline).toEqual([]);
+    expect(plan.cells).toEqual(expected.cells ?? {});
+    expect(plan.addLabels).toEqual(expected.addLabels ?? []);
+    expect(plan.removeLabels).toEqual(expected.removeLabels ?? []);
+    expect(plan.assign).toEqual(expected.assign);
+    if (expected.run) expect(plan.run).toMatchObject(expected.run);
+  });
+
+  it('/accept clears the pending handoff', () => {
+    const master = ticket({ run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: '2026-11-22T10:00:00Z' } } });
+    const plan = decideCommand(context(master, 'Bob', 'write'), parseCommand('/accept')!);
+    expect(plan.run.handoff).toBeUndefined();
+    expect(plan.cells).toEqual({ 'Incident Manager': '@bob' });
+  });
+
+  it('/task is left to the shell, which reads the target project first', () => {
+    const command = parseCommand('/task @bob team/api Rotate the keys due 2026-12-03')!;
+    const plan = decideCommand(context(ticket(), 'bob', 'write'), command);
+    expect(plan.task).toEqual(command);
+    expect(plan.comments).toEqual([]);
+    expect(plan.timeline).toEqual([]);
+    const refused = decideCommand(context(ticket(), 'mallory', 'read'), command);
+    expect(refused.task).toBeUndefined();
+    expect(commentKinds(refused)).toEqual(['refusal']);
+  });
+});
+
+describe('decideStateChange', () => {
+  it.each([
+    ['closed', 'closed the incident'],
+    ['reopened', 'reopened the incident'],
+  ] as const)('%s: the timeline says who and when, nothing else', (action, text) => {
+    const master = ticket({ run: { severity: 'high' } });
+    const plan = decideStateChange(context(master, 'bob', 'write'), action);
+    expect(timelineTexts(plan)).toEqual([`${AT} @bob ${text}`]);
+    expect(plan.comments).toEqual([]);
+    expect(plan.run).toEqual({ severity: 'high' });
+  });
+});
