@@ -1,65 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { joinBody, renderState } from '../../src/core/block.js';
-import type { TicketState } from '../../src/core/block.js';
 import { parseCommand } from '../../src/core/commands.js';
-import { DEFAULT_CONFIG } from '../../src/core/config.js';
 import type { AccessLevel, Issue, TrackerKind } from '../../src/core/model.js';
 import { decideCommand, decideEdit, decideStateChange } from '../../src/core/run.js';
-import type { RunContext, RunPlan } from '../../src/core/run.js';
+import type { RunPlan } from '../../src/core/run.js';
 import type { RunState } from '../../src/core/run-types.js';
+import { commentKinds, context, CELLS, COMMS, ticket, timelineTexts, URL } from '../support/master-fixture.js';
 
 // The run's pure decisions, straight from their inputs: a master as the tracker answered it, who acted with which
 // access, and what they did. The shell's scenarios (test/e2e/run.test.ts) go through these; here every branch is
 // one row.
 
-const NOW = new Date('2026-11-22T10:03:00Z');
 const AT = '2026-11-22T10:03:00Z';
-const URL = 'https://desk.example/handbook';
-const ID = 'INC-2026-7';
-const COMMS = 'sec/incidents#9';
 
-/** One checklist line as the templates write it. */
-const line = (id: string, done = false) => `- [${done ? 'x' : ' '}] [🔗](${URL}#${id}) (IM) Do ${id} <!-- step:${id} -->`;
-
-const CELLS: Record<string, string> = {
-  'Incident Manager': '@alice',
-  'Deputy Incident Manager': '_not set_',
-  'Public Disclosure Date': '_not set_',
-  'CVSS Score': '_not set_',
-};
-
-/** A master (or a child) as the tracker answers it: the app's block (state, Quick Links, checklist), then the person's text. */
-function ticket(options: { cells?: Record<string, string>; done?: string[]; run?: RunState; role?: TicketState['role']; number?: number; updatedAt?: string } = {}): Issue {
-  const role = options.role ?? 'master';
-  const state: TicketState = { v: 1, role, id: ID, ...(role === 'master' ? { run: options.run ?? {}, children: [{ role: 'comms', ref: COMMS, url: 'https://t.example/9', title: 'Comms' }] } : {}) };
-  const cells = Object.entries({ ...CELLS, ...options.cells }).map(([label, value]) => `| ${label}: | ${value} |`);
-  const steps = ['pick-deputy', 'respond-reporter', 'approve-blog-security'].map((id) => line(id, options.done?.includes(id)));
-  const block = [renderState(state), `## Incident ${ID}`, '', '| | |', '|---|---|', ...cells, '', '### Earlier than T-5', ...steps].join('\n');
-  return {
-    ref: { project: 'sec/incidents', number: options.number ?? 7 },
-    id: 9007,
-    title: `[${ID}] Heap overflow`,
-    body: joinBody(block, 'details'),
-    labels: [`incident::${role}`, `incident-id::${ID}`],
-    state: 'open',
-    confidential: true,
-    locked: false,
-    author: 'alice',
-    assignees: ['alice'],
-    webUrl: 'https://t.example/7',
-    createdAt: '2026-11-22T10:00:00.000Z',
-    updatedAt: options.updatedAt ?? '2026-11-22T10:02:00.000Z',
-  };
-}
-
-function context(master: Issue, actor: string | null, access: AccessLevel | null, tracker: TrackerKind = 'gitlab'): RunContext {
-  const state = JSON.parse(/<!-- incident-desk:state (.*?) -->/.exec(master.body)![1]!) as TicketState;
-  return { tracker, config: DEFAULT_CONFIG, master, state, now: NOW, actor: actor === null ? null : { username: actor, id: 42 }, access };
-}
-
-/** The hidden markers of the comments a plan posts (`refusal`, `invalid`, `help`…), in order. */
-const commentKinds = (plan: RunPlan) => plan.comments.map((c) => /<!-- incident-desk:([a-z-]+)/.exec(c.body)?.[1] ?? 'other');
-const timelineTexts = (plan: RunPlan) => plan.timeline.map((e) => `${e.at} @${e.actor} ${e.text}`);
 /** Whether the plan changes nothing at all (the master's run state included). */
 const isEmpty = (plan: RunPlan, before: RunState = {}) =>
   plan.stepOverrides.length === 0 &&
