@@ -28,7 +28,9 @@ const line = (id: string, done = false) => `- [${done ? 'x' : ' '}] [🔗](${URL
 
 export interface TicketOptions {
   cells?: Record<string, string>;
-  /** The steps ticked (of `pick-deputy`, `respond-reporter`, `approve-blog-security`). */
+  /** The checklist's step ids; `pick-deputy`, `respond-reporter`, `approve-blog-security` by default. */
+  steps?: string[];
+  /** The steps ticked. */
   done?: string[];
   run?: RunState;
   role?: TicketState['role'];
@@ -43,7 +45,7 @@ export function ticket(options: TicketOptions = {}): Issue {
   const children = [{ role: 'comms' as const, ref: COMMS, url: 'https://t.example/9', title: 'Comms' }];
   const state: TicketState = { v: 1, role, id: ID, ...(role === 'master' ? { run: options.run ?? {}, children } : {}) };
   const cells = Object.entries({ ...CELLS, ...options.cells }).map(([label, value]) => `| ${label}: | ${value} |`);
-  const steps = ['pick-deputy', 'respond-reporter', 'approve-blog-security'].map((id) => line(id, options.done?.includes(id)));
+  const steps = (options.steps ?? ['pick-deputy', 'respond-reporter', 'approve-blog-security']).map((id) => line(id, options.done?.includes(id)));
   const block = [renderState(state), `## Incident ${ID}`, '', '| | |', '|---|---|', ...cells, '', '### Earlier than T-5', ...steps].join('\n');
   return {
     ref: { project: 'sec/incidents', number: options.number ?? 7 },
