@@ -14,22 +14,23 @@ import { MEMORY_BOT, openMemoryIncident } from './memory-incident.js';
 
 /**
  * One scenario, three trackers: the scenarios of test/e2e are written once against `IncidentWorld` and run on every
- * harness of `HARNESSES` — the in-memory tracker (events straight into the shell), the fake GitHub and the fake GitLab
- * (signed deliveries into the real server, the real SDKs over loopback HTTP). Where the trackers really differ, a
- * scenario asks the harness's `traits`; what only a transport can show (which request asked what), its `probe`.
+ * harness of `HARNESSES` — the in-memory tracker (normalized events straight into the shell, under GitLab's and under
+ * GitHub's rules, as the shell tests and the offline demo run it), the fake GitHub and the fake GitLab (signed
+ * deliveries into the real server, the real SDKs over loopback HTTP). Where the trackers really differ, a scenario asks
+ * the harness's `traits`; what only a transport can show (which request asked what), its `probe`.
  */
 
 /** Where every scenario's incident is opened, and the other projects the app serves in the tracking scenarios. */
 export const INCIDENT_PROJECT = 'acme/security';
 
-export type HarnessName = 'memory' | 'github' | 'gitlab';
+export type HarnessName = 'memory-gitlab' | 'memory-github' | 'github' | 'gitlab';
 
 /** What a delivery's answer says of its handling; GitHub's answer says nothing (Probot answers 200). */
 export type Outcome = EventOutcome | undefined;
 
 /** Where the trackers differ, as the scenarios need to know it. */
 export interface Traits {
-  /** The tracker whose rules apply (the in-memory harness follows GitLab's). */
+  /** The tracker whose rules apply (the in-memory tracker follows either's). */
   tracker: TrackerKind;
   /** Issues can be confidential (GitLab); on GitHub only a private repository keeps an issue from the public. */
   confidentialIssues: boolean;
@@ -178,60 +179,6 @@ const GITLAB_TRAITS: Traits = {
   faultInjection: false,
 };
 
-const memory: Harness = {
-  name: 'memory',
-  traits: GITLAB_TRAITS,
-  async open(options = {}) {
-    const m = await openMemoryIncident({ ...options, path: INCIDENT_PROJECT, ...(options.cutIntakeAtFirstChild ? { outage: (call) => call.method === 'createIssue' } : {}) });
-    const calls = () => m.store.calls;
-    const called = (operation: string, target: string) => calls().some((c) => c.operation === operation && c.target === target);
-    const masterTarget = `${m.ref.project}#${m.ref.number}`;
-    return {
-      harness: 'memory',
-      traits: GITLAB_TRAITS,
-      store: m.store,
-      clock: m.clock,
-      project: m.project,
-      ref: m.ref,
-      labeledBy: 'alice',
-      bot: MEMORY_BOT,
-      master: m.master,
-      timeline: m.timeline,
-      comments: m.comments,
-      edit: m.edit,
-      tick: m.tick,
-      say: m.say,
-      open: m.open,
-      change: m.change,
-      addLabel: (ticket, label, actor) => m.relabel(ticket, withScoped(label), actor),
-      removeLabel: (ticket, label, actor) => m.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor),
-      deliverEdit: m.deliverEdit,
-      replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
-      resendTrigger: m.resendTrigger,
-      restart: m.restart,
-      sweep: m.sweep,
-      redelivered: [],
-      probe: {
-        accessAsked: (user) => called('getAccess', `${INCIDENT_PROJECT}:${user}`),
-        teamAsked: (team, user) => calls().some((c) => c.operation === 'isTeamMember' && c.target.replace(/^@/, '') === `${teamPath(team)}:${user}`),
-        projectRead: (path) => called('getProject', path),
-        mastersListed: () => calls().some((c) => c.operation === 'listOpenMasters'),
-        usersLookedUp: () => false,
-        writes: () => calls().filter((c) => WRITE_OPERATIONS.has(c.operation)).length,
-        masterWrites: () => calls().filter((c) => c.operation === 'updateIssue' && c.target === masterTarget).length,
-        linkRequests: () => calls().filter((c) => c.operation === 'linkIssues').length,
-        requestCount: () => calls().length,
-        requestShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
-        isMasterWrite: (shape) => shape === `updateIssue ${INCIDENT_PROJECT}#N`,
-        workShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
-        masterReads: () => calls().filter((c) => c.operation === 'getIssue' && c.target === masterTarget).length,
-        outageFailures: m.failures,
-        faults: null,
-      },
-    };
-  },
-};
-
 const GITHUB_TRAITS: Traits = {
   tracker: 'github',
   confidentialIssues: false,
@@ -246,6 +193,68 @@ const GITHUB_TRAITS: Traits = {
   answersOutcome: false,
   faultInjection: true,
 };
+
+/**
+ * The in-memory tracker under one tracker's rules (`kind`): normalized events straight into the shell, port calls
+ * for requests. The shell's scenarios ran on both rule sets, as the offline demo does.
+ */
+function memoryHarness(kind: TrackerKind): Harness {
+  const traits: Traits = { ...(kind === 'gitlab' ? GITLAB_TRAITS : GITHUB_TRAITS), assigneesById: false, answersOutcome: true, faultInjection: false };
+  const name = `memory-${kind}` as const;
+  return { name, traits, open: (options = {}) => openMemoryWorld(name, kind, traits, options) };
+}
+
+async function openMemoryWorld(name: HarnessName, kind: TrackerKind, traits: Traits, options: IncidentOptions): Promise<IncidentWorld> {
+  const outage = options.cutIntakeAtFirstChild ? { outage: (call: { method: string }) => call.method === 'createIssue' } : {};
+  const m = await openMemoryIncident({ ...options, kind, path: INCIDENT_PROJECT, ...outage });
+  const calls = () => m.store.calls;
+  const called = (operation: string, target: string) => calls().some((c) => c.operation === operation && c.target === target);
+  const masterTarget = `${m.ref.project}#${m.ref.number}`;
+  return {
+    harness: name,
+    traits,
+    store: m.store,
+    clock: m.clock,
+    project: m.project,
+    ref: m.ref,
+    labeledBy: 'alice',
+    bot: MEMORY_BOT,
+    master: m.master,
+    timeline: m.timeline,
+    comments: m.comments,
+    edit: m.edit,
+    tick: m.tick,
+    say: m.say,
+    open: m.open,
+    change: m.change,
+    addLabel: (ticket, label, actor) => m.relabel(ticket, traits.scopedLabels ? withScoped(label) : (labels) => [...labels, label], actor),
+    removeLabel: (ticket, label, actor) => m.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor),
+    deliverEdit: m.deliverEdit,
+    replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
+    resendTrigger: m.resendTrigger,
+    restart: m.restart,
+    sweep: m.sweep,
+    redelivered: [],
+    probe: {
+      accessAsked: (user) => called('getAccess', `${INCIDENT_PROJECT}:${user}`),
+      teamAsked: (team, user) => calls().some((c) => c.operation === 'isTeamMember' && c.target.replace(/^@/, '') === `${teamPath(team)}:${user}`),
+      projectRead: (path) => called('getProject', path),
+      mastersListed: () => calls().some((c) => c.operation === 'listOpenMasters'),
+      usersLookedUp: () => false,
+      writes: () => calls().filter((c) => WRITE_OPERATIONS.has(c.operation)).length,
+      masterWrites: () => calls().filter((c) => c.operation === 'updateIssue' && c.target === masterTarget).length,
+      linkRequests: () => calls().filter((c) => c.operation === 'linkIssues').length,
+      requestCount: () => calls().length,
+      requestShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
+      isMasterWrite: (shape) => shape === `updateIssue ${INCIDENT_PROJECT}#N`,
+      workShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
+      masterReads: () => calls().filter((c) => c.operation === 'getIssue' && c.target === masterTarget).length,
+      outageFailures: m.failures,
+      faults: null,
+    },
+  };
+}
+
 
 const github: Harness = {
   name: 'github',
@@ -375,7 +384,7 @@ const gitlab: Harness = {
 };
 
 /** Every tracker the scenarios run on. */
-export const HARNESSES: readonly Harness[] = [memory, github, gitlab];
+export const HARNESSES: readonly Harness[] = [memoryHarness('gitlab'), memoryHarness('github'), github, gitlab];
 
 /** The outcome a delivery's answer reports, where the tracker's answer says it (GitHub's does not). */
 export function expectOutcome(t: IncidentWorld, outcome: Outcome, expected: Outcome): void {

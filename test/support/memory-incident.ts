@@ -1,12 +1,13 @@
 import { expect } from 'vitest';
 import { trustedState } from '../../src/core/block.js';
 import type { IssueEvent, TrackerEvent } from '../../src/core/events.js';
-import type { AccessLevel, Issue, Project } from '../../src/core/model.js';
+import type { AccessLevel, Issue, Project, TrackerKind } from '../../src/core/model.js';
 import { handleEvent } from '../../src/shell/handle-event.js';
 import { sweepTracker } from '../../src/shell/run-events.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
+import { CONFIG_PATHS } from '../../src/tracker/port.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import { eventContext } from './app-context.js';
 import { commentEvent, editEvent, idOf, issueEvent } from './events.js';
@@ -18,10 +19,15 @@ import type { RecordedCall } from './recording-tracker.js';
 /** The account the in-memory tracker writes as, and whose own events the app ignores. */
 export const MEMORY_BOT = 'incident-desk[bot]';
 
-/** alice and bob are Developers, mallory a Reporter, `maintainer` a Maintainer (the memory tracker follows GitLab). */
-const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'triage', maintainer: 'maintain' };
+/** alice and bob may write, mallory only read (GitLab: a Reporter), `maintainer` maintains. */
+const DEFAULT_ACCESS: Record<TrackerKind, Record<string, AccessLevel>> = {
+  gitlab: { alice: 'write', bob: 'write', mallory: 'triage', maintainer: 'maintain' },
+  github: { alice: 'write', bob: 'write', mallory: 'read', maintainer: 'maintain' },
+};
 
 export interface MemoryIncidentOptions extends IncidentSetup {
+  /** Whose rules the in-memory tracker follows (confidential issues, due dates, links, configuration path); GitLab's by default. */
+  kind?: TrackerKind;
   /** The project the incident is opened in; `team/app` by default. */
   path?: string;
   /** Cuts the intake off: every call fails with a 503 from the first one this matches until the trigger failed. */
@@ -31,14 +37,15 @@ export interface MemoryIncidentOptions extends IncidentSetup {
 type Change = IssuePatch & { dueDate?: string | null };
 
 /**
- * An incident opened in place at T0 in a private project of the in-memory tracker (GitLab's rules), reported and
- * labeled by alice, with no server and no HTTP: normalized events go straight into the shell (`handleEvent`), the
- * sweep is `sweepTracker`. The same operations as `openGitHubIncident` and `openGitLabIncident`.
+ * An incident opened in place at T0 in a private project of the in-memory tracker (GitLab's rules unless `kind` says
+ * GitHub's), reported and labeled by alice, with no server and no HTTP: normalized events go straight into the shell
+ * (`handleEvent`), the sweep is `sweepTracker`. The same operations as `openGitHubIncident` and `openGitLabIncident`.
  */
 export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const clock = { now: T0 };
-  const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
-  const { project, source } = seedIncident(store, options.path ?? 'team/app', options, '.gitlab/incident-desk.yml', DEFAULT_ACCESS);
+  const kind = options.kind ?? 'gitlab';
+  const store = new MemoryStore({ kind, now: () => clock.now });
+  const { project, source } = seedIncident(store, options.path ?? 'team/app', options, CONFIG_PATHS[kind], DEFAULT_ACCESS[kind]);
 
   let outageFrom = options.outage ?? null;
   let down = false;
@@ -58,20 +65,21 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const person = (username: string) => ({ username, id: idOf(username), isBot: false });
   const projectOf = (ticket: Issue): Project => store.getProject(ticket.ref.project);
 
+  const labeled = (issue: Issue) => issueEvent(project, issue, { tracker: kind });
   if (options.outage) {
-    await expect(handle(issueEvent(project, source))).rejects.toThrow('the tracker is down');
+    await expect(handle(labeled(source))).rejects.toThrow('the tracker is down');
     down = false;
     outageFrom = null;
   } else {
-    expect(await handle(issueEvent(project, source))).toBe('done');
+    expect(await handle(labeled(source))).toBe('done');
   }
   const ref = source.ref;
   const { master, timeline, comments } = incidentView(store, ref);
   expect(trustedState(master())?.role).toBe('master');
-  expect(master().confidential).toBe(true);
+  if (kind === 'gitlab') expect(master().confidential).toBe(true);
 
   /** An edit of `after`'s description from `previousBody` by `actor` reaches the app (late, racing or on time). */
-  const deliverEdit = (after: Issue, previousBody: string, actor: string) => handle(editEvent(projectOf(after), after, previousBody, actor));
+  const deliverEdit = (after: Issue, previousBody: string, actor: string) => handle(editEvent(projectOf(after), after, previousBody, actor, kind));
   /** A person saves an edited description. */
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
@@ -83,28 +91,29 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const say = async (body: string, actor: string, ticket: Issue = master()) => {
     const comment = store.createComment(ticket.ref, body, actor);
     const issue = store.issue(ticket.ref);
-    return handle(commentEvent(projectOf(issue), issue, comment));
+    return handle(commentEvent(projectOf(issue), issue, comment, kind));
   };
   /** A person opens an issue in a project. Answers the issue and the outcome. */
   const open = async (path: string, input: Parameters<MemoryStore['seedIssue']>[1], actor = 'alice') => {
     const issue = store.seedIssue(path, { author: actor, ...input });
-    return { issue, outcome: await handle(issueEvent(projectOf(issue), issue, { action: 'opened', actor: person(actor) })) };
+    return { issue, outcome: await handle(issueEvent(projectOf(issue), issue, { tracker: kind, action: 'opened', actor: person(actor) })) };
   };
   /** An event describing `snapshot` as it was reaches the app (a late or repeated delivery). */
   const replay = (snapshot: Issue, action: IssueEvent['action'], actor = 'alice') =>
-    handle(issueEvent(projectOf(snapshot), snapshot, { action, addedLabels: [], actor: person(actor) }));
+    handle(issueEvent(projectOf(snapshot), snapshot, { tracker: kind, action, addedLabels: [], actor: person(actor) }));
   /** A person changes an issue (state, title, description, assignees, labels, due date); one event says so. */
   const change = async (ticket: Issue, patch: Change, actor = 'alice') => {
     const before = store.issue(ticket.ref);
     const after = store.editIssue(ticket.ref, patch);
     const addedLabels = after.labels.filter((l) => !before.labels.includes(l));
     const removedLabels = before.labels.filter((l) => !after.labels.includes(l));
-    return handle(issueEvent(projectOf(after), after, { ...changeAction(before, after, addedLabels, removedLabels), addedLabels, removedLabels, actor: person(actor) }));
+    const action = changeAction(before, after, addedLabels, removedLabels);
+    return handle(issueEvent(projectOf(after), after, { tracker: kind, ...action, addedLabels, removedLabels, actor: person(actor) }));
   };
   /** A person changes a ticket's labels by hand. */
   const relabel = (ticket: Issue, labels: (labels: string[]) => string[], actor: string) => change(ticket, { labels: labels(store.issue(ticket.ref).labels) }, actor);
   /** The trigger sent again (a re-added label). */
-  const resendTrigger = () => handle(issueEvent(project, master()));
+  const resendTrigger = () => handle(labeled(master()));
   /** The app restarts: fresh guards and caches over the same tracker. */
   const restart = async () => {
     app = await startApp();
