@@ -72,9 +72,9 @@ export interface Probes {
   writes(): number;
   /** Writes of the master issue itself (description, labels, state, assignees), so far. */
   masterWrites(): number;
-  /** Native link requests (GitHub sub-issues, GitLab issue links), so far. */
+  /** Native link requests (GitHub sub-issues, GitLab issue links; the in-memory tracker's `linkIssues`), so far. */
   linkRequests(): number;
-  /** How many requests so far. */
+  /** How many requests (the in-memory tracker: port calls) so far. */
   requestCount(): number;
   /** The requests after the first `from`, with numbers blanked, to compare the cost of two events. */
   requestShapes(from: number): string[];
@@ -254,7 +254,6 @@ async function openMemoryWorld(name: HarnessName, kind: TrackerKind, traits: Tra
     },
   };
 }
-
 
 const github: Harness = {
   name: 'github',
