@@ -23,6 +23,7 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { withMaster } from './run-events.js';
 import { rerenderMaster } from './run.js';
+import { githubSelfAccount } from './github-app.js';
 import { githubBaseUrl, privateKeyFrom } from './server.js';
 import type { ServerEnv } from './server.js';
 import { ConfigErrorWithLabel, loadSettings } from './settings.js';
@@ -92,7 +93,9 @@ export async function trackerFor(target: IssueTarget, env: ServerEnv, log: Logge
   const [owner, repo] = target.ref.project.split('/') as [string, string];
   const app = await probot.auth();
   const { data } = await app.request('GET /repos/{owner}/{repo}/installation', { owner, repo });
-  return new GitHubTracker(await probot.auth(data.id), { account: owner });
+  const octokit = await probot.auth(data.id);
+  const self = githubSelfAccount(probot);
+  return new GitHubTracker(octokit, { account: owner, self: () => self(octokit) });
 }
 
 /** What reconciling one issue did. */

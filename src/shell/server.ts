@@ -14,7 +14,8 @@ import { loadDefaultTemplates } from './default-templates.js';
 import { memoryCoordination, redisCoordination } from './coordination.js';
 import type { Coordination } from './coordination.js';
 import type { DeliveryGuard } from './delivery-guard.js';
-import { createGitHubApp } from './github-app.js';
+import { createGitHubApp, githubSelfAccount } from './github-app.js';
+import type { GitHubSelf } from './github-app.js';
 import { createGitLabRoute, MAX_WEBHOOK_BYTES, readBody } from './gitlab-route.js';
 import { handleEvent } from './handle-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
@@ -175,11 +176,12 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
         throw new Error('handling failed; see the app log');
       }
     };
-    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue }), {
+    const self = githubSelfAccount(probot);
+    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue, self }), {
       probot,
       webhooksPath: '/api/github/webhooks',
     });
-    sweepTrackers.push(() => installationTrackers(probot));
+    sweepTrackers.push(() => installationTrackers(probot, self));
   } else {
     missing.push('GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET');
   }
@@ -188,15 +190,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   if (env.GITLAB_URL && env.GITLAB_TOKEN && env.GITLAB_WEBHOOK_SECRET) {
     const client = createGitLabClient({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...overrides.gitlabClientOptions });
     const tracker = new GitLabTracker(client);
-    // The app's own GitLab user, read once: its own events are never answered.
-    let self: Promise<number> | undefined;
-    const isSelf = async (actor: { id: number }): Promise<boolean> => {
-      self ??= client.Users.showCurrentUser().then((u) => Number(u.id)).catch((error: unknown) => {
-        self = undefined;
-        throw error;
-      });
-      return actor.id === (await self);
-    };
+    // The app's own GitLab user (read once by the tracker): its own events are never answered.
+    const isSelf = async (actor: { id: number }): Promise<boolean> => actor.id === (await tracker.getSelf()).id;
     gitlabRoute = createGitLabRoute({
       secret: env.GITLAB_WEBHOOK_SECRET,
       log,
@@ -327,14 +322,15 @@ function sweepHoldMs(env: ServerEnv): number {
 }
 
 /** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */
-async function installationTrackers(probot: Probot): Promise<Tracker[]> {
+async function installationTrackers(probot: Probot, self: GitHubSelf): Promise<Tracker[]> {
   const appOctokit = await probot.auth();
   const installations = (await appOctokit.paginate('GET /app/installations', { per_page: 100 })) as Array<{ id: number; account: { login?: string } | null }>;
   const trackers: Tracker[] = [];
   for (const installation of installations) {
     const login = installation.account?.login;
     if (!login) continue;
-    trackers.push(new GitHubTracker(await probot.auth(installation.id), { account: login }));
+    const octokit = await probot.auth(installation.id);
+    trackers.push(new GitHubTracker(octokit, { account: login, self: () => self(octokit) }));
   }
   return trackers;
 }
