@@ -12,6 +12,7 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
+import { listOwnComments } from './own-comments.js';
 import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
 import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
@@ -68,7 +69,7 @@ export async function handleEvent(event: TrackerEvent, context: EventContext): P
 /** One clear comment on the ticket whose text would not fit; said once per ticket. Carries only sizes. */
 async function reportTooLong(tracker: Tracker, ref: IssueRef, error: BodyLimitError): Promise<void> {
   const marker = `<!-- incident-desk:too-long ${formatRef(ref)} -->`;
-  if ((await tracker.listComments(ref)).some((c) => c.body.includes(marker))) return;
+  if ((await listOwnComments(tracker, ref)).some((c) => c.body.includes(marker))) return;
   await tracker.createComment(
     ref,
     `${marker}\nincident-desk could not save its update of ${formatRef(ref)}: the text would be ${error.length} characters and the tracker keeps at most ${error.limit}. Nothing was cut and nothing was written. Shorten the description below the app's part (move logs or long excerpts into a comment or an attachment); the next change is then saved as usual.\n`,

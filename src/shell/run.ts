@@ -12,6 +12,7 @@ import { appendToTimeline, formatEntry, timelineMaxChars } from '../core/timelin
 import { isNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
+import { getOwnComment } from './own-comments.js';
 
 /** What applying a run plan needs besides the tracker. */
 export interface RunDeps {
@@ -39,9 +40,9 @@ export async function applyRunPlan(tracker: Tracker, master: Issue, state: Ticke
   let current: string | null = null;
   if (last !== undefined) {
     try {
-      current = (await tracker.getComment(master.ref, last)).body;
+      current = (await getOwnComment(tracker, master.ref, last)).body;
     } catch (error) {
-      // A timeline comment deleted by a person is started anew, never fatal.
+      // A timeline comment deleted by a person (or one that is not the app's) is started anew, never fatal.
       if (!isNotFound(error)) throw error;
       ids.pop();
     }
