@@ -11,8 +11,15 @@ import type { TicketRole } from './identifier.js';
 
 export const BLOCK_BEGIN = '<!-- incident-desk:begin -->';
 export const BLOCK_END = '<!-- incident-desk:end -->';
-const STATE_OPEN = '<!-- incident-desk:state ';
-const STATE_CLOSE = ' -->';
+/** Opens the hidden state marker: `<!-- incident-desk:state {json} -->`. */
+export const STATE_OPEN = '<!-- incident-desk:state ';
+export const STATE_CLOSE = ' -->';
+/**
+ * The signature the shell adds to a state marker as it is written (`… {json} sig=v1.… -->`) and checks and takes
+ * off as it is read (src/shell/state-seal.ts): the core only ever sees states the shell verified. Parsing tolerates
+ * it, so that a stored body reads the same.
+ */
+export const STATE_SIGNATURE = / sig=[A-Za-z0-9._-]*$/;
 const SEPARATOR = '\n\n';
 
 /** What the app remembers about a ticket, stored in the ticket itself. */
@@ -100,7 +107,7 @@ export function parseState(block: string | null): TicketState | null {
   const end = block.indexOf(STATE_CLOSE, start + STATE_OPEN.length);
   if (end < 0) return null;
   try {
-    const value: unknown = JSON.parse(block.slice(start + STATE_OPEN.length, end));
+    const value: unknown = JSON.parse(block.slice(start + STATE_OPEN.length, end).replace(STATE_SIGNATURE, ''));
     return isTicketState(value) ? value : null;
   } catch {
     return null;

@@ -24,6 +24,7 @@ import type { LoadedConfig } from './settings.js';
 import { applyRunPlan, restoreBlock } from './run.js';
 import { applyApprovalEvents, approvalActor } from './approvals.js';
 import { closeMaster, openTask } from './tracking.js';
+import { StateSeal } from './state-seal.js';
 import { WriteGuard } from './write-guard.js';
 import { completeIntake } from './complete-intake.js';
 import {
@@ -202,8 +203,8 @@ export interface SweepReport {
  * the listing and its configuration; one with something due is re-read under its lock and decided again.
  */
 export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>, now: Date): Promise<SweepReport> {
-  // The sweep writes through the same public-write guard as events do.
-  const tracker = new WriteGuard(unguarded);
+  // The sweep writes through the same public-write guard and state seal as events do.
+  const tracker = new WriteGuard(new StateSeal(unguarded, ctx.stateKeys, ctx.log));
   const eventCtx: EventContext = { ...ctx, tracker, isSelf: async () => false, deliveries: { claim: async () => true }, now: () => now };
   const masters = await tracker.listOpenMasters();
   const settingsByProject = new Map<string, Awaited<ReturnType<typeof loadSettings>>>();

@@ -24,6 +24,8 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { sweepTracker } from './run-events.js';
 import { SettingsCache } from './settings.js';
+import { stateKeysFromEnv } from './state-seal.js';
+import type { StateKeys } from './state-seal.js';
 import type { SweepReport } from './run-events.js';
 import type { SweepGate } from './sweep-gate.js';
 import { answerWithin, queueKey, WorkQueue } from './work-queue.js';
@@ -47,6 +49,13 @@ export interface ServerEnv {
   REDIS_URL?: string;
   /** Seconds between sweeps (read by the entry); with Redis, a finished sweep keeps the turn for this long. */
   SWEEP_INTERVAL_SECONDS?: string;
+  /**
+   * Signs the app's hidden state (comma-separated: the first signs, all verify). Without it, each tracker's
+   * credential serves as the secret (see `stateKeysFromEnv`).
+   */
+  STATE_SECRET?: string;
+  /** Secrets still accepted, never used to sign: the ones a rotation replaced (comma-separated). */
+  STATE_SECRET_PREVIOUS?: string;
 }
 
 /**
@@ -145,14 +154,16 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   const now = overrides.now ?? (() => new Date());
   const settingsCache = new SettingsCache();
-  const handle = (event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>) =>
-    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, settingsCache, log, now });
-  // Every tracker the sweep visits: the GitLab one, and one per GitHub installation (listed at each sweep).
-  const sweepTrackers: Array<() => Promise<Tracker[]>> = [];
+  const handle = (event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>, stateKeys: StateKeys) =>
+    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, settingsCache, log, now, stateKeys });
+  // Every tracker the sweep visits (the GitLab one, and one per GitHub installation, listed at each sweep), with the
+  // keys of its hidden state.
+  const sweepTrackers: Array<() => Promise<Array<{ tracker: Tracker; stateKeys: StateKeys }>>> = [];
 
   let githubMiddleware: ((req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown) | undefined;
   const privateKey = await privateKeyFrom(env);
   if (env.APP_ID && privateKey && env.WEBHOOK_SECRET) {
+    const stateKeys = trackerStateKeys(env, 'github', privateKey, log);
     const baseUrl = githubBaseUrl(env);
     const probot = new Probot({
       appId: env.APP_ID,
@@ -170,7 +181,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     // Probot answers once the handler returns: it returns when the work is done or the time is up, whichever first.
     const enqueue = async (e: TrackerEvent, t: Tracker, s: (actor: { username: string; id: number }) => Promise<boolean>) => {
       try {
-        await answerWithin(queue.run(queueKey(e), () => handle(e, t, s)), answerMs);
+        await answerWithin(queue.run(queueKey(e), () => handle(e, t, s, stateKeys)), answerMs);
       } catch {
         // The queue logged the error; GitHub's delivery log gets a plain 500 without the tracker's wording.
         throw new Error('handling failed; see the app log');
@@ -181,13 +192,14 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       probot,
       webhooksPath: '/api/github/webhooks',
     });
-    sweepTrackers.push(() => installationTrackers(probot, self));
+    sweepTrackers.push(async () => (await installationTrackers(probot, self)).map((tracker) => ({ tracker, stateKeys })));
   } else {
     missing.push('GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET');
   }
 
   let gitlabRoute: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   if (env.GITLAB_URL && env.GITLAB_TOKEN && env.GITLAB_WEBHOOK_SECRET) {
+    const stateKeys = trackerStateKeys(env, 'gitlab', env.GITLAB_TOKEN, log);
     const client = createGitLabClient({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...overrides.gitlabClientOptions });
     const tracker = new GitLabTracker(client);
     // The app's own GitLab user (read once by the tracker): its own events are never answered.
@@ -195,10 +207,10 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     gitlabRoute = createGitLabRoute({
       secret: env.GITLAB_WEBHOOK_SECRET,
       log,
-      handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf)),
+      handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf, stateKeys)),
       ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
     });
-    sweepTrackers.push(async () => [tracker]);
+    sweepTrackers.push(async () => [{ tracker, stateKeys }]);
   } else {
     missing.push('GitLab: set GITLAB_URL, GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET');
   }
@@ -259,8 +271,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
     const run = sweepGate.run(async () => {
       for (const list of sweepTrackers) {
-        for (const tracker of await list()) {
-          const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, settingsCache, log }, at);
+        for (const { tracker, stateKeys } of await list()) {
+          const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, settingsCache, log, stateKeys }, at);
           total.masters += report.masters;
           total.fired += report.fired;
           total.completed += report.completed;
@@ -310,6 +322,19 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     coordination: coordination.kind,
     close,
   };
+}
+
+/**
+ * The keys of a tracker's hidden state: `STATE_SECRET` (and `STATE_SECRET_PREVIOUS`), or the tracker's own credential
+ * when it is not set, which is said once at start (see README, "Threat model").
+ */
+export function trackerStateKeys(env: ServerEnv, tracker: Tracker['kind'], credential: string, log: Logger): StateKeys {
+  const { keys, derived } = stateKeysFromEnv(env, credential);
+  if (derived) {
+    const from = tracker === 'github' ? "the GitHub App's private key" : 'GITLAB_TOKEN';
+    log.warn({ tracker, from }, 'STATE_SECRET is not set: the hidden state is signed with a key derived from the tracker credential; set STATE_SECRET before rotating it');
+  }
+  return keys;
 }
 
 /**

@@ -18,6 +18,9 @@ import { appendToTimeline, formatEntry, parseTimeline } from '../../src/core/tim
 import { incidentDetailsIn } from '../../src/core/tracking.js';
 import { normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../../src/tracker/github/normalize.js';
 import { normalizeGitLabIssueEvent, normalizeGitLabNoteEvent } from '../../src/tracker/gitlab/normalize.js';
+import { openBody, sealBody, stateKeys } from '../../src/shell/state-seal.js';
+
+const STATE_KEYS = stateKeys(['property secret']);
 
 /**
  * Every parser of text from people or from the network, as a function of one string, for the never-throws and
@@ -137,6 +140,12 @@ export const PARSERS: Record<string, (text: string) => unknown> = {
     editTouchesBlock(inBlock(t), issueWith(inBlock(`${t}x`))),
     restoredBlock(inBlock(t), issueWith(inBlock(`${t}x`))),
     refusalForEdit('gitlab', 'mallory', inBlock(t), issueWith(inBlock(`${t}x`))),
+  ],
+  'state seal: openBody, sealBody': (t) => [
+    openBody(t, STATE_KEYS, 'gitlab'),
+    openBody(inBlock(t), STATE_KEYS, 'github'),
+    sealBody(t, STATE_KEYS, 'gitlab'),
+    sealBody(inBlock(t), STATE_KEYS, 'github'),
   ],
   'config: parseConfig': (t) => {
     for (const text of [t, `label: ${t}`, `approvals:\n  groups:\n    ${t}: {}\n`]) {
