@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { BLOCK_BEGIN, BLOCK_END, STATE_CLOSE, STATE_OPEN, STATE_SIGNATURE } from '../core/block.js';
+import { BLOCK_BEGIN, BLOCK_END, STATE_CLOSE, STATE_OPEN, STATE_SIGNATURE, UNVERIFIED_STATE_OPEN } from '../core/block.js';
 import type { TrackerEvent } from '../core/events.js';
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../core/model.js';
 import { formatRef } from '../core/model.js';
@@ -38,7 +38,7 @@ const SIGNATURE = / sig=v1\.([A-Za-z0-9_-]{43})$/;
 /** Every hidden marker of the app opens with this; an escaped state opens with `UNVERIFIED`. */
 const APP_MARKER = '<!-- incident-desk:';
 const UNVERIFIED = '<!-- incident-desk:unverified-';
-const UNVERIFIED_STATE = `${UNVERIFIED}state `;
+const UNVERIFIED_STATE = UNVERIFIED_STATE_OPEN;
 
 /**
  * A secret as a 32-byte key: HMAC-SHA256 keyed by the secret over a fixed context. White space (and `\n` written out,

@@ -10,7 +10,8 @@ import { normalizeCvssVector, renderUrl, validateField } from '../../src/core/fi
 import { deriveIncidentId, findCve, titleWithId } from '../../src/core/identifier.js';
 import type { Issue } from '../../src/core/model.js';
 import { neutralizeBlock, neutralizeComments, neutralizeInline, neutralizeMentions, quietUser } from '../../src/core/neutralize.js';
-import { dateOf, editTouchesBlock, holderOf, refusalForEdit, restoredBlock } from '../../src/core/run.js';
+import { dateOf, editTouchesBlock, holderOf, refusalForEdit } from '../../src/core/run.js';
+import { editTouchesState, revertEdit } from '../../src/core/revert.js';
 import { FIELD_ALIASES } from '../../src/core/commands.js';
 import type { FieldKey } from '../../src/core/run-types.js';
 import { parseSitrepText } from '../../src/core/sitrep.js';
@@ -134,11 +135,13 @@ export const PARSERS: Record<string, (text: string) => unknown> = {
     approvalEventsOfLabels({ addedLabels: [t, `approval::${t}::approved`] } as IssueEvent),
     approvalEventsOfEdit(DEFAULT_CONFIG, inBlock(t), issueWith(inBlock(`${t}\n`), { labels: ['incident::comms'] })),
   ],
-  'run: holderOf, dateOf, editTouchesBlock, restoredBlock, refusalForEdit': (t) => [
+  'run: holderOf, dateOf, editTouchesBlock, revertEdit, editTouchesState, refusalForEdit': (t) => [
     holderOf(t),
     dateOf(t),
     editTouchesBlock(inBlock(t), issueWith(inBlock(`${t}x`))),
-    restoredBlock(inBlock(t), issueWith(inBlock(`${t}x`))),
+    revertEdit(t, `${t}x`, `${t}y`, { scope: 'all', currentTrusted: false }),
+    revertEdit(t, `x${t}`, `x${t}`, { scope: 'all', currentTrusted: true }),
+    editTouchesState(t, `${t}x`),
     refusalForEdit('gitlab', 'mallory', inBlock(t), issueWith(inBlock(`${t}x`))),
   ],
   'state seal: openBody, sealBody': (t) => [

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { trustedState } from '../../src/core/block.js';
+import { readTicketState, renderState, trustedState } from '../../src/core/block.js';
+import type { TicketState } from '../../src/core/block.js';
 import type { Issue, Project, TrackerKind } from '../../src/core/model.js';
 import { handleEvent } from '../../src/shell/handle-event.js';
+import { sweepTracker } from '../../src/shell/run-events.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import { eventContext } from '../support/app-context.js';
-import { issueEvent, noteEvent } from '../support/events.js';
+import { idOf, issueEvent, noteEvent } from '../support/events.js';
 
 // Issue 11: the app believes only what it wrote itself. Each case is an attack tried as the issue describes it, on the
 // in-memory tracker; the same cases run end to end on both trackers in test/e2e/own-state.test.ts.
@@ -41,7 +43,61 @@ async function world(kind: TrackerKind = 'gitlab', options: { config?: string; v
   };
   /** The app's own comments on an issue (by its account's id) that carry a marker. */
   const own = (issue: Issue, name: string) => store.listComments(issue.ref).filter((c) => c.authorId === self.id && c.body.includes(marker(name)));
-  return { store, clock, project, ctx, self, report, label, plant, say, own };
+  /**
+   * Someone saves a new description: the store takes it at once, the webhook event is answered when `deliver` is
+   * called (later, to let other events overtake it). `labels` are added in the same save, as one GitLab PUT does.
+   */
+  const save = (issue: Issue, change: (body: string) => string, actor: string, labels: string[] = []) => {
+    const before = store.issue(issue.ref);
+    const after = store.editIssue(issue.ref, { body: change(before.body), labels: [...before.labels, ...labels] });
+    const event = issueEvent(project, after, { tracker: kind, action: 'edited', addedLabels: labels, previousBody: before.body, actor: { username: actor, id: idOf(actor), isBot: false } });
+    return { deliver: () => handleEvent(event, ctx) };
+  };
+  const edit = (issue: Issue, change: (body: string) => string, actor: string, labels: string[] = []) => save(issue, change, actor, labels).deliver();
+  const sweep = (at: Date) => sweepTracker(tracker, ctx, at);
+  return { store, clock, project, ctx, self, report, label, plant, say, own, save, edit, sweep };
+}
+
+/** Rewrites the app's hidden state marker in a body, signature and all, as anyone who can edit the description can. */
+const forgeState = (body: string, change: (state: TicketState) => TicketState) => {
+  const state = readTicketState(body)!;
+  const forged = body.replace(/<!-- incident-desk:state [^\n]* -->/, renderState(change(structuredClone(state))));
+  expect(forged).not.toBe(body);
+  return forged;
+};
+const ticked = (body: string, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(body);
+const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
+
+const APPROVALS = `approvals:
+  groups:
+    security: { name: Security, approvers: [sec-alice], backups: [sec-bob, sec-carol] }
+    legal: { name: Legal, approvers: [law-dan], backups: [law-eve, law-fay] }
+  deliverables:
+    blog: { name: Blog post, approve: [security, legal], fyi: [] }
+  required: [security, legal]
+  quorum: 2
+`;
+
+/** An incident opened in place in `team/app` with a communications ticket whose matrix is `APPROVALS`. */
+async function approvalIncident(kind: TrackerKind = 'gitlab') {
+  const w = await world(kind, { config: APPROVALS });
+  const source = w.report();
+  expect(await w.label(source)).toBe('done');
+  const master = (): Issue => w.store.issue(source.ref);
+  const comms = (): Issue => w.store.allIssues('team/app').find((i) => i.labels.includes('incident::comms'))!;
+  const timeline = (): string => (trustedState(master())?.run?.timeline ?? []).map((id) => w.store.comment(master().ref, id).body).join('\n');
+  /** Every group approved the blog post, by someone who is no approver. */
+  const forgedApprovals = (state: TicketState): TicketState => ({
+    ...state,
+    approvals: {
+      decisions: {
+        'blog/security': { status: 'approved', by: 'made-up', at: '2026-11-22T10:00:00.000Z' },
+        'blog/legal': { status: 'approved', by: 'made-up', at: '2026-11-22T10:00:00.000Z' },
+      },
+      complete: true,
+    },
+  });
+  return { ...w, source, master, comms, timeline, forgedApprovals };
 }
 
 describe('case 3: comments and markers count only when the app wrote them (its account, by id)', () => {
@@ -97,5 +153,99 @@ describe('case 3: comments and markers count only when the app wrote them (its a
     w.plant(child, '<!-- incident-desk:unknown-id INC-2026-99 -->\nSee the master.', 'mallory');
     expect(await handleEvent(issueEvent(w.project, child, { action: 'opened', addedLabels: [] }), w.ctx)).toBe('done');
     expect(w.store.listComments(child.ref).filter((c) => c.authorId === w.self.id)).toHaveLength(1);
+  });
+});
+
+describe('case 1: approval decisions are never taken from text a person could have typed', () => {
+  it("a writer who approves for no group replaces the comms ticket's state with approvals: put back, and nothing is approved", async () => {
+    const t = await approvalIncident();
+    t.clock.now = minutes(1);
+    expect(await t.edit(t.comms(), (body) => forgeState(body, t.forgedApprovals), 'bob')).toBe('done');
+    expect(trustedState(t.comms())?.approvals?.decisions ?? {}).toEqual({});
+    expect(t.store.listComments(t.comms().ref).filter((c) => c.authorId === t.self.id && c.body.includes('`incident-desk:state`'))).toHaveLength(1);
+    // The next approval events (a request for approvals, the sweep) render the app's state, not the forged one.
+    expect(await t.say(t.comms(), '/request-approvals', 'alice')).toBe('done');
+    await t.sweep(minutes(5));
+    expect(t.comms().labels).toContain('approval::blog::pending');
+    expect(t.comms().labels).not.toContain('approval::blog::approved');
+    expect(t.comms().labels).not.toContain('approvals::complete');
+    expect(t.comms().body).not.toContain('made-up');
+    expect(t.timeline()).not.toContain('approved');
+  });
+
+  it('a state forged without any other change is not read, even when its edit event never arrives', async () => {
+    const t = await approvalIncident();
+    t.save(t.comms(), (body) => forgeState(body, t.forgedApprovals), 'bob');
+    expect(await t.say(t.comms(), '/request-approvals', 'alice')).toBe('not-a-trigger');
+    await t.sweep(minutes(5));
+    expect(t.comms().labels).not.toContain('approval::blog::approved');
+    expect(t.comms().labels).not.toContain('approvals::complete');
+    expect(t.ctx.log.lines.some((l) => l.msg === 'hidden state failed verification; ignored')).toBe(true);
+  });
+
+  it('a Reporter\'s one save that edits the description and adds an approval label (GitLab\'s PUT): both undone', async () => {
+    const t = await approvalIncident();
+    const forged = (body: string) => tickIn(tickIn(forgeState(body, t.forgedApprovals), 'approve-blog-security'), 'approve-blog-legal');
+    const labels = ['approval::blog::approved', 'approvals::complete'];
+    expect(await t.edit(t.comms(), forged, 'mallory', labels)).toBe('done');
+    const comms = t.comms();
+    expect(trustedState(comms)?.approvals?.decisions ?? {}).toEqual({});
+    expect(ticked(comms.body, 'approve-blog-security')).toBe(false);
+    expect(ticked(comms.body, 'approve-blog-legal')).toBe(false);
+    expect(comms.labels).toContain('approval::blog::pending');
+    expect(comms.labels).not.toContain('approval::blog::approved');
+    expect(comms.labels).not.toContain('approvals::complete');
+    expect(t.store.listComments(comms.ref).some((c) => c.authorId === t.self.id && c.body.includes('approval-refusal'))).toBe(true);
+    expect(t.timeline()).not.toContain('approved');
+  });
+});
+
+describe('case 7: a refusal undoes only the refused change, on a fresh read', () => {
+  it("a Reporter's tick delivered after a writer's /set and a sitrep reminder: only the tick is undone", async () => {
+    const w = await world();
+    const source = w.report();
+    expect(await w.label(source)).toBe('done');
+    const master = (): Issue => w.store.issue(source.ref);
+    w.clock.now = minutes(1);
+    await w.say(master(), '/severity high', 'alice');
+    // mallory ticks a box; her edit's event is delivered late.
+    w.clock.now = minutes(2);
+    const late = w.save(master(), (body) => tickIn(body, 'pick-deputy'), 'mallory');
+    w.clock.now = minutes(3);
+    expect(await w.say(master(), '/set cvss 9.8', 'alice')).toBe('done');
+    expect(await w.sweep(minutes(62))).toMatchObject({ fired: 1 });
+    const reminders = () => w.own(master(), 'sitrep-reminder').length;
+    expect(reminders()).toBe(1);
+    w.clock.now = minutes(63);
+    expect(await late.deliver()).toBe('done');
+    const body = master().body;
+    expect(ticked(body, 'pick-deputy')).toBe(false);
+    expect(body).toContain('| CVSS Score: | 9.8 |');
+    expect(body).toContain('0/');
+    expect(trustedState(master())?.run).toMatchObject({ severity: 'high', sitrepReminders: 1 });
+    expect(w.store.listComments(master().ref).filter((c) => c.authorId === w.self.id && c.body.includes(marker('refusal')))).toHaveLength(1);
+    // The reminder already sent is not sent again.
+    await w.sweep(minutes(64));
+    expect(reminders()).toBe(1);
+  });
+
+  it("a writer's edit of the hidden state puts back the state only: their tick stands, and the app's counters survive", async () => {
+    const w = await world();
+    const source = w.report();
+    expect(await w.label(source)).toBe('done');
+    const master = (): Issue => w.store.issue(source.ref);
+    w.clock.now = minutes(1);
+    await w.say(master(), '/severity high', 'alice');
+    await w.sweep(minutes(62));
+    w.clock.now = minutes(63);
+    // bob ticks a box and, in the same save, silences the reminders by editing the state.
+    const silenced = (body: string) => tickIn(forgeState(body, (s) => ({ ...s, run: { ...s.run, severity: 'low', sitrepReminders: 99 } })), 'pick-deputy');
+    expect(await w.edit(master(), silenced, 'bob')).toBe('done');
+    expect(ticked(master().body, 'pick-deputy')).toBe(true);
+    expect(trustedState(master())?.run).toMatchObject({ severity: 'high', sitrepReminders: 1 });
+    expect(w.store.listComments(master().ref).filter((c) => c.authorId === w.self.id && c.body.includes('`incident-desk:state`'))).toHaveLength(1);
+    // The reminders go on as the app counted them.
+    await w.sweep(minutes(122));
+    expect(w.own(master(), 'sitrep-reminder')).toHaveLength(2);
   });
 });
