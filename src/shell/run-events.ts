@@ -14,6 +14,7 @@ import {
   refusalForEdit,
 } from '../core/run.js';
 import { editTouchesState } from '../core/revert.js';
+import { childLinkProblem, masterPlaceProblem } from '../core/links.js';
 import type { TicketState } from '../core/block.js';
 import { parseStepId } from '../core/approvals.js';
 import { renderRefusal, renderStateRefusal } from '../core/run-messages.js';
@@ -63,7 +64,7 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
       const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
       // A label set by hand is an approval event; a removed one is put back from the boxes.
       const decide = events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
-      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide);
+      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
     });
   }
   if (event.kind === 'issue') {
@@ -82,6 +83,12 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
       await ctx.locks.run(lockKey(ctx, masterRef), () => refuseStateEdit(event, previousBody, ctx));
     }
     return withMaster(masterRef, ctx, async (run, settings) => {
+      // A release or communications ticket counts only when its master names it back.
+      const problem = before.role === 'release' || before.role === 'comms' ? childLinkProblem({ master: run.master.ref, masterState: run.state, child: event.issue.ref, childState: before, config: settings.config, home: configProjectOf(run.state, run.master) }) : null;
+      if (problem) {
+        ctx.log.warn({ issue: formatRef(event.issue.ref), problem }, 'ticket and master do not name each other; edit ignored');
+        return emptyPlan(run);
+      }
       // Approval boxes are decided by the approval rules (approvers need no write access), the rest by access.
       const isApprovalBox = (stepId: string): boolean => before.role === 'comms' && parseStepId(stepId, settings.config.approvals) !== null;
       let plan = emptyPlan(run);
@@ -98,7 +105,7 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
       if (events.length === 0 && !hasApprovalLabelChange(event)) return plan;
       const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
       const decide = events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
-      const approvals = await applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide);
+      const approvals = await applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
       return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
     });
   }
@@ -116,7 +123,7 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
         return emptyPlan(run);
       }
       const decide = foldApprovals(settings.config, [approval], actor, run.now);
-      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide);
+      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
     });
   }
   if (state?.role !== 'master') return 'not-a-trigger';
@@ -173,6 +180,12 @@ export async function withMaster(
     if (settings instanceof ConfigErrorWithLabel) {
       await reportConfigError(master.ref, settings.error, ctx);
       return 'config-error';
+    }
+    // A master is followed only where its configuration keeps incidents (a signed state copied elsewhere is not one).
+    const problem = masterPlaceProblem(master, state, settings.config, ctx.tracker.kind);
+    if (problem) {
+      ctx.log.warn({ issue: formatRef(master.ref), problem }, 'master not where its configuration keeps incidents; ignored');
+      return 'not-a-trigger';
     }
     const now = (ctx.now ?? (() => new Date()))();
     const plan = await decide({ tracker: ctx.tracker.kind, config: settings.config, master, state, now, actor: null, access: null }, settings);
@@ -265,6 +278,8 @@ export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, '
     if (!settingsByProject.has(project)) settingsByProject.set(project, await loadSettings(project, eventCtx));
     const settings = settingsByProject.get(project)!;
     if (settings instanceof ConfigErrorWithLabel) continue;
+    // Only masters in projects their configuration names as incident projects are swept.
+    if (masterPlaceProblem(listed, state, settings.config, tracker.kind)) continue;
     const quick = decideSweep({ tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null, access: null });
     const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
     // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
@@ -275,7 +290,7 @@ export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, '
         const plan = decideSweep(run);
         acted = plan.comments.length > 0 || plan.refresh === true;
         if (!comms) return plan;
-        const approvals = await applyApprovalEvents(tracker, comms, run, loaded, handbookOf(loaded, eventCtx), sweepOutcome(loaded.config, now));
+        const approvals = await applyApprovalEvents(tracker, comms, run, loaded, handbookOf(loaded, eventCtx), sweepOutcome(loaded.config, now), ctx.log);
         acted ||= approvals.posted > 0;
         return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
       });

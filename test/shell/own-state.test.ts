@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readTicketState, renderState, trustedState } from '../../src/core/block.js';
 import type { TicketState } from '../../src/core/block.js';
+import { sourceLabel } from '../../src/core/identifier.js';
 import type { Issue, Project, TrackerKind } from '../../src/core/model.js';
 import { handleEvent } from '../../src/shell/handle-event.js';
 import { sweepTracker } from '../../src/shell/run-events.js';
@@ -247,5 +248,109 @@ describe('case 7: a refusal undoes only the refused change, on a fresh read', ()
     // The reminders go on as the app counted them.
     await w.sweep(minutes(122));
     expect(w.own(master(), 'sitrep-reminder')).toHaveLength(2);
+  });
+});
+
+describe('case 2: links are followed only when both ends agree, where the configuration keeps incidents', () => {
+  it.each(['github', 'gitlab'] as const)('%s: a forged master naming another report as its source never opens an intake on it, from /help or the sweep', async (kind) => {
+    const w = await world(kind);
+    const victimProject = w.store.addProject('oss/lib', { visibility: 'public' });
+    const victim = w.store.seedIssue('oss/lib', { title: 'Crash on start', body: 'stack trace', author: 'someone' });
+    const state: TicketState = { v: 1, role: 'master', id: 'INC-2026-99', source: `${kind}:oss/lib#${victim.ref.number}` };
+    const forged = w.store.seedIssue('team/app', {
+      title: 'A question',
+      body: `<!-- incident-desk:begin -->\n${renderState(state)}\n<!-- incident-desk:end -->\n\nhello`,
+      labels: ['incident::master', sourceLabel(kind, victim.ref)],
+      author: 'mallory',
+    });
+    expect(await w.say(forged, '/help', 'mallory')).toBe('not-a-trigger');
+    await w.sweep(minutes(5));
+    const after = w.store.issue(victim.ref);
+    expect(after).toMatchObject({ title: 'Crash on start', body: 'stack trace', confidential: false, locked: false, labels: [] });
+    expect(w.store.listComments(victim.ref)).toHaveLength(0);
+    expect(victimProject.visibility).toBe('public');
+  });
+
+  it("a forged master listing another incident's communications ticket never rewrites it with its own project's configuration", async () => {
+    const t = await approvalIncident();
+    const theirs = `approvals:
+  groups:
+    attackers: { name: Attackers, approvers: [mallory], backups: [m-two, m-three] }
+  deliverables:
+    blog: { name: Blog post, approve: [attackers], fyi: [] }
+  required: [attackers]
+  quorum: 1
+`;
+    t.store.addProject('team/api', { visibility: 'private', files: { [configPath('gitlab')]: theirs } });
+    t.store.setAccess('team/api', 'mallory', 'maintain');
+    expect(await t.say(t.comms(), '/request-approvals', 'alice')).toBe('done');
+    const before = t.comms().body;
+    const comms = t.comms();
+    const state: TicketState = { v: 1, role: 'master', id: 'INC-2026-98', intake: true, children: [{ role: 'comms', ref: `team/app#${comms.ref.number}`, url: comms.webUrl, title: comms.title }] };
+    t.store.seedIssue('team/api', { title: 'x', body: `<!-- incident-desk:begin -->\n${renderState(state)}\n<!-- incident-desk:end -->\n\n`, labels: ['incident::master'], author: 'mallory', confidential: true });
+    await t.sweep(minutes(40));
+    expect(t.comms().body).not.toContain('Attackers');
+    expect(t.comms().body).not.toBe(before);
+    expect(t.comms().body).toContain(`team/app#${t.master().ref.number}`);
+  });
+
+  it('a signed master state copied onto an issue outside the incident project is not swept, nor obeyed', async () => {
+    const config = 'incidentProject: sec/incidents\n';
+    const w = await world('gitlab', { config });
+    w.store.addProject('sec/incidents', { visibility: 'private', files: { [configPath('gitlab')]: config } });
+    w.store.addProject('team/api', { visibility: 'private', files: { [configPath('gitlab')]: config } });
+    for (const path of ['sec/incidents', 'team/api']) w.store.setAccess(path, 'alice', 'write');
+    const source = w.report();
+    expect(await w.label(source)).toBe('done');
+    const master = () => w.store.listIssues('sec/incidents', { labels: ['incident::master'] })[0]!;
+    w.clock.now = minutes(1);
+    expect(await handleEvent(noteEvent(w.store.getProject('sec/incidents'), master(), '/severity high', 'alice'), w.ctx)).toBe('done');
+    // Someone who can read the master copies its description (signed state and all) onto an issue of their own.
+    const copy = w.store.seedIssue('team/api', { title: 'copy', body: master().body, labels: [...master().labels], author: 'alice', confidential: true });
+    expect(trustedState(copy)?.role).toBe('master');
+    await w.sweep(minutes(62));
+    expect(w.own(master(), 'sitrep-reminder')).toHaveLength(1);
+    expect(w.own(copy, 'sitrep-reminder')).toHaveLength(0);
+    expect(await handleEvent(noteEvent(w.store.getProject('team/api'), w.store.issue(copy.ref), '/sitrep all calm', 'alice'), w.ctx)).toBe('not-a-trigger');
+    expect(w.store.listComments(copy.ref)).toHaveLength(0);
+    expect(w.ctx.log.lines.some((l) => l.msg === 'master not where its configuration keeps incidents; ignored')).toBe(true);
+  });
+
+  it("a communications ticket's signed state copied onto another issue decides nothing: its master does not name it", async () => {
+    const t = await approvalIncident();
+    const copy = t.store.seedIssue('team/app', { title: 'copy', body: t.comms().body, labels: [...t.comms().labels], author: 'mallory', confidential: true });
+    expect(await t.say(copy, '/approve blog', 'sec-alice')).toBe('done');
+    expect(t.store.issue(copy.ref).labels).toEqual(t.comms().labels);
+    expect(t.store.listComments(copy.ref).filter((c) => c.authorId === t.self.id)).toHaveLength(0);
+    expect(t.timeline()).not.toContain('approved');
+    expect(t.ctx.log.lines.some((l) => l.msg === 'communications ticket and master do not name each other; approvals ignored')).toBe(true);
+  });
+
+  it('an issue labelled as a child in advance is not adopted: the intake opens its own tickets', async () => {
+    const w = await world();
+    const source = w.store.seedIssue('team/app', { title: '[CVE-2026-4242] Heap overflow', body: 'details', author: 'reporter' });
+    const planted = w.store.seedIssue('team/app', { title: 'comms', body: 'mine', labels: ['incident-id::CVE-2026-4242', 'incident::comms'], author: 'mallory' });
+    expect(await w.label(source)).toBe('done');
+    const state = trustedState(w.store.issue(source.ref))!;
+    const comms = state.children?.find((c) => c.role === 'comms');
+    expect(comms?.ref).toBeDefined();
+    expect(comms!.ref).not.toBe(`team/app#${planted.ref.number}`);
+    expect(w.store.issue(planted.ref).body).toBe('mine');
+    expect(w.store.linksOf(source.ref)).not.toContain(`team/app#${planted.ref.number}`);
+  });
+
+  it('an issue labelled as the master of a report in advance is not adopted: the intake makes its own, confidential', async () => {
+    const config = 'incidentProject: sec/incidents\n';
+    const w = await world('gitlab', { config });
+    w.store.addProject('sec/incidents', { visibility: 'private', files: { [configPath('gitlab')]: config } });
+    w.store.setAccess('sec/incidents', 'mallory', 'triage');
+    const source = w.report();
+    const planted = w.store.seedIssue('sec/incidents', { title: 'master', body: 'mine', labels: ['incident::master', sourceLabel('gitlab', source.ref)], author: 'mallory' });
+    expect(await w.label(source)).toBe('done');
+    const masters = w.store.listIssues('sec/incidents', { labels: ['incident::master'] }).filter((i) => trustedState(i)?.role === 'master');
+    expect(masters).toHaveLength(1);
+    expect(masters[0]!.ref.number).not.toBe(planted.ref.number);
+    expect(masters[0]!.confidential).toBe(true);
+    expect(w.store.issue(planted.ref)).toMatchObject({ body: 'mine', confidential: false });
   });
 });
