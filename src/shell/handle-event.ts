@@ -12,8 +12,11 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
+import { listOwnComments } from './own-comments.js';
 import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
+import { openEvent, StateSeal } from './state-seal.js';
+import type { StateKeys } from './state-seal.js';
 import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
 import type { LoadedConfig, SettingsCache } from './settings.js';
@@ -33,6 +36,8 @@ export interface EventContext {
   log: Logger;
   /** The clock (tests pass a fixed one); the core never reads one itself. */
   now?: () => Date;
+  /** The keys of the hidden state's signature on this tracker (see `StateSeal`). */
+  stateKeys: StateKeys;
 }
 
 export type EventOutcome =
@@ -49,10 +54,15 @@ export type EventOutcome =
  */
 export async function handleEvent(event: TrackerEvent, context: EventContext): Promise<EventOutcome> {
   const { log } = context;
-  // Every write of this event goes through the public-write guard, which starts out knowing what the payload says.
-  const ctx: EventContext = { ...context, tracker: new WriteGuard(context.tracker, { projects: [event.project], issues: [event.issue] }) };
+  // The payload's descriptions are read like the tracker's answers: only a state the app signed counts.
+  const opened = openEvent(event, context.stateKeys);
+  if (opened.rejected) log.warn({ issue: formatRef(event.issue.ref), actor: event.actor.username }, 'hidden state in the payload failed verification; ignored');
+  // Every write of this event goes through the public-write guard, which starts out knowing what the payload says, and
+  // every description read or written passes the state's seal.
+  const sealed = new StateSeal(context.tracker, context.stateKeys, log);
+  const ctx: EventContext = { ...context, tracker: new WriteGuard(sealed, { projects: [event.project], issues: [opened.event.issue] }) };
   try {
-    return await handleGuarded(event, ctx);
+    return await handleGuarded(opened.event, ctx);
   } catch (error) {
     if (error instanceof BodyLimitError) {
       log.error({ issue: formatRef(event.issue.ref), length: error.length, limit: error.limit }, 'write over the tracker limit refused');
@@ -68,7 +78,7 @@ export async function handleEvent(event: TrackerEvent, context: EventContext): P
 /** One clear comment on the ticket whose text would not fit; said once per ticket. Carries only sizes. */
 async function reportTooLong(tracker: Tracker, ref: IssueRef, error: BodyLimitError): Promise<void> {
   const marker = `<!-- incident-desk:too-long ${formatRef(ref)} -->`;
-  if ((await tracker.listComments(ref)).some((c) => c.body.includes(marker))) return;
+  if ((await listOwnComments(tracker, ref)).some((c) => c.body.includes(marker))) return;
   await tracker.createComment(
     ref,
     `${marker}\nincident-desk could not save its update of ${formatRef(ref)}: the text would be ${error.length} characters and the tracker keeps at most ${error.limit}. Nothing was cut and nothing was written. Shorten the description below the app's part (move logs or long excerpts into a comment or an attachment); the next change is then saved as usual.\n`,

@@ -21,10 +21,12 @@ import { isTicked, minutes, tickIn } from '../support/incident-setup.js';
 // (the tracker answers 404).
 
 const stepsDone = (body: string) => /(\d+)\/(\d+) steps done/.exec(body)?.slice(1, 3).map(Number);
-/** Rewrites the app's hidden state marker in a body, as anyone who can edit the description can. */
+/** Rewrites the app's hidden state marker in a body (its signature too), as anyone who can edit the description can. */
 const forgeState = (body: string, change: (state: TicketState) => TicketState) => {
   const state = readTicketState(body)!;
-  return body.replace(renderState(state), renderState(change(structuredClone(state))));
+  const forged = body.replace(/<!-- incident-desk:state [^\n]* -->/, renderState(change(structuredClone(state))));
+  expect(forged).not.toBe(body);
+  return forged;
 };
 
 /**

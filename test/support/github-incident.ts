@@ -90,6 +90,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     }
   };
 
+  options.beforeTrigger?.(store, source);
   if (options.outage) {
     fake.faults.outageWhen(options.outage);
     const res = await deliverGitHub(server.url, SECRET, 'issues', githubIssuePayload('labeled', project, source), `${deliveryPrefix}-trigger`);

@@ -94,6 +94,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     }
   };
 
+  options.beforeTrigger?.(store, source);
   if (options.outage) {
     fake.faults.outageWhen(options.outage);
     const res = await deliverGitLab(server.url, SECRET, gitlabLabeledPayload(project, source, 'incident', user('alice')), `${deliveryPrefix}-trigger`);

@@ -159,8 +159,12 @@ const blankNumbers = (path: string) => path.replace(/\/\d+(?=\/|$)/g, '/N').repl
 /** The labels after adding `label` where scoped labels are exclusive: its siblings (same `scope::`) go. */
 const withScoped = (label: string) => (labels: string[]) => [...labels.filter((l) => !l.includes('::') || scopeOf(l) !== scopeOf(label)), label];
 const scopeOf = (label: string) => label.slice(0, label.lastIndexOf('::'));
-/** The GitHub App's own authentication (its identity, installation tokens): no event's work. */
-const isGitHubAuth = (r: { method: string; path: string }) => r.path === '/app' || /^\/app\/installations\/\d+\/access_tokens$/.test(r.path);
+/**
+ * The GitHub App's own authentication (its identity and its bot user's id, read once per process; installation
+ * tokens): no event's work.
+ */
+const isGitHubAuth = (r: { method: string; path: string }) =>
+  r.path === '/app' || r.path === '/users/incident-desk%5Bbot%5D' || /^\/app\/installations\/\d+\/access_tokens$/.test(r.path);
 /** The app's own GitLab user, read once per process so that its own events are ignored: no event's work. */
 const isGitLabAuth = (r: { method: string; path: string }) => r.method === 'GET' && r.path === '/api/v4/user';
 

@@ -28,6 +28,8 @@ export interface IncidentSetup {
   author?: string;
   /** The assignees of the labeled issue; none by default. */
   assignees?: string[];
+  /** Runs after the report is filed and before its trigger label is delivered (to plant what people did before triage). */
+  beforeTrigger?: (store: MemoryStore, source: Issue) => void;
 }
 
 /**

@@ -65,6 +65,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const person = (username: string) => ({ username, id: idOf(username), isBot: false });
   const projectOf = (ticket: Issue): Project => store.getProject(ticket.ref.project);
 
+  options.beforeTrigger?.(store, source);
   const labeled = (issue: Issue) => issueEvent(project, issue, { tracker: kind });
   if (options.outage) {
     await expect(handle(labeled(source))).rejects.toThrow('the tracker is down');

@@ -7,6 +7,7 @@ import type {
   IssueQuery,
   LinkResult,
   NewIssue,
+  SelfAccount,
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
@@ -39,6 +40,11 @@ export class MemoryTracker implements Tracker {
       deleteIssue: store.kind === 'github',
       dueDates: store.kind === 'gitlab',
     };
+  }
+
+  /** The account given as `actor`, with the id the store knows it by. Not a recorded call: it costs nothing. */
+  async getSelf(): Promise<SelfAccount> {
+    return { id: this.store.userId(this.actor), username: this.actor };
   }
 
   async getProject(path: string): Promise<Project> {
