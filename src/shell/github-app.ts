@@ -1,8 +1,9 @@
 import type { ApplicationFunction, Probot } from 'probot';
 import type { TrackerEvent } from '../core/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
-import { normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../tracker/github/normalize.js';
+import { githubPayloadProblem, normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../tracker/github/normalize.js';
 import type { Tracker } from '../tracker/port.js';
+import type { Logger } from './logger.js';
 
 /** The events the app subscribes to; `app.yml` requests exactly these. */
 export const GITHUB_EVENTS = [
@@ -22,6 +23,8 @@ export const GITHUB_EVENTS = [
 export interface GitHubAppOptions {
   /** Handles one normalized event with a tracker bound to the event's installation. */
   handle(event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string }) => Promise<boolean>): Promise<unknown>;
+  /** Where a delivery that cannot be read is said, in one line without its content. */
+  log: Logger;
 }
 
 /**
@@ -47,7 +50,14 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
     };
 
     app.on([...GITHUB_EVENTS], async (context) => {
-      const name = `${context.name}.${(context.payload as { action?: string }).action ?? ''}`;
+      const action = (context.payload as { action?: unknown }).action;
+      const name = `${context.name}.${typeof action === 'string' ? action : ''}`;
+      // A signed delivery that cannot be read is ignored with one line: never a 5xx, which GitHub would redeliver.
+      const problem = githubPayloadProblem(name, context.payload);
+      if (problem) {
+        options.log.warn({ problem, delivery: context.id }, 'malformed GitHub payload ignored');
+        return;
+      }
       const event = context.name === 'issue_comment'
         ? normalizeGitHubCommentEvent(name, context.payload, context.id)
         : normalizeGitHubIssueEvent(name, context.payload, context.id);

@@ -73,9 +73,10 @@ export function normalizeGitLab(payload: unknown, deliveryId: string): TrackerEv
 }
 
 /**
- * `POST /api/gitlab/webhooks`: 401 on a wrong or missing token, 400 on malformed JSON or a payload that claims an
- * issue or note event without its envelope, 413 when too large, 2xx for everything it accepts or ignores, within `answerWithinMs` (GitLab waits ten seconds), and 202 also
- * when handling failed. Payload content is never logged.
+ * `POST /api/gitlab/webhooks`: 401 on a wrong or missing token, 400 on malformed JSON, a request without
+ * `X-Gitlab-Event`, or a payload that claims an issue or note event it cannot be read as, 413 when too large, 2xx for
+ * everything it accepts or ignores, within `answerWithinMs` (GitLab waits ten seconds), and 202 also when handling
+ * failed: never a 5xx. Payload content is never logged.
  */
 export function createGitLabRoute(options: GitLabRouteOptions) {
   const limit = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
@@ -105,6 +106,11 @@ export function createGitLabRoute(options: GitLabRouteOptions) {
       return typeof value === 'string' ? value : undefined;
     };
     const deliveryId = header('idempotency-key') ?? header('x-gitlab-event-uuid') ?? header('x-gitlab-webhook-uuid') ?? '';
+    // GitLab names every delivery's event: a request without the header did not come from a hook.
+    if (!header('x-gitlab-event')) {
+      options.log.warn({ bytes: text.length, delivery: deliveryId }, 'GitLab delivery without X-Gitlab-Event refused');
+      return send(res, 400, { error: 'missing X-Gitlab-Event' });
+    }
     const event = normalizeGitLab(payload, deliveryId);
     if (!event) {
       // Events the app does not handle stay 2xx (GitLab disables a hook that keeps failing); a payload that claims

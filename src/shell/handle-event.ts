@@ -12,6 +12,7 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
+import { protectReport } from './fail-safe.js';
 import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
 import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
@@ -141,14 +142,17 @@ async function handleClaimed(event: TrackerEvent, ctx: EventContext): Promise<Ev
 
 
 /**
- * Reads and validates the configuration and the templates it names. On any problem, one comment on the
- * triggering issue names every problem and where it is, and nothing else is done.
+ * Reads and validates the configuration and the templates it names. On any problem the report is still protected
+ * with the defaults (`protectReport`), then one comment on the triggering issue names every problem and where it is,
+ * and nothing else is done.
  */
 async function loadConfig(event: IssueEvent, ctx: EventContext): Promise<LoadedConfig | null> {
   const loaded = await loadSettings(event.project.path, ctx);
   if (!(loaded instanceof ConfigErrorWithLabel)) return loaded;
   // A problem in the configuration does not matter for issues that are not triggers.
-  if (!isIntakeTrigger(event, loaded.label ?? DEFAULT_CONFIG.label)) return null;
+  const label = loaded.label ?? DEFAULT_CONFIG.label;
+  if (!isIntakeTrigger(event, label)) return null;
+  await protectReport(event, label, ctx);
   await reportConfigError(event.issue.ref, loaded.error, ctx);
   return null;
 }

@@ -117,6 +117,19 @@ async function githubBody(req: IncomingMessage): Promise<string | null> {
   return readBody(req, MAX_WEBHOOK_BYTES);
 }
 
+/** True for a body that parses as JSON but not as an object (`null`, a string, a number, an array). */
+function isJsonButNotObject(text: string): boolean {
+  // Every delivery is an object: the common case costs no second parse.
+  if (/^\s*\{/.test(text)) return false;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value !== 'object' || value === null || Array.isArray(value);
+  } catch {
+    // Not JSON at all: Probot answers that 400 itself.
+    return false;
+  }
+}
+
 function json(res: ServerResponse, status: number, body: object): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -175,7 +188,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
         throw new Error('handling failed; see the app log');
       }
     };
-    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue }), {
+    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue, log }), {
       probot,
       webhooksPath: '/api/github/webhooks',
     });
@@ -222,8 +235,9 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     if (path === '/api/gitlab/webhooks') {
       if (!gitlabRoute) return json(res, 503, { error: 'GitLab is not configured on this server' });
       gitlabRoute(req, res).catch((error: unknown) => {
-        log.error({ err: { message: (error as Error).message } }, 'GitLab route failed');
-        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        // A request that broke off or could not be read: GitLab is never answered a 5xx (it disables a failing hook).
+        log.warn({ err: { message: (error as Error).message } }, 'GitLab delivery could not be read');
+        if (!res.headersSent) json(res, 400, { error: 'unreadable request' });
       });
       return;
     }
@@ -237,6 +251,12 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
           res.setHeader('connection', 'close');
           json(res, 413, { error: 'payload too large' });
           req.resume();
+          return;
+        }
+        // A body that is JSON but no object is no delivery GitHub sends (Probot would answer it 500): refused here.
+        if (isJsonButNotObject(text)) {
+          log.warn({ bytes: text.length }, 'malformed GitHub payload');
+          json(res, 400, { error: 'malformed payload' });
           return;
         }
         (req as IncomingMessage & { body?: string }).body = text;

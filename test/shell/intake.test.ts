@@ -394,6 +394,40 @@ describe('invalid configuration', () => {
     expect(comments).toHaveLength(1);
     for (const key of ['idPrefix', 'children', 'unknownKey']) expect(comments[0]!.body).toContain(key);
   });
+
+  it('still protects the report: GitLab makes it confidential with the defaults before the error comment', async () => {
+    const { store, memory } = setup('gitlab');
+    const project = store.addProject('oss/app', { visibility: 'public' });
+    store.putFile('oss/app', '.gitlab/incident-desk.yml', 'label: incident\nchildren: [nope]\n');
+    const source = store.seedIssue('oss/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+    const tracker = recordingTracker(memory);
+    expect((await trigger(tracker, store, project.path, source)).outcome).toBe('config-error');
+    expect(tracker.writes().map((w) => w.method)).toEqual(['updateIssue', 'createComment']);
+    expect(tracker.writes()[0]!.args).toEqual([source.ref, { confidential: true }]);
+    expect(store.issue(source.ref)).toMatchObject({ confidential: true, body: SECRET_BODY, title: SECRET_TITLE });
+    expect(store.allIssues('oss/app')).toHaveLength(1);
+  });
+
+  it('still protects the report: a public GitHub source gets incident::needs-config, a private one only the problems', async () => {
+    const { store, memory } = setup('github');
+    const open = store.addProject('oss/app', { visibility: 'public' });
+    const closed = store.addProject('acme/app', { visibility: 'private' });
+    for (const path of ['oss/app', 'acme/app']) store.putFile(path, '.github/incident-desk.yml', 'label: incident\nchildren: [nope]\n');
+    const exposed = store.seedIssue('oss/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+    const kept = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+    const ctx = await eventContext(memory);
+    for (const [project, issue] of [[open, exposed], [closed, kept]] as const) {
+      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe('config-error');
+      // A redelivery or the label added again says nothing twice.
+      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe('config-error');
+    }
+    expect(store.issue(exposed.ref).labels).toEqual(['incident', 'incident::needs-config']);
+    expect(commentKinds(store, exposed.ref)).toEqual(['needs-config', 'config-error']);
+    expect(store.listComments(exposed.ref)[0]!.body).toContain('is invalid');
+    expect(store.issue(kept.ref).labels).toEqual(['incident']);
+    expect(commentKinds(store, kept.ref)).toEqual(['config-error']);
+    for (const issue of [exposed, kept]) expect(store.issue(issue.ref).body).toBe(SECRET_BODY);
+  });
 });
 
 describe('templates and the approval matrix from configuration', () => {
