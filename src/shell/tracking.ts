@@ -3,7 +3,7 @@ import { decideChildWrite, isPublicTicket, mayBeChild, namedIds } from '../core/
 import type { IssueEvent } from '../core/events.js';
 import { idLabel } from '../core/identifier.js';
 import type { Issue, IssueRef, Project } from '../core/model.js';
-import { formatRef, parseRef } from '../core/model.js';
+import { parseRef } from '../core/model.js';
 import type { RunContext, RunPlan } from '../core/run.js';
 import type { TaskCommand } from '../core/run-types.js';
 import { parseTimeline } from '../core/timeline.js';
@@ -13,6 +13,7 @@ import {
   decideTask,
   decideTaskCreated,
   namedChildren,
+  renderTaskUnconfirmed,
   renderUnknownId,
   rowNeedsFreshChild,
   rowsOf,
@@ -148,13 +149,14 @@ export async function openTask(tracker: Tracker, run: RunContext, settings: Load
   }
   if (decision.details !== null) {
     if (!child.confidential) {
-      // Nothing but the identifier was written; the details stay out of a ticket the tracker did not confirm.
-      return { ...plan, comments: [...plan.comments, { ref: run.master.ref, body: `Tracking ticket ${formatRef(child.ref)} was opened, but the tracker did not confirm it confidential, so only the identifier was written to it.` }] };
+      // The neutral title and the identifier were written, nothing more: the details stay out of a ticket the
+      // tracker did not confirm confidential, and the master is told exactly what it holds.
+      return { ...plan, comments: [...plan.comments, { ref: run.master.ref, body: renderTaskUnconfirmed(child, run.state.id) }] };
     }
-    child = await tracker.updateIssue(child.ref, { body: decision.details });
+    child = await tracker.updateIssue(child.ref, decision.details);
   }
   if (!decision.isPublic && decision.state.linked) await tracker.linkIssues(run.master, child);
-  const created = decideTaskCreated(run, command, child, decision.due);
+  const created = decideTaskCreated(run, command, child, decision.due, decision.isPublic);
   return { ...plan, ...created, comments: [...plan.comments, ...created.comments], timeline: [...plan.timeline, ...created.timeline], run: plan.run };
 }
 

@@ -6,6 +6,7 @@ import { handleEvent } from '../../src/shell/handle-event.js';
 import { sweepTracker } from '../../src/shell/run-events.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
+import type { NewIssue, Tracker } from '../../src/tracker/port.js';
 import { eventContext } from '../support/app-context.js';
 import { issueEvent, noteEvent } from '../support/events.js';
 
@@ -17,10 +18,10 @@ const CONFIG = 'incidentProject: sec/incidents\n';
  * An incident opened from `team/app` into the private incident project `sec/incidents` (GitLab: confidential
  * master), with `team/api` (private) and `oss/lib` (public) as other projects that carry the same configuration.
  */
-async function incident(kind: TrackerKind = 'gitlab', config = CONFIG) {
+async function incident(kind: TrackerKind = 'gitlab', config = CONFIG, options: { title?: string; wrap?: (tracker: Tracker, store: MemoryStore) => Tracker } = {}) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind, now: () => clock.now });
-  const tracker = new MemoryTracker(store);
+  const tracker = options.wrap ? options.wrap(new MemoryTracker(store), store) : new MemoryTracker(store);
   const configPath = kind === 'gitlab' ? '.gitlab/incident-desk.yml' : '.github/incident-desk.yml';
   const files = { [configPath]: config };
   const app = store.addProject('team/app', { visibility: 'private', files });
@@ -35,7 +36,7 @@ async function incident(kind: TrackerKind = 'gitlab', config = CONFIG) {
     store.setAccess(path, 'bob', 'write');
     store.setAccess(path, 'mallory', 'read');
   }
-  const source = store.seedIssue('team/app', { title: 'Heap overflow in the image parser', body: 'details', labels: ['incident'], author: 'alice' });
+  const source = store.seedIssue('team/app', { title: options.title ?? 'Heap overflow in the image parser', body: 'details', labels: ['incident'], author: 'alice' });
   const ctx = await eventContext(tracker, 'incident-desk[bot]', () => clock.now);
   expect(await handleEvent(issueEvent(app, source, { tracker: kind }), ctx)).toBe('done');
   const master = (): Issue => store.listIssues('sec/incidents', { labels: ['incident::master'], state: 'all' })[0]!;
@@ -255,6 +256,81 @@ describe('/task', () => {
     expect(created.body).toContain('Heap overflow in the image parser');
     expect(created.body).toContain('| Due: | 2026-12-03 |');
     expect(t.rows()).toContainEqual(expect.objectContaining({ ref: `team/api#${created.ref.number}`, due: '2026-12-03', owner: 'bob' }));
+  });
+
+  it('GitLab: a task in a project that is not private is created with a neutral title and text, its own only once confirmed', async () => {
+    const drafts: Array<{ project: string; input: NewIssue }> = [];
+    const wrap = (inner: Tracker): Tracker =>
+      new Proxy(inner, {
+        get: (target, prop, receiver) =>
+          prop === 'createIssue'
+            ? async (project: string, input: NewIssue) => {
+                drafts.push({ project, input });
+                return target.createIssue(project, input);
+              }
+            : Reflect.get(target, prop, receiver),
+      });
+    const t = await incident('gitlab', CONFIG, { wrap });
+    expect(await t.say('/task @bob oss/lib Patch the decoder of team/api\nBump it and confirm here.')).toBe('done');
+    const created = t.store.allIssues('oss/lib').find((i) => i.labels.includes('incident::task'))!;
+    const draft = drafts.find((d) => d.project === 'oss/lib')!.input;
+    expect(draft).toMatchObject({ title: `[${t.id}] Tracking ticket`, confidential: true });
+    expect(draft.body).not.toContain('Patch the decoder');
+    expect(draft.body).not.toContain('Bump it');
+    expect(created).toMatchObject({ confidential: true, title: `[${t.id}] Patch the decoder of team/api` });
+    expect(created.body).toContain('Bump it and confirm here.');
+  });
+
+  it('GitLab: when the tracker does not confirm a task confidential, the master is told exactly what the ticket holds', async () => {
+    // A tracker that answers (and keeps) new issues of oss/lib as not confidential, as a misconfigured GitLab might.
+    const wrap = (inner: Tracker, store: MemoryStore): Tracker =>
+      new Proxy(inner, {
+        get: (target, prop, receiver) =>
+          prop === 'createIssue'
+            ? async (project: string, input: NewIssue) => {
+                const issue = await target.createIssue(project, input);
+                return project === 'oss/lib' ? store.editIssue(issue.ref, { confidential: false }) : issue;
+              }
+            : Reflect.get(target, prop, receiver),
+      });
+    const t = await incident('gitlab', CONFIG, { wrap });
+    await t.say('/task @bob oss/lib Patch the decoder\nBump it and confirm here.');
+    const created = t.store.allIssues('oss/lib').find((i) => i.labels.includes('incident::task'))!;
+    expect(created.confidential).toBe(false);
+    expect(created.title).toBe(`[${t.id}] Tracking ticket`);
+    expect(created.body).not.toContain('Patch the decoder');
+    expect(created.body).not.toContain('Bump it');
+    const said = t.store.listComments(t.master().ref).map((c) => c.body).find((b) => b.includes(`oss/lib#${created.ref.number}`))!;
+    expect(said).toContain(`the title "[${t.id}] Tracking ticket", the identifier ${t.id}`);
+    expect(said).toContain('the title and text you gave were not written');
+    expect(t.rows().map((r) => r.ref)).not.toContain(`oss/lib#${created.ref.number}`);
+  });
+
+  it('GitHub --public: every CVE and identifier is checked against the incident and its aliases, the title by its words', async () => {
+    const t = await incident('github', CONFIG, { title: 'CVE-2026-1111: heap overflow in the image parser' });
+    expect(t.id).toBe('CVE-2026-1111');
+    await t.say('/cve CVE-2026-2222');
+    await t.say('/task @bob oss/lib Ship the patch release --public\nIt covers CVE-2026-1111 and CVE-2026-2222.');
+    await t.say('/task @bob oss/lib Fix the heap overflow in the image parsing code --public');
+    expect(t.store.allIssues('oss/lib')).toHaveLength(0);
+    const replies = t.store.listComments(t.master().ref).filter((c) => c.body.includes('incident-desk:invalid'));
+    expect(replies.map((r) => r.body)).toEqual([expect.stringContaining('a CVE id of this incident (CVE-2026-2222)'), expect.stringContaining("the incident's title")]);
+  });
+
+  it('GitHub --public: the master is told exactly what the public ticket holds', async () => {
+    const t = await incident('github');
+    expect(await t.say('/task @bob oss/lib Update the decoder to 2.4 due 2026-12-05 --public\nPlease bump the dependency.')).toBe('done');
+    const created = t.store.allIssues('oss/lib')[0]!;
+    const note = t.store.listComments(t.master().ref).find((c) => c.body.includes('<!-- incident-desk:public-task -->'))!;
+    expect(note.body).toContain(`public tracking ticket oss/lib#${created.ref.number}`);
+    expect(note.body).toContain(`> **${created.title}**`);
+    expect(note.body).toContain(`> **Tracking ticket of incident ${t.id}.**`);
+    expect(note.body).toContain('> **Due:** 2026-12-05');
+    expect(note.body).toContain('> Please bump the dependency.');
+    // Every visible line of the ticket is in the note, and nothing else of it.
+    const visible = created.body.replace(/<!--[\s\S]*?-->/g, '').split('\n').filter((l) => l.trim() !== '');
+    const quoted = note.body.split('\n').filter((l) => l.startsWith('> ') && !l.startsWith('> **[')).map((l) => l.slice(2));
+    expect(quoted).toEqual(visible);
   });
 
   it('is refused for people without write access and explained for an unknown project', async () => {
