@@ -83,6 +83,11 @@ export interface Issue {
 export interface Comment {
   id: number;
   author: string;
+  /**
+   * The author's numeric id on the tracker (GitHub user id, GitLab user id; 0 when the tracker names nobody, as for a
+   * deleted account). Whether a comment is the app's own is decided by this id, never by the name.
+   */
+  authorId: number;
   body: string;
   createdAt: string;
 }

@@ -136,7 +136,7 @@ describe('decideIntake: the first step from a given state', () => {
           s = absorb(s, effect, { kind: 'issue', issue: created });
         } else if (effect.kind === 'link') s = absorb(s, effect, { kind: 'link', result: 'linked' });
         else if (effect.kind === 'read-comments') s = absorb(s, effect, { kind: 'comments', comments: [] });
-        else if (effect.kind === 'comment') s = absorb(s, effect, { kind: 'comment', comment: { id: 1, author: 'bot', body: effect.body, createdAt: '' } });
+        else if (effect.kind === 'comment') s = absorb(s, effect, { kind: 'comment', comment: { id: 1, author: 'bot', authorId: 1, body: effect.body, createdAt: '' } });
         else if (effect.kind === 'update') {
           const current = s.source!;
           const patch = computePatch(current, effect)!;

@@ -39,7 +39,7 @@ export function noteEvent(project: Project, issue: Issue, body: string, actor: s
     actor: { username: actor, id: idOf(actor), isBot: false },
     project,
     issue,
-    comment: { id: 90_000 + counter, author: actor, body, createdAt: new Date().toISOString() },
+    comment: { id: 90_000 + counter, author: actor, authorId: idOf(actor), body, createdAt: new Date().toISOString() },
   };
 }
 

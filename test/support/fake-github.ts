@@ -5,6 +5,7 @@ import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../src/c
 import { TrackerError } from '../../src/tracker/errors.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { FaultInjector, sendFault, stall } from './faults.js';
+import { githubUserId } from './github-webhook.js';
 import type { FaultKind, FaultOptions } from './faults.js';
 
 /**
@@ -85,7 +86,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   const projectOf = (p: string[]): string => `${p[0]}/${p[1]}`;
   const refOf = (p: string[]): IssueRef => ({ project: projectOf(p), number: Number(p[2]) });
 
-  const user = (login: string) => ({ login, id: 1, type: login.endsWith('[bot]') ? 'Bot' : 'User' });
+  const user = (login: string) => ({ login, id: githubUserId(login), type: login.endsWith('[bot]') ? 'Bot' : 'User' });
   const repoJson = (project: Project) => ({
     id: project.id,
     node_id: `R_fake${project.id}`,

@@ -12,8 +12,11 @@ export function githubExample(action: string, event = 'issues'): Record<string, 
   return structuredClone(found) as Record<string, any>;
 }
 
-/** A stable numeric GitHub user id per login, so different people never share one. */
-function userId(login: string): number {
+/**
+ * A stable numeric GitHub user id per login, so different people never share one: the payloads and the fake GitHub
+ * give everyone (the app's bot user included) this id.
+ */
+export function githubUserId(login: string): number {
   let hash = 7;
   for (const ch of login) hash = (hash * 31 + ch.charCodeAt(0)) % 1_000_000;
   return hash + 10;
@@ -21,7 +24,7 @@ function userId(login: string): number {
 
 /** The example's user object (every field GitHub sends) for another login. */
 function userAs(template: Record<string, any>, login: string): Record<string, any> {
-  return { ...template, login, id: userId(login), node_id: `U_fake${userId(login)}`, type: login.endsWith('[bot]') ? 'Bot' : 'User' };
+  return { ...template, login, id: githubUserId(login), node_id: `U_fake${githubUserId(login)}`, type: login.endsWith('[bot]') ? 'Bot' : 'User' };
 }
 
 /**

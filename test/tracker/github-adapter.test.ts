@@ -145,7 +145,7 @@ describe('GitHubTracker error mapping', () => {
     const comment = (issue: number) => ({
       id: 77,
       body: 'timeline',
-      user: { login: 'incident-desk[bot]' },
+      user: { login: 'incident-desk[bot]', id: 41 },
       created_at: '2026-01-01T00:00:00Z',
       issue_url: `${API}/repos/sec/incidents/issues/${issue}`,
     });
@@ -154,7 +154,7 @@ describe('GitHubTracker error mapping', () => {
     nock(API).get('/repos/sec/incidents/issues/comments/78').reply(404, { message: 'Not Found' });
     const github = tracker();
     const ref = { project: 'sec/incidents', number: 5 };
-    expect(await github.getComment(ref, 77)).toEqual({ id: 77, author: 'incident-desk[bot]', body: 'timeline', createdAt: '2026-01-01T00:00:00Z' });
+    expect(await github.getComment(ref, 77)).toEqual({ id: 77, author: 'incident-desk[bot]', authorId: 41, body: 'timeline', createdAt: '2026-01-01T00:00:00Z' });
     for (const id of [77, 78]) {
       const error = await github.getComment(ref, id).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'TrackerError', status: 404, operation: 'getComment' });

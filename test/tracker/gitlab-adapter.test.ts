@@ -217,10 +217,10 @@ describe('GitLabTracker over gitbeaker', () => {
   it('reads one note by id, a 404 TrackerError when missing', async () => {
     nock(HOST)
       .get(`${ISSUE_PATH}/notes/31`)
-      .reply(200, { id: 31, body: 'timeline', author: { username: 'incident-desk-bot' }, created_at: '2026-01-01T00:00:00Z', system: false });
+      .reply(200, { id: 31, body: 'timeline', author: { id: 1, username: 'incident-desk-bot' }, created_at: '2026-01-01T00:00:00Z', system: false });
     nock(HOST).get(`${ISSUE_PATH}/notes/32`).reply(404, { message: '404 Not found' });
     const gitlab = tracker();
-    expect(await gitlab.getComment(REF, 31)).toEqual({ id: 31, author: 'incident-desk-bot', body: 'timeline', createdAt: '2026-01-01T00:00:00Z' });
+    expect(await gitlab.getComment(REF, 31)).toEqual({ id: 31, author: 'incident-desk-bot', authorId: 1, body: 'timeline', createdAt: '2026-01-01T00:00:00Z' });
     const error = await gitlab.getComment(REF, 32).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect(error).toMatchObject({ status: 404, operation: 'getComment' });
@@ -262,14 +262,14 @@ describe('GitLabTracker over gitbeaker', () => {
       .get(`${ISSUE_PATH}/notes`)
       .query({ sort: 'asc', order_by: 'created_at', per_page: '100' })
       .reply(200, [
-        { id: 1, body: 'first', author: { username: 'alice' }, created_at: '2026-01-01T00:00:00Z', system: false },
-        { id: 2, body: 'added ~incident label', author: { username: 'alice' }, created_at: '2026-01-01T00:00:01Z', system: true },
-        { id: 3, body: 'second', author: { username: 'bob' }, created_at: '2026-01-01T00:00:02Z', system: false },
+        { id: 1, body: 'first', author: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:00Z', system: false },
+        { id: 2, body: 'added ~incident label', author: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:01Z', system: true },
+        { id: 3, body: 'second', author: { id: 102, username: 'bob' }, created_at: '2026-01-01T00:00:02Z', system: false },
       ]);
     const comments = await tracker().listComments(REF);
     expect(comments).toEqual([
-      { id: 1, author: 'alice', body: 'first', createdAt: '2026-01-01T00:00:00Z' },
-      { id: 3, author: 'bob', body: 'second', createdAt: '2026-01-01T00:00:02Z' },
+      { id: 1, author: 'alice', authorId: 101, body: 'first', createdAt: '2026-01-01T00:00:00Z' },
+      { id: 3, author: 'bob', authorId: 102, body: 'second', createdAt: '2026-01-01T00:00:02Z' },
     ]);
   });
 
@@ -675,7 +675,7 @@ describe('GitLab payload normalization', () => {
         createdAt: '2015-04-12T14:53:17Z',
         updatedAt: '2015-04-26T08:28:42Z',
       },
-      comment: { id: 1241, author: 'root', body: 'Hello world', createdAt: '2015-05-17T17:06:40Z' },
+      comment: { id: 1241, author: 'root', authorId: 1, body: 'Hello world', createdAt: '2015-05-17T17:06:40Z' },
     });
   });
 

@@ -93,7 +93,7 @@ const LEGACY_PERMISSIONS: Readonly<Record<string, AccessLevel>> = {
 interface RestComment {
   id: number;
   body?: string | null;
-  user: { login: string } | null;
+  user: { login: string; id?: number } | null;
   created_at: string;
   /** The API URL of the issue the comment is on (`…/repos/owner/repo/issues/12`). */
   issue_url?: string;
@@ -609,7 +609,7 @@ function toIssue(project: string, data: RestIssue): Issue {
 }
 
 function toComment(data: RestComment): Comment {
-  return { id: data.id, author: data.user?.login ?? '', body: data.body ?? '', createdAt: data.created_at };
+  return { id: data.id, author: data.user?.login ?? '', authorId: data.user?.id ?? 0, body: data.body ?? '', createdAt: data.created_at };
 }
 
 /** The HTTP status of an Octokit `RequestError` (GraphQL errors have none). */

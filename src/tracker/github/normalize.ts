@@ -145,10 +145,11 @@ function toComment(value: unknown): Comment | null {
   const comment = asRecord(value);
   if (!comment) return null;
   const { id, body, created_at: createdAt } = comment;
-  const author = asRecord(comment.user)?.login;
+  const user = asRecord(comment.user);
+  const author = user?.login;
   if (!isId(id) || typeof createdAt !== 'string' || !isNonEmptyString(author)) return null;
   if (body != null && typeof body !== 'string') return null;
-  return { id, author, body: body ?? '', createdAt };
+  return { id, author, authorId: isId(user?.id) ? user.id : 0, body: body ?? '', createdAt };
 }
 
 /** A label as GitHub sends it: an object with `name` (webhooks) or, in some answers, a bare string. */

@@ -47,7 +47,7 @@ interface GitLabProjectJson {
 interface GitLabNoteJson {
   id: number;
   body: string;
-  author?: { username?: string } | null;
+  author?: { id?: number; username?: string } | null;
   created_at: string;
   system?: boolean;
 }
@@ -466,7 +466,7 @@ function toAccessLevel(level: number | undefined): AccessLevel {
 }
 
 function toComment(note: GitLabNoteJson): Comment {
-  return { id: note.id, author: note.author?.username ?? '', body: note.body, createdAt: note.created_at };
+  return { id: note.id, author: note.author?.username ?? '', authorId: note.author?.id ?? 0, body: note.body, createdAt: note.created_at };
 }
 
 /** An unknown visibility is taken as public: the app then treats the project as exposed, never the reverse. */

@@ -200,7 +200,7 @@ function toComment(note: Record<string, unknown>, actor: Actor): Comment | null 
   if (!isId(id) || typeof createdAt !== 'string') return null;
   if (text != null && typeof text !== 'string') return null;
   // A note hook's `user` is the note's author (`author_id` names the same account) and the only name it gives.
-  return { id, author: actor.username, body: text ?? '', createdAt: toIsoTimestamp(createdAt) };
+  return { id, author: actor.username, authorId: actor.id, body: text ?? '', createdAt: toIsoTimestamp(createdAt) };
 }
 
 /** Label titles from hook label objects (`{ title }`); a bare string is accepted too. Null when any is malformed. */

@@ -43,6 +43,8 @@ export class MemoryStore {
   private readonly access = new Map<string, AccessLevel>();
   /** Team (GitHub `org/slug`, GitLab group path) → the usernames, lower case, of its direct members. */
   private readonly teams = new Map<string, Set<string>>();
+  /** Username (lower case) → the numeric id people are known by, handed out on first use. */
+  private readonly userIds = new Map<string, number>();
   private readonly now: () => Date;
   private readonly webBase: string;
   private nextId = 1000;
@@ -128,6 +130,16 @@ export class MemoryStore {
     return candidates.some((candidate) => this.teams.get(candidate)?.has(user) === true);
   }
 
+  /**
+   * The numeric id of a person (or of the app's account), stable for the store's life: handed out on first use, from
+   * 100 on; names compare case-insensitively, as both trackers do. Comments carry it as `authorId`.
+   */
+  userId(username: string): number {
+    const name = username.toLowerCase();
+    if (!this.userIds.has(name)) this.userIds.set(name, 100 + this.userIds.size);
+    return this.userIds.get(name)!;
+  }
+
   record(operation: string, target: string): void {
     this.calls.push({ operation, target });
   }
@@ -209,7 +221,7 @@ export class MemoryStore {
 
   createComment(ref: IssueRef, body: string, author: string): Comment {
     this.issue(ref);
-    const comment: Comment = { id: this.nextId++, author, body, createdAt: this.now().toISOString() };
+    const comment: Comment = { id: this.nextId++, author, authorId: this.userId(author), body, createdAt: this.now().toISOString() };
     const list = this.comments.get(key(ref)) ?? [];
     list.push(comment);
     this.comments.set(key(ref), list);
