@@ -93,14 +93,15 @@ describe('GitLab end to end against a fake GitLab', () => {
     expect(writes()).toBe(before.writes);
   });
 
-  it('an invalid configuration: one comment naming the problems, nothing else', async () => {
+  it('an invalid configuration: the report made confidential with the defaults, one comment naming the problems, nothing else', async () => {
     const { store, deliver } = await world();
     const project = store.addProject('team/app', { visibility: 'private' });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'approvals:\n  quorum: 0\nidPrefix: 12\n');
     const source = store.seedIssue('team/app', { ...REPORT, labels: ['incident'] });
     expect((await deliver(gitlabLabeledPayload(project, source), 'k-1')).status).toBe(200);
     expect(store.allIssues('team/app')).toHaveLength(1);
-    expect(store.issue(source.ref).confidential).toBe(false);
+    // Fail safe (issue 11): a configuration that cannot be read still protects the report.
+    expect(store.issue(source.ref).confidential).toBe(true);
     const comments = store.listComments(source.ref);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('approvals.quorum');
