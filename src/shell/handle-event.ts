@@ -13,6 +13,7 @@ import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
 import { protectReport } from './fail-safe.js';
+import { attributedEvent, confirmedDelivery, labelAdder } from './actors.js';
 import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
 import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
@@ -48,10 +49,14 @@ export type EventOutcome =
  * The shell's one sequence for an event: guard (own events, duplicates), load configuration, take the
  * incident's lock, read fresh state, decide and apply. All I/O for an event happens here.
  */
-export async function handleEvent(event: TrackerEvent, context: EventContext): Promise<EventOutcome> {
+export async function handleEvent(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
   const { log } = context;
-  // Every write of this event goes through the public-write guard, which starts out knowing what the payload says.
-  const ctx: EventContext = { ...context, tracker: new WriteGuard(context.tracker, { projects: [event.project], issues: [event.issue] }) };
+  const signed = context.tracker.capabilities.signedDeliveries;
+  // What an unsigned delivery says of the project's visibility and the issue's confidentiality is not the tracker's
+  // word: the project is taken as exposed, and the public-write guard learns both from the API's answers. A signed
+  // delivery's word starts the guard off.
+  const event: TrackerEvent = signed ? delivered : { ...delivered, project: { ...delivered.project, visibility: 'public' } };
+  const ctx: EventContext = { ...context, tracker: new WriteGuard(context.tracker, signed ? { projects: [event.project], issues: [event.issue] } : {}) };
   try {
     return await handleGuarded(event, ctx);
   } catch (error) {
@@ -76,10 +81,14 @@ async function reportTooLong(tracker: Tracker, ref: IssueRef, error: BodyLimitEr
   );
 }
 
-async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
+async function handleGuarded(delivered: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
   const { log } = ctx;
-  const issue = formatRef(event.issue.ref);
-  if (await ctx.isSelf(event.actor)) return 'ignored-self';
+  const issue = formatRef(delivered.issue.ref);
+  if (await ctx.isSelf(delivered.actor)) return 'ignored-self';
+  // A command counts only as the tracker holds it, from the author it names, once.
+  const event = await confirmedDelivery(delivered, ctx);
+  if (!event) return 'not-a-trigger';
+  if (event !== delivered && (await ctx.isSelf(event.actor))) return 'ignored-self';
   // A delivery without an id (a tracker that sent none) cannot be told from another: it is handled, never dropped.
   if (!event.deliveryId) return handleClaimed(event, ctx);
   const delivery = `${event.tracker}:${event.deliveryId}`;
@@ -106,9 +115,12 @@ async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<Ev
 }
 
 /** Everything after the guards: a running incident's event, or an intake. */
-async function handleClaimed(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
+async function handleClaimed(delivered: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
   const { log } = ctx;
-  const issue = formatRef(event.issue.ref);
+  const issue = formatRef(delivered.issue.ref);
+  // An edit of the app's block counts for whoever the tracker says made it, and for nobody when it names no one.
+  const event = await attributedEvent(delivered, ctx);
+  if (!event) return 'not-a-trigger';
   // Tracking tickets first: an issue naming an incident is never an intake and never one of its own tickets.
   const child = event.kind === 'issue' ? await handleChildEvent(event, ctx) : null;
   if (child) return child;
@@ -122,7 +134,13 @@ async function handleClaimed(event: TrackerEvent, ctx: EventContext): Promise<Ev
 
   return ctx.locks.run(`${event.tracker}:${issue.toLowerCase()}`, async () => {
     const source = await ctx.tracker.getIssue(event.issue.ref);
-    const start = { source, sourceRef: source.ref, sourceProject: event.project, actor: event.actor.username };
+    let actor = event.actor.username;
+    if (!ctx.tracker.capabilities.signedDeliveries) {
+      // An unsigned delivery is a hint: the label must be on the issue, and who added it is the tracker's answer.
+      if (source.state !== 'open' || !source.labels.includes(loaded.config.label)) return 'not-a-trigger';
+      actor = (await labelAdder(event, loaded.config.label, ctx))?.username ?? '';
+    }
+    const start = { source, sourceRef: source.ref, sourceProject: event.project, actor };
     const snapshot = await loadIntakeSnapshot(start, loaded.config, ctx);
     const deps = { renderer: loaded.renderer, handbookUrl: loaded.config.handbookUrl ?? ctx.handbookUrl };
     try {

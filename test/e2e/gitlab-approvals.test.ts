@@ -59,7 +59,7 @@ async function incident() {
   /** A person changes the comms ticket's labels in the sidebar; GitLab then delivers a `Confidential Issue Hook`. */
   const relabel = async (change: (labels: string[]) => string[], actor: string) => {
     const before = comms();
-    store.editIssue(before.ref, { labels: change(before.labels) });
+    store.editIssue(before.ref, { labels: change(before.labels) }, actor);
     return t.deliver('Confidential Issue Hook', gitlabLabelsPayload(project, comms(), before.labels, user(actor), ids, before.updatedAt));
   };
   return { ...t, comms, state, commsComments, tick, say, relabel };
@@ -226,8 +226,9 @@ describe('GitLab end to end: approvals on the communications ticket', () => {
     const base = t.comms();
     const aliceBody = tickIn(base.body, 'approve-faq-security');
     const danBody = tickIn(base.body, 'approve-faq-legal');
-    // Both ticked on the same page; law-dan saved last, so GitLab holds his version.
-    t.store.editIssue(base.ref, { body: danBody });
+    // Both ticked on the same page; law-dan saved last, so GitLab holds his version (and records both edits).
+    t.store.editIssue(base.ref, { body: aliceBody }, 'sec-alice');
+    t.store.editIssue(base.ref, { body: danBody }, 'law-dan');
     const current = t.store.issue(base.ref);
     await Promise.all([
       t.deliver('Confidential Issue Hook', gitlabEditPayload(t.project, { ...current, body: aliceBody }, base.body, t.user('sec-alice'), t.ids)),
@@ -252,10 +253,10 @@ describe('GitLab end to end: approvals on the communications ticket', () => {
     const ticked = tickIn(base.body, 'approve-faq-security');
     // sec-alice ticks at 10:05 and unticks at 10:06; GitLab delivers the untick first.
     t.clock.now = minutes(5);
-    t.store.editIssue(base.ref, { body: ticked });
+    t.store.editIssue(base.ref, { body: ticked }, 'sec-alice');
     const tick = gitlabEditPayload(t.project, t.comms(), base.body, t.user('sec-alice'), t.ids);
     t.clock.now = minutes(6);
-    t.store.editIssue(base.ref, { body: base.body });
+    t.store.editIssue(base.ref, { body: base.body }, 'sec-alice');
     const untick = gitlabEditPayload(t.project, t.comms(), ticked, t.user('sec-alice'), t.ids);
     expect(tick.object_attributes.updated_at).toBe('2026-11-22T10:05:00Z');
     expect(untick.object_attributes.updated_at).toBe('2026-11-22T10:06:00Z');

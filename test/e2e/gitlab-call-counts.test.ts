@@ -10,19 +10,28 @@ const CONFIG = 'label: incident\n';
 const isAuth = (r: { method: string; path: string }) => r.method === 'GET' && r.path === '/api/v4/user';
 
 describe('GitLab: API calls per event', () => {
-  it('an intake in place marks the master from the answer of the confidentiality write, and makes 14 calls in all', async () => {
+  it('an intake in place marks the master from the answer of the confidentiality write, and makes 15 calls in all', async () => {
     const t = await openGitLabIncident({ config: CONFIG });
     const work = t.fake.requests.filter((r) => !isAuth(r));
     const issue = `/api/v4/projects/team%2Fapp/issues/${t.ref.number}`;
     // Read fresh at the trigger, and again right before the final block (other writes came between).
     expect(work.filter((r) => r.method === 'GET' && r.path === issue)).toHaveLength(2);
     expect(work.filter((r) => r.method === 'PUT' && r.path === issue)).toHaveLength(3);
-    expect(work).toHaveLength(14);
+    // The hook's token is shared, so who added the trigger label is asked of GitLab: its label events, once.
+    expect(work.filter((r) => r.path === `${issue}/resource_label_events`)).toHaveLength(1);
+    expect(work).toHaveLength(15);
   });
 
-  it('a tick makes 7 calls and a /timeline command 5', async () => {
+  it('a tick makes 8 calls and a /timeline command 6: each one read more, who edited and the note as GitLab has them', async () => {
     const t = await openGitLabIncident({ config: CONFIG });
-    expect(await runEventCalls(t, minutes, isAuth)).toEqual({ tick: 7, timeline: 5 });
+    const from = t.fake.requests.length;
+    expect(await runEventCalls(t, minutes, isAuth)).toEqual({ tick: 8, timeline: 6 });
+    const issue = `/api/v4/projects/team%2Fapp/issues/${t.ref.number}`;
+    const reads = t.fake.requests.slice(from).filter((r) => r.method === 'GET');
+    // The tick: the newest page of notes (GitLab's system note names who edited). The command: the note by its id.
+    expect(reads.filter((r) => r.path === `${issue}/notes`)).toHaveLength(1);
+    const note = t.store.listComments(t.ref).find((c) => c.body.startsWith('/timeline'))!;
+    expect(reads.filter((r) => r.path === `${issue}/notes/${note.id}`)).toHaveLength(1);
   });
 
   it('ordinary issues of the incident project cost nothing, and the configuration only when a label could be the trigger', async () => {

@@ -217,7 +217,7 @@ describe('GitLab end to end: running an incident', () => {
       if (armed && ref.number === t.ref.number && patch.body !== undefined) {
         armed = false;
         const before = t.store.issue(ref).body;
-        t.store.editIssue(ref, { body: tickIn(before, 'respond-reporter') });
+        t.store.editIssue(ref, { body: tickIn(before, 'respond-reporter') }, 'bob');
         bobEdit = { before, after: t.store.issue(ref) };
       }
       return updateIssue(ref, patch);
@@ -241,8 +241,9 @@ describe('GitLab end to end: running an incident', () => {
     const base = t.master();
     const aliceBody = tickIn(base.body, 'pick-deputy');
     const bobBody = tickIn(base.body, 'respond-reporter');
-    // Both edited the same description; bob saved last, so GitLab holds his version.
-    t.store.editIssue(t.ref, { body: bobBody });
+    // Both edited the same description; bob saved last, so GitLab holds his version (and records both edits).
+    t.store.editIssue(t.ref, { body: aliceBody }, 'alice');
+    t.store.editIssue(t.ref, { body: bobBody }, 'bob');
     const current = t.store.issue(t.ref);
     await Promise.all([
       t.deliver('Confidential Issue Hook', gitlabEditPayload(t.project, { ...current, body: aliceBody }, base.body, t.user('alice'), t.ids)),
@@ -266,7 +267,7 @@ describe('GitLab end to end: running an incident', () => {
       if (armed && ref.number === t.ref.number && patch.body !== undefined) {
         armed = false;
         const before = t.store.issue(ref).body;
-        t.store.editIssue(ref, { body: before.replace('| CVSS Score: | _not set_ |', '| CVSS Score: | 7.5 |') });
+        t.store.editIssue(ref, { body: before.replace('| CVSS Score: | _not set_ |', '| CVSS Score: | 7.5 |') }, 'bob');
         bobEdit = { before, after: t.store.issue(ref) };
       }
       return updateIssue(ref, patch);
@@ -285,10 +286,10 @@ describe('GitLab end to end: running an incident', () => {
     const ticked = tickIn(base.body, 'pick-deputy');
     // Alice ticks at 10:05, Bob unticks at 10:06; GitLab delivers Bob's event first.
     t.clock.now = minutes(5);
-    t.store.editIssue(t.ref, { body: ticked });
+    t.store.editIssue(t.ref, { body: ticked }, 'alice');
     const alice = gitlabEditPayload(t.project, t.master(), base.body, t.user('alice'), t.ids);
     t.clock.now = minutes(6);
-    t.store.editIssue(t.ref, { body: base.body });
+    t.store.editIssue(t.ref, { body: base.body }, 'bob');
     const bob = gitlabEditPayload(t.project, t.master(), ticked, t.user('bob'), t.ids);
     expect(alice.object_attributes.updated_at).toBe('2026-11-22T10:05:00Z');
     t.clock.now = minutes(7);

@@ -105,7 +105,7 @@ describe('two replicas sharing Redis and one GitLab', () => {
       boxes.map(async ({ ticket, step }, i) => {
         await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 2_000)));
         const before = store.issue(ticket.ref).body;
-        store.editIssue(ticket.ref, { body: tickIn(before, step) });
+        store.editIssue(ticket.ref, { body: tickIn(before, step) }, USERS[i]!);
         const user = { id: fake.userId(USERS[i]!), username: USERS[i]! };
         const payload = gitlabEditPayload(incidentProject, store.issue(ticket.ref), before, user, fake.userId);
         const replica = replicas[Math.floor(Math.random() * replicas.length)]!;

@@ -116,7 +116,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   /** A person saves an edited description on GitHub; GitHub then delivers `issues.edited` with the body before. */
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
-    store.editIssue(ticket.ref, { body: change(before.body) });
+    store.editIssue(ticket.ref, { body: change(before.body) }, actor);
     return deliver('issues', githubEditPayload(projectOf(ticket), store.issue(ticket.ref), before.body, actor));
   };
   const tick = (stepId: string, actor: string, ticket?: Issue) => edit((body) => tickIn(body, stepId), actor, ticket);
@@ -138,7 +138,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
    */
   const change = async (ticket: Issue, patch: IssuePatch, actor = 'alice') => {
     const before = store.issue(ticket.ref);
-    const after = store.editIssue(ticket.ref, patch);
+    const after = store.editIssue(ticket.ref, patch, actor);
     const repo = projectOf(after);
     if (after.state !== before.state) await deliver('issues', githubIssueChangePayload(after.state === 'closed' ? 'closed' : 'reopened', repo, after, actor));
     if (after.title !== before.title || after.body !== before.body) {

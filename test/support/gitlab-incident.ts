@@ -122,7 +122,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   /** A person saves an edited description; GitLab then delivers a `Confidential Issue Hook` with the body before. */
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
-    store.editIssue(ticket.ref, { body: change(before.body) });
+    store.editIssue(ticket.ref, { body: change(before.body) }, actor);
     const after = store.issue(ticket.ref);
     return deliver(hookOf(after, 'Issue'), gitlabEditPayload(projectOf(after), after, before.body, user(actor), ids));
   };
@@ -145,7 +145,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
    */
   const change = async (ticket: Issue, patch: IssuePatch & { dueDate?: string | null }, actor = 'alice') => {
     const before = store.issue(ticket.ref);
-    const after = store.editIssue(ticket.ref, patch);
+    const after = store.editIssue(ticket.ref, patch, actor);
     const action = patch.state === undefined || patch.state === before.state ? 'update' : patch.state === 'closed' ? 'close' : 'reopen';
     const answer = await deliver(hookOf(after, 'Issue'), gitlabIssueChangePayload(projectOf(after), after, user(actor), ids, { action, before }));
     return answer.outcome;

@@ -88,7 +88,7 @@ export async function startWorld(kind: TrackerKind, options: WorldOptions) {
   /** `actor` adds a label; the tracker delivers the change. */
   const label = async (issue: Issue, name: string, actor = 'alice'): Promise<Answer> => {
     const before = store.issue(issue.ref);
-    const after = store.editIssue(issue.ref, { labels: [...before.labels, name] });
+    const after = store.editIssue(issue.ref, { labels: [...before.labels, name] }, actor);
     return kind === 'gitlab'
       ? deliver(issueHook(after), gitlabLabelsPayload(projectOf(after), after, before.labels, user(actor), ids, before.updatedAt))
       : deliver('issues', githubLabelPayload('labeled', projectOf(after), after, name, actor));
