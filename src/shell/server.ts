@@ -16,6 +16,8 @@ import type { Coordination } from './coordination.js';
 import type { DeliveryGuard } from './delivery-guard.js';
 import { createGitHubApp } from './github-app.js';
 import { createGitLabRoute, MAX_WEBHOOK_BYTES, readBody } from './gitlab-route.js';
+import { parseWebhookSecrets, WebhookSecretsError } from './webhook-secrets.js';
+import type { WebhookSecrets } from './webhook-secrets.js';
 import { handleEvent } from './handle-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
 import type { KeyedLock } from './keyed-lock.js';
@@ -41,6 +43,8 @@ export interface ServerEnv {
   GITLAB_URL?: string;
   GITLAB_TOKEN?: string;
   GITLAB_WEBHOOK_SECRET?: string;
+  /** Secrets of projects and groups, as a JSON object of paths to secrets (see `WebhookSecrets`). */
+  GITLAB_WEBHOOK_SECRETS?: string;
   LOG_LEVEL?: string;
   /** Set to run several replicas: deliveries, incident locks, the sweeper's turn and GitHub's throttling are shared. */
   REDIS_URL?: string;
@@ -198,7 +202,17 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   }
 
   let gitlabRoute: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
-  if (env.GITLAB_URL && env.GITLAB_TOKEN && env.GITLAB_WEBHOOK_SECRET) {
+  let gitlabSecrets: WebhookSecrets | undefined;
+  if (env.GITLAB_WEBHOOK_SECRET || env.GITLAB_WEBHOOK_SECRETS) {
+    try {
+      gitlabSecrets = parseWebhookSecrets(env.GITLAB_WEBHOOK_SECRET, env.GITLAB_WEBHOOK_SECRETS);
+    } catch (error) {
+      // Fail closed: the route is not served rather than served with fewer secrets than meant. The message names no secret.
+      if (!(error instanceof WebhookSecretsError)) throw error;
+      log.error({ err: { message: error.message } }, 'GitLab webhook secrets cannot be read');
+    }
+  }
+  if (env.GITLAB_URL && env.GITLAB_TOKEN && gitlabSecrets) {
     const client = createGitLabClient({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...overrides.gitlabClientOptions });
     const tracker = new GitLabTracker(client);
     // The app's own GitLab user, read once: its own events are never answered.
@@ -211,14 +225,14 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       return actor.id === (await self);
     };
     gitlabRoute = createGitLabRoute({
-      secret: env.GITLAB_WEBHOOK_SECRET,
+      secrets: gitlabSecrets,
       log,
       handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf)),
       ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
     });
     sweepTrackers.push(async () => [tracker]);
   } else {
-    missing.push('GitLab: set GITLAB_URL, GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET');
+    missing.push('GitLab: set GITLAB_URL, GITLAB_TOKEN, and GITLAB_WEBHOOK_SECRET or a valid GITLAB_WEBHOOK_SECRETS');
   }
 
   const server = createServer((req, res) => {
