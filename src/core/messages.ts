@@ -109,10 +109,11 @@ export type NeedsConfigReason =
   | 'incident-project-missing'
   | 'release-project-not-private'
   | 'release-project-missing'
-  | 'config-invalid';
+  | 'config-invalid'
+  | 'incident-project-refuses';
 
 /** The one comment on a source that cannot be handled safely without configuration. Carries no details. */
-export function renderNeedsConfig(input: { reason: NeedsConfigReason; label: string; configPath: string; project?: string }): string {
+export function renderNeedsConfig(input: { reason: NeedsConfigReason; label: string; configPath: string; project?: string; madeConfidential?: boolean }): string {
   const why = {
     'public-without-incident-project': 'this repository is public and no private `incidentProject` is configured',
     'incident-project-not-private': `the configured \`incidentProject\` (\`${input.project}\`) is not private`,
@@ -120,11 +121,20 @@ export function renderNeedsConfig(input: { reason: NeedsConfigReason; label: str
     'release-project-not-private': `the configured \`releaseProject\` (\`${input.project}\`) is not private`,
     'release-project-missing': `the configured \`releaseProject\` (\`${input.project}\`) does not exist or the app cannot see it`,
     'config-invalid': `this repository is public and its configuration (\`${input.configPath}\`) is invalid, so the app cannot tell where the incident may be tracked`,
+    'incident-project-refuses': `the configured \`incidentProject\` (\`${input.project}\`) does not take reports from this project (or the app cannot see it)`,
   }[input.reason];
   const fix =
     input.reason === 'config-invalid'
       ? ['To fix it, correct the problems incident-desk lists in its other comment here.']
-      : [
+      : input.reason === 'incident-project-refuses'
+        ? [
+            `To fix it, the incident project's own configuration must list this project (or its group) in \`reportsFrom\`, for example:`,
+            '',
+            '```yaml',
+            'reportsFrom: [my-org/this-project]',
+            '```',
+          ]
+        : [
           `To fix it, set \`incidentProject\` in \`${input.configPath}\` to a private project or repository the app can write to, for example:`,
           '',
           '```yaml',
@@ -137,7 +147,9 @@ export function renderNeedsConfig(input: { reason: NeedsConfigReason; label: str
     '',
     ...fix,
     '',
-    `Then remove the \`${input.label}\` label and add it again. Until then, treat this issue and its edit history as public.`,
+    input.madeConfidential
+      ? `Then remove the \`${input.label}\` label and add it again. Meanwhile incident-desk made this issue confidential.`
+      : `Then remove the \`${input.label}\` label and add it again. Until then, treat this issue and its edit history as public.`,
     '',
   ].join('\n');
 }

@@ -67,10 +67,14 @@ export function rowNeedsFreshChild(master: Issue, child: Issue): boolean {
   return current !== undefined && current.updated === null;
 }
 
-/** The one comment on a ticket that names an identifier no incident has. Carries nothing but the identifier. */
+/**
+ * The one comment on a ticket that names an identifier it is not linked to: the same words whether no incident has the
+ * identifier or one has it and this issue may not attach to it (its project is not accepted, or who named it may not
+ * triage the incident project), so that a public issue never learns whether an embargoed incident exists. Carries
+ * nothing but the identifier, not even where incidents live.
+ */
 export function renderUnknownId(id: string): string {
-  // Not even where incidents live: the issue may be public.
-  return `${TRACKING_MARKERS.unknownId} ${id} -->\nThis issue names the incident identifier **${neutralizeInline(id, 40)}**, but incident-desk knows no incident with it. Check the identifier; the issue was left as it is.\n`;
+  return `${TRACKING_MARKERS.unknownId} ${id} -->\nThis issue names the incident identifier **${neutralizeInline(id, 40)}**, and incident-desk did not link it to an incident: it links an issue only when it knows the identifier and the issue may be one of that incident's tracking tickets. The issue was left as it is. Check the identifier, or ask the incident's team to open the ticket with \`/task\`.\n`;
 }
 
 /** The marker of the unknown-identifier comment for one identifier, to post it only once. */

@@ -12,7 +12,7 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
-import { protectReport } from './fail-safe.js';
+import { protectReport, refusedReport } from './fail-safe.js';
 import { attributedEvent, confirmedDelivery, labelAdder } from './actors.js';
 import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
@@ -131,6 +131,13 @@ async function handleClaimed(delivered: TrackerEvent, ctx: EventContext): Promis
   const loaded = await loadConfig(event, ctx);
   if (!loaded) return 'config-error';
   if (!isIntakeTrigger(event, loaded.config.label)) return 'not-a-trigger';
+  // A project cannot open incidents in another project that does not take its reports; the report is protected.
+  const refusal = await refusedReport(event.project.path, loaded.config, ctx);
+  if (refusal) {
+    log.warn({ issue, incidentProject: refusal.project }, 'report refused: the incident project does not take reports from this project');
+    await protectReport(event, loaded.config.label, ctx, refusal);
+    return 'stopped';
+  }
 
   return ctx.locks.run(`${event.tracker}:${issue.toLowerCase()}`, async () => {
     const source = await ctx.tracker.getIssue(event.issue.ref);

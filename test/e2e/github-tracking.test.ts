@@ -20,7 +20,8 @@ const BOT = 'incident-desk[bot]';
  */
 async function incident(config = '') {
   const t = await openGitHubIncident({
-    config: `incidentProject: acme/security\n${config}`,
+    // acme/security's own copy says which repositories may attach tracking tickets to its incidents.
+    config: `incidentProject: acme/security\ntrackingFrom: [acme, partner/tools]\n${config}`,
     projects: { 'acme/api': 'private', 'acme/site': 'public', 'partner/tools': 'private' },
   });
   const id = trustedState(t.master())!.id;

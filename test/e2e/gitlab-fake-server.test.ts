@@ -60,7 +60,8 @@ describe('GitLab end to end against a fake GitLab', () => {
   it('a separate incident project: a confidential master there, the source keeps a notice and one comment', async () => {
     const { store, deliver } = await world();
     const project = store.addProject('team/app', { visibility: 'public' });
-    store.addProject('sec/incidents', { visibility: 'private' });
+    // The incident project takes reports from team/app (its own configuration says so).
+    store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'incidentProject: sec/incidents\n');
     const source = store.seedIssue('team/app', { ...REPORT, labels: ['incident'] });
 

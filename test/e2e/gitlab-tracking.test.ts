@@ -18,7 +18,8 @@ const BOT = 'incident-desk-bot';
  * private `team/api` and the public `oss/lib` served too; every project names `team/app` as its incident project.
  */
 async function incident(config = '') {
-  const t = await openGitLabIncident({ config: `incidentProject: team/app\n${config}`, projects: { 'team/api': 'private', 'oss/lib': 'public' } });
+  // team/app's own copy says which projects may attach tracking tickets to its incidents.
+  const t = await openGitLabIncident({ config: `incidentProject: team/app\ntrackingFrom: [team/api, oss/lib]\n${config}`, projects: { 'team/api': 'private', 'oss/lib': 'public' } });
   const id = trustedState(t.master())!.id;
   const linkRequests = () => t.fake.requests.filter((r) => r.method === 'POST' && /\/issues\/\d+\/links$/.test(r.path));
   /** Writes of the master's description and labels (`PUT /projects/team%2Fapp/issues/1`). */

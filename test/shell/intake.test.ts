@@ -218,7 +218,7 @@ describe('intake on GitLab with a separate incident project', () => {
   it('creates the master confidential without details, verifies, then moves the details', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'public' });
-    store.addProject('sec/incidents', { visibility: 'private' });
+    store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'incidentProject: sec/incidents\n');
     const source = store.seedIssue('team/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     const tracker = recordingTracker(memory);
@@ -260,7 +260,7 @@ describe('intake on GitLab with a separate incident project', () => {
   it('stops and reports when the tracker does not confirm confidentiality', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'public' });
-    store.addProject('sec/incidents', { visibility: 'private' });
+    store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'incidentProject: sec/incidents\n');
     const source = store.seedIssue('team/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     const lying: Tracker = Object.create(memory) as Tracker;
@@ -295,7 +295,7 @@ describe('intake on GitHub', () => {
   it('moves a public report to the private incident repository, redacts and locks the source', async () => {
     const { store, memory } = setup('github');
     const project = store.addProject('acme/app', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private' });
+    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' } });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\n');
     const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'], assignees: ['triager'] });
     const tracker = recordingTracker(memory);
@@ -332,7 +332,7 @@ describe('intake on GitHub', () => {
   it('deletes the public source when configured and permitted', async () => {
     const { store, memory } = setup('github', { canDelete: true });
     const project = store.addProject('acme/app', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private' });
+    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' } });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\npublicSource: delete\n');
     const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     await trigger(memory, store, project.path, source);
@@ -344,7 +344,7 @@ describe('intake on GitHub', () => {
   it('redacts instead and says so when deleting is not permitted', async () => {
     const { store, memory } = setup('github', { canDelete: false });
     const project = store.addProject('acme/app', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private' });
+    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' } });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\npublicSource: delete\n');
     const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     await trigger(memory, store, project.path, source);

@@ -12,7 +12,8 @@ import { issueEvent, noteEvent } from '../support/events.js';
 
 const T0 = new Date('2026-11-22T10:00:00Z');
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
-const CONFIG = 'incidentProject: sec/incidents\n';
+// The same file in every project; the incident project's copy says which projects may bring work into it.
+const CONFIG = 'incidentProject: sec/incidents\nreportsFrom: [team/app]\ntrackingFrom: [team/api, oss/lib]\n';
 
 /**
  * An incident opened from `team/app` into the private incident project `sec/incidents` (GitLab: confidential
@@ -194,6 +195,88 @@ describe('correlation of tracking tickets', () => {
     const many = await cost(150);
     expect(many).toEqual(few);
     expect(few.length).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('correlation is authorized (issue 11, case 5)', () => {
+  /** The one comment an issue got, with its identifier written as ID: the same words must mean the same answer. */
+  const answerOf = (t: Awaited<ReturnType<typeof incident>>, issue: Issue, id: string) => {
+    const comments = t.store.listComments(issue.ref);
+    expect(comments).toHaveLength(1);
+    return comments[0]!.body.split(id).join('ID');
+  };
+
+  it('a public place never learns whether an identifier exists: a known one it may not use gets the unknown answer', async () => {
+    const t = await incident();
+    t.store.addProject('oss/other', { visibility: 'public', files: { '.gitlab/incident-desk.yml': CONFIG } });
+    t.store.setAccess('oss/other', 'alice', 'write');
+    const known = t.store.seedIssue('oss/other', { title: `[${t.id}] question`, body: 'is this the embargoed one?', author: 'alice' });
+    const unknown = t.store.seedIssue('oss/other', { title: '[INC-2026-999] question', body: 'is this the embargoed one?', author: 'alice' });
+    const masterBefore = t.master().body;
+    expect(await t.event(known, { action: 'opened' })).toBe('done');
+    expect(await t.event(unknown, { action: 'opened' })).toBe('done');
+    expect(answerOf(t, known, t.id)).toBe(answerOf(t, unknown, 'INC-2026-999'));
+    // Nothing else: no label, no edit, no row, no timeline line.
+    expect(t.store.issue(known.ref)).toMatchObject({ labels: [], body: 'is this the embargoed one?' });
+    expect(t.master().body).toBe(masterBefore);
+    expect(t.timeline()).not.toContain('oss/other');
+    // Changed again, it says nothing more.
+    t.store.editIssue(known.ref, { body: 'still wondering' }, 'alice');
+    await t.event(t.store.issue(known.ref), { action: 'edited' });
+    expect(t.store.listComments(known.ref)).toHaveLength(1);
+  });
+
+  it('the person who labelled or titled the child needs triage or Reporter access to the incident project', async () => {
+    const t = await incident();
+    // mallory can write to team/api but only read the incident project.
+    t.store.setAccess('team/api', 'mallory', 'write');
+    const labelled = t.store.seedIssue('team/api', { title: 'Rotate keys', body: '', confidential: true, author: 'bob' });
+    t.store.editIssue(labelled.ref, { labels: [`incident-id::${t.id}`] }, 'mallory');
+    expect(await t.event(t.store.issue(labelled.ref), { action: 'labeled', addedLabels: [`incident-id::${t.id}`], actor: { username: 'mallory', id: 9, isBot: false } })).toBe('done');
+    const titled = t.store.seedIssue('team/api', { title: `[${t.id}] Backport`, body: '', confidential: true, author: 'mallory' });
+    expect(await t.event(titled, { action: 'opened', actor: { username: 'mallory', id: 9, isBot: false } })).toBe('done');
+    expect(t.rows()).toEqual([]);
+    for (const child of [labelled, titled]) {
+      expect(t.store.issue(child.ref).labels).not.toContain('incident::task');
+      expect(t.store.listComments(child.ref)).toHaveLength(1);
+    }
+    // A later event on the issue asks the tracker who added the label: still mallory, still refused.
+    t.store.editIssue(labelled.ref, { assignees: ['bob'] }, 'bob');
+    await t.event(t.store.issue(labelled.ref), { action: 'assigned', actor: { username: 'bob', id: 2, isBot: false } });
+    expect(t.rows()).toEqual([]);
+    // bob (write access to the incident project) labels one: it is a tracking ticket.
+    const byBob = t.store.seedIssue('team/api', { title: 'Audit logs', body: '', confidential: true, author: 'mallory' });
+    t.store.editIssue(byBob.ref, { labels: [`incident-id::${t.id}`] }, 'bob');
+    expect(await t.event(t.store.issue(byBob.ref), { action: 'labeled', addedLabels: [`incident-id::${t.id}`], actor: { username: 'bob', id: 2, isBot: false } })).toBe('done');
+    expect(t.rows().map((r) => r.ref)).toEqual([`team/api#${byBob.ref.number}`]);
+  });
+
+  it("a repository whose own configuration names the incident project cannot attach to it, nor open intakes there, unless the incident project allows it", async () => {
+    const t = await incident();
+    // evil/repo names sec/incidents in its own file; sec/incidents' file does not list it. alice may even write to both.
+    const evil = t.store.addProject('evil/repo', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' } });
+    t.store.setAccess('evil/repo', 'alice', 'write');
+    const child = t.store.seedIssue('evil/repo', { title: 'Something', body: '', labels: [`incident-id::${t.id}`], confidential: true, author: 'alice' });
+    expect(await handleEvent(issueEvent(evil, child, { action: 'opened', addedLabels: [] }), t.ctx)).toBe('done');
+    expect(t.rows()).toEqual([]);
+    expect(t.store.issue(child.ref).labels).toEqual([`incident-id::${t.id}`]);
+
+    const masters = () => t.store.listIssues('sec/incidents', { labels: ['incident::master'], state: 'all' }).length;
+    const before = masters();
+    const report = t.store.seedIssue('evil/repo', { title: 'Please triage', body: 'secret details', labels: ['incident'], author: 'alice' });
+    expect(await handleEvent(issueEvent(evil, report), t.ctx)).toBe('stopped');
+    expect(masters()).toBe(before);
+    // The report is still protected, and told why.
+    const after = t.store.issue(report.ref);
+    expect(after).toMatchObject({ confidential: true, body: 'secret details' });
+    expect(after.labels).toContain('incident::needs-config');
+    expect(t.store.listComments(report.ref).map((c) => c.body).join('\n')).toContain('does not take reports from this project');
+
+    // Once sec/incidents lists it, the same report opens an incident there.
+    t.store.putFile('sec/incidents', '.gitlab/incident-desk.yml', `${CONFIG}`.replace('reportsFrom: [team/app]', 'reportsFrom: [team/app, evil]'));
+    t.store.editIssue(report.ref, { labels: after.labels.filter((l) => l !== 'incident::needs-config') }, 'alice');
+    expect(await handleEvent(issueEvent(evil, t.store.issue(report.ref)), t.ctx)).toBe('done');
+    expect(masters()).toBe(before + 1);
   });
 });
 
