@@ -9,6 +9,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * {"sec/incidents": "s3cret-of-the-incident-project", "acme": ["new-group-secret", "old-group-secret"]}
  * ```
  *
+ * The key `*` adds secrets to the global one (to rotate `GITLAB_WEBHOOK_SECRET` without a gap).
+ *
  * A delivery is checked against the most specific entry for the project its payload names (`acme/web` is governed by
  * `acme/web`, else `acme`, else the global secret): a project or group with an entry of its own accepts only that
  * entry's secrets, so the global secret, known to every maintainer who registers a hook with it, cannot forge its
@@ -36,7 +38,7 @@ const PATH = /^(?!(?:.*\/)?\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*
  * not a JSON object of paths to non-empty secrets (or lists of them), or when neither variable gives any secret.
  */
 export function parseWebhookSecrets(global: string | undefined, map: string | undefined): WebhookSecrets {
-  const globals = global ? [global] : [];
+  const globals: string[] = global ? [global] : [];
   const entries = new Map<string, string[]>();
   if (map !== undefined && map.trim() !== '') {
     let parsed: unknown;
@@ -50,9 +52,13 @@ export function parseWebhookSecrets(global: string | undefined, map: string | un
     }
     for (const [path, value] of Object.entries(parsed as Record<string, unknown>)) {
       const secrets = typeof value === 'string' ? [value] : Array.isArray(value) ? value : null;
-      if (!PATH.test(path)) throw new WebhookSecretsError(`GITLAB_WEBHOOK_SECRETS: ${JSON.stringify(path.slice(0, 100))} is not a project or group path`);
+      if (path !== '*' && !PATH.test(path)) throw new WebhookSecretsError(`GITLAB_WEBHOOK_SECRETS: ${JSON.stringify(path.slice(0, 100))} is not a project or group path`);
       if (!secrets || secrets.length === 0 || !secrets.every((s): s is string => typeof s === 'string' && s !== '')) {
         throw new WebhookSecretsError(`GITLAB_WEBHOOK_SECRETS: the entry for ${path} must be a secret or a list of secrets`);
+      }
+      if (path === '*') {
+        globals.push(...secrets);
+        continue;
       }
       const key = path.toLowerCase();
       if (entries.has(key)) throw new WebhookSecretsError(`GITLAB_WEBHOOK_SECRETS: ${path} is given twice`);

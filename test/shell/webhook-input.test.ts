@@ -198,6 +198,14 @@ describe('GitLab secrets per project and group (GITLAB_WEBHOOK_SECRETS)', () => 
     }
   });
 
+  it('the key * adds secrets to the global one, to rotate it without a gap', async () => {
+    const { url } = await startWith(JSON.stringify({ '*': ['global-next'], 'sec/incidents': 'incident-secret' }));
+    const status = async (project: string, token: string) => (await gitlab(url, push(project), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token })).status;
+    expect(await status('team/app', GITLAB_SECRET)).toBe(202);
+    expect(await status('team/app', 'global-next')).toBe(202);
+    expect(await status('sec/incidents', 'global-next')).toBe(401);
+  });
+
   it('a map alone, without a global secret, serves the projects it names and no other', async () => {
     const { lines, log } = captureLog();
     const server = await startAppServer({ GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN, GITLAB_WEBHOOK_SECRETS: SECRETS }, { log });
