@@ -47,12 +47,13 @@ export function throughput(count: number, elapsedMs: number): number {
 }
 
 /**
- * Requests that authenticate the app rather than do an event's work: the app's own identity (GitHub `GET /app`,
- * GitLab `GET /user`, read once per process) and GitHub installation tokens (cached about an hour). Counted apart, since they do not recur per delivery.
+ * Requests that authenticate the app rather than do an event's work: the app's own identity (GitHub `GET /app` and
+ * its bot user `GET /users/<slug>[bot]`, GitLab `GET /user`, read once per process) and GitHub installation tokens
+ * (cached about an hour). Counted apart, since they do not recur per delivery.
  */
 export function isAuthRequest(request: LoggedRequest): boolean {
   const path = request.path.split('?')[0]!;
-  if (request.method === 'GET' && (path === '/app' || path === '/api/v4/user')) return true;
+  if (request.method === 'GET' && (path === '/app' || path === '/api/v4/user' || /^\/users\/[^/]+(?:%5Bbot%5D|\[bot\])$/i.test(path))) return true;
   return request.method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(path);
 }
 

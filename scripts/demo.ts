@@ -7,6 +7,7 @@ import { formatRef } from '../src/core/model.js';
 import { loadDefaultTemplates } from '../src/shell/default-templates.js';
 import { MemoryDeliveryGuard } from '../src/shell/delivery-guard.js';
 import { handleEvent } from '../src/shell/handle-event.js';
+import { stateKeys } from '../src/shell/state-seal.js';
 import { MemoryKeyedLock } from '../src/shell/keyed-lock.js';
 import { sweepTracker } from '../src/shell/run-events.js';
 import { readTicketState } from '../src/core/block.js';
@@ -50,6 +51,9 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
     defaultTemplates: await loadDefaultTemplates(),
     log: createLogger(process.env.LOG_LEVEL ?? 'warn'),
     now: () => clock.now,
+    // The demo's tickets live in this process's memory and die with it: a fixed, public secret is enough to sign its
+    // hidden state. A server never uses it (it reads STATE_SECRET, or its tracker's credential).
+    stateKeys: stateKeys(['offline demo: not a secret']),
   };
   const lead = { username: 'security-lead', id: 2, isBot: false };
   const outcome = await handleEvent(

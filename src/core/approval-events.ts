@@ -32,8 +32,10 @@ export function approvalEventOf(command: Command): ApprovalEvent | null {
 
 /** The approval events of an edit of the comms ticket: approval boxes ticked or unticked, and the review step. */
 export function approvalEventsOfEdit(config: IncidentDeskConfig, previousBody: string, ticket: Issue): ApprovalEvent[] {
-  const before = splitBody(previousBody).block;
-  const after = trustedState(ticket) ? splitBody(ticket.body).block : null;
+  const before = trustedState({ body: previousBody, labels: ticket.labels }) ? splitBody(previousBody).block : null;
+  // The boxes as the person left them, whatever the hidden state now says: a changed state is put back on its own,
+  // and a box ticked in the same edit is still a decision to take or refuse.
+  const after = splitBody(ticket.body).block;
   if (before === null || after === null) return [];
   const events: ApprovalEvent[] = [];
   for (const change of diffSteps(before, after)) {

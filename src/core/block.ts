@@ -11,8 +11,20 @@ import type { TicketRole } from './identifier.js';
 
 export const BLOCK_BEGIN = '<!-- incident-desk:begin -->';
 export const BLOCK_END = '<!-- incident-desk:end -->';
-const STATE_OPEN = '<!-- incident-desk:state ';
-const STATE_CLOSE = ' -->';
+/** Opens the hidden state marker: `<!-- incident-desk:state {json} -->`. */
+export const STATE_OPEN = '<!-- incident-desk:state ';
+/**
+ * A state marker the shell could not verify (not signed by the app) is handed to the core escaped to this, so that
+ * nothing reads it as state; the shell writes it back as it was.
+ */
+export const UNVERIFIED_STATE_OPEN = '<!-- incident-desk:unverified-state ';
+export const STATE_CLOSE = ' -->';
+/**
+ * The signature the shell adds to a state marker as it is written (`… {json} sig=v1.… -->`) and checks and takes
+ * off as it is read (src/shell/state-seal.ts): the core only ever sees states the shell verified. Parsing tolerates
+ * it, so that a stored body reads the same.
+ */
+export const STATE_SIGNATURE = / sig=[A-Za-z0-9._-]*$/;
 const SEPARATOR = '\n\n';
 
 /** What the app remembers about a ticket, stored in the ticket itself. */
@@ -100,7 +112,7 @@ export function parseState(block: string | null): TicketState | null {
   const end = block.indexOf(STATE_CLOSE, start + STATE_OPEN.length);
   if (end < 0) return null;
   try {
-    const value: unknown = JSON.parse(block.slice(start + STATE_OPEN.length, end));
+    const value: unknown = JSON.parse(block.slice(start + STATE_OPEN.length, end).replace(STATE_SIGNATURE, ''));
     return isTicketState(value) ? value : null;
   } catch {
     return null;
@@ -136,18 +148,24 @@ export function parseQuickLinks(block: string | null): Map<string, string> {
   const values = new Map<string, string>();
   if (block === null) return values;
   for (const raw of block.split('\n')) {
-    const line = raw.trimEnd();
-    if (!line.startsWith('|') || line.length < 2 || !line.endsWith('|')) continue;
-    const pipe = line.indexOf('|', 1);
-    if (pipe === line.length - 1) continue;
-    const label = line.slice(1, pipe).trimEnd();
-    // At least one character before the colon, as in `|  : |` (an empty label) but not `|: |`.
-    if (!label.endsWith(':') || label.length < 2) continue;
-    const value = line.slice(pipe + 1, -1).trim();
-    if (LINE_BREAKS.test(value)) continue;
-    values.set(label.slice(0, -1).trim(), value);
+    const row = quickLinkRow(raw);
+    if (row) values.set(row.label, row.value);
   }
   return values;
+}
+
+/** One line of the block read as a Quick Links row (`| <label>: | <value> |`), or null when it is not one. */
+export function quickLinkRow(raw: string): { label: string; value: string } | null {
+  const line = raw.trimEnd();
+  if (!line.startsWith('|') || line.length < 2 || !line.endsWith('|')) return null;
+  const pipe = line.indexOf('|', 1);
+  if (pipe === line.length - 1) return null;
+  const label = line.slice(1, pipe).trimEnd();
+  // At least one character before the colon, as in `|  : |` (an empty label) but not `|: |`.
+  if (!label.endsWith(':') || label.length < 2) return null;
+  const value = line.slice(pipe + 1, -1).trim();
+  if (LINE_BREAKS.test(value)) return null;
+  return { label: label.slice(0, -1).trim(), value };
 }
 
 /**

@@ -74,6 +74,25 @@ export function setStepState(block: string, stepId: string, done: boolean): stri
   return block;
 }
 
+/**
+ * Sets many boxes in one pass: each real item (the first of its step id) is ticked or unticked as `wanted` answers
+ * for its id, and left as it is when it answers undefined. Every other byte stays. Linear in the block.
+ */
+export function setSteps(block: string, wanted: (stepId: string) => boolean | undefined): string {
+  const seen = new Set<string>();
+  let out = '';
+  let from = 0;
+  for (const item of items(block)) {
+    if (seen.has(item.id)) continue;
+    seen.add(item.id);
+    const done = wanted(item.id);
+    if (done === undefined || done === item.done) continue;
+    out += `${block.slice(from, item.box)}${done ? 'x' : ' '}`;
+    from = item.box + 1;
+  }
+  return out + block.slice(from);
+}
+
 /** Steps done per phase: ticked in the block or not applicable; a step missing from the block is open. */
 export function computeProgress(block: string, phases: readonly PhaseDefinition[], na: Record<string, string>): Progress {
   const steps = readSteps(block);
@@ -159,6 +178,8 @@ function formatDate(date: Date): string | null {
  * `+`), a box and the hidden step marker at the end of the line.
  */
 function* items(block: string): Generator<Item> {
+  // No step marker, no item: a long text without one is not walked line by line.
+  if (!block.includes(STEP_OPEN)) return;
   let fence: Fence | null = null;
   let comment = false;
   let start = 0;

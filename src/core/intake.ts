@@ -35,6 +35,7 @@ import type { Renderer } from './render.js';
 import { phaseLabel, renderMaster } from './master-view.js';
 import { APP_ACTOR } from './run.js';
 import type { TimelineEntry } from './run-types.js';
+import { isChildOf } from './links.js';
 import { appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from './timeline.js';
 import type { CommsContext, ReleaseContext, RenderedPhase } from './render-types.js';
 
@@ -68,7 +69,7 @@ export interface IntakeSnapshot {
   duplicateMasters?: Issue[];
   /** Issues carrying the incident's identifier label in the incident and release projects. */
   children?: Issue[];
-  /** Comments read in this run, by `project#n`. */
+  /** The app's own marked comments (its account, by id) read in this run, by `project#n`: a person's comment never counts. */
   comments: Record<string, Comment[]>;
   /** Native link answers in this run, by the child's `project#n`. */
   linked: Record<string, 'linked' | 'already-linked' | 'unsupported'>;
@@ -411,7 +412,8 @@ function handleSource(s: IntakeSnapshot, source: Issue, id: string): IntakeEffec
 
 /**
  * The children of this incident by role: the one the master's state already names (people may be working in it),
- * else the oldest issue carrying the id label and the role label.
+ * else the oldest issue carrying the id label and the role label. Only a ticket whose own (signed) state names this
+ * master counts: labels anyone with triage rights can set, and an issue labelled in advance is never adopted.
  */
 function childrenOf(issues: Issue[], id: string, master: Issue, recorded: ChildRow[]): Map<ChildRole, Issue> {
   const found = new Map<ChildRole, Issue>();
@@ -420,8 +422,9 @@ function childrenOf(issues: Issue[], id: string, master: Issue, recorded: ChildR
   const ordered = [...issues].sort((a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt) || a.ref.number - b.ref.number);
   for (const issue of ordered) {
     if (sameRef(issue.ref, master.ref) || !issue.labels.includes(idLabel(id))) continue;
+    const state = trustedState(issue);
     for (const role of ['release', 'comms'] as const) {
-      if (issue.labels.includes(roleLabel(role)) && !found.has(role)) found.set(role, issue);
+      if (!found.has(role) && isChildOf(issue, state, role, master.ref)) found.set(role, issue);
     }
   }
   return found;
@@ -627,9 +630,16 @@ export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectRe
       return result.kind === 'comments' ? { ...s, comments: { ...s.comments, [formatRef(effect.ref)]: result.comments } } : s;
     case 'find-master': {
       if (result.kind !== 'issues') return s;
-      // The oldest master, unless a later one already finished its intake: that one is the incident people work in.
+      // Only a master whose own (signed) state names this source is this incident's: its labels anyone with triage
+      // rights could have set on an issue of their own. The oldest, unless a later one already finished its intake:
+      // that one is the incident people work in.
+      const source = s.source ? `${s.tracker}:${formatRef(s.source.ref)}`.toLowerCase() : null;
+      const ours = result.issues.filter((issue) => {
+        const state = trustedState(issue);
+        return state?.role === 'master' && source !== null && state.source?.toLowerCase() === source;
+      });
       const done = (issue: Issue): number => (trustedState(issue)?.intake === true ? 0 : 1);
-      const [master, ...others] = [...result.issues].sort((a, b) => done(a) - done(b));
+      const [master, ...others] = [...ours].sort((a, b) => done(a) - done(b));
       return { ...s, master: master ?? null, duplicateMasters: others };
     }
     case 'find-children':

@@ -92,6 +92,19 @@ export function renderRefusal(input: RefusalInput): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The answer to an edit of the app's hidden state (its `incident-desk:state` marker) by anyone: the state was put
+ * back, and whatever else the edit did stands (or was answered on its own).
+ */
+export function renderStateRefusal(input: { actor: string }): string {
+  const who = mention(input.actor);
+  return [
+    RUN_MARKERS.refusal,
+    `${who ? `${who}, the` : 'The'} hidden \`incident-desk:state\` marker of this description records the incident's approvals, deadlines, reminders and links, and only incident-desk writes it, so your change to it was put back. Nothing else of your edit was undone for this.`,
+    '',
+  ].join('\n');
+}
+
 /** The answer to a known command whose arguments do not fit. `expected` is the app's own hint. */
 export function renderInvalid(input: { command: string; expected: string }): string {
   const command = input.command.replace(/^\/+/, '').replace(/[^a-z0-9-]/gi, '').toLowerCase();

@@ -1,7 +1,7 @@
 import { parseQuickLinks, splitBody, trustedState } from './block.js';
 import type { TicketState } from './block.js';
 import { INCIDENT_PHASES } from './checklist.js';
-import { computeProgress, diffSteps, duePhases, phaseDates, readSteps, setStepState } from './checklist-tracking.js';
+import { computeProgress, diffSteps, duePhases, phaseDates, readSteps } from './checklist-tracking.js';
 import type { IncidentDeskConfig } from './config.js';
 import { validateField } from './fields.js';
 import { renderHelp } from './help.js';
@@ -133,7 +133,8 @@ export function decideEdit(
 ): RunPlan {
   const plan = emptyPlan(ctx);
   const before = trustedState({ body: edit.previousBody, labels: edit.ticket.labels }) ? splitBody(edit.previousBody).block : null;
-  const after = trustedState(edit.ticket) ? splitBody(edit.ticket.body).block : null;
+  // The block as the person left it, whatever its hidden state now says (a changed state is put back on its own).
+  const after = splitBody(edit.ticket.body).block;
   if (before === null || after === null) return plan;
   // Approval boxes of the comms ticket are decided by the approval rules, not by write access.
   const changes = diffSteps(before, after).filter((c) => !edit.ignoreStep?.(c.stepId));
@@ -144,7 +145,7 @@ export function decideEdit(
     : [];
   if (changes.length === 0 && cellChanges.length === 0) return plan;
 
-  // Edits by people without write access never reach here: the shell puts their block back (`restoredBlock`).
+  // Edits by people without write access never reach here: the shell undoes them (`revertEdit`).
   if (!ctx.access || !canWrite(ctx.access)) return plan;
 
   // The person's ticks are replayed onto the fresh block, so an app write that raced them cannot lose them.
@@ -182,20 +183,6 @@ export function editTouchesBlock(previousBody: string, ticket: Issue): boolean {
   const before = trustedState({ body: previousBody, labels: ticket.labels }) ? splitBody(previousBody).block : null;
   if (before === null) return false;
   return splitBody(ticket.body).block !== before;
-}
-
-/**
- * The block to put back after an edit by someone who may not make it: the block as it was before the edit
- * (hidden state, boxes and cells), except the boxes `keep` names (approval boxes, which the approval rules
- * decide on their own). Null when nothing needs restoring.
- */
-export function restoredBlock(previousBody: string, edited: Issue, keep: (stepId: string) => boolean = () => false): string | null {
-  const before = splitBody(previousBody).block;
-  const after = splitBody(edited.body).block;
-  if (before === null || before === after) return null;
-  let restored = before;
-  if (after !== null) for (const change of diffSteps(before, after)) if (keep(change.stepId)) restored = setStepState(restored, change.stepId, change.to === 'done');
-  return restored === after ? null : restored;
 }
 
 /** The one polite refusal for an edit that was put back. */

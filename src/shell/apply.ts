@@ -3,6 +3,7 @@ import { computePatch } from '../core/intake.js';
 import { formatRef, sameRef } from '../core/model.js';
 import type { Issue } from '../core/model.js';
 import type { Tracker } from '../tracker/port.js';
+import { listOwnComments } from './own-comments.js';
 
 /** The tracker's answer did not show an issue confidential: the app stops before writing details. */
 export class ConfidentialityError extends Error {
@@ -41,7 +42,8 @@ export async function applyEffect(tracker: Tracker, effect: IntakeEffect, justRe
     case 'comment':
       return { kind: 'comment', comment: await tracker.createComment(effect.ref, effect.body) };
     case 'read-comments':
-      return { kind: 'comments', comments: await tracker.listComments(effect.ref) };
+      // Only the app's own comments count: a person's comment holding a marker is never the summary or the timeline.
+      return { kind: 'comments', comments: await listOwnComments(tracker, effect.ref) };
     case 'find-master':
       return { kind: 'issues', issues: await tracker.listIssues(effect.project, { labels: effect.labels, state: 'all' }) };
     case 'find-children': {

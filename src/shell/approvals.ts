@@ -7,10 +7,12 @@ import type { IncidentDeskConfig } from '../core/config.js';
 import { commsContext, computePatch } from '../core/intake.js';
 import type { Issue, IssueRef } from '../core/model.js';
 import { formatRef } from '../core/model.js';
-import { APP_ACTOR, emptyPlan, holderOf } from '../core/run.js';
+import { childLinkProblem } from '../core/links.js';
+import { APP_ACTOR, configProjectOf, emptyPlan, holderOf } from '../core/run.js';
 import type { RunContext, RunPlan } from '../core/run.js';
 import { FIELD_LABELS } from '../core/run-types.js';
 import type { Tracker } from '../tracker/port.js';
+import type { Logger } from './logger.js';
 import type { LoadedConfig } from './settings.js';
 
 /**
@@ -58,11 +60,18 @@ export async function applyApprovalEvents(
   settings: LoadedConfig,
   handbookUrl: string,
   decide: (state: ApprovalState, cutoffMinutes: number, incidentManager: string | null) => Promise<ApprovalOutcome[]> | ApprovalOutcome[],
+  log?: Logger,
 ): Promise<RunPlan & { posted: number }> {
   const plan: RunPlan & { posted: number } = { ...emptyPlan(run), posted: 0 };
   const comms = await tracker.getIssue(commsRef);
   const state = trustedState(comms);
   if (state?.role !== 'comms') return plan;
+  // The master and the comms ticket must name each other: a copied state never decides for another incident.
+  const problem = childLinkProblem({ master: run.master.ref, masterState: run.state, child: commsRef, childState: state, config: run.config, home: configProjectOf(run.state, run.master) });
+  if (problem) {
+    log?.warn({ issue: formatRef(commsRef), master: formatRef(run.master.ref), problem }, 'communications ticket and master do not name each other; approvals ignored');
+    return plan;
+  }
   const manager = holderOf(parseQuickLinks(splitBody(run.master.body).block).get(FIELD_LABELS['incident-manager']));
   const cutoff = cutoffMinutesFor(run);
   const outcomes = await decide(state.approvals ?? { decisions: {} }, cutoff, manager);

@@ -1,6 +1,7 @@
 import { trustedState } from '../core/block.js';
 import type { IncidentDeskConfig } from '../core/config.js';
 import { incidentProjectPath, releaseProjectPath } from '../core/intake.js';
+import { masterPlaceProblem } from '../core/links.js';
 import type { IntakeEffect, IntakeSnapshot } from '../core/intake.js';
 import type { Issue, IssueRef, Project } from '../core/model.js';
 import { formatRef, parseRef, sameRef } from '../core/model.js';
@@ -100,6 +101,13 @@ async function completeFrom(master: Issue, sourceRef: IssueRef, inPlace: boolean
     // The master is confidential: the problems are named there (once), where the incident's people look.
     await reportConfigError(master.ref, settings.error, ctx);
     return { outcome: 'config-error', effects: [] };
+  }
+  // The source is followed only from a master where its configuration keeps incidents, carrying that source's label:
+  // a state copied onto another issue never opens an intake on someone else's report.
+  const problem = masterPlaceProblem(master, trustedState(master)!, settings.config, tracker.kind);
+  if (problem) {
+    log.warn({ issue, problem }, 'master not where its configuration keeps incidents; intake not completed');
+    return { outcome: 'not-needed', effects: [] };
   }
   let source: Issue | null = master;
   if (!inPlace) {

@@ -9,6 +9,7 @@ import { formatRef } from '../core/model.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
+import { listOwnComments } from './own-comments.js';
 import { ConfigErrorWithLabel, loadSettings } from './settings.js';
 import type { SettingsContext } from './settings.js';
 
@@ -63,7 +64,8 @@ export async function protectReport(event: IssueEvent, label: string, ctx: { tra
   }
   if (!refusal && !exposed) return;
   if (!current.labels.includes(NEEDS_CONFIG_LABEL)) await tracker.updateIssue(source.ref, { labels: [...current.labels, NEEDS_CONFIG_LABEL] });
-  if (hasMarker(await tracker.listComments(source.ref), MARKERS.needsConfig)) return;
+  // Said once: only the app's own comment counts (a person's comment with the marker does not silence it).
+  if (hasMarker(await listOwnComments(tracker, source.ref), MARKERS.needsConfig)) return;
   const reason = refusal ?? { reason: 'config-invalid' as const };
   await tracker.createComment(source.ref, renderNeedsConfig({ ...reason, label, configPath: CONFIG_PATHS[tracker.kind], madeConfidential: madeConfidential || source.confidential }));
   log.warn({ issue, reason: reason.reason }, 'report not taken in: marked as needing configuration');

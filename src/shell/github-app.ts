@@ -1,8 +1,9 @@
 import type { ApplicationFunction, Probot } from 'probot';
 import type { TrackerEvent } from '../core/events.js';
-import { GitHubTracker } from '../tracker/github/github-tracker.js';
+import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
+import type { GitHubOctokit } from '../tracker/github/github-tracker.js';
 import { githubPayloadProblem, normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../tracker/github/normalize.js';
-import type { Tracker } from '../tracker/port.js';
+import type { SelfAccount, Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
 
 /** The events the app subscribes to; `app.yml` requests exactly these. */
@@ -20,9 +21,34 @@ export const GITHUB_EVENTS = [
   'issue_comment.created',
 ] as const;
 
+/** Who the app is on GitHub, asked with any installation's Octokit (see `githubSelfAccount`). */
+export type GitHubSelf = (octokit: GitHubOctokit) => Promise<SelfAccount>;
+
+/**
+ * The app's own bot user, read once per process and shared by every tracker the server makes: its login from
+ * `GET /app` (with the app's JWT), its id from `GET /users/{login}` (with the installation token at hand). A failed
+ * read is forgotten, so the next event asks again.
+ */
+export function githubSelfAccount(probot: Pick<Probot, 'auth'>): GitHubSelf {
+  let self: Promise<SelfAccount> | undefined;
+  return (octokit) => {
+    self ??= (async () => {
+      const app = await probot.auth();
+      const { data } = await app.request('GET /app');
+      return githubAccount(octokit, `${data?.slug ?? ''}[bot]`);
+    })().catch((error: unknown) => {
+      self = undefined;
+      throw error;
+    });
+    return self;
+  };
+}
+
 export interface GitHubAppOptions {
   /** Handles one normalized event with a tracker bound to the event's installation. */
-  handle(event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string }) => Promise<boolean>): Promise<unknown>;
+  handle(event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>): Promise<unknown>;
+  /** Who the app is; made from the Probot app itself when left out. */
+  self?: GitHubSelf;
   /** Where a delivery that cannot be read is said, in one line without its content. */
   log: Logger;
 }
@@ -33,22 +59,7 @@ export interface GitHubAppOptions {
  */
 export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction {
   return (app: Probot) => {
-    // The app's own login, read once per app instance: its own events are never answered.
-    let selfLogin: Promise<string> | undefined;
-    const loadSelf = async (): Promise<string> => {
-      const octokit = await app.auth();
-      const { data } = await octokit.request('GET /app');
-      return `${data?.slug ?? ''}[bot]`;
-    };
-    const isSelf = async (actor: { username: string }): Promise<boolean> => {
-      if (!actor.username.endsWith('[bot]')) return false;
-      selfLogin ??= loadSelf().catch((error: unknown) => {
-        selfLogin = undefined;
-        throw error;
-      });
-      return actor.username === (await selfLogin);
-    };
-
+    const self = options.self ?? githubSelfAccount(app);
     app.on([...GITHUB_EVENTS], async (context) => {
       const action = (context.payload as { action?: unknown }).action;
       const name = `${context.name}.${typeof action === 'string' ? action : ''}`;
@@ -62,7 +73,12 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
         ? normalizeGitHubCommentEvent(name, context.payload, context.id)
         : normalizeGitHubIssueEvent(name, context.payload, context.id);
       if (!event) return;
-      await options.handle(event, new GitHubTracker(context.octokit), isSelf);
+      const tracker = new GitHubTracker(context.octokit, { self: () => self(context.octokit) });
+      // The app's own events are never answered: its bot user, by id. Only a `[bot]` login can be it, so people's
+      // events cost no request.
+      const isSelf = async (actor: { username: string; id: number }): Promise<boolean> =>
+        actor.username.endsWith('[bot]') && actor.id === (await tracker.getSelf()).id;
+      await options.handle(event, tracker, isSelf);
     });
   };
 }

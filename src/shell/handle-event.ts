@@ -14,8 +14,11 @@ import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
 import { protectReport, refusedReport } from './fail-safe.js';
 import { attributedEvent, confirmedDelivery, labelAdder } from './actors.js';
+import { listOwnComments } from './own-comments.js';
 import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
+import { openEvent, StateSeal } from './state-seal.js';
+import type { StateKeys } from './state-seal.js';
 import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
 import type { LoadedConfig, SettingsCache } from './settings.js';
@@ -35,6 +38,8 @@ export interface EventContext {
   log: Logger;
   /** The clock (tests pass a fixed one); the core never reads one itself. */
   now?: () => Date;
+  /** The keys of the hidden state's signature on this tracker (see `StateSeal`). */
+  stateKeys: StateKeys;
 }
 
 export type EventOutcome =
@@ -51,12 +56,18 @@ export type EventOutcome =
  */
 export async function handleEvent(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
   const { log } = context;
+  // The payload's descriptions are read like the tracker's answers: only a state the app signed counts.
+  const opened = openEvent(delivered, context.stateKeys);
+  if (opened.rejected) log.warn({ issue: formatRef(delivered.issue.ref), actor: delivered.actor.username }, 'hidden state in the payload failed verification; ignored');
   const signed = context.tracker.capabilities.signedDeliveries;
   // What an unsigned delivery says of the project's visibility and the issue's confidentiality is not the tracker's
   // word: the project is taken as exposed, and the public-write guard learns both from the API's answers. A signed
   // delivery's word starts the guard off.
-  const event: TrackerEvent = signed ? delivered : { ...delivered, project: { ...delivered.project, visibility: 'public' } };
-  const ctx: EventContext = { ...context, tracker: new WriteGuard(context.tracker, signed ? { projects: [event.project], issues: [event.issue] } : {}) };
+  const event: TrackerEvent = signed ? opened.event : { ...opened.event, project: { ...opened.event.project, visibility: 'public' } };
+  // Every write of this event goes through the public-write guard, and every description read or written passes the
+  // state's seal.
+  const sealed = new StateSeal(context.tracker, context.stateKeys, log);
+  const ctx: EventContext = { ...context, tracker: new WriteGuard(sealed, signed ? { projects: [event.project], issues: [event.issue] } : {}) };
   try {
     return await handleGuarded(event, ctx);
   } catch (error) {
@@ -74,7 +85,7 @@ export async function handleEvent(delivered: TrackerEvent, context: EventContext
 /** One clear comment on the ticket whose text would not fit; said once per ticket. Carries only sizes. */
 async function reportTooLong(tracker: Tracker, ref: IssueRef, error: BodyLimitError): Promise<void> {
   const marker = `<!-- incident-desk:too-long ${formatRef(ref)} -->`;
-  if ((await tracker.listComments(ref)).some((c) => c.body.includes(marker))) return;
+  if ((await listOwnComments(tracker, ref)).some((c) => c.body.includes(marker))) return;
   await tracker.createComment(
     ref,
     `${marker}\nincident-desk could not save its update of ${formatRef(ref)}: the text would be ${error.length} characters and the tracker keeps at most ${error.limit}. Nothing was cut and nothing was written. Shorten the description below the app's part (move logs or long excerpts into a comment or an attachment); the next change is then saved as usual.\n`,

@@ -1,3 +1,4 @@
+import { StateSeal } from './state-seal.js';
 import { WriteGuard } from './write-guard.js';
 import { Probot } from 'probot';
 import type { ProbotOctokit } from 'probot';
@@ -24,7 +25,8 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { withMaster } from './run-events.js';
 import { rerenderMaster } from './run.js';
-import { githubBaseUrl, privateKeyFrom } from './server.js';
+import { githubSelfAccount } from './github-app.js';
+import { githubBaseUrl, privateKeyFrom, trackerStateKeys } from './server.js';
 import type { ServerEnv } from './server.js';
 import { ConfigErrorWithLabel, loadSettings } from './settings.js';
 
@@ -93,7 +95,9 @@ export async function trackerFor(target: IssueTarget, env: ServerEnv, log: Logge
   const [owner, repo] = target.ref.project.split('/') as [string, string];
   const app = await probot.auth();
   const { data } = await app.request('GET /repos/{owner}/{repo}/installation', { owner, repo });
-  return new GitHubTracker(await probot.auth(data.id), { account: owner });
+  const octokit = await probot.auth(data.id);
+  const self = githubSelfAccount(probot);
+  return new GitHubTracker(octokit, { account: owner, self: () => self(octokit) });
 }
 
 /** What reconciling one issue did. */
@@ -125,7 +129,7 @@ function lockKey(tracker: Tracker, ref: IssueRef): string {
  */
 export async function reconcileIssue(ref: IssueRef, context: EventContext): Promise<ReconcileResult> {
   // The repair writes through the same guard as events and sweeps do.
-  const ctx: EventContext = { ...context, tracker: new WriteGuard(context.tracker) };
+  const ctx: EventContext = { ...context, tracker: new WriteGuard(new StateSeal(context.tracker, context.stateKeys, context.log)) };
   const { tracker } = ctx;
   const issue = await tracker.getIssue(ref);
   const state = trustedState(issue);
@@ -199,8 +203,10 @@ export async function runReconcile(url: string, env: ServerEnv, options: Reconci
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? '3000'}`).replace(/\/+$/, '');
   // With REDIS_URL, the repair takes the same incident locks as the running replicas: it never runs alongside them.
   const coordination = env.REDIS_URL ? redisCoordination(env.REDIS_URL, { log }) : memoryCoordination();
+  const credential = target.tracker === 'gitlab' ? env.GITLAB_TOKEN ?? '' : (await privateKeyFrom(env)) ?? '';
   const ctx: EventContext = {
     tracker,
+    stateKeys: trackerStateKeys(env, target.tracker, credential, log),
     isSelf: async () => false,
     deliveries: coordination.deliveries,
     locks: coordination.locks,

@@ -1,4 +1,4 @@
-import { trustedState } from '../core/block.js';
+import { splitBody, trustedState } from '../core/block.js';
 import { parseCommand } from '../core/commands.js';
 import type { Actor, IssueEvent, TrackerEvent } from '../core/events.js';
 import type { IssueRef } from '../core/model.js';
@@ -12,18 +12,21 @@ import {
   editTouchesBlock,
   emptyPlan,
   refusalForEdit,
-  restoredBlock,
 } from '../core/run.js';
+import { editTouchesState } from '../core/revert.js';
+import { childLinkProblem, masterPlaceProblem } from '../core/links.js';
+import type { TicketState } from '../core/block.js';
 import { parseStepId } from '../core/approvals.js';
-import { renderRefusal } from '../core/run-messages.js';
+import { renderRefusal, renderStateRefusal } from '../core/run-messages.js';
 import type { RunContext, RunPlan } from '../core/run.js';
 import type { Tracker } from '../tracker/port.js';
 import type { EventContext, EventOutcome } from './handle-event.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from './settings.js';
 import type { LoadedConfig } from './settings.js';
-import { applyRunPlan, restoreBlock } from './run.js';
+import { applyRunPlan, undoEdit } from './run.js';
 import { applyApprovalEvents, approvalActor } from './approvals.js';
 import { closeMaster, openTask } from './tracking.js';
+import { StateSeal } from './state-seal.js';
 import { WriteGuard } from './write-guard.js';
 import { completeIntake } from './complete-intake.js';
 import { labelAdder } from './actors.js';
@@ -52,7 +55,9 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
       return decideStateChange(acting, action);
     });
   }
-  if (event.kind === 'issue' && state?.role === 'comms' && hasApprovalLabelChange(event)) {
+  const edit = event.kind === 'issue' ? blockEditOf(event) : null;
+  // A label alone; a label set in the same save as an edit of the block (GitLab's one PUT) goes with the edit below.
+  if (event.kind === 'issue' && state?.role === 'comms' && hasApprovalLabelChange(event) && edit?.kind !== 'block') {
     const masterRef = parseRef(state.master);
     if (!masterRef) return 'not-a-trigger';
     return withMaster(masterRef, ctx, async (run, settings) => {
@@ -62,41 +67,48 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
       const actor = await approvalActor(ctx.tracker, settings.config, adder ?? event.actor);
       // A label set by hand is an approval event; a removed one is put back from the boxes.
       const decide = events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
-      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: adder ?? event.actor }, settings, handbookOf(settings, ctx), decide);
+      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: adder ?? event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
     });
   }
   if (event.kind === 'issue') {
-    if (event.action !== 'edited' || event.previousBody === undefined) return null;
+    if (edit === null) return null;
+    if (edit.kind === 'untouched') return 'not-a-trigger';
     // The block as it was before this edit decides: a person may have changed or removed the hidden state.
-    const before = trustedState({ body: event.previousBody, labels: event.issue.labels });
-    if (!before) return null;
-    if (!editTouchesBlock(event.previousBody, event.issue)) return 'not-a-trigger';
+    const { before, previousBody } = edit;
     const masterRef = before.role === 'master' ? event.issue.ref : parseRef(before.master);
     if (!masterRef) return 'not-a-trigger';
-    const previousBody = event.previousBody;
     const access = await ctx.tracker.getAccess(event.project.path, event.actor);
     const writer = canWrite(access);
-    if (!writer && before.role !== 'comms') return refuseEdit(event, previousBody, masterRef, ctx);
+    if (!writer && before.role !== 'comms') return refuseEdit(event, previousBody, masterRef, before.role === 'master', ctx);
+    // A writer's boxes and Quick Links values count; the hidden state is the app's alone, and is put back first (the
+    // master's own state is what the rest of the event is decided on).
+    if (writer && editTouchesState(splitBody(previousBody).block!, splitBody(event.issue.body).block)) {
+      await ctx.locks.run(lockKey(ctx, masterRef), () => refuseStateEdit(event, previousBody, ctx));
+    }
     return withMaster(masterRef, ctx, async (run, settings) => {
+      // A release or communications ticket counts only when its master names it back.
+      const problem = before.role === 'release' || before.role === 'comms' ? childLinkProblem({ master: run.master.ref, masterState: run.state, child: event.issue.ref, childState: before, config: settings.config, home: configProjectOf(run.state, run.master) }) : null;
+      if (problem) {
+        ctx.log.warn({ issue: formatRef(event.issue.ref), problem }, 'ticket and master do not name each other; edit ignored');
+        return emptyPlan(run);
+      }
       // Approval boxes are decided by the approval rules (approvers need no write access), the rest by access.
       const isApprovalBox = (stepId: string): boolean => before.role === 'comms' && parseStepId(stepId, settings.config.approvals) !== null;
       let plan = emptyPlan(run);
       if (writer) {
         plan = decideEdit({ ...run, actor: event.actor, access }, { ticket: event.issue, previousBody, isMaster: before.role === 'master', ignoreStep: isApprovalBox });
-      } else {
-        const block = restoredBlock(previousBody, event.issue, isApprovalBox);
-        if (block !== null) {
-          await restoreBlock(ctx.tracker, event.issue.ref, block);
-          await ctx.tracker.createComment(event.issue.ref, refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue));
-        }
+      } else if ((await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, { scope: 'all', keep: isApprovalBox })) !== 'unchanged') {
+        await ctx.tracker.createComment(event.issue.ref, refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue));
+        ctx.log.info({ issue: formatRef(event.issue.ref) }, 'edit by someone without write access undone');
       }
       if (before.role !== 'comms') return plan;
-      // The review step starts the clock only when its tick was allowed.
-      const events = approvalEventsOfEdit(settings.config, previousBody, event.issue).filter((e) => e.kind === 'box' || writer);
-      if (events.length === 0) return plan;
+      // The review step starts the clock only when its tick was allowed. Approval labels set in the same save are
+      // decided with the boxes, and a removed one is put back from them.
+      const events = [...approvalEventsOfEdit(settings.config, previousBody, event.issue).filter((e) => e.kind === 'box' || writer), ...approvalEventsOfLabels(event)];
+      if (events.length === 0 && !hasApprovalLabelChange(event)) return plan;
       const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
-      const decide = foldApprovals(settings.config, events, actor, run.now);
-      const approvals = await applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide);
+      const decide = events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
+      const approvals = await applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
       return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
     });
   }
@@ -114,7 +126,7 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
         return emptyPlan(run);
       }
       const decide = foldApprovals(settings.config, [approval], actor, run.now);
-      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide);
+      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
     });
   }
   if (state?.role !== 'master') return 'not-a-trigger';
@@ -144,6 +156,19 @@ async function approvalLabelAdder(event: IssueEvent, ctx: EventContext): Promise
     adder = who;
   }
   return adder;
+}
+
+/**
+ * What an issue event does to the app's block: nothing it can judge (`null`: not an edit of the description, or the
+ * description before held no state of the app's), an edit that left the block alone (`untouched`), or an edit of the
+ * block, with the state the block held before (the one that decides what the edit may change).
+ */
+function blockEditOf(event: IssueEvent): { kind: 'block'; before: TicketState; previousBody: string } | { kind: 'untouched' } | null {
+  if (event.action !== 'edited' || event.previousBody === undefined) return null;
+  const before = trustedState({ body: event.previousBody, labels: event.issue.labels });
+  if (!before) return null;
+  if (!editTouchesBlock(event.previousBody, event.issue)) return { kind: 'untouched' };
+  return { kind: 'block', before, previousBody: event.previousBody };
 }
 
 function hasApprovalLabelChange(event: IssueEvent): boolean {
@@ -179,6 +204,12 @@ export async function withMaster(
       await reportConfigError(master.ref, settings.error, ctx);
       return 'config-error';
     }
+    // A master is followed only where its configuration keeps incidents (a signed state copied elsewhere is not one).
+    const problem = masterPlaceProblem(master, state, settings.config, ctx.tracker.kind);
+    if (problem) {
+      ctx.log.warn({ issue: formatRef(master.ref), problem }, 'master not where its configuration keeps incidents; ignored');
+      return 'not-a-trigger';
+    }
     const now = (ctx.now ?? (() => new Date()))();
     const plan = await decide({ tracker: ctx.tracker.kind, config: settings.config, master, state, now, actor: null, access: null }, settings);
     await applyRunPlan(ctx.tracker, master, state, plan, {
@@ -193,17 +224,32 @@ export async function withMaster(
 }
 
 /**
- * An edit of the app's block by someone without write access: the block is put back as it was (hidden state
- * included), under the incident's lock, with one polite refusal on the ticket they edited.
+ * An edit of the app's block by someone without write access: what they changed (boxes, values, text, the hidden
+ * state) is undone on a fresh read, under the incident's lock, with one polite refusal on the ticket they edited.
+ * What others wrote since, the app's own counters included, stays.
  */
-async function refuseEdit(event: IssueEvent, previousBody: string, masterRef: IssueRef, ctx: EventContext): Promise<EventOutcome> {
-  return ctx.locks.run(lockKey(ctx, masterRef), async (): Promise<EventOutcome> => {
-    const block = restoredBlock(previousBody, event.issue);
-    if (block !== null) await restoreBlock(ctx.tracker, event.issue.ref, block);
+async function refuseEdit(event: IssueEvent, previousBody: string, masterRef: IssueRef, isMaster: boolean, ctx: EventContext): Promise<EventOutcome> {
+  const undone = await ctx.locks.run(lockKey(ctx, masterRef), async () => {
+    const result = await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, { scope: 'all' });
     await ctx.tracker.createComment(event.issue.ref, refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue));
-    ctx.log.info({ issue: formatRef(event.issue.ref) }, 'edit by someone without write access put back');
-    return 'done';
+    ctx.log.info({ issue: formatRef(event.issue.ref) }, 'edit by someone without write access undone');
+    return result;
   });
+  // The master changed in between (a /set, a reminder): its progress, phase and label are rendered again from the block
+  // as it now is.
+  if (isMaster && undone === 'merged') return withMaster(masterRef, ctx, (run) => ({ ...emptyPlan(run), refresh: true }));
+  return 'done';
+}
+
+/**
+ * An edit of the hidden state by someone whose other changes may stand (write access): only the state is put back,
+ * on a fresh read, with one refusal that says so. Logged: it is either a mistake or an attempt.
+ */
+async function refuseStateEdit(event: IssueEvent, previousBody: string, ctx: EventContext): Promise<void> {
+  ctx.log.warn({ issue: formatRef(event.issue.ref), actor: event.actor.username }, 'hidden state changed by a person; put back');
+  if ((await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, { scope: 'state' })) !== 'unchanged') {
+    await ctx.tracker.createComment(event.issue.ref, renderStateRefusal({ actor: event.actor.username }));
+  }
 }
 
 function lockKey(ctx: EventContext, ref: IssueRef): string {
@@ -225,8 +271,8 @@ export interface SweepReport {
  * the listing and its configuration; one with something due is re-read under its lock and decided again.
  */
 export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>, now: Date): Promise<SweepReport> {
-  // The sweep writes through the same public-write guard as events do.
-  const tracker = new WriteGuard(unguarded);
+  // The sweep writes through the same public-write guard and state seal as events do.
+  const tracker = new WriteGuard(new StateSeal(unguarded, ctx.stateKeys, ctx.log));
   const eventCtx: EventContext = { ...ctx, tracker, isSelf: async () => false, deliveries: { claim: async () => true }, now: () => now };
   const masters = await tracker.listOpenMasters();
   const settingsByProject = new Map<string, Awaited<ReturnType<typeof loadSettings>>>();
@@ -255,6 +301,8 @@ export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, '
     if (!settingsByProject.has(project)) settingsByProject.set(project, await loadSettings(project, eventCtx));
     const settings = settingsByProject.get(project)!;
     if (settings instanceof ConfigErrorWithLabel) continue;
+    // Only masters in projects their configuration names as incident projects are swept.
+    if (masterPlaceProblem(listed, state, settings.config, tracker.kind)) continue;
     const quick = decideSweep({ tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null, access: null });
     const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
     // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
@@ -265,7 +313,7 @@ export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, '
         const plan = decideSweep(run);
         acted = plan.comments.length > 0 || plan.refresh === true;
         if (!comms) return plan;
-        const approvals = await applyApprovalEvents(tracker, comms, run, loaded, handbookOf(loaded, eventCtx), sweepOutcome(loaded.config, now));
+        const approvals = await applyApprovalEvents(tracker, comms, run, loaded, handbookOf(loaded, eventCtx), sweepOutcome(loaded.config, now), ctx.log);
         acted ||= approvals.posted > 0;
         return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
       });

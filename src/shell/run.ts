@@ -6,12 +6,15 @@ import { phaseLabel, renderMaster } from '../core/master-view.js';
 import type { Issue, IssueRef } from '../core/model.js';
 import { DESCRIPTION_LIMITS, formatRef } from '../core/model.js';
 import type { Renderer } from '../core/render.js';
+import { revertEdit } from '../core/revert.js';
+import type { RevertOptions } from '../core/revert.js';
 import { changesMaster } from '../core/run.js';
 import type { RunPlan } from '../core/run.js';
 import { appendToTimeline, formatEntry, timelineMaxChars } from '../core/timeline.js';
 import { isNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
+import { getOwnComment } from './own-comments.js';
 
 /** What applying a run plan needs besides the tracker. */
 export interface RunDeps {
@@ -39,9 +42,9 @@ export async function applyRunPlan(tracker: Tracker, master: Issue, state: Ticke
   let current: string | null = null;
   if (last !== undefined) {
     try {
-      current = (await tracker.getComment(master.ref, last)).body;
+      current = (await getOwnComment(tracker, master.ref, last)).body;
     } catch (error) {
-      // A timeline comment deleted by a person is started anew, never fatal.
+      // A timeline comment deleted by a person (or one that is not the app's) is started anew, never fatal.
       if (!isNotFound(error)) throw error;
       ids.pop();
     }
@@ -57,18 +60,27 @@ export async function applyRunPlan(tracker: Tracker, master: Issue, state: Ticke
   await writeMaster(tracker, master.ref, { ...plan, stepOverrides: [], cells: {}, addLabels: [], removeLabels: [], assign: undefined, tasks: [], reopen: undefined }, run, deps);
 }
 
+/** What undoing an edit wrote: nothing, the block as it was before the edit, or a merge with what was written since. */
+export type UndoResult = 'unchanged' | 'undone' | 'merged';
+
 /**
- * Puts a ticket's block back as it was before an edit its author may not make, keeping the rest of the
- * description as it is now; answers whether anything was written.
+ * Undoes a refused edit of a ticket's block on a fresh read of the ticket (`revertEdit`): only what the edit changed,
+ * where the ticket still shows it; what others wrote since (the app's own counters included) stays, and so does the
+ * person's text below the block. `merged` when the block had changed since the edit (the app's rendering of it, a
+ * progress count say, may then need a refresh).
  */
-export async function restoreBlock(tracker: Tracker, ref: IssueRef, block: string): Promise<boolean> {
+export async function undoEdit(tracker: Tracker, ref: IssueRef, previousBody: string, editedBody: string, options: Omit<RevertOptions, 'currentTrusted'>): Promise<UndoResult> {
+  const base = splitBody(previousBody).block;
+  if (base === null) return 'unchanged';
   const fresh = await tracker.getIssue(ref);
   const current = splitBody(fresh.body);
-  if (current.block === block) return false;
+  const edited = splitBody(editedBody).block;
+  const block = revertEdit(base, edited, current.block, { ...options, currentTrusted: trustedState(fresh) !== null });
+  if (current.block === block) return 'unchanged';
   // A removed block leaves only the person's text; a changed one is replaced in place.
   const body = joinBody(block, current.block === null ? fresh.body : current.rest);
   await tracker.updateIssue(ref, { body });
-  return true;
+  return current.block === edited ? 'undone' : 'merged';
 }
 
 /**

@@ -14,7 +14,8 @@ import { loadDefaultTemplates } from './default-templates.js';
 import { memoryCoordination, redisCoordination } from './coordination.js';
 import type { Coordination } from './coordination.js';
 import type { DeliveryGuard } from './delivery-guard.js';
-import { createGitHubApp } from './github-app.js';
+import { createGitHubApp, githubSelfAccount } from './github-app.js';
+import type { GitHubSelf } from './github-app.js';
 import { createGitLabRoute, MAX_WEBHOOK_BYTES, readBody } from './gitlab-route.js';
 import { parseWebhookSecrets, WebhookSecretsError } from './webhook-secrets.js';
 import type { WebhookSecrets } from './webhook-secrets.js';
@@ -25,6 +26,8 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { sweepTracker } from './run-events.js';
 import { SettingsCache } from './settings.js';
+import { stateKeysFromEnv } from './state-seal.js';
+import type { StateKeys } from './state-seal.js';
 import type { SweepReport } from './run-events.js';
 import type { SweepGate } from './sweep-gate.js';
 import { answerWithin, queueKey, WorkQueue } from './work-queue.js';
@@ -50,6 +53,13 @@ export interface ServerEnv {
   REDIS_URL?: string;
   /** Seconds between sweeps (read by the entry); with Redis, a finished sweep keeps the turn for this long. */
   SWEEP_INTERVAL_SECONDS?: string;
+  /**
+   * Signs the app's hidden state (comma-separated: the first signs, all verify). Without it, each tracker's
+   * credential serves as the secret (see `stateKeysFromEnv`).
+   */
+  STATE_SECRET?: string;
+  /** Secrets still accepted, never used to sign: the ones a rotation replaced (comma-separated). */
+  STATE_SECRET_PREVIOUS?: string;
 }
 
 /**
@@ -161,14 +171,16 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   const now = overrides.now ?? (() => new Date());
   const settingsCache = new SettingsCache();
-  const handle = (event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>) =>
-    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, settingsCache, log, now });
-  // Every tracker the sweep visits: the GitLab one, and one per GitHub installation (listed at each sweep).
-  const sweepTrackers: Array<() => Promise<Tracker[]>> = [];
+  const handle = (event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>, stateKeys: StateKeys) =>
+    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, settingsCache, log, now, stateKeys });
+  // Every tracker the sweep visits (the GitLab one, and one per GitHub installation, listed at each sweep), with the
+  // keys of its hidden state.
+  const sweepTrackers: Array<() => Promise<Array<{ tracker: Tracker; stateKeys: StateKeys }>>> = [];
 
   let githubMiddleware: ((req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown) | undefined;
   const privateKey = await privateKeyFrom(env);
   if (env.APP_ID && privateKey && env.WEBHOOK_SECRET) {
+    const stateKeys = trackerStateKeys(env, 'github', privateKey, log);
     const baseUrl = githubBaseUrl(env);
     const probot = new Probot({
       appId: env.APP_ID,
@@ -186,17 +198,18 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     // Probot answers once the handler returns: it returns when the work is done or the time is up, whichever first.
     const enqueue = async (e: TrackerEvent, t: Tracker, s: (actor: { username: string; id: number }) => Promise<boolean>) => {
       try {
-        await answerWithin(queue.run(queueKey(e), () => handle(e, t, s)), answerMs);
+        await answerWithin(queue.run(queueKey(e), () => handle(e, t, s, stateKeys)), answerMs);
       } catch {
         // The queue logged the error; GitHub's delivery log gets a plain 500 without the tracker's wording.
         throw new Error('handling failed; see the app log');
       }
     };
-    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue, log }), {
+    const self = githubSelfAccount(probot);
+    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue, self, log }), {
       probot,
       webhooksPath: '/api/github/webhooks',
     });
-    sweepTrackers.push(() => installationTrackers(probot));
+    sweepTrackers.push(async () => (await installationTrackers(probot, self)).map((tracker) => ({ tracker, stateKeys })));
   } else {
     missing.push('GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET');
   }
@@ -213,24 +226,18 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     }
   }
   if (env.GITLAB_URL && env.GITLAB_TOKEN && gitlabSecrets) {
+    const stateKeys = trackerStateKeys(env, 'gitlab', env.GITLAB_TOKEN, log);
     const client = createGitLabClient({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...overrides.gitlabClientOptions });
     const tracker = new GitLabTracker(client);
-    // The app's own GitLab user, read once: its own events are never answered.
-    let self: Promise<number> | undefined;
-    const isSelf = async (actor: { id: number }): Promise<boolean> => {
-      self ??= client.Users.showCurrentUser().then((u) => Number(u.id)).catch((error: unknown) => {
-        self = undefined;
-        throw error;
-      });
-      return actor.id === (await self);
-    };
+    // The app's own GitLab user (read once by the tracker): its own events are never answered.
+    const isSelf = async (actor: { id: number }): Promise<boolean> => actor.id === (await tracker.getSelf()).id;
     gitlabRoute = createGitLabRoute({
       secrets: gitlabSecrets,
       log,
-      handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf)),
+      handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf, stateKeys)),
       ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
     });
-    sweepTrackers.push(async () => [tracker]);
+    sweepTrackers.push(async () => [{ tracker, stateKeys }]);
   } else {
     missing.push('GitLab: set GITLAB_URL, GITLAB_TOKEN, and GITLAB_WEBHOOK_SECRET or a valid GITLAB_WEBHOOK_SECRETS');
   }
@@ -298,8 +305,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
     const run = sweepGate.run(async () => {
       for (const list of sweepTrackers) {
-        for (const tracker of await list()) {
-          const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, settingsCache, log }, at);
+        for (const { tracker, stateKeys } of await list()) {
+          const report = await sweepTracker(tracker, { locks, handbookUrl, defaultTemplates, settingsCache, log, stateKeys }, at);
           total.masters += report.masters;
           total.fired += report.fired;
           total.completed += report.completed;
@@ -352,6 +359,19 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 }
 
 /**
+ * The keys of a tracker's hidden state: `STATE_SECRET` (and `STATE_SECRET_PREVIOUS`), or the tracker's own credential
+ * when it is not set, which is said once at start (see README, "Threat model").
+ */
+export function trackerStateKeys(env: ServerEnv, tracker: Tracker['kind'], credential: string, log: Logger): StateKeys {
+  const { keys, derived } = stateKeysFromEnv(env, credential);
+  if (derived) {
+    const from = tracker === 'github' ? "the GitHub App's private key" : 'GITLAB_TOKEN';
+    log.warn({ tracker, from }, 'STATE_SECRET is not set: the hidden state is signed with a key derived from the tracker credential; set STATE_SECRET before rotating it');
+  }
+  return keys;
+}
+
+/**
  * How long a finished sweep keeps the shared turn: nine tenths of the interval, so that the replica that swept
  * sweeps again at its next tick and the others skip theirs in between.
  */
@@ -361,14 +381,15 @@ function sweepHoldMs(env: ServerEnv): number {
 }
 
 /** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */
-async function installationTrackers(probot: Probot): Promise<Tracker[]> {
+async function installationTrackers(probot: Probot, self: GitHubSelf): Promise<Tracker[]> {
   const appOctokit = await probot.auth();
   const installations = (await appOctokit.paginate('GET /app/installations', { per_page: 100 })) as Array<{ id: number; account: { login?: string } | null }>;
   const trackers: Tracker[] = [];
   for (const installation of installations) {
     const login = installation.account?.login;
     if (!login) continue;
-    trackers.push(new GitHubTracker(await probot.auth(installation.id), { account: login }));
+    const octokit = await probot.auth(installation.id);
+    trackers.push(new GitHubTracker(octokit, { account: login, self: () => self(octokit) }));
   }
   return trackers;
 }

@@ -8,6 +8,7 @@ import type { Renderer, TemplateSources } from '../core/render.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
+import { listOwnComments } from './own-comments.js';
 
 const CONFIG_ERROR_MARKER = '<!-- incident-desk:config-error';
 
@@ -131,7 +132,7 @@ export async function reportConfigError(ref: IssueRef, error: ConfigError, ctx: 
   const text = formatConfigProblems(error);
   const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const marker = `${CONFIG_ERROR_MARKER} ${digest} -->`;
-  const comments = await ctx.tracker.listComments(ref);
+  const comments = await listOwnComments(ctx.tracker, ref);
   // The same problems reported again (a redelivery, the label re-added) would only be noise.
   if (comments.some((c) => c.body.includes(marker))) return;
   ctx.log.warn({ issue: formatRef(ref), problems: error.problems.length }, 'invalid configuration reported');

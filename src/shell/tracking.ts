@@ -25,6 +25,7 @@ import { isNotFound, TrackerError } from '../tracker/errors.js';
 import { MASTER_LABEL } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
 import type { EventContext, EventOutcome } from './handle-event.js';
+import { getOwnComment, listOwnComments } from './own-comments.js';
 import { withMaster } from './run-events.js';
 import { labelAdder, titleSetter } from './actors.js';
 import { ConfigErrorWithLabel, loadSettings } from './settings.js';
@@ -131,7 +132,7 @@ async function mayAttach(event: IssueEvent, found: { master: Issue; id: string }
 
 /** One comment per identifier, never repeated: the comment carries a marker the next event finds. */
 async function reportUnknown(tracker: Tracker, ref: IssueRef, id: string): Promise<void> {
-  const comments = await tracker.listComments(ref);
+  const comments = await listOwnComments(tracker, ref);
   if (comments.some((c) => c.body.includes(unknownIdMarker(id)))) return;
   await tracker.createComment(ref, renderUnknownId(id));
 }
@@ -236,7 +237,7 @@ async function firstTimelineEntry(tracker: Tracker, run: RunContext): Promise<Re
   const id = run.state.run?.timeline?.[0];
   if (id === undefined) return null;
   try {
-    return parseTimeline((await tracker.getComment(run.master.ref, id)).body)[0] ?? null;
+    return parseTimeline((await getOwnComment(tracker, run.master.ref, id)).body)[0] ?? null;
   } catch (error) {
     if (isNotFound(error)) return null;
     throw error;

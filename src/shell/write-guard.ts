@@ -1,7 +1,7 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../core/model.js';
 import { DESCRIPTION_LIMITS, formatRef } from '../core/model.js';
 import { TIMELINE_LIMITS } from '../core/timeline.js';
-import type { AccessActor, ChangeQuery, ConfigFile, DeleteResult, IssueChange, IssuePatch, IssueQuery, LinkResult, NewIssue, Tracker } from '../tracker/port.js';
+import type { AccessActor, ChangeQuery, ConfigFile, DeleteResult, IssueChange, IssuePatch, IssueQuery, LinkResult, NewIssue, SelfAccount, Tracker } from '../tracker/port.js';
 
 /** A write to a public place was refused because it carried incident content. Nothing was written. */
 export class PublicWriteError extends Error {
@@ -147,6 +147,10 @@ export class WriteGuard implements Tracker {
     // A write that also makes the issue confidential is still checked: the tracker may not keep it confidential.
     if (text.trim() && (await this.isPublic(ref.project, ref))) this.check(formatRef(ref), text);
     return this.learnIssue(await this.inner.updateIssue(ref, patch));
+  }
+
+  async getSelf(): Promise<SelfAccount> {
+    return this.inner.getSelf();
   }
 
   async listComments(ref: IssueRef): Promise<Comment[]> {

@@ -54,6 +54,13 @@ export interface IssueChange {
   at: string;
 }
 
+/** The account the app acts as on a tracker: what it writes is authored by it. */
+export interface SelfAccount {
+  /** The tracker's numeric user id: the one thing ownership is decided by (a name can be look-alike or renamed). */
+  id: number;
+  username: string;
+}
+
 /** The label that marks an incident's master issue (`incident::master`), which `listOpenMasters` looks for. */
 export const MASTER_LABEL = roleLabel('master');
 
@@ -70,6 +77,13 @@ export interface ConfigFile {
 export interface Tracker {
   readonly kind: TrackerKind;
   readonly capabilities: TrackerCapabilities;
+
+  /**
+   * The account the app itself acts as (GitHub: the App's bot user; GitLab: the token's user), with the tracker's id.
+   * Comments and issues the app writes carry this author. Read once and kept (the answer never changes for a
+   * tracker's credentials); throws a `TrackerError` when the tracker cannot say.
+   */
+  getSelf(): Promise<SelfAccount>;
 
   /** Reads a project or repository; throws a 404 `TrackerError` when it does not exist or is not visible. */
   getProject(path: string): Promise<Project>;

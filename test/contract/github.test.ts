@@ -15,6 +15,7 @@ describeTrackerContract('github adapter', 'github', async () => {
     throttle: { enabled: false },
     retry: { enabled: false },
   });
-  // The installation's account: GitHub's search (listOpenMasters) covers that owner's repositories, here `sec/…`.
-  return { tracker: new GitHubTracker(octokit, { account: 'sec' }), store, close: () => server.close() };
+  // The installation's account: GitHub's search (listOpenMasters) covers that owner's repositories, here `sec/…`. The
+  // app's bot login: its id is looked up once.
+  return { tracker: new GitHubTracker(octokit, { account: 'sec', appLogin: 'incident-desk[bot]' }), store, close: () => server.close() };
 });

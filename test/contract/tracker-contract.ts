@@ -183,6 +183,26 @@ export function describeTrackerContract(
       expect(missing).toMatchObject({ name: 'TrackerError', status: 404 });
     });
 
+    it('answers its own account by id: what it posts carries that id, what a person posts does not', async () => {
+      const self = await tracker.getSelf();
+      expect(self.id).toBeGreaterThan(0);
+      expect(self.username).not.toBe('');
+      // Asked again, the same account (adapters keep the answer).
+      expect(await tracker.getSelf()).toEqual(self);
+      const issue = store.seedIssue('sec/incidents', { title: 'T' });
+      const posted = await tracker.createComment(issue.ref, '<!-- incident-desk:timeline -->\nby the app');
+      store.createComment(issue.ref, '<!-- incident-desk:timeline -->\nby a person', 'someone');
+      expect(posted).toMatchObject({ authorId: self.id, author: self.username });
+      const [mine, theirs] = await tracker.listComments(issue.ref);
+      expect(mine).toMatchObject({ id: posted.id, authorId: self.id });
+      expect(theirs!.authorId).toBeGreaterThan(0);
+      expect(theirs!.authorId).not.toBe(self.id);
+      expect((await tracker.getComment(issue.ref, posted.id)).authorId).toBe(self.id);
+      expect((await tracker.getComment(issue.ref, theirs!.id)).authorId).toBe(theirs!.authorId);
+      const edited = await tracker.updateComment(issue.ref, posted.id, 'edited by the app');
+      expect(edited.authorId).toBe(self.id);
+    });
+
     it('throws a 404 TrackerError for a missing comment, or one on another issue', async () => {
       const issue = store.seedIssue('sec/incidents', { title: 'T' });
       const other = store.seedIssue('sec/incidents', { title: 'other' });

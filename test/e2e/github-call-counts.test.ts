@@ -6,8 +6,12 @@ import { minutes, openGitHubIncident } from '../support/github-incident.js';
 // scenario (bench/minimums.ts). A call more than these is a regression of the hot path, not noise.
 
 const CONFIG = 'label: incident\n';
-/** The requests the app's own authentication makes (app identity, installation tokens): not an event's work. */
-const isAuth = (r: { method: string; path: string }) => r.path === '/app' || /^\/app\/installations\/\d+\/access_tokens$/.test(r.path);
+/**
+ * The requests the app's own authentication makes (app identity and its bot user's id, read once per process;
+ * installation tokens): not an event's work.
+ */
+const isAuth = (r: { method: string; path: string }) =>
+  r.path === '/app' || r.path === '/users/incident-desk%5Bbot%5D' || /^\/app\/installations\/\d+\/access_tokens$/.test(r.path);
 
 describe('GitHub: API calls per event', () => {
   it('an intake in place reads the source twice (fresh, and right before the final block), and makes 13 calls in all', async () => {

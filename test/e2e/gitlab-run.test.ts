@@ -21,10 +21,12 @@ import { gitlabEditPayload } from '../support/gitlab-webhook.js';
 const incident = (options: Pick<GitLabIncidentOptions, 'author' | 'assignees'> = {}) => openGitLabIncident(options);
 
 const isTicked = (body: string, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(body);
-/** Rewrites the app's hidden state marker in a body, as anyone who can edit the description can. */
+/** Rewrites the app's hidden state marker in a body (its signature too), as anyone who can edit the description can. */
 const forgeState = (body: string, change: (state: TicketState) => TicketState) => {
   const state = readTicketState(body)!;
-  return body.replace(renderState(state), renderState(change(structuredClone(state))));
+  const forged = body.replace(/<!-- incident-desk:state [^\n]* -->/, renderState(change(structuredClone(state))));
+  expect(forged).not.toBe(body);
+  return forged;
 };
 const stepsDone = (body: string) => /(\d+)\/(\d+) steps done/.exec(body)?.slice(1, 3).map(Number);
 const issuePath = (ref: { project: string; number: number }) => `/api/v4/projects/${encodeURIComponent(ref.project)}/issues/${ref.number}`;

@@ -10,7 +10,8 @@ import { normalizeCvssVector, renderUrl, validateField } from '../../src/core/fi
 import { deriveIncidentId, findCve, titleWithId } from '../../src/core/identifier.js';
 import type { Issue } from '../../src/core/model.js';
 import { neutralizeBlock, neutralizeComments, neutralizeInline, neutralizeMentions, quietUser } from '../../src/core/neutralize.js';
-import { dateOf, editTouchesBlock, holderOf, refusalForEdit, restoredBlock } from '../../src/core/run.js';
+import { dateOf, editTouchesBlock, holderOf, refusalForEdit } from '../../src/core/run.js';
+import { editTouchesState, revertEdit } from '../../src/core/revert.js';
 import { FIELD_ALIASES } from '../../src/core/commands.js';
 import type { FieldKey } from '../../src/core/run-types.js';
 import { parseSitrepText } from '../../src/core/sitrep.js';
@@ -18,6 +19,9 @@ import { appendToTimeline, formatEntry, parseTimeline } from '../../src/core/tim
 import { incidentDetailsIn } from '../../src/core/tracking.js';
 import { normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../../src/tracker/github/normalize.js';
 import { normalizeGitLabIssueEvent, normalizeGitLabNoteEvent } from '../../src/tracker/gitlab/normalize.js';
+import { openBody, sealBody, stateKeys } from '../../src/shell/state-seal.js';
+
+const STATE_KEYS = stateKeys(['property secret']);
 
 /**
  * Every parser of text from people or from the network, as a function of one string, for the never-throws and
@@ -131,12 +135,20 @@ export const PARSERS: Record<string, (text: string) => unknown> = {
     approvalEventsOfLabels({ addedLabels: [t, `approval::${t}::approved`] } as IssueEvent),
     approvalEventsOfEdit(DEFAULT_CONFIG, inBlock(t), issueWith(inBlock(`${t}\n`), { labels: ['incident::comms'] })),
   ],
-  'run: holderOf, dateOf, editTouchesBlock, restoredBlock, refusalForEdit': (t) => [
+  'run: holderOf, dateOf, editTouchesBlock, revertEdit, editTouchesState, refusalForEdit': (t) => [
     holderOf(t),
     dateOf(t),
     editTouchesBlock(inBlock(t), issueWith(inBlock(`${t}x`))),
-    restoredBlock(inBlock(t), issueWith(inBlock(`${t}x`))),
+    revertEdit(t, `${t}x`, `${t}y`, { scope: 'all', currentTrusted: false }),
+    revertEdit(t, `x${t}`, `x${t}`, { scope: 'all', currentTrusted: true }),
+    editTouchesState(t, `${t}x`),
     refusalForEdit('gitlab', 'mallory', inBlock(t), issueWith(inBlock(`${t}x`))),
+  ],
+  'state seal: openBody, sealBody': (t) => [
+    openBody(t, STATE_KEYS, 'gitlab'),
+    openBody(inBlock(t), STATE_KEYS, 'github'),
+    sealBody(t, STATE_KEYS, 'gitlab'),
+    sealBody(inBlock(t), STATE_KEYS, 'github'),
   ],
   'config: parseConfig': (t) => {
     for (const text of [t, `label: ${t}`, `approvals:\n  groups:\n    ${t}: {}\n`]) {

@@ -7,6 +7,7 @@ import type { EventContext } from '../../src/shell/handle-event.js';
 import { MemoryKeyedLock } from '../../src/shell/keyed-lock.js';
 import type { Logger } from '../../src/shell/logger.js';
 import type { Tracker } from '../../src/tracker/port.js';
+import { TEST_STATE_KEYS } from './state.js';
 
 /** A logger that keeps what was logged, for assertions (and so tests print nothing). */
 export function memoryLogger(): Logger & { lines: Array<{ level: string; obj: object; msg: string }> } {
@@ -32,6 +33,7 @@ export async function eventContext(
     defaultTemplates: await loadDefaultTemplates(),
     settingsCache: new SettingsCache(),
     log: memoryLogger(),
+    stateKeys: TEST_STATE_KEYS,
     ...(now ? { now } : {}),
   };
 }

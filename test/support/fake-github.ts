@@ -225,6 +225,9 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
 
     ['GET', new RegExp(`^${REPO}$`), ({ params }) => ({ status: 200, body: repoJson(store.getProject(projectOf(params))) })],
 
+    // A user by login (the app looks its own bot user up to learn its id); everyone exists, with the payloads' ids.
+    ['GET', /^\/users\/([^/]+)$/, ({ params }) => ({ status: 200, body: { ...user(params[0]!), node_id: `U_fake${githubUserId(params[0]!)}` } })],
+
     // Issues: GitHub's defaults are state=open, sort=created, direction=desc.
     ['GET', new RegExp(`^${REPO}/issues$`), ({ params, url }) => {
       const q = url.searchParams;

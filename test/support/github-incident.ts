@@ -41,6 +41,8 @@ export interface GitHubIncidentOptions {
   teams?: Record<string, string[]>;
   /** Prefix of the delivery ids. */
   deliveryPrefix?: string;
+  /** Runs after the report is filed and before its trigger label is delivered (to plant what people did before triage). */
+  beforeTrigger?: (store: MemoryStore, source: Issue) => void;
   /**
    * Fails a share of the fake's requests; the server then runs the production Octokit (retries, throttling,
    * timeouts, waits shrunk), and a delivery whose handling failed is redelivered until it succeeds.
@@ -100,6 +102,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   };
 
   const source = store.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
+  options.beforeTrigger?.(store, source);
   await deliver('issues', githubIssuePayload('labeled', project, source));
   const ref = source.ref;
   const master = (): Issue => store.issue(ref);

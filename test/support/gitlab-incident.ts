@@ -33,6 +33,8 @@ export interface GitLabIncidentOptions {
   assignees?: string[];
   /** Prefix of the delivery ids. */
   deliveryPrefix?: string;
+  /** Runs after the report is filed and before its trigger label is delivered (to plant what people did before triage). */
+  beforeTrigger?: (store: MemoryStore, source: Issue) => void;
   /**
    * Fails a share of the fake's requests; the server's GitLab client then retries with its waits shrunk, and a
    * delivery whose handling failed is sent again until it succeeds.
@@ -106,6 +108,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   };
 
   const source = store.seedIssue('team/app', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: options.author ?? 'alice', assignees: options.assignees ?? [] });
+  options.beforeTrigger?.(store, source);
   expect(await deliver('Issue Hook', gitlabLabeledPayload(project, source, 'incident', user('alice')))).toEqual({ outcome: 'done' });
   const ref = source.ref;
   const master = (): Issue => store.issue(ref);

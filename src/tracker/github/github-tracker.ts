@@ -12,6 +12,7 @@ import type {
   IssueQuery,
   LinkResult,
   NewIssue,
+  SelfAccount,
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
@@ -68,6 +69,28 @@ export interface GitHubTrackerOptions {
    * account's repositories and needs it; nothing else does.
    */
   account?: string;
+  /**
+   * Who the app is. `self`: a function answering the whole account (the server reads it once per process and shares
+   * it between the trackers it makes); or `appLogin`: the bot's login (`<app-slug>[bot]`), whose id `getSelf` then
+   * looks up once per tracker with `GET /users/{login}`.
+   */
+  self?: () => Promise<SelfAccount>;
+  appLogin?: string;
+}
+
+/**
+ * The account of a GitHub App's bot user by its login (`<app-slug>[bot]`), with GitHub's user id, through
+ * `GET /users/{username}` (readable with an installation token). Throws a `TrackerError` when GitHub cannot say.
+ */
+export async function githubAccount(octokit: GitHubOctokit, login: string): Promise<SelfAccount> {
+  try {
+    const { data } = await octokit.request('GET /users/{username}', { username: login });
+    const id = (data as { id?: unknown }).id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new TrackerError(`GitHub getSelf: no id for ${login}`, undefined, 'getSelf');
+    return { id, username: (data as { login?: string }).login ?? login };
+  } catch (error) {
+    throw toTrackerError(error, 'getSelf', login);
+  }
 }
 
 /** GitHub's search API answers at most this many results per query. */
@@ -157,6 +180,10 @@ export class GitHubTracker implements Tracker {
   };
 
   private readonly account: string | undefined;
+  private readonly selfOption: GitHubTrackerOptions['self'];
+  private readonly appLogin: string | undefined;
+  /** The answer of `getSelf` once asked (a failed look-up is forgotten, so the next call asks again). */
+  private self: Promise<SelfAccount> | undefined;
 
   /**
    * @param octokit An authenticated Octokit, normally Probot's installation client (`context.octokit`).
@@ -167,6 +194,25 @@ export class GitHubTracker implements Tracker {
     options: GitHubTrackerOptions = {},
   ) {
     this.account = options.account;
+    this.selfOption = options.self;
+    this.appLogin = options.appLogin;
+  }
+
+  /**
+   * The App's bot user, by GitHub's user id: from `self` when given, else looked up once by `appLogin`. Throws a
+   * `TrackerError` when the tracker was built with neither.
+   */
+  async getSelf(): Promise<SelfAccount> {
+    if (this.selfOption) return this.selfOption();
+    const login = this.appLogin;
+    if (login === undefined || login === '') {
+      throw new TrackerError('GitHub getSelf needs the app: construct GitHubTracker with { self } or { appLogin }', undefined, 'getSelf');
+    }
+    this.self ??= githubAccount(this.octokit, login).catch((error: unknown) => {
+      this.self = undefined;
+      throw error;
+    });
+    return this.self;
   }
 
   /**

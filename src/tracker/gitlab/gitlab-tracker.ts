@@ -14,6 +14,7 @@ import type {
   IssueQuery,
   LinkResult,
   NewIssue,
+  SelfAccount,
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
@@ -119,8 +120,28 @@ export class GitLabTracker implements Tracker {
    */
   private readonly userIds = new Map<string, number>();
 
+  /** The token's user once asked (`GET /user`); a failed look-up is forgotten, so the next call asks again. */
+  private self: Promise<SelfAccount> | undefined;
+
   /** @param api a gitbeaker client (`new Gitlab({ host, token })`), snake_case answers (no `camelize`). */
   constructor(private readonly api: Gitlab<false>) {}
+
+  /** The user the token belongs to (`GET /user`), read once per instance. */
+  async getSelf(): Promise<SelfAccount> {
+    this.self ??= this.call('getSelf', () => this.api.Users.showCurrentUser())
+      .then((json) => {
+        const user = json as unknown as GitLabUserJson;
+        if (typeof user.id !== 'number' || !Number.isSafeInteger(user.id) || user.id <= 0) {
+          throw new TrackerError('GitLab getSelf: the current user has no id', undefined, 'getSelf');
+        }
+        return { id: user.id, username: user.username ?? '' };
+      })
+      .catch((error: unknown) => {
+        this.self = undefined;
+        throw error;
+      });
+    return this.self;
+  }
 
   /** Reads a project by its full path (`Projects.show`); 404 `TrackerError` when it is missing or not visible. */
   async getProject(path: string): Promise<Project> {

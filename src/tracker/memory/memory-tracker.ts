@@ -9,6 +9,7 @@ import type {
   IssueQuery,
   LinkResult,
   NewIssue,
+  SelfAccount,
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
@@ -48,6 +49,11 @@ export class MemoryTracker implements Tracker {
       dueDates: store.kind === 'gitlab',
       signedDeliveries: options.signedDeliveries ?? true,
     };
+  }
+
+  /** The account given as `actor`, with the id the store knows it by. Not a recorded call: it costs nothing. */
+  async getSelf(): Promise<SelfAccount> {
+    return { id: this.store.userId(this.actor), username: this.actor };
   }
 
   async getProject(path: string): Promise<Project> {
