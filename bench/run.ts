@@ -472,7 +472,7 @@ const how = (runs: readonly TrackerRun[]) => `How to read these numbers:
   label could be the trigger (bench/minimums.ts), so a quarter of them wait for one read of the configuration,
   which is not cached on purpose (a change takes effect at the next event). The same traffic without the two label
   deliveries needs no call at all: there the ratio to bare Probot measures only the app's own overhead. An
-  incident's ratio cannot come near either: its answer waits for 5–14 API calls, bare Probot's for none.
+  incident's ratio cannot come near either: its answer waits for 5–15 API calls, bare Probot's for none.
 ${ceilingNote(runs)}`;
 
 function replaceSection(name: string, content: string): void {

@@ -124,12 +124,12 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
     const steps = stepsOf(before.body);
     if (steps.length === 0) throw new Error(`${master.project}#${master.number} has no checklist: was the intake done?`);
     const step = steps[n % steps.length]!;
-    store.editIssue(master, { body: toggled(before.body, step.id, step.ticked) });
+    store.editIssue(master, { body: toggled(before.body, step.id, step.ticked) }, 'bob');
     return { before, after: store.issue(master) };
   };
   const addLabel = (master: IssueRef) => {
     const before = store.issue(master);
-    store.editIssue(master, { labels: [...before.labels.filter((l) => l !== 'needs-info'), 'needs-info'] });
+    store.editIssue(master, { labels: [...before.labels.filter((l) => l !== 'needs-info'), 'needs-info'] }, 'bob');
     return { before, after: store.issue(master) };
   };
 
@@ -146,7 +146,7 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
     const patch = change === 'edited' ? { body: `${before.body}\n\nAlso happens on Firefox (${n}).` }
       : change === 'closed' ? { state: 'closed' as const }
       : { labels: [...before.labels.filter((l) => l !== 'bug'), 'bug'] };
-    store.editIssue(ref, patch);
+    store.editIssue(ref, patch, 'bob');
     return { before, after: store.issue(ref) };
   };
 

@@ -39,6 +39,10 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
   const teamProject = store.addProject(team, { visibility: 'private' });
   const configPath = kind === 'gitlab' ? '.gitlab/incident-desk.yml' : '.github/incident-desk.yml';
   for (const path of [source, team]) store.putFile(path, configPath, `incidentProject: ${incidents}\n`);
+  // The incident project says whose reports it takes and whose issues may become its tracking tickets.
+  store.putFile(incidents, configPath, `reportsFrom: [${source}]\ntrackingFrom: [${team}]\n`);
+  // Who names an incident in a ticket needs triage (Reporter) access to the incident project.
+  store.setAccess(incidents, 'payments-oncall', 'triage');
   const report = store.seedIssue(source, { ...REPORT, labels: ['incident'], author: 'reporter' });
 
   const clock = { now: new Date() };

@@ -19,6 +19,8 @@ const ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const LABEL_PATTERN = /^[^,\s](?:[^,\r\n]{0,48}[^,\s])?$/;
 /** `group/sub/project` or `owner/repo`: at least two segments, none of them `.` or `..`. */
 const PROJECT_PATTERN = /^(?!(?:.*\/)?\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
+/** A project, repository, group or owner: one or more segments, none of them `.` or `..`. */
+const NAMESPACE_PATTERN = /^(?!(?:.*\/)?\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 /** A file in the repository: relative, no `..` segment, no control characters. */
 const REPO_PATH_PATTERN = /^(?![/\\])(?![A-Za-z]:)(?!(?:.*[/\\])?\.\.(?:[/\\]|$))[^\u0000-\u001f]+$/;
 /** A username (`alice`, `@alice`), a GitHub team (`@org/team`) or a GitLab group path (`group/sub`). */
@@ -56,6 +58,11 @@ const minutes = (fallback: number, what: string) =>
 const person = z
   .string({ error: 'must be a username, an `@org/team` or a GitLab group path' })
   .regex(PERSON_PATTERN, { error: 'must be a username (`alice`), a GitHub team (`@org/team`) or a GitLab group path (`group/sub`)' })
+  .max(255);
+
+const namespace = z
+  .string({ error: 'must be a project, repository, group or owner path like `acme/web` or `acme`' })
+  .regex(NAMESPACE_PATTERN, { error: 'must be a project, repository, group or owner path like `acme/web` or `acme`' })
   .max(255);
 
 const idKey = (what: string) =>
@@ -243,6 +250,16 @@ export const configSchema = z
       .default(null)
       .describe(
         'Project (`group/sub/project`) or repository (`owner/repo`) where master tickets live. null: the source issue\'s own project. Required (and must be private) to handle issues of a public GitHub repository.',
+      ),
+    reportsFrom: uniqueItems(namespace, 'reportsFrom', (v) => v.toLowerCase())
+      .default(() => [])
+      .describe(
+        "Read from the incident project's own configuration, and only there. Projects or repositories, or whole groups and owners (`acme` covers `acme/web`), whose reports may open incidents in this project besides the project itself. A project whose configuration names this one as its `incidentProject` is refused unless it is listed here: its report is protected (made confidential on GitLab; `incident::needs-config` on a public GitHub repository) and nothing is created.",
+      ),
+    trackingFrom: uniqueItems(namespace, 'trackingFrom', (v) => v.toLowerCase())
+      .default(() => [])
+      .describe(
+        "Read from the incident project's own configuration, and only there. Projects or repositories, or whole groups and owners, whose issues may become tracking tickets of incidents in this project (by the label `incident-id::<ID>` or `[<ID>]` in the title), besides this project, the ones in `reportsFrom` and the project an incident's report came from. The person who labelled or titled the issue must also have triage (GitHub) or Reporter (GitLab) access or more to this project.",
       ),
     releaseProject: z
       .string({ error: 'must be a project path like `group/project` or `owner/repo`, or null' })

@@ -103,28 +103,53 @@ export function renderSourceComment(input: { id: string; publicPlace: boolean; d
   return `${lines.join('\n')}\n`;
 }
 
-export type NeedsConfigReason = 'public-without-incident-project' | 'incident-project-not-private' | 'incident-project-missing' | 'release-project-not-private' | 'release-project-missing';
+export type NeedsConfigReason =
+  | 'public-without-incident-project'
+  | 'incident-project-not-private'
+  | 'incident-project-missing'
+  | 'release-project-not-private'
+  | 'release-project-missing'
+  | 'config-invalid'
+  | 'incident-project-refuses';
 
 /** The one comment on a source that cannot be handled safely without configuration. Carries no details. */
-export function renderNeedsConfig(input: { reason: NeedsConfigReason; label: string; configPath: string; project?: string }): string {
+export function renderNeedsConfig(input: { reason: NeedsConfigReason; label: string; configPath: string; project?: string; madeConfidential?: boolean }): string {
   const why = {
     'public-without-incident-project': 'this repository is public and no private `incidentProject` is configured',
     'incident-project-not-private': `the configured \`incidentProject\` (\`${input.project}\`) is not private`,
     'incident-project-missing': `the configured \`incidentProject\` (\`${input.project}\`) does not exist or the app cannot see it`,
     'release-project-not-private': `the configured \`releaseProject\` (\`${input.project}\`) is not private`,
     'release-project-missing': `the configured \`releaseProject\` (\`${input.project}\`) does not exist or the app cannot see it`,
+    'config-invalid': `this repository is public and its configuration (\`${input.configPath}\`) is invalid, so the app cannot tell where the incident may be tracked`,
+    'incident-project-refuses': `the configured \`incidentProject\` (\`${input.project}\`) does not take reports from this project (or the app cannot see it)`,
   }[input.reason];
+  const fix =
+    input.reason === 'config-invalid'
+      ? ['To fix it, correct the problems incident-desk lists in its other comment here.']
+      : input.reason === 'incident-project-refuses'
+        ? [
+            `To fix it, the incident project's own configuration must list this project (or its group) in \`reportsFrom\`, for example:`,
+            '',
+            '```yaml',
+            'reportsFrom: [my-org/this-project]',
+            '```',
+          ]
+        : [
+          `To fix it, set \`incidentProject\` in \`${input.configPath}\` to a private project or repository the app can write to, for example:`,
+          '',
+          '```yaml',
+          'incidentProject: my-org/security-incidents',
+          '```',
+        ];
   return [
     MARKERS.needsConfig,
     `This issue was labeled \`${input.label}\`, but ${why}. To keep the report confidential, incident-desk created nothing and copied nothing.`,
     '',
-    `To fix it, set \`incidentProject\` in \`${input.configPath}\` to a private project or repository the app can write to, for example:`,
+    ...fix,
     '',
-    '```yaml',
-    'incidentProject: my-org/security-incidents',
-    '```',
-    '',
-    `Then remove the \`${input.label}\` label and add it again. Until then, treat this issue and its edit history as public.`,
+    input.madeConfidential
+      ? `Then remove the \`${input.label}\` label and add it again. Meanwhile incident-desk made this issue confidential.`
+      : `Then remove the \`${input.label}\` label and add it again. Until then, treat this issue and its edit history as public.`,
     '',
   ].join('\n');
 }

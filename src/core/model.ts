@@ -17,6 +17,13 @@ export interface TrackerCapabilities {
   deleteIssue: boolean;
   /** Issues have a due date field of their own (GitLab). Without it, a due date is a `Due:` line of the text. */
   dueDates: boolean;
+  /**
+   * Webhook deliveries are signed by the tracker itself (GitHub: an HMAC with a secret only GitHub and the app hold),
+   * so what a delivery says (who acted, the comment's text, the project's visibility) is the tracker's word. Without it
+   * (GitLab: a token every maintainer who registers a hook knows, and no signature over the body) the shell asks the
+   * tracker before anything a delivery says counts.
+   */
+  signedDeliveries: boolean;
 }
 
 /**

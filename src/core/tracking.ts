@@ -2,7 +2,7 @@ import { joinBody, renderState, trustedBlock } from './block.js';
 import type { TicketState } from './block.js';
 import { countByOwner, findRow, parseTracking, renderChildBlock, rowOf, TASK_LABEL, titleWithoutId } from './children.js';
 import type { TaskRow } from './children.js';
-import { findCve, idLabel, titleWithId } from './identifier.js';
+import { idLabel, titleWithId } from './identifier.js';
 import type { Issue, IssueDraft, Project, TrackerCapabilities } from './model.js';
 import { formatRef } from './model.js';
 import { neutralizeBlock, neutralizeInline, quietUser } from './neutralize.js';
@@ -67,10 +67,14 @@ export function rowNeedsFreshChild(master: Issue, child: Issue): boolean {
   return current !== undefined && current.updated === null;
 }
 
-/** The one comment on a ticket that names an identifier no incident has. Carries nothing but the identifier. */
+/**
+ * The one comment on a ticket that names an identifier it is not linked to: the same words whether no incident has the
+ * identifier or one has it and this issue may not attach to it (its project is not accepted, or who named it may not
+ * triage the incident project), so that a public issue never learns whether an embargoed incident exists. Carries
+ * nothing but the identifier, not even where incidents live.
+ */
 export function renderUnknownId(id: string): string {
-  // Not even where incidents live: the issue may be public.
-  return `${TRACKING_MARKERS.unknownId} ${id} -->\nThis issue names the incident identifier **${neutralizeInline(id, 40)}**, but incident-desk knows no incident with it. Check the identifier; the issue was left as it is.\n`;
+  return `${TRACKING_MARKERS.unknownId} ${id} -->\nThis issue names the incident identifier **${neutralizeInline(id, 40)}**, and incident-desk did not link it to an incident: it links an issue only when it knows the identifier and the issue may be one of that incident's tracking tickets. The issue was left as it is. Check the identifier, or ask the incident's team to open the ticket with \`/task\`.\n`;
 }
 
 /** The marker of the unknown-identifier comment for one identifier, to post it only once. */
@@ -87,8 +91,11 @@ export type TaskDecision =
   | {
       kind: 'create';
       draft: IssueDraft;
-      /** The details to write once the tracker confirmed the new issue confidential (GitLab, not private project). */
-      details: string | null;
+      /**
+       * The title and text to write once the tracker confirmed the new issue confidential (GitLab, a project that is not
+       * private): until then it carries a neutral title and the identifier only.
+       */
+      details: { title: string; body: string } | null;
       /** Whether the ticket's readers may see the master: private or confidential. */
       isPublic: boolean;
       due: string;
@@ -100,23 +107,88 @@ export function addDays(now: Date, days: number): string {
   return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** Words that say nothing of an incident: they do not count when a title is compared by its significant words. */
+const INSIGNIFICANT = new Set(
+  (
+    'a an and are as at be been but by can could do does for from has have how if in into is it its may might must no ' +
+    'not of on or our please should so than that the their then there these this those to up us was we were what when ' +
+    'where which while who why will with would you your fix fixes fixed fixing update updates updated updating ' +
+    'issue issues bug bugs problem security secure incident report reported task ticket tracking'
+  ).split(' '),
+);
+
+/** A CVE id or an identifier of the app's shape (`INC-2026-42`, whatever the prefix). */
+const IDENTIFIER = /\b(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,9}-\d{4}-\d{1,9})\b/gi;
+
+/** A word's stem, so that `parser`, `parsers`, `parsing` and `parse` compare equal. */
+function stem(word: string): string {
+  for (const suffix of ['ings', 'ing', 'ers', 'er', 'ed', 'es', 's', 'e']) {
+    if (word.endsWith(suffix) && word.length - suffix.length >= 3) return word.slice(0, -suffix.length);
+  }
+  return word;
+}
+
 /**
- * Incident details in text bound for a public place: the master's title (or a long piece of it), its
- * reference or address, the incident project's path, or a CVE id other than the identifier (an unpublished
- * CVE is a detail). Answers what was found, for the refusal; null when nothing was.
+ * The significant words of a text, stemmed, in order: letters and digits, at least three long (or two with a digit,
+ * like `v2`), without the words that say nothing of an incident.
  */
-export function incidentDetailsIn(text: string, master: Issue, id: string): string | null {
+export function significantWords(text: string): string[] {
+  const words: string[] = [];
+  // Identifiers are compared on their own (`identifiersIn`): their parts are no words of a title.
+  const prose = text.replace(IDENTIFIER, ' ');
+  for (const match of prose.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)) {
+    const word = match[0];
+    if (INSIGNIFICANT.has(word)) continue;
+    if (word.length < 3 && !(word.length === 2 && /\d/.test(word))) continue;
+    words.push(stem(word));
+  }
+  return words;
+}
+
+/**
+ * True when `text` says what the incident's title says: it has most of the title's significant words (every one of a
+ * title of one or two such words, half of a longer one, and at least two), or two of them that stand next to each
+ * other in the title stand next to each other in the text (`heap overflow`), whatever else is around them.
+ */
+export function repeatsTitle(text: string, title: string): boolean {
+  const wanted = significantWords(title);
+  const distinct = [...new Set(wanted)];
+  if (distinct.length === 0) return false;
+  const words = significantWords(text);
+  const present = new Set(words);
+  const found = distinct.filter((w) => present.has(w)).length;
+  const needed = distinct.length <= 2 ? distinct.length : Math.max(2, Math.ceil(distinct.length / 2));
+  if (found >= needed) return true;
+  const pairs = new Set(words.slice(1).map((w, i) => `${words[i]} ${w}`));
+  return wanted.slice(1).some((w, i) => wanted[i] !== w && pairs.has(`${wanted[i]} ${w}`));
+}
+
+/** Every CVE id and every identifier-shaped token (`INC-2026-42`) of a text, upper-cased, in order. */
+export function identifiersIn(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(IDENTIFIER)) found.push(match[0].toUpperCase());
+  return [...new Set(found)];
+}
+
+/**
+ * Incident details in text bound for a public place: the master's title (compared by its significant words, not as
+ * one piece of text), its reference or address, the incident project's path, or any CVE id or identifier other than
+ * the incident's own (its aliases recorded with `/cve` included: an unpublished CVE is a detail). Answers what was
+ * found, for the refusal; null when nothing was.
+ */
+export function incidentDetailsIn(text: string, master: Issue, id: string, aliases: readonly string[] = []): string | null {
   const haystack = text.toLowerCase();
   // `[INC-2026-1] [SECURITY] RCE in login`: the identifier, then one tag group, say nothing; the rest is the title.
-  const title = titleWithoutId(master.title)
-    .replace(/^\s*\[[^\]\n]{0,100}\]\s*/, '')
-    .trim()
-    .toLowerCase();
-  if (title.length >= 8 && haystack.includes(title)) return "the incident's title";
+  const title = titleWithoutId(master.title).replace(/^\s*\[[^\]\n]{0,100}\]\s*/, '');
+  if (repeatsTitle(text, title)) return "the incident's title";
   if (haystack.includes(master.webUrl.toLowerCase()) || haystack.includes(formatRef(master.ref).toLowerCase())) return 'a reference to the incident ticket';
   if (haystack.includes(master.ref.project.toLowerCase())) return "the incident project's path";
-  const cve = findCve(text);
-  if (cve && cve !== id) return `a CVE id (${cve})`;
+  const known = new Set(aliases.map((a) => a.toUpperCase()));
+  for (const other of identifiersIn(text)) {
+    if (other === id.toUpperCase()) continue;
+    const kind = other.startsWith('CVE-') ? 'a CVE id' : 'an incident identifier';
+    return known.has(other) ? `${kind} of this incident (${other})` : `${kind} (${other})`;
+  }
   return null;
 }
 
@@ -150,7 +222,7 @@ export function decideTask(
         `\`${neutralizeInline(target.path, 100).replace(/`/g, "'")}\` is public: a tracking ticket there is readable by anyone. Open it in a private repository, or, when its title and text carry no incident details, confirm with \`--public\` (it then names only the identifier ${id}).`,
       );
     }
-    const found = incidentDetailsIn(`${command.title}\n${command.text}`, ctx.master, id);
+    const found = incidentDetailsIn(`${command.title}\n${command.text}`, ctx.master, id, ctx.state.run?.aliases ?? []);
     if (found) return refuse(`The title or text carries ${found}, and \`${neutralizeInline(target.path, 100).replace(/`/g, "'")}\` is public. Rephrase it without incident details, or open the ticket in a private repository.`);
     const block = renderChildBlock({ state, master: null, due: dueInText });
     const text = command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200);
@@ -179,26 +251,73 @@ export function decideTask(
       .trimEnd()}`,
     '',
   );
-  // A GitLab project that is not private: created confidential without details, the details once confirmed.
+  // A GitLab project that is not private: created confidential with a neutral title and the identifier only (the
+  // creation's notifications and a failed confidentiality show nothing more), the details once confirmed.
   const verifyFirst = confidentialTracker && target.visibility !== 'private';
-  const first = verifyFirst ? joinBody(renderChildBlock({ state: { v: 1, role: 'task', id }, master: null, due: dueInText }), '') : details;
+  const draft = verifyFirst
+    ? { title: neutralTaskTitle(id), body: joinBody(renderChildBlock({ state: { v: 1, role: 'task', id }, master: null, due: dueInText }), '') }
+    : { title, body: details };
   return {
     kind: 'create',
-    draft: { title, body: first, labels, confidential: true, assignees: [command.owner], dueDate: due },
-    details: verifyFirst ? details : null,
+    draft: { ...draft, labels, confidential: true, assignees: [command.owner], dueDate: due },
+    details: verifyFirst ? { title, body: details } : null,
     isPublic: false,
     due,
     state,
   };
 }
 
+/** The title a tracking ticket carries until the tracker confirmed it confidential: the identifier, nothing else. */
+export function neutralTaskTitle(id: string): string {
+  return titleWithId('Tracking ticket', id);
+}
+
+/** The marker of the note on the master that says what a public tracking ticket holds. */
+export const PUBLIC_TASK_MARKER = '<!-- incident-desk:public-task -->';
+
+/**
+ * What the master is told when a ticket was opened where the tracker did not confirm it confidential: exactly what
+ * was written to it (the neutral title, the identifier, the due date), and that nothing more was.
+ */
+export function renderTaskUnconfirmed(child: Issue, id: string): string {
+  return renderInvalid({
+    command: 'task',
+    expected: `Tracking ticket ${formatRef(child.ref)} was opened, but the tracker did not confirm it confidential. It holds exactly what was written at its creation: the title "${neutralTaskTitle(id)}", the identifier ${id}, its labels, owner and due date; the title and text you gave were not written. Make it confidential by hand and give the command again, or close it.`,
+  });
+}
+
+/**
+ * The note on the master after a `/task --public`: anyone can read the ticket, so the master is told exactly what it
+ * holds, as the tracker answered it (its title and its text without the hidden state), and that nothing else was
+ * written there. Goes to the master, a private place.
+ */
+export function renderPublicTask(child: Issue, owner: string): string {
+  const visible = child.body
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .split(/\r?\n/)
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '');
+  return [
+    PUBLIC_TASK_MARKER,
+    `Opened the public tracking ticket ${formatRef(child.ref)} for ${quietUser(owner)}. Anyone can read it, and it holds exactly this:`,
+    '',
+    `> **${neutralizeInline(child.title, 300)}**`,
+    '>',
+    ...visible.map((line) => `> ${neutralizeInline(line, 1000)}`),
+    '',
+    'Nothing else of the incident was written there: no reference, link, project or title of it, and no native link.',
+    '',
+  ].join('\n');
+}
+
 /** The master's plan after a `/task` created `child`: its row, the timeline, and a note when the owner was not kept. */
-export function decideTaskCreated(ctx: RunContext, command: TaskCommand, child: Issue, due: string): RunPlan {
+export function decideTaskCreated(ctx: RunContext, command: TaskCommand, child: Issue, due: string, isPublic = false): RunPlan {
   const plan = emptyPlan(ctx);
   const ref = formatRef(child.ref);
   const row: TaskRow = { ...rowOf(child, ref), due: child.dueDate ?? due };
   plan.tasks.push(row);
   plan.timeline.push(entry(ctx, `opened tracking ticket ${ref} "${row.title}" for @${command.owner}, due ${row.due}`));
+  if (isPublic) plan.comments.push({ ref: ctx.master.ref, body: renderPublicTask(child, command.owner) });
   if (!child.assignees.some((a) => a.toLowerCase() === command.owner.toLowerCase())) {
     plan.comments.push({
       ref: ctx.master.ref,

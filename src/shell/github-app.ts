@@ -2,8 +2,9 @@ import type { ApplicationFunction, Probot } from 'probot';
 import type { TrackerEvent } from '../core/events.js';
 import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
 import type { GitHubOctokit } from '../tracker/github/github-tracker.js';
-import { normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../tracker/github/normalize.js';
+import { githubPayloadProblem, normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../tracker/github/normalize.js';
 import type { SelfAccount, Tracker } from '../tracker/port.js';
+import type { Logger } from './logger.js';
 
 /** The events the app subscribes to; `app.yml` requests exactly these. */
 export const GITHUB_EVENTS = [
@@ -48,6 +49,8 @@ export interface GitHubAppOptions {
   handle(event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>): Promise<unknown>;
   /** Who the app is; made from the Probot app itself when left out. */
   self?: GitHubSelf;
+  /** Where a delivery that cannot be read is said, in one line without its content. */
+  log: Logger;
 }
 
 /**
@@ -58,7 +61,14 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
   return (app: Probot) => {
     const self = options.self ?? githubSelfAccount(app);
     app.on([...GITHUB_EVENTS], async (context) => {
-      const name = `${context.name}.${(context.payload as { action?: string }).action ?? ''}`;
+      const action = (context.payload as { action?: unknown }).action;
+      const name = `${context.name}.${typeof action === 'string' ? action : ''}`;
+      // A signed delivery that cannot be read is ignored with one line: never a 5xx, which GitHub would redeliver.
+      const problem = githubPayloadProblem(name, context.payload);
+      if (problem) {
+        options.log.warn({ problem, delivery: context.id }, 'malformed GitHub payload ignored');
+        return;
+      }
       const event = context.name === 'issue_comment'
         ? normalizeGitHubCommentEvent(name, context.payload, context.id)
         : normalizeGitHubIssueEvent(name, context.payload, context.id);

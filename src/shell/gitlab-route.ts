@@ -1,25 +1,22 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TrackerEvent } from '../core/events.js';
 import { gitlabPayloadProblem, normalizeGitLabIssueEvent, normalizeGitLabNoteEvent } from '../tracker/gitlab/normalize.js';
 import type { Logger } from './logger.js';
+import { asRecord } from '../tracker/payload.js';
+import { matchesAny } from './webhook-secrets.js';
+import type { WebhookSecrets } from './webhook-secrets.js';
+
+export { secretsMatch } from './webhook-secrets.js';
 
 export interface GitLabRouteOptions {
-  /** The secret token configured on the GitLab webhook (`GITLAB_WEBHOOK_SECRET`). */
-  secret: string;
+  /** The secret tokens GitLab's hooks carry: the global one and those of projects and groups (`WebhookSecrets`). */
+  secrets: WebhookSecrets;
   handle(event: TrackerEvent): Promise<unknown>;
   log: Logger;
   /** Bodies above this are refused with 413 (GitLab's issue payloads are far smaller). */
   maxBodyBytes?: number;
   /** Answer 202 and finish in the background when handling takes longer than this (GitLab waits 10 s). */
   answerWithinMs?: number;
-}
-
-/** Compares two secrets in constant time, whatever their lengths. */
-export function secretsMatch(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && given.length === expected.length;
 }
 
 function send(res: ServerResponse, status: number, body: object): void {
@@ -72,10 +69,19 @@ export function normalizeGitLab(payload: unknown, deliveryId: string): TrackerEv
   return null;
 }
 
+/** The project path a payload names (`project.path_with_namespace`), or null when it names none. */
+function projectPathOf(payload: unknown): string | null {
+  const path = asRecord(asRecord(payload)?.project)?.path_with_namespace;
+  return typeof path === 'string' && path !== '' ? path : null;
+}
+
 /**
- * `POST /api/gitlab/webhooks`: 401 on a wrong or missing token, 400 on malformed JSON or a payload that claims an
- * issue or note event without its envelope, 413 when too large, 2xx for everything it accepts or ignores, within `answerWithinMs` (GitLab waits ten seconds), and 202 also
- * when handling failed. Payload content is never logged.
+ * `POST /api/gitlab/webhooks`: 401 on a wrong or missing token (one that matches no configured secret is refused
+ * before the body is read; then it must match the secret of the project the payload names), 400 on malformed JSON, a
+ * request without
+ * `X-Gitlab-Event`, or a payload that claims an issue or note event it cannot be read as, 413 when too large, 2xx for
+ * everything it accepts or ignores, within `answerWithinMs` (GitLab waits ten seconds), and 202 also when handling
+ * failed: never a 5xx. Payload content is never logged.
  */
 export function createGitLabRoute(options: GitLabRouteOptions) {
   const limit = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
@@ -83,7 +89,7 @@ export function createGitLabRoute(options: GitLabRouteOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
     const token = req.headers['x-gitlab-token'];
-    if (typeof token !== 'string' || !secretsMatch(token, options.secret)) return send(res, 401, { error: 'invalid token' });
+    if (typeof token !== 'string' || !matchesAny(token, options.secrets.all())) return send(res, 401, { error: 'invalid token' });
     const declared = Number(req.headers['content-length'] ?? 0);
     const text = declared > limit ? null : await readBody(req, limit);
     if (text === null) {
@@ -97,14 +103,28 @@ export function createGitLabRoute(options: GitLabRouteOptions) {
     try {
       payload = JSON.parse(text);
     } catch {
+      // Without a payload there is no project: only the global secret vouches for the request.
+      if (!matchesAny(token, options.secrets.forProject(null))) return send(res, 401, { error: 'invalid token' });
       options.log.warn({ bytes: text.length }, 'malformed GitLab payload');
       return send(res, 400, { error: 'malformed JSON' });
+    }
+    // The token must be the secret of the project the payload names (or of its group), not any configured one: a
+    // secret known for one project cannot speak for another.
+    const project = projectPathOf(payload);
+    if (!matchesAny(token, options.secrets.forProject(project))) {
+      options.log.warn({ project }, "GitLab token is not the named project's secret");
+      return send(res, 401, { error: 'invalid token' });
     }
     const header = (name: string): string | undefined => {
       const value = req.headers[name];
       return typeof value === 'string' ? value : undefined;
     };
     const deliveryId = header('idempotency-key') ?? header('x-gitlab-event-uuid') ?? header('x-gitlab-webhook-uuid') ?? '';
+    // GitLab names every delivery's event: a request without the header did not come from a hook.
+    if (!header('x-gitlab-event')) {
+      options.log.warn({ bytes: text.length, delivery: deliveryId }, 'GitLab delivery without X-Gitlab-Event refused');
+      return send(res, 400, { error: 'missing X-Gitlab-Event' });
+    }
     const event = normalizeGitLab(payload, deliveryId);
     if (!event) {
       // Events the app does not handle stay 2xx (GitLab disables a hook that keeps failing); a payload that claims

@@ -12,6 +12,8 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from './logger.js';
 import { describeEffect, runIntake } from './intake.js';
+import { protectReport, refusedReport } from './fail-safe.js';
+import { attributedEvent, confirmedDelivery, labelAdder } from './actors.js';
 import { listOwnComments } from './own-comments.js';
 import { handleRunEvent } from './run-events.js';
 import { handleChildEvent } from './tracking.js';
@@ -52,17 +54,22 @@ export type EventOutcome =
  * The shell's one sequence for an event: guard (own events, duplicates), load configuration, take the
  * incident's lock, read fresh state, decide and apply. All I/O for an event happens here.
  */
-export async function handleEvent(event: TrackerEvent, context: EventContext): Promise<EventOutcome> {
+export async function handleEvent(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
   const { log } = context;
   // The payload's descriptions are read like the tracker's answers: only a state the app signed counts.
-  const opened = openEvent(event, context.stateKeys);
-  if (opened.rejected) log.warn({ issue: formatRef(event.issue.ref), actor: event.actor.username }, 'hidden state in the payload failed verification; ignored');
-  // Every write of this event goes through the public-write guard, which starts out knowing what the payload says, and
-  // every description read or written passes the state's seal.
+  const opened = openEvent(delivered, context.stateKeys);
+  if (opened.rejected) log.warn({ issue: formatRef(delivered.issue.ref), actor: delivered.actor.username }, 'hidden state in the payload failed verification; ignored');
+  const signed = context.tracker.capabilities.signedDeliveries;
+  // What an unsigned delivery says of the project's visibility and the issue's confidentiality is not the tracker's
+  // word: the project is taken as exposed, and the public-write guard learns both from the API's answers. A signed
+  // delivery's word starts the guard off.
+  const event: TrackerEvent = signed ? opened.event : { ...opened.event, project: { ...opened.event.project, visibility: 'public' } };
+  // Every write of this event goes through the public-write guard, and every description read or written passes the
+  // state's seal.
   const sealed = new StateSeal(context.tracker, context.stateKeys, log);
-  const ctx: EventContext = { ...context, tracker: new WriteGuard(sealed, { projects: [event.project], issues: [opened.event.issue] }) };
+  const ctx: EventContext = { ...context, tracker: new WriteGuard(sealed, signed ? { projects: [event.project], issues: [event.issue] } : {}) };
   try {
-    return await handleGuarded(opened.event, ctx);
+    return await handleGuarded(event, ctx);
   } catch (error) {
     if (error instanceof BodyLimitError) {
       log.error({ issue: formatRef(event.issue.ref), length: error.length, limit: error.limit }, 'write over the tracker limit refused');
@@ -85,10 +92,14 @@ async function reportTooLong(tracker: Tracker, ref: IssueRef, error: BodyLimitEr
   );
 }
 
-async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
+async function handleGuarded(delivered: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
   const { log } = ctx;
-  const issue = formatRef(event.issue.ref);
-  if (await ctx.isSelf(event.actor)) return 'ignored-self';
+  const issue = formatRef(delivered.issue.ref);
+  if (await ctx.isSelf(delivered.actor)) return 'ignored-self';
+  // A command counts only as the tracker holds it, from the author it names, once.
+  const event = await confirmedDelivery(delivered, ctx);
+  if (!event) return 'not-a-trigger';
+  if (event !== delivered && (await ctx.isSelf(event.actor))) return 'ignored-self';
   // A delivery without an id (a tracker that sent none) cannot be told from another: it is handled, never dropped.
   if (!event.deliveryId) return handleClaimed(event, ctx);
   const delivery = `${event.tracker}:${event.deliveryId}`;
@@ -115,9 +126,12 @@ async function handleGuarded(event: TrackerEvent, ctx: EventContext): Promise<Ev
 }
 
 /** Everything after the guards: a running incident's event, or an intake. */
-async function handleClaimed(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
+async function handleClaimed(delivered: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
   const { log } = ctx;
-  const issue = formatRef(event.issue.ref);
+  const issue = formatRef(delivered.issue.ref);
+  // An edit of the app's block counts for whoever the tracker says made it, and for nobody when it names no one.
+  const event = await attributedEvent(delivered, ctx);
+  if (!event) return 'not-a-trigger';
   // Tracking tickets first: an issue naming an incident is never an intake and never one of its own tickets.
   const child = event.kind === 'issue' ? await handleChildEvent(event, ctx) : null;
   if (child) return child;
@@ -128,10 +142,23 @@ async function handleClaimed(event: TrackerEvent, ctx: EventContext): Promise<Ev
   const loaded = await loadConfig(event, ctx);
   if (!loaded) return 'config-error';
   if (!isIntakeTrigger(event, loaded.config.label)) return 'not-a-trigger';
+  // A project cannot open incidents in another project that does not take its reports; the report is protected.
+  const refusal = await refusedReport(event.project.path, loaded.config, ctx);
+  if (refusal) {
+    log.warn({ issue, incidentProject: refusal.project }, 'report refused: the incident project does not take reports from this project');
+    await protectReport(event, loaded.config.label, ctx, refusal);
+    return 'stopped';
+  }
 
   return ctx.locks.run(`${event.tracker}:${issue.toLowerCase()}`, async () => {
     const source = await ctx.tracker.getIssue(event.issue.ref);
-    const start = { source, sourceRef: source.ref, sourceProject: event.project, actor: event.actor.username };
+    let actor = event.actor.username;
+    if (!ctx.tracker.capabilities.signedDeliveries) {
+      // An unsigned delivery is a hint: the label must be on the issue, and who added it is the tracker's answer.
+      if (source.state !== 'open' || !source.labels.includes(loaded.config.label)) return 'not-a-trigger';
+      actor = (await labelAdder(event, loaded.config.label, ctx))?.username ?? '';
+    }
+    const start = { source, sourceRef: source.ref, sourceProject: event.project, actor };
     const snapshot = await loadIntakeSnapshot(start, loaded.config, ctx);
     const deps = { renderer: loaded.renderer, handbookUrl: loaded.config.handbookUrl ?? ctx.handbookUrl };
     try {
@@ -151,14 +178,17 @@ async function handleClaimed(event: TrackerEvent, ctx: EventContext): Promise<Ev
 
 
 /**
- * Reads and validates the configuration and the templates it names. On any problem, one comment on the
- * triggering issue names every problem and where it is, and nothing else is done.
+ * Reads and validates the configuration and the templates it names. On any problem the report is still protected
+ * with the defaults (`protectReport`), then one comment on the triggering issue names every problem and where it is,
+ * and nothing else is done.
  */
 async function loadConfig(event: IssueEvent, ctx: EventContext): Promise<LoadedConfig | null> {
   const loaded = await loadSettings(event.project.path, ctx);
   if (!(loaded instanceof ConfigErrorWithLabel)) return loaded;
   // A problem in the configuration does not matter for issues that are not triggers.
-  if (!isIntakeTrigger(event, loaded.label ?? DEFAULT_CONFIG.label)) return null;
+  const label = loaded.label ?? DEFAULT_CONFIG.label;
+  if (!isIntakeTrigger(event, label)) return null;
+  await protectReport(event, label, ctx);
   await reportConfigError(event.issue.ref, loaded.error, ctx);
   return null;
 }

@@ -21,6 +21,7 @@ export const REDACT_PATHS = [
   'PRIVATE_KEY',
   'WEBHOOK_SECRET',
   'GITLAB_WEBHOOK_SECRET',
+  'GITLAB_WEBHOOK_SECRETS',
   // A Redis URL may carry its password (`redis://:password@host`).
   'REDIS_URL',
   'redisConfig',
@@ -37,6 +38,7 @@ export const REDACT_PATHS = [
   '*.PRIVATE_KEY',
   '*.WEBHOOK_SECRET',
   '*.GITLAB_WEBHOOK_SECRET',
+  '*.GITLAB_WEBHOOK_SECRETS',
   // Credential headers: GitHub `authorization`, GitLab `private-token` (gitbeaker) and the hook's `x-gitlab-token`.
   'headers["private-token"]',
   '*.headers.authorization',

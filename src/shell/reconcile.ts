@@ -20,6 +20,7 @@ import { loadDefaultTemplates } from './default-templates.js';
 import { memoryCoordination, redisCoordination } from './coordination.js';
 import type { EventContext } from './handle-event.js';
 import { describeEffect, runIntake } from './intake.js';
+import { refusedReport } from './fail-safe.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { withMaster } from './run-events.js';
@@ -143,6 +144,9 @@ export async function reconcileIssue(ref: IssueRef, context: EventContext): Prom
     if (issue.state !== 'open' || !issue.labels.includes(settings.config.label)) {
       return { master: null, intake, rerendered: false, note: `not part of an incident (no state, no open \`${settings.config.label}\` label)` };
     }
+    // The incident project decides whose reports it takes, for a repair as for an event.
+    const refusal = await refusedReport(issue.ref.project, settings.config, ctx);
+    if (refusal) return { master: null, intake, rerendered: false, note: `not taken in: ${refusal.project} does not take reports from ${issue.ref.project} (its reportsFrom)` };
     const sourceProject = await tracker.getProject(issue.ref.project);
     const deps = { renderer: settings.renderer, handbookUrl: settings.config.handbookUrl ?? ctx.handbookUrl };
     try {

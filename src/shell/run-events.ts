@@ -1,6 +1,6 @@
 import { splitBody, trustedState } from '../core/block.js';
 import { parseCommand } from '../core/commands.js';
-import type { IssueEvent, TrackerEvent } from '../core/events.js';
+import type { Actor, IssueEvent, TrackerEvent } from '../core/events.js';
 import type { IssueRef } from '../core/model.js';
 import { canWrite, formatRef, parseRef } from '../core/model.js';
 import {
@@ -29,6 +29,7 @@ import { closeMaster, openTask } from './tracking.js';
 import { StateSeal } from './state-seal.js';
 import { WriteGuard } from './write-guard.js';
 import { completeIntake } from './complete-intake.js';
+import { labelAdder } from './actors.js';
 import {
   approvalEventOf,
   approvalEventsOfEdit,
@@ -60,11 +61,13 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
     const masterRef = parseRef(state.master);
     if (!masterRef) return 'not-a-trigger';
     return withMaster(masterRef, ctx, async (run, settings) => {
-      const events = approvalEventsOfLabels(event);
-      const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
+      // A label counts for whoever the tracker says added it; one it cannot confirm is put back like any hand-set one.
+      const adder = await approvalLabelAdder(event, ctx);
+      const events = adder ? approvalEventsOfLabels(event) : [];
+      const actor = await approvalActor(ctx.tracker, settings.config, adder ?? event.actor);
       // A label set by hand is an approval event; a removed one is put back from the boxes.
       const decide = events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
-      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
+      return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: adder ?? event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
     });
   }
   if (event.kind === 'issue') {
@@ -133,6 +136,26 @@ export async function handleRunEvent(event: TrackerEvent, ctx: EventContext): Pr
     const plan = decideCommand({ ...run, actor: event.actor, access }, command);
     return plan.task ? openTask(ctx.tracker, { ...run, actor: event.actor, access }, settings, plan.task, plan) : plan;
   });
+}
+
+/**
+ * Who added the approval labels of this delivery, as the tracker answers (`labelAdder`). Where deliveries are not the
+ * tracker's word, every label the delivery says was added must be on the ticket now and the tracker must name one
+ * account as the latest to add each of them; null otherwise (nothing is then taken from the labels).
+ */
+async function approvalLabelAdder(event: IssueEvent, ctx: EventContext): Promise<Actor | null> {
+  const added = event.addedLabels.filter((l) => l.startsWith('approval::'));
+  if (added.length === 0) return null;
+  if (ctx.tracker.capabilities.signedDeliveries) return event.actor;
+  const fresh = await ctx.tracker.getIssue(event.issue.ref);
+  if (!added.every((l) => fresh.labels.includes(l))) return null;
+  let adder: Actor | null = null;
+  for (const label of added) {
+    const who = await labelAdder(event, label, ctx);
+    if (!who || (adder && adder.id !== who.id)) return null;
+    adder = who;
+  }
+  return adder;
 }
 
 /**

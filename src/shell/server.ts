@@ -17,6 +17,8 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import { createGitHubApp, githubSelfAccount } from './github-app.js';
 import type { GitHubSelf } from './github-app.js';
 import { createGitLabRoute, MAX_WEBHOOK_BYTES, readBody } from './gitlab-route.js';
+import { parseWebhookSecrets, WebhookSecretsError } from './webhook-secrets.js';
+import type { WebhookSecrets } from './webhook-secrets.js';
 import { handleEvent } from './handle-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
 import type { KeyedLock } from './keyed-lock.js';
@@ -44,6 +46,8 @@ export interface ServerEnv {
   GITLAB_URL?: string;
   GITLAB_TOKEN?: string;
   GITLAB_WEBHOOK_SECRET?: string;
+  /** Secrets of projects and groups, as a JSON object of paths to secrets (see `WebhookSecrets`). */
+  GITLAB_WEBHOOK_SECRETS?: string;
   LOG_LEVEL?: string;
   /** Set to run several replicas: deliveries, incident locks, the sweeper's turn and GitHub's throttling are shared. */
   REDIS_URL?: string;
@@ -127,6 +131,19 @@ async function githubBody(req: IncomingMessage): Promise<string | null> {
   return readBody(req, MAX_WEBHOOK_BYTES);
 }
 
+/** True for a body that parses as JSON but not as an object (`null`, a string, a number, an array). */
+function isJsonButNotObject(text: string): boolean {
+  // Every delivery is an object: the common case costs no second parse.
+  if (/^\s*\{/.test(text)) return false;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value !== 'object' || value === null || Array.isArray(value);
+  } catch {
+    // Not JSON at all: Probot answers that 400 itself.
+    return false;
+  }
+}
+
 function json(res: ServerResponse, status: number, body: object): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -188,7 +205,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       }
     };
     const self = githubSelfAccount(probot);
-    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue, self }), {
+    githubMiddleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue, self, log }), {
       probot,
       webhooksPath: '/api/github/webhooks',
     });
@@ -198,21 +215,31 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   }
 
   let gitlabRoute: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
-  if (env.GITLAB_URL && env.GITLAB_TOKEN && env.GITLAB_WEBHOOK_SECRET) {
+  let gitlabSecrets: WebhookSecrets | undefined;
+  if (env.GITLAB_WEBHOOK_SECRET || env.GITLAB_WEBHOOK_SECRETS) {
+    try {
+      gitlabSecrets = parseWebhookSecrets(env.GITLAB_WEBHOOK_SECRET, env.GITLAB_WEBHOOK_SECRETS);
+    } catch (error) {
+      // Fail closed: the route is not served rather than served with fewer secrets than meant. The message names no secret.
+      if (!(error instanceof WebhookSecretsError)) throw error;
+      log.error({ err: { message: error.message } }, 'GitLab webhook secrets cannot be read');
+    }
+  }
+  if (env.GITLAB_URL && env.GITLAB_TOKEN && gitlabSecrets) {
     const stateKeys = trackerStateKeys(env, 'gitlab', env.GITLAB_TOKEN, log);
     const client = createGitLabClient({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...overrides.gitlabClientOptions });
     const tracker = new GitLabTracker(client);
     // The app's own GitLab user (read once by the tracker): its own events are never answered.
     const isSelf = async (actor: { id: number }): Promise<boolean> => actor.id === (await tracker.getSelf()).id;
     gitlabRoute = createGitLabRoute({
-      secret: env.GITLAB_WEBHOOK_SECRET,
+      secrets: gitlabSecrets,
       log,
       handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf, stateKeys)),
       ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
     });
     sweepTrackers.push(async () => [{ tracker, stateKeys }]);
   } else {
-    missing.push('GitLab: set GITLAB_URL, GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET');
+    missing.push('GitLab: set GITLAB_URL, GITLAB_TOKEN, and GITLAB_WEBHOOK_SECRET or a valid GITLAB_WEBHOOK_SECRETS');
   }
 
   const server = createServer((req, res) => {
@@ -229,8 +256,9 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     if (path === '/api/gitlab/webhooks') {
       if (!gitlabRoute) return json(res, 503, { error: 'GitLab is not configured on this server' });
       gitlabRoute(req, res).catch((error: unknown) => {
-        log.error({ err: { message: (error as Error).message } }, 'GitLab route failed');
-        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        // A request that broke off or could not be read: GitLab is never answered a 5xx (it disables a failing hook).
+        log.warn({ err: { message: (error as Error).message } }, 'GitLab delivery could not be read');
+        if (!res.headersSent) json(res, 400, { error: 'unreadable request' });
       });
       return;
     }
@@ -244,6 +272,12 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
           res.setHeader('connection', 'close');
           json(res, 413, { error: 'payload too large' });
           req.resume();
+          return;
+        }
+        // A body that is JSON but no object is no delivery GitHub sends (Probot would answer it 500): refused here.
+        if (isJsonButNotObject(text)) {
+          log.warn({ bytes: text.length }, 'malformed GitHub payload');
+          json(res, 400, { error: 'malformed payload' });
           return;
         }
         (req as IncomingMessage & { body?: string }).body = text;

@@ -5,8 +5,10 @@ import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from
 import { formatRef } from '../core/model.js';
 import type {
   AccessActor,
+  ChangeQuery,
   ConfigFile,
   DeleteResult,
+  IssueChange,
   IssuePatch,
   IssueQuery,
   LinkResult,
@@ -268,6 +270,10 @@ export class StateSeal implements Tracker {
 
   createComment(ref: IssueRef, body: string): Promise<Comment> {
     return this.inner.createComment(ref, body);
+  }
+
+  listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
+    return this.inner.listChanges(ref, query);
   }
 
   updateComment(ref: IssueRef, commentId: number, body: string): Promise<Comment> {

@@ -13,18 +13,21 @@ import {
   decideTask,
   decideTaskCreated,
   namedChildren,
+  renderTaskUnconfirmed,
   renderUnknownId,
   rowNeedsFreshChild,
   rowsOf,
   unknownIdMarker,
 } from '../core/tracking.js';
 import type { ClosingChild } from '../core/tracking.js';
+import { acceptsTrackingFrom, mayTriage } from '../core/admission.js';
 import { isNotFound, TrackerError } from '../tracker/errors.js';
 import { MASTER_LABEL } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
 import type { EventContext, EventOutcome } from './handle-event.js';
 import { getOwnComment, listOwnComments } from './own-comments.js';
 import { withMaster } from './run-events.js';
+import { labelAdder, titleSetter } from './actors.js';
 import { ConfigErrorWithLabel, loadSettings } from './settings.js';
 import type { LoadedConfig } from './settings.js';
 
@@ -55,11 +58,14 @@ export async function handleChildEvent(event: IssueEvent, ctx: EventContext): Pr
   if (ids.length === 0) return null;
 
   const incidentProject = config.incidentProject ?? child.ref.project;
-  const master = await findMaster(ctx.tracker, incidentProject, ids, event.project);
-  if (!master) {
+  const found = await findMaster(ctx.tracker, incidentProject, ids, event.project);
+  // An identifier without a master and one this issue may not attach to get the same answer: a public issue never
+  // learns whether an embargoed incident exists.
+  if (!found || !(await mayAttach(event, found, incidentProject, ctx))) {
     await reportUnknown(ctx.tracker, child.ref, ids[0]!);
     return 'done';
   }
+  const master = found.master;
   return withMaster(master.ref, ctx, async (run) => {
     await correlate(ctx.tracker, event, run.master, run.state.id);
     const current = rowNeedsFreshChild(run.master, child) ? await ctx.tracker.getIssue(child.ref) : child;
@@ -72,7 +78,7 @@ export async function handleChildEvent(event: IssueEvent, ctx: EventContext): Pr
  * Only a master in a private place counts (GitLab: confidential; GitHub: a private repository), so a public
  * look-alike never receives a child's row.
  */
-async function findMaster(tracker: Tracker, incidentProject: string, ids: string[], childProject: Project): Promise<Issue | null> {
+async function findMaster(tracker: Tracker, incidentProject: string, ids: string[], childProject: Project): Promise<{ master: Issue; id: string } | null> {
   let privateRepository: boolean | undefined;
   for (const id of ids.slice(0, 3)) {
     const found = await tracker.listIssues(incidentProject, { labels: [idLabel(id), MASTER_LABEL], state: 'all' });
@@ -80,11 +86,11 @@ async function findMaster(tracker: Tracker, incidentProject: string, ids: string
       const state = trustedState(candidate);
       if (state?.role !== 'master' || (state.id !== id && !(state.run?.aliases ?? []).includes(id))) continue;
       if (tracker.capabilities.confidentialIssues) {
-        if (candidate.confidential) return candidate;
+        if (candidate.confidential) return { master: candidate, id };
         continue;
       }
       privateRepository ??= await isPrivateProject(tracker, incidentProject, childProject);
-      if (privateRepository) return candidate;
+      if (privateRepository) return { master: candidate, id };
     }
   }
   return null;
@@ -98,6 +104,30 @@ async function isPrivateProject(tracker: Tracker, path: string, known: Project):
     if (isNotFound(error)) return false;
     throw error;
   }
+}
+
+/**
+ * Whether the issue may be a tracking ticket of the master found for `id` (issue 11, correlation is authorized): it
+ * already is one (its row is on the master: a `/task` ticket, or one admitted before), or its project is one the
+ * incident project accepts tracking tickets from (`acceptsTrackingFrom`, by the incident project's own configuration)
+ * and the person who named the identifier (who added the label, or gave the title) has triage or Reporter access or
+ * more to the incident project, as the tracker answers both.
+ */
+async function mayAttach(event: IssueEvent, found: { master: Issue; id: string }, incidentProject: string, ctx: EventContext): Promise<boolean> {
+  const child = event.issue;
+  if (rowsOf(found.master).some((row) => row.ref.toLowerCase() === formatRef(child.ref).toLowerCase())) return true;
+  const incident = await loadSettings(incidentProject, ctx);
+  if (incident instanceof ConfigErrorWithLabel) return false;
+  if (!acceptsTrackingFrom(incident.config, incidentProject, trustedState(found.master), child.ref.project)) {
+    ctx.log.info({ issue: formatRef(child.ref) }, 'tracking ticket refused: the incident project does not accept this project');
+    return false;
+  }
+  const named = child.labels.includes(idLabel(found.id)) ? await labelAdder(event, idLabel(found.id), ctx) : await titleSetter(event, ctx);
+  if (!named || !mayTriage(await ctx.tracker.getAccess(incidentProject, named))) {
+    ctx.log.info({ issue: formatRef(child.ref) }, 'tracking ticket refused: who named the identifier may not triage the incident project');
+    return false;
+  }
+  return true;
 }
 
 /** One comment per identifier, never repeated: the comment carries a marker the next event finds. */
@@ -149,13 +179,14 @@ export async function openTask(tracker: Tracker, run: RunContext, settings: Load
   }
   if (decision.details !== null) {
     if (!child.confidential) {
-      // Nothing but the identifier was written; the details stay out of a ticket the tracker did not confirm.
-      return { ...plan, comments: [...plan.comments, { ref: run.master.ref, body: `Tracking ticket ${formatRef(child.ref)} was opened, but the tracker did not confirm it confidential, so only the identifier was written to it.` }] };
+      // The neutral title and the identifier were written, nothing more: the details stay out of a ticket the
+      // tracker did not confirm confidential, and the master is told exactly what it holds.
+      return { ...plan, comments: [...plan.comments, { ref: run.master.ref, body: renderTaskUnconfirmed(child, run.state.id) }] };
     }
-    child = await tracker.updateIssue(child.ref, { body: decision.details });
+    child = await tracker.updateIssue(child.ref, decision.details);
   }
   if (!decision.isPublic && decision.state.linked) await tracker.linkIssues(run.master, child);
-  const created = decideTaskCreated(run, command, child, decision.due);
+  const created = decideTaskCreated(run, command, child, decision.due, decision.isPublic);
   return { ...plan, ...created, comments: [...plan.comments, ...created.comments], timeline: [...plan.timeline, ...created.timeline], run: plan.run };
 }
 

@@ -1,7 +1,7 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../core/model.js';
 import { DESCRIPTION_LIMITS, formatRef } from '../core/model.js';
 import { TIMELINE_LIMITS } from '../core/timeline.js';
-import type { AccessActor, ConfigFile, DeleteResult, IssuePatch, IssueQuery, LinkResult, NewIssue, SelfAccount, Tracker } from '../tracker/port.js';
+import type { AccessActor, ChangeQuery, ConfigFile, DeleteResult, IssueChange, IssuePatch, IssueQuery, LinkResult, NewIssue, SelfAccount, Tracker } from '../tracker/port.js';
 
 /** A write to a public place was refused because it carried incident content. Nothing was written. */
 export class PublicWriteError extends Error {
@@ -159,6 +159,10 @@ export class WriteGuard implements Tracker {
 
   async getComment(ref: IssueRef, commentId: number): Promise<Comment> {
     return this.inner.getComment(ref, commentId);
+  }
+
+  async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
+    return this.inner.listChanges(ref, query);
   }
 
   async createComment(ref: IssueRef, body: string): Promise<Comment> {

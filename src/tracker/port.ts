@@ -39,6 +39,21 @@ export interface AccessActor {
   id: number;
 }
 
+/** A kind of change of an issue whose author the app asks the tracker about (`listChanges`). */
+export type ChangeQuery =
+  /** The additions of one label. */
+  | { kind: 'label-added'; label: string }
+  /** The retitles; the issue's opening (the title it was opened with) comes last. */
+  | { kind: 'title' }
+  /** The edits of the description (ticked checklist boxes included). */
+  | { kind: 'description' };
+
+/** One change as the tracker records it: who made it, and when (ISO 8601). */
+export interface IssueChange {
+  actor: AccessActor;
+  at: string;
+}
+
 /** The account the app acts as on a tracker: what it writes is authored by it. */
 export interface SelfAccount {
   /** The tracker's numeric user id: the one thing ownership is decided by (a name can be look-alike or renamed). */
@@ -93,6 +108,16 @@ export interface Tracker {
 
   /** Posts a comment on an issue. */
   createComment(ref: IssueRef, body: string): Promise<Comment>;
+
+  /**
+   * Who changed an issue, as the tracker itself records it, newest first: who added a label (GitHub `labeled` issue
+   * events; GitLab resource label events, labels given at the opening included), who retitled it (GitHub `renamed`
+   * events; GitLab "changed title" system notes; then the opening by its author), who edited its description (GitHub's
+   * content edits; GitLab "changed the description" and "marked the checklist item" system notes, the most recent
+   * hundred notes). The app asks where it must know who acted and the delivery is not the tracker's word
+   * (`capabilities.signedDeliveries`), or where the event at hand is not the change it asks about.
+   */
+  listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]>;
 
   /** Replaces the body of one comment. */
   updateComment(ref: IssueRef, commentId: number, body: string): Promise<Comment>;

@@ -37,7 +37,7 @@ function snapshot(kind: 'github' | 'gitlab', fields: Partial<IntakeSnapshot> & {
   const { configText, ...rest } = fields;
   return {
     tracker: kind,
-    capabilities: { confidentialIssues: kind === 'gitlab', nativeLinks: true, lockConversation: kind === 'github', deleteIssue: kind === 'github', dueDates: kind === 'gitlab' },
+    capabilities: { confidentialIssues: kind === 'gitlab', nativeLinks: true, lockConversation: kind === 'github', deleteIssue: kind === 'github', dueDates: kind === 'gitlab', signedDeliveries: kind === 'github' },
     config: configText ? parseConfig(configText, 'test') : DEFAULT_CONFIG,
     configPath: '.x/incident-desk.yml',
     source: issue(sourceProject.path, 5),

@@ -14,8 +14,8 @@ import { commentKinds, context, ID, ticket, timelineTexts } from '../support/mas
 // (test/e2e/tracking.test.ts) go through them on every tracker; here every branch is one row.
 
 const renderer = createRenderer(await loadDefaultTemplates());
-const GITLAB: TrackerCapabilities = { confidentialIssues: true, nativeLinks: true, lockConversation: false, deleteIssue: false, dueDates: true };
-const GITHUB: TrackerCapabilities = { confidentialIssues: false, nativeLinks: true, lockConversation: true, deleteIssue: true, dueDates: false };
+const GITLAB: TrackerCapabilities = { confidentialIssues: true, nativeLinks: true, lockConversation: false, deleteIssue: false, dueDates: true, signedDeliveries: false };
+const GITHUB: TrackerCapabilities = { confidentialIssues: false, nativeLinks: true, lockConversation: true, deleteIssue: true, dueDates: false, signedDeliveries: true };
 
 const project = (path: string, visibility: Project['visibility']): Project => ({ path, id: 40, visibility, webUrl: `https://t.example/${path}`, defaultBranch: 'main' });
 const task = (comment: string) => parseCommand(comment) as TaskCommand;
@@ -123,7 +123,8 @@ describe('decideTask', () => {
     expect(decision.kind).toBe('create');
     if (decision.kind !== 'create') return;
     const { draft } = decision;
-    expect(draft.title).toBe(`[${ID}] ${task(comment).title}`);
+    // Until the tracker confirmed it confidential, a ticket whose details come later has a neutral title.
+    expect(draft.title).toBe(expected.detailsLater ? `[${ID}] Tracking ticket` : `[${ID}] ${task(comment).title}`);
     expect(draft.labels).toEqual([`incident-id::${ID}`, 'incident::task']);
     expect(draft.assignees).toEqual(['bob']);
     expect(draft.confidential).toBe(expected.confidential);
@@ -138,8 +139,9 @@ describe('decideTask', () => {
     if (expected.isPublic || expected.detailsLater) expect(state?.master).toBeUndefined();
     else expect(state).toMatchObject({ master: 'sec/incidents#7', linked: true });
     if (expected.detailsLater) {
-      for (const piece of FULL) expect(decision.details).toContain(piece);
-      expect(readTicketState(decision.details!)).toMatchObject({ master: 'sec/incidents#7' });
+      expect(decision.details?.title).toBe(`[${ID}] ${task(comment).title}`);
+      for (const piece of FULL) expect(decision.details?.body).toContain(piece);
+      expect(readTicketState(decision.details!.body)).toMatchObject({ master: 'sec/incidents#7' });
     } else {
       expect(decision.details).toBeNull();
     }

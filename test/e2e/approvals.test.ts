@@ -394,7 +394,7 @@ for (const harness of HARNESSES) {
 
     it('keeps both of two approval ticks saved from the same page and delivered concurrently', async () => {
       const t = await incident();
-      // Both ticked on the same page; law-dan saved last, so the tracker holds his version.
+      // Both ticked on the same page; law-dan saved last, so the tracker holds his version (and records both edits).
       await tickFromTheSamePage(t, t.comms(), ['sec-alice', 'approve-faq-security'], ['law-dan', 'approve-faq-legal']);
       expect(isTicked(t.comms(), 'approve-faq-security')).toBe(true);
       expect(isTicked(t.comms(), 'approve-faq-legal')).toBe(true);
@@ -407,7 +407,7 @@ for (const harness of HARNESSES) {
     it('an older approval tick delivered after a newer untick does not approve again (the edit times the tracker sends)', async () => {
       const t = await incident();
       // sec-alice ticks at 10:05 and unticks at 10:06; the tracker delivers the untick first.
-      const { tick, untick } = tickThenUntick(t, t.comms(), 'approve-faq-security');
+      const { tick, untick } = tickThenUntick(t, t.comms(), 'approve-faq-security', 'sec-alice', 'sec-alice');
       await t.deliverEdit(untick.saved, untick.before, 'sec-alice');
       await t.deliverEdit(tick.saved, tick.before, 'sec-alice');
       expect(t.state().decisions['faq/security']).toBeUndefined();

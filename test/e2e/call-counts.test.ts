@@ -19,7 +19,10 @@ const COSTS = {
   github: { intake: 13, masterReads: 2, masterWrites: null, tick: 7, timeline: 5 },
   // The intake marks the master from the answer of the confidentiality write (three writes of the master in all); it
   // reads it fresh at the trigger and again right before the final block (other writes came between).
-  gitlab: { intake: 14, masterReads: 2, masterWrites: 3, tick: 7, timeline: 5 },
+  // Issue 11: the hook's token is shared, so what a delivery says of who acted is not GitLab's word: the intake asks
+  // who added the trigger label (its label events, once: 15, was 14), a tick who edited (the newest page of notes,
+  // where GitLab's system note names them: 8, was 7), a command reads its note by id (its text and author: 6, was 5).
+  gitlab: { intake: 15, masterReads: 2, masterWrites: 3, tick: 8, timeline: 6 },
 } as const;
 
 /** How each harness reads the configuration of the incident project. */
@@ -38,12 +41,21 @@ for (const harness of HARNESSES) {
       const t = await harness.open({ config: CONFIG });
       expect(t.probe.masterReads()).toBe(expected.masterReads);
       if (expected.masterWrites !== null) expect(t.probe.masterWrites()).toBe(expected.masterWrites);
+      // Where the hook's token is shared, who added the trigger label is asked of the tracker: its label events, once.
+      expect(t.probe.changesAsked(0, 'label-added')).toBe(harness.traits.signedDeliveries ? 0 : 1);
       expect(t.probe.workShapes(0)).toHaveLength(expected.intake);
     });
 
     it(`a tick makes ${expected.tick} calls and a /timeline command ${expected.timeline}`, async () => {
       const t = await harness.open({ config: CONFIG });
+      const from = t.probe.requestCount();
       expect(await runEventCalls(t)).toEqual({ tick: expected.tick, timeline: expected.timeline });
+      // Where deliveries are not the tracker's word, each asks one read more: the tick who edited (GitLab: the newest
+      // page of notes), the command its note as the tracker has it (by its id). Where they are, neither is asked.
+      const asked = harness.traits.signedDeliveries ? 0 : 1;
+      expect(t.probe.changesAsked(from, 'description')).toBe(asked);
+      const note = t.store.listComments(t.ref).find((c) => c.body.startsWith('/timeline'))!;
+      expect(t.probe.commentReads(from, note.id)).toBe(asked);
     });
 
     it('ordinary issues of the incident project cost nothing, and the configuration only when a label could be the trigger', async () => {

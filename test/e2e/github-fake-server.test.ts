@@ -77,7 +77,8 @@ describe('GitHub end to end against a fake GitHub', () => {
   it('a public report moves to the private incident repository; the public issue keeps no details', async () => {
     const { store, fake, deliver } = await world();
     const project = store.addProject('acme/website', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private' });
+    // The incident repository takes reports from acme/website (its own configuration says so).
+    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/website]\n' } });
     store.putFile('acme/website', '.github/incident-desk.yml', 'incidentProject: acme/security\n');
     const source = store.seedIssue('acme/website', { ...REPORT, labels: ['incident'] });
 

@@ -60,7 +60,8 @@ describe('GitLab end to end against a fake GitLab', () => {
   it('a separate incident project: a confidential master there, the source keeps a notice and one comment', async () => {
     const { store, deliver } = await world();
     const project = store.addProject('team/app', { visibility: 'public' });
-    store.addProject('sec/incidents', { visibility: 'private' });
+    // The incident project takes reports from team/app (its own configuration says so).
+    store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'incidentProject: sec/incidents\n');
     const source = store.seedIssue('team/app', { ...REPORT, labels: ['incident'] });
 
@@ -93,14 +94,15 @@ describe('GitLab end to end against a fake GitLab', () => {
     expect(writes()).toBe(before.writes);
   });
 
-  it('an invalid configuration: one comment naming the problems, nothing else', async () => {
+  it('an invalid configuration: the report made confidential with the defaults, one comment naming the problems, nothing else', async () => {
     const { store, deliver } = await world();
     const project = store.addProject('team/app', { visibility: 'private' });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'approvals:\n  quorum: 0\nidPrefix: 12\n');
     const source = store.seedIssue('team/app', { ...REPORT, labels: ['incident'] });
     expect((await deliver(gitlabLabeledPayload(project, source), 'k-1')).status).toBe(200);
     expect(store.allIssues('team/app')).toHaveLength(1);
-    expect(store.issue(source.ref).confidential).toBe(false);
+    // Fail safe (issue 11): a configuration that cannot be read still protects the report.
+    expect(store.issue(source.ref).confidential).toBe(true);
     const comments = store.listComments(source.ref);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('approvals.quorum');

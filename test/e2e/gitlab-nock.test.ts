@@ -64,6 +64,11 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     nock(GITLAB).get('/api/v4/user').reply(200, { id: 99, username: 'incident-desk-bot' });
     nock(GITLAB).get(`${P}/repository/files/.gitlab%2Fincident-desk.yml/raw`).query({ ref: 'HEAD' }).reply(200, 'label: API\n');
     nock(GITLAB).get(`${P}/issues/${fixture.iid}`).reply(200, source);
+    // The hook's token is shared: who added the trigger label is GitLab's answer (its label events), not the payload's.
+    nock(GITLAB)
+      .get(`${P}/issues/${fixture.iid}/resource_label_events`)
+      .query(true)
+      .reply(200, [{ id: 7, user: { id: 51, username: 'reporter' }, created_at: '2013-12-03T17:15:43Z', resource_type: 'Issue', label: { id: 1, name: 'API' }, action: 'add' }]);
     nock(GITLAB)
       .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.confidential = b), true))
       .reply(200, { ...source, confidential: true });
@@ -109,6 +114,8 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     expect(sent.master.description.endsWith(`<!-- incident-desk:end -->\n\n${fixture.description}`)).toBe(true);
     expect(labelsOf(sent.master).sort()).toEqual(['API', `incident-id::${id}`, 'incident::master', 'phase::before-t5']);
     expect(sent.timeline.body).toContain('made this ticket confidential');
+    expect(sent.timeline.body).toMatch(/@\u200b?reporter · labeled the report `API`/);
+    expect(sent.timeline.body).not.toContain('root');
 
     // GitLab retries a delivery with the same Idempotency-Key: dropped without a single API call.
     expect((await deliverGitLab(app.url, SECRET, payload, 'idempotency-1')).status).toBe(200);

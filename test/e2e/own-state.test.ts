@@ -55,7 +55,8 @@ async function incident(kind: Kind, options: Options = {}) {
     }
     const gitlab = t as Awaited<ReturnType<typeof openGitLabIncident>>;
     const before = t.store.issue(ticket.ref);
-    const after = t.store.editIssue(ticket.ref, { body: change(before.body), labels: [...before.labels, ...added] });
+    // GitLab records who saved (issue 11, case 4: the app asks it).
+    const after = t.store.editIssue(ticket.ref, { body: change(before.body), labels: [...before.labels, ...added] }, actor);
     const project = t.store.getProject(after.ref.project);
     const payload = gitlabEditPayload(project, after, before.body, gitlab.user(actor), gitlab.ids);
     payload.changes.labels = gitlabLabelsPayload(project, after, before.labels, gitlab.user(actor), gitlab.ids).changes.labels;

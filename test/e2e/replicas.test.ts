@@ -33,7 +33,8 @@ beforeAll(async () => {
   redis = await startRedis();
   store = new MemoryStore({ kind: 'gitlab' });
   reportProject = store.addProject('team/app', { visibility: 'public', files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' } });
-  incidentProject = store.addProject('sec/incidents', { visibility: 'private' });
+  // The incident project takes reports from team/app (its own configuration says so).
+  incidentProject = store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
   for (const user of USERS) store.setAccess('sec/incidents', user, 'write');
   fake = await startFakeGitLab(store);
   const env = { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-replica-test', GITLAB_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url };
@@ -105,7 +106,7 @@ describe('two replicas sharing Redis and one GitLab', () => {
       boxes.map(async ({ ticket, step }, i) => {
         await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 2_000)));
         const before = store.issue(ticket.ref).body;
-        store.editIssue(ticket.ref, { body: tickIn(before, step) });
+        store.editIssue(ticket.ref, { body: tickIn(before, step) }, USERS[i]!);
         const user = { id: fake.userId(USERS[i]!), username: USERS[i]! };
         const payload = gitlabEditPayload(incidentProject, store.issue(ticket.ref), before, user, fake.userId);
         const replica = replicas[Math.floor(Math.random() * replicas.length)]!;

@@ -30,19 +30,19 @@ const forgeState = (body: string, change: (state: TicketState) => TicketState) =
 };
 
 /**
- * Bob saves an edit of the master (`change`) after the app read it for someone else's event and before the app's
- * write lands; the app's write then overwrites his save (trackers keep the last write of a description). Answers his
- * edit as it was saved, to deliver once the app's write is done.
+ * `actor` saves an edit of the master (`change`) after the app read it for someone else's event and before the app's
+ * write lands; the app's write then overwrites their save (trackers keep the last write of a description), and the
+ * tracker records both, each by its writer. Answers the edit as it was saved, to deliver once the app's write is done.
  */
-function raceNextMasterWrite(t: IncidentWorld, change: (body: string) => string) {
+function raceNextMasterWrite(t: IncidentWorld, actor: string, change: (body: string) => string) {
   const raced: { edit?: { before: string; after: Issue } } = {};
   const updateIssue = t.store.updateIssue.bind(t.store);
-  t.store.updateIssue = (ref, patch) => {
+  t.store.updateIssue = (ref, patch, by) => {
     if (!raced.edit && ref.number === t.ref.number && patch.body !== undefined) {
       const before = t.store.issue(ref).body;
-      raced.edit = { before, after: t.store.editIssue(ref, { body: change(before) }) };
+      raced.edit = { before, after: t.store.editIssue(ref, { body: change(before) }, actor) };
     }
-    return updateIssue(ref, patch);
+    return updateIssue(ref, patch, by);
   };
   return raced;
 }
@@ -267,7 +267,7 @@ for (const harness of HARNESSES) {
       const t = await harness.open();
       t.clock.now = minutes(5);
       // Every child closed first: the close guard keeps an incident with open tickets open.
-      for (const child of readTicketState(t.master().body)?.children ?? []) t.store.editIssue(parseRef(child.ref)!, { state: 'closed' });
+      for (const child of readTicketState(t.master().body)?.children ?? []) t.store.editIssue(parseRef(child.ref)!, { state: 'closed' }, 'alice');
       expectOutcome(t, await t.change(t.master(), { state: 'closed' }, 'bob'), 'done');
       await t.change(t.master(), { state: 'open' }, 'alice');
       expect(t.timeline()).toContain('@bob · closed the incident');
@@ -276,7 +276,7 @@ for (const harness of HARNESSES) {
 
     it('keeps both ticks when the app writes between a tick and the next one (second edit from the body before the write)', async () => {
       const t = await harness.open();
-      const raced = raceNextMasterWrite(t, (body) => tickIn(body, 'respond-reporter'));
+      const raced = raceNextMasterWrite(t, 'bob', (body) => tickIn(body, 'respond-reporter'));
       t.clock.now = minutes(3);
       await t.tick('pick-deputy', 'alice');
       expect(raced.edit).toBeDefined();
@@ -293,7 +293,7 @@ for (const harness of HARNESSES) {
 
     it('keeps a Quick Links cell edited by hand while the app writes, as the timeline says', async () => {
       const t = await harness.open();
-      const raced = raceNextMasterWrite(t, (body) => body.replace('| CVSS Score: | _not set_ |', '| CVSS Score: | 7.5 |'));
+      const raced = raceNextMasterWrite(t, 'bob', (body) => body.replace('| CVSS Score: | _not set_ |', '| CVSS Score: | 7.5 |'));
       await t.tick('pick-deputy', 'alice');
       expect(raced.edit).toBeDefined();
       await t.deliverEdit(raced.edit!.after, raced.edit!.before, 'bob');
@@ -304,7 +304,7 @@ for (const harness of HARNESSES) {
 
     it('keeps both of two ticks saved from the same page and delivered concurrently', async () => {
       const t = await harness.open();
-      // Both edited the same description; bob saved last, so the tracker holds his version.
+      // Both edited the same description; bob saved last, so the tracker holds his version (and records both edits).
       await tickFromTheSamePage(t, t.master(), ['alice', 'pick-deputy'], ['bob', 'respond-reporter']);
       const body = t.master().body;
       expect(isTicked(body, 'pick-deputy')).toBe(true);
@@ -318,7 +318,7 @@ for (const harness of HARNESSES) {
     it('an older tick delivered after a newer untick does not re-tick the box (the edit times the tracker sends)', async () => {
       const t = await harness.open();
       // Alice ticks at 10:05, Bob unticks at 10:06; the tracker delivers Bob's event first.
-      const { tick, untick } = tickThenUntick(t, t.master(), 'pick-deputy');
+      const { tick, untick } = tickThenUntick(t, t.master(), 'pick-deputy', 'alice', 'bob');
       await t.deliverEdit(untick.saved, untick.before, 'bob');
       await t.deliverEdit(tick.saved, tick.before, 'alice');
       expect(isTicked(t.master().body, 'pick-deputy')).toBe(false);
@@ -354,7 +354,7 @@ for (const harness of HARNESSES) {
         expect(t.master().body).toContain('| Incident Manager: | @carol |');
         const updateIssue = t.store.updateIssue.bind(t.store);
         // GitLab Free: only the first of several assignee ids is kept.
-        t.store.updateIssue = (ref, patch) => updateIssue(ref, patch.assignees ? { ...patch, assignees: patch.assignees.slice(0, 1) } : patch);
+        t.store.updateIssue = (ref, patch, by) => updateIssue(ref, patch.assignees ? { ...patch, assignees: patch.assignees.slice(0, 1) } : patch, by);
         await t.say('/set im @alice', 'alice');
         expect(t.master().body).toContain('| Incident Manager: | @alice |');
         await t.say('/handoff @bob im', 'alice');

@@ -14,7 +14,7 @@ import { masterDetails, rowOf, trackingRows, writesInto } from '../support/track
 //
 // The incident is opened in place at T0 in the private `acme/security`; the app also serves the private `acme/api`,
 // the public `acme/site` and the private `partner/tools` (another owner), which all name `acme/security` as their
-// incident project.
+// incident project, and which `acme/security`'s own configuration lets attach tracking tickets (`trackingFrom`).
 
 const PRIVATE = 'acme/api';
 const PUBLIC = 'acme/site';
@@ -29,7 +29,8 @@ function duePatch(t: IncidentWorld, ticket: Issue, date: string): Change {
 
 async function trackingIncident(harness: Harness, config = '') {
   const t = await harness.open({
-    config: `incidentProject: ${INCIDENT_PROJECT}\n${config}`,
+    // acme/security's own copy says which projects may attach tracking tickets to its incidents.
+    config: `incidentProject: ${INCIDENT_PROJECT}\ntrackingFrom: [acme, ${OTHER_OWNER}]\n${config}`,
     projects: { [PRIVATE]: 'private', [PUBLIC]: 'public', [OTHER_OWNER]: 'private' },
   });
   const id = trustedState(t.master())!.id;
@@ -77,9 +78,11 @@ const MANY_CHILDREN = { 'memory-gitlab': 150, 'memory-github': 150, github: 25, 
 /**
  * The calls a child's event makes at most: both configurations, one label lookup, the master read fresh twice, its
  * one write, the timeline read and written. GitHub also reads the incident repository, as an issue there has no
- * confidentiality of its own (only a master in a private repository counts).
+ * confidentiality of its own (only a master in a private repository counts). On GitLab (issue 11) the hook is no word
+ * on the child's project being private, so the app reads the child and its project back before it finds nothing to
+ * write to the child: two reads more (10, was 8).
  */
-const CHILD_EVENT_CALLS = { 'memory-gitlab': 8, 'memory-github': 9, github: 9, gitlab: 8 } as const;
+const CHILD_EVENT_CALLS = { 'memory-gitlab': 10, 'memory-github': 9, github: 9, gitlab: 10 } as const;
 
 for (const harness of HARNESSES) {
   const { traits } = harness;
@@ -327,7 +330,7 @@ for (const harness of HARNESSES) {
       const t = await incident();
       const { issue: child } = await t.open(PRIVATE, { title: 'Rotate', body: '', labels: [`incident-id::${t.id}`] });
       t.clock.now = minutes(5);
-      const retitled = t.store.editIssue(child.ref, { title: 'Rotate all keys' });
+      const retitled = t.store.editIssue(child.ref, { title: 'Rotate all keys' }, 'alice');
       t.clock.now = minutes(6);
       await t.change(t.issue(child), { state: 'closed' });
       expect(t.row(child)?.state).toBe('closed');
@@ -368,7 +371,7 @@ for (const harness of HARNESSES) {
       expect(t.comments('incident-summary')).toHaveLength(0);
 
       // The release and communications tickets closed, the tracking ticket still open: it alone is listed.
-      for (const child of t.intakeChildren()) t.store.editIssue(child.ref, { state: 'closed' });
+      for (const child of t.intakeChildren()) t.store.editIssue(child.ref, { state: 'closed' }, 'alice');
       await t.change(t.master(), { state: 'closed' }, 'bob');
       expect(t.master().state).toBe('open');
       expect(t.comments('close-guard')).toHaveLength(2);

@@ -27,7 +27,8 @@ const SECRET = 'Send a crafted header to /upload and the server runs it.';
 async function world(options: { config?: string } = {}) {
   const store = new MemoryStore({ kind: 'gitlab', now: () => T0 });
   const project = store.addProject('team/app', { visibility: 'private' });
-  store.addProject('sec/inc', { visibility: 'private' });
+  // The incident project takes reports from team/app (when team/app's configuration names it).
+  store.addProject('sec/inc', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
   if (options.config) store.putFile('team/app', '.gitlab/incident-desk.yml', options.config);
   store.setAccess('team/app', 'alice', 'write');
   store.setAccess('sec/inc', 'alice', 'write');

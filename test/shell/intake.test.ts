@@ -218,7 +218,7 @@ describe('intake on GitLab with a separate incident project', () => {
   it('creates the master confidential without details, verifies, then moves the details', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'public' });
-    store.addProject('sec/incidents', { visibility: 'private' });
+    store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'incidentProject: sec/incidents\n');
     const source = store.seedIssue('team/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     const tracker = recordingTracker(memory);
@@ -260,7 +260,7 @@ describe('intake on GitLab with a separate incident project', () => {
   it('stops and reports when the tracker does not confirm confidentiality', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'public' });
-    store.addProject('sec/incidents', { visibility: 'private' });
+    store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'incidentProject: sec/incidents\n');
     const source = store.seedIssue('team/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     const lying: Tracker = Object.create(memory) as Tracker;
@@ -295,7 +295,7 @@ describe('intake on GitHub', () => {
   it('moves a public report to the private incident repository, redacts and locks the source', async () => {
     const { store, memory } = setup('github');
     const project = store.addProject('acme/app', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private' });
+    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' } });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\n');
     const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'], assignees: ['triager'] });
     const tracker = recordingTracker(memory);
@@ -332,7 +332,7 @@ describe('intake on GitHub', () => {
   it('deletes the public source when configured and permitted', async () => {
     const { store, memory } = setup('github', { canDelete: true });
     const project = store.addProject('acme/app', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private' });
+    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' } });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\npublicSource: delete\n');
     const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     await trigger(memory, store, project.path, source);
@@ -344,7 +344,7 @@ describe('intake on GitHub', () => {
   it('redacts instead and says so when deleting is not permitted', async () => {
     const { store, memory } = setup('github', { canDelete: false });
     const project = store.addProject('acme/app', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private' });
+    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' } });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\npublicSource: delete\n');
     const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     await trigger(memory, store, project.path, source);
@@ -393,6 +393,40 @@ describe('invalid configuration', () => {
     const comments = store.listComments(source.ref);
     expect(comments).toHaveLength(1);
     for (const key of ['idPrefix', 'children', 'unknownKey']) expect(comments[0]!.body).toContain(key);
+  });
+
+  it('still protects the report: GitLab makes it confidential with the defaults before the error comment', async () => {
+    const { store, memory } = setup('gitlab');
+    const project = store.addProject('oss/app', { visibility: 'public' });
+    store.putFile('oss/app', '.gitlab/incident-desk.yml', 'label: incident\nchildren: [nope]\n');
+    const source = store.seedIssue('oss/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+    const tracker = recordingTracker(memory);
+    expect((await trigger(tracker, store, project.path, source)).outcome).toBe('config-error');
+    expect(tracker.writes().map((w) => w.method)).toEqual(['updateIssue', 'createComment']);
+    expect(tracker.writes()[0]!.args).toEqual([source.ref, { confidential: true }]);
+    expect(store.issue(source.ref)).toMatchObject({ confidential: true, body: SECRET_BODY, title: SECRET_TITLE });
+    expect(store.allIssues('oss/app')).toHaveLength(1);
+  });
+
+  it('still protects the report: a public GitHub source gets incident::needs-config, a private one only the problems', async () => {
+    const { store, memory } = setup('github');
+    const open = store.addProject('oss/app', { visibility: 'public' });
+    const closed = store.addProject('acme/app', { visibility: 'private' });
+    for (const path of ['oss/app', 'acme/app']) store.putFile(path, '.github/incident-desk.yml', 'label: incident\nchildren: [nope]\n');
+    const exposed = store.seedIssue('oss/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+    const kept = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+    const ctx = await eventContext(memory);
+    for (const [project, issue] of [[open, exposed], [closed, kept]] as const) {
+      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe('config-error');
+      // A redelivery or the label added again says nothing twice.
+      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe('config-error');
+    }
+    expect(store.issue(exposed.ref).labels).toEqual(['incident', 'incident::needs-config']);
+    expect(commentKinds(store, exposed.ref)).toEqual(['needs-config', 'config-error']);
+    expect(store.listComments(exposed.ref)[0]!.body).toContain('is invalid');
+    expect(store.issue(kept.ref).labels).toEqual(['incident']);
+    expect(commentKinds(store, kept.ref)).toEqual(['config-error']);
+    for (const issue of [exposed, kept]) expect(store.issue(issue.ref).body).toBe(SECRET_BODY);
   });
 });
 

@@ -295,7 +295,8 @@ describe('case 2: links are followed only when both ends agree, where the config
   });
 
   it('a signed master state copied onto an issue outside the incident project is not swept, nor obeyed', async () => {
-    const config = 'incidentProject: sec/incidents\n';
+    // The same file in both projects; sec/incidents' copy takes team/app's reports (issue 11, case 5).
+    const config = 'incidentProject: sec/incidents\nreportsFrom: [team/app]\n';
     const w = await world('gitlab', { config });
     w.store.addProject('sec/incidents', { visibility: 'private', files: { [configPath('gitlab')]: config } });
     w.store.addProject('team/api', { visibility: 'private', files: { [configPath('gitlab')]: config } });
@@ -340,7 +341,8 @@ describe('case 2: links are followed only when both ends agree, where the config
   });
 
   it('an issue labelled as the master of a report in advance is not adopted: the intake makes its own, confidential', async () => {
-    const config = 'incidentProject: sec/incidents\n';
+    // The same file in both projects; sec/incidents' copy takes team/app's reports (issue 11, case 5).
+    const config = 'incidentProject: sec/incidents\nreportsFrom: [team/app]\n';
     const w = await world('gitlab', { config });
     w.store.addProject('sec/incidents', { visibility: 'private', files: { [configPath('gitlab')]: config } });
     w.store.setAccess('sec/incidents', 'mallory', 'triage');

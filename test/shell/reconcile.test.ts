@@ -126,6 +126,21 @@ describe('reconcileIssue', () => {
     expect(w.tracker.writes()).toHaveLength(writes);
   });
 
+  it('takes nothing in for an incident project that does not take reports from the report\'s project', async () => {
+    const w = await world();
+    w.store.addProject('sec/incidents', { visibility: 'private' });
+    const other = w.store.addProject('evil/repo', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' } });
+    const report = w.store.seedIssue(other.path, { title: 'RCE', body: 'details', labels: ['incident'] });
+    expect(await reconcileIssue(report.ref, w.ctx)).toEqual({
+      master: null,
+      intake: [],
+      rerendered: false,
+      note: 'not taken in: sec/incidents does not take reports from evil/repo (its reportsFrom)',
+    });
+    expect(w.tracker.writes()).toHaveLength(0);
+    expect(w.store.allIssues('sec/incidents')).toHaveLength(0);
+  });
+
   it('leaves an issue that is no part of an incident alone', async () => {
     const w = await world();
     const other = w.store.seedIssue('team/app', { title: 'typo', body: 'fix it', labels: ['bug'] });

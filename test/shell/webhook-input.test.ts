@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/shell/logger.js';
+import { captureLog } from '../support/app-context.js';
 import { secretsMatch } from '../../src/shell/gitlab-route.js';
 import { startAppServer } from '../support/app-server.js';
 import { testPrivateKey } from '../support/github-webhook.js';
@@ -144,6 +145,74 @@ describe('GitLab payloads', () => {
     expect(declared.status).toBe(413);
     const chunked = await streamed(url, '/api/gitlab/webhooks', { 'x-gitlab-token': GITLAB_SECRET }, 8 * 1024 * 1024);
     expect(chunked.status).toBe(413);
+    expectNoContent(lines);
+  });
+});
+
+describe('GitLab secrets per project and group (GITLAB_WEBHOOK_SECRETS)', () => {
+  const SECRETS = JSON.stringify({ 'sec/incidents': 'incident-secret', acme: ['acme-new', 'acme-old'], 'acme/legacy': 'legacy-secret' });
+
+  async function startWith(map: string) {
+    const { lines, log } = captureLog();
+    const server = await startAppServer({ GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET: GITLAB_SECRET, GITLAB_WEBHOOK_SECRETS: map }, { log });
+    close = server.close;
+    return { url: server.url, lines, app: server.app };
+  }
+  /** An event the app ignores (a push), naming `project`: its status says only whether the token was accepted. */
+  const push = (project: string) => JSON.stringify({ object_kind: 'push', project: { path_with_namespace: project, name: SECRET_TEXT } });
+
+  it('a project or group with a secret of its own accepts only that one; the rest of the instance the global one', async () => {
+    const { url, lines } = await startWith(SECRETS);
+    const status = async (project: string, token: string) => (await gitlab(url, push(project), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token })).status;
+    // The incident project: its own secret, never the global one every hook maintainer knows, nor a group's.
+    expect(await status('sec/incidents', 'incident-secret')).toBe(202);
+    expect(await status('SEC/Incidents', 'incident-secret')).toBe(202);
+    expect(await status('sec/incidents', GITLAB_SECRET)).toBe(401);
+    expect(await status('sec/incidents', 'acme-new')).toBe(401);
+    // A group's projects take the group's secrets (both while one is rotated), the most specific entry first.
+    expect(await status('acme/web', 'acme-new')).toBe(202);
+    expect(await status('acme/sub/web', 'acme-old')).toBe(202);
+    expect(await status('acme/web', GITLAB_SECRET)).toBe(401);
+    expect(await status('acme/legacy', 'legacy-secret')).toBe(202);
+    expect(await status('acme/legacy', 'acme-new')).toBe(401);
+    // Everything else: the global secret only.
+    expect(await status('team/app', GITLAB_SECRET)).toBe(202);
+    expect(await status('team/app', 'incident-secret')).toBe(401);
+    // A body that names no project is vouched for by the global secret only.
+    expect((await gitlab(url, '{not json', { 'x-gitlab-token': 'incident-secret' })).status).toBe(401);
+    expect((await gitlab(url, '{not json', { 'x-gitlab-token': GITLAB_SECRET })).status).toBe(400);
+    const out = lines.join('');
+    for (const secret of ['incident-secret', 'acme-new', 'acme-old', 'legacy-secret']) expect(out).not.toContain(secret);
+    expectNoContent(lines);
+  });
+
+  it('an unreadable map serves no GitLab route at all, and says why without a secret', async () => {
+    for (const map of ['{"sec/incidents": ', '["incident-secret"]', '{"sec/incidents": ""}', '{"../x": "incident-secret"}', '{"sec/incidents": [1]}']) {
+      const { url, lines, app } = await startWith(map);
+      expect(app.gitlab).toBe(false);
+      expect((await gitlab(url, push('sec/incidents'), { 'x-gitlab-token': GITLAB_SECRET })).status).toBe(503);
+      expect(lines.join('')).toContain('GitLab webhook secrets cannot be read');
+      expect(lines.join('')).not.toContain('incident-secret');
+      await close?.();
+      close = undefined;
+    }
+  });
+
+  it('the key * adds secrets to the global one, to rotate it without a gap', async () => {
+    const { url } = await startWith(JSON.stringify({ '*': ['global-next'], 'sec/incidents': 'incident-secret' }));
+    const status = async (project: string, token: string) => (await gitlab(url, push(project), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token })).status;
+    expect(await status('team/app', GITLAB_SECRET)).toBe(202);
+    expect(await status('team/app', 'global-next')).toBe(202);
+    expect(await status('sec/incidents', 'global-next')).toBe(401);
+  });
+
+  it('a map alone, without a global secret, serves the projects it names and no other', async () => {
+    const { lines, log } = captureLog();
+    const server = await startAppServer({ GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN, GITLAB_WEBHOOK_SECRETS: SECRETS }, { log });
+    close = server.close;
+    expect(server.app.gitlab).toBe(true);
+    expect((await gitlab(server.url, push('sec/incidents'), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'incident-secret' })).status).toBe(202);
+    expect((await gitlab(server.url, push('team/app'), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'incident-secret' })).status).toBe(401);
     expectNoContent(lines);
   });
 });

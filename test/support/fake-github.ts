@@ -260,7 +260,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       // The complete set of logins; `[]` clears it. The fake lets anyone be assigned.
       if (Array.isArray(body.assignees)) patch.assignees = body.assignees.map(String);
       else if (body.assignees !== undefined) return invalid('assignees must be an array of logins');
-      return { status: 200, body: issueJson(store.updateIssue(refOf(params), patch)) };
+      return { status: 200, body: issueJson(store.updateIssue(refOf(params), patch, actor)) };
     }],
     ['PUT', new RegExp(`^${REPO}/issues/(\\d+)/lock$`), ({ params }) => {
       store.lock(refOf(params));
@@ -291,6 +291,18 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     }],
 
     ['GET', /^\/search\/issues$/, ({ url }) => searchIssues(url)],
+
+    // An issue's events, oldest first: labels added and removed (those given at the opening included), retitles.
+    ['GET', new RegExp(`^${REPO}/issues/(\\d+)/events$`), ({ params, url }) => {
+      const ref = refOf(params);
+      const events = store.changesOf(ref).flatMap((c): Array<Record<string, unknown>> => {
+        const base = { id: c.id, node_id: `E_fake${c.id}`, actor: user(c.by), created_at: c.at };
+        if (c.kind === 'label-added' || c.kind === 'label-removed') return [{ ...base, event: c.kind === 'label-added' ? 'labeled' : 'unlabeled', label: { name: c.label, color: 'ffffff' } }];
+        if (c.kind === 'title' && !c.opening) return [{ ...base, event: 'renamed', rename: { from: c.from, to: c.to } }];
+        return [];
+      });
+      return paginate(events, url);
+    }],
 
     // Comments.
     ['GET', new RegExp(`^${REPO}/issues/(\\d+)/comments$`), ({ params, url }) => {
@@ -337,10 +349,22 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       };
     }],
 
-    // GraphQL: the `deleteIssue` mutation only. GraphQL answers 200 with typed errors.
+    // GraphQL: the `deleteIssue` mutation and an issue's `userContentEdits`. GraphQL answers 200 with typed errors.
     ['POST', /^\/graphql$/, ({ body }) => {
       const query = typeof body.query === 'string' ? body.query : '';
-      if (!/\bdeleteIssue\s*\(/.test(query)) return { status: 200, body: { errors: [{ message: 'the fake serves deleteIssue only' }] } };
+      if (/\buserContentEdits\s*\(/.test(query)) {
+        const { owner, repo, number } = (body.variables ?? {}) as { owner?: unknown; repo?: unknown; number?: unknown };
+        const ref = { project: `${String(owner)}/${String(repo)}`, number: Number(number) };
+        let edits;
+        try {
+          edits = store.changesOf(ref).filter((c) => c.kind === 'description' && !c.opening);
+        } catch {
+          return { status: 200, body: { data: { repository: null }, errors: [{ type: 'NOT_FOUND', path: ['repository'], message: 'Could not resolve to a Repository' }] } };
+        }
+        const nodes = edits.slice(-100).reverse().map((c) => ({ editedAt: c.at, editor: { login: c.by, databaseId: githubUserId(c.by) } }));
+        return { status: 200, body: { data: { repository: { issue: { userContentEdits: { nodes } } } } } };
+      }
+      if (!/\bdeleteIssue\s*\(/.test(query)) return { status: 200, body: { errors: [{ message: 'the fake serves deleteIssue and userContentEdits only' }] } };
       const variables = (body.variables ?? {}) as { issueId?: unknown };
       const match = /^I_fake(\d+)$/.exec(String(variables.issueId));
       const issue = match ? store.issueById(Number(match[1])) : undefined;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../src/core/model.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
-import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import type { MemoryStore, StoredChange } from '../../src/tracker/memory/memory-store.js';
 import { FaultInjector, sendFault, stall } from './faults.js';
 import type { FaultKind, FaultOptions } from './faults.js';
 
@@ -164,6 +164,17 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
     internal: false,
   });
 
+  /**
+   * The system notes GitLab writes for what the store recorded people (and the app) doing to an issue: a retitle, an
+   * edited description. Label changes are resource label events, not notes; the opening writes none.
+   */
+  const systemNotes = (i: Issue): Array<ReturnType<typeof noteJson>> =>
+    store.changesOf(i.ref).flatMap((c: StoredChange) => {
+      if (c.opening || (c.kind !== 'title' && c.kind !== 'description')) return [];
+      const body = c.kind === 'title' ? `changed title from **${c.from ?? ''}** to **${c.to ?? ''}**` : 'changed the description';
+      return [{ ...noteJson({ id: c.id, author: c.by, authorId: userId(c.by), body, createdAt: c.at }, i), system: true }];
+    });
+
   const routes: Array<[method: string, pattern: string, handler: Handler]> = [
     ['GET', '/user', () => json({ ...userJson(bot.username), bot: true })],
     // The username lookup only: GitLab matches `username` exactly (case aside) and answers `[]` for nobody.
@@ -285,17 +296,38 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
       if (!provided) throw new HttpError(400, 'at least one parameter must be provided');
       store.record('updateIssue', `${ref.project}#${ref.number}`);
       if (locked === true) store.lock(ref);
-      const updated = Object.keys(patch).length > 0 ? store.updateIssue(ref, patch) : store.issue(ref);
+      const updated = Object.keys(patch).length > 0 ? store.updateIssue(ref, patch, bot.username) : store.issue(ref);
       return json(issueJson(updated));
     }],
     ['GET', '/projects/:id/issues/:iid/notes', (req) => {
       const ref = issueRef(req);
       const i = issue(ref);
       const asc = req.query.get('sort') === 'asc';
-      // GitLab lists notes newest first by default.
-      const notes = store.listComments(ref).sort((a, b) => (a.createdAt.localeCompare(b.createdAt) || a.id - b.id) * (asc ? 1 : -1));
+      // GitLab lists notes newest first by default, its own system notes among people's comments.
+      const notes = [...store.listComments(ref).map((c) => noteJson(c, i)), ...systemNotes(i)].sort(
+        (a, b) => (a.created_at.localeCompare(b.created_at) || a.id - b.id) * (asc ? 1 : -1),
+      );
       if (!req.query.has('page') || req.query.get('page') === '1') store.record('listComments', `${ref.project}#${ref.number}`);
-      return paged(req, notes.map((c) => noteJson(c, i)));
+      return paged(req, notes);
+    }],
+    // Who added and removed which label, oldest first, labels given at the opening included (as GitLab records them).
+    ['GET', '/projects/:id/issues/:iid/resource_label_events', (req) => {
+      const ref = issueRef(req);
+      const i = issue(ref);
+      if (!req.query.has('page') || req.query.get('page') === '1') store.record('listLabelEvents', `${ref.project}#${ref.number}`);
+      const events = store
+        .changesOf(ref)
+        .filter((c) => c.kind === 'label-added' || c.kind === 'label-removed')
+        .map((c) => ({
+          id: c.id,
+          user: userJson(c.by),
+          created_at: c.at,
+          resource_type: 'Issue',
+          resource_id: i.id,
+          label: { id: 500, name: c.label, color: '#fff', description: '' },
+          action: c.kind === 'label-added' ? 'add' : 'remove',
+        }));
+      return paged(req, events);
     }],
     ['GET', '/projects/:id/issues/:iid/notes/:note_id', (req) => {
       const ref = issueRef(req);

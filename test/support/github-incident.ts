@@ -108,7 +108,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   /** A person saves an edited description on GitHub; GitHub then delivers `issues.edited` with the body before. */
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
-    store.editIssue(ticket.ref, { body: change(before.body) });
+    store.editIssue(ticket.ref, { body: change(before.body) }, actor);
     return deliver('issues', githubEditPayload(projectOf(ticket), store.issue(ticket.ref), before.body, actor));
   };
   const tick = (stepId: string, actor: string, ticket?: Issue) => edit((body) => tickIn(body, stepId), actor, ticket);
@@ -130,7 +130,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
    */
   const change = async (ticket: Issue, patch: IssuePatch, actor = 'alice') => {
     const before = store.issue(ticket.ref);
-    const after = store.editIssue(ticket.ref, patch);
+    const after = store.editIssue(ticket.ref, patch, actor);
     const repo = projectOf(after);
     if (after.state !== before.state) await deliver('issues', githubIssueChangePayload(after.state === 'closed' ? 'closed' : 'reopened', repo, after, actor));
     if (after.title !== before.title || after.body !== before.body) {
@@ -150,10 +150,13 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   /** GitHub delivers an event describing `snapshot` as it was (a late or repeated delivery). */
   const replay = (snapshot: Issue, action: 'opened' | 'closed' | 'reopened' | 'edited', actor = 'alice', previousTitle?: string) =>
     deliver('issues', githubIssueChangePayload(action, projectOf(snapshot), snapshot, actor, previousTitle === undefined ? {} : { previousTitle }));
-  /** A person adds or removes one label by hand; GitHub delivers `issues.labeled` or `issues.unlabeled`. */
+  /**
+   * A person adds or removes one label by hand; GitHub records who (its issue events) and delivers `issues.labeled` or
+   * `issues.unlabeled`.
+   */
   const label = async (ticket: Issue, action: 'labeled' | 'unlabeled', name: string, actor: string) => {
     const before = store.issue(ticket.ref);
-    store.editIssue(ticket.ref, { labels: action === 'labeled' ? [...before.labels, name] : before.labels.filter((l) => l !== name) });
+    store.editIssue(ticket.ref, { labels: action === 'labeled' ? [...before.labels, name] : before.labels.filter((l) => l !== name) }, actor);
     return deliver('issues', githubLabelPayload(action, projectOf(before), store.issue(ticket.ref), name, actor));
   };
   /** The trigger sent again (a re-added label, another delivery). */

@@ -113,7 +113,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   /** A person saves an edited description; GitLab then delivers a `Confidential Issue Hook` with the body before. */
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
-    store.editIssue(ticket.ref, { body: change(before.body) });
+    store.editIssue(ticket.ref, { body: change(before.body) }, actor);
     const after = store.issue(ticket.ref);
     return deliver(hookOf(after, 'Issue'), gitlabEditPayload(projectOf(after), after, before.body, user(actor), ids));
   };
@@ -136,7 +136,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
    */
   const change = async (ticket: Issue, patch: IssuePatch & { dueDate?: string | null }, actor = 'alice') => {
     const before = store.issue(ticket.ref);
-    const after = store.editIssue(ticket.ref, patch);
+    const after = store.editIssue(ticket.ref, patch, actor);
     const action = patch.state === undefined || patch.state === before.state ? 'update' : patch.state === 'closed' ? 'close' : 'reopen';
     const answer = await deliver(hookOf(after, 'Issue'), gitlabIssueChangePayload(projectOf(after), after, user(actor), ids, { action, before }));
     return answer.outcome;
@@ -147,10 +147,13 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   /** GitLab delivers a hook describing `snapshot` as it was (a late or repeated delivery); `before` names what changed. */
   const replay = (snapshot: Issue, action: 'open' | 'close' | 'reopen' | 'update', actor = 'alice', before?: Issue) =>
     deliver(hookOf(snapshot, 'Issue'), gitlabIssueChangePayload(projectOf(snapshot), snapshot, user(actor), ids, { action, ...(before ? { before } : {}) }));
-  /** A person changes a ticket's labels in the sidebar; GitLab delivers one hook with `changes.labels`. */
+  /**
+   * A person changes a ticket's labels in the sidebar; GitLab records who (its resource label events) and delivers one
+   * hook with `changes.labels`.
+   */
   const relabel = async (ticket: Issue, change: (labels: string[]) => string[], actor: string) => {
     const before = store.issue(ticket.ref);
-    store.editIssue(ticket.ref, { labels: change(before.labels) });
+    store.editIssue(ticket.ref, { labels: change(before.labels) }, actor);
     const after = store.issue(ticket.ref);
     return deliver(hookOf(after, 'Issue'), gitlabLabelsPayload(projectOf(after), after, before.labels, user(actor), ids, before.updatedAt));
   };

@@ -3,7 +3,7 @@ import type { Comment, Issue, IssueRef, AccessLevel, Project, TrackerKind } from
 import type { EventOutcome } from '../../src/shell/handle-event.js';
 import type { SweepReport } from '../../src/shell/run-events.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import type { IssuePatch } from '../../src/tracker/port.js';
+import type { ChangeQuery, IssuePatch } from '../../src/tracker/port.js';
 import { teamPath } from '../../src/tracker/port.js';
 import type { FaultInjector, FaultOptions } from './faults.js';
 import { minutes, tickIn } from './incident-setup.js';
@@ -54,6 +54,12 @@ export interface Traits {
   answersOutcome: boolean;
   /** Requests go over HTTP to a fake tracker that can fail a share of them on purpose. */
   faultInjection: boolean;
+  /**
+   * Deliveries are the tracker's word (GitHub signs them with the app's secret). GitLab's hooks carry a token every
+   * maintainer who registers one knows and sign nothing (issue 11): the app asks GitLab who added a label or edited a
+   * description, and reads a command's note back by its id.
+   */
+  signedDeliveries: boolean;
 }
 
 /** What only the transport can tell: which requests the app made. */
@@ -84,6 +90,14 @@ export interface Probes {
   workShapes(from: number): string[];
   /** Reads of the master issue itself, so far. */
   masterReads(): number;
+  /**
+   * After the first `from` requests, how often the tracker was asked who changed the master: who added a label
+   * (GitLab: its resource label events; GitHub: its issue events) or who edited its description (GitLab: the newest
+   * page of its notes, where its system notes say who edited; GitHub: GraphQL's content edits).
+   */
+  changesAsked(from: number, kind: 'label-added' | 'description'): number;
+  /** After the first `from` requests, how often one comment of the master was read back by its id. */
+  commentReads(from: number, id: number): number;
   /** Requests that failed because the tracker was down. */
   outageFailures(): number;
   /** The fake's fault injection (null where requests cannot fail on purpose). */
@@ -159,6 +173,11 @@ const blankNumbers = (path: string) => path.replace(/\/\d+(?=\/|$)/g, '/N').repl
 /** The labels after adding `label` where scoped labels are exclusive: its siblings (same `scope::`) go. */
 const withScoped = (label: string) => (labels: string[]) => [...labels.filter((l) => !l.includes('::') || scopeOf(l) !== scopeOf(label)), label];
 const scopeOf = (label: string) => label.slice(0, label.lastIndexOf('::'));
+/** Whether a port call's first argument is the issue `ref` (an `IssueRef`, or an `Issue` whose `ref` it is). */
+const sameRef = (arg: unknown, ref: IssueRef) => {
+  const r = (arg as { ref?: IssueRef } | null)?.ref ?? (arg as IssueRef | null);
+  return r?.project === ref.project && r?.number === ref.number;
+};
 /**
  * The GitHub App's own authentication (its identity and its bot user's id, read once per process; installation
  * tokens): no event's work.
@@ -181,6 +200,7 @@ const GITLAB_TRAITS: Traits = {
   approverTeam: 'acme/ir-team',
   answersOutcome: true,
   faultInjection: false,
+  signedDeliveries: false,
 };
 
 const GITHUB_TRAITS: Traits = {
@@ -196,11 +216,13 @@ const GITHUB_TRAITS: Traits = {
   approverTeam: '"@acme/ir-team"',
   answersOutcome: false,
   faultInjection: true,
+  signedDeliveries: true,
 };
 
 /**
  * The in-memory tracker under one tracker's rules (`kind`): normalized events straight into the shell, port calls
- * for requests. The shell's scenarios ran on both rule sets, as the offline demo does.
+ * for requests. The shell's scenarios ran on both rule sets, as the offline demo does. Under GitLab's rules the events
+ * are unsigned, as GitLab's hooks are: the shell asks the store who acted.
  */
 function memoryHarness(kind: TrackerKind): Harness {
   const traits: Traits = { ...(kind === 'gitlab' ? GITLAB_TRAITS : GITHUB_TRAITS), assigneesById: false, answersOutcome: true, faultInjection: false };
@@ -214,6 +236,9 @@ async function openMemoryWorld(name: HarnessName, kind: TrackerKind, traits: Tra
   const calls = () => m.store.calls;
   const called = (operation: string, target: string) => calls().some((c) => c.operation === operation && c.target === target);
   const masterTarget = `${m.ref.project}#${m.ref.number}`;
+  /** The shell's port calls on the master after the first `from` entries of the store's call log. */
+  const masterCalls = (from: number, method: string) =>
+    m.portCalls().filter((c) => c.at >= from && c.method === method && sameRef(c.args[0], m.ref));
   return {
     harness: name,
     traits,
@@ -253,6 +278,8 @@ async function openMemoryWorld(name: HarnessName, kind: TrackerKind, traits: Tra
       isMasterWrite: (shape) => shape === `updateIssue ${INCIDENT_PROJECT}#N`,
       workShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
       masterReads: () => calls().filter((c) => c.operation === 'getIssue' && c.target === masterTarget).length,
+      changesAsked: (from, kind) => masterCalls(from, 'listChanges').filter((c) => (c.args[1] as ChangeQuery).kind === kind).length,
+      commentReads: (from, id) => masterCalls(from, 'getComment').filter((c) => c.args[1] === id).length,
       outageFailures: m.failures,
       faults: null,
     },
@@ -314,6 +341,11 @@ const github: Harness = {
         isMasterWrite: (shape) => shape === `PATCH /repos/${INCIDENT_PROJECT}/issues/N`,
         workShapes: (from) => requests().slice(from).filter((r) => !isGitHubAuth(r)).map((r) => `${r.method} ${blankNumbers(r.path)}`),
         masterReads: () => requests().filter((r) => r.method === 'GET' && r.path === masterPath).length,
+        changesAsked: (from, kind) =>
+          requests()
+            .slice(from)
+            .filter((r) => (kind === 'label-added' ? r.method === 'GET' && r.path.startsWith(`${masterPath}/events`) : r.method === 'POST' && r.path === '/graphql')).length,
+        commentReads: (from, id) => requests().slice(from).filter((r) => r.method === 'GET' && r.path === `/repos/${INCIDENT_PROJECT}/issues/comments/${id}`).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
       },
@@ -379,6 +411,11 @@ const gitlab: Harness = {
         isMasterWrite: (shape) => shape === `PUT ${projectPath(INCIDENT_PROJECT)}/issues/N`,
         workShapes: (from) => requests().slice(from).filter((r) => !isGitLabAuth(r)).map((r) => `${r.method} ${blankNumbers(r.path)}`),
         masterReads: () => requests().filter((r) => r.method === 'GET' && r.path === masterPath).length,
+        changesAsked: (from, kind) =>
+          requests()
+            .slice(from)
+            .filter((r) => r.method === 'GET' && r.path === `${masterPath}/${kind === 'label-added' ? 'resource_label_events' : 'notes'}`).length,
+        commentReads: (from, id) => requests().slice(from).filter((r) => r.method === 'GET' && r.path === `${masterPath}/notes/${id}`).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
       },
@@ -401,16 +438,17 @@ export interface SavedEdit {
 }
 
 /**
- * A box of `ticket` is ticked at 10:05 and unticked at 10:06 (two saves, the clock then at 10:07): both edits, to
- * deliver in either order, as the trackers do not promise one.
+ * A box of `ticket` is ticked at 10:05 by `ticker` and unticked at 10:06 by `unticker` (two saves, each recorded by the
+ * tracker as its saver's edit, the clock then at 10:07): both edits, to deliver in either order, as the trackers do not
+ * promise one.
  */
-export function tickThenUntick(t: IncidentWorld, ticket: Issue, stepId: string): { tick: SavedEdit; untick: SavedEdit } {
+export function tickThenUntick(t: IncidentWorld, ticket: Issue, stepId: string, ticker: string, unticker: string): { tick: SavedEdit; untick: SavedEdit } {
   const base = t.store.issue(ticket.ref).body;
   const ticked = tickIn(base, stepId);
   t.clock.now = minutes(5);
-  const tick = { saved: t.store.editIssue(ticket.ref, { body: ticked }), before: base };
+  const tick = { saved: t.store.editIssue(ticket.ref, { body: ticked }, ticker), before: base };
   t.clock.now = minutes(6);
-  const untick = { saved: t.store.editIssue(ticket.ref, { body: base }), before: ticked };
+  const untick = { saved: t.store.editIssue(ticket.ref, { body: base }, unticker), before: ticked };
   // The edits carry their own times: that is all the app has to order them by.
   expect(tick.saved.updatedAt).toBe('2026-11-22T10:05:00.000Z');
   expect(untick.saved.updatedAt).toBe('2026-11-22T10:06:00.000Z');
@@ -420,10 +458,11 @@ export function tickThenUntick(t: IncidentWorld, ticket: Issue, stepId: string):
 
 /**
  * Two people tick one box each of `ticket` on the same page and save; the second saved last, so the tracker holds
- * their version. Both edits are delivered at once.
+ * their version (and records both saves, each by its saver). Both edits are delivered at once.
  */
 export async function tickFromTheSamePage(t: IncidentWorld, ticket: Issue, first: [actor: string, stepId: string], second: [actor: string, stepId: string]) {
   const base = t.store.issue(ticket.ref).body;
-  const current = t.store.editIssue(ticket.ref, { body: tickIn(base, second[1]) });
+  t.store.editIssue(ticket.ref, { body: tickIn(base, first[1]) }, first[0]);
+  const current = t.store.editIssue(ticket.ref, { body: tickIn(base, second[1]) }, second[0]);
   await Promise.all([first, second].map(([actor, stepId]) => t.deliverEdit({ ...current, body: tickIn(base, stepId) }, base, actor)));
 }

@@ -10,7 +10,7 @@ import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import { CONFIG_PATHS } from '../../src/tracker/port.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import { eventContext } from './app-context.js';
-import { commentEvent, editEvent, idOf, issueEvent } from './events.js';
+import { issueEvent } from './events.js';
 import { incidentView, seedIncident, T0, tickIn } from './incident-setup.js';
 import type { IncidentSetup } from './incident-setup.js';
 import { recordingTracker } from './recording-tracker.js';
@@ -36,10 +36,21 @@ export interface MemoryIncidentOptions extends IncidentSetup {
 
 type Change = IssuePatch & { dueDate?: string | null };
 
+/** A port call the shell made, with its arguments, and where it stands in the store's call log (`store.calls`). */
+export interface PortCall {
+  /** The length of `store.calls` when the call was made: the index its own entry there takes. */
+  at: number;
+  method: string;
+  args: unknown[];
+}
+
 /**
  * An incident opened in place at T0 in a private project of the in-memory tracker (GitLab's rules unless `kind` says
  * GitHub's), reported and labeled by alice, with no server and no HTTP: normalized events go straight into the shell
  * (`handleEvent`), the sweep is `sweepTracker`. The same operations as `openGitHubIncident` and `openGitLabIncident`.
+ * Under GitLab's rules the events are taken as GitLab's hooks are, which nothing signs (`signedDeliveries: false`):
+ * the shell asks the store who acted, so every person's change is recorded as theirs, with the user id their events
+ * carry.
  */
 export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const clock = { now: T0 };
@@ -50,9 +61,12 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   let outageFrom = options.outage ?? null;
   let down = false;
   let failures = 0;
+  const portCalls: PortCall[] = [];
   /** The app's process: a tracker and fresh guards and caches; a restart makes new ones over the same store. */
   const startApp = async () => {
-    const tracker = recordingTracker(new MemoryTracker(store, { actor: MEMORY_BOT }), (call) => {
+    // Under GitLab's rules deliveries are GitLab's hooks, which nothing signs: the shell asks the tracker who acted.
+    const tracker = recordingTracker(new MemoryTracker(store, { actor: MEMORY_BOT, signedDeliveries: kind === 'github' }), (call) => {
+      portCalls.push({ at: store.calls.length, ...call });
       if (!down && outageFrom?.(call)) down = true;
       if (!down) return;
       failures += 1;
@@ -62,11 +76,12 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   };
   let app = await startApp();
   const handle = (event: TrackerEvent) => handleEvent(event, app.ctx);
-  const person = (username: string) => ({ username, id: idOf(username), isBot: false });
+  /** A person as the tracker knows them: the same user id in events and in what it records. */
+  const person = (username: string) => ({ username, id: store.userId(username), isBot: false });
   const projectOf = (ticket: Issue): Project => store.getProject(ticket.ref.project);
 
   options.beforeTrigger?.(store, source);
-  const labeled = (issue: Issue) => issueEvent(project, issue, { tracker: kind });
+  const labeled = (issue: Issue) => issueEvent(project, issue, { tracker: kind, actor: person('alice') });
   if (options.outage) {
     await expect(handle(labeled(source))).rejects.toThrow('the tracker is down');
     down = false;
@@ -80,11 +95,12 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   if (kind === 'gitlab') expect(master().confidential).toBe(true);
 
   /** An edit of `after`'s description from `previousBody` by `actor` reaches the app (late, racing or on time). */
-  const deliverEdit = (after: Issue, previousBody: string, actor: string) => handle(editEvent(projectOf(after), after, previousBody, actor, kind));
-  /** A person saves an edited description. */
+  const deliverEdit = (after: Issue, previousBody: string, actor: string) =>
+    handle(issueEvent(projectOf(after), after, { tracker: kind, action: 'edited', addedLabels: [], previousBody, actor: person(actor) }));
+  /** A person saves an edited description; the tracker records the edit as theirs. */
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
-    const after = store.editIssue(ticket.ref, { body: change(before.body) });
+    const after = store.editIssue(ticket.ref, { body: change(before.body) }, actor);
     return deliverEdit(after, before.body, actor);
   };
   const tick = (stepId: string, actor: string, ticket?: Issue) => edit((body) => tickIn(body, stepId), actor, ticket);
@@ -92,7 +108,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const say = async (body: string, actor: string, ticket: Issue = master()) => {
     const comment = store.createComment(ticket.ref, body, actor);
     const issue = store.issue(ticket.ref);
-    return handle(commentEvent(projectOf(issue), issue, comment, kind));
+    return handle({ kind: 'note', tracker: kind, deliveryId: `note-${comment.id}`, actor: person(actor), project: projectOf(issue), issue, comment });
   };
   /** A person opens an issue in a project. Answers the issue and the outcome. */
   const open = async (path: string, input: Parameters<MemoryStore['seedIssue']>[1], actor = 'alice') => {
@@ -102,10 +118,13 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   /** An event describing `snapshot` as it was reaches the app (a late or repeated delivery). */
   const replay = (snapshot: Issue, action: IssueEvent['action'], actor = 'alice') =>
     handle(issueEvent(projectOf(snapshot), snapshot, { tracker: kind, action, addedLabels: [], actor: person(actor) }));
-  /** A person changes an issue (state, title, description, assignees, labels, due date); one event says so. */
+  /**
+   * A person changes an issue (state, title, description, assignees, labels, due date); the tracker records the change
+   * as theirs, and one event says so.
+   */
   const change = async (ticket: Issue, patch: Change, actor = 'alice') => {
     const before = store.issue(ticket.ref);
-    const after = store.editIssue(ticket.ref, patch);
+    const after = store.editIssue(ticket.ref, patch, actor);
     const addedLabels = after.labels.filter((l) => !before.labels.includes(l));
     const removedLabels = before.labels.filter((l) => !after.labels.includes(l));
     const action = changeAction(before, after, addedLabels, removedLabels);
@@ -141,6 +160,8 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     sweep,
     /** Calls that failed because the tracker was down. */
     failures: () => failures,
+    /** Every port call the shell made, with its arguments (across restarts). */
+    portCalls: () => portCalls,
   };
 }
 

@@ -29,9 +29,10 @@ export function writesInto(store: MemoryStore, project: string, bot: string): st
     return createIssue(path, input, author);
   };
   const updateIssue = store.updateIssue.bind(store);
-  store.updateIssue = (ref, patch) => {
+  store.updateIssue = (ref, patch, by) => {
     if (inProject(ref)) written.push(`update ${ref.project}#${ref.number} ${JSON.stringify(patch)}`);
-    return updateIssue(ref, patch);
+    // The writer passes through: the tracker records the app's writes as its own.
+    return updateIssue(ref, patch, by);
   };
   const createComment = store.createComment.bind(store);
   store.createComment = (ref, body, author) => {

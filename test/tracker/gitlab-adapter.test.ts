@@ -232,7 +232,7 @@ describe('GitLabTracker over gitbeaker', () => {
     await gitlab.lockIssue(REF);
     // No interceptor: a request would fail the test (network is disabled).
     expect(await gitlab.deleteIssue({ ref: REF } as Issue)).toBe('forbidden');
-    expect(gitlab.capabilities).toEqual({ confidentialIssues: true, nativeLinks: true, lockConversation: false, deleteIssue: false, dueDates: true });
+    expect(gitlab.capabilities).toEqual({ confidentialIssues: true, nativeLinks: true, lockConversation: false, deleteIssue: false, dueDates: true, signedDeliveries: false });
   });
 
   it('lists issues with the label filter, every state, oldest first, across pages', async () => {
@@ -270,6 +270,41 @@ describe('GitLabTracker over gitbeaker', () => {
     expect(comments).toEqual([
       { id: 1, author: 'alice', authorId: 101, body: 'first', createdAt: '2026-01-01T00:00:00Z' },
       { id: 3, author: 'bob', authorId: 102, body: 'second', createdAt: '2026-01-01T00:00:02Z' },
+    ]);
+  });
+
+  it('answers who edited the description from the newest page of system notes, ticked boxes included, people\'s words never', async () => {
+    const page = [
+      { id: 9, body: 'marked the checklist item **(IM) Choose a deputy** as completed', author: { id: 103, username: 'carol' }, created_at: '2026-01-01T00:00:09Z', system: true },
+      { id: 8, body: 'changed the description', author: { id: 102, username: 'bob' }, created_at: '2026-01-01T00:00:08Z', system: true },
+      // A person may write the same words: only GitLab's own notes count.
+      { id: 7, body: 'changed the description', author: { id: 666, username: 'mallory' }, created_at: '2026-01-01T00:00:07Z', system: false },
+      { id: 6, body: 'added ~incident label', author: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:06Z', system: true },
+      { id: 5, body: 'marked the task **old wording** as incomplete', author: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:05Z', system: true },
+    ];
+    // One page only, newest first: who edited a moment ago is there; older pages are not read.
+    nock(HOST).get(`${ISSUE_PATH}/notes`).query({ sort: 'desc', order_by: 'created_at', per_page: '100' }).reply(200, page, { 'x-next-page': '2', 'x-total-pages': '9' });
+    expect(await tracker().listChanges(REF, { kind: 'description' })).toEqual([
+      { actor: { id: 103, username: 'carol' }, at: '2026-01-01T00:00:09Z' },
+      { actor: { id: 102, username: 'bob' }, at: '2026-01-01T00:00:08Z' },
+      { actor: { id: 101, username: 'alice' }, at: '2026-01-01T00:00:05Z' },
+    ]);
+  });
+
+  it('answers who added a label from the resource label events, newest first', async () => {
+    nock(HOST)
+      .get(`${ISSUE_PATH}/resource_label_events`)
+      .query({ per_page: '100' })
+      .reply(200, [
+        { id: 1, user: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:01Z', label: { id: 5, name: 'approval::blog::approved' }, action: 'add' },
+        { id: 2, user: { id: 102, username: 'bob' }, created_at: '2026-01-01T00:00:02Z', label: { id: 5, name: 'approval::blog::approved' }, action: 'remove' },
+        { id: 3, user: { id: 103, username: 'carol' }, created_at: '2026-01-01T00:00:03Z', label: { id: 5, name: 'approval::blog::approved' }, action: 'add' },
+        { id: 4, user: { id: 104, username: 'dave' }, created_at: '2026-01-01T00:00:04Z', label: null, action: 'add' },
+        { id: 5, user: null, created_at: '2026-01-01T00:00:05Z', label: { id: 5, name: 'approval::blog::approved' }, action: 'add' },
+      ]);
+    expect(await tracker().listChanges(REF, { kind: 'label-added', label: 'approval::blog::approved' })).toEqual([
+      { actor: { id: 103, username: 'carol' }, at: '2026-01-01T00:00:03Z' },
+      { actor: { id: 101, username: 'alice' }, at: '2026-01-01T00:00:01Z' },
     ]);
   });
 

@@ -4,8 +4,10 @@ import { TrackerError } from '../errors.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import type {
   AccessActor,
+  ChangeQuery,
   ConfigFile,
   DeleteResult,
+  IssueChange,
   IssuePatch,
   IssueQuery,
   LinkResult,
@@ -32,7 +34,7 @@ interface RestIssue {
   labels: Array<string | { name?: string | null }>;
   state: string;
   locked?: boolean;
-  user: { login: string } | null;
+  user: { login: string; id?: number } | null;
   assignees?: Array<{ login: string }> | null;
   html_url: string;
   created_at: string;
@@ -131,6 +133,23 @@ interface RestRepository {
   default_branch?: string;
 }
 
+/** `GET /repos/{owner}/{repo}/issues/{issue_number}/events`: the fields read. */
+interface RestIssueEvent {
+  event?: string;
+  actor?: { login?: string; id?: number } | null;
+  created_at?: string;
+  label?: { name?: string } | null;
+}
+
+/** The GraphQL answer about an issue's author and the edits of its description. */
+interface ContentEditsAnswer {
+  repository?: {
+    issue?: {
+      userContentEdits?: { nodes?: Array<{ editedAt?: string; editor?: { login?: string; databaseId?: number } | null } | null> | null } | null;
+    } | null;
+  } | null;
+}
+
 /**
  * GitHub's answer to a duplicate sub-issue, as observed from the API: one combined sentence for both "already a
  * sub-issue of this parent" and "already has a parent", e.g. "Issue may not contain duplicate sub-issues and Sub
@@ -156,6 +175,8 @@ export class GitHubTracker implements Tracker {
     // GraphQL `deleteIssue`; answers `forbidden` without admin rights.
     deleteIssue: true,
     dueDates: false,
+    // Deliveries carry GitHub's HMAC over the body, with a secret only GitHub and the app hold.
+    signedDeliveries: true,
   };
 
   private readonly account: string | undefined;
@@ -316,6 +337,35 @@ export class GitHubTracker implements Tracker {
       }),
     );
     return (items as RestComment[]).map(toComment);
+  }
+
+  /**
+   * Who changed the issue, newest first: its `labeled` and `renamed` issue events (every page; labels given at the
+   * opening are `labeled` events too), then for a title the opening by the issue's author; for the description, the
+   * editors of its content edits (GraphQL `userContentEdits`, the most recent hundred; REST has no record of them).
+   */
+  async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
+    const { owner, repo } = splitPath(ref.project, 'listChanges');
+    if (query.kind === 'description') {
+      const answer = await this.call('listChanges', refText(ref), () =>
+        this.octokit.graphql<ContentEditsAnswer>(
+          'query IncidentDeskContentEdits($owner: String!, $repo: String!, $number: Int!) { repository(owner: $owner, name: $repo) { issue(number: $number) { userContentEdits(last: 100) { nodes { editedAt editor { login ... on User { databaseId } ... on Bot { databaseId } } } } } } }',
+          { owner, repo, number: ref.number },
+        ),
+      );
+      const nodes = answer.repository?.issue?.userContentEdits?.nodes ?? [];
+      return nodes
+        .flatMap((n) => changeOf(n?.editor ? { login: n.editor.login, id: n.editor.databaseId } : null, n?.editedAt))
+        .sort((a, b) => b.at.localeCompare(a.at));
+    }
+    const events = (await this.call('listChanges', refText(ref), () =>
+      this.octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/events', { owner, repo, issue_number: ref.number, per_page: 100 }),
+    )) as RestIssueEvent[];
+    const wanted = (e: RestIssueEvent): boolean => (query.kind === 'title' ? e.event === 'renamed' : e.event === 'labeled' && e.label?.name === query.label);
+    const changes = events.filter(wanted).flatMap((e) => changeOf(e.actor, e.created_at)).reverse();
+    if (query.kind !== 'title') return changes;
+    const issue = await this.fetchIssue(ref, 'listChanges');
+    return [...changes, ...changeOf(issue.user, issue.created_at)];
   }
 
   /**
@@ -593,6 +643,12 @@ export class GitHubTracker implements Tracker {
       throw toTrackerError(error, operation, target);
     }
   }
+}
+
+/** A change by an account GitHub names with a login and an id; none when it names nobody (a deleted account). */
+function changeOf(user: { login?: string; id?: number } | null | undefined, at: string | undefined): IssueChange[] {
+  if (!user || typeof user.login !== 'string' || typeof user.id !== 'number' || typeof at !== 'string') return [];
+  return [{ actor: { username: user.login, id: user.id }, at }];
 }
 
 /** Splits `owner/repo`; anything else is a caller's mistake, reported before any request. */

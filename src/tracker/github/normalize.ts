@@ -159,5 +159,27 @@ function labelName(value: unknown): string | null {
   return isNonEmptyString(name) ? name : null;
 }
 
-
-
+/**
+ * Why a delivery of an event the app subscribes to (`issues`, `issue_comment`) cannot be read, in a few words without
+ * its content; null when it can, or when it is one the app ignores on purpose (another action, a pull request). GitHub
+ * signs what it sends, so such a delivery is broken or forged by someone holding the secret: it is ignored (a 2xx,
+ * so that GitHub does not redeliver it) with one log line.
+ */
+export function githubPayloadProblem(name: string, payload: unknown): string | null {
+  const body = asRecord(payload);
+  if (!body) return 'not a JSON object';
+  const [event] = name.split('.', 1);
+  if (event !== 'issues' && event !== 'issue_comment') return null;
+  const action = actionOf(name, event, body);
+  if (action === null) return `${event} delivery without an action`;
+  if (event === 'issues' ? !ISSUE_ACTIONS.has(action) : action !== 'created') return null;
+  if (!isId(asRecord(body.installation)?.id)) return `${event} delivery without an installation`;
+  if (!toProject(body.repository)) return `${event} delivery without a valid repository`;
+  if (!toActor(body.sender)) return `${event} delivery without a valid sender`;
+  const issue = asRecord(body.issue);
+  if (!issue) return `${event} delivery without a valid issue`;
+  if (issue.pull_request != null) return null;
+  if (!toIssue('owner/repo', issue)) return `${event} delivery with an unreadable issue`;
+  if (event === 'issue_comment' && !toComment(body.comment)) return 'issue_comment delivery with an unreadable comment';
+  return null;
+}

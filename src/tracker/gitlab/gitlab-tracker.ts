@@ -6,8 +6,10 @@ import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import type {
   AccessActor,
+  ChangeQuery,
   ConfigFile,
   DeleteResult,
+  IssueChange,
   IssuePatch,
   IssueQuery,
   LinkResult,
@@ -28,7 +30,7 @@ interface GitLabIssueJson {
   state: string;
   confidential?: boolean;
   discussion_locked?: boolean | null;
-  author?: { username?: string } | null;
+  author?: { id?: number; username?: string } | null;
   assignees?: Array<{ username?: string }> | null;
   due_date?: string | null;
   web_url: string;
@@ -52,6 +54,19 @@ interface GitLabNoteJson {
   created_at: string;
   system?: boolean;
 }
+
+/** `GET /projects/:id/issues/:iid/resource_label_events`: the fields read. */
+interface GitLabLabelEventJson {
+  user?: { id?: number; username?: string } | null;
+  created_at?: string;
+  label?: { name?: string } | null;
+  action?: string;
+}
+
+/** System notes GitLab writes when a person edits a description, or ticks or unticks a checklist box in it. */
+const DESCRIPTION_NOTE = /^(?:changed the description|marked the (?:checklist item|task) .* as (?:completed|incomplete))/s;
+/** The system note of a retitle. */
+const TITLE_NOTE = /^changed title from /;
 
 /** `GET /users?username=`: the fields read. */
 interface GitLabUserJson {
@@ -89,6 +104,8 @@ export class GitLabTracker implements Tracker {
     // Deleting an issue needs the Owner role; the app's account is kept below that on purpose (see deleteIssue).
     deleteIssue: false,
     dueDates: true,
+    // The hook's token is shared by everyone who registers a hook, and GitLab signs nothing.
+    signedDeliveries: false,
   };
 
   /**
@@ -240,6 +257,35 @@ export class GitLabTracker implements Tracker {
       return toComment(note as unknown as GitLabNoteJson);
     };
     return createReconciled(CREATE_ATTEMPTS, post, async () => findPostedComment(await this.listComments(ref), body));
+  }
+
+  /**
+   * Who changed the issue, newest first, from what GitLab records: resource label events (`add`) for a label, labels
+   * given at the opening included; system notes for a retitle ("changed title from …", every page, then the opening
+   * by the issue's author) and for the description ("changed the description", "marked the checklist item … as
+   * completed", from the most recent hundred notes: enough to tell who edited a moment ago).
+   */
+  async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
+    if (query.kind === 'label-added') {
+      const events = (await this.call('listChanges', () => this.api.IssueLabelEvents.all(ref.project, ref.number, { perPage: PER_PAGE }))) as unknown as GitLabLabelEventJson[];
+      return events
+        .filter((e) => e.action === 'add' && e.label?.name === query.label)
+        .flatMap((e) => changeOf(e.user, e.created_at))
+        .reverse();
+    }
+    const notes = (await this.call('listChanges', () =>
+      this.api.IssueNotes.all(ref.project, ref.number, {
+        sort: 'desc',
+        orderBy: 'created_at',
+        perPage: PER_PAGE,
+        ...(query.kind === 'description' ? { maxPages: 1 } : {}),
+      }),
+    )) as unknown as Array<GitLabNoteJson & { author?: { id?: number; username?: string } | null }>;
+    const pattern = query.kind === 'title' ? TITLE_NOTE : DESCRIPTION_NOTE;
+    const changes = notes.filter((n) => n.system === true && pattern.test(n.body)).flatMap((n) => changeOf(n.author, n.created_at));
+    if (query.kind === 'description') return changes;
+    const issue = (await this.call('listChanges', () => this.api.Issues.show(ref.number, { projectId: ref.project }))) as unknown as GitLabIssueJson;
+    return [...changes, ...changeOf(issue.author, issue.created_at)];
   }
 
   /** Replaces the body of one note. */
@@ -484,6 +530,12 @@ function toAccessLevel(level: number | undefined): AccessLevel {
   if (level >= 20) return 'triage';
   if (level >= 10) return 'read';
   return 'none';
+}
+
+/** A change by a user GitLab names with an id and a username; none when it names nobody (a deleted account). */
+function changeOf(user: { id?: number; username?: string } | null | undefined, at: string | undefined): IssueChange[] {
+  if (!user || typeof user.id !== 'number' || typeof user.username !== 'string' || typeof at !== 'string') return [];
+  return [{ actor: { id: user.id, username: user.username }, at }];
 }
 
 function toComment(note: GitLabNoteJson): Comment {

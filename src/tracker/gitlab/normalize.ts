@@ -252,5 +252,14 @@ export function gitlabPayloadProblem(payload: unknown): string | null {
   const attributes = asRecord(body.object_attributes);
   if (!attributes) return `${body.object_kind} hook without object_attributes`;
   if (body.object_kind === 'note' && attributes.noteable_type === 'Issue' && !asRecord(body.issue)) return 'note hook on an issue without the issue';
+  // The envelope is there: an event the app handles whose fields cannot be read is refused too (one log line, 400),
+  // never taken as an event it ignores.
+  if (body.object_kind === 'issue' && (body.event_type === undefined || (typeof body.event_type === 'string' && ISSUE_EVENT_TYPES.has(body.event_type)))) {
+    if (!normalizeGitLabIssueEvent(payload, '')) return 'issue hook with unreadable attributes';
+  }
+  if (body.object_kind === 'note' && (body.event_type === undefined || (typeof body.event_type === 'string' && NOTE_EVENT_TYPES.has(body.event_type)))) {
+    const handled = attributes.noteable_type === 'Issue' && (attributes.action === undefined || attributes.action === 'create') && attributes.system !== true;
+    if (handled && !normalizeGitLabNoteEvent(payload, '')) return 'note hook with unreadable attributes';
+  }
   return null;
 }

@@ -18,6 +18,25 @@ export interface MemoryStoreOptions {
   webBase?: string;
 }
 
+/**
+ * A change of an issue as the tracker records it, for `Tracker.listChanges` and the fakes' label events, issue events,
+ * content edits and system notes: who made it and when.
+ */
+export interface StoredChange {
+  id: number;
+  kind: 'label-added' | 'label-removed' | 'title' | 'description';
+  /** The label added or removed. */
+  label?: string;
+  /** The title before and after a retitle. */
+  from?: string;
+  to?: string;
+  /** The username of who made the change. */
+  by: string;
+  at: string;
+  /** The issue's opening: its first title and description, by its author (no tracker records it as an edit). */
+  opening?: boolean;
+}
+
 interface StoredProject extends Project {
   files: Map<string, string>;
   nextNumber: number;
@@ -40,6 +59,8 @@ export class MemoryStore {
   private readonly issues = new Map<string, Issue>();
   private readonly comments = new Map<string, Comment[]>();
   private readonly links = new Map<string, Set<string>>();
+  /** What was changed on each issue, by whom, oldest first (changes made without naming who are not recorded). */
+  private readonly changes = new Map<string, StoredChange[]>();
   private readonly access = new Map<string, AccessLevel>();
   /** Team (GitHub `org/slug`, GitLab group path) → the usernames, lower case, of its direct members. */
   private readonly teams = new Map<string, Set<string>>();
@@ -88,10 +109,17 @@ export class MemoryStore {
 
   /**
    * Changes an issue as a person would (an edit in the UI), bypassing the call log. A person may also set the due
-   * date, which only GitLab issues have (the port never writes one after creation).
+   * date, which only GitLab issues have (the port never writes one after creation). `by` names the person: the
+   * tracker then records the change as theirs (`changesOf`); without it the change is not recorded.
    */
-  editIssue(ref: IssueRef, patch: IssuePatch & { dueDate?: string | null }): Issue {
-    return this.patchIssue(ref, patch);
+  editIssue(ref: IssueRef, patch: IssuePatch & { dueDate?: string | null }, by?: string): Issue {
+    return this.patchIssue(ref, patch, by);
+  }
+
+  /** What was changed on an issue and by whom, oldest first, as the tracker records it. */
+  changesOf(ref: IssueRef): StoredChange[] {
+    this.issue(ref);
+    return structuredClone(this.changes.get(key(ref)) ?? []);
   }
 
   /** Sets a person's access to a project, as an owner would in the tracker's settings; `none` removes it. */
@@ -203,15 +231,19 @@ export class MemoryStore {
     return this.insertIssue(project, input, author, [...new Set(input.assignees ?? [])]);
   }
 
-  /** The fakes pass `dueDate` through where the tracker has one (GitLab's `due_date`). */
-  updateIssue(ref: IssueRef, patch: IssuePatch & { dueDate?: string | null }): Issue {
-    return this.patchIssue(ref, patch);
+  /**
+   * The fakes pass `dueDate` through where the tracker has one (GitLab's `due_date`). `by` is the account writing (the
+   * app's, through the port): the change is recorded as theirs.
+   */
+  updateIssue(ref: IssueRef, patch: IssuePatch & { dueDate?: string | null }, by?: string): Issue {
+    return this.patchIssue(ref, patch, by);
   }
 
   deleteIssue(ref: IssueRef): void {
     this.issue(ref);
     this.issues.delete(key(ref));
     this.comments.delete(key(ref));
+    this.changes.delete(key(ref));
   }
 
   listComments(ref: IssueRef): Comment[] {
@@ -286,12 +318,32 @@ export class MemoryStore {
       updatedAt: at,
     };
     this.issues.set(key(issue.ref), issue);
+    // The opening: the first title and description are the author's, and so are the labels it was opened with.
+    this.recordChange(issue.ref, { kind: 'title', to: issue.title, by: author, at, opening: true });
+    this.recordChange(issue.ref, { kind: 'description', by: author, at, opening: true });
+    for (const label of issue.labels) this.recordChange(issue.ref, { kind: 'label-added', label, by: author, at });
     return structuredClone(issue);
   }
 
-  private patchIssue(ref: IssueRef, patch: IssuePatch & { locked?: boolean; dueDate?: string | null }): Issue {
+  private recordChange(ref: IssueRef, change: Omit<StoredChange, 'id'>): void {
+    const list = this.changes.get(key(ref)) ?? [];
+    list.push({ id: this.nextId++, ...change });
+    this.changes.set(key(ref), list);
+  }
+
+  private patchIssue(ref: IssueRef, patch: IssuePatch & { locked?: boolean; dueDate?: string | null }, by?: string): Issue {
     const issue = this.issues.get(key(ref));
     if (!issue) throw new TrackerError(`issue not found: ${key(ref)}`, 404, 'updateIssue');
+    if (by !== undefined) {
+      const at = this.now().toISOString();
+      if (patch.title !== undefined && patch.title !== issue.title) this.recordChange(ref, { kind: 'title', from: issue.title, to: patch.title, by, at });
+      if (patch.body !== undefined && patch.body !== issue.body) this.recordChange(ref, { kind: 'description', by, at });
+      if (patch.labels !== undefined) {
+        const next = new Set(patch.labels);
+        for (const label of next) if (!issue.labels.includes(label)) this.recordChange(ref, { kind: 'label-added', label, by, at });
+        for (const label of issue.labels) if (!next.has(label)) this.recordChange(ref, { kind: 'label-removed', label, by, at });
+      }
+    }
     if (patch.title !== undefined) issue.title = patch.title;
     if (patch.body !== undefined) issue.body = patch.body;
     if (patch.labels !== undefined) issue.labels = [...new Set(patch.labels)];

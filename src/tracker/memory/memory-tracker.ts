@@ -1,8 +1,10 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
 import type {
   AccessActor,
+  ChangeQuery,
   ConfigFile,
   DeleteResult,
+  IssueChange,
   IssuePatch,
   IssueQuery,
   LinkResult,
@@ -20,6 +22,12 @@ export interface MemoryTrackerOptions {
   actor?: string;
   /** Whether the app may delete issues (GitHub needs admin rights for it). */
   canDelete?: boolean;
+  /**
+   * Whether the events handed to the shell are the tracker's word (`capabilities.signedDeliveries`). True by default:
+   * tests and the demo build the events themselves. False plays GitLab's hooks, whose token every maintainer who
+   * registers one knows: the shell then asks the store who acted and what a comment says.
+   */
+  signedDeliveries?: boolean;
 }
 
 /** The tracker the tests and the offline demo use: the port over a `MemoryStore`, with one tracker's rules. */
@@ -39,6 +47,7 @@ export class MemoryTracker implements Tracker {
       lockConversation: store.kind === 'github',
       deleteIssue: store.kind === 'github',
       dueDates: store.kind === 'gitlab',
+      signedDeliveries: options.signedDeliveries ?? true,
     };
   }
 
@@ -69,7 +78,17 @@ export class MemoryTracker implements Tracker {
 
   async updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue> {
     this.store.record('updateIssue', `${ref.project}#${ref.number}`);
-    return this.store.updateIssue(ref, patch);
+    return this.store.updateIssue(ref, patch, this.actor);
+  }
+
+  /** The changes the store recorded (people's edits that named them, and the app's own writes), newest first. */
+  async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
+    this.store.record('listChanges', `${ref.project}#${ref.number}`);
+    return this.store
+      .changesOf(ref)
+      .filter((c) => (query.kind === 'label-added' ? c.kind === 'label-added' && c.label === query.label : c.kind === query.kind && (query.kind === 'title' || !c.opening)))
+      .reverse()
+      .map((c) => ({ actor: { username: c.by, id: this.store.userId(c.by) }, at: c.at }));
   }
 
   async listComments(ref: IssueRef): Promise<Comment[]> {

@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { spawnOwned } from '../support/owned-process.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+describe("README's demo command", () => {
+  it('takes in the public report and runs the incident on both trackers, offline', async () => {
+    // `npm run demo` is `tsx scripts/demo.ts`: the same script, through Node's loader, in a process the run owns.
+    const demo = spawnOwned(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' } });
+    let stdout = '';
+    demo.child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    const code = await Promise.race([
+      new Promise<number | null>((resolve) => demo.child.once('exit', (exitCode) => resolve(exitCode))),
+      new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 60_000).unref()),
+    ]);
+    if (code === 'late') await demo.kill();
+    await demo.gone();
+    expect(code).toBe(0);
+    expect(stdout.match(/a public report labeled "incident" → done/g)).toHaveLength(2);
+    // The team's own ticket, titled with the identifier, joined the master on both trackers.
+    expect(stdout.match(/linked tracking ticket acme\/payments#2/g)).toHaveLength(2);
+  }, 90_000);
+});
