@@ -6,7 +6,7 @@
  * (UNRELATED_SCRIPT) are built ahead and sent per issue to both servers alike. Every loop is bounded by a count and
  * a deadline.
  */
-import type { IssueRef } from '../src/core/model.js';
+import type { IssueRef } from '../src/kernel/model.js';
 import type { Target } from './target-client.js';
 import type { Delivery, ScenarioName, UnrelatedChange, World } from './world.js';
 

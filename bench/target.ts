@@ -9,10 +9,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, Probot } from 'probot';
-import { GITHUB_EVENTS } from '../src/shell/github-app.js';
-import { createLogger } from '../src/shell/logger.js';
-import { createAppServer } from '../src/shell/server.js';
-import type { AppServer, ServerEnv } from '../src/shell/server.js';
+import { GITHUB_EVENTS } from '../src/server/github-app.js';
+import { createLogger } from '../src/server/logger.js';
+import { createAppServer } from '../src/server/http.js';
+import type { AppServer, ServerEnv } from '../src/server/http.js';
 import { quietOctokit } from '../test/support/app-server.js';
 
 export type TargetMessage =

@@ -4,8 +4,8 @@
  * deliveries a person's actions make, built from the real webhook payloads of test/support (signed on sending).
  */
 import { createHmac } from 'node:crypto';
-import { trustedState } from '../src/core/block.js';
-import type { Issue, IssueRef, Project } from '../src/core/model.js';
+import { trustedState } from '../src/kernel/block.js';
+import type { Issue, IssueRef, Project } from '../src/kernel/model.js';
 import { MemoryStore } from '../src/tracker/memory/memory-store.js';
 import { startFakeGitHub } from '../test/support/fake-github.js';
 import { startFakeGitLab } from '../test/support/fake-gitlab.js';

@@ -2,16 +2,16 @@
  * The offline demo: one intake on an in-memory GitLab and one on an in-memory GitHub, end to end through
  * the same shell the server uses, printing the tickets that result. No network, no tokens.
  */
-import type { Issue } from '../src/core/model.js';
-import { formatRef } from '../src/core/model.js';
-import { loadDefaultTemplates } from '../src/shell/default-templates.js';
-import { MemoryDeliveryGuard } from '../src/shell/delivery-guard.js';
-import { handleEvent } from '../src/shell/handle-event.js';
-import { stateKeys } from '../src/shell/state-seal.js';
-import { MemoryKeyedLock } from '../src/shell/keyed-lock.js';
-import { sweepTracker } from '../src/shell/run-events.js';
-import { readTicketState } from '../src/core/block.js';
-import { createLogger } from '../src/shell/logger.js';
+import type { Issue } from '../src/kernel/model.js';
+import { formatRef } from '../src/kernel/model.js';
+import { loadDefaultTemplates } from '../src/templates/load.js';
+import { MemoryDeliveryGuard } from '../src/server/coordination/delivery-guard.js';
+import { handleEvent } from '../src/server/handle-event.js';
+import { stateKeys } from '../src/server/state-seal.js';
+import { MemoryKeyedLock } from '../src/server/coordination/keyed-lock.js';
+import { sweepTracker } from '../src/run/with-master.js';
+import { readTicketState } from '../src/kernel/block.js';
+import { createLogger } from '../src/server/logger.js';
 import { MemoryStore } from '../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../src/tracker/memory/memory-tracker.js';
 

@@ -2,8 +2,8 @@
  * `npm run reconcile -- <issue url>`: repairs one incident on demand (a half-done intake completed, the master
  * re-rendered), with the same environment as the server. Safe to run again: a second run changes nothing.
  */
-import { runReconcile } from '../src/shell/reconcile.js';
-import type { ServerEnv } from '../src/shell/server.js';
+import { runReconcile } from '../src/cli/reconcile.js';
+import type { ServerEnv } from '../src/server/http.js';
 
 const url = process.argv[2];
 if (!url || process.argv.length > 3) {

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configJsonSchema } from '../src/core/config.js';
+import { configJsonSchema } from '../src/config/schema.js';
 
 const target = fileURLToPath(new URL('../schema/incident-desk.schema.json', import.meta.url));
 

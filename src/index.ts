@@ -1,5 +1,5 @@
-import { createAppServer } from './shell/server.js';
-import { createLogger } from './shell/logger.js';
+import { createAppServer } from './server/http.js';
+import { createLogger } from './server/logger.js';
 
 // The thin entry: read the environment, start the one server, stop cleanly on SIGTERM.
 const log = createLogger(process.env.LOG_LEVEL ?? 'info');

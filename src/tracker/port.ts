@@ -1,7 +1,7 @@
-import { roleLabel } from '../core/identifier.js';
-import type { AccessLevel, Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from '../core/model.js';
+import { roleLabel } from '../kernel/identifier.js';
+import type { AccessLevel, Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from '../kernel/model.js';
 
-export type { AccessLevel, TrackerCapabilities } from '../core/model.js';
+export type { AccessLevel, TrackerCapabilities } from '../kernel/model.js';
 
 /** A new issue; `confidential` is ignored where the tracker has no confidential issues. */
 export type NewIssue = IssueDraft;

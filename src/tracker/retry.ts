@@ -1,4 +1,4 @@
-import type { Comment, Issue } from '../core/model.js';
+import type { Comment, Issue } from '../kernel/model.js';
 import { TrackerError } from './errors.js';
 import type { NewIssue } from './port.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canWrite } from '../../src/core/model.js';
-import type { IssueRef } from '../../src/core/model.js';
+import { canWrite } from '../../src/kernel/model.js';
+import type { IssueRef } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import type { AccessActor, Tracker } from '../../src/tracker/port.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptsReportsFrom, acceptsTrackingFrom, covers, mayTriage } from '../../src/core/admission.js';
+import { acceptsReportsFrom, acceptsTrackingFrom, covers, mayTriage } from '../../src/config/admission.js';
 
 describe('which projects may bring work into an incident project', () => {
   it('a path covers itself and what lies inside it, segment by segment, case aside', () => {

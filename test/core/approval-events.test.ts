@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { approvalEventsOfEdit, approvalEventsOfLabels, foldApprovals } from '../../src/core/approval-events.js';
-import type { ApprovalActor, ApprovalEvent, ApprovalState } from '../../src/core/approvals.js';
-import { configSchema } from '../../src/core/config.js';
-import type { Issue, Project } from '../../src/core/model.js';
+import { approvalEventsOfEdit, approvalEventsOfLabels, foldApprovals } from '../../src/approvals/approval-events.js';
+import type { ApprovalActor, ApprovalEvent, ApprovalState } from '../../src/approvals/decide.js';
+import { configSchema } from '../../src/config/schema.js';
+import type { Issue, Project } from '../../src/kernel/model.js';
 import { issueEvent } from '../support/events.js';
 import { NOW, ticket, URL } from '../support/master-fixture.js';
 

@@ -8,9 +8,9 @@ import {
   renderStatusTable,
   stepIdOf,
   sweepApprovals,
-} from '../../src/core/approvals.js';
-import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, ApprovalState, Approvals } from '../../src/core/approvals.js';
-import { configSchema } from '../../src/core/config.js';
+} from '../../src/approvals/decide.js';
+import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, ApprovalState, Approvals } from '../../src/approvals/decide.js';
+import { configSchema } from '../../src/config/schema.js';
 
 /** Mentions that ping: outside code spans, not glued to a word (teams and group paths included). */
 const MENTION = /(^|[^\w`])@[\w-](?:[\w./-]*[\w-])?/g;

@@ -9,8 +9,8 @@ import {
   renderState,
   spliceBlock,
   splitBody,
-} from '../../src/core/block.js';
-import { readSteps } from '../../src/core/checklist-tracking.js';
+} from '../../src/kernel/block.js';
+import { readSteps } from '../../src/checklist/steps.js';
 
 /** The ids of the ticked steps of a block, as the checklist tracker reads them. */
 function ticked(block: string | null): Set<string> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { INCIDENT_PHASES } from '../../src/core/checklist.js';
-import type { PhaseDefinition } from '../../src/core/checklist-types.js';
+import { INCIDENT_PHASES } from '../../src/checklist/phases.js';
+import type { PhaseDefinition } from '../../src/checklist/phase-types.js';
 import {
   computeProgress,
   currentPhase,
@@ -9,9 +9,9 @@ import {
   phaseDates,
   readSteps,
   setStepState,
-} from '../../src/core/checklist-tracking.js';
-import type { Progress } from '../../src/core/checklist-tracking.js';
-import type { StepChange } from '../../src/core/run-types.js';
+} from '../../src/checklist/steps.js';
+import type { Progress } from '../../src/checklist/steps.js';
+import type { StepChange } from '../../src/kernel/ticket-state.js';
 
 const URL = 'https://desk.example/handbook';
 

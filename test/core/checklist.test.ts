@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { allStepIds, COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../../src/core/checklist.js';
+import { allStepIds, COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../../src/checklist/phases.js';
 
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const handbook = readFileSync(fileURLToPath(new URL('../../docs/handbook.md', import.meta.url)), 'utf8');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinBody, readTicketState, renderState, splitBody } from '../../src/core/block.js';
+import { joinBody, readTicketState, renderState, splitBody } from '../../src/kernel/block.js';
 import {
   decideChildWrite,
   dueOf,
@@ -11,15 +11,15 @@ import {
   rowOf,
   trackingStale,
   upsertRow,
-} from '../../src/core/children.js';
-import type { TaskRow } from '../../src/core/children.js';
-import { readSteps } from '../../src/core/checklist-tracking.js';
-import { DEFAULT_CONFIG } from '../../src/core/config.js';
-import { renderMaster } from '../../src/core/master-view.js';
-import { DESCRIPTION_LIMITS } from '../../src/core/model.js';
-import type { Issue, TrackerKind } from '../../src/core/model.js';
-import { createRenderer } from '../../src/core/render.js';
-import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
+} from '../../src/tracking/rows.js';
+import type { TaskRow } from '../../src/tracking/rows.js';
+import { readSteps } from '../../src/checklist/steps.js';
+import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { renderMaster } from '../../src/run/master-view.js';
+import { DESCRIPTION_LIMITS } from '../../src/kernel/model.js';
+import type { Issue, TrackerKind } from '../../src/kernel/model.js';
+import { createRenderer } from '../../src/templates/renderer.js';
+import { loadDefaultTemplates } from '../../src/templates/load.js';
 
 const NOW = new Date('2026-11-22T10:00:00Z');
 

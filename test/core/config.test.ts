@@ -7,8 +7,8 @@ import {
   configSchema,
   formatConfigProblems,
   parseConfig,
-} from '../../src/core/config.js';
-import type { ConfigProblem, IncidentDeskConfig } from '../../src/core/config.js';
+} from '../../src/config/schema.js';
+import type { ConfigProblem, IncidentDeskConfig } from '../../src/config/schema.js';
 
 const LOCATION = 'acme/app:.github/incident-desk.yml';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FIELD_EXPECTED, validateField } from '../../src/core/fields.js';
-import { renderCommandReferenceMarkdown, renderHelp, COMMAND_REFERENCE } from '../../src/core/help.js';
-import { FIELD_ALIASES } from '../../src/core/commands.js';
-import type { FieldKey } from '../../src/core/run-types.js';
-import { FIELD_LABELS } from '../../src/core/run-types.js';
+import { FIELD_EXPECTED, validateField } from '../../src/commands/fields.js';
+import { renderCommandReferenceMarkdown, renderHelp, COMMAND_REFERENCE } from '../../src/commands/help.js';
+import { FIELD_ALIASES } from '../../src/commands/parse.js';
+import type { FieldKey } from '../../src/kernel/ticket-state.js';
+import { FIELD_LABELS } from '../../src/kernel/ticket-state.js';
 
 const V31 = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
 const V40 = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveIncidentId, findCve, idLabel, sourceLabel, titleWithId } from '../../src/core/identifier.js';
+import { deriveIncidentId, findCve, idLabel, sourceLabel, titleWithId } from '../../src/kernel/identifier.js';
 
 describe('incident identifier', () => {
   it.each([

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { joinBody, renderState } from '../../src/core/block.js';
-import { DEFAULT_CONFIG, parseConfig } from '../../src/core/config.js';
-import { absorb, computePatch, decideIntake } from '../../src/core/intake.js';
-import type { IntakeEffect, IntakeSnapshot } from '../../src/core/intake.js';
-import type { Issue, Project } from '../../src/core/model.js';
-import { createRenderer } from '../../src/core/render.js';
-import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
+import { joinBody, renderState } from '../../src/kernel/block.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../src/config/schema.js';
+import { absorb, computePatch, decideIntake } from '../../src/intake/decide.js';
+import type { IntakeEffect, IntakeSnapshot } from '../../src/intake/decide.js';
+import type { Issue, Project } from '../../src/kernel/model.js';
+import { createRenderer } from '../../src/templates/renderer.js';
+import { loadDefaultTemplates } from '../../src/templates/load.js';
 
 const deps = { renderer: createRenderer(await loadDefaultTemplates()), handbookUrl: 'https://h.example/handbook' };
 

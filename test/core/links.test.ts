@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { TicketState } from '../../src/core/block.js';
-import { DEFAULT_CONFIG, parseConfig } from '../../src/core/config.js';
-import { sourceLabel } from '../../src/core/identifier.js';
-import { childLinkProblem, isChildOf, masterPlaceProblem } from '../../src/core/links.js';
-import type { Issue } from '../../src/core/model.js';
+import type { TicketState } from '../../src/kernel/block.js';
+import { DEFAULT_CONFIG, parseConfig } from '../../src/config/schema.js';
+import { sourceLabel } from '../../src/kernel/identifier.js';
+import { childLinkProblem, isChildOf, masterPlaceProblem } from '../../src/run/links.js';
+import type { Issue } from '../../src/kernel/model.js';
 
 const issue = (project: string, number: number, labels: string[] = []): Issue => ({
   ref: { project, number },

@@ -1,6 +1,6 @@
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { neutralizeBlock, neutralizeComments, neutralizeImages, neutralizeInline, neutralizeMentions, neutralizeTags, quietUser } from '../../src/core/neutralize.js';
+import { neutralizeBlock, neutralizeComments, neutralizeImages, neutralizeInline, neutralizeMentions, neutralizeTags, quietUser } from '../../src/kernel/neutralize.js';
 import { liveProblems } from '../property/rendered.js';
 
 describe('neutralize', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderCommandReferenceMarkdown } from '../../src/core/help.js';
+import { renderCommandReferenceMarkdown } from '../../src/commands/help.js';
 
 describe('README', () => {
   it('holds the command reference exactly as the app renders it', () => {
@@ -24,7 +24,7 @@ describe('README', () => {
 
 describe('README configuration examples', () => {
   it('every yaml example is a valid configuration', async () => {
-    const { parseConfig } = await import('../../src/core/config.js');
+    const { parseConfig } = await import('../../src/config/schema.js');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThanOrEqual(2);

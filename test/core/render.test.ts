@@ -2,15 +2,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { joinBody, parseQuickLinks, splitBody } from '../../src/core/block.js';
-import { allStepIds, COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../../src/core/checklist.js';
-import { phaseDates, readSteps } from '../../src/core/checklist-tracking.js';
-import type { PhaseDefinition } from '../../src/core/checklist-types.js';
-import { neutralizeInline, quietUser } from '../../src/core/neutralize.js';
-import { createRenderer, stepUrl, TemplateError } from '../../src/core/render.js';
-import type { Renderer, TemplateSources } from '../../src/core/render.js';
-import type { CommsContext, IncidentContext, ReleaseContext, RenderedPhase } from '../../src/core/render-types.js';
-import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
+import { joinBody, parseQuickLinks, splitBody } from '../../src/kernel/block.js';
+import { allStepIds, COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../../src/checklist/phases.js';
+import { phaseDates, readSteps } from '../../src/checklist/steps.js';
+import type { PhaseDefinition } from '../../src/checklist/phase-types.js';
+import { neutralizeInline, quietUser } from '../../src/kernel/neutralize.js';
+import { createRenderer, stepUrl, TemplateError } from '../../src/templates/renderer.js';
+import type { Renderer, TemplateSources } from '../../src/templates/renderer.js';
+import type { CommsContext, IncidentContext, ReleaseContext, RenderedPhase } from '../../src/templates/contexts.js';
+import { loadDefaultTemplates } from '../../src/templates/load.js';
 
 /** The ids of the ticked steps of a block, as the checklist tracker reads them. */
 function ticked(block: string | null): Set<string> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderState, UNVERIFIED_STATE_OPEN } from '../../src/core/block.js';
-import { editTouchesState, revertEdit } from '../../src/core/revert.js';
+import { renderState, UNVERIFIED_STATE_OPEN } from '../../src/kernel/block.js';
+import { editTouchesState, revertEdit } from '../../src/checklist/revert.js';
 
 const state = (reminders: number) => renderState({ v: 1, role: 'master', id: 'INC-1', run: { sitrepReminders: reminders } });
 const block = (options: { state?: string; tick?: boolean; approve?: boolean; cvss?: string; heading?: string } = {}) =>

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/core/commands.js';
-import type { AccessLevel, Issue, TrackerKind } from '../../src/core/model.js';
-import { decideCommand, decideEdit, decideStateChange } from '../../src/core/run.js';
-import type { RunPlan } from '../../src/core/run.js';
-import type { RunState } from '../../src/core/run-types.js';
+import { parseCommand } from '../../src/commands/parse.js';
+import type { AccessLevel, Issue, TrackerKind } from '../../src/kernel/model.js';
+import { decideCommand, decideEdit, decideStateChange } from '../../src/run/plan.js';
+import type { RunPlan } from '../../src/run/plan.js';
+import type { RunState } from '../../src/kernel/ticket-state.js';
 import { commentKinds, context, CELLS, COMMS, ticket, timelineTexts, URL } from '../support/master-fixture.js';
 
 // The run's pure decisions, straight from their inputs: a master as the tracker answered it, who acted with which

@@ -9,7 +9,7 @@ import {
   renderPhaseNudge,
   renderRefusal,
   RUN_MARKERS,
-} from '../../src/core/run-messages.js';
+} from '../../src/run/messages.js';
 
 /** Mentions that ping: outside code spans, not glued to a word. */
 const MENTION = /(^|[^\w`])@[\w-](?:[\w.-]*[\w-])?(?:\[bot\])?/g;

@@ -6,7 +6,7 @@ import {
   renderSitrepReminder,
   SITREP_MARKER,
   SITREP_REMINDER_MARKER,
-} from '../../src/core/sitrep.js';
+} from '../../src/commands/sitrep.js';
 
 /** Mentions that ping: outside code spans, not glued to a word. */
 const MENTION = /(^|[^\w`])@[\w-](?:[\w.-]*[\w-])?(?:\[bot\])?/g;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TimelineEntry } from '../../src/core/run-types.js';
+import type { TimelineEntry } from '../../src/kernel/ticket-state.js';
 import {
   appendToTimeline,
   formatEntry,
@@ -8,7 +8,7 @@ import {
   TIMELINE_MARKER,
   TIMELINE_SAFETY_MARGIN,
   timelineMaxChars,
-} from '../../src/core/timeline.js';
+} from '../../src/kernel/timeline.js';
 
 const MENTION = /(^|[^\w`])@[\w-]/;
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { readTicketState } from '../../src/core/block.js';
-import { parseCommand } from '../../src/core/commands.js';
-import { configSchema } from '../../src/core/config.js';
-import type { Issue, Project, TrackerCapabilities } from '../../src/core/model.js';
-import { createRenderer } from '../../src/core/render.js';
-import type { TaskCommand } from '../../src/core/run-types.js';
-import { decideClose, decideTask } from '../../src/core/tracking.js';
-import type { ClosingChild, TaskDecision } from '../../src/core/tracking.js';
-import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
+import { readTicketState } from '../../src/kernel/block.js';
+import { parseCommand } from '../../src/commands/parse.js';
+import { configSchema } from '../../src/config/schema.js';
+import type { Issue, Project, TrackerCapabilities } from '../../src/kernel/model.js';
+import { createRenderer } from '../../src/templates/renderer.js';
+import type { TaskCommand } from '../../src/kernel/ticket-state.js';
+import { decideClose, decideTask } from '../../src/tracking/decide.js';
+import type { ClosingChild, TaskDecision } from '../../src/tracking/decide.js';
+import { loadDefaultTemplates } from '../../src/templates/load.js';
 import { commentKinds, context, ID, ticket, timelineTexts } from '../support/master-fixture.js';
 
 // The pure decisions of `/task` and of closing the master, straight from their inputs. The tracking scenarios

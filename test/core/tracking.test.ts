@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { incidentDetailsIn } from '../../src/core/tracking.js';
+import { incidentDetailsIn } from '../../src/tracking/decide.js';
 import { issueWith } from '../property/parsers.js';
 
 describe('incidentDetailsIn: the master title', () => {

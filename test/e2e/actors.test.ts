@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { trustedState } from '../../src/core/block.js';
-import type { Issue, TrackerKind } from '../../src/core/model.js';
+import { trustedState } from '../../src/kernel/block.js';
+import type { Issue, TrackerKind } from '../../src/kernel/model.js';
 import { minutes as githubMinutes, openGitHubIncident } from '../support/github-incident.js';
 import { deliverGitHub, githubCommentPayload } from '../support/github-webhook.js';
 import { minutes as gitlabMinutes, openGitLabIncident } from '../support/gitlab-incident.js';

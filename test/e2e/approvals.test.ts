@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { splitBody, trustedState } from '../../src/core/block.js';
-import type { ApprovalState } from '../../src/core/approvals.js';
-import type { Issue } from '../../src/core/model.js';
-import { formatRef } from '../../src/core/model.js';
+import { splitBody, trustedState } from '../../src/kernel/block.js';
+import type { ApprovalState } from '../../src/approvals/decide.js';
+import type { Issue } from '../../src/kernel/model.js';
+import { formatRef } from '../../src/kernel/model.js';
 import { commentKinds } from '../support/comments.js';
 import { expectOutcome, HARNESSES, INCIDENT_PROJECT, tickFromTheSamePage, tickThenUntick } from '../support/harness.js';
 import type { Harness } from '../support/harness.js';

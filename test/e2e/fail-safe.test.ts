@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { TrackerKind } from '../../src/core/model.js';
+import type { TrackerKind } from '../../src/kernel/model.js';
 import { githubExample } from '../support/github-webhook.js';
 import { gitlabFixture } from '../support/gitlab-webhook.js';
 import { startWorld, WORLD_SECRETS } from '../support/tracker-world.js';

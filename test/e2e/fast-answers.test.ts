@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { trustedState } from '../../src/core/block.js';
+import { trustedState } from '../../src/kernel/block.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { startAppServer } from '../support/app-server.js';
 import { startFakeGitHub } from '../support/fake-github.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitBody, trustedState } from '../../src/core/block.js';
+import { splitBody, trustedState } from '../../src/kernel/block.js';
 import { commentKinds } from '../support/comments.js';
 import { expectCompleteAndCorrect, FIFTH_FAILING, isTicked, TICKED } from '../support/fault-scenario.js';
 import { expectOutcome, HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';

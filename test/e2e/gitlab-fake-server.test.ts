@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { splitBody, trustedState } from '../../src/core/block.js';
+import { splitBody, trustedState } from '../../src/kernel/block.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { startAppServer } from '../support/app-server.js';
 import { commentKinds } from '../support/comments.js';

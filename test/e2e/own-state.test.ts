@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { joinBody, readTicketState, renderState, trustedState } from '../../src/core/block.js';
-import type { TicketState } from '../../src/core/block.js';
-import { sourceLabel } from '../../src/core/identifier.js';
-import type { Issue, IssueRef, Project } from '../../src/core/model.js';
+import { joinBody, readTicketState, renderState, trustedState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/block.js';
+import { sourceLabel } from '../../src/kernel/identifier.js';
+import type { Issue, IssueRef, Project } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { minutes as githubMinutes, openGitHubIncident } from '../support/github-incident.js';
 import { minutes as gitlabMinutes, openGitLabIncident } from '../support/gitlab-incident.js';

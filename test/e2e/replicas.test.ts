@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trustedState } from '../../src/core/block.js';
-import type { Issue, Project } from '../../src/core/model.js';
+import { trustedState } from '../../src/kernel/block.js';
+import type { Issue, Project } from '../../src/kernel/model.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { startAppServer } from '../support/app-server.js';
 import { startFakeGitHub } from '../support/fake-github.js';

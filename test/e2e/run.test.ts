@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readTicketState, renderState, splitBody, trustedState } from '../../src/core/block.js';
-import type { TicketState } from '../../src/core/block.js';
-import type { Issue } from '../../src/core/model.js';
-import { parseRef } from '../../src/core/model.js';
+import { readTicketState, renderState, splitBody, trustedState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/block.js';
+import type { Issue } from '../../src/kernel/model.js';
+import { parseRef } from '../../src/kernel/model.js';
 import { commentKinds } from '../support/comments.js';
 import { expectOutcome, HARNESSES, INCIDENT_PROJECT, tickFromTheSamePage, tickThenUntick } from '../support/harness.js';
 import type { IncidentWorld } from '../support/harness.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readTicketState, splitBody, trustedState } from '../../src/core/block.js';
-import type { Issue } from '../../src/core/model.js';
-import { parseRef } from '../../src/core/model.js';
+import { readTicketState, splitBody, trustedState } from '../../src/kernel/block.js';
+import type { Issue } from '../../src/kernel/model.js';
+import { parseRef } from '../../src/kernel/model.js';
 import { expectOutcome, HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
 import type { Change, Harness, IncidentWorld } from '../support/harness.js';
 import { minutes } from '../support/incident-setup.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseQuickLinks } from '../../src/core/block.js';
+import { parseQuickLinks } from '../../src/kernel/block.js';
 import { CEILING_MS, hostileLine, RUNS, timed } from './hostile.js';
 
 /**

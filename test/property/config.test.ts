@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatConfigProblems, MAX_CONFIG_CHARS, parseConfig } from '../../src/core/config.js';
+import { ConfigError, formatConfigProblems, MAX_CONFIG_CHARS, parseConfig } from '../../src/config/schema.js';
 import { CEILING_MS, hostileText, megabyteOf, RUNS, timed } from './hostile.js';
 
 const LOCATION = '.gitlab/incident-desk.yml';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readTicketState, splitBody, trustedState } from '../../src/core/block.js';
-import { readSteps } from '../../src/core/checklist-tracking.js';
-import { allStepIds } from '../../src/core/checklist.js';
-import { handleEvent } from '../../src/shell/handle-event.js';
+import { readTicketState, splitBody, trustedState } from '../../src/kernel/block.js';
+import { readSteps } from '../../src/checklist/steps.js';
+import { allStepIds } from '../../src/checklist/phases.js';
+import { handleEvent } from '../../src/server/handle-event.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import { eventContext } from '../support/app-context.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { BLOCK_BEGIN, BLOCK_END } from '../../src/core/block.js';
-import { TASKS_MARKER } from '../../src/core/children.js';
-import { SITREP_MARKER } from '../../src/core/sitrep.js';
-import { TIMELINE_MARKER } from '../../src/core/timeline.js';
+import { BLOCK_BEGIN, BLOCK_END } from '../../src/kernel/block.js';
+import { TASKS_MARKER } from '../../src/tracking/rows.js';
+import { SITREP_MARKER } from '../../src/commands/sitrep.js';
+import { TIMELINE_MARKER } from '../../src/kernel/timeline.js';
 
 /**
  * Arbitraries of hostile markdown for the property tests: fragments that mean something to the app's parsers

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSitrepText, sitrepKeyLine } from '../../src/core/sitrep.js';
+import { parseSitrepText, sitrepKeyLine } from '../../src/commands/sitrep.js';
 import { CEILING_MS, hostileLine, hostileText, RUNS, timed } from './hostile.js';
 
 /**

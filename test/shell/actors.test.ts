@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { trustedState } from '../../src/core/block.js';
-import type { Issue } from '../../src/core/model.js';
-import { handleEvent } from '../../src/shell/handle-event.js';
+import { trustedState } from '../../src/kernel/block.js';
+import type { Issue } from '../../src/kernel/model.js';
+import { handleEvent } from '../../src/server/handle-event.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import { eventContext } from '../support/app-context.js';

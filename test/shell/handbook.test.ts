@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { allStepIds } from '../../src/core/checklist.js';
-import { loadHandbook, renderHandbookHtml } from '../../src/shell/handbook.js';
-import { findPackageRoot } from '../../src/shell/package-root.js';
+import { allStepIds } from '../../src/checklist/phases.js';
+import { loadHandbook, renderHandbookHtml } from '../../src/server/handbook.js';
+import { findPackageRoot } from '../../src/templates/package-root.js';
 
 describe('handbook page', () => {
   it('is a complete page with an element per step id', async () => {
@@ -17,7 +17,7 @@ describe('handbook page', () => {
 
   it('finds the package root from anywhere inside it', async () => {
     const root = await findPackageRoot();
-    expect(await findPackageRoot(`${root}/src/shell`)).toBe(root);
+    expect(await findPackageRoot(`${root}/src/templates`)).toBe(root);
     await expect(findPackageRoot('/')).rejects.toThrow(/incident-desk/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryGuard } from '../../src/shell/delivery-guard.js';
-import { handleEvent } from '../../src/shell/handle-event.js';
+import type { DeliveryGuard } from '../../src/server/coordination/delivery-guard.js';
+import { handleEvent } from '../../src/server/handle-event.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import { TrackerError } from '../../src/tracker/errors.js';

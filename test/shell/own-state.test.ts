@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { readTicketState, renderState, trustedState } from '../../src/core/block.js';
-import type { TicketState } from '../../src/core/block.js';
-import { sourceLabel } from '../../src/core/identifier.js';
-import type { Issue, Project, TrackerKind } from '../../src/core/model.js';
-import { handleEvent } from '../../src/shell/handle-event.js';
-import { sweepTracker } from '../../src/shell/run-events.js';
+import { readTicketState, renderState, trustedState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/block.js';
+import { sourceLabel } from '../../src/kernel/identifier.js';
+import type { Issue, Project, TrackerKind } from '../../src/kernel/model.js';
+import { handleEvent } from '../../src/server/handle-event.js';
+import { sweepTracker } from '../../src/run/with-master.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import { eventContext } from '../support/app-context.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { splitBody, trustedState } from '../../src/core/block.js';
-import { handleEvent } from '../../src/shell/handle-event.js';
-import { describeReconcile, parseIssueUrl, reconcileIssue, runReconcile } from '../../src/shell/reconcile.js';
+import { splitBody, trustedState } from '../../src/kernel/block.js';
+import { handleEvent } from '../../src/server/handle-event.js';
+import { describeReconcile, parseIssueUrl, reconcileIssue, runReconcile } from '../../src/cli/reconcile.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';

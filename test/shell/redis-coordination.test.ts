@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { redisCoordination, RedisUrlError } from '../../src/shell/coordination.js';
-import { LockTimeoutError, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from '../../src/shell/redis-coordination.js';
+import { redisCoordination, RedisUrlError } from '../../src/server/coordination/coordination.js';
+import { LockTimeoutError, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from '../../src/server/coordination/redis.js';
 import { captureLog, memoryLogger } from '../support/app-context.js';
 import { startAppServer } from '../support/app-server.js';
 import { startRedis } from '../support/redis-server.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
-import { ConfigErrorWithLabel, loadSettings, SettingsCache } from '../../src/shell/settings.js';
-import type { LoadedConfig } from '../../src/shell/settings.js';
+import { loadDefaultTemplates } from '../../src/templates/load.js';
+import { ConfigErrorWithLabel, loadSettings, SettingsCache } from '../../src/config/load.js';
+import type { LoadedConfig } from '../../src/config/load.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readTicketState, splitBody, trustedState } from '../../src/core/block.js';
-import { parseTracking } from '../../src/core/children.js';
-import type { Issue, Project, TrackerKind } from '../../src/core/model.js';
-import { handleEvent } from '../../src/shell/handle-event.js';
+import { readTicketState, splitBody, trustedState } from '../../src/kernel/block.js';
+import { parseTracking } from '../../src/tracking/rows.js';
+import type { Issue, Project, TrackerKind } from '../../src/kernel/model.js';
+import { handleEvent } from '../../src/server/handle-event.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import type { NewIssue, Tracker } from '../../src/tracker/port.js';

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/shell/logger.js';
+import { createLogger } from '../../src/server/logger.js';
 import { captureLog } from '../support/app-context.js';
-import { secretsMatch } from '../../src/shell/gitlab-route.js';
+import { secretsMatch } from '../../src/server/gitlab-route.js';
 import { startAppServer } from '../support/app-server.js';
 import { testPrivateKey } from '../support/github-webhook.js';
 import { gitlabFixture } from '../support/gitlab-webhook.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { joinBody, renderState } from '../../src/core/block.js';
-import { answerWithin, QueueFullError, queueKey, WorkQueue } from '../../src/shell/work-queue.js';
+import { joinBody, renderState } from '../../src/kernel/block.js';
+import { answerWithin, QueueFullError, queueKey, WorkQueue } from '../../src/server/work-queue.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { memoryLogger } from '../support/app-context.js';
 import { issueEvent } from '../support/events.js';

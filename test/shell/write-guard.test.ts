@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { joinBody, renderState, splitBody } from '../../src/core/block.js';
-import type { TrackerKind } from '../../src/core/model.js';
-import { BodyLimitError, PublicWriteError, WriteGuard } from '../../src/shell/write-guard.js';
-import { handleEvent } from '../../src/shell/handle-event.js';
+import { joinBody, renderState, splitBody } from '../../src/kernel/block.js';
+import type { TrackerKind } from '../../src/kernel/model.js';
+import { BodyLimitError, PublicWriteError, WriteGuard } from '../../src/server/write-guard.js';
+import { handleEvent } from '../../src/server/handle-event.js';
 import { eventContext } from '../support/app-context.js';
 import { issueEvent } from '../support/events.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';

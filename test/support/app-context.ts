@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/shell/logger.js';
-import { SettingsCache } from '../../src/shell/settings.js';
-import { loadDefaultTemplates } from '../../src/shell/default-templates.js';
-import { MemoryDeliveryGuard } from '../../src/shell/delivery-guard.js';
-import type { EventContext } from '../../src/shell/handle-event.js';
-import { MemoryKeyedLock } from '../../src/shell/keyed-lock.js';
-import type { Logger } from '../../src/shell/logger.js';
+import { createLogger } from '../../src/server/logger.js';
+import { SettingsCache } from '../../src/config/load.js';
+import { loadDefaultTemplates } from '../../src/templates/load.js';
+import { MemoryDeliveryGuard } from '../../src/server/coordination/delivery-guard.js';
+import type { EventContext } from '../../src/server/handle-event.js';
+import { MemoryKeyedLock } from '../../src/server/coordination/keyed-lock.js';
+import type { Logger } from '../../src/server/logger.js';
 import type { Tracker } from '../../src/tracker/port.js';
 import { TEST_STATE_KEYS } from './state.js';
 

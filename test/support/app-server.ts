@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { ProbotOctokit } from 'probot';
 import { onTestFinished } from 'vitest';
-import { createAppServer } from '../../src/shell/server.js';
-import type { ServerEnv, ServerOverrides } from '../../src/shell/server.js';
+import { createAppServer } from '../../src/server/http.js';
+import type { ServerEnv, ServerOverrides } from '../../src/server/http.js';
 import { memoryLogger } from './app-context.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { IssueRef } from '../../src/core/model.js';
+import type { IssueRef } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 
 /** What each comment on an issue is, by the app's hidden marker (`other` for a person's comment). */

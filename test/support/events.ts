@@ -1,5 +1,5 @@
-import type { IssueEvent, NoteEvent } from '../../src/core/events.js';
-import type { Comment, Issue, Project } from '../../src/core/model.js';
+import type { IssueEvent, NoteEvent } from '../../src/kernel/events.js';
+import type { Comment, Issue, Project } from '../../src/kernel/model.js';
 
 let counter = 0;
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../src/core/model.js';
+import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../src/kernel/model.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import type { MemoryStore, StoredChange } from '../../src/tracker/memory/memory-store.js';

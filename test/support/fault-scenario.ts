@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { splitBody, trustedState } from '../../src/core/block.js';
-import type { Issue, IssueRef } from '../../src/core/model.js';
+import { splitBody, trustedState } from '../../src/kernel/block.js';
+import type { Issue, IssueRef } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { commentKinds } from './comments.js';
 import type { FaultInjector, FaultOptions } from './faults.js';

@@ -1,6 +1,6 @@
 import { expect, onTestFinished } from 'vitest';
-import { trustedState } from '../../src/core/block.js';
-import type { AccessLevel, Issue, Project } from '../../src/core/model.js';
+import { trustedState } from '../../src/kernel/block.js';
+import type { AccessLevel, Issue, Project } from '../../src/kernel/model.js';
 import type { IssuePatch } from '../../src/tracker/port.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { closedOnce, startAppServer } from './app-server.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Issue, Project } from '../../src/core/model.js';
+import type { Issue, Project } from '../../src/kernel/model.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/gitlab/', import.meta.url));
 

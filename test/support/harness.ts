@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import type { Comment, Issue, IssueRef, AccessLevel, Project, TrackerKind } from '../../src/core/model.js';
-import type { EventOutcome } from '../../src/shell/handle-event.js';
-import type { SweepReport } from '../../src/shell/run-events.js';
+import type { Comment, Issue, IssueRef, AccessLevel, Project, TrackerKind } from '../../src/kernel/model.js';
+import type { EventOutcome } from '../../src/server/handle-event.js';
+import type { SweepReport } from '../../src/run/with-master.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import type { ChangeQuery, IssuePatch } from '../../src/tracker/port.js';
 import { teamPath } from '../../src/tracker/port.js';

@@ -1,5 +1,5 @@
-import { trustedState } from '../../src/core/block.js';
-import type { AccessLevel, Issue, IssueRef, Project } from '../../src/core/model.js';
+import { trustedState } from '../../src/kernel/block.js';
+import type { AccessLevel, Issue, IssueRef, Project } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 
 /** The moment every incident of the scenario tests is opened. */

@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
-import { trustedState } from '../../src/core/block.js';
-import type { IssueEvent, TrackerEvent } from '../../src/core/events.js';
-import type { AccessLevel, Issue, Project, TrackerKind } from '../../src/core/model.js';
-import { handleEvent } from '../../src/shell/handle-event.js';
-import { sweepTracker } from '../../src/shell/run-events.js';
+import { trustedState } from '../../src/kernel/block.js';
+import type { IssueEvent, TrackerEvent } from '../../src/kernel/events.js';
+import type { AccessLevel, Issue, Project, TrackerKind } from '../../src/kernel/model.js';
+import { handleEvent } from '../../src/server/handle-event.js';
+import { sweepTracker } from '../../src/run/with-master.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';

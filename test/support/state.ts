@@ -1,5 +1,5 @@
-import { sealBody, stateKeys } from '../../src/shell/state-seal.js';
-import type { TrackerKind } from '../../src/core/model.js';
+import { sealBody, stateKeys } from '../../src/server/state-seal.js';
+import type { TrackerKind } from '../../src/kernel/model.js';
 
 /** The keys of the hidden state in the shell tests on the in-memory tracker (`eventContext`). */
 export const TEST_STATE_KEYS = stateKeys(['test state secret']);

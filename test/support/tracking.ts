@@ -1,7 +1,7 @@
-import { splitBody } from '../../src/core/block.js';
-import { parseTracking } from '../../src/core/children.js';
-import type { TaskRow } from '../../src/core/children.js';
-import type { Issue, IssueRef } from '../../src/core/model.js';
+import { splitBody } from '../../src/kernel/block.js';
+import { parseTracking } from '../../src/tracking/rows.js';
+import type { TaskRow } from '../../src/tracking/rows.js';
+import type { Issue, IssueRef } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 
 /** The rows of the master's "Tracking tickets" section, as the app rendered them. */

@@ -4,7 +4,7 @@ import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import nock from 'nock';
 import { Probot, ProbotOctokit } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Issue } from '../../src/core/model.js';
+import type { Issue } from '../../src/kernel/model.js';
 import { isNotFound, TrackerError } from '../../src/tracker/errors.js';
 import { GitHubTracker } from '../../src/tracker/github/github-tracker.js';
 import { normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../../src/tracker/github/normalize.js';

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { Gitlab, GitbeakerRequestError } from '@gitbeaker/rest';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import type { Issue } from '../../src/core/model.js';
+import type { Issue } from '../../src/kernel/model.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { GitLabTracker } from '../../src/tracker/gitlab/gitlab-tracker.js';
 import { normalizeGitLabIssueEvent, normalizeGitLabNoteEvent } from '../../src/tracker/gitlab/normalize.js';

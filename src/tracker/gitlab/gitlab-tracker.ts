@@ -1,6 +1,6 @@
 import { GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Gitlab } from '@gitbeaker/rest';
-import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../core/model.js';
+import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';

@@ -1,5 +1,5 @@
-import type { Actor, IssueEvent, NoteEvent } from '../../core/events.js';
-import type { Comment, Issue, Project } from '../../core/model.js';
+import type { Actor, IssueEvent, NoteEvent } from '../../kernel/events.js';
+import type { Comment, Issue, Project } from '../../kernel/model.js';
 import { asRecord, isId, isNonEmptyString } from '../payload.js';
 
 /**

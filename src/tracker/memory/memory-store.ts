@@ -1,4 +1,4 @@
-import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../core/model.js';
+import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { teamPath } from '../port.js';
 import type { IssuePatch, IssueQuery, NewIssue } from '../port.js';

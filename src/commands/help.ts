@@ -1,0 +1,87 @@
+/**
+ * The command reference: the `/help` reply and the README section come from the same table, so they never
+ * disagree with the parser (`FIELD_ALIASES`) or the field checks (`FIELD_EXPECTED`).
+ */
+import type { FieldKey } from '../kernel/ticket-state.js';
+import { FIELD_LABELS } from '../kernel/ticket-state.js';
+import { FIELD_ALIASES } from './parse.js';
+import { FIELD_EXPECTED } from './fields.js';
+
+/** Every command, its syntax (`<…>` required, `[…]` optional) and what it does. */
+export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }> = [
+  { syntax: '/set <field> <value>', effect: 'Sets a Quick Links field (see the fields below).' },
+  { syntax: '/cve <CVE-YYYY-NNNN>', effect: 'Records a CVE identifier for the incident.' },
+  {
+    syntax: '/na <step-id or "step text"> [reason]',
+    effect: 'Marks a checklist step as not applicable, with an optional reason.',
+  },
+  {
+    syntax: '/timeline [time] <text>',
+    effect: 'Adds an entry to the timeline; the time is RFC 3339 with a zone (`2026-11-22T10:03:00Z`), now by default.',
+  },
+  { syntax: '/severity <high|medium|low>', effect: 'Sets the severity, which sets how often a situation report is due.' },
+  { syntax: '/sitrep <text>', effect: 'Posts a situation report (the rest of the comment, several lines allowed).' },
+  {
+    syntax: '/handoff <@user> [im|deputy]',
+    effect: 'Asks someone to take over as Incident Manager (default) or deputy; it completes when they accept.',
+  },
+  { syntax: '/accept', effect: 'Accepts a handoff addressed to you.' },
+  {
+    syntax: '/task <@owner> <project> <title> [due YYYY-MM-DD] [--public]',
+    effect:
+      'Opens a tracking ticket in the project for the owner (assigned), due on the date or after the configured SLA; the lines below say what is expected. Confidential on GitLab; a public GitHub repository needs `--public` and a title and text without incident details.',
+  },
+  {
+    syntax: '/request-approvals [deliverable]',
+    effect: 'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by default).',
+  },
+  { syntax: '/approve <deliverable|all> [group]', effect: 'On the communications ticket: approves for your group(s); only approvers and back-ups of a group can.' },
+  { syntax: '/revoke <deliverable> [group]', effect: 'On the communications ticket: takes back your group\'s approval.' },
+  {
+    syntax: '/request-changes <deliverable> <reason>',
+    effect: 'On the communications ticket: asks for changes to a deliverable on behalf of your group(s).',
+  },
+  { syntax: '/help', effect: 'Shows this reference.' },
+];
+
+/** Text for a table cell: pipes escaped (also inside code spans, as tables require), one line. */
+function cell(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
+}
+
+function code(text: string): string {
+  return `\`${text}\``;
+}
+
+/** The command table and the `/set` field table, as markdown (for the README and the help reply). */
+export function renderCommandReferenceMarkdown(): string {
+  const commands = [
+    '| Command | Effect |',
+    '| --- | --- |',
+    ...COMMAND_REFERENCE.map((c) => `| ${cell(code(c.syntax))} | ${cell(c.effect)} |`),
+  ];
+  const fields = [
+    '| Field | Names for `/set` | Accepts |',
+    '| --- | --- | --- |',
+    ...(Object.keys(FIELD_ALIASES) as FieldKey[]).map(
+      (key) =>
+        `| ${cell(FIELD_LABELS[key])} | ${cell(FIELD_ALIASES[key].map(code).join(', '))} | ${cell(FIELD_EXPECTED[key])} |`,
+    ),
+  ];
+  return [
+    'A command is the first line of a comment; `/timeline` and `/sitrep` take the rest of the comment.',
+    '',
+    ...commands,
+    '',
+    'Fields of `/set`:',
+    '',
+    ...fields,
+    '',
+  ].join('\n');
+}
+
+/** The `/help` reply: an optional intro line (given as markdown by the caller), then the reference. */
+export function renderHelp(intro?: string): string {
+  const head = intro?.trim();
+  return head ? `${head}\n\n${renderCommandReferenceMarkdown()}` : renderCommandReferenceMarkdown();
+}

@@ -1,0 +1,302 @@
+/**
+ * Parses the command a comment gives (`/set im @alice`, `/timeline …`). Pure: no I/O, no state; values are
+ * returned as written (trimmed) and checked elsewhere (`validateField`), so every reply can say what was wrong.
+ */
+import type { Command, FieldKey, HolderRole, Severity } from '../kernel/ticket-state.js';
+import { findCve } from '../kernel/identifier.js';
+
+/** The names `/set` accepts for each field, canonical name first (all matched case-insensitively). */
+export const FIELD_ALIASES: Readonly<Record<FieldKey, readonly string[]>> = {
+  'incident-manager': ['incident-manager', 'im', 'manager'],
+  deputy: ['deputy', 'deputy-im'],
+  'disclosure-date': ['disclosure-date', 'disclosure', 'date'],
+  cvss: ['cvss', 'cvss-score'],
+  advisory: ['advisory', 'security-advisory'],
+  chat: ['chat', 'chat-channel', 'channel'],
+  'support-ticket': ['support-ticket', 'support', 'ticket'],
+  'post-mortem': ['post-mortem', 'postmortem'],
+};
+
+const FIELD_BY_ALIAS: ReadonlyMap<string, FieldKey> = new Map(
+  (Object.entries(FIELD_ALIASES) as Array<[FieldKey, readonly string[]]>).flatMap(([key, names]) =>
+    names.map((name) => [name, key] as const),
+  ),
+);
+
+/** The field a `/set` name means (case-insensitive), or null. */
+export function resolveField(name: string): FieldKey | null {
+  return FIELD_BY_ALIAS.get(name.toLowerCase()) ?? null;
+}
+
+/** A username as both trackers allow it (no bots, no `[bot]` suffix). */
+export const USERNAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
+
+/** Names that ping a whole group on some tracker or chat; never a person to hand an incident to. */
+const RESERVED_USERNAMES = new Set(['all', 'everyone', 'here', 'channel']);
+
+/**
+ * The username in `@alice` or `alice`, without `@`; null when it is not exactly one plausible username
+ * (bots like `renovate[bot]` and group pings like `@all` are refused).
+ */
+export function parseUsername(text: string): string | null {
+  const name = text.trim().replace(/^@/, '');
+  if (!USERNAME_PATTERN.test(name)) return null;
+  if (RESERVED_USERNAMES.has(name.toLowerCase())) return null;
+  return name;
+}
+
+const FIELD_LIST = Object.keys(FIELD_ALIASES).join(', ');
+
+/** What each command expects, as a short sentence a reply can quote. */
+export const COMMAND_EXPECTED = {
+  set: `Use \`/set <field> <value>\` with one of the fields ${FIELD_LIST}, like \`/set cvss 9.8\`.`,
+  cve: 'Use `/cve` with one CVE identifier, like `/cve CVE-2026-12345`.',
+  na: 'Use `/na` with a step id or the quoted step text, then an optional reason, like `/na pick-deputy IM works alone` or `/na "pick a deputy" not needed`.',
+  timeline:
+    'Use `/timeline` with what happened, optionally after an RFC 3339 time with a zone, like `/timeline 2026-11-22T10:03:00Z Patch deployed` or `/timeline Patch deployed`.',
+  severity: 'Use `/severity` with one of high, medium or low, like `/severity high`.',
+  sitrep: 'Write the situation report after `/sitrep`, like `/sitrep Fix in review; next update 14:00 UTC`.',
+  handoff:
+    'Use `/handoff` with one username and optionally the role im or deputy (im by default), like `/handoff @alice` or `/handoff @alice deputy`.',
+  approve: 'Use `/approve` with a deliverable id (or `all`) and optionally a group id, like `/approve blog` or `/approve blog legal`.',
+  revoke: 'Use `/revoke` with a deliverable id and optionally a group id, like `/revoke blog` or `/revoke blog legal`.',
+  'request-changes':
+    'Use `/request-changes` with a deliverable id and the reason, like `/request-changes blog the second paragraph overstates the impact`.',
+  'request-approvals': 'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals blog`.',
+  task:
+    'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
+} as const;
+
+const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
+
+const ROLE_ALIASES: ReadonlyMap<string, HolderRole> = new Map<string, HolderRole>([
+  ['im', 'im'],
+  ['manager', 'im'],
+  ['incident-manager', 'im'],
+  ['deputy', 'deputy'],
+  ['deputy-im', 'deputy'],
+]);
+
+/** A step id as the checklists write them: kebab-case with at least one hyphen (`pick-deputy`). */
+const STEP_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/;
+
+/** The first line of a command: at most three spaces of indent (four make a code block), `/`, a letter. */
+const COMMAND_LINE = /^ {0,3}\/([A-Za-z]\S*)([\s\S]*)$/;
+
+/** Longest word kept for an unknown command (it may be quoted back in the help reply). */
+const MAX_WORD = 64;
+
+function invalid(command: keyof typeof COMMAND_EXPECTED): Command {
+  return { name: 'invalid', command, expected: COMMAND_EXPECTED[command] };
+}
+
+function words(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
+}
+
+/**
+ * The command a comment gives, or null when its first non-blank line does not start with `/` and a
+ * letter. Only the first line counts for one-line commands; `/timeline` and `/sitrep` take the rest of the
+ * comment.
+ */
+export function parseCommand(body: string): Command | null {
+  const lines = body.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  const start = lines.findIndex((line) => line.trim() !== '');
+  if (start < 0) return null;
+  const match = COMMAND_LINE.exec(lines[start] ?? '');
+  if (!match) return null;
+  const token = match[1] ?? '';
+  const word = token.toLowerCase();
+  /** The rest of the first line. */
+  const line = (match[2] ?? '').trim();
+  /** The rest of the comment, from after the command word. */
+  const rest = [match[2] ?? '', ...lines.slice(start + 1)].join('\n').trim();
+
+  switch (word) {
+    case 'set':
+      return parseSet(line);
+    case 'cve':
+      return parseCve(line);
+    case 'na':
+      return parseNa(line);
+    case 'timeline':
+      return parseTimeline(rest);
+    case 'severity':
+      return parseSeverity(line);
+    case 'sitrep':
+      return rest ? { name: 'sitrep', text: rest } : invalid('sitrep');
+    case 'handoff':
+      return parseHandoff(line);
+    case 'accept':
+      return { name: 'accept' };
+    case 'help':
+      return { name: 'help' };
+    case 'approve':
+    case 'revoke':
+      return parseApproval(word, line);
+    case 'request-changes':
+      return parseRequestChanges(rest);
+    case 'request-approvals':
+      return parseRequestApprovals(line);
+    case 'task':
+      return parseTask(line, lines.slice(start + 1).join('\n').trim());
+    default:
+      return { name: 'unknown', word: word.length > MAX_WORD ? `${word.slice(0, MAX_WORD - 1)}…` : word };
+  }
+}
+
+const APPROVAL_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+function parseApproval(word: 'approve' | 'revoke', line: string): Command {
+  const args = words(line.toLowerCase());
+  const [deliverable, group] = args;
+  if (!deliverable || args.length > 2 || !APPROVAL_ID.test(deliverable) || (group !== undefined && !APPROVAL_ID.test(group))) return invalid(word);
+  if (word === 'revoke' && deliverable === 'all') return invalid(word);
+  return { name: word, deliverable, ...(group ? { group } : {}) };
+}
+
+function parseRequestChanges(rest: string): Command {
+  const m = /^(\S+)(?:\s+([\s\S]*))?$/.exec(rest);
+  const deliverable = m?.[1]?.toLowerCase() ?? '';
+  const reason = (m?.[2] ?? '').trim();
+  if (!APPROVAL_ID.test(deliverable) || deliverable === 'all' || !reason) return invalid('request-changes');
+  return { name: 'request-changes', deliverable, reason };
+}
+
+function parseRequestApprovals(line: string): Command {
+  const args = words(line.toLowerCase());
+  if (args.length > 1 || (args[0] !== undefined && !APPROVAL_ID.test(args[0]))) return invalid('request-approvals');
+  return args[0] ? { name: 'request-approvals', deliverable: args[0] } : { name: 'request-approvals' };
+}
+
+/** A project or repository path: `group/sub/project`, `owner/repo`. */
+const PROJECT_PATH = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
+const MAX_TASK_TITLE = 200;
+
+function parseTask(line: string, text: string): Command {
+  const args = words(line);
+  const owner = args[0]?.startsWith('@') ? parseUsername(args[0]) : null;
+  const project = args[1] ?? '';
+  if (!owner || !PROJECT_PATH.test(project) || project.includes('..')) return invalid('task');
+  let rest = args.slice(2);
+  const isPublic = rest.includes('--public');
+  rest = rest.filter((w) => w !== '--public');
+  let due: string | undefined;
+  const dueAt = rest.findIndex((w, i) => w.toLowerCase() === 'due' && i === rest.length - 2);
+  if (dueAt >= 0) {
+    const date = rest[dueAt + 1]!;
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    if (!m || !isRealDate(Number(m[1]), Number(m[2]), Number(m[3]))) return invalid('task');
+    due = date;
+    rest = rest.slice(0, dueAt);
+  }
+  const title = rest.join(' ').trim();
+  if (!title || title.length > MAX_TASK_TITLE) return invalid('task');
+  return { name: 'task', owner, project, title, ...(due ? { due } : {}), public: isPublic, text };
+}
+
+function parseSet(line: string): Command {
+  const m = /^(\S+)\s+(\S[\s\S]*)$/.exec(line);
+  const field = m ? resolveField(m[1] ?? '') : null;
+  if (!m || !field) return invalid('set');
+  return { name: 'set', field, value: (m[2] ?? '').trim() };
+}
+
+function parseCve(line: string): Command {
+  const args = words(line);
+  const id = args.length === 1 && /^CVE-\d{4}-\d{4,7}$/i.test(args[0] ?? '') ? findCve(args[0] ?? '') : null;
+  return id ? { name: 'cve', id } : invalid('cve');
+}
+
+const QUOTES: ReadonlyMap<string, string> = new Map([
+  ['"', '"'],
+  ['\u201c', '\u201d'],
+]);
+
+function parseNa(line: string): Command {
+  if (!line) return invalid('na');
+  const close = QUOTES.get(line[0] ?? '');
+  if (close) {
+    const end = line.indexOf(close, 1);
+    if (end < 0) return invalid('na');
+    const target = line.slice(1, end).trim();
+    if (!target) return invalid('na');
+    return { name: 'na', target, reason: line.slice(end + 1).trim() };
+  }
+  const m = /^(\S+)(?:\s+([\s\S]*))?$/.exec(line);
+  const first = m?.[1] ?? '';
+  if (STEP_ID.test(first)) return { name: 'na', target: first, reason: (m?.[2] ?? '').trim() };
+  return { name: 'na', target: line, reason: '' };
+}
+
+/** An RFC 3339 time (seconds and fraction optional, zone required). */
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/** The time as UTC ISO without milliseconds (`2026-11-22T08:03:00Z`), or null when it is not a real time. */
+export function parseRfc3339(text: string): string | null {
+  const m = RFC3339.exec(text);
+  if (!m) return null;
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  if (!isRealDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return null;
+  let offset = 0;
+  if (!m[7]) {
+    const oh = Number(m[9]);
+    const om = Number(m[10]);
+    if (oh > 23 || om > 59) return null;
+    offset = (m[8] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: the latter maps years 0–99 to 1900–1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute - offset, second, 0);
+  if (Number.isNaN(date.getTime())) return null;
+  const y = date.getUTCFullYear();
+  if (y < 1 || y > 9999) return null;
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** True for a day that exists in the proleptic Gregorian calendar (`2028-02-29` yes, `2026-02-30` no). */
+export function isRealDate(year: number, month: number, day: number): boolean {
+  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) return false;
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return day <= days;
+}
+
+function parseTimeline(rest: string): Command {
+  const m = /^(\S+)(?:\s+([\s\S]*))?$/.exec(rest);
+  if (!m) return invalid('timeline');
+  const first = m[1] ?? '';
+  // Anything shaped like a date and a time is meant as the time: it must be a real one with a zone.
+  if (/^\d{4}-\d{2}-\d{2}[Tt]\d/.test(first)) {
+    const at = parseRfc3339(first);
+    const text = (m[2] ?? '').trim();
+    if (!at || !text) return invalid('timeline');
+    return { name: 'timeline', at, text };
+  }
+  return { name: 'timeline', text: rest };
+}
+
+function parseSeverity(line: string): Command {
+  const args = words(line.toLowerCase());
+  const level = SEVERITIES.find((s) => s === args[0]);
+  return level && args.length === 1 ? { name: 'severity', level } : invalid('severity');
+}
+
+function parseHandoff(line: string): Command {
+  const args = words(line);
+  if (args.length < 1 || args.length > 2) return invalid('handoff');
+  const to = parseUsername(args[0] ?? '');
+  const role = args.length === 2 ? ROLE_ALIASES.get((args[1] ?? '').toLowerCase()) : 'im';
+  if (!to || !role) return invalid('handoff');
+  return { name: 'handoff', to, role };
+}

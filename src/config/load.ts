@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { ConfigError, DEFAULT_CONFIG, deepFreeze, formatConfigProblems, parseConfig } from './schema.js';
+import type { IncidentDeskConfig } from './schema.js';
+import type { IssueRef } from '../kernel/model.js';
+import { formatRef } from '../kernel/model.js';
+import { createRenderer, TemplateError } from '../templates/renderer.js';
+import type { Renderer, TemplateSources } from '../templates/renderer.js';
+import { CONFIG_PATHS } from '../tracker/port.js';
+import type { Tracker } from '../tracker/port.js';
+import type { Logger } from '../server/logger.js';
+import { listOwnComments } from '../tracker/own-comments.js';
+
+const CONFIG_ERROR_MARKER = '<!-- incident-desk:config-error';
+
+/** What reading settings needs: the tracker, the built-in templates, and where parsed settings are kept. */
+export interface SettingsContext {
+  tracker: Tracker;
+  defaultTemplates: TemplateSources;
+  /** Parsed configurations and compiled templates by their texts; without one, every read parses and compiles. */
+  settingsCache?: SettingsCache;
+}
+
+/** A project's validated configuration with its compiled templates. */
+export interface LoadedConfig {
+  config: IncidentDeskConfig;
+  renderer: Renderer;
+}
+
+/**
+ * Reads and validates a project's configuration and the templates it names: the settings, or the
+ * configuration error (with the trigger label read leniently, so its issues still get the report).
+ */
+export async function loadSettings(project: string, ctx: SettingsContext): Promise<LoadedConfig | ConfigErrorWithLabel> {
+  const file = await ctx.tracker.readConfig(project);
+  try {
+    const cache = ctx.settingsCache;
+    const config = !file ? DEFAULT_CONFIG : cache ? cache.config(file.text, file.location) : parseConfig(file.text, file.location);
+    const custom = await loadTemplates(config, project, ctx);
+    return { config, renderer: cache ? cache.renderer(ctx.defaultTemplates, custom) : compileRenderer(ctx.defaultTemplates, custom) };
+  } catch (error) {
+    const problem = asConfigError(error, file?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
+    if (!problem) throw error;
+    return new ConfigErrorWithLabel(problem, file ? labelOf(file.text) : undefined);
+  }
+}
+
+/** Templates a project's configuration names, read from the project: they replace the built-in ones. */
+type CustomTemplates = Partial<Pick<TemplateSources, 'incident' | 'release' | 'comms' | 'task'>>;
+
+/**
+ * Validated configurations and compiled renderers by their texts, one per server (the built-in templates are that
+ * server's): YAML, the schema and Handlebars were most of an event's CPU, and the texts are the same from one event to
+ * the next. The files are still read at every event, so a change takes effect at once; what fails is not kept and
+ * fails again. Bounded: the most recent `maxEntries` of each.
+ */
+export class SettingsCache {
+  private readonly configs = new Map<string, IncidentDeskConfig>();
+  private readonly renderers = new Map<string, Renderer>();
+
+  constructor(private readonly maxEntries = 64) {}
+
+  /** The configuration this text says, parsed once; deep-frozen, since every event of the text shares it. */
+  config(text: string, location: string): IncidentDeskConfig {
+    return this.cached(this.configs, `${location}\n${text}`, () => deepFreeze(parseConfig(text, location)));
+  }
+
+  /**
+   * The renderer of the built-in templates with these custom ones, compiled once. Keyed by the custom texts only: the
+   * built-in ones are the same at every event of a server, and hashing them each time cost more than a label's event.
+   */
+  renderer(defaults: TemplateSources, custom: CustomTemplates): Renderer {
+    const key = Object.keys(custom).length === 0 ? '' : createHash('sha256').update(JSON.stringify(custom)).digest('hex');
+    return this.cached(this.renderers, key, () => compileRenderer(defaults, custom));
+  }
+
+  /** Looks `key` up, the entry made most recent; `make` fills a miss (a throw is not kept). */
+  private cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+    const known = cache.get(key);
+    if (known !== undefined) {
+      cache.delete(key);
+      cache.set(key, known);
+      return known;
+    }
+    const value = make();
+    cache.set(key, value);
+    if (cache.size > this.maxEntries) cache.delete(cache.keys().next().value!);
+    return value;
+  }
+}
+
+function compileRenderer(defaults: TemplateSources, custom: CustomTemplates): Renderer {
+  return createRenderer({ ...defaults, partials: { ...defaults.partials }, ...custom });
+}
+
+/** A configuration error, with the trigger label when it could still be read. */
+export class ConfigErrorWithLabel {
+  constructor(
+    readonly error: ConfigError,
+    readonly label: string | undefined,
+  ) {}
+}
+
+/** The trigger label of a file that failed validation, read leniently so its issues still get the report. */
+function labelOf(text: string): string | undefined {
+  const match = /^label:\s*["']?([^"'\n#]+?)["']?\s*(#.*)?$/m.exec(text);
+  return match?.[1]?.trim();
+}
+
+function asConfigError(error: unknown, location: string): ConfigError | null {
+  if (error instanceof ConfigError) return error;
+  if (error instanceof TemplateError) return new ConfigError([{ path: 'templates', message: error.message }], location);
+  return null;
+}
+
+/** The custom templates the configuration names, each read from the project; a missing one is a configuration error. */
+async function loadTemplates(config: IncidentDeskConfig, project: string, ctx: SettingsContext): Promise<CustomTemplates> {
+  const sources: CustomTemplates = {};
+  const problems = [];
+  for (const name of ['incident', 'release', 'comms', 'task'] as const) {
+    const path = config.templates[name];
+    if (!path) continue;
+    const text = await ctx.tracker.readFile(project, path);
+    if (text === null) problems.push({ path: `templates.${name}`, message: `no file at ${path} on the default branch` });
+    else sources[name] = text;
+  }
+  if (problems.length > 0) throw new ConfigError(problems, `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
+  return sources;
+}
+
+/** One comment naming every problem of the configuration, not repeated for the same problems. */
+export async function reportConfigError(ref: IssueRef, error: ConfigError, ctx: { tracker: Tracker; log: Logger }): Promise<void> {
+  const text = formatConfigProblems(error);
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const marker = `${CONFIG_ERROR_MARKER} ${digest} -->`;
+  const comments = await listOwnComments(ctx.tracker, ref);
+  // The same problems reported again (a redelivery, the label re-added) would only be noise.
+  if (comments.some((c) => c.body.includes(marker))) return;
+  ctx.log.warn({ issue: formatRef(ref), problems: error.problems.length }, 'invalid configuration reported');
+  await ctx.tracker.createComment(ref, `${marker}\n${text}`);
+}
+

@@ -1,0 +1,758 @@
+/**
+ * The app's configuration (`.github/incident-desk.yml`, `.gitlab/incident-desk.yml`): one zod schema is the
+ * single source of the types, the defaults, the generated JSON Schema and the documentation. Every key is
+ * optional; every problem in a file is reported at once, with the line and column it is on.
+ * Pure: no file system, no environment.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { neutralizeInline } from '../kernel/neutralize.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Building blocks
+// ---------------------------------------------------------------------------------------------------------
+
+/** kebab-case ids of approval groups and deliverables. */
+const ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+/** A label: 1 to 50 characters, no comma (GitLab's API separates labels with commas), no outer spaces. */
+const LABEL_PATTERN = /^[^,\s](?:[^,\r\n]{0,48}[^,\s])?$/;
+/** `group/sub/project` or `owner/repo`: at least two segments, none of them `.` or `..`. */
+const PROJECT_PATTERN = /^(?!(?:.*\/)?\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
+/** A project, repository, group or owner: one or more segments, none of them `.` or `..`. */
+const NAMESPACE_PATTERN = /^(?!(?:.*\/)?\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
+/** A file in the repository: relative, no `..` segment, no control characters. */
+const REPO_PATH_PATTERN = /^(?![/\\])(?![A-Za-z]:)(?!(?:.*[/\\])?\.\.(?:[/\\]|$))[^\u0000-\u001f]+$/;
+/** A username (`alice`, `@alice`), a GitHub team (`@org/team`) or a GitLab group path (`group/sub`). */
+const PERSON_PATTERN = /^@?[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
+
+const MAX_MINUTES = 30 * 24 * 60;
+
+/** Array members must be unique; a duplicate is reported at its index (also while other entries are bad). */
+function uniqueItems<T extends z.ZodType>(item: T, what: string, normalize: (v: string) => string = (v) => v) {
+  return z
+    .array(item)
+    .superRefine(
+      (items, ctx) => {
+        const seen = new Set<string>();
+        (items as unknown[]).forEach((value, index) => {
+          if (typeof value !== 'string') return;
+          const key = normalize(value);
+          if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [index], message: `${quote(value)} is listed twice in ${what}` });
+          seen.add(key);
+        });
+      },
+      { when: (payload) => Array.isArray(payload.value) },
+    )
+    .meta({ uniqueItems: true });
+}
+
+const minutes = (fallback: number, what: string) =>
+  z
+    .int({ error: `must be a whole number of minutes from 1 to ${MAX_MINUTES}` })
+    .min(1, { error: `must be a whole number of minutes from 1 to ${MAX_MINUTES}` })
+    .max(MAX_MINUTES, { error: `must be a whole number of minutes from 1 to ${MAX_MINUTES}` })
+    .default(fallback)
+    .describe(what);
+
+const person = z
+  .string({ error: 'must be a username, an `@org/team` or a GitLab group path' })
+  .regex(PERSON_PATTERN, { error: 'must be a username (`alice`), a GitHub team (`@org/team`) or a GitLab group path (`group/sub`)' })
+  .max(255);
+
+const namespace = z
+  .string({ error: 'must be a project, repository, group or owner path like `acme/web` or `acme`' })
+  .regex(NAMESPACE_PATTERN, { error: 'must be a project, repository, group or owner path like `acme/web` or `acme`' })
+  .max(255);
+
+const idKey = (what: string) =>
+  z.string().regex(ID_PATTERN, { error: `${what} ids must be kebab-case, like \`customer-success\`` }).max(40);
+
+const groupRef = z.string({ error: 'must be a group id (a key of `approvals.groups`)' }).min(1, { error: 'must be a group id' });
+
+const groupSchema = z
+  .object({
+    name: z
+      .string({ error: 'every group needs a `name` (shown in the approval matrix)' })
+      .min(1, { error: 'must not be empty' })
+      .max(100, { error: 'must be at most 100 characters' })
+      .describe('Display name of the group, shown in the approval matrix. Required for every group you define.'),
+    approvers: uniqueItems(person, 'approvers', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe(
+        'The designated key approvers: usernames (`alice` or `@alice`), GitHub teams (`@org/team`) or GitLab group paths (`group/sub`). Named in the comms ticket without a ping.',
+      ),
+    backups: uniqueItems(person, 'backups', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe(
+        'Back-up approvers, engaged when an approver has not answered within `responseMinutes`. A required group that names approvers must name at least 2 back-ups.',
+      ),
+  })
+  .strict()
+  .describe('An approval group: who approves on its behalf, and who backs them up.');
+
+const deliverableSchema = z
+  .object({
+    name: z
+      .string({ error: 'every deliverable needs a `name` (shown in the approval matrix)' })
+      .min(1, { error: 'must not be empty' })
+      .max(100, { error: 'must be at most 100 characters' })
+      .describe('Display name of the deliverable. Required for every deliverable you define.'),
+    approve: uniqueItems(groupRef, 'approve')
+      .default(() => [])
+      .describe('Ids of the groups that must approve this deliverable (one checkbox each in the comms ticket).'),
+    fyi: uniqueItems(groupRef, 'fyi')
+      .default(() => [])
+      .describe('Ids of the groups that are kept informed (FYI only) but do not approve.'),
+  })
+  .strict()
+  .describe('A communications deliverable and the groups that approve it or are informed of it.');
+
+type Group = z.output<typeof groupSchema>;
+type Deliverable = z.output<typeof deliverableSchema>;
+
+/** The approval groups of the security communications plan. */
+const DEFAULT_GROUPS: Record<string, Group> = {
+  security: { name: 'Security', approvers: [], backups: [] },
+  legal: { name: 'Legal', approvers: [], backups: [] },
+  'customer-success': { name: 'Customer Success', approvers: [], backups: [] },
+  support: { name: 'Support', approvers: [], backups: [] },
+  'corporate-comms': { name: 'Corporate Communications', approvers: [], backups: [] },
+  'investor-relations': { name: 'Investor Relations', approvers: [], backups: [] },
+};
+
+/** The plan's approval matrix: who approves each deliverable, who is informed (Corporate Comms is the media DRI). */
+const DEFAULT_DELIVERABLES: Record<string, Deliverable> = {
+  blog: {
+    name: 'Blog post',
+    approve: ['security', 'legal', 'customer-success', 'investor-relations'],
+    fyi: ['support', 'corporate-comms'],
+  },
+  'customer-email': {
+    name: 'Customer email',
+    approve: ['security', 'legal', 'customer-success', 'investor-relations'],
+    fyi: ['support', 'corporate-comms'],
+  },
+  'support-faq': {
+    name: 'FAQ for support teams',
+    approve: ['security', 'legal'],
+    fyi: ['customer-success', 'support', 'corporate-comms', 'investor-relations'],
+  },
+  media: {
+    name: 'Media response',
+    approve: ['security', 'legal', 'customer-success', 'investor-relations'],
+    fyi: ['support', 'corporate-comms'],
+  },
+  social: {
+    name: 'Social and forum response',
+    approve: ['legal'],
+    fyi: ['security', 'customer-success', 'support', 'corporate-comms', 'investor-relations'],
+  },
+};
+
+const DEFAULT_PHASE_OFFSETS = { 't-5': -5, 't-4': -4, 't-1': -1, disclosure: 0 };
+const offsetDays = (fallback: number, what: string) =>
+  z
+    .int({ error: 'must be a whole number of days from -60 to 0' })
+    .min(-60, { error: 'must be a whole number of days from -60 to 0' })
+    .max(0, { error: 'must be a whole number of days from -60 to 0' })
+    .default(fallback)
+    .describe(what);
+
+const phaseOffsetsSchema = z
+  .object({
+    't-5': offsetDays(DEFAULT_PHASE_OFFSETS['t-5'], 'Days before public disclosure when the "At T-5" phase is due.'),
+    't-4': offsetDays(DEFAULT_PHASE_OFFSETS['t-4'], 'Days before public disclosure when the "At T-4" phase is due.'),
+    't-1': offsetDays(DEFAULT_PHASE_OFFSETS['t-1'], 'Days before public disclosure when the "At T-1" phase is due.'),
+    disclosure: offsetDays(DEFAULT_PHASE_OFFSETS.disclosure, 'Offset of the "On the day of public disclosure" phase (0: the disclosure date).'),
+  })
+  .strict()
+  .default(() => ({ ...DEFAULT_PHASE_OFFSETS }))
+  .describe(
+    'Days relative to the Public Disclosure Date at which each dated phase of the master checklist is due. Headings show the dates; a phase whose date arrives with open steps is nudged once.',
+  );
+
+/** Minutes per severity (`high`, `medium`, `low`), each key optional with its own default. */
+function perSeverity(defaults: Record<'high' | 'medium' | 'low', number>, what: Record<'high' | 'medium' | 'low', string>, description: string) {
+  return z
+    .object({
+      high: minutes(defaults.high, what.high),
+      medium: minutes(defaults.medium, what.medium),
+      low: minutes(defaults.low, what.low),
+    })
+    .strict()
+    .default(() => ({ ...defaults }))
+    .describe(description);
+}
+
+const sitrepSchema = perSeverity(
+  { high: 60, medium: 720, low: 1440 },
+  {
+    high: 'Minutes between situation reports for a high-severity incident.',
+    medium: 'Minutes between situation reports for a medium-severity incident.',
+    low: 'Minutes between situation reports for a low-severity incident.',
+  },
+  'Sitrep cadence per severity (`/severity`): when a sitrep is overdue, the app reminds the Incident Manager once per missed window.',
+);
+
+const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-relations'];
+const cutoffSchema = perSeverity(
+  { high: 360, medium: 720, low: 1440 },
+  {
+    high: 'Minutes from the start of the review to the approval cut-off for a high-impact (S1) incident.',
+    medium: 'Minutes to the approval cut-off for a medium-impact incident.',
+    low: 'Minutes to the approval cut-off for a low-impact incident.',
+  },
+  'Per severity, minutes from the start of the review to the announced cut-off, after which communications go out once `quorum` required groups approved.',
+);
+
+const approvalsObject = z
+  .object({
+    groups: z
+      .record(idKey('group'), groupSchema)
+      .default(() => structuredClone(DEFAULT_GROUPS))
+      .describe(
+        'Approval groups by kebab-case id. When given, this map REPLACES the default map (Security, Legal, Customer Success, Support, Corporate Communications, Investor Relations): list every group the deliverables and `required` name.',
+      ),
+    deliverables: z
+      .record(idKey('deliverable'), deliverableSchema)
+      .default(() => structuredClone(DEFAULT_DELIVERABLES))
+      .describe(
+        'Communications deliverables by kebab-case id, in the order of the approval matrix. When given, this map REPLACES the default map (blog, customer-email, support-faq, media, social).',
+      ),
+    required: uniqueItems(groupRef, 'required')
+      .default(() => [...DEFAULT_REQUIRED])
+      .describe('Ids of the required groups: communications go out at the cut-off once `quorum` of them approved.'),
+    quorum: z
+      .int({ error: 'must be a whole number, at least 1' })
+      .min(1, { error: 'must be a whole number, at least 1' })
+      .max(100, { error: 'must be at most 100' })
+      .default(2)
+      .describe('How many of the `required` groups must have approved to go ahead at the cut-off. At most the number of required groups.'),
+    responseMinutes: minutes(30, 'Minutes each approver has to answer before their back-ups are engaged.'),
+    cutoffMinutes: cutoffSchema,
+  })
+  .strict()
+  .superRefine(checkApprovals, { when: (payload) => isRecord(payload.value) });
+
+/** The configuration schema: the single source of the types, the defaults and the JSON Schema. */
+export const configSchema = z
+  .object({
+    label: z
+      .string({ error: 'must be a label name' })
+      .regex(LABEL_PATTERN, { error: 'must be a label name of 1 to 50 characters, without commas or leading/trailing spaces' })
+      .default('incident')
+      .describe('The trigger label: an issue opened with it, or labeled with it later, becomes (or opens) an incident.'),
+    incidentProject: z
+      .string({ error: 'must be a project path like `group/project` or `owner/repo`, or null' })
+      .regex(PROJECT_PATTERN, { error: 'must be a project path like `group/project` or `owner/repo`' })
+      .nullable()
+      .default(null)
+      .describe(
+        'Project (`group/sub/project`) or repository (`owner/repo`) where master tickets live. null: the source issue\'s own project. Required (and must be private) to handle issues of a public GitHub repository.',
+      ),
+    reportsFrom: uniqueItems(namespace, 'reportsFrom', (v) => v.toLowerCase())
+      .default(() => [])
+      .describe(
+        "Read from the incident project's own configuration, and only there. Projects or repositories, or whole groups and owners (`acme` covers `acme/web`), whose reports may open incidents in this project besides the project itself. A project whose configuration names this one as its `incidentProject` is refused unless it is listed here: its report is protected (made confidential on GitLab; `incident::needs-config` on a public GitHub repository) and nothing is created.",
+      ),
+    trackingFrom: uniqueItems(namespace, 'trackingFrom', (v) => v.toLowerCase())
+      .default(() => [])
+      .describe(
+        "Read from the incident project's own configuration, and only there. Projects or repositories, or whole groups and owners, whose issues may become tracking tickets of incidents in this project (by the label `incident-id::<ID>` or `[<ID>]` in the title), besides this project, the ones in `reportsFrom` and the project an incident's report came from. The person who labelled or titled the issue must also have triage (GitHub) or Reporter (GitLab) access or more to this project.",
+      ),
+    releaseProject: z
+      .string({ error: 'must be a project path like `group/project` or `owner/repo`, or null' })
+      .regex(PROJECT_PATTERN, { error: 'must be a project path like `group/project` or `owner/repo`' })
+      .nullable()
+      .default(null)
+      .describe('Where release tickets are opened. null: the incident project. Ignored when `children` has no `release`.'),
+    publicSource: z
+      .enum(['redact', 'delete'], { error: 'must be `redact` or `delete`' })
+      .default('redact')
+      .describe(
+        'What happens to a public GitHub source issue once its details were moved to the private incident project: `redact` (title and body replaced by a notice, conversation locked) or `delete` (needs admin rights; redacts when refused).',
+      ),
+    idPrefix: z
+      .string({ error: 'must be 2 to 10 characters: an uppercase letter, then uppercase letters or digits' })
+      .regex(/^[A-Z][A-Z0-9]{1,9}$/, { error: 'must be 2 to 10 characters: an uppercase letter, then uppercase letters or digits (like `INC` or `SEC1`)' })
+      .default('INC')
+      .describe('Prefix of incident identifiers when the issue names no CVE: `<idPrefix>-<year>-<master number>`, like `INC-2026-42`.'),
+    handbookUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http or https URL, like `https://handbook.example.com/security`' })
+      .max(2048, { error: 'must be at most 2048 characters' })
+      .meta({ pattern: '^[hH][tT][tT][pP][sS]?://' })
+      .nullable()
+      .default(null)
+      .describe(
+        "Handbook the checklist's 🔗 links point at (one section per step). null: the handbook this app serves at `PUBLIC_URL/handbook`.",
+      ),
+    templates: z
+      .object({
+        incident: repoPath('Template of the master block (Handlebars markdown).'),
+        release: repoPath('Template of the release ticket (Handlebars markdown).'),
+        comms: repoPath('Template of the communications ticket (Handlebars markdown).'),
+        task: repoPath('Template of a tracking ticket opened with `/task` (Handlebars markdown).'),
+      })
+      .strict()
+      .default(() => ({}))
+      .describe(
+        "Paths of Handlebars templates in the configuration's repository (default branch) that replace the built-in ones. Relative paths, no `..` segments.",
+      ),
+    children: uniqueItems(z.enum(['release', 'comms'], { error: 'must be `release` or `comms`' }), 'children')
+      .default((): ('release' | 'comms')[] => ['release', 'comms'])
+      .describe('Which confidential child tickets intake opens next to the master: `release`, `comms`. Empty: none.'),
+    phaseOffsets: phaseOffsetsSchema,
+    sitrepMinutes: sitrepSchema,
+    handoffMinutes: minutes(
+      60,
+      'Minutes a pending `/handoff` may wait for `/accept` before the app reports it (once) on the master.',
+    ),
+    closeGuard: z
+      .boolean({ error: 'must be true or false' })
+      .default(true)
+      .describe(
+        'Closing the master while tracking tickets (or the release or communications ticket) are open reopens it, with a comment listing the open ones.',
+      ),
+    taskDueDays: z
+      .int({ error: 'must be a whole number of days from 1 to 365' })
+      .min(1, { error: 'must be a whole number of days from 1 to 365' })
+      .max(365, { error: 'must be a whole number of days from 1 to 365' })
+      .default(7)
+      .describe('The SLA of a tracking ticket: `/task` without `due YYYY-MM-DD` sets its due date this many days ahead.'),
+    approvals: approvalsObject
+      .default(() => approvalsObject.parse({}))
+      .describe(
+        'The approval matrix of the communications ticket. Keys you leave out keep their defaults (`approvals: { quorum: 3 }` keeps the default groups and deliverables), but a `groups` or `deliverables` map you give replaces the default map as a whole.',
+      ),
+  })
+  .strict()
+  .meta({
+    title: 'incident-desk configuration',
+    description:
+      'Configuration of incident-desk, read from `.github/incident-desk.yml` (GitHub) or `.gitlab/incident-desk.yml` (GitLab). Every key is optional.',
+  });
+
+export type IncidentDeskConfig = z.output<typeof configSchema>;
+
+function repoPath(description: string) {
+  return z
+    .string({ error: 'must be a file path in the repository' })
+    .regex(REPO_PATH_PATTERN, { error: 'must be a relative path inside the repository (no leading `/`, no `..` segments)' })
+    .max(1024, { error: 'must be at most 1024 characters' })
+    .optional()
+    .describe(description);
+}
+
+/**
+ * The cross-field rules of `approvals`. Runs even when other parts of `approvals` are invalid (so every problem
+ * is reported at once), hence it reads the value defensively.
+ */
+function checkApprovals(value: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(value)) return;
+  const groups = isRecord(value.groups) ? value.groups : null;
+  const known = groups ? Object.keys(groups) : [];
+  const unknownGroup = (id: string): string =>
+    `unknown group ${quote(id)}; \`approvals.groups\` defines ${known.length > 0 ? known.map(quote).join(', ') : 'no group'}`;
+
+  if (isRecord(value.deliverables)) {
+    for (const [id, deliverable] of Object.entries(value.deliverables)) {
+      if (!isRecord(deliverable)) continue;
+      const approve = strings(deliverable.approve);
+      for (const list of ['approve', 'fyi'] as const) {
+        const members = deliverable[list];
+        if (!Array.isArray(members)) continue;
+        members.forEach((g: unknown, index) => {
+          if (typeof g !== 'string') return;
+          const path = ['deliverables', id, list, index];
+          if (groups && !Object.hasOwn(groups, g)) ctx.addIssue({ code: 'custom', path, message: unknownGroup(g), params: { unknownGroup: g } });
+          if (list === 'fyi' && approve.includes(g)) {
+            ctx.addIssue({ code: 'custom', path, message: `group ${quote(g)} is both an approver and FYI for this deliverable` });
+          }
+        });
+      }
+    }
+  }
+
+  const required = Array.isArray(value.required) ? value.required : null;
+  required?.forEach((g: unknown, index) => {
+    if (typeof g === 'string' && groups && !Object.hasOwn(groups, g)) {
+      ctx.addIssue({ code: 'custom', path: ['required', index], message: unknownGroup(g), params: { unknownGroup: g } });
+    }
+  });
+
+  if (required && typeof value.quorum === 'number' && value.quorum > required.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['quorum'],
+      message: `quorum ${value.quorum} is more than the ${required.length} required group${required.length === 1 ? '' : 's'} in \`approvals.required\``,
+    });
+  }
+
+  if (groups && required) {
+    for (const g of new Set(strings(required))) {
+      const group = Object.hasOwn(groups, g) ? groups[g] : undefined;
+      if (!isRecord(group)) continue;
+      const approvers = strings(group.approvers);
+      const backups = strings(group.backups);
+      if (approvers.length > 0 && Array.isArray(group.backups ?? []) && backups.length < 2) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', g, 'backups'],
+          message: `${quote(g)} is a required group that names approvers, so it needs at least 2 back-up approvers (it has ${backups.length})`,
+        });
+      }
+      const primary = new Set(approvers.map((p) => p.replace(/^@/, '').toLowerCase()));
+      backups.forEach((p, index) => {
+        if (primary.has(p.replace(/^@/, '').toLowerCase())) {
+          ctx.addIssue({ code: 'custom', path: ['groups', g, 'backups', index], message: `${quote(p)} is already an approver of this group` });
+        }
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Defaults and JSON Schema
+// ---------------------------------------------------------------------------------------------------------
+
+/** The configuration when no file exists (deep-frozen: it is shared). */
+export const DEFAULT_CONFIG: IncidentDeskConfig = deepFreeze(configSchema.parse({}));
+
+/** The JSON Schema of the configuration file, as an editor validates it: defaults shown, no key required. */
+export function configJsonSchema(): object {
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parsing and problems
+// ---------------------------------------------------------------------------------------------------------
+
+export interface ConfigProblem {
+  /** Where in the file, like `approvals.deliverables.blog.approve[1]`; `''` for the file as a whole (YAML syntax). */
+  path: string;
+  message: string;
+  /** 1-based position in the file, when known. */
+  line?: number;
+  column?: number;
+}
+
+/** A configuration file that cannot be used; carries every problem found in it. */
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+  readonly location: string;
+
+  constructor(problems: ConfigProblem[], location: string) {
+    const first = problems[0];
+    const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'invalid configuration';
+    super(`${location}: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'} (${summary}${problems.length > 1 ? ', …' : ''})`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+    this.location = location;
+  }
+}
+
+type Segment = string | number;
+
+/**
+ * Longest configuration file read, in characters. A real one is a few kilobytes; the YAML parser needs seconds for
+ * a megabyte, and the file is read for every event of its project, so a bigger file is refused before parsing.
+ */
+export const MAX_CONFIG_CHARS = 64 * 1024;
+
+/**
+ * Parses and validates a configuration file. An empty file (or one with only comments) gives the defaults.
+ * Throws ConfigError with every problem (YAML syntax, or every schema problem with its line) at once, and for a
+ * file over {@link MAX_CONFIG_CHARS} without parsing it.
+ */
+export function parseConfig(text: string, location: string): IncidentDeskConfig {
+  if (text.length > MAX_CONFIG_CHARS) {
+    throw new ConfigError(
+      [{ path: '', message: `the file has ${text.length} characters; at most ${MAX_CONFIG_CHARS} are read (a configuration is a few kilobytes)` }],
+      location,
+    );
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined): Pick<ConfigProblem, 'line' | 'column'> => {
+    if (offset === undefined) return {};
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message}`, ...at(e.pos[0]) })),
+      location,
+    );
+  }
+
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return configSchema.parse({});
+  if (!isMap(root)) {
+    throw new ConfigError(
+      [{ path: '', message: `the file must be a mapping of keys (like \`label: incident\`), not ${isSeq(root) ? 'a list' : 'a single value'}`, ...at(root.range?.[0]) }],
+      location,
+    );
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError([{ path: '', message: `YAML: ${error instanceof Error ? error.message : String(error)}`, ...at(0) }], location);
+  }
+
+  const result = configSchema.safeParse(data);
+  if (result.success) return result.data;
+
+  const problems: ConfigProblem[] = [];
+  // A default map naming groups that a user's `approvals.groups` dropped: one problem per default, not per entry.
+  const fromDefaults = new Map<string, { offset: number | undefined; groups: Set<string> }>();
+  for (const issue of result.error.issues) {
+    const path = issue.path.filter((s): s is Segment => typeof s !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const found = locate(root, [...path, key], true);
+        problems.push({ path: formatPath([...path, key]), message: unknownKeyMessage(key, path), ...at(found.offset) });
+      }
+      continue;
+    }
+    const found = locate(root, path, issue.code === 'invalid_key');
+    let message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    if (issue.code === 'invalid_type' && valueAt(data, path) === undefined) {
+      message = `missing: ${message}`;
+    } else if (issue.code === 'custom' && found.missing && typeof issue.params?.unknownGroup === 'string') {
+      const key = formatPath(found.missing);
+      const entry = fromDefaults.get(key) ?? { offset: found.offset, groups: new Set<string>() };
+      entry.groups.add(issue.params.unknownGroup);
+      fromDefaults.set(key, entry);
+      continue;
+    } else if (issue.code === 'custom' && found.missing) {
+      message = `${message} (\`${formatPath(found.missing)}\` is not in the file, so its default applies)`;
+    }
+    problems.push({ path: formatPath(path), message, ...at(found.offset) });
+  }
+  for (const [path, { offset, groups }] of fromDefaults) {
+    problems.push({
+      path,
+      message: `is not in the file, so its default applies, and the default names groups that \`approvals.groups\` does not define: ${[...groups].map(quote).join(', ')}. Define those groups too, or set \`${path}\` yourself`,
+      ...at(offset),
+    });
+  }
+  problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+  throw new ConfigError(problems, location);
+}
+
+/** Most problems listed in one comment; a file broken everywhere should not make a comment too long to post. */
+const MAX_LISTED = 50;
+
+/** One markdown comment for the triggering issue; user text from the file can neither ping nor forge a marker. */
+export function formatConfigProblems(error: ConfigError): string {
+  const count = error.problems.length;
+  const lines = error.problems.slice(0, MAX_LISTED).map((p) => {
+    const where = p.line !== undefined ? `(line ${p.line}${p.column !== undefined ? `, column ${p.column}` : ''})` : '';
+    const subject = p.path ? `\`${codeSafe(p.path)}\`` : 'file';
+    return `- ${[subject, where].filter(Boolean).join(' ')}: ${unping(neutralizeInline(p.message, 500))}`;
+  });
+  if (count > MAX_LISTED) lines.push(`- … and ${count - MAX_LISTED} more`);
+  return [
+    `### incident-desk: the configuration has ${count} problem${count === 1 ? '' : 's'}`,
+    '',
+    `\`${codeSafe(error.location)}\` could not be used:`,
+    '',
+    ...lines,
+    '',
+    'Nothing else was done for this issue. Fix the file on the default branch, then remove and re-apply the trigger label to run the intake again.',
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** A value from the file quoted for a message (clipped; backticks cannot open a code span). */
+function quote(value: string): string {
+  const clipped = value.length > 60 ? `${value.slice(0, 59)}…` : value;
+  return `"${clipped.replace(/`/g, "'")}"`;
+}
+
+/** No `@` of the text can ping anyone, not even one next to a backtick. */
+function unping(text: string): string {
+  return text.replace(/@(?!\u200b)/g, '@\u200b');
+}
+
+/** Text for inside a code span: one line, no backtick, no HTML, no ping. */
+function codeSafe(text: string): string {
+  return unping(neutralizeInline(text, 200).replace(/`/g, "'"));
+}
+
+/** `approvals.deliverables.blog.approve[1]`; odd keys are quoted: `["my key"]`. */
+function formatPath(path: readonly Segment[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function valueAt(data: unknown, path: readonly Segment[]): unknown {
+  let current = data;
+  for (const segment of path) {
+    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
+    else if (isRecord(current) && Object.hasOwn(current, String(segment))) current = current[String(segment)];
+    else return undefined;
+  }
+  return current;
+}
+
+interface Located {
+  /** Offset of the node for the path, or of its nearest parent in the file. */
+  offset: number | undefined;
+  /** The first part of the path that is not in the file (its default applies), if any. */
+  missing?: Segment[];
+}
+
+/**
+ * Finds where a path is in the YAML document. A scalar or a flow collection is pointed at by its value; a
+ * block mapping or list, an empty value or a key itself (`atKey`) by its key. When the path leaves the file
+ * (a default applies), the nearest parent that is in the file.
+ */
+function locate(root: YamlNode, path: readonly Segment[], atKey = false): Located {
+  let node: unknown = root;
+  let offset = startOf(root);
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i]!;
+    let next: unknown;
+    let nextKey: unknown = null;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
+      if (pair) {
+        next = pair.value;
+        nextKey = pair.key;
+      }
+    } else if (isSeq(node) && typeof segment === 'number') {
+      next = node.items[segment];
+    }
+    if (next === undefined && nextKey === null) return { offset, missing: path.slice(0, i + 1) };
+    const last = i === path.length - 1;
+    const value = startOf(next);
+    const pointAtKey = nextKey !== null && (value === undefined || (last && atKey) || isBlockCollection(next));
+    offset = pointAtKey ? (startOf(nextKey) ?? offset) : (value ?? offset);
+    node = next;
+  }
+  return { offset };
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+function startOf(node: unknown): number | undefined {
+  if (node === null || typeof node !== 'object' || !('range' in node)) return undefined;
+  const range = (node as { range?: [number, number, number] | null }).range;
+  if (!range) return undefined;
+  // An empty value (`key:`) has a zero-length range; point at its key instead.
+  if (isScalar(node) && node.value === null && range[0] === range[1]) return undefined;
+  return range[0];
+}
+
+function isBlockCollection(node: unknown): boolean {
+  return (isMap(node) || isSeq(node)) && !node.flow;
+}
+
+// Unknown keys: name the keys allowed where the typo is, and the likely intended one.
+
+interface SchemaDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+}
+
+function defOf(schema: z.ZodType): SchemaDef {
+  return schema.def as unknown as SchemaDef;
+}
+
+/** The object keys the schema allows at a path (empty when the path is not an object). */
+function allowedKeysAt(path: readonly Segment[]): string[] {
+  let schema: z.ZodType | undefined = configSchema;
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    let current = s;
+    for (;;) {
+      const def = defOf(current);
+      if (def.innerType && ['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(def.type)) current = def.innerType;
+      else if (def.type === 'pipe' && def.in) current = def.in;
+      else return current;
+    }
+  };
+  for (const segment of path) {
+    if (!schema) return [];
+    const def = defOf(unwrap(schema));
+    if (def.type === 'object' && def.shape) schema = def.shape[String(segment)];
+    else if (def.type === 'record') schema = def.valueType;
+    else if (def.type === 'array') schema = def.element;
+    else return [];
+  }
+  if (!schema) return [];
+  const def = defOf(unwrap(schema));
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+function unknownKeyMessage(key: string, path: readonly Segment[]): string {
+  const allowed = allowedKeysAt(path);
+  const guess = closest(key, allowed);
+  const hint = guess ? ` Did you mean \`${guess}\`?` : '';
+  const list = allowed.length > 0 ? ` Known keys here: ${allowed.map((k) => `\`${k}\``).join(', ')}.` : '';
+  return `unknown key ${quote(key)}.${hint}${list}`;
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = candidate.toLowerCase() === word.toLowerCase() ? 0 : distance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 4)) ? best : undefined;
+}
+
+/** Edit distance counting a swap of two neighbours as one edit (typos are short). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i]!;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** Freezes `value` and everything it holds: a configuration shared between events cannot be changed by one of them. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

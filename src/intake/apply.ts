@@ -1,0 +1,67 @@
+import type { EffectResult, IntakeEffect, UpdateEffect } from './decide.js';
+import { computePatch } from './decide.js';
+import { formatRef, sameRef } from '../kernel/model.js';
+import type { Issue } from '../kernel/model.js';
+import type { Tracker } from '../tracker/port.js';
+import { listOwnComments } from '../tracker/own-comments.js';
+
+/** The tracker's answer did not show an issue confidential: the app stops before writing details. */
+export class ConfidentialityError extends Error {
+  override readonly name = 'ConfidentialityError';
+  constructor(readonly issue: string) {
+    super(`the tracker did not confirm ${issue} as confidential`);
+  }
+}
+
+/**
+ * Applies one effect through the port and answers what the tracker said. Updates re-read the issue first
+ * and write only what differs from the fresh copy, so a person's concurrent edit is never overwritten; `justRead`
+ * is a copy the caller read a moment ago (nothing written since), which serves instead of a second read.
+ */
+export async function applyEffect(tracker: Tracker, effect: IntakeEffect, justRead?: Issue): Promise<EffectResult> {
+  switch (effect.kind) {
+    case 'update': {
+      // Text and labels are merged into a fresh read, so a person's concurrent edit survives; a change of
+      // confidentiality alone needs no read (the decision saw it false a moment ago, and true is idempotent).
+      if (onlyConfidential(effect)) {
+        const issue = await tracker.updateIssue(effect.ref, { confidential: effect.confidential });
+        if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(effect.ref));
+        return { kind: 'issue', issue };
+      }
+      const fresh = justRead && sameRef(justRead.ref, effect.ref) ? justRead : await tracker.getIssue(effect.ref);
+      const patch = computePatch(fresh, effect);
+      const issue = patch ? await tracker.updateIssue(effect.ref, patch) : fresh;
+      if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(effect.ref));
+      return { kind: 'issue', issue };
+    }
+    case 'create': {
+      const issue = await tracker.createIssue(effect.project, effect.draft);
+      if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(issue.ref));
+      return { kind: 'issue', issue };
+    }
+    case 'comment':
+      return { kind: 'comment', comment: await tracker.createComment(effect.ref, effect.body) };
+    case 'read-comments':
+      // Only the app's own comments count: a person's comment holding a marker is never the summary or the timeline.
+      return { kind: 'comments', comments: await listOwnComments(tracker, effect.ref) };
+    case 'find-master':
+      return { kind: 'issues', issues: await tracker.listIssues(effect.project, { labels: effect.labels, state: 'all' }) };
+    case 'find-children': {
+      const lists = [];
+      for (const project of effect.projects) lists.push(...(await tracker.listIssues(project, { labels: [effect.label], state: 'all' })));
+      return { kind: 'issues', issues: lists };
+    }
+    case 'link':
+      return { kind: 'link', result: await tracker.linkIssues(effect.parent, effect.child) };
+    case 'lock':
+      await tracker.lockIssue(effect.ref);
+      return { kind: 'locked' };
+    case 'delete':
+      return { kind: 'delete', result: await tracker.deleteIssue(effect.issue) };
+  }
+}
+
+function onlyConfidential(effect: UpdateEffect): effect is UpdateEffect & { confidential: boolean } {
+  const { kind: _kind, ref: _ref, why: _why, expectConfidential: _expect, confidential, ...rest } = effect;
+  return confidential !== undefined && Object.values(rest).every((v) => v === undefined);
+}

@@ -1,0 +1,655 @@
+import { joinBody, renderState, splitBody, trustedState, writeBlock } from '../kernel/block.js';
+import type { ChildRow, TicketState } from '../kernel/block.js';
+import { COMMS_STEPS, RELEASE_PHASES } from '../checklist/phases.js';
+import type { PhaseDefinition } from '../checklist/phase-types.js';
+import type { IncidentDeskConfig } from '../config/schema.js';
+import {
+  deriveIncidentId,
+  DUPLICATE_LABEL,
+  findCve,
+  idLabel,
+  NEEDS_CONFIG_LABEL,
+  roleLabel,
+  sourceLabel,
+  titleWithId,
+} from '../kernel/identifier.js';
+import type { TicketRole } from '../kernel/identifier.js';
+import {
+  childTitle,
+  hasMarker,
+  MARKERS,
+  renderNeedsConfig,
+  renderSourceComment,
+  renderSourceNotice,
+  renderSummary,
+  roleName,
+  sourceNoticeTitle,
+} from './messages.js';
+import type { NeedsConfigReason } from './messages.js';
+import type { Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from '../kernel/model.js';
+import { DESCRIPTION_LIMITS, formatRef, sameRef } from '../kernel/model.js';
+import { neutralizeBlock, neutralizeInline, quietUser } from '../kernel/neutralize.js';
+import { approvalLabels, renderStatusTable } from '../approvals/decide.js';
+import { stepUrl } from '../templates/renderer.js';
+import type { Renderer } from '../templates/renderer.js';
+import { phaseLabel, renderMaster } from '../run/master-view.js';
+import { APP_ACTOR } from '../run/plan.js';
+import type { TimelineEntry } from '../kernel/ticket-state.js';
+import { isChildOf } from '../run/links.js';
+import { appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
+import type { CommsContext, ReleaseContext, RenderedPhase } from '../templates/contexts.js';
+
+export type ChildRole = Exclude<TicketRole, 'master' | 'task'>;
+
+/**
+ * Everything the intake decision looks at. Fields that are `undefined` have not been read yet: the decision
+ * asks for them with a read effect, so the shell reads only what this incident needs.
+ */
+export interface IntakeSnapshot {
+  tracker: TrackerKind;
+  capabilities: TrackerCapabilities;
+  config: IncidentDeskConfig;
+  /** Where the configuration was read from, for messages. */
+  configPath: string;
+  /** The triggering issue, read fresh; null once it was deleted in this run. */
+  source: Issue | null;
+  sourceProject: Project;
+  /** Who reported the incident and who it was assigned to, as the source was first read (kept after a deletion). */
+  reporter: { author: string; assignees: string[]; number: number };
+  /** Who applied the trigger label. */
+  actor: string;
+  /** The clock of this run, for the timeline's first entries. */
+  now: Date;
+  /** The incident project as the API answered, or null when it does not exist or is not visible. */
+  incidentProject: Project | null;
+  releaseProject: Project | null;
+  /** The master found by its source label (external masters only); null when searched and none exists. */
+  master?: Issue | null;
+  /** Further open masters with the same source label: made twice after a lost answer, to be closed. */
+  duplicateMasters?: Issue[];
+  /** Issues carrying the incident's identifier label in the incident and release projects. */
+  children?: Issue[];
+  /** The app's own marked comments (its account, by id) read in this run, by `project#n`: a person's comment never counts. */
+  comments: Record<string, Comment[]>;
+  /** Native link answers in this run, by the child's `project#n`. */
+  linked: Record<string, 'linked' | 'already-linked' | 'unsupported'>;
+  /** The source was deleted, or deleting it was refused, in this run. */
+  sourceDeletion?: 'deleted' | 'forbidden';
+}
+
+/** What the decision needs besides the snapshot: the compiled templates and where the handbook is. */
+export interface IntakeDeps {
+  renderer: Renderer;
+  handbookUrl: string;
+}
+
+/** A write to one issue, computed against a fresh read of it by `computePatch`. */
+export interface UpdateEffect {
+  kind: 'update';
+  ref: IssueRef;
+  /** Why, for logs and tests. */
+  why: string;
+  addLabels?: string[];
+  removeLabels?: string[];
+  /** Prefix the title with `[id]` unless it already starts with it. */
+  titleId?: string;
+  title?: string;
+  /** Replace (or prepend) the bot block; the person's text stays byte for byte. */
+  block?: string;
+  /** Replace the whole description (only for a source whose details were moved). */
+  body?: string;
+  confidential?: boolean;
+  /** Close (or reopen) the issue. */
+  state?: 'open' | 'closed';
+  /** The tracker's answer must show the issue confidential, or the shell stops. */
+  expectConfidential?: boolean;
+}
+
+export type IntakeEffect =
+  | UpdateEffect
+  | { kind: 'create'; role: TicketRole; project: string; draft: IssueDraft; expectConfidential: boolean }
+  | { kind: 'comment'; ref: IssueRef; body: string; why: string }
+  | { kind: 'link'; parent: Issue; child: Issue }
+  | { kind: 'lock'; ref: IssueRef }
+  | { kind: 'delete'; issue: Issue }
+  | { kind: 'read-comments'; ref: IssueRef }
+  | { kind: 'find-master'; project: string; labels: string[] }
+  | { kind: 'find-children'; projects: string[]; label: string };
+
+/** The incident project's path: configured, or the source's own. */
+export function incidentProjectPath(config: IncidentDeskConfig, sourceProject: string): string {
+  return config.incidentProject ?? sourceProject;
+}
+
+/** The release project's path: configured, or the incident project. */
+export function releaseProjectPath(config: IncidentDeskConfig, sourceProject: string): string {
+  return config.releaseProject ?? incidentProjectPath(config, sourceProject);
+}
+
+/**
+ * The next step of an intake: the effects to apply now, or none when the incident is complete.
+ * The shell applies them, folds the answers into the snapshot with `absorb`, and asks again, so every
+ * decision sees what the tracker answered. Idempotent by state: a complete incident yields no effect.
+ */
+export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[] {
+  const { config } = s;
+  const source = s.source;
+  const sourceState = source ? trustedState(source) : null;
+  // A ticket the app opened (release, comms) is never a trigger of its own.
+  if (sourceState && sourceState.role !== 'master') return [];
+
+  const incidentPath = incidentProjectPath(config, s.sourceProject.path);
+  const inPlace = sourceState?.role === 'master' || incidentPath.toLowerCase() === s.sourceProject.path.toLowerCase();
+
+  const blocked = checkPlaces(s, inPlace);
+  if (blocked) return source ? needsConfig(s, source, blocked.reason, blocked.project) : [];
+
+  // Confidential before anything is written: on GitLab the source's first write makes it confidential.
+  if (source && s.capabilities.confidentialIssues && !source.confidential) {
+    return [{ kind: 'update', ref: source.ref, why: 'make the source confidential', confidential: true, expectConfidential: true }];
+  }
+
+  let master: Issue;
+  if (inPlace) {
+    if (!source) return [];
+    master = source;
+  } else {
+    if (s.master === undefined) {
+      if (!source) return [];
+      return [{ kind: 'find-master', project: incidentPath, labels: [roleLabel('master'), sourceLabel(s.tracker, source.ref)] }];
+    }
+    if (s.master === null) {
+      if (!source) return [];
+      return [createMaster(s, source, incidentPath)];
+    }
+    master = s.master;
+  }
+
+  // A master made twice (the answer to the first create was lost) is closed in favour of the first.
+  const doubled = (s.duplicateMasters ?? []).filter((d) => isDoubledMaster(d, s));
+  if (doubled.length > 0) return doubled.map((d) => closeDuplicate(d, [roleLabel('master'), ...d.labels.filter((l) => l.startsWith('incident-source::'))]));
+
+  // An external master whose creation was not shown confidential gets no details until it is.
+  if (!inPlace && s.capabilities.confidentialIssues && !master.confidential) {
+    return [{ kind: 'update', ref: master.ref, why: 'make the master confidential', confidential: true, expectConfidential: true }];
+  }
+
+  const masterState = trustedState(master);
+  if (masterState?.pendingCopy) return source ? [copySource(master, source, masterState)] : [];
+  const id = masterState?.id || incidentIdFor(master, config.idPrefix);
+
+  // In place, the issue is marked as a master before anything else is written: a run interrupted at any later
+  // point leaves an open `incident::master` whose state says the intake is not done, which the sweep, the next
+  // event on it or `npm run reconcile` completes. The mark holds no details, only the state and a notice.
+  if (inPlace && !masterState) {
+    const mark: TicketState = { v: 1, role: 'master', id, ...(s.actor ? { trigger: { by: s.actor, at: rfc3339Of(s.now) } } : {}) };
+    return [{
+      kind: 'update',
+      ref: master.ref,
+      why: 'mark the master before anything else',
+      block: `${renderState(mark)}\n${SETTING_UP}`,
+      addLabels: [roleLabel('master'), idLabel(id)],
+    }];
+  }
+
+  if (!inPlace && source && s.sourceDeletion !== 'deleted') {
+    const sourceEffects = handleSource(s, source, id);
+    if (sourceEffects.length > 0) return sourceEffects;
+  }
+
+  if (s.children === undefined) {
+    const release = releaseProjectPath(config, s.sourceProject.path);
+    const projects = release.toLowerCase() === incidentPath.toLowerCase() ? [incidentPath] : [incidentPath, release];
+    return [{ kind: 'find-children', projects, label: idLabel(id) }];
+  }
+  const children = childrenOf(s.children, id, master, masterState?.children ?? []);
+  // A child made twice (the answer to the first create was lost) is closed in favour of the one kept.
+  const doubledChildren = doubledChildrenOf(s.children, children, id, master);
+  if (doubledChildren.length > 0) return doubledChildren.map((d) => closeDuplicate(d, [idLabel(id), ...d.labels.filter((l) => l === roleLabel('release') || l === roleLabel('comms'))]));
+
+  const missing = config.children.filter((role) => !children.has(role));
+  if (missing.length > 0) return missing.map((role) => createChild(s, role, id, master, deps));
+
+  const linkedBefore = new Set(masterState?.links ?? []);
+  const linked = new Set([...linkedBefore, ...Object.keys(s.linked)]);
+  if (s.capabilities.nativeLinks) {
+    const toLink = [...children.values()].filter((c) => !linked.has(formatRef(c.ref)));
+    if (toLink.length > 0) return toLink.map((child) => ({ kind: 'link' as const, parent: master, child }));
+  }
+
+  const masterKey = formatRef(master.ref);
+  if (!masterState?.summary) {
+    const comments = s.comments[masterKey];
+    if (!comments) return [{ kind: 'read-comments', ref: master.ref }];
+    if (!hasMarker(comments, MARKERS.summary)) {
+      return [{ kind: 'comment', ref: master.ref, why: 'intake summary', body: summaryFor(s, id, children, linked, inPlace, deps) }];
+    }
+  }
+
+  // The intake's own entries open the incident's timeline comment.
+  let timeline = masterState?.run?.timeline;
+  if (!timeline) {
+    const comments = s.comments[masterKey];
+    if (!comments) return [{ kind: 'read-comments', ref: master.ref }];
+    const existing = comments.find((c) => c.body.includes(TIMELINE_MARKER));
+    if (!existing) {
+      const body = appendToTimeline(null, intakeEntries(s, id, children, linked, inPlace), timelineMaxChars(s.tracker)).create[0]!;
+      return [{ kind: 'comment', ref: master.ref, why: 'open the timeline', body }];
+    }
+    timeline = [existing.id];
+  }
+
+  // Everything the state already holds (a running incident's severity, deadlines, timeline) is kept.
+  const rows = childRows(children);
+  const state: TicketState = {
+    ...(masterState ?? {}),
+    v: 1,
+    role: 'master',
+    id,
+    intake: true,
+    summary: true,
+    links: [...linked].sort(),
+    children: rows,
+    run: { ...(masterState?.run ?? {}), timeline },
+  };
+  const view = renderMaster(
+    {
+      master,
+      state,
+      children: rows,
+      // The master's assignee, else the source's assignee, else the reporter: never the app that created an external master.
+      defaultManager: master.assignees[0] ?? s.reporter.assignees[0] ?? s.reporter.author,
+      config: s.config,
+      now: s.now,
+      bodyLimit: DESCRIPTION_LIMITS[s.tracker],
+    },
+    deps,
+  );
+  const phase = phaseLabel(view.phase);
+  const update: UpdateEffect = {
+    kind: 'update',
+    ref: master.ref,
+    why: 'master block, title and labels',
+    titleId: id,
+    block: view.block,
+    addLabels: [roleLabel('master'), idLabel(id), phase],
+    removeLabels: master.labels.filter((l) => l.startsWith('phase::') && l !== phase),
+  };
+  return computePatch(master, update) ? [update] : [];
+}
+
+function childRows(children: Map<ChildRole, Issue>): ChildRow[] {
+  return [...children.entries()].map(([role, child]) => ({ role, ref: formatRef(child.ref), url: child.webUrl, title: child.title }));
+}
+
+/** The timeline's first entries: who triggered the incident and what the intake did. */
+function intakeEntries(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean): TimelineEntry[] {
+  const at = s.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const app = (text: string): TimelineEntry => ({ at, actor: APP_ACTOR, text });
+  const trigger = (s.master ?? s.source) ? trustedState((s.master ?? s.source)!)?.trigger : undefined;
+  const by = trigger?.by ?? s.actor;
+  // An intake completed without the trigger event (by the sweep) and without a mark naming who triggered it says nothing of it.
+  const entries: TimelineEntry[] = by ? [{ at: trigger?.at ?? at, actor: by, text: `labeled the report \`${s.config.label}\`` }] : [];
+  if (inPlace && s.capabilities.confidentialIssues) entries.push(app('made this ticket confidential'));
+  if (!inPlace) entries.push(app(`moved the report here from ${s.sourceProject.path}#${s.reporter.number}`));
+  entries.push(app(`named the incident ${id}`));
+  for (const [role, child] of children) {
+    const link = linked.has(formatRef(child.ref)) && s.linked[formatRef(child.ref)] !== 'unsupported' ? ' and linked it' : '';
+    entries.push(app(`opened the ${roleName(role).toLowerCase()} ${formatRef(child.ref)}${link}`));
+  }
+  return entries;
+}
+
+/** Where the incident may live, checked from the API's answers before anything is written. */
+function checkPlaces(s: IntakeSnapshot, inPlace: boolean): { reason: NeedsConfigReason; project?: string } | null {
+  const { config } = s;
+  const configured = config.incidentProject ?? undefined;
+  if (!s.incidentProject) return { reason: 'incident-project-missing', project: configured };
+  const needsPrivate = !s.capabilities.confidentialIssues;
+  if (needsPrivate && s.incidentProject.visibility !== 'private') {
+    return inPlace && !configured
+      ? { reason: 'public-without-incident-project' }
+      : { reason: 'incident-project-not-private', project: s.incidentProject.path };
+  }
+  if (config.children.includes('release')) {
+    const releasePath = releaseProjectPath(config, s.sourceProject.path);
+    if (!s.releaseProject) return { reason: 'release-project-missing', project: releasePath };
+    if (needsPrivate && s.releaseProject.visibility !== 'private') return { reason: 'release-project-not-private', project: releasePath };
+  }
+  return null;
+}
+
+function needsConfig(s: IntakeSnapshot, source: Issue, reason: NeedsConfigReason, project?: string): IntakeEffect[] {
+  if (!source.labels.includes(NEEDS_CONFIG_LABEL)) {
+    return [{ kind: 'update', ref: source.ref, why: 'mark the source as needing configuration', addLabels: [NEEDS_CONFIG_LABEL] }];
+  }
+  const comments = s.comments[formatRef(source.ref)];
+  if (!comments) return [{ kind: 'read-comments', ref: source.ref }];
+  if (hasMarker(comments, MARKERS.needsConfig)) return [];
+  const body = renderNeedsConfig({ reason, label: s.config.label, configPath: s.configPath, ...(project ? { project } : {}) });
+  return [{ kind: 'comment', ref: source.ref, why: 'explain the missing configuration', body }];
+}
+
+/** The identifier of an incident from its master: a CVE in its title or the person's text, else prefix-year-number. */
+export function incidentIdFor(master: Issue, prefix: string): string {
+  return deriveIncidentId({
+    title: master.title,
+    description: trustedState(master) ? splitBody(master.body).rest : master.body,
+    prefix,
+    masterNumber: master.ref.number,
+    masterCreatedAt: master.createdAt,
+  });
+}
+
+/**
+ * The master in another project. On GitHub the repository was verified private, so the master is created
+ * with the source's text at once. On GitLab it is created without details; the text is copied in by the
+ * next step, once the tracker's answer showed the master confidential.
+ */
+function createMaster(s: IntakeSnapshot, source: Issue, project: string): IntakeEffect {
+  const cve = findCve(source.title) ?? findCve(source.body);
+  const verifyFirst = s.capabilities.confidentialIssues;
+  const state: TicketState = {
+    v: 1,
+    role: 'master',
+    id: cve ?? '',
+    source: `${s.tracker}:${formatRef(source.ref)}`,
+    ...(verifyFirst ? { pendingCopy: true } : {}),
+    ...(s.actor ? { trigger: { by: s.actor, at: rfc3339Of(s.now) } } : {}),
+  };
+  const block = `${renderState(state)}\n${SETTING_UP}`;
+  const labels = [roleLabel('master'), sourceLabel(s.tracker, source.ref), ...(cve ? [idLabel(cve)] : [])];
+  return {
+    kind: 'create',
+    role: 'master',
+    project,
+    draft: verifyFirst
+      ? { title: 'Incident intake in progress', body: joinBody(block, ''), labels, confidential: true }
+      : { title: source.title, body: joinBody(block, neutralizeBlock(source.body)), labels, confidential: true },
+    expectConfidential: verifyFirst,
+  };
+}
+
+const SETTING_UP = '_incident-desk is setting up this incident…_';
+
+/** Copies the source's title and text into a master that was verified confidential. */
+function copySource(master: Issue, source: Issue, state: TicketState): UpdateEffect {
+  const { pendingCopy: _done, ...rest } = state;
+  return {
+    kind: 'update',
+    ref: master.ref,
+    why: 'copy the source into the verified-confidential master',
+    title: source.title,
+    body: joinBody(`${renderState(rest)}\n${SETTING_UP}`, neutralizeBlock(source.body)),
+  };
+}
+
+/** What happens to a source whose master lives elsewhere: its details leave it, one comment stays. */
+function handleSource(s: IntakeSnapshot, source: Issue, id: string): IntakeEffect[] {
+  const isPublic = s.sourceProject.visibility !== 'private' && !source.confidential;
+  if (isPublic && s.capabilities.deleteIssue && s.config.publicSource === 'delete' && s.sourceDeletion !== 'forbidden') {
+    return [{ kind: 'delete', issue: source }];
+  }
+  const notice = renderSourceNotice(id);
+  if (source.body !== notice) {
+    return [{
+      kind: 'update',
+      ref: source.ref,
+      why: 'replace the source details with a notice',
+      body: notice,
+      ...(isPublic ? { title: sourceNoticeTitle(id) } : {}),
+    }];
+  }
+  if (isPublic && s.capabilities.lockConversation && !source.locked) return [{ kind: 'lock', ref: source.ref }];
+  const comments = s.comments[formatRef(source.ref)];
+  if (!comments) return [{ kind: 'read-comments', ref: source.ref }];
+  if (!hasMarker(comments, MARKERS.sourceComment)) {
+    const body = renderSourceComment({ id, publicPlace: isPublic && !s.capabilities.confidentialIssues, deleteRefused: s.sourceDeletion === 'forbidden' });
+    return [{ kind: 'comment', ref: source.ref, why: 'tell the reporter where the incident is tracked', body }];
+  }
+  return [];
+}
+
+/**
+ * The children of this incident by role: the one the master's state already names (people may be working in it),
+ * else the oldest issue carrying the id label and the role label. Only a ticket whose own (signed) state names this
+ * master counts: labels anyone with triage rights can set, and an issue labelled in advance is never adopted.
+ */
+function childrenOf(issues: Issue[], id: string, master: Issue, recorded: ChildRow[]): Map<ChildRole, Issue> {
+  const found = new Map<ChildRole, Issue>();
+  const named = new Set(recorded.map((row) => row.ref.toLowerCase()));
+  const rank = (issue: Issue): number => (named.has(formatRef(issue.ref).toLowerCase()) ? 0 : 1);
+  const ordered = [...issues].sort((a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt) || a.ref.number - b.ref.number);
+  for (const issue of ordered) {
+    if (sameRef(issue.ref, master.ref) || !issue.labels.includes(idLabel(id))) continue;
+    const state = trustedState(issue);
+    for (const role of ['release', 'comms'] as const) {
+      if (!found.has(role) && isChildOf(issue, state, role, master.ref)) found.set(role, issue);
+    }
+  }
+  return found;
+}
+
+/**
+ * Open children the app made twice: its own tickets (trusted state naming this master) with the role and the id
+ * label of a child that is kept. A ticket a person labelled by hand has no such state and is never closed.
+ */
+function doubledChildrenOf(issues: Issue[], kept: Map<ChildRole, Issue>, id: string, master: Issue): Issue[] {
+  const keptRefs = new Set([...kept.values()].map((c) => formatRef(c.ref).toLowerCase()));
+  const masterRef = formatRef(master.ref).toLowerCase();
+  return issues.filter((issue) => {
+    if (issue.state !== 'open' || keptRefs.has(formatRef(issue.ref).toLowerCase()) || !issue.labels.includes(idLabel(id))) return false;
+    const state = trustedState(issue);
+    return (state?.role === 'release' || state?.role === 'comms') && kept.has(state.role) && state.master?.toLowerCase() === masterRef;
+  });
+}
+
+/** A further master of the same source that the app made itself (trusted state naming the same source) and left open. */
+function isDoubledMaster(issue: Issue, s: IntakeSnapshot): boolean {
+  const state = trustedState(issue);
+  const source = s.source ? `${s.tracker}:${formatRef(s.source.ref)}`.toLowerCase() : null;
+  return issue.state === 'open' && state?.role === 'master' && state.intake !== true && source !== null && state.source?.toLowerCase() === source;
+}
+
+/** Closes a ticket made twice; without its role and id labels it is no longer part of the incident. */
+function closeDuplicate(issue: Issue, removeLabels: string[]): UpdateEffect {
+  return { kind: 'update', ref: issue.ref, why: 'close a ticket made twice', state: 'closed', addLabels: [DUPLICATE_LABEL], removeLabels };
+}
+
+/** RFC 3339 UTC to the second. */
+function rfc3339Of(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function reference(issue: Issue): string {
+  return `[${formatRef(issue.ref)}](${issue.webUrl})`;
+}
+
+function renderPhases(phases: readonly PhaseDefinition[], done: Set<string>, handbookUrl: string): RenderedPhase[] {
+  return phases.map((phase) => ({
+    id: phase.id,
+    title: phase.title,
+    date: null,
+    progress: `${phase.steps.filter((step) => done.has(step.id)).length}/${phase.steps.length}`,
+    steps: phase.steps.map((step) => ({
+      id: step.id,
+      role: step.role,
+      text: step.text,
+      url: stepUrl(handbookUrl, step.id),
+      done: done.has(step.id),
+      na: null,
+    })),
+  }));
+}
+
+function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Issue, deps: IntakeDeps): IntakeEffect {
+  const state: TicketState = { v: 1, role, id, master: formatRef(master.ref) };
+  // Children carry the identifier, never the incident's title: their text is the process, not the details.
+  const title = `Incident ${id}`;
+  const content = role === 'release'
+    ? deps.renderer.release(releaseContext(id, master, title, deps))
+    : deps.renderer.comms(
+        commsContext(s.config, id, reference(master), title, deps, {
+          done: new Set(),
+          statusTable: renderStatusTable(s.config.approvals, { decisions: {} }, s.now, null),
+        }),
+      );
+  const project = role === 'release' ? releaseProjectPath(s.config, s.sourceProject.path) : incidentProjectPath(s.config, s.sourceProject.path);
+  return {
+    kind: 'create',
+    role,
+    project,
+    draft: {
+      title: childTitle(role, id),
+      body: joinBody(`${renderState(state)}\n${content.trimEnd()}`, ''),
+      // The comms ticket's approval labels mirror its (empty) approval state from the start.
+      labels: [idLabel(id), roleLabel(role), ...(role === 'comms' ? approvalLabels(s.config.approvals, { decisions: {} }) : [])],
+      confidential: true,
+    },
+    expectConfidential: s.capabilities.confidentialIssues,
+  };
+}
+
+function releaseContext(id: string, master: Issue, title: string, deps: IntakeDeps): ReleaseContext {
+  return { id, master: reference(master), title, phases: renderPhases(RELEASE_PHASES, new Set(), deps.handbookUrl) };
+}
+
+/** The comms ticket's context: the approval matrix from config, approvers named without a ping. */
+export function commsContext(
+  config: IncidentDeskConfig,
+  id: string,
+  masterReference: string,
+  title: string,
+  deps: IntakeDeps,
+  view: { done: ReadonlySet<string>; statusTable: string } = { done: new Set(), statusTable: '' },
+): CommsContext {
+  const { approvals } = config;
+  const groupName = (g: string): string => neutralizeInline(approvals.groups[g]?.name ?? g);
+  const people = (names: string[]): string => (names.length > 0 ? names.map(quietUser).join(', ') : '_none configured_');
+  const hours = (m: number): string => (m % 60 === 0 ? `${m / 60} h` : `${m} min`);
+  return {
+    id,
+    master: masterReference,
+    title,
+    deliverables: Object.entries(approvals.deliverables).map(([deliverableId, d]) => ({
+      id: deliverableId,
+      name: neutralizeInline(d.name),
+      approvals: d.approve.map((g) => ({
+        groupId: g,
+        groupName: groupName(g),
+        approvers: people(approvals.groups[g]?.approvers ?? []),
+        backups: people(approvals.groups[g]?.backups ?? []),
+        stepId: `approve-${deliverableId}-${g}`,
+        url: stepUrl(deps.handbookUrl, 'comms-approvals-requested'),
+        done: view.done.has(`approve-${deliverableId}-${g}`),
+      })),
+      fyi: d.fyi.map(groupName).join(', '),
+    })),
+    required: approvals.required.map(groupName).join(', '),
+    quorum: approvals.quorum,
+    responseMinutes: approvals.responseMinutes,
+    cutoff: Object.entries(approvals.cutoffMinutes).map(([sev, m]) => `${sev}: ${hours(m)}`).join(', '),
+    statusTable: view.statusTable,
+    steps: renderPhases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }], new Set(view.done), deps.handbookUrl)[0]!.steps,
+  };
+}
+
+
+
+function summaryFor(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean, deps: IntakeDeps): string {
+  const source = s.source;
+  let handled: 'moved' | 'redacted' | 'deleted' | 'delete-refused' = 'moved';
+  if (s.sourceDeletion === 'deleted') handled = 'deleted';
+  else if (s.sourceDeletion === 'forbidden') handled = 'delete-refused';
+  else if (source && s.sourceProject.visibility !== 'private' && !s.capabilities.confidentialIssues) handled = 'redacted';
+  return renderSummary({
+    id,
+    confidential: s.capabilities.confidentialIssues ? 'issue' : 'repository',
+    children: [...children.entries()].map(([role, child]) => ({
+      role,
+      reference: reference(child),
+      linked: s.capabilities.nativeLinks && linked.has(formatRef(child.ref)) && s.linked[formatRef(child.ref)] !== 'unsupported',
+    })),
+    source: inPlace ? null : { reference: `${s.sourceProject.path}#${source?.ref.number ?? '?'}`, handled },
+    handbookUrl: deps.handbookUrl,
+  });
+}
+
+/**
+ * The write an update effect makes against a fresh read of the issue, or null when the issue already is as
+ * wanted. Labels are merged into the fresh set, so a label a person added meanwhile is kept.
+ */
+export function computePatch(fresh: Issue, effect: UpdateEffect): { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } | null {
+  const patch: { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } = {};
+  const title = effect.title ?? (effect.titleId ? titleWithId(fresh.title, effect.titleId) : undefined);
+  if (title !== undefined && title !== fresh.title) patch.title = title;
+  const body = effect.body ?? (effect.block !== undefined ? writeBlock(fresh, effect.block) : undefined);
+  if (body !== undefined && body !== fresh.body) patch.body = body;
+  const labels = new Set(fresh.labels);
+  for (const l of effect.addLabels ?? []) labels.add(l);
+  for (const l of effect.removeLabels ?? []) labels.delete(l);
+  if (labels.size !== fresh.labels.length || fresh.labels.some((l) => !labels.has(l))) patch.labels = [...labels];
+  if (effect.confidential !== undefined && effect.confidential !== fresh.confidential) patch.confidential = effect.confidential;
+  if (effect.state !== undefined && effect.state !== fresh.state) patch.state = effect.state;
+  return Object.keys(patch).length > 0 ? patch : null;
+}
+
+/** What applying one effect answered. */
+export type EffectResult =
+  | { kind: 'issue'; issue: Issue }
+  | { kind: 'comment'; comment: Comment }
+  | { kind: 'comments'; comments: Comment[] }
+  | { kind: 'issues'; issues: Issue[] }
+  | { kind: 'link'; result: 'linked' | 'already-linked' | 'unsupported' }
+  | { kind: 'delete'; result: 'deleted' | 'forbidden' }
+  | { kind: 'locked' };
+
+/** Folds the tracker's answer to one effect into the snapshot, so the next decision sees it. */
+export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectResult): IntakeSnapshot {
+  const replace = (issue: Issue): IntakeSnapshot => ({
+    ...s,
+    source: s.source && sameRef(s.source.ref, issue.ref) ? issue : s.source,
+    ...(s.master && sameRef(s.master.ref, issue.ref) ? { master: issue } : {}),
+    ...(s.children ? { children: s.children.map((c) => (sameRef(c.ref, issue.ref) ? issue : c)) } : {}),
+    ...(s.duplicateMasters ? { duplicateMasters: s.duplicateMasters.map((d) => (sameRef(d.ref, issue.ref) ? issue : d)) } : {}),
+  });
+  switch (effect.kind) {
+    case 'update':
+      return result.kind === 'issue' ? replace(result.issue) : s;
+    case 'create':
+      if (result.kind !== 'issue') return s;
+      if (effect.role === 'master') return { ...s, master: result.issue };
+      return { ...s, children: [...(s.children ?? []), result.issue] };
+    case 'comment': {
+      const key = formatRef(effect.ref);
+      const known = s.comments[key];
+      if (result.kind !== 'comment') return s;
+      return { ...s, comments: { ...s.comments, [key]: [...(known ?? []), result.comment] } };
+    }
+    case 'read-comments':
+      return result.kind === 'comments' ? { ...s, comments: { ...s.comments, [formatRef(effect.ref)]: result.comments } } : s;
+    case 'find-master': {
+      if (result.kind !== 'issues') return s;
+      // Only a master whose own (signed) state names this source is this incident's: its labels anyone with triage
+      // rights could have set on an issue of their own. The oldest, unless a later one already finished its intake:
+      // that one is the incident people work in.
+      const source = s.source ? `${s.tracker}:${formatRef(s.source.ref)}`.toLowerCase() : null;
+      const ours = result.issues.filter((issue) => {
+        const state = trustedState(issue);
+        return state?.role === 'master' && source !== null && state.source?.toLowerCase() === source;
+      });
+      const done = (issue: Issue): number => (trustedState(issue)?.intake === true ? 0 : 1);
+      const [master, ...others] = [...ours].sort((a, b) => done(a) - done(b));
+      return { ...s, master: master ?? null, duplicateMasters: others };
+    }
+    case 'find-children':
+      return result.kind === 'issues' ? { ...s, children: result.issues } : s;
+    case 'link':
+      return result.kind === 'link' ? { ...s, linked: { ...s.linked, [formatRef(effect.child.ref)]: result.result } } : s;
+    case 'lock':
+      return s.source ? { ...s, source: { ...s.source, locked: true } } : s;
+    case 'delete':
+      if (result.kind !== 'delete') return s;
+      return result.result === 'deleted' ? { ...s, source: null, sourceDeletion: 'deleted' } : { ...s, sourceDeletion: 'forbidden' };
+  }
+}

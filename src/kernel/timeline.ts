@@ -1,0 +1,163 @@
+import { neutralizeComments, neutralizeImages, neutralizeMentions } from './neutralize.js';
+import { cleanUsername, mention } from '../run/messages.js';
+import type { TimelineEntry } from './ticket-state.js';
+
+/**
+ * The incident timeline: comments on the master, one markdown list item per entry, oldest first.
+ *
+ *     <!-- incident-desk:timeline -->
+ *     ## Timeline
+ *
+ *     - 2026-11-22T10:03:00Z · @alice · ticked "(IM) Pick a Deputy Incident Manager"
+ *
+ * When a comment is full, entries continue in new comments headed `## Timeline (continued)`. Pure
+ * functions; the caller keeps the comment ids and passes the last comment's body.
+ */
+
+export const TIMELINE_MARKER = '<!-- incident-desk:timeline -->';
+
+const HEADING = '## Timeline';
+const HEADING_CONTINUED = '## Timeline (continued)';
+
+/** Comment body limits of the trackers, in characters. */
+export const TIMELINE_LIMITS = { github: 65536, gitlab: 1000000 } as const;
+
+/** Characters kept free below a tracker's limit (the limits count characters differently than JS does). */
+export const TIMELINE_SAFETY_MARGIN = 1024;
+
+/** The `maxChars` to pass to {@link appendToTimeline} for a tracker. */
+export function timelineMaxChars(tracker: keyof typeof TIMELINE_LIMITS): number {
+  return TIMELINE_LIMITS[tracker] - TIMELINE_SAFETY_MARGIN;
+}
+
+/** An ISO time as RFC 3339 UTC to the second (`2026-11-22T10:03:00Z`). Throws a RangeError on an invalid time. */
+export function rfc3339(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new RangeError(`not a valid time: ${JSON.stringify(iso)}`);
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Neutralizes entry text for one line: line breaks become spaces, no HTML tag or comment can open
+ * (`<` becomes `&lt;`; text already escaped by neutralizeInline is left as is), boxes cannot be forged,
+ * mentions do not ping, images do not load. Quotes, parentheses and other markdown stay readable.
+ * Idempotent, so re-rendering parsed entries gives the same line.
+ */
+function neutralizeEntryText(text: string): string {
+  const flat = text
+    .replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  return neutralizeImages(neutralizeMentions(neutralizeComments(flat).replace(/</g, '&lt;')).replace(/\[([ xX])\]/g, '[$1\u200b]'));
+}
+
+/** The actor as `@name`; `someone` when the name holds no username characters. */
+function actorLabel(actor: string): string {
+  return mention(actor) || 'someone';
+}
+
+/** One timeline line: `- 2026-11-22T10:03:00Z · @alice · ticked "(IM) Pick a Deputy Incident Manager"`. */
+export function formatEntry(e: TimelineEntry): string {
+  return `- ${rfc3339(e.at)} · ${actorLabel(e.actor)} · ${neutralizeEntryText(e.text)}`;
+}
+
+const ENTRY_LINE = /^\s*[-*] (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z) · (\S+) ·(?: (.*))?$/;
+
+/** The entries of a timeline comment, in the order shown; other lines are ignored. Tolerates CRLF. */
+export function parseTimeline(body: string): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  for (const raw of body.split(/\r?\n|\r/)) {
+    const m = ENTRY_LINE.exec(raw.trimEnd());
+    if (!m) continue;
+    const token = m[2] ?? '';
+    const actor = token.startsWith('@') ? cleanUsername(token) : '';
+    entries.push({ at: m[1] ?? '', actor, text: (m[3] ?? '').trim() });
+  }
+  return entries;
+}
+
+function header(continued: boolean): string {
+  return `${TIMELINE_MARKER}\n${continued ? HEADING_CONTINUED : HEADING}\n\n`;
+}
+
+function body(continued: boolean, lines: readonly string[]): string {
+  return header(continued) + lines.map((l) => `${l}\n`).join('');
+}
+
+/** Cuts a line to `limit` characters, ending with `…`; never splits a surrogate pair. */
+function clip(line: string, limit: number): string {
+  if (line.length <= limit) return line;
+  let cut = line.slice(0, limit - 1);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut.trimEnd()}…`;
+}
+
+/** Whole seconds since the epoch: the resolution the timeline shows, so ordering matches what is read. */
+function secondOf(e: TimelineEntry): number {
+  return Math.floor(Date.parse(rfc3339(e.at)) / 1000);
+}
+
+export interface TimelineAppend {
+  /** The new body of the current comment; null when it does not change. */
+  update: string | null;
+  /** Bodies of new continuation comments to create, in order. */
+  create: string[];
+}
+
+/**
+ * Adds entries to the timeline whose last comment is `current` (null when there is none yet).
+ *
+ * - The current comment's entries and the new ones are merged in time order (to the second). The sort is
+ *   stable: at equal times, entries already shown come first, then new ones in the order given. An entry
+ *   older than the current comment's last one is placed among them; earlier comments are never touched,
+ *   so an entry older than the whole current comment is shown at its top.
+ * - The current comment keeps the entries that fit in `maxChars`; the rest go to new comments headed
+ *   `## Timeline (continued)`, each at most `maxChars` long. With no current comment, every entry goes to
+ *   new comments, the first headed `## Timeline`.
+ * - No entry is ever dropped. A single line too long for a comment of its own is cut to fit and ends
+ *   with `…` (only then is text lost).
+ * - Lines of the current comment that are not entries are not kept when it is rewritten.
+ *
+ * Throws a RangeError when `maxChars` cannot hold a heading and one short entry, or an entry time is invalid.
+ */
+export function appendToTimeline(current: string | null, entries: TimelineEntry[], maxChars: number): TimelineAppend {
+  if (entries.length === 0) return { update: null, create: [] };
+  const lineLimit = maxChars - header(true).length - 1;
+  if (lineLimit < 80) throw new RangeError(`maxChars ${maxChars} is too small for a timeline comment`);
+
+  const existing = current === null ? [] : parseTimeline(current);
+  const merged = [...existing, ...entries]
+    .map((e, index) => ({ e, index, second: secondOf(e) }))
+    .sort((a, b) => a.second - b.second || a.index - b.index)
+    .map(({ e }) => e);
+  const lines = merged.map((e) => clip(formatEntry(e), lineLimit));
+
+  const pages: Array<{ continued: boolean; lines: string[] }> = [];
+  let page = {
+    continued: current !== null && /^## Timeline \(continued\)\s*$/m.test(current),
+    lines: [] as string[],
+  };
+  let size = header(page.continued).length;
+  for (const line of lines) {
+    if (page.lines.length > 0 && size + line.length + 1 > maxChars) {
+      pages.push(page);
+      page = { continued: true, lines: [] };
+      size = header(true).length;
+    }
+    page.lines.push(line);
+    size += line.length + 1;
+  }
+  pages.push(page);
+
+  if (current === null) {
+    return { update: null, create: pages.map((p) => body(p.continued, p.lines)) };
+  }
+  const [first, ...rest] = pages;
+  const kept = first?.lines ?? [];
+  const before = existing.map(formatEntry);
+  const unchanged = kept.length === before.length && kept.every((l, i) => l === before[i]);
+  return {
+    update: unchanged || !first ? null : body(first.continued, first.lines),
+    create: rest.map((p) => body(p.continued, p.lines)),
+  };
+}

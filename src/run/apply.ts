@@ -1,0 +1,153 @@
+import { joinBody, splitBody, trustedState } from '../kernel/block.js';
+import type { TicketState } from '../kernel/block.js';
+import type { IncidentDeskConfig } from '../config/schema.js';
+import { computePatch } from '../intake/decide.js';
+import { phaseLabel, renderMaster } from './master-view.js';
+import type { Issue, IssueRef } from '../kernel/model.js';
+import { DESCRIPTION_LIMITS, formatRef } from '../kernel/model.js';
+import type { Renderer } from '../templates/renderer.js';
+import { revertEdit } from '../checklist/revert.js';
+import type { RevertOptions } from '../checklist/revert.js';
+import { changesMaster } from './plan.js';
+import type { RunPlan } from './plan.js';
+import { appendToTimeline, formatEntry, timelineMaxChars } from '../kernel/timeline.js';
+import { isNotFound } from '../tracker/errors.js';
+import type { Tracker } from '../tracker/port.js';
+import type { Logger } from '../server/logger.js';
+import { getOwnComment } from '../tracker/own-comments.js';
+
+/** What applying a run plan needs besides the tracker. */
+export interface RunDeps {
+  config: IncidentDeskConfig;
+  renderer: Renderer;
+  handbookUrl: string;
+  log: Logger;
+  /** The clock of this event (overdue tracking tickets). */
+  now: Date;
+}
+
+/**
+ * Applies a run plan in the order that keeps people's work and fires each reminder at most once: the master
+ * is re-read and re-rendered (state recorded before any comment is posted), the comments are posted, and
+ * the timeline is appended to.
+ */
+export async function applyRunPlan(tracker: Tracker, master: Issue, state: TicketState, plan: RunPlan, deps: RunDeps): Promise<void> {
+  let run = plan.run;
+  if (changesMaster(plan, state.run)) await writeMaster(tracker, master.ref, plan, run, deps);
+  for (const comment of plan.comments) await tracker.createComment(comment.ref, comment.body);
+  if (plan.timeline.length === 0) return;
+
+  const ids = [...(run.timeline ?? [])];
+  const last = ids.at(-1);
+  let current: string | null = null;
+  if (last !== undefined) {
+    try {
+      current = (await getOwnComment(tracker, master.ref, last)).body;
+    } catch (error) {
+      // A timeline comment deleted by a person (or one that is not the app's) is started anew, never fatal.
+      if (!isNotFound(error)) throw error;
+      ids.pop();
+    }
+  }
+  // An event handled again after a failure (a redelivery, a retried job) may already have written its lines.
+  const shown = new Set((current ?? '').split(/\r?\n/).map((line) => line.trimEnd()));
+  const entries = plan.timeline.filter((entry) => !shown.has(formatEntry(entry)));
+  const result = appendToTimeline(current, entries, timelineMaxChars(tracker.kind));
+  if (result.update !== null && last !== undefined && current !== null) await tracker.updateComment(master.ref, last, result.update);
+  if (result.create.length === 0 && ids.length === (run.timeline ?? []).length) return;
+  for (const body of result.create) ids.push((await tracker.createComment(master.ref, body)).id);
+  run = { ...run, timeline: ids };
+  await writeMaster(tracker, master.ref, { ...plan, stepOverrides: [], cells: {}, addLabels: [], removeLabels: [], assign: undefined, tasks: [], reopen: undefined }, run, deps);
+}
+
+/** What undoing an edit wrote: nothing, the block as it was before the edit, or a merge with what was written since. */
+export type UndoResult = 'unchanged' | 'undone' | 'merged';
+
+/**
+ * Undoes a refused edit of a ticket's block on a fresh read of the ticket (`revertEdit`): only what the edit changed,
+ * where the ticket still shows it; what others wrote since (the app's own counters included) stays, and so does the
+ * person's text below the block. `merged` when the block had changed since the edit (the app's rendering of it, a
+ * progress count say, may then need a refresh).
+ */
+export async function undoEdit(tracker: Tracker, ref: IssueRef, previousBody: string, editedBody: string, options: Omit<RevertOptions, 'currentTrusted'>): Promise<UndoResult> {
+  const base = splitBody(previousBody).block;
+  if (base === null) return 'unchanged';
+  const fresh = await tracker.getIssue(ref);
+  const current = splitBody(fresh.body);
+  const edited = splitBody(editedBody).block;
+  const block = revertEdit(base, edited, current.block, { ...options, currentTrusted: trustedState(fresh) !== null });
+  if (current.block === block) return 'unchanged';
+  // A removed block leaves only the person's text; a changed one is replaced in place.
+  const body = joinBody(block, current.block === null ? fresh.body : current.rest);
+  await tracker.updateIssue(ref, { body });
+  return current.block === edited ? 'undone' : 'merged';
+}
+
+/**
+ * Re-renders a master's block from its fresh copy and state, keeping every tick, cell and run state, and writes
+ * only what differs: a repair after a template or configuration change, or of a block damaged by hand (the hidden
+ * state intact). Answers whether anything was written; a second call writes nothing.
+ */
+export async function rerenderMaster(tracker: Tracker, ref: IssueRef, deps: RunDeps): Promise<boolean> {
+  const plan: RunPlan = { stepOverrides: [], cells: {}, run: {}, addLabels: [], removeLabels: [], comments: [], timeline: [], tasks: [] };
+  return (await writeMaster(tracker, ref, plan, undefined, deps)).wrote;
+}
+
+/**
+ * Re-reads the master, imposes the plan's ticks and cells on its fresh block, re-renders it with the new run
+ * state (the fresh one when `run` is undefined), and writes only what differs (block, labels, assignees) in one
+ * request.
+ */
+async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: RunPlan['run'] | undefined, deps: RunDeps): Promise<{ issue: Issue; wrote: boolean }> {
+  const fresh = await tracker.getIssue(ref);
+  const state = trustedState(fresh);
+  if (!state) {
+    deps.log.warn({ issue: formatRef(ref) }, 'master lost its state; run update skipped');
+    return { issue: fresh, wrote: false };
+  }
+  const view = renderMaster(
+    {
+      master: fresh,
+      state: run === undefined ? state : { ...state, run },
+      children: state.children ?? [],
+      defaultManager: fresh.assignees[0] ?? fresh.author,
+      config: deps.config,
+      stepOverrides: plan.stepOverrides,
+      cells: plan.cells,
+      tasks: plan.tasks,
+      now: deps.now,
+      bodyLimit: DESCRIPTION_LIMITS[tracker.kind],
+    },
+    { renderer: deps.renderer, handbookUrl: deps.handbookUrl },
+  );
+  const wantPhase = phaseLabel(view.phase);
+  const stalePhases = fresh.labels.filter((l) => l.startsWith('phase::') && l !== wantPhase);
+  const patch = computePatch(fresh, {
+    kind: 'update',
+    ref,
+    why: 'run update',
+    block: view.block,
+    addLabels: [...plan.addLabels, wantPhase],
+    removeLabels: [...plan.removeLabels, ...stalePhases],
+  }) ?? {};
+  // The close guard reopens the master in the same write as its block.
+  if (plan.reopen && fresh.state === 'closed') Object.assign(patch, { state: 'open' });
+  if (view.shortened.omitted > 0 || view.shortened.compactOpen > 0) {
+    deps.log.warn({ issue: formatRef(ref), ...view.shortened }, 'tracking tickets shortened to fit the description limit');
+  }
+  if (plan.assign) {
+    // The new holder goes first: a tracker that keeps one assignee (GitLab Free) keeps the first.
+    const { add, remove } = plan.assign;
+    const others = fresh.assignees.filter((a) => a.toLowerCase() !== add.toLowerCase() && a.toLowerCase() !== remove?.toLowerCase());
+    const assignees = [add, ...others];
+    if (assignees.length !== fresh.assignees.length || assignees.some((a, i) => a !== fresh.assignees[i])) Object.assign(patch, { assignees });
+  }
+  if (Object.keys(patch).length === 0) return { issue: fresh, wrote: false };
+  const written = await tracker.updateIssue(ref, patch);
+  // Check the result: what the tracker kept must be what was written.
+  if (patch.body !== undefined && written.body !== patch.body) deps.log.warn({ issue: formatRef(ref) }, 'master body differs from what was written');
+  if (plan.assign && !written.assignees.some((a) => a.toLowerCase() === plan.assign!.add.toLowerCase())) {
+    deps.log.warn({ issue: formatRef(ref) }, 'the tracker did not keep the new Incident Manager as assignee');
+  }
+  return { issue: written, wrote: true };
+}

@@ -1,0 +1,84 @@
+import type { ApplicationFunction, Probot } from 'probot';
+import type { TrackerEvent } from '../kernel/events.js';
+import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
+import type { GitHubOctokit } from '../tracker/github/github-tracker.js';
+import { githubPayloadProblem, normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../tracker/github/normalize.js';
+import type { SelfAccount, Tracker } from '../tracker/port.js';
+import type { Logger } from './logger.js';
+
+/** The events the app subscribes to; `app.yml` requests exactly these. */
+export const GITHUB_EVENTS = [
+  'issues.opened',
+  'issues.labeled',
+  // A hand-removed approval label is put back from the boxes.
+  'issues.unlabeled',
+  'issues.edited',
+  'issues.closed',
+  'issues.reopened',
+  // A tracking ticket's owner is its first assignee: the master's table follows it.
+  'issues.assigned',
+  'issues.unassigned',
+  'issue_comment.created',
+] as const;
+
+/** Who the app is on GitHub, asked with any installation's Octokit (see `githubSelfAccount`). */
+export type GitHubSelf = (octokit: GitHubOctokit) => Promise<SelfAccount>;
+
+/**
+ * The app's own bot user, read once per process and shared by every tracker the server makes: its login from
+ * `GET /app` (with the app's JWT), its id from `GET /users/{login}` (with the installation token at hand). A failed
+ * read is forgotten, so the next event asks again.
+ */
+export function githubSelfAccount(probot: Pick<Probot, 'auth'>): GitHubSelf {
+  let self: Promise<SelfAccount> | undefined;
+  return (octokit) => {
+    self ??= (async () => {
+      const app = await probot.auth();
+      const { data } = await app.request('GET /app');
+      return githubAccount(octokit, `${data?.slug ?? ''}[bot]`);
+    })().catch((error: unknown) => {
+      self = undefined;
+      throw error;
+    });
+    return self;
+  };
+}
+
+export interface GitHubAppOptions {
+  /** Handles one normalized event with a tracker bound to the event's installation. */
+  handle(event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>): Promise<unknown>;
+  /** Who the app is; made from the Probot app itself when left out. */
+  self?: GitHubSelf;
+  /** Where a delivery that cannot be read is said, in one line without its content. */
+  log: Logger;
+}
+
+/**
+ * The Probot application: normalizes each event and hands it to the shell with a tracker on the
+ * installation's Octokit (Probot's throttling and retries included).
+ */
+export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction {
+  return (app: Probot) => {
+    const self = options.self ?? githubSelfAccount(app);
+    app.on([...GITHUB_EVENTS], async (context) => {
+      const action = (context.payload as { action?: unknown }).action;
+      const name = `${context.name}.${typeof action === 'string' ? action : ''}`;
+      // A signed delivery that cannot be read is ignored with one line: never a 5xx, which GitHub would redeliver.
+      const problem = githubPayloadProblem(name, context.payload);
+      if (problem) {
+        options.log.warn({ problem, delivery: context.id }, 'malformed GitHub payload ignored');
+        return;
+      }
+      const event = context.name === 'issue_comment'
+        ? normalizeGitHubCommentEvent(name, context.payload, context.id)
+        : normalizeGitHubIssueEvent(name, context.payload, context.id);
+      if (!event) return;
+      const tracker = new GitHubTracker(context.octokit, { self: () => self(context.octokit) });
+      // The app's own events are never answered: its bot user, by id. Only a `[bot]` login can be it, so people's
+      // events cost no request.
+      const isSelf = async (actor: { username: string; id: number }): Promise<boolean> =>
+        actor.username.endsWith('[bot]') && actor.id === (await tracker.getSelf()).id;
+      await options.handle(event, tracker, isSelf);
+    });
+  };
+}

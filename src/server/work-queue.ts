@@ -1,0 +1,89 @@
+import { trustedState } from '../kernel/block.js';
+import type { TrackerEvent } from '../kernel/events.js';
+import { formatRef } from '../kernel/model.js';
+import { describeError } from './gitlab-route.js';
+import type { Logger } from './logger.js';
+
+/** Too much work is waiting: the delivery is refused rather than queued without bound. */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  constructor(readonly limit: number) {
+    super(`more than ${limit} webhook jobs are waiting`);
+  }
+}
+
+/**
+ * Work taken from webhooks and finished in the background, so that a delivery is answered within the trackers'
+ * ten seconds however long its work takes (GitHub's throttling alone spaces an intake's writes seconds apart). Jobs
+ * of one key (one incident) run one after another in arrival order; different keys run side by side. A failed
+ * job is logged and not retried here: the state lives in the tracker, so the next event on the incident, the
+ * periodic sweep (which also completes a half-done intake) or `npm run reconcile` completes what it left undone.
+ * In-process only: jobs still waiting when the process stops are completed the same way.
+ */
+export class WorkQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly active = new Set<Promise<void>>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly maxPending = 10_000,
+  ) {}
+
+  /** Jobs queued or running. */
+  get pending(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Queues `job` behind the earlier jobs of `key` and answers its outcome; the caller must await or race the
+   * answer (a failure is logged here either way). Rejects with `QueueFullError` when `maxPending` jobs wait.
+   */
+  run<T>(key: string, job: () => Promise<T>): Promise<T> {
+    if (this.active.size >= this.maxPending) return Promise.reject(new QueueFullError(this.maxPending));
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(job);
+    const settled = result.then(
+      () => undefined,
+      (error: unknown) => this.log.error({ issue: key, err: describeError(error) }, 'queued webhook work failed'),
+    );
+    this.tails.set(key, settled);
+    this.active.add(settled);
+    void settled.then(() => {
+      this.active.delete(settled);
+      if (this.tails.get(key) === settled) this.tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Resolves once no job is queued or running (jobs queued meanwhile included). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.all([...this.active]);
+  }
+}
+
+/**
+ * The work's outcome when it settles within `ms`, else `'late'` while the work goes on; rejects when the work
+ * fails first. A delivery is answered with what is known by then.
+ */
+export async function answerWithin<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The queue key of an event: its incident's master (a child's block names it), else the issue itself. Read from
+ * the payload, which is fine here: the key only orders work, it grants nothing.
+ */
+export function queueKey(event: TrackerEvent): string {
+  const state = trustedState(event.issue);
+  const ref = state && state.role !== 'master' && state.master ? state.master : formatRef(event.issue.ref);
+  return `${event.tracker}:${ref.toLowerCase()}`;
+}
