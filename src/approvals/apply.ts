@@ -1,16 +1,19 @@
 import { parseQuickLinks, renderState, splitBody, trustedState } from '../kernel/block.js';
-import type { TicketState } from '../kernel/block.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 import { readSteps, setStepState } from '../checklist/steps.js';
 import { renderStatusTable } from './decide.js';
-import type { ApprovalActor, ApprovalOutcome, ApprovalState } from './decide.js';
+import type { ApprovalActor, ApprovalOutcome } from './decide.js';
+import type { ApprovalState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
-import { commsContext, computePatch } from '../intake/decide.js';
+import { commsContext } from '../intake/decide.js';
+import { computePatch } from '../kernel/patch.js';
 import type { Issue, IssueRef } from '../kernel/model.js';
 import { formatRef } from '../kernel/model.js';
 import { childLinkProblem } from '../run/links.js';
-import { APP_ACTOR, configProjectOf, emptyPlan, holderOf } from '../run/plan.js';
+import { APP_ACTOR } from '../kernel/timeline.js';
+import { configProjectOf, emptyPlan, holderOf } from '../run/plan.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
-import { FIELD_LABELS } from '../kernel/ticket-state.js';
+import { FIELD_LABELS } from '../run/quick-links.js';
 import type { Tracker } from '../tracker/port.js';
 import type { Logger } from '../server/logger.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -117,6 +120,6 @@ async function writeComms(
   const inner = `${renderState(state)}\n${content.trimEnd()}`;
   const wanted = new Set(outcome.labels);
   const stale = fresh.labels.filter((l) => (l.startsWith('approval::') || l === 'approvals::complete') && !wanted.has(l));
-  const patch = computePatch(fresh, { kind: 'update', ref: fresh.ref, why: 'approval state', block: inner, addLabels: outcome.labels, removeLabels: stale });
+  const patch = computePatch(fresh, { block: inner, addLabels: outcome.labels, removeLabels: stale });
   if (patch) await tracker.updateIssue(fresh.ref, patch);
 }

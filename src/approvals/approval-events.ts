@@ -1,11 +1,12 @@
 import { splitBody, trustedState } from '../kernel/block.js';
 import { diffSteps } from '../checklist/steps.js';
 import { approvalBoxes, approvalLabels, decideApproval, parseStepId, sweepApprovals } from './decide.js';
-import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, ApprovalState, DeliverableStatus } from './decide.js';
+import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, DeliverableStatus } from './decide.js';
+import type { ApprovalState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
 import type { IssueEvent } from '../kernel/events.js';
 import type { Issue } from '../kernel/model.js';
-import type { Command } from '../kernel/ticket-state.js';
+import type { Command } from '../commands/parse.js';
 
 /**
  * Where approval events come from (comments, edits of the comms ticket, labels) and how several fold into

@@ -1,7 +1,9 @@
 import type { IncidentDeskConfig } from '../config/schema.js';
 import { mentionUser, neutralizeInline, quietUser } from '../kernel/neutralize.js';
-import { cleanUsername, describeMinutes, mention, quiet } from '../run/messages.js';
+import { cleanUsername, mention, quiet } from '../kernel/usernames.js';
+import { describeMinutes } from '../run/messages.js';
 import { rfc3339 } from '../kernel/timeline.js';
+import type { Decision, ApprovalState } from '../kernel/ticket-state.js';
 
 /**
  * The approval matrix of the communications ticket (seed 000): one box per deliverable × approving group,
@@ -16,33 +18,6 @@ import { rfc3339 } from '../kernel/timeline.js';
  */
 
 export type Approvals = IncidentDeskConfig['approvals'];
-
-export type DecisionStatus = 'approved' | 'changes-requested';
-
-export interface Decision {
-  status: DecisionStatus;
-  /** Username (without `@`) of who decided. */
-  by: string;
-  /** ISO time of the decision. */
-  at: string;
-  /** Why changes were requested (neutralized, one line). */
-  reason?: string;
-}
-
-export interface ApprovalState {
-  /** Key `${deliverable}/${group}`; absent = pending. */
-  decisions: Record<string, Decision>;
-  /** Review clock start (ISO); absent = review not requested. */
-  requestedAt?: string;
-  /** `${deliverable}/${group}` whose back-ups were mentioned (once). */
-  pinged?: string[];
-  /** Per deliverable, what the cut-off decided. */
-  cutoff?: Record<string, 'quorum' | 'escalated'>;
-  /** Every deliverable approved or at quorum (recorded once). */
-  complete?: boolean;
-  /** When a person last ticked or unticked each box (`${deliverable}/${group}`): the edit's own time. */
-  boxChangedAt?: Record<string, string>;
-}
 
 export type DeliverableStatus = 'pending' | 'approved' | 'quorum' | 'changes-requested';
 

@@ -1,5 +1,4 @@
 import type { PhaseDefinition } from './phase-types.js';
-import type { StepChange } from '../kernel/ticket-state.js';
 
 /**
  * Reads and edits the checklist of a bot block, and works out progress and due phases. Pure: no I/O, no
@@ -307,4 +306,13 @@ function describe(content: string): { text: string; role: string } {
     }
   }
   return { text: text.trim(), role };
+}
+
+/** How one checklist step changed between two versions of a block. */
+export interface StepChange {
+  stepId: string;
+  /** The step's text as the block shows it, for the timeline. */
+  text: string;
+  role: string;
+  to: 'done' | 'open';
 }

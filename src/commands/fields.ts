@@ -3,7 +3,7 @@
  * `|`, no line break, no HTML comment, no checkbox, and no mention except the person a role field names.
  * Pure functions.
  */
-import type { FieldKey } from '../kernel/ticket-state.js';
+import type { FieldKey } from '../run/quick-links.js';
 import { isRealDate, parseUsername } from './parse.js';
 import { neutralizeInline } from '../kernel/neutralize.js';
 

@@ -2,8 +2,8 @@
  * The command reference: the `/help` reply and the README section come from the same table, so they never
  * disagree with the parser (`FIELD_ALIASES`) or the field checks (`FIELD_EXPECTED`).
  */
-import type { FieldKey } from '../kernel/ticket-state.js';
-import { FIELD_LABELS } from '../kernel/ticket-state.js';
+import type { FieldKey } from '../run/quick-links.js';
+import { FIELD_LABELS } from '../run/quick-links.js';
 import { FIELD_ALIASES } from './parse.js';
 import { FIELD_EXPECTED } from './fields.js';
 

@@ -2,7 +2,8 @@
  * Parses the command a comment gives (`/set im @alice`, `/timeline …`). Pure: no I/O, no state; values are
  * returned as written (trimmed) and checked elsewhere (`validateField`), so every reply can say what was wrong.
  */
-import type { Command, FieldKey, HolderRole, Severity } from '../kernel/ticket-state.js';
+import type { HolderRole, Severity } from '../kernel/ticket-state.js';
+import type { FieldKey } from '../run/quick-links.js';
 import { findCve } from '../kernel/identifier.js';
 
 /** The names `/set` accepts for each field, canonical name first (all matched case-insensitively). */
@@ -299,4 +300,42 @@ function parseHandoff(line: string): Command {
   const role = args.length === 2 ? ROLE_ALIASES.get((args[1] ?? '').toLowerCase()) : 'im';
   if (!to || !role) return invalid('handoff');
   return { name: 'handoff', to, role };
+}
+
+/** A command given in a comment. */
+export type Command =
+  | { name: 'set'; field: FieldKey; value: string }
+  | { name: 'cve'; id: string }
+  | { name: 'na'; target: string; reason: string }
+  | { name: 'timeline'; at?: string; text: string }
+  | { name: 'severity'; level: Severity }
+  | { name: 'sitrep'; text: string }
+  | { name: 'handoff'; to: string; role: HolderRole }
+  | { name: 'accept' }
+  | { name: 'help' }
+  | TaskCommand
+  /** Approval commands, on the communications ticket: a deliverable id (or `all` for approve), an optional group id. */
+  | { name: 'approve'; deliverable: string; group?: string }
+  | { name: 'revoke'; deliverable: string; group?: string }
+  | { name: 'request-changes'; deliverable: string; reason: string; group?: string }
+  | { name: 'request-approvals'; deliverable?: string }
+  /** A word after `/` that is not a command of this app (answered with the help). */
+  | { name: 'unknown'; word: string }
+  /** A known command with arguments that do not fit; `expected` says what would. */
+  | { name: 'invalid'; command: string; expected: string };
+
+/** `/task @owner <project> <title> [due YYYY-MM-DD] [--public]`, with the lines after it as the expected action. */
+export interface TaskCommand {
+  name: 'task';
+  /** Username without `@`. */
+  owner: string;
+  /** `group/project` or `owner/repo`. */
+  project: string;
+  title: string;
+  /** `YYYY-MM-DD`; the configured SLA when absent. */
+  due?: string;
+  /** The person confirms the ticket may go to a public place (identifier, title and text only). */
+  public: boolean;
+  /** What the owner is expected to do (the comment's further lines); '' when the title says it all. */
+  text: string;
 }

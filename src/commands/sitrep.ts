@@ -1,5 +1,6 @@
 import { neutralizeBlock, neutralizeInline } from '../kernel/neutralize.js';
-import { everyMinutes, mention, quiet } from '../run/messages.js';
+import { everyMinutes } from '../run/messages.js';
+import { mention, quiet } from '../kernel/usernames.js';
 import type { Severity } from '../kernel/ticket-state.js';
 import { rfc3339 } from '../kernel/timeline.js';
 

@@ -1,4 +1,4 @@
-import type { TicketState } from '../kernel/block.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from './schema.js';
 import type { AccessLevel } from '../kernel/model.js';
 import { parseRef } from '../kernel/model.js';

@@ -1,5 +1,5 @@
 import type { EffectResult, IntakeEffect, UpdateEffect } from './decide.js';
-import { computePatch } from './decide.js';
+import { computePatch } from '../kernel/patch.js';
 import { formatRef, sameRef } from '../kernel/model.js';
 import type { Issue } from '../kernel/model.js';
 import type { Tracker } from '../tracker/port.js';

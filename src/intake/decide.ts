@@ -1,5 +1,5 @@
-import { joinBody, renderState, splitBody, trustedState, writeBlock } from '../kernel/block.js';
-import type { ChildRow, TicketState } from '../kernel/block.js';
+import { joinBody, renderState, splitBody, trustedState } from '../kernel/block.js';
+import type { ChildRow, TicketState } from '../kernel/ticket-state.js';
 import { COMMS_STEPS, RELEASE_PHASES } from '../checklist/phases.js';
 import type { PhaseDefinition } from '../checklist/phase-types.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
@@ -11,7 +11,6 @@ import {
   NEEDS_CONFIG_LABEL,
   roleLabel,
   sourceLabel,
-  titleWithId,
 } from '../kernel/identifier.js';
 import type { TicketRole } from '../kernel/identifier.js';
 import {
@@ -33,11 +32,13 @@ import { approvalLabels, renderStatusTable } from '../approvals/decide.js';
 import { stepUrl } from '../templates/renderer.js';
 import type { Renderer } from '../templates/renderer.js';
 import { phaseLabel, renderMaster } from '../run/master-view.js';
-import { APP_ACTOR } from '../run/plan.js';
-import type { TimelineEntry } from '../kernel/ticket-state.js';
+import { APP_ACTOR } from '../kernel/timeline.js';
+import type { TimelineEntry } from '../kernel/timeline.js';
 import { isChildOf } from '../run/links.js';
 import { appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
 import type { CommsContext, ReleaseContext, RenderedPhase } from '../templates/contexts.js';
+import { computePatch } from '../kernel/patch.js';
+import type { IssueUpdate } from '../kernel/patch.js';
 
 export type ChildRole = Exclude<TicketRole, 'master' | 'task'>;
 
@@ -84,23 +85,11 @@ export interface IntakeDeps {
 }
 
 /** A write to one issue, computed against a fresh read of it by `computePatch`. */
-export interface UpdateEffect {
+export interface UpdateEffect extends IssueUpdate {
   kind: 'update';
   ref: IssueRef;
   /** Why, for logs and tests. */
   why: string;
-  addLabels?: string[];
-  removeLabels?: string[];
-  /** Prefix the title with `[id]` unless it already starts with it. */
-  titleId?: string;
-  title?: string;
-  /** Replace (or prepend) the bot block; the person's text stays byte for byte. */
-  block?: string;
-  /** Replace the whole description (only for a source whose details were moved). */
-  body?: string;
-  confidential?: boolean;
-  /** Close (or reopen) the issue. */
-  state?: 'open' | 'closed';
   /** The tracker's answer must show the issue confidential, or the shell stops. */
   expectConfidential?: boolean;
 }
@@ -554,8 +543,6 @@ export function commsContext(
   };
 }
 
-
-
 function summaryFor(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean, deps: IntakeDeps): string {
   const source = s.source;
   let handled: 'moved' | 'redacted' | 'deleted' | 'delete-refused' = 'moved';
@@ -573,25 +560,6 @@ function summaryFor(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issu
     source: inPlace ? null : { reference: `${s.sourceProject.path}#${source?.ref.number ?? '?'}`, handled },
     handbookUrl: deps.handbookUrl,
   });
-}
-
-/**
- * The write an update effect makes against a fresh read of the issue, or null when the issue already is as
- * wanted. Labels are merged into the fresh set, so a label a person added meanwhile is kept.
- */
-export function computePatch(fresh: Issue, effect: UpdateEffect): { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } | null {
-  const patch: { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } = {};
-  const title = effect.title ?? (effect.titleId ? titleWithId(fresh.title, effect.titleId) : undefined);
-  if (title !== undefined && title !== fresh.title) patch.title = title;
-  const body = effect.body ?? (effect.block !== undefined ? writeBlock(fresh, effect.block) : undefined);
-  if (body !== undefined && body !== fresh.body) patch.body = body;
-  const labels = new Set(fresh.labels);
-  for (const l of effect.addLabels ?? []) labels.add(l);
-  for (const l of effect.removeLabels ?? []) labels.delete(l);
-  if (labels.size !== fresh.labels.length || fresh.labels.some((l) => !labels.has(l))) patch.labels = [...labels];
-  if (effect.confidential !== undefined && effect.confidential !== fresh.confidential) patch.confidential = effect.confidential;
-  if (effect.state !== undefined && effect.state !== fresh.state) patch.state = effect.state;
-  return Object.keys(patch).length > 0 ? patch : null;
 }
 
 /** What applying one effect answered. */

@@ -1,7 +1,5 @@
 import { roleLabel } from './identifier.js';
-import type { ApprovalState } from '../approvals/decide.js';
-import type { RunState } from './ticket-state.js';
-import type { TicketRole } from './identifier.js';
+import type { TicketState } from './ticket-state.js';
 
 /**
  * The bot block: the part of an issue description the app owns, between hidden markers at the very start
@@ -26,48 +24,6 @@ export const STATE_CLOSE = ' -->';
  */
 export const STATE_SIGNATURE = / sig=[A-Za-z0-9._-]*$/;
 const SEPARATOR = '\n\n';
-
-/** What the app remembers about a ticket, stored in the ticket itself. */
-export interface TicketState {
-  v: 1;
-  role: TicketRole;
-  /** The incident identifier. */
-  id: string;
-  /** Masters: the issue the incident was opened from (`tracker:project#n`), when it is not the master itself. */
-  source?: string;
-  /** Children: the master, as `project#n`. */
-  master?: string;
-  /** Masters created confidential first: the source's text is still to be copied in once confidentiality is verified. */
-  pendingCopy?: boolean;
-  /** Masters: intake finished (children, links, summary, source notice). */
-  intake?: boolean;
-  /**
-   * Masters: who applied the trigger label and when, written with the first mark, so that an intake completed
-   * later (by the sweep, the next event or `npm run reconcile`) still opens the timeline with them.
-   */
-  trigger?: { by: string; at: string };
-  /** Masters: the summary comment was posted. */
-  summary?: boolean;
-  /** Masters: children natively linked (or found unlinkable), as `project#n`. */
-  links?: string[];
-  /** Masters: the running incident (severity, timeline, deadlines, handoff). */
-  run?: RunState;
-  /** Masters: the children opened at intake, so the block can be re-rendered without looking them up. */
-  children?: ChildRow[];
-  /** Comms tickets: the approval decisions and the review clock. */
-  approvals?: ApprovalState;
-  /** Tracking tickets: the native link to the master was made (or found impossible); never retried. */
-  linked?: boolean;
-}
-
-/** A child ticket as the master's block shows it. */
-export interface ChildRow {
-  role: 'release' | 'comms';
-  /** `project#n`. */
-  ref: string;
-  url: string;
-  title: string;
-}
 
 export interface SplitBody {
   /** The block's inner text (without markers), or null when the body has no block. */

@@ -1,3 +1,4 @@
+import type { TicketRole } from './identifier.js';
 /**
  * Shapes of a running incident (checklist tracking, Quick Links fields, timeline, severity, sitreps,
  * handoffs). Pure data; the master's hidden state keeps `RunState`.
@@ -7,29 +8,6 @@ export type Severity = 'high' | 'medium' | 'low';
 
 /** The two roles a handoff moves. */
 export type HolderRole = 'im' | 'deputy';
-
-/** The Quick Links fields a person may set by command (`/set <field> <value>`). */
-export type FieldKey =
-  | 'incident-manager'
-  | 'deputy'
-  | 'disclosure-date'
-  | 'cvss'
-  | 'advisory'
-  | 'chat'
-  | 'support-ticket'
-  | 'post-mortem';
-
-/** The Quick Links label of each field, exactly as the table shows it. */
-export const FIELD_LABELS: Record<FieldKey, string> = {
-  'incident-manager': 'Incident Manager',
-  deputy: 'Deputy Incident Manager',
-  'disclosure-date': 'Public Disclosure Date',
-  cvss: 'CVSS Score',
-  advisory: 'Security Advisory',
-  chat: 'Chat Channel',
-  'support-ticket': 'Support Ticket',
-  'post-mortem': 'Post-mortem',
-};
 
 /** A pending handoff: `from` asked `to` to take `role`; it completes when `to` accepts. */
 export interface PendingHandoff {
@@ -62,59 +40,71 @@ export interface RunState {
   changedAt?: Record<string, string>;
 }
 
-/** One line of the timeline. */
-export interface TimelineEntry {
-  /** ISO 8601 UTC time, rendered as RFC 3339 to the second (`2026-11-22T10:03:00Z`). */
-  at: string;
-  /** Username of who did it, without `@`; the app itself for its own entries. */
-  actor: string;
-  /** What happened, already neutralized where it quotes people. */
-  text: string;
+/** What the app remembers about a ticket, stored in the ticket itself. */
+export interface TicketState {
+  v: 1;
+  role: TicketRole;
+  /** The incident identifier. */
+  id: string;
+  /** Masters: the issue the incident was opened from (`tracker:project#n`), when it is not the master itself. */
+  source?: string;
+  /** Children: the master, as `project#n`. */
+  master?: string;
+  /** Masters created confidential first: the source's text is still to be copied in once confidentiality is verified. */
+  pendingCopy?: boolean;
+  /** Masters: intake finished (children, links, summary, source notice). */
+  intake?: boolean;
+  /**
+   * Masters: who applied the trigger label and when, written with the first mark, so that an intake completed
+   * later (by the sweep, the next event or `npm run reconcile`) still opens the timeline with them.
+   */
+  trigger?: { by: string; at: string };
+  /** Masters: the summary comment was posted. */
+  summary?: boolean;
+  /** Masters: children natively linked (or found unlinkable), as `project#n`. */
+  links?: string[];
+  /** Masters: the running incident (severity, timeline, deadlines, handoff). */
+  run?: RunState;
+  /** Masters: the children opened at intake, so the block can be re-rendered without looking them up. */
+  children?: ChildRow[];
+  /** Comms tickets: the approval decisions and the review clock. */
+  approvals?: ApprovalState;
+  /** Tracking tickets: the native link to the master was made (or found impossible); never retried. */
+  linked?: boolean;
 }
 
-/** A command given in a comment. */
-export type Command =
-  | { name: 'set'; field: FieldKey; value: string }
-  | { name: 'cve'; id: string }
-  | { name: 'na'; target: string; reason: string }
-  | { name: 'timeline'; at?: string; text: string }
-  | { name: 'severity'; level: Severity }
-  | { name: 'sitrep'; text: string }
-  | { name: 'handoff'; to: string; role: HolderRole }
-  | { name: 'accept' }
-  | { name: 'help' }
-  | TaskCommand
-  /** Approval commands, on the communications ticket: a deliverable id (or `all` for approve), an optional group id. */
-  | { name: 'approve'; deliverable: string; group?: string }
-  | { name: 'revoke'; deliverable: string; group?: string }
-  | { name: 'request-changes'; deliverable: string; reason: string; group?: string }
-  | { name: 'request-approvals'; deliverable?: string }
-  /** A word after `/` that is not a command of this app (answered with the help). */
-  | { name: 'unknown'; word: string }
-  /** A known command with arguments that do not fit; `expected` says what would. */
-  | { name: 'invalid'; command: string; expected: string };
-
-/** `/task @owner <project> <title> [due YYYY-MM-DD] [--public]`, with the lines after it as the expected action. */
-export interface TaskCommand {
-  name: 'task';
-  /** Username without `@`. */
-  owner: string;
-  /** `group/project` or `owner/repo`. */
-  project: string;
+/** A child ticket as the master's block shows it. */
+export interface ChildRow {
+  role: 'release' | 'comms';
+  /** `project#n`. */
+  ref: string;
+  url: string;
   title: string;
-  /** `YYYY-MM-DD`; the configured SLA when absent. */
-  due?: string;
-  /** The person confirms the ticket may go to a public place (identifier, title and text only). */
-  public: boolean;
-  /** What the owner is expected to do (the comment's further lines); '' when the title says it all. */
-  text: string;
 }
 
-/** How one checklist step changed between two versions of a block. */
-export interface StepChange {
-  stepId: string;
-  /** The step's text as the block shows it, for the timeline. */
-  text: string;
-  role: string;
-  to: 'done' | 'open';
+export type DecisionStatus = 'approved' | 'changes-requested';
+
+export interface Decision {
+  status: DecisionStatus;
+  /** Username (without `@`) of who decided. */
+  by: string;
+  /** ISO time of the decision. */
+  at: string;
+  /** Why changes were requested (neutralized, one line). */
+  reason?: string;
+}
+
+export interface ApprovalState {
+  /** Key `${deliverable}/${group}`; absent = pending. */
+  decisions: Record<string, Decision>;
+  /** Review clock start (ISO); absent = review not requested. */
+  requestedAt?: string;
+  /** `${deliverable}/${group}` whose back-ups were mentioned (once). */
+  pinged?: string[];
+  /** Per deliverable, what the cut-off decided. */
+  cutoff?: Record<string, 'quorum' | 'escalated'>;
+  /** Every deliverable approved or at quorum (recorded once). */
+  complete?: boolean;
+  /** When a person last ticked or unticked each box (`${deliverable}/${group}`): the edit's own time. */
+  boxChangedAt?: Record<string, string>;
 }

@@ -1,6 +1,5 @@
 import { neutralizeComments, neutralizeImages, neutralizeMentions } from './neutralize.js';
-import { cleanUsername, mention } from '../run/messages.js';
-import type { TimelineEntry } from './ticket-state.js';
+import { cleanUsername, mention } from './usernames.js';
 
 /**
  * The incident timeline: comments on the master, one markdown list item per entry, oldest first.
@@ -161,3 +160,19 @@ export function appendToTimeline(current: string | null, entries: TimelineEntry[
     create: rest.map((p) => body(p.continued, p.lines)),
   };
 }
+
+/** One line of the timeline. */
+export interface TimelineEntry {
+  /** ISO 8601 UTC time, rendered as RFC 3339 to the second (`2026-11-22T10:03:00Z`). */
+  at: string;
+  /** Username of who did it, without `@`; the app itself for its own entries. */
+  actor: string;
+  /** What happened, already neutralized where it quotes people. */
+  text: string;
+}
+
+/**
+ * The name the app's own timeline entries carry. The `[bot]` suffix cannot be a GitLab username and on
+ * GitHub names the app itself, so the entry never pings a person who happens to be called `incident-desk`.
+ */
+export const APP_ACTOR = 'incident-desk[bot]';

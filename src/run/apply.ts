@@ -1,7 +1,7 @@
 import { joinBody, splitBody, trustedState } from '../kernel/block.js';
-import type { TicketState } from '../kernel/block.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
-import { computePatch } from '../intake/decide.js';
+import { computePatch } from '../kernel/patch.js';
 import { phaseLabel, renderMaster } from './master-view.js';
 import type { Issue, IssueRef } from '../kernel/model.js';
 import { DESCRIPTION_LIMITS, formatRef } from '../kernel/model.js';
@@ -123,9 +123,6 @@ async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: 
   const wantPhase = phaseLabel(view.phase);
   const stalePhases = fresh.labels.filter((l) => l.startsWith('phase::') && l !== wantPhase);
   const patch = computePatch(fresh, {
-    kind: 'update',
-    ref,
-    why: 'run update',
     block: view.block,
     addLabels: [...plan.addLabels, wantPhase],
     removeLabels: [...plan.removeLabels, ...stalePhases],

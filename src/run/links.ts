@@ -1,4 +1,4 @@
-import type { TicketState } from '../kernel/block.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
 import { roleLabel, sourceLabel } from '../kernel/identifier.js';
 import type { Issue, IssueRef, TrackerKind } from '../kernel/model.js';

@@ -1,7 +1,7 @@
 import { parseQuickLinks, renderState, splitBody, trustedBlock } from '../kernel/block.js';
 import { parseTracking, renderTracking, upsertRow } from '../tracking/rows.js';
 import type { TaskRow } from '../tracking/rows.js';
-import type { ChildRow, TicketState } from '../kernel/block.js';
+import type { ChildRow, TicketState } from '../kernel/ticket-state.js';
 import { INCIDENT_PHASES } from '../checklist/phases.js';
 import { computeProgress, currentPhase, phaseDates, readSteps, setStepState } from '../checklist/steps.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
@@ -10,7 +10,7 @@ import { mentionUser, neutralizeInline } from '../kernel/neutralize.js';
 import { stepUrl } from '../templates/renderer.js';
 import type { Renderer } from '../templates/renderer.js';
 import type { IncidentContext, QuickLinkRow } from '../templates/contexts.js';
-import { FIELD_LABELS } from '../kernel/ticket-state.js';
+import { FIELD_LABELS } from './quick-links.js';
 
 export const PLACEHOLDER = '_not set_';
 /** The block's begin and end markers and separators, with room to spare for a person's concurrent edit. */

@@ -1,6 +1,7 @@
-import { mentionUser, neutralizeBlock, neutralizeInline } from '../kernel/neutralize.js';
+import { neutralizeBlock, neutralizeInline } from '../kernel/neutralize.js';
 import type { HolderRole } from '../kernel/ticket-state.js';
-import { FIELD_LABELS } from '../kernel/ticket-state.js';
+import { FIELD_LABELS } from './quick-links.js';
+import { mention, quiet } from '../kernel/usernames.js';
 
 /**
  * The texts the app writes while an incident runs (refusals, invalid commands, phase nudges, handoffs).
@@ -17,29 +18,6 @@ export const RUN_MARKERS = {
   handoffDone: '<!-- incident-desk:handoff-done -->',
   handoffExpired: '<!-- incident-desk:handoff-expired -->',
 } as const;
-
-/**
- * A tracker username reduced to `[A-Za-z0-9_.-]`, keeping a GitHub `[bot]` suffix whole (dropping only
- * its brackets would name, and ping, another account). '' when nothing is left.
- */
-export function cleanUsername(username: string): string {
-  const name = username.trim().replace(/^@+/, '');
-  const bot = /^([A-Za-z0-9_.-]+)\[bot\]$/.exec(name);
-  if (bot) return `${bot[1]}[bot]`;
-  return name.replace(/[^A-Za-z0-9_.-]/g, '');
-}
-
-/** `@name` that pings its owner (see {@link cleanUsername}); '' when the name is empty. */
-export function mention(username: string): string {
-  const clean = cleanUsername(username);
-  return clean ? mentionUser(clean) : '';
-}
-
-/** `` `@name` `` in a code span: names someone without pinging them. */
-export function quiet(username: string): string {
-  const clean = cleanUsername(username);
-  return clean ? `\`@${clean}\`` : '';
-}
 
 /** The human name of a role that a handoff moves. */
 export function holderRoleName(role: HolderRole): string {

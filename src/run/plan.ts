@@ -1,5 +1,5 @@
 import { parseQuickLinks, splitBody, trustedState } from '../kernel/block.js';
-import type { TicketState } from '../kernel/block.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 import { INCIDENT_PHASES } from '../checklist/phases.js';
 import { computeProgress, diffSteps, duePhases, phaseDates, readSteps } from '../checklist/steps.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
@@ -19,15 +19,14 @@ import {
 } from './messages.js';
 import type { TaskRow } from '../tracking/rows.js';
 import { trackingStale } from '../tracking/rows.js';
-import type { Command, FieldKey, TaskCommand, HolderRole, RunState, Severity, StepChange, TimelineEntry } from '../kernel/ticket-state.js';
-import { FIELD_LABELS } from '../kernel/ticket-state.js';
+import type { Command, TaskCommand } from '../commands/parse.js';
+import type { HolderRole, RunState, Severity } from '../kernel/ticket-state.js';
+import type { StepChange } from '../checklist/steps.js';
+import type { FieldKey } from './quick-links.js';
+import type { TimelineEntry } from '../kernel/timeline.js';
+import { FIELD_LABELS } from './quick-links.js';
 import { missedSitrepWindows, parseSitrepText, renderSitrep, renderSitrepReminder } from '../commands/sitrep.js';
-
-/**
- * The name the app's own timeline entries carry. The `[bot]` suffix cannot be a GitLab username and on
- * GitHub names the app itself, so the entry never pings a person who happens to be called `incident-desk`.
- */
-export const APP_ACTOR = 'incident-desk[bot]';
+import { APP_ACTOR } from '../kernel/timeline.js';
 
 const MANAGER = FIELD_LABELS['incident-manager'];
 const DEPUTY = FIELD_LABELS.deputy;

@@ -15,7 +15,7 @@ import {
 } from './plan.js';
 import { editTouchesState } from '../checklist/revert.js';
 import { childLinkProblem, masterPlaceProblem } from './links.js';
-import type { TicketState } from '../kernel/block.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 import { parseStepId } from '../approvals/decide.js';
 import { renderRefusal, renderStateRefusal } from './messages.js';
 import type { RunContext, RunPlan } from './plan.js';

@@ -1,5 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { BLOCK_BEGIN, BLOCK_END, STATE_CLOSE, STATE_OPEN, STATE_SIGNATURE, UNVERIFIED_STATE_OPEN } from '../kernel/block.js';
+import {
+  BLOCK_BEGIN,
+  BLOCK_END,
+  STATE_CLOSE,
+  STATE_OPEN,
+  STATE_SIGNATURE,
+  UNVERIFIED_STATE_OPEN,
+} from '../kernel/block.js';
 import type { TrackerEvent } from '../kernel/events.js';
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../kernel/model.js';
 import { formatRef } from '../kernel/model.js';

@@ -1,5 +1,5 @@
 import { joinBody, renderState, trustedBlock } from '../kernel/block.js';
-import type { TicketState } from '../kernel/block.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 import { countByOwner, findRow, parseTracking, renderChildBlock, rowOf, TASK_LABEL, titleWithoutId } from './rows.js';
 import type { TaskRow } from './rows.js';
 import { idLabel, titleWithId } from '../kernel/identifier.js';
@@ -10,7 +10,8 @@ import type { Renderer } from '../templates/renderer.js';
 import { emptyPlan } from '../run/plan.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
 import { renderInvalid } from '../run/messages.js';
-import type { TaskCommand, TimelineEntry } from '../kernel/ticket-state.js';
+import type { TaskCommand } from '../commands/parse.js';
+import type { TimelineEntry } from '../kernel/timeline.js';
 import { formatEntry } from '../kernel/timeline.js';
 
 /**

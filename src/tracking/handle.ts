@@ -5,7 +5,7 @@ import { idLabel } from '../kernel/identifier.js';
 import type { Issue, IssueRef, Project } from '../kernel/model.js';
 import { formatRef, parseRef } from '../kernel/model.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
-import type { TaskCommand } from '../kernel/ticket-state.js';
+import type { TaskCommand } from '../commands/parse.js';
 import { parseTimeline } from '../kernel/timeline.js';
 import {
   decideChildEvent,

@@ -1,5 +1,5 @@
 import { renderState, splitBody, trustedState } from '../kernel/block.js';
-import type { TicketState } from '../kernel/block.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 import { findCve, idLabel, NEEDS_CONFIG_LABEL, roleLabel } from '../kernel/identifier.js';
 import type { Issue, Project } from '../kernel/model.js';
 import { neutralizeInline, quietUser } from '../kernel/neutralize.js';

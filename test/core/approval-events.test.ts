@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { approvalEventsOfEdit, approvalEventsOfLabels, foldApprovals } from '../../src/approvals/approval-events.js';
-import type { ApprovalActor, ApprovalEvent, ApprovalState } from '../../src/approvals/decide.js';
+import type { ApprovalActor, ApprovalEvent } from '../../src/approvals/decide.js';
+import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Issue, Project } from '../../src/kernel/model.js';
 import { issueEvent } from '../support/events.js';

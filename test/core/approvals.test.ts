@@ -9,7 +9,8 @@ import {
   stepIdOf,
   sweepApprovals,
 } from '../../src/approvals/decide.js';
-import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, ApprovalState, Approvals } from '../../src/approvals/decide.js';
+import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, Approvals } from '../../src/approvals/decide.js';
+import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import { configSchema } from '../../src/config/schema.js';
 
 /** Mentions that ping: outside code spans, not glued to a word (teams and group paths included). */

@@ -11,7 +11,7 @@ import {
   setStepState,
 } from '../../src/checklist/steps.js';
 import type { Progress } from '../../src/checklist/steps.js';
-import type { StepChange } from '../../src/kernel/ticket-state.js';
+import type { StepChange } from '../../src/checklist/steps.js';
 
 const URL = 'https://desk.example/handbook';
 

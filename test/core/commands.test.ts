@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_EXPECTED, FIELD_ALIASES, parseCommand, parseRfc3339, resolveField } from '../../src/commands/parse.js';
-import type { Command } from '../../src/kernel/ticket-state.js';
+import type { Command } from '../../src/commands/parse.js';
 
 const invalid = (command: keyof typeof COMMAND_EXPECTED): Command => ({
   name: 'invalid',

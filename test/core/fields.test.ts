@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FIELD_EXPECTED, validateField } from '../../src/commands/fields.js';
 import { renderCommandReferenceMarkdown, renderHelp, COMMAND_REFERENCE } from '../../src/commands/help.js';
 import { FIELD_ALIASES } from '../../src/commands/parse.js';
-import type { FieldKey } from '../../src/kernel/ticket-state.js';
-import { FIELD_LABELS } from '../../src/kernel/ticket-state.js';
+import type { FieldKey } from '../../src/run/quick-links.js';
+import { FIELD_LABELS } from '../../src/run/quick-links.js';
 
 const V31 = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
 const V40 = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { joinBody, renderState } from '../../src/kernel/block.js';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/config/schema.js';
-import { absorb, computePatch, decideIntake } from '../../src/intake/decide.js';
+import { absorb, decideIntake } from '../../src/intake/decide.js';
+import { computePatch } from '../../src/kernel/patch.js';
 import type { IntakeEffect, IntakeSnapshot } from '../../src/intake/decide.js';
 import type { Issue, Project } from '../../src/kernel/model.js';
 import { createRenderer } from '../../src/templates/renderer.js';
@@ -159,10 +160,10 @@ describe('decideIntake: the first step from a given state', () => {
 describe('computePatch', () => {
   const fresh = issue('team/app', 5, { title: '[INC-1] Bug', labels: ['a', 'incident-id::INC-1'] });
   it('writes nothing when the issue already is as wanted', () => {
-    expect(computePatch(fresh, { kind: 'update', ref: fresh.ref, why: 't', titleId: 'INC-1', addLabels: ['a'] })).toBeNull();
+    expect(computePatch(fresh, { titleId: 'INC-1', addLabels: ['a'] })).toBeNull();
   });
   it('merges labels into the fresh set and prefixes the title once', () => {
-    expect(computePatch({ ...fresh, title: 'Bug', labels: ['human'] }, { kind: 'update', ref: fresh.ref, why: 't', titleId: 'INC-1', addLabels: ['incident::master'] })).toEqual({
+    expect(computePatch({ ...fresh, title: 'Bug', labels: ['human'] }, { titleId: 'INC-1', addLabels: ['incident::master'] })).toEqual({
       title: '[INC-1] Bug',
       labels: ['human', 'incident::master'],
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TicketState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/config/schema.js';
 import { sourceLabel } from '../../src/kernel/identifier.js';
 import { childLinkProblem, isChildOf, masterPlaceProblem } from '../../src/run/links.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { cleanUsername } from '../../src/kernel/usernames.js';
 import {
-  cleanUsername,
   describeMinutes,
   renderHandoffDone,
   renderHandoffExpired,

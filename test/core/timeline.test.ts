@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TimelineEntry } from '../../src/kernel/ticket-state.js';
+import type { TimelineEntry } from '../../src/kernel/timeline.js';
 import {
   appendToTimeline,
   formatEntry,

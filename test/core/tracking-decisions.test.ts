@@ -4,7 +4,7 @@ import { parseCommand } from '../../src/commands/parse.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Issue, Project, TrackerCapabilities } from '../../src/kernel/model.js';
 import { createRenderer } from '../../src/templates/renderer.js';
-import type { TaskCommand } from '../../src/kernel/ticket-state.js';
+import type { TaskCommand } from '../../src/commands/parse.js';
 import { decideClose, decideTask } from '../../src/tracking/decide.js';
 import type { ClosingChild, TaskDecision } from '../../src/tracking/decide.js';
 import { loadDefaultTemplates } from '../../src/templates/load.js';

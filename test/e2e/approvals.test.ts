@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitBody, trustedState } from '../../src/kernel/block.js';
-import type { ApprovalState } from '../../src/approvals/decide.js';
+import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import type { Issue } from '../../src/kernel/model.js';
 import { formatRef } from '../../src/kernel/model.js';
 import { commentKinds } from '../support/comments.js';

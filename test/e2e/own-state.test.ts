@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { joinBody, readTicketState, renderState, trustedState } from '../../src/kernel/block.js';
-import type { TicketState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { sourceLabel } from '../../src/kernel/identifier.js';
 import type { Issue, IssueRef, Project } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';

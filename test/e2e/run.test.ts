@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readTicketState, renderState, splitBody, trustedState } from '../../src/kernel/block.js';
-import type { TicketState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
 import type { Issue } from '../../src/kernel/model.js';
 import { parseRef } from '../../src/kernel/model.js';
 import { commentKinds } from '../support/comments.js';

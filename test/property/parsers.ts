@@ -1,6 +1,15 @@
 import { approvalEventsOfEdit, approvalEventsOfLabels } from '../../src/approvals/approval-events.js';
 import { parseStepId } from '../../src/approvals/decide.js';
-import { BLOCK_BEGIN, BLOCK_END, parseQuickLinks, readTicketState, splitBody, trustedBlock, trustedState, writeBlock } from '../../src/kernel/block.js';
+import {
+  BLOCK_BEGIN,
+  BLOCK_END,
+  parseQuickLinks,
+  readTicketState,
+  splitBody,
+  trustedBlock,
+  trustedState,
+  writeBlock,
+} from '../../src/kernel/block.js';
 import { diffSteps, readSteps, setStepState } from '../../src/checklist/steps.js';
 import { decideChildWrite, dueOf, namedIds, parseTracking, rowOf, trackingStale } from '../../src/tracking/rows.js';
 import { parseCommand, parseRfc3339, parseUsername, resolveField } from '../../src/commands/parse.js';
@@ -13,7 +22,7 @@ import { neutralizeBlock, neutralizeComments, neutralizeInline, neutralizeMentio
 import { dateOf, editTouchesBlock, holderOf, refusalForEdit } from '../../src/run/plan.js';
 import { editTouchesState, revertEdit } from '../../src/checklist/revert.js';
 import { FIELD_ALIASES } from '../../src/commands/parse.js';
-import type { FieldKey } from '../../src/kernel/ticket-state.js';
+import type { FieldKey } from '../../src/run/quick-links.js';
 import { parseSitrepText } from '../../src/commands/sitrep.js';
 import { appendToTimeline, formatEntry, parseTimeline } from '../../src/kernel/timeline.js';
 import { incidentDetailsIn } from '../../src/tracking/decide.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_BEGIN, BLOCK_END, joinBody, renderState, splitBody, writeBlock } from '../../src/kernel/block.js';
-import type { TicketState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { INCIDENT_PHASES } from '../../src/checklist/phases.js';
 import { diffSteps, readSteps, setStepState } from '../../src/checklist/steps.js';
 import type { TrackedStep } from '../../src/checklist/steps.js';
@@ -11,8 +11,8 @@ import { neutralizeBlock, neutralizeInline } from '../../src/kernel/neutralize.j
 import { createRenderer, stepUrl } from '../../src/templates/renderer.js';
 import type { Renderer } from '../../src/templates/renderer.js';
 import type { IncidentContext } from '../../src/templates/contexts.js';
-import { cleanUsername } from '../../src/run/messages.js';
-import type { TimelineEntry } from '../../src/kernel/ticket-state.js';
+import { cleanUsername } from '../../src/kernel/usernames.js';
+import type { TimelineEntry } from '../../src/kernel/timeline.js';
 import { appendToTimeline, formatEntry, parseTimeline, rfc3339 } from '../../src/kernel/timeline.js';
 import { loadDefaultTemplates } from '../../src/templates/load.js';
 import { hostileLine, hostileText, stepId, username } from './hostile.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_BEGIN, BLOCK_END, joinBody, readTicketState, renderState, splitBody } from '../../src/kernel/block.js';
-import type { TicketState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { openBody, sealBody, stateKeys } from '../../src/server/state-seal.js';
 import { hostileText, RUNS } from './hostile.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readTicketState, renderState, trustedState } from '../../src/kernel/block.js';
-import type { TicketState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { sourceLabel } from '../../src/kernel/identifier.js';
 import type { Issue, Project, TrackerKind } from '../../src/kernel/model.js';
 import { handleEvent } from '../../src/server/handle-event.js';

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_BEGIN, BLOCK_END, joinBody, readTicketState, renderState, splitBody, trustedState } from '../../src/kernel/block.js';
-import type { TicketState } from '../../src/kernel/block.js';
+import {
+  BLOCK_BEGIN,
+  BLOCK_END,
+  joinBody,
+  readTicketState,
+  renderState,
+  splitBody,
+  trustedState,
+} from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { openBody, openEvent, sealBody, StateSeal, stateKeys, stateKeysFromEnv } from '../../src/server/state-seal.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';

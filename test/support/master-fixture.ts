@@ -1,5 +1,5 @@
 import { joinBody, readTicketState, renderState } from '../../src/kernel/block.js';
-import type { TicketState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import type { IncidentDeskConfig } from '../../src/config/schema.js';
 import type { AccessLevel, Issue, TrackerKind } from '../../src/kernel/model.js';
