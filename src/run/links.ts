@@ -74,3 +74,9 @@ export function childLinkProblem(
 export function isChildOf(issue: { labels: string[] }, state: TicketState | null, role: 'release' | 'comms', master: IssueRef): boolean {
   return state?.role === role && issue.labels.includes(roleLabel(role)) && namesMaster(state, master);
 }
+
+/** The project whose configuration governs an incident: the source's when the master was opened from one. */
+export function configProjectOf(state: TicketState, master: Issue): string {
+  const source = parseRef(state.source?.replace(/^[a-z]+:/, ''));
+  return source?.project ?? master.ref.project;
+}

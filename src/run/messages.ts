@@ -2,6 +2,7 @@ import { neutralizeBlock, neutralizeInline } from '../kernel/neutralize.js';
 import type { HolderRole } from '../kernel/ticket-state.js';
 import { FIELD_LABELS } from './quick-links.js';
 import { mention, quiet } from '../kernel/usernames.js';
+import type { TrackerKind } from '../kernel/model.js';
 
 /**
  * The texts the app writes while an incident runs (refusals, invalid commands, phase nudges, handoffs).
@@ -163,4 +164,9 @@ export function renderHandoffExpired(input: { from: string; to: string; role: Ho
     `${to} can still reply \`/accept\`; otherwise ask someone else with \`/handoff\`.`,
     '',
   ].join('\n');
+}
+
+/** The access a refusal names: write access on GitHub, Developer access on GitLab. */
+export function requiredAccess(tracker: TrackerKind): 'write access' | 'Developer access' {
+  return tracker === 'gitlab' ? 'Developer access' : 'write access';
 }

@@ -1,4 +1,6 @@
-
+import { parseQuickLinks, splitBody, trustedState } from '../kernel/block.js';
+import type { Issue } from '../kernel/model.js';
+import type { HolderRole } from '../kernel/ticket-state.js';
 /** The Quick Links fields a person may set by command (`/set <field> <value>`). */
 export type FieldKey =
   | 'incident-manager'
@@ -21,3 +23,30 @@ export const FIELD_LABELS: Record<FieldKey, string> = {
   'support-ticket': 'Support Ticket',
   'post-mortem': 'Post-mortem',
 };
+
+export const MANAGER = FIELD_LABELS['incident-manager'];
+
+export const DEPUTY = FIELD_LABELS.deputy;
+
+export const DISCLOSURE = FIELD_LABELS['disclosure-date'];
+
+export const ROLE_LABEL: Record<HolderRole, string> = { im: MANAGER, deputy: DEPUTY };
+
+export const ROLE_NAME: Record<HolderRole, string> = { im: 'Incident Manager', deputy: 'Deputy Incident Manager' };
+
+/** The username in a Quick Links cell like `@alice`, or null. */
+export function holderOf(cell: string | undefined): string | null {
+  const match = /^@([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec((cell ?? '').trim());
+  return match ? match[1]! : null;
+}
+
+/** The Quick Links cells of a ticket's block, when its state is the app's. */
+export function quickLinksOf(issue: Issue): Map<string, string> {
+  return parseQuickLinks(trustedState(issue) ? splitBody(issue.body).block : null);
+}
+
+/** A `YYYY-MM-DD` date from a Quick Links cell, or null. */
+export function dateOf(cell: string | undefined): string | null {
+  const match = /\b(\d{4}-\d{2}-\d{2})\b/.exec(cell ?? '');
+  return match ? match[1]! : null;
+}

@@ -3,16 +3,12 @@ import { parseCommand } from '../commands/parse.js';
 import type { Actor, IssueEvent, TrackerEvent } from '../kernel/events.js';
 import type { IssueRef } from '../kernel/model.js';
 import { canWrite, formatRef, parseRef } from '../kernel/model.js';
-import {
-  configProjectOf,
-  decideCommand,
-  decideEdit,
-  decideStateChange,
-  decideSweep,
-  editTouchesBlock,
-  emptyPlan,
-  refusalForEdit,
-} from './plan.js';
+import { configProjectOf } from './links.js';
+import { decideCommand } from '../commands/decide.js';
+import { decideStateChange } from '../tracking/decide.js';
+import { emptyPlan } from './plan.js';
+import { decideSweep } from '../sweep/decide.js';
+import { decideEdit, editTouchesBlock, refusalForEdit } from '../checklist/decide.js';
 import { editTouchesState } from '../checklist/revert.js';
 import { childLinkProblem, masterPlaceProblem } from './links.js';
 import type { TicketState } from '../kernel/ticket-state.js';

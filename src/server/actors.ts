@@ -1,6 +1,6 @@
 import { trustedState } from '../kernel/block.js';
 import { parseCommand } from '../commands/parse.js';
-import { editTouchesBlock } from '../run/plan.js';
+import { editTouchesBlock } from '../checklist/decide.js';
 import type { Actor, IssueEvent, NoteEvent, TrackerEvent } from '../kernel/events.js';
 import type { Comment } from '../kernel/model.js';
 import { formatRef } from '../kernel/model.js';

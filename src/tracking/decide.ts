@@ -13,6 +13,7 @@ import { renderInvalid } from '../run/messages.js';
 import type { TaskCommand } from '../commands/parse.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
 import { formatEntry } from '../kernel/timeline.js';
+import { timelineEntry } from '../run/plan.js';
 
 /**
  * The master's side of tracking tickets: a child's change, `/task`, the close guard and the final summary.
@@ -413,4 +414,11 @@ export function renderCloseSummary(input: { id: string; master: Issue; now: Date
 /** The children a master names in its state (release, comms) as references. */
 export function namedChildren(state: TicketState): Array<{ ref: string; role: 'release' | 'comms' }> {
   return (state.children ?? []).map((c) => ({ ref: c.ref, role: c.role }));
+}
+
+/** The master was closed or reopened: the timeline says who did it and when. */
+export function decideStateChange(ctx: RunContext, action: 'closed' | 'reopened'): RunPlan {
+  const plan = emptyPlan(ctx);
+  plan.timeline.push(timelineEntry(ctx, action === 'closed' ? 'closed the incident' : 'reopened the incident'));
+  return plan;
 }

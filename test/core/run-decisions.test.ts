@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { AccessLevel, Issue, TrackerKind } from '../../src/kernel/model.js';
-import { decideCommand, decideEdit, decideStateChange } from '../../src/run/plan.js';
+import { decideCommand } from '../../src/commands/decide.js';
+import { decideStateChange } from '../../src/tracking/decide.js';
+import { decideEdit } from '../../src/checklist/decide.js';
 import type { RunPlan } from '../../src/run/plan.js';
 import type { RunState } from '../../src/kernel/ticket-state.js';
 import { commentKinds, context, CELLS, COMMS, ticket, timelineTexts, URL } from '../support/master-fixture.js';

@@ -19,7 +19,8 @@ import { normalizeCvssVector, renderUrl, validateField } from '../../src/command
 import { deriveIncidentId, findCve, titleWithId } from '../../src/kernel/identifier.js';
 import type { Issue } from '../../src/kernel/model.js';
 import { neutralizeBlock, neutralizeComments, neutralizeInline, neutralizeMentions, quietUser } from '../../src/kernel/neutralize.js';
-import { dateOf, editTouchesBlock, holderOf, refusalForEdit } from '../../src/run/plan.js';
+import { dateOf, holderOf } from '../../src/run/quick-links.js';
+import { editTouchesBlock, refusalForEdit } from '../../src/checklist/decide.js';
 import { editTouchesState, revertEdit } from '../../src/checklist/revert.js';
 import { FIELD_ALIASES } from '../../src/commands/parse.js';
 import type { FieldKey } from '../../src/run/quick-links.js';
