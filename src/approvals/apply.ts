@@ -5,7 +5,7 @@ import { renderStatusTable } from './decide.js';
 import type { ApprovalActor, ApprovalOutcome } from './decide.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
-import { commsContext } from '../intake/decide.js';
+import { commsContext } from './comms-context.js';
 import { computePatch } from '../kernel/patch.js';
 import type { Issue, IssueRef } from '../kernel/model.js';
 import { formatRef } from '../kernel/model.js';

@@ -1,9 +1,14 @@
-import type { EffectResult, IntakeEffect, UpdateEffect } from './decide.js';
+import type { EffectResult, IntakeEffect, UpdateEffect } from './effects.js';
 import { computePatch } from '../kernel/patch.js';
 import { formatRef, sameRef } from '../kernel/model.js';
 import type { Issue } from '../kernel/model.js';
 import type { Tracker } from '../tracker/port.js';
 import { listOwnComments } from '../tracker/own-comments.js';
+import type { IntakeDeps, IntakeSnapshot } from './snapshot.js';
+import { absorb } from './snapshot.js';
+import { decideIntake } from './decide.js';
+import type { Logger } from '../server/logger.js';
+import { describeEffect } from './effects.js';
 
 /** The tracker's answer did not show an issue confidential: the app stops before writing details. */
 export class ConfidentialityError extends Error {
@@ -64,4 +69,39 @@ export async function applyEffect(tracker: Tracker, effect: IntakeEffect, justRe
 function onlyConfidential(effect: UpdateEffect): effect is UpdateEffect & { confidential: boolean } {
   const { kind: _kind, ref: _ref, why: _why, expectConfidential: _expect, confidential, ...rest } = effect;
   return confidential !== undefined && Object.values(rest).every((v) => v === undefined);
+}
+
+/** A decision that has not settled after this many rounds is a bug, not a slow tracker. */
+const MAX_ROUNDS = 30;
+
+/** What an intake run did, for logs and tests. */
+export interface IntakeRun {
+  effects: IntakeEffect[];
+  final: IntakeSnapshot;
+}
+
+/**
+ * Drives an intake to completion: decide, apply, absorb the answers, decide again, until the decision asks
+ * for nothing more. Every round decides on what the tracker answered, so a half-done intake from an
+ * earlier run is completed and a complete one is left alone. `justRead` is an issue the caller read right before
+ * (no write since): when the first effect updates it, that read serves and the update does not read it again. Likewise
+ * the tracker's answer to an effect (the issue as written or created) serves an update of that issue right after it.
+ */
+export async function runIntake(tracker: Tracker, initial: IntakeSnapshot, deps: IntakeDeps, log: Logger, justRead?: Issue): Promise<IntakeRun> {
+  let snapshot = initial;
+  const applied: IntakeEffect[] = [];
+  // A copy is good for the next effect only: after that other calls have been made, and time has passed.
+  let fresh = justRead;
+  for (let round = 0; round < MAX_ROUNDS; round += 1) {
+    const effects = decideIntake(snapshot, deps);
+    if (effects.length === 0) return { effects: applied, final: snapshot };
+    for (const effect of effects) {
+      const result = await applyEffect(tracker, effect, fresh);
+      fresh = result.kind === 'issue' ? result.issue : undefined;
+      snapshot = absorb(snapshot, effect, result);
+      applied.push(effect);
+      log.debug({ effect: describeEffect(effect) }, 'intake effect applied');
+    }
+  }
+  throw new Error('intake did not settle');
 }

@@ -1,8 +1,9 @@
 import { trustedState } from '../kernel/block.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
-import { incidentProjectPath, releaseProjectPath } from './decide.js';
+import { incidentProjectPath, releaseProjectPath } from './snapshot.js';
 import { masterPlaceProblem } from '../run/links.js';
-import type { IntakeEffect, IntakeSnapshot } from './decide.js';
+import type { IntakeEffect } from './effects.js';
+import type { IntakeSnapshot } from './snapshot.js';
 import type { Issue, IssueRef, Project } from '../kernel/model.js';
 import { formatRef, parseRef, sameRef } from '../kernel/model.js';
 import { isNotFound } from '../tracker/errors.js';
@@ -10,7 +11,8 @@ import { CONFIG_PATHS } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
 import { ConfidentialityError } from './apply.js';
 import type { EventContext } from '../server/handle-event.js';
-import { describeEffect, runIntake } from './effects.js';
+import { describeEffect } from './effects.js';
+import { runIntake } from './apply.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from '../config/load.js';
 
 /** Where an intake starts from. */

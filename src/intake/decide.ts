@@ -1,8 +1,6 @@
 import { joinBody, renderState, splitBody, trustedState } from '../kernel/block.js';
 import type { ChildRow, TicketState } from '../kernel/ticket-state.js';
-import { COMMS_STEPS, RELEASE_PHASES } from '../checklist/phases.js';
-import type { PhaseDefinition } from '../checklist/phase-types.js';
-import type { IncidentDeskConfig } from '../config/schema.js';
+import { RELEASE_PHASES } from '../checklist/phases.js';
 import {
   deriveIncidentId,
   DUPLICATE_LABEL,
@@ -12,7 +10,6 @@ import {
   roleLabel,
   sourceLabel,
 } from '../kernel/identifier.js';
-import type { TicketRole } from '../kernel/identifier.js';
 import {
   childTitle,
   hasMarker,
@@ -25,95 +22,27 @@ import {
   sourceNoticeTitle,
 } from './messages.js';
 import type { NeedsConfigReason } from './messages.js';
-import type { Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from '../kernel/model.js';
+import type { Issue } from '../kernel/model.js';
 import { DESCRIPTION_LIMITS, formatRef, sameRef } from '../kernel/model.js';
-import { neutralizeBlock, neutralizeInline, quietUser } from '../kernel/neutralize.js';
+import { neutralizeBlock } from '../kernel/neutralize.js';
 import { approvalLabels, renderStatusTable } from '../approvals/decide.js';
-import { stepUrl } from '../templates/renderer.js';
-import type { Renderer } from '../templates/renderer.js';
 import { phaseLabel, renderMaster } from '../run/master-view.js';
 import { APP_ACTOR } from '../kernel/timeline.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
 import { isChildOf } from '../run/links.js';
 import { appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
-import type { CommsContext, ReleaseContext, RenderedPhase } from '../templates/contexts.js';
+import type { ReleaseContext } from '../templates/contexts.js';
 import { computePatch } from '../kernel/patch.js';
-import type { IssueUpdate } from '../kernel/patch.js';
-
-export type ChildRole = Exclude<TicketRole, 'master' | 'task'>;
-
-/**
- * Everything the intake decision looks at. Fields that are `undefined` have not been read yet: the decision
- * asks for them with a read effect, so the shell reads only what this incident needs.
- */
-export interface IntakeSnapshot {
-  tracker: TrackerKind;
-  capabilities: TrackerCapabilities;
-  config: IncidentDeskConfig;
-  /** Where the configuration was read from, for messages. */
-  configPath: string;
-  /** The triggering issue, read fresh; null once it was deleted in this run. */
-  source: Issue | null;
-  sourceProject: Project;
-  /** Who reported the incident and who it was assigned to, as the source was first read (kept after a deletion). */
-  reporter: { author: string; assignees: string[]; number: number };
-  /** Who applied the trigger label. */
-  actor: string;
-  /** The clock of this run, for the timeline's first entries. */
-  now: Date;
-  /** The incident project as the API answered, or null when it does not exist or is not visible. */
-  incidentProject: Project | null;
-  releaseProject: Project | null;
-  /** The master found by its source label (external masters only); null when searched and none exists. */
-  master?: Issue | null;
-  /** Further open masters with the same source label: made twice after a lost answer, to be closed. */
-  duplicateMasters?: Issue[];
-  /** Issues carrying the incident's identifier label in the incident and release projects. */
-  children?: Issue[];
-  /** The app's own marked comments (its account, by id) read in this run, by `project#n`: a person's comment never counts. */
-  comments: Record<string, Comment[]>;
-  /** Native link answers in this run, by the child's `project#n`. */
-  linked: Record<string, 'linked' | 'already-linked' | 'unsupported'>;
-  /** The source was deleted, or deleting it was refused, in this run. */
-  sourceDeletion?: 'deleted' | 'forbidden';
-}
-
-/** What the decision needs besides the snapshot: the compiled templates and where the handbook is. */
-export interface IntakeDeps {
-  renderer: Renderer;
-  handbookUrl: string;
-}
-
-/** A write to one issue, computed against a fresh read of it by `computePatch`. */
-export interface UpdateEffect extends IssueUpdate {
-  kind: 'update';
-  ref: IssueRef;
-  /** Why, for logs and tests. */
-  why: string;
-  /** The tracker's answer must show the issue confidential, or the shell stops. */
-  expectConfidential?: boolean;
-}
-
-export type IntakeEffect =
-  | UpdateEffect
-  | { kind: 'create'; role: TicketRole; project: string; draft: IssueDraft; expectConfidential: boolean }
-  | { kind: 'comment'; ref: IssueRef; body: string; why: string }
-  | { kind: 'link'; parent: Issue; child: Issue }
-  | { kind: 'lock'; ref: IssueRef }
-  | { kind: 'delete'; issue: Issue }
-  | { kind: 'read-comments'; ref: IssueRef }
-  | { kind: 'find-master'; project: string; labels: string[] }
-  | { kind: 'find-children'; projects: string[]; label: string };
-
-/** The incident project's path: configured, or the source's own. */
-export function incidentProjectPath(config: IncidentDeskConfig, sourceProject: string): string {
-  return config.incidentProject ?? sourceProject;
-}
-
-/** The release project's path: configured, or the incident project. */
-export function releaseProjectPath(config: IncidentDeskConfig, sourceProject: string): string {
-  return config.releaseProject ?? incidentProjectPath(config, sourceProject);
-}
+import type { UpdateEffect, IntakeEffect } from './effects.js';
+import {
+  type ChildRole,
+  type IntakeSnapshot,
+  type IntakeDeps,
+  incidentProjectPath,
+  releaseProjectPath,
+} from './snapshot.js';
+import { commsContext } from '../approvals/comms-context.js';
+import { renderPhases } from '../checklist/render-phases.js';
 
 /**
  * The next step of an intake: the effects to apply now, or none when the incident is complete.
@@ -454,23 +383,6 @@ function reference(issue: Issue): string {
   return `[${formatRef(issue.ref)}](${issue.webUrl})`;
 }
 
-function renderPhases(phases: readonly PhaseDefinition[], done: Set<string>, handbookUrl: string): RenderedPhase[] {
-  return phases.map((phase) => ({
-    id: phase.id,
-    title: phase.title,
-    date: null,
-    progress: `${phase.steps.filter((step) => done.has(step.id)).length}/${phase.steps.length}`,
-    steps: phase.steps.map((step) => ({
-      id: step.id,
-      role: step.role,
-      text: step.text,
-      url: stepUrl(handbookUrl, step.id),
-      done: done.has(step.id),
-      na: null,
-    })),
-  }));
-}
-
 function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Issue, deps: IntakeDeps): IntakeEffect {
   const state: TicketState = { v: 1, role, id, master: formatRef(master.ref) };
   // Children carry the identifier, never the incident's title: their text is the process, not the details.
@@ -503,46 +415,6 @@ function releaseContext(id: string, master: Issue, title: string, deps: IntakeDe
   return { id, master: reference(master), title, phases: renderPhases(RELEASE_PHASES, new Set(), deps.handbookUrl) };
 }
 
-/** The comms ticket's context: the approval matrix from config, approvers named without a ping. */
-export function commsContext(
-  config: IncidentDeskConfig,
-  id: string,
-  masterReference: string,
-  title: string,
-  deps: IntakeDeps,
-  view: { done: ReadonlySet<string>; statusTable: string } = { done: new Set(), statusTable: '' },
-): CommsContext {
-  const { approvals } = config;
-  const groupName = (g: string): string => neutralizeInline(approvals.groups[g]?.name ?? g);
-  const people = (names: string[]): string => (names.length > 0 ? names.map(quietUser).join(', ') : '_none configured_');
-  const hours = (m: number): string => (m % 60 === 0 ? `${m / 60} h` : `${m} min`);
-  return {
-    id,
-    master: masterReference,
-    title,
-    deliverables: Object.entries(approvals.deliverables).map(([deliverableId, d]) => ({
-      id: deliverableId,
-      name: neutralizeInline(d.name),
-      approvals: d.approve.map((g) => ({
-        groupId: g,
-        groupName: groupName(g),
-        approvers: people(approvals.groups[g]?.approvers ?? []),
-        backups: people(approvals.groups[g]?.backups ?? []),
-        stepId: `approve-${deliverableId}-${g}`,
-        url: stepUrl(deps.handbookUrl, 'comms-approvals-requested'),
-        done: view.done.has(`approve-${deliverableId}-${g}`),
-      })),
-      fyi: d.fyi.map(groupName).join(', '),
-    })),
-    required: approvals.required.map(groupName).join(', '),
-    quorum: approvals.quorum,
-    responseMinutes: approvals.responseMinutes,
-    cutoff: Object.entries(approvals.cutoffMinutes).map(([sev, m]) => `${sev}: ${hours(m)}`).join(', '),
-    statusTable: view.statusTable,
-    steps: renderPhases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }], new Set(view.done), deps.handbookUrl)[0]!.steps,
-  };
-}
-
 function summaryFor(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean, deps: IntakeDeps): string {
   const source = s.source;
   let handled: 'moved' | 'redacted' | 'deleted' | 'delete-refused' = 'moved';
@@ -560,64 +432,4 @@ function summaryFor(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issu
     source: inPlace ? null : { reference: `${s.sourceProject.path}#${source?.ref.number ?? '?'}`, handled },
     handbookUrl: deps.handbookUrl,
   });
-}
-
-/** What applying one effect answered. */
-export type EffectResult =
-  | { kind: 'issue'; issue: Issue }
-  | { kind: 'comment'; comment: Comment }
-  | { kind: 'comments'; comments: Comment[] }
-  | { kind: 'issues'; issues: Issue[] }
-  | { kind: 'link'; result: 'linked' | 'already-linked' | 'unsupported' }
-  | { kind: 'delete'; result: 'deleted' | 'forbidden' }
-  | { kind: 'locked' };
-
-/** Folds the tracker's answer to one effect into the snapshot, so the next decision sees it. */
-export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectResult): IntakeSnapshot {
-  const replace = (issue: Issue): IntakeSnapshot => ({
-    ...s,
-    source: s.source && sameRef(s.source.ref, issue.ref) ? issue : s.source,
-    ...(s.master && sameRef(s.master.ref, issue.ref) ? { master: issue } : {}),
-    ...(s.children ? { children: s.children.map((c) => (sameRef(c.ref, issue.ref) ? issue : c)) } : {}),
-    ...(s.duplicateMasters ? { duplicateMasters: s.duplicateMasters.map((d) => (sameRef(d.ref, issue.ref) ? issue : d)) } : {}),
-  });
-  switch (effect.kind) {
-    case 'update':
-      return result.kind === 'issue' ? replace(result.issue) : s;
-    case 'create':
-      if (result.kind !== 'issue') return s;
-      if (effect.role === 'master') return { ...s, master: result.issue };
-      return { ...s, children: [...(s.children ?? []), result.issue] };
-    case 'comment': {
-      const key = formatRef(effect.ref);
-      const known = s.comments[key];
-      if (result.kind !== 'comment') return s;
-      return { ...s, comments: { ...s.comments, [key]: [...(known ?? []), result.comment] } };
-    }
-    case 'read-comments':
-      return result.kind === 'comments' ? { ...s, comments: { ...s.comments, [formatRef(effect.ref)]: result.comments } } : s;
-    case 'find-master': {
-      if (result.kind !== 'issues') return s;
-      // Only a master whose own (signed) state names this source is this incident's: its labels anyone with triage
-      // rights could have set on an issue of their own. The oldest, unless a later one already finished its intake:
-      // that one is the incident people work in.
-      const source = s.source ? `${s.tracker}:${formatRef(s.source.ref)}`.toLowerCase() : null;
-      const ours = result.issues.filter((issue) => {
-        const state = trustedState(issue);
-        return state?.role === 'master' && source !== null && state.source?.toLowerCase() === source;
-      });
-      const done = (issue: Issue): number => (trustedState(issue)?.intake === true ? 0 : 1);
-      const [master, ...others] = [...ours].sort((a, b) => done(a) - done(b));
-      return { ...s, master: master ?? null, duplicateMasters: others };
-    }
-    case 'find-children':
-      return result.kind === 'issues' ? { ...s, children: result.issues } : s;
-    case 'link':
-      return result.kind === 'link' ? { ...s, linked: { ...s.linked, [formatRef(effect.child.ref)]: result.result } } : s;
-    case 'lock':
-      return s.source ? { ...s, source: { ...s.source, locked: true } } : s;
-    case 'delete':
-      if (result.kind !== 'delete') return s;
-      return result.result === 'deleted' ? { ...s, source: null, sourceDeletion: 'deleted' } : { ...s, sourceDeletion: 'forbidden' };
-  }
 }

@@ -2,7 +2,7 @@ import type { IssueEvent } from '../kernel/events.js';
 import { acceptsReportsFrom } from '../config/admission.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
 import { NEEDS_CONFIG_LABEL } from '../kernel/identifier.js';
-import { incidentProjectPath } from './decide.js';
+import { incidentProjectPath } from './snapshot.js';
 import { hasMarker, MARKERS, renderNeedsConfig } from './messages.js';
 import type { NeedsConfigReason } from './messages.js';
 import { formatRef } from '../kernel/model.js';

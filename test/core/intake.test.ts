@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { joinBody, renderState } from '../../src/kernel/block.js';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/config/schema.js';
-import { absorb, decideIntake } from '../../src/intake/decide.js';
+import { absorb } from '../../src/intake/snapshot.js';
+import { decideIntake } from '../../src/intake/decide.js';
 import { computePatch } from '../../src/kernel/patch.js';
-import type { IntakeEffect, IntakeSnapshot } from '../../src/intake/decide.js';
+import type { IntakeEffect } from '../../src/intake/effects.js';
+import type { IntakeSnapshot } from '../../src/intake/snapshot.js';
 import type { Issue, Project } from '../../src/kernel/model.js';
 import { createRenderer } from '../../src/templates/renderer.js';
 import { loadDefaultTemplates } from '../../src/templates/load.js';
