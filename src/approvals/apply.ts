@@ -1,8 +1,8 @@
 import { parseQuickLinks, renderState, splitBody, trustedState } from '../kernel/block.js';
 import type { TicketState } from '../kernel/ticket-state.js';
 import { readSteps, setStepState } from '../checklist/steps.js';
-import { renderStatusTable } from './decide.js';
-import type { ApprovalActor, ApprovalOutcome } from './decide.js';
+import { renderStatusTable } from './status-table.js';
+import type { ApprovalActor, ApprovalOutcome } from './matrix.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
 import { commsContext } from './comms-context.js';

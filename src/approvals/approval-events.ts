@@ -1,7 +1,9 @@
 import { splitBody, trustedState } from '../kernel/block.js';
 import { diffSteps } from '../checklist/steps.js';
-import { approvalBoxes, approvalLabels, decideApproval, parseStepId, sweepApprovals } from './decide.js';
-import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, DeliverableStatus } from './decide.js';
+import { approvalBoxes, approvalLabels, parseStepId } from './matrix.js';
+import { decideApproval } from './decide.js';
+import { sweepApprovals } from './deadlines.js';
+import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, DeliverableStatus } from './matrix.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
 import type { IssueEvent } from '../kernel/events.js';

@@ -1,235 +1,40 @@
-import type { IncidentDeskConfig } from '../config/schema.js';
-import { mentionUser, neutralizeInline, quietUser } from '../kernel/neutralize.js';
+import { neutralizeInline } from '../kernel/neutralize.js';
 import { cleanUsername, mention, quiet } from '../kernel/usernames.js';
 import { describeMinutes } from '../run/messages.js';
-import { rfc3339 } from '../kernel/timeline.js';
-import type { Decision, ApprovalState } from '../kernel/ticket-state.js';
+import type { ApprovalState } from '../kernel/ticket-state.js';
+import {
+  type Approvals,
+  type DeliverableStatus,
+  type ApprovalEvent,
+  type ApprovalActor,
+  type ApprovalOutcome,
+  APPROVAL_MARKERS,
+  APPROVAL_LABEL_PREFIX,
+  keyOf,
+  deliverableOf,
+  groupOf,
+  approvingGroups,
+  decisionOf,
+  deliverableStatus,
+  approvalsComplete,
+  approvalLabels,
+  approvalBoxes,
+  deliverableName,
+  groupName,
+  code,
+  mentionPerson,
+  safeTime,
+  parseTime,
+  STATUS_TEXT,
+  whoMayDecide,
+  backupsOf,
+} from './matrix.js';
 
 /**
- * The approval matrix of the communications ticket (seed 000): one box per deliverable × approving group,
- * decided by the group's approvers or back-ups; back-ups are engaged after `responseMinutes` without an
- * answer; at the cut-off a deliverable goes ahead once `quorum` of its required groups approved, otherwise
- * the Incident Manager is asked to decide.
- *
- * Pure: no I/O, the clock comes in. Every function takes the state and returns a new one with the effects
- * to apply (boxes, labels, comments, timeline texts); the caller applies them. Config names are shown
- * neutralized; approvers are named quietly everywhere except in the request for approvals and the back-up
- * ping, which are the messages meant to reach them.
+ * The approval decisions (seed 000): a box, a command or a label from a person decides for the groups they may
+ * decide for, or is refused and put back. `Work` is the working copy of one decision (or sweep) and the texts it
+ * says. Pure: the clock comes in, the caller applies the outcome.
  */
-
-export type Approvals = IncidentDeskConfig['approvals'];
-
-export type DeliverableStatus = 'pending' | 'approved' | 'quorum' | 'changes-requested';
-
-export type ApprovalEvent =
-  /** A person ticked or unticked the box `approve-<deliverable>-<group>`. */
-  /** `at`: when the edit was made (the tracker's `updated_at`), so an older edit delivered late never wins. */
-  | { kind: 'box'; deliverable: string; group: string; checked: boolean; at?: string }
-  /** `/approve <deliverable|all> [group]`. */
-  | { kind: 'approve'; deliverable: string; group?: string }
-  | { kind: 'revoke'; deliverable: string; group?: string }
-  | { kind: 'request-changes'; deliverable: string; reason: string; group?: string }
-  /** A person set the label `approval::<deliverable>::<status>` by hand. */
-  | { kind: 'label'; deliverable: string; status: DeliverableStatus }
-  | { kind: 'request-approvals'; deliverable?: string };
-
-/** Who acts, and the group ids they may decide for (as approver or back-up), resolved by the caller (teams included). */
-export interface ApprovalActor {
-  username: string;
-  groups: string[];
-}
-
-export interface ApprovalOutcome {
-  state: ApprovalState;
-  /** Every `approve-<d>-<g>` box of the comms ticket as the state says (ticked = approved). */
-  boxes: Array<{ stepId: string; done: boolean }>;
-  /** The complete desired set of approval labels. */
-  labels: string[];
-  /** Comments for the comms ticket, each with one of {@link APPROVAL_MARKERS}. */
-  comments: string[];
-  /** Texts for the master's timeline; the caller adds the time and the actor. */
-  timeline: string[];
-}
-
-export const APPROVAL_MARKERS = {
-  /** A decision (approve, revoke, request changes), for the audit trail. */
-  audit: '<!-- incident-desk:approval -->',
-  /** Nothing changed: not allowed, or unknown ids. */
-  refusal: '<!-- incident-desk:approval-refusal -->',
-  /** Back-ups engaged after the response time. */
-  ping: '<!-- incident-desk:approval-ping -->',
-  /** What the cut-off decided. */
-  cutoff: '<!-- incident-desk:approval-cutoff -->',
-  /** The request for approvals (mentions the approvers, announces the cut-off). */
-  request: '<!-- incident-desk:approval-request -->',
-} as const;
-
-/** The label prefix of a deliverable's status: `approval::<deliverable>::<status>`. */
-export const APPROVAL_LABEL_PREFIX = 'approval::';
-/** Set while every deliverable is approved or at quorum. */
-export const APPROVALS_COMPLETE_LABEL = 'approvals::complete';
-
-// ---------------------------------------------------------------------------------------------------------
-// Ids, statuses, labels
-// ---------------------------------------------------------------------------------------------------------
-
-/** The step id of a box of the matrix: `approve-<deliverable>-<group>`. */
-export function stepIdOf(deliverable: string, group: string): string {
-  return `approve-${deliverable}-${group}`;
-}
-
-/**
- * The deliverable and group of a box of the matrix, matched against the configured ids (both may contain
- * hyphens). null when the id is not a box of the matrix, or when two configured pairs would spell it.
- */
-export function parseStepId(stepId: string, approvals: Approvals): { deliverable: string; group: string } | null {
-  const prefix = 'approve-';
-  if (!stepId.startsWith(prefix)) return null;
-  const rest = stepId.slice(prefix.length);
-  const matches: Array<{ deliverable: string; group: string }> = [];
-  for (const [deliverable, d] of Object.entries(approvals.deliverables)) {
-    if (!rest.startsWith(`${deliverable}-`)) continue;
-    const group = rest.slice(deliverable.length + 1);
-    if (d.approve.includes(group)) matches.push({ deliverable, group });
-  }
-  return matches.length === 1 ? matches[0]! : null;
-}
-
-const keyOf = (deliverable: string, group: string): string => `${deliverable}/${group}`;
-
-function deliverableOf(approvals: Approvals, id: string): Approvals['deliverables'][string] | undefined {
-  return Object.hasOwn(approvals.deliverables, id) ? approvals.deliverables[id] : undefined;
-}
-
-function groupOf(approvals: Approvals, id: string): Approvals['groups'][string] | undefined {
-  return Object.hasOwn(approvals.groups, id) ? approvals.groups[id] : undefined;
-}
-
-function approvingGroups(approvals: Approvals, deliverable: string): string[] {
-  return deliverableOf(approvals, deliverable)?.approve ?? [];
-}
-
-function decisionOf(state: ApprovalState, deliverable: string, group: string): Decision | undefined {
-  const decisions = state.decisions ?? {};
-  const k = keyOf(deliverable, group);
-  return Object.hasOwn(decisions, k) ? decisions[k] : undefined;
-}
-
-/**
- * A deliverable's status: changes requested by any approving group wins; approved when every approving
- * group approved (a deliverable no group approves is approved); quorum when the cut-off decided so;
- * pending otherwise (also for an id that is not configured).
- */
-export function deliverableStatus(approvals: Approvals, state: ApprovalState, deliverable: string): DeliverableStatus {
-  if (!deliverableOf(approvals, deliverable)) return 'pending';
-  const groups = approvingGroups(approvals, deliverable);
-  const decisions = groups.map((g) => decisionOf(state, deliverable, g));
-  if (decisions.some((d) => d?.status === 'changes-requested')) return 'changes-requested';
-  if (decisions.every((d) => d?.status === 'approved')) return 'approved';
-  if (state.cutoff && Object.hasOwn(state.cutoff, deliverable) && state.cutoff[deliverable] === 'quorum') return 'quorum';
-  return 'pending';
-}
-
-/** Every configured deliverable is approved or at quorum (false when none is configured). */
-export function approvalsComplete(approvals: Approvals, state: ApprovalState): boolean {
-  const ids = Object.keys(approvals.deliverables);
-  return ids.length > 0 && ids.every((d) => ['approved', 'quorum'].includes(deliverableStatus(approvals, state, d)));
-}
-
-/**
- * The complete desired set of approval labels: `approval::<d>::<status>` per configured deliverable, plus
- * `approvals::complete` while every deliverable is approved or at quorum (from the decisions as they are
- * now, not from the once-recorded `complete` flag).
- */
-export function approvalLabels(approvals: Approvals, state: ApprovalState): string[] {
-  const labels = Object.keys(approvals.deliverables).map((d) => `${APPROVAL_LABEL_PREFIX}${d}::${deliverableStatus(approvals, state, d)}`);
-  if (approvalsComplete(approvals, state)) labels.push(APPROVALS_COMPLETE_LABEL);
-  return labels;
-}
-
-/** Every box of the matrix, ticked when its group approved. */
-export function approvalBoxes(approvals: Approvals, state: ApprovalState): Array<{ stepId: string; done: boolean }> {
-  const boxes: Array<{ stepId: string; done: boolean }> = [];
-  for (const [d, deliverable] of Object.entries(approvals.deliverables)) {
-    for (const g of deliverable.approve) boxes.push({ stepId: stepIdOf(d, g), done: decisionOf(state, d, g)?.status === 'approved' });
-  }
-  return boxes;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Text helpers
-// ---------------------------------------------------------------------------------------------------------
-
-function deliverableName(approvals: Approvals, d: string): string {
-  return neutralizeInline(deliverableOf(approvals, d)?.name ?? d, 100);
-}
-
-function groupName(approvals: Approvals, g: string): string {
-  return neutralizeInline(groupOf(approvals, g)?.name ?? g, 100);
-}
-
-/** An id from config or from a person, in a code span that cannot be broken out of. */
-function code(id: string): string {
-  return `\`${neutralizeInline(id, 60).replace(/`/g, "'")}\``;
-}
-
-/** A configured person (`alice`, `@alice`, `@org/team`, `group/sub`) named without a ping. */
-function quietPerson(person: string): string {
-  return quietUser(person.replace(/^@+/, ''));
-}
-
-/** A configured person, mentioned. Config values are validated against the person pattern. */
-function mentionPerson(person: string): string {
-  return mentionUser(person.replace(/^@+/, ''));
-}
-
-/** `2026-11-22T10:03:00Z`, or '' for a time that cannot be read. */
-function safeTime(iso: string | undefined): string {
-  if (iso === undefined) return '';
-  try {
-    return rfc3339(iso);
-  } catch {
-    return '';
-  }
-}
-
-function parseTime(iso: string | undefined): number {
-  return iso === undefined ? Number.NaN : Date.parse(iso);
-}
-
-/** `5 h 12 min`, `45 min`, `2 h`. */
-function formatLeft(ms: number): string {
-  const total = Math.floor(ms / 60_000);
-  if (total < 1) return 'less than a minute';
-  const h = Math.floor(total / 60);
-  const m = total % 60;
-  if (h === 0) return `${m} min`;
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
-
-const STATUS_TEXT: Record<DeliverableStatus, string> = {
-  approved: '✅ approved',
-  pending: '⏳ pending',
-  quorum: '☑️ quorum (went ahead at the cut-off)',
-  'changes-requested': '✋ changes requested',
-};
-
-/** Who may decide for a group, quietly: `approvers `@a`; back-ups `@b`, `@c``. */
-function whoMayDecide(approvals: Approvals, g: string): string {
-  const group = groupOf(approvals, g);
-  const approvers = (group?.approvers ?? []).map(quietPerson).filter(Boolean);
-  const backups = (group?.backups ?? []).map(quietPerson).filter(Boolean);
-  if (approvers.length === 0 && backups.length === 0) {
-    return `nobody is configured (\`approvals.groups.${g}\` in the configuration)`;
-  }
-  return `approvers ${approvers.length > 0 ? approvers.join(', ') : '_none configured_'}; back-ups ${backups.length > 0 ? backups.join(', ') : '_none configured_'}`;
-}
-
-/** A group's back-ups, quietly, or `none configured`. */
-function backupsOf(approvals: Approvals, g: string): string {
-  const backups = (groupOf(approvals, g)?.backups ?? []).map(quietPerson).filter(Boolean);
-  return backups.length > 0 ? backups.join(', ') : 'none configured';
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The working copy of one decision or sweep
@@ -256,7 +61,7 @@ function restoredText(via: Via | undefined): string {
   return '';
 }
 
-class Work {
+export class Work {
   readonly state: ApprovalState;
   readonly comments: string[] = [];
   readonly timeline: string[] = [];
@@ -639,192 +444,4 @@ function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | u
   w.timeline.push(
     `requested approval of ${deliverable !== undefined ? `the ${deliverableName(approvals, deliverable)}` : 'the communications'} (${started ? 'review started' : 'asked again'}, ${cutoffText})`,
   );
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Sweep
-// ---------------------------------------------------------------------------------------------------------
-
-/**
- * The clock of the review, from the scheduler: nothing before `requestedAt`. After `responseMinutes`
- * the back-ups of each group with no decision are mentioned, once per deliverable × group (one comment
- * covers all). At `requestedAt + cutoffMinutes` each deliverable that is not approved and has no cut-off
- * result either goes ahead at quorum or is escalated to the Incident Manager (mentioned), once; a
- * deliverable with a change request is always escalated. A time that passed while the app was down fires
- * at the next sweep, once.
- */
-export function sweepApprovals(
-  approvals: Approvals,
-  state: ApprovalState,
-  cutoffMinutes: number,
-  now: Date,
-  incidentManager: string | null,
-): ApprovalOutcome {
-  const w = new Work(approvals, state, now);
-  const start = parseTime(state.requestedAt);
-  const at = now.getTime();
-  if (Number.isNaN(start) || Number.isNaN(at) || at < start) return w.outcome();
-  const elapsed = at - start;
-  const cutoffAt = Number.isFinite(cutoffMinutes) && cutoffMinutes > 0 ? start + cutoffMinutes * 60_000 : Number.NaN;
-
-  // The cut-off is decided first, so that a sweep after a long outage does not engage the back-ups of a
-  // deliverable that goes ahead at quorum; the ping is still said first, as it would have been in time.
-  if (!Number.isNaN(cutoffAt) && at >= cutoffAt) cutoff(w, cutoffAt, cutoffMinutes, incidentManager);
-  if (elapsed >= approvals.responseMinutes * 60_000) {
-    const comments = w.comments.length;
-    const timeline = w.timeline.length;
-    pingBackups(w, cutoffAt);
-    w.comments.unshift(...w.comments.splice(comments));
-    w.timeline.unshift(...w.timeline.splice(timeline));
-  }
-  w.upgradeEscalated();
-  w.checkComplete();
-  return w.outcome();
-}
-
-function pingBackups(w: Work, cutoffAt: number): void {
-  const { approvals, state } = w;
-  const pinged = new Set(state.pinged ?? []);
-  const waiting = new Map<string, string[]>();
-  for (const d of Object.keys(approvals.deliverables)) {
-    const status = w.status(d);
-    if (status === 'approved' || status === 'quorum') continue;
-    for (const g of approvingGroups(approvals, d)) {
-      const k = keyOf(d, g);
-      if (decisionOf(state, d, g) || pinged.has(k)) continue;
-      pinged.add(k);
-      waiting.set(g, [...(waiting.get(g) ?? []), d]);
-    }
-  }
-  if (waiting.size === 0) return;
-  state.pinged = [...pinged];
-
-  const order = Object.keys(approvals.groups);
-  const groups = [...waiting.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  const lines = [
-    APPROVAL_MARKERS.ping,
-    '### Back-ups engaged',
-    '',
-    `No decision within ${describeMinutes(approvals.responseMinutes)} of the request for approvals (${safeTime(state.requestedAt)}), so the back-ups of these groups are asked to decide instead:`,
-    '',
-  ];
-  for (const g of groups) {
-    const backups = (groupOf(approvals, g)?.backups ?? []).map(mentionPerson).filter(Boolean);
-    const names = (waiting.get(g) ?? []).map((d) => deliverableName(approvals, d)).join(', ');
-    lines.push(
-      `- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ${backups.length > 0 ? backups.join(' ') : 'no back-ups are configured; the SecCMOC finds a stand-in'}`,
-    );
-    w.timeline.push(`back-ups of ${groupName(approvals, g)} engaged for ${names} (no decision within ${describeMinutes(approvals.responseMinutes)})`);
-  }
-  lines.push(
-    '',
-    `Tick your group's box in the matrix, or reply \`/approve <deliverable> <group>\` or \`/request-changes <deliverable> <reason>\`.${Number.isNaN(cutoffAt) ? '' : ` The cut-off is ${safeTime(new Date(cutoffAt).toISOString())}.`}`,
-    '',
-  );
-  w.comments.push(lines.join('\n'));
-}
-
-function cutoff(w: Work, cutoffAt: number, cutoffMinutes: number, incidentManager: string | null): void {
-  const { approvals, state } = w;
-  const ahead: string[] = [];
-  const escalated: string[] = [];
-  for (const d of Object.keys(approvals.deliverables)) {
-    if (state.cutoff && Object.hasOwn(state.cutoff, d)) continue;
-    if (w.status(d) === 'approved') continue;
-    const { line, result } = w.cutoffLine(d);
-    state.cutoff = { ...(state.cutoff ?? {}), [d]: result };
-    const dn = deliverableName(approvals, d);
-    if (result === 'quorum') {
-      ahead.push(line);
-      w.timeline.push(`cut-off: ${dn} goes ahead at quorum`);
-    } else {
-      escalated.push(line);
-      w.timeline.push(`cut-off: ${dn} escalated to the Incident Manager`);
-    }
-  }
-  if (ahead.length === 0 && escalated.length === 0) return;
-
-  const lines = [
-    APPROVAL_MARKERS.cutoff,
-    '### Approval cut-off reached',
-    '',
-    `The cut-off for approvals (${safeTime(new Date(cutoffAt).toISOString())}, ${describeMinutes(cutoffMinutes)} after the review started) has passed. A deliverable goes ahead once at least ${approvals.quorum} of its required groups approved.`,
-  ];
-  if (ahead.length > 0) lines.push('', ...ahead);
-  if (escalated.length > 0) {
-    const im = incidentManager ? mention(incidentManager) : '';
-    lines.push(
-      '',
-      `${im || 'Whoever leads this incident'}: ${escalated.length === 1 ? 'this deliverable needs' : 'these deliverables need'} your decision:`,
-      '',
-      ...escalated,
-    );
-    if (!im) lines.push('', 'No Incident Manager is set yet: `/set incident-manager @name` on the incident ticket names one.');
-    lines.push('', 'A deliverable still goes ahead as soon as enough required groups approve.');
-  }
-  w.comments.push(`${lines.join('\n')}\n`);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Status table
-// ---------------------------------------------------------------------------------------------------------
-
-/** `2026-11-22T10:03Z`. */
-function shortTime(iso: string): string {
-  const t = safeTime(iso);
-  return t ? `${t.slice(0, 16)}Z` : '';
-}
-
-/**
- * The approval status of the comms ticket: one row per deliverable, one column per group involved in any
- * deliverable, a status column, and a line with the time left to the cut-off (`cutoffMinutes` from the
- * incident's severity; null when the severity is not set).
- */
-export function renderStatusTable(approvals: Approvals, state: ApprovalState, now: Date, cutoffMinutes: number | null): string {
-  const ids = Object.keys(approvals.deliverables);
-  const involved = new Set(ids.flatMap((d) => [...approvingGroups(approvals, d), ...(deliverableOf(approvals, d)?.fyi ?? [])]));
-  const groups = [...Object.keys(approvals.groups).filter((g) => involved.has(g)), ...[...involved].filter((g) => !groupOf(approvals, g))];
-  const pinged = new Set(state.pinged ?? []);
-
-  const lines: string[] = [];
-  if (ids.length === 0) {
-    lines.push('_No deliverables are configured._');
-  } else {
-    lines.push(`| Deliverable | ${groups.map((g) => groupName(approvals, g)).join(' | ')}${groups.length > 0 ? ' | ' : ''}Status |`);
-    lines.push(`| --- | ${groups.map(() => '---').join(' | ')}${groups.length > 0 ? ' | ' : ''}--- |`);
-    for (const d of ids) {
-      const deliverable = deliverableOf(approvals, d)!;
-      const cells = groups.map((g) => {
-        if (deliverable.approve.includes(g)) {
-          const decision = decisionOf(state, d, g);
-          if (decision?.status === 'approved') return ['✅', [quiet(decision.by), shortTime(decision.at)].filter(Boolean).join(', ')].join(' ').trim();
-          if (decision?.status === 'changes-requested') return `✋ changes requested${quiet(decision.by) ? ` by ${quiet(decision.by)}` : ''}`;
-          return pinged.has(keyOf(d, g)) ? '⏳ pending (back-ups asked)' : '⏳ pending';
-        }
-        return deliverable.fyi.includes(g) ? 'FYI' : '—';
-      });
-      const status = deliverableStatus(approvals, state, d);
-      const escalated = status === 'pending' && state.cutoff?.[d] === 'escalated' && Object.hasOwn(state.cutoff, d);
-      const statusText = escalated ? '⏳ pending (escalated at the cut-off)' : STATUS_TEXT[status];
-      lines.push(`| ${deliverableName(approvals, d)} | ${cells.join(' | ')}${cells.length > 0 ? ' | ' : ''}${statusText} |`);
-    }
-  }
-
-  lines.push('');
-  const start = parseTime(state.requestedAt);
-  if (Number.isNaN(start)) {
-    lines.push('_Approval review not requested yet: `/request-approvals` starts it and announces the cut-off._');
-  } else if (cutoffMinutes === null || !(cutoffMinutes > 0)) {
-    lines.push(`_Review requested ${safeTime(state.requestedAt)}; the cut-off depends on the severity, which is not set yet (\`/severity\`)._`);
-  } else {
-    const cutoffAt = start + cutoffMinutes * 60_000;
-    const cutoffText = safeTime(new Date(cutoffAt).toISOString());
-    const left = cutoffAt - now.getTime();
-    lines.push(
-      left > 0
-        ? `_Review requested ${safeTime(state.requestedAt)}; cut-off ${cutoffText}, ${formatLeft(left)} left._`
-        : `_Review requested ${safeTime(state.requestedAt)}; cut-off passed (${cutoffText})._`,
-    );
-  }
-  return lines.join('\n');
 }

@@ -12,7 +12,7 @@ import { decideEdit, editTouchesBlock, refusalForEdit } from '../checklist/decid
 import { editTouchesState } from '../checklist/revert.js';
 import { childLinkProblem, masterPlaceProblem } from './links.js';
 import type { TicketState } from '../kernel/ticket-state.js';
-import { parseStepId } from '../approvals/decide.js';
+import { parseStepId } from '../approvals/matrix.js';
 import { renderRefusal, renderStateRefusal } from './messages.js';
 import type { RunContext, RunPlan } from './plan.js';
 import type { Tracker } from '../tracker/port.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { approvalEventsOfEdit, approvalEventsOfLabels, foldApprovals } from '../../src/approvals/approval-events.js';
-import type { ApprovalActor, ApprovalEvent } from '../../src/approvals/decide.js';
+import type { ApprovalActor, ApprovalEvent } from '../../src/approvals/matrix.js';
 import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Issue, Project } from '../../src/kernel/model.js';

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   APPROVAL_MARKERS,
   approvalLabels,
-  decideApproval,
   deliverableStatus,
   parseStepId,
-  renderStatusTable,
   stepIdOf,
-  sweepApprovals,
-} from '../../src/approvals/decide.js';
-import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, Approvals } from '../../src/approvals/decide.js';
+} from '../../src/approvals/matrix.js';
+import { decideApproval } from '../../src/approvals/decide.js';
+import { renderStatusTable } from '../../src/approvals/status-table.js';
+import { sweepApprovals } from '../../src/approvals/deadlines.js';
+import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, Approvals } from '../../src/approvals/matrix.js';
 import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import { configSchema } from '../../src/config/schema.js';
 

@@ -1,5 +1,5 @@
 import { approvalEventsOfEdit, approvalEventsOfLabels } from '../../src/approvals/approval-events.js';
-import { parseStepId } from '../../src/approvals/decide.js';
+import { parseStepId } from '../../src/approvals/matrix.js';
 import {
   BLOCK_BEGIN,
   BLOCK_END,
