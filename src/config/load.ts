@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, DEFAULT_CONFIG, deepFreeze, formatConfigProblems, parseConfig } from './schema.js';
+import { ConfigError, formatConfigProblems } from './problems.js';
+import { DEFAULT_CONFIG, deepFreeze } from './schema.js';
+import { parseConfig } from './parse.js';
 import type { IncidentDeskConfig } from './schema.js';
 import type { IssueRef } from '../kernel/model.js';
 import { formatRef } from '../kernel/model.js';

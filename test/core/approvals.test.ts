@@ -7,8 +7,8 @@ import {
   stepIdOf,
 } from '../../src/approvals/matrix.js';
 import { decideApproval } from '../../src/approvals/decide.js';
-import { renderStatusTable } from '../../src/approvals/status-table.js';
 import { sweepApprovals } from '../../src/approvals/deadlines.js';
+import { renderStatusTable } from '../../src/approvals/status-table.js';
 import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, Approvals } from '../../src/approvals/matrix.js';
 import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import { configSchema } from '../../src/config/schema.js';

@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  DEFAULT_CONFIG,
-  configJsonSchema,
-  configSchema,
-  formatConfigProblems,
-  parseConfig,
-} from '../../src/config/schema.js';
-import type { ConfigProblem, IncidentDeskConfig } from '../../src/config/schema.js';
+import { ConfigError, formatConfigProblems } from '../../src/config/problems.js';
+import { DEFAULT_CONFIG, configJsonSchema, configSchema } from '../../src/config/schema.js';
+import { parseConfig } from '../../src/config/parse.js';
+import type { ConfigProblem } from '../../src/config/problems.js';
+import type { IncidentDeskConfig } from '../../src/config/schema.js';
 
 const LOCATION = 'acme/app:.github/incident-desk.yml';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { joinBody, renderState } from '../../src/kernel/block.js';
-import { DEFAULT_CONFIG, parseConfig } from '../../src/config/schema.js';
+import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { absorb } from '../../src/intake/snapshot.js';
 import { decideIntake } from '../../src/intake/decide.js';
 import { computePatch } from '../../src/kernel/patch.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TicketState } from '../../src/kernel/ticket-state.js';
-import { DEFAULT_CONFIG, parseConfig } from '../../src/config/schema.js';
+import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { sourceLabel } from '../../src/kernel/identifier.js';
 import { childLinkProblem, isChildOf, masterPlaceProblem } from '../../src/run/links.js';
 import type { Issue } from '../../src/kernel/model.js';

@@ -24,7 +24,7 @@ describe('README', () => {
 
 describe('README configuration examples', () => {
   it('every yaml example is a valid configuration', async () => {
-    const { parseConfig } = await import('../../src/config/schema.js');
+    const { parseConfig } = await import('../../src/config/parse.js');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThanOrEqual(2);

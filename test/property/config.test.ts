@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatConfigProblems, MAX_CONFIG_CHARS, parseConfig } from '../../src/config/schema.js';
+import { ConfigError, formatConfigProblems } from '../../src/config/problems.js';
+import { MAX_CONFIG_CHARS, parseConfig } from '../../src/config/parse.js';
 import { CEILING_MS, hostileText, megabyteOf, RUNS, timed } from './hostile.js';
 
 const LOCATION = '.gitlab/incident-desk.yml';

@@ -13,7 +13,8 @@ import {
 import { diffSteps, readSteps, setStepState } from '../../src/checklist/steps.js';
 import { decideChildWrite, dueOf, namedIds, parseTracking, rowOf, trackingStale } from '../../src/tracking/rows.js';
 import { parseCommand, parseRfc3339, parseUsername, resolveField } from '../../src/commands/parse.js';
-import { DEFAULT_CONFIG, parseConfig } from '../../src/config/schema.js';
+import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { parseConfig } from '../../src/config/parse.js';
 import type { IssueEvent } from '../../src/kernel/events.js';
 import { normalizeCvssVector, renderUrl, validateField } from '../../src/commands/fields.js';
 import { deriveIncidentId, findCve, titleWithId } from '../../src/kernel/identifier.js';

@@ -1,0 +1,254 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { type ConfigProblem, ConfigError, isRecord, quote } from './problems.js';
+import { configSchema, type IncidentDeskConfig } from './schema.js';
+
+/**
+ * Reads a configuration file: YAML, then the schema; every problem is reported at once with the line and column
+ * it is on, and an unknown key with the keys allowed there. Pure.
+ */
+
+type Segment = string | number;
+
+/**
+ * Longest configuration file read, in characters. A real one is a few kilobytes; the YAML parser needs seconds for
+ * a megabyte, and the file is read for every event of its project, so a bigger file is refused before parsing.
+ */
+export const MAX_CONFIG_CHARS = 64 * 1024;
+
+/**
+ * Parses and validates a configuration file. An empty file (or one with only comments) gives the defaults.
+ * Throws ConfigError with every problem (YAML syntax, or every schema problem with its line) at once, and for a
+ * file over {@link MAX_CONFIG_CHARS} without parsing it.
+ */
+export function parseConfig(text: string, location: string): IncidentDeskConfig {
+  if (text.length > MAX_CONFIG_CHARS) {
+    throw new ConfigError(
+      [{ path: '', message: `the file has ${text.length} characters; at most ${MAX_CONFIG_CHARS} are read (a configuration is a few kilobytes)` }],
+      location,
+    );
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined): Pick<ConfigProblem, 'line' | 'column'> => {
+    if (offset === undefined) return {};
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message}`, ...at(e.pos[0]) })),
+      location,
+    );
+  }
+
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return configSchema.parse({});
+  if (!isMap(root)) {
+    throw new ConfigError(
+      [{ path: '', message: `the file must be a mapping of keys (like \`label: incident\`), not ${isSeq(root) ? 'a list' : 'a single value'}`, ...at(root.range?.[0]) }],
+      location,
+    );
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError([{ path: '', message: `YAML: ${error instanceof Error ? error.message : String(error)}`, ...at(0) }], location);
+  }
+
+  const result = configSchema.safeParse(data);
+  if (result.success) return result.data;
+
+  const problems: ConfigProblem[] = [];
+  // A default map naming groups that a user's `approvals.groups` dropped: one problem per default, not per entry.
+  const fromDefaults = new Map<string, { offset: number | undefined; groups: Set<string> }>();
+  for (const issue of result.error.issues) {
+    const path = issue.path.filter((s): s is Segment => typeof s !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const found = locate(root, [...path, key], true);
+        problems.push({ path: formatPath([...path, key]), message: unknownKeyMessage(key, path), ...at(found.offset) });
+      }
+      continue;
+    }
+    const found = locate(root, path, issue.code === 'invalid_key');
+    let message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    if (issue.code === 'invalid_type' && valueAt(data, path) === undefined) {
+      message = `missing: ${message}`;
+    } else if (issue.code === 'custom' && found.missing && typeof issue.params?.unknownGroup === 'string') {
+      const key = formatPath(found.missing);
+      const entry = fromDefaults.get(key) ?? { offset: found.offset, groups: new Set<string>() };
+      entry.groups.add(issue.params.unknownGroup);
+      fromDefaults.set(key, entry);
+      continue;
+    } else if (issue.code === 'custom' && found.missing) {
+      message = `${message} (\`${formatPath(found.missing)}\` is not in the file, so its default applies)`;
+    }
+    problems.push({ path: formatPath(path), message, ...at(found.offset) });
+  }
+  for (const [path, { offset, groups }] of fromDefaults) {
+    problems.push({
+      path,
+      message: `is not in the file, so its default applies, and the default names groups that \`approvals.groups\` does not define: ${[...groups].map(quote).join(', ')}. Define those groups too, or set \`${path}\` yourself`,
+      ...at(offset),
+    });
+  }
+  problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+  throw new ConfigError(problems, location);
+}
+
+/** `approvals.deliverables.blog.approve[1]`; odd keys are quoted: `["my key"]`. */
+function formatPath(path: readonly Segment[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function valueAt(data: unknown, path: readonly Segment[]): unknown {
+  let current = data;
+  for (const segment of path) {
+    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
+    else if (isRecord(current) && Object.hasOwn(current, String(segment))) current = current[String(segment)];
+    else return undefined;
+  }
+  return current;
+}
+
+interface Located {
+  /** Offset of the node for the path, or of its nearest parent in the file. */
+  offset: number | undefined;
+  /** The first part of the path that is not in the file (its default applies), if any. */
+  missing?: Segment[];
+}
+
+/**
+ * Finds where a path is in the YAML document. A scalar or a flow collection is pointed at by its value; a
+ * block mapping or list, an empty value or a key itself (`atKey`) by its key. When the path leaves the file
+ * (a default applies), the nearest parent that is in the file.
+ */
+function locate(root: YamlNode, path: readonly Segment[], atKey = false): Located {
+  let node: unknown = root;
+  let offset = startOf(root);
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i]!;
+    let next: unknown;
+    let nextKey: unknown = null;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(segment));
+      if (pair) {
+        next = pair.value;
+        nextKey = pair.key;
+      }
+    } else if (isSeq(node) && typeof segment === 'number') {
+      next = node.items[segment];
+    }
+    if (next === undefined && nextKey === null) return { offset, missing: path.slice(0, i + 1) };
+    const last = i === path.length - 1;
+    const value = startOf(next);
+    const pointAtKey = nextKey !== null && (value === undefined || (last && atKey) || isBlockCollection(next));
+    offset = pointAtKey ? (startOf(nextKey) ?? offset) : (value ?? offset);
+    node = next;
+  }
+  return { offset };
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+function startOf(node: unknown): number | undefined {
+  if (node === null || typeof node !== 'object' || !('range' in node)) return undefined;
+  const range = (node as { range?: [number, number, number] | null }).range;
+  if (!range) return undefined;
+  // An empty value (`key:`) has a zero-length range; point at its key instead.
+  if (isScalar(node) && node.value === null && range[0] === range[1]) return undefined;
+  return range[0];
+}
+
+function isBlockCollection(node: unknown): boolean {
+  return (isMap(node) || isSeq(node)) && !node.flow;
+}
+
+// Unknown keys: name the keys allowed where the typo is, and the likely intended one.
+
+interface SchemaDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+}
+
+function defOf(schema: z.ZodType): SchemaDef {
+  return schema.def as unknown as SchemaDef;
+}
+
+/** The object keys the schema allows at a path (empty when the path is not an object). */
+function allowedKeysAt(path: readonly Segment[]): string[] {
+  let schema: z.ZodType | undefined = configSchema;
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    let current = s;
+    for (;;) {
+      const def = defOf(current);
+      if (def.innerType && ['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(def.type)) current = def.innerType;
+      else if (def.type === 'pipe' && def.in) current = def.in;
+      else return current;
+    }
+  };
+  for (const segment of path) {
+    if (!schema) return [];
+    const def = defOf(unwrap(schema));
+    if (def.type === 'object' && def.shape) schema = def.shape[String(segment)];
+    else if (def.type === 'record') schema = def.valueType;
+    else if (def.type === 'array') schema = def.element;
+    else return [];
+  }
+  if (!schema) return [];
+  const def = defOf(unwrap(schema));
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+function unknownKeyMessage(key: string, path: readonly Segment[]): string {
+  const allowed = allowedKeysAt(path);
+  const guess = closest(key, allowed);
+  const hint = guess ? ` Did you mean \`${guess}\`?` : '';
+  const list = allowed.length > 0 ? ` Known keys here: ${allowed.map((k) => `\`${k}\``).join(', ')}.` : '';
+  return `unknown key ${quote(key)}.${hint}${list}`;
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = candidate.toLowerCase() === word.toLowerCase() ? 0 : distance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 4)) ? best : undefined;
+}
+
+/** Edit distance counting a swap of two neighbours as one edit (typos are short). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i]!;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
