@@ -9,7 +9,7 @@ import { MemoryDeliveryGuard } from '../src/server/coordination/delivery-guard.j
 import { handleEvent } from '../src/server/handle-event.js';
 import { stateKeys } from '../src/server/state-seal.js';
 import { MemoryKeyedLock } from '../src/server/coordination/keyed-lock.js';
-import { sweepTracker } from '../src/run/with-master.js';
+import { sweepTracker } from '../src/sweep/handle.js';
 import { readTicketState } from '../src/kernel/block.js';
 import { createLogger } from '../src/server/logger.js';
 import { MemoryStore } from '../src/tracker/memory/memory-store.js';

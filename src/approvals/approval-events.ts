@@ -88,3 +88,6 @@ export function sweepOutcome(config: IncidentDeskConfig, now: Date) {
   };
 }
 
+export function hasApprovalLabelChange(event: IssueEvent): boolean {
+  return [...event.addedLabels, ...event.removedLabels].some((l) => l.startsWith('approval::') || l === 'approvals::complete');
+}

@@ -6,6 +6,8 @@ import { renderRefusal } from '../run/messages.js';
 import { DISCLOSURE } from '../run/quick-links.js';
 import { requiredAccess } from '../run/messages.js';
 import { type RunContext, type RunPlan, emptyPlan, timelineEntry, stepLabel } from '../run/plan.js';
+import type { IssueEvent } from '../kernel/events.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 
 /**
  * A person edited the description of the master or of a child: which boxes (and, on the master, which
@@ -81,4 +83,17 @@ export function refusalForEdit(tracker: TrackerKind, actor: string, previousBody
     required: requiredAccess(tracker),
     ...(changes[0] ? { boxReverted: changes[0].to === 'done' ? ('unticked' as const) : ('ticked' as const) } : {}),
   });
+}
+
+/**
+ * What an issue event does to the app's block: nothing it can judge (`null`: not an edit of the description, or the
+ * description before held no state of the app's), an edit that left the block alone (`untouched`), or an edit of the
+ * block, with the state the block held before (the one that decides what the edit may change).
+ */
+export function blockEditOf(event: IssueEvent): { kind: 'block'; before: TicketState; previousBody: string } | { kind: 'untouched' } | null {
+  if (event.action !== 'edited' || event.previousBody === undefined) return null;
+  const before = trustedState({ body: event.previousBody, labels: event.issue.labels });
+  if (!before) return null;
+  if (!editTouchesBlock(event.previousBody, event.issue)) return { kind: 'untouched' };
+  return { kind: 'block', before, previousBody: event.previousBody };
 }

@@ -18,7 +18,7 @@ import { ConfidentialityError } from '../intake/apply.js';
 import { completeIntake, loadIntakeSnapshot } from '../intake/complete.js';
 import { loadDefaultTemplates } from '../templates/load.js';
 import { memoryCoordination, redisCoordination } from '../server/coordination/coordination.js';
-import type { EventContext } from '../server/handle-event.js';
+import type { EventContext } from '../run/context.js';
 import { describeEffect } from '../intake/effects.js';
 import { runIntake } from '../intake/apply.js';
 import { refusedReport } from '../intake/fail-safe.js';

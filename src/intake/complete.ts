@@ -10,7 +10,7 @@ import { isNotFound } from '../tracker/errors.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
 import { ConfidentialityError } from './apply.js';
-import type { EventContext } from '../server/handle-event.js';
+import type { EventContext } from '../run/context.js';
 import { describeEffect } from './effects.js';
 import { runIntake } from './apply.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from '../config/load.js';

@@ -1,55 +1,13 @@
-import { DEFAULT_CONFIG } from '../config/schema.js';
-import type { IssueEvent, TrackerEvent } from '../kernel/events.js';
-import { renderStopped } from '../intake/messages.js';
+import type { TrackerEvent } from '../kernel/events.js';
 import type { IssueRef } from '../kernel/model.js';
 import { formatRef } from '../kernel/model.js';
-import type { TemplateSources } from '../templates/renderer.js';
-import { isIntakeTrigger, mightTrigger } from '../intake/trigger.js';
 import type { Tracker } from '../tracker/port.js';
-import { ConfidentialityError } from '../intake/apply.js';
-import { loadIntakeSnapshot } from '../intake/complete.js';
-import type { DeliveryGuard } from './coordination/delivery-guard.js';
-import type { KeyedLock } from './coordination/keyed-lock.js';
-import type { Logger } from './logger.js';
-import { describeEffect } from '../intake/effects.js';
-import { runIntake } from '../intake/apply.js';
-import { protectReport, refusedReport } from '../intake/fail-safe.js';
-import { attributedEvent, confirmedDelivery, labelAdder } from './actors.js';
+import { attributedEvent, confirmedDelivery } from './actors.js';
 import { listOwnComments } from '../tracker/own-comments.js';
-import { handleRunEvent } from '../run/with-master.js';
-import { handleChildEvent } from '../tracking/handle.js';
+import { dispatch } from './routes.js';
 import { openEvent, StateSeal } from './state-seal.js';
-import type { StateKeys } from './state-seal.js';
 import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
-import { ConfigErrorWithLabel, loadSettings, reportConfigError } from '../config/load.js';
-import type { LoadedConfig, SettingsCache } from '../config/load.js';
-
-/** Everything the shell needs to handle an event from one tracker. */
-export interface EventContext {
-  tracker: Tracker;
-  /** True when the actor is the app itself: its own events are never answered. */
-  isSelf(actor: { username: string; id: number }): Promise<boolean>;
-  deliveries: DeliveryGuard;
-  locks: KeyedLock;
-  /** The handbook the 🔗 links point at when `handbookUrl` is not configured. */
-  handbookUrl: string;
-  defaultTemplates: TemplateSources;
-  /** Parsed configurations and compiled templates, kept for the server's life (see `SettingsCache`). */
-  settingsCache?: SettingsCache;
-  log: Logger;
-  /** The clock (tests pass a fixed one); the core never reads one itself. */
-  now?: () => Date;
-  /** The keys of the hidden state's signature on this tracker (see `StateSeal`). */
-  stateKeys: StateKeys;
-}
-
-export type EventOutcome =
-  | 'ignored-self'
-  | 'duplicate'
-  | 'not-a-trigger'
-  | 'config-error'
-  | 'stopped'
-  | 'done';
+import type { EventContext, EventOutcome } from '../run/context.js';
 
 /**
  * The shell's one sequence for an event: guard (own events, duplicates), load configuration, take the
@@ -126,70 +84,10 @@ async function handleGuarded(delivered: TrackerEvent, ctx: EventContext): Promis
   return outcome;
 }
 
-/** Everything after the guards: a running incident's event, or an intake. */
+/** Everything after the guards: the event goes to its route (`dispatch`). */
 async function handleClaimed(delivered: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
-  const { log } = ctx;
-  const issue = formatRef(delivered.issue.ref);
   // An edit of the app's block counts for whoever the tracker says made it, and for nobody when it names no one.
   const event = await attributedEvent(delivered, ctx);
   if (!event) return 'not-a-trigger';
-  // Tracking tickets first: an issue naming an incident is never an intake and never one of its own tickets.
-  const child = event.kind === 'issue' ? await handleChildEvent(event, ctx) : null;
-  if (child) return child;
-  const run = await handleRunEvent(event, ctx);
-  if (run) return run;
-  if (event.kind !== 'issue' || !mightTrigger(event)) return 'not-a-trigger';
-
-  const loaded = await loadConfig(event, ctx);
-  if (!loaded) return 'config-error';
-  if (!isIntakeTrigger(event, loaded.config.label)) return 'not-a-trigger';
-  // A project cannot open incidents in another project that does not take its reports; the report is protected.
-  const refusal = await refusedReport(event.project.path, loaded.config, ctx);
-  if (refusal) {
-    log.warn({ issue, incidentProject: refusal.project }, 'report refused: the incident project does not take reports from this project');
-    await protectReport(event, loaded.config.label, ctx, refusal);
-    return 'stopped';
-  }
-
-  return ctx.locks.run(`${event.tracker}:${issue.toLowerCase()}`, async () => {
-    const source = await ctx.tracker.getIssue(event.issue.ref);
-    let actor = event.actor.username;
-    if (!ctx.tracker.capabilities.signedDeliveries) {
-      // An unsigned delivery is a hint: the label must be on the issue, and who added it is the tracker's answer.
-      if (source.state !== 'open' || !source.labels.includes(loaded.config.label)) return 'not-a-trigger';
-      actor = (await labelAdder(event, loaded.config.label, ctx))?.username ?? '';
-    }
-    const start = { source, sourceRef: source.ref, sourceProject: event.project, actor };
-    const snapshot = await loadIntakeSnapshot(start, loaded.config, ctx);
-    const deps = { renderer: loaded.renderer, handbookUrl: loaded.config.handbookUrl ?? ctx.handbookUrl };
-    try {
-      // The source was read a moment ago (only the configuration and the lookups of earlier tickets since): the intake's
-      // first write (marking it as the master) uses that read instead of a second one.
-      const run = await runIntake(ctx.tracker, snapshot, deps, log, source);
-      log.info({ issue, effects: run.effects.map(describeEffect) }, 'intake reconciled');
-      return 'done';
-    } catch (error) {
-      if (!(error instanceof ConfidentialityError)) throw error;
-      log.error({ issue, unconfirmed: error.issue }, 'confidentiality not confirmed; intake stopped');
-      await ctx.tracker.createComment(event.issue.ref, renderStopped('the tracker did not confirm a new ticket as confidential'));
-      return 'stopped';
-    }
-  });
-}
-
-
-/**
- * Reads and validates the configuration and the templates it names. On any problem the report is still protected
- * with the defaults (`protectReport`), then one comment on the triggering issue names every problem and where it is,
- * and nothing else is done.
- */
-async function loadConfig(event: IssueEvent, ctx: EventContext): Promise<LoadedConfig | null> {
-  const loaded = await loadSettings(event.project.path, ctx);
-  if (!(loaded instanceof ConfigErrorWithLabel)) return loaded;
-  // A problem in the configuration does not matter for issues that are not triggers.
-  const label = loaded.label ?? DEFAULT_CONFIG.label;
-  if (!isIntakeTrigger(event, label)) return null;
-  await protectReport(event, label, ctx);
-  await reportConfigError(event.issue.ref, loaded.error, ctx);
-  return null;
+  return dispatch(event, ctx);
 }

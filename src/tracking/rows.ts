@@ -460,3 +460,22 @@ export function trackingStale(master: Issue, now: Date): boolean {
   const overdue = parseTracking(block).filter((r) => isOverdue(r, now)).length;
   return Number(shown[1]) !== overdue;
 }
+
+/** `[INC-2026-7]`, `[CVE-2026-1234]`: the shape of an identifier in a title, whatever the configured prefix. */
+const ID_IN_TITLE = /\[(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,9}-\d{4}-\d{1,9})\]/i;
+
+/** Cheap test before any request: the issue names some identifier by label or title. */
+function namesAnId(issue: Issue): boolean {
+  return issue.labels.some((l) => l.startsWith('incident-id::')) || ID_IN_TITLE.test(issue.title);
+}
+
+/**
+ * Cheap test before any request: the issue names an incident (`namesAnId`) and is not one of an incident's own tickets
+ * (master, release, comms) by the app's state. Whether it is a tracking ticket then depends on its project's
+ * configuration (`mayBeChild`, `namedIds`).
+ */
+export function mayBeTrackingTicket(issue: Issue): boolean {
+  if (!namesAnId(issue)) return false;
+  const own = trustedState(issue);
+  return !own || own.role === 'task';
+}

@@ -5,7 +5,7 @@ import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { TASKS_MARKER } from '../../src/tracking/rows.js';
 import type { Issue } from '../../src/kernel/model.js';
 import { handleEvent } from '../../src/server/handle-event.js';
-import { sweepTracker } from '../../src/run/with-master.js';
+import { sweepTracker } from '../../src/sweep/handle.js';
 import { openBody } from '../../src/server/state-seal.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';

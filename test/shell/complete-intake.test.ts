@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { splitBody, trustedState } from '../../src/kernel/block.js';
 import type { Issue } from '../../src/kernel/model.js';
 import { handleEvent } from '../../src/server/handle-event.js';
-import { sweepTracker } from '../../src/run/with-master.js';
+import { sweepTracker } from '../../src/sweep/handle.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';

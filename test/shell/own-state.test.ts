@@ -4,7 +4,7 @@ import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { sourceLabel } from '../../src/kernel/identifier.js';
 import type { Issue, Project, TrackerKind } from '../../src/kernel/model.js';
 import { handleEvent } from '../../src/server/handle-event.js';
-import { sweepTracker } from '../../src/run/with-master.js';
+import { sweepTracker } from '../../src/sweep/handle.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import { eventContext } from '../support/app-context.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handleEvent } from '../../src/server/handle-event.js';
-import { sweepTracker } from '../../src/run/with-master.js';
+import { sweepTracker } from '../../src/sweep/handle.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import { eventContext } from '../support/app-context.js';

@@ -3,7 +3,7 @@ import { createLogger } from '../../src/server/logger.js';
 import { SettingsCache } from '../../src/config/load.js';
 import { loadDefaultTemplates } from '../../src/templates/load.js';
 import { MemoryDeliveryGuard } from '../../src/server/coordination/delivery-guard.js';
-import type { EventContext } from '../../src/server/handle-event.js';
+import type { EventContext } from '../../src/run/context.js';
 import { MemoryKeyedLock } from '../../src/server/coordination/keyed-lock.js';
 import type { Logger } from '../../src/server/logger.js';
 import type { Tracker } from '../../src/tracker/port.js';

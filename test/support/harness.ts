@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Comment, Issue, IssueRef, AccessLevel, Project, TrackerKind } from '../../src/kernel/model.js';
-import type { EventOutcome } from '../../src/server/handle-event.js';
-import type { SweepReport } from '../../src/run/with-master.js';
+import type { EventOutcome } from '../../src/run/context.js';
+import type { SweepReport } from '../../src/sweep/handle.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import type { ChangeQuery, IssuePatch } from '../../src/tracker/port.js';
 import { teamPath } from '../../src/tracker/port.js';

@@ -1,0 +1,34 @@
+import type { TemplateSources } from '../templates/renderer.js';
+import type { Tracker } from '../tracker/port.js';
+import type { DeliveryGuard } from '../server/coordination/delivery-guard.js';
+import type { KeyedLock } from '../server/coordination/keyed-lock.js';
+import type { Logger } from '../server/logger.js';
+import type { StateKeys } from '../server/state-seal.js';
+import type { SettingsCache } from '../config/load.js';
+
+/** Everything the shell needs to handle an event from one tracker. */
+export interface EventContext {
+  tracker: Tracker;
+  /** True when the actor is the app itself: its own events are never answered. */
+  isSelf(actor: { username: string; id: number }): Promise<boolean>;
+  deliveries: DeliveryGuard;
+  locks: KeyedLock;
+  /** The handbook the 🔗 links point at when `handbookUrl` is not configured. */
+  handbookUrl: string;
+  defaultTemplates: TemplateSources;
+  /** Parsed configurations and compiled templates, kept for the server's life (see `SettingsCache`). */
+  settingsCache?: SettingsCache;
+  log: Logger;
+  /** The clock (tests pass a fixed one); the core never reads one itself. */
+  now?: () => Date;
+  /** The keys of the hidden state's signature on this tracker (see `StateSeal`). */
+  stateKeys: StateKeys;
+}
+
+export type EventOutcome =
+  | 'ignored-self'
+  | 'duplicate'
+  | 'not-a-trigger'
+  | 'config-error'
+  | 'stopped'
+  | 'done';

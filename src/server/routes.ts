@@ -1,0 +1,97 @@
+import { trustedState } from '../kernel/block.js';
+import type { IssueEvent, NoteEvent, TrackerEvent } from '../kernel/events.js';
+import { handleCommsCommand, handleCommsEdit, handleCommsLabel } from '../approvals/handle.js';
+import { hasApprovalLabelChange } from '../approvals/approval-events.js';
+import { blockEditOf } from '../checklist/decide.js';
+import { handleChecklistEdit } from '../checklist/handle.js';
+import { handleMasterCommand } from '../commands/handle.js';
+import { parseCommand } from '../commands/parse.js';
+import { handleIntake } from '../intake/handle.js';
+import { mightTrigger } from '../intake/trigger.js';
+import type { EventContext, EventOutcome } from '../run/context.js';
+import { sweepTracker } from '../sweep/handle.js';
+import { handleChildEvent } from '../tracking/handle.js';
+import { handleMasterStateChange } from '../tracking/handle-close.js';
+import { mayBeTrackingTicket } from '../tracking/rows.js';
+
+/**
+ * Where every event goes: one table from a route's name to its handler, and `routeOf`, which names the route of a
+ * normalized event from the event alone (its kind and action, the ticket's role in the app's verified state, whether
+ * its comment is a command). Each handler is its capability's entry; it reads fresh, decides with a pure function and
+ * applies. The sweep, started by the clock instead of an event, is the last entry.
+ */
+export const ROUTES = {
+  /** An issue naming an incident by its identifier: a tracking ticket's row on the master. */
+  'child-event': handleChildEvent,
+  /** An issue that may carry the trigger label: the incident is opened (or its intake completed). */
+  intake: handleIntake,
+  /** A box or Quick Links value of the app's block changed on the master, a release or a tracking ticket. */
+  'master-edit': handleChecklistEdit,
+  /** A command in a comment on the master. */
+  'master-command': handleMasterCommand,
+  /** The master closed or reopened: the close guard, the incident's summary. */
+  'master-state': handleMasterStateChange,
+  /** The communications ticket's block changed: approval boxes, the review step, its checklist. */
+  'comms-edit': handleCommsEdit,
+  /** An approval command in a comment on the communications ticket. */
+  'comms-command': handleCommsCommand,
+  /** An approval label set or removed by hand on the communications ticket. */
+  'comms-label': handleCommsLabel,
+  /** Every open master, at each tick of the sweeper (not an event): reminders, nudges, deadlines, half-done intakes. */
+  sweep: sweepTracker,
+} as const;
+
+/** The name of a route. */
+export type RouteName = keyof typeof ROUTES;
+
+/** A route with the event its handler takes. */
+export type Route =
+  | { name: 'intake' | 'master-edit' | 'master-state' | 'comms-edit' | 'comms-label'; event: IssueEvent }
+  | { name: 'master-command' | 'comms-command'; event: NoteEvent };
+
+/**
+ * The route of an event, or null when no handler has anything to do with it. Tracking tickets are not named here: an
+ * issue that names an incident goes to `child-event` first (see `dispatch`), and comes back here when its project's
+ * configuration says it is not one. The role is the one the app's verified state gives the ticket; for an edit of the
+ * block, the one it had before the edit (a person may have changed or removed the state).
+ */
+export function routeOf(event: TrackerEvent): Route | null {
+  const role = trustedState(event.issue)?.role;
+  if (event.kind === 'note') {
+    if (!parseCommand(event.comment.body)) return null;
+    if (role === 'comms') return { name: 'comms-command', event };
+    return role === 'master' ? { name: 'master-command', event } : null;
+  }
+  if (event.action === 'closed' || event.action === 'reopened') {
+    if (role === 'master') return { name: 'master-state', event };
+    return mightTrigger(event) ? { name: 'intake', event } : null;
+  }
+  const edit = blockEditOf(event);
+  // A label alone; a label set in the same save as an edit of the block (GitLab's one PUT) goes with the edit.
+  if (role === 'comms' && hasApprovalLabelChange(event) && edit?.kind !== 'block') return { name: 'comms-label', event };
+  if (edit === null) return mightTrigger(event) ? { name: 'intake', event } : null;
+  // An edit that left the app's block alone is nobody's business here.
+  if (edit.kind === 'untouched') return null;
+  return edit.before.role === 'comms' ? { name: 'comms-edit', event } : { name: 'master-edit', event };
+}
+
+/**
+ * Hands a guarded event to its handler. Tracking tickets first: an issue naming an incident is never an intake and
+ * never one of the incident's own tickets. Whether it is a tracking ticket depends on its project's configuration,
+ * so the child handler may pass it on (`passed`); it then takes its route like any other event.
+ */
+export async function dispatch(event: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
+  if (event.kind === 'issue' && mayBeTrackingTicket(event.issue)) {
+    const outcome = await ROUTES['child-event'](event, ctx);
+    if (outcome !== 'passed') return outcome;
+  }
+  const route = routeOf(event);
+  if (route === null) return 'not-a-trigger';
+  switch (route.name) {
+    case 'master-command':
+    case 'comms-command':
+      return ROUTES[route.name](route.event, ctx);
+    default:
+      return ROUTES[route.name](route.event, ctx);
+  }
+}

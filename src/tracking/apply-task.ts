@@ -1,0 +1,41 @@
+import type { Issue, Project } from '../kernel/model.js';
+import type { RunContext, RunPlan } from '../run/plan.js';
+import type { TaskCommand } from '../commands/parse.js';
+import { decideTask, decideTaskCreated, renderTaskUnconfirmed } from './decide.js';
+import { isNotFound, TrackerError } from '../tracker/errors.js';
+import type { Tracker } from '../tracker/port.js';
+import type { LoadedConfig } from '../config/load.js';
+
+/**
+ * `/task`: reads the target project, decides, creates the ticket (GitLab: confidential, details only once the
+ * tracker confirmed it when the project is not private), links it and puts its row on the master.
+ */
+export async function openTask(tracker: Tracker, run: RunContext, settings: LoadedConfig, command: TaskCommand, plan: RunPlan): Promise<RunPlan> {
+  let target: Project | null = null;
+  try {
+    target = await tracker.getProject(command.project);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  const decision = decideTask(run, command, target, { capabilities: tracker.capabilities, renderer: settings.renderer });
+  if (decision.kind === 'refuse') return { ...plan, comments: [...plan.comments, { ref: run.master.ref, body: decision.comment }] };
+  let child: Issue;
+  try {
+    child = await tracker.createIssue(target!.path, decision.draft);
+  } catch (error) {
+    // An owner the tracker does not know (GitLab answers 422): the ticket is opened unassigned and the reply says so.
+    if (!(error instanceof TrackerError) || error.status !== 422 || !decision.draft.assignees) throw error;
+    child = await tracker.createIssue(target!.path, { ...decision.draft, assignees: [] });
+  }
+  if (decision.details !== null) {
+    if (!child.confidential) {
+      // The neutral title and the identifier were written, nothing more: the details stay out of a ticket the
+      // tracker did not confirm confidential, and the master is told exactly what it holds.
+      return { ...plan, comments: [...plan.comments, { ref: run.master.ref, body: renderTaskUnconfirmed(child, run.state.id) }] };
+    }
+    child = await tracker.updateIssue(child.ref, decision.details);
+  }
+  if (!decision.isPublic && decision.state.linked) await tracker.linkIssues(run.master, child);
+  const created = decideTaskCreated(run, command, child, decision.due, decision.isPublic);
+  return { ...plan, ...created, comments: [...plan.comments, ...created.comments], timeline: [...plan.timeline, ...created.timeline], run: plan.run };
+}
