@@ -20,7 +20,7 @@ import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
 import { startWorld } from './world.js';
 import type { ScenarioName, TrackerName, UnrelatedChange, UnrelatedScenario, World } from './world.js';
-import { GITHUB_ANSWER_WITHIN_MS } from '../src/server/http.js';
+import { GITHUB_ANSWER_WITHIN_MS } from '../src/server/github-composition.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const SCENARIOS: readonly ScenarioName[] = [

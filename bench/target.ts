@@ -12,7 +12,8 @@ import { createNodeMiddleware, Probot } from 'probot';
 import { GITHUB_EVENTS } from '../src/server/github-app.js';
 import { createLogger } from '../src/server/logger.js';
 import { createAppServer } from '../src/server/http.js';
-import type { AppServer, ServerEnv } from '../src/server/http.js';
+import type { AppServer } from '../src/server/http.js';
+import type { ServerEnv } from '../src/server/env.js';
 import { quietOctokit } from '../test/support/app-server.js';
 
 export type TargetMessage =

@@ -3,7 +3,7 @@
  * re-rendered), with the same environment as the server. Safe to run again: a second run changes nothing.
  */
 import { runReconcile } from '../src/cli/reconcile.js';
-import type { ServerEnv } from '../src/server/http.js';
+import type { ServerEnv } from '../src/server/env.js';
 
 const url = process.argv[2];
 if (!url || process.argv.length > 3) {

@@ -27,8 +27,8 @@ import type { Logger } from '../server/logger.js';
 import { withMaster } from '../run/with-master.js';
 import { rerenderMaster } from '../run/apply.js';
 import { githubSelfAccount } from '../server/github-app.js';
-import { githubBaseUrl, privateKeyFrom, trackerStateKeys } from '../server/http.js';
-import type { ServerEnv } from '../server/http.js';
+import { githubBaseUrl, privateKeyFrom, trackerStateKeys } from '../server/env.js';
+import type { ServerEnv } from '../server/env.js';
 import { ConfigErrorWithLabel, loadSettings } from '../config/load.js';
 
 /** An issue named by its web address. */

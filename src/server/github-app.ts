@@ -44,6 +44,14 @@ export function githubSelfAccount(probot: Pick<Probot, 'auth'>): GitHubSelf {
   };
 }
 
+/**
+ * The own-event check on an installation's tracker: the app's own events are never answered, its bot user by id. Only
+ * a `[bot]` login can be it, so people's events cost no request.
+ */
+export function isGitHubSelf(tracker: Tracker): (actor: { username: string; id: number }) => Promise<boolean> {
+  return async (actor) => actor.username.endsWith('[bot]') && actor.id === (await tracker.getSelf()).id;
+}
+
 export interface GitHubAppOptions {
   /** Handles one normalized event with a tracker bound to the event's installation. */
   handle(event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>): Promise<unknown>;
@@ -74,11 +82,7 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
         : normalizeGitHubIssueEvent(name, context.payload, context.id);
       if (!event) return;
       const tracker = new GitHubTracker(context.octokit, { self: () => self(context.octokit) });
-      // The app's own events are never answered: its bot user, by id. Only a `[bot]` login can be it, so people's
-      // events cost no request.
-      const isSelf = async (actor: { username: string; id: number }): Promise<boolean> =>
-        actor.username.endsWith('[bot]') && actor.id === (await tracker.getSelf()).id;
-      await options.handle(event, tracker, isSelf);
+      await options.handle(event, tracker, isGitHubSelf(tracker));
     });
   };
 }

@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { ProbotOctokit } from 'probot';
 import { onTestFinished } from 'vitest';
 import { createAppServer } from '../../src/server/http.js';
-import type { ServerEnv, ServerOverrides } from '../../src/server/http.js';
+import type { ServerEnv } from '../../src/server/env.js';
+import type { ServerOverrides } from '../../src/server/composition.js';
 import { memoryLogger } from './app-context.js';
 
 /**

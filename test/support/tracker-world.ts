@@ -1,6 +1,6 @@
 import { onTestFinished } from 'vitest';
 import type { AccessLevel, Comment, Issue, Project, TrackerKind } from '../../src/kernel/model.js';
-import type { ServerEnv } from '../../src/server/http.js';
+import type { ServerEnv } from '../../src/server/env.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { CONFIG_PATHS } from '../../src/tracker/port.js';
 import { startAppServer } from './app-server.js';

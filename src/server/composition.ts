@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProbotOctokit } from 'probot';
+import type { TrackerEvent } from '../kernel/events.js';
+import type { EventOutcome } from '../run/context.js';
+import type { GitLabClientOptions } from '../tracker/gitlab/client.js';
+import type { Tracker } from '../tracker/port.js';
+import type { DeliveryGuard } from './coordination/delivery-guard.js';
+import type { KeyedLock } from './coordination/keyed-lock.js';
+import type { SweepGate } from './coordination/sweep-gate.js';
+import type { Logger } from './logger.js';
+import type { StateKeys } from './state-seal.js';
+import type { WorkQueue } from './work-queue.js';
+
+/**
+ * What a tracker brings to the server, made by its composition (`composeGitHub`, `composeGitLab`) from the
+ * environment: the webhook route, the check that keeps the app from answering its own events, and the trackers the
+ * sweep visits. The server wires them into one HTTP server, one work queue and one sweep.
+ */
+export interface TrackerComposition {
+  /** Serves the tracker's webhook path (`/api/github/webhooks`, `/api/gitlab/webhooks`). */
+  route(req: IncomingMessage, res: ServerResponse): void;
+  /** The own-event check on one of this composition's trackers: true when the actor is the app itself. */
+  isSelf(tracker: Tracker): SelfCheck;
+  /** The trackers the sweep visits (listed anew at each sweep), each with the keys of its hidden state. */
+  sweepTargets(): Promise<SweepTarget[]>;
+}
+
+/** A composition, or what the environment lacks for it. */
+export type Composed = { composition: TrackerComposition } | { missing: string };
+
+/** True when the actor is the app itself: its own events are never answered. */
+export type SelfCheck = (actor: { username: string; id: number }) => Promise<boolean>;
+
+/** A tracker the sweep visits, with the keys of its hidden state. */
+export interface SweepTarget {
+  tracker: Tracker;
+  stateKeys: StateKeys;
+}
+
+/** What a composition needs of the server: where deliveries are handled (through the work queue) and logged. */
+export interface CompositionDeps {
+  log: Logger;
+  queue: WorkQueue;
+  /** Handles one delivery with the tracker it came from (`handleEvent` with the server's context). */
+  handle(event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): Promise<EventOutcome>;
+  overrides: ServerOverrides;
+}
+
+/** Seams for tests: a quieter Octokit (no throttling), a logger, shared guards. */
+export interface ServerOverrides {
+  log?: Logger;
+  /** Production: `resilientOctokit()` (retries, throttling, a timeout per request). */
+  githubOctokit?: typeof ProbotOctokit;
+  /** Retry policy and rate limits of the GitLab client; production defaults when left out. */
+  gitlabClientOptions?: Omit<GitLabClientOptions, 'host' | 'token'>;
+  /** How long a GitHub delivery waits for its work before it is answered ({@link GITHUB_ANSWER_WITHIN_MS}). */
+  githubAnswerWithinMs?: number;
+  /** How long a GitLab delivery waits for its work before it is answered 202 (8 s by default). */
+  gitlabAnswerWithinMs?: number;
+  deliveries?: DeliveryGuard;
+  locks?: KeyedLock;
+  sweepGate?: SweepGate;
+  /** The clock of event handling (tests pass a fixed one). */
+  now?: () => Date;
+}
+
+/** A JSON answer. */
+export function json(res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

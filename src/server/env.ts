@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import type { Tracker } from '../tracker/port.js';
+import type { Logger } from './logger.js';
+import { stateKeysFromEnv } from './state-seal.js';
+import type { StateKeys } from './state-seal.js';
+
+/** The environment the server reads; every variable is optional. */
+export interface ServerEnv {
+  PORT?: string;
+  PUBLIC_URL?: string;
+  APP_ID?: string;
+  PRIVATE_KEY?: string;
+  PRIVATE_KEY_PATH?: string;
+  WEBHOOK_SECRET?: string;
+  GHE_HOST?: string;
+  GHE_PROTOCOL?: string;
+  GITLAB_URL?: string;
+  GITLAB_TOKEN?: string;
+  GITLAB_WEBHOOK_SECRET?: string;
+  /** Secrets of projects and groups, as a JSON object of paths to secrets (see `WebhookSecrets`). */
+  GITLAB_WEBHOOK_SECRETS?: string;
+  LOG_LEVEL?: string;
+  /** Set to run several replicas: deliveries, incident locks, the sweeper's turn and GitHub's throttling are shared. */
+  REDIS_URL?: string;
+  /** Seconds between sweeps (read by the entry); with Redis, a finished sweep keeps the turn for this long. */
+  SWEEP_INTERVAL_SECONDS?: string;
+  /**
+   * Signs the app's hidden state (comma-separated: the first signs, all verify). Without it, each tracker's
+   * credential serves as the secret (see `stateKeysFromEnv`).
+   */
+  STATE_SECRET?: string;
+  /** Secrets still accepted, never used to sign: the ones a rotation replaced (comma-separated). */
+  STATE_SECRET_PREVIOUS?: string;
+}
+
+/** The GitHub App's private key from `PRIVATE_KEY` (with escaped newlines) or `PRIVATE_KEY_PATH`. */
+export async function privateKeyFrom(env: ServerEnv): Promise<string | undefined> {
+  if (env.PRIVATE_KEY) return env.PRIVATE_KEY.replace(/\\n/g, '\n');
+  if (env.PRIVATE_KEY_PATH) return readFile(env.PRIVATE_KEY_PATH, 'utf8');
+  return undefined;
+}
+
+/** The API base URL of a GitHub Enterprise Server (`GHE_HOST`), undefined for github.com. */
+export function githubBaseUrl(env: ServerEnv): string | undefined {
+  if (!env.GHE_HOST) return undefined;
+  return `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3`;
+}
+
+/**
+ * The keys of a tracker's hidden state: `STATE_SECRET` (and `STATE_SECRET_PREVIOUS`), or the tracker's own credential
+ * when it is not set, which is said once at start (see README, "Threat model").
+ */
+export function trackerStateKeys(env: ServerEnv, tracker: Tracker['kind'], credential: string, log: Logger): StateKeys {
+  const { keys, derived } = stateKeysFromEnv(env, credential);
+  if (derived) {
+    const from = tracker === 'github' ? "the GitHub App's private key" : 'GITLAB_TOKEN';
+    log.warn({ tracker, from }, 'STATE_SECRET is not set: the hidden state is signed with a key derived from the tracker credential; set STATE_SECRET before rotating it');
+  }
+  return keys;
+}
+
+/**
+ * How long a finished sweep keeps the shared turn: nine tenths of the interval, so that the replica that swept
+ * sweeps again at its next tick and the others skip theirs in between.
+ */
+export function sweepHoldMs(env: ServerEnv): number {
+  const seconds = Number(env.SWEEP_INTERVAL_SECONDS ?? 60);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds * 900) : 0;
+}
