@@ -1,5 +1,6 @@
 import { parseQuickLinks, renderState, splitBody, trustedBlock } from '../kernel/block.js';
-import { parseTracking, renderTracking, upsertRow } from '../tracking/rows.js';
+import { parseTracking, renderTracking } from '../tracking/section.js';
+import { upsertRow } from '../tracking/rows.js';
 import type { TaskRow } from '../tracking/rows.js';
 import type { ChildRow, TicketState } from '../kernel/ticket-state.js';
 import { INCIDENT_PHASES } from '../checklist/phases.js';

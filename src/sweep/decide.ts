@@ -2,7 +2,7 @@ import { splitBody, trustedState } from '../kernel/block.js';
 import { INCIDENT_PHASES } from '../checklist/phases.js';
 import { computeProgress, duePhases, phaseDates, readSteps } from '../checklist/steps.js';
 import { renderHandoffExpired, renderPhaseNudge } from '../run/messages.js';
-import { trackingStale } from '../tracking/rows.js';
+import { trackingStale } from '../tracking/section.js';
 import { missedSitrepWindows, renderSitrepReminder } from '../commands/sitrep.js';
 import { MANAGER, DEPUTY, DISCLOSURE, ROLE_NAME, holderOf, quickLinksOf, dateOf } from '../run/quick-links.js';
 import { type RunContext, type RunPlan, emptyPlan, timelineEntry } from '../run/plan.js';

@@ -1,6 +1,7 @@
 import { joinBody, renderState, trustedBlock } from '../kernel/block.js';
 import type { TicketState } from '../kernel/ticket-state.js';
-import { countByOwner, findRow, parseTracking, renderChildBlock, rowOf, TASK_LABEL, titleWithoutId } from './rows.js';
+import { countByOwner, parseTracking } from './section.js';
+import { findRow, renderChildBlock, rowOf, TASK_LABEL, titleWithoutId } from './rows.js';
 import type { TaskRow } from './rows.js';
 import { idLabel, titleWithId } from '../kernel/identifier.js';
 import type { Issue, IssueDraft, Project, TrackerCapabilities } from '../kernel/model.js';

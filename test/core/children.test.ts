@@ -6,12 +6,10 @@ import {
   isPublicTicket,
   mayBeChild,
   namedIds,
-  parseTracking,
-  renderTracking,
   rowOf,
-  trackingStale,
   upsertRow,
 } from '../../src/tracking/rows.js';
+import { parseTracking, renderTracking, trackingStale } from '../../src/tracking/section.js';
 import type { TaskRow } from '../../src/tracking/rows.js';
 import { readSteps } from '../../src/checklist/steps.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';

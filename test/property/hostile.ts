@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { BLOCK_BEGIN, BLOCK_END } from '../../src/kernel/block.js';
-import { TASKS_MARKER } from '../../src/tracking/rows.js';
+import { TASKS_MARKER } from '../../src/tracking/section.js';
 import { SITREP_MARKER } from '../../src/commands/sitrep.js';
 import { TIMELINE_MARKER } from '../../src/kernel/timeline.js';
 

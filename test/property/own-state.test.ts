@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_BEGIN, BLOCK_END, readTicketState, renderState } from '../../src/kernel/block.js';
 import type { TicketState } from '../../src/kernel/ticket-state.js';
-import { TASKS_MARKER } from '../../src/tracking/rows.js';
+import { TASKS_MARKER } from '../../src/tracking/section.js';
 import type { Issue } from '../../src/kernel/model.js';
 import { handleEvent } from '../../src/server/handle-event.js';
 import { sweepTracker } from '../../src/sweep/handle.js';

@@ -11,7 +11,8 @@ import {
   writeBlock,
 } from '../../src/kernel/block.js';
 import { diffSteps, readSteps, setStepState } from '../../src/checklist/steps.js';
-import { decideChildWrite, dueOf, namedIds, parseTracking, rowOf, trackingStale } from '../../src/tracking/rows.js';
+import { decideChildWrite, dueOf, namedIds, rowOf } from '../../src/tracking/rows.js';
+import { parseTracking, trackingStale } from '../../src/tracking/section.js';
 import { parseCommand, parseRfc3339, parseUsername, resolveField } from '../../src/commands/parse.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { parseConfig } from '../../src/config/parse.js';

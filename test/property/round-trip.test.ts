@@ -5,7 +5,7 @@ import type { TicketState } from '../../src/kernel/ticket-state.js';
 import { INCIDENT_PHASES } from '../../src/checklist/phases.js';
 import { diffSteps, readSteps, setStepState } from '../../src/checklist/steps.js';
 import type { TrackedStep } from '../../src/checklist/steps.js';
-import { parseTracking, renderTracking } from '../../src/tracking/rows.js';
+import { parseTracking, renderTracking } from '../../src/tracking/section.js';
 import type { TaskRow } from '../../src/tracking/rows.js';
 import { neutralizeBlock, neutralizeInline } from '../../src/kernel/neutralize.js';
 import { createRenderer, stepUrl } from '../../src/templates/renderer.js';

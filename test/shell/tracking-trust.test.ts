@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readTicketState, splitBody, trustedState } from '../../src/kernel/block.js';
-import { parseTracking } from '../../src/tracking/rows.js';
+import { parseTracking } from '../../src/tracking/section.js';
 import type { Issue, Project, TrackerKind } from '../../src/kernel/model.js';
 import { handleEvent } from '../../src/server/handle-event.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';

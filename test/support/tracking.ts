@@ -1,5 +1,5 @@
 import { splitBody } from '../../src/kernel/block.js';
-import { parseTracking } from '../../src/tracking/rows.js';
+import { parseTracking } from '../../src/tracking/section.js';
 import type { TaskRow } from '../../src/tracking/rows.js';
 import type { Issue, IssueRef } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
