@@ -10,7 +10,7 @@ import { gitlabEditPayload, gitlabLabelsPayload } from '../support/gitlab-webhoo
 
 // Issue 11, end to end through the real server on both trackers: the Probot middleware and the fake GitHub, the
 // GitLab route and the fake GitLab, with the real Octokit and gitbeaker clients. Cases 1, 2 and 3 (the same cases on
-// the in-memory tracker are in test/shell/own-state.test.ts). One scenario per case, run on each tracker.
+// the in-memory tracker are in test/server/own-state.test.ts). One scenario per case, run on each tracker.
 
 type Kind = 'github' | 'gitlab';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { redisCoordination, RedisUrlError } from '../../src/server/coordination/coordination.js';
-import { LockTimeoutError, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from '../../src/server/coordination/redis.js';
-import { captureLog, memoryLogger } from '../support/app-context.js';
-import { startAppServer } from '../support/app-server.js';
-import { startRedis } from '../support/redis-server.js';
-import type { RedisServer } from '../support/redis-server.js';
+import { redisCoordination, RedisUrlError } from '../../../src/server/coordination/coordination.js';
+import { LockTimeoutError, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from '../../../src/server/coordination/redis.js';
+import { captureLog, memoryLogger } from '../../support/app-context.js';
+import { startAppServer } from '../../support/app-server.js';
+import { startRedis } from '../../support/redis-server.js';
+import type { RedisServer } from '../../support/redis-server.js';
 
 // The coordination of replicas against a real redis-server on loopback. Each "replica" is its own client, as two
 // processes would each have their own connection; every test gets its own key prefix.
