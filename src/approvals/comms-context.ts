@@ -3,7 +3,7 @@ import type { IncidentDeskConfig } from '../config/schema.js';
 import { neutralizeInline, quietUser } from '../kernel/neutralize.js';
 import { stepUrl } from '../templates/renderer.js';
 import type { CommsContext } from '../templates/contexts.js';
-import { type IntakeDeps } from '../intake/snapshot.js';
+import type { IntakeDeps } from '../intake/snapshot.js';
 import { renderPhases } from '../checklist/render-phases.js';
 
 /** The comms ticket's context: the approval matrix from config, approvers named without a ping. */

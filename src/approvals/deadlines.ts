@@ -2,8 +2,6 @@ import { mention } from '../kernel/usernames.js';
 import { describeMinutes } from '../run/messages.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import {
-  type Approvals,
-  type ApprovalOutcome,
   APPROVAL_MARKERS,
   keyOf,
   groupOf,
@@ -16,6 +14,7 @@ import {
   safeTime,
   parseTime,
 } from './matrix.js';
+import type { Approvals, ApprovalOutcome } from './matrix.js';
 import { Work } from './decide.js';
 
 /**

@@ -3,11 +3,6 @@ import { cleanUsername, mention, quiet } from '../kernel/usernames.js';
 import { describeMinutes } from '../run/messages.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import {
-  type Approvals,
-  type DeliverableStatus,
-  type ApprovalEvent,
-  type ApprovalActor,
-  type ApprovalOutcome,
   APPROVAL_MARKERS,
   APPROVAL_LABEL_PREFIX,
   keyOf,
@@ -29,6 +24,7 @@ import {
   whoMayDecide,
   backupsOf,
 } from './matrix.js';
+import type { Approvals, DeliverableStatus, ApprovalEvent, ApprovalActor, ApprovalOutcome } from './matrix.js';
 
 /**
  * The approval decisions (seed 000): a box, a command or a label from a person decides for the groups they may

@@ -116,7 +116,7 @@ export async function handleCommsCommand(event: NoteEvent, ctx: EventContext): P
  * tracker's word, every label the delivery says was added must be on the ticket now and the tracker must name one
  * account as the latest to add each of them; null otherwise (nothing is then taken from the labels).
  */
-export async function approvalLabelAdder(event: IssueEvent, ctx: EventContext): Promise<Actor | null> {
+async function approvalLabelAdder(event: IssueEvent, ctx: EventContext): Promise<Actor | null> {
   const added = event.addedLabels.filter((l) => l.startsWith('approval::'));
   if (added.length === 0) return null;
   if (ctx.tracker.capabilities.signedDeliveries) return event.actor;

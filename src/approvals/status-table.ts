@@ -1,7 +1,6 @@
 import { quiet } from '../kernel/usernames.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import {
-  type Approvals,
   keyOf,
   deliverableOf,
   groupOf,
@@ -14,6 +13,7 @@ import {
   parseTime,
   STATUS_TEXT,
 } from './matrix.js';
+import type { Approvals } from './matrix.js';
 
 /** The approval status table of the communications ticket, and the time left to the cut-off. Pure. */
 

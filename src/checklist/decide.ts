@@ -2,10 +2,10 @@ import { parseQuickLinks, splitBody, trustedState } from '../kernel/block.js';
 import { diffSteps } from './steps.js';
 import type { Issue, TrackerKind } from '../kernel/model.js';
 import { canWrite, formatRef } from '../kernel/model.js';
-import { renderRefusal } from '../run/messages.js';
+import { renderRefusal, requiredAccess } from '../run/messages.js';
 import { DISCLOSURE } from '../run/quick-links.js';
-import { requiredAccess } from '../run/messages.js';
-import { type RunContext, type RunPlan, emptyPlan, timelineEntry, stepLabel } from '../run/plan.js';
+import { emptyPlan, timelineEntry, stepLabel } from '../run/plan.js';
+import type { RunContext, RunPlan } from '../run/plan.js';
 import type { IssueEvent } from '../kernel/events.js';
 import type { TicketState } from '../kernel/ticket-state.js';
 

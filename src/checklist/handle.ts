@@ -55,7 +55,7 @@ export async function putBackState(event: IssueEvent, previousBody: string, mast
  * state) is undone on a fresh read, under the incident's lock, with one polite refusal on the ticket they edited.
  * What others wrote since, the app's own counters included, stays.
  */
-export async function refuseEdit(event: IssueEvent, previousBody: string, masterRef: IssueRef, isMaster: boolean, ctx: EventContext): Promise<EventOutcome> {
+async function refuseEdit(event: IssueEvent, previousBody: string, masterRef: IssueRef, isMaster: boolean, ctx: EventContext): Promise<EventOutcome> {
   const undone = await ctx.locks.run(lockKey(ctx, masterRef), async () => {
     const result = await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, { scope: 'all' });
     await ctx.tracker.createComment(event.issue.ref, refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue));
@@ -72,7 +72,7 @@ export async function refuseEdit(event: IssueEvent, previousBody: string, master
  * An edit of the hidden state by someone whose other changes may stand (write access): only the state is put back,
  * on a fresh read, with one refusal that says so. Logged: it is either a mistake or an attempt.
  */
-export async function refuseStateEdit(event: IssueEvent, previousBody: string, ctx: EventContext): Promise<void> {
+async function refuseStateEdit(event: IssueEvent, previousBody: string, ctx: EventContext): Promise<void> {
   ctx.log.warn({ issue: formatRef(event.issue.ref), actor: event.actor.username }, 'hidden state changed by a person; put back');
   if ((await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, { scope: 'state' })) !== 'unchanged') {
     await ctx.tracker.createComment(event.issue.ref, renderStateRefusal({ actor: event.actor.username }));

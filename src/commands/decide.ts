@@ -6,13 +6,23 @@ import { idLabel } from '../kernel/identifier.js';
 import type { Issue } from '../kernel/model.js';
 import { canWrite } from '../kernel/model.js';
 import { mentionUser, neutralizeInline } from '../kernel/neutralize.js';
-import { renderHandoffDone, renderHandoffRequested, renderInvalid, renderRefusal } from '../run/messages.js';
+import {
+  renderHandoffDone,
+  renderHandoffRequested,
+  renderInvalid,
+  renderRefusal,
+  requiredAccess,
+} from '../run/messages.js';
 import type { Command } from './parse.js';
-import { FIELD_LABELS } from '../run/quick-links.js';
+import { FIELD_LABELS, MANAGER, ROLE_LABEL, ROLE_NAME, holderOf, quickLinksOf } from '../run/quick-links.js';
 import { parseSitrepText, renderSitrep } from './sitrep.js';
-import { MANAGER, ROLE_LABEL, ROLE_NAME, holderOf, quickLinksOf } from '../run/quick-links.js';
-import { requiredAccess } from '../run/messages.js';
-import { type RunContext, type RunPlan, emptyPlan, timeOf, timelineEntry, stepLabel } from '../run/plan.js';
+import { emptyPlan, timeOf, timelineEntry, stepLabel } from '../run/plan.js';
+import type { RunContext, RunPlan } from '../run/plan.js';
+
+/**
+ * What a command on the master changes: `decideCommand` answers the plan of one parsed command from a person whose
+ * access the tracker reported (`/help` needs none). Pure: the master as just read and the clock come in.
+ */
 
 function refuse(ctx: RunContext, plan: RunPlan, what: string): RunPlan {
   plan.comments.push({ ref: ctx.master.ref, body: renderRefusal({ actor: ctx.actor?.username ?? '', what, required: requiredAccess(ctx.tracker) }) });

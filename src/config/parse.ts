@@ -1,8 +1,10 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { type ConfigProblem, ConfigError, isRecord, quote } from './problems.js';
-import { configSchema, type IncidentDeskConfig } from './schema.js';
+import { ConfigError, isRecord, quote } from './problems.js';
+import type { ConfigProblem } from './problems.js';
+import { configSchema } from './schema.js';
+import type { IncidentDeskConfig } from './schema.js';
 
 /**
  * Reads a configuration file: YAML, then the schema; every problem is reported at once with the line and column

@@ -9,10 +9,9 @@ import { formatRef, parseRef, sameRef } from '../kernel/model.js';
 import { isNotFound } from '../tracker/errors.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
-import { ConfidentialityError } from './apply.js';
+import { ConfidentialityError, runIntake } from './apply.js';
 import type { EventContext } from '../run/context.js';
 import { describeEffect } from './effects.js';
-import { runIntake } from './apply.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from '../config/load.js';
 
 /** Where an intake starts from. */

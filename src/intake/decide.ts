@@ -28,20 +28,14 @@ import { neutralizeBlock } from '../kernel/neutralize.js';
 import { approvalLabels } from '../approvals/matrix.js';
 import { renderStatusTable } from '../approvals/status-table.js';
 import { phaseLabel, renderMaster } from '../run/master-view.js';
-import { APP_ACTOR } from '../kernel/timeline.js';
+import { APP_ACTOR, appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
 import { isChildOf } from '../run/links.js';
-import { appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
 import type { ReleaseContext } from '../templates/contexts.js';
 import { computePatch } from '../kernel/patch.js';
 import type { UpdateEffect, IntakeEffect } from './effects.js';
-import {
-  type ChildRole,
-  type IntakeSnapshot,
-  type IntakeDeps,
-  incidentProjectPath,
-  releaseProjectPath,
-} from './snapshot.js';
+import { incidentProjectPath, releaseProjectPath } from './snapshot.js';
+import type { ChildRole, IntakeSnapshot, IntakeDeps } from './snapshot.js';
 import { commsContext } from '../approvals/comms-context.js';
 import { renderPhases } from '../checklist/render-phases.js';
 

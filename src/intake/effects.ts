@@ -1,8 +1,9 @@
 import { formatRef } from '../kernel/model.js';
-import type { Issue } from '../kernel/model.js';
+import type { Issue, Comment, IssueDraft, IssueRef } from '../kernel/model.js';
 import type { TicketRole } from '../kernel/identifier.js';
-import type { Comment, IssueDraft, IssueRef } from '../kernel/model.js';
 import type { IssueUpdate } from '../kernel/patch.js';
+
+/** What the intake decision asks the shell to do, one request each, and what the tracker answered. Pure. */
 
 /** A log line for an effect: kind and target, never content. */
 export function describeEffect(effect: IntakeEffect): string {

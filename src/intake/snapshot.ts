@@ -6,6 +6,11 @@ import { formatRef, sameRef } from '../kernel/model.js';
 import type { Renderer } from '../templates/renderer.js';
 import type { IntakeEffect, EffectResult } from './effects.js';
 
+/**
+ * What an intake decides on: the snapshot of the source, the projects and what was found or written so far, and
+ * `absorb`, which folds each answer of the tracker into it for the next decision. Pure.
+ */
+
 export type ChildRole = Exclude<TicketRole, 'master' | 'task'>;
 
 /**

@@ -1,7 +1,8 @@
 import type { TicketRole } from './identifier.js';
 /**
- * Shapes of a running incident (checklist tracking, Quick Links fields, timeline, severity, sitreps,
- * handoffs). Pure data; the master's hidden state keeps `RunState`.
+ * The app's hidden state of a ticket, by role: the master's intake and running incident (`RunState`: severity,
+ * timeline, sitreps, handoffs), a child's master, the communications ticket's approvals. Pure data, written into and
+ * read from the block by `block.ts`.
  */
 
 export type Severity = 'high' | 'medium' | 'low';

@@ -6,7 +6,7 @@ import type { Logger } from '../server/logger.js';
 import type { StateKeys } from '../server/state-seal.js';
 import type { SettingsCache } from '../config/load.js';
 
-/** Everything the shell needs to handle an event from one tracker. */
+/** Everything a handler needs to handle an event from one tracker: the guarded tracker, locks, clock, settings. */
 export interface EventContext {
   tracker: Tracker;
   /** True when the actor is the app itself: its own events are never answered. */

@@ -1,11 +1,15 @@
-import type { TicketState } from '../kernel/ticket-state.js';
+import type { TicketState, RunState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
 import type { AccessLevel, Issue, IssueRef, TrackerKind } from '../kernel/model.js';
 import type { TaskRow } from '../tracking/rows.js';
 import type { TaskCommand } from '../commands/parse.js';
-import type { RunState } from '../kernel/ticket-state.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
 import { APP_ACTOR } from '../kernel/timeline.js';
+
+/**
+ * What every decision on a running incident shares: the context it decides on (`RunContext`) and the plan it
+ * answers (`RunPlan`), which `applyRunPlan` writes. Pure.
+ */
 
 /** What every run decision looks at: the master as just read, its trusted state, the clock, the actor. */
 export interface RunContext {

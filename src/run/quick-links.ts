@@ -1,6 +1,9 @@
 import { parseQuickLinks, splitBody, trustedState } from '../kernel/block.js';
 import type { Issue } from '../kernel/model.js';
 import type { HolderRole } from '../kernel/ticket-state.js';
+
+/** The master's Quick Links table: its fields, who holds a role, the disclosure date. Pure. */
+
 /** The Quick Links fields a person may set by command (`/set <field> <value>`). */
 export type FieldKey =
   | 'incident-manager'

@@ -1,8 +1,7 @@
 import { trustedState } from '../kernel/block.js';
 import type { IssueRef } from '../kernel/model.js';
 import { formatRef } from '../kernel/model.js';
-import { configProjectOf } from './links.js';
-import { masterPlaceProblem } from './links.js';
+import { configProjectOf, masterPlaceProblem } from './links.js';
 import type { RunContext, RunPlan } from './plan.js';
 import type { EventContext, EventOutcome } from './context.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from '../config/load.js';

@@ -10,8 +10,9 @@ import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 
 /**
- * The shell's one sequence for an event: guard (own events, duplicates), load configuration, take the
- * incident's lock, read fresh state, decide and apply. All I/O for an event happens here.
+ * The sequence every delivery goes through: the payload's hidden state verified, the tracker wrapped in the write guard
+ * and the state seal, then the guards (own events, duplicate deliveries, who acted as the tracker answers), then the
+ * event's route (`dispatch` in `routes.ts`), whose handler reads fresh, decides and applies.
  */
 export async function handleEvent(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
   const { log } = context;

@@ -20,7 +20,6 @@ import type { Composed, SelfCheck, ServerOverrides, TrackerComposition } from '.
 import { sweepHoldMs } from './env.js';
 import type { ServerEnv } from './env.js';
 
-
 export interface AppServer {
   server: Server;
   github: boolean;

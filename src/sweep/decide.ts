@@ -5,7 +5,8 @@ import { renderHandoffExpired, renderPhaseNudge } from '../run/messages.js';
 import { trackingStale } from '../tracking/section.js';
 import { missedSitrepWindows, renderSitrepReminder } from '../commands/sitrep.js';
 import { MANAGER, DEPUTY, DISCLOSURE, ROLE_NAME, holderOf, quickLinksOf, dateOf } from '../run/quick-links.js';
-import { type RunContext, type RunPlan, emptyPlan, timelineEntry } from '../run/plan.js';
+import { emptyPlan, timelineEntry } from '../run/plan.js';
+import type { RunContext, RunPlan } from '../run/plan.js';
 
 /**
  * The periodic sweep of one open master: what is due now (sitrep reminders, phase nudges, handoff expiry),

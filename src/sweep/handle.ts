@@ -1,9 +1,8 @@
 import { trustedState } from '../kernel/block.js';
 import { formatRef, parseRef } from '../kernel/model.js';
-import { configProjectOf } from '../run/links.js';
+import { configProjectOf, masterPlaceProblem } from '../run/links.js';
 import { emptyPlan } from '../run/plan.js';
 import { decideSweep } from './decide.js';
-import { masterPlaceProblem } from '../run/links.js';
 import type { Tracker } from '../tracker/port.js';
 import type { EventContext } from '../run/context.js';
 import { ConfigErrorWithLabel, loadSettings } from '../config/load.js';

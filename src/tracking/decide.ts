@@ -8,13 +8,12 @@ import type { Issue, IssueDraft, Project, TrackerCapabilities } from '../kernel/
 import { formatRef } from '../kernel/model.js';
 import { neutralizeBlock, neutralizeInline, quietUser } from '../kernel/neutralize.js';
 import type { Renderer } from '../templates/renderer.js';
-import { emptyPlan } from '../run/plan.js';
+import { emptyPlan, timelineEntry } from '../run/plan.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
 import { renderInvalid } from '../run/messages.js';
 import type { TaskCommand } from '../commands/parse.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
 import { formatEntry } from '../kernel/timeline.js';
-import { timelineEntry } from '../run/plan.js';
 
 /**
  * The master's side of tracking tickets: a child's change, `/task`, the close guard and the final summary.

@@ -2,7 +2,7 @@ import type { Issue, IssueRef } from '../kernel/model.js';
 import { parseRef } from '../kernel/model.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
 import { parseTimeline } from '../kernel/timeline.js';
-import { decideClose, namedChildren, rowsOf } from './decide.js';
+import { decideClose, namedChildren, rowsOf, decideStateChange } from './decide.js';
 import type { ClosingChild } from './decide.js';
 import { isNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
@@ -10,7 +10,6 @@ import { getOwnComment } from '../tracker/own-comments.js';
 import type { IssueEvent } from '../kernel/events.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { withMaster } from '../run/with-master.js';
-import { decideStateChange } from './decide.js';
 
 /**
  * The master was closed or reopened: a close reads the incident's tickets and keeps the master open while any is
@@ -29,7 +28,7 @@ export async function handleMasterStateChange(event: IssueEvent, ctx: EventConte
 }
 
 /** How many open tracking tickets are re-read when the master closes; the rest are taken from the table. */
-export const REFRESH_LIMIT = 50;
+const REFRESH_LIMIT = 50;
 
 /**
  * The master was closed: its release and communications tickets and its open tracking tickets are read fresh,
@@ -61,7 +60,7 @@ export async function closeMaster(tracker: Tracker, run: RunContext): Promise<Ru
   return decideClose(run, { children, refreshed, firstEntry });
 }
 
-export async function readOrNull(tracker: Tracker, ref: IssueRef): Promise<Issue | null> {
+async function readOrNull(tracker: Tracker, ref: IssueRef): Promise<Issue | null> {
   try {
     return await tracker.getIssue(ref);
   } catch (error) {
@@ -71,7 +70,7 @@ export async function readOrNull(tracker: Tracker, ref: IssueRef): Promise<Issue
   }
 }
 
-export async function firstTimelineEntry(tracker: Tracker, run: RunContext): Promise<ReturnType<typeof parseTimeline>[number] | null> {
+async function firstTimelineEntry(tracker: Tracker, run: RunContext): Promise<ReturnType<typeof parseTimeline>[number] | null> {
   const id = run.state.run?.timeline?.[0];
   if (id === undefined) return null;
   try {

@@ -1,5 +1,5 @@
 import { trustedState, writeBlock } from '../kernel/block.js';
-import { decideChildWrite, isPublicTicket, mayBeChild, namedIds } from './rows.js';
+import { decideChildWrite, isPublicTicket, mayBeChild, namedIds, mayBeTrackingTicket } from './rows.js';
 import type { IssueEvent } from '../kernel/events.js';
 import { idLabel } from '../kernel/identifier.js';
 import type { Issue, IssueRef, Project } from '../kernel/model.js';
@@ -14,7 +14,6 @@ import { listOwnComments } from '../tracker/own-comments.js';
 import { withMaster } from '../run/with-master.js';
 import { labelAdder, titleSetter } from '../server/actors.js';
 import { ConfigErrorWithLabel, loadSettings } from '../config/load.js';
-import { mayBeTrackingTicket } from './rows.js';
 
 /**
  * An event on an issue that names an incident by identifier (a tracking ticket): the master is found with one

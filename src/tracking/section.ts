@@ -1,7 +1,8 @@
 import { splitBody, trustedState } from '../kernel/block.js';
 import type { Issue } from '../kernel/model.js';
 import { quietUser } from '../kernel/neutralize.js';
-import { type TaskRow, DATE, isOverdue, upsertRow } from './rows.js';
+import { DATE, isOverdue, upsertRow } from './rows.js';
+import type { TaskRow } from './rows.js';
 
 /** Where the tracking section starts inside the master's block; only the app writes it. */
 export const TASKS_MARKER = '<!-- incident-desk:tasks -->';

@@ -10,8 +10,7 @@ import {
   readSteps,
   setStepState,
 } from '../../src/checklist/steps.js';
-import type { Progress } from '../../src/checklist/steps.js';
-import type { StepChange } from '../../src/checklist/steps.js';
+import type { Progress, StepChange } from '../../src/checklist/steps.js';
 
 const URL = 'https://desk.example/handbook';
 

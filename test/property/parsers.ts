@@ -13,7 +13,7 @@ import {
 import { diffSteps, readSteps, setStepState } from '../../src/checklist/steps.js';
 import { decideChildWrite, dueOf, namedIds, rowOf } from '../../src/tracking/rows.js';
 import { parseTracking, trackingStale } from '../../src/tracking/section.js';
-import { parseCommand, parseRfc3339, parseUsername, resolveField } from '../../src/commands/parse.js';
+import { parseCommand, parseRfc3339, parseUsername, resolveField, FIELD_ALIASES } from '../../src/commands/parse.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { parseConfig } from '../../src/config/parse.js';
 import type { IssueEvent } from '../../src/kernel/events.js';
@@ -24,7 +24,6 @@ import { neutralizeBlock, neutralizeComments, neutralizeInline, neutralizeMentio
 import { dateOf, holderOf } from '../../src/run/quick-links.js';
 import { editTouchesBlock, refusalForEdit } from '../../src/checklist/decide.js';
 import { editTouchesState, revertEdit } from '../../src/checklist/revert.js';
-import { FIELD_ALIASES } from '../../src/commands/parse.js';
 import type { FieldKey } from '../../src/run/quick-links.js';
 import { parseSitrepText } from '../../src/commands/sitrep.js';
 import { appendToTimeline, formatEntry, parseTimeline } from '../../src/kernel/timeline.js';

@@ -1,10 +1,9 @@
 import { joinBody, readTicketState, renderState } from '../../src/kernel/block.js';
-import type { TicketState } from '../../src/kernel/ticket-state.js';
+import type { TicketState, RunState } from '../../src/kernel/ticket-state.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import type { IncidentDeskConfig } from '../../src/config/schema.js';
 import type { AccessLevel, Issue, TrackerKind } from '../../src/kernel/model.js';
 import type { RunContext, RunPlan } from '../../src/run/plan.js';
-import type { RunState } from '../../src/kernel/ticket-state.js';
 
 // A master (or a child) as the tracker answers it, for the tests of the pure decisions: the app's block (hidden
 // state, Quick Links, a short checklist) and the person's text, at 10:03 on the day the incident was opened.
