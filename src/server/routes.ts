@@ -12,6 +12,7 @@ import type { EventContext, EventOutcome } from '../run/context.js';
 import { sweepTracker } from '../sweep/handle.js';
 import { handleChildEvent } from '../tracking/handle.js';
 import { handleMasterStateChange } from '../tracking/handle-close.js';
+import { handleTaskCommand } from '../tracking/handle-task.js';
 import { mayBeTrackingTicket } from '../tracking/rows.js';
 
 /**
@@ -27,8 +28,10 @@ export const ROUTES = {
   intake: handleIntake,
   /** A box or Quick Links value of the app's block changed on the master, a release or a tracking ticket. */
   'master-edit': handleChecklistEdit,
-  /** A command in a comment on the master. */
+  /** A command in a comment on the master (`/task` has its own route). */
   'master-command': handleMasterCommand,
+  /** `/task` on the master: a tracking ticket opened and put in the master's table. */
+  task: handleTaskCommand,
   /** The master closed or reopened: the close guard, the incident's summary. */
   'master-state': handleMasterStateChange,
   /** The communications ticket's block changed: approval boxes, the review step, its checklist. */
@@ -47,7 +50,7 @@ export type RouteName = keyof typeof ROUTES;
 /** A route with the event its handler takes. */
 export type Route =
   | { name: 'intake' | 'master-edit' | 'master-state' | 'comms-edit' | 'comms-label'; event: IssueEvent }
-  | { name: 'master-command' | 'comms-command'; event: NoteEvent };
+  | { name: 'master-command' | 'task' | 'comms-command'; event: NoteEvent };
 
 /**
  * The route of an event, or null when no handler has anything to do with it. Tracking tickets are not named here: an
@@ -58,9 +61,11 @@ export type Route =
 export function routeOf(event: TrackerEvent): Route | null {
   const role = trustedState(event.issue)?.role;
   if (event.kind === 'note') {
-    if (!parseCommand(event.comment.body)) return null;
+    const command = parseCommand(event.comment.body);
+    if (!command) return null;
     if (role === 'comms') return { name: 'comms-command', event };
-    return role === 'master' ? { name: 'master-command', event } : null;
+    if (role !== 'master') return null;
+    return command.name === 'task' ? { name: 'task', event } : { name: 'master-command', event };
   }
   if (event.action === 'closed' || event.action === 'reopened') {
     if (role === 'master') return { name: 'master-state', event };
@@ -89,6 +94,7 @@ export async function dispatch(event: TrackerEvent, ctx: EventContext): Promise<
   if (route === null) return 'not-a-trigger';
   switch (route.name) {
     case 'master-command':
+    case 'task':
     case 'comms-command':
       return ROUTES[route.name](route.event, ctx);
     default:

@@ -5,6 +5,26 @@ import { decideTask, decideTaskCreated, renderTaskUnconfirmed } from './decide.j
 import { isNotFound, TrackerError } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
 import type { LoadedConfig } from '../config/load.js';
+import type { NoteEvent } from '../kernel/events.js';
+import { decideCommand } from '../commands/decide.js';
+import { parseCommand } from '../commands/parse.js';
+import type { EventContext, EventOutcome } from '../run/context.js';
+import { withMaster } from '../run/with-master.js';
+
+/**
+ * `/task @owner <project> <title> [due YYYY-MM-DD] [--public]` on the master: from a person with write access (the
+ * tracker's answer, as for every command: `decideCommand`), a tracking ticket is opened in the target project and its
+ * row put on the master (`openTask`, `decideTask`).
+ */
+export async function handleTaskCommand(event: NoteEvent, ctx: EventContext): Promise<EventOutcome> {
+  const command = parseCommand(event.comment.body);
+  if (command?.name !== 'task') return 'not-a-trigger';
+  return withMaster(event.issue.ref, ctx, async (run, settings) => {
+    const access = await ctx.tracker.getAccess(event.project.path, event.actor);
+    const plan = decideCommand({ ...run, actor: event.actor, access }, command);
+    return plan.task ? openTask(ctx.tracker, { ...run, actor: event.actor, access }, settings, plan.task, plan) : plan;
+  });
+}
 
 /**
  * `/task`: reads the target project, decides, creates the ticket (GitLab: confidential, details only once the
