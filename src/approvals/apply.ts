@@ -10,6 +10,7 @@ import type { Issue, IssueRef } from '../kernel/model.js';
 import { formatRef } from '../kernel/model.js';
 import { childLinkProblem, configProjectOf } from '../run/links.js';
 import { APP_ACTOR } from '../kernel/timeline.js';
+import { formatRfc3339 } from '../kernel/time.js';
 import { emptyPlan } from '../run/plan.js';
 import { holderOf, FIELD_LABELS } from '../run/quick-links.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
@@ -87,7 +88,7 @@ export async function applyApprovalEvents(
       await tracker.createComment(commsRef, outcome.comments.join('\n\n---\n\n'));
       plan.posted += 1;
     }
-    for (const text of outcome.timeline) plan.timeline.push({ at: run.now.toISOString().replace(/\.\d{3}Z$/, 'Z'), actor: run.actor?.username ?? APP_ACTOR, text: `${text} (${formatRef(commsRef)})` });
+    for (const text of outcome.timeline) plan.timeline.push({ at: formatRfc3339(run.now), actor: run.actor?.username ?? APP_ACTOR, text: `${text} (${formatRef(commsRef)})` });
   }
   return plan;
 }

@@ -1,5 +1,6 @@
 import { mention } from '../kernel/usernames.js';
 import { describeMinutes } from '../run/messages.js';
+import { formatRfc3339 } from '../kernel/time.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import {
   APPROVAL_MARKERS,
@@ -95,7 +96,7 @@ function pingBackups(w: Work, cutoffAt: number): void {
   }
   lines.push(
     '',
-    `Tick your group's box in the matrix, or reply \`/approve <deliverable> <group>\` or \`/request-changes <deliverable> <reason>\`.${Number.isNaN(cutoffAt) ? '' : ` The cut-off is ${safeTime(new Date(cutoffAt).toISOString())}.`}`,
+    `Tick your group's box in the matrix, or reply \`/approve <deliverable> <group>\` or \`/request-changes <deliverable> <reason>\`.${Number.isNaN(cutoffAt) ? '' : ` The cut-off is ${formatRfc3339(cutoffAt)}.`}`,
     '',
   );
   w.comments.push(lines.join('\n'));
@@ -125,7 +126,7 @@ function cutoff(w: Work, cutoffAt: number, cutoffMinutes: number, incidentManage
     APPROVAL_MARKERS.cutoff,
     '### Approval cut-off reached',
     '',
-    `The cut-off for approvals (${safeTime(new Date(cutoffAt).toISOString())}, ${describeMinutes(cutoffMinutes)} after the review started) has passed. A deliverable goes ahead once at least ${approvals.quorum} of its required groups approved.`,
+    `The cut-off for approvals (${formatRfc3339(cutoffAt)}, ${describeMinutes(cutoffMinutes)} after the review started) has passed. A deliverable goes ahead once at least ${approvals.quorum} of its required groups approved.`,
   ];
   if (ahead.length > 0) lines.push('', ...ahead);
   if (escalated.length > 0) {

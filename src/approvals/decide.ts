@@ -1,6 +1,7 @@
 import { neutralizeInline } from '../kernel/neutralize.js';
 import { cleanUsername, mention, quiet } from '../kernel/usernames.js';
 import { describeMinutes } from '../run/messages.js';
+import { formatRfc3339 } from '../kernel/time.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import {
   APPROVAL_MARKERS,
@@ -96,7 +97,7 @@ export class Work {
     this.comments.push(
       [
         APPROVAL_MARKERS.audit,
-        `${icon} ${who} ${sentence} at ${safeTime(this.now.toISOString())} (${viaText(via)}).`,
+        `${icon} ${who} ${sentence} at ${formatRfc3339(this.now)} (${viaText(via)}).`,
         ...extra,
         '',
         `**${deliverableName(this.approvals, d)}** is now: ${status}.`,
@@ -423,7 +424,7 @@ function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | u
   lines.push('', started ? `The review starts now (${startedAt}).` : `The review started at ${startedAt}; asking again does not move the cut-off.`);
   let cutoffText: string;
   if (cutoffMinutes !== null && cutoffMinutes > 0) {
-    const cutoff = safeTime(new Date(parseTime(state.requestedAt) + cutoffMinutes * 60_000).toISOString());
+    const cutoff = formatRfc3339(parseTime(state.requestedAt) + cutoffMinutes * 60_000);
     cutoffText = `cut-off ${cutoff}`;
     lines.push(`**Cut-off: ${cutoff}** (${describeMinutes(cutoffMinutes)} after the start of the review).`);
   } else {

@@ -1,6 +1,6 @@
 import type { IncidentDeskConfig } from '../config/schema.js';
 import { mentionUser, neutralizeInline, quietUser } from '../kernel/neutralize.js';
-import { rfc3339 } from '../kernel/timeline.js';
+import { rfc3339 } from '../kernel/time.js';
 import type { Decision, ApprovalState } from '../kernel/ticket-state.js';
 
 /**

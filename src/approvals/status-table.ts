@@ -1,4 +1,5 @@
 import { quiet } from '../kernel/usernames.js';
+import { formatRfc3339 } from '../kernel/time.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import {
   keyOf,
@@ -76,7 +77,7 @@ export function renderStatusTable(approvals: Approvals, state: ApprovalState, no
     lines.push(`_Review requested ${safeTime(state.requestedAt)}; the cut-off depends on the severity, which is not set yet (\`/severity\`)._`);
   } else {
     const cutoffAt = start + cutoffMinutes * 60_000;
-    const cutoffText = safeTime(new Date(cutoffAt).toISOString());
+    const cutoffText = formatRfc3339(cutoffAt);
     const left = cutoffAt - now.getTime();
     lines.push(
       left > 0

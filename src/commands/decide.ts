@@ -16,7 +16,8 @@ import {
 import type { Command } from './parse.js';
 import { FIELD_LABELS, MANAGER, ROLE_LABEL, ROLE_NAME, holderOf, quickLinksOf } from '../run/quick-links.js';
 import { parseSitrepText, renderSitrep } from './sitrep.js';
-import { emptyPlan, timeOf, timelineEntry, stepLabel } from '../run/plan.js';
+import { emptyPlan, timelineEntry, stepLabel } from '../run/plan.js';
+import { formatRfc3339 } from '../kernel/time.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
 
 /**
@@ -75,13 +76,13 @@ export function decideCommand(ctx: RunContext, command: Command): RunPlan {
       return plan;
     }
     case 'timeline':
-      plan.timeline.push({ at: command.at ?? timeOf(ctx.now), actor, text: neutralizeInline(command.text, 500) });
+      plan.timeline.push({ at: command.at ?? formatRfc3339(ctx.now), actor, text: neutralizeInline(command.text, 500) });
       return plan;
     case 'severity': {
       if (plan.run.severity === command.level) return plan;
       const previous = plan.run.severity;
       plan.run.severity = command.level;
-      plan.run.sitrepSince ??= timeOf(ctx.now);
+      plan.run.sitrepSince ??= formatRfc3339(ctx.now);
       plan.addLabels.push(`severity::${command.level}`);
       if (previous) plan.removeLabels.push(`severity::${previous}`);
       plan.timeline.push(timelineEntry(ctx, `set severity to ${command.level}`));
@@ -92,7 +93,7 @@ export function decideCommand(ctx: RunContext, command: Command): RunPlan {
         ref: ctx.master.ref,
         body: renderSitrep({
           id: ctx.state.id,
-          at: timeOf(ctx.now),
+          at: formatRfc3339(ctx.now),
           author: actor,
           severity: plan.run.severity ?? null,
           incidentManager: holderOf(cells.get(MANAGER)),
@@ -100,7 +101,7 @@ export function decideCommand(ctx: RunContext, command: Command): RunPlan {
           ...(plan.run.severity ? { cadenceMinutes: ctx.config.sitrepMinutes[plan.run.severity] } : {}),
         }),
       });
-      plan.run.sitrepSince = timeOf(ctx.now);
+      plan.run.sitrepSince = formatRfc3339(ctx.now);
       plan.run.sitrepReminders = 0;
       plan.timeline.push(timelineEntry(ctx, 'posted a situation report'));
       return plan;
@@ -111,7 +112,7 @@ export function decideCommand(ctx: RunContext, command: Command): RunPlan {
       if (holder?.toLowerCase() !== actor.toLowerCase() && !maintainer) {
         return refuse(ctx, plan, `hand off the ${ROLE_NAME[command.role]} role (only its current holder or a maintainer can)`);
       }
-      plan.run.handoff = { from: holder ?? actor, to: command.to, role: command.role, at: timeOf(ctx.now) };
+      plan.run.handoff = { from: holder ?? actor, to: command.to, role: command.role, at: formatRfc3339(ctx.now) };
       plan.comments.push({ ref: ctx.master.ref, body: renderHandoffRequested({ from: holder ?? actor, to: command.to, role: command.role, minutes: ctx.config.handoffMinutes }) });
       plan.timeline.push(timelineEntry(ctx, `asked @${command.to} to take over as ${ROLE_NAME[command.role]}`));
       return plan;

@@ -5,6 +5,7 @@
 import type { HolderRole, Severity } from '../kernel/ticket-state.js';
 import type { FieldKey } from '../run/quick-links.js';
 import { findCve } from '../kernel/identifier.js';
+import { formatRfc3339 } from '../kernel/time.js';
 
 /** The names `/set` accepts for each field, canonical name first (all matched case-insensitively). */
 export const FIELD_ALIASES: Readonly<Record<FieldKey, readonly string[]>> = {
@@ -261,7 +262,7 @@ export function parseRfc3339(text: string): string | null {
   if (Number.isNaN(date.getTime())) return null;
   const y = date.getUTCFullYear();
   if (y < 1 || y > 9999) return null;
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatRfc3339(date);
 }
 
 /** True for a day that exists in the proleptic Gregorian calendar (`2028-02-29` yes, `2026-02-30` no). */

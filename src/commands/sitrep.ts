@@ -2,7 +2,7 @@ import { neutralizeBlock, neutralizeInline } from '../kernel/neutralize.js';
 import { everyMinutes } from '../run/messages.js';
 import { mention, quiet } from '../kernel/usernames.js';
 import type { Severity } from '../kernel/ticket-state.js';
-import { rfc3339 } from '../kernel/timeline.js';
+import { formatRfc3339, rfc3339 } from '../kernel/time.js';
 
 /**
  * Situation reports (sitreps): the regular status update the Incident Manager posts on the master, with
@@ -132,7 +132,7 @@ export function renderSitrep(input: SitrepInput): string {
     `- **Responders:** ${parsed.responders ? neutralizeInline(parsed.responders, 500) : '_not given_'}`,
   ];
   if (input.cadenceMinutes !== undefined && input.cadenceMinutes > 0) {
-    const next = rfc3339(new Date(Date.parse(at) + input.cadenceMinutes * 60_000).toISOString());
+    const next = formatRfc3339(Date.parse(at) + input.cadenceMinutes * 60_000);
     lines.push(`- **Next update due:** by ${next}`);
   }
   const author = quiet(input.author);

@@ -30,6 +30,7 @@ import { renderStatusTable } from '../approvals/status-table.js';
 import { phaseLabel, renderMaster } from '../run/master-view.js';
 import { APP_ACTOR, appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
+import { formatRfc3339 } from '../kernel/time.js';
 import { isChildOf } from '../run/links.js';
 import type { ReleaseContext } from '../templates/contexts.js';
 import { computePatch } from '../kernel/patch.js';
@@ -95,7 +96,7 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
   // point leaves an open `incident::master` whose state says the intake is not done, which the sweep, the next
   // event on it or `npm run reconcile` completes. The mark holds no details, only the state and a notice.
   if (inPlace && !masterState) {
-    const mark: TicketState = { v: 1, role: 'master', id, ...(s.actor ? { trigger: { by: s.actor, at: rfc3339Of(s.now) } } : {}) };
+    const mark: TicketState = { v: 1, role: 'master', id, ...(s.actor ? { trigger: { by: s.actor, at: formatRfc3339(s.now) } } : {}) };
     return [{
       kind: 'update',
       ref: master.ref,
@@ -197,7 +198,7 @@ function childRows(children: Map<ChildRole, Issue>): ChildRow[] {
 
 /** The timeline's first entries: who triggered the incident and what the intake did. */
 function intakeEntries(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean): TimelineEntry[] {
-  const at = s.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const at = formatRfc3339(s.now);
   const app = (text: string): TimelineEntry => ({ at, actor: APP_ACTOR, text });
   const trigger = (s.master ?? s.source) ? trustedState((s.master ?? s.source)!)?.trigger : undefined;
   const by = trigger?.by ?? s.actor;
@@ -268,7 +269,7 @@ function createMaster(s: IntakeSnapshot, source: Issue, project: string): Intake
     id: cve ?? '',
     source: `${s.tracker}:${formatRef(source.ref)}`,
     ...(verifyFirst ? { pendingCopy: true } : {}),
-    ...(s.actor ? { trigger: { by: s.actor, at: rfc3339Of(s.now) } } : {}),
+    ...(s.actor ? { trigger: { by: s.actor, at: formatRfc3339(s.now) } } : {}),
   };
   const block = `${renderState(state)}\n${SETTING_UP}`;
   const labels = [roleLabel('master'), sourceLabel(s.tracker, source.ref), ...(cve ? [idLabel(cve)] : [])];
@@ -367,11 +368,6 @@ function isDoubledMaster(issue: Issue, s: IntakeSnapshot): boolean {
 /** Closes a ticket made twice; without its role and id labels it is no longer part of the incident. */
 function closeDuplicate(issue: Issue, removeLabels: string[]): UpdateEffect {
   return { kind: 'update', ref: issue.ref, why: 'close a ticket made twice', state: 'closed', addLabels: [DUPLICATE_LABEL], removeLabels };
-}
-
-/** RFC 3339 UTC to the second. */
-function rfc3339Of(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function reference(issue: Issue): string {

@@ -1,4 +1,5 @@
 import { neutralizeComments, neutralizeImages, neutralizeMentions } from './neutralize.js';
+import { rfc3339 } from './time.js';
 import { cleanUsername, mention } from './usernames.js';
 
 /**
@@ -27,13 +28,6 @@ export const TIMELINE_SAFETY_MARGIN = 1024;
 /** The `maxChars` to pass to {@link appendToTimeline} for a tracker. */
 export function timelineMaxChars(tracker: keyof typeof TIMELINE_LIMITS): number {
   return TIMELINE_LIMITS[tracker] - TIMELINE_SAFETY_MARGIN;
-}
-
-/** An ISO time as RFC 3339 UTC to the second (`2026-11-22T10:03:00Z`). Throws a RangeError on an invalid time. */
-export function rfc3339(iso: string): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new RangeError(`not a valid time: ${JSON.stringify(iso)}`);
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**

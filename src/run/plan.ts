@@ -5,6 +5,7 @@ import type { TaskRow } from '../tracking/rows.js';
 import type { TaskCommand } from '../commands/parse.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
 import { APP_ACTOR } from '../kernel/timeline.js';
+import { formatRfc3339 } from '../kernel/time.js';
 
 /**
  * What every decision on a running incident shares: the context it decides on (`RunContext`) and the plan it
@@ -72,12 +73,9 @@ export function changesMaster(plan: RunPlan, before: RunState | undefined): bool
   );
 }
 
-/** A time for the timeline: RFC 3339 UTC to the second. */
-export const timeOf = (now: Date): string => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 /** A timeline entry of this event, by its actor (the app for the sweep). */
 export function timelineEntry(ctx: RunContext, text: string, actor = ctx.actor?.username ?? APP_ACTOR): TimelineEntry {
-  return { at: timeOf(ctx.now), actor, text };
+  return { at: formatRfc3339(ctx.now), actor, text };
 }
 
 /** A step as the timeline names it: `"(IM) Pick a deputy"`. */

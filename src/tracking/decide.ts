@@ -14,6 +14,7 @@ import { renderInvalid } from '../run/messages.js';
 import type { TaskCommand } from '../commands/parse.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
 import { formatEntry } from '../kernel/timeline.js';
+import { formatRfc3339 } from '../kernel/time.js';
 
 /**
  * The master's side of tracking tickets: a child's change, `/task`, the close guard and the final summary.
@@ -26,10 +27,8 @@ export const TRACKING_MARKERS = {
   closeSummary: '<!-- incident-desk:incident-summary -->',
 } as const;
 
-const at = (now: Date): string => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 function entry(ctx: RunContext, text: string): TimelineEntry {
-  return { at: at(ctx.now), actor: ctx.actor?.username ?? 'incident-desk[bot]', text };
+  return { at: formatRfc3339(ctx.now), actor: ctx.actor?.username ?? 'incident-desk[bot]', text };
 }
 
 /** The rows of the master's tracking section as the master was just read. */
@@ -386,8 +385,8 @@ export function formatDuration(ms: number): string {
 
 /** The incident summary posted when the master closes with every child closed. */
 export function renderCloseSummary(input: { id: string; master: Issue; now: Date; rows: TaskRow[]; first: TimelineEntry | null; last: TimelineEntry }): string {
-  const opened = at(new Date(input.master.createdAt));
-  const closed = at(input.now);
+  const opened = formatRfc3339(new Date(input.master.createdAt));
+  const closed = formatRfc3339(input.now);
   const lines = [
     TRACKING_MARKERS.closeSummary,
     `### Incident ${input.id} closed`,

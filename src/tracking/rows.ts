@@ -3,6 +3,7 @@ import type { TicketState } from '../kernel/ticket-state.js';
 import { findCve, idLabel, NEEDS_CONFIG_LABEL, roleLabel } from '../kernel/identifier.js';
 import type { Issue, Project } from '../kernel/model.js';
 import { neutralizeInline } from '../kernel/neutralize.js';
+import { formatRfc3339 } from '../kernel/time.js';
 
 /**
  * Tracking tickets: issues anywhere the app serves that name an incident by its identifier (label
@@ -89,7 +90,7 @@ export function dueOf(issue: Pick<Issue, 'dueDate' | 'body'>): string | null {
 /** RFC 3339 to the second, as every time the app shows. */
 function seconds(iso: string): string {
   const time = Date.parse(iso);
-  return Number.isNaN(time) ? iso : new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return Number.isNaN(time) ? iso : formatRfc3339(time);
 }
 
 /** A title without the incident identifier in front (`[INC-2026-42] Rotate keys` → `Rotate keys`). */
