@@ -44,117 +44,203 @@ import { renderPhases } from '../checklist/render-phases.js';
  * The next step of an intake: the effects to apply now, or none when the incident is complete.
  * The shell applies them, folds the answers into the snapshot with `absorb`, and asks again, so every
  * decision sees what the tracker answered. Idempotent by state: a complete incident yields no effect.
+ *
+ * The steps run in the order people need them; each answers the effects it still needs, or lets the next one go on:
+ * protect the source, find or create the master, settle it (duplicates, confidentiality, copy, mark), move the
+ * source's details out, find or create the children, link them, post the summary, open the timeline, and write the
+ * master's block.
  */
 export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[] {
-  const { config } = s;
-  const source = s.source;
-  const sourceState = source ? trustedState(source) : null;
+  const sourceState = s.source ? trustedState(s.source) : null;
   // A ticket the app opened (release, comms) is never a trigger of its own.
   if (sourceState && sourceState.role !== 'master') return [];
-
-  const incidentPath = incidentProjectPath(config, s.sourceProject.path);
+  const incidentPath = incidentProjectPath(s.config, s.sourceProject.path);
   const inPlace = sourceState?.role === 'master' || incidentPath.toLowerCase() === s.sourceProject.path.toLowerCase();
 
-  const blocked = checkPlaces(s, inPlace);
-  if (blocked) return source ? needsConfig(s, source, blocked.reason, blocked.project) : [];
-
-  // Confidential before anything is written: on GitLab the source's first write makes it confidential.
-  if (source && s.capabilities.confidentialIssues && !source.confidential) {
-    return [{ kind: 'update', ref: source.ref, why: 'make the source confidential', confidential: true, expectConfidential: true }];
-  }
-
-  let master: Issue;
-  if (inPlace) {
-    if (!source) return [];
-    master = source;
-  } else {
-    if (s.master === undefined) {
-      if (!source) return [];
-      return [{ kind: 'find-master', project: incidentPath, labels: [roleLabel('master'), sourceLabel(s.tracker, source.ref)] }];
-    }
-    if (s.master === null) {
-      if (!source) return [];
-      return [createMaster(s, source, incidentPath)];
-    }
-    master = s.master;
-  }
-
-  // A master made twice (the answer to the first create was lost) is closed in favour of the first.
-  const doubled = (s.duplicateMasters ?? []).filter((d) => isDoubledMaster(d, s));
-  if (doubled.length > 0) return doubled.map((d) => closeDuplicate(d, [roleLabel('master'), ...d.labels.filter((l) => l.startsWith('incident-source::'))]));
-
-  // An external master whose creation was not shown confidential gets no details until it is.
-  if (!inPlace && s.capabilities.confidentialIssues && !master.confidential) {
-    return [{ kind: 'update', ref: master.ref, why: 'make the master confidential', confidential: true, expectConfidential: true }];
-  }
+  const protecting = protectSource(s, inPlace);
+  if (protecting) return protecting;
+  const found = resolveMaster(s, inPlace, incidentPath);
+  if ('effects' in found) return found.effects;
+  const master = found.value;
+  const settling = settleMaster(s, master, inPlace);
+  if (settling) return settling;
 
   const masterState = trustedState(master);
-  if (masterState?.pendingCopy) return source ? [copySource(master, source, masterState)] : [];
-  const id = masterState?.id || incidentIdFor(master, config.idPrefix);
-
+  if (masterState?.pendingCopy) return s.source ? [copySource(master, s.source, masterState)] : [];
+  const id = masterState?.id || incidentIdFor(master, s.config.idPrefix);
   // In place, the issue is marked as a master before anything else is written: a run interrupted at any later
   // point leaves an open `incident::master` whose state says the intake is not done, which the sweep, the next
   // event on it or `npm run reconcile` completes. The mark holds no details, only the state and a notice.
-  if (inPlace && !masterState) {
-    const mark: TicketState = { v: 1, role: 'master', id, ...(s.actor ? { trigger: { by: s.actor, at: formatRfc3339(s.now) } } : {}) };
-    return [{
-      kind: 'update',
-      ref: master.ref,
-      why: 'mark the master before anything else',
-      block: `${renderState(mark)}\n${SETTING_UP}`,
-      addLabels: [roleLabel('master'), idLabel(id)],
-    }];
-  }
+  if (inPlace && !masterState) return [markMaster(s, master, id)];
 
-  if (!inPlace && source && s.sourceDeletion !== 'deleted') {
-    const sourceEffects = handleSource(s, source, id);
-    if (sourceEffects.length > 0) return sourceEffects;
-  }
+  const moving = inPlace ? null : moveSourceOut(s, id);
+  if (moving) return moving;
+  const kids = resolveChildren(s, incidentPath, master, masterState, id, deps);
+  if ('effects' in kids) return kids.effects;
+  const children = kids.value;
+  const linked = new Set([...(masterState?.links ?? []), ...Object.keys(s.linked)]);
+  const linking = linkChildren(s, master, children, linked);
+  if (linking) return linking;
 
+  const done: IntakeDone = { id, children, linked, inPlace };
+  const summarizing = postSummary(s, master, masterState, done, deps);
+  if (summarizing) return summarizing;
+  const timeline = openTimeline(s, master, masterState, done);
+  if ('effects' in timeline) return timeline.effects;
+  return updateMaster(s, master, masterState, done, timeline.value, deps);
+}
+
+/** What a step of the intake answers: the effects to apply now, or what the next steps need. */
+type Step<T> = { effects: IntakeEffect[] } | { value: T };
+
+/** What the intake has settled once its children exist: what the summary, the timeline and the block tell. */
+interface IntakeDone {
+  id: string;
+  children: Map<ChildRole, Issue>;
+  linked: Set<string>;
+  inPlace: boolean;
+}
+
+/**
+ * The source is protected before anything is written: a place that cannot hold the incident is explained on it
+ * (without details), and on GitLab the source's first write makes it confidential.
+ */
+function protectSource(s: IntakeSnapshot, inPlace: boolean): IntakeEffect[] | null {
+  const source = s.source;
+  const blocked = checkPlaces(s, inPlace);
+  if (blocked) return source ? needsConfig(s, source, blocked.reason, blocked.project) : [];
+  if (source && s.capabilities.confidentialIssues && !source.confidential) {
+    return [{ kind: 'update', ref: source.ref, why: 'make the source confidential', confidential: true, expectConfidential: true }];
+  }
+  return null;
+}
+
+/** The master: the source itself in place, else the one found in the incident project, else one created there. */
+function resolveMaster(s: IntakeSnapshot, inPlace: boolean, incidentPath: string): Step<Issue> {
+  const source = s.source;
+  if (inPlace) return source ? { value: source } : { effects: [] };
+  if (s.master === undefined) {
+    if (!source) return { effects: [] };
+    const labels = [roleLabel('master'), sourceLabel(s.tracker, source.ref)];
+    return { effects: [{ kind: 'find-master', project: incidentPath, labels }] };
+  }
+  if (s.master === null) return { effects: source ? [createMaster(s, source, incidentPath)] : [] };
+  return { value: s.master };
+}
+
+/**
+ * A master made twice (the answer to the first create was lost) is closed in favour of the first; an external master
+ * whose creation was not shown confidential gets no details until it is.
+ */
+function settleMaster(s: IntakeSnapshot, master: Issue, inPlace: boolean): IntakeEffect[] | null {
+  const doubled = (s.duplicateMasters ?? []).filter((d) => isDoubledMaster(d, s));
+  if (doubled.length > 0) {
+    return doubled.map((d) => closeDuplicate(d, [roleLabel('master'), ...d.labels.filter((l) => l.startsWith('incident-source::'))]));
+  }
+  if (!inPlace && s.capabilities.confidentialIssues && !master.confidential) {
+    return [{ kind: 'update', ref: master.ref, why: 'make the master confidential', confidential: true, expectConfidential: true }];
+  }
+  return null;
+}
+
+/** Marks an issue in place as the master: the state and a notice, no details. */
+function markMaster(s: IntakeSnapshot, master: Issue, id: string): UpdateEffect {
+  const mark: TicketState = { v: 1, role: 'master', id, ...(s.actor ? { trigger: { by: s.actor, at: formatRfc3339(s.now) } } : {}) };
+  return {
+    kind: 'update',
+    ref: master.ref,
+    why: 'mark the master before anything else',
+    block: `${renderState(mark)}\n${SETTING_UP}`,
+    addLabels: [roleLabel('master'), idLabel(id)],
+  };
+}
+
+/** A source whose master lives elsewhere (and that was not deleted) loses its details; null once it has. */
+function moveSourceOut(s: IntakeSnapshot, id: string): IntakeEffect[] | null {
+  if (!s.source || s.sourceDeletion === 'deleted') return null;
+  const effects = handleSource(s, s.source, id);
+  return effects.length > 0 ? effects : null;
+}
+
+/**
+ * The children by role, once found: made twice ones are closed in favour of the ones kept, and the missing ones
+ * configured are created.
+ */
+function resolveChildren(
+  s: IntakeSnapshot,
+  incidentPath: string,
+  master: Issue,
+  masterState: TicketState | null,
+  id: string,
+  deps: IntakeDeps,
+): Step<Map<ChildRole, Issue>> {
   if (s.children === undefined) {
-    const release = releaseProjectPath(config, s.sourceProject.path);
+    const release = releaseProjectPath(s.config, s.sourceProject.path);
     const projects = release.toLowerCase() === incidentPath.toLowerCase() ? [incidentPath] : [incidentPath, release];
-    return [{ kind: 'find-children', projects, label: idLabel(id) }];
+    return { effects: [{ kind: 'find-children', projects, label: idLabel(id) }] };
   }
   const children = childrenOf(s.children, id, master, masterState?.children ?? []);
   // A child made twice (the answer to the first create was lost) is closed in favour of the one kept.
-  const doubledChildren = doubledChildrenOf(s.children, children, id, master);
-  if (doubledChildren.length > 0) return doubledChildren.map((d) => closeDuplicate(d, [idLabel(id), ...d.labels.filter((l) => l === roleLabel('release') || l === roleLabel('comms'))]));
-
-  const missing = config.children.filter((role) => !children.has(role));
-  if (missing.length > 0) return missing.map((role) => createChild(s, role, id, master, deps));
-
-  const linkedBefore = new Set(masterState?.links ?? []);
-  const linked = new Set([...linkedBefore, ...Object.keys(s.linked)]);
-  if (s.capabilities.nativeLinks) {
-    const toLink = [...children.values()].filter((c) => !linked.has(formatRef(c.ref)));
-    if (toLink.length > 0) return toLink.map((child) => ({ kind: 'link' as const, parent: master, child }));
+  const doubled = doubledChildrenOf(s.children, children, id, master);
+  if (doubled.length > 0) {
+    const roles = [roleLabel('release'), roleLabel('comms')];
+    return { effects: doubled.map((d) => closeDuplicate(d, [idLabel(id), ...d.labels.filter((l) => roles.includes(l))])) };
   }
+  const missing = s.config.children.filter((role) => !children.has(role));
+  if (missing.length > 0) return { effects: missing.map((role) => createChild(s, role, id, master, deps)) };
+  return { value: children };
+}
 
-  const masterKey = formatRef(master.ref);
-  if (!masterState?.summary) {
-    const comments = s.comments[masterKey];
-    if (!comments) return [{ kind: 'read-comments', ref: master.ref }];
-    if (!hasMarker(comments, MARKERS.summary)) {
-      return [{ kind: 'comment', ref: master.ref, why: 'intake summary', body: summaryFor(s, id, children, linked, inPlace, deps) }];
-    }
-  }
+/** Links every child not linked yet, where the tracker links natively. */
+function linkChildren(s: IntakeSnapshot, master: Issue, children: Map<ChildRole, Issue>, linked: Set<string>): IntakeEffect[] | null {
+  if (!s.capabilities.nativeLinks) return null;
+  const toLink = [...children.values()].filter((c) => !linked.has(formatRef(c.ref)));
+  return toLink.length > 0 ? toLink.map((child) => ({ kind: 'link' as const, parent: master, child })) : null;
+}
 
-  // The intake's own entries open the incident's timeline comment.
-  let timeline = masterState?.run?.timeline;
-  if (!timeline) {
-    const comments = s.comments[masterKey];
-    if (!comments) return [{ kind: 'read-comments', ref: master.ref }];
-    const existing = comments.find((c) => c.body.includes(TIMELINE_MARKER));
-    if (!existing) {
-      const body = appendToTimeline(null, intakeEntries(s, id, children, linked, inPlace), timelineMaxChars(s.tracker)).create[0]!;
-      return [{ kind: 'comment', ref: master.ref, why: 'open the timeline', body }];
-    }
-    timeline = [existing.id];
-  }
+/** The one comment on the master that sums up the intake, unless the state or a comment says it was posted. */
+function postSummary(
+  s: IntakeSnapshot,
+  master: Issue,
+  masterState: TicketState | null,
+  done: IntakeDone,
+  deps: IntakeDeps,
+): IntakeEffect[] | null {
+  if (masterState?.summary) return null;
+  const comments = s.comments[formatRef(master.ref)];
+  if (!comments) return [{ kind: 'read-comments', ref: master.ref }];
+  if (hasMarker(comments, MARKERS.summary)) return null;
+  const body = summaryFor(s, done.id, done.children, done.linked, done.inPlace, deps);
+  return [{ kind: 'comment', ref: master.ref, why: 'intake summary', body }];
+}
 
-  // Everything the state already holds (a running incident's severity, deadlines, timeline) is kept.
-  const rows = childRows(children);
+/** The incident's timeline comment, opened with the intake's own entries; its comment ids. */
+function openTimeline(s: IntakeSnapshot, master: Issue, masterState: TicketState | null, done: IntakeDone): Step<number[]> {
+  const recorded = masterState?.run?.timeline;
+  if (recorded) return { value: recorded };
+  const comments = s.comments[formatRef(master.ref)];
+  if (!comments) return { effects: [{ kind: 'read-comments', ref: master.ref }] };
+  const existing = comments.find((c) => c.body.includes(TIMELINE_MARKER));
+  if (existing) return { value: [existing.id] };
+  const entries = intakeEntries(s, done.id, done.children, done.linked, done.inPlace);
+  const body = appendToTimeline(null, entries, timelineMaxChars(s.tracker)).create[0]!;
+  return { effects: [{ kind: 'comment', ref: master.ref, why: 'open the timeline', body }] };
+}
+
+/**
+ * The master's block, title and labels from the completed intake; none when the master already shows them.
+ * Everything the state already holds (a running incident's severity, deadlines, timeline) is kept.
+ */
+function updateMaster(
+  s: IntakeSnapshot,
+  master: Issue,
+  masterState: TicketState | null,
+  done: IntakeDone,
+  timeline: number[],
+  deps: IntakeDeps,
+): IntakeEffect[] {
+  const { id } = done;
+  const rows = childRows(done.children);
   const state: TicketState = {
     ...(masterState ?? {}),
     v: 1,
@@ -162,7 +248,7 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
     id,
     intake: true,
     summary: true,
-    links: [...linked].sort(),
+    links: [...done.linked].sort(),
     children: rows,
     run: { ...(masterState?.run ?? {}), timeline },
   };
