@@ -22,11 +22,60 @@ import type { RunContext, RunPlan } from '../run/plan.js';
 
 /**
  * What a command on the master changes: `decideCommand` answers the plan of one parsed command from a person whose
- * access the tracker reported (`/help` needs none). Pure: the master as just read and the clock come in.
+ * access the tracker reported (`/help` needs none), by the command's own decide function in {@link DECIDE}. Pure: the
+ * master as just read and the clock come in.
  */
 
+/** A command on the master, from a person whose access the tracker reported. */
+export function decideCommand(ctx: RunContext, command: Command): RunPlan {
+  const plan = emptyPlan(ctx);
+  if (command.name === 'help' || command.name === 'unknown') return decideHelp(ctx, plan, command);
+  if (!ctx.access || !canWrite(ctx.access)) {
+    return refuse(ctx, plan, `use \`/${command.name === 'invalid' ? command.command : command.name}\``);
+  }
+  const input: CommandInput = { ctx, plan, actor: ctx.actor?.username ?? '', cells: quickLinksOf(ctx.master) };
+  return decideWith(command.name, input, command);
+}
+
+/** What a command's decide function works on: the event's context, the plan it fills, who acted, the Quick Links. */
+interface CommandInput {
+  ctx: RunContext;
+  /** The plan under way; its `run` is the master's run state, changed in place. */
+  plan: RunPlan;
+  /** The username of who acted; '' when unknown. */
+  actor: string;
+  /** The Quick Links table as the master shows it. */
+  cells: Map<string, string>;
+}
+
+/** The commands only people with write access give, by name. */
+type WriterCommands = { [C in Exclude<Command, { name: 'help' | 'unknown' }> as C['name']]: C };
+
+/** One decide function per command, by the command's name. */
+const DECIDE: { [N in keyof WriterCommands]: (input: CommandInput, command: WriterCommands[N]) => RunPlan } = {
+  invalid: decideInvalid,
+  set: decideSet,
+  cve: decideCve,
+  na: decideNa,
+  timeline: decideTimeline,
+  severity: decideSeverity,
+  sitrep: decideSitrep,
+  handoff: decideHandoff,
+  accept: decideAccept,
+  task: decideTaskCommand,
+  approve: decideApprovalCommand,
+  revoke: decideApprovalCommand,
+  'request-changes': decideApprovalCommand,
+  'request-approvals': decideApprovalCommand,
+};
+
+function decideWith<N extends keyof WriterCommands>(name: N, input: CommandInput, command: WriterCommands[N]): RunPlan {
+  return DECIDE[name](input, command);
+}
+
 function refuse(ctx: RunContext, plan: RunPlan, what: string): RunPlan {
-  plan.comments.push({ ref: ctx.master.ref, body: renderRefusal({ actor: ctx.actor?.username ?? '', what, required: requiredAccess(ctx.tracker) }) });
+  const body = renderRefusal({ actor: ctx.actor?.username ?? '', what, required: requiredAccess(ctx.tracker) });
+  plan.comments.push({ ref: ctx.master.ref, body });
   return plan;
 }
 
@@ -35,112 +84,137 @@ function invalid(ctx: RunContext, plan: RunPlan, command: string, expected: stri
   return plan;
 }
 
-/** A command on the master, from a person whose access the tracker reported. */
-export function decideCommand(ctx: RunContext, command: Command): RunPlan {
-  const plan = emptyPlan(ctx);
-  const actor = ctx.actor?.username ?? '';
-  if (command.name === 'help' || command.name === 'unknown') {
-    plan.comments.push({ ref: ctx.master.ref, body: renderHelp(command.name === 'unknown' ? `\`/${neutralizeInline(command.word, 40).replace(/`/g, "'")}\` is not an incident-desk command.` : undefined) });
-    return plan;
-  }
-  if (!ctx.access || !canWrite(ctx.access)) return refuse(ctx, plan, `use \`/${command.name === 'invalid' ? command.command : command.name}\``);
-  const cells = quickLinksOf(ctx.master);
+/** `/help`, and a word that is no command: the help, for anyone. */
+function decideHelp(ctx: RunContext, plan: RunPlan, command: { name: 'help' } | { name: 'unknown'; word: string }): RunPlan {
+  const notice =
+    command.name === 'unknown'
+      ? `\`/${neutralizeInline(command.word, 40).replace(/`/g, "'")}\` is not an incident-desk command.`
+      : undefined;
+  plan.comments.push({ ref: ctx.master.ref, body: renderHelp(notice) });
+  return plan;
+}
 
-  switch (command.name) {
-    case 'invalid':
-      return invalid(ctx, plan, command.command, command.expected);
-    case 'set': {
-      const result = validateField(command.field, command.value);
-      if (!result.ok) return invalid(ctx, plan, `set ${command.field}`, result.expected);
-      const label = FIELD_LABELS[command.field];
-      if (cells.get(label) === result.value) return plan;
-      plan.cells[label] = result.value;
-      if (command.field === 'disclosure-date') plan.run.nudged = [];
-      plan.timeline.push(timelineEntry(ctx, `set ${label} to ${result.value}`));
-      return plan;
-    }
-    case 'cve': {
-      const aliases = new Set(plan.run.aliases ?? []);
-      if (aliases.has(command.id) || ctx.state.id === command.id) return plan;
-      plan.run.aliases = [...aliases, command.id];
-      plan.addLabels.push(idLabel(command.id));
-      plan.timeline.push(timelineEntry(ctx, `recorded ${command.id} for this incident`));
-      return plan;
-    }
-    case 'na': {
-      const step = resolveStep(ctx.master, command.target);
-      if (!step.ok) return invalid(ctx, plan, 'na', step.expected);
-      plan.run.na = { ...(plan.run.na ?? {}), [step.id]: command.reason };
-      const reason = command.reason ? `: ${neutralizeInline(command.reason, 200)}` : '';
-      plan.timeline.push(timelineEntry(ctx, `marked ${stepLabel(step)} not applicable${reason}`));
-      return plan;
-    }
-    case 'timeline':
-      plan.timeline.push({ at: command.at ?? formatRfc3339(ctx.now), actor, text: neutralizeInline(command.text, 500) });
-      return plan;
-    case 'severity': {
-      if (plan.run.severity === command.level) return plan;
-      const previous = plan.run.severity;
-      plan.run.severity = command.level;
-      plan.run.sitrepSince ??= formatRfc3339(ctx.now);
-      plan.addLabels.push(`severity::${command.level}`);
-      if (previous) plan.removeLabels.push(`severity::${previous}`);
-      plan.timeline.push(timelineEntry(ctx, `set severity to ${command.level}`));
-      return plan;
-    }
-    case 'sitrep': {
-      plan.comments.push({
-        ref: ctx.master.ref,
-        body: renderSitrep({
-          id: ctx.state.id,
-          at: formatRfc3339(ctx.now),
-          author: actor,
-          severity: plan.run.severity ?? null,
-          incidentManager: holderOf(cells.get(MANAGER)),
-          parsed: parseSitrepText(command.text),
-          ...(plan.run.severity ? { cadenceMinutes: ctx.config.sitrepMinutes[plan.run.severity] } : {}),
-        }),
-      });
-      plan.run.sitrepSince = formatRfc3339(ctx.now);
-      plan.run.sitrepReminders = 0;
-      plan.timeline.push(timelineEntry(ctx, 'posted a situation report'));
-      return plan;
-    }
-    case 'handoff': {
-      const holder = holderOf(cells.get(ROLE_LABEL[command.role]));
-      const maintainer = ctx.access === 'maintain' || ctx.access === 'admin';
-      if (holder?.toLowerCase() !== actor.toLowerCase() && !maintainer) {
-        return refuse(ctx, plan, `hand off the ${ROLE_NAME[command.role]} role (only its current holder or a maintainer can)`);
-      }
-      plan.run.handoff = { from: holder ?? actor, to: command.to, role: command.role, at: formatRfc3339(ctx.now) };
-      plan.comments.push({ ref: ctx.master.ref, body: renderHandoffRequested({ from: holder ?? actor, to: command.to, role: command.role, minutes: ctx.config.handoffMinutes }) });
-      plan.timeline.push(timelineEntry(ctx, `asked @${command.to} to take over as ${ROLE_NAME[command.role]}`));
-      return plan;
-    }
-    case 'approve':
-    case 'revoke':
-    case 'request-changes':
-    case 'request-approvals': {
-      const comms = ctx.state.children?.find((c) => c.role === 'comms');
-      return invalid(ctx, plan, command.name, comms ? `Approval commands go on the communications ticket, ${comms.ref}.` : 'Approval commands go on the communications ticket of the incident.');
-    }
-    case 'task':
-      // Opening the ticket needs the target project as the tracker answers it: the shell reads it, then `decideTask`.
-      plan.task = command;
-      return plan;
-    case 'accept': {
-      const pending = plan.run.handoff;
-      if (!pending || pending.to.toLowerCase() !== actor.toLowerCase()) {
-        return invalid(ctx, plan, 'accept', 'There is no handoff waiting for you. The current holder asks with `/handoff @you im` (or `deputy`).');
-      }
-      delete plan.run.handoff;
-      plan.cells[ROLE_LABEL[pending.role]] = mentionUser(pending.to);
-      if (pending.role === 'im') plan.assign = { add: pending.to, remove: pending.from === pending.to ? null : pending.from };
-      plan.comments.push({ ref: ctx.master.ref, body: renderHandoffDone({ from: pending.from, to: pending.to, role: pending.role }) });
-      plan.timeline.push(timelineEntry(ctx, `took over as ${ROLE_NAME[pending.role]} from @${pending.from}`));
-      return plan;
-    }
+/** A known command whose arguments do not fit: what would. */
+function decideInvalid({ ctx, plan }: CommandInput, command: WriterCommands['invalid']): RunPlan {
+  return invalid(ctx, plan, command.command, command.expected);
+}
+
+/** `/set <field> <value>`: a Quick Links value, once valid and changed. */
+function decideSet({ ctx, plan, cells }: CommandInput, command: WriterCommands['set']): RunPlan {
+  const result = validateField(command.field, command.value);
+  if (!result.ok) return invalid(ctx, plan, `set ${command.field}`, result.expected);
+  const label = FIELD_LABELS[command.field];
+  if (cells.get(label) === result.value) return plan;
+  plan.cells[label] = result.value;
+  if (command.field === 'disclosure-date') plan.run.nudged = [];
+  plan.timeline.push(timelineEntry(ctx, `set ${label} to ${result.value}`));
+  return plan;
+}
+
+/** `/cve <id>`: a further identifier of the incident, as an alias and a label. */
+function decideCve({ ctx, plan }: CommandInput, command: WriterCommands['cve']): RunPlan {
+  const aliases = new Set(plan.run.aliases ?? []);
+  if (aliases.has(command.id) || ctx.state.id === command.id) return plan;
+  plan.run.aliases = [...aliases, command.id];
+  plan.addLabels.push(idLabel(command.id));
+  plan.timeline.push(timelineEntry(ctx, `recorded ${command.id} for this incident`));
+  return plan;
+}
+
+/** `/na <step> [reason]`: a step of the checklist that does not apply. */
+function decideNa({ ctx, plan }: CommandInput, command: WriterCommands['na']): RunPlan {
+  const step = resolveStep(ctx.master, command.target);
+  if (!step.ok) return invalid(ctx, plan, 'na', step.expected);
+  plan.run.na = { ...(plan.run.na ?? {}), [step.id]: command.reason };
+  const reason = command.reason ? `: ${neutralizeInline(command.reason, 200)}` : '';
+  plan.timeline.push(timelineEntry(ctx, `marked ${stepLabel(step)} not applicable${reason}`));
+  return plan;
+}
+
+/** `/timeline [time] <text>`: a line of the person's own in the timeline. */
+function decideTimeline({ ctx, plan, actor }: CommandInput, command: WriterCommands['timeline']): RunPlan {
+  plan.timeline.push({ at: command.at ?? formatRfc3339(ctx.now), actor, text: neutralizeInline(command.text, 500) });
+  return plan;
+}
+
+/** `/severity <level>`: the severity label, and the sitrep clock starts if it had not. */
+function decideSeverity({ ctx, plan }: CommandInput, command: WriterCommands['severity']): RunPlan {
+  if (plan.run.severity === command.level) return plan;
+  const previous = plan.run.severity;
+  plan.run.severity = command.level;
+  plan.run.sitrepSince ??= formatRfc3339(ctx.now);
+  plan.addLabels.push(`severity::${command.level}`);
+  if (previous) plan.removeLabels.push(`severity::${previous}`);
+  plan.timeline.push(timelineEntry(ctx, `set severity to ${command.level}`));
+  return plan;
+}
+
+/** `/sitrep <text>`: a situation report, and the sitrep clock starts again. */
+function decideSitrep({ ctx, plan, actor, cells }: CommandInput, command: WriterCommands['sitrep']): RunPlan {
+  plan.comments.push({
+    ref: ctx.master.ref,
+    body: renderSitrep({
+      id: ctx.state.id,
+      at: formatRfc3339(ctx.now),
+      author: actor,
+      severity: plan.run.severity ?? null,
+      incidentManager: holderOf(cells.get(MANAGER)),
+      parsed: parseSitrepText(command.text),
+      ...(plan.run.severity ? { cadenceMinutes: ctx.config.sitrepMinutes[plan.run.severity] } : {}),
+    }),
+  });
+  plan.run.sitrepSince = formatRfc3339(ctx.now);
+  plan.run.sitrepReminders = 0;
+  plan.timeline.push(timelineEntry(ctx, 'posted a situation report'));
+  return plan;
+}
+
+/** `/handoff @user [im|deputy]`: a pending handoff, asked by the role's holder or a maintainer. */
+function decideHandoff({ ctx, plan, actor, cells }: CommandInput, command: WriterCommands['handoff']): RunPlan {
+  const holder = holderOf(cells.get(ROLE_LABEL[command.role]));
+  const maintainer = ctx.access === 'maintain' || ctx.access === 'admin';
+  if (holder?.toLowerCase() !== actor.toLowerCase() && !maintainer) {
+    return refuse(ctx, plan, `hand off the ${ROLE_NAME[command.role]} role (only its current holder or a maintainer can)`);
   }
+  const from = holder ?? actor;
+  plan.run.handoff = { from, to: command.to, role: command.role, at: formatRfc3339(ctx.now) };
+  const minutes = ctx.config.handoffMinutes;
+  plan.comments.push({ ref: ctx.master.ref, body: renderHandoffRequested({ from, to: command.to, role: command.role, minutes }) });
+  plan.timeline.push(timelineEntry(ctx, `asked @${command.to} to take over as ${ROLE_NAME[command.role]}`));
+  return plan;
+}
+
+/** `/accept`: the handoff waiting for this person completes. */
+function decideAccept({ ctx, plan, actor }: CommandInput): RunPlan {
+  const pending = plan.run.handoff;
+  if (!pending || pending.to.toLowerCase() !== actor.toLowerCase()) {
+    const expected = 'There is no handoff waiting for you. The current holder asks with `/handoff @you im` (or `deputy`).';
+    return invalid(ctx, plan, 'accept', expected);
+  }
+  delete plan.run.handoff;
+  plan.cells[ROLE_LABEL[pending.role]] = mentionUser(pending.to);
+  if (pending.role === 'im') plan.assign = { add: pending.to, remove: pending.from === pending.to ? null : pending.from };
+  plan.comments.push({ ref: ctx.master.ref, body: renderHandoffDone({ from: pending.from, to: pending.to, role: pending.role }) });
+  plan.timeline.push(timelineEntry(ctx, `took over as ${ROLE_NAME[pending.role]} from @${pending.from}`));
+  return plan;
+}
+
+/**
+ * `/task`: opening the ticket needs the target project as the tracker answers it, so the plan hands the command on:
+ * the shell reads the project, then `decideTask` decides the ticket.
+ */
+function decideTaskCommand({ plan }: CommandInput, command: WriterCommands['task']): RunPlan {
+  plan.task = command;
+  return plan;
+}
+
+/** Approval commands go on the communications ticket: on the master they only say where. */
+function decideApprovalCommand({ ctx, plan }: CommandInput, command: { name: string }): RunPlan {
+  const comms = ctx.state.children?.find((c) => c.role === 'comms');
+  const expected = comms
+    ? `Approval commands go on the communications ticket, ${comms.ref}.`
+    : 'Approval commands go on the communications ticket of the incident.';
+  return invalid(ctx, plan, command.name, expected);
 }
 
 /** Finds a step of the master's checklist by id or by a unique piece of its text. */
