@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TrackerEvent } from '../kernel/events.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
 import { memoryCoordination, redisCoordination } from './coordination/coordination.js';
 import type { Coordination } from './coordination/coordination.js';
+import type { SweepGate } from './coordination/sweep-gate.js';
+import type { EventContext } from '../run/context.js';
 import { handleEvent } from './handle-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
 import { createLogger } from './logger.js';
@@ -41,8 +43,8 @@ export interface AppServer {
 /**
  * One HTTP server: `POST /api/github/webhooks` (Probot, HMAC checked), `POST /api/gitlab/webhooks`
  * (token checked), `GET /healthz`, `GET /handbook`. Either tracker may be unconfigured. Each tracker is composed
- * on its own (`composeGitHub`, `composeGitLab`); this wires them into the routes, the work queue, the sweep and the
- * shutdown.
+ * on its own (`composeGitHub`, `composeGitLab`); this wires them into the routes (`serveRequest`), the work queue,
+ * the sweep (`createSweeper`) and the shutdown (`closeServer`).
  */
 export async function createAppServer(env: ServerEnv, overrides: ServerOverrides = {}): Promise<AppServer> {
   const log = overrides.log ?? createLogger(env.LOG_LEVEL ?? 'info');
@@ -78,96 +80,134 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const github = compose(await composeGitHub(env, deps));
   const gitlab = compose(composeGitLab(env, deps));
 
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      void health().then((body) => json(res, body.status === 'ok' ? 200 : 503, body));
-      return;
-    }
-    if (path === '/handbook' && (req.method === 'GET' || req.method === 'HEAD')) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(req.method === 'HEAD' ? undefined : handbookHtml);
-      return;
-    }
-    if (path === '/api/gitlab/webhooks') {
-      if (!gitlab) return json(res, 503, { error: 'GitLab is not configured on this server' });
-      gitlab.route(req, res);
-      return;
-    }
-    if (path === '/api/github/webhooks') {
-      if (!github) return json(res, 503, { error: 'GitHub is not configured on this server' });
-      github.route(req, res);
-      return;
-    }
-    json(res, 404, { error: 'not found' });
-  });
-
   // A replica that cannot reach the shared Redis cannot guard deliveries or locks: the balancer should skip it.
-  const health = async () => {
+  const health = async (): Promise<Health> => {
     const shared = coordination.kind === 'redis' ? { redis: await coordination.healthy() } : {};
     const status = shared.redis === false ? 'unavailable' : 'ok';
     return { status, github: Boolean(github), gitlab: Boolean(gitlab), ...shared };
   };
+  const server = createServer((req, res) => serveRequest(req, res, { github, gitlab, handbookHtml, health }));
+  const sweeper = createSweeper({
+    compositions,
+    gate: overrides.sweepGate ?? coordination.sweepGate,
+    context: { locks, handbookUrl, defaultTemplates, settingsCache, log },
+    now,
+  });
+  return {
+    server,
+    github: Boolean(github),
+    gitlab: Boolean(gitlab),
+    missing,
+    sweep: sweeper.sweep,
+    startSweeper: sweeper.start,
+    idle: () => queue.idle(),
+    coordination: coordination.kind,
+    close: (drainMs = 20_000) => closeServer(server, { queue, sweeper, coordination }, drainMs),
+  };
+}
 
-  const sweepGate = overrides.sweepGate ?? coordination.sweepGate;
-  // Sweeps under way, so that closing waits for them before the locks' store goes away.
-  const sweeping = new Set<Promise<unknown>>();
+/** What `/healthz` answers. */
+interface Health {
+  status: 'ok' | 'unavailable';
+  github: boolean;
+  gitlab: boolean;
+  redis?: boolean;
+}
+
+/** Answers one request by its path: health, the handbook, a tracker's webhook route, or 404. */
+function serveRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routes: { github?: TrackerComposition; gitlab?: TrackerComposition; handbookHtml: string; health: () => Promise<Health> },
+): void {
+  const { github, gitlab } = routes;
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/healthz') {
+    void routes.health().then((body) => json(res, body.status === 'ok' ? 200 : 503, body));
+    return;
+  }
+  if (path === '/handbook' && (req.method === 'GET' || req.method === 'HEAD')) {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(req.method === 'HEAD' ? undefined : routes.handbookHtml);
+    return;
+  }
+  if (path === '/api/gitlab/webhooks') {
+    if (!gitlab) return json(res, 503, { error: 'GitLab is not configured on this server' });
+    gitlab.route(req, res);
+    return;
+  }
+  if (path === '/api/github/webhooks') {
+    if (!github) return json(res, 503, { error: 'GitHub is not configured on this server' });
+    github.route(req, res);
+    return;
+  }
+  json(res, 404, { error: 'not found' });
+}
+
+/** The sweep over every configured tracker, on demand or by an interval, and the sweeps under way. */
+interface Sweeper {
+  sweep(at?: Date): Promise<SweepReport>;
+  start(intervalSeconds: number): () => void;
+  /** Sweeps under way, so that closing waits for them before the locks' store goes away. */
+  underWay: Set<Promise<unknown>>;
+}
+
+function createSweeper(options: {
+  compositions: TrackerComposition[];
+  gate: SweepGate;
+  context: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries' | 'stateKeys' | 'now'>;
+  now: () => Date;
+}): Sweeper {
+  const { compositions, gate, context, now } = options;
+  const underWay = new Set<Promise<unknown>>();
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
-    const run = sweepGate.run(async () => {
+    const run = gate.run(async () => {
       for (const composition of compositions) {
         for (const { tracker, stateKeys } of await composition.sweepTargets()) {
-          const report = await ROUTES.sweep(tracker, { locks, handbookUrl, defaultTemplates, settingsCache, log, stateKeys }, at);
+          const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at);
           total.masters += report.masters;
           total.fired += report.fired;
           total.completed += report.completed;
         }
       }
     });
-    sweeping.add(run);
+    underWay.add(run);
     try {
       await run;
     } finally {
-      sweeping.delete(run);
+      underWay.delete(run);
     }
     return total;
   };
-  const startSweeper = (intervalSeconds: number): (() => void) => {
+  const start = (intervalSeconds: number): (() => void) => {
     const timer = setInterval(() => {
-      sweep().catch((error: unknown) => log.error({ err: { message: (error as Error).message } }, 'sweep failed'));
+      sweep().catch((error: unknown) => context.log.error({ err: { message: (error as Error).message } }, 'sweep failed'));
     }, intervalSeconds * 1000);
     timer.unref();
     return () => clearInterval(timer);
   };
-
-  const close = async (drainMs = 20_000) => {
-    // No new connections; idle kept-alive ones are closed now, so no new delivery arrives on them either.
-    const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-    server.closeIdleConnections();
-    // Work already taken (and sweeps under way) is finished within a bound before the locks' store goes away; what
-    // is cut off is completed by the next event or the sweep, like any interrupted run.
-    const drained = (async () => {
-      await queue.idle();
-      await Promise.allSettled([...sweeping]);
-    })();
-    await answerWithin(drained, drainMs);
-    // A connection still open (a client that keeps one alive, a request still running) does not hold the stop.
-    server.closeAllConnections();
-    await closed;
-    await coordination.close();
-  };
-  return {
-    server,
-    github: Boolean(github),
-    gitlab: Boolean(gitlab),
-    missing,
-    sweep,
-    startSweeper,
-    idle: () => queue.idle(),
-    coordination: coordination.kind,
-    close,
-  };
+  return { sweep, start, underWay };
 }
 
-
-
+/** Stops taking deliveries, finishes queued work and sweeps (at most `drainMs`), closes the coordination. */
+async function closeServer(
+  server: Server,
+  running: { queue: WorkQueue; sweeper: Sweeper; coordination: Coordination },
+  drainMs: number,
+): Promise<void> {
+  // No new connections; idle kept-alive ones are closed now, so no new delivery arrives on them either.
+  const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+  server.closeIdleConnections();
+  // Work already taken (and sweeps under way) is finished within a bound before the locks' store goes away; what
+  // is cut off is completed by the next event or the sweep, like any interrupted run.
+  const drained = (async () => {
+    await running.queue.idle();
+    await Promise.allSettled([...running.sweeper.underWay]);
+  })();
+  await answerWithin(drained, drainMs);
+  // A connection still open (a client that keeps one alive, a request still running) does not hold the stop.
+  server.closeAllConnections();
+  await closed;
+  await running.coordination.close();
+}
