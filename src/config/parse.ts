@@ -26,11 +26,28 @@ export const MAX_CONFIG_CHARS = 64 * 1024;
  */
 export function parseConfig(text: string, location: string): IncidentDeskConfig {
   if (text.length > MAX_CONFIG_CHARS) {
-    throw new ConfigError(
-      [{ path: '', message: `the file has ${text.length} characters; at most ${MAX_CONFIG_CHARS} are read (a configuration is a few kilobytes)` }],
-      location,
-    );
+    const message = `the file has ${text.length} characters; at most ${MAX_CONFIG_CHARS} are read (a configuration is a few kilobytes)`;
+    throw new ConfigError([{ path: '', message }], location);
   }
+  const file = readYaml(text, location);
+  if (!file) return configSchema.parse({});
+  const result = configSchema.safeParse(file.data);
+  if (result.success) return result.data;
+  throw new ConfigError(schemaProblems(result.error, file), location);
+}
+
+/** A configuration file read as YAML: its root mapping, its value, and where an offset of the text is. */
+interface YamlFile {
+  root: YamlNode;
+  data: unknown;
+  at(offset: number | undefined): Pick<ConfigProblem, 'line' | 'column'>;
+}
+
+/**
+ * The file as YAML: null for an empty file (or one with only comments). Throws ConfigError with every syntax problem,
+ * for a file that is no mapping of keys, and for a document the YAML library cannot turn into a value.
+ */
+function readYaml(text: string, location: string): YamlFile | null {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined): Pick<ConfigProblem, 'line' | 'column'> => {
@@ -47,28 +64,29 @@ export function parseConfig(text: string, location: string): IncidentDeskConfig 
   }
 
   const root = doc.contents;
-  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return configSchema.parse({});
+  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return null;
   if (!isMap(root)) {
-    throw new ConfigError(
-      [{ path: '', message: `the file must be a mapping of keys (like \`label: incident\`), not ${isSeq(root) ? 'a list' : 'a single value'}`, ...at(root.range?.[0]) }],
-      location,
-    );
+    const message = `the file must be a mapping of keys (like \`label: incident\`), not ${isSeq(root) ? 'a list' : 'a single value'}`;
+    throw new ConfigError([{ path: '', message, ...at(root.range?.[0]) }], location);
   }
 
-  let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    return { root, data: doc.toJS({ maxAliasCount: 100 }), at };
   } catch (error) {
     throw new ConfigError([{ path: '', message: `YAML: ${error instanceof Error ? error.message : String(error)}`, ...at(0) }], location);
   }
+}
 
-  const result = configSchema.safeParse(data);
-  if (result.success) return result.data;
-
+/**
+ * Every problem the schema found, where it is in the file, sorted by line: an unknown key with the keys allowed
+ * there, a missing value, and a default that names groups `approvals.groups` dropped (once per default).
+ */
+function schemaProblems(error: z.ZodError, file: YamlFile): ConfigProblem[] {
+  const { root, data, at } = file;
   const problems: ConfigProblem[] = [];
   // A default map naming groups that a user's `approvals.groups` dropped: one problem per default, not per entry.
   const fromDefaults = new Map<string, { offset: number | undefined; groups: Set<string> }>();
-  for (const issue of result.error.issues) {
+  for (const issue of error.issues) {
     const path = issue.path.filter((s): s is Segment => typeof s !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
@@ -100,7 +118,7 @@ export function parseConfig(text: string, location: string): IncidentDeskConfig 
     });
   }
   problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
-  throw new ConfigError(problems, location);
+  return problems;
 }
 
 /** `approvals.deliverables.blog.approve[1]`; odd keys are quoted: `["my key"]`. */
