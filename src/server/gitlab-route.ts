@@ -87,72 +87,106 @@ export function createGitLabRoute(options: GitLabRouteOptions) {
   const limit = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
   const answerWithin = options.answerWithinMs ?? 8_000;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
-    const token = req.headers['x-gitlab-token'];
-    if (typeof token !== 'string' || !matchesAny(token, options.secrets.all())) return send(res, 401, { error: 'invalid token' });
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const text = declared > limit ? null : await readBody(req, limit);
-    if (text === null) {
-      // Keep nothing more of an oversized body: answer, drain the rest unread and close the connection.
-      res.setHeader('connection', 'close');
-      send(res, 413, { error: 'payload too large' });
-      req.resume();
-      return;
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(text);
-    } catch {
-      // Without a payload there is no project: only the global secret vouches for the request.
-      if (!matchesAny(token, options.secrets.forProject(null))) return send(res, 401, { error: 'invalid token' });
-      options.log.warn({ bytes: text.length }, 'malformed GitLab payload');
-      return send(res, 400, { error: 'malformed JSON' });
-    }
-    // The token must be the secret of the project the payload names (or of its group), not any configured one: a
-    // secret known for one project cannot speak for another.
-    const project = projectPathOf(payload);
-    if (!matchesAny(token, options.secrets.forProject(project))) {
-      options.log.warn({ project }, "GitLab token is not the named project's secret");
-      return send(res, 401, { error: 'invalid token' });
-    }
-    const header = (name: string): string | undefined => {
-      const value = req.headers[name];
-      return typeof value === 'string' ? value : undefined;
-    };
-    const deliveryId = header('idempotency-key') ?? header('x-gitlab-event-uuid') ?? header('x-gitlab-webhook-uuid') ?? '';
-    // GitLab names every delivery's event: a request without the header did not come from a hook.
-    if (!header('x-gitlab-event')) {
-      options.log.warn({ bytes: text.length, delivery: deliveryId }, 'GitLab delivery without X-Gitlab-Event refused');
-      return send(res, 400, { error: 'missing X-Gitlab-Event' });
-    }
-    const event = normalizeGitLab(payload, deliveryId);
-    if (!event) {
-      // Events the app does not handle stay 2xx (GitLab disables a hook that keeps failing); a payload that claims
-      // an issue or note event without the envelope GitLab always sends is refused, and logged by its shape only.
-      const problem = gitlabPayloadProblem(payload);
-      if (problem) {
-        options.log.warn({ problem, bytes: text.length, delivery: deliveryId }, 'malformed GitLab payload');
-        return send(res, 400, { error: 'malformed payload' });
-      }
-      return send(res, 202, { ignored: true });
-    }
-
-    const work = options.handle(event).then(
-      (outcome) => ({ ok: true as const, outcome }),
-      (error: unknown) => {
-        options.log.error({ err: describeError(error), delivery: deliveryId }, 'GitLab event failed');
-        return { ok: false as const };
-      },
-    );
-    const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), answerWithin).unref());
-    const first = await Promise.race([work, timer]);
-    if (first === 'late') return send(res, 202, { accepted: true });
-    // Never a 5xx for a failure of our own: GitLab does not redeliver, and it disables a hook after four failed
-    // deliveries in a row (for good after forty), which would lose every later event. The work is completed by
-    // the next event on the incident, the sweep, or `npm run reconcile`; the body says it failed.
-    if (!first.ok) return send(res, 202, { accepted: true, error: 'handling failed' });
-    return send(res, 200, { outcome: first.outcome });
+    const delivery = await readDelivery(req, res, options, limit);
+    if (delivery) await answerDelivery(res, options, delivery, answerWithin);
   };
+}
+
+/** A delivery the route accepted: its event, and its id for the log. */
+interface Delivery {
+  event: TrackerEvent;
+  deliveryId: string;
+}
+
+/**
+ * Checks a request and reads its event: the token (against every secret, then against the named project's), the
+ * size, the JSON, GitLab's headers and the payload's shape. Null when the request was answered here: refused, or
+ * an event the app does not handle.
+ */
+async function readDelivery(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: GitLabRouteOptions,
+  limit: number,
+): Promise<Delivery | null> {
+  const refuse = (status: number, body: object): null => {
+    send(res, status, body);
+    return null;
+  };
+  if (req.method !== 'POST') return refuse(405, { error: 'method not allowed' });
+  const token = req.headers['x-gitlab-token'];
+  if (typeof token !== 'string' || !matchesAny(token, options.secrets.all())) return refuse(401, { error: 'invalid token' });
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const text = declared > limit ? null : await readBody(req, limit);
+  if (text === null) {
+    // Keep nothing more of an oversized body: answer, drain the rest unread and close the connection.
+    res.setHeader('connection', 'close');
+    send(res, 413, { error: 'payload too large' });
+    req.resume();
+    return null;
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    // Without a payload there is no project: only the global secret vouches for the request.
+    if (!matchesAny(token, options.secrets.forProject(null))) return refuse(401, { error: 'invalid token' });
+    options.log.warn({ bytes: text.length }, 'malformed GitLab payload');
+    return refuse(400, { error: 'malformed JSON' });
+  }
+  // The token must be the secret of the project the payload names (or of its group), not any configured one: a
+  // secret known for one project cannot speak for another.
+  const project = projectPathOf(payload);
+  if (!matchesAny(token, options.secrets.forProject(project))) {
+    options.log.warn({ project }, "GitLab token is not the named project's secret");
+    return refuse(401, { error: 'invalid token' });
+  }
+  const header = (name: string): string | undefined => {
+    const value = req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const deliveryId = header('idempotency-key') ?? header('x-gitlab-event-uuid') ?? header('x-gitlab-webhook-uuid') ?? '';
+  // GitLab names every delivery's event: a request without the header did not come from a hook.
+  if (!header('x-gitlab-event')) {
+    options.log.warn({ bytes: text.length, delivery: deliveryId }, 'GitLab delivery without X-Gitlab-Event refused');
+    return refuse(400, { error: 'missing X-Gitlab-Event' });
+  }
+  const event = normalizeGitLab(payload, deliveryId);
+  if (!event) {
+    // Events the app does not handle stay 2xx (GitLab disables a hook that keeps failing); a payload that claims
+    // an issue or note event without the envelope GitLab always sends is refused, and logged by its shape only.
+    const problem = gitlabPayloadProblem(payload);
+    if (problem) {
+      options.log.warn({ problem, bytes: text.length, delivery: deliveryId }, 'malformed GitLab payload');
+      return refuse(400, { error: 'malformed payload' });
+    }
+    return refuse(202, { ignored: true });
+  }
+  return { event, deliveryId };
+}
+
+/** Handles an accepted delivery and answers it: 200 with the outcome, or 202 when late or failed (never a 5xx). */
+async function answerDelivery(
+  res: ServerResponse,
+  options: GitLabRouteOptions,
+  { event, deliveryId }: Delivery,
+  answerWithin: number,
+): Promise<void> {
+  const work = options.handle(event).then(
+    (outcome) => ({ ok: true as const, outcome }),
+    (error: unknown) => {
+      options.log.error({ err: describeError(error), delivery: deliveryId }, 'GitLab event failed');
+      return { ok: false as const };
+    },
+  );
+  const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), answerWithin).unref());
+  const first = await Promise.race([work, timer]);
+  if (first === 'late') return send(res, 202, { accepted: true });
+  // Never a 5xx for a failure of our own: GitLab does not redeliver, and it disables a hook after four failed
+  // deliveries in a row (for good after forty), which would lose every later event. The work is completed by
+  // the next event on the incident, the sweep, or `npm run reconcile`; the body says it failed.
+  if (!first.ok) return send(res, 202, { accepted: true, error: 'handling failed' });
+  return send(res, 200, { outcome: first.outcome });
 }
 
 /** An error as a log object: name, message, status; never request bodies or headers. */
