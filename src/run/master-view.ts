@@ -62,53 +62,14 @@ export function phaseLabel(phaseId: string): string {
 export function renderMaster(input: MasterViewInput, deps: { renderer: Renderer; handbookUrl: string }): MasterView {
   let current = trustedBlock(input.master);
   for (const o of input.stepOverrides ?? []) if (current !== null) current = setStepState(current, o.stepId, o.done);
-  const steps = current === null ? new Map<string, { done: boolean }>() : readSteps(current);
-  // A person's cell can never open an HTML comment: it would hide every step below it.
-  const written = [...parseQuickLinks(current)].map(([label, value]) => [label, value.replace(/<!--/g, '&lt;!--')] as const);
-  const kept = new Map<string, string>([...written, ...Object.entries(input.cells ?? {})]);
-  const keep = (label: string, fallback: string): QuickLinkRow => ({ label, value: kept.get(label) ?? fallback });
-  const child = (role: ChildRow['role']): string => {
-    const row = input.children.find((c) => c.role === role);
-    return row ? `[${row.ref}](${row.url})` : PLACEHOLDER;
-  };
-  const quickLinks: QuickLinkRow[] = [
-    keep(FIELD_LABELS['incident-manager'], mentionUser(input.defaultManager) || PLACEHOLDER),
-    keep(FIELD_LABELS.deputy, PLACEHOLDER),
-    keep(FIELD_LABELS['disclosure-date'], DATE_PLACEHOLDER),
-    keep(FIELD_LABELS.cvss, PLACEHOLDER),
-    keep(FIELD_LABELS.advisory, PLACEHOLDER),
-    keep(FIELD_LABELS.chat, PLACEHOLDER),
-    keep(FIELD_LABELS['support-ticket'], PLACEHOLDER),
-    { label: 'Release Checklist', value: child('release') },
-    { label: 'Communications', value: child('comms') },
-    keep(FIELD_LABELS['post-mortem'], PLACEHOLDER),
-  ];
-
+  const kept = keptCells(current, input.cells);
   const na = input.state.run?.na ?? {};
   const progress = computeProgress(current ?? '', INCIDENT_PHASES, na);
-  const disclosure = /\b(\d{4}-\d{2}-\d{2})\b/.exec(kept.get(FIELD_LABELS['disclosure-date']) ?? '')?.[1] ?? null;
-  const dates = phaseDates(disclosure, input.config.phaseOffsets, INCIDENT_PHASES);
   const context: IncidentContext = {
     id: input.state.id,
     progress: `${progress.done}/${progress.total} steps done`,
-    quickLinks,
-    phases: INCIDENT_PHASES.map((phase) => {
-      const counted = progress.phases.find((p) => p.id === phase.id);
-      return {
-        id: phase.id,
-        title: phase.title,
-        date: dates[phase.id] ?? null,
-        progress: `${counted?.done ?? 0}/${counted?.total ?? phase.steps.length}`,
-        steps: phase.steps.map((step) => ({
-          id: step.id,
-          role: step.role,
-          text: step.text,
-          url: stepUrl(deps.handbookUrl, step.id),
-          done: Boolean(steps.get(step.id)?.done) || Object.hasOwn(na, step.id),
-          na: Object.hasOwn(na, step.id) ? neutralizeInline(na[step.id]!, 200) : null,
-        })),
-      };
-    }),
+    quickLinks: quickLinkRows(kept, input),
+    phases: phaseContexts(current, kept, progress, na, input.config, deps.handbookUrl),
     related: input.children.map((row) => ({
       role: row.role === 'release' ? 'Release' : 'Communications',
       reference: `[${row.ref}](${row.url})`,
@@ -127,4 +88,63 @@ export function renderMaster(input: MasterViewInput, deps: { renderer: Renderer;
     phase: currentPhase(progress),
     shortened: { compactOpen: tracking.compactOpen, omitted: tracking.omitted },
   };
+}
+
+/** The Quick Links values people wrote in the current block, with the cells imposed on top, by label. */
+function keptCells(current: string | null, imposed: Readonly<Record<string, string>> | undefined): Map<string, string> {
+  // A person's cell can never open an HTML comment: it would hide every step below it.
+  const written = [...parseQuickLinks(current)].map(([label, value]) => [label, value.replace(/<!--/g, '&lt;!--')] as const);
+  return new Map<string, string>([...written, ...Object.entries(imposed ?? {})]);
+}
+
+/** The Quick Links table: the values kept, else the defaults; the children's rows are the app's own. */
+function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): QuickLinkRow[] {
+  const keep = (label: string, fallback: string): QuickLinkRow => ({ label, value: kept.get(label) ?? fallback });
+  const child = (role: ChildRow['role']): string => {
+    const row = input.children.find((c) => c.role === role);
+    return row ? `[${row.ref}](${row.url})` : PLACEHOLDER;
+  };
+  return [
+    keep(FIELD_LABELS['incident-manager'], mentionUser(input.defaultManager) || PLACEHOLDER),
+    keep(FIELD_LABELS.deputy, PLACEHOLDER),
+    keep(FIELD_LABELS['disclosure-date'], DATE_PLACEHOLDER),
+    keep(FIELD_LABELS.cvss, PLACEHOLDER),
+    keep(FIELD_LABELS.advisory, PLACEHOLDER),
+    keep(FIELD_LABELS.chat, PLACEHOLDER),
+    keep(FIELD_LABELS['support-ticket'], PLACEHOLDER),
+    { label: 'Release Checklist', value: child('release') },
+    { label: 'Communications', value: child('comms') },
+    keep(FIELD_LABELS['post-mortem'], PLACEHOLDER),
+  ];
+}
+
+/** The phases of the checklist: their dates from the disclosure date, their progress, each step's box and n/a mark. */
+function phaseContexts(
+  current: string | null,
+  kept: Map<string, string>,
+  progress: ReturnType<typeof computeProgress>,
+  na: Record<string, string>,
+  config: IncidentDeskConfig,
+  handbookUrl: string,
+): IncidentContext['phases'] {
+  const steps = current === null ? new Map<string, { done: boolean }>() : readSteps(current);
+  const disclosure = /\b(\d{4}-\d{2}-\d{2})\b/.exec(kept.get(FIELD_LABELS['disclosure-date']) ?? '')?.[1] ?? null;
+  const dates = phaseDates(disclosure, config.phaseOffsets, INCIDENT_PHASES);
+  return INCIDENT_PHASES.map((phase) => {
+    const counted = progress.phases.find((p) => p.id === phase.id);
+    return {
+      id: phase.id,
+      title: phase.title,
+      date: dates[phase.id] ?? null,
+      progress: `${counted?.done ?? 0}/${counted?.total ?? phase.steps.length}`,
+      steps: phase.steps.map((step) => ({
+        id: step.id,
+        role: step.role,
+        text: step.text,
+        url: stepUrl(handbookUrl, step.id),
+        done: Boolean(steps.get(step.id)?.done) || Object.hasOwn(na, step.id),
+        na: Object.hasOwn(na, step.id) ? neutralizeInline(na[step.id]!, 200) : null,
+      })),
+    };
+  });
 }
