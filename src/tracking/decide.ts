@@ -205,39 +205,89 @@ export function decideTask(
   target: Project | null,
   deps: { capabilities: TrackerCapabilities; renderer: Renderer },
 ): TaskDecision {
-  const refuse = (expected: string): TaskDecision => ({ kind: 'refuse', comment: renderInvalid({ command: 'task', expected }) });
-  if (!target) return refuse(`The app cannot see a project or repository \`${neutralizeInline(command.project, 100).replace(/`/g, "'")}\`. Name one it is installed on, like \`group/project\` or \`owner/repo\`.`);
+  if (!target) {
+    return refuseTask(
+      `The app cannot see a project or repository \`${quotedPath(command.project)}\`. Name one it is installed on, like \`group/project\` or \`owner/repo\`.`,
+    );
+  }
   const id = ctx.state.id;
   const due = command.due ?? addDays(ctx.now, ctx.config.taskDueDays);
-  // Where the ticket has a due date field (GitLab), that field is the due date: a copy in the text would go stale the
-  // moment someone moves it there. Elsewhere the text's Due line is the due date.
-  const dueInText = deps.capabilities.dueDates ? null : due;
-  const title = titleWithId(command.title, id);
-  const labels = [idLabel(id), TASK_LABEL];
-  const confidentialTracker = deps.capabilities.confidentialIssues;
-  const isPublic = !confidentialTracker && target.visibility !== 'private';
-  const state: TicketState = { v: 1, role: 'task', id };
-  if (isPublic) {
-    if (!command.public) {
-      return refuse(
-        `\`${neutralizeInline(target.path, 100).replace(/`/g, "'")}\` is public: a tracking ticket there is readable by anyone. Open it in a private repository, or, when its title and text carry no incident details, confirm with \`--public\` (it then names only the identifier ${id}).`,
-      );
-    }
-    const found = incidentDetailsIn(`${command.title}\n${command.text}`, ctx.master, id, ctx.state.run?.aliases ?? []);
-    if (found) return refuse(`The title or text carries ${found}, and \`${neutralizeInline(target.path, 100).replace(/`/g, "'")}\` is public. Rephrase it without incident details, or open the ticket in a private repository.`);
-    const block = renderChildBlock({ state, master: null, due: dueInText });
-    const text = command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200);
-    return {
-      kind: 'create',
-      draft: { title, body: joinBody(block, text), labels, confidential: false, assignees: [command.owner] },
-      details: null,
-      isPublic: true,
-      due,
-      state,
-    };
+  const ticket: TaskTicket = {
+    id,
+    title: titleWithId(command.title, id),
+    labels: [idLabel(id), TASK_LABEL],
+    due,
+    // Where the ticket has a due date field (GitLab), that field is the due date: a copy in the text would go stale
+    // the moment someone moves it there. Elsewhere the text's Due line is the due date.
+    dueInText: deps.capabilities.dueDates ? null : due,
+  };
+  const isPublic = !deps.capabilities.confidentialIssues && target.visibility !== 'private';
+  return isPublic ? publicTask(ctx, command, target, ticket) : confidentialTask(ctx, command, target, ticket, deps);
+}
+
+/** What every tracking ticket of a `/task` carries, wherever it is opened. */
+interface TaskTicket {
+  id: string;
+  /** The title with the identifier in front. */
+  title: string;
+  labels: string[];
+  due: string;
+  /** The due date for the text's Due line; null where the tracker has a due date field. */
+  dueInText: string | null;
+}
+
+function refuseTask(expected: string): TaskDecision {
+  return { kind: 'refuse', comment: renderInvalid({ command: 'task', expected }) };
+}
+
+/** A project path for a message, in backticks without the means to close them. */
+function quotedPath(path: string): string {
+  return neutralizeInline(path, 100).replace(/`/g, "'");
+}
+
+/**
+ * A ticket in a public GitHub repository: only when the person confirmed it with `--public` and the title and text
+ * carry no incident details, and then it names the identifier only (no master, no link).
+ */
+function publicTask(ctx: RunContext, command: TaskCommand, target: Project, ticket: TaskTicket): TaskDecision {
+  if (!command.public) {
+    return refuseTask(
+      `\`${quotedPath(target.path)}\` is public: a tracking ticket there is readable by anyone. Open it in a private repository, or, when its title and text carry no incident details, confirm with \`--public\` (it then names only the identifier ${ticket.id}).`,
+    );
   }
-  state.master = formatRef(ctx.master.ref);
-  state.linked = deps.capabilities.nativeLinks;
+  const found = incidentDetailsIn(`${command.title}\n${command.text}`, ctx.master, ticket.id, ctx.state.run?.aliases ?? []);
+  if (found) {
+    return refuseTask(
+      `The title or text carries ${found}, and \`${quotedPath(target.path)}\` is public. Rephrase it without incident details, or open the ticket in a private repository.`,
+    );
+  }
+  const state: TicketState = { v: 1, role: 'task', id: ticket.id };
+  const block = renderChildBlock({ state, master: null, due: ticket.dueInText });
+  const text = command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200);
+  return {
+    kind: 'create',
+    draft: { title: ticket.title, body: joinBody(block, text), labels: ticket.labels, confidential: false, assignees: [command.owner] },
+    details: null,
+    isPublic: true,
+    due: ticket.due,
+    state,
+  };
+}
+
+/**
+ * A ticket the master's readers only may see: confidential on GitLab, in a private repository on GitHub, with every
+ * detail and the master named. A GitLab project that is not private gets the details only once the tracker confirmed
+ * the ticket confidential.
+ */
+function confidentialTask(
+  ctx: RunContext,
+  command: TaskCommand,
+  target: Project,
+  ticket: TaskTicket,
+  deps: { capabilities: TrackerCapabilities; renderer: Renderer },
+): TaskDecision {
+  const { id, title, labels, due, dueInText } = ticket;
+  const state: TicketState = { v: 1, role: 'task', id, master: formatRef(ctx.master.ref), linked: deps.capabilities.nativeLinks };
   const details = joinBody(
     `${renderState(state)}\n${deps.renderer
       .task({
@@ -254,7 +304,7 @@ export function decideTask(
   );
   // A GitLab project that is not private: created confidential with a neutral title and the identifier only (the
   // creation's notifications and a failed confidentiality show nothing more), the details once confirmed.
-  const verifyFirst = confidentialTracker && target.visibility !== 'private';
+  const verifyFirst = deps.capabilities.confidentialIssues && target.visibility !== 'private';
   const draft = verifyFirst
     ? { title: neutralTaskTitle(id), body: joinBody(renderChildBlock({ state: { v: 1, role: 'task', id }, master: null, due: dueInText }), '') }
     : { title, body: details };
