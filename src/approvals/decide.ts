@@ -391,10 +391,39 @@ function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | u
   const started = Number.isNaN(parseTime(state.requestedAt));
   if (started) state.requestedAt = w.now.toISOString();
   const startedAt = safeTime(state.requestedAt);
+  const waiting = waitingGroups(w, ds);
 
-  // Group → deliverables it still has to approve, in config order of groups.
+  const scope = deliverable !== undefined ? `the **${deliverableName(approvals, deliverable)}** (${code(deliverable)})` : 'the communications';
+  const lines = [APPROVAL_MARKERS.request, `### Approval requested: ${deliverable !== undefined ? deliverableName(approvals, deliverable) : 'communications'}`, ''];
+  if (waiting.size === 0) {
+    lines.push(`Every group has already approved ${scope}; nothing is waiting for a decision.`);
+  } else {
+    lines.push(
+      `Please review the final text of ${scope} and decide within ${describeMinutes(approvals.responseMinutes)}: tick your group's box in the matrix, or reply \`/approve <deliverable>\` or \`/request-changes <deliverable> <reason>\`. A group that has not answered by then has its back-ups engaged.`,
+      '',
+    );
+    for (const [g, waitingFor] of waiting) {
+      const approvers = (groupOf(approvals, g)?.approvers ?? []).map(mentionPerson).filter(Boolean);
+      const names = waitingFor.map((d) => deliverableName(approvals, d)).join(', ');
+      lines.push(
+        `- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ${approvers.length > 0 ? approvers.join(' ') : `no approvers configured (back-ups: ${backupsOf(approvals, g)})`}`,
+      );
+    }
+  }
+  lines.push('', started ? `The review starts now (${startedAt}).` : `The review started at ${startedAt}; asking again does not move the cut-off.`);
+  const cutoff = cutoffLines(w, cutoffMinutes);
+  lines.push(...cutoff.lines);
+  w.comments.push(`${lines.join('\n')}\n`);
+  w.timeline.push(
+    `requested approval of ${deliverable !== undefined ? `the ${deliverableName(approvals, deliverable)}` : 'the communications'} (${started ? 'review started' : 'asked again'}, ${cutoff.summary})`,
+  );
+}
+
+/** Group → the deliverables it still has to approve, in the configuration's order of groups. */
+function waitingGroups(w: Work, deliverables: string[]): Map<string, string[]> {
+  const { approvals, state } = w;
   const waiting = new Map<string, string[]>();
-  for (const d of ds) {
+  for (const d of deliverables) {
     if (w.status(d) === 'quorum') continue;
     for (const g of approvingGroups(approvals, d)) {
       if (decisionOf(state, d, g)?.status === 'approved') continue;
@@ -402,34 +431,21 @@ function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | u
     }
   }
   const order = Object.keys(approvals.groups);
-  const groups = [...waiting.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return new Map([...waiting].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)));
+}
 
-  const scope = deliverable !== undefined ? `the **${deliverableName(approvals, deliverable)}** (${code(deliverable)})` : 'the communications';
-  const lines = [APPROVAL_MARKERS.request, `### Approval requested: ${deliverable !== undefined ? deliverableName(approvals, deliverable) : 'communications'}`, ''];
-  if (groups.length === 0) {
-    lines.push(`Every group has already approved ${scope}; nothing is waiting for a decision.`);
-  } else {
-    lines.push(
-      `Please review the final text of ${scope} and decide within ${describeMinutes(approvals.responseMinutes)}: tick your group's box in the matrix, or reply \`/approve <deliverable>\` or \`/request-changes <deliverable> <reason>\`. A group that has not answered by then has its back-ups engaged.`,
-      '',
-    );
-    for (const g of groups) {
-      const approvers = (groupOf(approvals, g)?.approvers ?? []).map(mentionPerson).filter(Boolean);
-      const names = (waiting.get(g) ?? []).map((d) => deliverableName(approvals, d)).join(', ');
-      lines.push(
-        `- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ${approvers.length > 0 ? approvers.join(' ') : `no approvers configured (back-ups: ${backupsOf(approvals, g)})`}`,
-      );
-    }
-  }
-  lines.push('', started ? `The review starts now (${startedAt}).` : `The review started at ${startedAt}; asking again does not move the cut-off.`);
-  let cutoffText: string;
+/** The request's lines on the cut-off (the time, or the cut-off per severity) and what the timeline says of it. */
+function cutoffLines(w: Work, cutoffMinutes: number | null): { lines: string[]; summary: string } {
+  const { approvals, state } = w;
+  const lines: string[] = [];
+  let summary: string;
   if (cutoffMinutes !== null && cutoffMinutes > 0) {
     const cutoff = formatRfc3339(parseTime(state.requestedAt) + cutoffMinutes * 60_000);
-    cutoffText = `cut-off ${cutoff}`;
+    summary = `cut-off ${cutoff}`;
     lines.push(`**Cut-off: ${cutoff}** (${describeMinutes(cutoffMinutes)} after the start of the review).`);
   } else {
     const per = (['high', 'medium', 'low'] as const).map((s) => `${s}: ${describeMinutes(approvals.cutoffMinutes[s])}`).join(', ');
-    cutoffText = 'cut-off depends on the severity';
+    summary = 'cut-off depends on the severity';
     lines.push(`**Cut-off:** counted from the start of the review, by severity (${per}); set the severity with \`/severity\` on the incident ticket.`);
   }
   if (approvals.required.length > 0) {
@@ -437,8 +453,5 @@ function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | u
       `At the cut-off a deliverable goes ahead once at least ${approvals.quorum} of its required groups (${approvals.required.map((g) => groupName(approvals, g)).join(', ')}) approved; otherwise the Incident Manager decides.`,
     );
   }
-  w.comments.push(`${lines.join('\n')}\n`);
-  w.timeline.push(
-    `requested approval of ${deliverable !== undefined ? `the ${deliverableName(approvals, deliverable)}` : 'the communications'} (${started ? 'review started' : 'asked again'}, ${cutoffText})`,
-  );
+  return { lines, summary };
 }
