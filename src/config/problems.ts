@@ -14,64 +14,77 @@ import { neutralizeInline } from '../kernel/neutralize.js';
 export function checkApprovals(value: unknown, ctx: z.RefinementCtx): void {
   if (!isRecord(value)) return;
   const groups = isRecord(value.groups) ? value.groups : null;
-  const known = groups ? Object.keys(groups) : [];
-  const unknownGroup = (id: string): string =>
-    `unknown group ${quote(id)}; \`approvals.groups\` defines ${known.length > 0 ? known.map(quote).join(', ') : 'no group'}`;
-
-  if (isRecord(value.deliverables)) {
-    for (const [id, deliverable] of Object.entries(value.deliverables)) {
-      if (!isRecord(deliverable)) continue;
-      const approve = strings(deliverable.approve);
-      for (const list of ['approve', 'fyi'] as const) {
-        const members = deliverable[list];
-        if (!Array.isArray(members)) continue;
-        members.forEach((g: unknown, index) => {
-          if (typeof g !== 'string') return;
-          const path = ['deliverables', id, list, index];
-          if (groups && !Object.hasOwn(groups, g)) ctx.addIssue({ code: 'custom', path, message: unknownGroup(g), params: { unknownGroup: g } });
-          if (list === 'fyi' && approve.includes(g)) {
-            ctx.addIssue({ code: 'custom', path, message: `group ${quote(g)} is both an approver and FYI for this deliverable` });
-          }
-        });
-      }
-    }
-  }
-
   const required = Array.isArray(value.required) ? value.required : null;
-  required?.forEach((g: unknown, index) => {
-    if (typeof g === 'string' && groups && !Object.hasOwn(groups, g)) {
-      ctx.addIssue({ code: 'custom', path: ['required', index], message: unknownGroup(g), params: { unknownGroup: g } });
-    }
-  });
+  checkDeliverableGroups(value.deliverables, groups, ctx);
+  checkRequired(required, value.quorum, groups, ctx);
+  if (groups && required) checkBackups(strings(required), groups, ctx);
+}
 
-  if (required && typeof value.quorum === 'number' && value.quorum > required.length) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['quorum'],
-      message: `quorum ${value.quorum} is more than the ${required.length} required group${required.length === 1 ? '' : 's'} in \`approvals.required\``,
-    });
-  }
+/** The message of a group id that `approvals.groups` does not define. */
+function unknownGroup(id: string, groups: Record<string, unknown> | null): string {
+  const known = groups ? Object.keys(groups) : [];
+  return `unknown group ${quote(id)}; \`approvals.groups\` defines ${known.length > 0 ? known.map(quote).join(', ') : 'no group'}`;
+}
 
-  if (groups && required) {
-    for (const g of new Set(strings(required))) {
-      const group = Object.hasOwn(groups, g) ? groups[g] : undefined;
-      if (!isRecord(group)) continue;
-      const approvers = strings(group.approvers);
-      const backups = strings(group.backups);
-      if (approvers.length > 0 && Array.isArray(group.backups ?? []) && backups.length < 2) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['groups', g, 'backups'],
-          message: `${quote(g)} is a required group that names approvers, so it needs at least 2 back-up approvers (it has ${backups.length})`,
-        });
-      }
-      const primary = new Set(approvers.map((p) => p.replace(/^@/, '').toLowerCase()));
-      backups.forEach((p, index) => {
-        if (primary.has(p.replace(/^@/, '').toLowerCase())) {
-          ctx.addIssue({ code: 'custom', path: ['groups', g, 'backups', index], message: `${quote(p)} is already an approver of this group` });
+/** Every group a deliverable names is defined, and none both approves it and is only informed of it. */
+function checkDeliverableGroups(deliverables: unknown, groups: Record<string, unknown> | null, ctx: z.RefinementCtx): void {
+  if (!isRecord(deliverables)) return;
+  for (const [id, deliverable] of Object.entries(deliverables)) {
+    if (!isRecord(deliverable)) continue;
+    const approve = strings(deliverable.approve);
+    for (const list of ['approve', 'fyi'] as const) {
+      const members = deliverable[list];
+      if (!Array.isArray(members)) continue;
+      members.forEach((g: unknown, index) => {
+        if (typeof g !== 'string') return;
+        const path = ['deliverables', id, list, index];
+        if (groups && !Object.hasOwn(groups, g)) {
+          ctx.addIssue({ code: 'custom', path, message: unknownGroup(g, groups), params: { unknownGroup: g } });
+        }
+        if (list === 'fyi' && approve.includes(g)) {
+          ctx.addIssue({ code: 'custom', path, message: `group ${quote(g)} is both an approver and FYI for this deliverable` });
         }
       });
     }
+  }
+}
+
+/** Every required group is defined, and the quorum is not more than the required groups. */
+function checkRequired(required: unknown[] | null, quorum: unknown, groups: Record<string, unknown> | null, ctx: z.RefinementCtx): void {
+  required?.forEach((g: unknown, index) => {
+    if (typeof g === 'string' && groups && !Object.hasOwn(groups, g)) {
+      ctx.addIssue({ code: 'custom', path: ['required', index], message: unknownGroup(g, groups), params: { unknownGroup: g } });
+    }
+  });
+  if (required && typeof quorum === 'number' && quorum > required.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['quorum'],
+      message: `quorum ${quorum} is more than the ${required.length} required group${required.length === 1 ? '' : 's'} in \`approvals.required\``,
+    });
+  }
+}
+
+/** A required group that names approvers has at least two back-ups, none of them one of its approvers. */
+function checkBackups(required: string[], groups: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const g of new Set(required)) {
+    const group = Object.hasOwn(groups, g) ? groups[g] : undefined;
+    if (!isRecord(group)) continue;
+    const approvers = strings(group.approvers);
+    const backups = strings(group.backups);
+    if (approvers.length > 0 && Array.isArray(group.backups ?? []) && backups.length < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['groups', g, 'backups'],
+        message: `${quote(g)} is a required group that names approvers, so it needs at least 2 back-up approvers (it has ${backups.length})`,
+      });
+    }
+    const primary = new Set(approvers.map((p) => p.replace(/^@/, '').toLowerCase()));
+    backups.forEach((p, index) => {
+      if (primary.has(p.replace(/^@/, '').toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: ['groups', g, 'backups', index], message: `${quote(p)} is already an approver of this group` });
+      }
+    });
   }
 }
 
