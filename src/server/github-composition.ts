@@ -102,9 +102,25 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
     probot,
     webhooksPath: '/api/github/webhooks',
   });
-  const route = (req: IncomingMessage, res: ServerResponse): void => {
-    // Probot reads any body whole into memory: the size is checked here first (413, the rest not read), and the
-    // body handed on as the string Probot verifies the signature of.
+  const route = githubRoute(middleware, log);
+  return {
+    composition: {
+      route,
+      isSelf: isGitHubSelf,
+      sweepTargets: async () => (await installationTrackers(probot, self)).map((tracker) => ({ tracker, stateKeys })),
+    },
+  };
+}
+
+/**
+ * The GitHub webhook route in front of Probot's middleware. Probot reads any body whole into memory: the size is
+ * checked here first (413, the rest not read), and the body handed on as the string Probot verifies the signature of.
+ */
+function githubRoute(
+  middleware: Awaited<ReturnType<typeof createNodeMiddleware>>,
+  log: Logger,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     void githubBody(req).then((text) => {
       if (text === null) {
         res.setHeader('connection', 'close');
@@ -124,12 +140,5 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
       log.warn({ err: { message: (error as Error).message } }, 'GitHub delivery could not be read');
       if (!res.headersSent) json(res, 400, { error: 'unreadable body' });
     });
-  };
-  return {
-    composition: {
-      route,
-      isSelf: isGitHubSelf,
-      sweepTargets: async () => (await installationTrackers(probot, self)).map((tracker) => ({ tracker, stateKeys })),
-    },
   };
 }
