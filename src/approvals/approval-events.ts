@@ -15,7 +15,7 @@ import type { Command } from '../commands/parse.js';
  * outcomes. Pure; the shell reads and writes around them.
  */
 
-const APPROVAL_LABEL = /^approval::([a-z0-9-]+)::(pending|approved|quorum|changes-requested)$/;
+const APPROVAL_LABEL = /^approval::(?<deliverable>[a-z0-9-]+)::(?<status>pending|approved|quorum|changes-requested)$/;
 
 /** The approval events a comms-ticket command gives, or null for other commands. */
 export function approvalEventOf(command: Command): ApprovalEvent | null {
@@ -53,8 +53,8 @@ export function approvalEventsOfEdit(config: IncidentDeskConfig, previousBody: s
 export function approvalEventsOfLabels(event: IssueEvent): ApprovalEvent[] {
   const events: ApprovalEvent[] = [];
   for (const label of event.addedLabels) {
-    const m = APPROVAL_LABEL.exec(label);
-    if (m) events.push({ kind: 'label', deliverable: m[1]!, status: m[2] as DeliverableStatus });
+    const { deliverable, status } = APPROVAL_LABEL.exec(label)?.groups ?? {};
+    if (deliverable && status) events.push({ kind: 'label', deliverable, status: status as DeliverableStatus });
   }
   return events;
 }

@@ -155,9 +155,9 @@ export function duePhases(
 
 /** `YYYY-MM-DD` as a UTC midnight, or null when it is not a real calendar date. */
 function parseDate(text: string): Date | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return null;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const parts = /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})$/.exec(text)?.groups;
+  if (!parts) return null;
+  const [year, month, day] = [Number(parts.year), Number(parts.month), Number(parts.day)];
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? date : null;

@@ -53,15 +53,16 @@ export function parseIssueUrl(text: string, env: Pick<ServerEnv, 'GITLAB_URL' | 
   if (gitlab && url.host.toLowerCase() === gitlab.host.toLowerCase()) {
     const prefix = gitlab.pathname.replace(/\/+$/, '');
     const rest = prefix && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
-    const match = /^\/(.+?)\/-\/(?:issues|work_items)\/(\d+)$/.exec(rest);
-    if (!match) throw new Error(`not a GitLab issue address (…/group/project/-/issues/<n>): ${text}`);
-    return { tracker: 'gitlab', ref: { project: decodeURIComponent(match[1]!), number: Number(match[2]) } };
+    const parts = /^\/(?<project>.+?)\/-\/(?:issues|work_items)\/(?<number>\d+)$/.exec(rest)?.groups;
+    if (!parts) throw new Error(`not a GitLab issue address (…/group/project/-/issues/<n>): ${text}`);
+    return { tracker: 'gitlab', ref: { project: decodeURIComponent(parts.project!), number: Number(parts.number) } };
   }
   const githubHosts = ['github.com', 'www.github.com', ...(env.GHE_HOST ? [env.GHE_HOST.toLowerCase()] : [])];
   if (githubHosts.includes(url.host.toLowerCase())) {
-    const match = /^\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(path);
-    if (!match) throw new Error(`not a GitHub issue address (…/owner/repo/issues/<n>): ${text}`);
-    return { tracker: 'github', ref: { project: `${decodeURIComponent(match[1]!)}/${decodeURIComponent(match[2]!)}`, number: Number(match[3]) } };
+    const parts = /^\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/issues\/(?<number>\d+)$/.exec(path)?.groups;
+    if (!parts) throw new Error(`not a GitHub issue address (…/owner/repo/issues/<n>): ${text}`);
+    const project = `${decodeURIComponent(parts.owner!)}/${decodeURIComponent(parts.repo!)}`;
+    return { tracker: 'github', ref: { project, number: Number(parts.number) } };
   }
   throw new Error(`${url.host} is neither GITLAB_URL's host nor GitHub's (github.com, or GHE_HOST): ${text}`);
 }

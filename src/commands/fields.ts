@@ -57,8 +57,8 @@ function render(field: FieldKey, text: string): string | null {
 }
 
 function renderDate(text: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m || !isRealDate(Number(m[1]), Number(m[2]), Number(m[3]))) return null;
+  const parts = /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})$/.exec(text)?.groups;
+  if (!parts || !isRealDate(Number(parts.year), Number(parts.month), Number(parts.day))) return null;
   return text;
 }
 
@@ -147,11 +147,11 @@ export function normalizeCvssScore(text: string): string | null {
 
 /** A CVSS 3.0, 3.1 or 4.0 vector with every base metric once and only known metrics and values; or null. */
 export function normalizeCvssVector(text: string): string | null {
-  const m = /^CVSS:(\d\.\d)\/(.+)$/i.exec(text);
-  const version = m ? CVSS_VERSIONS[m[1] ?? ''] : undefined;
+  const m = /^CVSS:(?<version>\d\.\d)\/(?<metrics>.+)$/i.exec(text)?.groups;
+  const version = m ? CVSS_VERSIONS[m.version ?? ''] : undefined;
   if (!m || !version) return null;
   const seen = new Set<string>();
-  for (const part of (m[2] ?? '').split('/')) {
+  for (const part of (m.metrics ?? '').split('/')) {
     const [metric, value, extra] = part.split(':');
     if (metric === undefined || value === undefined || extra !== undefined) return null;
     const allowed = Object.hasOwn(version.values, metric) ? version.values[metric] : undefined;
@@ -159,7 +159,7 @@ export function normalizeCvssVector(text: string): string | null {
     seen.add(metric);
   }
   if (!version.base.every((metric) => seen.has(metric))) return null;
-  return `CVSS:${m[1]}/${m[2]}`;
+  return `CVSS:${m.version}/${m.metrics}`;
 }
 
 function renderCvss(text: string): string | null {

@@ -83,7 +83,10 @@ const ROLE_ALIASES: ReadonlyMap<string, HolderRole> = new Map<string, HolderRole
 const STEP_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/;
 
 /** The first line of a command: at most three spaces of indent (four make a code block), `/`, a letter. */
-const COMMAND_LINE = /^ {0,3}\/([A-Za-z]\S*)([\s\S]*)$/;
+const COMMAND_LINE = /^ {0,3}\/(?<word>[A-Za-z]\S*)(?<rest>[\s\S]*)$/;
+
+/** A first word and what follows it after white space (nothing when there is no more). */
+const FIRST_AND_REST = /^(?<first>\S+)(?:\s+(?<rest>[\s\S]*))?$/;
 
 /** Longest word kept for an unknown command (it may be quoted back in the help reply). */
 const MAX_WORD = 64;
@@ -105,14 +108,14 @@ export function parseCommand(body: string): Command | null {
   const lines = body.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
   const start = lines.findIndex((line) => line.trim() !== '');
   if (start < 0) return null;
-  const match = COMMAND_LINE.exec(lines[start] ?? '');
+  const match = COMMAND_LINE.exec(lines[start] ?? '')?.groups;
   if (!match) return null;
-  const token = match[1] ?? '';
+  const token = match.word ?? '';
   const word = token.toLowerCase();
   /** The rest of the first line. */
-  const line = (match[2] ?? '').trim();
+  const line = (match.rest ?? '').trim();
   /** The rest of the comment, from after the command word. */
-  const rest = [match[2] ?? '', ...lines.slice(start + 1)].join('\n').trim();
+  const rest = [match.rest ?? '', ...lines.slice(start + 1)].join('\n').trim();
 
   switch (word) {
     case 'set':
@@ -158,9 +161,9 @@ function parseApproval(word: 'approve' | 'revoke', line: string): Command {
 }
 
 function parseRequestChanges(rest: string): Command {
-  const m = /^(\S+)(?:\s+([\s\S]*))?$/.exec(rest);
-  const deliverable = m?.[1]?.toLowerCase() ?? '';
-  const reason = (m?.[2] ?? '').trim();
+  const m = FIRST_AND_REST.exec(rest)?.groups;
+  const deliverable = m?.first?.toLowerCase() ?? '';
+  const reason = (m?.rest ?? '').trim();
   if (!APPROVAL_ID.test(deliverable) || deliverable === 'all' || !reason) return invalid('request-changes');
   return { name: 'request-changes', deliverable, reason };
 }
@@ -187,8 +190,8 @@ function parseTask(line: string, text: string): Command {
   const dueAt = rest.findIndex((w, i) => w.toLowerCase() === 'due' && i === rest.length - 2);
   if (dueAt >= 0) {
     const date = rest[dueAt + 1]!;
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    if (!m || !isRealDate(Number(m[1]), Number(m[2]), Number(m[3]))) return invalid('task');
+    const parts = /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})$/.exec(date)?.groups;
+    if (!parts || !isRealDate(Number(parts.year), Number(parts.month), Number(parts.day))) return invalid('task');
     due = date;
     rest = rest.slice(0, dueAt);
   }
@@ -198,10 +201,10 @@ function parseTask(line: string, text: string): Command {
 }
 
 function parseSet(line: string): Command {
-  const m = /^(\S+)\s+(\S[\s\S]*)$/.exec(line);
-  const field = m ? resolveField(m[1] ?? '') : null;
+  const m = /^(?<field>\S+)\s+(?<value>\S[\s\S]*)$/.exec(line)?.groups;
+  const field = m ? resolveField(m.field ?? '') : null;
   if (!m || !field) return invalid('set');
-  return { name: 'set', field, value: (m[2] ?? '').trim() };
+  return { name: 'set', field, value: (m.value ?? '').trim() };
 }
 
 function parseCve(line: string): Command {
@@ -225,35 +228,35 @@ function parseNa(line: string): Command {
     if (!target) return invalid('na');
     return { name: 'na', target, reason: line.slice(end + 1).trim() };
   }
-  const m = /^(\S+)(?:\s+([\s\S]*))?$/.exec(line);
-  const first = m?.[1] ?? '';
-  if (STEP_ID.test(first)) return { name: 'na', target: first, reason: (m?.[2] ?? '').trim() };
+  const m = FIRST_AND_REST.exec(line)?.groups;
+  const first = m?.first ?? '';
+  if (STEP_ID.test(first)) return { name: 'na', target: first, reason: (m?.rest ?? '').trim() };
   return { name: 'na', target: line, reason: '' };
 }
 
 /** An RFC 3339 time (seconds and fraction optional, zone required). */
 const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})[Tt](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.\d{1,9})?)?(?:(?<utc>[Zz])|(?<sign>[+-])(?<offsetHours>\d{2}):(?<offsetMinutes>\d{2}))$/;
 
 /** The time as UTC ISO without milliseconds (`2026-11-22T08:03:00Z`), or null when it is not a real time. */
 export function parseRfc3339(text: string): string | null {
-  const m = RFC3339.exec(text);
+  const m = RFC3339.exec(text)?.groups;
   if (!m) return null;
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+  const [year, month, day, hour, minute] = [m.year, m.month, m.day, m.hour, m.minute].map(Number) as [
     number,
     number,
     number,
     number,
     number,
   ];
-  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const second = m.second === undefined ? 0 : Number(m.second);
   if (!isRealDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return null;
   let offset = 0;
-  if (!m[7]) {
-    const oh = Number(m[9]);
-    const om = Number(m[10]);
+  if (!m.utc) {
+    const oh = Number(m.offsetHours);
+    const om = Number(m.offsetMinutes);
     if (oh > 23 || om > 59) return null;
-    offset = (m[8] === '-' ? -1 : 1) * (oh * 60 + om);
+    offset = (m.sign === '-' ? -1 : 1) * (oh * 60 + om);
   }
   const date = new Date(0);
   // setUTCFullYear, not Date.UTC: the latter maps years 0–99 to 1900–1999.
@@ -275,13 +278,13 @@ export function isRealDate(year: number, month: number, day: number): boolean {
 }
 
 function parseTimeline(rest: string): Command {
-  const m = /^(\S+)(?:\s+([\s\S]*))?$/.exec(rest);
+  const m = FIRST_AND_REST.exec(rest)?.groups;
   if (!m) return invalid('timeline');
-  const first = m[1] ?? '';
+  const first = m.first ?? '';
   // Anything shaped like a date and a time is meant as the time: it must be a real one with a zone.
   if (/^\d{4}-\d{2}-\d{2}[Tt]\d/.test(first)) {
     const at = parseRfc3339(first);
-    const text = (m[2] ?? '').trim();
+    const text = (m.rest ?? '').trim();
     if (!at || !text) return invalid('timeline');
     return { name: 'timeline', at, text };
   }

@@ -104,8 +104,7 @@ export class ConfigErrorWithLabel {
 
 /** The trigger label of a file that failed validation, read leniently so its issues still get the report. */
 function labelOf(text: string): string | undefined {
-  const match = /^label:\s*["']?([^"'\n#]+?)["']?\s*(#.*)?$/m.exec(text);
-  return match?.[1]?.trim();
+  return /^label:\s*["']?(?<label>[^"'\n#]+?)["']?\s*(?:#.*)?$/m.exec(text)?.groups?.label?.trim();
 }
 
 function asConfigError(error: unknown, location: string): ConfigError | null {

@@ -136,7 +136,7 @@ async function completeFrom(master: Issue, sourceRef: IssueRef, inPlace: boolean
 /** The source a master's state names (`tracker:project#n`), the master itself when none; null for another tracker's. */
 function sourceRefOf(source: string | undefined, master: Issue, kind: Tracker['kind']): IssueRef | null {
   if (!source) return master.ref;
-  const match = /^([a-z]+):(.+)$/.exec(source);
-  if (match && match[1] !== kind) return null;
-  return parseRef(match ? match[2] : source);
+  const match = /^(?<tracker>[a-z]+):(?<ref>.+)$/.exec(source)?.groups;
+  if (match && match.tracker !== kind) return null;
+  return parseRef(match ? match.ref : source);
 }

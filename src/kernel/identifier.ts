@@ -4,12 +4,12 @@ import type { IssueRef, TrackerKind } from './model.js';
 /** The roles a ticket can have in an incident; each is a label `incident::<role>`. */
 export type TicketRole = 'master' | 'release' | 'comms' | 'task';
 
-const CVE = /\bCVE-(\d{4})-(\d{4,7})\b/i;
+const CVE = /\bCVE-(?<year>\d{4})-(?<number>\d{4,7})\b/i;
 
 /** The first CVE id in the text, upper-cased (`CVE-2026-12345`), or null. */
 export function findCve(text: string): string | null {
-  const match = CVE.exec(text);
-  return match ? `CVE-${match[1]}-${match[2]}` : null;
+  const match = CVE.exec(text)?.groups;
+  return match ? `CVE-${match.year}-${match.number}` : null;
 }
 
 /**

@@ -111,8 +111,8 @@ export function sameRef(a: IssueRef, b: IssueRef): boolean {
 
 /** `group/project#12` back to a ref; null for anything else. */
 export function parseRef(text: string | undefined): IssueRef | null {
-  const match = /^(.+)#(\d+)$/.exec(text ?? '');
-  return match ? { project: match[1]!, number: Number(match[2]) } : null;
+  const match = /^(?<project>.+)#(?<number>\d+)$/.exec(text ?? '')?.groups;
+  return match ? { project: match.project!, number: Number(match.number) } : null;
 }
 
 /** Description (issue body) limits of the trackers, in characters. JavaScript counts UTF-16 units, never fewer. */

@@ -15,7 +15,7 @@ const ZWSP = '\u200b';
  * so it becomes a broken `@` too.
  */
 export function neutralizeMentions(text: string): string {
-  return outsideCode(text, (part) => part.replace(/(^|[^A-Za-z0-9])(?:@|&#0*64;|&#x0*40;|&commat;)(?=[\w\\&-])/gi, `$1@${ZWSP}`));
+  return outsideCode(text, (part) => part.replace(/(?<before>^|[^A-Za-z0-9])(?:@|&#0*64;|&#x0*40;|&commat;)(?=[\w\\&-])/gi, `$<before>@${ZWSP}`));
 }
 
 /**
@@ -47,7 +47,7 @@ const SAFE_TAGS = new Set(['details', 'summary', 'br', 'b', 'i', 'em', 'strong',
  */
 export function neutralizeTags(text: string): string {
   return outsideCode(text, (part) =>
-    part.replace(/<(?=\/?([A-Za-z][A-Za-z0-9-]*)(?:(\s?\/?>)|[\s/>]|$))/g, (_, name: string, plain: string | undefined) =>
+    part.replace(/<(?=\/?(?<name>[A-Za-z][A-Za-z0-9-]*)(?:(?<plain>\s?\/?>)|[\s/>]|$))/g, (_, name: string, plain: string | undefined) =>
       plain !== undefined && SAFE_TAGS.has(name.toLowerCase()) ? '<' : `<${ZWSP}`,
     ),
   );
@@ -67,7 +67,7 @@ export function neutralizeInline(text: string, maxLength = 256): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\|/g, '\\|')
-    .replace(/\[([ xX])\]/g, '[$1\u200b]');
+    .replace(/\[(?<box>[ xX])\]/g, '[$<box>\u200b]');
   return neutralizeImages(neutralizeMentions(escaped));
 }
 
@@ -129,22 +129,22 @@ function codeRanges(text: string): Range[] {
     while (lineEnd < text.length && text[lineEnd] !== '\n' && text[lineEnd] !== '\r') lineEnd++;
     const next = text[lineEnd] === '\r' && text[lineEnd + 1] === '\n' ? lineEnd + 2 : lineEnd + 1;
     const line = text.slice(lineStart, lineEnd);
-    const fenceLine = /^([ \t]*)(`{3,}|~{3,})(.*)$/.exec(line);
+    const fenceLine = /^(?<indent>[ \t]*)(?<delimiter>`{3,}|~{3,})(?<info>.*)$/.exec(line)?.groups;
     if (fence) {
-      if (fenceLine && fenceLine[1]!.replace(/\t/g, '    ').length <= 3 && fenceLine[2]![0] === fence.char && fenceLine[2]!.length >= fence.length) {
-        if (/^ *$/.test(fenceLine[3]!) && !fenceLine[1]!.includes('\t')) {
+      if (fenceLine && fenceLine.indent!.replace(/\t/g, '    ').length <= 3 && fenceLine.delimiter![0] === fence.char && fenceLine.delimiter!.length >= fence.length) {
+        if (/^ *$/.test(fenceLine.info!) && !fenceLine.indent!.includes('\t')) {
           ranges.push({ start: fence.start, end: lineEnd });
           fence = null;
-        } else if (/^[ \t~`]*$/.test(fenceLine[3]!)) return ranges; // a closer to one renderer, content to another
+        } else if (/^[ \t~`]*$/.test(fenceLine.info!)) return ranges; // a closer to one renderer, content to another
       }
     } else if (/^[ \t]*$/.test(line)) {
       paragraphDone = false;
       brackets = parens = 0;
       url = false;
-    } else if (fenceLine && (fenceLine[2]![0] === '~' || !fenceLine[3]!.includes('`'))) {
+    } else if (fenceLine && (fenceLine.delimiter![0] === '~' || !fenceLine.info!.includes('`'))) {
       // Indented, or where raw HTML may have opened a block that holds it: no telling whether it opens a fence.
-      if (fenceLine[1] !== '' || paragraphDone) return ranges;
-      fence = { char: fenceLine[2]![0]!, length: fenceLine[2]!.length, start: lineStart };
+      if (fenceLine.indent !== '' || paragraphDone) return ranges;
+      fence = { char: fenceLine.delimiter![0]!, length: fenceLine.delimiter!.length, start: lineStart };
       brackets = parens = 0;
       url = false;
     } else if (!paragraphDone) {

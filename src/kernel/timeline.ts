@@ -41,7 +41,7 @@ function neutralizeEntryText(text: string): string {
     .replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();
-  return neutralizeImages(neutralizeMentions(neutralizeComments(flat).replace(/</g, '&lt;')).replace(/\[([ xX])\]/g, '[$1\u200b]'));
+  return neutralizeImages(neutralizeMentions(neutralizeComments(flat).replace(/</g, '&lt;')).replace(/\[(?<box>[ xX])\]/g, '[$<box>\u200b]'));
 }
 
 /** The actor as `@name`; `someone` when the name holds no username characters. */
@@ -54,17 +54,17 @@ export function formatEntry(e: TimelineEntry): string {
   return `- ${rfc3339(e.at)} · ${actorLabel(e.actor)} · ${neutralizeEntryText(e.text)}`;
 }
 
-const ENTRY_LINE = /^\s*[-*] (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z) · (\S+) ·(?: (.*))?$/;
+const ENTRY_LINE = /^\s*[-*] (?<at>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z) · (?<actor>\S+) ·(?: (?<text>.*))?$/;
 
 /** The entries of a timeline comment, in the order shown; other lines are ignored. Tolerates CRLF. */
 export function parseTimeline(body: string): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
   for (const raw of body.split(/\r?\n|\r/)) {
-    const m = ENTRY_LINE.exec(raw.trimEnd());
+    const m = ENTRY_LINE.exec(raw.trimEnd())?.groups;
     if (!m) continue;
-    const token = m[2] ?? '';
+    const token = m.actor ?? '';
     const actor = token.startsWith('@') ? cleanUsername(token) : '';
-    entries.push({ at: m[1] ?? '', actor, text: (m[3] ?? '').trim() });
+    entries.push({ at: m.at ?? '', actor, text: (m.text ?? '').trim() });
   }
   return entries;
 }

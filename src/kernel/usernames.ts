@@ -6,8 +6,8 @@ import { mentionUser } from './neutralize.js';
  */
 export function cleanUsername(username: string): string {
   const name = username.trim().replace(/^@+/, '');
-  const bot = /^([A-Za-z0-9_.-]+)\[bot\]$/.exec(name);
-  if (bot) return `${bot[1]}[bot]`;
+  const bot = /^(?<app>[A-Za-z0-9_.-]+)\[bot\]$/.exec(name)?.groups;
+  if (bot) return `${bot.app}[bot]`;
   return name.replace(/[^A-Za-z0-9_.-]/g, '');
 }
 

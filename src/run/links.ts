@@ -21,9 +21,9 @@ const releaseProjectOf = (config: IncidentDeskConfig, home: string): string => c
 /** The source a master's state names (`tracker:project#n`), with its tracker; null for none or a malformed one. */
 export function sourceOf(state: TicketState): { tracker: string; ref: IssueRef } | null {
   if (!state.source) return null;
-  const match = /^([a-z]+):(.+)$/.exec(state.source);
-  const ref = parseRef(match ? match[2] : state.source);
-  return ref ? { tracker: match?.[1] ?? '', ref } : null;
+  const match = /^(?<tracker>[a-z]+):(?<ref>.+)$/.exec(state.source)?.groups;
+  const ref = parseRef(match ? match.ref : state.source);
+  return ref ? { tracker: match?.tracker ?? '', ref } : null;
 }
 
 /**

@@ -11,7 +11,7 @@ import { mentionUser, neutralizeInline } from '../kernel/neutralize.js';
 import { stepUrl } from '../templates/renderer.js';
 import type { Renderer } from '../templates/renderer.js';
 import type { IncidentContext, QuickLinkRow } from '../templates/contexts.js';
-import { FIELD_LABELS } from './quick-links.js';
+import { dateOf, FIELD_LABELS } from './quick-links.js';
 
 export const PLACEHOLDER = '_not set_';
 /** The block's begin and end markers and separators, with room to spare for a person's concurrent edit. */
@@ -128,7 +128,7 @@ function phaseContexts(
   handbookUrl: string,
 ): IncidentContext['phases'] {
   const steps = current === null ? new Map<string, { done: boolean }>() : readSteps(current);
-  const disclosure = /\b(\d{4}-\d{2}-\d{2})\b/.exec(kept.get(FIELD_LABELS['disclosure-date']) ?? '')?.[1] ?? null;
+  const disclosure = dateOf(kept.get(FIELD_LABELS['disclosure-date']));
   const dates = phaseDates(disclosure, config.phaseOffsets, INCIDENT_PHASES);
   return INCIDENT_PHASES.map((phase) => {
     const counted = progress.phases.find((p) => p.id === phase.id);

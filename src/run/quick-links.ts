@@ -39,8 +39,7 @@ export const ROLE_NAME: Record<HolderRole, string> = { im: 'Incident Manager', d
 
 /** The username in a Quick Links cell like `@alice`, or null. */
 export function holderOf(cell: string | undefined): string | null {
-  const match = /^@([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec((cell ?? '').trim());
-  return match ? match[1]! : null;
+  return /^@(?<username>[A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec((cell ?? '').trim())?.groups?.username ?? null;
 }
 
 /** The Quick Links cells of a ticket's block, when its state is the app's. */
@@ -50,6 +49,5 @@ export function quickLinksOf(issue: Issue): Map<string, string> {
 
 /** A `YYYY-MM-DD` date from a Quick Links cell, or null. */
 export function dateOf(cell: string | undefined): string | null {
-  const match = /\b(\d{4}-\d{2}-\d{2})\b/.exec(cell ?? '');
-  return match ? match[1]! : null;
+  return /\b(?<date>\d{4}-\d{2}-\d{2})\b/.exec(cell ?? '')?.groups?.date ?? null;
 }

@@ -43,7 +43,7 @@ export interface StateKeys {
 /** Fixed context of the key derivation: a secret is never used as a key as it is. */
 const KEY_CONTEXT = 'incident-desk hidden state key v1';
 const SIGNATURE_PREFIX = ' sig=v1.';
-const SIGNATURE = / sig=v1\.([A-Za-z0-9_-]{43})$/;
+const SIGNATURE = / sig=v1\.(?<signature>[A-Za-z0-9_-]{43})$/;
 /** Every hidden marker of the app opens with this; an escaped state opens with `UNVERIFIED`. */
 const APP_MARKER = '<!-- incident-desk:';
 const UNVERIFIED = '<!-- incident-desk:unverified-';
@@ -153,7 +153,7 @@ export function openBody(body: string, keys: StateKeys, kind: TrackerKind): Open
   if (marker) {
     const signed = SIGNATURE.exec(marker.inner);
     const json = signed ? marker.inner.slice(0, -signed[0].length) : marker.inner;
-    if (signed && verifies(keys, kind, json, signed[1]!)) {
+    if (signed && verifies(keys, kind, json, signed.groups!.signature!)) {
       kept = marker;
       canonical = `${STATE_OPEN}${json}${STATE_CLOSE}`;
     } else {
@@ -189,7 +189,7 @@ export function sealBody(body: string, keys: StateKeys, kind: TrackerKind): stri
     // A signature already there (a body written as read) is replaced, but only when it is the app's; anything else
     // that looks like one is left as it is, and fails when read.
     const json = signed ? marker.inner.slice(0, -signed[0].length) : marker.inner;
-    const ours = signed ? verifies(keys, kind, json, signed[1]!) : !STATE_SIGNATURE.test(marker.inner);
+    const ours = signed ? verifies(keys, kind, json, signed.groups!.signature!) : !STATE_SIGNATURE.test(marker.inner);
     if (ours) {
       const signature = mac(keys.signing, kind, json).toString('base64url');
       text = `${text.slice(0, marker.start)}${STATE_OPEN}${json}${SIGNATURE_PREFIX}${signature}${STATE_CLOSE}${text.slice(marker.end)}`;

@@ -59,7 +59,7 @@ export function backoffMs(policy: RetryPolicy, retry: number, random: () => numb
 export function retryAfterMs(value: string | null | undefined, unitMs: number, now: number = Date.now()): number | undefined {
   if (value === null || value === undefined || value.trim() === '') return undefined;
   const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * unitMs);
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * unitMs);
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -40,9 +40,9 @@ export const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function namedIds(issue: Pick<Issue, 'labels' | 'title'>, prefix: string): string[] {
   const ids: string[] = [];
   for (const label of issue.labels) if (label.startsWith(ID_LABEL_PREFIX) && label.length > ID_LABEL_PREFIX.length) ids.push(label.slice(ID_LABEL_PREFIX.length));
-  const shape = new RegExp(`\\[((?:CVE-\\d{4}-\\d{4,7})|(?:${prefix}-\\d{4}-\\d{1,9}))\\]`, 'gi');
+  const shape = new RegExp(`\\[(?<id>(?:CVE-\\d{4}-\\d{4,7})|(?:${prefix}-\\d{4}-\\d{1,9}))\\]`, 'gi');
   for (const match of issue.title.matchAll(shape)) {
-    const text = match[1]!;
+    const text = match.groups!.id!;
     ids.push(findCve(text) ?? text.toUpperCase());
   }
   return [...new Set(ids)];
@@ -74,7 +74,7 @@ export function isPublicTicket(issue: Pick<Issue, 'confidential'>, project: Pick
 }
 
 /** `Due: 2026-12-01`, `- **Due:** 2026-12-01`, `Due date 2026-12-01`, or the task template's row `| Due: | 2026-12-01 |`. */
-const DUE_LINE = /^[ \t]*(?:\|[ \t]*)?(?:[-*][ \t]+)?(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?(?:[ \t]*\|)?[ \t]+(\d{4}-\d{2}-\d{2})\b/im;
+const DUE_LINE = /^[ \t]*(?:\|[ \t]*)?(?:[-*][ \t]+)?(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?(?:[ \t]*\|)?[ \t]+(?<due>\d{4}-\d{2}-\d{2})\b/im;
 
 /**
  * A ticket's due date: the tracker's own field (GitLab), else a `Due: YYYY-MM-DD` line of its description (on
@@ -84,7 +84,7 @@ export function dueOf(issue: Pick<Issue, 'dueDate' | 'body'>): string | null {
   if (issue.dueDate && DATE.test(issue.dueDate)) return issue.dueDate;
   // The person's own text first: a due line in the app's block is a copy that may be older than their edit.
   const { block, rest } = splitBody(issue.body);
-  return DUE_LINE.exec(rest)?.[1] ?? (block !== null ? DUE_LINE.exec(block)?.[1] : undefined) ?? null;
+  return DUE_LINE.exec(rest)?.groups?.due ?? (block !== null ? DUE_LINE.exec(block)?.groups?.due : undefined) ?? null;
 }
 
 /** RFC 3339 to the second, as every time the app shows. */

@@ -13,15 +13,15 @@ export const TASKS_MARKER = '<!-- incident-desk:tasks -->';
  */
 
 const UNASSIGNED = '_unassigned_';
-const OWNER_CELL = /^`@([^`]+)`$/;
-const REF = /^([A-Za-z0-9_.\-/]+)#(\d+)$/;
+const OWNER_CELL = /^`@(?<owner>[^`]+)`$/;
+const REF = /^(?<project>[A-Za-z0-9_.\-/]+)#(?<number>\d+)$/;
 
 function ownerCell(owner: string | null): string {
   return owner ? quietUser(owner) || UNASSIGNED : UNASSIGNED;
 }
 
 function ownerFromCell(cell: string): string | null {
-  return OWNER_CELL.exec(cell.trim())?.[1] ?? null;
+  return OWNER_CELL.exec(cell.trim())?.groups?.owner ?? null;
 }
 
 function byRef(a: TaskRow, b: TaskRow): number {
@@ -31,8 +31,8 @@ function byRef(a: TaskRow, b: TaskRow): number {
 }
 
 function splitRef(ref: string): [string, number] {
-  const match = REF.exec(ref);
-  return match ? [match[1]!.toLowerCase(), Number(match[2])] : [ref.toLowerCase(), 0];
+  const match = REF.exec(ref)?.groups;
+  return match ? [match.project!.toLowerCase(), Number(match.number)] : [ref.toLowerCase(), 0];
 }
 
 /** Overdue first, then by due date (none last), then by reference: what needs attention comes first. */
@@ -76,9 +76,10 @@ function fullRow(row: TaskRow, now: Date): string {
 function compactRefs(rows: readonly TaskRow[]): string {
   const byProject = new Map<string, number[]>();
   for (const row of [...rows].sort(byRef)) {
-    const match = REF.exec(row.ref);
+    const match = REF.exec(row.ref)?.groups;
     if (!match) continue;
-    byProject.set(match[1]!, [...(byProject.get(match[1]!) ?? []), Number(match[2])]);
+    const project = match.project!;
+    byProject.set(project, [...(byProject.get(project) ?? []), Number(match.number)]);
   }
   return [...byProject.entries()].map(([path, numbers]) => `${path}#${numbers.join(',')}`).join(', ');
 }
@@ -173,8 +174,8 @@ export function renderTracking(rows: readonly TaskRow[], now: Date, budget = Num
 function refsOf(text: string): string[] {
   const refs: string[] = [];
   for (const item of text.split(/,\s+/)) {
-    const match = /^([A-Za-z0-9_.\-/]+)#(\d+(?:,\d+)*)$/.exec(item.trim());
-    if (match) for (const n of match[2]!.split(',')) refs.push(`${match[1]}#${n}`);
+    const match = /^(?<project>[A-Za-z0-9_.\-/]+)#(?<numbers>\d+(?:,\d+)*)$/.exec(item.trim())?.groups;
+    if (match) for (const n of match.numbers!.split(',')) refs.push(`${match.project}#${n}`);
   }
   return refs;
 }
@@ -200,8 +201,8 @@ function cellsOf(line: string): string[] | null {
   return cells;
 }
 
-const COMPACT_OPEN = /^- (`@[^`]+`|_unassigned_) open, due (\d{4}-\d{2}-\d{2}|—): (.+)$/;
-const CLOSED_LINE = /^- (`@[^`]+`|_unassigned_) closed: (.+)$/;
+const COMPACT_OPEN = /^- (?<owner>`@[^`]+`|_unassigned_) open, due (?<due>\d{4}-\d{2}-\d{2}|—): (?<refs>.+)$/;
+const CLOSED_LINE = /^- (?<owner>`@[^`]+`|_unassigned_) closed: (?<refs>.+)$/;
 
 /**
  * Reads the rows back from a master's block (the section the app rendered; a person with write access may have
@@ -228,17 +229,17 @@ export function parseTracking(block: string | null): TaskRow[] {
       });
       continue;
     }
-    const compact = COMPACT_OPEN.exec(line);
+    const compact = COMPACT_OPEN.exec(line)?.groups;
     if (compact) {
-      const owner = ownerFromCell(compact[1]!);
-      const due = DATE.test(compact[2]!) ? compact[2]! : null;
-      for (const ref of refsOf(compact[3]!)) rows = upsertRow(rows, { ref, title: null, owner, state: 'open', due, updated: null });
+      const owner = ownerFromCell(compact.owner!);
+      const due = DATE.test(compact.due!) ? compact.due! : null;
+      for (const ref of refsOf(compact.refs!)) rows = upsertRow(rows, { ref, title: null, owner, state: 'open', due, updated: null });
       continue;
     }
-    const closed = CLOSED_LINE.exec(line);
+    const closed = CLOSED_LINE.exec(line)?.groups;
     if (!closed) continue;
-    const owner = ownerFromCell(closed[1]!);
-    for (const ref of refsOf(closed[2]!)) rows = upsertRow(rows, { ref, title: null, owner, state: 'closed', due: null, updated: null });
+    const owner = ownerFromCell(closed.owner!);
+    for (const ref of refsOf(closed.refs!)) rows = upsertRow(rows, { ref, title: null, owner, state: 'closed', due: null, updated: null });
   }
   return rows;
 }
@@ -253,8 +254,8 @@ export function withoutTracking(block: string): string {
 export function trackingStale(master: Issue, now: Date): boolean {
   const block = trustedState(master) ? splitBody(master.body).block : null;
   if (block === null) return false;
-  const shown = /\*\*\d+ open · \d+ closed · (\d+) overdue\*\*/.exec(block);
+  const shown = /\*\*\d+ open · \d+ closed · (?<overdue>\d+) overdue\*\*/.exec(block)?.groups;
   if (!shown) return false;
   const overdue = parseTracking(block).filter((r) => isOverdue(r, now)).length;
-  return Number(shown[1]) !== overdue;
+  return Number(shown.overdue) !== overdue;
 }

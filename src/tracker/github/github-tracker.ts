@@ -671,17 +671,17 @@ function splitTeam(team: string): { org: string; slug: string } {
 
 /** `owner/repo` from a repository API URL (`https://api.github.com/repos/owner/repo`, or under `/api/v3` on GHES). */
 function repositoryPath(url: string): string {
-  const match = /\/repos\/([^/]+)\/([^/?#]+)\/?(?:[?#].*)?$/.exec(url);
+  const match = /\/repos\/(?<owner>[^/]+)\/(?<repo>[^/?#]+)\/?(?:[?#].*)?$/.exec(url)?.groups;
   if (!match) {
     throw new TrackerError(`GitHub listOpenMasters: unexpected repository_url ${url}`, undefined, 'listOpenMasters');
   }
-  return `${decodeURIComponent(match[1]!)}/${decodeURIComponent(match[2]!)}`;
+  return `${decodeURIComponent(match.owner!)}/${decodeURIComponent(match.repo!)}`;
 }
 
 /** The issue number at the end of a comment's `issue_url`; undefined when it has none. */
 function issueNumberOf(url: string | undefined): number | undefined {
-  const match = typeof url === 'string' ? /\/issues\/(\d+)\/?$/.exec(url) : null;
-  return match ? Number(match[1]) : undefined;
+  const match = typeof url === 'string' ? /\/issues\/(?<number>\d+)\/?$/.exec(url)?.groups : undefined;
+  return match ? Number(match.number) : undefined;
 }
 
 function refText(ref: IssueRef): string {

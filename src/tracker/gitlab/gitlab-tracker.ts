@@ -565,8 +565,8 @@ export function toTrackerError(error: unknown, operation: string): TrackerError 
     return new TrackerError(`GitLab ${operation} failed: ${status} ${description}`.trim(), status, operation, { cause: safeCause });
   }
   if (error instanceof GitbeakerRetryError) {
-    const match = /last status code: (\d{3})/.exec(error.message);
-    const status = match ? Number(match[1]) : undefined;
+    const match = /last status code: (?<status>\d{3})/.exec(error.message)?.groups;
+    const status = match ? Number(match.status) : undefined;
     return new TrackerError(`GitLab ${operation} failed: ${error.message}`, status, operation, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -231,8 +231,8 @@ function usernames(value: unknown): string[] | null {
  * rewritten (same instant). Anything else is kept as sent.
  */
 function toIsoTimestamp(value: string): string {
-  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) UTC$/.exec(value);
-  return match ? `${match[1]}T${match[2]}Z` : value;
+  const match = /^(?<date>\d{4}-\d{2}-\d{2}) (?<time>\d{2}:\d{2}:\d{2}(?:\.\d+)?) UTC$/.exec(value)?.groups;
+  return match ? `${match.date}T${match.time}Z` : value;
 }
 
 
