@@ -50,7 +50,7 @@ module.exports = {
     },
     {
       name: 'pure-imports-no-io-module',
-      comment: 'A pure file imports no module that does I/O (file system, network, trackers\' SDKs, Redis, logger).',
+      comment: "A pure file imports no module that does I/O (file system, network, trackers' SDKs, Redis, logger).",
       severity: 'error',
       from: { path: PURE_FILES, pathNot: IO_FILES },
       to: { path: IO_MODULES },
@@ -81,7 +81,10 @@ module.exports = {
       comment: 'A tracker adapter (github/, gitlab/, memory/) imports only the kernel, the port and its own folder.',
       severity: 'error',
       from: { path: '^src/tracker/(github|gitlab|memory)/' },
-      to: { path: '^src/', pathNot: ['^src/kernel/', '^src/tracker/(port|errors|retry|payload)\\.ts$', '^src/tracker/$1/'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/kernel/', '^src/tracker/(port|errors|retry|payload)\\.ts$', '^src/tracker/$1/'],
+      },
     },
   ],
   options: {

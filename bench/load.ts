@@ -12,8 +12,17 @@ import type { Delivery, ScenarioName, UnrelatedChange, World } from './world.js'
 
 /** One incident's deliveries after its trigger: ticks, comments and label changes, in this order. */
 export const INCIDENT_SCRIPT: readonly ScenarioName[] = [
-  'tick', 'comment-timeline', 'label', 'tick', 'comment-sitrep', 'tick',
-  'comment-timeline', 'label', 'tick', 'comment-sitrep', 'tick',
+  'tick',
+  'comment-timeline',
+  'label',
+  'tick',
+  'comment-sitrep',
+  'tick',
+  'comment-timeline',
+  'label',
+  'tick',
+  'comment-sitrep',
+  'tick',
 ];
 
 /**
@@ -21,7 +30,13 @@ export const INCIDENT_SCRIPT: readonly ScenarioName[] = [
  * another issue opened with the label `bug` (`open-bug`). 8 deliveries, two of which carry a label.
  */
 export const UNRELATED_SCRIPT: ReadonlyArray<UnrelatedChange | 'open-bug'> = [
-  'comment', 'label-bug', 'comment', 'slash', 'edited', 'closed', 'open-bug',
+  'comment',
+  'label-bug',
+  'comment',
+  'slash',
+  'edited',
+  'closed',
+  'open-bug',
 ];
 
 /**
@@ -57,7 +72,11 @@ export interface LoadOptions {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs the closed loop against `target`; answers every delivery sent, in order of sending, and the elapsed time. */
-export async function closedLoop(world: World, target: Target, options: LoadOptions): Promise<{ sent: Sent[]; elapsedMs: number }> {
+export async function closedLoop(
+  world: World,
+  target: Target,
+  options: LoadOptions,
+): Promise<{ sent: Sent[]; elapsedMs: number }> {
   const sent: Sent[] = [];
   const start = performance.now();
   let issued = 0;
@@ -96,10 +115,17 @@ export async function closedLoop(world: World, target: Target, options: LoadOpti
         if (i === null) break;
         const scenario = INCIDENT_SCRIPT[step]!;
         const next =
-          scenario === 'tick' ? world.tick(ref, step)
-          : scenario === 'label' ? world.label(ref)
-          : scenario === 'comment-sitrep' ? world.comment(ref, `/sitrep Status: contained (update ${i})\nResponders: @bob\nPatch in review.`, scenario)
-          : world.comment(ref, `/timeline bench note ${i}`, 'comment-timeline');
+          scenario === 'tick'
+            ? world.tick(ref, step)
+            : scenario === 'label'
+              ? world.label(ref)
+              : scenario === 'comment-sitrep'
+                ? world.comment(
+                    ref,
+                    `/sitrep Status: contained (update ${i})\nResponders: @bob\nPatch in review.`,
+                    scenario,
+                  )
+                : world.comment(ref, `/timeline bench note ${i}`, 'comment-timeline');
         const result = await send(next, i);
         late ||= result.answerMs >= options.lateMs;
       }
@@ -116,7 +142,8 @@ export async function closedLoop(world: World, target: Target, options: LoadOpti
  * ordinary issues: the app and bare Probot then get the same bytes, and neither waits for a payload to be made.
  */
 export function ordinaryCycles(world: World, traffic: Exclude<Traffic, 'incidents'>, total: number): Delivery[][] {
-  const script = traffic === 'unlabeled' ? UNRELATED_SCRIPT.filter((c) => c !== 'label-bug' && c !== 'open-bug') : UNRELATED_SCRIPT;
+  const script =
+    traffic === 'unlabeled' ? UNRELATED_SCRIPT.filter((c) => c !== 'label-bug' && c !== 'open-bug') : UNRELATED_SCRIPT;
   const cycles: Delivery[][] = [];
   let made = 0;
   while (made < total) {
@@ -124,7 +151,11 @@ export function ordinaryCycles(world: World, traffic: Exclude<Traffic, 'incident
     const cycle = [delivery];
     for (const change of script) {
       if (made + cycle.length >= total) break;
-      cycle.push(change === 'open-bug' ? world.openOrdinary(['bug']).delivery : world.unrelated(ref, change, made + cycle.length));
+      cycle.push(
+        change === 'open-bug'
+          ? world.openOrdinary(['bug']).delivery
+          : world.unrelated(ref, change, made + cycle.length),
+      );
     }
     cycles.push(cycle);
     made += cycle.length;
@@ -136,7 +167,13 @@ export function ordinaryCycles(world: World, traffic: Exclude<Traffic, 'incident
  * Sends cycles to `url`, `concurrency` workers each taking the next cycle and sending its deliveries one after
  * another (each when the previous one is answered), as a person works on one issue.
  */
-export async function replayCycles(world: World, url: string, cycles: readonly Delivery[][], concurrency: number, deadlineMs: number): Promise<{ sent: Sent[]; elapsedMs: number }> {
+export async function replayCycles(
+  world: World,
+  url: string,
+  cycles: readonly Delivery[][],
+  concurrency: number,
+  deadlineMs: number,
+): Promise<{ sent: Sent[]; elapsedMs: number }> {
   const sent: Sent[] = [];
   const start = performance.now();
   let next = 0;
@@ -159,6 +196,18 @@ export async function replayCycles(world: World, url: string, cycles: readonly D
 }
 
 /** Sends `deliveries` in order to `url`, `concurrency` in flight; answers each answer's latency. */
-export async function replay(world: World, url: string, deliveries: readonly Delivery[], concurrency: number, deadlineMs: number): Promise<{ sent: Sent[]; elapsedMs: number }> {
-  return replayCycles(world, url, deliveries.map((delivery) => [delivery]), concurrency, deadlineMs);
+export async function replay(
+  world: World,
+  url: string,
+  deliveries: readonly Delivery[],
+  concurrency: number,
+  deadlineMs: number,
+): Promise<{ sent: Sent[]; elapsedMs: number }> {
+  return replayCycles(
+    world,
+    url,
+    deliveries.map((delivery) => [delivery]),
+    concurrency,
+    deadlineMs,
+  );
 }

@@ -14,7 +14,17 @@ import { closedLoop, ordinaryCycles, replay, replayCycles } from './load.js';
 import type { Sent, Traffic } from './load.js';
 import { MINIMUM_CALLS, minimumFor } from './minimums.js';
 import { throttling } from '@octokit/plugin-throttling';
-import { callShapes, countCalls, GITHUB_LIMITS, GITLAB_COM_LIMITS, memoryFlatness, percentile, summarize, throughput, trackerCeiling } from './stats.js';
+import {
+  callShapes,
+  countCalls,
+  GITHUB_LIMITS,
+  GITLAB_COM_LIMITS,
+  memoryFlatness,
+  percentile,
+  summarize,
+  throughput,
+  trackerCeiling,
+} from './stats.js';
 import type { LatencySummary, MemorySample } from './stats.js';
 import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
@@ -24,8 +34,18 @@ import { GITHUB_ANSWER_WITHIN_MS } from '../src/server/github-composition.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const SCENARIOS: readonly ScenarioName[] = [
-  'trigger', 'tick', 'comment-timeline', 'comment-sitrep', 'label',
-  'unrelated-opened', 'unrelated-opened-bug', 'unrelated-edited', 'unrelated-closed', 'unrelated-comment', 'unrelated-slash', 'unrelated-label-bug',
+  'trigger',
+  'tick',
+  'comment-timeline',
+  'comment-sitrep',
+  'label',
+  'unrelated-opened',
+  'unrelated-opened-bug',
+  'unrelated-edited',
+  'unrelated-closed',
+  'unrelated-comment',
+  'unrelated-slash',
+  'unrelated-label-bug',
 ];
 /** Deliveries per scenario measured alone, one at a time. */
 const ALONE_COUNT = 20;
@@ -59,7 +79,8 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i]!;
     if (a === '--soak') {
       const seconds = Number(argv[++i]);
-      if (!Number.isFinite(seconds) || seconds < 10 || seconds > SOAK_MAX_SECONDS) throw new Error(`--soak takes seconds from 10 to ${SOAK_MAX_SECONDS}`);
+      if (!Number.isFinite(seconds) || seconds < 10 || seconds > SOAK_MAX_SECONDS)
+        throw new Error(`--soak takes seconds from 10 to ${SOAK_MAX_SECONDS}`);
       args.soak = seconds;
     } else if (a === '--tracker') {
       const t = argv[++i];
@@ -92,7 +113,12 @@ interface AloneResult {
 }
 
 /** Each scenario alone: one delivery at a time, the work awaited, the fake's log sliced per delivery. */
-async function measureAlone(world: World, target: Target, bare: Target | null, tracker: TrackerName): Promise<AloneResult[]> {
+async function measureAlone(
+  world: World,
+  target: Target,
+  bare: Target | null,
+  tracker: TrackerName,
+): Promise<AloneResult[]> {
   const results: AloneResult[] = [];
   const { ref } = await (async () => {
     const t = world.trigger();
@@ -108,13 +134,17 @@ async function measureAlone(world: World, target: Target, bare: Target | null, t
     const all: Array<{ method: string; path: string }> = [];
     let errors = 0;
     for (let i = 0; i < ALONE_COUNT; i += 1) {
-      const delivery =
-        isUnrelated(scenario) ? unrelatedDelivery(world, scenario, i)
-        : scenario === 'trigger' ? world.trigger().delivery
-        : scenario === 'tick' ? world.tick(ref, i)
-        : scenario === 'label' ? world.label(ref)
-        : scenario === 'comment-sitrep' ? world.comment(ref, `/sitrep Status: contained (update ${i})\nResponders: @bob`, scenario)
-        : world.comment(ref, `/timeline bench note ${i}`, scenario);
+      const delivery = isUnrelated(scenario)
+        ? unrelatedDelivery(world, scenario, i)
+        : scenario === 'trigger'
+          ? world.trigger().delivery
+          : scenario === 'tick'
+            ? world.tick(ref, i)
+            : scenario === 'label'
+              ? world.label(ref)
+              : scenario === 'comment-sitrep'
+                ? world.comment(ref, `/sitrep Status: contained (update ${i})\nResponders: @bob`, scenario)
+                : world.comment(ref, `/timeline bench note ${i}`, scenario);
       const from = world.requests.length;
       const at = performance.now();
       const status = await world.send(target.url, delivery).catch(() => 0);
@@ -185,7 +215,14 @@ interface BurstResult {
   peakRss: number;
   peakHeap: number;
   cpuMsPerDelivery: number;
-  bare?: { throughput: number; answer: LatencySummary; errors: number; peakRss: number; peakHeap: number; cpuMsPerDelivery: number };
+  bare?: {
+    throughput: number;
+    answer: LatencySummary;
+    errors: number;
+    peakRss: number;
+    peakHeap: number;
+    cpuMsPerDelivery: number;
+  };
 }
 
 /** What the app did in a burst: the counts read from what was sent and from the fake's request log. */
@@ -195,7 +232,13 @@ function burstResult(
   traffic: Traffic,
   concurrency: number,
   sent: readonly Sent[],
-  measured: { answerThroughput: number; workThroughput: number; drainMs: number; cpuMs: number; peak: { rss: number; heapUsed: number } },
+  measured: {
+    answerThroughput: number;
+    workThroughput: number;
+    drainMs: number;
+    cpuMs: number;
+    peak: { rss: number; heapUsed: number };
+  },
 ): BurstResult {
   const scenarios = sent.map((s) => s.delivery.scenario);
   const mix: Record<string, number> = {};
@@ -226,7 +269,14 @@ function burstResult(
  * An ordinary burst in rounds, the app and bare Probot taking turns with the same cycles: the throughputs are the
  * medians of the rounds, so that a pause of a neighbour on a shared machine decides one round, not the ratio.
  */
-async function measureOrdinaryBurst(world: World, target: Target, bare: Target | null, tracker: TrackerName, concurrency: number, traffic: Exclude<Traffic, 'incidents'>): Promise<BurstResult> {
+async function measureOrdinaryBurst(
+  world: World,
+  target: Target,
+  bare: Target | null,
+  tracker: TrackerName,
+  concurrency: number,
+  traffic: Exclude<Traffic, 'incidents'>,
+): Promise<BurstResult> {
   world.requests.length = 0;
   await target.peak();
   await bare?.peak();
@@ -267,16 +317,30 @@ async function measureOrdinaryBurst(world: World, target: Target, bare: Target |
       cpuMsPerDelivery: floor.cpuMs / floor.sent.length,
     };
   }
-  log(`  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered (rounds ${ours.answer.map(rate).join(', ')})${result.bare ? `, bare ${rate(result.bare.throughput)}/s (${floor.answer.map(rate).join(', ')})` : ''}`);
+  log(
+    `  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered (rounds ${ours.answer.map(rate).join(', ')})${result.bare ? `, bare ${rate(result.bare.throughput)}/s (${floor.answer.map(rate).join(', ')})` : ''}`,
+  );
   return result;
 }
 
-async function measureBurst(world: World, target: Target, bare: Target | null, tracker: TrackerName, concurrency: number, traffic: Traffic): Promise<BurstResult> {
+async function measureBurst(
+  world: World,
+  target: Target,
+  bare: Target | null,
+  tracker: TrackerName,
+  concurrency: number,
+  traffic: Traffic,
+): Promise<BurstResult> {
   if (traffic !== 'incidents') return measureOrdinaryBurst(world, target, bare, tracker, concurrency, traffic);
   world.requests.length = 0;
   await target.peak();
   const cpuBefore = await target.cpuMs();
-  const run = await closedLoop(world, target, { concurrency, total: BURST_TOTAL, deadlineMs: BURST_DEADLINE_MS, lateMs: LATE_MS[tracker] });
+  const run = await closedLoop(world, target, {
+    concurrency,
+    total: BURST_TOTAL,
+    deadlineMs: BURST_DEADLINE_MS,
+    lateMs: LATE_MS[tracker],
+  });
   const idle = await target.idle();
   const workElapsedMs = run.elapsedMs + idle.waitedMs;
   const result = burstResult(world, tracker, traffic, concurrency, run.sent, {
@@ -290,7 +354,13 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
     await bare.peak();
     const bareCpu = await bare.cpuMs();
     // The same bytes, in the order they were sent, at the same concurrency.
-    const floor = await replay(world, bare.url, run.sent.map((s) => s.delivery), concurrency, BURST_DEADLINE_MS);
+    const floor = await replay(
+      world,
+      bare.url,
+      run.sent.map((s) => s.delivery),
+      concurrency,
+      BURST_DEADLINE_MS,
+    );
     const barePeak = await bare.peak();
     result.bare = {
       throughput: throughput(floor.sent.length, floor.elapsedMs),
@@ -301,13 +371,17 @@ async function measureBurst(world: World, target: Target, bare: Target | null, t
       cpuMsPerDelivery: ((await bare.cpuMs()) - bareCpu) / floor.sent.length,
     };
   }
-  log(`  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered${result.bare ? `, bare ${rate(result.bare.throughput)}/s` : ''}`);
+  log(
+    `  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered${result.bare ? `, bare ${rate(result.bare.throughput)}/s` : ''}`,
+  );
   return result;
 }
 
 /** plugin-throttling's own test of a route (the one Probot uses in production). */
-const triggersNotification = (throttling as unknown as { triggersNotification(path: string): boolean }).triggersNotification;
-const isNotifying = (r: { method: string; path: string }) => countCalls([r]).writes === 1 && triggersNotification(r.path);
+const triggersNotification = (throttling as unknown as { triggersNotification(path: string): boolean })
+  .triggersNotification;
+const isNotifying = (r: { method: string; path: string }) =>
+  countCalls([r]).writes === 1 && triggersNotification(r.path);
 
 /** A tracker's bursts, for the note on what limits an incident in production. */
 interface TrackerRun {
@@ -318,7 +392,11 @@ interface TrackerRun {
 }
 
 const int = (v: number) => Math.round(v).toLocaleString('en-US');
-const perDelivery = (r: BurstResult) => ({ calls: r.calls / r.deliveries, writes: r.writes / r.deliveries, notifying: r.notifying / r.deliveries });
+const perDelivery = (r: BurstResult) => ({
+  calls: r.calls / r.deliveries,
+  writes: r.writes / r.deliveries,
+  notifying: r.notifying / r.deliveries,
+});
 
 /** The How-to-read note on the real ceiling: the tracker's limits against what the server did here, from this run. */
 function ceilingNote(runs: readonly TrackerRun[]): string {
@@ -350,8 +428,8 @@ function ceilingNote(runs: readonly TrackerRun[]): string {
     '  apart and those that notify people (new issues, comments, sub-issues) 3 s apart. GitLab.com allows 2,000 API',
     '  requests a minute per user (about 33/s); a self-managed instance sets its own.',
     ...parts.map((t) => wrap(t, '  ')),
-    '  So the server\'s CPU is not what bounds an incident: one process keeps up with many installations, each at its',
-    '  own limit, and the speed of an incident is the tracker\'s pace.',
+    "  So the server's CPU is not what bounds an incident: one process keeps up with many installations, each at its",
+    "  own limit, and the speed of an incident is the tracker's pace.",
   ].join('\n');
 }
 
@@ -372,7 +450,9 @@ function wrap(text: string, indent: string): string {
 function machine(): string {
   const cpu = (() => {
     try {
-      return /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+      return (
+        /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown'
+      );
     } catch {
       return os.cpus()[0]?.model ?? 'unknown';
     }
@@ -401,11 +481,15 @@ function renderAlone(tracker: TrackerName, results: AloneResult[]): string {
   ];
   for (const r of results) {
     const above = r.callsPerDelivery - r.minimum;
-    lines.push(`| ${r.scenario} | ${r.callsPerDelivery.toFixed(2)} (${r.minCalls}–${r.maxCalls}) | ${r.minimum} | ${above > 1 ? '**' : ''}${above >= 0 ? '+' : ''}${above.toFixed(2)}${above > 1 ? '**' : ''} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} |${withBare ? ` ${r.bare ? ms(r.bare.p50) : '–'} |` : ''} ${r.errors} |`);
+    lines.push(
+      `| ${r.scenario} | ${r.callsPerDelivery.toFixed(2)} (${r.minCalls}–${r.maxCalls}) | ${r.minimum} | ${above > 1 ? '**' : ''}${above >= 0 ? '+' : ''}${above.toFixed(2)}${above > 1 ? '**' : ''} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} |${withBare ? ` ${r.bare ? ms(r.bare.p50) : '–'} |` : ''} ${r.errors} |`,
+    );
   }
   lines.push('', '<details><summary>Calls per delivery by route</summary>', '');
   for (const r of results) {
-    lines.push(`- **${r.scenario}**: ${r.shapes.length === 0 ? 'none' : ''}${r.shapes.map(([shape, n]) => `${Number.isInteger(n) ? n : n.toFixed(2)}× \`${shape}\``).join(', ')}`);
+    lines.push(
+      `- **${r.scenario}**: ${r.shapes.length === 0 ? 'none' : ''}${r.shapes.map(([shape, n]) => `${Number.isInteger(n) ? n : n.toFixed(2)}× \`${shape}\``).join(', ')}`,
+    );
   }
   lines.push('', '</details>', '');
   return lines.join('\n');
@@ -414,8 +498,17 @@ function renderAlone(tracker: TrackerName, results: AloneResult[]): string {
 function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   const name = tracker === 'github' ? 'GitHub' : 'GitLab';
   const traffic = results[0]?.traffic ?? 'incidents';
-  const mix = results[0] ? Object.entries(results[0].mix).map(([s, n]) => `${n} ${s}`).join(', ') : '';
-  const what = traffic === 'unrelated' ? 'ordinary issues, no incident' : traffic === 'unlabeled' ? 'ordinary issues without labels, no API call needed' : 'mixed burst';
+  const mix = results[0]
+    ? Object.entries(results[0].mix)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ')
+    : '';
+  const what =
+    traffic === 'unrelated'
+      ? 'ordinary issues, no incident'
+      : traffic === 'unlabeled'
+        ? 'ordinary issues without labels, no API call needed'
+        : 'mixed burst';
   const lines = [
     `#### ${name}: ${what} (${results[0]?.deliveries ?? 0} deliveries: ${mix})`,
     '',
@@ -424,7 +517,9 @@ function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   ];
   for (const r of results) {
     const above = (r.calls - r.minimum) / r.deliveries;
-    lines.push(`| ${r.concurrency} | ${rate(r.answerThroughput)} | ${rate(r.workThroughput)} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} | ${r.late} | ${r.errors} | ${r.calls} (${r.minimum}) | +${above.toFixed(2)} | ${mib(r.peakRss)} | ${mib(r.peakHeap)} | ${r.cpuMsPerDelivery.toFixed(2)} |`);
+    lines.push(
+      `| ${r.concurrency} | ${rate(r.answerThroughput)} | ${rate(r.workThroughput)} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} | ${r.late} | ${r.errors} | ${r.calls} (${r.minimum}) | +${above.toFixed(2)} | ${mib(r.peakRss)} | ${mib(r.peakHeap)} | ${r.cpuMsPerDelivery.toFixed(2)} |`,
+    );
   }
   if (results.some((r) => r.bare)) {
     lines.push(
@@ -437,7 +532,9 @@ function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
     for (const r of results) {
       if (!r.bare) continue;
       const ratio = r.answerThroughput / r.bare.throughput;
-      lines.push(`| ${r.concurrency} | ${rate(r.bare.throughput)} | ${rate(r.answerThroughput)} | ${ratio.toFixed(2)} | ${ratio >= 0.8 ? 'met' : '**missed**'} | ${ms(r.bare.answer.p50)} | ${ms(r.bare.answer.p99)} | ${mib(r.bare.peakRss)} | ${r.bare.cpuMsPerDelivery.toFixed(2)} | ${r.bare.errors} |`);
+      lines.push(
+        `| ${r.concurrency} | ${rate(r.bare.throughput)} | ${rate(r.answerThroughput)} | ${ratio.toFixed(2)} | ${ratio >= 0.8 ? 'met' : '**missed**'} | ${ms(r.bare.answer.p50)} | ${ms(r.bare.answer.p99)} | ${mib(r.bare.peakRss)} | ${r.bare.cpuMsPerDelivery.toFixed(2)} | ${r.bare.errors} |`,
+      );
     }
   }
   lines.push('');
@@ -501,8 +598,20 @@ async function burstRun(trackers: TrackerName[]): Promise<void> {
     const bare = tracker === 'github' ? await startTarget({ ...world.env, BENCH_TARGET: 'bare' }) : null;
     try {
       // Warm-up, not counted: JIT, the installation token, connection pools; bare Probot's too.
-      const warm = await closedLoop(world, target, { concurrency: 2, total: 48, deadlineMs: 30_000, lateMs: LATE_MS[tracker] });
-      if (bare) await replay(world, bare.url, warm.sent.map((s) => s.delivery), 2, 30_000);
+      const warm = await closedLoop(world, target, {
+        concurrency: 2,
+        total: 48,
+        deadlineMs: 30_000,
+        lateMs: LATE_MS[tracker],
+      });
+      if (bare)
+        await replay(
+          world,
+          bare.url,
+          warm.sent.map((s) => s.delivery),
+          2,
+          30_000,
+        );
       const warmOrdinary = ordinaryCycles(world, 'unrelated', 480);
       await replayCycles(world, target.url, warmOrdinary, 2, 30_000);
       if (bare) await replayCycles(world, bare.url, warmOrdinary, 2, 30_000);
@@ -514,7 +623,12 @@ async function burstRun(trackers: TrackerName[]): Promise<void> {
       for (const c of CONCURRENCIES) ordinary.push(await measureBurst(world, target, bare, tracker, c, 'unrelated'));
       const unlabeled: BurstResult[] = [];
       for (const c of CONCURRENCIES) unlabeled.push(await measureBurst(world, target, bare, tracker, c, 'unlabeled'));
-      sections.push(renderAlone(tracker, alone), renderBursts(tracker, bursts), renderBursts(tracker, ordinary), renderBursts(tracker, unlabeled));
+      sections.push(
+        renderAlone(tracker, alone),
+        renderBursts(tracker, bursts),
+        renderBursts(tracker, ordinary),
+        renderBursts(tracker, unlabeled),
+      );
       runs.push({ tracker, alone, incidents: bursts, ordinary });
     } finally {
       await target.stop();
@@ -522,9 +636,19 @@ async function burstRun(trackers: TrackerName[]): Promise<void> {
       await world.close();
     }
   }
-  replaceSection('burst', [
-    '## Bursts', '', machine(), `- Command: \`npm run bench\`${trackers.length === 1 ? ` -- --tracker ${trackers[0]}` : ''} (took ${((performance.now() - started) / 1000).toFixed(0)} s)`, '', how(runs), '', ...sections,
-  ].join('\n'));
+  replaceSection(
+    'burst',
+    [
+      '## Bursts',
+      '',
+      machine(),
+      `- Command: \`npm run bench\`${trackers.length === 1 ? ` -- --tracker ${trackers[0]}` : ''} (took ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+      '',
+      how(runs),
+      '',
+      ...sections,
+    ].join('\n'),
+  );
 }
 
 async function soakRun(seconds: number, tracker: TrackerName): Promise<void> {
@@ -568,20 +692,32 @@ async function soakRun(seconds: number, tracker: TrackerName): Promise<void> {
     const answer = summarize(run.sent.map((s) => s.answerMs));
     const errors = run.sent.filter((s) => s.status !== 200).length;
     const late = run.sent.filter((s) => s.answerMs >= LATE_MS[tracker]).length;
-    const table = samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0 || i === samples.length - 1);
-    replaceSection('soak', [
-      `## Soak (${tracker === 'github' ? 'GitHub' : 'GitLab'}, ${seconds} s)`, '',
-      machine(),
-      `- Command: \`npm run bench -- --soak ${seconds}\` (the server process always runs with \`--expose-gc\`)`,
-      `- A steady mixed stream: ${SOAK_CONCURRENCY} workers, at most ${SOAK_RATE} deliveries/s, incidents as in the bursts (forgotten from the fake once done: ${forgotten}).`,
-      `- Memory of the server process sampled every ${SOAK_SAMPLE_MS / 1000} s after a full GC (\`global.gc\`).`, '',
-      '| deliveries | answered /s | answer p50 ms | answer p99 ms | late | errors | heap slope, 2nd half | heap, last − first quartile | RSS, last − first quartile | flat (slope < 1 MiB/min and growth < 10 MiB) |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-      `| ${run.sent.length} | ${rate(throughput(run.sent.length, run.elapsedMs))} | ${ms(answer.p50)} | ${ms(answer.p99)} | ${late} | ${errors} | ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min | ${mib(verdict.firstToLastQuartile)} MiB | ${mib(verdict.rssFirstToLastQuartile)} MiB | ${verdict.flat ? 'yes' : '**no**'} |`,
-      '', '| at s | heap after GC MiB | RSS MiB |', '| --- | --- | --- |',
-      ...table.map((s) => `| ${s.atS.toFixed(0)} | ${mib(s.heapUsed)} | ${mib(s.rss)} |`), '',
-    ].join('\n'));
-    log(`soak: ${run.sent.length} deliveries, heap slope ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min, flat: ${verdict.flat}`);
+    const table = samples.filter(
+      (_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0 || i === samples.length - 1,
+    );
+    replaceSection(
+      'soak',
+      [
+        `## Soak (${tracker === 'github' ? 'GitHub' : 'GitLab'}, ${seconds} s)`,
+        '',
+        machine(),
+        `- Command: \`npm run bench -- --soak ${seconds}\` (the server process always runs with \`--expose-gc\`)`,
+        `- A steady mixed stream: ${SOAK_CONCURRENCY} workers, at most ${SOAK_RATE} deliveries/s, incidents as in the bursts (forgotten from the fake once done: ${forgotten}).`,
+        `- Memory of the server process sampled every ${SOAK_SAMPLE_MS / 1000} s after a full GC (\`global.gc\`).`,
+        '',
+        '| deliveries | answered /s | answer p50 ms | answer p99 ms | late | errors | heap slope, 2nd half | heap, last − first quartile | RSS, last − first quartile | flat (slope < 1 MiB/min and growth < 10 MiB) |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        `| ${run.sent.length} | ${rate(throughput(run.sent.length, run.elapsedMs))} | ${ms(answer.p50)} | ${ms(answer.p99)} | ${late} | ${errors} | ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min | ${mib(verdict.firstToLastQuartile)} MiB | ${mib(verdict.rssFirstToLastQuartile)} MiB | ${verdict.flat ? 'yes' : '**no**'} |`,
+        '',
+        '| at s | heap after GC MiB | RSS MiB |',
+        '| --- | --- | --- |',
+        ...table.map((s) => `| ${s.atS.toFixed(0)} | ${mib(s.heapUsed)} | ${mib(s.rss)} |`),
+        '',
+      ].join('\n'),
+    );
+    log(
+      `soak: ${run.sent.length} deliveries, heap slope ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min, flat: ${verdict.flat}`,
+    );
   } finally {
     stop = true;
     await target.stop();

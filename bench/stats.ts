@@ -38,7 +38,13 @@ export function summarize(values: readonly number[]): LatencySummary {
     sum += v;
     if (v > max) max = v;
   }
-  return { count: values.length, p50: percentile(values, 50), p99: percentile(values, 99), mean: sum / values.length, max };
+  return {
+    count: values.length,
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    mean: sum / values.length,
+    max,
+  };
 }
 
 /** Events per second: `count` events over `elapsedMs`. */
@@ -53,7 +59,11 @@ export function throughput(count: number, elapsedMs: number): number {
  */
 export function isAuthRequest(request: LoggedRequest): boolean {
   const path = request.path.split('?')[0]!;
-  if (request.method === 'GET' && (path === '/app' || path === '/api/v4/user' || /^\/users\/[^/]+(?:%5Bbot%5D|\[bot\])$/i.test(path))) return true;
+  if (
+    request.method === 'GET' &&
+    (path === '/app' || path === '/api/v4/user' || /^\/users\/[^/]+(?:%5Bbot%5D|\[bot\])$/i.test(path))
+  )
+    return true;
   return request.method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(path);
 }
 
@@ -85,7 +95,8 @@ export function countCalls(requests: readonly LoggedRequest[]): CallCount {
 export function callShapes(requests: readonly LoggedRequest[]): Array<[shape: string, count: number]> {
   const counts = new Map<string, number>();
   for (const r of requests) {
-    const path = r.path.split('?')[0]!
+    const path = r.path
+      .split('?')[0]!
       .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/:repo')
       .replace(/^\/api\/v4\/projects\/[^/]+/, '/api/v4/projects/:project')
       .replace(/\/members\/all\/\d+/, '/members/all/:user')
@@ -142,17 +153,28 @@ export interface FlatnessVerdict {
  * `maxQuartileGrowth` of its first. The default bounds are 1 MiB/min and 10 MiB: a leak of one object per event
  * at a few dozen events per second shows above both within ten minutes.
  */
-export function memoryFlatness(samples: readonly MemorySample[], maxSlopePerMinute = 1024 * 1024, maxQuartileGrowth = 10 * 1024 * 1024): FlatnessVerdict {
+export function memoryFlatness(
+  samples: readonly MemorySample[],
+  maxSlopePerMinute = 1024 * 1024,
+  maxQuartileGrowth = 10 * 1024 * 1024,
+): FlatnessVerdict {
   const mean = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
   const half = samples.slice(Math.floor(samples.length / 2));
-  const { slope } = linearRegression(half.map((s) => s.atS), half.map((s) => s.heapUsed));
+  const { slope } = linearRegression(
+    half.map((s) => s.atS),
+    half.map((s) => s.heapUsed),
+  );
   const q = Math.max(1, Math.floor(samples.length / 4));
   const first = samples.slice(0, q);
   const last = samples.slice(samples.length - q);
   const firstToLastQuartile = mean(last.map((s) => s.heapUsed)) - mean(first.map((s) => s.heapUsed));
   const rssFirstToLastQuartile = mean(last.map((s) => s.rss)) - mean(first.map((s) => s.rss));
   const slopePerMinute = slope * 60;
-  const flat = samples.length >= 8 && Number.isFinite(slopePerMinute) && slopePerMinute < maxSlopePerMinute && firstToLastQuartile < maxQuartileGrowth;
+  const flat =
+    samples.length >= 8 &&
+    Number.isFinite(slopePerMinute) &&
+    slopePerMinute < maxSlopePerMinute &&
+    firstToLastQuartile < maxQuartileGrowth;
   return { slopePerMinute, firstToLastQuartile, rssFirstToLastQuartile, flat };
 }
 
@@ -176,7 +198,11 @@ export interface TrackerLimits {
 }
 
 /** GitHub: 5,000 requests an hour per installation; Probot's throttling spaces writes 1 s apart, notifying ones 3 s. */
-export const GITHUB_LIMITS: TrackerLimits = { callsPerSecond: 5_000 / 3_600, writesPerSecond: 1, notifyingPerSecond: 1 / 3 };
+export const GITHUB_LIMITS: TrackerLimits = {
+  callsPerSecond: 5_000 / 3_600,
+  writesPerSecond: 1,
+  notifyingPerSecond: 1 / 3,
+};
 /** GitLab.com: 2,000 API requests a minute per user (the app's token). Self-managed instances set their own. */
 export const GITLAB_COM_LIMITS: TrackerLimits = { callsPerSecond: 2_000 / 60 };
 
@@ -184,11 +210,17 @@ export const GITLAB_COM_LIMITS: TrackerLimits = { callsPerSecond: 2_000 / 60 };
  * How many deliveries per second of this mix the tracker's limits let through: the tightest of the rate limit and
  * the spacing of writes, each divided by what a delivery asks of it. Infinity when the mix asks nothing limited.
  */
-export function trackerCeiling(demand: TrackerDemand, limits: TrackerLimits): { perSecond: number; bound: 'rate limit' | 'write spacing' | 'notification spacing' | 'none' } {
+export function trackerCeiling(
+  demand: TrackerDemand,
+  limits: TrackerLimits,
+): { perSecond: number; bound: 'rate limit' | 'write spacing' | 'notification spacing' | 'none' } {
   const per = (count: number) => count / demand.deliveries;
-  const bounds: Array<[number, 'rate limit' | 'write spacing' | 'notification spacing']> = [[limits.callsPerSecond / per(demand.calls), 'rate limit']];
+  const bounds: Array<[number, 'rate limit' | 'write spacing' | 'notification spacing']> = [
+    [limits.callsPerSecond / per(demand.calls), 'rate limit'],
+  ];
   if (limits.writesPerSecond !== undefined) bounds.push([limits.writesPerSecond / per(demand.writes), 'write spacing']);
-  if (limits.notifyingPerSecond !== undefined) bounds.push([limits.notifyingPerSecond / per(demand.notifying), 'notification spacing']);
+  if (limits.notifyingPerSecond !== undefined)
+    bounds.push([limits.notifyingPerSecond / per(demand.notifying), 'notification spacing']);
   const finite = bounds.filter(([v]) => Number.isFinite(v));
   if (demand.deliveries === 0 || finite.length === 0) return { perSecond: Infinity, bound: 'none' };
   const [perSecond, bound] = finite.reduce((a, b) => (b[0] < a[0] ? b : a));

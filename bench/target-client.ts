@@ -25,7 +25,12 @@ export async function startTarget(env: Record<string, string>): Promise<Target> 
   const child: ChildProcess = fork(TARGET, [], {
     env: { PATH: process.env.PATH ?? '', ...env },
     // BENCH_CPU_PROF=<dir> profiles the process under test (`node --cpu-prof`), one .cpuprofile per process.
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let next = 1;
@@ -41,7 +46,10 @@ export async function startTarget(env: Record<string, string>): Promise<Target> 
   const ask = <T>(body: object): Promise<T> => {
     const id = next++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bench target did not answer ${JSON.stringify(body)}`)), ANSWER_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`bench target did not answer ${JSON.stringify(body)}`)),
+        ANSWER_TIMEOUT_MS,
+      );
       waiting.set(id, (answer) => {
         clearTimeout(timer);
         resolve(answer as T);

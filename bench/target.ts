@@ -57,9 +57,12 @@ async function start(): Promise<{ server: import('node:http').Server; app?: AppS
     Octokit: quietOctokit(),
   });
   // The floor: the same events subscribed, the same signature check and routing, a handler that does nothing.
-  const middleware = await createNodeMiddleware((app: Probot) => {
-    app.on([...GITHUB_EVENTS], async () => {});
-  }, { probot, webhooksPath: '/api/github/webhooks' });
+  const middleware = await createNodeMiddleware(
+    (app: Probot) => {
+      app.on([...GITHUB_EVENTS], async () => {});
+    },
+    { probot, webhooksPath: '/api/github/webhooks' },
+  );
   const server = createServer((req, res) => {
     void middleware(req, res, () => {
       res.writeHead(404).end();

@@ -9,8 +9,21 @@ import type { Issue, IssueRef, Project } from '../src/kernel/model.js';
 import { MemoryStore } from '../src/tracker/memory/memory-store.js';
 import { startFakeGitHub } from '../test/support/fake-github.js';
 import { startFakeGitLab } from '../test/support/fake-gitlab.js';
-import { githubCommentPayload, githubEditPayload, githubIssueChangePayload, githubIssuePayload, githubLabelPayload, testPrivateKey } from '../test/support/github-webhook.js';
-import { gitlabEditPayload, gitlabIssueChangePayload, gitlabLabeledPayload, gitlabLabelsPayload, gitlabNotePayload } from '../test/support/gitlab-webhook.js';
+import {
+  githubCommentPayload,
+  githubEditPayload,
+  githubIssueChangePayload,
+  githubIssuePayload,
+  githubLabelPayload,
+  testPrivateKey,
+} from '../test/support/github-webhook.js';
+import {
+  gitlabEditPayload,
+  gitlabIssueChangePayload,
+  gitlabLabeledPayload,
+  gitlabLabelsPayload,
+  gitlabNotePayload,
+} from '../test/support/gitlab-webhook.js';
 import type { LoggedRequest } from './stats.js';
 
 export type TrackerName = 'github' | 'gitlab';
@@ -93,7 +106,10 @@ function stepsOf(body: string): Array<{ id: string; ticked: boolean }> {
 
 function toggled(body: string, id: string, ticked: boolean): string {
   const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return body.replace(new RegExp(`- \\[${ticked ? 'x' : ' '}\\] (.*<!-- step:${escaped} -->)`), `- [${ticked ? ' ' : 'x'}] $1`);
+  return body.replace(
+    new RegExp(`- \\[${ticked ? 'x' : ' '}\\] (.*<!-- step:${escaped} -->)`),
+    `- [${ticked ? ' ' : 'x'}] $1`,
+  );
 }
 
 /** Starts the fake tracker and seeds the repository. */
@@ -106,7 +122,13 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
   let counter = 0;
   const nextId = (scenario: ScenarioName) => `bench-${scenario}-${(counter += 1)}`;
 
-  const seed = (): Issue => store.seedIssue(path, { title: `Heap overflow ${counter + 1}`, body: 'Reported by email; details to follow.', labels: ['incident'], author: 'alice' });
+  const seed = (): Issue =>
+    store.seedIssue(path, {
+      title: `Heap overflow ${counter + 1}`,
+      body: 'Reported by email; details to follow.',
+      labels: ['incident'],
+      author: 'alice',
+    });
   const forget = (master: IssueRef) => {
     const state = trustedState(store.issue(master));
     for (const child of state?.children ?? []) {
@@ -122,7 +144,8 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
   const tickBody = (master: IssueRef, n: number) => {
     const before = store.issue(master);
     const steps = stepsOf(before.body);
-    if (steps.length === 0) throw new Error(`${master.project}#${master.number} has no checklist: was the intake done?`);
+    if (steps.length === 0)
+      throw new Error(`${master.project}#${master.number} has no checklist: was the intake done?`);
     const step = steps[n % steps.length]!;
     store.editIssue(master, { body: toggled(before.body, step.id, step.ticked) }, 'bob');
     return { before, after: store.issue(master) };
@@ -134,25 +157,42 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
   };
 
   const openIssue = (labels: string[]): Issue =>
-    store.seedIssue(path, { title: `Crash when saving a draft ${counter + 1}`, body: 'Steps to reproduce: open the editor, type, save.', labels, author: 'alice' });
+    store.seedIssue(path, {
+      title: `Crash when saving a draft ${counter + 1}`,
+      body: 'Steps to reproduce: open the editor, type, save.',
+      labels,
+      author: 'alice',
+    });
   const scenarioOf = (change: UnrelatedChange): UnrelatedScenario => `unrelated-${change}`;
   /** The store after `change`, and the issue before it. */
-  const applyChange = (ref: IssueRef, change: UnrelatedChange, n: number): { before: Issue; after: Issue; comment?: ReturnType<MemoryStore['createComment']> } => {
+  const applyChange = (
+    ref: IssueRef,
+    change: UnrelatedChange,
+    n: number,
+  ): { before: Issue; after: Issue; comment?: ReturnType<MemoryStore['createComment']> } => {
     const before = store.issue(ref);
     if (change === 'comment' || change === 'slash') {
       const text = change === 'slash' ? '/assign me' : `Same here on version 2.${n}, with the keyboard shortcut too.`;
       return { before, after: before, comment: store.createComment(ref, text, 'bob') };
     }
-    const patch = change === 'edited' ? { body: `${before.body}\n\nAlso happens on Firefox (${n}).` }
-      : change === 'closed' ? { state: 'closed' as const }
-      : { labels: [...before.labels.filter((l) => l !== 'bug'), 'bug'] };
+    const patch =
+      change === 'edited'
+        ? { body: `${before.body}\n\nAlso happens on Firefox (${n}).` }
+        : change === 'closed'
+          ? { state: 'closed' as const }
+          : { labels: [...before.labels.filter((l) => l !== 'bug'), 'bug'] };
     store.editIssue(ref, patch, 'bob');
     return { before, after: store.issue(ref) };
   };
 
   if (tracker === 'github') {
     const fake = await startFakeGitHub(store, { installationAccount: 'acme' });
-    const make = (scenario: ScenarioName, event: string, payload: object): Delivery => ({ scenario, event, body: JSON.stringify(payload), id: nextId(scenario) });
+    const make = (scenario: ScenarioName, event: string, payload: object): Delivery => ({
+      scenario,
+      event,
+      body: JSON.stringify(payload),
+      id: nextId(scenario),
+    });
     return {
       tracker,
       store,
@@ -167,7 +207,10 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
       },
       trigger: () => {
         const issue = seed();
-        return { delivery: make('trigger', 'issues', githubIssuePayload('labeled', project, issue, 'incident', 'alice')), ref: issue.ref };
+        return {
+          delivery: make('trigger', 'issues', githubIssuePayload('labeled', project, issue, 'incident', 'alice')),
+          ref: issue.ref,
+        };
       },
       tick: (master, n) => {
         const { before, after } = tickBody(master, n);
@@ -177,17 +220,26 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
         const comment = store.createComment(master, text, 'alice');
         return make(scenario, 'issue_comment', githubCommentPayload(project, store.issue(master), comment));
       },
-      label: (master) => make('label', 'issues', githubLabelPayload('labeled', project, addLabel(master).after, 'needs-info', 'bob')),
+      label: (master) =>
+        make('label', 'issues', githubLabelPayload('labeled', project, addLabel(master).after, 'needs-info', 'bob')),
       openOrdinary: (labels) => {
         const issue = openIssue(labels);
-        return { delivery: make(labels.length > 0 ? 'unrelated-opened-bug' : 'unrelated-opened', 'issues', githubIssueChangePayload('opened', project, issue, 'alice')), ref: issue.ref };
+        return {
+          delivery: make(
+            labels.length > 0 ? 'unrelated-opened-bug' : 'unrelated-opened',
+            'issues',
+            githubIssueChangePayload('opened', project, issue, 'alice'),
+          ),
+          ref: issue.ref,
+        };
       },
       unrelated: (ref, change, n) => {
         const { before, after, comment } = applyChange(ref, change, n);
         const scenario = scenarioOf(change);
         if (comment) return make(scenario, 'issue_comment', githubCommentPayload(project, after, comment));
         if (change === 'edited') return make(scenario, 'issues', githubEditPayload(project, after, before.body, 'bob'));
-        if (change === 'closed') return make(scenario, 'issues', githubIssueChangePayload('closed', project, after, 'bob'));
+        if (change === 'closed')
+          return make(scenario, 'issues', githubIssueChangePayload('closed', project, after, 'bob'));
         return make(scenario, 'issues', githubLabelPayload('labeled', project, after, 'bug', 'bob'));
       },
       forget,
@@ -213,15 +265,28 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
   const fake = await startFakeGitLab(store);
   const user = (username: string) => ({ id: fake.userId(username), username });
   const ids = (username: string) => fake.userId(username);
-  const make = (scenario: ScenarioName, event: string, payload: object): Delivery => ({ scenario, event, body: JSON.stringify(payload), id: nextId(scenario) });
+  const make = (scenario: ScenarioName, event: string, payload: object): Delivery => ({
+    scenario,
+    event,
+    body: JSON.stringify(payload),
+    id: nextId(scenario),
+  });
   return {
     tracker,
     store,
     requests: fake.requests,
-    env: { GITLAB_URL: fake.url, GITLAB_TOKEN: 'bench-gitlab-token', GITLAB_WEBHOOK_SECRET: GITLAB_SECRET, PUBLIC_URL: 'https://desk.example' },
+    env: {
+      GITLAB_URL: fake.url,
+      GITLAB_TOKEN: 'bench-gitlab-token',
+      GITLAB_WEBHOOK_SECRET: GITLAB_SECRET,
+      PUBLIC_URL: 'https://desk.example',
+    },
     trigger: () => {
       const issue = seed();
-      return { delivery: make('trigger', 'Issue Hook', gitlabLabeledPayload(project, issue, 'incident', user('alice'))), ref: issue.ref };
+      return {
+        delivery: make('trigger', 'Issue Hook', gitlabLabeledPayload(project, issue, 'incident', user('alice'))),
+        ref: issue.ref,
+      };
     },
     tick: (master, n) => {
       const { before, after } = tickBody(master, n);
@@ -229,32 +294,62 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
     },
     comment: (master, text, scenario) => {
       const note = store.createComment(master, text, 'alice');
-      return make(scenario, 'Confidential Note Hook', gitlabNotePayload(project, store.issue(master), note, user('alice'), ids));
+      return make(
+        scenario,
+        'Confidential Note Hook',
+        gitlabNotePayload(project, store.issue(master), note, user('alice'), ids),
+      );
     },
     label: (master) => {
       const { before, after } = addLabel(master);
       // GitLab sends the labels before and after: the label is added each time (removed in between without a delivery).
       const previous = before.labels.filter((l) => l !== 'needs-info');
-      return make('label', 'Confidential Issue Hook', gitlabLabelsPayload(project, after, previous, user('bob'), ids, before.updatedAt));
+      return make(
+        'label',
+        'Confidential Issue Hook',
+        gitlabLabelsPayload(project, after, previous, user('bob'), ids, before.updatedAt),
+      );
     },
     // Ordinary issues are not confidential: GitLab sends the plain hooks for them.
     openOrdinary: (labels) => {
       const issue = openIssue(labels);
-      return { delivery: make(labels.length > 0 ? 'unrelated-opened-bug' : 'unrelated-opened', 'Issue Hook', gitlabIssueChangePayload(project, issue, user('alice'), ids, { action: 'open' })), ref: issue.ref };
+      return {
+        delivery: make(
+          labels.length > 0 ? 'unrelated-opened-bug' : 'unrelated-opened',
+          'Issue Hook',
+          gitlabIssueChangePayload(project, issue, user('alice'), ids, { action: 'open' }),
+        ),
+        ref: issue.ref,
+      };
     },
     unrelated: (ref, change, n) => {
       const { before, after, comment } = applyChange(ref, change, n);
       const scenario = scenarioOf(change);
       if (comment) return make(scenario, 'Note Hook', gitlabNotePayload(project, after, comment, user('bob'), ids));
-      if (change === 'edited') return make(scenario, 'Issue Hook', gitlabEditPayload(project, after, before.body, user('bob'), ids));
-      if (change === 'closed') return make(scenario, 'Issue Hook', gitlabIssueChangePayload(project, after, user('bob'), ids, { action: 'close', before }));
-      return make(scenario, 'Issue Hook', gitlabLabelsPayload(project, after, before.labels, user('bob'), ids, before.updatedAt));
+      if (change === 'edited')
+        return make(scenario, 'Issue Hook', gitlabEditPayload(project, after, before.body, user('bob'), ids));
+      if (change === 'closed')
+        return make(
+          scenario,
+          'Issue Hook',
+          gitlabIssueChangePayload(project, after, user('bob'), ids, { action: 'close', before }),
+        );
+      return make(
+        scenario,
+        'Issue Hook',
+        gitlabLabelsPayload(project, after, before.labels, user('bob'), ids, before.updatedAt),
+      );
     },
     forget,
     send: async (baseUrl, delivery) => {
       const res = await fetch(`${baseUrl}/api/gitlab/webhooks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-gitlab-event': delivery.event, 'idempotency-key': delivery.id, 'x-gitlab-token': GITLAB_SECRET },
+        headers: {
+          'content-type': 'application/json',
+          'x-gitlab-event': delivery.event,
+          'idempotency-key': delivery.id,
+          'x-gitlab-token': GITLAB_SECRET,
+        },
         body: delivery.body,
         signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
       });

@@ -23,7 +23,9 @@ const REPORT = {
 function printIssue(store: MemoryStore, issue: Issue): void {
   const rule = '─'.repeat(100);
   console.log(`\n${rule}\n${formatRef(issue.ref)}  ${issue.title}`);
-  console.log(`labels: ${issue.labels.join(', ')}${store.kind === 'gitlab' ? `   confidential: ${issue.confidential}` : ''}${issue.locked ? '   locked' : ''}`);
+  console.log(
+    `labels: ${issue.labels.join(', ')}${store.kind === 'gitlab' ? `   confidential: ${issue.confidential}` : ''}${issue.locked ? '   locked' : ''}`,
+  );
   console.log(`${rule}\n${issue.body}`);
   for (const comment of store.listComments(issue.ref)) console.log(`\n💬 ${comment.author}:\n${comment.body}`);
 }
@@ -61,10 +63,22 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
   };
   const lead = { username: 'security-lead', id: 2, isBot: false };
   const outcome = await handleEvent(
-    { kind: 'issue', tracker: kind, action: 'labeled', deliveryId: `demo-${kind}`, actor: lead, project: sourceProject, issue: report, addedLabels: ['incident'], removedLabels: [] },
+    {
+      kind: 'issue',
+      tracker: kind,
+      action: 'labeled',
+      deliveryId: `demo-${kind}`,
+      actor: lead,
+      project: sourceProject,
+      issue: report,
+      addedLabels: ['incident'],
+      removedLabels: [],
+    },
     ctx,
   );
-  console.log(`\n\n████ ${kind === 'gitlab' ? 'GitLab' : 'GitHub'}: a public report labeled "incident" → ${outcome}, ${store.calls.length} API calls`);
+  console.log(
+    `\n\n████ ${kind === 'gitlab' ? 'GitLab' : 'GitHub'}: a public report labeled "incident" → ${outcome}, ${store.calls.length} API calls`,
+  );
 
   // Running it: the lead (a maintainer of the incident project) steers with commands, and an hour later
   // the sweep reminds of the overdue situation report.
@@ -72,25 +86,56 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
   const master = store.allIssues(incidents).find((i) => i.labels.includes('incident::master'))!;
   const disclosure = new Date(clock.now.getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
   let n = 0;
-  const commands = [`/set disclosure-date ${disclosure}`, '/set cvss 8.6', '/severity high', `/task @payments-lead ${team} Rotate the payment API keys\nRotate every key issued before the fix and confirm here.`];
+  const commands = [
+    `/set disclosure-date ${disclosure}`,
+    '/set cvss 8.6',
+    '/severity high',
+    `/task @payments-lead ${team} Rotate the payment API keys\nRotate every key issued before the fix and confirm here.`,
+  ];
   for (const body of commands) {
     n += 1;
     const comment = store.createComment(master.ref, body, 'security-lead');
     await handleEvent(
-      { kind: 'note', tracker: kind, deliveryId: `demo-${kind}-note-${n}`, actor: lead, project: store.getProject(incidents), issue: store.issue(master.ref), comment },
+      {
+        kind: 'note',
+        tracker: kind,
+        deliveryId: `demo-${kind}-note-${n}`,
+        actor: lead,
+        project: store.getProject(incidents),
+        issue: store.issue(master.ref),
+        comment,
+      },
       ctx,
     );
   }
   // A team opens its own ticket and names the incident in the title: it joins the master by itself.
   const id = readTicketState(store.issue(master.ref).body)?.id ?? '';
-  const own = store.seedIssue(team, { title: `[${id}] Check payment logs for abuse`, body: 'Owner: payments on-call.', confidential: true, assignees: ['payments-oncall'] });
+  const own = store.seedIssue(team, {
+    title: `[${id}] Check payment logs for abuse`,
+    body: 'Owner: payments on-call.',
+    confidential: true,
+    assignees: ['payments-oncall'],
+  });
   await handleEvent(
-    { kind: 'issue', tracker: kind, action: 'opened', deliveryId: `demo-${kind}-child`, actor: { username: 'payments-oncall', id: 9, isBot: false }, project: teamProject, issue: own, addedLabels: [], removedLabels: [] },
+    {
+      kind: 'issue',
+      tracker: kind,
+      action: 'opened',
+      deliveryId: `demo-${kind}-child`,
+      actor: { username: 'payments-oncall', id: 9, isBot: false },
+      project: teamProject,
+      issue: own,
+      addedLabels: [],
+      removedLabels: [],
+    },
     ctx,
   );
   await sweepTracker(tracker, ctx, new Date(clock.now.getTime() + 61 * 60_000));
-  console.log(`\n████ …then /set disclosure-date, /set cvss, /severity high, /task, a team's own ticket, and a sweep an hour later → ${store.calls.length} API calls in all`);
-  for (const issue of [...store.allIssues(source), ...store.allIssues(incidents), ...store.allIssues(team)]) printIssue(store, issue);
+  console.log(
+    `\n████ …then /set disclosure-date, /set cvss, /severity high, /task, a team's own ticket, and a sweep an hour later → ${store.calls.length} API calls in all`,
+  );
+  for (const issue of [...store.allIssues(source), ...store.allIssues(incidents), ...store.allIssues(team)])
+    printIssue(store, issue);
 }
 
 await demo('gitlab');

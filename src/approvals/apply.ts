@@ -22,7 +22,11 @@ import type { LoadedConfig } from '../config/load.js';
  * The groups a person may decide for: named as an approver or back-up, or a member of a team (`@org/team`,
  * a GitLab group path) named there, as the tracker answers.
  */
-export async function approvalActor(tracker: Tracker, config: IncidentDeskConfig, actor: { username: string; id: number }): Promise<ApprovalActor> {
+export async function approvalActor(
+  tracker: Tracker,
+  config: IncidentDeskConfig,
+  actor: { username: string; id: number },
+): Promise<ApprovalActor> {
   const groups: string[] = [];
   const me = actor.username.toLowerCase();
   const teamAnswers = new Map<string, Promise<boolean>>();
@@ -62,7 +66,11 @@ export async function applyApprovalEvents(
   run: RunContext,
   settings: LoadedConfig,
   handbookUrl: string,
-  decide: (state: ApprovalState, cutoffMinutes: number, incidentManager: string | null) => Promise<ApprovalOutcome[]> | ApprovalOutcome[],
+  decide: (
+    state: ApprovalState,
+    cutoffMinutes: number,
+    incidentManager: string | null,
+  ) => Promise<ApprovalOutcome[]> | ApprovalOutcome[],
   log?: Logger,
 ): Promise<RunPlan & { posted: number }> {
   const plan: RunPlan & { posted: number } = { ...emptyPlan(run), posted: 0 };
@@ -70,9 +78,19 @@ export async function applyApprovalEvents(
   const state = trustedState(comms);
   if (state?.role !== 'comms') return plan;
   // The master and the comms ticket must name each other: a copied state never decides for another incident.
-  const problem = childLinkProblem({ master: run.master.ref, masterState: run.state, child: commsRef, childState: state, config: run.config, home: configProjectOf(run.state, run.master) });
+  const problem = childLinkProblem({
+    master: run.master.ref,
+    masterState: run.state,
+    child: commsRef,
+    childState: state,
+    config: run.config,
+    home: configProjectOf(run.state, run.master),
+  });
   if (problem) {
-    log?.warn({ issue: formatRef(commsRef), master: formatRef(run.master.ref), problem }, 'communications ticket and master do not name each other; approvals ignored');
+    log?.warn(
+      { issue: formatRef(commsRef), master: formatRef(run.master.ref), problem },
+      'communications ticket and master do not name each other; approvals ignored',
+    );
     return plan;
   }
   const manager = holderOf(parseQuickLinks(splitBody(run.master.body).block).get(FIELD_LABELS['incident-manager']));
@@ -88,7 +106,12 @@ export async function applyApprovalEvents(
       await tracker.createComment(commsRef, outcome.comments.join('\n\n---\n\n'));
       plan.posted += 1;
     }
-    for (const text of outcome.timeline) plan.timeline.push({ at: formatRfc3339(run.now), actor: run.actor?.username ?? APP_ACTOR, text: `${text} (${formatRef(commsRef)})` });
+    for (const text of outcome.timeline)
+      plan.timeline.push({
+        at: formatRfc3339(run.now),
+        actor: run.actor?.username ?? APP_ACTOR,
+        text: `${text} (${formatRef(commsRef)})`,
+      });
   }
   return plan;
 }
@@ -113,13 +136,27 @@ async function writeComms(
   const done = new Set([...readSteps(block)].filter(([, s]) => s.done).map(([id]) => id));
   const state: TicketState = { ...freshState, approvals: outcome.state };
   const masterReference = `[${formatRef(run.master.ref)}](${run.master.webUrl})`;
-  const statusTable = renderStatusTable(run.config.approvals, outcome.state, run.now, outcome.state.requestedAt ? cutoffMinutes : null);
+  const statusTable = renderStatusTable(
+    run.config.approvals,
+    outcome.state,
+    run.now,
+    outcome.state.requestedAt ? cutoffMinutes : null,
+  );
   const content = settings.renderer.comms(
-    commsContext(run.config, state.id, masterReference, `Incident ${state.id}`, { renderer: settings.renderer, handbookUrl }, { done, statusTable }),
+    commsContext(
+      run.config,
+      state.id,
+      masterReference,
+      `Incident ${state.id}`,
+      { renderer: settings.renderer, handbookUrl },
+      { done, statusTable },
+    ),
   );
   const inner = `${renderState(state)}\n${content.trimEnd()}`;
   const wanted = new Set(outcome.labels);
-  const stale = fresh.labels.filter((l) => (l.startsWith('approval::') || l === 'approvals::complete') && !wanted.has(l));
+  const stale = fresh.labels.filter(
+    (l) => (l.startsWith('approval::') || l === 'approvals::complete') && !wanted.has(l),
+  );
   const patch = computePatch(fresh, { block: inner, addLabels: outcome.labels, removeLabels: stale });
   if (patch) await tracker.updateIssue(fresh.ref, patch);
 }

@@ -25,7 +25,12 @@ export function approvalEventOf(command: Command): ApprovalEvent | null {
     case 'revoke':
       return { kind: 'revoke', deliverable: command.deliverable, ...(command.group ? { group: command.group } : {}) };
     case 'request-changes':
-      return { kind: 'request-changes', deliverable: command.deliverable, reason: command.reason, ...(command.group ? { group: command.group } : {}) };
+      return {
+        kind: 'request-changes',
+        deliverable: command.deliverable,
+        reason: command.reason,
+        ...(command.group ? { group: command.group } : {}),
+      };
     case 'request-approvals':
       return { kind: 'request-approvals', ...(command.deliverable ? { deliverable: command.deliverable } : {}) };
     default:
@@ -43,8 +48,16 @@ export function approvalEventsOfEdit(config: IncidentDeskConfig, previousBody: s
   const events: ApprovalEvent[] = [];
   for (const change of diffSteps(before, after)) {
     const cell = parseStepId(change.stepId, config.approvals);
-    if (cell) events.push({ kind: 'box', deliverable: cell.deliverable, group: cell.group, checked: change.to === 'done', at: ticket.updatedAt });
-    else if (change.stepId === 'comms-ready-for-review' && change.to === 'done') events.push({ kind: 'request-approvals' });
+    if (cell)
+      events.push({
+        kind: 'box',
+        deliverable: cell.deliverable,
+        group: cell.group,
+        checked: change.to === 'done',
+        at: ticket.updatedAt,
+      });
+    else if (change.stepId === 'comms-ready-for-review' && change.to === 'done')
+      events.push({ kind: 'request-approvals' });
   }
   return events;
 }
@@ -62,7 +75,13 @@ export function approvalEventsOfLabels(event: IssueEvent): ApprovalEvent[] {
 /** No decision, only the labels and boxes put back to what the state says (a person removed an approval label). */
 export function syncApprovals(config: IncidentDeskConfig) {
   return (state: ApprovalState): ApprovalOutcome[] => [
-    { state, boxes: approvalBoxes(config.approvals, state), labels: approvalLabels(config.approvals, state), comments: [], timeline: [] },
+    {
+      state,
+      boxes: approvalBoxes(config.approvals, state),
+      labels: approvalLabels(config.approvals, state),
+      comments: [],
+      timeline: [],
+    },
   ];
 }
 
@@ -89,5 +108,7 @@ export function sweepOutcome(config: IncidentDeskConfig, now: Date) {
 }
 
 export function hasApprovalLabelChange(event: IssueEvent): boolean {
-  return [...event.addedLabels, ...event.removedLabels].some((l) => l.startsWith('approval::') || l === 'approvals::complete');
+  return [...event.addedLabels, ...event.removedLabels].some(
+    (l) => l.startsWith('approval::') || l === 'approvals::complete',
+  );
 }

@@ -17,7 +17,8 @@ export function commsContext(
 ): CommsContext {
   const { approvals } = config;
   const groupName = (g: string): string => neutralizeInline(approvals.groups[g]?.name ?? g);
-  const people = (names: string[]): string => (names.length > 0 ? names.map(quietUser).join(', ') : '_none configured_');
+  const people = (names: string[]): string =>
+    names.length > 0 ? names.map(quietUser).join(', ') : '_none configured_';
   const hours = (m: number): string => (m % 60 === 0 ? `${m / 60} h` : `${m} min`);
   return {
     id,
@@ -40,8 +41,14 @@ export function commsContext(
     required: approvals.required.map(groupName).join(', '),
     quorum: approvals.quorum,
     responseMinutes: approvals.responseMinutes,
-    cutoff: Object.entries(approvals.cutoffMinutes).map(([sev, m]) => `${sev}: ${hours(m)}`).join(', '),
+    cutoff: Object.entries(approvals.cutoffMinutes)
+      .map(([sev, m]) => `${sev}: ${hours(m)}`)
+      .join(', '),
     statusTable: view.statusTable,
-    steps: renderPhases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }], new Set(view.done), deps.handbookUrl)[0]!.steps,
+    steps: renderPhases(
+      [{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }],
+      new Set(view.done),
+      deps.handbookUrl,
+    )[0]!.steps,
   };
 }

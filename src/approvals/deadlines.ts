@@ -92,7 +92,9 @@ function pingBackups(w: Work, cutoffAt: number): void {
     lines.push(
       `- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ${backups.length > 0 ? backups.join(' ') : 'no back-ups are configured; the SecCMOC finds a stand-in'}`,
     );
-    w.timeline.push(`back-ups of ${groupName(approvals, g)} engaged for ${names} (no decision within ${describeMinutes(approvals.responseMinutes)})`);
+    w.timeline.push(
+      `back-ups of ${groupName(approvals, g)} engaged for ${names} (no decision within ${describeMinutes(approvals.responseMinutes)})`,
+    );
   }
   lines.push(
     '',
@@ -137,7 +139,8 @@ function cutoff(w: Work, cutoffAt: number, cutoffMinutes: number, incidentManage
       '',
       ...escalated,
     );
-    if (!im) lines.push('', 'No Incident Manager is set yet: `/set incident-manager @name` on the incident ticket names one.');
+    if (!im)
+      lines.push('', 'No Incident Manager is set yet: `/set incident-manager @name` on the incident ticket names one.');
     lines.push('', 'A deliverable still goes ahead as soon as enough required groups approve.');
   }
   w.comments.push(`${lines.join('\n')}\n`);

@@ -127,7 +127,13 @@ export class Work {
       this.audit('↩️', actor, `revoked the approval of the **${dn}** (${code(d)}) for **${gn}** (${code(g)})`, d, via);
       this.timeline.push(`revoked the approval of the ${dn} for ${gn}`);
     } else {
-      this.audit('↩️', actor, `withdrew the change request on the **${dn}** (${code(d)}) for **${gn}** (${code(g)})`, d, via);
+      this.audit(
+        '↩️',
+        actor,
+        `withdrew the change request on the **${dn}** (${code(d)}) for **${gn}** (${code(g)})`,
+        d,
+        via,
+      );
       this.timeline.push(`withdrew the change request on the ${dn} for ${gn}`);
     }
   }
@@ -136,10 +142,18 @@ export class Work {
     const clean = neutralizeInline(reason, 500) || 'no reason given';
     const current = decisionOf(this.state, d, g);
     if (current?.status === 'changes-requested' && current.reason === clean) return;
-    this.state.decisions[keyOf(d, g)] = { status: 'changes-requested', by: cleanUsername(actor), at: this.now.toISOString(), reason: clean };
+    this.state.decisions[keyOf(d, g)] = {
+      status: 'changes-requested',
+      by: cleanUsername(actor),
+      at: this.now.toISOString(),
+      reason: clean,
+    };
     const dn = deliverableName(this.approvals, d);
     const gn = groupName(this.approvals, g);
-    this.audit('✋', actor, `requested changes to the **${dn}** (${code(d)}) for **${gn}** (${code(g)})`, d, via, ['', `> ${clean}`]);
+    this.audit('✋', actor, `requested changes to the **${dn}** (${code(d)}) for **${gn}** (${code(g)})`, d, via, [
+      '',
+      `> ${clean}`,
+    ]);
     this.timeline.push(`requested changes to the ${dn} for ${gn}: ${clean}`);
   }
 
@@ -153,7 +167,8 @@ export class Work {
     ];
     if (groups.length > 0) {
       lines.push('', 'Who may decide:', '');
-      for (const g of groups) lines.push(`- **${groupName(this.approvals, g)}** (${code(g)}): ${whoMayDecide(this.approvals, g)}`);
+      for (const g of groups)
+        lines.push(`- **${groupName(this.approvals, g)}** (${code(g)}): ${whoMayDecide(this.approvals, g)}`);
     }
     this.comments.push(`${lines.join('\n')}\n`);
   }
@@ -175,7 +190,11 @@ export class Work {
   unknownGroup(actor: string, g: string, d: string | null, via?: Via): void {
     if (!groupOf(this.approvals, g)) {
       const ids = Object.keys(this.approvals.groups).map(code);
-      this.refuseText(actor, `${code(g)} is not an approval group, so nothing was changed. The groups are ${ids.join(', ') || '_none_'}.`, via);
+      this.refuseText(
+        actor,
+        `${code(g)} is not an approval group, so nothing was changed. The groups are ${ids.join(', ') || '_none_'}.`,
+        via,
+      );
       return;
     }
     if (d === null) {
@@ -197,14 +216,17 @@ export class Work {
     const required = approvingGroups(this.approvals, d).filter((g) => this.approvals.required.includes(g));
     const approved = required.filter((g) => decisionOf(this.state, d, g)?.status === 'approved');
     const missing = required.filter((g) => !approved.includes(g));
-    const changes = approvingGroups(this.approvals, d).filter((g) => decisionOf(this.state, d, g)?.status === 'changes-requested');
+    const changes = approvingGroups(this.approvals, d).filter(
+      (g) => decisionOf(this.state, d, g)?.status === 'changes-requested',
+    );
     return { approved, missing, changes, met: changes.length === 0 && approved.length >= this.approvals.quorum };
   }
 
   /** One line of a cut-off comment about a deliverable, and its result. */
   cutoffLine(d: string): { line: string; result: 'quorum' | 'escalated' } {
     const q = this.quorumOf(d);
-    const names = (gs: string[]): string => (gs.length > 0 ? gs.map((g) => groupName(this.approvals, g)).join(', ') : 'none');
+    const names = (gs: string[]): string =>
+      gs.length > 0 ? gs.map((g) => groupName(this.approvals, g)).join(', ') : 'none';
     const dn = deliverableName(this.approvals, d);
     if (q.met) {
       return {
@@ -236,7 +258,15 @@ export class Work {
     }
     if (lines.length === 0) return;
     this.comments.push(
-      [APPROVAL_MARKERS.cutoff, '### Quorum reached after the cut-off', '', 'The cut-off has passed, and now enough required groups have approved:', '', ...lines, ''].join('\n'),
+      [
+        APPROVAL_MARKERS.cutoff,
+        '### Quorum reached after the cut-off',
+        '',
+        'The cut-off has passed, and now enough required groups have approved:',
+        '',
+        ...lines,
+        '',
+      ].join('\n'),
     );
   }
 
@@ -313,7 +343,13 @@ export function decideApproval(
  * The (deliverable, group) pairs an event acts on: the named group, or every approving group of the
  * deliverable(s) the actor belongs to. Says why (and changes nothing) when there are none.
  */
-function resolveTargets(w: Work, actor: ApprovalActor, deliverable: string, group: string | undefined, via: Via): Array<[string, string]> {
+function resolveTargets(
+  w: Work,
+  actor: ApprovalActor,
+  deliverable: string,
+  group: string | undefined,
+  via: Via,
+): Array<[string, string]> {
   const { approvals } = w;
   const all = deliverable === 'all';
   if (!all && !deliverableOf(approvals, deliverable)) {
@@ -331,7 +367,9 @@ function resolveTargets(w: Work, actor: ApprovalActor, deliverable: string, grou
       return [];
     }
     if (!mine.has(group)) {
-      const what = all ? `**${groupName(approvals, group)}**` : `**${groupName(approvals, group)}** on the **${deliverableName(approvals, deliverable)}**`;
+      const what = all
+        ? `**${groupName(approvals, group)}**`
+        : `**${groupName(approvals, group)}** on the **${deliverableName(approvals, deliverable)}**`;
       w.refuse(actor.username, what, [group], restore);
       return [];
     }
@@ -342,8 +380,15 @@ function resolveTargets(w: Work, actor: ApprovalActor, deliverable: string, grou
   for (const d of ds) for (const g of approvingGroups(approvals, d)) if (mine.has(g)) targets.push([d, g]);
   if (targets.length === 0) {
     const groups = [...new Set(ds.flatMap((d) => approvingGroups(approvals, d)))];
-    const what = all ? 'any group that approves a deliverable' : `any group that approves the **${deliverableName(approvals, deliverable)}**`;
-    if (groups.length === 0) w.refuseText(actor.username, `No group approves ${all ? 'any deliverable' : `the **${deliverableName(approvals, deliverable)}**`}, so there is nothing to decide.`, restore);
+    const what = all
+      ? 'any group that approves a deliverable'
+      : `any group that approves the **${deliverableName(approvals, deliverable)}**`;
+    if (groups.length === 0)
+      w.refuseText(
+        actor.username,
+        `No group approves ${all ? 'any deliverable' : `the **${deliverableName(approvals, deliverable)}**`}, so there is nothing to decide.`,
+        restore,
+      );
     else w.refuse(actor.username, what, groups, restore);
   }
   return targets;
@@ -365,12 +410,21 @@ function decideLabel(w: Work, actor: ApprovalActor, d: string, status: Deliverab
   }
   if (w.status(d) === status) return;
   if (status === 'quorum') {
-    w.refuseText(actor.username, `${code(label)} can only be set by the cut-off, when enough required groups approved, so nothing was changed.`, via);
+    w.refuseText(
+      actor.username,
+      `${code(label)} can only be set by the cut-off, when enough required groups approved, so nothing was changed.`,
+      via,
+    );
     return;
   }
   const mine = approvingGroups(approvals, d).filter((g) => actor.groups.includes(g));
   if (mine.length === 0) {
-    w.refuse(actor.username, `any group that approves the **${deliverableName(approvals, d)}**`, approvingGroups(approvals, d), via);
+    w.refuse(
+      actor.username,
+      `any group that approves the **${deliverableName(approvals, d)}**`,
+      approvingGroups(approvals, d),
+      via,
+    );
     return;
   }
   for (const g of mine) {
@@ -381,7 +435,12 @@ function decideLabel(w: Work, actor: ApprovalActor, d: string, status: Deliverab
 }
 
 /** Starts the review clock (once) and asks the approvers of the groups that have not approved. */
-function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | undefined, cutoffMinutes: number | null): void {
+function requestApprovals(
+  w: Work,
+  actor: ApprovalActor,
+  deliverable: string | undefined,
+  cutoffMinutes: number | null,
+): void {
   const { approvals, state } = w;
   if (deliverable !== undefined && !deliverableOf(approvals, deliverable)) {
     w.unknownDeliverable(actor.username, deliverable);
@@ -393,8 +452,15 @@ function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | u
   const startedAt = safeTime(state.requestedAt);
   const waiting = waitingGroups(w, ds);
 
-  const scope = deliverable !== undefined ? `the **${deliverableName(approvals, deliverable)}** (${code(deliverable)})` : 'the communications';
-  const lines = [APPROVAL_MARKERS.request, `### Approval requested: ${deliverable !== undefined ? deliverableName(approvals, deliverable) : 'communications'}`, ''];
+  const scope =
+    deliverable !== undefined
+      ? `the **${deliverableName(approvals, deliverable)}** (${code(deliverable)})`
+      : 'the communications';
+  const lines = [
+    APPROVAL_MARKERS.request,
+    `### Approval requested: ${deliverable !== undefined ? deliverableName(approvals, deliverable) : 'communications'}`,
+    '',
+  ];
   if (waiting.size === 0) {
     lines.push(`Every group has already approved ${scope}; nothing is waiting for a decision.`);
   } else {
@@ -410,7 +476,12 @@ function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | u
       );
     }
   }
-  lines.push('', started ? `The review starts now (${startedAt}).` : `The review started at ${startedAt}; asking again does not move the cut-off.`);
+  lines.push(
+    '',
+    started
+      ? `The review starts now (${startedAt}).`
+      : `The review started at ${startedAt}; asking again does not move the cut-off.`,
+  );
   const cutoff = cutoffLines(w, cutoffMinutes);
   lines.push(...cutoff.lines);
   w.comments.push(`${lines.join('\n')}\n`);
@@ -444,9 +515,13 @@ function cutoffLines(w: Work, cutoffMinutes: number | null): { lines: string[]; 
     summary = `cut-off ${cutoff}`;
     lines.push(`**Cut-off: ${cutoff}** (${describeMinutes(cutoffMinutes)} after the start of the review).`);
   } else {
-    const per = (['high', 'medium', 'low'] as const).map((s) => `${s}: ${describeMinutes(approvals.cutoffMinutes[s])}`).join(', ');
+    const per = (['high', 'medium', 'low'] as const)
+      .map((s) => `${s}: ${describeMinutes(approvals.cutoffMinutes[s])}`)
+      .join(', ');
     summary = 'cut-off depends on the severity';
-    lines.push(`**Cut-off:** counted from the start of the review, by severity (${per}); set the severity with \`/severity\` on the incident ticket.`);
+    lines.push(
+      `**Cut-off:** counted from the start of the review, by severity (${per}); set the severity with \`/severity\` on the incident ticket.`,
+    );
   }
   if (approvals.required.length > 0) {
     lines.push(

@@ -47,27 +47,60 @@ export async function handleCommsEdit(event: IssueEvent, ctx: EventContext): Pro
   if (writer) await putBackState(event, previousBody, masterRef, ctx);
   return withMaster(masterRef, ctx, async (run, settings) => {
     // A communications ticket counts only when its master names it back.
-    const problem = childLinkProblem({ master: run.master.ref, masterState: run.state, child: event.issue.ref, childState: before, config: settings.config, home: configProjectOf(run.state, run.master) });
+    const problem = childLinkProblem({
+      master: run.master.ref,
+      masterState: run.state,
+      child: event.issue.ref,
+      childState: before,
+      config: settings.config,
+      home: configProjectOf(run.state, run.master),
+    });
     if (problem) {
-      ctx.log.warn({ issue: formatRef(event.issue.ref), problem }, 'ticket and master do not name each other; edit ignored');
+      ctx.log.warn(
+        { issue: formatRef(event.issue.ref), problem },
+        'ticket and master do not name each other; edit ignored',
+      );
       return emptyPlan(run);
     }
     // Approval boxes are decided by the approval rules (approvers need no write access), the rest by access.
     const isApprovalBox = (stepId: string): boolean => parseStepId(stepId, settings.config.approvals) !== null;
     let plan = emptyPlan(run);
     if (writer) {
-      plan = decideEdit({ ...run, actor: event.actor, access }, { ticket: event.issue, previousBody, isMaster: false, ignoreStep: isApprovalBox });
-    } else if ((await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, { scope: 'all', keep: isApprovalBox })) !== 'unchanged') {
-      await ctx.tracker.createComment(event.issue.ref, refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue));
+      plan = decideEdit(
+        { ...run, actor: event.actor, access },
+        { ticket: event.issue, previousBody, isMaster: false, ignoreStep: isApprovalBox },
+      );
+    } else if (
+      (await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, {
+        scope: 'all',
+        keep: isApprovalBox,
+      })) !== 'unchanged'
+    ) {
+      await ctx.tracker.createComment(
+        event.issue.ref,
+        refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue),
+      );
       ctx.log.info({ issue: formatRef(event.issue.ref) }, 'edit by someone without write access undone');
     }
     // The review step starts the clock only when its tick was allowed. Approval labels set in the same save are
     // decided with the boxes, and a removed one is put back from them.
-    const events = [...approvalEventsOfEdit(settings.config, previousBody, event.issue).filter((e) => e.kind === 'box' || writer), ...approvalEventsOfLabels(event)];
+    const events = [
+      ...approvalEventsOfEdit(settings.config, previousBody, event.issue).filter((e) => e.kind === 'box' || writer),
+      ...approvalEventsOfLabels(event),
+    ];
     if (events.length === 0 && !hasApprovalLabelChange(event)) return plan;
     const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
-    const decide = events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
-    const approvals = await applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
+    const decide =
+      events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
+    const approvals = await applyApprovalEvents(
+      ctx.tracker,
+      event.issue.ref,
+      { ...run, actor: event.actor },
+      settings,
+      handbookOf(settings, ctx),
+      decide,
+      ctx.log,
+    );
     return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
   });
 }
@@ -85,8 +118,17 @@ export async function handleCommsLabel(event: IssueEvent, ctx: EventContext): Pr
     const events = adder ? approvalEventsOfLabels(event) : [];
     const actor = await approvalActor(ctx.tracker, settings.config, adder ?? event.actor);
     // A label set by hand is an approval event; a removed one is put back from the boxes.
-    const decide = events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
-    return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: adder ?? event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
+    const decide =
+      events.length > 0 ? foldApprovals(settings.config, events, actor, run.now) : syncApprovals(settings.config);
+    return applyApprovalEvents(
+      ctx.tracker,
+      event.issue.ref,
+      { ...run, actor: adder ?? event.actor },
+      settings,
+      handbookOf(settings, ctx),
+      decide,
+      ctx.log,
+    );
   });
 }
 
@@ -102,12 +144,31 @@ export async function handleCommsCommand(event: NoteEvent, ctx: EventContext): P
   return withMaster(masterRef, ctx, async (run, settings) => {
     const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
     // Starting the review clock pings every approver: people with write access or approvers only.
-    if (approval.kind === 'request-approvals' && actor.groups.length === 0 && !canWrite(await ctx.tracker.getAccess(event.project.path, event.actor))) {
-      await ctx.tracker.createComment(event.issue.ref, renderRefusal({ actor: event.actor.username, what: 'request approvals', required: ctx.tracker.kind === 'gitlab' ? 'Developer access' : 'write access' }));
+    if (
+      approval.kind === 'request-approvals' &&
+      actor.groups.length === 0 &&
+      !canWrite(await ctx.tracker.getAccess(event.project.path, event.actor))
+    ) {
+      await ctx.tracker.createComment(
+        event.issue.ref,
+        renderRefusal({
+          actor: event.actor.username,
+          what: 'request approvals',
+          required: ctx.tracker.kind === 'gitlab' ? 'Developer access' : 'write access',
+        }),
+      );
       return emptyPlan(run);
     }
     const decide = foldApprovals(settings.config, [approval], actor, run.now);
-    return applyApprovalEvents(ctx.tracker, event.issue.ref, { ...run, actor: event.actor }, settings, handbookOf(settings, ctx), decide, ctx.log);
+    return applyApprovalEvents(
+      ctx.tracker,
+      event.issue.ref,
+      { ...run, actor: event.actor },
+      settings,
+      handbookOf(settings, ctx),
+      decide,
+      ctx.log,
+    );
   });
 }
 

@@ -125,7 +125,8 @@ export function deliverableStatus(approvals: Approvals, state: ApprovalState, de
   const decisions = groups.map((g) => decisionOf(state, deliverable, g));
   if (decisions.some((d) => d?.status === 'changes-requested')) return 'changes-requested';
   if (decisions.every((d) => d?.status === 'approved')) return 'approved';
-  if (state.cutoff && Object.hasOwn(state.cutoff, deliverable) && state.cutoff[deliverable] === 'quorum') return 'quorum';
+  if (state.cutoff && Object.hasOwn(state.cutoff, deliverable) && state.cutoff[deliverable] === 'quorum')
+    return 'quorum';
   return 'pending';
 }
 
@@ -141,7 +142,9 @@ export function approvalsComplete(approvals: Approvals, state: ApprovalState): b
  * now, not from the once-recorded `complete` flag).
  */
 export function approvalLabels(approvals: Approvals, state: ApprovalState): string[] {
-  const labels = Object.keys(approvals.deliverables).map((d) => `${APPROVAL_LABEL_PREFIX}${d}::${deliverableStatus(approvals, state, d)}`);
+  const labels = Object.keys(approvals.deliverables).map(
+    (d) => `${APPROVAL_LABEL_PREFIX}${d}::${deliverableStatus(approvals, state, d)}`,
+  );
   if (approvalsComplete(approvals, state)) labels.push(APPROVALS_COMPLETE_LABEL);
   return labels;
 }
@@ -150,7 +153,8 @@ export function approvalLabels(approvals: Approvals, state: ApprovalState): stri
 export function approvalBoxes(approvals: Approvals, state: ApprovalState): Array<{ stepId: string; done: boolean }> {
   const boxes: Array<{ stepId: string; done: boolean }> = [];
   for (const [d, deliverable] of Object.entries(approvals.deliverables)) {
-    for (const g of deliverable.approve) boxes.push({ stepId: stepIdOf(d, g), done: decisionOf(state, d, g)?.status === 'approved' });
+    for (const g of deliverable.approve)
+      boxes.push({ stepId: stepIdOf(d, g), done: decisionOf(state, d, g)?.status === 'approved' });
   }
   return boxes;
 }

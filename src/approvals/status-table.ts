@@ -39,25 +39,39 @@ function shortTime(iso: string): string {
  * deliverable, a status column, and a line with the time left to the cut-off (`cutoffMinutes` from the
  * incident's severity; null when the severity is not set).
  */
-export function renderStatusTable(approvals: Approvals, state: ApprovalState, now: Date, cutoffMinutes: number | null): string {
+export function renderStatusTable(
+  approvals: Approvals,
+  state: ApprovalState,
+  now: Date,
+  cutoffMinutes: number | null,
+): string {
   const ids = Object.keys(approvals.deliverables);
-  const involved = new Set(ids.flatMap((d) => [...approvingGroups(approvals, d), ...(deliverableOf(approvals, d)?.fyi ?? [])]));
-  const groups = [...Object.keys(approvals.groups).filter((g) => involved.has(g)), ...[...involved].filter((g) => !groupOf(approvals, g))];
+  const involved = new Set(
+    ids.flatMap((d) => [...approvingGroups(approvals, d), ...(deliverableOf(approvals, d)?.fyi ?? [])]),
+  );
+  const groups = [
+    ...Object.keys(approvals.groups).filter((g) => involved.has(g)),
+    ...[...involved].filter((g) => !groupOf(approvals, g)),
+  ];
   const pinged = new Set(state.pinged ?? []);
 
   const lines: string[] = [];
   if (ids.length === 0) {
     lines.push('_No deliverables are configured._');
   } else {
-    lines.push(`| Deliverable | ${groups.map((g) => groupName(approvals, g)).join(' | ')}${groups.length > 0 ? ' | ' : ''}Status |`);
+    lines.push(
+      `| Deliverable | ${groups.map((g) => groupName(approvals, g)).join(' | ')}${groups.length > 0 ? ' | ' : ''}Status |`,
+    );
     lines.push(`| --- | ${groups.map(() => '---').join(' | ')}${groups.length > 0 ? ' | ' : ''}--- |`);
     for (const d of ids) {
       const deliverable = deliverableOf(approvals, d)!;
       const cells = groups.map((g) => {
         if (deliverable.approve.includes(g)) {
           const decision = decisionOf(state, d, g);
-          if (decision?.status === 'approved') return ['✅', [quiet(decision.by), shortTime(decision.at)].filter(Boolean).join(', ')].join(' ').trim();
-          if (decision?.status === 'changes-requested') return `✋ changes requested${quiet(decision.by) ? ` by ${quiet(decision.by)}` : ''}`;
+          if (decision?.status === 'approved')
+            return ['✅', [quiet(decision.by), shortTime(decision.at)].filter(Boolean).join(', ')].join(' ').trim();
+          if (decision?.status === 'changes-requested')
+            return `✋ changes requested${quiet(decision.by) ? ` by ${quiet(decision.by)}` : ''}`;
           return pinged.has(keyOf(d, g)) ? '⏳ pending (back-ups asked)' : '⏳ pending';
         }
         return deliverable.fyi.includes(g) ? 'FYI' : '—';
@@ -65,7 +79,9 @@ export function renderStatusTable(approvals: Approvals, state: ApprovalState, no
       const status = deliverableStatus(approvals, state, d);
       const escalated = status === 'pending' && state.cutoff?.[d] === 'escalated' && Object.hasOwn(state.cutoff, d);
       const statusText = escalated ? '⏳ pending (escalated at the cut-off)' : STATUS_TEXT[status];
-      lines.push(`| ${deliverableName(approvals, d)} | ${cells.join(' | ')}${cells.length > 0 ? ' | ' : ''}${statusText} |`);
+      lines.push(
+        `| ${deliverableName(approvals, d)} | ${cells.join(' | ')}${cells.length > 0 ? ' | ' : ''}${statusText} |`,
+      );
     }
   }
 
@@ -74,7 +90,9 @@ export function renderStatusTable(approvals: Approvals, state: ApprovalState, no
   if (Number.isNaN(start)) {
     lines.push('_Approval review not requested yet: `/request-approvals` starts it and announces the cut-off._');
   } else if (cutoffMinutes === null || !(cutoffMinutes > 0)) {
-    lines.push(`_Review requested ${safeTime(state.requestedAt)}; the cut-off depends on the severity, which is not set yet (\`/severity\`)._`);
+    lines.push(
+      `_Review requested ${safeTime(state.requestedAt)}; the cut-off depends on the severity, which is not set yet (\`/severity\`)._`,
+    );
   } else {
     const cutoffAt = start + cutoffMinutes * 60_000;
     const cutoffText = formatRfc3339(cutoffAt);

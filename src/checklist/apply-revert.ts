@@ -13,7 +13,13 @@ export type UndoResult = 'unchanged' | 'undone' | 'merged';
  * person's text below the block. `merged` when the block had changed since the edit (the app's rendering of it, a
  * progress count say, may then need a refresh).
  */
-export async function undoEdit(tracker: Tracker, ref: IssueRef, previousBody: string, editedBody: string, options: Omit<RevertOptions, 'currentTrusted'>): Promise<UndoResult> {
+export async function undoEdit(
+  tracker: Tracker,
+  ref: IssueRef,
+  previousBody: string,
+  editedBody: string,
+  options: Omit<RevertOptions, 'currentTrusted'>,
+): Promise<UndoResult> {
   const base = splitBody(previousBody).block;
   if (base === null) return 'unchanged';
   const fresh = await tracker.getIssue(ref);

@@ -19,7 +19,9 @@ export function decideEdit(
   edit: { ticket: Issue; previousBody: string; isMaster: boolean; ignoreStep?: (stepId: string) => boolean },
 ): RunPlan {
   const plan = emptyPlan(ctx);
-  const before = trustedState({ body: edit.previousBody, labels: edit.ticket.labels }) ? splitBody(edit.previousBody).block : null;
+  const before = trustedState({ body: edit.previousBody, labels: edit.ticket.labels })
+    ? splitBody(edit.previousBody).block
+    : null;
   // The block as the person left it, whatever its hidden state now says (a changed state is put back on its own).
   const after = splitBody(edit.ticket.body).block;
   if (before === null || after === null) return plan;
@@ -55,7 +57,10 @@ export function decideEdit(
     plan.run.changedAt = seen;
   }
   const where = edit.isMaster ? '' : ` on ${formatRef(edit.ticket.ref)}`;
-  for (const change of changes) plan.timeline.push(timelineEntry(ctx, `${change.to === 'done' ? 'ticked' : 'unticked'} ${stepLabel(change)}${where}`));
+  for (const change of changes)
+    plan.timeline.push(
+      timelineEntry(ctx, `${change.to === 'done' ? 'ticked' : 'unticked'} ${stepLabel(change)}${where}`),
+    );
   for (const [label, value] of cellChanges) plan.timeline.push(timelineEntry(ctx, `set ${label} to ${value}`));
   // A new disclosure date opens the phase nudges again: a phase nudged for an old date may be due anew.
   if (cellChanges.some(([label]) => label === DISCLOSURE)) plan.run.nudged = [];
@@ -79,7 +84,8 @@ export function refusalForEdit(tracker: TrackerKind, actor: string, previousBody
   const changes = after === null ? [] : diffSteps(before, after);
   return renderRefusal({
     actor,
-    what: changes.length > 0 ? 'tick or untick checklist boxes here' : 'change the incident-desk part of this description',
+    what:
+      changes.length > 0 ? 'tick or untick checklist boxes here' : 'change the incident-desk part of this description',
     required: requiredAccess(tracker),
     ...(changes[0] ? { boxReverted: changes[0].to === 'done' ? ('unticked' as const) : ('ticked' as const) } : {}),
   });
@@ -90,7 +96,9 @@ export function refusalForEdit(tracker: TrackerKind, actor: string, previousBody
  * description before held no state of the app's), an edit that left the block alone (`untouched`), or an edit of the
  * block, with the state the block held before (the one that decides what the edit may change).
  */
-export function blockEditOf(event: IssueEvent): { kind: 'block'; before: TicketState; previousBody: string } | { kind: 'untouched' } | null {
+export function blockEditOf(
+  event: IssueEvent,
+): { kind: 'block'; before: TicketState; previousBody: string } | { kind: 'untouched' } | null {
   if (event.action !== 'edited' || event.previousBody === undefined) return null;
   const before = trustedState({ body: event.previousBody, labels: event.issue.labels });
   if (!before) return null;

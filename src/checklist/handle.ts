@@ -31,12 +31,28 @@ export async function handleChecklistEdit(event: IssueEvent, ctx: EventContext):
   await putBackState(event, previousBody, masterRef, ctx);
   return withMaster(masterRef, ctx, async (run, settings) => {
     // A release ticket counts only when its master names it back.
-    const problem = before.role === 'release' ? childLinkProblem({ master: run.master.ref, masterState: run.state, child: event.issue.ref, childState: before, config: settings.config, home: configProjectOf(run.state, run.master) }) : null;
+    const problem =
+      before.role === 'release'
+        ? childLinkProblem({
+            master: run.master.ref,
+            masterState: run.state,
+            child: event.issue.ref,
+            childState: before,
+            config: settings.config,
+            home: configProjectOf(run.state, run.master),
+          })
+        : null;
     if (problem) {
-      ctx.log.warn({ issue: formatRef(event.issue.ref), problem }, 'ticket and master do not name each other; edit ignored');
+      ctx.log.warn(
+        { issue: formatRef(event.issue.ref), problem },
+        'ticket and master do not name each other; edit ignored',
+      );
       return emptyPlan(run);
     }
-    return decideEdit({ ...run, actor: event.actor, access }, { ticket: event.issue, previousBody, isMaster: before.role === 'master' });
+    return decideEdit(
+      { ...run, actor: event.actor, access },
+      { ticket: event.issue, previousBody, isMaster: before.role === 'master' },
+    );
   });
 }
 
@@ -44,7 +60,12 @@ export async function handleChecklistEdit(event: IssueEvent, ctx: EventContext):
  * A writer's edit that changed the hidden state: only the state is put back, under the incident's lock, before the
  * rest of the edit is decided (`refuseStateEdit`). Nothing when the state was left alone.
  */
-export async function putBackState(event: IssueEvent, previousBody: string, masterRef: IssueRef, ctx: EventContext): Promise<void> {
+export async function putBackState(
+  event: IssueEvent,
+  previousBody: string,
+  masterRef: IssueRef,
+  ctx: EventContext,
+): Promise<void> {
   if (editTouchesState(splitBody(previousBody).block!, splitBody(event.issue.body).block)) {
     await ctx.locks.run(lockKey(ctx, masterRef), () => refuseStateEdit(event, previousBody, ctx));
   }
@@ -55,16 +76,26 @@ export async function putBackState(event: IssueEvent, previousBody: string, mast
  * state) is undone on a fresh read, under the incident's lock, with one polite refusal on the ticket they edited.
  * What others wrote since, the app's own counters included, stays.
  */
-async function refuseEdit(event: IssueEvent, previousBody: string, masterRef: IssueRef, isMaster: boolean, ctx: EventContext): Promise<EventOutcome> {
+async function refuseEdit(
+  event: IssueEvent,
+  previousBody: string,
+  masterRef: IssueRef,
+  isMaster: boolean,
+  ctx: EventContext,
+): Promise<EventOutcome> {
   const undone = await ctx.locks.run(lockKey(ctx, masterRef), async () => {
     const result = await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, { scope: 'all' });
-    await ctx.tracker.createComment(event.issue.ref, refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue));
+    await ctx.tracker.createComment(
+      event.issue.ref,
+      refusalForEdit(ctx.tracker.kind, event.actor.username, previousBody, event.issue),
+    );
     ctx.log.info({ issue: formatRef(event.issue.ref) }, 'edit by someone without write access undone');
     return result;
   });
   // The master changed in between (a /set, a reminder): its progress, phase and label are rendered again from the block
   // as it now is.
-  if (isMaster && undone === 'merged') return withMaster(masterRef, ctx, (run) => ({ ...emptyPlan(run), refresh: true }));
+  if (isMaster && undone === 'merged')
+    return withMaster(masterRef, ctx, (run) => ({ ...emptyPlan(run), refresh: true }));
   return 'done';
 }
 
@@ -73,8 +104,13 @@ async function refuseEdit(event: IssueEvent, previousBody: string, masterRef: Is
  * on a fresh read, with one refusal that says so. Logged: it is either a mistake or an attempt.
  */
 async function refuseStateEdit(event: IssueEvent, previousBody: string, ctx: EventContext): Promise<void> {
-  ctx.log.warn({ issue: formatRef(event.issue.ref), actor: event.actor.username }, 'hidden state changed by a person; put back');
-  if ((await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, { scope: 'state' })) !== 'unchanged') {
+  ctx.log.warn(
+    { issue: formatRef(event.issue.ref), actor: event.actor.username },
+    'hidden state changed by a person; put back',
+  );
+  if (
+    (await undoEdit(ctx.tracker, event.issue.ref, previousBody, event.issue.body, { scope: 'state' })) !== 'unchanged'
+  ) {
     await ctx.tracker.createComment(event.issue.ref, renderStateRefusal({ actor: event.actor.username }));
   }
 }

@@ -6,7 +6,11 @@ import type { RenderedPhase } from '../templates/contexts.js';
  * The template context of phases of checklist steps, every box as `done` says, with its handbook link: the release
  * ticket's phases and the communications ticket's process steps, as intake opens them.
  */
-export function renderPhases(phases: readonly PhaseDefinition[], done: Set<string>, handbookUrl: string): RenderedPhase[] {
+export function renderPhases(
+  phases: readonly PhaseDefinition[],
+  done: Set<string>,
+  handbookUrl: string,
+): RenderedPhase[] {
   return phases.map((phase) => ({
     id: phase.id,
     title: phase.title,

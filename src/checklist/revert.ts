@@ -102,7 +102,12 @@ function rebuild(base: string, from: string): string {
  * A block that is gone is put back whole. Answers the block to write (the same string as `current` when nothing is
  * to be undone).
  */
-export function revertEdit(base: string, edited: string | null, current: string | null, options: RevertOptions): string {
+export function revertEdit(
+  base: string,
+  edited: string | null,
+  current: string | null,
+  options: RevertOptions,
+): string {
   if (current === null) return base;
   const keep = options.keep ?? (() => false);
   if (options.scope === 'all' && edited !== null && current === edited) {
@@ -113,7 +118,11 @@ export function revertEdit(base: string, edited: string | null, current: string 
   let result = current;
   const baseState = stateLine(base);
   const editedState = stateLine(edited);
-  if (baseState !== null && editedState !== baseState && (!options.currentTrusted || stateLine(current) === editedState)) {
+  if (
+    baseState !== null &&
+    editedState !== baseState &&
+    (!options.currentTrusted || stateLine(current) === editedState)
+  ) {
     result = withStateLine(result, baseState);
   }
   if (options.scope === 'state' || edited === null) return result;

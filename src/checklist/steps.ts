@@ -58,7 +58,8 @@ export function diffSteps(before: string | null, after: string): StepChange[] {
   const changes: StepChange[] = [];
   for (const [stepId, step] of readSteps(after)) {
     const old = previous.get(stepId);
-    if (old && old.done !== step.done) changes.push({ stepId, text: step.text, role: step.role, to: step.done ? 'done' : 'open' });
+    if (old && old.done !== step.done)
+      changes.push({ stepId, text: step.text, role: step.role, to: step.done ? 'done' : 'open' });
   }
   return changes;
 }
@@ -93,7 +94,11 @@ export function setSteps(block: string, wanted: (stepId: string) => boolean | un
 }
 
 /** Steps done per phase: ticked in the block or not applicable; a step missing from the block is open. */
-export function computeProgress(block: string, phases: readonly PhaseDefinition[], na: Record<string, string>): Progress {
+export function computeProgress(
+  block: string,
+  phases: readonly PhaseDefinition[],
+  na: Record<string, string>,
+): Progress {
   const steps = readSteps(block);
   const progress: Progress = { done: 0, total: 0, phases: [] };
   for (const phase of phases) {
@@ -185,7 +190,8 @@ function* items(block: string): Generator<Item> {
   while (start <= block.length) {
     const newline = block.indexOf('\n', start);
     const stop = newline < 0 ? block.length : newline;
-    const line = block.charCodeAt(stop - 1) === 13 && stop > start ? block.slice(start, stop - 1) : block.slice(start, stop);
+    const line =
+      block.charCodeAt(stop - 1) === 13 && stop > start ? block.slice(start, stop - 1) : block.slice(start, stop);
     const lineStart = start;
     start = stop + 1;
 
@@ -302,7 +308,8 @@ function describe(content: string): { text: string; role: string } {
     const strike = text.indexOf(NA_SEPARATOR, 2);
     if (strike >= 0) {
       const note = text.slice(strike + 3);
-      if (note === '_(not applicable)_' || (note.startsWith('_(not applicable: ') && note.endsWith(')_'))) text = text.slice(2, strike);
+      if (note === '_(not applicable)_' || (note.startsWith('_(not applicable: ') && note.endsWith(')_')))
+        text = text.slice(2, strike);
     }
   }
   return { text: text.trim(), role };

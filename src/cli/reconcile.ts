@@ -77,13 +77,22 @@ export interface ReconcileClients {
  * A tracker for the target from the same environment as the server: GitLab from `GITLAB_URL` and `GITLAB_TOKEN`;
  * GitHub from `APP_ID` and `PRIVATE_KEY` (or `PRIVATE_KEY_PATH`), as the installation on the repository's owner.
  */
-export async function trackerFor(target: IssueTarget, env: ServerEnv, log: Logger, clients: ReconcileClients = {}): Promise<Tracker> {
+export async function trackerFor(
+  target: IssueTarget,
+  env: ServerEnv,
+  log: Logger,
+  clients: ReconcileClients = {},
+): Promise<Tracker> {
   if (target.tracker === 'gitlab') {
-    if (!env.GITLAB_URL || !env.GITLAB_TOKEN) throw new Error('set GITLAB_URL and GITLAB_TOKEN to reconcile a GitLab issue');
-    return new GitLabTracker(createGitLabClient({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...clients.gitlabClientOptions }));
+    if (!env.GITLAB_URL || !env.GITLAB_TOKEN)
+      throw new Error('set GITLAB_URL and GITLAB_TOKEN to reconcile a GitLab issue');
+    return new GitLabTracker(
+      createGitLabClient({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...clients.gitlabClientOptions }),
+    );
   }
   const privateKey = await privateKeyFrom(env);
-  if (!env.APP_ID || !privateKey) throw new Error('set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) to reconcile a GitHub issue');
+  if (!env.APP_ID || !privateKey)
+    throw new Error('set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) to reconcile a GitHub issue');
   const baseUrl = githubBaseUrl(env);
   const probot = new Probot({
     appId: env.APP_ID,
@@ -115,7 +124,9 @@ export interface ReconcileResult {
 
 /** The effects that wrote something, described; reads are no news. */
 function writesOf(effects: IntakeEffect[]): string[] {
-  return effects.filter((e) => e.kind !== 'find-master' && e.kind !== 'find-children' && e.kind !== 'read-comments').map(describeEffect);
+  return effects
+    .filter((e) => e.kind !== 'find-master' && e.kind !== 'find-children' && e.kind !== 'read-comments')
+    .map(describeEffect);
 }
 
 function lockKey(tracker: Tracker, ref: IssueRef): string {
@@ -130,7 +141,10 @@ function lockKey(tracker: Tracker, ref: IssueRef): string {
  */
 export async function reconcileIssue(ref: IssueRef, context: EventContext): Promise<ReconcileResult> {
   // The repair writes through the same guard as events and sweeps do.
-  const ctx: EventContext = { ...context, tracker: new WriteGuard(new StateSeal(context.tracker, context.stateKeys, context.log)) };
+  const ctx: EventContext = {
+    ...context,
+    tracker: new WriteGuard(new StateSeal(context.tracker, context.stateKeys, context.log)),
+  };
   const { tracker } = ctx;
   const issue = await tracker.getIssue(ref);
   const state = trustedState(issue);
@@ -141,32 +155,56 @@ export async function reconcileIssue(ref: IssueRef, context: EventContext): Prom
   else {
     // Not a ticket of the app's: a report with the trigger label goes through the intake like a trigger would.
     const settings = await loadSettings(issue.ref.project, ctx);
-    if (settings instanceof ConfigErrorWithLabel) return { master: null, intake, rerendered: false, note: 'the configuration is invalid' };
+    if (settings instanceof ConfigErrorWithLabel)
+      return { master: null, intake, rerendered: false, note: 'the configuration is invalid' };
     if (issue.state !== 'open' || !issue.labels.includes(settings.config.label)) {
-      return { master: null, intake, rerendered: false, note: `not part of an incident (no state, no open \`${settings.config.label}\` label)` };
+      return {
+        master: null,
+        intake,
+        rerendered: false,
+        note: `not part of an incident (no state, no open \`${settings.config.label}\` label)`,
+      };
     }
     // The incident project decides whose reports it takes, for a repair as for an event.
     const refusal = await refusedReport(issue.ref.project, settings.config, ctx);
-    if (refusal) return { master: null, intake, rerendered: false, note: `not taken in: ${refusal.project} does not take reports from ${issue.ref.project} (its reportsFrom)` };
+    if (refusal)
+      return {
+        master: null,
+        intake,
+        rerendered: false,
+        note: `not taken in: ${refusal.project} does not take reports from ${issue.ref.project} (its reportsFrom)`,
+      };
     const sourceProject = await tracker.getProject(issue.ref.project);
     const deps = { renderer: settings.renderer, handbookUrl: settings.config.handbookUrl ?? ctx.handbookUrl };
     try {
       const run = await ctx.locks.run(lockKey(tracker, issue.ref), async () => {
         const source = await tracker.getIssue(issue.ref);
-        const snapshot = await loadIntakeSnapshot({ source, sourceRef: source.ref, sourceProject, actor: '' }, settings.config, ctx);
+        const snapshot = await loadIntakeSnapshot(
+          { source, sourceRef: source.ref, sourceProject, actor: '' },
+          settings.config,
+          ctx,
+        );
         return runIntake(tracker, snapshot, deps, ctx.log);
       });
       intake.push(...writesOf(run.effects));
       const final = run.final;
-      masterRef = final.master?.ref ?? (final.source && trustedState(final.source)?.role === 'master' ? final.source.ref : null);
+      masterRef =
+        final.master?.ref ?? (final.source && trustedState(final.source)?.role === 'master' ? final.source.ref : null);
     } catch (error) {
       if (!(error instanceof ConfidentialityError)) throw error;
-      return { master: null, intake, rerendered: false, note: `stopped: the tracker did not confirm ${error.issue} as confidential` };
+      return {
+        master: null,
+        intake,
+        rerendered: false,
+        note: `stopped: the tracker did not confirm ${error.issue} as confidential`,
+      };
     }
   }
   if (!masterRef) return { master: null, intake, rerendered: false, note: 'no master found for this issue' };
   const master = masterRef;
-  const completion = await ctx.locks.run(lockKey(tracker, master), async () => completeIntake(await tracker.getIssue(master), ctx));
+  const completion = await ctx.locks.run(lockKey(tracker, master), async () =>
+    completeIntake(await tracker.getIssue(master), ctx),
+  );
   intake.push(...writesOf(completion.effects));
   let rerendered = false;
   const outcome = await withMaster(master, ctx, async (run, settings) => {
@@ -179,13 +217,20 @@ export async function reconcileIssue(ref: IssueRef, context: EventContext): Prom
     });
     return emptyPlan(run);
   });
-  const note = completion.outcome === 'stopped' ? 'stopped: the tracker did not confirm confidentiality' : outcome === 'config-error' ? 'the configuration is invalid' : undefined;
+  const note =
+    completion.outcome === 'stopped'
+      ? 'stopped: the tracker did not confirm confidentiality'
+      : outcome === 'config-error'
+        ? 'the configuration is invalid'
+        : undefined;
   return { master, intake, rerendered, ...(note ? { note } : {}) };
 }
 
 /** The report the command prints: what was done, or that nothing was needed. */
 export function describeReconcile(target: IssueTarget, result: ReconcileResult): string {
-  const lines = [`${target.tracker} ${formatRef(target.ref)}${result.master ? `: incident master ${formatRef(result.master)}` : ''}`];
+  const lines = [
+    `${target.tracker} ${formatRef(target.ref)}${result.master ? `: incident master ${formatRef(result.master)}` : ''}`,
+  ];
   for (const step of result.intake) lines.push(`- intake: ${step}`);
   if (result.rerendered) lines.push('- master re-rendered from its state');
   if (result.note) lines.push(`- ${result.note}`);
@@ -197,14 +242,18 @@ export function describeReconcile(target: IssueTarget, result: ReconcileResult):
  * `npm run reconcile -- <issue url>`: builds the tracker from the environment, reconciles the issue's incident and
  * answers the report. Logs go to stderr (at `LOG_LEVEL`, default warn), the report to the caller.
  */
-export async function runReconcile(url: string, env: ServerEnv, options: ReconcileClients & { log?: Logger } = {}): Promise<string> {
+export async function runReconcile(
+  url: string,
+  env: ServerEnv,
+  options: ReconcileClients & { log?: Logger } = {},
+): Promise<string> {
   const log = options.log ?? createLogger(env.LOG_LEVEL ?? 'warn', pino.destination(2));
   const target = parseIssueUrl(url, env);
   const tracker = await trackerFor(target, env, log, options);
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? '3000'}`).replace(/\/+$/, '');
   // With REDIS_URL, the repair takes the same incident locks as the running replicas: it never runs alongside them.
   const coordination = env.REDIS_URL ? redisCoordination(env.REDIS_URL, { log }) : memoryCoordination();
-  const credential = target.tracker === 'gitlab' ? env.GITLAB_TOKEN ?? '' : (await privateKeyFrom(env)) ?? '';
+  const credential = target.tracker === 'gitlab' ? (env.GITLAB_TOKEN ?? '') : ((await privateKeyFrom(env)) ?? '');
   const ctx: EventContext = {
     tracker,
     stateKeys: trackerStateKeys(env, target.tracker, credential, log),

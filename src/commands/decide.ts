@@ -85,7 +85,11 @@ function invalid(ctx: RunContext, plan: RunPlan, command: string, expected: stri
 }
 
 /** `/help`, and a word that is no command: the help, for anyone. */
-function decideHelp(ctx: RunContext, plan: RunPlan, command: { name: 'help' } | { name: 'unknown'; word: string }): RunPlan {
+function decideHelp(
+  ctx: RunContext,
+  plan: RunPlan,
+  command: { name: 'help' } | { name: 'unknown'; word: string },
+): RunPlan {
   const notice =
     command.name === 'unknown'
       ? `\`/${neutralizeInline(command.word, 40).replace(/`/g, "'")}\` is not an incident-desk command.`
@@ -174,12 +178,19 @@ function decideHandoff({ ctx, plan, actor, cells }: CommandInput, command: Write
   const holder = holderOf(cells.get(ROLE_LABEL[command.role]));
   const maintainer = ctx.access === 'maintain' || ctx.access === 'admin';
   if (holder?.toLowerCase() !== actor.toLowerCase() && !maintainer) {
-    return refuse(ctx, plan, `hand off the ${ROLE_NAME[command.role]} role (only its current holder or a maintainer can)`);
+    return refuse(
+      ctx,
+      plan,
+      `hand off the ${ROLE_NAME[command.role]} role (only its current holder or a maintainer can)`,
+    );
   }
   const from = holder ?? actor;
   plan.run.handoff = { from, to: command.to, role: command.role, at: formatRfc3339(ctx.now) };
   const minutes = ctx.config.handoffMinutes;
-  plan.comments.push({ ref: ctx.master.ref, body: renderHandoffRequested({ from, to: command.to, role: command.role, minutes }) });
+  plan.comments.push({
+    ref: ctx.master.ref,
+    body: renderHandoffRequested({ from, to: command.to, role: command.role, minutes }),
+  });
   plan.timeline.push(timelineEntry(ctx, `asked @${command.to} to take over as ${ROLE_NAME[command.role]}`));
   return plan;
 }
@@ -188,13 +199,18 @@ function decideHandoff({ ctx, plan, actor, cells }: CommandInput, command: Write
 function decideAccept({ ctx, plan, actor }: CommandInput): RunPlan {
   const pending = plan.run.handoff;
   if (!pending || pending.to.toLowerCase() !== actor.toLowerCase()) {
-    const expected = 'There is no handoff waiting for you. The current holder asks with `/handoff @you im` (or `deputy`).';
+    const expected =
+      'There is no handoff waiting for you. The current holder asks with `/handoff @you im` (or `deputy`).';
     return invalid(ctx, plan, 'accept', expected);
   }
   delete plan.run.handoff;
   plan.cells[ROLE_LABEL[pending.role]] = mentionUser(pending.to);
-  if (pending.role === 'im') plan.assign = { add: pending.to, remove: pending.from === pending.to ? null : pending.from };
-  plan.comments.push({ ref: ctx.master.ref, body: renderHandoffDone({ from: pending.from, to: pending.to, role: pending.role }) });
+  if (pending.role === 'im')
+    plan.assign = { add: pending.to, remove: pending.from === pending.to ? null : pending.from };
+  plan.comments.push({
+    ref: ctx.master.ref,
+    body: renderHandoffDone({ from: pending.from, to: pending.to, role: pending.role }),
+  });
   plan.timeline.push(timelineEntry(ctx, `took over as ${ROLE_NAME[pending.role]} from @${pending.from}`));
   return plan;
 }
@@ -218,14 +234,18 @@ function decideApprovalCommand({ ctx, plan }: CommandInput, command: { name: str
 }
 
 /** Finds a step of the master's checklist by id or by a unique piece of its text. */
-export function resolveStep(master: Issue, target: string): { ok: true; id: string; role: string; text: string } | { ok: false; expected: string } {
+export function resolveStep(
+  master: Issue,
+  target: string,
+): { ok: true; id: string; role: string; text: string } | { ok: false; expected: string } {
   const block = trustedState(master) ? splitBody(master.body).block : null;
   const steps = block ? readSteps(block) : new Map<string, { done: boolean; text: string; role: string }>();
   const byId = steps.get(target.trim());
   if (byId) return { ok: true, id: target.trim(), role: byId.role, text: byId.text };
   const needle = target.trim().toLowerCase();
   const matches = needle ? [...steps.entries()].filter(([, s]) => s.text.toLowerCase().includes(needle)) : [];
-  if (matches.length === 1) return { ok: true, id: matches[0]![0], role: matches[0]![1].role, text: matches[0]![1].text };
+  if (matches.length === 1)
+    return { ok: true, id: matches[0]![0], role: matches[0]![1].role, text: matches[0]![1].text };
   return {
     ok: false,
     expected:

@@ -16,7 +16,10 @@ export async function handleMasterCommand(event: NoteEvent, ctx: EventContext): 
   if (command.name === 'task') return handleTaskCommand(event, ctx);
   return withMaster(event.issue.ref, ctx, async (run) => {
     // Help needs no rights; everything else is authorized by the tracker's answer, never by issue text.
-    const access = command.name === 'help' || command.name === 'unknown' ? null : await ctx.tracker.getAccess(event.project.path, event.actor);
+    const access =
+      command.name === 'help' || command.name === 'unknown'
+        ? null
+        : await ctx.tracker.getAccess(event.project.path, event.actor);
     return decideCommand({ ...run, actor: event.actor, access }, command);
   });
 }

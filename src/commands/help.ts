@@ -19,7 +19,10 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
     syntax: '/timeline [time] <text>',
     effect: 'Adds an entry to the timeline; the time is RFC 3339 with a zone (`2026-11-22T10:03:00Z`), now by default.',
   },
-  { syntax: '/severity <high|medium|low>', effect: 'Sets the severity, which sets how often a situation report is due.' },
+  {
+    syntax: '/severity <high|medium|low>',
+    effect: 'Sets the severity, which sets how often a situation report is due.',
+  },
   { syntax: '/sitrep <text>', effect: 'Posts a situation report (the rest of the comment, several lines allowed).' },
   {
     syntax: '/handoff <@user> [im|deputy]',
@@ -33,10 +36,17 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
   },
   {
     syntax: '/request-approvals [deliverable]',
-    effect: 'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by default).',
+    effect:
+      'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by default).',
   },
-  { syntax: '/approve <deliverable|all> [group]', effect: 'On the communications ticket: approves for your group(s); only approvers and back-ups of a group can.' },
-  { syntax: '/revoke <deliverable> [group]', effect: 'On the communications ticket: takes back your group\'s approval.' },
+  {
+    syntax: '/approve <deliverable|all> [group]',
+    effect: 'On the communications ticket: approves for your group(s); only approvers and back-ups of a group can.',
+  },
+  {
+    syntax: '/revoke <deliverable> [group]',
+    effect: "On the communications ticket: takes back your group's approval.",
+  },
   {
     syntax: '/request-changes <deliverable> <reason>',
     effect: 'On the communications ticket: asks for changes to a deliverable on behalf of your group(s).',

@@ -60,13 +60,14 @@ export const COMMAND_EXPECTED = {
   sitrep: 'Write the situation report after `/sitrep`, like `/sitrep Fix in review; next update 14:00 UTC`.',
   handoff:
     'Use `/handoff` with one username and optionally the role im or deputy (im by default), like `/handoff @alice` or `/handoff @alice deputy`.',
-  approve: 'Use `/approve` with a deliverable id (or `all`) and optionally a group id, like `/approve blog` or `/approve blog legal`.',
+  approve:
+    'Use `/approve` with a deliverable id (or `all`) and optionally a group id, like `/approve blog` or `/approve blog legal`.',
   revoke: 'Use `/revoke` with a deliverable id and optionally a group id, like `/revoke blog` or `/revoke blog legal`.',
   'request-changes':
     'Use `/request-changes` with a deliverable id and the reason, like `/request-changes blog the second paragraph overstates the impact`.',
-  'request-approvals': 'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals blog`.',
-  task:
-    'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
+  'request-approvals':
+    'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals blog`.',
+  task: 'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
 } as const;
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -105,7 +106,10 @@ function words(text: string): string[] {
  * comment.
  */
 export function parseCommand(body: string): Command | null {
-  const lines = body.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = body
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
   const start = lines.findIndex((line) => line.trim() !== '');
   if (start < 0) return null;
   const match = COMMAND_LINE.exec(lines[start] ?? '')?.groups;
@@ -144,7 +148,13 @@ export function parseCommand(body: string): Command | null {
     case 'request-approvals':
       return parseRequestApprovals(line);
     case 'task':
-      return parseTask(line, lines.slice(start + 1).join('\n').trim());
+      return parseTask(
+        line,
+        lines
+          .slice(start + 1)
+          .join('\n')
+          .trim(),
+      );
     default:
       return { name: 'unknown', word: word.length > MAX_WORD ? `${word.slice(0, MAX_WORD - 1)}…` : word };
   }
@@ -155,7 +165,13 @@ const APPROVAL_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 function parseApproval(word: 'approve' | 'revoke', line: string): Command {
   const args = words(line.toLowerCase());
   const [deliverable, group] = args;
-  if (!deliverable || args.length > 2 || !APPROVAL_ID.test(deliverable) || (group !== undefined && !APPROVAL_ID.test(group))) return invalid(word);
+  if (
+    !deliverable ||
+    args.length > 2 ||
+    !APPROVAL_ID.test(deliverable) ||
+    (group !== undefined && !APPROVAL_ID.test(group))
+  )
+    return invalid(word);
   if (word === 'revoke' && deliverable === 'all') return invalid(word);
   return { name: word, deliverable, ...(group ? { group } : {}) };
 }

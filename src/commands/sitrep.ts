@@ -39,7 +39,8 @@ function dropEmphasis(text: string): string {
  */
 export function sitrepKeyLine(line: string): { key: string; value: string } | null {
   let rest = line.trim();
-  if ((rest[0] === '-' || rest[0] === '*' || rest[0] === '+') && /^\s$/.test(rest[1] ?? '')) rest = rest.slice(1).trimStart();
+  if ((rest[0] === '-' || rest[0] === '*' || rest[0] === '+') && /^\s$/.test(rest[1] ?? ''))
+    rest = rest.slice(1).trimStart();
   rest = dropEmphasis(rest);
   const key = KEY.exec(rest)?.[0];
   if (key === undefined) return null;
@@ -92,7 +93,13 @@ export function parseSitrepText(text: string): ParsedSitrep {
     }
     rest.push(line);
   }
-  const parsed: ParsedSitrep = { description: rest.join('\n').replace(/^\s*\n/, '').trimEnd().replace(/\n{3,}/g, '\n\n') };
+  const parsed: ParsedSitrep = {
+    description: rest
+      .join('\n')
+      .replace(/^\s*\n/, '')
+      .trimEnd()
+      .replace(/\n{3,}/g, '\n\n'),
+  };
   for (const key of ['status', 'responders', 'details'] as const) {
     const value = fields[key].join('\n').trim();
     if (value) parsed[key] = value;
@@ -137,7 +144,12 @@ export function renderSitrep(input: SitrepInput): string {
   }
   const author = quiet(input.author);
   if (author) lines.push(`- **Posted by:** ${author}`);
-  lines.push('', '#### Description', '', parsed.description.trim() ? neutralizeBlock(parsed.description.trim()) : '_No description given._');
+  lines.push(
+    '',
+    '#### Description',
+    '',
+    parsed.description.trim() ? neutralizeBlock(parsed.description.trim()) : '_No description given._',
+  );
   if (parsed.details) lines.push('', '#### Details and next steps', '', neutralizeBlock(parsed.details));
   return `${lines.join('\n')}\n`;
 }

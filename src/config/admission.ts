@@ -17,7 +17,11 @@ export function covers(entry: string, path: string): boolean {
 }
 
 /** True when the incident project (configured by `incidentConfig`) takes reports from the project at `source`. */
-export function acceptsReportsFrom(incidentConfig: Pick<IncidentDeskConfig, 'reportsFrom'>, incidentProject: string, source: string): boolean {
+export function acceptsReportsFrom(
+  incidentConfig: Pick<IncidentDeskConfig, 'reportsFrom'>,
+  incidentProject: string,
+  source: string,
+): boolean {
   return covers(incidentProject, source) || incidentConfig.reportsFrom.some((entry) => covers(entry, source));
 }
 
@@ -33,7 +37,12 @@ export function acceptsTrackingFrom(
   project: string,
 ): boolean {
   const source = parseRef(masterState?.source?.replace(/^[a-z]+:/, ''))?.project;
-  const allowed = [incidentProject, ...(source ? [source] : []), ...incidentConfig.reportsFrom, ...incidentConfig.trackingFrom];
+  const allowed = [
+    incidentProject,
+    ...(source ? [source] : []),
+    ...incidentConfig.reportsFrom,
+    ...incidentConfig.trackingFrom,
+  ];
   return allowed.some((entry) => covers(entry, project));
 }
 

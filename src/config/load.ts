@@ -32,13 +32,23 @@ export interface LoadedConfig {
  * Reads and validates a project's configuration and the templates it names: the settings, or the
  * configuration error (with the trigger label read leniently, so its issues still get the report).
  */
-export async function loadSettings(project: string, ctx: SettingsContext): Promise<LoadedConfig | ConfigErrorWithLabel> {
+export async function loadSettings(
+  project: string,
+  ctx: SettingsContext,
+): Promise<LoadedConfig | ConfigErrorWithLabel> {
   const file = await ctx.tracker.readConfig(project);
   try {
     const cache = ctx.settingsCache;
-    const config = !file ? DEFAULT_CONFIG : cache ? cache.config(file.text, file.location) : parseConfig(file.text, file.location);
+    const config = !file
+      ? DEFAULT_CONFIG
+      : cache
+        ? cache.config(file.text, file.location)
+        : parseConfig(file.text, file.location);
     const custom = await loadTemplates(config, project, ctx);
-    return { config, renderer: cache ? cache.renderer(ctx.defaultTemplates, custom) : compileRenderer(ctx.defaultTemplates, custom) };
+    return {
+      config,
+      renderer: cache ? cache.renderer(ctx.defaultTemplates, custom) : compileRenderer(ctx.defaultTemplates, custom),
+    };
   } catch (error) {
     const problem = asConfigError(error, file?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
     if (!problem) throw error;
@@ -71,7 +81,8 @@ export class SettingsCache {
    * built-in ones are the same at every event of a server, and hashing them each time cost more than a label's event.
    */
   renderer(defaults: TemplateSources, custom: CustomTemplates): Renderer {
-    const key = Object.keys(custom).length === 0 ? '' : createHash('sha256').update(JSON.stringify(custom)).digest('hex');
+    const key =
+      Object.keys(custom).length === 0 ? '' : createHash('sha256').update(JSON.stringify(custom)).digest('hex');
     return this.cached(this.renderers, key, () => compileRenderer(defaults, custom));
   }
 
@@ -114,14 +125,19 @@ function asConfigError(error: unknown, location: string): ConfigError | null {
 }
 
 /** The custom templates the configuration names, each read from the project; a missing one is a configuration error. */
-async function loadTemplates(config: IncidentDeskConfig, project: string, ctx: SettingsContext): Promise<CustomTemplates> {
+async function loadTemplates(
+  config: IncidentDeskConfig,
+  project: string,
+  ctx: SettingsContext,
+): Promise<CustomTemplates> {
   const sources: CustomTemplates = {};
   const problems = [];
   for (const name of ['incident', 'release', 'comms', 'task'] as const) {
     const path = config.templates[name];
     if (!path) continue;
     const text = await ctx.tracker.readFile(project, path);
-    if (text === null) problems.push({ path: `templates.${name}`, message: `no file at ${path} on the default branch` });
+    if (text === null)
+      problems.push({ path: `templates.${name}`, message: `no file at ${path} on the default branch` });
     else sources[name] = text;
   }
   if (problems.length > 0) throw new ConfigError(problems, `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
@@ -129,7 +145,11 @@ async function loadTemplates(config: IncidentDeskConfig, project: string, ctx: S
 }
 
 /** One comment naming every problem of the configuration, not repeated for the same problems. */
-export async function reportConfigError(ref: IssueRef, error: ConfigError, ctx: { tracker: Tracker; log: Logger }): Promise<void> {
+export async function reportConfigError(
+  ref: IssueRef,
+  error: ConfigError,
+  ctx: { tracker: Tracker; log: Logger },
+): Promise<void> {
   const text = formatConfigProblems(error);
   const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const marker = `${CONFIG_ERROR_MARKER} ${digest} -->`;
@@ -139,4 +159,3 @@ export async function reportConfigError(ref: IssueRef, error: ConfigError, ctx: 
   ctx.log.warn({ issue: formatRef(ref), problems: error.problems.length }, 'invalid configuration reported');
   await ctx.tracker.createComment(ref, `${marker}\n${text}`);
 }
-

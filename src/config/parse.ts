@@ -73,7 +73,10 @@ function readYaml(text: string, location: string): YamlFile | null {
   try {
     return { root, data: doc.toJS({ maxAliasCount: 100 }), at };
   } catch (error) {
-    throw new ConfigError([{ path: '', message: `YAML: ${error instanceof Error ? error.message : String(error)}`, ...at(0) }], location);
+    throw new ConfigError(
+      [{ path: '', message: `YAML: ${error instanceof Error ? error.message : String(error)}`, ...at(0) }],
+      location,
+    );
   }
 }
 
@@ -220,7 +223,8 @@ function allowedKeysAt(path: readonly Segment[]): string[] {
     let current = s;
     for (;;) {
       const def = defOf(current);
-      if (def.innerType && ['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(def.type)) current = def.innerType;
+      if (def.innerType && ['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(def.type))
+        current = def.innerType;
       else if (def.type === 'pipe' && def.in) current = def.in;
       else return current;
     }
@@ -250,7 +254,8 @@ function closest(word: string, candidates: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const d = candidate.toLowerCase() === word.toLowerCase() ? 0 : distance(word.toLowerCase(), candidate.toLowerCase());
+    const d =
+      candidate.toLowerCase() === word.toLowerCase() ? 0 : distance(word.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
@@ -261,13 +266,16 @@ function closest(word: string, candidates: string[]): string | undefined {
 
 /** Edit distance counting a swap of two neighbours as one edit (typos are short). */
 function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const row = d[i]!;
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;

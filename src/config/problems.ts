@@ -27,7 +27,11 @@ function unknownGroup(id: string, groups: Record<string, unknown> | null): strin
 }
 
 /** Every group a deliverable names is defined, and none both approves it and is only informed of it. */
-function checkDeliverableGroups(deliverables: unknown, groups: Record<string, unknown> | null, ctx: z.RefinementCtx): void {
+function checkDeliverableGroups(
+  deliverables: unknown,
+  groups: Record<string, unknown> | null,
+  ctx: z.RefinementCtx,
+): void {
   if (!isRecord(deliverables)) return;
   for (const [id, deliverable] of Object.entries(deliverables)) {
     if (!isRecord(deliverable)) continue;
@@ -42,7 +46,11 @@ function checkDeliverableGroups(deliverables: unknown, groups: Record<string, un
           ctx.addIssue({ code: 'custom', path, message: unknownGroup(g, groups), params: { unknownGroup: g } });
         }
         if (list === 'fyi' && approve.includes(g)) {
-          ctx.addIssue({ code: 'custom', path, message: `group ${quote(g)} is both an approver and FYI for this deliverable` });
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `group ${quote(g)} is both an approver and FYI for this deliverable`,
+          });
         }
       });
     }
@@ -50,10 +58,20 @@ function checkDeliverableGroups(deliverables: unknown, groups: Record<string, un
 }
 
 /** Every required group is defined, and the quorum is not more than the required groups. */
-function checkRequired(required: unknown[] | null, quorum: unknown, groups: Record<string, unknown> | null, ctx: z.RefinementCtx): void {
+function checkRequired(
+  required: unknown[] | null,
+  quorum: unknown,
+  groups: Record<string, unknown> | null,
+  ctx: z.RefinementCtx,
+): void {
   required?.forEach((g: unknown, index) => {
     if (typeof g === 'string' && groups && !Object.hasOwn(groups, g)) {
-      ctx.addIssue({ code: 'custom', path: ['required', index], message: unknownGroup(g, groups), params: { unknownGroup: g } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['required', index],
+        message: unknownGroup(g, groups),
+        params: { unknownGroup: g },
+      });
     }
   });
   if (required && typeof quorum === 'number' && quorum > required.length) {
@@ -82,7 +100,11 @@ function checkBackups(required: string[], groups: Record<string, unknown>, ctx: 
     const primary = new Set(approvers.map((p) => p.replace(/^@/, '').toLowerCase()));
     backups.forEach((p, index) => {
       if (primary.has(p.replace(/^@/, '').toLowerCase())) {
-        ctx.addIssue({ code: 'custom', path: ['groups', g, 'backups', index], message: `${quote(p)} is already an approver of this group` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', g, 'backups', index],
+          message: `${quote(p)} is already an approver of this group`,
+        });
       }
     });
   }
@@ -109,7 +131,9 @@ export class ConfigError extends Error {
   constructor(problems: ConfigProblem[], location: string) {
     const first = problems[0];
     const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'invalid configuration';
-    super(`${location}: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'} (${summary}${problems.length > 1 ? ', …' : ''})`);
+    super(
+      `${location}: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'} (${summary}${problems.length > 1 ? ', …' : ''})`,
+    );
     this.name = 'ConfigError';
     this.problems = problems;
     this.location = location;

@@ -36,7 +36,8 @@ function uniqueItems<T extends z.ZodType>(item: T, what: string, normalize: (v: 
         (items as unknown[]).forEach((value, index) => {
           if (typeof value !== 'string') return;
           const key = normalize(value);
-          if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [index], message: `${quote(value)} is listed twice in ${what}` });
+          if (seen.has(key))
+            ctx.addIssue({ code: 'custom', path: [index], message: `${quote(value)} is listed twice in ${what}` });
           seen.add(key);
         });
       },
@@ -55,7 +56,9 @@ const minutes = (fallback: number, what: string) =>
 
 const person = z
   .string({ error: 'must be a username, an `@org/team` or a GitLab group path' })
-  .regex(PERSON_PATTERN, { error: 'must be a username (`alice`), a GitHub team (`@org/team`) or a GitLab group path (`group/sub`)' })
+  .regex(PERSON_PATTERN, {
+    error: 'must be a username (`alice`), a GitHub team (`@org/team`) or a GitLab group path (`group/sub`)',
+  })
   .max(255);
 
 const namespace = z
@@ -64,9 +67,14 @@ const namespace = z
   .max(255);
 
 const idKey = (what: string) =>
-  z.string().regex(ID_PATTERN, { error: `${what} ids must be kebab-case, like \`customer-success\`` }).max(40);
+  z
+    .string()
+    .regex(ID_PATTERN, { error: `${what} ids must be kebab-case, like \`customer-success\`` })
+    .max(40);
 
-const groupRef = z.string({ error: 'must be a group id (a key of `approvals.groups`)' }).min(1, { error: 'must be a group id' });
+const groupRef = z
+  .string({ error: 'must be a group id (a key of `approvals.groups`)' })
+  .min(1, { error: 'must be a group id' });
 
 const groupSchema = z
   .object({
@@ -162,7 +170,10 @@ const phaseOffsetsSchema = z
     't-5': offsetDays(DEFAULT_PHASE_OFFSETS['t-5'], 'Days before public disclosure when the "At T-5" phase is due.'),
     't-4': offsetDays(DEFAULT_PHASE_OFFSETS['t-4'], 'Days before public disclosure when the "At T-4" phase is due.'),
     't-1': offsetDays(DEFAULT_PHASE_OFFSETS['t-1'], 'Days before public disclosure when the "At T-1" phase is due.'),
-    disclosure: offsetDays(DEFAULT_PHASE_OFFSETS.disclosure, 'Offset of the "On the day of public disclosure" phase (0: the disclosure date).'),
+    disclosure: offsetDays(
+      DEFAULT_PHASE_OFFSETS.disclosure,
+      'Offset of the "On the day of public disclosure" phase (0: the disclosure date).',
+    ),
   })
   .strict()
   .default(() => ({ ...DEFAULT_PHASE_OFFSETS }))
@@ -171,7 +182,11 @@ const phaseOffsetsSchema = z
   );
 
 /** Minutes per severity (`high`, `medium`, `low`), each key optional with its own default. */
-function perSeverity(defaults: Record<'high' | 'medium' | 'low', number>, what: Record<'high' | 'medium' | 'low', string>, description: string) {
+function perSeverity(
+  defaults: Record<'high' | 'medium' | 'low', number>,
+  what: Record<'high' | 'medium' | 'low', string>,
+  description: string,
+) {
   return z
     .object({
       high: minutes(defaults.high, what.high),
@@ -226,7 +241,9 @@ const approvalsObject = z
       .min(1, { error: 'must be a whole number, at least 1' })
       .max(100, { error: 'must be at most 100' })
       .default(2)
-      .describe('How many of the `required` groups must have approved to go ahead at the cut-off. At most the number of required groups.'),
+      .describe(
+        'How many of the `required` groups must have approved to go ahead at the cut-off. At most the number of required groups.',
+      ),
     responseMinutes: minutes(30, 'Minutes each approver has to answer before their back-ups are engaged.'),
     cutoffMinutes: cutoffSchema,
   })
@@ -238,16 +255,20 @@ export const configSchema = z
   .object({
     label: z
       .string({ error: 'must be a label name' })
-      .regex(LABEL_PATTERN, { error: 'must be a label name of 1 to 50 characters, without commas or leading/trailing spaces' })
+      .regex(LABEL_PATTERN, {
+        error: 'must be a label name of 1 to 50 characters, without commas or leading/trailing spaces',
+      })
       .default('incident')
-      .describe('The trigger label: an issue opened with it, or labeled with it later, becomes (or opens) an incident.'),
+      .describe(
+        'The trigger label: an issue opened with it, or labeled with it later, becomes (or opens) an incident.',
+      ),
     incidentProject: z
       .string({ error: 'must be a project path like `group/project` or `owner/repo`, or null' })
       .regex(PROJECT_PATTERN, { error: 'must be a project path like `group/project` or `owner/repo`' })
       .nullable()
       .default(null)
       .describe(
-        'Project (`group/sub/project`) or repository (`owner/repo`) where master tickets live. null: the source issue\'s own project. Required (and must be private) to handle issues of a public GitHub repository.',
+        "Project (`group/sub/project`) or repository (`owner/repo`) where master tickets live. null: the source issue's own project. Required (and must be private) to handle issues of a public GitHub repository.",
       ),
     reportsFrom: uniqueItems(namespace, 'reportsFrom', (v) => v.toLowerCase())
       .default(() => [])
@@ -264,7 +285,9 @@ export const configSchema = z
       .regex(PROJECT_PATTERN, { error: 'must be a project path like `group/project` or `owner/repo`' })
       .nullable()
       .default(null)
-      .describe('Where release tickets are opened. null: the incident project. Ignored when `children` has no `release`.'),
+      .describe(
+        'Where release tickets are opened. null: the incident project. Ignored when `children` has no `release`.',
+      ),
     publicSource: z
       .enum(['redact', 'delete'], { error: 'must be `redact` or `delete`' })
       .default('redact')
@@ -273,11 +296,19 @@ export const configSchema = z
       ),
     idPrefix: z
       .string({ error: 'must be 2 to 10 characters: an uppercase letter, then uppercase letters or digits' })
-      .regex(/^[A-Z][A-Z0-9]{1,9}$/, { error: 'must be 2 to 10 characters: an uppercase letter, then uppercase letters or digits (like `INC` or `SEC1`)' })
+      .regex(/^[A-Z][A-Z0-9]{1,9}$/, {
+        error:
+          'must be 2 to 10 characters: an uppercase letter, then uppercase letters or digits (like `INC` or `SEC1`)',
+      })
       .default('INC')
-      .describe('Prefix of incident identifiers when the issue names no CVE: `<idPrefix>-<year>-<master number>`, like `INC-2026-42`.'),
+      .describe(
+        'Prefix of incident identifiers when the issue names no CVE: `<idPrefix>-<year>-<master number>`, like `INC-2026-42`.',
+      ),
     handbookUrl: z
-      .url({ protocol: /^https?$/, error: 'must be an http or https URL, like `https://handbook.example.com/security`' })
+      .url({
+        protocol: /^https?$/,
+        error: 'must be an http or https URL, like `https://handbook.example.com/security`',
+      })
       .max(2048, { error: 'must be at most 2048 characters' })
       .meta({ pattern: '^[hH][tT][tT][pP][sS]?://' })
       .nullable()
@@ -317,7 +348,9 @@ export const configSchema = z
       .min(1, { error: 'must be a whole number of days from 1 to 365' })
       .max(365, { error: 'must be a whole number of days from 1 to 365' })
       .default(7)
-      .describe('The SLA of a tracking ticket: `/task` without `due YYYY-MM-DD` sets its due date this many days ahead.'),
+      .describe(
+        'The SLA of a tracking ticket: `/task` without `due YYYY-MM-DD` sets its due date this many days ahead.',
+      ),
     approvals: approvalsObject
       .default(() => approvalsObject.parse({}))
       .describe(
@@ -336,7 +369,9 @@ export type IncidentDeskConfig = z.output<typeof configSchema>;
 function repoPath(description: string) {
   return z
     .string({ error: 'must be a file path in the repository' })
-    .regex(REPO_PATH_PATTERN, { error: 'must be a relative path inside the repository (no leading `/`, no `..` segments)' })
+    .regex(REPO_PATH_PATTERN, {
+      error: 'must be a relative path inside the repository (no leading `/`, no `..` segments)',
+    })
     .max(1024, { error: 'must be at most 1024 characters' })
     .optional()
     .describe(description);

@@ -50,10 +50,14 @@ export async function applyEffect(tracker: Tracker, effect: IntakeEffect, justRe
       // Only the app's own comments count: a person's comment holding a marker is never the summary or the timeline.
       return { kind: 'comments', comments: await listOwnComments(tracker, effect.ref) };
     case 'find-master':
-      return { kind: 'issues', issues: await tracker.listIssues(effect.project, { labels: effect.labels, state: 'all' }) };
+      return {
+        kind: 'issues',
+        issues: await tracker.listIssues(effect.project, { labels: effect.labels, state: 'all' }),
+      };
     case 'find-children': {
       const lists = [];
-      for (const project of effect.projects) lists.push(...(await tracker.listIssues(project, { labels: [effect.label], state: 'all' })));
+      for (const project of effect.projects)
+        lists.push(...(await tracker.listIssues(project, { labels: [effect.label], state: 'all' })));
       return { kind: 'issues', issues: lists };
     }
     case 'link':
@@ -87,7 +91,13 @@ export interface IntakeRun {
  * (no write since): when the first effect updates it, that read serves and the update does not read it again. Likewise
  * the tracker's answer to an effect (the issue as written or created) serves an update of that issue right after it.
  */
-export async function runIntake(tracker: Tracker, initial: IntakeSnapshot, deps: IntakeDeps, log: Logger, justRead?: Issue): Promise<IntakeRun> {
+export async function runIntake(
+  tracker: Tracker,
+  initial: IntakeSnapshot,
+  deps: IntakeDeps,
+  log: Logger,
+  justRead?: Issue,
+): Promise<IntakeRun> {
   let snapshot = initial;
   const applied: IntakeEffect[] = [];
   // A copy is good for the next effect only: after that other calls have been made, and time has passed.

@@ -37,7 +37,11 @@ async function readProject(tracker: Tracker, path: string, known: Project): Prom
 }
 
 /** Reads what every intake decision needs: the source as given, and the projects as the API answers them. */
-export async function loadIntakeSnapshot(start: IntakeStart, config: IncidentDeskConfig, ctx: Pick<EventContext, 'tracker' | 'now'>): Promise<IntakeSnapshot> {
+export async function loadIntakeSnapshot(
+  start: IntakeStart,
+  config: IncidentDeskConfig,
+  ctx: Pick<EventContext, 'tracker' | 'now'>,
+): Promise<IntakeSnapshot> {
   const { tracker } = ctx;
   const { source, sourceProject } = start;
   const incidentProject = await readProject(tracker, incidentProjectPath(config, sourceProject.path), sourceProject);
@@ -93,7 +97,12 @@ export async function completeIntake(master: Issue, ctx: EventContext): Promise<
   return inPlace ? work() : ctx.locks.run(`${ctx.tracker.kind}:${formatRef(sourceRef).toLowerCase()}`, work);
 }
 
-async function completeFrom(master: Issue, sourceRef: IssueRef, inPlace: boolean, ctx: EventContext): Promise<Completion> {
+async function completeFrom(
+  master: Issue,
+  sourceRef: IssueRef,
+  inPlace: boolean,
+  ctx: EventContext,
+): Promise<Completion> {
   const { tracker, log } = ctx;
   const issue = formatRef(master.ref);
   const sourceProject = await tracker.getProject(sourceRef.project);
@@ -119,7 +128,11 @@ async function completeFrom(master: Issue, sourceRef: IssueRef, inPlace: boolean
       source = null;
     }
   }
-  const snapshot = await loadIntakeSnapshot({ source, sourceRef, sourceProject, actor: '', master }, settings.config, ctx);
+  const snapshot = await loadIntakeSnapshot(
+    { source, sourceRef, sourceProject, actor: '', master },
+    settings.config,
+    ctx,
+  );
   const deps = { renderer: settings.renderer, handbookUrl: settings.config.handbookUrl ?? ctx.handbookUrl };
   try {
     const run = await runIntake(tracker, snapshot, deps, log);

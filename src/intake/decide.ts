@@ -110,7 +110,15 @@ function protectSource(s: IntakeSnapshot, inPlace: boolean): IntakeEffect[] | nu
   const blocked = checkPlaces(s, inPlace);
   if (blocked) return source ? needsConfig(s, source, blocked.reason, blocked.project) : [];
   if (source && s.capabilities.confidentialIssues && !source.confidential) {
-    return [{ kind: 'update', ref: source.ref, why: 'make the source confidential', confidential: true, expectConfidential: true }];
+    return [
+      {
+        kind: 'update',
+        ref: source.ref,
+        why: 'make the source confidential',
+        confidential: true,
+        expectConfidential: true,
+      },
+    ];
   }
   return null;
 }
@@ -135,17 +143,32 @@ function resolveMaster(s: IntakeSnapshot, inPlace: boolean, incidentPath: string
 function settleMaster(s: IntakeSnapshot, master: Issue, inPlace: boolean): IntakeEffect[] | null {
   const doubled = (s.duplicateMasters ?? []).filter((d) => isDoubledMaster(d, s));
   if (doubled.length > 0) {
-    return doubled.map((d) => closeDuplicate(d, [roleLabel('master'), ...d.labels.filter((l) => l.startsWith('incident-source::'))]));
+    return doubled.map((d) =>
+      closeDuplicate(d, [roleLabel('master'), ...d.labels.filter((l) => l.startsWith('incident-source::'))]),
+    );
   }
   if (!inPlace && s.capabilities.confidentialIssues && !master.confidential) {
-    return [{ kind: 'update', ref: master.ref, why: 'make the master confidential', confidential: true, expectConfidential: true }];
+    return [
+      {
+        kind: 'update',
+        ref: master.ref,
+        why: 'make the master confidential',
+        confidential: true,
+        expectConfidential: true,
+      },
+    ];
   }
   return null;
 }
 
 /** Marks an issue in place as the master: the state and a notice, no details. */
 function markMaster(s: IntakeSnapshot, master: Issue, id: string): UpdateEffect {
-  const mark: TicketState = { v: 1, role: 'master', id, ...(s.actor ? { trigger: { by: s.actor, at: formatRfc3339(s.now) } } : {}) };
+  const mark: TicketState = {
+    v: 1,
+    role: 'master',
+    id,
+    ...(s.actor ? { trigger: { by: s.actor, at: formatRfc3339(s.now) } } : {}),
+  };
   return {
     kind: 'update',
     ref: master.ref,
@@ -184,7 +207,9 @@ function resolveChildren(
   const doubled = doubledChildrenOf(s.children, children, id, master);
   if (doubled.length > 0) {
     const roles = [roleLabel('release'), roleLabel('comms')];
-    return { effects: doubled.map((d) => closeDuplicate(d, [idLabel(id), ...d.labels.filter((l) => roles.includes(l))])) };
+    return {
+      effects: doubled.map((d) => closeDuplicate(d, [idLabel(id), ...d.labels.filter((l) => roles.includes(l))])),
+    };
   }
   const missing = s.config.children.filter((role) => !children.has(role));
   if (missing.length > 0) return { effects: missing.map((role) => createChild(s, role, id, master, deps)) };
@@ -192,7 +217,12 @@ function resolveChildren(
 }
 
 /** Links every child not linked yet, where the tracker links natively. */
-function linkChildren(s: IntakeSnapshot, master: Issue, children: Map<ChildRole, Issue>, linked: Set<string>): IntakeEffect[] | null {
+function linkChildren(
+  s: IntakeSnapshot,
+  master: Issue,
+  children: Map<ChildRole, Issue>,
+  linked: Set<string>,
+): IntakeEffect[] | null {
   if (!s.capabilities.nativeLinks) return null;
   const toLink = [...children.values()].filter((c) => !linked.has(formatRef(c.ref)));
   return toLink.length > 0 ? toLink.map((child) => ({ kind: 'link' as const, parent: master, child })) : null;
@@ -215,7 +245,12 @@ function postSummary(
 }
 
 /** The incident's timeline comment, opened with the intake's own entries; its comment ids. */
-function openTimeline(s: IntakeSnapshot, master: Issue, masterState: TicketState | null, done: IntakeDone): Step<number[]> {
+function openTimeline(
+  s: IntakeSnapshot,
+  master: Issue,
+  masterState: TicketState | null,
+  done: IntakeDone,
+): Step<number[]> {
   const recorded = masterState?.run?.timeline;
   if (recorded) return { value: recorded };
   const comments = s.comments[formatRef(master.ref)];
@@ -279,22 +314,36 @@ function updateMaster(
 }
 
 function childRows(children: Map<ChildRole, Issue>): ChildRow[] {
-  return [...children.entries()].map(([role, child]) => ({ role, ref: formatRef(child.ref), url: child.webUrl, title: child.title }));
+  return [...children.entries()].map(([role, child]) => ({
+    role,
+    ref: formatRef(child.ref),
+    url: child.webUrl,
+    title: child.title,
+  }));
 }
 
 /** The timeline's first entries: who triggered the incident and what the intake did. */
-function intakeEntries(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean): TimelineEntry[] {
+function intakeEntries(
+  s: IntakeSnapshot,
+  id: string,
+  children: Map<ChildRole, Issue>,
+  linked: Set<string>,
+  inPlace: boolean,
+): TimelineEntry[] {
   const at = formatRfc3339(s.now);
   const app = (text: string): TimelineEntry => ({ at, actor: APP_ACTOR, text });
   const trigger = (s.master ?? s.source) ? trustedState((s.master ?? s.source)!)?.trigger : undefined;
   const by = trigger?.by ?? s.actor;
   // An intake completed without the trigger event (by the sweep) and without a mark naming who triggered it says nothing of it.
-  const entries: TimelineEntry[] = by ? [{ at: trigger?.at ?? at, actor: by, text: `labeled the report \`${s.config.label}\`` }] : [];
+  const entries: TimelineEntry[] = by
+    ? [{ at: trigger?.at ?? at, actor: by, text: `labeled the report \`${s.config.label}\`` }]
+    : [];
   if (inPlace && s.capabilities.confidentialIssues) entries.push(app('made this ticket confidential'));
   if (!inPlace) entries.push(app(`moved the report here from ${s.sourceProject.path}#${s.reporter.number}`));
   entries.push(app(`named the incident ${id}`));
   for (const [role, child] of children) {
-    const link = linked.has(formatRef(child.ref)) && s.linked[formatRef(child.ref)] !== 'unsupported' ? ' and linked it' : '';
+    const link =
+      linked.has(formatRef(child.ref)) && s.linked[formatRef(child.ref)] !== 'unsupported' ? ' and linked it' : '';
     entries.push(app(`opened the ${roleName(role).toLowerCase()} ${formatRef(child.ref)}${link}`));
   }
   return entries;
@@ -314,19 +363,32 @@ function checkPlaces(s: IntakeSnapshot, inPlace: boolean): { reason: NeedsConfig
   if (config.children.includes('release')) {
     const releasePath = releaseProjectPath(config, s.sourceProject.path);
     if (!s.releaseProject) return { reason: 'release-project-missing', project: releasePath };
-    if (needsPrivate && s.releaseProject.visibility !== 'private') return { reason: 'release-project-not-private', project: releasePath };
+    if (needsPrivate && s.releaseProject.visibility !== 'private')
+      return { reason: 'release-project-not-private', project: releasePath };
   }
   return null;
 }
 
 function needsConfig(s: IntakeSnapshot, source: Issue, reason: NeedsConfigReason, project?: string): IntakeEffect[] {
   if (!source.labels.includes(NEEDS_CONFIG_LABEL)) {
-    return [{ kind: 'update', ref: source.ref, why: 'mark the source as needing configuration', addLabels: [NEEDS_CONFIG_LABEL] }];
+    return [
+      {
+        kind: 'update',
+        ref: source.ref,
+        why: 'mark the source as needing configuration',
+        addLabels: [NEEDS_CONFIG_LABEL],
+      },
+    ];
   }
   const comments = s.comments[formatRef(source.ref)];
   if (!comments) return [{ kind: 'read-comments', ref: source.ref }];
   if (hasMarker(comments, MARKERS.needsConfig)) return [];
-  const body = renderNeedsConfig({ reason, label: s.config.label, configPath: s.configPath, ...(project ? { project } : {}) });
+  const body = renderNeedsConfig({
+    reason,
+    label: s.config.label,
+    configPath: s.configPath,
+    ...(project ? { project } : {}),
+  });
   return [{ kind: 'comment', ref: source.ref, why: 'explain the missing configuration', body }];
 }
 
@@ -387,24 +449,35 @@ function copySource(master: Issue, source: Issue, state: TicketState): UpdateEff
 /** What happens to a source whose master lives elsewhere: its details leave it, one comment stays. */
 function handleSource(s: IntakeSnapshot, source: Issue, id: string): IntakeEffect[] {
   const isPublic = s.sourceProject.visibility !== 'private' && !source.confidential;
-  if (isPublic && s.capabilities.deleteIssue && s.config.publicSource === 'delete' && s.sourceDeletion !== 'forbidden') {
+  if (
+    isPublic &&
+    s.capabilities.deleteIssue &&
+    s.config.publicSource === 'delete' &&
+    s.sourceDeletion !== 'forbidden'
+  ) {
     return [{ kind: 'delete', issue: source }];
   }
   const notice = renderSourceNotice(id);
   if (source.body !== notice) {
-    return [{
-      kind: 'update',
-      ref: source.ref,
-      why: 'replace the source details with a notice',
-      body: notice,
-      ...(isPublic ? { title: sourceNoticeTitle(id) } : {}),
-    }];
+    return [
+      {
+        kind: 'update',
+        ref: source.ref,
+        why: 'replace the source details with a notice',
+        body: notice,
+        ...(isPublic ? { title: sourceNoticeTitle(id) } : {}),
+      },
+    ];
   }
   if (isPublic && s.capabilities.lockConversation && !source.locked) return [{ kind: 'lock', ref: source.ref }];
   const comments = s.comments[formatRef(source.ref)];
   if (!comments) return [{ kind: 'read-comments', ref: source.ref }];
   if (!hasMarker(comments, MARKERS.sourceComment)) {
-    const body = renderSourceComment({ id, publicPlace: isPublic && !s.capabilities.confidentialIssues, deleteRefused: s.sourceDeletion === 'forbidden' });
+    const body = renderSourceComment({
+      id,
+      publicPlace: isPublic && !s.capabilities.confidentialIssues,
+      deleteRefused: s.sourceDeletion === 'forbidden',
+    });
     return [{ kind: 'comment', ref: source.ref, why: 'tell the reporter where the incident is tracked', body }];
   }
   return [];
@@ -419,7 +492,9 @@ function childrenOf(issues: Issue[], id: string, master: Issue, recorded: ChildR
   const found = new Map<ChildRole, Issue>();
   const named = new Set(recorded.map((row) => row.ref.toLowerCase()));
   const rank = (issue: Issue): number => (named.has(formatRef(issue.ref).toLowerCase()) ? 0 : 1);
-  const ordered = [...issues].sort((a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt) || a.ref.number - b.ref.number);
+  const ordered = [...issues].sort(
+    (a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt) || a.ref.number - b.ref.number,
+  );
   for (const issue of ordered) {
     if (sameRef(issue.ref, master.ref) || !issue.labels.includes(idLabel(id))) continue;
     const state = trustedState(issue);
@@ -438,9 +513,18 @@ function doubledChildrenOf(issues: Issue[], kept: Map<ChildRole, Issue>, id: str
   const keptRefs = new Set([...kept.values()].map((c) => formatRef(c.ref).toLowerCase()));
   const masterRef = formatRef(master.ref).toLowerCase();
   return issues.filter((issue) => {
-    if (issue.state !== 'open' || keptRefs.has(formatRef(issue.ref).toLowerCase()) || !issue.labels.includes(idLabel(id))) return false;
+    if (
+      issue.state !== 'open' ||
+      keptRefs.has(formatRef(issue.ref).toLowerCase()) ||
+      !issue.labels.includes(idLabel(id))
+    )
+      return false;
     const state = trustedState(issue);
-    return (state?.role === 'release' || state?.role === 'comms') && kept.has(state.role) && state.master?.toLowerCase() === masterRef;
+    return (
+      (state?.role === 'release' || state?.role === 'comms') &&
+      kept.has(state.role) &&
+      state.master?.toLowerCase() === masterRef
+    );
   });
 }
 
@@ -448,12 +532,25 @@ function doubledChildrenOf(issues: Issue[], kept: Map<ChildRole, Issue>, id: str
 function isDoubledMaster(issue: Issue, s: IntakeSnapshot): boolean {
   const state = trustedState(issue);
   const source = s.source ? `${s.tracker}:${formatRef(s.source.ref)}`.toLowerCase() : null;
-  return issue.state === 'open' && state?.role === 'master' && state.intake !== true && source !== null && state.source?.toLowerCase() === source;
+  return (
+    issue.state === 'open' &&
+    state?.role === 'master' &&
+    state.intake !== true &&
+    source !== null &&
+    state.source?.toLowerCase() === source
+  );
 }
 
 /** Closes a ticket made twice; without its role and id labels it is no longer part of the incident. */
 function closeDuplicate(issue: Issue, removeLabels: string[]): UpdateEffect {
-  return { kind: 'update', ref: issue.ref, why: 'close a ticket made twice', state: 'closed', addLabels: [DUPLICATE_LABEL], removeLabels };
+  return {
+    kind: 'update',
+    ref: issue.ref,
+    why: 'close a ticket made twice',
+    state: 'closed',
+    addLabels: [DUPLICATE_LABEL],
+    removeLabels,
+  };
 }
 
 function reference(issue: Issue): string {
@@ -464,15 +561,19 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
   const state: TicketState = { v: 1, role, id, master: formatRef(master.ref) };
   // Children carry the identifier, never the incident's title: their text is the process, not the details.
   const title = `Incident ${id}`;
-  const content = role === 'release'
-    ? deps.renderer.release(releaseContext(id, master, title, deps))
-    : deps.renderer.comms(
-        commsContext(s.config, id, reference(master), title, deps, {
-          done: new Set(),
-          statusTable: renderStatusTable(s.config.approvals, { decisions: {} }, s.now, null),
-        }),
-      );
-  const project = role === 'release' ? releaseProjectPath(s.config, s.sourceProject.path) : incidentProjectPath(s.config, s.sourceProject.path);
+  const content =
+    role === 'release'
+      ? deps.renderer.release(releaseContext(id, master, title, deps))
+      : deps.renderer.comms(
+          commsContext(s.config, id, reference(master), title, deps, {
+            done: new Set(),
+            statusTable: renderStatusTable(s.config.approvals, { decisions: {} }, s.now, null),
+          }),
+        );
+  const project =
+    role === 'release'
+      ? releaseProjectPath(s.config, s.sourceProject.path)
+      : incidentProjectPath(s.config, s.sourceProject.path);
   return {
     kind: 'create',
     role,
@@ -481,7 +582,11 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
       title: childTitle(role, id),
       body: joinBody(`${renderState(state)}\n${content.trimEnd()}`, ''),
       // The comms ticket's approval labels mirror its (empty) approval state from the start.
-      labels: [idLabel(id), roleLabel(role), ...(role === 'comms' ? approvalLabels(s.config.approvals, { decisions: {} }) : [])],
+      labels: [
+        idLabel(id),
+        roleLabel(role),
+        ...(role === 'comms' ? approvalLabels(s.config.approvals, { decisions: {} }) : []),
+      ],
       confidential: true,
     },
     expectConfidential: s.capabilities.confidentialIssues,
@@ -492,19 +597,30 @@ function releaseContext(id: string, master: Issue, title: string, deps: IntakeDe
   return { id, master: reference(master), title, phases: renderPhases(RELEASE_PHASES, new Set(), deps.handbookUrl) };
 }
 
-function summaryFor(s: IntakeSnapshot, id: string, children: Map<ChildRole, Issue>, linked: Set<string>, inPlace: boolean, deps: IntakeDeps): string {
+function summaryFor(
+  s: IntakeSnapshot,
+  id: string,
+  children: Map<ChildRole, Issue>,
+  linked: Set<string>,
+  inPlace: boolean,
+  deps: IntakeDeps,
+): string {
   const source = s.source;
   let handled: 'moved' | 'redacted' | 'deleted' | 'delete-refused' = 'moved';
   if (s.sourceDeletion === 'deleted') handled = 'deleted';
   else if (s.sourceDeletion === 'forbidden') handled = 'delete-refused';
-  else if (source && s.sourceProject.visibility !== 'private' && !s.capabilities.confidentialIssues) handled = 'redacted';
+  else if (source && s.sourceProject.visibility !== 'private' && !s.capabilities.confidentialIssues)
+    handled = 'redacted';
   return renderSummary({
     id,
     confidential: s.capabilities.confidentialIssues ? 'issue' : 'repository',
     children: [...children.entries()].map(([role, child]) => ({
       role,
       reference: reference(child),
-      linked: s.capabilities.nativeLinks && linked.has(formatRef(child.ref)) && s.linked[formatRef(child.ref)] !== 'unsupported',
+      linked:
+        s.capabilities.nativeLinks &&
+        linked.has(formatRef(child.ref)) &&
+        s.linked[formatRef(child.ref)] !== 'unsupported',
     })),
     source: inPlace ? null : { reference: `${s.sourceProject.path}#${source?.ref.number ?? '?'}`, handled },
     handbookUrl: deps.handbookUrl,

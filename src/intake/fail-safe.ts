@@ -25,11 +25,16 @@ export interface Refusal {
  * not agree to it by naming it as its `incidentProject`. Null when it does (or the report's own project is the incident
  * project); the refusal otherwise, also when the incident project's configuration cannot be read (fail closed).
  */
-export async function refusedReport(sourceProject: string, config: IncidentDeskConfig, ctx: SettingsContext): Promise<Refusal | null> {
+export async function refusedReport(
+  sourceProject: string,
+  config: IncidentDeskConfig,
+  ctx: SettingsContext,
+): Promise<Refusal | null> {
   const incidentPath = incidentProjectPath(config, sourceProject);
   if (incidentPath.toLowerCase() === sourceProject.toLowerCase()) return null;
   const incident = await loadSettings(incidentPath, ctx);
-  if (!(incident instanceof ConfigErrorWithLabel) && acceptsReportsFrom(incident.config, incidentPath, sourceProject)) return null;
+  if (!(incident instanceof ConfigErrorWithLabel) && acceptsReportsFrom(incident.config, incidentPath, sourceProject))
+    return null;
   return { reason: 'incident-project-refuses', project: incidentPath };
 }
 
@@ -42,7 +47,12 @@ export async function refusedReport(sourceProject: string, config: IncidentDeskC
  * only a public GitHub source gets the needs-config comment too. Nothing is created and nothing is copied. The source
  * is read fresh: the trigger label must still be on it, whatever the payload said.
  */
-export async function protectReport(event: IssueEvent, label: string, ctx: { tracker: Tracker; log: Logger }, refusal?: Refusal): Promise<void> {
+export async function protectReport(
+  event: IssueEvent,
+  label: string,
+  ctx: { tracker: Tracker; log: Logger },
+  refusal?: Refusal,
+): Promise<void> {
   const { tracker, log } = ctx;
   const source = await tracker.getIssue(event.issue.ref);
   if (source.state !== 'open' || !source.labels.includes(label)) return;
@@ -63,10 +73,19 @@ export async function protectReport(event: IssueEvent, label: string, ctx: { tra
     exposed = (await tracker.getProject(source.ref.project)).visibility !== 'private';
   }
   if (!refusal && !exposed) return;
-  if (!current.labels.includes(NEEDS_CONFIG_LABEL)) await tracker.updateIssue(source.ref, { labels: [...current.labels, NEEDS_CONFIG_LABEL] });
+  if (!current.labels.includes(NEEDS_CONFIG_LABEL))
+    await tracker.updateIssue(source.ref, { labels: [...current.labels, NEEDS_CONFIG_LABEL] });
   // Said once: only the app's own comment counts (a person's comment with the marker does not silence it).
   if (hasMarker(await listOwnComments(tracker, source.ref), MARKERS.needsConfig)) return;
   const reason = refusal ?? { reason: 'config-invalid' as const };
-  await tracker.createComment(source.ref, renderNeedsConfig({ ...reason, label, configPath: CONFIG_PATHS[tracker.kind], madeConfidential: madeConfidential || source.confidential }));
+  await tracker.createComment(
+    source.ref,
+    renderNeedsConfig({
+      ...reason,
+      label,
+      configPath: CONFIG_PATHS[tracker.kind],
+      madeConfidential: madeConfidential || source.confidential,
+    }),
+  );
   log.warn({ issue, reason: reason.reason }, 'report not taken in: marked as needing configuration');
 }

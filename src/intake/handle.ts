@@ -28,7 +28,10 @@ export async function handleIntake(event: IssueEvent, ctx: EventContext): Promis
   // A project cannot open incidents in another project that does not take its reports; the report is protected.
   const refusal = await refusedReport(event.project.path, loaded.config, ctx);
   if (refusal) {
-    log.warn({ issue, incidentProject: refusal.project }, 'report refused: the incident project does not take reports from this project');
+    log.warn(
+      { issue, incidentProject: refusal.project },
+      'report refused: the incident project does not take reports from this project',
+    );
     await protectReport(event, loaded.config.label, ctx, refusal);
     return 'stopped';
   }
@@ -53,7 +56,10 @@ export async function handleIntake(event: IssueEvent, ctx: EventContext): Promis
     } catch (error) {
       if (!(error instanceof ConfidentialityError)) throw error;
       log.error({ issue, unconfirmed: error.issue }, 'confidentiality not confirmed; intake stopped');
-      await ctx.tracker.createComment(event.issue.ref, renderStopped('the tracker did not confirm a new ticket as confidential'));
+      await ctx.tracker.createComment(
+        event.issue.ref,
+        renderStopped('the tracker did not confirm a new ticket as confidential'),
+      );
       return 'stopped';
     }
   });

@@ -98,7 +98,10 @@ export function renderSourceComment(input: { id: string; publicPlace: boolean; d
     );
   }
   if (input.deleteRefused) {
-    lines.push('', 'incident-desk was configured to delete this issue but is not permitted to (it needs admin rights), so it redacted it instead.');
+    lines.push(
+      '',
+      'incident-desk was configured to delete this issue but is not permitted to (it needs admin rights), so it redacted it instead.',
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -113,7 +116,13 @@ export type NeedsConfigReason =
   | 'incident-project-refuses';
 
 /** The one comment on a source that cannot be handled safely without configuration. Carries no details. */
-export function renderNeedsConfig(input: { reason: NeedsConfigReason; label: string; configPath: string; project?: string; madeConfidential?: boolean }): string {
+export function renderNeedsConfig(input: {
+  reason: NeedsConfigReason;
+  label: string;
+  configPath: string;
+  project?: string;
+  madeConfidential?: boolean;
+}): string {
   const why = {
     'public-without-incident-project': 'this repository is public and no private `incidentProject` is configured',
     'incident-project-not-private': `the configured \`incidentProject\` (\`${input.project}\`) is not private`,
@@ -135,12 +144,12 @@ export function renderNeedsConfig(input: { reason: NeedsConfigReason; label: str
             '```',
           ]
         : [
-          `To fix it, set \`incidentProject\` in \`${input.configPath}\` to a private project or repository the app can write to, for example:`,
-          '',
-          '```yaml',
-          'incidentProject: my-org/security-incidents',
-          '```',
-        ];
+            `To fix it, set \`incidentProject\` in \`${input.configPath}\` to a private project or repository the app can write to, for example:`,
+            '',
+            '```yaml',
+            'incidentProject: my-org/security-incidents',
+            '```',
+          ];
   return [
     MARKERS.needsConfig,
     `This issue was labeled \`${input.label}\`, but ${why}. To keep the report confidential, incident-desk created nothing and copied nothing.`,

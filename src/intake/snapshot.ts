@@ -72,7 +72,9 @@ export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectRe
     source: s.source && sameRef(s.source.ref, issue.ref) ? issue : s.source,
     ...(s.master && sameRef(s.master.ref, issue.ref) ? { master: issue } : {}),
     ...(s.children ? { children: s.children.map((c) => (sameRef(c.ref, issue.ref) ? issue : c)) } : {}),
-    ...(s.duplicateMasters ? { duplicateMasters: s.duplicateMasters.map((d) => (sameRef(d.ref, issue.ref) ? issue : d)) } : {}),
+    ...(s.duplicateMasters
+      ? { duplicateMasters: s.duplicateMasters.map((d) => (sameRef(d.ref, issue.ref) ? issue : d)) }
+      : {}),
   });
   switch (effect.kind) {
     case 'update':
@@ -88,7 +90,9 @@ export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectRe
       return { ...s, comments: { ...s.comments, [key]: [...(known ?? []), result.comment] } };
     }
     case 'read-comments':
-      return result.kind === 'comments' ? { ...s, comments: { ...s.comments, [formatRef(effect.ref)]: result.comments } } : s;
+      return result.kind === 'comments'
+        ? { ...s, comments: { ...s.comments, [formatRef(effect.ref)]: result.comments } }
+        : s;
     case 'find-master': {
       if (result.kind !== 'issues') return s;
       // Only a master whose own (signed) state names this source is this incident's: its labels anyone with triage
@@ -106,11 +110,15 @@ export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectRe
     case 'find-children':
       return result.kind === 'issues' ? { ...s, children: result.issues } : s;
     case 'link':
-      return result.kind === 'link' ? { ...s, linked: { ...s.linked, [formatRef(effect.child.ref)]: result.result } } : s;
+      return result.kind === 'link'
+        ? { ...s, linked: { ...s.linked, [formatRef(effect.child.ref)]: result.result } }
+        : s;
     case 'lock':
       return s.source ? { ...s, source: { ...s.source, locked: true } } : s;
     case 'delete':
       if (result.kind !== 'delete') return s;
-      return result.result === 'deleted' ? { ...s, source: null, sourceDeletion: 'deleted' } : { ...s, sourceDeletion: 'forbidden' };
+      return result.result === 'deleted'
+        ? { ...s, source: null, sourceDeletion: 'deleted' }
+        : { ...s, sourceDeletion: 'forbidden' };
   }
 }

@@ -37,7 +37,10 @@ export function splitBody(body: string): SplitBody {
   if (!body.startsWith(BLOCK_BEGIN)) return { block: null, rest: body };
   const end = body.indexOf(BLOCK_END, BLOCK_BEGIN.length);
   if (end < 0) return { block: null, rest: body };
-  const inner = body.slice(BLOCK_BEGIN.length, end).replace(/^\r?\n/, '').replace(/\r?\n$/, '');
+  const inner = body
+    .slice(BLOCK_BEGIN.length, end)
+    .replace(/^\r?\n/, '')
+    .replace(/\r?\n$/, '');
   const after = body.slice(end + BLOCK_END.length);
   // One blank line separates the block from the person's text; an editor may have saved it as CRLF.
   const rest = after.replace(/^\r?\n(?:\r?\n)?/, '');

@@ -15,7 +15,9 @@ const ZWSP = '\u200b';
  * so it becomes a broken `@` too.
  */
 export function neutralizeMentions(text: string): string {
-  return outsideCode(text, (part) => part.replace(/(?<before>^|[^A-Za-z0-9])(?:@|&#0*64;|&#x0*40;|&commat;)(?=[\w\\&-])/gi, `$<before>@${ZWSP}`));
+  return outsideCode(text, (part) =>
+    part.replace(/(?<before>^|[^A-Za-z0-9])(?:@|&#0*64;|&#x0*40;|&commat;)(?=[\w\\&-])/gi, `$<before>@${ZWSP}`),
+  );
 }
 
 /**
@@ -37,7 +39,34 @@ export function neutralizeImages(text: string): string {
 }
 
 /** Attribute-free formatting tags a copied text may keep live (`<details>`, `<br/>`): none of them fetches anything. */
-const SAFE_TAGS = new Set(['details', 'summary', 'br', 'b', 'i', 'em', 'strong', 'sub', 'sup', 'kbd', 'code', 'pre', 'p', 'del', 's', 'ins', 'mark', 'small', 'hr', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'blockquote']);
+const SAFE_TAGS = new Set([
+  'details',
+  'summary',
+  'br',
+  'b',
+  'i',
+  'em',
+  'strong',
+  'sub',
+  'sup',
+  'kbd',
+  'code',
+  'pre',
+  'p',
+  'del',
+  's',
+  'ins',
+  'mark',
+  'small',
+  'hr',
+  'ul',
+  'ol',
+  'li',
+  'dl',
+  'dt',
+  'dd',
+  'blockquote',
+]);
 
 /**
  * Breaks raw HTML tags (a zero-width space after the `<`) except the attribute-free formatting tags of `SAFE_TAGS`:
@@ -47,8 +76,10 @@ const SAFE_TAGS = new Set(['details', 'summary', 'br', 'b', 'i', 'em', 'strong',
  */
 export function neutralizeTags(text: string): string {
   return outsideCode(text, (part) =>
-    part.replace(/<(?=\/?(?<name>[A-Za-z][A-Za-z0-9-]*)(?:(?<plain>\s?\/?>)|[\s/>]|$))/g, (_, name: string, plain: string | undefined) =>
-      plain !== undefined && SAFE_TAGS.has(name.toLowerCase()) ? '<' : `<${ZWSP}`,
+    part.replace(
+      /<(?=\/?(?<name>[A-Za-z][A-Za-z0-9-]*)(?:(?<plain>\s?\/?>)|[\s/>]|$))/g,
+      (_, name: string, plain: string | undefined) =>
+        plain !== undefined && SAFE_TAGS.has(name.toLowerCase()) ? '<' : `<${ZWSP}`,
     ),
   );
 }
@@ -58,7 +89,10 @@ export function neutralizeTags(text: string): string {
  * checkbox, no mention, no markers, no image, bounded length.
  */
 export function neutralizeInline(text: string, maxLength = 256): string {
-  const flat = text.replace(/[\r\n\t]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  const flat = text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
   const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
   // Backslashes first: `a\|b` must not become `a\\|b`, whose pipe would end the table cell.
   const escaped = clipped
@@ -131,7 +165,12 @@ function codeRanges(text: string): Range[] {
     const line = text.slice(lineStart, lineEnd);
     const fenceLine = /^(?<indent>[ \t]*)(?<delimiter>`{3,}|~{3,})(?<info>.*)$/.exec(line)?.groups;
     if (fence) {
-      if (fenceLine && fenceLine.indent!.replace(/\t/g, '    ').length <= 3 && fenceLine.delimiter![0] === fence.char && fenceLine.delimiter!.length >= fence.length) {
+      if (
+        fenceLine &&
+        fenceLine.indent!.replace(/\t/g, '    ').length <= 3 &&
+        fenceLine.delimiter![0] === fence.char &&
+        fenceLine.delimiter!.length >= fence.length
+      ) {
         if (/^ *$/.test(fenceLine.info!) && !fenceLine.indent!.includes('\t')) {
           ranges.push({ start: fence.start, end: lineEnd });
           fence = null;
@@ -169,7 +208,13 @@ interface LinkState {
  * where the search stops: the paragraph (a backtick with no sure reading) or the whole text (raw HTML that may open
  * a block running past blank lines).
  */
-function scanLine(text: string, from: number, to: number, ranges: Range[], state: LinkState): LinkState | 'paragraph' | 'text' {
+function scanLine(
+  text: string,
+  from: number,
+  to: number,
+  ranges: Range[],
+  state: LinkState,
+): LinkState | 'paragraph' | 'text' {
   let { brackets, parens, url } = state;
   let i = from;
   while (i < to) {
@@ -206,7 +251,8 @@ function scanLine(text: string, from: number, to: number, ranges: Range[], state
     if (c === '<' && i + 1 < to && /[A-Za-z/!?]/.test(text[i + 1]!)) {
       // Comments, processing instructions, declarations and <pre>/<script>/<style>/<textarea> open HTML blocks that
       // blank lines do not end; other tags and autolinks last at most to the end of the paragraph.
-      if (/^<(?:[!?]|(?:pre|script|style|textarea)(?:[\s>]|$))/i.test(text.slice(i, Math.min(to, i + 10)))) return 'text';
+      if (/^<(?:[!?]|(?:pre|script|style|textarea)(?:[\s>]|$))/i.test(text.slice(i, Math.min(to, i + 10))))
+        return 'text';
       return 'paragraph';
     }
     if (c === '[') brackets++;
@@ -225,7 +271,11 @@ function scanLine(text: string, from: number, to: number, ranges: Range[], state
     } else if (c === '(' && parens > 0) parens++;
     else if (c === ')' && parens > 0) parens--;
     else if (c === ' ' || c === '\t') url = false;
-    else if ((c === ':' && text.startsWith('//', i + 1)) || ((c === 'w' || c === 'W') && /^www\./i.test(text.slice(i, i + 4)))) url = true;
+    else if (
+      (c === ':' && text.startsWith('//', i + 1)) ||
+      ((c === 'w' || c === 'W') && /^www\./i.test(text.slice(i, i + 4)))
+    )
+      url = true;
     i++;
   }
   return { brackets, parens, url: false };

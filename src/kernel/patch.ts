@@ -22,8 +22,12 @@ export interface IssueUpdate {
  * The write an update makes against a fresh read of the issue, or null when the issue already is as
  * wanted. Labels are merged into the fresh set, so a label a person added meanwhile is kept.
  */
-export function computePatch(fresh: Issue, effect: IssueUpdate): { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } | null {
-  const patch: { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } = {};
+export function computePatch(
+  fresh: Issue,
+  effect: IssueUpdate,
+): { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } | null {
+  const patch: { title?: string; body?: string; labels?: string[]; confidential?: boolean; state?: 'open' | 'closed' } =
+    {};
   const title = effect.title ?? (effect.titleId ? titleWithId(fresh.title, effect.titleId) : undefined);
   if (title !== undefined && title !== fresh.title) patch.title = title;
   const body = effect.body ?? (effect.block !== undefined ? writeBlock(fresh, effect.block) : undefined);
@@ -32,7 +36,8 @@ export function computePatch(fresh: Issue, effect: IssueUpdate): { title?: strin
   for (const l of effect.addLabels ?? []) labels.add(l);
   for (const l of effect.removeLabels ?? []) labels.delete(l);
   if (labels.size !== fresh.labels.length || fresh.labels.some((l) => !labels.has(l))) patch.labels = [...labels];
-  if (effect.confidential !== undefined && effect.confidential !== fresh.confidential) patch.confidential = effect.confidential;
+  if (effect.confidential !== undefined && effect.confidential !== fresh.confidential)
+    patch.confidential = effect.confidential;
   if (effect.state !== undefined && effect.state !== fresh.state) patch.state = effect.state;
   return Object.keys(patch).length > 0 ? patch : null;
 }

@@ -41,7 +41,9 @@ function neutralizeEntryText(text: string): string {
     .replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();
-  return neutralizeImages(neutralizeMentions(neutralizeComments(flat).replace(/</g, '&lt;')).replace(/\[(?<box>[ xX])\]/g, '[$<box>\u200b]'));
+  return neutralizeImages(
+    neutralizeMentions(neutralizeComments(flat).replace(/</g, '&lt;')).replace(/\[(?<box>[ xX])\]/g, '[$<box>\u200b]'),
+  );
 }
 
 /** The actor as `@name`; `someone` when the name holds no username characters. */

@@ -29,7 +29,13 @@ export interface RunDeps {
  * is re-read and re-rendered (state recorded before any comment is posted), the comments are posted, and
  * the timeline is appended to.
  */
-export async function applyRunPlan(tracker: Tracker, master: Issue, state: TicketState, plan: RunPlan, deps: RunDeps): Promise<void> {
+export async function applyRunPlan(
+  tracker: Tracker,
+  master: Issue,
+  state: TicketState,
+  plan: RunPlan,
+  deps: RunDeps,
+): Promise<void> {
   let run = plan.run;
   if (changesMaster(plan, state.run)) await writeMaster(tracker, master.ref, plan, run, deps);
   for (const comment of plan.comments) await tracker.createComment(comment.ref, comment.body);
@@ -51,11 +57,27 @@ export async function applyRunPlan(tracker: Tracker, master: Issue, state: Ticke
   const shown = new Set((current ?? '').split(/\r?\n/).map((line) => line.trimEnd()));
   const entries = plan.timeline.filter((entry) => !shown.has(formatEntry(entry)));
   const result = appendToTimeline(current, entries, timelineMaxChars(tracker.kind));
-  if (result.update !== null && last !== undefined && current !== null) await tracker.updateComment(master.ref, last, result.update);
+  if (result.update !== null && last !== undefined && current !== null)
+    await tracker.updateComment(master.ref, last, result.update);
   if (result.create.length === 0 && ids.length === (run.timeline ?? []).length) return;
   for (const body of result.create) ids.push((await tracker.createComment(master.ref, body)).id);
   run = { ...run, timeline: ids };
-  await writeMaster(tracker, master.ref, { ...plan, stepOverrides: [], cells: {}, addLabels: [], removeLabels: [], assign: undefined, tasks: [], reopen: undefined }, run, deps);
+  await writeMaster(
+    tracker,
+    master.ref,
+    {
+      ...plan,
+      stepOverrides: [],
+      cells: {},
+      addLabels: [],
+      removeLabels: [],
+      assign: undefined,
+      tasks: [],
+      reopen: undefined,
+    },
+    run,
+    deps,
+  );
 }
 
 /**
@@ -64,7 +86,16 @@ export async function applyRunPlan(tracker: Tracker, master: Issue, state: Ticke
  * state intact). Answers whether anything was written; a second call writes nothing.
  */
 export async function rerenderMaster(tracker: Tracker, ref: IssueRef, deps: RunDeps): Promise<boolean> {
-  const plan: RunPlan = { stepOverrides: [], cells: {}, run: {}, addLabels: [], removeLabels: [], comments: [], timeline: [], tasks: [] };
+  const plan: RunPlan = {
+    stepOverrides: [],
+    cells: {},
+    run: {},
+    addLabels: [],
+    removeLabels: [],
+    comments: [],
+    timeline: [],
+    tasks: [],
+  };
   return (await writeMaster(tracker, ref, plan, undefined, deps)).wrote;
 }
 
@@ -73,7 +104,13 @@ export async function rerenderMaster(tracker: Tracker, ref: IssueRef, deps: RunD
  * state (the fresh one when `run` is undefined), and writes only what differs (block, labels, assignees) in one
  * request.
  */
-async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: RunPlan['run'] | undefined, deps: RunDeps): Promise<{ issue: Issue; wrote: boolean }> {
+async function writeMaster(
+  tracker: Tracker,
+  ref: IssueRef,
+  plan: RunPlan,
+  run: RunPlan['run'] | undefined,
+  deps: RunDeps,
+): Promise<{ issue: Issue; wrote: boolean }> {
   const fresh = await tracker.getIssue(ref);
   const state = trustedState(fresh);
   if (!state) {
@@ -97,27 +134,35 @@ async function writeMaster(tracker: Tracker, ref: IssueRef, plan: RunPlan, run: 
   );
   const wantPhase = phaseLabel(view.phase);
   const stalePhases = fresh.labels.filter((l) => l.startsWith('phase::') && l !== wantPhase);
-  const patch = computePatch(fresh, {
-    block: view.block,
-    addLabels: [...plan.addLabels, wantPhase],
-    removeLabels: [...plan.removeLabels, ...stalePhases],
-  }) ?? {};
+  const patch =
+    computePatch(fresh, {
+      block: view.block,
+      addLabels: [...plan.addLabels, wantPhase],
+      removeLabels: [...plan.removeLabels, ...stalePhases],
+    }) ?? {};
   // The close guard reopens the master in the same write as its block.
   if (plan.reopen && fresh.state === 'closed') Object.assign(patch, { state: 'open' });
   if (view.shortened.omitted > 0 || view.shortened.compactOpen > 0) {
-    deps.log.warn({ issue: formatRef(ref), ...view.shortened }, 'tracking tickets shortened to fit the description limit');
+    deps.log.warn(
+      { issue: formatRef(ref), ...view.shortened },
+      'tracking tickets shortened to fit the description limit',
+    );
   }
   if (plan.assign) {
     // The new holder goes first: a tracker that keeps one assignee (GitLab Free) keeps the first.
     const { add, remove } = plan.assign;
-    const others = fresh.assignees.filter((a) => a.toLowerCase() !== add.toLowerCase() && a.toLowerCase() !== remove?.toLowerCase());
+    const others = fresh.assignees.filter(
+      (a) => a.toLowerCase() !== add.toLowerCase() && a.toLowerCase() !== remove?.toLowerCase(),
+    );
     const assignees = [add, ...others];
-    if (assignees.length !== fresh.assignees.length || assignees.some((a, i) => a !== fresh.assignees[i])) Object.assign(patch, { assignees });
+    if (assignees.length !== fresh.assignees.length || assignees.some((a, i) => a !== fresh.assignees[i]))
+      Object.assign(patch, { assignees });
   }
   if (Object.keys(patch).length === 0) return { issue: fresh, wrote: false };
   const written = await tracker.updateIssue(ref, patch);
   // Check the result: what the tracker kept must be what was written.
-  if (patch.body !== undefined && written.body !== patch.body) deps.log.warn({ issue: formatRef(ref) }, 'master body differs from what was written');
+  if (patch.body !== undefined && written.body !== patch.body)
+    deps.log.warn({ issue: formatRef(ref) }, 'master body differs from what was written');
   if (plan.assign && !written.assignees.some((a) => a.toLowerCase() === plan.assign!.add.toLowerCase())) {
     deps.log.warn({ issue: formatRef(ref) }, 'the tracker did not keep the new Incident Manager as assignee');
   }

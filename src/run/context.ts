@@ -25,10 +25,4 @@ export interface EventContext {
   stateKeys: StateKeys;
 }
 
-export type EventOutcome =
-  | 'ignored-self'
-  | 'duplicate'
-  | 'not-a-trigger'
-  | 'config-error'
-  | 'stopped'
-  | 'done';
+export type EventOutcome = 'ignored-self' | 'duplicate' | 'not-a-trigger' | 'config-error' | 'stopped' | 'done';

@@ -16,7 +16,8 @@ const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCas
 /** The incident project a configuration names for issues of `home` (as `incidentProjectPath` in intake.ts). */
 const incidentProjectOf = (config: IncidentDeskConfig, home: string): string => config.incidentProject ?? home;
 /** The release project a configuration names for issues of `home` (as `releaseProjectPath` in intake.ts). */
-const releaseProjectOf = (config: IncidentDeskConfig, home: string): string => config.releaseProject ?? incidentProjectOf(config, home);
+const releaseProjectOf = (config: IncidentDeskConfig, home: string): string =>
+  config.releaseProject ?? incidentProjectOf(config, home);
 
 /** The source a master's state names (`tracker:project#n`), with its tracker; null for none or a malformed one. */
 export function sourceOf(state: TicketState): { tracker: string; ref: IssueRef } | null {
@@ -32,12 +33,19 @@ export function sourceOf(state: TicketState): { tracker: string; ref: IssueRef }
  * must carry that source's label (the label the app finds it by). `config` is the configuration of
  * `configProjectOf(state, master)`.
  */
-export function masterPlaceProblem(master: Issue, state: TicketState, config: IncidentDeskConfig, tracker: TrackerKind): string | null {
+export function masterPlaceProblem(
+  master: Issue,
+  state: TicketState,
+  config: IncidentDeskConfig,
+  tracker: TrackerKind,
+): string | null {
   const source = sourceOf(state);
   if (state.source !== undefined && !source) return 'its source is not an issue reference';
   const home = source?.ref.project ?? master.ref.project;
-  if (!same(incidentProjectOf(config, home), master.ref.project)) return `it is not in the incident project the configuration of ${home} names`;
-  if (source && source.tracker === tracker && !master.labels.includes(sourceLabel(tracker, source.ref))) return 'it does not carry the label of the source it names';
+  if (!same(incidentProjectOf(config, home), master.ref.project))
+    return `it is not in the incident project the configuration of ${home} names`;
+  if (source && source.tracker === tracker && !master.labels.includes(sourceLabel(tracker, source.ref)))
+    return 'it does not carry the label of the source it names';
   return null;
 }
 
@@ -56,14 +64,20 @@ export function namesMaster(child: TicketState, master: IssueRef): boolean {
  * it may: both must name each other, and the child must be in the project the configuration puts it in (the release
  * project, the incident project).
  */
-export function childLinkProblem(
-  input: { master: IssueRef; masterState: TicketState; child: IssueRef; childState: TicketState; config: IncidentDeskConfig; home: string },
-): string | null {
+export function childLinkProblem(input: {
+  master: IssueRef;
+  masterState: TicketState;
+  child: IssueRef;
+  childState: TicketState;
+  config: IncidentDeskConfig;
+  home: string;
+}): string | null {
   const role = input.childState.role;
   if (role !== 'release' && role !== 'comms') return `it is a ${role} ticket`;
   if (!namesMaster(input.childState, input.master)) return 'it does not name this master';
   if (!listsChild(input.masterState, input.child, role)) return 'the master does not name it';
-  const project = role === 'release' ? releaseProjectOf(input.config, input.home) : incidentProjectOf(input.config, input.home);
+  const project =
+    role === 'release' ? releaseProjectOf(input.config, input.home) : incidentProjectOf(input.config, input.home);
   if (!same(project, input.child.project) && !same(incidentProjectOf(input.config, input.home), input.child.project)) {
     return `it is not in the project the configuration of ${input.home} names`;
   }
@@ -71,7 +85,12 @@ export function childLinkProblem(
 }
 
 /** A ticket the app found by its labels counts as this incident's `role` child only when its state names the master. */
-export function isChildOf(issue: { labels: string[] }, state: TicketState | null, role: 'release' | 'comms', master: IssueRef): boolean {
+export function isChildOf(
+  issue: { labels: string[] },
+  state: TicketState | null,
+  role: 'release' | 'comms',
+  master: IssueRef,
+): boolean {
   return state?.role === role && issue.labels.includes(roleLabel(role)) && namesMaster(state, master);
 }
 

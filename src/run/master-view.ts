@@ -93,7 +93,9 @@ export function renderMaster(input: MasterViewInput, deps: { renderer: Renderer;
 /** The Quick Links values people wrote in the current block, with the cells imposed on top, by label. */
 function keptCells(current: string | null, imposed: Readonly<Record<string, string>> | undefined): Map<string, string> {
   // A person's cell can never open an HTML comment: it would hide every step below it.
-  const written = [...parseQuickLinks(current)].map(([label, value]) => [label, value.replace(/<!--/g, '&lt;!--')] as const);
+  const written = [...parseQuickLinks(current)].map(
+    ([label, value]) => [label, value.replace(/<!--/g, '&lt;!--')] as const,
+  );
   return new Map<string, string>([...written, ...Object.entries(imposed ?? {})]);
 }
 

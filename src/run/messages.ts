@@ -58,7 +58,9 @@ export interface RefusalInput {
 export function renderRefusal(input: RefusalInput): string {
   const who = mention(input.actor);
   const access =
-    input.required === 'write access' ? 'write access to this repository' : 'at least the Developer role in this project';
+    input.required === 'write access'
+      ? 'write access to this repository'
+      : 'at least the Developer role in this project';
   const what = neutralizeInline(input.what);
   const lines = [
     RUN_MARKERS.refusal,
@@ -86,7 +88,10 @@ export function renderStateRefusal(input: { actor: string }): string {
 
 /** The answer to a known command whose arguments do not fit. `expected` is the app's own hint. */
 export function renderInvalid(input: { command: string; expected: string }): string {
-  const command = input.command.replace(/^\/+/, '').replace(/[^a-z0-9-]/gi, '').toLowerCase();
+  const command = input.command
+    .replace(/^\/+/, '')
+    .replace(/[^a-z0-9-]/gi, '')
+    .toLowerCase();
   return [
     RUN_MARKERS.invalid,
     `The \`/${command}\` command could not be applied as written, so nothing was changed.`,
@@ -119,7 +124,8 @@ export function renderPhaseNudge(input: PhaseNudgeInput): string {
     '',
     'Tick each step in the checklist once it is done, or mark it not applicable with `/na <step> <reason>`.',
   ];
-  if (owners.length === 0) lines.push('Nobody is set as Incident Manager yet: `/set incident-manager @name` names one.');
+  if (owners.length === 0)
+    lines.push('Nobody is set as Incident Manager yet: `/set incident-manager @name` names one.');
   return `${lines.join('\n')}\n`;
 }
 

@@ -55,7 +55,16 @@ export interface RunPlan {
 
 /** A plan that changes nothing (yet). */
 export function emptyPlan(ctx: RunContext): RunPlan {
-  return { stepOverrides: [], cells: {}, run: { ...(ctx.state.run ?? {}) }, addLabels: [], removeLabels: [], comments: [], timeline: [], tasks: [] };
+  return {
+    stepOverrides: [],
+    cells: {},
+    run: { ...(ctx.state.run ?? {}) },
+    addLabels: [],
+    removeLabels: [],
+    comments: [],
+    timeline: [],
+    tasks: [],
+  };
 }
 
 /** True when a plan changes the master (its block, labels or assignees), so it must be written. */
@@ -82,4 +91,3 @@ export function timelineEntry(ctx: RunContext, text: string, actor = ctx.actor?.
 export function stepLabel(change: { role: string; text: string }): string {
   return `"(${change.role}) ${change.text}"`;
 }
-

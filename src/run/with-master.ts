@@ -42,11 +42,17 @@ export async function withMaster(
     // A master is followed only where its configuration keeps incidents (a signed state copied elsewhere is not one).
     const problem = masterPlaceProblem(master, state, settings.config, ctx.tracker.kind);
     if (problem) {
-      ctx.log.warn({ issue: formatRef(master.ref), problem }, 'master not where its configuration keeps incidents; ignored');
+      ctx.log.warn(
+        { issue: formatRef(master.ref), problem },
+        'master not where its configuration keeps incidents; ignored',
+      );
       return 'not-a-trigger';
     }
     const now = (ctx.now ?? (() => new Date()))();
-    const plan = await decide({ tracker: ctx.tracker.kind, config: settings.config, master, state, now, actor: null, access: null }, settings);
+    const plan = await decide(
+      { tracker: ctx.tracker.kind, config: settings.config, master, state, now, actor: null, access: null },
+      settings,
+    );
     await applyRunPlan(ctx.tracker, master, state, plan, {
       config: settings.config,
       renderer: settings.renderer,

@@ -85,8 +85,18 @@ export async function confirmedDelivery(event: TrackerEvent, ctx: ActorContext):
  * not attribute it to its sender. Everything else is answered as it is.
  */
 export async function attributedEvent(event: TrackerEvent, ctx: ActorContext): Promise<TrackerEvent | null> {
-  if (ctx.tracker.capabilities.signedDeliveries || event.kind !== 'issue' || event.action !== 'edited' || event.previousBody === undefined) return event;
-  if (!trustedState({ body: event.previousBody, labels: event.issue.labels }) || !editTouchesBlock(event.previousBody, event.issue)) return event;
+  if (
+    ctx.tracker.capabilities.signedDeliveries ||
+    event.kind !== 'issue' ||
+    event.action !== 'edited' ||
+    event.previousBody === undefined
+  )
+    return event;
+  if (
+    !trustedState({ body: event.previousBody, labels: event.issue.labels }) ||
+    !editTouchesBlock(event.previousBody, event.issue)
+  )
+    return event;
   const actor = await editor(event, ctx);
   return actor ? { ...event, actor } : null;
 }
@@ -113,8 +123,13 @@ export async function editor(event: IssueEvent, ctx: ActorContext): Promise<Acto
  * is that addition (the label added, or the issue opened with it); otherwise the account the tracker records for the
  * latest addition of that label. Null when it records none.
  */
-export async function labelAdder(event: IssueEvent, label: string, ctx: Pick<ActorContext, 'tracker'>): Promise<Actor | null> {
-  const thisChange = event.addedLabels.includes(label) || (event.action === 'opened' && event.issue.labels.includes(label));
+export async function labelAdder(
+  event: IssueEvent,
+  label: string,
+  ctx: Pick<ActorContext, 'tracker'>,
+): Promise<Actor | null> {
+  const thisChange =
+    event.addedLabels.includes(label) || (event.action === 'opened' && event.issue.labels.includes(label));
   if (ctx.tracker.capabilities.signedDeliveries && thisChange) return event.actor;
   const [latest] = await ctx.tracker.listChanges(event.issue.ref, { kind: 'label-added', label });
   return latest ? asActor(latest.actor, event.actor) : null;

@@ -54,7 +54,10 @@ export function trackerStateKeys(env: ServerEnv, tracker: Tracker['kind'], crede
   const { keys, derived } = stateKeysFromEnv(env, credential);
   if (derived) {
     const from = tracker === 'github' ? "the GitHub App's private key" : 'GITLAB_TOKEN';
-    log.warn({ tracker, from }, 'STATE_SECRET is not set: the hidden state is signed with a key derived from the tracker credential; set STATE_SECRET before rotating it');
+    log.warn(
+      { tracker, from },
+      'STATE_SECRET is not set: the hidden state is signed with a key derived from the tracker credential; set STATE_SECRET before rotating it',
+    );
   }
   return keys;
 }

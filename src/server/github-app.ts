@@ -2,7 +2,11 @@ import type { ApplicationFunction, Probot } from 'probot';
 import type { TrackerEvent } from '../kernel/events.js';
 import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
 import type { GitHubOctokit } from '../tracker/github/github-tracker.js';
-import { githubPayloadProblem, normalizeGitHubCommentEvent, normalizeGitHubIssueEvent } from '../tracker/github/normalize.js';
+import {
+  githubPayloadProblem,
+  normalizeGitHubCommentEvent,
+  normalizeGitHubIssueEvent,
+} from '../tracker/github/normalize.js';
 import type { SelfAccount, Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
 
@@ -54,7 +58,11 @@ export function isGitHubSelf(tracker: Tracker): (actor: { username: string; id: 
 
 export interface GitHubAppOptions {
   /** Handles one normalized event with a tracker bound to the event's installation. */
-  handle(event: TrackerEvent, tracker: Tracker, isSelf: (actor: { username: string; id: number }) => Promise<boolean>): Promise<unknown>;
+  handle(
+    event: TrackerEvent,
+    tracker: Tracker,
+    isSelf: (actor: { username: string; id: number }) => Promise<boolean>,
+  ): Promise<unknown>;
   /** Who the app is; made from the Probot app itself when left out. */
   self?: GitHubSelf;
   /** Where a delivery that cannot be read is said, in one line without its content. */
@@ -77,9 +85,10 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
         options.log.warn({ problem, delivery: context.id }, 'malformed GitHub payload ignored');
         return;
       }
-      const event = context.name === 'issue_comment'
-        ? normalizeGitHubCommentEvent(name, context.payload, context.id)
-        : normalizeGitHubIssueEvent(name, context.payload, context.id);
+      const event =
+        context.name === 'issue_comment'
+          ? normalizeGitHubCommentEvent(name, context.payload, context.id)
+          : normalizeGitHubIssueEvent(name, context.payload, context.id);
       if (!event) return;
       const tracker = new GitHubTracker(context.octokit, { self: () => self(context.octokit) });
       await options.handle(event, tracker, isGitHubSelf(tracker));

@@ -53,7 +53,10 @@ function isJsonButNotObject(text: string): boolean {
 /** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */
 async function installationTrackers(probot: Probot, self: GitHubSelf): Promise<Tracker[]> {
   const appOctokit = await probot.auth();
-  const installations = (await appOctokit.paginate('GET /app/installations', { per_page: 100 })) as Array<{ id: number; account: { login?: string } | null }>;
+  const installations = (await appOctokit.paginate('GET /app/installations', { per_page: 100 })) as Array<{
+    id: number;
+    account: { login?: string } | null;
+  }>;
   const trackers: Tracker[] = [];
   for (const installation of installations) {
     const login = installation.account?.login;
@@ -72,7 +75,8 @@ async function installationTrackers(probot: Probot, self: GitHubSelf): Promise<T
 export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Promise<Composed> {
   const { log, queue, handle, overrides } = deps;
   const privateKey = await privateKeyFrom(env);
-  if (!env.APP_ID || !privateKey || !env.WEBHOOK_SECRET) return { missing: 'GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET' };
+  if (!env.APP_ID || !privateKey || !env.WEBHOOK_SECRET)
+    return { missing: 'GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET' };
   const stateKeys = trackerStateKeys(env, 'github', privateKey, log);
   const baseUrl = githubBaseUrl(env);
   const probot = new Probot({
@@ -91,7 +95,10 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
   // Probot answers once the handler returns: it returns when the work is done or the time is up, whichever first.
   const enqueue = async (e: TrackerEvent, t: Tracker, s: SelfCheck) => {
     try {
-      await answerWithin(queue.run(queueKey(e), () => handle(e, t, s, stateKeys)), answerMs);
+      await answerWithin(
+        queue.run(queueKey(e), () => handle(e, t, s, stateKeys)),
+        answerMs,
+      );
     } catch {
       // The queue logged the error; GitHub's delivery log gets a plain 500 without the tracker's wording.
       throw new Error('handling failed; see the app log');
@@ -121,24 +128,27 @@ function githubRoute(
   log: Logger,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    void githubBody(req).then((text) => {
-      if (text === null) {
-        res.setHeader('connection', 'close');
-        json(res, 413, { error: 'payload too large' });
-        req.resume();
-        return;
-      }
-      // A body that is JSON but no object is no delivery GitHub sends (Probot would answer it 500): refused here.
-      if (isJsonButNotObject(text)) {
-        log.warn({ bytes: text.length }, 'malformed GitHub payload');
-        json(res, 400, { error: 'malformed payload' });
-        return;
-      }
-      (req as IncomingMessage & { body?: string }).body = text;
-      return middleware(req, res, () => json(res, 404, { error: 'not found' }));
-    }, (error: unknown) => {
-      log.warn({ err: { message: (error as Error).message } }, 'GitHub delivery could not be read');
-      if (!res.headersSent) json(res, 400, { error: 'unreadable body' });
-    });
+    void githubBody(req).then(
+      (text) => {
+        if (text === null) {
+          res.setHeader('connection', 'close');
+          json(res, 413, { error: 'payload too large' });
+          req.resume();
+          return;
+        }
+        // A body that is JSON but no object is no delivery GitHub sends (Probot would answer it 500): refused here.
+        if (isJsonButNotObject(text)) {
+          log.warn({ bytes: text.length }, 'malformed GitHub payload');
+          json(res, 400, { error: 'malformed payload' });
+          return;
+        }
+        (req as IncomingMessage & { body?: string }).body = text;
+        return middleware(req, res, () => json(res, 404, { error: 'not found' }));
+      },
+      (error: unknown) => {
+        log.warn({ err: { message: (error as Error).message } }, 'GitHub delivery could not be read');
+        if (!res.headersSent) json(res, 400, { error: 'unreadable body' });
+      },
+    );
   };
 }

@@ -29,13 +29,22 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
     }
   }
   if (!env.GITLAB_URL || !env.GITLAB_TOKEN || !gitlabSecrets) {
-    return { missing: 'GitLab: set GITLAB_URL, GITLAB_TOKEN, and GITLAB_WEBHOOK_SECRET or a valid GITLAB_WEBHOOK_SECRETS' };
+    return {
+      missing: 'GitLab: set GITLAB_URL, GITLAB_TOKEN, and GITLAB_WEBHOOK_SECRET or a valid GITLAB_WEBHOOK_SECRETS',
+    };
   }
   const stateKeys = trackerStateKeys(env, 'gitlab', env.GITLAB_TOKEN, log);
-  const client = createGitLabClient({ host: env.GITLAB_URL, token: env.GITLAB_TOKEN, ...overrides.gitlabClientOptions });
+  const client = createGitLabClient({
+    host: env.GITLAB_URL,
+    token: env.GITLAB_TOKEN,
+    ...overrides.gitlabClientOptions,
+  });
   const tracker = new GitLabTracker(client);
   // The app's own GitLab user (read once by the tracker): its own events are never answered.
-  const isSelf = (of: Tracker): SelfCheck => async (actor) => actor.id === (await of.getSelf()).id;
+  const isSelf =
+    (of: Tracker): SelfCheck =>
+    async (actor) =>
+      actor.id === (await of.getSelf()).id;
   const gitlabRoute = createGitLabRoute({
     secrets: gitlabSecrets,
     log,

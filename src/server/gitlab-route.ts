@@ -1,6 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TrackerEvent } from '../kernel/events.js';
-import { gitlabPayloadProblem, normalizeGitLabIssueEvent, normalizeGitLabNoteEvent } from '../tracker/gitlab/normalize.js';
+import {
+  gitlabPayloadProblem,
+  normalizeGitLabIssueEvent,
+  normalizeGitLabNoteEvent,
+} from '../tracker/gitlab/normalize.js';
 import type { Logger } from './logger.js';
 import { asRecord } from '../tracker/payload.js';
 import { matchesAny } from './webhook-secrets.js';
@@ -115,7 +119,8 @@ async function readDelivery(
   };
   if (req.method !== 'POST') return refuse(405, { error: 'method not allowed' });
   const token = req.headers['x-gitlab-token'];
-  if (typeof token !== 'string' || !matchesAny(token, options.secrets.all())) return refuse(401, { error: 'invalid token' });
+  if (typeof token !== 'string' || !matchesAny(token, options.secrets.all()))
+    return refuse(401, { error: 'invalid token' });
   const declared = Number(req.headers['content-length'] ?? 0);
   const text = declared > limit ? null : await readBody(req, limit);
   if (text === null) {
@@ -145,7 +150,8 @@ async function readDelivery(
     const value = req.headers[name];
     return typeof value === 'string' ? value : undefined;
   };
-  const deliveryId = header('idempotency-key') ?? header('x-gitlab-event-uuid') ?? header('x-gitlab-webhook-uuid') ?? '';
+  const deliveryId =
+    header('idempotency-key') ?? header('x-gitlab-event-uuid') ?? header('x-gitlab-webhook-uuid') ?? '';
   // GitLab names every delivery's event: a request without the header did not come from a hook.
   if (!header('x-gitlab-event')) {
     options.log.warn({ bytes: text.length, delivery: deliveryId }, 'GitLab delivery without X-Gitlab-Event refused');

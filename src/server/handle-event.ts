@@ -18,26 +18,41 @@ export async function handleEvent(delivered: TrackerEvent, context: EventContext
   const { log } = context;
   // The payload's descriptions are read like the tracker's answers: only a state the app signed counts.
   const opened = openEvent(delivered, context.stateKeys);
-  if (opened.rejected) log.warn({ issue: formatRef(delivered.issue.ref), actor: delivered.actor.username }, 'hidden state in the payload failed verification; ignored');
+  if (opened.rejected)
+    log.warn(
+      { issue: formatRef(delivered.issue.ref), actor: delivered.actor.username },
+      'hidden state in the payload failed verification; ignored',
+    );
   const signed = context.tracker.capabilities.signedDeliveries;
   // What an unsigned delivery says of the project's visibility and the issue's confidentiality is not the tracker's
   // word: the project is taken as exposed, and the public-write guard learns both from the API's answers. A signed
   // delivery's word starts the guard off.
-  const event: TrackerEvent = signed ? opened.event : { ...opened.event, project: { ...opened.event.project, visibility: 'public' } };
+  const event: TrackerEvent = signed
+    ? opened.event
+    : { ...opened.event, project: { ...opened.event.project, visibility: 'public' } };
   // Every write of this event goes through the public-write guard, and every description read or written passes the
   // state's seal.
   const sealed = new StateSeal(context.tracker, context.stateKeys, log);
-  const ctx: EventContext = { ...context, tracker: new WriteGuard(sealed, signed ? { projects: [event.project], issues: [event.issue] } : {}) };
+  const ctx: EventContext = {
+    ...context,
+    tracker: new WriteGuard(sealed, signed ? { projects: [event.project], issues: [event.issue] } : {}),
+  };
   try {
     return await handleGuarded(event, ctx);
   } catch (error) {
     if (error instanceof BodyLimitError) {
-      log.error({ issue: formatRef(event.issue.ref), length: error.length, limit: error.limit }, 'write over the tracker limit refused');
+      log.error(
+        { issue: formatRef(event.issue.ref), length: error.length, limit: error.limit },
+        'write over the tracker limit refused',
+      );
       await reportTooLong(ctx.tracker, error.ref ?? event.issue.ref, error);
       return 'stopped';
     }
     if (!(error instanceof PublicWriteError)) throw error;
-    log.error({ issue: formatRef(event.issue.ref), target: error.target, reason: error.reason }, 'refused to write incident content to a public place');
+    log.error(
+      { issue: formatRef(event.issue.ref), target: error.target, reason: error.reason },
+      'refused to write incident content to a public place',
+    );
     return 'stopped';
   }
 }

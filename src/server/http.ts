@@ -65,7 +65,18 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const now = overrides.now ?? (() => new Date());
   const settingsCache = new SettingsCache();
   const handle = (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
-    handleEvent(event, { tracker, isSelf, deliveries, locks, handbookUrl, defaultTemplates, settingsCache, log, now, stateKeys });
+    handleEvent(event, {
+      tracker,
+      isSelf,
+      deliveries,
+      locks,
+      handbookUrl,
+      defaultTemplates,
+      settingsCache,
+      log,
+      now,
+      stateKeys,
+    });
   const deps = { log, queue, handle, overrides };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
@@ -118,7 +129,12 @@ interface Health {
 function serveRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  routes: { github?: TrackerComposition; gitlab?: TrackerComposition; handbookHtml: string; health: () => Promise<Health> },
+  routes: {
+    github?: TrackerComposition;
+    gitlab?: TrackerComposition;
+    handbookHtml: string;
+    health: () => Promise<Health>;
+  },
 ): void {
   const { github, gitlab } = routes;
   const path = (req.url ?? '/').split('?')[0];
@@ -182,7 +198,9 @@ function createSweeper(options: {
   };
   const start = (intervalSeconds: number): (() => void) => {
     const timer = setInterval(() => {
-      sweep().catch((error: unknown) => context.log.error({ err: { message: (error as Error).message } }, 'sweep failed'));
+      sweep().catch((error: unknown) =>
+        context.log.error({ err: { message: (error as Error).message } }, 'sweep failed'),
+      );
     }, intervalSeconds * 1000);
     timer.unref();
     return () => clearInterval(timer);

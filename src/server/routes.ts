@@ -73,7 +73,8 @@ export function routeOf(event: TrackerEvent): Route | null {
   }
   const edit = blockEditOf(event);
   // A label alone; a label set in the same save as an edit of the block (GitLab's one PUT) goes with the edit.
-  if (role === 'comms' && hasApprovalLabelChange(event) && edit?.kind !== 'block') return { name: 'comms-label', event };
+  if (role === 'comms' && hasApprovalLabelChange(event) && edit?.kind !== 'block')
+    return { name: 'comms-label', event };
   if (edit === null) return mightTrigger(event) ? { name: 'intake', event } : null;
   // An edit that left the app's block alone is nobody's business here.
   if (edit.kind === 'untouched') return null;

@@ -78,7 +78,10 @@ export interface StateSecretEnv {
 
 /** A comma-separated list of secrets; an unset or blank variable is none. */
 function secretList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /**

@@ -45,16 +45,25 @@ export function parseWebhookSecrets(global: string | undefined, map: string | un
     try {
       parsed = JSON.parse(map);
     } catch {
-      throw new WebhookSecretsError('GITLAB_WEBHOOK_SECRETS is not valid JSON (expected an object of project or group paths to secrets)');
+      throw new WebhookSecretsError(
+        'GITLAB_WEBHOOK_SECRETS is not valid JSON (expected an object of project or group paths to secrets)',
+      );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new WebhookSecretsError('GITLAB_WEBHOOK_SECRETS must be a JSON object of project or group paths to secrets');
+      throw new WebhookSecretsError(
+        'GITLAB_WEBHOOK_SECRETS must be a JSON object of project or group paths to secrets',
+      );
     }
     for (const [path, value] of Object.entries(parsed as Record<string, unknown>)) {
       const secrets = typeof value === 'string' ? [value] : Array.isArray(value) ? value : null;
-      if (path !== '*' && !PATH.test(path)) throw new WebhookSecretsError(`GITLAB_WEBHOOK_SECRETS: ${JSON.stringify(path.slice(0, 100))} is not a project or group path`);
+      if (path !== '*' && !PATH.test(path))
+        throw new WebhookSecretsError(
+          `GITLAB_WEBHOOK_SECRETS: ${JSON.stringify(path.slice(0, 100))} is not a project or group path`,
+        );
       if (!secrets || secrets.length === 0 || !secrets.every((s): s is string => typeof s === 'string' && s !== '')) {
-        throw new WebhookSecretsError(`GITLAB_WEBHOOK_SECRETS: the entry for ${path} must be a secret or a list of secrets`);
+        throw new WebhookSecretsError(
+          `GITLAB_WEBHOOK_SECRETS: the entry for ${path} must be a secret or a list of secrets`,
+        );
       }
       if (path === '*') {
         globals.push(...secrets);
@@ -65,7 +74,8 @@ export function parseWebhookSecrets(global: string | undefined, map: string | un
       entries.set(key, [...secrets]);
     }
   }
-  if (globals.length === 0 && entries.size === 0) throw new WebhookSecretsError('no GitLab webhook secret: set GITLAB_WEBHOOK_SECRET or GITLAB_WEBHOOK_SECRETS');
+  if (globals.length === 0 && entries.size === 0)
+    throw new WebhookSecretsError('no GitLab webhook secret: set GITLAB_WEBHOOK_SECRET or GITLAB_WEBHOOK_SECRETS');
   const every = [...globals, ...[...entries.values()].flat()];
   return {
     forProject(path: string | null): string[] {

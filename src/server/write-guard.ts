@@ -1,7 +1,19 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../kernel/model.js';
 import { DESCRIPTION_LIMITS, formatRef } from '../kernel/model.js';
 import { TIMELINE_LIMITS } from '../kernel/timeline.js';
-import type { AccessActor, ChangeQuery, ConfigFile, DeleteResult, IssueChange, IssuePatch, IssueQuery, LinkResult, NewIssue, SelfAccount, Tracker } from '../tracker/port.js';
+import type {
+  AccessActor,
+  ChangeQuery,
+  ConfigFile,
+  DeleteResult,
+  IssueChange,
+  IssuePatch,
+  IssueQuery,
+  LinkResult,
+  NewIssue,
+  SelfAccount,
+  Tracker,
+} from '../tracker/port.js';
 
 /** A write to a public place was refused because it carried incident content. Nothing was written. */
 export class PublicWriteError extends Error {
@@ -89,7 +101,10 @@ export class WriteGuard implements Tracker {
   private addNeedle(text: string): void {
     if (!text) return;
     // Whole references only: `acme/web` must not match inside `acme/web-public`.
-    this.privateNeedles.set(text.toLowerCase(), new RegExp(`(?:^|[^\\w.-])${escapeRegExp(text)}(?![\\w-]|\\.\\w)`, 'i'));
+    this.privateNeedles.set(
+      text.toLowerCase(),
+      new RegExp(`(?:^|[^\\w.-])${escapeRegExp(text)}(?![\\w-]|\\.\\w)`, 'i'),
+    );
   }
 
   private async projectVisibility(path: string): Promise<Project['visibility']> {
@@ -102,7 +117,8 @@ export class WriteGuard implements Tracker {
   private async isPublic(project: string, ref: IssueRef | null, confidentialNew = false): Promise<boolean> {
     if (ref) {
       let confidential = this.confidential.get(formatRef(ref).toLowerCase());
-      if (confidential === undefined && this.capabilities.confidentialIssues) confidential = this.learnIssue(await this.inner.getIssue(ref)).confidential;
+      if (confidential === undefined && this.capabilities.confidentialIssues)
+        confidential = this.learnIssue(await this.inner.getIssue(ref)).confidential;
       if (confidential) return false;
     } else if (confidentialNew && this.capabilities.confidentialIssues) {
       return false;
@@ -119,7 +135,8 @@ export class WriteGuard implements Tracker {
   private check(target: string, text: string): void {
     for (const [pattern, what] of INCIDENT_MARKERS) if (pattern.test(text)) throw new PublicWriteError(target, what);
     for (const needle of this.privateNeedles.values()) {
-      if (needle.test(text)) throw new PublicWriteError(target, 'a reference to a private project or confidential issue');
+      if (needle.test(text))
+        throw new PublicWriteError(target, 'a reference to a private project or confidential issue');
     }
   }
 
@@ -180,7 +197,8 @@ export class WriteGuard implements Tracker {
   /** A native link from a public issue to a private one would show the private one's reference to the public. */
   async linkIssues(parent: Issue, child: Issue): Promise<LinkResult> {
     const childPublic = await this.isPublic(child.ref.project, child.ref);
-    if (childPublic && !(await this.isPublic(parent.ref.project, parent.ref))) throw new PublicWriteError(formatRef(child.ref), 'a native link to a private issue');
+    if (childPublic && !(await this.isPublic(parent.ref.project, parent.ref)))
+      throw new PublicWriteError(formatRef(child.ref), 'a native link to a private issue');
     return this.inner.linkIssues(parent, child);
   }
 

@@ -26,9 +26,18 @@ export function decideSweep(ctx: RunContext): RunPlan {
       run.sitrepReminders = missed;
       plan.comments.push({
         ref: ctx.master.ref,
-        body: renderSitrepReminder({ id: ctx.state.id, incidentManager: manager, severity: run.severity, cadenceMinutes: cadence, missed, since: run.sitrepSince }),
+        body: renderSitrepReminder({
+          id: ctx.state.id,
+          incidentManager: manager,
+          severity: run.severity,
+          cadenceMinutes: cadence,
+          missed,
+          since: run.sitrepSince,
+        }),
       });
-      plan.timeline.push(timelineEntry(ctx, `reminded ${manager ? `@${manager}` : 'the incident lead'}: situation report overdue`));
+      plan.timeline.push(
+        timelineEntry(ctx, `reminded ${manager ? `@${manager}` : 'the incident lead'}: situation report overdue`),
+      );
     }
   }
 
@@ -47,9 +56,17 @@ export function decideSweep(ctx: RunContext): RunPlan {
           .map((s) => ({ role: s.role, text: s.text }));
         plan.comments.push({
           ref: ctx.master.ref,
-          body: renderPhaseNudge({ id: ctx.state.id, phaseTitle: phase.title, date: dates[phaseId]!, openSteps: open, owners: [manager, deputy].filter((o): o is string => Boolean(o)) }),
+          body: renderPhaseNudge({
+            id: ctx.state.id,
+            phaseTitle: phase.title,
+            date: dates[phaseId]!,
+            openSteps: open,
+            owners: [manager, deputy].filter((o): o is string => Boolean(o)),
+          }),
         });
-        plan.timeline.push(timelineEntry(ctx, `nudged: "${phase.title}" is due (${dates[phaseId]}) with ${open.length} open steps`));
+        plan.timeline.push(
+          timelineEntry(ctx, `nudged: "${phase.title}" is due (${dates[phaseId]}) with ${open.length} open steps`),
+        );
       }
     }
   }
@@ -58,10 +75,27 @@ export function decideSweep(ctx: RunContext): RunPlan {
   if (trackingStale(ctx.master, ctx.now)) plan.refresh = true;
 
   const pending = run.handoff;
-  if (pending && !pending.reported && ctx.now.getTime() - Date.parse(pending.at) >= ctx.config.handoffMinutes * 60_000) {
+  if (
+    pending &&
+    !pending.reported &&
+    ctx.now.getTime() - Date.parse(pending.at) >= ctx.config.handoffMinutes * 60_000
+  ) {
     run.handoff = { ...pending, reported: true };
-    plan.comments.push({ ref: ctx.master.ref, body: renderHandoffExpired({ from: pending.from, to: pending.to, role: pending.role, minutes: ctx.config.handoffMinutes }) });
-    plan.timeline.push(timelineEntry(ctx, `handoff of ${ROLE_NAME[pending.role]} to @${pending.to} not accepted within ${ctx.config.handoffMinutes} minutes`));
+    plan.comments.push({
+      ref: ctx.master.ref,
+      body: renderHandoffExpired({
+        from: pending.from,
+        to: pending.to,
+        role: pending.role,
+        minutes: ctx.config.handoffMinutes,
+      }),
+    });
+    plan.timeline.push(
+      timelineEntry(
+        ctx,
+        `handoff of ${ROLE_NAME[pending.role]} to @${pending.to} not accepted within ${ctx.config.handoffMinutes} minutes`,
+      ),
+    );
   }
   return plan;
 }

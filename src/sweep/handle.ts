@@ -26,10 +26,20 @@ export interface SweepReport {
  * (sitrep reminders, phase nudges, handoff expiry) fires once. A master with nothing due costs no request beyond
  * the listing and its configuration; one with something due is re-read under its lock and decided again.
  */
-export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>, now: Date): Promise<SweepReport> {
+export async function sweepTracker(
+  unguarded: Tracker,
+  ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>,
+  now: Date,
+): Promise<SweepReport> {
   // The sweep writes through the same public-write guard and state seal as events do.
   const tracker = new WriteGuard(new StateSeal(unguarded, ctx.stateKeys, ctx.log));
-  const eventCtx: EventContext = { ...ctx, tracker, isSelf: async () => false, deliveries: { claim: async () => true }, now: () => now };
+  const eventCtx: EventContext = {
+    ...ctx,
+    tracker,
+    isSelf: async () => false,
+    deliveries: { claim: async () => true },
+    now: () => now,
+  };
   const masters = await tracker.listOpenMasters();
   const settingsByProject = new Map<string, Awaited<ReturnType<typeof loadSettings>>>();
   let fired = 0;
@@ -49,7 +59,10 @@ export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, '
         });
         if (done) completed += 1;
       } catch (error) {
-        ctx.log.error({ issue: formatRef(listed.ref), err: { message: (error as Error).message } }, 'completing a half-done intake failed');
+        ctx.log.error(
+          { issue: formatRef(listed.ref), err: { message: (error as Error).message } },
+          'completing a half-done intake failed',
+        );
       }
       continue;
     }
@@ -59,7 +72,15 @@ export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, '
     if (settings instanceof ConfigErrorWithLabel) continue;
     // Only masters in projects their configuration names as incident projects are swept.
     if (masterPlaceProblem(listed, state, settings.config, tracker.kind)) continue;
-    const quick = decideSweep({ tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null, access: null });
+    const quick = decideSweep({
+      tracker: tracker.kind,
+      config: settings.config,
+      master: listed,
+      state,
+      now,
+      actor: null,
+      access: null,
+    });
     const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
     // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
     if (quick.comments.length === 0 && !quick.refresh && !comms) continue;
@@ -69,14 +90,25 @@ export async function sweepTracker(unguarded: Tracker, ctx: Omit<EventContext, '
         const plan = decideSweep(run);
         acted = plan.comments.length > 0 || plan.refresh === true;
         if (!comms) return plan;
-        const approvals = await applyApprovalEvents(tracker, comms, run, loaded, handbookOf(loaded, eventCtx), sweepOutcome(loaded.config, now), ctx.log);
+        const approvals = await applyApprovalEvents(
+          tracker,
+          comms,
+          run,
+          loaded,
+          handbookOf(loaded, eventCtx),
+          sweepOutcome(loaded.config, now),
+          ctx.log,
+        );
         acted ||= approvals.posted > 0;
         return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
       });
       if (acted) fired += 1;
     } catch (error) {
       // One incident's failure must not stop the sweep of the others.
-      ctx.log.error({ issue: formatRef(listed.ref), err: { message: (error as Error).message } }, 'sweep of an incident failed');
+      ctx.log.error(
+        { issue: formatRef(listed.ref), err: { message: (error as Error).message } },
+        'sweep of an incident failed',
+      );
     }
   }
   return { masters: masters.length, fired, completed };

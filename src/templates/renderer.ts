@@ -115,7 +115,12 @@ function normalize(text: string): string {
 }
 
 /** Complete contexts, one with every list filled and one with every list empty, to try templates on. */
-function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; comms: CommsContext; task: TaskContext }> {
+function samples(): Array<{
+  incident: IncidentContext;
+  release: ReleaseContext;
+  comms: CommsContext;
+  task: TaskContext;
+}> {
   const na = (i: number): string | null => (i % 3 === 1 ? 'Sample reason' : i % 3 === 2 ? '' : null);
   const phases = (defs: readonly PhaseDefinition[]): RenderedPhase[] =>
     defs.map((p, n) => ({
@@ -123,7 +128,14 @@ function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; 
       title: p.title,
       date: n % 2 === 0 ? '2026-12-01' : null,
       progress: `0/${p.steps.length}`,
-      steps: p.steps.map((s, i) => ({ id: s.id, role: s.role, text: s.text, url: stepUrl('https://sample.invalid/handbook', s.id), done: i % 2 === 0, na: na(i) })),
+      steps: p.steps.map((s, i) => ({
+        id: s.id,
+        role: s.role,
+        text: s.text,
+        url: stepUrl('https://sample.invalid/handbook', s.id),
+        done: i % 2 === 0,
+        na: na(i),
+      })),
     }));
   const commsSteps = phases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }])[0]!.steps;
   const master = '[sample/project#1](https://sample.invalid/1)';
@@ -136,7 +148,15 @@ function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; 
       related: [{ role: 'Release', reference: master, title: 'Sample' }],
     },
     release: { id: 'INC-0', master, title: 'Sample', phases: phases(RELEASE_PHASES) },
-    task: { id: 'INC-0', title: 'Sample', master, owner: '`@sample`', due: '2026-12-01', summary: 'Sample', action: 'Sample' },
+    task: {
+      id: 'INC-0',
+      title: 'Sample',
+      master,
+      owner: '`@sample`',
+      due: '2026-12-01',
+      summary: 'Sample',
+      action: 'Sample',
+    },
     comms: {
       id: 'INC-0',
       master,
@@ -146,8 +166,24 @@ function samples(): Array<{ incident: IncidentContext; release: ReleaseContext; 
           id: 'blog',
           name: 'Blog post',
           approvals: [
-            { groupId: 'security', groupName: 'Security', approvers: '`@a`', backups: '`@b`', stepId: 'approve-blog-security', url: 'https://sample.invalid/handbook#comms-approvals-requested', done: false },
-            { groupId: 'legal', groupName: 'Legal', approvers: '`@c`', backups: '`@d`', stepId: 'approve-blog-legal', url: 'https://sample.invalid/handbook#comms-approvals-requested', done: true },
+            {
+              groupId: 'security',
+              groupName: 'Security',
+              approvers: '`@a`',
+              backups: '`@b`',
+              stepId: 'approve-blog-security',
+              url: 'https://sample.invalid/handbook#comms-approvals-requested',
+              done: false,
+            },
+            {
+              groupId: 'legal',
+              groupName: 'Legal',
+              approvers: '`@c`',
+              backups: '`@d`',
+              stepId: 'approve-blog-legal',
+              url: 'https://sample.invalid/handbook#comms-approvals-requested',
+              done: true,
+            },
           ],
           fyi: 'Support',
         },

@@ -1,5 +1,14 @@
 import { roleLabel } from '../kernel/identifier.js';
-import type { AccessLevel, Comment, Issue, IssueDraft, IssueRef, Project, TrackerCapabilities, TrackerKind } from '../kernel/model.js';
+import type {
+  AccessLevel,
+  Comment,
+  Issue,
+  IssueDraft,
+  IssueRef,
+  Project,
+  TrackerCapabilities,
+  TrackerKind,
+} from '../kernel/model.js';
 
 export type { AccessLevel, TrackerCapabilities } from '../kernel/model.js';
 

@@ -56,7 +56,11 @@ export function backoffMs(policy: RetryPolicy, retry: number, random: () => numb
  * A `Retry-After` header in milliseconds: delta-seconds (scaled by `unitMs`) or an HTTP date; undefined when
  * absent or unreadable.
  */
-export function retryAfterMs(value: string | null | undefined, unitMs: number, now: number = Date.now()): number | undefined {
+export function retryAfterMs(
+  value: string | null | undefined,
+  unitMs: number,
+  now: number = Date.now(),
+): number | undefined {
   if (value === null || value === undefined || value.trim() === '') return undefined;
   const trimmed = value.trim();
   if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * unitMs);
@@ -87,7 +91,11 @@ export function isUncertainWrite(error: unknown): boolean {
  * A request still being processed when the look happens can still be doubled; the intake closes a doubled
  * child or master it finds by its labels (see `decideIntake`).
  */
-export async function createReconciled<T>(attempts: number, create: () => Promise<T>, findExisting: () => Promise<T | undefined>): Promise<T> {
+export async function createReconciled<T>(
+  attempts: number,
+  create: () => Promise<T>,
+  findExisting: () => Promise<T | undefined>,
+): Promise<T> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= Math.max(1, attempts); attempt += 1) {
     try {
@@ -131,7 +139,10 @@ const RECENT_COMMENTS = 20;
  * missing repetition is the lesser harm than a doubled message.
  */
 export function findPostedComment(comments: Comment[], body: string): Comment | undefined {
-  return comments.slice(-RECENT_COMMENTS).reverse().find((comment) => sameText(comment.body, body));
+  return comments
+    .slice(-RECENT_COMMENTS)
+    .reverse()
+    .find((comment) => sameText(comment.body, body));
 }
 
 /**

@@ -51,7 +51,9 @@ export function decideChildEvent(ctx: RunContext, child: Issue): RunPlan {
   plan.tasks.push(row);
   if (!current) {
     const owner = row.owner ? ` for @${row.owner}` : '';
-    plan.timeline.push(entry(ctx, `linked tracking ticket ${ref} "${row.title}"${owner}${row.due ? `, due ${row.due}` : ''}`));
+    plan.timeline.push(
+      entry(ctx, `linked tracking ticket ${ref} "${row.title}"${owner}${row.due ? `, due ${row.due}` : ''}`),
+    );
   } else if (current.state !== row.state) {
     plan.timeline.push(entry(ctx, `${row.state === 'closed' ? 'closed' : 'reopened'} tracking ticket ${ref}`));
   }
@@ -177,12 +179,18 @@ export function identifiersIn(text: string): string[] {
  * the incident's own (its aliases recorded with `/cve` included: an unpublished CVE is a detail). Answers what was
  * found, for the refusal; null when nothing was.
  */
-export function incidentDetailsIn(text: string, master: Issue, id: string, aliases: readonly string[] = []): string | null {
+export function incidentDetailsIn(
+  text: string,
+  master: Issue,
+  id: string,
+  aliases: readonly string[] = [],
+): string | null {
   const haystack = text.toLowerCase();
   // `[INC-2026-1] [SECURITY] RCE in login`: the identifier, then one tag group, say nothing; the rest is the title.
   const title = titleWithoutId(master.title).replace(/^\s*\[[^\]\n]{0,100}\]\s*/, '');
   if (repeatsTitle(text, title)) return "the incident's title";
-  if (haystack.includes(master.webUrl.toLowerCase()) || haystack.includes(formatRef(master.ref).toLowerCase())) return 'a reference to the incident ticket';
+  if (haystack.includes(master.webUrl.toLowerCase()) || haystack.includes(formatRef(master.ref).toLowerCase()))
+    return 'a reference to the incident ticket';
   if (haystack.includes(master.ref.project.toLowerCase())) return "the incident project's path";
   const known = new Set(aliases.map((a) => a.toUpperCase()));
   for (const other of identifiersIn(text)) {
@@ -255,7 +263,12 @@ function publicTask(ctx: RunContext, command: TaskCommand, target: Project, tick
       `\`${quotedPath(target.path)}\` is public: a tracking ticket there is readable by anyone. Open it in a private repository, or, when its title and text carry no incident details, confirm with \`--public\` (it then names only the identifier ${ticket.id}).`,
     );
   }
-  const found = incidentDetailsIn(`${command.title}\n${command.text}`, ctx.master, ticket.id, ctx.state.run?.aliases ?? []);
+  const found = incidentDetailsIn(
+    `${command.title}\n${command.text}`,
+    ctx.master,
+    ticket.id,
+    ctx.state.run?.aliases ?? [],
+  );
   if (found) {
     return refuseTask(
       `The title or text carries ${found}, and \`${quotedPath(target.path)}\` is public. Rephrase it without incident details, or open the ticket in a private repository.`,
@@ -266,7 +279,13 @@ function publicTask(ctx: RunContext, command: TaskCommand, target: Project, tick
   const text = command.text ? neutralizeBlock(command.text) : neutralizeInline(command.title, 200);
   return {
     kind: 'create',
-    draft: { title: ticket.title, body: joinBody(block, text), labels: ticket.labels, confidential: false, assignees: [command.owner] },
+    draft: {
+      title: ticket.title,
+      body: joinBody(block, text),
+      labels: ticket.labels,
+      confidential: false,
+      assignees: [command.owner],
+    },
     details: null,
     isPublic: true,
     due: ticket.due,
@@ -287,7 +306,13 @@ function confidentialTask(
   deps: { capabilities: TrackerCapabilities; renderer: Renderer },
 ): TaskDecision {
   const { id, title, labels, due, dueInText } = ticket;
-  const state: TicketState = { v: 1, role: 'task', id, master: formatRef(ctx.master.ref), linked: deps.capabilities.nativeLinks };
+  const state: TicketState = {
+    v: 1,
+    role: 'task',
+    id,
+    master: formatRef(ctx.master.ref),
+    linked: deps.capabilities.nativeLinks,
+  };
   const details = joinBody(
     `${renderState(state)}\n${deps.renderer
       .task({
@@ -306,7 +331,10 @@ function confidentialTask(
   // creation's notifications and a failed confidentiality show nothing more), the details once confirmed.
   const verifyFirst = deps.capabilities.confidentialIssues && target.visibility !== 'private';
   const draft = verifyFirst
-    ? { title: neutralTaskTitle(id), body: joinBody(renderChildBlock({ state: { v: 1, role: 'task', id }, master: null, due: dueInText }), '') }
+    ? {
+        title: neutralTaskTitle(id),
+        body: joinBody(renderChildBlock({ state: { v: 1, role: 'task', id }, master: null, due: dueInText }), ''),
+      }
     : { title, body: details };
   return {
     kind: 'create',
@@ -362,7 +390,13 @@ export function renderPublicTask(child: Issue, owner: string): string {
 }
 
 /** The master's plan after a `/task` created `child`: its row, the timeline, and a note when the owner was not kept. */
-export function decideTaskCreated(ctx: RunContext, command: TaskCommand, child: Issue, due: string, isPublic = false): RunPlan {
+export function decideTaskCreated(
+  ctx: RunContext,
+  command: TaskCommand,
+  child: Issue,
+  due: string,
+  isPublic = false,
+): RunPlan {
   const plan = emptyPlan(ctx);
   const ref = formatRef(child.ref);
   const row: TaskRow = { ...rowOf(child, ref), due: child.dueDate ?? due };
@@ -406,7 +440,12 @@ export function decideClose(
   const open = input.children.filter((c) => c.state === 'open');
   if (ctx.config.closeGuard && open.length > 0) {
     plan.reopen = true;
-    const lines = open.slice(0, 50).map((c) => `- ${c.ref} (${c.role === 'task' ? 'tracking ticket' : `${c.role} ticket`}${c.owner ? `, ${quietUser(c.owner)}` : ''})`);
+    const lines = open
+      .slice(0, 50)
+      .map(
+        (c) =>
+          `- ${c.ref} (${c.role === 'task' ? 'tracking ticket' : `${c.role} ticket`}${c.owner ? `, ${quietUser(c.owner)}` : ''})`,
+      );
     if (open.length > 50) lines.push(`- …and ${open.length - 50} more (see Tracking tickets above)`);
     plan.comments.push({
       ref: ctx.master.ref,
@@ -420,7 +459,17 @@ export function decideClose(
   const rows = rowsOf(ctx.master);
   let merged = rows;
   for (const row of plan.tasks) merged = [...merged.filter((r) => r.ref.toLowerCase() !== row.ref.toLowerCase()), row];
-  plan.comments.push({ ref: ctx.master.ref, body: renderCloseSummary({ id: ctx.state.id, master: ctx.master, now: ctx.now, rows: merged, first: input.firstEntry, last: closing }) });
+  plan.comments.push({
+    ref: ctx.master.ref,
+    body: renderCloseSummary({
+      id: ctx.state.id,
+      master: ctx.master,
+      now: ctx.now,
+      rows: merged,
+      first: input.firstEntry,
+      last: closing,
+    }),
+  });
   return plan;
 }
 
@@ -434,7 +483,14 @@ export function formatDuration(ms: number): string {
 }
 
 /** The incident summary posted when the master closes with every child closed. */
-export function renderCloseSummary(input: { id: string; master: Issue; now: Date; rows: TaskRow[]; first: TimelineEntry | null; last: TimelineEntry }): string {
+export function renderCloseSummary(input: {
+  id: string;
+  master: Issue;
+  now: Date;
+  rows: TaskRow[];
+  first: TimelineEntry | null;
+  last: TimelineEntry;
+}): string {
   const opened = formatRfc3339(new Date(input.master.createdAt));
   const closed = formatRfc3339(input.now);
   const lines = [

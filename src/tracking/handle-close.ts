@@ -41,7 +41,8 @@ export async function closeMaster(tracker: Tracker, run: RunContext): Promise<Ru
     const ref = parseRef(named.ref);
     if (!ref) continue;
     const issue = await readOrNull(tracker, ref);
-    if (issue) children.push({ ref: named.ref, role: named.role, state: issue.state, owner: issue.assignees[0] ?? null });
+    if (issue)
+      children.push({ ref: named.ref, role: named.role, state: issue.state, owner: issue.assignees[0] ?? null });
   }
   let reads = 0;
   for (const row of rowsOf(run.master)) {
@@ -70,7 +71,10 @@ async function readOrNull(tracker: Tracker, ref: IssueRef): Promise<Issue | null
   }
 }
 
-async function firstTimelineEntry(tracker: Tracker, run: RunContext): Promise<ReturnType<typeof parseTimeline>[number] | null> {
+async function firstTimelineEntry(
+  tracker: Tracker,
+  run: RunContext,
+): Promise<ReturnType<typeof parseTimeline>[number] | null> {
   const id = run.state.run?.timeline?.[0];
   if (id === undefined) return null;
   try {

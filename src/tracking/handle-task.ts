@@ -30,15 +30,25 @@ export async function handleTaskCommand(event: NoteEvent, ctx: EventContext): Pr
  * `/task`: reads the target project, decides, creates the ticket (GitLab: confidential, details only once the
  * tracker confirmed it when the project is not private), links it and puts its row on the master.
  */
-export async function openTask(tracker: Tracker, run: RunContext, settings: LoadedConfig, command: TaskCommand, plan: RunPlan): Promise<RunPlan> {
+export async function openTask(
+  tracker: Tracker,
+  run: RunContext,
+  settings: LoadedConfig,
+  command: TaskCommand,
+  plan: RunPlan,
+): Promise<RunPlan> {
   let target: Project | null = null;
   try {
     target = await tracker.getProject(command.project);
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
-  const decision = decideTask(run, command, target, { capabilities: tracker.capabilities, renderer: settings.renderer });
-  if (decision.kind === 'refuse') return { ...plan, comments: [...plan.comments, { ref: run.master.ref, body: decision.comment }] };
+  const decision = decideTask(run, command, target, {
+    capabilities: tracker.capabilities,
+    renderer: settings.renderer,
+  });
+  if (decision.kind === 'refuse')
+    return { ...plan, comments: [...plan.comments, { ref: run.master.ref, body: decision.comment }] };
   let child: Issue;
   try {
     child = await tracker.createIssue(target!.path, decision.draft);
@@ -51,11 +61,20 @@ export async function openTask(tracker: Tracker, run: RunContext, settings: Load
     if (!child.confidential) {
       // The neutral title and the identifier were written, nothing more: the details stay out of a ticket the
       // tracker did not confirm confidential, and the master is told exactly what it holds.
-      return { ...plan, comments: [...plan.comments, { ref: run.master.ref, body: renderTaskUnconfirmed(child, run.state.id) }] };
+      return {
+        ...plan,
+        comments: [...plan.comments, { ref: run.master.ref, body: renderTaskUnconfirmed(child, run.state.id) }],
+      };
     }
     child = await tracker.updateIssue(child.ref, decision.details);
   }
   if (!decision.isPublic && decision.state.linked) await tracker.linkIssues(run.master, child);
   const created = decideTaskCreated(run, command, child, decision.due, decision.isPublic);
-  return { ...plan, ...created, comments: [...plan.comments, ...created.comments], timeline: [...plan.timeline, ...created.timeline], run: plan.run };
+  return {
+    ...plan,
+    ...created,
+    comments: [...plan.comments, ...created.comments],
+    timeline: [...plan.timeline, ...created.timeline],
+    run: plan.run,
+  };
 }

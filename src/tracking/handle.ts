@@ -52,7 +52,12 @@ export async function handleChildEvent(event: IssueEvent, ctx: EventContext): Pr
  * Only a master in a private place counts (GitLab: confidential; GitHub: a private repository), so a public
  * look-alike never receives a child's row.
  */
-async function findMaster(tracker: Tracker, incidentProject: string, ids: string[], childProject: Project): Promise<{ master: Issue; id: string } | null> {
+async function findMaster(
+  tracker: Tracker,
+  incidentProject: string,
+  ids: string[],
+  childProject: Project,
+): Promise<{ master: Issue; id: string } | null> {
   let privateRepository: boolean | undefined;
   for (const id of ids.slice(0, 3)) {
     const found = await tracker.listIssues(incidentProject, { labels: [idLabel(id), MASTER_LABEL], state: 'all' });
@@ -87,18 +92,31 @@ async function isPrivateProject(tracker: Tracker, path: string, known: Project):
  * and the person who named the identifier (who added the label, or gave the title) has triage or Reporter access or
  * more to the incident project, as the tracker answers both.
  */
-async function mayAttach(event: IssueEvent, found: { master: Issue; id: string }, incidentProject: string, ctx: EventContext): Promise<boolean> {
+async function mayAttach(
+  event: IssueEvent,
+  found: { master: Issue; id: string },
+  incidentProject: string,
+  ctx: EventContext,
+): Promise<boolean> {
   const child = event.issue;
   if (rowsOf(found.master).some((row) => row.ref.toLowerCase() === formatRef(child.ref).toLowerCase())) return true;
   const incident = await loadSettings(incidentProject, ctx);
   if (incident instanceof ConfigErrorWithLabel) return false;
   if (!acceptsTrackingFrom(incident.config, incidentProject, trustedState(found.master), child.ref.project)) {
-    ctx.log.info({ issue: formatRef(child.ref) }, 'tracking ticket refused: the incident project does not accept this project');
+    ctx.log.info(
+      { issue: formatRef(child.ref) },
+      'tracking ticket refused: the incident project does not accept this project',
+    );
     return false;
   }
-  const named = child.labels.includes(idLabel(found.id)) ? await labelAdder(event, idLabel(found.id), ctx) : await titleSetter(event, ctx);
+  const named = child.labels.includes(idLabel(found.id))
+    ? await labelAdder(event, idLabel(found.id), ctx)
+    : await titleSetter(event, ctx);
   if (!named || !mayTriage(await ctx.tracker.getAccess(incidentProject, named))) {
-    ctx.log.info({ issue: formatRef(child.ref) }, 'tracking ticket refused: who named the identifier may not triage the incident project');
+    ctx.log.info(
+      { issue: formatRef(child.ref) },
+      'tracking ticket refused: who named the identifier may not triage the incident project',
+    );
     return false;
   }
   return true;
@@ -117,11 +135,23 @@ async function reportUnknown(tracker: Tracker, ref: IssueRef, id: string): Promi
  * answers (the issue and its project), never from the payload alone.
  */
 async function correlate(tracker: Tracker, event: IssueEvent, master: Issue, masterId: string): Promise<void> {
-  const first = decideChildWrite({ child: event.issue, isPublic: isPublicTicket(event.issue, event.project), master, masterId, nativeLinks: tracker.capabilities.nativeLinks });
+  const first = decideChildWrite({
+    child: event.issue,
+    isPublic: isPublicTicket(event.issue, event.project),
+    master,
+    masterId,
+    nativeLinks: tracker.capabilities.nativeLinks,
+  });
   if (first.addLabels.length === 0 && first.block === null && !first.link) return;
   const child = await tracker.getIssue(event.issue.ref);
   const project = await tracker.getProject(child.ref.project);
-  const decision = decideChildWrite({ child, isPublic: isPublicTicket(child, project), master, masterId, nativeLinks: tracker.capabilities.nativeLinks });
+  const decision = decideChildWrite({
+    child,
+    isPublic: isPublicTicket(child, project),
+    master,
+    masterId,
+    nativeLinks: tracker.capabilities.nativeLinks,
+  });
   if (decision.link) await tracker.linkIssues(master, child);
   if (decision.addLabels.length === 0 && decision.block === null) return;
   await tracker.updateIssue(child.ref, {

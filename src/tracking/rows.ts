@@ -39,7 +39,9 @@ export const DATE = /^\d{4}-\d{2}-\d{2}$/;
  */
 export function namedIds(issue: Pick<Issue, 'labels' | 'title'>, prefix: string): string[] {
   const ids: string[] = [];
-  for (const label of issue.labels) if (label.startsWith(ID_LABEL_PREFIX) && label.length > ID_LABEL_PREFIX.length) ids.push(label.slice(ID_LABEL_PREFIX.length));
+  for (const label of issue.labels)
+    if (label.startsWith(ID_LABEL_PREFIX) && label.length > ID_LABEL_PREFIX.length)
+      ids.push(label.slice(ID_LABEL_PREFIX.length));
   const shape = new RegExp(`\\[(?<id>(?:CVE-\\d{4}-\\d{4,7})|(?:${prefix}-\\d{4}-\\d{1,9}))\\]`, 'gi');
   for (const match of issue.title.matchAll(shape)) {
     const text = match.groups!.id!;
@@ -74,7 +76,8 @@ export function isPublicTicket(issue: Pick<Issue, 'confidential'>, project: Pick
 }
 
 /** `Due: 2026-12-01`, `- **Due:** 2026-12-01`, `Due date 2026-12-01`, or the task template's row `| Due: | 2026-12-01 |`. */
-const DUE_LINE = /^[ \t]*(?:\|[ \t]*)?(?:[-*][ \t]+)?(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?(?:[ \t]*\|)?[ \t]+(?<due>\d{4}-\d{2}-\d{2})\b/im;
+const DUE_LINE =
+  /^[ \t]*(?:\|[ \t]*)?(?:[-*][ \t]+)?(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?(?:[ \t]*\|)?[ \t]+(?<due>\d{4}-\d{2}-\d{2})\b/im;
 
 /**
  * A ticket's due date: the tracker's own field (GitLab), else a `Due: YYYY-MM-DD` line of its description (on
@@ -149,9 +152,16 @@ export function findRow(rows: readonly TaskRow[], ref: string): TaskRow | undefi
 // The child's side.
 
 /** The back-reference block of a tracking ticket: the identifier always, the master only where the child is private. */
-export function renderChildBlock(input: { state: TicketState; master: { ref: string; url: string } | null; due: string | null }): string {
+export function renderChildBlock(input: {
+  state: TicketState;
+  master: { ref: string; url: string } | null;
+  due: string | null;
+}): string {
   const lines = [renderState(input.state), `**Tracking ticket of incident ${input.state.id}.**`];
-  if (input.master) lines.push(`Master ticket: [${input.master.ref}](${input.master.url}). Progress of every tracking ticket is shown there.`);
+  if (input.master)
+    lines.push(
+      `Master ticket: [${input.master.ref}](${input.master.url}). Progress of every tracking ticket is shown there.`,
+    );
   if (input.due) lines.push(`**Due:** ${input.due}`);
   return lines.join('\n');
 }
@@ -198,7 +208,14 @@ export function decideChildWrite(input: {
   const masterRef = isPublic ? null : { ref: state.master!, url: master.webUrl };
   let block: string;
   if (ours && currentBlock !== null && !isPublic && ours.id === masterId) block = replaceState(currentBlock, state);
-  else if (ours && currentBlock !== null && isPublic && ours.id === masterId && !currentBlock.includes(master.ref.project) && !currentBlock.includes(master.webUrl)) {
+  else if (
+    ours &&
+    currentBlock !== null &&
+    isPublic &&
+    ours.id === masterId &&
+    !currentBlock.includes(master.ref.project) &&
+    !currentBlock.includes(master.webUrl)
+  ) {
     block = replaceState(currentBlock, state);
   } else {
     // No copy of the due date: the child already holds it (GitLab's field, or its own Due line), and a copy would go

@@ -64,11 +64,21 @@ export function countByOwner(rows: readonly TaskRow[], now: Date): OwnerCounts[]
     if (isOverdue(row, now)) entry.overdue += 1;
     counts.set(key, entry);
   }
-  return [...counts.values()].sort((a, b) => b.overdue - a.overdue || b.open - a.open || (a.owner ?? '~').localeCompare(b.owner ?? '~'));
+  return [...counts.values()].sort(
+    (a, b) => b.overdue - a.overdue || b.open - a.open || (a.owner ?? '~').localeCompare(b.owner ?? '~'),
+  );
 }
 
 function fullRow(row: TaskRow, now: Date): string {
-  const cells = [row.ref, row.title ?? '—', ownerCell(row.owner), row.state, row.due ?? '—', row.updated ?? '—', isOverdue(row, now) ? '⚠️ overdue' : ''];
+  const cells = [
+    row.ref,
+    row.title ?? '—',
+    ownerCell(row.owner),
+    row.state,
+    row.due ?? '—',
+    row.updated ?? '—',
+    isOverdue(row, now) ? '⚠️ overdue' : '',
+  ];
   return `| ${cells.join(' | ')} |`;
 }
 
@@ -101,7 +111,12 @@ function compactOpenLines(rows: readonly TaskRow[]): string[] {
 /** Closed children by owner: `- `@alice` closed: g/p#3, g/p#4` or, compact, `- `@alice` closed: g/p#3,4`. */
 function closedLines(rows: readonly TaskRow[], compact: boolean): string[] {
   return groupBy(rows, (r) => r.owner ?? '~').map(([, list]) => {
-    const refs = compact ? compactRefs(list) : [...list].sort(byRef).map((r) => r.ref).join(', ');
+    const refs = compact
+      ? compactRefs(list)
+      : [...list]
+          .sort(byRef)
+          .map((r) => r.ref)
+          .join(', ');
     return `- ${ownerCell(list[0]!.owner)} closed: ${refs}`;
   });
 }
@@ -121,7 +136,11 @@ export interface TrackingSection {
  * whole does not fit, closed references are compacted first, then open rows beyond the budget lose their
  * title (kept: reference, owner, due date), and only then is anything left out (`omitted`, said in the text).
  */
-export function renderTracking(rows: readonly TaskRow[], now: Date, budget = Number.POSITIVE_INFINITY): TrackingSection {
+export function renderTracking(
+  rows: readonly TaskRow[],
+  now: Date,
+  budget = Number.POSITIVE_INFINITY,
+): TrackingSection {
   const open = rows.filter((r) => r.state === 'open').sort(byUrgency(now));
   const closed = rows.filter((r) => r.state === 'closed');
   const overdue = open.filter((r) => isOverdue(r, now)).length;
@@ -130,8 +149,14 @@ export function renderTracking(rows: readonly TaskRow[], now: Date, budget = Num
     head.push('_None yet._ Open one with `/task @owner <project> <title>`, or label any issue `incident-id::<ID>`.');
     return { text: head.join('\n'), compactOpen: 0, omitted: 0 };
   }
-  head.push(`**${open.length} open · ${closed.length} closed · ${overdue} overdue**`, '', '| Owner | Open | Closed | Overdue |', '|---|---|---|---|');
-  for (const c of countByOwner(rows, now)) head.push(`| ${ownerCell(c.owner)} | ${c.open} | ${c.closed} | ${c.overdue} |`);
+  head.push(
+    `**${open.length} open · ${closed.length} closed · ${overdue} overdue**`,
+    '',
+    '| Owner | Open | Closed | Overdue |',
+    '|---|---|---|---|',
+  );
+  for (const c of countByOwner(rows, now))
+    head.push(`| ${ownerCell(c.owner)} | ${c.open} | ${c.closed} | ${c.overdue} |`);
 
   const tableHead = ['', '| Ticket | Title | Owner | State | Due | Updated | |', '|---|---|---|---|---|---|---|'];
   const compose = (fullCount: number, compactClosed: boolean, keepClosed: boolean, keepCompactOpen: number): string => {
@@ -139,11 +164,25 @@ export function renderTracking(rows: readonly TaskRow[], now: Date, budget = Num
     if (open.length > 0) lines.push(...tableHead, ...open.slice(0, fullCount).map((r) => fullRow(r, now)));
     const rest = open.slice(fullCount, fullCount + keepCompactOpen);
     if (rest.length > 0) {
-      lines.push('', `<details><summary>${rest.length} more open (shortened to fit the description)</summary>`, '', ...compactOpenLines(rest), '', '</details>');
+      lines.push(
+        '',
+        `<details><summary>${rest.length} more open (shortened to fit the description)</summary>`,
+        '',
+        ...compactOpenLines(rest),
+        '',
+        '</details>',
+      );
     }
     const left = open.length - fullCount - rest.length + (keepClosed ? 0 : closed.length);
     if (keepClosed && closed.length > 0) {
-      lines.push('', `<details><summary>${closed.length} closed</summary>`, '', ...closedLines(closed, compactClosed), '', '</details>');
+      lines.push(
+        '',
+        `<details><summary>${closed.length} closed</summary>`,
+        '',
+        ...closedLines(closed, compactClosed),
+        '',
+        '</details>',
+      );
     }
     if (left > 0) lines.push('', `_${left} more not listed: the description is at the tracker's size limit._`);
     return lines.join('\n');
@@ -233,13 +272,15 @@ export function parseTracking(block: string | null): TaskRow[] {
     if (compact) {
       const owner = ownerFromCell(compact.owner!);
       const due = DATE.test(compact.due!) ? compact.due! : null;
-      for (const ref of refsOf(compact.refs!)) rows = upsertRow(rows, { ref, title: null, owner, state: 'open', due, updated: null });
+      for (const ref of refsOf(compact.refs!))
+        rows = upsertRow(rows, { ref, title: null, owner, state: 'open', due, updated: null });
       continue;
     }
     const closed = CLOSED_LINE.exec(line)?.groups;
     if (!closed) continue;
     const owner = ownerFromCell(closed.owner!);
-    for (const ref of refsOf(closed.refs!)) rows = upsertRow(rows, { ref, title: null, owner, state: 'closed', due: null, updated: null });
+    for (const ref of refsOf(closed.refs!))
+      rows = upsertRow(rows, { ref, title: null, owner, state: 'closed', due: null, updated: null });
   }
   return rows;
 }

@@ -17,13 +17,23 @@ const config = configSchema.parse({
       security: { name: 'Security', approvers: ['sec-lead'], backups: ['sec-b1', 'sec-b2'] },
       legal: { name: 'Legal', approvers: ['legal-lead'], backups: ['legal-b1', 'legal-b2'] },
     },
-    deliverables: { blog: { name: 'Blog post', approve: ['security', 'legal'] }, 'support-faq': { name: 'FAQ for support', approve: ['security'] } },
+    deliverables: {
+      blog: { name: 'Blog post', approve: ['security', 'legal'] },
+      'support-faq': { name: 'FAQ for support', approve: ['security'] },
+    },
     required: ['security', 'legal'],
     quorum: 1,
   },
 });
 
-const STEPS = ['comms-ready-for-review', 'approve-blog-security', 'approve-blog-legal', 'approve-support-faq-security', 'approve-blog-nobody', 'comms-assign-owner'];
+const STEPS = [
+  'comms-ready-for-review',
+  'approve-blog-security',
+  'approve-blog-legal',
+  'approve-support-faq-security',
+  'approve-blog-nobody',
+  'comms-assign-owner',
+];
 const EDITED_AT = '2026-11-22T10:02:00.000Z';
 /** The comms ticket as read, with some boxes ticked. */
 const comms = (done: string[] = []) => ticket({ role: 'comms', number: 9, steps: STEPS, done, updatedAt: EDITED_AT });
@@ -59,11 +69,36 @@ describe('approvalEventsOfEdit', () => {
         { kind: 'box', deliverable: 'blog', group: 'legal', checked: true, at: EDITED_AT },
       ],
     },
-    { name: 'the review step ticked starts the clock', before: comms(), edit: (b) => tick(b, 'comms-ready-for-review'), expected: [{ kind: 'request-approvals' }] },
-    { name: 'the review step unticked: nothing', before: comms(['comms-ready-for-review']), edit: (b) => untick(b, 'comms-ready-for-review'), expected: [] },
-    { name: 'another step of the checklist: nothing', before: comms(), edit: (b) => tick(b, 'comms-assign-owner'), expected: [] },
-    { name: 'a box of no configured group: nothing', before: comms(), edit: (b) => tick(b, 'approve-blog-nobody'), expected: [] },
-    { name: "the person's text only: nothing", before: comms(), edit: (b) => `${b}\n- [x] approve everything`, expected: [] },
+    {
+      name: 'the review step ticked starts the clock',
+      before: comms(),
+      edit: (b) => tick(b, 'comms-ready-for-review'),
+      expected: [{ kind: 'request-approvals' }],
+    },
+    {
+      name: 'the review step unticked: nothing',
+      before: comms(['comms-ready-for-review']),
+      edit: (b) => untick(b, 'comms-ready-for-review'),
+      expected: [],
+    },
+    {
+      name: 'another step of the checklist: nothing',
+      before: comms(),
+      edit: (b) => tick(b, 'comms-assign-owner'),
+      expected: [],
+    },
+    {
+      name: 'a box of no configured group: nothing',
+      before: comms(),
+      edit: (b) => tick(b, 'approve-blog-nobody'),
+      expected: [],
+    },
+    {
+      name: "the person's text only: nothing",
+      before: comms(),
+      edit: (b) => `${b}\n- [x] approve everything`,
+      expected: [],
+    },
   ];
 
   it.each(cases)('$name', ({ before, edit, expected }) => {
@@ -81,9 +116,20 @@ describe('approvalEventsOfEdit', () => {
 });
 
 describe('approvalEventsOfLabels', () => {
-  const project: Project = { path: 'sec/incidents', id: 40, visibility: 'private', webUrl: 'https://t.example/sec/incidents', defaultBranch: 'main' };
+  const project: Project = {
+    path: 'sec/incidents',
+    id: 40,
+    visibility: 'private',
+    webUrl: 'https://t.example/sec/incidents',
+    defaultBranch: 'main',
+  };
   it.each<[string, string[], string[], ApprovalEvent[]]>([
-    ['an approval label added', ['approval::blog::approved'], [], [{ kind: 'label', deliverable: 'blog', status: 'approved' }]],
+    [
+      'an approval label added',
+      ['approval::blog::approved'],
+      [],
+      [{ kind: 'label', deliverable: 'blog', status: 'approved' }],
+    ],
     [
       'every status, in the order added',
       ['approval::blog::quorum', 'approval::support-faq::changes-requested', 'approval::blog::pending'],
@@ -94,10 +140,19 @@ describe('approvalEventsOfLabels', () => {
         { kind: 'label', deliverable: 'blog', status: 'pending' },
       ],
     ],
-    ['labels that are no approval label', ['approvals::complete', 'approval::blog::done', 'approval::Blog::approved', 'approval::blog', 'bug'], [], []],
+    [
+      'labels that are no approval label',
+      ['approvals::complete', 'approval::blog::done', 'approval::Blog::approved', 'approval::blog', 'bug'],
+      [],
+      [],
+    ],
     ['a removed label decides nothing (the state puts it back)', [], ['approval::blog::pending'], []],
   ])('%s', (_, addedLabels, removedLabels, expected) => {
-    const event = issueEvent(project, comms(), { action: addedLabels.length > 0 ? 'labeled' : 'unlabeled', addedLabels, removedLabels });
+    const event = issueEvent(project, comms(), {
+      action: addedLabels.length > 0 ? 'labeled' : 'unlabeled',
+      addedLabels,
+      removedLabels,
+    });
     expect(approvalEventsOfLabels(event)).toEqual(expected);
   });
 });
@@ -105,8 +160,15 @@ describe('approvalEventsOfLabels', () => {
 describe('foldApprovals', () => {
   const secLead: ApprovalActor = { username: 'sec-lead', groups: ['security'] };
   const dual: ApprovalActor = { username: 'dual', groups: ['security', 'legal'] };
-  const box = (deliverable: string, group: string, checked: boolean): ApprovalEvent => ({ kind: 'box', deliverable, group, checked, at: EDITED_AT });
-  const fold = (events: ApprovalEvent[], actor: ApprovalActor, state: ApprovalState = { decisions: {} }) => foldApprovals(config, events, actor, NOW)(state, 360);
+  const box = (deliverable: string, group: string, checked: boolean): ApprovalEvent => ({
+    kind: 'box',
+    deliverable,
+    group,
+    checked,
+    at: EDITED_AT,
+  });
+  const fold = (events: ApprovalEvent[], actor: ApprovalActor, state: ApprovalState = { decisions: {} }) =>
+    foldApprovals(config, events, actor, NOW)(state, 360);
 
   it('no events: no outcome', () => {
     expect(fold([], secLead)).toEqual([]);
@@ -122,11 +184,20 @@ describe('foldApprovals', () => {
 
   it("the second group's approval completes the deliverable only because the first one's is carried over", () => {
     const outcomes = fold([box('blog', 'security', true), box('blog', 'legal', true)], dual);
-    expect(outcomes.map((o) => o.labels.filter((l) => l.startsWith('approval::blog::')))).toEqual([['approval::blog::pending'], ['approval::blog::approved']]);
-    expect(outcomes[1]!.state.decisions).toMatchObject({ 'blog/security': { by: 'dual' }, 'blog/legal': { by: 'dual' } });
+    expect(outcomes.map((o) => o.labels.filter((l) => l.startsWith('approval::blog::')))).toEqual([
+      ['approval::blog::pending'],
+      ['approval::blog::approved'],
+    ]);
+    expect(outcomes[1]!.state.decisions).toMatchObject({
+      'blog/security': { by: 'dual' },
+      'blog/legal': { by: 'dual' },
+    });
     // Each outcome has its own audit comment and timeline line.
     expect(outcomes.map((o) => o.comments.length)).toEqual([1, 1]);
-    expect(outcomes.map((o) => o.timeline)).toEqual([['approved the Blog post for Security'], ['approved the Blog post for Legal']]);
+    expect(outcomes.map((o) => o.timeline)).toEqual([
+      ['approved the Blog post for Security'],
+      ['approved the Blog post for Legal'],
+    ]);
   });
 
   it('a refused event leaves the state for the next one as it was', () => {
@@ -138,7 +209,9 @@ describe('foldApprovals', () => {
   });
 
   it('never changes the state it is given', () => {
-    const state: ApprovalState = { decisions: { 'blog/legal': { status: 'approved', by: 'legal-lead', at: '2026-11-22T09:00:00.000Z' } } };
+    const state: ApprovalState = {
+      decisions: { 'blog/legal': { status: 'approved', by: 'legal-lead', at: '2026-11-22T09:00:00.000Z' } },
+    };
     const copy = structuredClone(state);
     fold([box('blog', 'security', true), { kind: 'revoke', deliverable: 'blog', group: 'security' }], dual, state);
     expect(state).toEqual(copy);

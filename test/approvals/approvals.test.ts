@@ -34,7 +34,11 @@ const approvals: Approvals = configSchema.parse({
       support: { name: 'Support', approvers: ['support-lead'] },
     },
     deliverables: {
-      blog: { name: 'Blog post', approve: ['security', 'legal', 'customer-success', 'investor-relations'], fyi: ['support'] },
+      blog: {
+        name: 'Blog post',
+        approve: ['security', 'legal', 'customer-success', 'investor-relations'],
+        fyi: ['support'],
+      },
       'support-faq': { name: 'FAQ for support', approve: ['security', 'legal'], fyi: ['customer-success'] },
       social: { name: 'Social response', approve: ['legal'] },
     },
@@ -56,7 +60,10 @@ const stranger: ApprovalActor = { username: 'mallory', groups: [] };
 
 const approved = (by: string, at = T0) => ({ status: 'approved' as const, by, at });
 const empty = (): ApprovalState => ({ decisions: {} });
-const withDecisions = (decisions: ApprovalState['decisions'], extra: Partial<ApprovalState> = {}): ApprovalState => ({ decisions, ...extra });
+const withDecisions = (decisions: ApprovalState['decisions'], extra: Partial<ApprovalState> = {}): ApprovalState => ({
+  decisions,
+  ...extra,
+});
 
 function box(out: ApprovalOutcome, d: string, g: string): boolean | undefined {
   return out.boxes.find((b) => b.stepId === stepIdOf(d, g))?.done;
@@ -65,8 +72,14 @@ function box(out: ApprovalOutcome, d: string, g: string): boolean | undefined {
 describe('step ids', () => {
   it('builds and parses ids with hyphens by matching the configured ids', () => {
     expect(stepIdOf('support-faq', 'customer-success')).toBe('approve-support-faq-customer-success');
-    expect(parseStepId('approve-support-faq-security', approvals)).toEqual({ deliverable: 'support-faq', group: 'security' });
-    expect(parseStepId('approve-blog-customer-success', approvals)).toEqual({ deliverable: 'blog', group: 'customer-success' });
+    expect(parseStepId('approve-support-faq-security', approvals)).toEqual({
+      deliverable: 'support-faq',
+      group: 'security',
+    });
+    expect(parseStepId('approve-blog-customer-success', approvals)).toEqual({
+      deliverable: 'blog',
+      group: 'customer-success',
+    });
     expect(parseStepId('approve-blog-support', approvals)).toBeNull(); // FYI: no box
     expect(parseStepId('approve-nope-legal', approvals)).toBeNull();
     expect(parseStepId('comms-assign-owner', approvals)).toBeNull();
@@ -79,7 +92,10 @@ describe('step ids', () => {
       deliverables: { a: { name: 'A', approve: ['b-c'], fyi: [] }, 'a-b': { name: 'AB', approve: ['c'], fyi: [] } },
     } satisfies Approvals;
     expect(parseStepId('approve-a-b-c', odd)).toBeNull();
-    expect(parseStepId('approve-a-b-c', { ...odd, deliverables: { a: odd.deliverables.a } })).toEqual({ deliverable: 'a', group: 'b-c' });
+    expect(parseStepId('approve-a-b-c', { ...odd, deliverables: { a: odd.deliverables.a } })).toEqual({
+      deliverable: 'a',
+      group: 'b-c',
+    });
   });
 });
 
@@ -103,7 +119,11 @@ describe('deliverableStatus and approvalLabels', () => {
   });
 
   it('gives the complete set of labels, with approvals::complete only when everything is approved or at quorum', () => {
-    expect(approvalLabels(approvals, empty())).toEqual(['approval::blog::pending', 'approval::support-faq::pending', 'approval::social::pending']);
+    expect(approvalLabels(approvals, empty())).toEqual([
+      'approval::blog::pending',
+      'approval::support-faq::pending',
+      'approval::social::pending',
+    ]);
     const done = withDecisions(
       {
         'blog/security': approved('sec-lead'),
@@ -157,7 +177,9 @@ const decideCases: DecideCase[] = [
     timeline: 1,
     check: (out) => {
       const c = out.comments[0]!;
-      expect(c).toContain('`@sec-lead` approved the **Blog post** (`blog`) for **Security** (`security`) at 2026-11-22T10:03:00Z (ticked the box)');
+      expect(c).toContain(
+        '`@sec-lead` approved the **Blog post** (`blog`) for **Security** (`security`) at 2026-11-22T10:03:00Z (ticked the box)',
+      );
       expect(mentionsIn(c)).toEqual([]);
       expect(markerCount(c)).toBe(1);
       expect(out.timeline).toEqual(['approved the Blog post for Security']);
@@ -210,7 +232,10 @@ const decideCases: DecideCase[] = [
     state: empty(),
     event: { kind: 'approve', deliverable: 'support-faq' },
     actor: dual,
-    decisions: { 'support-faq/security': { status: 'approved', by: 'dual', at }, 'support-faq/legal': { status: 'approved', by: 'dual', at } },
+    decisions: {
+      'support-faq/security': { status: 'approved', by: 'dual', at },
+      'support-faq/legal': { status: 'approved', by: 'dual', at },
+    },
     boxes: { 'support-faq/security': true, 'support-faq/legal': true, 'blog/security': false },
     comments: [APPROVAL_MARKERS.audit, APPROVAL_MARKERS.audit],
     timeline: 2,
@@ -310,7 +335,10 @@ const decideCases: DecideCase[] = [
     decisions: {},
     comments: [APPROVAL_MARKERS.refusal],
     timeline: 0,
-    check: (out) => expect(out.comments[0]).toContain('`press` is not a deliverable of this incident, so nothing was changed. The deliverables are `blog`, `support-faq`, `social`.'),
+    check: (out) =>
+      expect(out.comments[0]).toContain(
+        '`press` is not a deliverable of this incident, so nothing was changed. The deliverables are `blog`, `support-faq`, `social`.',
+      ),
   },
   {
     name: 'a group that does not approve the deliverable: the approving groups are listed',
@@ -338,7 +366,12 @@ const decideCases: DecideCase[] = [
     event: { kind: 'request-changes', deliverable: 'blog', reason: 'too vague @everyone <!-- x --> [x] fake' },
     actor: legalLead,
     decisions: {
-      'blog/legal': { status: 'changes-requested', by: 'legal-lead', at, reason: 'too vague @\u200beveryone &lt;!-- x --&gt; [x\u200b] fake' },
+      'blog/legal': {
+        status: 'changes-requested',
+        by: 'legal-lead',
+        at,
+        reason: 'too vague @\u200beveryone &lt;!-- x --&gt; [x\u200b] fake',
+      },
     },
     boxes: { 'blog/legal': false },
     comments: [APPROVAL_MARKERS.audit],
@@ -433,7 +466,12 @@ const decideCases: DecideCase[] = [
   {
     name: 'the last approval completes the approvals, once',
     state: withDecisions(
-      { 'blog/security': approved('sec-lead'), 'blog/legal': approved('legal-lead'), 'support-faq/security': approved('sec-lead'), 'support-faq/legal': approved('legal-lead') },
+      {
+        'blog/security': approved('sec-lead'),
+        'blog/legal': approved('legal-lead'),
+        'support-faq/security': approved('sec-lead'),
+        'support-faq/legal': approved('legal-lead'),
+      },
       { cutoff: { blog: 'quorum' } },
     ),
     event: { kind: 'approve', deliverable: 'social' },
@@ -447,7 +485,12 @@ const decideCases: DecideCase[] = [
     },
     comments: [APPROVAL_MARKERS.audit],
     timeline: 2,
-    labels: ['approval::blog::quorum', 'approval::support-faq::approved', 'approval::social::approved', 'approvals::complete'],
+    labels: [
+      'approval::blog::quorum',
+      'approval::support-faq::approved',
+      'approval::social::approved',
+      'approvals::complete',
+    ],
     check: (out) => {
       expect(out.state.complete).toBe(true);
       expect(out.timeline[1]).toBe('all communications approved or at quorum');
@@ -483,10 +526,17 @@ describe('decideApproval', () => {
   });
 
   it('does not record completion twice', () => {
-    const state = withDecisions({ 'social/legal': approved('legal-lead'), 'support-faq/security': approved('s'), 'support-faq/legal': approved('l') }, {
-      cutoff: { blog: 'quorum' },
-      complete: true,
-    });
+    const state = withDecisions(
+      {
+        'social/legal': approved('legal-lead'),
+        'support-faq/security': approved('s'),
+        'support-faq/legal': approved('l'),
+      },
+      {
+        cutoff: { blog: 'quorum' },
+        complete: true,
+      },
+    );
     const out = decideApproval(approvals, state, { kind: 'revoke', deliverable: 'social' }, legalLead, NOW);
     const again = decideApproval(approvals, out.state, { kind: 'approve', deliverable: 'social' }, legalLead, NOW);
     expect(again.timeline).toEqual(['approved the Social response for Legal']);
@@ -495,7 +545,10 @@ describe('decideApproval', () => {
 
   describe('request-approvals', () => {
     it('starts the clock, mentions the approvers of pending groups and announces the cut-off', () => {
-      const state = withDecisions({ 'blog/security': approved('sec-lead'), 'support-faq/security': approved('sec-lead') });
+      const state = withDecisions({
+        'blog/security': approved('sec-lead'),
+        'support-faq/security': approved('sec-lead'),
+      });
       const out = decideApproval(approvals, state, { kind: 'request-approvals' }, stranger, NOW, HIGH);
       expect(out.state.requestedAt).toBe(NOW.toISOString());
       expect(out.comments).toHaveLength(1);
@@ -509,8 +562,22 @@ describe('decideApproval', () => {
     });
 
     it('does not move the clock when asked again', () => {
-      const first = decideApproval(approvals, empty(), { kind: 'request-approvals', deliverable: 'social' }, stranger, new Date(T0), HIGH);
-      const second = decideApproval(approvals, first.state, { kind: 'request-approvals' }, stranger, minutesAfter(90), HIGH);
+      const first = decideApproval(
+        approvals,
+        empty(),
+        { kind: 'request-approvals', deliverable: 'social' },
+        stranger,
+        new Date(T0),
+        HIGH,
+      );
+      const second = decideApproval(
+        approvals,
+        first.state,
+        { kind: 'request-approvals' },
+        stranger,
+        minutesAfter(90),
+        HIGH,
+      );
       expect(second.state.requestedAt).toBe(T0);
       expect(second.comments[0]).toContain('Cut-off: 2026-11-22T16:00:00Z');
       expect(second.comments[0]).toContain('does not move the cut-off');
@@ -523,7 +590,13 @@ describe('decideApproval', () => {
     });
 
     it('refuses an unknown deliverable without starting the clock', () => {
-      const out = decideApproval(approvals, empty(), { kind: 'request-approvals', deliverable: 'press' }, stranger, NOW);
+      const out = decideApproval(
+        approvals,
+        empty(),
+        { kind: 'request-approvals', deliverable: 'press' },
+        stranger,
+        NOW,
+      );
       expect(out.state.requestedAt).toBeUndefined();
       expect(out.comments[0]!.startsWith(APPROVAL_MARKERS.refusal)).toBe(true);
     });
@@ -531,7 +604,10 @@ describe('decideApproval', () => {
 });
 
 describe('sweepApprovals', () => {
-  const requested = (decisions: ApprovalState['decisions'] = {}, extra: Partial<ApprovalState> = {}): ApprovalState => ({
+  const requested = (
+    decisions: ApprovalState['decisions'] = {},
+    extra: Partial<ApprovalState> = {},
+  ): ApprovalState => ({
     decisions,
     requestedAt: T0,
     ...extra,
@@ -558,7 +634,13 @@ describe('sweepApprovals', () => {
     expect(c.startsWith(APPROVAL_MARKERS.ping)).toBe(true);
     expect(mentionsIn(c)).toEqual(['@legal-b1', '@acme/legal-team', '@cs-b1', '@cs-b2', '@ir-b1', '@ir-b2']);
     expect(c).not.toContain('sec-b1');
-    expect(out.state.pinged).toEqual(['blog/legal', 'blog/customer-success', 'blog/investor-relations', 'support-faq/legal', 'social/legal']);
+    expect(out.state.pinged).toEqual([
+      'blog/legal',
+      'blog/customer-success',
+      'blog/investor-relations',
+      'support-faq/legal',
+      'social/legal',
+    ]);
     expect(out.state.cutoff).toBeUndefined();
 
     const again = sweepApprovals(approvals, out.state, HIGH, minutesAfter(31), 'imelda');
@@ -612,7 +694,15 @@ describe('sweepApprovals', () => {
 
   it.each(cutoffCases)('$name', (c) => {
     // Back-ups were pinged already: only the cut-off speaks.
-    const pinged = ['blog/customer-success', 'blog/investor-relations', 'blog/legal', 'blog/security', 'support-faq/legal', 'support-faq/security', 'social/legal'];
+    const pinged = [
+      'blog/customer-success',
+      'blog/investor-relations',
+      'blog/legal',
+      'blog/security',
+      'support-faq/legal',
+      'support-faq/security',
+      'social/legal',
+    ];
     const out = sweepApprovals(approvals, requested(c.decisions, { pinged }), HIGH, minutesAfter(c.minutes), 'imelda');
     expect(out.state.cutoff).toEqual(c.cutoff);
     expect(deliverableStatus(approvals, out.state, 'blog')).toBe(c.blog);
@@ -625,7 +715,9 @@ describe('sweepApprovals', () => {
     expect(comment.startsWith(APPROVAL_MARKERS.cutoff)).toBe(true);
     expect(mentionsIn(comment)).toEqual(['@imelda']);
     if (c.blog === 'quorum') {
-      expect(comment).toContain('**Blog post** (`blog`) goes ahead at quorum: 2 of the required groups approved (Security, Legal); not approved: Customer Success, Investor Relations.');
+      expect(comment).toContain(
+        '**Blog post** (`blog`) goes ahead at quorum: 2 of the required groups approved (Security, Legal); not approved: Customer Success, Investor Relations.',
+      );
       expect(out.labels).toContain('approval::blog::quorum');
     } else {
       expect(comment).toMatch(/\*\*Blog post\*\* \(`blog`\) cannot go ahead/);
@@ -636,7 +728,11 @@ describe('sweepApprovals', () => {
   });
 
   it('fires a cut-off that passed during a restart once, together with the missed pings', () => {
-    const state = requested({ 'blog/security': approved('sec-lead'), 'blog/legal': approved('legal-lead'), 'social/legal': approved('legal-lead') });
+    const state = requested({
+      'blog/security': approved('sec-lead'),
+      'blog/legal': approved('legal-lead'),
+      'social/legal': approved('legal-lead'),
+    });
     const out = sweepApprovals(approvals, state, HIGH, minutesAfter(3 * 24 * 60), null);
     expect(out.comments.map((c) => c.split('\n')[0])).toEqual([APPROVAL_MARKERS.ping, APPROVAL_MARKERS.cutoff]);
     expect(out.state.cutoff).toEqual({ blog: 'quorum', 'support-faq': 'escalated' });
@@ -652,12 +748,24 @@ describe('sweepApprovals', () => {
   });
 
   it('lets an escalated deliverable go ahead once enough required groups approve later', () => {
-    const state = withDecisions({ 'blog/security': approved('s'), 'blog/customer-success': { status: 'changes-requested', by: 'c', at: T0, reason: 'x' } }, {
-      requestedAt: T0,
-      cutoff: { blog: 'escalated' },
-    });
+    const state = withDecisions(
+      {
+        'blog/security': approved('s'),
+        'blog/customer-success': { status: 'changes-requested', by: 'c', at: T0, reason: 'x' },
+      },
+      {
+        requestedAt: T0,
+        cutoff: { blog: 'escalated' },
+      },
+    );
     // Still a change request: no quorum.
-    const legal = decideApproval(approvals, state, { kind: 'approve', deliverable: 'blog' }, legalLead, minutesAfter(410));
+    const legal = decideApproval(
+      approvals,
+      state,
+      { kind: 'approve', deliverable: 'blog' },
+      legalLead,
+      minutesAfter(410),
+    );
     expect(legal.state.cutoff).toEqual({ blog: 'escalated' });
     expect(legal.comments.map((c) => c.split('\n')[0])).toEqual([APPROVAL_MARKERS.audit]);
     // The change request is withdrawn: 2 of the required groups approved, so it goes ahead, once.
@@ -718,6 +826,8 @@ describe('renderStatusTable', () => {
     expect(passed).toContain('cut-off passed (2026-11-22T16:00:00Z)');
     expect(passed).toContain('| Blog post |');
     expect(passed).toContain('⏳ pending (escalated at the cut-off) |');
-    expect(renderStatusTable(approvals, withDecisions({}, { requestedAt: T0, cutoff: { blog: 'quorum' } }), NOW, HIGH)).toContain('☑️ quorum');
+    expect(
+      renderStatusTable(approvals, withDecisions({}, { requestedAt: T0, cutoff: { blog: 'quorum' } }), NOW, HIGH),
+    ).toContain('☑️ quorum');
   });
 });

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { minimumFor, MINIMUM_CALLS } from '../../bench/minimums.js';
-import { callShapes, countCalls, GITHUB_LIMITS, GITLAB_COM_LIMITS, linearRegression, memoryFlatness, percentile, summarize, throughput, trackerCeiling } from '../../bench/stats.js';
+import {
+  callShapes,
+  countCalls,
+  GITHUB_LIMITS,
+  GITLAB_COM_LIMITS,
+  linearRegression,
+  memoryFlatness,
+  percentile,
+  summarize,
+  throughput,
+  trackerCeiling,
+} from '../../bench/stats.js';
 import type { MemorySample } from '../../bench/stats.js';
 
 // The helpers that turn the bench's measurements into numbers (bench/stats.ts): pure, so checked here.
@@ -57,7 +68,11 @@ describe('bench arithmetic', () => {
 
   it('memory is flat for a noisy level heap, not for a steadily growing one', () => {
     const MiB = 1024 * 1024;
-    const level: MemorySample[] = Array.from({ length: 120 }, (_, i) => ({ atS: i * 5, rss: 150 * MiB, heapUsed: 40 * MiB + ((i * 7919) % 5) * 0.1 * MiB }));
+    const level: MemorySample[] = Array.from({ length: 120 }, (_, i) => ({
+      atS: i * 5,
+      rss: 150 * MiB,
+      heapUsed: 40 * MiB + ((i * 7919) % 5) * 0.1 * MiB,
+    }));
     const verdict = memoryFlatness(level);
     expect(verdict.flat).toBe(true);
     expect(Math.abs(verdict.slopePerMinute)).toBeLessThan(0.1 * MiB);
@@ -72,7 +87,9 @@ describe('bench arithmetic', () => {
   });
 
   it('the minimum of a mix is the sum of its scenarios', () => {
-    expect(minimumFor('github', ['trigger', 'tick', 'tick', 'label'])).toBe(MINIMUM_CALLS.github.trigger + 2 * MINIMUM_CALLS.github.tick + MINIMUM_CALLS.github.label);
+    expect(minimumFor('github', ['trigger', 'tick', 'tick', 'label'])).toBe(
+      MINIMUM_CALLS.github.trigger + 2 * MINIMUM_CALLS.github.tick + MINIMUM_CALLS.github.label,
+    );
     expect(minimumFor('gitlab', [])).toBe(0);
   });
 });
@@ -82,7 +99,10 @@ describe('the tracker ceiling', () => {
     // 12 deliveries making 72 calls, 24 writes, 6 notifying: 6 calls, 2 writes, 0.5 notifying each.
     const demand = { deliveries: 12, calls: 72, writes: 24, notifying: 6 };
     expect(trackerCeiling(demand, { callsPerSecond: 60 })).toEqual({ perSecond: 10, bound: 'rate limit' });
-    expect(trackerCeiling(demand, { callsPerSecond: 60, writesPerSecond: 1 })).toEqual({ perSecond: 0.5, bound: 'write spacing' });
+    expect(trackerCeiling(demand, { callsPerSecond: 60, writesPerSecond: 1 })).toEqual({
+      perSecond: 0.5,
+      bound: 'write spacing',
+    });
     const github = trackerCeiling(demand, GITHUB_LIMITS);
     // 5,000 / 3,600 / 6 = 0.23 per second, below 1 / 2 (writes) and (1 / 3) / 0.5 (notifying).
     expect(github.bound).toBe('rate limit');
@@ -91,7 +111,13 @@ describe('the tracker ceiling', () => {
   });
 
   it('does not bound a mix that asks nothing limited', () => {
-    expect(trackerCeiling({ deliveries: 8, calls: 2, writes: 0, notifying: 0 }, GITHUB_LIMITS)).toEqual({ perSecond: 8 * (5_000 / 3_600) / 2, bound: 'rate limit' });
-    expect(trackerCeiling({ deliveries: 8, calls: 0, writes: 0, notifying: 0 }, GITHUB_LIMITS)).toEqual({ perSecond: Infinity, bound: 'none' });
+    expect(trackerCeiling({ deliveries: 8, calls: 2, writes: 0, notifying: 0 }, GITHUB_LIMITS)).toEqual({
+      perSecond: (8 * (5_000 / 3_600)) / 2,
+      bound: 'rate limit',
+    });
+    expect(trackerCeiling({ deliveries: 8, calls: 0, writes: 0, notifying: 0 }, GITHUB_LIMITS)).toEqual({
+      perSecond: Infinity,
+      bound: 'none',
+    });
   });
 });

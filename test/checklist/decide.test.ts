@@ -25,7 +25,8 @@ const isEmpty = (plan: RunPlan, before: RunState = {}) =>
 
 const tick = (body: string, id: string) => body.replace(`- [ ] [🔗](${URL}#${id})`, `- [x] [🔗](${URL}#${id})`);
 const untick = (body: string, id: string) => body.replace(`- [x] [🔗](${URL}#${id})`, `- [ ] [🔗](${URL}#${id})`);
-const setCell = (body: string, label: string, value: string) => body.replace(`| ${label}: | ${CELLS[label]} |`, `| ${label}: | ${value} |`);
+const setCell = (body: string, label: string, value: string) =>
+  body.replace(`| ${label}: | ${CELLS[label]} |`, `| ${label}: | ${value} |`);
 describe('decideEdit', () => {
   interface EditCase {
     name: string;
@@ -37,7 +38,13 @@ describe('decideEdit', () => {
     access: AccessLevel | null;
     isMaster?: boolean;
     ignoreStep?: (stepId: string) => boolean;
-    expected: Partial<Pick<RunPlan, 'stepOverrides' | 'cells'>> & { timeline: string[]; changedAt?: Record<string, string>; nudged?: string[] } | 'nothing';
+    expected:
+      | (Partial<Pick<RunPlan, 'stepOverrides' | 'cells'>> & {
+          timeline: string[];
+          changedAt?: Record<string, string>;
+          nudged?: string[];
+        })
+      | 'nothing';
   }
   const EDITED_AT = '2026-11-22T10:02:00.000Z';
   const cases: EditCase[] = [
@@ -45,27 +52,44 @@ describe('decideEdit', () => {
       name: 'a writer ticks a box: replayed, remembered by the edit time, on the timeline',
       edit: (b) => tick(b, 'pick-deputy'),
       access: 'write',
-      expected: { stepOverrides: [{ stepId: 'pick-deputy', done: true }], cells: {}, timeline: [`${AT} @bob ticked "(IM) Do pick-deputy"`], changedAt: { 'pick-deputy': EDITED_AT } },
+      expected: {
+        stepOverrides: [{ stepId: 'pick-deputy', done: true }],
+        cells: {},
+        timeline: [`${AT} @bob ticked "(IM) Do pick-deputy"`],
+        changedAt: { 'pick-deputy': EDITED_AT },
+      },
     },
     {
       name: 'a maintainer unticks a box',
       master: ticket({ done: ['pick-deputy'] }),
       edit: (b) => untick(b, 'pick-deputy'),
       access: 'maintain',
-      expected: { stepOverrides: [{ stepId: 'pick-deputy', done: false }], timeline: [`${AT} @bob unticked "(IM) Do pick-deputy"`] },
+      expected: {
+        stepOverrides: [{ stepId: 'pick-deputy', done: false }],
+        timeline: [`${AT} @bob unticked "(IM) Do pick-deputy"`],
+      },
     },
     {
       name: 'a writer edits a Quick Links cell: the cell is replayed and recorded',
       edit: (b) => setCell(b, 'CVSS Score', '7.5'),
       access: 'write',
-      expected: { stepOverrides: [], cells: { 'CVSS Score': '7.5' }, timeline: [`${AT} @bob set CVSS Score to 7.5`], changedAt: { 'CVSS Score': EDITED_AT } },
+      expected: {
+        stepOverrides: [],
+        cells: { 'CVSS Score': '7.5' },
+        timeline: [`${AT} @bob set CVSS Score to 7.5`],
+        changedAt: { 'CVSS Score': EDITED_AT },
+      },
     },
     {
       name: 'a new disclosure date by hand opens the phase nudges again',
       master: ticket({ run: { nudged: ['t-5'] } }),
       edit: (b) => setCell(b, 'Public Disclosure Date', '2026-12-10'),
       access: 'admin',
-      expected: { cells: { 'Public Disclosure Date': '2026-12-10' }, timeline: [`${AT} @bob set Public Disclosure Date to 2026-12-10`], nudged: [] },
+      expected: {
+        cells: { 'Public Disclosure Date': '2026-12-10' },
+        timeline: [`${AT} @bob set Public Disclosure Date to 2026-12-10`],
+        nudged: [],
+      },
     },
     {
       name: 'a box and a cell in one edit: both, boxes first on the timeline',
@@ -82,13 +106,37 @@ describe('decideEdit', () => {
       master: ticket({ run: { changedAt: { 'pick-deputy': '2026-11-22T10:02:30.000Z' } } }),
       edit: (b) => tick(b, 'pick-deputy'),
       access: 'write',
-      expected: { stepOverrides: [], timeline: [`${AT} @bob ticked "(IM) Do pick-deputy"`], changedAt: { 'pick-deputy': '2026-11-22T10:02:30.000Z' } },
+      expected: {
+        stepOverrides: [],
+        timeline: [`${AT} @bob ticked "(IM) Do pick-deputy"`],
+        changedAt: { 'pick-deputy': '2026-11-22T10:02:30.000Z' },
+      },
     },
-    { name: 'someone who may only read: nothing here (the shell puts the block back)', edit: (b) => tick(b, 'pick-deputy'), access: 'read', expected: 'nothing' },
-    { name: 'a Reporter on GitLab: nothing here', edit: (b) => setCell(b, 'CVSS Score', '1.0'), access: 'triage', expected: 'nothing' },
+    {
+      name: 'someone who may only read: nothing here (the shell puts the block back)',
+      edit: (b) => tick(b, 'pick-deputy'),
+      access: 'read',
+      expected: 'nothing',
+    },
+    {
+      name: 'a Reporter on GitLab: nothing here',
+      edit: (b) => setCell(b, 'CVSS Score', '1.0'),
+      access: 'triage',
+      expected: 'nothing',
+    },
     { name: 'access not read: nothing', edit: (b) => tick(b, 'pick-deputy'), access: null, expected: 'nothing' },
-    { name: "an edit of the person's text only: nothing", edit: (b) => `${b}\nmore details`, access: 'write', expected: 'nothing' },
-    { name: 'an edit of the hidden state only: no box, no cell, nothing', edit: (b) => b.replace('"run":{}', '"run":{"severity":"low"}'), access: 'write', expected: 'nothing' },
+    {
+      name: "an edit of the person's text only: nothing",
+      edit: (b) => `${b}\nmore details`,
+      access: 'write',
+      expected: 'nothing',
+    },
+    {
+      name: 'an edit of the hidden state only: no box, no cell, nothing',
+      edit: (b) => b.replace('"run":{}', '"run":{"severity":"low"}'),
+      access: 'write',
+      expected: 'nothing',
+    },
     {
       name: 'a box the caller ignores (an approval box of the comms ticket): nothing',
       edit: (b) => tick(b, 'approve-blog-security'),
@@ -102,33 +150,53 @@ describe('decideEdit', () => {
       edit: (b) => setCell(tick(b, 'pick-deputy'), 'CVSS Score', '7.5'),
       access: 'write',
       isMaster: false,
-      expected: { stepOverrides: [], cells: {}, timeline: [`${AT} @bob ticked "(IM) Do pick-deputy" on sec/incidents#8`] },
+      expected: {
+        stepOverrides: [],
+        cells: {},
+        timeline: [`${AT} @bob ticked "(IM) Do pick-deputy" on sec/incidents#8`],
+      },
     },
   ];
 
-  it.each(cases)('$name', ({ master = ticket(), before = master, edit, access, isMaster = true, ignoreStep, expected }) => {
-    const ctx = context(master, 'bob', access);
-    const edited = { ...before, body: edit(before.body) };
-    expect(edited.body).not.toBe(before.body);
-    const plan = decideEdit(ctx, { ticket: edited, previousBody: before.body, isMaster, ...(ignoreStep ? { ignoreStep } : {}) });
-    if (expected === 'nothing') {
-      expect(isEmpty(plan, ctx.state.run)).toBe(true);
-      return;
-    }
-    if (expected.stepOverrides) expect(plan.stepOverrides).toEqual(expected.stepOverrides);
-    if (expected.cells) expect(plan.cells).toEqual(expected.cells);
-    expect(timelineTexts(plan)).toEqual(expected.timeline);
-    if (expected.changedAt) expect(plan.run.changedAt).toEqual(expected.changedAt);
-    if (expected.nudged) expect(plan.run.nudged).toEqual(expected.nudged);
-    expect(plan.comments).toEqual([]);
-  });
+  it.each(cases)(
+    '$name',
+    ({ master = ticket(), before = master, edit, access, isMaster = true, ignoreStep, expected }) => {
+      const ctx = context(master, 'bob', access);
+      const edited = { ...before, body: edit(before.body) };
+      expect(edited.body).not.toBe(before.body);
+      const plan = decideEdit(ctx, {
+        ticket: edited,
+        previousBody: before.body,
+        isMaster,
+        ...(ignoreStep ? { ignoreStep } : {}),
+      });
+      if (expected === 'nothing') {
+        expect(isEmpty(plan, ctx.state.run)).toBe(true);
+        return;
+      }
+      if (expected.stepOverrides) expect(plan.stepOverrides).toEqual(expected.stepOverrides);
+      if (expected.cells) expect(plan.cells).toEqual(expected.cells);
+      expect(timelineTexts(plan)).toEqual(expected.timeline);
+      if (expected.changedAt) expect(plan.run.changedAt).toEqual(expected.changedAt);
+      if (expected.nudged) expect(plan.run.nudged).toEqual(expected.nudged);
+      expect(plan.comments).toEqual([]);
+    },
+  );
 
   it('an edit from a description without the app’s block (or an untrusted one) decides nothing', () => {
     const master = ticket();
-    const plan = decideEdit(context(master, 'bob', 'write'), { ticket: { ...master, body: tick(master.body, 'pick-deputy') }, previousBody: 'details', isMaster: true });
+    const plan = decideEdit(context(master, 'bob', 'write'), {
+      ticket: { ...master, body: tick(master.body, 'pick-deputy') },
+      previousBody: 'details',
+      isMaster: true,
+    });
     expect(isEmpty(plan)).toBe(true);
     const untrusted = { ...master, labels: [] };
-    const none = decideEdit(context(master, 'bob', 'write'), { ticket: { ...untrusted, body: tick(master.body, 'pick-deputy') }, previousBody: master.body, isMaster: true });
+    const none = decideEdit(context(master, 'bob', 'write'), {
+      ticket: { ...untrusted, body: tick(master.body, 'pick-deputy') },
+      previousBody: master.body,
+      isMaster: true,
+    });
     expect(isEmpty(none)).toBe(true);
   });
 });

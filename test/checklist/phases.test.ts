@@ -29,7 +29,15 @@ describe('checklists', () => {
   });
 
   it('has the release schedule, every step with an owner and the release- prefix', () => {
-    expect(RELEASE_PHASES.map((p) => p.id)).toEqual(['first-steps', 'day-1', 'day-2', 'day-3', 'day-4-noon', 'day-4-end', 'afterwards']);
+    expect(RELEASE_PHASES.map((p) => p.id)).toEqual([
+      'first-steps',
+      'day-1',
+      'day-2',
+      'day-3',
+      'day-4-noon',
+      'day-4-end',
+      'afterwards',
+    ]);
     expect(RELEASE_PHASES.find((p) => p.id === 'day-4-noon')?.title).toBe('Day four, before 12:00 UTC');
     expect(RELEASE_PHASES.find((p) => p.id === 'day-4-end')?.title).toBe('Day four, before 23:59 UTC');
     for (const step of RELEASE_PHASES.flatMap((p) => p.steps)) {

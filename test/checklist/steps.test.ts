@@ -28,35 +28,107 @@ function block(...lines: string[]): string {
   return ['<!-- incident-desk:state {"v":1} -->', '## Incident INC-1', '', ...lines, ''].join('\n');
 }
 
-const done = (b: string): Record<string, boolean> => Object.fromEntries([...readSteps(b)].map(([id, s]) => [id, s.done]));
+const done = (b: string): Record<string, boolean> =>
+  Object.fromEntries([...readSteps(b)].map(([id, s]) => [id, s.done]));
 
 const PHASES: PhaseDefinition[] = [
-  { id: 'early', title: 'Early', offsetDays: null, steps: [{ id: 'a', role: 'IM', text: 'A' }, { id: 'b', role: 'IM', text: 'B' }] },
+  {
+    id: 'early',
+    title: 'Early',
+    offsetDays: null,
+    steps: [
+      { id: 'a', role: 'IM', text: 'A' },
+      { id: 'b', role: 'IM', text: 'B' },
+    ],
+  },
   { id: 't-5', title: 'At T-5', offsetDays: -5, steps: [{ id: 'c', role: 'IM', text: 'C' }] },
-  { id: 't-1', title: 'At T-1', offsetDays: -1, steps: [{ id: 'd', role: 'IM', text: 'D' }, { id: 'e', role: 'IM', text: 'E' }] },
+  {
+    id: 't-1',
+    title: 'At T-1',
+    offsetDays: -1,
+    steps: [
+      { id: 'd', role: 'IM', text: 'D' },
+      { id: 'e', role: 'IM', text: 'E' },
+    ],
+  },
   { id: 'disclosure', title: 'Disclosure', offsetDays: 0, steps: [{ id: 'f', role: 'IM', text: 'F' }] },
 ];
 
 describe('readSteps', () => {
   it.each<[string, string, Record<string, boolean>]>([
     ['plain items', block(line('a'), line('b', true)), { a: false, b: true }],
-    ['`*` bullets, capital X, up to three spaces of indent', block('* [X] x <!-- step:a -->', '   - [ ] y <!-- step:b -->', '  + [x] z <!-- step:c -->'), { a: true, b: false, c: true }],
+    [
+      '`*` bullets, capital X, up to three spaces of indent',
+      block('* [X] x <!-- step:a -->', '   - [ ] y <!-- step:b -->', '  + [x] z <!-- step:c -->'),
+      { a: true, b: false, c: true },
+    ],
     ['trailing spaces after the marker', block(`${line('a', true)}  \t`), { a: true }],
-    ['a fenced code block with a fake item', block(line('a'), '```md', line('fake', true), '```', line('b')), { a: false, b: false }],
-    ['a tilde fence, closed only by a fence as long', block('~~~~', line('fake'), '~~~', line('fake2'), '~~~~', line('b')), { b: false }],
+    [
+      'a fenced code block with a fake item',
+      block(line('a'), '```md', line('fake', true), '```', line('b')),
+      { a: false, b: false },
+    ],
+    [
+      'a tilde fence, closed only by a fence as long',
+      block('~~~~', line('fake'), '~~~', line('fake2'), '~~~~', line('b')),
+      { b: false },
+    ],
     ['an unclosed fence hides the rest', block(line('a'), '```', line('fake')), { a: false }],
     ['a backtick run with a backtick after it is no fence', block('```x` inline', line('a')), { a: false }],
-    ['a quote', block('> ' + line('fake', true), '>' + line('fake2', true), '   > ' + line('fake3'), line('a')), { a: false }],
+    [
+      'a quote',
+      block('> ' + line('fake', true), '>' + line('fake2', true), '   > ' + line('fake3'), line('a')),
+      { a: false },
+    ],
     ['an HTML comment spanning lines', block('<!--', line('fake', true), '-->', line('a')), { a: false }],
-    ['a comment opened after text, closed later', block('Notes <!-- hidden', line('fake', true), 'still hidden', 'end --> ' , line('a')), { a: false }],
+    [
+      'a comment opened after text, closed later',
+      block('Notes <!-- hidden', line('fake', true), 'still hidden', 'end --> ', line('a')),
+      { a: false },
+    ],
     ['a comment that closes on its own line', block('<!-- note -->', '<!-->', line('a')), { a: false }],
-    ['a comment closed and reopened on one line', block('<!-- x --> <!-- y', line('fake'), '-->', line('a')), { a: false }],
-    ['indented four spaces or a tab', block('    ' + line('fake'), '\t' + line('fake2'), '  \t' + line('fake3'), line('a')), { a: false }],
-    ['not a list item', block('[x] x <!-- step:f1 -->', '-[x] x <!-- step:f2 -->', '- [x]x <!-- step:f3 -->', '- [y] x <!-- step:f4 -->', '1. [x] x <!-- step:f5 -->'), {}],
-    ['a marker not at the end of the line', block('- [x] x <!-- step:f1 --> tail', '- [x] x <!-- step:F2 -->', '- [x] x <!-- step:-f3 -->', '- [x] x <!--step:f4-->'), {}],
-    ['five spaces after the bullet', block('-     [x] x <!-- step:f1 -->', '-    [x] x <!-- step:ok -->'), { ok: true }],
+    [
+      'a comment closed and reopened on one line',
+      block('<!-- x --> <!-- y', line('fake'), '-->', line('a')),
+      { a: false },
+    ],
+    [
+      'indented four spaces or a tab',
+      block('    ' + line('fake'), '\t' + line('fake2'), '  \t' + line('fake3'), line('a')),
+      { a: false },
+    ],
+    [
+      'not a list item',
+      block(
+        '[x] x <!-- step:f1 -->',
+        '-[x] x <!-- step:f2 -->',
+        '- [x]x <!-- step:f3 -->',
+        '- [y] x <!-- step:f4 -->',
+        '1. [x] x <!-- step:f5 -->',
+      ),
+      {},
+    ],
+    [
+      'a marker not at the end of the line',
+      block(
+        '- [x] x <!-- step:f1 --> tail',
+        '- [x] x <!-- step:F2 -->',
+        '- [x] x <!-- step:-f3 -->',
+        '- [x] x <!--step:f4-->',
+      ),
+      {},
+    ],
+    [
+      'five spaces after the bullet',
+      block('-     [x] x <!-- step:f1 -->', '-    [x] x <!-- step:ok -->'),
+      { ok: true },
+    ],
     ['the first of two items with one id', block(line('a', true), line('a', false)), { a: true }],
-    ['CRLF line endings', block(line('a', true), '```', line('fake'), '```', line('b')).replace(/\n/g, '\r\n'), { a: true, b: false }],
+    [
+      'CRLF line endings',
+      block(line('a', true), '```', line('fake'), '```', line('b')).replace(/\n/g, '\r\n'),
+      { a: true, b: false },
+    ],
     ['an empty block', '', {}],
   ])('%s', (_name, text, expected) => {
     expect(done(text)).toEqual(expected);
@@ -81,7 +153,12 @@ describe('readSteps', () => {
 
   it('reads a 1 MB block, long lines and many items alike', () => {
     const items = Array.from({ length: 9000 }, (_, i) => line(`s${i}`, i % 7 === 0));
-    const noise = ['<!-- '.repeat(50_000) + '-->', ' - [x] '.repeat(20_000), `- [x] ${'<'.repeat(100_000)}`, '> '.repeat(50_000)];
+    const noise = [
+      '<!-- '.repeat(50_000) + '-->',
+      ' - [x] '.repeat(20_000),
+      `- [x] ${'<'.repeat(100_000)}`,
+      '> '.repeat(50_000),
+    ];
     const big = block(...items, ...noise, '`'.repeat(100_000), line('after-fence'));
     expect(big.length).toBeGreaterThan(1_000_000);
     const steps = readSteps(big);
@@ -98,20 +175,60 @@ describe('readSteps', () => {
 });
 
 describe('diffSteps', () => {
-  const change = (stepId: string, to: 'done' | 'open', text = `Do ${stepId}`): StepChange => ({ stepId, text, role: 'IM', to });
+  const change = (stepId: string, to: 'done' | 'open', text = `Do ${stepId}`): StepChange => ({
+    stepId,
+    text,
+    role: 'IM',
+    to,
+  });
 
   it.each<[string, string | null, string, StepChange[]]>([
     ['a tick', block(line('a'), line('b')), block(line('a', true), line('b')), [change('a', 'done')]],
     ['an untick', block(line('a', true)), block(line('a')), [change('a', 'open')]],
-    ['several in one edit, in the order of after', block(line('a'), line('b', true), line('c')), block(line('c', true), line('b'), line('a', true)), [change('c', 'done'), change('b', 'open'), change('a', 'done')]],
+    [
+      'several in one edit, in the order of after',
+      block(line('a'), line('b', true), line('c')),
+      block(line('c', true), line('b'), line('a', true)),
+      [change('c', 'done'), change('b', 'open'), change('a', 'done')],
+    ],
     ['items moved', block(line('a', true), line('b')), block(line('b'), '', line('a', true)), []],
-    ['text edited around them', block('intro', line('a', true)), block('new intro', '| x | y |', line('a', true), 'outro'), []],
-    ['the text of the item edited', block(line('a')), block(line('a', true, 'IM', 'Do it now')), [change('a', 'done', 'Do it now')]],
+    [
+      'text edited around them',
+      block('intro', line('a', true)),
+      block('new intro', '| x | y |', line('a', true), 'outro'),
+      [],
+    ],
+    [
+      'the text of the item edited',
+      block(line('a')),
+      block(line('a', true, 'IM', 'Do it now')),
+      [change('a', 'done', 'Do it now')],
+    ],
     ['new and removed items', block(line('a'), line('gone', true)), block(line('a'), line('new', true)), []],
     ['no block before', null, block(line('a', true)), []],
-    ['forged boxes in a fence, a quote, a comment or an indented line', block(line('a')), block(line('a'), '```', line('a', true), '```', '> ' + line('a', true), '<!--', line('a', true), '-->', '    ' + line('a', true)), []],
+    [
+      'forged boxes in a fence, a quote, a comment or an indented line',
+      block(line('a')),
+      block(
+        line('a'),
+        '```',
+        line('a', true),
+        '```',
+        '> ' + line('a', true),
+        '<!--',
+        line('a', true),
+        '-->',
+        '    ' + line('a', true),
+      ),
+      [],
+    ],
     ['a forged duplicate after the real item', block(line('a')), block(line('a'), line('a', true)), []],
-    ['CRLF against LF', block(line('a'), line('b')), block(line('a', true), line('b')).replace(/\n/g, '\r\n'), [change('a', 'done')]],
+    [
+      'CRLF against LF',
+      block(line('a'), line('b')),
+      block(line('a', true), line('b')).replace(/\n/g, '\r\n'),
+      [change('a', 'done')],
+    ],
     ['an n/a line', block(line('a')), block(naLine('a', 'reason')), [change('a', 'done')]],
   ])('%s', (_name, before, after, expected) => {
     expect(diffSteps(before, after)).toEqual(expected);
@@ -124,9 +241,21 @@ describe('setStepState', () => {
   it.each<[string, string, string, boolean, string]>([
     ['ticks', block(line('a'), line('b')), 'a', true, block(line('a', true), line('b'))],
     ['unticks a capital X', block('* [X] x <!-- step:a -->'), 'a', false, block('* [ ] x <!-- step:a -->')],
-    ['only the real item, not one in a fence', block(...fenced, line('a')), 'a', true, block(...fenced, line('a', true))],
+    [
+      'only the real item, not one in a fence',
+      block(...fenced, line('a')),
+      'a',
+      true,
+      block(...fenced, line('a', true)),
+    ],
     ['only the first real item', block(line('a'), line('a')), 'a', true, block(line('a', true), line('a'))],
-    ['keeps CRLF and indentation', block('   ' + line('b'), line('a')).replace(/\n/g, '\r\n'), 'b', true, block('   ' + line('b', true), line('a')).replace(/\n/g, '\r\n')],
+    [
+      'keeps CRLF and indentation',
+      block('   ' + line('b'), line('a')).replace(/\n/g, '\r\n'),
+      'b',
+      true,
+      block('   ' + line('b', true), line('a')).replace(/\n/g, '\r\n'),
+    ],
   ])('%s', (_name, before, stepId, to, expected) => {
     const out = setStepState(before, stepId, to);
     expect(out).toBe(expected);
@@ -147,18 +276,62 @@ describe('setStepState', () => {
 
 describe('computeProgress and currentPhase', () => {
   it.each<[string, string, Record<string, string>, Pick<Progress, 'done' | 'total'>, number[], string]>([
-    ['nothing done', block(...['a', 'b', 'c', 'd', 'e', 'f'].map((id) => line(id))), {}, { done: 0, total: 6 }, [0, 0, 0, 0], 'early'],
-    ['ticks', block(line('a', true), line('b', true), line('c'), line('d', true)), {}, { done: 3, total: 6 }, [2, 0, 1, 0], 't-5'],
-    ['n/a counts as done, ticked or not', block(line('a', true), line('b'), line('c', true)), { b: '', f: 'not needed' }, { done: 4, total: 6 }, [2, 1, 0, 1], 't-1'],
-    ['missing steps are open; foreign ones ignored', block(line('a', true), line('zz', true)), {}, { done: 1, total: 6 }, [1, 0, 0, 0], 'early'],
-    ['ticks in a fence do not count', block(line('a'), '```', line('a', true), '```'), {}, { done: 0, total: 6 }, [0, 0, 0, 0], 'early'],
-    ['everything done', block(...['a', 'b', 'c', 'd', 'e'].map((id) => line(id, true))), { f: '' }, { done: 6, total: 6 }, [2, 1, 2, 1], 'disclosure'],
+    [
+      'nothing done',
+      block(...['a', 'b', 'c', 'd', 'e', 'f'].map((id) => line(id))),
+      {},
+      { done: 0, total: 6 },
+      [0, 0, 0, 0],
+      'early',
+    ],
+    [
+      'ticks',
+      block(line('a', true), line('b', true), line('c'), line('d', true)),
+      {},
+      { done: 3, total: 6 },
+      [2, 0, 1, 0],
+      't-5',
+    ],
+    [
+      'n/a counts as done, ticked or not',
+      block(line('a', true), line('b'), line('c', true)),
+      { b: '', f: 'not needed' },
+      { done: 4, total: 6 },
+      [2, 1, 0, 1],
+      't-1',
+    ],
+    [
+      'missing steps are open; foreign ones ignored',
+      block(line('a', true), line('zz', true)),
+      {},
+      { done: 1, total: 6 },
+      [1, 0, 0, 0],
+      'early',
+    ],
+    [
+      'ticks in a fence do not count',
+      block(line('a'), '```', line('a', true), '```'),
+      {},
+      { done: 0, total: 6 },
+      [0, 0, 0, 0],
+      'early',
+    ],
+    [
+      'everything done',
+      block(...['a', 'b', 'c', 'd', 'e'].map((id) => line(id, true))),
+      { f: '' },
+      { done: 6, total: 6 },
+      [2, 1, 2, 1],
+      'disclosure',
+    ],
     ['n/a of other steps is ignored', block(), { zz: '', toString: 'x' }, { done: 0, total: 6 }, [0, 0, 0, 0], 'early'],
   ])('%s', (_name, b, na, totals, perPhase, current) => {
     const progress = computeProgress(b, PHASES, na);
     expect({ done: progress.done, total: progress.total }).toEqual(totals);
     expect(progress.phases.map((p) => p.done)).toEqual(perPhase);
-    expect(progress.phases.map((p) => [p.id, p.title, p.total])).toEqual(PHASES.map((p) => [p.id, p.title, p.steps.length]));
+    expect(progress.phases.map((p) => [p.id, p.title, p.total])).toEqual(
+      PHASES.map((p) => [p.id, p.title, p.steps.length]),
+    );
     expect(currentPhase(progress)).toBe(current);
   });
 
@@ -179,10 +352,26 @@ describe('phaseDates', () => {
 
   it.each<[string, string | null, Record<string, string | null>]>([
     ['a plain date', '2026-12-06', { early: null, 't-5': '2026-12-01', 't-1': '2026-12-05', disclosure: '2026-12-06' }],
-    ['across a month', '2026-03-03', { early: null, 't-5': '2026-02-26', 't-1': '2026-03-02', disclosure: '2026-03-03' }],
-    ['across a leap February', '2028-03-02', { early: null, 't-5': '2028-02-26', 't-1': '2028-03-01', disclosure: '2028-03-02' }],
-    ['across a year', '2027-01-02', { early: null, 't-5': '2026-12-28', 't-1': '2027-01-01', disclosure: '2027-01-02' }],
-    ['surrounding spaces', ' 2026-12-06 ', { early: null, 't-5': '2026-12-01', 't-1': '2026-12-05', disclosure: '2026-12-06' }],
+    [
+      'across a month',
+      '2026-03-03',
+      { early: null, 't-5': '2026-02-26', 't-1': '2026-03-02', disclosure: '2026-03-03' },
+    ],
+    [
+      'across a leap February',
+      '2028-03-02',
+      { early: null, 't-5': '2028-02-26', 't-1': '2028-03-01', disclosure: '2028-03-02' },
+    ],
+    [
+      'across a year',
+      '2027-01-02',
+      { early: null, 't-5': '2026-12-28', 't-1': '2027-01-01', disclosure: '2027-01-02' },
+    ],
+    [
+      'surrounding spaces',
+      ' 2026-12-06 ',
+      { early: null, 't-5': '2026-12-01', 't-1': '2026-12-05', disclosure: '2026-12-06' },
+    ],
     ['no date', null, all(null)],
     ['the placeholder', '_YYYY-MM-DD_', all(null)],
     ['February 30', '2026-02-30', all(null)],
@@ -233,7 +422,12 @@ describe('duePhases', () => {
 
   it('works from the block end to end', () => {
     const b = block(line('a', true), line('b', true), line('c'), line('d', true), line('e'), line('f'));
-    const due = duePhases(phaseDates('2026-12-06', { 't-5': -5, 't-1': -1, disclosure: 0 }, PHASES), computeProgress(b, PHASES, { e: '' }), new Date('2026-12-06T08:00:00Z'), ['t-5']);
+    const due = duePhases(
+      phaseDates('2026-12-06', { 't-5': -5, 't-1': -1, disclosure: 0 }, PHASES),
+      computeProgress(b, PHASES, { e: '' }),
+      new Date('2026-12-06T08:00:00Z'),
+      ['t-5'],
+    );
     expect(due).toEqual(['disclosure']);
   });
 });

@@ -18,16 +18,30 @@ const T0 = new Date('2026-11-22T10:00:00Z');
 describe('parseIssueUrl', () => {
   const env = { GITLAB_URL: 'https://gitlab.example.com', GHE_HOST: 'ghe.example.com' };
   it.each([
-    ['https://github.com/acme/security/issues/12', { tracker: 'github', ref: { project: 'acme/security', number: 12 } }],
-    ['https://ghe.example.com/acme/security/issues/3/', { tracker: 'github', ref: { project: 'acme/security', number: 3 } }],
-    ['https://gitlab.example.com/group/sub/project/-/issues/7', { tracker: 'gitlab', ref: { project: 'group/sub/project', number: 7 } }],
-    ['https://gitlab.example.com/group/project/-/work_items/8#note_1', { tracker: 'gitlab', ref: { project: 'group/project', number: 8 } }],
+    [
+      'https://github.com/acme/security/issues/12',
+      { tracker: 'github', ref: { project: 'acme/security', number: 12 } },
+    ],
+    [
+      'https://ghe.example.com/acme/security/issues/3/',
+      { tracker: 'github', ref: { project: 'acme/security', number: 3 } },
+    ],
+    [
+      'https://gitlab.example.com/group/sub/project/-/issues/7',
+      { tracker: 'gitlab', ref: { project: 'group/sub/project', number: 7 } },
+    ],
+    [
+      'https://gitlab.example.com/group/project/-/work_items/8#note_1',
+      { tracker: 'gitlab', ref: { project: 'group/project', number: 8 } },
+    ],
   ])('%s', (url, target) => {
     expect(parseIssueUrl(url, env)).toEqual(target);
   });
 
   it('strips the path GitLab is served under', () => {
-    expect(parseIssueUrl('https://example.com/gitlab/team/app/-/issues/4', { GITLAB_URL: 'https://example.com/gitlab/' })).toEqual({
+    expect(
+      parseIssueUrl('https://example.com/gitlab/team/app/-/issues/4', { GITLAB_URL: 'https://example.com/gitlab/' }),
+    ).toEqual({
       tracker: 'gitlab',
       ref: { project: 'team/app', number: 4 },
     });
@@ -94,7 +108,7 @@ describe('reconcileIssue', () => {
     );
   });
 
-  it('from a child, re-renders a master whose block was damaged by hand, keeping the person\'s text', async () => {
+  it("from a child, re-renders a master whose block was damaged by hand, keeping the person's text", async () => {
     const w = await world();
     expect(await handleEvent(issueEvent(w.project, w.source), w.ctx)).toBe('done');
     const master = w.store.issue(w.source.ref);
@@ -126,10 +140,13 @@ describe('reconcileIssue', () => {
     expect(w.tracker.writes()).toHaveLength(writes);
   });
 
-  it('takes nothing in for an incident project that does not take reports from the report\'s project', async () => {
+  it("takes nothing in for an incident project that does not take reports from the report's project", async () => {
     const w = await world();
     w.store.addProject('sec/incidents', { visibility: 'private' });
-    const other = w.store.addProject('evil/repo', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' } });
+    const other = w.store.addProject('evil/repo', {
+      visibility: 'private',
+      files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' },
+    });
     const report = w.store.seedIssue(other.path, { title: 'RCE', body: 'details', labels: ['incident'] });
     expect(await reconcileIssue(report.ref, w.ctx)).toEqual({
       master: null,
@@ -155,7 +172,7 @@ describe('reconcileIssue', () => {
 });
 
 describe('runReconcile (the command) against the fake trackers', () => {
-  it('GitLab: from GITLAB_URL and GITLAB_TOKEN, by the issue\'s address', async () => {
+  it("GitLab: from GITLAB_URL and GITLAB_TOKEN, by the issue's address", async () => {
     const store = new MemoryStore({ kind: 'gitlab', now: () => T0 });
     store.addProject('team/app', { visibility: 'private' });
     const fake = await startFakeGitLab(store);
@@ -166,14 +183,16 @@ describe('runReconcile (the command) against the fake trackers', () => {
     const options = { gitlabClientOptions: fastGitLabClientOptions(), log: memoryLogger() };
 
     const first = await runReconcile(url, env, options);
-    expect(first.split('\n')[0]).toBe(`gitlab team/app#${source.ref.number}: incident master team/app#${source.ref.number}`);
+    expect(first.split('\n')[0]).toBe(
+      `gitlab team/app#${source.ref.number}: incident master team/app#${source.ref.number}`,
+    );
     expect(first).toContain('- intake: create release in team/app');
     expect(store.allIssues('team/app')).toHaveLength(3);
     expect(await runReconcile(url, env, options)).toContain('- nothing to do: the incident is complete');
     expect(store.allIssues('team/app')).toHaveLength(3);
   });
 
-  it('GitHub: from APP_ID and PRIVATE_KEY, as the installation on the repository\'s owner', async () => {
+  it("GitHub: from APP_ID and PRIVATE_KEY, as the installation on the repository's owner", async () => {
     const store = new MemoryStore({ kind: 'github', now: () => T0 });
     store.addProject('acme/security', { visibility: 'private' });
     const fake = await startFakeGitHub(store, { installationAccount: 'acme' });

@@ -47,55 +47,176 @@ describe('decideCommand', () => {
   }
   const cases: CommandCase[] = [
     // The help is the command reference, with no marker of the app's.
-    { name: '/help answers with the reference', comment: '/help', access: null, expected: { comments: ['other'], says: ['/set', '/sitrep', '/task'] } },
-    { name: 'an unknown command is answered with the help, whoever asks', comment: '/frobnicate now', access: 'read', expected: { comments: ['other'], says: ['`/frobnicate` is not an incident-desk command.', '/set'] } },
-    { name: 'someone who may only read is refused (GitHub wording)', comment: '/set cvss 9.8', access: 'read', tracker: 'github', expected: { comments: ['refusal'], says: ['@bob', 'write access to this repository', '`/set`'] } },
-    { name: 'a Reporter is refused (GitLab wording)', comment: '/severity high', access: 'triage', expected: { comments: ['refusal'], says: ['at least the Developer role in this project'] } },
-    { name: 'access not read: refused', comment: '/cve CVE-2026-1234', access: null, expected: { comments: ['refusal'] } },
-    { name: 'a command with arguments that do not fit: explained', comment: '/severity extreme', expected: { comments: ['invalid'], says: ['`/severity`'] } },
-    { name: '/set writes the cell and records it', comment: '/set cvss 9.8', expected: { cells: { 'CVSS Score': '9.8' }, timeline: [`${AT} @bob set CVSS Score to 9.8`] } },
+    {
+      name: '/help answers with the reference',
+      comment: '/help',
+      access: null,
+      expected: { comments: ['other'], says: ['/set', '/sitrep', '/task'] },
+    },
+    {
+      name: 'an unknown command is answered with the help, whoever asks',
+      comment: '/frobnicate now',
+      access: 'read',
+      expected: { comments: ['other'], says: ['`/frobnicate` is not an incident-desk command.', '/set'] },
+    },
+    {
+      name: 'someone who may only read is refused (GitHub wording)',
+      comment: '/set cvss 9.8',
+      access: 'read',
+      tracker: 'github',
+      expected: { comments: ['refusal'], says: ['@bob', 'write access to this repository', '`/set`'] },
+    },
+    {
+      name: 'a Reporter is refused (GitLab wording)',
+      comment: '/severity high',
+      access: 'triage',
+      expected: { comments: ['refusal'], says: ['at least the Developer role in this project'] },
+    },
+    {
+      name: 'access not read: refused',
+      comment: '/cve CVE-2026-1234',
+      access: null,
+      expected: { comments: ['refusal'] },
+    },
+    {
+      name: 'a command with arguments that do not fit: explained',
+      comment: '/severity extreme',
+      expected: { comments: ['invalid'], says: ['`/severity`'] },
+    },
+    {
+      name: '/set writes the cell and records it',
+      comment: '/set cvss 9.8',
+      expected: { cells: { 'CVSS Score': '9.8' }, timeline: [`${AT} @bob set CVSS Score to 9.8`] },
+    },
     { name: '/set with the value the cell has: nothing', comment: '/set im @alice', expected: { nothing: true } },
-    { name: '/set with a value that is no date: explained, nothing written', comment: '/set disclosure-date 2026-02-30', expected: { comments: ['invalid'], says: ['YYYY-MM-DD'] } },
+    {
+      name: '/set with a value that is no date: explained, nothing written',
+      comment: '/set disclosure-date 2026-02-30',
+      expected: { comments: ['invalid'], says: ['YYYY-MM-DD'] },
+    },
     {
       name: '/set disclosure-date opens the phase nudges again',
       comment: '/set disclosure-date 2026-12-10',
       master: ticket({ run: { nudged: ['t-5'] } }),
       expected: { cells: { 'Public Disclosure Date': '2026-12-10' }, run: { nudged: [] } },
     },
-    { name: '/cve records an alias and its label', comment: '/cve CVE-2026-1234', expected: { addLabels: ['incident-id::CVE-2026-1234'], run: { aliases: ['CVE-2026-1234'] }, timeline: [`${AT} @bob recorded CVE-2026-1234 for this incident`] } },
-    { name: '/cve of an alias already recorded: nothing', comment: '/cve CVE-2026-1234', master: ticket({ run: { aliases: ['CVE-2026-1234'] } }), expected: { nothing: true } },
-    { name: '/na marks a step not applicable with its reason', comment: '/na pick-deputy no deputy needed', expected: { run: { na: { 'pick-deputy': 'no deputy needed' } }, timeline: [`${AT} @bob marked "(IM) Do pick-deputy" not applicable: no deputy needed`] } },
-    { name: '/na by a unique piece of the step text', comment: '/na "respond-reporter"', expected: { run: { na: { 'respond-reporter': '' } } } },
-    { name: '/na of no step: explained', comment: '/na nothing-like-this', expected: { comments: ['invalid'], says: ['No step matches'] } },
-    { name: '/timeline with a time: the entry at that time', comment: '/timeline 2026-11-22T09:30:00Z Reporter first emailed', expected: { timeline: ['2026-11-22T09:30:00Z @bob Reporter first emailed'] } },
-    { name: '/timeline without a time: now', comment: '/timeline called the reporter', expected: { timeline: [`${AT} @bob called the reporter`] } },
-    { name: '/severity sets the level, its label and the sitrep clock', comment: '/severity high', expected: { addLabels: ['severity::high'], removeLabels: [], run: { severity: 'high', sitrepSince: AT }, timeline: [`${AT} @bob set severity to high`] } },
+    {
+      name: '/cve records an alias and its label',
+      comment: '/cve CVE-2026-1234',
+      expected: {
+        addLabels: ['incident-id::CVE-2026-1234'],
+        run: { aliases: ['CVE-2026-1234'] },
+        timeline: [`${AT} @bob recorded CVE-2026-1234 for this incident`],
+      },
+    },
+    {
+      name: '/cve of an alias already recorded: nothing',
+      comment: '/cve CVE-2026-1234',
+      master: ticket({ run: { aliases: ['CVE-2026-1234'] } }),
+      expected: { nothing: true },
+    },
+    {
+      name: '/na marks a step not applicable with its reason',
+      comment: '/na pick-deputy no deputy needed',
+      expected: {
+        run: { na: { 'pick-deputy': 'no deputy needed' } },
+        timeline: [`${AT} @bob marked "(IM) Do pick-deputy" not applicable: no deputy needed`],
+      },
+    },
+    {
+      name: '/na by a unique piece of the step text',
+      comment: '/na "respond-reporter"',
+      expected: { run: { na: { 'respond-reporter': '' } } },
+    },
+    {
+      name: '/na of no step: explained',
+      comment: '/na nothing-like-this',
+      expected: { comments: ['invalid'], says: ['No step matches'] },
+    },
+    {
+      name: '/timeline with a time: the entry at that time',
+      comment: '/timeline 2026-11-22T09:30:00Z Reporter first emailed',
+      expected: { timeline: ['2026-11-22T09:30:00Z @bob Reporter first emailed'] },
+    },
+    {
+      name: '/timeline without a time: now',
+      comment: '/timeline called the reporter',
+      expected: { timeline: [`${AT} @bob called the reporter`] },
+    },
+    {
+      name: '/severity sets the level, its label and the sitrep clock',
+      comment: '/severity high',
+      expected: {
+        addLabels: ['severity::high'],
+        removeLabels: [],
+        run: { severity: 'high', sitrepSince: AT },
+        timeline: [`${AT} @bob set severity to high`],
+      },
+    },
     {
       name: '/severity changes the level: the old label goes, the clock keeps running',
       comment: '/severity low',
       master: ticket({ run: { severity: 'high', sitrepSince: '2026-11-22T09:00:00Z' } }),
-      expected: { addLabels: ['severity::low'], removeLabels: ['severity::high'], run: { severity: 'low', sitrepSince: '2026-11-22T09:00:00Z' } },
+      expected: {
+        addLabels: ['severity::low'],
+        removeLabels: ['severity::high'],
+        run: { severity: 'low', sitrepSince: '2026-11-22T09:00:00Z' },
+      },
     },
-    { name: '/severity at the level it has: nothing', comment: '/severity high', master: ticket({ run: { severity: 'high', sitrepSince: AT } }), expected: { nothing: true } },
+    {
+      name: '/severity at the level it has: nothing',
+      comment: '/severity high',
+      master: ticket({ run: { severity: 'high', sitrepSince: AT } }),
+      expected: { nothing: true },
+    },
     {
       name: '/sitrep posts the report and restarts the clock',
       comment: '/sitrep Status: contained\nPatch in review.',
       master: ticket({ run: { severity: 'high', sitrepSince: '2026-11-22T08:00:00Z', sitrepReminders: 2 } }),
-      expected: { comments: ['sitrep'], says: ['contained'], run: { sitrepSince: AT, sitrepReminders: 0 }, timeline: [`${AT} @bob posted a situation report`] },
+      expected: {
+        comments: ['sitrep'],
+        says: ['contained'],
+        run: { sitrepSince: AT, sitrepReminders: 0 },
+        timeline: [`${AT} @bob posted a situation report`],
+      },
     },
     {
       name: '/handoff by the holder: a pending handoff, asked in a comment',
       comment: '/handoff @bob im',
       actor: 'alice',
-      expected: { comments: ['handoff-requested'], run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: AT } }, timeline: [`${AT} @alice asked @bob to take over as Incident Manager`] },
+      expected: {
+        comments: ['handoff-requested'],
+        run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: AT } },
+        timeline: [`${AT} @alice asked @bob to take over as Incident Manager`],
+      },
     },
-    { name: '/handoff by a writer who does not hold the role: refused', comment: '/handoff @carol im', actor: 'bob', access: 'write', expected: { comments: ['refusal'], says: ['only its current holder or a maintainer'] } },
-    { name: '/handoff by a maintainer who does not hold the role: asked', comment: '/handoff @carol deputy', actor: 'bob', access: 'maintain', expected: { comments: ['handoff-requested'], run: { handoff: { from: 'bob', to: 'carol', role: 'deputy', at: AT } } } },
+    {
+      name: '/handoff by a writer who does not hold the role: refused',
+      comment: '/handoff @carol im',
+      actor: 'bob',
+      access: 'write',
+      expected: { comments: ['refusal'], says: ['only its current holder or a maintainer'] },
+    },
+    {
+      name: '/handoff by a maintainer who does not hold the role: asked',
+      comment: '/handoff @carol deputy',
+      actor: 'bob',
+      access: 'maintain',
+      expected: {
+        comments: ['handoff-requested'],
+        run: { handoff: { from: 'bob', to: 'carol', role: 'deputy', at: AT } },
+      },
+    },
     {
       name: '/accept by the one asked: the cell, the assignee, the comment, the timeline',
       comment: '/accept',
       master: ticket({ run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: '2026-11-22T10:00:00Z' } } }),
-      expected: { cells: { 'Incident Manager': '@bob' }, assign: { add: 'bob', remove: 'alice' }, comments: ['handoff-done'], timeline: [`${AT} @bob took over as Incident Manager from @alice`] },
+      expected: {
+        cells: { 'Incident Manager': '@bob' },
+        assign: { add: 'bob', remove: 'alice' },
+        comments: ['handoff-done'],
+        timeline: [`${AT} @bob took over as Incident Manager from @alice`],
+      },
     },
     {
       name: '/accept of a deputy handoff: the cell, no assignee',
@@ -108,29 +229,41 @@ describe('decideCommand', () => {
       comment: '/accept',
       actor: 'mallory',
       master: ticket({ run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: '2026-11-22T10:00:00Z' } } }),
-      expected: { comments: ['invalid'], says: ['no handoff waiting for you'], run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: '2026-11-22T10:00:00Z' } } },
+      expected: {
+        comments: ['invalid'],
+        says: ['no handoff waiting for you'],
+        run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: '2026-11-22T10:00:00Z' } },
+      },
     },
-    { name: 'an approval command on the master: sent to the comms ticket', comment: '/approve blog', expected: { comments: ['invalid'], says: [`Approval commands go on the communications ticket, ${COMMS}.`] } },
+    {
+      name: 'an approval command on the master: sent to the comms ticket',
+      comment: '/approve blog',
+      expected: { comments: ['invalid'], says: [`Approval commands go on the communications ticket, ${COMMS}.`] },
+    },
   ];
 
-  it.each(cases)('$name', ({ comment, actor = 'bob', access = 'write', tracker = 'gitlab', master = ticket(), expected }) => {
-    const ctx = context(master, actor, access, tracker);
-    const plan = decideCommand(ctx, parseCommand(comment)!);
-    if (expected.nothing) {
-      expect(isEmpty(plan, ctx.state.run)).toBe(true);
-      return;
-    }
-    expect(commentKinds(plan)).toEqual(expected.comments ?? []);
-    for (const piece of expected.says ?? []) expect(plan.comments[0]!.body).toContain(piece);
-    for (const c of plan.comments) expect(c.ref).toEqual(master.ref);
-    if (expected.timeline) expect(timelineTexts(plan)).toEqual(expected.timeline);
-    if (!expected.timeline && (expected.comments?.[0] === 'refusal' || expected.comments?.[0] === 'invalid')) expect(plan.timeline).toEqual([]);
-    expect(plan.cells).toEqual(expected.cells ?? {});
-    expect(plan.addLabels).toEqual(expected.addLabels ?? []);
-    expect(plan.removeLabels).toEqual(expected.removeLabels ?? []);
-    expect(plan.assign).toEqual(expected.assign);
-    if (expected.run) expect(plan.run).toMatchObject(expected.run);
-  });
+  it.each(cases)(
+    '$name',
+    ({ comment, actor = 'bob', access = 'write', tracker = 'gitlab', master = ticket(), expected }) => {
+      const ctx = context(master, actor, access, tracker);
+      const plan = decideCommand(ctx, parseCommand(comment)!);
+      if (expected.nothing) {
+        expect(isEmpty(plan, ctx.state.run)).toBe(true);
+        return;
+      }
+      expect(commentKinds(plan)).toEqual(expected.comments ?? []);
+      for (const piece of expected.says ?? []) expect(plan.comments[0]!.body).toContain(piece);
+      for (const c of plan.comments) expect(c.ref).toEqual(master.ref);
+      if (expected.timeline) expect(timelineTexts(plan)).toEqual(expected.timeline);
+      if (!expected.timeline && (expected.comments?.[0] === 'refusal' || expected.comments?.[0] === 'invalid'))
+        expect(plan.timeline).toEqual([]);
+      expect(plan.cells).toEqual(expected.cells ?? {});
+      expect(plan.addLabels).toEqual(expected.addLabels ?? []);
+      expect(plan.removeLabels).toEqual(expected.removeLabels ?? []);
+      expect(plan.assign).toEqual(expected.assign);
+      if (expected.run) expect(plan.run).toMatchObject(expected.run);
+    },
+  );
 
   it('/accept clears the pending handoff', () => {
     const master = ticket({ run: { handoff: { from: 'alice', to: 'bob', role: 'im', at: '2026-11-22T10:00:00Z' } } });

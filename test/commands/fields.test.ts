@@ -26,7 +26,11 @@ const accepted: Array<[FieldKey, string, string]> = [
   ['cvss', V40, `\`${V40}\``],
   ['cvss', `${V40}/E:A/U:Amber/MSI:S`, `\`${V40}/E:A/U:Amber/MSI:S\``],
   ['cvss', `9.8 ${V31}`, `9.8 \`${V31}\``],
-  ['advisory', 'https://github.com/o/r/security/advisories/GHSA-4w7f-2j8m-q9rc', '<https://github.com/o/r/security/advisories/GHSA-4w7f-2j8m-q9rc>'],
+  [
+    'advisory',
+    'https://github.com/o/r/security/advisories/GHSA-4w7f-2j8m-q9rc',
+    '<https://github.com/o/r/security/advisories/GHSA-4w7f-2j8m-q9rc>',
+  ],
   ['advisory', 'HTTPS://Example.COM/a?b=1&c=2#x', '<https://example.com/a?b=1&c=2#x>'],
   ['advisory', 'https://example.com/a|b', '<https://example.com/a%7Cb>'],
   ['advisory', 'https://example.com/[x]`y`"z"', '<https://example.com/%5Bx%5D%60y%60%22z%22>'],

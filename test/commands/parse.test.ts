@@ -56,17 +56,26 @@ describe('parseCommand: commands', () => {
     ['/na Choose a deputy incident manager', { name: 'na', target: 'Choose a deputy incident manager', reason: '' }],
     ['/na triage', { name: 'na', target: 'triage', reason: '' }],
     ['/timeline Patch deployed', { name: 'timeline', text: 'Patch deployed' }],
-    ['/timeline 2026-11-22T10:03:00Z Patch deployed', { name: 'timeline', at: '2026-11-22T10:03:00Z', text: 'Patch deployed' }],
+    [
+      '/timeline 2026-11-22T10:03:00Z Patch deployed',
+      { name: 'timeline', at: '2026-11-22T10:03:00Z', text: 'Patch deployed' },
+    ],
     ['/timeline 2026-11-22T10:03:00+02:00 Patch', { name: 'timeline', at: '2026-11-22T08:03:00Z', text: 'Patch' }],
     ['/timeline 2026-11-22t23:30:15.123-01:00 Late', { name: 'timeline', at: '2026-11-23T00:30:15Z', text: 'Late' }],
     ['/timeline 2026-11-22T10:03Z short form', { name: 'timeline', at: '2026-11-22T10:03:00Z', text: 'short form' }],
-    ['/timeline 2026-11-22T10:03:00Z\r\nline one\r\nline two\r\n', { name: 'timeline', at: '2026-11-22T10:03:00Z', text: 'line one\nline two' }],
+    [
+      '/timeline 2026-11-22T10:03:00Z\r\nline one\r\nline two\r\n',
+      { name: 'timeline', at: '2026-11-22T10:03:00Z', text: 'line one\nline two' },
+    ],
     ['/timeline\nOn the next line', { name: 'timeline', text: 'On the next line' }],
     ['/timeline 2026-11-22 was the day', { name: 'timeline', text: '2026-11-22 was the day' }],
     ['/severity HIGH', { name: 'severity', level: 'high' }],
     ['/severity medium', { name: 'severity', level: 'medium' }],
     ['/severity low', { name: 'severity', level: 'low' }],
-    ['/sitrep All good.\n\n- fix merged\n- release tomorrow  ', { name: 'sitrep', text: 'All good.\n\n- fix merged\n- release tomorrow' }],
+    [
+      '/sitrep All good.\n\n- fix merged\n- release tomorrow  ',
+      { name: 'sitrep', text: 'All good.\n\n- fix merged\n- release tomorrow' },
+    ],
     ['/handoff @alice', { name: 'handoff', to: 'alice', role: 'im' }],
     ['/handoff bob.smith-2 deputy', { name: 'handoff', to: 'bob.smith-2', role: 'deputy' }],
     ['/Handoff @Carol IM', { name: 'handoff', to: 'Carol', role: 'im' }],
@@ -188,14 +197,24 @@ describe('approval commands', () => {
     ['/approve all', { name: 'approve', deliverable: 'all' }],
     ['/APPROVE customer-email legal', { name: 'approve', deliverable: 'customer-email', group: 'legal' }],
     ['/revoke blog security', { name: 'revoke', deliverable: 'blog', group: 'security' }],
-    ['/request-changes blog tone it down\nsecond line', { name: 'request-changes', deliverable: 'blog', reason: 'tone it down\nsecond line' }],
+    [
+      '/request-changes blog tone it down\nsecond line',
+      { name: 'request-changes', deliverable: 'blog', reason: 'tone it down\nsecond line' },
+    ],
     ['/request-approvals', { name: 'request-approvals' }],
     ['/request-approvals media', { name: 'request-approvals', deliverable: 'media' }],
   ])('%j', (body, expected) => {
     expect(parseCommand(body)).toEqual(expected);
   });
 
-  it.each(['/approve', '/approve blog legal extra', '/revoke all', '/request-changes blog', '/approve <!--', '/request-approvals a b'])('%j is invalid', (body) => {
+  it.each([
+    '/approve',
+    '/approve blog legal extra',
+    '/revoke all',
+    '/request-changes blog',
+    '/approve <!--',
+    '/request-approvals a b',
+  ])('%j is invalid', (body) => {
     expect(parseCommand(body)?.name).toBe('invalid');
   });
 });

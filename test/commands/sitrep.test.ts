@@ -18,7 +18,9 @@ function mentionsIn(text: string): string[] {
 describe('parseSitrepText', () => {
   it('fills fields from key lines and keeps the rest as description', () => {
     expect(
-      parseSitrepText('The fence is broken.\nSTATUS: contained\n**Responders**: Spot, Dave\nNext steps: fix the fence\nA fox was seen.'),
+      parseSitrepText(
+        'The fence is broken.\nSTATUS: contained\n**Responders**: Spot, Dave\nNext steps: fix the fence\nA fox was seen.',
+      ),
     ).toEqual({
       description: 'The fence is broken.\nA fox was seen.',
       status: 'contained',
@@ -28,7 +30,11 @@ describe('parseSitrepText', () => {
   });
 
   it('reads bold keys, description keys and a block after an empty key', () => {
-    expect(parseSitrepText('**Status:** investigating\nDescription: chickens escaped\n\nNext steps:\n- fix fence\n- find fox\n\nMore text.')).toEqual({
+    expect(
+      parseSitrepText(
+        '**Status:** investigating\nDescription: chickens escaped\n\nNext steps:\n- fix fence\n- find fox\n\nMore text.',
+      ),
+    ).toEqual({
       description: 'chickens escaped\n\nMore text.',
       status: 'investigating',
       details: '- fix fence\n- find fox',
@@ -53,9 +59,13 @@ describe('renderSitrep', () => {
     const out = renderSitrep({
       ...base,
       cadenceMinutes: 60,
-      parsed: parseSitrepText('Fox in the run @everyone\n<!-- incident-desk:end -->\nStatus: contained @carol\nResponders: @spot, @dave\nDetails: fix\nfence'),
+      parsed: parseSitrepText(
+        'Fox in the run @everyone\n<!-- incident-desk:end -->\nStatus: contained @carol\nResponders: @spot, @dave\nDetails: fix\nfence',
+      ),
     });
-    expect(out.startsWith(`${SITREP_MARKER}\n### Situation report · INC-2026-0001 · 2026-11-22T10:03:00Z\n`)).toBe(true);
+    expect(out.startsWith(`${SITREP_MARKER}\n### Situation report · INC-2026-0001 · 2026-11-22T10:03:00Z\n`)).toBe(
+      true,
+    );
     expect(out).toContain('- **Severity:** High');
     expect(out).toContain('- **Incident Manager:** @alice');
     expect(out).toContain('- **Next update due:** by 2026-11-22T11:03:00Z');
@@ -92,7 +102,14 @@ describe('missedSitrepWindows', () => {
 
 describe('renderSitrepReminder', () => {
   it('mentions the Incident Manager and states the cadence', () => {
-    const out = renderSitrepReminder({ id: 'INC-1', incidentManager: 'alice', severity: 'medium', cadenceMinutes: 720, missed: 2, since: '2026-11-22T10:00:00Z' });
+    const out = renderSitrepReminder({
+      id: 'INC-1',
+      incidentManager: 'alice',
+      severity: 'medium',
+      cadenceMinutes: 720,
+      missed: 2,
+      since: '2026-11-22T10:00:00Z',
+    });
     expect(out.startsWith(SITREP_REMINDER_MARKER)).toBe(true);
     expect(out).toContain('every 12 hours');
     expect(out).toContain('2 windows');
@@ -101,7 +118,14 @@ describe('renderSitrepReminder', () => {
   });
 
   it('asks whoever leads when no Incident Manager is set', () => {
-    const out = renderSitrepReminder({ id: 'INC-1', incidentManager: null, severity: 'high', cadenceMinutes: 60, missed: 1, since: '2026-11-22T10:00:00Z' });
+    const out = renderSitrepReminder({
+      id: 'INC-1',
+      incidentManager: null,
+      severity: 'high',
+      cadenceMinutes: 60,
+      missed: 1,
+      since: '2026-11-22T10:00:00Z',
+    });
     expect(out).toContain('Whoever leads this incident');
     expect(out).toContain('every hour');
     expect(mentionsIn(out)).toEqual([]);

@@ -31,6 +31,13 @@ describe('which projects may bring work into an incident project', () => {
   });
 
   it('triage (GitHub) or Reporter (GitLab) and more may file tracking tickets; read and none may not', () => {
-    expect(['none', 'read', 'triage', 'write', 'maintain', 'admin'].map((l) => mayTriage(l as never))).toEqual([false, false, true, true, true, true]);
+    expect(['none', 'read', 'triage', 'write', 'maintain', 'admin'].map((l) => mayTriage(l as never))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });

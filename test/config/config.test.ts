@@ -67,8 +67,19 @@ describe('parseConfig: defaults', () => {
       children: ['release', 'comms'],
     });
     const { approvals } = DEFAULT_CONFIG;
-    expect(Object.keys(approvals.groups)).toEqual(['security', 'legal', 'customer-success', 'support', 'corporate-comms', 'investor-relations']);
-    expect(approvals.groups['corporate-comms']).toEqual({ name: 'Corporate Communications', approvers: [], backups: [] });
+    expect(Object.keys(approvals.groups)).toEqual([
+      'security',
+      'legal',
+      'customer-success',
+      'support',
+      'corporate-comms',
+      'investor-relations',
+    ]);
+    expect(approvals.groups['corporate-comms']).toEqual({
+      name: 'Corporate Communications',
+      approvers: [],
+      backups: [],
+    });
     expect(Object.keys(approvals.deliverables)).toEqual(['blog', 'customer-email', 'support-faq', 'media', 'social']);
     expect(approvals.deliverables.blog).toEqual({
       name: 'Blog post',
@@ -79,7 +90,11 @@ describe('parseConfig: defaults', () => {
     expect(approvals.deliverables.social?.approve).toEqual(['legal']);
     expect(approvals.deliverables.social?.fyi).toHaveLength(5);
     expect(approvals.required).toEqual(['security', 'legal', 'customer-success', 'investor-relations']);
-    expect(approvals).toMatchObject({ quorum: 2, responseMinutes: 30, cutoffMinutes: { high: 360, medium: 720, low: 1440 } });
+    expect(approvals).toMatchObject({
+      quorum: 2,
+      responseMinutes: 30,
+      cutoffMinutes: { high: 360, medium: 720, low: 1440 },
+    });
     // Every group of the matrix is either an approver or informed, for every deliverable.
     for (const d of Object.values(approvals.deliverables)) {
       expect([...d.approve, ...d.fyi].sort()).toEqual(Object.keys(approvals.groups).sort());
@@ -102,14 +117,29 @@ describe('parseConfig: defaults', () => {
 describe('parseConfig: every key is accepted', () => {
   it.each<[string, string, (c: IncidentDeskConfig) => unknown, unknown]>([
     ['label', 'label: "security::incident"', (c) => c.label, 'security::incident'],
-    ['incidentProject (GitLab)', 'incidentProject: acme/security/incidents', (c) => c.incidentProject, 'acme/security/incidents'],
+    [
+      'incidentProject (GitLab)',
+      'incidentProject: acme/security/incidents',
+      (c) => c.incidentProject,
+      'acme/security/incidents',
+    ],
     ['incidentProject (GitHub)', 'incidentProject: acme/incidents', (c) => c.incidentProject, 'acme/incidents'],
     ['incidentProject null', 'incidentProject: null', (c) => c.incidentProject, null],
     ['releaseProject', 'releaseProject: acme/releases', (c) => c.releaseProject, 'acme/releases'],
     ['publicSource', 'publicSource: delete', (c) => c.publicSource, 'delete'],
     ['idPrefix', 'idPrefix: SEC1', (c) => c.idPrefix, 'SEC1'],
-    ['handbookUrl', 'handbookUrl: https://handbook.example.com/security', (c) => c.handbookUrl, 'https://handbook.example.com/security'],
-    ['handbookUrl (http, port)', 'handbookUrl: http://localhost:3000/handbook', (c) => c.handbookUrl, 'http://localhost:3000/handbook'],
+    [
+      'handbookUrl',
+      'handbookUrl: https://handbook.example.com/security',
+      (c) => c.handbookUrl,
+      'https://handbook.example.com/security',
+    ],
+    [
+      'handbookUrl (http, port)',
+      'handbookUrl: http://localhost:3000/handbook',
+      (c) => c.handbookUrl,
+      'http://localhost:3000/handbook',
+    ],
     [
       'templates',
       'templates: { incident: .github/incident.md.hbs, release: tpl/release.md.hbs, comms: comms...md.hbs }',
@@ -118,11 +148,26 @@ describe('parseConfig: every key is accepted', () => {
     ],
     ['children (one)', 'children: [comms]', (c) => c.children, ['comms']],
     ['children (none)', 'children: []', (c) => c.children, []],
-    ['releaseProject without a release child', 'releaseProject: acme/releases\nchildren: [comms]', (c) => [c.releaseProject, c.children], ['acme/releases', ['comms']]],
+    [
+      'releaseProject without a release child',
+      'releaseProject: acme/releases\nchildren: [comms]',
+      (c) => [c.releaseProject, c.children],
+      ['acme/releases', ['comms']],
+    ],
     ['approvals.quorum', 'approvals: { quorum: 4 }', (c) => c.approvals.quorum, 4],
     ['approvals.responseMinutes', 'approvals: { responseMinutes: 15 }', (c) => c.approvals.responseMinutes, 15],
-    ['approvals.cutoffMinutes (partial)', 'approvals: { cutoffMinutes: { high: 240 } }', (c) => c.approvals.cutoffMinutes, { high: 240, medium: 720, low: 1440 }],
-    ['approvals.required', 'approvals: { required: [security, legal], quorum: 1 }', (c) => c.approvals.required, ['security', 'legal']],
+    [
+      'approvals.cutoffMinutes (partial)',
+      'approvals: { cutoffMinutes: { high: 240 } }',
+      (c) => c.approvals.cutoffMinutes,
+      { high: 240, medium: 720, low: 1440 },
+    ],
+    [
+      'approvals.required',
+      'approvals: { required: [security, legal], quorum: 1 }',
+      (c) => c.approvals.required,
+      ['security', 'legal'],
+    ],
     [
       'approvals.groups and deliverables',
       STAFFED,
@@ -140,7 +185,10 @@ describe('parseConfig: every key is accepted', () => {
   });
 
   it('a group of a non-required kind needs no back-ups; GitLab group paths are people too', () => {
-    const config = parseConfig('approvals: { groups: { security: { name: S, approvers: [acme/sirt] }, legal: { name: L } }, deliverables: { blog: { name: B, approve: [legal], fyi: [security] } }, required: [legal], quorum: 1 }', LOCATION);
+    const config = parseConfig(
+      'approvals: { groups: { security: { name: S, approvers: [acme/sirt] }, legal: { name: L } }, deliverables: { blog: { name: B, approve: [legal], fyi: [security] } }, required: [legal], quorum: 1 }',
+      LOCATION,
+    );
     expect(config.approvals.groups.security?.approvers).toEqual(['acme/sirt']);
   });
 });
@@ -166,10 +214,15 @@ describe('parseConfig: nested defaults of approvals', () => {
     }
   });
 
-  it('a default quorum above the user\'s required groups says the default applies', () => {
+  it("a default quorum above the user's required groups says the default applies", () => {
     const problems = problemsOf('approvals: { required: [security] }\n');
     expect(problems).toEqual([
-      expect.objectContaining({ path: 'approvals.quorum', line: 1, column: 12, message: expect.stringContaining('`approvals.quorum` is not in the file') }),
+      expect.objectContaining({
+        path: 'approvals.quorum',
+        line: 1,
+        column: 12,
+        message: expect.stringContaining('`approvals.quorum` is not in the file'),
+      }),
     ]);
   });
 });
@@ -184,32 +237,80 @@ const PROBLEM_CASES: ProblemCase[] = [
   {
     name: 'an unknown key, with its line and a suggestion',
     text: yaml('label: incident', 'lable: oops'),
-    expected: [{ path: 'lable', line: 2, column: 1, message: expect.stringMatching(/unknown key "lable"\. Did you mean `label`\?/) }],
+    expected: [
+      {
+        path: 'lable',
+        line: 2,
+        column: 1,
+        message: expect.stringMatching(/unknown key "lable"\. Did you mean `label`\?/),
+      },
+    ],
   },
   {
     name: 'an unknown nested key',
     text: yaml('approvals:', '  cutoffMinutes:', '    critical: 60'),
-    expected: [{ path: 'approvals.cutoffMinutes.critical', line: 3, column: 5, message: expect.stringContaining('`high`, `medium`, `low`') }],
+    expected: [
+      {
+        path: 'approvals.cutoffMinutes.critical',
+        line: 3,
+        column: 5,
+        message: expect.stringContaining('`high`, `medium`, `low`'),
+      },
+    ],
   },
   {
     name: 'a deliverable naming an unknown group',
-    text: yaml('approvals:', '  deliverables:', '    blog:', '      name: Blog post', '      approve: [security, legl]'),
-    expected: [{ path: 'approvals.deliverables.blog.approve[1]', line: 5, column: 27, message: expect.stringContaining('unknown group "legl"') }],
+    text: yaml(
+      'approvals:',
+      '  deliverables:',
+      '    blog:',
+      '      name: Blog post',
+      '      approve: [security, legl]',
+    ),
+    expected: [
+      {
+        path: 'approvals.deliverables.blog.approve[1]',
+        line: 5,
+        column: 27,
+        message: expect.stringContaining('unknown group "legl"'),
+      },
+    ],
   },
   {
     name: 'a group both approve and fyi',
     text: yaml('approvals:', '  deliverables:', '    blog: { name: Blog, approve: [legal], fyi: [support, legal] }'),
-    expected: [{ path: 'approvals.deliverables.blog.fyi[1]', line: 3, column: 58, message: expect.stringContaining('both an approver and FYI') }],
+    expected: [
+      {
+        path: 'approvals.deliverables.blog.fyi[1]',
+        line: 3,
+        column: 58,
+        message: expect.stringContaining('both an approver and FYI'),
+      },
+    ],
   },
   {
     name: 'required naming an unknown group',
     text: yaml('approvals:', '  required: [security, finance]', '  quorum: 1'),
-    expected: [{ path: 'approvals.required[1]', line: 2, column: 24, message: expect.stringContaining('unknown group "finance"') }],
+    expected: [
+      {
+        path: 'approvals.required[1]',
+        line: 2,
+        column: 24,
+        message: expect.stringContaining('unknown group "finance"'),
+      },
+    ],
   },
   {
     name: 'quorum above the required groups',
     text: yaml('approvals:', '  quorum: 5'),
-    expected: [{ path: 'approvals.quorum', line: 2, column: 11, message: expect.stringContaining('more than the 4 required groups') }],
+    expected: [
+      {
+        path: 'approvals.quorum',
+        line: 2,
+        column: 11,
+        message: expect.stringContaining('more than the 4 required groups'),
+      },
+    ],
   },
   {
     name: 'quorum below 1, not a whole number',
@@ -221,28 +322,86 @@ const PROBLEM_CASES: ProblemCase[] = [
   },
   {
     name: 'a required group with approvers and fewer than 2 back-ups',
-    text: yaml('approvals:', '  groups:', '    security:', '      name: Security', '      approvers: [alice]', '      backups: [bob]', '    legal: { name: Legal }', '  deliverables: {}', '  required: [security, legal]'),
-    expected: [{ path: 'approvals.groups.security.backups', line: 6, column: 16, message: expect.stringContaining('at least 2 back-up approvers (it has 1)') }],
+    text: yaml(
+      'approvals:',
+      '  groups:',
+      '    security:',
+      '      name: Security',
+      '      approvers: [alice]',
+      '      backups: [bob]',
+      '    legal: { name: Legal }',
+      '  deliverables: {}',
+      '  required: [security, legal]',
+    ),
+    expected: [
+      {
+        path: 'approvals.groups.security.backups',
+        line: 6,
+        column: 16,
+        message: expect.stringContaining('at least 2 back-up approvers (it has 1)'),
+      },
+    ],
   },
   {
     name: 'a required group with approvers and no back-ups key',
-    text: yaml('approvals:', '  groups:', '    security:', '      name: Security', '      approvers: [alice]', '  deliverables: {}', '  required: [security]', '  quorum: 1'),
-    expected: [{ path: 'approvals.groups.security.backups', line: 3, column: 5, message: expect.stringContaining('(it has 0)') }],
+    text: yaml(
+      'approvals:',
+      '  groups:',
+      '    security:',
+      '      name: Security',
+      '      approvers: [alice]',
+      '  deliverables: {}',
+      '  required: [security]',
+      '  quorum: 1',
+    ),
+    expected: [
+      { path: 'approvals.groups.security.backups', line: 3, column: 5, message: expect.stringContaining('(it has 0)') },
+    ],
   },
   {
     name: 'a back-up who is already an approver, a duplicate approver',
-    text: yaml('approvals:', '  groups:', '    security: { name: S, approvers: [alice, "@Alice"], backups: [bob, alice] }', '  deliverables: {}', '  required: [security]', '  quorum: 1'),
+    text: yaml(
+      'approvals:',
+      '  groups:',
+      '    security: { name: S, approvers: [alice, "@Alice"], backups: [bob, alice] }',
+      '  deliverables: {}',
+      '  required: [security]',
+      '  quorum: 1',
+    ),
     expected: [
-      { path: 'approvals.groups.security.approvers[1]', line: 3, column: 45, message: expect.stringContaining('listed twice') },
-      { path: 'approvals.groups.security.backups[1]', line: 3, column: 71, message: expect.stringContaining('already an approver') },
+      {
+        path: 'approvals.groups.security.approvers[1]',
+        line: 3,
+        column: 45,
+        message: expect.stringContaining('listed twice'),
+      },
+      {
+        path: 'approvals.groups.security.backups[1]',
+        line: 3,
+        column: 71,
+        message: expect.stringContaining('already an approver'),
+      },
     ],
   },
   {
     name: 'a group id that is not kebab-case and a group without a name',
-    text: yaml('approvals:', '  groups:', '    Security_Team: { name: S }', '    legal: { approvers: [] }', '  deliverables: {}', '  required: [legal]', '  quorum: 1'),
+    text: yaml(
+      'approvals:',
+      '  groups:',
+      '    Security_Team: { name: S }',
+      '    legal: { approvers: [] }',
+      '  deliverables: {}',
+      '  required: [legal]',
+      '  quorum: 1',
+    ),
     expected: [
       { path: 'approvals.groups.Security_Team', line: 3, column: 5, message: expect.stringContaining('kebab-case') },
-      { path: 'approvals.groups.legal.name', line: 4, column: 12, message: expect.stringMatching(/^missing: every group needs a `name`/) },
+      {
+        path: 'approvals.groups.legal.name',
+        line: 4,
+        column: 12,
+        message: expect.stringMatching(/^missing: every group needs a `name`/),
+      },
     ],
   },
   {
@@ -267,7 +426,12 @@ const PROBLEM_CASES: ProblemCase[] = [
   },
   {
     name: 'templates with `..` and an absolute path',
-    text: yaml('templates:', '  incident: ../../etc/passwd', '  release: /etc/release.hbs', '  comms: templates/../../x.hbs'),
+    text: yaml(
+      'templates:',
+      '  incident: ../../etc/passwd',
+      '  release: /etc/release.hbs',
+      '  comms: templates/../../x.hbs',
+    ),
     expected: [
       { path: 'templates.incident', line: 2, column: 13, message: expect.stringContaining('no `..` segments') },
       { path: 'templates.release', line: 3, column: 12 },
@@ -378,7 +542,9 @@ describe('formatConfigProblems', () => {
   });
 
   it('a YAML syntax problem is about the file', () => {
-    expect(formatConfigProblems(errorOf('children: [a\nx: 1\n'))).toMatch(/^- file \(line 2, column \d+\): YAML syntax: /m);
+    expect(formatConfigProblems(errorOf('children: [a\nx: 1\n'))).toMatch(
+      /^- file \(line 2, column \d+\): YAML syntax: /m,
+    );
   });
 
   it('text from the file can neither ping nor forge a marker', () => {
@@ -444,7 +610,10 @@ describe('docs/configuration.md', () => {
   it('names every key of the schema', () => {
     const keys = (schema: unknown, prefix: string): string[] => {
       const s = schema as { properties?: Record<string, unknown>; additionalProperties?: unknown };
-      const own = Object.entries(s.properties ?? {}).flatMap(([k, v]) => [`${prefix}${k}`, ...keys(v, `${prefix}${k}.`)]);
+      const own = Object.entries(s.properties ?? {}).flatMap(([k, v]) => [
+        `${prefix}${k}`,
+        ...keys(v, `${prefix}${k}.`),
+      ]);
       return own;
     };
     for (const key of keys(configJsonSchema(), '')) expect(doc, key).toContain(`\`${key}\``);

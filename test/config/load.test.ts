@@ -37,7 +37,11 @@ describe('loadSettings: the configuration file', () => {
   it('parses the same text once, and a changed file at the next read', async () => {
     const store = new MemoryStore({ kind: 'github' });
     store.addProject('acme/security', { visibility: 'private' });
-    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates(), settingsCache: new SettingsCache() };
+    const ctx = {
+      tracker: new MemoryTracker(store),
+      defaultTemplates: await loadDefaultTemplates(),
+      settingsCache: new SettingsCache(),
+    };
     store.putFile('acme/security', '.github/incident-desk.yml', 'label: incident\nidPrefix: SEC\n');
 
     const first = loaded(await loadSettings('acme/security', ctx));
@@ -64,7 +68,11 @@ describe('loadSettings: the built-in templates', () => {
     const store = new MemoryStore({ kind: 'github' });
     store.addProject('acme/security', { visibility: 'private' });
     store.addProject('acme/web', { visibility: 'private' });
-    const ctx = { tracker: new MemoryTracker(store), defaultTemplates: await loadDefaultTemplates(), settingsCache: new SettingsCache() };
+    const ctx = {
+      tracker: new MemoryTracker(store),
+      defaultTemplates: await loadDefaultTemplates(),
+      settingsCache: new SettingsCache(),
+    };
     store.putFile('acme/security', '.github/incident-desk.yml', 'label: incident\n');
     const configured = loaded(await loadSettings('acme/security', ctx));
     const unconfigured = loaded(await loadSettings('acme/web', ctx));

@@ -17,5 +17,9 @@ describeTrackerContract('github adapter', 'github', async () => {
   });
   // The installation's account: GitHub's search (listOpenMasters) covers that owner's repositories, here `sec/…`. The
   // app's bot login: its id is looked up once.
-  return { tracker: new GitHubTracker(octokit, { account: 'sec', appLogin: 'incident-desk[bot]' }), store, close: () => server.close() };
+  return {
+    tracker: new GitHubTracker(octokit, { account: 'sec', appLogin: 'incident-desk[bot]' }),
+    store,
+    close: () => server.close(),
+  };
 });

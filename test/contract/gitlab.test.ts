@@ -15,5 +15,10 @@ describeTrackerContract('gitlab adapter', 'gitlab', async () => {
     rateLimits: { '**': 100_000 },
     queryTimeout: 5_000,
   });
-  return { tracker: new GitLabTracker(api), store, close: () => fake.close(), userId: (username) => fake.userId(username) };
+  return {
+    tracker: new GitLabTracker(api),
+    store,
+    close: () => fake.close(),
+    userId: (username) => fake.userId(username),
+  };
 });

@@ -109,11 +109,17 @@ export function describeTrackerContract(
     });
 
     it('lists issues carrying all labels, in every state, across pages', async () => {
-      for (let i = 0; i < 105; i += 1) store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['incident::master'] });
-      const tagged = store.seedIssue('sec/incidents', { title: 'tagged', labels: ['incident::master', 'incident-id::INC-2026-7'] });
+      for (let i = 0; i < 105; i += 1)
+        store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['incident::master'] });
+      const tagged = store.seedIssue('sec/incidents', {
+        title: 'tagged',
+        labels: ['incident::master', 'incident-id::INC-2026-7'],
+      });
       await tracker.updateIssue(tagged.ref, { state: 'closed' });
       store.seedIssue('sec/incidents', { title: 'other', labels: ['incident-id::INC-2026-7'] });
-      const both = await tracker.listIssues('sec/incidents', { labels: ['incident::master', 'incident-id::INC-2026-7'] });
+      const both = await tracker.listIssues('sec/incidents', {
+        labels: ['incident::master', 'incident-id::INC-2026-7'],
+      });
       expect(both.map((i) => i.title)).toEqual(['tagged']);
       expect(both[0]!.state).toBe('closed');
       const masters = await tracker.listIssues('sec/incidents', { labels: ['incident::master'] });
@@ -145,7 +151,12 @@ export function describeTrackerContract(
     });
 
     it('answers who changed an issue, newest first, as the tracker records it: labels, title and description', async () => {
-      const issue = store.seedIssue('sec/incidents', { title: 'Opened', body: 'text', labels: ['incident'], author: 'alice' });
+      const issue = store.seedIssue('sec/incidents', {
+        title: 'Opened',
+        body: 'text',
+        labels: ['incident'],
+        author: 'alice',
+      });
       store.editIssue(issue.ref, { labels: ['incident', 'incident-id::INC-2026-1'] }, 'bob');
       store.editIssue(issue.ref, { labels: ['incident'] }, 'carol');
       store.editIssue(issue.ref, { labels: ['incident', 'incident-id::INC-2026-1'] }, 'dave');
@@ -154,10 +165,16 @@ export function describeTrackerContract(
       store.editIssue(issue.ref, { body: 'edited twice' }, 'gina');
       // A change nobody is named for is no record (a store detail), and the app's own write is the app's.
       store.editIssue(issue.ref, { body: 'unrecorded' });
-      const written = await tracker.updateIssue(issue.ref, { labels: ['incident', 'incident-id::INC-2026-1', 'phase::t-5'] });
+      const written = await tracker.updateIssue(issue.ref, {
+        labels: ['incident', 'incident-id::INC-2026-1', 'phase::t-5'],
+      });
       const names = (changes: Array<{ actor: AccessActor }>) => changes.map((c) => c.actor.username);
-      expect(names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident-id::INC-2026-1' }))).toEqual(['dave', 'bob']);
-      expect(names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident' }))).toEqual(['alice']);
+      expect(
+        names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident-id::INC-2026-1' })),
+      ).toEqual(['dave', 'bob']);
+      expect(names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident' }))).toEqual([
+        'alice',
+      ]);
       expect(names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'never' }))).toEqual([]);
       expect(names(await tracker.listChanges(issue.ref, { kind: 'title' }))).toEqual(['erin', 'alice']);
       const edits = await tracker.listChanges(issue.ref, { kind: 'description' });
@@ -179,7 +196,9 @@ export function describeTrackerContract(
         expect(id).toBeGreaterThan(0);
         if (subject.userId) expect(id).toBe(subject.userId(username));
       }
-      const missing = await tracker.listChanges({ project: 'sec/incidents', number: 999 }, { kind: 'title' }).catch((e: unknown) => e);
+      const missing = await tracker
+        .listChanges({ project: 'sec/incidents', number: 999 }, { kind: 'title' })
+        .catch((e: unknown) => e);
       expect(missing).toMatchObject({ name: 'TrackerError', status: 404 });
     });
 
@@ -272,11 +291,14 @@ export function describeTrackerContract(
       const path = tracker.kind === 'github' ? '.github/incident-desk.yml' : '.gitlab/incident-desk.yml';
       store.putFile('sec/incidents', path, 'label: sev\n');
       store.putFile('sec/incidents', 'templates/x.md.hbs', 'Hello {{id}} ✓\n');
-      expect(await tracker.readConfig('sec/incidents')).toEqual({ text: 'label: sev\n', location: `sec/incidents:${path}` });
+      expect(await tracker.readConfig('sec/incidents')).toEqual({
+        text: 'label: sev\n',
+        location: `sec/incidents:${path}`,
+      });
       expect(await tracker.readFile('sec/incidents', 'templates/x.md.hbs')).toBe('Hello {{id}} ✓\n');
     });
 
-    it('answers each person\'s access level per project, none for strangers', async () => {
+    it("answers each person's access level per project, none for strangers", async () => {
       store.setAccess('sec/incidents', 'alice', 'write');
       store.setAccess('sec/incidents', 'rita', 'read');
       const alice = await tracker.getAccess('sec/incidents', actor('alice'));
@@ -328,7 +350,10 @@ export function describeTrackerContract(
     it('lists the open masters of every project it can see, across pages', async () => {
       const expected: IssueRef[] = [];
       for (let i = 0; i < 101; i += 1) {
-        expected.push(store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['incident::master', `incident-id::INC-${i}`] }).ref);
+        expected.push(
+          store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['incident::master', `incident-id::INC-${i}`] })
+            .ref,
+        );
       }
       expected.push(store.seedIssue('sec/public-app', { title: 'other master', labels: ['incident::master'] }).ref);
       const closed = store.seedIssue('sec/incidents', { title: 'closed master', labels: ['incident::master'] });

@@ -25,7 +25,10 @@ const CONFIG = `approvals:
 /** One incident on either tracker, with what the scenario needs: the comms ticket and a forged delivery of a comment. */
 async function incident(kind: TrackerKind) {
   if (kind === 'github') {
-    const t = await openGitHubIncident({ config: CONFIG, access: { alice: 'write', mallory: 'read', 'sec-alice': 'read' } });
+    const t = await openGitHubIncident({
+      config: CONFIG,
+      access: { alice: 'write', mallory: 'read', 'sec-alice': 'read' },
+    });
     const comms = (): Issue => t.store.allIssues('acme/security').find((i) => i.labels.includes('incident::comms'))!;
     return {
       ...t,
@@ -33,7 +36,10 @@ async function incident(kind: TrackerKind) {
       /** mallory's comment, delivered as if `claimed` wrote it: only someone without GitHub's secret can send that. */
       forge: async (body: string, claimed: string) => {
         const note = t.store.createComment(comms().ref, body, 'mallory');
-        const payload = githubCommentPayload(t.store.getProject(comms().ref.project), comms(), { ...note, author: claimed });
+        const payload = githubCommentPayload(t.store.getProject(comms().ref.project), comms(), {
+          ...note,
+          author: claimed,
+        });
         const res = await deliverGitHub(t.server.url, 'a-guessed-secret', 'issue_comment', payload, 'forged-1');
         await t.server.app.idle();
         return res.status;
@@ -41,7 +47,10 @@ async function incident(kind: TrackerKind) {
       minutes: githubMinutes,
     };
   }
-  const t = await openGitLabIncident({ config: CONFIG, access: { alice: 'write', mallory: 'triage', 'sec-alice': 'triage' } });
+  const t = await openGitLabIncident({
+    config: CONFIG,
+    access: { alice: 'write', mallory: 'triage', 'sec-alice': 'triage' },
+  });
   const comms = (): Issue => t.store.allIssues('team/app').find((i) => i.labels.includes('incident::comms'))!;
   return {
     ...t,
@@ -50,7 +59,13 @@ async function incident(kind: TrackerKind) {
     forge: async (body: string, claimed: string) => {
       const note = t.store.createComment(comms().ref, body, 'mallory');
       const payload = gitlabNotePayload(t.project, comms(), note, t.user(claimed), t.ids);
-      const res = await deliverGitLab(t.server.url, 'gitlab-hook-secret', payload, 'forged-1', 'Confidential Note Hook');
+      const res = await deliverGitLab(
+        t.server.url,
+        'gitlab-hook-secret',
+        payload,
+        'forged-1',
+        'Confidential Note Hook',
+      );
       await t.server.app.idle();
       return res.status;
     },
@@ -58,8 +73,8 @@ async function incident(kind: TrackerKind) {
   };
 }
 
-describe.each<TrackerKind>(['github', 'gitlab'])('%s: who acted is the tracker\'s answer', (kind) => {
-  it('a delivery that names an approver who did not comment approves nothing; the approver\'s own comment approves', async () => {
+describe.each<TrackerKind>(['github', 'gitlab'])("%s: who acted is the tracker's answer", (kind) => {
+  it("a delivery that names an approver who did not comment approves nothing; the approver's own comment approves", async () => {
     const t = await incident(kind);
     const decisions = () => trustedState(t.comms())!.approvals?.decisions ?? {};
     t.clock.now = t.minutes(2);
@@ -82,13 +97,24 @@ describe('GitLab: the secret of the incident project, and visibility from the AP
     // The server of this test knows one global secret; start another that gives the incident project its own.
     const { startAppServer } = await import('../support/app-server.js');
     const server = await startAppServer(
-      { GITLAB_URL: t.fake.url, GITLAB_TOKEN: 'glpat-test-token', GITLAB_WEBHOOK_SECRET: 'gitlab-hook-secret', GITLAB_WEBHOOK_SECRETS: JSON.stringify({ 'team/app': 'team-app-own-secret' }) },
+      {
+        GITLAB_URL: t.fake.url,
+        GITLAB_TOKEN: 'glpat-test-token',
+        GITLAB_WEBHOOK_SECRET: 'gitlab-hook-secret',
+        GITLAB_WEBHOOK_SECRETS: JSON.stringify({ 'team/app': 'team-app-own-secret' }),
+      },
       { gitlabClientOptions: { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 }, now: () => t.clock.now },
     );
     try {
       const note = t.store.createComment(t.ref, '/severity high', 'alice');
       const payload = gitlabNotePayload(t.project, t.master(), note, t.user('alice'), t.ids);
-      const global = await deliverGitLab(server.url, 'gitlab-hook-secret', payload, 'secret-1', 'Confidential Note Hook');
+      const global = await deliverGitLab(
+        server.url,
+        'gitlab-hook-secret',
+        payload,
+        'secret-1',
+        'Confidential Note Hook',
+      );
       expect(global.status).toBe(401);
       await server.app.idle();
       expect(t.master().labels).not.toContain('severity::high');
@@ -104,15 +130,33 @@ describe('GitLab: the secret of the incident project, and visibility from the AP
   it('a forged private visibility_level does not let the timeline into a master someone made public', async () => {
     const t = await openGitLabIncident({ config: CONFIG, projects: { 'oss/app': 'public' } });
     // An incident opened in the public oss/app (its master made confidential), then made readable by everyone by hand.
-    const report = t.store.seedIssue('oss/app', { title: 'Token leak', body: 'details', labels: ['incident'], author: 'alice' });
+    const report = t.store.seedIssue('oss/app', {
+      title: 'Token leak',
+      body: 'details',
+      labels: ['incident'],
+      author: 'alice',
+    });
     const { gitlabLabeledPayload } = await import('../support/gitlab-webhook.js');
-    await t.deliver('Issue Hook', gitlabLabeledPayload(t.store.getProject('oss/app'), report, 'incident', t.user('alice')));
+    await t.deliver(
+      'Issue Hook',
+      gitlabLabeledPayload(t.store.getProject('oss/app'), report, 'incident', t.user('alice')),
+    );
     expect(t.store.issue(report.ref).confidential).toBe(true);
     t.store.editIssue(report.ref, { confidential: false }, 'maintainer');
-    const comments = () => t.store.listComments(report.ref).map((c) => c.body).join('\n');
+    const comments = () =>
+      t.store
+        .listComments(report.ref)
+        .map((c) => c.body)
+        .join('\n');
     const note = t.store.createComment(report.ref, '/timeline called the reporter', 'alice');
     const before = comments();
-    const payload = gitlabNotePayload({ ...t.store.getProject('oss/app'), visibility: 'private' }, { ...t.store.issue(report.ref), confidential: true }, note, t.user('alice'), t.ids);
+    const payload = gitlabNotePayload(
+      { ...t.store.getProject('oss/app'), visibility: 'private' },
+      { ...t.store.issue(report.ref), confidential: true },
+      note,
+      t.user('alice'),
+      t.ids,
+    );
     expect(payload.project.visibility_level).toBe(0);
     await t.deliver('Confidential Note Hook', payload);
     expect(comments()).toBe(before);

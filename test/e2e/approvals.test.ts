@@ -34,13 +34,22 @@ const approvalsConfig = (team: string) => `approvals:
 const TEAM = 'acme/ir-team';
 
 const isTicked = (issue: Issue, stepId: string) => boxTicked(issue.body, stepId);
-const approvalLabelsOf = (issue: Issue) => issue.labels.filter((l) => l.startsWith('approval::') || l === 'approvals::complete').sort();
+const approvalLabelsOf = (issue: Issue) =>
+  issue.labels.filter((l) => l.startsWith('approval::') || l === 'approvals::complete').sort();
 
 async function approvalsIncident(harness: Harness) {
   const reader = harness.traits.reader;
   const t = await harness.open({
     config: approvalsConfig(harness.traits.approverTeam),
-    access: { alice: 'write', bob: 'write', mallory: reader, 'sec-alice': reader, 'law-dan': reader, pat: reader, 'cs-gil': reader },
+    access: {
+      alice: 'write',
+      bob: 'write',
+      mallory: reader,
+      'sec-alice': reader,
+      'law-dan': reader,
+      pat: reader,
+      'cs-gil': reader,
+    },
     teams: { [TEAM]: ['ir-joe'] },
   });
   const comms = (): Issue => t.store.allIssues(INCIDENT_PROJECT).find((i) => i.labels.includes('incident::comms'))!;
@@ -68,7 +77,14 @@ for (const harness of HARNESSES) {
     it('renders the matrix from the configuration: one box per deliverable × group, none ticked', async () => {
       const t = await incident();
       const body = t.comms().body;
-      for (const step of ['approve-blog-security', 'approve-blog-legal', 'approve-blog-customer-success', 'approve-blog-investor-relations', 'approve-faq-security', 'approve-faq-legal']) {
+      for (const step of [
+        'approve-blog-security',
+        'approve-blog-legal',
+        'approve-blog-customer-success',
+        'approve-blog-investor-relations',
+        'approve-faq-security',
+        'approve-faq-legal',
+      ]) {
         expect(body).toContain(`<!-- step:${step} -->`);
         expect(isTicked(t.comms(), step)).toBe(false);
       }
@@ -85,15 +101,23 @@ for (const harness of HARNESSES) {
       expectOutcome(t, await t.tick('approve-blog-security', 'sec-alice'), 'done');
       const comms = t.comms();
       expect(isTicked(comms, 'approve-blog-security')).toBe(true);
-      expect(t.state().decisions['blog/security']).toMatchObject({ status: 'approved', by: 'sec-alice', at: '2026-11-22T10:03:00.000Z' });
+      expect(t.state().decisions['blog/security']).toMatchObject({
+        status: 'approved',
+        by: 'sec-alice',
+        at: '2026-11-22T10:03:00.000Z',
+      });
       // Three more groups approve the blog post: still pending.
       expect(approvalLabelsOf(comms)).toEqual(['approval::blog::pending', 'approval::faq::pending']);
       expect(t.said('approval')).toHaveLength(1);
-      expect(t.said('approval')[0]!.body).toContain('`@sec-alice` approved the **Blog post** (`blog`) for **Security** (`security`)');
+      expect(t.said('approval')[0]!.body).toContain(
+        '`@sec-alice` approved the **Blog post** (`blog`) for **Security** (`security`)',
+      );
       expect(t.said('approval')[0]!.body).toContain('ticked the box');
       expect(t.said('approval-refusal')).toHaveLength(0);
       expect(commentKinds(t.store, comms.ref).filter((k) => k === 'refusal')).toHaveLength(0);
-      expect(t.timeline()).toContain(`- 2026-11-22T10:03:00Z · @sec-alice · approved the Blog post for Security (${formatRef(comms.ref)})`);
+      expect(t.timeline()).toContain(
+        `- 2026-11-22T10:03:00Z · @sec-alice · approved the Blog post for Security (${formatRef(comms.ref)})`,
+      );
       // The status table in the comms ticket says who approved and when, quietly.
       expect(comms.body).toContain('### Approval status');
       expect(comms.body).toContain('| Blog post | ✅ `@sec-alice`, 2026-11-22T10:03Z | ⏳ pending |');
@@ -134,7 +158,9 @@ for (const harness of HARNESSES) {
       const refusal = t.said('approval-refusal');
       expect(refusal).toHaveLength(1);
       expect(refusal[0]!.body).toContain('@stranger');
-      expect(refusal[0]!.body).toContain('**Legal** (`legal`): approvers `@law-dan`, `@pat`; back-ups `@law-eve`, `@law-fay`');
+      expect(refusal[0]!.body).toContain(
+        '**Legal** (`legal`): approvers `@law-dan`, `@pat`; back-ups `@law-eve`, `@law-fay`',
+      );
       expect(refusal[0]!.body).toContain('The box was unticked again to match.');
       expect(t.said('approval')).toHaveLength(0);
       expect(t.timeline()).not.toContain('stranger');
@@ -159,7 +185,8 @@ for (const harness of HARNESSES) {
       t.clock.now = minutes(10);
       await t.say('/approve all', 'pat');
       let comms = t.comms();
-      for (const step of ['approve-blog-security', 'approve-blog-legal', 'approve-faq-security', 'approve-faq-legal']) expect(isTicked(comms, step)).toBe(true);
+      for (const step of ['approve-blog-security', 'approve-blog-legal', 'approve-faq-security', 'approve-faq-legal'])
+        expect(isTicked(comms, step)).toBe(true);
       expect(isTicked(comms, 'approve-blog-customer-success')).toBe(false);
       expect(approvalLabelsOf(comms)).toEqual(['approval::blog::pending', 'approval::faq::approved']);
       // One comment for the one command, with an audited part per decision.
@@ -187,7 +214,11 @@ for (const harness of HARNESSES) {
       t.clock.now = minutes(12);
       await t.say('/approve blog', 'cs-gil');
       comms = t.comms();
-      expect(approvalLabelsOf(comms)).toEqual(['approval::blog::approved', 'approval::faq::approved', 'approvals::complete']);
+      expect(approvalLabelsOf(comms)).toEqual([
+        'approval::blog::approved',
+        'approval::faq::approved',
+        'approvals::complete',
+      ]);
       expect(t.timeline()).toContain('all communications approved or at quorum');
 
       // /revoke takes an approval back: box, label and completeness follow.
@@ -202,7 +233,8 @@ for (const harness of HARNESSES) {
     it('/approve by a back-up and by a member of the approving team; write access makes nobody an approver; /revoke by a back-up', async () => {
       const t = await incident();
       expectOutcome(t, await t.say('/approve all', 'law-dan'), 'done');
-      for (const box of ['approve-blog-legal', 'approve-blog-customer-success', 'approve-faq-legal']) expect(isTicked(t.comms(), box)).toBe(true);
+      for (const box of ['approve-blog-legal', 'approve-blog-customer-success', 'approve-faq-legal'])
+        expect(isTicked(t.comms(), box)).toBe(true);
       expect(isTicked(t.comms(), 'approve-blog-security')).toBe(false);
       // One comment for the one command, however many decisions it made.
       expect(t.said('approval')).toHaveLength(1);
@@ -243,7 +275,8 @@ for (const harness of HARNESSES) {
       expect(Date.parse(t.state().requestedAt!)).toBe(T0.getTime());
       const request = t.said('approval-request');
       expect(request).toHaveLength(1);
-      for (const who of ['@sec-alice', '@pat', '@law-dan', '@cs-gil', `@${TEAM}`]) expect(request[0]!.body).toContain(who);
+      for (const who of ['@sec-alice', '@pat', '@law-dan', '@cs-gil', `@${TEAM}`])
+        expect(request[0]!.body).toContain(who);
       expect(request[0]!.body).toContain('**Cut-off: 2026-11-22T16:00:00Z**');
       expect(t.timeline()).toContain('@alice · requested approval of the communications (review started');
 
@@ -276,7 +309,11 @@ for (const harness of HARNESSES) {
 
       // The cut-off: 6 h after the request, as the severity is high by default.
       await t.sweep(minutes(6 * 60 + 1));
-      expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::quorum', 'approval::faq::approved', 'approvals::complete']);
+      expect(approvalLabelsOf(t.comms())).toEqual([
+        'approval::blog::quorum',
+        'approval::faq::approved',
+        'approvals::complete',
+      ]);
       expect(t.state().cutoff).toEqual({ blog: 'quorum' });
       const cutoff = t.said('approval-cutoff');
       expect(cutoff).toHaveLength(1);
@@ -311,11 +348,14 @@ for (const harness of HARNESSES) {
       expect(t.said('approval-ping')).toHaveLength(0);
 
       expect(await t.sweep(minutes(31))).toEqual({ masters: 1, fired: 1, completed: 0 });
-      expect(t.state().pinged ?? []).toEqual(expect.arrayContaining(['blog/investor-relations', 'faq/security', 'faq/legal']));
+      expect(t.state().pinged ?? []).toEqual(
+        expect.arrayContaining(['blog/investor-relations', 'faq/security', 'faq/legal']),
+      );
       expect(t.state().pinged ?? []).not.toContain('blog/security');
       const pings = t.said('approval-ping');
       expect(pings).toHaveLength(1);
-      for (const backup of ['@ir-kim', '@ir-lou', '@sec-bob', '@sec-carol', '@law-eve', '@law-fay']) expect(pings[0]!.body).toContain(backup);
+      for (const backup of ['@ir-kim', '@ir-lou', '@sec-bob', '@sec-carol', '@law-eve', '@law-fay'])
+        expect(pings[0]!.body).toContain(backup);
       expect(pings[0]!.body).not.toContain('@cs-hana');
       expect(t.timeline()).toContain('back-ups of Investor Relations engaged for Blog post');
       const comments = t.commentCount();

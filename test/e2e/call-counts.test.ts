@@ -63,7 +63,10 @@ for (const harness of HARNESSES) {
       const since = (from: number) => t.probe.workShapes(from);
 
       let from = t.probe.requestCount();
-      const { issue } = await t.open(INCIDENT_PROJECT, { title: 'Crash when saving a draft', body: 'Steps: type, save.' });
+      const { issue } = await t.open(INCIDENT_PROJECT, {
+        title: 'Crash when saving a draft',
+        body: 'Steps: type, save.',
+      });
       expect(since(from)).toEqual([]);
       from = t.probe.requestCount();
       await t.edit((body) => `${body} Also on Firefox.`, 'bob', issue);
@@ -81,7 +84,11 @@ for (const harness of HARNESSES) {
       await t.change(issue, { state: 'closed' });
       expect(since(from)).toEqual([]);
       from = t.probe.requestCount();
-      const labeled = await t.open(INCIDENT_PROJECT, { title: 'Typo on the pricing page', body: 'It says "pirce".', labels: ['bug'] });
+      const labeled = await t.open(INCIDENT_PROJECT, {
+        title: 'Typo on the pricing page',
+        body: 'It says "pirce".',
+        labels: ['bug'],
+      });
       expect(since(from)).toEqual([CONFIG_READ[harness.name]]);
       if (t.traits.answersOutcome) expect(labeled.outcome).toBe('not-a-trigger');
       expect(t.store.listComments(issue.ref)).toHaveLength(2);

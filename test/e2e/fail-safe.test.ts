@@ -18,8 +18,15 @@ const lines = (w: World, msg: RegExp) => w.server.log.lines.filter((l) => msg.te
 
 describe.each<TrackerKind>(['github', 'gitlab'])('%s: fail safe', (kind) => {
   it('an invalid configuration still protects a public report, and names its problems', async () => {
-    const w = await startWorld(kind, { projects: { 'oss/app': { visibility: 'public', config: INVALID } }, access: { alice: 'write' } });
-    const { issue, answer } = await w.open('oss/app', { title: 'RCE in the upload form', body: 'exploit steps', labels: ['incident'] });
+    const w = await startWorld(kind, {
+      projects: { 'oss/app': { visibility: 'public', config: INVALID } },
+      access: { alice: 'write' },
+    });
+    const { issue, answer } = await w.open('oss/app', {
+      title: 'RCE in the upload form',
+      body: 'exploit steps',
+      labels: ['incident'],
+    });
     expect(answer.status).toBe(200);
     const after = w.store.issue(issue.ref);
     const comments = w.store.listComments(issue.ref).map((c) => c.body);
@@ -29,7 +36,9 @@ describe.each<TrackerKind>(['github', 'gitlab'])('%s: fail safe', (kind) => {
     } else {
       // GitHub has no confidential issues: the public report gets the needs-config treatment.
       expect(after.labels).toContain('incident::needs-config');
-      expect(comments.some((c) => c.includes('<!-- incident-desk:needs-config -->') && c.includes('is invalid'))).toBe(true);
+      expect(comments.some((c) => c.includes('<!-- incident-desk:needs-config -->') && c.includes('is invalid'))).toBe(
+        true,
+      );
     }
     expect(comments.find((c) => c.includes('<!-- incident-desk:config-error'))).toContain('children');
     // Nothing was created and nothing copied: no master, the report's text as it was.
@@ -43,7 +52,11 @@ describe.each<TrackerKind>(['github', 'gitlab'])('%s: fail safe', (kind) => {
     const w = await startWorld(kind, { projects: { 'oss/app': { visibility: 'public' } }, access: { alice: 'write' } });
     const post = async (headers: Record<string, string>, body: string) => {
       const path = kind === 'gitlab' ? '/api/gitlab/webhooks' : '/api/github/webhooks';
-      const res = await fetch(`${w.server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      const res = await fetch(`${w.server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
       await w.server.app.idle();
       return res.status;
     };
@@ -54,9 +67,25 @@ describe.each<TrackerKind>(['github', 'gitlab'])('%s: fail safe', (kind) => {
       const token = { 'x-gitlab-token': WORLD_SECRETS.gitlab };
       hostile.push(
         { what: 'no X-Gitlab-Event', headers: token, body: JSON.stringify(hook) },
-        { what: 'an issue whose iid is text', headers: { ...token, 'x-gitlab-event': 'Issue Hook' }, body: JSON.stringify({ ...hook, object_attributes: { ...hook.object_attributes, iid: 'one' } }) },
-        { what: 'labels that are no list', headers: { ...token, 'x-gitlab-event': 'Issue Hook' }, body: JSON.stringify({ ...hook, labels: 'incident', object_attributes: { ...hook.object_attributes, labels: 'incident' } }) },
-        { what: 'a comment whose issue has no title', headers: { ...token, 'x-gitlab-event': 'Note Hook' }, body: JSON.stringify({ ...note, issue: { ...note.issue, title: 42 } }) },
+        {
+          what: 'an issue whose iid is text',
+          headers: { ...token, 'x-gitlab-event': 'Issue Hook' },
+          body: JSON.stringify({ ...hook, object_attributes: { ...hook.object_attributes, iid: 'one' } }),
+        },
+        {
+          what: 'labels that are no list',
+          headers: { ...token, 'x-gitlab-event': 'Issue Hook' },
+          body: JSON.stringify({
+            ...hook,
+            labels: 'incident',
+            object_attributes: { ...hook.object_attributes, labels: 'incident' },
+          }),
+        },
+        {
+          what: 'a comment whose issue has no title',
+          headers: { ...token, 'x-gitlab-event': 'Note Hook' },
+          body: JSON.stringify({ ...note, issue: { ...note.issue, title: 42 } }),
+        },
       );
     } else {
       const sign = (body: string, event = 'issues') => ({
@@ -75,7 +104,11 @@ describe.each<TrackerKind>(['github', 'gitlab'])('%s: fail safe', (kind) => {
       signed('no installation', { ...opened, installation: undefined });
       signed('a payload that is null', null);
       signed('a payload that is a string', 'incident');
-      signed('a comment that is a number', { ...githubExample('created', 'issue_comment'), comment: 7 }, 'issue_comment');
+      signed(
+        'a comment that is a number',
+        { ...githubExample('created', 'issue_comment'), comment: 7 },
+        'issue_comment',
+      );
     }
     for (const { what, headers, body } of hostile) {
       const before = w.server.log.lines.length;

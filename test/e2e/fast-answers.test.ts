@@ -22,14 +22,26 @@ describe('answers before slow work ends', () => {
     onTestFinished(fake.close);
     fake.faults.latencyMs = SLOW_MS;
     const server = await startAppServer(
-      { APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'secret', GHE_HOST: new URL(fake.url).host, GHE_PROTOCOL: 'http' },
+      {
+        APP_ID: '1',
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: 'secret',
+        GHE_HOST: new URL(fake.url).host,
+        GHE_PROTOCOL: 'http',
+      },
       { githubAnswerWithinMs: ANSWER_MS },
     );
     onTestFinished(server.close);
     const source = store.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'] });
 
     const started = performance.now();
-    const res = await deliverGitHub(server.url, 'secret', 'issues', githubIssuePayload('labeled', project, source), 'slow-1');
+    const res = await deliverGitHub(
+      server.url,
+      'secret',
+      'issues',
+      githubIssuePayload('labeled', project, source),
+      'slow-1',
+    );
     const answeredAfter = performance.now() - started;
     expect(res.status).toBe(200);
     // Answered while the work was still going on: the intake was not done yet.

@@ -31,7 +31,9 @@ function expectIntakeDone(t: IncidentWorld) {
   const issues = t.store.allIssues(INCIDENT_PROJECT);
   expect(issues).toHaveLength(3);
   const children = issues.filter((i) => i.ref.number !== t.ref.number);
-  expect(children.map((c) => c.labels.find((l) => l === 'incident::release' || l === 'incident::comms')).sort()).toEqual(['incident::comms', 'incident::release']);
+  expect(
+    children.map((c) => c.labels.find((l) => l === 'incident::release' || l === 'incident::comms')).sort(),
+  ).toEqual(['incident::comms', 'incident::release']);
   for (const child of children) expect(master.body).toContain(`${child.ref.project}#${child.ref.number}`);
   expect(t.store.linksOf(t.ref)).toHaveLength(2);
   expect(splitBody(master.body).rest).toBe('details');
@@ -45,58 +47,67 @@ for (const harness of HARNESSES) {
 
   describe(`faults (${harness.name})`, () => {
     if (traits.faultInjection) {
-      it.each([11, 22, 33])('with a fifth of the tracker calls failing, an intake and a running incident end complete and correct (seed %i)', async (seed) => {
-        const t = await harness.open({ faults: { ...FIFTH_FAILING, seed } });
-        const release = () => t.store.allIssues(INCIDENT_PROJECT).find((i) => i.labels.includes('incident::release'))!;
+      it.each([11, 22, 33])(
+        'with a fifth of the tracker calls failing, an intake and a running incident end complete and correct (seed %i)',
+        async (seed) => {
+          const t = await harness.open({ faults: { ...FIFTH_FAILING, seed } });
+          const release = () =>
+            t.store.allIssues(INCIDENT_PROJECT).find((i) => i.labels.includes('incident::release'))!;
 
-        for (const [index, step] of TICKED.entries()) {
-          t.clock.now = minutes(index + 1);
-          await t.tick(step, 'bob');
-        }
-        t.clock.now = minutes(4);
-        await t.say('/severity high', 'alice');
-        t.clock.now = minutes(5);
-        await t.say('/set cvss 9.8', 'bob');
-        t.clock.now = minutes(6);
-        await t.say('/sitrep Status: contained\nPatch in review.', 'alice');
-        t.clock.now = minutes(7);
-        await t.tick('release-scope', 'bob', release());
-        // Nothing is due yet: the sweep must change nothing, even while failing. A sweep whose listing met four failures
-        // in a row fails as a whole; the periodic sweeper then runs again at its next tick, as it does here.
-        for (let attempt = 1; ; attempt += 1) {
-          const swept = await t.sweep(minutes(8)).then(() => true, (error: unknown) => (attempt < 3 ? false : Promise.reject(error)));
-          if (swept) break;
-        }
+          for (const [index, step] of TICKED.entries()) {
+            t.clock.now = minutes(index + 1);
+            await t.tick(step, 'bob');
+          }
+          t.clock.now = minutes(4);
+          await t.say('/severity high', 'alice');
+          t.clock.now = minutes(5);
+          await t.say('/set cvss 9.8', 'bob');
+          t.clock.now = minutes(6);
+          await t.say('/sitrep Status: contained\nPatch in review.', 'alice');
+          t.clock.now = minutes(7);
+          await t.tick('release-scope', 'bob', release());
+          // Nothing is due yet: the sweep must change nothing, even while failing. A sweep whose listing met four failures
+          // in a row fails as a whole; the periodic sweeper then runs again at its next tick, as it does here.
+          for (let attempt = 1; ; attempt += 1) {
+            const swept = await t.sweep(minutes(8)).then(
+              () => true,
+              (error: unknown) => (attempt < 3 ? false : Promise.reject(error)),
+            );
+            if (swept) break;
+          }
 
-        const master = t.master();
-        if (traits.confidentialIssues) expect(master.confidential).toBe(true);
-        expect(master.labels).toContain('severity::high');
-        expect(master.body).toContain('| CVSS Score: | 9.8 |');
-        expect(isTicked(release().body, 'release-scope')).toBe(true);
-        expect(t.timeline()).toMatch(new RegExp(`10:07:00Z · @bob · ticked ".*" on ${INCIDENT_PROJECT}#${release().ref.number}`));
-        expect(t.comments('sitrep')).toHaveLength(1);
-        expect(trustedState(master)?.run?.timeline).toHaveLength(1);
-        expectCompleteAndCorrect({
-          store: t.store,
-          project: INCIDENT_PROJECT,
-          ref: t.ref,
-          master,
-          timeline: t.timeline(),
-          faults: t.probe.faults!,
-          requests: t.probe.requestCount(),
-          lines: [
-            `@${t.labeledBy} · labeled the report \`incident\``,
-            ...(traits.confidentialIssues ? ['made this ticket confidential'] : []),
-            '2026-11-22T10:01:00Z · @bob · ticked "(IM) Choose a deputy incident manager',
-            '2026-11-22T10:02:00Z · @bob · ticked',
-            '2026-11-22T10:03:00Z · @bob · ticked',
-            '2026-11-22T10:04:00Z · @alice · set severity to high',
-            '2026-11-22T10:05:00Z · @bob · set CVSS Score to 9.8',
-            '2026-11-22T10:06:00Z · @alice · posted a situation report',
-            '2026-11-22T10:07:00Z · @bob · ticked',
-          ],
-        });
-      });
+          const master = t.master();
+          if (traits.confidentialIssues) expect(master.confidential).toBe(true);
+          expect(master.labels).toContain('severity::high');
+          expect(master.body).toContain('| CVSS Score: | 9.8 |');
+          expect(isTicked(release().body, 'release-scope')).toBe(true);
+          expect(t.timeline()).toMatch(
+            new RegExp(`10:07:00Z · @bob · ticked ".*" on ${INCIDENT_PROJECT}#${release().ref.number}`),
+          );
+          expect(t.comments('sitrep')).toHaveLength(1);
+          expect(trustedState(master)?.run?.timeline).toHaveLength(1);
+          expectCompleteAndCorrect({
+            store: t.store,
+            project: INCIDENT_PROJECT,
+            ref: t.ref,
+            master,
+            timeline: t.timeline(),
+            faults: t.probe.faults!,
+            requests: t.probe.requestCount(),
+            lines: [
+              `@${t.labeledBy} · labeled the report \`incident\``,
+              ...(traits.confidentialIssues ? ['made this ticket confidential'] : []),
+              '2026-11-22T10:01:00Z · @bob · ticked "(IM) Choose a deputy incident manager',
+              '2026-11-22T10:02:00Z · @bob · ticked',
+              '2026-11-22T10:03:00Z · @bob · ticked',
+              '2026-11-22T10:04:00Z · @alice · set severity to high',
+              '2026-11-22T10:05:00Z · @bob · set CVSS Score to 9.8',
+              '2026-11-22T10:06:00Z · @alice · posted a situation report',
+              '2026-11-22T10:07:00Z · @bob · ticked',
+            ],
+          });
+        },
+      );
     }
 
     it('an intake cut off by an outage is completed by the next event on the master, which is then handled', async () => {

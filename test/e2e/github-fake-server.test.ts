@@ -35,7 +35,8 @@ async function world() {
   return { store, fake, server, deliver };
 }
 
-const byLabel = (store: MemoryStore, project: string, label: string) => store.allIssues(project).filter((i) => i.labels.includes(label));
+const byLabel = (store: MemoryStore, project: string, label: string) =>
+  store.allIssues(project).filter((i) => i.labels.includes(label));
 
 describe('GitHub end to end against a fake GitHub', () => {
   it('a private repository: the labeled issue becomes the master with linked children', async () => {
@@ -78,7 +79,10 @@ describe('GitHub end to end against a fake GitHub', () => {
     const { store, fake, deliver } = await world();
     const project = store.addProject('acme/website', { visibility: 'public' });
     // The incident repository takes reports from acme/website (its own configuration says so).
-    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/website]\n' } });
+    store.addProject('acme/security', {
+      visibility: 'private',
+      files: { '.github/incident-desk.yml': 'reportsFrom: [acme/website]\n' },
+    });
     store.putFile('acme/website', '.github/incident-desk.yml', 'incidentProject: acme/security\n');
     const source = store.seedIssue('acme/website', { ...REPORT, labels: ['incident'] });
 
@@ -128,7 +132,13 @@ describe('GitHub end to end against a fake GitHub', () => {
     const { store, server } = await world();
     const project = store.addProject('acme/security', { visibility: 'private' });
     const source = store.seedIssue('acme/security', { ...REPORT, labels: ['incident'] });
-    const res = await deliverGitHub(server.url, 'wrong-secret', 'issues', githubIssuePayload('labeled', project, source), 'd-x');
+    const res = await deliverGitHub(
+      server.url,
+      'wrong-secret',
+      'issues',
+      githubIssuePayload('labeled', project, source),
+      'd-x',
+    );
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(store.allIssues('acme/security')).toHaveLength(1);

@@ -52,7 +52,9 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     const id = 'INC-2019-1';
     const bodies: Record<string, any> = {};
 
-    nock(API).post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
+    nock(API)
+      .post('/app/installations/4242/access_tokens')
+      .reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
     nock(API).get(`${REPO}/contents/.github/incident-desk.yml`).reply(404, { message: 'Not Found' });
     nock(API).get('/repos/Codertocat/.github/contents/.github/incident-desk.yml').reply(404, { message: 'Not Found' });
     nock(API).get(`${REPO}/issues/1`).reply(200, source);
@@ -64,23 +66,42 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     nock(API).get(`${REPO}/issues`).query(true).reply(200, []);
     nock(API)
       .post(`${REPO}/issues`, (b) => ((bodies.release = b), b.labels.includes('incident::release')))
-      .reply(201, (_u, b: any) => issueJson(2, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));
+      .reply(201, (_u, b: any) =>
+        issueJson(2, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }),
+      );
     nock(API)
       .post(`${REPO}/issues`, (b) => ((bodies.comms = b), b.labels.includes('incident::comms')))
-      .reply(201, (_u, b: any) => issueJson(3, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));
+      .reply(201, (_u, b: any) =>
+        issueJson(3, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }),
+      );
     nock(API).post(`${REPO}/issues/1/sub_issues`, { sub_issue_id: 7002 }).reply(201, source);
     nock(API).post(`${REPO}/issues/1/sub_issues`, { sub_issue_id: 7003 }).reply(201, source);
     nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
     nock(API)
       .post(`${REPO}/issues/1/comments`, (b) => ((bodies.summary = b), true))
-      .reply(201, (_u, b: any) => ({ id: 1, body: b.body, user: { login: 'incident-desk[bot]' }, created_at: '2019-05-15T15:21:00Z' }));
+      .reply(201, (_u, b: any) => ({
+        id: 1,
+        body: b.body,
+        user: { login: 'incident-desk[bot]' },
+        created_at: '2019-05-15T15:21:00Z',
+      }));
     nock(API)
       .post(`${REPO}/issues/1/comments`, (b) => ((bodies.timeline = b), b.body.includes('## Timeline')))
-      .reply(201, (_u, b: any) => ({ id: 2, body: b.body, user: { login: 'incident-desk[bot]' }, created_at: '2019-05-15T15:21:01Z' }));
+      .reply(201, (_u, b: any) => ({
+        id: 2,
+        body: b.body,
+        user: { login: 'incident-desk[bot]' },
+        created_at: '2019-05-15T15:21:01Z',
+      }));
     nock(API).get(`${REPO}/issues/1`).reply(200, source);
     nock(API)
       .patch(`${REPO}/issues/1`, (b) => ((bodies.master = b), true))
-      .reply(200, (_u, b: any) => ({ ...source, title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));
+      .reply(200, (_u, b: any) => ({
+        ...source,
+        title: b.title,
+        body: b.body,
+        labels: b.labels.map((name: string) => ({ name })),
+      }));
 
     const server = await startAppServer({ APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET });
     close = server.close;
@@ -95,7 +116,12 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     expect(bodies.summary.body).toContain(`incident ${id}`);
     expect(bodies.master.title).toBe(`[${id}] ${payload.issue.title}`);
     expect(bodies.master.body.endsWith(`<!-- incident-desk:end -->\n\n${payload.issue.body}`)).toBe(true);
-    expect([...bodies.master.labels].sort()).toEqual(['incident', `incident-id::${id}`, 'incident::master', 'phase::before-t5']);
+    expect([...bodies.master.labels].sort()).toEqual([
+      'incident',
+      `incident-id::${id}`,
+      'incident::master',
+      'phase::before-t5',
+    ]);
     expect(bodies.timeline.body).toContain('@Codertocat · labeled the report `incident`');
 
     // The same delivery again is dropped before any API call (no interceptor is left to answer one).
@@ -108,7 +134,9 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     const server = await startAppServer({ APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET });
     close = server.close;
     // A `bug` label is not a trigger by itself, but the configuration is read to know the trigger label.
-    nock(API).post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
+    nock(API)
+      .post('/app/installations/4242/access_tokens')
+      .reply(201, { token: 'ghs_test', expires_at: '2099-01-01T00:00:00Z' });
     nock(API).get(`${REPO}/contents/.github/incident-desk.yml`).reply(404, { message: 'Not Found' });
     nock(API).get('/repos/Codertocat/.github/contents/.github/incident-desk.yml').reply(404, { message: 'Not Found' });
     expect((await deliverGitHub(server.url, SECRET, 'issues', payload, 'delivery-2')).status).toBe(200);

@@ -10,7 +10,10 @@ import { deliverGitLab, gitlabLabeledPayload } from '../support/gitlab-webhook.j
 // fake GitLab on loopback. No nock here.
 
 const SECRET = 'gitlab-hook-secret';
-const REPORT = { title: 'SSRF in the webhook tester', body: 'Point the tester at http://169.254.169.254/ and read the metadata.\n' };
+const REPORT = {
+  title: 'SSRF in the webhook tester',
+  body: 'Point the tester at http://169.254.169.254/ and read the metadata.\n',
+};
 const closers: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
@@ -22,15 +25,22 @@ async function world() {
   const fake = await startFakeGitLab(store);
   closers.push(fake.close);
   const server = await startAppServer(
-    { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-test-token', GITLAB_WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'https://desk.example' },
+    {
+      GITLAB_URL: fake.url,
+      GITLAB_TOKEN: 'glpat-test-token',
+      GITLAB_WEBHOOK_SECRET: SECRET,
+      PUBLIC_URL: 'https://desk.example',
+    },
     { gitlabClientOptions: { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 } },
   );
   closers.push(server.close);
-  const deliver = (payload: object | string, key: string, token: string | undefined = SECRET) => deliverGitLab(server.url, token, payload, key);
+  const deliver = (payload: object | string, key: string, token: string | undefined = SECRET) =>
+    deliverGitLab(server.url, token, payload, key);
   return { store, fake, server, deliver };
 }
 
-const byLabel = (store: MemoryStore, project: string, label: string) => store.allIssues(project).filter((i) => i.labels.includes(label));
+const byLabel = (store: MemoryStore, project: string, label: string) =>
+  store.allIssues(project).filter((i) => i.labels.includes(label));
 
 describe('GitLab end to end against a fake GitLab', () => {
   it('in place: the first write makes the source confidential; it becomes the master with linked children', async () => {
@@ -61,7 +71,10 @@ describe('GitLab end to end against a fake GitLab', () => {
     const { store, deliver } = await world();
     const project = store.addProject('team/app', { visibility: 'public' });
     // The incident project takes reports from team/app (its own configuration says so).
-    store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
+    store.addProject('sec/incidents', {
+      visibility: 'private',
+      files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' },
+    });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'incidentProject: sec/incidents\n');
     const source = store.seedIssue('team/app', { ...REPORT, labels: ['incident'] });
 
@@ -70,7 +83,9 @@ describe('GitLab end to end against a fake GitLab', () => {
     const [master] = byLabel(store, 'sec/incidents', 'incident::master');
     expect(master!.confidential).toBe(true);
     expect(master!.body).toContain('169.254.169.254');
-    expect(byLabel(store, 'sec/incidents', trustedState(master!)!.id ? `incident-id::${trustedState(master!)!.id}` : 'x')).toHaveLength(3);
+    expect(
+      byLabel(store, 'sec/incidents', trustedState(master!)!.id ? `incident-id::${trustedState(master!)!.id}` : 'x'),
+    ).toHaveLength(3);
     const after = store.issue(source.ref);
     expect(after.confidential).toBe(true);
     expect(after.body).not.toContain('169.254');

@@ -59,16 +59,31 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     });
     const id = `INC-2013-${fixture.iid}`;
     const sent: Record<string, any> = {};
-    const labelsOf = (b: any): string[] => String(b.labels ?? '').split(',').filter(Boolean);
+    const labelsOf = (b: any): string[] =>
+      String(b.labels ?? '')
+        .split(',')
+        .filter(Boolean);
 
     nock(GITLAB).get('/api/v4/user').reply(200, { id: 99, username: 'incident-desk-bot' });
-    nock(GITLAB).get(`${P}/repository/files/.gitlab%2Fincident-desk.yml/raw`).query({ ref: 'HEAD' }).reply(200, 'label: API\n');
+    nock(GITLAB)
+      .get(`${P}/repository/files/.gitlab%2Fincident-desk.yml/raw`)
+      .query({ ref: 'HEAD' })
+      .reply(200, 'label: API\n');
     nock(GITLAB).get(`${P}/issues/${fixture.iid}`).reply(200, source);
     // The hook's token is shared: who added the trigger label is GitLab's answer (its label events), not the payload's.
     nock(GITLAB)
       .get(`${P}/issues/${fixture.iid}/resource_label_events`)
       .query(true)
-      .reply(200, [{ id: 7, user: { id: 51, username: 'reporter' }, created_at: '2013-12-03T17:15:43Z', resource_type: 'Issue', label: { id: 1, name: 'API' }, action: 'add' }]);
+      .reply(200, [
+        {
+          id: 7,
+          user: { id: 51, username: 'reporter' },
+          created_at: '2013-12-03T17:15:43Z',
+          resource_type: 'Issue',
+          label: { id: 1, name: 'API' },
+          action: 'add',
+        },
+      ]);
     nock(GITLAB)
       .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.confidential = b), true))
       .reply(200, { ...source, confidential: true });
@@ -77,26 +92,67 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     nock(GITLAB)
       .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.mark = b), true))
       .reply(200, (_u, b: any) => ({ ...source, confidential: true, description: b.description, labels: labelsOf(b) }));
-    nock(GITLAB).get(`${P}/issues`).query((q) => q.labels === `incident-id::${id}`).reply(200, []);
+    nock(GITLAB)
+      .get(`${P}/issues`)
+      .query((q) => q.labels === `incident-id::${id}`)
+      .reply(200, []);
     nock(GITLAB)
       .post(`${P}/issues`, (b) => ((sent.release = b), labelsOf(b).includes('incident::release')))
-      .reply(201, (_u, b: any) => issueJson(24, { title: b.title, description: b.description, labels: labelsOf(b), confidential: b.confidential }));
+      .reply(201, (_u, b: any) =>
+        issueJson(24, {
+          title: b.title,
+          description: b.description,
+          labels: labelsOf(b),
+          confidential: b.confidential,
+        }),
+      );
     nock(GITLAB)
       .post(`${P}/issues`, (b) => ((sent.comms = b), labelsOf(b).includes('incident::comms')))
-      .reply(201, (_u, b: any) => issueJson(25, { title: b.title, description: b.description, labels: labelsOf(b), confidential: b.confidential }));
-    nock(GITLAB).post(`${P}/issues/${fixture.iid}/links`, (b) => String(b.target_issue_iid) === '24').reply(201, {});
-    nock(GITLAB).post(`${P}/issues/${fixture.iid}/links`, (b) => String(b.target_issue_iid) === '25').reply(201, {});
+      .reply(201, (_u, b: any) =>
+        issueJson(25, {
+          title: b.title,
+          description: b.description,
+          labels: labelsOf(b),
+          confidential: b.confidential,
+        }),
+      );
+    nock(GITLAB)
+      .post(`${P}/issues/${fixture.iid}/links`, (b) => String(b.target_issue_iid) === '24')
+      .reply(201, {});
+    nock(GITLAB)
+      .post(`${P}/issues/${fixture.iid}/links`, (b) => String(b.target_issue_iid) === '25')
+      .reply(201, {});
     nock(GITLAB).get(`${P}/issues/${fixture.iid}/notes`).query(true).reply(200, []);
     nock(GITLAB)
       .post(`${P}/issues/${fixture.iid}/notes`, (b) => ((sent.summary = b), true))
-      .reply(201, (_u, b: any) => ({ id: 1, body: b.body, system: false, author: { username: 'incident-desk-bot' }, created_at: '2013-12-03T17:20:00Z' }));
+      .reply(201, (_u, b: any) => ({
+        id: 1,
+        body: b.body,
+        system: false,
+        author: { username: 'incident-desk-bot' },
+        created_at: '2013-12-03T17:20:00Z',
+      }));
     nock(GITLAB)
       .post(`${P}/issues/${fixture.iid}/notes`, (b) => ((sent.timeline = b), String(b.body).includes('## Timeline')))
-      .reply(201, (_u, b: any) => ({ id: 2, body: b.body, system: false, author: { username: 'incident-desk-bot' }, created_at: '2013-12-03T17:20:01Z' }));
-    nock(GITLAB).get(`${P}/issues/${fixture.iid}`).reply(200, { ...source, confidential: true });
+      .reply(201, (_u, b: any) => ({
+        id: 2,
+        body: b.body,
+        system: false,
+        author: { username: 'incident-desk-bot' },
+        created_at: '2013-12-03T17:20:01Z',
+      }));
+    nock(GITLAB)
+      .get(`${P}/issues/${fixture.iid}`)
+      .reply(200, { ...source, confidential: true });
     nock(GITLAB)
       .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.master = b), true))
-      .reply(200, (_u, b: any) => ({ ...source, confidential: true, title: b.title, description: b.description, labels: labelsOf(b) }));
+      .reply(200, (_u, b: any) => ({
+        ...source,
+        confidential: true,
+        title: b.title,
+        description: b.description,
+        labels: labelsOf(b),
+      }));
 
     const app = await server();
     const res = await deliverGitLab(app.url, SECRET, payload, 'idempotency-1');
@@ -130,7 +186,13 @@ describe('GitLab through the real route with the documented payload (nock)', () 
 
   it('an emoji award is acknowledged and ignored', async () => {
     const app = await server();
-    const res = await deliverGitLab(app.url, SECRET, gitlabFixture('emoji-hook-issue-note'), 'idempotency-3', 'Emoji Hook');
+    const res = await deliverGitLab(
+      app.url,
+      SECRET,
+      gitlabFixture('emoji-hook-issue-note'),
+      'idempotency-3',
+      'Emoji Hook',
+    );
     expect(res.status).toBe(202);
   });
 });

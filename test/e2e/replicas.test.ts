@@ -8,7 +8,12 @@ import { startFakeGitLab } from '../support/fake-gitlab.js';
 import type { FakeGitLab } from '../support/fake-gitlab.js';
 import { tickIn } from '../support/gitlab-incident.js';
 import { deliverGitHub, githubIssuePayload, testPrivateKey } from '../support/github-webhook.js';
-import { deliverGitLab, gitlabEditPayload, gitlabLabeledPayload, gitlabNotePayload } from '../support/gitlab-webhook.js';
+import {
+  deliverGitLab,
+  gitlabEditPayload,
+  gitlabLabeledPayload,
+  gitlabNotePayload,
+} from '../support/gitlab-webhook.js';
 import { startRedis } from '../support/redis-server.js';
 import type { RedisServer } from '../support/redis-server.js';
 import { startReplica } from '../support/replica.js';
@@ -32,12 +37,23 @@ let incidentProject: Project;
 beforeAll(async () => {
   redis = await startRedis();
   store = new MemoryStore({ kind: 'gitlab' });
-  reportProject = store.addProject('team/app', { visibility: 'public', files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' } });
+  reportProject = store.addProject('team/app', {
+    visibility: 'public',
+    files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' },
+  });
   // The incident project takes reports from team/app (its own configuration says so).
-  incidentProject = store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
+  incidentProject = store.addProject('sec/incidents', {
+    visibility: 'private',
+    files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' },
+  });
   for (const user of USERS) store.setAccess('sec/incidents', user, 'write');
   fake = await startFakeGitLab(store);
-  const env = { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-replica-test', GITLAB_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url };
+  const env = {
+    GITLAB_URL: fake.url,
+    GITLAB_TOKEN: 'glpat-replica-test',
+    GITLAB_WEBHOOK_SECRET: SECRET,
+    REDIS_URL: redis.url,
+  };
   replicas = await Promise.all([startReplica(env), startReplica(env)]);
 }, 60_000);
 
@@ -64,11 +80,21 @@ const byRole = (role: string) => store.allIssues('sec/incidents').filter((i) => 
 
 describe('two replicas sharing Redis and one GitLab', () => {
   it('the same trigger delivered 20 times to both at once makes one master and one of each child', async () => {
-    const report = store.seedIssue('team/app', { title: 'RCE in the importer', body: 'details only the team may read', labels: ['incident'], author: 'reporter' });
-    const payload = gitlabLabeledPayload(reportProject, report, 'incident', { id: fake.userId('reporter'), username: 'reporter' });
+    const report = store.seedIssue('team/app', {
+      title: 'RCE in the importer',
+      body: 'details only the team may read',
+      labels: ['incident'],
+      author: 'reporter',
+    });
+    const payload = gitlabLabeledPayload(reportProject, report, 'incident', {
+      id: fake.userId('reporter'),
+      username: 'reporter',
+    });
     // Each delivery (one Idempotency-Key) reaches both replicas at the same moment.
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => replicas.map((r) => deliverGitLab(r.url, SECRET, payload, `trigger-${i}`, 'Issue Hook'))).flat(),
+      Array.from({ length: 20 }, (_, i) =>
+        replicas.map((r) => deliverGitLab(r.url, SECRET, payload, `trigger-${i}`, 'Issue Hook')),
+      ).flat(),
     );
     expect(answers.map((a) => a.status).every((status) => status === 200 || status === 202)).toBe(true);
     await settled();
@@ -93,9 +119,15 @@ describe('two replicas sharing Redis and one GitLab', () => {
   it('50 ticks by different people, interleaved with the app’s own writes, all survive and are all on the timeline', async () => {
     const master = byRole('master')[0]!;
     const release = byRole('release')[0]!;
-    const stepsOf = (issue: Issue) => [...store.issue(issue.ref).body.matchAll(/- \[ \] .*<!-- step:([a-z0-9-]+) -->/g)].map((m) => m[1]!);
+    const stepsOf = (issue: Issue) =>
+      [...store.issue(issue.ref).body.matchAll(/- \[ \] .*<!-- step:([a-z0-9-]+) -->/g)].map((m) => m[1]!);
     // Every box of the master (40) and ten of the release ticket: fifty people, one box each.
-    const boxes = [...stepsOf(master).map((step) => ({ ticket: master, step })), ...stepsOf(release).slice(0, 10).map((step) => ({ ticket: release, step }))];
+    const boxes = [
+      ...stepsOf(master).map((step) => ({ ticket: master, step })),
+      ...stepsOf(release)
+        .slice(0, 10)
+        .map((step) => ({ ticket: release, step })),
+    ];
     expect(boxes).toHaveLength(50);
     const writesBefore = fake.requests.filter((r) => r.method === 'PUT').length;
 
@@ -121,12 +153,19 @@ describe('two replicas sharing Redis and one GitLab', () => {
     expect(fake.requests.filter((r) => r.method === 'PUT').length - writesBefore).toBeGreaterThan(20);
     // Every box is ticked in the final bodies...
     expect(stepsOf(master)).toEqual([]);
-    expect(boxes.filter((b) => b.ticket === release).every(({ step }) => new RegExp(`- \\[x\\] .*<!-- step:${step} -->`).test(store.issue(release.ref).body))).toBe(true);
+    expect(
+      boxes
+        .filter((b) => b.ticket === release)
+        .every(({ step }) => new RegExp(`- \\[x\\] .*<!-- step:${step} -->`).test(store.issue(release.ref).body)),
+    ).toBe(true);
     expect(store.issue(master.ref).body).toMatch(/40\/40 steps done/);
     // ...and each person's tick is on the master's timeline exactly once.
     const timelineIds = trustedState(store.issue(master.ref))?.run?.timeline ?? [];
-    const timeline = timelineIds.map((id) => store.listComments(master.ref).find((c) => c.id === id)?.body ?? '').join('\n');
-    for (const user of USERS) expect(timeline.match(new RegExp(`· @${user} · ticked `, 'g')) ?? [], user).toHaveLength(1);
+    const timeline = timelineIds
+      .map((id) => store.listComments(master.ref).find((c) => c.id === id)?.body ?? '')
+      .join('\n');
+    for (const user of USERS)
+      expect(timeline.match(new RegExp(`· @${user} · ticked `, 'g')) ?? [], user).toHaveLength(1);
     expect(timeline).not.toMatch(/unticked/);
     expect(store.listComments(master.ref).filter((c) => c.body.includes('incident-desk:refusal'))).toHaveLength(0);
   }, 120_000);
@@ -137,12 +176,32 @@ describe('a replica killed in the middle of an intake', () => {
     const project = store.addProject('team/killed', { visibility: 'private' });
     store.setAccess('team/killed', 'alice', 'write');
     const alice = { id: fake.userId('alice'), username: 'alice' };
-    const source = store.seedIssue('team/killed', { title: 'Token leak', body: 'details', labels: ['incident'], author: 'alice' });
-    const doomed = await startReplica({ GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-replica-test', GITLAB_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url });
+    const source = store.seedIssue('team/killed', {
+      title: 'Token leak',
+      body: 'details',
+      labels: ['incident'],
+      author: 'alice',
+    });
+    const doomed = await startReplica({
+      GITLAB_URL: fake.url,
+      GITLAB_TOKEN: 'glpat-replica-test',
+      GITLAB_WEBHOOK_SECRET: SECRET,
+      REDIS_URL: redis.url,
+    });
     // GitLab goes down as the first child is created; the replica is killed while it waits to retry.
-    fake.faults.outageWhen(({ method, path }) => method === 'POST' && path === `/api/v4/projects/${encodeURIComponent('team/killed')}/issues`);
-    const answer = deliverGitLab(doomed.url, SECRET, gitlabLabeledPayload(project, source, 'incident', alice), 'killed-trigger', 'Issue Hook').catch(() => null);
-    for (let i = 0; i < 100 && !fake.faults.counts().outage; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    fake.faults.outageWhen(
+      ({ method, path }) =>
+        method === 'POST' && path === `/api/v4/projects/${encodeURIComponent('team/killed')}/issues`,
+    );
+    const answer = deliverGitLab(
+      doomed.url,
+      SECRET,
+      gitlabLabeledPayload(project, source, 'incident', alice),
+      'killed-trigger',
+      'Issue Hook',
+    ).catch(() => null);
+    for (let i = 0; i < 100 && !fake.faults.counts().outage; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(fake.faults.counts().outage).toBeGreaterThan(0);
     await doomed.kill();
     await answer;
@@ -153,10 +212,17 @@ describe('a replica killed in the middle of an intake', () => {
 
     // The next event on the master reaches a living replica: it waits out the dead one's lock, then completes.
     const note = store.createComment(source.ref, '/severity high', 'alice');
-    const res = await deliverGitLab(replicas[1]!.url, SECRET, gitlabNotePayload(project, store.issue(source.ref), note, alice, fake.userId), 'after-kill', 'Confidential Note Hook');
+    const res = await deliverGitLab(
+      replicas[1]!.url,
+      SECRET,
+      gitlabNotePayload(project, store.issue(source.ref), note, alice, fake.userId),
+      'after-kill',
+      'Confidential Note Hook',
+    );
     expect([200, 202]).toContain(res.status);
     // The living replica is quiet while it waits (up to the 30 s lease): wait for the outcome, then for quiet.
-    for (let i = 0; i < 600 && trustedState(store.issue(source.ref))?.intake !== true; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 600 && trustedState(store.issue(source.ref))?.intake !== true; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     await settled();
     const master = store.issue(source.ref);
     expect(trustedState(master)).toMatchObject({ intake: true });
@@ -169,7 +235,13 @@ describe('a replica killed in the middle of an intake', () => {
 
 describe('the sweep of two replicas sharing Redis', () => {
   it('runs on one replica at a time, and the other skips its turn within the interval', async () => {
-    const env = { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-replica-test', GITLAB_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url, SWEEP_INTERVAL_SECONDS: '60' };
+    const env = {
+      GITLAB_URL: fake.url,
+      GITLAB_TOKEN: 'glpat-replica-test',
+      GITLAB_WEBHOOK_SECRET: SECRET,
+      REDIS_URL: redis.url,
+      SWEEP_INTERVAL_SECONDS: '60',
+    };
     const servers = await Promise.all([startAppServer(env), startAppServer(env)]);
     try {
       const listings = () => fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/v4/issues').length;
@@ -214,9 +286,19 @@ describe('two GitHub replicas sharing Redis', () => {
   it("space their writes with one shared throttle (Probot's Bottleneck groups in Redis), as GitHub asks of one app", async () => {
     const projects = ['acme/web', 'acme/api'].map((path) => github.getProject(path));
     // One issue in each repository names an incident that does not exist: each replica writes one comment.
-    const issues = projects.map((project) => github.seedIssue(project.path, { title: '[INC-2026-404] rotate the keys', body: 'text' }));
+    const issues = projects.map((project) =>
+      github.seedIssue(project.path, { title: '[INC-2026-404] rotate the keys', body: 'text' }),
+    );
     const answers = await Promise.all(
-      pair.map((replica, i) => deliverGitHub(replica.url, SECRET, 'issues', githubIssuePayload('opened', projects[i]!, issues[i]!), `opened-${i}`)),
+      pair.map((replica, i) =>
+        deliverGitHub(
+          replica.url,
+          SECRET,
+          'issues',
+          githubIssuePayload('opened', projects[i]!, issues[i]!),
+          `opened-${i}`,
+        ),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     for (const issue of issues) expect(github.listComments(issue.ref)).toHaveLength(1);
@@ -232,14 +314,22 @@ describe('two GitHub replicas sharing Redis', () => {
 
   it('the same trigger delivered 20 times to both at once makes one master and one of each child', async () => {
     const project = github.getProject('acme/security');
-    const report = github.seedIssue('acme/security', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
+    const report = github.seedIssue('acme/security', {
+      title: 'Heap overflow',
+      body: 'details',
+      labels: ['incident'],
+      author: 'alice',
+    });
     const payload = githubIssuePayload('labeled', project, report);
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => pair.map((r) => deliverGitHub(r.url, SECRET, 'issues', payload, `labeled-${i}`))).flat(),
+      Array.from({ length: 20 }, (_, i) =>
+        pair.map((r) => deliverGitHub(r.url, SECRET, 'issues', payload, `labeled-${i}`)),
+      ).flat(),
     );
     // Answered within 5 s each (the work goes on when it takes longer, as it does here: creates are spaced 3 s).
     expect(answers.every((a) => a.status === 200)).toBe(true);
-    for (let i = 0; i < 900 && trustedState(github.issue(report.ref))?.summary !== true; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 900 && trustedState(github.issue(report.ref))?.summary !== true; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     let seen = -1;
     while (fakeGitHub.requests.length !== seen) {
       seen = fakeGitHub.requests.length;

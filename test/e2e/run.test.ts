@@ -142,7 +142,9 @@ for (const harness of HARNESSES) {
       await t.say('/cve CVE-2026-4242', 'alice');
       expect(t.master().labels).toContain('incident-id::CVE-2026-4242');
       await t.say('/na coordinate-parties no third party involved', 'alice');
-      expect(t.master().body).toMatch(/- \[x\] .*~~.*~~ _\(not applicable: no third party involved\)_ <!-- step:coordinate-parties -->/);
+      expect(t.master().body).toMatch(
+        /- \[x\] .*~~.*~~ _\(not applicable: no third party involved\)_ <!-- step:coordinate-parties -->/,
+      );
       expect(stepsDone(t.master().body)).toEqual([1, 40]);
       await t.say('/timeline 2026-11-22T09:30:00Z Reporter first emailed security@', 'bob');
       await t.say('/severity high', 'alice');
@@ -150,7 +152,10 @@ for (const harness of HARNESSES) {
       await t.say('/severity medium', 'alice');
       expect(t.master().labels).toContain('severity::medium');
       expect(t.master().labels).not.toContain('severity::high');
-      const lines = t.timeline().split('\n').filter((l) => l.startsWith('- '));
+      const lines = t
+        .timeline()
+        .split('\n')
+        .filter((l) => l.startsWith('- '));
       const times = lines.map((l) => l.slice(2, 22));
       expect([...times].sort()).toEqual(times);
       expect(lines[0]).toContain('Reporter first emailed');
@@ -267,7 +272,8 @@ for (const harness of HARNESSES) {
       const t = await harness.open();
       t.clock.now = minutes(5);
       // Every child closed first: the close guard keeps an incident with open tickets open.
-      for (const child of readTicketState(t.master().body)?.children ?? []) t.store.editIssue(parseRef(child.ref)!, { state: 'closed' }, 'alice');
+      for (const child of readTicketState(t.master().body)?.children ?? [])
+        t.store.editIssue(parseRef(child.ref)!, { state: 'closed' }, 'alice');
       expectOutcome(t, await t.change(t.master(), { state: 'closed' }, 'bob'), 'done');
       await t.change(t.master(), { state: 'open' }, 'alice');
       expect(t.timeline()).toContain('@bob · closed the incident');
@@ -293,7 +299,9 @@ for (const harness of HARNESSES) {
 
     it('keeps a Quick Links cell edited by hand while the app writes, as the timeline says', async () => {
       const t = await harness.open();
-      const raced = raceNextMasterWrite(t, 'bob', (body) => body.replace('| CVSS Score: | _not set_ |', '| CVSS Score: | 7.5 |'));
+      const raced = raceNextMasterWrite(t, 'bob', (body) =>
+        body.replace('| CVSS Score: | _not set_ |', '| CVSS Score: | 7.5 |'),
+      );
       await t.tick('pick-deputy', 'alice');
       expect(raced.edit).toBeDefined();
       await t.deliverEdit(raced.edit!.after, raced.edit!.before, 'bob');
@@ -354,7 +362,8 @@ for (const harness of HARNESSES) {
         expect(t.master().body).toContain('| Incident Manager: | @carol |');
         const updateIssue = t.store.updateIssue.bind(t.store);
         // GitLab Free: only the first of several assignee ids is kept.
-        t.store.updateIssue = (ref, patch, by) => updateIssue(ref, patch.assignees ? { ...patch, assignees: patch.assignees.slice(0, 1) } : patch, by);
+        t.store.updateIssue = (ref, patch, by) =>
+          updateIssue(ref, patch.assignees ? { ...patch, assignees: patch.assignees.slice(0, 1) } : patch, by);
         await t.say('/set im @alice', 'alice');
         expect(t.master().body).toContain('| Incident Manager: | @alice |');
         await t.say('/handoff @bob im', 'alice');

@@ -24,7 +24,11 @@ const OTHER_OWNER = 'partner/tools';
 function duePatch(t: IncidentWorld, ticket: Issue, date: string): Change {
   if (t.traits.dueDateField) return { dueDate: date };
   const body = t.store.issue(ticket.ref).body;
-  return { body: /Due: \d{4}-\d{2}-\d{2}/.test(body) ? body.replace(/Due: \d{4}-\d{2}-\d{2}/, `Due: ${date}`) : `${body}\nDue: ${date}` };
+  return {
+    body: /Due: \d{4}-\d{2}-\d{2}/.test(body)
+      ? body.replace(/Due: \d{4}-\d{2}-\d{2}/, `Due: ${date}`)
+      : `${body}\nDue: ${date}`,
+  };
 }
 
 async function trackingIncident(harness: Harness, config = '') {
@@ -39,7 +43,8 @@ async function trackingIncident(harness: Harness, config = '') {
   /** The tracking ticket a `/task` opened in a project. */
   const task = (path: string) => t.store.allIssues(path).find((i) => i.labels.includes('incident::task'));
   /** The release and communications tickets of the intake. */
-  const intakeChildren = () => (readTicketState(t.master().body)?.children ?? []).map((c) => t.store.issue(parseRef(c.ref)!));
+  const intakeChildren = () =>
+    (readTicketState(t.master().body)?.children ?? []).map((c) => t.store.issue(parseRef(c.ref)!));
   const masterRef = `${INCIDENT_PROJECT}#${t.ref.number}`;
   return { ...t, id, row, issue, task, intakeChildren, masterRef };
 }
@@ -68,8 +73,17 @@ function expectTaskOpened(t: TrackingWorld, created: Issue, task: { title: strin
     expect(created.body).toContain(`| Due: | ${task.due} |`);
   }
   expect(t.store.linksOf(t.ref)).toContain(`${PRIVATE}#${created.ref.number}`);
-  expect(t.row(created)).toEqual({ ref: `${PRIVATE}#${created.ref.number}`, title: task.title, owner: 'bob', state: 'open', due: task.due, updated: '2026-11-22T10:04:00Z' });
-  expect(t.timeline()).toContain(`@alice · opened tracking ticket ${PRIVATE}#${created.ref.number} "${task.title}" for @\u200bbob, due ${task.due}`);
+  expect(t.row(created)).toEqual({
+    ref: `${PRIVATE}#${created.ref.number}`,
+    title: task.title,
+    owner: 'bob',
+    state: 'open',
+    due: task.due,
+    updated: '2026-11-22T10:04:00Z',
+  });
+  expect(t.timeline()).toContain(
+    `@alice · opened tracking ticket ${PRIVATE}#${created.ref.number} "${task.title}" for @\u200bbob, due ${task.due}`,
+  );
   expect(t.comments('invalid')).toHaveLength(0);
 }
 
@@ -93,7 +107,11 @@ for (const harness of HARNESSES) {
       const t = await incident();
       t.clock.now = minutes(2);
       const links = t.probe.linkRequests();
-      const { issue: child, outcome } = await t.open(PRIVATE, { title: 'Rotate the API keys', body: 'our notes', labels: [`incident-id::${t.id}`], assignees: ['bob'] }, 'bob');
+      const { issue: child, outcome } = await t.open(
+        PRIVATE,
+        { title: 'Rotate the API keys', body: 'our notes', labels: [`incident-id::${t.id}`], assignees: ['bob'] },
+        'bob',
+      );
       expectOutcome(t, outcome, 'done');
       const after = t.issue(child);
       expect(after.labels).toEqual([`incident-id::${t.id}`, 'incident::task']);
@@ -104,9 +122,18 @@ for (const harness of HARNESSES) {
       // Natively linked to the master (a sub-issue, an issue link), with one request.
       expect(t.probe.linkRequests() - links).toBe(1);
       expect(t.store.linksOf(t.ref)).toContain(`${PRIVATE}#${child.ref.number}`);
-      expect(t.row(child)).toEqual({ ref: `${PRIVATE}#${child.ref.number}`, title: 'Rotate the API keys', owner: 'bob', state: 'open', due: null, updated: '2026-11-22T10:02:00Z' });
+      expect(t.row(child)).toEqual({
+        ref: `${PRIVATE}#${child.ref.number}`,
+        title: 'Rotate the API keys',
+        owner: 'bob',
+        state: 'open',
+        due: null,
+        updated: '2026-11-22T10:02:00Z',
+      });
       expect(t.master().body).toContain('**1 open · 0 closed · 0 overdue**');
-      expect(t.timeline()).toContain(`- 2026-11-22T10:02:00Z · @bob · linked tracking ticket ${PRIVATE}#${child.ref.number} "Rotate the API keys" for @\u200bbob`);
+      expect(t.timeline()).toContain(
+        `- 2026-11-22T10:02:00Z · @bob · linked tracking ticket ${PRIVATE}#${child.ref.number} "Rotate the API keys" for @\u200bbob`,
+      );
 
       // The tracker delivers the app's own write to the child back: ignored. A person's later edit links nothing again.
       expectOutcome(t, await t.edit((body) => `${body}\n\nmore notes`, 'bob', after), 'done');
@@ -117,7 +144,11 @@ for (const harness of HARNESSES) {
     it('a child in a private project of another owner gets the reference; a native link only where the tracker links across owners', async () => {
       const t = await incident();
       const links = t.probe.linkRequests();
-      const { issue: child } = await t.open(OTHER_OWNER, { title: 'Patch the CLI', body: '', labels: [`incident-id::${t.id}`] });
+      const { issue: child } = await t.open(OTHER_OWNER, {
+        title: 'Patch the CLI',
+        body: '',
+        labels: [`incident-id::${t.id}`],
+      });
       expect(t.issue(child).body).toContain(`[${t.masterRef}](${t.master().webUrl})`);
       expect(t.issue(child).labels).toEqual([`incident-id::${t.id}`, 'incident::task']);
       if (traits.linksAcrossOwners) {
@@ -146,14 +177,21 @@ for (const harness of HARNESSES) {
       expect(t.issue(titled).labels).toEqual([`incident-id::${t.id}`, 'incident::task']);
       // The identifier in front of the title says nothing on the incident's own table.
       expect(t.row(titled)?.title).toBe('Backport the fix');
-      expect(trackingRows(t.master()).map((r) => r.ref)).toEqual(expect.arrayContaining([`${PRIVATE}#${later.ref.number}`, `${PRIVATE}#${titled.ref.number}`]));
-      expect(t.store.linksOf(t.ref)).toEqual(expect.arrayContaining([`${PRIVATE}#${later.ref.number}`, `${PRIVATE}#${titled.ref.number}`]));
+      expect(trackingRows(t.master()).map((r) => r.ref)).toEqual(
+        expect.arrayContaining([`${PRIVATE}#${later.ref.number}`, `${PRIVATE}#${titled.ref.number}`]),
+      );
+      expect(t.store.linksOf(t.ref)).toEqual(
+        expect.arrayContaining([`${PRIVATE}#${later.ref.number}`, `${PRIVATE}#${titled.ref.number}`]),
+      );
     });
 
     it('a CVE recorded with /cve is an alias: a child titled with it joins the same master', async () => {
       const t = await incident();
       expectOutcome(t, await t.say('/cve CVE-2026-40001', 'alice'), 'done');
-      const { issue: child, outcome } = await t.open(PRIVATE, { title: '[CVE-2026-40001] Update the image library', body: '' });
+      const { issue: child, outcome } = await t.open(PRIVATE, {
+        title: '[CVE-2026-40001] Update the image library',
+        body: '',
+      });
       expectOutcome(t, outcome, 'done');
       expect(t.issue(child).labels).toEqual([`incident-id::${t.id}`, 'incident::task']);
       expect(t.row(child)?.title).toBe('Update the image library');
@@ -163,12 +201,20 @@ for (const harness of HARNESSES) {
     it('a child anyone can read gets only the identifier, in everything written to it; the master lists it', async () => {
       const t = await incident();
       const written = writesInto(t.store, PUBLIC, t.bot);
-      const { issue: child, outcome } = await t.open(PUBLIC, { title: 'Harden the decoder', body: 'public text', labels: [`incident-id::${t.id}`] }, 'bob');
+      const { issue: child, outcome } = await t.open(
+        PUBLIC,
+        { title: 'Harden the decoder', body: 'public text', labels: [`incident-id::${t.id}`] },
+        'bob',
+      );
       expectOutcome(t, outcome, 'done');
       expect(t.issue(child).body).toContain(t.id);
       expect(splitBody(t.issue(child).body).rest).toBe('public text');
       expect(t.issue(child).labels).toEqual([`incident-id::${t.id}`, 'incident::task']);
-      expect(t.row(child)).toMatchObject({ ref: `${PUBLIC}#${child.ref.number}`, title: 'Harden the decoder', state: 'open' });
+      expect(t.row(child)).toMatchObject({
+        ref: `${PUBLIC}#${child.ref.number}`,
+        title: 'Harden the decoder',
+        state: 'open',
+      });
       // Its life goes on the master too, and still nothing about the master reaches it.
       await t.change(child, { title: 'Harden the decoder and the encoder', assignees: ['bob'] }, 'bob');
       expect(t.row(child)).toMatchObject({ title: 'Harden the decoder and the encoder', owner: 'bob', state: 'open' });
@@ -188,7 +234,12 @@ for (const harness of HARNESSES) {
     if (traits.confidentialIssues) {
       it('a confidential child in a public project gets the reference and the native link', async () => {
         const t = await incident();
-        const { issue: hidden } = await t.open(PUBLIC, { title: 'Embargoed fix', body: '', labels: [`incident-id::${t.id}`], confidential: true });
+        const { issue: hidden } = await t.open(PUBLIC, {
+          title: 'Embargoed fix',
+          body: '',
+          labels: [`incident-id::${t.id}`],
+          confidential: true,
+        });
         expect(t.issue(hidden).body).toContain(`[${t.masterRef}](${t.master().webUrl})`);
         expect(t.store.linksOf(t.ref)).toContain(`${PUBLIC}#${hidden.ref.number}`);
       });
@@ -197,7 +248,11 @@ for (const harness of HARNESSES) {
     it('an unknown identifier gets exactly one comment and nothing else, however often the issue changes', async () => {
       const t = await incident();
       const written = writesInto(t.store, PRIVATE, t.bot);
-      const { issue: child, outcome } = await t.open(PRIVATE, { title: 'Something', body: 'text', labels: ['incident-id::INC-2026-999'] });
+      const { issue: child, outcome } = await t.open(PRIVATE, {
+        title: 'Something',
+        body: 'text',
+        labels: ['incident-id::INC-2026-999'],
+      });
       expectOutcome(t, outcome, 'done');
       await t.change(child, { title: '[INC-2026-999] Something else' });
       expectOutcome(t, await t.edit((body) => `${body}\nmore`, 'alice', t.issue(child)), 'done');
@@ -216,9 +271,17 @@ for (const harness of HARNESSES) {
     it('/task in a private project opens the full ticket from the template: assigned, due on the given date, natively linked, listed', async () => {
       const t = await incident();
       t.clock.now = minutes(4);
-      expectOutcome(t, await t.say('/task @bob acme/api Rotate the keys due 2026-12-03\nRotate every key and confirm here.', 'alice'), 'done');
+      expectOutcome(
+        t,
+        await t.say('/task @bob acme/api Rotate the keys due 2026-12-03\nRotate every key and confirm here.', 'alice'),
+        'done',
+      );
       const created = t.task(PRIVATE)!;
-      expectTaskOpened(t, created, { title: 'Rotate the keys', action: 'Rotate every key and confirm here.', due: '2026-12-03' });
+      expectTaskOpened(t, created, {
+        title: 'Rotate the keys',
+        action: 'Rotate every key and confirm here.',
+        due: '2026-12-03',
+      });
       // The due date is read back from the ticket itself on its next event.
       t.clock.now = minutes(6);
       await t.change(created, { title: `[${t.id}] Rotate all keys` }, 'bob');
@@ -228,8 +291,19 @@ for (const harness of HARNESSES) {
     it('/task without a date is due after the configured SLA', async () => {
       const t = await incident();
       t.clock.now = minutes(4);
-      expectOutcome(t, await t.say('/task @bob acme/api Rotate the signing keys\nRotate every key and confirm in this ticket.', 'alice'), 'done');
-      expectTaskOpened(t, t.task(PRIVATE)!, { title: 'Rotate the signing keys', action: 'Rotate every key and confirm in this ticket.', due: '2026-11-29' });
+      expectOutcome(
+        t,
+        await t.say(
+          '/task @bob acme/api Rotate the signing keys\nRotate every key and confirm in this ticket.',
+          'alice',
+        ),
+        'done',
+      );
+      expectTaskOpened(t, t.task(PRIVATE)!, {
+        title: 'Rotate the signing keys',
+        action: 'Rotate every key and confirm in this ticket.',
+        due: '2026-11-29',
+      });
     });
 
     if (traits.confidentialIssues) {
@@ -272,7 +346,11 @@ for (const harness of HARNESSES) {
           expect(JSON.stringify(t.issue(created))).not.toContain(detail);
         }
         expect(written.some((w) => w.startsWith('link '))).toBe(false);
-        expect(t.row(created)).toMatchObject({ ref: `${PUBLIC}#${created.ref.number}`, due: '2026-12-05', owner: 'bob' });
+        expect(t.row(created)).toMatchObject({
+          ref: `${PUBLIC}#${created.ref.number}`,
+          due: '2026-12-05',
+          owner: 'bob',
+        });
       });
     }
 
@@ -282,7 +360,12 @@ for (const harness of HARNESSES) {
       await t.say('/task @bob nowhere/else Something', 'alice');
       expect(t.task(PRIVATE)).toBeUndefined();
       expect(t.comments('refusal')).toHaveLength(1);
-      expect(t.comments('invalid').map((c) => c.body).join('\n')).toContain('nowhere/else');
+      expect(
+        t
+          .comments('invalid')
+          .map((c) => c.body)
+          .join('\n'),
+      ).toContain('nowhere/else');
     });
 
     it("a child's close, reopen, retitle, new assignee and new due date each update its row with one write of the master", async () => {
@@ -365,7 +448,8 @@ for (const harness of HARNESSES) {
       const guard = t.comments('close-guard');
       expect(guard).toHaveLength(1);
       expect(guard[0]!.body).toContain(`${PRIVATE}#${task.ref.number} (tracking ticket, \`@bob\`)`);
-      for (const child of t.intakeChildren()) expect(guard[0]!.body).toContain(`${child.ref.project}#${child.ref.number} (`);
+      for (const child of t.intakeChildren())
+        expect(guard[0]!.body).toContain(`${child.ref.project}#${child.ref.number} (`);
       expect(guard[0]!.body).toContain('3 of its tickets are still open');
       expect(t.timeline()).toContain('@bob · tried to close the incident with 3 open tickets; reopened');
       expect(t.comments('incident-summary')).toHaveLength(0);
@@ -390,7 +474,12 @@ for (const harness of HARNESSES) {
       const t = await incident();
       await t.say('/task @bob acme/api Rotate the keys', 'alice');
       const task = t.task(PRIVATE)!;
-      const { issue: labelled } = await t.open(PRIVATE, { title: 'Audit the logs', body: '', labels: [`incident-id::${t.id}`], assignees: ['alice'] });
+      const { issue: labelled } = await t.open(PRIVATE, {
+        title: 'Audit the logs',
+        body: '',
+        labels: [`incident-id::${t.id}`],
+        assignees: ['alice'],
+      });
       t.clock.now = minutes(60);
       await t.change(task, { state: 'closed' }, 'bob');
       await t.change(labelled, { state: 'closed' }, 'alice');
@@ -419,7 +508,10 @@ for (const harness of HARNESSES) {
       const cost = async (children: number) => {
         const t = await incident();
         const opened: Issue[] = [];
-        for (let n = 0; n < children; n += 1) opened.push((await t.open(PRIVATE, { title: `Task ${n}`, body: '', labels: [`incident-id::${t.id}`] })).issue);
+        for (let n = 0; n < children; n += 1)
+          opened.push(
+            (await t.open(PRIVATE, { title: `Task ${n}`, body: '', labels: [`incident-id::${t.id}`] })).issue,
+          );
         const target = opened[Math.floor(children / 2)]!;
         t.clock.now = minutes(30);
         const start = t.probe.requestCount();
@@ -429,7 +521,11 @@ for (const harness of HARNESSES) {
         const closing = t.probe.requestCount();
         await t.change(t.issue(target), { state: 'closed' }, 'bob');
         expect(t.row(target)?.state).toBe('closed');
-        return { retitle, close: t.probe.requestShapes(closing), masterWrites: retitle.filter(t.probe.isMasterWrite).length };
+        return {
+          retitle,
+          close: t.probe.requestShapes(closing),
+          masterWrites: retitle.filter(t.probe.isMasterWrite).length,
+        };
       };
       const few = await cost(2);
       expect(await cost(MANY_CHILDREN[harness.name])).toEqual(few);

@@ -28,7 +28,10 @@ async function world(options: { config?: string } = {}) {
   const store = new MemoryStore({ kind: 'gitlab', now: () => T0 });
   const project = store.addProject('team/app', { visibility: 'private' });
   // The incident project takes reports from team/app (when team/app's configuration names it).
-  store.addProject('sec/inc', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
+  store.addProject('sec/inc', {
+    visibility: 'private',
+    files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' },
+  });
   if (options.config) store.putFile('team/app', '.gitlab/incident-desk.yml', options.config);
   store.setAccess('team/app', 'alice', 'write');
   store.setAccess('sec/inc', 'alice', 'write');
@@ -39,7 +42,12 @@ async function world(options: { config?: string } = {}) {
     if (down) throw new TrackerError('GitLab is down', 503, call.method);
   });
   const ctx = await eventContext(tracker, 'incident-desk[bot]', () => T0);
-  const source = store.seedIssue('team/app', { title: 'RCE in upload', body: SECRET, labels: ['incident'], author: 'alice' });
+  const source = store.seedIssue('team/app', {
+    title: 'RCE in upload',
+    body: SECRET,
+    labels: ['incident'],
+    author: 'alice',
+  });
   return {
     store,
     project,
@@ -57,7 +65,9 @@ async function world(options: { config?: string } = {}) {
     trigger: () => handleEvent(issueEvent(project, store.issue(source.ref), { tracker: 'gitlab' }), ctx),
     sweep: () => sweepTracker(tracker, ctx, T0),
     childrenOf: (projectPath: string, id: string): Issue[] =>
-      store.allIssues(projectPath).filter((i) => i.labels.includes(`incident-id::${id}`) && !i.labels.includes('incident::master')),
+      store
+        .allIssues(projectPath)
+        .filter((i) => i.labels.includes(`incident-id::${id}`) && !i.labels.includes('incident::master')),
   };
 }
 
@@ -72,7 +82,9 @@ function expectComplete(w: Awaited<ReturnType<typeof world>>, master: Issue, chi
   expect(state).toMatchObject({ role: 'master', intake: true, summary: true });
   const id = state!.id;
   const children = w.childrenOf(childProject, id);
-  expect(children.map((c) => c.labels.find((l) => l === 'incident::release' || l === 'incident::comms')).sort()).toEqual(['incident::comms', 'incident::release']);
+  expect(
+    children.map((c) => c.labels.find((l) => l === 'incident::release' || l === 'incident::comms')).sort(),
+  ).toEqual(['incident::comms', 'incident::release']);
   expect(w.store.linksOf(master.ref)).toHaveLength(2);
   for (const child of children) expect(master.body).toContain(`${child.ref.project}#${child.ref.number}`);
   expect(commentKinds(w.store, master.ref)).toEqual(['summary', 'timeline']);
@@ -100,7 +112,9 @@ describe('a half-done intake in place', () => {
     const w = await interrupted();
     w.breakWhen((call) => call.method === 'readConfig');
     expect(await w.sweep()).toEqual({ masters: 1, fired: 0, completed: 0 });
-    expect(w.ctx.log.lines.some((l) => l.level === 'error' && l.msg === 'completing a half-done intake failed')).toBe(true);
+    expect(w.ctx.log.lines.some((l) => l.level === 'error' && l.msg === 'completing a half-done intake failed')).toBe(
+      true,
+    );
     w.recover();
     expect(await w.sweep()).toEqual({ masters: 1, fired: 0, completed: 1 });
     expectComplete(w, w.store.issue(w.source.ref), 'team/app');
@@ -120,7 +134,11 @@ describe('a half-done intake with the master in another project', () => {
     await expect(w.trigger()).rejects.toThrow('GitLab is down');
     w.recover();
     const [pending] = w.store.allIssues('sec/inc');
-    expect(trustedState(pending!)).toMatchObject({ role: 'master', pendingCopy: true, source: `gitlab:team/app#${w.source.ref.number}` });
+    expect(trustedState(pending!)).toMatchObject({
+      role: 'master',
+      pendingCopy: true,
+      source: `gitlab:team/app#${w.source.ref.number}`,
+    });
     expect(pending!.body).not.toContain(SECRET);
 
     expect(await w.sweep()).toEqual({ masters: 1, fired: 0, completed: 1 });

@@ -36,12 +36,22 @@ function issue(projectPath: string, number: number, fields: Partial<Issue> = {})
   };
 }
 
-function snapshot(kind: 'github' | 'gitlab', fields: Partial<IntakeSnapshot> & { configText?: string } = {}): IntakeSnapshot {
+function snapshot(
+  kind: 'github' | 'gitlab',
+  fields: Partial<IntakeSnapshot> & { configText?: string } = {},
+): IntakeSnapshot {
   const sourceProject = fields.sourceProject ?? project('team/app', 'private');
   const { configText, ...rest } = fields;
   return {
     tracker: kind,
-    capabilities: { confidentialIssues: kind === 'gitlab', nativeLinks: true, lockConversation: kind === 'github', deleteIssue: kind === 'github', dueDates: kind === 'gitlab', signedDeliveries: kind === 'github' },
+    capabilities: {
+      confidentialIssues: kind === 'gitlab',
+      nativeLinks: true,
+      lockConversation: kind === 'github',
+      deleteIssue: kind === 'github',
+      dueDates: kind === 'gitlab',
+      signedDeliveries: kind === 'github',
+    },
     config: configText ? parseConfig(configText, 'test') : DEFAULT_CONFIG,
     configPath: '.x/incident-desk.yml',
     source: issue(sourceProject.path, 5),
@@ -59,7 +69,12 @@ function snapshot(kind: 'github' | 'gitlab', fields: Partial<IntakeSnapshot> & {
 
 /** An issue the intake already marked as its master (state and labels, nothing else yet). */
 function marked(path: string, number: number, fields: Partial<Issue> = {}): Issue {
-  const state = { v: 1 as const, role: 'master' as const, id: `INC-2026-${number}`, trigger: { by: 'alice', at: '2026-03-01T09:59:00Z' } };
+  const state = {
+    v: 1 as const,
+    role: 'master' as const,
+    id: `INC-2026-${number}`,
+    trigger: { by: 'alice', at: '2026-03-01T09:59:00Z' },
+  };
   return issue(path, number, {
     labels: ['incident', 'incident::master', `incident-id::INC-2026-${number}`],
     body: joinBody(renderState(state), 'the report'),
@@ -68,31 +83,84 @@ function marked(path: string, number: number, fields: Partial<Issue> = {}): Issu
 }
 
 const summarize = (effects: IntakeEffect[]) =>
-  effects.map((e) => (e.kind === 'update' || e.kind === 'comment' ? `${e.kind}: ${e.why}` : e.kind === 'create' ? `create ${e.role}` : e.kind));
+  effects.map((e) =>
+    e.kind === 'update' || e.kind === 'comment'
+      ? `${e.kind}: ${e.why}`
+      : e.kind === 'create'
+        ? `create ${e.role}`
+        : e.kind,
+  );
 
 describe('decideIntake: the first step from a given state', () => {
   const pub = project('acme/app', 'public');
   const priv = project('acme/sec', 'private');
   it.each<[string, IntakeSnapshot, string[]]>([
-    ['GitLab, source not confidential: make it confidential first', snapshot('gitlab'), ['update: make the source confidential']],
-    ['GitLab, confidential source in place: mark it as the master first', snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }) }), ['update: mark the master before anything else']],
-    ['GitLab, marked master in place: look for children', snapshot('gitlab', { source: marked('team/app', 5, { confidential: true }) }), ['find-children']],
-    ['GitHub, private in place: mark it as the master first', snapshot('github'), ['update: mark the master before anything else']],
-    ['GitHub, marked master in place: look for children', snapshot('github', { source: marked('team/app', 5) }), ['find-children']],
-    ['GitHub, public without incidentProject: mark it', snapshot('github', { sourceProject: pub, incidentProject: pub, releaseProject: pub, source: issue('acme/app', 5) }), ['update: mark the source as needing configuration']],
+    [
+      'GitLab, source not confidential: make it confidential first',
+      snapshot('gitlab'),
+      ['update: make the source confidential'],
+    ],
+    [
+      'GitLab, confidential source in place: mark it as the master first',
+      snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }) }),
+      ['update: mark the master before anything else'],
+    ],
+    [
+      'GitLab, marked master in place: look for children',
+      snapshot('gitlab', { source: marked('team/app', 5, { confidential: true }) }),
+      ['find-children'],
+    ],
+    [
+      'GitHub, private in place: mark it as the master first',
+      snapshot('github'),
+      ['update: mark the master before anything else'],
+    ],
+    [
+      'GitHub, marked master in place: look for children',
+      snapshot('github', { source: marked('team/app', 5) }),
+      ['find-children'],
+    ],
+    [
+      'GitHub, public without incidentProject: mark it',
+      snapshot('github', {
+        sourceProject: pub,
+        incidentProject: pub,
+        releaseProject: pub,
+        source: issue('acme/app', 5),
+      }),
+      ['update: mark the source as needing configuration'],
+    ],
     [
       'GitHub, public, marked: read the comments before explaining',
-      snapshot('github', { sourceProject: pub, incidentProject: pub, releaseProject: pub, source: issue('acme/app', 5, { labels: ['incident', 'incident::needs-config'] }) }),
+      snapshot('github', {
+        sourceProject: pub,
+        incidentProject: pub,
+        releaseProject: pub,
+        source: issue('acme/app', 5, { labels: ['incident', 'incident::needs-config'] }),
+      }),
       ['read-comments'],
     ],
     [
       'GitHub, public with a private incidentProject: find the master by its source label',
-      snapshot('github', { sourceProject: pub, incidentProject: priv, releaseProject: priv, source: issue('acme/app', 5), configText: 'incidentProject: acme/sec\n' }),
+      snapshot('github', {
+        sourceProject: pub,
+        incidentProject: priv,
+        releaseProject: priv,
+        source: issue('acme/app', 5),
+        configText: 'incidentProject: acme/sec\n',
+      }),
       ['find-master'],
     ],
     [
       'GitHub, public, no master yet: create it',
-      snapshot('github', { sourceProject: pub, incidentProject: priv, releaseProject: priv, source: issue('acme/app', 5), master: null, configText: 'incidentProject: acme/sec\n' }),
+      snapshot('github', {
+        sourceProject: pub,
+        incidentProject: priv,
+        releaseProject: priv,
+        source: issue('acme/app', 5),
+        master: null,
+        configText: 'incidentProject: acme/sec\n',
+      }),
       ['create master'],
     ],
     [
@@ -103,7 +171,11 @@ describe('decideIntake: the first step from a given state', () => {
     [
       'A child ticket is never a trigger',
       snapshot('gitlab', {
-        source: issue('team/app', 6, { confidential: true, labels: ['incident::release'], body: joinBody(renderState({ v: 1, role: 'release', id: 'INC-1', master: 'team/app#5' }), '') }),
+        source: issue('team/app', 6, {
+          confidential: true,
+          labels: ['incident::release'],
+          body: joinBody(renderState({ v: 1, role: 'release', id: 'INC-1', master: 'team/app#5' }), ''),
+        }),
       }),
       [],
     ],
@@ -136,11 +208,20 @@ describe('decideIntake: the first step from a given state', () => {
       steps.push(summarize(effects));
       for (const effect of effects) {
         if (effect.kind === 'create') {
-          const created = issue(effect.project, 10 + round * 2 + steps.length, { title: effect.draft.title, body: effect.draft.body, labels: effect.draft.labels, confidential: true });
+          const created = issue(effect.project, 10 + round * 2 + steps.length, {
+            title: effect.draft.title,
+            body: effect.draft.body,
+            labels: effect.draft.labels,
+            confidential: true,
+          });
           s = absorb(s, effect, { kind: 'issue', issue: created });
         } else if (effect.kind === 'link') s = absorb(s, effect, { kind: 'link', result: 'linked' });
         else if (effect.kind === 'read-comments') s = absorb(s, effect, { kind: 'comments', comments: [] });
-        else if (effect.kind === 'comment') s = absorb(s, effect, { kind: 'comment', comment: { id: 1, author: 'bot', authorId: 1, body: effect.body, createdAt: '' } });
+        else if (effect.kind === 'comment')
+          s = absorb(s, effect, {
+            kind: 'comment',
+            comment: { id: 1, author: 'bot', authorId: 1, body: effect.body, createdAt: '' },
+          });
         else if (effect.kind === 'update') {
           const current = s.source!;
           const patch = computePatch(current, effect)!;
@@ -166,7 +247,12 @@ describe('computePatch', () => {
     expect(computePatch(fresh, { titleId: 'INC-1', addLabels: ['a'] })).toBeNull();
   });
   it('merges labels into the fresh set and prefixes the title once', () => {
-    expect(computePatch({ ...fresh, title: 'Bug', labels: ['human'] }, { titleId: 'INC-1', addLabels: ['incident::master'] })).toEqual({
+    expect(
+      computePatch(
+        { ...fresh, title: 'Bug', labels: ['human'] },
+        { titleId: 'INC-1', addLabels: ['incident::master'] },
+      ),
+    ).toEqual({
       title: '[INC-1] Bug',
       labels: ['human', 'incident::master'],
     });
@@ -186,8 +272,12 @@ describe('decideIntake: tickets made twice after a lost answer', () => {
     });
   }
 
-  it('closes the later of two children of a role, and only the app\'s own', () => {
-    const byHand = issue('team/app', 9, { confidential: true, labels: ['incident-id::INC-2026-5', 'incident::release'], createdAt: '2026-03-01T00:09:00Z' });
+  it("closes the later of two children of a role, and only the app's own", () => {
+    const byHand = issue('team/app', 9, {
+      confidential: true,
+      labels: ['incident-id::INC-2026-5', 'incident::release'],
+      createdAt: '2026-03-01T00:09:00Z',
+    });
     const s = snapshot('gitlab', {
       source: marked('team/app', 5, { confidential: true }),
       children: [child(7, 'release', 2), child(6, 'release', 1), child(8, 'comms', 3), byHand],
@@ -207,7 +297,15 @@ describe('decideIntake: tickets made twice after a lost answer', () => {
     const master = marked('team/app', 5, { confidential: true });
     const withRows = {
       ...master,
-      body: joinBody(renderState({ v: 1, role: 'master', id: 'INC-2026-5', children: [{ role: 'release', ref: 'team/app#7', url: named.webUrl, title: 'r' }] }), 'the report'),
+      body: joinBody(
+        renderState({
+          v: 1,
+          role: 'master',
+          id: 'INC-2026-5',
+          children: [{ role: 'release', ref: 'team/app#7', url: named.webUrl, title: 'r' }],
+        }),
+        'the report',
+      ),
     };
     const s = snapshot('gitlab', { source: withRows, children: [child(6, 'release', 1), named, child(8, 'comms', 3)] });
     const effects = decideIntake(s, deps);
@@ -216,9 +314,24 @@ describe('decideIntake: tickets made twice after a lost answer', () => {
 
   it('of two masters of one source, keeps the one whose intake is done and closes the other', () => {
     const source = issue('acme/app', 5, { confidential: true });
-    const masterState = (intake: boolean) => ({ v: 1 as const, role: 'master' as const, id: '', source: 'gitlab:acme/app#5', ...(intake ? { intake: true } : { pendingCopy: true }) });
-    const older = issue('acme/sec', 1, { confidential: true, labels: ['incident::master'], body: joinBody(renderState(masterState(false)), '') });
-    const done = issue('acme/sec', 2, { confidential: true, labels: ['incident::master'], body: joinBody(renderState(masterState(true)), ''), createdAt: '2026-03-01T00:05:00Z' });
+    const masterState = (intake: boolean) => ({
+      v: 1 as const,
+      role: 'master' as const,
+      id: '',
+      source: 'gitlab:acme/app#5',
+      ...(intake ? { intake: true } : { pendingCopy: true }),
+    });
+    const older = issue('acme/sec', 1, {
+      confidential: true,
+      labels: ['incident::master'],
+      body: joinBody(renderState(masterState(false)), ''),
+    });
+    const done = issue('acme/sec', 2, {
+      confidential: true,
+      labels: ['incident::master'],
+      body: joinBody(renderState(masterState(true)), ''),
+      createdAt: '2026-03-01T00:05:00Z',
+    });
     let s = snapshot('gitlab', {
       sourceProject: project('acme/app', 'private'),
       incidentProject: project('acme/sec', 'private'),
@@ -251,6 +364,14 @@ describe('decideIntake: tickets made twice after a lost answer', () => {
       configText: 'incidentProject: acme/sec\n',
     });
     const effects = decideIntake(s, deps);
-    expect(effects).toEqual([{ kind: 'update', ref: pending.ref, why: 'make the master confidential', confidential: true, expectConfidential: true }]);
+    expect(effects).toEqual([
+      {
+        kind: 'update',
+        ref: pending.ref,
+        why: 'make the master confidential',
+        confidential: true,
+        expectConfidential: true,
+      },
+    ]);
   });
 });

@@ -25,10 +25,18 @@ function masterOf(store: MemoryStore, project: string): Issue[] {
 }
 
 function childrenOf(store: MemoryStore, project: string, id: string): Issue[] {
-  return store.allIssues(project).filter((i) => i.labels.includes(`incident-id::${id}`) && !i.labels.includes('incident::master'));
+  return store
+    .allIssues(project)
+    .filter((i) => i.labels.includes(`incident-id::${id}`) && !i.labels.includes('incident::master'));
 }
 
-async function trigger(tracker: Tracker, store: MemoryStore, project: string, issue: Issue, ctxIn?: Awaited<ReturnType<typeof eventContext>>) {
+async function trigger(
+  tracker: Tracker,
+  store: MemoryStore,
+  project: string,
+  issue: Issue,
+  ctxIn?: Awaited<ReturnType<typeof eventContext>>,
+) {
   const ctx = ctxIn ?? (await eventContext(tracker));
   const fresh = store.issue(issue.ref);
   const outcome = await handleEvent(issueEvent(store.getProject(project), fresh, { tracker: store.kind }), ctx);
@@ -39,7 +47,12 @@ describe('intake on GitLab, in place', () => {
   it('makes the source confidential first, then turns it into the master with both children', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'public' });
-    const source = store.seedIssue('team/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'], author: 'reporter' });
+    const source = store.seedIssue('team/app', {
+      title: SECRET_TITLE,
+      body: SECRET_BODY,
+      labels: ['incident'],
+      author: 'reporter',
+    });
     const tracker = recordingTracker(memory);
 
     const { outcome } = await trigger(tracker, store, project.path, source);
@@ -59,7 +72,10 @@ describe('intake on GitLab, in place', () => {
     expect(trustedState(master)).toMatchObject({ role: 'master', id, intake: true, summary: true });
 
     const children = childrenOf(store, 'team/app', id);
-    expect(children.map((c) => c.labels.find((l) => l.startsWith('incident::'))).sort()).toEqual(['incident::comms', 'incident::release']);
+    expect(children.map((c) => c.labels.find((l) => l.startsWith('incident::'))).sort()).toEqual([
+      'incident::comms',
+      'incident::release',
+    ]);
     for (const child of children) {
       expect(child.confidential).toBe(true);
       expect(readTicketState(child.body)).toMatchObject({ id, master: `team/app#${source.ref.number}` });
@@ -96,7 +112,9 @@ describe('intake on GitLab, in place', () => {
     store.editIssue(source.ref, { labels: store.issue(source.ref).labels.filter((l) => l !== 'incident') });
     store.editIssue(source.ref, { labels: [...store.issue(source.ref).labels, 'incident'] });
     const restarted = await eventContext(tracker);
-    expect(await handleEvent({ ...event, deliveryId: 'after-restart', issue: store.issue(source.ref) }, restarted)).toBe('done');
+    expect(
+      await handleEvent({ ...event, deliveryId: 'after-restart', issue: store.issue(source.ref) }, restarted),
+    ).toBe('done');
 
     expect(store.allIssues('team/app')).toHaveLength(issuesAfterFirst);
     expect(tracker.writes()).toHaveLength(writesAfterFirst);
@@ -133,7 +151,7 @@ describe('intake on GitLab, in place', () => {
     expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
   });
 
-  it('keeps a person\'s edit made while the intake runs, and their ticks', async () => {
+  it("keeps a person's edit made while the intake runs, and their ticks", async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'private' });
     const source = store.seedIssue('team/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
@@ -143,7 +161,10 @@ describe('intake on GitLab, in place', () => {
         edited = true;
         // A person adds a line to the description just before the app's last write.
         const now = store.issue(source.ref);
-        store.editIssue(source.ref, { body: `${now.body}\nUpdate: also affects v2.\n`, labels: [...now.labels, 'severity::high'] });
+        store.editIssue(source.ref, {
+          body: `${now.body}\nUpdate: also affects v2.\n`,
+          labels: [...now.labels, 'severity::high'],
+        });
       }
     });
     await trigger(tracker, store, project.path, source);
@@ -180,7 +201,11 @@ describe('intake on GitLab, in place', () => {
   it('names the incident after a CVE in the report', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'private' });
-    const source = store.seedIssue('team/app', { title: 'Overflow', body: 'Assigned CVE-2026-31337.', labels: ['incident'] });
+    const source = store.seedIssue('team/app', {
+      title: 'Overflow',
+      body: 'Assigned CVE-2026-31337.',
+      labels: ['incident'],
+    });
     await trigger(memory, store, project.path, source);
     const master = store.issue(source.ref);
     expect(master.title).toBe('[CVE-2026-31337] Overflow');
@@ -191,7 +216,11 @@ describe('intake on GitLab, in place', () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'private' });
     store.addProject('team/releases', { visibility: 'private' });
-    store.putFile('team/app', '.gitlab/incident-desk.yml', 'children: [release]\nreleaseProject: team/releases\nidPrefix: SEC\n');
+    store.putFile(
+      'team/app',
+      '.gitlab/incident-desk.yml',
+      'children: [release]\nreleaseProject: team/releases\nidPrefix: SEC\n',
+    );
     const source = store.seedIssue('team/app', { title: 'Bug', body: 'text', labels: ['incident'] });
     await trigger(memory, store, project.path, source);
     const id = `SEC-2026-${source.ref.number}`;
@@ -208,7 +237,10 @@ describe('intake on GitLab, in place', () => {
     const ctx = await eventContext(memory);
     expect(await handleEvent(issueEvent(project, source, { addedLabels: ['bug'] }), ctx)).toBe('not-a-trigger');
     expect(
-      await handleEvent(issueEvent(project, source, { actor: { username: 'incident-desk[bot]', id: 1, isBot: true } }), ctx),
+      await handleEvent(
+        issueEvent(project, source, { actor: { username: 'incident-desk[bot]', id: 1, isBot: true } }),
+        ctx,
+      ),
     ).toBe('ignored-self');
     expect(store.allIssues('team/app')).toHaveLength(1);
   });
@@ -218,7 +250,10 @@ describe('intake on GitLab with a separate incident project', () => {
   it('creates the master confidential without details, verifies, then moves the details', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'public' });
-    store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
+    store.addProject('sec/incidents', {
+      visibility: 'private',
+      files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' },
+    });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'incidentProject: sec/incidents\n');
     const source = store.seedIssue('team/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     const tracker = recordingTracker(memory);
@@ -260,11 +295,17 @@ describe('intake on GitLab with a separate incident project', () => {
   it('stops and reports when the tracker does not confirm confidentiality', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'public' });
-    store.addProject('sec/incidents', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' } });
+    store.addProject('sec/incidents', {
+      visibility: 'private',
+      files: { '.gitlab/incident-desk.yml': 'reportsFrom: [team/app]\n' },
+    });
     store.putFile('team/app', '.gitlab/incident-desk.yml', 'incidentProject: sec/incidents\n');
     const source = store.seedIssue('team/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     const lying: Tracker = Object.create(memory) as Tracker;
-    lying.createIssue = async (p, draft) => ({ ...(await memory.createIssue(p, { ...draft, confidential: false })), confidential: false });
+    lying.createIssue = async (p, draft) => ({
+      ...(await memory.createIssue(p, { ...draft, confidential: false })),
+      confidential: false,
+    });
     const { outcome } = await trigger(lying, store, project.path, source);
     expect(outcome).toBe('stopped');
     const created = store.allIssues('sec/incidents');
@@ -295,9 +336,17 @@ describe('intake on GitHub', () => {
   it('moves a public report to the private incident repository, redacts and locks the source', async () => {
     const { store, memory } = setup('github');
     const project = store.addProject('acme/app', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' } });
+    store.addProject('acme/security', {
+      visibility: 'private',
+      files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' },
+    });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\n');
-    const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'], assignees: ['triager'] });
+    const source = store.seedIssue('acme/app', {
+      title: SECRET_TITLE,
+      body: SECRET_BODY,
+      labels: ['incident'],
+      assignees: ['triager'],
+    });
     const tracker = recordingTracker(memory);
     const { outcome } = await trigger(tracker, store, project.path, source);
     expect(outcome).toBe('done');
@@ -319,20 +368,33 @@ describe('intake on GitHub', () => {
     expect(comments[0]!.body).toContain('edit history');
 
     // Nothing from the incident went to the public repository.
-    const target = (arg: unknown): string => (typeof arg === 'string' ? arg : ((arg as { ref?: { project: string }; project?: string }).ref?.project ?? (arg as { project?: string }).project ?? ''));
+    const target = (arg: unknown): string =>
+      typeof arg === 'string'
+        ? arg
+        : ((arg as { ref?: { project: string }; project?: string }).ref?.project ??
+          (arg as { project?: string }).project ??
+          '');
     const toPublic = tracker.writes().filter((w) => target(w.args[0]) === 'acme/app');
     expect(toPublic.map((w) => w.method).sort()).toEqual(['createComment', 'lockIssue', 'updateIssue']);
     for (const write of toPublic) {
       expect(JSON.stringify(write.args)).not.toContain('passwd');
       expect(JSON.stringify(write.args)).not.toContain('acme/security');
     }
-    expect(tracker.writes().filter((w) => w.method === 'createIssue').every((w) => w.args[0] === 'acme/security')).toBe(true);
+    expect(
+      tracker
+        .writes()
+        .filter((w) => w.method === 'createIssue')
+        .every((w) => w.args[0] === 'acme/security'),
+    ).toBe(true);
   });
 
   it('deletes the public source when configured and permitted', async () => {
     const { store, memory } = setup('github', { canDelete: true });
     const project = store.addProject('acme/app', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' } });
+    store.addProject('acme/security', {
+      visibility: 'private',
+      files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' },
+    });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\npublicSource: delete\n');
     const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     await trigger(memory, store, project.path, source);
@@ -344,7 +406,10 @@ describe('intake on GitHub', () => {
   it('redacts instead and says so when deleting is not permitted', async () => {
     const { store, memory } = setup('github', { canDelete: false });
     const project = store.addProject('acme/app', { visibility: 'public' });
-    store.addProject('acme/security', { visibility: 'private', files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' } });
+    store.addProject('acme/security', {
+      visibility: 'private',
+      files: { '.github/incident-desk.yml': 'reportsFrom: [acme/app]\n' },
+    });
     store.putFile('acme/app', '.github/incident-desk.yml', 'incidentProject: acme/security\npublicSource: delete\n');
     const source = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     await trigger(memory, store, project.path, source);
@@ -383,7 +448,11 @@ describe('invalid configuration', () => {
   it('one comment naming every problem, nothing else, not repeated', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'private' });
-    store.putFile('team/app', '.gitlab/incident-desk.yml', 'idPrefix: lower\nchildren: [release, nope]\nunknownKey: 1\n');
+    store.putFile(
+      'team/app',
+      '.gitlab/incident-desk.yml',
+      'idPrefix: lower\nchildren: [release, nope]\nunknownKey: 1\n',
+    );
     const source = store.seedIssue('team/app', { title: 'Bug', body: 'text', labels: ['incident'] });
     const first = await trigger(memory, store, project.path, source);
     expect(first.outcome).toBe('config-error');
@@ -412,14 +481,22 @@ describe('invalid configuration', () => {
     const { store, memory } = setup('github');
     const open = store.addProject('oss/app', { visibility: 'public' });
     const closed = store.addProject('acme/app', { visibility: 'private' });
-    for (const path of ['oss/app', 'acme/app']) store.putFile(path, '.github/incident-desk.yml', 'label: incident\nchildren: [nope]\n');
+    for (const path of ['oss/app', 'acme/app'])
+      store.putFile(path, '.github/incident-desk.yml', 'label: incident\nchildren: [nope]\n');
     const exposed = store.seedIssue('oss/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     const kept = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
     const ctx = await eventContext(memory);
-    for (const [project, issue] of [[open, exposed], [closed, kept]] as const) {
-      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe('config-error');
+    for (const [project, issue] of [
+      [open, exposed],
+      [closed, kept],
+    ] as const) {
+      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe(
+        'config-error',
+      );
       // A redelivery or the label added again says nothing twice.
-      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe('config-error');
+      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe(
+        'config-error',
+      );
     }
     expect(store.issue(exposed.ref).labels).toEqual(['incident', 'incident::needs-config']);
     expect(commentKinds(store, exposed.ref)).toEqual(['needs-config', 'config-error']);
@@ -450,7 +527,11 @@ describe('templates and the approval matrix from configuration', () => {
         '',
       ].join('\n'),
     );
-    store.putFile('team/app', '.gitlab/incident-desk/release.md.hbs', '## Our own release plan for {{id}}\n\nMaster: {{master}}\n');
+    store.putFile(
+      'team/app',
+      '.gitlab/incident-desk/release.md.hbs',
+      '## Our own release plan for {{id}}\n\nMaster: {{master}}\n',
+    );
     const source = store.seedIssue('team/app', { title: 'Bug', body: 'text', labels: ['incident'] });
     await trigger(memory, store, project.path, source);
     const id = `INC-2026-${source.ref.number}`;

@@ -17,7 +17,6 @@ function ticked(block: string | null): Set<string> {
   return new Set([...readSteps(block ?? '')].filter(([, step]) => step.done).map(([id]) => id));
 }
 
-
 describe('bot block', () => {
   const bodies = [
     '',
@@ -52,7 +51,13 @@ describe('bot block', () => {
   });
 
   it('round-trips state, and JSON cannot close the comment', () => {
-    const state = { v: 1 as const, role: 'master' as const, id: 'INC-2026-4', source: 'github:a/b#1 --> <!--', links: ['a/b#2'] };
+    const state = {
+      v: 1 as const,
+      role: 'master' as const,
+      id: 'INC-2026-4',
+      source: 'github:a/b#1 --> <!--',
+      links: ['a/b#2'],
+    };
     const line = renderState(state);
     expect(line.indexOf('-->')).toBe(line.length - 3);
     expect(parseState(`x\n${line}\ny`)).toEqual(state);

@@ -10,12 +10,26 @@ describe('incident identifier', () => {
     ['too short to be a CVE', 'CVE-2026-123', '', 'INC-2026-42'],
   ])('%s', (_name, title, description, expected) => {
     expect(
-      deriveIncidentId({ title, description, prefix: 'INC', masterNumber: 42, masterCreatedAt: '2026-11-22T10:00:00Z' }),
+      deriveIncidentId({
+        title,
+        description,
+        prefix: 'INC',
+        masterNumber: 42,
+        masterCreatedAt: '2026-11-22T10:00:00Z',
+      }),
     ).toBe(expected);
   });
 
   it('takes the year from the master, not the clock', () => {
-    expect(deriveIncidentId({ title: 't', description: '', prefix: 'SEC', masterNumber: 7, masterCreatedAt: '2025-12-31T23:59:59Z' })).toBe('SEC-2025-7');
+    expect(
+      deriveIncidentId({
+        title: 't',
+        description: '',
+        prefix: 'SEC',
+        masterNumber: 7,
+        masterCreatedAt: '2025-12-31T23:59:59Z',
+      }),
+    ).toBe('SEC-2025-7');
   });
 
   it('finds the first CVE only', () => {

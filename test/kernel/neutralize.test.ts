@@ -1,6 +1,14 @@
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { neutralizeBlock, neutralizeComments, neutralizeImages, neutralizeInline, neutralizeMentions, neutralizeTags, quietUser } from '../../src/kernel/neutralize.js';
+import {
+  neutralizeBlock,
+  neutralizeComments,
+  neutralizeImages,
+  neutralizeInline,
+  neutralizeMentions,
+  neutralizeTags,
+  quietUser,
+} from '../../src/kernel/neutralize.js';
 import { liveProblems } from '../property/rendered.js';
 
 describe('neutralize', () => {
@@ -79,7 +87,9 @@ describe('images: no tracking pixel from user text', () => {
     expect(html).toContain('<a href="https://nvd.example/x">');
     expect(html).toContain('<details><summary>logs</summary>');
     // The alt text of a broken image stays a link to it: the person can still open it on purpose.
-    expect(marked.parse(neutralizeInline(`![shot](${PIXEL})`), { async: false, gfm: true })).toContain(`<a href="${PIXEL}">shot</a>`);
+    expect(marked.parse(neutralizeInline(`![shot](${PIXEL})`), { async: false, gfm: true })).toContain(
+      `<a href="${PIXEL}">shot</a>`,
+    );
   });
 
   it('breaks a formatting tag that carries attributes: a style or a source may fetch', () => {
@@ -94,7 +104,10 @@ describe('real code is left byte for byte', () => {
   it.each([
     ['a code span', 'Install `@acme/auth` first'],
     ['a double-backtick span holding a backtick', 'run `` a`@acme/auth ``'],
-    ['a fenced block with an HTML proof of concept', 'PoC:\n\n```html\n<img src=x onerror=alert(1)> @acme/auth ![i](https://x/p.png)\n```\nafter'],
+    [
+      'a fenced block with an HTML proof of concept',
+      'PoC:\n\n```html\n<img src=x onerror=alert(1)> @acme/auth ![i](https://x/p.png)\n```\nafter',
+    ],
     ['a tilde fence closed by a longer one', '~~~\n<svg onload=x> @all\n~~~~\n'],
     ['CRLF lines', '```\r\n<b x=1>@all\r\n```\r\n'],
   ])('%s', (_, text) => {
@@ -148,7 +161,9 @@ describe('real code is left byte for byte', () => {
 
   it('breaks images and tags outside code only', () => {
     const text = '![a](https://x/p.png) `![b](https://x/q.png)` `<img src=y>` <img src=x>';
-    expect(neutralizeImages(text)).toBe('!\u200b[a](https://x/p.png) `![b](https://x/q.png)` `<img src=y>` <img src=x>');
+    expect(neutralizeImages(text)).toBe(
+      '!\u200b[a](https://x/p.png) `![b](https://x/q.png)` `<img src=y>` <img src=x>',
+    );
     expect(neutralizeTags(text)).toBe('![a](https://x/p.png) `![b](https://x/q.png)` `<img src=y>` <\u200bimg src=x>');
   });
 
@@ -159,7 +174,17 @@ describe('real code is left byte for byte', () => {
 });
 
 describe('mentions written as HTML entities', () => {
-  it.each(['&#64;all', '&#x40;all', '&#X40;here', '&#0064;all', '&#x0040;all', '&commat;all', '&COMMAT;all', '(&#64;org/team)', '@&#97;ll'])('breaks %j', (text) => {
+  it.each([
+    '&#64;all',
+    '&#x40;all',
+    '&#X40;here',
+    '&#0064;all',
+    '&#x0040;all',
+    '&commat;all',
+    '&COMMAT;all',
+    '(&#64;org/team)',
+    '@&#97;ll',
+  ])('breaks %j', (text) => {
     expect(liveProblems(text, { html: false, boxes: false })).not.toEqual([]);
     const out = neutralizeBlock(text);
     expect(liveProblems(out, { html: false, boxes: false })).toEqual([]);

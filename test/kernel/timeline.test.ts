@@ -23,13 +23,19 @@ function all(bodies: Array<string | null>): TimelineEntry[] {
 
 describe('formatEntry', () => {
   it('renders one list item, to the second, with the actor as @name', () => {
-    expect(formatEntry({ at: '2026-11-22T10:03:00.000Z', actor: 'alice', text: 'ticked "(IM) Pick a Deputy Incident Manager"' })).toBe(
-      '- 2026-11-22T10:03:00Z · @alice · ticked "(IM) Pick a Deputy Incident Manager"',
-    );
+    expect(
+      formatEntry({
+        at: '2026-11-22T10:03:00.000Z',
+        actor: 'alice',
+        text: 'ticked "(IM) Pick a Deputy Incident Manager"',
+      }),
+    ).toBe('- 2026-11-22T10:03:00Z · @alice · ticked "(IM) Pick a Deputy Incident Manager"');
   });
 
   it('converts offsets to UTC and drops milliseconds', () => {
-    expect(formatEntry({ at: '2026-11-22T11:03:07.999+01:00', actor: 'bob', text: 'x' })).toBe('- 2026-11-22T10:03:07Z · @bob · x');
+    expect(formatEntry({ at: '2026-11-22T11:03:07.999+01:00', actor: 'bob', text: 'x' })).toBe(
+      '- 2026-11-22T10:03:07Z · @bob · x',
+    );
   });
 
   it('keeps the [bot] suffix of an app and strips what a username cannot hold', () => {
@@ -55,7 +61,11 @@ describe('formatEntry', () => {
 
 describe('parseTimeline', () => {
   it('is the inverse of formatEntry, tolerating CRLF and other lines', () => {
-    const entries = [entry(1, 'opened'), entry(2, 'ticked "(IM) Pick a Deputy Incident Manager"', 'bob'), entry(3, '', 'carol')];
+    const entries = [
+      entry(1, 'opened'),
+      entry(2, 'ticked "(IM) Pick a Deputy Incident Manager"', 'bob'),
+      entry(3, '', 'carol'),
+    ];
     const body = `${TIMELINE_MARKER}\r\n## Timeline\r\n\r\nsome note\r\n${entries.map(formatEntry).join('\r\n')}\r\n`;
     expect(parseTimeline(body)).toEqual(entries);
   });
@@ -97,7 +107,9 @@ describe('appendToTimeline', () => {
   it('rolls over into continuation comments within maxChars and loses nothing', () => {
     const max = 300;
     const first = Array.from({ length: 3 }, (_, i) => entry(i, `first batch entry number ${i}`));
-    const second = Array.from({ length: 12 }, (_, i) => entry(10 + i, `second batch entry number ${i} with some words`));
+    const second = Array.from({ length: 12 }, (_, i) =>
+      entry(10 + i, `second batch entry number ${i} with some words`),
+    );
     const a = appendToTimeline(null, first, max);
     expect(a.update).toBeNull();
     expect(a.create.length).toBeGreaterThanOrEqual(1);
@@ -108,7 +120,9 @@ describe('appendToTimeline', () => {
     expect(b.create.length).toBeGreaterThanOrEqual(2);
     for (const [i, body] of bodies.entries()) {
       expect(body.length).toBeLessThanOrEqual(max);
-      expect(body.startsWith(`${TIMELINE_MARKER}\n${i === 0 ? '## Timeline\n' : '## Timeline (continued)\n'}\n`)).toBe(true);
+      expect(body.startsWith(`${TIMELINE_MARKER}\n${i === 0 ? '## Timeline\n' : '## Timeline (continued)\n'}\n`)).toBe(
+        true,
+      );
     }
     expect(all(bodies)).toEqual([...first, ...second]);
   });

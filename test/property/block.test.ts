@@ -49,4 +49,3 @@ describe('Quick Links rows, read without a backtracking pattern', () => {
     expect(parseQuickLinks(line).size).toBe(0);
   });
 });
-

@@ -19,7 +19,26 @@ function problemsOf(text: string): ConfigError | null {
 describe('parseConfig on hostile files', () => {
   it('answers a configuration or a ConfigError, never another exception, and its comment pings nobody', () => {
     const yamlish = fc
-      .array(fc.oneof(hostileText(6), fc.constantFrom('label: ', 'approvals:\n  groups:\n    ', '- ', ': ', '&a ', '*a ', '!!binary ', '{', '[', '? ', '|\n  ', '>-\n  ')), { maxLength: 12 })
+      .array(
+        fc.oneof(
+          hostileText(6),
+          fc.constantFrom(
+            'label: ',
+            'approvals:\n  groups:\n    ',
+            '- ',
+            ': ',
+            '&a ',
+            '*a ',
+            '!!binary ',
+            '{',
+            '[',
+            '? ',
+            '|\n  ',
+            '>-\n  ',
+          ),
+        ),
+        { maxLength: 12 },
+      )
       .map((parts) => parts.join(''));
     fc.assert(
       fc.property(yamlish, (text) => {

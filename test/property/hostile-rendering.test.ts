@@ -28,7 +28,8 @@ const HOSTILE = [
 ].join(' ');
 
 /** Group pings, forged markers and raw HTML the hostile text carries, as `liveProblems` names them. */
-const FORBIDDEN = /mention @(?:everyone|all|here|org\/team)\b|raw HTML <(?:img|details open data-evil|script)|evil-step/;
+const FORBIDDEN =
+  /mention @(?:everyone|all|here|org\/team)\b|raw HTML <(?:img|details open data-evil|script)|evil-step/;
 
 describe('hostile titles, names and values, rendered', () => {
   it('forge no checkbox, marker, ping or HTML in anything the app writes', async () => {
@@ -36,14 +37,24 @@ describe('hostile titles, names and values, rendered', () => {
     const tracker = new MemoryTracker(store);
     const project = store.addProject('team/app', { visibility: 'private' });
     store.setAccess('team/app', 'alice', 'write');
-    const source = store.seedIssue('team/app', { title: `Heap overflow ${HOSTILE.replace(/\n/g, ' ')}`, body: `Steps\n${HOSTILE}\n`, labels: ['incident'], author: 'alice' });
+    const source = store.seedIssue('team/app', {
+      title: `Heap overflow ${HOSTILE.replace(/\n/g, ' ')}`,
+      body: `Steps\n${HOSTILE}\n`,
+      labels: ['incident'],
+      author: 'alice',
+    });
     const ctx = await eventContext(tracker, 'incident-desk[bot]', () => NOW);
     expect(await handleEvent(issueEvent(project, source), ctx)).toBe('done');
     const master = () => store.issue(source.ref);
     const id = trustedState(master())!.id;
     expect(id).toMatch(/^INC-2026-\d+$/);
 
-    for (const command of [`/set chat ${HOSTILE.slice(0, 70)}`, `/timeline ${HOSTILE}`, `/task @alice team/app ${HOSTILE.slice(0, 190)}`, `/sitrep ${HOSTILE}\nStatus: ${HOSTILE}`]) {
+    for (const command of [
+      `/set chat ${HOSTILE.slice(0, 70)}`,
+      `/timeline ${HOSTILE}`,
+      `/task @alice team/app ${HOSTILE.slice(0, 190)}`,
+      `/sitrep ${HOSTILE}\nStatus: ${HOSTILE}`,
+    ]) {
       await handleEvent(noteEvent(project, master(), command, 'alice'), ctx);
     }
 
@@ -52,7 +63,8 @@ describe('hostile titles, names and values, rendered', () => {
     expect(rest).toContain(HOSTILE);
     expect(readTicketState(master().body)?.id).toBe(id);
     const known = new Set(allStepIds());
-    for (const stepId of readSteps(block!).keys()) expect(known.has(stepId) || stepId.startsWith('approve-'), stepId).toBe(true);
+    for (const stepId of readSteps(block!).keys())
+      expect(known.has(stepId) || stepId.startsWith('approve-'), stepId).toBe(true);
     const boxes = block!.split('\n').filter((line) => /^\s*[-*+] \[[ xX]\]/.test(line));
     expect(boxes.length).toBe(readSteps(block!).size);
 
@@ -66,14 +78,21 @@ describe('hostile titles, names and values, rendered', () => {
       // description (markers and pings broken, markdown kept): its fields above them are checked.
       ...store
         .allIssues('team/app')
-        .flatMap((i) => store.listComments(i.ref).map((c) => ({ where: `comment on #${i.ref.number}`, text: c.body.split('\n#### Description')[0]! }))),
+        .flatMap((i) =>
+          store
+            .listComments(i.ref)
+            .map((c) => ({ where: `comment on #${i.ref.number}`, text: c.body.split('\n#### Description')[0]! })),
+        ),
     ];
     expect(written.length).toBeGreaterThan(5);
     for (const { where, text } of written) {
       const problems = liveProblems(text).filter((p) => FORBIDDEN.test(p));
       expect(problems, where).toEqual([]);
       expect(text, where).not.toContain('<!-- step:evil-step -->');
-      expect(liveProblems(text).filter((p) => p.startsWith('mention @') && /everyone|all|here|org/.test(p)), where).toEqual([]);
+      expect(
+        liveProblems(text).filter((p) => p.startsWith('mention @') && /everyone|all|here|org/.test(p)),
+        where,
+      ).toEqual([]);
     }
     // The oracle does see the hostile text's pings and HTML when nothing neutralizes it.
     expect(liveProblems(HOSTILE).filter((p) => FORBIDDEN.test(p)).length).toBeGreaterThan(3);

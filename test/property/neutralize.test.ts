@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { neutralizeBlock, neutralizeComments, neutralizeImages, neutralizeInline, neutralizeMentions, neutralizeTags, quietUser } from '../../src/kernel/neutralize.js';
+import {
+  neutralizeBlock,
+  neutralizeComments,
+  neutralizeImages,
+  neutralizeInline,
+  neutralizeMentions,
+  neutralizeTags,
+  quietUser,
+} from '../../src/kernel/neutralize.js';
 import { FRAGMENTS, hostileLine, hostileText, RUNS } from './hostile.js';
 import { liveProblems } from './rendered.js';
 
@@ -32,7 +40,13 @@ const IMAGE_FRAGMENTS = [
 ] as const;
 
 const imageText = fc
-  .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...IMAGE_FRAGMENTS) }, { weight: 1, arbitrary: fc.constantFrom(...FRAGMENTS) }), { maxLength: 30 })
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...IMAGE_FRAGMENTS) },
+      { weight: 1, arbitrary: fc.constantFrom(...FRAGMENTS) },
+    ),
+    { maxLength: 30 },
+  )
   .map((parts) => parts.join(''));
 
 /** Pieces of code spans, fences, the constructs that may hold a backtick instead, and entity-written mentions. */
@@ -100,7 +114,8 @@ describe('neutralization of hostile text', () => {
   it('is idempotent for mentions, comments, images, tags and copied blocks', () => {
     fc.assert(
       fc.property(hostileText(), (text) => {
-        for (const f of [neutralizeMentions, neutralizeComments, neutralizeImages, neutralizeTags, neutralizeBlock]) expect(f(f(text))).toBe(f(text));
+        for (const f of [neutralizeMentions, neutralizeComments, neutralizeImages, neutralizeTags, neutralizeBlock])
+          expect(f(f(text))).toBe(f(text));
       }),
       RUNS,
     );
@@ -126,14 +141,29 @@ describe('neutralization of hostile text', () => {
         expect(liveProblems(out, { html: false, boxes: false })).toEqual([]);
         // An `@` written as an entity is the one rewrite: it becomes a broken `@`.
         const at = (s: string): string => s.replace(/&#0*64;|&#x0*40;|&commat;/gi, '@');
-        expect(at(out.replace(/\u200b/g, '').replace(/&lt;!--/g, '<!--').replace(/--&gt;/g, '-->'))).toBe(at(text.replace(/\u200b/g, '')));
+        expect(
+          at(
+            out
+              .replace(/\u200b/g, '')
+              .replace(/&lt;!--/g, '<!--')
+              .replace(/--&gt;/g, '-->'),
+          ),
+        ).toBe(at(text.replace(/\u200b/g, '')));
       }),
       RUNS,
     );
   });
 
   it('breaks a mention after a lone backtick (no code span) or after emphasis closed by `_`', () => {
-    for (const text of ['`@everyone', 'x `@all', '`x`@alice`', '`a\n`@alice`', '``@alice`', '_(not applicable)_@all', '@\\_bob']) {
+    for (const text of [
+      '`@everyone',
+      'x `@all',
+      '`x`@alice`',
+      '`a\n`@alice`',
+      '``@alice`',
+      '_(not applicable)_@all',
+      '@\\_bob',
+    ]) {
       // The oracle sees the ping in the text as written, and none once neutralized.
       expect(liveProblems(text, { html: false, boxes: false })).not.toEqual([]);
       expect(liveProblems(neutralizeMentions(text), { html: false, boxes: false })).toEqual([]);
@@ -143,9 +173,13 @@ describe('neutralization of hostile text', () => {
   it('leaves real code byte for byte, and no live mention or remote image around it', () => {
     fc.assert(
       fc.property(codeText, (text) => {
-        for (const out of [neutralizeBlock(text), neutralizeInline(text)]) expect(liveProblems(out, { html: false, boxes: false })).toEqual([]);
-        expect(liveProblems(neutralizeMentions(text), { html: false, boxes: false }).filter((p) => p.startsWith('mention '))).toEqual([]);
-        for (const f of [neutralizeMentions, neutralizeImages, neutralizeTags, neutralizeBlock]) expect(f(f(text))).toBe(f(text));
+        for (const out of [neutralizeBlock(text), neutralizeInline(text)])
+          expect(liveProblems(out, { html: false, boxes: false })).toEqual([]);
+        expect(
+          liveProblems(neutralizeMentions(text), { html: false, boxes: false }).filter((p) => p.startsWith('mention ')),
+        ).toEqual([]);
+        for (const f of [neutralizeMentions, neutralizeImages, neutralizeTags, neutralizeBlock])
+          expect(f(f(text))).toBe(f(text));
       }),
       { numRuns: 3 * RUNS.numRuns },
     );
@@ -189,8 +223,14 @@ describe('neutralization of hostile text', () => {
             .filter((m) => !/^(?:https?:|www\.|mailto:)/.test(m[2]!) && !m[2]!.includes('@') && !m[1]!.includes('@'))
             .map((m) => m[1]!);
         const before = written(text);
-        const after = [...marked.parse(neutralizeBlock(text), { async: false, gfm: true }).matchAll(/<a href="([^"]*)"/g)].map((m) => m[1]!);
-        for (const href of before) expect(after.some((h) => h.includes(href)), href).toBe(true);
+        const after = [
+          ...marked.parse(neutralizeBlock(text), { async: false, gfm: true }).matchAll(/<a href="([^"]*)"/g),
+        ].map((m) => m[1]!);
+        for (const href of before)
+          expect(
+            after.some((h) => h.includes(href)),
+            href,
+          ).toBe(true);
       }),
       RUNS,
     );

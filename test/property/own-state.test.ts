@@ -41,9 +41,22 @@ async function incident() {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
   const tracker = new MemoryTracker(store);
-  const project = store.addProject('team/app', { visibility: 'private', files: { '.gitlab/incident-desk.yml': CONFIG } });
-  for (const [name, level] of [['alice', 'write'], ['bob', 'write'], ['mallory', 'triage']] as const) store.setAccess('team/app', name, level);
-  const source = store.seedIssue('team/app', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
+  const project = store.addProject('team/app', {
+    visibility: 'private',
+    files: { '.gitlab/incident-desk.yml': CONFIG },
+  });
+  for (const [name, level] of [
+    ['alice', 'write'],
+    ['bob', 'write'],
+    ['mallory', 'triage'],
+  ] as const)
+    store.setAccess('team/app', name, level);
+  const source = store.seedIssue('team/app', {
+    title: 'Heap overflow',
+    body: 'details',
+    labels: ['incident'],
+    author: 'alice',
+  });
   const ctx = await eventContext(tracker, 'incident-desk[bot]', () => clock.now);
   expect(await handleEvent(issueEvent(project, source), ctx)).toBe('done');
   const master = (): Issue => store.issue(source.ref);
@@ -71,16 +84,22 @@ async function carryOn(w: World): Promise<void> {
 
 /** What must not move: the approval outcome, the approval labels and the links, read as the app reads them. */
 function outcome(w: World) {
-  const verified = (issue: Issue): TicketState | null => readTicketState(openBody(issue.body, TEST_STATE_KEYS, 'gitlab').body);
+  const verified = (issue: Issue): TicketState | null =>
+    readTicketState(openBody(issue.body, TEST_STATE_KEYS, 'gitlab').body);
   const comms = verified(w.comms());
   const master = verified(w.master());
   const approvals = comms?.approvals ?? { decisions: {} };
   return {
-    decisions: Object.fromEntries(Object.entries(approvals.decisions).map(([key, d]) => [key, `${d.status} by ${d.by}`])),
+    decisions: Object.fromEntries(
+      Object.entries(approvals.decisions).map(([key, d]) => [key, `${d.status} by ${d.by}`]),
+    ),
     requested: approvals.requestedAt ?? null,
     cutoff: approvals.cutoff ?? {},
     complete: approvals.complete ?? false,
-    labels: w.comms().labels.filter((l) => l.startsWith('approval')).sort(),
+    labels: w
+      .comms()
+      .labels.filter((l) => l.startsWith('approval'))
+      .sort(),
     commsMaster: comms?.master ?? null,
     children: (master?.children ?? []).map((c) => `${c.role} ${c.ref}`),
     links: master?.links ?? [],
@@ -96,36 +115,64 @@ const at = (body: string, index: number) => Math.abs(index) % Math.max(1, lines(
 
 const stateChange: fc.Arbitrary<Change> = fc
   .record({
-    statuses: fc.array(fc.tuple(fc.constantFrom('blog/security', 'blog/legal', 'faq/security', 'faq/other'), fc.constantFrom('approved', 'changes-requested')), { maxLength: 3 }),
+    statuses: fc.array(
+      fc.tuple(
+        fc.constantFrom('blog/security', 'blog/legal', 'faq/security', 'faq/other'),
+        fc.constantFrom('approved', 'changes-requested'),
+      ),
+      { maxLength: 3 },
+    ),
     complete: fc.boolean(),
     cutoff: fc.option(fc.constantFrom('quorum', 'escalated'), { nil: undefined }),
     master: fc.option(fc.constantFrom('team/app#99', 'other/project#1'), { nil: undefined }),
     children: fc.boolean(),
     keepSignature: fc.boolean(),
   })
-  .map((r) => (body: string) =>
-    body.replace(/<!-- incident-desk:state ([^\n]*?)( sig=[^ ]*)? -->/, (_all, json: string, sig: string | undefined) => {
-      const state = JSON.parse(json) as TicketState;
-      const forged: TicketState = {
-        ...state,
-        ...(r.master ? { master: r.master } : {}),
-        ...(r.children && state.children ? { children: state.children.map((c) => ({ ...c, ref: `${c.ref}0` })) } : {}),
-      };
-      if (state.role === 'comms') {
-        forged.approvals = {
-          ...(state.approvals ?? { decisions: {} }),
-          decisions: { ...(state.approvals?.decisions ?? {}), ...Object.fromEntries(r.statuses.map(([key, status]) => [key, { status, by: 'made-up', at: T0.toISOString() }])) },
-          complete: r.complete,
-          ...(r.cutoff ? { cutoff: { blog: r.cutoff } } : {}),
-        };
-      }
-      const line = renderState(forged);
-      return r.keepSignature && sig ? line.replace(/ -->$/, `${sig} -->`) : line;
-    }),
+  .map(
+    (r) => (body: string) =>
+      body.replace(
+        /<!-- incident-desk:state ([^\n]*?)( sig=[^ ]*)? -->/,
+        (_all, json: string, sig: string | undefined) => {
+          const state = JSON.parse(json) as TicketState;
+          const forged: TicketState = {
+            ...state,
+            ...(r.master ? { master: r.master } : {}),
+            ...(r.children && state.children
+              ? { children: state.children.map((c) => ({ ...c, ref: `${c.ref}0` })) }
+              : {}),
+          };
+          if (state.role === 'comms') {
+            forged.approvals = {
+              ...(state.approvals ?? { decisions: {} }),
+              decisions: {
+                ...(state.approvals?.decisions ?? {}),
+                ...Object.fromEntries(
+                  r.statuses.map(([key, status]) => [key, { status, by: 'made-up', at: T0.toISOString() }]),
+                ),
+              },
+              complete: r.complete,
+              ...(r.cutoff ? { cutoff: { blog: r.cutoff } } : {}),
+            };
+          }
+          const line = renderState(forged);
+          return r.keepSignature && sig ? line.replace(/ -->$/, `${sig} -->`) : line;
+        },
+      ),
   );
 
 const markerChange: fc.Arbitrary<Change> = fc
-  .tuple(fc.constantFrom(BLOCK_BEGIN, BLOCK_END, '<!-- step:', '<!-- incident-desk:state ', TASKS_MARKER, '<!-- incident-desk:'), fc.constantFrom('drop', 'double', 'swap'), fc.nat())
+  .tuple(
+    fc.constantFrom(
+      BLOCK_BEGIN,
+      BLOCK_END,
+      '<!-- step:',
+      '<!-- incident-desk:state ',
+      TASKS_MARKER,
+      '<!-- incident-desk:',
+    ),
+    fc.constantFrom('drop', 'double', 'swap'),
+    fc.nat(),
+  )
   .map(([marker, how, where]) => (body: string) => {
     if (how === 'drop') return body.replace(marker, '');
     if (how === 'double') return body.replace(marker, `${marker}\n${marker}`);
@@ -136,18 +183,31 @@ const markerChange: fc.Arbitrary<Change> = fc
 
 const matrixChange: fc.Arbitrary<Change> = fc
   .subarray(BOXES, { minLength: 1 })
-  .chain((boxes) => fc.array(fc.boolean(), { minLength: boxes.length, maxLength: boxes.length }).map((ticks) => ({ boxes, ticks })))
-  .map(({ boxes, ticks }) => (body: string) =>
-    boxes.reduce((text, box, i) => text.replace(new RegExp(`- \\[[ xX]\\] (.*<!-- step:${box} -->)`), `- [${ticks[i] ? 'x' : ' '}] $1`), body),
+  .chain((boxes) =>
+    fc.array(fc.boolean(), { minLength: boxes.length, maxLength: boxes.length }).map((ticks) => ({ boxes, ticks })),
+  )
+  .map(
+    ({ boxes, ticks }) =>
+      (body: string) =>
+        boxes.reduce(
+          (text, box, i) =>
+            text.replace(new RegExp(`- \\[[ xX]\\] (.*<!-- step:${box} -->)`), `- [${ticks[i] ? 'x' : ' '}] $1`),
+          body,
+        ),
   );
 
-const tableChange: fc.Arbitrary<Change> = fc
-  .oneof(
-    fc.constant((body: string) => body.replace(/⏳ pending/g, '✅ approved').replace(/✋ changes requested/g, '✅ approved')),
-    fc.constant((body: string) => body.replace(/\| Blog post \|[^\n]*/, '| Blog post | ✅ `@made-up` | ✅ `@made-up` | ✅ approved |')),
-    fc.constant((body: string) => body.replace(/\[team\/app#\d+\]/g, '[team/app#99]')),
-    hostileLine(8).map((text) => (body: string) => body.replace(/### Approval status[^\n]*/, `### Approval status ${text}`)),
-  );
+const tableChange: fc.Arbitrary<Change> = fc.oneof(
+  fc.constant((body: string) =>
+    body.replace(/⏳ pending/g, '✅ approved').replace(/✋ changes requested/g, '✅ approved'),
+  ),
+  fc.constant((body: string) =>
+    body.replace(/\| Blog post \|[^\n]*/, '| Blog post | ✅ `@made-up` | ✅ `@made-up` | ✅ approved |'),
+  ),
+  fc.constant((body: string) => body.replace(/\[team\/app#\d+\]/g, '[team/app#99]')),
+  hostileLine(8).map(
+    (text) => (body: string) => body.replace(/### Approval status[^\n]*/, `### Approval status ${text}`),
+  ),
+);
 
 const insertion: fc.Arbitrary<Change> = fc.tuple(hostileLine(10), fc.nat()).map(([text, where]) => (body: string) => {
   const ls = lines(body);
@@ -159,7 +219,10 @@ const insertion: fc.Arbitrary<Change> = fc.tuple(hostileLine(10), fc.nat()).map(
 const edit = fc.record({
   target: fc.constantFrom('comms', 'master'),
   actor: fc.constantFrom('bob', 'mallory', 'stranger'),
-  changes: fc.array(fc.oneof(stateChange, markerChange, matrixChange, tableChange, insertion), { minLength: 1, maxLength: 3 }),
+  changes: fc.array(fc.oneof(stateChange, markerChange, matrixChange, tableChange, insertion), {
+    minLength: 1,
+    maxLength: 3,
+  }),
   labels: fc.subarray(['approval::blog::approved', 'approval::faq::approved', 'approvals::complete']),
 });
 
@@ -173,9 +236,20 @@ describe('an edit of what the app owns, by anyone but the app (issue 11)', () =>
         w.clock.now = minutes(2);
         const ticket = target === 'comms' ? w.comms() : w.master();
         const edited = changes.reduce((body, change) => change(body), ticket.body);
-        const after = w.store.editIssue(ticket.ref, { body: edited, labels: target === 'comms' ? [...ticket.labels, ...labels] : ticket.labels });
+        const after = w.store.editIssue(ticket.ref, {
+          body: edited,
+          labels: target === 'comms' ? [...ticket.labels, ...labels] : ticket.labels,
+        });
         const addedLabels = target === 'comms' ? labels.filter((l) => !ticket.labels.includes(l)) : [];
-        await handleEvent(issueEvent(w.project, after, { action: 'edited', addedLabels, previousBody: ticket.body, actor: { username: actor, id: idOf(actor), isBot: false } }), w.ctx);
+        await handleEvent(
+          issueEvent(w.project, after, {
+            action: 'edited',
+            addedLabels,
+            previousBody: ticket.body,
+            actor: { username: actor, id: idOf(actor), isBot: false },
+          }),
+          w.ctx,
+        );
         await carryOn(w);
         expect(outcome(w)).toEqual(outcome(control));
       }),

@@ -20,7 +20,13 @@ import type { IssueEvent } from '../../src/kernel/events.js';
 import { normalizeCvssVector, renderUrl, validateField } from '../../src/commands/fields.js';
 import { deriveIncidentId, findCve, titleWithId } from '../../src/kernel/identifier.js';
 import type { Issue } from '../../src/kernel/model.js';
-import { neutralizeBlock, neutralizeComments, neutralizeInline, neutralizeMentions, quietUser } from '../../src/kernel/neutralize.js';
+import {
+  neutralizeBlock,
+  neutralizeComments,
+  neutralizeInline,
+  neutralizeMentions,
+  quietUser,
+} from '../../src/kernel/neutralize.js';
 import { dateOf, holderOf } from '../../src/run/quick-links.js';
 import { editTouchesBlock, refusalForEdit } from '../../src/checklist/decide.js';
 import { editTouchesState, revertEdit } from '../../src/checklist/revert.js';
@@ -66,7 +72,20 @@ export function inBlock(inner: string): string {
 }
 
 const FIELDS = Object.keys(FIELD_ALIASES) as FieldKey[];
-const COMMAND_PREFIXES = ['', '/set chat ', '/set im ', '/task @alice acme/api ', '/timeline ', '/na ', '/request-changes blog ', '/sitrep ', '/handoff ', '/approve ', '/cve ', '/severity '];
+const COMMAND_PREFIXES = [
+  '',
+  '/set chat ',
+  '/set im ',
+  '/task @alice acme/api ',
+  '/timeline ',
+  '/na ',
+  '/request-changes blog ',
+  '/sitrep ',
+  '/handoff ',
+  '/approve ',
+  '/cve ',
+  '/severity ',
+];
 
 function githubPayload(text: string): Record<string, unknown> {
   const user = { login: 'alice', id: 3, type: 'User' };
@@ -92,16 +111,36 @@ function githubPayload(text: string): Record<string, unknown> {
 }
 
 function gitlabPayload(kind: 'issue' | 'note', text: string): Record<string, unknown> {
-  const issue = { id: 2, iid: 3, title: text, description: text, state: 'opened', created_at: '2026-11-20 09:00:00 UTC', updated_at: text, due_date: text };
+  const issue = {
+    id: 2,
+    iid: 3,
+    title: text,
+    description: text,
+    state: 'opened',
+    created_at: '2026-11-20 09:00:00 UTC',
+    updated_at: text,
+    due_date: text,
+  };
   return {
     object_kind: kind,
     event_type: kind,
     user: { id: 3, username: 'alice' },
-    project: { id: 1, path_with_namespace: 'acme/api', web_url: 'https://gitlab.example/acme/api', visibility_level: 0 },
-    object_attributes: kind === 'issue' ? { ...issue, action: 'update' } : { id: 5, note: text, noteable_type: 'Issue', created_at: text },
+    project: {
+      id: 1,
+      path_with_namespace: 'acme/api',
+      web_url: 'https://gitlab.example/acme/api',
+      visibility_level: 0,
+    },
+    object_attributes:
+      kind === 'issue'
+        ? { ...issue, action: 'update' }
+        : { id: 5, note: text, noteable_type: 'Issue', created_at: text },
     issue,
     labels: [{ title: text.slice(0, 50) || 'x' }],
-    changes: { description: { previous: text, current: text }, labels: { previous: [], current: [{ title: 'incident' }] } },
+    changes: {
+      description: { previous: text, current: text },
+      labels: { previous: [], current: [{ title: 'incident' }] },
+    },
   };
 }
 
@@ -115,24 +154,54 @@ export const PARSERS: Record<string, (text: string) => unknown> = {
   'block: readTicketState': (t) => readTicketState(t),
   'block: readTicketState of a block': (t) => readTicketState(inBlock(t)),
   'block: parseQuickLinks': (t) => parseQuickLinks(splitBody(inBlock(t)).block),
-  'block: trustedState, trustedBlock, writeBlock': (t) => [trustedState(issueWith(t)), trustedBlock(issueWith(t)), writeBlock(issueWith(t), 'x')],
+  'block: trustedState, trustedBlock, writeBlock': (t) => [
+    trustedState(issueWith(t)),
+    trustedBlock(issueWith(t)),
+    writeBlock(issueWith(t), 'x'),
+  ],
   'checklist: readSteps': (t) => readSteps(t),
   'checklist: diffSteps': (t) => diffSteps(t, t),
   'checklist: setStepState': (t) => setStepState(t, 'pick-deputy', true),
-  'commands: parseCommand': (t) => (t.length > 100_000 ? [parseCommand(t), parseCommand(pick(t, COMMAND_PREFIXES) + t)] : COMMAND_PREFIXES.map((prefix) => parseCommand(prefix + t))),
+  'commands: parseCommand': (t) =>
+    t.length > 100_000
+      ? [parseCommand(t), parseCommand(pick(t, COMMAND_PREFIXES) + t)]
+      : COMMAND_PREFIXES.map((prefix) => parseCommand(prefix + t)),
   'commands: parseRfc3339, parseUsername, resolveField': (t) => [parseRfc3339(t), parseUsername(t), resolveField(t)],
-  'fields: validateField': (t) => (t.length > 100_000 ? [validateField('chat', t), validateField(pick(t, FIELDS), t)] : FIELDS.map((field) => validateField(field, t))),
-  'fields: normalizeCvssVector, renderUrl': (t) => [normalizeCvssVector(`CVSS:3.1/${t}`), renderUrl(t), renderUrl(`https://a.example/${t}`)],
+  'fields: validateField': (t) =>
+    t.length > 100_000
+      ? [validateField('chat', t), validateField(pick(t, FIELDS), t)]
+      : FIELDS.map((field) => validateField(field, t)),
+  'fields: normalizeCvssVector, renderUrl': (t) => [
+    normalizeCvssVector(`CVSS:3.1/${t}`),
+    renderUrl(t),
+    renderUrl(`https://a.example/${t}`),
+  ],
   'identifier: findCve, deriveIncidentId, titleWithId': (t) => [
     findCve(t),
-    deriveIncidentId({ title: t, description: t, prefix: 'INC', masterNumber: 1, masterCreatedAt: '2026-01-01T00:00:00Z' }),
+    deriveIncidentId({
+      title: t,
+      description: t,
+      prefix: 'INC',
+      masterNumber: 1,
+      masterCreatedAt: '2026-01-01T00:00:00Z',
+    }),
     titleWithId(t, 'INC-2026-1'),
   ],
-  'children: namedIds, dueOf, rowOf': (t) => [namedIds({ labels: [t], title: t }, 'INC'), dueOf({ body: t, dueDate: t }), rowOf(issueWith(t, { title: t }), 'a/b#1')],
+  'children: namedIds, dueOf, rowOf': (t) => [
+    namedIds({ labels: [t], title: t }, 'INC'),
+    dueOf({ body: t, dueDate: t }),
+    rowOf(issueWith(t, { title: t }), 'a/b#1'),
+  ],
   'children: parseTracking': (t) => [parseTracking(t), parseTracking(`<!-- incident-desk:tasks -->\n${t}`)],
   'children: trackingStale, decideChildWrite': (t) => [
     trackingStale(issueWith(inBlock(t)), new Date('2026-12-01T00:00:00Z')),
-    decideChildWrite({ child: issueWith(t, { labels: ['incident::task'] }), isPublic: false, master: issueWith(''), masterId: 'INC-2026-7', nativeLinks: true }),
+    decideChildWrite({
+      child: issueWith(t, { labels: ['incident::task'] }),
+      isPublic: false,
+      master: issueWith(''),
+      masterId: 'INC-2026-7',
+      nativeLinks: true,
+    }),
   ],
   'tracking: incidentDetailsIn': (t) => incidentDetailsIn(t, issueWith('', { title: t.slice(0, 1000) }), 'INC-2026-7'),
   'timeline: parseTimeline': (t) => parseTimeline(t),
@@ -170,7 +239,13 @@ export const PARSERS: Record<string, (text: string) => unknown> = {
       }
     }
   },
-  'neutralize: every function': (t) => [neutralizeInline(t), neutralizeBlock(t), neutralizeMentions(t), neutralizeComments(t), quietUser(t)],
+  'neutralize: every function': (t) => [
+    neutralizeInline(t),
+    neutralizeBlock(t),
+    neutralizeMentions(t),
+    neutralizeComments(t),
+    quietUser(t),
+  ],
   'github: normalizeGitHubIssueEvent, normalizeGitHubCommentEvent': (t) => [
     normalizeGitHubIssueEvent('issues.edited', githubPayload(t), 'd'),
     normalizeGitHubCommentEvent('issue_comment.created', githubPayload(t), 'd'),

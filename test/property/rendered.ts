@@ -9,7 +9,10 @@ const REMOTE = /<(img|picture|source|video|audio|track|iframe|frame|object|embed
  * markdown or HTML: a tracking pixel when its host is someone else's). The oracle of the neutralization properties: the
  * trackers render markdown the same way for these constructs.
  */
-export function liveProblems(markdown: string, check: { html?: boolean; boxes?: boolean; images?: boolean } = {}): string[] {
+export function liveProblems(
+  markdown: string,
+  check: { html?: boolean; boxes?: boolean; images?: boolean } = {},
+): string[] {
   const html = marked.parse(markdown, { async: false, gfm: true });
   const problems: string[] = [];
   if (/<!--/.test(html)) problems.push('hidden marker');
@@ -17,7 +20,8 @@ export function liveProblems(markdown: string, check: { html?: boolean; boxes?: 
   // Every viewer's browser fetches these: from a remote host, a tracking pixel.
   if (check.images !== false) for (const m of html.matchAll(REMOTE)) problems.push(`remote ${m[1]!.toLowerCase()}`);
   // Tags a renderer makes from markdown; any other tag came from the text as raw HTML.
-  const made = /^<\/?(?:p|a|em|strong|del|code|pre|h[1-6]|ul|ol|li|blockquote|br|hr|table|thead|tbody|tr|th|td|img|input)\b/i;
+  const made =
+    /^<\/?(?:p|a|em|strong|del|code|pre|h[1-6]|ul|ol|li|blockquote|br|hr|table|thead|tbody|tr|th|td|img|input)\b/i;
   if (check.html !== false) {
     for (const tag of html.match(/<\/?[A-Za-z][^>]*>/g) ?? []) if (!made.test(tag)) problems.push(`raw HTML ${tag}`);
   }

@@ -37,7 +37,17 @@ const appBlock = hostileText().map((text) => `${renderState(STATE)}\n${neutraliz
 
 describe('the block and the person text, joined and split', () => {
   it('gives back the block and the person text byte for byte, whatever the text forges', () => {
-    const forged = fc.constantFrom('', BLOCK_BEGIN, BLOCK_END, `${BLOCK_BEGIN}\nforged\n${BLOCK_END}\n\n`, '\n', '\r\n', '\n\n', '\r\n\r\n', '\r');
+    const forged = fc.constantFrom(
+      '',
+      BLOCK_BEGIN,
+      BLOCK_END,
+      `${BLOCK_BEGIN}\nforged\n${BLOCK_END}\n\n`,
+      '\n',
+      '\r\n',
+      '\n\n',
+      '\r\n\r\n',
+      '\r',
+    );
     fc.assert(
       fc.property(appBlock, forged, hostileText(), forged, (block, head, text, tail) => {
         const rest = `${head}${text}${tail}`;
@@ -76,13 +86,15 @@ describe('the block and the person text, joined and split', () => {
 const STEPS = INCIDENT_PHASES.flatMap((phase) => phase.steps);
 
 /** Per step of the master's checklist: ticked, and the not-applicable reason a person gave (null: applies). */
-const stepMarks = fc.array(
-  fc.record({ done: fc.boolean(), na: fc.option(hostileLine(6), { freq: 4 }) }),
-  { minLength: STEPS.length, maxLength: STEPS.length },
-);
+const stepMarks = fc.array(fc.record({ done: fc.boolean(), na: fc.option(hostileLine(6), { freq: 4 }) }), {
+  minLength: STEPS.length,
+  maxLength: STEPS.length,
+});
 
 /** A fake checklist line with an id of its own, as the partial writes real ones. */
-const fakeLine = fc.tuple(stepId, fc.boolean()).map(([id, done]) => `- [${done ? 'x' : ' '}] [🔗](https://evil.example#${id}) (IM) Fake <!-- step:fake-${id} -->`);
+const fakeLine = fc
+  .tuple(stepId, fc.boolean())
+  .map(([id, done]) => `- [${done ? 'x' : ' '}] [🔗](https://evil.example#${id}) (IM) Fake <!-- step:fake-${id} -->`);
 
 /** Places a person may hide a box that must not count: code fences, quotes, HTML comments, indented code. */
 const hidingPlace = fc
@@ -120,10 +132,17 @@ function masterBlock(marks: Array<{ done: boolean; na: string | null }>, value: 
       progress: '0/0',
       steps: phase.steps.map((step) => {
         const mark = marks[n++]!;
-        return { ...step, url: stepUrl('https://desk.example/handbook', step.id), done: mark.done || mark.na !== null, na: mark.na === null ? null : neutralizeInline(mark.na, 200) };
+        return {
+          ...step,
+          url: stepUrl('https://desk.example/handbook', step.id),
+          done: mark.done || mark.na !== null,
+          na: mark.na === null ? null : neutralizeInline(mark.na, 200),
+        };
       }),
     })),
-    related: [{ role: 'Release', reference: '[sec/incidents#8](https://tracker.example/8)', title: neutralizeInline(title) }],
+    related: [
+      { role: 'Release', reference: '[sec/incidents#8](https://tracker.example/8)', title: neutralizeInline(title) },
+    ],
   };
   return `${renderState(STATE)}\n${renderer.incident(context).trimEnd()}`;
 }
@@ -144,7 +163,12 @@ const checklist = fc.record({
 });
 
 function expectedSteps(marks: Array<{ done: boolean; na: string | null }>): Map<string, TrackedStep> {
-  return new Map(STEPS.map((step, i) => [step.id, { done: marks[i]!.done || marks[i]!.na !== null, text: step.text, role: step.role }]));
+  return new Map(
+    STEPS.map((step, i) => [
+      step.id,
+      { done: marks[i]!.done || marks[i]!.na !== null, text: step.text, role: step.role },
+    ]),
+  );
 }
 
 describe('the checklist, ticked and read back', () => {
@@ -162,24 +186,37 @@ describe('the checklist, ticked and read back', () => {
 
   it('ticking or unticking one step changes that step alone, and the diff names exactly it', () => {
     fc.assert(
-      fc.property(checklist, fc.nat(STEPS.length - 1), fc.boolean(), ({ marks, value, title, hidden, crlf }, index, done) => {
-        let before = hideIn(masterBlock(marks, value, title), hidden);
-        if (crlf) before = before.replace(/\n/g, '\r\n');
-        const id = STEPS[index]!.id;
-        const after = setStepState(before, id, done);
-        const was = readSteps(before);
-        const now = readSteps(after);
-        const changed = was.get(id)!.done !== done;
-        // One character at most, the box's, and every other step as it was.
-        expect(after.length).toBe(before.length);
-        let differ = 0;
-        for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) differ++;
-        expect(differ).toBe(changed ? 1 : 0);
-        expect(now.get(id)).toEqual({ ...was.get(id)!, done });
-        for (const [other, step] of was) if (other !== id) expect(now.get(other)).toEqual(step);
-        expect(diffSteps(before, after)).toEqual(changed ? [{ stepId: id, text: STEPS[index]!.text, role: STEPS[index]!.role, to: done ? 'done' : 'open' }] : []);
-        expect(diffSteps(after, before)).toEqual(changed ? [{ stepId: id, text: STEPS[index]!.text, role: STEPS[index]!.role, to: done ? 'open' : 'done' }] : []);
-      }),
+      fc.property(
+        checklist,
+        fc.nat(STEPS.length - 1),
+        fc.boolean(),
+        ({ marks, value, title, hidden, crlf }, index, done) => {
+          let before = hideIn(masterBlock(marks, value, title), hidden);
+          if (crlf) before = before.replace(/\n/g, '\r\n');
+          const id = STEPS[index]!.id;
+          const after = setStepState(before, id, done);
+          const was = readSteps(before);
+          const now = readSteps(after);
+          const changed = was.get(id)!.done !== done;
+          // One character at most, the box's, and every other step as it was.
+          expect(after.length).toBe(before.length);
+          let differ = 0;
+          for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) differ++;
+          expect(differ).toBe(changed ? 1 : 0);
+          expect(now.get(id)).toEqual({ ...was.get(id)!, done });
+          for (const [other, step] of was) if (other !== id) expect(now.get(other)).toEqual(step);
+          expect(diffSteps(before, after)).toEqual(
+            changed
+              ? [{ stepId: id, text: STEPS[index]!.text, role: STEPS[index]!.role, to: done ? 'done' : 'open' }]
+              : [],
+          );
+          expect(diffSteps(after, before)).toEqual(
+            changed
+              ? [{ stepId: id, text: STEPS[index]!.text, role: STEPS[index]!.role, to: done ? 'open' : 'done' }]
+              : [],
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -208,7 +245,10 @@ const entry: fc.Arbitrary<TimelineEntry> = fc.record({
 
 /** What a person reads in a neutralized text: zero-width spaces and escaped brackets read as nothing and as `<`/`>`. */
 function reads(text: string): string {
-  return text.replace(/\u200b/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return text
+    .replace(/\u200b/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }
 
 describe('the timeline, formatted and parsed', () => {
@@ -225,7 +265,10 @@ describe('the timeline, formatted and parsed', () => {
           // Only neutralized: one line, no live box, marker, ping or HTML, and otherwise the words as written.
           expect(p.text).not.toMatch(/[\r\n\u2028\u2029]/);
           expect(liveProblems(p.text)).toEqual([]);
-          const flat = e.text.replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+          const flat = e.text
+            .replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ')
+            .replace(/ {2,}/g, ' ')
+            .trim();
           expect(reads(p.text)).toBe(reads(flat));
           expect(formatEntry(p)).toBe(lines[i]);
         });
@@ -239,18 +282,26 @@ describe('the timeline, formatted and parsed', () => {
     const second = (e: TimelineEntry): number => Math.floor(Date.parse(e.at) / 1000);
     const sorted = (list: TimelineEntry[]): TimelineEntry[] => [...list].sort((a, b) => second(a) - second(b));
     fc.assert(
-      fc.property(fc.array(entry, { maxLength: 12 }), fc.array(entry, { minLength: 1, maxLength: 6 }), (first, more) => {
-        const start = first.length === 0 ? [] : appendToTimeline(null, first, max).create;
-        expect(start.flatMap(parseTimeline)).toEqual(parseTimeline(sorted(first).map(formatEntry).join('\n')));
-        const last = start.at(-1) ?? null;
-        const next = appendToTimeline(last, more, max);
-        const bodies = [...start.slice(0, -1), next.update ?? last, ...next.create].filter((b): b is string => b !== null);
-        for (const body of bodies) expect(body.length).toBeLessThanOrEqual(max);
-        // The new entries join the last comment's in time order (a stable sort: shown ones first at equal times).
-        const earlier = start.slice(0, -1).flatMap(parseTimeline);
-        const merged = sorted([...parseTimeline(last ?? ''), ...more]).map(formatEntry).join('\n');
-        expect(bodies.flatMap(parseTimeline)).toEqual([...earlier, ...parseTimeline(merged)]);
-      }),
+      fc.property(
+        fc.array(entry, { maxLength: 12 }),
+        fc.array(entry, { minLength: 1, maxLength: 6 }),
+        (first, more) => {
+          const start = first.length === 0 ? [] : appendToTimeline(null, first, max).create;
+          expect(start.flatMap(parseTimeline)).toEqual(parseTimeline(sorted(first).map(formatEntry).join('\n')));
+          const last = start.at(-1) ?? null;
+          const next = appendToTimeline(last, more, max);
+          const bodies = [...start.slice(0, -1), next.update ?? last, ...next.create].filter(
+            (b): b is string => b !== null,
+          );
+          for (const body of bodies) expect(body.length).toBeLessThanOrEqual(max);
+          // The new entries join the last comment's in time order (a stable sort: shown ones first at equal times).
+          const earlier = start.slice(0, -1).flatMap(parseTimeline);
+          const merged = sorted([...parseTimeline(last ?? ''), ...more])
+            .map(formatEntry)
+            .join('\n');
+          expect(bodies.flatMap(parseTimeline)).toEqual([...earlier, ...parseTimeline(merged)]);
+        },
+      ),
       RUNS,
     );
   });
@@ -266,7 +317,11 @@ const row = fc.record({
   title: fc.option(hostileLine(), { freq: 5 }).map((t) => (t === null ? null : neutralizeInline(t, 120))),
   owner: fc.option(fc.oneof({ weight: 3, arbitrary: username }, { weight: 1, arbitrary: hostileLine(3) }), { freq: 4 }),
   state: fc.constantFrom<TaskRow['state']>('open', 'closed'),
-  due: fc.option(fc.date({ min: new Date('2026-01-01'), max: new Date('2027-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10))),
+  due: fc.option(
+    fc
+      .date({ min: new Date('2026-01-01'), max: new Date('2027-12-31'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10)),
+  ),
   updated: fc.option(time.map(rfc3339)),
 });
 

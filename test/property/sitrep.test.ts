@@ -19,7 +19,18 @@ describe('sitrep key lines, read without a backtracking pattern', () => {
       fc.constantFrom('', ' ', '\t', '  '),
       fc.constantFrom('', '- ', '* ', '+ ', '-', '*', '+\t', '- - '),
       fc.constantFrom('', '*', '**', '_', '__', '***', '* '),
-      fc.constantFrom('Status', 'STATUS', 'responders', 'Details', 'Next steps', 'next-step', 'nextsteps', 'Description', 'statuses', 'stat'),
+      fc.constantFrom(
+        'Status',
+        'STATUS',
+        'responders',
+        'Details',
+        'Next steps',
+        'next-step',
+        'nextsteps',
+        'Description',
+        'statuses',
+        'stat',
+      ),
       fc.constantFrom('', ' ', '*', '**', ' **', '***'),
       fc.constantFrom(':', ' :', '', '::'),
       fc.constantFrom('', ' ', '*', '**', ' _'),
@@ -41,13 +52,21 @@ describe('sitrep key lines, read without a backtracking pattern', () => {
   });
 
   it('answers a megabyte of spaces within the ceiling (the old pattern took minutes)', () => {
-    for (const text of [`${' '.repeat(1024 * 1024)}x`, `- ${' '.repeat(1024 * 1024)}x`, `status${' '.repeat(1024 * 1024)}x`, `Status:${' '.repeat(1024 * 1024)}x`]) {
+    for (const text of [
+      `${' '.repeat(1024 * 1024)}x`,
+      `- ${' '.repeat(1024 * 1024)}x`,
+      `status${' '.repeat(1024 * 1024)}x`,
+      `Status:${' '.repeat(1024 * 1024)}x`,
+    ]) {
       expect(timed(parseSitrepText, text)).toBeLessThan(CEILING_MS);
     }
     expect(parseSitrepText(`Status:${' '.repeat(1000)}contained`).status).toBe('contained');
   });
 
   it('never throws on hostile text', () => {
-    fc.assert(fc.property(hostileText(), (text) => void parseSitrepText(text)), RUNS);
+    fc.assert(
+      fc.property(hostileText(), (text) => void parseSitrepText(text)),
+      RUNS,
+    );
   });
 });

@@ -18,7 +18,11 @@ const STATE: TicketState = { v: 1, role: 'master', id: 'INC-2026-7', intake: tru
 const bodies = fc.oneof(
   hostileText(),
   fc.tuple(hostileText(20), hostileText()).map(([inner, rest]) => `${BLOCK_BEGIN}\n${inner}\n${BLOCK_END}\n\n${rest}`),
-  fc.tuple(hostileText(20), hostileText()).map(([inner, rest]) => sealBody(joinBody(`${renderState(STATE)}\n${inner.replace(/<!-- incident-desk:/g, '')}`, rest), KEYS, 'gitlab')),
+  fc
+    .tuple(hostileText(20), hostileText())
+    .map(([inner, rest]) =>
+      sealBody(joinBody(`${renderState(STATE)}\n${inner.replace(/<!-- incident-desk:/g, '')}`, rest), KEYS, 'gitlab'),
+    ),
 );
 
 describe('the seal of the hidden state, on hostile text', () => {
@@ -40,7 +44,12 @@ describe('the seal of the hidden state, on hostile text', () => {
         // Any edit of the signed state's line is refused: the line no longer verifies.
         const marker = /<!-- incident-desk:state [^\n]*? -->/.exec(body)?.[0];
         if (marker && state !== null && splitBody(body).block?.includes(marker)) {
-          const tampered = body.replace(marker, marker.replace('"intake":true', `"intake":true${edit.length > 0 ? ',"x":1' : ''}`).replace('INC-2026-7', 'INC-2026-8'));
+          const tampered = body.replace(
+            marker,
+            marker
+              .replace('"intake":true', `"intake":true${edit.length > 0 ? ',"x":1' : ''}`)
+              .replace('INC-2026-7', 'INC-2026-8'),
+          );
           expect(readTicketState(openBody(tampered, KEYS, 'gitlab').body)).toBeNull();
         }
       }),

@@ -7,7 +7,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 describe("README's demo command", () => {
   it('takes in the public report and runs the incident on both trackers, offline', async () => {
     // `npm run demo` is `tsx scripts/demo.ts`: the same script, through Node's loader, in a process the run owns.
-    const demo = spawnOwned(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' } });
+    const demo = spawnOwned(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
     let stdout = '';
     demo.child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');

@@ -30,7 +30,10 @@ async function gone(pid: number, withinMs: number): Promise<boolean> {
 
 /** Runs the orphan maker (a test process that starts a command and dies) and answers the pids it printed. */
 async function orphanMaker(mode: 'killed' | 'exit'): Promise<{ guardian: number; command: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/orphan-maker.ts', mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/orphan-maker.ts', mode], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
@@ -55,7 +58,9 @@ describe('processes the tests start', () => {
 
   it('stop as a whole group: a command that ignores the polite stop is killed after the grace time', async () => {
     const owned = spawnOwned('sh', ['-c', 'trap "" TERM; echo "$$"; while :; do sleep 1; done']);
-    const pid = await new Promise<number>((resolve) => owned.child.stdout.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim()))));
+    const pid = await new Promise<number>((resolve) =>
+      owned.child.stdout.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim()))),
+    );
     expect(alive(pid)).toBe(true);
     await owned.stop(200);
     expect(await gone(pid, 2_000)).toBe(true);

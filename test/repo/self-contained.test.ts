@@ -21,7 +21,9 @@ describe('the repository stands on its own', () => {
     const places = ['src', 'test', 'bench', 'scripts', 'docs', 'templates', '.ci'].map((dir) => join(ROOT, dir));
     const files = [...places.flatMap(filesUnder), join(ROOT, 'README.md'), join(ROOT, 'package.json')];
     expect(files.length).toBeGreaterThan(50);
-    const offending = files.filter((file) => statSync(file).size < 5_000_000 && readFileSync(file, 'utf8').includes(OUTSIDE));
+    const offending = files.filter(
+      (file) => statSync(file).size < 5_000_000 && readFileSync(file, 'utf8').includes(OUTSIDE),
+    );
     expect(offending.map((file) => relative(ROOT, file))).toEqual([]);
   });
 

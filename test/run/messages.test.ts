@@ -24,7 +24,12 @@ function markerCount(text: string): number {
 
 describe('run messages', () => {
   it('refuses politely, saying nothing changed and who can do it', () => {
-    const out = renderRefusal({ actor: 'bob', what: 'tick "(IM) Pick a Deputy @everyone"', required: 'write access', boxReverted: 'unticked' });
+    const out = renderRefusal({
+      actor: 'bob',
+      what: 'tick "(IM) Pick a Deputy @everyone"',
+      required: 'write access',
+      boxReverted: 'unticked',
+    });
     expect(out.startsWith(RUN_MARKERS.refusal)).toBe(true);
     expect(out).toContain('changed nothing');
     expect(out).toContain('write access');
@@ -66,7 +71,13 @@ describe('run messages', () => {
   });
 
   it('nudges whoever leads when no owner is known', () => {
-    const out = renderPhaseNudge({ id: 'INC-1', phaseTitle: 'T-0', date: '2026-11-22', openSteps: [{ role: 'IM', text: 'x' }], owners: [] });
+    const out = renderPhaseNudge({
+      id: 'INC-1',
+      phaseTitle: 'T-0',
+      date: '2026-11-22',
+      openSteps: [{ role: 'IM', text: 'x' }],
+      owners: [],
+    });
     expect(out).toContain('Whoever leads');
     expect(out).toContain('one step is');
     expect(mentionsIn(out)).toEqual([]);
@@ -105,6 +116,13 @@ describe('run messages', () => {
   });
 
   it('describes durations', () => {
-    expect([1, 45, 60, 720, 1440, 2880].map(describeMinutes)).toEqual(['a minute', '45 minutes', 'an hour', '12 hours', 'a day', '2 days']);
+    expect([1, 45, 60, 720, 1440, 2880].map(describeMinutes)).toEqual([
+      'a minute',
+      '45 minutes',
+      'an hour',
+      '12 hours',
+      'a day',
+      '2 days',
+    ]);
   });
 });

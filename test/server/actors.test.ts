@@ -35,7 +35,12 @@ async function incident(visibility: 'private' | 'public' = 'private') {
   for (const reporter of ['mallory', 'sec-alice', 'law-dan']) store.setAccess('team/app', reporter, 'triage');
   const source = store.seedIssue('team/app', { title: 'Leak', body: 'details', labels: ['incident'], author: 'alice' });
   const ctx = await eventContext(tracker, 'incident-desk[bot]', () => clock.now);
-  expect(await handleEvent(issueEvent(project, source, { actor: { username: 'alice', id: idOf('alice'), isBot: false } }), ctx)).toBe('done');
+  expect(
+    await handleEvent(
+      issueEvent(project, source, { actor: { username: 'alice', id: idOf('alice'), isBot: false } }),
+      ctx,
+    ),
+  ).toBe('done');
   const master = (): Issue => store.issue(source.ref);
   const comms = (): Issue => store.allIssues('team/app').find((i) => i.labels.includes('incident::comms'))!;
   const decisions = () => trustedState(comms())!.approvals?.decisions ?? {};
@@ -45,13 +50,17 @@ async function incident(visibility: 'private' | 'public' = 'private') {
     const event = noteEvent(project, ticket, note.body, claimed);
     return handleEvent({ ...event, comment: { ...event.comment, id: note.id } }, ctx);
   };
-  const timeline = () => (trustedState(master())?.run?.timeline ?? []).map((id) => store.comment(source.ref, id).body).join('\n');
+  const timeline = () =>
+    (trustedState(master())?.run?.timeline ?? []).map((id) => store.comment(source.ref, id).body).join('\n');
   /** The delivery of an edit of the comms ticket that says `actor` made it, with the id the tracker knows them by. */
-  const edited = (previousBody: string, actor: string) => ({ ...editEvent(project, comms(), previousBody, actor), actor: { username: actor, id: store.userId(actor), isBot: false } });
+  const edited = (previousBody: string, actor: string) => ({
+    ...editEvent(project, comms(), previousBody, actor),
+    actor: { username: actor, id: store.userId(actor), isBot: false },
+  });
   return { store, clock, ctx, project, source, master, comms, decisions, post, deliverNote, timeline, edited };
 }
 
-describe('GitLab deliveries are hints: what counts is the tracker\'s answer', () => {
+describe("GitLab deliveries are hints: what counts is the tracker's answer", () => {
   it('a command counts for the author the tracker names, in the text it holds, not for the name the delivery gives', async () => {
     const t = await incident();
     // mallory (no approver) comments; the forged delivery says the approver sec-alice wrote it.
@@ -93,13 +102,35 @@ describe('GitLab deliveries are hints: what counts is the tracker\'s answer', ()
     const t = await incident();
     const before = t.comms();
     // mallory sets the label by hand; the forged delivery says the approver did.
-    t.store.editIssue(before.ref, { labels: [...before.labels.filter((l) => !l.startsWith('approval::blog')), 'approval::blog::approved'] }, 'mallory');
-    await handleEvent(issueEvent(t.project, t.comms(), { action: 'labeled', addedLabels: ['approval::blog::approved'], actor: { username: 'sec-alice', id: idOf('sec-alice'), isBot: false } }), t.ctx);
+    t.store.editIssue(
+      before.ref,
+      { labels: [...before.labels.filter((l) => !l.startsWith('approval::blog')), 'approval::blog::approved'] },
+      'mallory',
+    );
+    await handleEvent(
+      issueEvent(t.project, t.comms(), {
+        action: 'labeled',
+        addedLabels: ['approval::blog::approved'],
+        actor: { username: 'sec-alice', id: idOf('sec-alice'), isBot: false },
+      }),
+      t.ctx,
+    );
     expect(t.decisions()).toEqual({});
     expect(t.comms().labels).not.toContain('approval::blog::approved');
     expect(t.comms().labels).toContain('approval::blog::pending');
     // A delivery claiming a label that is not on the ticket decides nothing either.
-    await handleEvent(issueEvent(t.project, { ...t.comms(), labels: [...t.comms().labels, 'approval::blog::approved'] }, { action: 'labeled', addedLabels: ['approval::blog::approved'], actor: { username: 'sec-alice', id: idOf('sec-alice'), isBot: false } }), t.ctx);
+    await handleEvent(
+      issueEvent(
+        t.project,
+        { ...t.comms(), labels: [...t.comms().labels, 'approval::blog::approved'] },
+        {
+          action: 'labeled',
+          addedLabels: ['approval::blog::approved'],
+          actor: { username: 'sec-alice', id: idOf('sec-alice'), isBot: false },
+        },
+      ),
+      t.ctx,
+    );
     expect(t.decisions()).toEqual({});
   });
 
@@ -125,7 +156,12 @@ describe('GitLab deliveries are hints: what counts is the tracker\'s answer', ()
     t.store.editIssue(t.source.ref, { confidential: false });
     const timelineBefore = t.timeline();
     const note = t.post(t.master(), '/timeline called the reporter', 'alice');
-    const event = noteEvent({ ...t.project, visibility: 'private' }, { ...t.master(), confidential: true }, note.body, 'alice');
+    const event = noteEvent(
+      { ...t.project, visibility: 'private' },
+      { ...t.master(), confidential: true },
+      note.body,
+      'alice',
+    );
     expect(await handleEvent({ ...event, comment: { ...event.comment, id: note.id } }, t.ctx)).toBe('stopped');
     expect(t.timeline()).toBe(timelineBefore);
     expect(t.ctx.log.lines.map((l) => l.msg)).toContain('refused to write incident content to a public place');

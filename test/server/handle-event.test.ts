@@ -26,16 +26,22 @@ describe('the delivery guard around an event', () => {
     const memory = new MemoryTracker(store);
     const guard = recordingGuard();
     const ctx = { ...(await eventContext(memory)), deliveries: guard };
-    expect(await handleEvent(issueEvent(project, store.issue(source.ref), { tracker: 'gitlab', deliveryId: 'ok' }), ctx)).toBe('done');
+    expect(
+      await handleEvent(issueEvent(project, store.issue(source.ref), { tracker: 'gitlab', deliveryId: 'ok' }), ctx),
+    ).toBe('done');
     expect(guard.said).toEqual(['claim gitlab:ok', 'complete gitlab:ok']);
 
     const failing = new Proxy(memory, {
       get: (target, name, receiver) =>
-        name === 'getIssue' ? async () => Promise.reject(new TrackerError('down', 503, 'getIssue')) : Reflect.get(target, name, receiver),
+        name === 'getIssue'
+          ? async () => Promise.reject(new TrackerError('down', 503, 'getIssue'))
+          : Reflect.get(target, name, receiver),
     });
     const other = store.seedIssue('team/app', { title: 'Another', body: 'details', labels: ['incident'] });
     const failingCtx = { ...(await eventContext(failing)), deliveries: guard };
-    await expect(handleEvent(issueEvent(project, store.issue(other.ref), { tracker: 'gitlab', deliveryId: 'bad' }), failingCtx)).rejects.toThrow('down');
+    await expect(
+      handleEvent(issueEvent(project, store.issue(other.ref), { tracker: 'gitlab', deliveryId: 'bad' }), failingCtx),
+    ).rejects.toThrow('down');
     expect(guard.said.slice(2)).toEqual(['claim gitlab:bad', 'release gitlab:bad']);
   });
 

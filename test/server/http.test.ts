@@ -35,7 +35,11 @@ describe('the HTTP server', () => {
   });
 
   it('the GitLab route refuses oversized bodies and wrong methods', async () => {
-    const server = await startAppServer({ GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN: 't', GITLAB_WEBHOOK_SECRET: 's' });
+    const server = await startAppServer({
+      GITLAB_URL: 'http://127.0.0.1:9',
+      GITLAB_TOKEN: 't',
+      GITLAB_WEBHOOK_SECRET: 's',
+    });
     close = server.close;
     expect((await fetch(`${server.url}/api/gitlab/webhooks`)).status).toBe(405);
     const big = await fetch(`${server.url}/api/gitlab/webhooks`, {
@@ -47,10 +51,20 @@ describe('the HTTP server', () => {
   });
 
   it('closes even while a client holds a request open, after draining queued work', async () => {
-    const server = await startAppServer({ GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN: 'glpat-x', GITLAB_WEBHOOK_SECRET: 'hook-secret' });
+    const server = await startAppServer({
+      GITLAB_URL: 'http://127.0.0.1:9',
+      GITLAB_TOKEN: 'glpat-x',
+      GITLAB_WEBHOOK_SECRET: 'hook-secret',
+    });
     const { hostname, port } = new URL(server.url);
     // A delivery whose body never ends: the route waits for it, and the connection stays busy.
-    const stuck = request({ host: hostname, port, method: 'POST', path: '/api/gitlab/webhooks', headers: { 'content-type': 'application/json', 'x-gitlab-token': 'hook-secret', 'content-length': '1000' } });
+    const stuck = request({
+      host: hostname,
+      port,
+      method: 'POST',
+      path: '/api/gitlab/webhooks',
+      headers: { 'content-type': 'application/json', 'x-gitlab-token': 'hook-secret', 'content-length': '1000' },
+    });
     const ended = new Promise<string>((resolve) => {
       stuck.on('error', (error) => resolve(error.message));
       stuck.on('response', () => resolve('answered'));

@@ -15,8 +15,15 @@ import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
 import { editEvent } from '../support/events.js';
 
 const KEYS = stateKeys(['current secret']);
-const STATE: TicketState = { v: 1, role: 'comms', id: 'INC-2026-7', master: 'team/app#1', approvals: { decisions: {} } };
-const body = (state: TicketState = STATE, rest = 'the reporter\'s text') => joinBody(`${renderState(state)}\n## Communications\n- [ ] a box <!-- step:approve-blog-security -->`, rest);
+const STATE: TicketState = {
+  v: 1,
+  role: 'comms',
+  id: 'INC-2026-7',
+  master: 'team/app#1',
+  approvals: { decisions: {} },
+};
+const body = (state: TicketState = STATE, rest = "the reporter's text") =>
+  joinBody(`${renderState(state)}\n## Communications\n- [ ] a box <!-- step:approve-blog-security -->`, rest);
 const signed = (text: string, keys = KEYS) => sealBody(text, keys, 'gitlab');
 const stateOf = (text: string) => readTicketState(openBody(text, KEYS, 'gitlab').body);
 
@@ -32,9 +39,15 @@ describe('the signature of the hidden state', () => {
   });
 
   it('rejects a state nobody signed, one changed after signing, and one signed with another secret', () => {
-    const forged: TicketState = { ...STATE, approvals: { decisions: { 'blog/security': { status: 'approved', by: 'ceo', at: '2026-11-22T10:00:00Z' } } } };
+    const forged: TicketState = {
+      ...STATE,
+      approvals: { decisions: { 'blog/security': { status: 'approved', by: 'ceo', at: '2026-11-22T10:00:00Z' } } },
+    };
     const unsigned = body(forged);
-    const changed = signed(body()).replace('"decisions":{}', JSON.stringify({ decisions: forged.approvals!.decisions }).slice(1, -1));
+    const changed = signed(body()).replace(
+      '"decisions":{}',
+      JSON.stringify({ decisions: forged.approvals!.decisions }).slice(1, -1),
+    );
     const foreign = signed(body(forged), stateKeys(['a secret the attacker chose']));
     for (const text of [unsigned, changed, foreign]) {
       const read = openBody(text, KEYS, 'gitlab');
@@ -63,7 +76,9 @@ describe('the signature of the hidden state', () => {
     expect(openBody(rewritten, stateKeys(['new secret']), 'gitlab').rejected).toBe(false);
     expect(openBody(written, stateKeys(['new secret']), 'gitlab').rejected).toBe(true);
     // A comma list works the same way: all verify, the first signs.
-    expect(openBody(written, stateKeysFromEnv({ STATE_SECRET: 'new secret, old secret' }, 'token').keys, 'gitlab').rejected).toBe(false);
+    expect(
+      openBody(written, stateKeysFromEnv({ STATE_SECRET: 'new secret, old secret' }, 'token').keys, 'gitlab').rejected,
+    ).toBe(false);
   });
 
   it('reads the secret from STATE_SECRET, else from the tracker credential, with STATE_SECRET_PREVIOUS verifying only', () => {
@@ -76,12 +91,17 @@ describe('the signature of the hidden state', () => {
     // Every replica and restart derives the same key from the same credential.
     expect(sealBody(body(), stateKeysFromEnv({}, 'glpat-token').keys, 'gitlab')).toBe(byToken);
     // Moving to STATE_SECRET: the credential goes to STATE_SECRET_PREVIOUS, and the states it signed still verify.
-    const moved = stateKeysFromEnv({ STATE_SECRET: 'abc', STATE_SECRET_PREVIOUS: 'glpat-token' }, 'glpat-token-rotated');
+    const moved = stateKeysFromEnv(
+      { STATE_SECRET: 'abc', STATE_SECRET_PREVIOUS: 'glpat-token' },
+      'glpat-token-rotated',
+    );
     expect(openBody(byToken, moved.keys, 'gitlab').rejected).toBe(false);
     expect(openBody(byToken, fromEnv.keys, 'gitlab').rejected).toBe(true);
     // A PEM key written with escaped newlines or real ones is the same secret.
     const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\ndef==\n-----END RSA PRIVATE KEY-----\n';
-    expect(sealBody(body(), stateKeysFromEnv({}, pem.replace(/\n/g, '\\n')).keys, 'github')).toBe(sealBody(body(), stateKeysFromEnv({}, pem).keys, 'github'));
+    expect(sealBody(body(), stateKeysFromEnv({}, pem.replace(/\n/g, '\\n')).keys, 'github')).toBe(
+      sealBody(body(), stateKeysFromEnv({}, pem).keys, 'github'),
+    );
     expect(() => stateKeys(['', ' '])).toThrow(/non-empty secret/);
   });
 
@@ -98,12 +118,16 @@ describe('the signature of the hidden state', () => {
     expect(splitBody(readText.body).rest).not.toContain('<!-- incident-desk:state ');
     expect(signed(readText.body)).toBe(inText);
     // Before the block's own state, an unverifiable one hides it: the block's first state is the one that counts.
-    const first = joinBody(`${renderState({ ...STATE, id: 'FORGED-2' })}\n${signed(body()).slice(BLOCK_BEGIN.length + 1)}`, '');
+    const first = joinBody(
+      `${renderState({ ...STATE, id: 'FORGED-2' })}\n${signed(body()).slice(BLOCK_BEGIN.length + 1)}`,
+      '',
+    );
     expect(stateOf(first)).toBeNull();
   });
 
   it("writes a person's text back byte for byte, whatever markers they typed (escapes included)", () => {
-    const typed = 'x <!-- incident-desk:unverified-state {} --> <!-- incident-desk:unverified-unverified-x --> <!-- incident-desk:state {"v":1} -->';
+    const typed =
+      'x <!-- incident-desk:unverified-state {} --> <!-- incident-desk:unverified-unverified-x --> <!-- incident-desk:state {"v":1} -->';
     const text = signed(body(STATE, typed));
     const read = openBody(text, KEYS, 'gitlab');
     expect(stateOf(text)).toMatchObject({ id: 'INC-2026-7' });
@@ -127,15 +151,24 @@ describe('the signature of the hidden state', () => {
     const { event, rejected } = openEvent(editEvent(project, forged, issue.body, 'mallory'), KEYS);
     expect(rejected).toBe(true);
     expect(trustedState(event.issue)).toBeNull();
-    expect(trustedState({ body: event.kind === 'issue' ? event.previousBody! : '', labels: issue.labels })?.id).toBe('INC-2026-7');
+    expect(trustedState({ body: event.kind === 'issue' ? event.previousBody! : '', labels: issue.labels })?.id).toBe(
+      'INC-2026-7',
+    );
 
     const seal = new StateSeal(new MemoryTracker(store), KEYS);
     expect(trustedState(await seal.getIssue(issue.ref))).toBeNull();
     const written = await seal.updateIssue(issue.ref, { body: body() });
     expect(trustedState(written)?.id).toBe('INC-2026-7');
     expect(store.issue(issue.ref).body).toBe(signed(body()));
-    const created = await seal.createIssue('team/app', { title: 'n', body: body(), labels: ['incident::comms'], confidential: true });
+    const created = await seal.createIssue('team/app', {
+      title: 'n',
+      body: body(),
+      labels: ['incident::comms'],
+      confidential: true,
+    });
     expect(store.issue(created.ref).body).toBe(signed(body()));
-    expect((await seal.listIssues('team/app', { labels: ['incident::comms'] })).map((i) => trustedState(i)?.id)).toEqual(['INC-2026-7', 'INC-2026-7']);
+    expect(
+      (await seal.listIssues('team/app', { labels: ['incident::comms'] })).map((i) => trustedState(i)?.id),
+    ).toEqual(['INC-2026-7', 'INC-2026-7']);
   });
 });

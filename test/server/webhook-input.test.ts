@@ -37,7 +37,14 @@ async function start() {
     }),
   );
   const server = await startAppServer(
-    { GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET: GITLAB_SECRET, APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: GITHUB_SECRET },
+    {
+      GITLAB_URL: 'http://127.0.0.1:9',
+      GITLAB_TOKEN,
+      GITLAB_WEBHOOK_SECRET: GITLAB_SECRET,
+      APP_ID: '1',
+      PRIVATE_KEY: testPrivateKey(),
+      WEBHOOK_SECRET: GITHUB_SECRET,
+    },
     { log },
   );
   close = server.close;
@@ -47,16 +54,28 @@ async function start() {
 function gitlab(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}/api/gitlab/webhooks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Issue Hook', 'x-gitlab-token': GITLAB_SECRET, ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'x-gitlab-event': 'Issue Hook',
+      'x-gitlab-token': GITLAB_SECRET,
+      ...headers,
+    },
     body,
   });
 }
 
 function github(url: string, body: string, options: { secret?: string; event?: string } = {}): Promise<Response> {
-  const signature = `sha256=${createHmac('sha256', options.secret ?? GITHUB_SECRET).update(body).digest('hex')}`;
+  const signature = `sha256=${createHmac('sha256', options.secret ?? GITHUB_SECRET)
+    .update(body)
+    .digest('hex')}`;
   return fetch(`${url}/api/github/webhooks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': options.event ?? 'issues', 'x-github-delivery': 'd-1', 'x-hub-signature-256': signature },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': options.event ?? 'issues',
+      'x-github-delivery': 'd-1',
+      'x-hub-signature-256': signature,
+    },
     body,
   });
 }
@@ -72,7 +91,12 @@ function streamed(url: string, path: string, headers: Record<string, string>, by
       controller.enqueue(chunk);
     },
   });
-  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit);
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    duplex: 'half',
+  } as RequestInit);
 }
 
 function expectNoContent(lines: string[]): void {
@@ -102,7 +126,8 @@ describe('GitLab payloads', () => {
       { ...hook, object_attributes: SECRET_TEXT },
       { ...note, issue: undefined, object_attributes: { ...note.object_attributes, note: SECRET_TEXT } },
     ];
-    for (const payload of broken) expect((await gitlab(url, JSON.stringify(payload))).status, JSON.stringify(payload).slice(0, 80)).toBe(400);
+    for (const payload of broken)
+      expect((await gitlab(url, JSON.stringify(payload))).status, JSON.stringify(payload).slice(0, 80)).toBe(400);
     expect(lines.filter((l) => l.includes('malformed GitLab payload'))).toHaveLength(broken.length);
     expectNoContent(lines);
   });
@@ -117,7 +142,8 @@ describe('GitLab payloads', () => {
       { ...note, object_attributes: { ...note.object_attributes, system: true, note: SECRET_TEXT } },
       { ...gitlabFixture('issue-hook'), event_type: 'work_item' },
     ];
-    for (const payload of ignored) expect((await gitlab(url, JSON.stringify(payload), { 'x-gitlab-event': 'Push Hook' })).status).toBe(202);
+    for (const payload of ignored)
+      expect((await gitlab(url, JSON.stringify(payload), { 'x-gitlab-event': 'Push Hook' })).status).toBe(202);
     expectNoContent(lines);
   });
 
@@ -150,20 +176,34 @@ describe('GitLab payloads', () => {
 });
 
 describe('GitLab secrets per project and group (GITLAB_WEBHOOK_SECRETS)', () => {
-  const SECRETS = JSON.stringify({ 'sec/incidents': 'incident-secret', acme: ['acme-new', 'acme-old'], 'acme/legacy': 'legacy-secret' });
+  const SECRETS = JSON.stringify({
+    'sec/incidents': 'incident-secret',
+    acme: ['acme-new', 'acme-old'],
+    'acme/legacy': 'legacy-secret',
+  });
 
   async function startWith(map: string) {
     const { lines, log } = captureLog();
-    const server = await startAppServer({ GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET: GITLAB_SECRET, GITLAB_WEBHOOK_SECRETS: map }, { log });
+    const server = await startAppServer(
+      {
+        GITLAB_URL: 'http://127.0.0.1:9',
+        GITLAB_TOKEN,
+        GITLAB_WEBHOOK_SECRET: GITLAB_SECRET,
+        GITLAB_WEBHOOK_SECRETS: map,
+      },
+      { log },
+    );
     close = server.close;
     return { url: server.url, lines, app: server.app };
   }
   /** An event the app ignores (a push), naming `project`: its status says only whether the token was accepted. */
-  const push = (project: string) => JSON.stringify({ object_kind: 'push', project: { path_with_namespace: project, name: SECRET_TEXT } });
+  const push = (project: string) =>
+    JSON.stringify({ object_kind: 'push', project: { path_with_namespace: project, name: SECRET_TEXT } });
 
   it('a project or group with a secret of its own accepts only that one; the rest of the instance the global one', async () => {
     const { url, lines } = await startWith(SECRETS);
-    const status = async (project: string, token: string) => (await gitlab(url, push(project), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token })).status;
+    const status = async (project: string, token: string) =>
+      (await gitlab(url, push(project), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token })).status;
     // The incident project: its own secret, never the global one every hook maintainer knows, nor a group's.
     expect(await status('sec/incidents', 'incident-secret')).toBe(202);
     expect(await status('SEC/Incidents', 'incident-secret')).toBe(202);
@@ -182,12 +222,19 @@ describe('GitLab secrets per project and group (GITLAB_WEBHOOK_SECRETS)', () => 
     expect((await gitlab(url, '{not json', { 'x-gitlab-token': 'incident-secret' })).status).toBe(401);
     expect((await gitlab(url, '{not json', { 'x-gitlab-token': GITLAB_SECRET })).status).toBe(400);
     const out = lines.join('');
-    for (const secret of ['incident-secret', 'acme-new', 'acme-old', 'legacy-secret']) expect(out).not.toContain(secret);
+    for (const secret of ['incident-secret', 'acme-new', 'acme-old', 'legacy-secret'])
+      expect(out).not.toContain(secret);
     expectNoContent(lines);
   });
 
   it('an unreadable map serves no GitLab route at all, and says why without a secret', async () => {
-    for (const map of ['{"sec/incidents": ', '["incident-secret"]', '{"sec/incidents": ""}', '{"../x": "incident-secret"}', '{"sec/incidents": [1]}']) {
+    for (const map of [
+      '{"sec/incidents": ',
+      '["incident-secret"]',
+      '{"sec/incidents": ""}',
+      '{"../x": "incident-secret"}',
+      '{"sec/incidents": [1]}',
+    ]) {
       const { url, lines, app } = await startWith(map);
       expect(app.gitlab).toBe(false);
       expect((await gitlab(url, push('sec/incidents'), { 'x-gitlab-token': GITLAB_SECRET })).status).toBe(503);
@@ -200,7 +247,8 @@ describe('GitLab secrets per project and group (GITLAB_WEBHOOK_SECRETS)', () => 
 
   it('the key * adds secrets to the global one, to rotate it without a gap', async () => {
     const { url } = await startWith(JSON.stringify({ '*': ['global-next'], 'sec/incidents': 'incident-secret' }));
-    const status = async (project: string, token: string) => (await gitlab(url, push(project), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token })).status;
+    const status = async (project: string, token: string) =>
+      (await gitlab(url, push(project), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token })).status;
     expect(await status('team/app', GITLAB_SECRET)).toBe(202);
     expect(await status('team/app', 'global-next')).toBe(202);
     expect(await status('sec/incidents', 'global-next')).toBe(401);
@@ -208,11 +256,28 @@ describe('GitLab secrets per project and group (GITLAB_WEBHOOK_SECRETS)', () => 
 
   it('a map alone, without a global secret, serves the projects it names and no other', async () => {
     const { lines, log } = captureLog();
-    const server = await startAppServer({ GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN, GITLAB_WEBHOOK_SECRETS: SECRETS }, { log });
+    const server = await startAppServer(
+      { GITLAB_URL: 'http://127.0.0.1:9', GITLAB_TOKEN, GITLAB_WEBHOOK_SECRETS: SECRETS },
+      { log },
+    );
     close = server.close;
     expect(server.app.gitlab).toBe(true);
-    expect((await gitlab(server.url, push('sec/incidents'), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'incident-secret' })).status).toBe(202);
-    expect((await gitlab(server.url, push('team/app'), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'incident-secret' })).status).toBe(401);
+    expect(
+      (
+        await gitlab(server.url, push('sec/incidents'), {
+          'x-gitlab-event': 'Push Hook',
+          'x-gitlab-token': 'incident-secret',
+        })
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await gitlab(server.url, push('team/app'), {
+          'x-gitlab-event': 'Push Hook',
+          'x-gitlab-token': 'incident-secret',
+        })
+      ).status,
+    ).toBe(401);
     expectNoContent(lines);
   });
 });
@@ -220,7 +285,9 @@ describe('GitLab secrets per project and group (GITLAB_WEBHOOK_SECRETS)', () => 
 describe('GitHub payloads', () => {
   it('a wrong signature is 400 and the unverified payload is never logged', async () => {
     const { url, lines } = await start();
-    const res = await github(url, JSON.stringify({ action: 'opened', issue: { title: SECRET_TEXT } }), { secret: 'not-the-secret' });
+    const res = await github(url, JSON.stringify({ action: 'opened', issue: { title: SECRET_TEXT } }), {
+      secret: 'not-the-secret',
+    });
     expect(res.status).toBe(400);
     expect(lines.join('')).toContain('signature does not match');
     expectNoContent(lines);
@@ -234,15 +301,36 @@ describe('GitHub payloads', () => {
 
   it('missing webhook headers are 400 and a wrong content type 415', async () => {
     const { url } = await start();
-    expect((await fetch(`${url}/api/github/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(400);
-    expect((await fetch(`${url}/api/github/webhooks`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' })).status).toBe(415);
+    expect(
+      (
+        await fetch(`${url}/api/github/webhooks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await fetch(`${url}/api/github/webhooks`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(415);
   });
 
   it('an oversized body is 413 before Probot reads it, by its declared length or as streamed', async () => {
     const { url, lines } = await start();
     const declared = await github(url, `{"pad":"${SECRET_TEXT.repeat(600_000)}"}`);
     expect(declared.status).toBe(413);
-    const chunked = await streamed(url, '/api/github/webhooks', { 'x-github-event': 'issues', 'x-github-delivery': 'd-2', 'x-hub-signature-256': 'sha256=00' }, 8 * 1024 * 1024);
+    const chunked = await streamed(
+      url,
+      '/api/github/webhooks',
+      { 'x-github-event': 'issues', 'x-github-delivery': 'd-2', 'x-hub-signature-256': 'sha256=00' },
+      8 * 1024 * 1024,
+    );
     expect(chunked.status).toBe(413);
     expectNoContent(lines);
   });

@@ -53,7 +53,11 @@ describe('WorkQueue', () => {
     await expect(failed).rejects.toThrow('tracker down');
     expect(await next).toBe('next ran');
     expect(log.lines).toEqual([
-      { level: 'error', obj: { issue: 'github:acme/security#1', err: { name: 'Error', message: 'tracker down' } }, msg: 'queued webhook work failed' },
+      {
+        level: 'error',
+        obj: { issue: 'github:acme/security#1', err: { name: 'Error', message: 'tracker down' } },
+        msg: 'queued webhook work failed',
+      },
     ]);
   });
 
@@ -101,16 +105,23 @@ describe('answerWithin', () => {
 });
 
 describe('queueKey', () => {
-  it('keys a child ticket\'s events by its master, anything else by the issue', () => {
+  it("keys a child ticket's events by its master, anything else by the issue", () => {
     const store = new MemoryStore({ kind: 'github' });
     const project = store.addProject('acme/security', { visibility: 'private' });
     const master = store.seedIssue('acme/security', { title: 'm', body: 'x', labels: [] });
     const child = store.seedIssue('acme/security', {
       title: 'c',
-      body: joinBody(renderState({ v: 1, role: 'release', id: 'INC-1', master: `acme/security#${master.ref.number}` }), ''),
+      body: joinBody(
+        renderState({ v: 1, role: 'release', id: 'INC-1', master: `acme/security#${master.ref.number}` }),
+        '',
+      ),
       labels: ['incident::release'],
     });
-    expect(queueKey(issueEvent(project, child, { tracker: 'github' }))).toBe(`github:acme/security#${master.ref.number}`);
-    expect(queueKey(issueEvent(project, master, { tracker: 'github' }))).toBe(`github:acme/security#${master.ref.number}`);
+    expect(queueKey(issueEvent(project, child, { tracker: 'github' }))).toBe(
+      `github:acme/security#${master.ref.number}`,
+    );
+    expect(queueKey(issueEvent(project, master, { tracker: 'github' }))).toBe(
+      `github:acme/security#${master.ref.number}`,
+    );
   });
 });

@@ -13,14 +13,22 @@ function world(kind: TrackerKind = 'gitlab') {
   const tracker = new MemoryTracker(store);
   const secret = store.addProject('sec/incidents', { visibility: 'private' });
   const open = store.addProject('oss/lib', { visibility: 'public' });
-  const master = store.seedIssue('sec/incidents', { title: 'Heap overflow', body: 'details', labels: ['incident::master'], confidential: true });
+  const master = store.seedIssue('sec/incidents', {
+    title: 'Heap overflow',
+    body: 'details',
+    labels: ['incident::master'],
+    confidential: true,
+  });
   const publicIssue = store.seedIssue('oss/lib', { title: 'Harden the decoder', body: '' });
   const confidentialIssue = store.seedIssue('oss/lib', { title: 'Private follow-up', body: '', confidential: true });
   return { store, tracker, secret, open, master, publicIssue, confidentialIssue };
 }
 
 const refused = async (work: Promise<unknown>, reason: RegExp) => {
-  const error = await work.then(() => null, (e: unknown) => e);
+  const error = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(PublicWriteError);
   expect((error as PublicWriteError).reason).toMatch(reason);
 };
@@ -30,8 +38,21 @@ describe('the public-write guard', () => {
     const w = world();
     const guard = new WriteGuard(w.tracker);
     await refused(guard.createComment(w.publicIssue.ref, '- [ ] step <!-- step:pick-deputy -->'), /checklist step/);
-    await refused(guard.updateIssue(w.publicIssue.ref, { body: joinBody(renderState({ v: 1, role: 'task', id: 'X', master: 'sec/incidents#1' }), '') }), /master/);
-    await refused(guard.createIssue('oss/lib', { title: 't', body: '<!-- incident-desk:tasks -->', labels: [], confidential: false }), /section/);
+    await refused(
+      guard.updateIssue(w.publicIssue.ref, {
+        body: joinBody(renderState({ v: 1, role: 'task', id: 'X', master: 'sec/incidents#1' }), ''),
+      }),
+      /master/,
+    );
+    await refused(
+      guard.createIssue('oss/lib', {
+        title: 't',
+        body: '<!-- incident-desk:tasks -->',
+        labels: [],
+        confidential: false,
+      }),
+      /section/,
+    );
     expect(w.store.listComments(w.publicIssue.ref)).toHaveLength(0);
     expect(w.store.issue(w.publicIssue.ref).body).toBe('');
     expect(w.store.allIssues('oss/lib')).toHaveLength(2);
@@ -48,7 +69,10 @@ describe('the public-write guard', () => {
     // A longer name that only starts the same is another project.
     await guard.createComment(w.publicIssue.ref, 'moved to sec/incidents-public#3');
     await guard.getIssue(w.confidentialIssue.ref);
-    await refused(guard.createComment(w.publicIssue.ref, `follow-up in oss/lib#${w.confidentialIssue.ref.number}.`), /confidential issue/);
+    await refused(
+      guard.createComment(w.publicIssue.ref, `follow-up in oss/lib#${w.confidentialIssue.ref.number}.`),
+      /confidential issue/,
+    );
   });
 
   it('lets anything through to private and confidential places, and the identifier-only texts to public ones', async () => {
@@ -57,8 +81,13 @@ describe('the public-write guard', () => {
     await guard.getProject('sec/incidents');
     await guard.createComment(w.master.ref, 'sec/incidents#1 <!-- step:x --> everything');
     await guard.createComment(w.confidentialIssue.ref, 'sec/incidents#1 details');
-    await guard.createComment(w.publicIssue.ref, 'Thank you for the report. It is tracked privately as **INC-2026-1**.');
-    await guard.updateIssue(w.publicIssue.ref, { body: joinBody(renderState({ v: 1, role: 'task', id: 'INC-2026-1' }), 'text') });
+    await guard.createComment(
+      w.publicIssue.ref,
+      'Thank you for the report. It is tracked privately as **INC-2026-1**.',
+    );
+    await guard.updateIssue(w.publicIssue.ref, {
+      body: joinBody(renderState({ v: 1, role: 'task', id: 'INC-2026-1' }), 'text'),
+    });
     expect(w.store.listComments(w.publicIssue.ref)).toHaveLength(1);
   });
 
@@ -95,7 +124,10 @@ describe('writes over the tracker limit', () => {
     const w = world('github');
     const guard = new WriteGuard(w.tracker);
     const before = w.store.calls.length;
-    const error = await guard.updateIssue(w.master.ref, { body: 'x'.repeat(65_537) }).then(() => null, (e: unknown) => e);
+    const error = await guard.updateIssue(w.master.ref, { body: 'x'.repeat(65_537) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(BodyLimitError);
     expect(w.store.calls.length).toBe(before);
     expect(w.store.issue(w.master.ref).body).toBe('details');
@@ -107,7 +139,12 @@ describe('writes over the tracker limit', () => {
     const tracker = new MemoryTracker(store);
     const project = store.addProject('acme/private', { visibility: 'private' });
     const long = 'log line\n'.repeat(7_200);
-    const source = store.seedIssue('acme/private', { title: 'Crash', body: long, labels: ['incident'], author: 'alice' });
+    const source = store.seedIssue('acme/private', {
+      title: 'Crash',
+      body: long,
+      labels: ['incident'],
+      author: 'alice',
+    });
     const ctx = await eventContext(tracker);
     expect(await handleEvent(issueEvent(project, source, { tracker: 'github' }), ctx)).toBe('stopped');
     expect(await handleEvent(issueEvent(project, source, { tracker: 'github' }), ctx)).toBe('stopped');

@@ -7,7 +7,9 @@ let counter = 0;
 export function issueEvent(
   project: Project,
   issue: Issue,
-  options: Partial<Pick<IssueEvent, 'action' | 'addedLabels' | 'removedLabels' | 'deliveryId' | 'actor' | 'previousBody'>> & { tracker?: IssueEvent['tracker'] } = {},
+  options: Partial<
+    Pick<IssueEvent, 'action' | 'addedLabels' | 'removedLabels' | 'deliveryId' | 'actor' | 'previousBody'>
+  > & { tracker?: IssueEvent['tracker'] } = {},
 ): IssueEvent {
   counter += 1;
   return {
@@ -25,12 +27,30 @@ export function issueEvent(
 }
 
 /** A person edited an issue's description from `previousBody` to the issue's current body. */
-export function editEvent(project: Project, issue: Issue, previousBody: string, actor: string, tracker: IssueEvent['tracker'] = 'gitlab'): IssueEvent {
-  return issueEvent(project, issue, { tracker, action: 'edited', addedLabels: [], previousBody, actor: { username: actor, id: idOf(actor), isBot: false } });
+export function editEvent(
+  project: Project,
+  issue: Issue,
+  previousBody: string,
+  actor: string,
+  tracker: IssueEvent['tracker'] = 'gitlab',
+): IssueEvent {
+  return issueEvent(project, issue, {
+    tracker,
+    action: 'edited',
+    addedLabels: [],
+    previousBody,
+    actor: { username: actor, id: idOf(actor), isBot: false },
+  });
 }
 
 /** A person commented on an issue. */
-export function noteEvent(project: Project, issue: Issue, body: string, actor: string, tracker: NoteEvent['tracker'] = 'gitlab'): NoteEvent {
+export function noteEvent(
+  project: Project,
+  issue: Issue,
+  body: string,
+  actor: string,
+  tracker: NoteEvent['tracker'] = 'gitlab',
+): NoteEvent {
   counter += 1;
   return {
     kind: 'note',
@@ -44,9 +64,22 @@ export function noteEvent(project: Project, issue: Issue, body: string, actor: s
 }
 
 /** A person's comment, already on the issue (`store.createComment`), as a note event. */
-export function commentEvent(project: Project, issue: Issue, comment: Comment, tracker: NoteEvent['tracker'] = 'gitlab'): NoteEvent {
+export function commentEvent(
+  project: Project,
+  issue: Issue,
+  comment: Comment,
+  tracker: NoteEvent['tracker'] = 'gitlab',
+): NoteEvent {
   counter += 1;
-  return { kind: 'note', tracker, deliveryId: `note-${counter}`, actor: { username: comment.author, id: idOf(comment.author), isBot: false }, project, issue, comment };
+  return {
+    kind: 'note',
+    tracker,
+    deliveryId: `note-${counter}`,
+    actor: { username: comment.author, id: idOf(comment.author), isBot: false },
+    project,
+    issue,
+    comment,
+  };
 }
 
 /** A stable numeric id per username, for events. */

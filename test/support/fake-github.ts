@@ -41,7 +41,15 @@ export interface FakeGitHub {
 }
 
 /** Every fault the GitHub fake can inject. */
-export const GITHUB_FAULTS: readonly FaultKind[] = ['500', '502', '503', 'stall', 'rate-limit', 'secondary-rate-limit', 'lost-answer'];
+export const GITHUB_FAULTS: readonly FaultKind[] = [
+  '500',
+  '502',
+  '503',
+  'stall',
+  'rate-limit',
+  'secondary-rate-limit',
+  'lost-answer',
+];
 
 interface Reply {
   status: number;
@@ -131,7 +139,11 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     store.allIssues(project).find((i) => store.listComments(i.ref).some((c) => c.id === id));
 
   /** One page of a list and GitHub's `Link` header (`next`/`last`, `prev`/`first`); `cap` limits the pages offered. */
-  const pageOf = (items: unknown[], url: URL, cap = Infinity): { offset: number; slice: unknown[]; headers: Record<string, string> } => {
+  const pageOf = (
+    items: unknown[],
+    url: URL,
+    cap = Infinity,
+  ): { offset: number; slice: unknown[]; headers: Record<string, string> } => {
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
     const last = Math.max(1, Math.ceil(Math.min(items.length, cap) / perPage));
@@ -187,7 +199,11 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     if (offset >= SEARCH_CAP) return invalidSearch('Only the first 1000 search results are available');
     return {
       status: 200,
-      body: { total_count: found.length, incomplete_results: false, items: slice.slice(0, SEARCH_CAP - offset).map((i) => issueJson(i as Issue)) },
+      body: {
+        total_count: found.length,
+        incomplete_results: false,
+        items: slice.slice(0, SEARCH_CAP - offset).map((i) => issueJson(i as Issue)),
+      },
       headers,
     };
   };
@@ -195,188 +211,322 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   const routes: Route[] = [
     // App authentication, for a real Probot app pointed at the fake.
     ['GET', /^\/app$/, () => ({ status: 200, body: { id: 1, slug, name: slug, owner: user('incident-desk') } })],
-    ['POST', /^\/app\/installations\/(\d+)\/access_tokens$/, () => ({
-      status: 201,
-      body: {
-        token: 'ghs_fake',
-        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-        permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
-        repository_selection: 'all',
+    [
+      'POST',
+      /^\/app\/installations\/(\d+)\/access_tokens$/,
+      () => ({
+        status: 201,
+        body: {
+          token: 'ghs_fake',
+          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+          permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
+          repository_selection: 'all',
+        },
+      }),
+    ],
+    [
+      'GET',
+      /^\/app\/installations$/,
+      ({ url }) => {
+        const login = options.installationAccount ?? store.projectPaths()[0]?.split('/')[0] ?? 'acme';
+        const installation = {
+          id: FAKE_INSTALLATION_ID,
+          account: user(login),
+          app_id: 1,
+          app_slug: slug,
+          target_type: 'Organization',
+          repository_selection: 'all',
+          permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
+          events: ['issues', 'issue_comment'],
+        };
+        return paginate([installation], url);
       },
-    })],
-    ['GET', /^\/app\/installations$/, ({ url }) => {
-      const login = options.installationAccount ?? store.projectPaths()[0]?.split('/')[0] ?? 'acme';
-      const installation = {
-        id: FAKE_INSTALLATION_ID,
-        account: user(login),
-        app_id: 1,
-        app_slug: slug,
-        target_type: 'Organization',
-        repository_selection: 'all',
-        permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
-        events: ['issues', 'issue_comment'],
-      };
-      return paginate([installation], url);
-    }],
-    [`GET`, new RegExp(`^${REPO}/installation$`), ({ params }) => {
-      if (!store.hasProject(projectOf(params))) return notFound();
-      return { status: 200, body: { id: 1, app_id: 1, app_slug: slug, account: user(params[0]!), permissions: {}, events: [] } };
-    }],
+    ],
+    [
+      `GET`,
+      new RegExp(`^${REPO}/installation$`),
+      ({ params }) => {
+        if (!store.hasProject(projectOf(params))) return notFound();
+        return {
+          status: 200,
+          body: { id: 1, app_id: 1, app_slug: slug, account: user(params[0]!), permissions: {}, events: [] },
+        };
+      },
+    ],
 
-    ['GET', new RegExp(`^${REPO}$`), ({ params }) => ({ status: 200, body: repoJson(store.getProject(projectOf(params))) })],
+    [
+      'GET',
+      new RegExp(`^${REPO}$`),
+      ({ params }) => ({ status: 200, body: repoJson(store.getProject(projectOf(params))) }),
+    ],
 
     // A user by login (the app looks its own bot user up to learn its id); everyone exists, with the payloads' ids.
-    ['GET', /^\/users\/([^/]+)$/, ({ params }) => ({ status: 200, body: { ...user(params[0]!), node_id: `U_fake${githubUserId(params[0]!)}` } })],
+    [
+      'GET',
+      /^\/users\/([^/]+)$/,
+      ({ params }) => ({ status: 200, body: { ...user(params[0]!), node_id: `U_fake${githubUserId(params[0]!)}` } }),
+    ],
 
     // Issues: GitHub's defaults are state=open, sort=created, direction=desc.
-    ['GET', new RegExp(`^${REPO}/issues$`), ({ params, url }) => {
-      const q = url.searchParams;
-      const labels = (q.get('labels') ?? '').split(',').filter((l) => l !== '');
-      const state = (q.get('state') ?? 'open') as 'open' | 'closed' | 'all';
-      const issues = store.listIssues(projectOf(params), { labels, state });
-      if (q.get('direction') !== 'asc') issues.reverse();
-      return paginate(issues.map(issueJson), url);
-    }],
-    ['POST', new RegExp(`^${REPO}/issues$`), ({ params, body }) => {
-      if (typeof body.title !== 'string' || body.title === '') return invalid('title is missing');
-      if (body.assignees !== undefined && !Array.isArray(body.assignees)) return invalid('assignees must be an array of logins');
-      // As on PATCH, the fake lets anyone be assigned.
-      const issue = store.createIssue(projectOf(params), {
-        title: body.title,
-        body: typeof body.body === 'string' ? body.body : '',
-        labels: Array.isArray(body.labels) ? body.labels.map(String) : [],
-        confidential: false,
-        ...(Array.isArray(body.assignees) ? { assignees: body.assignees.map(String) } : {}),
-      }, actor);
-      return { status: 201, body: issueJson(issue) };
-    }],
-    ['GET', new RegExp(`^${REPO}/issues/(\\d+)$`), ({ params }) => ({ status: 200, body: issueJson(store.issue(refOf(params))) })],
-    ['PATCH', new RegExp(`^${REPO}/issues/(\\d+)$`), ({ params, body }) => {
-      const patch: Parameters<MemoryStore['updateIssue']>[1] = {};
-      if (typeof body.title === 'string') patch.title = body.title;
-      if (typeof body.body === 'string' || body.body === null) patch.body = body.body ?? '';
-      if (Array.isArray(body.labels)) patch.labels = body.labels.map(String);
-      if (body.state === 'open' || body.state === 'closed') patch.state = body.state;
-      // The complete set of logins; `[]` clears it. The fake lets anyone be assigned.
-      if (Array.isArray(body.assignees)) patch.assignees = body.assignees.map(String);
-      else if (body.assignees !== undefined) return invalid('assignees must be an array of logins');
-      return { status: 200, body: issueJson(store.updateIssue(refOf(params), patch, actor)) };
-    }],
-    ['PUT', new RegExp(`^${REPO}/issues/(\\d+)/lock$`), ({ params }) => {
-      store.lock(refOf(params));
-      return { status: 204 };
-    }],
+    [
+      'GET',
+      new RegExp(`^${REPO}/issues$`),
+      ({ params, url }) => {
+        const q = url.searchParams;
+        const labels = (q.get('labels') ?? '').split(',').filter((l) => l !== '');
+        const state = (q.get('state') ?? 'open') as 'open' | 'closed' | 'all';
+        const issues = store.listIssues(projectOf(params), { labels, state });
+        if (q.get('direction') !== 'asc') issues.reverse();
+        return paginate(issues.map(issueJson), url);
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`^${REPO}/issues$`),
+      ({ params, body }) => {
+        if (typeof body.title !== 'string' || body.title === '') return invalid('title is missing');
+        if (body.assignees !== undefined && !Array.isArray(body.assignees))
+          return invalid('assignees must be an array of logins');
+        // As on PATCH, the fake lets anyone be assigned.
+        const issue = store.createIssue(
+          projectOf(params),
+          {
+            title: body.title,
+            body: typeof body.body === 'string' ? body.body : '',
+            labels: Array.isArray(body.labels) ? body.labels.map(String) : [],
+            confidential: false,
+            ...(Array.isArray(body.assignees) ? { assignees: body.assignees.map(String) } : {}),
+          },
+          actor,
+        );
+        return { status: 201, body: issueJson(issue) };
+      },
+    ],
+    [
+      'GET',
+      new RegExp(`^${REPO}/issues/(\\d+)$`),
+      ({ params }) => ({ status: 200, body: issueJson(store.issue(refOf(params))) }),
+    ],
+    [
+      'PATCH',
+      new RegExp(`^${REPO}/issues/(\\d+)$`),
+      ({ params, body }) => {
+        const patch: Parameters<MemoryStore['updateIssue']>[1] = {};
+        if (typeof body.title === 'string') patch.title = body.title;
+        if (typeof body.body === 'string' || body.body === null) patch.body = body.body ?? '';
+        if (Array.isArray(body.labels)) patch.labels = body.labels.map(String);
+        if (body.state === 'open' || body.state === 'closed') patch.state = body.state;
+        // The complete set of logins; `[]` clears it. The fake lets anyone be assigned.
+        if (Array.isArray(body.assignees)) patch.assignees = body.assignees.map(String);
+        else if (body.assignees !== undefined) return invalid('assignees must be an array of logins');
+        return { status: 200, body: issueJson(store.updateIssue(refOf(params), patch, actor)) };
+      },
+    ],
+    [
+      'PUT',
+      new RegExp(`^${REPO}/issues/(\\d+)/lock$`),
+      ({ params }) => {
+        store.lock(refOf(params));
+        return { status: 204 };
+      },
+    ],
 
     // A person's role: 404 for anyone the store gives no access (GitHub's answer for an unknown user).
-    ['GET', new RegExp(`^${REPO}/collaborators/([^/]+)/permission$`), ({ params }) => {
-      const project = store.getProject(projectOf(params));
-      const username = params[2]!;
-      const level = store.accessOf(project.path, username);
-      if (level === 'none') return notFound();
-      return {
-        status: 200,
-        body: { permission: LEGACY_PERMISSION[level], role_name: level, user: { ...user(username), permissions: {} } },
-      };
-    }],
+    [
+      'GET',
+      new RegExp(`^${REPO}/collaborators/([^/]+)/permission$`),
+      ({ params }) => {
+        const project = store.getProject(projectOf(params));
+        const username = params[2]!;
+        const level = store.accessOf(project.path, username);
+        if (level === 'none') return notFound();
+        return {
+          status: 200,
+          body: {
+            permission: LEGACY_PERMISSION[level],
+            role_name: level,
+            user: { ...user(username), permissions: {} },
+          },
+        };
+      },
+    ],
 
     // Team membership (`isTeamMember`): active for anyone `store.addTeamMember` added, 404 for everyone else and for
     // unknown teams alike, as GitHub answers. The store has no nested teams and no pending invitations.
-    ['GET', /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/, ({ params }) => {
-      const [org, slug, username] = params as [string, string, string];
-      if (!store.isTeamMember(`${org}/${slug}`, username)) return notFound();
-      return {
-        status: 200,
-        body: { url: `${base}/orgs/${org}/teams/${slug}/memberships/${username}`, role: 'member', state: 'active' },
-      };
-    }],
+    [
+      'GET',
+      /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/,
+      ({ params }) => {
+        const [org, slug, username] = params as [string, string, string];
+        if (!store.isTeamMember(`${org}/${slug}`, username)) return notFound();
+        return {
+          status: 200,
+          body: { url: `${base}/orgs/${org}/teams/${slug}/memberships/${username}`, role: 'member', state: 'active' },
+        };
+      },
+    ],
 
     ['GET', /^\/search\/issues$/, ({ url }) => searchIssues(url)],
 
     // An issue's events, oldest first: labels added and removed (those given at the opening included), retitles.
-    ['GET', new RegExp(`^${REPO}/issues/(\\d+)/events$`), ({ params, url }) => {
-      const ref = refOf(params);
-      const events = store.changesOf(ref).flatMap((c): Array<Record<string, unknown>> => {
-        const base = { id: c.id, node_id: `E_fake${c.id}`, actor: user(c.by), created_at: c.at };
-        if (c.kind === 'label-added' || c.kind === 'label-removed') return [{ ...base, event: c.kind === 'label-added' ? 'labeled' : 'unlabeled', label: { name: c.label, color: 'ffffff' } }];
-        if (c.kind === 'title' && !c.opening) return [{ ...base, event: 'renamed', rename: { from: c.from, to: c.to } }];
-        return [];
-      });
-      return paginate(events, url);
-    }],
+    [
+      'GET',
+      new RegExp(`^${REPO}/issues/(\\d+)/events$`),
+      ({ params, url }) => {
+        const ref = refOf(params);
+        const events = store.changesOf(ref).flatMap((c): Array<Record<string, unknown>> => {
+          const base = { id: c.id, node_id: `E_fake${c.id}`, actor: user(c.by), created_at: c.at };
+          if (c.kind === 'label-added' || c.kind === 'label-removed')
+            return [
+              {
+                ...base,
+                event: c.kind === 'label-added' ? 'labeled' : 'unlabeled',
+                label: { name: c.label, color: 'ffffff' },
+              },
+            ];
+          if (c.kind === 'title' && !c.opening)
+            return [{ ...base, event: 'renamed', rename: { from: c.from, to: c.to } }];
+          return [];
+        });
+        return paginate(events, url);
+      },
+    ],
 
     // Comments.
-    ['GET', new RegExp(`^${REPO}/issues/(\\d+)/comments$`), ({ params, url }) => {
-      const ref = refOf(params);
-      return paginate(store.listComments(ref).map((c) => commentJson(ref, c)), url);
-    }],
-    ['POST', new RegExp(`^${REPO}/issues/(\\d+)/comments$`), ({ params, body }) => {
-      if (typeof body.body !== 'string') return invalid('body is missing');
-      const ref = refOf(params);
-      return { status: 201, body: commentJson(ref, store.createComment(ref, body.body, actor)) };
-    }],
-    ['GET', new RegExp(`^${REPO}/issues/comments/(\\d+)$`), ({ params }) => {
-      const id = Number(params[2]);
-      const issue = issueOfComment(projectOf(params), id);
-      if (!issue) return notFound();
-      return { status: 200, body: commentJson(issue.ref, store.comment(issue.ref, id)) };
-    }],
-    ['PATCH', new RegExp(`^${REPO}/issues/comments/(\\d+)$`), ({ params, body }) => {
-      if (typeof body.body !== 'string') return invalid('body is missing');
-      const id = Number(params[2]);
-      const issue = issueOfComment(projectOf(params), id);
-      if (!issue) return notFound();
-      return { status: 200, body: commentJson(issue.ref, store.updateComment(issue.ref, id, body.body)) };
-    }],
+    [
+      'GET',
+      new RegExp(`^${REPO}/issues/(\\d+)/comments$`),
+      ({ params, url }) => {
+        const ref = refOf(params);
+        return paginate(
+          store.listComments(ref).map((c) => commentJson(ref, c)),
+          url,
+        );
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`^${REPO}/issues/(\\d+)/comments$`),
+      ({ params, body }) => {
+        if (typeof body.body !== 'string') return invalid('body is missing');
+        const ref = refOf(params);
+        return { status: 201, body: commentJson(ref, store.createComment(ref, body.body, actor)) };
+      },
+    ],
+    [
+      'GET',
+      new RegExp(`^${REPO}/issues/comments/(\\d+)$`),
+      ({ params }) => {
+        const id = Number(params[2]);
+        const issue = issueOfComment(projectOf(params), id);
+        if (!issue) return notFound();
+        return { status: 200, body: commentJson(issue.ref, store.comment(issue.ref, id)) };
+      },
+    ],
+    [
+      'PATCH',
+      new RegExp(`^${REPO}/issues/comments/(\\d+)$`),
+      ({ params, body }) => {
+        if (typeof body.body !== 'string') return invalid('body is missing');
+        const id = Number(params[2]);
+        const issue = issueOfComment(projectOf(params), id);
+        if (!issue) return notFound();
+        return { status: 200, body: commentJson(issue.ref, store.updateComment(issue.ref, id, body.body)) };
+      },
+    ],
 
     // Sub-issues: a duplicate answers GitHub's 422.
-    ['POST', new RegExp(`^${REPO}/issues/(\\d+)/sub_issues$`), ({ params, body }) => {
-      const parent = store.issue(refOf(params));
-      const child = typeof body.sub_issue_id === 'number' ? store.issueById(body.sub_issue_id) : undefined;
-      if (!child) return notFound();
-      if (!store.link(parent.ref, child.ref)) return invalid(DUPLICATE_SUB_ISSUE);
-      return { status: 201, body: issueJson(store.issue(parent.ref)) };
-    }],
+    [
+      'POST',
+      new RegExp(`^${REPO}/issues/(\\d+)/sub_issues$`),
+      ({ params, body }) => {
+        const parent = store.issue(refOf(params));
+        const child = typeof body.sub_issue_id === 'number' ? store.issueById(body.sub_issue_id) : undefined;
+        if (!child) return notFound();
+        if (!store.link(parent.ref, child.ref)) return invalid(DUPLICATE_SUB_ISSUE);
+        return { status: 201, body: issueJson(store.issue(parent.ref)) };
+      },
+    ],
 
     // Files on the default branch, base64 in 60-character lines as GitHub sends them.
-    ['GET', new RegExp(`^${REPO}/contents/(.+)$`), ({ params }) => {
-      const path = params[2]!;
-      const text = store.readFile(projectOf(params), path);
-      if (text === null) return notFound();
-      const content = (Buffer.from(text, 'utf8').toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n';
-      return {
-        status: 200,
-        body: { type: 'file', encoding: 'base64', name: path.split('/').at(-1), path, size: Buffer.byteLength(text), content },
-      };
-    }],
+    [
+      'GET',
+      new RegExp(`^${REPO}/contents/(.+)$`),
+      ({ params }) => {
+        const path = params[2]!;
+        const text = store.readFile(projectOf(params), path);
+        if (text === null) return notFound();
+        const content =
+          (
+            Buffer.from(text, 'utf8')
+              .toString('base64')
+              .match(/.{1,60}/g) ?? []
+          ).join('\n') + '\n';
+        return {
+          status: 200,
+          body: {
+            type: 'file',
+            encoding: 'base64',
+            name: path.split('/').at(-1),
+            path,
+            size: Buffer.byteLength(text),
+            content,
+          },
+        };
+      },
+    ],
 
     // GraphQL: the `deleteIssue` mutation and an issue's `userContentEdits`. GraphQL answers 200 with typed errors.
-    ['POST', /^\/graphql$/, ({ body }) => {
-      const query = typeof body.query === 'string' ? body.query : '';
-      if (/\buserContentEdits\s*\(/.test(query)) {
-        const { owner, repo, number } = (body.variables ?? {}) as { owner?: unknown; repo?: unknown; number?: unknown };
-        const ref = { project: `${String(owner)}/${String(repo)}`, number: Number(number) };
-        let edits;
-        try {
-          edits = store.changesOf(ref).filter((c) => c.kind === 'description' && !c.opening);
-        } catch {
-          return { status: 200, body: { data: { repository: null }, errors: [{ type: 'NOT_FOUND', path: ['repository'], message: 'Could not resolve to a Repository' }] } };
+    [
+      'POST',
+      /^\/graphql$/,
+      ({ body }) => {
+        const query = typeof body.query === 'string' ? body.query : '';
+        if (/\buserContentEdits\s*\(/.test(query)) {
+          const { owner, repo, number } = (body.variables ?? {}) as {
+            owner?: unknown;
+            repo?: unknown;
+            number?: unknown;
+          };
+          const ref = { project: `${String(owner)}/${String(repo)}`, number: Number(number) };
+          let edits;
+          try {
+            edits = store.changesOf(ref).filter((c) => c.kind === 'description' && !c.opening);
+          } catch {
+            return {
+              status: 200,
+              body: {
+                data: { repository: null },
+                errors: [{ type: 'NOT_FOUND', path: ['repository'], message: 'Could not resolve to a Repository' }],
+              },
+            };
+          }
+          const nodes = edits
+            .slice(-100)
+            .reverse()
+            .map((c) => ({ editedAt: c.at, editor: { login: c.by, databaseId: githubUserId(c.by) } }));
+          return { status: 200, body: { data: { repository: { issue: { userContentEdits: { nodes } } } } } };
         }
-        const nodes = edits.slice(-100).reverse().map((c) => ({ editedAt: c.at, editor: { login: c.by, databaseId: githubUserId(c.by) } }));
-        return { status: 200, body: { data: { repository: { issue: { userContentEdits: { nodes } } } } } };
-      }
-      if (!/\bdeleteIssue\s*\(/.test(query)) return { status: 200, body: { errors: [{ message: 'the fake serves deleteIssue and userContentEdits only' }] } };
-      const variables = (body.variables ?? {}) as { issueId?: unknown };
-      const match = /^I_fake(\d+)$/.exec(String(variables.issueId));
-      const issue = match ? store.issueById(Number(match[1])) : undefined;
-      const fail = (type: string, message: string): Reply => ({
-        status: 200,
-        body: { data: { deleteIssue: null }, errors: [{ type, path: ['deleteIssue'], message }] },
-      });
-      if (!issue) return fail('NOT_FOUND', `Could not resolve to a node with the global id of '${String(variables.issueId)}'`);
-      if (!options.canDelete) return fail('FORBIDDEN', `${actor} does not have the correct permissions to execute \`DeleteIssue\``);
-      store.deleteIssue(issue.ref);
-      return { status: 200, body: { data: { deleteIssue: { clientMutationId: null } } } };
-    }],
+        if (!/\bdeleteIssue\s*\(/.test(query))
+          return {
+            status: 200,
+            body: { errors: [{ message: 'the fake serves deleteIssue and userContentEdits only' }] },
+          };
+        const variables = (body.variables ?? {}) as { issueId?: unknown };
+        const match = /^I_fake(\d+)$/.exec(String(variables.issueId));
+        const issue = match ? store.issueById(Number(match[1])) : undefined;
+        const fail = (type: string, message: string): Reply => ({
+          status: 200,
+          body: { data: { deleteIssue: null }, errors: [{ type, path: ['deleteIssue'], message }] },
+        });
+        if (!issue)
+          return fail('NOT_FOUND', `Could not resolve to a node with the global id of '${String(variables.issueId)}'`);
+        if (!options.canDelete)
+          return fail('FORBIDDEN', `${actor} does not have the correct permissions to execute \`DeleteIssue\``);
+        store.deleteIssue(issue.ref);
+        return { status: 200, body: { data: { deleteIssue: { clientMutationId: null } } } };
+      },
+    ],
   ];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -387,7 +537,10 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     arrivals.push(Date.now());
     let reply: Reply;
     if (!req.headers.authorization) {
-      reply = { status: 401, body: { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' } };
+      reply = {
+        status: 401,
+        body: { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' },
+      };
     } else {
       let body: Record<string, unknown> = {};
       try {
@@ -408,7 +561,10 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
           reply = run({ params: found.slice(1).map((p) => decodeURIComponent(p)), url, body });
         } catch (error) {
           // The store throws 404 TrackerErrors for missing projects, issues and comments.
-          reply = error instanceof TrackerError && error.status === 404 ? notFound() : { status: 500, body: { message: String(error) } };
+          reply =
+            error instanceof TrackerError && error.status === 404
+              ? notFound()
+              : { status: 500, body: { message: String(error) } };
         }
         break;
       }
@@ -462,7 +618,9 @@ function sendGitHubFault(res: ServerResponse, fault: Exclude<FaultKind, 'stall' 
         'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
       });
     case 'secondary-rate-limit':
-      return json(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', { 'retry-after': '1' });
+      return json(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', {
+        'retry-after': '1',
+      });
   }
 }
 
@@ -473,7 +631,11 @@ function notFound(): Reply {
 function invalidSearch(message: string): Reply {
   return {
     status: 422,
-    body: { message: 'Validation Failed', errors: [{ resource: 'Search', field: 'q', code: 'invalid', message }], documentation_url: 'https://docs.github.com/rest/search/search' },
+    body: {
+      message: 'Validation Failed',
+      errors: [{ resource: 'Search', field: 'q', code: 'invalid', message }],
+      documentation_url: 'https://docs.github.com/rest/search/search',
+    },
   };
 }
 
@@ -494,7 +656,9 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   const parsed: unknown = JSON.parse(text);
-  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : {};
 }
 
 function send(res: ServerResponse, reply: Reply): void {

@@ -66,7 +66,10 @@ interface Reply {
 type Handler = (req: RouteRequest) => Reply;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -74,7 +77,13 @@ class HttpError extends Error {
 const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply => ({ status, body, headers });
 
 /** The store's roles as GitLab access levels (Owner, Maintainer, Developer, Reporter, Guest). */
-const GITLAB_LEVELS: Record<Exclude<AccessLevel, 'none'>, number> = { admin: 50, maintain: 40, write: 30, triage: 20, read: 10 };
+const GITLAB_LEVELS: Record<Exclude<AccessLevel, 'none'>, number> = {
+  admin: 50,
+  maintain: 40,
+  write: 30,
+  triage: 20,
+  read: 10,
+};
 
 /** Starts the fake on 127.0.0.1 on a free port. */
 export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOptions = {}): Promise<FakeGitLab> {
@@ -106,7 +115,10 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
     if (store.hasProject(id)) return store.getProject(id);
     throw new HttpError(404, '404 Project Not Found');
   };
-  const issueRef = (req: RouteRequest): IssueRef => ({ project: project(req.params.id!).path, number: Number(req.params.iid) });
+  const issueRef = (req: RouteRequest): IssueRef => ({
+    project: project(req.params.id!).path,
+    number: Number(req.params.iid),
+  });
   const issue = (ref: IssueRef): Issue => {
     if (!Number.isSafeInteger(ref.number)) throw new HttpError(404, '404 Not found');
     return store.issue(ref);
@@ -171,205 +183,309 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
   const systemNotes = (i: Issue): Array<ReturnType<typeof noteJson>> =>
     store.changesOf(i.ref).flatMap((c: StoredChange) => {
       if (c.opening || (c.kind !== 'title' && c.kind !== 'description')) return [];
-      const body = c.kind === 'title' ? `changed title from **${c.from ?? ''}** to **${c.to ?? ''}**` : 'changed the description';
-      return [{ ...noteJson({ id: c.id, author: c.by, authorId: userId(c.by), body, createdAt: c.at }, i), system: true }];
+      const body =
+        c.kind === 'title' ? `changed title from **${c.from ?? ''}** to **${c.to ?? ''}**` : 'changed the description';
+      return [
+        { ...noteJson({ id: c.id, author: c.by, authorId: userId(c.by), body, createdAt: c.at }, i), system: true },
+      ];
     });
 
   const routes: Array<[method: string, pattern: string, handler: Handler]> = [
     ['GET', '/user', () => json({ ...userJson(bot.username), bot: true })],
     // The username lookup only: GitLab matches `username` exactly (case aside) and answers `[]` for nobody.
-    ['GET', '/users', (req) => {
-      const wanted = req.query.get('username');
-      if (wanted === null || wanted === '') throw new HttpError(400, 'the fake serves GET /users?username= only');
-      const found = [...userIds.keys()].find((name) => name.toLowerCase() === wanted.toLowerCase());
-      return json(found === undefined ? [] : [userJson(found)]);
-    }],
-    ['GET', '/projects/:id', (req) => {
-      const p = project(req.params.id!);
-      store.record('getProject', p.path);
-      return json(projectJson(p));
-    }],
-    ['GET', '/projects/:id/members/all/:user_id', (req) => {
-      const p = project(req.params.id!);
-      const id = Number(req.params.user_id);
-      const username = usernameOf(id);
-      const stored = username === undefined ? 'none' : store.accessOf(p.path, username);
-      const level = stored !== 'none' ? GITLAB_LEVELS[stored] : accessLevels[id];
-      const name = username ?? `user${id}`;
-      store.record('getAccess', `${p.path}:${name}`);
-      // GitLab answers 404 for a user who is not a member, and for an unknown user id alike.
-      if (level === undefined) throw new HttpError(404, '404 Not found');
-      return json({ id, username: name, name, state: 'active', access_level: level, membership_state: 'active' });
-    }],
+    [
+      'GET',
+      '/users',
+      (req) => {
+        const wanted = req.query.get('username');
+        if (wanted === null || wanted === '') throw new HttpError(400, 'the fake serves GET /users?username= only');
+        const found = [...userIds.keys()].find((name) => name.toLowerCase() === wanted.toLowerCase());
+        return json(found === undefined ? [] : [userJson(found)]);
+      },
+    ],
+    [
+      'GET',
+      '/projects/:id',
+      (req) => {
+        const p = project(req.params.id!);
+        store.record('getProject', p.path);
+        return json(projectJson(p));
+      },
+    ],
+    [
+      'GET',
+      '/projects/:id/members/all/:user_id',
+      (req) => {
+        const p = project(req.params.id!);
+        const id = Number(req.params.user_id);
+        const username = usernameOf(id);
+        const stored = username === undefined ? 'none' : store.accessOf(p.path, username);
+        const level = stored !== 'none' ? GITLAB_LEVELS[stored] : accessLevels[id];
+        const name = username ?? `user${id}`;
+        store.record('getAccess', `${p.path}:${name}`);
+        // GitLab answers 404 for a user who is not a member, and for an unknown user id alike.
+        if (level === undefined) throw new HttpError(404, '404 Not found');
+        return json({ id, username: name, name, state: 'active', access_level: level, membership_state: 'active' });
+      },
+    ],
     // Group membership, inherited included (`isTeamMember`): the group by its URL-encoded path (the store has no group
     // ids), the person by the id `userId` handed out. Members added with `store.addTeamMember` (to the group or an
     // ancestor) answer as Developers; anyone else, an unknown id or an unknown group answers GitLab's 404.
-    ['GET', '/groups/:id/members/all/:user_id', (req) => {
-      const group = req.params.id!;
-      const id = Number(req.params.user_id);
-      const username = usernameOf(id);
-      store.record('isTeamMember', `${group}:${username ?? `user${id}`}`);
-      if (username === undefined || !store.isTeamMember(group, username)) throw new HttpError(404, '404 Not found');
-      return json({ id, username, name: username, state: 'active', access_level: 30, membership_state: 'active' });
-    }],
+    [
+      'GET',
+      '/groups/:id/members/all/:user_id',
+      (req) => {
+        const group = req.params.id!;
+        const id = Number(req.params.user_id);
+        const username = usernameOf(id);
+        store.record('isTeamMember', `${group}:${username ?? `user${id}`}`);
+        if (username === undefined || !store.isTeamMember(group, username)) throw new HttpError(404, '404 Not found');
+        return json({ id, username, name: username, state: 'active', access_level: 30, membership_state: 'active' });
+      },
+    ],
     // Issues across projects. GitLab's default scope is the token owner's own issues (`created_by_me`).
-    ['GET', '/issues', (req) => {
-      const labels = (req.query.get('labels') ?? '').split(',').map((l) => l.trim()).filter(Boolean);
-      const state = req.query.get('state') ?? 'all';
-      if (!['opened', 'closed', 'all'].includes(state)) throw new HttpError(400, 'state does not have a valid value');
-      const scope = req.query.get('scope') ?? 'created_by_me';
-      if (!['created_by_me', 'assigned_to_me', 'all'].includes(scope)) throw new HttpError(400, 'scope does not have a valid value');
-      const found = store
-        .listAllIssues({ labels, state: state === 'opened' ? 'open' : state === 'closed' ? 'closed' : 'all' })
-        .filter((i) => scope === 'all' || (scope === 'created_by_me' ? i.author === bot.username : i.assignees.includes(bot.username)));
-      const asc = req.query.get('sort') === 'asc';
-      const orderBy = req.query.get('order_by') === 'updated_at' ? 'updatedAt' : 'createdAt';
-      found.sort((a, b) => (a[orderBy].localeCompare(b[orderBy]) || a.id - b.id) * (asc ? 1 : -1));
-      if (!req.query.has('page') || req.query.get('page') === '1') {
-        // Named like the in-memory tracker's call when it is the sweep's query.
-        const sweep = labels.length === 1 && labels[0] === 'incident::master' && state === 'opened' && scope === 'all';
-        store.record(sweep ? 'listOpenMasters' : 'listAllIssues', labels.join(','));
-      }
-      return paged(req, found.map(issueJson));
-    }],
-    ['GET', '/projects/:id/issues', (req) => {
-      const p = project(req.params.id!);
-      const labels = (req.query.get('labels') ?? '').split(',').map((l) => l.trim()).filter(Boolean);
-      const state = req.query.get('state') ?? 'all';
-      if (!['opened', 'closed', 'all'].includes(state)) throw new HttpError(400, 'state does not have a valid value');
-      const found = store.listIssues(p.path, { labels, state: state === 'opened' ? 'open' : state === 'closed' ? 'closed' : 'all' });
-      // GitLab's default order is newest first; ties on the timestamp fall back to the id.
-      const asc = req.query.get('sort') === 'asc';
-      const orderBy = req.query.get('order_by') === 'updated_at' ? 'updatedAt' : 'createdAt';
-      found.sort((a, b) => (a[orderBy].localeCompare(b[orderBy]) || a.id - b.id) * (asc ? 1 : -1));
-      if (!req.query.has('page') || req.query.get('page') === '1') store.record('listIssues', p.path);
-      return paged(req, found.map(issueJson));
-    }],
-    ['POST', '/projects/:id/issues', (req) => {
-      const p = project(req.params.id!);
-      const { title, description, labels, confidential, assignee_ids: assigneeIds, due_date: dueDate } = req.body;
-      if (typeof title !== 'string' || title === '') throw new HttpError(400, 'title is missing');
-      const ids = assigneeIds === undefined ? [] : splitIds(assigneeIds);
-      if (ids === null) throw new HttpError(400, 'assignee_ids is invalid');
-      const due = parseDueDate(dueDate);
-      store.record('createIssue', p.path);
-      const created = store.createIssue(p.path, {
-        title,
-        body: typeof description === 'string' ? description : '',
-        labels: splitLabels(labels) ?? [],
-        confidential: confidential === true,
-        // Unknown ids are dropped, as GitLab does; the fake allows several assignees, like GitLab Premium.
-        assignees: ids.flatMap((id) => usernameOf(id) ?? []),
-        ...(due ? { dueDate: due } : {}),
-      }, bot.username);
-      return json(issueJson(created), 201);
-    }],
-    ['GET', '/projects/:id/issues/:iid', (req) => {
-      const ref = issueRef(req);
-      store.record('getIssue', `${ref.project}#${ref.number}`);
-      return json(issueJson(issue(ref)));
-    }],
-    ['PUT', '/projects/:id/issues/:iid', (req) => {
-      const ref = issueRef(req);
-      issue(ref);
-      const { title, description, labels, confidential, state_event: stateEvent, discussion_locked: locked, assignee_ids: assigneeIds, due_date: dueDate } = req.body;
-      const patch: IssuePatch & { dueDate?: string | null } = {};
-      if (dueDate !== undefined) patch.dueDate = parseDueDate(dueDate);
-      if (typeof title === 'string') patch.title = title;
-      if (typeof description === 'string') patch.body = description;
-      if (labels !== undefined) patch.labels = splitLabels(labels) ?? [];
-      if (typeof confidential === 'boolean') patch.confidential = confidential;
-      if (stateEvent === 'close') patch.state = 'closed';
-      else if (stateEvent === 'reopen') patch.state = 'open';
-      else if (stateEvent !== undefined) throw new HttpError(400, 'state_event does not have a valid value');
-      if (locked !== undefined && locked !== true) throw new HttpError(400, 'the fake only locks discussions');
-      if (assigneeIds !== undefined) {
-        const ids = splitIds(assigneeIds);
+    [
+      'GET',
+      '/issues',
+      (req) => {
+        const labels = (req.query.get('labels') ?? '')
+          .split(',')
+          .map((l) => l.trim())
+          .filter(Boolean);
+        const state = req.query.get('state') ?? 'all';
+        if (!['opened', 'closed', 'all'].includes(state)) throw new HttpError(400, 'state does not have a valid value');
+        const scope = req.query.get('scope') ?? 'created_by_me';
+        if (!['created_by_me', 'assigned_to_me', 'all'].includes(scope))
+          throw new HttpError(400, 'scope does not have a valid value');
+        const found = store
+          .listAllIssues({ labels, state: state === 'opened' ? 'open' : state === 'closed' ? 'closed' : 'all' })
+          .filter(
+            (i) =>
+              scope === 'all' ||
+              (scope === 'created_by_me' ? i.author === bot.username : i.assignees.includes(bot.username)),
+          );
+        const asc = req.query.get('sort') === 'asc';
+        const orderBy = req.query.get('order_by') === 'updated_at' ? 'updatedAt' : 'createdAt';
+        found.sort((a, b) => (a[orderBy].localeCompare(b[orderBy]) || a.id - b.id) * (asc ? 1 : -1));
+        if (!req.query.has('page') || req.query.get('page') === '1') {
+          // Named like the in-memory tracker's call when it is the sweep's query.
+          const sweep =
+            labels.length === 1 && labels[0] === 'incident::master' && state === 'opened' && scope === 'all';
+          store.record(sweep ? 'listOpenMasters' : 'listAllIssues', labels.join(','));
+        }
+        return paged(req, found.map(issueJson));
+      },
+    ],
+    [
+      'GET',
+      '/projects/:id/issues',
+      (req) => {
+        const p = project(req.params.id!);
+        const labels = (req.query.get('labels') ?? '')
+          .split(',')
+          .map((l) => l.trim())
+          .filter(Boolean);
+        const state = req.query.get('state') ?? 'all';
+        if (!['opened', 'closed', 'all'].includes(state)) throw new HttpError(400, 'state does not have a valid value');
+        const found = store.listIssues(p.path, {
+          labels,
+          state: state === 'opened' ? 'open' : state === 'closed' ? 'closed' : 'all',
+        });
+        // GitLab's default order is newest first; ties on the timestamp fall back to the id.
+        const asc = req.query.get('sort') === 'asc';
+        const orderBy = req.query.get('order_by') === 'updated_at' ? 'updatedAt' : 'createdAt';
+        found.sort((a, b) => (a[orderBy].localeCompare(b[orderBy]) || a.id - b.id) * (asc ? 1 : -1));
+        if (!req.query.has('page') || req.query.get('page') === '1') store.record('listIssues', p.path);
+        return paged(req, found.map(issueJson));
+      },
+    ],
+    [
+      'POST',
+      '/projects/:id/issues',
+      (req) => {
+        const p = project(req.params.id!);
+        const { title, description, labels, confidential, assignee_ids: assigneeIds, due_date: dueDate } = req.body;
+        if (typeof title !== 'string' || title === '') throw new HttpError(400, 'title is missing');
+        const ids = assigneeIds === undefined ? [] : splitIds(assigneeIds);
         if (ids === null) throw new HttpError(400, 'assignee_ids is invalid');
-        // As GitLab's IssuableBaseService: `[0]` (or an empty value) unassigns everyone; unknown ids are dropped, and
-        // when none is left the assignees stay as they were. The fake allows several assignees, like GitLab Premium.
-        const names = ids.flatMap((id) => usernameOf(id) ?? []);
-        if (ids.length === 0 || (ids.length === 1 && ids[0] === 0)) patch.assignees = [];
-        else if (names.length > 0) patch.assignees = names;
-      }
-      const provided = [title, description, labels, confidential, stateEvent, locked, assigneeIds, dueDate].some((v) => v !== undefined);
-      if (!provided) throw new HttpError(400, 'at least one parameter must be provided');
-      store.record('updateIssue', `${ref.project}#${ref.number}`);
-      if (locked === true) store.lock(ref);
-      const updated = Object.keys(patch).length > 0 ? store.updateIssue(ref, patch, bot.username) : store.issue(ref);
-      return json(issueJson(updated));
-    }],
-    ['GET', '/projects/:id/issues/:iid/notes', (req) => {
-      const ref = issueRef(req);
-      const i = issue(ref);
-      const asc = req.query.get('sort') === 'asc';
-      // GitLab lists notes newest first by default, its own system notes among people's comments.
-      const notes = [...store.listComments(ref).map((c) => noteJson(c, i)), ...systemNotes(i)].sort(
-        (a, b) => (a.created_at.localeCompare(b.created_at) || a.id - b.id) * (asc ? 1 : -1),
-      );
-      if (!req.query.has('page') || req.query.get('page') === '1') store.record('listComments', `${ref.project}#${ref.number}`);
-      return paged(req, notes);
-    }],
+        const due = parseDueDate(dueDate);
+        store.record('createIssue', p.path);
+        const created = store.createIssue(
+          p.path,
+          {
+            title,
+            body: typeof description === 'string' ? description : '',
+            labels: splitLabels(labels) ?? [],
+            confidential: confidential === true,
+            // Unknown ids are dropped, as GitLab does; the fake allows several assignees, like GitLab Premium.
+            assignees: ids.flatMap((id) => usernameOf(id) ?? []),
+            ...(due ? { dueDate: due } : {}),
+          },
+          bot.username,
+        );
+        return json(issueJson(created), 201);
+      },
+    ],
+    [
+      'GET',
+      '/projects/:id/issues/:iid',
+      (req) => {
+        const ref = issueRef(req);
+        store.record('getIssue', `${ref.project}#${ref.number}`);
+        return json(issueJson(issue(ref)));
+      },
+    ],
+    [
+      'PUT',
+      '/projects/:id/issues/:iid',
+      (req) => {
+        const ref = issueRef(req);
+        issue(ref);
+        const {
+          title,
+          description,
+          labels,
+          confidential,
+          state_event: stateEvent,
+          discussion_locked: locked,
+          assignee_ids: assigneeIds,
+          due_date: dueDate,
+        } = req.body;
+        const patch: IssuePatch & { dueDate?: string | null } = {};
+        if (dueDate !== undefined) patch.dueDate = parseDueDate(dueDate);
+        if (typeof title === 'string') patch.title = title;
+        if (typeof description === 'string') patch.body = description;
+        if (labels !== undefined) patch.labels = splitLabels(labels) ?? [];
+        if (typeof confidential === 'boolean') patch.confidential = confidential;
+        if (stateEvent === 'close') patch.state = 'closed';
+        else if (stateEvent === 'reopen') patch.state = 'open';
+        else if (stateEvent !== undefined) throw new HttpError(400, 'state_event does not have a valid value');
+        if (locked !== undefined && locked !== true) throw new HttpError(400, 'the fake only locks discussions');
+        if (assigneeIds !== undefined) {
+          const ids = splitIds(assigneeIds);
+          if (ids === null) throw new HttpError(400, 'assignee_ids is invalid');
+          // As GitLab's IssuableBaseService: `[0]` (or an empty value) unassigns everyone; unknown ids are dropped, and
+          // when none is left the assignees stay as they were. The fake allows several assignees, like GitLab Premium.
+          const names = ids.flatMap((id) => usernameOf(id) ?? []);
+          if (ids.length === 0 || (ids.length === 1 && ids[0] === 0)) patch.assignees = [];
+          else if (names.length > 0) patch.assignees = names;
+        }
+        const provided = [title, description, labels, confidential, stateEvent, locked, assigneeIds, dueDate].some(
+          (v) => v !== undefined,
+        );
+        if (!provided) throw new HttpError(400, 'at least one parameter must be provided');
+        store.record('updateIssue', `${ref.project}#${ref.number}`);
+        if (locked === true) store.lock(ref);
+        const updated = Object.keys(patch).length > 0 ? store.updateIssue(ref, patch, bot.username) : store.issue(ref);
+        return json(issueJson(updated));
+      },
+    ],
+    [
+      'GET',
+      '/projects/:id/issues/:iid/notes',
+      (req) => {
+        const ref = issueRef(req);
+        const i = issue(ref);
+        const asc = req.query.get('sort') === 'asc';
+        // GitLab lists notes newest first by default, its own system notes among people's comments.
+        const notes = [...store.listComments(ref).map((c) => noteJson(c, i)), ...systemNotes(i)].sort(
+          (a, b) => (a.created_at.localeCompare(b.created_at) || a.id - b.id) * (asc ? 1 : -1),
+        );
+        if (!req.query.has('page') || req.query.get('page') === '1')
+          store.record('listComments', `${ref.project}#${ref.number}`);
+        return paged(req, notes);
+      },
+    ],
     // Who added and removed which label, oldest first, labels given at the opening included (as GitLab records them).
-    ['GET', '/projects/:id/issues/:iid/resource_label_events', (req) => {
-      const ref = issueRef(req);
-      const i = issue(ref);
-      if (!req.query.has('page') || req.query.get('page') === '1') store.record('listLabelEvents', `${ref.project}#${ref.number}`);
-      const events = store
-        .changesOf(ref)
-        .filter((c) => c.kind === 'label-added' || c.kind === 'label-removed')
-        .map((c) => ({
-          id: c.id,
-          user: userJson(c.by),
-          created_at: c.at,
-          resource_type: 'Issue',
-          resource_id: i.id,
-          label: { id: 500, name: c.label, color: '#fff', description: '' },
-          action: c.kind === 'label-added' ? 'add' : 'remove',
-        }));
-      return paged(req, events);
-    }],
-    ['GET', '/projects/:id/issues/:iid/notes/:note_id', (req) => {
-      const ref = issueRef(req);
-      const i = issue(ref);
-      store.record('getComment', `${ref.project}#${ref.number}`);
-      // The store's 404 for a note that is not on this issue is GitLab's answer too.
-      return json(noteJson(store.comment(ref, Number(req.params.note_id)), i));
-    }],
-    ['POST', '/projects/:id/issues/:iid/notes', (req) => {
-      const ref = issueRef(req);
-      const i = issue(ref);
-      if (typeof req.body.body !== 'string' || req.body.body === '') throw new HttpError(400, 'body is missing');
-      store.record('createComment', `${ref.project}#${ref.number}`);
-      return json(noteJson(store.createComment(ref, req.body.body, bot.username), i), 201);
-    }],
-    ['PUT', '/projects/:id/issues/:iid/notes/:note_id', (req) => {
-      const ref = issueRef(req);
-      const i = issue(ref);
-      if (typeof req.body.body !== 'string') throw new HttpError(400, 'body is missing');
-      store.record('updateComment', `${ref.project}#${ref.number}`);
-      return json(noteJson(store.updateComment(ref, Number(req.params.note_id), req.body.body), i));
-    }],
-    ['POST', '/projects/:id/issues/:iid/links', (req) => {
-      const ref = issueRef(req);
-      const source = issue(ref);
-      const { target_project_id: targetProject, target_issue_iid: targetIid, link_type: linkType = 'relates_to' } = req.body;
-      if (!['relates_to', 'blocks', 'is_blocked_by'].includes(String(linkType))) throw new HttpError(400, 'link_type does not have a valid value');
-      const target = issue({ project: project(String(targetProject)).path, number: Number(targetIid) });
-      store.record('linkIssues', `${ref.project}#${ref.number}`);
-      if (!store.link(ref, target.ref)) throw new HttpError(409, 'Issue(s) already assigned');
-      return json({ source_issue: issueJson(source), target_issue: issueJson(target), link_type: linkType }, 201);
-    }],
-    ['GET', '/projects/:id/repository/files/:file_path/raw', (req) => {
-      const p = project(req.params.id!);
-      const ref = req.query.get('ref');
-      // HEAD, the default branch by name, or no ref all mean the default branch on GitLab; the store has no other.
-      if (ref !== null && ref !== 'HEAD' && ref !== p.defaultBranch) throw new HttpError(404, '404 Commit Not Found');
-      store.record('readFile', `${p.path}:${req.params.file_path}`);
-      const text = store.readFile(p.path, req.params.file_path!);
-      if (text === null) throw new HttpError(404, '404 File Not Found');
-      return { status: 200, body: text, headers: { 'content-type': 'text/plain; charset=utf-8' } };
-    }],
+    [
+      'GET',
+      '/projects/:id/issues/:iid/resource_label_events',
+      (req) => {
+        const ref = issueRef(req);
+        const i = issue(ref);
+        if (!req.query.has('page') || req.query.get('page') === '1')
+          store.record('listLabelEvents', `${ref.project}#${ref.number}`);
+        const events = store
+          .changesOf(ref)
+          .filter((c) => c.kind === 'label-added' || c.kind === 'label-removed')
+          .map((c) => ({
+            id: c.id,
+            user: userJson(c.by),
+            created_at: c.at,
+            resource_type: 'Issue',
+            resource_id: i.id,
+            label: { id: 500, name: c.label, color: '#fff', description: '' },
+            action: c.kind === 'label-added' ? 'add' : 'remove',
+          }));
+        return paged(req, events);
+      },
+    ],
+    [
+      'GET',
+      '/projects/:id/issues/:iid/notes/:note_id',
+      (req) => {
+        const ref = issueRef(req);
+        const i = issue(ref);
+        store.record('getComment', `${ref.project}#${ref.number}`);
+        // The store's 404 for a note that is not on this issue is GitLab's answer too.
+        return json(noteJson(store.comment(ref, Number(req.params.note_id)), i));
+      },
+    ],
+    [
+      'POST',
+      '/projects/:id/issues/:iid/notes',
+      (req) => {
+        const ref = issueRef(req);
+        const i = issue(ref);
+        if (typeof req.body.body !== 'string' || req.body.body === '') throw new HttpError(400, 'body is missing');
+        store.record('createComment', `${ref.project}#${ref.number}`);
+        return json(noteJson(store.createComment(ref, req.body.body, bot.username), i), 201);
+      },
+    ],
+    [
+      'PUT',
+      '/projects/:id/issues/:iid/notes/:note_id',
+      (req) => {
+        const ref = issueRef(req);
+        const i = issue(ref);
+        if (typeof req.body.body !== 'string') throw new HttpError(400, 'body is missing');
+        store.record('updateComment', `${ref.project}#${ref.number}`);
+        return json(noteJson(store.updateComment(ref, Number(req.params.note_id), req.body.body), i));
+      },
+    ],
+    [
+      'POST',
+      '/projects/:id/issues/:iid/links',
+      (req) => {
+        const ref = issueRef(req);
+        const source = issue(ref);
+        const {
+          target_project_id: targetProject,
+          target_issue_iid: targetIid,
+          link_type: linkType = 'relates_to',
+        } = req.body;
+        if (!['relates_to', 'blocks', 'is_blocked_by'].includes(String(linkType)))
+          throw new HttpError(400, 'link_type does not have a valid value');
+        const target = issue({ project: project(String(targetProject)).path, number: Number(targetIid) });
+        store.record('linkIssues', `${ref.project}#${ref.number}`);
+        if (!store.link(ref, target.ref)) throw new HttpError(409, 'Issue(s) already assigned');
+        return json({ source_issue: issueJson(source), target_issue: issueJson(target), link_type: linkType }, 201);
+      },
+    ],
+    [
+      'GET',
+      '/projects/:id/repository/files/:file_path/raw',
+      (req) => {
+        const p = project(req.params.id!);
+        const ref = req.query.get('ref');
+        // HEAD, the default branch by name, or no ref all mean the default branch on GitLab; the store has no other.
+        if (ref !== null && ref !== 'HEAD' && ref !== p.defaultBranch) throw new HttpError(404, '404 Commit Not Found');
+        store.record('readFile', `${p.path}:${req.params.file_path}`);
+        const text = store.readFile(p.path, req.params.file_path!);
+        if (text === null) throw new HttpError(404, '404 File Not Found');
+        return { status: 200, body: text, headers: { 'content-type': 'text/plain; charset=utf-8' } };
+      },
+    ],
   ];
 
   const server = createServer((req, res) => {
@@ -398,7 +514,8 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
       // Decided before the route runs: a failed write is never applied, except for a lost answer.
       const fault = faults.decide(method, rawPath);
       if (fault === 'stall') return stall(res, faults.stallMs);
-      if (fault !== null && fault !== 'lost-answer' && fault !== 'secondary-rate-limit') return sendGitLabFault(res, fault);
+      if (fault !== null && fault !== 'lost-answer' && fault !== 'secondary-rate-limit')
+        return sendGitLabFault(res, fault);
       const reply = match.handler({ params: match.params!, query: new URLSearchParams(rawQuery), body, selfUrl });
       if (fault === 'lost-answer') return stall(res, faults.stallMs);
       send(res, reply);
@@ -429,12 +546,16 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
 function sendGitLabFault(res: ServerResponse, fault: '500' | '502' | '503' | 'rate-limit' | 'outage'): void {
   switch (fault) {
     case '500':
-      return sendFault(res, 500, JSON.stringify({ message: '500 Internal Server Error' }), { 'content-type': 'application/json' });
+      return sendFault(res, 500, JSON.stringify({ message: '500 Internal Server Error' }), {
+        'content-type': 'application/json',
+      });
     case '502':
       return sendFault(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
     case '503':
     case 'outage':
-      return sendFault(res, 503, JSON.stringify({ message: '503 Service Unavailable' }), { 'content-type': 'application/json' });
+      return sendFault(res, 503, JSON.stringify({ message: '503 Service Unavailable' }), {
+        'content-type': 'application/json',
+      });
     case 'rate-limit':
       return sendFault(res, 429, 'Retry later\n', {
         'content-type': 'text/plain',
@@ -501,7 +622,13 @@ function parseDueDate(value: unknown): string | null {
 
 /** GitLab takes ids as an integer array or a comma-separated string; null when malformed. */
 function splitIds(value: unknown): number[] | null {
-  const list = Array.isArray(value) ? value : typeof value === 'number' ? [value] : String(value).split(',').filter((v) => v.trim() !== '');
+  const list = Array.isArray(value)
+    ? value
+    : typeof value === 'number'
+      ? [value]
+      : String(value)
+          .split(',')
+          .filter((v) => v.trim() !== '');
   const ids = list.map((v) => (typeof v === 'number' ? v : /^\s*\d+\s*$/.test(String(v)) ? Number(v) : NaN));
   return ids.every((id) => Number.isSafeInteger(id) && id >= 0) ? ids : null;
 }
@@ -511,7 +638,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   for await (const chunk of req) chunks.push(chunk as Buffer);
   if (chunks.length === 0) return {};
   const text = Buffer.concat(chunks).toString('utf8');
-  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'the fake takes JSON bodies only');
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+    throw new HttpError(415, 'the fake takes JSON bodies only');
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');

@@ -41,14 +41,24 @@ export function expectCompleteAndCorrect(final: FinalState): void {
   const id = state!.id;
   const issues = store.allIssues(project);
   expect(issues.filter((i) => i.labels.includes('incident::master'))).toHaveLength(1);
-  const children = issues.filter((i) => i.labels.includes(`incident-id::${id}`) && !i.labels.includes('incident::master'));
-  expect(children.map((c) => c.labels.filter((l) => l === 'incident::release' || l === 'incident::comms')).flat().sort()).toEqual(['incident::comms', 'incident::release']);
+  const children = issues.filter(
+    (i) => i.labels.includes(`incident-id::${id}`) && !i.labels.includes('incident::master'),
+  );
+  expect(
+    children
+      .map((c) => c.labels.filter((l) => l === 'incident::release' || l === 'incident::comms'))
+      .flat()
+      .sort(),
+  ).toEqual(['incident::comms', 'incident::release']);
   expect(children.every((c) => c.state === 'open')).toBe(true);
   // Nothing was made twice: three issues in all.
   expect(issues).toHaveLength(3);
   expect(store.linksOf(final.ref)).toHaveLength(2);
   for (const child of children) expect(master.body).toContain(`${child.ref.project}#${child.ref.number}`);
-  expect(commentKinds(store, final.ref).filter((k) => k === 'summary' || k === 'timeline')).toEqual(['summary', 'timeline']);
+  expect(commentKinds(store, final.ref).filter((k) => k === 'summary' || k === 'timeline')).toEqual([
+    'summary',
+    'timeline',
+  ]);
   for (const step of TICKED) expect(isTicked(master.body, step)).toBe(true);
   expect(splitBody(master.body).rest).toBe('details');
   for (const line of final.lines) expect(final.timeline.split(line).length - 1, line).toBe(1);

@@ -58,7 +58,10 @@ export class FaultInjector {
   /** Milliseconds every answer is delayed (a slow tracker); 0 by default. */
   latencyMs = 0;
 
-  constructor(private readonly supported: readonly FaultKind[], options?: FaultOptions) {
+  constructor(
+    private readonly supported: readonly FaultKind[],
+    options?: FaultOptions,
+  ) {
     if (options) this.configure(options);
   }
 

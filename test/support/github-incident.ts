@@ -24,7 +24,12 @@ const KEY = testPrivateKey();
 export { minutes, T0, tickIn } from './incident-setup.js';
 
 /** alice (the reporter) and bob have write, mallory read, `maintainer` maintain. */
-const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'read', maintainer: 'maintain' };
+const DEFAULT_ACCESS: Record<string, AccessLevel> = {
+  alice: 'write',
+  bob: 'write',
+  mallory: 'read',
+  maintainer: 'maintain',
+};
 
 export interface GitHubIncidentOptions extends IncidentSetup {
   /** Prefix of the delivery ids. */
@@ -54,14 +59,30 @@ const JOB_FAILED = 'queued webhook work failed';
 export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'github', now: () => clock.now });
-  const { project, source } = seedIncident(store, 'acme/security', options, '.github/incident-desk.yml', DEFAULT_ACCESS);
+  const { project, source } = seedIncident(
+    store,
+    'acme/security',
+    options,
+    '.github/incident-desk.yml',
+    DEFAULT_ACCESS,
+  );
   // The sweep searches `user:<installation account>`: the one installation belongs to the repository's owner.
-  const fake = await startFakeGitHub(store, { installationAccount: 'acme', ...(options.faults ? { faults: options.faults } : {}) });
+  const fake = await startFakeGitHub(store, {
+    installationAccount: 'acme',
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
   onTestFinished(fake.close);
   const resilient = options.faults !== undefined || options.outage !== undefined;
   const startServer = async () => {
     const started = await startAppServer(
-      { APP_ID: '1', PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, GHE_HOST: new URL(fake.url).host, GHE_PROTOCOL: 'http', PUBLIC_URL: 'https://desk.example' },
+      {
+        APP_ID: '1',
+        PRIVATE_KEY: KEY,
+        WEBHOOK_SECRET: SECRET,
+        GHE_HOST: new URL(fake.url).host,
+        GHE_PROTOCOL: 'http',
+        PUBLIC_URL: 'https://desk.example',
+      },
       { now: () => clock.now, ...(resilient ? { githubOctokit: fastResilientOctokit() } : {}) },
     );
     return closedOnce(started);
@@ -93,7 +114,13 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   options.beforeTrigger?.(store, source);
   if (options.outage) {
     fake.faults.outageWhen(options.outage);
-    const res = await deliverGitHub(server.url, SECRET, 'issues', githubIssuePayload('labeled', project, source), `${deliveryPrefix}-trigger`);
+    const res = await deliverGitHub(
+      server.url,
+      SECRET,
+      'issues',
+      githubIssuePayload('labeled', project, source),
+      `${deliveryPrefix}-trigger`,
+    );
     expect(res.status).toBe(500);
     await server.app.idle();
     fake.faults.recover();
@@ -132,7 +159,11 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     const before = store.issue(ticket.ref);
     const after = store.editIssue(ticket.ref, patch, actor);
     const repo = projectOf(after);
-    if (after.state !== before.state) await deliver('issues', githubIssueChangePayload(after.state === 'closed' ? 'closed' : 'reopened', repo, after, actor));
+    if (after.state !== before.state)
+      await deliver(
+        'issues',
+        githubIssueChangePayload(after.state === 'closed' ? 'closed' : 'reopened', repo, after, actor),
+      );
     if (after.title !== before.title || after.body !== before.body) {
       const edited = {
         ...(after.title !== before.title ? { previousTitle: before.title } : {}),
@@ -143,20 +174,40 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     for (const assignee of after.assignees.filter((a) => !before.assignees.includes(a))) {
       await deliver('issues', githubIssueChangePayload('assigned', repo, after, actor, { assignee }));
     }
-    for (const label of after.labels.filter((l) => !before.labels.includes(l))) await deliver('issues', githubLabelPayload('labeled', repo, after, label, actor));
+    for (const label of after.labels.filter((l) => !before.labels.includes(l)))
+      await deliver('issues', githubLabelPayload('labeled', repo, after, label, actor));
   };
   /** GitHub delivers `issues.edited` describing `after`, edited from `previousBody` by `actor` (a late or racing delivery). */
-  const deliverEdit = (after: Issue, previousBody: string, actor: string) => deliver('issues', githubEditPayload(projectOf(after), after, previousBody, actor));
+  const deliverEdit = (after: Issue, previousBody: string, actor: string) =>
+    deliver('issues', githubEditPayload(projectOf(after), after, previousBody, actor));
   /** GitHub delivers an event describing `snapshot` as it was (a late or repeated delivery). */
-  const replay = (snapshot: Issue, action: 'opened' | 'closed' | 'reopened' | 'edited', actor = 'alice', previousTitle?: string) =>
-    deliver('issues', githubIssueChangePayload(action, projectOf(snapshot), snapshot, actor, previousTitle === undefined ? {} : { previousTitle }));
+  const replay = (
+    snapshot: Issue,
+    action: 'opened' | 'closed' | 'reopened' | 'edited',
+    actor = 'alice',
+    previousTitle?: string,
+  ) =>
+    deliver(
+      'issues',
+      githubIssueChangePayload(
+        action,
+        projectOf(snapshot),
+        snapshot,
+        actor,
+        previousTitle === undefined ? {} : { previousTitle },
+      ),
+    );
   /**
    * A person adds or removes one label by hand; GitHub records who (its issue events) and delivers `issues.labeled` or
    * `issues.unlabeled`.
    */
   const label = async (ticket: Issue, action: 'labeled' | 'unlabeled', name: string, actor: string) => {
     const before = store.issue(ticket.ref);
-    store.editIssue(ticket.ref, { labels: action === 'labeled' ? [...before.labels, name] : before.labels.filter((l) => l !== name) }, actor);
+    store.editIssue(
+      ticket.ref,
+      { labels: action === 'labeled' ? [...before.labels, name] : before.labels.filter((l) => l !== name) },
+      actor,
+    );
     return deliver('issues', githubLabelPayload(action, projectOf(before), store.issue(ticket.ref), name, actor));
   };
   /** The trigger sent again (a re-added label, another delivery). */
@@ -168,6 +219,33 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   };
   const sweep = (at: Date) => server.app.sweep(at);
   // `server` changes with a restart.
-  const world = { store, fake, clock, project, ref, master, timeline, comments, edit, tick, say, open, change, sweep, deliver, deliverEdit, replay, label, resendTrigger, restart, redelivered };
-  return { ...world, get server() { return server; } };
+  const world = {
+    store,
+    fake,
+    clock,
+    project,
+    ref,
+    master,
+    timeline,
+    comments,
+    edit,
+    tick,
+    say,
+    open,
+    change,
+    sweep,
+    deliver,
+    deliverEdit,
+    replay,
+    label,
+    resendTrigger,
+    restart,
+    redelivered,
+  };
+  return {
+    ...world,
+    get server() {
+      return server;
+    },
+  };
 }

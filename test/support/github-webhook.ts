@@ -7,7 +7,9 @@ const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as
 
 /** A real `<event>` example (default `issues`) from `@octokit/webhooks-examples`, deep-copied. */
 export function githubExample(action: string, event = 'issues'): Record<string, any> {
-  const found = examples.find((e) => e.name === event)!.examples.find((e) => (e as { action?: string }).action === action);
+  const found = examples
+    .find((e) => e.name === event)!
+    .examples.find((e) => (e as { action?: string }).action === action);
   if (!found) throw new Error(`no ${event}.${action} example`);
   return structuredClone(found) as Record<string, any>;
 }
@@ -24,14 +26,25 @@ export function githubUserId(login: string): number {
 
 /** The example's user object (every field GitHub sends) for another login. */
 function userAs(template: Record<string, any>, login: string): Record<string, any> {
-  return { ...template, login, id: githubUserId(login), node_id: `U_fake${githubUserId(login)}`, type: login.endsWith('[bot]') ? 'Bot' : 'User' };
+  return {
+    ...template,
+    login,
+    id: githubUserId(login),
+    node_id: `U_fake${githubUserId(login)}`,
+    type: login.endsWith('[bot]') ? 'Bot' : 'User',
+  };
 }
 
 /**
  * Rewrites an example payload (any event with `repository`, `issue` and `sender`) to describe an issue of the
  * store as GitHub would send it, with an installation so Probot can authenticate.
  */
-function describeIssue(payload: Record<string, any>, project: Project, issue: Issue, sender: string): Record<string, any> {
+function describeIssue(
+  payload: Record<string, any>,
+  project: Project,
+  issue: Issue,
+  sender: string,
+): Record<string, any> {
   const [owner, name] = project.path.split('/') as [string, string];
   payload.installation = { id: 4242, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' };
   Object.assign(payload.repository, {
@@ -68,7 +81,13 @@ function describeIssue(payload: Record<string, any>, project: Project, issue: Is
  * A real `issues.<action>` payload rewritten to describe an issue of the store: the repository, the issue
  * and the label as GitHub would send them, with an installation so Probot can authenticate.
  */
-export function githubIssuePayload(action: 'labeled' | 'opened', project: Project, issue: Issue, label = 'incident', sender = 'security-lead'): Record<string, any> {
+export function githubIssuePayload(
+  action: 'labeled' | 'opened',
+  project: Project,
+  issue: Issue,
+  label = 'incident',
+  sender = 'security-lead',
+): Record<string, any> {
   const payload = describeIssue(githubExample(action), project, issue, sender);
   if (action === 'labeled') payload.label = { ...payload.label, name: label };
   return payload;
@@ -78,7 +97,13 @@ export function githubIssuePayload(action: 'labeled' | 'opened', project: Projec
  * A real `issues.labeled` or `issues.unlabeled` payload: `sender` added (or removed) the one label `label` of
  * `issue`, which is described as it is after the change (GitHub sends one delivery per label).
  */
-export function githubLabelPayload(action: 'labeled' | 'unlabeled', project: Project, issue: Issue, label: string, sender: string): Record<string, any> {
+export function githubLabelPayload(
+  action: 'labeled' | 'unlabeled',
+  project: Project,
+  issue: Issue,
+  label: string,
+  sender: string,
+): Record<string, any> {
   const payload = describeIssue(githubExample(action), project, issue, sender);
   payload.label = { ...payload.label, name: label };
   return payload;
@@ -88,7 +113,12 @@ export function githubLabelPayload(action: 'labeled' | 'unlabeled', project: Pro
  * A real `issues.edited` payload for a description edit by `sender`: `issue` as it is after the edit, and
  * `changes.body.from` the description before it (the examples carry `changes: {}`).
  */
-export function githubEditPayload(project: Project, issue: Issue, previousBody: string, sender: string): Record<string, any> {
+export function githubEditPayload(
+  project: Project,
+  issue: Issue,
+  previousBody: string,
+  sender: string,
+): Record<string, any> {
   const payload = describeIssue(githubExample('edited'), project, issue, sender);
   payload.changes = { body: { from: previousBody } };
   return payload;
@@ -110,7 +140,8 @@ export function githubIssueChangePayload(
 ): Record<string, any> {
   const payload = describeIssue(githubExample(action === 'closed' ? 'reopened' : action), project, issue, sender);
   payload.action = action;
-  if (action === 'assigned') payload.assignee = userAs(payload.assignee ?? payload.sender, change.assignee ?? issue.assignees.at(-1) ?? sender);
+  if (action === 'assigned')
+    payload.assignee = userAs(payload.assignee ?? payload.sender, change.assignee ?? issue.assignees.at(-1) ?? sender);
   if (action === 'edited') {
     payload.changes = {
       ...(change.previousTitle !== undefined ? { title: { from: change.previousTitle } } : {}),
@@ -148,7 +179,13 @@ export function testPrivateKey(): string {
 }
 
 /** POSTs a signed GitHub delivery to the app server. */
-export async function deliverGitHub(baseUrl: string, secret: string, event: string, payload: object, deliveryId: string): Promise<Response> {
+export async function deliverGitHub(
+  baseUrl: string,
+  secret: string,
+  event: string,
+  payload: object,
+  deliveryId: string,
+): Promise<Response> {
   const body = JSON.stringify(payload);
   const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
   return fetch(`${baseUrl}/api/github/webhooks`, {

@@ -9,13 +9,25 @@ import type { IncidentSetup } from './incident-setup.js';
 import { startFakeGitLab } from './fake-gitlab.js';
 import type { FaultOptions } from './faults.js';
 import { fastGitLabClientOptions } from './resilient-clients.js';
-import { deliverGitLab, gitlabEditPayload, gitlabIssueChangePayload, gitlabLabeledPayload, gitlabLabelsPayload, gitlabNotePayload } from './gitlab-webhook.js';
+import {
+  deliverGitLab,
+  gitlabEditPayload,
+  gitlabIssueChangePayload,
+  gitlabLabeledPayload,
+  gitlabLabelsPayload,
+  gitlabNotePayload,
+} from './gitlab-webhook.js';
 
 const SECRET = 'gitlab-hook-secret';
 export { minutes, T0, tickIn } from './incident-setup.js';
 
 /** alice and bob are Developers, mallory a Reporter, `maintainer` a Maintainer. */
-const DEFAULT_ACCESS: Record<string, AccessLevel> = { alice: 'write', bob: 'write', mallory: 'triage', maintainer: 'maintain' };
+const DEFAULT_ACCESS: Record<string, AccessLevel> = {
+  alice: 'write',
+  bob: 'write',
+  mallory: 'triage',
+  maintainer: 'maintain',
+};
 
 export interface GitLabIncidentOptions extends IncidentSetup {
   /** Prefix of the delivery ids. */
@@ -46,16 +58,29 @@ const JOB_FAILED = 'queued webhook work failed';
 export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
-  const { project, source, people } = seedIncident(store, options.path ?? 'team/app', options, '.gitlab/incident-desk.yml', DEFAULT_ACCESS);
+  const { project, source, people } = seedIncident(
+    store,
+    options.path ?? 'team/app',
+    options,
+    '.gitlab/incident-desk.yml',
+    DEFAULT_ACCESS,
+  );
   const fake = await startFakeGitLab(store, options.faults ? { faults: options.faults } : {});
   onTestFinished(fake.close);
   const resilient = options.faults !== undefined || options.outage !== undefined;
   const startServer = async () =>
     closedOnce(
       await startAppServer(
-        { GITLAB_URL: fake.url, GITLAB_TOKEN: 'glpat-test-token', GITLAB_WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'https://desk.example' },
         {
-          gitlabClientOptions: resilient ? fastGitLabClientOptions() : { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 },
+          GITLAB_URL: fake.url,
+          GITLAB_TOKEN: 'glpat-test-token',
+          GITLAB_WEBHOOK_SECRET: SECRET,
+          PUBLIC_URL: 'https://desk.example',
+        },
+        {
+          gitlabClientOptions: resilient
+            ? fastGitLabClientOptions()
+            : { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 },
           now: () => clock.now,
         },
       ),
@@ -97,13 +122,20 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   options.beforeTrigger?.(store, source);
   if (options.outage) {
     fake.faults.outageWhen(options.outage);
-    const res = await deliverGitLab(server.url, SECRET, gitlabLabeledPayload(project, source, 'incident', user('alice')), `${deliveryPrefix}-trigger`);
+    const res = await deliverGitLab(
+      server.url,
+      SECRET,
+      gitlabLabeledPayload(project, source, 'incident', user('alice')),
+      `${deliveryPrefix}-trigger`,
+    );
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: true, error: 'handling failed' });
     await server.app.idle();
     fake.faults.recover();
   } else {
-    expect(await deliver('Issue Hook', gitlabLabeledPayload(project, source, 'incident', user('alice')))).toEqual({ outcome: 'done' });
+    expect(await deliver('Issue Hook', gitlabLabeledPayload(project, source, 'incident', user('alice')))).toEqual({
+      outcome: 'done',
+    });
   }
   const ref = source.ref;
   const { master, timeline, comments } = incidentView(store, ref);
@@ -127,7 +159,10 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   /** A person opens an issue in a project; GitLab then delivers its `open` hook. Answers the issue and the outcome. */
   const open = async (path: string, input: Parameters<MemoryStore['seedIssue']>[1], actor = 'alice') => {
     const issue = store.seedIssue(path, { author: actor, ...input });
-    const answer = await deliver(hookOf(issue, 'Issue'), gitlabIssueChangePayload(projectOf(issue), issue, user(actor), ids, { action: 'open' }));
+    const answer = await deliver(
+      hookOf(issue, 'Issue'),
+      gitlabIssueChangePayload(projectOf(issue), issue, user(actor), ids, { action: 'open' }),
+    );
     return { issue, outcome: answer.outcome };
   };
   /**
@@ -137,8 +172,16 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   const change = async (ticket: Issue, patch: IssuePatch & { dueDate?: string | null }, actor = 'alice') => {
     const before = store.issue(ticket.ref);
     const after = store.editIssue(ticket.ref, patch, actor);
-    const action = patch.state === undefined || patch.state === before.state ? 'update' : patch.state === 'closed' ? 'close' : 'reopen';
-    const answer = await deliver(hookOf(after, 'Issue'), gitlabIssueChangePayload(projectOf(after), after, user(actor), ids, { action, before }));
+    const action =
+      patch.state === undefined || patch.state === before.state
+        ? 'update'
+        : patch.state === 'closed'
+          ? 'close'
+          : 'reopen';
+    const answer = await deliver(
+      hookOf(after, 'Issue'),
+      gitlabIssueChangePayload(projectOf(after), after, user(actor), ids, { action, before }),
+    );
     return answer.outcome;
   };
   /** GitLab delivers an edit describing `after`, edited from `previousBody` by `actor` (a late or racing delivery). */
@@ -146,7 +189,13 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     deliver(hookOf(after, 'Issue'), gitlabEditPayload(projectOf(after), after, previousBody, user(actor), ids));
   /** GitLab delivers a hook describing `snapshot` as it was (a late or repeated delivery); `before` names what changed. */
   const replay = (snapshot: Issue, action: 'open' | 'close' | 'reopen' | 'update', actor = 'alice', before?: Issue) =>
-    deliver(hookOf(snapshot, 'Issue'), gitlabIssueChangePayload(projectOf(snapshot), snapshot, user(actor), ids, { action, ...(before ? { before } : {}) }));
+    deliver(
+      hookOf(snapshot, 'Issue'),
+      gitlabIssueChangePayload(projectOf(snapshot), snapshot, user(actor), ids, {
+        action,
+        ...(before ? { before } : {}),
+      }),
+    );
   /**
    * A person changes a ticket's labels in the sidebar; GitLab records who (its resource label events) and delivers one
    * hook with `changes.labels`.
@@ -155,10 +204,14 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     const before = store.issue(ticket.ref);
     store.editIssue(ticket.ref, { labels: change(before.labels) }, actor);
     const after = store.issue(ticket.ref);
-    return deliver(hookOf(after, 'Issue'), gitlabLabelsPayload(projectOf(after), after, before.labels, user(actor), ids, before.updatedAt));
+    return deliver(
+      hookOf(after, 'Issue'),
+      gitlabLabelsPayload(projectOf(after), after, before.labels, user(actor), ids, before.updatedAt),
+    );
   };
   /** The trigger sent again (a re-added label, another delivery). */
-  const resendTrigger = () => deliver(hookOf(master(), 'Issue'), gitlabLabeledPayload(project, master(), 'incident', user('alice')));
+  const resendTrigger = () =>
+    deliver(hookOf(master(), 'Issue'), gitlabLabeledPayload(project, master(), 'incident', user('alice')));
   /** The app restarts: a new server process (fresh memory) against the same GitLab. */
   const restart = async () => {
     await server.close();
@@ -167,6 +220,36 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   const sweep = (at: Date) => server.app.sweep(at);
   const writes = () => fake.requests.filter((r) => r.method !== 'GET').length;
   // `server` changes with a restart.
-  const world = { store, fake, clock, project, ref, master, timeline, comments, edit, tick, say, open, change, sweep, deliver, deliverEdit, replay, relabel, resendTrigger, restart, user, ids, writes, redelivered };
-  return { ...world, get server() { return server; } };
+  const world = {
+    store,
+    fake,
+    clock,
+    project,
+    ref,
+    master,
+    timeline,
+    comments,
+    edit,
+    tick,
+    say,
+    open,
+    change,
+    sweep,
+    deliver,
+    deliverEdit,
+    replay,
+    relabel,
+    resendTrigger,
+    restart,
+    user,
+    ids,
+    writes,
+    redelivered,
+  };
+  return {
+    ...world,
+    get server() {
+      return server;
+    },
+  };
 }

@@ -15,7 +15,12 @@ const VISIBILITY_LEVEL = { private: 0, internal: 10, public: 20 } as const;
  * The real Issue Hook fixture rewritten to describe an issue of the store that just got a label, as
  * GitLab sends it (`Confidential Issue Hook` shape when the issue is confidential).
  */
-export function gitlabLabeledPayload(project: Project, issue: Issue, added = 'incident', user = { id: 7, username: 'security-lead' }): Record<string, any> {
+export function gitlabLabeledPayload(
+  project: Project,
+  issue: Issue,
+  added = 'incident',
+  user = { id: 7, username: 'security-lead' },
+): Record<string, any> {
   const payload = gitlabFixture('issue-hook');
   const label = (title: string, i: number) => ({ ...payload.labels[0], id: 500 + i, title, project_id: project.id });
   const labels = issue.labels.map(label);
@@ -49,7 +54,13 @@ export function gitlabLabeledPayload(project: Project, issue: Issue, added = 'in
 }
 
 /** POSTs a GitLab delivery to the app server with the given token. */
-export async function deliverGitLab(baseUrl: string, token: string | undefined, payload: object | string, idempotencyKey: string, event = 'Issue Hook'): Promise<Response> {
+export async function deliverGitLab(
+  baseUrl: string,
+  token: string | undefined,
+  payload: object | string,
+  idempotencyKey: string,
+  event = 'Issue Hook',
+): Promise<Response> {
   return fetch(`${baseUrl}/api/gitlab/webhooks`, {
     method: 'POST',
     headers: {
@@ -161,7 +172,12 @@ export function gitlabNotePayload(
   ids: (username: string) => number,
 ): Record<string, any> {
   const payload = gitlabFixture('note-hook-issue');
-  const label = (title: string, i: number) => ({ ...payload.issue.labels[1], id: 500 + i, title, project_id: project.id });
+  const label = (title: string, i: number) => ({
+    ...payload.issue.labels[1],
+    id: 500 + i,
+    title,
+    project_id: project.id,
+  });
   payload.event_type = issue.confidential ? 'confidential_note' : 'note';
   payload.user = hookUser(payload.user, user);
   payload.project_id = project.id;
@@ -257,7 +273,10 @@ export function gitlabIssueChangePayload(
   const label = (title: string) => ({ ...template, id: 500 + titles.indexOf(title), title, project_id: project.id });
   const person = (username: string) => ({ id: ids(username), username, name: username, avatar_url: null });
   const changes: Record<string, { previous: unknown; current: unknown }> = {
-    updated_at: { previous: hookTime(before?.updatedAt ?? issue.createdAt, 'utc'), current: hookTime(issue.updatedAt, 'utc') },
+    updated_at: {
+      previous: hookTime(before?.updatedAt ?? issue.createdAt, 'utc'),
+      current: hookTime(issue.updatedAt, 'utc'),
+    },
     updated_by_id: { previous: null, current: user.id },
   };
   Object.assign(payload.object_attributes, { action: change.action, last_edited_at: null, last_edited_by_id: null });
@@ -274,12 +293,18 @@ export function gitlabIssueChangePayload(
     delete changes.updated_by_id;
   } else if (change.action === 'close' || change.action === 'reopen') {
     changes.state_id = change.action === 'close' ? { previous: 1, current: 2 } : { previous: 2, current: 1 };
-    changes.closed_at = change.action === 'close' ? { previous: null, current: hookTime(issue.updatedAt, 'utc') } : { previous: hookTime(before?.updatedAt ?? issue.updatedAt, 'utc'), current: null };
+    changes.closed_at =
+      change.action === 'close'
+        ? { previous: null, current: hookTime(issue.updatedAt, 'utc') }
+        : { previous: hookTime(before?.updatedAt ?? issue.updatedAt, 'utc'), current: null };
   } else if (before) {
     if (before.title !== issue.title) changes.title = { previous: before.title, current: issue.title };
-    if (before.assignees.join() !== issue.assignees.join()) changes.assignees = { previous: before.assignees.map(person), current: issue.assignees.map(person) };
-    if ((before.dueDate ?? null) !== (issue.dueDate ?? null)) changes.due_date = { previous: before.dueDate ?? null, current: issue.dueDate ?? null };
-    if (before.labels.join() !== issue.labels.join()) changes.labels = { previous: before.labels.map(label), current: issue.labels.map(label) };
+    if (before.assignees.join() !== issue.assignees.join())
+      changes.assignees = { previous: before.assignees.map(person), current: issue.assignees.map(person) };
+    if ((before.dueDate ?? null) !== (issue.dueDate ?? null))
+      changes.due_date = { previous: before.dueDate ?? null, current: issue.dueDate ?? null };
+    if (before.labels.join() !== issue.labels.join())
+      changes.labels = { previous: before.labels.map(label), current: issue.labels.map(label) };
   }
   payload.changes = changes;
   return payload;

@@ -12,7 +12,9 @@ export default function setup(): () => Promise<void> {
   const registry = mkdtempSync(join(tmpdir(), 'incident-desk-test-processes-'));
   process.env[REGISTRY_ENV] = registry;
   return async () => {
-    const groups = readdirSync(registry).map(Number).filter((pid) => pid > 0);
+    const groups = readdirSync(registry)
+      .map(Number)
+      .filter((pid) => pid > 0);
     for (const pid of groups) {
       try {
         process.kill(-pid, 'SIGKILL');

@@ -130,7 +130,11 @@ export interface IncidentWorld {
   /** A person comments on a ticket, the master by default. */
   say(body: string, actor: string, ticket?: Issue): Promise<Outcome>;
   /** A person opens an issue in a project. */
-  open(path: string, input: Parameters<MemoryStore['seedIssue']>[1], actor?: string): Promise<{ issue: Issue; outcome: Outcome }>;
+  open(
+    path: string,
+    input: Parameters<MemoryStore['seedIssue']>[1],
+    actor?: string,
+  ): Promise<{ issue: Issue; outcome: Outcome }>;
   /** A person changes an issue (closes, reopens, retitles, edits, assigns, labels, moves its due date). */
   change(ticket: Issue, patch: Change, actor?: string): Promise<Outcome>;
   /** A person adds one label by hand (on GitLab a scoped label replaces its sibling). */
@@ -140,7 +144,12 @@ export interface IncidentWorld {
   /** An edit of `after`'s description from `previousBody` by `actor` is delivered (late, racing, or the app's own). */
   deliverEdit(after: Issue, previousBody: string, actor: string): Promise<Outcome>;
   /** An event describing `snapshot` as it was is delivered again (late or repeated); `before` says what it changed. */
-  replay(snapshot: Issue, action: 'opened' | 'edited' | 'closed' | 'reopened', actor?: string, before?: Issue): Promise<Outcome>;
+  replay(
+    snapshot: Issue,
+    action: 'opened' | 'edited' | 'closed' | 'reopened',
+    actor?: string,
+    before?: Issue,
+  ): Promise<Outcome>;
   /** The trigger label's event is delivered again. */
   resendTrigger(): Promise<Outcome>;
   /** The app restarts (fresh memory, same tracker). */
@@ -168,10 +177,21 @@ export interface Harness {
   open(options?: IncidentOptions): Promise<IncidentWorld>;
 }
 
-const WRITE_OPERATIONS = new Set(['createIssue', 'updateIssue', 'createComment', 'updateComment', 'linkIssues', 'lockIssue', 'deleteIssue']);
+const WRITE_OPERATIONS = new Set([
+  'createIssue',
+  'updateIssue',
+  'createComment',
+  'updateComment',
+  'linkIssues',
+  'lockIssue',
+  'deleteIssue',
+]);
 const blankNumbers = (path: string) => path.replace(/\/\d+(?=\/|$)/g, '/N').replace(/#\d+/g, '#N');
 /** The labels after adding `label` where scoped labels are exclusive: its siblings (same `scope::`) go. */
-const withScoped = (label: string) => (labels: string[]) => [...labels.filter((l) => !l.includes('::') || scopeOf(l) !== scopeOf(label)), label];
+const withScoped = (label: string) => (labels: string[]) => [
+  ...labels.filter((l) => !l.includes('::') || scopeOf(l) !== scopeOf(label)),
+  label,
+];
 const scopeOf = (label: string) => label.slice(0, label.lastIndexOf('::'));
 /** Whether a port call's first argument is the issue `ref` (an `IssueRef`, or an `Issue` whose `ref` it is). */
 const sameRef = (arg: unknown, ref: IssueRef) => {
@@ -183,7 +203,9 @@ const sameRef = (arg: unknown, ref: IssueRef) => {
  * tokens): no event's work.
  */
 const isGitHubAuth = (r: { method: string; path: string }) =>
-  r.path === '/app' || r.path === '/users/incident-desk%5Bbot%5D' || /^\/app\/installations\/\d+\/access_tokens$/.test(r.path);
+  r.path === '/app' ||
+  r.path === '/users/incident-desk%5Bbot%5D' ||
+  /^\/app\/installations\/\d+\/access_tokens$/.test(r.path);
 /** The app's own GitLab user, read once per process so that its own events are ignored: no event's work. */
 const isGitLabAuth = (r: { method: string; path: string }) => r.method === 'GET' && r.path === '/api/v4/user';
 
@@ -225,16 +247,29 @@ const GITHUB_TRAITS: Traits = {
  * are unsigned, as GitLab's hooks are: the shell asks the store who acted.
  */
 function memoryHarness(kind: TrackerKind): Harness {
-  const traits: Traits = { ...(kind === 'gitlab' ? GITLAB_TRAITS : GITHUB_TRAITS), assigneesById: false, answersOutcome: true, faultInjection: false };
+  const traits: Traits = {
+    ...(kind === 'gitlab' ? GITLAB_TRAITS : GITHUB_TRAITS),
+    assigneesById: false,
+    answersOutcome: true,
+    faultInjection: false,
+  };
   const name = `memory-${kind}` as const;
   return { name, traits, open: (options = {}) => openMemoryWorld(name, kind, traits, options) };
 }
 
-async function openMemoryWorld(name: HarnessName, kind: TrackerKind, traits: Traits, options: IncidentOptions): Promise<IncidentWorld> {
-  const outage = options.cutIntakeAtFirstChild ? { outage: (call: { method: string }) => call.method === 'createIssue' } : {};
+async function openMemoryWorld(
+  name: HarnessName,
+  kind: TrackerKind,
+  traits: Traits,
+  options: IncidentOptions,
+): Promise<IncidentWorld> {
+  const outage = options.cutIntakeAtFirstChild
+    ? { outage: (call: { method: string }) => call.method === 'createIssue' }
+    : {};
   const m = await openMemoryIncident({ ...options, kind, path: INCIDENT_PROJECT, ...outage });
   const calls = () => m.store.calls;
-  const called = (operation: string, target: string) => calls().some((c) => c.operation === operation && c.target === target);
+  const called = (operation: string, target: string) =>
+    calls().some((c) => c.operation === operation && c.target === target);
   const masterTarget = `${m.ref.project}#${m.ref.number}`;
   /** The shell's port calls on the master after the first `from` entries of the store's call log. */
   const masterCalls = (from: number, method: string) =>
@@ -256,7 +291,8 @@ async function openMemoryWorld(name: HarnessName, kind: TrackerKind, traits: Tra
     say: m.say,
     open: m.open,
     change: m.change,
-    addLabel: (ticket, label, actor) => m.relabel(ticket, traits.scopedLabels ? withScoped(label) : (labels) => [...labels, label], actor),
+    addLabel: (ticket, label, actor) =>
+      m.relabel(ticket, traits.scopedLabels ? withScoped(label) : (labels) => [...labels, label], actor),
     removeLabel: (ticket, label, actor) => m.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor),
     deliverEdit: m.deliverEdit,
     replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
@@ -266,7 +302,10 @@ async function openMemoryWorld(name: HarnessName, kind: TrackerKind, traits: Tra
     redelivered: [],
     probe: {
       accessAsked: (user) => called('getAccess', `${INCIDENT_PROJECT}:${user}`),
-      teamAsked: (team, user) => calls().some((c) => c.operation === 'isTeamMember' && c.target.replace(/^@/, '') === `${teamPath(team)}:${user}`),
+      teamAsked: (team, user) =>
+        calls().some(
+          (c) => c.operation === 'isTeamMember' && c.target.replace(/^@/, '') === `${teamPath(team)}:${user}`,
+        ),
       projectRead: (path) => called('getProject', path),
       mastersListed: () => calls().some((c) => c.operation === 'listOpenMasters'),
       usersLookedUp: () => false,
@@ -274,11 +313,18 @@ async function openMemoryWorld(name: HarnessName, kind: TrackerKind, traits: Tra
       masterWrites: () => calls().filter((c) => c.operation === 'updateIssue' && c.target === masterTarget).length,
       linkRequests: () => calls().filter((c) => c.operation === 'linkIssues').length,
       requestCount: () => calls().length,
-      requestShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
+      requestShapes: (from) =>
+        calls()
+          .slice(from)
+          .map((c) => `${c.operation} ${blankNumbers(c.target)}`),
       isMasterWrite: (shape) => shape === `updateIssue ${INCIDENT_PROJECT}#N`,
-      workShapes: (from) => calls().slice(from).map((c) => `${c.operation} ${blankNumbers(c.target)}`),
+      workShapes: (from) =>
+        calls()
+          .slice(from)
+          .map((c) => `${c.operation} ${blankNumbers(c.target)}`),
       masterReads: () => calls().filter((c) => c.operation === 'getIssue' && c.target === masterTarget).length,
-      changesAsked: (from, kind) => masterCalls(from, 'listChanges').filter((c) => (c.args[1] as ChangeQuery).kind === kind).length,
+      changesAsked: (from, kind) =>
+        masterCalls(from, 'listChanges').filter((c) => (c.args[1] as ChangeQuery).kind === kind).length,
       commentReads: (from, id) => masterCalls(from, 'getComment').filter((c) => c.args[1] === id).length,
       outageFailures: m.failures,
       faults: null,
@@ -291,7 +337,10 @@ const github: Harness = {
   traits: GITHUB_TRAITS,
   async open(options = {}) {
     const { cutIntakeAtFirstChild, ...rest } = options;
-    const g = await openGitHubIncident({ ...rest, ...(cutIntakeAtFirstChild ? { outage: ({ method, path }) => method === 'POST' && /\/issues$/.test(path) } : {}) });
+    const g = await openGitHubIncident({
+      ...rest,
+      ...(cutIntakeAtFirstChild ? { outage: ({ method, path }) => method === 'POST' && /\/issues$/.test(path) } : {}),
+    });
     const requests = () => g.fake.requests;
     const requested = (method: string, path: string) => requests().some((r) => r.method === method && r.path === path);
     const masterPath = `/repos/${INCIDENT_PROJECT}/issues/${g.ref.number}`;
@@ -317,7 +366,9 @@ const github: Harness = {
       removeLabel: (ticket, label, actor) => g.label(ticket, 'unlabeled', label, actor).then(none),
       deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(none),
       replay: (snapshot, action, actor, before) =>
-        g.replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined).then(none),
+        g
+          .replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined)
+          .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
       restart: g.restart,
       sweep: g.sweep,
@@ -331,21 +382,40 @@ const github: Harness = {
         projectRead: (path) => requested('GET', `/repos/${path}`),
         mastersListed: () =>
           requests().some((r) => r.method === 'GET' && r.path.startsWith('/app/installations')) &&
-          requests().some((r) => r.method === 'GET' && r.path.startsWith('/search/issues') && decodeURIComponent(r.path).includes('user:acme')),
+          requests().some(
+            (r) =>
+              r.method === 'GET' &&
+              r.path.startsWith('/search/issues') &&
+              decodeURIComponent(r.path).includes('user:acme'),
+          ),
         usersLookedUp: () => false,
         writes: () => requests().filter((r) => r.method !== 'GET' && !r.path.includes('access_tokens')).length,
         masterWrites: () => requests().filter((r) => r.method === 'PATCH' && r.path === masterPath).length,
         linkRequests: () => requests().filter((r) => r.method === 'POST' && r.path.endsWith('/sub_issues')).length,
         requestCount: () => requests().length,
-        requestShapes: (from) => requests().slice(from).map((r) => `${r.method} ${blankNumbers(r.path)}`),
+        requestShapes: (from) =>
+          requests()
+            .slice(from)
+            .map((r) => `${r.method} ${blankNumbers(r.path)}`),
         isMasterWrite: (shape) => shape === `PATCH /repos/${INCIDENT_PROJECT}/issues/N`,
-        workShapes: (from) => requests().slice(from).filter((r) => !isGitHubAuth(r)).map((r) => `${r.method} ${blankNumbers(r.path)}`),
+        workShapes: (from) =>
+          requests()
+            .slice(from)
+            .filter((r) => !isGitHubAuth(r))
+            .map((r) => `${r.method} ${blankNumbers(r.path)}`),
         masterReads: () => requests().filter((r) => r.method === 'GET' && r.path === masterPath).length,
         changesAsked: (from, kind) =>
           requests()
             .slice(from)
-            .filter((r) => (kind === 'label-added' ? r.method === 'GET' && r.path.startsWith(`${masterPath}/events`) : r.method === 'POST' && r.path === '/graphql')).length,
-        commentReads: (from, id) => requests().slice(from).filter((r) => r.method === 'GET' && r.path === `/repos/${INCIDENT_PROJECT}/issues/comments/${id}`).length,
+            .filter((r) =>
+              kind === 'label-added'
+                ? r.method === 'GET' && r.path.startsWith(`${masterPath}/events`)
+                : r.method === 'POST' && r.path === '/graphql',
+            ).length,
+        commentReads: (from, id) =>
+          requests()
+            .slice(from)
+            .filter((r) => r.method === 'GET' && r.path === `/repos/${INCIDENT_PROJECT}/issues/comments/${id}`).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
       },
@@ -390,7 +460,8 @@ const gitlab: Harness = {
       },
       change: (ticket, patch, actor) => g.change(ticket, patch, actor).then((o) => o as Outcome),
       addLabel: (ticket, label, actor) => g.relabel(ticket, withScoped(label), actor).then(outcome),
-      removeLabel: (ticket, label, actor) => g.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor).then(outcome),
+      removeLabel: (ticket, label, actor) =>
+        g.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor).then(outcome),
       deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(outcome),
       replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
       resendTrigger: () => g.resendTrigger().then(outcome),
@@ -399,23 +470,39 @@ const gitlab: Harness = {
       redelivered: g.redelivered,
       probe: {
         accessAsked: (user) => requested('GET', `${projectPath(INCIDENT_PROJECT)}/members/all/${g.fake.userId(user)}`),
-        teamAsked: (team, user) => requested('GET', `/api/v4/groups/${encodeURIComponent(teamPath(team))}/members/all/${g.fake.userId(user)}`),
+        teamAsked: (team, user) =>
+          requested('GET', `/api/v4/groups/${encodeURIComponent(teamPath(team))}/members/all/${g.fake.userId(user)}`),
         projectRead: (path) => requested('GET', projectPath(path)),
         mastersListed: () => g.store.calls.some((c) => c.operation === 'listOpenMasters'),
         usersLookedUp: () => requested('GET', '/api/v4/users'),
         writes: g.writes,
         masterWrites: () => requests().filter((r) => r.method === 'PUT' && r.path === masterPath).length,
-        linkRequests: () => requests().filter((r) => r.method === 'POST' && /\/issues\/\d+\/links$/.test(r.path)).length,
+        linkRequests: () =>
+          requests().filter((r) => r.method === 'POST' && /\/issues\/\d+\/links$/.test(r.path)).length,
         requestCount: () => requests().length,
-        requestShapes: (from) => requests().slice(from).map((r) => `${r.method} ${blankNumbers(r.path)}`),
+        requestShapes: (from) =>
+          requests()
+            .slice(from)
+            .map((r) => `${r.method} ${blankNumbers(r.path)}`),
         isMasterWrite: (shape) => shape === `PUT ${projectPath(INCIDENT_PROJECT)}/issues/N`,
-        workShapes: (from) => requests().slice(from).filter((r) => !isGitLabAuth(r)).map((r) => `${r.method} ${blankNumbers(r.path)}`),
+        workShapes: (from) =>
+          requests()
+            .slice(from)
+            .filter((r) => !isGitLabAuth(r))
+            .map((r) => `${r.method} ${blankNumbers(r.path)}`),
         masterReads: () => requests().filter((r) => r.method === 'GET' && r.path === masterPath).length,
         changesAsked: (from, kind) =>
           requests()
             .slice(from)
-            .filter((r) => r.method === 'GET' && r.path === `${masterPath}/${kind === 'label-added' ? 'resource_label_events' : 'notes'}`).length,
-        commentReads: (from, id) => requests().slice(from).filter((r) => r.method === 'GET' && r.path === `${masterPath}/notes/${id}`).length,
+            .filter(
+              (r) =>
+                r.method === 'GET' &&
+                r.path === `${masterPath}/${kind === 'label-added' ? 'resource_label_events' : 'notes'}`,
+            ).length,
+        commentReads: (from, id) =>
+          requests()
+            .slice(from)
+            .filter((r) => r.method === 'GET' && r.path === `${masterPath}/notes/${id}`).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
       },
@@ -442,7 +529,13 @@ export interface SavedEdit {
  * tracker as its saver's edit, the clock then at 10:07): both edits, to deliver in either order, as the trackers do not
  * promise one.
  */
-export function tickThenUntick(t: IncidentWorld, ticket: Issue, stepId: string, ticker: string, unticker: string): { tick: SavedEdit; untick: SavedEdit } {
+export function tickThenUntick(
+  t: IncidentWorld,
+  ticket: Issue,
+  stepId: string,
+  ticker: string,
+  unticker: string,
+): { tick: SavedEdit; untick: SavedEdit } {
   const base = t.store.issue(ticket.ref).body;
   const ticked = tickIn(base, stepId);
   t.clock.now = minutes(5);
@@ -460,9 +553,16 @@ export function tickThenUntick(t: IncidentWorld, ticket: Issue, stepId: string, 
  * Two people tick one box each of `ticket` on the same page and save; the second saved last, so the tracker holds
  * their version (and records both saves, each by its saver). Both edits are delivered at once.
  */
-export async function tickFromTheSamePage(t: IncidentWorld, ticket: Issue, first: [actor: string, stepId: string], second: [actor: string, stepId: string]) {
+export async function tickFromTheSamePage(
+  t: IncidentWorld,
+  ticket: Issue,
+  first: [actor: string, stepId: string],
+  second: [actor: string, stepId: string],
+) {
   const base = t.store.issue(ticket.ref).body;
   t.store.editIssue(ticket.ref, { body: tickIn(base, first[1]) }, first[0]);
   const current = t.store.editIssue(ticket.ref, { body: tickIn(base, second[1]) }, second[0]);
-  await Promise.all([first, second].map(([actor, stepId]) => t.deliverEdit({ ...current, body: tickIn(base, stepId) }, base, actor)));
+  await Promise.all(
+    [first, second].map(([actor, stepId]) => t.deliverEdit({ ...current, body: tickIn(base, stepId) }, base, actor)),
+  );
 }

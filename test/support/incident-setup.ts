@@ -9,7 +9,8 @@ export const T0 = new Date('2026-11-22T10:00:00Z');
 export const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 
 /** The description with one box of the app's checklist ticked, as a person saves it. */
-export const tickIn = (body: string, stepId: string) => body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
+export const tickIn = (body: string, stepId: string) =>
+  body.replace(new RegExp(`- \\[ \\] (.*<!-- step:${stepId} -->)`), '- [x] $1');
 
 /** Whether a box of the app's checklist is ticked in a description. */
 export const isTicked = (body: string, stepId: string) => new RegExp(`- \\[x\\] .*<!-- step:${stepId} -->`).test(body);
@@ -37,7 +38,13 @@ export interface IncidentSetup {
  * in each, everyone's access (`defaultAccess` unless the setup names people) and the teams. Answers the incident
  * project and the labeled report in it, not yet delivered: "Heap overflow", "details", by alice unless said otherwise.
  */
-export function seedIncident(store: MemoryStore, home: string, setup: IncidentSetup, configPath: string, defaultAccess: Record<string, AccessLevel>) {
+export function seedIncident(
+  store: MemoryStore,
+  home: string,
+  setup: IncidentSetup,
+  configPath: string,
+  defaultAccess: Record<string, AccessLevel>,
+) {
   const project = store.addProject(home, { visibility: 'private' });
   const paths = [home];
   for (const [path, visibility] of Object.entries(setup.projects ?? {})) {
@@ -46,9 +53,17 @@ export function seedIncident(store: MemoryStore, home: string, setup: IncidentSe
   }
   if (setup.config !== undefined) for (const path of paths) store.putFile(path, configPath, setup.config);
   const access = setup.access ?? defaultAccess;
-  for (const [username, level] of Object.entries(access)) for (const path of paths) store.setAccess(path, username, level);
-  for (const [team, members] of Object.entries(setup.teams ?? {})) for (const member of members) store.addTeamMember(team, member);
-  const source = store.seedIssue(home, { title: 'Heap overflow', body: 'details', labels: ['incident'], author: setup.author ?? 'alice', assignees: setup.assignees ?? [] });
+  for (const [username, level] of Object.entries(access))
+    for (const path of paths) store.setAccess(path, username, level);
+  for (const [team, members] of Object.entries(setup.teams ?? {}))
+    for (const member of members) store.addTeamMember(team, member);
+  const source = store.seedIssue(home, {
+    title: 'Heap overflow',
+    body: 'details',
+    labels: ['incident'],
+    author: setup.author ?? 'alice',
+    assignees: setup.assignees ?? [],
+  });
   return { project, source, people: Object.keys(access) };
 }
 

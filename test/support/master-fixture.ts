@@ -23,7 +23,8 @@ export const CELLS: Record<string, string> = {
 };
 
 /** One checklist line as the templates write it. */
-const line = (id: string, done = false) => `- [${done ? 'x' : ' '}] [🔗](${URL}#${id}) (IM) Do ${id} <!-- step:${id} -->`;
+const line = (id: string, done = false) =>
+  `- [${done ? 'x' : ' '}] [🔗](${URL}#${id}) (IM) Do ${id} <!-- step:${id} -->`;
 
 export interface TicketOptions {
   cells?: Record<string, string>;
@@ -44,8 +45,20 @@ export function ticket(options: TicketOptions = {}): Issue {
   const children = [{ role: 'comms' as const, ref: COMMS, url: 'https://t.example/9', title: 'Comms' }];
   const state: TicketState = { v: 1, role, id: ID, ...(role === 'master' ? { run: options.run ?? {}, children } : {}) };
   const cells = Object.entries({ ...CELLS, ...options.cells }).map(([label, value]) => `| ${label}: | ${value} |`);
-  const steps = (options.steps ?? ['pick-deputy', 'respond-reporter', 'approve-blog-security']).map((id) => line(id, options.done?.includes(id)));
-  const block = [renderState(state), `## Incident ${ID}`, '', '| | |', '|---|---|', ...cells, '', '### Earlier than T-5', ...steps].join('\n');
+  const steps = (options.steps ?? ['pick-deputy', 'respond-reporter', 'approve-blog-security']).map((id) =>
+    line(id, options.done?.includes(id)),
+  );
+  const block = [
+    renderState(state),
+    `## Incident ${ID}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...cells,
+    '',
+    '### Earlier than T-5',
+    ...steps,
+  ].join('\n');
   return {
     ref: { project: 'sec/incidents', number: options.number ?? 7 },
     id: 9007,
@@ -71,11 +84,20 @@ export function context(
   tracker: TrackerKind = 'gitlab',
   config: IncidentDeskConfig = DEFAULT_CONFIG,
 ): RunContext {
-  return { tracker, config, master, state: readTicketState(master.body)!, now: NOW, actor: actor === null ? null : { username: actor, id: 42 }, access };
+  return {
+    tracker,
+    config,
+    master,
+    state: readTicketState(master.body)!,
+    now: NOW,
+    actor: actor === null ? null : { username: actor, id: 42 },
+    access,
+  };
 }
 
 /** The hidden markers of the comments a plan posts (`refusal`, `invalid`…; `other` without one), in order. */
-export const commentKinds = (plan: RunPlan) => plan.comments.map((c) => /<!-- incident-desk:([a-z-]+)/.exec(c.body)?.[1] ?? 'other');
+export const commentKinds = (plan: RunPlan) =>
+  plan.comments.map((c) => /<!-- incident-desk:([a-z-]+)/.exec(c.body)?.[1] ?? 'other');
 
 /** A plan's timeline entries as `at @actor text`. */
 export const timelineTexts = (plan: RunPlan) => plan.timeline.map((e) => `${e.at} @${e.actor} ${e.text}`);

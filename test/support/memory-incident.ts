@@ -56,7 +56,13 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const clock = { now: T0 };
   const kind = options.kind ?? 'gitlab';
   const store = new MemoryStore({ kind, now: () => clock.now });
-  const { project, source } = seedIncident(store, options.path ?? 'team/app', options, CONFIG_PATHS[kind], DEFAULT_ACCESS[kind]);
+  const { project, source } = seedIncident(
+    store,
+    options.path ?? 'team/app',
+    options,
+    CONFIG_PATHS[kind],
+    DEFAULT_ACCESS[kind],
+  );
 
   let outageFrom = options.outage ?? null;
   let down = false;
@@ -65,13 +71,16 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   /** The app's process: a tracker and fresh guards and caches; a restart makes new ones over the same store. */
   const startApp = async () => {
     // Under GitLab's rules deliveries are GitLab's hooks, which nothing signs: the shell asks the tracker who acted.
-    const tracker = recordingTracker(new MemoryTracker(store, { actor: MEMORY_BOT, signedDeliveries: kind === 'github' }), (call) => {
-      portCalls.push({ at: store.calls.length, ...call });
-      if (!down && outageFrom?.(call)) down = true;
-      if (!down) return;
-      failures += 1;
-      throw new TrackerError('the tracker is down', 503, call.method);
-    });
+    const tracker = recordingTracker(
+      new MemoryTracker(store, { actor: MEMORY_BOT, signedDeliveries: kind === 'github' }),
+      (call) => {
+        portCalls.push({ at: store.calls.length, ...call });
+        if (!down && outageFrom?.(call)) down = true;
+        if (!down) return;
+        failures += 1;
+        throw new TrackerError('the tracker is down', 503, call.method);
+      },
+    );
     return { tracker, ctx: await eventContext(tracker, MEMORY_BOT, () => clock.now) };
   };
   let app = await startApp();
@@ -96,7 +105,15 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
 
   /** An edit of `after`'s description from `previousBody` by `actor` reaches the app (late, racing or on time). */
   const deliverEdit = (after: Issue, previousBody: string, actor: string) =>
-    handle(issueEvent(projectOf(after), after, { tracker: kind, action: 'edited', addedLabels: [], previousBody, actor: person(actor) }));
+    handle(
+      issueEvent(projectOf(after), after, {
+        tracker: kind,
+        action: 'edited',
+        addedLabels: [],
+        previousBody,
+        actor: person(actor),
+      }),
+    );
   /** A person saves an edited description; the tracker records the edit as theirs. */
   const edit = async (change: (body: string) => string, actor: string, ticket: Issue = master()) => {
     const before = store.issue(ticket.ref);
@@ -108,12 +125,25 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const say = async (body: string, actor: string, ticket: Issue = master()) => {
     const comment = store.createComment(ticket.ref, body, actor);
     const issue = store.issue(ticket.ref);
-    return handle({ kind: 'note', tracker: kind, deliveryId: `note-${comment.id}`, actor: person(actor), project: projectOf(issue), issue, comment });
+    return handle({
+      kind: 'note',
+      tracker: kind,
+      deliveryId: `note-${comment.id}`,
+      actor: person(actor),
+      project: projectOf(issue),
+      issue,
+      comment,
+    });
   };
   /** A person opens an issue in a project. Answers the issue and the outcome. */
   const open = async (path: string, input: Parameters<MemoryStore['seedIssue']>[1], actor = 'alice') => {
     const issue = store.seedIssue(path, { author: actor, ...input });
-    return { issue, outcome: await handle(issueEvent(projectOf(issue), issue, { tracker: kind, action: 'opened', actor: person(actor) })) };
+    return {
+      issue,
+      outcome: await handle(
+        issueEvent(projectOf(issue), issue, { tracker: kind, action: 'opened', actor: person(actor) }),
+      ),
+    };
   };
   /** An event describing `snapshot` as it was reaches the app (a late or repeated delivery). */
   const replay = (snapshot: Issue, action: IssueEvent['action'], actor = 'alice') =>
@@ -128,10 +158,19 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     const addedLabels = after.labels.filter((l) => !before.labels.includes(l));
     const removedLabels = before.labels.filter((l) => !after.labels.includes(l));
     const action = changeAction(before, after, addedLabels, removedLabels);
-    return handle(issueEvent(projectOf(after), after, { tracker: kind, ...action, addedLabels, removedLabels, actor: person(actor) }));
+    return handle(
+      issueEvent(projectOf(after), after, {
+        tracker: kind,
+        ...action,
+        addedLabels,
+        removedLabels,
+        actor: person(actor),
+      }),
+    );
   };
   /** A person changes a ticket's labels by hand. */
-  const relabel = (ticket: Issue, labels: (labels: string[]) => string[], actor: string) => change(ticket, { labels: labels(store.issue(ticket.ref).labels) }, actor);
+  const relabel = (ticket: Issue, labels: (labels: string[]) => string[], actor: string) =>
+    change(ticket, { labels: labels(store.issue(ticket.ref).labels) }, actor);
   /** The trigger sent again (a re-added label). */
   const resendTrigger = () => handle(labeled(master()));
   /** The app restarts: fresh guards and caches over the same tracker. */
@@ -166,7 +205,12 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
 }
 
 /** The action an issue event of one change carries, as the adapters name it. */
-function changeAction(before: Issue, after: Issue, added: string[], removed: string[]): Pick<IssueEvent, 'action'> & { previousBody?: string } {
+function changeAction(
+  before: Issue,
+  after: Issue,
+  added: string[],
+  removed: string[],
+): Pick<IssueEvent, 'action'> & { previousBody?: string } {
   if (after.state !== before.state) return { action: after.state === 'closed' ? 'closed' : 'reopened' };
   if (after.body !== before.body) return { action: 'edited', previousBody: before.body };
   if (added.length > 0) return { action: 'labeled' };

@@ -45,7 +45,11 @@ function forget(pid: number): void {
  * of its own (stopped as a whole), the guardian ends it when this process dies (its stdin closes), this process
  * kills what is left when it exits, and the global teardown kills what any test process left behind.
  */
-export function spawnOwned(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): OwnedProcess {
+export function spawnOwned(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): OwnedProcess {
   const child = spawn(process.execPath, [GUARDIAN, command, ...args], {
     cwd: options.cwd,
     env: options.env,

@@ -5,7 +5,15 @@ export interface RecordedCall {
   args: unknown[];
 }
 
-const WRITES = new Set(['createIssue', 'updateIssue', 'createComment', 'updateComment', 'linkIssues', 'lockIssue', 'deleteIssue']);
+const WRITES = new Set([
+  'createIssue',
+  'updateIssue',
+  'createComment',
+  'updateComment',
+  'linkIssues',
+  'lockIssue',
+  'deleteIssue',
+]);
 
 /**
  * Wraps a tracker to record every call and, optionally, to step in before one: to fail it (a crash or an

@@ -28,7 +28,19 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   const port = await freePort();
   const auth = options.password ? ['--requirepass', options.password] : [];
   // Under a guardian in its own process group, like every process a test starts: it ends with the test run.
-  const owned = spawnOwned('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...auth]);
+  const owned = spawnOwned('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'yes',
+    ...auth,
+  ]);
   let stderr = '';
   owned.child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
@@ -37,7 +49,10 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   const exited = owned.gone().then((): never => {
     const code = owned.child.exitCode;
     // The guardian answers 127 when the command could not be started at all.
-    if (code === 127) throw new Error(`redis-server could not start (install it: apt-get install redis-server; scripts/test.sh does): ${stderr.trim()}`);
+    if (code === 127)
+      throw new Error(
+        `redis-server could not start (install it: apt-get install redis-server; scripts/test.sh does): ${stderr.trim()}`,
+      );
     throw new Error(`redis-server exited with ${code}: ${stderr.trim()}`);
   });
   exited.catch(() => undefined);

@@ -50,7 +50,10 @@ export async function startReplica(env: Record<string, string>): Promise<Replica
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (owned.exited()) throw new Error(`replica exited with ${child.exitCode}: ${stderr}`);
-    const ok = await fetch(`${url}/healthz`).then((res) => res.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       await owned.kill();

@@ -6,7 +6,13 @@ import { CONFIG_PATHS } from '../../src/tracker/port.js';
 import { startAppServer } from './app-server.js';
 import { startFakeGitHub } from './fake-github.js';
 import { startFakeGitLab } from './fake-gitlab.js';
-import { deliverGitHub, githubCommentPayload, githubIssueChangePayload, githubLabelPayload, testPrivateKey } from './github-webhook.js';
+import {
+  deliverGitHub,
+  githubCommentPayload,
+  githubIssueChangePayload,
+  githubLabelPayload,
+  testPrivateKey,
+} from './github-webhook.js';
 import { deliverGitLab, gitlabIssueChangePayload, gitlabLabelsPayload, gitlabNotePayload } from './gitlab-webhook.js';
 
 /** The secrets the worlds' servers are configured with. */
@@ -43,10 +49,26 @@ export async function startWorld(kind: TrackerKind, options: WorldOptions) {
   const gitlab = kind === 'gitlab' ? await startFakeGitLab(store) : null;
   const github = kind === 'github' ? await startFakeGitHub(store, { installationAccount: owner }) : null;
   onTestFinished(() => (gitlab ?? github)!.close());
-  const env: ServerEnv = kind === 'gitlab'
-    ? { GITLAB_URL: gitlab!.url, GITLAB_TOKEN: 'glpat-world-token', GITLAB_WEBHOOK_SECRET: WORLD_SECRETS.gitlab, ...options.env }
-    : { APP_ID: '1', PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: WORLD_SECRETS.github, GHE_HOST: new URL(github!.url).host, GHE_PROTOCOL: 'http', ...options.env };
-  const server = await startAppServer(env, kind === 'gitlab' ? { gitlabClientOptions: { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 } } : {});
+  const env: ServerEnv =
+    kind === 'gitlab'
+      ? {
+          GITLAB_URL: gitlab!.url,
+          GITLAB_TOKEN: 'glpat-world-token',
+          GITLAB_WEBHOOK_SECRET: WORLD_SECRETS.gitlab,
+          ...options.env,
+        }
+      : {
+          APP_ID: '1',
+          PRIVATE_KEY: testPrivateKey(),
+          WEBHOOK_SECRET: WORLD_SECRETS.github,
+          GHE_HOST: new URL(github!.url).host,
+          GHE_PROTOCOL: 'http',
+          ...options.env,
+        };
+  const server = await startAppServer(
+    env,
+    kind === 'gitlab' ? { gitlabClientOptions: { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 } } : {},
+  );
   onTestFinished(server.close);
   for (const [username, level] of Object.entries(options.access ?? {})) {
     for (const path of paths) store.setAccess(path, username, level);
@@ -58,12 +80,17 @@ export async function startWorld(kind: TrackerKind, options: WorldOptions) {
 
   let deliveries = 0;
   /** Sends one delivery as the tracker would (GitHub: signed; GitLab: with the hook's token) and waits for its work. */
-  const deliver = async (event: string, payload: unknown, headers: { token?: string; secret?: string } = {}): Promise<Answer> => {
+  const deliver = async (
+    event: string,
+    payload: unknown,
+    headers: { token?: string; secret?: string } = {},
+  ): Promise<Answer> => {
     deliveries += 1;
     const id = `world-${deliveries}`;
-    const res = kind === 'gitlab'
-      ? await deliverGitLab(server.url, headers.token ?? WORLD_SECRETS.gitlab, payload as object, id, event)
-      : await deliverGitHub(server.url, headers.secret ?? WORLD_SECRETS.github, event, payload as object, id);
+    const res =
+      kind === 'gitlab'
+        ? await deliverGitLab(server.url, headers.token ?? WORLD_SECRETS.gitlab, payload as object, id, event)
+        : await deliverGitHub(server.url, headers.secret ?? WORLD_SECRETS.github, event, payload as object, id);
     const text = await res.text();
     await server.app.idle();
     let body: Record<string, unknown> = {};
@@ -80,9 +107,13 @@ export async function startWorld(kind: TrackerKind, options: WorldOptions) {
   /** `actor` opens an issue; the tracker delivers its `opened` event. */
   const open = async (path: string, input: Parameters<MemoryStore['seedIssue']>[1], actor = 'alice') => {
     const issue = store.seedIssue(path, { author: actor, ...input });
-    const answer = kind === 'gitlab'
-      ? await deliver(issueHook(issue), gitlabIssueChangePayload(projectOf(issue), issue, user(actor), ids, { action: 'open' }))
-      : await deliver('issues', githubIssueChangePayload('opened', projectOf(issue), issue, actor));
+    const answer =
+      kind === 'gitlab'
+        ? await deliver(
+            issueHook(issue),
+            gitlabIssueChangePayload(projectOf(issue), issue, user(actor), ids, { action: 'open' }),
+          )
+        : await deliver('issues', githubIssueChangePayload('opened', projectOf(issue), issue, actor));
     return { issue, answer };
   };
   /** `actor` adds a label; the tracker delivers the change. */
@@ -90,16 +121,20 @@ export async function startWorld(kind: TrackerKind, options: WorldOptions) {
     const before = store.issue(issue.ref);
     const after = store.editIssue(issue.ref, { labels: [...before.labels, name] }, actor);
     return kind === 'gitlab'
-      ? deliver(issueHook(after), gitlabLabelsPayload(projectOf(after), after, before.labels, user(actor), ids, before.updatedAt))
+      ? deliver(
+          issueHook(after),
+          gitlabLabelsPayload(projectOf(after), after, before.labels, user(actor), ids, before.updatedAt),
+        )
       : deliver('issues', githubLabelPayload('labeled', projectOf(after), after, name, actor));
   };
   /** `actor` comments; the tracker delivers the comment. */
   const comment = async (issue: Issue, body: string, actor = 'alice'): Promise<{ note: Comment; answer: Answer }> => {
     const note = store.createComment(issue.ref, body, actor);
     const fresh = store.issue(issue.ref);
-    const answer = kind === 'gitlab'
-      ? await deliver(noteHook(fresh), gitlabNotePayload(projectOf(fresh), fresh, note, user(actor), ids))
-      : await deliver('issue_comment', githubCommentPayload(projectOf(fresh), fresh, note));
+    const answer =
+      kind === 'gitlab'
+        ? await deliver(noteHook(fresh), gitlabNotePayload(projectOf(fresh), fresh, note, user(actor), ids))
+        : await deliver('issue_comment', githubCommentPayload(projectOf(fresh), fresh, note));
     return { note, answer };
   };
   return { kind, store, server, gitlab, github, deliver, open, label, comment, projectOf, user, ids };

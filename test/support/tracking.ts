@@ -22,7 +22,8 @@ export function rowOf(master: Issue, ticket: Issue): TaskRow | undefined {
  */
 export function writesInto(store: MemoryStore, project: string, bot: string): string[] {
   const written: string[] = [];
-  const inProject = (ref: IssueRef | string) => (typeof ref === 'string' ? ref : ref.project).toLowerCase() === project.toLowerCase();
+  const inProject = (ref: IssueRef | string) =>
+    (typeof ref === 'string' ? ref : ref.project).toLowerCase() === project.toLowerCase();
   const createIssue = store.createIssue.bind(store);
   store.createIssue = (path, input, author) => {
     if (inProject(path)) written.push(`create ${JSON.stringify(input)}`);
@@ -47,7 +48,8 @@ export function writesInto(store: MemoryStore, project: string, bot: string): st
   };
   const link = store.link.bind(store);
   store.link = (parent, child) => {
-    if (inProject(parent) || inProject(child)) written.push(`link ${parent.project}#${parent.number} ${child.project}#${child.number}`);
+    if (inProject(parent) || inProject(child))
+      written.push(`link ${parent.project}#${parent.number} ${child.project}#${child.number}`);
     return link(parent, child);
   };
   return written;

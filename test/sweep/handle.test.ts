@@ -18,12 +18,22 @@ describe('the sweep', () => {
     const tracker = new MemoryTracker(store);
     const project = store.addProject('team/app', { visibility: 'private' });
     store.setAccess('team/app', 'alice', 'write');
-    const source = store.seedIssue('team/app', { title: 'Heap overflow', body: 'details', labels: ['incident'], author: 'alice' });
+    const source = store.seedIssue('team/app', {
+      title: 'Heap overflow',
+      body: 'details',
+      labels: ['incident'],
+      author: 'alice',
+    });
     const ctx = await eventContext(tracker, 'incident-desk[bot]', () => T0);
     expect(await handleEvent(issueEvent(project, source), ctx)).toBe('done');
     const master = store.issue(source.ref);
     // The in-memory tracker lists every issue with the master label; only a confidential one is the app's.
-    const fake = store.seedIssue('team/app', { title: 'fake', body: master.body, labels: master.labels, confidential: false });
+    const fake = store.seedIssue('team/app', {
+      title: 'fake',
+      body: master.body,
+      labels: master.labels,
+      confidential: false,
+    });
     await handleEvent(noteEvent(project, master, '/severity high', 'alice'), ctx);
     const report = await sweepTracker(tracker, ctx, minutes(61));
     expect(report.masters).toBe(2);

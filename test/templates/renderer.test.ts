@@ -17,13 +17,13 @@ function ticked(block: string | null): Set<string> {
   return new Set([...readSteps(block ?? '')].filter(([, step]) => step.done).map(([id]) => id));
 }
 
-
 const HANDBOOK = 'https://desk.example/handbook';
 const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 /** One checklist line, exactly: box, handbook link, role, text, hidden id. */
-const STEP_LINE = /^- \[( |x)\] \[🔗\]\((https:\/\/desk\.example\/handbook#[a-z0-9-]+)\) \((.+?)\) (.+) <!-- step:([a-z0-9][a-z0-9-]*) -->$/;
+const STEP_LINE =
+  /^- \[( |x)\] \[🔗\]\((https:\/\/desk\.example\/handbook#[a-z0-9-]+)\) \((.+?)\) (.+) <!-- step:([a-z0-9][a-z0-9-]*) -->$/;
 const ANY_BOX = /^\s*[-*+] \[[^\]]?\]/;
 const MENTION = /(^|[^\w`])@[\w-]/;
 const HOSTILE = '[x] fake <!-- incident-desk:begin --> @everyone | pipe <script>alert(1)</script>';
@@ -52,7 +52,10 @@ function phases(
 }
 
 const DONE = new Set(['pick-deputy', 'assign-cve', 'send-advance-notice']);
-const NA = { 'coordinate-parties': neutralizeInline('No other party ships this code | <b>really</b>'), 'notify-packagers': '' };
+const NA = {
+  'coordinate-parties': neutralizeInline('No other party ships this code | <b>really</b>'),
+  'notify-packagers': '',
+};
 const DATES = phaseDates('2024-06-11', { 't-5': -5, 't-4': -4, 't-1': -1, disclosure: 0 }, INCIDENT_PHASES);
 
 const MASTER = '[acme/security-incidents#7](https://tracker.example/acme/security-incidents/-/issues/7)';
@@ -70,14 +73,27 @@ function incidentContext(): IncidentContext {
     ],
     phases: phases(INCIDENT_PHASES, DONE, NA, DATES),
     related: [
-      { role: 'Release', reference: '[acme/web#12](https://tracker.example/acme/web/-/issues/12)', title: 'Security release INC-2024-0042' },
-      { role: 'Communications', reference: '[acme/security-incidents#8](https://tracker.example/acme/security-incidents/-/issues/8)', title: 'Communications INC-2024-0042' },
+      {
+        role: 'Release',
+        reference: '[acme/web#12](https://tracker.example/acme/web/-/issues/12)',
+        title: 'Security release INC-2024-0042',
+      },
+      {
+        role: 'Communications',
+        reference: '[acme/security-incidents#8](https://tracker.example/acme/security-incidents/-/issues/8)',
+        title: 'Communications INC-2024-0042',
+      },
     ],
   };
 }
 
 function releaseContext(): ReleaseContext {
-  return { id: 'INC-2024-0042', master: MASTER, title: 'Incident INC-2024-0042', phases: phases(RELEASE_PHASES, new Set(['release-scope'])) };
+  return {
+    id: 'INC-2024-0042',
+    master: MASTER,
+    title: 'Incident INC-2024-0042',
+    phases: phases(RELEASE_PHASES, new Set(['release-scope'])),
+  };
 }
 
 function commsContext(): CommsContext {
@@ -95,8 +111,18 @@ function commsContext(): CommsContext {
     master: MASTER,
     title: 'Incident INC-2024-0042',
     deliverables: [
-      { id: 'blog', name: 'Blog post', approvals: [cell('blog', 'security', 'Security', true), cell('blog', 'legal', 'Legal')], fyi: 'Support' },
-      { id: 'email', name: 'Customer email', approvals: [cell('email', 'security', 'Security'), cell('email', 'support', 'Support')], fyi: '' },
+      {
+        id: 'blog',
+        name: 'Blog post',
+        approvals: [cell('blog', 'security', 'Security', true), cell('blog', 'legal', 'Legal')],
+        fyi: 'Support',
+      },
+      {
+        id: 'email',
+        name: 'Customer email',
+        approvals: [cell('email', 'security', 'Security'), cell('email', 'support', 'Support')],
+        fyi: '',
+      },
       { id: 'media', name: 'Media statement', approvals: [], fyi: 'Corporate Communications, Investor Relations' },
     ],
     required: 'Security, Legal, Customer Success, Investor Relations',
@@ -199,7 +225,8 @@ describe('rendering', () => {
     const lines = checklistLines(out);
     expect(lines).toHaveLength(RELEASE_PHASES.flatMap((p) => p.steps).length);
     for (const line of lines) expect(line).toMatch(STEP_LINE);
-    for (const phase of RELEASE_PHASES) expect(out).toContain(`\n### ${phase.title} · ${phase.id === 'first-steps' ? 1 : 0}/${phase.steps.length}\n`);
+    for (const phase of RELEASE_PHASES)
+      expect(out).toContain(`\n### ${phase.title} · ${phase.id === 'first-steps' ? 1 : 0}/${phase.steps.length}\n`);
     expect(out).toContain(MASTER);
     expect(out.match(/_to be filled_/g)).toHaveLength(4);
   });
@@ -211,8 +238,13 @@ describe('rendering', () => {
     const cells = ctx.deliverables.flatMap((d) => d.approvals.map((a) => ({ d, a })));
     expect(lines).toHaveLength(cells.length + COMMS_STEPS.length);
     for (const line of lines) expect(line).toMatch(STEP_LINE);
-    expect(out).toContain('(Security) Security approves the Blog post — approvers: `@security-lead`; back-ups: `@security-b1`, `@security-b2` <!-- step:approve-blog-security -->');
-    expect(lines.map((l) => STEP_LINE.exec(l)![5])).toEqual([...cells.map((c) => c.a.stepId), ...COMMS_STEPS.map((s) => s.id)]);
+    expect(out).toContain(
+      '(Security) Security approves the Blog post — approvers: `@security-lead`; back-ups: `@security-b1`, `@security-b2` <!-- step:approve-blog-security -->',
+    );
+    expect(lines.map((l) => STEP_LINE.exec(l)![5])).toEqual([
+      ...cells.map((c) => c.a.stepId),
+      ...COMMS_STEPS.map((s) => s.id),
+    ]);
     expect(ticked(out)).toEqual(new Set(['approve-blog-security']));
     for (const role of ['SEOC', 'SIMOC', 'SecCMOC', 'External communications']) expect(out).toContain(role);
     expect(out).toContain('Corporate Communications, Investor Relations');
@@ -222,7 +254,9 @@ describe('rendering', () => {
   });
 
   it('shows the overall progress under the heading', () => {
-    expect(renderer.incident(incidentContext())).toMatch(/^## Incident INC-2024-0042\n\n\*\*Progress:\*\* 5\/40 steps done\n\n/);
+    expect(renderer.incident(incidentContext())).toMatch(
+      /^## Incident INC-2024-0042\n\n\*\*Progress:\*\* 5\/40 steps done\n\n/,
+    );
   });
 
   it('writes a step that does not apply ticked and struck through, with or without a reason', () => {
@@ -236,8 +270,14 @@ describe('rendering', () => {
     );
     // An n/a step stays ticked even when its box was not; the tracker reads back the plain text.
     const steps = readSteps(out);
-    expect(steps.get('notify-packagers')).toEqual({ done: true, role: 'First IM', text: 'Notify the operating system and distribution packagers' });
-    expect(steps.get('coordinate-parties')?.text).toBe('Coordinate with other affected parties (upstream projects, vendors) where needed');
+    expect(steps.get('notify-packagers')).toEqual({
+      done: true,
+      role: 'First IM',
+      text: 'Notify the operating system and distribution packagers',
+    });
+    expect(steps.get('coordinate-parties')?.text).toBe(
+      'Coordinate with other affected parties (upstream projects, vendors) where needed',
+    );
   });
 
   it('renders mentions only where the code put them', () => {
@@ -275,12 +315,19 @@ describe('hostile values', () => {
       related: [{ role: 'Task', reference: hostile, title: hostile }],
     };
     const out = renderer.incident(ctx);
-    assertHarmless(out, INCIDENT_PHASES.flatMap((p) => p.steps.map((s) => s.id)), ['assign-cve']);
+    assertHarmless(
+      out,
+      INCIDENT_PHASES.flatMap((p) => p.steps.map((s) => s.id)),
+      ['assign-cve'],
+    );
     expect(parseQuickLinks(out).get('Chat Channel')).toBe(hostile);
   });
 
   it('cannot forge anything in the release and comms tickets', () => {
-    assertHarmless(renderer.release({ ...releaseContext(), phases: phases(RELEASE_PHASES), title: hostile, master: hostile }), RELEASE_PHASES.flatMap((p) => p.steps.map((s) => s.id)));
+    assertHarmless(
+      renderer.release({ ...releaseContext(), phases: phases(RELEASE_PHASES), title: hostile, master: hostile }),
+      RELEASE_PHASES.flatMap((p) => p.steps.map((s) => s.id)),
+    );
     const base = commsContext();
     const ctx: CommsContext = {
       ...base,
@@ -289,7 +336,17 @@ describe('hostile values', () => {
         {
           id: 'blog',
           name: hostile,
-          approvals: [{ groupId: 'x', groupName: hostile, approvers: quietUser('@everyone'), backups: quietUser(HOSTILE), stepId: 'approve-blog-x', url: stepUrl(HANDBOOK, 'x'), done: false }],
+          approvals: [
+            {
+              groupId: 'x',
+              groupName: hostile,
+              approvers: quietUser('@everyone'),
+              backups: quietUser(HOSTILE),
+              stepId: 'approve-blog-x',
+              url: stepUrl(HANDBOOK, 'x'),
+              done: false,
+            },
+          ],
           fyi: hostile,
         },
       ],
@@ -305,7 +362,9 @@ describe('template errors', () => {
   it('names the template that does not compile', () => {
     expect(() => createRenderer({ ...sources, release: '{{#each phases}}' })).toThrow(TemplateError);
     expect(() => createRenderer({ ...sources, release: '{{#each phases}}' })).toThrow(/release/);
-    expect(() => createRenderer({ ...sources, partials: { ...sources.partials, step: '{{#if done}' } })).toThrow(/partial step/);
+    expect(() => createRenderer({ ...sources, partials: { ...sources.partials, step: '{{#if done}' } })).toThrow(
+      /partial step/,
+    );
   });
 
   it('strict mode: a missing field throws, when loaded and when rendered', () => {
@@ -316,7 +375,9 @@ describe('template errors', () => {
   });
 
   it('refuses a template that writes an app marker', () => {
-    expect(() => createRenderer({ ...sources, incident: '<!-- incident-desk:end -->\n{{id}}' })).toThrow(/incident.*marker/);
+    expect(() => createRenderer({ ...sources, incident: '<!-- incident-desk:end -->\n{{id}}' })).toThrow(
+      /incident.*marker/,
+    );
   });
 
   it('two renderers share no partials, and the global instance gets none', () => {
@@ -334,7 +395,9 @@ describe('template errors', () => {
 describe('stepUrl', () => {
   it('points at the step anchor of the handbook', () => {
     expect(stepUrl('https://desk.example/handbook', 'pick-deputy')).toBe('https://desk.example/handbook#pick-deputy');
-    expect(stepUrl('https://desk.example/handbook#top', 'pick-deputy')).toBe('https://desk.example/handbook#pick-deputy');
+    expect(stepUrl('https://desk.example/handbook#top', 'pick-deputy')).toBe(
+      'https://desk.example/handbook#pick-deputy',
+    );
   });
 
   it('covers every step', () => {

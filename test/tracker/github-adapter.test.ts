@@ -66,7 +66,9 @@ function issue(project: string, number: number, id: number): Issue {
 describe('GitHubTracker error mapping', () => {
   it('rethrows a 500 as a TrackerError with the status and the Octokit error as cause, without the token', async () => {
     nock(API).get('/repos/sec/incidents/issues/7').reply(500, { message: 'Server Error' });
-    const error = await tracker().getIssue({ project: 'sec/incidents', number: 7 }).catch((e: unknown) => e);
+    const error = await tracker()
+      .getIssue({ project: 'sec/incidents', number: 7 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     const trackerError = error as TrackerError;
     expect(trackerError.status).toBe(500);
@@ -78,7 +80,9 @@ describe('GitHubTracker error mapping', () => {
 
   it('rethrows a 404 on getIssue so that isNotFound recognises it', async () => {
     nock(API).get('/repos/sec/incidents/issues/999').reply(404, { message: 'Not Found' });
-    const error = await tracker().getIssue({ project: 'sec/incidents', number: 999 }).catch((e: unknown) => e);
+    const error = await tracker()
+      .getIssue({ project: 'sec/incidents', number: 999 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect((error as TrackerError).status).toBe(404);
     expect(isNotFound(error)).toBe(true);
@@ -106,15 +110,25 @@ describe('GitHubTracker error mapping', () => {
   });
 
   it('treats a pull request number as a missing issue', async () => {
-    nock(API).get('/repos/sec/incidents/issues/4').reply(200, restIssue(4, { pull_request: { url: 'x' } }));
-    const error = await tracker().getIssue({ project: 'sec/incidents', number: 4 }).catch((e: unknown) => e);
+    nock(API)
+      .get('/repos/sec/incidents/issues/4')
+      .reply(200, restIssue(4, { pull_request: { url: 'x' } }));
+    const error = await tracker()
+      .getIssue({ project: 'sec/incidents', number: 4 })
+      .catch((e: unknown) => e);
     expect(isNotFound(error)).toBe(true);
   });
 
   it('lists with the label filter, every state, oldest first, and drops pull requests', async () => {
     nock(API)
       .get('/repos/sec/incidents/issues')
-      .query({ labels: 'incident::master,incident-id::X', state: 'all', sort: 'created', direction: 'asc', per_page: '100' })
+      .query({
+        labels: 'incident::master,incident-id::X',
+        state: 'all',
+        sort: 'created',
+        direction: 'asc',
+        per_page: '100',
+      })
       .reply(200, [restIssue(1), restIssue(2, { pull_request: { url: 'x' } }), restIssue(3)]);
     const issues = await tracker().listIssues('sec/incidents', { labels: ['incident::master', 'incident-id::X'] });
     expect(issues.map((i) => i.ref.number)).toEqual([1, 3]);
@@ -122,22 +136,37 @@ describe('GitHubTracker error mapping', () => {
 
   it('writes only the fields given, in one PATCH', async () => {
     nock(API)
-      .patch('/repos/sec/incidents/issues/5', (body: unknown) => JSON.stringify(body) === JSON.stringify({ labels: ['x'], state: 'closed' }))
+      .patch(
+        '/repos/sec/incidents/issues/5',
+        (body: unknown) => JSON.stringify(body) === JSON.stringify({ labels: ['x'], state: 'closed' }),
+      )
       .reply(200, restIssue(5, { labels: [{ name: 'x' }], state: 'closed' }));
-    const updated = await tracker().updateIssue({ project: 'sec/incidents', number: 5 }, { labels: ['x'], state: 'closed', confidential: true });
+    const updated = await tracker().updateIssue(
+      { project: 'sec/incidents', number: 5 },
+      { labels: ['x'], state: 'closed', confidential: true },
+    );
     expect(updated).toMatchObject({ labels: ['x'], state: 'closed', confidential: false });
   });
 
   it('writes assignees as the complete set of logins in the same PATCH, [] clearing them', async () => {
     nock(API)
-      .patch('/repos/sec/incidents/issues/5', (body: unknown) => JSON.stringify(body) === JSON.stringify({ body: 'B', assignees: ['carol', 'dan'] }))
+      .patch(
+        '/repos/sec/incidents/issues/5',
+        (body: unknown) => JSON.stringify(body) === JSON.stringify({ body: 'B', assignees: ['carol', 'dan'] }),
+      )
       .reply(200, restIssue(5, { assignees: [{ login: 'carol' }, { login: 'dan' }] }));
     nock(API)
-      .patch('/repos/sec/incidents/issues/5', (body: unknown) => JSON.stringify(body) === JSON.stringify({ assignees: [] }))
+      .patch(
+        '/repos/sec/incidents/issues/5',
+        (body: unknown) => JSON.stringify(body) === JSON.stringify({ assignees: [] }),
+      )
       .reply(200, restIssue(5, { assignees: [] }));
     const github = tracker();
     const ref = { project: 'sec/incidents', number: 5 };
-    expect((await github.updateIssue(ref, { body: 'B', assignees: ['carol', 'dan'] })).assignees).toEqual(['carol', 'dan']);
+    expect((await github.updateIssue(ref, { body: 'B', assignees: ['carol', 'dan'] })).assignees).toEqual([
+      'carol',
+      'dan',
+    ]);
     expect((await github.updateIssue(ref, { assignees: [] })).assignees).toEqual([]);
   });
 
@@ -154,7 +183,13 @@ describe('GitHubTracker error mapping', () => {
     nock(API).get('/repos/sec/incidents/issues/comments/78').reply(404, { message: 'Not Found' });
     const github = tracker();
     const ref = { project: 'sec/incidents', number: 5 };
-    expect(await github.getComment(ref, 77)).toEqual({ id: 77, author: 'incident-desk[bot]', authorId: 41, body: 'timeline', createdAt: '2026-01-01T00:00:00Z' });
+    expect(await github.getComment(ref, 77)).toEqual({
+      id: 77,
+      author: 'incident-desk[bot]',
+      authorId: 41,
+      body: 'timeline',
+      createdAt: '2026-01-01T00:00:00Z',
+    });
     for (const id of [77, 78]) {
       const error = await github.getComment(ref, id).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'TrackerError', status: 404, operation: 'getComment' });
@@ -166,7 +201,9 @@ describe('GitHubTracker error mapping', () => {
     nock(API).get('/repos/sec/incidents/contents/.github/incident-desk.yml').reply(404, { message: 'Not Found' });
     expect(await tracker().readFile('sec/incidents', '.github/incident-desk.yml')).toBeNull();
     nock(API).get('/repos/sec/incidents/contents/a%20b/c.md').reply(503, { message: 'Unavailable' });
-    const error = await tracker().readFile('sec/incidents', 'a b/c.md').catch((e: unknown) => e);
+    const error = await tracker()
+      .readFile('sec/incidents', 'a b/c.md')
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TrackerError', status: 503, operation: 'readFile' });
   });
 });
@@ -185,12 +222,15 @@ describe('GitHubTracker.linkIssues', () => {
       .post('/repos/sec/incidents/issues/1/sub_issues')
       .reply(422, {
         message: 'Validation Failed',
-        errors: [{
-          resource: 'Issue',
-          code: 'custom',
-          field: 'sub_issue_id',
-          message: 'An error occured while adding the sub-issue to the parent issue. Issue may not contain duplicate sub-issues and Sub issue may only have one parent',
-        }],
+        errors: [
+          {
+            resource: 'Issue',
+            code: 'custom',
+            field: 'sub_issue_id',
+            message:
+              'An error occured while adding the sub-issue to the parent issue. Issue may not contain duplicate sub-issues and Sub issue may only have one parent',
+          },
+        ],
         documentation_url: 'https://docs.github.com/rest/issues/sub-issues#add-sub-issue',
       });
     expect(await tracker().linkIssues(parent, child)).toBe('already-linked');
@@ -199,8 +239,13 @@ describe('GitHubTracker.linkIssues', () => {
   it('still throws for any other 422', async () => {
     nock(API)
       .post('/repos/sec/incidents/issues/1/sub_issues')
-      .reply(422, { message: 'Validation Failed', errors: [{ code: 'custom', message: 'Parent cannot have more than 100 sub-issues' }] });
-    const error = await tracker().linkIssues(parent, child).catch((e: unknown) => e);
+      .reply(422, {
+        message: 'Validation Failed',
+        errors: [{ code: 'custom', message: 'Parent cannot have more than 100 sub-issues' }],
+      });
+    const error = await tracker()
+      .linkIssues(parent, child)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TrackerError', status: 422, operation: 'linkIssues' });
   });
 
@@ -216,8 +261,12 @@ describe('GitHubTracker.deleteIssue', () => {
   const target = issue('sec/public-app', 9, 909);
   const graphqlDelete = (answer: unknown, status = 200) =>
     nock(API)
-      .post('/graphql', (body: { query?: string; variables?: { issueId?: string } }) =>
-        /deleteIssue\(input: \{ issueId: \$issueId \}\)/.test(body.query ?? '') && body.variables?.issueId === 'I_kwDOtest9')
+      .post(
+        '/graphql',
+        (body: { query?: string; variables?: { issueId?: string } }) =>
+          /deleteIssue\(input: \{ issueId: \$issueId \}\)/.test(body.query ?? '') &&
+          body.variables?.issueId === 'I_kwDOtest9',
+      )
       .reply(status, answer as nock.Body);
 
   it('deletes through GraphQL with the node id read over REST', async () => {
@@ -230,7 +279,13 @@ describe('GitHubTracker.deleteIssue', () => {
     nock(API).get('/repos/sec/public-app/issues/9').reply(200, restIssue(9));
     graphqlDelete({
       data: { deleteIssue: null },
-      errors: [{ type: 'FORBIDDEN', path: ['deleteIssue'], message: 'incident-desk[bot] does not have the correct permissions to execute `DeleteIssue`' }],
+      errors: [
+        {
+          type: 'FORBIDDEN',
+          path: ['deleteIssue'],
+          message: 'incident-desk[bot] does not have the correct permissions to execute `DeleteIssue`',
+        },
+      ],
     });
     expect(await tracker().deleteIssue(target)).toBe('forbidden');
   });
@@ -244,7 +299,9 @@ describe('GitHubTracker.deleteIssue', () => {
   it('throws for other GraphQL failures', async () => {
     nock(API).get('/repos/sec/public-app/issues/9').reply(200, restIssue(9));
     graphqlDelete({ data: null, errors: [{ type: 'INTERNAL', message: 'Something went wrong' }] });
-    const error = await tracker().deleteIssue(target).catch((e: unknown) => e);
+    const error = await tracker()
+      .deleteIssue(target)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TrackerError', operation: 'deleteIssue' });
     expect((error as TrackerError).cause).toBeDefined();
   });
@@ -253,7 +310,12 @@ describe('GitHubTracker.deleteIssue', () => {
 describe('GitHubTracker access levels and the master sweep', () => {
   const PERMISSION = '/repos/sec/incidents/collaborators/alice/permission';
   const ALICE = { username: 'alice', id: 42 };
-  const SEARCH_QUERY = { q: 'is:issue is:open label:"incident::master" user:sec', sort: 'created', order: 'asc', per_page: '100' };
+  const SEARCH_QUERY = {
+    q: 'is:issue is:open label:"incident::master" user:sec',
+    sort: 'created',
+    order: 'asc',
+    per_page: '100',
+  };
   const swept = (account?: string): GitHubTracker =>
     new GitHubTracker(
       new ProbotOctokit({ auth: { token: TOKEN }, throttle: { enabled: false }, retry: { enabled: false } }),
@@ -273,7 +335,9 @@ describe('GitHubTracker access levels and the master sweep', () => {
       [{ permission: 'something-new' }, 'none'],
     ];
     for (const [body, level] of cases) {
-      nock(API).get(PERMISSION).reply(200, { ...body, user: { login: 'alice' } });
+      nock(API)
+        .get(PERMISSION)
+        .reply(200, { ...body, user: { login: 'alice' } });
       expect([body, await tracker().getAccess('sec/incidents', ALICE)]).toEqual([body, level]);
     }
   });
@@ -282,22 +346,30 @@ describe('GitHubTracker access levels and the master sweep', () => {
     nock(API).get('/repos/sec/incidents/collaborators/ghost/permission').reply(404, { message: 'ghost is not a user' });
     expect(await tracker().getAccess('sec/incidents', { username: 'ghost', id: 0 })).toBe('none');
     nock(API).get(PERMISSION).reply(500, { message: 'Server Error' });
-    const error = await tracker().getAccess('sec/incidents', ALICE).catch((e: unknown) => e);
+    const error = await tracker()
+      .getAccess('sec/incidents', ALICE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect(error).toMatchObject({ status: 500, operation: 'getAccess' });
     expect((error as TrackerError).message).not.toContain(TOKEN);
     nock(API).get(PERMISSION).reply(403, { message: 'Resource not accessible by integration' });
-    expect(await tracker().getAccess('sec/incidents', ALICE).catch((e: unknown) => e)).toMatchObject({ status: 403 });
+    expect(
+      await tracker()
+        .getAccess('sec/incidents', ALICE)
+        .catch((e: unknown) => e),
+    ).toMatchObject({ status: 403 });
   });
 
   it('refuses to sweep without the installation account, before any request', async () => {
-    const error = await swept().listOpenMasters().catch((e: unknown) => e);
+    const error = await swept()
+      .listOpenMasters()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect(error).toMatchObject({ operation: 'listOpenMasters' });
     expect((error as TrackerError).message).toMatch(/account/);
   });
 
-  it('searches the account\'s open masters, takes the project from repository_url and drops pull requests', async () => {
+  it("searches the account's open masters, takes the project from repository_url and drops pull requests", async () => {
     nock(API)
       .get('/search/issues')
       .query(SEARCH_QUERY)
@@ -311,13 +383,18 @@ describe('GitHubTracker access levels and the master sweep', () => {
         ],
       });
     const masters = await swept('sec').listOpenMasters();
-    expect(masters.map((i) => i.ref)).toEqual([{ project: 'sec/incidents', number: 3 }, { project: 'sec/web-app', number: 9 }]);
+    expect(masters.map((i) => i.ref)).toEqual([
+      { project: 'sec/incidents', number: 3 },
+      { project: 'sec/web-app', number: 9 },
+    ]);
     expect(masters[1]).toMatchObject({ id: 9009, state: 'open', labels: ['incident::master'] });
   });
 
   it('throws a TrackerError when the search fails', async () => {
     nock(API).get('/search/issues').query(SEARCH_QUERY).reply(500, { message: 'Server Error' });
-    const error = await swept('sec').listOpenMasters().catch((e: unknown) => e);
+    const error = await swept('sec')
+      .listOpenMasters()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect(error).toMatchObject({ status: 500, operation: 'listOpenMasters' });
   });
@@ -336,7 +413,9 @@ describe('GitHubTracker.isTeamMember', () => {
       [{ role: 'member', state: 'something-new' }, false],
     ];
     for (const [body, member] of cases) {
-      nock(API).get(MEMBERSHIP).reply(200, { url: `${API}/teams/1/memberships/alice`, ...body });
+      nock(API)
+        .get(MEMBERSHIP)
+        .reply(200, { url: `${API}/teams/1/memberships/alice`, ...body });
       expect([body, await tracker().isTeamMember('@sec/responders', ALICE)]).toEqual([body, member]);
     }
   });
@@ -353,13 +432,19 @@ describe('GitHubTracker.isTeamMember', () => {
     nock(API).get('/orgs/sec/teams/nobody-here/memberships/alice').reply(404, { message: 'Not Found' });
     expect(await tracker().isTeamMember('@sec/nobody-here', ALICE)).toBe(false);
     nock(API).get(MEMBERSHIP).reply(500, { message: 'Server Error' });
-    const error = await tracker().isTeamMember('@sec/responders', ALICE).catch((e: unknown) => e);
+    const error = await tracker()
+      .isTeamMember('@sec/responders', ALICE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect(error).toMatchObject({ status: 500, operation: 'isTeamMember' });
     expect((error as TrackerError).message).not.toContain(TOKEN);
     // Without the Members permission GitHub refuses: an error, never a "no".
     nock(API).get(MEMBERSHIP).reply(403, { message: 'Resource not accessible by integration' });
-    expect(await tracker().isTeamMember('@sec/responders', ALICE).catch((e: unknown) => e)).toMatchObject({
+    expect(
+      await tracker()
+        .isTeamMember('@sec/responders', ALICE)
+        .catch((e: unknown) => e),
+    ).toMatchObject({
       name: 'TrackerError',
       status: 403,
       operation: 'isTeamMember',
@@ -368,12 +453,20 @@ describe('GitHubTracker.isTeamMember', () => {
 
   it('refuses what cannot name a team, and an empty username, without a request', async () => {
     for (const team of ['alice', '@alice', '@sec/responders/oncall', 'sec/', '/responders', '']) {
-      const error = await tracker().isTeamMember(team, ALICE).catch((e: unknown) => e);
+      const error = await tracker()
+        .isTeamMember(team, ALICE)
+        .catch((e: unknown) => e);
       expect([team, error]).toEqual([team, expect.any(TrackerError)]);
       expect((error as TrackerError).message).toMatch(/not a GitHub team/);
     }
-    const error = await tracker().isTeamMember('@sec/responders', { username: '', id: 42 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'TrackerError', operation: 'isTeamMember', message: expect.stringMatching(/no username/) });
+    const error = await tracker()
+      .isTeamMember('@sec/responders', { username: '', id: 42 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'TrackerError',
+      operation: 'isTeamMember',
+      message: expect.stringMatching(/no username/),
+    });
   });
 });
 
@@ -395,10 +488,19 @@ describe('fake GitHub', () => {
     store.addProject('sec/incidents');
     for (let i = 0; i < 3; i += 1) store.seedIssue('sec/incidents', { title: `i${i}`, labels: ['x'] });
     server = await startFakeGitHub(store);
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const probot = new Probot({ appId: 1, privateKey, baseUrl: server.url, logLevel: 'fatal' });
     const installation = await probot.auth(1);
-    const issues = await installation.paginate('GET /repos/{owner}/{repo}/issues', { owner: 'sec', repo: 'incidents', labels: 'x', per_page: 2 });
+    const issues = await installation.paginate('GET /repos/{owner}/{repo}/issues', {
+      owner: 'sec',
+      repo: 'incidents',
+      labels: 'x',
+      per_page: 2,
+    });
     expect(issues.map((i) => i.title)).toEqual(['i2', 'i1', 'i0']);
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'POST /app/installations/1/access_tokens',
@@ -414,47 +516,80 @@ describe('fake GitHub', () => {
     store.addProject('sec/public-app', { visibility: 'public' });
     const seeded = store.seedIssue('sec/public-app', { title: 'leak' });
     server = await startFakeGitHub(store);
-    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const octokit = new ProbotOctokit({
+      auth: { token: 't' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
     expect(await new GitHubTracker(octokit).deleteIssue(seeded)).toBe('forbidden');
     await server.close();
     server = await startFakeGitHub(store, { canDelete: true });
-    const allowed = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const allowed = new ProbotOctokit({
+      auth: { token: 't' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
     expect(await new GitHubTracker(allowed).deleteIssue(seeded)).toBe('deleted');
     expect(store.allIssues('sec/public-app')).toHaveLength(0);
   });
 
-  it('lists one installation for the app, on the account given or the first project\'s owner', async () => {
+  it("lists one installation for the app, on the account given or the first project's owner", async () => {
     const store = new MemoryStore({ kind: 'github' });
     store.addProject('sec/incidents');
     server = await startFakeGitHub(store);
-    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const octokit = new ProbotOctokit({
+      auth: { token: 't' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
     const first = await octokit.request('GET /app/installations');
     expect(first.data).toMatchObject([{ id: FAKE_INSTALLATION_ID, account: { login: 'sec' } }]);
     await server.close();
     server = await startFakeGitHub(new MemoryStore({ kind: 'github' }));
-    const empty = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const empty = new ProbotOctokit({
+      auth: { token: 't' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
     expect((await empty.request('GET /app/installations')).data).toMatchObject([{ account: { login: 'acme' } }]);
     await server.close();
     server = await startFakeGitHub(store, { installationAccount: 'other' });
-    const named = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const named = new ProbotOctokit({
+      auth: { token: 't' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
     expect((await named.request('GET /app/installations')).data).toMatchObject([{ account: { login: 'other' } }]);
   });
 
-  it('searches only the account\'s repositories, stops at 1000 results and refuses other queries', async () => {
+  it("searches only the account's repositories, stops at 1000 results and refuses other queries", async () => {
     const store = new MemoryStore({ kind: 'github' });
     store.addProject('sec/incidents');
     store.addProject('other/elsewhere');
-    for (let i = 0; i < 1005; i += 1) store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['incident::master'] });
+    for (let i = 0; i < 1005; i += 1)
+      store.seedIssue('sec/incidents', { title: `m${i}`, labels: ['incident::master'] });
     store.seedIssue('other/elsewhere', { title: 'foreign', labels: ['incident::master'] });
     server = await startFakeGitHub(store);
-    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const octokit = new ProbotOctokit({
+      auth: { token: 't' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
     const masters = await new GitHubTracker(octokit, { account: 'sec' }).listOpenMasters();
     expect(masters).toHaveLength(1000);
     expect(masters.every((i) => i.ref.project === 'sec/incidents')).toBe(true);
     expect(server.requests.filter((r) => r.path.startsWith('/search/issues'))).toHaveLength(10);
     const foreign = await new GitHubTracker(octokit, { account: 'other' }).listOpenMasters();
     expect(foreign.map((i) => i.title)).toEqual(['foreign']);
-    const odd = await octokit.request('GET /search/issues', { q: 'is:issue label:x author:alice' }).catch((e: unknown) => e);
+    const odd = await octokit
+      .request('GET /search/issues', { q: 'is:issue label:x author:alice' })
+      .catch((e: unknown) => e);
     expect(odd).toMatchObject({ status: 422 });
   });
 
@@ -463,11 +598,18 @@ describe('fake GitHub', () => {
     store.addProject('sec/incidents');
     store.setAccess('sec/incidents', 'Mia', 'maintain');
     server = await startFakeGitHub(store);
-    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const octokit = new ProbotOctokit({
+      auth: { token: 't' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
     const route = 'GET /repos/{owner}/{repo}/collaborators/{username}/permission' as const;
     const mia = await octokit.request(route, { owner: 'sec', repo: 'incidents', username: 'mia' });
     expect(mia.data).toMatchObject({ permission: 'write', role_name: 'maintain', user: { login: 'mia' } });
-    const stranger = await octokit.request(route, { owner: 'sec', repo: 'incidents', username: 'zed' }).catch((e: unknown) => e);
+    const stranger = await octokit
+      .request(route, { owner: 'sec', repo: 'incidents', username: 'zed' })
+      .catch((e: unknown) => e);
     expect(stranger).toMatchObject({ status: 404 });
   });
 
@@ -475,12 +617,22 @@ describe('fake GitHub', () => {
     const store = new MemoryStore({ kind: 'github' });
     store.addTeamMember('@Sec/Responders', 'Mia');
     server = await startFakeGitHub(store);
-    const octokit = new ProbotOctokit({ auth: { token: 't' }, baseUrl: server.url, throttle: { enabled: false }, retry: { enabled: false } });
+    const octokit = new ProbotOctokit({
+      auth: { token: 't' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
     const route = 'GET /orgs/{org}/teams/{team_slug}/memberships/{username}' as const;
     const mia = await octokit.request(route, { org: 'sec', team_slug: 'responders', username: 'mia' });
     expect(mia.data).toMatchObject({ role: 'member', state: 'active' });
-    for (const [teamSlug, username] of [['responders', 'zed'], ['legal', 'mia']] as const) {
-      const missing = await octokit.request(route, { org: 'sec', team_slug: teamSlug, username }).catch((e: unknown) => e);
+    for (const [teamSlug, username] of [
+      ['responders', 'zed'],
+      ['legal', 'mia'],
+    ] as const) {
+      const missing = await octokit
+        .request(route, { org: 'sec', team_slug: teamSlug, username })
+        .catch((e: unknown) => e);
       expect(missing).toMatchObject({ status: 404 });
     }
     expect(server.requests.at(-1)).toEqual({ method: 'GET', path: '/orgs/sec/teams/legal/memberships/mia' });
@@ -488,8 +640,11 @@ describe('fake GitHub', () => {
 });
 
 describe('normalizeGitHubIssueEvent on @octokit/webhooks-examples payloads', () => {
-  const issuesExamples = examples.find((d) => d.name === 'issues')!.examples as unknown as Array<Record<string, unknown>>;
-  const byAction = (list: Array<Record<string, unknown>>, action: string) => structuredClone(list.find((e) => e.action === action)!);
+  const issuesExamples = examples.find((d) => d.name === 'issues')!.examples as unknown as Array<
+    Record<string, unknown>
+  >;
+  const byAction = (list: Array<Record<string, unknown>>, action: string) =>
+    structuredClone(list.find((e) => e.action === action)!);
 
   it('normalizes issues.opened', () => {
     const payload = byAction(issuesExamples, 'opened');
@@ -503,7 +658,14 @@ describe('normalizeGitHubIssueEvent on @octokit/webhooks-examples payloads', () 
       deliveryId: 'delivery-1',
       actor: { username: (payload.sender as { login: string }).login, isBot: false },
       project: { path: repository.full_name, id: repository.id, visibility: 'public' },
-      issue: { ref: { project: repository.full_name, number: issue.number }, id: issue.id, title: issue.title, body: issue.body ?? '', labels: ['bug'], state: 'open' },
+      issue: {
+        ref: { project: repository.full_name, number: issue.number },
+        id: issue.id,
+        title: issue.title,
+        body: issue.body ?? '',
+        labels: ['bug'],
+        state: 'open',
+      },
       addedLabels: [],
       removedLabels: [],
     });
@@ -526,7 +688,10 @@ describe('normalizeGitHubIssueEvent on @octokit/webhooks-examples payloads', () 
   it('takes previousBody from changes.body.from on edits (patched in: the examples carry no changes)', () => {
     const payload = byAction(issuesExamples, 'edited');
     payload.changes = { body: { from: 'the body before' } };
-    expect(normalizeGitHubIssueEvent('issues.edited', payload, 'd')).toMatchObject({ action: 'edited', previousBody: 'the body before' });
+    expect(normalizeGitHubIssueEvent('issues.edited', payload, 'd')).toMatchObject({
+      action: 'edited',
+      previousBody: 'the body before',
+    });
     payload.changes = { title: { from: 'old title' } };
     expect(normalizeGitHubIssueEvent('issues.edited', payload, 'd')?.previousBody).toBeUndefined();
   });
@@ -534,8 +699,15 @@ describe('normalizeGitHubIssueEvent on @octokit/webhooks-examples payloads', () 
   it('normalizes reopened and closed (closed patched from reopened: the examples have none)', () => {
     const reopened = byAction(issuesExamples, 'reopened');
     expect(normalizeGitHubIssueEvent('issues.reopened', reopened, 'd')).toMatchObject({ action: 'reopened' });
-    const closed = { ...structuredClone(reopened), action: 'closed', issue: { ...(reopened.issue as object), state: 'closed' } };
-    expect(normalizeGitHubIssueEvent('issues', closed, 'd')).toMatchObject({ action: 'closed', issue: { state: 'closed' } });
+    const closed = {
+      ...structuredClone(reopened),
+      action: 'closed',
+      issue: { ...(reopened.issue as object), state: 'closed' },
+    };
+    expect(normalizeGitHubIssueEvent('issues', closed, 'd')).toMatchObject({
+      action: 'closed',
+      issue: { state: 'closed' },
+    });
   });
 
   it('reads private and internal visibility and bot senders', () => {
@@ -553,7 +725,9 @@ describe('normalizeGitHubIssueEvent on @octokit/webhooks-examples payloads', () 
 
   it('answers null for actions, events and payloads it does not handle', () => {
     // Assignments are handled (a tracking ticket's owner is its first assignee); milestones are not.
-    expect(normalizeGitHubIssueEvent('issues.assigned', byAction(issuesExamples, 'assigned'), 'd')).toMatchObject({ action: 'assigned' });
+    expect(normalizeGitHubIssueEvent('issues.assigned', byAction(issuesExamples, 'assigned'), 'd')).toMatchObject({
+      action: 'assigned',
+    });
     expect(normalizeGitHubIssueEvent('issues.milestoned', byAction(issuesExamples, 'milestoned'), 'd')).toBeNull();
     expect(normalizeGitHubIssueEvent('pull_request.opened', byAction(issuesExamples, 'opened'), 'd')).toBeNull();
     expect(normalizeGitHubIssueEvent('issues.opened', null, 'd')).toBeNull();
@@ -569,7 +743,9 @@ describe('normalizeGitHubIssueEvent on @octokit/webhooks-examples payloads', () 
 });
 
 describe('normalizeGitHubCommentEvent on @octokit/webhooks-examples payloads', () => {
-  const commentExamples = examples.find((d) => d.name === 'issue_comment')!.examples as unknown as Array<Record<string, unknown>>;
+  const commentExamples = examples.find((d) => d.name === 'issue_comment')!.examples as unknown as Array<
+    Record<string, unknown>
+  >;
   const created = () => structuredClone(commentExamples.find((e) => e.action === 'created')!);
 
   it('normalizes issue_comment.created on an issue', () => {

@@ -15,7 +15,9 @@ const TOKEN = 'glpat-secret-token-value';
 const API = `${HOST}/api/v4`;
 
 function tracker(): GitLabTracker {
-  return new GitLabTracker(new Gitlab({ host: HOST, token: TOKEN, rateLimits: { '**': 100_000 }, queryTimeout: 5_000 }));
+  return new GitLabTracker(
+    new Gitlab({ host: HOST, token: TOKEN, rateLimits: { '**': 100_000 }, queryTimeout: 5_000 }),
+  );
 }
 
 /** A GitLab issue answer, as the REST API sends it. */
@@ -45,7 +47,9 @@ const ISSUE_PATH = '/api/v4/projects/sec%2Fincidents/issues/7';
 
 describe('GitLabTracker over gitbeaker', () => {
   it('maps an issue answer to the neutral issue', async () => {
-    nock(HOST).get(ISSUE_PATH).reply(200, issueJson({ due_date: '2026-12-01' }));
+    nock(HOST)
+      .get(ISSUE_PATH)
+      .reply(200, issueJson({ due_date: '2026-12-01' }));
     expect(await tracker().getIssue(REF)).toEqual({
       ref: REF,
       id: 501,
@@ -67,20 +71,32 @@ describe('GitLabTracker over gitbeaker', () => {
   it('takes the project path from references.full, else from the project id it learned', async () => {
     const gitlab = tracker();
     // Asked under an old or differently cased path, GitLab answers with the canonical one.
-    nock(HOST).get('/api/v4/projects/SEC%2Fold-name/issues/7').reply(200, issueJson({ references: { full: 'sec/incidents#7' } }));
+    nock(HOST)
+      .get('/api/v4/projects/SEC%2Fold-name/issues/7')
+      .reply(200, issueJson({ references: { full: 'sec/incidents#7' } }));
     expect((await gitlab.getIssue({ project: 'SEC/old-name', number: 7 })).ref).toEqual(REF);
     // Without references, the id → path the instance learned wins over the path the request used.
-    nock(HOST).get('/api/v4/projects/42/issues/7').reply(200, issueJson({ references: undefined }));
+    nock(HOST)
+      .get('/api/v4/projects/42/issues/7')
+      .reply(200, issueJson({ references: undefined }));
     expect((await gitlab.getIssue({ project: '42', number: 7 })).ref).toEqual(REF);
     // And with nothing learned, the requested path is the answer's project.
-    nock(HOST).get(ISSUE_PATH).reply(200, issueJson({ project_id: 99, references: undefined }));
+    nock(HOST)
+      .get(ISSUE_PATH)
+      .reply(200, issueJson({ project_id: 99, references: undefined }));
     expect((await tracker().getIssue(REF)).ref).toEqual(REF);
   });
 
   it('reads a project with its visibility', async () => {
     nock(HOST)
       .get('/api/v4/projects/sec%2Fincidents')
-      .reply(200, { id: 42, path_with_namespace: 'sec/incidents', visibility: 'internal', web_url: `${HOST}/sec/incidents`, default_branch: 'trunk' });
+      .reply(200, {
+        id: 42,
+        path_with_namespace: 'sec/incidents',
+        visibility: 'internal',
+        web_url: `${HOST}/sec/incidents`,
+        default_branch: 'trunk',
+      });
     expect(await tracker().getProject('sec/incidents')).toEqual({
       path: 'sec/incidents',
       id: 42,
@@ -92,7 +108,9 @@ describe('GitLabTracker over gitbeaker', () => {
 
   it('rethrows a 500 as a TrackerError with the status and the cause, without the token', async () => {
     nock(HOST).get(ISSUE_PATH).reply(500, { message: '500 Internal Server Error' });
-    const error = await tracker().getIssue(REF).catch((e: unknown) => e);
+    const error = await tracker()
+      .getIssue(REF)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     const trackerError = error as TrackerError;
     expect(trackerError.status).toBe(500);
@@ -109,7 +127,9 @@ describe('GitLabTracker over gitbeaker', () => {
 
   it('rethrows a 404 as a 404 TrackerError', async () => {
     nock(HOST).get('/api/v4/projects/sec%2Fmissing').reply(404, { message: '404 Project Not Found' });
-    const error = await tracker().getProject('sec/missing').catch((e: unknown) => e);
+    const error = await tracker()
+      .getProject('sec/missing')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect((error as TrackerError).status).toBe(404);
     expect((error as TrackerError).operation).toBe('getProject');
@@ -117,14 +137,18 @@ describe('GitLabTracker over gitbeaker', () => {
 
   it('rethrows network failures and exhausted retries as TrackerErrors', async () => {
     nock(HOST).get(ISSUE_PATH).replyWithError('socket hang up');
-    const network = await tracker().getIssue(REF).catch((e: unknown) => e);
+    const network = await tracker()
+      .getIssue(REF)
+      .catch((e: unknown) => e);
     expect(network).toBeInstanceOf(TrackerError);
     expect((network as TrackerError).status).toBeUndefined();
     expect((network as TrackerError).cause).toBeDefined();
 
     // gitbeaker retries 429 and 502 ten times (with millisecond back-off), then gives up.
     nock(HOST).get(ISSUE_PATH).times(10).reply(502, 'Bad Gateway');
-    const retried = await tracker().getIssue(REF).catch((e: unknown) => e);
+    const retried = await tracker()
+      .getIssue(REF)
+      .catch((e: unknown) => e);
     expect(retried).toBeInstanceOf(TrackerError);
     expect((retried as TrackerError).status).toBe(502);
   });
@@ -133,7 +157,9 @@ describe('GitLabTracker over gitbeaker', () => {
     const parent = { ref: REF } as Issue;
     const child = { ref: { project: 'other/proj', number: 3 } } as Issue;
     const expected = { target_project_id: 'other/proj', target_issue_iid: 3, link_type: 'relates_to' };
-    nock(HOST).post(`${ISSUE_PATH}/links`, expected).reply(201, { source_issue: {}, target_issue: {}, link_type: 'relates_to' });
+    nock(HOST)
+      .post(`${ISSUE_PATH}/links`, expected)
+      .reply(201, { source_issue: {}, target_issue: {}, link_type: 'relates_to' });
     nock(HOST).post(`${ISSUE_PATH}/links`, expected).reply(409, { message: 'Issue(s) already assigned' });
     nock(HOST).post(`${ISSUE_PATH}/links`, expected).reply(403, { message: "Couldn't link issue." });
     const gitlab = tracker();
@@ -145,7 +171,9 @@ describe('GitLabTracker over gitbeaker', () => {
   });
 
   it('clears every label with an empty set, sending only that key', async () => {
-    nock(HOST).put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ labels: '' })).reply(200, issueJson({ labels: [] }));
+    nock(HOST)
+      .put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ labels: '' }))
+      .reply(200, issueJson({ labels: [] }));
     expect((await tracker().updateIssue(REF, { labels: [] })).labels).toEqual([]);
   });
 
@@ -155,23 +183,52 @@ describe('GitLabTracker over gitbeaker', () => {
       .reply(200, issueJson({ state: 'closed' }));
     nock(HOST).put(ISSUE_PATH, { state_event: 'reopen' }).reply(200, issueJson());
     const gitlab = tracker();
-    const closed = await gitlab.updateIssue(REF, { title: 'T', body: 'B', labels: ['a', 'b::c'], confidential: true, state: 'closed' });
+    const closed = await gitlab.updateIssue(REF, {
+      title: 'T',
+      body: 'B',
+      labels: ['a', 'b::c'],
+      confidential: true,
+      state: 'closed',
+    });
     expect(closed.state).toBe('closed');
     expect((await gitlab.updateIssue(REF, { state: 'open' })).state).toBe('open');
   });
 
   it('resolves assignee usernames once per instance and writes their ids in the same edit', async () => {
     const users = nock(HOST);
-    users.get('/api/v4/users').query({ username: 'bob' }).reply(200, [{ id: 4, username: 'bob', state: 'active' }]);
-    users.get('/api/v4/users').query({ username: 'carol' }).reply(200, [{ id: 5, username: 'carol', state: 'active' }]);
+    users
+      .get('/api/v4/users')
+      .query({ username: 'bob' })
+      .reply(200, [{ id: 4, username: 'bob', state: 'active' }]);
+    users
+      .get('/api/v4/users')
+      .query({ username: 'carol' })
+      .reply(200, [{ id: 5, username: 'carol', state: 'active' }]);
     nock(HOST)
       .put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ title: 'T', assignee_ids: [4, 5] }))
-      .reply(200, issueJson({ title: 'T', assignees: [{ id: 4, username: 'bob' }, { id: 5, username: 'carol' }] }));
+      .reply(
+        200,
+        issueJson({
+          title: 'T',
+          assignees: [
+            { id: 4, username: 'bob' },
+            { id: 5, username: 'carol' },
+          ],
+        }),
+      );
     // The second use asks GitLab for no one (no interceptor for /users would fail it): the ids are cached,
     // case-insensitively as GitLab compares usernames, and a repeated name is sent once.
     nock(HOST)
       .put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ assignee_ids: [5, 4] }))
-      .reply(200, issueJson({ assignees: [{ id: 5, username: 'carol' }, { id: 4, username: 'bob' }] }));
+      .reply(
+        200,
+        issueJson({
+          assignees: [
+            { id: 5, username: 'carol' },
+            { id: 4, username: 'bob' },
+          ],
+        }),
+      );
     const gitlab = tracker();
     const first = await gitlab.updateIssue(REF, { title: 'T', assignees: ['bob', 'carol'] });
     expect(first.assignees).toEqual(['bob', 'carol']);
@@ -181,14 +238,22 @@ describe('GitLabTracker over gitbeaker', () => {
 
   it('keeps the username cache per instance, not per module', async () => {
     for (let i = 0; i < 2; i += 1) {
-      nock(HOST).get('/api/v4/users').query({ username: 'bob' }).reply(200, [{ id: 4, username: 'bob' }]);
-      nock(HOST).put(ISSUE_PATH, { assignee_ids: [4] }).reply(200, issueJson());
+      nock(HOST)
+        .get('/api/v4/users')
+        .query({ username: 'bob' })
+        .reply(200, [{ id: 4, username: 'bob' }]);
+      nock(HOST)
+        .put(ISSUE_PATH, { assignee_ids: [4] })
+        .reply(200, issueJson());
       expect((await tracker().updateIssue(REF, { assignees: ['bob'] })).assignees).toEqual(['bob']);
     }
   });
 
   it('throws a 422 TrackerError naming an unknown username, before writing anything, and asks again next time', async () => {
-    nock(HOST).get('/api/v4/users').query({ username: 'bob' }).reply(200, [{ id: 4, username: 'bob' }]);
+    nock(HOST)
+      .get('/api/v4/users')
+      .query({ username: 'bob' })
+      .reply(200, [{ id: 4, username: 'bob' }]);
     nock(HOST).get('/api/v4/users').query({ username: 'ghost' }).twice().reply(200, []);
     // No PUT interceptor: a write would fail the test differently.
     const gitlab = tracker();
@@ -201,42 +266,75 @@ describe('GitLabTracker over gitbeaker', () => {
   });
 
   it('refuses an empty username without listing every user, and rethrows lookup failures', async () => {
-    const error = await tracker().updateIssue(REF, { assignees: [' '] }).catch((e: unknown) => e);
+    const error = await tracker()
+      .updateIssue(REF, { assignees: [' '] })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TrackerError', status: 422 });
     nock(HOST).get('/api/v4/users').query({ username: 'bob' }).reply(500, { message: '500 Internal Server Error' });
-    const failed = await tracker().updateIssue(REF, { assignees: ['bob'] }).catch((e: unknown) => e);
+    const failed = await tracker()
+      .updateIssue(REF, { assignees: ['bob'] })
+      .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(TrackerError);
     expect(failed).toMatchObject({ status: 500, operation: 'updateIssue' });
   });
 
   it('unassigns everyone with assignee_ids [0], without a lookup', async () => {
-    nock(HOST).put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ assignee_ids: [0] })).reply(200, issueJson({ assignees: [] }));
+    nock(HOST)
+      .put(ISSUE_PATH, (body) => JSON.stringify(body) === JSON.stringify({ assignee_ids: [0] }))
+      .reply(200, issueJson({ assignees: [] }));
     expect((await tracker().updateIssue(REF, { assignees: [] })).assignees).toEqual([]);
   });
 
   it('reads one note by id, a 404 TrackerError when missing', async () => {
     nock(HOST)
       .get(`${ISSUE_PATH}/notes/31`)
-      .reply(200, { id: 31, body: 'timeline', author: { id: 1, username: 'incident-desk-bot' }, created_at: '2026-01-01T00:00:00Z', system: false });
+      .reply(200, {
+        id: 31,
+        body: 'timeline',
+        author: { id: 1, username: 'incident-desk-bot' },
+        created_at: '2026-01-01T00:00:00Z',
+        system: false,
+      });
     nock(HOST).get(`${ISSUE_PATH}/notes/32`).reply(404, { message: '404 Not found' });
     const gitlab = tracker();
-    expect(await gitlab.getComment(REF, 31)).toEqual({ id: 31, author: 'incident-desk-bot', authorId: 1, body: 'timeline', createdAt: '2026-01-01T00:00:00Z' });
+    expect(await gitlab.getComment(REF, 31)).toEqual({
+      id: 31,
+      author: 'incident-desk-bot',
+      authorId: 1,
+      body: 'timeline',
+      createdAt: '2026-01-01T00:00:00Z',
+    });
     const error = await gitlab.getComment(REF, 32).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect(error).toMatchObject({ status: 404, operation: 'getComment' });
   });
 
   it('locks with discussion_locked and refuses to delete without asking', async () => {
-    nock(HOST).put(ISSUE_PATH, { discussion_locked: true }).reply(200, issueJson({ discussion_locked: true }));
+    nock(HOST)
+      .put(ISSUE_PATH, { discussion_locked: true })
+      .reply(200, issueJson({ discussion_locked: true }));
     const gitlab = tracker();
     await gitlab.lockIssue(REF);
     // No interceptor: a request would fail the test (network is disabled).
     expect(await gitlab.deleteIssue({ ref: REF } as Issue)).toBe('forbidden');
-    expect(gitlab.capabilities).toEqual({ confidentialIssues: true, nativeLinks: true, lockConversation: false, deleteIssue: false, dueDates: true, signedDeliveries: false });
+    expect(gitlab.capabilities).toEqual({
+      confidentialIssues: true,
+      nativeLinks: true,
+      lockConversation: false,
+      deleteIssue: false,
+      dueDates: true,
+      signedDeliveries: false,
+    });
   });
 
   it('lists issues with the label filter, every state, oldest first, across pages', async () => {
-    const query = { labels: 'incident::master,incident-id::X', scope: 'all', order_by: 'created_at', sort: 'asc', per_page: '100' };
+    const query = {
+      labels: 'incident::master,incident-id::X',
+      scope: 'all',
+      order_by: 'created_at',
+      sort: 'asc',
+      per_page: '100',
+    };
     nock(HOST)
       .get('/api/v4/projects/sec%2Fincidents/issues')
       .query(query)
@@ -248,7 +346,10 @@ describe('GitLabTracker over gitbeaker', () => {
       .query({ ...query, page: '2' })
       .reply(200, [issueJson({ iid: 2, state: 'closed', references: { full: 'sec/incidents#2' } })]);
     const issues = await tracker().listIssues('sec/incidents', { labels: ['incident::master', 'incident-id::X'] });
-    expect(issues.map((i) => [i.ref.number, i.state])).toEqual([[1, 'open'], [2, 'closed']]);
+    expect(issues.map((i) => [i.ref.number, i.state])).toEqual([
+      [1, 'open'],
+      [2, 'closed'],
+    ]);
 
     nock(HOST)
       .get('/api/v4/projects/sec%2Fincidents/issues')
@@ -262,9 +363,27 @@ describe('GitLabTracker over gitbeaker', () => {
       .get(`${ISSUE_PATH}/notes`)
       .query({ sort: 'asc', order_by: 'created_at', per_page: '100' })
       .reply(200, [
-        { id: 1, body: 'first', author: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:00Z', system: false },
-        { id: 2, body: 'added ~incident label', author: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:01Z', system: true },
-        { id: 3, body: 'second', author: { id: 102, username: 'bob' }, created_at: '2026-01-01T00:00:02Z', system: false },
+        {
+          id: 1,
+          body: 'first',
+          author: { id: 101, username: 'alice' },
+          created_at: '2026-01-01T00:00:00Z',
+          system: false,
+        },
+        {
+          id: 2,
+          body: 'added ~incident label',
+          author: { id: 101, username: 'alice' },
+          created_at: '2026-01-01T00:00:01Z',
+          system: true,
+        },
+        {
+          id: 3,
+          body: 'second',
+          author: { id: 102, username: 'bob' },
+          created_at: '2026-01-01T00:00:02Z',
+          system: false,
+        },
       ]);
     const comments = await tracker().listComments(REF);
     expect(comments).toEqual([
@@ -273,17 +392,50 @@ describe('GitLabTracker over gitbeaker', () => {
     ]);
   });
 
-  it('answers who edited the description from the newest page of system notes, ticked boxes included, people\'s words never', async () => {
+  it("answers who edited the description from the newest page of system notes, ticked boxes included, people's words never", async () => {
     const page = [
-      { id: 9, body: 'marked the checklist item **(IM) Choose a deputy** as completed', author: { id: 103, username: 'carol' }, created_at: '2026-01-01T00:00:09Z', system: true },
-      { id: 8, body: 'changed the description', author: { id: 102, username: 'bob' }, created_at: '2026-01-01T00:00:08Z', system: true },
+      {
+        id: 9,
+        body: 'marked the checklist item **(IM) Choose a deputy** as completed',
+        author: { id: 103, username: 'carol' },
+        created_at: '2026-01-01T00:00:09Z',
+        system: true,
+      },
+      {
+        id: 8,
+        body: 'changed the description',
+        author: { id: 102, username: 'bob' },
+        created_at: '2026-01-01T00:00:08Z',
+        system: true,
+      },
       // A person may write the same words: only GitLab's own notes count.
-      { id: 7, body: 'changed the description', author: { id: 666, username: 'mallory' }, created_at: '2026-01-01T00:00:07Z', system: false },
-      { id: 6, body: 'added ~incident label', author: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:06Z', system: true },
-      { id: 5, body: 'marked the task **old wording** as incomplete', author: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:05Z', system: true },
+      {
+        id: 7,
+        body: 'changed the description',
+        author: { id: 666, username: 'mallory' },
+        created_at: '2026-01-01T00:00:07Z',
+        system: false,
+      },
+      {
+        id: 6,
+        body: 'added ~incident label',
+        author: { id: 101, username: 'alice' },
+        created_at: '2026-01-01T00:00:06Z',
+        system: true,
+      },
+      {
+        id: 5,
+        body: 'marked the task **old wording** as incomplete',
+        author: { id: 101, username: 'alice' },
+        created_at: '2026-01-01T00:00:05Z',
+        system: true,
+      },
     ];
     // One page only, newest first: who edited a moment ago is there; older pages are not read.
-    nock(HOST).get(`${ISSUE_PATH}/notes`).query({ sort: 'desc', order_by: 'created_at', per_page: '100' }).reply(200, page, { 'x-next-page': '2', 'x-total-pages': '9' });
+    nock(HOST)
+      .get(`${ISSUE_PATH}/notes`)
+      .query({ sort: 'desc', order_by: 'created_at', per_page: '100' })
+      .reply(200, page, { 'x-next-page': '2', 'x-total-pages': '9' });
     expect(await tracker().listChanges(REF, { kind: 'description' })).toEqual([
       { actor: { id: 103, username: 'carol' }, at: '2026-01-01T00:00:09Z' },
       { actor: { id: 102, username: 'bob' }, at: '2026-01-01T00:00:08Z' },
@@ -296,11 +448,35 @@ describe('GitLabTracker over gitbeaker', () => {
       .get(`${ISSUE_PATH}/resource_label_events`)
       .query({ per_page: '100' })
       .reply(200, [
-        { id: 1, user: { id: 101, username: 'alice' }, created_at: '2026-01-01T00:00:01Z', label: { id: 5, name: 'approval::blog::approved' }, action: 'add' },
-        { id: 2, user: { id: 102, username: 'bob' }, created_at: '2026-01-01T00:00:02Z', label: { id: 5, name: 'approval::blog::approved' }, action: 'remove' },
-        { id: 3, user: { id: 103, username: 'carol' }, created_at: '2026-01-01T00:00:03Z', label: { id: 5, name: 'approval::blog::approved' }, action: 'add' },
+        {
+          id: 1,
+          user: { id: 101, username: 'alice' },
+          created_at: '2026-01-01T00:00:01Z',
+          label: { id: 5, name: 'approval::blog::approved' },
+          action: 'add',
+        },
+        {
+          id: 2,
+          user: { id: 102, username: 'bob' },
+          created_at: '2026-01-01T00:00:02Z',
+          label: { id: 5, name: 'approval::blog::approved' },
+          action: 'remove',
+        },
+        {
+          id: 3,
+          user: { id: 103, username: 'carol' },
+          created_at: '2026-01-01T00:00:03Z',
+          label: { id: 5, name: 'approval::blog::approved' },
+          action: 'add',
+        },
         { id: 4, user: { id: 104, username: 'dave' }, created_at: '2026-01-01T00:00:04Z', label: null, action: 'add' },
-        { id: 5, user: null, created_at: '2026-01-01T00:00:05Z', label: { id: 5, name: 'approval::blog::approved' }, action: 'add' },
+        {
+          id: 5,
+          user: null,
+          created_at: '2026-01-01T00:00:05Z',
+          label: { id: 5, name: 'approval::blog::approved' },
+          action: 'add',
+        },
       ]);
     expect(await tracker().listChanges(REF, { kind: 'label-added', label: 'approval::blog::approved' })).toEqual([
       { actor: { id: 103, username: 'carol' }, at: '2026-01-01T00:00:03Z' },
@@ -310,11 +486,17 @@ describe('GitLabTracker over gitbeaker', () => {
 
   it('reads raw files at HEAD, null on 404, and fails on other errors', async () => {
     const raw = '/api/v4/projects/sec%2Fincidents/repository/files/.gitlab%2Fincident-desk.yml/raw';
-    nock(HOST).get(raw).query({ ref: 'HEAD' }).reply(200, 'label: sev\n', { 'content-type': 'text/plain; charset=utf-8' });
+    nock(HOST)
+      .get(raw)
+      .query({ ref: 'HEAD' })
+      .reply(200, 'label: sev\n', { 'content-type': 'text/plain; charset=utf-8' });
     nock(HOST).get(raw).query({ ref: 'HEAD' }).reply(404, { message: '404 File Not Found' });
     nock(HOST).get(raw).query({ ref: 'HEAD' }).reply(403, { message: '403 Forbidden' });
     const gitlab = tracker();
-    expect(await gitlab.readConfig('sec/incidents')).toEqual({ text: 'label: sev\n', location: 'sec/incidents:.gitlab/incident-desk.yml' });
+    expect(await gitlab.readConfig('sec/incidents')).toEqual({
+      text: 'label: sev\n',
+      location: 'sec/incidents:.gitlab/incident-desk.yml',
+    });
     expect(await gitlab.readConfig('sec/incidents')).toBeNull();
     const error = await gitlab.readConfig('sec/incidents').catch((e: unknown) => e);
     expect((error as TrackerError).status).toBe(403);
@@ -327,16 +509,28 @@ describe('GitLabTracker access levels and the master sweep', () => {
 
   it('maps access levels to roles, inherited memberships included', async () => {
     const cases: Array<[number, string]> = [
-      [60, 'admin'], [50, 'admin'], [40, 'maintain'], [30, 'write'], [20, 'triage'], [15, 'read'], [10, 'read'], [5, 'none'], [0, 'none'],
+      [60, 'admin'],
+      [50, 'admin'],
+      [40, 'maintain'],
+      [30, 'write'],
+      [20, 'triage'],
+      [15, 'read'],
+      [10, 'read'],
+      [5, 'none'],
+      [0, 'none'],
     ];
     for (const [level, role] of cases) {
-      nock(HOST).get(MEMBER_PATH).reply(200, { id: 42, username: 'alice', state: 'active', access_level: level, membership_state: 'active' });
+      nock(HOST)
+        .get(MEMBER_PATH)
+        .reply(200, { id: 42, username: 'alice', state: 'active', access_level: level, membership_state: 'active' });
       expect([level, await tracker().getAccess('sec/incidents', ALICE)]).toEqual([level, role]);
     }
   });
 
   it('answers none for a membership awaiting approval and for an answer without a level', async () => {
-    nock(HOST).get(MEMBER_PATH).reply(200, { id: 42, username: 'alice', access_level: 30, membership_state: 'awaiting' });
+    nock(HOST)
+      .get(MEMBER_PATH)
+      .reply(200, { id: 42, username: 'alice', access_level: 30, membership_state: 'awaiting' });
     expect(await tracker().getAccess('sec/incidents', ALICE)).toBe('none');
     nock(HOST).get(MEMBER_PATH).reply(200, { id: 42, username: 'alice' });
     expect(await tracker().getAccess('sec/incidents', ALICE)).toBe('none');
@@ -346,16 +540,29 @@ describe('GitLabTracker access levels and the master sweep', () => {
     nock(HOST).get(MEMBER_PATH).reply(404, { message: '404 Not found' });
     expect(await tracker().getAccess('sec/incidents', ALICE)).toBe('none');
     nock(HOST).get(MEMBER_PATH).reply(500, { message: '500 Internal Server Error' });
-    const error = await tracker().getAccess('sec/incidents', ALICE).catch((e: unknown) => e);
+    const error = await tracker()
+      .getAccess('sec/incidents', ALICE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect(error).toMatchObject({ status: 500, operation: 'getAccess' });
     expect((error as TrackerError).message).not.toContain(TOKEN);
     nock(HOST).get(MEMBER_PATH).reply(403, { message: '403 Forbidden' });
-    expect(await tracker().getAccess('sec/incidents', ALICE).catch((e: unknown) => e)).toMatchObject({ status: 403 });
+    expect(
+      await tracker()
+        .getAccess('sec/incidents', ALICE)
+        .catch((e: unknown) => e),
+    ).toMatchObject({ status: 403 });
   });
 
   it('sweeps open masters across projects with scope=all over every page, paths from references.full', async () => {
-    const query = { labels: 'incident::master', state: 'opened', scope: 'all', order_by: 'created_at', sort: 'asc', per_page: '100' };
+    const query = {
+      labels: 'incident::master',
+      state: 'opened',
+      scope: 'all',
+      order_by: 'created_at',
+      sort: 'asc',
+      per_page: '100',
+    };
     nock(HOST)
       .get('/api/v4/issues')
       .query(query)
@@ -371,14 +578,21 @@ describe('GitLabTracker access levels and the master sweep', () => {
   });
 
   it('resolves the project by id when an answer has no references', async () => {
-    nock(HOST).get('/api/v4/issues').query(true).reply(200, [issueJson({ project_id: 77, references: undefined })]);
-    nock(HOST).get('/api/v4/projects/77').reply(200, { id: 77, path_with_namespace: 'team/app', visibility: 'private', web_url: `${HOST}/team/app` });
+    nock(HOST)
+      .get('/api/v4/issues')
+      .query(true)
+      .reply(200, [issueJson({ project_id: 77, references: undefined })]);
+    nock(HOST)
+      .get('/api/v4/projects/77')
+      .reply(200, { id: 77, path_with_namespace: 'team/app', visibility: 'private', web_url: `${HOST}/team/app` });
     expect((await tracker().listOpenMasters()).map((i) => i.ref)).toEqual([{ project: 'team/app', number: 7 }]);
   });
 
   it('throws a TrackerError when the sweep fails', async () => {
     nock(HOST).get('/api/v4/issues').query(true).reply(500, { message: '500 Internal Server Error' });
-    const error = await tracker().listOpenMasters().catch((e: unknown) => e);
+    const error = await tracker()
+      .listOpenMasters()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect(error).toMatchObject({ status: 500, operation: 'listOpenMasters' });
   });
@@ -409,11 +623,17 @@ describe('GitLabTracker.isTeamMember', () => {
   });
 
   it('takes the group path with or without the leading @, URL-encoded, top-level groups too', async () => {
-    nock(HOST).get(MEMBER_PATH).reply(200, member({ access_level: 30, membership_state: 'active' }));
+    nock(HOST)
+      .get(MEMBER_PATH)
+      .reply(200, member({ access_level: 30, membership_state: 'active' }));
     expect(await tracker().isTeamMember('@sec/responders', ALICE)).toBe(true);
-    nock(HOST).get('/api/v4/groups/sec/members/all/42').reply(200, member({ access_level: 30, membership_state: 'active' }));
+    nock(HOST)
+      .get('/api/v4/groups/sec/members/all/42')
+      .reply(200, member({ access_level: 30, membership_state: 'active' }));
     expect(await tracker().isTeamMember('sec', ALICE)).toBe(true);
-    nock(HOST).get('/api/v4/groups/sec%2Fresponders%2Foncall/members/all/42').reply(200, member({ access_level: 10 }));
+    nock(HOST)
+      .get('/api/v4/groups/sec%2Fresponders%2Foncall/members/all/42')
+      .reply(200, member({ access_level: 10 }));
     expect(await tracker().isTeamMember('@sec/responders/oncall', ALICE)).toBe(true);
   });
 
@@ -423,13 +643,19 @@ describe('GitLabTracker.isTeamMember', () => {
     nock(HOST).get('/api/v4/groups/sec%2Fnobody-here/members/all/42').reply(404, { message: '404 Group Not Found' });
     expect(await tracker().isTeamMember('sec/nobody-here', ALICE)).toBe(false);
     nock(HOST).get(MEMBER_PATH).reply(500, { message: '500 Internal Server Error' });
-    const error = await tracker().isTeamMember('sec/responders', ALICE).catch((e: unknown) => e);
+    const error = await tracker()
+      .isTeamMember('sec/responders', ALICE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrackerError);
     expect(error).toMatchObject({ status: 500, operation: 'isTeamMember' });
     expect((error as TrackerError).message).not.toContain(TOKEN);
     expect(inspect(error, { depth: 10 })).not.toContain(TOKEN);
     nock(HOST).get(MEMBER_PATH).reply(403, { message: '403 Forbidden' });
-    expect(await tracker().isTeamMember('sec/responders', ALICE).catch((e: unknown) => e)).toMatchObject({
+    expect(
+      await tracker()
+        .isTeamMember('sec/responders', ALICE)
+        .catch((e: unknown) => e),
+    ).toMatchObject({
       name: 'TrackerError',
       status: 403,
       operation: 'isTeamMember',
@@ -438,7 +664,9 @@ describe('GitLabTracker.isTeamMember', () => {
 
   it('refuses an empty group path without a request', async () => {
     for (const team of ['', '@', 'sec//responders', 'sec/', '/sec']) {
-      const error = await tracker().isTeamMember(team, ALICE).catch((e: unknown) => e);
+      const error = await tracker()
+        .isTeamMember(team, ALICE)
+        .catch((e: unknown) => e);
       expect([team, error]).toEqual([team, expect.any(TrackerError)]);
       expect((error as TrackerError).message).toMatch(/not a GitLab group path/);
     }
@@ -446,12 +674,19 @@ describe('GitLabTracker.isTeamMember', () => {
 });
 
 describe('GitLabTracker against the fake GitLab', () => {
-  async function withFake<T>(run: (gitlab: GitLabTracker, store: MemoryStore, requests: Array<{ method: string; path: string }>) => Promise<T>, token = 'fake-token'): Promise<T> {
+  async function withFake<T>(
+    run: (gitlab: GitLabTracker, store: MemoryStore, requests: Array<{ method: string; path: string }>) => Promise<T>,
+    token = 'fake-token',
+  ): Promise<T> {
     const store = new MemoryStore({ kind: 'gitlab' });
     store.addProject('sec/incidents');
     const fake = await startFakeGitLab(store, { token: 'fake-token' });
     try {
-      return await run(new GitLabTracker(new Gitlab({ host: fake.url, token, rateLimits: { '**': 100_000 }, queryTimeout: 5_000 })), store, fake.requests);
+      return await run(
+        new GitLabTracker(new Gitlab({ host: fake.url, token, rateLimits: { '**': 100_000 }, queryTimeout: 5_000 })),
+        store,
+        fake.requests,
+      );
     } finally {
       await fake.close();
     }
@@ -523,9 +758,17 @@ describe('GitLabTracker against the fake GitLab', () => {
       const aliceId = fake.userId('alice');
       expect(fake.userId('alice')).toBe(aliceId);
       expect(fake.userId('bob')).not.toBe(aliceId);
-      expect(await api.ProjectMembers.show('sec/incidents', aliceId, { includeInherited: true })).toMatchObject({ id: aliceId, username: 'alice', access_level: 40 });
-      expect(await api.ProjectMembers.show('sec/incidents', 7, { includeInherited: true })).toMatchObject({ access_level: 20 });
-      const missing = await api.ProjectMembers.show('sec/incidents', fake.userId('bob'), { includeInherited: true }).catch((e: unknown) => e);
+      expect(await api.ProjectMembers.show('sec/incidents', aliceId, { includeInherited: true })).toMatchObject({
+        id: aliceId,
+        username: 'alice',
+        access_level: 40,
+      });
+      expect(await api.ProjectMembers.show('sec/incidents', 7, { includeInherited: true })).toMatchObject({
+        access_level: 20,
+      });
+      const missing = await api.ProjectMembers.show('sec/incidents', fake.userId('bob'), {
+        includeInherited: true,
+      }).catch((e: unknown) => e);
       expect((missing as GitbeakerRequestError).cause?.response.status).toBe(404);
     } finally {
       await fake.close();
@@ -542,10 +785,23 @@ describe('GitLabTracker against the fake GitLab', () => {
       const aliceId = fake.userId('alice');
       const erinId = fake.userId('erin');
       const show = (group: string, id: number) => api.GroupMembers.show(group, id, { includeInherited: true });
-      expect(await show('sec/responders', aliceId)).toMatchObject({ id: aliceId, username: 'alice', access_level: 30, membership_state: 'active' });
-      expect(fake.requests.at(-1)).toEqual({ method: 'GET', path: `/api/v4/groups/sec%2Fresponders/members/all/${aliceId}` });
+      expect(await show('sec/responders', aliceId)).toMatchObject({
+        id: aliceId,
+        username: 'alice',
+        access_level: 30,
+        membership_state: 'active',
+      });
+      expect(fake.requests.at(-1)).toEqual({
+        method: 'GET',
+        path: `/api/v4/groups/sec%2Fresponders/members/all/${aliceId}`,
+      });
       expect(await show('sec/responders', erinId)).toMatchObject({ id: erinId, username: 'erin' });
-      for (const [group, id] of [['sec', aliceId], ['sec/responders', fake.userId('bob')], ['sec/responders', 9_999], ['other', erinId]] as const) {
+      for (const [group, id] of [
+        ['sec', aliceId],
+        ['sec/responders', fake.userId('bob')],
+        ['sec/responders', 9_999],
+        ['other', erinId],
+      ] as const) {
         const missing = await show(group, id).catch((e: unknown) => e);
         expect([group, id, (missing as GitbeakerRequestError).cause?.response.status]).toEqual([group, id, 404]);
       }
@@ -554,12 +810,16 @@ describe('GitLabTracker against the fake GitLab', () => {
     }
   });
 
-  it('lists issues across projects: the bot\'s own by default (GitLab\'s scope), every visible one with scope=all', async () => {
+  it("lists issues across projects: the bot's own by default (GitLab's scope), every visible one with scope=all", async () => {
     const store = new MemoryStore({ kind: 'gitlab' });
     store.addProject('sec/incidents');
     store.addProject('team/app');
     store.seedIssue('team/app', { title: 'by someone', labels: ['incident::master'] });
-    store.seedIssue('sec/incidents', { title: 'by the bot', labels: ['incident::master'], author: 'incident-desk-bot' });
+    store.seedIssue('sec/incidents', {
+      title: 'by the bot',
+      labels: ['incident::master'],
+      author: 'incident-desk-bot',
+    });
     const closed = store.seedIssue('sec/incidents', { title: 'closed', labels: ['incident::master'] });
     store.editIssue(closed.ref, { state: 'closed' });
     const fake = await startFakeGitLab(store);
@@ -572,7 +832,10 @@ describe('GitLabTracker against the fake GitLab', () => {
       expect(await titles('labels=incident::master&state=opened&scope=all')).toEqual(['by someone', 'by the bot']);
       const gitlab = new GitLabTracker(new Gitlab({ host: fake.url, token: 't', rateLimits: { '**': 100_000 } }));
       const masters = await gitlab.listOpenMasters();
-      expect(masters.map((i) => [i.ref.project, i.title])).toEqual([['team/app', 'by someone'], ['sec/incidents', 'by the bot']]);
+      expect(masters.map((i) => [i.ref.project, i.title])).toEqual([
+        ['team/app', 'by someone'],
+        ['sec/incidents', 'by the bot'],
+      ]);
     } finally {
       await fake.close();
     }
@@ -581,7 +844,8 @@ describe('GitLabTracker against the fake GitLab', () => {
 
 describe('GitLab payload normalization', () => {
   const fixtures = new URL('../fixtures/gitlab/', import.meta.url);
-  const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as Record<string, unknown>;
+  const load = (name: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as Record<string, unknown>;
   /** The issue hook as an `update` with the given changes (the fixture's `action: open` is a doc quirk). */
   const update = (changes: unknown): Record<string, unknown> => {
     const payload = load('issue-hook.json');
@@ -641,18 +905,28 @@ describe('GitLab payload normalization', () => {
   });
 
   it('maps updates by what changed', () => {
-    const labelsOnly = normalizeGitLabIssueEvent(update({ labels: { previous: [label('a')], current: [label('a'), label('incident')] } }), 'd');
+    const labelsOnly = normalizeGitLabIssueEvent(
+      update({ labels: { previous: [label('a')], current: [label('a'), label('incident')] } }),
+      'd',
+    );
     expect(labelsOnly).toMatchObject({ action: 'labeled', addedLabels: ['incident'], removedLabels: [] });
     expect(labelsOnly?.previousBody).toBeUndefined();
 
-    const removal = normalizeGitLabIssueEvent(update({ labels: { previous: [label('a'), label('b')], current: [label('a')] } }), 'd');
+    const removal = normalizeGitLabIssueEvent(
+      update({ labels: { previous: [label('a'), label('b')], current: [label('a')] } }),
+      'd',
+    );
     expect(removal).toMatchObject({ action: 'unlabeled', addedLabels: [], removedLabels: ['b'] });
 
     const fixtureChanges = normalizeGitLabIssueEvent(update(load('issue-hook.json').changes), 'd');
     expect(fixtureChanges).toMatchObject({ action: 'labeled', addedLabels: ['Platform'], removedLabels: ['API'] });
 
     for (const changes of [undefined, {}, { title: { previous: 'old', current: 'new' } }]) {
-      expect(normalizeGitLabIssueEvent(update(changes), 'd')).toMatchObject({ action: 'edited', addedLabels: [], removedLabels: [] });
+      expect(normalizeGitLabIssueEvent(update(changes), 'd')).toMatchObject({
+        action: 'edited',
+        addedLabels: [],
+        removedLabels: [],
+      });
     }
   });
 
@@ -664,8 +938,15 @@ describe('GitLab payload normalization', () => {
       }),
       'd',
     );
-    expect(event).toMatchObject({ action: 'edited', previousBody: 'old body', addedLabels: ['incident'], removedLabels: [] });
-    expect(normalizeGitLabIssueEvent(update({ description: { previous: null, current: 'x' } }), 'd')?.previousBody).toBe('');
+    expect(event).toMatchObject({
+      action: 'edited',
+      previousBody: 'old body',
+      addedLabels: ['incident'],
+      removedLabels: [],
+    });
+    expect(
+      normalizeGitLabIssueEvent(update({ description: { previous: null, current: 'x' } }), 'd')?.previousBody,
+    ).toBe('');
   });
 
   it('maps close and reopen, and unknown actions to other', () => {
@@ -751,13 +1032,32 @@ describe('GitLab payload normalization', () => {
       { ...load('issue-hook.json'), event_type: 'work_item' },
       { ...load('issue-hook.json'), project: null },
       { ...load('issue-hook.json'), user: { username: 'root' } },
-      { ...load('issue-hook.json'), labels: 'API', object_attributes: { ...(load('issue-hook.json').object_attributes as object), labels: undefined } },
+      {
+        ...load('issue-hook.json'),
+        labels: 'API',
+        object_attributes: { ...(load('issue-hook.json').object_attributes as object), labels: undefined },
+      },
       { ...load('issue-hook.json'), changes: { labels: { previous: 'x', current: [] } } },
-      { ...load('issue-hook.json'), object_attributes: { ...(load('issue-hook.json').object_attributes as object), iid: '23' } },
-      { ...load('issue-hook.json'), object_attributes: { ...(load('issue-hook.json').object_attributes as object), state: 'merged' } },
+      {
+        ...load('issue-hook.json'),
+        object_attributes: { ...(load('issue-hook.json').object_attributes as object), iid: '23' },
+      },
+      {
+        ...load('issue-hook.json'),
+        object_attributes: { ...(load('issue-hook.json').object_attributes as object), state: 'merged' },
+      },
     ];
     for (const payload of broken) expect(normalizeGitLabIssueEvent(payload, 'd')).toBeNull();
-    for (const payload of [null, {}, { object_kind: 'note' }, { ...load('note-hook-issue.json'), issue: 'x' }, { ...load('note-hook-issue.json'), object_attributes: { ...(load('note-hook-issue.json').object_attributes as object), note: 5 } }]) {
+    for (const payload of [
+      null,
+      {},
+      { object_kind: 'note' },
+      { ...load('note-hook-issue.json'), issue: 'x' },
+      {
+        ...load('note-hook-issue.json'),
+        object_attributes: { ...(load('note-hook-issue.json').object_attributes as object), note: 5 },
+      },
+    ]) {
       expect(normalizeGitLabNoteEvent(payload, 'd')).toBeNull();
     }
   });

@@ -22,13 +22,22 @@ interface World {
   project: string;
 }
 
-async function gitlabWorld(faults?: FaultOptions, retry: Parameters<typeof createGitLabClient>[0]['retry'] = FAST_RETRY): Promise<World> {
+async function gitlabWorld(
+  faults?: FaultOptions,
+  retry: Parameters<typeof createGitLabClient>[0]['retry'] = FAST_RETRY,
+): Promise<World> {
   const store = new MemoryStore({ kind: 'gitlab' });
   store.addProject('sec/incidents', { visibility: 'private' });
   const fake = await startFakeGitLab(store, faults ? { faults } : {});
   onTestFinished(fake.close);
   const client = createGitLabClient({ host: fake.url, token: 'glpat-test', retry, rateLimits: { '**': 100_000 } });
-  return { tracker: new GitLabTracker(client), store, faults: fake.faults, requests: fake.requests, project: 'sec/incidents' };
+  return {
+    tracker: new GitLabTracker(client),
+    store,
+    faults: fake.faults,
+    requests: fake.requests,
+    project: 'sec/incidents',
+  };
 }
 
 async function githubWorld(faults?: FaultOptions, retry = FAST_RETRY): Promise<World> {
@@ -37,15 +46,27 @@ async function githubWorld(faults?: FaultOptions, retry = FAST_RETRY): Promise<W
   const fake = await startFakeGitHub(store, faults ? { faults } : {});
   onTestFinished(fake.close);
   const Octokit = fastResilientOctokit(retry);
-  const tracker = new GitHubTracker(new Octokit({ auth: { token: 'ghs_test' }, baseUrl: fake.url, log: quiet }), { account: 'sec' });
+  const tracker = new GitHubTracker(new Octokit({ auth: { token: 'ghs_test' }, baseUrl: fake.url, log: quiet }), {
+    account: 'sec',
+  });
   return { tracker, store, faults: fake.faults, requests: fake.requests, project: 'sec/incidents' };
 }
 
 /** Octokit's logger: the rate-limit warnings are expected here. */
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-const DRAFT = { title: 'Incident INC-1 release', body: 'steps\n', labels: ['incident::release', 'incident-id::INC-1'], confidential: true };
-const only = (kinds: FaultOptions['kinds'], exempt?: FaultOptions['exempt']): FaultOptions => ({ rate: 1, seed: 1, kinds, ...(exempt ? { exempt } : {}) });
+const DRAFT = {
+  title: 'Incident INC-1 release',
+  body: 'steps\n',
+  labels: ['incident::release', 'incident-id::INC-1'],
+  confidential: true,
+};
+const only = (kinds: FaultOptions['kinds'], exempt?: FaultOptions['exempt']): FaultOptions => ({
+  rate: 1,
+  seed: 1,
+  kinds,
+  ...(exempt ? { exempt } : {}),
+});
 const reads = ({ method }: { method: string }) => method === 'GET';
 const posts = (w: World) => w.requests.filter((r) => r.method === 'POST' && !r.path.includes('access_tokens'));
 
@@ -63,8 +84,15 @@ describe.each([
     }
     const created = await w.tracker.createIssue(w.project, DRAFT);
     expect(w.store.issue(seeded.ref).labels).toEqual(['incident', 'round-11']);
-    expect(w.store.listComments(seeded.ref).map((c) => c.body)).toEqual(Array.from({ length: 12 }, (_, i) => `comment ${i}`));
-    expect(w.store.allIssues(w.project).filter((i) => i.title === DRAFT.title).map((i) => i.ref)).toEqual([created.ref]);
+    expect(w.store.listComments(seeded.ref).map((c) => c.body)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `comment ${i}`),
+    );
+    expect(
+      w.store
+        .allIssues(w.project)
+        .filter((i) => i.title === DRAFT.title)
+        .map((i) => i.ref),
+    ).toEqual([created.ref]);
     // The run met several kinds of faults, not just one.
     expect(Object.keys(w.faults.counts()).length).toBeGreaterThanOrEqual(3);
   });
@@ -76,7 +104,9 @@ describe.each([
     expect(posts(w)).toHaveLength(1);
 
     const comment = await w.tracker.createComment(created.ref, 'posted once');
-    expect(w.store.listComments(created.ref)).toEqual([expect.objectContaining({ id: comment.id, body: 'posted once' })]);
+    expect(w.store.listComments(created.ref)).toEqual([
+      expect.objectContaining({ id: comment.id, body: 'posted once' }),
+    ]);
     expect(posts(w)).toHaveLength(2);
   });
 
@@ -99,7 +129,7 @@ describe.each([
     expect(w.store.allIssues(w.project).map((i) => i.ref)).toEqual([created.ref]);
   });
 
-  it('gives up after the last attempt with the tracker\'s status', async () => {
+  it("gives up after the last attempt with the tracker's status", async () => {
     const w = await world(undefined);
     const seeded = w.store.seedIssue(w.project, { title: 'report', body: 'text', labels: [] });
     w.faults.outageAfter(0);
@@ -123,7 +153,12 @@ describe('GitHub secondary rate limit', () => {
   it('is retried after its retry-after, for reads and writes', async () => {
     const w = await githubWorld();
     const seeded = w.store.seedIssue(w.project, { title: 'report', body: 'text', labels: [] });
-    w.faults.configure({ rate: 1, seed: 1, kinds: ['secondary-rate-limit'], exempt: () => w.faults.injected.length >= 2 });
+    w.faults.configure({
+      rate: 1,
+      seed: 1,
+      kinds: ['secondary-rate-limit'],
+      exempt: () => w.faults.injected.length >= 2,
+    });
     await w.tracker.createComment(seeded.ref, 'after the limit');
     expect(w.faults.counts()).toEqual({ 'secondary-rate-limit': 2 });
     expect(w.store.listComments(seeded.ref).map((c) => c.body)).toEqual(['after the limit']);
@@ -163,13 +198,17 @@ describe('retry helpers', () => {
     let creates = 0;
     let looks = 0;
     const refused = new TrackerError('no', 422, 'createIssue');
-    const error = await createReconciled(3, async () => {
-      creates += 1;
-      throw refused;
-    }, async () => {
-      looks += 1;
-      return undefined;
-    }).catch((e: unknown) => e);
+    const error = await createReconciled(
+      3,
+      async () => {
+        creates += 1;
+        throw refused;
+      },
+      async () => {
+        looks += 1;
+        return undefined;
+      },
+    ).catch((e: unknown) => e);
     expect(error).toBe(refused);
     expect({ creates, looks }).toEqual({ creates: 1, looks: 0 });
   });

@@ -67,14 +67,23 @@ describe('correlation', () => {
     expect(namedIds({ labels: [], title: 'Backport [cve-2026-12345] to 1.x' }, 'INC')).toEqual(['CVE-2026-12345']);
     expect(namedIds({ labels: [], title: '[WIP] [INC] [SEC-2026-1] nothing' }, 'INC')).toEqual([]);
     expect(namedIds({ labels: [], title: '[SEC-2026-1] configured prefix' }, 'SEC')).toEqual(['SEC-2026-1']);
-    expect(namedIds({ labels: ['incident-id::INC-2026-7'], title: '[INC-2026-7] twice' }, 'INC')).toEqual(['INC-2026-7']);
+    expect(namedIds({ labels: ['incident-id::INC-2026-7'], title: '[INC-2026-7] twice' }, 'INC')).toEqual([
+      'INC-2026-7',
+    ]);
     expect(namedIds({ labels: ['incident-id::'], title: 'empty label' }, 'INC')).toEqual([]);
   });
 
   it("never takes the incident's own tickets, a trigger or a handled source for a child", () => {
     expect(mayBeChild({ labels: ['incident-id::X'] }, 'incident')).toBe(true);
     expect(mayBeChild({ labels: ['incident-id::X', 'incident::task'] }, 'incident')).toBe(true);
-    for (const label of ['incident::master', 'incident::release', 'incident::comms', 'incident', 'incident::needs-config', 'incident-source::abc']) {
+    for (const label of [
+      'incident::master',
+      'incident::release',
+      'incident::comms',
+      'incident',
+      'incident::needs-config',
+      'incident-source::abc',
+    ]) {
       expect(mayBeChild({ labels: ['incident-id::X', label] }, 'incident')).toBe(false);
     }
   });
@@ -95,13 +104,16 @@ describe('correlation', () => {
     expect(dueOf({ body: '| Owner: | `@bob` |\n| Due: | 2026-12-03 |\n' })).toBe('2026-12-03');
     expect(dueOf({ body: '| Overdue: | 2026-12-03 |' })).toBeNull();
     // The person's line wins over a copy in the app's block, which may be older than their edit.
-    expect(dueOf({ body: joinBody('**Tracking ticket of incident INC-2026-1.**\n**Due:** 2026-12-01', 'Due: 2026-11-30') })).toBe('2026-11-30');
+    expect(
+      dueOf({ body: joinBody('**Tracking ticket of incident INC-2026-1.**\n**Due:** 2026-12-01', 'Due: 2026-11-30') }),
+    ).toBe('2026-11-30');
     expect(dueOf({ body: joinBody('**Due:** 2026-12-01', 'no date here') })).toBe('2026-12-01');
   });
 });
 
 describe('the child back-reference', () => {
-  const input = (child: Issue, isPublic: boolean) => decideChildWrite({ child, isPublic, master, masterId: 'INC-2026-7', nativeLinks: true });
+  const input = (child: Issue, isPublic: boolean) =>
+    decideChildWrite({ child, isPublic, master, masterId: 'INC-2026-7', nativeLinks: true });
 
   it('a public child gets the identifier only: no master reference, no address, no native link', () => {
     const write = input(issue({ body: 'Our notes' }), true);
@@ -123,13 +135,20 @@ describe('the child back-reference', () => {
     const write = input(issue({ confidential: true }), false);
     expect(write.link).toBe(true);
     expect(write.block).toContain('[sec/incidents#7](https://tracker.example/sec/incidents/-/issues/7)');
-    const linked = issue({ confidential: true, labels: ['incident-id::INC-2026-7', 'incident::task'], body: joinBody(write.block!, 'notes') });
+    const linked = issue({
+      confidential: true,
+      labels: ['incident-id::INC-2026-7', 'incident::task'],
+      body: joinBody(write.block!, 'notes'),
+    });
     expect(input(linked, false)).toEqual({ addLabels: [], block: null, link: false });
   });
 
   it('a child that became public loses the master reference', () => {
     const priv = input(issue({ confidential: true }), false);
-    const nowPublic = issue({ labels: ['incident-id::INC-2026-7', 'incident::task'], body: joinBody(priv.block!, 'notes') });
+    const nowPublic = issue({
+      labels: ['incident-id::INC-2026-7', 'incident::task'],
+      body: joinBody(priv.block!, 'notes'),
+    });
     const write = input(nowPublic, true);
     expect(write.block).not.toContain('sec/incidents');
     expect(readTicketState(joinBody(write.block!, ''))?.master).toBeUndefined();
@@ -145,7 +164,8 @@ describe('the tracking section', () => {
       const text = renderTracking(rows, NOW).text;
       const back = parseTracking(text);
       expect(back.map((r) => r.ref).sort()).toEqual(rows.map((r) => r.ref).sort());
-      for (const original of rows.filter((r) => r.state === 'open')) expect(back.find((r) => r.ref === original.ref)).toEqual(original);
+      for (const original of rows.filter((r) => r.state === 'open'))
+        expect(back.find((r) => r.ref === original.ref)).toEqual(original);
       for (const original of rows.filter((r) => r.state === 'closed')) {
         expect(back.find((r) => r.ref === original.ref)).toMatchObject({ state: 'closed', owner: original.owner });
       }
@@ -153,7 +173,12 @@ describe('the tracking section', () => {
   });
 
   it('shows the dashboard by owner with open, closed and overdue counts, overdue first', () => {
-    const rows = [row(1, { owner: 'alice', due: '2026-11-01' }), row(2, { owner: 'alice', state: 'closed' }), row(3, { owner: 'bob' }), row(4, { owner: null })];
+    const rows = [
+      row(1, { owner: 'alice', due: '2026-11-01' }),
+      row(2, { owner: 'alice', state: 'closed' }),
+      row(3, { owner: 'bob' }),
+      row(4, { owner: null }),
+    ];
     const text = renderTracking(rows, NOW).text;
     expect(text).toContain('**3 open · 1 closed · 1 overdue**');
     expect(text).toContain('| `@alice` | 1 | 1 | 1 |');
@@ -168,7 +193,9 @@ describe('the tracking section', () => {
   });
 
   it('keeps hostile titles inert: no checkbox, no marker, no ping, pipes inside their cell', () => {
-    const hostile = issue({ title: '- [x] done <!-- incident-desk:state {} --> @everyone | a | b |\n- [ ] second line' });
+    const hostile = issue({
+      title: '- [x] done <!-- incident-desk:state {} --> @everyone | a | b |\n- [ ] second line',
+    });
     const text = renderTracking([rowOf(hostile, 'team/app#12'), row(2)], NOW).text;
     expect(text).not.toContain('<!-- incident-desk:state');
     expect(text).not.toMatch(/(^|[^`\u200b])@everyone/m);
@@ -182,12 +209,17 @@ describe('the tracking section', () => {
     const newer = row(1, { updated: '2026-11-21T10:00:00Z', state: 'closed' });
     const rows = upsertRow([newer], row(1, { updated: '2026-11-21T09:00:00Z', state: 'open' }));
     expect(rows[0]!.state).toBe('closed');
-    expect(upsertRow([row(1)], { ...row(1, { updated: '2026-11-21T11:00:00Z' }), title: null })[0]!.title).toBe(row(1).title);
+    expect(upsertRow([row(1)], { ...row(1, { updated: '2026-11-21T11:00:00Z' }), title: null })[0]!.title).toBe(
+      row(1).title,
+    );
   });
 
   it('flags a master whose overdue counts moved with the date', () => {
     const section = renderTracking([row(1, { due: '2026-11-23' })], NOW).text;
-    const m = { ...master, body: joinBody(`${renderState({ v: 1, role: 'master', id: 'INC-2026-7' })}\n${section}`, '') };
+    const m = {
+      ...master,
+      body: joinBody(`${renderState({ v: 1, role: 'master', id: 'INC-2026-7' })}\n${section}`, ''),
+    };
     expect(trackingStale(m, NOW)).toBe(false);
     expect(trackingStale(m, new Date('2026-11-24T00:00:00Z'))).toBe(true);
   });
@@ -199,12 +231,22 @@ describe('a master with 1,000 children', () => {
     const state = { v: 1 as const, role: 'master' as const, id: 'INC-2026-7' };
     const base = { ...master, body: joinBody(`${renderState(state)}\n`, rest) };
     const view = renderMaster(
-      { master: base, state, children: [], defaultManager: 'alice', config: DEFAULT_CONFIG, tasks: rows, now: NOW, bodyLimit: DESCRIPTION_LIMITS[kind] },
+      {
+        master: base,
+        state,
+        children: [],
+        defaultManager: 'alice',
+        config: DEFAULT_CONFIG,
+        tasks: rows,
+        now: NOW,
+        bodyLimit: DESCRIPTION_LIMITS[kind],
+      },
       { renderer, handbookUrl: 'https://desk.example/handbook' },
     );
     return { body: joinBody(view.block, rest), view };
   };
-  const thousand = (closedEvery: number) => Array.from({ length: 1000 }, (_, n) => row(n, n % closedEvery === 0 ? { state: 'closed' } : {}));
+  const thousand = (closedEvery: number) =>
+    Array.from({ length: 1000 }, (_, n) => row(n, n % closedEvery === 0 ? { state: 'closed' } : {}));
 
   for (const kind of ['github', 'gitlab'] as const) {
     it(`stays under the ${kind} description limit with closed children folded, and loses no child`, async () => {

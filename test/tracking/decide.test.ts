@@ -14,10 +14,30 @@ import { commentKinds, context, ID, ticket, timelineTexts } from '../support/mas
 // (test/e2e/tracking.test.ts) go through them on every tracker; here every branch is one row.
 
 const renderer = createRenderer(await loadDefaultTemplates());
-const GITLAB: TrackerCapabilities = { confidentialIssues: true, nativeLinks: true, lockConversation: false, deleteIssue: false, dueDates: true, signedDeliveries: false };
-const GITHUB: TrackerCapabilities = { confidentialIssues: false, nativeLinks: true, lockConversation: true, deleteIssue: true, dueDates: false, signedDeliveries: true };
+const GITLAB: TrackerCapabilities = {
+  confidentialIssues: true,
+  nativeLinks: true,
+  lockConversation: false,
+  deleteIssue: false,
+  dueDates: true,
+  signedDeliveries: false,
+};
+const GITHUB: TrackerCapabilities = {
+  confidentialIssues: false,
+  nativeLinks: true,
+  lockConversation: true,
+  deleteIssue: true,
+  dueDates: false,
+  signedDeliveries: true,
+};
 
-const project = (path: string, visibility: Project['visibility']): Project => ({ path, id: 40, visibility, webUrl: `https://t.example/${path}`, defaultBranch: 'main' });
+const project = (path: string, visibility: Project['visibility']): Project => ({
+  path,
+  id: 40,
+  visibility,
+  webUrl: `https://t.example/${path}`,
+  defaultBranch: 'main',
+});
 const task = (comment: string) => parseCommand(comment) as TaskCommand;
 /** The pieces of the master that must never reach a public ticket. */
 const MASTER_DETAILS = ['sec/incidents#7', 'sec/incidents', 'https://t.example/7', 'Heap overflow in the image parser'];
@@ -42,45 +62,96 @@ describe('decideTask', () => {
           detailsLater: boolean;
         };
   }
-  const FULL = ['**Incident summary:** Heap overflow in the image parser', '[sec/incidents#7](https://t.example/7)', 'Rotate every key.'];
+  const FULL = [
+    '**Incident summary:** Heap overflow in the image parser',
+    '[sec/incidents#7](https://t.example/7)',
+    'Rotate every key.',
+  ];
   const cases: TaskCase[] = [
-    { name: 'a project the app cannot see: explained', comment: '/task @bob nowhere/else Rotate the keys', target: null, capabilities: GITLAB, expected: { refuse: 'The app cannot see a project or repository `nowhere/else`' } },
+    {
+      name: 'a project the app cannot see: explained',
+      comment: '/task @bob nowhere/else Rotate the keys',
+      target: null,
+      capabilities: GITLAB,
+      expected: { refuse: 'The app cannot see a project or repository `nowhere/else`' },
+    },
     {
       name: 'GitLab, a private project: confidential, every detail at once, the due date in its field only',
       comment: '/task @bob team/api Rotate the keys due 2026-12-03\nRotate every key.',
       target: project('team/api', 'private'),
       capabilities: GITLAB,
-      expected: { confidential: true, dueDate: '2026-12-03', isPublic: false, first: [...FULL, "| Due: | this ticket's due date |"], notFirst: ['2026-12-03'], detailsLater: false },
+      expected: {
+        confidential: true,
+        dueDate: '2026-12-03',
+        isPublic: false,
+        first: [...FULL, "| Due: | this ticket's due date |"],
+        notFirst: ['2026-12-03'],
+        detailsLater: false,
+      },
     },
     {
       name: 'GitLab, no date: due after the configured SLA',
       comment: '/task @bob team/api Rotate the keys\nRotate every key.',
       target: project('team/api', 'private'),
       capabilities: GITLAB,
-      expected: { confidential: true, dueDate: '2026-11-29', isPublic: false, first: FULL, notFirst: ['2026-11-29'], detailsLater: false },
+      expected: {
+        confidential: true,
+        dueDate: '2026-11-29',
+        isPublic: false,
+        first: FULL,
+        notFirst: ['2026-11-29'],
+        detailsLater: false,
+      },
     },
     {
       name: 'GitLab, a public project: created confidential with the identifier only, the details once confirmed',
       comment: '/task @bob oss/lib Update the decoder due 2026-12-05\nRotate every key.',
       target: project('oss/lib', 'public'),
       capabilities: GITLAB,
-      expected: { confidential: true, dueDate: '2026-12-05', isPublic: false, first: [ID], notFirst: MASTER_DETAILS, detailsLater: true },
+      expected: {
+        confidential: true,
+        dueDate: '2026-12-05',
+        isPublic: false,
+        first: [ID],
+        notFirst: MASTER_DETAILS,
+        detailsLater: true,
+      },
     },
     {
       name: 'GitLab, an internal project: the same as a public one',
       comment: '/task @bob corp/tools Update the decoder\nRotate every key.',
       target: project('corp/tools', 'internal'),
       capabilities: GITLAB,
-      expected: { confidential: true, dueDate: '2026-11-29', isPublic: false, first: [ID], notFirst: MASTER_DETAILS, detailsLater: true },
+      expected: {
+        confidential: true,
+        dueDate: '2026-11-29',
+        isPublic: false,
+        first: [ID],
+        notFirst: MASTER_DETAILS,
+        detailsLater: true,
+      },
     },
     {
       name: 'GitHub, a private repository: every detail, the due date in the text',
       comment: '/task @bob acme/api Rotate the keys due 2026-12-03\nRotate every key.',
       target: project('acme/api', 'private'),
       capabilities: GITHUB,
-      expected: { confidential: true, dueDate: '2026-12-03', isPublic: false, first: [...FULL, '| Due: | 2026-12-03 |'], notFirst: [], detailsLater: false },
+      expected: {
+        confidential: true,
+        dueDate: '2026-12-03',
+        isPublic: false,
+        first: [...FULL, '| Due: | 2026-12-03 |'],
+        notFirst: [],
+        detailsLater: false,
+      },
     },
-    { name: 'GitHub, a public repository without --public: refused', comment: '/task @bob acme/site Update the decoder', target: project('acme/site', 'public'), capabilities: GITHUB, expected: { refuse: '--public' } },
+    {
+      name: 'GitHub, a public repository without --public: refused',
+      comment: '/task @bob acme/site Update the decoder',
+      target: project('acme/site', 'public'),
+      capabilities: GITHUB,
+      expected: { refuse: '--public' },
+    },
     {
       name: "GitHub, --public with the incident's title: refused",
       comment: '/task @bob acme/site Fix the heap overflow in the image parser --public',
@@ -107,12 +178,22 @@ describe('decideTask', () => {
       comment: '/task @bob acme/site Update the decoder to 2.4 due 2026-12-05 --public\nBump the dependency.',
       target: project('acme/site', 'public'),
       capabilities: GITHUB,
-      expected: { confidential: false, dueDate: '2026-12-05', isPublic: true, first: [ID, '**Due:** 2026-12-05', 'Bump the dependency.'], notFirst: MASTER_DETAILS, detailsLater: false },
+      expected: {
+        confidential: false,
+        dueDate: '2026-12-05',
+        isPublic: true,
+        first: [ID, '**Due:** 2026-12-05', 'Bump the dependency.'],
+        notFirst: MASTER_DETAILS,
+        detailsLater: false,
+      },
     },
   ];
 
   it.each(cases)('$name', ({ comment, target, capabilities, expected }) => {
-    const decision: TaskDecision = decideTask(context(ticket(), 'alice', 'write'), task(comment), target, { capabilities, renderer });
+    const decision: TaskDecision = decideTask(context(ticket(), 'alice', 'write'), task(comment), target, {
+      capabilities,
+      renderer,
+    });
     if ('refuse' in expected) {
       expect(decision.kind).toBe('refuse');
       if (decision.kind !== 'refuse') return;
@@ -149,7 +230,12 @@ describe('decideTask', () => {
 });
 
 describe('decideClose', () => {
-  const child = (ref: string, role: ClosingChild['role'], state: ClosingChild['state'], owner: string | null = null): ClosingChild => ({ ref, role, state, owner });
+  const child = (
+    ref: string,
+    role: ClosingChild['role'],
+    state: ClosingChild['state'],
+    owner: string | null = null,
+  ): ClosingChild => ({ ref, role, state, owner });
   /** A tracking ticket as read fresh when the master closes. */
   const refreshed = (number: number, assignee: string, state: Issue['state']): Issue => ({
     ...ticket({ role: 'task', number, title: `[${ID}] Rotate key ${number}` }),
@@ -167,20 +253,34 @@ describe('decideClose', () => {
   it.each([
     {
       name: 'two open tickets and a closed one',
-      children: [child('sec/incidents#8', 'release', 'open'), child('acme/api#3', 'task', 'open', 'bob'), child('sec/incidents#9', 'comms', 'closed')],
+      children: [
+        child('sec/incidents#8', 'release', 'open'),
+        child('acme/api#3', 'task', 'open', 'bob'),
+        child('sec/incidents#9', 'comms', 'closed'),
+      ],
       listed: ['- sec/incidents#8 (release ticket)', '- acme/api#3 (tracking ticket, `@bob`)'],
       sentence: '2 of its tickets are still open. Close them first',
     },
-    { name: 'one open ticket', children: [child('sec/incidents#9', 'comms', 'open', 'carol')], listed: ['- sec/incidents#9 (comms ticket, `@carol`)'], sentence: '1 of its tickets is still open. Close it first' },
-  ])('the close guard with $name: reopened in the same write, one comment listing the open ones, on the timeline', ({ children, listed, sentence }) => {
-    const plan = closing(children);
-    expect(plan.reopen).toBe(true);
-    expect(commentKinds(plan)).toEqual(['close-guard']);
-    const body = plan.comments[0]!.body;
-    expect(body.split('\n').filter((l) => l.startsWith('- '))).toEqual(listed);
-    expect(body).toContain(sentence);
-    expect(timelineTexts(plan)).toEqual([`2026-11-23T11:30:00Z @bob tried to close the incident with ${listed.length} open tickets; reopened`]);
-  });
+    {
+      name: 'one open ticket',
+      children: [child('sec/incidents#9', 'comms', 'open', 'carol')],
+      listed: ['- sec/incidents#9 (comms ticket, `@carol`)'],
+      sentence: '1 of its tickets is still open. Close it first',
+    },
+  ])(
+    'the close guard with $name: reopened in the same write, one comment listing the open ones, on the timeline',
+    ({ children, listed, sentence }) => {
+      const plan = closing(children);
+      expect(plan.reopen).toBe(true);
+      expect(commentKinds(plan)).toEqual(['close-guard']);
+      const body = plan.comments[0]!.body;
+      expect(body.split('\n').filter((l) => l.startsWith('- '))).toEqual(listed);
+      expect(body).toContain(sentence);
+      expect(timelineTexts(plan)).toEqual([
+        `2026-11-23T11:30:00Z @bob tried to close the incident with ${listed.length} open tickets; reopened`,
+      ]);
+    },
+  );
 
   it('lists at most 50 open tickets and says how many more there are', () => {
     const plan = closing(Array.from({ length: 53 }, (_, n) => child(`acme/api#${n + 1}`, 'task', 'open')));
@@ -192,7 +292,11 @@ describe('decideClose', () => {
   });
 
   it.each([
-    ['every ticket closed', [child('sec/incidents#8', 'release', 'closed'), child('acme/api#3', 'task', 'closed', 'bob')], {}],
+    [
+      'every ticket closed',
+      [child('sec/incidents#8', 'release', 'closed'), child('acme/api#3', 'task', 'closed', 'bob')],
+      {},
+    ],
     ['open tickets and `closeGuard: false`', [child('acme/api#3', 'task', 'open', 'bob')], { closeGuard: false }],
   ] as const)('with %s: the close stands, recorded, and the incident summary is posted', (_, children, config) => {
     const plan = closing([...children], config, [refreshed(3, 'bob', 'closed'), refreshed(4, 'carol', 'closed')]);
@@ -216,9 +320,21 @@ describe('decideClose', () => {
   });
 
   it("puts the tickets read fresh in the master's table, whatever the guard decides", () => {
-    for (const children of [[child('acme/api#3', 'task', 'open', 'bob')], [child('acme/api#3', 'task', 'closed', 'bob')]]) {
+    for (const children of [
+      [child('acme/api#3', 'task', 'open', 'bob')],
+      [child('acme/api#3', 'task', 'closed', 'bob')],
+    ]) {
       const plan = closing(children, {}, [refreshed(3, 'bob', children[0]!.state)]);
-      expect(plan.tasks).toEqual([{ ref: 'acme/api#3', title: 'Rotate key 3', owner: 'bob', state: children[0]!.state, due: null, updated: '2026-11-22T10:02:00Z' }]);
+      expect(plan.tasks).toEqual([
+        {
+          ref: 'acme/api#3',
+          title: 'Rotate key 3',
+          owner: 'bob',
+          state: children[0]!.state,
+          due: null,
+          updated: '2026-11-22T10:02:00Z',
+        },
+      ]);
     }
   });
 });

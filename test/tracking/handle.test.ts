@@ -17,7 +17,11 @@ const CONFIG = 'incidentProject: sec/incidents\nreportsFrom: [team/app]\ntrackin
  * An incident opened from `team/app` into the private incident project `sec/incidents` (GitLab: confidential
  * master), with `team/api` (private) and `oss/lib` (public) as other projects that carry the same configuration.
  */
-async function incident(kind: TrackerKind = 'gitlab', config = CONFIG, options: { title?: string; wrap?: (tracker: Tracker, store: MemoryStore) => Tracker } = {}) {
+async function incident(
+  kind: TrackerKind = 'gitlab',
+  config = CONFIG,
+  options: { title?: string; wrap?: (tracker: Tracker, store: MemoryStore) => Tracker } = {},
+) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind, now: () => clock.now });
   const tracker = options.wrap ? options.wrap(new MemoryTracker(store), store) : new MemoryTracker(store);
@@ -35,7 +39,12 @@ async function incident(kind: TrackerKind = 'gitlab', config = CONFIG, options: 
     store.setAccess(path, 'bob', 'write');
     store.setAccess(path, 'mallory', 'read');
   }
-  const source = store.seedIssue('team/app', { title: options.title ?? 'Heap overflow in the image parser', body: 'details', labels: ['incident'], author: 'alice' });
+  const source = store.seedIssue('team/app', {
+    title: options.title ?? 'Heap overflow in the image parser',
+    body: 'details',
+    labels: ['incident'],
+    author: 'alice',
+  });
   const ctx = await eventContext(tracker, 'incident-desk[bot]', () => clock.now);
   expect(await handleEvent(issueEvent(app, source, { tracker: kind }), ctx)).toBe('done');
   const master = (): Issue => store.listIssues('sec/incidents', { labels: ['incident::master'], state: 'all' })[0]!;
@@ -46,16 +55,23 @@ async function incident(kind: TrackerKind = 'gitlab', config = CONFIG, options: 
     return (trustedState(m)?.run?.timeline ?? []).map((c) => store.comment(m.ref, c).body).join('\n');
   };
   const event = (issue: Issue, options: Parameters<typeof issueEvent>[2] = {}) =>
-    handleEvent(issueEvent(projects[issue.ref.project] ?? app, issue, { tracker: kind, addedLabels: [], ...options }), ctx);
-  const say = (body: string, actor = 'alice') => handleEvent(noteEvent(store.getProject('sec/incidents'), master(), body, actor, kind), ctx);
+    handleEvent(
+      issueEvent(projects[issue.ref.project] ?? app, issue, { tracker: kind, addedLabels: [], ...options }),
+      ctx,
+    );
+  const say = (body: string, actor = 'alice') =>
+    handleEvent(noteEvent(store.getProject('sec/incidents'), master(), body, actor, kind), ctx);
   const close = (issue: Issue, actor = 'alice') => {
     store.editIssue(issue.ref, { state: 'closed' });
     return event(store.issue(issue.ref), { action: 'closed', actor: { username: actor, id: 3, isBot: false } });
   };
   const closeChildren = () => {
-    for (const c of readTicketState(master().body)?.children ?? []) store.editIssue({ project: c.ref.split('#')[0]!, number: Number(c.ref.split('#')[1]) }, { state: 'closed' });
+    for (const c of readTicketState(master().body)?.children ?? [])
+      store.editIssue({ project: c.ref.split('#')[0]!, number: Number(c.ref.split('#')[1]) }, { state: 'closed' });
   };
-  const writes = () => store.calls.filter((c) => ['updateIssue', 'createIssue', 'createComment', 'updateComment'].includes(c.operation)).length;
+  const writes = () =>
+    store.calls.filter((c) => ['updateIssue', 'createIssue', 'createComment', 'updateComment'].includes(c.operation))
+      .length;
   return { store, clock, ctx, id, master, rows, timeline, event, say, close, closeChildren, writes, projects };
 }
 
@@ -73,8 +89,16 @@ describe('correlation is authorized (issue 11, case 5)', () => {
     const t = await incident();
     t.store.addProject('oss/other', { visibility: 'public', files: { '.gitlab/incident-desk.yml': CONFIG } });
     t.store.setAccess('oss/other', 'alice', 'write');
-    const known = t.store.seedIssue('oss/other', { title: `[${t.id}] question`, body: 'is this the embargoed one?', author: 'alice' });
-    const unknown = t.store.seedIssue('oss/other', { title: '[INC-2026-999] question', body: 'is this the embargoed one?', author: 'alice' });
+    const known = t.store.seedIssue('oss/other', {
+      title: `[${t.id}] question`,
+      body: 'is this the embargoed one?',
+      author: 'alice',
+    });
+    const unknown = t.store.seedIssue('oss/other', {
+      title: '[INC-2026-999] question',
+      body: 'is this the embargoed one?',
+      author: 'alice',
+    });
     const masterBefore = t.master().body;
     expect(await t.event(known, { action: 'opened' })).toBe('done');
     expect(await t.event(unknown, { action: 'opened' })).toBe('done');
@@ -93,11 +117,29 @@ describe('correlation is authorized (issue 11, case 5)', () => {
     const t = await incident();
     // mallory can write to team/api but only read the incident project.
     t.store.setAccess('team/api', 'mallory', 'write');
-    const labelled = t.store.seedIssue('team/api', { title: 'Rotate keys', body: '', confidential: true, author: 'bob' });
+    const labelled = t.store.seedIssue('team/api', {
+      title: 'Rotate keys',
+      body: '',
+      confidential: true,
+      author: 'bob',
+    });
     t.store.editIssue(labelled.ref, { labels: [`incident-id::${t.id}`] }, 'mallory');
-    expect(await t.event(t.store.issue(labelled.ref), { action: 'labeled', addedLabels: [`incident-id::${t.id}`], actor: { username: 'mallory', id: 9, isBot: false } })).toBe('done');
-    const titled = t.store.seedIssue('team/api', { title: `[${t.id}] Backport`, body: '', confidential: true, author: 'mallory' });
-    expect(await t.event(titled, { action: 'opened', actor: { username: 'mallory', id: 9, isBot: false } })).toBe('done');
+    expect(
+      await t.event(t.store.issue(labelled.ref), {
+        action: 'labeled',
+        addedLabels: [`incident-id::${t.id}`],
+        actor: { username: 'mallory', id: 9, isBot: false },
+      }),
+    ).toBe('done');
+    const titled = t.store.seedIssue('team/api', {
+      title: `[${t.id}] Backport`,
+      body: '',
+      confidential: true,
+      author: 'mallory',
+    });
+    expect(await t.event(titled, { action: 'opened', actor: { username: 'mallory', id: 9, isBot: false } })).toBe(
+      'done',
+    );
     expect(t.rows()).toEqual([]);
     for (const child of [labelled, titled]) {
       expect(t.store.issue(child.ref).labels).not.toContain('incident::task');
@@ -108,35 +150,69 @@ describe('correlation is authorized (issue 11, case 5)', () => {
     await t.event(t.store.issue(labelled.ref), { action: 'assigned', actor: { username: 'bob', id: 2, isBot: false } });
     expect(t.rows()).toEqual([]);
     // bob (write access to the incident project) labels one: it is a tracking ticket.
-    const byBob = t.store.seedIssue('team/api', { title: 'Audit logs', body: '', confidential: true, author: 'mallory' });
+    const byBob = t.store.seedIssue('team/api', {
+      title: 'Audit logs',
+      body: '',
+      confidential: true,
+      author: 'mallory',
+    });
     t.store.editIssue(byBob.ref, { labels: [`incident-id::${t.id}`] }, 'bob');
-    expect(await t.event(t.store.issue(byBob.ref), { action: 'labeled', addedLabels: [`incident-id::${t.id}`], actor: { username: 'bob', id: 2, isBot: false } })).toBe('done');
+    expect(
+      await t.event(t.store.issue(byBob.ref), {
+        action: 'labeled',
+        addedLabels: [`incident-id::${t.id}`],
+        actor: { username: 'bob', id: 2, isBot: false },
+      }),
+    ).toBe('done');
     expect(t.rows().map((r) => r.ref)).toEqual([`team/api#${byBob.ref.number}`]);
   });
 
-  it("a repository whose own configuration names the incident project cannot attach to it, nor open intakes there, unless the incident project allows it", async () => {
+  it('a repository whose own configuration names the incident project cannot attach to it, nor open intakes there, unless the incident project allows it', async () => {
     const t = await incident();
     // evil/repo names sec/incidents in its own file; sec/incidents' file does not list it. alice may even write to both.
-    const evil = t.store.addProject('evil/repo', { visibility: 'private', files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' } });
+    const evil = t.store.addProject('evil/repo', {
+      visibility: 'private',
+      files: { '.gitlab/incident-desk.yml': 'incidentProject: sec/incidents\n' },
+    });
     t.store.setAccess('evil/repo', 'alice', 'write');
-    const child = t.store.seedIssue('evil/repo', { title: 'Something', body: '', labels: [`incident-id::${t.id}`], confidential: true, author: 'alice' });
+    const child = t.store.seedIssue('evil/repo', {
+      title: 'Something',
+      body: '',
+      labels: [`incident-id::${t.id}`],
+      confidential: true,
+      author: 'alice',
+    });
     expect(await handleEvent(issueEvent(evil, child, { action: 'opened', addedLabels: [] }), t.ctx)).toBe('done');
     expect(t.rows()).toEqual([]);
     expect(t.store.issue(child.ref).labels).toEqual([`incident-id::${t.id}`]);
 
     const masters = () => t.store.listIssues('sec/incidents', { labels: ['incident::master'], state: 'all' }).length;
     const before = masters();
-    const report = t.store.seedIssue('evil/repo', { title: 'Please triage', body: 'secret details', labels: ['incident'], author: 'alice' });
+    const report = t.store.seedIssue('evil/repo', {
+      title: 'Please triage',
+      body: 'secret details',
+      labels: ['incident'],
+      author: 'alice',
+    });
     expect(await handleEvent(issueEvent(evil, report), t.ctx)).toBe('stopped');
     expect(masters()).toBe(before);
     // The report is still protected, and told why.
     const after = t.store.issue(report.ref);
     expect(after).toMatchObject({ confidential: true, body: 'secret details' });
     expect(after.labels).toContain('incident::needs-config');
-    expect(t.store.listComments(report.ref).map((c) => c.body).join('\n')).toContain('does not take reports from this project');
+    expect(
+      t.store
+        .listComments(report.ref)
+        .map((c) => c.body)
+        .join('\n'),
+    ).toContain('does not take reports from this project');
 
     // Once sec/incidents lists it, the same report opens an incident there.
-    t.store.putFile('sec/incidents', '.gitlab/incident-desk.yml', `${CONFIG}`.replace('reportsFrom: [team/app]', 'reportsFrom: [team/app, evil]'));
+    t.store.putFile(
+      'sec/incidents',
+      '.gitlab/incident-desk.yml',
+      `${CONFIG}`.replace('reportsFrom: [team/app]', 'reportsFrom: [team/app, evil]'),
+    );
     t.store.editIssue(report.ref, { labels: after.labels.filter((l) => l !== 'incident::needs-config') }, 'alice');
     expect(await handleEvent(issueEvent(evil, t.store.issue(report.ref)), t.ctx)).toBe('done');
     expect(masters()).toBe(before + 1);
@@ -186,7 +262,10 @@ describe('/task --public and tasks in places that are not private (issue 11, cas
     expect(created.title).toBe(`[${t.id}] Tracking ticket`);
     expect(created.body).not.toContain('Patch the decoder');
     expect(created.body).not.toContain('Bump it');
-    const said = t.store.listComments(t.master().ref).map((c) => c.body).find((b) => b.includes(`oss/lib#${created.ref.number}`))!;
+    const said = t.store
+      .listComments(t.master().ref)
+      .map((c) => c.body)
+      .find((b) => b.includes(`oss/lib#${created.ref.number}`))!;
     expect(said).toContain(`the title "[${t.id}] Tracking ticket", the identifier ${t.id}`);
     expect(said).toContain('the title and text you gave were not written');
     expect(t.rows().map((r) => r.ref)).not.toContain(`oss/lib#${created.ref.number}`);
@@ -200,23 +279,35 @@ describe('/task --public and tasks in places that are not private (issue 11, cas
     await t.say('/task @bob oss/lib Fix the heap overflow in the image parsing code --public');
     expect(t.store.allIssues('oss/lib')).toHaveLength(0);
     const replies = t.store.listComments(t.master().ref).filter((c) => c.body.includes('incident-desk:invalid'));
-    expect(replies.map((r) => r.body)).toEqual([expect.stringContaining('a CVE id of this incident (CVE-2026-2222)'), expect.stringContaining("the incident's title")]);
+    expect(replies.map((r) => r.body)).toEqual([
+      expect.stringContaining('a CVE id of this incident (CVE-2026-2222)'),
+      expect.stringContaining("the incident's title"),
+    ]);
   });
 
   it('GitHub --public: the master is told exactly what the public ticket holds', async () => {
     const t = await incident('github');
-    expect(await t.say('/task @bob oss/lib Update the decoder to 2.4 due 2026-12-05 --public\nPlease bump the dependency.')).toBe('done');
+    expect(
+      await t.say('/task @bob oss/lib Update the decoder to 2.4 due 2026-12-05 --public\nPlease bump the dependency.'),
+    ).toBe('done');
     const created = t.store.allIssues('oss/lib')[0]!;
-    const note = t.store.listComments(t.master().ref).find((c) => c.body.includes('<!-- incident-desk:public-task -->'))!;
+    const note = t.store
+      .listComments(t.master().ref)
+      .find((c) => c.body.includes('<!-- incident-desk:public-task -->'))!;
     expect(note.body).toContain(`public tracking ticket oss/lib#${created.ref.number}`);
     expect(note.body).toContain(`> **${created.title}**`);
     expect(note.body).toContain(`> **Tracking ticket of incident ${t.id}.**`);
     expect(note.body).toContain('> **Due:** 2026-12-05');
     expect(note.body).toContain('> Please bump the dependency.');
     // Every visible line of the ticket is in the note, and nothing else of it.
-    const visible = created.body.replace(/<!--[\s\S]*?-->/g, '').split('\n').filter((l) => l.trim() !== '');
-    const quoted = note.body.split('\n').filter((l) => l.startsWith('> ') && !l.startsWith('> **[')).map((l) => l.slice(2));
+    const visible = created.body
+      .replace(/<!--[\s\S]*?-->/g, '')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    const quoted = note.body
+      .split('\n')
+      .filter((l) => l.startsWith('> ') && !l.startsWith('> **['))
+      .map((l) => l.slice(2));
     expect(quoted).toEqual(visible);
   });
-
 });

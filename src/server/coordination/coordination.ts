@@ -39,11 +39,20 @@ export function memoryCoordination(): Coordination {
  * wait for a lost connection to come back for a few attempts, then fail: the delivery then fails (GitHub's log shows
  * it; its redelivery is handled), and nothing is done unguarded.
  */
-export function redisCoordination(url: string, options: Omit<RedisCoordinationOptions, 'log'> & { log: Logger; sweepHoldMs?: number }): Coordination {
+export function redisCoordination(
+  url: string,
+  options: Omit<RedisCoordinationOptions, 'log'> & { log: Logger; sweepHoldMs?: number },
+): Coordination {
   checkRedisUrl(url);
   // A command without an answer fails after 5 s (a half-open connection would otherwise hold a job, its claim and its
   // lock for ever); keep-alive probes notice a dead peer.
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, connectTimeout: 5_000, commandTimeout: 5_000, keepAlive: 10_000, lazyConnect: false });
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 3,
+    connectTimeout: 5_000,
+    commandTimeout: 5_000,
+    keepAlive: 10_000,
+    lazyConnect: false,
+  });
   let lastError = '';
   redis.on('error', (error: Error) => {
     // ioredis reports every reconnection attempt: say each distinct problem once (the URL may hold a password: never logged).

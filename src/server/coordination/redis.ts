@@ -88,7 +88,13 @@ export class RedisDeliveryGuard implements DeliveryGuard {
 
   async claim(deliveryId: string): Promise<boolean> {
     const token = randomUUID();
-    const answer = await this.redis.set(this.key(deliveryId), token, 'PX', Math.min(this.timing.claimTtlMs, this.timing.deliveryTtlMs), 'NX');
+    const answer = await this.redis.set(
+      this.key(deliveryId),
+      token,
+      'PX',
+      Math.min(this.timing.claimTtlMs, this.timing.deliveryTtlMs),
+      'NX',
+    );
     if (answer !== 'OK') return false;
     this.tokens.set(deliveryId, token);
     return true;
@@ -119,14 +125,18 @@ export class RedisDeliveryGuard implements DeliveryGuard {
  * state kept in the tracker keep a second holder from doubling anything.
  */
 function holdLease(redis: Redis, key: string, token: string, timing: Timing): () => void {
-  const timer = setInterval(() => {
-    redis.eval(RENEW, 1, key, token, String(timing.leaseMs)).then(
-      (kept) => {
-        if (kept !== 1) timing.log.error({ lock: key }, 'lease lost while its work was still running');
-      },
-      (error: unknown) => timing.log.warn({ lock: key, err: { message: (error as Error).message } }, 'lease renewal failed'),
-    );
-  }, Math.max(1, Math.floor(timing.leaseMs / 3)));
+  const timer = setInterval(
+    () => {
+      redis.eval(RENEW, 1, key, token, String(timing.leaseMs)).then(
+        (kept) => {
+          if (kept !== 1) timing.log.error({ lock: key }, 'lease lost while its work was still running');
+        },
+        (error: unknown) =>
+          timing.log.warn({ lock: key, err: { message: (error as Error).message } }, 'lease renewal failed'),
+      );
+    },
+    Math.max(1, Math.floor(timing.leaseMs / 3)),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -217,7 +227,9 @@ export class RedisSweepGate implements SweepGate {
       // swept sweeps again at its next tick however long the sweep took. A failed sweep frees it at once.
       const rest = this.minIntervalMs - (Date.now() - started);
       if (done && rest > 0) {
-        await this.redis.eval(RENEW, 1, key, token, String(rest)).catch(() => releaseLease(this.redis, key, token, this.timing));
+        await this.redis
+          .eval(RENEW, 1, key, token, String(rest))
+          .catch(() => releaseLease(this.redis, key, token, this.timing));
       } else {
         await releaseLease(this.redis, key, token, this.timing);
       }

@@ -86,7 +86,8 @@ export async function githubAccount(octokit: GitHubOctokit, login: string): Prom
   try {
     const { data } = await octokit.request('GET /users/{username}', { username: login });
     const id = (data as { id?: unknown }).id;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new TrackerError(`GitHub getSelf: no id for ${login}`, undefined, 'getSelf');
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+      throw new TrackerError(`GitHub getSelf: no id for ${login}`, undefined, 'getSelf');
     return { id, username: (data as { login?: string }).login ?? login };
   } catch (error) {
     throw toTrackerError(error, 'getSelf', login);
@@ -145,7 +146,9 @@ interface RestIssueEvent {
 interface ContentEditsAnswer {
   repository?: {
     issue?: {
-      userContentEdits?: { nodes?: Array<{ editedAt?: string; editor?: { login?: string; databaseId?: number } | null } | null> | null } | null;
+      userContentEdits?: {
+        nodes?: Array<{ editedAt?: string; editor?: { login?: string; databaseId?: number } | null } | null> | null;
+      } | null;
     } | null;
   } | null;
 }
@@ -206,7 +209,11 @@ export class GitHubTracker implements Tracker {
     if (this.selfOption) return this.selfOption();
     const login = this.appLogin;
     if (login === undefined || login === '') {
-      throw new TrackerError('GitHub getSelf needs the app: construct GitHubTracker with { self } or { appLogin }', undefined, 'getSelf');
+      throw new TrackerError(
+        'GitHub getSelf needs the app: construct GitHubTracker with { self } or { appLogin }',
+        undefined,
+        'getSelf',
+      );
     }
     this.self ??= githubAccount(this.octokit, login).catch((error: unknown) => {
       this.self = undefined;
@@ -304,7 +311,13 @@ export class GitHubTracker implements Tracker {
    * GitHub has it.
    */
   async updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue> {
-    const fields: { title?: string; body?: string; labels?: string[]; state?: 'open' | 'closed'; assignees?: string[] } = {};
+    const fields: {
+      title?: string;
+      body?: string;
+      labels?: string[];
+      state?: 'open' | 'closed';
+      assignees?: string[];
+    } = {};
     if (patch.title !== undefined) fields.title = patch.title;
     if (patch.body !== undefined) fields.body = patch.body;
     if (patch.labels !== undefined) fields.labels = patch.labels;
@@ -359,10 +372,19 @@ export class GitHubTracker implements Tracker {
         .sort((a, b) => b.at.localeCompare(a.at));
     }
     const events = (await this.call('listChanges', refText(ref), () =>
-      this.octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/events', { owner, repo, issue_number: ref.number, per_page: 100 }),
+      this.octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/events', {
+        owner,
+        repo,
+        issue_number: ref.number,
+        per_page: 100,
+      }),
     )) as RestIssueEvent[];
-    const wanted = (e: RestIssueEvent): boolean => (query.kind === 'title' ? e.event === 'renamed' : e.event === 'labeled' && e.label?.name === query.label);
-    const changes = events.filter(wanted).flatMap((e) => changeOf(e.actor, e.created_at)).reverse();
+    const wanted = (e: RestIssueEvent): boolean =>
+      query.kind === 'title' ? e.event === 'renamed' : e.event === 'labeled' && e.label?.name === query.label;
+    const changes = events
+      .filter(wanted)
+      .flatMap((e) => changeOf(e.actor, e.created_at))
+      .reverse();
     if (query.kind !== 'title') return changes;
     const issue = await this.fetchIssue(ref, 'listChanges');
     return [...changes, ...changeOf(issue.user, issue.created_at)];
@@ -471,7 +493,11 @@ export class GitHubTracker implements Tracker {
   async deleteIssue(issue: Issue): Promise<DeleteResult> {
     const data = await this.fetchIssue(issue.ref, 'deleteIssue');
     if (!data.node_id) {
-      throw new TrackerError(`GitHub deleteIssue ${refText(issue.ref)}: the answer has no node_id`, undefined, 'deleteIssue');
+      throw new TrackerError(
+        `GitHub deleteIssue ${refText(issue.ref)}: the answer has no node_id`,
+        undefined,
+        'deleteIssue',
+      );
     }
     try {
       await this.octokit.graphql(
@@ -557,7 +583,9 @@ export class GitHubTracker implements Tracker {
     const role = typeof data.role_name === 'string' ? ROLES[data.role_name.toLowerCase()] : undefined;
     if (role !== undefined) return role;
     // An unknown answer grants nothing: authorization must never be guessed upwards.
-    return (typeof data.permission === 'string' ? LEGACY_PERMISSIONS[data.permission.toLowerCase()] : undefined) ?? 'none';
+    return (
+      (typeof data.permission === 'string' ? LEGACY_PERMISSIONS[data.permission.toLowerCase()] : undefined) ?? 'none'
+    );
   }
 
   /**
@@ -570,7 +598,8 @@ export class GitHubTracker implements Tracker {
    */
   async isTeamMember(team: string, actor: AccessActor): Promise<boolean> {
     const { org, slug } = splitTeam(team);
-    if (actor.username === '') throw new TrackerError(`GitHub isTeamMember ${team}: no username`, undefined, 'isTeamMember');
+    if (actor.username === '')
+      throw new TrackerError(`GitHub isTeamMember ${team}: no username`, undefined, 'isTeamMember');
     let data: RestTeamMembership;
     try {
       const response = await this.octokit.request('GET /orgs/{org}/teams/{team_slug}/memberships/{username}', {
@@ -697,7 +726,7 @@ function toIssue(project: string, data: RestIssue): Issue {
     // GitHub answers `null` for an empty body.
     body: data.body ?? '',
     labels: (data.labels ?? [])
-      .map((label) => (typeof label === 'string' ? label : label.name ?? ''))
+      .map((label) => (typeof label === 'string' ? label : (label.name ?? '')))
       .filter((name) => name !== ''),
     state: data.state === 'closed' ? 'closed' : 'open',
     confidential: false,
@@ -711,7 +740,13 @@ function toIssue(project: string, data: RestIssue): Issue {
 }
 
 function toComment(data: RestComment): Comment {
-  return { id: data.id, author: data.user?.login ?? '', authorId: data.user?.id ?? 0, body: data.body ?? '', createdAt: data.created_at };
+  return {
+    id: data.id,
+    author: data.user?.login ?? '',
+    authorId: data.user?.id ?? 0,
+    body: data.body ?? '',
+    createdAt: data.created_at,
+  };
 }
 
 /** The HTTP status of an Octokit `RequestError` (GraphQL errors have none). */
@@ -734,7 +769,11 @@ function apiMessages(error: unknown): string[] {
     if (Array.isArray(errors)) {
       for (const item of errors) {
         if (typeof item === 'string') messages.push(item);
-        else if (typeof item === 'object' && item !== null && typeof (item as { message?: unknown }).message === 'string') {
+        else if (
+          typeof item === 'object' &&
+          item !== null &&
+          typeof (item as { message?: unknown }).message === 'string'
+        ) {
           messages.push((item as { message: string }).message);
         }
       }

@@ -10,7 +10,16 @@ import { asRecord, isId, isNonEmptyString } from '../payload.js';
 
 type IssueAction = Exclude<IssueEvent['action'], 'other'>;
 
-const ISSUE_ACTIONS: ReadonlySet<string> = new Set<IssueAction>(['opened', 'labeled', 'unlabeled', 'edited', 'closed', 'reopened', 'assigned', 'unassigned']);
+const ISSUE_ACTIONS: ReadonlySet<string> = new Set<IssueAction>([
+  'opened',
+  'labeled',
+  'unlabeled',
+  'edited',
+  'closed',
+  'reopened',
+  'assigned',
+  'unassigned',
+]);
 
 /**
  * Normalizes an `issues` delivery. `name` is `issues.<action>` (as the app builds it) or plain `issues`, in which

@@ -46,12 +46,17 @@ interface LoggingOctokit {
  */
 export function resilientOctokit(options: GitHubClientOptions = {}): typeof ProbotOctokit {
   const policy = retryPolicy(options.retry);
-  const onLimit = (kind: string) => (retryAfter: number, request: LimitedRequest, octokit: LoggingOctokit, retryCount: number): boolean => {
-    const waitMs = retryAfter * policy.retryAfterUnitMs;
-    const retry = retryCount < policy.attempts - 1 && waitMs <= policy.maxRetryAfterMs;
-    octokit.log.warn({ method: request.method, route: request.url, retryAfter, retryCount, retry }, `GitHub ${kind} rate limit`);
-    return retry;
-  };
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, request: LimitedRequest, octokit: LoggingOctokit, retryCount: number): boolean => {
+      const waitMs = retryAfter * policy.retryAfterUnitMs;
+      const retry = retryCount < policy.attempts - 1 && waitMs <= policy.maxRetryAfterMs;
+      octokit.log.warn(
+        { method: request.method, route: request.url, retryAfter, retryCount, retry },
+        `GitHub ${kind} rate limit`,
+      );
+      return retry;
+    };
   return ProbotOctokit.defaults((instance: Record<string, any>) => ({
     ...instance,
     request: { ...instance.request, fetch: fetchWithTimeout(policy.timeoutMs, instance.request?.fetch) },

@@ -47,7 +47,10 @@ export function createGitLabClient(options: GitLabClientOptions): Gitlab<false> 
     rateLimits: rateLimits ?? GITLAB_RATE_LIMITS,
     ...(rateLimitDuration !== undefined ? { rateLimitDuration } : {}),
     queryTimeout: queryTimeout ?? null,
-    requesterFn: createRequesterFn((_, requestOptions) => Promise.resolve(requestOptions), retryingRequestHandler(policy)),
+    requesterFn: createRequesterFn(
+      (_, requestOptions) => Promise.resolve(requestOptions),
+      retryingRequestHandler(policy),
+    ),
   });
 }
 
@@ -90,28 +93,48 @@ export function retryingRequestHandler(
   const wait = deps.wait ?? sleep;
   return async (endpoint, rawOptions) => {
     const options = (rawOptions ?? {}) as HandlerOptions;
-    const { rateLimiters, asStream = false, prefixUrl, searchParams, signal, agent, method = 'GET', headers, body } = options;
+    const {
+      rateLimiters,
+      asStream = false,
+      prefixUrl,
+      searchParams,
+      signal,
+      agent,
+      method = 'GET',
+      headers,
+      body,
+    } = options;
     const rateLimit = getMatchingRateLimiter(endpoint, rateLimiters, method);
     const base = prefixUrl === undefined ? undefined : prefixUrl.endsWith('/') ? prefixUrl : `${prefixUrl}/`;
     const url = new URL(endpoint, base);
     url.search = searchParams ?? '';
-    const idempotent = isIdempotentMethod(method) || (method.toUpperCase() === 'POST' && IDEMPOTENT_POSTS.test(url.pathname));
+    const idempotent =
+      isIdempotentMethod(method) || (method.toUpperCase() === 'POST' && IDEMPOTENT_POSTS.test(url.pathname));
 
     for (let attempt = 1; ; attempt += 1) {
-      const request = new Request(url, { method, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}) });
+      const request = new Request(url, {
+        method,
+        ...(headers ? { headers } : {}),
+        ...(body !== undefined ? { body } : {}),
+      });
       await rateLimit();
       const timeout = AbortSignal.timeout(policy.timeoutMs);
       const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
       const last = attempt >= policy.attempts;
       let response: Response;
       try {
-        const init: RequestInit & { dispatcher?: unknown } = { signal: attemptSignal, ...(agent ? { dispatcher: agent } : {}) };
+        const init: RequestInit & { dispatcher?: unknown } = {
+          signal: attemptSignal,
+          ...(agent ? { dispatcher: agent } : {}),
+        };
         response = await fetch(request, init);
         if (response.ok) return await parseResponse(response, asStream);
       } catch (error) {
         // The caller's whole-call budget is spent: no retry can help.
         if (signal?.aborted) throw new GitbeakerTimeoutError('Query timeout was reached', { cause: error });
-        const failure = timeout.aborted ? new GitbeakerTimeoutError(`No answer within ${policy.timeoutMs} ms`, { cause: error }) : error;
+        const failure = timeout.aborted
+          ? new GitbeakerTimeoutError(`No answer within ${policy.timeoutMs} ms`, { cause: error })
+          : error;
         if (!idempotent || last) throw failure;
         await wait(backoffMs(policy, attempt, deps.random));
         continue;
@@ -119,7 +142,8 @@ export function retryingRequestHandler(
       const status = response.status;
       const retryable = status === 429 || (idempotent && RETRYABLE_STATUSES.has(status));
       const after = retryAfterMs(response.headers.get('retry-after'), policy.retryAfterUnitMs);
-      if (!retryable || last || (after !== undefined && after > policy.maxRetryAfterMs)) await throwFailedRequest(request, response);
+      if (!retryable || last || (after !== undefined && after > policy.maxRetryAfterMs))
+        await throwFailedRequest(request, response);
       // Drain the body so the connection can be reused.
       await response.arrayBuffer().catch(() => undefined);
       await wait(Math.max(after ?? 0, backoffMs(policy, attempt, deps.random)));
@@ -129,7 +153,8 @@ export function retryingRequestHandler(
 
 async function processBody(response: Response): Promise<FormattedResponse['body']> {
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
-  if (contentType === 'application/json') return response.json().then((v: unknown) => (v ?? {}) as FormattedResponse['body']);
+  if (contentType === 'application/json')
+    return response.json().then((v: unknown) => (v ?? {}) as FormattedResponse['body']);
   if (contentType.startsWith('text/')) return response.text().then((t) => t || '');
   return response.blob();
 }

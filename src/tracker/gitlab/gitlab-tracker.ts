@@ -64,7 +64,8 @@ interface GitLabLabelEventJson {
 }
 
 /** System notes GitLab writes when a person edits a description, or ticks or unticks a checklist box in it. */
-const DESCRIPTION_NOTE = /^(?:changed the description|marked the (?:checklist item|task) .* as (?:completed|incomplete))/s;
+const DESCRIPTION_NOTE =
+  /^(?:changed the description|marked the (?:checklist item|task) .* as (?:completed|incomplete))/s;
 /** The system note of a retitle. */
 const TITLE_NOTE = /^changed title from /;
 
@@ -267,7 +268,9 @@ export class GitLabTracker implements Tracker {
    */
   async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
     if (query.kind === 'label-added') {
-      const events = (await this.call('listChanges', () => this.api.IssueLabelEvents.all(ref.project, ref.number, { perPage: PER_PAGE }))) as unknown as GitLabLabelEventJson[];
+      const events = (await this.call('listChanges', () =>
+        this.api.IssueLabelEvents.all(ref.project, ref.number, { perPage: PER_PAGE }),
+      )) as unknown as GitLabLabelEventJson[];
       return events
         .filter((e) => e.action === 'add' && e.label?.name === query.label)
         .flatMap((e) => changeOf(e.user, e.created_at))
@@ -282,15 +285,21 @@ export class GitLabTracker implements Tracker {
       }),
     )) as unknown as Array<GitLabNoteJson & { author?: { id?: number; username?: string } | null }>;
     const pattern = query.kind === 'title' ? TITLE_NOTE : DESCRIPTION_NOTE;
-    const changes = notes.filter((n) => n.system === true && pattern.test(n.body)).flatMap((n) => changeOf(n.author, n.created_at));
+    const changes = notes
+      .filter((n) => n.system === true && pattern.test(n.body))
+      .flatMap((n) => changeOf(n.author, n.created_at));
     if (query.kind === 'description') return changes;
-    const issue = (await this.call('listChanges', () => this.api.Issues.show(ref.number, { projectId: ref.project }))) as unknown as GitLabIssueJson;
+    const issue = (await this.call('listChanges', () =>
+      this.api.Issues.show(ref.number, { projectId: ref.project }),
+    )) as unknown as GitLabIssueJson;
     return [...changes, ...changeOf(issue.author, issue.created_at)];
   }
 
   /** Replaces the body of one note. */
   async updateComment(ref: IssueRef, commentId: number, body: string): Promise<Comment> {
-    const note = await this.call('updateComment', () => this.api.IssueNotes.edit(ref.project, ref.number, commentId, { body }));
+    const note = await this.call('updateComment', () =>
+      this.api.IssueNotes.edit(ref.project, ref.number, commentId, { body }),
+    );
     return toComment(note as unknown as GitLabNoteJson);
   }
 
@@ -447,10 +456,18 @@ export class GitLabTracker implements Tracker {
     const cached = this.userIds.get(wanted);
     if (cached !== undefined) return cached;
     const unknown = (): TrackerError =>
-      new TrackerError(`GitLab updateIssue failed: no user with username ${JSON.stringify(username)}`, 422, 'updateIssue');
+      new TrackerError(
+        `GitLab updateIssue failed: no user with username ${JSON.stringify(username)}`,
+        422,
+        'updateIssue',
+      );
     if (wanted === '') throw unknown();
-    const users = (await this.call('updateIssue', () => this.api.Users.all({ username: username.trim() }))) as unknown as GitLabUserJson[];
-    const user = users.find((u) => typeof u.id === 'number' && typeof u.username === 'string' && u.username.toLowerCase() === wanted);
+    const users = (await this.call('updateIssue', () =>
+      this.api.Users.all({ username: username.trim() }),
+    )) as unknown as GitLabUserJson[];
+    const user = users.find(
+      (u) => typeof u.id === 'number' && typeof u.username === 'string' && u.username.toLowerCase() === wanted,
+    );
     if (user?.id === undefined) throw unknown();
     this.userIds.set(wanted, user.id);
     return user.id;
@@ -539,7 +556,13 @@ function changeOf(user: { id?: number; username?: string } | null | undefined, a
 }
 
 function toComment(note: GitLabNoteJson): Comment {
-  return { id: note.id, author: note.author?.username ?? '', authorId: note.author?.id ?? 0, body: note.body, createdAt: note.created_at };
+  return {
+    id: note.id,
+    author: note.author?.username ?? '',
+    authorId: note.author?.id ?? 0,
+    body: note.body,
+    createdAt: note.created_at,
+  };
 }
 
 /** An unknown visibility is taken as public: the app then treats the project as exposed, never the reverse. */
@@ -562,7 +585,9 @@ export function toTrackerError(error: unknown, operation: string): TrackerError 
     });
     safeCause.stack = error.stack;
     const status = response.status;
-    return new TrackerError(`GitLab ${operation} failed: ${status} ${description}`.trim(), status, operation, { cause: safeCause });
+    return new TrackerError(`GitLab ${operation} failed: ${status} ${description}`.trim(), status, operation, {
+      cause: safeCause,
+    });
   }
   if (error instanceof GitbeakerRetryError) {
     const match = /last status code: (?<status>\d{3})/.exec(error.message)?.groups;

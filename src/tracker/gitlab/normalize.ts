@@ -39,7 +39,8 @@ const VISIBILITY_LEVELS: Readonly<Record<number, Project['visibility']>> = {
 export function normalizeGitLabIssueEvent(payload: unknown, deliveryId: string): IssueEvent | null {
   const body = asRecord(payload);
   if (!body || body.object_kind !== 'issue') return null;
-  if (body.event_type !== undefined && !(typeof body.event_type === 'string' && ISSUE_EVENT_TYPES.has(body.event_type))) return null;
+  if (body.event_type !== undefined && !(typeof body.event_type === 'string' && ISSUE_EVENT_TYPES.has(body.event_type)))
+    return null;
 
   const project = toProject(body.project);
   const actor = toActor(body.user);
@@ -104,7 +105,8 @@ export function normalizeGitLabIssueEvent(payload: unknown, deliveryId: string):
 export function normalizeGitLabNoteEvent(payload: unknown, deliveryId: string): NoteEvent | null {
   const body = asRecord(payload);
   if (!body || body.object_kind !== 'note') return null;
-  if (body.event_type !== undefined && !(typeof body.event_type === 'string' && NOTE_EVENT_TYPES.has(body.event_type))) return null;
+  if (body.event_type !== undefined && !(typeof body.event_type === 'string' && NOTE_EVENT_TYPES.has(body.event_type)))
+    return null;
 
   const attributes = asRecord(body.object_attributes);
   if (!attributes || attributes.noteable_type !== 'Issue') return null;
@@ -235,8 +237,6 @@ function toIsoTimestamp(value: string): string {
   return match ? `${match.date}T${match.time}Z` : value;
 }
 
-
-
 /**
  * Why a payload that claims an issue or note event cannot be one, in a few words without its content; null when it
  * has the envelope every such hook carries (a project, a user, the object's attributes, and for a comment on an
@@ -251,14 +251,24 @@ export function gitlabPayloadProblem(payload: unknown): string | null {
   if (!toActor(body.user)) return `${body.object_kind} hook without a valid user`;
   const attributes = asRecord(body.object_attributes);
   if (!attributes) return `${body.object_kind} hook without object_attributes`;
-  if (body.object_kind === 'note' && attributes.noteable_type === 'Issue' && !asRecord(body.issue)) return 'note hook on an issue without the issue';
+  if (body.object_kind === 'note' && attributes.noteable_type === 'Issue' && !asRecord(body.issue))
+    return 'note hook on an issue without the issue';
   // The envelope is there: an event the app handles whose fields cannot be read is refused too (one log line, 400),
   // never taken as an event it ignores.
-  if (body.object_kind === 'issue' && (body.event_type === undefined || (typeof body.event_type === 'string' && ISSUE_EVENT_TYPES.has(body.event_type)))) {
+  if (
+    body.object_kind === 'issue' &&
+    (body.event_type === undefined || (typeof body.event_type === 'string' && ISSUE_EVENT_TYPES.has(body.event_type)))
+  ) {
     if (!normalizeGitLabIssueEvent(payload, '')) return 'issue hook with unreadable attributes';
   }
-  if (body.object_kind === 'note' && (body.event_type === undefined || (typeof body.event_type === 'string' && NOTE_EVENT_TYPES.has(body.event_type)))) {
-    const handled = attributes.noteable_type === 'Issue' && (attributes.action === undefined || attributes.action === 'create') && attributes.system !== true;
+  if (
+    body.object_kind === 'note' &&
+    (body.event_type === undefined || (typeof body.event_type === 'string' && NOTE_EVENT_TYPES.has(body.event_type)))
+  ) {
+    const handled =
+      attributes.noteable_type === 'Issue' &&
+      (attributes.action === undefined || attributes.action === 'create') &&
+      attributes.system !== true;
     if (handled && !normalizeGitLabNoteEvent(payload, '')) return 'note hook with unreadable attributes';
   }
   return null;

@@ -77,7 +77,10 @@ export class MemoryStore {
   }
 
   /** Adds a project; `visibility` defaults to private. */
-  addProject(path: string, options: { visibility?: Project['visibility']; files?: Record<string, string> } = {}): Project {
+  addProject(
+    path: string,
+    options: { visibility?: Project['visibility']; files?: Record<string, string> } = {},
+  ): Project {
     const project: StoredProject = {
       path,
       id: this.nextId++,
@@ -98,13 +101,18 @@ export class MemoryStore {
 
   /** Adds an issue as a person would, bypassing the call log. */
   seedIssue(project: string, input: Partial<NewIssue> & { author?: string; assignees?: string[] }): Issue {
-    return this.insertIssue(project, {
-      title: input.title ?? 'Untitled',
-      body: input.body ?? '',
-      labels: input.labels ?? [],
-      confidential: input.confidential ?? false,
-      ...(input.dueDate !== undefined ? { dueDate: input.dueDate } : {}),
-    }, input.author ?? 'reporter', [...new Set(input.assignees ?? [])]);
+    return this.insertIssue(
+      project,
+      {
+        title: input.title ?? 'Untitled',
+        body: input.body ?? '',
+        labels: input.labels ?? [],
+        confidential: input.confidential ?? false,
+        ...(input.dueDate !== undefined ? { dueDate: input.dueDate } : {}),
+      },
+      input.author ?? 'reporter',
+      [...new Set(input.assignees ?? [])],
+    );
   }
 
   /**
@@ -253,7 +261,13 @@ export class MemoryStore {
 
   createComment(ref: IssueRef, body: string, author: string): Comment {
     this.issue(ref);
-    const comment: Comment = { id: this.nextId++, author, authorId: this.userId(author), body, createdAt: this.now().toISOString() };
+    const comment: Comment = {
+      id: this.nextId++,
+      author,
+      authorId: this.userId(author),
+      body,
+      createdAt: this.now().toISOString(),
+    };
     const list = this.comments.get(key(ref)) ?? [];
     list.push(comment);
     this.comments.set(key(ref), list);
@@ -331,17 +345,25 @@ export class MemoryStore {
     this.changes.set(key(ref), list);
   }
 
-  private patchIssue(ref: IssueRef, patch: IssuePatch & { locked?: boolean; dueDate?: string | null }, by?: string): Issue {
+  private patchIssue(
+    ref: IssueRef,
+    patch: IssuePatch & { locked?: boolean; dueDate?: string | null },
+    by?: string,
+  ): Issue {
     const issue = this.issues.get(key(ref));
     if (!issue) throw new TrackerError(`issue not found: ${key(ref)}`, 404, 'updateIssue');
     if (by !== undefined) {
       const at = this.now().toISOString();
-      if (patch.title !== undefined && patch.title !== issue.title) this.recordChange(ref, { kind: 'title', from: issue.title, to: patch.title, by, at });
-      if (patch.body !== undefined && patch.body !== issue.body) this.recordChange(ref, { kind: 'description', by, at });
+      if (patch.title !== undefined && patch.title !== issue.title)
+        this.recordChange(ref, { kind: 'title', from: issue.title, to: patch.title, by, at });
+      if (patch.body !== undefined && patch.body !== issue.body)
+        this.recordChange(ref, { kind: 'description', by, at });
       if (patch.labels !== undefined) {
         const next = new Set(patch.labels);
-        for (const label of next) if (!issue.labels.includes(label)) this.recordChange(ref, { kind: 'label-added', label, by, at });
-        for (const label of issue.labels) if (!next.has(label)) this.recordChange(ref, { kind: 'label-removed', label, by, at });
+        for (const label of next)
+          if (!issue.labels.includes(label)) this.recordChange(ref, { kind: 'label-added', label, by, at });
+        for (const label of issue.labels)
+          if (!next.has(label)) this.recordChange(ref, { kind: 'label-removed', label, by, at });
       }
     }
     if (patch.title !== undefined) issue.title = patch.title;

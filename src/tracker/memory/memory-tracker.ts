@@ -37,7 +37,10 @@ export class MemoryTracker implements Tracker {
   private readonly actor: string;
   private readonly canDelete: boolean;
 
-  constructor(readonly store: MemoryStore, options: MemoryTrackerOptions = {}) {
+  constructor(
+    readonly store: MemoryStore,
+    options: MemoryTrackerOptions = {},
+  ) {
     this.kind = store.kind;
     this.actor = options.actor ?? 'incident-desk[bot]';
     this.canDelete = options.canDelete ?? false;
@@ -86,7 +89,11 @@ export class MemoryTracker implements Tracker {
     this.store.record('listChanges', `${ref.project}#${ref.number}`);
     return this.store
       .changesOf(ref)
-      .filter((c) => (query.kind === 'label-added' ? c.kind === 'label-added' && c.label === query.label : c.kind === query.kind && (query.kind === 'title' || !c.opening)))
+      .filter((c) =>
+        query.kind === 'label-added'
+          ? c.kind === 'label-added' && c.label === query.label
+          : c.kind === query.kind && (query.kind === 'title' || !c.opening),
+      )
       .reverse()
       .map((c) => ({ actor: { username: c.by, id: this.store.userId(c.by) }, at: c.at }));
   }

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { redisCoordination, RedisUrlError } from '../../../src/server/coordination/coordination.js';
-import { LockTimeoutError, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from '../../../src/server/coordination/redis.js';
+import {
+  LockTimeoutError,
+  RedisDeliveryGuard,
+  RedisKeyedLock,
+  RedisSweepGate,
+} from '../../../src/server/coordination/redis.js';
 import { captureLog, memoryLogger } from '../../support/app-context.js';
 import { startAppServer } from '../../support/app-server.js';
 import { startRedis } from '../../support/redis-server.js';
@@ -19,9 +24,12 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const options = (extra: Record<string, number> = {}) => ({ prefix: `t-${randomUUID()}:`, log: memoryLogger(), ...extra });
+const options = (extra: Record<string, number> = {}) => ({
+  prefix: `t-${randomUUID()}:`,
+  log: memoryLogger(),
+  ...extra,
+});
 
 describe('deliveries across replicas', () => {
   it('the first replica to claim an id handles it; every other one, and a repeat, drops it', async () => {
@@ -91,7 +99,9 @@ describe('one worker per incident across replicas', () => {
       inside.set(key, inside.get(key)! - 1);
       return key;
     };
-    const jobs = Array.from({ length: 30 }, (_, i) => locks[i % 2]!.run(i % 3 === 0 ? 'b' : 'a', work(i % 3 === 0 ? 'b' : 'a')));
+    const jobs = Array.from({ length: 30 }, (_, i) =>
+      locks[i % 2]!.run(i % 3 === 0 ? 'b' : 'a', work(i % 3 === 0 ? 'b' : 'a')),
+    );
     const results = await Promise.all(jobs);
     expect(results.filter((r) => r === 'a')).toHaveLength(20);
     expect(mostAtOnce).toBe(1);
@@ -143,7 +153,9 @@ describe('one worker per incident across replicas', () => {
     const shared = options({ maxWaitMs: 100 });
     const client = redis.client();
     await client.set(`${shared.prefix}lock:busy`, 'holder', 'PX', 10_000);
-    await expect(new RedisKeyedLock(redis.client(), shared).run('busy', async () => 'never')).rejects.toBeInstanceOf(LockTimeoutError);
+    await expect(new RedisKeyedLock(redis.client(), shared).run('busy', async () => 'never')).rejects.toBeInstanceOf(
+      LockTimeoutError,
+    );
   });
 });
 
@@ -203,7 +215,10 @@ describe('redisCoordination', () => {
       expect(await coordination.healthy()).toBe(false);
       // As Probot logs its throttling connection's errors: the client's error event whole, which carries the failed
       // AUTH command and its argument.
-      const probe = new Redis(own.url.replace('redis://', 'redis://:wrong-password-7777@'), { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis(own.url.replace('redis://', 'redis://:wrong-password-7777@'), {
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       const failure = await new Promise<Error>((resolve) => probe.once('error', resolve));
       probe.disconnect();
       expect(JSON.stringify((failure as Error & { command?: unknown }).command)).toContain('wrong-password-7777');
