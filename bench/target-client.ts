@@ -34,7 +34,7 @@ export async function startTarget(env: Record<string, string>): Promise<Target> 
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let next = 1;
-  const waiting = new Map<number, (body: any) => void>();
+  const waiting = new Map<number, (answer: unknown) => void>();
   const ready = new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench target exited with ${code} before it was ready`)));
     child.on('message', (message: { id: number; ready?: boolean; port?: number }) => {

@@ -120,7 +120,10 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
   store.putFile(path, CONFIG_FILE[tracker], CONFIG);
   for (const person of ['alice', 'bob']) store.setAccess(path, person, 'write');
   let counter = 0;
-  const nextId = (scenario: ScenarioName) => `bench-${scenario}-${(counter += 1)}`;
+  const nextId = (scenario: ScenarioName) => {
+    counter += 1;
+    return `bench-${scenario}-${counter}`;
+  };
 
   const seed = (): Issue =>
     store.seedIssue(path, {

@@ -224,7 +224,7 @@ function renderChannel(text: string): string | null {
 }
 
 /** Characters that have no place in a short name: controls and bidirectional overrides. */
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\ufeff]/;
+const INVISIBLE = /[\p{Cc}\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069\ufeff]/u;
 
 function renderChatText(text: string): string | null {
   if (text.length > MAX_CHAT_TEXT || INVISIBLE.test(text)) return null;

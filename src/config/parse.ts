@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigError, isRecord, quote } from './problems.js';
 import type { ConfigProblem } from './problems.js';
 import { configSchema } from './schema.js';

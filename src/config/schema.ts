@@ -19,7 +19,8 @@ const LABEL_PATTERN = /^[^,\s](?:[^,\r\n]{0,48}[^,\s])?$/;
 const PROJECT_PATTERN = /^(?!(?:.*\/)?\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
 /** A project, repository, group or owner: one or more segments, none of them `.` or `..`. */
 const NAMESPACE_PATTERN = /^(?!(?:.*\/)?\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
-/** A file in the repository: relative, no `..` segment, no control characters. */
+/** A file in the repository: relative, no `..` segment, no control characters (the JSON Schema carries it as is). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const REPO_PATH_PATTERN = /^(?![/\\])(?![A-Za-z]:)(?!(?:.*[/\\])?\.\.(?:[/\\]|$))[^\u0000-\u001f]+$/;
 /** A username (`alice`, `@alice`), a GitHub team (`@org/team`) or a GitLab group path (`group/sub`). */
 const PERSON_PATTERN = /^@?[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;

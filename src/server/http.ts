@@ -148,13 +148,13 @@ function serveRequest(
     return;
   }
   if (path === '/api/gitlab/webhooks') {
-    if (!gitlab) return json(res, 503, { error: 'GitLab is not configured on this server' });
-    gitlab.route(req, res);
+    if (gitlab) gitlab.route(req, res);
+    else json(res, 503, { error: 'GitLab is not configured on this server' });
     return;
   }
   if (path === '/api/github/webhooks') {
-    if (!github) return json(res, 503, { error: 'GitHub is not configured on this server' });
-    github.route(req, res);
+    if (github) github.route(req, res);
+    else json(res, 503, { error: 'GitHub is not configured on this server' });
     return;
   }
   json(res, 404, { error: 'not found' });

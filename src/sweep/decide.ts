@@ -52,7 +52,7 @@ export function decideSweep(ctx: RunContext): RunPlan {
       for (const phaseId of due) {
         const phase = INCIDENT_PHASES.find((p) => p.id === phaseId)!;
         const open = phase.steps
-          .filter((s) => !steps.get(s.id)?.done && !(run.na ?? {})[s.id])
+          .filter((s) => !steps.get(s.id)?.done && !run.na?.[s.id])
           .map((s) => ({ role: s.role, text: s.text }));
         plan.comments.push({
           ref: ctx.master.ref,

@@ -57,7 +57,7 @@ export function resilientOctokit(options: GitHubClientOptions = {}): typeof Prob
       );
       return retry;
     };
-  return ProbotOctokit.defaults((instance: Record<string, any>) => ({
+  return ProbotOctokit.defaults((instance: OctokitDefaults) => ({
     ...instance,
     request: { ...instance.request, fetch: fetchWithTimeout(policy.timeoutMs, instance.request?.fetch) },
     retry: {
@@ -77,6 +77,14 @@ export function resilientOctokit(options: GitHubClientOptions = {}): typeof Prob
       onSecondaryRateLimit: onLimit('secondary'),
     },
   }));
+}
+
+/** The options Probot's Octokit is made with, as far as {@link resilientOctokit} reads and extends them. */
+interface OctokitDefaults {
+  request?: { fetch?: typeof fetch; [option: string]: unknown };
+  retry?: Record<string, unknown>;
+  throttle?: Record<string, unknown>;
+  [option: string]: unknown;
 }
 
 /**

@@ -38,7 +38,7 @@ const VISIBILITY_LEVELS: Readonly<Record<number, Project['visibility']>> = {
  */
 export function normalizeGitLabIssueEvent(payload: unknown, deliveryId: string): IssueEvent | null {
   const body = asRecord(payload);
-  if (!body || body.object_kind !== 'issue') return null;
+  if (body?.object_kind !== 'issue') return null;
   if (body.event_type !== undefined && !(typeof body.event_type === 'string' && ISSUE_EVENT_TYPES.has(body.event_type)))
     return null;
 
@@ -104,12 +104,12 @@ export function normalizeGitLabIssueEvent(payload: unknown, deliveryId: string):
  */
 export function normalizeGitLabNoteEvent(payload: unknown, deliveryId: string): NoteEvent | null {
   const body = asRecord(payload);
-  if (!body || body.object_kind !== 'note') return null;
+  if (body?.object_kind !== 'note') return null;
   if (body.event_type !== undefined && !(typeof body.event_type === 'string' && NOTE_EVENT_TYPES.has(body.event_type)))
     return null;
 
   const attributes = asRecord(body.object_attributes);
-  if (!attributes || attributes.noteable_type !== 'Issue') return null;
+  if (attributes?.noteable_type !== 'Issue') return null;
   if (attributes.action !== undefined && attributes.action !== 'create') return null;
   if (attributes.system === true) return null;
 

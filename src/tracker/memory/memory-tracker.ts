@@ -15,7 +15,7 @@ import type {
 } from '../port.js';
 import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { TrackerError } from '../errors.js';
-import { MemoryStore } from './memory-store.js';
+import type { MemoryStore } from './memory-store.js';
 
 export interface MemoryTrackerOptions {
   /** The account the app acts as; authors of what it writes. */
