@@ -77,7 +77,7 @@ describe('readSteps', () => {
     ['a backtick run with a backtick after it is no fence', block('```x` inline', line('a')), { a: false }],
     [
       'a quote',
-      block('> ' + line('fake', true), '>' + line('fake2', true), '   > ' + line('fake3'), line('a')),
+      block(`> ${line('fake', true)}`, `>${line('fake2', true)}`, `   > ${line('fake3')}`, line('a')),
       { a: false },
     ],
     ['an HTML comment spanning lines', block('<!--', line('fake', true), '-->', line('a')), { a: false }],
@@ -94,7 +94,7 @@ describe('readSteps', () => {
     ],
     [
       'indented four spaces or a tab',
-      block('    ' + line('fake'), '\t' + line('fake2'), '  \t' + line('fake3'), line('a')),
+      block(`    ${line('fake')}`, `\t${line('fake2')}`, `  \t${line('fake3')}`, line('a')),
       { a: false },
     ],
     [
@@ -154,7 +154,7 @@ describe('readSteps', () => {
   it('reads a 1 MB block, long lines and many items alike', () => {
     const items = Array.from({ length: 9000 }, (_, i) => line(`s${i}`, i % 7 === 0));
     const noise = [
-      '<!-- '.repeat(50_000) + '-->',
+      `${'<!-- '.repeat(50_000)}-->`,
       ' - [x] '.repeat(20_000),
       `- [x] ${'<'.repeat(100_000)}`,
       '> '.repeat(50_000),
@@ -214,11 +214,11 @@ describe('diffSteps', () => {
         '```',
         line('a', true),
         '```',
-        '> ' + line('a', true),
+        `> ${line('a', true)}`,
         '<!--',
         line('a', true),
         '-->',
-        '    ' + line('a', true),
+        `    ${line('a', true)}`,
       ),
       [],
     ],
@@ -251,10 +251,10 @@ describe('setStepState', () => {
     ['only the first real item', block(line('a'), line('a')), 'a', true, block(line('a', true), line('a'))],
     [
       'keeps CRLF and indentation',
-      block('   ' + line('b'), line('a')).replace(/\n/g, '\r\n'),
+      block(`   ${line('b')}`, line('a')).replace(/\n/g, '\r\n'),
       'b',
       true,
-      block('   ' + line('b', true), line('a')).replace(/\n/g, '\r\n'),
+      block(`   ${line('b', true)}`, line('a')).replace(/\n/g, '\r\n'),
     ],
   ])('%s', (_name, before, stepId, to, expected) => {
     const out = setStepState(before, stepId, to);

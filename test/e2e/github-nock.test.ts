@@ -61,16 +61,25 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     // Marked as the master (state and labels, no new details) before anything else is written, from the read just
     // made (no second read).
     nock(API)
-      .patch(`${REPO}/issues/1`, (b) => ((bodies.mark = b), true))
+      .patch(`${REPO}/issues/1`, (b) => {
+        bodies.mark = b;
+        return true;
+      })
       .reply(200, (_u, b: any) => ({ ...source, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));
     nock(API).get(`${REPO}/issues`).query(true).reply(200, []);
     nock(API)
-      .post(`${REPO}/issues`, (b) => ((bodies.release = b), b.labels.includes('incident::release')))
+      .post(`${REPO}/issues`, (b) => {
+        bodies.release = b;
+        return b.labels.includes('incident::release');
+      })
       .reply(201, (_u, b: any) =>
         issueJson(2, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }),
       );
     nock(API)
-      .post(`${REPO}/issues`, (b) => ((bodies.comms = b), b.labels.includes('incident::comms')))
+      .post(`${REPO}/issues`, (b) => {
+        bodies.comms = b;
+        return b.labels.includes('incident::comms');
+      })
       .reply(201, (_u, b: any) =>
         issueJson(3, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }),
       );
@@ -78,7 +87,10 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     nock(API).post(`${REPO}/issues/1/sub_issues`, { sub_issue_id: 7003 }).reply(201, source);
     nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
     nock(API)
-      .post(`${REPO}/issues/1/comments`, (b) => ((bodies.summary = b), true))
+      .post(`${REPO}/issues/1/comments`, (b) => {
+        bodies.summary = b;
+        return true;
+      })
       .reply(201, (_u, b: any) => ({
         id: 1,
         body: b.body,
@@ -86,7 +98,10 @@ describe('GitHub through Probot with a real payload (nock)', () => {
         created_at: '2019-05-15T15:21:00Z',
       }));
     nock(API)
-      .post(`${REPO}/issues/1/comments`, (b) => ((bodies.timeline = b), b.body.includes('## Timeline')))
+      .post(`${REPO}/issues/1/comments`, (b) => {
+        bodies.timeline = b;
+        return b.body.includes('## Timeline');
+      })
       .reply(201, (_u, b: any) => ({
         id: 2,
         body: b.body,
@@ -95,7 +110,10 @@ describe('GitHub through Probot with a real payload (nock)', () => {
       }));
     nock(API).get(`${REPO}/issues/1`).reply(200, source);
     nock(API)
-      .patch(`${REPO}/issues/1`, (b) => ((bodies.master = b), true))
+      .patch(`${REPO}/issues/1`, (b) => {
+        bodies.master = b;
+        return true;
+      })
       .reply(200, (_u, b: any) => ({
         ...source,
         title: b.title,

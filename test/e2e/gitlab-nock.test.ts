@@ -85,19 +85,28 @@ describe('GitLab through the real route with the documented payload (nock)', () 
         },
       ]);
     nock(GITLAB)
-      .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.confidential = b), true))
+      .put(`${P}/issues/${fixture.iid}`, (b) => {
+        sent.confidential = b;
+        return true;
+      })
       .reply(200, { ...source, confidential: true });
     // Marked as the master (state and labels, no new details) before anything else is written, from the answer of the
     // confidentiality write (no second read).
     nock(GITLAB)
-      .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.mark = b), true))
+      .put(`${P}/issues/${fixture.iid}`, (b) => {
+        sent.mark = b;
+        return true;
+      })
       .reply(200, (_u, b: any) => ({ ...source, confidential: true, description: b.description, labels: labelsOf(b) }));
     nock(GITLAB)
       .get(`${P}/issues`)
       .query((q) => q.labels === `incident-id::${id}`)
       .reply(200, []);
     nock(GITLAB)
-      .post(`${P}/issues`, (b) => ((sent.release = b), labelsOf(b).includes('incident::release')))
+      .post(`${P}/issues`, (b) => {
+        sent.release = b;
+        return labelsOf(b).includes('incident::release');
+      })
       .reply(201, (_u, b: any) =>
         issueJson(24, {
           title: b.title,
@@ -107,7 +116,10 @@ describe('GitLab through the real route with the documented payload (nock)', () 
         }),
       );
     nock(GITLAB)
-      .post(`${P}/issues`, (b) => ((sent.comms = b), labelsOf(b).includes('incident::comms')))
+      .post(`${P}/issues`, (b) => {
+        sent.comms = b;
+        return labelsOf(b).includes('incident::comms');
+      })
       .reply(201, (_u, b: any) =>
         issueJson(25, {
           title: b.title,
@@ -124,7 +136,10 @@ describe('GitLab through the real route with the documented payload (nock)', () 
       .reply(201, {});
     nock(GITLAB).get(`${P}/issues/${fixture.iid}/notes`).query(true).reply(200, []);
     nock(GITLAB)
-      .post(`${P}/issues/${fixture.iid}/notes`, (b) => ((sent.summary = b), true))
+      .post(`${P}/issues/${fixture.iid}/notes`, (b) => {
+        sent.summary = b;
+        return true;
+      })
       .reply(201, (_u, b: any) => ({
         id: 1,
         body: b.body,
@@ -133,7 +148,10 @@ describe('GitLab through the real route with the documented payload (nock)', () 
         created_at: '2013-12-03T17:20:00Z',
       }));
     nock(GITLAB)
-      .post(`${P}/issues/${fixture.iid}/notes`, (b) => ((sent.timeline = b), String(b.body).includes('## Timeline')))
+      .post(`${P}/issues/${fixture.iid}/notes`, (b) => {
+        sent.timeline = b;
+        return String(b.body).includes('## Timeline');
+      })
       .reply(201, (_u, b: any) => ({
         id: 2,
         body: b.body,
@@ -145,7 +163,10 @@ describe('GitLab through the real route with the documented payload (nock)', () 
       .get(`${P}/issues/${fixture.iid}`)
       .reply(200, { ...source, confidential: true });
     nock(GITLAB)
-      .put(`${P}/issues/${fixture.iid}`, (b) => ((sent.master = b), true))
+      .put(`${P}/issues/${fixture.iid}`, (b) => {
+        sent.master = b;
+        return true;
+      })
       .reply(200, (_u, b: any) => ({
         ...source,
         confidential: true,

@@ -12,7 +12,10 @@ function recordingGuard(): DeliveryGuard & { said: string[] } {
   const said: string[] = [];
   return {
     said,
-    claim: async (id) => (said.push(`claim ${id}`), true),
+    claim: async (id) => {
+      said.push(`claim ${id}`);
+      return true;
+    },
     release: async (id) => void said.push(`release ${id}`),
     complete: async (id) => void said.push(`complete ${id}`),
   };

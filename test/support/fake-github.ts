@@ -456,12 +456,11 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         const path = params[2]!;
         const text = store.readFile(projectOf(params), path);
         if (text === null) return notFound();
-        const content =
-          (
-            Buffer.from(text, 'utf8')
-              .toString('base64')
-              .match(/.{1,60}/g) ?? []
-          ).join('\n') + '\n';
+        const content = `${(
+          Buffer.from(text, 'utf8')
+            .toString('base64')
+            .match(/.{1,60}/g) ?? []
+        ).join('\n')}\n`;
         return {
           status: 200,
           body: {
@@ -489,7 +488,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
             number?: unknown;
           };
           const ref = { project: `${String(owner)}/${String(repo)}`, number: Number(number) };
-          let edits;
+          let edits: ReturnType<MemoryStore['changesOf']>;
           try {
             edits = store.changesOf(ref).filter((c) => c.kind === 'description' && !c.opening);
           } catch {
@@ -602,25 +601,30 @@ function sendGitHubFault(res: ServerResponse, fault: Exclude<FaultKind, 'stall' 
     });
   switch (fault) {
     case '500':
-      return json(500, 'Server Error');
+      json(500, 'Server Error');
+      return;
     case '502':
-      return sendFault(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
+      sendFault(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
+      return;
     case '503':
     case 'outage':
-      return json(503, 'Service Unavailable');
+      json(503, 'Service Unavailable');
+      return;
     case 'rate-limit':
       // The primary limit: the quota is spent until the reset, one second from now.
-      return json(429, 'API rate limit exceeded for installation ID 4242.', {
+      json(429, 'API rate limit exceeded for installation ID 4242.', {
         'retry-after': '1',
         'x-ratelimit-limit': '5000',
         'x-ratelimit-remaining': '0',
         'x-ratelimit-used': '5000',
         'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
       });
+      return;
     case 'secondary-rate-limit':
-      return json(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', {
+      json(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', {
         'retry-after': '1',
       });
+      return;
   }
 }
 

@@ -546,24 +546,28 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
 function sendGitLabFault(res: ServerResponse, fault: '500' | '502' | '503' | 'rate-limit' | 'outage'): void {
   switch (fault) {
     case '500':
-      return sendFault(res, 500, JSON.stringify({ message: '500 Internal Server Error' }), {
+      sendFault(res, 500, JSON.stringify({ message: '500 Internal Server Error' }), {
         'content-type': 'application/json',
       });
+      return;
     case '502':
-      return sendFault(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
+      sendFault(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
+      return;
     case '503':
     case 'outage':
-      return sendFault(res, 503, JSON.stringify({ message: '503 Service Unavailable' }), {
+      sendFault(res, 503, JSON.stringify({ message: '503 Service Unavailable' }), {
         'content-type': 'application/json',
       });
+      return;
     case 'rate-limit':
-      return sendFault(res, 429, 'Retry later\n', {
+      sendFault(res, 429, 'Retry later\n', {
         'content-type': 'text/plain',
         'retry-after': '1',
         'ratelimit-limit': '2000',
         'ratelimit-remaining': '0',
         'ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
       });
+      return;
   }
 }
 

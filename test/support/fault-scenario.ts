@@ -45,10 +45,7 @@ export function expectCompleteAndCorrect(final: FinalState): void {
     (i) => i.labels.includes(`incident-id::${id}`) && !i.labels.includes('incident::master'),
   );
   expect(
-    children
-      .map((c) => c.labels.filter((l) => l === 'incident::release' || l === 'incident::comms'))
-      .flat()
-      .sort(),
+    children.flatMap((c) => c.labels.filter((l) => l === 'incident::release' || l === 'incident::comms')).sort(),
   ).toEqual(['incident::comms', 'incident::release']);
   expect(children.every((c) => c.state === 'open')).toBe(true);
   // Nothing was made twice: three issues in all.

@@ -1,5 +1,5 @@
 import Bottleneck from 'bottleneck';
-import { ProbotOctokit } from 'probot';
+import type { ProbotOctokit } from 'probot';
 import { resilientOctokit } from '../../src/tracker/github/octokit.js';
 import type { RetryPolicy } from '../../src/tracker/retry.js';
 
