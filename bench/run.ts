@@ -50,7 +50,9 @@ const SCENARIOS: readonly ScenarioName[] = [
 /** Deliveries per scenario measured alone, one at a time. */
 const ALONE_COUNT = 20;
 const CONCURRENCIES = [1, 8, 32] as const;
-/** Deliveries per incident burst: a whole number of incidents (a trigger and 11 run events each) at every concurrency. */
+/**
+ * Deliveries per incident burst: a whole number of incidents (a trigger and 11 run events each) at every concurrency.
+ */
 const BURST_TOTAL = 384;
 /**
  * Deliveries per ordinary burst: a whole number of cycles (an issue opened and UNRELATED_SCRIPT after it: 8; without
@@ -58,7 +60,9 @@ const BURST_TOTAL = 384;
  * rather than a few hundred milliseconds, which one GC pause or a busy neighbour would decide.
  */
 const ORDINARY_TOTAL = 3_072;
-/** Rounds of an ordinary burst, the app and bare Probot taking turns (768 deliveries each: a whole number of cycles). */
+/**
+ * Rounds of an ordinary burst, the app and bare Probot taking turns (768 deliveries each: a whole number of cycles).
+ */
 const ORDINARY_ROUNDS = 4;
 const BURST_DEADLINE_MS = 60_000;
 /** GitLab is answered 202 after 8 s; GitHub after GITHUB_ANSWER_WITHIN_MS. An answer this slow was late. */
@@ -318,7 +322,9 @@ async function measureOrdinaryBurst(
     };
   }
   log(
-    `  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered (rounds ${ours.answer.map(rate).join(', ')})${result.bare ? `, bare ${rate(result.bare.throughput)}/s (${floor.answer.map(rate).join(', ')})` : ''}`,
+    `  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered (rounds ` +
+      `${ours.answer.map(rate).join(', ')})` +
+      (result.bare ? `, bare ${rate(result.bare.throughput)}/s (${floor.answer.map(rate).join(', ')})` : ''),
   );
   return result;
 }
@@ -372,7 +378,8 @@ async function measureBurst(
     };
   }
   log(
-    `  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s answered${result.bare ? `, bare ${rate(result.bare.throughput)}/s` : ''}`,
+    `  ${tracker} ${traffic} burst c=${concurrency}: ${rate(result.answerThroughput)}/s ` +
+      `answered${result.bare ? `, bare ${rate(result.bare.throughput)}/s` : ''}`,
   );
   return result;
 }
@@ -413,11 +420,28 @@ function ceilingNote(runs: readonly TrackerRun[]): string {
     const intake = run.alone.find((r) => r.scenario === 'trigger');
     if (run.tracker === 'github') {
       parts.push(
-        `On GitHub the incident mix makes ${p.calls.toFixed(2)} API calls per delivery (${p.writes.toFixed(2)} writes, ${p.notifying.toFixed(2)} of them notifying): the rate limit lets about ${incCeiling.perSecond.toFixed(2)} such deliveries/s through per installation (${int(incCeiling.perSecond * 3600)} an hour; the tightest bound is the ${incCeiling.bound}), against ${rate(inc.workThroughput)}/s done here at ${inc.concurrency} in flight, ${int(inc.workThroughput / incCeiling.perSecond)} times more. ${intake ? `An intake alone makes ${intake.callsPerDelivery.toFixed(0)} calls, ${intake.notifying.toFixed(0)} of them notifying: at least ${((intake.notifying - 1) * 3).toFixed(0)} s of Probot's spacing before its last write.` : ''} Ordinary issues (${ordCalls.toFixed(2)} calls per delivery, reads only) pass at about ${ordCeiling.perSecond.toFixed(1)}/s per installation against ${int(ord.workThroughput)}/s here.`,
+        `On GitHub the incident mix makes ${p.calls.toFixed(2)} API calls per delivery ` +
+          `(${p.writes.toFixed(2)} writes, ${p.notifying.toFixed(2)} of them notifying): the rate limit lets about ` +
+          `${incCeiling.perSecond.toFixed(2)} such deliveries/s through per installation ` +
+          `(${int(incCeiling.perSecond * 3600)} an hour; the tightest bound is the ${incCeiling.bound}), ` +
+          `against ${rate(inc.workThroughput)}/s done here at ${inc.concurrency} in flight, ` +
+          `${int(inc.workThroughput / incCeiling.perSecond)} times more. ` +
+          (intake
+            ? `An intake alone makes ${intake.callsPerDelivery.toFixed(0)} calls, ` +
+              `${intake.notifying.toFixed(0)} of them notifying: ` +
+              `at least ${((intake.notifying - 1) * 3).toFixed(0)} s of Probot's spacing before its last write.`
+            : '') +
+          ` Ordinary issues (${ordCalls.toFixed(2)} calls per delivery, reads only) pass at about ` +
+          `${ordCeiling.perSecond.toFixed(1)}/s per installation against ${int(ord.workThroughput)}/s here.`,
       );
     } else {
       parts.push(
-        `On GitLab.com the incident mix (${p.calls.toFixed(2)} calls per delivery) passes at about ${incCeiling.perSecond.toFixed(1)} deliveries/s for the app's user, against ${rate(inc.workThroughput)}/s done here at ${inc.concurrency} in flight (${int(inc.workThroughput / incCeiling.perSecond)} times more); ordinary issues (${ordCalls.toFixed(2)} calls each) at about ${int(ordCeiling.perSecond)}/s against ${int(ord.workThroughput)}/s here.`,
+        `On GitLab.com the incident mix (${p.calls.toFixed(2)} calls per delivery) passes at about ` +
+          `${incCeiling.perSecond.toFixed(1)} deliveries/s for the app's user, against ` +
+          `${rate(inc.workThroughput)}/s done here at ${inc.concurrency} in flight ` +
+          `(${int(inc.workThroughput / incCeiling.perSecond)} times more); ordinary issues ` +
+          `(${ordCalls.toFixed(2)} calls each) at about ${int(ordCeiling.perSecond)}/s against ` +
+          `${int(ord.workThroughput)}/s here.`,
       );
     }
   }
@@ -474,22 +498,26 @@ function machine(): string {
 function renderAlone(tracker: TrackerName, results: AloneResult[]): string {
   const withBare = results.some((r) => r.bare);
   const lines = [
-    `#### ${tracker === 'github' ? 'GitHub' : 'GitLab'}: each scenario alone (${ALONE_COUNT} deliveries, one at a time${withBare ? '; each also to bare Probot' : ''})`,
+    `#### ${tracker === 'github' ? 'GitHub' : 'GitLab'}: each scenario alone (${ALONE_COUNT} deliveries, one at a ` +
+      `time${withBare ? '; each also to bare Probot' : ''})`,
     '',
-    `| scenario | API calls per delivery (min–max) | minimum | above minimum | answer p50 ms | answer p99 ms |${withBare ? ' bare p50 ms |' : ''} errors |`,
+    `| scenario | API calls per delivery (min–max) | minimum | above minimum | answer p50 ms | answer p99 ms ` +
+      `|${withBare ? ' bare p50 ms |' : ''} errors |`,
     `| --- | --- | --- | --- | --- | --- |${withBare ? ' --- |' : ''} --- |`,
   ];
   for (const r of results) {
     const above = r.callsPerDelivery - r.minimum;
     lines.push(
-      `| ${r.scenario} | ${r.callsPerDelivery.toFixed(2)} (${r.minCalls}–${r.maxCalls}) | ${r.minimum} | ${above > 1 ? '**' : ''}${above >= 0 ? '+' : ''}${above.toFixed(2)}${above > 1 ? '**' : ''} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} |${withBare ? ` ${r.bare ? ms(r.bare.p50) : '–'} |` : ''} ${r.errors} |`,
+      `| ${r.scenario} | ${r.callsPerDelivery.toFixed(2)} (${r.minCalls}–${r.maxCalls}) | ${r.minimum} | ` +
+        `${above > 1 ? '**' : ''}${above >= 0 ? '+' : ''}${above.toFixed(2)}${above > 1 ? '**' : ''} | ` +
+        `${ms(r.answer.p50)} | ${ms(r.answer.p99)} |` +
+        `${withBare ? ` ${r.bare ? ms(r.bare.p50) : '–'} |` : ''} ${r.errors} |`,
     );
   }
   lines.push('', '<details><summary>Calls per delivery by route</summary>', '');
   for (const r of results) {
-    lines.push(
-      `- **${r.scenario}**: ${r.shapes.length === 0 ? 'none' : ''}${r.shapes.map(([shape, n]) => `${Number.isInteger(n) ? n : n.toFixed(2)}× \`${shape}\``).join(', ')}`,
-    );
+    const shapes = r.shapes.map(([shape, n]) => `${Number.isInteger(n) ? n : n.toFixed(2)}× \`${shape}\``);
+    lines.push(`- **${r.scenario}**: ${r.shapes.length === 0 ? 'none' : ''}${shapes.join(', ')}`);
   }
   lines.push('', '</details>', '');
   return lines.join('\n');
@@ -509,31 +537,39 @@ function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
       : traffic === 'unlabeled'
         ? 'ordinary issues without labels, no API call needed'
         : 'mixed burst';
+  const ordinary =
+    traffic === 'unrelated' ? ', ordinary issues' : traffic === 'unlabeled' ? ', ordinary issues without labels' : '';
   const lines = [
     `#### ${name}: ${what} (${results[0]?.deliveries ?? 0} deliveries: ${mix})`,
     '',
-    '| in flight | answered /s | work done /s | answer p50 ms | answer p99 ms | late answers | errors | API calls (minimum) | per delivery above minimum | peak RSS MiB | peak heap MiB | CPU ms per delivery |',
+    '| in flight | answered /s | work done /s | answer p50 ms | answer p99 ms | late answers | errors | API calls ' +
+      '(minimum) | per delivery above minimum | peak RSS MiB | peak heap MiB | CPU ms per delivery |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     const above = (r.calls - r.minimum) / r.deliveries;
     lines.push(
-      `| ${r.concurrency} | ${rate(r.answerThroughput)} | ${rate(r.workThroughput)} | ${ms(r.answer.p50)} | ${ms(r.answer.p99)} | ${r.late} | ${r.errors} | ${r.calls} (${r.minimum}) | +${above.toFixed(2)} | ${mib(r.peakRss)} | ${mib(r.peakHeap)} | ${r.cpuMsPerDelivery.toFixed(2)} |`,
+      `| ${r.concurrency} | ${rate(r.answerThroughput)} | ${rate(r.workThroughput)} | ${ms(r.answer.p50)} | ` +
+        `${ms(r.answer.p99)} | ${r.late} | ${r.errors} | ${r.calls} (${r.minimum}) | +${above.toFixed(2)} | ` +
+        `${mib(r.peakRss)} | ${mib(r.peakHeap)} | ${r.cpuMsPerDelivery.toFixed(2)} |`,
     );
   }
   if (results.some((r) => r.bare)) {
     lines.push(
       '',
-      `#### ${name}${traffic === 'unrelated' ? ', ordinary issues' : traffic === 'unlabeled' ? ', ordinary issues without labels' : ''}: the same deliveries against a bare Probot app (acknowledges only)`,
+      `#### ${name}${ordinary}: the same deliveries against a bare Probot app (acknowledges only)`,
       '',
-      '| in flight | bare answered /s | ours answered /s | ratio (ours / bare) | target ≥ 0.8 | bare p50 ms | bare p99 ms | bare peak RSS MiB | bare CPU ms per delivery | errors |',
+      '| in flight | bare answered /s | ours answered /s | ratio (ours / bare) | target ≥ 0.8 | bare p50 ms | bare ' +
+        'p99 ms | bare peak RSS MiB | bare CPU ms per delivery | errors |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const r of results) {
       if (!r.bare) continue;
       const ratio = r.answerThroughput / r.bare.throughput;
       lines.push(
-        `| ${r.concurrency} | ${rate(r.bare.throughput)} | ${rate(r.answerThroughput)} | ${ratio.toFixed(2)} | ${ratio >= 0.8 ? 'met' : '**missed**'} | ${ms(r.bare.answer.p50)} | ${ms(r.bare.answer.p99)} | ${mib(r.bare.peakRss)} | ${r.bare.cpuMsPerDelivery.toFixed(2)} | ${r.bare.errors} |`,
+        `| ${r.concurrency} | ${rate(r.bare.throughput)} | ${rate(r.answerThroughput)} | ${ratio.toFixed(2)} | ` +
+          `${ratio >= 0.8 ? 'met' : '**missed**'} | ${ms(r.bare.answer.p50)} | ${ms(r.bare.answer.p99)} | ` +
+          `${mib(r.bare.peakRss)} | ${r.bare.cpuMsPerDelivery.toFixed(2)} | ${r.bare.errors} |`,
       );
     }
   }
@@ -541,7 +577,8 @@ function renderBursts(tracker: TrackerName, results: BurstResult[]): string {
   return lines.join('\n');
 }
 
-const how = (runs: readonly TrackerRun[]) => `How to read these numbers:
+const how = (runs: readonly TrackerRun[]) =>
+  `How to read these numbers:
 - The server under test runs in its own process (\`bench/target.ts\`), so its memory and CPU are its own; the fake
   trackers, their stores and the load generator run in the bench's process. Everything is on 127.0.0.1.
 - Probot's throttling is **off** (and its retries), as in the end-to-end tests (\`quietOctokit()\`): in production it
@@ -561,7 +598,8 @@ const how = (runs: readonly TrackerRun[]) => `How to read these numbers:
 - Each incident burst is closed loop: N workers, each running incidents one after another (a trigger, then 11 run
   events on it), each sending its next delivery when the previous one is answered, built from the fake's current
   state. Ordinary issues are built ahead (the app keeps nothing of them) and sent the same way, per issue, to the
-  app and to bare Probot, in ${ORDINARY_ROUNDS} rounds of ${ORDINARY_TOTAL / ORDINARY_ROUNDS} taking turns; their throughputs are the
+  app and to bare Probot, in ${ORDINARY_ROUNDS} rounds of ${ORDINARY_TOTAL / ORDINARY_ROUNDS} taking turns; their ` +
+  `throughputs are the
   medians of the rounds (one pause of a neighbour on a shared machine then decides one round, not the ratio).
 - The ordinary-issue bursts are the traffic an installation mostly gets: issues of the same configured repository
   with nothing to do with an incident (each worker opens one without labels, comments twice, adds \`bug\`, writes
@@ -577,7 +615,9 @@ function replaceSection(name: string, content: string): void {
   const end = `<!-- bench:${name}:end -->`;
   let text = existsSync(RESULTS)
     ? readFileSync(RESULTS, 'utf8')
-    : '# Benchmark results\n\nWritten by `npm run bench` (bursts) and `npm run bench -- --soak <seconds>` (soak); each run replaces its own section.\n\n<!-- bench:burst:begin -->\n<!-- bench:burst:end -->\n\n<!-- bench:soak:begin -->\n<!-- bench:soak:end -->\n';
+    : '# Benchmark results\n\nWritten by `npm run bench` (bursts) and `npm run bench -- --soak <seconds>` (soak); ' +
+      'each run replaces its own section.\n\n<!-- bench:burst:begin -->\n<!-- bench:burst:end -->\n\n<!-- ' +
+      'bench:soak:begin -->\n<!-- bench:soak:end -->\n';
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
   if (from < 0 || to < 0) text += `\n${begin}\n${end}\n`;
@@ -642,7 +682,8 @@ async function burstRun(trackers: TrackerName[]): Promise<void> {
       '## Bursts',
       '',
       machine(),
-      `- Command: \`npm run bench\`${trackers.length === 1 ? ` -- --tracker ${trackers[0]}` : ''} (took ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+      `- Command: \`npm run bench\`${trackers.length === 1 ? ` -- --tracker ${trackers[0]}` : ''} (took ` +
+        `${((performance.now() - started) / 1000).toFixed(0)} s)`,
       '',
       how(runs),
       '',
@@ -702,12 +743,17 @@ async function soakRun(seconds: number, tracker: TrackerName): Promise<void> {
         '',
         machine(),
         `- Command: \`npm run bench -- --soak ${seconds}\` (the server process always runs with \`--expose-gc\`)`,
-        `- A steady mixed stream: ${SOAK_CONCURRENCY} workers, at most ${SOAK_RATE} deliveries/s, incidents as in the bursts (forgotten from the fake once done: ${forgotten}).`,
+        `- A steady mixed stream: ${SOAK_CONCURRENCY} workers, at most ${SOAK_RATE} deliveries/s, incidents as in ` +
+          `the bursts (forgotten from the fake once done: ${forgotten}).`,
         `- Memory of the server process sampled every ${SOAK_SAMPLE_MS / 1000} s after a full GC (\`global.gc\`).`,
         '',
-        '| deliveries | answered /s | answer p50 ms | answer p99 ms | late | errors | heap slope, 2nd half | heap, last − first quartile | RSS, last − first quartile | flat (slope < 1 MiB/min and growth < 10 MiB) |',
+        '| deliveries | answered /s | answer p50 ms | answer p99 ms | late | errors | heap slope, 2nd half | heap, ' +
+          'last − first quartile | RSS, last − first quartile | flat (slope < 1 MiB/min and growth < 10 MiB) |',
         '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-        `| ${run.sent.length} | ${rate(throughput(run.sent.length, run.elapsedMs))} | ${ms(answer.p50)} | ${ms(answer.p99)} | ${late} | ${errors} | ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min | ${mib(verdict.firstToLastQuartile)} MiB | ${mib(verdict.rssFirstToLastQuartile)} MiB | ${verdict.flat ? 'yes' : '**no**'} |`,
+        `| ${run.sent.length} | ${rate(throughput(run.sent.length, run.elapsedMs))} | ${ms(answer.p50)} | ` +
+          `${ms(answer.p99)} | ${late} | ${errors} | ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min | ` +
+          `${mib(verdict.firstToLastQuartile)} MiB | ${mib(verdict.rssFirstToLastQuartile)} MiB | ` +
+          `${verdict.flat ? 'yes' : '**no**'} |`,
         '',
         '| at s | heap after GC MiB | RSS MiB |',
         '| --- | --- | --- |',
@@ -716,7 +762,8 @@ async function soakRun(seconds: number, tracker: TrackerName): Promise<void> {
       ].join('\n'),
     );
     log(
-      `soak: ${run.sent.length} deliveries, heap slope ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min, flat: ${verdict.flat}`,
+      `soak: ${run.sent.length} deliveries, heap slope ${(verdict.slopePerMinute / 1024).toFixed(1)} KiB/min, flat: ` +
+        `${verdict.flat}`,
     );
   } finally {
     stop = true;

@@ -178,7 +178,9 @@ export function memoryFlatness(
   return { slopePerMinute, firstToLastQuartile, rssFirstToLastQuartile, flat };
 }
 
-/** What a burst asked of the tracker: deliveries, and the API calls they made (writes, and writes that notify people). */
+/**
+ * What a burst asked of the tracker: deliveries, and the API calls they made (writes, and writes that notify people).
+ */
 export interface TrackerDemand {
   deliveries: number;
   calls: number;

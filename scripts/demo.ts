@@ -17,15 +17,16 @@ import { MemoryTracker } from '../src/tracker/memory/memory-tracker.js';
 
 const REPORT = {
   title: 'Path traversal in the file upload endpoint',
-  body: 'Uploading a file named `../../config/secrets.yml` overwrites the server configuration.\n\nSteps to reproduce:\n1. ...\n',
+  body:
+    'Uploading a file named `../../config/secrets.yml` overwrites the server configuration.\n\nSteps to ' +
+    'reproduce:\n1. ...\n',
 };
 
 function printIssue(store: MemoryStore, issue: Issue): void {
   const rule = '─'.repeat(100);
   console.log(`\n${rule}\n${formatRef(issue.ref)}  ${issue.title}`);
-  console.log(
-    `labels: ${issue.labels.join(', ')}${store.kind === 'gitlab' ? `   confidential: ${issue.confidential}` : ''}${issue.locked ? '   locked' : ''}`,
-  );
+  const confidential = store.kind === 'gitlab' ? `   confidential: ${issue.confidential}` : '';
+  console.log(`labels: ${issue.labels.join(', ')}${confidential}${issue.locked ? '   locked' : ''}`);
   console.log(`${rule}\n${issue.body}`);
   for (const comment of store.listComments(issue.ref)) console.log(`\n💬 ${comment.author}:\n${comment.body}`);
 }
@@ -77,7 +78,8 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
     ctx,
   );
   console.log(
-    `\n\n████ ${kind === 'gitlab' ? 'GitLab' : 'GitHub'}: a public report labeled "incident" → ${outcome}, ${store.calls.length} API calls`,
+    `\n\n████ ${kind === 'gitlab' ? 'GitLab' : 'GitHub'}: a public report labeled "incident" → ${outcome}, ` +
+      `${store.calls.length} API calls`,
   );
 
   // Running it: the lead (a maintainer of the incident project) steers with commands, and an hour later
@@ -90,7 +92,8 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
     `/set disclosure-date ${disclosure}`,
     '/set cvss 8.6',
     '/severity high',
-    `/task @payments-lead ${team} Rotate the payment API keys\nRotate every key issued before the fix and confirm here.`,
+    `/task @payments-lead ${team} Rotate the payment API keys\nRotate every key issued before the fix and confirm ` +
+      `here.`,
   ];
   for (const body of commands) {
     n += 1;
@@ -132,7 +135,8 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
   );
   await sweepTracker(tracker, ctx, new Date(clock.now.getTime() + 61 * 60_000));
   console.log(
-    `\n████ …then /set disclosure-date, /set cvss, /severity high, /task, a team's own ticket, and a sweep an hour later → ${store.calls.length} API calls in all`,
+    `\n████ …then /set disclosure-date, /set cvss, /severity high, /task, a team's own ticket, and a sweep an hour ` +
+      `later → ${store.calls.length} API calls in all`,
   );
   for (const issue of [...store.allIssues(source), ...store.allIssues(incidents), ...store.allIssues(team)])
     printIssue(store, issue);

@@ -16,7 +16,9 @@ if ! command -v redis-server >/dev/null 2>&1; then
     sudo -n env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
   else
-    echo "test.sh: redis-server is missing and cannot be installed from here: install it (Debian/Ubuntu: apt-get install redis-server, macOS: brew install redis); the tests of several replicas start their own on a loopback port" >&2
+    echo "test.sh: redis-server is missing and cannot be installed from here: install it" \
+      "(Debian/Ubuntu: apt-get install redis-server, macOS: brew install redis);" \
+      "the tests of several replicas start their own on a loopback port" >&2
     exit 1
   fi
 fi

@@ -83,22 +83,26 @@ function pingBackups(w: Work, cutoffAt: number): void {
     APPROVAL_MARKERS.ping,
     '### Back-ups engaged',
     '',
-    `No decision within ${describeMinutes(approvals.responseMinutes)} of the request for approvals (${safeTime(state.requestedAt)}), so the back-ups of these groups are asked to decide instead:`,
+    `No decision within ${describeMinutes(approvals.responseMinutes)} of the request for approvals ` +
+      `(${safeTime(state.requestedAt)}), so the back-ups of these groups are asked to decide instead:`,
     '',
   ];
   for (const g of groups) {
     const backups = (groupOf(approvals, g)?.backups ?? []).map(mentionPerson).filter(Boolean);
     const names = (waiting.get(g) ?? []).map((d) => deliverableName(approvals, d)).join(', ');
     lines.push(
-      `- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ${backups.length > 0 ? backups.join(' ') : 'no back-ups are configured; the SecCMOC finds a stand-in'}`,
+      `- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ` +
+        `${backups.length > 0 ? backups.join(' ') : 'no back-ups are configured; the SecCMOC finds a stand-in'}`,
     );
     w.timeline.push(
-      `back-ups of ${groupName(approvals, g)} engaged for ${names} (no decision within ${describeMinutes(approvals.responseMinutes)})`,
+      `back-ups of ${groupName(approvals, g)} engaged for ${names} (no decision within ` +
+        `${describeMinutes(approvals.responseMinutes)})`,
     );
   }
   lines.push(
     '',
-    `Tick your group's box in the matrix, or reply \`/approve <deliverable> <group>\` or \`/request-changes <deliverable> <reason>\`.${Number.isNaN(cutoffAt) ? '' : ` The cut-off is ${formatRfc3339(cutoffAt)}.`}`,
+    `Tick your group's box in the matrix, or reply \`/approve <deliverable> <group>\` or \`/request-changes ` +
+      `<deliverable> <reason>\`.${Number.isNaN(cutoffAt) ? '' : ` The cut-off is ${formatRfc3339(cutoffAt)}.`}`,
     '',
   );
   w.comments.push(lines.join('\n'));
@@ -128,14 +132,17 @@ function cutoff(w: Work, cutoffAt: number, cutoffMinutes: number, incidentManage
     APPROVAL_MARKERS.cutoff,
     '### Approval cut-off reached',
     '',
-    `The cut-off for approvals (${formatRfc3339(cutoffAt)}, ${describeMinutes(cutoffMinutes)} after the review started) has passed. A deliverable goes ahead once at least ${approvals.quorum} of its required groups approved.`,
+    `The cut-off for approvals (${formatRfc3339(cutoffAt)}, ${describeMinutes(cutoffMinutes)} after the review ` +
+      `started) has passed. A deliverable goes ahead once at least ${approvals.quorum} of its required groups ` +
+      `approved.`,
   ];
   if (ahead.length > 0) lines.push('', ...ahead);
   if (escalated.length > 0) {
     const im = incidentManager ? mention(incidentManager) : '';
     lines.push(
       '',
-      `${im || 'Whoever leads this incident'}: ${escalated.length === 1 ? 'this deliverable needs' : 'these deliverables need'} your decision:`,
+      `${im || 'Whoever leads this incident'}: ` +
+        `${escalated.length === 1 ? 'this deliverable needs' : 'these deliverables need'} your decision:`,
       '',
       ...escalated,
     );

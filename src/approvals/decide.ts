@@ -163,7 +163,8 @@ export class Work {
     const who = mention(actor);
     const lines = [
       APPROVAL_MARKERS.refusal,
-      `${who ? `${who}, sorry` : 'Sorry'}: only an approver or a back-up of a group can decide for it, and you are not one for ${what}, so incident-desk changed nothing.${restoredText(via)}`,
+      `${who ? `${who}, sorry` : 'Sorry'}: only an approver or a back-up of a group can decide for it, and you are ` +
+        `not one for ${what}, so incident-desk changed nothing.${restoredText(via)}`,
     ];
     if (groups.length > 0) {
       lines.push('', 'Who may decide:', '');
@@ -182,7 +183,8 @@ export class Work {
     const ids = Object.keys(this.approvals.deliverables).map(code);
     this.refuseText(
       actor,
-      `${code(d)} is not a deliverable of this incident, so nothing was changed. ${ids.length > 0 ? `The deliverables are ${ids.join(', ')}.` : 'No deliverables are configured.'}`,
+      `${code(d)} is not a deliverable of this incident, so nothing was changed. ` +
+        `${ids.length > 0 ? `The deliverables are ${ids.join(', ')}.` : 'No deliverables are configured.'}`,
       via,
     );
   }
@@ -204,7 +206,8 @@ export class Work {
     const ids = approvingGroups(this.approvals, d).map(code);
     this.refuseText(
       actor,
-      `Group ${code(g)} does not approve the **${deliverableName(this.approvals, d)}** (${code(d)}), so nothing was changed. ${ids.length > 0 ? `The groups that approve it are ${ids.join(', ')}.` : 'No group approves it.'}`,
+      `Group ${code(g)} does not approve the **${deliverableName(this.approvals, d)}** (${code(d)}), so nothing was ` +
+        `changed. ${ids.length > 0 ? `The groups that approve it are ${ids.join(', ')}.` : 'No group approves it.'}`,
       via,
     );
   }
@@ -231,7 +234,9 @@ export class Work {
     if (q.met) {
       return {
         result: 'quorum',
-        line: `- **${dn}** (${code(d)}) goes ahead at quorum: ${q.approved.length} of the required groups approved (${names(q.approved)}); not approved: ${names(q.missing)}.`,
+        line:
+          `- **${dn}** (${code(d)}) goes ahead at quorum: ${q.approved.length} of the required groups approved ` +
+          `(${names(q.approved)}); not approved: ${names(q.missing)}.`,
       };
     }
     const changes = q.changes.map((g) => {
@@ -241,7 +246,8 @@ export class Work {
     const why =
       changes.length > 0
         ? changes.join('; ')
-        : `${q.approved.length} required group${q.approved.length === 1 ? '' : 's'} approved, ${this.approvals.quorum} needed (approved: ${names(q.approved)}; not approved: ${names(q.missing)})`;
+        : `${q.approved.length} required group${q.approved.length === 1 ? '' : 's'} approved, ` +
+          `${this.approvals.quorum} needed (approved: ${names(q.approved)}; not approved: ${names(q.missing)})`;
     return { result: 'escalated', line: `- **${dn}** (${code(d)}) cannot go ahead: ${why}.` };
   }
 
@@ -386,7 +392,8 @@ function resolveTargets(
     if (groups.length === 0)
       w.refuseText(
         actor.username,
-        `No group approves ${all ? 'any deliverable' : `the **${deliverableName(approvals, deliverable)}**`}, so there is nothing to decide.`,
+        `No group approves ${all ? 'any deliverable' : `the **${deliverableName(approvals, deliverable)}**`}, so ` +
+          `there is nothing to decide.`,
         restore,
       );
     else w.refuse(actor.username, what, groups, restore);
@@ -465,15 +472,17 @@ function requestApprovals(
     lines.push(`Every group has already approved ${scope}; nothing is waiting for a decision.`);
   } else {
     lines.push(
-      `Please review the final text of ${scope} and decide within ${describeMinutes(approvals.responseMinutes)}: tick your group's box in the matrix, or reply \`/approve <deliverable>\` or \`/request-changes <deliverable> <reason>\`. A group that has not answered by then has its back-ups engaged.`,
+      `Please review the final text of ${scope} and decide within ${describeMinutes(approvals.responseMinutes)}: ` +
+        `tick your group's box in the matrix, or reply \`/approve <deliverable>\` or \`/request-changes ` +
+        `<deliverable> <reason>\`. A group that has not answered by then has its back-ups engaged.`,
       '',
     );
     for (const [g, waitingFor] of waiting) {
       const approvers = (groupOf(approvals, g)?.approvers ?? []).map(mentionPerson).filter(Boolean);
       const names = waitingFor.map((d) => deliverableName(approvals, d)).join(', ');
-      lines.push(
-        `- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ${approvers.length > 0 ? approvers.join(' ') : `no approvers configured (back-ups: ${backupsOf(approvals, g)})`}`,
-      );
+      const asked =
+        approvers.length > 0 ? approvers.join(' ') : `no approvers configured (back-ups: ${backupsOf(approvals, g)})`;
+      lines.push(`- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ${asked}`);
     }
   }
   lines.push(
@@ -485,9 +494,8 @@ function requestApprovals(
   const cutoff = cutoffLines(w, cutoffMinutes);
   lines.push(...cutoff.lines);
   w.comments.push(`${lines.join('\n')}\n`);
-  w.timeline.push(
-    `requested approval of ${deliverable !== undefined ? `the ${deliverableName(approvals, deliverable)}` : 'the communications'} (${started ? 'review started' : 'asked again'}, ${cutoff.summary})`,
-  );
+  const what = deliverable !== undefined ? `the ${deliverableName(approvals, deliverable)}` : 'the communications';
+  w.timeline.push(`requested approval of ${what} (${started ? 'review started' : 'asked again'}, ${cutoff.summary})`);
 }
 
 /** Group → the deliverables it still has to approve, in the configuration's order of groups. */
@@ -520,12 +528,15 @@ function cutoffLines(w: Work, cutoffMinutes: number | null): { lines: string[]; 
       .join(', ');
     summary = 'cut-off depends on the severity';
     lines.push(
-      `**Cut-off:** counted from the start of the review, by severity (${per}); set the severity with \`/severity\` on the incident ticket.`,
+      `**Cut-off:** counted from the start of the review, by severity (${per}); set the severity with \`/severity\` ` +
+        `on the incident ticket.`,
     );
   }
   if (approvals.required.length > 0) {
     lines.push(
-      `At the cut-off a deliverable goes ahead once at least ${approvals.quorum} of its required groups (${approvals.required.map((g) => groupName(approvals, g)).join(', ')}) approved; otherwise the Incident Manager decides.`,
+      `At the cut-off a deliverable goes ahead once at least ${approvals.quorum} of its required groups ` +
+        `(${approvals.required.map((g) => groupName(approvals, g)).join(', ')}) approved; otherwise the Incident ` +
+        `Manager decides.`,
     );
   }
   return { lines, summary };

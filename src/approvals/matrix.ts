@@ -31,7 +31,9 @@ export type ApprovalEvent =
   | { kind: 'label'; deliverable: string; status: DeliverableStatus }
   | { kind: 'request-approvals'; deliverable?: string };
 
-/** Who acts, and the group ids they may decide for (as approver or back-up), resolved by the caller (teams included). */
+/**
+ * Who acts, and the group ids they may decide for (as approver or back-up), resolved by the caller (teams included).
+ */
 export interface ApprovalActor {
   username: string;
   groups: string[];
@@ -215,7 +217,10 @@ export function whoMayDecide(approvals: Approvals, g: string): string {
   if (approvers.length === 0 && backups.length === 0) {
     return `nobody is configured (\`approvals.groups.${g}\` in the configuration)`;
   }
-  return `approvers ${approvers.length > 0 ? approvers.join(', ') : '_none configured_'}; back-ups ${backups.length > 0 ? backups.join(', ') : '_none configured_'}`;
+  return (
+    `approvers ${approvers.length > 0 ? approvers.join(', ') : '_none configured_'}; back-ups ` +
+    `${backups.length > 0 ? backups.join(', ') : '_none configured_'}`
+  );
 }
 
 /** A group's back-ups, quietly, or `none configured`. */

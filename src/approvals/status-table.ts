@@ -59,9 +59,8 @@ export function renderStatusTable(
   if (ids.length === 0) {
     lines.push('_No deliverables are configured._');
   } else {
-    lines.push(
-      `| Deliverable | ${groups.map((g) => groupName(approvals, g)).join(' | ')}${groups.length > 0 ? ' | ' : ''}Status |`,
-    );
+    const groupCells = groups.map((g) => groupName(approvals, g)).join(' | ');
+    lines.push(`| Deliverable | ${groupCells}${groups.length > 0 ? ' | ' : ''}Status |`);
     lines.push(`| --- | ${groups.map(() => '---').join(' | ')}${groups.length > 0 ? ' | ' : ''}--- |`);
     for (const d of ids) {
       const deliverable = deliverableOf(approvals, d)!;
@@ -91,7 +90,8 @@ export function renderStatusTable(
     lines.push('_Approval review not requested yet: `/request-approvals` starts it and announces the cut-off._');
   } else if (cutoffMinutes === null || !(cutoffMinutes > 0)) {
     lines.push(
-      `_Review requested ${safeTime(state.requestedAt)}; the cut-off depends on the severity, which is not set yet (\`/severity\`)._`,
+      `_Review requested ${safeTime(state.requestedAt)}; the cut-off depends on the severity, which is not set yet ` +
+        `(\`/severity\`)._`,
     );
   } else {
     const cutoffAt = start + cutoffMinutes * 60_000;

@@ -47,7 +47,9 @@ export const INCIDENT_PHASES: readonly PhaseDefinition[] = [
       {
         id: 'cycle-tracking-ticket',
         role: 'QA',
-        text: 'Create or update the private ticket that lists the fixes and reproducers of every CVE in this release cycle',
+        text:
+          'Create or update the private ticket that lists the fixes and reproducers of every CVE in this ' +
+          'release cycle',
       },
       { id: 'merge-in-cve-order', role: 'QA', text: 'Merge the fixes in the order of their CVE identifiers' },
       {
@@ -75,7 +77,9 @@ export const INCIDENT_PHASES: readonly PhaseDefinition[] = [
       {
         id: 'pre-announce-release',
         role: 'Support',
-        text: 'Where the project has a public announcement list, say there that the next release carries security fixes',
+        text:
+          'Where the project has a public announcement list, say there that the next release carries security ' +
+          'fixes',
       },
     ],
   },
@@ -162,7 +166,9 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
       {
         id: 'release-scope',
         role: 'security lead',
-        text: 'Record in this ticket which releases are vulnerable and which will be patched, with a link to the fix once it exists',
+        text:
+          'Record in this ticket which releases are vulnerable and which will be patched, with a link to the ' +
+          'fix once it exists',
       },
       {
         id: 'release-security-branch',
@@ -177,7 +183,9 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
       {
         id: 'release-mitigate',
         role: 'infrastructure',
-        text: 'Mitigate the problem in production and on other vulnerable hosts, and open an infrastructure ticket describing the mitigation and its impact',
+        text:
+          'Mitigate the problem in production and on other vulnerable hosts, and open an infrastructure ticket ' +
+          'describing the mitigation and its impact',
       },
     ],
   },

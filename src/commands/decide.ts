@@ -250,7 +250,9 @@ export function resolveStep(
     ok: false,
     expected:
       matches.length > 1
-        ? `"${neutralizeInline(target, 80)}" matches ${matches.length} steps; name one by its id, e.g. \`/na ${matches[0]![0]} reason\`.`
-        : `No step matches "${neutralizeInline(target, 80)}". Name a step by its id (the handbook link ends with it) or by a unique piece of its text.`,
+        ? `"${neutralizeInline(target, 80)}" matches ${matches.length} steps; name one by its id, e.g. \`/na ` +
+          `${matches[0]![0]} reason\`.`
+        : `No step matches "${neutralizeInline(target, 80)}". Name a step by its id (the handbook link ends with ` +
+          `it) or by a unique piece of its text.`,
   };
 }

@@ -14,14 +14,21 @@ export const FIELD_EXPECTED: Readonly<Record<FieldKey, string>> = {
   'incident-manager': 'The Incident Manager is one username, like `@alice`.',
   deputy: 'The deputy is one username, like `@bob`.',
   'disclosure-date': 'The disclosure date is a calendar date as YYYY-MM-DD, like `2026-12-01`.',
-  cvss: 'The CVSS score is a number from 0.0 to 10.0 like `9.8`, a CVSS 3.0, 3.1 or 4.0 vector like `CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`, or the number followed by the vector.',
+  cvss:
+    'The CVSS score is a number from 0.0 to 10.0 like `9.8`, a CVSS 3.0, 3.1 or 4.0 vector like ' +
+    '`CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`, or the number followed by the vector.',
   advisory:
-    'The advisory is an http(s) link like `https://example.com/advisories/42`, a GHSA id like `GHSA-4w7f-2j8m-q9rc`, or an issue reference like `group/project#12`.',
-  chat: 'The chat channel is a channel name like `#sec-incident-42`, an http(s) link, or a short text of at most 80 characters.',
+    'The advisory is an http(s) link like `https://example.com/advisories/42`, a GHSA id like ' +
+    '`GHSA-4w7f-2j8m-q9rc`, or an issue reference like `group/project#12`.',
+  chat:
+    'The chat channel is a channel name like `#sec-incident-42`, an http(s) link, or a short text of at most 80 ' +
+    'characters.',
   'support-ticket':
-    'The support ticket is an http(s) link like `https://support.example.com/tickets/4711` or an issue reference like `group/project#12`.',
+    'The support ticket is an http(s) link like `https://support.example.com/tickets/4711` or an issue reference ' +
+    'like `group/project#12`.',
   'post-mortem':
-    'The post-mortem is an http(s) link like `https://docs.example.com/post-mortem/42` or an issue reference like `group/project#12`.',
+    'The post-mortem is an http(s) link like `https://docs.example.com/post-mortem/42` or an issue reference like ' +
+    '`group/project#12`.',
 };
 
 /** Longest link kept in a cell. */

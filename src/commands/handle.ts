@@ -6,9 +6,9 @@ import { decideCommand } from './decide.js';
 import { parseCommand } from './parse.js';
 
 /**
- * A command in a comment on the master (`/set`, `/severity`, `/sitrep`, `/handoff`, `/accept`, …): decided on the master
- * as just read, under the incident's lock, with the actor's access as the tracker answers it. `/task` has a route of its
- * own (`handleTaskCommand`, tracking tickets).
+ * A command in a comment on the master (`/set`, `/severity`, `/sitrep`, `/handoff`, `/accept`, …): decided on the
+ * master as just read, under the incident's lock, with the actor's access as the tracker answers it. `/task` has a
+ * route of its own (`handleTaskCommand`, tracking tickets).
  */
 export async function handleMasterCommand(event: NoteEvent, ctx: EventContext): Promise<EventOutcome> {
   const command = parseCommand(event.comment.body);

@@ -32,12 +32,15 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
   {
     syntax: '/task <@owner> <project> <title> [due YYYY-MM-DD] [--public]',
     effect:
-      'Opens a tracking ticket in the project for the owner (assigned), due on the date or after the configured SLA; the lines below say what is expected. Confidential on GitLab; a public GitHub repository needs `--public` and a title and text without incident details.',
+      'Opens a tracking ticket in the project for the owner (assigned), due on the date or after the configured ' +
+      'SLA; the lines below say what is expected. Confidential on GitLab; a public GitHub repository needs ' +
+      '`--public` and a title and text without incident details.',
   },
   {
     syntax: '/request-approvals [deliverable]',
     effect:
-      'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by default).',
+      'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by ' +
+      'default).',
   },
   {
     syntax: '/approve <deliverable|all> [group]',
@@ -75,7 +78,8 @@ export function renderCommandReferenceMarkdown(): string {
     '| --- | --- | --- |',
     ...(Object.keys(FIELD_ALIASES) as FieldKey[]).map(
       (key) =>
-        `| ${cell(FIELD_LABELS[key])} | ${cell(FIELD_ALIASES[key].map(code).join(', '))} | ${cell(FIELD_EXPECTED[key])} |`,
+        `| ${cell(FIELD_LABELS[key])} | ${cell(FIELD_ALIASES[key].map(code).join(', '))} | ` +
+        `${cell(FIELD_EXPECTED[key])} |`,
     ),
   ];
   return [

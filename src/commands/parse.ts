@@ -53,21 +53,30 @@ const FIELD_LIST = Object.keys(FIELD_ALIASES).join(', ');
 export const COMMAND_EXPECTED = {
   set: `Use \`/set <field> <value>\` with one of the fields ${FIELD_LIST}, like \`/set cvss 9.8\`.`,
   cve: 'Use `/cve` with one CVE identifier, like `/cve CVE-2026-12345`.',
-  na: 'Use `/na` with a step id or the quoted step text, then an optional reason, like `/na pick-deputy IM works alone` or `/na "pick a deputy" not needed`.',
+  na:
+    'Use `/na` with a step id or the quoted step text, then an optional reason, like `/na pick-deputy IM works ' +
+    'alone` or `/na "pick a deputy" not needed`.',
   timeline:
-    'Use `/timeline` with what happened, optionally after an RFC 3339 time with a zone, like `/timeline 2026-11-22T10:03:00Z Patch deployed` or `/timeline Patch deployed`.',
+    'Use `/timeline` with what happened, optionally after an RFC 3339 time with a zone, like `/timeline ' +
+    '2026-11-22T10:03:00Z Patch deployed` or `/timeline Patch deployed`.',
   severity: 'Use `/severity` with one of high, medium or low, like `/severity high`.',
   sitrep: 'Write the situation report after `/sitrep`, like `/sitrep Fix in review; next update 14:00 UTC`.',
   handoff:
-    'Use `/handoff` with one username and optionally the role im or deputy (im by default), like `/handoff @alice` or `/handoff @alice deputy`.',
+    'Use `/handoff` with one username and optionally the role im or deputy (im by default), like `/handoff @alice` ' +
+    'or `/handoff @alice deputy`.',
   approve:
-    'Use `/approve` with a deliverable id (or `all`) and optionally a group id, like `/approve blog` or `/approve blog legal`.',
+    'Use `/approve` with a deliverable id (or `all`) and optionally a group id, like `/approve blog` or `/approve ' +
+    'blog legal`.',
   revoke: 'Use `/revoke` with a deliverable id and optionally a group id, like `/revoke blog` or `/revoke blog legal`.',
   'request-changes':
-    'Use `/request-changes` with a deliverable id and the reason, like `/request-changes blog the second paragraph overstates the impact`.',
+    'Use `/request-changes` with a deliverable id and the reason, like `/request-changes blog the second paragraph ' +
+    'overstates the impact`.',
   'request-approvals':
-    'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals blog`.',
-  task: 'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
+    'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals ' +
+    'blog`.',
+  task:
+    'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is ' +
+    'expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
 } as const;
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -250,9 +259,14 @@ function parseNa(line: string): Command {
   return { name: 'na', target: line, reason: '' };
 }
 
-/** An RFC 3339 time (seconds and fraction optional, zone required). */
-const RFC3339 =
-  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})[Tt](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.\d{1,9})?)?(?:(?<utc>[Zz])|(?<sign>[+-])(?<offsetHours>\d{2}):(?<offsetMinutes>\d{2}))$/;
+/** An RFC 3339 time (seconds and fraction optional, zone required): the date, the time, the zone. */
+const RFC3339 = new RegExp(
+  [
+    String.raw`^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})`,
+    String.raw`[Tt](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.\d{1,9})?)?`,
+    String.raw`(?:(?<utc>[Zz])|(?<sign>[+-])(?<offsetHours>\d{2}):(?<offsetMinutes>\d{2}))$`,
+  ].join(''),
+);
 
 /** The time as UTC ISO without milliseconds (`2026-11-22T08:03:00Z`), or null when it is not a real time. */
 export function parseRfc3339(text: string): string | null {

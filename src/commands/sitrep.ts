@@ -124,6 +124,9 @@ export interface SitrepInput {
 
 const SEVERITY_NAMES: Record<Severity, string> = { high: 'High', medium: 'Medium', low: 'Low' };
 
+/** The severity line of a report before anyone assessed it. */
+const NO_SEVERITY = '_not assessed yet_ (`/severity high|medium|low`)';
+
 /** A situation report comment. */
 export function renderSitrep(input: SitrepInput): string {
   const { parsed } = input;
@@ -134,7 +137,7 @@ export function renderSitrep(input: SitrepInput): string {
     `### Situation report · ${neutralizeInline(input.id)} · ${at}`,
     '',
     `- **Status:** ${parsed.status ? neutralizeInline(parsed.status, 500) : '_not given_'}`,
-    `- **Severity:** ${input.severity ? SEVERITY_NAMES[input.severity] : '_not assessed yet_ (`/severity high|medium|low`)'}`,
+    `- **Severity:** ${input.severity ? SEVERITY_NAMES[input.severity] : NO_SEVERITY}`,
     `- **Incident Manager:** ${im || '_not set_ (`/set incident-manager @name`)'}`,
     `- **Responders:** ${parsed.responders ? neutralizeInline(parsed.responders, 500) : '_not given_'}`,
   ];
@@ -179,9 +182,12 @@ export function renderSitrepReminder(input: SitrepReminderInput): string {
   const missed = Math.max(1, Math.floor(input.missed));
   const lines = [
     SITREP_REMINDER_MARKER,
-    `${who}: a situation report for **${neutralizeInline(input.id)}** is overdue. At ${input.severity} severity one is due ${everyMinutes(input.cadenceMinutes)}, and none was posted since ${rfc3339(input.since)} (${missed === 1 ? 'one window' : `${missed} windows`} missed).`,
+    `${who}: a situation report for **${neutralizeInline(input.id)}** is overdue. At ${input.severity} severity one ` +
+      `is due ${everyMinutes(input.cadenceMinutes)}, and none was posted since ` +
+      `${rfc3339(input.since)} (${missed === 1 ? 'one window' : `${missed} windows`} missed).`,
     '',
-    'Post one with `/sitrep` followed by a description of the situation; lines such as `Status: …`, `Responders: …` and `Next steps: …` fill the matching fields.',
+    'Post one with `/sitrep` followed by a description of the situation; lines such as `Status: …`, `Responders: …` ' +
+      'and `Next steps: …` fill the matching fields.',
   ];
   if (!im) lines.push('No Incident Manager is set yet: `/set incident-manager @name` names one.');
   return `${lines.join('\n')}\n`;

@@ -46,7 +46,10 @@ export function acceptsTrackingFrom(
   return allowed.some((entry) => covers(entry, project));
 }
 
-/** True for the access that may file tracking tickets in an incident project: triage (GitHub) or Reporter (GitLab) or more. */
+/**
+ * True for the access that may file tracking tickets in an incident project: triage (GitHub) or Reporter (GitLab) or
+ * more.
+ */
 export function mayTriage(level: AccessLevel): boolean {
   return level !== 'none' && level !== 'read';
 }

@@ -26,7 +26,9 @@ export const MAX_CONFIG_CHARS = 64 * 1024;
  */
 export function parseConfig(text: string, location: string): IncidentDeskConfig {
   if (text.length > MAX_CONFIG_CHARS) {
-    const message = `the file has ${text.length} characters; at most ${MAX_CONFIG_CHARS} are read (a configuration is a few kilobytes)`;
+    const message =
+      `the file has ${text.length} characters; at most ${MAX_CONFIG_CHARS} are read (a configuration ` +
+      `is a few kilobytes)`;
     throw new ConfigError([{ path: '', message }], location);
   }
   const file = readYaml(text, location);
@@ -66,7 +68,9 @@ function readYaml(text: string, location: string): YamlFile | null {
   const root = doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return null;
   if (!isMap(root)) {
-    const message = `the file must be a mapping of keys (like \`label: incident\`), not ${isSeq(root) ? 'a list' : 'a single value'}`;
+    const message =
+      `the file must be a mapping of keys (like \`label: incident\`), not ` +
+      `${isSeq(root) ? 'a list' : 'a single value'}`;
     throw new ConfigError([{ path: '', message, ...at(root.range?.[0]) }], location);
   }
 
@@ -116,7 +120,9 @@ function schemaProblems(error: z.ZodError, file: YamlFile): ConfigProblem[] {
   for (const [path, { offset, groups }] of fromDefaults) {
     problems.push({
       path,
-      message: `is not in the file, so its default applies, and the default names groups that \`approvals.groups\` does not define: ${[...groups].map(quote).join(', ')}. Define those groups too, or set \`${path}\` yourself`,
+      message:
+        `is not in the file, so its default applies, and the default names groups that \`approvals.groups\` ` +
+        `does not define: ${[...groups].map(quote).join(', ')}. Define those groups too, or set \`${path}\` yourself`,
       ...at(offset),
     });
   }

@@ -23,7 +23,10 @@ export function checkApprovals(value: unknown, ctx: z.RefinementCtx): void {
 /** The message of a group id that `approvals.groups` does not define. */
 function unknownGroup(id: string, groups: Record<string, unknown> | null): string {
   const known = groups ? Object.keys(groups) : [];
-  return `unknown group ${quote(id)}; \`approvals.groups\` defines ${known.length > 0 ? known.map(quote).join(', ') : 'no group'}`;
+  return (
+    `unknown group ${quote(id)}; \`approvals.groups\` defines ` +
+    `${known.length > 0 ? known.map(quote).join(', ') : 'no group'}`
+  );
 }
 
 /** Every group a deliverable names is defined, and none both approves it and is only informed of it. */
@@ -78,7 +81,9 @@ function checkRequired(
     ctx.addIssue({
       code: 'custom',
       path: ['quorum'],
-      message: `quorum ${quorum} is more than the ${required.length} required group${required.length === 1 ? '' : 's'} in \`approvals.required\``,
+      message:
+        `quorum ${quorum} is more than the ${required.length} required ` +
+        `group${required.length === 1 ? '' : 's'} in \`approvals.required\``,
     });
   }
 }
@@ -94,7 +99,9 @@ function checkBackups(required: string[], groups: Record<string, unknown>, ctx: 
       ctx.addIssue({
         code: 'custom',
         path: ['groups', g, 'backups'],
-        message: `${quote(g)} is a required group that names approvers, so it needs at least 2 back-up approvers (it has ${backups.length})`,
+        message:
+          `${quote(g)} is a required group that names approvers, so it needs at least 2 back-up approvers ` +
+          `(it has ${backups.length})`,
       });
     }
     const primary = new Set(approvers.map((p) => p.replace(/^@/, '').toLowerCase()));
@@ -132,7 +139,8 @@ export class ConfigError extends Error {
     const first = problems[0];
     const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'invalid configuration';
     super(
-      `${location}: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'} (${summary}${problems.length > 1 ? ', …' : ''})`,
+      `${location}: ${problems.length} configuration ` +
+        `problem${problems.length === 1 ? '' : 's'} (${summary}${problems.length > 1 ? ', …' : ''})`,
     );
     this.name = 'ConfigError';
     this.problems = problems;
@@ -159,7 +167,8 @@ export function formatConfigProblems(error: ConfigError): string {
     '',
     ...lines,
     '',
-    'Nothing else was done for this issue. Fix the file on the default branch, then remove and re-apply the trigger label to run the intake again.',
+    'Nothing else was done for this issue. Fix the file on the default branch, then remove and re-apply the trigger ' +
+      'label to run the intake again.',
     '',
   ].join('\n');
 }

@@ -87,12 +87,14 @@ const groupSchema = z
     approvers: uniqueItems(person, 'approvers', (v) => v.replace(/^@/, '').toLowerCase())
       .default(() => [])
       .describe(
-        'The designated key approvers: usernames (`alice` or `@alice`), GitHub teams (`@org/team`) or GitLab group paths (`group/sub`). Named in the comms ticket without a ping.',
+        'The designated key approvers: usernames (`alice` or `@alice`), GitHub teams (`@org/team`) or GitLab group ' +
+          'paths (`group/sub`). Named in the comms ticket without a ping.',
       ),
     backups: uniqueItems(person, 'backups', (v) => v.replace(/^@/, '').toLowerCase())
       .default(() => [])
       .describe(
-        'Back-up approvers, engaged when an approver has not answered within `responseMinutes`. A required group that names approvers must name at least 2 back-ups.',
+        'Back-up approvers, engaged when an approver has not answered within `responseMinutes`. A required group ' +
+          'that names approvers must name at least 2 back-ups.',
       ),
   })
   .strict()
@@ -179,7 +181,8 @@ const phaseOffsetsSchema = z
   .strict()
   .default(() => ({ ...DEFAULT_PHASE_OFFSETS }))
   .describe(
-    'Days relative to the Public Disclosure Date at which each dated phase of the master checklist is due. Headings show the dates; a phase whose date arrives with open steps is nudged once.',
+    'Days relative to the Public Disclosure Date at which each dated phase of the master checklist is due. Headings ' +
+      'show the dates; a phase whose date arrives with open steps is nudged once.',
   );
 
 /** Minutes per severity (`high`, `medium`, `low`), each key optional with its own default. */
@@ -206,7 +209,8 @@ const sitrepSchema = perSeverity(
     medium: 'Minutes between situation reports for a medium-severity incident.',
     low: 'Minutes between situation reports for a low-severity incident.',
   },
-  'Sitrep cadence per severity (`/severity`): when a sitrep is overdue, the app reminds the Incident Manager once per missed window.',
+  'Sitrep cadence per severity (`/severity`): when a sitrep is overdue, the app reminds the Incident Manager once ' +
+    'per missed window.',
 );
 
 const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-relations'];
@@ -217,7 +221,8 @@ const cutoffSchema = perSeverity(
     medium: 'Minutes to the approval cut-off for a medium-impact incident.',
     low: 'Minutes to the approval cut-off for a low-impact incident.',
   },
-  'Per severity, minutes from the start of the review to the announced cut-off, after which communications go out once `quorum` required groups approved.',
+  'Per severity, minutes from the start of the review to the announced cut-off, after which communications go out ' +
+    'once `quorum` required groups approved.',
 );
 
 const approvalsObject = z
@@ -226,13 +231,16 @@ const approvalsObject = z
       .record(idKey('group'), groupSchema)
       .default(() => structuredClone(DEFAULT_GROUPS))
       .describe(
-        'Approval groups by kebab-case id. When given, this map REPLACES the default map (Security, Legal, Customer Success, Support, Corporate Communications, Investor Relations): list every group the deliverables and `required` name.',
+        'Approval groups by kebab-case id. When given, this map REPLACES the default map (Security, Legal, Customer ' +
+          'Success, Support, Corporate Communications, Investor Relations): list every group the deliverables and ' +
+          '`required` name.',
       ),
     deliverables: z
       .record(idKey('deliverable'), deliverableSchema)
       .default(() => structuredClone(DEFAULT_DELIVERABLES))
       .describe(
-        'Communications deliverables by kebab-case id, in the order of the approval matrix. When given, this map REPLACES the default map (blog, customer-email, support-faq, media, social).',
+        'Communications deliverables by kebab-case id, in the order of the approval matrix. When given, this map ' +
+          'REPLACES the default map (blog, customer-email, support-faq, media, social).',
       ),
     required: uniqueItems(groupRef, 'required')
       .default(() => [...DEFAULT_REQUIRED])
@@ -243,7 +251,8 @@ const approvalsObject = z
       .max(100, { error: 'must be at most 100' })
       .default(2)
       .describe(
-        'How many of the `required` groups must have approved to go ahead at the cut-off. At most the number of required groups.',
+        'How many of the `required` groups must have approved to go ahead at the cut-off. At most the number of ' +
+          'required groups.',
       ),
     responseMinutes: minutes(30, 'Minutes each approver has to answer before their back-ups are engaged.'),
     cutoffMinutes: cutoffSchema,
@@ -269,17 +278,26 @@ export const configSchema = z
       .nullable()
       .default(null)
       .describe(
-        "Project (`group/sub/project`) or repository (`owner/repo`) where master tickets live. null: the source issue's own project. Required (and must be private) to handle issues of a public GitHub repository.",
+        'Project (`group/sub/project`) or repository (`owner/repo`) where master tickets live. null: the source ' +
+          "issue's own project. Required (and must be private) to handle issues of a public GitHub repository.",
       ),
     reportsFrom: uniqueItems(namespace, 'reportsFrom', (v) => v.toLowerCase())
       .default(() => [])
       .describe(
-        "Read from the incident project's own configuration, and only there. Projects or repositories, or whole groups and owners (`acme` covers `acme/web`), whose reports may open incidents in this project besides the project itself. A project whose configuration names this one as its `incidentProject` is refused unless it is listed here: its report is protected (made confidential on GitLab; `incident::needs-config` on a public GitHub repository) and nothing is created.",
+        "Read from the incident project's own configuration, and only there. Projects or repositories, or whole " +
+          'groups and owners (`acme` covers `acme/web`), whose reports may open incidents in this project besides ' +
+          'the project itself. A project whose configuration names this one as its `incidentProject` is refused ' +
+          'unless it is listed here: its report is protected (made confidential on GitLab; ' +
+          '`incident::needs-config` on a public GitHub repository) and nothing is created.',
       ),
     trackingFrom: uniqueItems(namespace, 'trackingFrom', (v) => v.toLowerCase())
       .default(() => [])
       .describe(
-        "Read from the incident project's own configuration, and only there. Projects or repositories, or whole groups and owners, whose issues may become tracking tickets of incidents in this project (by the label `incident-id::<ID>` or `[<ID>]` in the title), besides this project, the ones in `reportsFrom` and the project an incident's report came from. The person who labelled or titled the issue must also have triage (GitHub) or Reporter (GitLab) access or more to this project.",
+        "Read from the incident project's own configuration, and only there. Projects or repositories, or whole " +
+          'groups and owners, whose issues may become tracking tickets of incidents in this project (by the label ' +
+          '`incident-id::<ID>` or `[<ID>]` in the title), besides this project, the ones in `reportsFrom` and the ' +
+          "project an incident's report came from. The person who labelled or titled the issue must also have " +
+          'triage (GitHub) or Reporter (GitLab) access or more to this project.',
       ),
     releaseProject: z
       .string({ error: 'must be a project path like `group/project` or `owner/repo`, or null' })
@@ -293,7 +311,9 @@ export const configSchema = z
       .enum(['redact', 'delete'], { error: 'must be `redact` or `delete`' })
       .default('redact')
       .describe(
-        'What happens to a public GitHub source issue once its details were moved to the private incident project: `redact` (title and body replaced by a notice, conversation locked) or `delete` (needs admin rights; redacts when refused).',
+        'What happens to a public GitHub source issue once its details were moved to the private incident project: ' +
+          '`redact` (title and body replaced by a notice, conversation locked) or `delete` (needs admin rights; ' +
+          'redacts when refused).',
       ),
     idPrefix: z
       .string({ error: 'must be 2 to 10 characters: an uppercase letter, then uppercase letters or digits' })
@@ -303,7 +323,8 @@ export const configSchema = z
       })
       .default('INC')
       .describe(
-        'Prefix of incident identifiers when the issue names no CVE: `<idPrefix>-<year>-<master number>`, like `INC-2026-42`.',
+        'Prefix of incident identifiers when the issue names no CVE: `<idPrefix>-<year>-<master number>`, like ' +
+          '`INC-2026-42`.',
       ),
     handbookUrl: z
       .url({
@@ -315,7 +336,8 @@ export const configSchema = z
       .nullable()
       .default(null)
       .describe(
-        "Handbook the checklist's 🔗 links point at (one section per step). null: the handbook this app serves at `PUBLIC_URL/handbook`.",
+        "Handbook the checklist's 🔗 links point at (one section per step). null: the handbook this app serves at " +
+          '`PUBLIC_URL/handbook`.',
       ),
     templates: z
       .object({
@@ -327,7 +349,8 @@ export const configSchema = z
       .strict()
       .default(() => ({}))
       .describe(
-        "Paths of Handlebars templates in the configuration's repository (default branch) that replace the built-in ones. Relative paths, no `..` segments.",
+        "Paths of Handlebars templates in the configuration's repository (default branch) that replace the built-in " +
+          'ones. Relative paths, no `..` segments.',
       ),
     children: uniqueItems(z.enum(['release', 'comms'], { error: 'must be `release` or `comms`' }), 'children')
       .default((): ('release' | 'comms')[] => ['release', 'comms'])
@@ -342,7 +365,8 @@ export const configSchema = z
       .boolean({ error: 'must be true or false' })
       .default(true)
       .describe(
-        'Closing the master while tracking tickets (or the release or communications ticket) are open reopens it, with a comment listing the open ones.',
+        'Closing the master while tracking tickets (or the release or communications ticket) are open reopens it, ' +
+          'with a comment listing the open ones.',
       ),
     taskDueDays: z
       .int({ error: 'must be a whole number of days from 1 to 365' })
@@ -355,14 +379,17 @@ export const configSchema = z
     approvals: approvalsObject
       .default(() => approvalsObject.parse({}))
       .describe(
-        'The approval matrix of the communications ticket. Keys you leave out keep their defaults (`approvals: { quorum: 3 }` keeps the default groups and deliverables), but a `groups` or `deliverables` map you give replaces the default map as a whole.',
+        'The approval matrix of the communications ticket. Keys you leave out keep their defaults (`approvals: { ' +
+          'quorum: 3 }` keeps the default groups and deliverables), but a `groups` or `deliverables` map you give ' +
+          'replaces the default map as a whole.',
       ),
   })
   .strict()
   .meta({
     title: 'incident-desk configuration',
     description:
-      'Configuration of incident-desk, read from `.github/incident-desk.yml` (GitHub) or `.gitlab/incident-desk.yml` (GitLab). Every key is optional.',
+      'Configuration of incident-desk, read from `.github/incident-desk.yml` (GitHub) or ' +
+      '`.gitlab/incident-desk.yml` (GitLab). Every key is optional.',
   });
 
 export type IncidentDeskConfig = z.output<typeof configSchema>;

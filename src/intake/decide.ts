@@ -292,7 +292,8 @@ function updateMaster(
       master,
       state,
       children: rows,
-      // The master's assignee, else the source's assignee, else the reporter: never the app that created an external master.
+      // The master's assignee, else the source's assignee, else the reporter: never the app that created an external
+      // master.
       defaultManager: master.assignees[0] ?? s.reporter.assignees[0] ?? s.reporter.author,
       config: s.config,
       now: s.now,
@@ -334,7 +335,8 @@ function intakeEntries(
   const app = (text: string): TimelineEntry => ({ at, actor: APP_ACTOR, text });
   const trigger = (s.master ?? s.source) ? trustedState((s.master ?? s.source)!)?.trigger : undefined;
   const by = trigger?.by ?? s.actor;
-  // An intake completed without the trigger event (by the sweep) and without a mark naming who triggered it says nothing of it.
+  // An intake completed without the trigger event (by the sweep) and without a mark naming who triggered it says
+  // nothing of it.
   const entries: TimelineEntry[] = by
     ? [{ at: trigger?.at ?? at, actor: by, text: `labeled the report \`${s.config.label}\`` }]
     : [];
@@ -528,7 +530,9 @@ function doubledChildrenOf(issues: Issue[], kept: Map<ChildRole, Issue>, id: str
   });
 }
 
-/** A further master of the same source that the app made itself (trusted state naming the same source) and left open. */
+/**
+ * A further master of the same source that the app made itself (trusted state naming the same source) and left open.
+ */
 function isDoubledMaster(issue: Issue, s: IntakeSnapshot): boolean {
   const state = trustedState(issue);
   const source = s.source ? `${s.tracker}:${formatRef(s.source.ref)}`.toLowerCase() : null;

@@ -13,7 +13,9 @@ import { listOwnComments } from '../tracker/own-comments.js';
 import { ConfigErrorWithLabel, loadSettings } from '../config/load.js';
 import type { SettingsContext } from '../config/load.js';
 
-/** Why a report is not taken in, for the comment that says so: a reason of `renderNeedsConfig` and the project named. */
+/**
+ * Why a report is not taken in, for the comment that says so: a reason of `renderNeedsConfig` and the project named.
+ */
 export interface Refusal {
   reason: NeedsConfigReason;
   project?: string;

@@ -48,8 +48,8 @@ export async function handleIntake(event: IssueEvent, ctx: EventContext): Promis
     const snapshot = await loadIntakeSnapshot(start, loaded.config, ctx);
     const deps = { renderer: loaded.renderer, handbookUrl: loaded.config.handbookUrl ?? ctx.handbookUrl };
     try {
-      // The source was read a moment ago (only the configuration and the lookups of earlier tickets since): the intake's
-      // first write (marking it as the master) uses that read instead of a second one.
+      // The source was read a moment ago (only the configuration and the lookups of earlier tickets since): the
+      // intake's first write (marking it as the master) uses that read instead of a second one.
       const run = await runIntake(ctx.tracker, snapshot, deps, log, source);
       log.info({ issue, effects: run.effects.map(describeEffect) }, 'intake reconciled');
       return 'done';

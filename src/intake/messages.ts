@@ -52,7 +52,8 @@ export function renderSummary(input: SummaryInput): string {
     '',
     input.confidential === 'issue'
       ? '- This ticket is confidential; every ticket of the incident was created confidential.'
-      : '- This ticket lives in a private repository; every ticket of the incident was created there or in another private repository.',
+      : '- This ticket lives in a private repository; every ticket of the incident was created there or in another ' +
+        'private repository.',
     `- Identifier \`${input.id}\`: every ticket carries the label \`${idLabel(input.id)}\`.`,
   ];
   for (const child of input.children) {
@@ -63,10 +64,12 @@ export function renderSummary(input: SummaryInput): string {
     const what = {
       moved: 'its description was moved here and replaced by a notice without details',
       redacted:
-        'its title and description were replaced by a notice without details and its conversation was locked. GitHub keeps the edit history of the old text: a maintainer should delete the edits or the issue',
+        'its title and description were replaced by a notice without details and its conversation was locked. ' +
+        'GitHub keeps the edit history of the old text: a maintainer should delete the edits or the issue',
       deleted: 'it was deleted after its text was copied here',
       'delete-refused':
-        'deleting it was not permitted (the app needs admin rights), so it was redacted and locked instead. GitHub keeps the edit history of the old text: a maintainer should delete the issue',
+        'deleting it was not permitted (the app needs admin rights), so it was redacted and locked instead. GitHub ' +
+        'keeps the edit history of the old text: a maintainer should delete the issue',
     }[input.source.handled];
     lines.push(`- Opened from ${input.source.reference}: ${what}.`);
   }
@@ -76,7 +79,10 @@ export function renderSummary(input: SummaryInput): string {
 
 /** The description left on a source whose details were moved to a private master. */
 export function renderSourceNotice(id: string): string {
-  return `${MARKERS.sourceNotice}\nThis report is now tracked privately as **${id}**. Its details were moved out of this issue by incident-desk.\n`;
+  return (
+    `${MARKERS.sourceNotice}\nThis report is now tracked privately as **${id}**. Its details were moved out of ` +
+    `this issue by incident-desk.\n`
+  );
 }
 
 /** The title left on a public source. */
@@ -88,7 +94,8 @@ export function sourceNoticeTitle(id: string): string {
 export function renderSourceComment(input: { id: string; publicPlace: boolean; deleteRefused: boolean }): string {
   const lines = [
     MARKERS.sourceComment,
-    `Thank you for the report. It is tracked privately as **${input.id}**, and its details were moved out of this issue.`,
+    `Thank you for the report. It is tracked privately as **${input.id}**, and its details were moved out of this ` +
+      `issue.`,
   ];
   if (input.publicPlace) {
     lines.push(
@@ -100,7 +107,8 @@ export function renderSourceComment(input: { id: string; publicPlace: boolean; d
   if (input.deleteRefused) {
     lines.push(
       '',
-      'incident-desk was configured to delete this issue but is not permitted to (it needs admin rights), so it redacted it instead.',
+      'incident-desk was configured to delete this issue but is not permitted to (it needs admin rights), so it ' +
+        'redacted it instead.',
     );
   }
   return `${lines.join('\n')}\n`;
@@ -115,6 +123,9 @@ export type NeedsConfigReason =
   | 'config-invalid'
   | 'incident-project-refuses';
 
+/** What a configured project the app cannot find is said to be. */
+const MISSING = 'does not exist or the app cannot see it';
+
 /** The one comment on a source that cannot be handled safely without configuration. Carries no details. */
 export function renderNeedsConfig(input: {
   reason: NeedsConfigReason;
@@ -126,25 +137,31 @@ export function renderNeedsConfig(input: {
   const why = {
     'public-without-incident-project': 'this repository is public and no private `incidentProject` is configured',
     'incident-project-not-private': `the configured \`incidentProject\` (\`${input.project}\`) is not private`,
-    'incident-project-missing': `the configured \`incidentProject\` (\`${input.project}\`) does not exist or the app cannot see it`,
+    'incident-project-missing': `the configured \`incidentProject\` (\`${input.project}\`) ${MISSING}`,
     'release-project-not-private': `the configured \`releaseProject\` (\`${input.project}\`) is not private`,
-    'release-project-missing': `the configured \`releaseProject\` (\`${input.project}\`) does not exist or the app cannot see it`,
-    'config-invalid': `this repository is public and its configuration (\`${input.configPath}\`) is invalid, so the app cannot tell where the incident may be tracked`,
-    'incident-project-refuses': `the configured \`incidentProject\` (\`${input.project}\`) does not take reports from this project (or the app cannot see it)`,
+    'release-project-missing': `the configured \`releaseProject\` (\`${input.project}\`) ${MISSING}`,
+    'config-invalid':
+      `this repository is public and its configuration (\`${input.configPath}\`) is invalid, so the ` +
+      `app cannot tell where the incident may be tracked`,
+    'incident-project-refuses':
+      `the configured \`incidentProject\` (\`${input.project}\`) does not take reports ` +
+      `from this project (or the app cannot see it)`,
   }[input.reason];
   const fix =
     input.reason === 'config-invalid'
       ? ['To fix it, correct the problems incident-desk lists in its other comment here.']
       : input.reason === 'incident-project-refuses'
         ? [
-            `To fix it, the incident project's own configuration must list this project (or its group) in \`reportsFrom\`, for example:`,
+            `To fix it, the incident project's own configuration must list this project (or its group) in ` +
+              `\`reportsFrom\`, for example:`,
             '',
             '```yaml',
             'reportsFrom: [my-org/this-project]',
             '```',
           ]
         : [
-            `To fix it, set \`incidentProject\` in \`${input.configPath}\` to a private project or repository the app can write to, for example:`,
+            `To fix it, set \`incidentProject\` in \`${input.configPath}\` to a private project or repository the ` +
+              `app can write to, for example:`,
             '',
             '```yaml',
             'incidentProject: my-org/security-incidents',
@@ -152,18 +169,24 @@ export function renderNeedsConfig(input: {
           ];
   return [
     MARKERS.needsConfig,
-    `This issue was labeled \`${input.label}\`, but ${why}. To keep the report confidential, incident-desk created nothing and copied nothing.`,
+    `This issue was labeled \`${input.label}\`, but ${why}. To keep the report confidential, incident-desk created ` +
+      `nothing and copied nothing.`,
     '',
     ...fix,
     '',
     input.madeConfidential
-      ? `Then remove the \`${input.label}\` label and add it again. Meanwhile incident-desk made this issue confidential.`
-      : `Then remove the \`${input.label}\` label and add it again. Until then, treat this issue and its edit history as public.`,
+      ? `Then remove the \`${input.label}\` label and add it again. Meanwhile incident-desk made this issue ` +
+        `confidential.`
+      : `Then remove the \`${input.label}\` label and add it again. Until then, treat this issue and its edit ` +
+        `history as public.`,
     '',
   ].join('\n');
 }
 
 /** Said on a source when the app stopped because confidentiality could not be verified. Carries no details. */
 export function renderStopped(reason: string): string {
-  return `${MARKERS.stopped}\nincident-desk stopped before writing any incident details: ${reason}. Nothing else was changed; please check the app's permissions and configuration.\n`;
+  return (
+    `${MARKERS.stopped}\nincident-desk stopped before writing any incident details: ${reason}. Nothing else ` +
+    `was changed; please check the app's permissions and configuration.\n`
+  );
 }

@@ -41,7 +41,10 @@ export interface IntakeSnapshot {
   duplicateMasters?: Issue[];
   /** Issues carrying the incident's identifier label in the incident and release projects. */
   children?: Issue[];
-  /** The app's own marked comments (its account, by id) read in this run, by `project#n`: a person's comment never counts. */
+  /**
+   * The app's own marked comments (its account, by id) read in this run, by `project#n`: a person's comment never
+   * counts.
+   */
   comments: Record<string, Comment[]>;
   /** Native link answers in this run, by the child's `project#n`. */
   linked: Record<string, 'linked' | 'already-linked' | 'unsupported'>;

@@ -10,7 +10,9 @@ export function mightTrigger(event: IssueEvent): boolean {
   return event.addedLabels.length > 0;
 }
 
-/** True when the event starts (or re-checks) an intake: the trigger label on an open issue, just opened or just added. */
+/**
+ * True when the event starts (or re-checks) an intake: the trigger label on an open issue, just opened or just added.
+ */
 export function isIntakeTrigger(event: IssueEvent, label: string): boolean {
   if (event.issue.state !== 'open') return false;
   if (event.action === 'opened') return event.issue.labels.includes(label);

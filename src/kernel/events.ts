@@ -23,7 +23,10 @@ export interface IssueEvent {
   /** Labels this event added and removed (GitHub `label`; GitLab `changes.labels` diff). */
   addedLabels: string[];
   removedLabels: string[];
-  /** The description before this edit, when the payload carries it (GitHub `changes.body.from`; GitLab `changes.description.previous`). */
+  /**
+   * The description before this edit, when the payload carries it (GitHub `changes.body.from`; GitLab
+   * `changes.description.previous`).
+   */
   previousBody?: string;
 }
 

@@ -51,7 +51,9 @@ export interface TicketState {
   source?: string;
   /** Children: the master, as `project#n`. */
   master?: string;
-  /** Masters created confidential first: the source's text is still to be copied in once confidentiality is verified. */
+  /**
+   * Masters created confidential first: the source's text is still to be copied in once confidentiality is verified.
+   */
   pendingCopy?: boolean;
   /** Masters: intake finished (children, links, summary, source notice). */
   intake?: boolean;

@@ -28,7 +28,9 @@ export interface MasterViewInput {
   /** The Incident Manager when the table does not name one yet (a username). */
   defaultManager: string;
   config: IncidentDeskConfig;
-  /** Checkbox states imposed on the current block before rendering (a person's replayed intent, a refused tick undone). */
+  /**
+   * Checkbox states imposed on the current block before rendering (a person's replayed intent, a refused tick undone).
+   */
   stepOverrides?: ReadonlyArray<{ stepId: string; done: boolean }>;
   /** Quick Links cells imposed by label (a validated `/set`, a handoff, a refused edit undone). */
   cells?: Readonly<Record<string, string>>;

@@ -64,7 +64,8 @@ export function renderRefusal(input: RefusalInput): string {
   const what = neutralizeInline(input.what);
   const lines = [
     RUN_MARKERS.refusal,
-    `${who ? `${who}, sorry` : 'Sorry'}: only people with ${access} can ${what} here, so incident-desk changed nothing.`,
+    `${who ? `${who}, sorry` : 'Sorry'}: only people with ${access} can ${what} here, so incident-desk changed ` +
+      `nothing.`,
   ];
   if (input.boxReverted) {
     lines.push(`The box was ${input.boxReverted} again to match.`);
@@ -81,7 +82,9 @@ export function renderStateRefusal(input: { actor: string }): string {
   const who = mention(input.actor);
   return [
     RUN_MARKERS.refusal,
-    `${who ? `${who}, the` : 'The'} hidden \`incident-desk:state\` marker of this description records the incident's approvals, deadlines, reminders and links, and only incident-desk writes it, so your change to it was put back. Nothing else of your edit was undone for this.`,
+    `${who ? `${who}, the` : 'The'} hidden \`incident-desk:state\` marker of this description records the ` +
+      `incident's approvals, deadlines, reminders and links, and only incident-desk writes it, so your change to it ` +
+      `was put back. Nothing else of your edit was undone for this.`,
     '',
   ].join('\n');
 }
@@ -118,7 +121,8 @@ export function renderPhaseNudge(input: PhaseNudgeInput): string {
   const count = input.openSteps.length;
   const lines = [
     RUN_MARKERS.phaseNudge,
-    `${addressee} phase **${neutralizeInline(input.phaseTitle)}** of **${neutralizeInline(input.id)}** was due on ${neutralizeInline(input.date)}, and ${count === 1 ? 'one step is' : `${count} steps are`} still open:`,
+    `${addressee} phase **${neutralizeInline(input.phaseTitle)}** of **${neutralizeInline(input.id)}** was due on ` +
+      `${neutralizeInline(input.date)}, and ${count === 1 ? 'one step is' : `${count} steps are`} still open:`,
     '',
     ...input.openSteps.map((s) => `- (${neutralizeInline(s.role, 40)}) ${neutralizeInline(s.text, 500)}`),
     '',
@@ -138,7 +142,8 @@ export function renderHandoffRequested(input: { from: string; to: string; role: 
     RUN_MARKERS.handoffRequested,
     `${to}, ${from} asks you to take over as **${role}**.`,
     '',
-    `Get a briefing from ${from} on where the incident stands, then reply \`/accept\` within ${describeMinutes(input.minutes)} to take the role. Until you accept, ${from} remains ${role}.`,
+    `Get a briefing from ${from} on where the incident stands, then reply \`/accept\` within ` +
+      `${describeMinutes(input.minutes)} to take the role. Until you accept, ${from} remains ${role}.`,
     '',
   ].join('\n');
 }
@@ -152,7 +157,8 @@ export function renderHandoffDone(input: { from: string; to: string; role: Holde
     RUN_MARKERS.handoffDone,
     `${to} is now **${role}**, taking over from ${from}.`,
     '',
-    `- ${from}: please post a handover situation report with \`/sitrep\` (status, what is open, what comes next), and stay reachable for the next 15–20 minutes.`,
+    `- ${from}: please post a handover situation report with \`/sitrep\` (status, what is open, what comes next), ` +
+      `and stay reachable for the next 15–20 minutes.`,
     `- ${to}: you lead from now on; read the handover sitrep and the timeline, and say so in the incident channel.`,
     '',
   ].join('\n');
@@ -165,7 +171,8 @@ export function renderHandoffExpired(input: { from: string; to: string; role: Ho
   const to = quiet(input.to) || 'the person named';
   return [
     RUN_MARKERS.handoffExpired,
-    `${from}: ${to} has not accepted the **${role}** handoff within ${describeMinutes(input.minutes)}, so you are still ${role}.`,
+    `${from}: ${to} has not accepted the **${role}** handoff within ${describeMinutes(input.minutes)}, so you are ` +
+      `still ${role}.`,
     '',
     `${to} can still reply \`/accept\`; otherwise ask someone else with \`/handoff\`.`,
     '',

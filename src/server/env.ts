@@ -56,7 +56,8 @@ export function trackerStateKeys(env: ServerEnv, tracker: Tracker['kind'], crede
     const from = tracker === 'github' ? "the GitHub App's private key" : 'GITLAB_TOKEN';
     log.warn(
       { tracker, from },
-      'STATE_SECRET is not set: the hidden state is signed with a key derived from the tracker credential; set STATE_SECRET before rotating it',
+      'STATE_SECRET is not set: the hidden state is signed with a key derived from the tracker credential; set ' +
+        'STATE_SECRET before rotating it',
     );
   }
   return keys;

@@ -23,7 +23,8 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
     try {
       gitlabSecrets = parseWebhookSecrets(env.GITLAB_WEBHOOK_SECRET, env.GITLAB_WEBHOOK_SECRETS);
     } catch (error) {
-      // Fail closed: the route is not served rather than served with fewer secrets than meant. The message names no secret.
+      // Fail closed: the route is not served rather than served with fewer secrets than meant. The message names no
+      // secret.
       if (!(error instanceof WebhookSecretsError)) throw error;
       log.error({ err: { message: error.message } }, 'GitLab webhook secrets cannot be read');
     }

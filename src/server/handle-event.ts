@@ -63,7 +63,10 @@ async function reportTooLong(tracker: Tracker, ref: IssueRef, error: BodyLimitEr
   if ((await listOwnComments(tracker, ref)).some((c) => c.body.includes(marker))) return;
   await tracker.createComment(
     ref,
-    `${marker}\nincident-desk could not save its update of ${formatRef(ref)}: the text would be ${error.length} characters and the tracker keeps at most ${error.limit}. Nothing was cut and nothing was written. Shorten the description below the app's part (move logs or long excerpts into a comment or an attachment); the next change is then saved as usual.\n`,
+    `${marker}\nincident-desk could not save its update of ${formatRef(ref)}: the text would be ` +
+      `${error.length} characters and the tracker keeps at most ${error.limit}. Nothing was cut and nothing was ` +
+      `written. Shorten the description below the app's part (move logs or long excerpts into a comment or an ` +
+      `attachment); the next change is then saved as usual.\n`,
   );
 }
 

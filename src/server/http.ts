@@ -36,7 +36,9 @@ export interface AppServer {
   idle(): Promise<void>;
   /** `memory` (one process) or `redis` (replicas share deliveries, locks and the sweep). */
   coordination: Coordination['kind'];
-  /** Stops taking deliveries, finishes queued work (at most `drainMs`, default 20 s), closes the connection to Redis. */
+  /**
+   * Stops taking deliveries, finishes queued work (at most `drainMs`, default 20 s), closes the connection to Redis.
+   */
   close(drainMs?: number): Promise<void>;
 }
 

@@ -109,7 +109,9 @@ function verifies(keys: StateKeys, kind: TrackerKind, json: string, signature: s
   return keys.verifying.some((key) => timingSafeEqual(mac(key, kind, json), given));
 }
 
-/** Where the state marker of a body's block is: the first one inside the block at the very start, as the core reads it. */
+/**
+ * Where the state marker of a body's block is: the first one inside the block at the very start, as the core reads it.
+ */
 interface Marker {
   start: number;
   /** Index just after the marker's closing ` -->`. */
@@ -195,7 +197,8 @@ export function sealBody(body: string, keys: StateKeys, kind: TrackerKind): stri
     const ours = signed ? verifies(keys, kind, json, signed.groups!.signature!) : !STATE_SIGNATURE.test(marker.inner);
     if (ours) {
       const signature = mac(keys.signing, kind, json).toString('base64url');
-      text = `${text.slice(0, marker.start)}${STATE_OPEN}${json}${SIGNATURE_PREFIX}${signature}${STATE_CLOSE}${text.slice(marker.end)}`;
+      const sealed = `${STATE_OPEN}${json}${SIGNATURE_PREFIX}${signature}${STATE_CLOSE}`;
+      text = `${text.slice(0, marker.start)}${sealed}${text.slice(marker.end)}`;
     }
   }
   return text.split(UNVERIFIED).join(APP_MARKER);

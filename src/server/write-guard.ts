@@ -40,7 +40,10 @@ export class BodyLimitError extends Error {
   }
 }
 
-/** Markers only the incident's own tickets carry: checklist steps, the tracking table, the timeline, a master's or child's state. */
+/**
+ * Markers only the incident's own tickets carry: checklist steps, the tracking table, the timeline, a master's or
+ * child's state.
+ */
 const INCIDENT_MARKERS: ReadonlyArray<[RegExp, string]> = [
   [/<!-- step:/, 'a checklist step'],
   [/<!-- incident-desk:(?:tasks|timeline|incident-summary|summary)\b/, "an incident ticket's section"],
@@ -54,9 +57,9 @@ function escapeRegExp(text: string): string {
 
 /**
  * The one guard on every write the shell makes. A description or comment over the tracker's limit is refused
- * with a `BodyLimitError` (the tracker would refuse it or cut it). A write to a place anyone can read (a GitLab issue that is not
- * confidential in a project that is not private; a GitHub issue of a repository that is not private) is checked
- * for incident content and refused with a `PublicWriteError` before any request is made. Incident content is
+ * with a `BodyLimitError` (the tracker would refuse it or cut it). A write to a place anyone can read (a GitLab issue
+ * that is not confidential in a project that is not private; a GitHub issue of a repository that is not private) is
+ * checked for incident content and refused with a `PublicWriteError` before any request is made. Incident content is
  * what only the incident's own tickets carry (checklist, tracking table, timeline, hidden state naming a master),
  * the path of a project the tracker answered is private, and the reference or address of an issue it answered is
  * confidential. The guard learns privacy from the tracker's answers as they pass through it (and the webhook's

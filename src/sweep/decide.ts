@@ -93,7 +93,8 @@ export function decideSweep(ctx: RunContext): RunPlan {
     plan.timeline.push(
       timelineEntry(
         ctx,
-        `handoff of ${ROLE_NAME[pending.role]} to @${pending.to} not accepted within ${ctx.config.handoffMinutes} minutes`,
+        `handoff of ${ROLE_NAME[pending.role]} to @${pending.to} not accepted within ` +
+          `${ctx.config.handoffMinutes} minutes`,
       ),
     );
   }

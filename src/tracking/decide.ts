@@ -77,7 +77,12 @@ export function rowNeedsFreshChild(master: Issue, child: Issue): boolean {
  * nothing but the identifier, not even where incidents live.
  */
 export function renderUnknownId(id: string): string {
-  return `${TRACKING_MARKERS.unknownId} ${id} -->\nThis issue names the incident identifier **${neutralizeInline(id, 40)}**, and incident-desk did not link it to an incident: it links an issue only when it knows the identifier and the issue may be one of that incident's tracking tickets. The issue was left as it is. Check the identifier, or ask the incident's team to open the ticket with \`/task\`.\n`;
+  return (
+    `${TRACKING_MARKERS.unknownId} ${id} -->\nThis issue names the incident identifier ` +
+    `**${neutralizeInline(id, 40)}**, and incident-desk did not link it to an incident: it links an issue only when ` +
+    `it knows the identifier and the issue may be one of that incident's tracking tickets. The issue was left as ` +
+    `it is. Check the identifier, or ask the incident's team to open the ticket with \`/task\`.\n`
+  );
 }
 
 /** The marker of the unknown-identifier comment for one identifier, to post it only once. */
@@ -95,8 +100,8 @@ export type TaskDecision =
       kind: 'create';
       draft: IssueDraft;
       /**
-       * The title and text to write once the tracker confirmed the new issue confidential (GitLab, a project that is not
-       * private): until then it carries a neutral title and the identifier only.
+       * The title and text to write once the tracker confirmed the new issue confidential (GitLab, a project that is
+       * not private): until then it carries a neutral title and the identifier only.
        */
       details: { title: string; body: string } | null;
       /** Whether the ticket's readers may see the master: private or confidential. */
@@ -113,8 +118,10 @@ export function addDays(now: Date, days: number): string {
 /** Words that say nothing of an incident: they do not count when a title is compared by its significant words. */
 const INSIGNIFICANT = new Set(
   (
-    'a an and are as at be been but by can could do does for from has have how if in into is it its may might must no ' +
-    'not of on or our please should so than that the their then there these this those to up us was we were what when ' +
+    'a an and are as at be been but by can could do does for from has have how if in into is it its may might must ' +
+    'no ' +
+    'not of on or our please should so than that the their then there these this those to up us was we were what ' +
+    'when ' +
     'where which while who why will with would you your fix fixes fixed fixing update updates updated updating ' +
     'issue issues bug bugs problem security secure incident report reported task ticket tracking'
   ).split(' '),
@@ -215,7 +222,8 @@ export function decideTask(
 ): TaskDecision {
   if (!target) {
     return refuseTask(
-      `The app cannot see a project or repository \`${quotedPath(command.project)}\`. Name one it is installed on, like \`group/project\` or \`owner/repo\`.`,
+      `The app cannot see a project or repository \`${quotedPath(command.project)}\`. Name one it is installed on, ` +
+        `like \`group/project\` or \`owner/repo\`.`,
     );
   }
   const id = ctx.state.id;
@@ -260,7 +268,9 @@ function quotedPath(path: string): string {
 function publicTask(ctx: RunContext, command: TaskCommand, target: Project, ticket: TaskTicket): TaskDecision {
   if (!command.public) {
     return refuseTask(
-      `\`${quotedPath(target.path)}\` is public: a tracking ticket there is readable by anyone. Open it in a private repository, or, when its title and text carry no incident details, confirm with \`--public\` (it then names only the identifier ${ticket.id}).`,
+      `\`${quotedPath(target.path)}\` is public: a tracking ticket there is readable by anyone. Open it in a ` +
+        `private repository, or, when its title and text carry no incident details, confirm with \`--public\` (it ` +
+        `then names only the identifier ${ticket.id}).`,
     );
   }
   const found = incidentDetailsIn(
@@ -271,7 +281,8 @@ function publicTask(ctx: RunContext, command: TaskCommand, target: Project, tick
   );
   if (found) {
     return refuseTask(
-      `The title or text carries ${found}, and \`${quotedPath(target.path)}\` is public. Rephrase it without incident details, or open the ticket in a private repository.`,
+      `The title or text carries ${found}, and \`${quotedPath(target.path)}\` is public. Rephrase it without ` +
+        `incident details, or open the ticket in a private repository.`,
     );
   }
   const state: TicketState = { v: 1, role: 'task', id: ticket.id };
@@ -361,7 +372,11 @@ export const PUBLIC_TASK_MARKER = '<!-- incident-desk:public-task -->';
 export function renderTaskUnconfirmed(child: Issue, id: string): string {
   return renderInvalid({
     command: 'task',
-    expected: `Tracking ticket ${formatRef(child.ref)} was opened, but the tracker did not confirm it confidential. It holds exactly what was written at its creation: the title "${neutralTaskTitle(id)}", the identifier ${id}, its labels, owner and due date; the title and text you gave were not written. Make it confidential by hand and give the command again, or close it.`,
+    expected:
+      `Tracking ticket ${formatRef(child.ref)} was opened, but the tracker did not confirm it confidential. ` +
+      `It holds exactly what was written at its creation: the title "${neutralTaskTitle(id)}", the identifier ` +
+      `${id}, its labels, owner and due date; the title and text you gave were not written. Make it confidential ` +
+      `by hand and give the command again, or close it.`,
   });
 }
 
@@ -378,7 +393,8 @@ export function renderPublicTask(child: Issue, owner: string): string {
     .filter((line) => line !== '');
   return [
     PUBLIC_TASK_MARKER,
-    `Opened the public tracking ticket ${formatRef(child.ref)} for ${quietUser(owner)}. Anyone can read it, and it holds exactly this:`,
+    `Opened the public tracking ticket ${formatRef(child.ref)} for ${quietUser(owner)}. Anyone can read it, and it ` +
+      `holds exactly this:`,
     '',
     `> **${neutralizeInline(child.title, 300)}**`,
     '>',
@@ -408,7 +424,9 @@ export function decideTaskCreated(
       ref: ctx.master.ref,
       body: renderInvalid({
         command: 'task',
-        expected: `Tracking ticket ${ref} was opened, but the tracker did not assign ${quietUser(command.owner)} (no access to that project?). Assign its owner by hand.`,
+        expected:
+          `Tracking ticket ${ref} was opened, but the tracker did not assign ` +
+          `${quietUser(command.owner)} (no access to that project?). Assign its owner by hand.`,
       }),
     });
   }
@@ -440,16 +458,17 @@ export function decideClose(
   const open = input.children.filter((c) => c.state === 'open');
   if (ctx.config.closeGuard && open.length > 0) {
     plan.reopen = true;
-    const lines = open
-      .slice(0, 50)
-      .map(
-        (c) =>
-          `- ${c.ref} (${c.role === 'task' ? 'tracking ticket' : `${c.role} ticket`}${c.owner ? `, ${quietUser(c.owner)}` : ''})`,
-      );
+    const lines = open.slice(0, 50).map((c) => {
+      const kind = c.role === 'task' ? 'tracking ticket' : `${c.role} ticket`;
+      return `- ${c.ref} (${kind}${c.owner ? `, ${quietUser(c.owner)}` : ''})`;
+    });
     if (open.length > 50) lines.push(`- …and ${open.length - 50} more (see Tracking tickets above)`);
     plan.comments.push({
       ref: ctx.master.ref,
-      body: `${TRACKING_MARKERS.closeGuard}\nThe incident stays open: ${open.length} of its tickets ${open.length === 1 ? 'is' : 'are'} still open. Close ${open.length === 1 ? 'it' : 'them'} first (or set \`closeGuard: false\` in the configuration).\n\n${lines.join('\n')}\n`,
+      body:
+        `${TRACKING_MARKERS.closeGuard}\nThe incident stays open: ${open.length} of its tickets ` +
+        `${open.length === 1 ? 'is' : 'are'} still open. Close ${open.length === 1 ? 'it' : 'them'} first (or set ` +
+        `\`closeGuard: false\` in the configuration).\n\n${lines.join('\n')}\n`,
     });
     plan.timeline.push(entry(ctx, `tried to close the incident with ${open.length} open tickets; reopened`));
     return plan;

@@ -75,9 +75,18 @@ export function isPublicTicket(issue: Pick<Issue, 'confidential'>, project: Pick
   return !issue.confidential && project.visibility !== 'private';
 }
 
-/** `Due: 2026-12-01`, `- **Due:** 2026-12-01`, `Due date 2026-12-01`, or the task template's row `| Due: | 2026-12-01 |`. */
-const DUE_LINE =
-  /^[ \t]*(?:\|[ \t]*)?(?:[-*][ \t]+)?(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?(?:[ \t]*\|)?[ \t]+(?<due>\d{4}-\d{2}-\d{2})\b/im;
+/**
+ * `Due: 2026-12-01`, `- **Due:** 2026-12-01`, `Due date 2026-12-01`, or the task template's row
+ * `| Due: | 2026-12-01 |`: a table pipe or a list marker, the word (bold or not), then the date.
+ */
+const DUE_LINE = new RegExp(
+  [
+    String.raw`^[ \t]*(?:\|[ \t]*)?(?:[-*][ \t]+)?`,
+    String.raw`(?:\*\*)?Due(?: date)?:?(?:\*\*)?:?`,
+    String.raw`(?:[ \t]*\|)?[ \t]+(?<due>\d{4}-\d{2}-\d{2})\b`,
+  ].join(''),
+  'im',
+);
 
 /**
  * A ticket's due date: the tracker's own field (GitLab), else a `Due: YYYY-MM-DD` line of its description (on

@@ -178,7 +178,8 @@ const decideCases: DecideCase[] = [
     check: (out) => {
       const c = out.comments[0]!;
       expect(c).toContain(
-        '`@sec-lead` approved the **Blog post** (`blog`) for **Security** (`security`) at 2026-11-22T10:03:00Z (ticked the box)',
+        '`@sec-lead` approved the **Blog post** (`blog`) for **Security** (`security`) at 2026-11-22T10:03:00Z ' +
+          '(ticked the box)',
       );
       expect(mentionsIn(c)).toEqual([]);
       expect(markerCount(c)).toBe(1);
@@ -337,7 +338,8 @@ const decideCases: DecideCase[] = [
     timeline: 0,
     check: (out) =>
       expect(out.comments[0]).toContain(
-        '`press` is not a deliverable of this incident, so nothing was changed. The deliverables are `blog`, `support-faq`, `social`.',
+        '`press` is not a deliverable of this incident, so nothing was changed. The deliverables are `blog`, ' +
+          '`support-faq`, `social`.',
       ),
   },
   {
@@ -716,7 +718,8 @@ describe('sweepApprovals', () => {
     expect(mentionsIn(comment)).toEqual(['@imelda']);
     if (c.blog === 'quorum') {
       expect(comment).toContain(
-        '**Blog post** (`blog`) goes ahead at quorum: 2 of the required groups approved (Security, Legal); not approved: Customer Success, Investor Relations.',
+        '**Blog post** (`blog`) goes ahead at quorum: 2 of the required groups approved (Security, Legal); not ' +
+          'approved: Customer Success, Investor Relations.',
       );
       expect(out.labels).toContain('approval::blog::quorum');
     } else {
@@ -775,7 +778,8 @@ describe('sweepApprovals', () => {
     expect(up.comments.map((c) => c.split('\n')[0])).toEqual([APPROVAL_MARKERS.audit, APPROVAL_MARKERS.cutoff]);
     expect(deliverableStatus(approvals, up.state, 'blog')).toBe('quorum');
     const after = sweepApprovals(approvals, up.state, HIGH, minutesAfter(420), 'imelda');
-    expect(after.comments.filter((c) => c.startsWith(APPROVAL_MARKERS.cutoff))).toHaveLength(1); // support-faq and social only
+    // support-faq and social only
+    expect(after.comments.filter((c) => c.startsWith(APPROVAL_MARKERS.cutoff))).toHaveLength(1);
     expect(after.state.cutoff?.blog).toBe('quorum');
   });
 
@@ -809,7 +813,8 @@ describe('renderStatusTable', () => {
     expect(table.split('\n')).toEqual([
       '| Deliverable | Security | Legal | Customer Success | Investor Relations | Support | Status |',
       '| --- | --- | --- | --- | --- | --- | --- |',
-      '| Blog post | ✅ `@sec-lead`, 2026-11-22T10:03Z | ✋ changes requested by `@legal-lead` | ⏳ pending (back-ups asked) | ⏳ pending | FYI | ✋ changes requested |',
+      '| Blog post | ✅ `@sec-lead`, 2026-11-22T10:03Z | ✋ changes requested by `@legal-lead` | ⏳ pending (back-ups ' +
+        'asked) | ⏳ pending | FYI | ✋ changes requested |',
       '| FAQ for support | ⏳ pending | ⏳ pending | FYI | — | — | ⏳ pending |',
       '| Social response | — | ✅ `@legal-b1`, 2026-11-22T10:00Z | — | — | — | ✅ approved |',
       '',

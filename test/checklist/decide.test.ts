@@ -5,9 +5,9 @@ import type { RunPlan } from '../../src/run/plan.js';
 import type { RunState } from '../../src/kernel/ticket-state.js';
 import { context, CELLS, ticket, timelineTexts, URL } from '../support/master-fixture.js';
 
-// `decideEdit`, a pure decision of a running incident, straight from its inputs: a master as the tracker answered it, who acted with which
-// access, and what they did. The shell's scenarios (test/e2e/run.test.ts) go through these; here every branch is
-// one row.
+// `decideEdit`, a pure decision of a running incident, straight from its inputs: a master as the tracker answered it,
+// who acted with which access, and what they did. The shell's scenarios (test/e2e/run.test.ts) go through these; here
+// every branch is one row.
 
 const AT = '2026-11-22T10:03:00Z';
 
@@ -145,7 +145,9 @@ describe('decideEdit', () => {
       expected: 'nothing',
     },
     {
-      name: 'a child ticket: the tick is recorded with its reference, never replayed onto the master; cells are the master’s only',
+      name:
+        'a child ticket: the tick is recorded with its reference, never replayed onto the master; cells are the ' +
+        'master’s only',
       before: ticket({ role: 'release', number: 8 }),
       edit: (b) => setCell(tick(b, 'pick-deputy'), 'CVSS Score', '7.5'),
       access: 'write',

@@ -15,12 +15,15 @@ const block = (options: { state?: string; tick?: boolean; approve?: boolean; cvs
 const all = { scope: 'all', currentTrusted: true } as const;
 
 describe('revertEdit: a refused edit undone on the block as it is now', () => {
-  it('puts back the block as it was when nothing happened since, keeping only the boxes the approval rules decide', () => {
-    const edited = block({ tick: true, approve: true, cvss: '10.0', heading: '## Pwned' });
-    expect(revertEdit(block(), edited, edited, { ...all, keep: (id) => id.startsWith('approve-') })).toBe(
-      block({ approve: true }),
-    );
-  });
+  it(
+    'puts back the block as it was when nothing happened since, ' + 'keeping only the boxes the approval rules decide',
+    () => {
+      const edited = block({ tick: true, approve: true, cvss: '10.0', heading: '## Pwned' });
+      expect(revertEdit(block(), edited, edited, { ...all, keep: (id) => id.startsWith('approve-') })).toBe(
+        block({ approve: true }),
+      );
+    },
+  );
 
   it("keeps what was written since: a writer's value, the app's counters and its rendering", () => {
     const base = block();
@@ -39,12 +42,15 @@ describe('revertEdit: a refused edit undone on the block as it is now', () => {
     expect(revertEdit(base, edited, current, all)).toBe(current);
   });
 
-  it('puts back a vandalized text when nobody wrote the block since, keeping the current boxes, values and state', () => {
-    const base = block();
-    const edited = block({ heading: '## Everything is fine' });
-    const current = block({ heading: '## Everything is fine', tick: true, state: state(2) });
-    expect(revertEdit(base, edited, current, all)).toBe(block({ tick: true, state: state(2) }));
-  });
+  it(
+    'puts back a vandalized text when nobody wrote the block since, ' + 'keeping the current boxes, values and state',
+    () => {
+      const base = block();
+      const edited = block({ heading: '## Everything is fine' });
+      const current = block({ heading: '## Everything is fine', tick: true, state: state(2) });
+      expect(revertEdit(base, edited, current, all)).toBe(block({ tick: true, state: state(2) }));
+    },
+  );
 
   it('the hidden state: put back when the edit changed it, unless the app has written a newer one since', () => {
     const base = block();

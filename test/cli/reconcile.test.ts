@@ -104,7 +104,8 @@ describe('reconcileIssue', () => {
     expect(second).toEqual({ master: w.source.ref, intake: [], rerendered: false });
     expect(w.tracker.writes()).toHaveLength(writes);
     expect(describeReconcile({ tracker: 'gitlab', ref: w.source.ref }, second)).toBe(
-      `gitlab team/app#${w.source.ref.number}: incident master team/app#${w.source.ref.number}\n- nothing to do: the incident is complete`,
+      `gitlab team/app#${w.source.ref.number}: incident master team/app#${w.source.ref.number}\n- nothing to do: ` +
+        `the incident is complete`,
     );
   });
 

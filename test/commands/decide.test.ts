@@ -6,9 +6,9 @@ import type { RunPlan } from '../../src/run/plan.js';
 import type { RunState } from '../../src/kernel/ticket-state.js';
 import { commentKinds, context, COMMS, ticket, timelineTexts } from '../support/master-fixture.js';
 
-// `decideCommand`, a pure decision of a running incident, straight from its inputs: a master as the tracker answered it, who acted with which
-// access, and what they did. The shell's scenarios (test/e2e/run.test.ts) go through these; here every branch is
-// one row.
+// `decideCommand`, a pure decision of a running incident, straight from its inputs: a master as the tracker answered
+// it, who acted with which access, and what they did. The shell's scenarios (test/e2e/run.test.ts) go through these;
+// here every branch is one row.
 
 const AT = '2026-11-22T10:03:00Z';
 

@@ -19,7 +19,8 @@ describe('parseSitrepText', () => {
   it('fills fields from key lines and keeps the rest as description', () => {
     expect(
       parseSitrepText(
-        'The fence is broken.\nSTATUS: contained\n**Responders**: Spot, Dave\nNext steps: fix the fence\nA fox was seen.',
+        'The fence is broken.\nSTATUS: contained\n**Responders**: Spot, Dave\nNext steps: fix the fence\nA fox was ' +
+          'seen.',
       ),
     ).toEqual({
       description: 'The fence is broken.\nA fox was seen.',
@@ -32,7 +33,8 @@ describe('parseSitrepText', () => {
   it('reads bold keys, description keys and a block after an empty key', () => {
     expect(
       parseSitrepText(
-        '**Status:** investigating\nDescription: chickens escaped\n\nNext steps:\n- fix fence\n- find fox\n\nMore text.',
+        '**Status:** investigating\nDescription: chickens escaped\n\nNext steps:\n- fix fence\n- find fox\n\nMore ' +
+          'text.',
       ),
     ).toEqual({
       description: 'chickens escaped\n\nMore text.',
@@ -60,7 +62,8 @@ describe('renderSitrep', () => {
       ...base,
       cadenceMinutes: 60,
       parsed: parseSitrepText(
-        'Fox in the run @everyone\n<!-- incident-desk:end -->\nStatus: contained @carol\nResponders: @spot, @dave\nDetails: fix\nfence',
+        'Fox in the run @everyone\n<!-- incident-desk:end -->\nStatus: contained @carol\nResponders: @spot, ' +
+          '@dave\nDetails: fix\nfence',
       ),
     });
     expect(out.startsWith(`${SITREP_MARKER}\n### Situation report · INC-2026-0001 · 2026-11-22T10:03:00Z\n`)).toBe(

@@ -186,7 +186,8 @@ describe('parseConfig: every key is accepted', () => {
 
   it('a group of a non-required kind needs no back-ups; GitLab group paths are people too', () => {
     const config = parseConfig(
-      'approvals: { groups: { security: { name: S, approvers: [acme/sirt] }, legal: { name: L } }, deliverables: { blog: { name: B, approve: [legal], fyi: [security] } }, required: [legal], quorum: 1 }',
+      'approvals: { groups: { security: { name: S, approvers: [acme/sirt] }, legal: { name: L } }, deliverables: { ' +
+        'blog: { name: B, approve: [legal], fyi: [security] } }, required: [legal], quorum: 1 }',
       LOCATION,
     );
     expect(config.approvals.groups.security?.approvers).toEqual(['acme/sirt']);

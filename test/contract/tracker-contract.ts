@@ -150,57 +150,60 @@ export function describeTrackerContract(
       expect(read).toMatchObject({ id: posted.id, body: 'timeline, edited', author: posted.author });
     });
 
-    it('answers who changed an issue, newest first, as the tracker records it: labels, title and description', async () => {
-      const issue = store.seedIssue('sec/incidents', {
-        title: 'Opened',
-        body: 'text',
-        labels: ['incident'],
-        author: 'alice',
-      });
-      store.editIssue(issue.ref, { labels: ['incident', 'incident-id::INC-2026-1'] }, 'bob');
-      store.editIssue(issue.ref, { labels: ['incident'] }, 'carol');
-      store.editIssue(issue.ref, { labels: ['incident', 'incident-id::INC-2026-1'] }, 'dave');
-      store.editIssue(issue.ref, { title: 'Retitled' }, 'erin');
-      store.editIssue(issue.ref, { body: 'edited once' }, 'frank');
-      store.editIssue(issue.ref, { body: 'edited twice' }, 'gina');
-      // A change nobody is named for is no record (a store detail), and the app's own write is the app's.
-      store.editIssue(issue.ref, { body: 'unrecorded' });
-      const written = await tracker.updateIssue(issue.ref, {
-        labels: ['incident', 'incident-id::INC-2026-1', 'phase::t-5'],
-      });
-      const names = (changes: Array<{ actor: AccessActor }>) => changes.map((c) => c.actor.username);
-      expect(
-        names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident-id::INC-2026-1' })),
-      ).toEqual(['dave', 'bob']);
-      expect(names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident' }))).toEqual([
-        'alice',
-      ]);
-      expect(names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'never' }))).toEqual([]);
-      expect(names(await tracker.listChanges(issue.ref, { kind: 'title' }))).toEqual(['erin', 'alice']);
-      const edits = await tracker.listChanges(issue.ref, { kind: 'description' });
-      expect(names(edits)).toEqual(['gina', 'frank']);
-      for (const edit of edits) expect(Number.isNaN(Date.parse(edit.at))).toBe(false);
-      const [app] = await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'phase::t-5' });
-      expect(app!.actor.username).not.toBe('');
-      expect(['alice', 'bob', 'dave']).not.toContain(app!.actor.username);
-      expect(written.labels).toContain('phase::t-5');
-      // Every person has one id of their own, the one the tracker knows them by.
-      const all = [
-        ...(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident-id::INC-2026-1' })),
-        ...(await tracker.listChanges(issue.ref, { kind: 'title' })),
-        ...edits,
-      ];
-      const ids = new Map(all.map((c) => [c.actor.username, c.actor.id]));
-      expect(new Set(ids.values()).size).toBe(ids.size);
-      for (const [username, id] of ids) {
-        expect(id).toBeGreaterThan(0);
-        if (subject.userId) expect(id).toBe(subject.userId(username));
-      }
-      const missing = await tracker
-        .listChanges({ project: 'sec/incidents', number: 999 }, { kind: 'title' })
-        .catch((e: unknown) => e);
-      expect(missing).toMatchObject({ name: 'TrackerError', status: 404 });
-    });
+    it(
+      'answers who changed an issue, newest first, ' + 'as the tracker records it: labels, title and description',
+      async () => {
+        const issue = store.seedIssue('sec/incidents', {
+          title: 'Opened',
+          body: 'text',
+          labels: ['incident'],
+          author: 'alice',
+        });
+        store.editIssue(issue.ref, { labels: ['incident', 'incident-id::INC-2026-1'] }, 'bob');
+        store.editIssue(issue.ref, { labels: ['incident'] }, 'carol');
+        store.editIssue(issue.ref, { labels: ['incident', 'incident-id::INC-2026-1'] }, 'dave');
+        store.editIssue(issue.ref, { title: 'Retitled' }, 'erin');
+        store.editIssue(issue.ref, { body: 'edited once' }, 'frank');
+        store.editIssue(issue.ref, { body: 'edited twice' }, 'gina');
+        // A change nobody is named for is no record (a store detail), and the app's own write is the app's.
+        store.editIssue(issue.ref, { body: 'unrecorded' });
+        const written = await tracker.updateIssue(issue.ref, {
+          labels: ['incident', 'incident-id::INC-2026-1', 'phase::t-5'],
+        });
+        const names = (changes: Array<{ actor: AccessActor }>) => changes.map((c) => c.actor.username);
+        expect(
+          names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident-id::INC-2026-1' })),
+        ).toEqual(['dave', 'bob']);
+        expect(names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident' }))).toEqual([
+          'alice',
+        ]);
+        expect(names(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'never' }))).toEqual([]);
+        expect(names(await tracker.listChanges(issue.ref, { kind: 'title' }))).toEqual(['erin', 'alice']);
+        const edits = await tracker.listChanges(issue.ref, { kind: 'description' });
+        expect(names(edits)).toEqual(['gina', 'frank']);
+        for (const edit of edits) expect(Number.isNaN(Date.parse(edit.at))).toBe(false);
+        const [app] = await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'phase::t-5' });
+        expect(app!.actor.username).not.toBe('');
+        expect(['alice', 'bob', 'dave']).not.toContain(app!.actor.username);
+        expect(written.labels).toContain('phase::t-5');
+        // Every person has one id of their own, the one the tracker knows them by.
+        const all = [
+          ...(await tracker.listChanges(issue.ref, { kind: 'label-added', label: 'incident-id::INC-2026-1' })),
+          ...(await tracker.listChanges(issue.ref, { kind: 'title' })),
+          ...edits,
+        ];
+        const ids = new Map(all.map((c) => [c.actor.username, c.actor.id]));
+        expect(new Set(ids.values()).size).toBe(ids.size);
+        for (const [username, id] of ids) {
+          expect(id).toBeGreaterThan(0);
+          if (subject.userId) expect(id).toBe(subject.userId(username));
+        }
+        const missing = await tracker
+          .listChanges({ project: 'sec/incidents', number: 999 }, { kind: 'title' })
+          .catch((e: unknown) => e);
+        expect(missing).toMatchObject({ name: 'TrackerError', status: 404 });
+      },
+    );
 
     it('answers its own account by id: what it posts carries that id, what a person posts does not', async () => {
       const self = await tracker.getSelf();

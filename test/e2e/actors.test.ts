@@ -22,7 +22,9 @@ const CONFIG = `approvals:
   quorum: 2
 `;
 
-/** One incident on either tracker, with what the scenario needs: the comms ticket and a forged delivery of a comment. */
+/**
+ * One incident on either tracker, with what the scenario needs: the comms ticket and a forged delivery of a comment.
+ */
 async function incident(kind: TrackerKind) {
   if (kind === 'github') {
     const t = await openGitHubIncident({
@@ -74,21 +76,24 @@ async function incident(kind: TrackerKind) {
 }
 
 describe.each<TrackerKind>(['github', 'gitlab'])("%s: who acted is the tracker's answer", (kind) => {
-  it("a delivery that names an approver who did not comment approves nothing; the approver's own comment approves", async () => {
-    const t = await incident(kind);
-    const decisions = () => trustedState(t.comms())!.approvals?.decisions ?? {};
-    t.clock.now = t.minutes(2);
-    const status = await t.forge('/approve all', 'sec-alice');
-    // GitHub: the signature does not match, the delivery is refused. GitLab: accepted, and counted for mallory.
-    expect(status).toBe(kind === 'github' ? 400 : 200);
-    expect(decisions()).toEqual({});
-    expect(t.comms().labels).not.toContain('approval::blog::approved');
-    expect(t.timeline()).not.toContain('approved');
+  it(
+    'a delivery that names an approver who did not comment approves nothing; ' + "the approver's own comment approves",
+    async () => {
+      const t = await incident(kind);
+      const decisions = () => trustedState(t.comms())!.approvals?.decisions ?? {};
+      t.clock.now = t.minutes(2);
+      const status = await t.forge('/approve all', 'sec-alice');
+      // GitHub: the signature does not match, the delivery is refused. GitLab: accepted, and counted for mallory.
+      expect(status).toBe(kind === 'github' ? 400 : 200);
+      expect(decisions()).toEqual({});
+      expect(t.comms().labels).not.toContain('approval::blog::approved');
+      expect(t.timeline()).not.toContain('approved');
 
-    t.clock.now = t.minutes(3);
-    await t.say('/approve blog', 'sec-alice', t.comms());
-    expect(decisions()['blog/security']).toMatchObject({ status: 'approved', by: 'sec-alice' });
-  });
+      t.clock.now = t.minutes(3);
+      await t.say('/approve blog', 'sec-alice', t.comms());
+      expect(decisions()['blog/security']).toMatchObject({ status: 'approved', by: 'sec-alice' });
+    },
+  );
 });
 
 describe('GitLab: the secret of the incident project, and visibility from the API', () => {

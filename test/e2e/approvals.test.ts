@@ -95,309 +95,335 @@ for (const harness of HARNESSES) {
       expect(t.comms().labels).not.toContain('approvals::complete');
     });
 
-    it('a tick by an approver who may only read approves for their group: box, label, audit comment and timeline agree', async () => {
-      const t = await incident();
-      t.clock.now = minutes(3);
-      expectOutcome(t, await t.tick('approve-blog-security', 'sec-alice'), 'done');
-      const comms = t.comms();
-      expect(isTicked(comms, 'approve-blog-security')).toBe(true);
-      expect(t.state().decisions['blog/security']).toMatchObject({
-        status: 'approved',
-        by: 'sec-alice',
-        at: '2026-11-22T10:03:00.000Z',
-      });
-      // Three more groups approve the blog post: still pending.
-      expect(approvalLabelsOf(comms)).toEqual(['approval::blog::pending', 'approval::faq::pending']);
-      expect(t.said('approval')).toHaveLength(1);
-      expect(t.said('approval')[0]!.body).toContain(
-        '`@sec-alice` approved the **Blog post** (`blog`) for **Security** (`security`)',
-      );
-      expect(t.said('approval')[0]!.body).toContain('ticked the box');
-      expect(t.said('approval-refusal')).toHaveLength(0);
-      expect(commentKinds(t.store, comms.ref).filter((k) => k === 'refusal')).toHaveLength(0);
-      expect(t.timeline()).toContain(
-        `- 2026-11-22T10:03:00Z · @sec-alice · approved the Blog post for Security (${formatRef(comms.ref)})`,
-      );
-      // The status table in the comms ticket says who approved and when, quietly.
-      expect(comms.body).toContain('### Approval status');
-      expect(comms.body).toContain('| Blog post | ✅ `@sec-alice`, 2026-11-22T10:03Z | ⏳ pending |');
-      // The person's part of the description is untouched; the master's too.
-      expect(splitBody(t.master().body).rest).toBe('details');
-      // Access and team membership came from the tracker.
-      expect(t.probe.accessAsked('sec-alice')).toBe(true);
-      expect(t.probe.teamAsked(TEAM, 'sec-alice')).toBe(true);
+    it(
+      'a tick by an approver who may only read approves for their group: ' +
+        'box, label, audit comment and timeline agree',
+      async () => {
+        const t = await incident();
+        t.clock.now = minutes(3);
+        expectOutcome(t, await t.tick('approve-blog-security', 'sec-alice'), 'done');
+        const comms = t.comms();
+        expect(isTicked(comms, 'approve-blog-security')).toBe(true);
+        expect(t.state().decisions['blog/security']).toMatchObject({
+          status: 'approved',
+          by: 'sec-alice',
+          at: '2026-11-22T10:03:00.000Z',
+        });
+        // Three more groups approve the blog post: still pending.
+        expect(approvalLabelsOf(comms)).toEqual(['approval::blog::pending', 'approval::faq::pending']);
+        expect(t.said('approval')).toHaveLength(1);
+        expect(t.said('approval')[0]!.body).toContain(
+          '`@sec-alice` approved the **Blog post** (`blog`) for **Security** (`security`)',
+        );
+        expect(t.said('approval')[0]!.body).toContain('ticked the box');
+        expect(t.said('approval-refusal')).toHaveLength(0);
+        expect(commentKinds(t.store, comms.ref).filter((k) => k === 'refusal')).toHaveLength(0);
+        expect(t.timeline()).toContain(
+          `- 2026-11-22T10:03:00Z · @sec-alice · approved the Blog post for Security (${formatRef(comms.ref)})`,
+        );
+        // The status table in the comms ticket says who approved and when, quietly.
+        expect(comms.body).toContain('### Approval status');
+        expect(comms.body).toContain('| Blog post | ✅ `@sec-alice`, 2026-11-22T10:03Z | ⏳ pending |');
+        // The person's part of the description is untouched; the master's too.
+        expect(splitBody(t.master().body).rest).toBe('details');
+        // Access and team membership came from the tracker.
+        expect(t.probe.accessAsked('sec-alice')).toBe(true);
+        expect(t.probe.teamAsked(TEAM, 'sec-alice')).toBe(true);
 
-      // The tracker delivers the app's own write back as an edit by the app: ignored, nothing is written.
-      const writes = t.probe.writes();
-      const previous = comms.body.replace(/- \[x\] (.*<!-- step:approve-blog-security -->)/, '- [ ] $1');
-      await t.deliverEdit(comms, previous, t.bot);
-      expect(t.probe.writes()).toBe(writes);
+        // The tracker delivers the app's own write back as an edit by the app: ignored, nothing is written.
+        const writes = t.probe.writes();
+        const previous = comms.body.replace(/- \[x\] (.*<!-- step:approve-blog-security -->)/, '- [ ] $1');
+        await t.deliverEdit(comms, previous, t.bot);
+        expect(t.probe.writes()).toBe(writes);
 
-      // Once every group of a deliverable approved, its label says approved.
-      t.clock.now = minutes(5);
-      await t.tick('approve-faq-security', 'sec-alice');
-      expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::pending']);
-      await t.tick('approve-faq-legal', 'law-dan');
-      expect(isTicked(t.comms(), 'approve-faq-security')).toBe(true);
-      expect(isTicked(t.comms(), 'approve-faq-legal')).toBe(true);
-      expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::approved']);
-      expect(t.said('approval')).toHaveLength(3);
-      expect(t.said('approval').at(-1)!.body).toContain('**Support FAQ** is now: ✅ approved.');
-      expect(t.timeline()).toContain('@law-dan · approved the Support FAQ for Legal');
-    });
+        // Once every group of a deliverable approved, its label says approved.
+        t.clock.now = minutes(5);
+        await t.tick('approve-faq-security', 'sec-alice');
+        expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::pending']);
+        await t.tick('approve-faq-legal', 'law-dan');
+        expect(isTicked(t.comms(), 'approve-faq-security')).toBe(true);
+        expect(isTicked(t.comms(), 'approve-faq-legal')).toBe(true);
+        expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::approved']);
+        expect(t.said('approval')).toHaveLength(3);
+        expect(t.said('approval').at(-1)!.body).toContain('**Support FAQ** is now: ✅ approved.');
+        expect(t.timeline()).toContain('@law-dan · approved the Support FAQ for Legal');
+      },
+    );
 
-    it('a tick by someone who is not an approver of that group is undone, with a refusal naming who may approve', async () => {
-      const t = await incident();
-      const before = t.commentCount();
-      expectOutcome(t, await t.tick('approve-blog-legal', 'stranger'), 'done');
-      expect(isTicked(t.comms(), 'approve-blog-legal')).toBe(false);
-      expect(t.state().decisions['blog/legal']).toBeUndefined();
-      expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::pending']);
-      // One comment, the approval refusal: the box alone is no edit of the rest of the block.
-      expect(t.commentCount()).toBe(before + 1);
-      const refusal = t.said('approval-refusal');
-      expect(refusal).toHaveLength(1);
-      expect(refusal[0]!.body).toContain('@stranger');
-      expect(refusal[0]!.body).toContain(
-        '**Legal** (`legal`): approvers `@law-dan`, `@pat`; back-ups `@law-eve`, `@law-fay`',
-      );
-      expect(refusal[0]!.body).toContain('The box was unticked again to match.');
-      expect(t.said('approval')).toHaveLength(0);
-      expect(t.timeline()).not.toContain('stranger');
-      expect(t.comms().body).not.toMatch(/- \[x\] .*<!-- step:approve-/);
+    it(
+      'a tick by someone who is not an approver of that group is undone, ' + 'with a refusal naming who may approve',
+      async () => {
+        const t = await incident();
+        const before = t.commentCount();
+        expectOutcome(t, await t.tick('approve-blog-legal', 'stranger'), 'done');
+        expect(isTicked(t.comms(), 'approve-blog-legal')).toBe(false);
+        expect(t.state().decisions['blog/legal']).toBeUndefined();
+        expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::pending']);
+        // One comment, the approval refusal: the box alone is no edit of the rest of the block.
+        expect(t.commentCount()).toBe(before + 1);
+        const refusal = t.said('approval-refusal');
+        expect(refusal).toHaveLength(1);
+        expect(refusal[0]!.body).toContain('@stranger');
+        expect(refusal[0]!.body).toContain(
+          '**Legal** (`legal`): approvers `@law-dan`, `@pat`; back-ups `@law-eve`, `@law-fay`',
+        );
+        expect(refusal[0]!.body).toContain('The box was unticked again to match.');
+        expect(t.said('approval')).toHaveLength(0);
+        expect(t.timeline()).not.toContain('stranger');
+        expect(t.comms().body).not.toMatch(/- \[x\] .*<!-- step:approve-/);
 
-      // Someone who may read the project is no approver either.
-      await t.tick('approve-blog-legal', 'mallory');
-      expect(isTicked(t.comms(), 'approve-blog-legal')).toBe(false);
-      expect(t.said('approval-refusal').at(-1)!.body).toContain('law-dan');
+        // Someone who may read the project is no approver either.
+        await t.tick('approve-blog-legal', 'mallory');
+        expect(isTicked(t.comms(), 'approve-blog-legal')).toBe(false);
+        expect(t.said('approval-refusal').at(-1)!.body).toContain('law-dan');
 
-      // An approver of Security is nobody for Legal.
-      await t.tick('approve-blog-legal', 'sec-alice');
-      expect(isTicked(t.comms(), 'approve-blog-legal')).toBe(false);
-      expect(t.state().decisions['blog/legal']).toBeUndefined();
-      expect(t.said('approval-refusal')).toHaveLength(3);
-      expect(t.said('approval-refusal')[2]!.body).toContain('@sec-alice');
-      expect(t.said('approval-refusal')[2]!.body).toContain('`@law-dan`');
-    });
+        // An approver of Security is nobody for Legal.
+        await t.tick('approve-blog-legal', 'sec-alice');
+        expect(isTicked(t.comms(), 'approve-blog-legal')).toBe(false);
+        expect(t.state().decisions['blog/legal']).toBeUndefined();
+        expect(t.said('approval-refusal')).toHaveLength(3);
+        expect(t.said('approval-refusal')[2]!.body).toContain('@sec-alice');
+        expect(t.said('approval-refusal')[2]!.body).toContain('`@law-dan`');
+      },
+    );
 
-    it('/approve all by an approver of two groups, then by a member of the approving team, until everything is approved', async () => {
-      const t = await incident();
-      t.clock.now = minutes(10);
-      await t.say('/approve all', 'pat');
-      let comms = t.comms();
-      for (const step of ['approve-blog-security', 'approve-blog-legal', 'approve-faq-security', 'approve-faq-legal'])
-        expect(isTicked(comms, step)).toBe(true);
-      expect(isTicked(comms, 'approve-blog-customer-success')).toBe(false);
-      expect(approvalLabelsOf(comms)).toEqual(['approval::blog::pending', 'approval::faq::approved']);
-      // One comment for the one command, with an audited part per decision.
-      expect(t.said('approval')).toHaveLength(1);
-      expect(t.said('approval')[0]!.body.split('<!-- incident-desk:approval -->')).toHaveLength(5);
-      expect(t.timeline()).toContain('@pat · approved the Blog post for Security');
-      expect(t.timeline()).toContain('@pat · approved the Support FAQ for Legal');
+    it(
+      '/approve all by an approver of two groups, ' +
+        'then by a member of the approving team, until everything is approved',
+      async () => {
+        const t = await incident();
+        t.clock.now = minutes(10);
+        await t.say('/approve all', 'pat');
+        let comms = t.comms();
+        for (const step of ['approve-blog-security', 'approve-blog-legal', 'approve-faq-security', 'approve-faq-legal'])
+          expect(isTicked(comms, step)).toBe(true);
+        expect(isTicked(comms, 'approve-blog-customer-success')).toBe(false);
+        expect(approvalLabelsOf(comms)).toEqual(['approval::blog::pending', 'approval::faq::approved']);
+        // One comment for the one command, with an audited part per decision.
+        expect(t.said('approval')).toHaveLength(1);
+        expect(t.said('approval')[0]!.body.split('<!-- incident-desk:approval -->')).toHaveLength(5);
+        expect(t.timeline()).toContain('@pat · approved the Blog post for Security');
+        expect(t.timeline()).toContain('@pat · approved the Support FAQ for Legal');
 
-      // A team member who has no access to the project at all: membership alone decides.
-      t.clock.now = minutes(11);
-      await t.say('/approve all', 'ir-joe');
-      comms = t.comms();
-      expect(isTicked(comms, 'approve-blog-investor-relations')).toBe(true);
-      expect(t.state().decisions['blog/investor-relations']).toMatchObject({ status: 'approved', by: 'ir-joe' });
-      expect(t.probe.teamAsked(TEAM, 'ir-joe')).toBe(true);
-      expect(t.timeline()).toContain('@ir-joe · approved the Blog post for Investor Relations');
-      expect(t.said('approval-refusal')).toHaveLength(0);
+        // A team member who has no access to the project at all: membership alone decides.
+        t.clock.now = minutes(11);
+        await t.say('/approve all', 'ir-joe');
+        comms = t.comms();
+        expect(isTicked(comms, 'approve-blog-investor-relations')).toBe(true);
+        expect(t.state().decisions['blog/investor-relations']).toMatchObject({ status: 'approved', by: 'ir-joe' });
+        expect(t.probe.teamAsked(TEAM, 'ir-joe')).toBe(true);
+        expect(t.timeline()).toContain('@ir-joe · approved the Blog post for Investor Relations');
+        expect(t.said('approval-refusal')).toHaveLength(0);
 
-      // Someone in neither list nor team changes nothing.
-      await t.say('/approve all', 'stranger');
-      expect(t.said('approval-refusal')).toHaveLength(1);
-      expect(t.said('approval-refusal')[0]!.body).toContain(`\`@${TEAM}\``);
-      expect(t.state().decisions['blog/customer-success']).toBeUndefined();
+        // Someone in neither list nor team changes nothing.
+        await t.say('/approve all', 'stranger');
+        expect(t.said('approval-refusal')).toHaveLength(1);
+        expect(t.said('approval-refusal')[0]!.body).toContain(`\`@${TEAM}\``);
+        expect(t.state().decisions['blog/customer-success']).toBeUndefined();
 
-      t.clock.now = minutes(12);
-      await t.say('/approve blog', 'cs-gil');
-      comms = t.comms();
-      expect(approvalLabelsOf(comms)).toEqual([
-        'approval::blog::approved',
-        'approval::faq::approved',
-        'approvals::complete',
-      ]);
-      expect(t.timeline()).toContain('all communications approved or at quorum');
+        t.clock.now = minutes(12);
+        await t.say('/approve blog', 'cs-gil');
+        comms = t.comms();
+        expect(approvalLabelsOf(comms)).toEqual([
+          'approval::blog::approved',
+          'approval::faq::approved',
+          'approvals::complete',
+        ]);
+        expect(t.timeline()).toContain('all communications approved or at quorum');
 
-      // /revoke takes an approval back: box, label and completeness follow.
-      await t.say('/revoke faq legal', 'pat');
-      comms = t.comms();
-      expect(isTicked(comms, 'approve-faq-legal')).toBe(false);
-      expect(isTicked(comms, 'approve-faq-security')).toBe(true);
-      expect(approvalLabelsOf(comms)).toEqual(['approval::blog::approved', 'approval::faq::pending']);
-      expect(t.timeline()).toContain('@pat · revoked the approval of the Support FAQ for Legal');
-    });
+        // /revoke takes an approval back: box, label and completeness follow.
+        await t.say('/revoke faq legal', 'pat');
+        comms = t.comms();
+        expect(isTicked(comms, 'approve-faq-legal')).toBe(false);
+        expect(isTicked(comms, 'approve-faq-security')).toBe(true);
+        expect(approvalLabelsOf(comms)).toEqual(['approval::blog::approved', 'approval::faq::pending']);
+        expect(t.timeline()).toContain('@pat · revoked the approval of the Support FAQ for Legal');
+      },
+    );
 
-    it('/approve by a back-up and by a member of the approving team; write access makes nobody an approver; /revoke by a back-up', async () => {
-      const t = await incident();
-      expectOutcome(t, await t.say('/approve all', 'law-dan'), 'done');
-      for (const box of ['approve-blog-legal', 'approve-blog-customer-success', 'approve-faq-legal'])
-        expect(isTicked(t.comms(), box)).toBe(true);
-      expect(isTicked(t.comms(), 'approve-blog-security')).toBe(false);
-      // One comment for the one command, however many decisions it made.
-      expect(t.said('approval')).toHaveLength(1);
-      expect(t.timeline()).toContain('@law-dan · approved the Blog post for Customer Success');
-      expect(t.timeline()).toContain('@law-dan · approved the Support FAQ for Legal');
+    it(
+      '/approve by a back-up and by a member of the approving team; ' +
+        'write access makes nobody an approver; /revoke by a back-up',
+      async () => {
+        const t = await incident();
+        expectOutcome(t, await t.say('/approve all', 'law-dan'), 'done');
+        for (const box of ['approve-blog-legal', 'approve-blog-customer-success', 'approve-faq-legal'])
+          expect(isTicked(t.comms(), box)).toBe(true);
+        expect(isTicked(t.comms(), 'approve-blog-security')).toBe(false);
+        // One comment for the one command, however many decisions it made.
+        expect(t.said('approval')).toHaveLength(1);
+        expect(t.timeline()).toContain('@law-dan · approved the Blog post for Customer Success');
+        expect(t.timeline()).toContain('@law-dan · approved the Support FAQ for Legal');
 
-      await t.say('/approve faq', 'sec-bob');
-      expect(t.comms().labels).toContain('approval::faq::approved');
-      expect(t.comms().labels).not.toContain('approval::faq::pending');
+        await t.say('/approve faq', 'sec-bob');
+        expect(t.comms().labels).toContain('approval::faq::approved');
+        expect(t.comms().labels).not.toContain('approval::faq::pending');
 
-      // ir-joe has no access to the project, only membership of the team that approves for Investor Relations.
-      await t.say('/approve blog', 'ir-joe');
-      expect(isTicked(t.comms(), 'approve-blog-investor-relations')).toBe(true);
-      expect(t.state().decisions['blog/investor-relations']).toMatchObject({ status: 'approved', by: 'ir-joe' });
-      expect(t.probe.teamAsked(TEAM, 'ir-joe')).toBe(true);
-      // Write access makes nobody an approver.
-      await t.say('/approve blog security', 'bob');
-      expect(isTicked(t.comms(), 'approve-blog-security')).toBe(false);
-      expect(t.said('approval-refusal')).toHaveLength(1);
-      expect(t.said('approval-refusal')[0]!.body).toContain('sec-alice');
+        // ir-joe has no access to the project, only membership of the team that approves for Investor Relations.
+        await t.say('/approve blog', 'ir-joe');
+        expect(isTicked(t.comms(), 'approve-blog-investor-relations')).toBe(true);
+        expect(t.state().decisions['blog/investor-relations']).toMatchObject({ status: 'approved', by: 'ir-joe' });
+        expect(t.probe.teamAsked(TEAM, 'ir-joe')).toBe(true);
+        // Write access makes nobody an approver.
+        await t.say('/approve blog security', 'bob');
+        expect(isTicked(t.comms(), 'approve-blog-security')).toBe(false);
+        expect(t.said('approval-refusal')).toHaveLength(1);
+        expect(t.said('approval-refusal')[0]!.body).toContain('sec-alice');
 
-      await t.say('/revoke faq security', 'sec-carol');
-      expect(t.comms().labels).toContain('approval::faq::pending');
-      expect(isTicked(t.comms(), 'approve-faq-security')).toBe(false);
-      expect(t.timeline()).toContain('@sec-carol · revoked the approval of the Support FAQ for Security');
-    });
+        await t.say('/revoke faq security', 'sec-carol');
+        expect(t.comms().labels).toContain('approval::faq::pending');
+        expect(isTicked(t.comms(), 'approve-faq-security')).toBe(false);
+        expect(t.timeline()).toContain('@sec-carol · revoked the approval of the Support FAQ for Security');
+      },
+    );
 
-    it('the clock: /request-approvals by a writer, back-ups mentioned once after responseMinutes, quorum once at the cut-off', async () => {
-      const t = await incident();
-      // A reader who approves nothing may not start the clock.
-      await t.say('/request-approvals', 'mallory');
-      expect(t.state().requestedAt).toBeUndefined();
-      expect(t.said('refusal')).toHaveLength(1);
-      expect(t.said('refusal')[0]!.body).toContain('@mallory');
-      expect(t.said('refusal')[0]!.body).toContain(t.traits.requiredAccess);
+    it(
+      'the clock: /request-approvals by a writer, ' +
+        'back-ups mentioned once after responseMinutes, quorum once at the cut-off',
+      async () => {
+        const t = await incident();
+        // A reader who approves nothing may not start the clock.
+        await t.say('/request-approvals', 'mallory');
+        expect(t.state().requestedAt).toBeUndefined();
+        expect(t.said('refusal')).toHaveLength(1);
+        expect(t.said('refusal')[0]!.body).toContain('@mallory');
+        expect(t.said('refusal')[0]!.body).toContain(t.traits.requiredAccess);
 
-      await t.say('/request-approvals', 'alice');
-      expect(Date.parse(t.state().requestedAt!)).toBe(T0.getTime());
-      const request = t.said('approval-request');
-      expect(request).toHaveLength(1);
-      for (const who of ['@sec-alice', '@pat', '@law-dan', '@cs-gil', `@${TEAM}`])
-        expect(request[0]!.body).toContain(who);
-      expect(request[0]!.body).toContain('**Cut-off: 2026-11-22T16:00:00Z**');
-      expect(t.timeline()).toContain('@alice · requested approval of the communications (review started');
+        await t.say('/request-approvals', 'alice');
+        expect(Date.parse(t.state().requestedAt!)).toBe(T0.getTime());
+        const request = t.said('approval-request');
+        expect(request).toHaveLength(1);
+        for (const who of ['@sec-alice', '@pat', '@law-dan', '@cs-gil', `@${TEAM}`])
+          expect(request[0]!.body).toContain(who);
+        expect(request[0]!.body).toContain('**Cut-off: 2026-11-22T16:00:00Z**');
+        expect(t.timeline()).toContain('@alice · requested approval of the communications (review started');
 
-      // Security and Legal approve everything: the FAQ is approved, the blog post has 2 of its 4 required groups.
-      t.clock.now = minutes(5);
-      await t.say('/approve all', 'pat');
-      expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::approved']);
+        // Security and Legal approve everything: the FAQ is approved, the blog post has 2 of its 4 required groups.
+        t.clock.now = minutes(5);
+        await t.say('/approve all', 'pat');
+        expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::approved']);
 
-      await t.sweep(minutes(20));
-      expect(t.said('approval-ping')).toHaveLength(0);
-      expect(t.state().pinged ?? []).toHaveLength(0);
+        await t.sweep(minutes(20));
+        expect(t.said('approval-ping')).toHaveLength(0);
+        expect(t.state().pinged ?? []).toHaveLength(0);
 
-      await t.sweep(minutes(31));
-      const pings = t.said('approval-ping');
-      expect(pings).toHaveLength(1);
-      expect(pings[0]!.body).toContain('@cs-hana @cs-ivo');
-      expect(pings[0]!.body).toContain('@ir-kim @ir-lou');
-      expect(pings[0]!.body).not.toContain('@sec-bob');
-      expect(pings[0]!.body).not.toContain('@law-eve');
-      expect(t.state().pinged).toEqual(expect.arrayContaining(['blog/customer-success', 'blog/investor-relations']));
-      expect(t.timeline()).toContain('back-ups of Customer Success engaged for Blog post');
-      expect(t.comms().body).toContain('⏳ pending (back-ups asked)');
+        await t.sweep(minutes(31));
+        const pings = t.said('approval-ping');
+        expect(pings).toHaveLength(1);
+        expect(pings[0]!.body).toContain('@cs-hana @cs-ivo');
+        expect(pings[0]!.body).toContain('@ir-kim @ir-lou');
+        expect(pings[0]!.body).not.toContain('@sec-bob');
+        expect(pings[0]!.body).not.toContain('@law-eve');
+        expect(t.state().pinged).toEqual(expect.arrayContaining(['blog/customer-success', 'blog/investor-relations']));
+        expect(t.timeline()).toContain('back-ups of Customer Success engaged for Blog post');
+        expect(t.comms().body).toContain('⏳ pending (back-ups asked)');
 
-      const afterPing = t.commentCount();
-      await t.sweep(minutes(40));
-      await t.sweep(minutes(6 * 60 - 1));
-      expect(t.commentCount()).toBe(afterPing);
-      expect(t.said('approval-ping')).toHaveLength(1);
-      expect(t.comms().labels).not.toContain('approval::blog::quorum');
+        const afterPing = t.commentCount();
+        await t.sweep(minutes(40));
+        await t.sweep(minutes(6 * 60 - 1));
+        expect(t.commentCount()).toBe(afterPing);
+        expect(t.said('approval-ping')).toHaveLength(1);
+        expect(t.comms().labels).not.toContain('approval::blog::quorum');
 
-      // The cut-off: 6 h after the request, as the severity is high by default.
-      await t.sweep(minutes(6 * 60 + 1));
-      expect(approvalLabelsOf(t.comms())).toEqual([
-        'approval::blog::quorum',
-        'approval::faq::approved',
-        'approvals::complete',
-      ]);
-      expect(t.state().cutoff).toEqual({ blog: 'quorum' });
-      const cutoff = t.said('approval-cutoff');
-      expect(cutoff).toHaveLength(1);
-      expect(cutoff[0]!.body).toContain('goes ahead at quorum: 2 of the required groups approved (Security, Legal)');
-      expect(t.timeline()).toContain('cut-off: Blog post goes ahead at quorum');
-      expect(t.comms().body).toContain('cut-off passed');
+        // The cut-off: 6 h after the request, as the severity is high by default.
+        await t.sweep(minutes(6 * 60 + 1));
+        expect(approvalLabelsOf(t.comms())).toEqual([
+          'approval::blog::quorum',
+          'approval::faq::approved',
+          'approvals::complete',
+        ]);
+        expect(t.state().cutoff).toEqual({ blog: 'quorum' });
+        const cutoff = t.said('approval-cutoff');
+        expect(cutoff).toHaveLength(1);
+        expect(cutoff[0]!.body).toContain('goes ahead at quorum: 2 of the required groups approved (Security, Legal)');
+        expect(t.timeline()).toContain('cut-off: Blog post goes ahead at quorum');
+        expect(t.comms().body).toContain('cut-off passed');
 
-      const afterCutoff = t.commentCount();
-      await t.sweep(minutes(6 * 60 + 5));
-      await t.sweep(minutes(9 * 60));
-      expect(t.commentCount()).toBe(afterCutoff);
-      expect(t.said('approval-cutoff')).toHaveLength(1);
-      expect(t.timeline().match(/cut-off: Blog post goes ahead at quorum/g)).toHaveLength(1);
-    });
+        const afterCutoff = t.commentCount();
+        await t.sweep(minutes(6 * 60 + 5));
+        await t.sweep(minutes(9 * 60));
+        expect(t.commentCount()).toBe(afterCutoff);
+        expect(t.said('approval-cutoff')).toHaveLength(1);
+        expect(t.timeline().match(/cut-off: Blog post goes ahead at quorum/g)).toHaveLength(1);
+      },
+    );
 
-    it('the clock passes the cut-off while the app is down: the next sweep decides once, at quorum or by the Incident Manager', async () => {
-      const t = await incident();
-      expectOutcome(t, await t.say('/request-approvals', 'bob'), 'done');
-      expect(Date.parse(t.state().requestedAt!)).toBe(T0.getTime());
-      const request = t.said('approval-request');
-      expect(request).toHaveLength(1);
-      expect(request[0]!.body).toContain('@sec-alice');
-      expect(request[0]!.body).toContain('@law-dan');
-      expect(request[0]!.body).toContain('**Cut-off: 2026-11-22T16:00:00Z**');
-      expect(t.timeline()).toContain('@bob · requested approval of the communications');
+    it(
+      'the clock passes the cut-off while the app is down: ' +
+        'the next sweep decides once, at quorum or by the Incident Manager',
+      async () => {
+        const t = await incident();
+        expectOutcome(t, await t.say('/request-approvals', 'bob'), 'done');
+        expect(Date.parse(t.state().requestedAt!)).toBe(T0.getTime());
+        const request = t.said('approval-request');
+        expect(request).toHaveLength(1);
+        expect(request[0]!.body).toContain('@sec-alice');
+        expect(request[0]!.body).toContain('@law-dan');
+        expect(request[0]!.body).toContain('**Cut-off: 2026-11-22T16:00:00Z**');
+        expect(t.timeline()).toContain('@bob · requested approval of the communications');
 
-      t.clock.now = minutes(5);
-      await t.say('/approve blog', 'sec-alice');
-      await t.say('/approve blog', 'law-dan');
-      expect(await t.sweep(minutes(20))).toEqual({ masters: 1, fired: 0, completed: 0 });
-      expect(t.state().pinged ?? []).toHaveLength(0);
-      expect(t.said('approval-ping')).toHaveLength(0);
+        t.clock.now = minutes(5);
+        await t.say('/approve blog', 'sec-alice');
+        await t.say('/approve blog', 'law-dan');
+        expect(await t.sweep(minutes(20))).toEqual({ masters: 1, fired: 0, completed: 0 });
+        expect(t.state().pinged ?? []).toHaveLength(0);
+        expect(t.said('approval-ping')).toHaveLength(0);
 
-      expect(await t.sweep(minutes(31))).toEqual({ masters: 1, fired: 1, completed: 0 });
-      expect(t.state().pinged ?? []).toEqual(
-        expect.arrayContaining(['blog/investor-relations', 'faq/security', 'faq/legal']),
-      );
-      expect(t.state().pinged ?? []).not.toContain('blog/security');
-      const pings = t.said('approval-ping');
-      expect(pings).toHaveLength(1);
-      for (const backup of ['@ir-kim', '@ir-lou', '@sec-bob', '@sec-carol', '@law-eve', '@law-fay'])
-        expect(pings[0]!.body).toContain(backup);
-      expect(pings[0]!.body).not.toContain('@cs-hana');
-      expect(t.timeline()).toContain('back-ups of Investor Relations engaged for Blog post');
-      const comments = t.commentCount();
-      expect(await t.sweep(minutes(40))).toEqual({ masters: 1, fired: 0, completed: 0 });
-      expect(t.commentCount()).toBe(comments);
+        expect(await t.sweep(minutes(31))).toEqual({ masters: 1, fired: 1, completed: 0 });
+        expect(t.state().pinged ?? []).toEqual(
+          expect.arrayContaining(['blog/investor-relations', 'faq/security', 'faq/legal']),
+        );
+        expect(t.state().pinged ?? []).not.toContain('blog/security');
+        const pings = t.said('approval-ping');
+        expect(pings).toHaveLength(1);
+        for (const backup of ['@ir-kim', '@ir-lou', '@sec-bob', '@sec-carol', '@law-eve', '@law-fay'])
+          expect(pings[0]!.body).toContain(backup);
+        expect(pings[0]!.body).not.toContain('@cs-hana');
+        expect(t.timeline()).toContain('back-ups of Investor Relations engaged for Blog post');
+        const comments = t.commentCount();
+        expect(await t.sweep(minutes(40))).toEqual({ masters: 1, fired: 0, completed: 0 });
+        expect(t.commentCount()).toBe(comments);
 
-      // The cut-off (6 h for the default severity, high) passes while the app is down; the next sweep decides once.
-      expect(t.comms().labels).toContain('approval::blog::pending');
-      expect(await t.sweep(minutes(9 * 60))).toEqual({ masters: 1, fired: 1, completed: 0 });
-      expect(t.comms().labels).toContain('approval::blog::quorum');
-      expect(t.comms().labels).not.toContain('approval::blog::pending');
-      expect(t.state().cutoff).toEqual({ blog: 'quorum', faq: 'escalated' });
-      expect(t.said('approval-cutoff')).toHaveLength(1);
-      // The FAQ has no approval: the Incident Manager (alice, who reported) is asked to decide.
-      expect(t.said('approval-cutoff')[0]!.body).toContain('@alice');
-      const afterCutoff = t.commentCount();
-      expect(await t.sweep(minutes(9 * 60 + 5))).toEqual({ masters: 1, fired: 0, completed: 0 });
-      expect(t.commentCount()).toBe(afterCutoff);
-      expect(t.comms().labels.filter((l) => l.startsWith('approval::blog::'))).toEqual(['approval::blog::quorum']);
-      expect(t.timeline()).toContain('cut-off: Blog post goes ahead at quorum');
-    });
+        // The cut-off (6 h for the default severity, high) passes while the app is down; the next sweep decides once.
+        expect(t.comms().labels).toContain('approval::blog::pending');
+        expect(await t.sweep(minutes(9 * 60))).toEqual({ masters: 1, fired: 1, completed: 0 });
+        expect(t.comms().labels).toContain('approval::blog::quorum');
+        expect(t.comms().labels).not.toContain('approval::blog::pending');
+        expect(t.state().cutoff).toEqual({ blog: 'quorum', faq: 'escalated' });
+        expect(t.said('approval-cutoff')).toHaveLength(1);
+        // The FAQ has no approval: the Incident Manager (alice, who reported) is asked to decide.
+        expect(t.said('approval-cutoff')[0]!.body).toContain('@alice');
+        const afterCutoff = t.commentCount();
+        expect(await t.sweep(minutes(9 * 60 + 5))).toEqual({ masters: 1, fired: 0, completed: 0 });
+        expect(t.commentCount()).toBe(afterCutoff);
+        expect(t.comms().labels.filter((l) => l.startsWith('approval::blog::'))).toEqual(['approval::blog::quorum']);
+        expect(t.timeline()).toContain('cut-off: Blog post goes ahead at quorum');
+      },
+    );
 
-    it('a label set by hand by someone who may not decide is put back, with a refusal naming who may approve', async () => {
-      const t = await incident();
-      expectOutcome(t, await t.addLabel(t.comms(), 'approval::blog::approved', 'stranger'), 'done');
-      const comms = t.comms();
-      expect(approvalLabelsOf(comms)).toEqual(['approval::blog::pending', 'approval::faq::pending']);
-      expect(t.state().decisions).toEqual({});
-      expect(isTicked(comms, 'approve-blog-security')).toBe(false);
-      const refusal = t.said('approval-refusal');
-      expect(refusal).toHaveLength(1);
-      expect(refusal[0]!.body).toContain('@stranger');
-      expect(refusal[0]!.body).toContain('The labels were put back to match.');
-      expect(refusal[0]!.body).toContain('`@sec-alice`');
-      expect(refusal[0]!.body).toContain(`\`@${TEAM}\``);
-      expect(t.timeline()).not.toContain('stranger');
+    it(
+      'a label set by hand by someone who may not decide is put back, ' + 'with a refusal naming who may approve',
+      async () => {
+        const t = await incident();
+        expectOutcome(t, await t.addLabel(t.comms(), 'approval::blog::approved', 'stranger'), 'done');
+        const comms = t.comms();
+        expect(approvalLabelsOf(comms)).toEqual(['approval::blog::pending', 'approval::faq::pending']);
+        expect(t.state().decisions).toEqual({});
+        expect(isTicked(comms, 'approve-blog-security')).toBe(false);
+        const refusal = t.said('approval-refusal');
+        expect(refusal).toHaveLength(1);
+        expect(refusal[0]!.body).toContain('@stranger');
+        expect(refusal[0]!.body).toContain('The labels were put back to match.');
+        expect(refusal[0]!.body).toContain('`@sec-alice`');
+        expect(refusal[0]!.body).toContain(`\`@${TEAM}\``);
+        expect(t.timeline()).not.toContain('stranger');
 
-      // `quorum` is only ever set by the cut-off, even by an approver.
-      await t.addLabel(t.comms(), 'approval::faq::quorum', 'law-dan');
-      expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::pending']);
-      expect(t.said('approval-refusal')).toHaveLength(2);
-    });
+        // `quorum` is only ever set by the cut-off, even by an approver.
+        await t.addLabel(t.comms(), 'approval::faq::quorum', 'law-dan');
+        expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::pending', 'approval::faq::pending']);
+        expect(t.said('approval-refusal')).toHaveLength(2);
+      },
+    );
 
     it('a label set by hand by an approver decides for their group, like a tick', async () => {
       const t = await incident();
@@ -444,14 +470,18 @@ for (const harness of HARNESSES) {
       expect(t.timeline()).toContain('@law-dan · approved the Support FAQ for Legal');
     });
 
-    it('an older approval tick delivered after a newer untick does not approve again (the edit times the tracker sends)', async () => {
-      const t = await incident();
-      // sec-alice ticks at 10:05 and unticks at 10:06; the tracker delivers the untick first.
-      const { tick, untick } = tickThenUntick(t, t.comms(), 'approve-faq-security', 'sec-alice', 'sec-alice');
-      await t.deliverEdit(untick.saved, untick.before, 'sec-alice');
-      await t.deliverEdit(tick.saved, tick.before, 'sec-alice');
-      expect(t.state().decisions['faq/security']).toBeUndefined();
-      expect(isTicked(t.comms(), 'approve-faq-security')).toBe(false);
-    });
+    it(
+      'an older approval tick delivered after a newer untick ' +
+        'does not approve again (the edit times the tracker sends)',
+      async () => {
+        const t = await incident();
+        // sec-alice ticks at 10:05 and unticks at 10:06; the tracker delivers the untick first.
+        const { tick, untick } = tickThenUntick(t, t.comms(), 'approve-faq-security', 'sec-alice', 'sec-alice');
+        await t.deliverEdit(untick.saved, untick.before, 'sec-alice');
+        await t.deliverEdit(tick.saved, tick.before, 'sec-alice');
+        expect(t.state().decisions['faq/security']).toBeUndefined();
+        expect(isTicked(t.comms(), 'approve-faq-security')).toBe(false);
+      },
+    );
   });
 }

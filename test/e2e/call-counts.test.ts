@@ -30,7 +30,9 @@ const CONFIG_READ: Record<HarnessName, string> = {
   'memory-gitlab': `readFile ${INCIDENT_PROJECT}:.gitlab/incident-desk.yml`,
   'memory-github': `readFile ${INCIDENT_PROJECT}:.github/incident-desk.yml`,
   github: `GET /repos/${INCIDENT_PROJECT}/contents/.github/incident-desk.yml`,
-  gitlab: `GET /api/v4/projects/${encodeURIComponent(INCIDENT_PROJECT)}/repository/files/.gitlab%2Fincident-desk.yml/raw`,
+  gitlab:
+    `GET /api/v4/projects/${encodeURIComponent(INCIDENT_PROJECT)}` +
+    '/repository/files/.gitlab%2Fincident-desk.yml/raw',
 };
 
 for (const harness of HARNESSES) {
@@ -58,41 +60,45 @@ for (const harness of HARNESSES) {
       expect(t.probe.commentReads(from, note.id)).toBe(asked);
     });
 
-    it('ordinary issues of the incident project cost nothing, and the configuration only when a label could be the trigger', async () => {
-      const t = await harness.open({ config: CONFIG });
-      const since = (from: number) => t.probe.workShapes(from);
+    it(
+      'ordinary issues of the incident project cost nothing, ' +
+        'and the configuration only when a label could be the trigger',
+      async () => {
+        const t = await harness.open({ config: CONFIG });
+        const since = (from: number) => t.probe.workShapes(from);
 
-      let from = t.probe.requestCount();
-      const { issue } = await t.open(INCIDENT_PROJECT, {
-        title: 'Crash when saving a draft',
-        body: 'Steps: type, save.',
-      });
-      expect(since(from)).toEqual([]);
-      from = t.probe.requestCount();
-      await t.edit((body) => `${body} Also on Firefox.`, 'bob', issue);
-      expect(since(from)).toEqual([]);
-      from = t.probe.requestCount();
-      await t.say('Same here on 2.3.', 'bob', issue);
-      // A quick action of the tracker's own, not the app's.
-      await t.say('/assign me', 'bob', issue);
-      expect(since(from)).toEqual([]);
-      // `bug` could be the configured trigger: the file says it is not, and nothing is written.
-      from = t.probe.requestCount();
-      await t.change(issue, { labels: ['bug'] });
-      expect(since(from)).toEqual([CONFIG_READ[harness.name]]);
-      from = t.probe.requestCount();
-      await t.change(issue, { state: 'closed' });
-      expect(since(from)).toEqual([]);
-      from = t.probe.requestCount();
-      const labeled = await t.open(INCIDENT_PROJECT, {
-        title: 'Typo on the pricing page',
-        body: 'It says "pirce".',
-        labels: ['bug'],
-      });
-      expect(since(from)).toEqual([CONFIG_READ[harness.name]]);
-      if (t.traits.answersOutcome) expect(labeled.outcome).toBe('not-a-trigger');
-      expect(t.store.listComments(issue.ref)).toHaveLength(2);
-      expect(t.store.issue(labeled.issue.ref).labels).toEqual(['bug']);
-    });
+        let from = t.probe.requestCount();
+        const { issue } = await t.open(INCIDENT_PROJECT, {
+          title: 'Crash when saving a draft',
+          body: 'Steps: type, save.',
+        });
+        expect(since(from)).toEqual([]);
+        from = t.probe.requestCount();
+        await t.edit((body) => `${body} Also on Firefox.`, 'bob', issue);
+        expect(since(from)).toEqual([]);
+        from = t.probe.requestCount();
+        await t.say('Same here on 2.3.', 'bob', issue);
+        // A quick action of the tracker's own, not the app's.
+        await t.say('/assign me', 'bob', issue);
+        expect(since(from)).toEqual([]);
+        // `bug` could be the configured trigger: the file says it is not, and nothing is written.
+        from = t.probe.requestCount();
+        await t.change(issue, { labels: ['bug'] });
+        expect(since(from)).toEqual([CONFIG_READ[harness.name]]);
+        from = t.probe.requestCount();
+        await t.change(issue, { state: 'closed' });
+        expect(since(from)).toEqual([]);
+        from = t.probe.requestCount();
+        const labeled = await t.open(INCIDENT_PROJECT, {
+          title: 'Typo on the pricing page',
+          body: 'It says "pirce".',
+          labels: ['bug'],
+        });
+        expect(since(from)).toEqual([CONFIG_READ[harness.name]]);
+        if (t.traits.answersOutcome) expect(labeled.outcome).toBe('not-a-trigger');
+        expect(t.store.listComments(issue.ref)).toHaveLength(2);
+        expect(t.store.issue(labeled.issue.ref).labels).toEqual(['bug']);
+      },
+    );
   });
 }

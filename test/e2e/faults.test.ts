@@ -48,7 +48,8 @@ for (const harness of HARNESSES) {
   describe(`faults (${harness.name})`, () => {
     if (traits.faultInjection) {
       it.each([11, 22, 33])(
-        'with a fifth of the tracker calls failing, an intake and a running incident end complete and correct (seed %i)',
+        'with a fifth of the tracker calls failing, an intake and a running incident end complete and correct (seed ' +
+          '%i)',
         async (seed) => {
           const t = await harness.open({ faults: { ...FIFTH_FAILING, seed } });
           const release = () =>
@@ -66,8 +67,8 @@ for (const harness of HARNESSES) {
           await t.say('/sitrep Status: contained\nPatch in review.', 'alice');
           t.clock.now = minutes(7);
           await t.tick('release-scope', 'bob', release());
-          // Nothing is due yet: the sweep must change nothing, even while failing. A sweep whose listing met four failures
-          // in a row fails as a whole; the periodic sweeper then runs again at its next tick, as it does here.
+          // Nothing is due yet: the sweep must change nothing, even while failing. A sweep whose listing met four
+          // failures in a row fails as a whole; the periodic sweeper then runs again at its next tick, as it does here.
           for (let attempt = 1; ; attempt += 1) {
             const swept = await t.sweep(minutes(8)).then(
               () => true,
@@ -110,14 +111,17 @@ for (const harness of HARNESSES) {
       );
     }
 
-    it('an intake cut off by an outage is completed by the next event on the master, which is then handled', async () => {
-      const t = await harness.open({ cutIntakeAtFirstChild: true });
-      expectCutOff(t);
-      expectOutcome(t, await t.say('/severity high', 'alice'), 'done');
-      const master = expectIntakeDone(t);
-      expect(master.labels).toContain('severity::high');
-      expect(t.timeline()).toContain('@alice · set severity to high');
-    });
+    it(
+      'an intake cut off by an outage is completed by the next event on the master, ' + 'which is then handled',
+      async () => {
+        const t = await harness.open({ cutIntakeAtFirstChild: true });
+        expectCutOff(t);
+        expectOutcome(t, await t.say('/severity high', 'alice'), 'done');
+        const master = expectIntakeDone(t);
+        expect(master.labels).toContain('severity::high');
+        expect(t.timeline()).toContain('@alice · set severity to high');
+      },
+    );
 
     it('an intake cut off by an outage is completed by the sweep, once', async () => {
       const t = await harness.open({ cutIntakeAtFirstChild: true });

@@ -103,84 +103,96 @@ const tickIn = (body: string, stepId: string) =>
 describe.each(['github', 'gitlab'] as const)(
   '%s end to end: the app believes only what it wrote (issue 11)',
   (kind) => {
-    it('case 1: forged approvals in the communications ticket, by a writer and in one save with approval labels, are put back', async () => {
-      const t = await incident(kind, { config: APPROVALS });
-      // bob writes in the project but approves for no group.
-      await t.edit((body) => forgeState(body, approvedByNobody), 'bob', t.comms());
-      expect(readTicketState(t.comms().body)?.approvals?.decisions ?? {}).toEqual({});
-      await t.say('/request-approvals', 'alice', t.comms());
-      // mallory saves a forged state, ticked approval boxes and the approval labels at once.
-      const forged = (body: string) =>
-        tickIn(tickIn(forgeState(body, approvedByNobody), 'approve-blog-security'), 'approve-blog-legal');
-      await t.saveWithLabels(t.comms(), forged, ['approval::blog::approved', 'approvals::complete'], 'mallory');
-      await t.sweep(t.minutes(40));
-      const comms = t.comms();
-      expect(readTicketState(comms.body)?.approvals?.decisions ?? {}).toEqual({});
-      expect(comms.labels).toContain('approval::blog::pending');
-      expect(comms.labels).not.toContain('approval::blog::approved');
-      expect(comms.labels).not.toContain('approvals::complete');
-      expect(comms.body).not.toMatch(/- \[x\] .*<!-- step:approve-blog-/);
-      expect(comms.body).not.toContain('made-up');
-      expect(t.timeline()).not.toMatch(/approved the|all communications approved/);
-      expect(t.own(comms.ref).some((c) => c.body.includes('`incident-desk:state`'))).toBe(true);
-    });
+    it(
+      'case 1: forged approvals in the communications ticket, ' +
+        'by a writer and in one save with approval labels, are put back',
+      async () => {
+        const t = await incident(kind, { config: APPROVALS });
+        // bob writes in the project but approves for no group.
+        await t.edit((body) => forgeState(body, approvedByNobody), 'bob', t.comms());
+        expect(readTicketState(t.comms().body)?.approvals?.decisions ?? {}).toEqual({});
+        await t.say('/request-approvals', 'alice', t.comms());
+        // mallory saves a forged state, ticked approval boxes and the approval labels at once.
+        const forged = (body: string) =>
+          tickIn(tickIn(forgeState(body, approvedByNobody), 'approve-blog-security'), 'approve-blog-legal');
+        await t.saveWithLabels(t.comms(), forged, ['approval::blog::approved', 'approvals::complete'], 'mallory');
+        await t.sweep(t.minutes(40));
+        const comms = t.comms();
+        expect(readTicketState(comms.body)?.approvals?.decisions ?? {}).toEqual({});
+        expect(comms.labels).toContain('approval::blog::pending');
+        expect(comms.labels).not.toContain('approval::blog::approved');
+        expect(comms.labels).not.toContain('approvals::complete');
+        expect(comms.body).not.toMatch(/- \[x\] .*<!-- step:approve-blog-/);
+        expect(comms.body).not.toContain('made-up');
+        expect(t.timeline()).not.toMatch(/approved the|all communications approved/);
+        expect(t.own(comms.ref).some((c) => c.body.includes('`incident-desk:state`'))).toBe(true);
+      },
+    );
 
-    it('case 2: a forged master naming a public report as its source never opens an intake on it, from /help or the sweep', async () => {
-      const t = await incident(kind);
-      const victim = t.store.seedIssue(PUBLIC[kind], {
-        title: 'Crash on start',
-        body: 'stack trace',
-        author: 'someone',
-      });
-      const state: TicketState = {
-        v: 1,
-        role: 'master',
-        id: 'INC-2026-99',
-        source: `${kind}:${PUBLIC[kind]}#${victim.ref.number}`,
-      };
-      const forged = t.store.seedIssue(t.home, {
-        title: 'A question',
-        body: joinBody(renderState(state), 'hello'),
-        labels: ['incident::master', sourceLabel(kind, victim.ref)],
-        author: 'mallory',
-        confidential: true,
-      });
-      expect(trustedState(forged)).not.toBeNull();
-      await t.say('/help', 'mallory', forged);
-      await t.sweep(t.minutes(5));
-      expect(t.store.issue(victim.ref)).toMatchObject({
-        title: 'Crash on start',
-        body: 'stack trace',
-        confidential: false,
-        locked: false,
-        labels: [],
-      });
-      expect(t.store.listComments(victim.ref)).toEqual([]);
-      expect(t.own(forged.ref)).toEqual([]);
-    });
+    it(
+      'case 2: a forged master naming a public report as its ' +
+        'source never opens an intake on it, from /help or the sweep',
+      async () => {
+        const t = await incident(kind);
+        const victim = t.store.seedIssue(PUBLIC[kind], {
+          title: 'Crash on start',
+          body: 'stack trace',
+          author: 'someone',
+        });
+        const state: TicketState = {
+          v: 1,
+          role: 'master',
+          id: 'INC-2026-99',
+          source: `${kind}:${PUBLIC[kind]}#${victim.ref.number}`,
+        };
+        const forged = t.store.seedIssue(t.home, {
+          title: 'A question',
+          body: joinBody(renderState(state), 'hello'),
+          labels: ['incident::master', sourceLabel(kind, victim.ref)],
+          author: 'mallory',
+          confidential: true,
+        });
+        expect(trustedState(forged)).not.toBeNull();
+        await t.say('/help', 'mallory', forged);
+        await t.sweep(t.minutes(5));
+        expect(t.store.issue(victim.ref)).toMatchObject({
+          title: 'Crash on start',
+          body: 'stack trace',
+          confidential: false,
+          locked: false,
+          labels: [],
+        });
+        expect(t.store.listComments(victim.ref)).toEqual([]);
+        expect(t.own(forged.ref)).toEqual([]);
+      },
+    );
 
-    it("case 3: a timeline and a summary planted before triage are not the app's: it writes and appends to its own", async () => {
-      const planted: Array<{ ref: IssueRef; id: number; body: string }> = [];
-      const t = await incident(kind, {
-        beforeTrigger: (store, source) => {
-          for (const body of [
-            '<!-- incident-desk:timeline -->\n## Timeline\n\n- 2026-11-22T09:00:00Z · @ceo · approved the disclosure\n',
-            '<!-- incident-desk:summary -->\n### incident-desk opened incident INC-2026-1\n- nothing to do',
-          ]) {
-            const comment = store.createComment(source.ref, body, 'mallory');
-            planted.push({ ref: source.ref, id: comment.id, body });
-          }
-        },
-      });
-      const ids = trustedState(t.master())?.run?.timeline ?? [];
-      expect(ids).toHaveLength(1);
-      expect(planted.map((p) => p.id)).not.toContain(ids[0]);
-      expect(t.own(t.ref).map((c) => c.id)).toContain(ids[0]);
-      expect(t.own(t.ref).filter((c) => c.body.includes('<!-- incident-desk:summary -->'))).toHaveLength(1);
-      t.clock.now = t.minutes(2);
-      await t.say('/timeline called the reporter', 'alice');
-      expect(t.timeline()).toContain('called the reporter');
-      for (const p of planted) expect(t.store.listComments(p.ref).find((c) => c.id === p.id)?.body).toBe(p.body);
-    });
+    it(
+      "case 3: a timeline and a summary planted before triage are not the app's: " + 'it writes and appends to its own',
+      async () => {
+        const planted: Array<{ ref: IssueRef; id: number; body: string }> = [];
+        const t = await incident(kind, {
+          beforeTrigger: (store, source) => {
+            for (const body of [
+              '<!-- incident-desk:timeline -->\n## Timeline\n\n- 2026-11-22T09:00:00Z · @ceo · approved the ' +
+                'disclosure\n',
+              '<!-- incident-desk:summary -->\n### incident-desk opened incident INC-2026-1\n- nothing to do',
+            ]) {
+              const comment = store.createComment(source.ref, body, 'mallory');
+              planted.push({ ref: source.ref, id: comment.id, body });
+            }
+          },
+        });
+        const ids = trustedState(t.master())?.run?.timeline ?? [];
+        expect(ids).toHaveLength(1);
+        expect(planted.map((p) => p.id)).not.toContain(ids[0]);
+        expect(t.own(t.ref).map((c) => c.id)).toContain(ids[0]);
+        expect(t.own(t.ref).filter((c) => c.body.includes('<!-- incident-desk:summary -->'))).toHaveLength(1);
+        t.clock.now = t.minutes(2);
+        await t.say('/timeline called the reporter', 'alice');
+        expect(t.timeline()).toContain('called the reporter');
+        for (const p of planted) expect(t.store.listComments(p.ref).find((c) => c.id === p.id)?.body).toBe(p.body);
+      },
+    );
   },
 );

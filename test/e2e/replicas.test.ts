@@ -116,7 +116,8 @@ describe('two replicas sharing Redis and one GitLab', () => {
     expect(store.listComments(report.ref)).toHaveLength(1);
   }, 90_000);
 
-  it('50 ticks by different people, interleaved with the app’s own writes, all survive and are all on the timeline', async () => {
+  it('50 ticks by different people, interleaved with the app’s own writes, ' +
+    'all survive and are all on the timeline', async () => {
     const master = byRole('master')[0]!;
     const release = byRole('release')[0]!;
     const stepsOf = (issue: Issue) =>
@@ -172,7 +173,8 @@ describe('two replicas sharing Redis and one GitLab', () => {
 });
 
 describe('a replica killed in the middle of an intake', () => {
-  it("leaves a marked master that another replica completes on the next event, once the dead one's lease ends", async () => {
+  it('leaves a marked master that another replica completes on the next event, ' +
+    "once the dead one's lease ends", async () => {
     const project = store.addProject('team/killed', { visibility: 'private' });
     store.setAccess('team/killed', 'alice', 'write');
     const alice = { id: fake.userId('alice'), username: 'alice' };
@@ -283,7 +285,8 @@ describe('two GitHub replicas sharing Redis', () => {
     await fakeGitHub?.close();
   });
 
-  it("space their writes with one shared throttle (Probot's Bottleneck groups in Redis), as GitHub asks of one app", async () => {
+  it("space their writes with one shared throttle (Probot's Bottleneck groups in Redis), " +
+    'as GitHub asks of one app', async () => {
     const projects = ['acme/web', 'acme/api'].map((path) => github.getProject(path));
     // One issue in each repository names an incident that does not exist: each replica writes one comment.
     const issues = projects.map((project) =>

@@ -51,41 +51,47 @@ for (const harness of HARNESSES) {
   const { traits } = harness;
 
   describe(`running an incident (${harness.name})`, () => {
-    it('a tick by someone with write access stays, is recorded in the timeline, and counts in the progress', async () => {
-      const t = await harness.open();
-      expect(stepsDone(t.master().body)).toEqual([0, 40]);
-      t.clock.now = minutes(3);
-      expectOutcome(t, await t.tick('pick-deputy', 'bob'), 'done');
-      const body = t.master().body;
-      expect(isTicked(body, 'pick-deputy')).toBe(true);
-      expect(stepsDone(body)).toEqual([1, 40]);
-      expect(t.timeline()).toContain('- 2026-11-22T10:03:00Z · @bob · ticked "(IM) Choose a deputy incident manager');
-      expect(t.master().labels).toContain('phase::before-t5');
-      expect(splitBody(body).rest).toBe('details');
-      if (traits.confidentialIssues) expect(t.master().confidential).toBe(true);
-      // Authorization came from the tracker.
-      expect(t.probe.accessAsked('bob')).toBe(true);
-      expect(t.comments('refusal')).toHaveLength(0);
+    it(
+      'a tick by someone with write access stays, ' + 'is recorded in the timeline, and counts in the progress',
+      async () => {
+        const t = await harness.open();
+        expect(stepsDone(t.master().body)).toEqual([0, 40]);
+        t.clock.now = minutes(3);
+        expectOutcome(t, await t.tick('pick-deputy', 'bob'), 'done');
+        const body = t.master().body;
+        expect(isTicked(body, 'pick-deputy')).toBe(true);
+        expect(stepsDone(body)).toEqual([1, 40]);
+        expect(t.timeline()).toContain('- 2026-11-22T10:03:00Z · @bob · ticked "(IM) Choose a deputy incident manager');
+        expect(t.master().labels).toContain('phase::before-t5');
+        expect(splitBody(body).rest).toBe('details');
+        if (traits.confidentialIssues) expect(t.master().confidential).toBe(true);
+        // Authorization came from the tracker.
+        expect(t.probe.accessAsked('bob')).toBe(true);
+        expect(t.comments('refusal')).toHaveLength(0);
 
-      // The tracker also delivers the app's own write as an edit by the app: it is ignored, nothing changes.
-      const lines = t.timeline();
-      const writes = t.probe.writes();
-      const previous = body.replace(/- \[x\] (.*<!-- step:pick-deputy -->)/, '- [ ] $1');
-      expectOutcome(t, await t.deliverEdit(t.master(), previous, t.bot), 'ignored-self');
-      expect(t.timeline()).toBe(lines);
-      expect(t.probe.writes()).toBe(writes);
-    });
+        // The tracker also delivers the app's own write as an edit by the app: it is ignored, nothing changes.
+        const lines = t.timeline();
+        const writes = t.probe.writes();
+        const previous = body.replace(/- \[x\] (.*<!-- step:pick-deputy -->)/, '- [ ] $1');
+        expectOutcome(t, await t.deliverEdit(t.master(), previous, t.bot), 'ignored-self');
+        expect(t.timeline()).toBe(lines);
+        expect(t.probe.writes()).toBe(writes);
+      },
+    );
 
-    it("tracks a tick saved with CRLF line endings (the web editor) and keeps the person's text byte for byte", async () => {
-      const t = await harness.open();
-      t.clock.now = minutes(3);
-      await t.edit((body) => tickIn(body, 'pick-deputy').replace(/\n/g, '\r\n'), 'bob');
-      const body = t.master().body;
-      expect(isTicked(body, 'pick-deputy')).toBe(true);
-      expect(stepsDone(body)?.[0]).toBe(1);
-      expect(t.timeline()).toContain('- 2026-11-22T10:03:00Z · @bob · ticked "(IM) Choose a deputy incident manager');
-      expect(splitBody(body).rest).toBe('details');
-    });
+    it(
+      'tracks a tick saved with CRLF line endings (the web ' + "editor) and keeps the person's text byte for byte",
+      async () => {
+        const t = await harness.open();
+        t.clock.now = minutes(3);
+        await t.edit((body) => tickIn(body, 'pick-deputy').replace(/\n/g, '\r\n'), 'bob');
+        const body = t.master().body;
+        expect(isTicked(body, 'pick-deputy')).toBe(true);
+        expect(stepsDone(body)?.[0]).toBe(1);
+        expect(t.timeline()).toContain('- 2026-11-22T10:03:00Z · @bob · ticked "(IM) Choose a deputy incident manager');
+        expect(splitBody(body).rest).toBe('details');
+      },
+    );
 
     it("records a tick on the release ticket in the master's timeline, and undoes a refused one there", async () => {
       const t = await harness.open();
@@ -101,29 +107,33 @@ for (const harness of HARNESSES) {
       expect(t.timeline()).not.toContain('mallory');
     });
 
-    it('/set cvss and /severity write the Quick Links cell and the label, and are recorded; a bad value changes nothing', async () => {
-      const t = await harness.open();
-      t.clock.now = minutes(1);
-      expectOutcome(t, await t.say('/set cvss 9.8', 'alice'), 'done');
-      expect(t.master().body).toContain('| CVSS Score: | 9.8 |');
-      expect(t.timeline()).toContain('- 2026-11-22T10:01:00Z · @alice · set CVSS Score to 9.8');
-      await t.say('/severity high', 'bob');
-      expect(t.master().labels).toContain('severity::high');
-      expect(t.timeline()).toContain('@bob · set severity to high');
-      await t.say('/severity medium', 'bob');
-      expect(t.master().labels).toContain('severity::medium');
-      expect(t.master().labels).not.toContain('severity::high');
-      expect(splitBody(t.master().body).rest).toBe('details');
-      // A bad value changes nothing and answers once.
-      const before = t.master().body;
-      await t.say('/set disclosure-date 2026-02-30', 'alice');
-      expect(t.master().body).toBe(before);
-      expect(t.comments('invalid')).toHaveLength(1);
-      // A comment that is no command is no business of the app: no write at all.
-      const writes = t.probe.writes();
-      expectOutcome(t, await t.say('Looking into it.', 'bob'), 'not-a-trigger');
-      expect(t.probe.writes()).toBe(writes);
-    });
+    it(
+      '/set cvss and /severity write the Quick Links cell and the label, ' +
+        'and are recorded; a bad value changes nothing',
+      async () => {
+        const t = await harness.open();
+        t.clock.now = minutes(1);
+        expectOutcome(t, await t.say('/set cvss 9.8', 'alice'), 'done');
+        expect(t.master().body).toContain('| CVSS Score: | 9.8 |');
+        expect(t.timeline()).toContain('- 2026-11-22T10:01:00Z · @alice · set CVSS Score to 9.8');
+        await t.say('/severity high', 'bob');
+        expect(t.master().labels).toContain('severity::high');
+        expect(t.timeline()).toContain('@bob · set severity to high');
+        await t.say('/severity medium', 'bob');
+        expect(t.master().labels).toContain('severity::medium');
+        expect(t.master().labels).not.toContain('severity::high');
+        expect(splitBody(t.master().body).rest).toBe('details');
+        // A bad value changes nothing and answers once.
+        const before = t.master().body;
+        await t.say('/set disclosure-date 2026-02-30', 'alice');
+        expect(t.master().body).toBe(before);
+        expect(t.comments('invalid')).toHaveLength(1);
+        // A comment that is no command is no business of the app: no write at all.
+        const writes = t.probe.writes();
+        expectOutcome(t, await t.say('Looking into it.', 'bob'), 'not-a-trigger');
+        expect(t.probe.writes()).toBe(writes);
+      },
+    );
 
     it('a disclosure date puts a date on every dated phase heading', async () => {
       const t = await harness.open();
@@ -163,34 +173,38 @@ for (const harness of HARNESSES) {
       expect(t.timeline()).toContain('set severity to medium');
     });
 
-    it('refuses a command and undoes a tick from someone who may only read, with one refusal each and nothing recorded', async () => {
-      const t = await harness.open();
-      const before = t.master().body;
-      await t.say('/set cvss 10.0', 'mallory');
-      expect(t.master().body).toBe(before);
-      expect(t.comments('refusal')).toHaveLength(1);
-      expect(t.comments('refusal')[0]!.body).toContain('@mallory');
-      expect(t.comments('refusal')[0]!.body).toContain(traits.requiredAccess);
-      expect(t.probe.accessAsked('mallory')).toBe(true);
+    it(
+      'refuses a command and undoes a tick from someone who may only read, ' +
+        'with one refusal each and nothing recorded',
+      async () => {
+        const t = await harness.open();
+        const before = t.master().body;
+        await t.say('/set cvss 10.0', 'mallory');
+        expect(t.master().body).toBe(before);
+        expect(t.comments('refusal')).toHaveLength(1);
+        expect(t.comments('refusal')[0]!.body).toContain('@mallory');
+        expect(t.comments('refusal')[0]!.body).toContain(traits.requiredAccess);
+        expect(t.probe.accessAsked('mallory')).toBe(true);
 
-      await t.tick('pick-deputy', 'mallory');
-      expect(isTicked(t.master().body, 'pick-deputy')).toBe(false);
-      expect(stepsDone(t.master().body)?.[0]).toBe(0);
-      expect(t.comments('refusal')).toHaveLength(2);
-      expect(t.timeline()).not.toContain('mallory');
+        await t.tick('pick-deputy', 'mallory');
+        expect(isTicked(t.master().body, 'pick-deputy')).toBe(false);
+        expect(stepsDone(t.master().body)?.[0]).toBe(0);
+        expect(t.comments('refusal')).toHaveLength(2);
+        expect(t.timeline()).not.toContain('mallory');
 
-      // Someone the tracker does not know in the project at all (it answers 404) is refused the same way.
-      await t.say('/severity high', 'stranger');
-      expect(t.master().labels).not.toContain('severity::high');
-      expect(t.comments('refusal')).toHaveLength(3);
-      expect(t.timeline()).not.toContain('stranger');
+        // Someone the tracker does not know in the project at all (it answers 404) is refused the same way.
+        await t.say('/severity high', 'stranger');
+        expect(t.master().labels).not.toContain('severity::high');
+        expect(t.comments('refusal')).toHaveLength(3);
+        expect(t.timeline()).not.toContain('stranger');
 
-      // An unknown command is answered with the help, whoever asks.
-      await t.say('/frobnicate', 'mallory');
-      const help = t.store.listComments(t.ref).at(-1)!.body;
-      expect(help).toContain('/set');
-      expect(help).toContain('/sitrep');
-    });
+        // An unknown command is answered with the help, whoever asks.
+        await t.say('/frobnicate', 'mallory');
+        const help = t.store.listComments(t.ref).at(-1)!.body;
+        expect(help).toContain('/set');
+        expect(help).toContain('/sitrep');
+      },
+    );
 
     it('the sweep reminds of an overdue sitrep once, not again on the next sweep nor after a restart', async () => {
       const t = await harness.open();
@@ -222,51 +236,57 @@ for (const harness of HARNESSES) {
       expect(t.comments('sitrep-reminder')).toHaveLength(2);
     });
 
-    it('nudges a phase whose date arrived with open steps once, naming the Incident Manager and the Deputy', async () => {
-      const t = await harness.open();
-      await t.say('/set deputy @bob', 'alice');
-      await t.say('/set disclosure-date 2026-11-26', 'alice');
-      // T-5 is 2026-11-21 and T-4 2026-11-22: both due at T0.
-      await t.sweep(minutes(1));
-      const nudges = t.comments('phase-nudge');
-      expect(nudges.length).toBeGreaterThanOrEqual(2);
-      expect(nudges[0]!.body).toContain('@alice');
-      expect(nudges[0]!.body).toContain('@bob');
-      await t.sweep(minutes(2));
-      expect(t.comments('phase-nudge')).toHaveLength(nudges.length);
-    });
+    it(
+      'nudges a phase whose date arrived with open steps once, ' + 'naming the Incident Manager and the Deputy',
+      async () => {
+        const t = await harness.open();
+        await t.say('/set deputy @bob', 'alice');
+        await t.say('/set disclosure-date 2026-11-26', 'alice');
+        // T-5 is 2026-11-21 and T-4 2026-11-22: both due at T0.
+        await t.sweep(minutes(1));
+        const nudges = t.comments('phase-nudge');
+        expect(nudges.length).toBeGreaterThanOrEqual(2);
+        expect(nudges[0]!.body).toContain('@alice');
+        expect(nudges[0]!.body).toContain('@bob');
+        await t.sweep(minutes(2));
+        expect(t.comments('phase-nudge')).toHaveLength(nudges.length);
+      },
+    );
 
-    it('/handoff @bob im by the Incident Manager, then /accept by bob, changes the Quick Links and the assignee', async () => {
-      const t = await harness.open();
-      expect(t.master().body).toContain('| Incident Manager: | @alice |');
-      await t.say('/handoff @bob im', 'mallory');
-      expect(t.comments('refusal')).toHaveLength(1);
-      expect(trustedState(t.master())?.run?.handoff).toBeUndefined();
+    it(
+      '/handoff @bob im by the Incident Manager, ' + 'then /accept by bob, changes the Quick Links and the assignee',
+      async () => {
+        const t = await harness.open();
+        expect(t.master().body).toContain('| Incident Manager: | @alice |');
+        await t.say('/handoff @bob im', 'mallory');
+        expect(t.comments('refusal')).toHaveLength(1);
+        expect(trustedState(t.master())?.run?.handoff).toBeUndefined();
 
-      await t.say('/handoff @bob im', 'alice');
-      expect(t.comments('handoff-requested')).toHaveLength(1);
-      const masterWrites = t.probe.masterWrites();
-      await t.say('/accept', 'bob');
-      expect(t.master().body).toContain('| Incident Manager: | @bob |');
-      expect(t.master().assignees).toContain('bob');
-      expect(t.master().assignees).not.toContain('alice');
-      expect(t.comments('handoff-done')).toHaveLength(1);
-      // Mentions inside timeline text are broken: the timeline never pings anyone.
-      expect(t.timeline()).toMatch(/@bob · took over as Incident Manager from @\u200balice/);
-      expect(trustedState(t.master())?.run?.handoff).toBeUndefined();
-      expect(t.probe.masterWrites()).toBeGreaterThan(masterWrites);
-      // The assignee was resolved by username, then written by id.
-      if (traits.assigneesById) expect(t.probe.usersLookedUp()).toBe(true);
+        await t.say('/handoff @bob im', 'alice');
+        expect(t.comments('handoff-requested')).toHaveLength(1);
+        const masterWrites = t.probe.masterWrites();
+        await t.say('/accept', 'bob');
+        expect(t.master().body).toContain('| Incident Manager: | @bob |');
+        expect(t.master().assignees).toContain('bob');
+        expect(t.master().assignees).not.toContain('alice');
+        expect(t.comments('handoff-done')).toHaveLength(1);
+        // Mentions inside timeline text are broken: the timeline never pings anyone.
+        expect(t.timeline()).toMatch(/@bob · took over as Incident Manager from @\u200balice/);
+        expect(trustedState(t.master())?.run?.handoff).toBeUndefined();
+        expect(t.probe.masterWrites()).toBeGreaterThan(masterWrites);
+        // The assignee was resolved by username, then written by id.
+        if (traits.assigneesById) expect(t.probe.usersLookedUp()).toBe(true);
 
-      // A handoff nobody accepts is reported once by the sweep.
-      await t.say('/handoff @alice deputy', 'maintainer');
-      await t.sweep(minutes(59));
-      expect(t.comments('handoff-expired')).toHaveLength(0);
-      await t.sweep(minutes(61));
-      await t.sweep(minutes(90));
-      expect(t.comments('handoff-expired')).toHaveLength(1);
-      expect(splitBody(t.master().body).rest).toBe('details');
-    });
+        // A handoff nobody accepts is reported once by the sweep.
+        await t.say('/handoff @alice deputy', 'maintainer');
+        await t.sweep(minutes(59));
+        expect(t.comments('handoff-expired')).toHaveLength(0);
+        await t.sweep(minutes(61));
+        await t.sweep(minutes(90));
+        expect(t.comments('handoff-expired')).toHaveLength(1);
+        expect(splitBody(t.master().body).rest).toBe('details');
+      },
+    );
 
     it('records closes and reopens of the master', async () => {
       const t = await harness.open();
@@ -280,22 +300,26 @@ for (const harness of HARNESSES) {
       expect(t.timeline()).toContain('@alice · reopened the incident');
     });
 
-    it('keeps both ticks when the app writes between a tick and the next one (second edit from the body before the write)', async () => {
-      const t = await harness.open();
-      const raced = raceNextMasterWrite(t, 'bob', (body) => tickIn(body, 'respond-reporter'));
-      t.clock.now = minutes(3);
-      await t.tick('pick-deputy', 'alice');
-      expect(raced.edit).toBeDefined();
-      expect(isTicked(t.master().body, 'respond-reporter')).toBe(false);
-      // Bob's edit event arrives next; his tick is replayed onto the fresh master.
-      await t.deliverEdit(raced.edit!.after, raced.edit!.before, 'bob');
-      const body = t.master().body;
-      expect(isTicked(body, 'pick-deputy')).toBe(true);
-      expect(isTicked(body, 'respond-reporter')).toBe(true);
-      expect(stepsDone(body)).toEqual([2, 40]);
-      expect(t.timeline()).toContain('@alice · ticked');
-      expect(t.timeline()).toContain('@bob · ticked');
-    });
+    it(
+      'keeps both ticks when the app writes between a tick and ' +
+        'the next one (second edit from the body before the write)',
+      async () => {
+        const t = await harness.open();
+        const raced = raceNextMasterWrite(t, 'bob', (body) => tickIn(body, 'respond-reporter'));
+        t.clock.now = minutes(3);
+        await t.tick('pick-deputy', 'alice');
+        expect(raced.edit).toBeDefined();
+        expect(isTicked(t.master().body, 'respond-reporter')).toBe(false);
+        // Bob's edit event arrives next; his tick is replayed onto the fresh master.
+        await t.deliverEdit(raced.edit!.after, raced.edit!.before, 'bob');
+        const body = t.master().body;
+        expect(isTicked(body, 'pick-deputy')).toBe(true);
+        expect(isTicked(body, 'respond-reporter')).toBe(true);
+        expect(stepsDone(body)).toEqual([2, 40]);
+        expect(t.timeline()).toContain('@alice · ticked');
+        expect(t.timeline()).toContain('@bob · ticked');
+      },
+    );
 
     it('keeps a Quick Links cell edited by hand while the app writes, as the timeline says', async () => {
       const t = await harness.open();
@@ -323,16 +347,19 @@ for (const harness of HARNESSES) {
       expect(commentKinds(t.store, t.ref).filter((k) => k === 'timeline')).toHaveLength(1);
     });
 
-    it('an older tick delivered after a newer untick does not re-tick the box (the edit times the tracker sends)', async () => {
-      const t = await harness.open();
-      // Alice ticks at 10:05, Bob unticks at 10:06; the tracker delivers Bob's event first.
-      const { tick, untick } = tickThenUntick(t, t.master(), 'pick-deputy', 'alice', 'bob');
-      await t.deliverEdit(untick.saved, untick.before, 'bob');
-      await t.deliverEdit(tick.saved, tick.before, 'alice');
-      expect(isTicked(t.master().body, 'pick-deputy')).toBe(false);
-      expect(t.timeline()).toContain('@alice · ticked');
-      expect(t.timeline()).toContain('@bob · unticked');
-    });
+    it(
+      'an older tick delivered after a newer untick does ' + 'not re-tick the box (the edit times the tracker sends)',
+      async () => {
+        const t = await harness.open();
+        // Alice ticks at 10:05, Bob unticks at 10:06; the tracker delivers Bob's event first.
+        const { tick, untick } = tickThenUntick(t, t.master(), 'pick-deputy', 'alice', 'bob');
+        await t.deliverEdit(untick.saved, untick.before, 'bob');
+        await t.deliverEdit(tick.saved, tick.before, 'alice');
+        expect(isTicked(t.master().body, 'pick-deputy')).toBe(false);
+        expect(t.timeline()).toContain('@alice · ticked');
+        expect(t.timeline()).toContain('@bob · unticked');
+      },
+    );
 
     it("undoes an edit of the app's hidden state by the issue's author without write access", async () => {
       // The author of an issue may edit it whatever their access, and an in-place master keeps the reporter as author.
@@ -356,22 +383,26 @@ for (const harness of HARNESSES) {
     });
 
     if (traits.singleAssigneePlans) {
-      it('/accept assigns the new Incident Manager where only one assignee is kept, when someone else is still assigned', async () => {
-        // Triage assigned carol; the team then named alice Incident Manager in the Quick Links.
-        const t = await harness.open({ assignees: ['carol'] });
-        expect(t.master().body).toContain('| Incident Manager: | @carol |');
-        const updateIssue = t.store.updateIssue.bind(t.store);
-        // GitLab Free: only the first of several assignee ids is kept.
-        t.store.updateIssue = (ref, patch, by) =>
-          updateIssue(ref, patch.assignees ? { ...patch, assignees: patch.assignees.slice(0, 1) } : patch, by);
-        await t.say('/set im @alice', 'alice');
-        expect(t.master().body).toContain('| Incident Manager: | @alice |');
-        await t.say('/handoff @bob im', 'alice');
-        await t.say('/accept', 'bob');
-        expect(t.master().body).toContain('| Incident Manager: | @bob |');
-        expect(t.comments('handoff-done')).toHaveLength(1);
-        expect(t.master().assignees).toContain('bob');
-      });
+      it(
+        '/accept assigns the new Incident Manager where only one assignee is kept, ' +
+          'when someone else is still assigned',
+        async () => {
+          // Triage assigned carol; the team then named alice Incident Manager in the Quick Links.
+          const t = await harness.open({ assignees: ['carol'] });
+          expect(t.master().body).toContain('| Incident Manager: | @carol |');
+          const updateIssue = t.store.updateIssue.bind(t.store);
+          // GitLab Free: only the first of several assignee ids is kept.
+          t.store.updateIssue = (ref, patch, by) =>
+            updateIssue(ref, patch.assignees ? { ...patch, assignees: patch.assignees.slice(0, 1) } : patch, by);
+          await t.say('/set im @alice', 'alice');
+          expect(t.master().body).toContain('| Incident Manager: | @alice |');
+          await t.say('/handoff @bob im', 'alice');
+          await t.say('/accept', 'bob');
+          expect(t.master().body).toContain('| Incident Manager: | @bob |');
+          expect(t.comments('handoff-done')).toHaveLength(1);
+          expect(t.master().assignees).toContain('bob');
+        },
+      );
     }
   });
 }

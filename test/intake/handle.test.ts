@@ -188,7 +188,10 @@ describe('intake on GitLab, in place', () => {
   it('treats a block pasted by a reporter as text: prepends its own and ignores forged ticks', async () => {
     const { store, memory } = setup('gitlab');
     const project = store.addProject('team/app', { visibility: 'public' });
-    const forged = `${BLOCK_BEGIN}\n<!-- incident-desk:state {"v":1,"role":"master","id":"FORGED-1","intake":true,"summary":true} -->\n- [x] x <!-- step:pick-deputy -->\n<!-- incident-desk:end -->\n\nreal text`;
+    const forged =
+      `${BLOCK_BEGIN}\n<!-- incident-desk:state ` +
+      `{"v":1,"role":"master","id":"FORGED-1","intake":true,"summary":true} -->\n- [x] x <!-- step:pick-deputy ` +
+      `-->\n<!-- incident-desk:end -->\n\nreal text`;
     const source = store.seedIssue('team/app', { title: 'Bug', body: forged, labels: ['incident'] });
     await trigger(memory, store, project.path, source);
     const master = store.issue(source.ref);
@@ -477,75 +480,83 @@ describe('invalid configuration', () => {
     expect(store.allIssues('oss/app')).toHaveLength(1);
   });
 
-  it('still protects the report: a public GitHub source gets incident::needs-config, a private one only the problems', async () => {
-    const { store, memory } = setup('github');
-    const open = store.addProject('oss/app', { visibility: 'public' });
-    const closed = store.addProject('acme/app', { visibility: 'private' });
-    for (const path of ['oss/app', 'acme/app'])
-      store.putFile(path, '.github/incident-desk.yml', 'label: incident\nchildren: [nope]\n');
-    const exposed = store.seedIssue('oss/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
-    const kept = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
-    const ctx = await eventContext(memory);
-    for (const [project, issue] of [
-      [open, exposed],
-      [closed, kept],
-    ] as const) {
-      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe(
-        'config-error',
-      );
-      // A redelivery or the label added again says nothing twice.
-      expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe(
-        'config-error',
-      );
-    }
-    expect(store.issue(exposed.ref).labels).toEqual(['incident', 'incident::needs-config']);
-    expect(commentKinds(store, exposed.ref)).toEqual(['needs-config', 'config-error']);
-    expect(store.listComments(exposed.ref)[0]!.body).toContain('is invalid');
-    expect(store.issue(kept.ref).labels).toEqual(['incident']);
-    expect(commentKinds(store, kept.ref)).toEqual(['config-error']);
-    for (const issue of [exposed, kept]) expect(store.issue(issue.ref).body).toBe(SECRET_BODY);
-  });
+  it(
+    'still protects the report: a public GitHub source gets incident::needs-config, ' +
+      'a private one only the problems',
+    async () => {
+      const { store, memory } = setup('github');
+      const open = store.addProject('oss/app', { visibility: 'public' });
+      const closed = store.addProject('acme/app', { visibility: 'private' });
+      for (const path of ['oss/app', 'acme/app'])
+        store.putFile(path, '.github/incident-desk.yml', 'label: incident\nchildren: [nope]\n');
+      const exposed = store.seedIssue('oss/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+      const kept = store.seedIssue('acme/app', { title: SECRET_TITLE, body: SECRET_BODY, labels: ['incident'] });
+      const ctx = await eventContext(memory);
+      for (const [project, issue] of [
+        [open, exposed],
+        [closed, kept],
+      ] as const) {
+        expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe(
+          'config-error',
+        );
+        // A redelivery or the label added again says nothing twice.
+        expect(await handleEvent(issueEvent(project, store.issue(issue.ref), { tracker: 'github' }), ctx)).toBe(
+          'config-error',
+        );
+      }
+      expect(store.issue(exposed.ref).labels).toEqual(['incident', 'incident::needs-config']);
+      expect(commentKinds(store, exposed.ref)).toEqual(['needs-config', 'config-error']);
+      expect(store.listComments(exposed.ref)[0]!.body).toContain('is invalid');
+      expect(store.issue(kept.ref).labels).toEqual(['incident']);
+      expect(commentKinds(store, kept.ref)).toEqual(['config-error']);
+      for (const issue of [exposed, kept]) expect(store.issue(issue.ref).body).toBe(SECRET_BODY);
+    },
+  );
 });
 
 describe('templates and the approval matrix from configuration', () => {
-  it('uses a repository template named in the configuration and renders the configured approvers without pinging them', async () => {
-    const { store, memory } = setup('gitlab');
-    const project = store.addProject('team/app', { visibility: 'private' });
-    store.putFile(
-      'team/app',
-      '.gitlab/incident-desk.yml',
-      [
-        'templates:',
-        '  release: .gitlab/incident-desk/release.md.hbs',
-        'approvals:',
-        '  groups:',
-        '    security: { name: Security, approvers: [sec-alice], backups: [sec-bob, sec-carol] }',
-        '    legal: { name: Legal, approvers: [law-dan], backups: [law-eve, law-fay] }',
-        '  deliverables:',
-        '    blog: { name: Blog post, approve: [security, legal], fyi: [] }',
-        '  required: [security, legal]',
-        '',
-      ].join('\n'),
-    );
-    store.putFile(
-      'team/app',
-      '.gitlab/incident-desk/release.md.hbs',
-      '## Our own release plan for {{id}}\n\nMaster: {{master}}\n',
-    );
-    const source = store.seedIssue('team/app', { title: 'Bug', body: 'text', labels: ['incident'] });
-    await trigger(memory, store, project.path, source);
-    const id = `INC-2026-${source.ref.number}`;
-    const release = childrenOf(store, 'team/app', id).find((c) => c.labels.includes('incident::release'))!;
-    expect(release.body).toContain(`## Our own release plan for ${id}`);
-    expect(release.body).toContain(`Master: [team/app#${source.ref.number}]`);
-    const comms = childrenOf(store, 'team/app', id).find((c) => c.labels.includes('incident::comms'))!;
-    expect(comms.body).toContain('<!-- step:approve-blog-security -->');
-    expect(comms.body).toContain('<!-- step:approve-blog-legal -->');
-    expect(comms.body).toContain('`@sec-alice`');
-    expect(comms.body).toContain('`@law-fay`');
-    expect(comms.body).not.toMatch(/(^|[^`])@(sec|law)-/m);
-    expect(comms.body).not.toContain('customer-email');
-  });
+  it(
+    'uses a repository template named in the configuration ' +
+      'and renders the configured approvers without pinging them',
+    async () => {
+      const { store, memory } = setup('gitlab');
+      const project = store.addProject('team/app', { visibility: 'private' });
+      store.putFile(
+        'team/app',
+        '.gitlab/incident-desk.yml',
+        [
+          'templates:',
+          '  release: .gitlab/incident-desk/release.md.hbs',
+          'approvals:',
+          '  groups:',
+          '    security: { name: Security, approvers: [sec-alice], backups: [sec-bob, sec-carol] }',
+          '    legal: { name: Legal, approvers: [law-dan], backups: [law-eve, law-fay] }',
+          '  deliverables:',
+          '    blog: { name: Blog post, approve: [security, legal], fyi: [] }',
+          '  required: [security, legal]',
+          '',
+        ].join('\n'),
+      );
+      store.putFile(
+        'team/app',
+        '.gitlab/incident-desk/release.md.hbs',
+        '## Our own release plan for {{id}}\n\nMaster: {{master}}\n',
+      );
+      const source = store.seedIssue('team/app', { title: 'Bug', body: 'text', labels: ['incident'] });
+      await trigger(memory, store, project.path, source);
+      const id = `INC-2026-${source.ref.number}`;
+      const release = childrenOf(store, 'team/app', id).find((c) => c.labels.includes('incident::release'))!;
+      expect(release.body).toContain(`## Our own release plan for ${id}`);
+      expect(release.body).toContain(`Master: [team/app#${source.ref.number}]`);
+      const comms = childrenOf(store, 'team/app', id).find((c) => c.labels.includes('incident::comms'))!;
+      expect(comms.body).toContain('<!-- step:approve-blog-security -->');
+      expect(comms.body).toContain('<!-- step:approve-blog-legal -->');
+      expect(comms.body).toContain('`@sec-alice`');
+      expect(comms.body).toContain('`@law-fay`');
+      expect(comms.body).not.toMatch(/(^|[^`])@(sec|law)-/m);
+      expect(comms.body).not.toContain('customer-email');
+    },
+  );
 
   it('reports a template named in the configuration that does not exist', async () => {
     const { store, memory } = setup('gitlab');

@@ -79,7 +79,10 @@ describe('images: no tracking pixel from user text', () => {
   });
 
   it('keeps ordinary links, reference definitions, autolinks and plain formatting tags working', () => {
-    const text = `See [the advisory](https://advisory.example/1) and [CVE][cve]! <https://nvd.example/x>\n\n<details><summary>logs</summary>\n\nx<br/>y\n\n</details>\n\n[cve]: https://cve.example/2`;
+    const text =
+      `See [the advisory](https://advisory.example/1) and [CVE][cve]! ` +
+      `<https://nvd.example/x>\n\n<details><summary>logs</summary>\n\nx<br/>y\n\n</details>\n\n[cve]: ` +
+      `https://cve.example/2`;
     const html = marked.parse(neutralizeBlock(text), { async: false, gfm: true });
     expect(neutralizeBlock(text)).toBe(text);
     expect(html).toContain('<a href="https://advisory.example/1">the advisory</a>');

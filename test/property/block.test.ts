@@ -4,9 +4,9 @@ import { parseQuickLinks } from '../../src/kernel/block.js';
 import { CEILING_MS, hostileLine, RUNS, timed } from './hostile.js';
 
 /**
- * The Quick Links reader backtracked catastrophically on long near misses and now reads step by step. The old pattern is kept
- * as the oracle: on short inputs (where it is fast) the new code answers the same, and on a megabyte near miss it
- * answers within the ceiling where the old pattern took minutes.
+ * The Quick Links reader backtracked catastrophically on long near misses and now reads step by step. The old pattern
+ * is kept as the oracle: on short inputs (where it is fast) the new code answers the same, and on a megabyte near miss
+ * it answers within the ceiling where the old pattern took minutes.
  */
 
 /** The Quick Links pattern before the fix: cubic on `|a:|` followed by spaces and no last pipe. */

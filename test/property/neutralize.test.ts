@@ -121,18 +121,22 @@ describe('neutralization of hostile text', () => {
     );
   });
 
-  it('leaves no live mention, hidden marker, raw HTML or checkbox in an inline value, as a markdown renderer reads it', () => {
-    fc.assert(
-      fc.property(hostileText(), (text) => {
-        const out = neutralizeInline(text);
-        expect(out).not.toMatch(/[\r\n]/);
-        expect(liveProblems(out)).toEqual([]);
-        // In a table cell too: every pipe is escaped by an odd number of backslashes, so the value stays one cell.
-        for (const match of out.matchAll(/(\\*)\|/g)) expect(match[1]!.length % 2).toBe(1);
-      }),
-      RUNS,
-    );
-  });
+  it(
+    'leaves no live mention, hidden marker, ' +
+      'raw HTML or checkbox in an inline value, as a markdown renderer reads it',
+    () => {
+      fc.assert(
+        fc.property(hostileText(), (text) => {
+          const out = neutralizeInline(text);
+          expect(out).not.toMatch(/[\r\n]/);
+          expect(liveProblems(out)).toEqual([]);
+          // In a table cell too: every pipe is escaped by an odd number of backslashes, so the value stays one cell.
+          for (const match of out.matchAll(/(\\*)\|/g)) expect(match[1]!.length % 2).toBe(1);
+        }),
+        RUNS,
+      );
+    },
+  );
 
   it('leaves no live mention or hidden marker in a copied block, and keeps every other character', () => {
     fc.assert(
@@ -216,7 +220,8 @@ describe('neutralization of hostile text', () => {
         fc.pre(!/<\/?[A-Za-z]/.test(text));
         // An image's alt text becomes a link to it; every link of the text as written is still there (a broken tag's
         // text may join a bare URL before it, which a renderer then links as one). Only links people wrote as links
-        // count: a bare URL or address links itself, and its extent is the renderer's guess, which a zero-width space moves.
+        // count: a bare URL or address links itself, and its extent is the renderer's guess, which a zero-width space
+        // moves.
         const written = (markdown: string): string[] =>
           [...marked.parse(markdown, { async: false, gfm: true }).matchAll(/<a href="([^"]*)"[^>]*>([^<]*)</g)]
             // An `@` is broken on purpose wherever it stands (a mention may hide in a destination too).

@@ -72,7 +72,9 @@ async function incident() {
 
 type World = Awaited<ReturnType<typeof incident>>;
 
-/** The rest of the incident, the same in both worlds: a request for approvals, a decision, the sweep past the cut-off. */
+/**
+ * The rest of the incident, the same in both worlds: a request for approvals, a decision, the sweep past the cut-off.
+ */
 async function carryOn(w: World): Promise<void> {
   w.clock.now = minutes(3);
   await w.say(w.comms(), '/request-approvals', 'alice');

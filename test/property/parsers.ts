@@ -68,7 +68,10 @@ export function issueWith(body: string, overrides: Partial<Issue> = {}): Issue {
 
 /** A description whose block is `inner`, trusted by its labels. */
 export function inBlock(inner: string): string {
-  return `${BLOCK_BEGIN}\n<!-- incident-desk:state {"v":1,"role":"master","id":"INC-2026-7"} -->\n${inner}\n${BLOCK_END}\n\nreport`;
+  return (
+    `${BLOCK_BEGIN}\n<!-- incident-desk:state {"v":1,"role":"master","id":"INC-2026-7"} ` +
+    `-->\n${inner}\n${BLOCK_END}\n\nreport`
+  );
 }
 
 const FIELDS = Object.keys(FIELD_ALIASES) as FieldKey[];

@@ -277,34 +277,38 @@ describe('the timeline, formatted and parsed', () => {
     );
   });
 
-  it('keeps every entry across the comments appendToTimeline writes, in time order, and earlier comments as they were', () => {
-    const max = 2000;
-    const second = (e: TimelineEntry): number => Math.floor(Date.parse(e.at) / 1000);
-    const sorted = (list: TimelineEntry[]): TimelineEntry[] => [...list].sort((a, b) => second(a) - second(b));
-    fc.assert(
-      fc.property(
-        fc.array(entry, { maxLength: 12 }),
-        fc.array(entry, { minLength: 1, maxLength: 6 }),
-        (first, more) => {
-          const start = first.length === 0 ? [] : appendToTimeline(null, first, max).create;
-          expect(start.flatMap(parseTimeline)).toEqual(parseTimeline(sorted(first).map(formatEntry).join('\n')));
-          const last = start.at(-1) ?? null;
-          const next = appendToTimeline(last, more, max);
-          const bodies = [...start.slice(0, -1), next.update ?? last, ...next.create].filter(
-            (b): b is string => b !== null,
-          );
-          for (const body of bodies) expect(body.length).toBeLessThanOrEqual(max);
-          // The new entries join the last comment's in time order (a stable sort: shown ones first at equal times).
-          const earlier = start.slice(0, -1).flatMap(parseTimeline);
-          const merged = sorted([...parseTimeline(last ?? ''), ...more])
-            .map(formatEntry)
-            .join('\n');
-          expect(bodies.flatMap(parseTimeline)).toEqual([...earlier, ...parseTimeline(merged)]);
-        },
-      ),
-      RUNS,
-    );
-  });
+  it(
+    'keeps every entry across the comments appendToTimeline writes, ' +
+      'in time order, and earlier comments as they were',
+    () => {
+      const max = 2000;
+      const second = (e: TimelineEntry): number => Math.floor(Date.parse(e.at) / 1000);
+      const sorted = (list: TimelineEntry[]): TimelineEntry[] => [...list].sort((a, b) => second(a) - second(b));
+      fc.assert(
+        fc.property(
+          fc.array(entry, { maxLength: 12 }),
+          fc.array(entry, { minLength: 1, maxLength: 6 }),
+          (first, more) => {
+            const start = first.length === 0 ? [] : appendToTimeline(null, first, max).create;
+            expect(start.flatMap(parseTimeline)).toEqual(parseTimeline(sorted(first).map(formatEntry).join('\n')));
+            const last = start.at(-1) ?? null;
+            const next = appendToTimeline(last, more, max);
+            const bodies = [...start.slice(0, -1), next.update ?? last, ...next.create].filter(
+              (b): b is string => b !== null,
+            );
+            for (const body of bodies) expect(body.length).toBeLessThanOrEqual(max);
+            // The new entries join the last comment's in time order (a stable sort: shown ones first at equal times).
+            const earlier = start.slice(0, -1).flatMap(parseTimeline);
+            const merged = sorted([...parseTimeline(last ?? ''), ...more])
+              .map(formatEntry)
+              .join('\n');
+            expect(bodies.flatMap(parseTimeline)).toEqual([...earlier, ...parseTimeline(merged)]);
+          },
+        ),
+        RUNS,
+      );
+    },
+  );
 });
 
 const NOW = new Date('2026-11-22T10:00:00Z');
@@ -355,23 +359,26 @@ describe('the tracking table, rendered and parsed', () => {
     );
   });
 
-  it('shortened to fit a budget, still gives back every reference, owner and state, and the open rows’ due dates', () => {
-    fc.assert(
-      fc.property(rows, fc.integer({ min: 0, max: 4000 }), (list, budget) => {
-        const section = renderTracking(list, NOW, budget);
-        const back = new Map(parseTracking(section.text).map((r) => [r.ref, r]));
-        if (section.omitted > 0) {
-          expect(back.size).toBe(0);
-          return;
-        }
-        expect([...back.keys()].sort()).toEqual(list.map((r) => r.ref).sort());
-        for (const r of list) {
-          const got = back.get(r.ref)!;
-          expect({ owner: got.owner, state: got.state }).toEqual({ owner: shownOwner(r.owner), state: r.state });
-          if (r.state === 'open') expect(got.due).toBe(r.due);
-        }
-      }),
-      RUNS,
-    );
-  });
+  it(
+    'shortened to fit a budget, still gives back every reference, ' + 'owner and state, and the open rows’ due dates',
+    () => {
+      fc.assert(
+        fc.property(rows, fc.integer({ min: 0, max: 4000 }), (list, budget) => {
+          const section = renderTracking(list, NOW, budget);
+          const back = new Map(parseTracking(section.text).map((r) => [r.ref, r]));
+          if (section.omitted > 0) {
+            expect(back.size).toBe(0);
+            return;
+          }
+          expect([...back.keys()].sort()).toEqual(list.map((r) => r.ref).sort());
+          for (const r of list) {
+            const got = back.get(r.ref)!;
+            expect({ owner: got.owner, state: got.state }).toEqual({ owner: shownOwner(r.owner), state: r.state });
+            if (r.state === 'open') expect(got.due).toBe(r.due);
+          }
+        }),
+        RUNS,
+      );
+    },
+  );
 });

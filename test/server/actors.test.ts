@@ -25,7 +25,9 @@ const CONFIG = `approvals:
   quorum: 2
 `;
 
-/** A GitLab incident opened in place in `visibility` `team/app`: alice a Developer, mallory and the approvers Reporters. */
+/**
+ * A GitLab incident opened in place in `visibility` `team/app`: alice a Developer, mallory and the approvers Reporters.
+ */
 async function incident(visibility: 'private' | 'public' = 'private') {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'gitlab', now: () => clock.now });
@@ -61,29 +63,33 @@ async function incident(visibility: 'private' | 'public' = 'private') {
 }
 
 describe("GitLab deliveries are hints: what counts is the tracker's answer", () => {
-  it('a command counts for the author the tracker names, in the text it holds, not for the name the delivery gives', async () => {
-    const t = await incident();
-    // mallory (no approver) comments; the forged delivery says the approver sec-alice wrote it.
-    const forged = t.post(t.comms(), '/approve blog', 'mallory');
-    expect(await t.deliverNote(t.comms(), forged, 'sec-alice')).toBe('done');
-    expect(t.decisions()).toEqual({});
-    const refusal = t.store.listComments(t.comms().ref).at(-1)!;
-    expect(refusal.body).toContain('mallory');
-    expect(refusal.body).not.toContain('@sec-alice approved');
+  it(
+    'a command counts for the author the tracker names, ' + 'in the text it holds, not for the name the delivery gives',
+    async () => {
+      const t = await incident();
+      // mallory (no approver) comments; the forged delivery says the approver sec-alice wrote it.
+      const forged = t.post(t.comms(), '/approve blog', 'mallory');
+      expect(await t.deliverNote(t.comms(), forged, 'sec-alice')).toBe('done');
+      expect(t.decisions()).toEqual({});
+      const refusal = t.store.listComments(t.comms().ref).at(-1)!;
+      expect(refusal.body).toContain('mallory');
+      expect(refusal.body).not.toContain('@sec-alice approved');
 
-    // A delivery that claims a command the comment does not hold, or a comment that is not on the issue, does nothing.
-    const chat = t.post(t.comms(), 'thanks, looking', 'sec-alice');
-    const written = t.store.calls.length;
-    expect(await t.deliverNote(t.comms(), { id: chat.id, body: '/approve blog' }, 'sec-alice')).toBe('not-a-trigger');
-    expect(await t.deliverNote(t.comms(), { id: 424242, body: '/approve blog' }, 'sec-alice')).toBe('not-a-trigger');
-    expect(t.store.calls.slice(written).filter((c) => c.operation !== 'getComment')).toEqual([]);
-    expect(t.decisions()).toEqual({});
+      // A delivery that claims a command the comment does not hold, or a comment that is not on the issue, does
+      // nothing.
+      const chat = t.post(t.comms(), 'thanks, looking', 'sec-alice');
+      const written = t.store.calls.length;
+      expect(await t.deliverNote(t.comms(), { id: chat.id, body: '/approve blog' }, 'sec-alice')).toBe('not-a-trigger');
+      expect(await t.deliverNote(t.comms(), { id: 424242, body: '/approve blog' }, 'sec-alice')).toBe('not-a-trigger');
+      expect(t.store.calls.slice(written).filter((c) => c.operation !== 'getComment')).toEqual([]);
+      expect(t.decisions()).toEqual({});
 
-    // The approver's own comment approves.
-    const real = t.post(t.comms(), '/approve blog', 'sec-alice');
-    expect(await t.deliverNote(t.comms(), real, 'sec-alice')).toBe('done');
-    expect(t.decisions()['blog/security']).toMatchObject({ status: 'approved', by: 'sec-alice' });
-  });
+      // The approver's own comment approves.
+      const real = t.post(t.comms(), '/approve blog', 'sec-alice');
+      expect(await t.deliverNote(t.comms(), real, 'sec-alice')).toBe('done');
+      expect(t.decisions()['blog/security']).toMatchObject({ status: 'approved', by: 'sec-alice' });
+    },
+  );
 
   it('a comment counts once: a replay under another delivery id, or a late one, changes nothing', async () => {
     const t = await incident();
@@ -134,37 +140,45 @@ describe("GitLab deliveries are hints: what counts is the tracker's answer", () 
     expect(t.decisions()).toEqual({});
   });
 
-  it('an edit counts only when the tracker records an edit by its sender: a forged tick of an approval box decides nothing', async () => {
-    const t = await incident();
-    const before = t.comms();
-    const ticked = before.body.replace(/- \[ \] (.*<!-- step:approve-blog-security -->)/, '- [x] $1');
-    // mallory saves the tick; the forged delivery says the approver did.
-    t.store.editIssue(before.ref, { body: ticked }, 'mallory');
-    expect(await handleEvent(t.edited(before.body, 'sec-alice'), t.ctx)).toBe('not-a-trigger');
-    expect(t.decisions()).toEqual({});
-    // mallory's own delivery is hers: the box is put back with a refusal naming her.
-    await handleEvent(t.edited(before.body, 'mallory'), t.ctx);
-    expect(t.decisions()).toEqual({});
-    expect(t.comms().body).toContain('- [ ] ');
-    expect(t.comms().body).not.toMatch(/- \[x\] .*<!-- step:approve-blog-security -->/);
-    expect(t.store.listComments(t.comms().ref).at(-1)!.body).toContain('mallory');
-  });
+  it(
+    'an edit counts only when the tracker records an edit by its sender: ' +
+      'a forged tick of an approval box decides nothing',
+    async () => {
+      const t = await incident();
+      const before = t.comms();
+      const ticked = before.body.replace(/- \[ \] (.*<!-- step:approve-blog-security -->)/, '- [x] $1');
+      // mallory saves the tick; the forged delivery says the approver did.
+      t.store.editIssue(before.ref, { body: ticked }, 'mallory');
+      expect(await handleEvent(t.edited(before.body, 'sec-alice'), t.ctx)).toBe('not-a-trigger');
+      expect(t.decisions()).toEqual({});
+      // mallory's own delivery is hers: the box is put back with a refusal naming her.
+      await handleEvent(t.edited(before.body, 'mallory'), t.ctx);
+      expect(t.decisions()).toEqual({});
+      expect(t.comms().body).toContain('- [ ] ');
+      expect(t.comms().body).not.toMatch(/- \[x\] .*<!-- step:approve-blog-security -->/);
+      expect(t.store.listComments(t.comms().ref).at(-1)!.body).toContain('mallory');
+    },
+  );
 
-  it("a forged private visibility_level does not let incident content into a public issue: the project's visibility is the API's", async () => {
-    const t = await incident('public');
-    // Someone made the master of this public project readable by everyone.
-    t.store.editIssue(t.source.ref, { confidential: false });
-    const timelineBefore = t.timeline();
-    const note = t.post(t.master(), '/timeline called the reporter', 'alice');
-    const event = noteEvent(
-      { ...t.project, visibility: 'private' },
-      { ...t.master(), confidential: true },
-      note.body,
-      'alice',
-    );
-    expect(await handleEvent({ ...event, comment: { ...event.comment, id: note.id } }, t.ctx)).toBe('stopped');
-    expect(t.timeline()).toBe(timelineBefore);
-    expect(t.ctx.log.lines.map((l) => l.msg)).toContain('refused to write incident content to a public place');
-    expect(commentKinds(t.store, t.source.ref).filter((k) => k === 'timeline')).toHaveLength(1);
-  });
+  it(
+    'a forged private visibility_level does not let incident content into a public issue: ' +
+      "the project's visibility is the API's",
+    async () => {
+      const t = await incident('public');
+      // Someone made the master of this public project readable by everyone.
+      t.store.editIssue(t.source.ref, { confidential: false });
+      const timelineBefore = t.timeline();
+      const note = t.post(t.master(), '/timeline called the reporter', 'alice');
+      const event = noteEvent(
+        { ...t.project, visibility: 'private' },
+        { ...t.master(), confidential: true },
+        note.body,
+        'alice',
+      );
+      expect(await handleEvent({ ...event, comment: { ...event.comment, id: note.id } }, t.ctx)).toBe('stopped');
+      expect(t.timeline()).toBe(timelineBefore);
+      expect(t.ctx.log.lines.map((l) => l.msg)).toContain('refused to write incident content to a public place');
+      expect(commentKinds(t.store, t.source.ref).filter((k) => k === 'timeline')).toHaveLength(1);
+    },
+  );
 });

@@ -179,40 +179,49 @@ describe('case 3: comments and markers count only when the app wrote them (its a
     expect(w.own(source, 'needs-config')).toHaveLength(1);
   });
 
-  it('a planted unknown-identifier marker does not suppress the answer to a ticket naming an unknown incident', async () => {
-    const w = await world();
-    const child = w.store.seedIssue('team/app', {
-      title: '[INC-2026-99] Rotate keys',
-      body: '',
-      author: 'alice',
-      confidential: true,
-    });
-    w.plant(child, '<!-- incident-desk:unknown-id INC-2026-99 -->\nSee the master.', 'mallory');
-    expect(await handleEvent(issueEvent(w.project, child, { action: 'opened', addedLabels: [] }), w.ctx)).toBe('done');
-    expect(w.store.listComments(child.ref).filter((c) => c.authorId === w.self.id)).toHaveLength(1);
-  });
+  it(
+    'a planted unknown-identifier marker does not suppress ' + 'the answer to a ticket naming an unknown incident',
+    async () => {
+      const w = await world();
+      const child = w.store.seedIssue('team/app', {
+        title: '[INC-2026-99] Rotate keys',
+        body: '',
+        author: 'alice',
+        confidential: true,
+      });
+      w.plant(child, '<!-- incident-desk:unknown-id INC-2026-99 -->\nSee the master.', 'mallory');
+      expect(await handleEvent(issueEvent(w.project, child, { action: 'opened', addedLabels: [] }), w.ctx)).toBe(
+        'done',
+      );
+      expect(w.store.listComments(child.ref).filter((c) => c.authorId === w.self.id)).toHaveLength(1);
+    },
+  );
 });
 
 describe('case 1: approval decisions are never taken from text a person could have typed', () => {
-  it("a writer who approves for no group replaces the comms ticket's state with approvals: put back, and nothing is approved", async () => {
-    const t = await approvalIncident();
-    t.clock.now = minutes(1);
-    expect(await t.edit(t.comms(), (body) => forgeState(body, t.forgedApprovals), 'bob')).toBe('done');
-    expect(trustedState(t.comms())?.approvals?.decisions ?? {}).toEqual({});
-    expect(
-      t.store
-        .listComments(t.comms().ref)
-        .filter((c) => c.authorId === t.self.id && c.body.includes('`incident-desk:state`')),
-    ).toHaveLength(1);
-    // The next approval events (a request for approvals, the sweep) render the app's state, not the forged one.
-    expect(await t.say(t.comms(), '/request-approvals', 'alice')).toBe('done');
-    await t.sweep(minutes(5));
-    expect(t.comms().labels).toContain('approval::blog::pending');
-    expect(t.comms().labels).not.toContain('approval::blog::approved');
-    expect(t.comms().labels).not.toContain('approvals::complete');
-    expect(t.comms().body).not.toContain('made-up');
-    expect(t.timeline()).not.toContain('approved');
-  });
+  it(
+    "a writer who approves for no group replaces the comms ticket's state with approvals: " +
+      'put back, and nothing is approved',
+    async () => {
+      const t = await approvalIncident();
+      t.clock.now = minutes(1);
+      expect(await t.edit(t.comms(), (body) => forgeState(body, t.forgedApprovals), 'bob')).toBe('done');
+      expect(trustedState(t.comms())?.approvals?.decisions ?? {}).toEqual({});
+      expect(
+        t.store
+          .listComments(t.comms().ref)
+          .filter((c) => c.authorId === t.self.id && c.body.includes('`incident-desk:state`')),
+      ).toHaveLength(1);
+      // The next approval events (a request for approvals, the sweep) render the app's state, not the forged one.
+      expect(await t.say(t.comms(), '/request-approvals', 'alice')).toBe('done');
+      await t.sweep(minutes(5));
+      expect(t.comms().labels).toContain('approval::blog::pending');
+      expect(t.comms().labels).not.toContain('approval::blog::approved');
+      expect(t.comms().labels).not.toContain('approvals::complete');
+      expect(t.comms().body).not.toContain('made-up');
+      expect(t.timeline()).not.toContain('approved');
+    },
+  );
 
   it('a state forged without any other change is not read, even when its edit event never arrives', async () => {
     const t = await approvalIncident();
@@ -224,24 +233,27 @@ describe('case 1: approval decisions are never taken from text a person could ha
     expect(t.ctx.log.lines.some((l) => l.msg === 'hidden state failed verification; ignored')).toBe(true);
   });
 
-  it("a Reporter's one save that edits the description and adds an approval label (GitLab's PUT): both undone", async () => {
-    const t = await approvalIncident();
-    const forged = (body: string) =>
-      tickIn(tickIn(forgeState(body, t.forgedApprovals), 'approve-blog-security'), 'approve-blog-legal');
-    const labels = ['approval::blog::approved', 'approvals::complete'];
-    expect(await t.edit(t.comms(), forged, 'mallory', labels)).toBe('done');
-    const comms = t.comms();
-    expect(trustedState(comms)?.approvals?.decisions ?? {}).toEqual({});
-    expect(ticked(comms.body, 'approve-blog-security')).toBe(false);
-    expect(ticked(comms.body, 'approve-blog-legal')).toBe(false);
-    expect(comms.labels).toContain('approval::blog::pending');
-    expect(comms.labels).not.toContain('approval::blog::approved');
-    expect(comms.labels).not.toContain('approvals::complete');
-    expect(
-      t.store.listComments(comms.ref).some((c) => c.authorId === t.self.id && c.body.includes('approval-refusal')),
-    ).toBe(true);
-    expect(t.timeline()).not.toContain('approved');
-  });
+  it(
+    "a Reporter's one save that edits the description and " + "adds an approval label (GitLab's PUT): both undone",
+    async () => {
+      const t = await approvalIncident();
+      const forged = (body: string) =>
+        tickIn(tickIn(forgeState(body, t.forgedApprovals), 'approve-blog-security'), 'approve-blog-legal');
+      const labels = ['approval::blog::approved', 'approvals::complete'];
+      expect(await t.edit(t.comms(), forged, 'mallory', labels)).toBe('done');
+      const comms = t.comms();
+      expect(trustedState(comms)?.approvals?.decisions ?? {}).toEqual({});
+      expect(ticked(comms.body, 'approve-blog-security')).toBe(false);
+      expect(ticked(comms.body, 'approve-blog-legal')).toBe(false);
+      expect(comms.labels).toContain('approval::blog::pending');
+      expect(comms.labels).not.toContain('approval::blog::approved');
+      expect(comms.labels).not.toContain('approvals::complete');
+      expect(
+        t.store.listComments(comms.ref).some((c) => c.authorId === t.self.id && c.body.includes('approval-refusal')),
+      ).toBe(true);
+      expect(t.timeline()).not.toContain('approved');
+    },
+  );
 });
 
 describe('case 7: a refusal undoes only the refused change, on a fresh read', () => {
@@ -275,33 +287,37 @@ describe('case 7: a refusal undoes only the refused change, on a fresh read', ()
     expect(reminders()).toBe(1);
   });
 
-  it("a writer's edit of the hidden state puts back the state only: their tick stands, and the app's counters survive", async () => {
-    const w = await world();
-    const source = w.report();
-    expect(await w.label(source)).toBe('done');
-    const master = (): Issue => w.store.issue(source.ref);
-    w.clock.now = minutes(1);
-    await w.say(master(), '/severity high', 'alice');
-    await w.sweep(minutes(62));
-    w.clock.now = minutes(63);
-    // bob ticks a box and, in the same save, silences the reminders by editing the state.
-    const silenced = (body: string) =>
-      tickIn(
-        forgeState(body, (s) => ({ ...s, run: { ...s.run, severity: 'low', sitrepReminders: 99 } })),
-        'pick-deputy',
-      );
-    expect(await w.edit(master(), silenced, 'bob')).toBe('done');
-    expect(ticked(master().body, 'pick-deputy')).toBe(true);
-    expect(trustedState(master())?.run).toMatchObject({ severity: 'high', sitrepReminders: 1 });
-    expect(
-      w.store
-        .listComments(master().ref)
-        .filter((c) => c.authorId === w.self.id && c.body.includes('`incident-desk:state`')),
-    ).toHaveLength(1);
-    // The reminders go on as the app counted them.
-    await w.sweep(minutes(122));
-    expect(w.own(master(), 'sitrep-reminder')).toHaveLength(2);
-  });
+  it(
+    "a writer's edit of the hidden state puts back the state only: " +
+      "their tick stands, and the app's counters survive",
+    async () => {
+      const w = await world();
+      const source = w.report();
+      expect(await w.label(source)).toBe('done');
+      const master = (): Issue => w.store.issue(source.ref);
+      w.clock.now = minutes(1);
+      await w.say(master(), '/severity high', 'alice');
+      await w.sweep(minutes(62));
+      w.clock.now = minutes(63);
+      // bob ticks a box and, in the same save, silences the reminders by editing the state.
+      const silenced = (body: string) =>
+        tickIn(
+          forgeState(body, (s) => ({ ...s, run: { ...s.run, severity: 'low', sitrepReminders: 99 } })),
+          'pick-deputy',
+        );
+      expect(await w.edit(master(), silenced, 'bob')).toBe('done');
+      expect(ticked(master().body, 'pick-deputy')).toBe(true);
+      expect(trustedState(master())?.run).toMatchObject({ severity: 'high', sitrepReminders: 1 });
+      expect(
+        w.store
+          .listComments(master().ref)
+          .filter((c) => c.authorId === w.self.id && c.body.includes('`incident-desk:state`')),
+      ).toHaveLength(1);
+      // The reminders go on as the app counted them.
+      await w.sweep(minutes(122));
+      expect(w.own(master(), 'sitrep-reminder')).toHaveLength(2);
+    },
+  );
 });
 
 describe('case 2: links are followed only when both ends agree, where the configuration keeps incidents', () => {
@@ -338,9 +354,12 @@ describe('case 2: links are followed only when both ends agree, where the config
     },
   );
 
-  it("a forged master listing another incident's communications ticket never rewrites it with its own project's configuration", async () => {
-    const t = await approvalIncident();
-    const theirs = `approvals:
+  it(
+    "a forged master listing another incident's communications " +
+      "ticket never rewrites it with its own project's configuration",
+    async () => {
+      const t = await approvalIncident();
+      const theirs = `approvals:
   groups:
     attackers: { name: Attackers, approvers: [mallory], backups: [m-two, m-three] }
   deliverables:
@@ -348,30 +367,31 @@ describe('case 2: links are followed only when both ends agree, where the config
   required: [attackers]
   quorum: 1
 `;
-    t.store.addProject('team/api', { visibility: 'private', files: { [configPath('gitlab')]: theirs } });
-    t.store.setAccess('team/api', 'mallory', 'maintain');
-    expect(await t.say(t.comms(), '/request-approvals', 'alice')).toBe('done');
-    const before = t.comms().body;
-    const comms = t.comms();
-    const state: TicketState = {
-      v: 1,
-      role: 'master',
-      id: 'INC-2026-98',
-      intake: true,
-      children: [{ role: 'comms', ref: `team/app#${comms.ref.number}`, url: comms.webUrl, title: comms.title }],
-    };
-    t.store.seedIssue('team/api', {
-      title: 'x',
-      body: `<!-- incident-desk:begin -->\n${renderState(state)}\n<!-- incident-desk:end -->\n\n`,
-      labels: ['incident::master'],
-      author: 'mallory',
-      confidential: true,
-    });
-    await t.sweep(minutes(40));
-    expect(t.comms().body).not.toContain('Attackers');
-    expect(t.comms().body).not.toBe(before);
-    expect(t.comms().body).toContain(`team/app#${t.master().ref.number}`);
-  });
+      t.store.addProject('team/api', { visibility: 'private', files: { [configPath('gitlab')]: theirs } });
+      t.store.setAccess('team/api', 'mallory', 'maintain');
+      expect(await t.say(t.comms(), '/request-approvals', 'alice')).toBe('done');
+      const before = t.comms().body;
+      const comms = t.comms();
+      const state: TicketState = {
+        v: 1,
+        role: 'master',
+        id: 'INC-2026-98',
+        intake: true,
+        children: [{ role: 'comms', ref: `team/app#${comms.ref.number}`, url: comms.webUrl, title: comms.title }],
+      };
+      t.store.seedIssue('team/api', {
+        title: 'x',
+        body: `<!-- incident-desk:begin -->\n${renderState(state)}\n<!-- incident-desk:end -->\n\n`,
+        labels: ['incident::master'],
+        author: 'mallory',
+        confidential: true,
+      });
+      await t.sweep(minutes(40));
+      expect(t.comms().body).not.toContain('Attackers');
+      expect(t.comms().body).not.toBe(before);
+      expect(t.comms().body).toContain(`team/app#${t.master().ref.number}`);
+    },
+  );
 
   it('a signed master state copied onto an issue outside the incident project is not swept, nor obeyed', async () => {
     // The same file in both projects; sec/incidents' copy takes team/app's reports (issue 11, case 5).
@@ -411,25 +431,29 @@ describe('case 2: links are followed only when both ends agree, where the config
     );
   });
 
-  it("a communications ticket's signed state copied onto another issue decides nothing: its master does not name it", async () => {
-    const t = await approvalIncident();
-    const copy = t.store.seedIssue('team/app', {
-      title: 'copy',
-      body: t.comms().body,
-      labels: [...t.comms().labels],
-      author: 'mallory',
-      confidential: true,
-    });
-    expect(await t.say(copy, '/approve blog', 'sec-alice')).toBe('done');
-    expect(t.store.issue(copy.ref).labels).toEqual(t.comms().labels);
-    expect(t.store.listComments(copy.ref).filter((c) => c.authorId === t.self.id)).toHaveLength(0);
-    expect(t.timeline()).not.toContain('approved');
-    expect(
-      t.ctx.log.lines.some(
-        (l) => l.msg === 'communications ticket and master do not name each other; approvals ignored',
-      ),
-    ).toBe(true);
-  });
+  it(
+    "a communications ticket's signed state copied onto another issue decides nothing: " +
+      'its master does not name it',
+    async () => {
+      const t = await approvalIncident();
+      const copy = t.store.seedIssue('team/app', {
+        title: 'copy',
+        body: t.comms().body,
+        labels: [...t.comms().labels],
+        author: 'mallory',
+        confidential: true,
+      });
+      expect(await t.say(copy, '/approve blog', 'sec-alice')).toBe('done');
+      expect(t.store.issue(copy.ref).labels).toEqual(t.comms().labels);
+      expect(t.store.listComments(copy.ref).filter((c) => c.authorId === t.self.id)).toHaveLength(0);
+      expect(t.timeline()).not.toContain('approved');
+      expect(
+        t.ctx.log.lines.some(
+          (l) => l.msg === 'communications ticket and master do not name each other; approvals ignored',
+        ),
+      ).toBe(true);
+    },
+  );
 
   it('an issue labelled as a child in advance is not adopted: the intake opens its own tickets', async () => {
     const w = await world();
@@ -453,26 +477,30 @@ describe('case 2: links are followed only when both ends agree, where the config
     expect(w.store.linksOf(source.ref)).not.toContain(`team/app#${planted.ref.number}`);
   });
 
-  it('an issue labelled as the master of a report in advance is not adopted: the intake makes its own, confidential', async () => {
-    // The same file in both projects; sec/incidents' copy takes team/app's reports (issue 11, case 5).
-    const config = 'incidentProject: sec/incidents\nreportsFrom: [team/app]\n';
-    const w = await world('gitlab', { config });
-    w.store.addProject('sec/incidents', { visibility: 'private', files: { [configPath('gitlab')]: config } });
-    w.store.setAccess('sec/incidents', 'mallory', 'triage');
-    const source = w.report();
-    const planted = w.store.seedIssue('sec/incidents', {
-      title: 'master',
-      body: 'mine',
-      labels: ['incident::master', sourceLabel('gitlab', source.ref)],
-      author: 'mallory',
-    });
-    expect(await w.label(source)).toBe('done');
-    const masters = w.store
-      .listIssues('sec/incidents', { labels: ['incident::master'] })
-      .filter((i) => trustedState(i)?.role === 'master');
-    expect(masters).toHaveLength(1);
-    expect(masters[0]!.ref.number).not.toBe(planted.ref.number);
-    expect(masters[0]!.confidential).toBe(true);
-    expect(w.store.issue(planted.ref)).toMatchObject({ body: 'mine', confidential: false });
-  });
+  it(
+    'an issue labelled as the master of a report in advance is not adopted: ' +
+      'the intake makes its own, confidential',
+    async () => {
+      // The same file in both projects; sec/incidents' copy takes team/app's reports (issue 11, case 5).
+      const config = 'incidentProject: sec/incidents\nreportsFrom: [team/app]\n';
+      const w = await world('gitlab', { config });
+      w.store.addProject('sec/incidents', { visibility: 'private', files: { [configPath('gitlab')]: config } });
+      w.store.setAccess('sec/incidents', 'mallory', 'triage');
+      const source = w.report();
+      const planted = w.store.seedIssue('sec/incidents', {
+        title: 'master',
+        body: 'mine',
+        labels: ['incident::master', sourceLabel('gitlab', source.ref)],
+        author: 'mallory',
+      });
+      expect(await w.label(source)).toBe('done');
+      const masters = w.store
+        .listIssues('sec/incidents', { labels: ['incident::master'] })
+        .filter((i) => trustedState(i)?.role === 'master');
+      expect(masters).toHaveLength(1);
+      expect(masters[0]!.ref.number).not.toBe(planted.ref.number);
+      expect(masters[0]!.confidential).toBe(true);
+      expect(w.store.issue(planted.ref)).toMatchObject({ body: 'mine', confidential: false });
+    },
+  );
 });

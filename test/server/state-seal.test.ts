@@ -81,53 +81,61 @@ describe('the signature of the hidden state', () => {
     ).toBe(false);
   });
 
-  it('reads the secret from STATE_SECRET, else from the tracker credential, with STATE_SECRET_PREVIOUS verifying only', () => {
-    const fromEnv = stateKeysFromEnv({ STATE_SECRET: 'abc' }, 'glpat-token');
-    expect(fromEnv.derived).toBe(false);
-    const fallback = stateKeysFromEnv({}, 'glpat-token');
-    expect(fallback.derived).toBe(true);
-    expect(stateKeysFromEnv({ STATE_SECRET: ' , ' }, 'glpat-token').derived).toBe(true);
-    const byToken = sealBody(body(), fallback.keys, 'gitlab');
-    // Every replica and restart derives the same key from the same credential.
-    expect(sealBody(body(), stateKeysFromEnv({}, 'glpat-token').keys, 'gitlab')).toBe(byToken);
-    // Moving to STATE_SECRET: the credential goes to STATE_SECRET_PREVIOUS, and the states it signed still verify.
-    const moved = stateKeysFromEnv(
-      { STATE_SECRET: 'abc', STATE_SECRET_PREVIOUS: 'glpat-token' },
-      'glpat-token-rotated',
-    );
-    expect(openBody(byToken, moved.keys, 'gitlab').rejected).toBe(false);
-    expect(openBody(byToken, fromEnv.keys, 'gitlab').rejected).toBe(true);
-    // A PEM key written with escaped newlines or real ones is the same secret.
-    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\ndef==\n-----END RSA PRIVATE KEY-----\n';
-    expect(sealBody(body(), stateKeysFromEnv({}, pem.replace(/\n/g, '\\n')).keys, 'github')).toBe(
-      sealBody(body(), stateKeysFromEnv({}, pem).keys, 'github'),
-    );
-    expect(() => stateKeys(['', ' '])).toThrow(/non-empty secret/);
-  });
+  it(
+    'reads the secret from STATE_SECRET, else from the tracker credential, ' +
+      'with STATE_SECRET_PREVIOUS verifying only',
+    () => {
+      const fromEnv = stateKeysFromEnv({ STATE_SECRET: 'abc' }, 'glpat-token');
+      expect(fromEnv.derived).toBe(false);
+      const fallback = stateKeysFromEnv({}, 'glpat-token');
+      expect(fallback.derived).toBe(true);
+      expect(stateKeysFromEnv({ STATE_SECRET: ' , ' }, 'glpat-token').derived).toBe(true);
+      const byToken = sealBody(body(), fallback.keys, 'gitlab');
+      // Every replica and restart derives the same key from the same credential.
+      expect(sealBody(body(), stateKeysFromEnv({}, 'glpat-token').keys, 'gitlab')).toBe(byToken);
+      // Moving to STATE_SECRET: the credential goes to STATE_SECRET_PREVIOUS, and the states it signed still verify.
+      const moved = stateKeysFromEnv(
+        { STATE_SECRET: 'abc', STATE_SECRET_PREVIOUS: 'glpat-token' },
+        'glpat-token-rotated',
+      );
+      expect(openBody(byToken, moved.keys, 'gitlab').rejected).toBe(false);
+      expect(openBody(byToken, fromEnv.keys, 'gitlab').rejected).toBe(true);
+      // A PEM key written with escaped newlines or real ones is the same secret.
+      const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\ndef==\n-----END RSA PRIVATE KEY-----\n';
+      expect(sealBody(body(), stateKeysFromEnv({}, pem.replace(/\n/g, '\\n')).keys, 'github')).toBe(
+        sealBody(body(), stateKeysFromEnv({}, pem).keys, 'github'),
+      );
+      expect(() => stateKeys(['', ' '])).toThrow(/non-empty secret/);
+    },
+  );
 
-  it('only the first state of the block at the very start is state: every other marker is escaped, never signed', () => {
-    const second = `${renderState({ ...STATE, id: 'FORGED-1' })}`;
-    const withSecond = signed(body()).replace('## Communications', `${second}\n## Communications`);
-    const read = openBody(withSecond, KEYS, 'gitlab');
-    expect(readTicketState(read.body)?.id).toBe('INC-2026-7');
-    expect(read.body).not.toContain(second);
-    // In the person's text, a state marker (even a validly signed one copied there) is text.
-    const copied = signed(body());
-    const inText = signed(body(STATE, `notes\n${copied}`));
-    const readText = openBody(inText, KEYS, 'gitlab');
-    expect(splitBody(readText.body).rest).not.toContain('<!-- incident-desk:state ');
-    expect(signed(readText.body)).toBe(inText);
-    // Before the block's own state, an unverifiable one hides it: the block's first state is the one that counts.
-    const first = joinBody(
-      `${renderState({ ...STATE, id: 'FORGED-2' })}\n${signed(body()).slice(BLOCK_BEGIN.length + 1)}`,
-      '',
-    );
-    expect(stateOf(first)).toBeNull();
-  });
+  it(
+    'only the first state of the block at the very start is state: ' + 'every other marker is escaped, never signed',
+    () => {
+      const second = `${renderState({ ...STATE, id: 'FORGED-1' })}`;
+      const withSecond = signed(body()).replace('## Communications', `${second}\n## Communications`);
+      const read = openBody(withSecond, KEYS, 'gitlab');
+      expect(readTicketState(read.body)?.id).toBe('INC-2026-7');
+      expect(read.body).not.toContain(second);
+      // In the person's text, a state marker (even a validly signed one copied there) is text.
+      const copied = signed(body());
+      const inText = signed(body(STATE, `notes\n${copied}`));
+      const readText = openBody(inText, KEYS, 'gitlab');
+      expect(splitBody(readText.body).rest).not.toContain('<!-- incident-desk:state ');
+      expect(signed(readText.body)).toBe(inText);
+      // Before the block's own state, an unverifiable one hides it: the block's first state is the one that counts.
+      const first = joinBody(
+        `${renderState({ ...STATE, id: 'FORGED-2' })}\n${signed(body()).slice(BLOCK_BEGIN.length + 1)}`,
+        '',
+      );
+      expect(stateOf(first)).toBeNull();
+    },
+  );
 
   it("writes a person's text back byte for byte, whatever markers they typed (escapes included)", () => {
     const typed =
-      'x <!-- incident-desk:unverified-state {} --> <!-- incident-desk:unverified-unverified-x --> <!-- incident-desk:state {"v":1} -->';
+      'x <!-- incident-desk:unverified-state {} --> <!-- incident-desk:unverified-unverified-x --> <!-- ' +
+      'incident-desk:state {"v":1} -->';
     const text = signed(body(STATE, typed));
     const read = openBody(text, KEYS, 'gitlab');
     expect(stateOf(text)).toMatchObject({ id: 'INC-2026-7' });
@@ -143,32 +151,35 @@ describe('the signature of the hidden state', () => {
     expect(signed(block)).toBe(block);
   });
 
-  it('opens both bodies of an edit event, and the seal opens what the tracker answers and signs what it writes', async () => {
-    const store = new MemoryStore({ kind: 'gitlab' });
-    const project = store.addProject('team/app');
-    const issue = store.seedIssue('team/app', { title: 'c', body: signed(body()), labels: ['incident::comms'] });
-    const forged = store.editIssue(issue.ref, { body: body({ ...STATE, id: 'FORGED-3' }) });
-    const { event, rejected } = openEvent(editEvent(project, forged, issue.body, 'mallory'), KEYS);
-    expect(rejected).toBe(true);
-    expect(trustedState(event.issue)).toBeNull();
-    expect(trustedState({ body: event.kind === 'issue' ? event.previousBody! : '', labels: issue.labels })?.id).toBe(
-      'INC-2026-7',
-    );
+  it(
+    'opens both bodies of an edit event, ' + 'and the seal opens what the tracker answers and signs what it writes',
+    async () => {
+      const store = new MemoryStore({ kind: 'gitlab' });
+      const project = store.addProject('team/app');
+      const issue = store.seedIssue('team/app', { title: 'c', body: signed(body()), labels: ['incident::comms'] });
+      const forged = store.editIssue(issue.ref, { body: body({ ...STATE, id: 'FORGED-3' }) });
+      const { event, rejected } = openEvent(editEvent(project, forged, issue.body, 'mallory'), KEYS);
+      expect(rejected).toBe(true);
+      expect(trustedState(event.issue)).toBeNull();
+      expect(trustedState({ body: event.kind === 'issue' ? event.previousBody! : '', labels: issue.labels })?.id).toBe(
+        'INC-2026-7',
+      );
 
-    const seal = new StateSeal(new MemoryTracker(store), KEYS);
-    expect(trustedState(await seal.getIssue(issue.ref))).toBeNull();
-    const written = await seal.updateIssue(issue.ref, { body: body() });
-    expect(trustedState(written)?.id).toBe('INC-2026-7');
-    expect(store.issue(issue.ref).body).toBe(signed(body()));
-    const created = await seal.createIssue('team/app', {
-      title: 'n',
-      body: body(),
-      labels: ['incident::comms'],
-      confidential: true,
-    });
-    expect(store.issue(created.ref).body).toBe(signed(body()));
-    expect(
-      (await seal.listIssues('team/app', { labels: ['incident::comms'] })).map((i) => trustedState(i)?.id),
-    ).toEqual(['INC-2026-7', 'INC-2026-7']);
-  });
+      const seal = new StateSeal(new MemoryTracker(store), KEYS);
+      expect(trustedState(await seal.getIssue(issue.ref))).toBeNull();
+      const written = await seal.updateIssue(issue.ref, { body: body() });
+      expect(trustedState(written)?.id).toBe('INC-2026-7');
+      expect(store.issue(issue.ref).body).toBe(signed(body()));
+      const created = await seal.createIssue('team/app', {
+        title: 'n',
+        body: body(),
+        labels: ['incident::comms'],
+        confidential: true,
+      });
+      expect(store.issue(created.ref).body).toBe(signed(body()));
+      expect(
+        (await seal.listIssues('team/app', { labels: ['incident::comms'] })).map((i) => trustedState(i)?.id),
+      ).toEqual(['INC-2026-7', 'INC-2026-7']);
+    },
+  );
 });

@@ -158,12 +158,15 @@ describe('GitLab payloads', () => {
     expectNoContent(lines);
   });
 
-  it('compares tokens in constant time whatever their lengths (digests of equal length through timingSafeEqual)', () => {
-    expect(secretsMatch(GITLAB_SECRET, GITLAB_SECRET)).toBe(true);
-    expect(secretsMatch(`${GITLAB_SECRET} `, GITLAB_SECRET)).toBe(false);
-    expect(secretsMatch('', GITLAB_SECRET)).toBe(false);
-    expect(secretsMatch('a'.repeat(10_000), GITLAB_SECRET)).toBe(false);
-  });
+  it(
+    'compares tokens in constant time whatever their lengths ' + '(digests of equal length through timingSafeEqual)',
+    () => {
+      expect(secretsMatch(GITLAB_SECRET, GITLAB_SECRET)).toBe(true);
+      expect(secretsMatch(`${GITLAB_SECRET} `, GITLAB_SECRET)).toBe(false);
+      expect(secretsMatch('', GITLAB_SECRET)).toBe(false);
+      expect(secretsMatch('a'.repeat(10_000), GITLAB_SECRET)).toBe(false);
+    },
+  );
 
   it('an oversized body is 413, by its declared length or as streamed, and its content is never logged', async () => {
     const { url, lines } = await start();
@@ -200,32 +203,35 @@ describe('GitLab secrets per project and group (GITLAB_WEBHOOK_SECRETS)', () => 
   const push = (project: string) =>
     JSON.stringify({ object_kind: 'push', project: { path_with_namespace: project, name: SECRET_TEXT } });
 
-  it('a project or group with a secret of its own accepts only that one; the rest of the instance the global one', async () => {
-    const { url, lines } = await startWith(SECRETS);
-    const status = async (project: string, token: string) =>
-      (await gitlab(url, push(project), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token })).status;
-    // The incident project: its own secret, never the global one every hook maintainer knows, nor a group's.
-    expect(await status('sec/incidents', 'incident-secret')).toBe(202);
-    expect(await status('SEC/Incidents', 'incident-secret')).toBe(202);
-    expect(await status('sec/incidents', GITLAB_SECRET)).toBe(401);
-    expect(await status('sec/incidents', 'acme-new')).toBe(401);
-    // A group's projects take the group's secrets (both while one is rotated), the most specific entry first.
-    expect(await status('acme/web', 'acme-new')).toBe(202);
-    expect(await status('acme/sub/web', 'acme-old')).toBe(202);
-    expect(await status('acme/web', GITLAB_SECRET)).toBe(401);
-    expect(await status('acme/legacy', 'legacy-secret')).toBe(202);
-    expect(await status('acme/legacy', 'acme-new')).toBe(401);
-    // Everything else: the global secret only.
-    expect(await status('team/app', GITLAB_SECRET)).toBe(202);
-    expect(await status('team/app', 'incident-secret')).toBe(401);
-    // A body that names no project is vouched for by the global secret only.
-    expect((await gitlab(url, '{not json', { 'x-gitlab-token': 'incident-secret' })).status).toBe(401);
-    expect((await gitlab(url, '{not json', { 'x-gitlab-token': GITLAB_SECRET })).status).toBe(400);
-    const out = lines.join('');
-    for (const secret of ['incident-secret', 'acme-new', 'acme-old', 'legacy-secret'])
-      expect(out).not.toContain(secret);
-    expectNoContent(lines);
-  });
+  it(
+    'a project or group with a secret of its own accepts only that one; ' + 'the rest of the instance the global one',
+    async () => {
+      const { url, lines } = await startWith(SECRETS);
+      const status = async (project: string, token: string) =>
+        (await gitlab(url, push(project), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token })).status;
+      // The incident project: its own secret, never the global one every hook maintainer knows, nor a group's.
+      expect(await status('sec/incidents', 'incident-secret')).toBe(202);
+      expect(await status('SEC/Incidents', 'incident-secret')).toBe(202);
+      expect(await status('sec/incidents', GITLAB_SECRET)).toBe(401);
+      expect(await status('sec/incidents', 'acme-new')).toBe(401);
+      // A group's projects take the group's secrets (both while one is rotated), the most specific entry first.
+      expect(await status('acme/web', 'acme-new')).toBe(202);
+      expect(await status('acme/sub/web', 'acme-old')).toBe(202);
+      expect(await status('acme/web', GITLAB_SECRET)).toBe(401);
+      expect(await status('acme/legacy', 'legacy-secret')).toBe(202);
+      expect(await status('acme/legacy', 'acme-new')).toBe(401);
+      // Everything else: the global secret only.
+      expect(await status('team/app', GITLAB_SECRET)).toBe(202);
+      expect(await status('team/app', 'incident-secret')).toBe(401);
+      // A body that names no project is vouched for by the global secret only.
+      expect((await gitlab(url, '{not json', { 'x-gitlab-token': 'incident-secret' })).status).toBe(401);
+      expect((await gitlab(url, '{not json', { 'x-gitlab-token': GITLAB_SECRET })).status).toBe(400);
+      const out = lines.join('');
+      for (const secret of ['incident-secret', 'acme-new', 'acme-old', 'legacy-secret'])
+        expect(out).not.toContain(secret);
+      expectNoContent(lines);
+    },
+  );
 
   it('an unreadable map serves no GitLab route at all, and says why without a secret', async () => {
     for (const map of [

@@ -58,38 +58,44 @@ describe('the public-write guard', () => {
     expect(w.store.allIssues('oss/lib')).toHaveLength(2);
   });
 
-  it('refuses the path of a private project and the reference of a confidential issue, once it has seen them', async () => {
-    const w = world();
-    const guard = new WriteGuard(w.tracker);
-    // Nothing learned yet: the path is just text.
-    await guard.createComment(w.publicIssue.ref, 'see sec/incidents for the policy');
-    await guard.getProject('sec/incidents');
-    await refused(guard.createComment(w.publicIssue.ref, 'tracked in sec/incidents#1'), /private project/);
-    await refused(guard.createComment(w.publicIssue.ref, `see ${w.secret.webUrl}/-/issues/1`), /private project/);
-    // A longer name that only starts the same is another project.
-    await guard.createComment(w.publicIssue.ref, 'moved to sec/incidents-public#3');
-    await guard.getIssue(w.confidentialIssue.ref);
-    await refused(
-      guard.createComment(w.publicIssue.ref, `follow-up in oss/lib#${w.confidentialIssue.ref.number}.`),
-      /confidential issue/,
-    );
-  });
+  it(
+    'refuses the path of a private project and the reference of a confidential issue, ' + 'once it has seen them',
+    async () => {
+      const w = world();
+      const guard = new WriteGuard(w.tracker);
+      // Nothing learned yet: the path is just text.
+      await guard.createComment(w.publicIssue.ref, 'see sec/incidents for the policy');
+      await guard.getProject('sec/incidents');
+      await refused(guard.createComment(w.publicIssue.ref, 'tracked in sec/incidents#1'), /private project/);
+      await refused(guard.createComment(w.publicIssue.ref, `see ${w.secret.webUrl}/-/issues/1`), /private project/);
+      // A longer name that only starts the same is another project.
+      await guard.createComment(w.publicIssue.ref, 'moved to sec/incidents-public#3');
+      await guard.getIssue(w.confidentialIssue.ref);
+      await refused(
+        guard.createComment(w.publicIssue.ref, `follow-up in oss/lib#${w.confidentialIssue.ref.number}.`),
+        /confidential issue/,
+      );
+    },
+  );
 
-  it('lets anything through to private and confidential places, and the identifier-only texts to public ones', async () => {
-    const w = world();
-    const guard = new WriteGuard(w.tracker);
-    await guard.getProject('sec/incidents');
-    await guard.createComment(w.master.ref, 'sec/incidents#1 <!-- step:x --> everything');
-    await guard.createComment(w.confidentialIssue.ref, 'sec/incidents#1 details');
-    await guard.createComment(
-      w.publicIssue.ref,
-      'Thank you for the report. It is tracked privately as **INC-2026-1**.',
-    );
-    await guard.updateIssue(w.publicIssue.ref, {
-      body: joinBody(renderState({ v: 1, role: 'task', id: 'INC-2026-1' }), 'text'),
-    });
-    expect(w.store.listComments(w.publicIssue.ref)).toHaveLength(1);
-  });
+  it(
+    'lets anything through to private and confidential places, ' + 'and the identifier-only texts to public ones',
+    async () => {
+      const w = world();
+      const guard = new WriteGuard(w.tracker);
+      await guard.getProject('sec/incidents');
+      await guard.createComment(w.master.ref, 'sec/incidents#1 <!-- step:x --> everything');
+      await guard.createComment(w.confidentialIssue.ref, 'sec/incidents#1 details');
+      await guard.createComment(
+        w.publicIssue.ref,
+        'Thank you for the report. It is tracked privately as **INC-2026-1**.',
+      );
+      await guard.updateIssue(w.publicIssue.ref, {
+        body: joinBody(renderState({ v: 1, role: 'task', id: 'INC-2026-1' }), 'text'),
+      });
+      expect(w.store.listComments(w.publicIssue.ref)).toHaveLength(1);
+    },
+  );
 
   it('on GitHub reads privacy from the repository, asking the tracker only when it does not know', async () => {
     const w = world('github');

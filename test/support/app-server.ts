@@ -37,7 +37,9 @@ export async function startAppServer(env: ServerEnv, overrides: ServerOverrides 
   };
 }
 
-/** A started server whose `close` runs once (by a restart, or when the test finishes), registered to end with the test. */
+/**
+ * A started server whose `close` runs once (by a restart, or when the test finishes), registered to end with the test.
+ */
 export function closedOnce<T extends { close: () => Promise<void> }>(started: T): T {
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= started.close());

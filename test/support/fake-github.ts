@@ -80,7 +80,8 @@ const LEGACY_PERMISSION: Record<Exclude<AccessLevel, 'none'>, string> = {
   read: 'read',
 };
 const DUPLICATE_SUB_ISSUE =
-  'An error occured while adding the sub-issue to the parent issue. Issue may not contain duplicate sub-issues and Sub issue may only have one parent';
+  'An error occured while adding the sub-issue to the parent issue. Issue may not contain duplicate sub-issues and ' +
+  'Sub issue may only have one parent';
 
 /** Starts the fake on 127.0.0.1, on a free port. */
 export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOptions = {}): Promise<FakeGitHub> {

@@ -542,7 +542,9 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
   };
 }
 
-/** A fault as GitLab answers it: JSON errors, an HTML 502 from the proxy, 429 with `Retry-After` and RateLimit headers. */
+/**
+ * A fault as GitLab answers it: JSON errors, an HTML 502 from the proxy, 429 with `Retry-After` and RateLimit headers.
+ */
 function sendGitLabFault(res: ServerResponse, fault: '500' | '502' | '503' | 'rate-limit' | 'outage'): void {
   switch (fault) {
     case '500':

@@ -177,7 +177,10 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     for (const label of after.labels.filter((l) => !before.labels.includes(l)))
       await deliver('issues', githubLabelPayload('labeled', repo, after, label, actor));
   };
-  /** GitHub delivers `issues.edited` describing `after`, edited from `previousBody` by `actor` (a late or racing delivery). */
+  /**
+   * GitHub delivers `issues.edited` describing `after`, edited from `previousBody` by `actor` (a late or racing
+   * delivery).
+   */
   const deliverEdit = (after: Issue, previousBody: string, actor: string) =>
     deliver('issues', githubEditPayload(projectOf(after), after, previousBody, actor));
   /** GitHub delivers an event describing `snapshot` as it was (a late or repeated delivery). */

@@ -187,7 +187,9 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   /** GitLab delivers an edit describing `after`, edited from `previousBody` by `actor` (a late or racing delivery). */
   const deliverEdit = (after: Issue, previousBody: string, actor: string) =>
     deliver(hookOf(after, 'Issue'), gitlabEditPayload(projectOf(after), after, previousBody, user(actor), ids));
-  /** GitLab delivers a hook describing `snapshot` as it was (a late or repeated delivery); `before` names what changed. */
+  /**
+   * GitLab delivers a hook describing `snapshot` as it was (a late or repeated delivery); `before` names what changed.
+   */
   const replay = (snapshot: Issue, action: 'open' | 'close' | 'reopen' | 'update', actor = 'alice', before?: Issue) =>
     deliver(
       hookOf(snapshot, 'Issue'),

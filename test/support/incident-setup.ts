@@ -19,7 +19,10 @@ export const isTicked = (body: string, stepId: string) => new RegExp(`- \\[x\\] 
 export interface IncidentSetup {
   /** The text of the configuration file (in the incident project and every project of `projects`); none by default. */
   config?: string;
-  /** More projects the app serves, by path and visibility, with the same configuration and access as the incident project. */
+  /**
+   * More projects the app serves, by path and visibility, with the same configuration and access as the incident
+   * project.
+   */
   projects?: Record<string, Project['visibility']>;
   /** Access by username, in every project; anyone not named is nobody there (the tracker answers 404). */
   access?: Record<string, AccessLevel>;
@@ -29,7 +32,9 @@ export interface IncidentSetup {
   author?: string;
   /** The assignees of the labeled issue; none by default. */
   assignees?: string[];
-  /** Runs after the report is filed and before its trigger label is delivered (to plant what people did before triage). */
+  /**
+   * Runs after the report is filed and before its trigger label is delivered (to plant what people did before triage).
+   */
   beforeTrigger?: (store: MemoryStore, source: Issue) => void;
 }
 
@@ -67,7 +72,9 @@ export function seedIncident(
   return { project, source, people: Object.keys(access) };
 }
 
-/** The master as the store holds it now, its timeline (the app's timeline comments, in order) and the app's comments. */
+/**
+ * The master as the store holds it now, its timeline (the app's timeline comments, in order) and the app's comments.
+ */
 export function incidentView(store: MemoryStore, ref: IssueRef) {
   const master = (): Issue => store.issue(ref);
   const timeline = (): string => {

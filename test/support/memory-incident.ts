@@ -26,7 +26,10 @@ const DEFAULT_ACCESS: Record<TrackerKind, Record<string, AccessLevel>> = {
 };
 
 export interface MemoryIncidentOptions extends IncidentSetup {
-  /** Whose rules the in-memory tracker follows (confidential issues, due dates, links, configuration path); GitLab's by default. */
+  /**
+   * Whose rules the in-memory tracker follows (confidential issues, due dates, links, configuration path); GitLab's by
+   * default.
+   */
   kind?: TrackerKind;
   /** The project the incident is opened in; `team/app` by default. */
   path?: string;

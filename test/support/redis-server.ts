@@ -51,7 +51,8 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
     // The guardian answers 127 when the command could not be started at all.
     if (code === 127)
       throw new Error(
-        `redis-server could not start (install it: apt-get install redis-server; scripts/test.sh does): ${stderr.trim()}`,
+        `redis-server could not start (install it: apt-get install redis-server; scripts/test.sh does): ` +
+          `${stderr.trim()}`,
       );
     throw new Error(`redis-server exited with ${code}: ${stderr.trim()}`);
   });

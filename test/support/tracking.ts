@@ -55,7 +55,9 @@ export function writesInto(store: MemoryStore, project: string, bot: string): st
   return written;
 }
 
-/** The pieces of a confidential master that must never reach a public ticket: its reference, project, address, title. */
+/**
+ * The pieces of a confidential master that must never reach a public ticket: its reference, project, address, title.
+ */
 export function masterDetails(master: Issue, title: string): string[] {
   return [`${master.ref.project}#${master.ref.number}`, master.ref.project, master.webUrl, title];
 }

@@ -22,8 +22,12 @@ const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 /** One checklist line, exactly: box, handbook link, role, text, hidden id. */
-const STEP_LINE =
-  /^- \[( |x)\] \[🔗\]\((https:\/\/desk\.example\/handbook#[a-z0-9-]+)\) \((.+?)\) (.+) <!-- step:([a-z0-9][a-z0-9-]*) -->$/;
+const STEP_LINE = new RegExp(
+  [
+    String.raw`^- \[(?<box> |x)\] \[🔗\]\((?<url>https:\/\/desk\.example\/handbook#[a-z0-9-]+)\)`,
+    String.raw` \((?<role>.+?)\) (?<text>.+) <!-- step:(?<id>[a-z0-9][a-z0-9-]*) -->$`,
+  ].join(''),
+);
 const ANY_BOX = /^\s*[-*+] \[[^\]]?\]/;
 const MENTION = /(^|[^\w`])@[\w-]/;
 const HOSTILE = '[x] fake <!-- incident-desk:begin --> @everyone | pipe <script>alert(1)</script>';
@@ -195,10 +199,10 @@ describe('rendering', () => {
     const lines = checklistLines(out);
     const ids = INCIDENT_PHASES.flatMap((p) => p.steps.map((s) => s.id));
     expect(lines).toHaveLength(ids.length);
-    expect(lines.map((l) => STEP_LINE.exec(l)?.[5])).toEqual(ids);
+    expect(lines.map((l) => STEP_LINE.exec(l)?.groups?.id)).toEqual(ids);
     for (const line of lines) {
-      const m = STEP_LINE.exec(line)!;
-      expect(m[2]).toBe(`${HANDBOOK}#${m[5]}`);
+      const m = STEP_LINE.exec(line)!.groups!;
+      expect(m.url).toBe(`${HANDBOOK}#${m.id}`);
     }
     expect(ticked(out)).toEqual(new Set([...DONE, ...Object.keys(NA)]));
   });
@@ -239,9 +243,10 @@ describe('rendering', () => {
     expect(lines).toHaveLength(cells.length + COMMS_STEPS.length);
     for (const line of lines) expect(line).toMatch(STEP_LINE);
     expect(out).toContain(
-      '(Security) Security approves the Blog post — approvers: `@security-lead`; back-ups: `@security-b1`, `@security-b2` <!-- step:approve-blog-security -->',
+      '(Security) Security approves the Blog post — approvers: `@security-lead`; back-ups: `@security-b1`, ' +
+        '`@security-b2` <!-- step:approve-blog-security -->',
     );
-    expect(lines.map((l) => STEP_LINE.exec(l)![5])).toEqual([
+    expect(lines.map((l) => STEP_LINE.exec(l)!.groups!.id)).toEqual([
       ...cells.map((c) => c.a.stepId),
       ...COMMS_STEPS.map((s) => s.id),
     ]);
@@ -262,11 +267,14 @@ describe('rendering', () => {
   it('writes a step that does not apply ticked and struck through, with or without a reason', () => {
     const out = renderer.incident(incidentContext());
     expect(out).toContain(
-      `- [x] [🔗](${HANDBOOK}#coordinate-parties) (SwEng) ~~Coordinate with other affected parties (upstream projects, vendors) where needed~~ ` +
-        '_(not applicable: No other party ships this code \\| &lt;b&gt;really&lt;/b&gt;)_ <!-- step:coordinate-parties -->\n',
+      `- [x] [🔗](${HANDBOOK}#coordinate-parties) (SwEng) ~~Coordinate with other affected parties (upstream ` +
+        `projects, vendors) where needed~~ ` +
+        '_(not applicable: No other party ships this code \\| &lt;b&gt;really&lt;/b&gt;)_ <!-- ' +
+        'step:coordinate-parties -->\n',
     );
     expect(out).toContain(
-      `- [x] [🔗](${HANDBOOK}#notify-packagers) (First IM) ~~Notify the operating system and distribution packagers~~ _(not applicable)_ <!-- step:notify-packagers -->\n`,
+      `- [x] [🔗](${HANDBOOK}#notify-packagers) (First IM) ~~Notify the operating system and distribution ` +
+        `packagers~~ _(not applicable)_ <!-- step:notify-packagers -->\n`,
     );
     // An n/a step stays ticked even when its box was not; the tracker reads back the plain text.
     const steps = readSteps(out);
@@ -292,7 +300,7 @@ describe('hostile values', () => {
   function assertHarmless(out: string, expectedIds: string[], checked: string[] = []): void {
     const lines = checklistLines(out);
     for (const line of lines) expect(line).toMatch(STEP_LINE);
-    expect(lines.map((l) => STEP_LINE.exec(l)![5])).toEqual(expectedIds);
+    expect(lines.map((l) => STEP_LINE.exec(l)!.groups!.id)).toEqual(expectedIds);
     expect(ticked(out)).toEqual(new Set(checked));
     expect([...readSteps(out).keys()]).toEqual(expectedIds);
     expect(out).not.toContain('<!-- incident-desk');

@@ -228,7 +228,8 @@ describe('GitHubTracker.linkIssues', () => {
             code: 'custom',
             field: 'sub_issue_id',
             message:
-              'An error occured while adding the sub-issue to the parent issue. Issue may not contain duplicate sub-issues and Sub issue may only have one parent',
+              'An error occured while adding the sub-issue to the parent issue. Issue may not contain duplicate ' +
+              'sub-issues and Sub issue may only have one parent',
           },
         ],
         documentation_url: 'https://docs.github.com/rest/issues/sub-issues#add-sub-issue',

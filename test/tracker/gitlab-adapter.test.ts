@@ -249,21 +249,26 @@ describe('GitLabTracker over gitbeaker', () => {
     }
   });
 
-  it('throws a 422 TrackerError naming an unknown username, before writing anything, and asks again next time', async () => {
-    nock(HOST)
-      .get('/api/v4/users')
-      .query({ username: 'bob' })
-      .reply(200, [{ id: 4, username: 'bob' }]);
-    nock(HOST).get('/api/v4/users').query({ username: 'ghost' }).twice().reply(200, []);
-    // No PUT interceptor: a write would fail the test differently.
-    const gitlab = tracker();
-    for (let i = 0; i < 2; i += 1) {
-      const error = await gitlab.updateIssue(REF, { body: 'B', assignees: ['bob', 'ghost'] }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(TrackerError);
-      expect(error).toMatchObject({ status: 422, operation: 'updateIssue' });
-      expect((error as TrackerError).message).toContain('"ghost"');
-    }
-  });
+  it(
+    'throws a 422 TrackerError naming an unknown username, ' + 'before writing anything, and asks again next time',
+    async () => {
+      nock(HOST)
+        .get('/api/v4/users')
+        .query({ username: 'bob' })
+        .reply(200, [{ id: 4, username: 'bob' }]);
+      nock(HOST).get('/api/v4/users').query({ username: 'ghost' }).twice().reply(200, []);
+      // No PUT interceptor: a write would fail the test differently.
+      const gitlab = tracker();
+      for (let i = 0; i < 2; i += 1) {
+        const error = await gitlab
+          .updateIssue(REF, { body: 'B', assignees: ['bob', 'ghost'] })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TrackerError);
+        expect(error).toMatchObject({ status: 422, operation: 'updateIssue' });
+        expect((error as TrackerError).message).toContain('"ghost"');
+      }
+    },
+  );
 
   it('refuses an empty username without listing every user, and rethrows lookup failures', async () => {
     const error = await tracker()
@@ -339,7 +344,9 @@ describe('GitLabTracker over gitbeaker', () => {
       .get('/api/v4/projects/sec%2Fincidents/issues')
       .query(query)
       .reply(200, [issueJson({ iid: 1, references: { full: 'sec/incidents#1' } })], {
-        link: `<${API}/projects/sec%2Fincidents/issues?${new URLSearchParams({ ...query, page: '2' }).toString()}>; rel="next"`,
+        link:
+          `<${API}/projects/sec%2Fincidents/issues?${new URLSearchParams({ ...query, page: '2' }).toString()}>; ` +
+          `rel="next"`,
       });
     nock(HOST)
       .get('/api/v4/projects/sec%2Fincidents/issues')
@@ -392,56 +399,60 @@ describe('GitLabTracker over gitbeaker', () => {
     ]);
   });
 
-  it("answers who edited the description from the newest page of system notes, ticked boxes included, people's words never", async () => {
-    const page = [
-      {
-        id: 9,
-        body: 'marked the checklist item **(IM) Choose a deputy** as completed',
-        author: { id: 103, username: 'carol' },
-        created_at: '2026-01-01T00:00:09Z',
-        system: true,
-      },
-      {
-        id: 8,
-        body: 'changed the description',
-        author: { id: 102, username: 'bob' },
-        created_at: '2026-01-01T00:00:08Z',
-        system: true,
-      },
-      // A person may write the same words: only GitLab's own notes count.
-      {
-        id: 7,
-        body: 'changed the description',
-        author: { id: 666, username: 'mallory' },
-        created_at: '2026-01-01T00:00:07Z',
-        system: false,
-      },
-      {
-        id: 6,
-        body: 'added ~incident label',
-        author: { id: 101, username: 'alice' },
-        created_at: '2026-01-01T00:00:06Z',
-        system: true,
-      },
-      {
-        id: 5,
-        body: 'marked the task **old wording** as incomplete',
-        author: { id: 101, username: 'alice' },
-        created_at: '2026-01-01T00:00:05Z',
-        system: true,
-      },
-    ];
-    // One page only, newest first: who edited a moment ago is there; older pages are not read.
-    nock(HOST)
-      .get(`${ISSUE_PATH}/notes`)
-      .query({ sort: 'desc', order_by: 'created_at', per_page: '100' })
-      .reply(200, page, { 'x-next-page': '2', 'x-total-pages': '9' });
-    expect(await tracker().listChanges(REF, { kind: 'description' })).toEqual([
-      { actor: { id: 103, username: 'carol' }, at: '2026-01-01T00:00:09Z' },
-      { actor: { id: 102, username: 'bob' }, at: '2026-01-01T00:00:08Z' },
-      { actor: { id: 101, username: 'alice' }, at: '2026-01-01T00:00:05Z' },
-    ]);
-  });
+  it(
+    'answers who edited the description from the newest page of system notes, ' +
+      "ticked boxes included, people's words never",
+    async () => {
+      const page = [
+        {
+          id: 9,
+          body: 'marked the checklist item **(IM) Choose a deputy** as completed',
+          author: { id: 103, username: 'carol' },
+          created_at: '2026-01-01T00:00:09Z',
+          system: true,
+        },
+        {
+          id: 8,
+          body: 'changed the description',
+          author: { id: 102, username: 'bob' },
+          created_at: '2026-01-01T00:00:08Z',
+          system: true,
+        },
+        // A person may write the same words: only GitLab's own notes count.
+        {
+          id: 7,
+          body: 'changed the description',
+          author: { id: 666, username: 'mallory' },
+          created_at: '2026-01-01T00:00:07Z',
+          system: false,
+        },
+        {
+          id: 6,
+          body: 'added ~incident label',
+          author: { id: 101, username: 'alice' },
+          created_at: '2026-01-01T00:00:06Z',
+          system: true,
+        },
+        {
+          id: 5,
+          body: 'marked the task **old wording** as incomplete',
+          author: { id: 101, username: 'alice' },
+          created_at: '2026-01-01T00:00:05Z',
+          system: true,
+        },
+      ];
+      // One page only, newest first: who edited a moment ago is there; older pages are not read.
+      nock(HOST)
+        .get(`${ISSUE_PATH}/notes`)
+        .query({ sort: 'desc', order_by: 'created_at', per_page: '100' })
+        .reply(200, page, { 'x-next-page': '2', 'x-total-pages': '9' });
+      expect(await tracker().listChanges(REF, { kind: 'description' })).toEqual([
+        { actor: { id: 103, username: 'carol' }, at: '2026-01-01T00:00:09Z' },
+        { actor: { id: 102, username: 'bob' }, at: '2026-01-01T00:00:08Z' },
+        { actor: { id: 101, username: 'alice' }, at: '2026-01-01T00:00:05Z' },
+      ]);
+    },
+  );
 
   it('answers who added a label from the resource label events, newest first', async () => {
     nock(HOST)
@@ -775,71 +786,77 @@ describe('GitLabTracker against the fake GitLab', () => {
     }
   });
 
-  it('serves group memberships from the store by the ids it hands out, inherited from ancestors, 404 for others', async () => {
-    const store = new MemoryStore({ kind: 'gitlab' });
-    store.addTeamMember('@sec', 'erin');
-    store.addTeamMember('sec/responders', 'alice');
-    const fake = await startFakeGitLab(store);
-    try {
-      const api = new Gitlab({ host: fake.url, token: 't', rateLimits: { '**': 100_000 } });
-      const aliceId = fake.userId('alice');
-      const erinId = fake.userId('erin');
-      const show = (group: string, id: number) => api.GroupMembers.show(group, id, { includeInherited: true });
-      expect(await show('sec/responders', aliceId)).toMatchObject({
-        id: aliceId,
-        username: 'alice',
-        access_level: 30,
-        membership_state: 'active',
-      });
-      expect(fake.requests.at(-1)).toEqual({
-        method: 'GET',
-        path: `/api/v4/groups/sec%2Fresponders/members/all/${aliceId}`,
-      });
-      expect(await show('sec/responders', erinId)).toMatchObject({ id: erinId, username: 'erin' });
-      for (const [group, id] of [
-        ['sec', aliceId],
-        ['sec/responders', fake.userId('bob')],
-        ['sec/responders', 9_999],
-        ['other', erinId],
-      ] as const) {
-        const missing = await show(group, id).catch((e: unknown) => e);
-        expect([group, id, (missing as GitbeakerRequestError).cause?.response.status]).toEqual([group, id, 404]);
+  it(
+    'serves group memberships from the store by the ids it hands out, ' + 'inherited from ancestors, 404 for others',
+    async () => {
+      const store = new MemoryStore({ kind: 'gitlab' });
+      store.addTeamMember('@sec', 'erin');
+      store.addTeamMember('sec/responders', 'alice');
+      const fake = await startFakeGitLab(store);
+      try {
+        const api = new Gitlab({ host: fake.url, token: 't', rateLimits: { '**': 100_000 } });
+        const aliceId = fake.userId('alice');
+        const erinId = fake.userId('erin');
+        const show = (group: string, id: number) => api.GroupMembers.show(group, id, { includeInherited: true });
+        expect(await show('sec/responders', aliceId)).toMatchObject({
+          id: aliceId,
+          username: 'alice',
+          access_level: 30,
+          membership_state: 'active',
+        });
+        expect(fake.requests.at(-1)).toEqual({
+          method: 'GET',
+          path: `/api/v4/groups/sec%2Fresponders/members/all/${aliceId}`,
+        });
+        expect(await show('sec/responders', erinId)).toMatchObject({ id: erinId, username: 'erin' });
+        for (const [group, id] of [
+          ['sec', aliceId],
+          ['sec/responders', fake.userId('bob')],
+          ['sec/responders', 9_999],
+          ['other', erinId],
+        ] as const) {
+          const missing = await show(group, id).catch((e: unknown) => e);
+          expect([group, id, (missing as GitbeakerRequestError).cause?.response.status]).toEqual([group, id, 404]);
+        }
+      } finally {
+        await fake.close();
       }
-    } finally {
-      await fake.close();
-    }
-  });
+    },
+  );
 
-  it("lists issues across projects: the bot's own by default (GitLab's scope), every visible one with scope=all", async () => {
-    const store = new MemoryStore({ kind: 'gitlab' });
-    store.addProject('sec/incidents');
-    store.addProject('team/app');
-    store.seedIssue('team/app', { title: 'by someone', labels: ['incident::master'] });
-    store.seedIssue('sec/incidents', {
-      title: 'by the bot',
-      labels: ['incident::master'],
-      author: 'incident-desk-bot',
-    });
-    const closed = store.seedIssue('sec/incidents', { title: 'closed', labels: ['incident::master'] });
-    store.editIssue(closed.ref, { state: 'closed' });
-    const fake = await startFakeGitLab(store);
-    try {
-      const titles = async (query: string): Promise<string[]> => {
-        const response = await fetch(`${fake.url}/api/v4/issues?${query}`, { headers: { 'PRIVATE-TOKEN': 't' } });
-        return ((await response.json()) as Array<{ title: string }>).map((i) => i.title).sort();
-      };
-      expect(await titles('labels=incident::master&state=opened')).toEqual(['by the bot']);
-      expect(await titles('labels=incident::master&state=opened&scope=all')).toEqual(['by someone', 'by the bot']);
-      const gitlab = new GitLabTracker(new Gitlab({ host: fake.url, token: 't', rateLimits: { '**': 100_000 } }));
-      const masters = await gitlab.listOpenMasters();
-      expect(masters.map((i) => [i.ref.project, i.title])).toEqual([
-        ['team/app', 'by someone'],
-        ['sec/incidents', 'by the bot'],
-      ]);
-    } finally {
-      await fake.close();
-    }
-  });
+  it(
+    "lists issues across projects: the bot's own by default (GitLab's scope), " + 'every visible one with scope=all',
+    async () => {
+      const store = new MemoryStore({ kind: 'gitlab' });
+      store.addProject('sec/incidents');
+      store.addProject('team/app');
+      store.seedIssue('team/app', { title: 'by someone', labels: ['incident::master'] });
+      store.seedIssue('sec/incidents', {
+        title: 'by the bot',
+        labels: ['incident::master'],
+        author: 'incident-desk-bot',
+      });
+      const closed = store.seedIssue('sec/incidents', { title: 'closed', labels: ['incident::master'] });
+      store.editIssue(closed.ref, { state: 'closed' });
+      const fake = await startFakeGitLab(store);
+      try {
+        const titles = async (query: string): Promise<string[]> => {
+          const response = await fetch(`${fake.url}/api/v4/issues?${query}`, { headers: { 'PRIVATE-TOKEN': 't' } });
+          return ((await response.json()) as Array<{ title: string }>).map((i) => i.title).sort();
+        };
+        expect(await titles('labels=incident::master&state=opened')).toEqual(['by the bot']);
+        expect(await titles('labels=incident::master&state=opened&scope=all')).toEqual(['by someone', 'by the bot']);
+        const gitlab = new GitLabTracker(new Gitlab({ host: fake.url, token: 't', rateLimits: { '**': 100_000 } }));
+        const masters = await gitlab.listOpenMasters();
+        expect(masters.map((i) => [i.ref.project, i.title])).toEqual([
+          ['team/app', 'by someone'],
+          ['sec/incidents', 'by the bot'],
+        ]);
+      } finally {
+        await fake.close();
+      }
+    },
+  );
 });
 
 describe('GitLab payload normalization', () => {

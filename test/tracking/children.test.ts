@@ -258,7 +258,8 @@ describe('a master with 1,000 children', () => {
       expect(parseTracking(splitBody(body).block).length).toBe(1000);
     });
 
-    it(`with 1,000 open children and a long description, shortens rows to fit ${kind} and keeps every reference`, async () => {
+    const fits = `shortens rows to fit ${kind} and keeps every reference`;
+    it(`with 1,000 open children and a long description, ${fits}`, async () => {
       const rows = Array.from({ length: 1000 }, (_, n) => row(n));
       const { body, view } = await renderWith(kind, rows, 'x'.repeat(20_000));
       expect(body.length).toBeLessThanOrEqual(DESCRIPTION_LIMITS[kind]);

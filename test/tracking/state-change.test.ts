@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decideStateChange } from '../../src/tracking/decide.js';
 import { context, ticket, timelineTexts } from '../support/master-fixture.js';
 
-// `decideStateChange`, a pure decision of a running incident, straight from its inputs: a master as the tracker answered it, who acted with which
-// access, and what they did. The shell's scenarios (test/e2e/run.test.ts) go through these; here every branch is
+// `decideStateChange`, a pure decision of a running incident, straight from its inputs: a master as the tracker
+// answered it, who acted with which access, and what they did. The shell's scenarios (test/e2e/run.test.ts) go through
+// these; here every branch is
 // one row.
 
 const AT = '2026-11-22T10:03:00Z';

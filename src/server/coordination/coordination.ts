@@ -55,7 +55,8 @@ export function redisCoordination(
   });
   let lastError = '';
   redis.on('error', (error: Error) => {
-    // ioredis reports every reconnection attempt: say each distinct problem once (the URL may hold a password: never logged).
+    // ioredis reports every reconnection attempt: say each distinct problem once (the URL may hold a password: never
+    // logged).
     if (error.message === lastError) return;
     lastError = error.message;
     options.log.warn({ err: { message: error.message } }, 'Redis connection error');

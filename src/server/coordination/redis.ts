@@ -12,9 +12,12 @@ import type { SweepGate } from './sweep-gate.js';
 /** Deletes the key only while it still holds this holder's token: a lease taken over by another is left alone. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 /** Marks a claim handled (for the full retention) only while it is still this holder's claim. */
-const COMPLETE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], 'handled', 'PX', ARGV[2]) else return 0 end`;
+const COMPLETE =
+  `if redis.call('get', KEYS[1]) == ARGV[1] then ` +
+  `return redis.call('set', KEYS[1], 'handled', 'PX', ARGV[2]) else return 0 end`;
 /** Extends the lease only while this holder still holds it. */
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RENEW =
+  `if redis.call('get', KEYS[1]) == ARGV[1] then ` + `return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /** The incident lock could not be had in time: the job fails, and the next event or the sweep completes its work. */
 export class LockTimeoutError extends Error {
@@ -195,8 +198,9 @@ export class RedisKeyedLock implements KeyedLock {
 
 /**
  * One sweeper at a time across replicas: a replica whose sweep finds the turn taken skips it. A sweep that
- * finished keeps the turn until `minIntervalMs` (nine tenths of the sweep interval) after it started, so that replicas ticking at different moments
- * do not sweep the same incidents again within one interval; a sweeper that died frees it when its lease ends.
+ * finished keeps the turn until `minIntervalMs` (nine tenths of the sweep interval) after it started, so that replicas
+ * ticking at different moments do not sweep the same incidents again within one interval; a sweeper that died frees it
+ * when its lease ends.
  */
 export class RedisSweepGate implements SweepGate {
   private readonly timing: Timing;

@@ -362,7 +362,9 @@ export class GitHubTracker implements Tracker {
     if (query.kind === 'description') {
       const answer = await this.call('listChanges', refText(ref), () =>
         this.octokit.graphql<ContentEditsAnswer>(
-          'query IncidentDeskContentEdits($owner: String!, $repo: String!, $number: Int!) { repository(owner: $owner, name: $repo) { issue(number: $number) { userContentEdits(last: 100) { nodes { editedAt editor { login ... on User { databaseId } ... on Bot { databaseId } } } } } } }',
+          'query IncidentDeskContentEdits($owner: String!, $repo: String!, $number: Int!) { repository(owner: ' +
+            '$owner, name: $repo) { issue(number: $number) { userContentEdits(last: 100) { nodes { editedAt editor ' +
+            '{ login ... on User { databaseId } ... on Bot { databaseId } } } } } } }',
           { owner, repo, number: ref.number },
         ),
       );
@@ -501,7 +503,8 @@ export class GitHubTracker implements Tracker {
     }
     try {
       await this.octokit.graphql(
-        'mutation IncidentDeskDeleteIssue($issueId: ID!) { deleteIssue(input: { issueId: $issueId }) { clientMutationId } }',
+        'mutation IncidentDeskDeleteIssue($issueId: ID!) { deleteIssue(input: { issueId: $issueId }) { ' +
+          'clientMutationId } }',
         // A deletion is not resent blindly: a second one after a lost answer would fail on the missing issue.
         { issueId: data.node_id, request: { retries: 0 } },
       );

@@ -25,7 +25,10 @@ export interface GitLabClientOptions {
   token: string;
   /** Retries, back-off and the per-attempt timeout; production defaults when left out. */
   retry?: Partial<RetryPolicy>;
-  /** gitbeaker's client-side rate limits (requests per `rateLimitDuration` seconds); {@link GITLAB_RATE_LIMITS} by default. */
+  /**
+   * gitbeaker's client-side rate limits (requests per `rateLimitDuration` seconds); {@link GITLAB_RATE_LIMITS} by
+   * default.
+   */
   rateLimits?: RateLimitOptions;
   rateLimitDuration?: number;
   /** gitbeaker's budget for one whole call, pages and retries included; none by default (each attempt has its own). */

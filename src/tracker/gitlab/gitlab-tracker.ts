@@ -251,7 +251,10 @@ export class GitLabTracker implements Tracker {
     return toComment(note as unknown as GitLabNoteJson);
   }
 
-  /** Posts a note on an issue; after a server error or a lost answer the latest notes are looked at before posting again. */
+  /**
+   * Posts a note on an issue; after a server error or a lost answer the latest notes are looked at before posting
+   * again.
+   */
   async createComment(ref: IssueRef, body: string): Promise<Comment> {
     const post = async (): Promise<Comment> => {
       const note = await this.call('createComment', () => this.api.IssueNotes.create(ref.project, ref.number, body));

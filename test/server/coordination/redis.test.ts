@@ -53,17 +53,20 @@ describe('deliveries across replicas', () => {
     expect(await b.claim('old')).toBe(true);
   });
 
-  it('a claim whose replica died before handling it lapses early; a handled one is remembered for the full TTL', async () => {
-    const shared = options({ claimTtlMs: 150, deliveryTtlMs: 10_000 });
-    const [a, b] = [new RedisDeliveryGuard(redis.client(), shared), new RedisDeliveryGuard(redis.client(), shared)];
-    expect(await a.claim('died')).toBe(true);
-    expect(await a.claim('handled')).toBe(true);
-    await a.complete('handled');
-    expect(await b.claim('died')).toBe(false);
-    await sleep(250);
-    expect(await b.claim('died')).toBe(true);
-    expect(await b.claim('handled')).toBe(false);
-  });
+  it(
+    'a claim whose replica died before handling it lapses early; ' + 'a handled one is remembered for the full TTL',
+    async () => {
+      const shared = options({ claimTtlMs: 150, deliveryTtlMs: 10_000 });
+      const [a, b] = [new RedisDeliveryGuard(redis.client(), shared), new RedisDeliveryGuard(redis.client(), shared)];
+      expect(await a.claim('died')).toBe(true);
+      expect(await a.claim('handled')).toBe(true);
+      await a.complete('handled');
+      expect(await b.claim('died')).toBe(false);
+      await sleep(250);
+      expect(await b.claim('died')).toBe(true);
+      expect(await b.claim('handled')).toBe(false);
+    },
+  );
 });
 
 describe('claims of one replica', () => {
@@ -160,29 +163,35 @@ describe('one worker per incident across replicas', () => {
 });
 
 describe('one sweeper at a time', () => {
-  it('a replica whose sweep finds the turn taken skips it; a finished sweep keeps the turn for the interval', async () => {
-    const shared = options({ minIntervalMs: 300 });
-    const gates = [new RedisSweepGate(redis.client(), shared), new RedisSweepGate(redis.client(), shared)];
-    let sweeps = 0;
-    const work = async () => {
-      sweeps += 1;
-      await sleep(50);
-    };
-    const ran = await Promise.all([gates[0]!.run(work), gates[1]!.run(work)]);
-    expect(ran.filter(Boolean)).toHaveLength(1);
-    expect(sweeps).toBe(1);
-    expect(await gates[1]!.run(work)).toBe(false);
-    await sleep(350);
-    expect(await gates[1]!.run(work)).toBe(true);
-    expect(sweeps).toBe(2);
-  });
+  it(
+    'a replica whose sweep finds the turn taken skips it; ' + 'a finished sweep keeps the turn for the interval',
+    async () => {
+      const shared = options({ minIntervalMs: 300 });
+      const gates = [new RedisSweepGate(redis.client(), shared), new RedisSweepGate(redis.client(), shared)];
+      let sweeps = 0;
+      const work = async () => {
+        sweeps += 1;
+        await sleep(50);
+      };
+      const ran = await Promise.all([gates[0]!.run(work), gates[1]!.run(work)]);
+      expect(ran.filter(Boolean)).toHaveLength(1);
+      expect(sweeps).toBe(1);
+      expect(await gates[1]!.run(work)).toBe(false);
+      await sleep(350);
+      expect(await gates[1]!.run(work)).toBe(true);
+      expect(sweeps).toBe(2);
+    },
+  );
 
-  it('holds the turn counted from the sweep’s start: a sweep longer than the interval frees it when it ends', async () => {
-    const shared = options({ minIntervalMs: 100 });
-    const [a, b] = [new RedisSweepGate(redis.client(), shared), new RedisSweepGate(redis.client(), shared)];
-    expect(await a.run(async () => void (await sleep(150)))).toBe(true);
-    expect(await b.run(async () => undefined)).toBe(true);
-  });
+  it(
+    'holds the turn counted from the sweep’s start: ' + 'a sweep longer than the interval frees it when it ends',
+    async () => {
+      const shared = options({ minIntervalMs: 100 });
+      const [a, b] = [new RedisSweepGate(redis.client(), shared), new RedisSweepGate(redis.client(), shared)];
+      expect(await a.run(async () => void (await sleep(150)))).toBe(true);
+      expect(await b.run(async () => undefined)).toBe(true);
+    },
+  );
 
   it('a failed sweep frees the turn at once', async () => {
     const shared = options({ minIntervalMs: 10_000 });
