@@ -475,7 +475,9 @@ function machine(): string {
   const cpu = (() => {
     try {
       return (
-        /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown'
+        /model name\s*:\s*(?<model>.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.groups?.model ??
+        os.cpus()[0]?.model ??
+        'unknown'
       );
     } catch {
       return os.cpus()[0]?.model ?? 'unknown';

@@ -97,18 +97,18 @@ const CONFIG = 'label: incident\nidPrefix: BENCH\n';
 const GITHUB_SECRET = 'bench-webhook-secret';
 const GITLAB_SECRET = 'bench-gitlab-secret';
 const SEND_TIMEOUT_MS = 30_000;
-const STEP = /- \[( |x)\] .*<!-- step:([A-Za-z0-9_.:-]+) -->/g;
+const STEP = /- \[(?<box> |x)\] .*<!-- step:(?<id>[A-Za-z0-9_.:-]+) -->/g;
 
 /** The master's step ids, in order, and whether each is ticked. */
 function stepsOf(body: string): Array<{ id: string; ticked: boolean }> {
-  return [...body.matchAll(STEP)].map((m) => ({ id: m[2]!, ticked: m[1] === 'x' }));
+  return [...body.matchAll(STEP)].map((m) => ({ id: m.groups!.id!, ticked: m.groups!.box === 'x' }));
 }
 
 function toggled(body: string, id: string, ticked: boolean): string {
   const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return body.replace(
-    new RegExp(`- \\[${ticked ? 'x' : ' '}\\] (.*<!-- step:${escaped} -->)`),
-    `- [${ticked ? ' ' : 'x'}] $1`,
+    new RegExp(`- \\[${ticked ? 'x' : ' '}\\] (?<step>.*<!-- step:${escaped} -->)`),
+    `- [${ticked ? ' ' : 'x'}] $<step>`,
   );
 }
 

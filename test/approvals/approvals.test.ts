@@ -14,7 +14,7 @@ import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import { configSchema } from '../../src/config/schema.js';
 
 /** Mentions that ping: outside code spans, not glued to a word (teams and group paths included). */
-const MENTION = /(^|[^\w`])@[\w-](?:[\w./-]*[\w-])?/g;
+const MENTION = /(?:^|[^\w`])@[\w-](?:[\w./-]*[\w-])?/g;
 
 function mentionsIn(text: string): string[] {
   return [...text.replace(/`[^`\n]*`/g, '').matchAll(MENTION)].map((m) => m[0].replace(/^[^@]*/, ''));

@@ -598,7 +598,7 @@ describe('JSON Schema', () => {
 
 describe('docs/configuration.md', () => {
   const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
-  const examples = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  const examples = [...doc.matchAll(/```yaml\n(?<yaml>[\s\S]*?)```/g)].map((m) => m.groups?.yaml ?? '');
 
   it('has the examples', () => {
     expect(examples.length).toBeGreaterThanOrEqual(2);

@@ -121,7 +121,7 @@ describe('two replicas sharing Redis and one GitLab', () => {
     const master = byRole('master')[0]!;
     const release = byRole('release')[0]!;
     const stepsOf = (issue: Issue) =>
-      [...store.issue(issue.ref).body.matchAll(/- \[ \] .*<!-- step:([a-z0-9-]+) -->/g)].map((m) => m[1]!);
+      [...store.issue(issue.ref).body.matchAll(/- \[ \] .*<!-- step:(?<id>[a-z0-9-]+) -->/g)].map((m) => m.groups!.id!);
     // Every box of the master (40) and ten of the release ticket: fifty people, one box each.
     const boxes = [
       ...stepsOf(master).map((step) => ({ ticket: master, step })),

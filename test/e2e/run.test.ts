@@ -20,7 +20,10 @@ import { isTicked, minutes, tickIn } from '../support/incident-setup.js';
 // may write, mallory only read (GitHub read, GitLab Reporter), `maintainer` maintains; `stranger` is nobody there
 // (the tracker answers 404).
 
-const stepsDone = (body: string) => /(\d+)\/(\d+) steps done/.exec(body)?.slice(1, 3).map(Number);
+const stepsDone = (body: string) => {
+  const shown = /(?<done>\d+)\/(?<total>\d+) steps done/.exec(body)?.groups;
+  return shown ? [Number(shown.done), Number(shown.total)] : undefined;
+};
 /** Rewrites the app's hidden state marker in a body (its signature too), as anyone who can edit the description can. */
 const forgeState = (body: string, change: (state: TicketState) => TicketState) => {
   const state = readTicketState(body)!;
@@ -72,7 +75,7 @@ for (const harness of HARNESSES) {
         // The tracker also delivers the app's own write as an edit by the app: it is ignored, nothing changes.
         const lines = t.timeline();
         const writes = t.probe.writes();
-        const previous = body.replace(/- \[x\] (.*<!-- step:pick-deputy -->)/, '- [ ] $1');
+        const previous = body.replace(/- \[x\] (?<step>.*<!-- step:pick-deputy -->)/, '- [ ] $<step>');
         expectOutcome(t, await t.deliverEdit(t.master(), previous, t.bot), 'ignored-self');
         expect(t.timeline()).toBe(lines);
         expect(t.probe.writes()).toBe(writes);

@@ -173,7 +173,7 @@ describe('intake on GitLab, in place', () => {
     expect(master.labels).toContain('severity::high');
 
     // A tick made after intake survives another reconcile, which only updates the progress it shows.
-    const ticked = master.body.replace(/- \[ \] (.*<!-- step:pick-deputy -->)/, '- [x] $1');
+    const ticked = master.body.replace(/- \[ \] (?<step>.*<!-- step:pick-deputy -->)/, '- [x] $<step>');
     expect(ticked).not.toBe(master.body);
     store.editIssue(source.ref, { body: ticked, labels: [...master.labels, 'incident'] });
     store.editIssue(source.ref, { labels: master.labels.filter((l) => l !== 'incident') });
@@ -553,7 +553,7 @@ describe('templates and the approval matrix from configuration', () => {
       expect(comms.body).toContain('<!-- step:approve-blog-legal -->');
       expect(comms.body).toContain('`@sec-alice`');
       expect(comms.body).toContain('`@law-fay`');
-      expect(comms.body).not.toMatch(/(^|[^`])@(sec|law)-/m);
+      expect(comms.body).not.toMatch(/(?:^|[^`])@(?:sec|law)-/m);
       expect(comms.body).not.toContain('customer-email');
     },
   );

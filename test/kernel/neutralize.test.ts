@@ -13,7 +13,7 @@ import { liveProblems } from '../property/rendered.js';
 
 describe('neutralize', () => {
   it.each(['@everyone', '@alice', 'hi @org/team', '(@bob)'])('breaks the mention in %j', (text) => {
-    expect(neutralizeMentions(text)).not.toMatch(/(^|[^\w`])@[\w-]/);
+    expect(neutralizeMentions(text)).not.toMatch(/(?:^|[^\w`])@[\w-]/);
   });
 
   it('keeps e-mail addresses readable', () => {
@@ -23,7 +23,7 @@ describe('neutralize', () => {
   it('inline values cannot forge a row, a box, a marker or HTML', () => {
     const out = neutralizeInline('x | y\n- [x] done <!-- incident-desk:begin --> <script>@everyone</script>');
     expect(out).not.toContain('\n');
-    expect(out).not.toMatch(/(^|[^\\])\|/);
+    expect(out).not.toMatch(/(?:^|[^\\])\|/);
     expect(out).not.toContain('[x]');
     expect(out).not.toContain('<!--');
     expect(out).not.toContain('<script>');
@@ -47,7 +47,7 @@ describe('neutralizeInline and table cells', () => {
   it('a backslash before a pipe cannot end the cell', () => {
     const out = neutralizeInline('a\\|b');
     // Every pipe stays escaped by an odd number of backslashes.
-    for (const match of out.matchAll(/(\\*)\|/g)) expect(match[1]!.length % 2).toBe(1);
+    for (const match of out.matchAll(/(?<backslashes>\\*)\|/g)) expect(match.groups!.backslashes!.length % 2).toBe(1);
   });
 });
 

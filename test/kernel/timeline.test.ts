@@ -10,7 +10,7 @@ import {
   timelineMaxChars,
 } from '../../src/kernel/timeline.js';
 
-const MENTION = /(^|[^\w`])@[\w-]/;
+const MENTION = /(?:^|[^\w`])@[\w-]/;
 
 function entry(minute: number, text: string, actor = 'alice'): TimelineEntry {
   const mm = String(minute).padStart(2, '0');

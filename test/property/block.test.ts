@@ -10,11 +10,11 @@ import { CEILING_MS, hostileLine, RUNS, timed } from './hostile.js';
  */
 
 /** The Quick Links pattern before the fix: cubic on `|a:|` followed by spaces and no last pipe. */
-const OLD_TABLE_ROW = /^\|\s*([^|]+?):\s*\|\s*(.*?)\s*\|\s*\r?$/gm;
+const OLD_TABLE_ROW = /^\|\s*(?<label>[^|]+?):\s*\|\s*(?<value>.*?)\s*\|\s*\r?$/gm;
 
 function oldQuickLinks(block: string): Map<string, string> {
   const values = new Map<string, string>();
-  for (const match of block.matchAll(OLD_TABLE_ROW)) values.set(match[1]!.trim(), match[2]!);
+  for (const match of block.matchAll(OLD_TABLE_ROW)) values.set(match.groups!.label!.trim(), match.groups!.value!);
   return values;
 }
 

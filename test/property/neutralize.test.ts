@@ -131,7 +131,8 @@ describe('neutralization of hostile text', () => {
           expect(out).not.toMatch(/[\r\n]/);
           expect(liveProblems(out)).toEqual([]);
           // In a table cell too: every pipe is escaped by an odd number of backslashes, so the value stays one cell.
-          for (const match of out.matchAll(/(\\*)\|/g)) expect(match[1]!.length % 2).toBe(1);
+          for (const match of out.matchAll(/(?<backslashes>\\*)\|/g))
+            expect(match.groups!.backslashes!.length % 2).toBe(1);
         }),
         RUNS,
       );
@@ -223,14 +224,19 @@ describe('neutralization of hostile text', () => {
         // count: a bare URL or address links itself, and its extent is the renderer's guess, which a zero-width space
         // moves.
         const written = (markdown: string): string[] =>
-          [...marked.parse(markdown, { async: false, gfm: true }).matchAll(/<a href="([^"]*)"[^>]*>([^<]*)</g)]
+          [
+            ...marked
+              .parse(markdown, { async: false, gfm: true })
+              .matchAll(/<a href="(?<href>[^"]*)"[^>]*>(?<text>[^<]*)</g),
+          ]
+            .map((m) => m.groups as { href: string; text: string })
             // An `@` is broken on purpose wherever it stands (a mention may hide in a destination too).
-            .filter((m) => !/^(?:https?:|www\.|mailto:)/.test(m[2]!) && !m[2]!.includes('@') && !m[1]!.includes('@'))
-            .map((m) => m[1]!);
+            .filter((a) => !/^(?:https?:|www\.|mailto:)/.test(a.text) && !a.text.includes('@') && !a.href.includes('@'))
+            .map((a) => a.href);
         const before = written(text);
         const after = [
-          ...marked.parse(neutralizeBlock(text), { async: false, gfm: true }).matchAll(/<a href="([^"]*)"/g),
-        ].map((m) => m[1]!);
+          ...marked.parse(neutralizeBlock(text), { async: false, gfm: true }).matchAll(/<a href="(?<href>[^"]*)"/g),
+        ].map((m) => m.groups!.href!);
         for (const href of before)
           expect(
             after.some((h) => h.includes(href)),

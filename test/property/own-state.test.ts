@@ -133,7 +133,7 @@ const stateChange: fc.Arbitrary<Change> = fc
   .map(
     (r) => (body: string) =>
       body.replace(
-        /<!-- incident-desk:state ([^\n]*?)( sig=[^ ]*)? -->/,
+        /<!-- incident-desk:state (?<json>[^\n]*?)(?<sig> sig=[^ ]*)? -->/,
         (_all, json: string, sig: string | undefined) => {
           const state = JSON.parse(json) as TicketState;
           const forged: TicketState = {

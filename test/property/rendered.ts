@@ -1,7 +1,7 @@
 import { marked } from 'marked';
 
 /** Elements that make the browser fetch a URL, whether markdown (`![x](u)`) or raw HTML made them. */
-const REMOTE = /<(img|picture|source|video|audio|track|iframe|frame|object|embed|svg|image|link|style|body)\b/gi;
+const REMOTE = /<(?<tag>img|picture|source|video|audio|track|iframe|frame|object|embed|svg|image|link|style|body)\b/gi;
 
 /**
  * What a markdown renderer (marked, GitHub-flavoured) makes live in a text: mentions outside code, hidden markers
@@ -18,7 +18,8 @@ export function liveProblems(
   if (/<!--/.test(html)) problems.push('hidden marker');
   if (check.boxes !== false && /<input\b/i.test(html)) problems.push('checkbox');
   // Every viewer's browser fetches these: from a remote host, a tracking pixel.
-  if (check.images !== false) for (const m of html.matchAll(REMOTE)) problems.push(`remote ${m[1]!.toLowerCase()}`);
+  if (check.images !== false)
+    for (const m of html.matchAll(REMOTE)) problems.push(`remote ${m.groups!.tag!.toLowerCase()}`);
   // Tags a renderer makes from markdown; any other tag came from the text as raw HTML.
   const made =
     /^<\/?(?:p|a|em|strong|del|code|pre|h[1-6]|ul|ol|li|blockquote|br|hr|table|thead|tbody|tr|th|td|img|input)\b/i;

@@ -5,7 +5,9 @@ import { renderCommandReferenceMarkdown } from '../../src/commands/help.js';
 describe('README', () => {
   it('holds the command reference exactly as the app renders it', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const block = /<!-- command-reference:begin[^\n]*-->\n([\s\S]*?)\n<!-- command-reference:end -->/.exec(readme)?.[1];
+    const block = /<!-- command-reference:begin[^\n]*-->\n(?<reference>[\s\S]*?)\n<!-- command-reference:end -->/.exec(
+      readme,
+    )?.groups?.reference;
     expect(block?.trim()).toBe(renderCommandReferenceMarkdown().trim());
   });
 
@@ -26,7 +28,7 @@ describe('README configuration examples', () => {
   it('every yaml example is a valid configuration', async () => {
     const { parseConfig } = await import('../../src/config/parse.js');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const blocks = [...readme.matchAll(/```yaml\n(?<yaml>[\s\S]*?)```/g)].map((m) => m.groups!.yaml!);
     expect(blocks.length).toBeGreaterThanOrEqual(2);
     for (const block of blocks) expect(() => parseConfig(block, 'README.md')).not.toThrow();
   });

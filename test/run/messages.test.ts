@@ -12,7 +12,7 @@ import {
 } from '../../src/run/messages.js';
 
 /** Mentions that ping: outside code spans, not glued to a word. */
-const MENTION = /(^|[^\w`])@[\w-](?:[\w.-]*[\w-])?(?:\[bot\])?/g;
+const MENTION = /(?:^|[^\w`])@[\w-](?:[\w.-]*[\w-])?(?:\[bot\])?/g;
 
 function mentionsIn(text: string): string[] {
   return [...text.replace(/`[^`\n]*`/g, '').matchAll(MENTION)].map((m) => m[0].replace(/^[^@]*/, ''));

@@ -146,7 +146,7 @@ describe("GitLab deliveries are hints: what counts is the tracker's answer", () 
     async () => {
       const t = await incident();
       const before = t.comms();
-      const ticked = before.body.replace(/- \[ \] (.*<!-- step:approve-blog-security -->)/, '- [x] $1');
+      const ticked = before.body.replace(/- \[ \] (?<step>.*<!-- step:approve-blog-security -->)/, '- [x] $<step>');
       // mallory saves the tick; the forged delivery says the approver did.
       t.store.editIssue(before.ref, { body: ticked }, 'mallory');
       expect(await handleEvent(t.edited(before.body, 'sec-alice'), t.ctx)).toBe('not-a-trigger');

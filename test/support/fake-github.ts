@@ -181,8 +181,8 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     let owner: string | undefined;
     const labels: string[] = [];
     for (const [token] of q.matchAll(/\S+:"[^"]*"|\S+/g)) {
-      const [, qualifier = '', rawValue = ''] = /^([a-z]+):(.*)$/.exec(token) ?? [];
-      const value = rawValue.replace(/^"(.*)"$/, '$1');
+      const { qualifier = '', rawValue = '' } = /^(?<qualifier>[a-z]+):(?<rawValue>.*)$/.exec(token)?.groups ?? {};
+      const value = rawValue.replace(/^"(?<inner>.*)"$/, '$<inner>');
       if (qualifier === 'is' && value === 'issue') isIssue = true;
       else if (qualifier === 'is' && (value === 'open' || value === 'closed')) state = value;
       else if (qualifier === 'label' && value !== '') labels.push(value);
@@ -513,8 +513,8 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
             body: { errors: [{ message: 'the fake serves deleteIssue and userContentEdits only' }] },
           };
         const variables = (body.variables ?? {}) as { issueId?: unknown };
-        const match = /^I_fake(\d+)$/.exec(String(variables.issueId));
-        const issue = match ? store.issueById(Number(match[1])) : undefined;
+        const match = /^I_fake(?<id>\d+)$/.exec(String(variables.issueId))?.groups;
+        const issue = match ? store.issueById(Number(match.id)) : undefined;
         const fail = (type: string, message: string): Reply => ({
           status: 200,
           body: { data: { deleteIssue: null }, errors: [{ type, path: ['deleteIssue'], message }] },

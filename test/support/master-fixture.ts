@@ -97,7 +97,7 @@ export function context(
 
 /** The hidden markers of the comments a plan posts (`refusal`, `invalid`…; `other` without one), in order. */
 export const commentKinds = (plan: RunPlan) =>
-  plan.comments.map((c) => /<!-- incident-desk:([a-z-]+)/.exec(c.body)?.[1] ?? 'other');
+  plan.comments.map((c) => /<!-- incident-desk:(?<kind>[a-z-]+)/.exec(c.body)?.groups?.kind ?? 'other');
 
 /** A plan's timeline entries as `at @actor text`. */
 export const timelineTexts = (plan: RunPlan) => plan.timeline.map((e) => `${e.at} @${e.actor} ${e.text}`);

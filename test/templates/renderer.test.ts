@@ -29,7 +29,7 @@ const STEP_LINE = new RegExp(
   ].join(''),
 );
 const ANY_BOX = /^\s*[-*+] \[[^\]]?\]/;
-const MENTION = /(^|[^\w`])@[\w-]/;
+const MENTION = /(?:^|[^\w`])@[\w-]/;
 const HOSTILE = '[x] fake <!-- incident-desk:begin --> @everyone | pipe <script>alert(1)</script>';
 
 function phases(

@@ -188,7 +188,7 @@ describe('the tracking section', () => {
     expect(table.indexOf(rows[0]!.ref)).toBeLessThan(table.indexOf(rows[2]!.ref));
     expect(table).toContain('⚠️ overdue');
     // Nobody is pinged by the table, and no line is a checkbox.
-    expect(text).not.toMatch(/(^|[^`])@[a-z]/m);
+    expect(text).not.toMatch(/(?:^|[^`])@[a-z]/m);
     expect(readSteps(text).size).toBe(0);
   });
 
@@ -198,7 +198,7 @@ describe('the tracking section', () => {
     });
     const text = renderTracking([rowOf(hostile, 'team/app#12'), row(2)], NOW).text;
     expect(text).not.toContain('<!-- incident-desk:state');
-    expect(text).not.toMatch(/(^|[^`\u200b])@everyone/m);
+    expect(text).not.toMatch(/(?:^|[^`\u200b])@everyone/m);
     expect(readSteps(text).size).toBe(0);
     const back = parseTracking(text);
     expect(back.map((x) => x.ref)).toEqual(expect.arrayContaining(['team/app#12', row(2).ref]));
