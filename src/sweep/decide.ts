@@ -14,89 +14,93 @@ import type { RunContext, RunPlan } from '../run/plan.js';
  */
 export function decideSweep(ctx: RunContext): RunPlan {
   const plan = emptyPlan(ctx);
-  const run = plan.run;
   const cells = quickLinksOf(ctx.master);
   const manager = holderOf(cells.get(MANAGER));
   const deputy = holderOf(cells.get(DEPUTY));
-
-  if (run.severity && run.sitrepSince) {
-    const cadence = ctx.config.sitrepMinutes[run.severity];
-    const missed = missedSitrepWindows(run.sitrepSince, cadence, ctx.now);
-    if (missed > (run.sitrepReminders ?? 0)) {
-      run.sitrepReminders = missed;
-      plan.comments.push({
-        ref: ctx.master.ref,
-        body: renderSitrepReminder({
-          id: ctx.state.id,
-          incidentManager: manager,
-          severity: run.severity,
-          cadenceMinutes: cadence,
-          missed,
-          since: run.sitrepSince,
-        }),
-      });
-      plan.timeline.push(
-        timelineEntry(ctx, `reminded ${manager ? `@${manager}` : 'the incident lead'}: situation report overdue`),
-      );
-    }
-  }
-
-  const block = trustedState(ctx.master) ? splitBody(ctx.master.body).block : null;
-  if (block) {
-    const progress = computeProgress(block, INCIDENT_PHASES, run.na ?? {});
-    const dates = phaseDates(dateOf(cells.get(DISCLOSURE)), ctx.config.phaseOffsets, INCIDENT_PHASES);
-    const due = duePhases(dates, progress, ctx.now, run.nudged ?? []);
-    if (due.length > 0) {
-      run.nudged = [...(run.nudged ?? []), ...due];
-      const steps = readSteps(block);
-      for (const phaseId of due) {
-        const phase = INCIDENT_PHASES.find((p) => p.id === phaseId)!;
-        const open = phase.steps
-          .filter((s) => !steps.get(s.id)?.done && !run.na?.[s.id])
-          .map((s) => ({ role: s.role, text: s.text }));
-        plan.comments.push({
-          ref: ctx.master.ref,
-          body: renderPhaseNudge({
-            id: ctx.state.id,
-            phaseTitle: phase.title,
-            date: dates[phaseId]!,
-            openSteps: open,
-            owners: [manager, deputy].filter((o): o is string => Boolean(o)),
-          }),
-        });
-        plan.timeline.push(
-          timelineEntry(ctx, `nudged: "${phase.title}" is due (${dates[phaseId]}) with ${open.length} open steps`),
-        );
-      }
-    }
-  }
-
+  remindSitrep(ctx, plan, manager);
+  nudgePhases(ctx, plan, dateOf(cells.get(DISCLOSURE)), [manager, deputy]);
   // A due date passed: the master's overdue flags and counts are re-rendered.
   if (trackingStale(ctx.master, ctx.now)) plan.refresh = true;
+  reportExpiredHandoff(ctx, plan);
+  return plan;
+}
 
-  const pending = run.handoff;
-  if (
-    pending &&
-    !pending.reported &&
-    ctx.now.getTime() - Date.parse(pending.at) >= ctx.config.handoffMinutes * 60_000
-  ) {
-    run.handoff = { ...pending, reported: true };
+/** One reminder per missed sitrep window, mentioning the Incident Manager. */
+function remindSitrep(ctx: RunContext, plan: RunPlan, manager: string | null): void {
+  const run = plan.run;
+  if (!run.severity || !run.sitrepSince) return;
+  const cadence = ctx.config.sitrepMinutes[run.severity];
+  const missed = missedSitrepWindows(run.sitrepSince, cadence, ctx.now);
+  if (!(missed > (run.sitrepReminders ?? 0))) return;
+  run.sitrepReminders = missed;
+  plan.comments.push({
+    ref: ctx.master.ref,
+    body: renderSitrepReminder({
+      id: ctx.state.id,
+      incidentManager: manager,
+      severity: run.severity,
+      cadenceMinutes: cadence,
+      missed,
+      since: run.sitrepSince,
+    }),
+  });
+  plan.timeline.push(
+    timelineEntry(ctx, `reminded ${manager ? `@${manager}` : 'the incident lead'}: situation report overdue`),
+  );
+}
+
+/** Once per phase whose date arrived with open steps: a comment listing them, mentioning the IM and the Deputy. */
+function nudgePhases(ctx: RunContext, plan: RunPlan, disclosure: string | null, holders: Array<string | null>): void {
+  const run = plan.run;
+  const block = trustedState(ctx.master) ? splitBody(ctx.master.body).block : null;
+  if (!block) return;
+  const progress = computeProgress(block, INCIDENT_PHASES, run.na ?? {});
+  const dates = phaseDates(disclosure, ctx.config.phaseOffsets, INCIDENT_PHASES);
+  const due = duePhases(dates, progress, ctx.now, run.nudged ?? []);
+  if (due.length === 0) return;
+  run.nudged = [...(run.nudged ?? []), ...due];
+  const steps = readSteps(block);
+  for (const phaseId of due) {
+    const phase = INCIDENT_PHASES.find((p) => p.id === phaseId)!;
+    const open = phase.steps
+      .filter((s) => !steps.get(s.id)?.done && !run.na?.[s.id])
+      .map((s) => ({ role: s.role, text: s.text }));
     plan.comments.push({
       ref: ctx.master.ref,
-      body: renderHandoffExpired({
-        from: pending.from,
-        to: pending.to,
-        role: pending.role,
-        minutes: ctx.config.handoffMinutes,
+      body: renderPhaseNudge({
+        id: ctx.state.id,
+        phaseTitle: phase.title,
+        date: dates[phaseId]!,
+        openSteps: open,
+        owners: holders.filter((o): o is string => Boolean(o)),
       }),
     });
     plan.timeline.push(
-      timelineEntry(
-        ctx,
-        `handoff of ${ROLE_NAME[pending.role]} to @${pending.to} not accepted within ` +
-          `${ctx.config.handoffMinutes} minutes`,
-      ),
+      timelineEntry(ctx, `nudged: "${phase.title}" is due (${dates[phaseId]}) with ${open.length} open steps`),
     );
   }
-  return plan;
+}
+
+/** A handoff not accepted within `handoffMinutes` is reported once. */
+function reportExpiredHandoff(ctx: RunContext, plan: RunPlan): void {
+  const pending = plan.run.handoff;
+  if (!pending || pending.reported) return;
+  if (!(ctx.now.getTime() - Date.parse(pending.at) >= ctx.config.handoffMinutes * 60_000)) return;
+  plan.run.handoff = { ...pending, reported: true };
+  plan.comments.push({
+    ref: ctx.master.ref,
+    body: renderHandoffExpired({
+      from: pending.from,
+      to: pending.to,
+      role: pending.role,
+      minutes: ctx.config.handoffMinutes,
+    }),
+  });
+  plan.timeline.push(
+    timelineEntry(
+      ctx,
+      `handoff of ${ROLE_NAME[pending.role]} to @${pending.to} not accepted within ` +
+        `${ctx.config.handoffMinutes} minutes`,
+    ),
+  );
 }
