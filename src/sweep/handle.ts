@@ -1,5 +1,7 @@
 import { trustedState } from '../kernel/block.js';
 import { formatRef, parseRef } from '../kernel/model.js';
+import type { Issue } from '../kernel/model.js';
+import type { TicketState } from '../kernel/ticket-state.js';
 import { configProjectOf, masterPlaceProblem } from '../run/links.js';
 import { emptyPlan } from '../run/plan.js';
 import { decideSweep } from './decide.js';
@@ -41,7 +43,7 @@ export async function sweepTracker(
     now: () => now,
   };
   const masters = await tracker.listOpenMasters();
-  const settingsByProject = new Map<string, Awaited<ReturnType<typeof loadSettings>>>();
+  const settingsByProject: SettingsByProject = new Map();
   let fired = 0;
   let completed = 0;
   for (const listed of masters) {
@@ -50,66 +52,92 @@ export async function sweepTracker(
     // Every master the app makes on GitLab is confidential; a public look-alike elsewhere on the instance is not ours.
     if (tracker.capabilities.confidentialIssues && !listed.confidential) continue;
     if (state.intake !== true) {
-      try {
-        // withMaster completes the intake under the incident's lock; nothing else is decided this time.
-        let done = false;
-        await withMaster(listed.ref, eventCtx, (run) => {
-          done = run.state.intake === true;
-          return emptyPlan(run);
-        });
-        if (done) completed += 1;
-      } catch (error) {
-        ctx.log.error(
-          { issue: formatRef(listed.ref), err: { message: (error as Error).message } },
-          'completing a half-done intake failed',
-        );
-      }
+      if (await completeHalfDoneIntake(listed, eventCtx)) completed += 1;
       continue;
     }
-    const project = configProjectOf(state, listed);
-    if (!settingsByProject.has(project)) settingsByProject.set(project, await loadSettings(project, eventCtx));
-    const settings = settingsByProject.get(project)!;
-    if (settings instanceof ConfigErrorWithLabel) continue;
-    // Only masters in projects their configuration names as incident projects are swept.
-    if (masterPlaceProblem(listed, state, settings.config, tracker.kind)) continue;
-    const quick = decideSweep({
-      tracker: tracker.kind,
-      config: settings.config,
-      master: listed,
-      state,
-      now,
-      actor: null,
-      access: null,
-    });
-    const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
-    // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
-    if (quick.comments.length === 0 && !quick.refresh && !comms) continue;
-    try {
-      let acted = false;
-      await withMaster(listed.ref, eventCtx, async (run, loaded) => {
-        const plan = decideSweep(run);
-        acted = plan.comments.length > 0 || plan.refresh === true;
-        if (!comms) return plan;
-        const approvals = await applyApprovalEvents(
-          tracker,
-          comms,
-          run,
-          loaded,
-          handbookOf(loaded, eventCtx),
-          sweepOutcome(loaded.config, now),
-          ctx.log,
-        );
-        acted ||= approvals.posted > 0;
-        return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
-      });
-      if (acted) fired += 1;
-    } catch (error) {
-      // One incident's failure must not stop the sweep of the others.
-      ctx.log.error(
-        { issue: formatRef(listed.ref), err: { message: (error as Error).message } },
-        'sweep of an incident failed',
-      );
-    }
+    if (await sweepIncident(listed, state, eventCtx, settingsByProject, now)) fired += 1;
   }
   return { masters: masters.length, fired, completed };
+}
+
+/** The configuration of each project, read once per sweep. */
+type SettingsByProject = Map<string, Awaited<ReturnType<typeof loadSettings>>>;
+
+/** Completes an intake a run left half done; true when it is done now. A failure is logged, the sweep goes on. */
+async function completeHalfDoneIntake(listed: Issue, eventCtx: EventContext): Promise<boolean> {
+  try {
+    // withMaster completes the intake under the incident's lock; nothing else is decided this time.
+    let done = false;
+    await withMaster(listed.ref, eventCtx, (run) => {
+      done = run.state.intake === true;
+      return emptyPlan(run);
+    });
+    return done;
+  } catch (error) {
+    eventCtx.log.error(
+      { issue: formatRef(listed.ref), err: { message: (error as Error).message } },
+      'completing a half-done intake failed',
+    );
+    return false;
+  }
+}
+
+/**
+ * Fires what is due on a running incident: decided first on the master as listed (no request), and only when
+ * something is due (or the incident has a communications ticket, whose approval deadlines live there) again under
+ * the incident's lock on a fresh read. True when it posted something or refreshed the master.
+ */
+async function sweepIncident(
+  listed: Issue,
+  state: TicketState,
+  eventCtx: EventContext,
+  settingsByProject: SettingsByProject,
+  now: Date,
+): Promise<boolean> {
+  const { tracker, log } = eventCtx;
+  const project = configProjectOf(state, listed);
+  if (!settingsByProject.has(project)) settingsByProject.set(project, await loadSettings(project, eventCtx));
+  const settings = settingsByProject.get(project)!;
+  if (settings instanceof ConfigErrorWithLabel) return false;
+  // Only masters in projects their configuration names as incident projects are swept.
+  if (masterPlaceProblem(listed, state, settings.config, tracker.kind)) return false;
+  const quick = decideSweep({
+    tracker: tracker.kind,
+    config: settings.config,
+    master: listed,
+    state,
+    now,
+    actor: null,
+    access: null,
+  });
+  const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
+  // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
+  if (quick.comments.length === 0 && !quick.refresh && !comms) return false;
+  try {
+    let acted = false;
+    await withMaster(listed.ref, eventCtx, async (run, loaded) => {
+      const plan = decideSweep(run);
+      acted = plan.comments.length > 0 || plan.refresh === true;
+      if (!comms) return plan;
+      const approvals = await applyApprovalEvents(
+        tracker,
+        comms,
+        run,
+        loaded,
+        handbookOf(loaded, eventCtx),
+        sweepOutcome(loaded.config, now),
+        log,
+      );
+      acted ||= approvals.posted > 0;
+      return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
+    });
+    return acted;
+  } catch (error) {
+    // One incident's failure must not stop the sweep of the others.
+    log.error(
+      { issue: formatRef(listed.ref), err: { message: (error as Error).message } },
+      'sweep of an incident failed',
+    );
+    return false;
+  }
 }
