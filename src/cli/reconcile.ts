@@ -5,7 +5,7 @@ import type { ProbotOctokit } from 'probot';
 import { pino } from 'pino';
 import { trustedState } from '../kernel/block.js';
 import type { IntakeEffect } from '../intake/effects.js';
-import type { IssueRef, TrackerKind } from '../kernel/model.js';
+import type { Issue, IssueRef, TrackerKind } from '../kernel/model.js';
 import { formatRef, parseRef } from '../kernel/model.js';
 import { emptyPlan } from '../run/plan.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
@@ -154,51 +154,9 @@ export async function reconcileIssue(ref: IssueRef, context: EventContext): Prom
   else if (state) masterRef = parseRef(state.master);
   else {
     // Not a ticket of the app's: a report with the trigger label goes through the intake like a trigger would.
-    const settings = await loadSettings(issue.ref.project, ctx);
-    if (settings instanceof ConfigErrorWithLabel)
-      return { master: null, intake, rerendered: false, note: 'the configuration is invalid' };
-    if (issue.state !== 'open' || !issue.labels.includes(settings.config.label)) {
-      return {
-        master: null,
-        intake,
-        rerendered: false,
-        note: `not part of an incident (no state, no open \`${settings.config.label}\` label)`,
-      };
-    }
-    // The incident project decides whose reports it takes, for a repair as for an event.
-    const refusal = await refusedReport(issue.ref.project, settings.config, ctx);
-    if (refusal)
-      return {
-        master: null,
-        intake,
-        rerendered: false,
-        note: `not taken in: ${refusal.project} does not take reports from ${issue.ref.project} (its reportsFrom)`,
-      };
-    const sourceProject = await tracker.getProject(issue.ref.project);
-    const deps = { renderer: settings.renderer, handbookUrl: settings.config.handbookUrl ?? ctx.handbookUrl };
-    try {
-      const run = await ctx.locks.run(lockKey(tracker, issue.ref), async () => {
-        const source = await tracker.getIssue(issue.ref);
-        const snapshot = await loadIntakeSnapshot(
-          { source, sourceRef: source.ref, sourceProject, actor: '' },
-          settings.config,
-          ctx,
-        );
-        return runIntake(tracker, snapshot, deps, ctx.log);
-      });
-      intake.push(...writesOf(run.effects));
-      const final = run.final;
-      masterRef =
-        final.master?.ref ?? (final.source && trustedState(final.source)?.role === 'master' ? final.source.ref : null);
-    } catch (error) {
-      if (!(error instanceof ConfidentialityError)) throw error;
-      return {
-        master: null,
-        intake,
-        rerendered: false,
-        note: `stopped: the tracker did not confirm ${error.issue} as confidential`,
-      };
-    }
+    const taken = await takeInReport(issue, ctx, intake);
+    if ('result' in taken) return taken.result;
+    masterRef = taken.master;
   }
   if (!masterRef) return { master: null, intake, rerendered: false, note: 'no master found for this issue' };
   const master = masterRef;
@@ -224,6 +182,53 @@ export async function reconcileIssue(ref: IssueRef, context: EventContext): Prom
         ? 'the configuration is invalid'
         : undefined;
   return { master, intake, rerendered, ...(note ? { note } : {}) };
+}
+
+/**
+ * Takes a report in through the intake, as its trigger would: only an open issue with the trigger label, from a
+ * project the incident project takes reports from. Its master, or the result to answer when it is not taken in.
+ * The intake's writes are added to `intake`.
+ */
+async function takeInReport(
+  issue: Issue,
+  ctx: EventContext,
+  intake: string[],
+): Promise<{ master: IssueRef | null } | { result: ReconcileResult }> {
+  const { tracker } = ctx;
+  const notTaken = (note: string) => ({ result: { master: null, intake, rerendered: false, note } });
+  const settings = await loadSettings(issue.ref.project, ctx);
+  if (settings instanceof ConfigErrorWithLabel) return notTaken('the configuration is invalid');
+  if (issue.state !== 'open' || !issue.labels.includes(settings.config.label)) {
+    return notTaken(`not part of an incident (no state, no open \`${settings.config.label}\` label)`);
+  }
+  // The incident project decides whose reports it takes, for a repair as for an event.
+  const refusal = await refusedReport(issue.ref.project, settings.config, ctx);
+  if (refusal) {
+    return notTaken(
+      `not taken in: ${refusal.project} does not take reports from ${issue.ref.project} (its reportsFrom)`,
+    );
+  }
+  const sourceProject = await tracker.getProject(issue.ref.project);
+  const deps = { renderer: settings.renderer, handbookUrl: settings.config.handbookUrl ?? ctx.handbookUrl };
+  try {
+    const run = await ctx.locks.run(lockKey(tracker, issue.ref), async () => {
+      const source = await tracker.getIssue(issue.ref);
+      const snapshot = await loadIntakeSnapshot(
+        { source, sourceRef: source.ref, sourceProject, actor: '' },
+        settings.config,
+        ctx,
+      );
+      return runIntake(tracker, snapshot, deps, ctx.log);
+    });
+    intake.push(...writesOf(run.effects));
+    const final = run.final;
+    const master =
+      final.master?.ref ?? (final.source && trustedState(final.source)?.role === 'master' ? final.source.ref : null);
+    return { master };
+  } catch (error) {
+    if (!(error instanceof ConfidentialityError)) throw error;
+    return notTaken(`stopped: the tracker did not confirm ${error.issue} as confidential`);
+  }
 }
 
 /** The report the command prints: what was done, or that nothing was needed. */
