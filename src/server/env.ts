@@ -25,6 +25,11 @@ export interface ServerEnv {
   /** Seconds between sweeps (read by the entry); with Redis, a finished sweep keeps the turn for this long. */
   SWEEP_INTERVAL_SECONDS?: string;
   /**
+   * Seconds after which the sweep lists the open masters even when nothing was found due (default 3600): the bound on
+   * anything the schedule could not see (a configuration fixed without a push event, a lost Redis key).
+   */
+  SWEEP_SAFETY_SECONDS?: string;
+  /**
    * Signs the app's hidden state (comma-separated: the first signs, all verify). Without it, each tracker's
    * credential serves as the secret (see `stateKeysFromEnv`).
    */
@@ -70,4 +75,10 @@ export function trackerStateKeys(env: ServerEnv, tracker: Tracker['kind'], crede
 export function sweepHoldMs(env: ServerEnv): number {
   const seconds = Number(env.SWEEP_INTERVAL_SECONDS ?? 60);
   return Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds * 900) : 0;
+}
+
+/** How long the sweep may go without listing when nothing is due (`SWEEP_SAFETY_SECONDS`, default one hour). */
+export function sweepSafetyMs(env: ServerEnv): number {
+  const seconds = Number(env.SWEEP_SAFETY_SECONDS ?? 3600);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.floor(seconds * 1000) : 3_600_000;
 }

@@ -13,13 +13,15 @@ import { createLogger } from './logger.js';
 import { ROUTES } from './routes.js';
 import { SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
+import { sweepOnSchedule } from '../sweep/handle.js';
 import type { SweepReport } from '../sweep/handle.js';
+import type { SweepSchedule } from './coordination/sweep-schedule.js';
 import { answerWithin, WorkQueue } from './work-queue.js';
 import { composeGitHub } from './github-composition.js';
 import { composeGitLab } from './gitlab-composition.js';
 import { json } from './composition.js';
 import type { Composed, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
-import { sweepHoldMs } from './env.js';
+import { sweepHoldMs, sweepSafetyMs } from './env.js';
 import type { ServerEnv } from './env.js';
 
 export interface AppServer {
@@ -78,6 +80,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       log,
       now,
       stateKeys,
+      sweepSchedule: coordination.sweepSchedule,
     });
   const deps = { log, queue, handle, overrides };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
@@ -103,6 +106,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const sweeper = createSweeper({
     compositions,
     gate: overrides.sweepGate ?? coordination.sweepGate,
+    schedule: coordination.sweepSchedule,
+    safetyMs: sweepSafetyMs(env),
     context: { locks, handbookUrl, defaultTemplates, settingsCache, log },
     now,
   });
@@ -173,22 +178,28 @@ interface Sweeper {
 function createSweeper(options: {
   compositions: TrackerComposition[];
   gate: SweepGate;
+  schedule: SweepSchedule;
+  safetyMs: number;
   context: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries' | 'stateKeys' | 'now'>;
   now: () => Date;
 }): Sweeper {
-  const { compositions, gate, context, now } = options;
+  const { compositions, gate, schedule, safetyMs, context, now } = options;
   const underWay = new Set<Promise<unknown>>();
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
+    // Nothing is asked of any tracker (not even its installations) while the schedule says nothing is due.
     const run = gate.run(async () => {
-      for (const composition of compositions) {
-        for (const { tracker, stateKeys } of await composition.sweepTargets()) {
-          const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at);
-          total.masters += report.masters;
-          total.fired += report.fired;
-          total.completed += report.completed;
+      await sweepOnSchedule(schedule, at, safetyMs, async (due) => {
+        for (const composition of compositions) {
+          for (const { tracker, stateKeys } of await composition.sweepTargets()) {
+            const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at, due);
+            total.masters += report.masters;
+            total.fired += report.fired;
+            total.completed += report.completed;
+          }
         }
-      }
+        return total;
+      });
     });
     underWay.add(run);
     try {

@@ -13,6 +13,9 @@ import { StateSeal } from '../server/state-seal.js';
 import { WriteGuard } from '../server/write-guard.js';
 import { sweepOutcome } from '../approvals/approval-events.js';
 import { handbookOf, withMaster } from '../run/with-master.js';
+import type { ApprovalState } from '../kernel/ticket-state.js';
+import type { SweepSchedule } from '../server/coordination/sweep-schedule.js';
+import { earlierDue, nextApprovalDue, nextSweepDue } from './next-due.js';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -20,6 +23,43 @@ export interface SweepReport {
   fired: number;
   /** Half-done intakes the sweep completed. */
   completed: number;
+}
+
+/**
+ * Where a listing sweep notes the earliest moment something is due on the incidents it saw (`at`; null: nothing
+ * before `until`, the end of the safety interval).
+ */
+export interface NextDue {
+  until: Date;
+  at: Date | null;
+}
+
+/** Notes a due moment: the earlier one is kept. */
+function noteDue(due: NextDue | undefined, at: Date | null): void {
+  if (due) due.at = earlierDue(due.at, at);
+}
+
+/**
+ * A sweep that lists only when something can be due: skipped (no request at all) while the schedule says the last
+ * listing found nothing due before now and no event changed an incident since; otherwise `sweepAll` lists, and the
+ * earliest due moment it found (bounded by `safetyMs`, after which a listing comes anyway) is recorded. A skipped
+ * sweep reports no masters.
+ */
+export async function sweepOnSchedule(
+  schedule: SweepSchedule,
+  at: Date,
+  safetyMs: number,
+  sweepAll: (due: NextDue) => Promise<SweepReport>,
+): Promise<SweepReport> {
+  const generation = await schedule.generation();
+  const quiet = await schedule.quiet();
+  if (quiet && quiet.generation === generation && at.getTime() < quiet.until)
+    return { masters: 0, fired: 0, completed: 0 };
+  const due: NextDue = { until: new Date(at.getTime() + safetyMs), at: null };
+  const report = await sweepAll(due);
+  // Generation read before the listing: an event handled meanwhile makes this record stale, and the next sweep lists.
+  await schedule.record(generation, (due.at ?? due.until).getTime());
+  return report;
 }
 
 /**
@@ -32,6 +72,7 @@ export async function sweepTracker(
   unguarded: Tracker,
   ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>,
   now: Date,
+  due?: NextDue,
 ): Promise<SweepReport> {
   // The sweep writes through the same public-write guard and state seal as events do.
   const tracker = new WriteGuard(new StateSeal(unguarded, ctx.stateKeys, ctx.log));
@@ -53,9 +94,11 @@ export async function sweepTracker(
     if (tracker.capabilities.confidentialIssues && !listed.confidential) continue;
     if (state.intake !== true) {
       if (await completeHalfDoneIntake(listed, eventCtx)) completed += 1;
+      // Its clocks start with the completed intake (or it is tried again): the next sweep looks again.
+      noteDue(due, now);
       continue;
     }
-    if (await sweepIncident(listed, state, eventCtx, settingsByProject, now)) fired += 1;
+    if (await sweepIncident(listed, state, eventCtx, settingsByProject, now, due)) fired += 1;
   }
   return { masters: masters.length, fired, completed };
 }
@@ -93,6 +136,7 @@ async function sweepIncident(
   eventCtx: EventContext,
   settingsByProject: SettingsByProject,
   now: Date,
+  due?: NextDue,
 ): Promise<boolean> {
   const { tracker, log } = eventCtx;
   const project = configProjectOf(state, listed);
@@ -112,27 +156,52 @@ async function sweepIncident(
   });
   const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
   // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
-  if (quick.comments.length === 0 && !quick.refresh && !comms) return false;
+  if (quick.comments.length === 0 && !quick.refresh && !comms) {
+    if (due) {
+      noteDue(
+        due,
+        nextSweepDue(
+          { tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null, access: null },
+          due.until,
+        ),
+      );
+    }
+    return false;
+  }
   try {
     let acted = false;
+    let next: Date | null = null;
     await withMaster(listed.ref, eventCtx, async (run, loaded) => {
       const plan = decideSweep(run);
       acted = plan.comments.length > 0 || plan.refresh === true;
+      if (due && !acted) next = nextSweepDue(run, due.until);
       if (!comms) return plan;
+      const outcomes = sweepOutcome(loaded.config, now);
       const approvals = await applyApprovalEvents(
         tracker,
         comms,
         run,
         loaded,
         handbookOf(loaded, eventCtx),
-        sweepOutcome(loaded.config, now),
+        (approval: ApprovalState, cutoffMinutes: number, manager: string | null) => {
+          const decided = outcomes(approval, cutoffMinutes, manager);
+          // The review's next moment, from the state this sweep leaves.
+          const after = decided.at(-1)?.state ?? approval;
+          if (due)
+            next = earlierDue(next, nextApprovalDue(loaded.config, after, cutoffMinutes, manager, now, due.until));
+          return decided;
+        },
         log,
       );
       acted ||= approvals.posted > 0;
       return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
     });
+    // What fired changed the master: the next sweep decides again on what it wrote.
+    noteDue(due, acted ? now : next);
     return acted;
   } catch (error) {
+    // Tried again at the next sweep.
+    noteDue(due, now);
     // One incident's failure must not stop the sweep of the others.
     log.error(
       { issue: formatRef(listed.ref), err: { message: (error as Error).message } },

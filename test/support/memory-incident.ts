@@ -3,7 +3,8 @@ import { trustedState } from '../../src/kernel/block.js';
 import type { IssueEvent, TrackerEvent } from '../../src/kernel/events.js';
 import type { AccessLevel, Issue, Project, TrackerKind } from '../../src/kernel/model.js';
 import { handleEvent } from '../../src/server/handle-event.js';
-import { sweepTracker } from '../../src/sweep/handle.js';
+import { sweepOnSchedule, sweepTracker } from '../../src/sweep/handle.js';
+import { MemorySweepSchedule } from '../../src/server/coordination/sweep-schedule.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
@@ -84,7 +85,10 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
         throw new TrackerError('the tracker is down', 503, call.method);
       },
     );
-    return { tracker, ctx: await eventContext(tracker, MEMORY_BOT, () => clock.now) };
+    // The sweep's schedule, as the server keeps it in memory: a restart forgets it.
+    const sweepSchedule = new MemorySweepSchedule();
+    const ctx = { ...(await eventContext(tracker, MEMORY_BOT, () => clock.now)), sweepSchedule };
+    return { tracker, ctx, sweepSchedule };
   };
   let app = await startApp();
   const handle = (event: TrackerEvent) => handleEvent(event, app.ctx);
@@ -180,7 +184,9 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const restart = async () => {
     app = await startApp();
   };
-  const sweep = (at: Date) => sweepTracker(app.tracker, app.ctx, at);
+  // As the server sweeps: listing only when something can be due, the safety interval an hour.
+  const sweep = (at: Date) =>
+    sweepOnSchedule(app.sweepSchedule, at, 3_600_000, (due) => sweepTracker(app.tracker, app.ctx, at, due));
   return {
     store,
     clock,

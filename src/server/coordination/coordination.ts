@@ -4,10 +4,12 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import { MemoryKeyedLock } from './keyed-lock.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from '../logger.js';
-import { RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from './redis.js';
+import { RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate, RedisSweepSchedule } from './redis.js';
 import type { RedisCoordinationOptions } from './redis.js';
 import { MemorySweepGate } from './sweep-gate.js';
 import type { SweepGate } from './sweep-gate.js';
+import { MemorySweepSchedule } from './sweep-schedule.js';
+import type { SweepSchedule } from './sweep-schedule.js';
 
 /** What replicas share: which deliveries were taken, who works on which incident, whose turn the sweep is. */
 export interface Coordination {
@@ -16,6 +18,8 @@ export interface Coordination {
   deliveries: DeliveryGuard;
   locks: KeyedLock;
   sweepGate: SweepGate;
+  /** When the sweep next has something to do (it lists only then, or after the safety interval). */
+  sweepSchedule: SweepSchedule;
   /** True while the shared store answers (always true in memory). */
   healthy(): Promise<boolean>;
   /** Closes the connection to the shared store. */
@@ -29,6 +33,7 @@ export function memoryCoordination(): Coordination {
     deliveries: new MemoryDeliveryGuard(),
     locks: new MemoryKeyedLock(),
     sweepGate: new MemorySweepGate(),
+    sweepSchedule: new MemorySweepSchedule(),
     healthy: async () => true,
     close: async () => undefined,
   };
@@ -69,6 +74,7 @@ export function redisCoordination(
     deliveries: new RedisDeliveryGuard(redis, options),
     locks: new RedisKeyedLock(redis, options),
     sweepGate: new RedisSweepGate(redis, { ...options, minIntervalMs: options.sweepHoldMs ?? 0 }),
+    sweepSchedule: new RedisSweepSchedule(redis, options),
     healthy: async () => {
       try {
         return (await withTimeout(redis.ping(), 1_000)) === 'PONG';

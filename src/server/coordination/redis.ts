@@ -4,6 +4,7 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from '../logger.js';
 import type { SweepGate } from './sweep-gate.js';
+import type { SweepSchedule } from './sweep-schedule.js';
 
 // Coordination of several replicas through one Redis. The tracker stays the database: Redis only holds who is
 // working on what right now (delivery claims, incident locks, the sweeper's turn), all with a time to live, so
@@ -238,5 +239,40 @@ export class RedisSweepGate implements SweepGate {
         await releaseLease(this.redis, key, token, this.timing);
       }
     }
+  }
+}
+
+/**
+ * The sweep's schedule shared by every replica (see `SweepSchedule`): the generation of changes is a counter every
+ * handled event increments, and the quiet period one key `generation:until`. Both are hints: losing them costs one
+ * listing, never a missed reminder.
+ */
+export class RedisSweepSchedule implements SweepSchedule {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisCoordinationOptions,
+  ) {
+    this.prefix = timingOf(options).prefix;
+  }
+
+  async generation(): Promise<number> {
+    return Number((await this.redis.get(`${this.prefix}sweep-generation`)) ?? 0);
+  }
+
+  async quiet(): Promise<{ generation: number; until: number } | null> {
+    const value = await this.redis.get(`${this.prefix}sweep-quiet`);
+    const match = value ? /^(?<generation>\d+):(?<until>\d+)$/.exec(value) : null;
+    if (!match?.groups) return null;
+    return { generation: Number(match.groups.generation), until: Number(match.groups.until) };
+  }
+
+  async record(generation: number, until: number): Promise<void> {
+    await this.redis.set(`${this.prefix}sweep-quiet`, `${generation}:${Math.ceil(until)}`);
+  }
+
+  async changed(): Promise<void> {
+    await this.redis.incr(`${this.prefix}sweep-generation`);
   }
 }
