@@ -30,6 +30,11 @@ export interface ServerEnv {
    */
   SWEEP_SAFETY_SECONDS?: string;
   /**
+   * Seconds a cached configuration or template file is used without asking the tracker (default 60); push events to
+   * the default branch drop a changed file at once, this bounds a change whose push never arrived.
+   */
+  CONFIG_MAX_AGE_SECONDS?: string;
+  /**
    * Signs the app's hidden state (comma-separated: the first signs, all verify). Without it, each tracker's
    * credential serves as the secret (see `stateKeysFromEnv`).
    */
@@ -81,4 +86,10 @@ export function sweepHoldMs(env: ServerEnv): number {
 export function sweepSafetyMs(env: ServerEnv): number {
   const seconds = Number(env.SWEEP_SAFETY_SECONDS ?? 3600);
   return Number.isFinite(seconds) && seconds >= 0 ? Math.floor(seconds * 1000) : 3_600_000;
+}
+
+/** How long a cached configuration file is used without a request (`CONFIG_MAX_AGE_SECONDS`, default 60 s). */
+export function configMaxAgeMs(env: ServerEnv): number {
+  const seconds = Number(env.CONFIG_MAX_AGE_SECONDS ?? 60);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.floor(seconds * 1000) : 60_000;
 }

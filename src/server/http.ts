@@ -21,7 +21,9 @@ import { composeGitHub } from './github-composition.js';
 import { composeGitLab } from './gitlab-composition.js';
 import { json } from './composition.js';
 import type { Composed, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
-import { sweepHoldMs, sweepSafetyMs } from './env.js';
+import { configMaxAgeMs, sweepHoldMs, sweepSafetyMs } from './env.js';
+import { ConfigFiles } from './config-files.js';
+import type { PushEvent } from '../kernel/events.js';
 import type { ServerEnv } from './env.js';
 
 export interface AppServer {
@@ -82,7 +84,18 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       stateKeys,
       sweepSchedule: coordination.sweepSchedule,
     });
-  const deps = { log, queue, handle, overrides };
+  // Configuration and templates kept between events; a push drops what it changed on every replica.
+  const files = new ConfigFiles(configMaxAgeMs(env));
+  coordination.configChanges.subscribe((change) => files.forget(change));
+  const push = (change: PushEvent) =>
+    ROUTES['config-push'](change, {
+      configChanged: async (pushed) => {
+        files.forget(pushed);
+        await coordination.configChanges.publish(pushed);
+      },
+      sweepSchedule: coordination.sweepSchedule,
+    });
+  const deps = { log, queue, handle, overrides, files, push };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {

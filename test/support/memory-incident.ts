@@ -5,6 +5,7 @@ import type { AccessLevel, Issue, Project, TrackerKind } from '../../src/kernel/
 import { handleEvent } from '../../src/server/handle-event.js';
 import { sweepOnSchedule, sweepTracker } from '../../src/sweep/handle.js';
 import { MemorySweepSchedule } from '../../src/server/coordination/sweep-schedule.js';
+import { ConfigFiles } from '../../src/server/config-files.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
@@ -74,9 +75,11 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const portCalls: PortCall[] = [];
   /** The app's process: a tracker and fresh guards and caches; a restart makes new ones over the same store. */
   const startApp = async () => {
+    const files = new ConfigFiles(60_000);
     // Under GitLab's rules deliveries are GitLab's hooks, which nothing signs: the shell asks the tracker who acted.
     const tracker = recordingTracker(
-      new MemoryTracker(store, { actor: MEMORY_BOT, signedDeliveries: kind === 'github' }),
+      // Configuration kept between events as the server keeps it (a restart forgets it).
+      new MemoryTracker(store, { actor: MEMORY_BOT, signedDeliveries: kind === 'github', files: files[kind] }),
       (call) => {
         portCalls.push({ at: store.calls.length, ...call });
         if (!down && outageFrom?.(call)) down = true;

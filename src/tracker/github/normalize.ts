@@ -1,6 +1,6 @@
-import type { Actor, IssueEvent, NoteEvent } from '../../kernel/events.js';
+import type { Actor, IssueEvent, NoteEvent, PushEvent } from '../../kernel/events.js';
 import type { Comment, Issue, Project } from '../../kernel/model.js';
-import { asRecord, isId, isNonEmptyString } from '../payload.js';
+import { asRecord, changedPaths, isId, isNonEmptyString } from '../payload.js';
 
 /**
  * Turns GitHub webhook payloads into the tracker-neutral events. Pure functions: no I/O, no throwing.
@@ -191,4 +191,22 @@ export function githubPayloadProblem(name: string, payload: unknown): string | n
   if (!toIssue('owner/repo', issue)) return `${event} delivery with an unreadable issue`;
   if (event === 'issue_comment' && !toComment(body.comment)) return 'issue_comment delivery with an unreadable comment';
   return null;
+}
+
+/** GitHub lists at most this many commits in a push payload. */
+const GITHUB_PUSH_COMMITS = 20;
+
+/**
+ * A `push` delivery as a {@link PushEvent}, or null when it is not a push to the repository's default branch. A
+ * forced push, or one with as many commits as the payload lists at most, changed what it cannot tell: every file.
+ */
+export function normalizeGitHubPush(payload: unknown): PushEvent | null {
+  const body = asRecord(payload);
+  const repository = asRecord(body?.repository);
+  const project = repository?.full_name;
+  const branch = repository?.default_branch;
+  if (!isNonEmptyString(project) || !isNonEmptyString(branch) || body?.ref !== `refs/heads/${branch}`) return null;
+  const commits = Array.isArray(body.commits) ? body.commits : null;
+  const complete = body.forced !== true && commits !== null && commits.length < GITHUB_PUSH_COMMITS;
+  return { tracker: 'github', project, paths: complete ? changedPaths(commits, 0) : null };
 }
