@@ -382,7 +382,8 @@ export async function feltRun(trackers: TrackerName[], incidents: number, previo
             '≥ 0.95',
             2,
             `${o.app.toFixed(0)} vs ${o.bare.toFixed(0)} deliveries/s; p99 ${o.appP99.toFixed(1)} vs ` +
-              `${o.bareP99.toFixed(1)} ms; CPU ${o.appCpuMs.toFixed(2)} vs ${o.bareCpuMs.toFixed(2)} ms/delivery; ${o.load}`,
+              `${o.bareP99.toFixed(1)} ms; CPU ${o.appCpuMs.toFixed(2)} vs ${o.bareCpuMs.toFixed(2)} ms/delivery; ` +
+              o.load,
           );
         }
       } finally {

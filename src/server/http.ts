@@ -14,6 +14,7 @@ import { ROUTES } from './routes.js';
 import { SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
 import { sweepOnSchedule } from '../sweep/handle.js';
+import type { ReviewsSeen } from '../sweep/handle.js';
 import type { SweepReport } from '../sweep/handle.js';
 import type { SweepSchedule } from './coordination/sweep-schedule.js';
 import { answerWithin, WorkQueue } from './work-queue.js';
@@ -198,21 +199,29 @@ function createSweeper(options: {
 }): Sweeper {
   const { compositions, gate, schedule, safetyMs, context, now } = options;
   const underWay = new Set<Promise<unknown>>();
+  // What this process's listings saw of each incident's review (see `ReviewsSeen`).
+  const reviews: ReviewsSeen = new Map();
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
     // Nothing is asked of any tracker (not even its installations) while the schedule says nothing is due.
     const run = gate.run(async () => {
-      await sweepOnSchedule(schedule, at, safetyMs, async (due) => {
-        for (const composition of compositions) {
-          for (const { tracker, stateKeys } of await composition.sweepTargets()) {
-            const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at, due);
-            total.masters += report.masters;
-            total.fired += report.fired;
-            total.completed += report.completed;
+      await sweepOnSchedule(
+        schedule,
+        at,
+        safetyMs,
+        async (due) => {
+          for (const composition of compositions) {
+            for (const { tracker, stateKeys } of await composition.sweepTargets()) {
+              const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at, due);
+              total.masters += report.masters;
+              total.fired += report.fired;
+              total.completed += report.completed;
+            }
           }
-        }
-        return total;
-      });
+          return total;
+        },
+        reviews,
+      );
     });
     underWay.add(run);
     try {

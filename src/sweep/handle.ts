@@ -32,7 +32,21 @@ export interface SweepReport {
 export interface NextDue {
   until: Date;
   at: Date | null;
+  /** The generation of changes the listing started at (see `SweepSchedule`). */
+  generation?: number;
+  /** What earlier listings of this process saw of each incident's review (see {@link ReviewsSeen}). */
+  reviews?: ReviewsSeen;
 }
+
+/**
+ * By master: the generation of changes in which its communications ticket was last read by the sweep, and the moment
+ * before which nothing of its review is due. While no event changed anything since, a listing need not read the
+ * ticket again (its approval state changes only through events, which change the generation).
+ */
+export type ReviewsSeen = Map<string, { generation: number; until: number }>;
+
+/** How far ahead the sweep looks for the review's next moment (its clocks count in hours). */
+const REVIEW_HORIZON_MS = 7 * 24 * 60 * 60_000;
 
 /** Notes a due moment: the earlier one is kept. */
 function noteDue(due: NextDue | undefined, at: Date | null): void {
@@ -50,15 +64,21 @@ export async function sweepOnSchedule(
   at: Date,
   safetyMs: number,
   sweepAll: (due: NextDue) => Promise<SweepReport>,
+  reviews?: ReviewsSeen,
 ): Promise<SweepReport> {
   const generation = await schedule.generation();
   const quiet = await schedule.quiet();
   if (quiet && quiet.generation === generation && at.getTime() < quiet.until)
     return { masters: 0, fired: 0, completed: 0 };
-  const due: NextDue = { until: new Date(at.getTime() + safetyMs), at: null };
+  const due: NextDue = {
+    until: new Date(at.getTime() + safetyMs),
+    at: null,
+    generation,
+    ...(reviews ? { reviews } : {}),
+  };
   const report = await sweepAll(due);
   // Generation read before the listing: an event handled meanwhile makes this record stale, and the next sweep lists.
-  await schedule.record(generation, (due.at ?? due.until).getTime());
+  await schedule.record(generation, Math.min((due.at ?? due.until).getTime(), due.until.getTime()));
   return report;
 }
 
@@ -155,22 +175,24 @@ async function sweepIncident(
     access: null,
   });
   const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
-  // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
-  if (quick.comments.length === 0 && !quick.refresh && !comms) {
+  const key = formatRef(listed.ref);
+  const seen = due?.reviews?.get(key);
+  // Approval deadlines live in the comms ticket: a master with one is looked at closer, unless this process read it
+  // since the last change and nothing of its review is due yet.
+  const reviewQuiet = !comms || (seen && seen.generation === due?.generation && now.getTime() < seen.until);
+  if (quick.comments.length === 0 && !quick.refresh && reviewQuiet) {
     if (due) {
-      noteDue(
-        due,
-        nextSweepDue(
-          { tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null, access: null },
-          due.until,
-        ),
-      );
+      const listedCtx = { tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null };
+      noteDue(due, nextSweepDue({ ...listedCtx, access: null }, due.until));
+      if (comms && seen) noteDue(due, new Date(seen.until));
     }
     return false;
   }
+  due?.reviews?.delete(key);
   try {
     let acted = false;
     let next: Date | null = null;
+    let review: Date | null = null;
     await withMaster(listed.ref, eventCtx, async (run, loaded) => {
       const plan = decideSweep(run);
       acted = plan.comments.length > 0 || plan.refresh === true;
@@ -187,8 +209,8 @@ async function sweepIncident(
           const decided = outcomes(approval, cutoffMinutes, manager);
           // The review's next moment, from the state this sweep leaves.
           const after = decided.at(-1)?.state ?? approval;
-          if (due)
-            next = earlierDue(next, nextApprovalDue(loaded.config, after, cutoffMinutes, manager, now, due.until));
+          const horizon = new Date(now.getTime() + REVIEW_HORIZON_MS);
+          if (due) review = nextApprovalDue(loaded.config, after, cutoffMinutes, manager, now, horizon);
           return decided;
         },
         log,
@@ -197,7 +219,12 @@ async function sweepIncident(
       return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
     });
     // What fired changed the master: the next sweep decides again on what it wrote.
-    noteDue(due, acted ? now : next);
+    noteDue(due, acted ? now : earlierDue(next, review));
+    if (comms && !acted && due?.reviews && due.generation !== undefined)
+      due.reviews.set(key, {
+        generation: due.generation,
+        until: (review ?? new Date(now.getTime() + REVIEW_HORIZON_MS)).getTime(),
+      });
     return acted;
   } catch (error) {
     // Tried again at the next sweep.

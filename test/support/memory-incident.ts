@@ -4,6 +4,7 @@ import type { IssueEvent, TrackerEvent } from '../../src/kernel/events.js';
 import type { AccessLevel, Issue, Project, TrackerKind } from '../../src/kernel/model.js';
 import { handleEvent } from '../../src/server/handle-event.js';
 import { sweepOnSchedule, sweepTracker } from '../../src/sweep/handle.js';
+import type { ReviewsSeen } from '../../src/sweep/handle.js';
 import { MemorySweepSchedule } from '../../src/server/coordination/sweep-schedule.js';
 import { ConfigFiles } from '../../src/server/config-files.js';
 import { TrackerError } from '../../src/tracker/errors.js';
@@ -91,7 +92,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     // The sweep's schedule, as the server keeps it in memory: a restart forgets it.
     const sweepSchedule = new MemorySweepSchedule();
     const ctx = { ...(await eventContext(tracker, MEMORY_BOT, () => clock.now)), sweepSchedule };
-    return { tracker, ctx, sweepSchedule };
+    return { tracker, ctx, sweepSchedule, reviews: new Map() as ReviewsSeen };
   };
   let app = await startApp();
   const handle = (event: TrackerEvent) => handleEvent(event, app.ctx);
@@ -189,7 +190,13 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   };
   // As the server sweeps: listing only when something can be due, the safety interval an hour.
   const sweep = (at: Date) =>
-    sweepOnSchedule(app.sweepSchedule, at, 3_600_000, (due) => sweepTracker(app.tracker, app.ctx, at, due));
+    sweepOnSchedule(
+      app.sweepSchedule,
+      at,
+      3_600_000,
+      (due) => sweepTracker(app.tracker, app.ctx, at, due),
+      app.reviews,
+    );
   return {
     store,
     clock,
