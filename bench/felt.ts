@@ -23,8 +23,9 @@ const BURST_TICKS = 40;
 const BURST_SPREAD_MS = 2_000;
 /** How long the bench waits for a burst to be reflected before it says it was not. */
 const BURST_CAP_MS = { github: 240_000, gitlab: 60_000 } as const;
-const ORDINARY_PER_ROUND = 240;
-const ORDINARY_ROUNDS = 3;
+const ORDINARY_PER_ROUND = 160;
+/** Short rounds taking turns, the order swapped every round: a neighbour's burst then skews a round, not the median. */
+const ORDINARY_ROUNDS = 6;
 const CONCURRENCIES = [1, 8, 32] as const;
 
 /** The figures of one run, kept in RESULTS.md so that the next run shows them as the previous one. */
@@ -219,13 +220,28 @@ async function measureOrdinary(world: World, app: Target, bare: Target, concurre
   const figuresLoad = load();
   for (let round = 0; round < ORDINARY_ROUNDS; round += 1) {
     const cycles = ordinaryCycles(world, 'unrelated', ORDINARY_PER_ROUND);
-    const a0 = await app.cpuMs();
-    const ours = await replayFresh(world, app.url, cycles, concurrency);
-    await app.idle();
-    appCpu += (await app.cpuMs()) - a0;
-    const b0 = await bare.cpuMs();
-    const theirs = await replayFresh(world, bare.url, cycles, concurrency);
-    bareCpu += (await bare.cpuMs()) - b0;
+    const runApp = async () => {
+      const a0 = await app.cpuMs();
+      const run = await replayFresh(world, app.url, cycles, concurrency);
+      await app.idle();
+      appCpu += (await app.cpuMs()) - a0;
+      return run;
+    };
+    const runBare = async () => {
+      const b0 = await bare.cpuMs();
+      const run = await replayFresh(world, bare.url, cycles, concurrency);
+      bareCpu += (await bare.cpuMs()) - b0;
+      return run;
+    };
+    let ours: Awaited<ReturnType<typeof replayFresh>>;
+    let theirs: Awaited<ReturnType<typeof replayFresh>>;
+    if (round % 2 === 0) {
+      ours = await runApp();
+      theirs = await runBare();
+    } else {
+      theirs = await runBare();
+      ours = await runApp();
+    }
     sent += ours.answers.length;
     const a = throughput(ours.answers.length, ours.elapsedMs);
     const b = throughput(theirs.answers.length, theirs.elapsedMs);
@@ -398,7 +414,8 @@ export async function feltRun(trackers: TrackerName[], incidents: number, previo
     '',
     `- Date: ${new Date().toISOString()}; ${incidents} incidents per tracker for the intake times`,
     `- The machine is shared (2 CPUs, other work running): the load is written next to each measurement; ratios are`,
-    '  measured back to back (the app, then bare Probot, the same deliveries, three rounds, median ratio), call and',
+    '  measured back to back (the app and bare Probot, the same deliveries, six short rounds in alternating order,',
+    '  median ratio; CPU per delivery is the figure the load distorts least), call and',
     '  write counts do not depend on the load.',
     "- Intake and burst: `npm start`'s clients (Probot's throttling and retries; gitbeaker's rate limits) against",
     '  the fake tracker on loopback, each delivery on a new connection. The budget runs on the quiet clients (the',

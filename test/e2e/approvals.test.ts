@@ -348,7 +348,7 @@ for (const harness of HARNESSES) {
       },
     );
 
-    it('the sweep reads the communications ticket again only when its review can be due or something changed', async () => {
+    it('the sweep reads the communications ticket again only when its review can be due or changed', async () => {
       const t = await incident();
       expectOutcome(t, await t.say('/request-approvals', 'bob'), 'done');
       // A listing after the request reads the ticket: the back-ups are due at 30 minutes.
