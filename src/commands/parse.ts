@@ -11,6 +11,7 @@ import { formatRfc3339 } from '../kernel/time.js';
 export const FIELD_ALIASES: Readonly<Record<FieldKey, readonly string[]>> = {
   'incident-manager': ['incident-manager', 'im', 'manager'],
   deputy: ['deputy', 'deputy-im'],
+  'communications-officer': ['communications-officer', 'co', 'comms-officer'],
   'disclosure-date': ['disclosure-date', 'disclosure', 'date'],
   cvss: ['cvss', 'cvss-score'],
   advisory: ['advisory', 'security-advisory'],
@@ -87,6 +88,9 @@ const ROLE_ALIASES: ReadonlyMap<string, HolderRole> = new Map<string, HolderRole
   ['incident-manager', 'im'],
   ['deputy', 'deputy'],
   ['deputy-im', 'deputy'],
+  ['co', 'co'],
+  ['communications-officer', 'co'],
+  ['comms-officer', 'co'],
 ]);
 
 /** A step id as the checklists write them: kebab-case with at least one hyphen (`pick-deputy`). */

@@ -213,6 +213,29 @@ const sitrepSchema = perSeverity(
     'per missed window.',
 );
 
+/** People to tell per severity: an unacknowledged incident escalates to them, and setting a severity informs them. */
+const escalationSchema = z
+  .object({
+    high: uniqueItems(person, 'escalation.high', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe(
+        'Told when a high-severity (or not yet assessed) incident is not acknowledged, and when it is set high.',
+      ),
+    medium: uniqueItems(person, 'escalation.medium', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe('Told when a medium-severity incident is not acknowledged, and when it is set medium.'),
+    low: uniqueItems(person, 'escalation.low', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe('Told when a low-severity incident is not acknowledged, and when it is set low.'),
+  })
+  .strict()
+  .default(() => ({ high: [], medium: [], low: [] }))
+  .describe(
+    'Who is escalated to, per severity: usernames, GitHub teams (`@org/team`) or GitLab group paths. They are ' +
+      'mentioned when an incident of that severity (high until assessed) is not acknowledged within `ackMinutes`, ' +
+      'and once when `/severity` sets that level (security leadership for a high one, say).',
+  );
+
 const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-relations'];
 const cutoffSchema = perSeverity(
   { high: 360, medium: 720, low: 1440 },
@@ -345,6 +368,10 @@ export const configSchema = z
         release: repoPath('Template of the release ticket (Handlebars markdown).'),
         comms: repoPath('Template of the communications ticket (Handlebars markdown).'),
         task: repoPath('Template of a tracking ticket opened with `/task` (Handlebars markdown).'),
+        report: repoPath(
+          'Template of the incident report posted when the incident is resolved or closed, and by `/report` ' +
+            '(Handlebars markdown).',
+        ),
       })
       .strict()
       .default(() => ({}))
@@ -375,6 +402,21 @@ export const configSchema = z
       .default(7)
       .describe(
         'The SLA of a tracking ticket: `/task` without `due YYYY-MM-DD` sets its due date this many days ahead.',
+      ),
+    ackMinutes: minutes(
+      10,
+      'Minutes the Incident Manager has to acknowledge a declared incident (`/ack`, or any command or tick of ' +
+        'theirs) before the app escalates to the `escalation` list of its severity (high while none is assessed); ' +
+        'it escalates again after every further such window without an acknowledgement.',
+    ),
+    escalation: escalationSchema,
+    postMortem: z
+      .enum(['comment', 'issue'], { error: 'must be `comment` or `issue`' })
+      .default('comment')
+      .describe(
+        'Where the incident report goes when the incident is resolved or closed: `comment` (a comment on the ' +
+          'master) or `issue` (a confidential post-mortem ticket in the incident project, owned by the Incident ' +
+          'Manager, linked from the Post-mortem row of Quick Links and tracked like a `/task`).',
       ),
     approvals: approvalsObject
       .default(() => approvalsObject.parse({}))

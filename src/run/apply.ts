@@ -122,7 +122,8 @@ async function writeMaster(
       master: fresh,
       state: run === undefined ? state : { ...state, run },
       children: state.children ?? [],
-      defaultManager: fresh.assignees[0] ?? fresh.author,
+      // The First Responder the intake recorded (seed 003); never the report's author for being the author.
+      defaultManager: state.responder ?? '',
       config: deps.config,
       stepOverrides: plan.stepOverrides,
       cells: plan.cells,

@@ -11,7 +11,8 @@ import { mentionUser, neutralizeInline } from '../kernel/neutralize.js';
 import { stepUrl } from '../templates/renderer.js';
 import type { Renderer } from '../templates/renderer.js';
 import type { IncidentContext, QuickLinkRow } from '../templates/contexts.js';
-import { dateOf, FIELD_LABELS } from './quick-links.js';
+import { dateOf, FIELD_LABELS, REPORTER } from './quick-links.js';
+import { quiet } from '../kernel/usernames.js';
 
 export const PLACEHOLDER = '_not set_';
 /** The block's begin and end markers and separators, with room to spare for a person's concurrent edit. */
@@ -108,9 +109,13 @@ function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): Quick
     const row = input.children.find((c) => c.role === role);
     return row ? `[${row.ref}](${row.url})` : PLACEHOLDER;
   };
+  // The reporter is named without a ping: reminders and nudges never reach them (seed 003 keeps them out of the team).
+  const reporter = input.state.reporter?.author ? quiet(input.state.reporter.author) : '';
   return [
     keep(FIELD_LABELS['incident-manager'], mentionUser(input.defaultManager) || PLACEHOLDER),
     keep(FIELD_LABELS.deputy, PLACEHOLDER),
+    keep(FIELD_LABELS['communications-officer'], PLACEHOLDER),
+    keep(REPORTER, reporter || PLACEHOLDER),
     keep(FIELD_LABELS['disclosure-date'], DATE_PLACEHOLDER),
     keep(FIELD_LABELS.cvss, PLACEHOLDER),
     keep(FIELD_LABELS.advisory, PLACEHOLDER),

@@ -1,6 +1,6 @@
 import { neutralizeBlock, neutralizeInline } from '../kernel/neutralize.js';
 import type { HolderRole } from '../kernel/ticket-state.js';
-import { FIELD_LABELS } from './quick-links.js';
+import { ROLE_NAME } from './quick-links.js';
 import { mention, quiet } from '../kernel/usernames.js';
 import type { TrackerKind } from '../kernel/model.js';
 
@@ -22,7 +22,7 @@ export const RUN_MARKERS = {
 
 /** The human name of a role that a handoff moves. */
 export function holderRoleName(role: HolderRole): string {
-  return role === 'im' ? FIELD_LABELS['incident-manager'] : FIELD_LABELS.deputy;
+  return ROLE_NAME[role];
 }
 
 /** A duration for prose: `a minute`, `45 minutes`, `an hour`, `12 hours`, `a day`, `2 days`. */

@@ -23,8 +23,12 @@ const SECRET = 'webhook-secret';
 const KEY = testPrivateKey();
 export { minutes, T0, tickIn } from './incident-setup.js';
 
-/** alice (the reporter) and bob have write, mallory read, `maintainer` maintain. */
+/**
+ * alice (the reporter) and bob have write, mallory read, `maintainer` maintain; `security-lead`, who labels the report,
+ * has write: the First Responder, and so the initial Incident Manager.
+ */
 const DEFAULT_ACCESS: Record<string, AccessLevel> = {
+  'security-lead': 'write',
   alice: 'write',
   bob: 'write',
   mallory: 'read',
