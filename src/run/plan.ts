@@ -51,6 +51,10 @@ export interface RunPlan {
   refresh?: boolean;
   /** A `/task` to open: the shell reads the target project, then `decideTask` says what to create. */
   task?: TaskCommand;
+  /** Close the master in the same write (a false alarm); the close event is the app's own and is not answered. */
+  close?: boolean;
+  /** Tickets of the incident to close, each with a note posted first (a false alarm closes them with the master). */
+  closeChildren?: Array<{ ref: IssueRef; note: string }>;
 }
 
 /** A plan that changes nothing (yet). */
@@ -77,6 +81,7 @@ export function changesMaster(plan: RunPlan, before: RunState | undefined): bool
     plan.assign !== undefined ||
     plan.tasks.length > 0 ||
     plan.reopen === true ||
+    plan.close === true ||
     plan.refresh === true ||
     JSON.stringify(plan.run) !== JSON.stringify(before ?? {})
   );

@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import { trustedState } from '../../src/kernel/block.js';
+import { parseRef } from '../../src/kernel/model.js';
+import type { AccessLevel, Issue } from '../../src/kernel/model.js';
+import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import { expectOutcome, HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
+import type { IncidentWorld } from '../support/harness.js';
+import { minutes } from '../support/incident-setup.js';
+
+// The whole incident as the seeds run it (issue 13), written once and run on every tracker: the in-memory one, the
+// fake GitHub and the fake GitLab through the real server. Triage and acknowledgement (seed 003), the roles and their
+// handoffs, the conclusion. Each incident is opened in place at T0 in the private `acme/security`; whoever labels the
+// report (`t.labeledBy`) has write access unless a scenario says otherwise.
+
+/** An app comment that pings `user`: their name after `@`, not inside a code span and not broken by the app. */
+const pings = (body: string, user: string) => new RegExp(`(?:^|[^\\w\`@/])@${user}\\b`).test(body);
+
+/**
+ * The reporter filed the issue with the trigger label; alice, of the security team, takes the label off and puts it
+ * back: on GitLab, whose hooks the app does not take at their word, the tracker then answers that alice declared it.
+ */
+const labelAgainAsAlice = (store: MemoryStore, source: Issue) => {
+  store.editIssue(source.ref, { labels: [] }, 'reporter');
+  store.editIssue(source.ref, { labels: ['incident'] }, 'alice');
+};
+
+/** Every comment the app wrote on the master, as text. */
+const appComments = (t: IncidentWorld) =>
+  t.store
+    .listComments(t.ref)
+    .filter((c) => c.author === t.bot)
+    .map((c) => c.body);
+
+for (const harness of HARNESSES) {
+  const { traits } = harness;
+
+  describe(`triage and roles (${harness.name})`, () => {
+    it(
+      'the First Responder is the Incident Manager, the reporter has a row of their own and is never pinged by ' +
+        'reminders (contradiction 1)',
+      async () => {
+        const t = await harness.open({ author: 'reporter', beforeTrigger: labelAgainAsAlice });
+        const master = t.master();
+        // Seed 003: whoever declared it with write access leads until a handoff; the author is the reporter.
+        expect(master.body).toContain(`| Incident Manager: | @${t.labeledBy} |`);
+        expect(master.body).toContain('| Reporter: | `@reporter` |');
+        expect(master.body).toContain('| Communications Officer: | _not set_ |');
+        expect(master.labels).toContain('status::investigating');
+        const summary = t.comments('summary')[0]!.body;
+        expect(pings(summary, t.labeledBy)).toBe(true);
+        expect(summary).toContain('`/ack`');
+        expect(summary).toContain('initial situation report with `/sitrep`');
+        expect(t.timeline()).toContain('Incident Manager (First Responder');
+
+        // An hour and more without a sitrep nor an acknowledgement: the reminders reach the Incident Manager only.
+        await t.sweep(minutes(11));
+        await t.sweep(minutes(61));
+        expect(t.comments('escalation')).toHaveLength(2);
+        expect(t.comments('sitrep-reminder')).toHaveLength(1);
+        for (const body of [...t.comments('escalation'), ...t.comments('sitrep-reminder')].map((c) => c.body))
+          expect(pings(body, t.labeledBy)).toBe(true);
+        for (const body of appComments(t)) expect(pings(body, 'reporter')).toBe(false);
+      },
+    );
+
+    it('whoever labels without write access is no Incident Manager; the first /ack takes the role', async () => {
+      const reader: AccessLevel = traits.reader;
+      const t = await harness.open({
+        author: 'reporter',
+        access: { alice: reader, 'security-lead': reader, bob: 'write', mallory: reader, maintainer: 'maintain' },
+      });
+      expect(t.master().body).toContain('| Incident Manager: | _not set_ |');
+      expect(t.comments('summary')[0]!.body).toContain('no Incident Manager');
+      expect(t.timeline()).toContain('nobody with write access declared the incident');
+      t.clock.now = minutes(4);
+      expectOutcome(t, await t.say('/ack', 'bob'), 'done');
+      expect(t.master().body).toContain('| Incident Manager: | @bob |');
+      expect(t.master().assignees).toContain('bob');
+      expect(t.comments('ack')[0]!.body).toContain('is now the **Incident Manager**');
+      expect(trustedState(t.master())?.run?.ack).toEqual({ by: 'bob', at: '2026-11-22T10:04:00Z' });
+    });
+
+    it(
+      'without an acknowledgement the app escalates to the escalation list once per window, across a restart, and ' +
+        'stops at /ack',
+      async () => {
+        const t = await harness.open({ config: 'escalation: { high: [ciso, sec-director] }\n' });
+        expect(await t.sweep(minutes(9))).toEqual({ masters: 1, fired: 0, completed: 0 });
+        expect(await t.sweep(minutes(10))).toEqual({ masters: 1, fired: 1, completed: 0 });
+        const [first] = t.comments('escalation');
+        expect(pings(first!.body, 'ciso')).toBe(true);
+        expect(pings(first!.body, 'sec-director')).toBe(true);
+        expect(pings(first!.body, t.labeledBy)).toBe(true);
+        expect(first!.body).toContain('high (not assessed yet)');
+        expect(t.timeline()).toContain('escalated: not acknowledged within 10 minutes');
+        // Fired once: not again in the same window, nor after a restart (the state is in the master).
+        expect(await t.sweep(minutes(12))).toEqual({ masters: 1, fired: 0, completed: 0 });
+        await t.restart();
+        expect(await t.sweep(minutes(15))).toEqual({ masters: 1, fired: 0, completed: 0 });
+        expect(t.comments('escalation')).toHaveLength(1);
+        // The next window escalates again.
+        await t.sweep(minutes(21));
+        expect(t.comments('escalation')).toHaveLength(2);
+        expect(t.timeline()).toContain('escalated: not acknowledged within 20 minutes');
+        // A tick of the Incident Manager acknowledges: nothing escalates any more.
+        t.clock.now = minutes(25);
+        await t.tick('pick-deputy', t.labeledBy);
+        expect(trustedState(t.master())?.run?.ack?.by).toBe(t.labeledBy);
+        expect(t.timeline()).toContain('acknowledged the incident (first action of the Incident Manager)');
+        await t.sweep(minutes(45));
+        expect(t.comments('escalation')).toHaveLength(2);
+      },
+    );
+
+    it('/severity shows the rubric; until assessed the incident is run as high; setting one tells its list once', async () => {
+      const t = await harness.open({ config: 'escalation: { high: [ciso], low: [team-lead] }\n' });
+      await t.say('/ack', t.labeledBy);
+      // Nobody assessed it: a sitrep is due hourly, and the reminder asks for the severity too.
+      await t.sweep(minutes(61));
+      const reminder = t.comments('sitrep-reminder');
+      expect(reminder).toHaveLength(1);
+      expect(reminder[0]!.body).toContain('No severity was assessed yet');
+      expect(reminder[0]!.body).toContain('every hour');
+
+      // The rubric, for anyone who can read the master.
+      await t.say('/severity', 'mallory');
+      const rubric = t.comments('severity-rubric');
+      expect(rubric).toHaveLength(1);
+      for (const piece of ['**High**', '**Medium**', '**Low**', 'continuous', 'during business hours'])
+        expect(rubric[0]!.body).toContain(piece);
+
+      t.clock.now = minutes(70);
+      await t.say('/severity low', 'bob');
+      await t.say('/severity high', 'bob');
+      await t.say('/severity low', 'bob');
+      const told = t.comments('severity-informed');
+      expect(told).toHaveLength(2);
+      expect(pings(told[0]!.body, 'team-lead')).toBe(true);
+      expect(pings(told[1]!.body, 'ciso')).toBe(true);
+      expect(told[1]!.body).toContain('every 30 minutes');
+      expect(t.master().labels).toContain('severity::low');
+    });
+
+    it('/status moves the status label; /sitrep carries the status, the roles and the reporter', async () => {
+      const t = await harness.open({ author: 'reporter', beforeTrigger: labelAgainAsAlice });
+      await t.say('/status', 'mallory');
+      expect(t.comments('status')[0]!.body).toContain('The status is **investigating**');
+      await t.say('/status confirmed', t.labeledBy);
+      expect(t.master().labels).toContain('status::confirmed');
+      expect(t.master().labels).not.toContain('status::investigating');
+      await t.say('/status contained', 'bob');
+      expect(t.master().labels).toContain('status::contained');
+      expect(t.master().labels.filter((l) => l.startsWith('status::'))).toEqual(['status::contained']);
+      expect(t.timeline()).toContain('@bob · set status to contained');
+      await t.say('/set deputy @bob', t.labeledBy);
+      await t.say('/sitrep Fence fixed.\nImpact: two hens\nResponders: @bob\nNext steps: watch the gate', t.labeledBy);
+      const sitrep = t.comments('sitrep')[0]!.body;
+      expect(sitrep).toContain('- **Status:** contained');
+      expect(sitrep).toContain('- **Reporter:** `@reporter`');
+      expect(sitrep).toContain('- **Deputy:** `@bob`');
+      expect(sitrep).toContain('#### Impact');
+      expect(sitrep).toContain('#### Next steps');
+    });
+
+    it(
+      'the handoff ceremony: the incoming holder shares the sitrep noting it, the outgoing stays available; the ' +
+        'Communications Officer has a row and a handoff of its own (contradiction 2)',
+      async () => {
+        const t = await harness.open();
+        const first = t.labeledBy;
+        await t.say('/handoff @bob im', first);
+        t.clock.now = minutes(5);
+        await t.say('/accept', 'bob');
+        const done = t.comments('handoff-done')[0]!.body;
+        // The incoming holder is asked for the sitrep that notes the handoff, the outgoing one to stay available.
+        expect(done).toMatch(/- @bob: you hold the role from now on\. Share a situation report/);
+        expect(done).toContain(`- @${first}: stay available for the next 15–20 minutes (until 2026-11-22T10:25:00Z)`);
+        expect(done).not.toMatch(new RegExp(`@${first}: please post`));
+        await t.say('/sitrep Briefed by the previous Incident Manager.', 'bob');
+        const sitrep = t.comments('sitrep')[0]!.body;
+        expect(sitrep).toContain(`- **Handoff:** \`@bob\` took over as Incident Manager from \`@${first}\``);
+        expect(t.timeline()).toContain('@bob · posted a situation report noting the handoff');
+        // Only the first report after the handoff notes it.
+        await t.say('/sitrep Still on it.', 'bob');
+        expect(t.comments('sitrep')[1]!.body).not.toContain('**Handoff:**');
+
+        // The Incident Manager designates the Communications Officer; the role has its own Quick Links row.
+        await t.say('/handoff @alice co', 'mallory');
+        expect(t.comments('refusal')).toHaveLength(1);
+        await t.say('/handoff @alice co', 'bob');
+        await t.say('/accept', 'alice');
+        expect(t.master().body).toContain('| Communications Officer: | @alice |');
+        expect(t.master().body).toContain('| Incident Manager: | @bob |');
+        expect(t.master().assignees).toContain('bob');
+        expect(t.timeline()).toContain('@alice · took over as Communications Officer from @\u200bbob');
+        await t.say('/sitrep Comms drafts under way.', 'alice');
+        const co = t.comments('sitrep')[2]!.body;
+        expect(co).toContain('- **Handoff:** `@alice` took over as Communications Officer from `@bob`');
+        expect(co).toContain('- **Communications Officer:** `@alice`');
+        expect(co).toContain('- **Incident Manager:** @bob');
+      },
+    );
+
+    it('/false-alarm closes the master and its tickets with a note, without the close guard', async () => {
+      const t = await harness.open();
+      await t.say('/task @bob acme/security Check the logs', t.labeledBy);
+      const children = (trustedState(t.master())?.children ?? []).map((c) => parseRef(c.ref)!);
+      const task = t.store.allIssues(INCIDENT_PROJECT).find((i) => i.labels.includes('incident::task'))!;
+      t.clock.now = minutes(20);
+      await t.say('/false-alarm the traffic was our own load test', t.labeledBy);
+      expect(t.master().state).toBe('closed');
+      expect(t.master().labels).toContain('status::false-alarm');
+      expect(t.comments('close-guard')).toHaveLength(0);
+      const note = t.comments('false-alarm');
+      expect(note).toHaveLength(1);
+      expect(note[0]!.body).toContain('our own load test');
+      for (const ref of [...children, task.ref]) {
+        const issue = t.store.issue(ref);
+        expect(issue.state).toBe('closed');
+        const notes = t.comments('false-alarm', issue);
+        expect(notes).toHaveLength(1);
+        // Only the identifier: nothing of the reason reaches the tickets.
+        expect(notes[0]!.body).not.toContain('load test');
+      }
+      expect(t.timeline()).toContain('concluded the incident as a false alarm and closed 3 tickets');
+    });
+  });
+}
