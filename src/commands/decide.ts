@@ -53,6 +53,7 @@ export function decideCommand(ctx: RunContext, command: Command): RunPlan {
   // What a level or a status means is no secret to the master's readers: anyone may ask.
   if (command.name === 'severity' && !command.level) return decideRubric(ctx, plan);
   if (command.name === 'status' && !command.status) return decideStatusList(ctx, plan);
+  if (command.name === 'report') return { ...plan, report: 'preview' };
   if (!ctx.access || !canWrite(ctx.access)) {
     return refuse(ctx, plan, `use \`/${command.name === 'invalid' ? command.command : command.name}\``);
   }
@@ -91,6 +92,7 @@ const DECIDE: { [N in keyof WriterCommands]: (input: CommandInput, command: Writ
   status: (input, command) =>
     command.status ? decideStatus(input, command.status) : decideStatusList(input.ctx, input.plan),
   'false-alarm': (input, command) => decideFalseAlarm(input, command.reason),
+  report: ({ plan }) => ({ ...plan, report: 'preview' }),
   detected: decideDetected,
   task: decideTaskCommand,
   approve: decideApprovalCommand,

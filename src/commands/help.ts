@@ -40,12 +40,13 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
   {
     syntax: '/status [investigating|confirmed|contained|resolved]',
     effect:
-      'Moves the incident to a status (label `status::<status>`); `resolved` asks for the final situation report and ' +
-      'thanks the responders. Alone, shows the current status.',
+      'Moves the incident to a status (label `status::<status>`); `resolved` asks for the final situation report, ' +
+      'thanks the responders and posts the incident report. Alone, shows the current status.',
   },
   {
     syntax: '/false-alarm <reason>',
-    effect: 'Concludes the incident as a false alarm: closes it and its tickets with a note.',
+    effect:
+      'Concludes the incident as a false alarm: closes it and its tickets with a note, and posts the incident report.',
   },
   {
     syntax: '/sitrep <text>',
@@ -60,6 +61,11 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
       'they accept, and they then post a situation report noting the handoff.',
   },
   { syntax: '/accept', effect: 'Accepts a handoff addressed to you.' },
+  {
+    syntax: '/report',
+    effect:
+      'Shows the incident report as it stands now (figures, roles, approvals, timeline); anyone who can read the master may ask.',
+  },
   {
     syntax: '/task <@owner> <project> <title> [due YYYY-MM-DD] [--public]',
     effect:

@@ -167,6 +167,8 @@ export function parseCommand(body: string): Command | null {
       return parseStatus(line);
     case 'false-alarm':
       return rest ? { name: 'false-alarm', reason: rest } : invalid('false-alarm');
+    case 'report':
+      return { name: 'report' };
     case 'help':
       return { name: 'help' };
     case 'approve':
@@ -391,6 +393,7 @@ export type Command =
   | { name: 'status'; status?: Exclude<IncidentStatus, 'false-alarm'> }
   | { name: 'ack' }
   | { name: 'false-alarm'; reason: string }
+  | { name: 'report' }
   /** `/set detected <time>`: when the incident became active, as UTC ISO. */
   | { name: 'detected'; at: string }
   | { name: 'sitrep'; text: string }

@@ -55,6 +55,11 @@ export interface RunPlan {
   close?: boolean;
   /** Tickets of the incident to close, each with a note posted first (a false alarm closes them with the master). */
   closeChildren?: Array<{ ref: IssueRef; note: string }>;
+  /**
+   * The incident report to compose: the shell reads what it needs (the timeline, the communications ticket) and adds
+   * it, as a preview comment (`/report`), or as the report of this conclusion (`final`), a comment or a ticket.
+   */
+  report?: 'preview' | 'final';
 }
 
 /** A plan that changes nothing (yet). */

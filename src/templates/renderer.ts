@@ -1,7 +1,14 @@
 import Handlebars from 'handlebars';
 import { COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../checklist/phases.js';
 import type { PhaseDefinition } from '../checklist/phase-types.js';
-import type { CommsContext, IncidentContext, ReleaseContext, RenderedPhase, TaskContext } from './contexts.js';
+import type {
+  CommsContext,
+  IncidentContext,
+  ReleaseContext,
+  RenderedPhase,
+  ReportContext,
+  TaskContext,
+} from './contexts.js';
 
 /**
  * Renders the tickets' text from Handlebars templates. Pure: the sources come in as strings (the shell
@@ -16,6 +23,8 @@ export interface TemplateSources {
   release: string;
   comms: string;
   task: string;
+  /** The incident report (`report.md.hbs`). */
+  report: string;
   partials: Record<string, string>;
 }
 
@@ -24,6 +33,7 @@ export interface Renderer {
   release(ctx: ReleaseContext): string;
   comms(ctx: CommsContext): string;
   task(ctx: TaskContext): string;
+  report(ctx: ReportContext): string;
 }
 
 /** A template that does not compile, references a field its context lacks, or writes an app marker. */
@@ -43,7 +53,7 @@ const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
 /** Only the app writes its markers; a template that does would corrupt the block around it. */
 const MARKER = /<!--\s*incident-desk/;
 
-type TemplateName = 'incident' | 'release' | 'comms' | 'task';
+type TemplateName = 'incident' | 'release' | 'comms' | 'task' | 'report';
 
 /** The handbook section of a step: `https://desk.example/handbook#pick-deputy`. */
 export function stepUrl(handbookBase: string, stepId: string): string {
@@ -68,6 +78,7 @@ export function createRenderer(sources: TemplateSources): Renderer {
     release: compile(hb, 'release', sources.release),
     comms: compile(hb, 'comms', sources.comms),
     task: compile(hb, 'task', sources.task),
+    report: compile(hb, 'report', sources.report),
   };
   const run = (name: TemplateName, ctx: object): string => {
     let out: string;
@@ -84,12 +95,14 @@ export function createRenderer(sources: TemplateSources): Renderer {
     release: (ctx) => run('release', ctx),
     comms: (ctx) => run('comms', ctx),
     task: (ctx) => run('task', ctx),
+    report: (ctx) => run('report', ctx),
   };
   for (const sample of samples()) {
     renderer.incident(sample.incident);
     renderer.release(sample.release);
     renderer.comms(sample.comms);
     renderer.task(sample.task);
+    renderer.report(sample.report);
   }
   return renderer;
 }
@@ -120,6 +133,7 @@ function samples(): Array<{
   release: ReleaseContext;
   comms: CommsContext;
   task: TaskContext;
+  report: ReportContext;
 }> {
   const na = (i: number): string | null => (i % 3 === 1 ? 'Sample reason' : i % 3 === 2 ? '' : null);
   const phases = (defs: readonly PhaseDefinition[]): RenderedPhase[] =>
@@ -195,11 +209,38 @@ function samples(): Array<{
       statusTable: '| Deliverable | Security |\n|---|---|\n| Blog post | ✅ |',
       steps: commsSteps,
     },
+    report: {
+      id: 'INC-0',
+      title: 'Sample',
+      kind: 'the report of its resolution',
+      preview: false,
+      at: '2026-12-01T10:00:00Z',
+      status: 'resolved',
+      severity: 'high',
+      figures: [{ name: 'Time to acknowledge', value: '5 min', note: 'Sample' }],
+      progression: [{ at: '2026-12-01T10:00:00Z', by: '`@sample`', change: 'status → resolved' }],
+      roles: [{ role: 'Incident Manager', holder: '`@sample`' }],
+      handoffs: [{ at: '2026-12-01T10:00:00Z', role: 'Incident Manager', from: '`@a`', to: '`@b`' }],
+      sitreps: { sent: 1, due: '2', reminders: 1 },
+      approvals: [{ deliverable: 'Blog post', outcome: 'approved at quorum', cutoff: 'at quorum', approvals: 'Legal' }],
+      owners: [{ owner: '`@sample`', done: 1, open: 0, overdue: 0, tickets: 'sample/project#2' }],
+      timeline: { first: 'Sample', last: 'Sample', link: 'https://sample.invalid/1' },
+      diagram: 'gantt',
+    },
   };
   const empty = {
     incident: { ...full.incident, quickLinks: [], phases: [], related: [] },
     release: { ...full.release, phases: [] },
     task: { ...full.task, action: '' },
+    report: {
+      ...full.report,
+      preview: true,
+      progression: [],
+      handoffs: [],
+      approvals: [],
+      owners: [],
+      timeline: { first: null, last: null, link: 'https://sample.invalid/1' },
+    },
     comms: {
       ...full.comms,
       deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '' }],

@@ -544,5 +544,7 @@ export function namedChildren(state: TicketState): Array<{ ref: string; role: 'r
 export function decideStateChange(ctx: RunContext, action: 'closed' | 'reopened'): RunPlan {
   const plan = emptyPlan(ctx);
   plan.timeline.push(timelineEntry(ctx, action === 'closed' ? 'closed the incident' : 'reopened the incident'));
+  // Taken up again: its next conclusion gets a report of its own.
+  if (action === 'reopened') delete plan.run.report;
   return plan;
 }

@@ -129,7 +129,8 @@ export function decideStatusList(ctx: RunContext, plan: RunPlan): RunPlan {
 
 /**
  * `/status <status>`: the label and the milestone. Resolving asks the Incident Manager for the final sitrep, thanks
- * the responders.
+ * the responders and has the incident report composed (once per conclusion); moving back from resolved takes the
+ * incident up again, and its next conclusion gets a report of its own.
  */
 export function decideStatus(input: TriageInput, status: Exclude<IncidentStatus, 'false-alarm'>): RunPlan {
   const { ctx, plan, actor, cells } = input;
@@ -137,6 +138,7 @@ export function decideStatus(input: TriageInput, status: Exclude<IncidentStatus,
   if (previous === status) return plan;
   setStatus(input, status);
   if (status !== 'resolved') {
+    if (previous === 'resolved') delete plan.run.report;
     return plan;
   }
   plan.comments.push({
@@ -147,6 +149,7 @@ export function decideStatus(input: TriageInput, status: Exclude<IncidentStatus,
       responders: respondersOf(plan.run, cells, actor),
     }),
   });
+  if (!plan.run.report) plan.report = 'final';
   return plan;
 }
 
@@ -179,7 +182,8 @@ function respondersOf(run: RunState, cells: Map<string, string>, actor: string):
 
 /**
  * `/false-alarm <reason>` (seed 003: a false alarm is concluded at once): the master and its tickets are closed, each
- * with a note, the master's without the close guard (the app closes it itself).
+ * with a note, the master's without the close guard (the app closes it itself), and the report of the conclusion is
+ * composed.
  */
 export function decideFalseAlarm(input: TriageInput, reason: string): RunPlan {
   const { ctx, plan, actor } = input;
@@ -199,6 +203,7 @@ export function decideFalseAlarm(input: TriageInput, reason: string): RunPlan {
     body: renderFalseAlarm({ id: ctx.state.id, by: actor, reason, closed: refs.map((c) => c.text) }),
   });
   plan.timeline.push(timelineEntry(ctx, `concluded the incident as a false alarm and closed ${refs.length} tickets`));
+  if (!plan.run.report) plan.report = 'final';
   return plan;
 }
 

@@ -211,7 +211,8 @@ export function renderResolved(input: { id: string; manager: string | null; resp
     `**${neutralizeInline(input.id)}** is resolved.`,
     '',
     `${manager || 'Whoever leads this incident'}: please post the final situation report with \`/sitrep\` ` +
-      '(what was done, what remains at the regular pace of business), and hold the retrospective.',
+      '(what was done, what remains at the regular pace of business), and hold the retrospective; the incident ' +
+      'report follows with its figures and the sections the team fills in.',
   ];
   if (thanks.length > 0) lines.push('', `Thank you for your work on this incident, ${thanks.join(', ')}.`);
   return `${lines.join('\n')}\n`;

@@ -36,6 +36,7 @@ describe('decideCommand', () => {
     master?: Issue;
     config?: Partial<IncidentDeskConfig>;
     expected: {
+      report?: RunPlan['report'];
       close?: boolean;
       /** The references of the tickets closed with the master. */
       closeChildren?: string[];
@@ -321,7 +322,7 @@ describe('decideCommand', () => {
       },
     },
     {
-      name: '/status resolved asks for the final sitrep, thanks the responders',
+      name: '/status resolved asks for the final sitrep, thanks the responders and composes the report',
       comment: '/status resolved',
       master: ticket({ run: { status: 'contained', ack: { by: 'alice', at: '2026-11-22T10:01:00Z' } } }),
       expected: {
@@ -332,11 +333,24 @@ describe('decideCommand', () => {
         ],
         addLabels: ['status::resolved'],
         run: { status: 'resolved' },
+        report: 'final',
         timeline: [`${AT} @bob set status to resolved`],
       },
     },
     {
-      name: '/false-alarm closes the master and its tickets with a note',
+      name: '/status resolved when the report of this conclusion was posted: no second report',
+      comment: '/status resolved',
+      master: ticket({ run: { status: 'contained', report: { at: '2026-11-22T10:02:00Z' } } }),
+      expected: { comments: ['resolved'], addLabels: ['status::resolved'], report: undefined },
+    },
+    {
+      name: '/status back from resolved takes the incident up again: its next conclusion gets a report',
+      comment: '/status investigating',
+      master: ticket({ run: { status: 'resolved', report: { at: '2026-11-22T10:02:00Z' } } }),
+      expected: { addLabels: ['status::investigating'], run: { status: 'investigating', report: undefined } },
+    },
+    {
+      name: '/false-alarm closes the master and its tickets with a note, and composes the report',
       comment: '/false-alarm the traffic was\nour own load test',
       expected: {
         comments: ['false-alarm'],
@@ -345,6 +359,7 @@ describe('decideCommand', () => {
         run: { status: 'false-alarm' },
         close: true,
         closeChildren: [COMMS],
+        report: 'final',
         timeline: [
           `${AT} @bob set status to false-alarm`,
           `${AT} @bob concluded the incident as a false alarm and closed 1 tickets`,
@@ -387,6 +402,7 @@ describe('decideCommand', () => {
       comment: '/set detected yesterday',
       expected: { comments: ['invalid'], says: ['RFC 3339'] },
     },
+    { name: '/report: the shell composes a preview', comment: '/report', expected: { report: 'preview' } },
     // Roles (seed 003): the Communications Officer, designated by the Incident Manager; the handoff's sitrep.
     {
       name: '/handoff @carol co by the Incident Manager designates the Communications Officer',
@@ -461,6 +477,7 @@ describe('decideCommand', () => {
       if (expected.run) expect(plan.run).toMatchObject(Object.fromEntries(defined));
       for (const [key, value] of Object.entries(expected.run ?? {}))
         if (value === undefined) expect(plan.run[key as keyof RunState]).toBeUndefined();
+      if ('report' in expected) expect(plan.report).toBe(expected.report);
       expect(plan.close).toBe(expected.close);
       expect((plan.closeChildren ?? []).map((c) => `${c.ref.project}#${c.ref.number}`)).toEqual(
         expected.closeChildren ?? [],

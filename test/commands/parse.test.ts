@@ -76,6 +76,7 @@ describe('parseCommand: commands', () => {
     ['/status', { name: 'status' }],
     ['/status Contained', { name: 'status', status: 'contained' }],
     ['/ack', { name: 'ack' }],
+    ['/report', { name: 'report' }],
     ['/false-alarm our own scanner\nsee the logs', { name: 'false-alarm', reason: 'our own scanner\nsee the logs' }],
     ['/set detected 2026-11-22T08:15:00Z', { name: 'detected', at: '2026-11-22T08:15:00Z' }],
     ['/set co @carol', { name: 'set', field: 'communications-officer', value: '@carol' }],

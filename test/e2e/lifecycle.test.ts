@@ -225,4 +225,96 @@ for (const harness of HARNESSES) {
       expect(t.timeline()).toContain('concluded the incident as a false alarm and closed 3 tickets');
     });
   });
+
+  describe(`the incident report (${harness.name})`, () => {
+    it(
+      'resolving posts the report once, with figures computed from the timeline and a Mermaid diagram; /report ' +
+        'previews it; closing after does not post it again, also after a restart',
+      async () => {
+        const t = await harness.open({ author: 'reporter', beforeTrigger: labelAgainAsAlice });
+        const im = t.labeledBy;
+        // A preview before anything happened: the figures say why they cannot be given, no number is made up.
+        await t.say('/report', 'mallory');
+        const preview = t.comments('report-preview')[0]!.body;
+        expect(preview).toContain('a preview');
+        expect(preview).toContain('| Time to acknowledge | not acknowledged | nobody used `/ack` |');
+        expect(preview).toContain(
+          '| Time to discovery | unknown | when the incident became active is not known: record it with `/set detected <time>` |',
+        );
+        expect(preview).toContain('| Time to contain | not yet |');
+        expect(t.comments('report')).toHaveLength(0);
+
+        t.clock.now = minutes(4);
+        await t.say('/ack', im);
+        await t.say('/set detected 2026-11-22T08:00:00Z', im);
+        t.clock.now = minutes(6);
+        await t.say('/severity medium', im);
+        t.clock.now = minutes(30);
+        await t.say('/status contained', im);
+        await t.say('/handoff @bob', im);
+        await t.say('/accept', 'bob');
+        await t.say('/sitrep Took over; the fence holds.', 'bob');
+        t.clock.now = minutes(90);
+        await t.say('/status resolved', 'bob');
+
+        const reports = t.comments('report');
+        expect(reports).toHaveLength(1);
+        const report = reports[0]!.body;
+        expect(report).toContain('the report of its resolution');
+        expect(report).toContain('| Time to acknowledge | 4 min |');
+        // The report was filed at T0, the incident active since 08:00: two hours to discovery.
+        expect(report).toContain('| Time to discovery | 2 h |');
+        expect(report).toContain('| Time to contain | 30 min |');
+        expect(report).toContain('| Time to resolve | 1 h 30 min |');
+        expect(report).toContain('| Time from report to disclosure | not disclosed |');
+        expect(report).toContain('```mermaid\ngantt');
+        expect(report).toContain('section Status');
+        expect(report).toContain('section Incident Manager');
+        expect(report).toContain(`| 2026-11-22T10:30:00Z | Incident Manager | \`@${im}\` | \`@bob\` |`);
+        expect(report).toContain('1 posted,');
+        expect(report).toContain('**Cause analysis**');
+        expect(report).toContain('- First: 2026-11-22T10:00:00Z');
+        for (const body of appComments(t)) expect(pings(body, 'reporter')).toBe(false);
+        expect(t.timeline()).toContain('posted the incident report');
+
+        // Closing the resolved incident: the close summary, not a second report; nor after a restart.
+        await t.restart();
+        t.clock.now = minutes(95);
+        await t.change(t.master(), { state: 'closed' }, 'bob');
+        await t.sweep(minutes(200));
+        expect(t.comments('report')).toHaveLength(1);
+      },
+    );
+
+    it('closing an incident nobody resolved posts the report of its closing', async () => {
+      const t = await harness.open();
+      await t.say('/ack', t.labeledBy);
+      t.clock.now = minutes(10);
+      await t.change(t.master(), { state: 'closed' }, t.labeledBy);
+      // The release and communications tickets are open: the close guard keeps the master open, and no report yet.
+      expect(t.master().state).toBe('open');
+      expect(t.comments('report')).toHaveLength(0);
+      for (const child of trustedState(t.master())?.children ?? [])
+        await t.change(t.store.issue(parseRef(child.ref)!), { state: 'closed' }, t.labeledBy);
+      await t.change(t.master(), { state: 'closed' }, t.labeledBy);
+      expect(t.master().state).toBe('closed');
+      const reports = t.comments('report');
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!.body).toContain('the report of its closing');
+      expect(reports[0]!.body).toContain(
+        '| Time to resolve | not yet | closed without `/status resolved` or `/false-alarm` |',
+      );
+    });
+
+    it('a false alarm gets its report', async () => {
+      const t = await harness.open();
+      t.clock.now = minutes(3);
+      await t.say('/false-alarm our own load test', t.labeledBy);
+      const report = t.comments('report');
+      expect(report).toHaveLength(1);
+      expect(report[0]!.body).toContain('the report of a false alarm');
+      expect(report[0]!.body).toContain('| Time to contain | not yet | a false alarm: there was nothing to contain |');
+      expect(report[0]!.body).toContain('| Time to resolve | 3 min |');
+    });
+  });
 }
