@@ -24,7 +24,6 @@ export async function handleMasterCommand(event: NoteEvent, ctx: EventContext): 
     const acting = { ...run, actor: event.actor, access };
     const plan = decideCommand(acting, command);
     // The incident report: `/report`'s preview, or the report of the conclusion this command reached.
-    if (plan.report) await addReport(ctx.tracker, acting, plan, settings.renderer, plan.report);
-    return plan;
+    return plan.report ? addReport(ctx.tracker, acting, plan, settings, plan.report) : plan;
   });
 }

@@ -8,7 +8,10 @@ import { parseTimeline } from '../kernel/timeline.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
 import { timelineEntry } from '../run/plan.js';
 import { quickLinksOf } from '../run/quick-links.js';
-import type { Renderer } from '../templates/renderer.js';
+import type { LoadedConfig } from '../config/load.js';
+import { quiet } from '../kernel/usernames.js';
+import { MANAGER, FIELD_LABELS, holderOf } from '../run/quick-links.js';
+import { openTask } from '../tracking/handle-task.js';
 import { isNotFound } from '../tracker/errors.js';
 import { getOwnComment } from '../tracker/own-comments.js';
 import type { Tracker } from '../tracker/port.js';
@@ -22,21 +25,22 @@ import { REPORT_MARKERS } from './markers.js';
  * Adds the incident report to a plan: reads what the master's state does not hold (the timeline's first and last
  * comments, the communications ticket's approvals), composes it (`composeReport`) and renders it with the project's
  * report template. A preview (`/report`) is a comment and nothing more; the report of a conclusion is recorded in the
- * master's state, written before the comment is posted, so it is posted once however often the events come.
+ * master's state, written before the comment is posted, so it is posted once however often the events come. With
+ * `postMortem: issue` the report of a conclusion opens a confidential post-mortem ticket instead (`openPostMortem`).
  */
 export async function addReport(
   tracker: Tracker,
   run: RunContext,
   plan: RunPlan,
-  renderer: Renderer,
+  settings: LoadedConfig,
   kind: 'preview' | 'final' | 'closed',
-): Promise<void> {
+): Promise<RunPlan> {
   const reportKind: ReportKind = kind === 'preview' ? 'preview' : concluded(plan, kind);
   const ids = plan.run.timeline ?? [];
   const firstComment = await readTimeline(tracker, run, ids[0]);
   const lastComment = ids.length > 1 ? await readTimeline(tracker, run, ids.at(-1)) : firstComment;
   const last: TimelineEntry | null = plan.timeline.at(-1) ?? lastComment.at(-1) ?? null;
-  const body = renderer.report(
+  const body = settings.renderer.report(
     composeReport({
       kind: reportKind,
       tracker: run.tracker,
@@ -51,11 +55,71 @@ export async function addReport(
       rows: rowsOf(run.master),
     }),
   );
-  const marker = reportKind === 'preview' ? REPORT_MARKERS.preview : REPORT_MARKERS.report;
-  plan.comments.push({ ref: run.master.ref, body: `${marker}\n${body}` });
-  if (reportKind === 'preview') return;
+  if (reportKind === 'preview') {
+    plan.comments.push({ ref: run.master.ref, body: `${REPORT_MARKERS.preview}\n${body}` });
+    return plan;
+  }
+  if (run.config.postMortem === 'issue') {
+    const opened = await openPostMortem(tracker, run, plan, settings, body);
+    if (opened) return opened;
+  }
+  plan.comments.push({ ref: run.master.ref, body: `${REPORT_MARKERS.report}\n${body}` });
   plan.run.report = { at: formatRfc3339(run.now) };
   plan.timeline.push(timelineEntry(run, 'posted the incident report'));
+  return plan;
+}
+
+/** The Quick Links row the post-mortem ticket is linked from. */
+const POST_MORTEM = FIELD_LABELS['post-mortem'];
+
+/**
+ * `postMortem: issue`: the report opens a confidential post-mortem ticket in the incident's project, owned by the
+ * Incident Manager (else whoever concluded the incident), due in `taskDueDays` and tracked like a `/task` (so the
+ * close guard waits for it); the Post-mortem row of Quick Links links it when nobody filled that row, and a short
+ * comment on the master says where the report is. Null when the ticket could not be opened as a confidential one:
+ * the report is then posted as a comment.
+ */
+async function openPostMortem(
+  tracker: Tracker,
+  run: RunContext,
+  plan: RunPlan,
+  settings: LoadedConfig,
+  report: string,
+): Promise<RunPlan | null> {
+  const cells = quickLinksOf(run.master);
+  const owner = holderOf(cells.get(MANAGER)) ?? run.actor?.username ?? run.state.responder ?? '';
+  if (!owner) return null;
+  const before = new Set(plan.tasks.map((row) => row.ref.toLowerCase()));
+  const text =
+    'Hold the retrospective and complete the incident report below: the cause analysis, the discovery method, ' +
+    `the threat actions and the lessons learned. Close this ticket when the report is complete.\n\n${report}`;
+  const opened = await openTask(
+    tracker,
+    run,
+    settings,
+    { name: 'task', owner, project: run.master.ref.project, title: 'Post-mortem', text, public: false },
+    plan,
+  );
+  const row = opened.tasks.find((r) => !before.has(r.ref.toLowerCase()));
+  if (!row) return null;
+  const current = cells.get(POST_MORTEM);
+  if (!current || current === '_not set_') opened.cells = { ...opened.cells, [POST_MORTEM]: row.ref };
+  opened.run = { ...opened.run, report: { at: formatRfc3339(run.now), ticket: row.ref } };
+  opened.comments = [
+    ...opened.comments,
+    {
+      ref: run.master.ref,
+      body:
+        `${REPORT_MARKERS.report}\n### Incident report · ${run.state.id}\n\nThe incident report is in the ` +
+        `confidential post-mortem ticket ${row.ref} (owner ${quiet(owner)}, linked from Quick Links), with its figures ` +
+        `and the sections the team fills in. Close it once the report is complete.\n`,
+    },
+  ];
+  opened.timeline = [
+    ...opened.timeline,
+    timelineEntry(run, `opened the post-mortem ticket ${row.ref} with the incident report`),
+  ];
+  return opened;
 }
 
 function concluded(plan: RunPlan, kind: 'final' | 'closed'): ReportKind {

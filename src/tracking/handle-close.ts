@@ -26,8 +26,7 @@ export async function handleMasterStateChange(event: IssueEvent, ctx: EventConte
     if (action === 'closed' && run.master.state === 'closed') {
       const plan = await closeMaster(ctx.tracker, acting);
       // Closed for good: the incident report, unless its conclusion already had one (seed 003: the final comment).
-      if (!plan.reopen && !plan.run.report) await addReport(ctx.tracker, acting, plan, settings.renderer, 'closed');
-      return plan;
+      return !plan.reopen && !plan.run.report ? addReport(ctx.tracker, acting, plan, settings, 'closed') : plan;
     }
     return decideStateChange(acting, action);
   });

@@ -306,6 +306,42 @@ for (const harness of HARNESSES) {
       );
     });
 
+    it('postMortem: issue opens the report as a confidential post-mortem ticket, linked from Quick Links', async () => {
+      const t = await harness.open({ config: 'postMortem: issue\n' });
+      const im = t.labeledBy;
+      await t.say('/ack', im);
+      t.clock.now = minutes(30);
+      await t.say('/status resolved', im);
+      const tickets = t.store
+        .allIssues(INCIDENT_PROJECT)
+        .filter((i) => i.title.includes('Post-mortem') && i.labels.includes('incident::task'));
+      expect(tickets).toHaveLength(1);
+      const ticket = tickets[0]!;
+      expect(ticket.confidential || t.project.visibility === 'private').toBe(true);
+      expect(ticket.assignees).toEqual([im]);
+      expect(ticket.body).toContain('### Incident report');
+      expect(ticket.body).toContain('| Time to resolve | 30 min |');
+      expect(ticket.body).toContain('```mermaid');
+      const ref = `${ticket.ref.project}#${ticket.ref.number}`;
+      expect(t.master().body).toContain(`| Post-mortem: | ${ref} |`);
+      const note = t.comments('report');
+      expect(note).toHaveLength(1);
+      expect(note[0]!.body).toContain(`post-mortem ticket ${ref}`);
+      expect(note[0]!.body).not.toContain('Response figures');
+      // Tracked like a /task: closing the master waits for it (seed 004: every action item resolved first).
+      for (const child of trustedState(t.master())?.children ?? [])
+        await t.change(t.store.issue(parseRef(child.ref)!), { state: 'closed' }, im);
+      await t.change(t.master(), { state: 'closed' }, im);
+      expect(t.master().state).toBe('open');
+      expect(t.comments('close-guard').at(-1)!.body).toContain(ref);
+      // Once: the close that follows the ticket's does not open another.
+      await t.change(t.store.issue(ticket.ref), { state: 'closed' }, im);
+      await t.change(t.master(), { state: 'closed' }, im);
+      expect(t.master().state).toBe('closed');
+      expect(t.store.allIssues(INCIDENT_PROJECT).filter((i) => i.title.includes('Post-mortem'))).toHaveLength(1);
+      expect(t.comments('report')).toHaveLength(1);
+    });
+
     it('a false alarm gets its report', async () => {
       const t = await harness.open();
       t.clock.now = minutes(3);
