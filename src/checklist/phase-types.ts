@@ -13,5 +13,10 @@ export interface PhaseDefinition {
   id: string;
   title: string;
   offsetDays: number | null;
+  /**
+   * A phase without an offset of its own that is due with another one (its id): "Earlier than T-5" is everything
+   * that must be done before the advance notifications of T-5 go out, so it is due at T-5 (issue 13).
+   */
+  dueWith?: string;
   steps: StepDefinition[];
 }

@@ -12,6 +12,7 @@ export const INCIDENT_PHASES: readonly PhaseDefinition[] = [
     id: 'before-t5',
     title: 'Earlier than T-5',
     offsetDays: null,
+    dueWith: 't-5',
     steps: [
       { id: 'pick-deputy', role: 'IM', text: 'Choose a deputy incident manager and name them in Quick Links' },
       { id: 'respond-reporter', role: 'IM', text: 'Acknowledge the report and tell the reporter what happens next' },

@@ -342,6 +342,50 @@ for (const harness of HARNESSES) {
       expect(t.comments('report')).toHaveLength(1);
     });
 
+    it('the close guard also lists the open checklist steps of due phases; closeGuard: false turns it off', async () => {
+      for (const guard of [true, false]) {
+        const t = await harness.open(guard ? {} : { config: 'closeGuard: false\n' });
+        await t.say('/ack', t.labeledBy);
+        // T-5 is today: "Earlier than T-5" is due.
+        await t.say('/set disclosure-date 2026-11-27', t.labeledBy);
+        for (const child of trustedState(t.master())?.children ?? [])
+          await t.change(t.store.issue(parseRef(child.ref)!), { state: 'closed' }, t.labeledBy);
+        await t.tick('pick-deputy', t.labeledBy);
+        await t.change(t.master(), { state: 'closed' }, t.labeledBy);
+        if (!guard) {
+          expect(t.master().state).toBe('closed');
+          expect(t.comments('close-guard')).toHaveLength(0);
+          continue;
+        }
+        expect(t.master().state).toBe('open');
+        const body = t.comments('close-guard')[0]!.body;
+        expect(body).toContain('checklist steps of phases that are due');
+        expect(body).toContain('- Earlier than T-5 (due 2026-11-22): (IM) Acknowledge the report');
+        expect(body).not.toContain('`pick-deputy`');
+        expect(body).not.toContain('At T-4');
+        expect(t.timeline()).toMatch(
+          /tried to close the incident with \d+ open checklist steps of due phases; reopened/,
+        );
+      }
+    });
+
+    it('"Earlier than T-5" is dated and due at T-5, and nudged once like the dated phases (contradiction 7)', async () => {
+      const t = await harness.open();
+      await t.say('/ack', t.labeledBy);
+      await t.say('/severity low', t.labeledBy);
+      await t.say('/set disclosure-date 2026-11-28', t.labeledBy);
+      expect(t.master().body).toContain('### Earlier than T-5 · 2026-11-23 ·');
+      await t.sweep(minutes(60));
+      expect(t.comments('phase-nudge')).toHaveLength(0);
+      await t.sweep(minutes(24 * 60));
+      // Due the same day as "At T-5": each is nudged once.
+      const nudges = t.comments('phase-nudge');
+      expect(nudges).toHaveLength(2);
+      expect(nudges.filter((c) => c.body.includes('Earlier than T-5'))).toHaveLength(1);
+      await t.sweep(minutes(25 * 60));
+      expect(t.comments('phase-nudge').filter((c) => c.body.includes('Earlier than T-5'))).toHaveLength(1);
+    });
+
     it('a false alarm gets its report', async () => {
       const t = await harness.open();
       t.clock.now = minutes(3);

@@ -211,7 +211,7 @@ describe('rendering', () => {
     const out = renderer.incident(incidentContext());
     expect(out).toContain('| Quick Links | |\n|---|---|\n| Incident Manager: | @alice |\n');
     expect(out.match(/^### .*$/gm)).toEqual([
-      '### Earlier than T-5 · 3/23',
+      '### Earlier than T-5 · 2024-06-06 · 3/23',
       '### At T-5 · 2024-06-06 · 1/2',
       '### At T-4 · 2024-06-07 · 0/1',
       '### At T-1 · 2024-06-10 · 1/2',
