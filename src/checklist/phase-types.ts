@@ -18,5 +18,7 @@ export interface PhaseDefinition {
    * that must be done before the advance notifications of T-5 go out, so it is due at T-5 (issue 13).
    */
   dueWith?: string;
+  /** The time of day (UTC, `HH:MM`) by which the phase is due on its date; the start of the day when absent. */
+  dueTime?: string;
   steps: StepDefinition[];
 }

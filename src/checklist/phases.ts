@@ -271,6 +271,7 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
     id: 'day-4-noon',
     title: 'Day four, before 12:00 UTC',
     offsetDays: 0,
+    dueTime: '12:00',
     steps: [
       {
         id: 'release-validate-all',
@@ -288,6 +289,7 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
     id: 'day-4-end',
     title: 'Day four, before 23:59 UTC',
     offsetDays: 0,
+    dueTime: '23:59',
     steps: [
       {
         id: 'release-publish-packages',

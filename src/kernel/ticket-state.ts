@@ -89,6 +89,8 @@ export interface RunState {
   report?: { at: string; ticket?: string };
   /** Release ticket phases whose deadline passed and were looked at (nudged when steps were open). */
   releaseNudged?: string[];
+  /** The Public Disclosure Date the release ticket's phase headings were dated from (absent: not dated yet). */
+  releaseDated?: string;
 }
 
 /** What the app remembers about a ticket, stored in the ticket itself. */

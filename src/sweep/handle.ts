@@ -13,6 +13,9 @@ import { StateSeal } from '../server/state-seal.js';
 import { WriteGuard } from '../server/write-guard.js';
 import { sweepOutcome } from '../approvals/approval-events.js';
 import { handbookOf, withMaster } from '../run/with-master.js';
+import { dueReleasePhases, releaseDates } from '../checklist/release-schedule.js';
+import { syncReleaseSchedule } from '../checklist/handle-release.js';
+import { DISCLOSURE, dateOf, quickLinksOf } from '../run/quick-links.js';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -112,11 +115,16 @@ async function sweepIncident(
   });
   const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
   // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
-  if (quick.comments.length === 0 && !quick.refresh && !comms) return false;
+  // A release phase whose deadline passed (issue 13): the release ticket is read under the lock, and nudged once.
+  const releaseDue =
+    dueReleasePhases(releaseDates(dateOf(quickLinksOf(listed).get(DISCLOSURE))), state.run ?? {}, now).length > 0;
+  if (quick.comments.length === 0 && !quick.refresh && !comms && !releaseDue) return false;
   try {
     let acted = false;
     await withMaster(listed.ref, eventCtx, async (run, loaded) => {
       const plan = decideSweep(run);
+      // Here rather than only in withMaster, so that a release nudge counts as fired (withMaster finds nothing left).
+      await syncReleaseSchedule(tracker, run, plan);
       acted = plan.comments.length > 0 || plan.refresh === true;
       if (!comms) return plan;
       const approvals = await applyApprovalEvents(

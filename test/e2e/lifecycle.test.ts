@@ -386,6 +386,44 @@ for (const harness of HARNESSES) {
       expect(t.comments('phase-nudge').filter((c) => c.body.includes('Earlier than T-5'))).toHaveLength(1);
     });
 
+    it('the release ticket is dated from the Public Disclosure Date and its deadlines nudged once (contradiction 7)', async () => {
+      const t = await harness.open();
+      await t.say('/ack', t.labeledBy);
+      await t.say('/severity low', t.labeledBy);
+      const releaseRef = parseRef(trustedState(t.master())!.children!.find((c) => c.role === 'release')!.ref)!;
+      const release = () => t.store.issue(releaseRef);
+      expect(release().body).toContain('### Day one · 0/');
+      // Disclosure on Friday 2026-11-27: day one is Tuesday 2026-11-24, day four the disclosure day.
+      await t.say('/set disclosure-date 2026-11-27', t.labeledBy);
+      expect(release().body).toMatch(/### Day one · 2026-11-24 · \d+\/\d+/);
+      expect(release().body).toMatch(/### Day four, before 12:00 UTC · 2026-11-27 · \d+\/\d+/);
+      await t.tick('release-merge-patches', 'bob', release());
+      expect(release().body).toMatch(/- \[x\] .*<!-- step:release-merge-patches -->/);
+      // Moved: dated again, the tick kept.
+      await t.say('/set disclosure-date 2026-11-28', t.labeledBy);
+      expect(release().body).toMatch(/### Day one · 2026-11-25 · \d+\/\d+/);
+      expect(release().body).toMatch(/- \[x\] .*<!-- step:release-merge-patches -->/);
+
+      await t.sweep(minutes(2 * 24 * 60 + 60));
+      expect(t.comments('release-nudge', release())).toHaveLength(0);
+      await t.sweep(minutes(3 * 24 * 60 + 60));
+      const nudges = t.comments('release-nudge', release());
+      expect(nudges).toHaveLength(1);
+      expect(nudges[0]!.body).toContain('**Day one** (2026-11-25)');
+      expect(nudges[0]!.body).not.toContain('Merge every patch');
+      expect(pings(nudges[0]!.body, t.labeledBy)).toBe(true);
+      expect(t.timeline()).toContain('nudged: release phase "Day one"');
+      // Once, also after a restart.
+      await t.restart();
+      await t.sweep(minutes(3 * 24 * 60 + 120));
+      expect(t.comments('release-nudge', release())).toHaveLength(1);
+      // Day four's deadlines have times: noon, then 23:59.
+      await t.sweep(new Date('2026-11-28T11:00:00Z'));
+      expect(t.comments('release-nudge', release()).some((c) => c.body.includes('before 12:00'))).toBe(false);
+      await t.sweep(new Date('2026-11-28T12:00:00Z'));
+      expect(t.comments('release-nudge', release()).filter((c) => c.body.includes('before 12:00'))).toHaveLength(1);
+    });
+
     it('a false alarm gets its report', async () => {
       const t = await harness.open();
       t.clock.now = minutes(3);
