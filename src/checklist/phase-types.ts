@@ -21,4 +21,16 @@ export interface PhaseDefinition {
   /** The time of day (UTC, `HH:MM`) by which the phase is due on its date; the start of the day when absent. */
   dueTime?: string;
   steps: StepDefinition[];
+  /**
+   * Steps of this phase that live on the other ticket of the incident (issue 13, contradiction 8: each step in one
+   * place, with one owner): shown here as a line that links to them, not as a box of their own.
+   */
+  links?: PhaseLink[];
+}
+
+/** A pointer from a phase to steps that live on the other ticket: the master (incident) or the release ticket. */
+export interface PhaseLink {
+  text: string;
+  ticket: 'master' | 'release';
+  stepIds: string[];
 }

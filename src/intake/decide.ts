@@ -655,7 +655,12 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
 }
 
 function releaseContext(id: string, master: Issue, title: string, deps: IntakeDeps): ReleaseContext {
-  return { id, master: reference(master), title, phases: renderPhases(RELEASE_PHASES, new Set(), deps.handbookUrl) };
+  return {
+    id,
+    master: reference(master),
+    title,
+    phases: renderPhases(RELEASE_PHASES, new Set(), deps.handbookUrl, reference(master)),
+  };
 }
 
 function summaryFor(

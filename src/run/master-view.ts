@@ -8,6 +8,7 @@ import { computeProgress, currentPhase, phaseDates, readSteps, setStepState } fr
 import type { IncidentDeskConfig } from '../config/schema.js';
 import type { Issue } from '../kernel/model.js';
 import { mentionUser, neutralizeInline } from '../kernel/neutralize.js';
+import { renderLinks } from '../checklist/render-phases.js';
 import { stepUrl } from '../templates/renderer.js';
 import type { Renderer } from '../templates/renderer.js';
 import type { IncidentContext, QuickLinkRow } from '../templates/contexts.js';
@@ -72,7 +73,7 @@ export function renderMaster(input: MasterViewInput, deps: { renderer: Renderer;
     id: input.state.id,
     progress: `${progress.done}/${progress.total} steps done`,
     quickLinks: quickLinkRows(kept, input),
-    phases: phaseContexts(current, kept, progress, na, input.config, deps.handbookUrl),
+    phases: phaseContexts(current, kept, progress, na, input.config, deps.handbookUrl, releaseReference(input)),
     related: input.children.map((row) => ({
       role: row.role === 'release' ? 'Release' : 'Communications',
       reference: `[${row.ref}](${row.url})`,
@@ -127,6 +128,12 @@ function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): Quick
   ];
 }
 
+/** The release ticket as a markdown reference, for the links of the master's phases to its steps. */
+function releaseReference(input: MasterViewInput): string | null {
+  const row = input.children.find((c) => c.role === 'release');
+  return row ? `[${row.ref}](${row.url})` : null;
+}
+
 /** The phases of the checklist: their dates from the disclosure date, their progress, each step's box and n/a mark. */
 function phaseContexts(
   current: string | null,
@@ -135,6 +142,7 @@ function phaseContexts(
   na: Record<string, string>,
   config: IncidentDeskConfig,
   handbookUrl: string,
+  release: string | null,
 ): IncidentContext['phases'] {
   const steps = current === null ? new Map<string, { done: boolean }>() : readSteps(current);
   const disclosure = dateOf(kept.get(FIELD_LABELS['disclosure-date']));
@@ -154,6 +162,7 @@ function phaseContexts(
         done: Boolean(steps.get(step.id)?.done) || Object.hasOwn(na, step.id),
         na: Object.hasOwn(na, step.id) ? neutralizeInline(na[step.id]!, 200) : null,
       })),
+      links: renderLinks(phase, release, handbookUrl),
     };
   });
 }

@@ -27,6 +27,15 @@ export interface RenderedPhase {
   /** Steps done out of the phase's steps: `3/24`. */
   progress: string;
   steps: RenderedStep[];
+  /** Steps of this phase that live on the other ticket, each a line that links there (safe markdown). */
+  links: RenderedLink[];
+}
+
+/** A pointer to steps that live on the other ticket of the incident (one place, one owner). */
+export interface RenderedLink {
+  text: string;
+  /** Where: the other ticket as a markdown reference, and the handbook sections of the steps. */
+  reference: string;
 }
 
 export interface QuickLinkRow {

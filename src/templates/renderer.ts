@@ -150,6 +150,7 @@ function samples(): Array<{
         done: i % 2 === 0,
         na: na(i),
       })),
+      links: (p.links ?? []).map((l) => ({ text: l.text, reference: '[sample/project#1](https://sample.invalid/1)' })),
     }));
   const commsSteps = phases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }])[0]!.steps;
   const master = '[sample/project#1](https://sample.invalid/1)';

@@ -58,12 +58,12 @@ for (const harness of HARNESSES) {
       'a tick by someone with write access stays, ' + 'is recorded in the timeline, and counts in the progress',
       async () => {
         const t = await harness.open();
-        expect(stepsDone(t.master().body)).toEqual([0, 40]);
+        expect(stepsDone(t.master().body)).toEqual([0, 39]);
         t.clock.now = minutes(3);
         expectOutcome(t, await t.tick('pick-deputy', 'bob'), 'done');
         const body = t.master().body;
         expect(isTicked(body, 'pick-deputy')).toBe(true);
-        expect(stepsDone(body)).toEqual([1, 40]);
+        expect(stepsDone(body)).toEqual([1, 39]);
         expect(t.timeline()).toContain('- 2026-11-22T10:03:00Z · @bob · ticked "(IM) Choose a deputy incident manager');
         expect(t.master().labels).toContain('phase::before-t5');
         expect(splitBody(body).rest).toBe('details');
@@ -158,7 +158,7 @@ for (const harness of HARNESSES) {
       expect(t.master().body).toMatch(
         /- \[x\] .*~~.*~~ _\(not applicable: no third party involved\)_ <!-- step:coordinate-parties -->/,
       );
-      expect(stepsDone(t.master().body)).toEqual([1, 40]);
+      expect(stepsDone(t.master().body)).toEqual([1, 39]);
       await t.say('/timeline 2026-11-22T09:30:00Z Reporter first emailed security@', 'bob');
       await t.say('/severity high', 'alice');
       expect(t.master().labels).toContain('severity::high');
@@ -321,7 +321,7 @@ for (const harness of HARNESSES) {
         const body = t.master().body;
         expect(isTicked(body, 'pick-deputy')).toBe(true);
         expect(isTicked(body, 'respond-reporter')).toBe(true);
-        expect(stepsDone(body)).toEqual([2, 40]);
+        expect(stepsDone(body)).toEqual([2, 39]);
         expect(t.timeline()).toContain('@alice · ticked');
         expect(t.timeline()).toContain('@bob · ticked');
       },

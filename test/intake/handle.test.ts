@@ -187,7 +187,7 @@ describe('intake on GitLab, in place', () => {
     await trigger(memory, store, project.path, source);
     const after = store.issue(source.ref).body;
     expect(after).toMatch(/- \[x\] .*<!-- step:pick-deputy -->/);
-    expect(after).toContain('1/40 steps done');
+    expect(after).toContain('1/39 steps done');
     expect(splitBody(after).rest).toBe(splitBody(ticked).rest);
   });
 
