@@ -271,7 +271,7 @@ for (const harness of HARNESSES) {
         expect(report).toContain('section Status');
         expect(report).toContain('section Incident Manager');
         expect(report).toContain(`| 2026-11-22T10:30:00Z | Incident Manager | \`@${im}\` | \`@bob\` |`);
-        expect(report).toContain('1 posted,');
+        expect(report).toContain('- Posted: 1\n');
         expect(report).toContain('**Cause analysis**');
         expect(report).toContain('- First: 2026-11-22T10:00:00Z');
         for (const body of appComments(t)) expect(pings(body, 'reporter')).toBe(false);

@@ -25,5 +25,16 @@ describe("README's demo command", () => {
     expect(stdout.match(/a public report labeled "incident" → done/g)).toHaveLength(2);
     // The team's own ticket, titled with the identifier, joined the master on both trackers.
     expect(stdout.match(/linked tracking ticket acme\/payments#2/g)).toHaveLength(2);
+    // The whole incident on both trackers: acknowledged, a handoff with the incoming sitrep, resolved, and the report.
+    expect(
+      stdout.match(
+        /a handoff with the incoming sitrep, \/status contained, \/status resolved and the incident report/g,
+      ),
+    ).toHaveLength(2);
+    expect(stdout.match(/### Incident report · /g)).toHaveLength(2);
+    expect(stdout.match(/\| Time to acknowledge \| 3 min \|/g)).toHaveLength(2);
+    expect(
+      stdout.match(/- \*\*Handoff:\*\* `@alice` took over as Incident Manager from `@security-lead`/g),
+    ).toHaveLength(2);
   }, 90_000);
 });
