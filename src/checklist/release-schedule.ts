@@ -83,7 +83,8 @@ export function decideReleaseNudges(
     const open = phase.steps.filter((s) => steps.get(s.id)?.done === false);
     if (open.length === 0) continue;
     sections.push(
-      `**${neutralizeInline(phase.title)}** (${dates[id]}): ${open.length === 1 ? 'one step is' : `${open.length} steps are`} still open:\n\n` +
+      `**${neutralizeInline(phase.title)}** (${dates[id]}): ` +
+        `${open.length === 1 ? 'one step is' : `${open.length} steps are`} still open:\n\n` +
         open.map((s) => `- (${neutralizeInline(s.role, 40)}) ${neutralizeInline(s.text, 500)}`).join('\n'),
     );
     plan.timeline.push(
@@ -107,7 +108,8 @@ export function decideReleaseNudges(
     ref: release.issue.ref,
     body: [
       RELEASE_NUDGE_MARKER,
-      `${owners.length > 0 ? `${owners.join(' ')}: the` : 'The'} release schedule of **${neutralizeInline(ctx.state.id)}** ` +
+      `${owners.length > 0 ? `${owners.join(' ')}: the` : 'The'} release schedule of ` +
+        `**${neutralizeInline(ctx.state.id)}** ` +
         'is behind: these deadlines passed with steps still open.',
       '',
       sections.join('\n\n'),

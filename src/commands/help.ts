@@ -64,7 +64,8 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
   {
     syntax: '/report',
     effect:
-      'Shows the incident report as it stands now (figures, roles, approvals, timeline); anyone who can read the master may ask.',
+      'Shows the incident report as it stands now (figures, roles, approvals, timeline); anyone who can read the ' +
+      'master may ask.',
   },
   {
     syntax: '/task <@owner> <project> <title> [due YYYY-MM-DD] [--public]',

@@ -111,7 +111,8 @@ async function openPostMortem(
       ref: run.master.ref,
       body:
         `${REPORT_MARKERS.report}\n### Incident report · ${run.state.id}\n\nThe incident report is in the ` +
-        `confidential post-mortem ticket ${row.ref} (owner ${quiet(owner)}, linked from Quick Links), with its figures ` +
+        `confidential post-mortem ticket ${row.ref} (owner ${quiet(owner)}, linked from Quick Links), with its ` +
+        'figures ' +
         `and the sections the team fills in. Close it once the report is complete.\n`,
     },
   ];

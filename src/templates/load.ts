@@ -5,7 +5,10 @@ import { findPackageRoot } from './package-root.js';
 
 const SUFFIX = '.md.hbs';
 
-/** The templates shipped in `templates/`: the four tickets, the incident report and every `templates/partials/*.md.hbs`. */
+/**
+ * The templates shipped in `templates/`: the four tickets, the incident report and every
+ * `templates/partials/*.md.hbs`.
+ */
 export async function loadDefaultTemplates(): Promise<TemplateSources> {
   const dir = join(await findPackageRoot(), 'templates');
   const read = (file: string): Promise<string> => readFile(join(dir, file), 'utf8');

@@ -513,7 +513,8 @@ function renderCloseGuard(open: readonly ClosingChild[], steps: readonly OpenDue
       .slice(0, 50)
       .map(
         (s) =>
-          `- ${neutralizeInline(s.phase, 80)} (due ${s.date}): (${neutralizeInline(s.role, 40)}) ${neutralizeInline(s.text, 200)} — \`${s.id}\``,
+          `- ${neutralizeInline(s.phase, 80)} (due ${s.date}): (${neutralizeInline(s.role, 40)}) ` +
+          `${neutralizeInline(s.text, 200)} — \`${s.id}\``,
       );
     if (steps.length > 50) lines.push(`- …and ${steps.length - 50} more (see the checklist above)`);
     sections.push(`Checklist steps (tick them, or mark them \`/na <step-id> <reason>\`):\n\n${lines.join('\n')}`);

@@ -35,7 +35,7 @@ export function statusOf(run: RunState | undefined): IncidentStatus {
   return run?.status ?? 'investigating';
 }
 
-/** True once the incident is concluded (resolved or a false alarm): acknowledgement and sitreps are no longer chased. */
+/** True once the incident is concluded (resolved or a false alarm): acknowledgement and sitreps are not chased. */
 export function isConcluded(run: RunState | undefined): boolean {
   const status = statusOf(run);
   return status === 'resolved' || status === 'false-alarm';

@@ -112,7 +112,7 @@ for (const harness of HARNESSES) {
       },
     );
 
-    it('/severity shows the rubric; until assessed the incident is run as high; setting one tells its list once', async () => {
+    it('/severity shows the rubric; until assessed it is run as high; setting one tells its list once', async () => {
       const t = await harness.open({ config: 'escalation: { high: [ciso], low: [team-lead] }\n' });
       await t.say('/ack', t.labeledBy);
       // Nobody assessed it: a sitrep is due hourly, and the reminder asks for the severity too.
@@ -239,7 +239,8 @@ for (const harness of HARNESSES) {
         expect(preview).toContain('a preview');
         expect(preview).toContain('| Time to acknowledge | not acknowledged | nobody used `/ack` |');
         expect(preview).toContain(
-          '| Time to discovery | unknown | when the incident became active is not known: record it with `/set detected <time>` |',
+          '| Time to discovery | unknown | when the incident became active is not known: record it with ' +
+            '`/set detected <time>` |',
         );
         expect(preview).toContain('| Time to contain | not yet |');
         expect(t.comments('report')).toHaveLength(0);
@@ -342,7 +343,7 @@ for (const harness of HARNESSES) {
       expect(t.comments('report')).toHaveLength(1);
     });
 
-    it('the close guard also lists the open checklist steps of due phases; closeGuard: false turns it off', async () => {
+    it('the close guard also lists open checklist steps of due phases; closeGuard: false turns it off', async () => {
       for (const guard of [true, false]) {
         const t = await harness.open(guard ? {} : { config: 'closeGuard: false\n' });
         await t.say('/ack', t.labeledBy);
@@ -369,7 +370,7 @@ for (const harness of HARNESSES) {
       }
     });
 
-    it('"Earlier than T-5" is dated and due at T-5, and nudged once like the dated phases (contradiction 7)', async () => {
+    it('"Earlier than T-5" is dated and due at T-5, nudged once like the dated phases (contradiction 7)', async () => {
       const t = await harness.open();
       await t.say('/ack', t.labeledBy);
       await t.say('/severity low', t.labeledBy);
@@ -386,7 +387,7 @@ for (const harness of HARNESSES) {
       expect(t.comments('phase-nudge').filter((c) => c.body.includes('Earlier than T-5'))).toHaveLength(1);
     });
 
-    it('the release ticket is dated from the Public Disclosure Date and its deadlines nudged once (contradiction 7)', async () => {
+    it('the release ticket is dated from the disclosure date, deadlines nudged once (contradiction 7)', async () => {
       const t = await harness.open();
       await t.say('/ack', t.labeledBy);
       await t.say('/severity low', t.labeledBy);

@@ -68,7 +68,8 @@ describe('intake on GitLab, in place', () => {
     expect(master.confidential).toBe(true);
     expect(master.title).toBe(`[${id}] ${SECRET_TITLE}`);
     expect(master.labels).toEqual(expect.arrayContaining(['incident', 'incident::master', `incident-id::${id}`]));
-    // The reporter is named in a row of their own, without a ping; they are not the Incident Manager for being the author.
+    // The reporter is named in a row of their own, without a ping; being the author does not make them the Incident
+    // Manager.
     expect(master.body).toContain('| Incident Manager: | @alice |');
     expect(master.body).toContain('| Reporter: | `@reporter` |');
     expect(trustedState(master)).toMatchObject({ responder: 'alice', reporter: { author: 'reporter' } });

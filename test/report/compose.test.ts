@@ -157,7 +157,8 @@ describe('renderDiagram', () => {
     expect(out).toContain('    high (not assessed) :2026-11-22 10:00, 2026-11-22 10:10');
     expect(out).toContain('    medium :2026-11-22 10:10, 2026-11-22 11:00');
     expect(out).toContain(
-      '    section Incident Manager\n    @alice :2026-11-22 10:00, 2026-11-22 10:30\n    @bob :2026-11-22 10:30, 2026-11-22 11:00',
+      '    section Incident Manager\n    @alice :2026-11-22 10:00, 2026-11-22 10:30\n' +
+        '    @bob :2026-11-22 10:30, 2026-11-22 11:00',
     );
     expect(out).toContain('    section Approvals\n    Blog post by Legal :milestone, 2026-11-22 10:45, 0m');
     // Only the title line holds the identifier, without Mermaid's separators.

@@ -100,7 +100,7 @@ describe('run messages', () => {
     expect(new Set(mentionsIn(out))).toEqual(new Set(['@alice', '@bob']));
   });
 
-  it('asks the incoming holder for the sitrep noting the handoff, the outgoing one to stay 15–20 minutes (seed 003)', () => {
+  it('asks the incoming holder for the sitrep noting the handoff, the outgoing to stay 15–20 min (seed 003)', () => {
     const out = renderHandoffDone({ from: 'alice', to: 'bob', role: 'co', at: '2026-11-22T10:00:00Z' });
     expect(out).toContain('**Communications Officer**');
     expect(out).toMatch(/- @bob: you hold the role from now on\. Share a situation report with `\/sitrep` that notes/);

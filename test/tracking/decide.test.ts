@@ -329,7 +329,8 @@ describe('decideClose', () => {
     const lines = body.split('\n').filter((l) => l.startsWith('- Earlier than T-5 (due 2026-11-23)'));
     expect(lines.map((l) => /`(?<id>[^`]+)`$/.exec(l)?.groups?.id)).toEqual(listed);
     expect(timelineTexts(plan)).toEqual([
-      `2026-11-23T11:30:00Z @bob tried to close the incident with ${listed.length} open checklist steps of due phases; reopened`,
+      `2026-11-23T11:30:00Z @bob tried to close the incident with ${listed.length} open checklist steps of due ` +
+        'phases; reopened',
     ]);
   });
 
