@@ -5,6 +5,7 @@ import { stepUrl } from '../templates/renderer.js';
 import type { CommsContext } from '../templates/contexts.js';
 import type { IntakeDeps } from '../intake/snapshot.js';
 import { renderPhases } from '../checklist/render-phases.js';
+import { quorumRule } from './matrix.js';
 
 /** The comms ticket's context: the approval matrix from config, approvers named without a ping. */
 export function commsContext(
@@ -37,6 +38,7 @@ export function commsContext(
         done: view.done.has(`approve-${deliverableId}-${g}`),
       })),
       fyi: d.fyi.map(groupName).join(', '),
+      quorumRule: quorumRule(approvals, deliverableId),
     })),
     required: approvals.required.map(groupName).join(', '),
     quorum: approvals.quorum,

@@ -134,7 +134,7 @@ function cutoff(w: Work, cutoffAt: number, cutoffMinutes: number, incidentManage
     '',
     `The cut-off for approvals (${formatRfc3339(cutoffAt)}, ${describeMinutes(cutoffMinutes)} after the review ` +
       `started) has passed. A deliverable goes ahead once at least ${approvals.quorum} of its required groups ` +
-      `approved.`,
+      `approved, or all of them when fewer than ${approvals.quorum} approve it.`,
   ];
   if (ahead.length > 0) lines.push('', ...ahead);
   if (escalated.length > 0) {

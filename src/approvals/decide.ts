@@ -11,6 +11,7 @@ import {
   groupOf,
   approvingGroups,
   decisionOf,
+  quorumOf,
   deliverableStatus,
   approvalsComplete,
   approvalLabels,
@@ -214,15 +215,18 @@ export class Work {
 
   // Cut-off --------------------------------------------------------------------------------------------
 
-  /** How a deliverable stands against the quorum of its required approving groups. */
-  quorumOf(d: string): { approved: string[]; missing: string[]; changes: string[]; met: boolean } {
-    const required = approvingGroups(this.approvals, d).filter((g) => this.approvals.required.includes(g));
+  /**
+   * How a deliverable stands against its quorum (`quorumOf`): among the required groups that approve it, `quorum` of
+   * them, or all of them when fewer approve it; never met with a change request, nor when no required group approves.
+   */
+  quorumOf(d: string): { approved: string[]; missing: string[]; changes: string[]; needed: number; met: boolean } {
+    const { required, needed } = quorumOf(this.approvals, d);
     const approved = required.filter((g) => decisionOf(this.state, d, g)?.status === 'approved');
     const missing = required.filter((g) => !approved.includes(g));
     const changes = approvingGroups(this.approvals, d).filter(
       (g) => decisionOf(this.state, d, g)?.status === 'changes-requested',
     );
-    return { approved, missing, changes, met: changes.length === 0 && approved.length >= this.approvals.quorum };
+    return { approved, missing, changes, needed, met: changes.length === 0 && needed > 0 && approved.length >= needed };
   }
 
   /** One line of a cut-off comment about a deliverable, and its result. */
@@ -236,7 +240,8 @@ export class Work {
         result: 'quorum',
         line:
           `- **${dn}** (${code(d)}) goes ahead at quorum: ${q.approved.length} of the required groups approved ` +
-          `(${names(q.approved)}); not approved: ${names(q.missing)}.`,
+          `(${names(q.approved)}); not approved: ${names(q.missing)}` +
+          `${q.needed < this.approvals.quorum ? ` (fewer than ${this.approvals.quorum} required groups approve it, so it needed all of them)` : ''}.`,
       };
     }
     const changes = q.changes.map((g) => {
@@ -246,8 +251,10 @@ export class Work {
     const why =
       changes.length > 0
         ? changes.join('; ')
-        : `${q.approved.length} required group${q.approved.length === 1 ? '' : 's'} approved, ` +
-          `${this.approvals.quorum} needed (approved: ${names(q.approved)}; not approved: ${names(q.missing)})`;
+        : q.needed === 0
+          ? 'no required group approves it, so it cannot go ahead at quorum'
+          : `${q.approved.length} required group${q.approved.length === 1 ? '' : 's'} approved, ` +
+            `${q.needed} needed (approved: ${names(q.approved)}; not approved: ${names(q.missing)})`;
     return { result: 'escalated', line: `- **${dn}** (${code(d)}) cannot go ahead: ${why}.` };
   }
 

@@ -110,6 +110,37 @@ export function approvingGroups(approvals: Approvals, deliverable: string): stri
   return deliverableOf(approvals, deliverable)?.approve ?? [];
 }
 
+/**
+ * What the quorum asks of a deliverable at the cut-off (seed 000: "at least 2 of the 4 required groups"), counted
+ * among the required groups that approve this deliverable: `quorum` of them, or all of them when fewer than `quorum`
+ * approve it. `needed` is 0 when no required group approves it: such a deliverable never goes ahead at quorum.
+ */
+export function quorumOf(approvals: Approvals, deliverable: string): { required: string[]; needed: number } {
+  const required = approvingGroups(approvals, deliverable).filter((g) => approvals.required.includes(g));
+  return { required, needed: Math.min(approvals.quorum, required.length) };
+}
+
+/** What the quorum asks of a deliverable, in one sentence for the matrix and the request ('' when no group approves). */
+export function quorumRule(approvals: Approvals, deliverable: string): string {
+  if (approvingGroups(approvals, deliverable).length === 0) return '';
+  const { required, needed } = quorumOf(approvals, deliverable);
+  if (needed === 0) {
+    return (
+      'No required group approves it, so it never goes ahead at quorum: it waits for every group that approves it, ' +
+      'or for the Incident Manager at the cut-off.'
+    );
+  }
+  const names = required.map((g) => groupName(approvals, g)).join(', ');
+  if (needed < required.length) {
+    return `At the cut-off it goes ahead once ${needed} of its ${required.length} required groups (${names}) approved.`;
+  }
+  const all =
+    required.length === 1 ? `its one required group (${names})` : `all ${needed} of its required groups (${names})`;
+  return required.length < approvals.quorum
+    ? `At the cut-off it goes ahead only once ${all} approved: fewer than the quorum of ${approvals.quorum} approve it.`
+    : `At the cut-off it goes ahead once ${all} approved.`;
+}
+
 export function decisionOf(state: ApprovalState, deliverable: string, group: string): Decision | undefined {
   const decisions = state.decisions ?? {};
   const k = keyOf(deliverable, group);

@@ -82,6 +82,8 @@ export interface DeliverableRow {
   approvals: ApprovalCell[];
   /** Group names informed but not approving, joined: `Support, Corporate Communications`. */
   fyi: string;
+  /** What the quorum asks of this deliverable at the cut-off, one sentence ('' when no group approves it). */
+  quorumRule: string;
 }
 
 /** The communications ticket (seed 000). */

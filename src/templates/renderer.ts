@@ -186,6 +186,7 @@ function samples(): Array<{
             },
           ],
           fyi: 'Support',
+          quorumRule: 'At the cut-off it goes ahead once its one required group (Security) approved.',
         },
       ],
       required: 'Security, Legal',
@@ -202,7 +203,7 @@ function samples(): Array<{
     task: { ...full.task, action: '' },
     comms: {
       ...full.comms,
-      deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '' }],
+      deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '', quorumRule: '' }],
       required: '',
       quorum: 0,
       statusTable: '',

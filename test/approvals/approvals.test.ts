@@ -4,6 +4,8 @@ import {
   approvalLabels,
   deliverableStatus,
   parseStepId,
+  quorumOf,
+  quorumRule,
   stepIdOf,
 } from '../../src/approvals/matrix.js';
 import { decideApproval } from '../../src/approvals/decide.js';
@@ -834,5 +836,130 @@ describe('renderStatusTable', () => {
     expect(
       renderStatusTable(approvals, withDecisions({}, { requestedAt: T0, cutoff: { blog: 'quorum' } }), NOW, HIGH),
     ).toContain('☑️ quorum');
+  });
+});
+
+describe('a quorum that can be met (counted among the required groups that approve the deliverable)', () => {
+  // Press: Legal is its only required approving group (Support approves too, but is not required). Internal note: no
+  // required group approves it. Blog: all four required groups approve it.
+  const small: Approvals = configSchema.parse({
+    approvals: {
+      groups: {
+        security: { name: 'Security' },
+        legal: { name: 'Legal' },
+        'customer-success': { name: 'Customer Success' },
+        'investor-relations': { name: 'Investor Relations' },
+        support: { name: 'Support' },
+      },
+      deliverables: {
+        blog: { name: 'Blog post', approve: ['security', 'legal', 'customer-success', 'investor-relations'] },
+        faq: { name: 'FAQ', approve: ['security', 'legal', 'support'] },
+        press: { name: 'Press answer', approve: ['legal', 'support'] },
+        note: { name: 'Internal note', approve: ['support'] },
+      },
+      required: ['security', 'legal', 'customer-success', 'investor-relations'],
+      quorum: 2,
+    },
+  }).approvals;
+
+  interface QuorumCase {
+    name: string;
+    deliverable: string;
+    approvedBy: string[];
+    /** What the cut-off decides. */
+    result: 'quorum' | 'escalated';
+    needed: number;
+  }
+  const cases: QuorumCase[] = [
+    {
+      name: 'four required groups approve it: 2 of them are enough',
+      deliverable: 'blog',
+      approvedBy: ['security', 'legal'],
+      result: 'quorum',
+      needed: 2,
+    },
+    {
+      name: 'four required groups approve it: 1 is not enough',
+      deliverable: 'blog',
+      approvedBy: ['legal'],
+      result: 'escalated',
+      needed: 2,
+    },
+    {
+      name: 'two required groups approve it: both are the quorum',
+      deliverable: 'faq',
+      approvedBy: ['security', 'legal'],
+      result: 'quorum',
+      needed: 2,
+    },
+    {
+      name: 'two required groups approve it: one is not enough',
+      deliverable: 'faq',
+      approvedBy: ['security', 'support'],
+      result: 'escalated',
+      needed: 2,
+    },
+    {
+      name: 'one required group approves it: its approval is enough',
+      deliverable: 'press',
+      approvedBy: ['legal'],
+      result: 'quorum',
+      needed: 1,
+    },
+    {
+      name: 'one required group approves it: nothing from it is not',
+      deliverable: 'press',
+      approvedBy: ['support'],
+      result: 'escalated',
+      needed: 1,
+    },
+    {
+      name: 'no required group approves it: never at quorum',
+      deliverable: 'note',
+      approvedBy: [],
+      result: 'escalated',
+      needed: 0,
+    },
+  ];
+
+  it.each(cases)('$name', (c) => {
+    const decisions = Object.fromEntries(c.approvedBy.map((g) => [`${c.deliverable}/${g}`, approved(`${g}-lead`)]));
+    const state: ApprovalState = { decisions, requestedAt: T0, pinged: [] };
+    const out = sweepApprovals(small, state, HIGH, minutesAfter(HIGH), 'imelda');
+    expect(out.state.cutoff?.[c.deliverable]).toBe(c.result);
+    expect(deliverableStatus(small, out.state, c.deliverable)).toBe(c.result === 'quorum' ? 'quorum' : 'pending');
+    expect(quorumOf(small, c.deliverable).needed).toBe(c.needed);
+    const line = out.comments
+      .at(-1)!
+      .split('\n')
+      .find((l) => l.includes(`(\`${c.deliverable}\`)`));
+    expect(line).toBeDefined();
+    if (c.result === 'escalated' && c.needed === 0) expect(line).toContain('no required group approves it');
+    if (c.result === 'escalated' && c.needed > 0) expect(line).toContain(`${c.needed} needed`);
+  });
+
+  it('says what each deliverable needs, in one sentence for the matrix', () => {
+    expect(quorumRule(small, 'blog')).toBe(
+      'At the cut-off it goes ahead once 2 of its 4 required groups (Security, Legal, Customer Success, Investor ' +
+        'Relations) approved.',
+    );
+    expect(quorumRule(small, 'faq')).toBe(
+      'At the cut-off it goes ahead once all 2 of its required groups (Security, Legal) approved.',
+    );
+    expect(quorumRule(small, 'press')).toBe(
+      'At the cut-off it goes ahead only once its one required group (Legal) approved: fewer than the quorum of 2 ' +
+        'approve it.',
+    );
+    expect(quorumRule(small, 'note')).toContain('never goes ahead at quorum');
+    expect(quorumRule({ ...small, deliverables: { x: { name: 'X', approve: [], fyi: [] } } }, 'x')).toBe('');
+  });
+
+  it('the default matrix: the social response needs Legal, its only required group, and goes ahead with it', () => {
+    const defaults = configSchema.parse({}).approvals;
+    const state: ApprovalState = { decisions: { 'social/legal': approved('legal-lead') }, requestedAt: T0, pinged: [] };
+    // Legal is the only group that approves the social response: its approval alone approves it.
+    expect(deliverableStatus(defaults, state, 'social')).toBe('approved');
+    expect(quorumRule(defaults, 'social')).toContain('its one required group (Legal)');
+    expect(quorumRule(defaults, 'support-faq')).toContain('all 2 of its required groups (Security, Legal)');
   });
 });

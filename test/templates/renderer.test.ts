@@ -120,14 +120,24 @@ function commsContext(): CommsContext {
         name: 'Blog post',
         approvals: [cell('blog', 'security', 'Security', true), cell('blog', 'legal', 'Legal')],
         fyi: 'Support',
+        quorumRule: 'At the cut-off it goes ahead once all 2 of its required groups (Security, Legal) approved.',
       },
       {
         id: 'email',
         name: 'Customer email',
         approvals: [cell('email', 'security', 'Security'), cell('email', 'support', 'Support')],
         fyi: '',
+        quorumRule:
+          'At the cut-off it goes ahead only once its one required group (Security) approved: fewer than the quorum ' +
+          'of 2 approve it.',
       },
-      { id: 'media', name: 'Media statement', approvals: [], fyi: 'Corporate Communications, Investor Relations' },
+      {
+        id: 'media',
+        name: 'Media statement',
+        approvals: [],
+        fyi: 'Corporate Communications, Investor Relations',
+        quorumRule: '',
+      },
     ],
     required: 'Security, Legal, Customer Success, Investor Relations',
     quorum: 2,
@@ -254,7 +264,8 @@ describe('rendering', () => {
     for (const role of ['SEOC', 'SIMOC', 'SecCMOC', 'External communications']) expect(out).toContain(role);
     expect(out).toContain('Corporate Communications, Investor Relations');
     expect(out).toContain('30 minutes');
-    expect(out).toContain('at least 2 of them');
+    expect(out).toContain('at least 2 of the required groups that approve it');
+    expect(out).toContain('its one required group (Security)');
     expect(out).toContain('high: 6 h, medium: 12 h, low: 24 h');
   });
 
@@ -356,6 +367,7 @@ describe('hostile values', () => {
             },
           ],
           fyi: hostile,
+          quorumRule: hostile,
         },
       ],
       required: hostile,
