@@ -47,7 +47,14 @@ export function renderStatusTable(
 ): string {
   const ids = Object.keys(approvals.deliverables);
   const involved = new Set(
-    ids.flatMap((d) => [...approvingGroups(approvals, d), ...(deliverableOf(approvals, d)?.fyi ?? [])]),
+    ids.flatMap((d) => {
+      const deliverable = deliverableOf(approvals, d);
+      return [
+        ...approvingGroups(approvals, d),
+        ...(deliverable?.fyi ?? []),
+        ...(deliverable?.dri ? [deliverable.dri] : []),
+      ];
+    }),
   );
   const groups = [
     ...Object.keys(approvals.groups).filter((g) => involved.has(g)),
@@ -64,15 +71,18 @@ export function renderStatusTable(
     lines.push(`| --- | ${groups.map(() => '---').join(' | ')}${groups.length > 0 ? ' | ' : ''}--- |`);
     for (const d of ids) {
       const deliverable = deliverableOf(approvals, d)!;
+      const approvalCell = (g: string): string => {
+        const decision = decisionOf(state, d, g);
+        if (decision?.status === 'approved')
+          return ['✅', [quiet(decision.by), shortTime(decision.at)].filter(Boolean).join(', ')].join(' ').trim();
+        if (decision?.status === 'changes-requested')
+          return `✋ changes requested${quiet(decision.by) ? ` by ${quiet(decision.by)}` : ''}`;
+        return pinged.has(keyOf(d, g)) ? '⏳ pending (back-ups asked)' : '⏳ pending';
+      };
       const cells = groups.map((g) => {
-        if (deliverable.approve.includes(g)) {
-          const decision = decisionOf(state, d, g);
-          if (decision?.status === 'approved')
-            return ['✅', [quiet(decision.by), shortTime(decision.at)].filter(Boolean).join(', ')].join(' ').trim();
-          if (decision?.status === 'changes-requested')
-            return `✋ changes requested${quiet(decision.by) ? ` by ${quiet(decision.by)}` : ''}`;
-          return pinged.has(keyOf(d, g)) ? '⏳ pending (back-ups asked)' : '⏳ pending';
-        }
+        const dri = deliverable.dri === g;
+        if (deliverable.approve.includes(g)) return dri ? `${approvalCell(g)} · DRI` : approvalCell(g);
+        if (dri) return 'DRI';
         return deliverable.fyi.includes(g) ? 'FYI' : '—';
       });
       const status = deliverableStatus(approvals, state, d);

@@ -84,6 +84,8 @@ export interface DeliverableRow {
   fyi: string;
   /** What the quorum asks of this deliverable at the cut-off, one sentence ('' when no group approves it). */
   quorumRule: string;
+  /** The DRI group and its people, quietly: `Corporate Communications (`@director`)`; '' when none is named. */
+  dri: string;
 }
 
 /** The communications ticket (seed 000). */

@@ -121,6 +121,7 @@ function commsContext(): CommsContext {
         approvals: [cell('blog', 'security', 'Security', true), cell('blog', 'legal', 'Legal')],
         fyi: 'Support',
         quorumRule: 'At the cut-off it goes ahead once all 2 of its required groups (Security, Legal) approved.',
+        dri: '',
       },
       {
         id: 'email',
@@ -130,13 +131,15 @@ function commsContext(): CommsContext {
         quorumRule:
           'At the cut-off it goes ahead only once its one required group (Security) approved: fewer than the quorum ' +
           'of 2 approve it.',
+        dri: '',
       },
       {
         id: 'media',
         name: 'Media statement',
         approvals: [],
-        fyi: 'Corporate Communications, Investor Relations',
+        fyi: 'Investor Relations',
         quorumRule: '',
+        dri: 'Corporate Communications (`@comms-director`)',
       },
     ],
     required: 'Security, Legal, Customer Success, Investor Relations',
@@ -262,7 +265,11 @@ describe('rendering', () => {
     ]);
     expect(ticked(out)).toEqual(new Set(['approve-blog-security']));
     for (const role of ['SEOC', 'SIMOC', 'SecCMOC', 'External communications']) expect(out).toContain(role);
-    expect(out).toContain('Corporate Communications, Investor Relations');
+    expect(out).toContain('Kept informed (FYI, no approval needed): Investor Relations');
+    expect(out).toContain(
+      'DRI (owns the text and its publication, and is told when its review starts): Corporate Communications ' +
+        '(`@comms-director`)',
+    );
     expect(out).toContain('30 minutes');
     expect(out).toContain('at least 2 of the required groups that approve it');
     expect(out).toContain('its one required group (Security)');
@@ -368,6 +375,7 @@ describe('hostile values', () => {
           ],
           fyi: hostile,
           quorumRule: hostile,
+          dri: hostile,
         },
       ],
       required: hostile,
