@@ -29,7 +29,9 @@ export type ApprovalEvent =
   | { kind: 'request-changes'; deliverable: string; reason: string; group?: string }
   /** A person set the label `approval::<deliverable>::<status>` by hand. */
   | { kind: 'label'; deliverable: string; status: DeliverableStatus }
-  | { kind: 'request-approvals'; deliverable?: string };
+  | { kind: 'request-approvals'; deliverable?: string }
+  /** Drafting started: its step ticked, or `/drafting [time]` (`at`: the time given, or the edit's). */
+  | { kind: 'drafting'; via: 'step' | 'command'; at?: string };
 
 /**
  * Who acts, and the group ids they may decide for (as approver or back-up), resolved by the caller (teams included).
@@ -62,6 +64,8 @@ export const APPROVAL_MARKERS = {
   cutoff: '<!-- incident-desk:approval-cutoff -->',
   /** The request for approvals (mentions the approvers, announces the cut-off). */
   request: '<!-- incident-desk:approval-request -->',
+  /** When drafting started, and the cut-off it gives. */
+  drafting: '<!-- incident-desk:approval-drafting -->',
 } as const;
 
 /** The label prefix of a deliverable's status: `approval::<deliverable>::<status>`. */
@@ -120,7 +124,7 @@ export function quorumOf(approvals: Approvals, deliverable: string): { required:
   return { required, needed: Math.min(approvals.quorum, required.length) };
 }
 
-/** What the quorum asks of a deliverable, in one sentence for the matrix and the request ('' when no group approves). */
+/** What the quorum asks of a deliverable, one sentence for the matrix and the request ('' when no group approves). */
 export function quorumRule(approvals: Approvals, deliverable: string): string {
   if (approvingGroups(approvals, deliverable).length === 0) return '';
   const { required, needed } = quorumOf(approvals, deliverable);
