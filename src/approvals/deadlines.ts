@@ -155,14 +155,14 @@ function cutoff(w: Work, at: number, incidentManager: string | null): void {
 
   const drafting = draftingStartOf(state, clock);
   const since = drafting
-    ? `, ${describeMinutes(clock.cutoffMinutes ?? 0)} after drafting started at ${safeTime(drafting.at)} ` +
-      `(${draftingSource(drafting, quiet)})`
+    ? ` (${describeMinutes(clock.cutoffMinutes ?? 0)} after drafting started at ${safeTime(drafting.at)}, ` +
+      `${draftingSource(drafting, quiet)})`
     : '';
   const lines = [
     APPROVAL_MARKERS.cutoff,
     '### Approval cut-off reached',
     '',
-    `The cut-off for approvals (${cutoffsOf(w, fired)}${since}) has passed. A deliverable goes ahead once at least ` +
+    `The cut-off for approvals, ${cutoffsOf(w, fired)}${since}, has passed. A deliverable goes ahead once at least ` +
       `${approvals.quorum} of its required groups approved, or all of them when fewer than ${approvals.quorum} ` +
       'approve it.',
   ];

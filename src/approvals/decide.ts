@@ -529,7 +529,7 @@ function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | u
       lines.push(`- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ${asked}`);
     }
   }
-  lines.push(...driLines(w, ds), '', ...clockLines(w, started, again));
+  lines.push(...driLines(w, ds), '', ...clockLines(w, started, again), '');
   const cutoff = cutoffLines(w, ds);
   lines.push(...cutoff.lines);
   w.comments.push(`${lines.join('\n')}\n`);
@@ -647,8 +647,10 @@ function recordDrafting(w: Work, actor: ApprovalActor, event: Extract<ApprovalEv
   const { state, clock } = w;
   const given = event.at === undefined ? Number.NaN : Date.parse(event.at);
   const now = w.now.getTime();
+  // Nothing changed: the person who asked is told (mentioned); a recorded start is said without a ping.
   const who = mention(actor.username);
   const say = (text: string) => w.comments.push(`${APPROVAL_MARKERS.drafting}\n${who ? `${who}: ` : ''}${text}\n`);
+  const record = (text: string) => w.comments.push(`${APPROVAL_MARKERS.drafting}\n${text}\n`);
   if (event.via === 'command' && given > now) {
     say(`${safeTime(event.at)} is in the future; the start of drafting is when it started, so nothing was changed.`);
     return;
@@ -683,7 +685,7 @@ function recordDrafting(w: Work, actor: ApprovalActor, event: Extract<ApprovalEv
     ? 'The cut-off for approvals is counted from then, by severity, and announced when the review starts.'
     : `The cut-off for approvals is counted from then: ${formatRfc3339(cutoff)} at the incident's current severity ` +
       `(${describeMinutes(clock.cutoffMinutes ?? 0)} after), announced again when the review starts.`;
-  say(`Drafting started at ${formatRfc3339(at)} (${draftingSource(state.drafting, quiet)}). ${cutoffText}`);
+  record(`Drafting started at ${formatRfc3339(at)} (${draftingSource(state.drafting, quiet)}). ${cutoffText}`);
   w.timeline.push(
     `drafting of the communications started at ${formatRfc3339(at)}` +
       `${Number.isNaN(cutoff) ? '' : ` (cut-off ${formatRfc3339(cutoff)})`}`,
