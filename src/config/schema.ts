@@ -226,12 +226,13 @@ const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-rel
 const cutoffSchema = perSeverity(
   { high: 360, medium: 720, low: 1440 },
   {
-    high: 'Minutes from the start of the review to the approval cut-off for a high-impact (S1) incident.',
+    high: 'Minutes from the start of drafting to the approval cut-off for a high-impact (S1) incident.',
     medium: 'Minutes to the approval cut-off for a medium-impact incident.',
     low: 'Minutes to the approval cut-off for a low-impact incident.',
   },
-  'Per severity, minutes from the start of the review to the announced cut-off, after which communications go out ' +
-    'once `quorum` required groups approved.',
+  'Per severity, minutes from the start of drafting (the "Drafting started" step or `/drafting` on the comms ticket; ' +
+    'its creation when nobody says) to the cut-off announced when a review starts, after which a deliverable goes ' +
+    'out once `quorum` of its required groups approved.',
 );
 
 const approvalsObject = z
