@@ -605,6 +605,61 @@ for (const harness of HARNESSES) {
       },
     );
 
+    it(
+      'a comms ticket of an earlier version, with one clock for all: every deliverable reads as requested then, ' +
+        'its cut-off unmoved, each ping and cut-off fired once across a restart',
+      async () => {
+        const t = await incident();
+        t.clock.now = minutes(10);
+        await t.say('/approve blog', 'pat');
+        // The state as the app wrote it before clocks per deliverable: one `requestedAt`, no start of drafting.
+        t.plantState(t.comms(), (s) => ({
+          ...s,
+          approvals: { ...s.approvals!, requestedAt: minutes(20).toISOString() },
+        }));
+        expect(t.state().requested).toBeUndefined();
+        expect(t.state().drafting).toBeUndefined();
+        await t.restart();
+
+        await t.sweep(minutes(49));
+        expect(t.said('approval-ping')).toHaveLength(0);
+        await t.sweep(minutes(50));
+        const pings = t.said('approval-ping');
+        expect(pings).toHaveLength(1);
+        // Both deliverables were requested by the single clock: the back-ups of every group without a decision.
+        for (const backup of ['@cs-hana', '@ir-kim', '@sec-bob', '@law-eve']) expect(pings[0]!.body).toContain(backup);
+        expect([...(t.state().pinged ?? [])].sort()).toEqual([
+          'blog/customer-success',
+          'blog/investor-relations',
+          'faq/legal',
+          'faq/security',
+        ]);
+        // The status table counts each deliverable's cut-off from that clock, as it was announced.
+        expect(t.comms().body).toContain('_Drafting started 2026-11-22T10:20:00Z (when the review started)');
+
+        // Asking again starts no new clock: the old one stands for every deliverable.
+        t.clock.now = minutes(100);
+        await t.say('/request-approvals faq', 'alice');
+        expect(t.said('approval-request').at(-1)!.body).toContain('asking again does not move the cut-off');
+        expect(t.state().requested).toBeUndefined();
+        expect(t.state().drafting).toBeUndefined();
+
+        await t.sweep(minutes(20 + 6 * 60 - 1));
+        expect(t.said('approval-cutoff')).toHaveLength(0);
+        await t.sweep(minutes(20 + 6 * 60));
+        const cutoff = t.said('approval-cutoff');
+        expect(cutoff).toHaveLength(1);
+        expect(cutoff[0]!.body).toContain('goes ahead at quorum: 2 of the required groups approved (Security, Legal)');
+        expect(cutoff[0]!.body).toContain('**Support FAQ** (`faq`) cannot go ahead');
+        expect(t.state().cutoff).toEqual({ blog: 'quorum', faq: 'escalated' });
+
+        await t.restart();
+        const after = t.commentCount();
+        await t.sweep(minutes(20 + 6 * 60 + 5));
+        expect(t.commentCount()).toBe(after);
+      },
+    );
+
     it('the drafting step ticked by a writer starts drafting; by someone who may only read, it is undone', async () => {
       const t = await incident();
       t.clock.now = minutes(3);
