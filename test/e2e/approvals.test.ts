@@ -3,6 +3,7 @@ import { splitBody, trustedState } from '../../src/kernel/block.js';
 import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import type { Issue } from '../../src/kernel/model.js';
 import { formatRef } from '../../src/kernel/model.js';
+import { formatRfc3339 } from '../../src/kernel/time.js';
 import { commentKinds } from '../support/comments.js';
 import { expectOutcome, HARNESSES, INCIDENT_PROJECT, tickFromTheSamePage, tickThenUntick } from '../support/harness.js';
 import type { Harness } from '../support/harness.js';
@@ -659,6 +660,23 @@ for (const harness of HARNESSES) {
         expect(t.commentCount()).toBe(after);
       },
     );
+
+    it("nobody records the start of drafting: the cut-off counts from the comms ticket's creation", async () => {
+      const t = await incident();
+      const opened = Date.parse(t.comms().createdAt);
+      const cutoffAt = opened + 6 * 60 * 60_000;
+      // The blog post's review starts two hours after the ticket was opened: its cut-off is still 6 h after that.
+      t.clock.now = new Date(opened + 120 * 60_000);
+      await t.say('/request-approvals blog', 'alice');
+      const request = t.said('approval-request');
+      expect(request[0]!.body).toContain(`**Cut-off: ${formatRfc3339(cutoffAt)}**`);
+      expect(request[0]!.body).toContain('when this ticket was opened');
+      await t.sweep(new Date(cutoffAt - 60_000));
+      expect(t.said('approval-cutoff')).toHaveLength(0);
+      await t.sweep(new Date(cutoffAt));
+      expect(t.said('approval-cutoff')).toHaveLength(1);
+      expect(t.state().cutoff).toEqual({ blog: 'escalated' });
+    });
 
     it('the drafting step ticked by a writer starts drafting; by someone who may only read, it is undone', async () => {
       const t = await incident();
