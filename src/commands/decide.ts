@@ -67,6 +67,7 @@ const DECIDE: { [N in keyof WriterCommands]: (input: CommandInput, command: Writ
   revoke: decideApprovalCommand,
   'request-changes': decideApprovalCommand,
   'request-approvals': decideApprovalCommand,
+  drafting: decideApprovalCommand,
 };
 
 function decideWith<N extends keyof WriterCommands>(name: N, input: CommandInput, command: WriterCommands[N]): RunPlan {

@@ -37,10 +37,16 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
       '`--public` and a title and text without incident details.',
   },
   {
+    syntax: '/drafting [time]',
+    effect:
+      'On the communications ticket: records when drafting started (now, or the RFC 3339 time given), the start the ' +
+      "approval cut-off counts from; without it, the ticket's creation. It can change until a review starts.",
+  },
+  {
     syntax: '/request-approvals [deliverable]',
     effect:
-      'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by ' +
-      'default).',
+      "On the communications ticket: starts the deliverable's review clock (every deliverable's by default), " +
+      'announces its cut-off and mentions its approvers and its DRI.',
   },
   {
     syntax: '/approve <deliverable|all> [group]',

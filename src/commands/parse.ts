@@ -74,6 +74,9 @@ export const COMMAND_EXPECTED = {
   'request-approvals':
     'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals ' +
     'blog`.',
+  drafting:
+    'Use `/drafting` alone (drafting starts now), or with when it started as an RFC 3339 time with a zone, like ' +
+    '`/drafting 2026-11-22T09:30:00Z`.',
   task:
     'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is ' +
     'expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
@@ -156,6 +159,8 @@ export function parseCommand(body: string): Command | null {
       return parseRequestChanges(rest);
     case 'request-approvals':
       return parseRequestApprovals(line);
+    case 'drafting':
+      return parseDrafting(line);
     case 'task':
       return parseTask(
         line,
@@ -197,6 +202,13 @@ function parseRequestApprovals(line: string): Command {
   const args = words(line.toLowerCase());
   if (args.length > 1 || (args[0] !== undefined && !APPROVAL_ID.test(args[0]))) return invalid('request-approvals');
   return args[0] ? { name: 'request-approvals', deliverable: args[0] } : { name: 'request-approvals' };
+}
+
+function parseDrafting(line: string): Command {
+  const args = words(line);
+  if (args.length === 0) return { name: 'drafting' };
+  const at = args.length === 1 ? parseRfc3339(args[0] ?? '') : null;
+  return at ? { name: 'drafting', at } : invalid('drafting');
 }
 
 /** A project or repository path: `group/sub/project`, `owner/repo`. */
@@ -353,6 +365,8 @@ export type Command =
   | { name: 'revoke'; deliverable: string; group?: string }
   | { name: 'request-changes'; deliverable: string; reason: string; group?: string }
   | { name: 'request-approvals'; deliverable?: string }
+  /** On the communications ticket: drafting started (now, or at the RFC 3339 time given, as UTC). */
+  | { name: 'drafting'; at?: string }
   /** A word after `/` that is not a command of this app (answered with the help). */
   | { name: 'unknown'; word: string }
   /** A known command with arguments that do not fit; `expected` says what would. */

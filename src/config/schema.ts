@@ -113,6 +113,14 @@ const deliverableSchema = z
     fyi: uniqueItems(groupRef, 'fyi')
       .default(() => [])
       .describe('Ids of the groups that are kept informed (FYI only) but do not approve.'),
+    dri: groupRef
+      .optional()
+      .describe(
+        'Id of the group that is the DRI of this deliverable (directly responsible: it owns the text and its ' +
+          'publication, like Corporate Communications for the media response). Shown in the matrix; its approvers ' +
+          'are mentioned when the review of the deliverable starts. It may also approve the deliverable; listed ' +
+          'under `fyi` it is shown as the DRI.',
+      ),
   })
   .strict()
   .describe('A communications deliverable and the groups that approve it or are informed of it.');
@@ -130,7 +138,7 @@ const DEFAULT_GROUPS: Record<string, Group> = {
   'investor-relations': { name: 'Investor Relations', approvers: [], backups: [] },
 };
 
-/** The plan's approval matrix: who approves each deliverable, who is informed (Corporate Comms is the media DRI). */
+/** The plan's approval matrix: who approves each deliverable, who is informed, who is DRI (Corporate Comms: media). */
 const DEFAULT_DELIVERABLES: Record<string, Deliverable> = {
   blog: {
     name: 'Blog post',
@@ -150,7 +158,8 @@ const DEFAULT_DELIVERABLES: Record<string, Deliverable> = {
   media: {
     name: 'Media response',
     approve: ['security', 'legal', 'customer-success', 'investor-relations'],
-    fyi: ['support', 'corporate-comms'],
+    fyi: ['support'],
+    dri: 'corporate-comms',
   },
   social: {
     name: 'Social and forum response',
@@ -217,12 +226,13 @@ const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-rel
 const cutoffSchema = perSeverity(
   { high: 360, medium: 720, low: 1440 },
   {
-    high: 'Minutes from the start of the review to the approval cut-off for a high-impact (S1) incident.',
+    high: 'Minutes from the start of drafting to the approval cut-off for a high-impact (S1) incident.',
     medium: 'Minutes to the approval cut-off for a medium-impact incident.',
     low: 'Minutes to the approval cut-off for a low-impact incident.',
   },
-  'Per severity, minutes from the start of the review to the announced cut-off, after which communications go out ' +
-    'once `quorum` required groups approved.',
+  'Per severity, minutes from the start of drafting (the "Drafting started" step or `/drafting` on the comms ticket; ' +
+    'its creation when nobody says) to the cut-off announced when a review starts, after which a deliverable goes ' +
+    'out once `quorum` of its required groups approved.',
 );
 
 const approvalsObject = z
@@ -251,8 +261,10 @@ const approvalsObject = z
       .max(100, { error: 'must be at most 100' })
       .default(2)
       .describe(
-        'How many of the `required` groups must have approved to go ahead at the cut-off. At most the number of ' +
-          'required groups.',
+        'How many of the `required` groups must have approved a deliverable for it to go ahead at the cut-off, ' +
+          'counted among the required groups that approve that deliverable: one that fewer required groups approve ' +
+          'needs all of them, one that no required group approves never goes ahead at quorum. At most the number ' +
+          'of required groups.',
       ),
     responseMinutes: minutes(30, 'Minutes each approver has to answer before their back-ups are engaged.'),
     cutoffMinutes: cutoffSchema,

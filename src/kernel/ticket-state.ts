@@ -97,11 +97,33 @@ export interface Decision {
   reason?: string;
 }
 
+/** When drafting of the communications started, and how the app knows: the cut-off counts from it (seed 000). */
+export interface DraftingStart {
+  /** ISO time. */
+  at: string;
+  /**
+   * `step`: the "Drafting started" step was ticked; `command`: `/drafting`; `opened`: nobody said, so the ticket's
+   * creation, fixed when the first review started; `review`: the first review's start (the ticket's creation unknown).
+   */
+  via: 'step' | 'command' | 'opened' | 'review';
+  /** Username (without `@`) of who said so (`step`, `command`). */
+  by?: string;
+}
+
 export interface ApprovalState {
   /** Key `${deliverable}/${group}`; absent = pending. */
   decisions: Record<string, Decision>;
-  /** Review clock start (ISO); absent = review not requested. */
+  /**
+   * The single review clock of earlier versions (ISO): read as every deliverable requested at that time, and as the
+   * start the announced cut-off counted from. New states keep a clock per deliverable in `requested`.
+   */
   requestedAt?: string;
+  /** Per deliverable, when its review was requested (ISO): its own clock of back-up pings and cut-off. */
+  requested?: Record<string, string>;
+  /** When drafting started: the anchor of the cut-off. */
+  drafting?: DraftingStart;
+  /** Per deliverable, when the cut-off escalated it and when it went ahead at quorum (ISO). */
+  outcomeAt?: Record<string, { escalated?: string; quorum?: string }>;
   /** `${deliverable}/${group}` whose back-ups were mentioned (once). */
   pinged?: string[];
   /** Per deliverable, what the cut-off decided. */

@@ -82,6 +82,10 @@ export interface DeliverableRow {
   approvals: ApprovalCell[];
   /** Group names informed but not approving, joined: `Support, Corporate Communications`. */
   fyi: string;
+  /** What the quorum asks of this deliverable at the cut-off, one sentence ('' when no group approves it). */
+  quorumRule: string;
+  /** The DRI group and its people, quietly: `Corporate Communications (`@director`)`; '' when none is named. */
+  dri: string;
 }
 
 /** The communications ticket (seed 000). */

@@ -186,6 +186,8 @@ function samples(): Array<{
             },
           ],
           fyi: 'Support',
+          quorumRule: 'At the cut-off it goes ahead once its one required group (Security) approved.',
+          dri: 'Corporate Communications (`@e`)',
         },
       ],
       required: 'Security, Legal',
@@ -202,7 +204,7 @@ function samples(): Array<{
     task: { ...full.task, action: '' },
     comms: {
       ...full.comms,
-      deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '' }],
+      deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '', quorumRule: '', dri: '' }],
       required: '',
       quorum: 0,
       statusTable: '',

@@ -203,6 +203,8 @@ describe('approval commands', () => {
     ],
     ['/request-approvals', { name: 'request-approvals' }],
     ['/request-approvals media', { name: 'request-approvals', deliverable: 'media' }],
+    ['/drafting', { name: 'drafting' }],
+    ['/drafting 2026-11-22T11:30:00+02:00', { name: 'drafting', at: '2026-11-22T09:30:00Z' }],
   ])('%j', (body, expected) => {
     expect(parseCommand(body)).toEqual(expected);
   });
@@ -214,6 +216,9 @@ describe('approval commands', () => {
     '/request-changes blog',
     '/approve <!--',
     '/request-approvals a b',
+    '/drafting yesterday',
+    '/drafting 2026-11-22T09:30:00Z 2026-11-22T10:30:00Z',
+    '/drafting 2026-11-22T09:30',
   ])('%j is invalid', (body) => {
     expect(parseCommand(body)?.name).toBe('invalid');
   });

@@ -18,9 +18,12 @@ import {
   githubLabelPayload,
   testPrivateKey,
 } from './github-webhook.js';
+import { stateKeys } from '../../src/server/state-seal.js';
 
 const SECRET = 'webhook-secret';
 const KEY = testPrivateKey();
+/** The keys the world's server signs hidden state with: derived from its private key (no `STATE_SECRET`). */
+export const GITHUB_STATE_KEYS = stateKeys([KEY]);
 export { minutes, T0, tickIn } from './incident-setup.js';
 
 /** alice (the reporter) and bob have write, mallory read, `maintainer` maintain. */

@@ -8,9 +8,14 @@ import { teamPath } from '../../src/tracker/port.js';
 import type { FaultInjector, FaultOptions } from './faults.js';
 import { minutes, tickIn } from './incident-setup.js';
 import type { IncidentSetup } from './incident-setup.js';
-import { openGitHubIncident } from './github-incident.js';
-import { openGitLabIncident } from './gitlab-incident.js';
+import { GITHUB_STATE_KEYS, openGitHubIncident } from './github-incident.js';
+import { GITLAB_STATE_KEYS, openGitLabIncident } from './gitlab-incident.js';
 import { MEMORY_BOT, openMemoryIncident } from './memory-incident.js';
+import { TEST_STATE_KEYS } from './state.js';
+import { readTicketState, renderState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
+import { sealBody } from '../../src/server/state-seal.js';
+import type { StateKeys } from '../../src/server/state-seal.js';
 
 /**
  * One scenario, three trackers: the scenarios of test/e2e are written once against `IncidentWorld` and run on every
@@ -154,6 +159,11 @@ export interface IncidentWorld {
   resendTrigger(): Promise<Outcome>;
   /** The app restarts (fresh memory, same tracker). */
   restart(): Promise<void>;
+  /**
+   * A ticket's hidden state is rewritten, with no event, as the app signs it: a ticket an earlier version of the app
+   * wrote (a state shape it no longer writes).
+   */
+  plantState(ticket: Issue, change: (state: TicketState) => TicketState): void;
   sweep(at: Date): Promise<SweepReport>;
   /** Deliveries sent again because their handling failed (only with faults). */
   redelivered: string[];
@@ -193,6 +203,17 @@ const withScoped = (label: string) => (labels: string[]) => [
   label,
 ];
 const scopeOf = (label: string) => label.slice(0, label.lastIndexOf('::'));
+/** `plantState` of a world whose app signs with `keys` and acts as `bot`. */
+const stateRewriter =
+  (store: MemoryStore, kind: TrackerKind, keys: StateKeys, bot: string) =>
+  (ticket: Issue, change: (state: TicketState) => TicketState): void => {
+    const body = store.issue(ticket.ref).body;
+    const state = readTicketState(body);
+    expect(state).not.toBeNull();
+    const planted = body.replace(/<!-- incident-desk:state [^\n]* -->/, renderState(change(structuredClone(state!))));
+    expect(planted).not.toBe(body);
+    store.editIssue(ticket.ref, { body: sealBody(planted, keys, kind) }, bot);
+  };
 /** Whether a port call's first argument is the issue `ref` (an `IssueRef`, or an `Issue` whose `ref` it is). */
 const sameRef = (arg: unknown, ref: IssueRef) => {
   const r = (arg as { ref?: IssueRef } | null)?.ref ?? (arg as IssueRef | null);
@@ -298,6 +319,7 @@ async function openMemoryWorld(
     replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
     resendTrigger: m.resendTrigger,
     restart: m.restart,
+    plantState: stateRewriter(m.store, kind, TEST_STATE_KEYS, MEMORY_BOT),
     sweep: m.sweep,
     redelivered: [],
     probe: {
@@ -371,6 +393,7 @@ const github: Harness = {
           .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
       restart: g.restart,
+      plantState: stateRewriter(g.store, 'github', GITHUB_STATE_KEYS, 'incident-desk[bot]'),
       sweep: g.sweep,
       redelivered: g.redelivered,
       probe: {
@@ -466,6 +489,7 @@ const gitlab: Harness = {
       replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
       resendTrigger: () => g.resendTrigger().then(outcome),
       restart: g.restart,
+      plantState: stateRewriter(g.store, 'gitlab', GITLAB_STATE_KEYS, 'incident-desk-bot'),
       sweep: g.sweep,
       redelivered: g.redelivered,
       probe: {
