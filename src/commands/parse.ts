@@ -13,6 +13,7 @@ export const FIELD_ALIASES: Readonly<Record<FieldKey, readonly string[]>> = {
   deputy: ['deputy', 'deputy-im'],
   'disclosure-date': ['disclosure-date', 'disclosure', 'date'],
   cvss: ['cvss', 'cvss-score'],
+  cwe: ['cwe', 'cwes', 'weakness'],
   advisory: ['advisory', 'security-advisory'],
   chat: ['chat', 'chat-channel', 'channel'],
   'support-ticket': ['support-ticket', 'support', 'ticket'],
