@@ -1,0 +1,89 @@
+import { neutralizeInline } from '../kernel/neutralize.js';
+import { mention, quiet } from '../kernel/usernames.js';
+
+/**
+ * The texts of the disclosure: the notice on an advisory the app could not take in, the answers to `/advisory` and
+ * `/disclose`, the refusal of a publishing step ticked too early, the list of what a lift makes public. Each comment
+ * carries its own hidden marker. Pure.
+ */
+
+export const DISCLOSURE_MARKERS = {
+  advisory: '<!-- incident-desk:advisory -->',
+  gate: '<!-- incident-desk:disclosure-gate -->',
+  disclose: '<!-- incident-desk:disclose -->',
+  lift: '<!-- incident-desk:lift -->',
+  /** A comment of the app's own, emptied of its content when its ticket was made public. */
+  redacted: '<!-- incident-desk:redacted -->',
+  publicSummary: '<!-- incident-desk:public-summary -->',
+} as const;
+
+/** Opens and closes the app's own notice inside an advisory's description (the only part of it the app ever edits). */
+export const ADVISORY_NOTICE_BEGIN = '<!-- incident-desk:advisory-notice -->';
+export const ADVISORY_NOTICE_END = '<!-- incident-desk:advisory-notice-end -->';
+
+/** Why a private vulnerability report was not taken in. */
+export type AdvisoryRefusal =
+  | 'incident-project-missing'
+  | 'incident-project-not-private'
+  | 'incident-project-refuses'
+  | 'config-error';
+
+/**
+ * The notice appended to an advisory the app could not take in: no details anywhere, what to set, and how to try
+ * again. Maintainers see it where they triage the report; the app removes it once the incident is opened.
+ */
+export function renderAdvisoryNotice(input: {
+  reason: AdvisoryRefusal;
+  configPath: string;
+  project?: string | undefined;
+}): string {
+  const project = input.project ? `\`${neutralizeInline(input.project, 200).replace(/`/g, "'")}\`` : 'it';
+  const why: Record<AdvisoryRefusal, string> = {
+    'incident-project-missing': `the private incident repository ${project} does not exist or the app cannot see it`,
+    'incident-project-not-private':
+      `incidents need a private repository, and ${project} is not private (set \`incidentProject\` to one ` +
+      `in \`${input.configPath}\`)`,
+    'incident-project-refuses':
+      `the incident repository ${project} does not take reports from this repository (its own \`reportsFrom\` ` +
+      'must name it)',
+    'config-error': `\`${input.configPath}\` has problems (see the app's log)`,
+  };
+  return [
+    ADVISORY_NOTICE_BEGIN,
+    '',
+    '---',
+    '',
+    `**incident-desk did not open an incident for this report:** ${why[input.reason]}. Nothing was copied anywhere. ` +
+      "Once that is fixed, redeliver this advisory's `repository_advisory` delivery from the app's advanced " +
+      'settings, or wait for the next sweep. This note goes away when the incident is opened.',
+    ADVISORY_NOTICE_END,
+  ].join('\n');
+}
+
+/** An advisory's description without the app's notice (the person's text byte for byte around it). */
+export function withoutAdvisoryNotice(description: string): string {
+  const begin = description.indexOf(ADVISORY_NOTICE_BEGIN);
+  if (begin < 0) return description;
+  const end = description.indexOf(ADVISORY_NOTICE_END, begin);
+  if (end < 0) return description;
+  return `${description.slice(0, begin).replace(/\n+$/, '')}${description.slice(end + ADVISORY_NOTICE_END.length)}`;
+}
+
+/** The advisory's description with the notice appended (replacing an earlier one). */
+export function withAdvisoryNotice(description: string, notice: string): string {
+  const text = withoutAdvisoryNotice(description).replace(/\s+$/, '');
+  return text ? `${text}\n\n${notice}` : notice;
+}
+
+/** A comment on the master, by the app, with its marker. */
+export function comment(marker: string, lines: string[]): string {
+  return [marker, ...lines].join('\n');
+}
+
+/** Who is addressed: a mention, or nothing when the name is empty. */
+export function addressed(username: string): string {
+  const who = mention(username);
+  return who ? `${who}, ` : '';
+}
+
+export { quiet };
