@@ -37,6 +37,19 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
       '`--public` and a title and text without incident details.',
   },
   {
+    syntax: '/advisory [cve|fork]',
+    effect:
+      'GitHub: drafts (or updates) the security advisory from the master, never publishing it; `cve` requests its ' +
+      'CVE from GitHub, `fork` opens its temporary private fork for the fix.',
+  },
+  {
+    syntax: '/disclose [--force <reason>]',
+    effect:
+      'Publishes once the gate is open (go-ahead ticked, Public Disclosure Date come in UTC, communications approved ' +
+      'or at quorum): on GitHub the draft advisory; records the disclosure. `--force` lets the Incident Manager ' +
+      'open the gate without what is missing, with a reason.',
+  },
+  {
     syntax: '/request-approvals [deliverable]',
     effect:
       'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by ' +

@@ -78,6 +78,12 @@ export const COMMAND_EXPECTED = {
   task:
     'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is ' +
     'expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
+  disclose:
+    'Use `/disclose` to publish once the gate is open, or `/disclose --force <reason>` (Incident Manager) to open ' +
+    'the gate without the missing conditions, like `/disclose --force the fix is already public upstream`.',
+  advisory:
+    'Use `/advisory` to draft or update the security advisory, `/advisory cve` to request its CVE, or `/advisory ' +
+    'fork` to open its temporary private fork.',
 } as const;
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -157,6 +163,10 @@ export function parseCommand(body: string): Command | null {
       return parseRequestChanges(rest);
     case 'request-approvals':
       return parseRequestApprovals(line);
+    case 'disclose':
+      return parseDisclose(line);
+    case 'advisory':
+      return parseAdvisory(line);
     case 'task':
       return parseTask(
         line,
@@ -328,6 +338,21 @@ function parseSeverity(line: string): Command {
   return level && args.length === 1 ? { name: 'severity', level } : invalid('severity');
 }
 
+function parseDisclose(line: string): Command {
+  if (!line) return { name: 'disclose', action: 'publish' };
+  const m = FIRST_AND_REST.exec(line)?.groups;
+  const reason = (m?.rest ?? '').trim();
+  if (m?.first?.toLowerCase() === '--force' && reason) return { name: 'disclose', action: 'force', reason };
+  return invalid('disclose');
+}
+
+function parseAdvisory(line: string): Command {
+  const args = words(line.toLowerCase());
+  if (args.length === 0) return { name: 'advisory', action: 'draft' };
+  if (args.length === 1 && (args[0] === 'cve' || args[0] === 'fork')) return { name: 'advisory', action: args[0] };
+  return invalid('advisory');
+}
+
 function parseHandoff(line: string): Command {
   const args = words(line);
   if (args.length < 1 || args.length > 2) return invalid('handoff');
@@ -349,6 +374,7 @@ export type Command =
   | { name: 'accept' }
   | { name: 'help' }
   | TaskCommand
+  | DisclosureCommand
   /** Approval commands, on the communications ticket: a deliverable id (or `all` for approve), an optional group id. */
   | { name: 'approve'; deliverable: string; group?: string }
   | { name: 'revoke'; deliverable: string; group?: string }
@@ -358,6 +384,16 @@ export type Command =
   | { name: 'unknown'; word: string }
   /** A known command with arguments that do not fit; `expected` says what would. */
   | { name: 'invalid'; command: string; expected: string };
+
+/**
+ * The disclosure's commands on the master: `/disclose` (publish once the gate is open), `/disclose --force <reason>`
+ * (the Incident Manager opens the gate), `/advisory` (draft or update the GitHub advisory), `/advisory cve`,
+ * `/advisory fork`.
+ */
+export type DisclosureCommand =
+  | { name: 'disclose'; action: 'publish' }
+  | { name: 'disclose'; action: 'force'; reason: string }
+  | { name: 'advisory'; action: 'draft' | 'cve' | 'fork' };
 
 /** `/task @owner <project> <title> [due YYYY-MM-DD] [--public]`, with the lines after it as the expected action. */
 export interface TaskCommand {

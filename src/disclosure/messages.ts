@@ -87,3 +87,93 @@ export function addressed(username: string): string {
 }
 
 export { quiet };
+
+function bullets(items: readonly string[]): string[] {
+  return items.map((item) => `- ${item}`);
+}
+
+/** A publishing step ticked before its gate: unticked again, and what is still missing. */
+export function renderPrematureTick(input: { actor: string; steps: string[]; missing: string[] }): string {
+  const boxes = input.steps.length === 1 ? 'box was' : 'boxes were';
+  return `${comment(DISCLOSURE_MARKERS.gate, [
+    `${addressed(input.actor)}${input.steps.join(', ')} cannot be ticked yet, so the ${boxes} unticked again. ` +
+      'The publication gate opens when:',
+    '',
+    ...bullets(input.missing),
+    '',
+    'The Incident Manager can open it anyway with `/disclose --force <reason>`; the reason goes on the timeline.',
+  ])}\n`;
+}
+
+/** `/disclose --force`: the gate is open, with the reason and what it skipped. */
+export function renderForced(input: { reason: string; skipped: string[] }): string {
+  const lines = [`The publication gate is open by the Incident Manager's decision: ${input.reason}`];
+  if (input.skipped.length > 0) lines.push('', 'Still missing, and skipped:', '', ...bullets(input.skipped));
+  lines.push('', 'The publishing steps can be ticked now, and `/disclose` publishes.');
+  return `${comment(DISCLOSURE_MARKERS.gate, lines)}\n`;
+}
+
+/** `/disclose` while the gate is closed: nothing published, what is missing. */
+export function renderGateClosed(input: { missing: string[] }): string {
+  return `${comment(DISCLOSURE_MARKERS.disclose, [
+    'Nothing was published: the publication gate is still closed.',
+    '',
+    ...bullets(input.missing),
+    '',
+    'The Incident Manager can open it anyway with `/disclose --force <reason>`.',
+  ])}\n`;
+}
+
+/** `/disclose` done: what was published and when the disclosure was recorded. */
+export function renderDisclosed(input: {
+  advisory: { cell: string; publishedNow: boolean } | null;
+  ticked: string[];
+  at: string;
+  first: boolean;
+}): string {
+  const lines: string[] = [];
+  if (input.advisory)
+    lines.push(
+      input.advisory.publishedNow
+        ? `Published the security advisory ${input.advisory.cell}.`
+        : `The security advisory ${input.advisory.cell} was already published.`,
+    );
+  else lines.push('There is no security advisory for the app to publish here; publish the releases and notices.');
+  if (input.ticked.length > 0) lines.push(`Ticked ${input.ticked.join(', ')}.`);
+  lines.push(
+    input.first ? `The disclosure is recorded at ${input.at}.` : `The disclosure was recorded before, at ${input.at}.`,
+  );
+  return `${comment(DISCLOSURE_MARKERS.disclose, lines)}\n`;
+}
+
+/** The answer to `/advisory`, `/advisory cve` and `/advisory fork`. */
+export function renderAdvisoryAnswer(
+  input:
+    | { kind: 'missing'; what: 'cve' | 'fork' }
+    | {
+        kind: 'created' | 'updated' | 'cve-requested' | 'cve-present' | 'not-draft' | 'fork';
+        cell: string;
+        cve: string | null;
+        fork: { path: string; url: string } | null;
+      },
+): string {
+  if (input.kind === 'missing') {
+    const nothing = input.what === 'cve' ? 'no CVE to request' : 'no fork to open';
+    return `${comment(DISCLOSURE_MARKERS.advisory, [
+      `There is no security advisory for this incident yet, so there is ${nothing}. ` +
+        'Draft one first with `/advisory`.',
+    ])}\n`;
+  }
+  const fork = input.fork ? `[${input.fork.path}](${input.fork.url})` : '';
+  const text: Record<typeof input.kind, string> = {
+    created:
+      `Drafted the security advisory ${input.cell}. It stays a private draft: \`/disclose\` publishes it once the ` +
+      'gate is open.',
+    updated: `Updated the draft security advisory ${input.cell} from this ticket. It is not published.`,
+    'cve-requested': `Requested a CVE for ${input.cell} from GitHub; the id is recorded here once GitHub assigns it.`,
+    'cve-present': `${input.cell} already has ${input.cve ?? 'a CVE'}; nothing was requested.`,
+    'not-draft': `${input.cell} is no longer a draft, so \`/advisory\` changed nothing in it.`,
+    fork: `Opened the temporary private fork of ${input.cell}: ${fork}. GitHub may take a few minutes to finish it.`,
+  };
+  return `${comment(DISCLOSURE_MARKERS.advisory, [text[input.kind]])}\n`;
+}
