@@ -50,6 +50,13 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
       'open the gate without what is missing, with a reason.',
   },
   {
+    syntax: '/disclose lift [confirm]',
+    effect:
+      'After the disclosure, by the Incident Manager or a maintainer: lists what would be made public, and does it ' +
+      "on `confirm` (GitLab: the master and release tickets made non-confidential, the app's own parts redacted; " +
+      'GitHub: a public summary on the redacted source issue, unlocked).',
+  },
+  {
     syntax: '/request-approvals [deliverable]',
     effect:
       'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by ' +

@@ -79,8 +79,9 @@ export const COMMAND_EXPECTED = {
     'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is ' +
     'expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
   disclose:
-    'Use `/disclose` to publish once the gate is open, or `/disclose --force <reason>` (Incident Manager) to open ' +
-    'the gate without the missing conditions, like `/disclose --force the fix is already public upstream`.',
+    'Use `/disclose` to publish once the gate is open, `/disclose --force <reason>` (Incident Manager) to open the ' +
+    'gate without the missing conditions, like `/disclose --force the fix is already public upstream`, or ' +
+    '`/disclose lift` then `/disclose lift confirm` to make the disclosed incident public.',
   advisory:
     'Use `/advisory` to draft or update the security advisory, `/advisory cve` to request its CVE, or `/advisory ' +
     'fork` to open its temporary private fork.',
@@ -342,7 +343,11 @@ function parseDisclose(line: string): Command {
   if (!line) return { name: 'disclose', action: 'publish' };
   const m = FIRST_AND_REST.exec(line)?.groups;
   const reason = (m?.rest ?? '').trim();
-  if (m?.first?.toLowerCase() === '--force' && reason) return { name: 'disclose', action: 'force', reason };
+  const first = m?.first?.toLowerCase();
+  if (first === '--force' && reason) return { name: 'disclose', action: 'force', reason };
+  if (first === 'lift' && !reason) return { name: 'disclose', action: 'lift', confirm: false };
+  if (first === 'lift' && reason.toLowerCase() === 'confirm')
+    return { name: 'disclose', action: 'lift', confirm: true };
   return invalid('disclose');
 }
 
@@ -387,12 +392,14 @@ export type Command =
 
 /**
  * The disclosure's commands on the master: `/disclose` (publish once the gate is open), `/disclose --force <reason>`
- * (the Incident Manager opens the gate), `/advisory` (draft or update the GitHub advisory), `/advisory cve`,
- * `/advisory fork`.
+ * (the Incident Manager opens the gate), `/disclose lift [confirm]` (confidentiality lifted), `/advisory` (draft or
+ * update the GitHub advisory), `/advisory cve`, `/advisory fork`.
  */
 export type DisclosureCommand =
   | { name: 'disclose'; action: 'publish' }
   | { name: 'disclose'; action: 'force'; reason: string }
+  /** `/disclose lift` lists what would be made public; `/disclose lift confirm` does it. */
+  | { name: 'disclose'; action: 'lift'; confirm: boolean }
   | { name: 'advisory'; action: 'draft' | 'cve' | 'fork' };
 
 /** `/task @owner <project> <title> [due YYYY-MM-DD] [--public]`, with the lines after it as the expected action. */

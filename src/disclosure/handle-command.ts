@@ -22,6 +22,7 @@ import {
 } from './decide.js';
 import type { AdvisoryAction, Publication } from './decide.js';
 import { readGate } from './handle-gate.js';
+import { handleLift } from './handle-lift.js';
 
 /**
  * `/disclose`, `/disclose --force <reason>` and `/advisory [cve|fork]` on the master: decided on the master as just
@@ -34,6 +35,7 @@ export async function handleDisclosureCommand(
   command: DisclosureCommand,
   ctx: EventContext,
 ): Promise<EventOutcome> {
+  if (command.name === 'disclose' && command.action === 'lift') return handleLift(event, command.confirm, ctx);
   return withMaster(event.issue.ref, ctx, async (run, settings) => {
     const access = await ctx.tracker.getAccess(event.project.path, event.actor);
     const rctx: RunContext = { ...run, actor: event.actor, access };

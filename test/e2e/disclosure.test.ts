@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseQuickLinks, splitBody, trustedState } from '../../src/kernel/block.js';
 import type { Issue } from '../../src/kernel/model.js';
+import { formatRef } from '../../src/kernel/model.js';
 import { expectOutcome, HARNESSES, INCIDENT_PROJECT } from '../support/harness.js';
 import type { Harness } from '../support/harness.js';
 import { isTicked, minutes } from '../support/incident-setup.js';
@@ -121,6 +122,141 @@ for (const harness of HARNESSES) {
       expectOutcome(t, await t.say('/disclose', 'mallory'), 'done');
       expect(t.disclosure()?.disclosedAt).toBeUndefined();
     });
+  });
+
+  describe(`lifting confidentiality (${harness.name})`, () => {
+    /** Every issue anyone can read now, with its comments: the text that left. */
+    const publicText = (t: Awaited<ReturnType<typeof disclosureIncident>>) =>
+      [INCIDENT_PROJECT, WEB]
+        .flatMap((path) => t.store.allIssues(path))
+        .filter((issue) =>
+          traits.confidentialIssues
+            ? !issue.confidential
+            : t.store.getProject(issue.ref.project).visibility !== 'private',
+        )
+        .map((issue) => [issue.title, issue.body, ...t.store.listComments(issue.ref).map((c) => c.body)].join('\n'))
+        .join('\n');
+    const expectNothingInternal = (t: Awaited<ReturnType<typeof disclosureIncident>>, text: string) => {
+      for (const internal of ['<!-- step:', 'incident-desk:state', 'incident-desk:timeline', 'approve-blog-security'])
+        expect(text).not.toContain(internal);
+      expect(text).not.toContain(`${INCIDENT_PROJECT}#${t.comms().ref.number}`);
+    };
+
+    if (traits.confidentialIssues) {
+      it('/disclose lift lists, /disclose lift confirm lifts the master and release tickets; comms stays', async () => {
+        const t = await disclosureIncident(harness);
+        const release = () => t.store.allIssues(INCIDENT_PROJECT).find((i) => i.labels.includes('incident::release'))!;
+        const masterRef = t.master().ref;
+        await t.openGate();
+        expectOutcome(t, await t.say('/disclose lift', 'alice'), 'done');
+        expect(t.comments('invalid').at(-1)!.body).toContain('not disclosed yet');
+        expectOutcome(t, await t.say('/disclose', 'bob'), 'done');
+        // A writer who is neither the Incident Manager nor a maintainer may not.
+        expectOutcome(t, await t.say('/disclose lift', 'bob'), 'done');
+        expect(t.comments('refusal').at(-1)!.body).toContain('only the Incident Manager or a maintainer');
+        // Confirming before the list was shown shows the list.
+        expectOutcome(t, await t.say('/disclose lift confirm', 'alice'), 'done');
+        expect(t.master().confidential).toBe(true);
+        const list = t.comments('lift').at(-1)!.body;
+        expect(list).toContain(`make the master ${formatRef(masterRef)} non-confidential`);
+        expect(list).toContain(`make the release ticket ${formatRef(release().ref)} non-confidential`);
+        expect(list).toContain(`the communications ticket ${formatRef(t.comms().ref)}: the communications ticket`);
+
+        t.clock.now = minutes(40);
+        expectOutcome(t, await t.say('/disclose lift confirm', 'maintainer'), 'done');
+        const master = t.store.issue(masterRef);
+        expect(master.confidential).toBe(false);
+        expect(release().confidential).toBe(false);
+        expect(t.comms().confidential).toBe(true);
+        expect(master.body).toContain('<!-- incident-desk:public-summary -->');
+        expect(master.body).toContain('was disclosed on 2026-11-22');
+        expect(master.body.endsWith('details')).toBe(true);
+        // The record of what was made public stays on the communications ticket, the timeline's last line included.
+        const record = t.store
+          .listComments(t.comms().ref)
+          .map((c) => c.body)
+          .join('\n');
+        expect(record).toContain(`incident-desk's part of ${formatRef(masterRef)} before it was made public`);
+        expect(record).toContain('@maintainer · makes the master');
+        expect(record).not.toContain('incident-desk:state');
+        expectNothingInternal(t, publicText(t));
+        // The master is no longer followed: a later command changes nothing.
+        const after = t.store.listComments(masterRef).length;
+        expectOutcome(t, await t.say('/disclose lift confirm', 'alice'), 'not-a-trigger');
+        expect(t.store.listComments(masterRef).length).toBe(after + 1);
+      });
+
+      it('a ticket labelled to keep it private stays confidential', async () => {
+        const t = await disclosureIncident(harness);
+        const releaseRef = t.store.allIssues(INCIDENT_PROJECT).find((i) => i.labels.includes('incident::release'))!.ref;
+        const release = () => t.store.issue(releaseRef);
+        await t.openGate();
+        expectOutcome(t, await t.say('/disclose', 'alice'), 'done');
+        // Exclusive scoped labels would replace `incident::release` with `incident::keep-private`.
+        const keep = traits.scopedLabels ? 'incident-keep-private' : 'incident::keep-private';
+        await t.addLabel(release(), keep, 'alice');
+        expectOutcome(t, await t.say('/disclose lift', 'alice'), 'done');
+        expect(t.comments('lift').at(-1)!.body).toContain(`labelled \`${keep}\``);
+        expectOutcome(t, await t.say('/disclose lift confirm', 'alice'), 'done');
+        expect(release().confidential).toBe(true);
+        expect(isTicked(release().body, 'release-scope')).toBe(false);
+        expect(t.store.issue(t.ref).confidential).toBe(false);
+        expectNothingInternal(t, publicText(t));
+      });
+
+      it('a master whose comments name a confidential ticket stays confidential, and says so', async () => {
+        const t = await disclosureIncident(harness);
+        await t.openGate();
+        expectOutcome(t, await t.say('/disclose', 'alice'), 'done');
+        await t.say(`Drafts are in ${formatRef(t.comms().ref)}`, 'bob');
+        expectOutcome(t, await t.say('/disclose lift', 'alice'), 'done');
+        expectOutcome(t, await t.say('/disclose lift confirm', 'alice'), 'done');
+        expect(t.store.issue(t.ref).confidential).toBe(true);
+        expect(t.comments('lift').at(-1)!.body).toContain('This master stays confidential');
+        expectNothingInternal(t, publicText(t));
+      });
+    } else {
+      it('/disclose lift confirm posts the public summary on the redacted public report and unlocks it', async () => {
+        const t = await disclosureIncident(harness, `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}]\n`);
+        const { issue: report } = await t.open(
+          WEB,
+          { title: 'Crash', body: 'secret repro', labels: ['incident'] },
+          'alice',
+        );
+        const master = t.store
+          .allIssues(INCIDENT_PROJECT)
+          .find((i) => i.labels.includes('incident::master') && trustedState(i)?.source?.includes(`${WEB}#`))!;
+        expect(master).toBeDefined();
+        expect(t.store.issue(report.ref).locked).toBe(true);
+        const comms = () =>
+          t.store
+            .allIssues(INCIDENT_PROJECT)
+            .filter((i) => i.labels.includes('incident::comms'))
+            .find((i) => trustedState(i)?.master === formatRef(master.ref))!;
+        expectOutcome(t, await t.tick('clear-for-release', 'alice', master), 'done');
+        expectOutcome(t, await t.say('/set disclosure-date 2026-11-22', 'alice', master), 'done');
+        expectOutcome(t, await t.say('/approve all', 'pat', comms()), 'done');
+        expectOutcome(t, await t.say('/disclose', 'alice', master), 'done');
+        expectOutcome(t, await t.say('/disclose lift', 'alice', master), 'done');
+        expectOutcome(t, await t.say('/disclose lift confirm', 'alice', master), 'done');
+        const summaries = t.store
+          .listComments(report.ref)
+          .filter((c) => c.body.includes('incident-desk:public-summary'));
+        expect(summaries).toHaveLength(1);
+        const id = trustedState(t.store.issue(master.ref))!.id;
+        expect(summaries[0]!.body).toContain(`${id} is public`);
+        expect(t.store.issue(report.ref).locked).toBe(false);
+        const publicReport = [t.store.issue(report.ref).body, ...t.store.listComments(report.ref).map((c) => c.body)];
+        for (const text of publicReport) {
+          expect(text).not.toContain(INCIDENT_PROJECT);
+          expect(text).not.toContain('secret repro');
+          expect(text).not.toContain('<!-- step:');
+        }
+        // The master stays in its private repository, followed as before, the step ticked.
+        expect(isTicked(t.store.issue(master.ref).body, 'lift-confidentiality')).toBe(true);
+        expect(trustedState(t.store.issue(master.ref))!.run?.disclosure?.liftedAt).toBeDefined();
+      });
+    }
   });
 
   if (!traits.securityAdvisories) {
