@@ -261,17 +261,10 @@ const approvalsObject = z
   .strict()
   .superRefine(checkApprovals, { when: (payload) => isRecord(payload.value) });
 
-const DEFAULT_ADVISORIES = { fromDrafts: false, syncMinutes: 60, ecosystem: 'other' as const, package: null };
+const DEFAULT_ADVISORIES = { syncMinutes: 60, ecosystem: 'other' as const, package: null };
 
 const advisoriesSchema = z
   .object({
-    fromDrafts: z
-      .boolean({ error: 'must be true or false' })
-      .default(DEFAULT_ADVISORIES.fromDrafts)
-      .describe(
-        'Also open an incident for a draft advisory a maintainer creates by hand (GitHub sends no webhook for it: ' +
-          'the sweep finds new drafts of the organisation). A private vulnerability report always opens one.',
-      ),
     syncMinutes: minutes(
       DEFAULT_ADVISORIES.syncMinutes,
       "How often, at most, the sweep reads an open incident's advisory for what GitHub sends no webhook for (a CVE " +
@@ -291,9 +284,7 @@ const advisoriesSchema = z
   })
   .strict()
   .default(() => ({ ...DEFAULT_ADVISORIES }))
-  .describe(
-    'GitHub repository security advisories: which ones open incidents, how they are kept in sync, and drafted.',
-  );
+  .describe('GitHub repository security advisories: how they are kept in sync, and what a new draft names.');
 
 /** The configuration schema: the single source of the types, the defaults and the JSON Schema. */
 export const configSchema = z

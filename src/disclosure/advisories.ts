@@ -131,7 +131,7 @@ export interface AdvisoryUpdateOptions {
   /** The app's own username: an Incident Manager cell naming it is no Incident Manager. */
   self: string;
   /** Where the advisory event came from, for the first timeline line: a report, a publication, the sweep. */
-  cause: 'reported' | 'published' | 'draft' | 'sweep' | 'linked';
+  cause: 'reported' | 'published' | 'sweep';
 }
 
 /**
@@ -159,9 +159,12 @@ export function decideAdvisoryUpdate(ctx: RunContext, advisory: Advisory, option
   const firstRead = before?.checkedAt === undefined;
 
   if (firstRead && link.origin) {
-    const how = options.cause === 'draft' ? 'drafted' : 'privately reported';
     plan.timeline.push(
-      timelineEntry(ctx, `${how} ${advisory.ghsaId} in ${advisory.repository}`, advisory.reporter ?? APP_ACTOR),
+      timelineEntry(
+        ctx,
+        `privately reported ${advisory.ghsaId} in ${advisory.repository}`,
+        advisory.reporter ?? APP_ACTOR,
+      ),
     );
     if (advisory.reporter && unset(REPORTER)) plan.cells[REPORTER] = quiet(advisory.reporter);
   }
@@ -228,4 +231,31 @@ export function addAlias(ctx: RunContext, plan: RunPlan, id: string): void {
 /** The ref of the master an advisory's state names, for messages: `owner/repo#12`. */
 export function masterName(ref: IssueRef): string {
   return `${ref.project}#${ref.number}`;
+}
+
+/**
+ * Whether the sweep should read an open incident's advisory again (for what GitHub sends no webhook for): the master
+ * links one, and it was last read at least `advisories.syncMinutes` ago (or never).
+ */
+export function advisorySyncDue(state: TicketState, syncMinutes: number, now: Date): boolean {
+  const link = state.run?.disclosure?.advisory;
+  if (!link) return false;
+  const checked = link.checkedAt ? Date.parse(link.checkedAt) : Number.NaN;
+  return Number.isNaN(checked) || now.getTime() - checked >= syncMinutes * 60_000;
+}
+
+/** Two plans of one event, the second decided on the first's run state: applied as one. */
+export function followPlan(first: RunPlan, second: RunPlan): RunPlan {
+  return {
+    ...first,
+    ...second,
+    stepOverrides: [...first.stepOverrides, ...second.stepOverrides],
+    cells: { ...first.cells, ...second.cells },
+    addLabels: [...first.addLabels, ...second.addLabels],
+    removeLabels: [...first.removeLabels, ...second.removeLabels],
+    comments: [...first.comments, ...second.comments],
+    timeline: [...first.timeline, ...second.timeline],
+    tasks: [...first.tasks, ...second.tasks],
+    ...(first.refresh || second.refresh ? { refresh: true } : {}),
+  };
 }

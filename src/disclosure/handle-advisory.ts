@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { refusedReport } from '../intake/fail-safe.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { withMaster } from '../run/with-master.js';
+import type { RunContext, RunPlan } from '../run/plan.js';
 import { isNotFound } from '../tracker/errors.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
@@ -15,6 +16,7 @@ import {
   advisoryMasterDraft,
   advisoryMasterLabels,
   decideAdvisoryUpdate,
+  followPlan,
   masterOf,
 } from './advisories.js';
 import type { AdvisoryUpdateOptions } from './advisories.js';
@@ -50,7 +52,7 @@ export async function handleAdvisoryEvent(event: AdvisoryEvent, ctx: EventContex
  * The caller holds the advisory's lock.
  */
 export async function takeAdvisory(
-  cause: 'reported' | 'published' | 'draft',
+  cause: 'reported' | 'published',
   repository: string,
   ghsaId: string,
   loaded: LoadedConfig,
@@ -72,7 +74,7 @@ export async function takeAdvisory(
     await withMaster(master.ref, ctx, (run) => decideAdvisoryUpdate(run, advisory, { self, cause }));
     return 'done';
   }
-  // A publication, a closed report or a withdrawn advisory opens nothing: only a report (or a draft taken in) does.
+  // A publication, a closed report or a withdrawn advisory opens nothing: only a report does.
   if (cause === 'published' || !['triage', 'draft'].includes(advisory.state)) {
     log.info({ advisory: ghsaId, repository, state: advisory.state }, 'advisory without an incident; nothing to do');
     return 'not-a-trigger';
@@ -165,4 +167,36 @@ async function clearAdvisoryNotice(ctx: EventContext, advisory: Advisory): Promi
   const description = withoutAdvisoryNotice(advisory.description);
   if (description === advisory.description) return;
   await ctx.tracker.updateAdvisory(advisory.repository, advisory.ghsaId, { description });
+}
+
+/**
+ * The sweep's read of an open incident's advisory (what GitHub sends no webhook for: a CVE assigned, the severity or
+ * state changed, a withdrawal), decided on top of the sweep's own plan for the master. An advisory that is gone leaves
+ * the plan as it was. True in `changed` when the master learns anything beyond the time it was read.
+ */
+export async function syncAdvisory(
+  tracker: Tracker,
+  run: RunContext,
+  plan: RunPlan,
+): Promise<{ plan: RunPlan; changed: boolean }> {
+  const link = run.state.run?.disclosure?.advisory;
+  if (!link || !tracker.capabilities.securityAdvisories) return { plan, changed: false };
+  let advisory: Advisory;
+  try {
+    advisory = await tracker.getAdvisory(link.repository, link.ghsa);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    return { plan, changed: false };
+  }
+  const self = (await tracker.getSelf()).username;
+  const synced = decideAdvisoryUpdate({ ...run, state: { ...run.state, run: plan.run } }, advisory, {
+    self,
+    cause: 'sweep',
+  });
+  const changed =
+    synced.timeline.length > 0 ||
+    Object.keys(synced.cells).length > 0 ||
+    synced.addLabels.length > 0 ||
+    synced.stepOverrides.length > 0;
+  return { plan: followPlan(plan, synced), changed };
 }

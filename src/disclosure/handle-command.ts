@@ -156,9 +156,20 @@ async function draftAdvisory(
     before !== undefined &&
     digest(advisory.summary) === before.summary &&
     digest(advisory.description) === before.description;
+  // Products the advisory already names are kept; the release ticket's versions fill them in where known.
+  const [product] = content.fields.vulnerabilities;
+  const vulnerabilities =
+    advisory.vulnerabilities.length === 0
+      ? content.fields.vulnerabilities
+      : advisory.vulnerabilities.map((v) => ({
+          ...v,
+          vulnerableRange: product?.vulnerableRange ?? v.vulnerableRange,
+          patched: product?.patched ?? v.patched,
+        }));
   const updated = await tracker.updateAdvisory(advisory.repository, advisory.ghsaId, {
     ...(ours ? { summary: content.summary, description } : {}),
     ...content.fields,
+    vulnerabilities,
   });
   return ours ? { kind: 'updated', advisory: updated, written } : { kind: 'updated', advisory: updated };
 }

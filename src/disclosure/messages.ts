@@ -55,7 +55,7 @@ export function renderAdvisoryNotice(input: {
     '',
     `**incident-desk did not open an incident for this report:** ${why[input.reason]}. Nothing was copied anywhere. ` +
       "Once that is fixed, redeliver this advisory's `repository_advisory` delivery from the app's advanced " +
-      'settings, or wait for the next sweep. This note goes away when the incident is opened.',
+      'settings. This note goes away when the incident is opened.',
     ADVISORY_NOTICE_END,
   ].join('\n');
 }

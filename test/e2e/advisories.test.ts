@@ -144,6 +144,36 @@ for (const harness of HARNESSES) {
       expect(t.mastersOf(reported.ghsaId)).toHaveLength(1);
     });
 
+    it('the sweep reads the advisory for what GitHub sends no webhook for, at most once per interval', async () => {
+      const t = await advisoryWorld(harness);
+      const { advisory } = await t.report();
+      const [master] = t.mastersOf(advisory.ghsaId);
+      const lines = () =>
+        t.store
+          .listComments(master!.ref)
+          .filter((c) => c.body.includes('<!-- incident-desk:timeline -->'))
+          .map((c) => c.body)
+          .join('\n');
+      // GitHub assigns a CVE and lowers the severity: no webhook.
+      t.store.updateAdvisory(WEB, advisory.ghsaId, { cveId: 'CVE-2026-4242', severity: 'high', cvssVector: null });
+      await t.sweep(minutes(30));
+      expect(trustedState(t.store.issue(master!.ref))!.run?.aliases).not.toContain('CVE-2026-4242');
+      await t.sweep(minutes(62));
+      const after = t.store.issue(master!.ref);
+      expect(trustedState(after)!.run?.aliases).toContain('CVE-2026-4242');
+      expect(after.labels).toContain('incident-id::CVE-2026-4242');
+      expect(trustedState(after)!.run?.disclosure?.advisory?.checkedAt).toBe('2026-11-22T11:02:00Z');
+      expect(lines()).toContain(`${advisory.ghsaId} now has CVE-2026-4242`);
+      expect(lines()).toContain(`the severity of ${advisory.ghsaId} changed to high`);
+      // Withdrawn later: the next read after the interval says so, once.
+      t.store.updateAdvisory(WEB, advisory.ghsaId, { state: 'withdrawn' });
+      await t.sweep(minutes(100));
+      expect(lines()).not.toContain('was withdrawn');
+      await t.sweep(minutes(125));
+      await t.sweep(minutes(190));
+      expect(lines().match(/was withdrawn/g)).toHaveLength(1);
+    });
+
     it('a publication of an advisory without an incident opens nothing', async () => {
       const t = await advisoryWorld(harness);
       const advisory = t.store.seedAdvisory(WEB, { summary: 'Already public', state: 'published' });
