@@ -174,6 +174,24 @@ for (const harness of HARNESSES) {
       expect(lines().match(/was withdrawn/g)).toHaveLength(1);
     });
 
+    it('an issue that names the GHSA later joins its incident as a tracking ticket, not a new master', async () => {
+      const t = await advisoryWorld(harness);
+      const { advisory } = await t.report();
+      const [master] = t.mastersOf(advisory.ghsaId);
+      const { issue, outcome } = await t.open(
+        INCIDENT_PROJECT,
+        { title: `[${advisory.ghsaId.toUpperCase()}] Backport the header fix`, body: 'Backport.' },
+        'alice',
+      );
+      expectOutcome(t, outcome, 'done');
+      expect(t.mastersOf(advisory.ghsaId)).toEqual([expect.objectContaining({ ref: master!.ref })]);
+      const child = t.store.issue(issue.ref);
+      expect(child.labels).toEqual(
+        expect.arrayContaining([`incident-id::${trustedState(master!)!.id}`, 'incident::task']),
+      );
+      expect(t.store.issue(master!.ref).body).toContain(`${INCIDENT_PROJECT}#${issue.ref.number}`);
+    });
+
     it('a publication of an advisory without an incident opens nothing', async () => {
       const t = await advisoryWorld(harness);
       const advisory = t.store.seedAdvisory(WEB, { summary: 'Already public', state: 'published' });
