@@ -155,7 +155,9 @@ export function decideDisclosed(ctx: RunContext, publication: Publication): RunP
 
 /** The repository whose advisory `/advisory` drafts: configured, else where the incident was reported. */
 export function advisoryRepositoryOf(ctx: RunContext): string {
-  const source = ctx.state.source ? /^(?<project>[^#]+)#\d+$/.exec(ctx.state.source)?.groups?.project : undefined;
+  const source = ctx.state.source
+    ? /^(?:[a-z]+:)?(?<project>[^#:]+)#\d+$/.exec(ctx.state.source)?.groups?.project
+    : undefined;
   return (
     ctx.config.advisoryRepository ?? ctx.state.run?.disclosure?.advisory?.repository ?? source ?? ctx.master.ref.project
   );
@@ -168,8 +170,12 @@ export function releaseDetail(release: Issue | null, label: string): string | nu
   const value = new RegExp(`^\\|\\s*${escaped}:?\\s*\\|(?<value>[^|\\n]*)\\|`, 'im').exec(release.body)?.groups?.value;
   const text = (value ?? '').trim();
   if (!text || /^_.*_$/.test(text)) return null;
-  return neutralizeInline(text, 200);
+  // A version or range as advisories write them (`< 2.0.1`, `>= 1.0, < 1.2.3`); anything else is no version.
+  return VERSION_TEXT.test(text) ? text : null;
 }
+
+/** What a version or version range may hold: no markup, no mention, no link. */
+const VERSION_TEXT = /^[A-Za-z0-9 .,<>=!~^*+_-]{1,200}$/;
 
 /** Severity or vector from the CVSS cell (GitHub takes one or the other). */
 function cvssOf(cell: string | undefined): { severity: AdvisorySeverity | null; vector: string | null } {
@@ -201,7 +207,8 @@ export function advisoryContentOf(
 ): { summary: string; context: AdvisoryContext; fields: Omit<AdvisoryDraft, 'summary' | 'description'> } {
   const cells = quickLinksOf(ctx.master);
   const title = ctx.master.title.replace(/^\s*\[[^\]]*\]\s*/, '');
-  const summary = neutralizeInline(title, 1000) || 'Security advisory';
+  // The advisory's summary is plain text on GitHub (no markup to break); the template gets it neutralized.
+  const summary = title.replace(/\s+/g, ' ').trim().slice(0, 1000) || 'Security advisory';
   const { severity, vector } = cvssOf(cells.get(FIELD_LABELS.cvss));
   const cwes = cweIdsOf(cells.get(FIELD_LABELS.cwe));
   const cve = cveOf(ctx);
@@ -211,7 +218,7 @@ export function advisoryContentOf(
   return {
     summary,
     context: {
-      summary,
+      summary: neutralizeInline(summary, 1000),
       cve,
       cwes: cwes.join(', '),
       cvss: vector ? `\`${vector}\`` : severity,
