@@ -30,13 +30,6 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
   },
   { syntax: '/accept', effect: 'Accepts a handoff addressed to you.' },
   {
-    syntax: '/task <@owner> <project> <title> [due YYYY-MM-DD] [--public]',
-    effect:
-      'Opens a tracking ticket in the project for the owner (assigned), due on the date or after the configured ' +
-      'SLA; the lines below say what is expected. Confidential on GitLab; a public GitHub repository needs ' +
-      '`--public` and a title and text without incident details.',
-  },
-  {
     syntax: '/advisory [cve|fork]',
     effect:
       'GitHub: drafts (or updates) the security advisory from the master, never publishing it; `cve` requests its ' +
@@ -55,6 +48,13 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
       'After the disclosure, by the Incident Manager or a maintainer: lists what would be made public, and does it ' +
       "on `confirm` (GitLab: the master and release tickets made non-confidential, the app's own parts redacted; " +
       'GitHub: a public summary on the redacted source issue, unlocked).',
+  },
+  {
+    syntax: '/task <@owner> <project> <title> [due YYYY-MM-DD] [--public]',
+    effect:
+      'Opens a tracking ticket in the project for the owner (assigned), due on the date or after the configured ' +
+      'SLA; the lines below say what is expected. Confidential on GitLab; a public GitHub repository needs ' +
+      '`--public` and a title and text without incident details.',
   },
   {
     syntax: '/request-approvals [deliverable]',

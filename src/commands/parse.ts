@@ -155,6 +155,10 @@ export function parseCommand(body: string): Command | null {
       return parseHandoff(line);
     case 'accept':
       return { name: 'accept' };
+    case 'disclose':
+      return parseDisclose(line);
+    case 'advisory':
+      return parseAdvisory(line);
     case 'help':
       return { name: 'help' };
     case 'approve':
@@ -164,10 +168,6 @@ export function parseCommand(body: string): Command | null {
       return parseRequestChanges(rest);
     case 'request-approvals':
       return parseRequestApprovals(line);
-    case 'disclose':
-      return parseDisclose(line);
-    case 'advisory':
-      return parseAdvisory(line);
     case 'task':
       return parseTask(
         line,
