@@ -13,6 +13,7 @@ export const FIELD_ALIASES: Readonly<Record<FieldKey, readonly string[]>> = {
   deputy: ['deputy', 'deputy-im'],
   'disclosure-date': ['disclosure-date', 'disclosure', 'date'],
   cvss: ['cvss', 'cvss-score'],
+  cwe: ['cwe', 'cwes', 'weakness'],
   advisory: ['advisory', 'security-advisory'],
   chat: ['chat', 'chat-channel', 'channel'],
   'support-ticket': ['support-ticket', 'support', 'ticket'],
@@ -80,6 +81,13 @@ export const COMMAND_EXPECTED = {
   task:
     'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is ' +
     'expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
+  disclose:
+    'Use `/disclose` to publish once the gate is open, `/disclose --force <reason>` (Incident Manager) to open the ' +
+    'gate without the missing conditions, like `/disclose --force the fix is already public upstream`, or ' +
+    '`/disclose lift` then `/disclose lift confirm` to make the disclosed incident public.',
+  advisory:
+    'Use `/advisory` to draft or update the security advisory, `/advisory cve` to request its CVE, or `/advisory ' +
+    'fork` to open its temporary private fork.',
 } as const;
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -150,6 +158,10 @@ export function parseCommand(body: string): Command | null {
       return parseHandoff(line);
     case 'accept':
       return { name: 'accept' };
+    case 'disclose':
+      return parseDisclose(line);
+    case 'advisory':
+      return parseAdvisory(line);
     case 'help':
       return { name: 'help' };
     case 'approve':
@@ -339,6 +351,25 @@ function parseSeverity(line: string): Command {
   return level && args.length === 1 ? { name: 'severity', level } : invalid('severity');
 }
 
+function parseDisclose(line: string): Command {
+  if (!line) return { name: 'disclose', action: 'publish' };
+  const m = FIRST_AND_REST.exec(line)?.groups;
+  const reason = (m?.rest ?? '').trim();
+  const first = m?.first?.toLowerCase();
+  if (first === '--force' && reason) return { name: 'disclose', action: 'force', reason };
+  if (first === 'lift' && !reason) return { name: 'disclose', action: 'lift', confirm: false };
+  if (first === 'lift' && reason.toLowerCase() === 'confirm')
+    return { name: 'disclose', action: 'lift', confirm: true };
+  return invalid('disclose');
+}
+
+function parseAdvisory(line: string): Command {
+  const args = words(line.toLowerCase());
+  if (args.length === 0) return { name: 'advisory', action: 'draft' };
+  if (args.length === 1 && (args[0] === 'cve' || args[0] === 'fork')) return { name: 'advisory', action: args[0] };
+  return invalid('advisory');
+}
+
 function parseHandoff(line: string): Command {
   const args = words(line);
   if (args.length < 1 || args.length > 2) return invalid('handoff');
@@ -360,6 +391,7 @@ export type Command =
   | { name: 'accept' }
   | { name: 'help' }
   | TaskCommand
+  | DisclosureCommand
   /** Approval commands, on the communications ticket: a deliverable id (or `all` for approve), an optional group id. */
   | { name: 'approve'; deliverable: string; group?: string }
   | { name: 'revoke'; deliverable: string; group?: string }
@@ -371,6 +403,18 @@ export type Command =
   | { name: 'unknown'; word: string }
   /** A known command with arguments that do not fit; `expected` says what would. */
   | { name: 'invalid'; command: string; expected: string };
+
+/**
+ * The disclosure's commands on the master: `/disclose` (publish once the gate is open), `/disclose --force <reason>`
+ * (the Incident Manager opens the gate), `/disclose lift [confirm]` (confidentiality lifted), `/advisory` (draft or
+ * update the GitHub advisory), `/advisory cve`, `/advisory fork`.
+ */
+export type DisclosureCommand =
+  | { name: 'disclose'; action: 'publish' }
+  | { name: 'disclose'; action: 'force'; reason: string }
+  /** `/disclose lift` lists what would be made public; `/disclose lift confirm` does it. */
+  | { name: 'disclose'; action: 'lift'; confirm: boolean }
+  | { name: 'advisory'; action: 'draft' | 'cve' | 'fork' };
 
 /** `/task @owner <project> <title> [due YYYY-MM-DD] [--public]`, with the lines after it as the expected action. */
 export interface TaskCommand {

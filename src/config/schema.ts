@@ -5,6 +5,7 @@
  * Pure: no file system, no environment.
  */
 import { z } from 'zod';
+import { ADVISORY_ECOSYSTEMS } from '../kernel/advisory.js';
 import { checkApprovals, isRecord, quote } from './problems.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -272,6 +273,31 @@ const approvalsObject = z
   .strict()
   .superRefine(checkApprovals, { when: (payload) => isRecord(payload.value) });
 
+const DEFAULT_ADVISORIES = { syncMinutes: 60, ecosystem: 'other' as const, package: null };
+
+const advisoriesSchema = z
+  .object({
+    syncMinutes: minutes(
+      DEFAULT_ADVISORIES.syncMinutes,
+      "How often, at most, the sweep reads an open incident's advisory for what GitHub sends no webhook for (a CVE " +
+        'assigned, a severity or state changed, a withdrawal).',
+    ),
+    ecosystem: z
+      .enum(ADVISORY_ECOSYSTEMS, { error: `must be one of ${ADVISORY_ECOSYSTEMS.join(', ')}` })
+      .default(DEFAULT_ADVISORIES.ecosystem)
+      .describe('The package ecosystem a new draft advisory names as affected (GitHub requires one).'),
+    package: z
+      .string({ error: 'must be a package name, or null' })
+      .min(1, { error: 'must not be empty' })
+      .max(214, { error: 'must be at most 214 characters' })
+      .nullable()
+      .default(DEFAULT_ADVISORIES.package)
+      .describe("The package a new draft advisory names as affected. null: the advisory repository's name."),
+  })
+  .strict()
+  .default(() => ({ ...DEFAULT_ADVISORIES }))
+  .describe('GitHub repository security advisories: how they are kept in sync, and what a new draft names.');
+
 /** The configuration schema: the single source of the types, the defaults and the JSON Schema. */
 export const configSchema = z
   .object({
@@ -357,6 +383,13 @@ export const configSchema = z
         release: repoPath('Template of the release ticket (Handlebars markdown).'),
         comms: repoPath('Template of the communications ticket (Handlebars markdown).'),
         task: repoPath('Template of a tracking ticket opened with `/task` (Handlebars markdown).'),
+        advisory: repoPath(
+          'Template of the description of the draft advisory `/advisory` writes (GitHub; Handlebars markdown).',
+        ),
+        publicSummary: repoPath(
+          'Template of the public summary `/disclose lift confirm` posts on a redacted public source (GitHub; ' +
+            'Handlebars markdown).',
+        ),
       })
       .strict()
       .default(() => ({}))
@@ -388,6 +421,17 @@ export const configSchema = z
       .describe(
         'The SLA of a tracking ticket: `/task` without `due YYYY-MM-DD` sets its due date this many days ahead.',
       ),
+    advisoryRepository: z
+      .string({ error: 'must be a repository path like `owner/repo`, or null' })
+      .regex(PROJECT_PATTERN, { error: 'must be a repository path like `owner/repo`' })
+      .nullable()
+      .default(null)
+      .describe(
+        'GitHub: the repository whose security advisory `/advisory` drafts. null: the repository the incident was ' +
+          "reported in (the advisory's own repository for a private vulnerability report, else the source issue's, " +
+          "else the master's).",
+      ),
+    advisories: advisoriesSchema,
     approvals: approvalsObject
       .default(() => approvalsObject.parse({}))
       .describe(

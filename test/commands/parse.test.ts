@@ -223,3 +223,22 @@ describe('approval commands', () => {
     expect(parseCommand(body)?.name).toBe('invalid');
   });
 });
+
+describe('parseCommand: the disclosure commands', () => {
+  const cases: Array<[string, Command]> = [
+    ['/disclose', { name: 'disclose', action: 'publish' }],
+    ['/DISCLOSE   ', { name: 'disclose', action: 'publish' }],
+    ['/disclose --force fix public upstream', { name: 'disclose', action: 'force', reason: 'fix public upstream' }],
+    ['/disclose --FORCE  why\nmore lines', { name: 'disclose', action: 'force', reason: 'why' }],
+    ['/disclose --force', invalid('disclose')],
+    ['/disclose now', invalid('disclose')],
+    ['/advisory', { name: 'advisory', action: 'draft' }],
+    ['/advisory CVE', { name: 'advisory', action: 'cve' }],
+    ['/advisory fork', { name: 'advisory', action: 'fork' }],
+    ['/advisory fork cve', invalid('advisory')],
+    ['/advisory publish', invalid('advisory')],
+  ];
+  it.each(cases)('%j', (body, expected) => {
+    expect(parseCommand(body)).toEqual(expected);
+  });
+});

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Advisory } from '../../src/kernel/advisory.js';
 import type { Comment, Issue, IssueRef, AccessLevel, Project, TrackerKind } from '../../src/kernel/model.js';
 import type { EventOutcome } from '../../src/run/context.js';
 import type { SweepReport } from '../../src/sweep/handle.js';
@@ -65,6 +66,8 @@ export interface Traits {
    * description, and reads a command's note back by its id.
    */
   signedDeliveries: boolean;
+  /** Repository security advisories exist (GitHub): private vulnerability reports arrive as advisories. */
+  securityAdvisories: boolean;
 }
 
 /** What only the transport can tell: which requests the app made. */
@@ -157,6 +160,11 @@ export interface IncidentWorld {
   ): Promise<Outcome>;
   /** The trigger label's event is delivered again. */
   resendTrigger(): Promise<Outcome>;
+  /**
+   * A `repository_advisory.<action>` event about `advisory` (as given: now, or as it was) is delivered, sent by
+   * `sender`; `deliveryId` repeats an earlier delivery. Only where `traits.securityAdvisories`.
+   */
+  advise(action: 'reported' | 'published', advisory: Advisory, sender: string, deliveryId?: string): Promise<Outcome>;
   /** The app restarts (fresh memory, same tracker). */
   restart(): Promise<void>;
   /**
@@ -244,6 +252,7 @@ const GITLAB_TRAITS: Traits = {
   answersOutcome: true,
   faultInjection: false,
   signedDeliveries: false,
+  securityAdvisories: false,
 };
 
 const GITHUB_TRAITS: Traits = {
@@ -260,6 +269,7 @@ const GITHUB_TRAITS: Traits = {
   answersOutcome: false,
   faultInjection: true,
   signedDeliveries: true,
+  securityAdvisories: true,
 };
 
 /**
@@ -318,6 +328,7 @@ async function openMemoryWorld(
     deliverEdit: m.deliverEdit,
     replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
     resendTrigger: m.resendTrigger,
+    advise: m.advise,
     restart: m.restart,
     plantState: stateRewriter(m.store, kind, TEST_STATE_KEYS, MEMORY_BOT),
     sweep: m.sweep,
@@ -392,6 +403,7 @@ const github: Harness = {
           .replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined)
           .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
+      advise: (action, advisory, sender, deliveryId) => g.advise(action, advisory, sender, deliveryId).then(none),
       restart: g.restart,
       plantState: stateRewriter(g.store, 'github', GITHUB_STATE_KEYS, 'incident-desk[bot]'),
       sweep: g.sweep,
@@ -488,6 +500,9 @@ const gitlab: Harness = {
       deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(outcome),
       replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
       resendTrigger: () => g.resendTrigger().then(outcome),
+      advise: async () => {
+        throw new Error('GitLab has no repository security advisories');
+      },
       restart: g.restart,
       plantState: stateRewriter(g.store, 'gitlab', GITLAB_STATE_KEYS, 'incident-desk-bot'),
       sweep: g.sweep,
