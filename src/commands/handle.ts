@@ -3,6 +3,7 @@ import type { EventContext, EventOutcome } from '../run/context.js';
 import { withMaster } from '../run/with-master.js';
 import { addReport } from '../report/handle.js';
 import { handleTaskCommand } from '../tracking/handle-task.js';
+import { handleDisclosureCommand } from '../disclosure/handle-command.js';
 import { decideCommand } from './decide.js';
 import { parseCommand } from './parse.js';
 
@@ -15,6 +16,7 @@ export async function handleMasterCommand(event: NoteEvent, ctx: EventContext): 
   const command = parseCommand(event.comment.body);
   if (!command) return 'not-a-trigger';
   if (command.name === 'task') return handleTaskCommand(event, ctx);
+  if (command.name === 'disclose' || command.name === 'advisory') return handleDisclosureCommand(event, command, ctx);
   return withMaster(event.issue.ref, ctx, async (run, settings) => {
     // Help needs no rights; everything else is authorized by the tracker's answer, never by issue text.
     const access =

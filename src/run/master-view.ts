@@ -12,7 +12,7 @@ import { renderLinks } from '../checklist/render-phases.js';
 import { stepUrl } from '../templates/renderer.js';
 import type { Renderer } from '../templates/renderer.js';
 import type { IncidentContext, QuickLinkRow } from '../templates/contexts.js';
-import { dateOf, FIELD_LABELS, REPORTER } from './quick-links.js';
+import { dateOf, FIELD_LABELS, PRIVATE_FORK, REPORTER } from './quick-links.js';
 import { quiet } from '../kernel/usernames.js';
 
 export const PLACEHOLDER = '_not set_';
@@ -106,6 +106,9 @@ function keptCells(current: string | null, imposed: Readonly<Record<string, stri
 /** The Quick Links table: the values kept, else the defaults; the children's rows are the app's own. */
 function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): QuickLinkRow[] {
   const keep = (label: string, fallback: string): QuickLinkRow => ({ label, value: kept.get(label) ?? fallback });
+  // Rows shown once they have a value: most incidents never name a weakness or a private fork.
+  const ifKept = (label: string): QuickLinkRow[] => (kept.has(label) ? [{ label, value: kept.get(label)! }] : []);
+  const fork = input.state.run?.disclosure?.advisory?.fork;
   const child = (role: ChildRow['role']): string => {
     const row = input.children.find((c) => c.role === role);
     return row ? `[${row.ref}](${row.url})` : PLACEHOLDER;
@@ -119,7 +122,9 @@ function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): Quick
     keep(REPORTER, reporter || PLACEHOLDER),
     keep(FIELD_LABELS['disclosure-date'], DATE_PLACEHOLDER),
     keep(FIELD_LABELS.cvss, PLACEHOLDER),
+    ...ifKept(FIELD_LABELS.cwe),
     keep(FIELD_LABELS.advisory, PLACEHOLDER),
+    ...(fork ? [{ label: PRIVATE_FORK, value: `[${neutralizeInline(fork.path)}](${fork.url})` }] : []),
     keep(FIELD_LABELS.chat, PLACEHOLDER),
     keep(FIELD_LABELS['support-ticket'], PLACEHOLDER),
     { label: 'Release Checklist', value: child('release') },

@@ -11,6 +11,7 @@ export type FieldKey =
   | 'communications-officer'
   | 'disclosure-date'
   | 'cvss'
+  | 'cwe'
   | 'advisory'
   | 'chat'
   | 'support-ticket'
@@ -23,6 +24,7 @@ export const FIELD_LABELS: Record<FieldKey, string> = {
   'communications-officer': 'Communications Officer',
   'disclosure-date': 'Public Disclosure Date',
   cvss: 'CVSS Score',
+  cwe: 'CWE',
   advisory: 'Security Advisory',
   chat: 'Chat Channel',
   'support-ticket': 'Support Ticket',
@@ -37,7 +39,13 @@ export const DISCLOSURE = FIELD_LABELS['disclosure-date'];
 
 export const COMMUNICATIONS_OFFICER = FIELD_LABELS['communications-officer'];
 
-/** The Quick Links row of the reporter: the app's own, named without a ping. */
+/** The temporary private fork of the advisory's repository, where the fix is prepared (GitHub). */
+export const PRIVATE_FORK = 'Private Fork';
+
+/**
+ * The Quick Links row of the reporter: the app's own, named without a ping (the issue's author, or a private
+ * vulnerability report's reporter).
+ */
 export const REPORTER = 'Reporter';
 
 export const ROLE_LABEL: Record<HolderRole, string> = {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
 import { memoryCoordination, redisCoordination } from './coordination/coordination.js';
@@ -8,6 +8,7 @@ import type { Coordination } from './coordination/coordination.js';
 import type { SweepGate } from './coordination/sweep-gate.js';
 import type { EventContext } from '../run/context.js';
 import { handleEvent } from './handle-event.js';
+import { handleAdvisoryDelivery } from './handle-advisory-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
 import { createLogger } from './logger.js';
 import { ROUTES } from './routes.js';
@@ -66,20 +67,23 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   const now = overrides.now ?? (() => new Date());
   const settingsCache = new SettingsCache();
+  const context = (tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): EventContext => ({
+    tracker,
+    isSelf,
+    deliveries,
+    locks,
+    handbookUrl,
+    defaultTemplates,
+    settingsCache,
+    log,
+    now,
+    stateKeys,
+  });
   const handle = (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
-    handleEvent(event, {
-      tracker,
-      isSelf,
-      deliveries,
-      locks,
-      handbookUrl,
-      defaultTemplates,
-      settingsCache,
-      log,
-      now,
-      stateKeys,
-    });
-  const deps = { log, queue, handle, overrides };
+    handleEvent(event, context(tracker, isSelf, stateKeys));
+  const handleAdvisory = (event: AdvisoryEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
+    handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys));
+  const deps = { log, queue, handle, handleAdvisory, overrides };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {

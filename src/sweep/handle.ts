@@ -16,6 +16,8 @@ import { handbookOf, withMaster } from '../run/with-master.js';
 import { dueReleasePhases, releaseDates } from '../checklist/release-schedule.js';
 import { syncReleaseSchedule } from '../checklist/handle-release.js';
 import { DISCLOSURE, dateOf, quickLinksOf } from '../run/quick-links.js';
+import { advisorySyncDue } from '../disclosure/advisories.js';
+import { syncAdvisory } from '../disclosure/handle-advisory.js';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -114,18 +116,26 @@ async function sweepIncident(
     access: null,
   });
   const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
-  // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
+  // An incident's GitHub advisory is read again at most every `advisories.syncMinutes`.
+  const advisoryDue =
+    tracker.capabilities.securityAdvisories && advisorySyncDue(state, settings.config.advisories.syncMinutes, now);
   // A release phase whose deadline passed (issue 13): the release ticket is read under the lock, and nudged once.
   const releaseDue =
     dueReleasePhases(releaseDates(dateOf(quickLinksOf(listed).get(DISCLOSURE))), state.run ?? {}, now).length > 0;
-  if (quick.comments.length === 0 && !quick.refresh && !comms && !releaseDue) return false;
+  // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
+  if (quick.comments.length === 0 && !quick.refresh && !comms && !releaseDue && !advisoryDue) return false;
   try {
     let acted = false;
     await withMaster(listed.ref, eventCtx, async (run, loaded) => {
-      const plan = decideSweep(run);
+      let plan = decideSweep(run);
       // Here rather than only in withMaster, so that a release nudge counts as fired (withMaster finds nothing left).
       await syncReleaseSchedule(tracker, run, plan);
       acted = plan.comments.length > 0 || plan.refresh === true;
+      if (advisoryDue && advisorySyncDue(run.state, loaded.config.advisories.syncMinutes, now)) {
+        const synced = await syncAdvisory(tracker, run, plan);
+        plan = synced.plan;
+        acted ||= synced.changed;
+      }
       if (!comms) return plan;
       const approvals = await applyApprovalEvents(
         tracker,

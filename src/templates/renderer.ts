@@ -2,8 +2,10 @@ import Handlebars from 'handlebars';
 import { COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../checklist/phases.js';
 import type { PhaseDefinition } from '../checklist/phase-types.js';
 import type {
+  AdvisoryContext,
   CommsContext,
   IncidentContext,
+  PublicSummaryContext,
   ReleaseContext,
   RenderedPhase,
   ReportContext,
@@ -25,6 +27,10 @@ export interface TemplateSources {
   task: string;
   /** The incident report (`report.md.hbs`). */
   report: string;
+  /** The description of a draft security advisory (GitHub). */
+  advisory: string;
+  /** The public summary of a disclosed incident. */
+  publicSummary: string;
   partials: Record<string, string>;
 }
 
@@ -34,6 +40,8 @@ export interface Renderer {
   comms(ctx: CommsContext): string;
   task(ctx: TaskContext): string;
   report(ctx: ReportContext): string;
+  advisory(ctx: AdvisoryContext): string;
+  publicSummary(ctx: PublicSummaryContext): string;
 }
 
 /** A template that does not compile, references a field its context lacks, or writes an app marker. */
@@ -53,7 +61,7 @@ const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
 /** Only the app writes its markers; a template that does would corrupt the block around it. */
 const MARKER = /<!--\s*incident-desk/;
 
-type TemplateName = 'incident' | 'release' | 'comms' | 'task' | 'report';
+type TemplateName = 'incident' | 'release' | 'comms' | 'task' | 'report' | 'advisory' | 'publicSummary';
 
 /** The handbook section of a step: `https://desk.example/handbook#pick-deputy`. */
 export function stepUrl(handbookBase: string, stepId: string): string {
@@ -79,6 +87,8 @@ export function createRenderer(sources: TemplateSources): Renderer {
     comms: compile(hb, 'comms', sources.comms),
     task: compile(hb, 'task', sources.task),
     report: compile(hb, 'report', sources.report),
+    advisory: compile(hb, 'advisory', sources.advisory),
+    publicSummary: compile(hb, 'publicSummary', sources.publicSummary),
   };
   const run = (name: TemplateName, ctx: object): string => {
     let out: string;
@@ -96,6 +106,8 @@ export function createRenderer(sources: TemplateSources): Renderer {
     comms: (ctx) => run('comms', ctx),
     task: (ctx) => run('task', ctx),
     report: (ctx) => run('report', ctx),
+    advisory: (ctx) => run('advisory', ctx),
+    publicSummary: (ctx) => run('publicSummary', ctx),
   };
   for (const sample of samples()) {
     renderer.incident(sample.incident);
@@ -103,6 +115,8 @@ export function createRenderer(sources: TemplateSources): Renderer {
     renderer.comms(sample.comms);
     renderer.task(sample.task);
     renderer.report(sample.report);
+    renderer.advisory(sample.advisory);
+    renderer.publicSummary(sample.publicSummary);
   }
   return renderer;
 }
@@ -134,6 +148,8 @@ function samples(): Array<{
   comms: CommsContext;
   task: TaskContext;
   report: ReportContext;
+  advisory: AdvisoryContext;
+  publicSummary: PublicSummaryContext;
 }> {
   const na = (i: number): string | null => (i % 3 === 1 ? 'Sample reason' : i % 3 === 2 ? '' : null);
   const phases = (defs: readonly PhaseDefinition[]): RenderedPhase[] =>
@@ -201,6 +217,8 @@ function samples(): Array<{
             },
           ],
           fyi: 'Support',
+          quorumRule: 'At the cut-off it goes ahead once its one required group (Security) approved.',
+          dri: 'Corporate Communications (`@e`)',
         },
       ],
       required: 'Security, Legal',
@@ -228,6 +246,21 @@ function samples(): Array<{
       timeline: { first: 'Sample', last: 'Sample', link: 'https://sample.invalid/1' },
       diagram: 'gantt',
     },
+    advisory: {
+      summary: 'Sample',
+      cve: 'CVE-2026-0001',
+      cwes: 'CWE-79',
+      cvss: '9.8',
+      affected: '< 1.2.3',
+      patched: '1.2.3',
+    },
+    publicSummary: {
+      id: 'INC-0',
+      advisory: '[GHSA-2222-3333-4444](https://sample.invalid/advisory)',
+      cve: 'CVE-2026-0001',
+      fixed: '1.2.3',
+      disclosed: '2026-12-01',
+    },
   };
   const empty = {
     incident: { ...full.incident, quickLinks: [], phases: [], related: [] },
@@ -242,9 +275,11 @@ function samples(): Array<{
       owners: [],
       timeline: { first: null, last: null, link: 'https://sample.invalid/1' },
     },
+    advisory: { ...full.advisory, cve: null, cwes: '', cvss: null, affected: null, patched: null },
+    publicSummary: { ...full.publicSummary, advisory: null, cve: null, fixed: null },
     comms: {
       ...full.comms,
-      deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '' }],
+      deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '', quorumRule: '', dri: '' }],
       required: '',
       quorum: 0,
       statusTable: '',
