@@ -104,6 +104,9 @@ export function advisoryMasterDraft(advisory: Advisory): {
     v: 1,
     role: 'master',
     id: advisory.cveId ?? '',
+    // The reporter is the advisory's (seed 003: a row of their own, never pinged), never the app that opened the
+    // master; when the advisory names nobody, nobody. The intake keeps the declaration the master's state holds.
+    reporter: { author: advisory.reporter ?? '', at: advisory.createdAt ?? '' },
     run: {
       aliases: [advisory.ghsaId],
       disclosure: { advisory: { ...linkOf(advisory, undefined), origin: true } },
