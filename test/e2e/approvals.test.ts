@@ -556,7 +556,9 @@ for (const harness of HARNESSES) {
         await t.say('/approve blog', 'pat');
         await t.restart();
 
-        expect(await t.sweep(minutes(119))).toMatchObject({ fired: 0 });
+        // The master's own sitrep reminder is due by now (the incident runs as high until assessed): only the
+        // approval pings are counted here.
+        await t.sweep(minutes(119));
         expect(t.said('approval-ping')).toHaveLength(0);
         await t.sweep(minutes(120));
         let pings = t.said('approval-ping');

@@ -104,6 +104,10 @@ for (const harness of HARNESSES) {
     it('/disclose --force: only the Incident Manager opens the gate, with the reason on the timeline', async () => {
       const t = await disclosureIncident(harness);
       t.clock.now = minutes(5);
+      // alice is the Incident Manager: the First Responder, or, where whoever labeled the report may not write here,
+      // the one who acknowledges it (issue 13).
+      expectOutcome(t, await t.say('/ack', 'alice'), 'done');
+      expect(t.cells().get('Incident Manager')).toBe('@alice');
       expectOutcome(t, await t.say('/disclose --force the fix is public upstream', 'bob'), 'done');
       expect(t.comments('refusal').at(-1)!.body).toContain('only the Incident Manager can');
       expect(t.disclosure()?.forced).toBeUndefined();
