@@ -142,10 +142,24 @@ export function computeFigures(input: ReportInput): ReportFigure[] {
       });
   }
 
-  // Time from report to disclosure: the Public Disclosure Date, once it came.
+  // Time from report to disclosure: the recorded disclosure (`/disclose`, or the advisory's publication) when there
+  // is one, to the minute; else the Public Disclosure Date, once it came.
+  const disclosedAt = run.disclosure?.disclosedAt;
   const disclosure = dateOf(input.cells.get(DISCLOSURE));
   const today = formatRfc3339(now).slice(0, 10);
-  if (!disclosure)
+  if (disclosedAt && !Number.isNaN(Date.parse(disclosedAt)))
+    figures.push(
+      aware
+        ? {
+            name: 'Time from report to disclosure',
+            value: describeDuration(span(aware.at, disclosedAt)),
+            note:
+              `from ${aware.what} ${rfc3339(aware.at)} to the disclosure ${rfc3339(disclosedAt)}` +
+              (run.disclosure?.disclosedBy ? ` by ${quiet(run.disclosure.disclosedBy)}` : ''),
+          }
+        : { name: 'Time from report to disclosure', value: 'unknown', note: unknownStart },
+    );
+  else if (!disclosure)
     figures.push({
       name: 'Time from report to disclosure',
       value: 'not disclosed',

@@ -96,6 +96,14 @@ describe('computeFigures: computed from what was recorded, or saying why not', (
       'Time from report to disclosure',
       '9 days',
     ],
+    [
+      'disclosed by /disclose: the recorded time wins over the date',
+      { ...declared, disclosure: { disclosedAt: at(26 * 60 + 5), disclosedBy: 'alice' } },
+      { cells: new Map([['Public Disclosure Date', '2026-12-01']]) },
+      {},
+      'Time from report to disclosure',
+      '1 d 2 h 5 min',
+    ],
   ])('%s', (_name, run, extra, state, name, value) => {
     const f = figure(input(run, extra, state), name);
     expect(f.value).toBe(value);
