@@ -519,6 +519,31 @@ export function describeTrackerContract(
         expect(org.some((a) => a.ghsaId === elsewhere.ghsaId)).toBe(false);
       });
 
+      it("lists a repository's drafts with who created them and when: a maintainer's, the app's own", async () => {
+        const self = (await tracker.getSelf()).username;
+        const maintainers = store.seedAdvisory('sec/public-app', {
+          summary: 'drafted by a maintainer',
+          state: 'draft',
+          author: 'maintainer',
+          createdAt: '2026-11-20T09:00:00Z',
+        });
+        const own = await tracker.createAdvisory('sec/public-app', {
+          summary: 'drafted by the app',
+          description: 'From the master.',
+          vulnerabilities: [{ ecosystem: 'other', package: 'public-app', vulnerableRange: null, patched: null }],
+        });
+        const drafts = await tracker.listAdvisories('sec/public-app', { state: 'draft' });
+        const byId = new Map(drafts.map((a) => [a.ghsaId, a]));
+        expect(byId.get(maintainers.ghsaId)).toMatchObject({
+          state: 'draft',
+          author: 'maintainer',
+          createdAt: '2026-11-20T09:00:00Z',
+        });
+        expect(byId.get(own.ghsaId)?.author).toBe(self);
+        expect(Date.parse(byId.get(own.ghsaId)?.createdAt ?? '')).not.toBeNaN();
+        expect((await tracker.getAdvisory('sec/public-app', maintainers.ghsaId)).author).toBe('maintainer');
+      });
+
       it('requests a CVE once (public repositories only) and opens the private fork', async () => {
         const advisory = store.seedAdvisory('sec/public-app', { summary: 'report', state: 'draft' });
         await tracker.requestAdvisoryCve('sec/public-app', advisory.ghsaId);

@@ -207,7 +207,7 @@ export class MemoryTracker implements Tracker {
   async createAdvisory(repository: string, draft: AdvisoryDraft): Promise<Advisory> {
     this.advisoriesOnly('createAdvisory');
     this.store.record('createAdvisory', repository);
-    return publicAdvisory(this.store.createAdvisory(repository, draft));
+    return publicAdvisory(this.store.createAdvisory(repository, draft, this.actor));
   }
 
   async updateAdvisory(repository: string, ghsaId: string, patch: AdvisoryPatch): Promise<Advisory> {
