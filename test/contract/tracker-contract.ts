@@ -413,6 +413,17 @@ export function describeTrackerContract(
         });
       });
 
+      it("names the installation account's .github repository as the shared configuration, read as its own", async () => {
+        expect(await tracker.sharedConfigProject()).toBe('sec/.github');
+        store.addProject('sec/.github', { visibility: 'private' });
+        expect(await tracker.readConfig('sec/.github')).toBeNull();
+        store.putFile('sec/.github', '.github/incident-desk.yml', 'idPrefix: ORG\n');
+        expect(await tracker.readConfig('sec/.github')).toEqual({
+          text: 'idPrefix: ORG\n',
+          location: 'sec/.github:.github/incident-desk.yml',
+        });
+      });
+
       it('refuses a team name that is not @org/team-slug, before asking', async () => {
         for (const team of ['alice', '@alice', '@sec/responders/oncall', 'sec/', '@/responders', '']) {
           const error = await tracker.isTeamMember(team, actor('alice')).catch((e: unknown) => e);
@@ -563,6 +574,10 @@ export function describeTrackerContract(
     }
 
     if (kind === 'gitlab') {
+      it('has no shared configuration project (each project reads its own file only)', async () => {
+        expect(await tracker.sharedConfigProject()).toBeNull();
+      });
+
       it('has no security advisories: every advisory method throws without a request', async () => {
         expect(tracker.capabilities.securityAdvisories).toBe(false);
         const before = store.calls.length;
