@@ -15,6 +15,7 @@ import { sweepOutcome } from '../approvals/approval-events.js';
 import { handbookOf, withMaster } from '../run/with-master.js';
 import { advisorySyncDue } from '../disclosure/advisories.js';
 import { syncAdvisory } from '../disclosure/handle-advisory.js';
+import { sweepDrafts } from '../disclosure/handle-drafts.js';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -22,6 +23,8 @@ export interface SweepReport {
   fired: number;
   /** Half-done intakes the sweep completed. */
   completed: number;
+  /** Draft advisories of watched repositories taken in (`advisories.draftsFrom`); left out when none. */
+  drafts?: number;
 }
 
 /**
@@ -59,7 +62,9 @@ export async function sweepTracker(
     }
     if (await sweepIncident(listed, state, eventCtx, settingsByProject, now)) fired += 1;
   }
-  return { masters: masters.length, fired, completed };
+  // Drafts maintainers created in watched repositories (GitHub sends no webhook for them) open incidents.
+  const drafts = await sweepDrafts(masters, eventCtx, now, settingsByProject);
+  return { masters: masters.length, fired, completed, ...(drafts > 0 ? { drafts } : {}) };
 }
 
 /** The configuration of each project, read once per sweep. */
