@@ -413,7 +413,7 @@ export function describeTrackerContract(
         });
       });
 
-      it("names the installation account's .github repository as the shared configuration, read as its own", async () => {
+      it("names the installation account's .github repository as the shared configuration", async () => {
         expect(await tracker.sharedConfigProject()).toBe('sec/.github');
         store.addProject('sec/.github', { visibility: 'private' });
         expect(await tracker.readConfig('sec/.github')).toBeNull();

@@ -252,7 +252,7 @@ for (const harness of HARNESSES) {
       return { ...t, mastersOf, listings, mastersNow };
     };
 
-    it('a draft a maintainer creates in a watched repository opens one master at the next sweep, never twice', async () => {
+    it('a maintainer draft in a watched repository opens one master at the next sweep, never twice', async () => {
       const t = await draftWorld();
       const before = t.mastersNow().length;
       t.clock.now = minutes(1);
@@ -330,7 +330,7 @@ for (const harness of HARNESSES) {
       expect(t.mastersOf(report.ghsaId)).toHaveLength(1);
     });
 
-    it("the owner's shared configuration (acme/.github) is read too: it watches for the incident project it names", async () => {
+    it("the owner's shared configuration (acme/.github) watches for the incident project it names", async () => {
       const t = await draftWorld('', { 'acme/.github': 'private' });
       t.store.putFile(
         'acme/.github',
