@@ -296,7 +296,16 @@ const approvalsObject = z
   .strict()
   .superRefine(checkApprovals, { when: (payload) => isRecord(payload.value) });
 
-const DEFAULT_ADVISORIES = { syncMinutes: 60, ecosystem: 'other' as const, package: null };
+const DEFAULT_ADVISORIES = {
+  syncMinutes: 60,
+  ecosystem: 'other' as const,
+  package: null,
+  draftsFrom: [] as string[],
+  draftMaxAgeHours: 24,
+};
+
+/** At most this many repositories are watched for drafts: each costs one listing per `syncMinutes`. */
+export const MAX_DRAFT_REPOSITORIES = 20;
 
 const advisoriesSchema = z
   .object({
@@ -316,9 +325,37 @@ const advisoriesSchema = z
       .nullable()
       .default(DEFAULT_ADVISORIES.package)
       .describe("The package a new draft advisory names as affected. null: the advisory repository's name."),
+    draftsFrom: uniqueItems(
+      z
+        .string({ error: 'must be a repository path like `owner/repo`' })
+        .regex(PROJECT_PATTERN, { error: 'must be a repository path like `owner/repo`' })
+        .max(255),
+      'advisories.draftsFrom',
+      (v) => v.toLowerCase(),
+    )
+      .max(MAX_DRAFT_REPOSITORIES, { error: `must list at most ${MAX_DRAFT_REPOSITORIES} repositories` })
+      .default(() => [])
+      .describe(
+        "GitHub. Read from the incident project's own configuration (for the incident projects with an open master) " +
+          "and from the installation owner's shared configuration (`<owner>/.github`, for the `incidentProject` it " +
+          'names). Repositories whose draft security advisories created by a maintainer (GitHub sends no webhook for ' +
+          'those) open incidents there, like a private vulnerability report: the sweep lists their drafts at most ' +
+          'every `syncMinutes`. Only drafts created within `draftMaxAgeHours` are taken in, never the ones the app ' +
+          "drafted itself; each repository's own configuration must send its reports to that incident project, " +
+          'which must take them (itself or `reportsFrom`). [] (the default): none, and nothing is listed.',
+      ),
+    draftMaxAgeHours: z
+      .int({ error: 'must be a whole number of hours from 1 to 720' })
+      .min(1, { error: 'must be a whole number of hours from 1 to 720' })
+      .max(720, { error: 'must be a whole number of hours from 1 to 720' })
+      .default(DEFAULT_ADVISORIES.draftMaxAgeHours)
+      .describe(
+        'How old, at most, a draft in `draftsFrom` may be to open an incident (counted from its creation; never less ' +
+          'than two `syncMinutes`): a repository newly listed brings in only its recent drafts, not its backlog.',
+      ),
   })
   .strict()
-  .default(() => ({ ...DEFAULT_ADVISORIES }))
+  .default(() => ({ ...DEFAULT_ADVISORIES, draftsFrom: [] }))
   .describe('GitHub repository security advisories: how they are kept in sync, and what a new draft names.');
 
 /** The configuration schema: the single source of the types, the defaults and the JSON Schema. */

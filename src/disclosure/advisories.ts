@@ -133,8 +133,11 @@ const SETTING_UP = '_incident-desk is setting up this incident…_';
 export interface AdvisoryUpdateOptions {
   /** The app's own username: an Incident Manager cell naming it is no Incident Manager. */
   self: string;
-  /** Where the advisory event came from, for the first timeline line: a report, a publication, the sweep. */
-  cause: 'reported' | 'published' | 'sweep';
+  /**
+   * Where the advisory event came from, for the first timeline line: a report, a publication, the sweep, or a draft a
+   * maintainer created that the sweep found (`advisories.draftsFrom`).
+   */
+  cause: 'reported' | 'published' | 'sweep' | 'drafted';
 }
 
 /**
@@ -163,11 +166,13 @@ export function decideAdvisoryUpdate(ctx: RunContext, advisory: Advisory, option
 
   if (firstRead && link.origin) {
     plan.timeline.push(
-      timelineEntry(
-        ctx,
-        `privately reported ${advisory.ghsaId} in ${advisory.repository}`,
-        advisory.reporter ?? APP_ACTOR,
-      ),
+      options.cause === 'drafted' && !advisory.reporter
+        ? timelineEntry(ctx, `drafted ${advisory.ghsaId} in ${advisory.repository}`, advisory.author ?? APP_ACTOR)
+        : timelineEntry(
+            ctx,
+            `privately reported ${advisory.ghsaId} in ${advisory.repository}`,
+            advisory.reporter ?? APP_ACTOR,
+          ),
     );
     if (advisory.reporter && unset(REPORTER)) plan.cells[REPORTER] = quiet(advisory.reporter);
   }

@@ -107,7 +107,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const sweeper = createSweeper({
     compositions,
     gate: overrides.sweepGate ?? coordination.sweepGate,
-    context: { locks, handbookUrl, defaultTemplates, settingsCache, log },
+    context: { locks, handbookUrl, defaultTemplates, settingsCache, log, draftListings: new Map() },
     now,
   });
   return {
@@ -191,6 +191,7 @@ function createSweeper(options: {
           total.masters += report.masters;
           total.fired += report.fired;
           total.completed += report.completed;
+          if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
         }
       }
     });

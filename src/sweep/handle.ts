@@ -18,6 +18,7 @@ import { syncReleaseSchedule } from '../checklist/handle-release.js';
 import { DISCLOSURE, dateOf, quickLinksOf } from '../run/quick-links.js';
 import { advisorySyncDue } from '../disclosure/advisories.js';
 import { syncAdvisory } from '../disclosure/handle-advisory.js';
+import { sweepDrafts } from '../disclosure/handle-drafts.js';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -25,6 +26,8 @@ export interface SweepReport {
   fired: number;
   /** Half-done intakes the sweep completed. */
   completed: number;
+  /** Draft advisories of watched repositories taken in (`advisories.draftsFrom`); left out when none. */
+  drafts?: number;
 }
 
 /**
@@ -62,7 +65,9 @@ export async function sweepTracker(
     }
     if (await sweepIncident(listed, state, eventCtx, settingsByProject, now)) fired += 1;
   }
-  return { masters: masters.length, fired, completed };
+  // Drafts maintainers created in watched repositories (GitHub sends no webhook for them) open incidents.
+  const drafts = await sweepDrafts(masters, eventCtx, now, settingsByProject);
+  return { masters: masters.length, fired, completed, ...(drafts > 0 ? { drafts } : {}) };
 }
 
 /** The configuration of each project, read once per sweep. */

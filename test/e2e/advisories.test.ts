@@ -226,6 +226,139 @@ for (const harness of HARNESSES) {
       expect(splitBody(t.mastersOf(advisory.ghsaId)[0]!.body).rest).not.toContain('incident-desk');
     });
   });
+
+  describe(`draft advisories maintainers create, watched by the sweep (${harness.name})`, () => {
+    const API = 'acme/api';
+    /** A world whose incident project watches acme/web's drafts (not acme/api's, though it takes its reports). */
+    const draftWorld = async (
+      watch = `advisories:\n  draftsFrom: [${WEB}]\n`,
+      more: Record<string, 'private'> = {},
+    ) => {
+      const config = `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}, ${API}]\n${watch}`;
+      const t = await harness.open({ config, projects: { [WEB]: 'public', [API]: 'public', ...more } });
+      const mastersOf = (ghsa: string): Issue[] =>
+        t.store.listIssues(INCIDENT_PROJECT, { labels: ['incident::master', `incident-id::${ghsa}`], state: 'all' });
+      /** How often the drafts of a repository were listed, over the whole test. */
+      const listings = (repository: string) =>
+        t.probe
+          .requestShapes(0)
+          .filter(
+            (shape) =>
+              shape === `listAdvisories ${repository}` ||
+              shape.startsWith(`GET /repos/${repository}/security-advisories?`) ||
+              shape === `GET /repos/${repository}/security-advisories`,
+          ).length;
+      const mastersNow = () => t.store.listIssues(INCIDENT_PROJECT, { labels: ['incident::master'], state: 'all' });
+      return { ...t, mastersOf, listings, mastersNow };
+    };
+
+    it('a maintainer draft in a watched repository opens one master at the next sweep, never twice', async () => {
+      const t = await draftWorld();
+      const before = t.mastersNow().length;
+      t.clock.now = minutes(1);
+      const draft = t.store.seedAdvisory(WEB, {
+        summary: 'Session fixation in the login form',
+        description: 'Found while reviewing.\n\n@everyone',
+        state: 'draft',
+        author: 'maintainer',
+        severity: 'high',
+      });
+      // Not taken in: older than the look-back, drafted by the app itself, or in a repository nobody watches.
+      const old = t.store.seedAdvisory(WEB, {
+        summary: 'An old draft',
+        state: 'draft',
+        author: 'maintainer',
+        createdAt: '2026-11-20T09:00:00Z',
+      });
+      const own = t.store.seedAdvisory(WEB, { summary: 'Drafted by /advisory', state: 'draft', author: t.bot });
+      const unwatched = t.store.seedAdvisory(API, { summary: 'Unwatched', state: 'draft', author: 'maintainer' });
+
+      const first = await t.sweep(minutes(2));
+      expect(first.drafts).toBe(1);
+      const [master, ...more] = t.mastersOf(draft.ghsaId);
+      expect(more).toEqual([]);
+      const state = trustedState(master!)!;
+      expect(state).toMatchObject({ role: 'master', intake: true });
+      expect(state.run?.aliases).toContain(draft.ghsaId);
+      expect(state.run?.disclosure?.advisory).toMatchObject({ ghsa: draft.ghsaId, repository: WEB, origin: true });
+      expect(master!.title).toBe(`[${state.id}] Session fixation in the login form`);
+      expect(cells(master!).get('Security Advisory')).toBe(`[${draft.ghsaId}](${draft.webUrl})`);
+      expect(splitBody(master!.body).rest).not.toMatch(/(^|[^\u200b])@everyone/);
+      const timeline = t.store
+        .listComments(master!.ref)
+        .filter((c) => c.body.includes('<!-- incident-desk:timeline -->'))
+        .map((c) => c.body)
+        .join('\n');
+      expect(timeline).toContain(`drafted ${draft.ghsaId} in ${WEB}`);
+      for (const other of [old, own, unwatched]) expect(t.mastersOf(other.ghsaId)).toEqual([]);
+      expect(t.mastersNow()).toHaveLength(before + 1);
+      expect(t.listings(WEB)).toBe(1);
+      expect(t.listings(API)).toBe(0);
+
+      // Within the interval the drafts are not listed again; after it, the draft is found and changes nothing.
+      expect((await t.sweep(minutes(3))).drafts).toBeUndefined();
+      expect(t.listings(WEB)).toBe(1);
+      expect((await t.sweep(minutes(70))).drafts).toBeUndefined();
+      expect(t.listings(WEB)).toBe(2);
+      // A later report event about it (GitHub's, or a redelivery) updates the same master.
+      expectOutcome(t, await t.advise('reported', t.store.advisory(WEB, draft.ghsaId), 'maintainer'), 'done');
+      expectOutcome(
+        t,
+        await t.advise('reported', t.store.advisory(WEB, draft.ghsaId), 'maintainer', 'draft-reported'),
+        'done',
+      );
+      expect(t.mastersOf(draft.ghsaId)).toEqual([expect.objectContaining({ ref: master!.ref })]);
+      expect(t.mastersNow()).toHaveLength(before + 1);
+    });
+
+    it('two sweeps at once (a second replica) open one master', async () => {
+      const t = await draftWorld();
+      t.clock.now = minutes(1);
+      const draft = t.store.seedAdvisory(WEB, { summary: 'Race', state: 'draft', author: 'maintainer' });
+      await Promise.all([t.sweep(minutes(2)), t.sweep(minutes(2))]);
+      expect(t.mastersOf(draft.ghsaId)).toHaveLength(1);
+    });
+
+    it('a draft that got its master from a report first is not taken in again', async () => {
+      const t = await draftWorld();
+      t.clock.now = minutes(1);
+      const report = t.store.seedAdvisory(WEB, { summary: 'Reported', reporter: 'finder' });
+      expectOutcome(t, await t.advise('reported', report, 'finder'), 'done');
+      // The maintainer accepts the report: it becomes a draft, with no webhook.
+      t.store.updateAdvisory(WEB, report.ghsaId, { state: 'draft' });
+      expect((await t.sweep(minutes(2))).drafts).toBeUndefined();
+      expect(t.mastersOf(report.ghsaId)).toHaveLength(1);
+    });
+
+    it("the owner's shared configuration (acme/.github) watches for the incident project it names", async () => {
+      const t = await draftWorld('', { 'acme/.github': 'private' });
+      t.store.putFile(
+        'acme/.github',
+        '.github/incident-desk.yml',
+        `incidentProject: ${INCIDENT_PROJECT}\nadvisories:\n  draftsFrom: [${API}]\n`,
+      );
+      t.clock.now = minutes(1);
+      const draft = t.store.seedAdvisory(API, {
+        summary: 'Watched by the owner',
+        state: 'draft',
+        author: 'maintainer',
+      });
+      expect((await t.sweep(minutes(2))).drafts).toBe(1);
+      expect(t.mastersOf(draft.ghsaId)).toHaveLength(1);
+      expect(t.listings(WEB)).toBe(0);
+    });
+
+    it('no repository watched: the sweep lists no drafts and opens nothing', async () => {
+      const t = await draftWorld('');
+      t.clock.now = minutes(1);
+      const draft = t.store.seedAdvisory(WEB, { summary: 'Not watched', state: 'draft', author: 'maintainer' });
+      await t.sweep(minutes(2));
+      await t.sweep(minutes(200));
+      expect(t.listings(WEB)).toBe(0);
+      expect(t.listings(API)).toBe(0);
+      expect(t.mastersOf(draft.ghsaId)).toEqual([]);
+    });
+  });
 }
 
 export type { IncidentWorld };

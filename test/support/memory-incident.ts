@@ -77,7 +77,12 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const startApp = async () => {
     // Under GitLab's rules deliveries are GitLab's hooks, which nothing signs: the shell asks the tracker who acted.
     const tracker = recordingTracker(
-      new MemoryTracker(store, { actor: MEMORY_BOT, signedDeliveries: kind === 'github' }),
+      new MemoryTracker(store, {
+        actor: MEMORY_BOT,
+        signedDeliveries: kind === 'github',
+        // Under GitHub's rules the one installation belongs to the owner of the repositories, as on the fake GitHub.
+        ...(kind === 'github' ? { account: 'acme' } : {}),
+      }),
       (call) => {
         portCalls.push({ at: store.calls.length, ...call });
         if (!down && outageFrom?.(call)) down = true;
