@@ -14,6 +14,9 @@ import { readTicketState } from '../src/kernel/block.js';
 import { createLogger } from '../src/server/logger.js';
 import { MemoryStore } from '../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../src/tracker/memory/memory-tracker.js';
+import { approvalsRecord } from '../src/approvals/record.js';
+import { parseConfig } from '../src/config/parse.js';
+import { formatRfc3339 } from '../src/kernel/time.js';
 
 const REPORT = {
   title: 'Path traversal in the file upload endpoint',
@@ -63,6 +66,10 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
     stateKeys: stateKeys(['offline demo: not a secret']),
   };
   const lead = { username: 'security-lead', id: 2, isBot: false };
+  // The lead of the security team (a maintainer of the incident project) declares the incident: as the First Responder
+  // they are its initial Incident Manager (seed 003); the reporter gets a row of their own and no reminders.
+  store.setAccess(incidents, 'security-lead', 'maintain');
+  store.setAccess(incidents, 'alice', 'write');
   const outcome = await handleEvent(
     {
       kind: 'issue',
@@ -82,35 +89,53 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
       `${store.calls.length} API calls`,
   );
 
-  // Running it: the lead (a maintainer of the incident project) steers with commands, and an hour later
-  // the sweep reminds of the overdue situation report.
-  store.setAccess(incidents, 'security-lead', 'maintain');
+  // Running it: the lead steers with commands, minutes apart; an hour later the sweep reminds of the overdue
+  // situation report.
   const master = store.allIssues(incidents).find((i) => i.labels.includes('incident::master'))!;
-  const disclosure = new Date(clock.now.getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
+  const start = clock.now.getTime();
+  const at = (minutes: number) => {
+    clock.now = new Date(start + minutes * 60_000);
+  };
+  const disclosure = new Date(start + 10 * 86_400_000).toISOString().slice(0, 10);
+  const people: Record<string, { username: string; id: number; isBot: boolean }> = {
+    'security-lead': lead,
+    alice: { username: 'alice', id: 3, isBot: false },
+  };
   let n = 0;
-  const commands = [
-    `/set disclosure-date ${disclosure}`,
-    '/set cvss 8.6',
-    '/severity high',
-    `/task @payments-lead ${team} Rotate the payment API keys\nRotate every key issued before the fix and confirm ` +
-      `here.`,
-  ];
-  for (const body of commands) {
+  const say = async (body: string, who = 'security-lead', on: Issue = master) => {
     n += 1;
-    const comment = store.createComment(master.ref, body, 'security-lead');
+    const comment = store.createComment(on.ref, body, who);
     await handleEvent(
       {
         kind: 'note',
         tracker: kind,
         deliveryId: `demo-${kind}-note-${n}`,
-        actor: lead,
-        project: store.getProject(incidents),
-        issue: store.issue(master.ref),
+        actor: people[who]!,
+        project: store.getProject(formatRef(on.ref).split('#')[0]!),
+        issue: store.issue(on.ref),
         comment,
       },
       ctx,
     );
-  }
+  };
+  // Triage (seed 003): acknowledged within the 10 minutes, assessed, confirmed, the initial situation report.
+  at(3);
+  await say('/ack');
+  await say('/severity');
+  await say('/severity high');
+  await say(`/set detected ${new Date(start - 2 * 3_600_000).toISOString().slice(0, 19)}Z`);
+  at(12);
+  await say('/status confirmed');
+  await say(
+    '/sitrep Confirmed: uploads can overwrite the server configuration.\nImpact: every site on the affected ' +
+      'versions\nNext steps: mitigate in production, prepare the fix',
+  );
+  await say(`/set disclosure-date ${disclosure}`);
+  await say('/set cvss 8.6');
+  await say(
+    `/task @payments-lead ${team} Rotate the payment API keys\nRotate every key issued before the fix and confirm ` +
+      `here.`,
+  );
   // A team opens its own ticket and names the incident in the title: it joins the master by itself.
   const id = readTicketState(store.issue(master.ref).body)?.id ?? '';
   const own = store.seedIssue(team, {
@@ -133,13 +158,102 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
     },
     ctx,
   );
-  await sweepTracker(tracker, ctx, new Date(clock.now.getTime() + 61 * 60_000));
+  await sweepTracker(tracker, ctx, new Date(start + 73 * 60_000));
   console.log(
-    `\n████ …then /set disclosure-date, /set cvss, /severity high, /task, a team's own ticket, and a sweep an hour ` +
-      `later → ${store.calls.length} API calls in all`,
+    `\n████ …then /ack, /severity, /status confirmed, the initial /sitrep, /set disclosure-date, /set cvss, /task, a ` +
+      `team's own ticket, and a sweep an hour later → ${store.calls.length} API calls in all`,
   );
+
+  // A handoff (seed 003's ceremony): alice takes over and shares the sitrep that notes it; the lead stays available.
+  at(80);
+  await say('/handoff @alice');
+  at(85);
+  await say('/accept', 'alice');
+  await say('/sitrep Took over from the lead: the mitigation is in place.\nNext steps: review the fix', 'alice');
+  await say('/status contained', 'alice');
+  console.log(
+    `\n████ …then a handoff with the incoming sitrep and /status contained → ${store.calls.length} API calls in all`,
+  );
+  // The communications: the blog post's review alone, approved at quorum at its cut-off (six hours from drafting).
+  await approveBlogPostAtQuorum({ store, tracker, ctx, clock, kind, source, incidents, configPath });
+  // Resolved: the final sitrep is asked for, the responders thanked, and the incident report posted with its figures
+  // (the blog post's approval at quorum among them).
+  at(460);
+  await say('/status resolved', 'alice');
+  await say('/sitrep Final: fixed and released; keys rotated.', 'alice');
+  console.log(`\n████ …then /status resolved and the incident report → ${store.calls.length} API calls in all`);
   for (const issue of [...store.allIssues(source), ...store.allIssues(incidents), ...store.allIssues(team)])
     printIssue(store, issue);
+}
+
+/** The approvers of the communications plan's groups, as the source project's configuration names them. */
+const DEMO_APPROVERS = `approvals:
+  groups:
+    security: { name: Security, approvers: [vp-security], backups: [security-director, vp-engineering] }
+    legal: { name: Legal, approvers: [legal-director], backups: [legal-counsel, clo] }
+    customer-success: { name: Customer Success, approvers: [vp-customer-success], backups: [csm-director, cs-public] }
+    support: { name: Support, approvers: [support-manager] }
+    corporate-comms: { name: Corporate Communications, approvers: [comms-director], backups: [pr-manager] }
+    investor-relations: { name: Investor Relations, approvers: [vp-ir], backups: [cfo, vp-finance] }
+`;
+
+/**
+ * The communications of the incident, one step of the story on its own: drafting starts, the blog post's review alone
+ * is requested, Security and Legal approve it, the back-ups of the two other required groups are engaged after 30
+ * minutes, and at the cut-off (6 hours after drafting started, the severity being high) the blog post goes ahead at
+ * quorum. The other deliverables were never asked for, so nothing is said about them.
+ */
+async function approveBlogPostAtQuorum(demo: {
+  store: MemoryStore;
+  tracker: MemoryTracker;
+  ctx: Parameters<typeof handleEvent>[1];
+  clock: { now: Date };
+  kind: 'gitlab' | 'github';
+  source: string;
+  incidents: string;
+  configPath: string;
+}): Promise<void> {
+  const { store, tracker, ctx, clock, kind, source, incidents, configPath } = demo;
+  // The approvers are the source project's to name: its configuration governs the incident.
+  store.putFile(source, configPath, `${store.readFile(source, configPath) ?? ''}${DEMO_APPROVERS}`);
+  const comms = store.allIssues(incidents).find((i) => i.labels.includes('incident::comms'))!;
+  const start = clock.now.getTime();
+  let n = 0;
+  const say = async (username: string, body: string, minutes: number) => {
+    clock.now = new Date(start + minutes * 60_000);
+    n += 1;
+    const comment = store.createComment(comms.ref, body, username);
+    await handleEvent(
+      {
+        kind: 'note',
+        tracker: kind,
+        deliveryId: `demo-${kind}-comms-${n}`,
+        actor: { username, id: store.userId(username), isBot: false },
+        project: store.getProject(incidents),
+        issue: store.issue(comms.ref),
+        comment,
+      },
+      ctx,
+    );
+  };
+  await say('security-lead', '/drafting', 0);
+  await say('security-lead', '/request-approvals blog', 70);
+  await say('vp-security', '/approve blog', 80);
+  await say('legal-director', '/approve blog', 85);
+  await sweepTracker(tracker, ctx, new Date(start + 101 * 60_000));
+  await sweepTracker(tracker, ctx, new Date(start + 6 * 60 * 60_000));
+  const state = readTicketState(store.issue(comms.ref).body)?.approvals ?? { decisions: {} };
+  const config = parseConfig(store.readFile(source, configPath) ?? '', `${source}:${configPath}`);
+  const record = approvalsRecord(config.approvals, state, {
+    cutoffMinutes: config.approvals.cutoffMinutes.high,
+    openedAt: comms.createdAt,
+  });
+  const blog = record.deliverables.find((d) => d.deliverable === 'blog');
+  console.log(
+    `\n████ …then on the communications ticket: /drafting, /request-approvals blog 70 minutes later, Security and ` +
+      `Legal approve, back-ups engaged, and at the cut-off the blog post is ${blog?.status} ` +
+      `(at ${blog?.quorumAt ? formatRfc3339(Date.parse(blog.quorumAt)) : 'no time'})`,
+  );
 }
 
 await demo('gitlab');

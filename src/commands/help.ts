@@ -20,15 +20,73 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
     effect: 'Adds an entry to the timeline; the time is RFC 3339 with a zone (`2026-11-22T10:03:00Z`), now by default.',
   },
   {
-    syntax: '/severity <high|medium|low>',
-    effect: 'Sets the severity, which sets how often a situation report is due.',
+    syntax: '/set detected <time>',
+    effect:
+      'Records when the incident became active (RFC 3339 with a zone), for the time to discovery in the incident ' +
+      'report.',
   },
-  { syntax: '/sitrep <text>', effect: 'Posts a situation report (the rest of the comment, several lines allowed).' },
   {
-    syntax: '/handoff <@user> [im|deputy]',
-    effect: 'Asks someone to take over as Incident Manager (default) or deputy; it completes when they accept.',
+    syntax: '/ack',
+    effect:
+      'Acknowledges the incident, which stops its escalation (any command or tick of the Incident Manager does too); ' +
+      'with no Incident Manager yet, you become it.',
+  },
+  {
+    syntax: '/severity [high|medium|low]',
+    effect:
+      'Sets the severity, which sets how often a situation report is due (high until assessed) and tells its ' +
+      'escalation list once; alone, shows what each level means and the response it calls for.',
+  },
+  {
+    syntax: '/status [investigating|confirmed|contained|resolved]',
+    effect:
+      'Moves the incident to a status (label `status::<status>`); `resolved` asks for the final situation report, ' +
+      'thanks the responders and posts the incident report. Alone, shows the current status.',
+  },
+  {
+    syntax: '/false-alarm <reason>',
+    effect:
+      'Concludes the incident as a false alarm: closes it and its tickets with a note, and posts the incident report.',
+  },
+  {
+    syntax: '/sitrep <text>',
+    effect:
+      'Posts a situation report (the rest of the comment, several lines allowed; lines `Status:`, `Impact:`, ' +
+      '`Responders:`, `Next steps:` fill those fields).',
+  },
+  {
+    syntax: '/handoff <@user> [im|deputy|co]',
+    effect:
+      'Asks someone to take over as Incident Manager (default), deputy or Communications Officer; it completes when ' +
+      'they accept, and they then post a situation report noting the handoff.',
   },
   { syntax: '/accept', effect: 'Accepts a handoff addressed to you.' },
+  {
+    syntax: '/report',
+    effect:
+      'Shows the incident report as it stands now (figures, roles, approvals, timeline); anyone who can read the ' +
+      'master may ask.',
+  },
+  {
+    syntax: '/advisory [cve|fork]',
+    effect:
+      'GitHub: drafts (or updates) the security advisory from the master, never publishing it; `cve` requests its ' +
+      'CVE from GitHub, `fork` opens its temporary private fork for the fix.',
+  },
+  {
+    syntax: '/disclose [--force <reason>]',
+    effect:
+      'Publishes once the gate is open (go-ahead ticked, Public Disclosure Date come in UTC, communications approved ' +
+      'or at quorum): on GitHub the draft advisory; records the disclosure. `--force` lets the Incident Manager ' +
+      'open the gate without what is missing, with a reason.',
+  },
+  {
+    syntax: '/disclose lift [confirm]',
+    effect:
+      'After the disclosure, by the Incident Manager or a maintainer: lists what would be made public, and does it ' +
+      "on `confirm` (GitLab: the master and release tickets made non-confidential, the app's own parts redacted; " +
+      'GitHub: a public summary on the redacted source issue, unlocked).',
+  },
   {
     syntax: '/task <@owner> <project> <title> [due YYYY-MM-DD] [--public]',
     effect:
@@ -37,10 +95,16 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
       '`--public` and a title and text without incident details.',
   },
   {
+    syntax: '/drafting [time]',
+    effect:
+      'On the communications ticket: records when drafting started (now, or the RFC 3339 time given), the start the ' +
+      "approval cut-off counts from; without it, the ticket's creation. It can change until a review starts.",
+  },
+  {
     syntax: '/request-approvals [deliverable]',
     effect:
-      'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by ' +
-      'default).',
+      "On the communications ticket: starts the deliverable's review clock (every deliverable's by default), " +
+      'announces its cut-off and mentions its approvers and its DRI.',
   },
   {
     syntax: '/approve <deliverable|all> [group]',

@@ -2,7 +2,7 @@
  * Parses the command a comment gives (`/set im @alice`, `/timeline …`). Pure: no I/O, no state; values are
  * returned as written (trimmed) and checked elsewhere (`validateField`), so every reply can say what was wrong.
  */
-import type { HolderRole, Severity } from '../kernel/ticket-state.js';
+import type { HolderRole, IncidentStatus, Severity } from '../kernel/ticket-state.js';
 import type { FieldKey } from '../run/quick-links.js';
 import { findCve } from '../kernel/identifier.js';
 import { formatRfc3339 } from '../kernel/time.js';
@@ -11,8 +11,10 @@ import { formatRfc3339 } from '../kernel/time.js';
 export const FIELD_ALIASES: Readonly<Record<FieldKey, readonly string[]>> = {
   'incident-manager': ['incident-manager', 'im', 'manager'],
   deputy: ['deputy', 'deputy-im'],
+  'communications-officer': ['communications-officer', 'co', 'comms-officer'],
   'disclosure-date': ['disclosure-date', 'disclosure', 'date'],
   cvss: ['cvss', 'cvss-score'],
+  cwe: ['cwe', 'cwes', 'weakness'],
   advisory: ['advisory', 'security-advisory'],
   chat: ['chat', 'chat-channel', 'channel'],
   'support-ticket': ['support-ticket', 'support', 'ticket'],
@@ -59,11 +61,21 @@ export const COMMAND_EXPECTED = {
   timeline:
     'Use `/timeline` with what happened, optionally after an RFC 3339 time with a zone, like `/timeline ' +
     '2026-11-22T10:03:00Z Patch deployed` or `/timeline Patch deployed`.',
-  severity: 'Use `/severity` with one of high, medium or low, like `/severity high`.',
+  severity:
+    'Use `/severity` with one of high, medium or low, like `/severity high`, or alone to see what each level means.',
+  status:
+    'Use `/status` with one of investigating, confirmed, contained or resolved, like `/status contained`, or alone ' +
+    'to see where the incident stands.',
+  'false-alarm':
+    'Say why after `/false-alarm`, like `/false-alarm the traffic was our own load test`: the incident and its ' +
+    'tickets are closed.',
+  detected:
+    'Use `/set detected` with the RFC 3339 time (with a zone) at which the incident became active, like `/set ' +
+    'detected 2026-11-22T08:15:00Z`.',
   sitrep: 'Write the situation report after `/sitrep`, like `/sitrep Fix in review; next update 14:00 UTC`.',
   handoff:
-    'Use `/handoff` with one username and optionally the role im or deputy (im by default), like `/handoff @alice` ' +
-    'or `/handoff @alice deputy`.',
+    'Use `/handoff` with one username and optionally the role im, deputy or co (Communications Officer; im by ' +
+    'default), like `/handoff @alice`, `/handoff @alice deputy` or `/handoff @carol co`.',
   approve:
     'Use `/approve` with a deliverable id (or `all`) and optionally a group id, like `/approve blog` or `/approve ' +
     'blog legal`.',
@@ -74,9 +86,19 @@ export const COMMAND_EXPECTED = {
   'request-approvals':
     'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals ' +
     'blog`.',
+  drafting:
+    'Use `/drafting` alone (drafting starts now), or with when it started as an RFC 3339 time with a zone, like ' +
+    '`/drafting 2026-11-22T09:30:00Z`.',
   task:
     'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is ' +
     'expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
+  disclose:
+    'Use `/disclose` to publish once the gate is open, `/disclose --force <reason>` (Incident Manager) to open the ' +
+    'gate without the missing conditions, like `/disclose --force the fix is already public upstream`, or ' +
+    '`/disclose lift` then `/disclose lift confirm` to make the disclosed incident public.',
+  advisory:
+    'Use `/advisory` to draft or update the security advisory, `/advisory cve` to request its CVE, or `/advisory ' +
+    'fork` to open its temporary private fork.',
 } as const;
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -87,6 +109,9 @@ const ROLE_ALIASES: ReadonlyMap<string, HolderRole> = new Map<string, HolderRole
   ['incident-manager', 'im'],
   ['deputy', 'deputy'],
   ['deputy-im', 'deputy'],
+  ['co', 'co'],
+  ['communications-officer', 'co'],
+  ['comms-officer', 'co'],
 ]);
 
 /** A step id as the checklists write them: kebab-case with at least one hyphen (`pick-deputy`). */
@@ -147,6 +172,18 @@ export function parseCommand(body: string): Command | null {
       return parseHandoff(line);
     case 'accept':
       return { name: 'accept' };
+    case 'ack':
+      return { name: 'ack' };
+    case 'status':
+      return parseStatus(line);
+    case 'false-alarm':
+      return rest ? { name: 'false-alarm', reason: rest } : invalid('false-alarm');
+    case 'report':
+      return { name: 'report' };
+    case 'disclose':
+      return parseDisclose(line);
+    case 'advisory':
+      return parseAdvisory(line);
     case 'help':
       return { name: 'help' };
     case 'approve':
@@ -156,6 +193,8 @@ export function parseCommand(body: string): Command | null {
       return parseRequestChanges(rest);
     case 'request-approvals':
       return parseRequestApprovals(line);
+    case 'drafting':
+      return parseDrafting(line);
     case 'task':
       return parseTask(
         line,
@@ -199,6 +238,13 @@ function parseRequestApprovals(line: string): Command {
   return args[0] ? { name: 'request-approvals', deliverable: args[0] } : { name: 'request-approvals' };
 }
 
+function parseDrafting(line: string): Command {
+  const args = words(line);
+  if (args.length === 0) return { name: 'drafting' };
+  const at = args.length === 1 ? parseRfc3339(args[0] ?? '') : null;
+  return at ? { name: 'drafting', at } : invalid('drafting');
+}
+
 /** A project or repository path: `group/sub/project`, `owner/repo`. */
 const PROJECT_PATH = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/;
 const MAX_TASK_TITLE = 200;
@@ -225,7 +271,15 @@ function parseTask(line: string, text: string): Command {
   return { name: 'task', owner, project, title, ...(due ? { due } : {}), public: isPublic, text };
 }
 
+/** The names `/set` takes for the time the incident became active (no Quick Links row: the report shows it). */
+const DETECTED_NAMES = new Set(['detected', 'detected-at', 'detection']);
+
 function parseSet(line: string): Command {
+  if (DETECTED_NAMES.has(words(line)[0]?.toLowerCase() ?? '')) {
+    const args = words(line);
+    const at = args.length === 2 ? parseRfc3339(args[1]!) : null;
+    return at ? { name: 'detected', at } : invalid('detected');
+  }
   const m = /^(?<field>\S+)\s+(?<value>\S[\s\S]*)$/.exec(line)?.groups;
   const field = m ? resolveField(m.field ?? '') : null;
   if (!m || !field) return invalid('set');
@@ -323,8 +377,42 @@ function parseTimeline(rest: string): Command {
 
 function parseSeverity(line: string): Command {
   const args = words(line.toLowerCase());
+  if (args.length === 0) return { name: 'severity' };
   const level = SEVERITIES.find((s) => s === args[0]);
   return level && args.length === 1 ? { name: 'severity', level } : invalid('severity');
+}
+
+const STATUS_WORDS: readonly Exclude<IncidentStatus, 'false-alarm'>[] = [
+  'investigating',
+  'confirmed',
+  'contained',
+  'resolved',
+];
+
+function parseStatus(line: string): Command {
+  const args = words(line.toLowerCase());
+  if (args.length === 0) return { name: 'status' };
+  const status = STATUS_WORDS.find((s) => s === args[0]);
+  return status && args.length === 1 ? { name: 'status', status } : invalid('status');
+}
+
+function parseDisclose(line: string): Command {
+  if (!line) return { name: 'disclose', action: 'publish' };
+  const m = FIRST_AND_REST.exec(line)?.groups;
+  const reason = (m?.rest ?? '').trim();
+  const first = m?.first?.toLowerCase();
+  if (first === '--force' && reason) return { name: 'disclose', action: 'force', reason };
+  if (first === 'lift' && !reason) return { name: 'disclose', action: 'lift', confirm: false };
+  if (first === 'lift' && reason.toLowerCase() === 'confirm')
+    return { name: 'disclose', action: 'lift', confirm: true };
+  return invalid('disclose');
+}
+
+function parseAdvisory(line: string): Command {
+  const args = words(line.toLowerCase());
+  if (args.length === 0) return { name: 'advisory', action: 'draft' };
+  if (args.length === 1 && (args[0] === 'cve' || args[0] === 'fork')) return { name: 'advisory', action: args[0] };
+  return invalid('advisory');
 }
 
 function parseHandoff(line: string): Command {
@@ -342,21 +430,44 @@ export type Command =
   | { name: 'cve'; id: string }
   | { name: 'na'; target: string; reason: string }
   | { name: 'timeline'; at?: string; text: string }
-  | { name: 'severity'; level: Severity }
+  /** Without a level: the rubric. */
+  | { name: 'severity'; level?: Severity }
+  /** Without a status: where the incident stands. */
+  | { name: 'status'; status?: Exclude<IncidentStatus, 'false-alarm'> }
+  | { name: 'ack' }
+  | { name: 'false-alarm'; reason: string }
+  | { name: 'report' }
+  /** `/set detected <time>`: when the incident became active, as UTC ISO. */
+  | { name: 'detected'; at: string }
   | { name: 'sitrep'; text: string }
   | { name: 'handoff'; to: string; role: HolderRole }
   | { name: 'accept' }
   | { name: 'help' }
   | TaskCommand
+  | DisclosureCommand
   /** Approval commands, on the communications ticket: a deliverable id (or `all` for approve), an optional group id. */
   | { name: 'approve'; deliverable: string; group?: string }
   | { name: 'revoke'; deliverable: string; group?: string }
   | { name: 'request-changes'; deliverable: string; reason: string; group?: string }
   | { name: 'request-approvals'; deliverable?: string }
+  /** On the communications ticket: drafting started (now, or at the RFC 3339 time given, as UTC). */
+  | { name: 'drafting'; at?: string }
   /** A word after `/` that is not a command of this app (answered with the help). */
   | { name: 'unknown'; word: string }
   /** A known command with arguments that do not fit; `expected` says what would. */
   | { name: 'invalid'; command: string; expected: string };
+
+/**
+ * The disclosure's commands on the master: `/disclose` (publish once the gate is open), `/disclose --force <reason>`
+ * (the Incident Manager opens the gate), `/disclose lift [confirm]` (confidentiality lifted), `/advisory` (draft or
+ * update the GitHub advisory), `/advisory cve`, `/advisory fork`.
+ */
+export type DisclosureCommand =
+  | { name: 'disclose'; action: 'publish' }
+  | { name: 'disclose'; action: 'force'; reason: string }
+  /** `/disclose lift` lists what would be made public; `/disclose lift confirm` does it. */
+  | { name: 'disclose'; action: 'lift'; confirm: boolean }
+  | { name: 'advisory'; action: 'draft' | 'cve' | 'fork' };
 
 /** `/task @owner <project> <title> [due YYYY-MM-DD] [--public]`, with the lines after it as the expected action. */
 export interface TaskCommand {

@@ -57,7 +57,9 @@ export async function loadSettings(
 }
 
 /** Templates a project's configuration names, read from the project: they replace the built-in ones. */
-type CustomTemplates = Partial<Pick<TemplateSources, 'incident' | 'release' | 'comms' | 'task'>>;
+type CustomTemplates = Partial<
+  Pick<TemplateSources, 'incident' | 'release' | 'comms' | 'task' | 'report' | 'advisory' | 'publicSummary'>
+>;
 
 /**
  * Validated configurations and compiled renderers by their texts, one per server (the built-in templates are that
@@ -132,7 +134,7 @@ async function loadTemplates(
 ): Promise<CustomTemplates> {
   const sources: CustomTemplates = {};
   const problems = [];
-  for (const name of ['incident', 'release', 'comms', 'task'] as const) {
+  for (const name of ['incident', 'release', 'comms', 'task', 'report', 'advisory', 'publicSummary'] as const) {
     const path = config.templates[name];
     if (!path) continue;
     const text = await ctx.tracker.readFile(project, path);

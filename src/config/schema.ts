@@ -5,6 +5,7 @@
  * Pure: no file system, no environment.
  */
 import { z } from 'zod';
+import { ADVISORY_ECOSYSTEMS } from '../kernel/advisory.js';
 import { checkApprovals, isRecord, quote } from './problems.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -113,6 +114,14 @@ const deliverableSchema = z
     fyi: uniqueItems(groupRef, 'fyi')
       .default(() => [])
       .describe('Ids of the groups that are kept informed (FYI only) but do not approve.'),
+    dri: groupRef
+      .optional()
+      .describe(
+        'Id of the group that is the DRI of this deliverable (directly responsible: it owns the text and its ' +
+          'publication, like Corporate Communications for the media response). Shown in the matrix; its approvers ' +
+          'are mentioned when the review of the deliverable starts. It may also approve the deliverable; listed ' +
+          'under `fyi` it is shown as the DRI.',
+      ),
   })
   .strict()
   .describe('A communications deliverable and the groups that approve it or are informed of it.');
@@ -130,7 +139,7 @@ const DEFAULT_GROUPS: Record<string, Group> = {
   'investor-relations': { name: 'Investor Relations', approvers: [], backups: [] },
 };
 
-/** The plan's approval matrix: who approves each deliverable, who is informed (Corporate Comms is the media DRI). */
+/** The plan's approval matrix: who approves each deliverable, who is informed, who is DRI (Corporate Comms: media). */
 const DEFAULT_DELIVERABLES: Record<string, Deliverable> = {
   blog: {
     name: 'Blog post',
@@ -150,7 +159,8 @@ const DEFAULT_DELIVERABLES: Record<string, Deliverable> = {
   media: {
     name: 'Media response',
     approve: ['security', 'legal', 'customer-success', 'investor-relations'],
-    fyi: ['support', 'corporate-comms'],
+    fyi: ['support'],
+    dri: 'corporate-comms',
   },
   social: {
     name: 'Social and forum response',
@@ -213,16 +223,40 @@ const sitrepSchema = perSeverity(
     'per missed window.',
 );
 
+/** People to tell per severity: an unacknowledged incident escalates to them, and setting a severity informs them. */
+const escalationSchema = z
+  .object({
+    high: uniqueItems(person, 'escalation.high', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe(
+        'Told when a high-severity (or not yet assessed) incident is not acknowledged, and when it is set high.',
+      ),
+    medium: uniqueItems(person, 'escalation.medium', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe('Told when a medium-severity incident is not acknowledged, and when it is set medium.'),
+    low: uniqueItems(person, 'escalation.low', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe('Told when a low-severity incident is not acknowledged, and when it is set low.'),
+  })
+  .strict()
+  .default(() => ({ high: [], medium: [], low: [] }))
+  .describe(
+    'Who is escalated to, per severity: usernames, GitHub teams (`@org/team`) or GitLab group paths. They are ' +
+      'mentioned when an incident of that severity (high until assessed) is not acknowledged within `ackMinutes`, ' +
+      'and once when `/severity` sets that level (security leadership for a high one, say).',
+  );
+
 const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-relations'];
 const cutoffSchema = perSeverity(
   { high: 360, medium: 720, low: 1440 },
   {
-    high: 'Minutes from the start of the review to the approval cut-off for a high-impact (S1) incident.',
+    high: 'Minutes from the start of drafting to the approval cut-off for a high-impact (S1) incident.',
     medium: 'Minutes to the approval cut-off for a medium-impact incident.',
     low: 'Minutes to the approval cut-off for a low-impact incident.',
   },
-  'Per severity, minutes from the start of the review to the announced cut-off, after which communications go out ' +
-    'once `quorum` required groups approved.',
+  'Per severity, minutes from the start of drafting (the "Drafting started" step or `/drafting` on the comms ticket; ' +
+    'its creation when nobody says) to the cut-off announced when a review starts, after which a deliverable goes ' +
+    'out once `quorum` of its required groups approved.',
 );
 
 const approvalsObject = z
@@ -251,14 +285,78 @@ const approvalsObject = z
       .max(100, { error: 'must be at most 100' })
       .default(2)
       .describe(
-        'How many of the `required` groups must have approved to go ahead at the cut-off. At most the number of ' +
-          'required groups.',
+        'How many of the `required` groups must have approved a deliverable for it to go ahead at the cut-off, ' +
+          'counted among the required groups that approve that deliverable: one that fewer required groups approve ' +
+          'needs all of them, one that no required group approves never goes ahead at quorum. At most the number ' +
+          'of required groups.',
       ),
     responseMinutes: minutes(30, 'Minutes each approver has to answer before their back-ups are engaged.'),
     cutoffMinutes: cutoffSchema,
   })
   .strict()
   .superRefine(checkApprovals, { when: (payload) => isRecord(payload.value) });
+
+const DEFAULT_ADVISORIES = {
+  syncMinutes: 60,
+  ecosystem: 'other' as const,
+  package: null,
+  draftsFrom: [] as string[],
+  draftMaxAgeHours: 24,
+};
+
+/** At most this many repositories are watched for drafts: each costs one listing per `syncMinutes`. */
+export const MAX_DRAFT_REPOSITORIES = 20;
+
+const advisoriesSchema = z
+  .object({
+    syncMinutes: minutes(
+      DEFAULT_ADVISORIES.syncMinutes,
+      "How often, at most, the sweep reads an open incident's advisory for what GitHub sends no webhook for (a CVE " +
+        'assigned, a severity or state changed, a withdrawal).',
+    ),
+    ecosystem: z
+      .enum(ADVISORY_ECOSYSTEMS, { error: `must be one of ${ADVISORY_ECOSYSTEMS.join(', ')}` })
+      .default(DEFAULT_ADVISORIES.ecosystem)
+      .describe('The package ecosystem a new draft advisory names as affected (GitHub requires one).'),
+    package: z
+      .string({ error: 'must be a package name, or null' })
+      .min(1, { error: 'must not be empty' })
+      .max(214, { error: 'must be at most 214 characters' })
+      .nullable()
+      .default(DEFAULT_ADVISORIES.package)
+      .describe("The package a new draft advisory names as affected. null: the advisory repository's name."),
+    draftsFrom: uniqueItems(
+      z
+        .string({ error: 'must be a repository path like `owner/repo`' })
+        .regex(PROJECT_PATTERN, { error: 'must be a repository path like `owner/repo`' })
+        .max(255),
+      'advisories.draftsFrom',
+      (v) => v.toLowerCase(),
+    )
+      .max(MAX_DRAFT_REPOSITORIES, { error: `must list at most ${MAX_DRAFT_REPOSITORIES} repositories` })
+      .default(() => [])
+      .describe(
+        "GitHub. Read from the incident project's own configuration (for the incident projects with an open master) " +
+          "and from the installation owner's shared configuration (`<owner>/.github`, for the `incidentProject` it " +
+          'names). Repositories whose draft security advisories created by a maintainer (GitHub sends no webhook for ' +
+          'those) open incidents there, like a private vulnerability report: the sweep lists their drafts at most ' +
+          'every `syncMinutes`. Only drafts created within `draftMaxAgeHours` are taken in, never the ones the app ' +
+          "drafted itself; each repository's own configuration must send its reports to that incident project, " +
+          'which must take them (itself or `reportsFrom`). [] (the default): none, and nothing is listed.',
+      ),
+    draftMaxAgeHours: z
+      .int({ error: 'must be a whole number of hours from 1 to 720' })
+      .min(1, { error: 'must be a whole number of hours from 1 to 720' })
+      .max(720, { error: 'must be a whole number of hours from 1 to 720' })
+      .default(DEFAULT_ADVISORIES.draftMaxAgeHours)
+      .describe(
+        'How old, at most, a draft in `draftsFrom` may be to open an incident (counted from its creation; never less ' +
+          'than two `syncMinutes`): a repository newly listed brings in only its recent drafts, not its backlog.',
+      ),
+  })
+  .strict()
+  .default(() => ({ ...DEFAULT_ADVISORIES, draftsFrom: [] }))
+  .describe('GitHub repository security advisories: how they are kept in sync, and what a new draft names.');
 
 /** The configuration schema: the single source of the types, the defaults and the JSON Schema. */
 export const configSchema = z
@@ -345,6 +443,17 @@ export const configSchema = z
         release: repoPath('Template of the release ticket (Handlebars markdown).'),
         comms: repoPath('Template of the communications ticket (Handlebars markdown).'),
         task: repoPath('Template of a tracking ticket opened with `/task` (Handlebars markdown).'),
+        report: repoPath(
+          'Template of the incident report posted when the incident is resolved or closed, and by `/report` ' +
+            '(Handlebars markdown).',
+        ),
+        advisory: repoPath(
+          'Template of the description of the draft advisory `/advisory` writes (GitHub; Handlebars markdown).',
+        ),
+        publicSummary: repoPath(
+          'Template of the public summary `/disclose lift confirm` posts on a redacted public source (GitHub; ' +
+            'Handlebars markdown).',
+        ),
       })
       .strict()
       .default(() => ({}))
@@ -376,6 +485,32 @@ export const configSchema = z
       .describe(
         'The SLA of a tracking ticket: `/task` without `due YYYY-MM-DD` sets its due date this many days ahead.',
       ),
+    ackMinutes: minutes(
+      10,
+      'Minutes the Incident Manager has to acknowledge a declared incident (`/ack`, or any command or tick of ' +
+        'theirs) before the app escalates to the `escalation` list of its severity (high while none is assessed); ' +
+        'it escalates again after every further such window without an acknowledgement.',
+    ),
+    escalation: escalationSchema,
+    postMortem: z
+      .enum(['comment', 'issue'], { error: 'must be `comment` or `issue`' })
+      .default('comment')
+      .describe(
+        'Where the incident report goes when the incident is resolved or closed: `comment` (a comment on the ' +
+          'master) or `issue` (a confidential post-mortem ticket in the incident project, owned by the Incident ' +
+          'Manager, linked from the Post-mortem row of Quick Links and tracked like a `/task`).',
+      ),
+    advisoryRepository: z
+      .string({ error: 'must be a repository path like `owner/repo`, or null' })
+      .regex(PROJECT_PATTERN, { error: 'must be a repository path like `owner/repo`' })
+      .nullable()
+      .default(null)
+      .describe(
+        'GitHub: the repository whose security advisory `/advisory` drafts. null: the repository the incident was ' +
+          "reported in (the advisory's own repository for a private vulnerability report, else the source issue's, " +
+          "else the master's).",
+      ),
+    advisories: advisoriesSchema,
     approvals: approvalsObject
       .default(() => approvalsObject.parse({}))
       .describe(

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbotOctokit } from 'probot';
-import type { PushEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import type { EventOutcome } from '../run/context.js';
 import type { GitLabClientOptions } from '../tracker/gitlab/client.js';
 import type { FileCache, Tracker } from '../tracker/port.js';
@@ -43,6 +43,13 @@ export interface CompositionDeps {
   queue: WorkQueue;
   /** Handles one delivery with the tracker it came from (`handleEvent` with the server's context). */
   handle(event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): Promise<EventOutcome>;
+  /** Handles one repository advisory delivery (GitHub) with the tracker it came from. */
+  handleAdvisory(
+    event: AdvisoryEvent,
+    tracker: Tracker,
+    isSelf: SelfCheck,
+    stateKeys: StateKeys,
+  ): Promise<EventOutcome>;
   overrides: ServerOverrides;
   /** Configuration and template files kept between events, one cache per tracker (see `ConfigFiles`). */
   files?: { github: FileCache; gitlab: FileCache };

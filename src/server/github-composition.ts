@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createNodeMiddleware, Probot } from 'probot';
 import type { pino } from 'pino';
-import type { TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
 import { fetchWithTimeout, resilientOctokit } from '../tracker/github/octokit.js';
 import type { FileCache, Tracker } from '../tracker/port.js';
@@ -75,7 +75,7 @@ async function installationTrackers(probot: Probot, self: GitHubSelf, files?: Fi
  * delivery and for the sweep, and the app's own bot user (events by it are never answered).
  */
 export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Promise<Composed> {
-  const { log, queue, handle, overrides, files, push } = deps;
+  const { log, queue, handle, handleAdvisory, overrides, files, push } = deps;
   const privateKey = await privateKeyFrom(env);
   if (!env.APP_ID || !privateKey || !env.WEBHOOK_SECRET)
     return { missing: 'GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET' };
@@ -106,20 +106,30 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
       throw new Error('handling failed; see the app log');
     }
   };
+  // An advisory's events run in order per advisory, like an incident's.
+  const enqueueAdvisory = async (e: AdvisoryEvent, t: Tracker, s: SelfCheck) => {
+    try {
+      await answerWithin(
+        queue.run(`github:advisory:${e.advisory.ghsaId.toLowerCase()}`, () => handleAdvisory(e, t, s, stateKeys)),
+        answerMs,
+      );
+    } catch {
+      throw new Error('handling failed; see the app log');
+    }
+  };
   const self = githubSelfAccount(probot);
-  const middleware = await createNodeMiddleware(
-    createGitHubApp({
-      handle: enqueue,
-      self,
-      log,
-      ...(files ? { files: files.github } : {}),
-      ...(push ? { push } : {}),
-    }),
-    {
-      probot,
-      webhooksPath: '/api/github/webhooks',
-    },
-  );
+  const app = createGitHubApp({
+    handle: enqueue,
+    handleAdvisory: enqueueAdvisory,
+    self,
+    log,
+    ...(files ? { files: files.github } : {}),
+    ...(push ? { push } : {}),
+  });
+  const middleware = await createNodeMiddleware(app, {
+    probot,
+    webhooksPath: '/api/github/webhooks',
+  });
   const route = githubRoute(middleware, log);
   return {
     composition: {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
 import { memoryCoordination, redisCoordination } from './coordination/coordination.js';
@@ -8,6 +8,7 @@ import type { Coordination } from './coordination/coordination.js';
 import type { SweepGate } from './coordination/sweep-gate.js';
 import type { EventContext } from '../run/context.js';
 import { handleEvent } from './handle-event.js';
+import { handleAdvisoryDelivery } from './handle-advisory-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
 import { createLogger } from './logger.js';
 import { ROUTES } from './routes.js';
@@ -24,7 +25,6 @@ import { json } from './composition.js';
 import type { Composed, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
 import { configMaxAgeMs, sweepHoldMs, sweepSafetyMs } from './env.js';
 import { ConfigFiles } from './config-files.js';
-import type { PushEvent } from '../kernel/events.js';
 import type { ServerEnv } from './env.js';
 
 export interface AppServer {
@@ -71,20 +71,23 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   const now = overrides.now ?? (() => new Date());
   const settingsCache = new SettingsCache();
+  const context = (tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): EventContext => ({
+    tracker,
+    isSelf,
+    deliveries,
+    locks,
+    handbookUrl,
+    defaultTemplates,
+    settingsCache,
+    log,
+    now,
+    stateKeys,
+    sweepSchedule: coordination.sweepSchedule,
+  });
   const handle = (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
-    handleEvent(event, {
-      tracker,
-      isSelf,
-      deliveries,
-      locks,
-      handbookUrl,
-      defaultTemplates,
-      settingsCache,
-      log,
-      now,
-      stateKeys,
-      sweepSchedule: coordination.sweepSchedule,
-    });
+    handleEvent(event, context(tracker, isSelf, stateKeys));
+  const handleAdvisory = (event: AdvisoryEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
+    handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys));
   // Configuration and templates kept between events; a push drops what it changed on every replica.
   const files = new ConfigFiles(configMaxAgeMs(env));
   coordination.configChanges.subscribe((change) => files.forget(change));
@@ -96,7 +99,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       },
       sweepSchedule: coordination.sweepSchedule,
     });
-  const deps = { log, queue, handle, overrides, files, push };
+  const deps = { log, queue, handle, handleAdvisory, overrides, files, push };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {
@@ -122,7 +125,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     gate: overrides.sweepGate ?? coordination.sweepGate,
     schedule: coordination.sweepSchedule,
     safetyMs: sweepSafetyMs(env),
-    context: { locks, handbookUrl, defaultTemplates, settingsCache, log },
+    context: { locks, handbookUrl, defaultTemplates, settingsCache, log, draftListings: new Map() },
     now,
   });
   return {
@@ -216,6 +219,7 @@ function createSweeper(options: {
               total.masters += report.masters;
               total.fired += report.fired;
               total.completed += report.completed;
+              if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
             }
           }
           return total;

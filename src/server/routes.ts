@@ -8,6 +8,7 @@ import { handleMasterCommand } from '../commands/handle.js';
 import { parseCommand } from '../commands/parse.js';
 import { handleIntake } from '../intake/handle.js';
 import { handleConfigPush } from '../config/handle-push.js';
+import { handleAdvisoryEvent } from '../disclosure/handle-advisory.js';
 import { mightTrigger } from '../intake/trigger.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { sweepTracker } from '../sweep/handle.js';
@@ -45,6 +46,8 @@ export const ROUTES = {
   sweep: sweepTracker,
   /** A push to a default branch (not an issue event): cached configuration and templates it changed are dropped. */
   'config-push': handleConfigPush,
+  /** A repository security advisory reported or published (GitHub's `repository_advisory`, not an issue event). */
+  advisory: handleAdvisoryEvent,
 } as const;
 
 /** The name of a route. */

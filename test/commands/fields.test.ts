@@ -26,6 +26,9 @@ const accepted: Array<[FieldKey, string, string]> = [
   ['cvss', V40, `\`${V40}\``],
   ['cvss', `${V40}/E:A/U:Amber/MSI:S`, `\`${V40}/E:A/U:Amber/MSI:S\``],
   ['cvss', `9.8 ${V31}`, `9.8 \`${V31}\``],
+  ['cwe', 'CWE-79', 'CWE-79'],
+  ['cwe', 'cwe-79, CWE-352', 'CWE-79, CWE-352'],
+  ['cwe', 'CWE-79 CWE-79,CWE-20', 'CWE-79, CWE-20'],
   [
     'advisory',
     'https://github.com/o/r/security/advisories/GHSA-4w7f-2j8m-q9rc',
@@ -92,6 +95,12 @@ const refused: Array<[FieldKey, string]> = [
   ['cvss', `${V31}|x`],
   ['cvss', `${V31} 9.8`],
   ['cvss', `9.8 ${V31} extra`],
+  ['cwe', '79'],
+  ['cwe', 'CWE-0'],
+  ['cwe', 'CWE-79|x'],
+  ['cwe', 'CWE-79 <!--'],
+  ['cwe', 'CWE-1234567'],
+  ['cwe', Array.from({ length: 11 }, (_, i) => `CWE-${i + 1}`).join(' ')],
   ['advisory', 'javascript:alert(1)'],
   ['advisory', 'JaVaScRiPt:alert(1)'],
   ['advisory', 'data:text/html,<script>alert(1)</script>'],
@@ -152,7 +161,8 @@ describe('validateField', () => {
         expect(cell).not.toMatch(/\[[ xX]\]/);
         // Every pipe is escaped by an odd number of backslashes.
         expect(cell.replace(/\\\\/g, '')).not.toMatch(/(?:^|[^\\])\|/);
-        if (field !== 'incident-manager' && field !== 'deputy') expect(cell).not.toMatch(/(?:^|[^\w`</])@\w/);
+        if (field !== 'incident-manager' && field !== 'deputy' && field !== 'communications-officer')
+          expect(cell).not.toMatch(/(?:^|[^\w`</])@\w/);
       }
     }
   });

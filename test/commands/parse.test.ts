@@ -72,6 +72,15 @@ describe('parseCommand: commands', () => {
     ['/severity HIGH', { name: 'severity', level: 'high' }],
     ['/severity medium', { name: 'severity', level: 'medium' }],
     ['/severity low', { name: 'severity', level: 'low' }],
+    ['/severity', { name: 'severity' }],
+    ['/status', { name: 'status' }],
+    ['/status Contained', { name: 'status', status: 'contained' }],
+    ['/ack', { name: 'ack' }],
+    ['/report', { name: 'report' }],
+    ['/false-alarm our own scanner\nsee the logs', { name: 'false-alarm', reason: 'our own scanner\nsee the logs' }],
+    ['/set detected 2026-11-22T08:15:00Z', { name: 'detected', at: '2026-11-22T08:15:00Z' }],
+    ['/set co @carol', { name: 'set', field: 'communications-officer', value: '@carol' }],
+    ['/handoff @carol co', { name: 'handoff', to: 'carol', role: 'co' }],
     [
       '/sitrep All good.\n\n- fix merged\n- release tomorrow  ',
       { name: 'sitrep', text: 'All good.\n\n- fix merged\n- release tomorrow' },
@@ -115,8 +124,13 @@ describe('parseCommand: invalid arguments', () => {
     ['/timeline 2026-11-22T10:60:00Z text', 'timeline'],
     ['/timeline 2026-11-22T10:03:00 no zone', 'timeline'],
     ['/timeline 2026-11-22T10:03:00+25:00 bad offset', 'timeline'],
-    ['/severity', 'severity'],
     ['/severity critical', 'severity'],
+    ['/status done', 'status'],
+    ['/status resolved now', 'status'],
+    ['/status false-alarm', 'status'],
+    ['/false-alarm', 'false-alarm'],
+    ['/set detected', 'detected'],
+    ['/set detected 2026-11-22', 'detected'],
     ['/severity s1', 'severity'],
     ['/severity high medium', 'severity'],
     ['/sitrep', 'sitrep'],
@@ -203,6 +217,8 @@ describe('approval commands', () => {
     ],
     ['/request-approvals', { name: 'request-approvals' }],
     ['/request-approvals media', { name: 'request-approvals', deliverable: 'media' }],
+    ['/drafting', { name: 'drafting' }],
+    ['/drafting 2026-11-22T11:30:00+02:00', { name: 'drafting', at: '2026-11-22T09:30:00Z' }],
   ])('%j', (body, expected) => {
     expect(parseCommand(body)).toEqual(expected);
   });
@@ -214,7 +230,29 @@ describe('approval commands', () => {
     '/request-changes blog',
     '/approve <!--',
     '/request-approvals a b',
+    '/drafting yesterday',
+    '/drafting 2026-11-22T09:30:00Z 2026-11-22T10:30:00Z',
+    '/drafting 2026-11-22T09:30',
   ])('%j is invalid', (body) => {
     expect(parseCommand(body)?.name).toBe('invalid');
+  });
+});
+
+describe('parseCommand: the disclosure commands', () => {
+  const cases: Array<[string, Command]> = [
+    ['/disclose', { name: 'disclose', action: 'publish' }],
+    ['/DISCLOSE   ', { name: 'disclose', action: 'publish' }],
+    ['/disclose --force fix public upstream', { name: 'disclose', action: 'force', reason: 'fix public upstream' }],
+    ['/disclose --FORCE  why\nmore lines', { name: 'disclose', action: 'force', reason: 'why' }],
+    ['/disclose --force', invalid('disclose')],
+    ['/disclose now', invalid('disclose')],
+    ['/advisory', { name: 'advisory', action: 'draft' }],
+    ['/advisory CVE', { name: 'advisory', action: 'cve' }],
+    ['/advisory fork', { name: 'advisory', action: 'fork' }],
+    ['/advisory fork cve', invalid('advisory')],
+    ['/advisory publish', invalid('advisory')],
+  ];
+  it.each(cases)('%j', (body, expected) => {
+    expect(parseCommand(body)).toEqual(expected);
   });
 });

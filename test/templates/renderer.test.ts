@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { joinBody, parseQuickLinks, splitBody } from '../../src/kernel/block.js';
 import { allStepIds, COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../../src/checklist/phases.js';
 import { phaseDates, readSteps } from '../../src/checklist/steps.js';
+import { renderLinks } from '../../src/checklist/render-phases.js';
 import type { PhaseDefinition } from '../../src/checklist/phase-types.js';
 import { neutralizeInline, quietUser } from '../../src/kernel/neutralize.js';
 import { createRenderer, stepUrl, TemplateError } from '../../src/templates/renderer.js';
@@ -52,6 +53,11 @@ function phases(
       done: done.has(s.id),
       na: Object.hasOwn(na, s.id) ? na[s.id]! : null,
     })),
+    links: renderLinks(
+      p,
+      p.links?.[0]?.ticket === 'master' ? MASTER : '[acme/web#12](https://tracker.example/acme/web/-/issues/12)',
+      HANDBOOK,
+    ),
   }));
 }
 
@@ -120,14 +126,27 @@ function commsContext(): CommsContext {
         name: 'Blog post',
         approvals: [cell('blog', 'security', 'Security', true), cell('blog', 'legal', 'Legal')],
         fyi: 'Support',
+        quorumRule: 'At the cut-off it goes ahead once all 2 of its required groups (Security, Legal) approved.',
+        dri: '',
       },
       {
         id: 'email',
         name: 'Customer email',
         approvals: [cell('email', 'security', 'Security'), cell('email', 'support', 'Support')],
         fyi: '',
+        quorumRule:
+          'At the cut-off it goes ahead only once its one required group (Security) approved: fewer than the quorum ' +
+          'of 2 approve it.',
+        dri: '',
       },
-      { id: 'media', name: 'Media statement', approvals: [], fyi: 'Corporate Communications, Investor Relations' },
+      {
+        id: 'media',
+        name: 'Media statement',
+        approvals: [],
+        fyi: 'Investor Relations',
+        quorumRule: '',
+        dri: 'Corporate Communications (`@comms-director`)',
+      },
     ],
     required: 'Security, Legal, Customer Success, Investor Relations',
     quorum: 2,
@@ -211,8 +230,8 @@ describe('rendering', () => {
     const out = renderer.incident(incidentContext());
     expect(out).toContain('| Quick Links | |\n|---|---|\n| Incident Manager: | @alice |\n');
     expect(out.match(/^### .*$/gm)).toEqual([
-      '### Earlier than T-5 · 3/23',
-      '### At T-5 · 2024-06-06 · 1/2',
+      '### Earlier than T-5 · 2024-06-06 · 3/23',
+      '### At T-5 · 2024-06-06 · 1/1',
       '### At T-4 · 2024-06-07 · 0/1',
       '### At T-1 · 2024-06-10 · 1/2',
       '### On the day of public disclosure · 2024-06-11 · 0/8',
@@ -252,9 +271,14 @@ describe('rendering', () => {
     ]);
     expect(ticked(out)).toEqual(new Set(['approve-blog-security']));
     for (const role of ['SEOC', 'SIMOC', 'SecCMOC', 'External communications']) expect(out).toContain(role);
-    expect(out).toContain('Corporate Communications, Investor Relations');
+    expect(out).toContain('Kept informed (FYI, no approval needed): Investor Relations');
+    expect(out).toContain(
+      'DRI (owns the text and its publication, and is told when its review starts): Corporate Communications ' +
+        '(`@comms-director`)',
+    );
     expect(out).toContain('30 minutes');
-    expect(out).toContain('at least 2 of them');
+    expect(out).toContain('at least 2 of the required groups that approve it');
+    expect(out).toContain('its one required group (Security)');
     expect(out).toContain('high: 6 h, medium: 12 h, low: 24 h');
   });
 
@@ -356,6 +380,8 @@ describe('hostile values', () => {
             },
           ],
           fyi: hostile,
+          quorumRule: hostile,
+          dri: hostile,
         },
       ],
       required: hostile,

@@ -6,6 +6,7 @@ import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import type {
   AccessActor,
+  Advisory,
   ChangeQuery,
   ConfigFile,
   DeleteResult,
@@ -108,6 +109,8 @@ export class GitLabTracker implements Tracker {
     dueDates: true,
     // The hook's token is shared by everyone who registers a hook, and GitLab signs nothing.
     signedDeliveries: false,
+    // GitLab has no repository security advisories: the advisory methods throw without a request.
+    securityAdvisories: false,
   };
 
   /**
@@ -340,6 +343,41 @@ export class GitLabTracker implements Tracker {
     await this.call('lockIssue', () => this.api.Issues.edit(ref.project, ref.number, { discussionLocked: true }));
   }
 
+  /** Clears `discussion_locked`, the inverse of `lockIssue` (not called by the core on GitLab either). Idempotent. */
+  async unlockIssue(ref: IssueRef): Promise<void> {
+    await this.call('unlockIssue', () => this.api.Issues.edit(ref.project, ref.number, { discussionLocked: false }));
+  }
+
+  /** GitLab has no repository security advisories (`capabilities.securityAdvisories` is false): throws, no request. */
+  async getAdvisory(): Promise<Advisory> {
+    throw noAdvisories('getAdvisory');
+  }
+
+  /** See `getAdvisory`. */
+  async listAdvisories(): Promise<Advisory[]> {
+    throw noAdvisories('listAdvisories');
+  }
+
+  /** See `getAdvisory`. */
+  async createAdvisory(): Promise<Advisory> {
+    throw noAdvisories('createAdvisory');
+  }
+
+  /** See `getAdvisory`. */
+  async updateAdvisory(): Promise<Advisory> {
+    throw noAdvisories('updateAdvisory');
+  }
+
+  /** See `getAdvisory`. */
+  async requestAdvisoryCve(): Promise<void> {
+    throw noAdvisories('requestAdvisoryCve');
+  }
+
+  /** See `getAdvisory`. */
+  async createAdvisoryFork(): Promise<{ path: string; webUrl: string }> {
+    throw noAdvisories('createAdvisoryFork');
+  }
+
   /**
    * Always `forbidden`, without a request: GitLab lets only project Owners (and admins) delete issues, and the
    * app's account is deliberately given less (Maintainer at most), so that a bug or a stolen token cannot destroy
@@ -432,6 +470,11 @@ export class GitLabTracker implements Tracker {
    * every page. The project path comes from `references.full`; an answer without it is resolved by project id.
    * `scope=all` includes every public project on the instance, not only the ones the app serves.
    */
+  /** GitLab's configuration has no shared fallback (`readConfig` reads the project's own file only). */
+  async sharedConfigProject(): Promise<string | null> {
+    return null;
+  }
+
   async listOpenMasters(): Promise<Issue[]> {
     const list = (await this.call('listOpenMasters', () =>
       this.api.Issues.all({
@@ -614,4 +657,9 @@ export function toTrackerError(error: unknown, operation: string): TrackerError 
   }
   const message = error instanceof Error ? error.message : String(error);
   return new TrackerError(`GitLab ${operation} failed: ${message}`, undefined, operation, { cause: error });
+}
+
+/** The error of every advisory method: GitLab has no repository security advisories. */
+function noAdvisories(operation: string): TrackerError {
+  return new TrackerError('GitLab has no repository security advisories', undefined, operation);
 }

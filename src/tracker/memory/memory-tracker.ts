@@ -2,6 +2,11 @@ import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from
 import type {
   FileCache,
   AccessActor,
+  Advisory,
+  AdvisoryDraft,
+  AdvisoryPatch,
+  AdvisoryQuery,
+  PrivateFork,
   ChangeQuery,
   ConfigFile,
   DeleteResult,
@@ -31,6 +36,8 @@ export interface MemoryTrackerOptions {
   signedDeliveries?: boolean;
   /** Files kept between events as the server keeps them (see `FileCache`); a fresh one is not read from the store. */
   files?: FileCache;
+  /** Under GitHub's rules, the installation account (`sharedConfigProject` is its `.github` repository). */
+  account?: string;
 }
 
 /** The tracker the tests and the offline demo use: the port over a `MemoryStore`, with one tracker's rules. */
@@ -40,6 +47,7 @@ export class MemoryTracker implements Tracker {
   private readonly actor: string;
   private readonly canDelete: boolean;
   private readonly files: FileCache | undefined;
+  private readonly account: string | undefined;
 
   constructor(
     readonly store: MemoryStore,
@@ -49,6 +57,7 @@ export class MemoryTracker implements Tracker {
     this.actor = options.actor ?? 'incident-desk[bot]';
     this.canDelete = options.canDelete ?? false;
     this.files = options.files;
+    this.account = options.account;
     this.capabilities = {
       confidentialIssues: store.kind === 'gitlab',
       nativeLinks: true,
@@ -56,6 +65,7 @@ export class MemoryTracker implements Tracker {
       deleteIssue: store.kind === 'github',
       dueDates: store.kind === 'gitlab',
       signedDeliveries: options.signedDeliveries ?? true,
+      securityAdvisories: store.kind === 'github',
     };
   }
 
@@ -147,6 +157,8 @@ export class MemoryTracker implements Tracker {
     if (own !== null) return { text: own, location: `${project}:${path}` };
     if (this.kind !== 'github') return null;
     const orgRepo = `${ownerOf(project)}/.github`;
+    // The owner's `.github` repository has nothing more to offer when it is the one asked about (as on GitHub).
+    if (orgRepo === project.toLowerCase()) return null;
     const shared = await this.readFile(orgRepo, path);
     return shared === null ? null : { text: shared, location: `${orgRepo}:${path}` };
   }
@@ -185,10 +197,68 @@ export class MemoryTracker implements Tracker {
   }
 
   /** Every project's open master issues: the store is all the tracker there is, so everything is visible. */
+  /** Under GitHub's rules, the given `account`'s `.github` repository; never under GitLab's. */
+  async sharedConfigProject(): Promise<string | null> {
+    return this.kind === 'github' && this.account ? `${this.account}/.github` : null;
+  }
+
   async listOpenMasters(): Promise<Issue[]> {
     this.store.record('listOpenMasters', MASTER_LABEL);
     return this.store.listAllIssues({ labels: [MASTER_LABEL], state: 'open' });
   }
+
+  async unlockIssue(ref: IssueRef): Promise<void> {
+    this.store.record('unlockIssue', `${ref.project}#${ref.number}`);
+    this.store.unlock(ref);
+  }
+
+  async getAdvisory(repository: string, ghsaId: string): Promise<Advisory> {
+    this.advisoriesOnly('getAdvisory');
+    this.store.record('getAdvisory', `${repository} ${ghsaId}`);
+    return publicAdvisory(this.store.advisory(repository, ghsaId));
+  }
+
+  async listAdvisories(scope: string, query: AdvisoryQuery = {}): Promise<Advisory[]> {
+    this.advisoriesOnly('listAdvisories');
+    this.store.record('listAdvisories', scope);
+    return this.store.listAdvisories(scope, query).map(publicAdvisory);
+  }
+
+  async createAdvisory(repository: string, draft: AdvisoryDraft): Promise<Advisory> {
+    this.advisoriesOnly('createAdvisory');
+    this.store.record('createAdvisory', repository);
+    return publicAdvisory(this.store.createAdvisory(repository, draft, this.actor));
+  }
+
+  async updateAdvisory(repository: string, ghsaId: string, patch: AdvisoryPatch): Promise<Advisory> {
+    this.advisoriesOnly('updateAdvisory');
+    this.store.record('updateAdvisory', `${repository} ${ghsaId}`);
+    return publicAdvisory(this.store.updateAdvisory(repository, ghsaId, patch));
+  }
+
+  async requestAdvisoryCve(repository: string, ghsaId: string): Promise<void> {
+    this.advisoriesOnly('requestAdvisoryCve');
+    this.store.record('requestAdvisoryCve', `${repository} ${ghsaId}`);
+    this.store.requestCve(repository, ghsaId);
+  }
+
+  async createAdvisoryFork(repository: string, ghsaId: string): Promise<PrivateFork> {
+    this.advisoriesOnly('createAdvisoryFork');
+    this.store.record('createAdvisoryFork', `${repository} ${ghsaId}`);
+    return this.store.createFork(repository, ghsaId);
+  }
+
+  /** Advisories exist under GitHub's rules only, as on the trackers themselves. */
+  private advisoriesOnly(operation: string): void {
+    if (!this.capabilities.securityAdvisories)
+      throw new TrackerError('this tracker has no repository security advisories', undefined, operation);
+  }
+}
+
+/** The advisory fields of a stored advisory (without the store's own bookkeeping). */
+function publicAdvisory(stored: Advisory & { cveRequestedAt?: unknown }): Advisory {
+  const { cveRequestedAt: _requested, ...advisory } = stored;
+  return advisory;
 }
 
 /** The owner (first path segment) of a GitHub `owner/repo` path. */
