@@ -18,8 +18,8 @@ import { decideSweep } from './decide.js';
  * decision fires is found by bisection. Pure.
  */
 
-/** How close to the true moment the bisection gets; a sweep is at most this much later than it (plus one interval). */
-const PRECISION_MS = 1_000;
+/** How close to the true moment the bisection gets: to the millisecond, so that a sweep at the very moment fires. */
+const PRECISION_MS = 1;
 
 /**
  * The first moment in `(from, until]` at which `fires` answers true, to within a second (never before the true
