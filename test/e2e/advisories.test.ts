@@ -213,12 +213,13 @@ for (const harness of HARNESSES) {
       // Again: still one notice.
       expectOutcome(t, await t.advise('reported', advisory, 'finder'), 'stopped');
       expect(t.store.advisory(WEB, advisory.ghsaId).description).toBe(described);
-      // Once the configuration names the private repository, the next delivery opens it and takes the notice away.
+      // Once the configuration names the private repository (pushed), the next delivery opens it and takes the notice
+      // away.
       for (const path of [WEB, INCIDENT_PROJECT])
-        t.store.putFile(
-          path,
+        await t.pushFile(
           '.github/incident-desk.yml',
           `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}]\n`,
+          path,
         );
       expectOutcome(t, await t.advise('reported', advisory, 'finder'), 'done');
       expect(t.mastersOf(advisory.ghsaId)).toHaveLength(1);

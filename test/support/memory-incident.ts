@@ -9,6 +9,7 @@ import { sweepOnSchedule, sweepTracker } from '../../src/sweep/handle.js';
 import type { ReviewsSeen } from '../../src/sweep/handle.js';
 import { MemorySweepSchedule } from '../../src/server/coordination/sweep-schedule.js';
 import { ConfigFiles } from '../../src/server/config-files.js';
+import { handleConfigPush } from '../../src/config/handle-push.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
@@ -100,7 +101,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     // The sweep's schedule, as the server keeps it in memory: a restart forgets it.
     const sweepSchedule = new MemorySweepSchedule();
     const ctx = { ...(await eventContext(tracker, MEMORY_BOT, () => clock.now)), sweepSchedule };
-    return { tracker, ctx, sweepSchedule, reviews: new Map() as ReviewsSeen };
+    return { tracker, ctx, sweepSchedule, files, reviews: new Map() as ReviewsSeen };
   };
   let app = await startApp();
   const handle = (event: TrackerEvent) => handleEvent(event, app.ctx);
@@ -207,6 +208,14 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     );
   /** The trigger sent again (a re-added label). */
   const resendTrigger = () => handle(labeled(master()));
+  /** `text` committed at `path` on `project`'s default branch, and the push delivered (the `config-push` route). */
+  const pushFile = async (path: string, text: string, to: string) => {
+    store.putFile(to, path, text);
+    await handleConfigPush(
+      { tracker: kind, project: to, paths: [path] },
+      { configChanged: async (change) => app.files.forget(change), sweepSchedule: app.sweepSchedule },
+    );
+  };
   /** The app restarts: fresh guards and caches over the same tracker. */
   const restart = async () => {
     app = await startApp();
@@ -238,6 +247,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     deliverEdit,
     advise,
     resendTrigger,
+    pushFile,
     restart,
     sweep,
     /** Calls that failed because the tracker was down. */
