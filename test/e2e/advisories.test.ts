@@ -144,6 +144,28 @@ for (const harness of HARNESSES) {
       expect(t.mastersOf(reported.ghsaId)).toHaveLength(1);
     });
 
+    it('the sweep wakes for the advisory read every advisories.syncMinutes, quiet in between', async () => {
+      const t = await advisoryWorld(
+        harness,
+        // Nothing else due meanwhile: the acknowledgement is not escalated before 10 hours.
+        `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}]\n` +
+          'advisories:\n  syncMinutes: 15\nackMinutes: 600\n',
+      );
+      const { advisory } = await t.report();
+      const [master] = t.mastersOf(advisory.ghsaId);
+      const checkedAt = () => trustedState(t.store.issue(master!.ref))!.run?.disclosure?.advisory?.checkedAt;
+      expect(checkedAt()).toBe('2026-11-22T10:01:00Z');
+      await t.sweep(minutes(2));
+      const quiet = t.probe.requestCount();
+      for (const at of [8, 15]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(t.probe.requestCount()).toBe(quiet);
+      // Read again at the first sweep 15 minutes after the last read.
+      t.store.updateAdvisory(WEB, advisory.ghsaId, { cveId: 'CVE-2026-5151' });
+      await t.sweep(minutes(16));
+      expect(checkedAt()).toBe('2026-11-22T10:16:00Z');
+      expect(trustedState(t.store.issue(master!.ref))!.run?.aliases).toContain('CVE-2026-5151');
+    });
+
     it('the sweep reads the advisory for what GitHub sends no webhook for, at most once per interval', async () => {
       const t = await advisoryWorld(harness);
       const { advisory } = await t.report();
@@ -310,6 +332,22 @@ for (const harness of HARNESSES) {
       );
       expect(t.mastersOf(draft.ghsaId)).toEqual([expect.objectContaining({ ref: master!.ref })]);
       expect(t.mastersNow()).toHaveLength(before + 1);
+    });
+
+    it('the sweep wakes for the next listing of a watched repository, quiet in between', async () => {
+      // Nothing else due meanwhile: the acknowledgement is not escalated before 10 hours.
+      const t = await draftWorld(`advisories:\n  draftsFrom: [${WEB}]\n  syncMinutes: 15\nackMinutes: 600\n`);
+      expect(await t.sweep(minutes(2))).toMatchObject({ masters: 1, fired: 0 });
+      expect(t.listings(WEB)).toBe(1);
+      const quiet = t.probe.requestCount();
+      t.clock.now = minutes(5);
+      const draft = t.store.seedAdvisory(WEB, { summary: 'Later draft', state: 'draft', author: 'maintainer' });
+      for (const at of [10, 16]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(t.probe.requestCount()).toBe(quiet);
+      // 15 minutes after the last listing: listed again, and the draft taken in.
+      expect((await t.sweep(minutes(17))).drafts).toBe(1);
+      expect(t.listings(WEB)).toBe(2);
+      expect(t.mastersOf(draft.ghsaId)).toHaveLength(1);
     });
 
     it('two sweeps at once (a second replica) open one master', async () => {
