@@ -387,6 +387,29 @@ for (const harness of HARNESSES) {
       expect(t.listings(WEB)).toBe(0);
     });
 
+    it("the owner's shared configuration is kept between sweeps; a push to it changes what is watched", async () => {
+      const t = await draftWorld('', { 'acme/.github': 'private' });
+      const watching = (repository: string) =>
+        `incidentProject: ${INCIDENT_PROJECT}\nackMinutes: 600\nadvisories:\n  draftsFrom: [${repository}]\n` +
+        '  syncMinutes: 15\n';
+      t.store.putFile('acme/.github', '.github/incident-desk.yml', watching(API));
+      const sharedReads = () =>
+        t.probe
+          .requestShapes(0)
+          .filter((shape) => shape.includes('acme/.github') && /^readFile |\/contents\//.test(shape)).length;
+      for (const at of [2, 17, 32]) await t.sweep(minutes(at));
+      expect(t.listings(API)).toBe(3);
+      // Read by the first listing, then kept: the next listings ask GitHub nothing for it.
+      expect(sharedReads()).toBe(1);
+      // The owner now watches acme/web instead: the push drops the kept copy, and the next sweep lists at once.
+      t.clock.now = minutes(33);
+      await t.pushFile('.github/incident-desk.yml', watching(WEB), 'acme/.github');
+      await t.sweep(minutes(34));
+      expect(sharedReads()).toBe(2);
+      expect(t.listings(WEB)).toBe(1);
+      expect(t.listings(API)).toBe(3);
+    });
+
     it('no repository watched: the sweep lists no drafts and opens nothing', async () => {
       const t = await draftWorld('');
       t.clock.now = minutes(1);
