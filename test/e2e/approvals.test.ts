@@ -382,7 +382,12 @@ for (const harness of HARNESSES) {
     );
 
     it('the sweep reads the communications ticket again only when its review can be due or changed', async () => {
-      const t = await incident();
+      // Acknowledged, and sitreps every ten hours (issue 13): only the review's clocks come due.
+      const t = await approvalsIncident(
+        harness,
+        `${approvalsConfig(harness.traits.approverTeam)}sitrepMinutes: { high: 600 }\n`,
+      );
+      await t.ack();
       expectOutcome(t, await t.say('/request-approvals', 'bob'), 'done');
       // A listing after the request reads the ticket: the back-ups are due at 30 minutes.
       expect(await t.sweep(minutes(20))).toEqual({ masters: 1, fired: 0, completed: 0 });

@@ -244,11 +244,13 @@ for (const harness of HARNESSES) {
     it('the sweep asks nothing while nothing is due, lists when it is, and fires after a restart', async () => {
       const t = await harness.open();
       t.clock.now = minutes(1);
+      // Acknowledged at once (issue 13): no escalation comes due.
+      await t.say('/ack', t.labeledBy);
       await t.say('/severity high', 'alice');
-      // The first sweep after a change lists; the sitrep is due an hour after the severity was set.
+      // The first sweep after a change lists; the sitrep is due an hour after the declaration (issue 13).
       expect(await t.sweep(minutes(5))).toEqual({ masters: 1, fired: 0, completed: 0 });
       const quiet = t.probe.requestCount();
-      for (const at of [10, 30, 60]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      for (const at of [10, 30, 59]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
       // Not one request: no listing, not even the installations or a token.
       expect(t.probe.requestCount()).toBe(quiet);
       // A restart forgets the schedule: the first sweep lists, and fires what is due.
@@ -271,6 +273,9 @@ for (const harness of HARNESSES) {
 
     it('the sweep lists once an hour when no incident has anything due', async () => {
       const t = await harness.open();
+      // Acknowledged, and low: the next sitrep is a day away (issue 13).
+      await t.say('/ack', t.labeledBy);
+      await t.say('/severity low', t.labeledBy);
       expect(await t.sweep(minutes(1))).toEqual({ masters: 1, fired: 0, completed: 0 });
       const quiet = t.probe.requestCount();
       expect(await t.sweep(minutes(60))).toEqual({ masters: 0, fired: 0, completed: 0 });
