@@ -25,7 +25,7 @@ describe('Coalescer', () => {
     expect(runs).toEqual([['a']]);
   });
 
-  it('folds the items that queue behind the lock into one run, in arrival order, each with its own answer', async () => {
+  it('folds the items queued behind the lock into one run, in arrival order, each with its own answer', async () => {
     const locks = new MemoryKeyedLock();
     const batches = new Coalescer(locks, { quietMs: 0 });
     const held = gate();
