@@ -29,6 +29,8 @@ import type { LatencySummary, MemorySample } from './stats.js';
 import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
 import { startWorld } from './world.js';
+import { measureTickBurst, renderTickBurst } from './tick-burst.js';
+import type { TickBurstResult } from './tick-burst.js';
 import type { ScenarioName, TrackerName, UnrelatedChange, UnrelatedScenario, World } from './world.js';
 import { GITHUB_ANSWER_WITHIN_MS } from '../src/server/github-composition.js';
 
@@ -75,6 +77,8 @@ const SOAK_MAX_SECONDS = 3_600;
 interface Args {
   soak: number | null;
   trackers: TrackerName[];
+  /** `--tick-burst`: only the burst of 40 ticks on one incident (bench/tick-burst.ts). */
+  tickBurst?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -90,7 +94,8 @@ function parseArgs(argv: string[]): Args {
       const t = argv[++i];
       if (t !== 'github' && t !== 'gitlab') throw new Error('--tracker is github or gitlab');
       args.trackers = [t];
-    } else throw new Error(`unknown argument ${a} (use --soak <seconds>, --tracker github|gitlab)`);
+    } else if (a === '--tick-burst') args.tickBurst = true;
+    else throw new Error(`unknown argument ${a} (use --soak <seconds>, --tick-burst, --tracker github|gitlab)`);
   }
   return args;
 }
@@ -774,7 +779,22 @@ async function soakRun(seconds: number, tracker: TrackerName): Promise<void> {
   }
 }
 
+/** The burst of 40 ticks on one incident, one replica and two on one Redis, per tracker. */
+async function tickBurstRun(trackers: TrackerName[]): Promise<void> {
+  const results: TickBurstResult[] = [];
+  for (const tracker of trackers)
+    for (const replicas of [1, 2] as const) {
+      log(`${tracker}: 40 ticks in 2 s, ${replicas} replica(s)`);
+      const result = await measureTickBurst(tracker, replicas);
+      log(`  ${result.writes} writes, reflected ${result.reflectMs.toFixed(0)} ms after the last tick`);
+      results.push(result);
+    }
+  const command = `npm run bench -- --tick-burst${trackers.length === 1 ? ` --tracker ${trackers[0]}` : ''}`;
+  replaceSection('tick-burst', renderTickBurst(results, command));
+}
+
 const args = parseArgs(process.argv.slice(2));
 if (args.soak !== null) await soakRun(args.soak, args.trackers[0]!);
+else if (args.tickBurst) await tickBurstRun(args.trackers);
 else await burstRun(args.trackers);
 log(`results in ${RESULTS}`);
