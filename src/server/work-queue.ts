@@ -16,7 +16,8 @@ export class QueueFullError extends Error {
 /**
  * Work taken from webhooks and finished in the background, so that a delivery is answered within the trackers'
  * ten seconds however long its work takes (GitHub's throttling alone spaces an intake's writes seconds apart). Jobs
- * of one key (one incident) run one after another in arrival order; different keys run side by side. A failed
+ * of one key (one incident) run one after another in arrival order, unless a job gives its turn up (`releaseTurn`:
+ * it joined a batch of its incident that keeps the order from there); different keys run side by side. A failed
  * job is logged and not retried here: the state lives in the tracker, so the next event on the incident, the
  * periodic sweep (which also completes a half-done intake) or `npm run reconcile` completes what it left undone.
  * In-process only: jobs still waiting when the process stops are completed the same way.
