@@ -30,6 +30,8 @@ import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
 import { startWorld } from './world.js';
 import { feltRun, previousFigures } from './felt.js';
+import { measureTickBurst, renderTickBurst } from './tick-burst.js';
+import type { TickBurstResult } from './tick-burst.js';
 import type { ScenarioName, TrackerName, UnrelatedChange, UnrelatedScenario, World } from './world.js';
 import { GITHUB_ANSWER_WITHIN_MS } from '../src/server/github-composition.js';
 
@@ -81,6 +83,8 @@ interface Args {
   bursts: boolean;
   /** Incidents per tracker for the intake times (`--felt-incidents`, default 20). */
   incidents: number;
+  /** `--tick-burst`: only the burst of 40 ticks on one incident (bench/tick-burst.ts). */
+  tickBurst?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -98,13 +102,15 @@ function parseArgs(argv: string[]): Args {
       args.trackers = [t];
     } else if (a === '--felt') args.bursts = false;
     else if (a === '--bursts') args.felt = false;
+    else if (a === '--tick-burst') args.tickBurst = true;
     else if (a === '--felt-incidents') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1 || n > 200) throw new Error('--felt-incidents takes 1 to 200');
       args.incidents = n;
     } else
       throw new Error(
-        `unknown argument ${a} (use --soak <seconds>, --tracker github|gitlab, --felt, --bursts, --felt-incidents <n>)`,
+        `unknown argument ${a} (use --soak <seconds>, --tracker github|gitlab, --felt, --bursts, --tick-burst, ` +
+          '--felt-incidents <n>)',
       );
   }
   return args;
@@ -789,8 +795,23 @@ async function soakRun(seconds: number, tracker: TrackerName): Promise<void> {
   }
 }
 
+/** The burst of 40 ticks on one incident, one replica and two on one Redis, per tracker. */
+async function tickBurstRun(trackers: TrackerName[]): Promise<void> {
+  const results: TickBurstResult[] = [];
+  for (const tracker of trackers)
+    for (const replicas of [1, 2] as const) {
+      log(`${tracker}: 40 ticks in 2 s, ${replicas} replica(s)`);
+      const result = await measureTickBurst(tracker, replicas);
+      log(`  ${result.writes} writes, reflected ${result.reflectMs.toFixed(0)} ms after the last tick`);
+      results.push(result);
+    }
+  const command = `npm run bench -- --tick-burst${trackers.length === 1 ? ` --tracker ${trackers[0]}` : ''}`;
+  replaceSection('tick-burst', renderTickBurst(results, command));
+}
+
 const args = parseArgs(process.argv.slice(2));
 if (args.soak !== null) await soakRun(args.soak, args.trackers[0]!);
+else if (args.tickBurst) await tickBurstRun(args.trackers);
 else {
   if (args.bursts) await burstRun(args.trackers);
   if (args.felt) replaceSection('felt', await feltRun(args.trackers, args.incidents, previousFigures(RESULTS)));

@@ -24,7 +24,7 @@ export type TargetMessage =
   | { id: number; type: 'sweep'; at: string }
   | { id: number; type: 'stop' };
 
-const env = process.env as ServerEnv & { BENCH_TARGET?: string; BENCH_PRODUCTION?: string };
+const env = process.env as ServerEnv & { BENCH_TARGET?: string; BENCH_PRODUCTION?: string; BENCH_THROTTLE?: string };
 const kind = env.BENCH_TARGET === 'bare' ? 'bare' : 'app';
 /**
  * `BENCH_PRODUCTION=1`: the clients as `npm start` makes them (Probot's throttling and retries, gitbeaker's rate
@@ -47,14 +47,17 @@ async function start(): Promise<{ server: import('node:http').Server; app?: AppS
       const app = await createAppServer(env, { log: createLogger('silent') });
       return { server: app.server, app };
     }
+    // BENCH_THROTTLE=production: the clients as production has them (Probot's throttling and retries, gitbeaker's
+    // rate limits) on the bench's clock, for the burst of ticks (`--tick-burst`).
+    const throttled = env.BENCH_THROTTLE === 'production';
     const app = await createAppServer(env, {
       log: createLogger('silent'),
       now,
       // Probot's throttling spaces writes about 3 s apart (right against GitHub, only slow against a fake) and
       // its retries hide failures: both off, as in the end-to-end tests.
-      githubOctokit: quietOctokit(),
+      ...(throttled ? {} : { githubOctokit: quietOctokit() }),
       // gitbeaker's client-side rate limits likewise: effectively none.
-      gitlabClientOptions: { rateLimits: { '**': 1_000_000 } },
+      ...(throttled ? {} : { gitlabClientOptions: { rateLimits: { '**': 1_000_000 } } }),
     });
     return { server: app.server, app };
   }

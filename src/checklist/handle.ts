@@ -9,7 +9,7 @@ import { renderStateRefusal } from '../run/messages.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { childLinkProblem, configProjectOf } from '../run/links.js';
 import { undoEdit } from './apply-revert.js';
-import { withMaster, lockKey } from '../run/with-master.js';
+import { withMaster, withMasterFolded, lockKey } from '../run/with-master.js';
 import { publishingTicks, refusePrematureTicks } from '../disclosure/decide.js';
 import { readGate } from '../disclosure/handle-gate.js';
 
@@ -17,7 +17,7 @@ import { readGate } from '../disclosure/handle-gate.js';
  * An edit of the app's block on the master, a release ticket or a tracking ticket (the route sends the
  * communications ticket's to `handleCommsEdit`): a writer's ticks and Quick Links values are recorded and replayed
  * onto a fresh read of the master (`decideEdit`); anyone else's are undone with one refusal. The hidden state is put
- * back whoever changed it.
+ * back whoever changed it. A writer's edits that queue behind the incident's lock are folded into one write.
  */
 export async function handleChecklistEdit(event: IssueEvent, ctx: EventContext): Promise<EventOutcome> {
   const edit = blockEditOf(event);
@@ -32,7 +32,8 @@ export async function handleChecklistEdit(event: IssueEvent, ctx: EventContext):
   // A writer's boxes and Quick Links values count; the hidden state is the app's alone, and is put back first (the
   // master's own state is what the rest of the event is decided on).
   await putBackState(event, previousBody, masterRef, ctx);
-  return withMaster(masterRef, ctx, async (run, settings) => {
+  // Ticks in a burst are folded: one read and one write of the master for all that queued behind the lock.
+  return withMasterFolded(masterRef, ctx, async (run, settings) => {
     // A release ticket counts only when its master names it back.
     const problem =
       before.role === 'release'

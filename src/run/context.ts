@@ -2,6 +2,7 @@ import type { TemplateSources } from '../templates/renderer.js';
 import type { Tracker } from '../tracker/port.js';
 import type { DeliveryGuard } from '../server/coordination/delivery-guard.js';
 import type { KeyedLock } from '../server/coordination/keyed-lock.js';
+import type { Batches } from '../server/coordination/coalesce.js';
 import type { Logger } from '../server/logger.js';
 import type { StateKeys } from '../server/state-seal.js';
 import type { SettingsCache } from '../config/load.js';
@@ -14,6 +15,13 @@ export interface EventContext {
   isSelf(actor: { username: string; id: number }): Promise<boolean>;
   deliveries: DeliveryGuard;
   locks: KeyedLock;
+  /**
+   * Folds the events that queue behind one incident's lock into one read and one write (`withMaster` with
+   * `coalesce`); without it every event runs on its own.
+   */
+  batches?: Batches;
+  /** Lets the next queued event of this incident start while this one waits in a batch (the server's work queue). */
+  yieldTurn?: () => void;
   /** The handbook the 🔗 links point at when `handbookUrl` is not configured. */
   handbookUrl: string;
   defaultTemplates: TemplateSources;

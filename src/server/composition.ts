@@ -10,6 +10,7 @@ import type { SweepGate } from './coordination/sweep-gate.js';
 import type { Logger } from './logger.js';
 import type { StateKeys } from './state-seal.js';
 import type { WorkQueue } from './work-queue.js';
+import type { CoalesceOptions } from './coordination/coalesce.js';
 
 /**
  * What a tracker brings to the server, made by its composition (`composeGitHub`, `composeGitLab`) from the
@@ -70,6 +71,8 @@ export interface ServerOverrides {
   gitlabAnswerWithinMs?: number;
   deliveries?: DeliveryGuard;
   locks?: KeyedLock;
+  /** How a batch of ticks waits for the rest of a burst (production defaults when left out). */
+  coalesce?: CoalesceOptions;
   sweepGate?: SweepGate;
   /** The clock of event handling (tests pass a fixed one). */
   now?: () => Date;

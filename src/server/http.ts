@@ -4,6 +4,7 @@ import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
 import { memoryCoordination, redisCoordination } from './coordination/coordination.js';
+import { Coalescer } from './coordination/coalesce.js';
 import type { Coordination } from './coordination/coordination.js';
 import type { SweepGate } from './coordination/sweep-gate.js';
 import type { EventContext } from '../run/context.js';
@@ -65,6 +66,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     : memoryCoordination();
   const deliveries = overrides.deliveries ?? coordination.deliveries;
   const locks = overrides.locks ?? coordination.locks;
+  // Ticks that queue behind an incident's lock are folded into one write (issue 15, bursts).
+  const batches = new Coalescer(locks, overrides.coalesce);
   const missing: string[] = [];
   // Webhook work runs here, in order per incident, so that deliveries are answered within the trackers' limits.
   const queue = new WorkQueue(log);
@@ -76,6 +79,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     isSelf,
     deliveries,
     locks,
+    batches,
+    yieldTurn: () => queue.releaseTurn(),
     handbookUrl,
     defaultTemplates,
     settingsCache,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { trustedState } from '../kernel/block.js';
 import type { TrackerEvent } from '../kernel/events.js';
 import { formatRef } from '../kernel/model.js';
@@ -15,7 +16,8 @@ export class QueueFullError extends Error {
 /**
  * Work taken from webhooks and finished in the background, so that a delivery is answered within the trackers'
  * ten seconds however long its work takes (GitHub's throttling alone spaces an intake's writes seconds apart). Jobs
- * of one key (one incident) run one after another in arrival order; different keys run side by side. A failed
+ * of one key (one incident) run one after another in arrival order, unless a job gives its turn up (`releaseTurn`:
+ * it joined a batch of its incident that keeps the order from there); different keys run side by side. A failed
  * job is logged and not retried here: the state lives in the tracker, so the next event on the incident, the
  * periodic sweep (which also completes a half-done intake) or `npm run reconcile` completes what it left undone.
  * In-process only: jobs still waiting when the process stops are completed the same way.
@@ -23,6 +25,8 @@ export class QueueFullError extends Error {
 export class WorkQueue {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly active = new Set<Promise<void>>();
+  /** The running job's way to let the next job of its key start (see `releaseTurn`). */
+  private readonly turns = new AsyncLocalStorage<() => void>();
 
   constructor(
     private readonly log: Logger,
@@ -41,18 +45,32 @@ export class WorkQueue {
   run<T>(key: string, job: () => Promise<T>): Promise<T> {
     if (this.active.size >= this.maxPending) return Promise.reject(new QueueFullError(this.maxPending));
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(job);
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const result = previous.then(() => this.turns.run(release, job));
     const settled = result.then(
       () => undefined,
       (error: unknown) => this.log.error({ issue: key, err: describeError(error) }, 'queued webhook work failed'),
     );
-    this.tails.set(key, settled);
+    // The next job of the key starts when this one settles, or earlier when it gives its turn up (`releaseTurn`).
+    const tail = Promise.race([settled, turn]);
+    this.tails.set(key, tail);
     this.active.add(settled);
     void settled.then(() => {
       this.active.delete(settled);
-      if (this.tails.get(key) === settled) this.tails.delete(key);
+      if (this.tails.get(key) === tail) this.tails.delete(key);
     });
     return result;
+  }
+
+  /**
+   * Called from within a job: the next job of its key may start now, while this one goes on (it has joined a batch
+   * of its incident, which keeps the order from here: see `Coalescer`). Nothing outside a job.
+   */
+  releaseTurn(): void {
+    this.turns.getStore()?.();
   }
 
   /** Resolves once no job is queued or running (jobs queued meanwhile included). */

@@ -43,6 +43,34 @@ describe('WorkQueue', () => {
     expect(events).toEqual(['a1 start', 'b1', 'a1 end', 'a2']);
   });
 
+  it('lets the next job of a key start when a job gives its turn up, and waits for both when idle', async () => {
+    const queue = new WorkQueue(memoryLogger());
+    const events: string[] = [];
+    const first = gate();
+    const a1 = queue.run('a', async () => {
+      events.push('a1 start');
+      queue.releaseTurn();
+      await first.promise;
+      events.push('a1 end');
+    });
+    const a2 = queue.run('a', async () => {
+      events.push('a2');
+    });
+    await a2;
+    expect(events).toEqual(['a1 start', 'a2']);
+    let idle = false;
+    const waiting = queue.idle().then(() => {
+      idle = true;
+    });
+    await tick();
+    expect(idle).toBe(false);
+    first.open();
+    await Promise.all([a1, waiting]);
+    expect(events).toEqual(['a1 start', 'a2', 'a1 end']);
+    // Outside a job it does nothing.
+    queue.releaseTurn();
+  });
+
   it('logs a failed job, answers its error, and goes on with the next job of the key', async () => {
     const log = memoryLogger();
     const queue = new WorkQueue(log);

@@ -5,6 +5,7 @@ import { loadDefaultTemplates } from '../../src/templates/load.js';
 import { MemoryDeliveryGuard } from '../../src/server/coordination/delivery-guard.js';
 import type { EventContext } from '../../src/run/context.js';
 import { MemoryKeyedLock } from '../../src/server/coordination/keyed-lock.js';
+import { Coalescer } from '../../src/server/coordination/coalesce.js';
 import type { Logger } from '../../src/server/logger.js';
 import type { Tracker } from '../../src/tracker/port.js';
 import { TEST_STATE_KEYS } from './state.js';
@@ -24,11 +25,13 @@ export async function eventContext(
   selfName = 'incident-desk[bot]',
   now?: () => Date,
 ): Promise<EventContext & { log: ReturnType<typeof memoryLogger> }> {
+  const locks = new MemoryKeyedLock();
   return {
     tracker,
     isSelf: async (actor) => actor.username === selfName,
     deliveries: new MemoryDeliveryGuard(),
-    locks: new MemoryKeyedLock(),
+    locks,
+    batches: new Coalescer(locks),
     handbookUrl: 'https://desk.example/handbook',
     defaultTemplates: await loadDefaultTemplates(),
     settingsCache: new SettingsCache(),
