@@ -23,7 +23,7 @@ export type TargetMessage =
   | { id: number; type: 'cpu' }
   | { id: number; type: 'stop' };
 
-const env = process.env as ServerEnv & { BENCH_TARGET?: string };
+const env = process.env as ServerEnv & { BENCH_TARGET?: string; BENCH_CLIENTS?: string };
 const kind = env.BENCH_TARGET === 'bare' ? 'bare' : 'app';
 
 /**
@@ -37,14 +37,20 @@ const now = () => new Date(clockStart + (Date.now() - clockStart) * CLOCK_SPEED)
 
 async function start(): Promise<{ server: import('node:http').Server; app?: AppServer }> {
   if (kind === 'app') {
+    // BENCH_CLIENTS=production (`--intake`): the production clients, throttling and rate limits on, as people feel it.
+    const production = env.BENCH_CLIENTS === 'production';
     const app = await createAppServer(env, {
       log: createLogger('silent'),
       now,
-      // Probot's throttling spaces writes about 3 s apart (right against GitHub, only slow against a fake) and
-      // its retries hide failures: both off, as in the end-to-end tests.
-      githubOctokit: quietOctokit(),
-      // gitbeaker's client-side rate limits likewise: effectively none.
-      gitlabClientOptions: { rateLimits: { '**': 1_000_000 } },
+      ...(production
+        ? {}
+        : {
+            // Probot's throttling spaces writes about 3 s apart (right against GitHub, only slow against a fake) and
+            // its retries hide failures: both off, as in the end-to-end tests.
+            githubOctokit: quietOctokit(),
+            // gitbeaker's client-side rate limits likewise: effectively none.
+            gitlabClientOptions: { rateLimits: { '**': 1_000_000 } },
+          }),
     });
     return { server: app.server, app };
   }
