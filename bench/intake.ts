@@ -95,7 +95,8 @@ export function renderIntakes(results: readonly IntakeTiming[], count: number, m
   const rows = results.flatMap((r) => {
     const t = INTAKE_TARGETS[r.tracker];
     return [
-      `| ${r.tracker} | (a) checklist visible | ${s(r.checklist.p50)} | ${s(r.checklist.p99)} | ≤ ${s(t.checklist)} | ` +
+      `| ${r.tracker} | (a) checklist visible | ${s(r.checklist.p50)} | ${s(r.checklist.p99)} | ` +
+        `≤ ${s(t.checklist)} | ` +
         `${verdict(r.checklist.p99, t.checklist)} |`,
       `| ${r.tracker} | (b) intake complete | ${s(r.complete.p50)} | ${s(r.complete.p99)} | ≤ ${s(t.complete)} | ` +
         `${verdict(r.complete.p99, t.complete)} |`,

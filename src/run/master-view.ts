@@ -29,7 +29,7 @@ export interface MasterViewInput {
   /** The state to write into the block. */
   state: TicketState;
   children: ChildRow[];
-  /** Children the intake is about to open: their Quick Links rows say so until they exist (the intake's first write). */
+  /** Children the intake is about to open: their Quick Links rows say so until they exist (its first write). */
   opening?: ReadonlyArray<ChildRow['role']>;
   /** The Incident Manager when the table does not name one yet (a username). */
   defaultManager: string;

@@ -52,7 +52,7 @@ for (const harness of HARNESSES) {
   const expected = COSTS[harness.traits.tracker];
 
   describe(`the intake in people's order (${harness.name})`, () => {
-    it('writes the master first (its checklist and labels), then the children, links, comments and the final block', async () => {
+    it('writes the master first (checklist and labels), then children, links, comments, the final block', async () => {
       const t = await harness.open({ config: CONFIG });
       const writes = t.probe
         .workShapes(0)
