@@ -55,7 +55,7 @@ async function until(world: World, ref: IssueRef, from: number, done: (body: str
 /** Measures `count` intakes, one after the other, on one tracker with the production clients. */
 export async function measureIntakes(tracker: TrackerName, count: number): Promise<IntakeTiming> {
   const world = await startWorld(tracker);
-  const target = await startTarget({ ...world.env, BENCH_TARGET: 'app', BENCH_CLIENTS: 'production' });
+  const target = await startTarget({ ...world.env, BENCH_TARGET: 'app', BENCH_PRODUCTION: '1' });
   const checklist: number[] = [];
   const complete: number[] = [];
   let calls = 0;

@@ -20,13 +20,17 @@ const MAX_LISTING_TIMES = 1_000;
  * second replica finds the master by the GHSA id instead of opening another. The key is read from the own configuration
  * of the incident projects the open `masters` live in; nothing is listed when none watches a repository. Answers how
  * many drafts were taken in. A failure is logged per repository; the sweep goes on. `settings`: the configurations the
- * sweep already read this pass, by project (read here only for the projects it lacks, and kept there).
+ * sweep already read this pass, by project (read here only for the projects it lacks, and kept there). `listed`: told,
+ * after its pass, of each watched repository and when its drafts were last listed (undefined: never; a failed listing
+ * keeps the time of the one before, so it is due again at once), so that the sweep's schedule wakes for the next
+ * listing.
  */
 export async function sweepDrafts(
   masters: Issue[],
   ctx: EventContext,
   now: Date,
   settings: Map<string, LoadedConfig | ConfigErrorWithLabel> = new Map(),
+  listed?: (repository: WatchedRepository, lastListedAt: number | undefined) => void,
 ): Promise<number> {
   const { tracker, log } = ctx;
   if (!tracker.capabilities.securityAdvisories) return 0;
@@ -47,7 +51,10 @@ export async function sweepDrafts(
   let taken = 0;
   for (const repository of watched) {
     const key = repository.repository.toLowerCase();
-    if (!draftListingDue(ctx.draftListings?.get(key), repository.syncMinutes, now)) continue;
+    if (!draftListingDue(ctx.draftListings?.get(key), repository.syncMinutes, now)) {
+      listed?.(repository, ctx.draftListings?.get(key));
+      continue;
+    }
     try {
       const drafts = await tracker.listAdvisories(repository.repository, { state: 'draft' });
       rememberListing(ctx, key, now);
@@ -62,6 +69,7 @@ export async function sweepDrafts(
         'sweep of the draft advisories of a repository failed',
       );
     }
+    listed?.(repository, ctx.draftListings?.get(key));
   }
   return taken;
 }

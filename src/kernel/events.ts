@@ -45,6 +45,17 @@ export interface NoteEvent {
 export type TrackerEvent = IssueEvent | NoteEvent;
 
 /**
+ * A push to a project's default branch, as far as the app cares: which files it changed (null when the payload cannot
+ * say, e.g. more commits than it lists). Pushes to other branches are not normalized.
+ */
+export interface PushEvent {
+  tracker: TrackerKind;
+  /** `owner/repo` on GitHub, the path with namespace on GitLab. */
+  project: string;
+  paths: string[] | null;
+}
+
+/**
  * A repository security advisory changed (GitHub's `repository_advisory`): a private vulnerability report arrived
  * (`reported`), or an advisory was published. Not an issue event: it has a route of its own (`advisory`), and its
  * handler reads the advisory fresh before deciding.

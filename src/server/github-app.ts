@@ -1,5 +1,5 @@
 import type { ApplicationFunction, Probot } from 'probot';
-import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
 import type { GitHubOctokit } from '../tracker/github/github-tracker.js';
 import {
@@ -7,8 +7,9 @@ import {
   normalizeGitHubAdvisoryEvent,
   normalizeGitHubCommentEvent,
   normalizeGitHubIssueEvent,
+  normalizeGitHubPush,
 } from '../tracker/github/normalize.js';
-import type { SelfAccount, Tracker } from '../tracker/port.js';
+import type { FileCache, SelfAccount, Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
 
 /** The events the app subscribes to; `app.yml` requests exactly these. */
@@ -77,6 +78,10 @@ export interface GitHubAppOptions {
   self?: GitHubSelf;
   /** Where a delivery that cannot be read is said, in one line without its content. */
   log: Logger;
+  /** Configuration and template files kept between events (see `ConfigFiles`). */
+  files?: FileCache;
+  /** A push to a repository's default branch (the `config-push` route). */
+  push?(change: PushEvent): Promise<unknown>;
 }
 
 /**
@@ -86,6 +91,11 @@ export interface GitHubAppOptions {
 export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction {
   return (app: Probot) => {
     const self = options.self ?? githubSelfAccount(app);
+    // Pushes to the default branch drop the cached configuration and templates they changed.
+    app.on('push', async (context) => {
+      const change = normalizeGitHubPush(context.payload);
+      if (change && options.push) await options.push(change);
+    });
     app.on([...GITHUB_EVENTS], async (context) => {
       const action = (context.payload as { action?: unknown }).action;
       const name = `${context.name}.${typeof action === 'string' ? action : ''}`;
@@ -95,7 +105,10 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
         options.log.warn({ problem, delivery: context.id }, 'malformed GitHub payload ignored');
         return;
       }
-      const tracker = new GitHubTracker(context.octokit, { self: () => self(context.octokit) });
+      const tracker = new GitHubTracker(context.octokit, {
+        self: () => self(context.octokit),
+        ...(options.files ? { files: options.files } : {}),
+      });
       if (context.name === 'repository_advisory') {
         const advisory = normalizeGitHubAdvisoryEvent(name, context.payload, context.id);
         if (advisory && options.handleAdvisory) await options.handleAdvisory(advisory, tracker, isGitHubSelf(tracker));

@@ -17,7 +17,7 @@ import { queueKey } from './work-queue.js';
  * app's own GitLab user (events by it are never answered). Secrets that cannot be read leave the route unserved.
  */
 export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
-  const { log, queue, handle, overrides } = deps;
+  const { log, queue, handle, overrides, files, push } = deps;
   let gitlabSecrets: WebhookSecrets | undefined;
   if (env.GITLAB_WEBHOOK_SECRET || env.GITLAB_WEBHOOK_SECRETS) {
     try {
@@ -40,7 +40,7 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
     token: env.GITLAB_TOKEN,
     ...overrides.gitlabClientOptions,
   });
-  const tracker = new GitLabTracker(client);
+  const tracker = new GitLabTracker(client, files?.gitlab);
   // The app's own GitLab user (read once by the tracker): its own events are never answered.
   const isSelf =
     (of: Tracker): SelfCheck =>
@@ -50,6 +50,7 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
     secrets: gitlabSecrets,
     log,
     handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf(tracker), stateKeys)),
+    ...(push ? { push } : {}),
     ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
   });
   const route = (req: IncomingMessage, res: ServerResponse): void => {

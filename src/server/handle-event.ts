@@ -15,6 +15,37 @@ import type { EventContext, EventOutcome } from '../run/context.js';
  * event's route (`dispatch` in `routes.ts`), whose handler reads fresh, decides and applies.
  */
 export async function handleEvent(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
+  return tellingSweepSchedule(context, () => handleSealed(delivered, context));
+}
+
+/**
+ * Runs a delivery's handling, then tells the sweep's schedule: anything but an event that went nowhere (or failed)
+ * may have moved an incident's clocks or opened one, so the next sweep lists.
+ */
+export async function tellingSweepSchedule(
+  context: EventContext,
+  handle: () => Promise<EventOutcome>,
+): Promise<EventOutcome> {
+  let outcome: EventOutcome | undefined;
+  try {
+    outcome = await handle();
+    return outcome;
+  } finally {
+    if (context.sweepSchedule && !(outcome && UNCHANGED.has(outcome))) {
+      await context.sweepSchedule.changed().catch((error: unknown) => {
+        context.log.warn(
+          { err: { message: (error as Error).message } },
+          'sweep schedule could not be told of a change',
+        );
+      });
+    }
+  }
+}
+
+/** Outcomes of events that changed no incident. */
+const UNCHANGED = new Set<EventOutcome>(['ignored-self', 'duplicate', 'not-a-trigger']);
+
+async function handleSealed(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
   const { log } = context;
   // The payload's descriptions are read like the tracker's answers: only a state the app signed counts.
   const opened = openEvent(delivered, context.stateKeys);

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
 import { memoryCoordination, redisCoordination } from './coordination/coordination.js';
@@ -14,13 +14,17 @@ import { createLogger } from './logger.js';
 import { ROUTES } from './routes.js';
 import { SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
+import { sweepOnSchedule } from '../sweep/handle.js';
+import type { ReviewsSeen } from '../sweep/handle.js';
 import type { SweepReport } from '../sweep/handle.js';
+import type { SweepSchedule } from './coordination/sweep-schedule.js';
 import { answerWithin, WorkQueue } from './work-queue.js';
 import { composeGitHub } from './github-composition.js';
 import { composeGitLab } from './gitlab-composition.js';
 import { json } from './composition.js';
 import type { Composed, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
-import { sweepHoldMs } from './env.js';
+import { configMaxAgeMs, sweepHoldMs, sweepSafetyMs } from './env.js';
+import { ConfigFiles } from './config-files.js';
 import type { ServerEnv } from './env.js';
 
 export interface AppServer {
@@ -78,12 +82,24 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     log,
     now,
     stateKeys,
+    sweepSchedule: coordination.sweepSchedule,
   });
   const handle = (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
     handleEvent(event, context(tracker, isSelf, stateKeys));
   const handleAdvisory = (event: AdvisoryEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
     handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys));
-  const deps = { log, queue, handle, handleAdvisory, overrides };
+  // Configuration and templates kept between events; a push drops what it changed on every replica.
+  const files = new ConfigFiles(configMaxAgeMs(env));
+  coordination.configChanges.subscribe((change) => files.forget(change));
+  const push = (change: PushEvent) =>
+    ROUTES['config-push'](change, {
+      configChanged: async (pushed) => {
+        files.forget(pushed);
+        await coordination.configChanges.publish(pushed);
+      },
+      sweepSchedule: coordination.sweepSchedule,
+    });
+  const deps = { log, queue, handle, handleAdvisory, overrides, files, push };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {
@@ -107,6 +123,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const sweeper = createSweeper({
     compositions,
     gate: overrides.sweepGate ?? coordination.sweepGate,
+    schedule: coordination.sweepSchedule,
+    safetyMs: sweepSafetyMs(env),
     context: { locks, handbookUrl, defaultTemplates, settingsCache, log, draftListings: new Map() },
     now,
   });
@@ -177,23 +195,37 @@ interface Sweeper {
 function createSweeper(options: {
   compositions: TrackerComposition[];
   gate: SweepGate;
+  schedule: SweepSchedule;
+  safetyMs: number;
   context: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries' | 'stateKeys' | 'now'>;
   now: () => Date;
 }): Sweeper {
-  const { compositions, gate, context, now } = options;
+  const { compositions, gate, schedule, safetyMs, context, now } = options;
   const underWay = new Set<Promise<unknown>>();
+  // What this process's listings saw of each incident's review (see `ReviewsSeen`).
+  const reviews: ReviewsSeen = new Map();
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
+    // Nothing is asked of any tracker (not even its installations) while the schedule says nothing is due.
     const run = gate.run(async () => {
-      for (const composition of compositions) {
-        for (const { tracker, stateKeys } of await composition.sweepTargets()) {
-          const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at);
-          total.masters += report.masters;
-          total.fired += report.fired;
-          total.completed += report.completed;
-          if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
-        }
-      }
+      await sweepOnSchedule(
+        schedule,
+        at,
+        safetyMs,
+        async (due) => {
+          for (const composition of compositions) {
+            for (const { tracker, stateKeys } of await composition.sweepTargets()) {
+              const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at, due);
+              total.masters += report.masters;
+              total.fired += report.fired;
+              total.completed += report.completed;
+              if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
+            }
+          }
+          return total;
+        },
+        reviews,
+      );
     });
     underWay.add(run);
     try {

@@ -13,12 +13,19 @@ import { StateSeal } from '../server/state-seal.js';
 import { WriteGuard } from '../server/write-guard.js';
 import { sweepOutcome } from '../approvals/approval-events.js';
 import { handbookOf, withMaster } from '../run/with-master.js';
-import { dueReleasePhases, releaseDates } from '../checklist/release-schedule.js';
+import type { ApprovalState } from '../kernel/ticket-state.js';
+import type { SweepSchedule } from '../server/coordination/sweep-schedule.js';
 import { syncReleaseSchedule } from '../checklist/handle-release.js';
-import { DISCLOSURE, dateOf, quickLinksOf } from '../run/quick-links.js';
-import { advisorySyncDue } from '../disclosure/advisories.js';
 import { syncAdvisory } from '../disclosure/handle-advisory.js';
 import { sweepDrafts } from '../disclosure/handle-drafts.js';
+import {
+  advisoryReadDue,
+  earlierDue,
+  nextApprovalDue,
+  nextDraftListingDue,
+  nextIncidentDue,
+  releaseNudgeDue,
+} from './next-due.js';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -31,6 +38,63 @@ export interface SweepReport {
 }
 
 /**
+ * Where a listing sweep notes the earliest moment something is due on the incidents it saw (`at`; null: nothing
+ * before `until`, the end of the safety interval).
+ */
+export interface NextDue {
+  until: Date;
+  at: Date | null;
+  /** The generation of changes the listing started at (see `SweepSchedule`). */
+  generation?: number;
+  /** What earlier listings of this process saw of each incident's review (see {@link ReviewsSeen}). */
+  reviews?: ReviewsSeen;
+}
+
+/**
+ * By master: the generation of changes in which its communications ticket was last read by the sweep, and the moment
+ * before which nothing of its review is due. While no event changed anything since, a listing need not read the
+ * ticket again (its approval state changes only through events, which change the generation).
+ */
+export type ReviewsSeen = Map<string, { generation: number; until: number }>;
+
+/** How far ahead the sweep looks for the review's next moment (its clocks count in hours). */
+const REVIEW_HORIZON_MS = 7 * 24 * 60 * 60_000;
+
+/** Notes a due moment: the earlier one is kept. */
+function noteDue(due: NextDue | undefined, at: Date | null): void {
+  if (due) due.at = earlierDue(due.at, at);
+}
+
+/**
+ * A sweep that lists only when something can be due: skipped (no request at all) while the schedule says the last
+ * listing found nothing due before now and no event changed an incident since; otherwise `sweepAll` lists, and the
+ * earliest due moment it found (bounded by `safetyMs`, after which a listing comes anyway) is recorded. A skipped
+ * sweep reports no masters.
+ */
+export async function sweepOnSchedule(
+  schedule: SweepSchedule,
+  at: Date,
+  safetyMs: number,
+  sweepAll: (due: NextDue) => Promise<SweepReport>,
+  reviews?: ReviewsSeen,
+): Promise<SweepReport> {
+  const generation = await schedule.generation();
+  const quiet = await schedule.quiet();
+  if (quiet && quiet.generation === generation && at.getTime() < quiet.until)
+    return { masters: 0, fired: 0, completed: 0 };
+  const due: NextDue = {
+    until: new Date(at.getTime() + safetyMs),
+    at: null,
+    generation,
+    ...(reviews ? { reviews } : {}),
+  };
+  const report = await sweepAll(due);
+  // Generation read before the listing: an event handled meanwhile makes this record stale, and the next sweep lists.
+  await schedule.record(generation, Math.min((due.at ?? due.until).getTime(), due.until.getTime()));
+  return report;
+}
+
+/**
  * One pass of the periodic sweep over the open masters a tracker can see: a half-done intake (a master whose
  * state says `intake` is not done: the run that made it was interrupted) is completed, and whatever is due
  * (sitrep reminders, phase nudges, handoff expiry) fires once. A master with nothing due costs no request beyond
@@ -40,6 +104,7 @@ export async function sweepTracker(
   unguarded: Tracker,
   ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>,
   now: Date,
+  due?: NextDue,
 ): Promise<SweepReport> {
   // The sweep writes through the same public-write guard and state seal as events do.
   const tracker = new WriteGuard(new StateSeal(unguarded, ctx.stateKeys, ctx.log));
@@ -61,12 +126,17 @@ export async function sweepTracker(
     if (tracker.capabilities.confidentialIssues && !listed.confidential) continue;
     if (state.intake !== true) {
       if (await completeHalfDoneIntake(listed, eventCtx)) completed += 1;
+      // Its clocks start with the completed intake (or it is tried again): the next sweep looks again.
+      noteDue(due, now);
       continue;
     }
-    if (await sweepIncident(listed, state, eventCtx, settingsByProject, now)) fired += 1;
+    if (await sweepIncident(listed, state, eventCtx, settingsByProject, now, due)) fired += 1;
   }
   // Drafts maintainers created in watched repositories (GitHub sends no webhook for them) open incidents.
-  const drafts = await sweepDrafts(masters, eventCtx, now, settingsByProject);
+  // The schedule wakes for each watched repository's next listing (GitHub sends no webhook for a draft).
+  const drafts = await sweepDrafts(masters, eventCtx, now, settingsByProject, (watched, lastListedAt) =>
+    noteDue(due, due ? nextDraftListingDue(lastListedAt, watched.syncMinutes, now, due.until) : null),
+  );
   return { masters: masters.length, fired, completed, ...(drafts > 0 ? { drafts } : {}) };
 }
 
@@ -103,6 +173,7 @@ async function sweepIncident(
   eventCtx: EventContext,
   settingsByProject: SettingsByProject,
   now: Date,
+  due?: NextDue,
 ): Promise<boolean> {
   const { tracker, log } = eventCtx;
   const project = configProjectOf(state, listed);
@@ -121,41 +192,74 @@ async function sweepIncident(
     access: null,
   });
   const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
+  const key = formatRef(listed.ref);
+  const seen = due?.reviews?.get(key);
+  const advisories = tracker.capabilities.securityAdvisories;
   // An incident's GitHub advisory is read again at most every `advisories.syncMinutes`.
-  const advisoryDue =
-    tracker.capabilities.securityAdvisories && advisorySyncDue(state, settings.config.advisories.syncMinutes, now);
+  const advisoryDue = advisoryReadDue(settings.config, state, advisories, now);
   // A release phase whose deadline passed (issue 13): the release ticket is read under the lock, and nudged once.
-  const releaseDue =
-    dueReleasePhases(releaseDates(dateOf(quickLinksOf(listed).get(DISCLOSURE))), state.run ?? {}, now).length > 0;
-  // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
-  if (quick.comments.length === 0 && !quick.refresh && !comms && !releaseDue && !advisoryDue) return false;
+  const releaseDue = releaseNudgeDue(listed, state, now);
+  // Approval deadlines live in the comms ticket: a master with one is looked at closer, unless this process read it
+  // since the last change and nothing of its review is due yet.
+  const reviewQuiet = !comms || (seen && seen.generation === due?.generation && now.getTime() < seen.until);
+  if (quick.comments.length === 0 && !quick.refresh && reviewQuiet && !releaseDue && !advisoryDue) {
+    if (due) {
+      const listedCtx = { tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null };
+      noteDue(due, nextIncidentDue({ ...listedCtx, access: null }, advisories, due.until));
+      if (comms && seen) noteDue(due, new Date(seen.until));
+    }
+    return false;
+  }
+  due?.reviews?.delete(key);
   try {
     let acted = false;
+    let next: Date | null = null;
+    let review: Date | null = null;
     await withMaster(listed.ref, eventCtx, async (run, loaded) => {
       let plan = decideSweep(run);
       // Here rather than only in withMaster, so that a release nudge counts as fired (withMaster finds nothing left).
       await syncReleaseSchedule(tracker, run, plan);
       acted = plan.comments.length > 0 || plan.refresh === true;
-      if (advisoryDue && advisorySyncDue(run.state, loaded.config.advisories.syncMinutes, now)) {
+      if (advisoryDue && advisoryReadDue(loaded.config, run.state, advisories, now)) {
         const synced = await syncAdvisory(tracker, run, plan);
         plan = synced.plan;
         acted ||= synced.changed;
       }
+      // From the state this sweep leaves (an advisory just read, a release phase just nudged).
+      if (due && !acted)
+        next = nextIncidentDue({ ...run, state: { ...run.state, run: plan.run } }, advisories, due.until);
       if (!comms) return plan;
+      const outcomes = sweepOutcome(loaded.config, now);
       const approvals = await applyApprovalEvents(
         tracker,
         comms,
         run,
         loaded,
         handbookOf(loaded, eventCtx),
-        sweepOutcome(loaded.config, now),
+        (approval: ApprovalState, cutoffMinutes: number, manager: string | null, openedAt: string | null) => {
+          const decided = outcomes(approval, cutoffMinutes, manager, openedAt);
+          // The review's next moment (each deliverable's clock), from the state this sweep leaves.
+          const after = decided.at(-1)?.state ?? approval;
+          const horizon = new Date(now.getTime() + REVIEW_HORIZON_MS);
+          if (due) review = nextApprovalDue(loaded.config, after, cutoffMinutes, manager, openedAt, now, horizon);
+          return decided;
+        },
         log,
       );
       acted ||= approvals.posted > 0;
       return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
     });
+    // What fired changed the master: the next sweep decides again on what it wrote.
+    noteDue(due, acted ? now : earlierDue(next, review));
+    if (comms && !acted && due?.reviews && due.generation !== undefined)
+      due.reviews.set(key, {
+        generation: due.generation,
+        until: (review ?? new Date(now.getTime() + REVIEW_HORIZON_MS)).getTime(),
+      });
     return acted;
   } catch (error) {
+    // Tried again at the next sweep.
+    noteDue(due, now);
     // One incident's failure must not stop the sweep of the others.
     log.error(
       { issue: formatRef(listed.ref), err: { message: (error as Error).message } },

@@ -144,6 +144,28 @@ for (const harness of HARNESSES) {
       expect(t.mastersOf(reported.ghsaId)).toHaveLength(1);
     });
 
+    it('the sweep wakes for the advisory read every advisories.syncMinutes, quiet in between', async () => {
+      const t = await advisoryWorld(
+        harness,
+        // Nothing else due meanwhile: the acknowledgement is not escalated before 10 hours.
+        `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}]\n` +
+          'advisories:\n  syncMinutes: 15\nackMinutes: 600\n',
+      );
+      const { advisory } = await t.report();
+      const [master] = t.mastersOf(advisory.ghsaId);
+      const checkedAt = () => trustedState(t.store.issue(master!.ref))!.run?.disclosure?.advisory?.checkedAt;
+      expect(checkedAt()).toBe('2026-11-22T10:01:00Z');
+      await t.sweep(minutes(2));
+      const quiet = t.probe.requestCount();
+      for (const at of [8, 15]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(t.probe.requestCount()).toBe(quiet);
+      // Read again at the first sweep 15 minutes after the last read.
+      t.store.updateAdvisory(WEB, advisory.ghsaId, { cveId: 'CVE-2026-5151' });
+      await t.sweep(minutes(16));
+      expect(checkedAt()).toBe('2026-11-22T10:16:00Z');
+      expect(trustedState(t.store.issue(master!.ref))!.run?.aliases).toContain('CVE-2026-5151');
+    });
+
     it('the sweep reads the advisory for what GitHub sends no webhook for, at most once per interval', async () => {
       const t = await advisoryWorld(harness);
       const { advisory } = await t.report();
@@ -213,12 +235,13 @@ for (const harness of HARNESSES) {
       // Again: still one notice.
       expectOutcome(t, await t.advise('reported', advisory, 'finder'), 'stopped');
       expect(t.store.advisory(WEB, advisory.ghsaId).description).toBe(described);
-      // Once the configuration names the private repository, the next delivery opens it and takes the notice away.
+      // Once the configuration names the private repository (pushed), the next delivery opens it and takes the notice
+      // away.
       for (const path of [WEB, INCIDENT_PROJECT])
-        t.store.putFile(
-          path,
+        await t.pushFile(
           '.github/incident-desk.yml',
           `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}]\n`,
+          path,
         );
       expectOutcome(t, await t.advise('reported', advisory, 'finder'), 'done');
       expect(t.mastersOf(advisory.ghsaId)).toHaveLength(1);
@@ -311,6 +334,22 @@ for (const harness of HARNESSES) {
       expect(t.mastersNow()).toHaveLength(before + 1);
     });
 
+    it('the sweep wakes for the next listing of a watched repository, quiet in between', async () => {
+      // Nothing else due meanwhile: the acknowledgement is not escalated before 10 hours.
+      const t = await draftWorld(`advisories:\n  draftsFrom: [${WEB}]\n  syncMinutes: 15\nackMinutes: 600\n`);
+      expect(await t.sweep(minutes(2))).toMatchObject({ masters: 1, fired: 0 });
+      expect(t.listings(WEB)).toBe(1);
+      const quiet = t.probe.requestCount();
+      t.clock.now = minutes(5);
+      const draft = t.store.seedAdvisory(WEB, { summary: 'Later draft', state: 'draft', author: 'maintainer' });
+      for (const at of [10, 16]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(t.probe.requestCount()).toBe(quiet);
+      // 15 minutes after the last listing: listed again, and the draft taken in.
+      expect((await t.sweep(minutes(17))).drafts).toBe(1);
+      expect(t.listings(WEB)).toBe(2);
+      expect(t.mastersOf(draft.ghsaId)).toHaveLength(1);
+    });
+
     it('two sweeps at once (a second replica) open one master', async () => {
       const t = await draftWorld();
       t.clock.now = minutes(1);
@@ -346,6 +385,29 @@ for (const harness of HARNESSES) {
       expect((await t.sweep(minutes(2))).drafts).toBe(1);
       expect(t.mastersOf(draft.ghsaId)).toHaveLength(1);
       expect(t.listings(WEB)).toBe(0);
+    });
+
+    it("the owner's shared configuration is kept between sweeps; a push to it changes what is watched", async () => {
+      const t = await draftWorld('', { 'acme/.github': 'private' });
+      const watching = (repository: string) =>
+        `incidentProject: ${INCIDENT_PROJECT}\nackMinutes: 600\nadvisories:\n  draftsFrom: [${repository}]\n` +
+        '  syncMinutes: 15\n';
+      t.store.putFile('acme/.github', '.github/incident-desk.yml', watching(API));
+      const sharedReads = () =>
+        t.probe
+          .requestShapes(0)
+          .filter((shape) => shape.includes('acme/.github') && /^readFile |\/contents\//.test(shape)).length;
+      for (const at of [2, 17, 32]) await t.sweep(minutes(at));
+      expect(t.listings(API)).toBe(3);
+      // Read by the first listing, then kept: the next listings ask GitHub nothing for it.
+      expect(sharedReads()).toBe(1);
+      // The owner now watches acme/web instead: the push drops the kept copy, and the next sweep lists at once.
+      t.clock.now = minutes(33);
+      await t.pushFile('.github/incident-desk.yml', watching(WEB), 'acme/.github');
+      await t.sweep(minutes(34));
+      expect(sharedReads()).toBe(2);
+      expect(t.listings(WEB)).toBe(1);
+      expect(t.listings(API)).toBe(3);
     });
 
     it('no repository watched: the sweep lists no drafts and opens nothing', async () => {

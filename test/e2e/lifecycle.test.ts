@@ -112,6 +112,16 @@ for (const harness of HARNESSES) {
       },
     );
 
+    it('the sweep lists nothing until the acknowledgement is due, then escalates at the sweep at it', async () => {
+      const t = await harness.open();
+      expect(await t.sweep(minutes(1))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      const quiet = t.probe.requestCount();
+      for (const at of [3, 6, 9]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(t.probe.requestCount()).toBe(quiet);
+      expect(await t.sweep(minutes(10))).toEqual({ masters: 1, fired: 1, completed: 0 });
+      expect(t.comments('escalation')).toHaveLength(1);
+    });
+
     it('/severity shows the rubric; until assessed it is run as high; setting one tells its list once', async () => {
       const t = await harness.open({ config: 'escalation: { high: [ciso], low: [team-lead] }\n' });
       await t.say('/ack', t.labeledBy);

@@ -218,6 +218,21 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
   /** The trigger sent again (a re-added label, another delivery). */
   const resendTrigger = () =>
     deliver(hookOf(master(), 'Issue'), gitlabLabeledPayload(project, master(), 'incident', user('alice')));
+  /** `text` committed at `path` on `to`'s default branch, and GitLab's `Push Hook` delivered. */
+  const pushFile = async (path: string, text: string, to: string) => {
+    store.putFile(to, path, text);
+    const payload = {
+      object_kind: 'push',
+      ref: 'refs/heads/main',
+      total_commits_count: 1,
+      project: { id: store.getProject(to).id, path_with_namespace: to, default_branch: 'main' },
+      commits: [{ id: '1'.repeat(40), added: [], removed: [], modified: [path] }],
+    };
+    deliveries += 1;
+    const res = await deliverGitLab(server.url, SECRET, payload, `${deliveryPrefix}-${deliveries}`, 'Push Hook');
+    expect(res.status).toBe(202);
+    await server.app.idle();
+  };
   /** The app restarts: a new server process (fresh memory) against the same GitLab. */
   const restart = async () => {
     await server.close();
@@ -246,6 +261,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     replay,
     relabel,
     resendTrigger,
+    pushFile,
     restart,
     user,
     ids,

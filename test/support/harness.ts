@@ -165,6 +165,11 @@ export interface IncidentWorld {
    * `sender`; `deliveryId` repeats an earlier delivery. Only where `traits.securityAdvisories`.
    */
   advise(action: 'reported' | 'published', advisory: Advisory, sender: string, deliveryId?: string): Promise<Outcome>;
+  /**
+   * `text` committed at `path` on the default branch of `project`, and the push delivered: the server's kept copy of
+   * the configuration or template is dropped, as in production.
+   */
+  pushFile(path: string, text: string, project: string): Promise<void>;
   /** The app restarts (fresh memory, same tracker). */
   restart(): Promise<void>;
   /**
@@ -329,6 +334,7 @@ async function openMemoryWorld(
     replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
     resendTrigger: m.resendTrigger,
     advise: m.advise,
+    pushFile: m.pushFile,
     restart: m.restart,
     plantState: stateRewriter(m.store, kind, TEST_STATE_KEYS, MEMORY_BOT),
     sweep: m.sweep,
@@ -404,6 +410,7 @@ const github: Harness = {
           .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
       advise: (action, advisory, sender, deliveryId) => g.advise(action, advisory, sender, deliveryId).then(none),
+      pushFile: g.pushFile,
       restart: g.restart,
       plantState: stateRewriter(g.store, 'github', GITHUB_STATE_KEYS, 'incident-desk[bot]'),
       sweep: g.sweep,
@@ -503,6 +510,7 @@ const gitlab: Harness = {
       advise: async () => {
         throw new Error('GitLab has no repository security advisories');
       },
+      pushFile: g.pushFile,
       restart: g.restart,
       plantState: stateRewriter(g.store, 'gitlab', GITLAB_STATE_KEYS, 'incident-desk-bot'),
       sweep: g.sweep,

@@ -1,5 +1,6 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
 import type {
+  FileCache,
   AccessActor,
   Advisory,
   AdvisoryDraft,
@@ -33,6 +34,8 @@ export interface MemoryTrackerOptions {
    * registers one knows: the shell then asks the store who acted and what a comment says.
    */
   signedDeliveries?: boolean;
+  /** Files kept between events as the server keeps them (see `FileCache`); a fresh one is not read from the store. */
+  files?: FileCache;
   /** Under GitHub's rules, the installation account (`sharedConfigProject` is its `.github` repository). */
   account?: string;
 }
@@ -43,6 +46,7 @@ export class MemoryTracker implements Tracker {
   readonly capabilities: TrackerCapabilities;
   private readonly actor: string;
   private readonly canDelete: boolean;
+  private readonly files: FileCache | undefined;
   private readonly account: string | undefined;
 
   constructor(
@@ -52,6 +56,7 @@ export class MemoryTracker implements Tracker {
     this.kind = store.kind;
     this.actor = options.actor ?? 'incident-desk[bot]';
     this.canDelete = options.canDelete ?? false;
+    this.files = options.files;
     this.account = options.account;
     this.capabilities = {
       confidentialIssues: store.kind === 'gitlab',
@@ -159,8 +164,12 @@ export class MemoryTracker implements Tracker {
   }
 
   async readFile(project: string, path: string): Promise<string | null> {
+    const known = this.files?.lookup(project, path);
+    if (known?.fresh) return known.file.text;
     this.store.record('readFile', `${project}:${path}`);
-    return this.store.readFile(project, path);
+    const text = this.store.readFile(project, path);
+    this.files?.store(project, path, { text });
+    return text;
   }
 
   /** The level set with `store.setAccess`; `none` by default. The id is not used: the store knows usernames. */
