@@ -41,8 +41,9 @@ export const MINIMUM_CALLS: Record<TrackerName, Record<ScenarioName, number>> = 
   github: {
     ...UNRELATED,
     // Config, the source read fresh, the search for tickets a previous run made (by the incident's label) and the
-    // master's comments (summary and timeline not already there): 4 reads. Writes: mark the master before anything
-    // else (a half-done intake must be found and completed by the next event), release and comms tickets (2 creates),
+    // master's comments (summary and timeline not already there): 4 reads. Writes: the master as people need it
+    // before anything else (issue 15: its state, identifier, labels, Quick Links and checklist in one write; the state
+    // also lets the next event find and complete a half-done intake), release and comms tickets (2 creates),
     // 2 sub-issue links (one per call), the summary and the timeline comments, the final block: 8. And whoever
     // declared the incident is its First Responder and initial Incident Manager only with write access, as the
     // tracker answers: 1 read. 13 in all.

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { closedLoop, ordinaryCycles, replay, replayCycles } from './load.js';
 import type { Sent, Traffic } from './load.js';
 import { MINIMUM_CALLS, minimumFor } from './minimums.js';
+import { measureIntakes, renderIntakes } from './intake.js';
+import type { IntakeTiming } from './intake.js';
 import { throttling } from '@octokit/plugin-throttling';
 import {
   callShapes,
@@ -74,9 +76,13 @@ const SOAK_CONCURRENCY = 8;
 const SOAK_RATE = 20;
 const SOAK_SAMPLE_MS = 5_000;
 const SOAK_MAX_SECONDS = 3_600;
+/** Intakes per tracker of `--intake` when no count is given. */
+const INTAKE_COUNT = 20;
 
 interface Args {
   soak: number | null;
+  /** `--intake [incidents]`: intakes with the production clients (bench/intake.ts). */
+  intake: number | null;
   trackers: TrackerName[];
   /** `--felt`: only the section of what users feel; `--bursts`: only the bursts. Both by default. */
   felt: boolean;
@@ -88,7 +94,14 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { soak: null, trackers: ['github', 'gitlab'], felt: true, bursts: true, incidents: 20 };
+  const args: Args = {
+    soak: null,
+    intake: null,
+    trackers: ['github', 'gitlab'],
+    felt: true,
+    bursts: true,
+    incidents: 20,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i]!;
     if (a === '--soak') {
@@ -96,6 +109,10 @@ function parseArgs(argv: string[]): Args {
       if (!Number.isFinite(seconds) || seconds < 10 || seconds > SOAK_MAX_SECONDS)
         throw new Error(`--soak takes seconds from 10 to ${SOAK_MAX_SECONDS}`);
       args.soak = seconds;
+    } else if (a === '--intake') {
+      const count = /^\d+$/.test(argv[i + 1] ?? '') ? Number(argv[++i]) : INTAKE_COUNT;
+      if (count < 1 || count > 100) throw new Error('--intake takes 1 to 100 incidents');
+      args.intake = count;
     } else if (a === '--tracker') {
       const t = argv[++i];
       if (t !== 'github' && t !== 'gitlab') throw new Error('--tracker is github or gitlab');
@@ -109,8 +126,8 @@ function parseArgs(argv: string[]): Args {
       args.incidents = n;
     } else
       throw new Error(
-        `unknown argument ${a} (use --soak <seconds>, --tracker github|gitlab, --felt, --bursts, --tick-burst, ` +
-          '--felt-incidents <n>)',
+        `unknown argument ${a} (use --soak <seconds>, --intake [incidents], --tracker github|gitlab, --felt, ` +
+          '--bursts, --tick-burst, --felt-incidents <n>)',
       );
   }
   return args;
@@ -715,6 +732,15 @@ async function burstRun(trackers: TrackerName[]): Promise<void> {
   );
 }
 
+async function intakeRun(count: number, trackers: TrackerName[]): Promise<void> {
+  const results: IntakeTiming[] = [];
+  for (const tracker of trackers) {
+    log(`${tracker}: ${count} intakes with the production clients`);
+    results.push(await measureIntakes(tracker, count));
+  }
+  replaceSection('intake', renderIntakes(results, count, machine()));
+}
+
 async function soakRun(seconds: number, tracker: TrackerName): Promise<void> {
   const world = await startWorld(tracker);
   const target = await startTarget({ ...world.env, BENCH_TARGET: 'app' });
@@ -812,6 +838,7 @@ async function tickBurstRun(trackers: TrackerName[]): Promise<void> {
 const args = parseArgs(process.argv.slice(2));
 if (args.soak !== null) await soakRun(args.soak, args.trackers[0]!);
 else if (args.tickBurst) await tickBurstRun(args.trackers);
+else if (args.intake !== null) await intakeRun(args.intake, args.trackers);
 else {
   if (args.bursts) await burstRun(args.trackers);
   if (args.felt) replaceSection('felt', await feltRun(args.trackers, args.incidents, previousFigures(RESULTS)));

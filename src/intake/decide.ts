@@ -69,10 +69,11 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
   const masterState = trustedState(master);
   if (masterState?.pendingCopy) return s.source ? [copySource(master, s.source, masterState)] : [];
   const id = masterState?.id || incidentIdFor(master, s.config.idPrefix);
-  // In place, the issue is marked as a master before anything else is written: a run interrupted at any later
-  // point leaves an open `incident::master` whose state says the intake is not done, which the sweep, the next
-  // event on it or `npm run reconcile` completes. The mark holds no details, only the state and a notice.
-  if (inPlace && !masterState) return [markMaster(s, master, id)];
+  // In place, the first write makes the master what people need (issue 15: people's order): its state, identifier,
+  // labels, Quick Links and checklist, the children's rows saying they are being opened. A run interrupted at any
+  // later point leaves an open `incident::master` whose state says the intake is not done (`intake` unset), which
+  // the sweep, the next event on it or `npm run reconcile` completes; the final write adds the children.
+  if (inPlace && !masterState) return [firstWrite(s, master, id, deps)];
 
   const moving = inPlace ? null : moveSourceOut(s, id);
   if (moving) return moving;
@@ -162,21 +163,42 @@ function settleMaster(s: IntakeSnapshot, master: Issue, inPlace: boolean): Intak
   return null;
 }
 
-/** Marks an issue in place as the master: the state and a notice, no details. */
-function markMaster(s: IntakeSnapshot, master: Issue, id: string): UpdateEffect {
+/**
+ * The first write of an intake in place: the master as people need it at once, in one request. The state (not yet
+ * `intake: true`) and the run as declared, the title's identifier, the master, id, phase and status labels, the Quick
+ * Links and the checklist, the children's rows saying they are being opened. No details are added: the issue already
+ * holds the report, and on GitLab it was made confidential (and the tracker confirmed it) by the write before.
+ */
+function firstWrite(s: IntakeSnapshot, master: Issue, id: string, deps: IntakeDeps): UpdateEffect {
+  const declared = declaration(s);
   const mark: TicketState = {
     v: 1,
     role: 'master',
     id,
     ...(s.actor ? { trigger: { by: s.actor, at: formatRfc3339(s.now) } } : {}),
-    ...declaration(s),
+    ...declared,
   };
+  const state: TicketState = { ...mark, run: startRun(s, mark) };
+  const view = renderMaster(
+    {
+      master,
+      state,
+      children: [],
+      opening: s.config.children,
+      defaultManager: declared.responder ?? '',
+      config: s.config,
+      now: s.now,
+      bodyLimit: DESCRIPTION_LIMITS[s.tracker],
+    },
+    deps,
+  );
   return {
     kind: 'update',
     ref: master.ref,
-    why: 'mark the master before anything else',
-    block: `${renderState(mark)}\n${SETTING_UP}`,
-    addLabels: [roleLabel('master'), idLabel(id)],
+    why: 'the master as people need it, first',
+    titleId: id,
+    block: view.block,
+    addLabels: [roleLabel('master'), idLabel(id), phaseLabel(view.phase), statusLabel(statusOf(state.run))],
   };
 }
 

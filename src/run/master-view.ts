@@ -16,6 +16,8 @@ import { dateOf, FIELD_LABELS, PRIVATE_FORK, REPORTER } from './quick-links.js';
 import { quiet } from '../kernel/usernames.js';
 
 export const PLACEHOLDER = '_not set_';
+/** A child's Quick Links cell while the intake is opening it. */
+export const BEING_OPENED = '_being opened…_';
 /** The block's begin and end markers and separators, with room to spare for a person's concurrent edit. */
 const MARKERS_AND_MARGIN = 512;
 const DATE_PLACEHOLDER = '_YYYY-MM-DD_';
@@ -27,6 +29,8 @@ export interface MasterViewInput {
   /** The state to write into the block. */
   state: TicketState;
   children: ChildRow[];
+  /** Children the intake is about to open: their Quick Links rows say so until they exist (its first write). */
+  opening?: ReadonlyArray<ChildRow['role']>;
   /** The Incident Manager when the table does not name one yet (a username). */
   defaultManager: string;
   config: IncidentDeskConfig;
@@ -111,7 +115,8 @@ function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): Quick
   const fork = input.state.run?.disclosure?.advisory?.fork;
   const child = (role: ChildRow['role']): string => {
     const row = input.children.find((c) => c.role === role);
-    return row ? `[${row.ref}](${row.url})` : PLACEHOLDER;
+    if (row) return `[${row.ref}](${row.url})`;
+    return input.opening?.includes(role) ? BEING_OPENED : PLACEHOLDER;
   };
   // The reporter is named without a ping: reminders and nudges never reach them (seed 003 keeps them out of the team).
   const reporter = input.state.reporter?.author ? quiet(input.state.reporter.author) : '';

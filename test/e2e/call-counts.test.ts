@@ -40,8 +40,41 @@ const CONFIG_READ: Record<HarnessName, string> = {
     '/repository/files/.gitlab%2Fincident-desk.yml/raw',
 };
 
+/** What a request of `workShapes` writes, by kind; null for a read. */
+function writeKind(shape: string, isMaster: (shape: string) => boolean): string | null {
+  if (isMaster(shape)) return 'master';
+  if (/^(?:GET |read|get|list)/.test(shape)) return null;
+  if (/sub_issues|\/links$|^linkIssues/.test(shape)) return 'link';
+  if (/\/comments$|\/notes$|^createComment/.test(shape)) return 'comment';
+  if (/^POST .*\/issues$|^createIssue/.test(shape)) return 'create';
+  return shape;
+}
+
 for (const harness of HARNESSES) {
   const expected = COSTS[harness.traits.tracker];
+
+  describe(`the intake in people's order (${harness.name})`, () => {
+    it('writes the master first (checklist and labels), then children, links, comments, the final block', async () => {
+      const t = await harness.open({ config: CONFIG });
+      const writes = t.probe
+        .workShapes(0)
+        .map((shape) => writeKind(shape, (s) => t.probe.isMasterWrite(s)))
+        .filter((kind) => kind !== null);
+      // Where issues are confidential, the tracker confirms the confidentiality before anything else is written.
+      const confidentiality = harness.traits.confidentialIssues ? ['master'] : [];
+      expect(writes).toEqual([
+        ...confidentiality,
+        'master',
+        'create',
+        'create',
+        'link',
+        'link',
+        'comment',
+        'comment',
+        'master',
+      ]);
+    });
+  });
 
   describe(`calls per event (${harness.name})`, () => {
     it(`an intake in place makes ${expected.intake} calls in all`, async () => {

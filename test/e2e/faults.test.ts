@@ -20,6 +20,16 @@ function expectCutOff(t: IncidentWorld) {
   expect(trustedState(marked)).toMatchObject({ role: 'master', trigger: { by: t.labeledBy } });
   expect(trustedState(marked)?.intake).toBeUndefined();
   expect(splitBody(marked.body).rest).toBe('details');
+  // The first write made the master what people need (issue 15): identifier, labels, Quick Links and checklist, the
+  // children's rows saying they are being opened.
+  const id = trustedState(marked)!.id;
+  expect(marked.title.startsWith(`[${id}]`)).toBe(true);
+  expect(marked.labels).toEqual(
+    expect.arrayContaining(['incident::master', `incident-id::${id}`, 'phase::before-t5', 'status::investigating']),
+  );
+  expect(marked.body).toContain('<!-- step:');
+  expect(marked.body).toContain('| Release Checklist: | _being opened…_ |');
+  expect(marked.body).toContain('| Communications: | _being opened…_ |');
   expect(t.store.allIssues(INCIDENT_PROJECT)).toHaveLength(1);
   expect(t.probe.outageFailures()).toBeGreaterThan(0);
 }

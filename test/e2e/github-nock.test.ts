@@ -130,8 +130,17 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     const res = await deliverGitHub(server.url, SECRET, 'issues', payload, 'delivery-1');
     expect(res.status).toBe(200);
 
-    expect([...bodies.mark.labels].sort()).toEqual(['incident', `incident-id::${id}`, 'incident::master']);
+    // The first write is the master as people need it (issue 15): labels, identifier, Quick Links and checklist.
+    expect([...bodies.mark.labels].sort()).toEqual([
+      'incident',
+      `incident-id::${id}`,
+      'incident::master',
+      'phase::before-t5',
+      'status::investigating',
+    ]);
     expect(bodies.mark.body).toContain(`"role":"master","id":"${id}"`);
+    expect(bodies.mark.body).toContain('<!-- step:');
+    expect(bodies.mark.body).toContain('| Release Checklist: | _being opened…_ |');
     expect(bodies.release.title).toBe(`[${id}] Security release`);
     expect(bodies.release.labels).toEqual([`incident-id::${id}`, 'incident::release']);
     expect(bodies.comms.body).toContain('<!-- step:approve-blog-security -->');

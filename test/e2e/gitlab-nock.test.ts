@@ -182,8 +182,18 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     expect(res.status).toBe(200);
 
     expect(sent.confidential).toEqual({ confidential: true });
-    expect(labelsOf(sent.mark).sort()).toEqual(['API', `incident-id::${id}`, 'incident::master']);
+    // The first write after the confidentiality is the master as people need it (issue 15): labels, identifier,
+    // Quick Links and checklist.
+    expect(labelsOf(sent.mark).sort()).toEqual([
+      'API',
+      `incident-id::${id}`,
+      'incident::master',
+      'phase::before-t5',
+      'status::investigating',
+    ]);
     expect(sent.mark.description).toContain(`"role":"master","id":"${id}"`);
+    expect(sent.mark.description).toContain('<!-- step:');
+    expect(sent.mark.description).toContain('| Release Checklist: | _being opened…_ |');
     expect(sent.mark.description).not.toContain('"intake":true');
     expect(sent.release.confidential).toBe(true);
     expect(sent.release.title).toBe(`[${id}] Security release`);

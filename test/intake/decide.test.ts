@@ -104,7 +104,7 @@ describe('decideIntake: the first step from a given state', () => {
     [
       'GitLab, confidential source in place: mark it as the master first',
       snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }) }),
-      ['update: mark the master before anything else'],
+      ['update: the master as people need it, first'],
     ],
     [
       'GitLab, marked master in place: look for children',
@@ -114,7 +114,7 @@ describe('decideIntake: the first step from a given state', () => {
     [
       'GitHub, private in place: mark it as the master first',
       snapshot('github'),
-      ['update: mark the master before anything else'],
+      ['update: the master as people need it, first'],
     ],
     [
       'GitHub, marked master in place: look for children',
@@ -231,7 +231,7 @@ describe('decideIntake: the first step from a given state', () => {
       }
     }
     expect(steps).toEqual([
-      ['update: mark the master before anything else'],
+      ['update: the master as people need it, first'],
       ['create release', 'create comms'],
       ['link', 'link'],
       ['read-comments'],
