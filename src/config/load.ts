@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, formatConfigProblems } from './problems.js';
+import type { ConfigProblem } from './problems.js';
 import { DEFAULT_CONFIG, deepFreeze } from './schema.js';
 import { parseConfigChain } from './parse.js';
 import { MAX_EXTENDS_DEPTH, parseExtends, sameTarget } from './extends.js';
@@ -17,9 +18,12 @@ import { listOwnComments } from '../tracker/own-comments.js';
 
 const CONFIG_ERROR_MARKER = '<!-- incident-desk:config-error';
 
+/** What settings are read from: a tracker, or anything that reads files as one does (the command line's folder). */
+export type ConfigSource = Pick<Tracker, 'kind' | 'readConfig' | 'readFile'>;
+
 /** What reading settings needs: the tracker, the built-in templates, and where parsed settings are kept. */
 export interface SettingsContext {
-  tracker: Tracker;
+  tracker: ConfigSource;
   defaultTemplates: TemplateSources;
   /** Parsed configurations and compiled templates by their texts; without one, every read parses and compiles. */
   settingsCache?: SettingsCache;
@@ -55,6 +59,42 @@ export async function loadSettings(
     if (!problem) throw error;
     return new ConfigErrorWithLabel(problem, file ? labelOf(file.text) : undefined);
   }
+}
+
+/** What checking a project's configuration found: the files read (own first), and every problem with its file. */
+export interface ConfigCheck {
+  project: string;
+  /** Where each file was read (`project:path`), the project's own first; empty when it has none. */
+  files: string[];
+  problems: Array<ConfigProblem & { location: string }>;
+}
+
+/**
+ * Checks a project's configuration exactly as an event would read it: the file and those it inherits, the schema,
+ * and the templates it names (read and compiled). Every problem, each with the file it is in. Tracker failures throw.
+ */
+export async function checkSettings(
+  project: string,
+  ctx: Pick<SettingsContext, 'tracker' | 'defaultTemplates'>,
+): Promise<ConfigCheck> {
+  const located = (error: ConfigError) => error.problems.map((p) => ({ ...p, location: p.location ?? error.location }));
+  let files: ConfigFile[];
+  try {
+    files = await readConfigFiles(project, ctx);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { project, files: [], problems: located(error) };
+  }
+  const check: ConfigCheck = { project, files: files.map((f) => f.location), problems: [] };
+  try {
+    const config = files.length === 0 ? DEFAULT_CONFIG : parseConfigChain(files);
+    compileRenderer(ctx.defaultTemplates, await loadTemplates(config, project, ctx));
+  } catch (error) {
+    const problem = asConfigError(error, files[0]?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
+    if (!problem) throw error;
+    check.problems = located(problem);
+  }
+  return check;
 }
 
 /** Templates a project's configuration names, read from the project: they replace the built-in ones. */
@@ -158,6 +198,7 @@ export async function readConfigFiles(project: string, ctx: Pick<SettingsContext
 /** `project:path` of a file's location. */
 function targetOf(location: string): ExtendsTarget {
   const colon = location.lastIndexOf(':');
+  if (colon < 0) return { project: '', path: location };
   return { project: location.slice(0, colon), path: location.slice(colon + 1) };
 }
 

@@ -8,6 +8,7 @@ import type { DeliveryGuard } from './coordination/delivery-guard.js';
 import type { KeyedLock } from './coordination/keyed-lock.js';
 import type { SweepGate } from './coordination/sweep-gate.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { StateKeys } from './state-seal.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -43,6 +44,10 @@ export interface CompositionDeps {
   queue: WorkQueue;
   /** Handles one delivery with the tracker it came from (`handleEvent` with the server's context). */
   handle(event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): Promise<EventOutcome>;
+  /** The logger of a delivery's work: every line carries its id, tracker, event and incident. */
+  logFor(event: TrackerEvent): Logger;
+  /** The server's metrics: the clients tell them their requests. */
+  metrics: Metrics;
   overrides: ServerOverrides;
 }
 
@@ -62,6 +67,8 @@ export interface ServerOverrides {
   sweepGate?: SweepGate;
   /** The clock of event handling (tests pass a fixed one). */
   now?: () => Date;
+  /** Where a `*.pem` private key is looked for (Probot's convention); the process's working directory by default. */
+  cwd?: string;
 }
 
 /** A JSON answer. */

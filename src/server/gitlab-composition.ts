@@ -17,7 +17,7 @@ import { queueKey } from './work-queue.js';
  * app's own GitLab user (events by it are never answered). Secrets that cannot be read leave the route unserved.
  */
 export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
-  const { log, queue, handle, overrides } = deps;
+  const { log, queue, handle, overrides, logFor, metrics } = deps;
   let gitlabSecrets: WebhookSecrets | undefined;
   if (env.GITLAB_WEBHOOK_SECRET || env.GITLAB_WEBHOOK_SECRETS) {
     try {
@@ -38,6 +38,7 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
   const client = createGitLabClient({
     host: env.GITLAB_URL,
     token: env.GITLAB_TOKEN,
+    observer: metrics.observer('gitlab'),
     ...overrides.gitlabClientOptions,
   });
   const tracker = new GitLabTracker(client);
@@ -49,7 +50,8 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
   const gitlabRoute = createGitLabRoute({
     secrets: gitlabSecrets,
     log,
-    handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf(tracker), stateKeys)),
+    handle: (event) =>
+      queue.run(queueKey(event), () => handle(event, tracker, isSelf(tracker), stateKeys), logFor(event)),
     ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
   });
   const route = (req: IncomingMessage, res: ServerResponse): void => {

@@ -9,7 +9,9 @@ import type { SweepGate } from './coordination/sweep-gate.js';
 import type { EventContext } from '../run/context.js';
 import { handleEvent } from './handle-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
-import { createLogger } from './logger.js';
+import { childLogger, createLogger } from './logger.js';
+import { deliveryBindings } from './delivery-log.js';
+import { deliveryOutcome, eventLabel, Metrics } from './metrics.js';
 import { ROUTES } from './routes.js';
 import { SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
@@ -34,6 +36,10 @@ export interface AppServer {
   startSweeper(intervalSeconds: number): () => void;
   /** Resolves once the webhook work queued so far (and queued meanwhile) is done. */
   idle(): Promise<void>;
+  /** Answers `GET /metrics` (for a server of its own on `METRICS_PORT`). */
+  serveMetrics(req: IncomingMessage, res: ServerResponse): void;
+  /** The server's metrics. */
+  metrics: Metrics;
   /** `memory` (one process) or `redis` (replicas share deliveries, locks and the sweep). */
   coordination: Coordination['kind'];
   /**
@@ -66,20 +72,36 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   const now = overrides.now ?? (() => new Date());
   const settingsCache = new SettingsCache();
-  const handle = (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
-    handleEvent(event, {
-      tracker,
-      isSelf,
-      deliveries,
-      locks,
-      handbookUrl,
-      defaultTemplates,
-      settingsCache,
-      log,
-      now,
-      stateKeys,
-    });
-  const deps = { log, queue, handle, overrides };
+  const metrics = new Metrics({
+    queueDepth: () => queue.pending,
+    ...(coordination.kind === 'redis' ? { redisUp: () => coordination.healthy() } : {}),
+  });
+  const logFor = (event: TrackerEvent) => childLogger(log, deliveryBindings(event));
+  const handle = async (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) => {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const label = eventLabel(event);
+    try {
+      const outcome = await handleEvent(event, {
+        tracker,
+        isSelf,
+        deliveries,
+        locks,
+        handbookUrl,
+        defaultTemplates,
+        settingsCache,
+        log: logFor(event),
+        now,
+        stateKeys,
+      });
+      metrics.delivery(event.tracker, label, deliveryOutcome(outcome), seconds());
+      return outcome;
+    } catch (error) {
+      metrics.delivery(event.tracker, label, 'failed', seconds());
+      throw error;
+    }
+  };
+  const deps = { log, queue, handle, overrides, logFor, metrics };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {
@@ -99,12 +121,17 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     const status = shared.redis === false ? 'unavailable' : 'ok';
     return { status, github: Boolean(github), gitlab: Boolean(gitlab), ...shared };
   };
-  const server = createServer((req, res) => serveRequest(req, res, { github, gitlab, handbookHtml, health }));
+  // `/metrics` is served here unless METRICS_PORT puts it on a port of its own (kept off the public balancer).
+  const metricsHere = env.METRICS_PORT ? undefined : metrics;
+  const server = createServer((req, res) =>
+    serveRequest(req, res, { github, gitlab, handbookHtml, health, metrics: metricsHere, refused: metrics }),
+  );
   const sweeper = createSweeper({
     compositions,
     gate: overrides.sweepGate ?? coordination.sweepGate,
     context: { locks, handbookUrl, defaultTemplates, settingsCache, log },
     now,
+    metrics,
   });
   return {
     server,
@@ -114,10 +141,15 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     sweep: sweeper.sweep,
     startSweeper: sweeper.start,
     idle: () => queue.idle(),
+    serveMetrics: (req, res) => metrics.serve(req, res),
+    metrics,
     coordination: coordination.kind,
     close: (drainMs = 20_000) => closeServer(server, { queue, sweeper, coordination }, drainMs),
   };
 }
+
+/** The answers of a webhook route that refuse a delivery at the door. */
+const REFUSED_STATUSES = new Set([400, 401, 405, 413]);
 
 /** What `/healthz` answers. */
 interface Health {
@@ -136,10 +168,25 @@ function serveRequest(
     gitlab?: TrackerComposition;
     handbookHtml: string;
     health: () => Promise<Health>;
+    /** Serves `/metrics` here; undefined when it is served on `METRICS_PORT`. */
+    metrics: Metrics | undefined;
+    /** Counts the deliveries refused at the door. */
+    refused: Metrics;
   },
 ): void {
   const { github, gitlab } = routes;
   const path = (req.url ?? '/').split('?')[0];
+  if (path === '/metrics' && routes.metrics) {
+    routes.metrics.serve(req, res);
+    return;
+  }
+  const tracker = path === '/api/github/webhooks' ? 'github' : path === '/api/gitlab/webhooks' ? 'gitlab' : null;
+  if (tracker) {
+    // A delivery refused before it was read as an event (signature, token, size, shape): its event is not trusted.
+    res.once('finish', () => {
+      if (REFUSED_STATUSES.has(res.statusCode)) routes.refused.refused(tracker);
+    });
+  }
   if (path === '/healthz') {
     void routes.health().then((body) => json(res, body.status === 'ok' ? 200 : 503, body));
     return;
@@ -175,8 +222,9 @@ function createSweeper(options: {
   gate: SweepGate;
   context: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries' | 'stateKeys' | 'now'>;
   now: () => Date;
+  metrics: Metrics;
 }): Sweeper {
-  const { compositions, gate, context, now } = options;
+  const { compositions, gate, context, now, metrics } = options;
   const underWay = new Set<Promise<unknown>>();
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
@@ -193,9 +241,13 @@ function createSweeper(options: {
     underWay.add(run);
     try {
       await run;
+    } catch (error) {
+      metrics.sweep('failed', total.fired);
+      throw error;
     } finally {
       underWay.delete(run);
     }
+    metrics.sweep('done', total.fired);
     return total;
   };
   const start = (intervalSeconds: number): (() => void) => {

@@ -99,8 +99,18 @@ export class MemoryStore {
     this.requireProject(project).files.set(path, text);
   }
 
-  /** Adds an issue as a person would, bypassing the call log. */
-  seedIssue(project: string, input: Partial<NewIssue> & { author?: string; assignees?: string[] }): Issue {
+  /**
+   * Adds an issue as a person would, bypassing the call log; `number` gives it that number (a copy of a real issue),
+   * and the project's next issues follow it.
+   */
+  seedIssue(
+    project: string,
+    input: Partial<NewIssue> & { author?: string; assignees?: string[]; number?: number },
+  ): Issue {
+    if (input.number !== undefined) {
+      const stored = this.requireProject(project);
+      stored.nextNumber = Math.max(stored.nextNumber, input.number);
+    }
     return this.insertIssue(
       project,
       {
