@@ -102,6 +102,10 @@ export interface Probes {
   outageFailures(): number;
   /** The fake's fault injection (null where requests cannot fail on purpose). */
   faults: FaultInjector | null;
+  /** The server's `/metrics` text (null where events go straight into the shell, without a server). */
+  metrics(): Promise<string | null>;
+  /** What the server logged so far (null without a server): each line's fields and message. */
+  logLines(): Array<{ obj: Record<string, unknown>; msg: string }> | null;
 }
 
 /** A change of an issue; `dueDate` only where the tracker has the field. */
@@ -328,6 +332,8 @@ async function openMemoryWorld(
       commentReads: (from, id) => masterCalls(from, 'getComment').filter((c) => c.args[1] === id).length,
       outageFailures: m.failures,
       faults: null,
+      metrics: async () => null,
+      logLines: () => null,
     },
   };
 }
@@ -418,6 +424,8 @@ const github: Harness = {
             .filter((r) => r.method === 'GET' && r.path === `/repos/${INCIDENT_PROJECT}/issues/comments/${id}`).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
+        metrics: () => g.server.app.metrics.registry.metrics(),
+        logLines: () => g.server.log.lines.map(({ obj, msg }) => ({ obj: obj as Record<string, unknown>, msg })),
       },
     };
   },
@@ -505,6 +513,8 @@ const gitlab: Harness = {
             .filter((r) => r.method === 'GET' && r.path === `${masterPath}/notes/${id}`).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
+        metrics: () => g.server.app.metrics.registry.metrics(),
+        logLines: () => g.server.log.lines.map(({ obj, msg }) => ({ obj: obj as Record<string, unknown>, msg })),
       },
     };
   },
