@@ -89,8 +89,8 @@ const COMMANDS: Record<string, Command> = {
     help:
       'Serves POST /api/github/webhooks and /api/gitlab/webhooks, GET /healthz, /metrics and /handbook on PORT ' +
       '(default 3000; /metrics on METRICS_PORT when set), and sweeps every SWEEP_INTERVAL_SECONDS. With ' +
-      'WEBHOOK_PROXY_URL (a smee.io channel) GitHub deliveries are forwarded from it, for development. Stops cleanly on ' +
-      `SIGTERM. ${ENVIRONMENT}`,
+      'WEBHOOK_PROXY_URL (a smee.io channel) GitHub deliveries are forwarded from it, for development. Stops ' +
+      `cleanly on SIGTERM. ${ENVIRONMENT}`,
     async run(args, io) {
       if (args.positional.length > 0) throw new UsageError('serve takes no arguments');
       const serving = await serve(io.env as ServerEnv, { cwd: io.cwd, ...(io.log ? { log: io.log } : {}) });
@@ -102,10 +102,10 @@ const COMMANDS: Record<string, Command> = {
     usage: 'incident-desk reconcile <issue url>',
     summary: 'Repair one incident now: complete its intake, re-render its master. Safe to repeat.',
     help:
-      'The issue may be the master, a child or the report, as its GitHub or GitLab web address. Takes a report with the ' +
-      'trigger label in, completes a half-done intake and re-renders the master from its state; prints what it did. ' +
-      'Writes as the app: APP_ID and PRIVATE_KEY (GitHub), or GITLAB_URL and GITLAB_TOKEN. With REDIS_URL it takes ' +
-      `the same incident locks as the running replicas. ${ENVIRONMENT}`,
+      'The issue may be the master, a child or the report, as its GitHub or GitLab web address. Takes a report with ' +
+      'the trigger label in, completes a half-done intake and re-renders the master from its state; prints what it ' +
+      'did. Writes as the app: APP_ID and PRIVATE_KEY (GitHub), or GITLAB_URL and GITLAB_TOKEN. With REDIS_URL it ' +
+      `takes the same incident locks as the running replicas. ${ENVIRONMENT}`,
     async run(args, io) {
       const [url, ...rest] = args.positional;
       if (!url || rest.length > 0) throw new UsageError('reconcile needs exactly one issue url');
@@ -122,10 +122,11 @@ const COMMANDS: Record<string, Command> = {
     summary: "Check a project's configuration file and template overrides as the app reads them.",
     help:
       'Reads the file (.github/incident-desk.yml or .gitlab/incident-desk.yml), the files it inherits (_extends) and ' +
-      'the templates it names, exactly as an event would, and prints every problem as file:line:column: key: message. ' +
-      'A path is a clone on this machine (a folder or the file itself); a project is read from the tracker, on GitHub ' +
-      'as the app or with GITHUB_TOKEN, on GitLab with GITLAB_URL and GITLAB_TOKEN (--tracker says which when both ' +
-      `are set). Exit code 0 when the configuration is fine, 1 when it has problems, 2 when it could not be read. ${ENVIRONMENT}`,
+      'the templates it names, exactly as an event would, and prints every problem as file:line:column: key: ' +
+      'message. A path is a clone on this machine (a folder or the file itself); a project is read from the ' +
+      'tracker, on GitHub as the app or with GITHUB_TOKEN, on GitLab with GITLAB_URL and GITLAB_TOKEN (--tracker ' +
+      'says which when both are set). Exit code 0 when the configuration is fine, 1 when it has problems, 2 when it ' +
+      `could not be read. ${ENVIRONMENT}`,
     async run(args, io) {
       const [target, ...rest] = args.positional;
       if (!target || rest.length > 0) throw new UsageError('check-config needs exactly one project or path');

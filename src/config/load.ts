@@ -165,8 +165,8 @@ export class ConfigErrorWithLabel {
 
 /**
  * A project's configuration file and the files it inherits (`_extends`), in that order; empty when the project has no
- * file. Throws ConfigError (located in the file that names it) for an `_extends` that names no readable file, comes back
- * to a file already read, or goes deeper than {@link MAX_EXTENDS_DEPTH} files.
+ * file. Throws ConfigError (located in the file that names it) for an `_extends` that names no readable file, comes
+ * back to a file already read, or goes deeper than {@link MAX_EXTENDS_DEPTH} files.
  */
 export async function readConfigFiles(project: string, ctx: Pick<SettingsContext, 'tracker'>): Promise<ConfigFile[]> {
   const own = await ctx.tracker.readConfig(project);

@@ -50,8 +50,8 @@ export class PrivateKeyError extends Error {
 /**
  * The GitHub App's private key, found as Probot finds it (`@probot/get-private-key`): `PRIVATE_KEY` as PEM (escaped
  * `\n` newlines, or on one line) or as base64 of the PEM, else the file at `PRIVATE_KEY_PATH` (relative to `cwd`),
- * else the one `*.pem` file in `cwd`. Undefined when none is given; throws {@link PrivateKeyError} when one is given but
- * cannot be read (a `PRIVATE_KEY` that is no key, a missing file, several `*.pem` files).
+ * else the one `*.pem` file in `cwd`. Undefined when none is given; throws {@link PrivateKeyError} when one is given
+ * but cannot be read (a `PRIVATE_KEY` that is no key, a missing file, several `*.pem` files).
  */
 export async function privateKeyFrom(env: ServerEnv, cwd = process.cwd()): Promise<string | undefined> {
   const keyEnv = {

@@ -36,7 +36,8 @@ export class WorkQueue {
 
   /**
    * Queues `job` behind the earlier jobs of `key` and answers its outcome; the caller must await or race the
-   * answer (a failure is logged here either way, on `log`: the delivery's own logger). Rejects with `QueueFullError` when `maxPending` jobs wait.
+   * answer (a failure is logged here either way, on `log`: the delivery's own logger). Rejects with `QueueFullError`
+   * when `maxPending` jobs wait.
    */
   run<T>(key: string, job: () => Promise<T>, log: Logger = this.log): Promise<T> {
     if (this.active.size >= this.maxPending) return Promise.reject(new QueueFullError(this.maxPending));

@@ -114,7 +114,7 @@ describe('incident-desk check-config <path>', () => {
     expect(run.stdout).toMatch(/templates: template task: /);
   });
 
-  it('a folder without a configuration file, and a name that is neither a path nor reachable: exit code 2', async () => {
+  it('a folder without a configuration file, a name neither a path nor reachable: exit code 2', async () => {
     expect((await cli(['check-config', '.'])).stderr).toMatch(/holds neither \.github\/incident-desk\.yml/);
     const remote = await cli(['check-config', 'acme/web']);
     expect(remote.code).toBe(2);
