@@ -45,7 +45,7 @@ describe.each(HARNESSES.filter((h) => h.name === 'github' || h.name === 'gitlab'
         expect(call.route).not.toContain('acme');
         expect(call.status).toMatch(/^\d{1,3}$/);
       }
-      expect(calls.some((c) => c.method === 'POST' && /^2/.test(c.status))).toBe(true);
+      expect(calls.some((c) => c.method === 'POST' && /^2/.test(c.status ?? ''))).toBe(true);
       expect(text).toMatch(/^incident_desk_queue_depth \d+$/m);
       // Nothing of the incident: its title, its identifier, its people, its project.
       const id = trustedState(t.master())!.id;
