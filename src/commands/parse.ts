@@ -192,6 +192,25 @@ function parseDeskCommand(lines: string[], start: number, rest: string): Command
   return parseCommand(unprefixed) ?? { name: 'help' };
 }
 
+/**
+ * The incident's severity for a severity the tracker's own field was set to (GitLab: `critical`, `high`, `medium`,
+ * `low`, `unknown`), or null when it names none: GitLab's S1 and S2 are both the highest level the app knows, and
+ * `unknown` (the field cleared) changes nothing.
+ */
+export function severityOfTracker(value: string): Severity | null {
+  switch (value.toLowerCase()) {
+    case 'critical':
+    case 'high':
+      return 'high';
+    case 'medium':
+      return 'medium';
+    case 'low':
+      return 'low';
+    default:
+      return null;
+  }
+}
+
 const APPROVAL_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 function parseApproval(word: 'approve' | 'revoke', line: string): Command {

@@ -28,6 +28,12 @@ export interface IssueEvent {
    * `changes.description.previous`).
    */
   previousBody?: string;
+  /**
+   * The severity the tracker's own field of an incident was set to in this change, as the tracker names it (GitLab
+   * `changes.severity.current`: `critical`, `high`, `medium`, `low`, `unknown`): GitLab's `/severity` quick action,
+   * which GitLab carries out itself on an issue of type Incident, sending this change instead of the comment.
+   */
+  trackerSeverity?: string;
 }
 
 /** A comment was posted on an issue. */

@@ -55,7 +55,12 @@ export type ChangeQuery =
   /** The retitles; the issue's opening (the title it was opened with) comes last. */
   | { kind: 'title' }
   /** The edits of the description (ticked checklist boxes included). */
-  | { kind: 'description' };
+  | { kind: 'description' }
+  /**
+   * The changes of the tracker's own severity field of an incident (GitLab's `/severity` quick action or its sidebar).
+   * GitHub issues have no such field: always empty there.
+   */
+  | { kind: 'severity' };
 
 /** One change as the tracker records it: who made it, and when (ISO 8601). */
 export interface IssueChange {

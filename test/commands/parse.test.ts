@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_EXPECTED, FIELD_ALIASES, parseCommand, parseRfc3339, resolveField } from '../../src/commands/parse.js';
+import {
+  COMMAND_EXPECTED,
+  FIELD_ALIASES,
+  parseCommand,
+  parseRfc3339,
+  resolveField,
+  severityOfTracker,
+} from '../../src/commands/parse.js';
 import type { Command } from '../../src/commands/parse.js';
 
 const invalid = (command: keyof typeof COMMAND_EXPECTED): Command => ({
@@ -238,5 +245,20 @@ describe('approval commands', () => {
     '/request-approvals a b',
   ])('%j is invalid', (body) => {
     expect(parseCommand(body)?.name).toBe('invalid');
+  });
+});
+
+describe("severityOfTracker: GitLab's own severity of an incident", () => {
+  it.each([
+    ['critical', 'high'],
+    ['high', 'high'],
+    ['HIGH', 'high'],
+    ['medium', 'medium'],
+    ['low', 'low'],
+    ['unknown', null],
+    ['', null],
+    ['s1', null],
+  ] as const)('%j is %j', (value, severity) => {
+    expect(severityOfTracker(value)).toBe(severity);
   });
 });

@@ -205,6 +205,28 @@ export function describeTrackerContract(
       },
     );
 
+    it("answers who set the tracker's own severity of an incident, newest first (GitLab); none on GitHub", async () => {
+      const issue = store.seedIssue('sec/incidents', { title: 'Incident', body: 'b', author: 'alice' });
+      people('bob', 'carol');
+      store.setTrackerSeverity(issue.ref, 'high', 'bob');
+      store.setTrackerSeverity(issue.ref, 'critical', 'carol');
+      store.editIssue(issue.ref, { body: 'edited' }, 'alice');
+      const changes = await tracker.listChanges(issue.ref, { kind: 'severity' });
+      if (kind === 'github') {
+        expect(changes).toEqual([]);
+        return;
+      }
+      expect(changes.map((c) => c.actor.username)).toEqual(['carol', 'bob']);
+      for (const change of changes) {
+        expect(Number.isNaN(Date.parse(change.at))).toBe(false);
+        if (subject.userId) expect(change.actor.id).toBe(subject.userId(change.actor.username));
+      }
+      // A description edit is no severity change, and a severity change no description edit.
+      expect((await tracker.listChanges(issue.ref, { kind: 'description' })).map((c) => c.actor.username)).toEqual([
+        'alice',
+      ]);
+    });
+
     it('answers its own account by id: what it posts carries that id, what a person posts does not', async () => {
       const self = await tracker.getSelf();
       expect(self.id).toBeGreaterThan(0);

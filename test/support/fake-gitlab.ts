@@ -76,6 +76,15 @@ class HttpError extends Error {
 
 const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply => ({ status, body, headers });
 
+/** How GitLab names an incident's severity in its system note (`IssuableSeverity::SEVERITY_LABELS`). */
+const SEVERITY_LABELS: Record<string, string> = {
+  critical: 'Critical - S1',
+  high: 'High - S2',
+  medium: 'Medium - S3',
+  low: 'Low - S4',
+  unknown: 'Unknown',
+};
+
 /** The store's roles as GitLab access levels (Owner, Maintainer, Developer, Reporter, Guest). */
 const GITLAB_LEVELS: Record<Exclude<AccessLevel, 'none'>, number> = {
   admin: 50,
@@ -178,13 +187,18 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
 
   /**
    * The system notes GitLab writes for what the store recorded people (and the app) doing to an issue: a retitle, an
-   * edited description. Label changes are resource label events, not notes; the opening writes none.
+   * edited description, an incident's severity. Label changes are resource label events, not notes; the opening writes
+   * none.
    */
   const systemNotes = (i: Issue): Array<ReturnType<typeof noteJson>> =>
     store.changesOf(i.ref).flatMap((c: StoredChange) => {
-      if (c.opening || (c.kind !== 'title' && c.kind !== 'description')) return [];
+      if (c.opening || (c.kind !== 'title' && c.kind !== 'description' && c.kind !== 'severity')) return [];
       const body =
-        c.kind === 'title' ? `changed title from **${c.from ?? ''}** to **${c.to ?? ''}**` : 'changed the description';
+        c.kind === 'title'
+          ? `changed title from **${c.from ?? ''}** to **${c.to ?? ''}**`
+          : c.kind === 'severity'
+            ? `changed the severity to **${SEVERITY_LABELS[c.to ?? ''] ?? 'Unknown'}**`
+            : 'changed the description';
       return [
         { ...noteJson({ id: c.id, author: c.by, authorId: userId(c.by), body, createdAt: c.at }, i), system: true },
       ];

@@ -184,6 +184,24 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     );
     return answer.outcome;
   };
+  /**
+   * `actor` gives GitLab's own `/severity <level>` on the master (an issue of type Incident): GitLab records the change
+   * as theirs (a system note) and, instead of the comment, delivers the issue hook with `changes.severity`, naming
+   * `claimed` as its user (the actor unless a forged delivery names someone else).
+   */
+  const setTrackerSeverity = async (level: string, actor: string, claimed = actor) => {
+    store.setTrackerSeverity(ref, level, actor);
+    const issue = store.issue(ref);
+    const answer = await deliver(
+      hookOf(issue, 'Issue'),
+      gitlabIssueChangePayload(projectOf(issue), issue, user(claimed), ids, {
+        action: 'update',
+        before: issue,
+        severity: { previous: 'unknown', current: level },
+      }),
+    );
+    return answer.outcome;
+  };
   /** GitLab delivers an edit describing `after`, edited from `previousBody` by `actor` (a late or racing delivery). */
   const deliverEdit = (after: Issue, previousBody: string, actor: string) =>
     deliver(hookOf(after, 'Issue'), gitlabEditPayload(projectOf(after), after, previousBody, user(actor), ids));
@@ -242,6 +260,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
     replay,
     relabel,
     resendTrigger,
+    setTrackerSeverity,
     restart,
     user,
     ids,

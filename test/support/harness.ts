@@ -60,6 +60,11 @@ export interface Traits {
    * description, and reads a command's note back by its id.
    */
   signedDeliveries: boolean;
+  /**
+   * Incidents have a severity field of the tracker's own, set by its own `/severity` quick action (GitLab issues of
+   * type Incident), which consumes the comment and sends a change of the issue instead. GitHub has none.
+   */
+  trackerSeverity: boolean;
 }
 
 /** What only the transport can tell: which requests the app made. */
@@ -156,6 +161,11 @@ export interface IncidentWorld {
   ): Promise<Outcome>;
   /** The trigger label's event is delivered again. */
   resendTrigger(): Promise<Outcome>;
+  /**
+   * `actor` sets the tracker's own severity of the master with its `/severity` quick action (only where
+   * `traits.trackerSeverity`); the delivery names `claimed` (the actor unless forged).
+   */
+  setTrackerSeverity(level: string, actor: string, claimed?: string): Promise<Outcome>;
   /** The app restarts (fresh memory, same tracker). */
   restart(): Promise<void>;
   sweep(at: Date): Promise<SweepReport>;
@@ -213,6 +223,9 @@ const isGitHubAuth = (r: { method: string; path: string }) =>
 /** The app's own GitLab user, read once per process so that its own events are ignored: no event's work. */
 const isGitLabAuth = (r: { method: string; path: string }) => r.method === 'GET' && r.path === '/api/v4/user';
 
+/** GitHub issues have no severity field: a scenario that sets one runs only where `traits.trackerSeverity`. */
+const noTrackerSeverity = (): Promise<Outcome> => Promise.reject(new Error('this tracker has no severity field'));
+
 const GITLAB_TRAITS: Traits = {
   tracker: 'gitlab',
   confidentialIssues: true,
@@ -227,6 +240,7 @@ const GITLAB_TRAITS: Traits = {
   answersOutcome: true,
   faultInjection: false,
   signedDeliveries: false,
+  trackerSeverity: true,
 };
 
 const GITHUB_TRAITS: Traits = {
@@ -243,6 +257,7 @@ const GITHUB_TRAITS: Traits = {
   answersOutcome: false,
   faultInjection: true,
   signedDeliveries: true,
+  trackerSeverity: false,
 };
 
 /**
@@ -301,6 +316,8 @@ async function openMemoryWorld(
     deliverEdit: m.deliverEdit,
     replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
     resendTrigger: m.resendTrigger,
+    setTrackerSeverity: (level, actor, claimed) =>
+      traits.trackerSeverity ? m.setTrackerSeverity(level, actor, claimed) : noTrackerSeverity(),
     restart: m.restart,
     sweep: m.sweep,
     redelivered: [],
@@ -376,6 +393,7 @@ const github: Harness = {
           .replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined)
           .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
+      setTrackerSeverity: noTrackerSeverity,
       restart: g.restart,
       sweep: g.sweep,
       redelivered: g.redelivered,
@@ -473,6 +491,8 @@ const gitlab: Harness = {
       deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(outcome),
       replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
       resendTrigger: () => g.resendTrigger().then(outcome),
+      setTrackerSeverity: (level, actor, claimed) =>
+        g.setTrackerSeverity(level, actor, claimed).then((o) => o as Outcome),
       restart: g.restart,
       sweep: g.sweep,
       redelivered: g.redelivered,

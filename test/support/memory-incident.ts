@@ -171,6 +171,23 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
       }),
     );
   };
+  /**
+   * `actor` sets the tracker's own severity of the master (GitLab's `/severity` quick action): the store records it as
+   * theirs, and one change of the issue says so, naming `claimed`.
+   */
+  const setTrackerSeverity = (level: string, actor: string, claimed = actor) => {
+    store.setTrackerSeverity(ref, level, actor);
+    const issue = master();
+    return handle({
+      ...issueEvent(projectOf(issue), issue, {
+        tracker: kind,
+        action: 'edited',
+        addedLabels: [],
+        actor: person(claimed),
+      }),
+      trackerSeverity: level,
+    });
+  };
   /** A person changes a ticket's labels by hand. */
   const relabel = (ticket: Issue, labels: (labels: string[]) => string[], actor: string) =>
     change(ticket, { labels: labels(store.issue(ticket.ref).labels) }, actor);
@@ -198,6 +215,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     replay,
     deliverEdit,
     resendTrigger,
+    setTrackerSeverity,
     restart,
     sweep,
     /** Calls that failed because the tracker was down. */

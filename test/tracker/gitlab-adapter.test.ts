@@ -947,6 +947,18 @@ describe('GitLab payload normalization', () => {
     }
   });
 
+  it("reads changes.severity, GitLab's `/severity` quick action on an incident, as the tracker's own severity", () => {
+    const set = normalizeGitLabIssueEvent(update({ severity: { previous: 'unknown', current: 'critical' } }), 'd');
+    expect(set).toMatchObject({ action: 'edited', trackerSeverity: 'critical', addedLabels: [] });
+    expect(set?.previousBody).toBeUndefined();
+    expect(normalizeGitLabIssueEvent(update({ title: { previous: 'a', current: 'b' } }), 'd')).not.toHaveProperty(
+      'trackerSeverity',
+    );
+    expect(normalizeGitLabIssueEvent(update({ severity: { previous: 'low', current: 3 } }), 'd')).not.toHaveProperty(
+      'trackerSeverity',
+    );
+  });
+
   it('reads changes.description as the previous body, edited even with label changes', () => {
     const event = normalizeGitLabIssueEvent(
       update({

@@ -356,9 +356,12 @@ export class GitHubTracker implements Tracker {
    * Who changed the issue, newest first: its `labeled` and `renamed` issue events (every page; labels given at the
    * opening are `labeled` events too), then for a title the opening by the issue's author; for the description, the
    * editors of its content edits (GraphQL `userContentEdits`, the most recent hundred; REST has no record of them).
+   * GitHub has no severity field: none for `severity`, without a request.
    */
   async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
     const { owner, repo } = splitPath(ref.project, 'listChanges');
+    // GitHub issues have no severity field of their own: nobody ever changed it.
+    if (query.kind === 'severity') return [];
     if (query.kind === 'description') {
       const answer = await this.call('listChanges', refText(ref), () =>
         this.octokit.graphql<ContentEditsAnswer>(

@@ -68,6 +68,8 @@ const DESCRIPTION_NOTE =
   /^(?:changed the description|marked the (?:checklist item|task) .* as (?:completed|incomplete))/s;
 /** The system note of a retitle. */
 const TITLE_NOTE = /^changed title from /;
+/** The system note GitLab writes when an incident's severity is set (`changed the severity to **High - S2**`). */
+const SEVERITY_NOTE = /^changed the severity to /;
 
 /** `GET /users?username=`: the fields read. */
 interface GitLabUserJson {
@@ -267,7 +269,8 @@ export class GitLabTracker implements Tracker {
    * Who changed the issue, newest first, from what GitLab records: resource label events (`add`) for a label, labels
    * given at the opening included; system notes for a retitle ("changed title from …", every page, then the opening
    * by the issue's author) and for the description ("changed the description", "marked the checklist item … as
-   * completed", from the most recent hundred notes: enough to tell who edited a moment ago).
+   * completed", from the most recent hundred notes: enough to tell who edited a moment ago), and for an incident's
+   * severity ("changed the severity to …", from the same hundred notes).
    */
   async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
     if (query.kind === 'label-added') {
@@ -284,14 +287,14 @@ export class GitLabTracker implements Tracker {
         sort: 'desc',
         orderBy: 'created_at',
         perPage: PER_PAGE,
-        ...(query.kind === 'description' ? { maxPages: 1 } : {}),
+        ...(query.kind === 'title' ? {} : { maxPages: 1 }),
       }),
     )) as unknown as Array<GitLabNoteJson & { author?: { id?: number; username?: string } | null }>;
-    const pattern = query.kind === 'title' ? TITLE_NOTE : DESCRIPTION_NOTE;
+    const pattern = query.kind === 'title' ? TITLE_NOTE : query.kind === 'severity' ? SEVERITY_NOTE : DESCRIPTION_NOTE;
     const changes = notes
       .filter((n) => n.system === true && pattern.test(n.body))
       .flatMap((n) => changeOf(n.author, n.created_at));
-    if (query.kind === 'description') return changes;
+    if (query.kind !== 'title') return changes;
     const issue = (await this.call('listChanges', () =>
       this.api.Issues.show(ref.number, { projectId: ref.project }),
     )) as unknown as GitLabIssueJson;

@@ -90,6 +90,9 @@ export function normalizeGitLabIssueEvent(payload: unknown, deliveryId: string):
     addedLabels,
     removedLabels,
   };
+  // GitLab's own severity of an incident (its `/severity` quick action, which never reaches the app as a comment).
+  const severityChange = asRecord(changes.severity);
+  if (severityChange && typeof severityChange.current === 'string') event.trackerSeverity = severityChange.current;
   // A `null` previous description means the issue had none: the neutral model spells that ''.
   if (descriptionChange && (typeof descriptionChange.previous === 'string' || descriptionChange.previous === null)) {
     event.previousBody = descriptionChange.previous ?? '';

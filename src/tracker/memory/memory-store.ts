@@ -24,10 +24,10 @@ export interface MemoryStoreOptions {
  */
 export interface StoredChange {
   id: number;
-  kind: 'label-added' | 'label-removed' | 'title' | 'description';
+  kind: 'label-added' | 'label-removed' | 'title' | 'description' | 'severity';
   /** The label added or removed. */
   label?: string;
-  /** The title before and after a retitle. */
+  /** The title before and after a retitle; the severity set (`critical`, `high`, `medium`, `low`, `unknown`). */
   from?: string;
   to?: string;
   /** The username of who made the change. */
@@ -132,6 +132,15 @@ export class MemoryStore {
    */
   editIssue(ref: IssueRef, patch: IssuePatch & { dueDate?: string | null }, by?: string): Issue {
     return this.patchIssue(ref, patch, by);
+  }
+
+  /**
+   * A person sets the tracker's own severity of an incident (GitLab's `/severity` quick action): the tracker records
+   * it as theirs. The issue itself does not change in the neutral model, which has no severity field.
+   */
+  setTrackerSeverity(ref: IssueRef, severity: string, by: string): void {
+    this.issue(ref);
+    this.recordChange(ref, { kind: 'severity', to: severity, by, at: this.now().toISOString() });
   }
 
   /** What was changed on an issue and by whom, oldest first, as the tracker records it. */

@@ -87,6 +87,8 @@ export class MemoryTracker implements Tracker {
   /** The changes the store recorded (people's edits that named them, and the app's own writes), newest first. */
   async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
     this.store.record('listChanges', `${ref.project}#${ref.number}`);
+    // As on GitHub, whose issues have no severity field: nobody ever changed it.
+    if (query.kind === 'severity' && this.store.kind === 'github') return [];
     return this.store
       .changesOf(ref)
       .filter((c) =>
