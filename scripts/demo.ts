@@ -14,6 +14,9 @@ import { readTicketState } from '../src/kernel/block.js';
 import { createLogger } from '../src/server/logger.js';
 import { MemoryStore } from '../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../src/tracker/memory/memory-tracker.js';
+import { approvalsRecord } from '../src/approvals/record.js';
+import { parseConfig } from '../src/config/parse.js';
+import { formatRfc3339 } from '../src/kernel/time.js';
 
 const REPORT = {
   title: 'Path traversal in the file upload endpoint',
@@ -138,8 +141,79 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
     `\n████ …then /set disclosure-date, /set cvss, /severity high, /task, a team's own ticket, and a sweep an hour ` +
       `later → ${store.calls.length} API calls in all`,
   );
+  await approveBlogPostAtQuorum({ store, tracker, ctx, clock, kind, source, incidents, configPath });
   for (const issue of [...store.allIssues(source), ...store.allIssues(incidents), ...store.allIssues(team)])
     printIssue(store, issue);
+}
+
+/** The approvers of the communications plan's groups, as the source project's configuration names them. */
+const DEMO_APPROVERS = `approvals:
+  groups:
+    security: { name: Security, approvers: [vp-security], backups: [security-director, vp-engineering] }
+    legal: { name: Legal, approvers: [legal-director], backups: [legal-counsel, clo] }
+    customer-success: { name: Customer Success, approvers: [vp-customer-success], backups: [csm-director, cs-public] }
+    support: { name: Support, approvers: [support-manager] }
+    corporate-comms: { name: Corporate Communications, approvers: [comms-director], backups: [pr-manager] }
+    investor-relations: { name: Investor Relations, approvers: [vp-ir], backups: [cfo, vp-finance] }
+`;
+
+/**
+ * The communications of the incident, one step of the story on its own: drafting starts, the blog post's review alone
+ * is requested, Security and Legal approve it, the back-ups of the two other required groups are engaged after 30
+ * minutes, and at the cut-off (6 hours after drafting started, the severity being high) the blog post goes ahead at
+ * quorum. The other deliverables were never asked for, so nothing is said about them.
+ */
+async function approveBlogPostAtQuorum(demo: {
+  store: MemoryStore;
+  tracker: MemoryTracker;
+  ctx: Parameters<typeof handleEvent>[1];
+  clock: { now: Date };
+  kind: 'gitlab' | 'github';
+  source: string;
+  incidents: string;
+  configPath: string;
+}): Promise<void> {
+  const { store, tracker, ctx, clock, kind, source, incidents, configPath } = demo;
+  // The approvers are the source project's to name: its configuration governs the incident.
+  store.putFile(source, configPath, `${store.readFile(source, configPath) ?? ''}${DEMO_APPROVERS}`);
+  const comms = store.allIssues(incidents).find((i) => i.labels.includes('incident::comms'))!;
+  const start = clock.now.getTime();
+  let n = 0;
+  const say = async (username: string, body: string, minutes: number) => {
+    clock.now = new Date(start + minutes * 60_000);
+    n += 1;
+    const comment = store.createComment(comms.ref, body, username);
+    await handleEvent(
+      {
+        kind: 'note',
+        tracker: kind,
+        deliveryId: `demo-${kind}-comms-${n}`,
+        actor: { username, id: store.userId(username), isBot: false },
+        project: store.getProject(incidents),
+        issue: store.issue(comms.ref),
+        comment,
+      },
+      ctx,
+    );
+  };
+  await say('security-lead', '/drafting', 0);
+  await say('security-lead', '/request-approvals blog', 70);
+  await say('vp-security', '/approve blog', 80);
+  await say('legal-director', '/approve blog', 85);
+  await sweepTracker(tracker, ctx, new Date(start + 101 * 60_000));
+  await sweepTracker(tracker, ctx, new Date(start + 6 * 60 * 60_000));
+  const state = readTicketState(store.issue(comms.ref).body)?.approvals ?? { decisions: {} };
+  const config = parseConfig(store.readFile(source, configPath) ?? '', `${source}:${configPath}`);
+  const record = approvalsRecord(config.approvals, state, {
+    cutoffMinutes: config.approvals.cutoffMinutes.high,
+    openedAt: comms.createdAt,
+  });
+  const blog = record.deliverables.find((d) => d.deliverable === 'blog');
+  console.log(
+    `\n████ …then on the communications ticket: /drafting, /request-approvals blog 70 minutes later, Security and ` +
+      `Legal approve, back-ups engaged, and at the cut-off the blog post is ${blog?.status} ` +
+      `(at ${blog?.quorumAt ? formatRfc3339(Date.parse(blog.quorumAt)) : 'no time'})`,
+  );
 }
 
 await demo('gitlab');

@@ -70,6 +70,7 @@ export async function applyApprovalEvents(
     state: ApprovalState,
     cutoffMinutes: number,
     incidentManager: string | null,
+    openedAt: string | null,
   ) => Promise<ApprovalOutcome[]> | ApprovalOutcome[],
   log?: Logger,
 ): Promise<RunPlan & { posted: number }> {
@@ -95,7 +96,8 @@ export async function applyApprovalEvents(
   }
   const manager = holderOf(parseQuickLinks(splitBody(run.master.body).block).get(FIELD_LABELS['incident-manager']));
   const cutoff = cutoffMinutesFor(run);
-  const outcomes = await decide(state.approvals ?? { decisions: {} }, cutoff, manager);
+  // The ticket's creation is the start of drafting when nobody recorded one.
+  const outcomes = await decide(state.approvals ?? { decisions: {} }, cutoff, manager, comms.createdAt);
   const last = outcomes.at(-1);
   if (!last) return plan;
   await writeComms(tracker, comms, state, last, run, settings, handbookUrl, cutoff);
@@ -136,12 +138,7 @@ async function writeComms(
   const done = new Set([...readSteps(block)].filter(([, s]) => s.done).map(([id]) => id));
   const state: TicketState = { ...freshState, approvals: outcome.state };
   const masterReference = `[${formatRef(run.master.ref)}](${run.master.webUrl})`;
-  const statusTable = renderStatusTable(
-    run.config.approvals,
-    outcome.state,
-    run.now,
-    outcome.state.requestedAt ? cutoffMinutes : null,
-  );
+  const statusTable = renderStatusTable(run.config.approvals, outcome.state, run.now, cutoffMinutes, fresh.createdAt);
   const content = settings.renderer.comms(
     commsContext(
       run.config,

@@ -33,12 +33,17 @@ export function approvalEventOf(command: Command): ApprovalEvent | null {
       };
     case 'request-approvals':
       return { kind: 'request-approvals', ...(command.deliverable ? { deliverable: command.deliverable } : {}) };
+    case 'drafting':
+      return { kind: 'drafting', via: 'command', ...(command.at ? { at: command.at } : {}) };
     default:
       return null;
   }
 }
 
-/** The approval events of an edit of the comms ticket: approval boxes ticked or unticked, and the review step. */
+/**
+ * The approval events of an edit of the comms ticket: approval boxes ticked or unticked, the review step (which
+ * requests every approval) and the drafting step (drafting started at the time of the edit).
+ */
 export function approvalEventsOfEdit(config: IncidentDeskConfig, previousBody: string, ticket: Issue): ApprovalEvent[] {
   const before = trustedState({ body: previousBody, labels: ticket.labels }) ? splitBody(previousBody).block : null;
   // The boxes as the person left them, whatever the hidden state now says: a changed state is put back on its own,
@@ -58,6 +63,8 @@ export function approvalEventsOfEdit(config: IncidentDeskConfig, previousBody: s
       });
     else if (change.stepId === 'comms-ready-for-review' && change.to === 'done')
       events.push({ kind: 'request-approvals' });
+    else if (change.stepId === 'comms-drafting-started' && change.to === 'done')
+      events.push({ kind: 'drafting', via: 'step', at: ticket.updatedAt });
   }
   return events;
 }
@@ -87,11 +94,16 @@ export function syncApprovals(config: IncidentDeskConfig) {
 
 /** Folds several events into outcomes, each starting from the previous one's state. */
 export function foldApprovals(config: IncidentDeskConfig, events: ApprovalEvent[], actor: ApprovalActor, now: Date) {
-  return (state: ApprovalState, cutoffMinutes: number): ApprovalOutcome[] => {
+  return (
+    state: ApprovalState,
+    cutoffMinutes: number,
+    _incidentManager: string | null = null,
+    openedAt: string | null = null,
+  ): ApprovalOutcome[] => {
     const outcomes: ApprovalOutcome[] = [];
     let current = state;
     for (const event of events) {
-      const outcome = decideApproval(config.approvals, current, event, actor, now, cutoffMinutes);
+      const outcome = decideApproval(config.approvals, current, event, actor, now, cutoffMinutes, openedAt);
       outcomes.push(outcome);
       current = outcome.state;
     }
@@ -101,8 +113,13 @@ export function foldApprovals(config: IncidentDeskConfig, events: ApprovalEvent[
 
 /** The sweep's approval step for one comms ticket: back-up pings and the cut-off. */
 export function sweepOutcome(config: IncidentDeskConfig, now: Date) {
-  return (state: ApprovalState, cutoffMinutes: number, incidentManager: string | null): ApprovalOutcome[] => {
-    const outcome = sweepApprovals(config.approvals, state, cutoffMinutes, now, incidentManager);
+  return (
+    state: ApprovalState,
+    cutoffMinutes: number,
+    incidentManager: string | null,
+    openedAt: string | null = null,
+  ): ApprovalOutcome[] => {
+    const outcome = sweepApprovals(config.approvals, state, cutoffMinutes, now, incidentManager, openedAt);
     return outcome.comments.length > 0 || JSON.stringify(outcome.state) !== JSON.stringify(state) ? [outcome] : [];
   };
 }

@@ -5,6 +5,7 @@ import { stepUrl } from '../templates/renderer.js';
 import type { CommsContext } from '../templates/contexts.js';
 import type { IntakeDeps } from '../intake/snapshot.js';
 import { renderPhases } from '../checklist/render-phases.js';
+import { quorumRule } from './matrix.js';
 
 /** The comms ticket's context: the approval matrix from config, approvers named without a ping. */
 export function commsContext(
@@ -36,7 +37,13 @@ export function commsContext(
         url: stepUrl(deps.handbookUrl, 'comms-approvals-requested'),
         done: view.done.has(`approve-${deliverableId}-${g}`),
       })),
-      fyi: d.fyi.map(groupName).join(', '),
+      // The DRI is more than informed: listed under `fyi` too, it is shown as the DRI only.
+      fyi: d.fyi
+        .filter((g) => g !== d.dri)
+        .map(groupName)
+        .join(', '),
+      quorumRule: quorumRule(approvals, deliverableId),
+      dri: d.dri ? `${groupName(d.dri)} (${people(approvals.groups[d.dri]?.approvers ?? [])})` : '',
     })),
     required: approvals.required.map(groupName).join(', '),
     quorum: approvals.quorum,

@@ -11,6 +11,7 @@ import {
   groupOf,
   approvingGroups,
   decisionOf,
+  quorumOf,
   deliverableStatus,
   approvalsComplete,
   approvalLabels,
@@ -19,13 +20,24 @@ import {
   groupName,
   code,
   mentionPerson,
+  quorumRule,
   safeTime,
-  parseTime,
   STATUS_TEXT,
   whoMayDecide,
   backupsOf,
 } from './matrix.js';
 import type { Approvals, DeliverableStatus, ApprovalEvent, ApprovalActor, ApprovalOutcome } from './matrix.js';
+import {
+  NO_CLOCK,
+  cutoffAtOf,
+  cutoffDeferred,
+  draftingCutoffAt,
+  draftingSource,
+  draftingStartOf,
+  requestedAtOf,
+  reviewStarted,
+} from './clock.js';
+import type { ReviewClock } from './clock.js';
 
 /**
  * The approval decisions (seed 000): a box, a command or a label from a person decides for the groups they may
@@ -50,6 +62,9 @@ function viaText(via: Via): string {
   }
 }
 
+/** Why a deliverable went ahead with fewer approvals than the quorum. */
+const fewer = (quorum: number): string => `fewer than ${quorum} required groups approve it, so it needed all of them`;
+
 /** What to say after "The box was …" / "The label was …" when a refusal put things back. */
 function restoredText(via: Via | undefined): string {
   if (!via) return '';
@@ -67,12 +82,24 @@ export class Work {
     readonly approvals: Approvals,
     state: ApprovalState,
     readonly now: Date,
+    readonly clock: ReviewClock = NO_CLOCK,
   ) {
     const copy: ApprovalState = { ...state, decisions: { ...(state.decisions ?? {}) } };
     if (state.pinged) copy.pinged = [...state.pinged];
     if (state.cutoff) copy.cutoff = { ...state.cutoff };
     if (state.boxChangedAt) copy.boxChangedAt = { ...state.boxChangedAt };
+    if (state.requested) copy.requested = { ...state.requested };
+    if (state.drafting) copy.drafting = { ...state.drafting };
+    if (state.outcomeAt)
+      copy.outcomeAt = Object.fromEntries(Object.entries(state.outcomeAt).map(([d, at]) => [d, { ...at }]));
     this.state = copy;
+  }
+
+  /** Records what the cut-off decided for a deliverable, and when (the report reads it). */
+  recordCutoff(d: string, result: 'quorum' | 'escalated'): void {
+    this.state.cutoff = { ...(this.state.cutoff ?? {}), [d]: result };
+    const at = this.state.outcomeAt && Object.hasOwn(this.state.outcomeAt, d) ? this.state.outcomeAt[d] : undefined;
+    this.state.outcomeAt = { ...(this.state.outcomeAt ?? {}), [d]: { ...at, [result]: this.now.toISOString() } };
   }
 
   status(d: string): DeliverableStatus {
@@ -214,15 +241,18 @@ export class Work {
 
   // Cut-off --------------------------------------------------------------------------------------------
 
-  /** How a deliverable stands against the quorum of its required approving groups. */
-  quorumOf(d: string): { approved: string[]; missing: string[]; changes: string[]; met: boolean } {
-    const required = approvingGroups(this.approvals, d).filter((g) => this.approvals.required.includes(g));
+  /**
+   * How a deliverable stands against its quorum (`quorumOf`): among the required groups that approve it, `quorum` of
+   * them, or all of them when fewer approve it; never met with a change request, nor when no required group approves.
+   */
+  quorumOf(d: string): { approved: string[]; missing: string[]; changes: string[]; needed: number; met: boolean } {
+    const { required, needed } = quorumOf(this.approvals, d);
     const approved = required.filter((g) => decisionOf(this.state, d, g)?.status === 'approved');
     const missing = required.filter((g) => !approved.includes(g));
     const changes = approvingGroups(this.approvals, d).filter(
       (g) => decisionOf(this.state, d, g)?.status === 'changes-requested',
     );
-    return { approved, missing, changes, met: changes.length === 0 && approved.length >= this.approvals.quorum };
+    return { approved, missing, changes, needed, met: changes.length === 0 && needed > 0 && approved.length >= needed };
   }
 
   /** One line of a cut-off comment about a deliverable, and its result. */
@@ -236,7 +266,8 @@ export class Work {
         result: 'quorum',
         line:
           `- **${dn}** (${code(d)}) goes ahead at quorum: ${q.approved.length} of the required groups approved ` +
-          `(${names(q.approved)}); not approved: ${names(q.missing)}.`,
+          `(${names(q.approved)}); not approved: ${names(q.missing)}` +
+          `${q.needed < this.approvals.quorum ? ` (${fewer(this.approvals.quorum)})` : ''}.`,
       };
     }
     const changes = q.changes.map((g) => {
@@ -246,8 +277,10 @@ export class Work {
     const why =
       changes.length > 0
         ? changes.join('; ')
-        : `${q.approved.length} required group${q.approved.length === 1 ? '' : 's'} approved, ` +
-          `${this.approvals.quorum} needed (approved: ${names(q.approved)}; not approved: ${names(q.missing)})`;
+        : q.needed === 0
+          ? 'no required group approves it, so it cannot go ahead at quorum'
+          : `${q.approved.length} required group${q.approved.length === 1 ? '' : 's'} approved, ` +
+            `${q.needed} needed (approved: ${names(q.approved)}; not approved: ${names(q.missing)})`;
     return { result: 'escalated', line: `- **${dn}** (${code(d)}) cannot go ahead: ${why}.` };
   }
 
@@ -258,7 +291,7 @@ export class Work {
       if (this.state.cutoff?.[d] !== 'escalated' || !Object.hasOwn(this.state.cutoff, d)) continue;
       if (this.status(d) === 'approved' || !this.quorumOf(d).met) continue;
       const { line } = this.cutoffLine(d);
-      this.state.cutoff = { ...this.state.cutoff, [d]: 'quorum' };
+      this.recordCutoff(d, 'quorum');
       lines.push(line);
       this.timeline.push(`${deliverableName(this.approvals, d)} goes ahead at quorum after the cut-off`);
     }
@@ -291,7 +324,8 @@ export class Work {
  * Applies one event from a person to the approval state. Nothing changes unless the actor may decide for
  * the group; the outcome's boxes and labels always say what the state says, so a refused tick or a
  * hand-set label that disagrees is put back. `cutoffMinutes` (from the incident's severity; null when not
- * set) is only used to announce the cut-off when approvals are requested.
+ * set) and `openedAt` (when the communications ticket was opened: the start of drafting when nobody recorded
+ * one) are used to announce the cut-off when approvals are requested or drafting starts.
  */
 export function decideApproval(
   approvals: Approvals,
@@ -300,8 +334,9 @@ export function decideApproval(
   actor: ApprovalActor,
   now: Date,
   cutoffMinutes: number | null = null,
+  openedAt: string | null = null,
 ): ApprovalOutcome {
-  const w = new Work(approvals, state, now);
+  const w = new Work(approvals, state, now, { cutoffMinutes, openedAt });
   switch (event.kind) {
     case 'box': {
       const via: Via = { kind: 'box', checked: event.checked };
@@ -337,7 +372,10 @@ export function decideApproval(
       decideLabel(w, actor, event.deliverable, event.status);
       break;
     case 'request-approvals':
-      requestApprovals(w, actor, event.deliverable, cutoffMinutes);
+      requestApprovals(w, actor, event.deliverable);
+      break;
+    case 'drafting':
+      recordDrafting(w, actor, event);
       break;
   }
   w.upgradeEscalated();
@@ -441,22 +479,28 @@ function decideLabel(w: Work, actor: ApprovalActor, d: string, status: Deliverab
   }
 }
 
-/** Starts the review clock (once) and asks the approvers of the groups that have not approved. */
-function requestApprovals(
-  w: Work,
-  actor: ApprovalActor,
-  deliverable: string | undefined,
-  cutoffMinutes: number | null,
-): void {
+/**
+ * Starts the review clock of each deliverable asked for (all of them by default) that has none yet, and asks the
+ * approvers of the groups that have not approved. The first review fixes the start of drafting (the ticket's
+ * creation when nobody recorded it), from which the cut-off is counted and announced; the DRI of each deliverable
+ * is told. Asking again starts no clock anew and moves no cut-off.
+ */
+function requestApprovals(w: Work, actor: ApprovalActor, deliverable: string | undefined): void {
   const { approvals, state } = w;
   if (deliverable !== undefined && !deliverableOf(approvals, deliverable)) {
     w.unknownDeliverable(actor.username, deliverable);
     return;
   }
   const ds = deliverable !== undefined ? [deliverable] : Object.keys(approvals.deliverables);
-  const started = Number.isNaN(parseTime(state.requestedAt));
-  if (started) state.requestedAt = w.now.toISOString();
-  const startedAt = safeTime(state.requestedAt);
+  // The cut-off announced now must not move: the first review fixes the start of drafting it counts from.
+  if (!reviewStarted(state) && !state.drafting)
+    state.drafting = draftingStartOf(state, w.clock) ?? { at: w.now.toISOString(), via: 'review' };
+  const started = ds.filter((d) => requestedAtOf(state, d) === undefined);
+  const again = ds.filter((d) => !started.includes(d));
+  if (started.length > 0) {
+    state.requested = { ...(state.requested ?? {}) };
+    for (const d of started) state.requested[d] = w.now.toISOString();
+  }
   const waiting = waitingGroups(w, ds);
 
   const scope =
@@ -485,17 +529,50 @@ function requestApprovals(
       lines.push(`- **${groupName(approvals, g)}** (${code(g)}), for ${names}: ${asked}`);
     }
   }
-  lines.push(
-    '',
-    started
-      ? `The review starts now (${startedAt}).`
-      : `The review started at ${startedAt}; asking again does not move the cut-off.`,
-  );
-  const cutoff = cutoffLines(w, cutoffMinutes);
+  lines.push(...driLines(w, ds), '', ...clockLines(w, started, again), '');
+  const cutoff = cutoffLines(w, ds);
   lines.push(...cutoff.lines);
   w.comments.push(`${lines.join('\n')}\n`);
   const what = deliverable !== undefined ? `the ${deliverableName(approvals, deliverable)}` : 'the communications';
-  w.timeline.push(`requested approval of ${what} (${started ? 'review started' : 'asked again'}, ${cutoff.summary})`);
+  const names = (list: string[]) => list.map((d) => deliverableName(approvals, d)).join(', ');
+  const how =
+    started.length === 0
+      ? 'asked again'
+      : again.length === 0
+        ? 'review started'
+        : `review started for ${names(started)}; asked again for ${names(again)}`;
+  w.timeline.push(`requested approval of ${what} (${how}, ${cutoff.summary})`);
+}
+
+/** The DRI of each deliverable asked for, mentioned: it owns the text and its publication. */
+function driLines(w: Work, deliverables: string[]): string[] {
+  const { approvals } = w;
+  const lines: string[] = [];
+  for (const d of deliverables) {
+    const dri = deliverableOf(approvals, d)?.dri;
+    if (!dri) continue;
+    const people = (groupOf(approvals, dri)?.approvers ?? []).map(mentionPerson).filter(Boolean);
+    lines.push(
+      `- **${deliverableName(approvals, d)}**: its DRI is **${groupName(approvals, dri)}** (${code(dri)}), which ` +
+        `owns the text and its publication: ${people.length > 0 ? people.join(' ') : 'no approvers configured'}`,
+    );
+  }
+  return lines.length > 0 ? ['', ...lines] : [];
+}
+
+/** Which reviews start now and which had started (their clocks do not move). */
+function clockLines(w: Work, started: string[], again: string[]): string[] {
+  const { approvals, state } = w;
+  const names = (list: string[]) => list.map((d) => deliverableName(approvals, d)).join(', ');
+  const lines: string[] = [];
+  if (started.length > 0) lines.push(`The review of ${names(started)} starts now (${formatRfc3339(w.now)}).`);
+  for (const d of again) {
+    lines.push(
+      `The review of ${deliverableName(approvals, d)} started at ${safeTime(requestedAtOf(state, d))}; asking again ` +
+        'does not move the cut-off.',
+    );
+  }
+  return lines;
 }
 
 /** Group → the deliverables it still has to approve, in the configuration's order of groups. */
@@ -513,31 +590,104 @@ function waitingGroups(w: Work, deliverables: string[]): Map<string, string[]> {
   return new Map([...waiting].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)));
 }
 
-/** The request's lines on the cut-off (the time, or the cut-off per severity) and what the timeline says of it. */
-function cutoffLines(w: Work, cutoffMinutes: number | null): { lines: string[]; summary: string } {
-  const { approvals, state } = w;
+/**
+ * The request's lines on the cut-off of the deliverables asked for: the time, counted from the start of drafting
+ * (or later for a review that started too late to leave its approvers their response time), or the cut-off per
+ * severity when none is known; then what the quorum asks of each. And what the timeline says of it.
+ */
+function cutoffLines(w: Work, deliverables: string[]): { lines: string[]; summary: string } {
+  const { approvals, state, clock } = w;
   const lines: string[] = [];
   let summary: string;
-  if (cutoffMinutes !== null && cutoffMinutes > 0) {
-    const cutoff = formatRfc3339(parseTime(state.requestedAt) + cutoffMinutes * 60_000);
+  const drafting = draftingStartOf(state, clock);
+  const fromDrafting = draftingCutoffAt(state, clock);
+  if (drafting && clock.cutoffMinutes !== null && !Number.isNaN(fromDrafting)) {
+    const cutoff = formatRfc3339(fromDrafting);
     summary = `cut-off ${cutoff}`;
-    lines.push(`**Cut-off: ${cutoff}** (${describeMinutes(cutoffMinutes)} after the start of the review).`);
+    lines.push(
+      `**Cut-off: ${cutoff}** (${describeMinutes(clock.cutoffMinutes)} after drafting started at ` +
+        `${safeTime(drafting.at)}, ${draftingSource(drafting, quiet)}).`,
+    );
+    for (const d of deliverables) {
+      if (!cutoffDeferred(approvals, state, d, clock)) continue;
+      const at = formatRfc3339(cutoffAtOf(approvals, state, d, clock));
+      lines.push(
+        `The review of ${deliverableName(approvals, d)} started too late for that cut-off to leave its approvers ` +
+          `their ${describeMinutes(approvals.responseMinutes)}: **its cut-off is ${at}**.`,
+      );
+      summary += `, ${deliverableName(approvals, d)} ${at}`;
+    }
   } else {
     const per = (['high', 'medium', 'low'] as const)
       .map((s) => `${s}: ${describeMinutes(approvals.cutoffMinutes[s])}`)
       .join(', ');
     summary = 'cut-off depends on the severity';
     lines.push(
-      `**Cut-off:** counted from the start of the review, by severity (${per}); set the severity with \`/severity\` ` +
+      `**Cut-off:** counted from the start of drafting, by severity (${per}); set the severity with \`/severity\` ` +
         `on the incident ticket.`,
     );
   }
-  if (approvals.required.length > 0) {
-    lines.push(
-      `At the cut-off a deliverable goes ahead once at least ${approvals.quorum} of its required groups ` +
-        `(${approvals.required.map((g) => groupName(approvals, g)).join(', ')}) approved; otherwise the Incident ` +
-        `Manager decides.`,
-    );
+  const rules = deliverables
+    .map((d) => [d, quorumRule(approvals, d)] as const)
+    .filter(([, rule]) => rule !== '')
+    .map(([d, rule]) => `- **${deliverableName(approvals, d)}**: ${rule.replace(/^At the cut-off it/, 'it')}`);
+  if (rules.length > 0) {
+    lines.push('', 'At the cut-off, unless every group that approves it has approved by then:', '', ...rules);
+    lines.push('', 'Otherwise the Incident Manager decides.');
   }
   return { lines, summary };
+}
+
+/**
+ * Drafting started: the step was ticked, or `/drafting [time]`. The cut-off counts from it (seed 000), so it is
+ * recorded once, before any review starts; a time given with the command corrects it until then. After the first
+ * review its announced cut-off does not move, and saying so is all that happens.
+ */
+function recordDrafting(w: Work, actor: ApprovalActor, event: Extract<ApprovalEvent, { kind: 'drafting' }>): void {
+  const { state, clock } = w;
+  const given = event.at === undefined ? Number.NaN : Date.parse(event.at);
+  const now = w.now.getTime();
+  // Nothing changed: the person who asked is told (mentioned); a recorded start is said without a ping.
+  const who = mention(actor.username);
+  const say = (text: string) => w.comments.push(`${APPROVAL_MARKERS.drafting}\n${who ? `${who}: ` : ''}${text}\n`);
+  const record = (text: string) => w.comments.push(`${APPROVAL_MARKERS.drafting}\n${text}\n`);
+  if (event.via === 'command' && given > now) {
+    say(`${safeTime(event.at)} is in the future; the start of drafting is when it started, so nothing was changed.`);
+    return;
+  }
+  if (reviewStarted(state)) {
+    const drafting = draftingStartOf(state, clock);
+    const cutoff = draftingCutoffAt(state, clock);
+    if (event.via === 'step' && !drafting) return;
+    say(
+      'The review has already started, and its cut-off was announced from the start of drafting ' +
+        `(${drafting ? `${safeTime(drafting.at)}, ${draftingSource(drafting, quiet)}` : 'unknown'})` +
+        `${Number.isNaN(cutoff) ? '' : `: ${formatRfc3339(cutoff)}`}. It does not move, so nothing was changed.`,
+    );
+    return;
+  }
+  if (state.drafting && (event.via === 'step' || event.at === undefined)) {
+    if (event.via === 'command')
+      say(
+        `Drafting started at ${safeTime(state.drafting.at)} (${draftingSource(state.drafting, quiet)}). To correct ` +
+          'it before the review starts, give the time: `/drafting 2026-11-22T09:30:00Z`.',
+      );
+    return;
+  }
+  const at = Number.isNaN(given) ? w.now : new Date(Math.min(given, now));
+  state.drafting = {
+    at: at.toISOString(),
+    via: event.via,
+    ...(cleanUsername(actor.username) ? { by: cleanUsername(actor.username) } : {}),
+  };
+  const cutoff = draftingCutoffAt(state, clock);
+  const cutoffText = Number.isNaN(cutoff)
+    ? 'The cut-off for approvals is counted from then, by severity, and announced when the review starts.'
+    : `The cut-off for approvals is counted from then: ${formatRfc3339(cutoff)} at the incident's current severity ` +
+      `(${describeMinutes(clock.cutoffMinutes ?? 0)} after), announced again when the review starts.`;
+  record(`Drafting started at ${formatRfc3339(at)} (${draftingSource(state.drafting, quiet)}). ${cutoffText}`);
+  w.timeline.push(
+    `drafting of the communications started at ${formatRfc3339(at)}` +
+      `${Number.isNaN(cutoff) ? '' : ` (cut-off ${formatRfc3339(cutoff)})`}`,
+  );
 }

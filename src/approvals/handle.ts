@@ -133,8 +133,9 @@ export async function handleCommsLabel(event: IssueEvent, ctx: EventContext): Pr
 }
 
 /**
- * `/approve`, `/revoke`, `/request-changes` or `/request-approvals` on the communications ticket, from anyone the
- * approval rules let decide; starting the review (which pings every approver) needs write access or an approver.
+ * `/approve`, `/revoke`, `/request-changes`, `/request-approvals` or `/drafting` on the communications ticket, from
+ * anyone the approval rules let decide; starting the review (which pings every approver) needs write access or an
+ * approver, recording the start of drafting (which moves the cut-off) write access.
  */
 export async function handleCommsCommand(event: NoteEvent, ctx: EventContext): Promise<EventOutcome> {
   const command = parseCommand(event.comment.body);
@@ -143,17 +144,16 @@ export async function handleCommsCommand(event: NoteEvent, ctx: EventContext): P
   if (!approval || !masterRef) return 'not-a-trigger';
   return withMaster(masterRef, ctx, async (run, settings) => {
     const actor = await approvalActor(ctx.tracker, settings.config, event.actor);
-    // Starting the review clock pings every approver: people with write access or approvers only.
-    if (
-      approval.kind === 'request-approvals' &&
-      actor.groups.length === 0 &&
-      !canWrite(await ctx.tracker.getAccess(event.project.path, event.actor))
-    ) {
+    // Starting the review clock pings every approver: people with write access or approvers only. The start of
+    // drafting moves the cut-off: the SecCMOC's, people with write access only.
+    const needsWrite =
+      (approval.kind === 'request-approvals' && actor.groups.length === 0) || approval.kind === 'drafting';
+    if (needsWrite && !canWrite(await ctx.tracker.getAccess(event.project.path, event.actor))) {
       await ctx.tracker.createComment(
         event.issue.ref,
         renderRefusal({
           actor: event.actor.username,
-          what: 'request approvals',
+          what: approval.kind === 'drafting' ? 'record when drafting started' : 'request approvals',
           required: ctx.tracker.kind === 'gitlab' ? 'Developer access' : 'write access',
         }),
       );

@@ -29,7 +29,9 @@ export type ApprovalEvent =
   | { kind: 'request-changes'; deliverable: string; reason: string; group?: string }
   /** A person set the label `approval::<deliverable>::<status>` by hand. */
   | { kind: 'label'; deliverable: string; status: DeliverableStatus }
-  | { kind: 'request-approvals'; deliverable?: string };
+  | { kind: 'request-approvals'; deliverable?: string }
+  /** Drafting started: its step ticked, or `/drafting [time]` (`at`: the time given, or the edit's). */
+  | { kind: 'drafting'; via: 'step' | 'command'; at?: string };
 
 /**
  * Who acts, and the group ids they may decide for (as approver or back-up), resolved by the caller (teams included).
@@ -62,6 +64,8 @@ export const APPROVAL_MARKERS = {
   cutoff: '<!-- incident-desk:approval-cutoff -->',
   /** The request for approvals (mentions the approvers, announces the cut-off). */
   request: '<!-- incident-desk:approval-request -->',
+  /** When drafting started, and the cut-off it gives. */
+  drafting: '<!-- incident-desk:approval-drafting -->',
 } as const;
 
 /** The label prefix of a deliverable's status: `approval::<deliverable>::<status>`. */
@@ -108,6 +112,37 @@ export function groupOf(approvals: Approvals, id: string): Approvals['groups'][s
 
 export function approvingGroups(approvals: Approvals, deliverable: string): string[] {
   return deliverableOf(approvals, deliverable)?.approve ?? [];
+}
+
+/**
+ * What the quorum asks of a deliverable at the cut-off (seed 000: "at least 2 of the 4 required groups"), counted
+ * among the required groups that approve this deliverable: `quorum` of them, or all of them when fewer than `quorum`
+ * approve it. `needed` is 0 when no required group approves it: such a deliverable never goes ahead at quorum.
+ */
+export function quorumOf(approvals: Approvals, deliverable: string): { required: string[]; needed: number } {
+  const required = approvingGroups(approvals, deliverable).filter((g) => approvals.required.includes(g));
+  return { required, needed: Math.min(approvals.quorum, required.length) };
+}
+
+/** What the quorum asks of a deliverable, one sentence for the matrix and the request ('' when no group approves). */
+export function quorumRule(approvals: Approvals, deliverable: string): string {
+  if (approvingGroups(approvals, deliverable).length === 0) return '';
+  const { required, needed } = quorumOf(approvals, deliverable);
+  if (needed === 0) {
+    return (
+      'No required group approves it, so it never goes ahead at quorum: it waits for every group that approves it, ' +
+      'or for the Incident Manager at the cut-off.'
+    );
+  }
+  const names = required.map((g) => groupName(approvals, g)).join(', ');
+  if (needed < required.length) {
+    return `At the cut-off it goes ahead once ${needed} of its ${required.length} required groups (${names}) approved.`;
+  }
+  const all =
+    required.length === 1 ? `its one required group (${names})` : `all ${needed} of its required groups (${names})`;
+  return required.length < approvals.quorum
+    ? `At the cut-off it goes ahead only once ${all} approved: fewer than the quorum of ${approvals.quorum} approve it.`
+    : `At the cut-off it goes ahead once ${all} approved.`;
 }
 
 export function decisionOf(state: ApprovalState, deliverable: string, group: string): Decision | undefined {

@@ -10,6 +10,8 @@ import type { EventContext, EventOutcome } from '../run/context.js';
 import { childLinkProblem, configProjectOf } from '../run/links.js';
 import { undoEdit } from './apply-revert.js';
 import { withMaster, lockKey } from '../run/with-master.js';
+import { publishingTicks, refusePrematureTicks } from '../disclosure/decide.js';
+import { readGate } from '../disclosure/handle-gate.js';
 
 /**
  * An edit of the app's block on the master, a release ticket or a tracking ticket (the route sends the
@@ -22,6 +24,7 @@ export async function handleChecklistEdit(event: IssueEvent, ctx: EventContext):
   if (edit?.kind !== 'block') return 'not-a-trigger';
   // The block as it was before this edit decides: a person may have changed or removed the hidden state.
   const { before, previousBody } = edit;
+  const after = splitBody(event.issue.body).block;
   const masterRef = before.role === 'master' ? event.issue.ref : parseRef(before.master);
   if (!masterRef) return 'not-a-trigger';
   const access = await ctx.tracker.getAccess(event.project.path, event.actor);
@@ -49,10 +52,18 @@ export async function handleChecklistEdit(event: IssueEvent, ctx: EventContext):
       );
       return emptyPlan(run);
     }
-    return decideEdit(
-      { ...run, actor: event.actor, access },
-      { ticket: event.issue, previousBody, isMaster: before.role === 'master' },
-    );
+    const runCtx = { ...run, actor: event.actor, access };
+    // A publishing step ticked before the publication gate opened is undone (the rest of the edit stands).
+    const ticks = before.role === 'master' ? publishingTicks(splitBody(previousBody).block, after) : [];
+    const gate = ticks.length > 0 ? await readGate(ctx.tracker, runCtx, ctx.log) : null;
+    const premature = gate && !gate.open ? ticks : [];
+    const plan = decideEdit(runCtx, {
+      ticket: event.issue,
+      previousBody,
+      isMaster: before.role === 'master',
+      ignoreStep: (stepId) => premature.includes(stepId),
+    });
+    return gate ? refusePrematureTicks(runCtx, plan, premature, gate) : plan;
   });
 }
 

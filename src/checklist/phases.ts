@@ -351,6 +351,11 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
 /** The communications ticket's process steps; each approval box links to `comms-approvals-requested`. */
 export const COMMS_STEPS: readonly StepDefinition[] = [
   { id: 'comms-assign-owner', role: 'SIMOC', text: 'Assign this ticket to the SecCMOC who runs the communications' },
+  {
+    id: 'comms-drafting-started',
+    role: 'SecCMOC',
+    text: 'Drafting of the deliverables has started (the approval cut-off counts from this tick)',
+  },
   { id: 'comms-ready-for-review', role: 'SecCMOC', text: 'Drafts of every deliverable are ready for review' },
   {
     id: 'comms-cutoff-announced',

@@ -33,6 +33,8 @@ export function decideCommand(ctx: RunContext, command: Command): RunPlan {
   if (!ctx.access || !canWrite(ctx.access)) {
     return refuse(ctx, plan, `use \`/${command.name === 'invalid' ? command.command : command.name}\``);
   }
+  // Routed to the disclosure capability before a master is read (see `handleMasterCommand`); never decided here.
+  if (command.name === 'disclose' || command.name === 'advisory') return plan;
   const input: CommandInput = { ctx, plan, actor: ctx.actor?.username ?? '', cells: quickLinksOf(ctx.master) };
   return decideWith(command.name, input, command);
 }
@@ -48,8 +50,13 @@ interface CommandInput {
   cells: Map<string, string>;
 }
 
-/** The commands only people with write access give, by name. */
-type WriterCommands = { [C in Exclude<Command, { name: 'help' | 'unknown' }> as C['name']]: C };
+/**
+ * The commands only people with write access give, by name. The disclosure's commands (`/disclose`, `/advisory`) read
+ * the communications ticket or the advisory first and are decided by their capability (`handleDisclosureCommand`).
+ */
+type WriterCommands = {
+  [C in Exclude<Command, { name: 'help' | 'unknown' | 'disclose' | 'advisory' }> as C['name']]: C;
+};
 
 /** One decide function per command, by the command's name. */
 const DECIDE: { [N in keyof WriterCommands]: (input: CommandInput, command: WriterCommands[N]) => RunPlan } = {
@@ -67,6 +74,7 @@ const DECIDE: { [N in keyof WriterCommands]: (input: CommandInput, command: Writ
   revoke: decideApprovalCommand,
   'request-changes': decideApprovalCommand,
   'request-approvals': decideApprovalCommand,
+  drafting: decideApprovalCommand,
 };
 
 function decideWith<N extends keyof WriterCommands>(name: N, input: CommandInput, command: WriterCommands[N]): RunPlan {

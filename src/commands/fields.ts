@@ -17,6 +17,7 @@ export const FIELD_EXPECTED: Readonly<Record<FieldKey, string>> = {
   cvss:
     'The CVSS score is a number from 0.0 to 10.0 like `9.8`, a CVSS 3.0, 3.1 or 4.0 vector like ' +
     '`CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`, or the number followed by the vector.',
+  cwe: 'The weakness is one or more CWE ids, like `CWE-79` or `CWE-79, CWE-352`.',
   advisory:
     'The advisory is an http(s) link like `https://example.com/advisories/42`, a GHSA id like ' +
     '`GHSA-4w7f-2j8m-q9rc`, or an issue reference like `group/project#12`.',
@@ -54,6 +55,8 @@ function render(field: FieldKey, text: string): string | null {
       return renderDate(text);
     case 'cvss':
       return renderCvss(text);
+    case 'cwe':
+      return renderCwes(text);
     case 'advisory':
       return renderUrl(text) ?? renderReference(text, true);
     case 'support-ticket':
@@ -184,6 +187,30 @@ function renderCvss(text: string): string | null {
     return score && vector ? `${score} \`${vector}\`` : null;
   }
   return null;
+}
+
+// --- CWE ---------------------------------------------------------------------------------------------------
+
+/** At most this many CWE ids in one cell. */
+const MAX_CWES = 10;
+
+/** CWE ids separated by commas or spaces, upper-cased and each once: `CWE-79, CWE-352`; or null. */
+export function renderCwes(text: string): string | null {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  if (parts.length === 0 || parts.length > MAX_CWES) return null;
+  const ids: string[] = [];
+  for (const part of parts) {
+    const match = /^CWE-(?<number>[1-9]\d{0,5})$/i.exec(part)?.groups;
+    if (!match) return null;
+    const id = `CWE-${match.number}`;
+    if (!ids.includes(id)) ids.push(id);
+  }
+  return ids.join(', ');
+}
+
+/** The CWE ids of a Quick Links cell (`CWE-79, CWE-352`), in order; none for anything else. */
+export function cweIdsOf(cell: string | undefined): string[] {
+  return cell ? (renderCwes(cell)?.split(', ') ?? []) : [];
 }
 
 // --- Links and references ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { IssueEvent, NoteEvent } from '../kernel/events.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { withMaster } from '../run/with-master.js';
 import { handleTaskCommand } from '../tracking/handle-task.js';
+import { handleDisclosureCommand } from '../disclosure/handle-command.js';
 import { decideCommand } from './decide.js';
 import { parseCommand, severityOfTracker } from './parse.js';
 
@@ -14,6 +15,7 @@ export async function handleMasterCommand(event: NoteEvent, ctx: EventContext): 
   const command = parseCommand(event.comment.body);
   if (!command) return 'not-a-trigger';
   if (command.name === 'task') return handleTaskCommand(event, ctx);
+  if (command.name === 'disclose' || command.name === 'advisory') return handleDisclosureCommand(event, command, ctx);
   return withMaster(event.issue.ref, ctx, async (run) => {
     // Help needs no rights; everything else is authorized by the tracker's answer, never by issue text.
     const access =

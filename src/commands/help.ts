@@ -30,6 +30,26 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
   },
   { syntax: '/accept', effect: 'Accepts a handoff addressed to you.' },
   {
+    syntax: '/advisory [cve|fork]',
+    effect:
+      'GitHub: drafts (or updates) the security advisory from the master, never publishing it; `cve` requests its ' +
+      'CVE from GitHub, `fork` opens its temporary private fork for the fix.',
+  },
+  {
+    syntax: '/disclose [--force <reason>]',
+    effect:
+      'Publishes once the gate is open (go-ahead ticked, Public Disclosure Date come in UTC, communications approved ' +
+      'or at quorum): on GitHub the draft advisory; records the disclosure. `--force` lets the Incident Manager ' +
+      'open the gate without what is missing, with a reason.',
+  },
+  {
+    syntax: '/disclose lift [confirm]',
+    effect:
+      'After the disclosure, by the Incident Manager or a maintainer: lists what would be made public, and does it ' +
+      "on `confirm` (GitLab: the master and release tickets made non-confidential, the app's own parts redacted; " +
+      'GitHub: a public summary on the redacted source issue, unlocked).',
+  },
+  {
     syntax: '/task <@owner> <project> <title> [due YYYY-MM-DD] [--public]',
     effect:
       'Opens a tracking ticket in the project for the owner (assigned), due on the date or after the configured ' +
@@ -37,10 +57,16 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
       '`--public` and a title and text without incident details.',
   },
   {
+    syntax: '/drafting [time]',
+    effect:
+      'On the communications ticket: records when drafting started (now, or the RFC 3339 time given), the start the ' +
+      "approval cut-off counts from; without it, the ticket's creation. It can change until a review starts.",
+  },
+  {
     syntax: '/request-approvals [deliverable]',
     effect:
-      'On the communications ticket: starts the approval clock and mentions the approvers (all deliverables by ' +
-      'default).',
+      "On the communications ticket: starts the deliverable's review clock (every deliverable's by default), " +
+      'announces its cut-off and mentions its approvers and its DRI.',
   },
   {
     syntax: '/approve <deliverable|all> [group]',

@@ -13,6 +13,7 @@ export const FIELD_ALIASES: Readonly<Record<FieldKey, readonly string[]>> = {
   deputy: ['deputy', 'deputy-im'],
   'disclosure-date': ['disclosure-date', 'disclosure', 'date'],
   cvss: ['cvss', 'cvss-score'],
+  cwe: ['cwe', 'cwes', 'weakness'],
   advisory: ['advisory', 'security-advisory'],
   chat: ['chat', 'chat-channel', 'channel'],
   'support-ticket': ['support-ticket', 'support', 'ticket'],
@@ -74,9 +75,19 @@ export const COMMAND_EXPECTED = {
   'request-approvals':
     'Use `/request-approvals`, optionally with one deliverable id, like `/request-approvals` or `/request-approvals ' +
     'blog`.',
+  drafting:
+    'Use `/drafting` alone (drafting starts now), or with when it started as an RFC 3339 time with a zone, like ' +
+    '`/drafting 2026-11-22T09:30:00Z`.',
   task:
     'Use `/task @owner <project> <title>`, optionally ending with `due YYYY-MM-DD` and `--public`, with what is ' +
     'expected on the next lines, like `/task @alice acme/api Patch the parser due 2026-12-01`.',
+  disclose:
+    'Use `/disclose` to publish once the gate is open, `/disclose --force <reason>` (Incident Manager) to open the ' +
+    'gate without the missing conditions, like `/disclose --force the fix is already public upstream`, or ' +
+    '`/disclose lift` then `/disclose lift confirm` to make the disclosed incident public.',
+  advisory:
+    'Use `/advisory` to draft or update the security advisory, `/advisory cve` to request its CVE, or `/advisory ' +
+    'fork` to open its temporary private fork.',
 } as const;
 
 const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -148,6 +159,10 @@ export function parseCommand(body: string): Command | null {
       return parseHandoff(line);
     case 'accept':
       return { name: 'accept' };
+    case 'disclose':
+      return parseDisclose(line);
+    case 'advisory':
+      return parseAdvisory(line);
     case 'help':
       return { name: 'help' };
     case 'approve':
@@ -157,6 +172,8 @@ export function parseCommand(body: string): Command | null {
       return parseRequestChanges(rest);
     case 'request-approvals':
       return parseRequestApprovals(line);
+    case 'drafting':
+      return parseDrafting(line);
     case 'task':
       return parseTask(
         line,
@@ -239,6 +256,13 @@ function parseRequestApprovals(line: string): Command {
   const args = words(line.toLowerCase());
   if (args.length > 1 || (args[0] !== undefined && !APPROVAL_ID.test(args[0]))) return invalid('request-approvals');
   return args[0] ? { name: 'request-approvals', deliverable: args[0] } : { name: 'request-approvals' };
+}
+
+function parseDrafting(line: string): Command {
+  const args = words(line);
+  if (args.length === 0) return { name: 'drafting' };
+  const at = args.length === 1 ? parseRfc3339(args[0] ?? '') : null;
+  return at ? { name: 'drafting', at } : invalid('drafting');
 }
 
 /** A project or repository path: `group/sub/project`, `owner/repo`. */
@@ -369,6 +393,25 @@ function parseSeverity(line: string): Command {
   return level && args.length === 1 ? { name: 'severity', level } : invalid('severity');
 }
 
+function parseDisclose(line: string): Command {
+  if (!line) return { name: 'disclose', action: 'publish' };
+  const m = FIRST_AND_REST.exec(line)?.groups;
+  const reason = (m?.rest ?? '').trim();
+  const first = m?.first?.toLowerCase();
+  if (first === '--force' && reason) return { name: 'disclose', action: 'force', reason };
+  if (first === 'lift' && !reason) return { name: 'disclose', action: 'lift', confirm: false };
+  if (first === 'lift' && reason.toLowerCase() === 'confirm')
+    return { name: 'disclose', action: 'lift', confirm: true };
+  return invalid('disclose');
+}
+
+function parseAdvisory(line: string): Command {
+  const args = words(line.toLowerCase());
+  if (args.length === 0) return { name: 'advisory', action: 'draft' };
+  if (args.length === 1 && (args[0] === 'cve' || args[0] === 'fork')) return { name: 'advisory', action: args[0] };
+  return invalid('advisory');
+}
+
 function parseHandoff(line: string): Command {
   const args = words(line);
   if (args.length < 1 || args.length > 2) return invalid('handoff');
@@ -390,15 +433,30 @@ export type Command =
   | { name: 'accept' }
   | { name: 'help' }
   | TaskCommand
+  | DisclosureCommand
   /** Approval commands, on the communications ticket: a deliverable id (or `all` for approve), an optional group id. */
   | { name: 'approve'; deliverable: string; group?: string }
   | { name: 'revoke'; deliverable: string; group?: string }
   | { name: 'request-changes'; deliverable: string; reason: string; group?: string }
   | { name: 'request-approvals'; deliverable?: string }
+  /** On the communications ticket: drafting started (now, or at the RFC 3339 time given, as UTC). */
+  | { name: 'drafting'; at?: string }
   /** A word after `/` that is not a command of this app (answered with the help). */
   | { name: 'unknown'; word: string }
   /** A known command with arguments that do not fit; `expected` says what would. */
   | { name: 'invalid'; command: string; expected: string };
+
+/**
+ * The disclosure's commands on the master: `/disclose` (publish once the gate is open), `/disclose --force <reason>`
+ * (the Incident Manager opens the gate), `/disclose lift [confirm]` (confidentiality lifted), `/advisory` (draft or
+ * update the GitHub advisory), `/advisory cve`, `/advisory fork`.
+ */
+export type DisclosureCommand =
+  | { name: 'disclose'; action: 'publish' }
+  | { name: 'disclose'; action: 'force'; reason: string }
+  /** `/disclose lift` lists what would be made public; `/disclose lift confirm` does it. */
+  | { name: 'disclose'; action: 'lift'; confirm: boolean }
+  | { name: 'advisory'; action: 'draft' | 'cve' | 'fork' };
 
 /** `/task @owner <project> <title> [due YYYY-MM-DD] [--public]`, with the lines after it as the expected action. */
 export interface TaskCommand {

@@ -29,7 +29,7 @@ function unknownGroup(id: string, groups: Record<string, unknown> | null): strin
   );
 }
 
-/** Every group a deliverable names is defined, and none both approves it and is only informed of it. */
+/** Every group a deliverable names (approve, fyi, dri) is defined, and none both approves it and is only informed. */
 function checkDeliverableGroups(
   deliverables: unknown,
   groups: Record<string, unknown> | null,
@@ -55,6 +55,15 @@ function checkDeliverableGroups(
             message: `group ${quote(g)} is both an approver and FYI for this deliverable`,
           });
         }
+      });
+    }
+    const dri = deliverable.dri;
+    if (typeof dri === 'string' && groups && !Object.hasOwn(groups, dri)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deliverables', id, 'dri'],
+        message: unknownGroup(dri, groups),
+        params: { unknownGroup: dri },
       });
     }
   }

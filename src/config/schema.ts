@@ -5,6 +5,7 @@
  * Pure: no file system, no environment.
  */
 import { z } from 'zod';
+import { ADVISORY_ECOSYSTEMS } from '../kernel/advisory.js';
 import { checkApprovals, isRecord, quote } from './problems.js';
 import { EXTENDS_PATTERN } from './extends.js';
 
@@ -114,6 +115,14 @@ const deliverableSchema = z
     fyi: uniqueItems(groupRef, 'fyi')
       .default(() => [])
       .describe('Ids of the groups that are kept informed (FYI only) but do not approve.'),
+    dri: groupRef
+      .optional()
+      .describe(
+        'Id of the group that is the DRI of this deliverable (directly responsible: it owns the text and its ' +
+          'publication, like Corporate Communications for the media response). Shown in the matrix; its approvers ' +
+          'are mentioned when the review of the deliverable starts. It may also approve the deliverable; listed ' +
+          'under `fyi` it is shown as the DRI.',
+      ),
   })
   .strict()
   .describe('A communications deliverable and the groups that approve it or are informed of it.');
@@ -131,7 +140,7 @@ const DEFAULT_GROUPS: Record<string, Group> = {
   'investor-relations': { name: 'Investor Relations', approvers: [], backups: [] },
 };
 
-/** The plan's approval matrix: who approves each deliverable, who is informed (Corporate Comms is the media DRI). */
+/** The plan's approval matrix: who approves each deliverable, who is informed, who is DRI (Corporate Comms: media). */
 const DEFAULT_DELIVERABLES: Record<string, Deliverable> = {
   blog: {
     name: 'Blog post',
@@ -151,7 +160,8 @@ const DEFAULT_DELIVERABLES: Record<string, Deliverable> = {
   media: {
     name: 'Media response',
     approve: ['security', 'legal', 'customer-success', 'investor-relations'],
-    fyi: ['support', 'corporate-comms'],
+    fyi: ['support'],
+    dri: 'corporate-comms',
   },
   social: {
     name: 'Social and forum response',
@@ -218,12 +228,13 @@ const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-rel
 const cutoffSchema = perSeverity(
   { high: 360, medium: 720, low: 1440 },
   {
-    high: 'Minutes from the start of the review to the approval cut-off for a high-impact (S1) incident.',
+    high: 'Minutes from the start of drafting to the approval cut-off for a high-impact (S1) incident.',
     medium: 'Minutes to the approval cut-off for a medium-impact incident.',
     low: 'Minutes to the approval cut-off for a low-impact incident.',
   },
-  'Per severity, minutes from the start of the review to the announced cut-off, after which communications go out ' +
-    'once `quorum` required groups approved.',
+  'Per severity, minutes from the start of drafting (the "Drafting started" step or `/drafting` on the comms ticket; ' +
+    'its creation when nobody says) to the cut-off announced when a review starts, after which a deliverable goes ' +
+    'out once `quorum` of its required groups approved.',
 );
 
 const approvalsObject = z
@@ -252,14 +263,41 @@ const approvalsObject = z
       .max(100, { error: 'must be at most 100' })
       .default(2)
       .describe(
-        'How many of the `required` groups must have approved to go ahead at the cut-off. At most the number of ' +
-          'required groups.',
+        'How many of the `required` groups must have approved a deliverable for it to go ahead at the cut-off, ' +
+          'counted among the required groups that approve that deliverable: one that fewer required groups approve ' +
+          'needs all of them, one that no required group approves never goes ahead at quorum. At most the number ' +
+          'of required groups.',
       ),
     responseMinutes: minutes(30, 'Minutes each approver has to answer before their back-ups are engaged.'),
     cutoffMinutes: cutoffSchema,
   })
   .strict()
   .superRefine(checkApprovals, { when: (payload) => isRecord(payload.value) });
+
+const DEFAULT_ADVISORIES = { syncMinutes: 60, ecosystem: 'other' as const, package: null };
+
+const advisoriesSchema = z
+  .object({
+    syncMinutes: minutes(
+      DEFAULT_ADVISORIES.syncMinutes,
+      "How often, at most, the sweep reads an open incident's advisory for what GitHub sends no webhook for (a CVE " +
+        'assigned, a severity or state changed, a withdrawal).',
+    ),
+    ecosystem: z
+      .enum(ADVISORY_ECOSYSTEMS, { error: `must be one of ${ADVISORY_ECOSYSTEMS.join(', ')}` })
+      .default(DEFAULT_ADVISORIES.ecosystem)
+      .describe('The package ecosystem a new draft advisory names as affected (GitHub requires one).'),
+    package: z
+      .string({ error: 'must be a package name, or null' })
+      .min(1, { error: 'must not be empty' })
+      .max(214, { error: 'must be at most 214 characters' })
+      .nullable()
+      .default(DEFAULT_ADVISORIES.package)
+      .describe("The package a new draft advisory names as affected. null: the advisory repository's name."),
+  })
+  .strict()
+  .default(() => ({ ...DEFAULT_ADVISORIES }))
+  .describe('GitHub repository security advisories: how they are kept in sync, and what a new draft names.');
 
 /** The configuration schema: the single source of the types, the defaults and the JSON Schema. */
 export const configSchema = z
@@ -346,6 +384,13 @@ export const configSchema = z
         release: repoPath('Template of the release ticket (Handlebars markdown).'),
         comms: repoPath('Template of the communications ticket (Handlebars markdown).'),
         task: repoPath('Template of a tracking ticket opened with `/task` (Handlebars markdown).'),
+        advisory: repoPath(
+          'Template of the description of the draft advisory `/advisory` writes (GitHub; Handlebars markdown).',
+        ),
+        publicSummary: repoPath(
+          'Template of the public summary `/disclose lift confirm` posts on a redacted public source (GitHub; ' +
+            'Handlebars markdown).',
+        ),
       })
       .strict()
       .default(() => ({}))
@@ -391,6 +436,17 @@ export const configSchema = z
           'files are deep-merged (mappings key by key; a list or value here replaces the inherited one), up to five ' +
           'files deep. Template paths are read from this project.',
       ),
+    advisoryRepository: z
+      .string({ error: 'must be a repository path like `owner/repo`, or null' })
+      .regex(PROJECT_PATTERN, { error: 'must be a repository path like `owner/repo`' })
+      .nullable()
+      .default(null)
+      .describe(
+        'GitHub: the repository whose security advisory `/advisory` drafts. null: the repository the incident was ' +
+          "reported in (the advisory's own repository for a private vulnerability report, else the source issue's, " +
+          "else the master's).",
+      ),
+    advisories: advisoriesSchema,
     approvals: approvalsObject
       .default(() => approvalsObject.parse({}))
       .describe(

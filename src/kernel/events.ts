@@ -1,3 +1,4 @@
+import type { Advisory } from './advisory.js';
 import type { Comment, Issue, Project, TrackerKind } from './model.js';
 
 /** Who caused an event, as the tracker's payload names them. */
@@ -48,3 +49,21 @@ export interface NoteEvent {
 }
 
 export type TrackerEvent = IssueEvent | NoteEvent;
+
+/**
+ * A repository security advisory changed (GitHub's `repository_advisory`): a private vulnerability report arrived
+ * (`reported`), or an advisory was published. Not an issue event: it has a route of its own (`advisory`), and its
+ * handler reads the advisory fresh before deciding.
+ */
+export interface AdvisoryEvent {
+  kind: 'advisory';
+  tracker: TrackerKind;
+  action: 'reported' | 'published';
+  deliveryId: string;
+  /** Who caused it: the reporter of a report, whoever published. */
+  actor: Actor;
+  /** The advisory's repository, as the payload carries it. */
+  project: Project;
+  /** The advisory as the payload carries it. */
+  advisory: Advisory;
+}

@@ -24,6 +24,11 @@ export interface TrackerCapabilities {
    * tracker before anything a delivery says counts.
    */
   signedDeliveries: boolean;
+  /**
+   * Repository security advisories (GitHub's GHSA): private vulnerability reports arrive as advisories, and the app can
+   * draft, update and publish one, request its CVE and open its temporary private fork. GitLab has none.
+   */
+  securityAdvisories: boolean;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { AdvisorySeverity, AdvisoryState } from './advisory.js';
 import type { TicketRole } from './identifier.js';
 /**
  * The app's hidden state of a ticket, by role: the master's intake and running incident (`RunState`: severity,
@@ -39,6 +40,51 @@ export interface RunState {
   handoff?: PendingHandoff;
   /** When a person last changed each box (by step id) or Quick Links cell (by label): the edit's `updated_at`. */
   changedAt?: Record<string, string>;
+  /** The incident's disclosure: its security advisory (GitHub), the gate's override, the publication, the lift. */
+  disclosure?: DisclosureState;
+}
+
+/** What the app knows of an incident's disclosure, kept in the master's run state. */
+export interface DisclosureState {
+  /** The repository security advisory of the incident (GitHub). */
+  advisory?: AdvisoryLink;
+  /** `/disclose --force <reason>`: the Incident Manager opened the publication gate. */
+  forced?: { by: string; at: string; reason: string };
+  /** When the incident was disclosed (ISO), by `/disclose` or by the advisory's publication, and who did it. */
+  disclosedAt?: string;
+  disclosedBy?: string;
+  /** `/disclose lift`: when the list of what would be lifted was shown. */
+  liftListedAt?: string;
+  /** `/disclose lift confirm`: when confidentiality was lifted. */
+  liftedAt?: string;
+}
+
+/** The advisory an incident is linked to, as the app last read or wrote it. */
+export interface AdvisoryLink {
+  /** `owner/repo`. */
+  repository: string;
+  /** `GHSA-xxxx-xxxx-xxxx`. */
+  ghsa: string;
+  url: string;
+  state: AdvisoryState;
+  /** The incident was opened from this advisory (a private vulnerability report, or a draft taken in). */
+  origin?: boolean;
+  cve?: string | null;
+  severity?: AdvisorySeverity | null;
+  cvss?: string | null;
+  /**
+   * Digests of the summary and description the app last wrote into it: a later `/advisory` rewrites them only while
+   * nobody changed them on GitHub since.
+   */
+  written?: { summary: string; description: string };
+  /** When a CVE was requested with `/advisory cve`. */
+  cveRequestedAt?: string;
+  /** The temporary private fork opened with `/advisory fork`. */
+  fork?: { path: string; url: string };
+  /** When the sweep last read the advisory (ISO). */
+  checkedAt?: string;
+  publishedAt?: string | null;
+  withdrawnAt?: string | null;
 }
 
 /** What the app remembers about a ticket, stored in the ticket itself. */
@@ -97,11 +143,33 @@ export interface Decision {
   reason?: string;
 }
 
+/** When drafting of the communications started, and how the app knows: the cut-off counts from it (seed 000). */
+export interface DraftingStart {
+  /** ISO time. */
+  at: string;
+  /**
+   * `step`: the "Drafting started" step was ticked; `command`: `/drafting`; `opened`: nobody said, so the ticket's
+   * creation, fixed when the first review started; `review`: the first review's start (the ticket's creation unknown).
+   */
+  via: 'step' | 'command' | 'opened' | 'review';
+  /** Username (without `@`) of who said so (`step`, `command`). */
+  by?: string;
+}
+
 export interface ApprovalState {
   /** Key `${deliverable}/${group}`; absent = pending. */
   decisions: Record<string, Decision>;
-  /** Review clock start (ISO); absent = review not requested. */
+  /**
+   * The single review clock of earlier versions (ISO): read as every deliverable requested at that time, and as the
+   * start the announced cut-off counted from. New states keep a clock per deliverable in `requested`.
+   */
   requestedAt?: string;
+  /** Per deliverable, when its review was requested (ISO): its own clock of back-up pings and cut-off. */
+  requested?: Record<string, string>;
+  /** When drafting started: the anchor of the cut-off. */
+  drafting?: DraftingStart;
+  /** Per deliverable, when the cut-off escalated it and when it went ahead at quorum (ISO). */
+  outcomeAt?: Record<string, { escalated?: string; quorum?: string }>;
   /** `${deliverable}/${group}` whose back-ups were mentioned (once). */
   pinged?: string[];
   /** Per deliverable, what the cut-off decided. */

@@ -11,7 +11,7 @@ import { mentionUser, neutralizeInline } from '../kernel/neutralize.js';
 import { stepUrl } from '../templates/renderer.js';
 import type { Renderer } from '../templates/renderer.js';
 import type { IncidentContext, QuickLinkRow } from '../templates/contexts.js';
-import { dateOf, FIELD_LABELS } from './quick-links.js';
+import { dateOf, FIELD_LABELS, PRIVATE_FORK, REPORTER } from './quick-links.js';
 
 export const PLACEHOLDER = '_not set_';
 /** The block's begin and end markers and separators, with room to spare for a person's concurrent edit. */
@@ -104,6 +104,9 @@ function keptCells(current: string | null, imposed: Readonly<Record<string, stri
 /** The Quick Links table: the values kept, else the defaults; the children's rows are the app's own. */
 function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): QuickLinkRow[] {
   const keep = (label: string, fallback: string): QuickLinkRow => ({ label, value: kept.get(label) ?? fallback });
+  // Rows shown once they have a value: most incidents never name a reporter, a weakness or a private fork.
+  const ifKept = (label: string): QuickLinkRow[] => (kept.has(label) ? [{ label, value: kept.get(label)! }] : []);
+  const fork = input.state.run?.disclosure?.advisory?.fork;
   const child = (role: ChildRow['role']): string => {
     const row = input.children.find((c) => c.role === role);
     return row ? `[${row.ref}](${row.url})` : PLACEHOLDER;
@@ -111,9 +114,12 @@ function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): Quick
   return [
     keep(FIELD_LABELS['incident-manager'], mentionUser(input.defaultManager) || PLACEHOLDER),
     keep(FIELD_LABELS.deputy, PLACEHOLDER),
+    ...ifKept(REPORTER),
     keep(FIELD_LABELS['disclosure-date'], DATE_PLACEHOLDER),
     keep(FIELD_LABELS.cvss, PLACEHOLDER),
+    ...ifKept(FIELD_LABELS.cwe),
     keep(FIELD_LABELS.advisory, PLACEHOLDER),
+    ...(fork ? [{ label: PRIVATE_FORK, value: `[${neutralizeInline(fork.path)}](${fork.url})` }] : []),
     keep(FIELD_LABELS.chat, PLACEHOLDER),
     keep(FIELD_LABELS['support-ticket'], PLACEHOLDER),
     { label: 'Release Checklist', value: child('release') },

@@ -10,6 +10,7 @@ export type FieldKey =
   | 'deputy'
   | 'disclosure-date'
   | 'cvss'
+  | 'cwe'
   | 'advisory'
   | 'chat'
   | 'support-ticket'
@@ -21,6 +22,7 @@ export const FIELD_LABELS: Record<FieldKey, string> = {
   deputy: 'Deputy Incident Manager',
   'disclosure-date': 'Public Disclosure Date',
   cvss: 'CVSS Score',
+  cwe: 'CWE',
   advisory: 'Security Advisory',
   chat: 'Chat Channel',
   'support-ticket': 'Support Ticket',
@@ -32,6 +34,12 @@ export const MANAGER = FIELD_LABELS['incident-manager'];
 export const DEPUTY = FIELD_LABELS.deputy;
 
 export const DISCLOSURE = FIELD_LABELS['disclosure-date'];
+
+/** Who reported the incident, when the report named them (a private vulnerability report's reporter). */
+export const REPORTER = 'Reporter';
+
+/** The temporary private fork of the advisory's repository, where the fix is prepared (GitHub). */
+export const PRIVATE_FORK = 'Private Fork';
 
 export const ROLE_LABEL: Record<HolderRole, string> = { im: MANAGER, deputy: DEPUTY };
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbotOctokit } from 'probot';
-import type { TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
 import type { EventOutcome } from '../run/context.js';
 import type { GitLabClientOptions } from '../tracker/gitlab/client.js';
 import type { Tracker } from '../tracker/port.js';
@@ -48,6 +48,13 @@ export interface CompositionDeps {
   logFor(event: TrackerEvent): Logger;
   /** The server's metrics: the clients tell them their requests. */
   metrics: Metrics;
+  /** Handles one repository advisory delivery (GitHub) with the tracker it came from. */
+  handleAdvisory(
+    event: AdvisoryEvent,
+    tracker: Tracker,
+    isSelf: SelfCheck,
+    stateKeys: StateKeys,
+  ): Promise<EventOutcome>;
   overrides: ServerOverrides;
 }
 

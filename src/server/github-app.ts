@@ -1,9 +1,10 @@
 import type { ApplicationFunction, Probot } from 'probot';
-import type { TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
 import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
 import type { GitHubOctokit } from '../tracker/github/github-tracker.js';
 import {
   githubPayloadProblem,
+  normalizeGitHubAdvisoryEvent,
   normalizeGitHubCommentEvent,
   normalizeGitHubIssueEvent,
 } from '../tracker/github/normalize.js';
@@ -23,6 +24,9 @@ export const GITHUB_EVENTS = [
   'issues.assigned',
   'issues.unassigned',
   'issue_comment.created',
+  // A private vulnerability report opens an incident; a publication is recorded on it.
+  'repository_advisory.reported',
+  'repository_advisory.published',
 ] as const;
 
 /** Who the app is on GitHub, asked with any installation's Octokit (see `githubSelfAccount`). */
@@ -63,6 +67,12 @@ export interface GitHubAppOptions {
     tracker: Tracker,
     isSelf: (actor: { username: string; id: number }) => Promise<boolean>,
   ): Promise<unknown>;
+  /** Handles one repository advisory event with a tracker bound to the event's installation. */
+  handleAdvisory?(
+    event: AdvisoryEvent,
+    tracker: Tracker,
+    isSelf: (actor: { username: string; id: number }) => Promise<boolean>,
+  ): Promise<unknown>;
   /** Who the app is; made from the Probot app itself when left out. */
   self?: GitHubSelf;
   /** Where a delivery that cannot be read is said, in one line without its content. */
@@ -85,12 +95,17 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
         options.log.warn({ problem, delivery: context.id }, 'malformed GitHub payload ignored');
         return;
       }
+      const tracker = new GitHubTracker(context.octokit, { self: () => self(context.octokit) });
+      if (context.name === 'repository_advisory') {
+        const advisory = normalizeGitHubAdvisoryEvent(name, context.payload, context.id);
+        if (advisory && options.handleAdvisory) await options.handleAdvisory(advisory, tracker, isGitHubSelf(tracker));
+        return;
+      }
       const event =
         context.name === 'issue_comment'
           ? normalizeGitHubCommentEvent(name, context.payload, context.id)
           : normalizeGitHubIssueEvent(name, context.payload, context.id);
       if (!event) return;
-      const tracker = new GitHubTracker(context.octokit, { self: () => self(context.octokit) });
       await options.handle(event, tracker, isGitHubSelf(tracker));
     });
   };

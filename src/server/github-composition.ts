@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createNodeMiddleware, Probot } from 'probot';
 import type { pino } from 'pino';
-import type { TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
 import { fetchWithTimeout, observedOctokit, resilientOctokit } from '../tracker/github/octokit.js';
 import type { Tracker } from '../tracker/port.js';
@@ -73,7 +73,7 @@ async function installationTrackers(probot: Probot, self: GitHubSelf): Promise<T
  * delivery and for the sweep, and the app's own bot user (events by it are never answered).
  */
 export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Promise<Composed> {
-  const { log, queue, handle, overrides, logFor, metrics } = deps;
+  const { log, queue, handle, handleAdvisory, overrides, logFor, metrics } = deps;
   const privateKey = await privateKeyFrom(env, overrides.cwd);
   if (!env.APP_ID || !privateKey || !env.WEBHOOK_SECRET)
     return { missing: 'GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET' };
@@ -108,8 +108,20 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
       throw new Error('handling failed; see the app log');
     }
   };
+  // An advisory's events run in order per advisory, like an incident's.
+  const enqueueAdvisory = async (e: AdvisoryEvent, t: Tracker, s: SelfCheck) => {
+    try {
+      await answerWithin(
+        queue.run(`github:advisory:${e.advisory.ghsaId.toLowerCase()}`, () => handleAdvisory(e, t, s, stateKeys)),
+        answerMs,
+      );
+    } catch {
+      throw new Error('handling failed; see the app log');
+    }
+  };
   const self = githubSelfAccount(probot);
-  const middleware = await createNodeMiddleware(createGitHubApp({ handle: enqueue, self, log }), {
+  const app = createGitHubApp({ handle: enqueue, handleAdvisory: enqueueAdvisory, self, log });
+  const middleware = await createNodeMiddleware(app, {
     probot,
     webhooksPath: '/api/github/webhooks',
   });

@@ -71,7 +71,6 @@ async function reportTooLong(tracker: Tracker, ref: IssueRef, error: BodyLimitEr
 }
 
 async function handleGuarded(delivered: TrackerEvent, ctx: EventContext): Promise<EventOutcome> {
-  const { log } = ctx;
   const issue = formatRef(delivered.issue.ref);
   if (await ctx.isSelf(delivered.actor)) return 'ignored-self';
   // A command counts only as the tracker holds it, from the author it names, once.
@@ -80,14 +79,28 @@ async function handleGuarded(delivered: TrackerEvent, ctx: EventContext): Promis
   if (event !== delivered && (await ctx.isSelf(event.actor))) return 'ignored-self';
   // A delivery without an id (a tracker that sent none) cannot be told from another: it is handled, never dropped.
   if (!event.deliveryId) return handleClaimed(event, ctx);
-  const delivery = `${event.tracker}:${event.deliveryId}`;
+  return runOnce(`${event.tracker}:${event.deliveryId}`, issue, ctx, () => handleClaimed(event, ctx));
+}
+
+/**
+ * Runs a delivery's work once: a delivery another run (or replica) already claimed is dropped as a duplicate; one whose
+ * work failed is released, so that its redelivery is handled again; one whose work is done is recorded as such.
+ */
+export async function runOnce(
+  delivery: string,
+  subject: string,
+  ctx: Pick<EventContext, 'deliveries' | 'log'>,
+  run: () => Promise<EventOutcome>,
+): Promise<EventOutcome> {
+  const { log } = ctx;
+  const issue = subject;
   if (!(await ctx.deliveries.claim(delivery))) {
-    log.info({ issue, delivery: event.deliveryId }, 'duplicate delivery dropped');
+    log.info({ issue, delivery: delivery.slice(delivery.indexOf(':') + 1) }, 'duplicate delivery dropped');
     return 'duplicate';
   }
   let outcome: EventOutcome;
   try {
-    outcome = await handleClaimed(event, ctx);
+    outcome = await run();
   } catch (error) {
     // A delivery that failed is redelivered with the same id (by hand, or by a GitHub redelivery script): it must
     // then be handled, not dropped as a duplicate. Everything it did is found again by state, so nothing doubles.

@@ -1,15 +1,18 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
+import type { TrackerKind } from '../kernel/model.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
 import { memoryCoordination, redisCoordination } from './coordination/coordination.js';
 import type { Coordination } from './coordination/coordination.js';
 import type { SweepGate } from './coordination/sweep-gate.js';
-import type { EventContext } from '../run/context.js';
+import type { EventContext, EventOutcome } from '../run/context.js';
 import { handleEvent } from './handle-event.js';
+import { handleAdvisoryDelivery } from './handle-advisory-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
 import { childLogger, createLogger } from './logger.js';
+import type { Logger } from './logger.js';
 import { deliveryBindings } from './delivery-log.js';
 import { deliveryOutcome, eventLabel, Metrics } from './metrics.js';
 import { ROUTES } from './routes.js';
@@ -77,31 +80,43 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     ...(coordination.kind === 'redis' ? { redisUp: () => coordination.healthy() } : {}),
   });
   const logFor = (event: TrackerEvent) => childLogger(log, deliveryBindings(event));
-  const handle = async (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) => {
+  const context = (tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys, work: Logger): EventContext => ({
+    tracker,
+    isSelf,
+    deliveries,
+    locks,
+    handbookUrl,
+    defaultTemplates,
+    settingsCache,
+    log: work,
+    now,
+    stateKeys,
+  });
+  /** Runs one delivery's work, counting its outcome and duration under `label`. */
+  const measured = async (tracker: TrackerKind, label: string, work: () => Promise<EventOutcome>) => {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    const label = eventLabel(event);
     try {
-      const outcome = await handleEvent(event, {
-        tracker,
-        isSelf,
-        deliveries,
-        locks,
-        handbookUrl,
-        defaultTemplates,
-        settingsCache,
-        log: logFor(event),
-        now,
-        stateKeys,
-      });
-      metrics.delivery(event.tracker, label, deliveryOutcome(outcome), seconds());
+      const outcome = await work();
+      metrics.delivery(tracker, label, deliveryOutcome(outcome), seconds());
       return outcome;
     } catch (error) {
-      metrics.delivery(event.tracker, label, 'failed', seconds());
+      metrics.delivery(tracker, label, 'failed', seconds());
       throw error;
     }
   };
-  const deps = { log, queue, handle, overrides, logFor, metrics };
+  const handle = (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
+    measured(event.tracker, eventLabel(event), () =>
+      handleEvent(event, context(tracker, isSelf, stateKeys, logFor(event))),
+    );
+  const handleAdvisory = (event: AdvisoryEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) => {
+    const label = `advisory.${event.action}`;
+    const work = childLogger(log, { delivery: event.deliveryId || null, tracker: event.tracker, event: label });
+    return measured(event.tracker, label, () =>
+      handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys, work)),
+    );
+  };
+  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {

@@ -7,6 +7,7 @@ import { handleChecklistEdit } from '../checklist/handle.js';
 import { handleMasterCommand, handleTrackerSeverity } from '../commands/handle.js';
 import { parseCommand } from '../commands/parse.js';
 import { handleIntake } from '../intake/handle.js';
+import { handleAdvisoryEvent } from '../disclosure/handle-advisory.js';
 import { mightTrigger } from '../intake/trigger.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { sweepTracker } from '../sweep/handle.js';
@@ -44,6 +45,8 @@ export const ROUTES = {
   'comms-label': handleCommsLabel,
   /** Every open master, at each tick of the sweeper (not an event): reminders, nudges, deadlines, half-done intakes. */
   sweep: sweepTracker,
+  /** A repository security advisory reported or published (GitHub's `repository_advisory`, not an issue event). */
+  advisory: handleAdvisoryEvent,
 } as const;
 
 /** The name of a route. */

@@ -12,6 +12,10 @@ import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from
 import { formatRef } from '../kernel/model.js';
 import type {
   AccessActor,
+  Advisory,
+  AdvisoryDraft,
+  AdvisoryPatch,
+  AdvisoryQuery,
   ChangeQuery,
   ConfigFile,
   DeleteResult,
@@ -20,6 +24,7 @@ import type {
   IssueQuery,
   LinkResult,
   NewIssue,
+  PrivateFork,
   SelfAccount,
   Tracker,
 } from '../tracker/port.js';
@@ -323,5 +328,35 @@ export class StateSeal implements Tracker {
 
   async listOpenMasters(): Promise<Issue[]> {
     return (await this.inner.listOpenMasters()).map((issue) => this.open(issue));
+  }
+
+  unlockIssue(ref: IssueRef): Promise<void> {
+    return this.inner.unlockIssue(ref);
+  }
+
+  // Advisories hold no hidden state of the app's: they pass as they are.
+
+  getAdvisory(repository: string, ghsaId: string): Promise<Advisory> {
+    return this.inner.getAdvisory(repository, ghsaId);
+  }
+
+  listAdvisories(scope: string, query?: AdvisoryQuery): Promise<Advisory[]> {
+    return this.inner.listAdvisories(scope, query);
+  }
+
+  createAdvisory(repository: string, draft: AdvisoryDraft): Promise<Advisory> {
+    return this.inner.createAdvisory(repository, draft);
+  }
+
+  updateAdvisory(repository: string, ghsaId: string, patch: AdvisoryPatch): Promise<Advisory> {
+    return this.inner.updateAdvisory(repository, ghsaId, patch);
+  }
+
+  requestAdvisoryCve(repository: string, ghsaId: string): Promise<void> {
+    return this.inner.requestAdvisoryCve(repository, ghsaId);
+  }
+
+  createAdvisoryFork(repository: string, ghsaId: string): Promise<PrivateFork> {
+    return this.inner.createAdvisoryFork(repository, ghsaId);
   }
 }

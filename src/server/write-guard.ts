@@ -3,6 +3,10 @@ import { DESCRIPTION_LIMITS, formatRef } from '../kernel/model.js';
 import { TIMELINE_LIMITS } from '../kernel/timeline.js';
 import type {
   AccessActor,
+  Advisory,
+  AdvisoryDraft,
+  AdvisoryPatch,
+  AdvisoryQuery,
   ChangeQuery,
   ConfigFile,
   DeleteResult,
@@ -11,6 +15,7 @@ import type {
   IssueQuery,
   LinkResult,
   NewIssue,
+  PrivateFork,
   SelfAccount,
   Tracker,
 } from '../tracker/port.js';
@@ -71,6 +76,8 @@ export class WriteGuard implements Tracker {
   private readonly visibility = new Map<string, Project['visibility']>();
   private readonly confidential = new Map<string, boolean>();
   private readonly privateNeedles = new Map<string, RegExp>();
+  /** The address of each private project learned, by lower-case path (a lifted ticket may name its own project). */
+  private readonly projectUrls = new Map<string, string>();
 
   constructor(
     private readonly inner: Tracker,
@@ -88,6 +95,7 @@ export class WriteGuard implements Tracker {
     if (project.visibility === 'private') {
       this.addNeedle(project.path);
       this.addNeedle(project.webUrl);
+      this.projectUrls.set(key, project.webUrl);
     }
     return project;
   }
@@ -97,6 +105,10 @@ export class WriteGuard implements Tracker {
     if (issue.confidential) {
       this.addNeedle(formatRef(issue.ref));
       this.addNeedle(issue.webUrl);
+    } else {
+      // Privacy follows the tracker's latest answer: a ticket made public (a lifted release ticket) may be named.
+      this.privateNeedles.delete(formatRef(issue.ref).toLowerCase());
+      this.privateNeedles.delete(issue.webUrl.toLowerCase());
     }
     return issue;
   }
@@ -135,12 +147,46 @@ export class WriteGuard implements Tracker {
     if (text.length > limit) throw new BodyLimitError(ref, text.length, limit);
   }
 
-  private check(target: string, text: string): void {
+  private check(target: string, text: string, allowed: ReadonlySet<string> = new Set()): void {
     for (const [pattern, what] of INCIDENT_MARKERS) if (pattern.test(text)) throw new PublicWriteError(target, what);
-    for (const needle of this.privateNeedles.values()) {
-      if (needle.test(text))
+    for (const [needleText, needle] of this.privateNeedles) {
+      if (!allowed.has(needleText) && needle.test(text))
         throw new PublicWriteError(target, 'a reference to a private project or confidential issue');
     }
+  }
+
+  /**
+   * A confidential issue made non-confidential (confidentiality lifted): everything it holds leaves at once, so its
+   * title, its description as it will be, and every comment on it are checked, wherever it is. It may name itself
+   * and its own project (whoever reads it can read both); no other confidential issue, no other private project.
+   */
+  private async checkLift(ref: IssueRef, patch: IssuePatch): Promise<void> {
+    const current = this.learnIssue(await this.inner.getIssue(ref));
+    if (!current.confidential) return;
+    const comments = await this.inner.listComments(ref);
+    const project = ref.project.toLowerCase();
+    const allowed = new Set(
+      [project, this.projectUrls.get(project), formatRef(ref), current.webUrl]
+        .filter((t): t is string => typeof t === 'string')
+        .map((t) => t.toLowerCase()),
+    );
+    const target = formatRef(ref);
+    this.check(target, `${patch.title ?? current.title}\n${patch.body ?? current.body}`, allowed);
+    for (const comment of comments) this.check(`${target} (a comment by ${comment.author})`, comment.body, allowed);
+  }
+
+  /**
+   * What the app writes into an advisory is checked as public: a draft is read by the reporter and every collaborator
+   * on it, and is published sooner or later.
+   */
+  private checkAdvisory(target: string, patch: AdvisoryPatch): void {
+    const text = [
+      patch.summary ?? '',
+      patch.description ?? '',
+      ...(patch.cweIds ?? []),
+      ...(patch.vulnerabilities ?? []).flatMap((v) => [v.package ?? '', v.vulnerableRange ?? '', v.patched ?? '']),
+    ].join('\n');
+    if (text.trim()) this.check(target, text);
   }
 
   async getProject(path: string): Promise<Project> {
@@ -163,6 +209,7 @@ export class WriteGuard implements Tracker {
 
   async updateIssue(ref: IssueRef, patch: IssuePatch): Promise<Issue> {
     this.checkLength(ref, patch.body, 'description');
+    if (patch.confidential === false && this.capabilities.confidentialIssues) await this.checkLift(ref, patch);
     const text = `${patch.title ?? ''}\n${patch.body ?? ''}`;
     // A write that also makes the issue confidential is still checked: the tracker may not keep it confidential.
     if (text.trim() && (await this.isPublic(ref.project, ref))) this.check(formatRef(ref), text);
@@ -231,5 +278,47 @@ export class WriteGuard implements Tracker {
 
   async listOpenMasters(): Promise<Issue[]> {
     return (await this.inner.listOpenMasters()).map((i) => this.learnIssue(i));
+  }
+
+  /** Unlocking writes nothing: what the issue shows was checked when it was written. */
+  async unlockIssue(ref: IssueRef): Promise<void> {
+    return this.inner.unlockIssue(ref);
+  }
+
+  async getAdvisory(repository: string, ghsaId: string): Promise<Advisory> {
+    return this.inner.getAdvisory(repository, ghsaId);
+  }
+
+  async listAdvisories(scope: string, query?: AdvisoryQuery): Promise<Advisory[]> {
+    return this.inner.listAdvisories(scope, query);
+  }
+
+  async createAdvisory(repository: string, draft: AdvisoryDraft): Promise<Advisory> {
+    this.checkAdvisory(repository, draft);
+    return this.inner.createAdvisory(repository, draft);
+  }
+
+  /** Publishing makes the advisory public as it stands: its summary and description are read and checked first. */
+  async updateAdvisory(repository: string, ghsaId: string, patch: AdvisoryPatch): Promise<Advisory> {
+    const target = `${repository} ${ghsaId}`;
+    this.checkAdvisory(target, patch);
+    if (patch.state === 'published') {
+      const current = await this.inner.getAdvisory(repository, ghsaId);
+      this.checkAdvisory(target, {
+        summary: patch.summary ?? current.summary,
+        description: patch.description ?? current.description,
+        cweIds: patch.cweIds ?? current.cweIds,
+        vulnerabilities: patch.vulnerabilities ?? current.vulnerabilities,
+      });
+    }
+    return this.inner.updateAdvisory(repository, ghsaId, patch);
+  }
+
+  async requestAdvisoryCve(repository: string, ghsaId: string): Promise<void> {
+    return this.inner.requestAdvisoryCve(repository, ghsaId);
+  }
+
+  async createAdvisoryFork(repository: string, ghsaId: string): Promise<PrivateFork> {
+    return this.inner.createAdvisoryFork(repository, ghsaId);
   }
 }

@@ -13,6 +13,8 @@ import { StateSeal } from '../server/state-seal.js';
 import { WriteGuard } from '../server/write-guard.js';
 import { sweepOutcome } from '../approvals/approval-events.js';
 import { handbookOf, withMaster } from '../run/with-master.js';
+import { advisorySyncDue } from '../disclosure/advisories.js';
+import { syncAdvisory } from '../disclosure/handle-advisory.js';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -111,13 +113,21 @@ async function sweepIncident(
     access: null,
   });
   const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
+  // An incident's GitHub advisory is read again at most every `advisories.syncMinutes`.
+  const advisoryDue =
+    tracker.capabilities.securityAdvisories && advisorySyncDue(state, settings.config.advisories.syncMinutes, now);
   // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
-  if (quick.comments.length === 0 && !quick.refresh && !comms) return false;
+  if (quick.comments.length === 0 && !quick.refresh && !comms && !advisoryDue) return false;
   try {
     let acted = false;
     await withMaster(listed.ref, eventCtx, async (run, loaded) => {
-      const plan = decideSweep(run);
+      let plan = decideSweep(run);
       acted = plan.comments.length > 0 || plan.refresh === true;
+      if (advisoryDue && advisorySyncDue(run.state, loaded.config.advisories.syncMinutes, now)) {
+        const synced = await syncAdvisory(tracker, run, plan);
+        plan = synced.plan;
+        acted ||= synced.changed;
+      }
       if (!comms) return plan;
       const approvals = await applyApprovalEvents(
         tracker,

@@ -82,6 +82,10 @@ export interface DeliverableRow {
   approvals: ApprovalCell[];
   /** Group names informed but not approving, joined: `Support, Corporate Communications`. */
   fyi: string;
+  /** What the quorum asks of this deliverable at the cut-off, one sentence ('' when no group approves it). */
+  quorumRule: string;
+  /** The DRI group and its people, quietly: `Corporate Communications (`@director`)`; '' when none is named. */
+  dri: string;
 }
 
 /** The communications ticket (seed 000). */
@@ -117,4 +121,37 @@ export interface TaskContext {
   summary: string;
   /** What the owner is expected to do: safe markdown, the title when nothing more was said. */
   action: string;
+}
+
+/**
+ * The description of a draft security advisory (`/advisory`, GitHub): what the master knows that may be published.
+ * Nothing internal (the master's text, its references, its people) is given to it: the advisory is public one day.
+ */
+export interface AdvisoryContext {
+  /** Safe one-line summary: the incident's title without its identifier. */
+  summary: string;
+  /** `CVE-2026-12345`, or null before one is known. */
+  cve: string | null;
+  /** CWE ids joined (`CWE-79, CWE-80`); '' when none is recorded. */
+  cwes: string;
+  /** The CVSS score or vector as recorded (`9.8`, a vector in a code span); null when none. */
+  cvss: string | null;
+  /** Affected and patched versions from the release ticket's details; null while `_to be filled_`. */
+  affected: string | null;
+  patched: string | null;
+}
+
+/**
+ * The public summary `/disclose lift confirm` posts on a redacted public source (GitHub) and writes into a lifted
+ * ticket (GitLab): only what is public once the incident is disclosed.
+ */
+export interface PublicSummaryContext {
+  id: string;
+  /** A markdown link to the published advisory, or null when there is none. */
+  advisory: string | null;
+  cve: string | null;
+  /** The fixed versions from the release ticket; null when not recorded. */
+  fixed: string | null;
+  /** The disclosure date, `YYYY-MM-DD` (UTC). */
+  disclosed: string;
 }

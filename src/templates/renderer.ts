@@ -1,7 +1,15 @@
 import Handlebars from 'handlebars';
 import { COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../checklist/phases.js';
 import type { PhaseDefinition } from '../checklist/phase-types.js';
-import type { CommsContext, IncidentContext, ReleaseContext, RenderedPhase, TaskContext } from './contexts.js';
+import type {
+  AdvisoryContext,
+  CommsContext,
+  IncidentContext,
+  PublicSummaryContext,
+  ReleaseContext,
+  RenderedPhase,
+  TaskContext,
+} from './contexts.js';
 
 /**
  * Renders the tickets' text from Handlebars templates. Pure: the sources come in as strings (the shell
@@ -16,6 +24,10 @@ export interface TemplateSources {
   release: string;
   comms: string;
   task: string;
+  /** The description of a draft security advisory (GitHub). */
+  advisory: string;
+  /** The public summary of a disclosed incident. */
+  publicSummary: string;
   partials: Record<string, string>;
 }
 
@@ -24,6 +36,8 @@ export interface Renderer {
   release(ctx: ReleaseContext): string;
   comms(ctx: CommsContext): string;
   task(ctx: TaskContext): string;
+  advisory(ctx: AdvisoryContext): string;
+  publicSummary(ctx: PublicSummaryContext): string;
 }
 
 /** A template that does not compile, references a field its context lacks, or writes an app marker. */
@@ -43,7 +57,7 @@ const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
 /** Only the app writes its markers; a template that does would corrupt the block around it. */
 const MARKER = /<!--\s*incident-desk/;
 
-type TemplateName = 'incident' | 'release' | 'comms' | 'task';
+type TemplateName = 'incident' | 'release' | 'comms' | 'task' | 'advisory' | 'publicSummary';
 
 /** The handbook section of a step: `https://desk.example/handbook#pick-deputy`. */
 export function stepUrl(handbookBase: string, stepId: string): string {
@@ -68,6 +82,8 @@ export function createRenderer(sources: TemplateSources): Renderer {
     release: compile(hb, 'release', sources.release),
     comms: compile(hb, 'comms', sources.comms),
     task: compile(hb, 'task', sources.task),
+    advisory: compile(hb, 'advisory', sources.advisory),
+    publicSummary: compile(hb, 'publicSummary', sources.publicSummary),
   };
   const run = (name: TemplateName, ctx: object): string => {
     let out: string;
@@ -84,12 +100,16 @@ export function createRenderer(sources: TemplateSources): Renderer {
     release: (ctx) => run('release', ctx),
     comms: (ctx) => run('comms', ctx),
     task: (ctx) => run('task', ctx),
+    advisory: (ctx) => run('advisory', ctx),
+    publicSummary: (ctx) => run('publicSummary', ctx),
   };
   for (const sample of samples()) {
     renderer.incident(sample.incident);
     renderer.release(sample.release);
     renderer.comms(sample.comms);
     renderer.task(sample.task);
+    renderer.advisory(sample.advisory);
+    renderer.publicSummary(sample.publicSummary);
   }
   return renderer;
 }
@@ -120,6 +140,8 @@ function samples(): Array<{
   release: ReleaseContext;
   comms: CommsContext;
   task: TaskContext;
+  advisory: AdvisoryContext;
+  publicSummary: PublicSummaryContext;
 }> {
   const na = (i: number): string | null => (i % 3 === 1 ? 'Sample reason' : i % 3 === 2 ? '' : null);
   const phases = (defs: readonly PhaseDefinition[]): RenderedPhase[] =>
@@ -186,6 +208,8 @@ function samples(): Array<{
             },
           ],
           fyi: 'Support',
+          quorumRule: 'At the cut-off it goes ahead once its one required group (Security) approved.',
+          dri: 'Corporate Communications (`@e`)',
         },
       ],
       required: 'Security, Legal',
@@ -195,14 +219,31 @@ function samples(): Array<{
       statusTable: '| Deliverable | Security |\n|---|---|\n| Blog post | ✅ |',
       steps: commsSteps,
     },
+    advisory: {
+      summary: 'Sample',
+      cve: 'CVE-2026-0001',
+      cwes: 'CWE-79',
+      cvss: '9.8',
+      affected: '< 1.2.3',
+      patched: '1.2.3',
+    },
+    publicSummary: {
+      id: 'INC-0',
+      advisory: '[GHSA-2222-3333-4444](https://sample.invalid/advisory)',
+      cve: 'CVE-2026-0001',
+      fixed: '1.2.3',
+      disclosed: '2026-12-01',
+    },
   };
   const empty = {
     incident: { ...full.incident, quickLinks: [], phases: [], related: [] },
     release: { ...full.release, phases: [] },
     task: { ...full.task, action: '' },
+    advisory: { ...full.advisory, cve: null, cwes: '', cvss: null, affected: null, patched: null },
+    publicSummary: { ...full.publicSummary, advisory: null, cve: null, fixed: null },
     comms: {
       ...full.comms,
-      deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '' }],
+      deliverables: [{ id: 'faq', name: 'FAQ', approvals: [], fyi: '', quorumRule: '', dri: '' }],
       required: '',
       quorum: 0,
       statusTable: '',

@@ -1,3 +1,4 @@
+import type { Advisory, AdvisoryDraft, AdvisoryPatch, AdvisoryState } from '../kernel/advisory.js';
 import { roleLabel } from '../kernel/identifier.js';
 import type {
   AccessLevel,
@@ -11,6 +12,20 @@ import type {
 } from '../kernel/model.js';
 
 export type { AccessLevel, TrackerCapabilities } from '../kernel/model.js';
+export type { Advisory, AdvisoryDraft, AdvisoryPatch } from '../kernel/advisory.js';
+
+/** Which advisories `listAdvisories` answers. */
+export interface AdvisoryQuery {
+  /** Only advisories in this state; every state when left out. */
+  state?: Exclude<AdvisoryState, 'withdrawn'>;
+}
+
+/** The temporary private fork of an advisory's repository, where the fix is prepared. */
+export interface PrivateFork {
+  /** `owner/repo-ghsa-xxxx-xxxx-xxxx`. */
+  path: string;
+  webUrl: string;
+}
 
 /** A new issue; `confidential` is ignored where the tracker has no confidential issues. */
 export type NewIssue = IssueDraft;
@@ -175,6 +190,50 @@ export interface Tracker {
    * public projects included, so a caller must still check that each project is one the app serves.
    */
   listOpenMasters(): Promise<Issue[]>;
+
+  /**
+   * Unlocks an issue's conversation, so that anyone may comment again; idempotent. Only where
+   * `capabilities.lockConversation`.
+   */
+  unlockIssue(ref: IssueRef): Promise<void>;
+
+  /**
+   * One repository security advisory by its GHSA id, as the tracker answers it now (drafts and private reports
+   * included, which the app's installation may read). Throws a 404 `TrackerError` when the repository has no such
+   * advisory. Only where `capabilities.securityAdvisories`; elsewhere every advisory method throws a `TrackerError`.
+   */
+  getAdvisory(repository: string, ghsaId: string): Promise<Advisory>;
+
+  /**
+   * The advisories of a repository (`owner/repo`), or of every repository of an organisation (`owner`), newest first,
+   * every page. Only where `capabilities.securityAdvisories`.
+   */
+  listAdvisories(scope: string, query?: AdvisoryQuery): Promise<Advisory[]>;
+
+  /**
+   * Creates a draft advisory in a repository and answers it as the tracker did. Never resent blindly: after an
+   * uncertain failure the drafts are looked through for one with the same summary first. Only where
+   * `capabilities.securityAdvisories`.
+   */
+  createAdvisory(repository: string, draft: AdvisoryDraft): Promise<Advisory>;
+
+  /**
+   * Writes the given fields of an advisory in one request (`state: 'published'` publishes it) and answers it as the
+   * tracker did. Only where `capabilities.securityAdvisories`.
+   */
+  updateAdvisory(repository: string, ghsaId: string, patch: AdvisoryPatch): Promise<Advisory>;
+
+  /**
+   * Asks the tracker's CVE numbering authority for a CVE id for the advisory (GitHub answers 202: the id comes later,
+   * and is read from the advisory). Only where `capabilities.securityAdvisories`.
+   */
+  requestAdvisoryCve(repository: string, ghsaId: string): Promise<void>;
+
+  /**
+   * Creates the advisory's temporary private fork (GitHub makes it in the background; it may take minutes before it can
+   * be used) and answers where it is. Only where `capabilities.securityAdvisories`.
+   */
+  createAdvisoryFork(repository: string, ghsaId: string): Promise<PrivateFork>;
 }
 
 /** A team name without its leading `@` (`@org/team` and `org/team` name the same team). */

@@ -2,6 +2,7 @@ import { renderState, splitBody, trustedState } from '../kernel/block.js';
 import type { TicketState } from '../kernel/ticket-state.js';
 import { findCve, idLabel, NEEDS_CONFIG_LABEL, roleLabel } from '../kernel/identifier.js';
 import type { Issue, Project } from '../kernel/model.js';
+import { normalizeGhsa } from '../kernel/advisory.js';
 import { neutralizeInline } from '../kernel/neutralize.js';
 import { formatRfc3339 } from '../kernel/time.js';
 
@@ -30,6 +31,8 @@ export interface TaskRow {
 }
 
 const ID_LABEL_PREFIX = 'incident-id::';
+/** A GitHub advisory id (an alias of the incident it opened or is linked to). */
+const GHSA_SHAPE = 'GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}';
 /** A date as the tracker and the section write it. */
 export const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -42,10 +45,13 @@ export function namedIds(issue: Pick<Issue, 'labels' | 'title'>, prefix: string)
   for (const label of issue.labels)
     if (label.startsWith(ID_LABEL_PREFIX) && label.length > ID_LABEL_PREFIX.length)
       ids.push(label.slice(ID_LABEL_PREFIX.length));
-  const shape = new RegExp(`\\[(?<id>(?:CVE-\\d{4}-\\d{4,7})|(?:${prefix}-\\d{4}-\\d{1,9}))\\]`, 'gi');
+  const shape = new RegExp(
+    `\\[(?<id>(?:CVE-\\d{4}-\\d{4,7})|(?:${prefix}-\\d{4}-\\d{1,9})|(?:${GHSA_SHAPE}))\\]`,
+    'gi',
+  );
   for (const match of issue.title.matchAll(shape)) {
     const text = match.groups!.id!;
-    ids.push(findCve(text) ?? text.toUpperCase());
+    ids.push(findCve(text) ?? normalizeGhsa(text) ?? text.toUpperCase());
   }
   return [...new Set(ids)];
 }
@@ -236,7 +242,7 @@ export function decideChildWrite(input: {
 }
 
 /** `[INC-2026-7]`, `[CVE-2026-1234]`: the shape of an identifier in a title, whatever the configured prefix. */
-const ID_IN_TITLE = /\[(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,9}-\d{4}-\d{1,9})\]/i;
+const ID_IN_TITLE = new RegExp(`\\[(?:CVE-\\d{4}-\\d{4,7}|[A-Z][A-Z0-9]{1,9}-\\d{4}-\\d{1,9}|${GHSA_SHAPE})\\]`, 'i');
 
 /** Cheap test before any request: the issue names some identifier by label or title. */
 function namesAnId(issue: Issue): boolean {

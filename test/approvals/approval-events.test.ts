@@ -27,6 +27,7 @@ const config = configSchema.parse({
 });
 
 const STEPS = [
+  'comms-drafting-started',
   'comms-ready-for-review',
   'approve-blog-security',
   'approve-blog-legal',
@@ -74,6 +75,18 @@ describe('approvalEventsOfEdit', () => {
       before: comms(),
       edit: (b) => tick(b, 'comms-ready-for-review'),
       expected: [{ kind: 'request-approvals' }],
+    },
+    {
+      name: 'the drafting step ticked: drafting started at the time of the edit',
+      before: comms(),
+      edit: (b) => tick(b, 'comms-drafting-started'),
+      expected: [{ kind: 'drafting', via: 'step', at: EDITED_AT }],
+    },
+    {
+      name: 'the drafting step unticked: nothing (the start of drafting stays)',
+      before: comms(['comms-drafting-started']),
+      edit: (b) => untick(b, 'comms-drafting-started'),
+      expected: [],
     },
     {
       name: 'the review step unticked: nothing',

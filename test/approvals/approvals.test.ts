@@ -4,11 +4,15 @@ import {
   approvalLabels,
   deliverableStatus,
   parseStepId,
+  quorumOf,
+  quorumRule,
   stepIdOf,
 } from '../../src/approvals/matrix.js';
 import { decideApproval } from '../../src/approvals/decide.js';
 import { sweepApprovals } from '../../src/approvals/deadlines.js';
 import { renderStatusTable } from '../../src/approvals/status-table.js';
+import { approvalsRecord } from '../../src/approvals/record.js';
+import { formatRfc3339 } from '../../src/kernel/time.js';
 import type { ApprovalActor, ApprovalEvent, ApprovalOutcome, Approvals } from '../../src/approvals/matrix.js';
 import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import { configSchema } from '../../src/config/schema.js';
@@ -552,7 +556,10 @@ describe('decideApproval', () => {
         'support-faq/security': approved('sec-lead'),
       });
       const out = decideApproval(approvals, state, { kind: 'request-approvals' }, stranger, NOW, HIGH);
-      expect(out.state.requestedAt).toBe(NOW.toISOString());
+      // Every deliverable's clock starts; nobody said when drafting started, so it counts from the review's start.
+      expect(out.state.requested).toEqual({ blog: at, 'support-faq': at, social: at });
+      expect(out.state.requestedAt).toBeUndefined();
+      expect(out.state.drafting).toEqual({ at, via: 'review' });
       expect(out.comments).toHaveLength(1);
       const c = out.comments[0]!;
       expect(c.startsWith(APPROVAL_MARKERS.request)).toBe(true);
@@ -580,14 +587,29 @@ describe('decideApproval', () => {
         minutesAfter(90),
         HIGH,
       );
-      expect(second.state.requestedAt).toBe(T0);
+      // The social response keeps its clock; the others start theirs now. The cut-off stays where it was announced.
+      expect(second.state.requested).toEqual({
+        social: T0,
+        blog: minutesAfter(90).toISOString(),
+        'support-faq': minutesAfter(90).toISOString(),
+      });
       expect(second.comments[0]).toContain('Cut-off: 2026-11-22T16:00:00Z');
-      expect(second.comments[0]).toContain('does not move the cut-off');
+      expect(second.comments[0]).toContain(
+        'The review of Social response started at 2026-11-22T10:00:00Z; asking again does not move the cut-off.',
+      );
+      expect(second.comments[0]).toContain(
+        'The review of Blog post, FAQ for support starts now (2026-11-22T11:30:00Z).',
+      );
+      expect(second.timeline).toEqual([
+        'requested approval of the communications (review started for Blog post, FAQ for support; asked again for ' +
+          'Social response, cut-off 2026-11-22T16:00:00Z)',
+      ]);
       expect(mentionsIn(first.comments[0]!)).toEqual(['@legal-lead']);
     });
 
     it('names the cut-off per severity when the severity is not set', () => {
       const out = decideApproval(approvals, empty(), { kind: 'request-approvals' }, stranger, NOW);
+      expect(out.comments[0]).toContain('counted from the start of drafting, by severity');
       expect(out.comments[0]).toContain('high: 6 hours, medium: 12 hours, low: a day');
     });
 
@@ -600,6 +622,8 @@ describe('decideApproval', () => {
         NOW,
       );
       expect(out.state.requestedAt).toBeUndefined();
+      expect(out.state.requested).toBeUndefined();
+      expect(out.state.drafting).toBeUndefined();
       expect(out.comments[0]!.startsWith(APPROVAL_MARKERS.refusal)).toBe(true);
     });
   });
@@ -811,14 +835,16 @@ describe('renderStatusTable', () => {
     );
     const table = renderStatusTable(approvals, state, minutesAfter(48), HIGH);
     expect(table.split('\n')).toEqual([
-      '| Deliverable | Security | Legal | Customer Success | Investor Relations | Support | Status |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| Deliverable | Security | Legal | Customer Success | Investor Relations | Support | Status | Cut-off |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
       '| Blog post | ✅ `@sec-lead`, 2026-11-22T10:03Z | ✋ changes requested by `@legal-lead` | ⏳ pending (back-ups ' +
-        'asked) | ⏳ pending | FYI | ✋ changes requested |',
-      '| FAQ for support | ⏳ pending | ⏳ pending | FYI | — | — | ⏳ pending |',
-      '| Social response | — | ✅ `@legal-b1`, 2026-11-22T10:00Z | — | — | — | ✅ approved |',
+        'asked) | ⏳ pending | FYI | ✋ changes requested | 2026-11-22T16:00Z, 5 h 12 min left |',
+      '| FAQ for support | ⏳ pending | ⏳ pending | FYI | — | — | ⏳ pending | 2026-11-22T16:00Z, 5 h 12 min left |',
+      '| Social response | — | ✅ `@legal-b1`, 2026-11-22T10:00Z | — | — | — | ✅ approved | — |',
       '',
-      '_Review requested 2026-11-22T10:00:00Z; cut-off 2026-11-22T16:00:00Z, 5 h 12 min left._',
+      // A state of the single clock of earlier versions: its start is the one the cut-off was announced from.
+      '_Drafting started 2026-11-22T10:00:00Z (when the review started); cut-off 2026-11-22T16:00:00Z, 5 h 12 min ' +
+        'left._',
     ]);
     expect(mentionsIn(table)).toEqual([]);
   });
@@ -834,5 +860,509 @@ describe('renderStatusTable', () => {
     expect(
       renderStatusTable(approvals, withDecisions({}, { requestedAt: T0, cutoff: { blog: 'quorum' } }), NOW, HIGH),
     ).toContain('☑️ quorum');
+  });
+});
+
+describe('a quorum that can be met (counted among the required groups that approve the deliverable)', () => {
+  // Press: Legal is its only required approving group (Support approves too, but is not required). Internal note: no
+  // required group approves it. Blog: all four required groups approve it.
+  const small: Approvals = configSchema.parse({
+    approvals: {
+      groups: {
+        security: { name: 'Security' },
+        legal: { name: 'Legal' },
+        'customer-success': { name: 'Customer Success' },
+        'investor-relations': { name: 'Investor Relations' },
+        support: { name: 'Support' },
+      },
+      deliverables: {
+        blog: { name: 'Blog post', approve: ['security', 'legal', 'customer-success', 'investor-relations'] },
+        faq: { name: 'FAQ', approve: ['security', 'legal', 'support'] },
+        press: { name: 'Press answer', approve: ['legal', 'support'] },
+        note: { name: 'Internal note', approve: ['support'] },
+      },
+      required: ['security', 'legal', 'customer-success', 'investor-relations'],
+      quorum: 2,
+    },
+  }).approvals;
+
+  interface QuorumCase {
+    name: string;
+    deliverable: string;
+    approvedBy: string[];
+    /** What the cut-off decides. */
+    result: 'quorum' | 'escalated';
+    needed: number;
+  }
+  const cases: QuorumCase[] = [
+    {
+      name: 'four required groups approve it: 2 of them are enough',
+      deliverable: 'blog',
+      approvedBy: ['security', 'legal'],
+      result: 'quorum',
+      needed: 2,
+    },
+    {
+      name: 'four required groups approve it: 1 is not enough',
+      deliverable: 'blog',
+      approvedBy: ['legal'],
+      result: 'escalated',
+      needed: 2,
+    },
+    {
+      name: 'two required groups approve it: both are the quorum',
+      deliverable: 'faq',
+      approvedBy: ['security', 'legal'],
+      result: 'quorum',
+      needed: 2,
+    },
+    {
+      name: 'two required groups approve it: one is not enough',
+      deliverable: 'faq',
+      approvedBy: ['security', 'support'],
+      result: 'escalated',
+      needed: 2,
+    },
+    {
+      name: 'one required group approves it: its approval is enough',
+      deliverable: 'press',
+      approvedBy: ['legal'],
+      result: 'quorum',
+      needed: 1,
+    },
+    {
+      name: 'one required group approves it: nothing from it is not',
+      deliverable: 'press',
+      approvedBy: ['support'],
+      result: 'escalated',
+      needed: 1,
+    },
+    {
+      name: 'no required group approves it: never at quorum',
+      deliverable: 'note',
+      approvedBy: [],
+      result: 'escalated',
+      needed: 0,
+    },
+  ];
+
+  it.each(cases)('$name', (c) => {
+    const decisions = Object.fromEntries(c.approvedBy.map((g) => [`${c.deliverable}/${g}`, approved(`${g}-lead`)]));
+    const state: ApprovalState = { decisions, requestedAt: T0, pinged: [] };
+    const out = sweepApprovals(small, state, HIGH, minutesAfter(HIGH), 'imelda');
+    expect(out.state.cutoff?.[c.deliverable]).toBe(c.result);
+    expect(deliverableStatus(small, out.state, c.deliverable)).toBe(c.result === 'quorum' ? 'quorum' : 'pending');
+    expect(quorumOf(small, c.deliverable).needed).toBe(c.needed);
+    const line = out.comments
+      .at(-1)!
+      .split('\n')
+      .find((l) => l.includes(`(\`${c.deliverable}\`)`));
+    expect(line).toBeDefined();
+    if (c.result === 'escalated' && c.needed === 0) expect(line).toContain('no required group approves it');
+    if (c.result === 'escalated' && c.needed > 0) expect(line).toContain(`${c.needed} needed`);
+  });
+
+  it('says what each deliverable needs, in one sentence for the matrix', () => {
+    expect(quorumRule(small, 'blog')).toBe(
+      'At the cut-off it goes ahead once 2 of its 4 required groups (Security, Legal, Customer Success, Investor ' +
+        'Relations) approved.',
+    );
+    expect(quorumRule(small, 'faq')).toBe(
+      'At the cut-off it goes ahead once all 2 of its required groups (Security, Legal) approved.',
+    );
+    expect(quorumRule(small, 'press')).toBe(
+      'At the cut-off it goes ahead only once its one required group (Legal) approved: fewer than the quorum of 2 ' +
+        'approve it.',
+    );
+    expect(quorumRule(small, 'note')).toContain('never goes ahead at quorum');
+    expect(quorumRule({ ...small, deliverables: { x: { name: 'X', approve: [], fyi: [] } } }, 'x')).toBe('');
+  });
+
+  it('the default matrix: the social response needs Legal, its only required group, and goes ahead with it', () => {
+    const defaults = configSchema.parse({}).approvals;
+    const state: ApprovalState = { decisions: { 'social/legal': approved('legal-lead') }, requestedAt: T0, pinged: [] };
+    // Legal is the only group that approves the social response: its approval alone approves it.
+    expect(deliverableStatus(defaults, state, 'social')).toBe('approved');
+    expect(quorumRule(defaults, 'social')).toContain('its one required group (Legal)');
+    expect(quorumRule(defaults, 'support-faq')).toContain('all 2 of its required groups (Security, Legal)');
+  });
+});
+
+describe('a review clock per deliverable, its cut-off counted from the start of drafting', () => {
+  // The comms ticket was opened at T0; nobody records when drafting started unless a case says so.
+  const OPENED = T0;
+  const request = (state: ApprovalState, m: number, deliverable?: string) =>
+    decideApproval(
+      approvals,
+      state,
+      { kind: 'request-approvals', ...(deliverable ? { deliverable } : {}) },
+      stranger,
+      minutesAfter(m),
+      HIGH,
+      OPENED,
+    );
+  const sweep = (state: ApprovalState, m: number) =>
+    sweepApprovals(approvals, state, HIGH, minutesAfter(m), 'imelda', OPENED);
+  const iso = (m: number) => minutesAfter(m).toISOString();
+
+  it('/request-approvals blog starts the blog post’s clock only: only its groups’ back-ups are engaged', () => {
+    const asked = request(empty(), 60, 'blog');
+    expect(asked.state.requested).toEqual({ blog: iso(60) });
+    // Nobody said when drafting started: the ticket's creation, fixed now so the announced cut-off never moves.
+    expect(asked.state.drafting).toEqual({ at: T0, via: 'opened' });
+    expect(mentionsIn(asked.comments[0]!)).toEqual(['@sec-lead', '@legal-lead', '@cs-lead', '@ir-lead']);
+    // Security approved the blog post; the FAQ and the social response were never asked for.
+    const approvedBlog = decideApproval(
+      approvals,
+      asked.state,
+      { kind: 'approve', deliverable: 'blog' },
+      secLead,
+      minutesAfter(70),
+      HIGH,
+      OPENED,
+    );
+    expect(sweep(approvedBlog.state, 89).comments).toEqual([]);
+    const pinged = sweep(approvedBlog.state, 90);
+    expect(pinged.state.pinged).toEqual(['blog/legal', 'blog/customer-success', 'blog/investor-relations']);
+    expect(mentionsIn(pinged.comments[0]!)).toEqual([
+      '@legal-b1',
+      '@acme/legal-team',
+      '@cs-b1',
+      '@cs-b2',
+      '@ir-b1',
+      '@ir-b2',
+    ]);
+    expect(pinged.comments[0]).not.toContain('FAQ');
+    expect(pinged.comments[0]).not.toContain('Social');
+    expect(pinged.comments[0]).toContain('The cut-off is 2026-11-22T16:00:00Z.');
+    // At the cut-off only the blog post is decided: nobody asked about the others.
+    const cut = sweep(pinged.state, HIGH);
+    expect(cut.state.cutoff).toEqual({ blog: 'escalated' });
+    expect(cut.state.outcomeAt).toEqual({ blog: { escalated: iso(HIGH) } });
+    expect(cut.comments).toHaveLength(1);
+    expect(cut.comments[0]).not.toContain('FAQ');
+    expect(deliverableStatus(approvals, cut.state, 'support-faq')).toBe('pending');
+    expect(sweep(cut.state, 2 * HIGH).comments).toEqual([]);
+  });
+
+  it('/request-approvals without an argument later starts the others’ clocks: each pinged on its own time', () => {
+    const blog = request(empty(), 0, 'blog');
+    const pingedBlog = sweep(blog.state, 30);
+    expect(pingedBlog.state.pinged).toHaveLength(4);
+    const all = request(pingedBlog.state, 100);
+    expect(all.state.requested).toEqual({ blog: iso(0), 'support-faq': iso(100), social: iso(100) });
+    // The back-ups of Legal were engaged for the blog post, not for the FAQ or the social response yet.
+    expect(sweep(all.state, 129).comments).toEqual([]);
+    const later = sweep(all.state, 130);
+    expect(later.state.pinged?.slice(4)).toEqual(['support-faq/security', 'support-faq/legal', 'social/legal']);
+    expect(later.comments[0]).toContain('for FAQ for support, Social response');
+    expect(later.comments[0]).toContain('(2026-11-22T11:40:00Z)');
+    expect(later.comments[0]).not.toContain('Blog post');
+    expect(sweep(later.state, 131).comments).toEqual([]);
+  });
+
+  it('a group that approved a deliverable is not pinged for another that nobody asked about', () => {
+    const asked = request(empty(), 0, 'support-faq');
+    const legalApproves = decideApproval(
+      approvals,
+      asked.state,
+      { kind: 'approve', deliverable: 'support-faq' },
+      legalLead,
+      minutesAfter(5),
+      HIGH,
+      OPENED,
+    );
+    const out = sweep(legalApproves.state, 31);
+    expect(out.state.pinged).toEqual(['support-faq/security']);
+    expect(mentionsIn(out.comments[0]!)).toEqual(['@sec-b1', '@sec-b2']);
+  });
+
+  interface AnchorCase {
+    name: string;
+    /** Drafting recorded before the request: `[minutes, via]`. */
+    drafting?: [number, 'step' | 'command'];
+    /** Minutes after T0 of the request. */
+    requestAt: number;
+    /** The cut-off, in minutes after T0. */
+    cutoff: number;
+    announced: string;
+  }
+  const anchors: AnchorCase[] = [
+    {
+      name: 'nobody said when drafting started: 6 h from the ticket’s creation, not from the request',
+      requestAt: 120,
+      cutoff: HIGH,
+      announced: '(6 hours after drafting started at 2026-11-22T10:00:00Z, when this ticket was opened',
+    },
+    {
+      name: 'drafting started an hour after the ticket was opened (/drafting)',
+      drafting: [60, 'command'],
+      requestAt: 150,
+      cutoff: 60 + HIGH,
+      announced: '(6 hours after drafting started at 2026-11-22T11:00:00Z, recorded by `@alice`)',
+    },
+    {
+      name: 'drafting started with the step ticked',
+      drafting: [30, 'step'],
+      requestAt: 90,
+      cutoff: 30 + HIGH,
+      announced: '(6 hours after drafting started at 2026-11-22T10:30:00Z, ticked by `@alice`)',
+    },
+    {
+      name: 'a review requested too late for the drafting’s cut-off still leaves the approvers their 30 minutes',
+      requestAt: HIGH - 10,
+      cutoff: HIGH + 20,
+      announced: 'The review of Blog post, FAQ for support, Social response',
+    },
+  ];
+  const alice: ApprovalActor = { username: 'alice', groups: [] };
+
+  it.each(anchors)('$name', (c) => {
+    let state = empty();
+    if (c.drafting) {
+      const [m, via] = c.drafting;
+      const recorded = decideApproval(
+        approvals,
+        state,
+        { kind: 'drafting', via, at: iso(m) },
+        alice,
+        minutesAfter(m),
+        HIGH,
+        OPENED,
+      );
+      expect(recorded.state.drafting).toEqual({ at: iso(m), via, by: 'alice' });
+      expect(recorded.comments[0]!.startsWith(APPROVAL_MARKERS.drafting)).toBe(true);
+      expect(recorded.comments[0]).toContain(
+        `cut-off for approvals is counted from then: ${formatRfc3339(minutesAfter(c.cutoff))}`,
+      );
+      expect(recorded.timeline).toEqual([
+        `drafting of the communications started at ${formatRfc3339(minutesAfter(m))} ` +
+          `(cut-off ${formatRfc3339(minutesAfter(c.cutoff))})`,
+      ]);
+      state = recorded.state;
+    }
+    const asked = request(state, c.requestAt);
+    expect(asked.comments[0]).toContain(c.announced);
+    expect(asked.comments[0]).toContain(formatRfc3339(minutesAfter(c.cutoff)));
+    const before = sweep(asked.state, c.cutoff - 1);
+    expect(before.state.cutoff).toBeUndefined();
+    const at = sweep(before.state, c.cutoff);
+    expect(at.state.cutoff).toEqual({ blog: 'escalated', 'support-faq': 'escalated', social: 'escalated' });
+  });
+
+  it('the start of drafting can be corrected until a review starts, never after', () => {
+    const first = decideApproval(
+      approvals,
+      empty(),
+      { kind: 'drafting', via: 'command' },
+      alice,
+      minutesAfter(20),
+      HIGH,
+      OPENED,
+    );
+    expect(first.state.drafting).toEqual({ at: iso(20), via: 'command', by: 'alice' });
+    // The step ticked afterwards changes nothing and says nothing.
+    const tick = decideApproval(
+      approvals,
+      first.state,
+      { kind: 'drafting', via: 'step', at: iso(25) },
+      alice,
+      minutesAfter(25),
+      HIGH,
+      OPENED,
+    );
+    expect(tick.state.drafting).toEqual(first.state.drafting);
+    expect(tick.comments).toEqual([]);
+    // `/drafting` again without a time says when it started; with a time it corrects it.
+    const again = decideApproval(
+      approvals,
+      first.state,
+      { kind: 'drafting', via: 'command' },
+      alice,
+      minutesAfter(26),
+      HIGH,
+      OPENED,
+    );
+    expect(again.state.drafting).toEqual(first.state.drafting);
+    expect(again.comments[0]).toContain('Drafting started at 2026-11-22T10:20:00Z (recorded by `@alice`)');
+    const corrected = decideApproval(
+      approvals,
+      first.state,
+      { kind: 'drafting', via: 'command', at: iso(5) },
+      alice,
+      minutesAfter(27),
+      HIGH,
+      OPENED,
+    );
+    expect(corrected.state.drafting).toEqual({ at: iso(5), via: 'command', by: 'alice' });
+    // A time in the future is refused.
+    const future = decideApproval(
+      approvals,
+      empty(),
+      { kind: 'drafting', via: 'command', at: iso(90) },
+      alice,
+      minutesAfter(30),
+      HIGH,
+      OPENED,
+    );
+    expect(future.state.drafting).toBeUndefined();
+    expect(future.comments[0]).toContain('is in the future');
+    // Once a review started, its announced cut-off does not move.
+    const asked = request(corrected.state, 40, 'blog');
+    const late = decideApproval(
+      approvals,
+      asked.state,
+      { kind: 'drafting', via: 'command', at: iso(35) },
+      alice,
+      minutesAfter(45),
+      HIGH,
+      OPENED,
+    );
+    expect(late.state.drafting).toEqual(corrected.state.drafting);
+    expect(late.comments[0]).toContain('The review has already started');
+    expect(late.comments[0]).toContain('2026-11-22T16:05:00Z');
+    expect(late.timeline).toEqual([]);
+    // Nor does the first review's fixing of the ticket's creation move when drafting is said to start later.
+    const opened = request(empty(), 10, 'blog');
+    const after = decideApproval(
+      approvals,
+      opened.state,
+      { kind: 'drafting', via: 'step', at: iso(15) },
+      alice,
+      minutesAfter(15),
+      HIGH,
+      OPENED,
+    );
+    expect(after.state.drafting).toEqual({ at: T0, via: 'opened' });
+  });
+
+  it('a state of the single clock of earlier versions: every deliverable requested then, its cut-off unmoved', () => {
+    // Written before clocks per deliverable: one `requestedAt`, two hours after the ticket was opened.
+    const legacy: ApprovalState = { decisions: { 'blog/security': approved('sec-lead') }, requestedAt: iso(120) };
+    const ping = sweep(legacy, 150);
+    expect(ping.state.pinged).toEqual([
+      'blog/legal',
+      'blog/customer-success',
+      'blog/investor-relations',
+      'support-faq/security',
+      'support-faq/legal',
+      'social/legal',
+    ]);
+    // Its cut-off was announced 6 h after that request: it stays there (not 6 h after the ticket's creation).
+    expect(sweep(ping.state, HIGH).state.cutoff).toBeUndefined();
+    const cut = sweep(ping.state, 120 + HIGH);
+    expect(cut.state.cutoff).toEqual({ blog: 'escalated', 'support-faq': 'escalated', social: 'escalated' });
+    // Asking again starts no clock anew.
+    const again = request(cut.state, 500, 'blog');
+    expect(again.state.requested).toBeUndefined();
+    expect(again.comments[0]).toContain('started at 2026-11-22T12:00:00Z; asking again does not move the cut-off');
+  });
+
+  it('names the DRI of a deliverable and mentions its approvers when its review starts', () => {
+    const defaults = configSchema.parse({
+      approvals: {
+        groups: {
+          ...Object.fromEntries(
+            ['security', 'legal', 'customer-success', 'support', 'investor-relations'].map((g) => [g, { name: g }]),
+          ),
+          'corporate-comms': {
+            name: 'Corporate Communications',
+            approvers: ['comms-director'],
+            backups: ['pr-manager'],
+          },
+        },
+      },
+    }).approvals;
+    const media = decideApproval(
+      defaults,
+      empty(),
+      { kind: 'request-approvals', deliverable: 'media' },
+      stranger,
+      NOW,
+      HIGH,
+      OPENED,
+    );
+    expect(media.comments[0]).toContain(
+      '- **Media response**: its DRI is **Corporate Communications** (`corporate-comms`), which owns the text and ' +
+        'its publication: @comms-director',
+    );
+    expect(mentionsIn(media.comments[0]!)).toEqual(['@comms-director']);
+    const blog = decideApproval(
+      defaults,
+      empty(),
+      { kind: 'request-approvals', deliverable: 'blog' },
+      stranger,
+      NOW,
+      HIGH,
+      OPENED,
+    );
+    expect(blog.comments[0]).not.toContain('DRI');
+    const table = renderStatusTable(defaults, media.state, NOW, HIGH, OPENED);
+    expect(table.split('\n')[0]).toBe(
+      '| Deliverable | security | legal | customer-success | support | investor-relations | ' +
+        'Corporate Communications | Status | Cut-off |',
+    );
+    expect(table).toContain(
+      '| Media response | ⏳ pending | ⏳ pending | ⏳ pending | FYI | ⏳ pending | DRI | ⏳ pending | ' +
+        '2026-11-22T16:00Z, 5 h 57 min left |',
+    );
+    expect(table).toContain(
+      '| Blog post | ⏳ pending | ⏳ pending | ⏳ pending | FYI | ⏳ pending | FYI | ⏳ pending | review not requested |',
+    );
+    expect(table).toContain(
+      '_Drafting started 2026-11-22T10:00:00Z (when this ticket was opened: nobody recorded the start of drafting); ' +
+        'cut-off 2026-11-22T16:00:00Z, 5 h 57 min left._',
+    );
+  });
+
+  it('keeps each deliverable’s times readable for the incident report', () => {
+    const asked = request(empty(), 60, 'blog');
+    const both = [secLead, legalLead].reduce(
+      (out, actor, i) =>
+        decideApproval(
+          approvals,
+          out.state,
+          { kind: 'approve', deliverable: 'blog' },
+          actor,
+          minutesAfter(70 + i),
+          HIGH,
+          OPENED,
+        ),
+      asked,
+    );
+    const social = request(both.state, 80, 'social');
+    const cut = sweep(social.state, HIGH);
+    const late = decideApproval(
+      approvals,
+      cut.state,
+      { kind: 'approve', deliverable: 'social' },
+      legalLead,
+      minutesAfter(HIGH + 5),
+      HIGH,
+      OPENED,
+    );
+    const record = approvalsRecord(approvals, late.state, { cutoffMinutes: HIGH, openedAt: OPENED });
+    expect(record.drafting).toEqual({ at: T0, via: 'opened' });
+    expect(
+      record.deliverables.map((d) => [
+        d.deliverable,
+        d.status,
+        d.requestedAt,
+        d.cutoffAt,
+        d.approvedAt,
+        d.quorumAt,
+        d.escalatedAt,
+      ]),
+    ).toEqual([
+      ['blog', 'quorum', iso(60), iso(HIGH), null, iso(HIGH), null],
+      ['support-faq', 'pending', null, null, null, null, null],
+      ['social', 'approved', iso(80), iso(HIGH), iso(HIGH + 5), null, iso(HIGH)],
+    ]);
+    expect(record.deliverables[0]!.groups).toEqual([
+      { group: 'security', decision: 'approved', by: 'sec-lead', at: iso(70) },
+      { group: 'legal', decision: 'approved', by: 'legal-lead', at: iso(71) },
+      { group: 'customer-success', decision: 'pending', by: null, at: null },
+      { group: 'investor-relations', decision: 'pending', by: null, at: null },
+    ]);
   });
 });

@@ -232,6 +232,8 @@ describe('approval commands', () => {
     ],
     ['/request-approvals', { name: 'request-approvals' }],
     ['/request-approvals media', { name: 'request-approvals', deliverable: 'media' }],
+    ['/drafting', { name: 'drafting' }],
+    ['/drafting 2026-11-22T11:30:00+02:00', { name: 'drafting', at: '2026-11-22T09:30:00Z' }],
   ])('%j', (body, expected) => {
     expect(parseCommand(body)).toEqual(expected);
   });
@@ -243,6 +245,9 @@ describe('approval commands', () => {
     '/request-changes blog',
     '/approve <!--',
     '/request-approvals a b',
+    '/drafting yesterday',
+    '/drafting 2026-11-22T09:30:00Z 2026-11-22T10:30:00Z',
+    '/drafting 2026-11-22T09:30',
   ])('%j is invalid', (body) => {
     expect(parseCommand(body)?.name).toBe('invalid');
   });
@@ -260,5 +265,24 @@ describe("severityOfTracker: GitLab's own severity of an incident", () => {
     ['s1', null],
   ] as const)('%j is %j', (value, severity) => {
     expect(severityOfTracker(value)).toBe(severity);
+  });
+});
+
+describe('parseCommand: the disclosure commands', () => {
+  const cases: Array<[string, Command]> = [
+    ['/disclose', { name: 'disclose', action: 'publish' }],
+    ['/DISCLOSE   ', { name: 'disclose', action: 'publish' }],
+    ['/disclose --force fix public upstream', { name: 'disclose', action: 'force', reason: 'fix public upstream' }],
+    ['/disclose --FORCE  why\nmore lines', { name: 'disclose', action: 'force', reason: 'why' }],
+    ['/disclose --force', invalid('disclose')],
+    ['/disclose now', invalid('disclose')],
+    ['/advisory', { name: 'advisory', action: 'draft' }],
+    ['/advisory CVE', { name: 'advisory', action: 'cve' }],
+    ['/advisory fork', { name: 'advisory', action: 'fork' }],
+    ['/advisory fork cve', invalid('advisory')],
+    ['/advisory publish', invalid('advisory')],
+  ];
+  it.each(cases)('%j', (body, expected) => {
+    expect(parseCommand(body)).toEqual(expected);
   });
 });

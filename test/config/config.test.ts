@@ -86,6 +86,13 @@ describe('parseConfig: defaults', () => {
       approve: ['security', 'legal', 'customer-success', 'investor-relations'],
       fyi: ['support', 'corporate-comms'],
     });
+    // Seed 000's matrix: Corporate Communications is the DRI of the media response, not only informed of it.
+    expect(approvals.deliverables.media).toEqual({
+      name: 'Media response',
+      approve: ['security', 'legal', 'customer-success', 'investor-relations'],
+      fyi: ['support'],
+      dri: 'corporate-comms',
+    });
     expect(approvals.deliverables['support-faq']?.approve).toEqual(['security', 'legal']);
     expect(approvals.deliverables.social?.approve).toEqual(['legal']);
     expect(approvals.deliverables.social?.fyi).toHaveLength(5);
@@ -95,9 +102,9 @@ describe('parseConfig: defaults', () => {
       responseMinutes: 30,
       cutoffMinutes: { high: 360, medium: 720, low: 1440 },
     });
-    // Every group of the matrix is either an approver or informed, for every deliverable.
+    // Every group of the matrix is an approver, informed or the DRI, for every deliverable.
     for (const d of Object.values(approvals.deliverables)) {
-      expect([...d.approve, ...d.fyi].sort()).toEqual(Object.keys(approvals.groups).sort());
+      expect([...d.approve, ...d.fyi, ...(d.dri ? [d.dri] : [])].sort()).toEqual(Object.keys(approvals.groups).sort());
     }
   });
 
@@ -274,6 +281,18 @@ const PROBLEM_CASES: ProblemCase[] = [
         line: 5,
         column: 27,
         message: expect.stringContaining('unknown group "legl"'),
+      },
+    ],
+  },
+  {
+    name: 'a DRI that is not a group',
+    text: yaml('approvals:', '  deliverables:', '    media: { name: Media, approve: [legal], dri: corp-coms }'),
+    expected: [
+      {
+        path: 'approvals.deliverables.media.dri',
+        line: 3,
+        column: 50,
+        message: expect.stringContaining('unknown group "corp-coms"'),
       },
     ],
   },

@@ -452,6 +452,132 @@ export function describeTrackerContract(
         expect(store.issue(parent.ref).locked).toBe(true);
         expect((await tracker.getIssue(parent.ref)).locked).toBe(true);
       });
+
+      it('unlocks a conversation, idempotently', async () => {
+        const issue = store.seedIssue('sec/public-app', { title: 'redacted' });
+        await tracker.lockIssue(issue.ref);
+        await tracker.unlockIssue(issue.ref);
+        expect(store.issue(issue.ref).locked).toBe(false);
+        await tracker.unlockIssue(issue.ref);
+        expect((await tracker.getIssue(issue.ref)).locked).toBe(false);
+      });
+
+      it('reads a private vulnerability report as an advisory, with its reporter, CVSS and versions', async () => {
+        expect(tracker.capabilities.securityAdvisories).toBe(true);
+        const seeded = store.seedAdvisory('sec/public-app', {
+          summary: 'Heap overflow in the parser',
+          description: 'Send a long header.',
+          reporter: 'finder',
+          cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+          cvssScore: 9.8,
+          severity: 'critical',
+          cweIds: ['CWE-122'],
+          vulnerabilities: [{ ecosystem: 'npm', package: 'parser', vulnerableRange: '< 2.0.1', patched: '2.0.1' }],
+        });
+        const read = await tracker.getAdvisory('sec/public-app', seeded.ghsaId);
+        expect(read).toMatchObject({
+          ghsaId: seeded.ghsaId,
+          repository: 'sec/public-app',
+          state: 'triage',
+          summary: 'Heap overflow in the parser',
+          description: 'Send a long header.',
+          reporter: 'finder',
+          cvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+          cvssScore: 9.8,
+          cweIds: ['CWE-122'],
+          cveId: null,
+          privateFork: null,
+          vulnerabilities: [{ ecosystem: 'npm', package: 'parser', vulnerableRange: '< 2.0.1', patched: '2.0.1' }],
+        });
+        expect(read.webUrl).toContain(seeded.ghsaId);
+        const missing = await tracker.getAdvisory('sec/public-app', 'GHSA-2222-3333-4444').catch((e: unknown) => e);
+        expect(missing).toBeInstanceOf(TrackerError);
+        expect((missing as TrackerError).status).toBe(404);
+      });
+
+      it('creates a draft advisory, updates it (a vector replaces the severity) and publishes it', async () => {
+        const draft = await tracker.createAdvisory('sec/public-app', {
+          summary: 'Path traversal',
+          description: '### Impact\nFiles outside the root can be read.',
+          severity: 'high',
+          cweIds: ['CWE-22'],
+          vulnerabilities: [{ ecosystem: 'other', package: 'public-app', vulnerableRange: null, patched: null }],
+        });
+        expect(draft).toMatchObject({ state: 'draft', severity: 'high', cvssVector: null, cweIds: ['CWE-22'] });
+        expect(store.advisory('sec/public-app', draft.ghsaId).description).toBe(
+          '### Impact\nFiles outside the root can be read.',
+        );
+        const vector = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N';
+        const updated = await tracker.updateAdvisory('sec/public-app', draft.ghsaId, {
+          cvssVector: vector,
+          cveId: 'CVE-2026-4242',
+          vulnerabilities: [
+            { ecosystem: 'other', package: 'public-app', vulnerableRange: '< 1.4.2', patched: '1.4.2' },
+          ],
+        });
+        expect(updated).toMatchObject({ state: 'draft', cvssVector: vector, severity: null, cveId: 'CVE-2026-4242' });
+        expect(updated.vulnerabilities).toEqual([
+          { ecosystem: 'other', package: 'public-app', vulnerableRange: '< 1.4.2', patched: '1.4.2' },
+        ]);
+        // Only the fields given are written.
+        expect(updated.summary).toBe('Path traversal');
+        const published = await tracker.updateAdvisory('sec/public-app', draft.ghsaId, { state: 'published' });
+        expect(published.state).toBe('published');
+        expect(published.publishedAt).not.toBeNull();
+      });
+
+      it('lists the advisories of a repository by state, and of an organisation', async () => {
+        const report = store.seedAdvisory('sec/public-app', { summary: 'report' });
+        const draft = store.seedAdvisory('sec/public-app', { summary: 'draft', state: 'draft' });
+        const elsewhere = store.seedAdvisory('other/elsewhere', { summary: 'other', state: 'draft' });
+        expect((await tracker.listAdvisories('sec/public-app')).map((a) => a.ghsaId).sort()).toEqual(
+          [report.ghsaId, draft.ghsaId].sort(),
+        );
+        expect((await tracker.listAdvisories('sec/public-app', { state: 'draft' })).map((a) => a.ghsaId)).toEqual([
+          draft.ghsaId,
+        ]);
+        const org = await tracker.listAdvisories('sec', { state: 'draft' });
+        expect(org.map((a) => [a.repository, a.ghsaId])).toEqual([['sec/public-app', draft.ghsaId]]);
+        expect(org.some((a) => a.ghsaId === elsewhere.ghsaId)).toBe(false);
+      });
+
+      it('requests a CVE once (public repositories only) and opens the private fork', async () => {
+        const advisory = store.seedAdvisory('sec/public-app', { summary: 'report', state: 'draft' });
+        await tracker.requestAdvisoryCve('sec/public-app', advisory.ghsaId);
+        expect(store.advisory('sec/public-app', advisory.ghsaId).cveRequestedAt).not.toBeNull();
+        store.updateAdvisory('sec/public-app', advisory.ghsaId, { cveId: 'CVE-2026-5555' });
+        const again = await tracker.requestAdvisoryCve('sec/public-app', advisory.ghsaId).catch((e: unknown) => e);
+        expect((again as TrackerError).status).toBe(422);
+        const hidden = store.seedAdvisory('sec/incidents', { summary: 'private', state: 'draft' });
+        const refused = await tracker.requestAdvisoryCve('sec/incidents', hidden.ghsaId).catch((e: unknown) => e);
+        expect((refused as TrackerError).status).toBe(422);
+
+        const fork = await tracker.createAdvisoryFork('sec/public-app', advisory.ghsaId);
+        expect(fork.path).toBe(`sec/public-app-${advisory.ghsaId.toLowerCase()}`);
+        expect(store.getProject(fork.path).visibility).toBe('private');
+        expect((await tracker.getAdvisory('sec/public-app', advisory.ghsaId)).privateFork?.path).toBe(fork.path);
+      });
+    }
+
+    if (kind === 'gitlab') {
+      it('has no security advisories: every advisory method throws without a request', async () => {
+        expect(tracker.capabilities.securityAdvisories).toBe(false);
+        const before = store.calls.length;
+        const attempts: Array<Promise<unknown>> = [
+          tracker.getAdvisory('sec/incidents', 'GHSA-2222-3333-4444'),
+          tracker.listAdvisories('sec/incidents'),
+          tracker.createAdvisory('sec/incidents', { summary: 's', description: 'd', vulnerabilities: [] }),
+          tracker.updateAdvisory('sec/incidents', 'GHSA-2222-3333-4444', { state: 'published' }),
+          tracker.requestAdvisoryCve('sec/incidents', 'GHSA-2222-3333-4444'),
+          tracker.createAdvisoryFork('sec/incidents', 'GHSA-2222-3333-4444'),
+        ];
+        for (const attempt of attempts) {
+          const error = await attempt.catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(TrackerError);
+          expect((error as TrackerError).status).toBeUndefined();
+        }
+        expect(store.calls.length).toBe(before);
+      });
     }
   });
 }

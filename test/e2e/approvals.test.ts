@@ -3,6 +3,7 @@ import { splitBody, trustedState } from '../../src/kernel/block.js';
 import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import type { Issue } from '../../src/kernel/model.js';
 import { formatRef } from '../../src/kernel/model.js';
+import { formatRfc3339 } from '../../src/kernel/time.js';
 import { commentKinds } from '../support/comments.js';
 import { expectOutcome, HARNESSES, INCIDENT_PROJECT, tickFromTheSamePage, tickThenUntick } from '../support/harness.js';
 import type { Harness } from '../support/harness.js';
@@ -33,14 +34,18 @@ const approvalsConfig = (team: string) => `approvals:
 
 const TEAM = 'acme/ir-team';
 
+/** When each deliverable's review was requested, as times. */
+const requestedTimes = (state: ApprovalState) =>
+  Object.fromEntries(Object.entries(state.requested ?? {}).map(([d, at]) => [d, Date.parse(at)]));
+
 const isTicked = (issue: Issue, stepId: string) => boxTicked(issue.body, stepId);
 const approvalLabelsOf = (issue: Issue) =>
   issue.labels.filter((l) => l.startsWith('approval::') || l === 'approvals::complete').sort();
 
-async function approvalsIncident(harness: Harness) {
+async function approvalsIncident(harness: Harness, config = approvalsConfig(harness.traits.approverTeam)) {
   const reader = harness.traits.reader;
   const t = await harness.open({
-    config: approvalsConfig(harness.traits.approverTeam),
+    config,
     access: {
       alice: 'write',
       bob: 'write',
@@ -69,6 +74,29 @@ async function approvalsIncident(harness: Harness) {
   const say = (body: string, actor: string) => t.say(body, actor, comms());
   return { ...t, comms, state, said, commentCount, tick, say };
 }
+
+/**
+ * The plan's own shape: the media response has Corporate Communications as its DRI; the forum answer is approved by
+ * Legal (its only required group) and Support (not required), the internal note by Support alone.
+ */
+const dri = (team: string) => `approvals:
+  groups:
+    security: { name: Security, approvers: [sec-alice], backups: [sec-bob, sec-carol] }
+    legal: { name: Legal, approvers: [law-dan], backups: [law-eve, law-fay] }
+    customer-success: { name: Customer Success, approvers: [cs-gil], backups: [cs-hana, cs-ivo] }
+    investor-relations: { name: Investor Relations, approvers: [${team}], backups: [ir-kim, ir-lou] }
+    support: { name: Support, approvers: [sup-max] }
+    corporate-comms: { name: Corporate Communications, approvers: [comms-ann], backups: [pr-ben, pr-cy] }
+  deliverables:
+    media:
+      name: Media response
+      approve: [security, legal, customer-success, investor-relations]
+      fyi: [support]
+      dri: corporate-comms
+    forum: { name: Forum answer, approve: [legal, support], fyi: [corporate-comms] }
+  required: [security, legal, customer-success, investor-relations]
+  quorum: 2
+`;
 
 for (const harness of HARNESSES) {
   const incident = () => approvalsIncident(harness);
@@ -284,13 +312,13 @@ for (const harness of HARNESSES) {
         const t = await incident();
         // A reader who approves nothing may not start the clock.
         await t.say('/request-approvals', 'mallory');
-        expect(t.state().requestedAt).toBeUndefined();
+        expect(t.state().requested).toBeUndefined();
         expect(t.said('refusal')).toHaveLength(1);
         expect(t.said('refusal')[0]!.body).toContain('@mallory');
         expect(t.said('refusal')[0]!.body).toContain(t.traits.requiredAccess);
 
         await t.say('/request-approvals', 'alice');
-        expect(Date.parse(t.state().requestedAt!)).toBe(T0.getTime());
+        expect(requestedTimes(t.state())).toEqual({ blog: T0.getTime(), faq: T0.getTime() });
         const request = t.said('approval-request');
         expect(request).toHaveLength(1);
         for (const who of ['@sec-alice', '@pat', '@law-dan', '@cs-gil', `@${TEAM}`])
@@ -354,7 +382,7 @@ for (const harness of HARNESSES) {
       async () => {
         const t = await incident();
         expectOutcome(t, await t.say('/request-approvals', 'bob'), 'done');
-        expect(Date.parse(t.state().requestedAt!)).toBe(T0.getTime());
+        expect(requestedTimes(t.state())).toEqual({ blog: T0.getTime(), faq: T0.getTime() });
         const request = t.said('approval-request');
         expect(request).toHaveLength(1);
         expect(request[0]!.body).toContain('@sec-alice');
@@ -481,6 +509,230 @@ for (const harness of HARNESSES) {
         await t.deliverEdit(tick.saved, tick.before, 'sec-alice');
         expect(t.state().decisions['faq/security']).toBeUndefined();
         expect(isTicked(t.comms(), 'approve-faq-security')).toBe(false);
+      },
+    );
+
+    it(
+      'a review clock per deliverable, its cut-off counted from the start of drafting: ' +
+        'each ping and each cut-off fired once, across restarts',
+      async () => {
+        const t = await incident();
+        // Only people with write access say when drafting started: it moves the cut-off.
+        await t.say('/drafting', 'law-dan');
+        expect(t.state().drafting).toBeUndefined();
+        expect(t.said('refusal').at(-1)!.body).toContain('record when drafting started');
+
+        t.clock.now = minutes(30);
+        await t.say('/drafting', 'alice');
+        expect(t.state().drafting).toEqual({ at: '2026-11-22T10:30:00.000Z', via: 'command', by: 'alice' });
+        expect(t.said('approval-drafting')).toHaveLength(1);
+        expect(t.said('approval-drafting')[0]!.body).toContain('2026-11-22T16:30:00Z');
+        expect(t.timeline()).toContain(
+          '@alice · drafting of the communications started at 2026-11-22T10:30:00Z (cut-off 2026-11-22T16:30:00Z)',
+        );
+
+        // The blog post's draft is ready first: its review alone starts, its cut-off counted from drafting.
+        t.clock.now = minutes(90);
+        await t.say('/request-approvals blog', 'alice');
+        expect(requestedTimes(t.state())).toEqual({ blog: minutes(90).getTime() });
+        const request = t.said('approval-request');
+        expect(request).toHaveLength(1);
+        expect(request[0]!.body).toContain('**Cut-off: 2026-11-22T16:30:00Z** (6 hours after drafting started at');
+        expect(request[0]!.body).toContain('recorded by `@alice`');
+        expect(request[0]!.body).toContain('@cs-gil');
+        expect(t.comms().body).toContain(
+          '| Support FAQ | ⏳ pending | ⏳ pending | — | — | ⏳ pending | review not requested |',
+        );
+
+        // Security and Legal approve the blog post.
+        t.clock.now = minutes(95);
+        await t.say('/approve blog', 'pat');
+        await t.restart();
+
+        expect(await t.sweep(minutes(119))).toMatchObject({ fired: 0 });
+        expect(t.said('approval-ping')).toHaveLength(0);
+        await t.sweep(minutes(120));
+        let pings = t.said('approval-ping');
+        expect(pings).toHaveLength(1);
+        // Only the groups that have not decided the blog post, and nothing about the FAQ nobody asked for.
+        for (const backup of ['@cs-hana', '@cs-ivo', '@ir-kim', '@ir-lou']) expect(pings[0]!.body).toContain(backup);
+        for (const backup of ['@sec-bob', '@law-eve']) expect(pings[0]!.body).not.toContain(backup);
+        expect(pings[0]!.body).not.toContain('Support FAQ');
+        expect(t.state().pinged).toEqual(['blog/customer-success', 'blog/investor-relations']);
+
+        await t.restart();
+        const afterBlogPing = t.commentCount();
+        await t.sweep(minutes(121));
+        expect(t.commentCount()).toBe(afterBlogPing);
+
+        // Later every review is asked for: the FAQ's clock starts now, the blog post's stays.
+        t.clock.now = minutes(200);
+        await t.say('/request-approvals', 'alice');
+        expect(requestedTimes(t.state())).toEqual({ blog: minutes(90).getTime(), faq: minutes(200).getTime() });
+        expect(t.said('approval-request').at(-1)!.body).toContain('asking again does not move the cut-off');
+        await t.sweep(minutes(229));
+        expect(t.said('approval-ping')).toHaveLength(1);
+        await t.sweep(minutes(230));
+        pings = t.said('approval-ping');
+        expect(pings).toHaveLength(2);
+        for (const backup of ['@sec-bob', '@sec-carol', '@law-eve', '@law-fay'])
+          expect(pings[1]!.body).toContain(backup);
+        expect(pings[1]!.body).not.toContain('Blog post');
+
+        // The cut-off, 6 h after drafting started (not after either request), while the app restarts.
+        await t.restart();
+        await t.sweep(minutes(30 + 6 * 60 - 1));
+        expect(t.said('approval-cutoff')).toHaveLength(0);
+        await t.sweep(minutes(30 + 6 * 60));
+        const cutoff = t.said('approval-cutoff');
+        expect(cutoff).toHaveLength(1);
+        expect(cutoff[0]!.body).toContain('goes ahead at quorum: 2 of the required groups approved (Security, Legal)');
+        expect(cutoff[0]!.body).toContain('**Support FAQ** (`faq`) cannot go ahead');
+        expect(t.state().cutoff).toEqual({ blog: 'quorum', faq: 'escalated' });
+        expect(t.state().outcomeAt).toEqual({
+          blog: { quorum: minutes(390).toISOString() },
+          faq: { escalated: minutes(390).toISOString() },
+        });
+        expect(approvalLabelsOf(t.comms())).toEqual(['approval::blog::quorum', 'approval::faq::pending']);
+
+        await t.restart();
+        const afterCutoff = t.commentCount();
+        await t.sweep(minutes(30 + 6 * 60 + 5));
+        await t.sweep(minutes(12 * 60));
+        expect(t.commentCount()).toBe(afterCutoff);
+        expect(t.timeline().match(/cut-off: Blog post goes ahead at quorum/g)).toHaveLength(1);
+        expect(t.timeline().match(/cut-off: Support FAQ escalated/g)).toHaveLength(1);
+        expect(t.timeline().match(/back-ups of Customer Success engaged/g)).toHaveLength(1);
+      },
+    );
+
+    it(
+      'a comms ticket of an earlier version, with one clock for all: every deliverable reads as requested then, ' +
+        'its cut-off unmoved, each ping and cut-off fired once across a restart',
+      async () => {
+        const t = await incident();
+        t.clock.now = minutes(10);
+        await t.say('/approve blog', 'pat');
+        // The state as the app wrote it before clocks per deliverable: one `requestedAt`, no start of drafting.
+        t.plantState(t.comms(), (s) => ({
+          ...s,
+          approvals: { ...s.approvals!, requestedAt: minutes(20).toISOString() },
+        }));
+        expect(t.state().requested).toBeUndefined();
+        expect(t.state().drafting).toBeUndefined();
+        await t.restart();
+
+        await t.sweep(minutes(49));
+        expect(t.said('approval-ping')).toHaveLength(0);
+        await t.sweep(minutes(50));
+        const pings = t.said('approval-ping');
+        expect(pings).toHaveLength(1);
+        // Both deliverables were requested by the single clock: the back-ups of every group without a decision.
+        for (const backup of ['@cs-hana', '@ir-kim', '@sec-bob', '@law-eve']) expect(pings[0]!.body).toContain(backup);
+        expect([...(t.state().pinged ?? [])].sort()).toEqual([
+          'blog/customer-success',
+          'blog/investor-relations',
+          'faq/legal',
+          'faq/security',
+        ]);
+        // The status table counts each deliverable's cut-off from that clock, as it was announced.
+        expect(t.comms().body).toContain('_Drafting started 2026-11-22T10:20:00Z (when the review started)');
+
+        // Asking again starts no new clock: the old one stands for every deliverable.
+        t.clock.now = minutes(100);
+        await t.say('/request-approvals faq', 'alice');
+        expect(t.said('approval-request').at(-1)!.body).toContain('asking again does not move the cut-off');
+        expect(t.state().requested).toBeUndefined();
+        expect(t.state().drafting).toBeUndefined();
+
+        await t.sweep(minutes(20 + 6 * 60 - 1));
+        expect(t.said('approval-cutoff')).toHaveLength(0);
+        await t.sweep(minutes(20 + 6 * 60));
+        const cutoff = t.said('approval-cutoff');
+        expect(cutoff).toHaveLength(1);
+        expect(cutoff[0]!.body).toContain('goes ahead at quorum: 2 of the required groups approved (Security, Legal)');
+        expect(cutoff[0]!.body).toContain('**Support FAQ** (`faq`) cannot go ahead');
+        expect(t.state().cutoff).toEqual({ blog: 'quorum', faq: 'escalated' });
+
+        await t.restart();
+        const after = t.commentCount();
+        await t.sweep(minutes(20 + 6 * 60 + 5));
+        expect(t.commentCount()).toBe(after);
+      },
+    );
+
+    it("nobody records the start of drafting: the cut-off counts from the comms ticket's creation", async () => {
+      const t = await incident();
+      const opened = Date.parse(t.comms().createdAt);
+      const cutoffAt = opened + 6 * 60 * 60_000;
+      // The blog post's review starts two hours after the ticket was opened: its cut-off is still 6 h after that.
+      t.clock.now = new Date(opened + 120 * 60_000);
+      await t.say('/request-approvals blog', 'alice');
+      const request = t.said('approval-request');
+      expect(request[0]!.body).toContain(`**Cut-off: ${formatRfc3339(cutoffAt)}**`);
+      expect(request[0]!.body).toContain('when this ticket was opened');
+      await t.sweep(new Date(cutoffAt - 60_000));
+      expect(t.said('approval-cutoff')).toHaveLength(0);
+      await t.sweep(new Date(cutoffAt));
+      expect(t.said('approval-cutoff')).toHaveLength(1);
+      expect(t.state().cutoff).toEqual({ blog: 'escalated' });
+    });
+
+    it('the drafting step ticked by a writer starts drafting; by someone who may only read, it is undone', async () => {
+      const t = await incident();
+      t.clock.now = minutes(3);
+      await t.tick('comms-drafting-started', 'mallory');
+      expect(isTicked(t.comms(), 'comms-drafting-started')).toBe(false);
+      expect(t.state().drafting).toBeUndefined();
+      t.clock.now = minutes(12);
+      await t.tick('comms-drafting-started', 'bob');
+      expect(isTicked(t.comms(), 'comms-drafting-started')).toBe(true);
+      expect(t.state().drafting).toMatchObject({ via: 'step', by: 'bob' });
+      expect(Date.parse(t.state().drafting!.at)).toBe(minutes(12).getTime());
+      expect(t.said('approval-drafting').at(-1)!.body).toContain('ticked by `@bob`');
+      expect(t.comms().body).toContain(
+        '_Drafting started 2026-11-22T10:12:00Z (ticked by `@bob`); cut-off 2026-11-22T16:12:00Z',
+      );
+      // The review step starts every review; the cut-off is the drafting's.
+      t.clock.now = minutes(60);
+      await t.tick('comms-ready-for-review', 'bob');
+      expect(requestedTimes(t.state())).toEqual({ blog: minutes(60).getTime(), faq: minutes(60).getTime() });
+      expect(t.said('approval-request')[0]!.body).toContain('**Cut-off: 2026-11-22T16:12:00Z**');
+    });
+
+    it(
+      'the quorum counts among the required groups that approve a deliverable; ' +
+        'the DRI is shown in the matrix and mentioned when its review starts',
+      async () => {
+        const t = await approvalsIncident(harness, dri(harness.traits.approverTeam));
+        const body = t.comms().body;
+        expect(body).toContain(
+          'DRI (owns the text and its publication, and is told when its review starts): Corporate Communications ' +
+            '(`@comms-ann`)',
+        );
+        expect(body).toContain(
+          'At the cut-off it goes ahead only once its one required group (Legal) approved: fewer than the quorum of ' +
+            '2 approve it.',
+        );
+        expect(body).toContain('At the cut-off it goes ahead once 2 of its 4 required groups');
+        expect(body).toMatch(/\| Media response \|(?: ⏳ pending \|){4} FYI \| DRI \|/);
+
+        await t.say('/request-approvals media', 'alice');
+        const request = t.said('approval-request');
+        expect(request[0]!.body).toContain('its DRI is **Corporate Communications** (`corporate-comms`)');
+        expect(request[0]!.body).toContain('@comms-ann');
+        await t.say('/request-approvals forum', 'alice');
+        expect(t.said('approval-request')[1]!.body).not.toContain('@comms-ann');
+
+        // Legal approves the forum answer; Support does not answer. Legal is its only required group: enough.
+        t.clock.now = minutes(10);
+        await t.say('/approve forum', 'law-dan');
+        await t.sweep(minutes(6 * 60));
+        expect(t.state().cutoff).toEqual({ media: 'escalated', forum: 'quorum' });
+        expect(t.comms().labels).toContain('approval::forum::quorum');
+        expect(t.said('approval-cutoff')[0]!.body).toContain(
+          '**Forum answer** (`forum`) goes ahead at quorum: 1 of the required groups approved (Legal)',
+        );
       },
     );
   });

@@ -51,6 +51,7 @@ function snapshot(
       deleteIssue: kind === 'github',
       dueDates: kind === 'gitlab',
       signedDeliveries: kind === 'github',
+      securityAdvisories: kind === 'github',
     },
     config: configText ? parseConfig(configText, 'test') : DEFAULT_CONFIG,
     configPath: '.x/incident-desk.yml',

@@ -95,7 +95,8 @@ function outcome(w: World) {
     decisions: Object.fromEntries(
       Object.entries(approvals.decisions).map(([key, d]) => [key, `${d.status} by ${d.by}`]),
     ),
-    requested: approvals.requestedAt ?? null,
+    requested: approvals.requested ?? approvals.requestedAt ?? null,
+    drafting: approvals.drafting ?? null,
     cutoff: approvals.cutoff ?? {},
     complete: approvals.complete ?? false,
     labels: w
@@ -126,6 +127,8 @@ const stateChange: fc.Arbitrary<Change> = fc
     ),
     complete: fc.boolean(),
     cutoff: fc.option(fc.constantFrom('quorum', 'escalated'), { nil: undefined }),
+    // The review clocks: a start of drafting hours earlier (an earlier cut-off), a review that never was requested.
+    clock: fc.option(fc.constantFrom('drafting', 'requested'), { nil: undefined }),
     master: fc.option(fc.constantFrom('team/app#99', 'other/project#1'), { nil: undefined }),
     children: fc.boolean(),
     keepSignature: fc.boolean(),
@@ -154,6 +157,10 @@ const stateChange: fc.Arbitrary<Change> = fc
               },
               complete: r.complete,
               ...(r.cutoff ? { cutoff: { blog: r.cutoff } } : {}),
+              ...(r.clock === 'drafting'
+                ? { drafting: { at: '2026-11-22T04:00:00.000Z', via: 'command' as const, by: 'made-up' } }
+                : {}),
+              ...(r.clock === 'requested' ? { requested: { faq: '2026-11-22T04:00:00.000Z' } } : {}),
             };
           }
           const line = renderState(forged);

@@ -25,5 +25,10 @@ describe("README's demo command", () => {
     expect(stdout.match(/a public report labeled "incident" → done/g)).toHaveLength(2);
     // The team's own ticket, titled with the identifier, joined the master on both trackers.
     expect(stdout.match(/linked tracking ticket acme\/payments#2/g)).toHaveLength(2);
+    // The blog post's review alone was requested, and at the cut-off it went ahead at quorum, on both trackers.
+    expect(stdout.match(/at the cut-off the blog post is quorum \(at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)/g)).toHaveLength(
+      2,
+    );
+    expect(stdout.match(/- \*\*Blog post\*\* \(`blog`\) goes ahead at quorum/g)).toHaveLength(2);
   }, 90_000);
 });

@@ -55,6 +55,7 @@ describe('app.yml', () => {
       contents: 'read',
       metadata: 'read',
       members: 'read',
+      repository_advisories: 'write',
     });
   });
 

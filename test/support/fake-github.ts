@@ -1,9 +1,10 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ADVISORY_ECOSYSTEMS } from '../../src/kernel/advisory.js';
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../src/kernel/model.js';
 import { TrackerError } from '../../src/tracker/errors.js';
-import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
+import type { MemoryStore, StoredAdvisory } from '../../src/tracker/memory/memory-store.js';
 import { FaultInjector, sendFault, stall } from './faults.js';
 import { githubUserId } from './github-webhook.js';
 import type { FaultKind, FaultOptions } from './faults.js';
@@ -32,8 +33,8 @@ export interface FakeGitHub {
   /** Base URL to give Octokit as `baseUrl`, e.g. `http://127.0.0.1:53211`. */
   url: string;
   close(): Promise<void>;
-  /** Every request received, in order; `path` includes the query string. */
-  requests: Array<{ method: string; path: string }>;
+  /** Every request received, in order; `path` includes the query string, `body` the JSON sent (writes). */
+  requests: Array<{ method: string; path: string; body?: Record<string, unknown> }>;
   /** When each of `requests` arrived (ms since the epoch), by the same index. */
   arrivals: number[];
   /** Fault injection: configure, start an outage, recover, and see what was injected. */
@@ -67,6 +68,9 @@ interface Request {
 type Route = [method: string, pattern: RegExp, handle: (req: Request) => Reply];
 
 const REPO = '/repos/([^/]+)/([^/]+)';
+/** A GHSA id in a path. */
+const GHSA_ID = '(GHSA(?:-[23456789cfghjmpqrvwx]{4}){3})';
+const ECOSYSTEMS: ReadonlySet<string> = new Set<string>(ADVISORY_ECOSYSTEMS);
 /** The id of the one installation `GET /app/installations` lists. */
 export const FAKE_INSTALLATION_ID = 4242;
 /** GitHub's search answers at most this many results. */
@@ -134,6 +138,82 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     updated_at: comment.createdAt,
     issue_url: `${base}/repos/${ref.project}/issues/${ref.number}`,
   });
+
+  /** A repository security advisory as the REST API answers it (`repository-advisory`). */
+  const advisoryJson = (a: StoredAdvisory) => {
+    const fork = a.privateFork ? store.getProject(a.privateFork.path) : null;
+    return {
+      ghsa_id: a.ghsaId,
+      cve_id: a.cveId,
+      url: `${base}/repos/${a.repository}/security-advisories/${a.ghsaId}`,
+      html_url: a.webUrl,
+      summary: a.summary,
+      description: a.description === '' ? null : a.description,
+      severity: a.severity,
+      author: a.reporter ? user(a.reporter) : user(actor),
+      publisher: a.publishedAt ? user(actor) : null,
+      identifiers: [{ type: 'GHSA', value: a.ghsaId }, ...(a.cveId ? [{ type: 'CVE', value: a.cveId }] : [])],
+      state: a.state,
+      created_at: a.createdAt,
+      updated_at: a.updatedAt,
+      published_at: a.publishedAt,
+      closed_at: a.state === 'closed' ? a.updatedAt : null,
+      withdrawn_at: a.withdrawnAt,
+      submission: a.reporter ? { accepted: a.state !== 'triage' } : null,
+      vulnerabilities: a.vulnerabilities.map((v) => ({
+        package: { ecosystem: v.ecosystem, name: v.package },
+        vulnerable_version_range: v.vulnerableRange,
+        patched_versions: v.patched,
+        vulnerable_functions: [],
+      })),
+      cvss: a.cvssVector || a.cvssScore !== null ? { vector_string: a.cvssVector, score: a.cvssScore } : null,
+      cwes: a.cweIds.map((id) => ({ cwe_id: id, name: `Weakness ${id}` })),
+      cwe_ids: a.cweIds,
+      credits: a.reporter ? [{ login: a.reporter, type: 'reporter' }] : [],
+      credits_detailed: a.reporter ? [{ user: user(a.reporter), type: 'reporter', state: 'accepted' }] : [],
+      collaborating_users: null,
+      collaborating_teams: null,
+      private_fork: fork ? { ...repoJson(fork), url: `${base}/repos/${fork.path}` } : null,
+    };
+  };
+
+  /**
+   * The advisory fields of a create or update request, checked as GitHub checks them: a known ecosystem for every
+   * vulnerability, and a severity or a CVSS vector, never both. Answers the fields or a 422.
+   */
+  const advisoryFields = (body: Record<string, unknown>): Parameters<MemoryStore['updateAdvisory']>[2] | Reply => {
+    const fields: Parameters<MemoryStore['updateAdvisory']>[2] = {};
+    if (body.severity != null && body.cvss_vector_string != null)
+      return invalid('You must choose between setting severity or cvss_vector_string');
+    if (typeof body.summary === 'string') fields.summary = body.summary;
+    if (typeof body.description === 'string') fields.description = body.description;
+    if (typeof body.cve_id === 'string' || body.cve_id === null) fields.cveId = body.cve_id;
+    if (Array.isArray(body.cwe_ids)) fields.cweIds = body.cwe_ids.map(String);
+    if (typeof body.cvss_vector_string === 'string') fields.cvssVector = body.cvss_vector_string;
+    else if (body.severity !== undefined) fields.severity = body.severity as StoredAdvisory['severity'];
+    if (body.vulnerabilities !== undefined) {
+      if (!Array.isArray(body.vulnerabilities)) return invalid('vulnerabilities must be an array');
+      const list: StoredAdvisory['vulnerabilities'] = [];
+      for (const item of body.vulnerabilities as Array<Record<string, any>>) {
+        const ecosystem = item?.package?.ecosystem;
+        if (typeof ecosystem !== 'string' || !ECOSYSTEMS.has(ecosystem)) return invalid('unknown package ecosystem');
+        list.push({
+          ecosystem: ecosystem as StoredAdvisory['vulnerabilities'][number]['ecosystem'],
+          package: typeof item.package.name === 'string' ? item.package.name : null,
+          vulnerableRange: typeof item.vulnerable_version_range === 'string' ? item.vulnerable_version_range : null,
+          patched: typeof item.patched_versions === 'string' ? item.patched_versions : null,
+        });
+      }
+      fields.vulnerabilities = list;
+    }
+    if (body.state !== undefined) {
+      if (body.state !== 'published' && body.state !== 'closed' && body.state !== 'draft')
+        return invalid('state must be published, closed or draft');
+      fields.state = body.state;
+    }
+    return fields;
+  };
+  const isReply = (value: unknown): value is Reply => typeof (value as Reply).status === 'number';
 
   /** GitHub addresses a comment by repository and id only: the issue of the repository it belongs to. */
   const issueOfComment = (project: string, id: number): Issue | undefined =>
@@ -329,6 +409,87 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       ({ params }) => {
         store.lock(refOf(params));
         return { status: 204 };
+      },
+    ],
+
+    [
+      'DELETE',
+      new RegExp(`^${REPO}/issues/(\\d+)/lock$`),
+      ({ params }) => {
+        store.unlock(refOf(params));
+        return { status: 204 };
+      },
+    ],
+
+    // Repository security advisories: a repository's (newest first, by state), an organisation's, one by GHSA id.
+    [
+      'GET',
+      new RegExp(`^${REPO}/security-advisories$`),
+      ({ params, url }) => {
+        const state = url.searchParams.get('state') ?? undefined;
+        const list = store.listAdvisories(projectOf(params), state ? { state: state as 'draft' } : {});
+        return paginate(list.map(advisoryJson), url);
+      },
+    ],
+    [
+      'GET',
+      /^\/orgs\/([^/]+)\/security-advisories$/,
+      ({ params, url }) => {
+        const state = url.searchParams.get('state') ?? undefined;
+        const list = store.listAdvisories(params[0]!, state ? { state: state as 'draft' } : {});
+        return paginate(list.map(advisoryJson), url);
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`^${REPO}/security-advisories$`),
+      ({ params, body }) => {
+        if (typeof body.summary !== 'string' || body.summary === '') return invalid('summary is missing');
+        if (typeof body.description !== 'string') return invalid('description is missing');
+        if (!Array.isArray(body.vulnerabilities)) return invalid('vulnerabilities is missing');
+        const fields = advisoryFields(body);
+        if (isReply(fields)) return fields;
+        const created = store.createAdvisory(projectOf(params), {
+          summary: body.summary,
+          description: body.description,
+          vulnerabilities: [],
+        });
+        const { state: _state, ...rest } = fields;
+        return { status: 201, body: advisoryJson(store.updateAdvisory(created.repository, created.ghsaId, rest)) };
+      },
+    ],
+    [
+      'GET',
+      new RegExp(`^${REPO}/security-advisories/${GHSA_ID}$`),
+      ({ params }) => ({ status: 200, body: advisoryJson(store.advisory(projectOf(params), params[2]!)) }),
+    ],
+    [
+      'PATCH',
+      new RegExp(`^${REPO}/security-advisories/${GHSA_ID}$`),
+      ({ params, body }) => {
+        const fields = advisoryFields(body);
+        if (isReply(fields)) return fields;
+        return { status: 200, body: advisoryJson(store.updateAdvisory(projectOf(params), params[2]!, fields)) };
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`^${REPO}/security-advisories/${GHSA_ID}/cve$`),
+      ({ params }) => {
+        const advisory = store.advisory(projectOf(params), params[2]!);
+        if (advisory.cveId) return invalid('This advisory already has a CVE ID');
+        if (store.getProject(advisory.repository).visibility === 'private')
+          return invalid('A CVE cannot be requested for a private repository');
+        store.requestCve(advisory.repository, advisory.ghsaId);
+        return { status: 202, body: {} };
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`^${REPO}/security-advisories/${GHSA_ID}/forks$`),
+      ({ params }) => {
+        const fork = store.createFork(projectOf(params), params[2]!);
+        return { status: 202, body: { ...repoJson(store.getProject(fork.path)), fork: true } };
       },
     ],
 
@@ -533,7 +694,8 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     // GitHub Enterprise Server serves the same API under /api/v3 (how GHE_HOST points Probot here).
     const url = new URL((req.url ?? '/').replace(/^\/api\/v3(?=\/)/, ''), base);
     const method = req.method ?? 'GET';
-    requests.push({ method, path: url.pathname + url.search });
+    const entry: FakeGitHub['requests'][number] = { method, path: url.pathname + url.search };
+    requests.push(entry);
     arrivals.push(Date.now());
     let reply: Reply;
     if (!req.headers.authorization) {
@@ -548,6 +710,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       } catch {
         return send(res, { status: 400, body: { message: 'Problems parsing JSON' } });
       }
+      if (method !== 'GET') entry.body = body;
       if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
       // Decided before the route runs: a failed write is never applied, except for a lost answer.
       const fault = faults.decide(method, url.pathname + url.search);

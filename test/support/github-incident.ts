@@ -9,8 +9,10 @@ import type { IncidentSetup } from './incident-setup.js';
 import { startFakeGitHub } from './fake-github.js';
 import type { FaultOptions } from './faults.js';
 import { fastResilientOctokit } from './resilient-clients.js';
+import type { Advisory } from '../../src/kernel/advisory.js';
 import {
   deliverGitHub,
+  githubAdvisoryPayload,
   githubCommentPayload,
   githubEditPayload,
   githubIssueChangePayload,
@@ -18,9 +20,12 @@ import {
   githubLabelPayload,
   testPrivateKey,
 } from './github-webhook.js';
+import { stateKeys } from '../../src/server/state-seal.js';
 
 const SECRET = 'webhook-secret';
 const KEY = testPrivateKey();
+/** The keys the world's server signs hidden state with: derived from its private key (no `STATE_SECRET`). */
+export const GITHUB_STATE_KEYS = stateKeys([KEY]);
 export { minutes, T0, tickIn } from './incident-setup.js';
 
 /** alice (the reporter) and bob have write, mallory read, `maintainer` maintain. */
@@ -93,9 +98,13 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   /** Deliveries sent again because their handling failed (only with faults). */
   const redelivered: string[] = [];
   const deliveryPrefix = options.deliveryPrefix ?? 'run';
-  const deliver = async (event: 'issues' | 'issue_comment', payload: object) => {
+  const deliver = async (
+    event: 'issues' | 'issue_comment' | 'repository_advisory',
+    payload: object,
+    again?: string,
+  ) => {
     deliveries += 1;
-    const id = `${deliveryPrefix}-${deliveries}`;
+    const id = again ?? `${deliveryPrefix}-${deliveries}`;
     for (let attempt = 1; ; attempt += 1) {
       const logged = server.log.lines.length;
       const res = await deliverGitHub(server.url, SECRET, event, payload, id);
@@ -213,6 +222,16 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     );
     return deliver('issues', githubLabelPayload(action, projectOf(before), store.issue(ticket.ref), name, actor));
   };
+  /**
+   * GitHub delivers `repository_advisory.<action>` describing `advisory` as it is given (now, or as it was: a late or
+   * repeated delivery), sent by `sender`; `deliveryId` repeats an earlier delivery's id (GitHub's redelivery).
+   */
+  const advise = (action: 'reported' | 'published', advisory: Advisory, sender: string, deliveryId?: string) =>
+    deliver(
+      'repository_advisory',
+      githubAdvisoryPayload(action, store.getProject(advisory.repository), advisory, sender),
+      deliveryId,
+    );
   /** The trigger sent again (a re-added label, another delivery). */
   const resendTrigger = () => deliver('issues', githubIssuePayload('labeled', project, master()));
   /** The app restarts: a new server process (fresh memory) against the same GitHub. */
@@ -240,6 +259,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     deliver,
     deliverEdit,
     replay,
+    advise,
     label,
     resendTrigger,
     restart,

@@ -1,6 +1,8 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
+import type { components } from '@octokit/openapi-webhooks-types';
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
+import type { Advisory } from '../../src/kernel/advisory.js';
 import type { Comment, Issue, Project } from '../../src/kernel/model.js';
 
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
@@ -167,6 +169,101 @@ export function githubCommentPayload(project: Project, issue: Issue, comment: Co
     updated_at: comment.createdAt,
   });
   return payload;
+}
+
+type Schemas = components['schemas'];
+/** GitHub's published webhook schema of the two `repository_advisory` actions the app follows. */
+export type AdvisoryPayload =
+  | Schemas['webhook-repository-advisory-reported']
+  | Schemas['webhook-repository-advisory-published'];
+
+/**
+ * A `repository_advisory.<action>` payload for an advisory of the store, typed by GitHub's published webhook schema
+ * (`@octokit/openapi-webhooks-types`: `@octokit/webhooks-examples` has no example of this event), so that a field the
+ * app reads which GitHub does not send, or sends in another shape, fails to compile. As GitHub does, a webhook's
+ * advisory names no author, publisher or private fork. The repository and the sender are the examples' objects for
+ * the store's repository and `sender`.
+ */
+export function githubAdvisoryPayload(
+  action: 'reported' | 'published',
+  project: Project,
+  advisory: Advisory,
+  sender: string,
+): AdvisoryPayload {
+  const example = describeIssue(
+    githubExample('opened'),
+    project,
+    {
+      ref: { project: project.path, number: 1 },
+      id: 1,
+      title: '',
+      body: '',
+      labels: [],
+      state: 'open',
+      confidential: false,
+      locked: false,
+      author: sender,
+      assignees: [],
+      webUrl: project.webUrl,
+      createdAt: advisory.createdAt ?? '',
+      updatedAt: advisory.updatedAt ?? '',
+    },
+    sender,
+  );
+  const repositoryAdvisory: Schemas['repository-advisory'] = {
+    ghsa_id: advisory.ghsaId,
+    cve_id: advisory.cveId,
+    url: `https://api.github.com/repos/${project.path}/security-advisories/${advisory.ghsaId}`,
+    html_url: advisory.webUrl,
+    summary: advisory.summary,
+    description: advisory.description === '' ? null : advisory.description,
+    severity: advisory.severity,
+    author: null,
+    publisher: null,
+    identifiers: [
+      { type: 'GHSA', value: advisory.ghsaId },
+      ...(advisory.cveId ? [{ type: 'CVE' as const, value: advisory.cveId }] : []),
+    ],
+    state: advisory.state,
+    created_at: advisory.createdAt,
+    updated_at: advisory.updatedAt,
+    published_at: advisory.publishedAt,
+    closed_at: null,
+    withdrawn_at: advisory.withdrawnAt,
+    submission: advisory.reporter ? { accepted: advisory.state !== 'triage' } : null,
+    vulnerabilities: advisory.vulnerabilities.map((v) => ({
+      package: { ecosystem: v.ecosystem, name: v.package },
+      vulnerable_version_range: v.vulnerableRange,
+      patched_versions: v.patched,
+      vulnerable_functions: null,
+    })),
+    cvss:
+      advisory.cvssVector || advisory.cvssScore !== null
+        ? { vector_string: advisory.cvssVector, score: advisory.cvssScore }
+        : null,
+    cwes: advisory.cweIds.map((id) => ({ cwe_id: id, name: `Weakness ${id}` })),
+    cwe_ids: advisory.cweIds,
+    credits: advisory.reporter ? [{ login: advisory.reporter, type: 'reporter' }] : null,
+    credits_detailed: advisory.reporter
+      ? [
+          {
+            user: userAs(example.sender, advisory.reporter) as Schemas['simple-user'],
+            type: 'reporter',
+            state: 'accepted',
+          },
+        ]
+      : null,
+    collaborating_users: null,
+    collaborating_teams: null,
+    private_fork: null,
+  };
+  return {
+    action,
+    installation: example.installation as Schemas['simple-installation'],
+    repository: example.repository as Schemas['repository-webhooks'],
+    repository_advisory: repositoryAdvisory,
+    sender: example.sender as Schemas['simple-user'],
+  } as AdvisoryPayload;
 }
 
 /** An RSA key for a test GitHub App. */

@@ -17,8 +17,12 @@ import {
   gitlabLabelsPayload,
   gitlabNotePayload,
 } from './gitlab-webhook.js';
+import { stateKeys } from '../../src/server/state-seal.js';
 
 const SECRET = 'gitlab-hook-secret';
+const TOKEN = 'glpat-test-token';
+/** The keys the world's server signs hidden state with: derived from its token (no `STATE_SECRET`). */
+export const GITLAB_STATE_KEYS = stateKeys([TOKEN]);
 export { minutes, T0, tickIn } from './incident-setup.js';
 
 /** alice and bob are Developers, mallory a Reporter, `maintainer` a Maintainer. */
@@ -73,7 +77,7 @@ export async function openGitLabIncident(options: GitLabIncidentOptions = {}) {
       await startAppServer(
         {
           GITLAB_URL: fake.url,
-          GITLAB_TOKEN: 'glpat-test-token',
+          GITLAB_TOKEN: TOKEN,
           GITLAB_WEBHOOK_SECRET: SECRET,
           PUBLIC_URL: 'https://desk.example',
         },

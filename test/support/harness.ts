@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Advisory } from '../../src/kernel/advisory.js';
 import type { Comment, Issue, IssueRef, AccessLevel, Project, TrackerKind } from '../../src/kernel/model.js';
 import type { EventOutcome } from '../../src/run/context.js';
 import type { SweepReport } from '../../src/sweep/handle.js';
@@ -8,9 +9,14 @@ import { teamPath } from '../../src/tracker/port.js';
 import type { FaultInjector, FaultOptions } from './faults.js';
 import { minutes, tickIn } from './incident-setup.js';
 import type { IncidentSetup } from './incident-setup.js';
-import { openGitHubIncident } from './github-incident.js';
-import { openGitLabIncident } from './gitlab-incident.js';
+import { GITHUB_STATE_KEYS, openGitHubIncident } from './github-incident.js';
+import { GITLAB_STATE_KEYS, openGitLabIncident } from './gitlab-incident.js';
 import { MEMORY_BOT, openMemoryIncident } from './memory-incident.js';
+import { TEST_STATE_KEYS } from './state.js';
+import { readTicketState, renderState } from '../../src/kernel/block.js';
+import type { TicketState } from '../../src/kernel/ticket-state.js';
+import { sealBody } from '../../src/server/state-seal.js';
+import type { StateKeys } from '../../src/server/state-seal.js';
 
 /**
  * One scenario, three trackers: the scenarios of test/e2e are written once against `IncidentWorld` and run on every
@@ -65,6 +71,8 @@ export interface Traits {
    * type Incident), which consumes the comment and sends a change of the issue instead. GitHub has none.
    */
   trackerSeverity: boolean;
+  /** Repository security advisories exist (GitHub): private vulnerability reports arrive as advisories. */
+  securityAdvisories: boolean;
 }
 
 /** What only the transport can tell: which requests the app made. */
@@ -166,8 +174,18 @@ export interface IncidentWorld {
    * `traits.trackerSeverity`); the delivery names `claimed` (the actor unless forged).
    */
   setTrackerSeverity(level: string, actor: string, claimed?: string): Promise<Outcome>;
+  /**
+   * A `repository_advisory.<action>` event about `advisory` (as given: now, or as it was) is delivered, sent by
+   * `sender`; `deliveryId` repeats an earlier delivery. Only where `traits.securityAdvisories`.
+   */
+  advise(action: 'reported' | 'published', advisory: Advisory, sender: string, deliveryId?: string): Promise<Outcome>;
   /** The app restarts (fresh memory, same tracker). */
   restart(): Promise<void>;
+  /**
+   * A ticket's hidden state is rewritten, with no event, as the app signs it: a ticket an earlier version of the app
+   * wrote (a state shape it no longer writes).
+   */
+  plantState(ticket: Issue, change: (state: TicketState) => TicketState): void;
   sweep(at: Date): Promise<SweepReport>;
   /** Deliveries sent again because their handling failed (only with faults). */
   redelivered: string[];
@@ -207,6 +225,17 @@ const withScoped = (label: string) => (labels: string[]) => [
   label,
 ];
 const scopeOf = (label: string) => label.slice(0, label.lastIndexOf('::'));
+/** `plantState` of a world whose app signs with `keys` and acts as `bot`. */
+const stateRewriter =
+  (store: MemoryStore, kind: TrackerKind, keys: StateKeys, bot: string) =>
+  (ticket: Issue, change: (state: TicketState) => TicketState): void => {
+    const body = store.issue(ticket.ref).body;
+    const state = readTicketState(body);
+    expect(state).not.toBeNull();
+    const planted = body.replace(/<!-- incident-desk:state [^\n]* -->/, renderState(change(structuredClone(state!))));
+    expect(planted).not.toBe(body);
+    store.editIssue(ticket.ref, { body: sealBody(planted, keys, kind) }, bot);
+  };
 /** Whether a port call's first argument is the issue `ref` (an `IssueRef`, or an `Issue` whose `ref` it is). */
 const sameRef = (arg: unknown, ref: IssueRef) => {
   const r = (arg as { ref?: IssueRef } | null)?.ref ?? (arg as IssueRef | null);
@@ -241,6 +270,7 @@ const GITLAB_TRAITS: Traits = {
   faultInjection: false,
   signedDeliveries: false,
   trackerSeverity: true,
+  securityAdvisories: false,
 };
 
 const GITHUB_TRAITS: Traits = {
@@ -258,6 +288,7 @@ const GITHUB_TRAITS: Traits = {
   faultInjection: true,
   signedDeliveries: true,
   trackerSeverity: false,
+  securityAdvisories: true,
 };
 
 /**
@@ -318,7 +349,9 @@ async function openMemoryWorld(
     resendTrigger: m.resendTrigger,
     setTrackerSeverity: (level, actor, claimed) =>
       traits.trackerSeverity ? m.setTrackerSeverity(level, actor, claimed) : noTrackerSeverity(),
+    advise: m.advise,
     restart: m.restart,
+    plantState: stateRewriter(m.store, kind, TEST_STATE_KEYS, MEMORY_BOT),
     sweep: m.sweep,
     redelivered: [],
     probe: {
@@ -394,7 +427,9 @@ const github: Harness = {
           .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
       setTrackerSeverity: noTrackerSeverity,
+      advise: (action, advisory, sender, deliveryId) => g.advise(action, advisory, sender, deliveryId).then(none),
       restart: g.restart,
+      plantState: stateRewriter(g.store, 'github', GITHUB_STATE_KEYS, 'incident-desk[bot]'),
       sweep: g.sweep,
       redelivered: g.redelivered,
       probe: {
@@ -493,7 +528,11 @@ const gitlab: Harness = {
       resendTrigger: () => g.resendTrigger().then(outcome),
       setTrackerSeverity: (level, actor, claimed) =>
         g.setTrackerSeverity(level, actor, claimed).then((o) => o as Outcome),
+      advise: async () => {
+        throw new Error('GitLab has no repository security advisories');
+      },
       restart: g.restart,
+      plantState: stateRewriter(g.store, 'gitlab', GITLAB_STATE_KEYS, 'incident-desk-bot'),
       sweep: g.sweep,
       redelivered: g.redelivered,
       probe: {

@@ -2,6 +2,8 @@ import { expect } from 'vitest';
 import { trustedState } from '../../src/kernel/block.js';
 import type { IssueEvent, TrackerEvent } from '../../src/kernel/events.js';
 import type { AccessLevel, Issue, Project, TrackerKind } from '../../src/kernel/model.js';
+import type { Advisory } from '../../src/kernel/advisory.js';
+import { handleAdvisoryDelivery } from '../../src/server/handle-advisory-event.js';
 import { handleEvent } from '../../src/server/handle-event.js';
 import { sweepTracker } from '../../src/sweep/handle.js';
 import { TrackerError } from '../../src/tracker/errors.js';
@@ -191,6 +193,21 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   /** A person changes a ticket's labels by hand. */
   const relabel = (ticket: Issue, labels: (labels: string[]) => string[], actor: string) =>
     change(ticket, { labels: labels(store.issue(ticket.ref).labels) }, actor);
+  let advisories = 0;
+  /** A `repository_advisory` event reaches the app (GitHub's rules): `advisory` as given, sent by `sender`. */
+  const advise = (action: 'reported' | 'published', advisory: Advisory, sender: string, deliveryId?: string) =>
+    handleAdvisoryDelivery(
+      {
+        kind: 'advisory',
+        tracker: kind,
+        action,
+        deliveryId: deliveryId ?? `advisory-${++advisories}`,
+        actor: person(sender),
+        project: store.getProject(advisory.repository),
+        advisory,
+      },
+      app.ctx,
+    );
   /** The trigger sent again (a re-added label). */
   const resendTrigger = () => handle(labeled(master()));
   /** The app restarts: fresh guards and caches over the same tracker. */
@@ -214,6 +231,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     relabel,
     replay,
     deliverEdit,
+    advise,
     resendTrigger,
     setTrackerSeverity,
     restart,

@@ -120,14 +120,27 @@ function commsContext(): CommsContext {
         name: 'Blog post',
         approvals: [cell('blog', 'security', 'Security', true), cell('blog', 'legal', 'Legal')],
         fyi: 'Support',
+        quorumRule: 'At the cut-off it goes ahead once all 2 of its required groups (Security, Legal) approved.',
+        dri: '',
       },
       {
         id: 'email',
         name: 'Customer email',
         approvals: [cell('email', 'security', 'Security'), cell('email', 'support', 'Support')],
         fyi: '',
+        quorumRule:
+          'At the cut-off it goes ahead only once its one required group (Security) approved: fewer than the quorum ' +
+          'of 2 approve it.',
+        dri: '',
       },
-      { id: 'media', name: 'Media statement', approvals: [], fyi: 'Corporate Communications, Investor Relations' },
+      {
+        id: 'media',
+        name: 'Media statement',
+        approvals: [],
+        fyi: 'Investor Relations',
+        quorumRule: '',
+        dri: 'Corporate Communications (`@comms-director`)',
+      },
     ],
     required: 'Security, Legal, Customer Success, Investor Relations',
     quorum: 2,
@@ -252,9 +265,14 @@ describe('rendering', () => {
     ]);
     expect(ticked(out)).toEqual(new Set(['approve-blog-security']));
     for (const role of ['SEOC', 'SIMOC', 'SecCMOC', 'External communications']) expect(out).toContain(role);
-    expect(out).toContain('Corporate Communications, Investor Relations');
+    expect(out).toContain('Kept informed (FYI, no approval needed): Investor Relations');
+    expect(out).toContain(
+      'DRI (owns the text and its publication, and is told when its review starts): Corporate Communications ' +
+        '(`@comms-director`)',
+    );
     expect(out).toContain('30 minutes');
-    expect(out).toContain('at least 2 of them');
+    expect(out).toContain('at least 2 of the required groups that approve it');
+    expect(out).toContain('its one required group (Security)');
     expect(out).toContain('high: 6 h, medium: 12 h, low: 24 h');
   });
 
@@ -356,6 +374,8 @@ describe('hostile values', () => {
             },
           ],
           fyi: hostile,
+          quorumRule: hostile,
+          dri: hostile,
         },
       ],
       required: hostile,

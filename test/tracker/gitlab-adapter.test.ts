@@ -329,6 +329,7 @@ describe('GitLabTracker over gitbeaker', () => {
       deleteIssue: false,
       dueDates: true,
       signedDeliveries: false,
+      securityAdvisories: false,
     });
   });
 

@@ -67,6 +67,9 @@ describe('correlation', () => {
     expect(namedIds({ labels: [], title: 'Backport [cve-2026-12345] to 1.x' }, 'INC')).toEqual(['CVE-2026-12345']);
     expect(namedIds({ labels: [], title: '[WIP] [INC] [SEC-2026-1] nothing' }, 'INC')).toEqual([]);
     expect(namedIds({ labels: [], title: '[SEC-2026-1] configured prefix' }, 'SEC')).toEqual(['SEC-2026-1']);
+    // A GitHub advisory id, spelled as GitHub does; look-alikes with letters GHSA ids never use name nothing.
+    expect(namedIds({ labels: [], title: '[GHSA-4W7F-2J8M-Q9RC] backport' }, 'INC')).toEqual(['GHSA-4w7f-2j8m-q9rc']);
+    expect(namedIds({ labels: [], title: '[GHSA-aaaa-bbbb-cccc] backport' }, 'INC')).toEqual([]);
     expect(namedIds({ labels: ['incident-id::INC-2026-7'], title: '[INC-2026-7] twice' }, 'INC')).toEqual([
       'INC-2026-7',
     ]);

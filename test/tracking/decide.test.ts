@@ -21,6 +21,7 @@ const GITLAB: TrackerCapabilities = {
   deleteIssue: false,
   dueDates: true,
   signedDeliveries: false,
+  securityAdvisories: false,
 };
 const GITHUB: TrackerCapabilities = {
   confidentialIssues: false,
@@ -29,6 +30,7 @@ const GITHUB: TrackerCapabilities = {
   deleteIssue: true,
   dueDates: false,
   signedDeliveries: true,
+  securityAdvisories: true,
 };
 
 const project = (path: string, visibility: Project['visibility']): Project => ({

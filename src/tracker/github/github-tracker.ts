@@ -1,9 +1,12 @@
 import type { ProbotOctokit } from 'probot';
+import type { Advisory, AdvisoryDraft, AdvisoryPatch } from '../../kernel/advisory.js';
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
+import { advisoryRequestBody, toAdvisory } from './advisories.js';
 import type {
   AccessActor,
+  AdvisoryQuery,
   ChangeQuery,
   ConfigFile,
   DeleteResult,
@@ -12,6 +15,7 @@ import type {
   IssueQuery,
   LinkResult,
   NewIssue,
+  PrivateFork,
   SelfAccount,
   Tracker,
   TrackerCapabilities,
@@ -180,6 +184,8 @@ export class GitHubTracker implements Tracker {
     dueDates: false,
     // Deliveries carry GitHub's HMAC over the body, with a secret only GitHub and the app hold.
     signedDeliveries: true,
+    // Repository security advisories: private vulnerability reports, drafts, CVE requests, private forks.
+    securityAdvisories: true,
   };
 
   private readonly account: string | undefined;
@@ -657,6 +663,123 @@ export class GitHubTracker implements Tracker {
       .map((item) => toIssue(repositoryPath(item.repository_url), item));
   }
 
+  /** Unlocks an issue's conversation (`DELETE …/lock`); GitHub answers 204 when it was not locked either. */
+  async unlockIssue(ref: IssueRef): Promise<void> {
+    const { owner, repo } = splitPath(ref.project, 'unlockIssue');
+    await this.call('unlockIssue', refText(ref), () =>
+      this.octokit.request('DELETE /repos/{owner}/{repo}/issues/{issue_number}/lock', {
+        owner,
+        repo,
+        issue_number: ref.number,
+      }),
+    );
+  }
+
+  /** `GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}` (drafts and reports need the app's permission). */
+  async getAdvisory(repository: string, ghsaId: string): Promise<Advisory> {
+    const { owner, repo } = splitPath(repository, 'getAdvisory');
+    const data = await this.call('getAdvisory', `${repository} ${ghsaId}`, async () => {
+      const response = await this.octokit.request('GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}', {
+        owner,
+        repo,
+        ghsa_id: ghsaId,
+      });
+      return response.data as unknown;
+    });
+    return advisoryOf(repository, data, 'getAdvisory');
+  }
+
+  /**
+   * `GET /repos/{owner}/{repo}/security-advisories` for a repository, `GET /orgs/{org}/security-advisories` for every
+   * repository of an organisation (a user account answers 404), every page, newest first.
+   */
+  async listAdvisories(scope: string, query: AdvisoryQuery = {}): Promise<Advisory[]> {
+    const params = { ...(query.state ? { state: query.state } : {}), per_page: 100, sort: 'created' as const };
+    const items = (await this.call('listAdvisories', scope, () => {
+      if (!scope.includes('/'))
+        return this.octokit.paginate('GET /orgs/{org}/security-advisories', { org: scope, ...params });
+      const { owner, repo } = splitPath(scope, 'listAdvisories');
+      return this.octokit.paginate('GET /repos/{owner}/{repo}/security-advisories', { owner, repo, ...params });
+    })) as unknown[];
+    return items.map((item) => {
+      const repository = scope.includes('/') ? scope : advisoryRepository(item);
+      return advisoryOf(repository, item, 'listAdvisories');
+    });
+  }
+
+  /**
+   * `POST /repos/{owner}/{repo}/security-advisories` (a draft). After an uncertain failure the repository's drafts are
+   * looked through for one with the same summary and description before the create is sent again.
+   */
+  async createAdvisory(repository: string, draft: AdvisoryDraft): Promise<Advisory> {
+    const { owner, repo } = splitPath(repository, 'createAdvisory');
+    const create = async (): Promise<Advisory> => {
+      const data = await this.call('createAdvisory', repository, async () => {
+        const response = await this.octokit.request('POST /repos/{owner}/{repo}/security-advisories', {
+          owner,
+          repo,
+          ...(advisoryRequestBody(draft) as { summary: string; description: string; vulnerabilities: [] }),
+          request: { retries: 0 },
+        });
+        return response.data as unknown;
+      });
+      return advisoryOf(repository, data, 'createAdvisory');
+    };
+    return createReconciled(CREATE_ATTEMPTS, create, async () =>
+      (await this.listAdvisories(repository, { state: 'draft' })).find(
+        (a) => a.summary === draft.summary && a.description.trimEnd() === draft.description.trimEnd(),
+      ),
+    );
+  }
+
+  /** `PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}`: only the fields given (`state` publishes). */
+  async updateAdvisory(repository: string, ghsaId: string, patch: AdvisoryPatch): Promise<Advisory> {
+    const { owner, repo } = splitPath(repository, 'updateAdvisory');
+    const data = await this.call('updateAdvisory', `${repository} ${ghsaId}`, async () => {
+      const response = await this.octokit.request('PATCH /repos/{owner}/{repo}/security-advisories/{ghsa_id}', {
+        owner,
+        repo,
+        ghsa_id: ghsaId,
+        ...advisoryRequestBody(patch),
+      });
+      return response.data as unknown;
+    });
+    return advisoryOf(repository, data, 'updateAdvisory');
+  }
+
+  /** `POST …/security-advisories/{ghsa_id}/cve`: GitHub answers 202; the CVE id arrives on the advisory later. */
+  async requestAdvisoryCve(repository: string, ghsaId: string): Promise<void> {
+    const { owner, repo } = splitPath(repository, 'requestAdvisoryCve');
+    await this.call('requestAdvisoryCve', `${repository} ${ghsaId}`, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/cve', {
+        owner,
+        repo,
+        ghsa_id: ghsaId,
+      }),
+    );
+  }
+
+  /** `POST …/security-advisories/{ghsa_id}/forks`: GitHub answers 202 with the fork it is making. */
+  async createAdvisoryFork(repository: string, ghsaId: string): Promise<PrivateFork> {
+    const { owner, repo } = splitPath(repository, 'createAdvisoryFork');
+    const data = await this.call('createAdvisoryFork', `${repository} ${ghsaId}`, async () => {
+      const response = await this.octokit.request('POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/forks', {
+        owner,
+        repo,
+        ghsa_id: ghsaId,
+      });
+      return response.data as { full_name?: unknown; html_url?: unknown };
+    });
+    if (typeof data.full_name !== 'string' || data.full_name === '') {
+      throw new TrackerError(
+        `GitHub createAdvisoryFork ${repository} ${ghsaId}: the answer names no repository`,
+        undefined,
+        'createAdvisoryFork',
+      );
+    }
+    return { path: data.full_name, webUrl: typeof data.html_url === 'string' ? data.html_url : '' };
+  }
+
   /** One REST GET of an issue, pull requests included, with the node id. */
   private async fetchIssue(ref: IssueRef, operation: string): Promise<RestIssue> {
     const { owner, repo } = splitPath(ref.project, operation);
@@ -702,6 +825,26 @@ function splitTeam(team: string): { org: string; slug: string } {
     throw new TrackerError(`not a GitHub team (@org/team-slug): ${team}`, undefined, 'isTeamMember');
   }
   return { org: parts[0], slug: parts[1] };
+}
+
+/** An advisory answer read as one; a `TrackerError` when it is not one (GitHub always answers its id and state). */
+function advisoryOf(repository: string, data: unknown, operation: string): Advisory {
+  const advisory = toAdvisory(repository, data);
+  if (!advisory)
+    throw new TrackerError(`GitHub ${operation} ${repository}: unexpected advisory answer`, undefined, operation);
+  return advisory;
+}
+
+/** The repository of an advisory listed for an organisation: from its API `url` (`…/repos/owner/repo/security-…`). */
+function advisoryRepository(item: unknown): string {
+  const url = (item as { url?: unknown } | null)?.url;
+  const match =
+    typeof url === 'string'
+      ? /\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/security-advisories\//.exec(url)?.groups
+      : undefined;
+  if (!match)
+    throw new TrackerError('GitHub listAdvisories: an advisory without its repository', undefined, 'listAdvisories');
+  return `${decodeURIComponent(match.owner!)}/${decodeURIComponent(match.repo!)}`;
 }
 
 /** `owner/repo` from a repository API URL (`https://api.github.com/repos/owner/repo`, or under `/api/v3` on GHES). */

@@ -1,6 +1,7 @@
-import type { Actor, IssueEvent, NoteEvent } from '../../kernel/events.js';
+import type { Actor, AdvisoryEvent, IssueEvent, NoteEvent } from '../../kernel/events.js';
 import type { Comment, Issue, Project } from '../../kernel/model.js';
 import { asRecord, isId, isNonEmptyString } from '../payload.js';
+import { toAdvisory } from './advisories.js';
 
 /**
  * Turns GitHub webhook payloads into the tracker-neutral events. Pure functions: no I/O, no throwing.
@@ -67,6 +68,33 @@ export function normalizeGitHubCommentEvent(name: string, payload: unknown, deli
   const comment = toComment(body.comment);
   if (!context || !comment) return null;
   return { kind: 'note', tracker: 'github', deliveryId, ...context, comment };
+}
+
+/** The `repository_advisory` actions the app follows: a private vulnerability report, a publication. */
+const ADVISORY_ACTIONS: ReadonlySet<string> = new Set<AdvisoryEvent['action']>(['reported', 'published']);
+
+/**
+ * Normalizes a `repository_advisory` delivery (`reported`, `published`); null for other actions and for payloads that
+ * do not have the expected shape.
+ */
+export function normalizeGitHubAdvisoryEvent(name: string, payload: unknown, deliveryId: string): AdvisoryEvent | null {
+  const body = asRecord(payload);
+  if (!body) return null;
+  const action = actionOf(name, 'repository_advisory', body);
+  if (action === null || !ADVISORY_ACTIONS.has(action)) return null;
+  const project = toProject(body.repository);
+  const actor = toActor(body.sender);
+  const advisory = project ? toAdvisory(project.path, body.repository_advisory) : null;
+  if (!project || !actor || !advisory) return null;
+  return {
+    kind: 'advisory',
+    tracker: 'github',
+    action: action as AdvisoryEvent['action'],
+    deliveryId,
+    actor,
+    project,
+    advisory,
+  };
 }
 
 /**
@@ -178,6 +206,7 @@ export function githubPayloadProblem(name: string, payload: unknown): string | n
   const body = asRecord(payload);
   if (!body) return 'not a JSON object';
   const [event] = name.split('.', 1);
+  if (event === 'repository_advisory') return advisoryPayloadProblem(name, body);
   if (event !== 'issues' && event !== 'issue_comment') return null;
   const action = actionOf(name, event, body);
   if (action === null) return `${event} delivery without an action`;
@@ -190,5 +219,19 @@ export function githubPayloadProblem(name: string, payload: unknown): string | n
   if (issue.pull_request != null) return null;
   if (!toIssue('owner/repo', issue)) return `${event} delivery with an unreadable issue`;
   if (event === 'issue_comment' && !toComment(body.comment)) return 'issue_comment delivery with an unreadable comment';
+  return null;
+}
+
+/** Why a `repository_advisory` delivery of a followed action cannot be read; null when it can (or is ignored). */
+function advisoryPayloadProblem(name: string, body: Record<string, unknown>): string | null {
+  const action = actionOf(name, 'repository_advisory', body);
+  if (action === null) return 'repository_advisory delivery without an action';
+  if (!ADVISORY_ACTIONS.has(action)) return null;
+  if (!isId(asRecord(body.installation)?.id)) return 'repository_advisory delivery without an installation';
+  const project = toProject(body.repository);
+  if (!project) return 'repository_advisory delivery without a valid repository';
+  if (!toActor(body.sender)) return 'repository_advisory delivery without a valid sender';
+  if (!toAdvisory(project.path, body.repository_advisory))
+    return 'repository_advisory delivery with an unreadable advisory';
   return null;
 }

@@ -6,6 +6,7 @@ import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import type {
   AccessActor,
+  Advisory,
   ChangeQuery,
   ConfigFile,
   DeleteResult,
@@ -109,6 +110,8 @@ export class GitLabTracker implements Tracker {
     dueDates: true,
     // The hook's token is shared by everyone who registers a hook, and GitLab signs nothing.
     signedDeliveries: false,
+    // GitLab has no repository security advisories: the advisory methods throw without a request.
+    securityAdvisories: false,
   };
 
   /**
@@ -334,6 +337,41 @@ export class GitLabTracker implements Tracker {
    */
   async lockIssue(ref: IssueRef): Promise<void> {
     await this.call('lockIssue', () => this.api.Issues.edit(ref.project, ref.number, { discussionLocked: true }));
+  }
+
+  /** Clears `discussion_locked`, the inverse of `lockIssue` (not called by the core on GitLab either). Idempotent. */
+  async unlockIssue(ref: IssueRef): Promise<void> {
+    await this.call('unlockIssue', () => this.api.Issues.edit(ref.project, ref.number, { discussionLocked: false }));
+  }
+
+  /** GitLab has no repository security advisories (`capabilities.securityAdvisories` is false): throws, no request. */
+  async getAdvisory(): Promise<Advisory> {
+    throw noAdvisories('getAdvisory');
+  }
+
+  /** See `getAdvisory`. */
+  async listAdvisories(): Promise<Advisory[]> {
+    throw noAdvisories('listAdvisories');
+  }
+
+  /** See `getAdvisory`. */
+  async createAdvisory(): Promise<Advisory> {
+    throw noAdvisories('createAdvisory');
+  }
+
+  /** See `getAdvisory`. */
+  async updateAdvisory(): Promise<Advisory> {
+    throw noAdvisories('updateAdvisory');
+  }
+
+  /** See `getAdvisory`. */
+  async requestAdvisoryCve(): Promise<void> {
+    throw noAdvisories('requestAdvisoryCve');
+  }
+
+  /** See `getAdvisory`. */
+  async createAdvisoryFork(): Promise<{ path: string; webUrl: string }> {
+    throw noAdvisories('createAdvisoryFork');
   }
 
   /**
@@ -602,4 +640,9 @@ export function toTrackerError(error: unknown, operation: string): TrackerError 
   }
   const message = error instanceof Error ? error.message : String(error);
   return new TrackerError(`GitLab ${operation} failed: ${message}`, undefined, operation, { cause: error });
+}
+
+/** The error of every advisory method: GitLab has no repository security advisories. */
+function noAdvisories(operation: string): TrackerError {
+  return new TrackerError('GitLab has no repository security advisories', undefined, operation);
 }

@@ -1,7 +1,8 @@
+import type { Advisory, AdvisoryDraft, AdvisoryPatch } from '../../kernel/advisory.js';
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { teamPath } from '../port.js';
-import type { IssuePatch, IssueQuery, NewIssue } from '../port.js';
+import type { AdvisoryQuery, IssuePatch, IssueQuery, NewIssue, PrivateFork } from '../port.js';
 
 /** One recorded request against the store, for tests that count API calls. */
 export interface StoreCall {
@@ -43,6 +44,16 @@ interface StoredProject extends Project {
 }
 
 const key = (ref: IssueRef): string => `${ref.project.toLowerCase()}#${ref.number}`;
+const advisoryKey = (repository: string, ghsaId: string): string =>
+  `${repository.toLowerCase()} ${ghsaId.toLowerCase()}`;
+/** The letters of GitHub's advisory ids. */
+const GHSA_LETTERS = '23456789cfghjmpqrvwx';
+
+/** An advisory as the store keeps it: what the tracker answers, and the CVE requests it received. */
+export interface StoredAdvisory extends Advisory {
+  /** When a CVE was requested for it (GitHub's CNA answers later); null when none was. */
+  cveRequestedAt: string | null;
+}
 /** Both trackers compare project paths and usernames case-insensitively. */
 const accessKey = (project: string, username: string): string => `${project.toLowerCase()} ${username.toLowerCase()}`;
 /** Team names compare case-insensitively, with or without their leading `@`. */
@@ -66,6 +77,7 @@ export class MemoryStore {
   private readonly teams = new Map<string, Set<string>>();
   /** Username (lower case) → the numeric id people are known by, handed out on first use. */
   private readonly userIds = new Map<string, number>();
+  private readonly advisories = new Map<string, StoredAdvisory>();
   private readonly now: () => Date;
   private readonly webBase: string;
   private nextId = 1000;
@@ -402,6 +414,122 @@ export class MemoryStore {
     return this.patchIssue(ref, { locked: true });
   }
 
+  /** Unlocks an issue's conversation. */
+  unlock(ref: IssueRef): Issue {
+    return this.patchIssue(ref, { locked: false });
+  }
+
+  // --- Repository security advisories (GitHub) ---------------------------------------------------------------
+
+  /**
+   * An advisory as GitHub makes one: a private vulnerability report (`triage`, by `reporter`) unless the seed says
+   * otherwise. The repository must exist.
+   */
+  seedAdvisory(repository: string, input: Partial<Omit<Advisory, 'repository' | 'webUrl'>> = {}): StoredAdvisory {
+    const project = this.requireProject(repository);
+    const ghsaId = input.ghsaId ?? this.nextGhsa();
+    const at = this.now().toISOString();
+    const advisory: StoredAdvisory = {
+      ghsaId,
+      repository: project.path,
+      cveId: null,
+      webUrl: `${project.webUrl}/security/advisories/${ghsaId}`,
+      summary: 'Untitled report',
+      description: '',
+      severity: null,
+      cvssVector: null,
+      cvssScore: null,
+      cweIds: [],
+      state: 'triage',
+      vulnerabilities: [],
+      reporter: null,
+      privateFork: null,
+      createdAt: at,
+      updatedAt: at,
+      publishedAt: null,
+      withdrawnAt: null,
+      ...input,
+      cveRequestedAt: null,
+    };
+    this.advisories.set(advisoryKey(project.path, ghsaId), advisory);
+    return structuredClone(advisory);
+  }
+
+  /** One advisory; a 404 `TrackerError` when the repository has none by that id. */
+  advisory(repository: string, ghsaId: string): StoredAdvisory {
+    const found = this.advisories.get(advisoryKey(repository, ghsaId));
+    if (!found) throw new TrackerError(`advisory not found: ${repository} ${ghsaId}`, 404, 'getAdvisory');
+    return structuredClone(found);
+  }
+
+  /** The advisories of a repository (`owner/repo`) or of an owner's repositories (`owner`), newest first. */
+  listAdvisories(scope: string, query: AdvisoryQuery = {}): StoredAdvisory[] {
+    const owner = !scope.includes('/');
+    if (!owner) this.requireProject(scope);
+    return [...this.advisories.values()]
+      .filter((a) =>
+        owner ? a.repository.split('/')[0]!.toLowerCase() === scope.toLowerCase() : same(a.repository, scope),
+      )
+      .filter((a) => query.state === undefined || a.state === query.state)
+      .map((a) => structuredClone(a))
+      .reverse();
+  }
+
+  /** A draft advisory made by the app (or a maintainer). */
+  createAdvisory(repository: string, draft: AdvisoryDraft): StoredAdvisory {
+    return this.seedAdvisory(repository, { ...advisoryFields(draft), state: 'draft' });
+  }
+
+  /** Changes an advisory as the tracker would: `published` sets the publication time, `closed` closes it. */
+  updateAdvisory(repository: string, ghsaId: string, patch: AdvisoryPatch | Partial<Advisory>): StoredAdvisory {
+    const found = this.advisories.get(advisoryKey(repository, ghsaId));
+    if (!found) throw new TrackerError(`advisory not found: ${repository} ${ghsaId}`, 404, 'updateAdvisory');
+    const at = this.now().toISOString();
+    const fields = 'ghsaId' in patch ? patch : advisoryFields(patch as AdvisoryPatch);
+    Object.assign(found, fields);
+    if (patch.state === 'published' && found.publishedAt === null) found.publishedAt = at;
+    found.updatedAt = at;
+    return structuredClone(found);
+  }
+
+  /** Records a CVE request (the id is assigned later, as GitHub's CNA does: `updateAdvisory` with `cveId`). */
+  requestCve(repository: string, ghsaId: string): StoredAdvisory {
+    const found = this.advisories.get(advisoryKey(repository, ghsaId));
+    if (!found) throw new TrackerError(`advisory not found: ${repository} ${ghsaId}`, 404, 'requestAdvisoryCve');
+    // GitHub's CNA assigns CVEs for public repositories only, and one per advisory.
+    if (found.cveId) throw new TrackerError('the advisory already has a CVE id', 422, 'requestAdvisoryCve');
+    if (this.getProject(found.repository).visibility === 'private')
+      throw new TrackerError('a CVE cannot be requested for a private repository', 422, 'requestAdvisoryCve');
+    found.cveRequestedAt ??= this.now().toISOString();
+    return structuredClone(found);
+  }
+
+  /** The advisory's temporary private fork: a private repository of the same owner, made once. */
+  createFork(repository: string, ghsaId: string): PrivateFork {
+    const found = this.advisories.get(advisoryKey(repository, ghsaId));
+    if (!found) throw new TrackerError(`advisory not found: ${repository} ${ghsaId}`, 404, 'createAdvisoryFork');
+    if (!found.privateFork) {
+      const path = `${found.repository}-${ghsaId.toLowerCase()}`;
+      const fork = this.hasProject(path) ? this.getProject(path) : this.addProject(path, { visibility: 'private' });
+      found.privateFork = { path: fork.path, webUrl: fork.webUrl };
+    }
+    return structuredClone(found.privateFork);
+  }
+
+  private nextGhsa(): string {
+    let n = this.nextId++;
+    const groups: string[] = [];
+    for (let g = 0; g < 3; g += 1) {
+      let group = '';
+      for (let i = 0; i < 4; i += 1) {
+        group += GHSA_LETTERS[n % GHSA_LETTERS.length];
+        n = Math.floor(n / GHSA_LETTERS.length) + 7 * (g + i + 1);
+      }
+      groups.push(group);
+    }
+    return `GHSA-${groups.join('-')}`;
+  }
+
   private requireProject(path: string): StoredProject {
     const found = this.projects.get(path.toLowerCase());
     if (!found) throw new TrackerError(`project not found: ${path}`, 404, 'getProject');
@@ -411,4 +539,29 @@ export class MemoryStore {
   private toProject(p: StoredProject): Project {
     return { path: p.path, id: p.id, visibility: p.visibility, webUrl: p.webUrl, defaultBranch: p.defaultBranch };
   }
+}
+
+function same(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** The fields of an advisory a draft or a patch sets (only those present). */
+function advisoryFields(patch: AdvisoryPatch): Partial<Advisory> {
+  const fields: Partial<Advisory> = {};
+  if (patch.summary !== undefined) fields.summary = patch.summary;
+  if (patch.description !== undefined) fields.description = patch.description;
+  if (patch.cveId !== undefined) fields.cveId = patch.cveId;
+  if (patch.cweIds !== undefined) fields.cweIds = [...patch.cweIds];
+  if (patch.vulnerabilities !== undefined) fields.vulnerabilities = structuredClone(patch.vulnerabilities);
+  // Severity and vector exclude each other, as on GitHub: setting one clears the other.
+  if (patch.cvssVector) {
+    fields.cvssVector = patch.cvssVector;
+    fields.severity = null;
+  } else if (patch.severity !== undefined) {
+    fields.severity = patch.severity;
+    fields.cvssVector = null;
+    fields.cvssScore = null;
+  }
+  if (patch.state !== undefined) fields.state = patch.state;
+  return fields;
 }

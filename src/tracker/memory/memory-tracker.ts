@@ -1,6 +1,11 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
 import type {
   AccessActor,
+  Advisory,
+  AdvisoryDraft,
+  AdvisoryPatch,
+  AdvisoryQuery,
+  PrivateFork,
   ChangeQuery,
   ConfigFile,
   DeleteResult,
@@ -51,6 +56,7 @@ export class MemoryTracker implements Tracker {
       deleteIssue: store.kind === 'github',
       dueDates: store.kind === 'gitlab',
       signedDeliveries: options.signedDeliveries ?? true,
+      securityAdvisories: store.kind === 'github',
     };
   }
 
@@ -182,6 +188,59 @@ export class MemoryTracker implements Tracker {
     this.store.record('listOpenMasters', MASTER_LABEL);
     return this.store.listAllIssues({ labels: [MASTER_LABEL], state: 'open' });
   }
+
+  async unlockIssue(ref: IssueRef): Promise<void> {
+    this.store.record('unlockIssue', `${ref.project}#${ref.number}`);
+    this.store.unlock(ref);
+  }
+
+  async getAdvisory(repository: string, ghsaId: string): Promise<Advisory> {
+    this.advisoriesOnly('getAdvisory');
+    this.store.record('getAdvisory', `${repository} ${ghsaId}`);
+    return publicAdvisory(this.store.advisory(repository, ghsaId));
+  }
+
+  async listAdvisories(scope: string, query: AdvisoryQuery = {}): Promise<Advisory[]> {
+    this.advisoriesOnly('listAdvisories');
+    this.store.record('listAdvisories', scope);
+    return this.store.listAdvisories(scope, query).map(publicAdvisory);
+  }
+
+  async createAdvisory(repository: string, draft: AdvisoryDraft): Promise<Advisory> {
+    this.advisoriesOnly('createAdvisory');
+    this.store.record('createAdvisory', repository);
+    return publicAdvisory(this.store.createAdvisory(repository, draft));
+  }
+
+  async updateAdvisory(repository: string, ghsaId: string, patch: AdvisoryPatch): Promise<Advisory> {
+    this.advisoriesOnly('updateAdvisory');
+    this.store.record('updateAdvisory', `${repository} ${ghsaId}`);
+    return publicAdvisory(this.store.updateAdvisory(repository, ghsaId, patch));
+  }
+
+  async requestAdvisoryCve(repository: string, ghsaId: string): Promise<void> {
+    this.advisoriesOnly('requestAdvisoryCve');
+    this.store.record('requestAdvisoryCve', `${repository} ${ghsaId}`);
+    this.store.requestCve(repository, ghsaId);
+  }
+
+  async createAdvisoryFork(repository: string, ghsaId: string): Promise<PrivateFork> {
+    this.advisoriesOnly('createAdvisoryFork');
+    this.store.record('createAdvisoryFork', `${repository} ${ghsaId}`);
+    return this.store.createFork(repository, ghsaId);
+  }
+
+  /** Advisories exist under GitHub's rules only, as on the trackers themselves. */
+  private advisoriesOnly(operation: string): void {
+    if (!this.capabilities.securityAdvisories)
+      throw new TrackerError('this tracker has no repository security advisories', undefined, operation);
+  }
+}
+
+/** The advisory fields of a stored advisory (without the store's own bookkeeping). */
+function publicAdvisory(stored: Advisory & { cveRequestedAt?: unknown }): Advisory {
+  const { cveRequestedAt: _requested, ...advisory } = stored;
+  return advisory;
 }
 
 /** The owner (first path segment) of a GitHub `owner/repo` path. */
