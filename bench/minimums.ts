@@ -10,8 +10,10 @@ import type { ScenarioName, TrackerName, UnrelatedScenario } from './world.js';
  *   from the payload, and it can change at any time: 1 read;
  * - the master, read fresh under the incident's lock: the payload may be stale (other deliveries, people's edits
  *   since) and the app's hidden state lives in it: 1 read;
- * - the configuration file: phases, labels and templates come from it and a change takes effect at once (no cache):
- *   1 read (a configured repository; without a file GitHub looks in the owner's `.github` repository too);
+ * - the configuration file: phases, labels and templates come from it and a change takes effect at the next event.
+ *   Since issue 15 it is kept between events and dropped by a push to the default branch that changes it (revalidated
+ *   after `CONFIG_MAX_AGE_SECONDS`, conditionally on GitHub): read once per process and project, like authentication,
+ *   so the minimums still count that one read per scenario (a scenario's first delivery on a fresh server reads it);
  * - the timeline comment: a comment is replaced whole (no append in either API), so its current text is needed to add
  *   a line: 1 read, 1 write.
  *
@@ -23,7 +25,7 @@ import type { ScenarioName, TrackerName, UnrelatedScenario } from './world.js';
  * - opened without labels, a description edited, closed, a plain comment, a comment with a slash command that is
  *   not the app's (`/assign me`): no block, no identifier, no label that could be the trigger: 0 calls;
  * - opened with `bug`, or `bug` added: `bug` could be the configured trigger label (`label: bug` is a valid
- *   configuration), and the configuration is never cached (a change takes effect at once): 1 read, nothing to write.
+ *   configuration), so the configuration says: 1 read when it is not kept yet (0 once kept), nothing to write.
  */
 const UNRELATED: Record<UnrelatedScenario, number> = {
   'unrelated-opened': 0,

@@ -29,6 +29,7 @@ import type { LatencySummary, MemorySample } from './stats.js';
 import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
 import { startWorld } from './world.js';
+import { feltRun, previousFigures } from './felt.js';
 import type { ScenarioName, TrackerName, UnrelatedChange, UnrelatedScenario, World } from './world.js';
 import { GITHUB_ANSWER_WITHIN_MS } from '../src/server/github-composition.js';
 
@@ -75,10 +76,15 @@ const SOAK_MAX_SECONDS = 3_600;
 interface Args {
   soak: number | null;
   trackers: TrackerName[];
+  /** `--felt`: only the section of what users feel; `--bursts`: only the bursts. Both by default. */
+  felt: boolean;
+  bursts: boolean;
+  /** Incidents per tracker for the intake times (`--felt-incidents`, default 20). */
+  incidents: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { soak: null, trackers: ['github', 'gitlab'] };
+  const args: Args = { soak: null, trackers: ['github', 'gitlab'], felt: true, bursts: true, incidents: 20 };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i]!;
     if (a === '--soak') {
@@ -90,7 +96,16 @@ function parseArgs(argv: string[]): Args {
       const t = argv[++i];
       if (t !== 'github' && t !== 'gitlab') throw new Error('--tracker is github or gitlab');
       args.trackers = [t];
-    } else throw new Error(`unknown argument ${a} (use --soak <seconds>, --tracker github|gitlab)`);
+    } else if (a === '--felt') args.bursts = false;
+    else if (a === '--bursts') args.felt = false;
+    else if (a === '--felt-incidents') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1 || n > 200) throw new Error('--felt-incidents takes 1 to 200');
+      args.incidents = n;
+    } else
+      throw new Error(
+        `unknown argument ${a} (use --soak <seconds>, --tracker github|gitlab, --felt, --bursts, --felt-incidents <n>)`,
+      );
   }
   return args;
 }
@@ -776,5 +791,8 @@ async function soakRun(seconds: number, tracker: TrackerName): Promise<void> {
 
 const args = parseArgs(process.argv.slice(2));
 if (args.soak !== null) await soakRun(args.soak, args.trackers[0]!);
-else await burstRun(args.trackers);
+else {
+  if (args.bursts) await burstRun(args.trackers);
+  if (args.felt) replaceSection('felt', await feltRun(args.trackers, args.incidents, previousFigures(RESULTS)));
+}
 log(`results in ${RESULTS}`);

@@ -13,6 +13,8 @@ export interface Target {
   idle(): Promise<{ waitedMs: number }>;
   /** CPU time (user + system) the process used so far, ms. */
   cpuMs(): Promise<number>;
+  /** One sweep of the app at `at` (the sweep's clock; the schedule decides whether it lists). */
+  sweep(at: Date): Promise<{ masters: number; fired: number; completed: number } | null>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,13 @@ export async function startTarget(env: Record<string, string>): Promise<Target> 
     peak: () => ask({ type: 'peak' }),
     idle: () => ask({ type: 'idle' }),
     cpuMs: async () => (await ask<{ cpuMs: number }>({ type: 'cpu' })).cpuMs,
+    sweep: async (at) =>
+      (
+        await ask<{ report: { masters: number; fired: number; completed: number } | null }>({
+          type: 'sweep',
+          at: at.toISOString(),
+        })
+      ).report,
     stop: async () => {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       await ask({ type: 'stop' }).catch(() => undefined);

@@ -21,10 +21,16 @@ export type TargetMessage =
   | { id: number; type: 'peak' }
   | { id: number; type: 'idle' }
   | { id: number; type: 'cpu' }
+  | { id: number; type: 'sweep'; at: string }
   | { id: number; type: 'stop' };
 
-const env = process.env as ServerEnv & { BENCH_TARGET?: string };
+const env = process.env as ServerEnv & { BENCH_TARGET?: string; BENCH_PRODUCTION?: string };
 const kind = env.BENCH_TARGET === 'bare' ? 'bare' : 'app';
+/**
+ * `BENCH_PRODUCTION=1`: the clients as `npm start` makes them (Probot's throttling and retries, gitbeaker's rate
+ * limits) and the real clock, for the section of what users feel.
+ */
+const production = env.BENCH_PRODUCTION === '1';
 
 /**
  * The server's clock runs 60 times faster than the wall clock: deliveries on one incident come tens of milliseconds
@@ -37,6 +43,10 @@ const now = () => new Date(clockStart + (Date.now() - clockStart) * CLOCK_SPEED)
 
 async function start(): Promise<{ server: import('node:http').Server; app?: AppServer }> {
   if (kind === 'app') {
+    if (production) {
+      const app = await createAppServer(env, { log: createLogger('silent') });
+      return { server: app.server, app };
+    }
     const app = await createAppServer(env, {
       log: createLogger('silent'),
       now,
@@ -54,7 +64,8 @@ async function start(): Promise<{ server: import('node:http').Server; app?: AppS
     secret: env.WEBHOOK_SECRET!,
     log: createLogger('silent') as never,
     baseUrl: `http://${env.GHE_HOST}/api/v3`,
-    Octokit: quietOctokit(),
+    // Production: Probot's own Octokit (throttling and retries on), as the app's.
+    ...(production ? {} : { Octokit: quietOctokit() }),
   });
   // The floor: the same events subscribed, the same signature check and routing, a handler that does nothing.
   const middleware = await createNodeMiddleware(
@@ -101,6 +112,10 @@ process.on('message', (message: TargetMessage) => {
     case 'idle': {
       const started = performance.now();
       void (app ? app.idle() : Promise.resolve()).then(() => answer({ waitedMs: performance.now() - started }));
+      return;
+    }
+    case 'sweep': {
+      void (app ? app.sweep(new Date(message.at)) : Promise.resolve(null)).then((report) => answer({ report }));
       return;
     }
     case 'cpu': {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 /**
  * The trackers the bench drives: a fake GitHub or GitLab on loopback over a `MemoryStore`, one repository
  * (`acme/security`, private; GitLab `team/app`) with a configuration file and people with write access, and the
@@ -85,8 +86,11 @@ export interface World {
   unrelated(ref: IssueRef, change: UnrelatedChange, n: number): Delivery;
   /** Removes an incident's tickets from the store, so that the fake's cost stays the same over a long run. */
   forget(master: IssueRef): void;
-  /** Sends a delivery to a server's webhook route; answers the HTTP status. */
-  send(baseUrl: string, delivery: Delivery): Promise<number>;
+  /**
+   * Sends a delivery to a server's webhook route; answers the HTTP status. `newConnection`: on a connection of its
+   * own, closed after the answer, as GitHub and GitLab deliver (the default reuses kept-alive connections).
+   */
+  send(baseUrl: string, delivery: Delivery, options?: { newConnection?: boolean }): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -246,15 +250,18 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
         return make(scenario, 'issues', githubLabelPayload('labeled', project, after, 'bug', 'bob'));
       },
       forget,
-      send: async (baseUrl, delivery) => {
+      send: async (baseUrl, delivery, options) => {
+        const headers = {
+          'content-type': 'application/json',
+          'x-github-event': delivery.event,
+          'x-github-delivery': delivery.id,
+          'x-hub-signature-256': `sha256=${createHmac('sha256', GITHUB_SECRET).update(delivery.body).digest('hex')}`,
+        };
+        if (options?.newConnection)
+          return postOnNewConnection(`${baseUrl}/api/github/webhooks`, headers, delivery.body);
         const res = await fetch(`${baseUrl}/api/github/webhooks`, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-github-event': delivery.event,
-            'x-github-delivery': delivery.id,
-            'x-hub-signature-256': `sha256=${createHmac('sha256', GITHUB_SECRET).update(delivery.body).digest('hex')}`,
-          },
+          headers,
           body: delivery.body,
           signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
         });
@@ -344,15 +351,17 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
       );
     },
     forget,
-    send: async (baseUrl, delivery) => {
+    send: async (baseUrl, delivery, options) => {
+      const headers = {
+        'content-type': 'application/json',
+        'x-gitlab-event': delivery.event,
+        'idempotency-key': delivery.id,
+        'x-gitlab-token': GITLAB_SECRET,
+      };
+      if (options?.newConnection) return postOnNewConnection(`${baseUrl}/api/gitlab/webhooks`, headers, delivery.body);
       const res = await fetch(`${baseUrl}/api/gitlab/webhooks`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-gitlab-event': delivery.event,
-          'idempotency-key': delivery.id,
-          'x-gitlab-token': GITLAB_SECRET,
-        },
+        headers,
         body: delivery.body,
         signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
       });
@@ -361,4 +370,27 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
     },
     close: fake.close,
   };
+}
+
+/** POSTs `body` on a connection of its own (no agent, `Connection: close`); answers the status once read whole. */
+function postOnNewConnection(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { ...headers, connection: 'close', 'content-length': String(Buffer.byteLength(body)) },
+        timeout: SEND_TIMEOUT_MS,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('delivery timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -244,6 +244,17 @@ export function advisorySyncDue(state: TicketState, syncMinutes: number, now: Da
   return Number.isNaN(checked) || now.getTime() - checked >= syncMinutes * 60_000;
 }
 
+/**
+ * When the sweep should next read an open incident's advisory again (see {@link advisorySyncDue}): null when the master
+ * links none, `now` when it never was read.
+ */
+export function nextAdvisorySync(state: TicketState, syncMinutes: number, now: Date): Date | null {
+  const link = state.run?.disclosure?.advisory;
+  if (!link) return null;
+  const checked = link.checkedAt ? Date.parse(link.checkedAt) : Number.NaN;
+  return Number.isNaN(checked) ? now : new Date(checked + syncMinutes * 60_000);
+}
+
 /** Two plans of one event, the second decided on the first's run state: applied as one. */
 export function followPlan(first: RunPlan, second: RunPlan): RunPlan {
   return {

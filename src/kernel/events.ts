@@ -67,3 +67,14 @@ export interface AdvisoryEvent {
   /** The advisory as the payload carries it. */
   advisory: Advisory;
 }
+
+/**
+ * A push to a project's default branch, as far as the app cares: which files it changed (null when the payload cannot
+ * say, e.g. more commits than it lists). Pushes to other branches are not normalized.
+ */
+export interface PushEvent {
+  tracker: TrackerKind;
+  /** `owner/repo` on GitHub, the path with namespace on GitLab. */
+  project: string;
+  paths: string[] | null;
+}

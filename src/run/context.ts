@@ -5,6 +5,7 @@ import type { KeyedLock } from '../server/coordination/keyed-lock.js';
 import type { Logger } from '../server/logger.js';
 import type { StateKeys } from '../server/state-seal.js';
 import type { SettingsCache } from '../config/load.js';
+import type { SweepSchedule } from '../server/coordination/sweep-schedule.js';
 
 /** Everything a handler needs to handle an event from one tracker: the guarded tracker, locks, clock, settings. */
 export interface EventContext {
@@ -23,6 +24,8 @@ export interface EventContext {
   now?: () => Date;
   /** The keys of the hidden state's signature on this tracker (see `StateSeal`). */
   stateKeys: StateKeys;
+  /** Told of every event that may have changed an incident, so that the next sweep lists (see `sweepOnSchedule`). */
+  sweepSchedule?: Pick<SweepSchedule, 'changed'>;
 }
 
 export type EventOutcome = 'ignored-self' | 'duplicate' | 'not-a-trigger' | 'config-error' | 'stopped' | 'done';

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbotOctokit } from 'probot';
-import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import type { EventOutcome } from '../run/context.js';
 import type { GitLabClientOptions } from '../tracker/gitlab/client.js';
-import type { Tracker } from '../tracker/port.js';
+import type { FileCache, Tracker } from '../tracker/port.js';
 import type { DeliveryGuard } from './coordination/delivery-guard.js';
 import type { KeyedLock } from './coordination/keyed-lock.js';
 import type { SweepGate } from './coordination/sweep-gate.js';
@@ -56,6 +56,10 @@ export interface CompositionDeps {
     stateKeys: StateKeys,
   ): Promise<EventOutcome>;
   overrides: ServerOverrides;
+  /** Configuration and template files kept between events, one cache per tracker (see `ConfigFiles`). */
+  files?: { github: FileCache; gitlab: FileCache };
+  /** Handles a push to a default branch (the `config-push` route). */
+  push?(change: PushEvent): Promise<unknown>;
 }
 
 /** Seams for tests: a quieter Octokit (no throttling), a logger, shared guards. */

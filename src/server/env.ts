@@ -28,6 +28,16 @@ export interface ServerEnv {
   /** Seconds between sweeps (read by the entry); with Redis, a finished sweep keeps the turn for this long. */
   SWEEP_INTERVAL_SECONDS?: string;
   /**
+   * Seconds after which the sweep lists the open masters even when nothing was found due (default 3600): the bound on
+   * anything the schedule could not see (a configuration fixed without a push event, a lost Redis key).
+   */
+  SWEEP_SAFETY_SECONDS?: string;
+  /**
+   * Seconds a cached configuration or template file is used without asking the tracker (default 60); push events to
+   * the default branch drop a changed file at once, this bounds a change whose push never arrived.
+   */
+  CONFIG_MAX_AGE_SECONDS?: string;
+  /**
    * Signs the app's hidden state (comma-separated: the first signs, all verify). Without it, each tracker's
    * credential serves as the secret (see `stateKeysFromEnv`).
    */
@@ -110,4 +120,16 @@ export function trackerStateKeys(env: ServerEnv, tracker: Tracker['kind'], crede
 export function sweepHoldMs(env: ServerEnv): number {
   const seconds = Number(env.SWEEP_INTERVAL_SECONDS ?? 60);
   return Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds * 900) : 0;
+}
+
+/** How long the sweep may go without listing when nothing is due (`SWEEP_SAFETY_SECONDS`, default one hour). */
+export function sweepSafetyMs(env: ServerEnv): number {
+  const seconds = Number(env.SWEEP_SAFETY_SECONDS ?? 3600);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.floor(seconds * 1000) : 3_600_000;
+}
+
+/** How long a cached configuration file is used without a request (`CONFIG_MAX_AGE_SECONDS`, default 60 s). */
+export function configMaxAgeMs(env: ServerEnv): number {
+  const seconds = Number(env.CONFIG_MAX_AGE_SECONDS ?? 60);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.floor(seconds * 1000) : 60_000;
 }

@@ -1,5 +1,5 @@
 import type { ApplicationFunction, Probot } from 'probot';
-import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
 import type { GitHubOctokit } from '../tracker/github/github-tracker.js';
 import {
@@ -7,8 +7,9 @@ import {
   normalizeGitHubAdvisoryEvent,
   normalizeGitHubCommentEvent,
   normalizeGitHubIssueEvent,
+  normalizeGitHubPush,
 } from '../tracker/github/normalize.js';
-import type { SelfAccount, Tracker } from '../tracker/port.js';
+import type { FileCache, SelfAccount, Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
 
 /** The events the app subscribes to; `app.yml` requests exactly these. */
@@ -28,6 +29,12 @@ export const GITHUB_EVENTS = [
   'repository_advisory.reported',
   'repository_advisory.published',
 ] as const;
+
+/** Pushes (not an issue event; the `config-push` route): every push, its branch and files read from the payload. */
+export const GITHUB_PUSH_EVENT = 'push';
+
+/** Every webhook event the app subscribes to (what app.yml must request). */
+export const GITHUB_SUBSCRIBED_EVENTS: readonly string[] = [...GITHUB_EVENTS, GITHUB_PUSH_EVENT];
 
 /** Who the app is on GitHub, asked with any installation's Octokit (see `githubSelfAccount`). */
 export type GitHubSelf = (octokit: GitHubOctokit) => Promise<SelfAccount>;
@@ -77,6 +84,10 @@ export interface GitHubAppOptions {
   self?: GitHubSelf;
   /** Where a delivery that cannot be read is said, in one line without its content. */
   log: Logger;
+  /** Configuration and template files kept between events (see `ConfigFiles`). */
+  files?: FileCache;
+  /** A push to a repository's default branch (the `config-push` route). */
+  push?(change: PushEvent): Promise<unknown>;
 }
 
 /**
@@ -86,6 +97,11 @@ export interface GitHubAppOptions {
 export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction {
   return (app: Probot) => {
     const self = options.self ?? githubSelfAccount(app);
+    // Pushes to the default branch drop the cached configuration and templates they changed.
+    app.on(GITHUB_PUSH_EVENT, async (context) => {
+      const change = normalizeGitHubPush(context.payload);
+      if (change && options.push) await options.push(change);
+    });
     app.on([...GITHUB_EVENTS], async (context) => {
       const action = (context.payload as { action?: unknown }).action;
       const name = `${context.name}.${typeof action === 'string' ? action : ''}`;

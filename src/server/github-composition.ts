@@ -4,7 +4,7 @@ import type { pino } from 'pino';
 import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
 import { fetchWithTimeout, observedOctokit, resilientOctokit } from '../tracker/github/octokit.js';
-import type { Tracker } from '../tracker/port.js';
+import type { FileCache, Tracker } from '../tracker/port.js';
 import { DEFAULT_RETRY_POLICY } from '../tracker/retry.js';
 import { json } from './composition.js';
 import type { Composed, CompositionDeps, SelfCheck } from './composition.js';
@@ -51,7 +51,7 @@ function isJsonButNotObject(text: string): boolean {
 }
 
 /** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */
-async function installationTrackers(probot: Probot, self: GitHubSelf): Promise<Tracker[]> {
+async function installationTrackers(probot: Probot, self: GitHubSelf, files?: FileCache): Promise<Tracker[]> {
   const appOctokit = await probot.auth();
   const installations = (await appOctokit.paginate('GET /app/installations', { per_page: 100 })) as Array<{
     id: number;
@@ -62,7 +62,9 @@ async function installationTrackers(probot: Probot, self: GitHubSelf): Promise<T
     const login = installation.account?.login;
     if (!login) continue;
     const octokit = await probot.auth(installation.id);
-    trackers.push(new GitHubTracker(octokit, { account: login, self: () => self(octokit) }));
+    trackers.push(
+      new GitHubTracker(octokit, { account: login, self: () => self(octokit), ...(files ? { files } : {}) }),
+    );
   }
   return trackers;
 }
@@ -73,7 +75,7 @@ async function installationTrackers(probot: Probot, self: GitHubSelf): Promise<T
  * delivery and for the sweep, and the app's own bot user (events by it are never answered).
  */
 export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Promise<Composed> {
-  const { log, queue, handle, handleAdvisory, overrides, logFor, metrics } = deps;
+  const { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push } = deps;
   const privateKey = await privateKeyFrom(env, overrides.cwd);
   if (!env.APP_ID || !privateKey || !env.WEBHOOK_SECRET)
     return { missing: 'GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET' };
@@ -120,7 +122,14 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
     }
   };
   const self = githubSelfAccount(probot);
-  const app = createGitHubApp({ handle: enqueue, handleAdvisory: enqueueAdvisory, self, log });
+  const app = createGitHubApp({
+    handle: enqueue,
+    handleAdvisory: enqueueAdvisory,
+    self,
+    log,
+    ...(files ? { files: files.github } : {}),
+    ...(push ? { push } : {}),
+  });
   const middleware = await createNodeMiddleware(app, {
     probot,
     webhooksPath: '/api/github/webhooks',
@@ -130,7 +139,8 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
     composition: {
       route,
       isSelf: isGitHubSelf,
-      sweepTargets: async () => (await installationTrackers(probot, self)).map((tracker) => ({ tracker, stateKeys })),
+      sweepTargets: async () =>
+        (await installationTrackers(probot, self, files?.github)).map((tracker) => ({ tracker, stateKeys })),
     },
   };
 }

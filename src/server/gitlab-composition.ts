@@ -17,7 +17,7 @@ import { queueKey } from './work-queue.js';
  * app's own GitLab user (events by it are never answered). Secrets that cannot be read leave the route unserved.
  */
 export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
-  const { log, queue, handle, overrides, logFor, metrics } = deps;
+  const { log, queue, handle, overrides, logFor, metrics, files, push } = deps;
   let gitlabSecrets: WebhookSecrets | undefined;
   if (env.GITLAB_WEBHOOK_SECRET || env.GITLAB_WEBHOOK_SECRETS) {
     try {
@@ -41,7 +41,7 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
     observer: metrics.observer('gitlab'),
     ...overrides.gitlabClientOptions,
   });
-  const tracker = new GitLabTracker(client);
+  const tracker = new GitLabTracker(client, files?.gitlab);
   // The app's own GitLab user (read once by the tracker): its own events are never answered.
   const isSelf =
     (of: Tracker): SelfCheck =>
@@ -52,6 +52,7 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
     log,
     handle: (event) =>
       queue.run(queueKey(event), () => handle(event, tracker, isSelf(tracker), stateKeys), logFor(event)),
+    ...(push ? { push } : {}),
     ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
   });
   const route = (req: IncomingMessage, res: ServerResponse): void => {

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TrackerEvent } from '../kernel/events.js';
+import type { PushEvent, TrackerEvent } from '../kernel/events.js';
 import {
   gitlabPayloadProblem,
   normalizeGitLabIssueEvent,
   normalizeGitLabNoteEvent,
+  normalizeGitLabPush,
 } from '../tracker/gitlab/normalize.js';
 import type { Logger } from './logger.js';
 import { asRecord } from '../tracker/payload.js';
@@ -16,6 +17,8 @@ export interface GitLabRouteOptions {
   /** The secret tokens GitLab's hooks carry: the global one and those of projects and groups (`WebhookSecrets`). */
   secrets: WebhookSecrets;
   handle(event: TrackerEvent): Promise<unknown>;
+  /** A push to a project's default branch (the `config-push` route). */
+  push?(change: PushEvent): Promise<unknown>;
   log: Logger;
   /** Bodies above this are refused with 413 (GitLab's issue payloads are far smaller). */
   maxBodyBytes?: number;
@@ -156,6 +159,12 @@ async function readDelivery(
   if (!header('x-gitlab-event')) {
     options.log.warn({ bytes: text.length, delivery: deliveryId }, 'GitLab delivery without X-Gitlab-Event refused');
     return refuse(400, { error: 'missing X-Gitlab-Event' });
+  }
+  if (asRecord(payload)?.object_kind === 'push') {
+    const change = normalizeGitLabPush(payload);
+    if (change && options.push) await options.push(change);
+    // Answered as every event the app does not handle as an issue event is: 202.
+    return refuse(202, change ? { accepted: true } : { ignored: true });
   }
   const event = normalizeGitLab(payload, deliveryId);
   if (!event) {

@@ -15,6 +15,27 @@ import type { EventContext, EventOutcome } from '../run/context.js';
  * event's route (`dispatch` in `routes.ts`), whose handler reads fresh, decides and applies.
  */
 export async function handleEvent(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
+  let outcome: EventOutcome | undefined;
+  try {
+    outcome = await handleSealed(delivered, context);
+    return outcome;
+  } finally {
+    // Anything but an event that went nowhere (or failed) may have moved an incident's clocks: the sweep lists next.
+    if (context.sweepSchedule && !(outcome && UNCHANGED.has(outcome))) {
+      await context.sweepSchedule.changed().catch((error: unknown) => {
+        context.log.warn(
+          { err: { message: (error as Error).message } },
+          'sweep schedule could not be told of a change',
+        );
+      });
+    }
+  }
+}
+
+/** Outcomes of events that changed no incident. */
+const UNCHANGED = new Set<EventOutcome>(['ignored-self', 'duplicate', 'not-a-trigger']);
+
+async function handleSealed(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
   const { log } = context;
   // The payload's descriptions are read like the tracker's answers: only a state the app signed counts.
   const opened = openEvent(delivered, context.stateKeys);

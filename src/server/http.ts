@@ -18,13 +18,18 @@ import { deliveryOutcome, eventLabel, Metrics } from './metrics.js';
 import { ROUTES } from './routes.js';
 import { SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
+import { sweepOnSchedule } from '../sweep/handle.js';
+import type { ReviewsSeen } from '../sweep/handle.js';
 import type { SweepReport } from '../sweep/handle.js';
+import type { SweepSchedule } from './coordination/sweep-schedule.js';
 import { answerWithin, WorkQueue } from './work-queue.js';
 import { composeGitHub } from './github-composition.js';
 import { composeGitLab } from './gitlab-composition.js';
 import { json } from './composition.js';
 import type { Composed, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
-import { sweepHoldMs } from './env.js';
+import { configMaxAgeMs, sweepHoldMs, sweepSafetyMs } from './env.js';
+import { ConfigFiles } from './config-files.js';
+import type { PushEvent } from '../kernel/events.js';
 import type { ServerEnv } from './env.js';
 
 export interface AppServer {
@@ -91,6 +96,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     log: work,
     now,
     stateKeys,
+    sweepSchedule: coordination.sweepSchedule,
   });
   /** Runs one delivery's work, counting its outcome and duration under `label`. */
   const measured = async (tracker: TrackerKind, label: string, work: () => Promise<EventOutcome>) => {
@@ -116,7 +122,18 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys, work)),
     );
   };
-  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics };
+  // Configuration and templates kept between events; a push drops what it changed on every replica.
+  const files = new ConfigFiles(configMaxAgeMs(env));
+  coordination.configChanges.subscribe((change) => files.forget(change));
+  const push = (change: PushEvent) =>
+    ROUTES['config-push'](change, {
+      configChanged: async (pushed) => {
+        files.forget(pushed);
+        await coordination.configChanges.publish(pushed);
+      },
+      sweepSchedule: coordination.sweepSchedule,
+    });
+  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {
@@ -144,6 +161,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   const sweeper = createSweeper({
     compositions,
     gate: overrides.sweepGate ?? coordination.sweepGate,
+    schedule: coordination.sweepSchedule,
+    safetyMs: sweepSafetyMs(env),
     context: { locks, handbookUrl, defaultTemplates, settingsCache, log },
     now,
     metrics,
@@ -235,23 +254,37 @@ interface Sweeper {
 function createSweeper(options: {
   compositions: TrackerComposition[];
   gate: SweepGate;
+  schedule: SweepSchedule;
+  safetyMs: number;
   context: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries' | 'stateKeys' | 'now'>;
   now: () => Date;
   metrics: Metrics;
 }): Sweeper {
-  const { compositions, gate, context, now, metrics } = options;
+  const { compositions, gate, schedule, safetyMs, context, now, metrics } = options;
   const underWay = new Set<Promise<unknown>>();
+  // What this process's listings saw of each incident's review (see `ReviewsSeen`).
+  const reviews: ReviewsSeen = new Map();
   const sweep = async (at: Date = now()): Promise<SweepReport> => {
     const total: SweepReport = { masters: 0, fired: 0, completed: 0 };
+    // Nothing is asked of any tracker (not even its installations) while the schedule says nothing is due.
     const run = gate.run(async () => {
-      for (const composition of compositions) {
-        for (const { tracker, stateKeys } of await composition.sweepTargets()) {
-          const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at);
-          total.masters += report.masters;
-          total.fired += report.fired;
-          total.completed += report.completed;
-        }
-      }
+      await sweepOnSchedule(
+        schedule,
+        at,
+        safetyMs,
+        async (due) => {
+          for (const composition of compositions) {
+            for (const { tracker, stateKeys } of await composition.sweepTargets()) {
+              const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at, due);
+              total.masters += report.masters;
+              total.fired += report.fired;
+              total.completed += report.completed;
+            }
+          }
+          return total;
+        },
+        reviews,
+      );
     });
     underWay.add(run);
     try {

@@ -8,6 +8,7 @@ import { handleMasterCommand, handleTrackerSeverity } from '../commands/handle.j
 import { parseCommand } from '../commands/parse.js';
 import { handleIntake } from '../intake/handle.js';
 import { handleAdvisoryEvent } from '../disclosure/handle-advisory.js';
+import { handleConfigPush } from '../config/handle-push.js';
 import { mightTrigger } from '../intake/trigger.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { sweepTracker } from '../sweep/handle.js';
@@ -47,6 +48,8 @@ export const ROUTES = {
   sweep: sweepTracker,
   /** A repository security advisory reported or published (GitHub's `repository_advisory`, not an issue event). */
   advisory: handleAdvisoryEvent,
+  /** A push to a default branch (not an issue event): cached configuration and templates it changed are dropped. */
+  'config-push': handleConfigPush,
 } as const;
 
 /** The name of a route. */

@@ -75,7 +75,8 @@ export class WriteGuard implements Tracker {
   readonly capabilities: Tracker['capabilities'];
   private readonly visibility = new Map<string, Project['visibility']>();
   private readonly confidential = new Map<string, boolean>();
-  private readonly privateNeedles = new Map<string, RegExp>();
+  /** Private references by their lower-case text; each compiled on the first write checked (most events write none). */
+  private readonly privateNeedles = new Map<string, { text: string; pattern?: RegExp }>();
   /** The address of each private project learned, by lower-case path (a lifted ticket may name its own project). */
   private readonly projectUrls = new Map<string, string>();
 
@@ -115,11 +116,8 @@ export class WriteGuard implements Tracker {
 
   private addNeedle(text: string): void {
     if (!text) return;
-    // Whole references only: `acme/web` must not match inside `acme/web-public`.
-    this.privateNeedles.set(
-      text.toLowerCase(),
-      new RegExp(`(?:^|[^\\w.-])${escapeRegExp(text)}(?![\\w-]|\\.\\w)`, 'i'),
-    );
+    const key = text.toLowerCase();
+    if (!this.privateNeedles.has(key)) this.privateNeedles.set(key, { text });
   }
 
   private async projectVisibility(path: string): Promise<Project['visibility']> {
@@ -150,7 +148,10 @@ export class WriteGuard implements Tracker {
   private check(target: string, text: string, allowed: ReadonlySet<string> = new Set()): void {
     for (const [pattern, what] of INCIDENT_MARKERS) if (pattern.test(text)) throw new PublicWriteError(target, what);
     for (const [needleText, needle] of this.privateNeedles) {
-      if (!allowed.has(needleText) && needle.test(text))
+      if (allowed.has(needleText)) continue;
+      // Whole references only: `acme/web` must not match inside `acme/web-public`.
+      needle.pattern ??= new RegExp(`(?:^|[^\\w.-])${escapeRegExp(needle.text)}(?![\\w-]|\\.\\w)`, 'i');
+      if (needle.pattern.test(text))
         throw new PublicWriteError(target, 'a reference to a private project or confidential issue');
     }
   }

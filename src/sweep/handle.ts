@@ -13,8 +13,11 @@ import { StateSeal } from '../server/state-seal.js';
 import { WriteGuard } from '../server/write-guard.js';
 import { sweepOutcome } from '../approvals/approval-events.js';
 import { handbookOf, withMaster } from '../run/with-master.js';
-import { advisorySyncDue } from '../disclosure/advisories.js';
+import { advisorySyncDue, nextAdvisorySync } from '../disclosure/advisories.js';
 import { syncAdvisory } from '../disclosure/handle-advisory.js';
+import type { ApprovalState } from '../kernel/ticket-state.js';
+import type { SweepSchedule } from '../server/coordination/sweep-schedule.js';
+import { earlierDue, nextApprovalDue, nextSweepDue } from './next-due.js';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -22,6 +25,63 @@ export interface SweepReport {
   fired: number;
   /** Half-done intakes the sweep completed. */
   completed: number;
+}
+
+/**
+ * Where a listing sweep notes the earliest moment something is due on the incidents it saw (`at`; null: nothing
+ * before `until`, the end of the safety interval).
+ */
+export interface NextDue {
+  until: Date;
+  at: Date | null;
+  /** The generation of changes the listing started at (see `SweepSchedule`). */
+  generation?: number;
+  /** What earlier listings of this process saw of each incident's review (see {@link ReviewsSeen}). */
+  reviews?: ReviewsSeen;
+}
+
+/**
+ * By master: the generation of changes in which its communications ticket was last read by the sweep, and the moment
+ * before which nothing of its review is due. While no event changed anything since, a listing need not read the
+ * ticket again (its approval state changes only through events, which change the generation).
+ */
+export type ReviewsSeen = Map<string, { generation: number; until: number }>;
+
+/** How far ahead the sweep looks for the review's next moment (its clocks count in hours). */
+const REVIEW_HORIZON_MS = 7 * 24 * 60 * 60_000;
+
+/** Notes a due moment: the earlier one is kept. */
+function noteDue(due: NextDue | undefined, at: Date | null): void {
+  if (due) due.at = earlierDue(due.at, at);
+}
+
+/**
+ * A sweep that lists only when something can be due: skipped (no request at all) while the schedule says the last
+ * listing found nothing due before now and no event changed an incident since; otherwise `sweepAll` lists, and the
+ * earliest due moment it found (bounded by `safetyMs`, after which a listing comes anyway) is recorded. A skipped
+ * sweep reports no masters.
+ */
+export async function sweepOnSchedule(
+  schedule: SweepSchedule,
+  at: Date,
+  safetyMs: number,
+  sweepAll: (due: NextDue) => Promise<SweepReport>,
+  reviews?: ReviewsSeen,
+): Promise<SweepReport> {
+  const generation = await schedule.generation();
+  const quiet = await schedule.quiet();
+  if (quiet && quiet.generation === generation && at.getTime() < quiet.until)
+    return { masters: 0, fired: 0, completed: 0 };
+  const due: NextDue = {
+    until: new Date(at.getTime() + safetyMs),
+    at: null,
+    generation,
+    ...(reviews ? { reviews } : {}),
+  };
+  const report = await sweepAll(due);
+  // Generation read before the listing: an event handled meanwhile makes this record stale, and the next sweep lists.
+  await schedule.record(generation, Math.min((due.at ?? due.until).getTime(), due.until.getTime()));
+  return report;
 }
 
 /**
@@ -34,6 +94,7 @@ export async function sweepTracker(
   unguarded: Tracker,
   ctx: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries'>,
   now: Date,
+  due?: NextDue,
 ): Promise<SweepReport> {
   // The sweep writes through the same public-write guard and state seal as events do.
   const tracker = new WriteGuard(new StateSeal(unguarded, ctx.stateKeys, ctx.log));
@@ -55,9 +116,11 @@ export async function sweepTracker(
     if (tracker.capabilities.confidentialIssues && !listed.confidential) continue;
     if (state.intake !== true) {
       if (await completeHalfDoneIntake(listed, eventCtx)) completed += 1;
+      // Its clocks start with the completed intake (or it is tried again): the next sweep looks again.
+      noteDue(due, now);
       continue;
     }
-    if (await sweepIncident(listed, state, eventCtx, settingsByProject, now)) fired += 1;
+    if (await sweepIncident(listed, state, eventCtx, settingsByProject, now, due)) fired += 1;
   }
   return { masters: masters.length, fired, completed };
 }
@@ -95,6 +158,7 @@ async function sweepIncident(
   eventCtx: EventContext,
   settingsByProject: SettingsByProject,
   now: Date,
+  due?: NextDue,
 ): Promise<boolean> {
   const { tracker, log } = eventCtx;
   const project = configProjectOf(state, listed);
@@ -114,35 +178,71 @@ async function sweepIncident(
   });
   const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
   // An incident's GitHub advisory is read again at most every `advisories.syncMinutes`.
-  const advisoryDue =
-    tracker.capabilities.securityAdvisories && advisorySyncDue(state, settings.config.advisories.syncMinutes, now);
-  // Approval deadlines live in the comms ticket: a master with one is always looked at closer.
-  if (quick.comments.length === 0 && !quick.refresh && !comms && !advisoryDue) return false;
+  const syncMinutes = settings.config.advisories.syncMinutes;
+  const advisories = tracker.capabilities.securityAdvisories;
+  const advisoryDue = advisories && advisorySyncDue(state, syncMinutes, now);
+  const key = formatRef(listed.ref);
+  const seen = due?.reviews?.get(key);
+  // Approval deadlines live in the comms ticket: a master with one is looked at closer, unless this process read it
+  // since the last change and nothing of its review is due yet.
+  const reviewQuiet = !comms || (seen && seen.generation === due?.generation && now.getTime() < seen.until);
+  if (quick.comments.length === 0 && !quick.refresh && reviewQuiet && !advisoryDue) {
+    if (due) {
+      const listedCtx = { tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null };
+      noteDue(due, nextSweepDue({ ...listedCtx, access: null }, due.until));
+      if (comms && seen) noteDue(due, new Date(seen.until));
+      if (advisories) noteDue(due, nextAdvisorySync(state, syncMinutes, now));
+    }
+    return false;
+  }
+  due?.reviews?.delete(key);
   try {
     let acted = false;
+    let next: Date | null = null;
+    let review: Date | null = null;
     await withMaster(listed.ref, eventCtx, async (run, loaded) => {
       let plan = decideSweep(run);
       acted = plan.comments.length > 0 || plan.refresh === true;
+      let advisoryNext: Date | null = null;
       if (advisoryDue && advisorySyncDue(run.state, loaded.config.advisories.syncMinutes, now)) {
         const synced = await syncAdvisory(tracker, run, plan);
         plan = synced.plan;
         acted ||= synced.changed;
-      }
+        advisoryNext = new Date(now.getTime() + loaded.config.advisories.syncMinutes * 60_000);
+      } else if (advisories) advisoryNext = nextAdvisorySync(run.state, loaded.config.advisories.syncMinutes, now);
+      if (due && !acted) next = earlierDue(nextSweepDue(run, due.until), advisoryNext);
       if (!comms) return plan;
+      const outcomes = sweepOutcome(loaded.config, now);
       const approvals = await applyApprovalEvents(
         tracker,
         comms,
         run,
         loaded,
         handbookOf(loaded, eventCtx),
-        sweepOutcome(loaded.config, now),
+        (approval: ApprovalState, cutoffMinutes: number, manager: string | null) => {
+          const decided = outcomes(approval, cutoffMinutes, manager);
+          // The review's next moment, from the state this sweep leaves.
+          const after = decided.at(-1)?.state ?? approval;
+          const horizon = new Date(now.getTime() + REVIEW_HORIZON_MS);
+          if (due) review = nextApprovalDue(loaded.config, after, cutoffMinutes, manager, now, horizon);
+          return decided;
+        },
         log,
       );
       acted ||= approvals.posted > 0;
       return { ...plan, timeline: [...plan.timeline, ...approvals.timeline] };
     });
+    // What fired changed the master: the next sweep decides again on what it wrote.
+    noteDue(due, acted ? now : earlierDue(next, review));
+    if (comms && !acted && due?.reviews && due.generation !== undefined)
+      due.reviews.set(key, {
+        generation: due.generation,
+        until: (review ?? new Date(now.getTime() + REVIEW_HORIZON_MS)).getTime(),
+      });
     return acted;
   } catch (error) {
+    // Tried again at the next sweep.
+    noteDue(due, now);
     // One incident's failure must not stop the sweep of the others.
     log.error(
       { issue: formatRef(listed.ref), err: { message: (error as Error).message } },

@@ -16,3 +16,20 @@ export function isId(value: unknown): value is number {
 export function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value !== '';
 }
+
+/**
+ * The files a push changed, from its commits' `added`, `modified` and `removed` lists (the same on GitHub and GitLab);
+ * null when the payload cannot tell: no commit list, one path list missing, or fewer commits listed than pushed.
+ */
+export function changedPaths(commits: unknown, pushed: number): string[] | null {
+  if (!Array.isArray(commits) || commits.length === 0 || commits.length < pushed) return null;
+  const paths = new Set<string>();
+  for (const commit of commits) {
+    for (const list of ['added', 'modified', 'removed'] as const) {
+      const files = asRecord(commit)?.[list];
+      if (!Array.isArray(files)) return null;
+      for (const file of files) if (typeof file === 'string') paths.add(file);
+    }
+  }
+  return [...paths];
+}

@@ -99,6 +99,25 @@ export interface ConfigFile {
   location: string;
 }
 
+/** A file of a default branch as last read (null: there was none), with the validator the tracker answered. */
+export interface CachedFile {
+  text: string | null;
+  /** GitHub's `ETag`, sent back as `If-None-Match`: a 304 answer costs no rate limit. */
+  etag?: string;
+}
+
+/**
+ * Files of projects' default branches (configuration, template overrides) kept between events by the server, keyed by
+ * project and path. A `fresh` entry is used without a request; a stale one is revalidated (conditionally where the
+ * tracker offers it). Push events to a default branch drop what they change (see `ConfigFiles` in the server).
+ */
+export interface FileCache {
+  /** The entry of `path` in `project`, and whether it may be used without asking the tracker. */
+  lookup(project: string, path: string): { file: CachedFile; fresh: boolean } | undefined;
+  /** Keeps what the tracker answered (or confirmed unchanged) just now. */
+  store(project: string, path: string, file: CachedFile): void;
+}
+
 /**
  * The port every tracker adapter implements. Each method is one logical request (an adapter may page),
  * answers with what the tracker returned, and throws `TrackerError` on failure.

@@ -376,6 +376,29 @@ for (const harness of HARNESSES) {
       },
     );
 
+    it('the sweep reads the communications ticket again only when its review can be due or changed', async () => {
+      const t = await incident();
+      expectOutcome(t, await t.say('/request-approvals', 'bob'), 'done');
+      // A listing after the request reads the ticket: the back-ups are due at 30 minutes.
+      expect(await t.sweep(minutes(20))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      expect(await t.sweep(minutes(25))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(await t.sweep(minutes(31))).toEqual({ masters: 1, fired: 1, completed: 0 });
+      expect(await t.sweep(minutes(32))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      // Nothing due before the cut-off at 6 h: the next listings (the safety interval's) do not read the ticket again.
+      const masterReads = t.probe.masterReads();
+      expect(await t.sweep(minutes(100))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      expect(await t.sweep(minutes(170))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      expect(t.probe.masterReads()).toBe(masterReads);
+      // A change on the incident: the next listing reads it again.
+      t.clock.now = minutes(171);
+      await t.say('/approve faq', 'sec-alice');
+      expect(await t.sweep(minutes(172))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      expect(t.probe.masterReads()).toBeGreaterThan(masterReads);
+      // The cut-off fires at the first sweep after it, once.
+      expect(await t.sweep(minutes(6 * 60 + 1))).toEqual({ masters: 1, fired: 1, completed: 0 });
+      expect(t.said('approval-cutoff')).toHaveLength(1);
+    });
+
     it(
       'the clock passes the cut-off while the app is down: ' +
         'the next sweep decides once, at quorum or by the Incident Manager',

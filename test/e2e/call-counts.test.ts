@@ -15,14 +15,17 @@ const CONFIG = 'label: incident\n';
  * the fake tracker whose rules it follows gets one request: the same numbers.
  */
 const COSTS = {
-  // The intake reads the source twice (fresh, and right before the final block).
-  github: { intake: 13, masterReads: 2, masterWrites: null, tick: 7, timeline: 5 },
+  // The intake reads the source twice (fresh, and right before the final block). Issue 15: the configuration read by
+  // the intake is kept (a push that changes it drops it), so a tick and a command no longer read it: 6 and 4, were 7
+  // and 5.
+  github: { intake: 13, masterReads: 2, masterWrites: null, tick: 6, timeline: 4 },
   // The intake marks the master from the answer of the confidentiality write (three writes of the master in all); it
   // reads it fresh at the trigger and again right before the final block (other writes came between).
   // Issue 11: the hook's token is shared, so what a delivery says of who acted is not GitLab's word: the intake asks
   // who added the trigger label (its label events, once: 15, was 14), a tick who edited (the newest page of notes,
   // where GitLab's system note names them: 8, was 7), a command reads its note by id (its text and author: 6, was 5).
-  gitlab: { intake: 15, masterReads: 2, masterWrites: 3, tick: 8, timeline: 6 },
+  // Issue 15: the configuration is kept between events: 7 and 5, were 8 and 6.
+  gitlab: { intake: 15, masterReads: 2, masterWrites: 3, tick: 7, timeline: 5 },
 } as const;
 
 /** How each harness reads the configuration of the incident project. */
@@ -62,7 +65,7 @@ for (const harness of HARNESSES) {
 
     it(
       'ordinary issues of the incident project cost nothing, ' +
-        'and the configuration only when a label could be the trigger',
+        'and a label that could be the trigger only the configuration, read once and kept',
       async () => {
         const t = await harness.open({ config: CONFIG });
         const since = (from: number) => t.probe.workShapes(from);
@@ -81,9 +84,14 @@ for (const harness of HARNESSES) {
         // A quick action of the tracker's own, not the app's.
         await t.say('/assign me', 'bob', issue);
         expect(since(from)).toEqual([]);
-        // `bug` could be the configured trigger: the file says it is not, and nothing is written.
+        // `bug` could be the configured trigger: the file, kept since the intake read it, says it is not.
         from = t.probe.requestCount();
         await t.change(issue, { labels: ['bug'] });
+        expect(since(from)).toEqual([]);
+        // After a restart (nothing kept), the first such label reads it once, the next ones not.
+        await t.restart();
+        from = t.probe.requestCount();
+        await t.change(issue, { labels: ['bug', 'ux'] });
         expect(since(from)).toEqual([CONFIG_READ[harness.name]]);
         from = t.probe.requestCount();
         await t.change(issue, { state: 'closed' });
@@ -94,7 +102,7 @@ for (const harness of HARNESSES) {
           body: 'It says "pirce".',
           labels: ['bug'],
         });
-        expect(since(from)).toEqual([CONFIG_READ[harness.name]]);
+        expect(since(from)).toEqual([]);
         if (t.traits.answersOutcome) expect(labeled.outcome).toBe('not-a-trigger');
         expect(t.store.listComments(issue.ref)).toHaveLength(2);
         expect(t.store.issue(labeled.issue.ref).labels).toEqual(['bug']);

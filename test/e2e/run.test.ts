@@ -239,6 +239,43 @@ for (const harness of HARNESSES) {
       expect(t.comments('sitrep-reminder')).toHaveLength(2);
     });
 
+    it('the sweep asks nothing while nothing is due, lists when it is, and fires after a restart', async () => {
+      const t = await harness.open();
+      t.clock.now = minutes(1);
+      await t.say('/severity high', 'alice');
+      // The first sweep after a change lists; the sitrep is due an hour after the severity was set.
+      expect(await t.sweep(minutes(5))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      const quiet = t.probe.requestCount();
+      for (const at of [10, 30, 60]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      // Not one request: no listing, not even the installations or a token.
+      expect(t.probe.requestCount()).toBe(quiet);
+      // A restart forgets the schedule: the first sweep lists, and fires what is due.
+      await t.restart();
+      expect(await t.sweep(minutes(62))).toEqual({ masters: 1, fired: 1, completed: 0 });
+      expect(t.comments('sitrep-reminder')).toHaveLength(1);
+      // What fired is decided again on the next sweep, then nothing until the next window (two hours after).
+      expect(await t.sweep(minutes(63))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      expect(await t.sweep(minutes(100))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(await t.sweep(minutes(122))).toEqual({ masters: 1, fired: 1, completed: 0 });
+      expect(t.comments('sitrep-reminder')).toHaveLength(2);
+      // An event on the incident makes the next sweep list, whatever the schedule said.
+      t.clock.now = minutes(124);
+      await t.say('/sitrep Status: contained\nResponders: @bob\nPatch in review.', 'alice');
+      expect(await t.sweep(minutes(125))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      expect(await t.sweep(minutes(150))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      // The next window, an hour after the sitrep (184), fires at the first sweep after it.
+      expect(await t.sweep(minutes(186))).toEqual({ masters: 1, fired: 1, completed: 0 });
+    });
+
+    it('the sweep lists once an hour when no incident has anything due', async () => {
+      const t = await harness.open();
+      expect(await t.sweep(minutes(1))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      const quiet = t.probe.requestCount();
+      expect(await t.sweep(minutes(60))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(t.probe.requestCount()).toBe(quiet);
+      expect(await t.sweep(minutes(61))).toEqual({ masters: 1, fired: 0, completed: 0 });
+    });
+
     it(
       'nudges a phase whose date arrived with open steps once, ' + 'naming the Incident Manager and the Deputy',
       async () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/parse.js';
-import { GITHUB_EVENTS } from '../../src/server/github-app.js';
+import { GITHUB_SUBSCRIBED_EVENTS } from '../../src/server/github-app.js';
 
 /**
  * Issue 16: the files an operator runs incident-desk from. The container cannot be built on this machine (no container
@@ -45,7 +45,7 @@ describe('app.yml', () => {
   };
 
   it('requests exactly the events the app subscribes to', () => {
-    const subscribed = [...new Set(GITHUB_EVENTS.map((e) => e.split('.')[0]))].sort();
+    const subscribed = [...new Set(GITHUB_SUBSCRIBED_EVENTS.map((e) => e.split('.')[0]))].sort();
     expect([...manifest.default_events].sort()).toEqual(subscribed);
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,8 +34,11 @@ export interface FakeGitHub {
   /** Base URL to give Octokit as `baseUrl`, e.g. `http://127.0.0.1:53211`. */
   url: string;
   close(): Promise<void>;
-  /** Every request received, in order; `path` includes the query string, `body` the JSON sent (writes). */
-  requests: Array<{ method: string; path: string; body?: Record<string, unknown> }>;
+  /**
+   * Every request received, in order; `path` includes the query string, `body` the JSON sent (writes); `conditional`
+   * when it sent `If-None-Match`.
+   */
+  requests: Array<{ method: string; path: string; body?: Record<string, unknown>; conditional?: boolean }>;
   /** When each of `requests` arrived (ms since the epoch), by the same index. */
   arrivals: number[];
   /** Fault injection: configure, start an outage, recover, and see what was injected. */
@@ -63,6 +67,7 @@ interface Request {
   params: string[];
   url: URL;
   body: Record<string, unknown>;
+  headers: IncomingMessage['headers'];
 }
 
 type Route = [method: string, pattern: RegExp, handle: (req: Request) => Reply];
@@ -614,10 +619,13 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     [
       'GET',
       new RegExp(`^${REPO}/contents/(.+)$`),
-      ({ params }) => {
+      ({ params, headers }) => {
         const path = params[2]!;
         const text = store.readFile(projectOf(params), path);
         if (text === null) return notFound();
+        // GitHub's validator of the file's version: an unchanged file asked with it is answered 304, without a body.
+        const etag = `"${createHash('sha1').update(text).digest('hex')}"`;
+        if (headers['if-none-match'] === etag) return { status: 304, headers: { etag } };
         const content = `${(
           Buffer.from(text, 'utf8')
             .toString('base64')
@@ -625,6 +633,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         ).join('\n')}\n`;
         return {
           status: 200,
+          headers: { etag },
           body: {
             type: 'file',
             encoding: 'base64',
@@ -694,7 +703,11 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     // GitHub Enterprise Server serves the same API under /api/v3 (how GHE_HOST points Probot here).
     const url = new URL((req.url ?? '/').replace(/^\/api\/v3(?=\/)/, ''), base);
     const method = req.method ?? 'GET';
-    const entry: FakeGitHub['requests'][number] = { method, path: url.pathname + url.search };
+    const entry: FakeGitHub['requests'][number] = {
+      method,
+      path: url.pathname + url.search,
+      ...(req.headers['if-none-match'] ? { conditional: true } : {}),
+    };
     requests.push(entry);
     arrivals.push(Date.now());
     let reply: Reply;
@@ -721,7 +734,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         const found = m === method ? pattern.exec(url.pathname) : null;
         if (!found) continue;
         try {
-          reply = run({ params: found.slice(1).map((p) => decodeURIComponent(p)), url, body });
+          reply = run({ params: found.slice(1).map((p) => decodeURIComponent(p)), url, body, headers: req.headers });
         } catch (error) {
           // The store throws 404 TrackerErrors for missing projects, issues and comments.
           reply =

@@ -5,7 +5,10 @@ import type { AccessLevel, Issue, Project, TrackerKind } from '../../src/kernel/
 import type { Advisory } from '../../src/kernel/advisory.js';
 import { handleAdvisoryDelivery } from '../../src/server/handle-advisory-event.js';
 import { handleEvent } from '../../src/server/handle-event.js';
-import { sweepTracker } from '../../src/sweep/handle.js';
+import { sweepOnSchedule, sweepTracker } from '../../src/sweep/handle.js';
+import type { ReviewsSeen } from '../../src/sweep/handle.js';
+import { MemorySweepSchedule } from '../../src/server/coordination/sweep-schedule.js';
+import { ConfigFiles } from '../../src/server/config-files.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
@@ -75,9 +78,11 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const portCalls: PortCall[] = [];
   /** The app's process: a tracker and fresh guards and caches; a restart makes new ones over the same store. */
   const startApp = async () => {
+    const files = new ConfigFiles(60_000);
     // Under GitLab's rules deliveries are GitLab's hooks, which nothing signs: the shell asks the tracker who acted.
     const tracker = recordingTracker(
-      new MemoryTracker(store, { actor: MEMORY_BOT, signedDeliveries: kind === 'github' }),
+      // Configuration kept between events as the server keeps it (a restart forgets it).
+      new MemoryTracker(store, { actor: MEMORY_BOT, signedDeliveries: kind === 'github', files: files[kind] }),
       (call) => {
         portCalls.push({ at: store.calls.length, ...call });
         if (!down && outageFrom?.(call)) down = true;
@@ -86,7 +91,10 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
         throw new TrackerError('the tracker is down', 503, call.method);
       },
     );
-    return { tracker, ctx: await eventContext(tracker, MEMORY_BOT, () => clock.now) };
+    // The sweep's schedule, as the server keeps it in memory: a restart forgets it.
+    const sweepSchedule = new MemorySweepSchedule();
+    const ctx = { ...(await eventContext(tracker, MEMORY_BOT, () => clock.now)), sweepSchedule };
+    return { tracker, ctx, sweepSchedule, reviews: new Map() as ReviewsSeen };
   };
   let app = await startApp();
   const handle = (event: TrackerEvent) => handleEvent(event, app.ctx);
@@ -214,7 +222,15 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
   const restart = async () => {
     app = await startApp();
   };
-  const sweep = (at: Date) => sweepTracker(app.tracker, app.ctx, at);
+  // As the server sweeps: listing only when something can be due, the safety interval an hour.
+  const sweep = (at: Date) =>
+    sweepOnSchedule(
+      app.sweepSchedule,
+      at,
+      3_600_000,
+      (due) => sweepTracker(app.tracker, app.ctx, at, due),
+      app.reviews,
+    );
   return {
     store,
     clock,

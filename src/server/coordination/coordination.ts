@@ -4,10 +4,14 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import { MemoryKeyedLock } from './keyed-lock.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from '../logger.js';
-import { RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate } from './redis.js';
+import { RedisConfigChanges, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate, RedisSweepSchedule } from './redis.js';
+import { MemoryConfigChanges } from './config-changes.js';
+import type { ConfigChanges } from './config-changes.js';
 import type { RedisCoordinationOptions } from './redis.js';
 import { MemorySweepGate } from './sweep-gate.js';
 import type { SweepGate } from './sweep-gate.js';
+import { MemorySweepSchedule } from './sweep-schedule.js';
+import type { SweepSchedule } from './sweep-schedule.js';
 
 /** What replicas share: which deliveries were taken, who works on which incident, whose turn the sweep is. */
 export interface Coordination {
@@ -16,6 +20,10 @@ export interface Coordination {
   deliveries: DeliveryGuard;
   locks: KeyedLock;
   sweepGate: SweepGate;
+  /** When the sweep next has something to do (it lists only then, or after the safety interval). */
+  sweepSchedule: SweepSchedule;
+  /** Pushes that changed configuration or templates, told to every replica. */
+  configChanges: ConfigChanges;
   /** True while the shared store answers (always true in memory). */
   healthy(): Promise<boolean>;
   /** Closes the connection to the shared store. */
@@ -29,6 +37,8 @@ export function memoryCoordination(): Coordination {
     deliveries: new MemoryDeliveryGuard(),
     locks: new MemoryKeyedLock(),
     sweepGate: new MemorySweepGate(),
+    sweepSchedule: new MemorySweepSchedule(),
+    configChanges: new MemoryConfigChanges(),
     healthy: async () => true,
     close: async () => undefined,
   };
@@ -64,11 +74,14 @@ export function redisCoordination(
   redis.on('ready', () => {
     lastError = '';
   });
+  const configChanges = new RedisConfigChanges(redis, options);
   return {
     kind: 'redis',
     deliveries: new RedisDeliveryGuard(redis, options),
     locks: new RedisKeyedLock(redis, options),
     sweepGate: new RedisSweepGate(redis, { ...options, minIntervalMs: options.sweepHoldMs ?? 0 }),
+    sweepSchedule: new RedisSweepSchedule(redis, options),
+    configChanges,
     healthy: async () => {
       try {
         return (await withTimeout(redis.ping(), 1_000)) === 'PONG';
@@ -77,6 +90,7 @@ export function redisCoordination(
       }
     },
     close: async () => {
+      await configChanges.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -4,6 +4,9 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from '../logger.js';
 import type { SweepGate } from './sweep-gate.js';
+import type { SweepSchedule } from './sweep-schedule.js';
+import type { ConfigChanges } from './config-changes.js';
+import type { PushEvent } from '../../kernel/events.js';
 
 // Coordination of several replicas through one Redis. The tracker stays the database: Redis only holds who is
 // working on what right now (delivery claims, incident locks, the sweeper's turn), all with a time to live, so
@@ -238,5 +241,97 @@ export class RedisSweepGate implements SweepGate {
         await releaseLease(this.redis, key, token, this.timing);
       }
     }
+  }
+}
+
+/**
+ * The sweep's schedule shared by every replica (see `SweepSchedule`): the generation of changes is a counter every
+ * handled event increments, and the quiet period one key `generation:until`. Both are hints: losing them costs one
+ * listing, never a missed reminder.
+ */
+export class RedisSweepSchedule implements SweepSchedule {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisCoordinationOptions,
+  ) {
+    this.prefix = timingOf(options).prefix;
+  }
+
+  async generation(): Promise<number> {
+    return Number((await this.redis.get(`${this.prefix}sweep-generation`)) ?? 0);
+  }
+
+  async quiet(): Promise<{ generation: number; until: number } | null> {
+    const value = await this.redis.get(`${this.prefix}sweep-quiet`);
+    const match = value ? /^(?<generation>\d+):(?<until>\d+)$/.exec(value) : null;
+    if (!match?.groups) return null;
+    return { generation: Number(match.groups.generation), until: Number(match.groups.until) };
+  }
+
+  async record(generation: number, until: number): Promise<void> {
+    await this.redis.set(`${this.prefix}sweep-quiet`, `${generation}:${Math.ceil(until)}`);
+  }
+
+  async changed(): Promise<void> {
+    await this.redis.incr(`${this.prefix}sweep-generation`);
+  }
+}
+
+/**
+ * Configuration changes told to every replica over Redis pub/sub (channel `<prefix>config-changed`), on a connection
+ * of their own (a subscribed connection can do nothing else). A message lost while a replica was disconnected only
+ * delays the change there until its cached copy is revalidated (`CONFIG_MAX_AGE_SECONDS`).
+ */
+export class RedisConfigChanges implements ConfigChanges {
+  private readonly channel: string;
+  private subscriber: Redis | undefined;
+  private readonly listeners: Array<(change: PushEvent) => void> = [];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisCoordinationOptions,
+  ) {
+    this.channel = `${timingOf(options).prefix}config-changed`;
+  }
+
+  async publish(change: PushEvent): Promise<void> {
+    await this.redis.publish(this.channel, JSON.stringify(change));
+  }
+
+  subscribe(listener: (change: PushEvent) => void): void {
+    this.listeners.push(listener);
+    if (this.subscriber) return;
+    const subscriber = this.redis.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', (error: Error) => {
+      this.options.log.warn({ err: { message: error.message } }, 'Redis subscription error');
+    });
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      const change = pushOf(message);
+      if (change) for (const each of this.listeners) each(change);
+    });
+    subscriber.subscribe(this.channel).catch((error: unknown) => {
+      this.options.log.warn({ err: { message: (error as Error).message } }, 'Redis subscription failed');
+    });
+  }
+
+  /** Closes the subscription's connection. */
+  async close(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+}
+
+/** A published change read back; anything else on the channel is ignored. */
+function pushOf(message: string): PushEvent | null {
+  try {
+    const value = JSON.parse(message) as Partial<PushEvent>;
+    if ((value.tracker !== 'github' && value.tracker !== 'gitlab') || typeof value.project !== 'string') return null;
+    const paths = Array.isArray(value.paths) ? value.paths.filter((p): p is string => typeof p === 'string') : null;
+    return { tracker: value.tracker, project: value.project, paths };
+  } catch {
+    return null;
   }
 }

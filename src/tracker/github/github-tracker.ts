@@ -10,6 +10,7 @@ import type {
   ChangeQuery,
   ConfigFile,
   DeleteResult,
+  FileCache,
   IssueChange,
   IssuePatch,
   IssueQuery,
@@ -80,6 +81,8 @@ export interface GitHubTrackerOptions {
    */
   self?: () => Promise<SelfAccount>;
   appLogin?: string;
+  /** Files read from default branches, kept by the server between events and revalidated with `If-None-Match`. */
+  files?: FileCache;
 }
 
 /**
@@ -198,6 +201,8 @@ export class GitHubTracker implements Tracker {
    * @param octokit An authenticated Octokit, normally Probot's installation client (`context.octokit`).
    * @param options `account`: the installation's account login, needed by `listOpenMasters` only.
    */
+  private readonly files: FileCache | undefined;
+
   constructor(
     private readonly octokit: GitHubOctokit,
     options: GitHubTrackerOptions = {},
@@ -205,6 +210,7 @@ export class GitHubTracker implements Tracker {
     this.account = options.account;
     this.selfOption = options.self;
     this.appLogin = options.appLogin;
+    this.files = options.files;
   }
 
   /**
@@ -544,32 +550,36 @@ export class GitHubTracker implements Tracker {
    * file, or no such repository) and a path that is not a file (a directory) answer null.
    */
   async readFile(project: string, path: string): Promise<string | null> {
+    const known = this.files?.lookup(project, path);
+    if (known?.fresh) return known.file.text;
     const { owner, repo } = splitPath(project, 'readFile');
     let data: unknown;
+    let etag: string | undefined;
     try {
-      // `{+path}` keeps the slashes between segments; each segment is encoded here.
+      // `{+path}` keeps the slashes between segments; each segment is encoded here. A known version is revalidated:
+      // GitHub answers 304 (not counted against the rate limit) while it is unchanged.
       const response = await this.octokit.request('GET /repos/{owner}/{repo}/contents/{+path}', {
         owner,
         repo,
         path: path.split('/').map(encodeURIComponent).join('/'),
+        ...(known?.file.etag ? { headers: { 'if-none-match': known.file.etag } } : {}),
       });
       data = response.data;
+      etag = typeof response.headers.etag === 'string' ? response.headers.etag : undefined;
     } catch (error) {
-      if (statusOf(error) === 404) return null;
+      if (statusOf(error) === 304 && known) {
+        this.files?.store(project, path, known.file);
+        return known.file.text;
+      }
+      if (statusOf(error) === 404) {
+        this.files?.store(project, path, { text: null });
+        return null;
+      }
       throw toTrackerError(error, 'readFile', `${project}:${path}`);
     }
-    if (Array.isArray(data) || typeof data !== 'object' || data === null) return null;
-    const file = data as { type?: string; encoding?: string; content?: string };
-    if (file.type !== 'file') return null;
-    // Files over 1 MB come with `encoding: none` and no content: refuse loudly rather than read them as empty.
-    if (file.encoding !== 'base64' || typeof file.content !== 'string') {
-      throw new TrackerError(
-        `GitHub readFile ${project}:${path}: unexpected encoding ${String(file.encoding)} (file too large?)`,
-        undefined,
-        'readFile',
-      );
-    }
-    return Buffer.from(file.content, 'base64').toString('utf8');
+    const text = fileText(project, path, data);
+    this.files?.store(project, path, { text, ...(etag ? { etag } : {}) });
+    return text;
   }
 
   /**
@@ -974,4 +984,22 @@ function toTrackerError(error: unknown, operation: string, target: string): Trac
     operation,
     { cause: error },
   );
+}
+
+/**
+ * The text of a contents answer, decoded from base64; null for what is not a file (a directory). Files over 1 MB come
+ * with `encoding: none` and no content: refused loudly rather than read as empty.
+ */
+function fileText(project: string, path: string, data: unknown): string | null {
+  if (Array.isArray(data) || typeof data !== 'object' || data === null) return null;
+  const file = data as { type?: string; encoding?: string; content?: string };
+  if (file.type !== 'file') return null;
+  if (file.encoding !== 'base64' || typeof file.content !== 'string') {
+    throw new TrackerError(
+      `GitHub readFile ${project}:${path}: unexpected encoding ${String(file.encoding)} (file too large?)`,
+      undefined,
+      'readFile',
+    );
+  }
+  return Buffer.from(file.content, 'base64').toString('utf8');
 }

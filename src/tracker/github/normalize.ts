@@ -1,6 +1,6 @@
-import type { Actor, AdvisoryEvent, IssueEvent, NoteEvent } from '../../kernel/events.js';
+import type { Actor, AdvisoryEvent, IssueEvent, NoteEvent, PushEvent } from '../../kernel/events.js';
 import type { Comment, Issue, Project } from '../../kernel/model.js';
-import { asRecord, isId, isNonEmptyString } from '../payload.js';
+import { asRecord, changedPaths, isId, isNonEmptyString } from '../payload.js';
 import { toAdvisory } from './advisories.js';
 
 /**
@@ -234,4 +234,22 @@ function advisoryPayloadProblem(name: string, body: Record<string, unknown>): st
   if (!toAdvisory(project.path, body.repository_advisory))
     return 'repository_advisory delivery with an unreadable advisory';
   return null;
+}
+
+/** GitHub lists at most this many commits in a push payload. */
+const GITHUB_PUSH_COMMITS = 20;
+
+/**
+ * A `push` delivery as a {@link PushEvent}, or null when it is not a push to the repository's default branch. A
+ * forced push, or one with as many commits as the payload lists at most, changed what it cannot tell: every file.
+ */
+export function normalizeGitHubPush(payload: unknown): PushEvent | null {
+  const body = asRecord(payload);
+  const repository = asRecord(body?.repository);
+  const project = repository?.full_name;
+  const branch = repository?.default_branch;
+  if (!isNonEmptyString(project) || !isNonEmptyString(branch) || body?.ref !== `refs/heads/${branch}`) return null;
+  const commits = Array.isArray(body.commits) ? body.commits : null;
+  const complete = body.forced !== true && commits !== null && commits.length < GITHUB_PUSH_COMMITS;
+  return { tracker: 'github', project, paths: complete ? changedPaths(commits, 0) : null };
 }

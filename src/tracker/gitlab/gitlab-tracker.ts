@@ -10,6 +10,7 @@ import type {
   ChangeQuery,
   ConfigFile,
   DeleteResult,
+  FileCache,
   IssueChange,
   IssuePatch,
   IssueQuery,
@@ -129,8 +130,14 @@ export class GitLabTracker implements Tracker {
   /** The token's user once asked (`GET /user`); a failed look-up is forgotten, so the next call asks again. */
   private self: Promise<SelfAccount> | undefined;
 
-  /** @param api a gitbeaker client (`new Gitlab({ host, token })`), snake_case answers (no `camelize`). */
-  constructor(private readonly api: Gitlab<false>) {}
+  /**
+   * @param api a gitbeaker client (`new Gitlab({ host, token })`), snake_case answers (no `camelize`).
+   * @param files files read from default branches, kept by the server between events (a stale one is read again).
+   */
+  constructor(
+    private readonly api: Gitlab<false>,
+    private readonly files?: FileCache,
+  ) {}
 
   /** The user the token belongs to (`GET /user`), read once per instance. */
   async getSelf(): Promise<SelfAccount> {
@@ -395,6 +402,14 @@ export class GitLabTracker implements Tracker {
    * `ref: HEAD` is the default branch on GitLab, which saves reading the project first.
    */
   async readFile(project: string, path: string): Promise<string | null> {
+    const known = this.files?.lookup(project, path);
+    if (known?.fresh) return known.file.text;
+    const text = await this.readFileNow(project, path);
+    this.files?.store(project, path, { text });
+    return text;
+  }
+
+  private async readFileNow(project: string, path: string): Promise<string | null> {
     try {
       const raw = await this.call('readFile', () => this.api.RepositoryFiles.showRaw(project, path, 'HEAD'));
       // gitbeaker answers text for `text/*` bodies and a Blob for anything else (binary-looking files).

@@ -1,6 +1,6 @@
-import type { Actor, IssueEvent, NoteEvent } from '../../kernel/events.js';
+import type { Actor, IssueEvent, NoteEvent, PushEvent } from '../../kernel/events.js';
 import type { Comment, Issue, Project } from '../../kernel/model.js';
-import { asRecord, isId, isNonEmptyString } from '../payload.js';
+import { asRecord, changedPaths, isId, isNonEmptyString } from '../payload.js';
 
 /**
  * Turns GitLab webhook payloads (`Issue Hook`, `Confidential Issue Hook`, `Note Hook`, `Confidential Note Hook`)
@@ -275,4 +275,19 @@ export function gitlabPayloadProblem(payload: unknown): string | null {
     if (handled && !normalizeGitLabNoteEvent(payload, '')) return 'note hook with unreadable attributes';
   }
   return null;
+}
+
+/**
+ * A `Push Hook` as a {@link PushEvent}, or null when it is not a push to the project's default branch. GitLab lists
+ * at most twenty commits and says how many there were (`total_commits_count`): more than it lists changed every file.
+ */
+export function normalizeGitLabPush(payload: unknown): PushEvent | null {
+  const body = asRecord(payload);
+  const project = asRecord(body?.project);
+  const path = project?.path_with_namespace;
+  const branch = project?.default_branch;
+  if (body?.object_kind !== 'push' || !isNonEmptyString(path) || !isNonEmptyString(branch)) return null;
+  if (body.ref !== `refs/heads/${branch}`) return null;
+  const total = typeof body.total_commits_count === 'number' ? body.total_commits_count : Number.POSITIVE_INFINITY;
+  return { tracker: 'gitlab', project: path, paths: changedPaths(body.commits, total) };
 }

@@ -1,5 +1,6 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
 import type {
+  FileCache,
   AccessActor,
   Advisory,
   AdvisoryDraft,
@@ -33,6 +34,8 @@ export interface MemoryTrackerOptions {
    * registers one knows: the shell then asks the store who acted and what a comment says.
    */
   signedDeliveries?: boolean;
+  /** Files kept between events as the server keeps them (see `FileCache`); a fresh one is not read from the store. */
+  files?: FileCache;
 }
 
 /** The tracker the tests and the offline demo use: the port over a `MemoryStore`, with one tracker's rules. */
@@ -41,6 +44,7 @@ export class MemoryTracker implements Tracker {
   readonly capabilities: TrackerCapabilities;
   private readonly actor: string;
   private readonly canDelete: boolean;
+  private readonly files: FileCache | undefined;
 
   constructor(
     readonly store: MemoryStore,
@@ -49,6 +53,7 @@ export class MemoryTracker implements Tracker {
     this.kind = store.kind;
     this.actor = options.actor ?? 'incident-desk[bot]';
     this.canDelete = options.canDelete ?? false;
+    this.files = options.files;
     this.capabilities = {
       confidentialIssues: store.kind === 'gitlab',
       nativeLinks: true,
@@ -155,8 +160,12 @@ export class MemoryTracker implements Tracker {
   }
 
   async readFile(project: string, path: string): Promise<string | null> {
+    const known = this.files?.lookup(project, path);
+    if (known?.fresh) return known.file.text;
     this.store.record('readFile', `${project}:${path}`);
-    return this.store.readFile(project, path);
+    const text = this.store.readFile(project, path);
+    this.files?.store(project, path, { text });
+    return text;
   }
 
   /** The level set with `store.setAccess`; `none` by default. The id is not used: the store knows usernames. */

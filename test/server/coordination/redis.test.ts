@@ -7,7 +7,9 @@ import {
   RedisDeliveryGuard,
   RedisKeyedLock,
   RedisSweepGate,
+  RedisSweepSchedule,
 } from '../../../src/server/coordination/redis.js';
+import { sweepOnSchedule } from '../../../src/sweep/handle.js';
 import { captureLog, memoryLogger } from '../../support/app-context.js';
 import { startAppServer } from '../../support/app-server.js';
 import { startRedis } from '../../support/redis-server.js';
@@ -288,5 +290,54 @@ describe('the server with REDIS_URL', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('the sweep schedule across replicas', () => {
+  it('a quiet period one replica recorded keeps the other from listing until an event changes it', async () => {
+    const shared = options();
+    const [a, b] = [new RedisSweepSchedule(redis.client(), shared), new RedisSweepSchedule(redis.client(), shared)];
+    const T0 = Date.parse('2026-11-22T10:00:00Z');
+    let listings = 0;
+    const listing = (dueInMs: number | null) => async (due: { until: Date; at: Date | null }) => {
+      listings += 1;
+      if (dueInMs !== null) due.at = new Date(T0 + dueInMs);
+      return { masters: 1, fired: 0, completed: 0 };
+    };
+    // Nothing recorded yet: the first sweep lists; something is due in 10 minutes.
+    await sweepOnSchedule(a, new Date(T0), 3_600_000, listing(600_000));
+    expect(listings).toBe(1);
+    // The other replica sees the same schedule: nothing to do before then.
+    expect(await sweepOnSchedule(b, new Date(T0 + 60_000), 3_600_000, listing(null))).toEqual({
+      masters: 0,
+      fired: 0,
+      completed: 0,
+    });
+    expect(listings).toBe(1);
+    // An event handled on replica b: replica a's next sweep lists.
+    await b.changed();
+    await sweepOnSchedule(a, new Date(T0 + 120_000), 3_600_000, listing(null));
+    expect(listings).toBe(2);
+    // Nothing due: quiet for the safety interval, then a listing.
+    await sweepOnSchedule(b, new Date(T0 + 3_000_000), 3_600_000, listing(null));
+    expect(listings).toBe(2);
+    await sweepOnSchedule(b, new Date(T0 + 120_000 + 3_600_000), 3_600_000, listing(null));
+    expect(listings).toBe(3);
+  });
+
+  it('an event handled while a listing runs leaves the next sweep listing', async () => {
+    const schedule = new RedisSweepSchedule(redis.client(), options());
+    const T0 = Date.parse('2026-11-22T10:00:00Z');
+    let listings = 0;
+    await sweepOnSchedule(schedule, new Date(T0), 3_600_000, async () => {
+      listings += 1;
+      await schedule.changed();
+      return { masters: 1, fired: 0, completed: 0 };
+    });
+    await sweepOnSchedule(schedule, new Date(T0 + 60_000), 3_600_000, async () => {
+      listings += 1;
+      return { masters: 1, fired: 0, completed: 0 };
+    });
+    expect(listings).toBe(2);
   });
 });

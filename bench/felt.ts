@@ -1,0 +1,438 @@
+/**
+ * What users feel (issue 15): the production server's clients (Probot's throttling and retries on, gitbeaker's rate
+ * limits) and a new connection per delivery, as GitHub and GitLab deliver. Per tracker: the time from the trigger's
+ * delivery to the master's checklist being visible and to the intake being complete (p50/p99 over a series of
+ * incidents, one after another); a burst of 40 ticks within 2 s on one incident (the app's writes, the time until all
+ * are reflected); the API calls of a whole incident (intake, 50 ticks, 20 commands, 24 h of sweeps) against the rate
+ * limits; and on GitHub the throughput of ordinary traffic against bare Probot, both in production form.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { ordinaryCycles } from './load.js';
+import { countCalls, GITHUB_LIMITS, GITLAB_COM_LIMITS, percentile, summarize, throughput } from './stats.js';
+import type { LoggedRequest } from './stats.js';
+import { startTarget } from './target-client.js';
+import type { Target } from './target-client.js';
+import { startWorld } from './world.js';
+import type { Delivery, TrackerName, World } from './world.js';
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+const STEP = /- \[(?<box> |x)\] .*<!-- step:/g;
+const POLL_MS = 5;
+const BURST_TICKS = 40;
+const BURST_SPREAD_MS = 2_000;
+/** How long the bench waits for a burst to be reflected before it says it was not. */
+const BURST_CAP_MS = { github: 240_000, gitlab: 60_000 } as const;
+const ORDINARY_PER_ROUND = 160;
+/** Short rounds taking turns, the order swapped every round: a neighbour's burst then skews a round, not the median. */
+const ORDINARY_ROUNDS = 6;
+const CONCURRENCIES = [1, 8, 32] as const;
+
+/** The figures of one run, kept in RESULTS.md so that the next run shows them as the previous one. */
+export interface FeltFigures {
+  [key: string]: number | null;
+}
+
+/** The load of the machine (1-minute average) and how many CPUs it has, written next to every measurement. */
+function load(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' })
+      .trim()
+      .replace(/^.*load average:\s*/, 'load ');
+  } catch {
+    return 'load unknown';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ticked = (body: string) => [...body.matchAll(STEP)].filter((m) => m.groups!.box === 'x').length;
+const hasChecklist = (body: string) => body.includes('<!-- step:');
+/** The progress the app rendered (`12/40 steps done`): a person's save ticks a box, only the app's write counts it. */
+const progressOf = (body: string) => Number(/(?<done>\d+)\/\d+ steps done/.exec(body)?.groups?.done ?? 0);
+/** Requests that are the app's work: not its authentication. */
+const work = (requests: readonly LoggedRequest[]) => countCalls(requests);
+/** Writes that notify people (GitHub spaces them ~3 s apart): new issues and comments. */
+const notifying = (requests: readonly LoggedRequest[]) =>
+  requests.filter(
+    (r) =>
+      r.method === 'POST' &&
+      (/\/issues$/.test(r.path.split('?')[0]!) || /\/(?:comments|notes)$/.test(r.path.split('?')[0]!)),
+  ).length;
+
+/** Waits until `done()` or `capMs`; answers the ms waited, or null when the cap came first. */
+async function until(done: () => boolean, capMs: number): Promise<number | null> {
+  const start = performance.now();
+  while (!done()) {
+    if (performance.now() - start > capMs) return null;
+    await sleep(POLL_MS);
+  }
+  return performance.now() - start;
+}
+
+interface IntakeTimes {
+  visible: number[];
+  complete: number[];
+  load: string;
+}
+
+/** `n` intakes one after another: trigger delivered → checklist on the master → the app's work all done. */
+async function measureIntakes(world: World, target: Target, n: number): Promise<IntakeTimes> {
+  const times: IntakeTimes = { visible: [], complete: [], load: load() };
+  for (let i = 0; i < n; i += 1) {
+    const { delivery, ref } = world.trigger();
+    const start = performance.now();
+    const answered = world.send(target.url, delivery, { newConnection: true });
+    const visible = await until(() => hasChecklist(world.store.issue(ref).body), 120_000);
+    await answered;
+    await target.idle();
+    times.visible.push(visible ?? Number.POSITIVE_INFINITY);
+    times.complete.push(performance.now() - start);
+    log(
+      `    intake ${i + 1}/${n}: checklist ${visible?.toFixed(0)} ms, complete ${times.complete.at(-1)!.toFixed(0)} ms`,
+    );
+  }
+  return times;
+}
+
+interface BurstFigures {
+  ticks: number;
+  writes: number;
+  /** From the last tick sent to every tick on the master; null when not within the cap. */
+  reflectMs: number | null;
+  load: string;
+}
+
+/** One incident, then `BURST_TICKS` ticks of distinct steps within `BURST_SPREAD_MS`. */
+async function measureTickBurst(world: World, target: Target, tracker: TrackerName): Promise<BurstFigures> {
+  const { delivery, ref } = world.trigger();
+  await world.send(target.url, delivery, { newConnection: true });
+  await target.idle();
+  const initial = world.store.issue(ref).body;
+  const steps = [...initial.matchAll(STEP)].length;
+  const ticks = Math.min(BURST_TICKS, steps);
+  const doneBefore = progressOf(initial);
+  const before = world.requests.length;
+  const sends: Array<Promise<number>> = [];
+  for (let n = 0; n < ticks; n += 1) {
+    sends.push(world.send(target.url, world.tick(ref, n), { newConnection: true }).catch(() => 0));
+    await sleep(BURST_SPREAD_MS / ticks);
+  }
+  const figures: BurstFigures = { ticks, writes: 0, reflectMs: null, load: load() };
+  // Reflected: every box ticked and the app's own rendering of the progress counting them (the person's save alone
+  // ticks a box, but is not the app's work).
+  figures.reflectMs = await until(() => {
+    const body = world.store.issue(ref).body;
+    return ticked(body) >= ticks && progressOf(body) >= doneBefore + ticks;
+  }, BURST_CAP_MS[tracker]);
+  await Promise.all(sends);
+  await target.idle();
+  figures.writes = work(world.requests.slice(before)).writes;
+  return figures;
+}
+
+interface Budget {
+  intake: number;
+  ticks: number;
+  commands: number;
+  sweeps: number;
+  sweepListings: number;
+  notifying: number;
+}
+
+/**
+ * The API calls of a whole incident: its intake, 50 ticks, 20 `/timeline` commands one after another, then 24 h of
+ * sweeps every minute with nothing due (the sweep's clock, not the wall's).
+ */
+async function measureBudget(world: World, target: Target): Promise<Budget> {
+  const mark = () => world.requests.length;
+  const between = (from: number) => world.requests.slice(from);
+  let from = mark();
+  const { delivery, ref } = world.trigger();
+  await world.send(target.url, delivery);
+  await target.idle();
+  const intake = work(between(from)).total;
+  let all = between(from);
+  from = mark();
+  for (let n = 0; n < 50; n += 1) {
+    await world.send(target.url, world.tick(ref, n % 20));
+    await target.idle();
+  }
+  const ticks = work(between(from)).total;
+  all = [...all, ...between(from)];
+  from = mark();
+  for (let n = 0; n < 20; n += 1) {
+    await world.send(target.url, world.comment(ref, `/timeline Checked the logs (${n})`, 'comment-timeline'));
+    await target.idle();
+  }
+  const commands = work(between(from)).total;
+  all = [...all, ...between(from)];
+  from = mark();
+  let listings = 0;
+  const start = Date.now();
+  for (let minute = 1; minute <= 24 * 60; minute += 1) {
+    const report = await target.sweep(new Date(start + minute * 60_000));
+    if (report && report.masters > 0) listings += 1;
+  }
+  const sweeps = work(between(from)).total;
+  return { intake, ticks, commands, sweeps, sweepListings: listings, notifying: notifying(all) };
+}
+
+interface OrdinaryFigures {
+  concurrency: number;
+  app: number;
+  bare: number;
+  /** Median of the per-round ratios (each round: the app, then bare Probot, the same deliveries). */
+  ratio: number;
+  appP99: number;
+  bareP99: number;
+  appCpuMs: number;
+  bareCpuMs: number;
+  load: string;
+}
+
+/** Sends cycles of ordinary deliveries, each on a new connection, `concurrency` cycles at a time. */
+async function replayFresh(
+  world: World,
+  url: string,
+  cycles: readonly Delivery[][],
+  concurrency: number,
+): Promise<{ answers: number[]; elapsedMs: number; errors: number }> {
+  const answers: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const start = performance.now();
+  const worker = async () => {
+    while (next < cycles.length) {
+      for (const delivery of cycles[next++]!) {
+        const at = performance.now();
+        const status = await world.send(url, delivery, { newConnection: true }).catch(() => 0);
+        if (status < 200 || status >= 300) errors += 1;
+        answers.push(performance.now() - at);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { answers, elapsedMs: performance.now() - start, errors };
+}
+
+async function measureOrdinary(world: World, app: Target, bare: Target, concurrency: number): Promise<OrdinaryFigures> {
+  const ratios: number[] = [];
+  const appRates: number[] = [];
+  const bareRates: number[] = [];
+  const appAnswers: number[] = [];
+  const bareAnswers: number[] = [];
+  let appCpu = 0;
+  let bareCpu = 0;
+  let sent = 0;
+  const figuresLoad = load();
+  for (let round = 0; round < ORDINARY_ROUNDS; round += 1) {
+    const cycles = ordinaryCycles(world, 'unrelated', ORDINARY_PER_ROUND);
+    const runApp = async () => {
+      const a0 = await app.cpuMs();
+      const run = await replayFresh(world, app.url, cycles, concurrency);
+      await app.idle();
+      appCpu += (await app.cpuMs()) - a0;
+      return run;
+    };
+    const runBare = async () => {
+      const b0 = await bare.cpuMs();
+      const run = await replayFresh(world, bare.url, cycles, concurrency);
+      bareCpu += (await bare.cpuMs()) - b0;
+      return run;
+    };
+    let ours: Awaited<ReturnType<typeof replayFresh>>;
+    let theirs: Awaited<ReturnType<typeof replayFresh>>;
+    if (round % 2 === 0) {
+      ours = await runApp();
+      theirs = await runBare();
+    } else {
+      theirs = await runBare();
+      ours = await runApp();
+    }
+    sent += ours.answers.length;
+    const a = throughput(ours.answers.length, ours.elapsedMs);
+    const b = throughput(theirs.answers.length, theirs.elapsedMs);
+    appRates.push(a);
+    bareRates.push(b);
+    ratios.push(a / b);
+    appAnswers.push(...ours.answers);
+    bareAnswers.push(...theirs.answers);
+    if (ours.errors + theirs.errors > 0) log(`    errors: app ${ours.errors}, bare ${theirs.errors}`);
+  }
+  const figures: OrdinaryFigures = {
+    concurrency,
+    app: percentile(appRates, 50),
+    bare: percentile(bareRates, 50),
+    ratio: percentile(ratios, 50),
+    appP99: summarize(appAnswers).p99,
+    bareP99: summarize(bareAnswers).p99,
+    appCpuMs: appCpu / sent,
+    bareCpuMs: bareCpu / sent,
+    load: figuresLoad,
+  };
+  log(
+    `  ordinary c=${concurrency}: app ${figures.app.toFixed(0)}/s, bare ${figures.bare.toFixed(0)}/s, ` +
+      `ratio ${figures.ratio.toFixed(2)} (rounds ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+  );
+  return figures;
+}
+
+/** The figures the previous run kept in RESULTS.md (in the section's hidden line), if any. */
+export function previousFigures(results: string): FeltFigures {
+  if (!existsSync(results)) return {};
+  const match = /<!-- felt-figures (?<json>\{.*\}) -->/.exec(readFileSync(results, 'utf8'));
+  try {
+    return match?.groups ? (JSON.parse(match.groups.json!) as FeltFigures) : {};
+  } catch {
+    return {};
+  }
+}
+
+const fmt = (v: number | null | undefined, digits = 0) =>
+  v === null || v === undefined ? '–' : Number.isFinite(v) ? v.toFixed(digits) : 'not within the cap';
+
+/** Runs the section on `trackers`; answers its markdown (with the figures for the next run) . */
+export async function feltRun(trackers: TrackerName[], incidents: number, previous: FeltFigures): Promise<string> {
+  const figures: FeltFigures = {};
+  const rows: string[] = [];
+  const row = (figure: string, key: string, value: number | null, target: string, digits = 0, note = '') => {
+    figures[key] = value;
+    rows.push(`| ${figure} | ${fmt(value, digits)} | ${target} | ${fmt(previous[key], digits)} | ${note} |`);
+  };
+  for (const tracker of trackers) {
+    log(`${tracker}: what users feel`);
+    // Production clients: intakes, the burst.
+    {
+      const world = await startWorld(tracker);
+      const target = await startTarget({ ...world.env, BENCH_TARGET: 'app', BENCH_PRODUCTION: '1' });
+      try {
+        // Warm-up, not counted: the installation token, the configuration, the JIT.
+        const warm = world.trigger();
+        await world.send(target.url, warm.delivery, { newConnection: true });
+        await target.idle();
+        const intakes = await measureIntakes(world, target, incidents);
+        const visible = summarize(intakes.visible);
+        const complete = summarize(intakes.complete);
+        const checklistTarget = tracker === 'github' ? '≤ 1000 (before: ≈ 15000)' : '≤ 1000';
+        const completeTarget = tracker === 'github' ? '≤ 8000 (before: ≈ 16000–18000)' : '≤ 1000';
+        row(
+          `${tracker}: checklist visible, p50 ms`,
+          `${tracker}.visible.p50`,
+          visible.p50,
+          checklistTarget,
+          0,
+          intakes.load,
+        );
+        row(`${tracker}: checklist visible, p99 ms`, `${tracker}.visible.p99`, visible.p99, checklistTarget);
+        row(`${tracker}: intake complete, p50 ms`, `${tracker}.complete.p50`, complete.p50, completeTarget);
+        row(`${tracker}: intake complete, p99 ms`, `${tracker}.complete.p99`, complete.p99, completeTarget);
+        const burst = await measureTickBurst(world, target, tracker);
+        row(
+          `${tracker}: ${burst.ticks} ticks in 2 s, app writes`,
+          `${tracker}.burst.writes`,
+          burst.writes,
+          '≤ 10 (before: 78 with two replicas)',
+          0,
+          burst.load,
+        );
+        row(
+          `${tracker}: ${burst.ticks} ticks, ms from the last to all reflected`,
+          `${tracker}.burst.reflect`,
+          burst.reflectMs,
+          tracker === 'github' ? '≤ the write spacing (1000)' : '≤ 5000',
+        );
+      } finally {
+        await target.stop();
+        await world.close();
+      }
+    }
+    // Calls are the same with or without throttling: the whole incident's budget on the quiet clients.
+    {
+      const world = await startWorld(tracker);
+      const target = await startTarget({ ...world.env, BENCH_TARGET: 'app' });
+      try {
+        const budget = await measureBudget(world, target);
+        const limits = tracker === 'github' ? GITHUB_LIMITS : GITLAB_COM_LIMITS;
+        const perHour = limits.callsPerSecond * 3_600;
+        const events = budget.intake + budget.ticks + budget.commands;
+        row(`${tracker}: calls of the intake`, `${tracker}.budget.intake`, budget.intake, '—');
+        row(`${tracker}: calls of 50 ticks`, `${tracker}.budget.ticks`, budget.ticks, '—');
+        row(`${tracker}: calls of 20 commands`, `${tracker}.budget.commands`, budget.commands, '—');
+        row(
+          `${tracker}: notifying writes of the above`,
+          `${tracker}.budget.notifying`,
+          budget.notifying,
+          '—',
+          0,
+          tracker === 'github' ? '~3 s apart each under the throttling' : '',
+        );
+        row(
+          `${tracker}: share of an hour's rate limit (${perHour.toFixed(0)} calls) of the above`,
+          `${tracker}.budget.share`,
+          (100 * events) / perHour,
+          '—',
+          1,
+          '%',
+        );
+        row(
+          `${tracker}: calls of 24 h of sweeps (every minute), nothing due`,
+          `${tracker}.budget.sweeps`,
+          budget.sweeps,
+          '≤ 24 per installation',
+          0,
+          `${budget.sweepListings} listings`,
+        );
+      } finally {
+        await target.stop();
+        await world.close();
+      }
+    }
+    // Ordinary traffic against bare Probot, both as in production (GitHub only: bare Probot is GitHub's framework).
+    if (tracker === 'github') {
+      const world = await startWorld(tracker);
+      const app = await startTarget({ ...world.env, BENCH_TARGET: 'app', BENCH_PRODUCTION: '1' });
+      const bare = await startTarget({ ...world.env, BENCH_TARGET: 'bare', BENCH_PRODUCTION: '1' });
+      try {
+        const warm = ordinaryCycles(world, 'unrelated', 240);
+        await replayFresh(world, app.url, warm, 4);
+        await replayFresh(world, bare.url, warm, 4);
+        for (const c of CONCURRENCIES) {
+          const o = await measureOrdinary(world, app, bare, c);
+          row(
+            `github: ordinary traffic at ${c} in flight, × bare Probot`,
+            `github.ordinary.${c}`,
+            o.ratio,
+            '≥ 0.95',
+            2,
+            `${o.app.toFixed(0)} vs ${o.bare.toFixed(0)} deliveries/s; p99 ${o.appP99.toFixed(1)} vs ` +
+              `${o.bareP99.toFixed(1)} ms; CPU ${o.appCpuMs.toFixed(2)} vs ${o.bareCpuMs.toFixed(2)} ms/delivery; ` +
+              o.load,
+          );
+        }
+      } finally {
+        await app.stop();
+        await bare.stop();
+        await world.close();
+      }
+    }
+  }
+  return [
+    '## What users feel (production clients, a new connection per delivery)',
+    '',
+    `- Date: ${new Date().toISOString()}; ${incidents} incidents per tracker for the intake times`,
+    `- The machine is shared (2 CPUs, other work running): the load is written next to each measurement; ratios are`,
+    '  measured back to back (the app and bare Probot, the same deliveries, six short rounds in alternating order,',
+    '  median ratio; CPU per delivery is the figure the load distorts least), call and',
+    '  write counts do not depend on the load.',
+    "- Intake and burst: `npm start`'s clients (Probot's throttling and retries; gitbeaker's rate limits) against",
+    '  the fake tracker on loopback, each delivery on a new connection. The budget runs on the quiet clients (the',
+    '  calls are the same, without minutes of throttling); approvals are not part of it. Sweeps: one a minute of the',
+    "  sweep's clock for 24 h, no incident with anything due.",
+    '',
+    '| figure | this run | target | previous run | note |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    `<!-- felt-figures ${JSON.stringify(figures)} -->`,
+  ].join('\n');
+}
