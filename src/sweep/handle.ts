@@ -219,12 +219,12 @@ async function sweepIncident(
         run,
         loaded,
         handbookOf(loaded, eventCtx),
-        (approval: ApprovalState, cutoffMinutes: number, manager: string | null) => {
-          const decided = outcomes(approval, cutoffMinutes, manager);
+        (approval: ApprovalState, cutoffMinutes: number, manager: string | null, openedAt: string | null = null) => {
+          const decided = outcomes(approval, cutoffMinutes, manager, openedAt);
           // The review's next moment, from the state this sweep leaves.
           const after = decided.at(-1)?.state ?? approval;
           const horizon = new Date(now.getTime() + REVIEW_HORIZON_MS);
-          if (due) review = nextApprovalDue(loaded.config, after, cutoffMinutes, manager, now, horizon);
+          if (due) review = nextApprovalDue(loaded.config, after, cutoffMinutes, manager, now, horizon, openedAt);
           return decided;
         },
         log,

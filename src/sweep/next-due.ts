@@ -30,6 +30,10 @@ export function firstFiring(fires: (at: Date) => boolean, from: Date, until: Dat
     if (fires(new Date(middle))) due = middle;
     else quiet = middle;
   }
+  // The app's due moments fall on whole seconds (minutes of configuration after recorded times): the whole second
+  // within the last step is the exact moment when it fires already, so a sweep at that very moment is not skipped.
+  const second = Math.floor(due / 1_000) * 1_000;
+  if (second > quiet && second < due && fires(new Date(second))) return new Date(second);
   return new Date(due);
 }
 
@@ -50,7 +54,8 @@ export function nextSweepDue(ctx: RunContext, until: Date): Date | null {
 
 /**
  * When the review's clock next does something on a communications ticket whose approval state is `state` (back-ups
- * engaged, a cut-off decided), from `now` up to `until`; null when nothing is due by then.
+ * engaged, a cut-off decided), from `now` up to `until`; null when nothing is due by then. `openedAt`: when the
+ * communications ticket was opened (a cut-off counts from it while nobody recorded the start of drafting).
  */
 export function nextApprovalDue(
   config: IncidentDeskConfig,
@@ -59,8 +64,13 @@ export function nextApprovalDue(
   incidentManager: string | null,
   now: Date,
   until: Date,
+  openedAt: string | null = null,
 ): Date | null {
-  return firstFiring((at) => sweepOutcome(config, at)(state, cutoffMinutes, incidentManager).length > 0, now, until);
+  return firstFiring(
+    (at) => sweepOutcome(config, at)(state, cutoffMinutes, incidentManager, openedAt).length > 0,
+    now,
+    until,
+  );
 }
 
 /** The earlier of two due moments (null: nothing due). */
