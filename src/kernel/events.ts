@@ -77,4 +77,6 @@ export interface PushEvent {
   /** `owner/repo` on GitHub, the path with namespace on GitLab. */
   project: string;
   paths: string[] | null;
+  /** The commit the branch points at after the push (its head), when the payload names one. */
+  sha?: string;
 }

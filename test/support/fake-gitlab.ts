@@ -467,6 +467,39 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
         return json(noteJson(store.updateComment(ref, Number(req.params.note_id), req.body.body), i));
       },
     ],
+    // A commit status (`success`, `failed`, …) and a note on a commit: the configuration check after a push.
+    [
+      'POST',
+      '/projects/:id/statuses/:sha',
+      (req) => {
+        const path = project(req.params.id!).path;
+        const state = req.body.state ?? req.query.get('state');
+        if (typeof state !== 'string' || !['pending', 'running', 'success', 'failed', 'canceled'].includes(state))
+          throw new HttpError(400, 'state is missing or invalid');
+        const description = typeof req.body.description === 'string' ? req.body.description : '';
+        if (description.length > 255) throw new HttpError(400, 'description is too long');
+        store.record('createCommitStatus', path);
+        store.commitReports.push({
+          project: path,
+          sha: req.params.sha!,
+          kind: 'commit-status',
+          state,
+          text: description,
+        });
+        return json({ id: store.commitReports.length, sha: req.params.sha, status: state, name: req.body.name }, 201);
+      },
+    ],
+    [
+      'POST',
+      '/projects/:id/repository/commits/:sha/comments',
+      (req) => {
+        const path = project(req.params.id!).path;
+        if (typeof req.body.note !== 'string' || req.body.note === '') throw new HttpError(400, 'note is missing');
+        store.record('createCommitComment', path);
+        store.commitReports.push({ project: path, sha: req.params.sha!, kind: 'commit-comment', text: req.body.note });
+        return json({ note: req.body.note, author: userJson(bot.username) }, 201);
+      },
+    ],
     [
       'POST',
       '/projects/:id/issues/:iid/links',

@@ -330,6 +330,8 @@ describe('GitLabTracker over gitbeaker', () => {
       dueDates: true,
       signedDeliveries: false,
       securityAdvisories: false,
+      checks: false,
+      commitStatuses: true,
     });
   });
 

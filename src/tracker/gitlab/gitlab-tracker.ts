@@ -2,12 +2,14 @@ import { GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Gitlab } from '@gitbeaker/rest';
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
-import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
+import { CONFIG_CHECK_NAME, CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import type {
   AccessActor,
   Advisory,
   ChangeQuery,
+  ConfigCheckReport,
+  ConfigCheckWritten,
   ConfigFile,
   DeleteResult,
   FileCache,
@@ -113,6 +115,9 @@ export class GitLabTracker implements Tracker {
     signedDeliveries: false,
     // GitLab has no repository security advisories: the advisory methods throw without a request.
     securityAdvisories: false,
+    checks: false,
+    // Commit statuses, and notes on commits.
+    commitStatuses: true,
   };
 
   /**
@@ -388,6 +393,22 @@ export class GitLabTracker implements Tracker {
    */
   async deleteIssue(_issue: Issue): Promise<DeleteResult> {
     return 'forbidden';
+  }
+
+  /**
+   * A commit status (`POST /projects/:id/statuses/:sha`: `success` or `failed`, its title as the description), and on
+   * a failure a note on the commit listing the problems (`POST /projects/:id/repository/commits/:sha/comments`).
+   */
+  async reportConfigCheck(project: string, sha: string, report: ConfigCheckReport): Promise<ConfigCheckWritten> {
+    const state = report.conclusion === 'success' ? 'success' : 'failed';
+    await this.call('createCommitStatus', () =>
+      this.api.Commits.editStatus(project, sha, state, { name: CONFIG_CHECK_NAME, description: report.title }),
+    );
+    if (report.conclusion === 'success') return 'commit-status';
+    await this.call('createCommitComment', () =>
+      this.api.Commits.createComment(project, sha, `**${CONFIG_CHECK_NAME}: ${report.title}**\n\n${report.summary}`),
+    );
+    return 'commit-status-and-note';
   }
 
   /** Reads `.gitlab/incident-desk.yml` from the project's default branch; GitLab has no group-level fallback. */

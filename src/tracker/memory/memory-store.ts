@@ -60,12 +60,31 @@ const accessKey = (project: string, username: string): string => `${project.toLo
 const teamKey = (team: string): string => teamPath(team).toLowerCase();
 
 /**
+ * What was written on a commit about the configuration: a check run (with its annotations), a commit status, or a
+ * comment (GitHub's commit comment, GitLab's note on the commit).
+ */
+export interface CommitReport {
+  project: string;
+  sha: string;
+  kind: 'check-run' | 'commit-status' | 'commit-comment';
+  /** The check run's conclusion, the status's state; absent for a comment. */
+  state?: string;
+  /** The check run's title and summary, the status's description, the comment's body. */
+  text: string;
+  annotations?: Array<{ path: string; line: number; column?: number; message: string }>;
+}
+
+/**
  * The state behind the in-memory tracker and the fake tracker servers: projects, issues, comments,
  * native links and files, with the rules of one tracker. Returns copies, so callers cannot change it by accident.
  */
 export class MemoryStore {
   readonly kind: TrackerKind;
   readonly calls: StoreCall[] = [];
+  /** Configuration checks written on commits, in order. */
+  readonly commitReports: CommitReport[] = [];
+  /** The GitHub App was not granted *Checks: write*: creating a check run is refused (403). */
+  checksDenied = false;
   private readonly projects = new Map<string, StoredProject>();
   private readonly issues = new Map<string, Issue>();
   private readonly comments = new Map<string, Comment[]>();
