@@ -77,6 +77,8 @@ export interface PushEvent {
   /** `owner/repo` on GitHub, the path with namespace on GitLab. */
   project: string;
   paths: string[] | null;
+  /** The delivery's id, for the logs. */
+  deliveryId?: string;
   /** The commit the branch points at after the push (its head), when the payload names one. */
   sha?: string;
 }

@@ -58,8 +58,11 @@ export interface CompositionDeps {
   overrides: ServerOverrides;
   /** Configuration and template files kept between events, one cache per tracker (see `ConfigFiles`). */
   files?: { github: FileCache; gitlab: FileCache };
-  /** Handles a push to a default branch (the `config-push` route). */
-  push?(change: PushEvent): Promise<unknown>;
+  /**
+   * Handles a push to a default branch (the `config-push` route); with the project's tracker, the configuration it
+   * changed is checked and the result written on the commit.
+   */
+  push?(change: PushEvent, tracker?: Tracker): Promise<unknown>;
 }
 
 /** Seams for tests: a quieter Octokit (no throttling), a logger, shared guards. */

@@ -87,7 +87,7 @@ export interface GitHubAppOptions {
   /** Configuration and template files kept between events (see `ConfigFiles`). */
   files?: FileCache;
   /** A push to a repository's default branch (the `config-push` route). */
-  push?(change: PushEvent): Promise<unknown>;
+  push?(change: PushEvent, tracker?: Tracker): Promise<unknown>;
 }
 
 /**
@@ -100,7 +100,12 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
     // Pushes to the default branch drop the cached configuration and templates they changed.
     app.on(GITHUB_PUSH_EVENT, async (context) => {
       const change = normalizeGitHubPush(context.payload);
-      if (change && options.push) await options.push(change);
+      if (!change || !options.push) return;
+      const tracker = new GitHubTracker(context.octokit, {
+        self: () => self(context.octokit),
+        ...(options.files ? { files: options.files } : {}),
+      });
+      await options.push({ ...change, deliveryId: context.id }, tracker);
     });
     app.on([...GITHUB_EVENTS], async (context) => {
       const action = (context.payload as { action?: unknown }).action;
@@ -111,7 +116,10 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
         options.log.warn({ problem, delivery: context.id }, 'malformed GitHub payload ignored');
         return;
       }
-      const tracker = new GitHubTracker(context.octokit, { self: () => self(context.octokit) });
+      const tracker = new GitHubTracker(context.octokit, {
+        self: () => self(context.octokit),
+        ...(options.files ? { files: options.files } : {}),
+      });
       if (context.name === 'repository_advisory') {
         const advisory = normalizeGitHubAdvisoryEvent(name, context.payload, context.id);
         if (advisory && options.handleAdvisory) await options.handleAdvisory(advisory, tracker, isGitHubSelf(tracker));

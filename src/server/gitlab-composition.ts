@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGitLabClient } from '../tracker/gitlab/client.js';
 import { GitLabTracker } from '../tracker/gitlab/gitlab-tracker.js';
+import type { PushEvent } from '../kernel/events.js';
 import type { Tracker } from '../tracker/port.js';
 import { json } from './composition.js';
 import type { Composed, CompositionDeps, SelfCheck } from './composition.js';
@@ -52,7 +53,7 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
     log,
     handle: (event) =>
       queue.run(queueKey(event), () => handle(event, tracker, isSelf(tracker), stateKeys), logFor(event)),
-    ...(push ? { push } : {}),
+    ...(push ? { push: (change: PushEvent) => push(change, tracker) } : {}),
     ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
   });
   const route = (req: IncomingMessage, res: ServerResponse): void => {

@@ -16,6 +16,7 @@ import type { Logger } from './logger.js';
 import { deliveryBindings } from './delivery-log.js';
 import { deliveryOutcome, eventLabel, Metrics } from './metrics.js';
 import { ROUTES } from './routes.js';
+import { WriteGuard } from './write-guard.js';
 import { SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
 import { sweepOnSchedule } from '../sweep/handle.js';
@@ -125,14 +126,20 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   // Configuration and templates kept between events; a push drops what it changed on every replica.
   const files = new ConfigFiles(configMaxAgeMs(env));
   coordination.configChanges.subscribe((change) => files.forget(change));
-  const push = (change: PushEvent) =>
-    ROUTES['config-push'](change, {
-      configChanged: async (pushed) => {
-        files.forget(pushed);
-        await coordination.configChanges.publish(pushed);
-      },
-      sweepSchedule: coordination.sweepSchedule,
-    });
+  // One push delivery both drops what it changed and, with the project's tracker, checks the configuration it left.
+  const push = (change: PushEvent, tracker?: Tracker) => {
+    const work = childLogger(log, { delivery: change.deliveryId || null, tracker: change.tracker, event: 'push' });
+    return measured(change.tracker, 'push', () =>
+      ROUTES['config-push'](change, {
+        configChanged: async (pushed) => {
+          files.forget(pushed);
+          await coordination.configChanges.publish(pushed);
+        },
+        sweepSchedule: coordination.sweepSchedule,
+        ...(tracker ? { check: { tracker: new WriteGuard(tracker), defaultTemplates, log: work } } : {}),
+      }),
+    );
+  };
   const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];

@@ -335,7 +335,7 @@ export function describeTrackerContract(
       };
       const success: ConfigCheckReport = { conclusion: 'success', title: 'valid', summary: 'ok', annotations: [] };
 
-      it('writes a failing check run with annotations by line (GitHub), a failed status and a note (GitLab)', async () => {
+      it('writes a failing check run annotated by line (GitHub), a failed status and a note (GitLab)', async () => {
         const written = await tracker.reportConfigCheck('sec/public-app', SHA, failure);
         if (kind === 'github') {
           expect(tracker.capabilities).toMatchObject({ checks: true, commitStatuses: false });
@@ -372,7 +372,7 @@ export function describeTrackerContract(
       });
 
       if (kind === 'github')
-        it('falls back to a commit comment without Checks permission (403), and writes nothing for a success', async () => {
+        it('falls back to a commit comment without Checks: write (403), writing nothing for a success', async () => {
           store.checksDenied = true;
           expect(await tracker.reportConfigCheck('sec/public-app', SHA, success)).toBe('none');
           expect(store.commitReports).toEqual([]);

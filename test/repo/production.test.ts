@@ -56,6 +56,7 @@ describe('app.yml', () => {
       metadata: 'read',
       members: 'read',
       repository_advisories: 'write',
+      checks: 'write',
     });
   });
 

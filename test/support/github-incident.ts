@@ -99,7 +99,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   const redelivered: string[] = [];
   const deliveryPrefix = options.deliveryPrefix ?? 'run';
   const deliver = async (
-    event: 'issues' | 'issue_comment' | 'repository_advisory',
+    event: 'issues' | 'issue_comment' | 'repository_advisory' | 'push',
     payload: object,
     again?: string,
   ) => {

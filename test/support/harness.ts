@@ -7,6 +7,8 @@ import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import type { ChangeQuery, IssuePatch } from '../../src/tracker/port.js';
 import { teamPath } from '../../src/tracker/port.js';
 import type { FaultInjector, FaultOptions } from './faults.js';
+import { pushPayload } from './push.js';
+import type { PushOptions } from './push.js';
 import { minutes, tickIn } from './incident-setup.js';
 import type { IncidentSetup } from './incident-setup.js';
 import { GITHUB_STATE_KEYS, openGitHubIncident } from './github-incident.js';
@@ -169,6 +171,11 @@ export interface IncidentWorld {
   ): Promise<Outcome>;
   /** The trigger label's event is delivered again. */
   resendTrigger(): Promise<Outcome>;
+  /**
+   * A push to the incident project (its default branch unless `options.branch`) whose commit changed `paths`
+   * (the files as the store now holds them) is delivered as the tracker sends it.
+   */
+  push(paths: string[], options?: PushOptions): Promise<void>;
   /**
    * `actor` sets the tracker's own severity of the master with its `/severity` quick action (only where
    * `traits.trackerSeverity`); the delivery names `claimed` (the actor unless forged).
@@ -347,6 +354,7 @@ async function openMemoryWorld(
     deliverEdit: m.deliverEdit,
     replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
     resendTrigger: m.resendTrigger,
+    push: m.push,
     setTrackerSeverity: (level, actor, claimed) =>
       traits.trackerSeverity ? m.setTrackerSeverity(level, actor, claimed) : noTrackerSeverity(),
     advise: m.advise,
@@ -426,6 +434,8 @@ const github: Harness = {
           .replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined)
           .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
+      push: (paths, options) =>
+        g.deliver('push', pushPayload('github', g.store.getProject(INCIDENT_PROJECT), paths, options)).then(() => {}),
       setTrackerSeverity: noTrackerSeverity,
       advise: (action, advisory, sender, deliveryId) => g.advise(action, advisory, sender, deliveryId).then(none),
       restart: g.restart,
@@ -526,6 +536,10 @@ const gitlab: Harness = {
       deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(outcome),
       replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
       resendTrigger: () => g.resendTrigger().then(outcome),
+      push: (paths, options) =>
+        g
+          .deliver('Push Hook', pushPayload('gitlab', g.store.getProject(INCIDENT_PROJECT), paths, options))
+          .then(() => {}),
       setTrackerSeverity: (level, actor, claimed) =>
         g.setTrackerSeverity(level, actor, claimed).then((o) => o as Outcome),
       advise: async () => {

@@ -19,6 +19,12 @@ import { issueEvent } from './events.js';
 import { incidentView, seedIncident, T0, tickIn } from './incident-setup.js';
 import type { IncidentSetup } from './incident-setup.js';
 import { recordingTracker } from './recording-tracker.js';
+import { pushPayload } from './push.js';
+import type { PushOptions } from './push.js';
+import { handleConfigPush } from '../../src/config/handle-push.js';
+import { WriteGuard } from '../../src/server/write-guard.js';
+import { normalizeGitHubPush } from '../../src/tracker/github/normalize.js';
+import { normalizeGitLabPush } from '../../src/tracker/gitlab/normalize.js';
 import type { RecordedCall } from './recording-tracker.js';
 
 /** The account the in-memory tracker writes as, and whose own events the app ignores. */
@@ -94,7 +100,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     // The sweep's schedule, as the server keeps it in memory: a restart forgets it.
     const sweepSchedule = new MemorySweepSchedule();
     const ctx = { ...(await eventContext(tracker, MEMORY_BOT, () => clock.now)), sweepSchedule };
-    return { tracker, ctx, sweepSchedule, reviews: new Map() as ReviewsSeen };
+    return { tracker, ctx, sweepSchedule, files, reviews: new Map() as ReviewsSeen };
   };
   let app = await startApp();
   const handle = (event: TrackerEvent) => handleEvent(event, app.ctx);
@@ -218,6 +224,20 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     );
   /** The trigger sent again (a re-added label). */
   const resendTrigger = () => handle(labeled(master()));
+  /**
+   * A push to the incident project delivered as the tracker sends it, normalized as the server does, into the
+   * `config-push` route with the app's tracker behind the write guard.
+   */
+  const push = async (paths: string[], options: PushOptions = {}) => {
+    const payload = pushPayload(kind, store.getProject(project.path), paths, options);
+    const change = kind === 'github' ? normalizeGitHubPush(payload) : normalizeGitLabPush(payload);
+    if (!change) return;
+    await handleConfigPush(change, {
+      configChanged: async (pushed) => app.files.forget(pushed),
+      sweepSchedule: app.sweepSchedule,
+      check: { tracker: new WriteGuard(app.tracker), defaultTemplates: app.ctx.defaultTemplates, log: app.ctx.log },
+    });
+  };
   /** The app restarts: fresh guards and caches over the same tracker. */
   const restart = async () => {
     app = await startApp();
@@ -249,6 +269,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     deliverEdit,
     advise,
     resendTrigger,
+    push,
     setTrackerSeverity,
     restart,
     sweep,
