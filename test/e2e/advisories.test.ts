@@ -214,12 +214,15 @@ for (const harness of HARNESSES) {
       expectOutcome(t, await t.advise('reported', advisory, 'finder'), 'stopped');
       expect(t.store.advisory(WEB, advisory.ghsaId).description).toBe(described);
       // Once the configuration names the private repository, the next delivery opens it and takes the notice away.
-      for (const path of [WEB, INCIDENT_PROJECT])
+      for (const path of [WEB, INCIDENT_PROJECT]) {
         t.store.putFile(
           path,
           '.github/incident-desk.yml',
           `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}]\n`,
         );
+        // Pushed, as a change of the file is: the app drops the copy it keeps (issue 15) and checks the new one.
+        await t.push(['.github/incident-desk.yml'], { project: path });
+      }
       expectOutcome(t, await t.advise('reported', advisory, 'finder'), 'done');
       expect(t.mastersOf(advisory.ghsaId)).toHaveLength(1);
       expect(t.store.advisory(WEB, advisory.ghsaId).description).toBe(advisory.description);

@@ -172,8 +172,8 @@ export interface IncidentWorld {
   /** The trigger label's event is delivered again. */
   resendTrigger(): Promise<Outcome>;
   /**
-   * A push to the incident project (its default branch unless `options.branch`) whose commit changed `paths`
-   * (the files as the store now holds them) is delivered as the tracker sends it.
+   * A push to the incident project (or `options.project`; its default branch unless `options.branch`) whose commit
+   * changed `paths` (the files as the store now holds them) is delivered as the tracker sends it.
    */
   push(paths: string[], options?: PushOptions): Promise<void>;
   /**
@@ -435,7 +435,12 @@ const github: Harness = {
           .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
       push: (paths, options) =>
-        g.deliver('push', pushPayload('github', g.store.getProject(INCIDENT_PROJECT), paths, options)).then(() => {}),
+        g
+          .deliver(
+            'push',
+            pushPayload('github', g.store.getProject(options?.project ?? INCIDENT_PROJECT), paths, options),
+          )
+          .then(() => {}),
       setTrackerSeverity: noTrackerSeverity,
       advise: (action, advisory, sender, deliveryId) => g.advise(action, advisory, sender, deliveryId).then(none),
       restart: g.restart,
@@ -538,7 +543,10 @@ const gitlab: Harness = {
       resendTrigger: () => g.resendTrigger().then(outcome),
       push: (paths, options) =>
         g
-          .deliver('Push Hook', pushPayload('gitlab', g.store.getProject(INCIDENT_PROJECT), paths, options))
+          .deliver(
+            'Push Hook',
+            pushPayload('gitlab', g.store.getProject(options?.project ?? INCIDENT_PROJECT), paths, options),
+          )
           .then(() => {}),
       setTrackerSeverity: (level, actor, claimed) =>
         g.setTrackerSeverity(level, actor, claimed).then((o) => o as Outcome),

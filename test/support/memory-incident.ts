@@ -229,7 +229,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
    * `config-push` route with the app's tracker behind the write guard.
    */
   const push = async (paths: string[], options: PushOptions = {}) => {
-    const payload = pushPayload(kind, store.getProject(project.path), paths, options);
+    const payload = pushPayload(kind, store.getProject(options.project ?? project.path), paths, options);
     const change = kind === 'github' ? normalizeGitHubPush(payload) : normalizeGitLabPush(payload);
     if (!change) return;
     await handleConfigPush(change, {

@@ -2,6 +2,8 @@ import type { Project, TrackerKind } from '../../src/kernel/model.js';
 
 /** What a scenario's push is: the files it changed (as the store now holds them), its branch and head commit. */
 export interface PushOptions {
+  /** The project pushed to: the incident project unless given (in the harness). */
+  project?: string;
   /** The project's default branch unless given. */
   branch?: string;
   /** The pushed head commit; a fixed one unless given. */
