@@ -6,7 +6,8 @@
  */
 
 /** The capability folders, where pure and I/O files live side by side. */
-const CAPABILITIES = '(config|templates|intake|run|checklist|commands|approvals|tracking|sweep|disclosure)';
+const CAPABILITIES =
+  '(config|templates|intake|run|checklist|commands|approvals|tracking|sweep|triage|report|disclosure)';
 
 /** I/O files of a capability, by the role their name says: they read and write through the port. */
 const IO_FILES = `^src/${CAPABILITIES}/(handle[^/]*|apply[^/]*|load|complete|fail-safe|with-master|context|package-root)\\.ts$`;

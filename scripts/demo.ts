@@ -66,6 +66,10 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
     stateKeys: stateKeys(['offline demo: not a secret']),
   };
   const lead = { username: 'security-lead', id: 2, isBot: false };
+  // The lead of the security team (a maintainer of the incident project) declares the incident: as the First Responder
+  // they are its initial Incident Manager (seed 003); the reporter gets a row of their own and no reminders.
+  store.setAccess(incidents, 'security-lead', 'maintain');
+  store.setAccess(incidents, 'alice', 'write');
   const outcome = await handleEvent(
     {
       kind: 'issue',
@@ -85,35 +89,53 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
       `${store.calls.length} API calls`,
   );
 
-  // Running it: the lead (a maintainer of the incident project) steers with commands, and an hour later
-  // the sweep reminds of the overdue situation report.
-  store.setAccess(incidents, 'security-lead', 'maintain');
+  // Running it: the lead steers with commands, minutes apart; an hour later the sweep reminds of the overdue
+  // situation report.
   const master = store.allIssues(incidents).find((i) => i.labels.includes('incident::master'))!;
-  const disclosure = new Date(clock.now.getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
+  const start = clock.now.getTime();
+  const at = (minutes: number) => {
+    clock.now = new Date(start + minutes * 60_000);
+  };
+  const disclosure = new Date(start + 10 * 86_400_000).toISOString().slice(0, 10);
+  const people: Record<string, { username: string; id: number; isBot: boolean }> = {
+    'security-lead': lead,
+    alice: { username: 'alice', id: 3, isBot: false },
+  };
   let n = 0;
-  const commands = [
-    `/set disclosure-date ${disclosure}`,
-    '/set cvss 8.6',
-    '/severity high',
-    `/task @payments-lead ${team} Rotate the payment API keys\nRotate every key issued before the fix and confirm ` +
-      `here.`,
-  ];
-  for (const body of commands) {
+  const say = async (body: string, who = 'security-lead', on: Issue = master) => {
     n += 1;
-    const comment = store.createComment(master.ref, body, 'security-lead');
+    const comment = store.createComment(on.ref, body, who);
     await handleEvent(
       {
         kind: 'note',
         tracker: kind,
         deliveryId: `demo-${kind}-note-${n}`,
-        actor: lead,
-        project: store.getProject(incidents),
-        issue: store.issue(master.ref),
+        actor: people[who]!,
+        project: store.getProject(formatRef(on.ref).split('#')[0]!),
+        issue: store.issue(on.ref),
         comment,
       },
       ctx,
     );
-  }
+  };
+  // Triage (seed 003): acknowledged within the 10 minutes, assessed, confirmed, the initial situation report.
+  at(3);
+  await say('/ack');
+  await say('/severity');
+  await say('/severity high');
+  await say(`/set detected ${new Date(start - 2 * 3_600_000).toISOString().slice(0, 19)}Z`);
+  at(12);
+  await say('/status confirmed');
+  await say(
+    '/sitrep Confirmed: uploads can overwrite the server configuration.\nImpact: every site on the affected ' +
+      'versions\nNext steps: mitigate in production, prepare the fix',
+  );
+  await say(`/set disclosure-date ${disclosure}`);
+  await say('/set cvss 8.6');
+  await say(
+    `/task @payments-lead ${team} Rotate the payment API keys\nRotate every key issued before the fix and confirm ` +
+      `here.`,
+  );
   // A team opens its own ticket and names the incident in the title: it joins the master by itself.
   const id = readTicketState(store.issue(master.ref).body)?.id ?? '';
   const own = store.seedIssue(team, {
@@ -136,12 +158,30 @@ async function demo(kind: 'gitlab' | 'github'): Promise<void> {
     },
     ctx,
   );
-  await sweepTracker(tracker, ctx, new Date(clock.now.getTime() + 61 * 60_000));
+  await sweepTracker(tracker, ctx, new Date(start + 73 * 60_000));
   console.log(
-    `\n████ …then /set disclosure-date, /set cvss, /severity high, /task, a team's own ticket, and a sweep an hour ` +
-      `later → ${store.calls.length} API calls in all`,
+    `\n████ …then /ack, /severity, /status confirmed, the initial /sitrep, /set disclosure-date, /set cvss, /task, a ` +
+      `team's own ticket, and a sweep an hour later → ${store.calls.length} API calls in all`,
   );
+
+  // A handoff (seed 003's ceremony): alice takes over and shares the sitrep that notes it; the lead stays available.
+  at(80);
+  await say('/handoff @alice');
+  at(85);
+  await say('/accept', 'alice');
+  await say('/sitrep Took over from the lead: the mitigation is in place.\nNext steps: review the fix', 'alice');
+  await say('/status contained', 'alice');
+  console.log(
+    `\n████ …then a handoff with the incoming sitrep and /status contained → ${store.calls.length} API calls in all`,
+  );
+  // The communications: the blog post's review alone, approved at quorum at its cut-off (six hours from drafting).
   await approveBlogPostAtQuorum({ store, tracker, ctx, clock, kind, source, incidents, configPath });
+  // Resolved: the final sitrep is asked for, the responders thanked, and the incident report posted with its figures
+  // (the blog post's approval at quorum among them).
+  at(460);
+  await say('/status resolved', 'alice');
+  await say('/sitrep Final: fixed and released; keys rotated.', 'alice');
+  console.log(`\n████ …then /status resolved and the incident report → ${store.calls.length} API calls in all`);
   for (const issue of [...store.allIssues(source), ...store.allIssues(incidents), ...store.allIssues(team)])
     printIssue(store, issue);
 }

@@ -3,7 +3,8 @@ import { diffSteps } from './steps.js';
 import type { Issue, TrackerKind } from '../kernel/model.js';
 import { canWrite, formatRef } from '../kernel/model.js';
 import { renderRefusal, requiredAccess } from '../run/messages.js';
-import { DISCLOSURE } from '../run/quick-links.js';
+import { DISCLOSURE, quickLinksOf } from '../run/quick-links.js';
+import { acknowledgeByManager } from '../triage/decide.js';
 import { emptyPlan, timelineEntry, stepLabel } from '../run/plan.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
 import type { IssueEvent } from '../kernel/events.js';
@@ -56,6 +57,9 @@ export function decideEdit(
     }
     plan.run.changedAt = seen;
   }
+  // A tick of the Incident Manager acknowledges the incident (seed 003), on the master or on one of its tickets.
+  if (changes.length > 0)
+    acknowledgeByManager({ ctx, plan, actor: ctx.actor?.username ?? '', cells: quickLinksOf(ctx.master) });
   const where = edit.isMaster ? '' : ` on ${formatRef(edit.ticket.ref)}`;
   for (const change of changes)
     plan.timeline.push(

@@ -12,6 +12,7 @@ export const INCIDENT_PHASES: readonly PhaseDefinition[] = [
     id: 'before-t5',
     title: 'Earlier than T-5',
     offsetDays: null,
+    dueWith: 't-5',
     steps: [
       { id: 'pick-deputy', role: 'IM', text: 'Choose a deputy incident manager and name them in Quick Links' },
       { id: 'respond-reporter', role: 'IM', text: 'Acknowledge the report and tell the reporter what happens next' },
@@ -74,12 +75,14 @@ export const INCIDENT_PHASES: readonly PhaseDefinition[] = [
         role: 'Support',
         text: 'Send the advance security notification to eligible customers',
       },
+    ],
+    links: [
       {
-        id: 'pre-announce-release',
-        role: 'Support',
         text:
-          'Where the project has a public announcement list, say there that the next release carries security ' +
-          'fixes',
+          'The public pre-announcement of the release lives on the release ticket: written on day one, sent on day ' +
+          'two, published on day three (security lead, marketing)',
+        ticket: 'release',
+        stepIds: ['release-write-pre-announcement', 'release-send-pre-announcement', 'release-post-pre-announcement'],
       },
     ],
   },
@@ -210,7 +213,13 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
         role: 'security lead',
         text: 'Contact the downstream package maintainers about the coming announcement',
       },
-      { id: 'release-request-cve', role: 'security lead', text: 'Request a reserved CVE identifier' },
+    ],
+    links: [
+      {
+        text: 'The CVE identifier is obtained on the incident ticket, earlier than T-5 (IM)',
+        ticket: 'master',
+        stepIds: ['assign-cve'],
+      },
     ],
   },
   {
@@ -270,6 +279,7 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
     id: 'day-4-noon',
     title: 'Day four, before 12:00 UTC',
     offsetDays: 0,
+    dueTime: '12:00',
     steps: [
       {
         id: 'release-validate-all',
@@ -287,6 +297,7 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
     id: 'day-4-end',
     title: 'Day four, before 23:59 UTC',
     offsetDays: 0,
+    dueTime: '23:59',
     steps: [
       {
         id: 'release-publish-packages',
@@ -301,11 +312,6 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
         text: 'Publish the patched code to the public repository',
       },
       {
-        id: 'release-send-cve-notice',
-        role: 'security lead',
-        text: 'Send the CVE notice to the CVE numbering authority',
-      },
-      {
         id: 'release-version-entries',
         role: 'release managers',
         text: 'Add the new versions to the version check service',
@@ -318,11 +324,6 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
         text: 'Update the list of vulnerability acknowledgements',
       },
       {
-        id: 'release-lift-confidentiality',
-        role: 'security lead',
-        text: 'Make the disclosure tickets public, once everything is public',
-      },
-      {
         id: 'release-thank-reporters',
         role: 'security lead',
         text: 'Follow up with the reporters to inform and thank them',
@@ -333,16 +334,29 @@ export const RELEASE_PHASES: readonly PhaseDefinition[] = [
         text: "Approve the reporters' requests for public disclosure on the bug bounty platform",
       },
     ],
+    links: [
+      {
+        text: 'The CVE numbering authority is told on the incident ticket, on the day of public disclosure (First IM)',
+        ticket: 'master',
+        stepIds: ['notify-cve-authority'],
+      },
+      {
+        text: 'The disclosure tickets are made public from the incident ticket, after public disclosure (IM)',
+        ticket: 'master',
+        stepIds: ['lift-confidentiality'],
+      },
+    ],
   },
   {
     id: 'afterwards',
     title: 'Afterwards',
     offsetDays: null,
-    steps: [
+    steps: [],
+    links: [
       {
-        id: 'release-lessons-learned',
-        role: 'security lead',
-        text: 'Write up the lessons learned (internally, or as a blog post)',
+        text: 'The lessons learned are written up on the incident ticket, after public disclosure (IM)',
+        ticket: 'master',
+        stepIds: ['record-lessons'],
       },
     ],
   },

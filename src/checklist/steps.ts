@@ -118,8 +118,9 @@ export function currentPhase(progress: Progress): string {
 }
 
 /**
- * The due date of each phase: the disclosure date plus the phase's offset in days (UTC calendar). Null for
- * a phase without an offset, and for every phase when the disclosure date is not a valid `YYYY-MM-DD`.
+ * The due date of each phase: the disclosure date plus the phase's offset in days (UTC calendar); a phase without an
+ * offset that is due with another one (`dueWith`) has that one's date. Null for any other phase without an offset,
+ * and for every phase when the disclosure date is not a valid `YYYY-MM-DD`.
  */
 export function phaseDates(
   disclosureDate: string | null,
@@ -138,6 +139,8 @@ export function phaseDates(
     day.setUTCDate(day.getUTCDate() + offset);
     dates[phase.id] = formatDate(day);
   }
+  for (const phase of phases)
+    if (dates[phase.id] === null && phase.dueWith !== undefined) dates[phase.id] = dates[phase.dueWith] ?? null;
   return dates;
 }
 

@@ -14,11 +14,31 @@ import {
   requiredAccess,
 } from '../run/messages.js';
 import type { Command } from './parse.js';
-import { FIELD_LABELS, MANAGER, ROLE_LABEL, ROLE_NAME, holderOf, quickLinksOf } from '../run/quick-links.js';
+import {
+  COMMUNICATIONS_OFFICER,
+  DEPUTY,
+  FIELD_LABELS,
+  MANAGER,
+  ROLE_LABEL,
+  ROLE_NAME,
+  holderOf,
+  quickLinksOf,
+  roleOfLabel,
+} from '../run/quick-links.js';
+import { effectiveSeverity, recordMilestone, statusOf } from '../triage/status.js';
 import { parseSitrepText, renderSitrep } from './sitrep.js';
 import { emptyPlan, timelineEntry, stepLabel } from '../run/plan.js';
 import { formatRfc3339 } from '../kernel/time.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
+import {
+  acknowledgeByManager,
+  decideAck,
+  decideFalseAlarm,
+  decideRubric,
+  decideSeverityLevel,
+  decideStatus,
+  decideStatusList,
+} from '../triage/decide.js';
 
 /**
  * What a command on the master changes: `decideCommand` answers the plan of one parsed command from a person whose
@@ -30,12 +50,18 @@ import type { RunContext, RunPlan } from '../run/plan.js';
 export function decideCommand(ctx: RunContext, command: Command): RunPlan {
   const plan = emptyPlan(ctx);
   if (command.name === 'help' || command.name === 'unknown') return decideHelp(ctx, plan, command);
+  // What a level or a status means is no secret to the master's readers: anyone may ask.
+  if (command.name === 'severity' && !command.level) return decideRubric(ctx, plan);
+  if (command.name === 'status' && !command.status) return decideStatusList(ctx, plan);
+  if (command.name === 'report') return { ...plan, report: 'preview' };
   if (!ctx.access || !canWrite(ctx.access)) {
     return refuse(ctx, plan, `use \`/${command.name === 'invalid' ? command.command : command.name}\``);
   }
   // Routed to the disclosure capability before a master is read (see `handleMasterCommand`); never decided here.
   if (command.name === 'disclose' || command.name === 'advisory') return plan;
   const input: CommandInput = { ctx, plan, actor: ctx.actor?.username ?? '', cells: quickLinksOf(ctx.master) };
+  // Any command of the Incident Manager acknowledges the incident (seed 003); `/ack` says so itself.
+  if (command.name !== 'ack') acknowledgeByManager(input);
   return decideWith(command.name, input, command);
 }
 
@@ -69,6 +95,12 @@ const DECIDE: { [N in keyof WriterCommands]: (input: CommandInput, command: Writ
   sitrep: decideSitrep,
   handoff: decideHandoff,
   accept: decideAccept,
+  ack: decideAck,
+  status: (input, command) =>
+    command.status ? decideStatus(input, command.status) : decideStatusList(input.ctx, input.plan),
+  'false-alarm': (input, command) => decideFalseAlarm(input, command.reason),
+  report: ({ plan }) => ({ ...plan, report: 'preview' }),
+  detected: decideDetected,
   task: decideTaskCommand,
   approve: decideApprovalCommand,
   revoke: decideApprovalCommand,
@@ -112,13 +144,27 @@ function decideInvalid({ ctx, plan }: CommandInput, command: WriterCommands['inv
 }
 
 /** `/set <field> <value>`: a Quick Links value, once valid and changed. */
-function decideSet({ ctx, plan, cells }: CommandInput, command: WriterCommands['set']): RunPlan {
+function decideSet({ ctx, plan, cells, actor }: CommandInput, command: WriterCommands['set']): RunPlan {
   const result = validateField(command.field, command.value);
   if (!result.ok) return invalid(ctx, plan, `set ${command.field}`, result.expected);
   const label = FIELD_LABELS[command.field];
   if (cells.get(label) === result.value) return plan;
   plan.cells[label] = result.value;
   if (command.field === 'disclosure-date') plan.run.nudged = [];
+  const role = roleOfLabel(label);
+  if (role) {
+    const at = formatRfc3339(ctx.now);
+    const before = holderOf(cells.get(label));
+    const to = holderOf(result.value) ?? undefined;
+    recordMilestone(plan.run, {
+      at,
+      by: actor,
+      kind: 'role',
+      value: role,
+      ...(to ? { to } : {}),
+      ...(before ? { from: before } : {}),
+    });
+  }
   plan.timeline.push(timelineEntry(ctx, `set ${label} to ${result.value}`));
   return plan;
 }
@@ -149,48 +195,68 @@ function decideTimeline({ ctx, plan, actor }: CommandInput, command: WriterComma
   return plan;
 }
 
-/** `/severity <level>`: the severity label, and the sitrep clock starts if it had not. */
-function decideSeverity({ ctx, plan }: CommandInput, command: WriterCommands['severity']): RunPlan {
-  if (plan.run.severity === command.level) return plan;
-  const previous = plan.run.severity;
-  plan.run.severity = command.level;
-  plan.run.sitrepSince ??= formatRfc3339(ctx.now);
-  plan.addLabels.push(`severity::${command.level}`);
-  if (previous) plan.removeLabels.push(`severity::${previous}`);
-  plan.timeline.push(timelineEntry(ctx, `set severity to ${command.level}`));
+/** `/severity <level>`: the severity label, the sitrep cadence, the severity's escalation list told once. */
+function decideSeverity(input: CommandInput, command: WriterCommands['severity']): RunPlan {
+  return command.level ? decideSeverityLevel(input, command.level) : decideRubric(input.ctx, input.plan);
+}
+
+/** `/set detected <time>`: when the incident became active, for the time to discovery of the report. */
+function decideDetected({ ctx, plan }: CommandInput, command: WriterCommands['detected']): RunPlan {
+  if (plan.run.detectedAt === command.at) return plan;
+  plan.run.detectedAt = command.at;
+  plan.timeline.push(timelineEntry(ctx, `recorded that the incident became active at ${command.at}`));
   return plan;
 }
 
-/** `/sitrep <text>`: a situation report, and the sitrep clock starts again. */
+/** `/sitrep <text>`: a situation report with seed 003's fields, and the sitrep clock starts again. */
 function decideSitrep({ ctx, plan, actor, cells }: CommandInput, command: WriterCommands['sitrep']): RunPlan {
+  // The incoming holder's first sitrep after a handoff notes it (seed 003's ceremony, step 4).
+  const owed = plan.run.handoverSitrep;
+  const handoff = owed && owed.to.toLowerCase() === actor.toLowerCase() ? owed : null;
+  const severity = plan.run.severity ?? null;
   plan.comments.push({
     ref: ctx.master.ref,
     body: renderSitrep({
       id: ctx.state.id,
       at: formatRfc3339(ctx.now),
       author: actor,
-      severity: plan.run.severity ?? null,
+      severity,
       incidentManager: holderOf(cells.get(MANAGER)),
       parsed: parseSitrepText(command.text),
-      ...(plan.run.severity ? { cadenceMinutes: ctx.config.sitrepMinutes[plan.run.severity] } : {}),
+      // Until assessed, the incident is run as high: the next report is due within the hour.
+      cadenceMinutes: ctx.config.sitrepMinutes[effectiveSeverity(plan.run)],
+      status: statusOf(plan.run),
+      reporter: ctx.state.reporter?.author ?? null,
+      deputy: holderOf(cells.get(DEPUTY)),
+      communicationsOfficer: holderOf(cells.get(COMMUNICATIONS_OFFICER)),
+      handoff: handoff ? { role: ROLE_NAME[handoff.role], from: handoff.from, to: handoff.to } : null,
     }),
   });
   plan.run.sitrepSince = formatRfc3339(ctx.now);
   plan.run.sitrepReminders = 0;
-  plan.timeline.push(timelineEntry(ctx, 'posted a situation report'));
+  plan.run.sitreps = (plan.run.sitreps ?? 0) + 1;
+  if (handoff) delete plan.run.handoverSitrep;
+  plan.timeline.push(
+    timelineEntry(ctx, handoff ? 'posted a situation report noting the handoff' : 'posted a situation report'),
+  );
   return plan;
 }
 
-/** `/handoff @user [im|deputy]`: a pending handoff, asked by the role's holder or a maintainer. */
+/**
+ * `/handoff @user [im|deputy|co]`: a pending handoff, asked by the role's holder or a maintainer; the Incident Manager
+ * may also designate the Communications Officer (seed 003).
+ */
 function decideHandoff({ ctx, plan, actor, cells }: CommandInput, command: WriterCommands['handoff']): RunPlan {
   const holder = holderOf(cells.get(ROLE_LABEL[command.role]));
   const maintainer = ctx.access === 'maintain' || ctx.access === 'admin';
-  if (holder?.toLowerCase() !== actor.toLowerCase() && !maintainer) {
-    return refuse(
-      ctx,
-      plan,
-      `hand off the ${ROLE_NAME[command.role]} role (only its current holder or a maintainer can)`,
-    );
+  const manager = holderOf(cells.get(MANAGER));
+  const designates = command.role === 'co' && manager?.toLowerCase() === actor.toLowerCase();
+  if (holder?.toLowerCase() !== actor.toLowerCase() && !maintainer && !designates) {
+    const who =
+      command.role === 'co'
+        ? 'its current holder, the Incident Manager or a maintainer'
+        : 'its current holder or a maintainer';
+    return refuse(ctx, plan, `hand off the ${ROLE_NAME[command.role]} role (only ${who} can)`);
   }
   const from = holder ?? actor;
   plan.run.handoff = { from, to: command.to, role: command.role, at: formatRfc3339(ctx.now) };
@@ -203,21 +269,27 @@ function decideHandoff({ ctx, plan, actor, cells }: CommandInput, command: Write
   return plan;
 }
 
-/** `/accept`: the handoff waiting for this person completes. */
+/**
+ * `/accept`: the handoff waiting for this person completes (seed 003's ceremony): the incoming holder now owes the
+ * sitrep that notes the handoff, and the outgoing one stays reachable for a while.
+ */
 function decideAccept({ ctx, plan, actor }: CommandInput): RunPlan {
   const pending = plan.run.handoff;
   if (!pending || pending.to.toLowerCase() !== actor.toLowerCase()) {
     const expected =
-      'There is no handoff waiting for you. The current holder asks with `/handoff @you im` (or `deputy`).';
+      'There is no handoff waiting for you. The current holder asks with `/handoff @you im` (or `deputy`, or `co`).';
     return invalid(ctx, plan, 'accept', expected);
   }
+  const at = formatRfc3339(ctx.now);
   delete plan.run.handoff;
   plan.cells[ROLE_LABEL[pending.role]] = mentionUser(pending.to);
   if (pending.role === 'im')
     plan.assign = { add: pending.to, remove: pending.from === pending.to ? null : pending.from };
+  plan.run.handoverSitrep = { role: pending.role, from: pending.from, to: pending.to, at };
+  recordMilestone(plan.run, { at, by: actor, kind: 'role', value: pending.role, to: pending.to, from: pending.from });
   plan.comments.push({
     ref: ctx.master.ref,
-    body: renderHandoffDone({ from: pending.from, to: pending.to, role: pending.role }),
+    body: renderHandoffDone({ from: pending.from, to: pending.to, role: pending.role, at }),
   });
   plan.timeline.push(timelineEntry(ctx, `took over as ${ROLE_NAME[pending.role]} from @${pending.from}`));
   return plan;

@@ -13,6 +13,7 @@ export type FieldResult = { ok: true; value: string } | { ok: false; expected: s
 export const FIELD_EXPECTED: Readonly<Record<FieldKey, string>> = {
   'incident-manager': 'The Incident Manager is one username, like `@alice`.',
   deputy: 'The deputy is one username, like `@bob`.',
+  'communications-officer': 'The Communications Officer is one username, like `@carol`.',
   'disclosure-date': 'The disclosure date is a calendar date as YYYY-MM-DD, like `2026-12-01`.',
   cvss:
     'The CVSS score is a number from 0.0 to 10.0 like `9.8`, a CVSS 3.0, 3.1 or 4.0 vector like ' +
@@ -47,7 +48,8 @@ export function validateField(field: FieldKey, value: string): FieldResult {
 function render(field: FieldKey, text: string): string | null {
   switch (field) {
     case 'incident-manager':
-    case 'deputy': {
+    case 'deputy':
+    case 'communications-officer': {
       const name = parseUsername(text);
       return name ? `@${name}` : null;
     }

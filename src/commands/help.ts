@@ -20,15 +20,53 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
     effect: 'Adds an entry to the timeline; the time is RFC 3339 with a zone (`2026-11-22T10:03:00Z`), now by default.',
   },
   {
-    syntax: '/severity <high|medium|low>',
-    effect: 'Sets the severity, which sets how often a situation report is due.',
+    syntax: '/set detected <time>',
+    effect:
+      'Records when the incident became active (RFC 3339 with a zone), for the time to discovery in the incident ' +
+      'report.',
   },
-  { syntax: '/sitrep <text>', effect: 'Posts a situation report (the rest of the comment, several lines allowed).' },
   {
-    syntax: '/handoff <@user> [im|deputy]',
-    effect: 'Asks someone to take over as Incident Manager (default) or deputy; it completes when they accept.',
+    syntax: '/ack',
+    effect:
+      'Acknowledges the incident, which stops its escalation (any command or tick of the Incident Manager does too); ' +
+      'with no Incident Manager yet, you become it.',
+  },
+  {
+    syntax: '/severity [high|medium|low]',
+    effect:
+      'Sets the severity, which sets how often a situation report is due (high until assessed) and tells its ' +
+      'escalation list once; alone, shows what each level means and the response it calls for.',
+  },
+  {
+    syntax: '/status [investigating|confirmed|contained|resolved]',
+    effect:
+      'Moves the incident to a status (label `status::<status>`); `resolved` asks for the final situation report, ' +
+      'thanks the responders and posts the incident report. Alone, shows the current status.',
+  },
+  {
+    syntax: '/false-alarm <reason>',
+    effect:
+      'Concludes the incident as a false alarm: closes it and its tickets with a note, and posts the incident report.',
+  },
+  {
+    syntax: '/sitrep <text>',
+    effect:
+      'Posts a situation report (the rest of the comment, several lines allowed; lines `Status:`, `Impact:`, ' +
+      '`Responders:`, `Next steps:` fill those fields).',
+  },
+  {
+    syntax: '/handoff <@user> [im|deputy|co]',
+    effect:
+      'Asks someone to take over as Incident Manager (default), deputy or Communications Officer; it completes when ' +
+      'they accept, and they then post a situation report noting the handoff.',
   },
   { syntax: '/accept', effect: 'Accepts a handoff addressed to you.' },
+  {
+    syntax: '/report',
+    effect:
+      'Shows the incident report as it stands now (figures, roles, approvals, timeline); anyone who can read the ' +
+      'master may ask.',
+  },
   {
     syntax: '/advisory [cve|fork]',
     effect:

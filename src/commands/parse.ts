@@ -2,7 +2,7 @@
  * Parses the command a comment gives (`/set im @alice`, `/timeline …`). Pure: no I/O, no state; values are
  * returned as written (trimmed) and checked elsewhere (`validateField`), so every reply can say what was wrong.
  */
-import type { HolderRole, Severity } from '../kernel/ticket-state.js';
+import type { HolderRole, IncidentStatus, Severity } from '../kernel/ticket-state.js';
 import type { FieldKey } from '../run/quick-links.js';
 import { findCve } from '../kernel/identifier.js';
 import { formatRfc3339 } from '../kernel/time.js';
@@ -11,6 +11,7 @@ import { formatRfc3339 } from '../kernel/time.js';
 export const FIELD_ALIASES: Readonly<Record<FieldKey, readonly string[]>> = {
   'incident-manager': ['incident-manager', 'im', 'manager'],
   deputy: ['deputy', 'deputy-im'],
+  'communications-officer': ['communications-officer', 'co', 'comms-officer'],
   'disclosure-date': ['disclosure-date', 'disclosure', 'date'],
   cvss: ['cvss', 'cvss-score'],
   cwe: ['cwe', 'cwes', 'weakness'],
@@ -60,11 +61,21 @@ export const COMMAND_EXPECTED = {
   timeline:
     'Use `/timeline` with what happened, optionally after an RFC 3339 time with a zone, like `/timeline ' +
     '2026-11-22T10:03:00Z Patch deployed` or `/timeline Patch deployed`.',
-  severity: 'Use `/severity` with one of high, medium or low, like `/severity high`.',
+  severity:
+    'Use `/severity` with one of high, medium or low, like `/severity high`, or alone to see what each level means.',
+  status:
+    'Use `/status` with one of investigating, confirmed, contained or resolved, like `/status contained`, or alone ' +
+    'to see where the incident stands.',
+  'false-alarm':
+    'Say why after `/false-alarm`, like `/false-alarm the traffic was our own load test`: the incident and its ' +
+    'tickets are closed.',
+  detected:
+    'Use `/set detected` with the RFC 3339 time (with a zone) at which the incident became active, like `/set ' +
+    'detected 2026-11-22T08:15:00Z`.',
   sitrep: 'Write the situation report after `/sitrep`, like `/sitrep Fix in review; next update 14:00 UTC`.',
   handoff:
-    'Use `/handoff` with one username and optionally the role im or deputy (im by default), like `/handoff @alice` ' +
-    'or `/handoff @alice deputy`.',
+    'Use `/handoff` with one username and optionally the role im, deputy or co (Communications Officer; im by ' +
+    'default), like `/handoff @alice`, `/handoff @alice deputy` or `/handoff @carol co`.',
   approve:
     'Use `/approve` with a deliverable id (or `all`) and optionally a group id, like `/approve blog` or `/approve ' +
     'blog legal`.',
@@ -98,6 +109,9 @@ const ROLE_ALIASES: ReadonlyMap<string, HolderRole> = new Map<string, HolderRole
   ['incident-manager', 'im'],
   ['deputy', 'deputy'],
   ['deputy-im', 'deputy'],
+  ['co', 'co'],
+  ['communications-officer', 'co'],
+  ['comms-officer', 'co'],
 ]);
 
 /** A step id as the checklists write them: kebab-case with at least one hyphen (`pick-deputy`). */
@@ -159,6 +173,14 @@ export function parseCommand(body: string): Command | null {
       return parseHandoff(line);
     case 'accept':
       return { name: 'accept' };
+    case 'ack':
+      return { name: 'ack' };
+    case 'status':
+      return parseStatus(line);
+    case 'false-alarm':
+      return rest ? { name: 'false-alarm', reason: rest } : invalid('false-alarm');
+    case 'report':
+      return { name: 'report' };
     case 'disclose':
       return parseDisclose(line);
     case 'advisory':
@@ -291,7 +313,15 @@ function parseTask(line: string, text: string): Command {
   return { name: 'task', owner, project, title, ...(due ? { due } : {}), public: isPublic, text };
 }
 
+/** The names `/set` takes for the time the incident became active (no Quick Links row: the report shows it). */
+const DETECTED_NAMES = new Set(['detected', 'detected-at', 'detection']);
+
 function parseSet(line: string): Command {
+  if (DETECTED_NAMES.has(words(line)[0]?.toLowerCase() ?? '')) {
+    const args = words(line);
+    const at = args.length === 2 ? parseRfc3339(args[1]!) : null;
+    return at ? { name: 'detected', at } : invalid('detected');
+  }
   const m = /^(?<field>\S+)\s+(?<value>\S[\s\S]*)$/.exec(line)?.groups;
   const field = m ? resolveField(m.field ?? '') : null;
   if (!m || !field) return invalid('set');
@@ -389,8 +419,23 @@ function parseTimeline(rest: string): Command {
 
 function parseSeverity(line: string): Command {
   const args = words(line.toLowerCase());
+  if (args.length === 0) return { name: 'severity' };
   const level = SEVERITIES.find((s) => s === args[0]);
   return level && args.length === 1 ? { name: 'severity', level } : invalid('severity');
+}
+
+const STATUS_WORDS: readonly Exclude<IncidentStatus, 'false-alarm'>[] = [
+  'investigating',
+  'confirmed',
+  'contained',
+  'resolved',
+];
+
+function parseStatus(line: string): Command {
+  const args = words(line.toLowerCase());
+  if (args.length === 0) return { name: 'status' };
+  const status = STATUS_WORDS.find((s) => s === args[0]);
+  return status && args.length === 1 ? { name: 'status', status } : invalid('status');
 }
 
 function parseDisclose(line: string): Command {
@@ -427,7 +472,15 @@ export type Command =
   | { name: 'cve'; id: string }
   | { name: 'na'; target: string; reason: string }
   | { name: 'timeline'; at?: string; text: string }
-  | { name: 'severity'; level: Severity }
+  /** Without a level: the rubric. */
+  | { name: 'severity'; level?: Severity }
+  /** Without a status: where the incident stands. */
+  | { name: 'status'; status?: Exclude<IncidentStatus, 'false-alarm'> }
+  | { name: 'ack' }
+  | { name: 'false-alarm'; reason: string }
+  | { name: 'report' }
+  /** `/set detected <time>`: when the incident became active, as UTC ISO. */
+  | { name: 'detected'; at: string }
   | { name: 'sitrep'; text: string }
   | { name: 'handoff'; to: string; role: HolderRole }
   | { name: 'accept' }

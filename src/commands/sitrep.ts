@@ -1,7 +1,7 @@
 import { neutralizeBlock, neutralizeInline } from '../kernel/neutralize.js';
 import { everyMinutes } from '../run/messages.js';
 import { mention, quiet } from '../kernel/usernames.js';
-import type { Severity } from '../kernel/ticket-state.js';
+import type { IncidentStatus, Severity } from '../kernel/ticket-state.js';
 import { formatRfc3339, rfc3339 } from '../kernel/time.js';
 
 /**
@@ -15,15 +15,20 @@ export const SITREP_MARKER = '<!-- incident-desk:sitrep -->';
 export const SITREP_REMINDER_MARKER = '<!-- incident-desk:sitrep-reminder -->';
 
 export interface ParsedSitrep {
+  /** What happened: the description, and every line that is not a field. */
   description: string;
   status?: string;
   responders?: string;
+  /** The impact (seed 003's sitrep: what is affected, for whom). */
+  impact?: string;
+  /** What comes next. */
+  next?: string;
   details?: string;
 }
 
-type SitrepField = 'description' | 'status' | 'responders' | 'details';
+type SitrepField = 'description' | 'status' | 'responders' | 'impact' | 'next' | 'details';
 
-const KEY = /^(?:status|responders|details|next[ -]?steps?|description)/i;
+const KEY = /^(?:status|responders|details|next[ -]?steps?|description|impact)/i;
 
 /** Drops up to two bold or italic markers (`*`, `_`) and the whitespace after them. */
 function dropEmphasis(text: string): string {
@@ -54,8 +59,8 @@ export function sitrepKeyLine(line: string): { key: string; value: string } | nu
 
 function fieldOf(key: string): SitrepField {
   const k = key.toLowerCase();
-  if (k === 'status' || k === 'responders' || k === 'description') return k;
-  return 'details';
+  if (k === 'status' || k === 'responders' || k === 'description' || k === 'impact' || k === 'details') return k;
+  return 'next';
 }
 
 /**
@@ -66,7 +71,14 @@ function fieldOf(key: string): SitrepField {
  * line. Everything else is the description.
  */
 export function parseSitrepText(text: string): ParsedSitrep {
-  const fields: Record<SitrepField, string[]> = { description: [], status: [], responders: [], details: [] };
+  const fields: Record<SitrepField, string[]> = {
+    description: [],
+    status: [],
+    responders: [],
+    impact: [],
+    next: [],
+    details: [],
+  };
   const rest: string[] = [];
   let open: SitrepField | null = null;
   for (const line of text.split(/\r?\n|\r/)) {
@@ -100,7 +112,7 @@ export function parseSitrepText(text: string): ParsedSitrep {
       .trimEnd()
       .replace(/\n{3,}/g, '\n\n'),
   };
-  for (const key of ['status', 'responders', 'details'] as const) {
+  for (const key of ['status', 'responders', 'impact', 'next', 'details'] as const) {
     const value = fields[key].join('\n').trim();
     if (value) parsed[key] = value;
   }
@@ -120,6 +132,15 @@ export interface SitrepInput {
   parsed: ParsedSitrep;
   /** The severity's cadence; when given, the report says when the next one is due. */
   cadenceMinutes?: number;
+  /** The incident's status as the app keeps it; the person's own `Status:` line is added to it. */
+  status?: IncidentStatus;
+  /** Who reported the incident, named without a ping. */
+  reporter?: string | null;
+  /** The other roles' holders, named without a ping; absent or null when nobody holds them. */
+  deputy?: string | null;
+  communicationsOfficer?: string | null;
+  /** The handoff this report notes (seed 003: the incoming holder's sitrep notes the handoff). */
+  handoff?: { role: string; from: string; to: string } | null;
 }
 
 const SEVERITY_NAMES: Record<Severity, string> = { high: 'High', medium: 'Medium', low: 'Low' };
@@ -127,20 +148,31 @@ const SEVERITY_NAMES: Record<Severity, string> = { high: 'High', medium: 'Medium
 /** The severity line of a report before anyone assessed it. */
 const NO_SEVERITY = '_not assessed yet_ (`/severity high|medium|low`)';
 
-/** A situation report comment. */
+/** A situation report comment, with the fields of seed 003's sitrep. */
 export function renderSitrep(input: SitrepInput): string {
   const { parsed } = input;
   const at = rfc3339(input.at);
   const im = input.incidentManager ? mention(input.incidentManager) : '';
+  const given = parsed.status ? neutralizeInline(parsed.status, 500) : '';
+  const status = input.status ? `${input.status}${given ? ` — ${given}` : ''}` : given || '_not given_';
   const lines = [
     SITREP_MARKER,
     `### Situation report · ${neutralizeInline(input.id)} · ${at}`,
     '',
-    `- **Status:** ${parsed.status ? neutralizeInline(parsed.status, 500) : '_not given_'}`,
+    `- **Status:** ${status}`,
     `- **Severity:** ${input.severity ? SEVERITY_NAMES[input.severity] : NO_SEVERITY}`,
-    `- **Incident Manager:** ${im || '_not set_ (`/set incident-manager @name`)'}`,
-    `- **Responders:** ${parsed.responders ? neutralizeInline(parsed.responders, 500) : '_not given_'}`,
   ];
+  if (input.reporter !== undefined) lines.push(`- **Reporter:** ${quietOr(input.reporter)}`);
+  lines.push(`- **Incident Manager:** ${im || '_not set_ (`/set incident-manager @name`)'}`);
+  if (input.deputy) lines.push(`- **Deputy:** ${quiet(input.deputy)}`);
+  if (input.communicationsOfficer) lines.push(`- **Communications Officer:** ${quiet(input.communicationsOfficer)}`);
+  lines.push(`- **Responders:** ${parsed.responders ? neutralizeInline(parsed.responders, 500) : '_not given_'}`);
+  if (input.handoff) {
+    lines.push(
+      `- **Handoff:** ${quiet(input.handoff.to)} took over as ${neutralizeInline(input.handoff.role, 60)} from ` +
+        `${quiet(input.handoff.from)}; this report notes it.`,
+    );
+  }
   if (input.cadenceMinutes !== undefined && input.cadenceMinutes > 0) {
     const next = formatRfc3339(Date.parse(at) + input.cadenceMinutes * 60_000);
     lines.push(`- **Next update due:** by ${next}`);
@@ -149,12 +181,18 @@ export function renderSitrep(input: SitrepInput): string {
   if (author) lines.push(`- **Posted by:** ${author}`);
   lines.push(
     '',
-    '#### Description',
+    '#### What happened',
     '',
     parsed.description.trim() ? neutralizeBlock(parsed.description.trim()) : '_No description given._',
   );
-  if (parsed.details) lines.push('', '#### Details and next steps', '', neutralizeBlock(parsed.details));
+  if (parsed.impact) lines.push('', '#### Impact', '', neutralizeBlock(parsed.impact));
+  if (parsed.next) lines.push('', '#### Next steps', '', neutralizeBlock(parsed.next));
+  if (parsed.details) lines.push('', '#### Details', '', neutralizeBlock(parsed.details));
   return `${lines.join('\n')}\n`;
+}
+
+function quietOr(username: string | null): string {
+  return (username ? quiet(username) : '') || '_not known_';
 }
 
 /** Whole sitrep windows of `cadenceMinutes` elapsed since `since` (0 when not yet one, or on bad input). */
@@ -167,7 +205,10 @@ export function missedSitrepWindows(since: string, cadenceMinutes: number, now: 
 export interface SitrepReminderInput {
   id: string;
   incidentManager: string | null;
+  /** The severity the cadence is the one of: the assessed one, else high. */
   severity: Severity;
+  /** No severity was assessed yet: the incident is run as high, and the reminder asks for the assessment too. */
+  unassessed?: boolean;
   cadenceMinutes: number;
   /** Windows missed so far (from {@link missedSitrepWindows}). */
   missed: number;
@@ -189,6 +230,11 @@ export function renderSitrepReminder(input: SitrepReminderInput): string {
     'Post one with `/sitrep` followed by a description of the situation; lines such as `Status: …`, `Responders: …` ' +
       'and `Next steps: …` fill the matching fields.',
   ];
+  if (input.unassessed)
+    lines.push(
+      'No severity was assessed yet, so the incident is run as high (a report every hour): assess it with ' +
+        '`/severity` (without a value it shows what high, medium and low mean).',
+    );
   if (!im) lines.push('No Incident Manager is set yet: `/set incident-manager @name` names one.');
   return `${lines.join('\n')}\n`;
 }

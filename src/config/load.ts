@@ -99,7 +99,7 @@ export async function checkSettings(
 
 /** Templates a project's configuration names, read from the project: they replace the built-in ones. */
 type CustomTemplates = Partial<
-  Pick<TemplateSources, 'incident' | 'release' | 'comms' | 'task' | 'advisory' | 'publicSummary'>
+  Pick<TemplateSources, 'incident' | 'release' | 'comms' | 'task' | 'report' | 'advisory' | 'publicSummary'>
 >;
 
 /**
@@ -232,7 +232,7 @@ async function loadTemplates(
 ): Promise<CustomTemplates> {
   const sources: CustomTemplates = {};
   const problems = [];
-  for (const name of ['incident', 'release', 'comms', 'task', 'advisory', 'publicSummary'] as const) {
+  for (const name of ['incident', 'release', 'comms', 'task', 'report', 'advisory', 'publicSummary'] as const) {
     const path = config.templates[name];
     if (!path) continue;
     const text = await ctx.tracker.readFile(project, path);

@@ -224,6 +224,29 @@ const sitrepSchema = perSeverity(
     'per missed window.',
 );
 
+/** People to tell per severity: an unacknowledged incident escalates to them, and setting a severity informs them. */
+const escalationSchema = z
+  .object({
+    high: uniqueItems(person, 'escalation.high', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe(
+        'Told when a high-severity (or not yet assessed) incident is not acknowledged, and when it is set high.',
+      ),
+    medium: uniqueItems(person, 'escalation.medium', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe('Told when a medium-severity incident is not acknowledged, and when it is set medium.'),
+    low: uniqueItems(person, 'escalation.low', (v) => v.replace(/^@/, '').toLowerCase())
+      .default(() => [])
+      .describe('Told when a low-severity incident is not acknowledged, and when it is set low.'),
+  })
+  .strict()
+  .default(() => ({ high: [], medium: [], low: [] }))
+  .describe(
+    'Who is escalated to, per severity: usernames, GitHub teams (`@org/team`) or GitLab group paths. They are ' +
+      'mentioned when an incident of that severity (high until assessed) is not acknowledged within `ackMinutes`, ' +
+      'and once when `/severity` sets that level (security leadership for a high one, say).',
+  );
+
 const DEFAULT_REQUIRED = ['security', 'legal', 'customer-success', 'investor-relations'];
 const cutoffSchema = perSeverity(
   { high: 360, medium: 720, low: 1440 },
@@ -274,7 +297,16 @@ const approvalsObject = z
   .strict()
   .superRefine(checkApprovals, { when: (payload) => isRecord(payload.value) });
 
-const DEFAULT_ADVISORIES = { syncMinutes: 60, ecosystem: 'other' as const, package: null };
+const DEFAULT_ADVISORIES = {
+  syncMinutes: 60,
+  ecosystem: 'other' as const,
+  package: null,
+  draftsFrom: [] as string[],
+  draftMaxAgeHours: 24,
+};
+
+/** At most this many repositories are watched for drafts: each costs one listing per `syncMinutes`. */
+export const MAX_DRAFT_REPOSITORIES = 20;
 
 const advisoriesSchema = z
   .object({
@@ -294,9 +326,37 @@ const advisoriesSchema = z
       .nullable()
       .default(DEFAULT_ADVISORIES.package)
       .describe("The package a new draft advisory names as affected. null: the advisory repository's name."),
+    draftsFrom: uniqueItems(
+      z
+        .string({ error: 'must be a repository path like `owner/repo`' })
+        .regex(PROJECT_PATTERN, { error: 'must be a repository path like `owner/repo`' })
+        .max(255),
+      'advisories.draftsFrom',
+      (v) => v.toLowerCase(),
+    )
+      .max(MAX_DRAFT_REPOSITORIES, { error: `must list at most ${MAX_DRAFT_REPOSITORIES} repositories` })
+      .default(() => [])
+      .describe(
+        "GitHub. Read from the incident project's own configuration (for the incident projects with an open master) " +
+          "and from the installation owner's shared configuration (`<owner>/.github`, for the `incidentProject` it " +
+          'names). Repositories whose draft security advisories created by a maintainer (GitHub sends no webhook for ' +
+          'those) open incidents there, like a private vulnerability report: the sweep lists their drafts at most ' +
+          'every `syncMinutes`. Only drafts created within `draftMaxAgeHours` are taken in, never the ones the app ' +
+          "drafted itself; each repository's own configuration must send its reports to that incident project, " +
+          'which must take them (itself or `reportsFrom`). [] (the default): none, and nothing is listed.',
+      ),
+    draftMaxAgeHours: z
+      .int({ error: 'must be a whole number of hours from 1 to 720' })
+      .min(1, { error: 'must be a whole number of hours from 1 to 720' })
+      .max(720, { error: 'must be a whole number of hours from 1 to 720' })
+      .default(DEFAULT_ADVISORIES.draftMaxAgeHours)
+      .describe(
+        'How old, at most, a draft in `draftsFrom` may be to open an incident (counted from its creation; never less ' +
+          'than two `syncMinutes`): a repository newly listed brings in only its recent drafts, not its backlog.',
+      ),
   })
   .strict()
-  .default(() => ({ ...DEFAULT_ADVISORIES }))
+  .default(() => ({ ...DEFAULT_ADVISORIES, draftsFrom: [] }))
   .describe('GitHub repository security advisories: how they are kept in sync, and what a new draft names.');
 
 /** The configuration schema: the single source of the types, the defaults and the JSON Schema. */
@@ -384,6 +444,10 @@ export const configSchema = z
         release: repoPath('Template of the release ticket (Handlebars markdown).'),
         comms: repoPath('Template of the communications ticket (Handlebars markdown).'),
         task: repoPath('Template of a tracking ticket opened with `/task` (Handlebars markdown).'),
+        report: repoPath(
+          'Template of the incident report posted when the incident is resolved or closed, and by `/report` ' +
+            '(Handlebars markdown).',
+        ),
         advisory: repoPath(
           'Template of the description of the draft advisory `/advisory` writes (GitHub; Handlebars markdown).',
         ),
@@ -435,6 +499,21 @@ export const configSchema = z
           "beside this one (same owner or group); without `:path`, the other project's file at this file's path. The " +
           'files are deep-merged (mappings key by key; a list or value here replaces the inherited one), up to five ' +
           'files deep. Template paths are read from this project.',
+      ),
+    ackMinutes: minutes(
+      10,
+      'Minutes the Incident Manager has to acknowledge a declared incident (`/ack`, or any command or tick of ' +
+        'theirs) before the app escalates to the `escalation` list of its severity (high while none is assessed); ' +
+        'it escalates again after every further such window without an acknowledgement.',
+    ),
+    escalation: escalationSchema,
+    postMortem: z
+      .enum(['comment', 'issue'], { error: 'must be `comment` or `issue`' })
+      .default('comment')
+      .describe(
+        'Where the incident report goes when the incident is resolved or closed: `comment` (a comment on the ' +
+          'master) or `issue` (a confidential post-mortem ticket in the incident project, owned by the Incident ' +
+          'Manager, linked from the Post-mortem row of Quick Links and tracked like a `/task`).',
       ),
     advisoryRepository: z
       .string({ error: 'must be a repository path like `owner/repo`, or null' })

@@ -104,6 +104,9 @@ export function advisoryMasterDraft(advisory: Advisory): {
     v: 1,
     role: 'master',
     id: advisory.cveId ?? '',
+    // The reporter is the advisory's (seed 003: a row of their own, never pinged), never the app that opened the
+    // master; when the advisory names nobody, nobody. The intake keeps the declaration the master's state holds.
+    reporter: { author: advisory.reporter ?? '', at: advisory.createdAt ?? '' },
     run: {
       aliases: [advisory.ghsaId],
       disclosure: { advisory: { ...linkOf(advisory, undefined), origin: true } },
@@ -130,8 +133,11 @@ const SETTING_UP = '_incident-desk is setting up this incident…_';
 export interface AdvisoryUpdateOptions {
   /** The app's own username: an Incident Manager cell naming it is no Incident Manager. */
   self: string;
-  /** Where the advisory event came from, for the first timeline line: a report, a publication, the sweep. */
-  cause: 'reported' | 'published' | 'sweep';
+  /**
+   * Where the advisory event came from, for the first timeline line: a report, a publication, the sweep, or a draft a
+   * maintainer created that the sweep found (`advisories.draftsFrom`).
+   */
+  cause: 'reported' | 'published' | 'sweep' | 'drafted';
 }
 
 /**
@@ -160,11 +166,13 @@ export function decideAdvisoryUpdate(ctx: RunContext, advisory: Advisory, option
 
   if (firstRead && link.origin) {
     plan.timeline.push(
-      timelineEntry(
-        ctx,
-        `privately reported ${advisory.ghsaId} in ${advisory.repository}`,
-        advisory.reporter ?? APP_ACTOR,
-      ),
+      options.cause === 'drafted' && !advisory.reporter
+        ? timelineEntry(ctx, `drafted ${advisory.ghsaId} in ${advisory.repository}`, advisory.author ?? APP_ACTOR)
+        : timelineEntry(
+            ctx,
+            `privately reported ${advisory.ghsaId} in ${advisory.repository}`,
+            advisory.reporter ?? APP_ACTOR,
+          ),
     );
     if (advisory.reporter && unset(REPORTER)) plan.cells[REPORTER] = quiet(advisory.reporter);
   }
@@ -242,17 +250,6 @@ export function advisorySyncDue(state: TicketState, syncMinutes: number, now: Da
   if (!link) return false;
   const checked = link.checkedAt ? Date.parse(link.checkedAt) : Number.NaN;
   return Number.isNaN(checked) || now.getTime() - checked >= syncMinutes * 60_000;
-}
-
-/**
- * When the sweep should next read an open incident's advisory again (see {@link advisorySyncDue}): null when the master
- * links none, `now` when it never was read.
- */
-export function nextAdvisorySync(state: TicketState, syncMinutes: number, now: Date): Date | null {
-  const link = state.run?.disclosure?.advisory;
-  if (!link) return null;
-  const checked = link.checkedAt ? Date.parse(link.checkedAt) : Number.NaN;
-  return Number.isNaN(checked) ? now : new Date(checked + syncMinutes * 60_000);
 }
 
 /** Two plans of one event, the second decided on the first's run state: applied as one. */

@@ -48,11 +48,11 @@ export async function handleAdvisoryEvent(event: AdvisoryEvent, ctx: EventContex
 }
 
 /**
- * One advisory, read fresh: its master is updated from it, or, for a report (or a draft taken in), a master is opened.
- * The caller holds the advisory's lock.
+ * One advisory, read fresh: its master is updated from it, or, for a report (or a draft taken in by the sweep:
+ * `drafted`), a master is opened. The caller holds the advisory's lock.
  */
 export async function takeAdvisory(
-  cause: 'reported' | 'published',
+  cause: 'reported' | 'published' | 'drafted',
   repository: string,
   ghsaId: string,
   loaded: LoadedConfig,

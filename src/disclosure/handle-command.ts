@@ -22,6 +22,8 @@ import {
 } from './decide.js';
 import type { AdvisoryAction, Publication } from './decide.js';
 import { readGate } from './handle-gate.js';
+import { acknowledgeByManager } from '../triage/decide.js';
+import { quickLinksOf } from '../run/quick-links.js';
 import { handleLift } from './handle-lift.js';
 
 /**
@@ -41,15 +43,28 @@ export async function handleDisclosureCommand(
     const rctx: RunContext = { ...run, actor: event.actor, access };
     const name = command.name === 'advisory' ? 'advisory' : 'disclose';
     if (!access || !canWrite(access)) return refused(rctx, `use \`/${name}\``);
-    if (command.name === 'advisory') return advisoryCommand(rctx, command.action, settings, ctx);
-    const gate = await readGate(ctx.tracker, rctx, ctx.log);
-    if (command.action === 'force') {
-      const forced = decideForce(rctx, command.reason, gate);
-      return 'refused' in forced ? refused(rctx, forced.refused) : forced;
-    }
-    if (!gate.open) return decideGateClosed(rctx, gate);
-    return decideDisclosed(rctx, await publish(ctx.tracker, rctx));
+    const plan = await decideWithAccess(rctx, command, settings, ctx);
+    // Any command of the Incident Manager acknowledges the incident (seed 003), these too.
+    acknowledgeByManager({ ctx: rctx, plan, actor: event.actor.username, cells: quickLinksOf(rctx.master) });
+    return plan;
   });
+}
+
+/** `/advisory …`, `/disclose` or `/disclose --force` by someone with write access. */
+async function decideWithAccess(
+  rctx: RunContext,
+  command: DisclosureCommand,
+  settings: LoadedConfig,
+  ctx: EventContext,
+): Promise<RunPlan> {
+  if (command.name === 'advisory') return advisoryCommand(rctx, command.action, settings, ctx);
+  const gate = await readGate(ctx.tracker, rctx, ctx.log);
+  if (command.action === 'force') {
+    const forced = decideForce(rctx, command.reason, gate);
+    return 'refused' in forced ? refused(rctx, forced.refused) : forced;
+  }
+  if (!gate.open) return decideGateClosed(rctx, gate);
+  return decideDisclosed(rctx, await publish(ctx.tracker, rctx));
 }
 
 function refused(ctx: RunContext, what: string): RunPlan {

@@ -22,6 +22,8 @@ export interface IntakeStart {
   sourceProject: Project;
   /** Who applied the trigger label; empty when the intake is completed without the trigger event. */
   actor: string;
+  /** The First Responder (the actor, with write access as the tracker answered); null when none or unknown. */
+  responder?: string | null;
   /** The master, when the source is gone and only the master tells where the incident is. */
   master?: Issue;
 }
@@ -57,8 +59,14 @@ export async function loadIntakeSnapshot(
     configPath: CONFIG_PATHS[tracker.kind],
     source,
     sourceProject,
-    reporter: { author: reporter?.author ?? '', assignees: reporter?.assignees ?? [], number: start.sourceRef.number },
+    reporter: {
+      author: reporter?.author ?? '',
+      assignees: reporter?.assignees ?? [],
+      number: start.sourceRef.number,
+      ...(reporter ? { createdAt: reporter.createdAt } : {}),
+    },
     actor: start.actor,
+    responder: start.responder ?? null,
     now: (ctx.now ?? (() => new Date()))(),
     incidentProject,
     releaseProject,

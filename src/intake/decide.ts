@@ -1,5 +1,6 @@
 import { joinBody, renderState, splitBody, trustedState } from '../kernel/block.js';
-import type { ChildRow, TicketState } from '../kernel/ticket-state.js';
+import type { ChildRow, RunState, TicketState } from '../kernel/ticket-state.js';
+import { recordMilestone, statusLabel, statusOf } from '../triage/status.js';
 import { RELEASE_PHASES } from '../checklist/phases.js';
 import {
   deriveIncidentId,
@@ -168,6 +169,7 @@ function markMaster(s: IntakeSnapshot, master: Issue, id: string): UpdateEffect 
     role: 'master',
     id,
     ...(s.actor ? { trigger: { by: s.actor, at: formatRfc3339(s.now) } } : {}),
+    ...declaration(s),
   };
   return {
     kind: 'update',
@@ -175,6 +177,19 @@ function markMaster(s: IntakeSnapshot, master: Issue, id: string): UpdateEffect 
     why: 'mark the master before anything else',
     block: `${renderState(mark)}\n${SETTING_UP}`,
     addLabels: [roleLabel('master'), idLabel(id)],
+  };
+}
+
+/**
+ * Who declared the incident and who reported it, written with the first mark (the source may be gone, or its author
+ * unknown, by the time an interrupted intake is completed): the First Responder when the tracker answered they may
+ * write, and the report's author, who is never the Incident Manager by being the author.
+ */
+function declaration(s: IntakeSnapshot): Pick<TicketState, 'responder' | 'reporter'> {
+  const at = s.reporter.createdAt ?? formatRfc3339(s.now);
+  return {
+    ...(s.responder ? { responder: s.responder } : {}),
+    ...(s.reporter.author ? { reporter: { author: s.reporter.author, at: formatRfc3339(new Date(at)) } } : {}),
   };
 }
 
@@ -276,8 +291,11 @@ function updateMaster(
 ): IntakeEffect[] {
   const { id } = done;
   const rows = childRows(done.children);
+  const declared = { ...declaration(s), ...pickDeclaration(masterState) };
+  const run = masterState?.intake === true ? { ...(masterState.run ?? {}) } : startRun(s, masterState);
   const state: TicketState = {
     ...(masterState ?? {}),
+    ...declared,
     v: 1,
     role: 'master',
     id,
@@ -285,16 +303,16 @@ function updateMaster(
     summary: true,
     links: [...done.linked].sort(),
     children: rows,
-    run: { ...(masterState?.run ?? {}), timeline },
+    run: { ...run, timeline },
   };
   const view = renderMaster(
     {
       master,
       state,
       children: rows,
-      // The master's assignee, else the source's assignee, else the reporter: never the app that created an external
-      // master.
-      defaultManager: master.assignees[0] ?? s.reporter.assignees[0] ?? s.reporter.author,
+      // The First Responder (seed 003), never the reporter for being the author, nor the app that created an external
+      // master; nobody when whoever declared it may not write (the first `/ack` takes the role then).
+      defaultManager: declared.responder ?? '',
       config: s.config,
       now: s.now,
       bodyLimit: DESCRIPTION_LIMITS[s.tracker],
@@ -302,16 +320,46 @@ function updateMaster(
     deps,
   );
   const phase = phaseLabel(view.phase);
+  const status = statusLabel(statusOf(state.run));
   const update: UpdateEffect = {
     kind: 'update',
     ref: master.ref,
     why: 'master block, title and labels',
     titleId: id,
     block: view.block,
-    addLabels: [roleLabel('master'), idLabel(id), phase],
+    addLabels: [roleLabel('master'), idLabel(id), phase, ...(masterState?.intake === true ? [] : [status])],
     removeLabels: master.labels.filter((l) => l.startsWith('phase::') && l !== phase),
   };
   return computePatch(master, update) ? [update] : [];
+}
+
+/** The First Responder of this intake: the one the master's mark recorded, else the one this run found. */
+function responderOf(s: IntakeSnapshot): string | null {
+  const marked = s.master ?? s.source;
+  return (marked ? trustedState(marked)?.responder : undefined) ?? s.responder ?? null;
+}
+
+/** The declaration the master's state already holds (the mark's), which wins over a later read of the source. */
+function pickDeclaration(state: TicketState | null): Pick<TicketState, 'responder' | 'reporter'> {
+  return {
+    ...(state?.responder ? { responder: state.responder } : {}),
+    ...(state?.reporter ? { reporter: state.reporter } : {}),
+  };
+}
+
+/**
+ * The run of a newly declared incident (seed 003): an event under investigation from the moment it was declared, the
+ * acknowledgement window and the sitrep cadence (high until assessed) counted from then.
+ */
+function startRun(s: IntakeSnapshot, state: TicketState | null): RunState {
+  const run: RunState = { ...(state?.run ?? {}) };
+  const at = state?.trigger?.at ?? formatRfc3339(s.now);
+  run.status ??= 'investigating';
+  run.declaredAt ??= at;
+  run.sitrepSince ??= at;
+  if (!run.history?.length)
+    recordMilestone(run, { at, by: state?.trigger?.by ?? s.actor, kind: 'status', value: run.status });
+  return run;
 }
 
 function childRows(children: Map<ChildRole, Issue>): ChildRow[] {
@@ -341,6 +389,14 @@ function intakeEntries(
     ? [{ at: trigger?.at ?? at, actor: by, text: `labeled the report \`${s.config.label}\`` }]
     : [];
   if (inPlace && s.capabilities.confidentialIssues) entries.push(app('made this ticket confidential'));
+  const responder = responderOf(s);
+  entries.push(
+    app(
+      responder
+        ? `named @${responder} Incident Manager (First Responder: declared the incident with write access)`
+        : 'named no Incident Manager: nobody with write access declared the incident',
+    ),
+  );
   if (!inPlace) entries.push(app(`moved the report here from ${s.sourceProject.path}#${s.reporter.number}`));
   entries.push(app(`named the incident ${id}`));
   for (const [role, child] of children) {
@@ -420,6 +476,7 @@ function createMaster(s: IntakeSnapshot, source: Issue, project: string): Intake
     source: `${s.tracker}:${formatRef(source.ref)}`,
     ...(verifyFirst ? { pendingCopy: true } : {}),
     ...(s.actor ? { trigger: { by: s.actor, at: formatRfc3339(s.now) } } : {}),
+    ...declaration(s),
   };
   const block = `${renderState(state)}\n${SETTING_UP}`;
   const labels = [roleLabel('master'), sourceLabel(s.tracker, source.ref), ...(cve ? [idLabel(cve)] : [])];
@@ -598,7 +655,12 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
 }
 
 function releaseContext(id: string, master: Issue, title: string, deps: IntakeDeps): ReleaseContext {
-  return { id, master: reference(master), title, phases: renderPhases(RELEASE_PHASES, new Set(), deps.handbookUrl) };
+  return {
+    id,
+    master: reference(master),
+    title,
+    phases: renderPhases(RELEASE_PHASES, new Set(), deps.handbookUrl, reference(master)),
+  };
 }
 
 function summaryFor(
@@ -628,5 +690,7 @@ function summaryFor(
     })),
     source: inPlace ? null : { reference: `${s.sourceProject.path}#${source?.ref.number ?? '?'}`, handled },
     handbookUrl: deps.handbookUrl,
+    responder: responderOf(s),
+    ackMinutes: s.config.ackMinutes,
   });
 }

@@ -1,12 +1,13 @@
 import { DEFAULT_CONFIG } from '../config/schema.js';
 import type { IssueEvent } from '../kernel/events.js';
-import { formatRef } from '../kernel/model.js';
+import { canWrite, formatRef } from '../kernel/model.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { labelAdder } from '../server/actors.js';
 import { ConfidentialityError, runIntake } from './apply.js';
 import { loadIntakeSnapshot } from './complete.js';
+import { incidentProjectPath } from './snapshot.js';
 import { describeEffect } from './effects.js';
 import { protectReport, refusedReport } from './fail-safe.js';
 import { renderStopped } from './messages.js';
@@ -38,13 +39,15 @@ export async function handleIntake(event: IssueEvent, ctx: EventContext): Promis
 
   return ctx.locks.run(`${event.tracker}:${issue.toLowerCase()}`, async () => {
     const source = await ctx.tracker.getIssue(event.issue.ref);
-    let actor = event.actor.username;
+    let declarer: { username: string; id: number } | null = event.actor;
     if (!ctx.tracker.capabilities.signedDeliveries) {
       // An unsigned delivery is a hint: the label must be on the issue, and who added it is the tracker's answer.
       if (source.state !== 'open' || !source.labels.includes(loaded.config.label)) return 'not-a-trigger';
-      actor = (await labelAdder(event, loaded.config.label, ctx))?.username ?? '';
+      declarer = await labelAdder(event, loaded.config.label, ctx);
     }
-    const start = { source, sourceRef: source.ref, sourceProject: event.project, actor };
+    const actor = declarer?.username ?? '';
+    const responder = await firstResponder(declarer, incidentProjectPath(loaded.config, event.project.path), ctx);
+    const start = { source, sourceRef: source.ref, sourceProject: event.project, actor, responder };
     const snapshot = await loadIntakeSnapshot(start, loaded.config, ctx);
     const deps = { renderer: loaded.renderer, handbookUrl: loaded.config.handbookUrl ?? ctx.handbookUrl };
     try {
@@ -63,6 +66,20 @@ export async function handleIntake(event: IssueEvent, ctx: EventContext): Promis
       return 'stopped';
     }
   });
+}
+
+/**
+ * The First Responder (seed 003): whoever declared the incident, when the tracker answers they have write (GitLab:
+ * Developer) access to the project the incident lives in. They are its initial Incident Manager; a reporter who could
+ * only label the issue is not. Asked only when an intake actually starts.
+ */
+async function firstResponder(
+  declarer: { username: string; id: number } | null,
+  incidentProject: string,
+  ctx: EventContext,
+): Promise<string | null> {
+  if (!declarer?.username) return null;
+  return canWrite(await ctx.tracker.getAccess(incidentProject, declarer)) ? declarer.username : null;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { TicketRole } from '../kernel/identifier.js';
 import { idLabel } from '../kernel/identifier.js';
+import { mention } from '../kernel/usernames.js';
+import { describeMinutes } from '../run/messages.js';
 
 /**
  * The texts the app writes outside templates. Each carries a hidden marker so the app recognizes its own
@@ -42,6 +44,13 @@ export interface SummaryInput {
   children: Array<{ role: TicketRole; reference: string; linked: boolean }>;
   source: null | { reference: string; handled: 'moved' | 'redacted' | 'deleted' | 'delete-refused' };
   handbookUrl: string;
+  /**
+   * The First Responder (who declared it with write access), the initial Incident Manager, mentioned: they are asked
+   * to acknowledge, assess and post the initial sitrep. Null when nobody with write access declared it.
+   */
+  responder?: string | null;
+  /** The acknowledgement window, in minutes (`ackMinutes`). */
+  ackMinutes?: number;
 }
 
 /** The one comment on the master that sums up the intake. */
@@ -74,7 +83,32 @@ export function renderSummary(input: SummaryInput): string {
     lines.push(`- Opened from ${input.source.reference}: ${what}.`);
   }
   lines.push(`- The checklist above links every step to its explanation in the [handbook](${input.handbookUrl}).`);
+  if (input.ackMinutes !== undefined) lines.push('', ...firstSteps(input.responder ?? null, input.ackMinutes));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What the initial Incident Manager does first (seed 003, "Initiate the response"): acknowledge, assess, and post the
+ * initial situation report. Without a First Responder, whoever takes the incident acknowledges it and leads.
+ */
+function firstSteps(responder: string | null, ackMinutes: number): string[] {
+  const who = responder ? mention(responder) : '';
+  const head = who
+    ? `${who}, you declared this incident, so you are its **Incident Manager** until you hand the role over ` +
+      '(`/handoff @name`). Its status is **investigating** (an event until someone confirms it). Please:'
+    : 'Nobody with write access declared this incident, so it has **no Incident Manager** yet: whoever with write ' +
+      'access takes it replies `/ack` and leads it. Its status is **investigating** (an event until someone ' +
+      'confirms it). Then:';
+  return [
+    head,
+    '',
+    `1. Acknowledge it with \`/ack\` within ${describeMinutes(ackMinutes)}; without an acknowledgement the app ` +
+      'escalates to the escalation list of its severity (`escalation` in the configuration).',
+    '2. Assess the severity with `/severity` (it shows the rubric; until assessed the incident is run as high, with ' +
+      'a situation report every hour).',
+    '3. Post the initial situation report with `/sitrep` (what happened, impact, status, responders, next steps), ' +
+      'and move the status with `/status confirmed` once the incident is confirmed (or `/false-alarm <reason>`).',
+  ];
 }
 
 /** The description left on a source whose details were moved to a private master. */

@@ -27,9 +27,14 @@ export interface IntakeSnapshot {
   source: Issue | null;
   sourceProject: Project;
   /** Who reported the incident and who it was assigned to, as the source was first read (kept after a deletion). */
-  reporter: { author: string; assignees: string[]; number: number };
+  reporter: { author: string; assignees: string[]; number: number; createdAt?: string };
   /** Who applied the trigger label. */
   actor: string;
+  /**
+   * The First Responder: who applied the trigger label (or opened the report with it) when the tracker answered they
+   * have write (Developer) access to the incident project; null otherwise, or when the intake runs without its trigger.
+   */
+  responder?: string | null;
   /** The clock of this run, for the timeline's first entries. */
   now: Date;
   /** The incident project as the API answered, or null when it does not exist or is not visible. */

@@ -61,6 +61,11 @@ export interface Advisory {
    * null when it names nobody.
    */
   reporter: string | null;
+  /**
+   * The account that created it, when the tracker says: a private report's reporter, the maintainer who drafted it, or
+   * the app itself for the drafts `/advisory` makes. null when unknown (webhooks leave it out).
+   */
+  author: string | null;
   /** The temporary private fork for the fix (`owner/repo-ghsa-…`), when one exists. */
   privateFork: { path: string; webUrl: string } | null;
   /** ISO 8601 times as the tracker reports them. */

@@ -8,8 +8,31 @@ import type { TicketRole } from './identifier.js';
 
 export type Severity = 'high' | 'medium' | 'low';
 
-/** The two roles a handoff moves. */
-export type HolderRole = 'im' | 'deputy';
+/** The roles a handoff moves: the Incident Manager, the Deputy and the Communications Officer (seed 003). */
+export type HolderRole = 'im' | 'deputy' | 'co';
+
+/**
+ * Where an incident stands (seed 003): an unconfirmed event is `investigating`; `confirmed` makes it an incident;
+ * `contained` and `resolved` follow; a `false-alarm` is concluded and closed.
+ */
+export type IncidentStatus = 'investigating' | 'confirmed' | 'contained' | 'resolved' | 'false-alarm';
+
+/**
+ * One step of the incident's progression, recorded as it happens for the incident report: a status or severity set,
+ * a role that changed hands. Only the app writes it (the master's signed state).
+ */
+export interface Milestone {
+  /** ISO time. */
+  at: string;
+  /** Username of who did it ('' for the app). */
+  by: string;
+  kind: 'status' | 'severity' | 'role';
+  /** The status, the severity, or the role (`im`, `deputy`, `co`) that changed hands. */
+  value: string;
+  /** Roles: the new holder and the previous one (absent when nobody held it). */
+  to?: string;
+  from?: string;
+}
 
 /** A pending handoff: `from` asked `to` to take `role`; it completes when `to` accepts. */
 export interface PendingHandoff {
@@ -40,6 +63,35 @@ export interface RunState {
   handoff?: PendingHandoff;
   /** When a person last changed each box (by step id) or Quick Links cell (by label): the edit's `updated_at`. */
   changedAt?: Record<string, string>;
+  /** Where the incident stands; absent on incidents declared before statuses were kept (read as investigating). */
+  status?: IncidentStatus;
+  /** ISO time the incident was declared (the trigger label); the acknowledgement window counts from it. */
+  declaredAt?: string;
+  /** Who acknowledged the incident and when (`/ack`, or the Incident Manager's first command or tick). */
+  ack?: { by: string; at: string };
+  /** How many `ackMinutes` windows without an acknowledgement were escalated already. */
+  ackEscalations?: number;
+  /** Severities whose escalation list was told, once each, when the severity was set. */
+  informed?: Severity[];
+  /** The progression of status, severity and roles, oldest first, for the incident report. */
+  history?: Milestone[];
+  /** ISO time the incident became active, when known (`/set detected <time>`): the time to discovery counts from it. */
+  detectedAt?: string;
+  /** Situation reports posted with `/sitrep`. */
+  sitreps?: number;
+  /** Sitrep reminders the sweep posted, in all. */
+  reminders?: number;
+  /** A handoff completed whose incoming holder still owes the sitrep that notes it (seed 003's ceremony). */
+  handoverSitrep?: { role: HolderRole; from: string; to: string; at: string };
+  /**
+   * The incident report of the current conclusion was posted (or its post-mortem ticket opened, `project#n`); cleared
+   * when the incident is taken up again (reopened, or its status moved back from resolved).
+   */
+  report?: { at: string; ticket?: string };
+  /** Release ticket phases whose deadline passed and were looked at (nudged when steps were open). */
+  releaseNudged?: string[];
+  /** The Public Disclosure Date the release ticket's phase headings were dated from (absent: not dated yet). */
+  releaseDated?: string;
   /** The incident's disclosure: its security advisory (GitHub), the gate's override, the publication, the lift. */
   disclosure?: DisclosureState;
 }
@@ -108,6 +160,13 @@ export interface TicketState {
    * later (by the sweep, the next event or `npm run reconcile`) still opens the timeline with them.
    */
   trigger?: { by: string; at: string };
+  /**
+   * Masters: the First Responder (seed 003): who declared the incident with write (Developer) access as the tracker
+   * answered; the initial Incident Manager until a handoff. Absent when whoever declared it had no such access.
+   */
+  responder?: string;
+  /** Masters: who reported the incident (the report's author), never pinged by reminders, and when. */
+  reporter?: { author: string; at: string };
   /** Masters: the summary comment was posted. */
   summary?: boolean;
   /** Masters: children natively linked (or found unlinkable), as `project#n`. */

@@ -39,6 +39,7 @@ export async function applyRunPlan(
   let run = plan.run;
   if (changesMaster(plan, state.run)) await writeMaster(tracker, master.ref, plan, run, deps);
   for (const comment of plan.comments) await tracker.createComment(comment.ref, comment.body);
+  for (const child of plan.closeChildren ?? []) await closeChild(tracker, child, deps);
   if (plan.timeline.length === 0) return;
 
   const ids = [...(run.timeline ?? [])];
@@ -74,10 +75,29 @@ export async function applyRunPlan(
       assign: undefined,
       tasks: [],
       reopen: undefined,
+      close: undefined,
     },
     run,
     deps,
   );
+}
+
+/**
+ * Closes a ticket of the incident with its note (a false alarm): the note first, so whoever follows it sees why. A
+ * ticket already closed gets neither; one that is gone is skipped.
+ */
+async function closeChild(tracker: Tracker, child: { ref: IssueRef; note: string }, deps: RunDeps): Promise<void> {
+  let issue: Issue;
+  try {
+    issue = await tracker.getIssue(child.ref);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    deps.log.info({ issue: formatRef(child.ref) }, 'ticket to close is gone');
+    return;
+  }
+  if (issue.state === 'closed') return;
+  await tracker.createComment(child.ref, child.note);
+  await tracker.updateIssue(child.ref, { state: 'closed' });
 }
 
 /**
@@ -122,7 +142,8 @@ async function writeMaster(
       master: fresh,
       state: run === undefined ? state : { ...state, run },
       children: state.children ?? [],
-      defaultManager: fresh.assignees[0] ?? fresh.author,
+      // The First Responder the intake recorded (seed 003); never the report's author for being the author.
+      defaultManager: state.responder ?? '',
       config: deps.config,
       stepOverrides: plan.stepOverrides,
       cells: plan.cells,
@@ -140,8 +161,9 @@ async function writeMaster(
       addLabels: [...plan.addLabels, wantPhase],
       removeLabels: [...plan.removeLabels, ...stalePhases],
     }) ?? {};
-  // The close guard reopens the master in the same write as its block.
+  // The close guard reopens the master in the same write as its block; a false alarm closes it the same way.
   if (plan.reopen && fresh.state === 'closed') Object.assign(patch, { state: 'open' });
+  if (plan.close && fresh.state === 'open') Object.assign(patch, { state: 'closed' });
   if (view.shortened.omitted > 0 || view.shortened.compactOpen > 0) {
     deps.log.warn(
       { issue: formatRef(ref), ...view.shortened },

@@ -22,6 +22,11 @@ export interface EventContext {
   log: Logger;
   /** The clock (tests pass a fixed one); the core never reads one itself. */
   now?: () => Date;
+  /**
+   * When the sweep last listed each watched repository's draft advisories (lower-case `owner/repo` → epoch ms), kept by
+   * the server for its life; without it the sweep lists them at every pass.
+   */
+  draftListings?: Map<string, number>;
   /** The keys of the hidden state's signature on this tracker (see `StateSeal`). */
   stateKeys: StateKeys;
   /** Told of every event that may have changed an incident, so that the next sweep lists (see `sweepOnSchedule`). */

@@ -8,10 +8,12 @@ import { computeProgress, currentPhase, phaseDates, readSteps, setStepState } fr
 import type { IncidentDeskConfig } from '../config/schema.js';
 import type { Issue } from '../kernel/model.js';
 import { mentionUser, neutralizeInline } from '../kernel/neutralize.js';
+import { renderLinks } from '../checklist/render-phases.js';
 import { stepUrl } from '../templates/renderer.js';
 import type { Renderer } from '../templates/renderer.js';
 import type { IncidentContext, QuickLinkRow } from '../templates/contexts.js';
 import { dateOf, FIELD_LABELS, PRIVATE_FORK, REPORTER } from './quick-links.js';
+import { quiet } from '../kernel/usernames.js';
 
 export const PLACEHOLDER = '_not set_';
 /** The block's begin and end markers and separators, with room to spare for a person's concurrent edit. */
@@ -71,7 +73,7 @@ export function renderMaster(input: MasterViewInput, deps: { renderer: Renderer;
     id: input.state.id,
     progress: `${progress.done}/${progress.total} steps done`,
     quickLinks: quickLinkRows(kept, input),
-    phases: phaseContexts(current, kept, progress, na, input.config, deps.handbookUrl),
+    phases: phaseContexts(current, kept, progress, na, input.config, deps.handbookUrl, releaseReference(input)),
     related: input.children.map((row) => ({
       role: row.role === 'release' ? 'Release' : 'Communications',
       reference: `[${row.ref}](${row.url})`,
@@ -104,17 +106,20 @@ function keptCells(current: string | null, imposed: Readonly<Record<string, stri
 /** The Quick Links table: the values kept, else the defaults; the children's rows are the app's own. */
 function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): QuickLinkRow[] {
   const keep = (label: string, fallback: string): QuickLinkRow => ({ label, value: kept.get(label) ?? fallback });
-  // Rows shown once they have a value: most incidents never name a reporter, a weakness or a private fork.
+  // Rows shown once they have a value: most incidents never name a weakness or a private fork.
   const ifKept = (label: string): QuickLinkRow[] => (kept.has(label) ? [{ label, value: kept.get(label)! }] : []);
   const fork = input.state.run?.disclosure?.advisory?.fork;
   const child = (role: ChildRow['role']): string => {
     const row = input.children.find((c) => c.role === role);
     return row ? `[${row.ref}](${row.url})` : PLACEHOLDER;
   };
+  // The reporter is named without a ping: reminders and nudges never reach them (seed 003 keeps them out of the team).
+  const reporter = input.state.reporter?.author ? quiet(input.state.reporter.author) : '';
   return [
     keep(FIELD_LABELS['incident-manager'], mentionUser(input.defaultManager) || PLACEHOLDER),
     keep(FIELD_LABELS.deputy, PLACEHOLDER),
-    ...ifKept(REPORTER),
+    keep(FIELD_LABELS['communications-officer'], PLACEHOLDER),
+    keep(REPORTER, reporter || PLACEHOLDER),
     keep(FIELD_LABELS['disclosure-date'], DATE_PLACEHOLDER),
     keep(FIELD_LABELS.cvss, PLACEHOLDER),
     ...ifKept(FIELD_LABELS.cwe),
@@ -128,6 +133,12 @@ function quickLinkRows(kept: Map<string, string>, input: MasterViewInput): Quick
   ];
 }
 
+/** The release ticket as a markdown reference, for the links of the master's phases to its steps. */
+function releaseReference(input: MasterViewInput): string | null {
+  const row = input.children.find((c) => c.role === 'release');
+  return row ? `[${row.ref}](${row.url})` : null;
+}
+
 /** The phases of the checklist: their dates from the disclosure date, their progress, each step's box and n/a mark. */
 function phaseContexts(
   current: string | null,
@@ -136,6 +147,7 @@ function phaseContexts(
   na: Record<string, string>,
   config: IncidentDeskConfig,
   handbookUrl: string,
+  release: string | null,
 ): IncidentContext['phases'] {
   const steps = current === null ? new Map<string, { done: boolean }>() : readSteps(current);
   const disclosure = dateOf(kept.get(FIELD_LABELS['disclosure-date']));
@@ -155,6 +167,7 @@ function phaseContexts(
         done: Boolean(steps.get(step.id)?.done) || Object.hasOwn(na, step.id),
         na: Object.hasOwn(na, step.id) ? neutralizeInline(na[step.id]!, 200) : null,
       })),
+      links: renderLinks(phase, release, handbookUrl),
     };
   });
 }

@@ -1,8 +1,9 @@
 import { neutralizeBlock, neutralizeInline } from '../kernel/neutralize.js';
 import type { HolderRole } from '../kernel/ticket-state.js';
-import { FIELD_LABELS } from './quick-links.js';
+import { ROLE_NAME } from './quick-links.js';
 import { mention, quiet } from '../kernel/usernames.js';
 import type { TrackerKind } from '../kernel/model.js';
+import { formatRfc3339 } from '../kernel/time.js';
 
 /**
  * The texts the app writes while an incident runs (refusals, invalid commands, phase nudges, handoffs).
@@ -22,7 +23,7 @@ export const RUN_MARKERS = {
 
 /** The human name of a role that a handoff moves. */
 export function holderRoleName(role: HolderRole): string {
-  return role === 'im' ? FIELD_LABELS['incident-manager'] : FIELD_LABELS.deputy;
+  return ROLE_NAME[role];
 }
 
 /** A duration for prose: `a minute`, `45 minutes`, `an hour`, `12 hours`, `a day`, `2 days`. */
@@ -148,21 +149,31 @@ export function renderHandoffRequested(input: { from: string; to: string; role: 
   ].join('\n');
 }
 
-/** Said when the incoming person accepted: the seed's ceremony asks for a sitrep and a short overlap. */
-export function renderHandoffDone(input: { from: string; to: string; role: HolderRole }): string {
+/**
+ * Said when the incoming person accepted (seed 003's explicit handoff): the incoming holder updates the ticket and
+ * shares a sitrep noting the handoff; the outgoing one stays available for 15–20 minutes, then logs off.
+ */
+export function renderHandoffDone(input: { from: string; to: string; role: HolderRole; at?: string }): string {
   const role = holderRoleName(input.role);
   const to = mention(input.to) || 'The new holder';
   const from = mention(input.from) || 'the previous holder';
+  const until =
+    input.at && !Number.isNaN(Date.parse(input.at))
+      ? ` (until ${formatRfc3339(Date.parse(input.at) + OVERLAP_MINUTES * 60_000)})`
+      : '';
   return [
     RUN_MARKERS.handoffDone,
     `${to} is now **${role}**, taking over from ${from}.`,
     '',
-    `- ${from}: please post a handover situation report with \`/sitrep\` (status, what is open, what comes next), ` +
-      `and stay reachable for the next 15–20 minutes.`,
-    `- ${to}: you lead from now on; read the handover sitrep and the timeline, and say so in the incident channel.`,
+    `- ${to}: you hold the role from now on. Share a situation report with \`/sitrep\` that notes the handoff ` +
+      '(status, what is open, what comes next); the app adds the handoff to your next report.',
+    `- ${from}: stay available for the next 15–20 minutes${until} to answer questions, then log off.`,
     '',
   ].join('\n');
 }
+
+/** How long the outgoing holder stays available after a handoff (seed 003: 15–20 minutes). */
+export const OVERLAP_MINUTES = 20;
 
 /** Said once when a handoff was not accepted in time. */
 export function renderHandoffExpired(input: { from: string; to: string; role: HolderRole; minutes: number }): string {

@@ -51,6 +51,15 @@ export interface RunPlan {
   refresh?: boolean;
   /** A `/task` to open: the shell reads the target project, then `decideTask` says what to create. */
   task?: TaskCommand;
+  /** Close the master in the same write (a false alarm); the close event is the app's own and is not answered. */
+  close?: boolean;
+  /** Tickets of the incident to close, each with a note posted first (a false alarm closes them with the master). */
+  closeChildren?: Array<{ ref: IssueRef; note: string }>;
+  /**
+   * The incident report to compose: the shell reads what it needs (the timeline, the communications ticket) and adds
+   * it, as a preview comment (`/report`), or as the report of this conclusion (`final`), a comment or a ticket.
+   */
+  report?: 'preview' | 'final';
 }
 
 /** A plan that changes nothing (yet). */
@@ -77,6 +86,7 @@ export function changesMaster(plan: RunPlan, before: RunState | undefined): bool
     plan.assign !== undefined ||
     plan.tasks.length > 0 ||
     plan.reopen === true ||
+    plan.close === true ||
     plan.refresh === true ||
     JSON.stringify(plan.run) !== JSON.stringify(before ?? {})
   );

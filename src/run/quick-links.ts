@@ -8,6 +8,7 @@ import type { HolderRole } from '../kernel/ticket-state.js';
 export type FieldKey =
   | 'incident-manager'
   | 'deputy'
+  | 'communications-officer'
   | 'disclosure-date'
   | 'cvss'
   | 'cwe'
@@ -20,6 +21,7 @@ export type FieldKey =
 export const FIELD_LABELS: Record<FieldKey, string> = {
   'incident-manager': 'Incident Manager',
   deputy: 'Deputy Incident Manager',
+  'communications-officer': 'Communications Officer',
   'disclosure-date': 'Public Disclosure Date',
   cvss: 'CVSS Score',
   cwe: 'CWE',
@@ -35,15 +37,34 @@ export const DEPUTY = FIELD_LABELS.deputy;
 
 export const DISCLOSURE = FIELD_LABELS['disclosure-date'];
 
-/** Who reported the incident, when the report named them (a private vulnerability report's reporter). */
-export const REPORTER = 'Reporter';
+export const COMMUNICATIONS_OFFICER = FIELD_LABELS['communications-officer'];
 
 /** The temporary private fork of the advisory's repository, where the fix is prepared (GitHub). */
 export const PRIVATE_FORK = 'Private Fork';
 
-export const ROLE_LABEL: Record<HolderRole, string> = { im: MANAGER, deputy: DEPUTY };
+/**
+ * The Quick Links row of the reporter: the app's own, named without a ping (the issue's author, or a private
+ * vulnerability report's reporter).
+ */
+export const REPORTER = 'Reporter';
 
-export const ROLE_NAME: Record<HolderRole, string> = { im: 'Incident Manager', deputy: 'Deputy Incident Manager' };
+export const ROLE_LABEL: Record<HolderRole, string> = {
+  im: MANAGER,
+  deputy: DEPUTY,
+  co: COMMUNICATIONS_OFFICER,
+};
+
+export const ROLE_NAME: Record<HolderRole, string> = {
+  im: 'Incident Manager',
+  deputy: 'Deputy Incident Manager',
+  co: 'Communications Officer',
+};
+
+/** The role a Quick Links label names, or null for any other row. */
+export function roleOfLabel(label: string): HolderRole | null {
+  const found = (Object.keys(ROLE_LABEL) as HolderRole[]).find((role) => ROLE_LABEL[role] === label);
+  return found ?? null;
+}
 
 /** The username in a Quick Links cell like `@alice`, or null. */
 export function holderOf(cell: string | undefined): string | null {

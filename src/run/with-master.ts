@@ -8,6 +8,7 @@ import { ConfigErrorWithLabel, loadSettings, reportConfigError } from '../config
 import type { LoadedConfig } from '../config/load.js';
 import { applyRunPlan } from './apply.js';
 import { completeIntake } from '../intake/complete.js';
+import { syncReleaseSchedule } from '../checklist/handle-release.js';
 
 /** The handbook a ticket's 🔗 links point at: the configured one, else the one this server serves. */
 export function handbookOf(settings: LoadedConfig, ctx: Pick<EventContext, 'handbookUrl'>): string {
@@ -49,10 +50,10 @@ export async function withMaster(
       return 'not-a-trigger';
     }
     const now = (ctx.now ?? (() => new Date()))();
-    const plan = await decide(
-      { tracker: ctx.tracker.kind, config: settings.config, master, state, now, actor: null, access: null },
-      settings,
-    );
+    const run = { tracker: ctx.tracker.kind, config: settings.config, master, state, now, actor: null, access: null };
+    const plan = await decide(run, settings);
+    // The release ticket's dates and deadlines follow the Public Disclosure Date, whatever the event.
+    await syncReleaseSchedule(ctx.tracker, run, plan);
     await applyRunPlan(ctx.tracker, master, state, plan, {
       config: settings.config,
       renderer: settings.renderer,

@@ -1,6 +1,6 @@
 import type { AdvisoryEvent } from '../kernel/events.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
-import { runOnce } from './handle-event.js';
+import { runOnce, tellingSweepSchedule } from './handle-event.js';
 import { ROUTES } from './routes.js';
 import { StateSeal } from './state-seal.js';
 import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
@@ -11,6 +11,11 @@ import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
  * handled once, then the `advisory` route. A write refused by the guard stops the work with one log line.
  */
 export async function handleAdvisoryDelivery(event: AdvisoryEvent, context: EventContext): Promise<EventOutcome> {
+  // A report opens an incident whose clocks (the acknowledgement's escalation) the sweep's schedule must see.
+  return tellingSweepSchedule(context, () => handleAdvisorySealed(event, context));
+}
+
+async function handleAdvisorySealed(event: AdvisoryEvent, context: EventContext): Promise<EventOutcome> {
   const { log } = context;
   const sealed = new StateSeal(context.tracker, context.stateKeys, log);
   // GitHub signs its deliveries: the repository's visibility in the payload starts the guard off.

@@ -15,12 +15,22 @@ import type { EventContext, EventOutcome } from '../run/context.js';
  * event's route (`dispatch` in `routes.ts`), whose handler reads fresh, decides and applies.
  */
 export async function handleEvent(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
+  return tellingSweepSchedule(context, () => handleSealed(delivered, context));
+}
+
+/**
+ * Runs a delivery's handling, then tells the sweep's schedule: anything but an event that went nowhere (or failed)
+ * may have moved an incident's clocks or opened one, so the next sweep lists.
+ */
+export async function tellingSweepSchedule(
+  context: EventContext,
+  handle: () => Promise<EventOutcome>,
+): Promise<EventOutcome> {
   let outcome: EventOutcome | undefined;
   try {
-    outcome = await handleSealed(delivered, context);
+    outcome = await handle();
     return outcome;
   } finally {
-    // Anything but an event that went nowhere (or failed) may have moved an incident's clocks: the sweep lists next.
     if (context.sweepSchedule && !(outcome && UNCHANGED.has(outcome))) {
       await context.sweepSchedule.changed().catch((error: unknown) => {
         context.log.warn(

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import type { TrackerKind } from '../kernel/model.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
@@ -30,7 +30,6 @@ import { json } from './composition.js';
 import type { Composed, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
 import { configMaxAgeMs, sweepHoldMs, sweepSafetyMs } from './env.js';
 import { ConfigFiles } from './config-files.js';
-import type { PushEvent } from '../kernel/events.js';
 import type { ServerEnv } from './env.js';
 
 export interface AppServer {
@@ -170,7 +169,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     gate: overrides.sweepGate ?? coordination.sweepGate,
     schedule: coordination.sweepSchedule,
     safetyMs: sweepSafetyMs(env),
-    context: { locks, handbookUrl, defaultTemplates, settingsCache, log },
+    context: { locks, handbookUrl, defaultTemplates, settingsCache, log, draftListings: new Map() },
     now,
     metrics,
   });
@@ -286,6 +285,7 @@ function createSweeper(options: {
               total.masters += report.masters;
               total.fired += report.fired;
               total.completed += report.completed;
+              if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
             }
           }
           return total;

@@ -7,8 +7,8 @@ import { handleChecklistEdit } from '../checklist/handle.js';
 import { handleMasterCommand, handleTrackerSeverity } from '../commands/handle.js';
 import { parseCommand } from '../commands/parse.js';
 import { handleIntake } from '../intake/handle.js';
-import { handleAdvisoryEvent } from '../disclosure/handle-advisory.js';
 import { handleConfigPush } from '../config/handle-push.js';
+import { handleAdvisoryEvent } from '../disclosure/handle-advisory.js';
 import { mightTrigger } from '../intake/trigger.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { sweepTracker } from '../sweep/handle.js';
@@ -46,10 +46,10 @@ export const ROUTES = {
   'comms-label': handleCommsLabel,
   /** Every open master, at each tick of the sweeper (not an event): reminders, nudges, deadlines, half-done intakes. */
   sweep: sweepTracker,
-  /** A repository security advisory reported or published (GitHub's `repository_advisory`, not an issue event). */
-  advisory: handleAdvisoryEvent,
   /** A push to a default branch (not an issue event): cached configuration and templates it changed are dropped. */
   'config-push': handleConfigPush,
+  /** A repository security advisory reported or published (GitHub's `repository_advisory`, not an issue event). */
+  advisory: handleAdvisoryEvent,
 } as const;
 
 /** The name of a route. */

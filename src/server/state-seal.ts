@@ -332,6 +332,10 @@ export class StateSeal implements Tracker {
     return this.inner.isTeamMember(team, actor);
   }
 
+  async sharedConfigProject(): Promise<string | null> {
+    return this.inner.sharedConfigProject();
+  }
+
   async listOpenMasters(): Promise<Issue[]> {
     return (await this.inner.listOpenMasters()).map((issue) => this.open(issue));
   }

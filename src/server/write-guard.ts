@@ -289,6 +289,10 @@ export class WriteGuard implements Tracker {
     return this.inner.isTeamMember(team, actor);
   }
 
+  async sharedConfigProject(): Promise<string | null> {
+    return this.inner.sharedConfigProject();
+  }
+
   async listOpenMasters(): Promise<Issue[]> {
     return (await this.inner.listOpenMasters()).map((i) => this.learnIssue(i));
   }

@@ -7,6 +7,8 @@ import { missedSitrepWindows, renderSitrepReminder } from '../commands/sitrep.js
 import { MANAGER, DEPUTY, DISCLOSURE, ROLE_NAME, holderOf, quickLinksOf, dateOf } from '../run/quick-links.js';
 import { emptyPlan, timelineEntry } from '../run/plan.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
+import { escalateUnacknowledged } from '../triage/decide.js';
+import { effectiveSeverity, isConcluded } from '../triage/status.js';
 
 /**
  * The periodic sweep of one open master: what is due now (sitrep reminders, phase nudges, handoff expiry),
@@ -17,6 +19,7 @@ export function decideSweep(ctx: RunContext): RunPlan {
   const cells = quickLinksOf(ctx.master);
   const manager = holderOf(cells.get(MANAGER));
   const deputy = holderOf(cells.get(DEPUTY));
+  escalateUnacknowledged(ctx, plan, manager);
   remindSitrep(ctx, plan, manager);
   nudgePhases(ctx, plan, dateOf(cells.get(DISCLOSURE)), [manager, deputy]);
   // A due date passed: the master's overdue flags and counts are re-rendered.
@@ -25,20 +28,27 @@ export function decideSweep(ctx: RunContext): RunPlan {
   return plan;
 }
 
-/** One reminder per missed sitrep window, mentioning the Incident Manager. */
+/**
+ * One reminder per missed sitrep window, mentioning the Incident Manager (never the reporter). Until a severity is
+ * assessed the incident is run as high (seed 003, fail safe), and the reminder asks for the assessment too. Not once
+ * the incident is concluded.
+ */
 function remindSitrep(ctx: RunContext, plan: RunPlan, manager: string | null): void {
   const run = plan.run;
-  if (!run.severity || !run.sitrepSince) return;
-  const cadence = ctx.config.sitrepMinutes[run.severity];
+  if (!run.sitrepSince || isConcluded(run)) return;
+  const severity = effectiveSeverity(run);
+  const cadence = ctx.config.sitrepMinutes[severity];
   const missed = missedSitrepWindows(run.sitrepSince, cadence, ctx.now);
   if (!(missed > (run.sitrepReminders ?? 0))) return;
   run.sitrepReminders = missed;
+  run.reminders = (run.reminders ?? 0) + 1;
   plan.comments.push({
     ref: ctx.master.ref,
     body: renderSitrepReminder({
       id: ctx.state.id,
       incidentManager: manager,
-      severity: run.severity,
+      severity,
+      unassessed: !run.severity,
       cadenceMinutes: cadence,
       missed,
       since: run.sitrepSince,

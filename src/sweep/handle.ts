@@ -13,11 +13,19 @@ import { StateSeal } from '../server/state-seal.js';
 import { WriteGuard } from '../server/write-guard.js';
 import { sweepOutcome } from '../approvals/approval-events.js';
 import { handbookOf, withMaster } from '../run/with-master.js';
-import { advisorySyncDue, nextAdvisorySync } from '../disclosure/advisories.js';
-import { syncAdvisory } from '../disclosure/handle-advisory.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import type { SweepSchedule } from '../server/coordination/sweep-schedule.js';
-import { earlierDue, nextApprovalDue, nextSweepDue } from './next-due.js';
+import { syncReleaseSchedule } from '../checklist/handle-release.js';
+import { syncAdvisory } from '../disclosure/handle-advisory.js';
+import { sweepDrafts } from '../disclosure/handle-drafts.js';
+import {
+  advisoryReadDue,
+  earlierDue,
+  nextApprovalDue,
+  nextDraftListingDue,
+  nextIncidentDue,
+  releaseNudgeDue,
+} from './next-due.js';
 
 /** What one sweep did. */
 export interface SweepReport {
@@ -25,6 +33,8 @@ export interface SweepReport {
   fired: number;
   /** Half-done intakes the sweep completed. */
   completed: number;
+  /** Draft advisories of watched repositories taken in (`advisories.draftsFrom`); left out when none. */
+  drafts?: number;
 }
 
 /**
@@ -122,7 +132,12 @@ export async function sweepTracker(
     }
     if (await sweepIncident(listed, state, eventCtx, settingsByProject, now, due)) fired += 1;
   }
-  return { masters: masters.length, fired, completed };
+  // Drafts maintainers created in watched repositories (GitHub sends no webhook for them) open incidents.
+  // The schedule wakes for each watched repository's next listing (GitHub sends no webhook for a draft).
+  const drafts = await sweepDrafts(masters, eventCtx, now, settingsByProject, (watched, lastListedAt) =>
+    noteDue(due, due ? nextDraftListingDue(lastListedAt, watched.syncMinutes, now, due.until) : null),
+  );
+  return { masters: masters.length, fired, completed, ...(drafts > 0 ? { drafts } : {}) };
 }
 
 /** The configuration of each project, read once per sweep. */
@@ -177,21 +192,21 @@ async function sweepIncident(
     access: null,
   });
   const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
-  // An incident's GitHub advisory is read again at most every `advisories.syncMinutes`.
-  const syncMinutes = settings.config.advisories.syncMinutes;
-  const advisories = tracker.capabilities.securityAdvisories;
-  const advisoryDue = advisories && advisorySyncDue(state, syncMinutes, now);
   const key = formatRef(listed.ref);
   const seen = due?.reviews?.get(key);
+  const advisories = tracker.capabilities.securityAdvisories;
+  // An incident's GitHub advisory is read again at most every `advisories.syncMinutes`.
+  const advisoryDue = advisoryReadDue(settings.config, state, advisories, now);
+  // A release phase whose deadline passed (issue 13): the release ticket is read under the lock, and nudged once.
+  const releaseDue = releaseNudgeDue(listed, state, now);
   // Approval deadlines live in the comms ticket: a master with one is looked at closer, unless this process read it
   // since the last change and nothing of its review is due yet.
   const reviewQuiet = !comms || (seen && seen.generation === due?.generation && now.getTime() < seen.until);
-  if (quick.comments.length === 0 && !quick.refresh && reviewQuiet && !advisoryDue) {
+  if (quick.comments.length === 0 && !quick.refresh && reviewQuiet && !releaseDue && !advisoryDue) {
     if (due) {
       const listedCtx = { tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null };
-      noteDue(due, nextSweepDue({ ...listedCtx, access: null }, due.until));
+      noteDue(due, nextIncidentDue({ ...listedCtx, access: null }, advisories, due.until));
       if (comms && seen) noteDue(due, new Date(seen.until));
-      if (advisories) noteDue(due, nextAdvisorySync(state, syncMinutes, now));
     }
     return false;
   }
@@ -202,15 +217,17 @@ async function sweepIncident(
     let review: Date | null = null;
     await withMaster(listed.ref, eventCtx, async (run, loaded) => {
       let plan = decideSweep(run);
+      // Here rather than only in withMaster, so that a release nudge counts as fired (withMaster finds nothing left).
+      await syncReleaseSchedule(tracker, run, plan);
       acted = plan.comments.length > 0 || plan.refresh === true;
-      let advisoryNext: Date | null = null;
-      if (advisoryDue && advisorySyncDue(run.state, loaded.config.advisories.syncMinutes, now)) {
+      if (advisoryDue && advisoryReadDue(loaded.config, run.state, advisories, now)) {
         const synced = await syncAdvisory(tracker, run, plan);
         plan = synced.plan;
         acted ||= synced.changed;
-        advisoryNext = new Date(now.getTime() + loaded.config.advisories.syncMinutes * 60_000);
-      } else if (advisories) advisoryNext = nextAdvisorySync(run.state, loaded.config.advisories.syncMinutes, now);
-      if (due && !acted) next = earlierDue(nextSweepDue(run, due.until), advisoryNext);
+      }
+      // From the state this sweep leaves (an advisory just read, a release phase just nudged).
+      if (due && !acted)
+        next = nextIncidentDue({ ...run, state: { ...run.state, run: plan.run } }, advisories, due.until);
       if (!comms) return plan;
       const outcomes = sweepOutcome(loaded.config, now);
       const approvals = await applyApprovalEvents(
@@ -219,12 +236,12 @@ async function sweepIncident(
         run,
         loaded,
         handbookOf(loaded, eventCtx),
-        (approval: ApprovalState, cutoffMinutes: number, manager: string | null, openedAt: string | null = null) => {
+        (approval: ApprovalState, cutoffMinutes: number, manager: string | null, openedAt: string | null) => {
           const decided = outcomes(approval, cutoffMinutes, manager, openedAt);
-          // The review's next moment, from the state this sweep leaves.
+          // The review's next moment (each deliverable's clock), from the state this sweep leaves.
           const after = decided.at(-1)?.state ?? approval;
           const horizon = new Date(now.getTime() + REVIEW_HORIZON_MS);
-          if (due) review = nextApprovalDue(loaded.config, after, cutoffMinutes, manager, now, horizon, openedAt);
+          if (due) review = nextApprovalDue(loaded.config, after, cutoffMinutes, manager, openedAt, now, horizon);
           return decided;
         },
         log,

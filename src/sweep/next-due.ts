@@ -1,6 +1,11 @@
-import type { ApprovalState } from '../kernel/ticket-state.js';
+import type { Issue } from '../kernel/model.js';
+import type { ApprovalState, TicketState } from '../kernel/ticket-state.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
 import { sweepOutcome } from '../approvals/approval-events.js';
+import { dueReleasePhases, releaseDates } from '../checklist/release-schedule.js';
+import { advisorySyncDue } from '../disclosure/advisories.js';
+import { draftListingDue } from '../disclosure/drafts.js';
+import { DISCLOSURE, dateOf, quickLinksOf } from '../run/quick-links.js';
 import type { RunContext } from '../run/plan.js';
 import { decideSweep } from './decide.js';
 
@@ -8,12 +13,13 @@ import { decideSweep } from './decide.js';
  * When the sweep next has something to do on an incident, derived from the very decisions that fire it
  * (`decideSweep`, `sweepOutcome`), so that no due item can be missed by a second, hand-kept formula: every item they
  * fire becomes due at one moment and stays due until it is fired (a missed sitrep window, a phase date, a handoff's
- * expiry, an overdue tracking ticket, an approval clock), so the first moment a decision fires is found by bisection.
- * Pure.
+ * expiry, an unacknowledged incident's escalation, an overdue tracking ticket, a release phase's deadline, an
+ * advisory's read, a watched repository's draft listing, an approval clock per deliverable), so the first moment a
+ * decision fires is found by bisection. Pure.
  */
 
-/** How close to the true moment the bisection gets; a sweep is at most this much later than it (plus one interval). */
-const PRECISION_MS = 1_000;
+/** How close to the true moment the bisection gets: to the millisecond, so that a sweep at the very moment fires. */
+const PRECISION_MS = 1;
 
 /**
  * The first moment in `(from, until]` at which `fires` answers true, to within a second (never before the true
@@ -30,10 +36,6 @@ export function firstFiring(fires: (at: Date) => boolean, from: Date, until: Dat
     if (fires(new Date(middle))) due = middle;
     else quiet = middle;
   }
-  // The app's due moments fall on whole seconds (minutes of configuration after recorded times): the whole second
-  // within the last step is the exact moment when it fires already, so a sweep at that very moment is not skipped.
-  const second = Math.floor(due / 1_000) * 1_000;
-  if (second > quiet && second < due && fires(new Date(second))) return new Date(second);
   return new Date(due);
 }
 
@@ -53,18 +55,66 @@ export function nextSweepDue(ctx: RunContext, until: Date): Date | null {
 }
 
 /**
- * When the review's clock next does something on a communications ticket whose approval state is `state` (back-ups
- * engaged, a cut-off decided), from `now` up to `until`; null when nothing is due by then. `openedAt`: when the
- * communications ticket was opened (a cut-off counts from it while nobody recorded the start of drafting).
+ * Whether a release phase's deadline has passed on this incident and its open steps are not nudged yet (what the
+ * sweep reads the release ticket for, `syncReleaseSchedule`): only an incident that names a release ticket, dated from
+ * the master's Public Disclosure Date.
+ */
+export function releaseNudgeDue(master: Issue, state: TicketState, at: Date): boolean {
+  if (!state.children?.some((c) => c.role === 'release')) return false;
+  const dates = releaseDates(dateOf(quickLinksOf(master).get(DISCLOSURE)));
+  return dueReleasePhases(dates, state.run ?? {}, at).length > 0;
+}
+
+/**
+ * Whether the sweep reads the incident's GitHub advisory at `at` (every `advisories.syncMinutes`), on a tracker that
+ * has security advisories.
+ */
+export function advisoryReadDue(
+  config: IncidentDeskConfig,
+  state: TicketState,
+  advisories: boolean,
+  at: Date,
+): boolean {
+  return advisories && advisorySyncDue(state, config.advisories.syncMinutes, at);
+}
+
+/**
+ * When the sweep next has anything to do on a running incident that is not its review: `decideSweep` (sitrep
+ * reminders, phase nudges, handoff expiry, the acknowledgement's escalation, overdue tracking tickets), a release
+ * phase's deadline, the advisory's read. From `ctx.now` up to `until`; null when nothing is due by then.
+ */
+export function nextIncidentDue(ctx: RunContext, advisories: boolean, until: Date): Date | null {
+  const release = firstFiring((at) => releaseNudgeDue(ctx.master, ctx.state, at), ctx.now, until);
+  const advisory = firstFiring((at) => advisoryReadDue(ctx.config, ctx.state, advisories, at), ctx.now, until);
+  return earlierDue(nextSweepDue(ctx, until), earlierDue(release, advisory));
+}
+
+/**
+ * When a watched repository's draft advisories are next listed (`advisories.draftsFrom`, every `syncMinutes` since
+ * `lastListedAt`), from `now` up to `until`; null when not by then.
+ */
+export function nextDraftListingDue(
+  lastListedAt: number | undefined,
+  syncMinutes: number,
+  now: Date,
+  until: Date,
+): Date | null {
+  return firstFiring((at) => draftListingDue(lastListedAt, syncMinutes, at), now, until);
+}
+
+/**
+ * When the review's clocks next do something on a communications ticket whose approval state is `state` (back-ups
+ * engaged, a deliverable's cut-off decided), from `now` up to `until`; null when nothing is due by then. `openedAt`:
+ * the ticket's creation, where a deliverable's cut-off counts from when nobody recorded the start of drafting.
  */
 export function nextApprovalDue(
   config: IncidentDeskConfig,
   state: ApprovalState,
   cutoffMinutes: number,
   incidentManager: string | null,
+  openedAt: string | null,
   now: Date,
   until: Date,
-  openedAt: string | null = null,
 ): Date | null {
   return firstFiring(
     (at) => sweepOutcome(config, at)(state, cutoffMinutes, incidentManager, openedAt).length > 0,

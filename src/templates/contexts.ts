@@ -27,6 +27,15 @@ export interface RenderedPhase {
   /** Steps done out of the phase's steps: `3/24`. */
   progress: string;
   steps: RenderedStep[];
+  /** Steps of this phase that live on the other ticket, each a line that links there (safe markdown). */
+  links: RenderedLink[];
+}
+
+/** A pointer to steps that live on the other ticket of the incident (one place, one owner). */
+export interface RenderedLink {
+  text: string;
+  /** Where: the other ticket as a markdown reference, and the handbook sections of the steps. */
+  reference: string;
 }
 
 export interface QuickLinkRow {
@@ -121,6 +130,46 @@ export interface TaskContext {
   summary: string;
   /** What the owner is expected to do: safe markdown, the title when nothing more was said. */
   action: string;
+}
+
+/** One response figure of the incident report; `note` says what it counts from, or why it cannot be given. */
+export interface ReportFigure {
+  name: string;
+  /** `1 h 5 min`, or a word saying it is not known (`unknown`, `not yet`, `not acknowledged`). */
+  value: string;
+  note: string;
+}
+
+/** The incident report (seed 003 "Incident report", seed 004), posted at the conclusion and previewed by `/report`. */
+export interface ReportContext {
+  id: string;
+  /** Safe one-line title of the master. */
+  title: string;
+  /** What this report is: a preview, or the report of a resolution, a false alarm, a closing. */
+  kind: string;
+  /** True for `/report`'s preview. */
+  preview: boolean;
+  /** RFC 3339 time the report was composed. */
+  at: string;
+  status: string;
+  severity: string;
+  figures: ReportFigure[];
+  /** Status and severity changes, oldest first; `by` is a quiet username. */
+  progression: Array<{ at: string; by: string; change: string }>;
+  /** Who holds each role now (quiet usernames, or `_not set_`). */
+  roles: Array<{ role: string; holder: string }>;
+  /** Roles that changed hands, oldest first. */
+  handoffs: Array<{ at: string; role: string; from: string; to: string }>;
+  /** Situation reports posted with `/sitrep`, those the cadence called for, and the reminders the app posted. */
+  sitreps: { sent: number; due: string; reminders: number };
+  /** Per deliverable of the communications ticket: its outcome, the cut-off's decision and who approved when. */
+  approvals: Array<{ deliverable: string; outcome: string; cutoff: string; approvals: string }>;
+  /** Tracking tickets by owner. */
+  owners: Array<{ owner: string; done: number; open: number; overdue: number; tickets: string }>;
+  /** The timeline's first and last lines (null when there is none), and a link to the whole. */
+  timeline: { first: string | null; last: string | null; link: string };
+  /** The Mermaid source of the diagram of the incident over time, without its fence. */
+  diagram: string;
 }
 
 /**

@@ -8,6 +8,7 @@ import type {
   PublicSummaryContext,
   ReleaseContext,
   RenderedPhase,
+  ReportContext,
   TaskContext,
 } from './contexts.js';
 
@@ -24,6 +25,8 @@ export interface TemplateSources {
   release: string;
   comms: string;
   task: string;
+  /** The incident report (`report.md.hbs`). */
+  report: string;
   /** The description of a draft security advisory (GitHub). */
   advisory: string;
   /** The public summary of a disclosed incident. */
@@ -36,6 +39,7 @@ export interface Renderer {
   release(ctx: ReleaseContext): string;
   comms(ctx: CommsContext): string;
   task(ctx: TaskContext): string;
+  report(ctx: ReportContext): string;
   advisory(ctx: AdvisoryContext): string;
   publicSummary(ctx: PublicSummaryContext): string;
 }
@@ -57,7 +61,7 @@ const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
 /** Only the app writes its markers; a template that does would corrupt the block around it. */
 const MARKER = /<!--\s*incident-desk/;
 
-type TemplateName = 'incident' | 'release' | 'comms' | 'task' | 'advisory' | 'publicSummary';
+type TemplateName = 'incident' | 'release' | 'comms' | 'task' | 'report' | 'advisory' | 'publicSummary';
 
 /** The handbook section of a step: `https://desk.example/handbook#pick-deputy`. */
 export function stepUrl(handbookBase: string, stepId: string): string {
@@ -82,6 +86,7 @@ export function createRenderer(sources: TemplateSources): Renderer {
     release: compile(hb, 'release', sources.release),
     comms: compile(hb, 'comms', sources.comms),
     task: compile(hb, 'task', sources.task),
+    report: compile(hb, 'report', sources.report),
     advisory: compile(hb, 'advisory', sources.advisory),
     publicSummary: compile(hb, 'publicSummary', sources.publicSummary),
   };
@@ -100,6 +105,7 @@ export function createRenderer(sources: TemplateSources): Renderer {
     release: (ctx) => run('release', ctx),
     comms: (ctx) => run('comms', ctx),
     task: (ctx) => run('task', ctx),
+    report: (ctx) => run('report', ctx),
     advisory: (ctx) => run('advisory', ctx),
     publicSummary: (ctx) => run('publicSummary', ctx),
   };
@@ -108,6 +114,7 @@ export function createRenderer(sources: TemplateSources): Renderer {
     renderer.release(sample.release);
     renderer.comms(sample.comms);
     renderer.task(sample.task);
+    renderer.report(sample.report);
     renderer.advisory(sample.advisory);
     renderer.publicSummary(sample.publicSummary);
   }
@@ -140,6 +147,7 @@ function samples(): Array<{
   release: ReleaseContext;
   comms: CommsContext;
   task: TaskContext;
+  report: ReportContext;
   advisory: AdvisoryContext;
   publicSummary: PublicSummaryContext;
 }> {
@@ -158,6 +166,7 @@ function samples(): Array<{
         done: i % 2 === 0,
         na: na(i),
       })),
+      links: (p.links ?? []).map((l) => ({ text: l.text, reference: '[sample/project#1](https://sample.invalid/1)' })),
     }));
   const commsSteps = phases([{ id: 'comms', title: 'Process', offsetDays: null, steps: [...COMMS_STEPS] }])[0]!.steps;
   const master = '[sample/project#1](https://sample.invalid/1)';
@@ -219,6 +228,24 @@ function samples(): Array<{
       statusTable: '| Deliverable | Security |\n|---|---|\n| Blog post | ✅ |',
       steps: commsSteps,
     },
+    report: {
+      id: 'INC-0',
+      title: 'Sample',
+      kind: 'the report of its resolution',
+      preview: false,
+      at: '2026-12-01T10:00:00Z',
+      status: 'resolved',
+      severity: 'high',
+      figures: [{ name: 'Time to acknowledge', value: '5 min', note: 'Sample' }],
+      progression: [{ at: '2026-12-01T10:00:00Z', by: '`@sample`', change: 'status → resolved' }],
+      roles: [{ role: 'Incident Manager', holder: '`@sample`' }],
+      handoffs: [{ at: '2026-12-01T10:00:00Z', role: 'Incident Manager', from: '`@a`', to: '`@b`' }],
+      sitreps: { sent: 1, due: '2', reminders: 1 },
+      approvals: [{ deliverable: 'Blog post', outcome: 'approved at quorum', cutoff: 'at quorum', approvals: 'Legal' }],
+      owners: [{ owner: '`@sample`', done: 1, open: 0, overdue: 0, tickets: 'sample/project#2' }],
+      timeline: { first: 'Sample', last: 'Sample', link: 'https://sample.invalid/1' },
+      diagram: 'gantt',
+    },
     advisory: {
       summary: 'Sample',
       cve: 'CVE-2026-0001',
@@ -239,6 +266,15 @@ function samples(): Array<{
     incident: { ...full.incident, quickLinks: [], phases: [], related: [] },
     release: { ...full.release, phases: [] },
     task: { ...full.task, action: '' },
+    report: {
+      ...full.report,
+      preview: true,
+      progression: [],
+      handoffs: [],
+      approvals: [],
+      owners: [],
+      timeline: { first: null, last: null, link: 'https://sample.invalid/1' },
+    },
     advisory: { ...full.advisory, cve: null, cwes: '', cvss: null, affected: null, patched: null },
     publicSummary: { ...full.publicSummary, advisory: null, cve: null, fixed: null },
     comms: {

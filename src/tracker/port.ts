@@ -248,6 +248,14 @@ export interface Tracker {
   listOpenMasters(): Promise<Issue[]>;
 
   /**
+   * The project holding the configuration every project of these credentials falls back to, for the sweep to find
+   * what is configured where no incident is open yet: on GitHub the installation account's `.github` repository (where
+   * `readConfig` looks when a repository has no file of its own); null where the tracker has none (GitLab) or the
+   * account is not known. No request (async like every port method).
+   */
+  sharedConfigProject(): Promise<string | null>;
+
+  /**
    * Unlocks an issue's conversation, so that anyone may comment again; idempotent. Only where
    * `capabilities.lockConversation`.
    */

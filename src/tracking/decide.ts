@@ -8,6 +8,8 @@ import type { Issue, IssueDraft, Project, TrackerCapabilities } from '../kernel/
 import { formatRef } from '../kernel/model.js';
 import { neutralizeBlock, neutralizeInline, quietUser } from '../kernel/neutralize.js';
 import type { Renderer } from '../templates/renderer.js';
+import { openDueSteps } from '../checklist/due.js';
+import type { OpenDueStep } from '../checklist/due.js';
 import { emptyPlan, timelineEntry } from '../run/plan.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
 import { renderInvalid } from '../run/messages.js';
@@ -456,21 +458,16 @@ export function decideClose(
   const plan = emptyPlan(ctx);
   for (const child of input.refreshed) plan.tasks.push(rowOf(child, formatRef(child.ref)));
   const open = input.children.filter((c) => c.state === 'open');
-  if (ctx.config.closeGuard && open.length > 0) {
+  // Seed 004: the master closes only once every action item is resolved, the due checklist steps included.
+  const steps = ctx.config.closeGuard ? openDueSteps(ctx.master, ctx.state.run, ctx.config, ctx.now) : [];
+  if (ctx.config.closeGuard && (open.length > 0 || steps.length > 0)) {
     plan.reopen = true;
-    const lines = open.slice(0, 50).map((c) => {
-      const kind = c.role === 'task' ? 'tracking ticket' : `${c.role} ticket`;
-      return `- ${c.ref} (${kind}${c.owner ? `, ${quietUser(c.owner)}` : ''})`;
-    });
-    if (open.length > 50) lines.push(`- …and ${open.length - 50} more (see Tracking tickets above)`);
-    plan.comments.push({
-      ref: ctx.master.ref,
-      body:
-        `${TRACKING_MARKERS.closeGuard}\nThe incident stays open: ${open.length} of its tickets ` +
-        `${open.length === 1 ? 'is' : 'are'} still open. Close ${open.length === 1 ? 'it' : 'them'} first (or set ` +
-        `\`closeGuard: false\` in the configuration).\n\n${lines.join('\n')}\n`,
-    });
-    plan.timeline.push(entry(ctx, `tried to close the incident with ${open.length} open tickets; reopened`));
+    plan.comments.push({ ref: ctx.master.ref, body: renderCloseGuard(open, steps) });
+    const what = [
+      open.length > 0 ? `${open.length} open tickets` : '',
+      steps.length > 0 ? `${steps.length} open checklist steps of due phases` : '',
+    ].filter(Boolean);
+    plan.timeline.push(entry(ctx, `tried to close the incident with ${what.join(' and ')}; reopened`));
     return plan;
   }
   const closing = entry(ctx, 'closed the incident');
@@ -490,6 +487,42 @@ export function decideClose(
     }),
   });
   return plan;
+}
+
+/** The close guard's comment: the open tickets, then the open steps of due phases, each listed (up to 50). */
+function renderCloseGuard(open: readonly ClosingChild[], steps: readonly OpenDueStep[]): string {
+  const reasons: string[] = [];
+  if (open.length > 0) reasons.push(`${open.length} of its tickets ${open.length === 1 ? 'is' : 'are'} still open`);
+  if (steps.length > 0)
+    reasons.push(
+      `${steps.length} checklist ${steps.length === 1 ? 'step' : 'steps'} of phases that are due ` +
+        `${steps.length === 1 ? 'is' : 'are'} neither done nor marked not applicable`,
+    );
+  const todo = steps.length > 0 ? 'Close or complete them' : `Close ${open.length === 1 ? 'it' : 'them'}`;
+  const sections: string[] = [];
+  if (open.length > 0) {
+    const lines = open.slice(0, 50).map((c) => {
+      const kind = c.role === 'task' ? 'tracking ticket' : `${c.role} ticket`;
+      return `- ${c.ref} (${kind}${c.owner ? `, ${quietUser(c.owner)}` : ''})`;
+    });
+    if (open.length > 50) lines.push(`- …and ${open.length - 50} more (see Tracking tickets above)`);
+    sections.push(lines.join('\n'));
+  }
+  if (steps.length > 0) {
+    const lines = steps
+      .slice(0, 50)
+      .map(
+        (s) =>
+          `- ${neutralizeInline(s.phase, 80)} (due ${s.date}): (${neutralizeInline(s.role, 40)}) ` +
+          `${neutralizeInline(s.text, 200)} — \`${s.id}\``,
+      );
+    if (steps.length > 50) lines.push(`- …and ${steps.length - 50} more (see the checklist above)`);
+    sections.push(`Checklist steps (tick them, or mark them \`/na <step-id> <reason>\`):\n\n${lines.join('\n')}`);
+  }
+  return (
+    `${TRACKING_MARKERS.closeGuard}\nThe incident stays open: ${reasons.join(', and ')}. ${todo} first (or set ` +
+    `\`closeGuard: false\` in the configuration).\n\n${sections.join('\n\n')}\n`
+  );
 }
 
 /** `3 d 4 h 12 min`. */
@@ -544,5 +577,7 @@ export function namedChildren(state: TicketState): Array<{ ref: string; role: 'r
 export function decideStateChange(ctx: RunContext, action: 'closed' | 'reopened'): RunPlan {
   const plan = emptyPlan(ctx);
   plan.timeline.push(timelineEntry(ctx, action === 'closed' ? 'closed the incident' : 'reopened the incident'));
+  // Taken up again: its next conclusion gets a report of its own.
+  if (action === 'reopened') delete plan.run.report;
   return plan;
 }

@@ -10,6 +10,7 @@ import { getOwnComment } from '../tracker/own-comments.js';
 import type { IssueEvent } from '../kernel/events.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { withMaster } from '../run/with-master.js';
+import { addReport } from '../report/handle.js';
 
 /**
  * The master was closed or reopened: a close reads the incident's tickets and keeps the master open while any is
@@ -19,10 +20,14 @@ import { withMaster } from '../run/with-master.js';
 export async function handleMasterStateChange(event: IssueEvent, ctx: EventContext): Promise<EventOutcome> {
   if (event.action !== 'closed' && event.action !== 'reopened') return 'not-a-trigger';
   const action = event.action;
-  return withMaster(event.issue.ref, ctx, (run) => {
+  return withMaster(event.issue.ref, ctx, async (run, settings) => {
     const acting = { ...run, actor: event.actor };
     // A redelivered or stale close of a master that is open again is not a close.
-    if (action === 'closed' && run.master.state === 'closed') return closeMaster(ctx.tracker, acting);
+    if (action === 'closed' && run.master.state === 'closed') {
+      const plan = await closeMaster(ctx.tracker, acting);
+      // Closed for good: the incident report, unless its conclusion already had one (seed 003: the final comment).
+      return !plan.reopen && !plan.run.report ? addReport(ctx.tracker, acting, plan, settings, 'closed') : plan;
+    }
     return decideStateChange(acting, action);
   });
 }

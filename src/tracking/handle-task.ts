@@ -70,9 +70,13 @@ export async function openTask(
   }
   if (!decision.isPublic && decision.state.linked) await tracker.linkIssues(run.master, child);
   const created = decideTaskCreated(run, command, child, decision.due, decision.isPublic);
+  // Added to what the plan already holds (the post-mortem ticket of a conclusion comes with its labels and cells).
   return {
     ...plan,
-    ...created,
+    cells: { ...plan.cells, ...created.cells },
+    addLabels: [...plan.addLabels, ...created.addLabels],
+    removeLabels: [...plan.removeLabels, ...created.removeLabels],
+    tasks: [...plan.tasks, ...created.tasks],
     comments: [...plan.comments, ...created.comments],
     timeline: [...plan.timeline, ...created.timeline],
     run: plan.run,

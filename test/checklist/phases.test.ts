@@ -24,8 +24,47 @@ describe('checklists', () => {
       ['disclosure', 'On the day of public disclosure', 0],
       ['after', 'After public disclosure', null],
     ]);
-    for (const phase of [...INCIDENT_PHASES, ...RELEASE_PHASES]) expect(phase.steps.length).toBeGreaterThan(0);
+    // A phase holds steps, or links to its steps on the other ticket.
+    for (const phase of [...INCIDENT_PHASES, ...RELEASE_PHASES])
+      expect(phase.steps.length + (phase.links ?? []).length).toBeGreaterThan(0);
     expect(COMMS_STEPS.length).toBeGreaterThan(0);
+  });
+
+  it('keeps each step in one place with one owner; the other ticket links to it (issue 13, contradiction 8)', () => {
+    const master = new Set(INCIDENT_PHASES.flatMap((p) => p.steps.map((s) => s.id)));
+    const release = new Set(RELEASE_PHASES.flatMap((p) => p.steps.map((s) => s.id)));
+    const links = [
+      ...INCIDENT_PHASES.flatMap((p) => (p.links ?? []).map((l) => ({ from: 'master', ...l }))),
+      ...RELEASE_PHASES.flatMap((p) => (p.links ?? []).map((l) => ({ from: 'release', ...l }))),
+    ];
+    for (const link of links) {
+      expect(link.ticket).not.toBe(link.from);
+      for (const id of link.stepIds) expect(link.ticket === 'master' ? master : release).toContain(id);
+    }
+    const linked = (id: string) => links.some((l) => l.stepIds.includes(id));
+    // The CVE request, the notice to the CVE authority, lifting confidentiality and the lessons live on the master.
+    for (const id of ['assign-cve', 'notify-cve-authority', 'lift-confidentiality', 'record-lessons']) {
+      expect(master).toContain(id);
+      expect(linked(id)).toBe(true);
+    }
+    for (const id of [
+      'release-request-cve',
+      'release-send-cve-notice',
+      'release-lift-confidentiality',
+      'release-lessons-learned',
+    ])
+      expect(release).not.toContain(id);
+    // The pre-announcement follows the release ticket's days one to three; the master's T-5 only links there.
+    expect(master).not.toContain('pre-announce-release');
+    for (const id of [
+      'release-write-pre-announcement',
+      'release-send-pre-announcement',
+      'release-post-pre-announcement',
+    ])
+      expect(linked(id)).toBe(true);
+    // No step text twice across the two checklists.
+    const texts = [...INCIDENT_PHASES, ...RELEASE_PHASES].flatMap((p) => p.steps.map((s) => s.text.toLowerCase()));
+    expect(new Set(texts).size).toBe(texts.length);
   });
 
   it('has the release schedule, every step with an owner and the release- prefix', () => {

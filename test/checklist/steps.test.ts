@@ -393,6 +393,15 @@ describe('phaseDates', () => {
   it('takes the year as written, even an early one', () => {
     expect(phaseDates('0050-01-03', { 't-5': -5 }, PHASES)['t-5']).toBe('0049-12-29');
   });
+
+  it('dates a phase due with another one by that one (issue 13: "Earlier than T-5" is due at T-5)', () => {
+    const withEarly = PHASES.map((p) => (p.id === 'early' ? { ...p, dueWith: 't-5' } : p));
+    expect(phaseDates('2026-12-06', offsets, withEarly)).toMatchObject({ early: '2026-12-01', 't-5': '2026-12-01' });
+    expect(phaseDates(null, offsets, withEarly).early).toBeNull();
+    const dates = phaseDates('2026-12-06', offsets, INCIDENT_PHASES);
+    expect(dates['before-t5']).toBe('2026-12-01');
+    expect(dates['before-t5']).toBe(dates['t-5']);
+  });
 });
 
 describe('duePhases', () => {

@@ -26,7 +26,20 @@ describe('parseSitrepText', () => {
       description: 'The fence is broken.\nA fox was seen.',
       status: 'contained',
       responders: 'Spot, Dave',
-      details: 'fix the fence',
+      next: 'fix the fence',
+    });
+  });
+
+  it("reads the impact and keeps next steps and details apart (seed 003's sitrep fields)", () => {
+    expect(
+      parseSitrepText(
+        'Fox in the run.\nImpact: two hens missing\nNext steps: fix the fence\nDetails: tracks by the gate',
+      ),
+    ).toEqual({
+      description: 'Fox in the run.',
+      impact: 'two hens missing',
+      next: 'fix the fence',
+      details: 'tracks by the gate',
     });
   });
 
@@ -39,7 +52,7 @@ describe('parseSitrepText', () => {
     ).toEqual({
       description: 'chickens escaped\n\nMore text.',
       status: 'investigating',
-      details: '- fix fence\n- find fox',
+      next: '- fix fence\n- find fox',
     });
   });
 
@@ -76,6 +89,28 @@ describe('renderSitrep', () => {
     expect(out).toContain('Fox in the run');
     expect(out).toContain('contained');
     expect(out.split('<!--')).toHaveLength(2);
+    expect(mentionsIn(out)).toEqual(['@alice']);
+  });
+
+  it("carries seed 003's fields: status, reporter, roles, impact, next steps and the handoff it notes", () => {
+    const out = renderSitrep({
+      ...base,
+      status: 'contained',
+      reporter: 'reporter',
+      deputy: 'bob',
+      communicationsOfficer: 'carol',
+      handoff: { role: 'Incident Manager', from: 'dave', to: 'alice' },
+      parsed: parseSitrepText('Fence fixed.\nStatus: hens counted\nImpact: two hens\nNext steps: watch the gate'),
+    });
+    expect(out).toContain('- **Status:** contained — hens counted');
+    expect(out).toContain('- **Reporter:** `@reporter`');
+    expect(out).toContain('- **Deputy:** `@bob`');
+    expect(out).toContain('- **Communications Officer:** `@carol`');
+    expect(out).toContain('- **Handoff:** `@alice` took over as Incident Manager from `@dave`');
+    expect(out).toContain('#### What happened\n\nFence fixed.');
+    expect(out).toContain('#### Impact\n\ntwo hens');
+    expect(out).toContain('#### Next steps\n\nwatch the gate');
+    // Only the Incident Manager is pinged; the reporter never is.
     expect(mentionsIn(out)).toEqual(['@alice']);
   });
 

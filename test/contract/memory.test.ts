@@ -5,6 +5,6 @@ import { describeTrackerContract } from './tracker-contract.js';
 for (const kind of ['github', 'gitlab'] as const) {
   describeTrackerContract(`memory (${kind})`, kind, async () => {
     const store = new MemoryStore({ kind });
-    return { tracker: new MemoryTracker(store), store };
+    return { tracker: new MemoryTracker(store, { account: 'sec' }), store };
   });
 }

@@ -494,6 +494,17 @@ export function describeTrackerContract(
         });
       });
 
+      it("names the installation account's .github repository as the shared configuration", async () => {
+        expect(await tracker.sharedConfigProject()).toBe('sec/.github');
+        store.addProject('sec/.github', { visibility: 'private' });
+        expect(await tracker.readConfig('sec/.github')).toBeNull();
+        store.putFile('sec/.github', '.github/incident-desk.yml', 'idPrefix: ORG\n');
+        expect(await tracker.readConfig('sec/.github')).toEqual({
+          text: 'idPrefix: ORG\n',
+          location: 'sec/.github:.github/incident-desk.yml',
+        });
+      });
+
       it('refuses a team name that is not @org/team-slug, before asking', async () => {
         for (const team of ['alice', '@alice', '@sec/responders/oncall', 'sec/', '@/responders', '']) {
           const error = await tracker.isTeamMember(team, actor('alice')).catch((e: unknown) => e);
@@ -600,6 +611,31 @@ export function describeTrackerContract(
         expect(org.some((a) => a.ghsaId === elsewhere.ghsaId)).toBe(false);
       });
 
+      it("lists a repository's drafts with who created them and when: a maintainer's, the app's own", async () => {
+        const self = (await tracker.getSelf()).username;
+        const maintainers = store.seedAdvisory('sec/public-app', {
+          summary: 'drafted by a maintainer',
+          state: 'draft',
+          author: 'maintainer',
+          createdAt: '2026-11-20T09:00:00Z',
+        });
+        const own = await tracker.createAdvisory('sec/public-app', {
+          summary: 'drafted by the app',
+          description: 'From the master.',
+          vulnerabilities: [{ ecosystem: 'other', package: 'public-app', vulnerableRange: null, patched: null }],
+        });
+        const drafts = await tracker.listAdvisories('sec/public-app', { state: 'draft' });
+        const byId = new Map(drafts.map((a) => [a.ghsaId, a]));
+        expect(byId.get(maintainers.ghsaId)).toMatchObject({
+          state: 'draft',
+          author: 'maintainer',
+          createdAt: '2026-11-20T09:00:00Z',
+        });
+        expect(byId.get(own.ghsaId)?.author).toBe(self);
+        expect(Date.parse(byId.get(own.ghsaId)?.createdAt ?? '')).not.toBeNaN();
+        expect((await tracker.getAdvisory('sec/public-app', maintainers.ghsaId)).author).toBe('maintainer');
+      });
+
       it('requests a CVE once (public repositories only) and opens the private fork', async () => {
         const advisory = store.seedAdvisory('sec/public-app', { summary: 'report', state: 'draft' });
         await tracker.requestAdvisoryCve('sec/public-app', advisory.ghsaId);
@@ -619,6 +655,10 @@ export function describeTrackerContract(
     }
 
     if (kind === 'gitlab') {
+      it('has no shared configuration project (each project reads its own file only)', async () => {
+        expect(await tracker.sharedConfigProject()).toBeNull();
+      });
+
       it('has no security advisories: every advisory method throws without a request', async () => {
         expect(tracker.capabilities.securityAdvisories).toBe(false);
         const before = store.calls.length;

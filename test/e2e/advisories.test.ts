@@ -144,6 +144,28 @@ for (const harness of HARNESSES) {
       expect(t.mastersOf(reported.ghsaId)).toHaveLength(1);
     });
 
+    it('the sweep wakes for the advisory read every advisories.syncMinutes, quiet in between', async () => {
+      const t = await advisoryWorld(
+        harness,
+        // Nothing else due meanwhile: the acknowledgement is not escalated before 10 hours.
+        `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}]\n` +
+          'advisories:\n  syncMinutes: 15\nackMinutes: 600\n',
+      );
+      const { advisory } = await t.report();
+      const [master] = t.mastersOf(advisory.ghsaId);
+      const checkedAt = () => trustedState(t.store.issue(master!.ref))!.run?.disclosure?.advisory?.checkedAt;
+      expect(checkedAt()).toBe('2026-11-22T10:01:00Z');
+      await t.sweep(minutes(2));
+      const quiet = t.probe.requestCount();
+      for (const at of [8, 15]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(t.probe.requestCount()).toBe(quiet);
+      // Read again at the first sweep 15 minutes after the last read.
+      t.store.updateAdvisory(WEB, advisory.ghsaId, { cveId: 'CVE-2026-5151' });
+      await t.sweep(minutes(16));
+      expect(checkedAt()).toBe('2026-11-22T10:16:00Z');
+      expect(trustedState(t.store.issue(master!.ref))!.run?.aliases).toContain('CVE-2026-5151');
+    });
+
     it('the sweep reads the advisory for what GitHub sends no webhook for, at most once per interval', async () => {
       const t = await advisoryWorld(harness);
       const { advisory } = await t.report();
@@ -213,20 +235,190 @@ for (const harness of HARNESSES) {
       // Again: still one notice.
       expectOutcome(t, await t.advise('reported', advisory, 'finder'), 'stopped');
       expect(t.store.advisory(WEB, advisory.ghsaId).description).toBe(described);
-      // Once the configuration names the private repository, the next delivery opens it and takes the notice away.
-      for (const path of [WEB, INCIDENT_PROJECT]) {
-        t.store.putFile(
-          path,
+      // Once the configuration names the private repository (pushed), the next delivery opens it and takes the notice
+      // away.
+      for (const path of [WEB, INCIDENT_PROJECT])
+        await t.pushFile(
           '.github/incident-desk.yml',
           `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}]\n`,
+          path,
         );
-        // Pushed, as a change of the file is: the app drops the copy it keeps (issue 15) and checks the new one.
-        await t.push(['.github/incident-desk.yml'], { project: path });
-      }
       expectOutcome(t, await t.advise('reported', advisory, 'finder'), 'done');
       expect(t.mastersOf(advisory.ghsaId)).toHaveLength(1);
       expect(t.store.advisory(WEB, advisory.ghsaId).description).toBe(advisory.description);
       expect(splitBody(t.mastersOf(advisory.ghsaId)[0]!.body).rest).not.toContain('incident-desk');
+    });
+  });
+
+  describe(`draft advisories maintainers create, watched by the sweep (${harness.name})`, () => {
+    const API = 'acme/api';
+    /** A world whose incident project watches acme/web's drafts (not acme/api's, though it takes its reports). */
+    const draftWorld = async (
+      watch = `advisories:\n  draftsFrom: [${WEB}]\n`,
+      more: Record<string, 'private'> = {},
+    ) => {
+      const config = `incidentProject: ${INCIDENT_PROJECT}\nreportsFrom: [${WEB}, ${API}]\n${watch}`;
+      const t = await harness.open({ config, projects: { [WEB]: 'public', [API]: 'public', ...more } });
+      const mastersOf = (ghsa: string): Issue[] =>
+        t.store.listIssues(INCIDENT_PROJECT, { labels: ['incident::master', `incident-id::${ghsa}`], state: 'all' });
+      /** How often the drafts of a repository were listed, over the whole test. */
+      const listings = (repository: string) =>
+        t.probe
+          .requestShapes(0)
+          .filter(
+            (shape) =>
+              shape === `listAdvisories ${repository}` ||
+              shape.startsWith(`GET /repos/${repository}/security-advisories?`) ||
+              shape === `GET /repos/${repository}/security-advisories`,
+          ).length;
+      const mastersNow = () => t.store.listIssues(INCIDENT_PROJECT, { labels: ['incident::master'], state: 'all' });
+      return { ...t, mastersOf, listings, mastersNow };
+    };
+
+    it('a maintainer draft in a watched repository opens one master at the next sweep, never twice', async () => {
+      const t = await draftWorld();
+      const before = t.mastersNow().length;
+      t.clock.now = minutes(1);
+      const draft = t.store.seedAdvisory(WEB, {
+        summary: 'Session fixation in the login form',
+        description: 'Found while reviewing.\n\n@everyone',
+        state: 'draft',
+        author: 'maintainer',
+        severity: 'high',
+      });
+      // Not taken in: older than the look-back, drafted by the app itself, or in a repository nobody watches.
+      const old = t.store.seedAdvisory(WEB, {
+        summary: 'An old draft',
+        state: 'draft',
+        author: 'maintainer',
+        createdAt: '2026-11-20T09:00:00Z',
+      });
+      const own = t.store.seedAdvisory(WEB, { summary: 'Drafted by /advisory', state: 'draft', author: t.bot });
+      const unwatched = t.store.seedAdvisory(API, { summary: 'Unwatched', state: 'draft', author: 'maintainer' });
+
+      const first = await t.sweep(minutes(2));
+      expect(first.drafts).toBe(1);
+      const [master, ...more] = t.mastersOf(draft.ghsaId);
+      expect(more).toEqual([]);
+      const state = trustedState(master!)!;
+      expect(state).toMatchObject({ role: 'master', intake: true });
+      expect(state.run?.aliases).toContain(draft.ghsaId);
+      expect(state.run?.disclosure?.advisory).toMatchObject({ ghsa: draft.ghsaId, repository: WEB, origin: true });
+      expect(master!.title).toBe(`[${state.id}] Session fixation in the login form`);
+      expect(cells(master!).get('Security Advisory')).toBe(`[${draft.ghsaId}](${draft.webUrl})`);
+      expect(splitBody(master!.body).rest).not.toMatch(/(^|[^\u200b])@everyone/);
+      const timeline = t.store
+        .listComments(master!.ref)
+        .filter((c) => c.body.includes('<!-- incident-desk:timeline -->'))
+        .map((c) => c.body)
+        .join('\n');
+      expect(timeline).toContain(`drafted ${draft.ghsaId} in ${WEB}`);
+      for (const other of [old, own, unwatched]) expect(t.mastersOf(other.ghsaId)).toEqual([]);
+      expect(t.mastersNow()).toHaveLength(before + 1);
+      expect(t.listings(WEB)).toBe(1);
+      expect(t.listings(API)).toBe(0);
+
+      // Within the interval the drafts are not listed again; after it, the draft is found and changes nothing.
+      expect((await t.sweep(minutes(3))).drafts).toBeUndefined();
+      expect(t.listings(WEB)).toBe(1);
+      expect((await t.sweep(minutes(70))).drafts).toBeUndefined();
+      expect(t.listings(WEB)).toBe(2);
+      // A later report event about it (GitHub's, or a redelivery) updates the same master.
+      expectOutcome(t, await t.advise('reported', t.store.advisory(WEB, draft.ghsaId), 'maintainer'), 'done');
+      expectOutcome(
+        t,
+        await t.advise('reported', t.store.advisory(WEB, draft.ghsaId), 'maintainer', 'draft-reported'),
+        'done',
+      );
+      expect(t.mastersOf(draft.ghsaId)).toEqual([expect.objectContaining({ ref: master!.ref })]);
+      expect(t.mastersNow()).toHaveLength(before + 1);
+    });
+
+    it('the sweep wakes for the next listing of a watched repository, quiet in between', async () => {
+      // Nothing else due meanwhile: the acknowledgement is not escalated before 10 hours.
+      const t = await draftWorld(`advisories:\n  draftsFrom: [${WEB}]\n  syncMinutes: 15\nackMinutes: 600\n`);
+      expect(await t.sweep(minutes(2))).toMatchObject({ masters: 1, fired: 0 });
+      expect(t.listings(WEB)).toBe(1);
+      const quiet = t.probe.requestCount();
+      t.clock.now = minutes(5);
+      const draft = t.store.seedAdvisory(WEB, { summary: 'Later draft', state: 'draft', author: 'maintainer' });
+      for (const at of [10, 16]) expect(await t.sweep(minutes(at))).toEqual({ masters: 0, fired: 0, completed: 0 });
+      expect(t.probe.requestCount()).toBe(quiet);
+      // 15 minutes after the last listing: listed again, and the draft taken in.
+      expect((await t.sweep(minutes(17))).drafts).toBe(1);
+      expect(t.listings(WEB)).toBe(2);
+      expect(t.mastersOf(draft.ghsaId)).toHaveLength(1);
+    });
+
+    it('two sweeps at once (a second replica) open one master', async () => {
+      const t = await draftWorld();
+      t.clock.now = minutes(1);
+      const draft = t.store.seedAdvisory(WEB, { summary: 'Race', state: 'draft', author: 'maintainer' });
+      await Promise.all([t.sweep(minutes(2)), t.sweep(minutes(2))]);
+      expect(t.mastersOf(draft.ghsaId)).toHaveLength(1);
+    });
+
+    it('a draft that got its master from a report first is not taken in again', async () => {
+      const t = await draftWorld();
+      t.clock.now = minutes(1);
+      const report = t.store.seedAdvisory(WEB, { summary: 'Reported', reporter: 'finder' });
+      expectOutcome(t, await t.advise('reported', report, 'finder'), 'done');
+      // The maintainer accepts the report: it becomes a draft, with no webhook.
+      t.store.updateAdvisory(WEB, report.ghsaId, { state: 'draft' });
+      expect((await t.sweep(minutes(2))).drafts).toBeUndefined();
+      expect(t.mastersOf(report.ghsaId)).toHaveLength(1);
+    });
+
+    it("the owner's shared configuration (acme/.github) watches for the incident project it names", async () => {
+      const t = await draftWorld('', { 'acme/.github': 'private' });
+      t.store.putFile(
+        'acme/.github',
+        '.github/incident-desk.yml',
+        `incidentProject: ${INCIDENT_PROJECT}\nadvisories:\n  draftsFrom: [${API}]\n`,
+      );
+      t.clock.now = minutes(1);
+      const draft = t.store.seedAdvisory(API, {
+        summary: 'Watched by the owner',
+        state: 'draft',
+        author: 'maintainer',
+      });
+      expect((await t.sweep(minutes(2))).drafts).toBe(1);
+      expect(t.mastersOf(draft.ghsaId)).toHaveLength(1);
+      expect(t.listings(WEB)).toBe(0);
+    });
+
+    it("the owner's shared configuration is kept between sweeps; a push to it changes what is watched", async () => {
+      const t = await draftWorld('', { 'acme/.github': 'private' });
+      const watching = (repository: string) =>
+        `incidentProject: ${INCIDENT_PROJECT}\nackMinutes: 600\nadvisories:\n  draftsFrom: [${repository}]\n` +
+        '  syncMinutes: 15\n';
+      t.store.putFile('acme/.github', '.github/incident-desk.yml', watching(API));
+      const sharedReads = () =>
+        t.probe
+          .requestShapes(0)
+          .filter((shape) => shape.includes('acme/.github') && /^readFile |\/contents\//.test(shape)).length;
+      for (const at of [2, 17, 32]) await t.sweep(minutes(at));
+      expect(t.listings(API)).toBe(3);
+      // Read by the first listing, then kept: the next listings ask GitHub nothing for it.
+      expect(sharedReads()).toBe(1);
+      // The owner now watches acme/web instead: the push drops the kept copy, and the next sweep lists at once.
+      t.clock.now = minutes(33);
+      await t.pushFile('.github/incident-desk.yml', watching(WEB), 'acme/.github');
+      await t.sweep(minutes(34));
+      expect(sharedReads()).toBe(2);
+      expect(t.listings(WEB)).toBe(1);
+      expect(t.listings(API)).toBe(3);
+    });
+
+    it('no repository watched: the sweep lists no drafts and opens nothing', async () => {
+      const t = await draftWorld('');
+      t.clock.now = minutes(1);
+      const draft = t.store.seedAdvisory(WEB, { summary: 'Not watched', state: 'draft', author: 'maintainer' });
+      await t.sweep(minutes(2));
+      await t.sweep(minutes(200));
+      expect(t.listings(WEB)).toBe(0);
+      expect(t.listings(API)).toBe(0);
+      expect(t.mastersOf(draft.ghsaId)).toEqual([]);
     });
   });
 }

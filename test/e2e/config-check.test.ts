@@ -20,8 +20,7 @@ describe.each(HARNESSES)('$name: the configuration checked after a push', (harne
 
   it('a push that breaks it fails the check with every problem by line and column; a fixing push passes', async () => {
     const t = await harness.open();
-    t.store.putFile(INCIDENT_PROJECT, config, BROKEN);
-    await t.push([config]);
+    await t.pushFile(config, BROKEN, INCIDENT_PROJECT);
     const at = `${INCIDENT_PROJECT}:${config}:3:9`;
     if (harness.traits.tracker === 'github') {
       expect(reports(t)).toEqual([
@@ -66,8 +65,7 @@ describe.each(HARNESSES)('$name: the configuration checked after a push', (harne
     expect(reports(t).map((r) => r.state)).toEqual(['success']);
     t.store.commitReports.length = 0;
     // The template alone changes: the check reads it fresh.
-    t.store.putFile(INCIDENT_PROJECT, template, '{{#if}}unfinished');
-    await t.push([template]);
+    await t.pushFile(template, '{{#if}}unfinished', INCIDENT_PROJECT);
     const failed = reports(t).find((r) => r.kind !== 'commit-comment')!;
     expect(failed.state).toBe(harness.traits.tracker === 'github' ? 'failure' : 'failed');
     const listed = reports(t).find(
@@ -94,13 +92,11 @@ describe.each(HARNESSES.filter((h) => h.traits.tracker === 'github'))(
       const t = await harness.open();
       const config = CONFIG_PATHS.github;
       t.store.checksDenied = true;
-      t.store.putFile(INCIDENT_PROJECT, config, BROKEN);
-      await t.push([config]);
+      await t.pushFile(config, BROKEN, INCIDENT_PROJECT);
       expect(reports(t).map((r) => [r.kind, r.sha])).toEqual([['commit-comment', PUSHED_SHA]]);
       expect(reports(t)[0]!.text).toContain(`\`${INCIDENT_PROJECT}:${config}:3:9\`: \`sitrepMinutes.high\``);
       t.store.commitReports.length = 0;
-      t.store.putFile(INCIDENT_PROJECT, config, FIXED);
-      await t.push([config]);
+      await t.pushFile(config, FIXED, INCIDENT_PROJECT);
       expect(reports(t)).toEqual([]);
     });
   },

@@ -101,9 +101,23 @@ for (const harness of HARNESSES) {
       expect(t.timeline().match(/recorded the public disclosure/g)).toHaveLength(1);
     });
 
+    it("the Incident Manager's /disclose acknowledges the incident, like any command of theirs", async () => {
+      const t = await disclosureIncident(harness);
+      expectOutcome(t, await t.say('/set incident-manager @alice', 'bob'), 'done');
+      expect(trustedState(t.master())?.run?.ack).toBeUndefined();
+      t.clock.now = minutes(5);
+      expectOutcome(t, await t.say('/disclose', 'alice'), 'done');
+      expect(trustedState(t.master())?.run?.ack).toEqual({ by: 'alice', at: '2026-11-22T10:05:00Z' });
+      expect(t.timeline()).toContain('acknowledged the incident (first action of the Incident Manager)');
+    });
+
     it('/disclose --force: only the Incident Manager opens the gate, with the reason on the timeline', async () => {
       const t = await disclosureIncident(harness);
       t.clock.now = minutes(5);
+      // alice is the Incident Manager: the First Responder, or, where whoever labeled the report may not write here,
+      // the one who acknowledges it (issue 13).
+      expectOutcome(t, await t.say('/ack', 'alice'), 'done');
+      expect(t.cells().get('Incident Manager')).toBe('@alice');
       expectOutcome(t, await t.say('/disclose --force the fix is public upstream', 'bob'), 'done');
       expect(t.comments('refusal').at(-1)!.body).toContain('only the Incident Manager can');
       expect(t.disclosure()?.forced).toBeUndefined();

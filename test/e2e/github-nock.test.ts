@@ -67,6 +67,10 @@ describe('GitHub through Probot with a real payload (nock)', () => {
       })
       .reply(200, (_u, b: any) => ({ ...source, body: b.body, labels: b.labels.map((name: string) => ({ name })) }));
     nock(API).get(`${REPO}/issues`).query(true).reply(200, []);
+    // Whoever applied the label is the First Responder only with write access, as GitHub answers.
+    nock(API)
+      .get(`${REPO}/collaborators/Codertocat/permission`)
+      .reply(200, { permission: 'write', role_name: 'write' });
     nock(API)
       .post(`${REPO}/issues`, (b) => {
         bodies.release = b;
@@ -139,7 +143,10 @@ describe('GitHub through Probot with a real payload (nock)', () => {
       `incident-id::${id}`,
       'incident::master',
       'phase::before-t5',
+      'status::investigating',
     ]);
+    // The declarer has write access: the First Responder leads as Incident Manager.
+    expect(bodies.master.body).toContain('| Incident Manager: | @Codertocat |');
     expect(bodies.timeline.body).toContain('@Codertocat · labeled the report `incident`');
 
     // The same delivery again is dropped before any API call (no interceptor is left to answer one).

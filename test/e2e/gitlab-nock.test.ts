@@ -84,6 +84,8 @@ describe('GitLab through the real route with the documented payload (nock)', () 
           action: 'add',
         },
       ]);
+    // Whoever added the label is the First Responder only with Developer access, as GitLab answers.
+    nock(GITLAB).get(`${P}/members/all/51`).reply(200, { id: 51, username: 'reporter', access_level: 30 });
     nock(GITLAB)
       .put(`${P}/issues/${fixture.iid}`, (b) => {
         sent.confidential = b;
@@ -189,7 +191,15 @@ describe('GitLab through the real route with the documented payload (nock)', () 
     expect(sent.summary.body).toContain(`incident ${id}`);
     expect(sent.master.title).toBe(`[${id}] ${fixture.title}`);
     expect(sent.master.description.endsWith(`<!-- incident-desk:end -->\n\n${fixture.description}`)).toBe(true);
-    expect(labelsOf(sent.master).sort()).toEqual(['API', `incident-id::${id}`, 'incident::master', 'phase::before-t5']);
+    expect(labelsOf(sent.master).sort()).toEqual([
+      'API',
+      `incident-id::${id}`,
+      'incident::master',
+      'phase::before-t5',
+      'status::investigating',
+    ]);
+    // GitLab answers that whoever added the label is a Developer: the First Responder leads as Incident Manager.
+    expect(sent.master.description).toContain('| Incident Manager: | @reporter |');
     expect(sent.timeline.body).toContain('made this ticket confidential');
     expect(sent.timeline.body).toMatch(/@\u200b?reporter · labeled the report `API`/);
     expect(sent.timeline.body).not.toContain('root');

@@ -460,7 +460,11 @@ for (const harness of HARNESSES) {
 
     it("the sweep re-renders the overdue flags once a child's due date passed, and only then", async () => {
       const t = await incident();
+      // Acknowledged, assessed low and reported on: no escalation nor sitrep reminder is due in this story.
+      await t.say('/ack', 'alice');
+      await t.say('/severity low', 'alice');
       await t.say('/task @bob acme/api Rotate the keys due 2026-11-23', 'alice');
+      await t.say('/sitrep All quiet.', 'alice');
       expect(t.master().body).toContain('0 overdue');
       const quiet = t.probe.writes();
       await t.sweep(minutes(60));

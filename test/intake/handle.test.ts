@@ -53,6 +53,8 @@ describe('intake on GitLab, in place', () => {
       labels: ['incident'],
       author: 'reporter',
     });
+    // alice, who labels the report, is a Developer: the First Responder, and so the Incident Manager (seed 003).
+    store.setAccess('team/app', 'alice', 'write');
     const tracker = recordingTracker(memory);
 
     const { outcome } = await trigger(tracker, store, project.path, source);
@@ -66,7 +68,12 @@ describe('intake on GitLab, in place', () => {
     expect(master.confidential).toBe(true);
     expect(master.title).toBe(`[${id}] ${SECRET_TITLE}`);
     expect(master.labels).toEqual(expect.arrayContaining(['incident', 'incident::master', `incident-id::${id}`]));
-    expect(master.body).toContain('| Incident Manager: | @reporter |');
+    // The reporter is named in a row of their own, without a ping; being the author does not make them the Incident
+    // Manager.
+    expect(master.body).toContain('| Incident Manager: | @alice |');
+    expect(master.body).toContain('| Reporter: | `@reporter` |');
+    expect(trustedState(master)).toMatchObject({ responder: 'alice', reporter: { author: 'reporter' } });
+    expect(master.labels).toContain('status::investigating');
     expect(master.body.startsWith(BLOCK_BEGIN)).toBe(true);
     expect(splitBody(master.body).rest).toBe(SECRET_BODY);
     expect(trustedState(master)).toMatchObject({ role: 'master', id, intake: true, summary: true });
@@ -181,7 +188,7 @@ describe('intake on GitLab, in place', () => {
     await trigger(memory, store, project.path, source);
     const after = store.issue(source.ref).body;
     expect(after).toMatch(/- \[x\] .*<!-- step:pick-deputy -->/);
-    expect(after).toContain('1/40 steps done');
+    expect(after).toContain('1/39 steps done');
     expect(splitBody(after).rest).toBe(splitBody(ticked).rest);
   });
 
@@ -359,7 +366,11 @@ describe('intake on GitHub', () => {
     expect(master!.title).toBe(`[${id}] ${SECRET_TITLE}`);
     expect(splitBody(master!.body).rest).toContain('/upload and the server runs it');
     expect(childrenOf(store, 'acme/security', id)).toHaveLength(2);
-    expect(master!.body).toContain('| Incident Manager: | @triager |');
+    // Whoever labeled it has no write access to the incident repository: no First Responder, so no Incident Manager
+    // (neither the source's assignee nor its author).
+    expect(master!.body).toContain('| Incident Manager: | _not set_ |');
+    expect(master!.body).not.toContain('@triager');
+    expect(trustedState(master!)?.responder).toBeUndefined();
 
     const after = store.issue(source.ref);
     expect(after.title).not.toContain(SECRET_TITLE);

@@ -139,6 +139,7 @@ function masterBlock(marks: Array<{ done: boolean; na: string | null }>, value: 
           na: mark.na === null ? null : neutralizeInline(mark.na, 200),
         };
       }),
+      links: [],
     })),
     related: [
       { role: 'Release', reference: '[sec/incidents#8](https://tracker.example/8)', title: neutralizeInline(title) },

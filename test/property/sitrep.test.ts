@@ -12,7 +12,7 @@ import { CEILING_MS, hostileLine, hostileText, RUNS, timed } from './hostile.js'
 /** The sitrep key pattern before the fix: quadratic on a line of spaces. */
 const OLD_KEY_LINE = new RegExp(
   [
-    String.raw`^\s*(?:[-*+]\s+)?[*_]{0,2}\s*(?<key>status|responders|details|next[ -]?steps?|description)`,
+    String.raw`^\s*(?:[-*+]\s+)?[*_]{0,2}\s*(?<key>status|responders|details|next[ -]?steps?|description|impact)`,
     String.raw`\s*[*_]{0,2}\s*:\s*[*_]{0,2}\s*(?<value>.*?)\s*$`,
   ].join(''),
   'i',
@@ -33,6 +33,7 @@ describe('sitrep key lines, read without a backtracking pattern', () => {
         'next-step',
         'nextsteps',
         'Description',
+        'Impact',
         'statuses',
         'stat',
       ),

@@ -25,10 +25,23 @@ describe("README's demo command", () => {
     expect(stdout.match(/a public report labeled "incident" → done/g)).toHaveLength(2);
     // The team's own ticket, titled with the identifier, joined the master on both trackers.
     expect(stdout.match(/linked tracking ticket acme\/payments#2/g)).toHaveLength(2);
+    // The whole incident on both trackers: acknowledged, a handoff with the incoming sitrep, resolved, and the report.
+    expect(stdout.match(/a handoff with the incoming sitrep and \/status contained →/g)).toHaveLength(2);
+    expect(stdout.match(/then \/status resolved and the incident report →/g)).toHaveLength(2);
+    expect(stdout.match(/### Incident report · /g)).toHaveLength(2);
+    expect(stdout.match(/\| Time to acknowledge \| 3 min \|/g)).toHaveLength(2);
+    expect(
+      stdout.match(/- \*\*Handoff:\*\* `@alice` took over as Incident Manager from `@security-lead`/g),
+    ).toHaveLength(2);
     // The blog post's review alone was requested, and at the cut-off it went ahead at quorum, on both trackers.
     expect(stdout.match(/at the cut-off the blog post is quorum \(at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)/g)).toHaveLength(
       2,
     );
     expect(stdout.match(/- \*\*Blog post\*\* \(`blog`\) goes ahead at quorum/g)).toHaveLength(2);
+    // The story is told once: the blog post's approval at quorum happened before the resolution, so the report has it.
+    expect(stdout.match(/\| Blog post \| approved at quorum \| at quorum \| Security \(`@vp-security`/g)).toHaveLength(
+      2,
+    );
+    expect(stdout.indexOf('the blog post is quorum')).toBeLessThan(stdout.indexOf('### Incident report · '));
   }, 90_000);
 });

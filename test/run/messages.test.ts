@@ -100,6 +100,15 @@ describe('run messages', () => {
     expect(new Set(mentionsIn(out))).toEqual(new Set(['@alice', '@bob']));
   });
 
+  it('asks the incoming holder for the sitrep noting the handoff, the outgoing to stay 15–20 min (seed 003)', () => {
+    const out = renderHandoffDone({ from: 'alice', to: 'bob', role: 'co', at: '2026-11-22T10:00:00Z' });
+    expect(out).toContain('**Communications Officer**');
+    expect(out).toMatch(/- @bob: you hold the role from now on\. Share a situation report with `\/sitrep` that notes/);
+    expect(out).toContain('- @alice: stay available for the next 15–20 minutes (until 2026-11-22T10:20:00Z)');
+    // The outgoing holder is no longer asked for the handover report.
+    expect(out).not.toMatch(/@alice[^\n]*\/sitrep/);
+  });
+
   it('reports an expired handoff to the outgoing holder', () => {
     const out = renderHandoffExpired({ from: 'alice', to: 'bob', role: 'im', minutes: 90 });
     expect(out.startsWith(RUN_MARKERS.handoffExpired)).toBe(true);

@@ -31,7 +31,7 @@ describe('the HTTP server', () => {
     expect(res.headers.get('content-type')).toContain('text/html');
     const html = await res.text();
     expect(html).toContain('id="pick-deputy"');
-    expect(html).toContain('id="release-lessons-learned"');
+    expect(html).toContain('id="release-thank-reporters"');
   });
 
   it('the GitLab route refuses oversized bodies and wrong methods', async () => {

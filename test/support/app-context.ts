@@ -32,6 +32,7 @@ export async function eventContext(
     handbookUrl: 'https://desk.example/handbook',
     defaultTemplates: await loadDefaultTemplates(),
     settingsCache: new SettingsCache(),
+    draftListings: new Map(),
     log: memoryLogger(),
     stateKeys: TEST_STATE_KEYS,
     ...(now ? { now } : {}),

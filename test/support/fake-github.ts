@@ -155,7 +155,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       summary: a.summary,
       description: a.description === '' ? null : a.description,
       severity: a.severity,
-      author: a.reporter ? user(a.reporter) : user(actor),
+      author: user(a.author ?? a.reporter ?? actor),
       publisher: a.publishedAt ? user(actor) : null,
       identifiers: [{ type: 'GHSA', value: a.ghsaId }, ...(a.cveId ? [{ type: 'CVE', value: a.cveId }] : [])],
       state: a.state,
@@ -454,11 +454,15 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         if (!Array.isArray(body.vulnerabilities)) return invalid('vulnerabilities is missing');
         const fields = advisoryFields(body);
         if (isReply(fields)) return fields;
-        const created = store.createAdvisory(projectOf(params), {
-          summary: body.summary,
-          description: body.description,
-          vulnerabilities: [],
-        });
+        const created = store.createAdvisory(
+          projectOf(params),
+          {
+            summary: body.summary,
+            description: body.description,
+            vulnerabilities: [],
+          },
+          actor,
+        );
         const { state: _state, ...rest } = fields;
         return { status: 201, body: advisoryJson(store.updateAdvisory(created.repository, created.ghsaId, rest)) };
       },

@@ -28,8 +28,12 @@ const KEY = testPrivateKey();
 export const GITHUB_STATE_KEYS = stateKeys([KEY]);
 export { minutes, T0, tickIn } from './incident-setup.js';
 
-/** alice (the reporter) and bob have write, mallory read, `maintainer` maintain. */
+/**
+ * alice (the reporter) and bob have write, mallory read, `maintainer` maintain; `security-lead`, who labels the report,
+ * has write: the First Responder, and so the initial Incident Manager.
+ */
 const DEFAULT_ACCESS: Record<string, AccessLevel> = {
+  'security-lead': 'write',
   alice: 'write',
   bob: 'write',
   mallory: 'read',

@@ -186,6 +186,11 @@ export interface IncidentWorld {
    * `sender`; `deliveryId` repeats an earlier delivery. Only where `traits.securityAdvisories`.
    */
   advise(action: 'reported' | 'published', advisory: Advisory, sender: string, deliveryId?: string): Promise<Outcome>;
+  /**
+   * `text` committed at `path` on the default branch of `project`, and the push delivered: the server's kept copy of
+   * the configuration or template is dropped, as in production.
+   */
+  pushFile(path: string, text: string, project: string): Promise<void>;
   /** The app restarts (fresh memory, same tracker). */
   restart(): Promise<void>;
   /**
@@ -358,6 +363,7 @@ async function openMemoryWorld(
     setTrackerSeverity: (level, actor, claimed) =>
       traits.trackerSeverity ? m.setTrackerSeverity(level, actor, claimed) : noTrackerSeverity(),
     advise: m.advise,
+    pushFile: filePusher(m.store, m.push),
     restart: m.restart,
     plantState: stateRewriter(m.store, kind, TEST_STATE_KEYS, MEMORY_BOT),
     sweep: m.sweep,
@@ -396,6 +402,20 @@ async function openMemoryWorld(
   };
 }
 
+/**
+ * A scenario's `pushFile` over its `push`: `text` committed at `path` on the project's default branch in the tracker's
+ * store, then that push delivered as the tracker sends it (one way to deliver a push, whichever helper a scenario uses).
+ */
+function filePusher(
+  store: { putFile(project: string, path: string, text: string): void },
+  push: IncidentWorld['push'],
+): IncidentWorld['pushFile'] {
+  return async (path, text, project) => {
+    store.putFile(project, path, text);
+    await push([path], { project });
+  };
+}
+
 const github: Harness = {
   name: 'github',
   traits: GITHUB_TRAITS,
@@ -409,6 +429,13 @@ const github: Harness = {
     const requested = (method: string, path: string) => requests().some((r) => r.method === method && r.path === path);
     const masterPath = `/repos/${INCIDENT_PROJECT}/issues/${g.ref.number}`;
     const none = async () => undefined;
+    const push: IncidentWorld['push'] = (paths, options) =>
+      g
+        .deliver(
+          'push',
+          pushPayload('github', g.store.getProject(options?.project ?? INCIDENT_PROJECT), paths, options),
+        )
+        .then(() => {});
     return {
       harness: 'github',
       traits: GITHUB_TRAITS,
@@ -434,15 +461,10 @@ const github: Harness = {
           .replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined)
           .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
-      push: (paths, options) =>
-        g
-          .deliver(
-            'push',
-            pushPayload('github', g.store.getProject(options?.project ?? INCIDENT_PROJECT), paths, options),
-          )
-          .then(() => {}),
+      push,
       setTrackerSeverity: noTrackerSeverity,
       advise: (action, advisory, sender, deliveryId) => g.advise(action, advisory, sender, deliveryId).then(none),
+      pushFile: filePusher(g.store, push),
       restart: g.restart,
       plantState: stateRewriter(g.store, 'github', GITHUB_STATE_KEYS, 'incident-desk[bot]'),
       sweep: g.sweep,
@@ -515,6 +537,13 @@ const gitlab: Harness = {
     const masterPath = `${projectPath(INCIDENT_PROJECT)}/issues/${g.ref.number}`;
     const outcome = (answer: { outcome?: string }) => answer.outcome as Outcome;
     const hookAction = { opened: 'open', edited: 'update', closed: 'close', reopened: 'reopen' } as const;
+    const push: IncidentWorld['push'] = (paths, options) =>
+      g
+        .deliver(
+          'Push Hook',
+          pushPayload('gitlab', g.store.getProject(options?.project ?? INCIDENT_PROJECT), paths, options),
+        )
+        .then(() => {});
     return {
       harness: 'gitlab',
       traits: gitlab.traits,
@@ -541,18 +570,13 @@ const gitlab: Harness = {
       deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(outcome),
       replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
       resendTrigger: () => g.resendTrigger().then(outcome),
-      push: (paths, options) =>
-        g
-          .deliver(
-            'Push Hook',
-            pushPayload('gitlab', g.store.getProject(options?.project ?? INCIDENT_PROJECT), paths, options),
-          )
-          .then(() => {}),
+      push,
       setTrackerSeverity: (level, actor, claimed) =>
         g.setTrackerSeverity(level, actor, claimed).then((o) => o as Outcome),
       advise: async () => {
         throw new Error('GitLab has no repository security advisories');
       },
+      pushFile: filePusher(g.store, push),
       restart: g.restart,
       plantState: stateRewriter(g.store, 'gitlab', GITLAB_STATE_KEYS, 'incident-desk-bot'),
       sweep: g.sweep,

@@ -37,6 +37,8 @@ export interface TicketOptions {
   number?: number;
   title?: string;
   updatedAt?: string;
+  /** Labels besides the role's and the identifier's. */
+  labels?: string[];
 }
 
 /** A master (or a child, by `role`) as the tracker answers it: the app's block, then the person's text `details`. */
@@ -64,7 +66,7 @@ export function ticket(options: TicketOptions = {}): Issue {
     id: 9007,
     title: options.title ?? `[${ID}] Heap overflow in the image parser`,
     body: joinBody(block, 'details'),
-    labels: [`incident::${role}`, `incident-id::${ID}`],
+    labels: [`incident::${role}`, `incident-id::${ID}`, ...(options.labels ?? [])],
     state: 'open',
     confidential: true,
     locked: false,

@@ -88,7 +88,13 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     // Under GitLab's rules deliveries are GitLab's hooks, which nothing signs: the shell asks the tracker who acted.
     const tracker = recordingTracker(
       // Configuration kept between events as the server keeps it (a restart forgets it).
-      new MemoryTracker(store, { actor: MEMORY_BOT, signedDeliveries: kind === 'github', files: files[kind] }),
+      new MemoryTracker(store, {
+        actor: MEMORY_BOT,
+        signedDeliveries: kind === 'github',
+        files: files[kind],
+        // Under GitHub's rules the one installation belongs to the owner of the repositories, as on the fake GitHub.
+        ...(kind === 'github' ? { account: 'acme' } : {}),
+      }),
       (call) => {
         portCalls.push({ at: store.calls.length, ...call });
         if (!down && outageFrom?.(call)) down = true;

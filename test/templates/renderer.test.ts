@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { joinBody, parseQuickLinks, splitBody } from '../../src/kernel/block.js';
 import { allStepIds, COMMS_STEPS, INCIDENT_PHASES, RELEASE_PHASES } from '../../src/checklist/phases.js';
 import { phaseDates, readSteps } from '../../src/checklist/steps.js';
+import { renderLinks } from '../../src/checklist/render-phases.js';
 import type { PhaseDefinition } from '../../src/checklist/phase-types.js';
 import { neutralizeInline, quietUser } from '../../src/kernel/neutralize.js';
 import { createRenderer, stepUrl, TemplateError } from '../../src/templates/renderer.js';
@@ -52,6 +53,11 @@ function phases(
       done: done.has(s.id),
       na: Object.hasOwn(na, s.id) ? na[s.id]! : null,
     })),
+    links: renderLinks(
+      p,
+      p.links?.[0]?.ticket === 'master' ? MASTER : '[acme/web#12](https://tracker.example/acme/web/-/issues/12)',
+      HANDBOOK,
+    ),
   }));
 }
 
@@ -224,8 +230,8 @@ describe('rendering', () => {
     const out = renderer.incident(incidentContext());
     expect(out).toContain('| Quick Links | |\n|---|---|\n| Incident Manager: | @alice |\n');
     expect(out.match(/^### .*$/gm)).toEqual([
-      '### Earlier than T-5 · 3/23',
-      '### At T-5 · 2024-06-06 · 1/2',
+      '### Earlier than T-5 · 2024-06-06 · 3/23',
+      '### At T-5 · 2024-06-06 · 1/1',
       '### At T-4 · 2024-06-07 · 0/1',
       '### At T-1 · 2024-06-10 · 1/2',
       '### On the day of public disclosure · 2024-06-11 · 0/8',

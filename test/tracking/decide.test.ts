@@ -288,6 +288,58 @@ describe('decideClose', () => {
     },
   );
 
+  // Seed 004: the master closes only once every action item is resolved: the fixture's steps are in "Earlier than
+  // T-5", due at T-5 (2026-11-23 with a disclosure on 2026-11-28).
+  const dueMaster = (options: Parameters<typeof ticket>[0] = {}) =>
+    ticket({
+      cells: { 'Public Disclosure Date': '2026-11-28' },
+      steps: ['pick-deputy', 'respond-reporter'],
+      ...options,
+    });
+  const closingMaster = (master: Issue, config = {}) => {
+    const ctx = { ...context(master, 'bob', 'write'), config: configSchema.parse(config) };
+    ctx.now = new Date('2026-11-23T11:30:00Z');
+    return decideClose(ctx, { children: [], refreshed: [], firstEntry: FIRST });
+  };
+
+  it.each<[string, Issue, object, string[] | null]>([
+    ['open steps of a due phase: listed, reopened', dueMaster(), {}, ['pick-deputy', 'respond-reporter']],
+    [
+      'a ticked step and a step marked N/A do not count',
+      dueMaster({ done: ['pick-deputy'], run: { na: { 'respond-reporter': '' } } }),
+      {},
+      null,
+    ],
+    ['one step left', dueMaster({ done: ['pick-deputy'] }), {}, ['respond-reporter']],
+    [
+      'a phase not due yet does not count',
+      ticket({ cells: { 'Public Disclosure Date': '2026-11-29' }, steps: ['pick-deputy'] }),
+      {},
+      null,
+    ],
+    ['no disclosure date: no phase is due', ticket({ steps: ['pick-deputy'] }), {}, null],
+    ['`closeGuard: false` turns it off', dueMaster(), { closeGuard: false }, null],
+  ])('the close guard and the checklist: %s', (_name, master, config, listed) => {
+    const plan = closingMaster(master, config);
+    if (listed === null) {
+      expect(plan.reopen).toBeUndefined();
+      expect(commentKinds(plan)).toEqual(['incident-summary']);
+      return;
+    }
+    expect(plan.reopen).toBe(true);
+    expect(commentKinds(plan)).toEqual(['close-guard']);
+    const body = plan.comments[0]!.body;
+    expect(body).toContain(
+      `${listed.length} checklist ${listed.length === 1 ? 'step' : 'steps'} of phases that are due`,
+    );
+    const lines = body.split('\n').filter((l) => l.startsWith('- Earlier than T-5 (due 2026-11-23)'));
+    expect(lines.map((l) => /`(?<id>[^`]+)`$/.exec(l)?.groups?.id)).toEqual(listed);
+    expect(timelineTexts(plan)).toEqual([
+      `2026-11-23T11:30:00Z @bob tried to close the incident with ${listed.length} open checklist steps of due ` +
+        'phases; reopened',
+    ]);
+  });
+
   it('lists at most 50 open tickets and says how many more there are', () => {
     const plan = closing(Array.from({ length: 53 }, (_, n) => child(`acme/api#${n + 1}`, 'task', 'open')));
     const body = plan.comments[0]!.body;

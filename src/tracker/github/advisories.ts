@@ -51,6 +51,7 @@ export function toAdvisory(repository: string, value: unknown): Advisory | null 
     state: state as AdvisoryState,
     vulnerabilities: Array.isArray(data.vulnerabilities) ? data.vulnerabilities.flatMap(toVulnerability) : [],
     reporter: reporterOf(data),
+    author: text(asRecord(data.author)?.login),
     privateFork:
       fork && isNonEmptyString(fork.full_name) ? { path: fork.full_name, webUrl: text(fork.html_url) ?? '' } : null,
     createdAt: text(data.created_at),

@@ -697,6 +697,10 @@ export class GitHubTracker implements Tracker {
    * changes by a little, and GitHub may flag them `incomplete_results` when the search times out; a sweep that runs
    * again soon catches up. Throws when the tracker was built without `account`.
    */
+  async sharedConfigProject(): Promise<string | null> {
+    return this.account ? `${this.account}/.github` : null;
+  }
+
   async listOpenMasters(): Promise<Issue[]> {
     if (this.account === undefined || this.account === '') {
       throw new TrackerError(

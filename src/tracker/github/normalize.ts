@@ -222,20 +222,6 @@ export function githubPayloadProblem(name: string, payload: unknown): string | n
   return null;
 }
 
-/** Why a `repository_advisory` delivery of a followed action cannot be read; null when it can (or is ignored). */
-function advisoryPayloadProblem(name: string, body: Record<string, unknown>): string | null {
-  const action = actionOf(name, 'repository_advisory', body);
-  if (action === null) return 'repository_advisory delivery without an action';
-  if (!ADVISORY_ACTIONS.has(action)) return null;
-  if (!isId(asRecord(body.installation)?.id)) return 'repository_advisory delivery without an installation';
-  const project = toProject(body.repository);
-  if (!project) return 'repository_advisory delivery without a valid repository';
-  if (!toActor(body.sender)) return 'repository_advisory delivery without a valid sender';
-  if (!toAdvisory(project.path, body.repository_advisory))
-    return 'repository_advisory delivery with an unreadable advisory';
-  return null;
-}
-
 /** GitHub lists at most this many commits in a push payload. */
 const GITHUB_PUSH_COMMITS = 20;
 
@@ -253,4 +239,18 @@ export function normalizeGitHubPush(payload: unknown): PushEvent | null {
   const complete = body.forced !== true && commits !== null && commits.length < GITHUB_PUSH_COMMITS;
   const sha = commitSha(body.after);
   return { tracker: 'github', project, paths: complete ? changedPaths(commits, 0) : null, ...(sha ? { sha } : {}) };
+}
+
+/** Why a `repository_advisory` delivery of a followed action cannot be read; null when it can (or is ignored). */
+function advisoryPayloadProblem(name: string, body: Record<string, unknown>): string | null {
+  const action = actionOf(name, 'repository_advisory', body);
+  if (action === null) return 'repository_advisory delivery without an action';
+  if (!ADVISORY_ACTIONS.has(action)) return null;
+  if (!isId(asRecord(body.installation)?.id)) return 'repository_advisory delivery without an installation';
+  const project = toProject(body.repository);
+  if (!project) return 'repository_advisory delivery without a valid repository';
+  if (!toActor(body.sender)) return 'repository_advisory delivery without a valid sender';
+  if (!toAdvisory(project.path, body.repository_advisory))
+    return 'repository_advisory delivery with an unreadable advisory';
+  return null;
 }

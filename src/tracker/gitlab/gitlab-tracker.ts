@@ -494,6 +494,11 @@ export class GitLabTracker implements Tracker {
    * every page. The project path comes from `references.full`; an answer without it is resolved by project id.
    * `scope=all` includes every public project on the instance, not only the ones the app serves.
    */
+  /** GitLab's configuration has no shared fallback (`readConfig` reads the project's own file only). */
+  async sharedConfigProject(): Promise<string | null> {
+    return null;
+  }
+
   async listOpenMasters(): Promise<Issue[]> {
     const list = (await this.call('listOpenMasters', () =>
       this.api.Issues.all({

@@ -462,6 +462,7 @@ export class MemoryStore {
       state: 'triage',
       vulnerabilities: [],
       reporter: null,
+      author: input.reporter ?? null,
       privateFork: null,
       createdAt: at,
       updatedAt: at,
@@ -494,9 +495,9 @@ export class MemoryStore {
       .reverse();
   }
 
-  /** A draft advisory made by the app (or a maintainer). */
-  createAdvisory(repository: string, draft: AdvisoryDraft): StoredAdvisory {
-    return this.seedAdvisory(repository, { ...advisoryFields(draft), state: 'draft' });
+  /** A draft advisory made by `author`: the app (or a maintainer). */
+  createAdvisory(repository: string, draft: AdvisoryDraft, author: string | null = null): StoredAdvisory {
+    return this.seedAdvisory(repository, { ...advisoryFields(draft), state: 'draft', author });
   }
 
   /** Changes an advisory as the tracker would: `published` sets the publication time, `closed` closes it. */

@@ -38,6 +38,8 @@ export interface MemoryTrackerOptions {
   signedDeliveries?: boolean;
   /** Files kept between events as the server keeps them (see `FileCache`); a fresh one is not read from the store. */
   files?: FileCache;
+  /** Under GitHub's rules, the installation account (`sharedConfigProject` is its `.github` repository). */
+  account?: string;
 }
 
 /** The tracker the tests and the offline demo use: the port over a `MemoryStore`, with one tracker's rules. */
@@ -47,6 +49,7 @@ export class MemoryTracker implements Tracker {
   private readonly actor: string;
   private readonly canDelete: boolean;
   private readonly files: FileCache | undefined;
+  private readonly account: string | undefined;
 
   constructor(
     readonly store: MemoryStore,
@@ -56,6 +59,7 @@ export class MemoryTracker implements Tracker {
     this.actor = options.actor ?? 'incident-desk[bot]';
     this.canDelete = options.canDelete ?? false;
     this.files = options.files;
+    this.account = options.account;
     this.capabilities = {
       confidentialIssues: store.kind === 'gitlab',
       nativeLinks: true,
@@ -185,6 +189,8 @@ export class MemoryTracker implements Tracker {
     if (own !== null) return { text: own, location: `${project}:${path}` };
     if (this.kind !== 'github') return null;
     const orgRepo = `${ownerOf(project)}/.github`;
+    // The owner's `.github` repository has nothing more to offer when it is the one asked about (as on GitHub).
+    if (orgRepo === project.toLowerCase()) return null;
     const shared = await this.readFile(orgRepo, path);
     return shared === null ? null : { text: shared, location: `${orgRepo}:${path}` };
   }
@@ -223,6 +229,11 @@ export class MemoryTracker implements Tracker {
   }
 
   /** Every project's open master issues: the store is all the tracker there is, so everything is visible. */
+  /** Under GitHub's rules, the given `account`'s `.github` repository; never under GitLab's. */
+  async sharedConfigProject(): Promise<string | null> {
+    return this.kind === 'github' && this.account ? `${this.account}/.github` : null;
+  }
+
   async listOpenMasters(): Promise<Issue[]> {
     this.store.record('listOpenMasters', MASTER_LABEL);
     return this.store.listAllIssues({ labels: [MASTER_LABEL], state: 'open' });
@@ -248,7 +259,7 @@ export class MemoryTracker implements Tracker {
   async createAdvisory(repository: string, draft: AdvisoryDraft): Promise<Advisory> {
     this.advisoriesOnly('createAdvisory');
     this.store.record('createAdvisory', repository);
-    return publicAdvisory(this.store.createAdvisory(repository, draft));
+    return publicAdvisory(this.store.createAdvisory(repository, draft, this.actor));
   }
 
   async updateAdvisory(repository: string, ghsaId: string, patch: AdvisoryPatch): Promise<Advisory> {
