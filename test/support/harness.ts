@@ -403,8 +403,9 @@ async function openMemoryWorld(
 }
 
 /**
- * A scenario's `pushFile` over its `push`: `text` committed at `path` on the project's default branch in the tracker's
- * store, then that push delivered as the tracker sends it (one way to deliver a push, whichever helper a scenario uses).
+ * A scenario's `pushFile` over its `push`: `text` committed at `path` on the project's default branch in the
+ * tracker's store, then that push delivered as the tracker sends it (one way to deliver a push, whichever helper a
+ * scenario uses).
  */
 function filePusher(
   store: { putFile(project: string, path: string, text: string): void },
