@@ -15,7 +15,7 @@ describe.each(HARNESSES)('$name: /desk commands', (harness) => {
     await t.say('/desk', 'mallory');
     const help = t.store.listComments(t.ref).at(-1)!.body;
     expect(help).toContain('/desk <command> [arguments]');
-    expect(help).toContain('/severity <high\\|medium\\|low>');
+    expect(help).toContain('/severity [high\\|medium\\|low]');
   });
 });
 
