@@ -84,7 +84,7 @@ module.exports = {
       from: { path: '^src/tracker/(github|gitlab|memory)/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/kernel/', '^src/tracker/(port|errors|retry|payload)\\.ts$', '^src/tracker/$1/'],
+        pathNot: ['^src/kernel/', '^src/tracker/(port|errors|retry|payload|observe)\\.ts$', '^src/tracker/$1/'],
       },
     },
   ],

@@ -1,11 +1,11 @@
-import type { NoteEvent } from '../kernel/events.js';
+import type { IssueEvent, NoteEvent } from '../kernel/events.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { withMaster } from '../run/with-master.js';
 import { addReport } from '../report/handle.js';
 import { handleTaskCommand } from '../tracking/handle-task.js';
 import { handleDisclosureCommand } from '../disclosure/handle-command.js';
 import { decideCommand } from './decide.js';
-import { parseCommand } from './parse.js';
+import { parseCommand, severityOfTracker } from './parse.js';
 
 /**
  * A command in a comment on the master (`/set`, `/severity`, `/sitrep`, `/handoff`, `/accept`, …): decided on the
@@ -27,5 +27,19 @@ export async function handleMasterCommand(event: NoteEvent, ctx: EventContext): 
     const plan = decideCommand(acting, command);
     // The incident report: `/report`'s preview, or the report of the conclusion this command reached.
     return plan.report ? addReport(ctx.tracker, acting, plan, settings, plan.report) : plan;
+  });
+}
+
+/**
+ * GitLab's own `/severity` quick action (or its sidebar) on the master, an issue of type Incident: GitLab carries it
+ * out and sends the change instead of the comment, so the incident's severity follows it as if `/severity` had been
+ * given to the app, by the person the tracker says set it (see `attributedEvent`) and with their access.
+ */
+export async function handleTrackerSeverity(event: IssueEvent, ctx: EventContext): Promise<EventOutcome> {
+  const level = event.trackerSeverity === undefined ? null : severityOfTracker(event.trackerSeverity);
+  if (!level) return 'not-a-trigger';
+  return withMaster(event.issue.ref, ctx, async (run) => {
+    const access = await ctx.tracker.getAccess(event.project.path, event.actor);
+    return decideCommand({ ...run, actor: event.actor, access }, { name: 'severity', level });
   });
 }

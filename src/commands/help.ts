@@ -119,6 +119,13 @@ export const COMMAND_REFERENCE: ReadonlyArray<{ syntax: string; effect: string }
     effect: 'On the communications ticket: asks for changes to a deliverable on behalf of your group(s).',
   },
   { syntax: '/help', effect: 'Shows this reference.' },
+  {
+    syntax: '/desk <command> [arguments]',
+    effect:
+      'Any command above, prefixed: `/desk severity high` is `/severity high`. Use it on GitLab, whose own quick ' +
+      'actions (`/severity`, `/timeline` on incidents) would otherwise take the comment first. `/desk` alone shows ' +
+      'this reference.',
+  },
 ];
 
 /** Text for a table cell: pipes escaped (also inside code spans, as tables require), one line. */
@@ -147,7 +154,8 @@ export function renderCommandReferenceMarkdown(): string {
     ),
   ];
   return [
-    'A command is the first line of a comment; `/timeline` and `/sitrep` take the rest of the comment.',
+    'A command is the first line of a comment; `/timeline` and `/sitrep` take the rest of the comment. Every ' +
+      'command also works as `/desk <command> …` (like `/desk timeline Patch deployed`).',
     '',
     ...commands,
     '',

@@ -149,6 +149,7 @@ export function parseCommand(body: string): Command | null {
   const match = COMMAND_LINE.exec(lines[start] ?? '')?.groups;
   if (!match) return null;
   const token = match.word ?? '';
+  if (token.toLowerCase() === DESK_PREFIX) return parseDeskCommand(lines, start, match.rest ?? '');
   const word = token.toLowerCase();
   /** The rest of the first line. */
   const line = (match.rest ?? '').trim();
@@ -205,6 +206,47 @@ export function parseCommand(body: string): Command | null {
       );
     default:
       return { name: 'unknown', word: word.length > MAX_WORD ? `${word.slice(0, MAX_WORD - 1)}…` : word };
+  }
+}
+
+/**
+ * The prefix every command may also be written with: `/desk severity high` is `/severity high`. GitLab runs its own
+ * quick actions (`/severity`, `/timeline` on issues of type Incident, `/label`, …) before the app sees a comment, and
+ * drops a comment made only of them; `/desk` is no GitLab quick action, so the comment reaches the app whole.
+ */
+export const DESK_PREFIX = 'desk';
+
+/** What follows `/desk`: a command word (with or without its own `/`) and its arguments. */
+const DESK_REST = /^[ \t]+\/?(?<word>[A-Za-z]\S*)(?<rest>[\s\S]*)$/;
+
+/**
+ * `/desk <command> …`: the command as if written without the prefix; `/desk` alone is `/help`. Only one prefix counts
+ * (`/desk desk help` is an unknown command `desk`).
+ */
+function parseDeskCommand(lines: string[], start: number, rest: string): Command {
+  const m = DESK_REST.exec(rest)?.groups;
+  if (!m) return rest.trim() === '' ? { name: 'help' } : { name: 'unknown', word: DESK_PREFIX };
+  if ((m.word ?? '').toLowerCase() === DESK_PREFIX) return { name: 'unknown', word: DESK_PREFIX };
+  const unprefixed = [`/${m.word ?? ''}${m.rest ?? ''}`, ...lines.slice(start + 1)].join('\n');
+  return parseCommand(unprefixed) ?? { name: 'help' };
+}
+
+/**
+ * The incident's severity for a severity the tracker's own field was set to (GitLab: `critical`, `high`, `medium`,
+ * `low`, `unknown`), or null when it names none: GitLab's S1 and S2 are both the highest level the app knows, and
+ * `unknown` (the field cleared) changes nothing.
+ */
+export function severityOfTracker(value: string): Severity | null {
+  switch (value.toLowerCase()) {
+    case 'critical':
+    case 'high':
+      return 'high';
+    case 'medium':
+      return 'medium';
+    case 'low':
+      return 'low';
+    default:
+      return null;
   }
 }
 

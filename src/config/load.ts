@@ -1,22 +1,29 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, formatConfigProblems } from './problems.js';
+import type { ConfigProblem } from './problems.js';
 import { DEFAULT_CONFIG, deepFreeze } from './schema.js';
-import { parseConfig } from './parse.js';
+import { parseConfigChain } from './parse.js';
+import { MAX_EXTENDS_DEPTH, parseExtends, sameTarget } from './extends.js';
+import type { ExtendsTarget } from './extends.js';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import type { IncidentDeskConfig } from './schema.js';
 import type { IssueRef } from '../kernel/model.js';
 import { formatRef } from '../kernel/model.js';
 import { createRenderer, TemplateError } from '../templates/renderer.js';
 import type { Renderer, TemplateSources } from '../templates/renderer.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
-import type { Tracker } from '../tracker/port.js';
+import type { ConfigFile, Tracker } from '../tracker/port.js';
 import type { Logger } from '../server/logger.js';
 import { listOwnComments } from '../tracker/own-comments.js';
 
 const CONFIG_ERROR_MARKER = '<!-- incident-desk:config-error';
 
+/** What settings are read from: a tracker, or anything that reads files as one does (the command line's folder). */
+export type ConfigSource = Pick<Tracker, 'kind' | 'readConfig' | 'readFile'>;
+
 /** What reading settings needs: the tracker, the built-in templates, and where parsed settings are kept. */
 export interface SettingsContext {
-  tracker: Tracker;
+  tracker: ConfigSource;
   defaultTemplates: TemplateSources;
   /** Parsed configurations and compiled templates by their texts; without one, every read parses and compiles. */
   settingsCache?: SettingsCache;
@@ -36,14 +43,12 @@ export async function loadSettings(
   project: string,
   ctx: SettingsContext,
 ): Promise<LoadedConfig | ConfigErrorWithLabel> {
-  const file = await ctx.tracker.readConfig(project);
+  let file: ConfigFile | null = null;
   try {
+    const files = await readConfigFiles(project, ctx);
+    file = files[0] ?? null;
     const cache = ctx.settingsCache;
-    const config = !file
-      ? DEFAULT_CONFIG
-      : cache
-        ? cache.config(file.text, file.location)
-        : parseConfig(file.text, file.location);
+    const config = files.length === 0 ? DEFAULT_CONFIG : cache ? cache.configOf(files) : parseConfigChain(files);
     const custom = await loadTemplates(config, project, ctx);
     return {
       config,
@@ -54,6 +59,42 @@ export async function loadSettings(
     if (!problem) throw error;
     return new ConfigErrorWithLabel(problem, file ? labelOf(file.text) : undefined);
   }
+}
+
+/** What checking a project's configuration found: the files read (own first), and every problem with its file. */
+export interface ConfigCheck {
+  project: string;
+  /** Where each file was read (`project:path`), the project's own first; empty when it has none. */
+  files: string[];
+  problems: Array<ConfigProblem & { location: string }>;
+}
+
+/**
+ * Checks a project's configuration exactly as an event would read it: the file and those it inherits, the schema,
+ * and the templates it names (read and compiled). Every problem, each with the file it is in. Tracker failures throw.
+ */
+export async function checkSettings(
+  project: string,
+  ctx: Pick<SettingsContext, 'tracker' | 'defaultTemplates'>,
+): Promise<ConfigCheck> {
+  const located = (error: ConfigError) => error.problems.map((p) => ({ ...p, location: p.location ?? error.location }));
+  let files: ConfigFile[];
+  try {
+    files = await readConfigFiles(project, ctx);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { project, files: [], problems: located(error) };
+  }
+  const check: ConfigCheck = { project, files: files.map((f) => f.location), problems: [] };
+  try {
+    const config = files.length === 0 ? DEFAULT_CONFIG : parseConfigChain(files);
+    compileRenderer(ctx.defaultTemplates, await loadTemplates(config, project, ctx));
+  } catch (error) {
+    const problem = asConfigError(error, files[0]?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
+    if (!problem) throw error;
+    check.problems = located(problem);
+  }
+  return check;
 }
 
 /** Templates a project's configuration names, read from the project: they replace the built-in ones. */
@@ -73,9 +114,18 @@ export class SettingsCache {
 
   constructor(private readonly maxEntries = 64) {}
 
-  /** The configuration this text says, parsed once; deep-frozen, since every event of the text shares it. */
+  /**
+   * The configuration these files say (the project's own first, then those it inherits), parsed once; deep-frozen,
+   * since every event of the texts shares it.
+   */
+  configOf(files: readonly ConfigFile[]): IncidentDeskConfig {
+    const key = files.map((f) => `${f.location}\n${f.text}`).join('\n\0');
+    return this.cached(this.configs, key, () => deepFreeze(parseConfigChain(files)));
+  }
+
+  /** The configuration one file says (see {@link configOf}). */
   config(text: string, location: string): IncidentDeskConfig {
-    return this.cached(this.configs, `${location}\n${text}`, () => deepFreeze(parseConfig(text, location)));
+    return this.configOf([{ text, location }]);
   }
 
   /**
@@ -113,6 +163,54 @@ export class ConfigErrorWithLabel {
     readonly error: ConfigError,
     readonly label: string | undefined,
   ) {}
+}
+
+/**
+ * A project's configuration file and the files it inherits (`_extends`), in that order; empty when the project has no
+ * file. Throws ConfigError (located in the file that names it) for an `_extends` that names no readable file, comes
+ * back to a file already read, or goes deeper than {@link MAX_EXTENDS_DEPTH} files.
+ */
+export async function readConfigFiles(project: string, ctx: Pick<SettingsContext, 'tracker'>): Promise<ConfigFile[]> {
+  const own = await ctx.tracker.readConfig(project);
+  if (!own) return [];
+  const files: ConfigFile[] = [own];
+  const seen: ExtendsTarget[] = [targetOf(own.location)];
+  for (let file = own; ; ) {
+    const value = extendsValue(file.text);
+    if (value === undefined) return files;
+    const problem = (message: string): ConfigError => new ConfigError([{ path: '_extends', message }], file.location);
+    // A value the schema refuses is reported with the file's other problems.
+    const target = typeof value === 'string' ? parseExtends(value, seen[seen.length - 1]!) : null;
+    if (!target) return files;
+    if (seen.some((s) => sameTarget(s, target)))
+      throw problem(`\`${target.project}:${target.path}\` was already read: the files inherit from each other`);
+    if (files.length >= MAX_EXTENDS_DEPTH)
+      throw problem(`at most ${MAX_EXTENDS_DEPTH} files may inherit from each other`);
+    const text = await ctx.tracker.readFile(target.project, target.path);
+    if (text === null)
+      throw problem(
+        `no file at \`${target.path}\` on the default branch of \`${target.project}\` (or it cannot be read)`,
+      );
+    file = { text, location: `${target.project}:${target.path}` };
+    files.push(file);
+    seen.push(target);
+  }
+}
+
+/** `project:path` of a file's location. */
+function targetOf(location: string): ExtendsTarget {
+  const colon = location.lastIndexOf(':');
+  if (colon < 0) return { project: '', path: location };
+  return { project: location.slice(0, colon), path: location.slice(colon + 1) };
+}
+
+/** The file's `_extends` value: undefined when it has none (or is no YAML mapping; parsing reports that). */
+function extendsValue(text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return undefined;
+  const node = doc.contents.get('_extends', true);
+  if (node === undefined) return undefined;
+  return isScalar(node) ? node.value : node;
 }
 
 /** The trigger label of a file that failed validation, read leniently so its issues still get the report. */

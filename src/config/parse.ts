@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError, isRecord, quote } from './problems.js';
 import type { ConfigProblem } from './problems.js';
 import { configSchema } from './schema.js';
+import { mergeConfigData } from './extends.js';
 import type { IncidentDeskConfig } from './schema.js';
 
 /**
@@ -25,17 +26,67 @@ export const MAX_CONFIG_CHARS = 64 * 1024;
  * file over {@link MAX_CONFIG_CHARS} without parsing it.
  */
 export function parseConfig(text: string, location: string): IncidentDeskConfig {
-  if (text.length > MAX_CONFIG_CHARS) {
-    const message =
-      `the file has ${text.length} characters; at most ${MAX_CONFIG_CHARS} are read (a configuration ` +
-      `is a few kilobytes)`;
-    throw new ConfigError([{ path: '', message }], location);
+  return parseConfigChain([{ text, location }]);
+}
+
+/** One file of a configuration: its text and where it was read (`project:path`). */
+export interface ConfigText {
+  text: string;
+  location: string;
+}
+
+/**
+ * Parses and validates a configuration that inherits (`_extends`): the project's own file first, then the files it
+ * inherits from, in order. Each file is read as YAML on its own (a syntax problem is reported in its file), the files
+ * are merged (`mergeConfigData`: the first file wins) and the result is validated; every problem is placed in the
+ * first file that holds its key, else at the nearest key of the project's own file. Throws ConfigError with the
+ * problems, located by the project's own file (a problem in another file names its file).
+ */
+export function parseConfigChain(files: readonly ConfigText[]): IncidentDeskConfig {
+  const own = files[0];
+  if (!own) return configSchema.parse({});
+  const read: LocatedYaml[] = [];
+  const syntax: ConfigProblem[] = [];
+  for (const file of files) {
+    try {
+      const yaml = readFile(file);
+      if (yaml) read.push({ ...yaml, location: file.location });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      // The chain's own file reports its problems as before; another file's problems name it.
+      if (files.length === 1) throw error;
+      syntax.push(...error.problems.map((p) => (file === own ? p : { ...p, location: file.location })));
+    }
   }
-  const file = readYaml(text, location);
-  if (!file) return configSchema.parse({});
-  const result = configSchema.safeParse(file.data);
+  if (syntax.length > 0) throw new ConfigError(syntax, own.location);
+  if (read.length === 0) return configSchema.parse({});
+  const result = configSchema.safeParse(mergeConfigData(read.map((f) => f.data)));
   if (result.success) return result.data;
-  throw new ConfigError(schemaProblems(result.error, file), location);
+  const problems = schemaProblems(result.error, read).map((p) =>
+    p.location === own.location ? withoutLocation(p) : p,
+  );
+  throw new ConfigError(problems, own.location);
+}
+
+function withoutLocation(problem: ConfigProblem): ConfigProblem {
+  const { location: _location, ...rest } = problem;
+  return rest;
+}
+
+/** One file as YAML (null when empty), refused unread when over {@link MAX_CONFIG_CHARS}. */
+function readFile(file: ConfigText): YamlFile | null {
+  if (file.text.length > MAX_CONFIG_CHARS) {
+    const message =
+      `the file has ${file.text.length} characters; at most ${MAX_CONFIG_CHARS} are read (a configuration ` +
+      `is a few kilobytes)`;
+    throw new ConfigError([{ path: '', message }], file.location);
+  }
+  return readYaml(file.text, file.location);
+}
+
+/** A file of the chain as YAML, with where it was read. */
+interface LocatedYaml extends YamlFile {
+  location: string;
 }
 
 /** A configuration file read as YAML: its root mapping, its value, and where an offset of the text is. */
@@ -85,24 +136,39 @@ function readYaml(text: string, location: string): YamlFile | null {
 }
 
 /**
- * Every problem the schema found, where it is in the file, sorted by line: an unknown key with the keys allowed
- * there, a missing value, and a default that names groups `approvals.groups` dropped (once per default).
+ * Every problem the schema found, where it is in the files, sorted by line: an unknown key with the keys allowed
+ * there, a missing value, and a default that names groups `approvals.groups` dropped (once per default). A problem is
+ * placed in the first file that holds its key (with that file's `location`), else at the nearest key of the first.
  */
-function schemaProblems(error: z.ZodError, file: YamlFile): ConfigProblem[] {
-  const { root, data, at } = file;
+function schemaProblems(error: z.ZodError, files: readonly LocatedYaml[]): ConfigProblem[] {
+  const first = files[0]!;
+  const data = mergeConfigData(files.map((f) => f.data));
   const problems: ConfigProblem[] = [];
+  /** The path in the first file that holds it whole, else the nearest parent in the first file. */
+  const find = (path: readonly Segment[], atKey: boolean) => {
+    for (const file of files) {
+      const found = locate(file.root, path, atKey);
+      if (!found.missing) return { file, found };
+    }
+    return { file: first, found: locate(first.root, path, atKey) };
+  };
+  const place = (file: LocatedYaml, offset: number | undefined) => ({ ...file.at(offset), location: file.location });
   // A default map naming groups that a user's `approvals.groups` dropped: one problem per default, not per entry.
   const fromDefaults = new Map<string, { offset: number | undefined; groups: Set<string> }>();
   for (const issue of error.issues) {
     const path = issue.path.filter((s): s is Segment => typeof s !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        const found = locate(root, [...path, key], true);
-        problems.push({ path: formatPath([...path, key]), message: unknownKeyMessage(key, path), ...at(found.offset) });
+        const { file, found } = find([...path, key], true);
+        problems.push({
+          path: formatPath([...path, key]),
+          message: unknownKeyMessage(key, path),
+          ...place(file, found.offset),
+        });
       }
       continue;
     }
-    const found = locate(root, path, issue.code === 'invalid_key');
+    const { file, found } = find(path, issue.code === 'invalid_key');
     let message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
     if (issue.code === 'invalid_type' && valueAt(data, path) === undefined) {
       message = `missing: ${message}`;
@@ -115,7 +181,7 @@ function schemaProblems(error: z.ZodError, file: YamlFile): ConfigProblem[] {
     } else if (issue.code === 'custom' && found.missing) {
       message = `${message} (\`${formatPath(found.missing)}\` is not in the file, so its default applies)`;
     }
-    problems.push({ path: formatPath(path), message, ...at(found.offset) });
+    problems.push({ path: formatPath(path), message, ...place(file, found.offset) });
   }
   for (const [path, { offset, groups }] of fromDefaults) {
     problems.push({
@@ -123,10 +189,15 @@ function schemaProblems(error: z.ZodError, file: YamlFile): ConfigProblem[] {
       message:
         `is not in the file, so its default applies, and the default names groups that \`approvals.groups\` ` +
         `does not define: ${[...groups].map(quote).join(', ')}. Define those groups too, or set \`${path}\` yourself`,
-      ...at(offset),
+      ...place(first, offset),
     });
   }
-  problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+  problems.sort(
+    (a, b) =>
+      Number(a.location !== first.location) - Number(b.location !== first.location) ||
+      (a.line ?? Infinity) - (b.line ?? Infinity) ||
+      (a.column ?? 0) - (b.column ?? 0),
+  );
   return problems;
 }
 

@@ -137,6 +137,8 @@ export interface ConfigProblem {
   /** 1-based position in the file, when known. */
   line?: number;
   column?: number;
+  /** The file it is in, when that is not the error's own file (a file the configuration inherits, `_extends`). */
+  location?: string;
 }
 
 /** A configuration file that cannot be used; carries every problem found in it. */
@@ -166,7 +168,8 @@ export function formatConfigProblems(error: ConfigError): string {
   const lines = error.problems.slice(0, MAX_LISTED).map((p) => {
     const where = p.line !== undefined ? `(line ${p.line}${p.column !== undefined ? `, column ${p.column}` : ''})` : '';
     const subject = p.path ? `\`${codeSafe(p.path)}\`` : 'file';
-    return `- ${[subject, where].filter(Boolean).join(' ')}: ${unping(neutralizeInline(p.message, 500))}`;
+    const file = p.location ? ` in \`${codeSafe(p.location)}\`` : '';
+    return `- ${[subject, where].filter(Boolean).join(' ')}${file}: ${unping(neutralizeInline(p.message, 500))}`;
   });
   if (count > MAX_LISTED) lines.push(`- … and ${count - MAX_LISTED} more`);
   return [

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ADVISORY_ECOSYSTEMS } from '../kernel/advisory.js';
 import { checkApprovals, isRecord, quote } from './problems.js';
+import { EXTENDS_PATTERN } from './extends.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Building blocks
@@ -484,6 +485,20 @@ export const configSchema = z
       .default(7)
       .describe(
         'The SLA of a tracking ticket: `/task` without `due YYYY-MM-DD` sets its due date this many days ahead.',
+      ),
+    _extends: z
+      .string({ error: 'must name a file to inherit from, like `other-repo`, `owner/repo` or `owner/repo:path.yml`' })
+      .regex(EXTENDS_PATTERN, {
+        error:
+          'must name a file to inherit from: a project (`other-repo`, `owner/repo`, `group/sub/project`), ' +
+          'optionally followed by `:path/to/file.yml`',
+      })
+      .optional()
+      .describe(
+        "Probot's `_extends`: inherit from another project's file and override it here. A bare name is a project " +
+          "beside this one (same owner or group); without `:path`, the other project's file at this file's path. The " +
+          'files are deep-merged (mappings key by key; a list or value here replaces the inherited one), up to five ' +
+          'files deep. Template paths are read from this project.',
       ),
     ackMinutes: minutes(
       10,

@@ -29,6 +29,12 @@ export interface IssueEvent {
    * `changes.description.previous`).
    */
   previousBody?: string;
+  /**
+   * The severity the tracker's own field of an incident was set to in this change, as the tracker names it (GitLab
+   * `changes.severity.current`: `critical`, `high`, `medium`, `low`, `unknown`): GitLab's `/severity` quick action,
+   * which GitLab carries out itself on an issue of type Incident, sending this change instead of the comment.
+   */
+  trackerSeverity?: string;
 }
 
 /** A comment was posted on an issue. */
@@ -43,17 +49,6 @@ export interface NoteEvent {
 }
 
 export type TrackerEvent = IssueEvent | NoteEvent;
-
-/**
- * A push to a project's default branch, as far as the app cares: which files it changed (null when the payload cannot
- * say, e.g. more commits than it lists). Pushes to other branches are not normalized.
- */
-export interface PushEvent {
-  tracker: TrackerKind;
-  /** `owner/repo` on GitHub, the path with namespace on GitLab. */
-  project: string;
-  paths: string[] | null;
-}
 
 /**
  * A repository security advisory changed (GitHub's `repository_advisory`): a private vulnerability report arrived
@@ -71,4 +66,19 @@ export interface AdvisoryEvent {
   project: Project;
   /** The advisory as the payload carries it. */
   advisory: Advisory;
+}
+
+/**
+ * A push to a project's default branch, as far as the app cares: which files it changed (null when the payload cannot
+ * say, e.g. more commits than it lists). Pushes to other branches are not normalized.
+ */
+export interface PushEvent {
+  tracker: TrackerKind;
+  /** `owner/repo` on GitHub, the path with namespace on GitLab. */
+  project: string;
+  paths: string[] | null;
+  /** The delivery's id, for the logs. */
+  deliveryId?: string;
+  /** The commit the branch points at after the push (its head), when the payload names one. */
+  sha?: string;
 }

@@ -29,6 +29,10 @@ export interface TrackerCapabilities {
    * draft, update and publish one, request its CVE and open its temporary private fork. GitLab has none.
    */
   securityAdvisories: boolean;
+  /** Check runs on commits (GitHub's Checks API; the app needs *Checks: write*), else commit comments. */
+  checks: boolean;
+  /** Commit statuses and notes on commits (GitLab). */
+  commitStatuses: boolean;
 }
 
 /**

@@ -81,10 +81,21 @@ export async function confirmedDelivery(event: TrackerEvent, ctx: ActorContext):
 
 /**
  * The delivery with who acted as the tracker answers, for what depends on it and is not the tracker's word: an edit of
- * the app's block (a tick, a cell, the hidden state) is attributed by `editor`, and answers null when the tracker does
- * not attribute it to its sender. Everything else is answered as it is.
+ * the app's block (a tick, a cell, the hidden state) is attributed by `editor`, a change of the tracker's own severity
+ * by its record of severity changes; either answers null when the tracker does not attribute it to its sender.
+ * Everything else is answered as it is.
  */
 export async function attributedEvent(event: TrackerEvent, ctx: ActorContext): Promise<TrackerEvent | null> {
+  // Asked only for a master (as its unverified text says): a severity set on any other issue is nobody's business.
+  if (
+    event.kind === 'issue' &&
+    event.trackerSeverity !== undefined &&
+    trustedState(event.issue)?.role === 'master' &&
+    !ctx.tracker.capabilities.signedDeliveries
+  ) {
+    const actor = await severitySetter(event, ctx);
+    return actor ? { ...event, actor } : null;
+  }
   if (
     ctx.tracker.capabilities.signedDeliveries ||
     event.kind !== 'issue' ||
@@ -99,6 +110,23 @@ export async function attributedEvent(event: TrackerEvent, ctx: ActorContext): P
     return event;
   const actor = await editor(event, ctx);
   return actor ? { ...event, actor } : null;
+}
+
+/**
+ * Who set the tracker's own severity in this delivery: the sender only when the tracker records a severity change by
+ * that very account (by id) within {@link FRESH_MS}, named as the tracker names them; null (one log line) otherwise.
+ */
+async function severitySetter(event: IssueEvent, ctx: ActorContext): Promise<Actor | null> {
+  const changes = await ctx.tracker.listChanges(event.issue.ref, { kind: 'severity' });
+  const change = changes.find((c) => c.actor.id === event.actor.id && isFresh(c.at, ctx));
+  if (!change) {
+    ctx.log.warn(
+      { issue: formatRef(event.issue.ref) },
+      'delivered severity change not confirmed by the tracker: ignored',
+    );
+    return null;
+  }
+  return asActor(change.actor, event.actor);
 }
 
 /**

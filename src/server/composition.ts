@@ -8,6 +8,7 @@ import type { DeliveryGuard } from './coordination/delivery-guard.js';
 import type { KeyedLock } from './coordination/keyed-lock.js';
 import type { SweepGate } from './coordination/sweep-gate.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { StateKeys } from './state-seal.js';
 import type { WorkQueue } from './work-queue.js';
 import type { CoalesceOptions } from './coordination/coalesce.js';
@@ -44,6 +45,10 @@ export interface CompositionDeps {
   queue: WorkQueue;
   /** Handles one delivery with the tracker it came from (`handleEvent` with the server's context). */
   handle(event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): Promise<EventOutcome>;
+  /** The logger of a delivery's work: every line carries its id, tracker, event and incident. */
+  logFor(event: TrackerEvent): Logger;
+  /** The server's metrics: the clients tell them their requests. */
+  metrics: Metrics;
   /** Handles one repository advisory delivery (GitHub) with the tracker it came from. */
   handleAdvisory(
     event: AdvisoryEvent,
@@ -54,8 +59,11 @@ export interface CompositionDeps {
   overrides: ServerOverrides;
   /** Configuration and template files kept between events, one cache per tracker (see `ConfigFiles`). */
   files?: { github: FileCache; gitlab: FileCache };
-  /** Handles a push to a default branch (the `config-push` route). */
-  push?(change: PushEvent): Promise<unknown>;
+  /**
+   * Handles a push to a default branch (the `config-push` route); with the project's tracker, the configuration it
+   * changed is checked and the result written on the commit.
+   */
+  push?(change: PushEvent, tracker?: Tracker): Promise<unknown>;
 }
 
 /** Seams for tests: a quieter Octokit (no throttling), a logger, shared guards. */
@@ -76,6 +84,8 @@ export interface ServerOverrides {
   sweepGate?: SweepGate;
   /** The clock of event handling (tests pass a fixed one). */
   now?: () => Date;
+  /** Where a `*.pem` private key is looked for (Probot's convention); the process's working directory by default. */
+  cwd?: string;
 }
 
 /** A JSON answer. */

@@ -1,4 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { getPrivateKey } from '@probot/get-private-key';
 import type { Tracker } from '../tracker/port.js';
 import type { Logger } from './logger.js';
 import { stateKeysFromEnv } from './state-seal.js';
@@ -41,13 +44,50 @@ export interface ServerEnv {
   STATE_SECRET?: string;
   /** Secrets still accepted, never used to sign: the ones a rotation replaced (comma-separated). */
   STATE_SECRET_PREVIOUS?: string;
+  /** A smee.io channel (or any compatible proxy) that forwards GitHub's deliveries to this server, for development. */
+  WEBHOOK_PROXY_URL?: string;
+  /** Serves `/metrics` on this port instead of the main one (keep it off the public balancer). */
+  METRICS_PORT?: string;
+  /** A personal access token for the command line's read-only GitHub commands (`check-config`, `preview`). */
+  GITHUB_TOKEN?: string;
 }
 
-/** The GitHub App's private key from `PRIVATE_KEY` (with escaped newlines) or `PRIVATE_KEY_PATH`. */
-export async function privateKeyFrom(env: ServerEnv): Promise<string | undefined> {
-  if (env.PRIVATE_KEY) return env.PRIVATE_KEY.replace(/\\n/g, '\n');
-  if (env.PRIVATE_KEY_PATH) return readFile(env.PRIVATE_KEY_PATH, 'utf8');
-  return undefined;
+/** A private key that was named but cannot be used; the message names where it was looked for, never the key. */
+export class PrivateKeyError extends Error {
+  override readonly name = 'PrivateKeyError';
+}
+
+/**
+ * The GitHub App's private key, found as Probot finds it (`@probot/get-private-key`): `PRIVATE_KEY` as PEM (escaped
+ * `\n` newlines, or on one line) or as base64 of the PEM, else the file at `PRIVATE_KEY_PATH` (relative to `cwd`),
+ * else the one `*.pem` file in `cwd`. Undefined when none is given; throws {@link PrivateKeyError} when one is given
+ * but cannot be read (a `PRIVATE_KEY` that is no key, a missing file, several `*.pem` files).
+ */
+export async function privateKeyFrom(env: ServerEnv, cwd = process.cwd()): Promise<string | undefined> {
+  const keyEnv = {
+    ...(env.PRIVATE_KEY ? { PRIVATE_KEY: env.PRIVATE_KEY } : {}),
+    ...(env.PRIVATE_KEY_PATH ? { PRIVATE_KEY_PATH: env.PRIVATE_KEY_PATH } : {}),
+  };
+  try {
+    return getPrivateKey({ env: keyEnv, cwd }) ?? undefined;
+  } catch (error) {
+    // The library's messages name the variable or the files, never the key's text.
+    const message = (error as Error).message.replace(/^\[@probot\/get-private-key\]\s*/, '');
+    throw new PrivateKeyError(`the GitHub App's private key cannot be read: ${message}`);
+  }
+}
+
+/**
+ * The variables of a `.env` file in `cwd` (Node's own parser, as `node --env-file` reads it) added to `env` where `env`
+ * does not set them already: the environment wins, as with Probot. Answers the file's path when there was one.
+ */
+export function loadEnvFile(env: Record<string, string | undefined>, cwd = process.cwd()): string | undefined {
+  const path = join(cwd, '.env');
+  if (!existsSync(path)) return undefined;
+  for (const [name, value] of Object.entries(parseEnv(readFileSync(path, 'utf8')))) {
+    if (env[name] === undefined) env[name] = value;
+  }
+  return path;
 }
 
 /** The API base URL of a GitHub Enterprise Server (`GHE_HOST`), undefined for github.com. */

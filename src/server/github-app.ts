@@ -30,6 +30,12 @@ export const GITHUB_EVENTS = [
   'repository_advisory.published',
 ] as const;
 
+/** Pushes (not an issue event; the `config-push` route): every push, its branch and files read from the payload. */
+export const GITHUB_PUSH_EVENT = 'push';
+
+/** Every webhook event the app subscribes to (what app.yml must request). */
+export const GITHUB_SUBSCRIBED_EVENTS: readonly string[] = [...GITHUB_EVENTS, GITHUB_PUSH_EVENT];
+
 /** Who the app is on GitHub, asked with any installation's Octokit (see `githubSelfAccount`). */
 export type GitHubSelf = (octokit: GitHubOctokit) => Promise<SelfAccount>;
 
@@ -81,7 +87,7 @@ export interface GitHubAppOptions {
   /** Configuration and template files kept between events (see `ConfigFiles`). */
   files?: FileCache;
   /** A push to a repository's default branch (the `config-push` route). */
-  push?(change: PushEvent): Promise<unknown>;
+  push?(change: PushEvent, tracker?: Tracker): Promise<unknown>;
 }
 
 /**
@@ -92,9 +98,14 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
   return (app: Probot) => {
     const self = options.self ?? githubSelfAccount(app);
     // Pushes to the default branch drop the cached configuration and templates they changed.
-    app.on('push', async (context) => {
+    app.on(GITHUB_PUSH_EVENT, async (context) => {
       const change = normalizeGitHubPush(context.payload);
-      if (change && options.push) await options.push(change);
+      if (!change || !options.push) return;
+      const tracker = new GitHubTracker(context.octokit, {
+        self: () => self(context.octokit),
+        ...(options.files ? { files: options.files } : {}),
+      });
+      await options.push({ ...change, deliveryId: context.id }, tracker);
     });
     app.on([...GITHUB_EVENTS], async (context) => {
       const action = (context.payload as { action?: unknown }).action;

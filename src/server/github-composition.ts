@@ -3,7 +3,7 @@ import { createNodeMiddleware, Probot } from 'probot';
 import type { pino } from 'pino';
 import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
-import { fetchWithTimeout, resilientOctokit } from '../tracker/github/octokit.js';
+import { fetchWithTimeout, observedOctokit, resilientOctokit } from '../tracker/github/octokit.js';
 import type { FileCache, Tracker } from '../tracker/port.js';
 import { DEFAULT_RETRY_POLICY } from '../tracker/retry.js';
 import { json } from './composition.js';
@@ -75,8 +75,8 @@ async function installationTrackers(probot: Probot, self: GitHubSelf, files?: Fi
  * delivery and for the sweep, and the app's own bot user (events by it are never answered).
  */
 export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Promise<Composed> {
-  const { log, queue, handle, handleAdvisory, overrides, files, push } = deps;
-  const privateKey = await privateKeyFrom(env);
+  const { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push } = deps;
+  const privateKey = await privateKeyFrom(env, overrides.cwd);
   if (!env.APP_ID || !privateKey || !env.WEBHOOK_SECRET)
     return { missing: 'GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET' };
   const stateKeys = trackerStateKeys(env, 'github', privateKey, log);
@@ -87,7 +87,11 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
     secret: env.WEBHOOK_SECRET,
     log: probotLogger(log),
     ...(baseUrl ? { baseUrl } : {}),
-    Octokit: overrides.githubOctokit ?? resilientOctokit(),
+    // Every request is told to the metrics (method, route template, status); never a name or a text.
+    Octokit: observedOctokit(
+      overrides.githubOctokit ?? resilientOctokit({ observer: metrics.observer('github') }),
+      metrics.observer('github'),
+    ),
     // With Redis, plugin-throttling's Bottleneck groups live there: every replica spaces its writes with the others.
     ...(env.REDIS_URL ? { redisConfig: env.REDIS_URL } : {}),
     // Probot's own requests (installation tokens) bypass the Octokit plugins: they get the timeout here.
@@ -98,7 +102,7 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
   const enqueue = async (e: TrackerEvent, t: Tracker, s: SelfCheck) => {
     try {
       await answerWithin(
-        queue.run(queueKey(e), () => handle(e, t, s, stateKeys)),
+        queue.run(queueKey(e), () => handle(e, t, s, stateKeys), logFor(e)),
         answerMs,
       );
     } catch {

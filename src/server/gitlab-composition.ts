@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGitLabClient } from '../tracker/gitlab/client.js';
 import { GitLabTracker } from '../tracker/gitlab/gitlab-tracker.js';
+import type { PushEvent } from '../kernel/events.js';
 import type { Tracker } from '../tracker/port.js';
 import { json } from './composition.js';
 import type { Composed, CompositionDeps, SelfCheck } from './composition.js';
@@ -17,7 +18,7 @@ import { queueKey } from './work-queue.js';
  * app's own GitLab user (events by it are never answered). Secrets that cannot be read leave the route unserved.
  */
 export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
-  const { log, queue, handle, overrides, files, push } = deps;
+  const { log, queue, handle, overrides, logFor, metrics, files, push } = deps;
   let gitlabSecrets: WebhookSecrets | undefined;
   if (env.GITLAB_WEBHOOK_SECRET || env.GITLAB_WEBHOOK_SECRETS) {
     try {
@@ -38,6 +39,7 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
   const client = createGitLabClient({
     host: env.GITLAB_URL,
     token: env.GITLAB_TOKEN,
+    observer: metrics.observer('gitlab'),
     ...overrides.gitlabClientOptions,
   });
   const tracker = new GitLabTracker(client, files?.gitlab);
@@ -49,8 +51,9 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
   const gitlabRoute = createGitLabRoute({
     secrets: gitlabSecrets,
     log,
-    handle: (event) => queue.run(queueKey(event), () => handle(event, tracker, isSelf(tracker), stateKeys)),
-    ...(push ? { push } : {}),
+    handle: (event) =>
+      queue.run(queueKey(event), () => handle(event, tracker, isSelf(tracker), stateKeys), logFor(event)),
+    ...(push ? { push: (change: PushEvent) => push(change, tracker) } : {}),
     ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
   });
   const route = (req: IncomingMessage, res: ServerResponse): void => {

@@ -162,7 +162,7 @@ async function readDelivery(
   }
   if (asRecord(payload)?.object_kind === 'push') {
     const change = normalizeGitLabPush(payload);
-    if (change && options.push) await options.push(change);
+    if (change && options.push) await options.push({ ...change, deliveryId });
     // Answered as every event the app does not handle as an issue event is: 202.
     return refuse(202, change ? { accepted: true } : { ignored: true });
   }

@@ -1,18 +1,23 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
+import type { TrackerKind } from '../kernel/model.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
 import { memoryCoordination, redisCoordination } from './coordination/coordination.js';
 import { Coalescer } from './coordination/coalesce.js';
 import type { Coordination } from './coordination/coordination.js';
 import type { SweepGate } from './coordination/sweep-gate.js';
-import type { EventContext } from '../run/context.js';
+import type { EventContext, EventOutcome } from '../run/context.js';
 import { handleEvent } from './handle-event.js';
 import { handleAdvisoryDelivery } from './handle-advisory-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
-import { createLogger } from './logger.js';
+import { childLogger, createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import { deliveryBindings } from './delivery-log.js';
+import { deliveryOutcome, eventLabel, Metrics } from './metrics.js';
 import { ROUTES } from './routes.js';
+import { WriteGuard } from './write-guard.js';
 import { SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
 import { sweepOnSchedule } from '../sweep/handle.js';
@@ -40,6 +45,10 @@ export interface AppServer {
   startSweeper(intervalSeconds: number): () => void;
   /** Resolves once the webhook work queued so far (and queued meanwhile) is done. */
   idle(): Promise<void>;
+  /** Answers `GET /metrics` (for a server of its own on `METRICS_PORT`). */
+  serveMetrics(req: IncomingMessage, res: ServerResponse): void;
+  /** The server's metrics. */
+  metrics: Metrics;
   /** `memory` (one process) or `redis` (replicas share deliveries, locks and the sweep). */
   coordination: Coordination['kind'];
   /**
@@ -74,7 +83,12 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
 
   const now = overrides.now ?? (() => new Date());
   const settingsCache = new SettingsCache();
-  const context = (tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): EventContext => ({
+  const metrics = new Metrics({
+    queueDepth: () => queue.pending,
+    ...(coordination.kind === 'redis' ? { redisUp: () => coordination.healthy() } : {}),
+  });
+  const logFor = (event: TrackerEvent) => childLogger(log, deliveryBindings(event));
+  const context = (tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys, work: Logger): EventContext => ({
     tracker,
     isSelf,
     deliveries,
@@ -84,27 +98,53 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     handbookUrl,
     defaultTemplates,
     settingsCache,
-    log,
+    log: work,
     now,
     stateKeys,
     sweepSchedule: coordination.sweepSchedule,
   });
+  /** Runs one delivery's work, counting its outcome and duration under `label`. */
+  const measured = async (tracker: TrackerKind, label: string, work: () => Promise<EventOutcome>) => {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const outcome = await work();
+      metrics.delivery(tracker, label, deliveryOutcome(outcome), seconds());
+      return outcome;
+    } catch (error) {
+      metrics.delivery(tracker, label, 'failed', seconds());
+      throw error;
+    }
+  };
   const handle = (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
-    handleEvent(event, context(tracker, isSelf, stateKeys));
-  const handleAdvisory = (event: AdvisoryEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
-    handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys));
+    measured(event.tracker, eventLabel(event), () =>
+      handleEvent(event, context(tracker, isSelf, stateKeys, logFor(event))),
+    );
+  const handleAdvisory = (event: AdvisoryEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) => {
+    const label = `advisory.${event.action}`;
+    const work = childLogger(log, { delivery: event.deliveryId || null, tracker: event.tracker, event: label });
+    return measured(event.tracker, label, () =>
+      handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys, work)),
+    );
+  };
   // Configuration and templates kept between events; a push drops what it changed on every replica.
   const files = new ConfigFiles(configMaxAgeMs(env));
   coordination.configChanges.subscribe((change) => files.forget(change));
-  const push = (change: PushEvent) =>
-    ROUTES['config-push'](change, {
-      configChanged: async (pushed) => {
-        files.forget(pushed);
-        await coordination.configChanges.publish(pushed);
-      },
-      sweepSchedule: coordination.sweepSchedule,
-    });
-  const deps = { log, queue, handle, handleAdvisory, overrides, files, push };
+  // One push delivery both drops what it changed and, with the project's tracker, checks the configuration it left.
+  const push = (change: PushEvent, tracker?: Tracker) => {
+    const work = childLogger(log, { delivery: change.deliveryId || null, tracker: change.tracker, event: 'push' });
+    return measured(change.tracker, 'push', () =>
+      ROUTES['config-push'](change, {
+        configChanged: async (pushed) => {
+          files.forget(pushed);
+          await coordination.configChanges.publish(pushed);
+        },
+        sweepSchedule: coordination.sweepSchedule,
+        ...(tracker ? { check: { tracker: new WriteGuard(tracker), defaultTemplates, log: work } } : {}),
+      }),
+    );
+  };
+  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {
@@ -124,7 +164,11 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     const status = shared.redis === false ? 'unavailable' : 'ok';
     return { status, github: Boolean(github), gitlab: Boolean(gitlab), ...shared };
   };
-  const server = createServer((req, res) => serveRequest(req, res, { github, gitlab, handbookHtml, health }));
+  // `/metrics` is served here unless METRICS_PORT puts it on a port of its own (kept off the public balancer).
+  const metricsHere = env.METRICS_PORT ? undefined : metrics;
+  const server = createServer((req, res) =>
+    serveRequest(req, res, { github, gitlab, handbookHtml, health, metrics: metricsHere, refused: metrics }),
+  );
   const sweeper = createSweeper({
     compositions,
     gate: overrides.sweepGate ?? coordination.sweepGate,
@@ -132,6 +176,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     safetyMs: sweepSafetyMs(env),
     context: { locks, handbookUrl, defaultTemplates, settingsCache, log, draftListings: new Map() },
     now,
+    metrics,
   });
   return {
     server,
@@ -141,10 +186,15 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     sweep: sweeper.sweep,
     startSweeper: sweeper.start,
     idle: () => queue.idle(),
+    serveMetrics: (req, res) => metrics.serve(req, res),
+    metrics,
     coordination: coordination.kind,
     close: (drainMs = 20_000) => closeServer(server, { queue, sweeper, coordination }, drainMs),
   };
 }
+
+/** The answers of a webhook route that refuse a delivery at the door. */
+const REFUSED_STATUSES = new Set([400, 401, 405, 413]);
 
 /** What `/healthz` answers. */
 interface Health {
@@ -163,10 +213,25 @@ function serveRequest(
     gitlab?: TrackerComposition;
     handbookHtml: string;
     health: () => Promise<Health>;
+    /** Serves `/metrics` here; undefined when it is served on `METRICS_PORT`. */
+    metrics: Metrics | undefined;
+    /** Counts the deliveries refused at the door. */
+    refused: Metrics;
   },
 ): void {
   const { github, gitlab } = routes;
   const path = (req.url ?? '/').split('?')[0];
+  if (path === '/metrics' && routes.metrics) {
+    routes.metrics.serve(req, res);
+    return;
+  }
+  const tracker = path === '/api/github/webhooks' ? 'github' : path === '/api/gitlab/webhooks' ? 'gitlab' : null;
+  if (tracker) {
+    // A delivery refused before it was read as an event (signature, token, size, shape): its event is not trusted.
+    res.once('finish', () => {
+      if (REFUSED_STATUSES.has(res.statusCode)) routes.refused.refused(tracker);
+    });
+  }
   if (path === '/healthz') {
     void routes.health().then((body) => json(res, body.status === 'ok' ? 200 : 503, body));
     return;
@@ -204,8 +269,9 @@ function createSweeper(options: {
   safetyMs: number;
   context: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries' | 'stateKeys' | 'now'>;
   now: () => Date;
+  metrics: Metrics;
 }): Sweeper {
-  const { compositions, gate, schedule, safetyMs, context, now } = options;
+  const { compositions, gate, schedule, safetyMs, context, now, metrics } = options;
   const underWay = new Set<Promise<unknown>>();
   // What this process's listings saw of each incident's review (see `ReviewsSeen`).
   const reviews: ReviewsSeen = new Map();
@@ -235,9 +301,13 @@ function createSweeper(options: {
     underWay.add(run);
     try {
       await run;
+    } catch (error) {
+      metrics.sweep('failed', total.fired);
+      throw error;
     } finally {
       underWay.delete(run);
     }
+    metrics.sweep('done', total.fired);
     return total;
   };
   const start = (intervalSeconds: number): (() => void) => {

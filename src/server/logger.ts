@@ -74,3 +74,17 @@ export function createLogger(level = 'info', destination?: pino.DestinationStrea
   const options = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/**
+ * A logger whose every line carries `bindings` (a delivery's id, tracker, event and incident): pino's child, or for a
+ * plain logger (tests) the same by merging the fields into each line.
+ */
+export function childLogger(log: Logger, bindings: Record<string, unknown>): Logger {
+  const candidate = log as Partial<pino.Logger>;
+  if (typeof candidate.child === 'function') return candidate.child(bindings) as Logger;
+  const at =
+    (level: keyof Logger) =>
+    (obj: object, msg: string): void =>
+      log[level]({ ...bindings, ...obj }, msg);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

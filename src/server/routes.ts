@@ -4,7 +4,7 @@ import { handleCommsCommand, handleCommsEdit, handleCommsLabel } from '../approv
 import { hasApprovalLabelChange } from '../approvals/approval-events.js';
 import { blockEditOf } from '../checklist/decide.js';
 import { handleChecklistEdit } from '../checklist/handle.js';
-import { handleMasterCommand } from '../commands/handle.js';
+import { handleMasterCommand, handleTrackerSeverity } from '../commands/handle.js';
 import { parseCommand } from '../commands/parse.js';
 import { handleIntake } from '../intake/handle.js';
 import { handleConfigPush } from '../config/handle-push.js';
@@ -32,6 +32,8 @@ export const ROUTES = {
   'master-edit': handleChecklistEdit,
   /** A command in a comment on the master (`/task` has its own route). */
   'master-command': handleMasterCommand,
+  /** GitLab's own severity of the master set (its `/severity` quick action): the incident's severity follows. */
+  'tracker-severity': handleTrackerSeverity,
   /** `/task` on the master: a tracking ticket opened and put in the master's table. */
   task: handleTaskCommand,
   /** The master closed or reopened: the close guard, the incident's summary. */
@@ -55,7 +57,10 @@ export type RouteName = keyof typeof ROUTES;
 
 /** A route with the event its handler takes. */
 export type Route =
-  | { name: 'intake' | 'master-edit' | 'master-state' | 'comms-edit' | 'comms-label'; event: IssueEvent }
+  | {
+      name: 'intake' | 'master-edit' | 'master-state' | 'comms-edit' | 'comms-label' | 'tracker-severity';
+      event: IssueEvent;
+    }
   | { name: 'master-command' | 'task' | 'comms-command'; event: NoteEvent };
 
 /**
@@ -77,6 +82,9 @@ export function routeOf(event: TrackerEvent): Route | null {
     if (role === 'master') return { name: 'master-state', event };
     return mightTrigger(event) ? { name: 'intake', event } : null;
   }
+  // GitLab's `/severity` on the master: a change of its own field, which neither edits the block nor relabels.
+  if (role === 'master' && event.trackerSeverity !== undefined && event.previousBody === undefined)
+    return { name: 'tracker-severity', event };
   const edit = blockEditOf(event);
   // A label alone; a label set in the same save as an edit of the block (GitLab's one PUT) goes with the edit.
   if (role === 'comms' && hasApprovalLabelChange(event) && edit?.kind !== 'block')

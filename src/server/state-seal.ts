@@ -17,6 +17,8 @@ import type {
   AdvisoryPatch,
   AdvisoryQuery,
   ChangeQuery,
+  ConfigCheckReport,
+  ConfigCheckWritten,
   ConfigFile,
   DeleteResult,
   IssueChange,
@@ -308,6 +310,10 @@ export class StateSeal implements Tracker {
 
   deleteIssue(issue: Issue): Promise<DeleteResult> {
     return this.inner.deleteIssue(issue);
+  }
+
+  reportConfigCheck(project: string, sha: string, report: ConfigCheckReport): Promise<ConfigCheckWritten> {
+    return this.inner.reportConfigCheck(project, sha, report);
   }
 
   readConfig(project: string): Promise<ConfigFile | null> {

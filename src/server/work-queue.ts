@@ -40,9 +40,10 @@ export class WorkQueue {
 
   /**
    * Queues `job` behind the earlier jobs of `key` and answers its outcome; the caller must await or race the
-   * answer (a failure is logged here either way). Rejects with `QueueFullError` when `maxPending` jobs wait.
+   * answer (a failure is logged here either way, on `log`: the delivery's own logger). Rejects with `QueueFullError`
+   * when `maxPending` jobs wait.
    */
-  run<T>(key: string, job: () => Promise<T>): Promise<T> {
+  run<T>(key: string, job: () => Promise<T>, log: Logger = this.log): Promise<T> {
     if (this.active.size >= this.maxPending) return Promise.reject(new QueueFullError(this.maxPending));
     const previous = this.tails.get(key) ?? Promise.resolve();
     let release!: () => void;
@@ -52,7 +53,7 @@ export class WorkQueue {
     const result = previous.then(() => this.turns.run(release, job));
     const settled = result.then(
       () => undefined,
-      (error: unknown) => this.log.error({ issue: key, err: describeError(error) }, 'queued webhook work failed'),
+      (error: unknown) => log.error({ issue: key, err: describeError(error) }, 'queued webhook work failed'),
     );
     // The next job of the key starts when this one settles, or earlier when it gives its turn up (`releaseTurn`).
     const tail = Promise.race([settled, turn]);

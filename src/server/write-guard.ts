@@ -8,6 +8,8 @@ import type {
   AdvisoryPatch,
   AdvisoryQuery,
   ChangeQuery,
+  ConfigCheckReport,
+  ConfigCheckWritten,
   ConfigFile,
   DeleteResult,
   IssueChange,
@@ -255,6 +257,16 @@ export class WriteGuard implements Tracker {
 
   async lockIssue(ref: IssueRef): Promise<void> {
     return this.inner.lockIssue(ref);
+  }
+
+  /**
+   * A configuration check goes on a commit of the project, which may be public: like any public write, it carries no
+   * incident marker and names no private project or confidential issue the guard knows of.
+   */
+  async reportConfigCheck(project: string, sha: string, report: ConfigCheckReport): Promise<ConfigCheckWritten> {
+    const text = [report.title, report.summary, ...report.annotations.map((a) => a.message)].join('\n');
+    this.check(`the configuration check on ${project}@${sha.slice(0, 12)}`, text);
+    return this.inner.reportConfigCheck(project, sha, report);
   }
 
   async deleteIssue(issue: Issue): Promise<DeleteResult> {

@@ -33,3 +33,10 @@ export function changedPaths(commits: unknown, pushed: number): string[] | null 
   }
   return [...paths];
 }
+
+/** A commit id as pushes name it (SHA-1 or SHA-256); a deleted branch's all-zero id is none. */
+export function commitSha(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value) || /^0+$/.test(value))
+    return undefined;
+  return value;
+}

@@ -70,7 +70,12 @@ export type ChangeQuery =
   /** The retitles; the issue's opening (the title it was opened with) comes last. */
   | { kind: 'title' }
   /** The edits of the description (ticked checklist boxes included). */
-  | { kind: 'description' };
+  | { kind: 'description' }
+  /**
+   * The changes of the tracker's own severity field of an incident (GitLab's `/severity` quick action or its sidebar).
+   * GitHub issues have no such field: always empty there.
+   */
+  | { kind: 'severity' };
 
 /** One change as the tracker records it: who made it, and when (ISO 8601). */
 export interface IssueChange {
@@ -112,6 +117,35 @@ export interface FileCache {
   /** Keeps what the tracker answered (or confirmed unchanged) just now. */
   store(project: string, path: string, file: CachedFile): void;
 }
+
+/** What the configuration check is named on the trackers (check run, commit status, the comment's heading). */
+export const CONFIG_CHECK_NAME = 'incident-desk configuration';
+
+/** One problem of a configuration check, at its place in a file of the checked project. */
+export interface ConfigAnnotation {
+  /** The file's path in the project. */
+  path: string;
+  /** 1-based. */
+  line: number;
+  column?: number;
+  message: string;
+}
+
+/** What a configuration check reports on a commit (see `configCheckReport`): configuration problems only. */
+export interface ConfigCheckReport {
+  conclusion: 'success' | 'failure';
+  /** One line. */
+  title: string;
+  /** Markdown: every problem with its file, line and column, or what was found valid. */
+  summary: string;
+  annotations: ConfigAnnotation[];
+}
+
+/**
+ * How a configuration check was written on a commit: a GitHub check run; a GitHub commit comment where the app may not
+ * write checks (a failure only); a GitLab commit status (with a note on the commit on a failure); or nothing.
+ */
+export type ConfigCheckWritten = 'check-run' | 'commit-comment' | 'commit-status' | 'commit-status-and-note' | 'none';
 
 /**
  * The port every tracker adapter implements. Each method is one logical request (an adapter may page),
@@ -173,6 +207,14 @@ export interface Tracker {
 
   /** Deletes an issue where the app is allowed to; answers `forbidden` when it is not. */
   deleteIssue(issue: Issue): Promise<DeleteResult>;
+
+  /**
+   * Reports a configuration check on a commit of a project's default branch. GitHub (`capabilities.checks`): a check
+   * run with one annotation per located problem; where the installation may not write checks (a 403), a commit comment
+   * listing the problems instead (nothing for a success). GitLab (`capabilities.commitStatuses`): a commit status,
+   * plus a note on the commit listing the problems on a failure. Answers what it wrote.
+   */
+  reportConfigCheck(project: string, sha: string, report: ConfigCheckReport): Promise<ConfigCheckWritten>;
 
   /** Reads the app's configuration for a project, following the tracker's own fallback; null when none exists. */
   readConfig(project: string): Promise<ConfigFile | null>;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_EXPECTED, FIELD_ALIASES, parseCommand, parseRfc3339, resolveField } from '../../src/commands/parse.js';
+import {
+  COMMAND_EXPECTED,
+  FIELD_ALIASES,
+  parseCommand,
+  parseRfc3339,
+  resolveField,
+  severityOfTracker,
+} from '../../src/commands/parse.js';
 import type { Command } from '../../src/commands/parse.js';
 
 const invalid = (command: keyof typeof COMMAND_EXPECTED): Command => ({
@@ -95,6 +102,25 @@ describe('parseCommand: commands', () => {
     ['/assign @bob', { name: 'unknown', word: 'assign' }],
     ['/Label ~bug', { name: 'unknown', word: 'label' }],
     ['/set:im @a', { name: 'unknown', word: 'set:im' }],
+    // Every command also as `/desk <command> …`, GitLab's quick actions notwithstanding.
+    ['/desk severity high', { name: 'severity', level: 'high' }],
+    ['/DESK Severity LOW', { name: 'severity', level: 'low' }],
+    ['/desk /severity medium', { name: 'severity', level: 'medium' }],
+    ['  /desk set im @alice', { name: 'set', field: 'incident-manager', value: '@alice' }],
+    ['/desk timeline\nline one\nline two', { name: 'timeline', text: 'line one\nline two' }],
+    [
+      '/desk timeline 2026-11-22T10:03:00Z Patch deployed\nby the release team',
+      { name: 'timeline', at: '2026-11-22T10:03:00Z', text: 'Patch deployed\nby the release team' },
+    ],
+    ['/desk sitrep Fix in review\nnext update 14:00', { name: 'sitrep', text: 'Fix in review\nnext update 14:00' }],
+    ['/desk approve blog legal', { name: 'approve', deliverable: 'blog', group: 'legal' }],
+    ['/desk', { name: 'help' }],
+    ['/desk   ', { name: 'help' }],
+    ['/desk help', { name: 'help' }],
+    ['/desk desk help', { name: 'unknown', word: 'desk' }],
+    ['/desk 42', { name: 'unknown', word: 'desk' }],
+    ['/desk assign @bob', { name: 'unknown', word: 'assign' }],
+    ['/desktop', { name: 'unknown', word: 'desktop' }],
   ];
   it.each(cases)('%j', (body, command) => {
     expect(parseCommand(body)).toEqual(command);
@@ -144,6 +170,9 @@ describe('parseCommand: invalid arguments', () => {
     ['/handoff @-alice', 'handoff'],
     ['/handoff @al<ice>', 'handoff'],
     ['/handoff @', 'handoff'],
+    ['/desk severity critical', 'severity'],
+    ['/desk timeline', 'timeline'],
+    ['/desk set colour red', 'set'],
   ];
   it.each(cases)('%j', (body, command) => {
     expect(parseCommand(body)).toEqual(invalid(command));
@@ -235,6 +264,21 @@ describe('approval commands', () => {
     '/drafting 2026-11-22T09:30',
   ])('%j is invalid', (body) => {
     expect(parseCommand(body)?.name).toBe('invalid');
+  });
+});
+
+describe("severityOfTracker: GitLab's own severity of an incident", () => {
+  it.each([
+    ['critical', 'high'],
+    ['high', 'high'],
+    ['HIGH', 'high'],
+    ['medium', 'medium'],
+    ['low', 'low'],
+    ['unknown', null],
+    ['', null],
+    ['s1', null],
+  ] as const)('%j is %j', (value, severity) => {
+    expect(severityOfTracker(value)).toBe(severity);
   });
 });
 

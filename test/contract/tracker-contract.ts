@@ -3,7 +3,7 @@ import { canWrite } from '../../src/kernel/model.js';
 import type { IssueRef } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { TrackerError } from '../../src/tracker/errors.js';
-import type { AccessActor, Tracker } from '../../src/tracker/port.js';
+import type { AccessActor, ConfigCheckReport, Tracker } from '../../src/tracker/port.js';
 
 /** What each contract run provides: a tracker under test and the store behind it, to seed and inspect. */
 export interface ContractSubject {
@@ -205,6 +205,28 @@ export function describeTrackerContract(
       },
     );
 
+    it("answers who set the tracker's own severity of an incident, newest first (GitLab); none on GitHub", async () => {
+      const issue = store.seedIssue('sec/incidents', { title: 'Incident', body: 'b', author: 'alice' });
+      people('bob', 'carol');
+      store.setTrackerSeverity(issue.ref, 'high', 'bob');
+      store.setTrackerSeverity(issue.ref, 'critical', 'carol');
+      store.editIssue(issue.ref, { body: 'edited' }, 'alice');
+      const changes = await tracker.listChanges(issue.ref, { kind: 'severity' });
+      if (kind === 'github') {
+        expect(changes).toEqual([]);
+        return;
+      }
+      expect(changes.map((c) => c.actor.username)).toEqual(['carol', 'bob']);
+      for (const change of changes) {
+        expect(Number.isNaN(Date.parse(change.at))).toBe(false);
+        if (subject.userId) expect(change.actor.id).toBe(subject.userId(change.actor.username));
+      }
+      // A description edit is no severity change, and a severity change no description edit.
+      expect((await tracker.listChanges(issue.ref, { kind: 'description' })).map((c) => c.actor.username)).toEqual([
+        'alice',
+      ]);
+    });
+
     it('answers its own account by id: what it posts carries that id, what a person posts does not', async () => {
       const self = await tracker.getSelf();
       expect(self.id).toBeGreaterThan(0);
@@ -299,6 +321,65 @@ export function describeTrackerContract(
         location: `sec/incidents:${path}`,
       });
       expect(await tracker.readFile('sec/incidents', 'templates/x.md.hbs')).toBe('Hello {{id}} ✓\n');
+    });
+
+    describe('reportConfigCheck', () => {
+      const SHA = 'a'.repeat(40);
+      const failure: ConfigCheckReport = {
+        conclusion: 'failure',
+        title: '1 configuration problem',
+        summary: '- `sec/public-app:.github/incident-desk.yml:3:5`: `labels.trigger`: must be a label',
+        annotations: [
+          { path: '.github/incident-desk.yml', line: 3, column: 5, message: 'labels.trigger: must be a label' },
+        ],
+      };
+      const success: ConfigCheckReport = { conclusion: 'success', title: 'valid', summary: 'ok', annotations: [] };
+
+      it('writes a failing check run annotated by line (GitHub), a failed status and a note (GitLab)', async () => {
+        const written = await tracker.reportConfigCheck('sec/public-app', SHA, failure);
+        if (kind === 'github') {
+          expect(tracker.capabilities).toMatchObject({ checks: true, commitStatuses: false });
+          expect(written).toBe('check-run');
+          expect(store.commitReports).toEqual([
+            expect.objectContaining({
+              project: 'sec/public-app',
+              sha: SHA,
+              kind: 'check-run',
+              state: 'failure',
+              annotations: [
+                { path: '.github/incident-desk.yml', line: 3, column: 5, message: failure.annotations[0]!.message },
+              ],
+            }),
+          ]);
+          expect(store.commitReports[0]!.text).toContain('labels.trigger');
+        } else {
+          expect(tracker.capabilities).toMatchObject({ checks: false, commitStatuses: true });
+          expect(written).toBe('commit-status-and-note');
+          expect(store.commitReports.map((r) => [r.kind, r.state, r.sha])).toEqual([
+            ['commit-status', 'failed', SHA],
+            ['commit-comment', undefined, SHA],
+          ]);
+          expect(store.commitReports[1]!.text).toContain('sec/public-app:.github/incident-desk.yml:3:5');
+        }
+      });
+
+      it('writes a success as a check run (GitHub) or a status alone (GitLab), never a comment', async () => {
+        const written = await tracker.reportConfigCheck('sec/public-app', SHA, success);
+        expect(written).toBe(kind === 'github' ? 'check-run' : 'commit-status');
+        expect(store.commitReports.map((r) => [r.kind, r.state])).toEqual([
+          kind === 'github' ? ['check-run', 'success'] : ['commit-status', 'success'],
+        ]);
+      });
+
+      if (kind === 'github')
+        it('falls back to a commit comment without Checks: write (403), writing nothing for a success', async () => {
+          store.checksDenied = true;
+          expect(await tracker.reportConfigCheck('sec/public-app', SHA, success)).toBe('none');
+          expect(store.commitReports).toEqual([]);
+          expect(await tracker.reportConfigCheck('sec/public-app', SHA, failure)).toBe('commit-comment');
+          expect(store.commitReports.map((r) => [r.kind, r.sha])).toEqual([['commit-comment', SHA]]);
+          expect(store.commitReports[0]!.text).toContain('sec/public-app:.github/incident-desk.yml:3:5');
+        });
     });
 
     it("answers each person's access level per project, none for strangers", async () => {

@@ -52,6 +52,8 @@ function snapshot(
       dueDates: kind === 'gitlab',
       signedDeliveries: kind === 'github',
       securityAdvisories: kind === 'github',
+      checks: kind === 'github',
+      commitStatuses: kind === 'gitlab',
     },
     config: configText ? parseConfig(configText, 'test') : DEFAULT_CONFIG,
     configPath: '.x/incident-desk.yml',

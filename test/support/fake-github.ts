@@ -619,6 +619,57 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       },
     ],
 
+    // Check runs need *Checks: write*: without it GitHub answers 403 (the store's `checksDenied`).
+    [
+      'POST',
+      new RegExp(`^${REPO}/check-runs$`),
+      ({ params, body }) => {
+        const project = projectOf(params);
+        if (!store.hasProject(project)) return notFound();
+        if (store.checksDenied)
+          return {
+            status: 403,
+            body: {
+              message: 'Resource not accessible by integration',
+              documentation_url: 'https://docs.github.com/rest/checks/runs#create-a-check-run',
+            },
+          };
+        const output = (body.output ?? {}) as { title?: string; summary?: string; annotations?: unknown[] };
+        if (typeof body.name !== 'string' || typeof body.head_sha !== 'string' || !output.title || !output.summary)
+          return invalid('name, head_sha and output.title and summary are required');
+        if ((output.annotations ?? []).length > 50) return invalid('at most 50 annotations per request');
+        const annotations = (output.annotations ?? []).map((raw) => {
+          const a = raw as Record<string, unknown>;
+          return {
+            path: String(a.path),
+            line: Number(a.start_line),
+            ...(typeof a.start_column === 'number' ? { column: a.start_column } : {}),
+            message: String(a.message),
+          };
+        });
+        store.commitReports.push({
+          project,
+          sha: body.head_sha,
+          kind: 'check-run',
+          state: String(body.conclusion),
+          text: `${output.title}\n\n${output.summary}`,
+          annotations,
+        });
+        return { status: 201, body: { id: store.commitReports.length, head_sha: body.head_sha, status: 'completed' } };
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`^${REPO}/commits/([0-9a-f]{40})/comments$`),
+      ({ params, body }) => {
+        const project = projectOf(params);
+        if (!store.hasProject(project)) return notFound();
+        if (typeof body.body !== 'string' || body.body === '') return invalid('body is missing');
+        store.commitReports.push({ project, sha: params[2]!, kind: 'commit-comment', text: body.body });
+        return { status: 201, body: { id: store.commitReports.length, commit_id: params[2], body: body.body } };
+      },
+    ],
+
     // Files on the default branch, base64 in 60-character lines as GitHub sends them.
     [
       'GET',

@@ -76,6 +76,15 @@ class HttpError extends Error {
 
 const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply => ({ status, body, headers });
 
+/** How GitLab names an incident's severity in its system note (`IssuableSeverity::SEVERITY_LABELS`). */
+const SEVERITY_LABELS: Record<string, string> = {
+  critical: 'Critical - S1',
+  high: 'High - S2',
+  medium: 'Medium - S3',
+  low: 'Low - S4',
+  unknown: 'Unknown',
+};
+
 /** The store's roles as GitLab access levels (Owner, Maintainer, Developer, Reporter, Guest). */
 const GITLAB_LEVELS: Record<Exclude<AccessLevel, 'none'>, number> = {
   admin: 50,
@@ -178,13 +187,18 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
 
   /**
    * The system notes GitLab writes for what the store recorded people (and the app) doing to an issue: a retitle, an
-   * edited description. Label changes are resource label events, not notes; the opening writes none.
+   * edited description, an incident's severity. Label changes are resource label events, not notes; the opening writes
+   * none.
    */
   const systemNotes = (i: Issue): Array<ReturnType<typeof noteJson>> =>
     store.changesOf(i.ref).flatMap((c: StoredChange) => {
-      if (c.opening || (c.kind !== 'title' && c.kind !== 'description')) return [];
+      if (c.opening || (c.kind !== 'title' && c.kind !== 'description' && c.kind !== 'severity')) return [];
       const body =
-        c.kind === 'title' ? `changed title from **${c.from ?? ''}** to **${c.to ?? ''}**` : 'changed the description';
+        c.kind === 'title'
+          ? `changed title from **${c.from ?? ''}** to **${c.to ?? ''}**`
+          : c.kind === 'severity'
+            ? `changed the severity to **${SEVERITY_LABELS[c.to ?? ''] ?? 'Unknown'}**`
+            : 'changed the description';
       return [
         { ...noteJson({ id: c.id, author: c.by, authorId: userId(c.by), body, createdAt: c.at }, i), system: true },
       ];
@@ -451,6 +465,39 @@ export async function startFakeGitLab(store: MemoryStore, options: FakeGitLabOpt
         if (typeof req.body.body !== 'string') throw new HttpError(400, 'body is missing');
         store.record('updateComment', `${ref.project}#${ref.number}`);
         return json(noteJson(store.updateComment(ref, Number(req.params.note_id), req.body.body), i));
+      },
+    ],
+    // A commit status (`success`, `failed`, …) and a note on a commit: the configuration check after a push.
+    [
+      'POST',
+      '/projects/:id/statuses/:sha',
+      (req) => {
+        const path = project(req.params.id!).path;
+        const state = req.body.state ?? req.query.get('state');
+        if (typeof state !== 'string' || !['pending', 'running', 'success', 'failed', 'canceled'].includes(state))
+          throw new HttpError(400, 'state is missing or invalid');
+        const description = typeof req.body.description === 'string' ? req.body.description : '';
+        if (description.length > 255) throw new HttpError(400, 'description is too long');
+        store.record('createCommitStatus', path);
+        store.commitReports.push({
+          project: path,
+          sha: req.params.sha!,
+          kind: 'commit-status',
+          state,
+          text: description,
+        });
+        return json({ id: store.commitReports.length, sha: req.params.sha, status: state, name: req.body.name }, 201);
+      },
+    ],
+    [
+      'POST',
+      '/projects/:id/repository/commits/:sha/comments',
+      (req) => {
+        const path = project(req.params.id!).path;
+        if (typeof req.body.note !== 'string' || req.body.note === '') throw new HttpError(400, 'note is missing');
+        store.record('createCommitComment', path);
+        store.commitReports.push({ project: path, sha: req.params.sha!, kind: 'commit-comment', text: req.body.note });
+        return json({ note: req.body.note, author: userJson(bot.username) }, 201);
       },
     ],
     [

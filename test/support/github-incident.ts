@@ -238,21 +238,6 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     );
   /** The trigger sent again (a re-added label, another delivery). */
   const resendTrigger = () => deliver('issues', githubIssuePayload('labeled', project, master()));
-  /** `text` committed at `path` on `to`'s default branch, and GitHub's `push` delivered. */
-  const pushFile = async (path: string, text: string, to: string) => {
-    store.putFile(to, path, text);
-    const repository = store.getProject(to);
-    await deliver('push', {
-      ref: 'refs/heads/main',
-      before: '0'.repeat(40),
-      after: '1'.repeat(40),
-      forced: false,
-      repository: { id: repository.id, full_name: repository.path, name: to.split('/')[1], default_branch: 'main' },
-      commits: [{ id: '1'.repeat(40), added: [], removed: [], modified: [path] }],
-      installation: { id: 4242 },
-      sender: { login: 'maintainer', id: store.userId('maintainer'), type: 'User' },
-    });
-  };
   /** The app restarts: a new server process (fresh memory) against the same GitHub. */
   const restart = async () => {
     await server.close();
@@ -281,7 +266,6 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     advise,
     label,
     resendTrigger,
-    pushFile,
     restart,
     redelivered,
   };

@@ -251,6 +251,11 @@ export interface GitLabIssueChange {
   action: 'open' | 'close' | 'reopen' | 'update';
   /** The issue before the change, for the entries GitLab adds for what differs (title, assignees, due date, labels). */
   before?: Issue;
+  /**
+   * An incident's severity set with GitLab's own `/severity` quick action: GitLab consumes the comment and sends this
+   * update instead, `changes.severity` from the previous to the current value and the issue's `severity` attribute.
+   */
+  severity?: { previous: string; current: string };
 }
 
 /**
@@ -305,6 +310,10 @@ export function gitlabIssueChangePayload(
       changes.due_date = { previous: before.dueDate ?? null, current: issue.dueDate ?? null };
     if (before.labels.join() !== issue.labels.join())
       changes.labels = { previous: before.labels.map(label), current: issue.labels.map(label) };
+  }
+  if (change.severity) {
+    changes.severity = { ...change.severity };
+    Object.assign(payload.object_attributes, { severity: change.severity.current, issue_type: 'incident' });
   }
   payload.changes = changes;
   return payload;

@@ -7,6 +7,8 @@ import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import type { ChangeQuery, IssuePatch } from '../../src/tracker/port.js';
 import { teamPath } from '../../src/tracker/port.js';
 import type { FaultInjector, FaultOptions } from './faults.js';
+import { pushPayload } from './push.js';
+import type { PushOptions } from './push.js';
 import { minutes, tickIn } from './incident-setup.js';
 import type { IncidentSetup } from './incident-setup.js';
 import { GITHUB_STATE_KEYS, openGitHubIncident } from './github-incident.js';
@@ -66,6 +68,11 @@ export interface Traits {
    * description, and reads a command's note back by its id.
    */
   signedDeliveries: boolean;
+  /**
+   * Incidents have a severity field of the tracker's own, set by its own `/severity` quick action (GitLab issues of
+   * type Incident), which consumes the comment and sends a change of the issue instead. GitHub has none.
+   */
+  trackerSeverity: boolean;
   /** Repository security advisories exist (GitHub): private vulnerability reports arrive as advisories. */
   securityAdvisories: boolean;
 }
@@ -110,6 +117,10 @@ export interface Probes {
   outageFailures(): number;
   /** The fake's fault injection (null where requests cannot fail on purpose). */
   faults: FaultInjector | null;
+  /** The server's `/metrics` text (null where events go straight into the shell, without a server). */
+  metrics(): Promise<string | null>;
+  /** What the server logged so far (null without a server): each line's fields and message. */
+  logLines(): Array<{ obj: Record<string, unknown>; msg: string }> | null;
 }
 
 /** A change of an issue; `dueDate` only where the tracker has the field. */
@@ -160,6 +171,16 @@ export interface IncidentWorld {
   ): Promise<Outcome>;
   /** The trigger label's event is delivered again. */
   resendTrigger(): Promise<Outcome>;
+  /**
+   * A push to the incident project (or `options.project`; its default branch unless `options.branch`) whose commit
+   * changed `paths` (the files as the store now holds them) is delivered as the tracker sends it.
+   */
+  push(paths: string[], options?: PushOptions): Promise<void>;
+  /**
+   * `actor` sets the tracker's own severity of the master with its `/severity` quick action (only where
+   * `traits.trackerSeverity`); the delivery names `claimed` (the actor unless forged).
+   */
+  setTrackerSeverity(level: string, actor: string, claimed?: string): Promise<Outcome>;
   /**
    * A `repository_advisory.<action>` event about `advisory` (as given: now, or as it was) is delivered, sent by
    * `sender`; `deliveryId` repeats an earlier delivery. Only where `traits.securityAdvisories`.
@@ -243,6 +264,9 @@ const isGitHubAuth = (r: { method: string; path: string }) =>
 /** The app's own GitLab user, read once per process so that its own events are ignored: no event's work. */
 const isGitLabAuth = (r: { method: string; path: string }) => r.method === 'GET' && r.path === '/api/v4/user';
 
+/** GitHub issues have no severity field: a scenario that sets one runs only where `traits.trackerSeverity`. */
+const noTrackerSeverity = (): Promise<Outcome> => Promise.reject(new Error('this tracker has no severity field'));
+
 const GITLAB_TRAITS: Traits = {
   tracker: 'gitlab',
   confidentialIssues: true,
@@ -257,6 +281,7 @@ const GITLAB_TRAITS: Traits = {
   answersOutcome: true,
   faultInjection: false,
   signedDeliveries: false,
+  trackerSeverity: true,
   securityAdvisories: false,
 };
 
@@ -274,6 +299,7 @@ const GITHUB_TRAITS: Traits = {
   answersOutcome: false,
   faultInjection: true,
   signedDeliveries: true,
+  trackerSeverity: false,
   securityAdvisories: true,
 };
 
@@ -333,8 +359,11 @@ async function openMemoryWorld(
     deliverEdit: m.deliverEdit,
     replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
     resendTrigger: m.resendTrigger,
+    push: m.push,
+    setTrackerSeverity: (level, actor, claimed) =>
+      traits.trackerSeverity ? m.setTrackerSeverity(level, actor, claimed) : noTrackerSeverity(),
     advise: m.advise,
-    pushFile: m.pushFile,
+    pushFile: filePusher(m.store, m.push),
     restart: m.restart,
     plantState: stateRewriter(m.store, kind, TEST_STATE_KEYS, MEMORY_BOT),
     sweep: m.sweep,
@@ -367,7 +396,24 @@ async function openMemoryWorld(
       commentReads: (from, id) => masterCalls(from, 'getComment').filter((c) => c.args[1] === id).length,
       outageFailures: m.failures,
       faults: null,
+      metrics: async () => null,
+      logLines: () => null,
     },
+  };
+}
+
+/**
+ * A scenario's `pushFile` over its `push`: `text` committed at `path` on the project's default branch in the
+ * tracker's store, then that push delivered as the tracker sends it (one way to deliver a push, whichever helper a
+ * scenario uses).
+ */
+function filePusher(
+  store: { putFile(project: string, path: string, text: string): void },
+  push: IncidentWorld['push'],
+): IncidentWorld['pushFile'] {
+  return async (path, text, project) => {
+    store.putFile(project, path, text);
+    await push([path], { project });
   };
 }
 
@@ -384,6 +430,13 @@ const github: Harness = {
     const requested = (method: string, path: string) => requests().some((r) => r.method === method && r.path === path);
     const masterPath = `/repos/${INCIDENT_PROJECT}/issues/${g.ref.number}`;
     const none = async () => undefined;
+    const push: IncidentWorld['push'] = (paths, options) =>
+      g
+        .deliver(
+          'push',
+          pushPayload('github', g.store.getProject(options?.project ?? INCIDENT_PROJECT), paths, options),
+        )
+        .then(() => {});
     return {
       harness: 'github',
       traits: GITHUB_TRAITS,
@@ -409,8 +462,10 @@ const github: Harness = {
           .replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined)
           .then(none),
       resendTrigger: () => g.resendTrigger().then(none),
+      push,
+      setTrackerSeverity: noTrackerSeverity,
       advise: (action, advisory, sender, deliveryId) => g.advise(action, advisory, sender, deliveryId).then(none),
-      pushFile: g.pushFile,
+      pushFile: filePusher(g.store, push),
       restart: g.restart,
       plantState: stateRewriter(g.store, 'github', GITHUB_STATE_KEYS, 'incident-desk[bot]'),
       sweep: g.sweep,
@@ -460,6 +515,8 @@ const github: Harness = {
             .filter((r) => r.method === 'GET' && r.path === `/repos/${INCIDENT_PROJECT}/issues/comments/${id}`).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
+        metrics: () => g.server.app.metrics.registry.metrics(),
+        logLines: () => g.server.log.lines.map(({ obj, msg }) => ({ obj: obj as Record<string, unknown>, msg })),
       },
     };
   },
@@ -481,6 +538,13 @@ const gitlab: Harness = {
     const masterPath = `${projectPath(INCIDENT_PROJECT)}/issues/${g.ref.number}`;
     const outcome = (answer: { outcome?: string }) => answer.outcome as Outcome;
     const hookAction = { opened: 'open', edited: 'update', closed: 'close', reopened: 'reopen' } as const;
+    const push: IncidentWorld['push'] = (paths, options) =>
+      g
+        .deliver(
+          'Push Hook',
+          pushPayload('gitlab', g.store.getProject(options?.project ?? INCIDENT_PROJECT), paths, options),
+        )
+        .then(() => {});
     return {
       harness: 'gitlab',
       traits: gitlab.traits,
@@ -507,10 +571,13 @@ const gitlab: Harness = {
       deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(outcome),
       replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
       resendTrigger: () => g.resendTrigger().then(outcome),
+      push,
+      setTrackerSeverity: (level, actor, claimed) =>
+        g.setTrackerSeverity(level, actor, claimed).then((o) => o as Outcome),
       advise: async () => {
         throw new Error('GitLab has no repository security advisories');
       },
-      pushFile: g.pushFile,
+      pushFile: filePusher(g.store, push),
       restart: g.restart,
       plantState: stateRewriter(g.store, 'gitlab', GITLAB_STATE_KEYS, 'incident-desk-bot'),
       sweep: g.sweep,
@@ -552,6 +619,8 @@ const gitlab: Harness = {
             .filter((r) => r.method === 'GET' && r.path === `${masterPath}/notes/${id}`).length,
         outageFailures: () => g.fake.faults.counts().outage ?? 0,
         faults: g.fake.faults,
+        metrics: () => g.server.app.metrics.registry.metrics(),
+        logLines: () => g.server.log.lines.map(({ obj, msg }) => ({ obj: obj as Record<string, unknown>, msg })),
       },
     };
   },

@@ -9,7 +9,6 @@ import { sweepOnSchedule, sweepTracker } from '../../src/sweep/handle.js';
 import type { ReviewsSeen } from '../../src/sweep/handle.js';
 import { MemorySweepSchedule } from '../../src/server/coordination/sweep-schedule.js';
 import { ConfigFiles } from '../../src/server/config-files.js';
-import { handleConfigPush } from '../../src/config/handle-push.js';
 import { TrackerError } from '../../src/tracker/errors.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
@@ -20,6 +19,12 @@ import { issueEvent } from './events.js';
 import { incidentView, seedIncident, T0, tickIn } from './incident-setup.js';
 import type { IncidentSetup } from './incident-setup.js';
 import { recordingTracker } from './recording-tracker.js';
+import { pushPayload } from './push.js';
+import type { PushOptions } from './push.js';
+import { handleConfigPush } from '../../src/config/handle-push.js';
+import { WriteGuard } from '../../src/server/write-guard.js';
+import { normalizeGitHubPush } from '../../src/tracker/github/normalize.js';
+import { normalizeGitLabPush } from '../../src/tracker/gitlab/normalize.js';
 import type { RecordedCall } from './recording-tracker.js';
 
 /** The account the in-memory tracker writes as, and whose own events the app ignores. */
@@ -188,6 +193,23 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
       }),
     );
   };
+  /**
+   * `actor` sets the tracker's own severity of the master (GitLab's `/severity` quick action): the store records it as
+   * theirs, and one change of the issue says so, naming `claimed`.
+   */
+  const setTrackerSeverity = (level: string, actor: string, claimed = actor) => {
+    store.setTrackerSeverity(ref, level, actor);
+    const issue = master();
+    return handle({
+      ...issueEvent(projectOf(issue), issue, {
+        tracker: kind,
+        action: 'edited',
+        addedLabels: [],
+        actor: person(claimed),
+      }),
+      trackerSeverity: level,
+    });
+  };
   /** A person changes a ticket's labels by hand. */
   const relabel = (ticket: Issue, labels: (labels: string[]) => string[], actor: string) =>
     change(ticket, { labels: labels(store.issue(ticket.ref).labels) }, actor);
@@ -208,13 +230,19 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     );
   /** The trigger sent again (a re-added label). */
   const resendTrigger = () => handle(labeled(master()));
-  /** `text` committed at `path` on `project`'s default branch, and the push delivered (the `config-push` route). */
-  const pushFile = async (path: string, text: string, to: string) => {
-    store.putFile(to, path, text);
-    await handleConfigPush(
-      { tracker: kind, project: to, paths: [path] },
-      { configChanged: async (change) => app.files.forget(change), sweepSchedule: app.sweepSchedule },
-    );
+  /**
+   * A push to the incident project delivered as the tracker sends it, normalized as the server does, into the
+   * `config-push` route with the app's tracker behind the write guard.
+   */
+  const push = async (paths: string[], options: PushOptions = {}) => {
+    const payload = pushPayload(kind, store.getProject(options.project ?? project.path), paths, options);
+    const change = kind === 'github' ? normalizeGitHubPush(payload) : normalizeGitLabPush(payload);
+    if (!change) return;
+    await handleConfigPush(change, {
+      configChanged: async (pushed) => app.files.forget(pushed),
+      sweepSchedule: app.sweepSchedule,
+      check: { tracker: new WriteGuard(app.tracker), defaultTemplates: app.ctx.defaultTemplates, log: app.ctx.log },
+    });
   };
   /** The app restarts: fresh guards and caches over the same tracker. */
   const restart = async () => {
@@ -247,7 +275,8 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     deliverEdit,
     advise,
     resendTrigger,
-    pushFile,
+    push,
+    setTrackerSeverity,
     restart,
     sweep,
     /** Calls that failed because the tracker was down. */

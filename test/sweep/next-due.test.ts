@@ -21,6 +21,7 @@ describe('firstFiring', () => {
     { name: 'due at the start', dueMs: 0, untilMs: 3_600_000, expected: 0 },
     { name: 'due within the horizon', dueMs: 1_234_567, untilMs: 3_600_000, expected: 1_234_567 },
     { name: 'due at the horizon', dueMs: 3_600_000, untilMs: 3_600_000, expected: 3_600_000 },
+    { name: 'due on a whole minute: found exactly', dueMs: 7_200_000, untilMs: 10_800_000, expected: 7_200_000 },
     { name: 'due after the horizon', dueMs: 3_600_001, untilMs: 3_600_000, expected: null },
     { name: 'never due', dueMs: null, untilMs: 3_600_000, expected: null },
     { name: 'an empty horizon', dueMs: 10, untilMs: 0, expected: null },
@@ -37,6 +38,8 @@ describe('firstFiring', () => {
       expect(found!.getTime()).toBeGreaterThanOrEqual(T0.getTime() + c.expected);
       expect(found!.getTime() - (T0.getTime() + c.expected)).toBeLessThanOrEqual(1_000);
       expect(fires(found!)).toBe(true);
+      // A moment on a whole second is found exactly: a sweep at that very moment is not skipped.
+      if (c.expected % 1_000 === 0) expect(found!.getTime()).toBe(T0.getTime() + c.expected);
     });
 });
 

@@ -330,6 +330,8 @@ describe('GitLabTracker over gitbeaker', () => {
       dueDates: true,
       signedDeliveries: false,
       securityAdvisories: false,
+      checks: false,
+      commitStatuses: true,
     });
   });
 
@@ -946,6 +948,18 @@ describe('GitLab payload normalization', () => {
         removedLabels: [],
       });
     }
+  });
+
+  it("reads changes.severity, GitLab's `/severity` quick action on an incident, as the tracker's own severity", () => {
+    const set = normalizeGitLabIssueEvent(update({ severity: { previous: 'unknown', current: 'critical' } }), 'd');
+    expect(set).toMatchObject({ action: 'edited', trackerSeverity: 'critical', addedLabels: [] });
+    expect(set?.previousBody).toBeUndefined();
+    expect(normalizeGitLabIssueEvent(update({ title: { previous: 'a', current: 'b' } }), 'd')).not.toHaveProperty(
+      'trackerSeverity',
+    );
+    expect(normalizeGitLabIssueEvent(update({ severity: { previous: 'low', current: 3 } }), 'd')).not.toHaveProperty(
+      'trackerSeverity',
+    );
   });
 
   it('reads changes.description as the previous body, edited even with label changes', () => {

@@ -22,6 +22,8 @@ const GITLAB: TrackerCapabilities = {
   dueDates: true,
   signedDeliveries: false,
   securityAdvisories: false,
+  checks: false,
+  commitStatuses: true,
 };
 const GITHUB: TrackerCapabilities = {
   confidentialIssues: false,
@@ -31,6 +33,8 @@ const GITHUB: TrackerCapabilities = {
   dueDates: false,
   signedDeliveries: true,
   securityAdvisories: true,
+  checks: true,
+  commitStatuses: false,
 };
 
 const project = (path: string, visibility: Project['visibility']): Project => ({

@@ -8,6 +8,8 @@ import type {
   AccessActor,
   AdvisoryQuery,
   ChangeQuery,
+  ConfigCheckReport,
+  ConfigCheckWritten,
   ConfigFile,
   DeleteResult,
   FileCache,
@@ -21,7 +23,7 @@ import type {
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
-import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
+import { CONFIG_CHECK_NAME, CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 
 /**
  * The Octokit the adapter talks through: Probot's, with pagination, retries and throttling. Probot hands one
@@ -189,6 +191,9 @@ export class GitHubTracker implements Tracker {
     signedDeliveries: true,
     // Repository security advisories: private vulnerability reports, drafts, CVE requests, private forks.
     securityAdvisories: true,
+    // Check runs need *Checks: write*; without it, a commit comment says the problems.
+    checks: true,
+    commitStatuses: false,
   };
 
   private readonly account: string | undefined;
@@ -368,9 +373,12 @@ export class GitHubTracker implements Tracker {
    * Who changed the issue, newest first: its `labeled` and `renamed` issue events (every page; labels given at the
    * opening are `labeled` events too), then for a title the opening by the issue's author; for the description, the
    * editors of its content edits (GraphQL `userContentEdits`, the most recent hundred; REST has no record of them).
+   * GitHub has no severity field: none for `severity`, without a request.
    */
   async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
     const { owner, repo } = splitPath(ref.project, 'listChanges');
+    // GitHub issues have no severity field of their own: nobody ever changed it.
+    if (query.kind === 'severity') return [];
     if (query.kind === 'description') {
       const answer = await this.call('listChanges', refText(ref), () =>
         this.octokit.graphql<ContentEditsAnswer>(
@@ -525,6 +533,53 @@ export class GitHubTracker implements Tracker {
       if (isDeleteForbidden(error)) return 'forbidden';
       throw toTrackerError(error, 'deleteIssue', refText(issue.ref));
     }
+  }
+
+  /**
+   * A completed check run on the commit, its problems as annotations (`POST /repos/{owner}/{repo}/check-runs`). Where
+   * the installation may not write checks (403), a failure becomes a commit comment
+   * (`POST /repos/{owner}/{repo}/commits/{commit_sha}/comments`) and a success writes nothing.
+   */
+  async reportConfigCheck(project: string, sha: string, report: ConfigCheckReport): Promise<ConfigCheckWritten> {
+    const { owner, repo } = splitPath(project, 'reportConfigCheck');
+    try {
+      await this.call('createCheckRun', project, () =>
+        this.octokit.request('POST /repos/{owner}/{repo}/check-runs', {
+          owner,
+          repo,
+          name: CONFIG_CHECK_NAME,
+          head_sha: sha,
+          status: 'completed',
+          conclusion: report.conclusion,
+          output: {
+            title: report.title,
+            summary: report.summary,
+            annotations: report.annotations.map((a) => ({
+              path: a.path,
+              start_line: a.line,
+              end_line: a.line,
+              // Columns only on a single line, as GitHub requires.
+              ...(a.column !== undefined ? { start_column: a.column, end_column: a.column } : {}),
+              annotation_level: 'failure' as const,
+              message: a.message,
+            })),
+          },
+        }),
+      );
+      return 'check-run';
+    } catch (error) {
+      if (!(error instanceof TrackerError) || error.status !== 403) throw error;
+    }
+    if (report.conclusion === 'success') return 'none';
+    await this.call('createCommitComment', project, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/commits/{commit_sha}/comments', {
+        owner,
+        repo,
+        commit_sha: sha,
+        body: `**${CONFIG_CHECK_NAME}: ${report.title}**\n\n${report.summary}`,
+      }),
+    );
+    return 'commit-comment';
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Actor, AdvisoryEvent, IssueEvent, NoteEvent, PushEvent } from '../../kernel/events.js';
 import type { Comment, Issue, Project } from '../../kernel/model.js';
-import { asRecord, changedPaths, isId, isNonEmptyString } from '../payload.js';
+import { asRecord, changedPaths, commitSha, isId, isNonEmptyString } from '../payload.js';
 import { toAdvisory } from './advisories.js';
 
 /**
@@ -237,7 +237,8 @@ export function normalizeGitHubPush(payload: unknown): PushEvent | null {
   if (!isNonEmptyString(project) || !isNonEmptyString(branch) || body?.ref !== `refs/heads/${branch}`) return null;
   const commits = Array.isArray(body.commits) ? body.commits : null;
   const complete = body.forced !== true && commits !== null && commits.length < GITHUB_PUSH_COMMITS;
-  return { tracker: 'github', project, paths: complete ? changedPaths(commits, 0) : null };
+  const sha = commitSha(body.after);
+  return { tracker: 'github', project, paths: complete ? changedPaths(commits, 0) : null, ...(sha ? { sha } : {}) };
 }
 
 /** Why a `repository_advisory` delivery of a followed action cannot be read; null when it can (or is ignored). */

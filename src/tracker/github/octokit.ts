@@ -1,4 +1,6 @@
 import { ProbotOctokit } from 'probot';
+import type { RequestObserver } from '../observe.js';
+import { routeTemplate } from '../observe.js';
 import { retryPolicy } from '../retry.js';
 import type { RetryPolicy } from '../retry.js';
 
@@ -22,6 +24,8 @@ export interface GitHubClientOptions {
    * writes (one second, three for requests that notify people), which the plugin's own groups do.
    */
   throttleGroups?: ThrottleGroups;
+  /** Told of rate-limit waits (the server's metrics); requests themselves are told by {@link observedOctokit}. */
+  observer?: RequestObserver;
 }
 
 interface LimitedRequest {
@@ -55,6 +59,7 @@ export function resilientOctokit(options: GitHubClientOptions = {}): typeof Prob
         { method: request.method, route: request.url, retryAfter, retryCount, retry },
         `GitHub ${kind} rate limit`,
       );
+      if (retry) options.observer?.rateLimitWait();
       return retry;
     };
   return ProbotOctokit.defaults((instance: OctokitDefaults) => ({
@@ -97,4 +102,36 @@ export function fetchWithTimeout(timeoutMs: number, inner: typeof fetch = global
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     return inner(input, { ...init, signal });
   };
+}
+
+/** What an Octokit request hook is given: the route's method and URL template, and plugin-retry's count. */
+interface HookOptions {
+  method?: string;
+  url?: string;
+  request?: { retryCount?: number };
+}
+
+/**
+ * An Octokit class whose every request is told to `observer`: method, route template and the final status (0 when no
+ * answer came), and the retries plugin-retry made for it. Added last, the hook sees each call once, after its retries.
+ */
+export function observedOctokit(Base: typeof ProbotOctokit, observer: RequestObserver): typeof ProbotOctokit {
+  return Base.plugin((octokit) => {
+    octokit.hook.wrap('request', async (request, options) => {
+      const hooked = options as HookOptions;
+      const tell = (status: number) => {
+        observer.request((hooked.method ?? 'GET').toUpperCase(), routeTemplate(hooked.url ?? ''), status);
+        for (let i = 0; i < (hooked.request?.retryCount ?? 0); i += 1) observer.retry();
+      };
+      try {
+        const response = await request(options);
+        tell(response.status);
+        return response;
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        tell(typeof status === 'number' && status < 600 ? status : 0);
+        throw error;
+      }
+    });
+  }) as unknown as typeof ProbotOctokit;
 }

@@ -6,6 +6,8 @@ import {
   GitbeakerTimeoutError,
 } from '@gitbeaker/requester-utils';
 import type { FormattedResponse, RateLimiters, RateLimitOptions, RequestHandlerFn } from '@gitbeaker/requester-utils';
+import type { RequestObserver } from '../observe.js';
+import { routeTemplate } from '../observe.js';
 import { backoffMs, isIdempotentMethod, retryAfterMs, retryPolicy, sleep } from '../retry.js';
 import type { RetryPolicy } from '../retry.js';
 
@@ -33,6 +35,8 @@ export interface GitLabClientOptions {
   rateLimitDuration?: number;
   /** gitbeaker's budget for one whole call, pages and retries included; none by default (each attempt has its own). */
   queryTimeout?: number | null;
+  /** Told of every attempt, retry and rate-limit wait (the server's metrics). */
+  observer?: RequestObserver;
 }
 
 /**
@@ -42,7 +46,7 @@ export interface GitLabClientOptions {
  * timeout. Answers stay snake_case (no `camelize`), as the adapter expects.
  */
 export function createGitLabClient(options: GitLabClientOptions): Gitlab<false> {
-  const { retry, rateLimits, rateLimitDuration, queryTimeout, host, token } = options;
+  const { retry, rateLimits, rateLimitDuration, queryTimeout, host, token, observer } = options;
   const policy = retryPolicy(retry);
   return new Gitlab({
     host,
@@ -52,7 +56,7 @@ export function createGitLabClient(options: GitLabClientOptions): Gitlab<false> 
     queryTimeout: queryTimeout ?? null,
     requesterFn: createRequesterFn(
       (_, requestOptions) => Promise.resolve(requestOptions),
-      retryingRequestHandler(policy),
+      retryingRequestHandler(policy, observer ? { observer } : {}),
     ),
   });
 }
@@ -91,9 +95,10 @@ interface HandlerOptions {
  */
 export function retryingRequestHandler(
   policy: RetryPolicy,
-  deps: { wait?: (ms: number) => Promise<void>; random?: () => number } = {},
+  deps: { wait?: (ms: number) => Promise<void>; random?: () => number; observer?: RequestObserver } = {},
 ): RequestHandlerFn {
   const wait = deps.wait ?? sleep;
+  const observer = deps.observer;
   return async (endpoint, rawOptions) => {
     const options = (rawOptions ?? {}) as HandlerOptions;
     const {
@@ -113,6 +118,8 @@ export function retryingRequestHandler(
     url.search = searchParams ?? '';
     const idempotent =
       isIdempotentMethod(method) || (method.toUpperCase() === 'POST' && IDEMPOTENT_POSTS.test(url.pathname));
+    const route = observer ? routeTemplate(url.pathname) : '';
+    const told = (status: number) => observer?.request(method.toUpperCase(), route, status);
 
     for (let attempt = 1; ; attempt += 1) {
       const request = new Request(url, {
@@ -125,20 +132,26 @@ export function retryingRequestHandler(
       const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
       const last = attempt >= policy.attempts;
       let response: Response;
+      let answered = false;
       try {
         const init: RequestInit & { dispatcher?: unknown } = {
           signal: attemptSignal,
           ...(agent ? { dispatcher: agent } : {}),
         };
+        answered = false;
         response = await fetch(request, init);
+        answered = true;
+        told(response.status);
         if (response.ok) return await parseResponse(response, asStream);
       } catch (error) {
+        if (!answered) told(0);
         // The caller's whole-call budget is spent: no retry can help.
         if (signal?.aborted) throw new GitbeakerTimeoutError('Query timeout was reached', { cause: error });
         const failure = timeout.aborted
           ? new GitbeakerTimeoutError(`No answer within ${policy.timeoutMs} ms`, { cause: error })
           : error;
         if (!idempotent || last) throw failure;
+        observer?.retry();
         await wait(backoffMs(policy, attempt, deps.random));
         continue;
       }
@@ -149,6 +162,8 @@ export function retryingRequestHandler(
         await throwFailedRequest(request, response);
       // Drain the body so the connection can be reused.
       await response.arrayBuffer().catch(() => undefined);
+      observer?.retry();
+      if (status === 429 || after !== undefined) observer?.rateLimitWait();
       await wait(Math.max(after ?? 0, backoffMs(policy, attempt, deps.random)));
     }
   };

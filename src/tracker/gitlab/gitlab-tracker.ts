@@ -2,12 +2,14 @@ import { GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Gitlab } from '@gitbeaker/rest';
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
-import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
+import { CONFIG_CHECK_NAME, CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import type {
   AccessActor,
   Advisory,
   ChangeQuery,
+  ConfigCheckReport,
+  ConfigCheckWritten,
   ConfigFile,
   DeleteResult,
   FileCache,
@@ -70,6 +72,8 @@ const DESCRIPTION_NOTE =
   /^(?:changed the description|marked the (?:checklist item|task) .* as (?:completed|incomplete))/s;
 /** The system note of a retitle. */
 const TITLE_NOTE = /^changed title from /;
+/** The system note GitLab writes when an incident's severity is set (`changed the severity to **High - S2**`). */
+const SEVERITY_NOTE = /^changed the severity to /;
 
 /** `GET /users?username=`: the fields read. */
 interface GitLabUserJson {
@@ -111,6 +115,9 @@ export class GitLabTracker implements Tracker {
     signedDeliveries: false,
     // GitLab has no repository security advisories: the advisory methods throw without a request.
     securityAdvisories: false,
+    checks: false,
+    // Commit statuses, and notes on commits.
+    commitStatuses: true,
   };
 
   /**
@@ -277,7 +284,8 @@ export class GitLabTracker implements Tracker {
    * Who changed the issue, newest first, from what GitLab records: resource label events (`add`) for a label, labels
    * given at the opening included; system notes for a retitle ("changed title from …", every page, then the opening
    * by the issue's author) and for the description ("changed the description", "marked the checklist item … as
-   * completed", from the most recent hundred notes: enough to tell who edited a moment ago).
+   * completed", from the most recent hundred notes: enough to tell who edited a moment ago), and for an incident's
+   * severity ("changed the severity to …", from the same hundred notes).
    */
   async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
     if (query.kind === 'label-added') {
@@ -294,14 +302,14 @@ export class GitLabTracker implements Tracker {
         sort: 'desc',
         orderBy: 'created_at',
         perPage: PER_PAGE,
-        ...(query.kind === 'description' ? { maxPages: 1 } : {}),
+        ...(query.kind === 'title' ? {} : { maxPages: 1 }),
       }),
     )) as unknown as Array<GitLabNoteJson & { author?: { id?: number; username?: string } | null }>;
-    const pattern = query.kind === 'title' ? TITLE_NOTE : DESCRIPTION_NOTE;
+    const pattern = query.kind === 'title' ? TITLE_NOTE : query.kind === 'severity' ? SEVERITY_NOTE : DESCRIPTION_NOTE;
     const changes = notes
       .filter((n) => n.system === true && pattern.test(n.body))
       .flatMap((n) => changeOf(n.author, n.created_at));
-    if (query.kind === 'description') return changes;
+    if (query.kind !== 'title') return changes;
     const issue = (await this.call('listChanges', () =>
       this.api.Issues.show(ref.number, { projectId: ref.project }),
     )) as unknown as GitLabIssueJson;
@@ -385,6 +393,22 @@ export class GitLabTracker implements Tracker {
    */
   async deleteIssue(_issue: Issue): Promise<DeleteResult> {
     return 'forbidden';
+  }
+
+  /**
+   * A commit status (`POST /projects/:id/statuses/:sha`: `success` or `failed`, its title as the description), and on
+   * a failure a note on the commit listing the problems (`POST /projects/:id/repository/commits/:sha/comments`).
+   */
+  async reportConfigCheck(project: string, sha: string, report: ConfigCheckReport): Promise<ConfigCheckWritten> {
+    const state = report.conclusion === 'success' ? 'success' : 'failed';
+    await this.call('createCommitStatus', () =>
+      this.api.Commits.editStatus(project, sha, state, { name: CONFIG_CHECK_NAME, description: report.title }),
+    );
+    if (report.conclusion === 'success') return 'commit-status';
+    await this.call('createCommitComment', () =>
+      this.api.Commits.createComment(project, sha, `**${CONFIG_CHECK_NAME}: ${report.title}**\n\n${report.summary}`),
+    );
+    return 'commit-status-and-note';
   }
 
   /** Reads `.gitlab/incident-desk.yml` from the project's default branch; GitLab has no group-level fallback. */

@@ -1,6 +1,6 @@
 import type { Actor, IssueEvent, NoteEvent, PushEvent } from '../../kernel/events.js';
 import type { Comment, Issue, Project } from '../../kernel/model.js';
-import { asRecord, changedPaths, isId, isNonEmptyString } from '../payload.js';
+import { asRecord, changedPaths, commitSha, isId, isNonEmptyString } from '../payload.js';
 
 /**
  * Turns GitLab webhook payloads (`Issue Hook`, `Confidential Issue Hook`, `Note Hook`, `Confidential Note Hook`)
@@ -90,6 +90,9 @@ export function normalizeGitLabIssueEvent(payload: unknown, deliveryId: string):
     addedLabels,
     removedLabels,
   };
+  // GitLab's own severity of an incident (its `/severity` quick action, which never reaches the app as a comment).
+  const severityChange = asRecord(changes.severity);
+  if (severityChange && typeof severityChange.current === 'string') event.trackerSeverity = severityChange.current;
   // A `null` previous description means the issue had none: the neutral model spells that ''.
   if (descriptionChange && (typeof descriptionChange.previous === 'string' || descriptionChange.previous === null)) {
     event.previousBody = descriptionChange.previous ?? '';
@@ -286,5 +289,6 @@ export function normalizeGitLabPush(payload: unknown): PushEvent | null {
   if (body?.object_kind !== 'push' || !isNonEmptyString(path) || !isNonEmptyString(branch)) return null;
   if (body.ref !== `refs/heads/${branch}`) return null;
   const total = typeof body.total_commits_count === 'number' ? body.total_commits_count : Number.POSITIVE_INFINITY;
-  return { tracker: 'gitlab', project: path, paths: changedPaths(body.commits, total) };
+  const sha = commitSha(body.checkout_sha) ?? commitSha(body.after);
+  return { tracker: 'gitlab', project: path, paths: changedPaths(body.commits, total), ...(sha ? { sha } : {}) };
 }

@@ -25,10 +25,10 @@ export interface MemoryStoreOptions {
  */
 export interface StoredChange {
   id: number;
-  kind: 'label-added' | 'label-removed' | 'title' | 'description';
+  kind: 'label-added' | 'label-removed' | 'title' | 'description' | 'severity';
   /** The label added or removed. */
   label?: string;
-  /** The title before and after a retitle. */
+  /** The title before and after a retitle; the severity set (`critical`, `high`, `medium`, `low`, `unknown`). */
   from?: string;
   to?: string;
   /** The username of who made the change. */
@@ -60,12 +60,31 @@ const accessKey = (project: string, username: string): string => `${project.toLo
 const teamKey = (team: string): string => teamPath(team).toLowerCase();
 
 /**
+ * What was written on a commit about the configuration: a check run (with its annotations), a commit status, or a
+ * comment (GitHub's commit comment, GitLab's note on the commit).
+ */
+export interface CommitReport {
+  project: string;
+  sha: string;
+  kind: 'check-run' | 'commit-status' | 'commit-comment';
+  /** The check run's conclusion, the status's state; absent for a comment. */
+  state?: string;
+  /** The check run's title and summary, the status's description, the comment's body. */
+  text: string;
+  annotations?: Array<{ path: string; line: number; column?: number; message: string }>;
+}
+
+/**
  * The state behind the in-memory tracker and the fake tracker servers: projects, issues, comments,
  * native links and files, with the rules of one tracker. Returns copies, so callers cannot change it by accident.
  */
 export class MemoryStore {
   readonly kind: TrackerKind;
   readonly calls: StoreCall[] = [];
+  /** Configuration checks written on commits, in order. */
+  readonly commitReports: CommitReport[] = [];
+  /** The GitHub App was not granted *Checks: write*: creating a check run is refused (403). */
+  checksDenied = false;
   private readonly projects = new Map<string, StoredProject>();
   private readonly issues = new Map<string, Issue>();
   private readonly comments = new Map<string, Comment[]>();
@@ -111,8 +130,18 @@ export class MemoryStore {
     this.requireProject(project).files.set(path, text);
   }
 
-  /** Adds an issue as a person would, bypassing the call log. */
-  seedIssue(project: string, input: Partial<NewIssue> & { author?: string; assignees?: string[] }): Issue {
+  /**
+   * Adds an issue as a person would, bypassing the call log; `number` gives it that number (a copy of a real issue),
+   * and the project's next issues follow it.
+   */
+  seedIssue(
+    project: string,
+    input: Partial<NewIssue> & { author?: string; assignees?: string[]; number?: number },
+  ): Issue {
+    if (input.number !== undefined) {
+      const stored = this.requireProject(project);
+      stored.nextNumber = Math.max(stored.nextNumber, input.number);
+    }
     return this.insertIssue(
       project,
       {
@@ -134,6 +163,15 @@ export class MemoryStore {
    */
   editIssue(ref: IssueRef, patch: IssuePatch & { dueDate?: string | null }, by?: string): Issue {
     return this.patchIssue(ref, patch, by);
+  }
+
+  /**
+   * A person sets the tracker's own severity of an incident (GitLab's `/severity` quick action): the tracker records
+   * it as theirs. The issue itself does not change in the neutral model, which has no severity field.
+   */
+  setTrackerSeverity(ref: IssueRef, severity: string, by: string): void {
+    this.issue(ref);
+    this.recordChange(ref, { kind: 'severity', to: severity, by, at: this.now().toISOString() });
   }
 
   /** What was changed on an issue and by whom, oldest first, as the tracker records it. */

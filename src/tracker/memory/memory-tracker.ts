@@ -8,6 +8,8 @@ import type {
   AdvisoryQuery,
   PrivateFork,
   ChangeQuery,
+  ConfigCheckReport,
+  ConfigCheckWritten,
   ConfigFile,
   DeleteResult,
   IssueChange,
@@ -19,7 +21,7 @@ import type {
   Tracker,
   TrackerCapabilities,
 } from '../port.js';
-import { CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
+import { CONFIG_CHECK_NAME, CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { TrackerError } from '../errors.js';
 import type { MemoryStore } from './memory-store.js';
 
@@ -66,6 +68,8 @@ export class MemoryTracker implements Tracker {
       dueDates: store.kind === 'gitlab',
       signedDeliveries: options.signedDeliveries ?? true,
       securityAdvisories: store.kind === 'github',
+      checks: store.kind === 'github',
+      commitStatuses: store.kind === 'gitlab',
     };
   }
 
@@ -102,6 +106,8 @@ export class MemoryTracker implements Tracker {
   /** The changes the store recorded (people's edits that named them, and the app's own writes), newest first. */
   async listChanges(ref: IssueRef, query: ChangeQuery): Promise<IssueChange[]> {
     this.store.record('listChanges', `${ref.project}#${ref.number}`);
+    // As on GitHub, whose issues have no severity field: nobody ever changed it.
+    if (query.kind === 'severity' && this.store.kind === 'github') return [];
     return this.store
       .changesOf(ref)
       .filter((c) =>
@@ -149,6 +155,32 @@ export class MemoryTracker implements Tracker {
     if (!this.canDelete) return 'forbidden';
     this.store.deleteIssue(issue.ref);
     return 'deleted';
+  }
+
+  /** As the tracker whose rules the store follows: GitHub's check run or commit comment, GitLab's status and note. */
+  async reportConfigCheck(project: string, sha: string, report: ConfigCheckReport): Promise<ConfigCheckWritten> {
+    this.store.getProject(project);
+    const comment = `**${CONFIG_CHECK_NAME}: ${report.title}**\n\n${report.summary}`;
+    if (this.kind === 'gitlab') {
+      this.store.record('createCommitStatus', project);
+      const state = report.conclusion === 'success' ? 'success' : 'failed';
+      this.store.commitReports.push({ project, sha, kind: 'commit-status', state, text: report.title });
+      if (report.conclusion === 'success') return 'commit-status';
+      this.store.record('createCommitComment', project);
+      this.store.commitReports.push({ project, sha, kind: 'commit-comment', text: comment });
+      return 'commit-status-and-note';
+    }
+    this.store.record('createCheckRun', project);
+    if (!this.store.checksDenied) {
+      const text = `${report.title}\n\n${report.summary}`;
+      const annotations = report.annotations.map((a) => ({ ...a }));
+      this.store.commitReports.push({ project, sha, kind: 'check-run', state: report.conclusion, text, annotations });
+      return 'check-run';
+    }
+    if (report.conclusion === 'success') return 'none';
+    this.store.record('createCommitComment', project);
+    this.store.commitReports.push({ project, sha, kind: 'commit-comment', text: comment });
+    return 'commit-comment';
   }
 
   async readConfig(project: string): Promise<ConfigFile | null> {
