@@ -3,7 +3,7 @@ import type { Issue, IssueRef } from '../kernel/model.js';
 import { parseRef } from '../kernel/model.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
 import { DEPUTY, DISCLOSURE, MANAGER, dateOf, holderOf, quickLinksOf } from '../run/quick-links.js';
-import { isNotFound } from '../tracker/errors.js';
+import { orNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
 import { dateReleaseHeadings, decideReleaseNudges, dueReleasePhases, releaseDates } from './release-schedule.js';
 
@@ -50,13 +50,8 @@ async function readRelease(
   ref: IssueRef,
   id: string,
 ): Promise<{ issue: Issue; block: string } | null> {
-  let issue: Issue;
-  try {
-    issue = await tracker.getIssue(ref);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  const issue = await orNotFound(tracker.getIssue(ref));
+  if (!issue) return null;
   const state = trustedState(issue);
   const block = splitBody(issue.body).block;
   return state?.role === 'release' && state.id === id && block !== null ? { issue, block } : null;

@@ -8,7 +8,7 @@ import { refusedReport } from '../intake/fail-safe.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { withMaster } from '../run/with-master.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
-import { isNotFound } from '../tracker/errors.js';
+import { isNotFound, orNotFound } from '../tracker/errors.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
 import {
@@ -88,15 +88,10 @@ export async function findAdvisoryMaster(
   incidentPath: string,
   ghsaId: string,
 ): Promise<Issue | null> {
-  try {
-    return masterOf(
-      await tracker.listIssues(incidentPath, { labels: advisoryMasterLabels(ghsaId), state: 'all' }),
-      ghsaId,
-    );
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  const issues = await orNotFound(
+    tracker.listIssues(incidentPath, { labels: advisoryMasterLabels(ghsaId), state: 'all' }),
+  );
+  return issues ? masterOf(issues, ghsaId) : null;
 }
 
 /**
@@ -135,12 +130,7 @@ async function openAdvisoryIncident(
 }
 
 async function readProject(tracker: Tracker, path: string) {
-  try {
-    return await tracker.getProject(path);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  return orNotFound(tracker.getProject(path));
 }
 
 /**

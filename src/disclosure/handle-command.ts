@@ -10,7 +10,7 @@ import { renderInvalid, renderRefusal, requiredAccess } from '../run/messages.js
 import { emptyPlan } from '../run/plan.js';
 import type { RunContext, RunPlan } from '../run/plan.js';
 import { withMaster } from '../run/with-master.js';
-import { isNotFound } from '../tracker/errors.js';
+import { orNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
 import {
   advisoryContentOf,
@@ -78,12 +78,7 @@ function refused(ctx: RunContext, what: string): RunPlan {
 async function linkedAdvisory(tracker: Tracker, ctx: RunContext): Promise<Advisory | null> {
   const link = ctx.state.run?.disclosure?.advisory;
   if (!link) return null;
-  try {
-    return await tracker.getAdvisory(link.repository, link.ghsa);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  return orNotFound(tracker.getAdvisory(link.repository, link.ghsa));
 }
 
 /**
@@ -194,10 +189,5 @@ async function readRelease(tracker: Tracker, ctx: RunContext): Promise<Issue | n
   const row = (ctx.state.children ?? []).find((c) => c.role === 'release');
   const ref = row ? parseRef(row.ref) : null;
   if (!ref) return null;
-  try {
-    return await tracker.getIssue(ref);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  return orNotFound(tracker.getIssue(ref));
 }

@@ -6,7 +6,7 @@ import type { IntakeEffect } from './effects.js';
 import type { IntakeSnapshot } from './snapshot.js';
 import type { Issue, IssueRef, Project } from '../kernel/model.js';
 import { formatRef, parseRef, sameRef } from '../kernel/model.js';
-import { isNotFound } from '../tracker/errors.js';
+import { isNotFound, orNotFound } from '../tracker/errors.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
 import type { Tracker } from '../tracker/port.js';
 import { ConfidentialityError, runIntake } from './apply.js';
@@ -30,12 +30,7 @@ export interface IntakeStart {
 
 async function readProject(tracker: Tracker, path: string, known: Project): Promise<Project | null> {
   if (path.toLowerCase() === known.path.toLowerCase()) return known;
-  try {
-    return await tracker.getProject(path);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  return orNotFound(tracker.getProject(path));
 }
 
 /** Reads what every intake decision needs: the source as given, and the projects as the API answers them. */

@@ -1,5 +1,4 @@
 import { trustedState } from '../kernel/block.js';
-import type { Issue } from '../kernel/model.js';
 import { parseRef } from '../kernel/model.js';
 import type { ApprovalState } from '../kernel/ticket-state.js';
 import { formatRfc3339 } from '../kernel/time.js';
@@ -12,7 +11,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { quiet } from '../kernel/usernames.js';
 import { MANAGER, FIELD_LABELS, holderOf } from '../run/quick-links.js';
 import { openTask } from '../tracking/handle-task.js';
-import { isNotFound } from '../tracker/errors.js';
+import { isNotFound, orNotFound } from '../tracker/errors.js';
 import { getOwnComment } from '../tracker/own-comments.js';
 import type { Tracker } from '../tracker/port.js';
 import { rowsOf } from '../tracking/decide.js';
@@ -145,13 +144,8 @@ async function readApprovals(tracker: Tracker, run: RunContext): Promise<Approva
   const comms = (run.state.children ?? []).find((c) => c.role === 'comms');
   const ref = comms ? parseRef(comms.ref) : null;
   if (!ref) return null;
-  let issue: Issue;
-  try {
-    issue = await tracker.getIssue(ref);
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  const issue = await orNotFound(tracker.getIssue(ref));
+  if (!issue) return null;
   const state = trustedState(issue);
   if (state?.role !== 'comms' || state.id !== run.state.id) return null;
   return state.approvals ?? { decisions: {} };

@@ -15,3 +15,16 @@ export class TrackerError extends Error {
 export function isNotFound(error: unknown): boolean {
   return error instanceof TrackerError && error.status === 404;
 }
+
+/**
+ * The answer of a read, or null when the tracker answers 404 (the thing is gone, or out of the app's sight). Any
+ * other failure is thrown as it came: only "not there" is an answer.
+ */
+export async function orNotFound<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}

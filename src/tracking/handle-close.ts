@@ -4,7 +4,7 @@ import type { RunContext, RunPlan } from '../run/plan.js';
 import { parseTimeline } from '../kernel/timeline.js';
 import { decideClose, namedChildren, rowsOf, decideStateChange } from './decide.js';
 import type { ClosingChild } from './decide.js';
-import { isNotFound } from '../tracker/errors.js';
+import { orNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
 import { getOwnComment } from '../tracker/own-comments.js';
 import type { IssueEvent } from '../kernel/events.js';
@@ -67,13 +67,8 @@ export async function closeMaster(tracker: Tracker, run: RunContext): Promise<Ru
 }
 
 async function readOrNull(tracker: Tracker, ref: IssueRef): Promise<Issue | null> {
-  try {
-    return await tracker.getIssue(ref);
-  } catch (error) {
-    // A child deleted (or moved out of the app's sight) no longer holds the incident open.
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  // A child deleted (or moved out of the app's sight) no longer holds the incident open.
+  return orNotFound(tracker.getIssue(ref));
 }
 
 async function firstTimelineEntry(
@@ -82,10 +77,6 @@ async function firstTimelineEntry(
 ): Promise<ReturnType<typeof parseTimeline>[number] | null> {
   const id = run.state.run?.timeline?.[0];
   if (id === undefined) return null;
-  try {
-    return parseTimeline((await getOwnComment(tracker, run.master.ref, id)).body)[0] ?? null;
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  const comment = await orNotFound(getOwnComment(tracker, run.master.ref, id));
+  return comment ? (parseTimeline(comment.body)[0] ?? null) : null;
 }
