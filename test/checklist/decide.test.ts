@@ -2,26 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { AccessLevel, Issue } from '../../src/kernel/model.js';
 import { decideEdit } from '../../src/checklist/decide.js';
 import type { RunPlan } from '../../src/run/plan.js';
-import type { RunState } from '../../src/kernel/ticket-state.js';
-import { context, CELLS, ticket, timelineTexts, URL } from '../support/master-fixture.js';
+import { context, CELLS, isEmpty, ticket, timelineTexts, URL } from '../support/master-fixture.js';
 
 // `decideEdit`, a pure decision of a running incident, straight from its inputs: a master as the tracker answered it,
 // who acted with which access, and what they did. The shell's scenarios (test/e2e/run.test.ts) go through these; here
 // every branch is one row.
 
 const AT = '2026-11-22T10:03:00Z';
-
-/** Whether the plan changes nothing at all (the master's run state included). */
-const isEmpty = (plan: RunPlan, before: RunState = {}) =>
-  plan.stepOverrides.length === 0 &&
-  Object.keys(plan.cells).length === 0 &&
-  plan.comments.length === 0 &&
-  plan.timeline.length === 0 &&
-  plan.addLabels.length === 0 &&
-  plan.removeLabels.length === 0 &&
-  plan.assign === undefined &&
-  plan.task === undefined &&
-  JSON.stringify(plan.run) === JSON.stringify(before);
 
 const tick = (body: string, id: string) => body.replace(`- [ ] [🔗](${URL}#${id})`, `- [x] [🔗](${URL}#${id})`);
 const untick = (body: string, id: string) => body.replace(`- [x] [🔗](${URL}#${id})`, `- [ ] [🔗](${URL}#${id})`);

@@ -4,7 +4,7 @@ import type { AccessLevel, Issue, TrackerKind } from '../../src/kernel/model.js'
 import { decideCommand } from '../../src/commands/decide.js';
 import type { RunPlan } from '../../src/run/plan.js';
 import type { RunState } from '../../src/kernel/ticket-state.js';
-import { commentKinds, context, COMMS, ticket, timelineTexts } from '../support/master-fixture.js';
+import { commentKinds, context, COMMS, isEmpty, ticket, timelineTexts } from '../support/master-fixture.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import type { IncidentDeskConfig } from '../../src/config/schema.js';
 
@@ -13,18 +13,6 @@ import type { IncidentDeskConfig } from '../../src/config/schema.js';
 // here every branch is one row.
 
 const AT = '2026-11-22T10:03:00Z';
-
-/** Whether the plan changes nothing at all (the master's run state included). */
-const isEmpty = (plan: RunPlan, before: RunState = {}) =>
-  plan.stepOverrides.length === 0 &&
-  Object.keys(plan.cells).length === 0 &&
-  plan.comments.length === 0 &&
-  plan.timeline.length === 0 &&
-  plan.addLabels.length === 0 &&
-  plan.removeLabels.length === 0 &&
-  plan.assign === undefined &&
-  plan.task === undefined &&
-  JSON.stringify(plan.run) === JSON.stringify(before);
 
 describe('decideCommand', () => {
   interface CommandCase {

@@ -103,3 +103,15 @@ export const commentKinds = (plan: RunPlan) =>
 
 /** A plan's timeline entries as `at @actor text`. */
 export const timelineTexts = (plan: RunPlan) => plan.timeline.map((e) => `${e.at} @${e.actor} ${e.text}`);
+
+/** Whether the plan changes nothing at all (the master's run state included). */
+export const isEmpty = (plan: RunPlan, before: RunState = {}) =>
+  plan.stepOverrides.length === 0 &&
+  Object.keys(plan.cells).length === 0 &&
+  plan.comments.length === 0 &&
+  plan.timeline.length === 0 &&
+  plan.addLabels.length === 0 &&
+  plan.removeLabels.length === 0 &&
+  plan.assign === undefined &&
+  plan.task === undefined &&
+  JSON.stringify(plan.run) === JSON.stringify(before);
