@@ -177,7 +177,7 @@ async function measureBudget(world: World, target: Target): Promise<Budget> {
   return { intake, ticks, commands, sweeps, sweepListings: listings, notifying: notifying(all) };
 }
 
-interface OrdinaryFigures {
+export interface OrdinaryFigures {
   concurrency: number;
   app: number;
   bare: number;
@@ -275,6 +275,37 @@ async function measureOrdinary(world: World, app: Target, bare: Target, concurre
       `ratio ${figures.ratio.toFixed(2)} (rounds ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
   );
   return figures;
+}
+
+/**
+ * Ordinary traffic on GitHub against bare Probot, both as in production (`BENCH_PRODUCTION=1`), each in a process of
+ * its own after a warm-up, at each of CONCURRENCIES in flight. `npm run bench -- --ordinary` runs only this part
+ * (with `BENCH_CPU_PROF=<dir>`, each process writes a CPU profile there).
+ */
+export async function measureOrdinaryTraffic(): Promise<OrdinaryFigures[]> {
+  const world = await startWorld('github');
+  const app = await startTarget({ ...world.env, BENCH_TARGET: 'app', BENCH_PRODUCTION: '1' });
+  const bare = await startTarget({ ...world.env, BENCH_TARGET: 'bare', BENCH_PRODUCTION: '1' });
+  try {
+    const warm = ordinaryCycles(world, 'unrelated', 240);
+    await replayFresh(world, app.url, warm, 4);
+    await replayFresh(world, bare.url, warm, 4);
+    const figures: OrdinaryFigures[] = [];
+    for (const c of CONCURRENCIES) figures.push(await measureOrdinary(world, app, bare, c));
+    return figures;
+  } finally {
+    await app.stop();
+    await bare.stop();
+    await world.close();
+  }
+}
+
+/** One measurement of ordinary traffic in a line: throughputs, p99s, CPU per delivery and the machine's load. */
+export function describeOrdinary(o: OrdinaryFigures): string {
+  return (
+    `${o.app.toFixed(0)} vs ${o.bare.toFixed(0)} deliveries/s; p99 ${o.appP99.toFixed(1)} vs ` +
+    `${o.bareP99.toFixed(1)} ms; CPU ${o.appCpuMs.toFixed(2)} vs ${o.bareCpuMs.toFixed(2)} ms/delivery; ${o.load}`
+  );
 }
 
 /** The figures the previous run kept in RESULTS.md (in the section's hidden line), if any. */
@@ -389,30 +420,15 @@ export async function feltRun(trackers: TrackerName[], incidents: number, previo
     }
     // Ordinary traffic against bare Probot, both as in production (GitHub only: bare Probot is GitHub's framework).
     if (tracker === 'github') {
-      const world = await startWorld(tracker);
-      const app = await startTarget({ ...world.env, BENCH_TARGET: 'app', BENCH_PRODUCTION: '1' });
-      const bare = await startTarget({ ...world.env, BENCH_TARGET: 'bare', BENCH_PRODUCTION: '1' });
-      try {
-        const warm = ordinaryCycles(world, 'unrelated', 240);
-        await replayFresh(world, app.url, warm, 4);
-        await replayFresh(world, bare.url, warm, 4);
-        for (const c of CONCURRENCIES) {
-          const o = await measureOrdinary(world, app, bare, c);
-          row(
-            `github: ordinary traffic at ${c} in flight, × bare Probot`,
-            `github.ordinary.${c}`,
-            o.ratio,
-            '≥ 0.95',
-            2,
-            `${o.app.toFixed(0)} vs ${o.bare.toFixed(0)} deliveries/s; p99 ${o.appP99.toFixed(1)} vs ` +
-              `${o.bareP99.toFixed(1)} ms; CPU ${o.appCpuMs.toFixed(2)} vs ${o.bareCpuMs.toFixed(2)} ms/delivery; ` +
-              o.load,
-          );
-        }
-      } finally {
-        await app.stop();
-        await bare.stop();
-        await world.close();
+      for (const o of await measureOrdinaryTraffic()) {
+        row(
+          `github: ordinary traffic at ${o.concurrency} in flight, × bare Probot`,
+          `github.ordinary.${o.concurrency}`,
+          o.ratio,
+          '≥ 0.95',
+          2,
+          describeOrdinary(o),
+        );
       }
     }
   }

@@ -31,7 +31,7 @@ import type { LatencySummary, MemorySample } from './stats.js';
 import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
 import { startWorld } from './world.js';
-import { feltRun, previousFigures } from './felt.js';
+import { describeOrdinary, feltRun, measureOrdinaryTraffic, previousFigures } from './felt.js';
 import { measureTickBurst, renderTickBurst } from './tick-burst.js';
 import type { TickBurstResult } from './tick-burst.js';
 import type { ScenarioName, TrackerName, UnrelatedChange, UnrelatedScenario, World } from './world.js';
@@ -91,6 +91,8 @@ interface Args {
   incidents: number;
   /** `--tick-burst`: only the burst of 40 ticks on one incident (bench/tick-burst.ts). */
   tickBurst?: boolean;
+  /** `--ordinary`: only the felt section's ordinary traffic against bare Probot, logged, RESULTS.md left alone. */
+  ordinary?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -120,6 +122,7 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--felt') args.bursts = false;
     else if (a === '--bursts') args.felt = false;
     else if (a === '--tick-burst') args.tickBurst = true;
+    else if (a === '--ordinary') args.ordinary = true;
     else if (a === '--felt-incidents') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1 || n > 200) throw new Error('--felt-incidents takes 1 to 200');
@@ -127,7 +130,7 @@ function parseArgs(argv: string[]): Args {
     } else
       throw new Error(
         `unknown argument ${a} (use --soak <seconds>, --intake [incidents], --tracker github|gitlab, --felt, ` +
-          '--bursts, --tick-burst, --felt-incidents <n>)',
+          '--bursts, --tick-burst, --ordinary, --felt-incidents <n>)',
       );
   }
   return args;
@@ -838,9 +841,15 @@ async function tickBurstRun(trackers: TrackerName[]): Promise<void> {
 const args = parseArgs(process.argv.slice(2));
 if (args.soak !== null) await soakRun(args.soak, args.trackers[0]!);
 else if (args.tickBurst) await tickBurstRun(args.trackers);
-else if (args.intake !== null) await intakeRun(args.intake, args.trackers);
+else if (args.ordinary) {
+  // A part of the felt section: logged only, so that RESULTS.md keeps the whole section of one run.
+  for (const o of await measureOrdinaryTraffic())
+    log(
+      `github: ordinary traffic at ${o.concurrency} in flight: ${o.ratio.toFixed(2)} × bare Probot; ${describeOrdinary(o)}`,
+    );
+} else if (args.intake !== null) await intakeRun(args.intake, args.trackers);
 else {
   if (args.bursts) await burstRun(args.trackers);
   if (args.felt) replaceSection('felt', await feltRun(args.trackers, args.incidents, previousFigures(RESULTS)));
 }
-log(`results in ${RESULTS}`);
+if (!args.ordinary) log(`results in ${RESULTS}`);
