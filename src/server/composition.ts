@@ -39,12 +39,26 @@ export interface SweepTarget {
   stateKeys: StateKeys;
 }
 
+/** A delivery's work as the queue runs it: its logger (one per delivery) and its way to give its turn up. */
+export interface DeliveryWork {
+  /** The delivery's logger (`logFor`); made anew when left out. */
+  log: Logger;
+  /** Lets the next queued job of the incident start (the `releaseTurn` the work queue hands its job). */
+  yieldTurn: () => void;
+}
+
 /** What a composition needs of the server: where deliveries are handled (through the work queue) and logged. */
 export interface CompositionDeps {
   log: Logger;
   queue: WorkQueue;
   /** Handles one delivery with the tracker it came from (`handleEvent` with the server's context). */
-  handle(event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): Promise<EventOutcome>;
+  handle(
+    event: TrackerEvent,
+    tracker: Tracker,
+    isSelf: SelfCheck,
+    stateKeys: StateKeys,
+    work?: Partial<DeliveryWork>,
+  ): Promise<EventOutcome>;
   /** The logger of a delivery's work: every line carries its id, tracker, event and incident. */
   logFor(event: TrackerEvent): Logger;
   /** The server's metrics: the clients tell them their requests. */
@@ -55,6 +69,7 @@ export interface CompositionDeps {
     tracker: Tracker,
     isSelf: SelfCheck,
     stateKeys: StateKeys,
+    yieldTurn?: () => void,
   ): Promise<EventOutcome>;
   overrides: ServerOverrides;
   /** Configuration and template files kept between events, one cache per tracker (see `ConfigFiles`). */

@@ -101,8 +101,9 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
   // Probot answers once the handler returns: it returns when the work is done or the time is up, whichever first.
   const enqueue = async (e: TrackerEvent, t: Tracker, s: SelfCheck) => {
     try {
+      const log = logFor(e);
       await answerWithin(
-        queue.run(queueKey(e), () => handle(e, t, s, stateKeys), logFor(e)),
+        queue.run(queueKey(e), (yieldTurn) => handle(e, t, s, stateKeys, { log, yieldTurn }), log),
         answerMs,
       );
     } catch {
@@ -114,7 +115,9 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
   const enqueueAdvisory = async (e: AdvisoryEvent, t: Tracker, s: SelfCheck) => {
     try {
       await answerWithin(
-        queue.run(`github:advisory:${e.advisory.ghsaId.toLowerCase()}`, () => handleAdvisory(e, t, s, stateKeys)),
+        queue.run(`github:advisory:${e.advisory.ghsaId.toLowerCase()}`, (yieldTurn) =>
+          handleAdvisory(e, t, s, stateKeys, yieldTurn),
+        ),
         answerMs,
       );
     } catch {

@@ -51,8 +51,14 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
   const gitlabRoute = createGitLabRoute({
     secrets: gitlabSecrets,
     log,
-    handle: (event) =>
-      queue.run(queueKey(event), () => handle(event, tracker, isSelf(tracker), stateKeys), logFor(event)),
+    handle: (event) => {
+      const work = logFor(event);
+      return queue.run(
+        queueKey(event),
+        (yieldTurn) => handle(event, tracker, isSelf(tracker), stateKeys, { log: work, yieldTurn }),
+        work,
+      );
+    },
     ...(push ? { push: (change: PushEvent) => push(change, tracker) } : {}),
     ...(overrides.gitlabAnswerWithinMs !== undefined ? { answerWithinMs: overrides.gitlabAnswerWithinMs } : {}),
   });

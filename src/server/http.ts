@@ -28,7 +28,7 @@ import { answerWithin, WorkQueue } from './work-queue.js';
 import { composeGitHub } from './github-composition.js';
 import { composeGitLab } from './gitlab-composition.js';
 import { json } from './composition.js';
-import type { Composed, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
+import type { Composed, DeliveryWork, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
 import { configMaxAgeMs, sweepHoldMs, sweepSafetyMs } from './env.js';
 import { ConfigFiles } from './config-files.js';
 import type { ServerEnv } from './env.js';
@@ -88,13 +88,19 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     ...(coordination.kind === 'redis' ? { redisUp: () => coordination.healthy() } : {}),
   });
   const logFor = (event: TrackerEvent) => childLogger(log, deliveryBindings(event));
-  const context = (tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys, work: Logger): EventContext => ({
+  const context = (
+    tracker: Tracker,
+    isSelf: SelfCheck,
+    stateKeys: StateKeys,
+    work: Logger,
+    yieldTurn?: () => void,
+  ): EventContext => ({
     tracker,
     isSelf,
     deliveries,
     locks,
     batches,
-    yieldTurn: () => queue.releaseTurn(),
+    ...(yieldTurn ? { yieldTurn } : {}),
     handbookUrl,
     defaultTemplates,
     settingsCache,
@@ -116,15 +122,27 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       throw error;
     }
   };
-  const handle = (event: TrackerEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) =>
+  const handle = (
+    event: TrackerEvent,
+    tracker: Tracker,
+    isSelf: SelfCheck,
+    stateKeys: StateKeys,
+    work: Partial<DeliveryWork> = {},
+  ) =>
     measured(event.tracker, eventLabel(event), () =>
-      handleEvent(event, context(tracker, isSelf, stateKeys, logFor(event))),
+      handleEvent(event, context(tracker, isSelf, stateKeys, work.log ?? logFor(event), work.yieldTurn)),
     );
-  const handleAdvisory = (event: AdvisoryEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) => {
+  const handleAdvisory = (
+    event: AdvisoryEvent,
+    tracker: Tracker,
+    isSelf: SelfCheck,
+    stateKeys: StateKeys,
+    yieldTurn?: () => void,
+  ) => {
     const label = `advisory.${event.action}`;
     const work = childLogger(log, { delivery: event.deliveryId || null, tracker: event.tracker, event: label });
     return measured(event.tracker, label, () =>
-      handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys, work)),
+      handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys, work, yieldTurn)),
     );
   };
   // Configuration and templates kept between events; a push drops what it changed on every replica.

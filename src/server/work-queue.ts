@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { trustedState } from '../kernel/block.js';
 import type { TrackerEvent } from '../kernel/events.js';
 import { formatRef } from '../kernel/model.js';
@@ -16,8 +15,9 @@ export class QueueFullError extends Error {
 /**
  * Work taken from webhooks and finished in the background, so that a delivery is answered within the trackers'
  * ten seconds however long its work takes (GitHub's throttling alone spaces an intake's writes seconds apart). Jobs
- * of one key (one incident) run one after another in arrival order, unless a job gives its turn up (`releaseTurn`:
- * it joined a batch of its incident that keeps the order from there); different keys run side by side. A failed
+ * of one key (one incident) run one after another in arrival order, unless a job gives its turn up (it calls the
+ * `releaseTurn` it is handed: it joined a batch of its incident that keeps the order from there); different keys run
+ * side by side. A failed
  * job is logged and not retried here: the state lives in the tracker, so the next event on the incident, the
  * periodic sweep (which also completes a half-done intake) or `npm run reconcile` completes what it left undone.
  * In-process only: jobs still waiting when the process stops are completed the same way.
@@ -25,8 +25,6 @@ export class QueueFullError extends Error {
 export class WorkQueue {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly active = new Set<Promise<void>>();
-  /** The running job's way to let the next job of its key start (see `releaseTurn`). */
-  private readonly turns = new AsyncLocalStorage<() => void>();
 
   constructor(
     private readonly log: Logger,
@@ -41,16 +39,19 @@ export class WorkQueue {
   /**
    * Queues `job` behind the earlier jobs of `key` and answers its outcome; the caller must await or race the
    * answer (a failure is logged here either way, on `log`: the delivery's own logger). Rejects with `QueueFullError`
-   * when `maxPending` jobs wait.
+   * when `maxPending` jobs wait. The job is handed `releaseTurn`: called while it runs, the next job of its key may
+   * start now while this one goes on (it has joined a batch of its incident, which keeps the order from there: see
+   * `Coalescer`). Handed rather than found through an AsyncLocalStorage, which would put async hooks on every promise
+   * of the process, ordinary deliveries' included.
    */
-  run<T>(key: string, job: () => Promise<T>, log: Logger = this.log): Promise<T> {
+  run<T>(key: string, job: (releaseTurn: () => void) => Promise<T>, log: Logger = this.log): Promise<T> {
     if (this.active.size >= this.maxPending) return Promise.reject(new QueueFullError(this.maxPending));
     const previous = this.tails.get(key) ?? Promise.resolve();
     let release!: () => void;
     const turn = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const result = previous.then(() => this.turns.run(release, job));
+    const result = previous.then(() => job(release));
     const settled = result.then(
       () => undefined,
       (error: unknown) => log.error({ issue: key, err: describeError(error) }, 'queued webhook work failed'),
@@ -64,14 +65,6 @@ export class WorkQueue {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
     return result;
-  }
-
-  /**
-   * Called from within a job: the next job of its key may start now, while this one goes on (it has joined a batch
-   * of its incident, which keeps the order from here: see `Coalescer`). Nothing outside a job.
-   */
-  releaseTurn(): void {
-    this.turns.getStore()?.();
   }
 
   /** Resolves once no job is queued or running (jobs queued meanwhile included). */
