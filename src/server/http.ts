@@ -87,7 +87,8 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     queueDepth: () => queue.pending,
     ...(coordination.kind === 'redis' ? { redisUp: () => coordination.healthy() } : {}),
   });
-  const logFor = (event: TrackerEvent) => childLogger(log, deliveryBindings(event));
+  // Made once per delivery, the pino child only when a line is logged (see `childLogger`).
+  const logFor = (event: TrackerEvent) => childLogger(log, () => deliveryBindings(event));
   const context = (
     tracker: Tracker,
     isSelf: SelfCheck,

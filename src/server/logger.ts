@@ -77,14 +77,31 @@ export function createLogger(level = 'info', destination?: pino.DestinationStrea
 
 /**
  * A logger whose every line carries `bindings` (a delivery's id, tracker, event and incident): pino's child, or for a
- * plain logger (tests) the same by merging the fields into each line.
+ * plain logger (tests) the same by merging the fields into each line. The child is made at the first line logged at
+ * an enabled level, and `bindings` (a function is called then) worked out only there: pino serializes and redacts a
+ * child's bindings when it is made, which cost more than the rest of an ordinary delivery that logs nothing.
  */
-export function childLogger(log: Logger, bindings: Record<string, unknown>): Logger {
+export function childLogger(log: Logger, bindings: Record<string, unknown> | (() => Record<string, unknown>)): Logger {
+  const fields = typeof bindings === 'function' ? bindings : () => bindings;
   const candidate = log as Partial<pino.Logger>;
-  if (typeof candidate.child === 'function') return candidate.child(bindings) as Logger;
+  if (typeof candidate.child === 'function') {
+    const parent = candidate as pino.Logger;
+    let child: Logger | undefined;
+    const at =
+      (level: keyof Logger) =>
+      (obj: object, msg: string): void => {
+        if (!parent.isLevelEnabled(level)) return;
+        child ??= parent.child(fields()) as Logger;
+        child[level](obj, msg);
+      };
+    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  }
+  let known: Record<string, unknown> | undefined;
   const at =
     (level: keyof Logger) =>
-    (obj: object, msg: string): void =>
-      log[level]({ ...bindings, ...obj }, msg);
+    (obj: object, msg: string): void => {
+      known ??= fields();
+      log[level]({ ...known, ...obj }, msg);
+    };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

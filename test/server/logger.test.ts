@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { childLogger, createLogger } from '../../src/server/logger.js';
 import { captureLog as capture } from '../support/app-context.js';
 
 describe('logger redaction', () => {
@@ -95,4 +97,43 @@ describe('logger redaction of tokens and keys', () => {
       expect(out).toContain('gitbeaker failed');
     },
   );
+});
+
+describe('childLogger', () => {
+  it("works out a delivery's fields only when a line is logged, once, and puts them on every line", () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+        done();
+      },
+    });
+    let made = 0;
+    const log = childLogger(createLogger('info', stream), () => {
+      made += 1;
+      return { delivery: 'd-1', tracker: 'github', event: 'issue.labeled' };
+    });
+    // An ordinary delivery logs nothing at the level in force: no child, no fields worked out.
+    log.debug({ issue: 'acme/web#1' }, 'not logged at info');
+    expect(made).toBe(0);
+    expect(lines).toEqual([]);
+    log.info({ issue: 'acme/web#1' }, 'first line');
+    log.warn({ issue: 'acme/web#1' }, 'second line');
+    expect(made).toBe(1);
+    expect(lines.map((l) => l.msg)).toEqual(['first line', 'second line']);
+    for (const line of lines)
+      expect(line).toMatchObject({ delivery: 'd-1', tracker: 'github', event: 'issue.labeled', issue: 'acme/web#1' });
+  });
+
+  it('merges the fields into each line of a plain logger', () => {
+    const seen: Array<{ obj: object; msg: string }> = [];
+    const plain = {
+      debug: (obj: object, msg: string) => seen.push({ obj, msg }),
+      info: (obj: object, msg: string) => seen.push({ obj, msg }),
+      warn: (obj: object, msg: string) => seen.push({ obj, msg }),
+      error: (obj: object, msg: string) => seen.push({ obj, msg }),
+    };
+    childLogger(plain, { delivery: 'd-2' }).warn({ issue: 'team/app#2' }, 'a line');
+    expect(seen).toEqual([{ obj: { delivery: 'd-2', issue: 'team/app#2' }, msg: 'a line' }]);
+  });
 });
