@@ -111,8 +111,17 @@ type CustomTemplates = Partial<
 export class SettingsCache {
   private readonly configs = new Map<string, IncidentDeskConfig>();
   private readonly renderers = new Map<string, Renderer>();
+  private readonly inherits = new Map<string, { value: unknown }>();
 
   constructor(private readonly maxEntries = 64) {}
+
+  /**
+   * The `_extends` value of a file's text (see `extendsValue`), parsed once: every labelled issue reads the
+   * configuration to learn its trigger label, and parsing the YAML again each time was most of that event's CPU.
+   */
+  extendsOf(text: string): unknown {
+    return this.cached(this.inherits, text, () => ({ value: extendsValue(text) })).value;
+  }
 
   /**
    * The configuration these files say (the project's own first, then those it inherits), parsed once; deep-frozen,
@@ -170,13 +179,16 @@ export class ConfigErrorWithLabel {
  * file. Throws ConfigError (located in the file that names it) for an `_extends` that names no readable file, comes
  * back to a file already read, or goes deeper than {@link MAX_EXTENDS_DEPTH} files.
  */
-export async function readConfigFiles(project: string, ctx: Pick<SettingsContext, 'tracker'>): Promise<ConfigFile[]> {
+export async function readConfigFiles(
+  project: string,
+  ctx: Pick<SettingsContext, 'tracker' | 'settingsCache'>,
+): Promise<ConfigFile[]> {
   const own = await ctx.tracker.readConfig(project);
   if (!own) return [];
   const files: ConfigFile[] = [own];
   const seen: ExtendsTarget[] = [targetOf(own.location)];
   for (let file = own; ; ) {
-    const value = extendsValue(file.text);
+    const value = ctx.settingsCache ? ctx.settingsCache.extendsOf(file.text) : extendsValue(file.text);
     if (value === undefined) return files;
     const problem = (message: string): ConfigError => new ConfigError([{ path: '_extends', message }], file.location);
     // A value the schema refuses is reported with the file's other problems.

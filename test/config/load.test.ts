@@ -109,3 +109,20 @@ describe('SettingsCache', () => {
     expect(cache.config('label: a\n', 'x')).not.toBe(a);
   });
 });
+
+describe('SettingsCache.extendsOf', () => {
+  it("answers each text's `_extends` as parsing it does, parsing the same text once", () => {
+    const cache = new SettingsCache();
+    expect(cache.extendsOf('label: incident\n')).toBeUndefined();
+    expect(cache.extendsOf('_extends: policy\nlabel: sec\n')).toBe('policy');
+    expect(cache.extendsOf('_extends: sec/base:desk/base.yml\n')).toBe('sec/base:desk/base.yml');
+    // Not a mapping, or not YAML: no value (parsing the whole file reports the problem).
+    expect(cache.extendsOf('- a\n- b\n')).toBeUndefined();
+    expect(cache.extendsOf('label: [\n')).toBeUndefined();
+    // A value that is no text (refused later by the schema) comes back as the node it is, the same one each time: the
+    // text was parsed once.
+    const node = cache.extendsOf('_extends:\n  project: policy\n');
+    expect(node).toBeTypeOf('object');
+    expect(cache.extendsOf('_extends:\n  project: policy\n')).toBe(node);
+  });
+});
