@@ -27,6 +27,11 @@ export interface SettingsContext {
   defaultTemplates: TemplateSources;
   /** Parsed configurations and compiled templates by their texts; without one, every read parses and compiles. */
   settingsCache?: SettingsCache;
+  /**
+   * The settings one event has read so far, by project (lower case): an event reads each project's settings once, and
+   * the next event reads them again. Made per event (`handleEvent`); without it every call reads.
+   */
+  settingsRead?: Map<string, Promise<LoadedConfig | ConfigErrorWithLabel>>;
 }
 
 /** A project's validated configuration with its compiled templates. */
@@ -37,12 +42,22 @@ export interface LoadedConfig {
 
 /**
  * Reads and validates a project's configuration and the templates it names: the settings, or the
- * configuration error (with the trigger label read leniently, so its issues still get the report).
+ * configuration error (with the trigger label read leniently, so its issues still get the report). Once per event
+ * and project where the context keeps what the event read (`settingsRead`).
  */
-export async function loadSettings(
-  project: string,
-  ctx: SettingsContext,
-): Promise<LoadedConfig | ConfigErrorWithLabel> {
+export function loadSettings(project: string, ctx: SettingsContext): Promise<LoadedConfig | ConfigErrorWithLabel> {
+  const read = ctx.settingsRead;
+  if (!read) return readSettings(project, ctx);
+  const key = project.toLowerCase();
+  let settings = read.get(key);
+  if (!settings) {
+    settings = readSettings(project, ctx);
+    read.set(key, settings);
+  }
+  return settings;
+}
+
+async function readSettings(project: string, ctx: SettingsContext): Promise<LoadedConfig | ConfigErrorWithLabel> {
   let file: ConfigFile | null = null;
   try {
     const files = await readConfigFiles(project, ctx);

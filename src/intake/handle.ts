@@ -2,7 +2,7 @@ import { DEFAULT_CONFIG } from '../config/schema.js';
 import type { IssueEvent } from '../kernel/events.js';
 import { canWrite, formatRef } from '../kernel/model.js';
 import { ConfigErrorWithLabel, loadSettings, reportConfigError } from '../config/load.js';
-import type { LoadedConfig } from '../config/load.js';
+import type { LoadedConfig, SettingsContext } from '../config/load.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { labelAdder } from '../server/actors.js';
 import { ConfidentialityError, runIntake } from './apply.js';
@@ -66,6 +66,24 @@ export async function handleIntake(event: IssueEvent, ctx: EventContext): Promis
       return 'stopped';
     }
   });
+}
+
+/**
+ * The outcome of an event that could start an intake only if a label it carries is the configured trigger
+ * (`mightTrigger`), when the project's configuration says none is: `not-a-trigger`, or `config-error` when the
+ * configuration is invalid and its trigger label (read leniently) is not on the event either, exactly as
+ * `handleIntake` would end. Null when one is, or may be: `handleIntake` decides (and reports an invalid configuration
+ * on the report). Reads only the configuration, which the server keeps between events.
+ */
+export async function untriggeredOutcome(
+  event: IssueEvent,
+  ctx: SettingsContext,
+): Promise<'not-a-trigger' | 'config-error' | null> {
+  if (!mightTrigger(event)) return 'not-a-trigger';
+  const loaded = await loadSettings(event.project.path, ctx);
+  if (loaded instanceof ConfigErrorWithLabel)
+    return isIntakeTrigger(event, loaded.label ?? DEFAULT_CONFIG.label) ? null : 'config-error';
+  return isIntakeTrigger(event, loaded.config.label) ? null : 'not-a-trigger';
 }
 
 /**

@@ -5,7 +5,7 @@ import type { KeyedLock } from '../server/coordination/keyed-lock.js';
 import type { Batches } from '../server/coordination/coalesce.js';
 import type { Logger } from '../server/logger.js';
 import type { StateKeys } from '../server/state-seal.js';
-import type { SettingsCache } from '../config/load.js';
+import type { SettingsCache, SettingsContext } from '../config/load.js';
 import type { SweepSchedule } from '../server/coordination/sweep-schedule.js';
 
 /** Everything a handler needs to handle an event from one tracker: the guarded tracker, locks, clock, settings. */
@@ -27,6 +27,8 @@ export interface EventContext {
   defaultTemplates: TemplateSources;
   /** Parsed configurations and compiled templates, kept for the server's life (see `SettingsCache`). */
   settingsCache?: SettingsCache;
+  /** The settings this event has read, by project: each is read once per event (see `SettingsContext`). */
+  settingsRead?: SettingsContext['settingsRead'];
   log: Logger;
   /** The clock (tests pass a fixed one); the core never reads one itself. */
   now?: () => Date;

@@ -59,6 +59,11 @@ export interface CompositionDeps {
     stateKeys: StateKeys,
     work?: Partial<DeliveryWork>,
   ): Promise<EventOutcome>;
+  /**
+   * Counts and settles at once a delivery no route can want (`ordinaryKind`): its outcome, or null when it must be
+   * handled (`handle`, through the queue). Called before anything is built for the delivery.
+   */
+  settleOrdinary?(event: TrackerEvent): EventOutcome | null;
   /** The logger of a delivery's work: every line carries its id, tracker, event and incident. */
   logFor(event: TrackerEvent): Logger;
   /** The server's metrics: the clients tell them their requests. */

@@ -88,6 +88,11 @@ export interface GitHubAppOptions {
   files?: FileCache;
   /** A push to a repository's default branch (the `config-push` route). */
   push?(change: PushEvent, tracker?: Tracker): Promise<unknown>;
+  /**
+   * Settles at once, before a tracker is made for it, an event no route can want (see `ordinaryKind`); true when it
+   * did. Without it every event goes to `handle`.
+   */
+  settle?(event: TrackerEvent): boolean;
 }
 
 /**
@@ -116,21 +121,25 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
         options.log.warn({ problem, delivery: context.id }, 'malformed GitHub payload ignored');
         return;
       }
-      const tracker = new GitHubTracker(context.octokit, {
-        self: () => self(context.octokit),
-        ...(options.files ? { files: options.files } : {}),
-      });
+      const tracker = () =>
+        new GitHubTracker(context.octokit, {
+          self: () => self(context.octokit),
+          ...(options.files ? { files: options.files } : {}),
+        });
       if (context.name === 'repository_advisory') {
         const advisory = normalizeGitHubAdvisoryEvent(name, context.payload, context.id);
-        if (advisory && options.handleAdvisory) await options.handleAdvisory(advisory, tracker, isGitHubSelf(tracker));
+        if (!advisory || !options.handleAdvisory) return;
+        const installation = tracker();
+        await options.handleAdvisory(advisory, installation, isGitHubSelf(installation));
         return;
       }
       const event =
         context.name === 'issue_comment'
           ? normalizeGitHubCommentEvent(name, context.payload, context.id)
           : normalizeGitHubIssueEvent(name, context.payload, context.id);
-      if (!event) return;
-      await options.handle(event, tracker, isGitHubSelf(tracker));
+      if (!event || options.settle?.(event)) return;
+      const installation = tracker();
+      await options.handle(event, installation, isGitHubSelf(installation));
     });
   };
 }

@@ -75,7 +75,7 @@ async function installationTrackers(probot: Probot, self: GitHubSelf, files?: Fi
  * delivery and for the sweep, and the app's own bot user (events by it are never answered).
  */
 export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Promise<Composed> {
-  const { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push } = deps;
+  const { log, queue, handle, settleOrdinary, handleAdvisory, overrides, logFor, metrics, files, push } = deps;
   const privateKey = await privateKeyFrom(env, overrides.cwd);
   if (!env.APP_ID || !privateKey || !env.WEBHOOK_SECRET)
     return { missing: 'GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET' };
@@ -132,6 +132,7 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
     log,
     ...(files ? { files: files.github } : {}),
     ...(push ? { push } : {}),
+    ...(settleOrdinary ? { settle: (event: TrackerEvent) => settleOrdinary(event) !== null } : {}),
   });
   const middleware = await createNodeMiddleware(app, {
     probot,

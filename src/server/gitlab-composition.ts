@@ -18,7 +18,7 @@ import { queueKey } from './work-queue.js';
  * app's own GitLab user (events by it are never answered). Secrets that cannot be read leave the route unserved.
  */
 export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
-  const { log, queue, handle, overrides, logFor, metrics, files, push } = deps;
+  const { log, queue, handle, settleOrdinary, overrides, logFor, metrics, files, push } = deps;
   let gitlabSecrets: WebhookSecrets | undefined;
   if (env.GITLAB_WEBHOOK_SECRET || env.GITLAB_WEBHOOK_SECRETS) {
     try {
@@ -52,6 +52,9 @@ export function composeGitLab(env: ServerEnv, deps: CompositionDeps): Composed {
     secrets: gitlabSecrets,
     log,
     handle: (event) => {
+      // Ordinary traffic is answered with its outcome at once, without the queue.
+      const settled = settleOrdinary?.(event);
+      if (settled) return Promise.resolve(settled);
       const work = logFor(event);
       return queue.run(
         queueKey(event),

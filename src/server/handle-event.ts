@@ -4,7 +4,8 @@ import { formatRef } from '../kernel/model.js';
 import type { Tracker } from '../tracker/port.js';
 import { attributedEvent, confirmedDelivery } from './actors.js';
 import { listOwnComments } from '../tracker/own-comments.js';
-import { dispatch } from './routes.js';
+import { dispatch, ordinaryKind } from './routes.js';
+import { untriggeredOutcome } from '../intake/handle.js';
 import { openEvent, StateSeal } from './state-seal.js';
 import { BodyLimitError, PublicWriteError, WriteGuard } from './write-guard.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
@@ -15,7 +16,25 @@ import type { EventContext, EventOutcome } from '../run/context.js';
  * event's route (`dispatch` in `routes.ts`), whose handler reads fresh, decides and applies.
  */
 export async function handleEvent(delivered: TrackerEvent, context: EventContext): Promise<EventOutcome> {
-  return tellingSweepSchedule(context, () => handleSealed(delivered, context));
+  // The event reads each project's settings once: the ordinary-traffic check's read serves the intake too.
+  const ctx: EventContext = { ...context, settingsRead: new Map() };
+  return tellingSweepSchedule(ctx, async () => (await ordinaryOutcome(delivered, ctx)) ?? handleSealed(delivered, ctx));
+}
+
+/**
+ * The outcome of ordinary traffic (`ordinaryKind`), settled before anything is built for it (no seal, no write guard,
+ * no delivery claim, no question to the tracker but the kept configuration): `not-a-trigger` when no handler can want
+ * it, the intake's outcome when only a label that is not the configured trigger could have made it one
+ * (`untriggeredOutcome`). Null when the event is to be handled.
+ */
+export async function ordinaryOutcome(
+  event: TrackerEvent,
+  ctx: Pick<EventContext, 'tracker' | 'defaultTemplates' | 'settingsCache' | 'settingsRead'>,
+): Promise<EventOutcome | null> {
+  const kind = ordinaryKind(event);
+  if (kind === 'ordinary') return 'not-a-trigger';
+  if (kind === 'unless-trigger' && event.kind === 'issue') return untriggeredOutcome(event, ctx);
+  return null;
 }
 
 /**

@@ -16,7 +16,7 @@ import { childLogger, createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { deliveryBindings } from './delivery-log.js';
 import { deliveryOutcome, eventLabel, Metrics } from './metrics.js';
-import { ROUTES } from './routes.js';
+import { ordinaryKind, ROUTES } from './routes.js';
 import { WriteGuard } from './write-guard.js';
 import { SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
@@ -133,6 +133,14 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     measured(event.tracker, eventLabel(event), () =>
       handleEvent(event, context(tracker, isSelf, stateKeys, work.log ?? logFor(event), work.yieldTurn)),
     );
+  // Ordinary traffic that no route can want is counted and answered before the queue (the rest of it, labels that
+  // are not the trigger, in `handleEvent` by the kept configuration).
+  const settleOrdinary = (event: TrackerEvent): EventOutcome | null => {
+    const started = process.hrtime.bigint();
+    if (ordinaryKind(event) !== 'ordinary') return null;
+    metrics.delivery(event.tracker, eventLabel(event), 'ignored', Number(process.hrtime.bigint() - started) / 1e9);
+    return 'not-a-trigger';
+  };
   const handleAdvisory = (
     event: AdvisoryEvent,
     tracker: Tracker,
@@ -163,7 +171,7 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       }),
     );
   };
-  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push };
+  const deps = { log, queue, handle, settleOrdinary, handleAdvisory, overrides, logFor, metrics, files, push };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {

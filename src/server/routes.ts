@@ -16,6 +16,7 @@ import { handleChildEvent } from '../tracking/handle.js';
 import { handleMasterStateChange } from '../tracking/handle-close.js';
 import { handleTaskCommand } from '../tracking/handle-task.js';
 import { mayBeTrackingTicket } from '../tracking/rows.js';
+import { carriesAppMarkers } from './state-seal.js';
 
 /**
  * Where every event goes: one table from a route's name to its handler, and `routeOf`, which names the route of a
@@ -93,6 +94,23 @@ export function routeOf(event: TrackerEvent): Route | null {
   // An edit that left the app's block alone is nobody's business here.
   if (edit.kind === 'untouched') return null;
   return edit.before.role === 'comms' ? { name: 'comms-edit', event } : { name: 'master-edit', event };
+}
+
+/**
+ * How ordinary a delivery is, from the event alone: `ordinary` when no handler can want it, whatever its verification,
+ * its sender or the project's configuration say (its description holds nothing of the app's, so no state to verify and
+ * no block; it names no incident, so it is no tracking ticket; and by its kind, action and content it has no route: no
+ * command, no label); `unless-trigger` when the same holds but for the intake, which wants it only if a label it
+ * carries is the configured trigger (see `untriggeredOutcome`); null when it is to be handled. Most of what an
+ * installation receives is ordinary: it is settled before anything is built for it (`handleEvent`), and the server
+ * answers `ordinary` deliveries before the queue.
+ */
+export function ordinaryKind(event: TrackerEvent): 'ordinary' | 'unless-trigger' | null {
+  if (carriesAppMarkers(event)) return null;
+  if (event.kind === 'issue' && mayBeTrackingTicket(event.issue)) return null;
+  const route = routeOf(event);
+  if (route === null) return 'ordinary';
+  return route.name === 'intake' ? 'unless-trigger' : null;
 }
 
 /**

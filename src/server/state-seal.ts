@@ -212,6 +212,17 @@ export function sealBody(body: string, keys: StateKeys, kind: TrackerKind): stri
 }
 
 /**
+ * True when the event's description (or the one an edit replaced) holds a marker of the app's: only then has
+ * `openEvent` anything to verify or escape. Without one, the event reads the same opened or not.
+ */
+export function carriesAppMarkers(event: TrackerEvent): boolean {
+  return (
+    event.issue.body.includes(APP_MARKER) ||
+    (event.kind === 'issue' && event.previousBody !== undefined && event.previousBody.includes(APP_MARKER))
+  );
+}
+
+/**
  * An event as the webhook carried it, with its bodies read like the tracker's answers (`openBody`): the issue's
  * description and the description before an edit. Answers which of them held a state that did not verify.
  */
