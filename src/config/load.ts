@@ -12,7 +12,7 @@ import { formatRef } from '../kernel/model.js';
 import { createRenderer, TemplateError } from '../templates/renderer.js';
 import type { Renderer, TemplateSources } from '../templates/renderer.js';
 import { CONFIG_PATHS } from '../tracker/port.js';
-import type { ConfigFile, Tracker } from '../tracker/port.js';
+import type { ConfigFile, FileCache, Tracker } from '../tracker/port.js';
 import type { Logger } from '../server/logger.js';
 import { listOwnComments } from '../tracker/own-comments.js';
 
@@ -175,6 +175,32 @@ export class SettingsCache {
     if (cache.size > this.maxEntries) cache.delete(cache.keys().next().value!);
     return value;
   }
+}
+
+/**
+ * The trigger label of a project's configuration when it can be told without reading or waiting for anything: the
+ * project's own file (the first place every tracker looks, `CONFIG_PATHS`) is kept and fresh in `files`, inherits from
+ * no other (`_extends`), names no template of its own, and is valid. Undefined otherwise: the configuration is then
+ * read as usual (`loadSettings`), which also reports what is wrong with it. Synchronous, so that ordinary labels are
+ * answered before any work is queued for them.
+ */
+export function keptTriggerLabel(
+  project: string,
+  kind: Tracker['kind'],
+  files: FileCache,
+  cache: SettingsCache,
+): string | undefined {
+  const path = CONFIG_PATHS[kind];
+  const kept = files.lookup(project, path);
+  const text = kept?.fresh ? kept.file.text : null;
+  if (text === null || text === undefined || cache.extendsOf(text) !== undefined) return undefined;
+  let config: IncidentDeskConfig;
+  try {
+    config = cache.config(text, `${project}:${path}`);
+  } catch {
+    return undefined;
+  }
+  return Object.values(config.templates).some(Boolean) ? undefined : config.label;
 }
 
 function compileRenderer(defaults: TemplateSources, custom: CustomTemplates): Renderer {

@@ -17,8 +17,9 @@ import type { Logger } from './logger.js';
 import { deliveryBindings } from './delivery-log.js';
 import { deliveryOutcome, eventLabel, Metrics } from './metrics.js';
 import { ordinaryKind, ROUTES } from './routes.js';
+import { isIntakeTrigger } from '../intake/trigger.js';
 import { WriteGuard } from './write-guard.js';
-import { SettingsCache } from '../config/load.js';
+import { keptTriggerLabel, SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
 import { sweepOnSchedule } from '../sweep/handle.js';
 import type { ReviewsSeen } from '../sweep/handle.js';
@@ -133,14 +134,6 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     measured(event.tracker, eventLabel(event), () =>
       handleEvent(event, context(tracker, isSelf, stateKeys, work.log ?? logFor(event), work.yieldTurn)),
     );
-  // Ordinary traffic that no route can want is counted and answered before the queue (the rest of it, labels that
-  // are not the trigger, in `handleEvent` by the kept configuration).
-  const settleOrdinary = (event: TrackerEvent): EventOutcome | null => {
-    const started = process.hrtime.bigint();
-    if (ordinaryKind(event) !== 'ordinary') return null;
-    metrics.delivery(event.tracker, eventLabel(event), 'ignored', Number(process.hrtime.bigint() - started) / 1e9);
-    return 'not-a-trigger';
-  };
   const handleAdvisory = (
     event: AdvisoryEvent,
     tracker: Tracker,
@@ -157,6 +150,19 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
   // Configuration and templates kept between events; a push drops what it changed on every replica.
   const files = new ConfigFiles(configMaxAgeMs(env));
   coordination.configChanges.subscribe((change) => files.forget(change));
+  // Ordinary traffic is counted and answered before the queue: what no route can want, and labels that the kept
+  // configuration says are not the trigger. A label whose configuration is not at hand goes to `handleEvent`, which
+  // reads it before anything else.
+  const settleOrdinary = (event: TrackerEvent): EventOutcome | null => {
+    const started = process.hrtime.bigint();
+    const kind = ordinaryKind(event);
+    if (kind === 'unless-trigger' && event.kind === 'issue') {
+      const label = keptTriggerLabel(event.project.path, event.tracker, files[event.tracker], settingsCache);
+      if (label === undefined || isIntakeTrigger(event, label)) return null;
+    } else if (kind !== 'ordinary') return null;
+    metrics.delivery(event.tracker, eventLabel(event), 'ignored', Number(process.hrtime.bigint() - started) / 1e9);
+    return 'not-a-trigger';
+  };
   // One push delivery both drops what it changed and, with the project's tracker, checks the configuration it left.
   const push = (change: PushEvent, tracker?: Tracker) => {
     const work = childLogger(log, { delivery: change.deliveryId || null, tracker: change.tracker, event: 'push' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDefaultTemplates } from '../../src/templates/load.js';
-import { ConfigErrorWithLabel, loadSettings, SettingsCache } from '../../src/config/load.js';
+import { ConfigErrorWithLabel, keptTriggerLabel, loadSettings, SettingsCache } from '../../src/config/load.js';
+import type { FileCache } from '../../src/tracker/port.js';
 import type { LoadedConfig } from '../../src/config/load.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
@@ -124,5 +125,46 @@ describe('SettingsCache.extendsOf', () => {
     const node = cache.extendsOf('_extends:\n  project: policy\n');
     expect(node).toBeTypeOf('object');
     expect(cache.extendsOf('_extends:\n  project: policy\n')).toBe(node);
+  });
+});
+
+describe('keptTriggerLabel', () => {
+  const PATH = '.github/incident-desk.yml';
+  /** A file cache holding `text` for acme/web's own file, fresh or not. */
+  function kept(text: string | null, fresh = true): FileCache {
+    return {
+      lookup: (project, path) =>
+        project.toLowerCase() === 'acme/web' && path === PATH ? { file: { text }, fresh } : undefined,
+      store: () => undefined,
+    };
+  }
+
+  it.each([
+    ['the own file, kept and fresh', kept('label: security-incident\n'), 'security-incident'],
+    ['the own file without a label (the default)', kept('idPrefix: SEC\n'), 'incident'],
+    ['nothing kept', { lookup: () => undefined, store: () => undefined }, undefined],
+    ['a stale copy (to be revalidated)', kept('label: security-incident\n', false), undefined],
+    // GitHub then looks in the owner's `.github` repository: only a read tells.
+    ['no own file', kept(null), undefined],
+    ['a file that inherits', kept('_extends: policy\nlabel: security-incident\n'), undefined],
+    ['a file naming a template (which must exist)', kept('label: sec\ntemplates:\n  task: t/task.md\n'), undefined],
+    ['an invalid file (the read reports it)', kept('label: sec\ntaskDueDays: soon\n'), undefined],
+  ] as const)('%s: %s', (_name, files, label) => {
+    expect(keptTriggerLabel('acme/web', 'github', files, new SettingsCache())).toBe(label);
+  });
+
+  it('shares the parsed configuration with loadSettings', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('acme/web', { visibility: 'private' });
+    store.putFile('acme/web', PATH, 'label: security-incident\n');
+    const cache = new SettingsCache();
+    const ctx = {
+      tracker: new MemoryTracker(store),
+      defaultTemplates: await loadDefaultTemplates(),
+      settingsCache: cache,
+    };
+    const { config } = loaded(await loadSettings('acme/web', ctx));
+    keptTriggerLabel('acme/web', 'github', kept('label: security-incident\n'), cache);
+    expect(cache.config('label: security-incident\n', `acme/web:${PATH}`)).toBe(config);
   });
 });
