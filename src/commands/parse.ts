@@ -119,6 +119,8 @@ const STEP_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/;
 
 /** The first line of a command: at most three spaces of indent (four make a code block), `/`, a letter. */
 const COMMAND_LINE = /^ {0,3}\/(?<word>[A-Za-z]\S*)(?<rest>[\s\S]*)$/;
+/** A text whose first character that is not white space is `/`: the only texts that may hold a command. */
+const STARTS_WITH_SLASH = /^\s*\//;
 
 /** A first word and what follows it after white space (nothing when there is no more). */
 const FIRST_AND_REST = /^(?<first>\S+)(?:\s+(?<rest>[\s\S]*))?$/;
@@ -140,6 +142,9 @@ function words(text: string): string[] {
  * comment.
  */
 export function parseCommand(body: string): Command | null {
+  // Most comments are no command: one look at the first character that is not white space tells (`\s` covers the
+  // byte order mark and every line break), before the comment is split into lines.
+  if (!STARTS_WITH_SLASH.test(body)) return null;
   const lines = body
     .replace(/^\uFEFF/, '')
     .replace(/\r\n?/g, '\n')

@@ -33,6 +33,15 @@ describe('parseCommand: not a command', () => {
   });
 });
 
+describe('parseCommand: what comes before the first line', () => {
+  it.each(['\uFEFF/ack', '\r\n\r\n   /ack', '\u00a0\n/ack', '\t\n  /ack', '\n\n\n/ack\nthanks'])(
+    '%j → /ack (blank lines and a byte order mark are skipped)',
+    (body) => {
+      expect(parseCommand(body)).toEqual({ name: 'ack' });
+    },
+  );
+});
+
 describe('parseCommand: commands', () => {
   const cases: Array<[string, Command]> = [
     ['/set im @alice', { name: 'set', field: 'incident-manager', value: '@alice' }],
