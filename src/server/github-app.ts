@@ -113,8 +113,7 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
       await options.push({ ...change, deliveryId: context.id }, tracker);
     });
     app.on([...GITHUB_EVENTS], async (context) => {
-      const action = (context.payload as { action?: unknown }).action;
-      const name = `${context.name}.${typeof action === 'string' ? action : ''}`;
+      const name = deliveryName(context.name, context.payload);
       // A signed delivery that cannot be read is ignored with one line: never a 5xx, which GitHub would redeliver.
       const problem = githubPayloadProblem(name, context.payload);
       if (problem) {
@@ -133,13 +132,43 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
         await options.handleAdvisory(advisory, installation, isGitHubSelf(installation));
         return;
       }
-      const event =
-        context.name === 'issue_comment'
-          ? normalizeGitHubCommentEvent(name, context.payload, context.id)
-          : normalizeGitHubIssueEvent(name, context.payload, context.id);
+      const event = normalizeIssueDelivery(context.name, name, context.payload, context.id);
       if (!event || options.settle?.(event)) return;
       const installation = tracker();
       await options.handle(event, installation, isGitHubSelf(installation));
     });
   };
+}
+
+/** The subscribed event names (`issues.labeled`), as Probot hands them to the app. */
+const SUBSCRIBED: ReadonlySet<string> = new Set(GITHUB_EVENTS);
+
+/** `<event>.<action>` of a delivery, the action read from its payload (empty when it has none). */
+function deliveryName(event: string, payload: unknown): string {
+  const action = (payload as { action?: unknown } | null)?.action;
+  return `${event}.${typeof action === 'string' ? action : ''}`;
+}
+
+/** An `issues` or `issue_comment` delivery as the app's event; null for anything else. */
+function normalizeIssueDelivery(event: string, name: string, payload: unknown, id: string): TrackerEvent | null {
+  if (event === 'issue_comment') return normalizeGitHubCommentEvent(name, payload, id);
+  return event === 'issues' ? normalizeGitHubIssueEvent(name, payload, id) : null;
+}
+
+/**
+ * Settles, before Probot makes anything for it (its Octokit, its logger, its context), a delivery whose signature the
+ * caller has verified and that no route can want: one of the subscribed issue events, read exactly as the app's
+ * handler reads it, that `settle` takes. False for anything else, which then goes through Probot as always (a payload
+ * that cannot be read is logged there).
+ */
+export function settleBeforeProbot(
+  event: string,
+  payload: unknown,
+  id: string,
+  settle: (event: TrackerEvent) => boolean,
+): boolean {
+  const name = deliveryName(event, payload);
+  if (!SUBSCRIBED.has(name) || githubPayloadProblem(name, payload) !== null) return false;
+  const normalized = normalizeIssueDelivery(event, name, payload, id);
+  return normalized !== null && settle(normalized);
 }

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createNodeMiddleware, Probot } from 'probot';
 import type { pino } from 'pino';
@@ -10,7 +11,7 @@ import { json } from './composition.js';
 import type { Composed, CompositionDeps, SelfCheck } from './composition.js';
 import { githubBaseUrl, privateKeyFrom, trackerStateKeys } from './env.js';
 import type { ServerEnv } from './env.js';
-import { createGitHubApp, githubSelfAccount, isGitHubSelf } from './github-app.js';
+import { createGitHubApp, githubSelfAccount, isGitHubSelf, settleBeforeProbot } from './github-app.js';
 import type { GitHubSelf } from './github-app.js';
 import { MAX_WEBHOOK_BYTES, readBody } from './gitlab-route.js';
 import { createLogger } from './logger.js';
@@ -138,7 +139,10 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
     probot,
     webhooksPath: '/api/github/webhooks',
   });
-  const route = githubRoute(middleware, log);
+  const route = githubRoute(middleware, log, {
+    secret: env.WEBHOOK_SECRET,
+    ...(settleOrdinary ? { settle: (event: TrackerEvent) => settleOrdinary(event) !== null } : {}),
+  });
   return {
     composition: {
       route,
@@ -152,10 +156,13 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
 /**
  * The GitHub webhook route in front of Probot's middleware. Probot reads any body whole into memory: the size is
  * checked here first (413, the rest not read), and the body handed on as the string Probot verifies the signature of.
+ * Ordinary traffic is answered here, its signature checked as Probot checks it, before Probot makes anything for it
+ * (`answeredBeforeProbot`).
  */
 function githubRoute(
   middleware: Awaited<ReturnType<typeof createNodeMiddleware>>,
   log: Logger,
+  ordinary: { secret: string; settle?: (event: TrackerEvent) => boolean },
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void githubBody(req).then(
@@ -172,6 +179,7 @@ function githubRoute(
           json(res, 400, { error: 'malformed payload' });
           return;
         }
+        if (ordinary.settle && answeredBeforeProbot(req, res, text, ordinary.secret, ordinary.settle, log)) return;
         (req as IncomingMessage & { body?: string }).body = text;
         return middleware(req, res, () => json(res, 404, { error: 'not found' }));
       },
@@ -181,4 +189,52 @@ function githubRoute(
       },
     );
   };
+}
+
+/** The content types Probot's middleware takes a delivery in (`@octokit/webhooks`); anything else it refuses. */
+const JSON_CONTENT = /^\s*application\/json\s*(?:;|$)/u;
+
+/**
+ * Answers a delivery no route can want as Probot would (`200 ok`), without Probot: only a POST that Probot would
+ * take (JSON, GitHub's three headers), whose `X-Hub-Signature-256` is the HMAC-SHA256 of the body with the webhook
+ * secret (compared in constant time, as `@octokit/webhooks` compares it), and which `settleBeforeProbot` settles. False
+ * for everything else, which Probot then checks and answers as always: a forged or malformed delivery is refused there,
+ * and counted as refused. Probot would make an Octokit, a logger and a context for the delivery: none is made here.
+ */
+function answeredBeforeProbot(
+  req: IncomingMessage,
+  res: ServerResponse,
+  text: string,
+  secret: string,
+  settle: (event: TrackerEvent) => boolean,
+  log: Logger,
+): boolean {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const event = header('x-github-event');
+  const id = header('x-github-delivery');
+  const signature = header('x-hub-signature-256');
+  if (event !== 'issues' && event !== 'issue_comment') return false;
+  if (!id || !signature || !JSON_CONTENT.test(header('content-type') ?? '')) return false;
+  if (!signedWith(secret, text, signature)) return false;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (!settleBeforeProbot(event, payload, id, settle)) return false;
+  log.debug({ delivery: id, event }, 'ordinary delivery answered before Probot');
+  res.writeHead(200, { 'content-type': 'text/plain', accept: 'application/json', 'content-length': '3' });
+  res.end('ok\n');
+  return true;
+}
+
+/** True when `signature` is `sha256=` and the hex HMAC-SHA256 of `text` with `secret`. */
+function signedWith(secret: string, text: string, signature: string): boolean {
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(text).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -4,7 +4,7 @@ import type { Issue, Project } from '../../src/kernel/model.js';
 import { MemoryDeliveryGuard } from '../../src/server/coordination/delivery-guard.js';
 import type { DeliveryGuard } from '../../src/server/coordination/delivery-guard.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import { startAppServer } from '../support/app-server.js';
+import { quietOctokit, startAppServer } from '../support/app-server.js';
 import { startFakeGitHub } from '../support/fake-github.js';
 import { startFakeGitLab } from '../support/fake-gitlab.js';
 import {
@@ -65,6 +65,8 @@ interface World {
   project: Project;
   /** The fake tracker's requests so far. */
   requests(): number;
+  /** API clients made so far (GitHub: Probot makes an Octokit for every delivery it handles); none on GitLab. */
+  clients(): number;
   /** Does `action` on `issue` (a new issue for `open`) as bob; answers the issue and the server's answer. */
   act(action: Action, issue?: Issue): Promise<{ issue: Issue; status: number; body: unknown }>;
   metrics(): Promise<string>;
@@ -74,6 +76,15 @@ async function githubWorld(guard: DeliveryGuard): Promise<World> {
   const store = new MemoryStore({ kind: 'github' });
   const fake = await startFakeGitHub(store);
   closers.push(fake.close);
+  // The test's Octokit, counting the instances made of it (Probot makes one per delivery it hands to the app).
+  let clients = 0;
+  const Quiet = quietOctokit();
+  class Counting extends Quiet {
+    constructor(...args: ConstructorParameters<typeof Quiet>) {
+      super(...args);
+      clients += 1;
+    }
+  }
   const server = await startAppServer(
     {
       APP_ID: '1',
@@ -82,7 +93,7 @@ async function githubWorld(guard: DeliveryGuard): Promise<World> {
       GHE_HOST: new URL(fake.url).host,
       GHE_PROTOCOL: 'http',
     },
-    { deliveries: guard },
+    { deliveries: guard, githubOctokit: Counting as typeof Quiet },
   );
   closers.push(server.close);
   const project = store.addProject('acme/web', { visibility: 'private' });
@@ -97,6 +108,7 @@ async function githubWorld(guard: DeliveryGuard): Promise<World> {
     store,
     project,
     requests: () => fake.requests.length,
+    clients: () => clients,
     metrics: () => server.app.metrics.registry.metrics(),
     act: async (action, given) => {
       if (action.kind === 'open') {
@@ -155,6 +167,7 @@ async function gitlabWorld(guard: DeliveryGuard): Promise<World> {
     store,
     project,
     requests: () => fake.requests.length,
+    clients: () => 0,
     metrics: () => server.app.metrics.registry.metrics(),
     act: async (action, given) => {
       if (action.kind === 'open') {
@@ -214,6 +227,7 @@ describe.each([
     expect(labeled.status).toBe(200);
     const kept = w.requests();
     expect(kept).toBeGreaterThan(0);
+    const clients = w.clients();
 
     const answers = [first, labeled];
     const issue = (await w.act({ kind: 'open', labels: [] })).issue;
@@ -228,9 +242,11 @@ describe.each([
       await w.act({ kind: 'open', labels: ['bug'] }),
     );
     for (const answer of answers) expect(answer.status).toBe(200);
-    // Nothing claimed (the pipeline was never entered), nothing asked since the configuration was kept.
+    // Nothing claimed (the pipeline was never entered), nothing asked since the configuration was kept, and no client
+    // made for any of them (answered before Probot).
     expect(claimed).toEqual([]);
     expect(w.requests()).toBe(kept);
+    expect(w.clients()).toBe(clients);
     expect(counted(await w.metrics(), 'ignored')).toBe(answers.length + 1);
 
     // The trigger is no ordinary traffic: claimed once, and the incident opened in place.
@@ -239,5 +255,6 @@ describe.each([
     expect(claimed).toHaveLength(1);
     expect(trustedState(w.store.issue(first.issue.ref))?.role).toBe('master');
     expect(counted(await w.metrics(), 'handled')).toBe(1);
+    if (w.store.kind === 'github') expect(w.clients()).toBeGreaterThan(clients);
   });
 });

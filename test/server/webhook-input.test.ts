@@ -5,7 +5,7 @@ import { createLogger } from '../../src/server/logger.js';
 import { captureLog } from '../support/app-context.js';
 import { secretsMatch } from '../../src/server/gitlab-route.js';
 import { startAppServer } from '../support/app-server.js';
-import { testPrivateKey } from '../support/github-webhook.js';
+import { githubExample, testPrivateKey } from '../support/github-webhook.js';
 import { gitlabFixture } from '../support/gitlab-webhook.js';
 
 /**
@@ -296,6 +296,34 @@ describe('GitHub payloads', () => {
     });
     expect(res.status).toBe(400);
     expect(lines.join('')).toContain('signature does not match');
+    expectNoContent(lines);
+  });
+
+  it("an ordinary delivery is answered before Probot only when its signature is the secret's", async () => {
+    const { url, lines } = await start();
+    // A real issue opened without labels: no route wants it.
+    const opened = githubExample('opened');
+    const body = JSON.stringify({ ...opened, issue: { ...opened.issue, labels: [] }, installation: { id: 4242 } });
+    const forged = await github(url, body, { secret: 'not-the-secret' });
+    expect(forged.status).toBe(400);
+    expect(lines.join('')).toContain('signature does not match');
+    const signed = await github(url, body);
+    expect(signed.status).toBe(200);
+    expect(await signed.text()).toBe('ok\n');
+    expect(lines.join('')).toContain('ordinary delivery answered before Probot');
+    // A tampered body under the first body's signature is Probot's to refuse, however ordinary it reads.
+    const signature = `sha256=${createHmac('sha256', GITHUB_SECRET).update(body).digest('hex')}`;
+    const tampered = await fetch(`${url}/api/github/webhooks`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-github-delivery': 'd-3',
+        'x-hub-signature-256': signature,
+      },
+      body: body.replace('"opened"', '"closed"'),
+    });
+    expect(tampered.status).toBe(400);
     expectNoContent(lines);
   });
 
