@@ -843,10 +843,10 @@ if (args.soak !== null) await soakRun(args.soak, args.trackers[0]!);
 else if (args.tickBurst) await tickBurstRun(args.trackers);
 else if (args.ordinary) {
   // A part of the felt section: logged only, so that RESULTS.md keeps the whole section of one run.
-  for (const o of await measureOrdinaryTraffic())
-    log(
-      `github: ordinary traffic at ${o.concurrency} in flight: ${o.ratio.toFixed(2)} × bare Probot; ${describeOrdinary(o)}`,
-    );
+  for (const o of await measureOrdinaryTraffic()) {
+    const ratio = `${o.ratio.toFixed(2)} × bare Probot`;
+    log(`github: ordinary traffic at ${o.concurrency} in flight: ${ratio}; ${describeOrdinary(o)}`);
+  }
 } else if (args.intake !== null) await intakeRun(args.intake, args.trackers);
 else {
   if (args.bursts) await burstRun(args.trackers);

@@ -218,7 +218,7 @@ describe.each([
   { tracker: 'github', world: githubWorld },
   { tracker: 'gitlab', world: gitlabWorld },
 ])('ordinary traffic on $tracker', ({ world }) => {
-  it('is settled without claiming a delivery or asking the tracker, and a trigger still goes the whole way', async () => {
+  it('is settled without a claim, a request or a client, and a trigger still goes the whole way', async () => {
     const { guard, claimed } = countingGuard();
     const w = await world(guard);
     // A label that could be the trigger: the configuration is read (once, and kept), and says it is not.
