@@ -504,6 +504,20 @@ for (const harness of HARNESSES) {
       },
     );
 
+    it('an entry is added even when the summary above the timeline holds the same line', async () => {
+      const t = await harness.open();
+      const [intake] = t.store.listComments(t.ref).filter((c) => c.author === t.bot);
+      const line = '- 2026-11-22T09:30:00Z · @bob · called the reporter';
+      // Only the timeline's own lines say what was written already (a redelivered event's): never the text above it.
+      const { preamble, timeline } = splitTimelineComment(intake!.body);
+      const summary = `${preamble}${line}\n\n`;
+      t.store.updateComment(t.ref, intake!.id, `${summary}${timeline}`);
+      await t.say('/timeline 2026-11-22T09:30:00Z called the reporter', 'bob');
+      const body = t.store.comment(t.ref, intake!.id).body;
+      expect(splitTimelineComment(body).preamble).toBe(summary);
+      expect(parseTimeline(body)[0]).toEqual({ at: '2026-11-22T09:30:00Z', actor: 'bob', text: 'called the reporter' });
+    });
+
     it(
       'an incident opened before, with the summary and the timeline in two comments, keeps them so: ticks join the ' +
         'timeline comment, the summary is left as it is',
