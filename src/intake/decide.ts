@@ -29,7 +29,7 @@ import { neutralizeBlock } from '../kernel/neutralize.js';
 import { approvalLabels } from '../approvals/matrix.js';
 import { renderStatusTable } from '../approvals/status-table.js';
 import { phaseLabel, renderMaster } from '../run/master-view.js';
-import { APP_ACTOR, appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
+import { APP_ACTOR, appendToTimeline, startTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
 import { formatRfc3339 } from '../kernel/time.js';
 import { isChildOf } from '../run/links.js';
@@ -48,8 +48,8 @@ import { renderPhases } from '../checklist/render-phases.js';
  *
  * The steps run in the order people need them; each answers the effects it still needs, or lets the next one go on:
  * protect the source, find or create the master, settle it (duplicates, confidentiality, copy, mark), move the
- * source's details out, find or create the children, link them, post the summary, open the timeline, and write the
- * master's block.
+ * source's details out, find or create the children, link them, post the summary with the timeline below it, and write
+ * the master's block.
  */
 export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[] {
   const sourceState = s.source ? trustedState(s.source) : null;
@@ -85,9 +85,7 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
   if (linking) return linking;
 
   const done: IntakeDone = { id, children, linked, inPlace };
-  const summarizing = postSummary(s, master, masterState, done, deps);
-  if (summarizing) return summarizing;
-  const timeline = openTimeline(s, master, masterState, done);
+  const timeline = postSummaryAndTimeline(s, master, masterState, done, deps);
   if ('effects' in timeline) return timeline.effects;
   return updateMaster(s, master, masterState, done, timeline.value, deps);
 }
@@ -265,38 +263,51 @@ function linkChildren(
   return toLink.length > 0 ? toLink.map((child) => ({ kind: 'link' as const, parent: master, child })) : null;
 }
 
-/** The one comment on the master that sums up the intake, unless the state or a comment says it was posted. */
-function postSummary(
+/**
+ * The intake's comment on the master: the summary, and below it the timeline opened with the intake's entries, in one
+ * comment (issue 15: one notifying write, and one request, fewer). It carries both markers, so whatever looks for the
+ * summary or the timeline finds it, and an intake interrupted after it finds both there and posts nothing more. What
+ * the state or the app's comments already show is never posted again, and nothing rewrites an older incident's
+ * comments: where the summary is already posted (an older incident's summary comment, a run interrupted before the
+ * timeline), the timeline is opened in a comment of its own, and where the timeline exists without the summary, the
+ * summary is posted alone. So is the summary when both would not fit in one comment (the timeline then follows alone).
+ * Answers the timeline's comment ids.
+ */
+function postSummaryAndTimeline(
   s: IntakeSnapshot,
   master: Issue,
   masterState: TicketState | null,
   done: IntakeDone,
   deps: IntakeDeps,
-): IntakeEffect[] | null {
-  if (masterState?.summary) return null;
-  const comments = s.comments[formatRef(master.ref)];
-  if (!comments) return [{ kind: 'read-comments', ref: master.ref }];
-  if (hasMarker(comments, MARKERS.summary)) return null;
-  const body = summaryFor(s, done.id, done.children, done.linked, done.inPlace, deps);
-  return [{ kind: 'comment', ref: master.ref, why: 'intake summary', body }];
-}
-
-/** The incident's timeline comment, opened with the intake's own entries; its comment ids. */
-function openTimeline(
-  s: IntakeSnapshot,
-  master: Issue,
-  masterState: TicketState | null,
-  done: IntakeDone,
 ): Step<number[]> {
   const recorded = masterState?.run?.timeline;
-  if (recorded) return { value: recorded };
+  const summarized = masterState?.summary === true;
+  if (summarized && recorded) return { value: recorded };
   const comments = s.comments[formatRef(master.ref)];
   if (!comments) return { effects: [{ kind: 'read-comments', ref: master.ref }] };
-  const existing = comments.find((c) => c.body.includes(TIMELINE_MARKER));
-  if (existing) return { value: [existing.id] };
-  const entries = intakeEntries(s, done.id, done.children, done.linked, done.inPlace);
-  const body = appendToTimeline(null, entries, timelineMaxChars(s.tracker)).create[0]!;
-  return { effects: [{ kind: 'comment', ref: master.ref, why: 'open the timeline', body }] };
+  const hasSummary = summarized || hasMarker(comments, MARKERS.summary);
+  const found = comments.find((c) => c.body.includes(TIMELINE_MARKER));
+  const timeline = recorded ?? (found ? [found.id] : null);
+  if (hasSummary && timeline) return { value: timeline };
+  const max = timelineMaxChars(s.tracker);
+  if (hasSummary) {
+    const entries = intakeEntries(s, done.id, done.children, done.linked, done.inPlace);
+    const body = appendToTimeline(null, entries, max).create[0]!;
+    return { effects: [{ kind: 'comment', ref: master.ref, why: 'open the timeline', body }] };
+  }
+  const summary = summaryFor(s, done.id, done.children, done.linked, done.inPlace, deps);
+  if (!timeline) {
+    // A blank line between them: the summary's last list item ends above the timeline's marker and heading.
+    const merged = startTimeline(
+      `${summary}\n`,
+      intakeEntries(s, done.id, done.children, done.linked, done.inPlace),
+      max,
+    );
+    if (merged.length === 1) {
+      return { effects: [{ kind: 'comment', ref: master.ref, why: 'intake summary and timeline', body: merged[0]! }] };
+    }
+  }
+  return { effects: [{ kind: 'comment', ref: master.ref, why: 'intake summary', body: summary }] };
 }
 
 /**

@@ -47,7 +47,7 @@ function expectIntakeDone(t: IncidentWorld) {
   for (const child of children) expect(master.body).toContain(`${child.ref.project}#${child.ref.number}`);
   expect(t.store.linksOf(t.ref)).toHaveLength(2);
   expect(splitBody(master.body).rest).toBe('details');
-  expect(commentKinds(t.store, t.ref).filter((k) => k !== 'other')).toEqual(['summary', 'timeline']);
+  expect(commentKinds(t.store, t.ref).filter((k) => k !== 'other')).toEqual(['summary+timeline']);
   expect(t.timeline()).toContain(`@${t.labeledBy} · labeled the report \`incident\``);
   return master;
 }

@@ -56,7 +56,7 @@ describe('GitHub end to end against a fake GitHub', () => {
     expect(byLabel(store, 'acme/security', `incident-id::${id}`)).toHaveLength(3);
     expect(store.linksOf(source.ref)).toHaveLength(2);
     expect(fake.requests.some((r) => r.method === 'POST' && r.path.includes('/sub_issues'))).toBe(true);
-    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
+    expect(commentKinds(store, source.ref)).toEqual(['summary+timeline']);
   });
 
   it('a redelivered and a re-sent trigger change nothing', async () => {
@@ -72,7 +72,7 @@ describe('GitHub end to end against a fake GitHub', () => {
     expect((await deliver(payload, 'd-2')).status).toBe(200);
     expect(store.allIssues('acme/security')).toHaveLength(before.issues);
     expect(writes()).toBe(before.writes);
-    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
+    expect(commentKinds(store, source.ref)).toEqual(['summary+timeline']);
   });
 
   it('a public report moves to the private incident repository; the public issue keeps no details', async () => {

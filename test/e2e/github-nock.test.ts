@@ -90,27 +90,18 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     nock(API).post(`${REPO}/issues/1/sub_issues`, { sub_issue_id: 7002 }).reply(201, source);
     nock(API).post(`${REPO}/issues/1/sub_issues`, { sub_issue_id: 7003 }).reply(201, source);
     nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
+    // One comment (issue 15): the summary, and below it the timeline with the intake's entries.
     nock(API)
       .post(`${REPO}/issues/1/comments`, (b) => {
         bodies.summary = b;
-        return true;
+        bodies.timeline = b;
+        return b.body.startsWith('<!-- incident-desk:summary -->') && b.body.includes('## Timeline');
       })
       .reply(201, (_u, b: any) => ({
         id: 1,
         body: b.body,
         user: { login: 'incident-desk[bot]' },
         created_at: '2019-05-15T15:21:00Z',
-      }));
-    nock(API)
-      .post(`${REPO}/issues/1/comments`, (b) => {
-        bodies.timeline = b;
-        return b.body.includes('## Timeline');
-      })
-      .reply(201, (_u, b: any) => ({
-        id: 2,
-        body: b.body,
-        user: { login: 'incident-desk[bot]' },
-        created_at: '2019-05-15T15:21:01Z',
       }));
     nock(API).get(`${REPO}/issues/1`).reply(200, source);
     nock(API)
