@@ -47,6 +47,7 @@ function snapshot(
     capabilities: {
       confidentialIssues: kind === 'gitlab',
       nativeLinks: true,
+      attachOnCreate: kind === 'github',
       lockConversation: kind === 'github',
       deleteIssue: kind === 'github',
       dueDates: kind === 'gitlab',

@@ -95,6 +95,7 @@ describe('GitHubTracker error mapping', () => {
     expect(await tracker().getIssue({ project: 'sec/incidents', number: 3 })).toEqual({
       ref: { project: 'sec/incidents', number: 3 },
       id: 5003,
+      nodeId: 'I_kwDOtest3',
       title: 'Issue 3',
       body: '',
       labels: ['a', 'b'],
