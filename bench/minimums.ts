@@ -43,11 +43,14 @@ export const MINIMUM_CALLS: Record<TrackerName, Record<ScenarioName, number>> = 
     // Config, the source read fresh, the search for tickets a previous run made (by the incident's label) and the
     // master's comments (summary and timeline not already there): 4 reads. Writes: the master as people need it
     // before anything else (issue 15: its state, identifier, labels, Quick Links and checklist in one write; the state
-    // also lets the next event find and complete a half-done intake), release and comms tickets (2 creates),
-    // 2 sub-issue links (one per call), one comment holding the summary and the timeline's first entries (issue 15:
-    // they were two), the final block: 7. And whoever declared the incident is its First Responder and initial
-    // Incident Manager only with write access, as the tracker answers: 1 read. 12 in all.
-    trigger: 12,
+    // also lets the next event find and complete a half-done intake), release and comms tickets each created already a
+    // sub-issue of the master (issue 15: GraphQL `createIssue` with `parentIssueId`, one call each instead of a create
+    // and a sub-issue link), one comment holding the summary and the timeline's first entries (issue 15: they were
+    // two), the final block: 5. GraphQL names labels by id: the repository's labels, 1 read (the repository's id is the
+    // delivery's; a repository's first incident also creates the labels it lacks, once). And whoever declared the
+    // incident is its First Responder and initial Incident Manager only with write access, as the tracker answers:
+    // 1 read. 11 in all.
+    trigger: 11,
     // Access, master, config, timeline: 4 reads; the master's block (tick, progress, phase label) and the timeline
     // line: 2 writes.
     tick: 6,

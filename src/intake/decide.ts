@@ -251,7 +251,10 @@ function resolveChildren(
   return { value: children };
 }
 
-/** Links every child not linked yet, where the tracker links natively. */
+/**
+ * Links every child not linked yet, where the tracker links natively. A child created attached is linked already (its
+ * create answered so); one whose create could not tell is linked here.
+ */
 function linkChildren(
   s: IntakeSnapshot,
   master: Issue,
@@ -672,6 +675,8 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
     kind: 'create',
     role,
     project,
+    // Where the tracker creates a child already attached (GitHub's sub-issue in the create), one request does both.
+    ...(s.capabilities.nativeLinks && s.capabilities.attachOnCreate ? { attachTo: master } : {}),
     draft: {
       title: childTitle(role, id),
       body: joinBody(`${renderState(state)}\n${content.trimEnd()}`, ''),

@@ -11,6 +11,12 @@ export interface TrackerCapabilities {
   confidentialIssues: boolean;
   /** The tracker links issues natively (GitLab issue links; GitHub sub-issues within one owner). */
   nativeLinks: boolean;
+  /**
+   * An issue can be created already attached to its parent, in one request (GitHub GraphQL `createIssue` with
+   * `parentIssueId`; the adapter falls back to a create and a link on servers without it). Without it, a child is
+   * created, then linked (`linkIssues`).
+   */
+  attachOnCreate: boolean;
   /** A conversation can be locked so that only maintainers comment (GitHub). */
   lockConversation: boolean;
   /** An issue can be deleted through the API (GitHub GraphQL `deleteIssue`, with admin rights). */
@@ -79,6 +85,11 @@ export interface Issue {
   ref: IssueRef;
   /** The tracker's global id (GitHub `id`, used by sub-issues; GitLab global `id`). */
   id: number;
+  /**
+   * The tracker's GraphQL node id where it has one and answered it (GitHub `node_id`): an issue named as a parent by it
+   * needs no read.
+   */
+  nodeId?: string;
   title: string;
   body: string;
   labels: string[];

@@ -1,7 +1,7 @@
 import type { ApplicationFunction, Probot } from 'probot';
 import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
-import type { GitHubOctokit } from '../tracker/github/github-tracker.js';
+import type { GitHubApiMemo, GitHubOctokit } from '../tracker/github/github-tracker.js';
 import {
   githubPayloadProblem,
   normalizeGitHubAdvisoryEvent,
@@ -86,8 +86,18 @@ export interface GitHubAppOptions {
   log: Logger;
   /** Configuration and template files kept between events (see `ConfigFiles`). */
   files?: FileCache;
+  /** What the process learned of the GitHub server's API (see `GitHubApiMemo`), shared by every event's tracker. */
+  api?: GitHubApiMemo;
   /** A push to a repository's default branch (the `config-push` route). */
   push?(change: PushEvent, tracker?: Tracker): Promise<unknown>;
+}
+
+/** The repository a delivery names, with its node id (GitHub's signed word), for the tracker of that delivery. */
+function deliveredRepositories(payload: unknown): Array<{ path: string; nodeId: string }> {
+  const repository = (payload as { repository?: { full_name?: unknown; node_id?: unknown } | null }).repository;
+  return typeof repository?.full_name === 'string' && typeof repository.node_id === 'string' && repository.node_id
+    ? [{ path: repository.full_name, nodeId: repository.node_id }]
+    : [];
 }
 
 /**
@@ -119,6 +129,8 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
       const tracker = new GitHubTracker(context.octokit, {
         self: () => self(context.octokit),
         ...(options.files ? { files: options.files } : {}),
+        ...(options.api ? { api: options.api } : {}),
+        repositories: deliveredRepositories(context.payload),
       });
       if (context.name === 'repository_advisory') {
         const advisory = normalizeGitHubAdvisoryEvent(name, context.payload, context.id);

@@ -3,6 +3,7 @@ import { createNodeMiddleware, Probot } from 'probot';
 import type { pino } from 'pino';
 import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
+import type { GitHubApiMemo } from '../tracker/github/github-tracker.js';
 import { fetchWithTimeout, observedOctokit, resilientOctokit } from '../tracker/github/octokit.js';
 import type { FileCache, Tracker } from '../tracker/port.js';
 import { DEFAULT_RETRY_POLICY } from '../tracker/retry.js';
@@ -51,7 +52,12 @@ function isJsonButNotObject(text: string): boolean {
 }
 
 /** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */
-async function installationTrackers(probot: Probot, self: GitHubSelf, files?: FileCache): Promise<Tracker[]> {
+async function installationTrackers(
+  probot: Probot,
+  self: GitHubSelf,
+  api: GitHubApiMemo,
+  files?: FileCache,
+): Promise<Tracker[]> {
   const appOctokit = await probot.auth();
   const installations = (await appOctokit.paginate('GET /app/installations', { per_page: 100 })) as Array<{
     id: number;
@@ -63,7 +69,7 @@ async function installationTrackers(probot: Probot, self: GitHubSelf, files?: Fi
     if (!login) continue;
     const octokit = await probot.auth(installation.id);
     trackers.push(
-      new GitHubTracker(octokit, { account: login, self: () => self(octokit), ...(files ? { files } : {}) }),
+      new GitHubTracker(octokit, { account: login, self: () => self(octokit), api, ...(files ? { files } : {}) }),
     );
   }
   return trackers;
@@ -122,11 +128,15 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
     }
   };
   const self = githubSelfAccount(probot);
+  // What this process learns of the GitHub server's API (one host per process): an older GitHub Enterprise Server
+  // without GraphQL's `parentIssueId` is asked once, not at every intake.
+  const api: GitHubApiMemo = {};
   const app = createGitHubApp({
     handle: enqueue,
     handleAdvisory: enqueueAdvisory,
     self,
     log,
+    api,
     ...(files ? { files: files.github } : {}),
     ...(push ? { push } : {}),
   });
@@ -140,7 +150,7 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
       route,
       isSelf: isGitHubSelf,
       sweepTargets: async () =>
-        (await installationTrackers(probot, self, files?.github)).map((tracker) => ({ tracker, stateKeys })),
+        (await installationTrackers(probot, self, api, files?.github)).map((tracker) => ({ tracker, stateKeys })),
     },
   };
 }

@@ -16,6 +16,7 @@ import type {
   AdvisoryDraft,
   AdvisoryPatch,
   AdvisoryQuery,
+  AttachedIssue,
   ChangeQuery,
   ConfigCheckReport,
   ConfigCheckWritten,
@@ -302,6 +303,11 @@ export class StateSeal implements Tracker {
 
   linkIssues(parent: Issue, child: Issue): Promise<LinkResult> {
     return this.inner.linkIssues(parent, child);
+  }
+
+  async createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue> {
+    const attached = await this.inner.createAttachedIssue(project, { ...input, body: this.seal(input.body) }, parent);
+    return { ...attached, issue: this.open(attached.issue) };
   }
 
   lockIssue(ref: IssueRef): Promise<void> {

@@ -7,6 +7,7 @@ import type {
   AdvisoryDraft,
   AdvisoryPatch,
   AdvisoryQuery,
+  AttachedIssue,
   ChangeQuery,
   ConfigCheckReport,
   ConfigCheckWritten,
@@ -253,6 +254,27 @@ export class WriteGuard implements Tracker {
     if (childPublic && !(await this.isPublic(parent.ref.project, parent.ref)))
       throw new PublicWriteError(formatRef(child.ref), 'a native link to a private issue');
     return this.inner.linkIssues(parent, child);
+  }
+
+  /**
+   * An issue created already attached to its parent is checked as `createIssue` is (its length; no incident content in
+   * a place anyone can read), and its link as both ends' exposure allows. The link is made in the same request as the
+   * issue, before any answer could show where the issue landed, so the new issue counts as exposed as its project (a
+   * confidentiality asked for is only confirmed by that answer), and both ends must be equally exposed: a public child
+   * under a private or confidential parent would show the parent's reference to everyone (as `linkIssues` refuses), and
+   * a private or confidential child under a public parent would hang on a page anyone reads, which shows that something
+   * was opened under it, when, and how far it got (GitHub's sub-issue summary). Refused before any request.
+   */
+  async createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue> {
+    this.checkLength(null, input.body, 'description');
+    if (await this.isPublic(project, null, input.confidential)) this.check(project, `${input.title}\n${input.body}`);
+    const childPublic = await this.isPublic(project, null);
+    if (childPublic !== (await this.isPublic(parent.ref.project, parent.ref))) {
+      const reason = childPublic ? 'a native link to a private issue' : 'a native link of a private issue';
+      throw new PublicWriteError(childPublic ? project : formatRef(parent.ref), reason);
+    }
+    const attached = await this.inner.createAttachedIssue(project, input, parent);
+    return { ...attached, issue: this.learnIssue(attached.issue) };
   }
 
   async lockIssue(ref: IssueRef): Promise<void> {

@@ -54,6 +54,16 @@ export interface IssueQuery {
 /** The outcome of a native link request. */
 export type LinkResult = 'linked' | 'already-linked' | 'unsupported';
 
+/**
+ * What `createAttachedIssue` answered: the issue as the tracker created it, and its native link to the parent;
+ * `unknown` when the adapter cannot tell whether the link was made (the answer to the create was lost and the issue was
+ * found again by its labels and text): link it with `linkIssues`, which is idempotent.
+ */
+export interface AttachedIssue {
+  issue: Issue;
+  link: LinkResult | 'unknown';
+}
+
 /** The outcome of a delete request. */
 export type DeleteResult = 'deleted' | 'forbidden';
 
@@ -201,6 +211,15 @@ export interface Tracker {
 
   /** Links `child` to `parent` natively (relates_to / sub-issue); idempotent. */
   linkIssues(parent: Issue, child: Issue): Promise<LinkResult>;
+
+  /**
+   * Creates an issue already attached natively to `parent` (GitHub: a sub-issue), and answers it with the link's
+   * outcome: `linked` when the tracker attached it, `unsupported` where the pair cannot be linked natively (GitHub
+   * across owners: the issue is created unattached, without a link request), `unknown` when the adapter cannot tell.
+   * Like `createIssue`, never resent blindly. Only where `capabilities.attachOnCreate`; elsewhere it throws a
+   * `TrackerError` before any request, and a child is created, then linked.
+   */
+  createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue>;
 
   /** Locks an issue's conversation; idempotent. Only where `capabilities.lockConversation`. */
   lockIssue(ref: IssueRef): Promise<void>;

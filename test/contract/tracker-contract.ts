@@ -304,6 +304,53 @@ export function describeTrackerContract(
       expect(store.linksOf(parent.ref)).toHaveLength(1);
     });
 
+    it('creates a child already attached to its parent where it can; elsewhere refuses before asking', async () => {
+      const parent = await tracker.createIssue('sec/incidents', {
+        title: 'Master',
+        body: 'm',
+        labels: ['incident::master'],
+        confidential: true,
+      });
+      const body = 'Release steps\r\n- [ ] a step 🔗 with ümlaut\n';
+      const input = {
+        title: '[INC-2026-7] Security release',
+        body,
+        labels: ['incident-id::INC-2026-7', 'incident::release'],
+        confidential: true,
+      };
+      if (!tracker.capabilities.attachOnCreate) {
+        const calls = store.calls.length;
+        const error = await tracker.createAttachedIssue('sec/incidents', input, parent).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TrackerError);
+        expect(error).toMatchObject({ operation: 'createAttachedIssue' });
+        expect(store.calls.length).toBe(calls);
+        expect(store.allIssues('sec/incidents')).toHaveLength(1);
+        return;
+      }
+      const { issue, link } = await tracker.createAttachedIssue('sec/incidents', input, parent);
+      expect(link).toBe('linked');
+      expect(store.linksOf(parent.ref)).toEqual([refKey(issue.ref)]);
+      // The answer is the issue as the tracker has it, byte for byte.
+      const read = await tracker.getIssue(issue.ref);
+      expect(issue).toMatchObject({ title: input.title, body, state: 'open', confidential: false });
+      expect([...issue.labels].sort()).toEqual([...input.labels].sort());
+      expect(issue.id).toBe(read.id);
+      expect(issue.author).toBe(read.author);
+      expect(issue.webUrl).toBe(read.webUrl);
+      expect(read.body).toBe(body);
+      // The repository has every label it named (a missing one was created).
+      expect(store.labelsOf('sec/incidents').map((l) => l.name)).toEqual(expect.arrayContaining(input.labels));
+      // A second child of the same parent; linking one again changes nothing.
+      const comms = await tracker.createAttachedIssue(
+        'sec/incidents',
+        { ...input, title: '[INC-2026-7] Communications', labels: ['incident-id::INC-2026-7', 'incident::comms'] },
+        parent,
+      );
+      expect(comms.link).toBe('linked');
+      expect(store.linksOf(parent.ref).sort()).toEqual([refKey(issue.ref), refKey(comms.issue.ref)].sort());
+      expect(await tracker.linkIssues(parent, issue)).toBe('already-linked');
+    });
+
     it('throws a 404 TrackerError for a missing issue', async () => {
       const error = await tracker.getIssue({ project: 'sec/incidents', number: 999 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TrackerError);
@@ -518,6 +565,15 @@ export function describeTrackerContract(
         const parent = store.seedIssue('sec/incidents', { title: 'master' });
         const foreign = store.seedIssue('other/elsewhere', { title: 'child' });
         expect(await tracker.linkIssues(parent, foreign)).toBe('unsupported');
+        // Created attached across owners: created, unattached.
+        const attached = await tracker.createAttachedIssue(
+          'other/elsewhere',
+          { title: 'T', body: 'B', labels: ['x'], confidential: true },
+          parent,
+        );
+        expect(attached.link).toBe('unsupported');
+        expect(store.issue(attached.issue.ref).title).toBe('T');
+        expect(store.linksOf(parent.ref)).toEqual([]);
         await tracker.lockIssue(parent.ref);
         expect(store.issue(parent.ref).locked).toBe(true);
         expect((await tracker.getIssue(parent.ref)).locked).toBe(true);

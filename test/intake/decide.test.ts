@@ -49,6 +49,7 @@ function snapshot(
     capabilities: {
       confidentialIssues: kind === 'gitlab',
       nativeLinks: true,
+      attachOnCreate: kind === 'github',
       lockConversation: kind === 'github',
       deleteIssue: kind === 'github',
       dueDates: kind === 'gitlab',
@@ -364,6 +365,75 @@ describe("decideIntake: the summary and the timeline's first entries, one commen
     const [timeline] = decideIntake(s, huge);
     expect(timeline).toMatchObject({ kind: 'comment', why: 'open the timeline' });
     expect(timeline!.kind === 'comment' && splitTimelineComment(timeline!.body).preamble).toBe('');
+  });
+});
+
+describe('children created attached to the master', () => {
+  /**
+   * Runs an intake in place on `kind`'s rules until it reads the master's comments (the children settled), answering
+   * each attached create with `outcome` (the release child's with `releaseOutcome` when given); answers the steps and
+   * the effects.
+   */
+  function childrenSteps(
+    kind: 'github' | 'gitlab',
+    outcome: 'linked' | 'already-linked' | 'unsupported' | 'unknown',
+    releaseOutcome = outcome,
+  ) {
+    let s = snapshot(kind, { source: issue('team/app', 5, { confidential: kind === 'gitlab' }), children: [] });
+    const steps: string[][] = [];
+    const effects: IntakeEffect[] = [];
+    let numbers = 0;
+    for (let round = 0; round < 10; round += 1) {
+      const decided = decideIntake(s, deps);
+      if (decided.length === 0 || decided.some((e) => e.kind === 'read-comments')) break;
+      steps.push(summarize(decided));
+      effects.push(...decided);
+      for (const effect of decided) {
+        if (effect.kind === 'create') {
+          numbers += 1;
+          const created = issue(effect.project, 10 + numbers, {
+            title: effect.draft.title,
+            body: effect.draft.body,
+            labels: effect.draft.labels,
+            confidential: kind === 'gitlab',
+          });
+          const link = effect.role === 'release' ? releaseOutcome : outcome;
+          s = absorb(s, effect, { kind: 'issue', issue: created, ...(effect.attachTo ? { link } : {}) });
+        } else if (effect.kind === 'link') s = absorb(s, effect, { kind: 'link', result: 'already-linked' });
+        else if (effect.kind === 'update') {
+          const current = s.source!;
+          s = absorb(s, effect, { kind: 'issue', issue: { ...current, ...computePatch(current, effect)! } as Issue });
+        }
+      }
+    }
+    return { steps, effects, linked: s.linked };
+  }
+
+  it.each(['linked', 'already-linked', 'unsupported'] as const)(
+    'GitHub: each child is created under the master; a create that answered %s needs no link request',
+    (outcome) => {
+      const { steps, effects, linked } = childrenSteps('github', outcome);
+      expect(steps).toEqual([['update: the master as people need it, first'], ['create release', 'create comms']]);
+      for (const effect of effects.filter((e) => e.kind === 'create'))
+        expect(effect.kind === 'create' && effect.attachTo?.ref).toEqual({ project: 'team/app', number: 5 });
+      expect(Object.values(linked)).toEqual([outcome, outcome]);
+    },
+  );
+
+  it('GitHub: a child whose create could not tell (a lost answer, found again) is linked as before', () => {
+    const { steps, effects } = childrenSteps('github', 'linked', 'unknown');
+    expect(steps.slice(1)).toEqual([['create release', 'create comms'], ['link']]);
+    const link = effects.find((e) => e.kind === 'link');
+    expect(link?.kind === 'link' && link.child.labels).toContain('incident::release');
+  });
+
+  it('GitLab: children are created, then linked, as before', () => {
+    const { steps, effects } = childrenSteps('gitlab', 'linked');
+    expect(steps.slice(-2)).toEqual([
+      ['create release', 'create comms'],
+      ['link', 'link'],
+    ]);
+    expect(effects.some((e) => e.kind === 'create' && e.attachTo !== undefined)).toBe(false);
   });
 });
 

@@ -53,6 +53,8 @@ export interface GitHubIncidentOptions extends IncidentSetup {
    * which GitHub shows and lets someone redeliver). The server then runs the production Octokit, waits shrunk.
    */
   outage?: (request: { method: string; path: string }) => boolean;
+  /** The fake plays an older GitHub Enterprise Server, without GraphQL's `parentIssueId`. */
+  withoutParentIssueId?: boolean;
 }
 
 /** The log line of a webhook job that failed in the background (see `WorkQueue`). */
@@ -79,6 +81,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   const fake = await startFakeGitHub(store, {
     installationAccount: 'acme',
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.withoutParentIssueId ? { parentIssueId: false } : {}),
   });
   onTestFinished(fake.close);
   const resilient = options.faults !== undefined || options.outage !== undefined;

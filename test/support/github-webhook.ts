@@ -51,6 +51,8 @@ function describeIssue(
   payload.installation = { id: 4242, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' };
   Object.assign(payload.repository, {
     id: project.id,
+    // The fake GitHub's node ids, as GitHub's own name the same repository and issue in payloads and API answers.
+    node_id: `R_fake${project.id}`,
     name,
     full_name: project.path,
     private: project.visibility === 'private',
@@ -62,6 +64,7 @@ function describeIssue(
   const userTemplate = payload.sender;
   Object.assign(payload.issue, {
     id: issue.id,
+    node_id: `I_fake${issue.id}`,
     number: issue.ref.number,
     title: issue.title,
     body: issue.body,

@@ -75,6 +75,16 @@ export interface Traits {
   trackerSeverity: boolean;
   /** Repository security advisories exist (GitHub): private vulnerability reports arrive as advisories. */
   securityAdvisories: boolean;
+  /**
+   * A child is created already attached to its parent, in one request (GitHub: GraphQL `createIssue` with
+   * `parentIssueId`); elsewhere it is created, then linked.
+   */
+  attachOnCreate: boolean;
+  /**
+   * The harness can play an older tracker server without creating attached children (GitHub Enterprise Server without
+   * GraphQL's `parentIssueId`: `IncidentOptions.withoutParentIssueId`): only the fake GitHub over HTTP.
+   */
+  olderServer: boolean;
 }
 
 /** What only the transport can tell: which requests the app made. */
@@ -213,6 +223,8 @@ export interface IncidentOptions extends IncidentSetup {
   faults?: FaultOptions;
   /** The tracker goes down as the intake creates its first child, and is back once the trigger failed. */
   cutIntakeAtFirstChild?: boolean;
+  /** The tracker is an older GitHub Enterprise Server without GraphQL's `parentIssueId` (only where `olderServer`). */
+  withoutParentIssueId?: boolean;
 }
 
 export interface Harness {
@@ -223,6 +235,7 @@ export interface Harness {
 
 const WRITE_OPERATIONS = new Set([
   'createIssue',
+  'createAttachedIssue',
   'updateIssue',
   'createComment',
   'updateComment',
@@ -283,6 +296,8 @@ const GITLAB_TRAITS: Traits = {
   signedDeliveries: false,
   trackerSeverity: true,
   securityAdvisories: false,
+  attachOnCreate: false,
+  olderServer: false,
 };
 
 const GITHUB_TRAITS: Traits = {
@@ -301,6 +316,8 @@ const GITHUB_TRAITS: Traits = {
   signedDeliveries: true,
   trackerSeverity: false,
   securityAdvisories: true,
+  attachOnCreate: true,
+  olderServer: false,
 };
 
 /**
@@ -326,7 +343,7 @@ async function openMemoryWorld(
   options: IncidentOptions,
 ): Promise<IncidentWorld> {
   const outage = options.cutIntakeAtFirstChild
-    ? { outage: (call: { method: string }) => call.method === 'createIssue' }
+    ? { outage: (call: { method: string }) => call.method === 'createIssue' || call.method === 'createAttachedIssue' }
     : {};
   const m = await openMemoryIncident({ ...options, kind, path: INCIDENT_PROJECT, ...outage });
   const calls = () => m.store.calls;
@@ -419,12 +436,15 @@ function filePusher(
 
 const github: Harness = {
   name: 'github',
-  traits: GITHUB_TRAITS,
+  traits: { ...GITHUB_TRAITS, olderServer: true },
   async open(options = {}) {
     const { cutIntakeAtFirstChild, ...rest } = options;
     const g = await openGitHubIncident({
       ...rest,
-      ...(cutIntakeAtFirstChild ? { outage: ({ method, path }) => method === 'POST' && /\/issues$/.test(path) } : {}),
+      // A child is created over REST, or with GraphQL's `createIssue` (the intake's only GraphQL request).
+      ...(cutIntakeAtFirstChild
+        ? { outage: ({ method, path }) => method === 'POST' && (/\/issues$/.test(path) || path === '/graphql') }
+        : {}),
     });
     const requests = () => g.fake.requests;
     const requested = (method: string, path: string) => requests().some((r) => r.method === method && r.path === path);
@@ -439,7 +459,7 @@ const github: Harness = {
         .then(() => {});
     return {
       harness: 'github',
-      traits: GITHUB_TRAITS,
+      traits: github.traits,
       store: g.store,
       clock: g.clock,
       project: g.project,
@@ -507,7 +527,7 @@ const github: Harness = {
             .filter((r) =>
               kind === 'label-added'
                 ? r.method === 'GET' && r.path.startsWith(`${masterPath}/events`)
-                : r.method === 'POST' && r.path === '/graphql',
+                : r.method === 'POST' && r.path === '/graphql' && String(r.body?.query).includes('userContentEdits'),
             ).length,
         commentReads: (from, id) =>
           requests()

@@ -95,6 +95,7 @@ describe('GitHubTracker error mapping', () => {
     expect(await tracker().getIssue({ project: 'sec/incidents', number: 3 })).toEqual({
       ref: { project: 'sec/incidents', number: 3 },
       id: 5003,
+      nodeId: 'I_kwDOtest3',
       title: 'Issue 3',
       body: '',
       labels: ['a', 'b'],
@@ -257,6 +258,276 @@ describe('GitHubTracker.linkIssues', () => {
     expect(await tracker().linkIssues(parent, issue('SEC/repo', 3, 303))).toBe('linked');
   });
 });
+
+describe('GitHubTracker.createAttachedIssue', () => {
+  // The master, as an earlier REST answer carried it: with its node id.
+  const parent: Issue = { ...issue('sec/incidents', 1, 101), nodeId: 'I_parent' };
+  const draft = {
+    title: 'Incident INC-1',
+    body: 'Steps\r\n- [ ] one 🔗',
+    labels: ['incident::release'],
+    confidential: true,
+  };
+  const labels = [{ id: 7, node_id: 'LA_release', name: 'Incident::Release' }];
+  /** The GraphQL `createIssue` answer for `input`, as GitHub gives it (a bot's login without `[bot]`). */
+  const answer = (number: number, input: { title: string; body: string }) => ({
+    data: {
+      createIssue: {
+        issue: {
+          id: `I_child${number}`,
+          databaseId: 5000 + number,
+          number,
+          title: input.title,
+          body: input.body,
+          url: `https://github.com/sec/incidents/issues/${number}`,
+          state: 'OPEN',
+          locked: false,
+          createdAt: '2026-01-02T03:04:05Z',
+          updatedAt: '2026-01-02T03:04:05Z',
+          author: { __typename: 'Bot', login: 'incident-desk' },
+          labels: { nodes: [{ name: 'incident::release' }] },
+          assignees: { nodes: [] },
+        },
+      },
+    },
+  });
+  const repository = () =>
+    nock(API).get('/repos/sec/incidents').reply(200, { id: 9, node_id: 'R_sec', full_name: 'sec/incidents' });
+  const labelList = () => nock(API).get('/repos/sec/incidents/labels').query({ per_page: '100' }).reply(200, labels);
+
+  it('creates a sub-issue in one GraphQL request, looking the ids up over REST once per adapter', async () => {
+    repository();
+    labelList();
+    const inputs: Array<Record<string, unknown>> = [];
+    nock(API)
+      .post('/graphql', (b) => {
+        inputs.push(b.variables.input);
+        return /createIssue\(input: \$input\)/.test(b.query);
+      })
+      .times(2)
+      .reply(200, (_u, b: any) => answer(10 + inputs.length, b.variables.input));
+    const adapter = tracker();
+    const first = await adapter.createAttachedIssue('sec/incidents', draft, parent);
+    // The second child of the same intake: no look-up again.
+    const second = await adapter.createAttachedIssue('sec/incidents', { ...draft, title: 'Other' }, parent);
+    expect(inputs[0]).toEqual({
+      repositoryId: 'R_sec',
+      title: draft.title,
+      body: draft.body,
+      labelIds: ['LA_release'],
+      parentIssueId: 'I_parent',
+    });
+    expect(first).toEqual({
+      link: 'linked',
+      issue: {
+        ref: { project: 'sec/incidents', number: 11 },
+        id: 5011,
+        nodeId: 'I_child11',
+        title: draft.title,
+        body: draft.body,
+        labels: ['incident::release'],
+        state: 'open',
+        confidential: false,
+        locked: false,
+        author: 'incident-desk[bot]',
+        assignees: [],
+        webUrl: 'https://github.com/sec/incidents/issues/11',
+        createdAt: '2026-01-02T03:04:05Z',
+        updatedAt: '2026-01-02T03:04:05Z',
+      },
+    });
+    expect(second.issue.ref.number).toBe(12);
+  });
+
+  it("takes the delivery's repository node id, creates a missing label, reads the parent's node id", async () => {
+    labelList();
+    // Another replica made the label meanwhile: GitHub's 422, then the label is read.
+    nock(API)
+      .post('/repos/sec/incidents/labels', { name: 'approval::blog::pending', color: 'ededed' })
+      .reply(422, {
+        message: 'Validation Failed',
+        errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }],
+      });
+    nock(API)
+      .get('/repos/sec/incidents/labels/approval%3A%3Ablog%3A%3Apending')
+      .reply(200, { id: 8, node_id: 'LA_blog', name: 'approval::blog::pending' });
+    nock(API)
+      .get('/repos/sec/incidents/issues/1')
+      .reply(200, restIssue(1, { node_id: 'I_read' }));
+    nock(API)
+      .post('/graphql', (b) => {
+        expect(b.variables.input).toMatchObject({
+          repositoryId: 'R_delivered',
+          labelIds: ['LA_release', 'LA_blog'],
+          parentIssueId: 'I_read',
+        });
+        return true;
+      })
+      .reply(200, (_u, b: any) => answer(13, b.variables.input));
+    const adapter = new GitHubTracker(
+      new ProbotOctokit({ auth: { token: TOKEN }, throttle: { enabled: false }, retry: { enabled: false } }),
+      { repositories: [{ path: 'sec/incidents', nodeId: 'R_delivered' }] },
+    );
+    const { nodeId: _known, ...unknown } = parent;
+    const created = await adapter.createAttachedIssue(
+      'sec/incidents',
+      { ...draft, labels: ['incident::release', 'approval::blog::pending', 'INCIDENT::release'] },
+      unknown,
+    );
+    expect(created.link).toBe('linked');
+  });
+
+  it('after a lost answer, finds the issue it made instead of creating it again: the link is unknown', async () => {
+    repository();
+    labelList();
+    nock(API).post('/graphql').reply(502, 'Bad Gateway');
+    nock(API)
+      .get('/repos/sec/incidents/issues')
+      .query(true)
+      .reply(200, [restIssue(14, { title: draft.title, body: draft.body, labels: [{ name: 'incident::release' }] })]);
+    const created = await tracker().createAttachedIssue('sec/incidents', draft, parent);
+    expect(created.link).toBe('unknown');
+    expect(created.issue.ref.number).toBe(14);
+  });
+
+  it('creates the issue unattached across owners, without a link request', async () => {
+    nock(API)
+      .post('/repos/other/place/issues')
+      .reply(201, restIssue(2, { html_url: 'https://github.com/other/place/issues/2' }));
+    const created = await tracker().createAttachedIssue('other/place', draft, parent);
+    expect(created.link).toBe('unsupported');
+  });
+
+  it("throws any other GraphQL error as a TrackerError with GitHub's status: nothing written or resent", async () => {
+    const api = {};
+    const adapter = new GitHubTracker(
+      new ProbotOctokit({ auth: { token: TOKEN }, throttle: { enabled: false }, retry: { enabled: false } }),
+      { api },
+    );
+    repository();
+    labelList();
+    nock(API)
+      .post('/graphql')
+      .reply(200, {
+        data: { createIssue: null },
+        errors: [
+          {
+            type: 'NOT_FOUND',
+            path: ['createIssue'],
+            message: "Could not resolve to a node with the global id of 'I_parent'",
+          },
+        ],
+      });
+    nock(API)
+      .post('/graphql')
+      .reply(200, {
+        errors: [
+          {
+            message:
+              'Variable $input of type CreateIssueInput! was provided invalid value for labelIds ' +
+              '(Expected value to not be null)',
+            extensions: { problems: [{ path: ['labelIds', 0], explanation: 'Expected value to not be null' }] },
+          },
+        ],
+      });
+    const missing = await adapter.createAttachedIssue('sec/incidents', draft, parent).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ name: 'TrackerError', status: 404, operation: 'createAttachedIssue' });
+    expect(isNotFound(missing)).toBe(true);
+    const invalid = await adapter.createAttachedIssue('sec/incidents', draft, parent).catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ name: 'TrackerError', status: 422, operation: 'createAttachedIssue' });
+    expect((invalid as TrackerError).cause).toBeDefined();
+    // Neither is an older server's answer: GraphQL is still asked next time.
+    expect(api).toEqual({});
+  });
+
+  it("falls back on the inline form of an older server's answer (argumentNotAccepted)", async () => {
+    repository();
+    labelList();
+    nock(API)
+      .post('/graphql')
+      .reply(200, {
+        errors: [
+          {
+            message: "InputObject 'CreateIssueInput' doesn't accept argument 'parentIssueId'",
+            locations: [{ line: 1, column: 60 }],
+            path: ['mutation', 'createIssue', 'input', 'parentIssueId'],
+            extensions: {
+              code: 'argumentNotAccepted',
+              name: 'CreateIssueInput',
+              typeName: 'InputObject',
+              argumentName: 'parentIssueId',
+            },
+          },
+        ],
+      });
+    nock(API).post('/repos/sec/incidents/issues').reply(201, restIssue(15));
+    nock(API).post('/repos/sec/incidents/issues/1/sub_issues', { sub_issue_id: 5015 }).reply(201, restIssue(1));
+    const api: { parentIssueId?: boolean } = {};
+    const adapter = new GitHubTracker(
+      new ProbotOctokit({ auth: { token: TOKEN }, throttle: { enabled: false }, retry: { enabled: false } }),
+      { api },
+    );
+    expect((await adapter.createAttachedIssue('sec/incidents', draft, parent)).link).toBe('linked');
+    expect(api.parentIssueId).toBe(false);
+  });
+});
+
+describe('GitHubTracker.createAttachedIssue on a server without parentIssueId (older GitHub Enterprise Server)', () => {
+  let server: FakeGitHub | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('falls back to REST create and sub-issue link; the next adapter of the process asks GraphQL no more', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('sec/incidents', { visibility: 'private' });
+    const master = store.seedIssue('sec/incidents', { title: 'Master', labels: ['incident::master'] });
+    server = await startFakeGitHub(store, { parentIssueId: false });
+    const octokit = new ProbotOctokit({
+      auth: { token: 'test' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
+    // The server's memo, shared by the adapter of each event.
+    const api = {};
+    const fake = server;
+    const shapes = (from: number) => fake.requests.slice(from).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    const first = new GitHubTracker(octokit, { api });
+    const parent = await first.getIssue(master.ref);
+    const release = await first.createAttachedIssue('sec/incidents', { ...draftOf('incident::release') }, parent);
+    expect(release.link).toBe('linked');
+    expect(shapes(1)).toEqual([
+      'GET /repos/sec/incidents',
+      'GET /repos/sec/incidents/labels',
+      'POST /repos/sec/incidents/labels',
+      'POST /graphql',
+      'POST /repos/sec/incidents/issues',
+      `POST /repos/sec/incidents/issues/${master.ref.number}/sub_issues`,
+    ]);
+    const from = fake.requests.length;
+    const comms = await new GitHubTracker(octokit, { api }).createAttachedIssue(
+      'sec/incidents',
+      draftOf('incident::comms'),
+      parent,
+    );
+    expect(comms.link).toBe('linked');
+    expect(shapes(from)).toEqual([
+      'POST /repos/sec/incidents/issues',
+      `POST /repos/sec/incidents/issues/${master.ref.number}/sub_issues`,
+    ]);
+    expect(store.linksOf(master.ref).sort()).toEqual(
+      [release.issue, comms.issue].map((i) => `sec/incidents#${i.ref.number}`).sort(),
+    );
+    expect(store.issue(comms.issue.ref).labels).toEqual(['incident::comms']);
+  });
+});
+
+/** A child's draft with one role label. */
+function draftOf(label: string) {
+  return { title: `Child ${label}`, body: 'text', labels: [label], confidential: true };
+}
 
 describe('GitHubTracker.deleteIssue', () => {
   const target = issue('sec/public-app', 9, 909);

@@ -325,6 +325,7 @@ describe('GitLabTracker over gitbeaker', () => {
     expect(gitlab.capabilities).toEqual({
       confidentialIssues: true,
       nativeLinks: true,
+      attachOnCreate: false,
       lockConversation: false,
       deleteIssue: false,
       dueDates: true,

@@ -17,6 +17,7 @@ const renderer = createRenderer(await loadDefaultTemplates());
 const GITLAB: TrackerCapabilities = {
   confidentialIssues: true,
   nativeLinks: true,
+  attachOnCreate: false,
   lockConversation: false,
   deleteIssue: false,
   dueDates: true,
@@ -28,6 +29,7 @@ const GITLAB: TrackerCapabilities = {
 const GITHUB: TrackerCapabilities = {
   confidentialIssues: false,
   nativeLinks: true,
+  attachOnCreate: true,
   lockConversation: true,
   deleteIssue: true,
   dueDates: false,

@@ -7,6 +7,7 @@ import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment 
 import type {
   AccessActor,
   Advisory,
+  AttachedIssue,
   ChangeQuery,
   ConfigCheckReport,
   ConfigCheckWritten,
@@ -106,6 +107,8 @@ export class GitLabTracker implements Tracker {
   readonly capabilities: TrackerCapabilities = {
     confidentialIssues: true,
     nativeLinks: true,
+    // An issue is created, then linked (`POST …/links`): GitLab's create takes no parent.
+    attachOnCreate: false,
     // GitLab has `discussion_locked`, but the core protects GitLab incidents with confidentiality instead of locking.
     lockConversation: false,
     // Deleting an issue needs the Owner role; the app's account is kept below that on purpose (see deleteIssue).
@@ -354,6 +357,14 @@ export class GitLabTracker implements Tracker {
   /** Clears `discussion_locked`, the inverse of `lockIssue` (not called by the core on GitLab either). Idempotent. */
   async unlockIssue(ref: IssueRef): Promise<void> {
     await this.call('unlockIssue', () => this.api.Issues.edit(ref.project, ref.number, { discussionLocked: false }));
+  }
+
+  /**
+   * GitLab's create takes no parent to link to (`capabilities.attachOnCreate` is false): throws before any request; an
+   * issue is created with `createIssue`, then linked with `linkIssues`.
+   */
+  async createAttachedIssue(): Promise<AttachedIssue> {
+    throw new TrackerError('GitLab cannot create an issue attached to a parent', undefined, 'createAttachedIssue');
   }
 
   /** GitLab has no repository security advisories (`capabilities.securityAdvisories` is false): throws, no request. */
