@@ -144,7 +144,11 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       }),
     );
   };
-  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push };
+  const installations = {
+    changes: coordination.installationChanges,
+    wake: () => coordination.sweepSchedule.changed(),
+  };
+  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push, installations };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {
@@ -284,15 +288,29 @@ function createSweeper(options: {
         at,
         safetyMs,
         async (due) => {
+          // One target's failure does not keep the others from being swept; the sweep fails after them (the schedule
+          // records nothing, and the next tick lists again). A target that is gone (a removed installation) is dropped.
+          const failures: unknown[] = [];
           for (const composition of compositions) {
-            for (const { tracker, stateKeys } of await composition.sweepTargets()) {
-              const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at, due);
+            for (const target of await composition.sweepTargets(at)) {
+              let report: SweepReport;
+              try {
+                report = await ROUTES.sweep(target.tracker, { ...context, stateKeys: target.stateKeys }, at, due);
+              } catch (error) {
+                if (target.gone?.(error)) {
+                  context.log.warn({ err: { message: (error as Error).message } }, 'sweep target gone; dropped');
+                  // The next tick lists again, after a new read of the list: one dropped by mistake is back in time.
+                  due.at = at;
+                } else failures.push(error);
+                continue;
+              }
               total.masters += report.masters;
               total.fired += report.fired;
               total.completed += report.completed;
               if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
             }
           }
+          if (failures.length > 0) throw failures[0];
           return total;
         },
         reviews,
