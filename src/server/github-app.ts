@@ -34,8 +34,8 @@ export const GITHUB_EVENTS = [
 export const GITHUB_PUSH_EVENT = 'push';
 
 /**
- * The events that say the App's installations changed (GitHub sends them to every App, whatever it subscribes to):
- * installed, removed, suspended, its permissions accepted, repositories added or removed, its account renamed.
+ * The events that say the App's installations changed: installed, removed, suspended, its permissions accepted,
+ * repositories added or removed (GitHub sends these two to every App, whatever it subscribes to), its account renamed.
  */
 export const GITHUB_INSTALLATION_EVENTS = ['installation', 'installation_repositories', 'installation_target'] as const;
 
