@@ -14,6 +14,9 @@ import {
 } from '../support/github-webhook.js';
 import { minutes, T0 } from '../support/incident-setup.js';
 import { startRedis } from '../support/redis-server.js';
+import { startFakeGitLab } from '../support/fake-gitlab.js';
+import { deliverGitLab, gitlabLabeledPayload } from '../support/gitlab-webhook.js';
+import type { ServerOverrides } from '../../src/server/composition.js';
 import type { RedisServer } from '../support/redis-server.js';
 
 // The GitHub App's installations as the sweep knows them (issue 15, a sweep that costs what is due): the list is read
@@ -41,7 +44,7 @@ afterAll(async () => {
  * and alice may write; the fake GitHub lists only acme's installation until a test says otherwise; `replicas` servers
  * (sharing `env`), closed when the test finishes. Incidents are declared at T0: a sitrep is due an hour later.
  */
-async function world(options: { replicas?: number; env?: Record<string, string> } = {}) {
+async function world(options: { replicas?: number; env?: Record<string, string>; overrides?: ServerOverrides } = {}) {
   const clock = { now: T0 };
   const store = new MemoryStore({ kind: 'github', now: () => clock.now });
   for (const path of ['acme/security', 'globex/security']) {
@@ -62,7 +65,7 @@ async function world(options: { replicas?: number; env?: Record<string, string> 
         GHE_PROTOCOL: 'http',
         ...options.env,
       },
-      { now: () => clock.now },
+      { now: () => clock.now, ...options.overrides },
     );
     onTestFinished(server.close);
     servers.push(server);
@@ -166,6 +169,32 @@ describe('the installations the sweep visits', () => {
     expect(w.reminders(globex)).toHaveLength(1);
   });
 
+  it("a removed installation is not asked again; installed anew, its incident's overdue reminder fires once", async () => {
+    const w = await world();
+    w.fake.setInstallations([ACME, GLOBEX]);
+    await w.declare(0, 'acme/security', ACME);
+    const globex = await w.declare(0, 'globex/security', GLOBEX);
+    await w.sweep(0, minutes(1));
+    // globex uninstalls the App.
+    w.fake.setInstallations([ACME]);
+    expect(await w.deliver(0, 'installation', githubInstallationPayload('deleted', GLOBEX))).toBe(200);
+    const asked = w.searches('globex') + w.tokens(GLOBEX.id);
+    const oldTokens = w.tokens(GLOBEX.id);
+    for (const at of [2, 61, 62]) await w.sweep(0, minutes(at));
+    expect(w.searches('globex') + w.tokens(GLOBEX.id)).toBe(asked);
+    expect(w.reminders(globex)).toHaveLength(0);
+    // Installed again (a new installation id): the next tick lists it, and the overdue sitrep is reminded of, once.
+    const again = { id: 6161, account: 'globex' };
+    w.fake.setInstallations([ACME, again]);
+    expect(await w.deliver(0, 'installation', githubInstallationPayload('created', again))).toBe(200);
+    await w.sweep(0, minutes(70));
+    expect(w.reminders(globex)).toHaveLength(1);
+    await w.sweep(0, minutes(71));
+    expect(w.reminders(globex)).toHaveLength(1);
+    // The removed installation was never asked for a token again.
+    expect(w.tokens(GLOBEX.id)).toBe(oldTokens);
+  });
+
   it('drop an installation removed without a delivery (its search answers 401), sweep the others, and ask it no more', async () => {
     const w = await world();
     w.fake.setInstallations([ACME, GLOBEX]);
@@ -235,5 +264,37 @@ describe('the installations of two replicas sharing Redis', () => {
     expect((await w.sweep(0, minutes(63))).masters).toBe(1);
     expect(w.listReads()).toBe(4);
     expect(w.searches('globex')).toBe(asked);
+  });
+});
+
+describe('the sweep of both trackers', () => {
+  it('sweeps GitLab when GitHub fails, fails the sweep, and lists again at the next tick', async () => {
+    const lab = new MemoryStore({ kind: 'gitlab', now: () => T0 });
+    lab.addProject('team/app', { visibility: 'private' });
+    lab.setAccess('team/app', 'alice', 'write');
+    const report = lab.seedIssue('team/app', { title: 'Heap overflow', body: 'details', labels: ['incident'] });
+    const gitlab = await startFakeGitLab(lab);
+    onTestFinished(gitlab.close);
+    const w = await world({
+      env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: 'glpat-sweep', GITLAB_WEBHOOK_SECRET: 'gitlab-secret' },
+      overrides: { gitlabClientOptions: { rateLimits: { '**': 100_000 }, queryTimeout: 5_000 } },
+    });
+    const acme = await w.declare(0, 'acme/security', ACME);
+    const alice = { id: gitlab.userId('alice'), username: 'alice' };
+    const payload = gitlabLabeledPayload(lab.getProject('team/app'), report, 'incident', alice);
+    expect((await deliverGitLab(w.servers[0]!.url, 'gitlab-secret', payload, 'lab-1')).status).toBe(200);
+    await w.servers[0]!.app.idle();
+    const labReminders = () => lab.listComments(report.ref).filter((c) => c.body.includes(SITREP_REMINDER));
+    await w.sweep(0, minutes(1));
+    // GitHub is down when both sitreps come due: GitLab's fires, and the sweep fails.
+    w.fake.faults.outageWhen((r) => r.path.startsWith('/search/issues'));
+    await expect(w.sweep(0, minutes(61))).rejects.toThrow();
+    expect(labReminders()).toHaveLength(1);
+    expect(w.reminders(acme)).toHaveLength(0);
+    // Nothing was recorded as quiet: the next tick lists both, and GitHub's fires once it answers.
+    w.fake.faults.recover();
+    await w.sweep(0, minutes(62));
+    expect(w.reminders(acme)).toHaveLength(1);
+    expect(labReminders()).toHaveLength(1);
   });
 });
