@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryInstallationChanges } from '../../src/server/coordination/installation-changes.js';
 import { GitHubInstallations, INSTALLATIONS_MAX_AGE_MS } from '../../src/server/github-installations.js';
 import type { Installation, InstallationsRead } from '../../src/server/github-installations.js';
+import { installationOf } from '../../src/server/github-app.js';
+import { githubExample, githubInstallationPayload } from '../support/github-webhook.js';
 
 // The GitHub App's installations as the sweep keeps them between sweeps, over a list the test holds: which sweeps read
 // the list (and with which validator), and what each sweep visits. Clock: the `at` of each sweep.
@@ -164,5 +166,28 @@ describe('the installations the sweep visits', () => {
     expect(w.wakes()).toBe(0);
     expect(await w.ids(sweeper, 1)).toEqual([1]);
     expect(w.reads).toHaveLength(1);
+  });
+});
+
+describe('the installation a delivery comes from', () => {
+  const issue = { ...githubExample('opened'), installation: { id: 42 } };
+  it.each([
+    [
+      'an issue delivery: its installation, on its repository owner',
+      'issues',
+      issue,
+      { id: 42, account: 'Codertocat' },
+    ],
+    [
+      'an installation delivery (its installation may be the one removed)',
+      'installation',
+      githubInstallationPayload('deleted', { id: 42, account: 'acme' }),
+      null,
+    ],
+    ['a delivery without an installation', 'issues', { ...issue, installation: undefined }, null],
+    ['a delivery without a repository', 'issues', { ...issue, repository: undefined }, null],
+    ['no payload at all', 'issues', null, null],
+  ])('%s', (_, name, payload, expected) => {
+    expect(installationOf(name, payload)).toEqual(expected);
   });
 });
