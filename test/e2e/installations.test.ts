@@ -150,26 +150,30 @@ describe('the installations the sweep visits', () => {
     expect(w.searches('acme')).toBe(25);
   });
 
-  it("add an installation a delivery comes from that the list does not hold, and fire its incident's reminder on time", async () => {
-    const w = await world();
-    await w.declare(0, 'acme/security', ACME);
-    await w.sweep(0, minutes(1));
-    expect(w.listReads()).toBe(1);
-    // globex installs the App, and its `installation.created` delivery never arrives.
-    w.fake.setInstallations([ACME, GLOBEX]);
-    const globex = await w.declare(0, 'globex/security', GLOBEX);
-    // The first tick after the sitrep came due (an hour after the declaration) fires it, without reading the list.
-    await w.sweep(0, minutes(59));
-    expect(w.reminders(globex)).toHaveLength(0);
-    await w.sweep(0, minutes(61));
-    expect(w.reminders(globex)).toHaveLength(1);
-    expect(w.listReads()).toBe(1);
-    // And not twice.
-    await w.sweep(0, minutes(62));
-    expect(w.reminders(globex)).toHaveLength(1);
-  });
+  it(
+    'add an installation a delivery comes from that the list does not hold, ' +
+      "and fire its incident's reminder on time",
+    async () => {
+      const w = await world();
+      await w.declare(0, 'acme/security', ACME);
+      await w.sweep(0, minutes(1));
+      expect(w.listReads()).toBe(1);
+      // globex installs the App, and its `installation.created` delivery never arrives.
+      w.fake.setInstallations([ACME, GLOBEX]);
+      const globex = await w.declare(0, 'globex/security', GLOBEX);
+      // The first tick after the sitrep came due (an hour after the declaration) fires it, without reading the list.
+      await w.sweep(0, minutes(59));
+      expect(w.reminders(globex)).toHaveLength(0);
+      await w.sweep(0, minutes(61));
+      expect(w.reminders(globex)).toHaveLength(1);
+      expect(w.listReads()).toBe(1);
+      // And not twice.
+      await w.sweep(0, minutes(62));
+      expect(w.reminders(globex)).toHaveLength(1);
+    },
+  );
 
-  it("a removed installation is not asked again; installed anew, its incident's overdue reminder fires once", async () => {
+  it("a removed installation is not asked again; installed anew, its incident's late reminder fires once", async () => {
     const w = await world();
     w.fake.setInstallations([ACME, GLOBEX]);
     await w.declare(0, 'acme/security', ACME);
@@ -195,27 +199,31 @@ describe('the installations the sweep visits', () => {
     expect(w.tokens(GLOBEX.id)).toBe(oldTokens);
   });
 
-  it('drop an installation removed without a delivery (its search answers 401), sweep the others, and ask it no more', async () => {
-    const w = await world();
-    w.fake.setInstallations([ACME, GLOBEX]);
-    const acme = await w.declare(0, 'acme/security', ACME);
-    await w.declare(0, 'globex/security', GLOBEX);
-    expect((await w.sweep(0, minutes(1))).masters).toBe(2);
-    // globex uninstalls the App, and its `installation.deleted` delivery never arrives: its token is refused.
-    w.fake.setInstallations([ACME]);
-    const report = await w.sweep(0, minutes(61));
-    expect(report.masters).toBe(1);
-    expect(w.reminders(acme)).toHaveLength(1);
-    expect(w.servers[0]!.log.lines.some((l) => l.msg === 'sweep target gone; dropped')).toBe(true);
-    const asked = w.searches('globex') + w.tokens(GLOBEX.id);
-    // The next tick lists again, the list read again (without globex): globex is not asked again.
-    await w.sweep(0, minutes(62));
-    await w.sweep(0, minutes(121));
-    await w.sweep(0, minutes(122));
-    expect(w.searches('globex') + w.tokens(GLOBEX.id)).toBe(asked);
-    expect(w.listReads()).toBe(2);
-    expect(w.reminders(acme)).toHaveLength(2);
-  });
+  it(
+    'drop an installation removed without a delivery (its search answers 401), sweep the others, ' +
+      'and ask it no more',
+    async () => {
+      const w = await world();
+      w.fake.setInstallations([ACME, GLOBEX]);
+      const acme = await w.declare(0, 'acme/security', ACME);
+      await w.declare(0, 'globex/security', GLOBEX);
+      expect((await w.sweep(0, minutes(1))).masters).toBe(2);
+      // globex uninstalls the App, and its `installation.deleted` delivery never arrives: its token is refused.
+      w.fake.setInstallations([ACME]);
+      const report = await w.sweep(0, minutes(61));
+      expect(report.masters).toBe(1);
+      expect(w.reminders(acme)).toHaveLength(1);
+      expect(w.servers[0]!.log.lines.some((l) => l.msg === 'sweep target gone; dropped')).toBe(true);
+      const asked = w.searches('globex') + w.tokens(GLOBEX.id);
+      // The next tick lists again, the list read again (without globex): globex is not asked again.
+      await w.sweep(0, minutes(62));
+      await w.sweep(0, minutes(121));
+      await w.sweep(0, minutes(122));
+      expect(w.searches('globex') + w.tokens(GLOBEX.id)).toBe(asked);
+      expect(w.listReads()).toBe(2);
+      expect(w.reminders(acme)).toHaveLength(2);
+    },
+  );
 
   it('drop an installation a delivery named whose token GitHub refuses with 404, and ask it no more', async () => {
     const w = await world();

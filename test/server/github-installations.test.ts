@@ -157,7 +157,7 @@ describe('the installations the sweep visits', () => {
     expect(reads).toBe(3);
   });
 
-  it('a replica that never swept tells the others of each installation once; one known to them is no change', async () => {
+  it('a replica that never swept tells the others of each installation once; one they know is no change', async () => {
     const w = world([acme]);
     const sweeper = w.replica();
     expect(await w.ids(sweeper, 0)).toEqual([1]);
