@@ -8,7 +8,12 @@ import { fetchWithTimeout, observedOctokit, resilientOctokit } from '../tracker/
 import type { FileCache, Tracker } from '../tracker/port.js';
 import { DEFAULT_RETRY_POLICY } from '../tracker/retry.js';
 import { json } from './composition.js';
-import type { Composed, CompositionDeps, SelfCheck } from './composition.js';
+import type { Composed, CompositionDeps, SelfCheck, SweepTarget } from './composition.js';
+import { MemoryInstallationChanges } from './coordination/installation-changes.js';
+import { GitHubInstallations } from './github-installations.js';
+import type { Installation, InstallationsRead } from './github-installations.js';
+import type { StateKeys } from './state-seal.js';
+import { TrackerError } from '../tracker/errors.js';
 import { githubBaseUrl, privateKeyFrom, trackerStateKeys } from './env.js';
 import type { ServerEnv } from './env.js';
 import { createGitHubApp, githubSelfAccount, isGitHubSelf } from './github-app.js';
@@ -51,28 +56,90 @@ function isJsonButNotObject(text: string): boolean {
   }
 }
 
-/** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */
-async function installationTrackers(
-  probot: Probot,
-  self: GitHubSelf,
-  api: GitHubApiMemo,
-  files?: FileCache,
-): Promise<Tracker[]> {
-  const appOctokit = await probot.auth();
-  const installations = (await appOctokit.paginate('GET /app/installations', { per_page: 100 })) as Array<{
-    id: number;
-    account: { login?: string } | null;
-  }>;
-  const trackers: Tracker[] = [];
-  for (const installation of installations) {
-    const login = installation.account?.login;
-    if (!login) continue;
-    const octokit = await probot.auth(installation.id);
-    trackers.push(
-      new GitHubTracker(octokit, { account: login, self: () => self(octokit), api, ...(files ? { files } : {}) }),
-    );
+/** The HTTP status of an Octokit error, if it has one. */
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * The App's installations (`GET /app/installations`, with the App's token), suspended ones left out. A list that fits
+ * one page is read conditionally with the validator of the last read (`etag`): answered 304 while unchanged, which
+ * GitHub's rate limit does not count.
+ */
+async function readInstallations(probot: Probot, etag: string | undefined): Promise<InstallationsRead> {
+  const app = await probot.auth();
+  type Listed = Array<{ id: number; account: { login?: string } | null; suspended_at?: string | null }>;
+  let first: { data: unknown; headers: { etag?: string; link?: string } };
+  try {
+    first = await app.request('GET /app/installations', {
+      per_page: 100,
+      ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+    });
+  } catch (error) {
+    if (statusOf(error) === 304) return 'unchanged';
+    throw error;
   }
-  return trackers;
+  const more = /\brel="next"/.test(first.headers.link ?? '');
+  const listed = (more ? await app.paginate('GET /app/installations', { per_page: 100 }) : first.data) as Listed;
+  const installations: Installation[] = [];
+  for (const installation of listed) {
+    const account = installation.account?.login;
+    if (account && !installation.suspended_at) installations.push({ id: installation.id, account });
+  }
+  return { installations, ...(!more && first.headers.etag ? { etag: first.headers.etag } : {}) };
+}
+
+/**
+ * The sweep's targets on GitHub: a tracker per installation, each bound to its account for the sweep's search, the
+ * list of installations kept between sweeps (see `GitHubInstallations`), and the trackers with it. An installation
+ * whose listing answers 401 or 404 (removed, its token revoked) is dropped.
+ */
+function installationTargets(
+  probot: Probot,
+  installations: GitHubInstallations,
+  self: GitHubSelf,
+  stateKeys: StateKeys,
+  api: GitHubApiMemo,
+  files: FileCache | undefined,
+): (at: Date) => Promise<SweepTarget[]> {
+  const trackers = new Map<number, { account: string; tracker: Promise<Tracker> }>();
+  const trackerOf = (installation: Installation) => {
+    const known = trackers.get(installation.id);
+    if (known?.account === installation.account) return known.tracker;
+    const tracker = (async (): Promise<Tracker> => {
+      const octokit = await probot.auth(installation.id);
+      return new GitHubTracker(octokit, {
+        account: installation.account,
+        self: () => self(octokit),
+        api,
+        ...(files ? { files } : {}),
+      });
+    })();
+    // A failed authentication is not kept: the next sweep tries again.
+    tracker.catch(() => {
+      if (trackers.get(installation.id)?.tracker === tracker) trackers.delete(installation.id);
+    });
+    trackers.set(installation.id, { account: installation.account, tracker });
+    return tracker;
+  };
+  return async (at) => {
+    const targets: SweepTarget[] = [];
+    for (const installation of await installations.current(at)) {
+      targets.push({
+        tracker: await trackerOf(installation),
+        stateKeys,
+        gone: (error) => {
+          const status = error instanceof TrackerError && error.operation === 'listOpenMasters' ? error.status : 0;
+          if (status !== 401 && status !== 404) return false;
+          installations.drop(installation.id);
+          trackers.delete(installation.id);
+          return true;
+        },
+      });
+    }
+    return targets;
+  };
 }
 
 /**
@@ -131,6 +198,12 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
   // What this process learns of the GitHub server's API (one host per process): an older GitHub Enterprise Server
   // without GraphQL's `parentIssueId` is asked once, not at every intake.
   const api: GitHubApiMemo = {};
+  // The sweep's installations, kept between sweeps; deliveries say when they change.
+  const installations = new GitHubInstallations({
+    read: (etag) => readInstallations(probot, etag),
+    changes: deps.installations?.changes ?? new MemoryInstallationChanges(),
+    wake: deps.installations?.wake ?? (async () => undefined),
+  });
   const app = createGitHubApp({
     handle: enqueue,
     handleAdvisory: enqueueAdvisory,
@@ -139,6 +212,7 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
     api,
     ...(files ? { files: files.github } : {}),
     ...(push ? { push } : {}),
+    installations,
   });
   const middleware = await createNodeMiddleware(app, {
     probot,
@@ -149,8 +223,7 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
     composition: {
       route,
       isSelf: isGitHubSelf,
-      sweepTargets: async () =>
-        (await installationTrackers(probot, self, api, files?.github)).map((tracker) => ({ tracker, stateKeys })),
+      sweepTargets: installationTargets(probot, installations, self, stateKeys, api, files?.github),
     },
   };
 }

@@ -22,13 +22,13 @@ import { SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
 import { sweepOnSchedule } from '../sweep/handle.js';
 import type { ReviewsSeen } from '../sweep/handle.js';
-import type { SweepReport } from '../sweep/handle.js';
+import type { NextDue, SweepReport } from '../sweep/handle.js';
 import type { SweepSchedule } from './coordination/sweep-schedule.js';
 import { answerWithin, WorkQueue } from './work-queue.js';
 import { composeGitHub } from './github-composition.js';
 import { composeGitLab } from './gitlab-composition.js';
 import { json } from './composition.js';
-import type { Composed, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
+import type { Composed, SelfCheck, ServerOverrides, SweepTarget, TrackerComposition } from './composition.js';
 import { configMaxAgeMs, sweepHoldMs, sweepSafetyMs } from './env.js';
 import { ConfigFiles } from './config-files.js';
 import type { ServerEnv } from './env.js';
@@ -144,7 +144,11 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       }),
     );
   };
-  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push };
+  const installations = {
+    changes: coordination.installationChanges,
+    wake: () => coordination.sweepSchedule.changed(),
+  };
+  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push, installations };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {
@@ -262,6 +266,50 @@ interface Sweeper {
   underWay: Set<Promise<unknown>>;
 }
 
+/**
+ * One listing of every target of every composition at `at`, added up in `total`. One target's failure does not keep
+ * the others from being swept: the failures are answered, and the sweep fails after them (the schedule records
+ * nothing, and the next tick lists again). A target that is gone (a removed installation) is dropped instead.
+ */
+async function sweepCompositions(
+  compositions: TrackerComposition[],
+  context: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries' | 'stateKeys' | 'now'>,
+  at: Date,
+  due: NextDue,
+  total: SweepReport,
+): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  for (const composition of compositions) {
+    let targets: SweepTarget[];
+    try {
+      targets = await composition.sweepTargets(at);
+    } catch (error) {
+      failures.push(error);
+      continue;
+    }
+    for (const target of targets) {
+      let report: SweepReport;
+      try {
+        report = await ROUTES.sweep(target.tracker, { ...context, stateKeys: target.stateKeys }, at, due);
+      } catch (error) {
+        if (!target.gone?.(error)) {
+          failures.push(error);
+          continue;
+        }
+        context.log.warn({ err: { message: (error as Error).message } }, 'sweep target gone; dropped');
+        // The next tick lists again, after a new read of the list: one dropped by mistake is back in time.
+        due.at = at;
+        continue;
+      }
+      total.masters += report.masters;
+      total.fired += report.fired;
+      total.completed += report.completed;
+      if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
+    }
+  }
+  return failures;
+}
+
 function createSweeper(options: {
   compositions: TrackerComposition[];
   gate: SweepGate;
@@ -284,15 +332,11 @@ function createSweeper(options: {
         at,
         safetyMs,
         async (due) => {
-          for (const composition of compositions) {
-            for (const { tracker, stateKeys } of await composition.sweepTargets()) {
-              const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at, due);
-              total.masters += report.masters;
-              total.fired += report.fired;
-              total.completed += report.completed;
-              if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
-            }
-          }
+          const failures = await sweepCompositions(compositions, context, at, due, total);
+          // The first failure is the sweep's (logged by its caller); the others are said here.
+          for (const error of failures.slice(1))
+            context.log.error({ err: { message: (error as Error).message } }, 'sweep of a tracker failed');
+          if (failures.length > 0) throw failures[0];
           return total;
         },
         reviews,

@@ -282,6 +282,9 @@ for (const harness of HARNESSES) {
       expect(await t.sweep(minutes(60))).toEqual({ masters: 0, fired: 0, completed: 0 });
       expect(t.probe.requestCount()).toBe(quiet);
       expect(await t.sweep(minutes(61))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      // The safety interval's listing is one request: the listing itself (on GitHub the one installation's search;
+      // its list of installations is kept, issue 15).
+      expect(t.probe.workShapes(quiet)).toHaveLength(1);
     });
 
     it(

@@ -37,6 +37,14 @@ export interface FakeGitHubOptions {
   parentIssueId?: boolean;
 }
 
+/** An installation of the App as the fake lists it. */
+export interface FakeInstallation {
+  id: number;
+  account: string;
+  /** Listed with `suspended_at`; its token is refused (403), as GitHub refuses a suspended installation's. */
+  suspended?: boolean;
+}
+
 export interface FakeGitHub {
   /** Base URL to give Octokit as `baseUrl`, e.g. `http://127.0.0.1:53211`. */
   url: string;
@@ -45,11 +53,23 @@ export interface FakeGitHub {
    * Every request received, in order; `path` includes the query string, `body` the JSON sent (writes); `conditional`
    * when it sent `If-None-Match`.
    */
-  requests: Array<{ method: string; path: string; body?: Record<string, unknown>; conditional?: boolean }>;
+  requests: Array<{
+    method: string;
+    path: string;
+    body?: Record<string, unknown>;
+    conditional?: boolean;
+    /** The status answered (left out for an injected fault). */
+    status?: number;
+  }>;
   /** When each of `requests` arrived (ms since the epoch), by the same index. */
   arrivals: number[];
   /** Fault injection: configure, start an outage, recover, and see what was injected. */
   faults: FaultInjector;
+  /**
+   * Replaces the App's installations (by default the one of `installationAccount`, id 4242). From then on, like
+   * GitHub: an installation not listed has no token (404), and a token it was given earlier is refused (401).
+   */
+  setInstallations(installations: FakeInstallation[]): void;
 }
 
 /** Every fault the GitHub fake can inject. */
@@ -107,6 +127,21 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   const arrivals: number[] = [];
   const faults = new FaultInjector(GITHUB_FAULTS, options.faults);
   let base = '';
+  /** The installations set by `setInstallations`; null: the one default installation, on any account. */
+  let installations: FakeInstallation[] | null = null;
+  const installationsNow = (): FakeInstallation[] =>
+    installations ?? [
+      {
+        id: FAKE_INSTALLATION_ID,
+        account: options.installationAccount ?? store.projectPaths()[0]?.split('/')[0] ?? 'acme',
+      },
+    ];
+  /** The installation a token was made for (`ghs_fake_<id>`), and whether it may still be used. */
+  const tokenRefused = (authorization: string | undefined): boolean => {
+    const id = /^(?:token|bearer) ghs_fake_(?<id>\d+)$/i.exec(authorization ?? '')?.groups?.id;
+    if (id === undefined || installations === null) return false;
+    return !installations.some((i) => i.id === Number(id) && !i.suspended);
+  };
 
   const projectOf = (p: string[]): string => `${p[0]}/${p[1]}`;
   const refOf = (p: string[]): IssueRef => ({ project: projectOf(p), number: Number(p[2]) });
@@ -413,32 +448,44 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     [
       'POST',
       /^\/app\/installations\/(\d+)\/access_tokens$/,
-      () => ({
-        status: 201,
-        body: {
-          token: 'ghs_fake',
-          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-          permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
-          repository_selection: 'all',
-        },
-      }),
+      ({ params }) => {
+        // Until `setInstallations`, any installation id gets a token (tests that name their own).
+        const id = Number(params[0]);
+        const installation = installations === null ? { id } : installations.find((i) => i.id === id);
+        if (!installation) return notFound();
+        if ('suspended' in installation && installation.suspended)
+          return { status: 403, body: { message: 'This installation has been suspended' } };
+        return {
+          status: 201,
+          body: {
+            token: `ghs_fake_${installation.id}`,
+            expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+            permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
+            repository_selection: 'all',
+          },
+        };
+      },
     ],
     [
       'GET',
       /^\/app\/installations$/,
-      ({ url }) => {
-        const login = options.installationAccount ?? store.projectPaths()[0]?.split('/')[0] ?? 'acme';
-        const installation = {
-          id: FAKE_INSTALLATION_ID,
-          account: user(login),
+      ({ url, headers }) => {
+        const listed = installationsNow().map((installation) => ({
+          id: installation.id,
+          account: user(installation.account),
           app_id: 1,
           app_slug: slug,
           target_type: 'Organization',
           repository_selection: 'all',
           permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
           events: ['issues', 'issue_comment'],
-        };
-        return paginate([installation], url);
+          suspended_at: installation.suspended ? '2026-11-20T00:00:00Z' : null,
+        }));
+        const reply = paginate(listed, url);
+        // GitHub's validator of the page: asked with it while unchanged, answered 304 without a body.
+        const etag = `"${createHash('sha1').update(JSON.stringify(reply.body)).digest('hex')}"`;
+        if (headers['if-none-match'] === etag) return { status: 304, headers: { ...reply.headers, etag } };
+        return { ...reply, headers: { ...reply.headers, etag } };
       },
     ],
     [
@@ -929,6 +976,9 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         status: 401,
         body: { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' },
       };
+    } else if (tokenRefused(req.headers.authorization)) {
+      // The token of an installation removed (or suspended) since it was made.
+      reply = { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
     } else {
       let body: Record<string, unknown> = {};
       try {
@@ -959,6 +1009,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       }
       if (fault === 'lost-answer') return stall(res, faults.stallMs);
     }
+    entry.status = reply.status;
     send(res, reply);
   };
 
@@ -973,6 +1024,9 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     requests,
     arrivals,
     faults,
+    setInstallations: (list) => {
+      installations = list.map((installation) => ({ ...installation }));
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

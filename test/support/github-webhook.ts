@@ -270,6 +270,25 @@ export function githubAdvisoryPayload(
 }
 
 /** An RSA key for a test GitHub App. */
+/**
+ * A real `installation.<action>` payload for installation `id` on `account` (GitHub sends these to every App:
+ * installed, removed, suspended…), its repositories left as the example has them.
+ */
+export function githubInstallationPayload(
+  action: 'created' | 'deleted' | 'suspend' | 'unsuspend' | 'new_permissions_accepted',
+  installation: { id: number; account: string },
+): Record<string, any> {
+  const payload = githubExample(action, 'installation');
+  payload.installation = { ...payload.installation, id: installation.id };
+  payload.installation.account = userAs(payload.installation.account, installation.account);
+  return payload;
+}
+
+/** An `issues.*` or `issue_comment.*` payload sent as coming from installation `id` instead of the default one. */
+export function fromInstallation(payload: Record<string, any>, id: number): Record<string, any> {
+  return { ...payload, installation: { id, node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${id}` } };
+}
+
 export function testPrivateKey(): string {
   return generateKeyPairSync('rsa', {
     modulusLength: 2048,

@@ -907,7 +907,11 @@ describe('fake GitHub', () => {
         .catch((e: unknown) => e);
       expect(missing).toMatchObject({ status: 404 });
     }
-    expect(server.requests.at(-1)).toEqual({ method: 'GET', path: '/orgs/sec/teams/legal/memberships/mia' });
+    expect(server.requests.at(-1)).toEqual({
+      method: 'GET',
+      path: '/orgs/sec/teams/legal/memberships/mia',
+      status: 404,
+    });
   });
 });
 
