@@ -85,7 +85,7 @@ for (const harness of HARNESSES) {
   const intake = intakeCalls(harness.name);
 
   describe(`the intake in people's order (${harness.name})`, () => {
-    it('writes the master first (checklist and labels), then the children (created attached where the tracker can, else linked), one comment, the final block', async () => {
+    it('writes the master first (checklist, labels), then children, one comment, the final block', async () => {
       const t = await harness.open({ config: CONFIG, beforeTrigger: withEarlierLabels });
       const writes = t.probe
         .workShapes(0)

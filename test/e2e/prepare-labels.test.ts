@@ -36,7 +36,7 @@ for (const harness of HARNESSES) {
 
   describe(`labels prepared before a repository's first incident (${harness.name})`, () => {
     if (traits.labelEvents) {
-      it('creating the trigger label prepares the incident labels; the first intake then costs what the next does', async () => {
+      it('the trigger label created prepares the labels; the first intake then costs what the next does', async () => {
         const t = await harness.open({ config: CONFIG, projects: { [WEB]: 'private' } });
         let from = t.probe.requestCount();
         expectOutcome(t, await t.createLabel('incident', 'alice', { project: WEB }), 'done');
@@ -109,7 +109,7 @@ for (const harness of HARNESSES) {
         expect(labelsOf(t, SITE).some((l) => l.startsWith('incident-id::'))).toBe(false);
       });
 
-      it('the incident and release projects the configuration names are prepared, not the labelled repository', async () => {
+      it('prepares the incident and release projects the configuration names, not the labelled one', async () => {
         const config = `incidentProject: ${INCIDENT_PROJECT}\nreleaseProject: acme/releases\n`;
         const t = await harness.open({ config, projects: { [WEB]: 'public', 'acme/releases': 'private' } });
         const security = labelsOf(t, INCIDENT_PROJECT);

@@ -232,7 +232,7 @@ describe('labels prepared ahead of incidents', () => {
     expect(labels(w, 'oss/lib')).toEqual(PROCESS_LABELS);
   });
 
-  it('in a public repository, an identifier label or a private reference is refused and nothing is written', async () => {
+  it('in a public repository, refuses an identifier label or a private reference: nothing written', async () => {
     const w = world('github');
     const guard = new WriteGuard(w.tracker, { projects: [w.secret, w.open] });
     const before = w.store.calls.length;
