@@ -192,8 +192,8 @@ export function renderIntakes(results: readonly IntakeTiming[], count: number, m
       "apart; gitbeaker's default rate limits) against the loopback fakes; times from the trigger's delivery, s.",
     `- A repository's first incident: ${count} more intakes, each after every label of the repository but the ` +
       'trigger label was deleted (the repository as a new user has it), in the same warm server (a new ' +
-      "installation would also fetch its token once); on GitHub, also after the trigger label's `label.created` delivery, its " +
-      "preparation's writes over before the report is labelled.",
+      "installation would also fetch its token once); on GitHub, also after the trigger label's `label.created` " +
+      "delivery, its preparation's writes over before the report is labelled.",
     `- API calls of one intake: ${results.map((r) => `${r.tracker} ${r.calls}`).join(', ')}; of a first one: ` +
       `${results.map(firstCalls).join('; ')} (one more where the kept configuration was revalidated: a conditional ` +
       'request answered 304, at most once a minute).',
