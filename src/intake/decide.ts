@@ -26,7 +26,7 @@ import type { NeedsConfigReason } from './messages.js';
 import type { Issue } from '../kernel/model.js';
 import { DESCRIPTION_LIMITS, formatRef, sameRef } from '../kernel/model.js';
 import { neutralizeBlock } from '../kernel/neutralize.js';
-import { approvalLabels } from '../approvals/matrix.js';
+import { childProcessLabels } from './labels.js';
 import { renderStatusTable } from '../approvals/status-table.js';
 import { phaseLabel, renderMaster } from '../run/master-view.js';
 import { APP_ACTOR, appendToTimeline, startTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
@@ -681,11 +681,7 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
       title: childTitle(role, id),
       body: joinBody(`${renderState(state)}\n${content.trimEnd()}`, ''),
       // The comms ticket's approval labels mirror its (empty) approval state from the start.
-      labels: [
-        idLabel(id),
-        roleLabel(role),
-        ...(role === 'comms' ? approvalLabels(s.config.approvals, { decisions: {} }) : []),
-      ],
+      labels: [idLabel(id), ...childProcessLabels(s.config, role)],
       confidential: true,
     },
     expectConfidential: s.capabilities.confidentialIssues,

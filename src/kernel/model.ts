@@ -17,6 +17,12 @@ export interface TrackerCapabilities {
    * created, then linked (`linkIssues`).
    */
   attachOnCreate: boolean;
+  /**
+   * A label must exist in a project before an issue is created with it in one request (GitHub: GraphQL names labels by
+   * id), so the labels of incidents are prepared ahead (`ensureLabels`). Without it (GitLab) naming a label on an issue
+   * creates it, and `ensureLabels` is a no-op.
+   */
+  labelsBeforeUse: boolean;
   /** A conversation can be locked so that only maintainers comment (GitHub). */
   lockConversation: boolean;
   /** An issue can be deleted through the API (GitHub GraphQL `deleteIssue`, with admin rights). */

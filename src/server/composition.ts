@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbotOctokit } from 'probot';
-import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, LabelEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import type { EventOutcome } from '../run/context.js';
 import type { GitLabClientOptions } from '../tracker/gitlab/client.js';
 import type { FileCache, Tracker } from '../tracker/port.js';
@@ -65,6 +65,8 @@ export interface CompositionDeps {
     isSelf: SelfCheck,
     stateKeys: StateKeys,
   ): Promise<EventOutcome>;
+  /** Handles one label creation (GitHub's `label.created`) with the tracker it came from. */
+  handleLabel?(event: LabelEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): Promise<EventOutcome>;
   overrides: ServerOverrides;
   /** Configuration and template files kept between events, one cache per tracker (see `ConfigFiles`). */
   files?: { github: FileCache; gitlab: FileCache };

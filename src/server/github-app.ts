@@ -1,5 +1,5 @@
 import type { ApplicationFunction, Probot } from 'probot';
-import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, LabelEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
 import type { GitHubApiMemo, GitHubOctokit } from '../tracker/github/github-tracker.js';
 import {
@@ -7,6 +7,7 @@ import {
   normalizeGitHubAdvisoryEvent,
   normalizeGitHubCommentEvent,
   normalizeGitHubIssueEvent,
+  normalizeGitHubLabelEvent,
   normalizeGitHubPush,
 } from '../tracker/github/normalize.js';
 import type { FileCache, SelfAccount, Tracker } from '../tracker/port.js';
@@ -28,6 +29,8 @@ export const GITHUB_EVENTS = [
   // A private vulnerability report opens an incident; a publication is recorded on it.
   'repository_advisory.reported',
   'repository_advisory.published',
+  // The trigger label created in a repository: the labels its incidents will need are prepared before the first one.
+  'label.created',
 ] as const;
 
 /** Pushes (not an issue event; the `config-push` route): every push, its branch and files read from the payload. */
@@ -83,6 +86,12 @@ export interface GitHubAppOptions {
   /** Handles one repository advisory event with a tracker bound to the event's installation. */
   handleAdvisory?(
     event: AdvisoryEvent,
+    tracker: Tracker,
+    isSelf: (actor: { username: string; id: number }) => Promise<boolean>,
+  ): Promise<unknown>;
+  /** Handles one label creation (`label.created`) with a tracker bound to the event's installation. */
+  handleLabel?(
+    event: LabelEvent,
     tracker: Tracker,
     isSelf: (actor: { username: string; id: number }) => Promise<boolean>,
   ): Promise<unknown>;
@@ -187,6 +196,11 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
       if (context.name === 'repository_advisory') {
         const advisory = normalizeGitHubAdvisoryEvent(name, context.payload, context.id);
         if (advisory && options.handleAdvisory) await options.handleAdvisory(advisory, tracker, isGitHubSelf(tracker));
+        return;
+      }
+      if (context.name === 'label') {
+        const created = normalizeGitHubLabelEvent(name, context.payload, context.id);
+        if (created && options.handleLabel) await options.handleLabel(created, tracker, isGitHubSelf(tracker));
         return;
       }
       const event =

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createNodeMiddleware, Probot } from 'probot';
 import type { pino } from 'pino';
-import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, LabelEvent, TrackerEvent } from '../kernel/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
 import type { GitHubApiMemo } from '../tracker/github/github-tracker.js';
 import { fetchWithTimeout, observedOctokit, resilientOctokit } from '../tracker/github/octokit.js';
@@ -148,7 +148,7 @@ function installationTargets(
  * delivery and for the sweep, and the app's own bot user (events by it are never answered).
  */
 export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Promise<Composed> {
-  const { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push } = deps;
+  const { log, queue, handle, handleAdvisory, handleLabel, overrides, logFor, metrics, files, push } = deps;
   const privateKey = await privateKeyFrom(env, overrides.cwd);
   if (!env.APP_ID || !privateKey || !env.WEBHOOK_SECRET)
     return { missing: 'GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET' };
@@ -194,6 +194,18 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
       throw new Error('handling failed; see the app log');
     }
   };
+  // A repository's label creations run in order per repository (its trigger label, then the app's own labels).
+  const enqueueLabel = async (e: LabelEvent, t: Tracker, s: SelfCheck) => {
+    if (!handleLabel) return;
+    try {
+      await answerWithin(
+        queue.run(`github:labels:${e.project.path.toLowerCase()}`, () => handleLabel(e, t, s, stateKeys)),
+        answerMs,
+      );
+    } catch {
+      throw new Error('handling failed; see the app log');
+    }
+  };
   const self = githubSelfAccount(probot);
   // What this process learns of the GitHub server's API (one host per process): an older GitHub Enterprise Server
   // without GraphQL's `parentIssueId` is asked once, not at every intake.
@@ -207,6 +219,7 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
   const app = createGitHubApp({
     handle: enqueue,
     handleAdvisory: enqueueAdvisory,
+    handleLabel: enqueueLabel,
     self,
     log,
     api,

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, LabelEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import type { TrackerKind } from '../kernel/model.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
@@ -11,6 +11,7 @@ import type { SweepGate } from './coordination/sweep-gate.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { handleEvent } from './handle-event.js';
 import { handleAdvisoryDelivery } from './handle-advisory-event.js';
+import { handleLabelDelivery } from './handle-label-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
 import { childLogger, createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -127,6 +128,11 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys, work)),
     );
   };
+  const handleLabel = (event: LabelEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) => {
+    const label = `label.${event.action}`;
+    const work = childLogger(log, { delivery: event.deliveryId || null, tracker: event.tracker, event: label });
+    return measured(event.tracker, label, () => handleLabelDelivery(event, context(tracker, isSelf, stateKeys, work)));
+  };
   // Configuration and templates kept between events; a push drops what it changed on every replica.
   const files = new ConfigFiles(configMaxAgeMs(env));
   coordination.configChanges.subscribe((change) => files.forget(change));
@@ -148,7 +154,19 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
     changes: coordination.installationChanges,
     wake: () => coordination.sweepSchedule.changed(),
   };
-  const deps = { log, queue, handle, handleAdvisory, overrides, logFor, metrics, files, push, installations };
+  const deps = {
+    log,
+    queue,
+    handle,
+    handleAdvisory,
+    handleLabel,
+    overrides,
+    logFor,
+    metrics,
+    files,
+    push,
+    installations,
+  };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {

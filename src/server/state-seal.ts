@@ -310,6 +310,11 @@ export class StateSeal implements Tracker {
     return { ...attached, issue: this.open(attached.issue) };
   }
 
+  /** Label names carry no hidden state. */
+  ensureLabels(project: string, names: string[]): Promise<string[]> {
+    return this.inner.ensureLabels(project, names);
+  }
+
   lockIssue(ref: IssueRef): Promise<void> {
     return this.inner.lockIssue(ref);
   }

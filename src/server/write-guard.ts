@@ -1,5 +1,6 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../kernel/model.js';
 import { DESCRIPTION_LIMITS, formatRef } from '../kernel/model.js';
+import { idLabel } from '../kernel/identifier.js';
 import { TIMELINE_LIMITS } from '../kernel/timeline.js';
 import type {
   AccessActor,
@@ -58,6 +59,9 @@ const INCIDENT_MARKERS: ReadonlyArray<[RegExp, string]> = [
   [/<!-- incident-desk:state [^\n]*"(?:master|source)":/, 'a reference to the master in hidden state'],
   [/<!-- incident-desk:state [^\n]*"role":"(?:master|release|comms)"/, "an incident ticket's hidden state"],
 ];
+
+/** The prefix of an incident's identifier label (`incident-id::<ID>`), lower case. */
+const ID_LABEL_PREFIX = idLabel('').toLowerCase();
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -275,6 +279,23 @@ export class WriteGuard implements Tracker {
     }
     const attached = await this.inner.createAttachedIssue(project, input, parent);
     return { ...attached, issue: this.learnIssue(attached.issue) };
+  }
+
+  /**
+   * Labels prepared ahead of incidents (role and approval labels) name a process, not an incident: they may go to any
+   * project, public ones included. In a place anyone can read, a name that is an incident's identifier label (it would
+   * show that an incident exists, and its CVE id before the disclosure), that carries an incident marker, or that names
+   * a private project or a confidential issue the guard knows of is refused before any request, and nothing is written.
+   */
+  async ensureLabels(project: string, names: string[]): Promise<string[]> {
+    if (!this.capabilities.labelsBeforeUse) return this.inner.ensureLabels(project, names);
+    if (names.length > 0 && (await this.isPublic(project, null))) {
+      const target = `the labels of ${project}`;
+      if (names.some((name) => name.toLowerCase().startsWith(ID_LABEL_PREFIX)))
+        throw new PublicWriteError(target, "an incident's identifier label");
+      this.check(target, names.join('\n'));
+    }
+    return this.inner.ensureLabels(project, names);
   }
 
   async lockIssue(ref: IssueRef): Promise<void> {

@@ -221,6 +221,17 @@ export interface Tracker {
    */
   createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue>;
 
+  /**
+   * Makes sure a project has these labels, so that issues can later be created with them in one request: reads the
+   * project's labels once and creates only those it lacks (names compare as the tracker compares them; GitHub ignores
+   * case). Answers the names it created, in the order given; `[]` when all were there. GitHub names labels by id when
+   * an issue is created attached to its parent (GraphQL), so a label must exist before; a label another request made
+   * meanwhile counts as present. GitLab creates a label when an issue is first given it: there this is a no-op that
+   * makes no request and answers `[]`. Never for an incident's identifier label (per incident, and it would show that
+   * an incident exists): label names written ahead of an incident carry no incident content.
+   */
+  ensureLabels(project: string, names: string[]): Promise<string[]>;
+
   /** Locks an issue's conversation; idempotent. Only where `capabilities.lockConversation`. */
   lockIssue(ref: IssueRef): Promise<void>;
 

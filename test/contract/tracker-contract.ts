@@ -351,6 +351,30 @@ export function describeTrackerContract(
       expect(await tracker.linkIssues(parent, issue)).toBe('already-linked');
     });
 
+    it('prepares labels: creates only those a project lacks and answers them (GitHub); a no-op elsewhere', async () => {
+      // A label made by hand earlier, in another case: GitHub compares label names without case.
+      store.createLabel('sec/incidents', 'Incident::Release');
+      const names = ['incident::release', 'incident::comms', 'approval::blog::pending'];
+      const before = store.calls.length;
+      const created = await tracker.ensureLabels('sec/incidents', names);
+      const labels = () => store.labelsOf('sec/incidents').map((l) => l.name);
+      if (!tracker.capabilities.labelsBeforeUse) {
+        // GitLab creates a label when an issue is first given it: nothing to prepare, nothing asked.
+        expect(created).toEqual([]);
+        expect(store.calls.length).toBe(before);
+        expect(labels()).toEqual(['Incident::Release']);
+        return;
+      }
+      expect(created).toEqual(['incident::comms', 'approval::blog::pending']);
+      expect(labels()).toEqual(['Incident::Release', 'incident::comms', 'approval::blog::pending']);
+      // Again: everything is there, nothing is written.
+      expect(await tracker.ensureLabels('sec/incidents', names)).toEqual([]);
+      expect(labels()).toHaveLength(3);
+      // A public repository gets labels as well (the write guard, not the port, decides what may go there).
+      expect(await tracker.ensureLabels('sec/public-app', ['incident::comms'])).toEqual(['incident::comms']);
+      expect(store.labelsOf('sec/public-app').map((l) => l.name)).toEqual(['incident::comms']);
+    });
+
     it('throws a 404 TrackerError for a missing issue', async () => {
       const error = await tracker.getIssue({ project: 'sec/incidents', number: 999 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TrackerError);

@@ -50,6 +50,7 @@ function snapshot(
       confidentialIssues: kind === 'gitlab',
       nativeLinks: true,
       attachOnCreate: kind === 'github',
+      labelsBeforeUse: kind === 'github',
       lockConversation: kind === 'github',
       deleteIssue: kind === 'github',
       dueDates: kind === 'gitlab',

@@ -220,3 +220,38 @@ describe('writes over the tracker limit', () => {
     expect(body === long || splitBody(body).rest === long).toBe(true);
   });
 });
+
+describe('labels prepared ahead of incidents', () => {
+  const PROCESS_LABELS = ['incident::release', 'incident::comms', 'approval::blog::pending'];
+  const labels = (w: ReturnType<typeof world>, project: string) => w.store.labelsOf(project).map((l) => l.name);
+
+  it('go to a public repository too: role and approval labels carry no incident content', async () => {
+    const w = world('github');
+    const guard = new WriteGuard(w.tracker, { projects: [w.secret, w.open] });
+    expect(await guard.ensureLabels('oss/lib', PROCESS_LABELS)).toEqual(PROCESS_LABELS);
+    expect(labels(w, 'oss/lib')).toEqual(PROCESS_LABELS);
+  });
+
+  it('in a public repository, refuses an identifier label or a private reference: nothing written', async () => {
+    const w = world('github');
+    const guard = new WriteGuard(w.tracker, { projects: [w.secret, w.open] });
+    const before = w.store.calls.length;
+    await refused(guard.ensureLabels('oss/lib', ['incident::comms', 'incident-id::CVE-2026-1234']), /identifier/);
+    await refused(guard.ensureLabels('oss/lib', ['Incident-ID::INC-2026-7']), /identifier/);
+    await refused(guard.ensureLabels('oss/lib', ['moved to sec/incidents']), /private project/);
+    expect(w.store.calls.length).toBe(before);
+    expect(labels(w, 'oss/lib')).toEqual([]);
+    // In a private repository, an incident's own labels are where they belong.
+    expect(await guard.ensureLabels('sec/incidents', ['incident-id::CVE-2026-1234'])).toEqual([
+      'incident-id::CVE-2026-1234',
+    ]);
+  });
+
+  it('cost nothing where naming a label creates it (GitLab): no visibility read, no request', async () => {
+    const w = world('gitlab');
+    const guard = new WriteGuard(w.tracker);
+    const before = w.store.calls.length;
+    expect(await guard.ensureLabels('oss/lib', ['incident-id::CVE-2026-1234', ...PROCESS_LABELS])).toEqual([]);
+    expect(w.store.calls.length).toBe(before);
+  });
+});

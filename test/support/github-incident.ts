@@ -17,6 +17,7 @@ import {
   githubEditPayload,
   githubIssueChangePayload,
   githubIssuePayload,
+  githubLabelCreatedPayload,
   githubLabelPayload,
   testPrivateKey,
 } from './github-webhook.js';
@@ -106,7 +107,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   const redelivered: string[] = [];
   const deliveryPrefix = options.deliveryPrefix ?? 'run';
   const deliver = async (
-    event: 'issues' | 'issue_comment' | 'repository_advisory' | 'push',
+    event: 'issues' | 'issue_comment' | 'repository_advisory' | 'push' | 'label',
     payload: object,
     again?: string,
   ) => {
@@ -239,6 +240,11 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
       githubAdvisoryPayload(action, store.getProject(advisory.repository), advisory, sender),
       deliveryId,
     );
+  /** `actor` creates the label `name` in `path`, and GitHub delivers `label.created`; `deliveryId` repeats one. */
+  const createLabel = (path: string, name: string, actor: string, deliveryId?: string) => {
+    store.createLabel(path, name);
+    return deliver('label', githubLabelCreatedPayload(store.getProject(path), name, actor), deliveryId);
+  };
   /** The trigger sent again (a re-added label, another delivery). */
   const resendTrigger = () => deliver('issues', githubIssuePayload('labeled', project, master()));
   /** The app restarts: a new server process (fresh memory) against the same GitHub. */
@@ -268,6 +274,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     replay,
     advise,
     label,
+    createLabel,
     resendTrigger,
     restart,
     redelivered,

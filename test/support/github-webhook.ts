@@ -318,3 +318,26 @@ export async function deliverGitHub(
     body,
   });
 }
+
+/**
+ * A real `label.created` payload: `sender` created the label `name` in `project` (GitHub sends this for a label made
+ * by hand, and for one an issue named first), with an installation so Probot can authenticate.
+ */
+export function githubLabelCreatedPayload(project: Project, name: string, sender: string): Record<string, any> {
+  const payload = githubExample('created', 'label');
+  const [owner, repo] = project.path.split('/') as [string, string];
+  payload.installation = { id: 4242, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' };
+  Object.assign(payload.repository, {
+    id: project.id,
+    node_id: `R_fake${project.id}`,
+    name: repo,
+    full_name: project.path,
+    private: project.visibility === 'private',
+    visibility: project.visibility,
+    html_url: project.webUrl,
+  });
+  payload.repository.owner.login = owner;
+  payload.label = { ...payload.label, name, url: `https://api.github.com/repos/${project.path}/labels/${name}` };
+  payload.sender = userAs(payload.sender, sender);
+  return payload;
+}

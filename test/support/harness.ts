@@ -85,6 +85,8 @@ export interface Traits {
    * GraphQL's `parentIssueId`: `IncidentOptions.withoutParentIssueId`): only the fake GitHub over HTTP.
    */
   olderServer: boolean;
+  /** A label created in a repository is delivered to the app (GitHub's `label.created`); GitLab sends no such event. */
+  labelEvents: boolean;
 }
 
 /** What only the transport can tell: which requests the app made. */
@@ -179,6 +181,11 @@ export interface IncidentWorld {
     actor?: string,
     before?: Issue,
   ): Promise<Outcome>;
+  /**
+   * `actor` creates the label `name` in `options.project` (the incident project by default); where the tracker tells
+   * the app (`traits.labelEvents`) its event is delivered, `options.deliveryId` repeating an earlier delivery's id.
+   */
+  createLabel(name: string, actor: string, options?: { project?: string; deliveryId?: string }): Promise<Outcome>;
   /** The trigger label's event is delivered again. */
   resendTrigger(): Promise<Outcome>;
   /**
@@ -298,6 +305,7 @@ const GITLAB_TRAITS: Traits = {
   securityAdvisories: false,
   attachOnCreate: false,
   olderServer: false,
+  labelEvents: false,
 };
 
 const GITHUB_TRAITS: Traits = {
@@ -318,6 +326,7 @@ const GITHUB_TRAITS: Traits = {
   securityAdvisories: true,
   attachOnCreate: true,
   olderServer: false,
+  labelEvents: true,
 };
 
 /**
@@ -375,6 +384,8 @@ async function openMemoryWorld(
     removeLabel: (ticket, label, actor) => m.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor),
     deliverEdit: m.deliverEdit,
     replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
+    createLabel: (name, actor, options = {}) =>
+      m.createLabel(options.project ?? INCIDENT_PROJECT, name, actor, options.deliveryId),
     resendTrigger: m.resendTrigger,
     push: m.push,
     setTrackerSeverity: (level, actor, claimed) =>
@@ -481,6 +492,8 @@ const github: Harness = {
         g
           .replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined)
           .then(none),
+      createLabel: (name, actor, options = {}) =>
+        g.createLabel(options.project ?? INCIDENT_PROJECT, name, actor, options.deliveryId).then(none),
       resendTrigger: () => g.resendTrigger().then(none),
       push,
       setTrackerSeverity: noTrackerSeverity,
@@ -590,6 +603,11 @@ const gitlab: Harness = {
         g.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor).then(outcome),
       deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(outcome),
       replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
+      // GitLab sends no event for a label created in a project.
+      createLabel: async (name, _actor, options = {}) => {
+        g.store.createLabel(options.project ?? INCIDENT_PROJECT, name);
+        return undefined;
+      },
       resendTrigger: () => g.resendTrigger().then(outcome),
       push,
       setTrackerSeverity: (level, actor, claimed) =>

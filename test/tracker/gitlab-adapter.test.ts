@@ -326,6 +326,7 @@ describe('GitLabTracker over gitbeaker', () => {
       confidentialIssues: true,
       nativeLinks: true,
       attachOnCreate: false,
+      labelsBeforeUse: false,
       lockConversation: false,
       deleteIssue: false,
       dueDates: true,

@@ -247,6 +247,8 @@ export class GitHubTracker implements Tracker {
     nativeLinks: true,
     // GraphQL `createIssue` with `parentIssueId`; REST create and sub-issue link where the server lacks it.
     attachOnCreate: true,
+    // GraphQL's `createIssue` takes label ids: a label must exist first.
+    labelsBeforeUse: true,
     lockConversation: true,
     // GraphQL `deleteIssue`; answers `forbidden` without admin rights.
     deleteIssue: true,
@@ -662,16 +664,7 @@ export class GitHubTracker implements Tracker {
    */
   private async labelNodeIds(project: string, names: string[]): Promise<string[]> {
     if (names.length === 0) return [];
-    const { owner, repo } = splitPath(project, 'createAttachedIssue');
-    const known = await remember(this.labelIds, project.toLowerCase(), async () => {
-      const items = (await this.call('listLabels', project, () =>
-        this.octokit.paginate('GET /repos/{owner}/{repo}/labels', { owner, repo, per_page: 100 }),
-      )) as Array<{ name?: string; node_id?: string }>;
-      const byName = new Map<string, string>();
-      for (const label of items)
-        if (typeof label.name === 'string' && label.node_id) byName.set(label.name.toLowerCase(), label.node_id);
-      return byName;
-    });
+    const known = await this.repositoryLabels(project);
     const ids: string[] = [];
     // GitHub's label names compare case-insensitively: one id per name.
     for (const name of [...new Map(names.map((n) => [n.toLowerCase(), n])).values()]) {
@@ -685,10 +678,49 @@ export class GitHubTracker implements Tracker {
     return ids;
   }
 
+  /** A repository's labels by lower-case name, with their node ids (`GET …/labels`, every page, once per adapter). */
+  private repositoryLabels(project: string): Promise<Map<string, string>> {
+    const { owner, repo } = splitPath(project, 'listLabels');
+    return remember(this.labelIds, project.toLowerCase(), async () => {
+      const items = (await this.call('listLabels', project, () =>
+        this.octokit.paginate('GET /repos/{owner}/{repo}/labels', { owner, repo, per_page: 100 }),
+      )) as Array<{ name?: string; node_id?: string }>;
+      const byName = new Map<string, string>();
+      for (const label of items)
+        if (typeof label.name === 'string' && label.node_id) byName.set(label.name.toLowerCase(), label.node_id);
+      return byName;
+    });
+  }
+
+  /**
+   * The repository's labels read once (`GET …/labels`, every page; kept for the adapter's life, as the intake's label
+   * ids are), then `POST …/labels` for each name it lacks (case-insensitive, as GitHub compares), one at a time: a
+   * write that notifies nobody. A label another request created meanwhile (GitHub's 422 `already_exists`) is not
+   * counted as created. Answers the names created.
+   */
+  async ensureLabels(project: string, names: string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const known = await this.repositoryLabels(project);
+    const created: string[] = [];
+    for (const name of [...new Map(names.map((n) => [n.toLowerCase(), n])).values()]) {
+      if (known.has(name.toLowerCase())) continue;
+      const { id, made } = await this.createLabelReporting(project, name);
+      known.set(name.toLowerCase(), id);
+      if (made) created.push(name);
+    }
+    return created;
+  }
+
   /** Creates a label; when another request made it meanwhile (GitHub's 422 `already_exists`), reads that one. */
   private async createLabel(project: string, name: string): Promise<string> {
-    const { owner, repo } = splitPath(project, 'createAttachedIssue');
+    return (await this.createLabelReporting(project, name)).id;
+  }
+
+  /** `createLabel`, saying whether this request made the label (`made`) or found it made by another. */
+  private async createLabelReporting(project: string, name: string): Promise<{ id: string; made: boolean }> {
+    const { owner, repo } = splitPath(project, 'createLabel');
     let data: { node_id?: string };
+    let made = true;
     try {
       const response = await this.octokit.request('POST /repos/{owner}/{repo}/labels', {
         owner,
@@ -699,6 +731,7 @@ export class GitHubTracker implements Tracker {
       data = response.data as { node_id?: string };
     } catch (error) {
       if (statusOf(error) !== 422 || !alreadyExists(error)) throw toTrackerError(error, 'createLabel', project);
+      made = false;
       data = await this.call('createLabel', project, async () => {
         const response = await this.octokit.request('GET /repos/{owner}/{repo}/labels/{name}', { owner, repo, name });
         return response.data as { node_id?: string };
@@ -706,7 +739,7 @@ export class GitHubTracker implements Tracker {
     }
     if (!data.node_id)
       throw new TrackerError(`GitHub createLabel ${project}: the label has no node_id`, undefined, 'createLabel');
-    return data.node_id;
+    return { id: data.node_id, made };
   }
 
   /** The node ids of the people to assign (`GET /users/{username}`); someone GitHub does not know is left out. */

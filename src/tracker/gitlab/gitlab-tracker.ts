@@ -109,6 +109,7 @@ export class GitLabTracker implements Tracker {
     nativeLinks: true,
     // An issue is created, then linked (`POST …/links`): GitLab's create takes no parent.
     attachOnCreate: false,
+    labelsBeforeUse: false,
     // GitLab has `discussion_locked`, but the core protects GitLab incidents with confidentiality instead of locking.
     lockConversation: false,
     // Deleting an issue needs the Owner role; the app's account is kept below that on purpose (see deleteIssue).
@@ -363,6 +364,14 @@ export class GitLabTracker implements Tracker {
    * GitLab's create takes no parent to link to (`capabilities.attachOnCreate` is false): throws before any request; an
    * issue is created with `createIssue`, then linked with `linkIssues`.
    */
+  /**
+   * GitLab creates a label when an issue is first given it (issues are created with labels by name): nothing to
+   * prepare, no request. Answers `[]`.
+   */
+  async ensureLabels(): Promise<string[]> {
+    return [];
+  }
+
   async createAttachedIssue(): Promise<AttachedIssue> {
     throw new TrackerError('GitLab cannot create an issue attached to a parent', undefined, 'createAttachedIssue');
   }

@@ -380,6 +380,12 @@ export class MemoryStore {
     return { ...this.registerLabel(path, name) };
   }
 
+  /** Deletes a project's label, as a maintainer would (issues keep theirs); false when it has none by that name. */
+  deleteLabel(project: string, name: string): boolean {
+    const path = this.requireProject(project).path;
+    return this.labels.get(path.toLowerCase())?.delete(name.toLowerCase()) ?? false;
+  }
+
   /** A label by its id, with its project's path. */
   labelById(id: number): (StoredLabel & { project: string }) | undefined {
     for (const [project, labels] of this.labels) {

@@ -66,6 +66,7 @@ export class MemoryTracker implements Tracker {
       nativeLinks: true,
       // As the adapters: GitHub creates a sub-issue in one request, GitLab creates, then links.
       attachOnCreate: store.kind === 'github',
+      labelsBeforeUse: store.kind === 'github',
       lockConversation: store.kind === 'github',
       deleteIssue: store.kind === 'github',
       dueDates: store.kind === 'gitlab',
@@ -164,6 +165,18 @@ export class MemoryTracker implements Tracker {
     if (ownerOf(parent.ref.project) !== ownerOf(project)) return { issue, link: 'unsupported' };
     this.store.link(parent.ref, issue.ref);
     return { issue, link: 'linked' };
+  }
+
+  /**
+   * Under GitHub's rules, one call that reads the project's labels and creates those it lacks (case-insensitive);
+   * answers the names created. Under GitLab's, a no-op without a recorded call, as the GitLab adapter makes no request.
+   */
+  async ensureLabels(project: string, names: string[]): Promise<string[]> {
+    if (this.kind !== 'github') return [];
+    this.store.record('ensureLabels', project);
+    const created: string[] = [];
+    for (const name of names) if (this.store.createLabel(project, name)) created.push(name);
+    return created;
   }
 
   async lockIssue(ref: IssueRef): Promise<void> {
