@@ -62,13 +62,30 @@ export function canWrite(level: AccessLevel): boolean {
 export interface IssueDraft {
   title: string;
   body: string;
+  /**
+   * The labels the issue must carry from its creation: those that find it again (an incident's identifier, a ticket's
+   * role), so that a run interrupted right after the create finds it and never opens a second one.
+   */
   labels: string[];
+  /**
+   * Labels that only mirror a state the issue's own text holds (the communications ticket's approval labels), which a
+   * later decision rewrites from that state: they may follow the creation by a moment, in a second write, where giving
+   * them in the create would cost more (GitHub's GraphQL create names labels by id, so a label the repository lacks
+   * would first be created on its own). Adapters that create labels on use (REST `POST /issues`, GitLab) send them
+   * with `labels`. Nothing may look an issue up by them. The answer of a create carries them either way.
+   */
+  statusLabels?: string[];
   /** Requested confidentiality; ignored where the tracker has no confidential issues. */
   confidential: boolean;
   /** Usernames to assign; the tracker may keep fewer (read the answer). */
   assignees?: string[];
   /** `YYYY-MM-DD`; only where the tracker has due dates (GitLab). */
   dueDate?: string;
+}
+
+/** Every label a draft gives its issue: `labels`, then the `statusLabels` not among them, each once. */
+export function draftLabels(draft: Pick<IssueDraft, 'labels' | 'statusLabels'>): string[] {
+  return [...new Set([...draft.labels, ...(draft.statusLabels ?? [])])];
 }
 
 /** A project (GitLab) or repository (GitHub), named by its full path: `group/sub/project` or `owner/repo`. */

@@ -181,7 +181,10 @@ export interface Tracker {
   /** Lists the issues (never pull requests) of a project that carry all the given labels, oldest first. */
   listIssues(project: string, query: IssueQuery): Promise<Issue[]>;
 
-  /** Creates an issue and returns it as the tracker answered (check `confidential` on the answer). */
+  /**
+   * Creates an issue and returns it as the tracker answered (check `confidential` on the answer), with every label of
+   * the draft, its `statusLabels` included, in the one request.
+   */
   createIssue(project: string, input: NewIssue): Promise<Issue>;
 
   /** Writes the given fields of an issue in one request and returns the issue as the tracker answered. */
@@ -217,7 +220,10 @@ export interface Tracker {
    * outcome: `linked` when the tracker attached it, `unsupported` where the pair cannot be linked natively (GitHub
    * across owners: the issue is created unattached, without a link request), `unknown` when the adapter cannot tell.
    * Like `createIssue`, never resent blindly. Only where `capabilities.attachOnCreate`; elsewhere it throws a
-   * `TrackerError` before any request, and a child is created, then linked.
+   * `TrackerError` before any request, and a child is created, then linked. The draft's `statusLabels` the project
+   * lacks may be added by one more write right after the create (GitHub, whose create names labels by id), not created
+   * one by one first; the answer carries every label the issue ended with. Should that write fail, it throws with the
+   * issue created and findable by its `labels`.
    */
   createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue>;
 

@@ -351,6 +351,33 @@ export function describeTrackerContract(
       expect(await tracker.linkIssues(parent, issue)).toBe('already-linked');
     });
 
+    it('gives an issue its status labels with the others, and answers them, whether or not the project has them', async () => {
+      // One status label the project has (an earlier incident's), one it lacks.
+      store.createLabel('sec/incidents', 'approval::blog::pending');
+      const draft = {
+        title: '[INC-2026-8] Communications',
+        body: 'c',
+        labels: ['incident-id::INC-2026-8', 'incident::comms'],
+        statusLabels: ['approval::blog::pending', 'approval::media::pending'],
+        confidential: true,
+      };
+      const all = [...draft.labels, ...draft.statusLabels];
+      const created = await tracker.createIssue('sec/incidents', draft);
+      expect(created.labels).toEqual(all);
+      expect((await tracker.getIssue(created.ref)).labels).toEqual(all);
+      expect(store.labelsOf('sec/incidents').map((l) => l.name)).toEqual(expect.arrayContaining(all));
+      if (!tracker.capabilities.attachOnCreate) return;
+      const parent = store.seedIssue('sec/incidents', { title: 'Master', labels: ['incident::master'] });
+      const { issue, link } = await tracker.createAttachedIssue(
+        'sec/incidents',
+        { ...draft, statusLabels: [...draft.statusLabels, 'approval::social::pending'] },
+        parent,
+      );
+      expect(link).toBe('linked');
+      expect(issue.labels).toEqual([...all, 'approval::social::pending']);
+      expect((await tracker.getIssue(issue.ref)).labels).toEqual(issue.labels);
+    });
+
     it('prepares labels: creates only those a project lacks and answers them (GitHub); a no-op elsewhere', async () => {
       // A label made by hand earlier, in another case: GitHub compares label names without case.
       store.createLabel('sec/incidents', 'Incident::Release');

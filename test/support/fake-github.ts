@@ -609,6 +609,29 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         return { status: 200, body: issueJson(store.updateIssue(refOf(params), patch, actor)) };
       },
     ],
+    // Labels added to an issue (`{ labels: [...] }`): as on GitHub, a name the repository lacks is created (the store
+    // registers every label named on an issue); the answer is every label the issue now has.
+    [
+      'POST',
+      new RegExp(`^${REPO}/issues/(\\d+)/labels$`),
+      ({ params, body }) => {
+        if (!Array.isArray(body.labels) || body.labels.length === 0) return invalid('labels must be a non-empty array');
+        const ref = refOf(params);
+        const current = store.issue(ref).labels;
+        const known = new Set(current.map((l) => l.toLowerCase()));
+        const added = body.labels.map(String).filter((l) => !known.has(l.toLowerCase()));
+        const issue =
+          added.length > 0 ? store.updateIssue(ref, { labels: [...current, ...added] }, actor) : store.issue(ref);
+        const byName = new Map(store.labelsOf(ref.project).map((l) => [l.name.toLowerCase(), l]));
+        return {
+          status: 200,
+          body: issue.labels.flatMap((name) => {
+            const label = byName.get(name.toLowerCase());
+            return label ? [labelJson(ref.project, label)] : [];
+          }),
+        };
+      },
+    ],
     [
       'PUT',
       new RegExp(`^${REPO}/issues/(\\d+)/lock$`),

@@ -1051,3 +1051,114 @@ describe('normalizeGitHubCommentEvent on @octokit/webhooks-examples payloads', (
     expect(normalizeGitHubCommentEvent('issue_comment.created', [], 'd')).toBeNull();
   });
 });
+
+describe('GitHubTracker.createAttachedIssue with status labels', () => {
+  let server: FakeGitHub | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  const ID = 'incident-id::INC-1';
+  const APPROVALS = ['approval::blog::pending', 'approval::media::pending'];
+  /** A comms child's draft: what finds it again as labels, its approval labels as status labels. */
+  const comms = {
+    title: 'Comms',
+    body: 'text',
+    labels: [ID, 'incident::comms'],
+    statusLabels: APPROVALS,
+    confidential: true,
+  };
+
+  /** A repository holding `labels` and a master; the adapter (no retries) on a fake GitHub serving it. */
+  async function world(labels: string[], options: { parentIssueId?: false } = {}) {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('sec/incidents', { visibility: 'private' });
+    for (const label of labels) store.createLabel('sec/incidents', label);
+    const master = store.seedIssue('sec/incidents', { title: 'Master', labels: ['incident::master', ID] });
+    const fake = await startFakeGitHub(store, options);
+    server = fake;
+    const octokit = new ProbotOctokit({
+      auth: { token: 'test' },
+      baseUrl: fake.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
+    const adapter = new GitHubTracker(octokit, { api: {} });
+    const parent = await adapter.getIssue(master.ref);
+    const from = fake.requests.length;
+    const shapes = () =>
+      fake.requests.slice(from).map((r) => `${r.method} ${r.path.split('?')[0]!.replace(/\/\d+\//, '/N/')}`);
+    return { store, fake, adapter, parent, shapes };
+  }
+
+  it('adds the status labels the repository lacks in one write after the create, creating none of them first', async () => {
+    const w = await world(['incident::comms']);
+    const created = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent);
+    expect(w.shapes()).toEqual([
+      'GET /repos/sec/incidents',
+      'GET /repos/sec/incidents/labels',
+      'POST /graphql',
+      'POST /repos/sec/incidents/issues/N/labels',
+    ]);
+    expect(created.link).toBe('linked');
+    // The answer carries the labels the issue ended with, as the tracker has them.
+    expect(created.issue.labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
+    expect(w.store.issue(created.issue.ref).labels).toEqual(created.issue.labels);
+    expect(w.store.labelsOf('sec/incidents').map((l) => l.name)).toEqual(expect.arrayContaining(APPROVALS));
+    // The labels that write created are known by id from its answer: the next create names them in its one request.
+    const next = w.fake.requests.length;
+    const again = await w.adapter.createAttachedIssue('sec/incidents', { ...comms, title: 'Other' }, w.parent);
+    expect(w.fake.requests.slice(next).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /graphql']);
+    expect(again.issue.labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
+  });
+
+  it('a prepared repository: the status labels go in the create, and the calls are those without them', async () => {
+    const w = await world(['incident::comms', ...APPROVALS]);
+    const created = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent);
+    expect(w.shapes()).toEqual(['GET /repos/sec/incidents', 'GET /repos/sec/incidents/labels', 'POST /graphql']);
+    expect(created.issue.labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
+  });
+
+  it('a missing label that finds the issue again (its role) is still created first; status labels follow', async () => {
+    const w = await world([APPROVALS[0]!]);
+    const created = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent);
+    expect(w.shapes()).toEqual([
+      'GET /repos/sec/incidents',
+      'GET /repos/sec/incidents/labels',
+      'POST /repos/sec/incidents/labels',
+      'POST /graphql',
+      'POST /repos/sec/incidents/issues/N/labels',
+    ]);
+    expect(
+      w.fake.requests.find((r) => r.path === '/repos/sec/incidents/labels' && r.method === 'POST')?.body,
+    ).toMatchObject({
+      name: 'incident::comms',
+    });
+    expect(w.fake.requests.find((r) => r.path.endsWith(`/issues/${created.issue.ref.number}/labels`))?.body).toEqual({
+      labels: [APPROVALS[1]],
+    });
+    expect(w.store.issue(created.issue.ref).labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
+  });
+
+  it('a failed label write throws, the issue created with what finds it again', async () => {
+    const w = await world(['incident::comms']);
+    w.fake.faults.outageWhen(({ method, path }) => method === 'POST' && /\/issues\/\d+\/labels$/.test(path));
+    const error = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TrackerError', status: 503, operation: 'createAttachedIssue' });
+    const [child] = w.store.listIssues('sec/incidents', { labels: ['incident::comms'], state: 'all' });
+    expect(child?.labels).toEqual([ID, 'incident::comms']);
+  });
+
+  it('an older server without parentIssueId gets every label in its REST create', async () => {
+    const w = await world(['incident::comms'], { parentIssueId: false });
+    const created = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent);
+    expect(w.shapes().filter((s) => s.includes('labels'))).toEqual(['GET /repos/sec/incidents/labels']);
+    expect(
+      w.fake.requests.find((r) => r.method === 'POST' && r.path === '/repos/sec/incidents/issues')?.body,
+    ).toMatchObject({
+      labels: [ID, 'incident::comms', ...APPROVALS],
+    });
+    expect(created.issue.labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
+  });
+});

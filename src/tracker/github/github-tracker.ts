@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from 'probot';
 import type { Advisory, AdvisoryDraft, AdvisoryPatch } from '../../kernel/advisory.js';
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
+import { draftLabels } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import { advisoryRequestBody, toAdvisory } from './advisories.js';
@@ -384,7 +385,8 @@ export class GitHubTracker implements Tracker {
           repo,
           title: input.title,
           body: input.body,
-          labels: input.labels,
+          // REST creates a label named here that the repository lacks: the status labels go in the same request.
+          labels: draftLabels(input),
           ...(input.assignees && input.assignees.length > 0 ? { assignees: input.assignees } : {}),
           request: { retries: 0 },
         });
@@ -576,8 +578,12 @@ export class GitHubTracker implements Tracker {
   /**
    * Creates a sub-issue of `parent` in one request: GraphQL `createIssue` with `parentIssueId` (the parent's node id,
    * known from an earlier answer), `repositoryId` and `labelIds`, looked up over REST (reads are not spaced by the
-   * throttling, GraphQL queries are) and kept for the adapter's life; a label the repository does not have yet is
-   * created (`POST …/labels`). The answer is read as the port's `Issue` without a REST read. Never resent blindly:
+   * throttling, GraphQL queries are) and kept for the adapter's life; a label of `labels` the repository does not have
+   * yet is created first (`POST …/labels`, one write each). Status labels (`statusLabels`) the repository has go in
+   * `labelIds` too; those it lacks are added after the create in one `POST …/issues/{n}/labels`, which creates them (a
+   * write that notifies nobody), instead of one label creation each; the answer then carries the labels the issue
+   * ended with. A failure of that write throws, the issue created: a later run finds it by its `labels` and adds what
+   * it lacks. The answer is read as the port's `Issue` without a REST read. Never resent blindly:
    * after a server error or a lost answer the issue is looked for by its labels, title and body first; one found that
    * way answers `unknown`, since nothing tells whether its link was made. Across owners (no sub-issues there) the issue
    * is created unattached: `unsupported`. A server whose `CreateIssueInput` has no `parentIssueId` (older GitHub
@@ -603,6 +609,8 @@ export class GitHubTracker implements Tracker {
   private async createWithParent(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue | null> {
     const repositoryId = await this.repositoryNodeId(project);
     const labelIds = await this.labelNodeIds(project, input.labels);
+    const status = await this.knownLabelIds(project, input.statusLabels ?? [], input.labels);
+    labelIds.push(...status.ids);
     const assigneeIds = await this.userNodeIds(input.assignees ?? []);
     const parentIssueId = parent.nodeId ?? (await this.issueNodeId(parent.ref));
     const fields = {
@@ -632,11 +640,69 @@ export class GitHubTracker implements Tracker {
       return { issue, link: 'linked' };
     };
     // Without labels the look would list the whole repository: one attempt only.
-    if (input.labels.length === 0) return create();
-    return createReconciled<AttachedIssue | null>(CREATE_ATTEMPTS, create, async () => {
-      const found = findCreatedIssue(await this.listIssues(project, { labels: input.labels, state: 'all' }), input);
-      return found ? { issue: found, link: 'unknown' } : undefined;
+    const attached =
+      input.labels.length === 0
+        ? await create()
+        : await createReconciled<AttachedIssue | null>(CREATE_ATTEMPTS, create, async () => {
+            const found = findCreatedIssue(
+              await this.listIssues(project, { labels: input.labels, state: 'all' }),
+              input,
+            );
+            return found ? { issue: found, link: 'unknown' } : undefined;
+          });
+    if (!attached) return null;
+    const has = new Set(attached.issue.labels.map((l) => l.toLowerCase()));
+    const lacking = status.missing.filter((name) => !has.has(name.toLowerCase()));
+    if (lacking.length === 0) return attached;
+    return { ...attached, issue: { ...attached.issue, labels: await this.addLabels(attached.issue.ref, lacking) } };
+  }
+
+  /**
+   * Splits status labels by whether the repository has them (its labels as `repositoryLabels` keeps them): the node ids
+   * of those it has, and the names of those it lacks, each once (case-insensitively, as GitHub compares) and none that
+   * `besides` already names.
+   */
+  private async knownLabelIds(
+    project: string,
+    names: string[],
+    besides: string[],
+  ): Promise<{ ids: string[]; missing: string[] }> {
+    const skip = new Set(besides.map((n) => n.toLowerCase()));
+    const unique = [...new Map(names.map((n) => [n.toLowerCase(), n])).values()].filter(
+      (n) => !skip.has(n.toLowerCase()),
+    );
+    if (unique.length === 0) return { ids: [], missing: [] };
+    const known = await this.repositoryLabels(project);
+    const ids: string[] = [];
+    const missing: string[] = [];
+    for (const name of unique) {
+      const id = known.get(name.toLowerCase());
+      if (id === undefined) missing.push(name);
+      else ids.push(id);
+    }
+    return { ids, missing };
+  }
+
+  /**
+   * Adds labels to an issue (`POST …/issues/{n}/labels`): GitHub creates those the repository lacks, and the write
+   * notifies nobody. The labels it created are kept with the repository's (their node ids are in the answer), so the
+   * next create names them by id. Answers the issue's labels as GitHub answered them.
+   */
+  private async addLabels(ref: IssueRef, names: string[]): Promise<string[]> {
+    const { owner, repo } = splitPath(ref.project, 'createAttachedIssue');
+    const labels = await this.call('createAttachedIssue', refText(ref), async () => {
+      const response = await this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', {
+        owner,
+        repo,
+        issue_number: ref.number,
+        labels: names,
+      });
+      return response.data as Array<{ name?: string; node_id?: string }>;
     });
+    const known = await this.repositoryLabels(ref.project);
+    for (const label of labels)
+      if (typeof label.name === 'string' && label.node_id) known.set(label.name.toLowerCase(), label.node_id);
+    return labels.flatMap((label) => (typeof label.name === 'string' ? [label.name] : []));
   }
 
   /** A repository's node id (`GET /repos/{owner}/{repo}`), unless a delivery or an earlier read named it. */

@@ -1,6 +1,7 @@
 import { GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Gitlab } from '@gitbeaker/rest';
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../kernel/model.js';
+import { draftLabels } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { CONFIG_CHECK_NAME, CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
@@ -206,11 +207,13 @@ export class GitLabTracker implements Tracker {
    */
   async createIssue(project: string, input: NewIssue): Promise<Issue> {
     const assigneeIds = input.assignees && input.assignees.length > 0 ? await this.userIdsOf(input.assignees) : [];
+    const labels = draftLabels(input);
     const create = async (): Promise<Issue> => {
       const json = await this.call('createIssue', () =>
         this.api.Issues.create(project, input.title, {
           description: input.body,
-          ...(input.labels.length > 0 ? { labels: input.labels.join(',') } : {}),
+          // GitLab creates a label on first use: status labels go with the others, in the one request.
+          ...(labels.length > 0 ? { labels: labels.join(',') } : {}),
           confidential: input.confidential,
           ...(assigneeIds.length > 0 ? { assigneeIds } : {}),
           ...(input.dueDate ? { dueDate: input.dueDate } : {}),

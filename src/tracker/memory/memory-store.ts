@@ -1,5 +1,6 @@
 import type { Advisory, AdvisoryDraft, AdvisoryPatch } from '../../kernel/advisory.js';
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
+import { draftLabels } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { teamPath } from '../port.js';
 import type { AdvisoryQuery, IssuePatch, IssueQuery, NewIssue, PrivateFork } from '../port.js';
@@ -420,7 +421,8 @@ export class MemoryStore {
       id: this.nextId++,
       title: input.title,
       body: input.body,
-      labels: [...new Set(input.labels)],
+      // Status labels too: the in-memory tracker gives every label in the create, as GitLab and REST do.
+      labels: draftLabels(input),
       state: 'open',
       confidential: this.kind === 'gitlab' ? input.confidential : false,
       locked: false,
