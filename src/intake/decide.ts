@@ -26,8 +26,9 @@ import type { NeedsConfigReason } from './messages.js';
 import type { Issue } from '../kernel/model.js';
 import { DESCRIPTION_LIMITS, formatRef, sameRef } from '../kernel/model.js';
 import { neutralizeBlock } from '../kernel/neutralize.js';
-import { childProcessLabels } from './labels.js';
+import { childStatusLabels } from './labels.js';
 import { renderStatusTable } from '../approvals/status-table.js';
+import { isApprovalLabel } from '../approvals/matrix.js';
 import { phaseLabel, renderMaster } from '../run/master-view.js';
 import { APP_ACTOR, appendToTimeline, startTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
@@ -80,6 +81,8 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
   const kids = resolveChildren(s, incidentPath, master, masterState, id, deps);
   if ('effects' in kids) return kids.effects;
   const children = kids.value;
+  const mirroring = mirrorChildStatus(s, children);
+  if (mirroring) return mirroring;
   const linked = new Set([...(masterState?.links ?? []), ...Object.keys(s.linked)]);
   const linking = linkChildren(s, master, children, linked);
   if (linking) return linking;
@@ -249,6 +252,33 @@ function resolveChildren(
   const missing = s.config.children.filter((role) => !children.has(role));
   if (missing.length > 0) return { effects: missing.map((role) => createChild(s, role, id, master, deps)) };
   return { value: children };
+}
+
+/**
+ * The labels a child's own state calls for (the comms ticket's approval labels) that it lacks: its create gave them
+ * after the issue itself (`statusLabels`), and a run interrupted between the two left it without them. The approvals
+ * decision writes them only at an approval change, so the intake, which is completed by a later run, puts them on, as
+ * that decision would write them: the full set its state calls for, any other approval label off. Null when every
+ * child has them.
+ */
+function mirrorChildStatus(s: IntakeSnapshot, children: Map<ChildRole, Issue>): IntakeEffect[] | null {
+  const effects: IntakeEffect[] = [];
+  for (const [role, child] of children) {
+    const wanted = childStatusLabels(s.config, role, trustedState(child)?.approvals);
+    const has = new Set(child.labels.map((l) => l.toLowerCase()));
+    const lacking = wanted.filter((l) => !has.has(l.toLowerCase()));
+    if (lacking.length === 0) continue;
+    const keep = new Set(wanted.map((l) => l.toLowerCase()));
+    const stale = child.labels.filter((l) => isApprovalLabel(l) && !keep.has(l.toLowerCase()));
+    effects.push({
+      kind: 'update',
+      ref: child.ref,
+      why: `the ${role} ticket's status labels`,
+      addLabels: lacking,
+      ...(stale.length > 0 ? { removeLabels: stale } : {}),
+    });
+  }
+  return effects.length > 0 ? effects : null;
 }
 
 /**
@@ -656,6 +686,7 @@ function reference(issue: Issue): string {
 
 function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Issue, deps: IntakeDeps): IntakeEffect {
   const state: TicketState = { v: 1, role, id, master: formatRef(master.ref) };
+  const statusLabels = childStatusLabels(s.config, role);
   // Children carry the identifier, never the incident's title: their text is the process, not the details.
   const title = `Incident ${id}`;
   const content =
@@ -680,8 +711,11 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
     draft: {
       title: childTitle(role, id),
       body: joinBody(`${renderState(state)}\n${content.trimEnd()}`, ''),
-      // The comms ticket's approval labels mirror its (empty) approval state from the start.
-      labels: [idLabel(id), ...childProcessLabels(s.config, role)],
+      // What finds the child again (its identifier and role) is on it from its creation; the comms ticket's approval
+      // labels only mirror its (empty) approval state and may follow by a moment (GitHub adds those the repository
+      // lacks in one write after the create, rather than creating each label first).
+      labels: [idLabel(id), roleLabel(role)],
+      ...(statusLabels.length > 0 ? { statusLabels } : {}),
       confidential: true,
     },
     expectConfidential: s.capabilities.confidentialIssues,

@@ -1,6 +1,7 @@
 import { approvalLabels } from '../approvals/matrix.js';
 import type { IncidentDeskConfig } from '../config/schema.js';
 import { roleLabel } from '../kernel/identifier.js';
+import type { ApprovalState } from '../kernel/ticket-state.js';
 import { incidentProjectPath, releaseProjectPath } from './snapshot.js';
 import type { ChildRole } from './snapshot.js';
 
@@ -14,7 +15,21 @@ import type { ChildRole } from './snapshot.js';
  * communications ticket the approval labels of its (still empty) approval state.
  */
 export function childProcessLabels(config: IncidentDeskConfig, role: ChildRole): string[] {
-  return [roleLabel(role), ...(role === 'comms' ? approvalLabels(config.approvals, { decisions: {} }) : [])];
+  return [roleLabel(role), ...childStatusLabels(config, role)];
+}
+
+/**
+ * The labels of a child of `role` that only mirror the state its text holds: on the communications ticket, the
+ * approval labels of `approvals` (its approval state; still empty when left out), which the approvals decision rewrites
+ * at every approval change; none on the release ticket. Nothing finds a child by them, so they may follow its creation
+ * (`IssueDraft.statusLabels`).
+ */
+export function childStatusLabels(
+  config: IncidentDeskConfig,
+  role: ChildRole,
+  approvals: ApprovalState = { decisions: {} },
+): string[] {
+  return role === 'comms' ? approvalLabels(config.approvals, approvals) : [];
 }
 
 /** The labels one project needs before an incident's children can be created in it. */

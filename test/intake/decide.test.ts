@@ -5,9 +5,12 @@ import { parseConfig } from '../../src/config/parse.js';
 import { absorb } from '../../src/intake/snapshot.js';
 import { decideIntake } from '../../src/intake/decide.js';
 import { computePatch } from '../../src/kernel/patch.js';
-import type { IntakeEffect } from '../../src/intake/effects.js';
+import type { IntakeEffect, UpdateEffect } from '../../src/intake/effects.js';
+import { approvalLabels } from '../../src/approvals/matrix.js';
+import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import type { IntakeSnapshot } from '../../src/intake/snapshot.js';
 import type { Comment, Issue, Project } from '../../src/kernel/model.js';
+import { draftLabels } from '../../src/kernel/model.js';
 import { MARKERS } from '../../src/intake/messages.js';
 import { parseTimeline, splitTimelineComment, TIMELINE_MARKER } from '../../src/kernel/timeline.js';
 import { createRenderer } from '../../src/templates/renderer.js';
@@ -246,7 +249,7 @@ function runUntil(
         const created = issue(effect.project, 10 + round * 2 + steps.length, {
           title: effect.draft.title,
           body: effect.draft.body,
-          labels: effect.draft.labels,
+          labels: draftLabels(effect.draft),
           confidential: true,
         });
         s = absorb(s, effect, { kind: 'issue', issue: created });
@@ -395,7 +398,7 @@ describe('children created attached to the master', () => {
           const created = issue(effect.project, 10 + numbers, {
             title: effect.draft.title,
             body: effect.draft.body,
-            labels: effect.draft.labels,
+            labels: draftLabels(effect.draft),
             confidential: kind === 'gitlab',
           });
           const link = effect.role === 'release' ? releaseOutcome : outcome;
@@ -570,5 +573,90 @@ describe('decideIntake: tickets made twice after a lost answer', () => {
         expectConfidential: true,
       },
     ]);
+  });
+});
+
+describe("decideIntake: the comms ticket's approval labels follow its creation", () => {
+  const pending = approvalLabels(DEFAULT_CONFIG.approvals, { decisions: {} });
+  /** A child the app opened for master team/app#5, carrying `labels` besides its identifier and role. */
+  function child(number: number, role: 'release' | 'comms', labels: string[], approvals?: ApprovalState): Issue {
+    const state = { v: 1 as const, role, id: 'INC-2026-5', master: 'team/app#5', ...(approvals ? { approvals } : {}) };
+    return issue('team/app', number, {
+      confidential: true,
+      labels: ['incident-id::INC-2026-5', `incident::${role}`, ...labels],
+      body: joinBody(renderState(state), ''),
+    });
+  }
+  const socialApproved: ApprovalState = {
+    decisions: { 'social/legal': { status: 'approved', by: 'lee', at: '2026-03-01T09:00:00Z' } },
+  };
+  const withSocial = approvalLabels(DEFAULT_CONFIG.approvals, socialApproved);
+
+  it('creates the comms ticket with its identifier and role as labels, its approval labels as status labels', () => {
+    const s = snapshot('github', { source: marked('team/app', 5), children: [] });
+    const creates = decideIntake(s, deps).filter((e) => e.kind === 'create');
+    expect(creates.map((e) => e.kind === 'create' && [e.role, e.draft.labels, e.draft.statusLabels])).toEqual([
+      ['release', ['incident-id::INC-2026-5', 'incident::release'], undefined],
+      ['comms', ['incident-id::INC-2026-5', 'incident::comms'], pending],
+    ]);
+  });
+
+  // The release ticket, which has no status labels to mirror, is found with the comms ticket each time.
+  it.each<[string, Issue, { add: string[]; remove?: string[] } | null]>([
+    [
+      'a comms ticket without them (a run cut off after its create) gets them all',
+      child(7, 'comms', []),
+      { add: pending },
+    ],
+    [
+      'a comms ticket missing one gets that one',
+      child(
+        7,
+        'comms',
+        pending.filter((l) => l !== 'approval::media::pending'),
+      ),
+      { add: ['approval::media::pending'] },
+    ],
+    [
+      'labels as its own approval state says, an approval label it contradicts taken off',
+      child(7, 'comms', ['approval::social::pending'], socialApproved),
+      { add: withSocial, remove: ['approval::social::pending'] },
+    ],
+    ['a comms ticket with all of them: nothing to add', child(7, 'comms', pending), null],
+    [
+      'names compare as the trackers compare them (case-insensitively)',
+      child(
+        7,
+        'comms',
+        pending.map((l) => l.toUpperCase()),
+      ),
+      null,
+    ],
+  ])('%s', (_name, comms, expected) => {
+    const s = snapshot('github', { source: marked('team/app', 5), children: [child(6, 'release', []), comms] });
+    const effects = decideIntake(s, deps);
+    // Nothing to mirror: the intake goes on to link the children.
+    if (!expected) {
+      expect(summarize(effects)).toEqual(['link', 'link']);
+      return;
+    }
+    expect(effects).toEqual([
+      {
+        kind: 'update',
+        ref: { project: 'team/app', number: 7 },
+        why: "the comms ticket's status labels",
+        addLabels: expected.add,
+        ...(expected.remove ? { removeLabels: expected.remove } : {}),
+      },
+    ]);
+  });
+
+  it('once the labels are on, the intake goes on as before', () => {
+    const cut = child(7, 'comms', []);
+    let s = snapshot('github', { source: marked('team/app', 5), children: [child(6, 'release', []), cut] });
+    const [effect] = decideIntake(s, deps);
+    expect(effect?.kind).toBe('update');
+    s = absorb(s, effect!, { kind: 'issue', issue: { ...cut, ...computePatch(cut, effect as UpdateEffect)! } });
+    expect(summarize(decideIntake(s, deps))).toEqual(['link', 'link']);
   });
 });
