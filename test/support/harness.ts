@@ -85,6 +85,12 @@ export interface Traits {
    * GraphQL's `parentIssueId`: `IncidentOptions.withoutParentIssueId`): only the fake GitHub over HTTP.
    */
   olderServer: boolean;
+  /**
+   * A child's status labels the repository lacks are added by a write of their own right after its create (GitHub's
+   * GraphQL create names labels by id), so a run can be cut off between the two (`IncidentOptions.cutIntakeAtStatusLabels`):
+   * only the fake GitHub over HTTP. GitLab and the in-memory tracker give every label in the create.
+   */
+  statusLabelsAfterCreate: boolean;
   /** A label created in a repository is delivered to the app (GitHub's `label.created`); GitLab sends no such event. */
   labelEvents: boolean;
 }
@@ -230,6 +236,11 @@ export interface IncidentOptions extends IncidentSetup {
   faults?: FaultOptions;
   /** The tracker goes down as the intake creates its first child, and is back once the trigger failed. */
   cutIntakeAtFirstChild?: boolean;
+  /**
+   * The tracker goes down as the intake adds the comms ticket's status labels after creating it, and is back once the
+   * trigger failed (only where `traits.statusLabelsAfterCreate`).
+   */
+  cutIntakeAtStatusLabels?: boolean;
   /** The tracker is an older GitHub Enterprise Server without GraphQL's `parentIssueId` (only where `olderServer`). */
   withoutParentIssueId?: boolean;
 }
@@ -305,6 +316,7 @@ const GITLAB_TRAITS: Traits = {
   securityAdvisories: false,
   attachOnCreate: false,
   olderServer: false,
+  statusLabelsAfterCreate: false,
   labelEvents: false,
 };
 
@@ -326,6 +338,7 @@ const GITHUB_TRAITS: Traits = {
   securityAdvisories: true,
   attachOnCreate: true,
   olderServer: false,
+  statusLabelsAfterCreate: false,
   labelEvents: true,
 };
 
@@ -447,14 +460,18 @@ function filePusher(
 
 const github: Harness = {
   name: 'github',
-  traits: { ...GITHUB_TRAITS, olderServer: true },
+  traits: { ...GITHUB_TRAITS, olderServer: true, statusLabelsAfterCreate: true },
   async open(options = {}) {
-    const { cutIntakeAtFirstChild, ...rest } = options;
+    const { cutIntakeAtFirstChild, cutIntakeAtStatusLabels, ...rest } = options;
     const g = await openGitHubIncident({
       ...rest,
       // A child is created over REST, or with GraphQL's `createIssue` (the intake's only GraphQL request).
       ...(cutIntakeAtFirstChild
         ? { outage: ({ method, path }) => method === 'POST' && (/\/issues$/.test(path) || path === '/graphql') }
+        : {}),
+      // The labels a child's create left out are added to it right after (`POST …/issues/{n}/labels`).
+      ...(cutIntakeAtStatusLabels
+        ? { outage: ({ method, path }) => method === 'POST' && /\/issues\/\d+\/labels$/.test(path) }
         : {}),
     });
     const requests = () => g.fake.requests;
@@ -559,7 +576,7 @@ const gitlab: Harness = {
   name: 'gitlab',
   traits: { ...GITLAB_TRAITS, assigneesById: true, faultInjection: true },
   async open(options = {}) {
-    const { cutIntakeAtFirstChild, ...rest } = options;
+    const { cutIntakeAtFirstChild, cutIntakeAtStatusLabels: _none, ...rest } = options;
     const g = await openGitLabIncident({
       ...rest,
       path: INCIDENT_PROJECT,
