@@ -351,7 +351,7 @@ export function describeTrackerContract(
       expect(await tracker.linkIssues(parent, issue)).toBe('already-linked');
     });
 
-    it('gives an issue its status labels with the others, and answers them, whether or not the project has them', async () => {
+    it('gives an issue its status labels with the others and answers them, had the project them or not', async () => {
       // One status label the project has (an earlier incident's), one it lacks.
       store.createLabel('sec/incidents', 'approval::blog::pending');
       const draft = {

@@ -87,8 +87,9 @@ export interface Traits {
   olderServer: boolean;
   /**
    * A child's status labels the repository lacks are added by a write of their own right after its create (GitHub's
-   * GraphQL create names labels by id), so a run can be cut off between the two (`IncidentOptions.cutIntakeAtStatusLabels`):
-   * only the fake GitHub over HTTP. GitLab and the in-memory tracker give every label in the create.
+   * GraphQL create names labels by id), so a run can be cut off between the two
+   * (`IncidentOptions.cutIntakeAtStatusLabels`): only the fake GitHub over HTTP. GitLab and the in-memory tracker give
+   * every label in the create.
    */
   statusLabelsAfterCreate: boolean;
   /** A label created in a repository is delivered to the app (GitHub's `label.created`); GitLab sends no such event. */

@@ -1092,7 +1092,7 @@ describe('GitHubTracker.createAttachedIssue with status labels', () => {
     return { store, fake, adapter, parent, shapes };
   }
 
-  it('adds the status labels the repository lacks in one write after the create, creating none of them first', async () => {
+  it('adds the status labels the repository lacks in one write after the create, creating none first', async () => {
     const w = await world(['incident::comms']);
     const created = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent);
     expect(w.shapes()).toEqual([
