@@ -72,7 +72,9 @@ describe('GitHub through Probot with a real payload (nock)', () => {
       .get(`${REPO}/collaborators/Codertocat/permission`)
       .reply(200, { permission: 'write', role_name: 'write' });
     // The repository's labels, read once for GraphQL's label ids: an earlier incident left the children's role and
-    // approval labels, and the master's first write made its identifier's; the one missing is created.
+    // approval labels, and the master's first write made its identifier's. The one missing, an approval label, only
+    // mirrors the comms ticket's approval state: it is added right after that ticket's create, in one write that
+    // creates it (no label creation of its own).
     const labelIds: Record<string, string> = {};
     const labelsOf = (names: string[]) =>
       names.map((name, i) => {
@@ -94,12 +96,6 @@ describe('GitHub through Probot with a real payload (nock)', () => {
           'approval::social::pending',
         ]),
       );
-    nock(API)
-      .post(`${REPO}/labels`, { name: 'approval::media::pending', color: 'ededed' })
-      .reply(201, () => {
-        labelIds['approval::media::pending'] = 'LA_created';
-        return { id: 200, node_id: 'LA_created', name: 'approval::media::pending', color: 'ededed' };
-      });
     // Each child is created already a sub-issue of the master, in one GraphQL request: the repository by the
     // delivery's node id, the master by the node id of GitHub's answers, the labels by id. No link request follows.
     const created = (number: number, input: any) => ({
@@ -139,6 +135,16 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     nock(API)
       .post('/graphql', createsChild('incident::comms', 'comms'))
       .reply(200, (_u, b: any) => created(3, b.variables.input));
+    nock(API)
+      .post(`${REPO}/issues/3/labels`, { labels: ['approval::media::pending'] })
+      .reply(200, () =>
+        [...bodies.comms.labelIds, 'LA_created'].map((labelId: string, i: number) => ({
+          id: 300 + i,
+          node_id: labelId,
+          name: Object.keys(labelIds).find((name) => labelIds[name] === labelId) ?? 'approval::media::pending',
+          color: 'ededed',
+        })),
+      );
     nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
     // One comment (issue 15): the summary, and below it the timeline with the intake's entries.
     nock(API)
@@ -188,7 +194,14 @@ describe('GitHub through Probot with a real payload (nock)', () => {
       parentIssueId: 'I_1',
       labelIds: [labelIds[`incident-id::${id}`], labelIds['incident::release']],
     });
-    expect(bodies.comms.labelIds).toContain('LA_created');
+    expect(bodies.comms.labelIds).toEqual([
+      labelIds[`incident-id::${id}`],
+      labelIds['incident::comms'],
+      labelIds['approval::blog::pending'],
+      labelIds['approval::customer-email::pending'],
+      labelIds['approval::support-faq::pending'],
+      labelIds['approval::social::pending'],
+    ]);
     expect(bodies.comms.body).toContain('<!-- step:approve-blog-security -->');
     expect(bodies.summary.body).toContain(`incident ${id}`);
     expect(bodies.master.title).toBe(`[${id}] ${payload.issue.title}`);
