@@ -9,7 +9,16 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { ordinaryCycles } from './load.js';
-import { countCalls, GITHUB_LIMITS, GITLAB_COM_LIMITS, percentile, summarize, throughput } from './stats.js';
+import {
+  callShapes,
+  countCalls,
+  isAuthRequest,
+  GITHUB_LIMITS,
+  GITLAB_COM_LIMITS,
+  percentile,
+  summarize,
+  throughput,
+} from './stats.js';
 import type { LoggedRequest } from './stats.js';
 import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
@@ -130,20 +139,28 @@ async function measureTickBurst(world: World, target: Target, tracker: TrackerNa
   return figures;
 }
 
-interface Budget {
+export interface Budget {
   intake: number;
   ticks: number;
   commands: number;
+  /** The first sweep after the incident's events (they make it list, and look again at what they changed). */
+  settle: number;
   sweeps: number;
   sweepListings: number;
+  /** Of `sweeps`, conditional requests answered 304 (which GitHub's rate limit does not count). */
+  sweepsNotModified: number;
+  /** The requests of the 24 h of sweeps. */
+  day: LoggedRequest[];
   notifying: number;
 }
 
 /**
  * The API calls of a whole incident: its intake, 50 ticks, 20 `/timeline` commands one after another, then 24 h of
- * sweeps every minute with nothing due (the sweep's clock, not the wall's).
+ * sweeps every minute with nothing due (the sweep's clock, not the wall's). Nothing due: the Incident Manager sets the
+ * severity low and posts a situation report first (else a sitrep is due every hour until the severity is assessed,
+ * issue 13), and the first sweep after these events, which they make list, is counted apart.
  */
-async function measureBudget(world: World, target: Target): Promise<Budget> {
+export async function measureBudget(world: World, target: Target): Promise<Budget> {
   const mark = () => world.requests.length;
   const between = (from: number) => world.requests.slice(from);
   let from = mark();
@@ -166,15 +183,32 @@ async function measureBudget(world: World, target: Target): Promise<Budget> {
   }
   const commands = work(between(from)).total;
   all = [...all, ...between(from)];
+  // Nothing due for a day: severity low (a situation report a day), and one posted now.
+  await world.send(target.url, world.comment(ref, '/severity low', 'comment-timeline'));
+  await world.send(target.url, world.comment(ref, '/sitrep Status: contained\nNext steps: patch', 'comment-sitrep'));
+  await target.idle();
+  const start = Date.now();
+  from = mark();
+  await target.sweep(new Date(start));
+  const settle = work(between(from)).total;
   from = mark();
   let listings = 0;
-  const start = Date.now();
   for (let minute = 1; minute <= 24 * 60; minute += 1) {
     const report = await target.sweep(new Date(start + minute * 60_000));
     if (report && report.masters > 0) listings += 1;
   }
-  const sweeps = work(between(from)).total;
-  return { intake, ticks, commands, sweeps, sweepListings: listings, notifying: notifying(all) };
+  const day = between(from);
+  return {
+    intake,
+    ticks,
+    commands,
+    settle,
+    sweeps: work(day).total,
+    sweepListings: listings,
+    sweepsNotModified: day.filter((r) => (r as { status?: number }).status === 304).length,
+    day,
+    notifying: notifying(all),
+  };
 }
 
 export interface OrdinaryFigures {
@@ -309,9 +343,9 @@ export function describeOrdinary(o: OrdinaryFigures): string {
 }
 
 /** The figures the previous run kept in RESULTS.md (in the section's hidden line), if any. */
-export function previousFigures(results: string): FeltFigures {
+export function previousFigures(results: string, name = 'felt'): FeltFigures {
   if (!existsSync(results)) return {};
-  const match = /<!-- felt-figures (?<json>\{.*\}) -->/.exec(readFileSync(results, 'utf8'));
+  const match = new RegExp(`<!-- ${name}-figures (?<json>\\{.*\\}) -->`).exec(readFileSync(results, 'utf8'));
   try {
     return match?.groups ? (JSON.parse(match.groups.json!) as FeltFigures) : {};
   } catch {
@@ -406,12 +440,21 @@ export async function feltRun(trackers: TrackerName[], incidents: number, previo
           '%',
         );
         row(
-          `${tracker}: calls of 24 h of sweeps (every minute), nothing due`,
+          `${tracker}: calls of the first sweep after the events above`,
+          `${tracker}.budget.settle`,
+          budget.settle,
+          '—',
+        );
+        row(
+          `${tracker}: calls of the next 24 h of sweeps (every minute), nothing due`,
           `${tracker}.budget.sweeps`,
           budget.sweeps,
           '≤ 24 per installation',
           0,
-          `${budget.sweepListings} listings`,
+          `${budget.sweepListings} listings` +
+            (budget.sweepsNotModified > 0
+              ? `; ${budget.sweepsNotModified} of the calls answered 304 (not counted by GitHub's rate limit)`
+              : ''),
         );
       } finally {
         await target.stop();
@@ -443,12 +486,60 @@ export async function feltRun(trackers: TrackerName[], incidents: number, previo
     "- Intake and burst: `npm start`'s clients (Probot's throttling and retries; gitbeaker's rate limits) against",
     '  the fake tracker on loopback, each delivery on a new connection. The budget runs on the quiet clients (the',
     '  calls are the same, without minutes of throttling); approvals are not part of it. Sweeps: one a minute of the',
-    "  sweep's clock for 24 h, no incident with anything due.",
+    "  sweep's clock for 24 h after the first sweep that follows the incident's events (counted apart), the incident",
+    '  acknowledged, low, its situation report just posted: nothing due. One installation (GitHub).',
     '',
     '| figure | this run | target | previous run | note |',
     '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `<!-- felt-figures ${JSON.stringify(figures)} -->`,
+  ].join('\n');
+}
+
+/**
+ * `--sweep-day`: only the sweeps of the budget (issue 15, point 4), on the quiet clients: the incident's events, the
+ * first sweep after them, then 24 h of sweeps every minute with nothing due, the day's calls by route. A few minutes.
+ */
+export async function sweepDayRun(trackers: TrackerName[], previous: FeltFigures): Promise<string> {
+  const rows: string[] = [];
+  const figures: FeltFigures = {};
+  for (const tracker of trackers) {
+    log(`${tracker}: a day of sweeps with nothing due`);
+    const world = await startWorld(tracker);
+    const target = await startTarget({ ...world.env, BENCH_TARGET: 'app' });
+    try {
+      const budget = await measureBudget(world, target);
+      const shapes = callShapes(budget.day.filter((r) => !isAuthRequest(r)))
+        .map(([shape, count]) => `${shape} × ${count}`)
+        .join('; ');
+      figures[`${tracker}.settle`] = budget.settle;
+      figures[`${tracker}.day`] = budget.sweeps;
+      const was = (key: string) => fmt(previous[`${tracker}.${key}`]);
+      rows.push(
+        `| ${tracker} | ${budget.settle} (${was('settle')}) | ${budget.sweeps} (${was('day')}) | ` +
+          `${budget.sweepListings} | ${budget.sweepsNotModified} | ${shapes} |`,
+      );
+    } finally {
+      await target.stop();
+      await world.close();
+    }
+  }
+  return [
+    '## A day of sweeps with nothing due (`npm run bench -- --sweep-day`)',
+    '',
+    `- Date: ${new Date().toISOString()}; the quiet clients against the fake tracker on loopback, one installation`,
+    "  (GitHub). The incident of the felt section's budget (intake, 50 ticks, 20 commands), then the Incident",
+    "  Manager's `/severity low` and a situation report: nothing due for a day. The first sweep after these events",
+    "  lists (they changed the incident) and is counted apart; then one sweep a minute of the sweep's clock for 24 h.",
+    '- Target (issue 15): ≤ 1 API call per installation per hour when nothing is due, ≤ 24 for the day. In',
+    '  parentheses: the previous run.',
+    '',
+    '| tracker | first sweep after the events | calls of the next 24 h (target ≤ 24) | listings | ' +
+      "of the calls answered 304 | the day's calls |",
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    `<!-- sweep-day-figures ${JSON.stringify(figures)} -->`,
   ].join('\n');
 }

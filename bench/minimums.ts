@@ -43,11 +43,14 @@ export const MINIMUM_CALLS: Record<TrackerName, Record<ScenarioName, number>> = 
     // Config, the source read fresh, the search for tickets a previous run made (by the incident's label) and the
     // master's comments (summary and timeline not already there): 4 reads. Writes: the master as people need it
     // before anything else (issue 15: its state, identifier, labels, Quick Links and checklist in one write; the state
-    // also lets the next event find and complete a half-done intake), release and comms tickets (2 creates),
-    // 2 sub-issue links (one per call), the summary and the timeline comments, the final block: 8. And whoever
-    // declared the incident is its First Responder and initial Incident Manager only with write access, as the
-    // tracker answers: 1 read. 13 in all.
-    trigger: 13,
+    // also lets the next event find and complete a half-done intake), release and comms tickets each created already a
+    // sub-issue of the master (issue 15: GraphQL `createIssue` with `parentIssueId`, one call each instead of a create
+    // and a sub-issue link), one comment holding the summary and the timeline's first entries (issue 15: they were
+    // two), the final block: 5. GraphQL names labels by id: the repository's labels, 1 read (the repository's id is the
+    // delivery's; a repository's first incident also creates the labels it lacks, once). And whoever declared the
+    // incident is its First Responder and initial Incident Manager only with write access, as the tracker answers:
+    // 1 read. 11 in all.
+    trigger: 11,
     // Access, master, config, timeline: 4 reads; the master's block (tick, progress, phase label) and the timeline
     // line: 2 writes.
     tick: 6,
@@ -63,10 +66,10 @@ export const MINIMUM_CALLS: Record<TrackerName, Record<ScenarioName, number>> = 
   gitlab: {
     ...UNRELATED,
     // As on GitHub, plus the confidentiality write first (nothing else is written before the tracker confirms it):
-    // 4 reads, 9 writes. GitLab links issues with one call per link too. And GitLab's hook token is shared by everyone
+    // 4 reads, 8 writes. GitLab links issues with one call per link too. And GitLab's hook token is shared by everyone
     // who registers a hook and signs nothing, so what a delivery says is not GitLab's word: who added the trigger label
-    // is read from the issue's label events: 1 read. The declarer's access, as on GitHub: 1 read. 15 in all.
-    trigger: 15,
+    // is read from the issue's label events: 1 read. The declarer's access, as on GitHub: 1 read. 14 in all.
+    trigger: 14,
     // As on GitHub, plus who edited, from the newest page of the ticket's notes (GitLab's system note): 1 read.
     tick: 7,
     // As on GitHub, plus the comment as GitLab holds it, its text and its author: 1 read.

@@ -31,7 +31,7 @@ import type { LatencySummary, MemorySample } from './stats.js';
 import { startTarget } from './target-client.js';
 import type { Target } from './target-client.js';
 import { startWorld } from './world.js';
-import { describeOrdinary, feltRun, measureOrdinaryTraffic, previousFigures } from './felt.js';
+import { describeOrdinary, feltRun, measureOrdinaryTraffic, previousFigures, sweepDayRun } from './felt.js';
 import { measureTickBurst, renderTickBurst } from './tick-burst.js';
 import type { TickBurstResult } from './tick-burst.js';
 import type { ScenarioName, TrackerName, UnrelatedChange, UnrelatedScenario, World } from './world.js';
@@ -91,6 +91,8 @@ interface Args {
   incidents: number;
   /** `--tick-burst`: only the burst of 40 ticks on one incident (bench/tick-burst.ts). */
   tickBurst?: boolean;
+  /** `--sweep-day`: only the day of sweeps with nothing due of the felt section's budget. */
+  sweepDay?: boolean;
   /** `--ordinary`: only the felt section's ordinary traffic against bare Probot, logged, RESULTS.md left alone. */
   ordinary?: boolean;
 }
@@ -122,6 +124,7 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--felt') args.bursts = false;
     else if (a === '--bursts') args.felt = false;
     else if (a === '--tick-burst') args.tickBurst = true;
+    else if (a === '--sweep-day') args.sweepDay = true;
     else if (a === '--ordinary') args.ordinary = true;
     else if (a === '--felt-incidents') {
       const n = Number(argv[++i]);
@@ -130,7 +133,7 @@ function parseArgs(argv: string[]): Args {
     } else
       throw new Error(
         `unknown argument ${a} (use --soak <seconds>, --intake [incidents], --tracker github|gitlab, --felt, ` +
-          '--bursts, --tick-burst, --ordinary, --felt-incidents <n>)',
+          '--bursts, --tick-burst, --sweep-day, --ordinary, --felt-incidents <n>)',
       );
   }
   return args;
@@ -841,6 +844,8 @@ async function tickBurstRun(trackers: TrackerName[]): Promise<void> {
 const args = parseArgs(process.argv.slice(2));
 if (args.soak !== null) await soakRun(args.soak, args.trackers[0]!);
 else if (args.tickBurst) await tickBurstRun(args.trackers);
+else if (args.sweepDay)
+  replaceSection('sweep-day', await sweepDayRun(args.trackers, previousFigures(RESULTS, 'sweep-day')));
 else if (args.ordinary) {
   // A part of the felt section: logged only, so that RESULTS.md keeps the whole section of one run.
   for (const o of await measureOrdinaryTraffic()) {

@@ -15,6 +15,7 @@ import {
   githubEditPayload,
   githubIssueChangePayload,
   githubIssuePayload,
+  githubLabelCreatedPayload,
   githubLabelPayload,
   testPrivateKey,
 } from '../test/support/github-webhook.js';
@@ -45,6 +46,11 @@ export type UnrelatedScenario =
   | 'unrelated-comment'
   | 'unrelated-slash'
   | 'unrelated-label-bug';
+
+/** A delivery that sets a repository up (no incident, no ordinary traffic): the trigger label created (GitHub). */
+export interface SetupDelivery extends Omit<Delivery, 'scenario'> {
+  scenario: 'label-created';
+}
 
 /** What a delivery stands for; every scenario has a minimum number of API calls (bench/minimums.ts). */
 export type ScenarioName = IncidentScenario | UnrelatedScenario;
@@ -84,13 +90,20 @@ export interface World {
   openOrdinary(labels: [] | ['bug']): { delivery: Delivery; ref: IssueRef };
   /** bob changes or comments on an ordinary issue (`n` makes the text differ); the store follows. */
   unrelated(ref: IssueRef, change: UnrelatedChange, n: number): Delivery;
+  /**
+   * alice creates the label `name` in the repository (GitHub's `label.created`); null where the tracker sends no such
+   * event (GitLab).
+   */
+  labelCreated(name: string): SetupDelivery | null;
+  /** Deletes every label of the repository but the trigger label: the repository as before its first incident. */
+  resetLabels(): void;
   /** Removes an incident's tickets from the store, so that the fake's cost stays the same over a long run. */
   forget(master: IssueRef): void;
   /**
    * Sends a delivery to a server's webhook route; answers the HTTP status. `newConnection`: on a connection of its
    * own, closed after the answer, as GitHub and GitLab deliver (the default reuses kept-alive connections).
    */
-  send(baseUrl: string, delivery: Delivery, options?: { newConnection?: boolean }): Promise<number>;
+  send(baseUrl: string, delivery: Delivery | SetupDelivery, options?: { newConnection?: boolean }): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -124,7 +137,7 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
   store.putFile(path, CONFIG_FILE[tracker], CONFIG);
   for (const person of ['alice', 'bob']) store.setAccess(path, person, 'write');
   let counter = 0;
-  const nextId = (scenario: ScenarioName) => {
+  const nextId = (scenario: ScenarioName | SetupDelivery['scenario']) => {
     counter += 1;
     return `bench-${scenario}-${counter}`;
   };
@@ -161,6 +174,10 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
     const before = store.issue(master);
     store.editIssue(master, { labels: [...before.labels.filter((l) => l !== 'needs-info'), 'needs-info'] }, 'bob');
     return { before, after: store.issue(master) };
+  };
+
+  const resetLabels = () => {
+    for (const label of store.labelsOf(path)) if (label.name !== 'incident') store.deleteLabel(path, label.name);
   };
 
   const openIssue = (labels: string[]): Issue =>
@@ -249,6 +266,17 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
           return make(scenario, 'issues', githubIssueChangePayload('closed', project, after, 'bob'));
         return make(scenario, 'issues', githubLabelPayload('labeled', project, after, 'bug', 'bob'));
       },
+      labelCreated: (name) => {
+        store.createLabel(path, name);
+        const payload = githubLabelCreatedPayload(project, name, 'alice');
+        return {
+          scenario: 'label-created',
+          event: 'label',
+          body: JSON.stringify(payload),
+          id: nextId('label-created'),
+        };
+      },
+      resetLabels,
       forget,
       send: async (baseUrl, delivery, options) => {
         const headers = {
@@ -350,6 +378,9 @@ export async function startWorld(tracker: TrackerName): Promise<World> {
         gitlabLabelsPayload(project, after, before.labels, user('bob'), ids, before.updatedAt),
       );
     },
+    // GitLab sends no event for a label created in a project, and creates labels when an issue is given them.
+    labelCreated: () => null,
+    resetLabels,
     forget,
     send: async (baseUrl, delivery, options) => {
       const headers = {

@@ -55,6 +55,57 @@ function cutoffMinutesFor(run: RunContext): number {
   return run.config.approvals.cutoffMinutes[severity];
 }
 
+/** A communications ticket's review, as the approval decisions take it (see `readReview`). */
+export interface Review {
+  comms: Issue;
+  state: TicketState;
+  approvals: ApprovalState;
+  cutoffMinutes: number;
+  incidentManager: string | null;
+  /** Where a deliverable's cut-off counts from when nobody recorded the start of drafting: the ticket's creation. */
+  openedAt: string | null;
+}
+
+/**
+ * Reads the communications ticket `commsRef` of the incident of `run`: its review as the approval decisions take it,
+ * or null when the ticket is not that incident's (no state of the app's, or it and the master do not name each other,
+ * which is logged: a copied state never decides for another incident).
+ */
+export async function readReview(
+  tracker: Tracker,
+  commsRef: IssueRef,
+  run: RunContext,
+  log?: Logger,
+): Promise<Review | null> {
+  const comms = await tracker.getIssue(commsRef);
+  const state = trustedState(comms);
+  if (state?.role !== 'comms') return null;
+  const problem = childLinkProblem({
+    master: run.master.ref,
+    masterState: run.state,
+    child: commsRef,
+    childState: state,
+    config: run.config,
+    home: configProjectOf(run.state, run.master),
+  });
+  if (problem) {
+    log?.warn(
+      { issue: formatRef(commsRef), master: formatRef(run.master.ref), problem },
+      'communications ticket and master do not name each other; approvals ignored',
+    );
+    return null;
+  }
+  return {
+    comms,
+    state,
+    approvals: state.approvals ?? { decisions: {} },
+    cutoffMinutes: cutoffMinutesFor(run),
+    incidentManager: holderOf(parseQuickLinks(splitBody(run.master.body).block).get(FIELD_LABELS['incident-manager'])),
+    // The ticket's creation is the start of drafting when nobody recorded one.
+    openedAt: comms.createdAt,
+  };
+}
+
 /**
  * Applies approval events to the comms ticket under the incident's lock: re-reads it, decides, writes the
  * boxes, the status table, the hidden state and the labels in one update, posts the audit comments, and
@@ -75,29 +126,10 @@ export async function applyApprovalEvents(
   log?: Logger,
 ): Promise<RunPlan & { posted: number }> {
   const plan: RunPlan & { posted: number } = { ...emptyPlan(run), posted: 0 };
-  const comms = await tracker.getIssue(commsRef);
-  const state = trustedState(comms);
-  if (state?.role !== 'comms') return plan;
-  // The master and the comms ticket must name each other: a copied state never decides for another incident.
-  const problem = childLinkProblem({
-    master: run.master.ref,
-    masterState: run.state,
-    child: commsRef,
-    childState: state,
-    config: run.config,
-    home: configProjectOf(run.state, run.master),
-  });
-  if (problem) {
-    log?.warn(
-      { issue: formatRef(commsRef), master: formatRef(run.master.ref), problem },
-      'communications ticket and master do not name each other; approvals ignored',
-    );
-    return plan;
-  }
-  const manager = holderOf(parseQuickLinks(splitBody(run.master.body).block).get(FIELD_LABELS['incident-manager']));
-  const cutoff = cutoffMinutesFor(run);
-  // The ticket's creation is the start of drafting when nobody recorded one.
-  const outcomes = await decide(state.approvals ?? { decisions: {} }, cutoff, manager, comms.createdAt);
+  const review = await readReview(tracker, commsRef, run, log);
+  if (!review) return plan;
+  const { comms, state, cutoffMinutes: cutoff } = review;
+  const outcomes = await decide(review.approvals, cutoff, review.incidentManager, review.openedAt);
   const last = outcomes.at(-1);
   if (!last) return plan;
   await writeComms(tracker, comms, state, last, run, settings, handbookUrl, cutoff);

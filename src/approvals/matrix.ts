@@ -74,6 +74,11 @@ export const APPROVAL_LABEL_PREFIX = 'approval::';
 /** Set while every deliverable is approved or at quorum. */
 export const APPROVALS_COMPLETE_LABEL = 'approvals::complete';
 
+/** True for a label of the approval family the approvals decision writes: `approval::…` and `approvals::complete`. */
+export function isApprovalLabel(label: string): boolean {
+  return label.startsWith(APPROVAL_LABEL_PREFIX) || label === APPROVALS_COMPLETE_LABEL;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Ids, statuses, labels
 // ---------------------------------------------------------------------------------------------------------

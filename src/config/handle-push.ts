@@ -4,7 +4,9 @@ import type { ConfigCheckWritten, Tracker } from '../tracker/port.js';
 import type { SweepSchedule } from '../server/coordination/sweep-schedule.js';
 import type { Logger } from '../server/logger.js';
 import type { TemplateSources } from '../templates/renderer.js';
+import { prepareIncidentLabels } from '../intake/handle-labels.js';
 import { checkSettings } from './load.js';
+import type { IncidentDeskConfig } from './schema.js';
 import { configCheckReport, pushNeedsConfigCheck } from './push-check.js';
 
 /** What a push needs: the replicas' caches of files, the sweep's schedule, and where the check is written. */
@@ -63,5 +65,28 @@ export async function checkPushedConfig(
     { project: push.project, conclusion: report.conclusion, problems: check.problems.length, written },
     'configuration checked after a push',
   );
+  if (check.config) await prepareLabelsAfterPush(push.project, check.config, ctx);
   return written;
+}
+
+/**
+ * A valid configuration pushed may name projects or approval deliverables whose labels do not exist yet: they are
+ * prepared now (`prepareIncidentLabels`: one read of each project's labels, writes only for what is missing; nothing on
+ * GitLab), so that the next incident does not wait for them. A failure is said in the log: the intake still creates
+ * what is missing.
+ */
+async function prepareLabelsAfterPush(
+  project: string,
+  config: IncidentDeskConfig,
+  ctx: { tracker: Tracker; log: Logger },
+): Promise<void> {
+  try {
+    await prepareIncidentLabels(ctx.tracker, config, project, ctx.log);
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    ctx.log.warn(
+      { project, status: typeof status === 'number' ? status : null, err: { message: (error as Error).message } },
+      'incident labels could not be prepared after a push',
+    );
+  }
 }

@@ -82,6 +82,8 @@ export interface ConfigCheck {
   /** Where each file was read (`project:path`), the project's own first; empty when it has none. */
   files: string[];
   problems: Array<ConfigProblem & { location: string }>;
+  /** The configuration found valid (the defaults where the project has no file); absent when it has problems. */
+  config?: IncidentDeskConfig;
 }
 
 /**
@@ -104,6 +106,7 @@ export async function checkSettings(
   try {
     const config = files.length === 0 ? DEFAULT_CONFIG : parseConfigChain(files);
     compileRenderer(ctx.defaultTemplates, await loadTemplates(config, project, ctx));
+    check.config = config;
   } catch (error) {
     const problem = asConfigError(error, files[0]?.location ?? `${project}:${CONFIG_PATHS[ctx.tracker.kind]}`);
     if (!problem) throw error;

@@ -40,6 +40,11 @@ export async function applyEffect(tracker: Tracker, effect: IntakeEffect, justRe
       return { kind: 'issue', issue };
     }
     case 'create': {
+      if (effect.attachTo) {
+        const { issue, link } = await tracker.createAttachedIssue(effect.project, effect.draft, effect.attachTo);
+        if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(issue.ref));
+        return { kind: 'issue', issue, link };
+      }
       const issue = await tracker.createIssue(effect.project, effect.draft);
       if (effect.expectConfidential && !issue.confidential) throw new ConfidentialityError(formatRef(issue.ref));
       return { kind: 'issue', issue };

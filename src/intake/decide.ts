@@ -26,10 +26,11 @@ import type { NeedsConfigReason } from './messages.js';
 import type { Issue } from '../kernel/model.js';
 import { DESCRIPTION_LIMITS, formatRef, sameRef } from '../kernel/model.js';
 import { neutralizeBlock } from '../kernel/neutralize.js';
-import { approvalLabels } from '../approvals/matrix.js';
+import { childStatusLabels } from './labels.js';
 import { renderStatusTable } from '../approvals/status-table.js';
+import { isApprovalLabel } from '../approvals/matrix.js';
 import { phaseLabel, renderMaster } from '../run/master-view.js';
-import { APP_ACTOR, appendToTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
+import { APP_ACTOR, appendToTimeline, startTimeline, TIMELINE_MARKER, timelineMaxChars } from '../kernel/timeline.js';
 import type { TimelineEntry } from '../kernel/timeline.js';
 import { formatRfc3339 } from '../kernel/time.js';
 import { isChildOf } from '../run/links.js';
@@ -48,8 +49,8 @@ import { renderPhases } from '../checklist/render-phases.js';
  *
  * The steps run in the order people need them; each answers the effects it still needs, or lets the next one go on:
  * protect the source, find or create the master, settle it (duplicates, confidentiality, copy, mark), move the
- * source's details out, find or create the children, link them, post the summary, open the timeline, and write the
- * master's block.
+ * source's details out, find or create the children, link them, post the summary with the timeline below it, and write
+ * the master's block.
  */
 export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[] {
   const sourceState = s.source ? trustedState(s.source) : null;
@@ -80,14 +81,14 @@ export function decideIntake(s: IntakeSnapshot, deps: IntakeDeps): IntakeEffect[
   const kids = resolveChildren(s, incidentPath, master, masterState, id, deps);
   if ('effects' in kids) return kids.effects;
   const children = kids.value;
+  const mirroring = mirrorChildStatus(s, children);
+  if (mirroring) return mirroring;
   const linked = new Set([...(masterState?.links ?? []), ...Object.keys(s.linked)]);
   const linking = linkChildren(s, master, children, linked);
   if (linking) return linking;
 
   const done: IntakeDone = { id, children, linked, inPlace };
-  const summarizing = postSummary(s, master, masterState, done, deps);
-  if (summarizing) return summarizing;
-  const timeline = openTimeline(s, master, masterState, done);
+  const timeline = postSummaryAndTimeline(s, master, masterState, done, deps);
   if ('effects' in timeline) return timeline.effects;
   return updateMaster(s, master, masterState, done, timeline.value, deps);
 }
@@ -253,7 +254,37 @@ function resolveChildren(
   return { value: children };
 }
 
-/** Links every child not linked yet, where the tracker links natively. */
+/**
+ * The labels a child's own state calls for (the comms ticket's approval labels) that it lacks: its create gave them
+ * after the issue itself (`statusLabels`), and a run interrupted between the two left it without them. The approvals
+ * decision writes them only at an approval change, so the intake, which is completed by a later run, puts them on, as
+ * that decision would write them: the full set its state calls for, any other approval label off. Null when every
+ * child has them.
+ */
+function mirrorChildStatus(s: IntakeSnapshot, children: Map<ChildRole, Issue>): IntakeEffect[] | null {
+  const effects: IntakeEffect[] = [];
+  for (const [role, child] of children) {
+    const wanted = childStatusLabels(s.config, role, trustedState(child)?.approvals);
+    const has = new Set(child.labels.map((l) => l.toLowerCase()));
+    const lacking = wanted.filter((l) => !has.has(l.toLowerCase()));
+    if (lacking.length === 0) continue;
+    const keep = new Set(wanted.map((l) => l.toLowerCase()));
+    const stale = child.labels.filter((l) => isApprovalLabel(l) && !keep.has(l.toLowerCase()));
+    effects.push({
+      kind: 'update',
+      ref: child.ref,
+      why: `the ${role} ticket's status labels`,
+      addLabels: lacking,
+      ...(stale.length > 0 ? { removeLabels: stale } : {}),
+    });
+  }
+  return effects.length > 0 ? effects : null;
+}
+
+/**
+ * Links every child not linked yet, where the tracker links natively. A child created attached is linked already (its
+ * create answered so); one whose create could not tell is linked here.
+ */
 function linkChildren(
   s: IntakeSnapshot,
   master: Issue,
@@ -265,38 +296,51 @@ function linkChildren(
   return toLink.length > 0 ? toLink.map((child) => ({ kind: 'link' as const, parent: master, child })) : null;
 }
 
-/** The one comment on the master that sums up the intake, unless the state or a comment says it was posted. */
-function postSummary(
+/**
+ * The intake's comment on the master: the summary, and below it the timeline opened with the intake's entries, in one
+ * comment (issue 15: one notifying write, and one request, fewer). It carries both markers, so whatever looks for the
+ * summary or the timeline finds it, and an intake interrupted after it finds both there and posts nothing more. What
+ * the state or the app's comments already show is never posted again, and nothing rewrites an older incident's
+ * comments: where the summary is already posted (an older incident's summary comment, a run interrupted before the
+ * timeline), the timeline is opened in a comment of its own, and where the timeline exists without the summary, the
+ * summary is posted alone. So is the summary when both would not fit in one comment (the timeline then follows alone).
+ * Answers the timeline's comment ids.
+ */
+function postSummaryAndTimeline(
   s: IntakeSnapshot,
   master: Issue,
   masterState: TicketState | null,
   done: IntakeDone,
   deps: IntakeDeps,
-): IntakeEffect[] | null {
-  if (masterState?.summary) return null;
-  const comments = s.comments[formatRef(master.ref)];
-  if (!comments) return [{ kind: 'read-comments', ref: master.ref }];
-  if (hasMarker(comments, MARKERS.summary)) return null;
-  const body = summaryFor(s, done.id, done.children, done.linked, done.inPlace, deps);
-  return [{ kind: 'comment', ref: master.ref, why: 'intake summary', body }];
-}
-
-/** The incident's timeline comment, opened with the intake's own entries; its comment ids. */
-function openTimeline(
-  s: IntakeSnapshot,
-  master: Issue,
-  masterState: TicketState | null,
-  done: IntakeDone,
 ): Step<number[]> {
   const recorded = masterState?.run?.timeline;
-  if (recorded) return { value: recorded };
+  const summarized = masterState?.summary === true;
+  if (summarized && recorded) return { value: recorded };
   const comments = s.comments[formatRef(master.ref)];
   if (!comments) return { effects: [{ kind: 'read-comments', ref: master.ref }] };
-  const existing = comments.find((c) => c.body.includes(TIMELINE_MARKER));
-  if (existing) return { value: [existing.id] };
-  const entries = intakeEntries(s, done.id, done.children, done.linked, done.inPlace);
-  const body = appendToTimeline(null, entries, timelineMaxChars(s.tracker)).create[0]!;
-  return { effects: [{ kind: 'comment', ref: master.ref, why: 'open the timeline', body }] };
+  const hasSummary = summarized || hasMarker(comments, MARKERS.summary);
+  const found = comments.find((c) => c.body.includes(TIMELINE_MARKER));
+  const timeline = recorded ?? (found ? [found.id] : null);
+  if (hasSummary && timeline) return { value: timeline };
+  const max = timelineMaxChars(s.tracker);
+  if (hasSummary) {
+    const entries = intakeEntries(s, done.id, done.children, done.linked, done.inPlace);
+    const body = appendToTimeline(null, entries, max).create[0]!;
+    return { effects: [{ kind: 'comment', ref: master.ref, why: 'open the timeline', body }] };
+  }
+  const summary = summaryFor(s, done.id, done.children, done.linked, done.inPlace, deps);
+  if (!timeline) {
+    // A blank line between them: the summary's last list item ends above the timeline's marker and heading.
+    const merged = startTimeline(
+      `${summary}\n`,
+      intakeEntries(s, done.id, done.children, done.linked, done.inPlace),
+      max,
+    );
+    if (merged.length === 1) {
+      return { effects: [{ kind: 'comment', ref: master.ref, why: 'intake summary and timeline', body: merged[0]! }] };
+    }
+  }
+  return { effects: [{ kind: 'comment', ref: master.ref, why: 'intake summary', body: summary }] };
 }
 
 /**
@@ -642,6 +686,7 @@ function reference(issue: Issue): string {
 
 function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Issue, deps: IntakeDeps): IntakeEffect {
   const state: TicketState = { v: 1, role, id, master: formatRef(master.ref) };
+  const statusLabels = childStatusLabels(s.config, role);
   // Children carry the identifier, never the incident's title: their text is the process, not the details.
   const title = `Incident ${id}`;
   const content =
@@ -661,15 +706,16 @@ function createChild(s: IntakeSnapshot, role: ChildRole, id: string, master: Iss
     kind: 'create',
     role,
     project,
+    // Where the tracker creates a child already attached (GitHub's sub-issue in the create), one request does both.
+    ...(s.capabilities.nativeLinks && s.capabilities.attachOnCreate ? { attachTo: master } : {}),
     draft: {
       title: childTitle(role, id),
       body: joinBody(`${renderState(state)}\n${content.trimEnd()}`, ''),
-      // The comms ticket's approval labels mirror its (empty) approval state from the start.
-      labels: [
-        idLabel(id),
-        roleLabel(role),
-        ...(role === 'comms' ? approvalLabels(s.config.approvals, { decisions: {} }) : []),
-      ],
+      // What finds the child again (its identifier and role) is on it from its creation; the comms ticket's approval
+      // labels only mirror its (empty) approval state and may follow by a moment (GitHub adds those the repository
+      // lacks in one write after the create, rather than creating each label first).
+      labels: [idLabel(id), roleLabel(role)],
+      ...(statusLabels.length > 0 ? { statusLabels } : {}),
       confidential: true,
     },
     expectConfidential: s.capabilities.confidentialIssues,

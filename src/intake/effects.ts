@@ -2,6 +2,7 @@ import { formatRef } from '../kernel/model.js';
 import type { Issue, Comment, IssueDraft, IssueRef } from '../kernel/model.js';
 import type { TicketRole } from '../kernel/identifier.js';
 import type { IssueUpdate } from '../kernel/patch.js';
+import type { LinkResult } from '../tracker/port.js';
 
 /** What the intake decision asks the shell to do, one request each, and what the tracker answered. Pure. */
 
@@ -11,8 +12,10 @@ export function describeEffect(effect: IntakeEffect): string {
     case 'update':
     case 'comment':
       return `${effect.kind} ${formatRef(effect.ref)} (${effect.why})`;
-    case 'create':
-      return `create ${effect.role} in ${effect.project}`;
+    case 'create': {
+      const under = effect.attachTo ? ` under ${formatRef(effect.attachTo.ref)}` : '';
+      return `create ${effect.role} in ${effect.project}${under}`;
+    }
     case 'link':
       return `link ${formatRef(effect.child.ref)} to ${formatRef(effect.parent.ref)}`;
     case 'lock':
@@ -36,9 +39,24 @@ export interface UpdateEffect extends IssueUpdate {
   expectConfidential?: boolean;
 }
 
+/** An issue to create from a draft. */
+export interface CreateEffect {
+  kind: 'create';
+  role: TicketRole;
+  project: string;
+  draft: IssueDraft;
+  /** The tracker's answer must show the issue confidential, or the shell stops. */
+  expectConfidential: boolean;
+  /**
+   * Created already attached natively to this parent, in the same request (where `capabilities.attachOnCreate`): the
+   * answer says whether it was linked, and no `link` effect follows unless it cannot tell.
+   */
+  attachTo?: Issue;
+}
+
 export type IntakeEffect =
   | UpdateEffect
-  | { kind: 'create'; role: TicketRole; project: string; draft: IssueDraft; expectConfidential: boolean }
+  | CreateEffect
   | { kind: 'comment'; ref: IssueRef; body: string; why: string }
   | { kind: 'link'; parent: Issue; child: Issue }
   | { kind: 'lock'; ref: IssueRef }
@@ -49,10 +67,10 @@ export type IntakeEffect =
 
 /** What applying one effect answered. */
 export type EffectResult =
-  | { kind: 'issue'; issue: Issue }
+  | { kind: 'issue'; issue: Issue; link?: LinkResult | 'unknown' }
   | { kind: 'comment'; comment: Comment }
   | { kind: 'comments'; comments: Comment[] }
   | { kind: 'issues'; issues: Issue[] }
-  | { kind: 'link'; result: 'linked' | 'already-linked' | 'unsupported' }
+  | { kind: 'link'; result: LinkResult }
   | { kind: 'delete'; result: 'deleted' | 'forbidden' }
   | { kind: 'locked' };

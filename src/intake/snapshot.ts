@@ -5,6 +5,7 @@ import type { Comment, Issue, Project, TrackerCapabilities, TrackerKind } from '
 import { formatRef, sameRef } from '../kernel/model.js';
 import type { Renderer } from '../templates/renderer.js';
 import type { IntakeEffect, EffectResult } from './effects.js';
+import type { LinkResult } from '../tracker/port.js';
 
 /**
  * What an intake decides on: the snapshot of the source, the projects and what was found or written so far, and
@@ -51,8 +52,8 @@ export interface IntakeSnapshot {
    * counts.
    */
   comments: Record<string, Comment[]>;
-  /** Native link answers in this run, by the child's `project#n`. */
-  linked: Record<string, 'linked' | 'already-linked' | 'unsupported'>;
+  /** Native link answers in this run (a link request's, or a create's that attached the child), by `project#n`. */
+  linked: Record<string, LinkResult>;
   /** The source was deleted, or deleting it was refused, in this run. */
   sourceDeletion?: 'deleted' | 'forbidden';
 }
@@ -87,10 +88,15 @@ export function absorb(s: IntakeSnapshot, effect: IntakeEffect, result: EffectRe
   switch (effect.kind) {
     case 'update':
       return result.kind === 'issue' ? replace(result.issue) : s;
-    case 'create':
+    case 'create': {
       if (result.kind !== 'issue') return s;
       if (effect.role === 'master') return { ...s, master: result.issue };
-      return { ...s, children: [...(s.children ?? []), result.issue] };
+      const children = [...(s.children ?? []), result.issue];
+      // A child created attached: its link is known from the same answer, so no link request follows. An outcome the
+      // tracker could not tell is left out: the next decision links it (an idempotent request).
+      if (!effect.attachTo || result.link === undefined || result.link === 'unknown') return { ...s, children };
+      return { ...s, children, linked: { ...s.linked, [formatRef(result.issue.ref)]: result.link } };
+    }
     case 'comment': {
       const key = formatRef(effect.ref);
       const known = s.comments[key];

@@ -69,6 +69,24 @@ export interface AdvisoryEvent {
 }
 
 /**
+ * A label was created in a repository (GitHub's `label` event, action `created`): whoever creates the trigger label is
+ * setting the repository up for incidents, so the app prepares the labels its incidents will need (route
+ * `prepare-labels`). Not an issue event; GitLab sends no such event.
+ */
+export interface LabelEvent {
+  kind: 'label';
+  tracker: TrackerKind;
+  action: 'created';
+  deliveryId: string;
+  /** Who created the label. */
+  actor: Actor;
+  /** The repository, as the payload carries it. */
+  project: Project;
+  /** The label's name. */
+  label: string;
+}
+
+/**
  * A push to a project's default branch, as far as the app cares: which files it changed (null when the payload cannot
  * say, e.g. more commits than it lists). Pushes to other branches are not normalized.
  */

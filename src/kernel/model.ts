@@ -11,6 +11,18 @@ export interface TrackerCapabilities {
   confidentialIssues: boolean;
   /** The tracker links issues natively (GitLab issue links; GitHub sub-issues within one owner). */
   nativeLinks: boolean;
+  /**
+   * An issue can be created already attached to its parent, in one request (GitHub GraphQL `createIssue` with
+   * `parentIssueId`; the adapter falls back to a create and a link on servers without it). Without it, a child is
+   * created, then linked (`linkIssues`).
+   */
+  attachOnCreate: boolean;
+  /**
+   * A label must exist in a project before an issue is created with it in one request (GitHub: GraphQL names labels by
+   * id), so the labels of incidents are prepared ahead (`ensureLabels`). Without it (GitLab) naming a label on an issue
+   * creates it, and `ensureLabels` is a no-op.
+   */
+  labelsBeforeUse: boolean;
   /** A conversation can be locked so that only maintainers comment (GitHub). */
   lockConversation: boolean;
   /** An issue can be deleted through the API (GitHub GraphQL `deleteIssue`, with admin rights). */
@@ -50,13 +62,30 @@ export function canWrite(level: AccessLevel): boolean {
 export interface IssueDraft {
   title: string;
   body: string;
+  /**
+   * The labels the issue must carry from its creation: those that find it again (an incident's identifier, a ticket's
+   * role), so that a run interrupted right after the create finds it and never opens a second one.
+   */
   labels: string[];
+  /**
+   * Labels that only mirror a state the issue's own text holds (the communications ticket's approval labels), which a
+   * later decision rewrites from that state: they may follow the creation by a moment, in a second write, where giving
+   * them in the create would cost more (GitHub's GraphQL create names labels by id, so a label the repository lacks
+   * would first be created on its own). Adapters that create labels on use (REST `POST /issues`, GitLab) send them
+   * with `labels`. Nothing may look an issue up by them. The answer of a create carries them either way.
+   */
+  statusLabels?: string[];
   /** Requested confidentiality; ignored where the tracker has no confidential issues. */
   confidential: boolean;
   /** Usernames to assign; the tracker may keep fewer (read the answer). */
   assignees?: string[];
   /** `YYYY-MM-DD`; only where the tracker has due dates (GitLab). */
   dueDate?: string;
+}
+
+/** Every label a draft gives its issue: `labels`, then the `statusLabels` not among them, each once. */
+export function draftLabels(draft: Pick<IssueDraft, 'labels' | 'statusLabels'>): string[] {
+  return [...new Set([...draft.labels, ...(draft.statusLabels ?? [])])];
 }
 
 /** A project (GitLab) or repository (GitHub), named by its full path: `group/sub/project` or `owner/repo`. */
@@ -79,6 +108,11 @@ export interface Issue {
   ref: IssueRef;
   /** The tracker's global id (GitHub `id`, used by sub-issues; GitLab global `id`). */
   id: number;
+  /**
+   * The tracker's GraphQL node id where it has one and answered it (GitHub `node_id`): an issue named as a parent by it
+   * needs no read.
+   */
+  nodeId?: string;
   title: string;
   body: string;
   labels: string[];

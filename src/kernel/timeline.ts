@@ -12,6 +12,10 @@ import { cleanUsername, mention } from './usernames.js';
  *
  * When a comment is full, entries continue in new comments headed `## Timeline (continued)`. Pure
  * functions; the caller keeps the comment ids and passes the last comment's body.
+ *
+ * The first comment may carry text of the caller's above the marker, its preamble (the intake's summary: one comment
+ * instead of two, issue 15). Everything before the marker is the preamble, kept byte for byte and never read as
+ * entries; continuation comments carry none.
  */
 
 export const TIMELINE_MARKER = '<!-- incident-desk:timeline -->';
@@ -58,10 +62,33 @@ export function formatEntry(e: TimelineEntry): string {
 
 const ENTRY_LINE = /^\s*[-*] (?<at>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z) · (?<actor>\S+) ·(?: (?<text>.*))?$/;
 
-/** The entries of a timeline comment, in the order shown; other lines are ignored. Tolerates CRLF. */
+/** A timeline comment cut at its marker: the preamble above it (maybe empty) and the timeline from the marker on. */
+export interface TimelineComment {
+  /** Everything before the marker, byte for byte: the caller's text, never entries. */
+  preamble: string;
+  /** The marker, the heading and the entries; the whole body when it holds no marker. */
+  timeline: string;
+}
+
+/**
+ * Cuts a timeline comment at the last occurrence of its marker. The last, because the timeline's own lines can never
+ * hold the marker (entry text is neutralized, so no `<!--` survives in it) while the preamble is text the caller wrote,
+ * which the timeline does not vouch for: whatever the preamble quotes (the marker, lines shaped like entries, a
+ * `## Timeline (continued)` heading), it stays on the preamble's side and is never read as the timeline. A body
+ * without the marker (lines handed over on their own) is all timeline.
+ */
+export function splitTimelineComment(body: string): TimelineComment {
+  const at = body.lastIndexOf(TIMELINE_MARKER);
+  return at < 0 ? { preamble: '', timeline: body } : { preamble: body.slice(0, at), timeline: body.slice(at) };
+}
+
+/**
+ * The entries of a timeline comment, in the order shown; other lines, and the preamble above the marker, are ignored.
+ * Tolerates CRLF.
+ */
 export function parseTimeline(body: string): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
-  for (const raw of body.split(/\r?\n|\r/)) {
+  for (const raw of splitTimelineComment(body).timeline.split(/\r?\n|\r/)) {
     const m = ENTRY_LINE.exec(raw.trimEnd())?.groups;
     if (!m) continue;
     const token = m.actor ?? '';
@@ -75,8 +102,20 @@ function header(continued: boolean): string {
   return `${TIMELINE_MARKER}\n${continued ? HEADING_CONTINUED : HEADING}\n\n`;
 }
 
-function body(continued: boolean, lines: readonly string[]): string {
-  return header(continued) + lines.map((l) => `${l}\n`).join('');
+/** One comment of the timeline: its preamble (the first comment's only), heading and lines. */
+interface Page {
+  preamble: string;
+  continued: boolean;
+  lines: string[];
+}
+
+function body(page: Page): string {
+  return page.preamble + header(page.continued) + page.lines.map((l) => `${l}\n`).join('');
+}
+
+/** The marker starts a line of its own, under a preamble that does not end with a line break. */
+function asPreamble(text: string): string {
+  return text === '' || /[\r\n]$/.test(text) ? text : `${text}\n`;
 }
 
 /** Cuts a line to `limit` characters, ending with `…`; never splits a surrogate pair. */
@@ -111,50 +150,72 @@ export interface TimelineAppend {
  *   new comments, the first headed `## Timeline`.
  * - No entry is ever dropped. A single line too long for a comment of its own is cut to fit and ends
  *   with `…` (only then is text lost).
- * - Lines of the current comment that are not entries are not kept when it is rewritten.
+ * - The current comment's preamble (everything above its marker, see `splitTimelineComment`) is kept byte for byte
+ *   and counts in its size; when it leaves no room for an entry, the entries go to continuations. Lines between the
+ *   marker and the entries that are not entries are not kept when the comment is rewritten.
  *
  * Throws a RangeError when `maxChars` cannot hold a heading and one short entry, or an entry time is invalid.
  */
 export function appendToTimeline(current: string | null, entries: TimelineEntry[], maxChars: number): TimelineAppend {
   if (entries.length === 0) return { update: null, create: [] };
+  if (current === null) return { update: null, create: paginate('', false, entries, maxChars) };
+  const { preamble, timeline } = splitTimelineComment(current);
+  const existing = parseTimeline(timeline);
+  const continued = /^## Timeline \(continued\)\s*$/m.test(timeline);
+  const [first, ...rest] = pages(preamble, continued, [...existing, ...entries], maxChars);
+  const kept = first?.lines ?? [];
+  const before = existing.map(formatEntry);
+  const unchanged = kept.length === before.length && kept.every((l, i) => l === before[i]);
+  return {
+    update: unchanged || !first ? null : body(first),
+    create: rest.map(body),
+  };
+}
+
+/**
+ * The bodies of a new timeline: the first comment carries `preamble` above its marker (a line break is added when the
+ * preamble does not end with one) and the heading `## Timeline`, then the entries in time order; what does not fit in
+ * `maxChars` continues in comments headed `## Timeline (continued)`, as `appendToTimeline` does. The preamble counts in
+ * the first comment's size; a preamble that leaves no room for an entry sends them all to continuations (a preamble
+ * that leaves no room for the heading makes the first comment longer than `maxChars`: the caller's text is never cut).
+ * At least one body, the first, even without entries.
+ *
+ * Throws a RangeError when `maxChars` cannot hold a heading and one short entry, or an entry time is invalid.
+ */
+export function startTimeline(preamble: string, entries: TimelineEntry[], maxChars: number): string[] {
+  return paginate(asPreamble(preamble), false, entries, maxChars);
+}
+
+function paginate(preamble: string, continued: boolean, entries: TimelineEntry[], maxChars: number): string[] {
+  return pages(preamble, continued, entries, maxChars).map(body);
+}
+
+/**
+ * The entries in time order, laid out in comments of at most `maxChars`: the first with `preamble` and the heading
+ * `continued` says, the others continuations. Every comment but a first with a preamble holds at least one line.
+ */
+function pages(preamble: string, continued: boolean, entries: TimelineEntry[], maxChars: number): Page[] {
   const lineLimit = maxChars - header(true).length - 1;
   if (lineLimit < 80) throw new RangeError(`maxChars ${maxChars} is too small for a timeline comment`);
-
-  const existing = current === null ? [] : parseTimeline(current);
-  const merged = [...existing, ...entries]
+  const lines = entries
     .map((e, index) => ({ e, index, second: secondOf(e) }))
     .sort((a, b) => a.second - b.second || a.index - b.index)
-    .map(({ e }) => e);
-  const lines = merged.map((e) => clip(formatEntry(e), lineLimit));
+    .map(({ e }) => clip(formatEntry(e), lineLimit));
 
-  const pages: Array<{ continued: boolean; lines: string[] }> = [];
-  let page = {
-    continued: current !== null && /^## Timeline \(continued\)\s*$/m.test(current),
-    lines: [] as string[],
-  };
-  let size = header(page.continued).length;
+  const out: Page[] = [];
+  let page: Page = { preamble, continued, lines: [] };
+  let size = preamble.length + header(continued).length;
   for (const line of lines) {
-    if (page.lines.length > 0 && size + line.length + 1 > maxChars) {
-      pages.push(page);
-      page = { continued: true, lines: [] };
+    if ((page.lines.length > 0 || page.preamble !== '') && size + line.length + 1 > maxChars) {
+      out.push(page);
+      page = { preamble: '', continued: true, lines: [] };
       size = header(true).length;
     }
     page.lines.push(line);
     size += line.length + 1;
   }
-  pages.push(page);
-
-  if (current === null) {
-    return { update: null, create: pages.map((p) => body(p.continued, p.lines)) };
-  }
-  const [first, ...rest] = pages;
-  const kept = first?.lines ?? [];
-  const before = existing.map(formatEntry);
-  const unchanged = kept.length === before.length && kept.every((l, i) => l === before[i]);
-  return {
-    update: unchanged || !first ? null : body(first.continued, first.lines),
-    create: rest.map((p) => body(p.continued, p.lines)),
-  };
+  out.push(page);
+  return out;
 }
 
 /** One line of the timeline. */

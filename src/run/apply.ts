@@ -8,7 +8,7 @@ import { DESCRIPTION_LIMITS, formatRef } from '../kernel/model.js';
 import type { Renderer } from '../templates/renderer.js';
 import { changesMaster } from './plan.js';
 import type { RunPlan } from './plan.js';
-import { appendToTimeline, formatEntry, timelineMaxChars } from '../kernel/timeline.js';
+import { appendToTimeline, formatEntry, splitTimelineComment, timelineMaxChars } from '../kernel/timeline.js';
 import { isNotFound } from '../tracker/errors.js';
 import type { Tracker } from '../tracker/port.js';
 import type { Logger } from '../server/logger.js';
@@ -54,8 +54,13 @@ export async function applyRunPlan(
       ids.pop();
     }
   }
-  // An event handled again after a failure (a redelivery, a retried job) may already have written its lines.
-  const shown = new Set((current ?? '').split(/\r?\n/).map((line) => line.trimEnd()));
+  // An event handled again after a failure (a redelivery, a retried job) may already have written its lines. Only the
+  // timeline's own lines count: the text above its marker (the intake's summary) is never an entry.
+  const shown = new Set(
+    splitTimelineComment(current ?? '')
+      .timeline.split(/\r?\n/)
+      .map((line) => line.trimEnd()),
+  );
   const entries = plan.timeline.filter((entry) => !shown.has(formatEntry(entry)));
   const result = appendToTimeline(current, entries, timelineMaxChars(tracker.kind));
   if (result.update !== null && last !== undefined && current !== null)

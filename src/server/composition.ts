@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProbotOctokit } from 'probot';
-import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, LabelEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import type { EventOutcome } from '../run/context.js';
 import type { GitLabClientOptions } from '../tracker/gitlab/client.js';
 import type { FileCache, Tracker } from '../tracker/port.js';
@@ -12,6 +12,7 @@ import type { Metrics } from './metrics.js';
 import type { StateKeys } from './state-seal.js';
 import type { WorkQueue } from './work-queue.js';
 import type { CoalesceOptions } from './coordination/coalesce.js';
+import type { InstallationChanges } from './coordination/installation-changes.js';
 
 /**
  * What a tracker brings to the server, made by its composition (`composeGitHub`, `composeGitLab`) from the
@@ -23,8 +24,11 @@ export interface TrackerComposition {
   route(req: IncomingMessage, res: ServerResponse): void;
   /** The own-event check on one of this composition's trackers: true when the actor is the app itself. */
   isSelf(tracker: Tracker): SelfCheck;
-  /** The trackers the sweep visits (listed anew at each sweep), each with the keys of its hidden state. */
-  sweepTargets(): Promise<SweepTarget[]>;
+  /**
+   * The trackers the sweep visits at `at`, each with the keys of its hidden state (GitHub: one per installation, the
+   * list of installations kept between sweeps; see `GitHubInstallations`).
+   */
+  sweepTargets(at: Date): Promise<SweepTarget[]>;
 }
 
 /** A composition, or what the environment lacks for it. */
@@ -37,6 +41,11 @@ export type SelfCheck = (actor: { username: string; id: number }) => Promise<boo
 export interface SweepTarget {
   tracker: Tracker;
   stateKeys: StateKeys;
+  /**
+   * Told that sweeping this target failed with `error`; true when the error says the target is gone (a GitHub
+   * installation answering 401 or 404): it is dropped, and the failure is no failure of the sweep.
+   */
+  gone?(error: unknown): boolean;
 }
 
 /** A delivery's work as the queue runs it: its logger (one per delivery) and its way to give its turn up. */
@@ -76,6 +85,8 @@ export interface CompositionDeps {
     stateKeys: StateKeys,
     yieldTurn?: () => void,
   ): Promise<EventOutcome>;
+  /** Handles one label creation (GitHub's `label.created`) with the tracker it came from. */
+  handleLabel?(event: LabelEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys): Promise<EventOutcome>;
   overrides: ServerOverrides;
   /** Configuration and template files kept between events, one cache per tracker (see `ConfigFiles`). */
   files?: { github: FileCache; gitlab: FileCache };
@@ -84,6 +95,8 @@ export interface CompositionDeps {
    * changed is checked and the result written on the commit.
    */
   push?(change: PushEvent, tracker?: Tracker): Promise<unknown>;
+  /** What replicas share of the GitHub App's installations, and how a change wakes the sweep. */
+  installations?: { changes: InstallationChanges; wake(): Promise<void> };
 }
 
 /** Seams for tests: a quieter Octokit (no throttling), a logger, shared guards. */

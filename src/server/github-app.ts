@@ -1,12 +1,13 @@
 import type { ApplicationFunction, Probot } from 'probot';
-import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, LabelEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import { githubAccount, GitHubTracker } from '../tracker/github/github-tracker.js';
-import type { GitHubOctokit } from '../tracker/github/github-tracker.js';
+import type { GitHubApiMemo, GitHubOctokit } from '../tracker/github/github-tracker.js';
 import {
   githubPayloadProblem,
   normalizeGitHubAdvisoryEvent,
   normalizeGitHubCommentEvent,
   normalizeGitHubIssueEvent,
+  normalizeGitHubLabelEvent,
   normalizeGitHubPush,
 } from '../tracker/github/normalize.js';
 import type { FileCache, SelfAccount, Tracker } from '../tracker/port.js';
@@ -28,10 +29,18 @@ export const GITHUB_EVENTS = [
   // A private vulnerability report opens an incident; a publication is recorded on it.
   'repository_advisory.reported',
   'repository_advisory.published',
+  // The trigger label created in a repository: the labels its incidents will need are prepared before the first one.
+  'label.created',
 ] as const;
 
 /** Pushes (not an issue event; the `config-push` route): every push, its branch and files read from the payload. */
 export const GITHUB_PUSH_EVENT = 'push';
+
+/**
+ * The events that say the App's installations changed: installed, removed, suspended, its permissions accepted,
+ * repositories added or removed (GitHub sends these two to every App, whatever it subscribes to), its account renamed.
+ */
+export const GITHUB_INSTALLATION_EVENTS = ['installation', 'installation_repositories', 'installation_target'] as const;
 
 /** Every webhook event the app subscribes to (what app.yml must request). */
 export const GITHUB_SUBSCRIBED_EVENTS: readonly string[] = [...GITHUB_EVENTS, GITHUB_PUSH_EVENT];
@@ -80,19 +89,65 @@ export interface GitHubAppOptions {
     tracker: Tracker,
     isSelf: (actor: { username: string; id: number }) => Promise<boolean>,
   ): Promise<unknown>;
+  /** Handles one label creation (`label.created`) with a tracker bound to the event's installation. */
+  handleLabel?(
+    event: LabelEvent,
+    tracker: Tracker,
+    isSelf: (actor: { username: string; id: number }) => Promise<boolean>,
+  ): Promise<unknown>;
   /** Who the app is; made from the Probot app itself when left out. */
   self?: GitHubSelf;
   /** Where a delivery that cannot be read is said, in one line without its content. */
   log: Logger;
   /** Configuration and template files kept between events (see `ConfigFiles`). */
   files?: FileCache;
+  /** What the process learned of the GitHub server's API (see `GitHubApiMemo`), shared by every event's tracker. */
+  api?: GitHubApiMemo;
   /** A push to a repository's default branch (the `config-push` route). */
   push?(change: PushEvent, tracker?: Tracker): Promise<unknown>;
+  /** Told of the installations deliveries come from, and of the deliveries that change them (the sweep's list). */
+  installations?: InstallationsListener;
   /**
    * Settles at once, before a tracker is made for it, an event no route can want (see `ordinaryKind`); true when it
    * did. Without it every event goes to `handle`.
    */
   settle?(event: TrackerEvent): boolean;
+}
+
+/** What the sweep's list of installations hears of deliveries (see `GitHubInstallations`). */
+export interface InstallationsListener {
+  /** A delivery came from installation `id` on `account`. */
+  seen(id: number, account: string): Promise<void>;
+  /** An `installation…` delivery; `removed` names an installation deleted or suspended. */
+  changed(removed?: number): Promise<void>;
+}
+
+/**
+ * The installation a delivery came from and the account it is on (the repository's owner: an installation belongs to
+ * one account, and its repositories to that account); null for a delivery without either, and for the installation
+ * events, whose installation may be the one just removed.
+ */
+export function installationOf(name: string, payload: unknown): { id: number; account: string } | null {
+  if (name.startsWith('installation')) return null;
+  const p = payload as { installation?: { id?: unknown }; repository?: { owner?: { login?: unknown } } } | null;
+  const id = p?.installation?.id;
+  const account = p?.repository?.owner?.login;
+  return typeof id === 'number' && typeof account === 'string' && account !== '' ? { id, account } : null;
+}
+
+/** The installation an `installation.deleted` or `installation.suspend` delivery removes; undefined otherwise. */
+function removedInstallation(name: string, payload: unknown): number | undefined {
+  const p = payload as { action?: unknown; installation?: { id?: unknown } } | null;
+  if (name !== 'installation' || (p?.action !== 'deleted' && p?.action !== 'suspend')) return undefined;
+  return typeof p.installation?.id === 'number' ? p.installation.id : undefined;
+}
+
+/** The repository a delivery names, with its node id (GitHub's signed word), for the tracker of that delivery. */
+function deliveredRepositories(payload: unknown): Array<{ path: string; nodeId: string }> {
+  const repository = (payload as { repository?: { full_name?: unknown; node_id?: unknown } | null }).repository;
+  return typeof repository?.full_name === 'string' && typeof repository.node_id === 'string' && repository.node_id
+    ? [{ path: repository.full_name, nodeId: repository.node_id }]
+    : [];
 }
 
 /**
@@ -102,6 +157,22 @@ export interface GitHubAppOptions {
 export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction {
   return (app: Probot) => {
     const self = options.self ?? githubSelfAccount(app);
+    const installations = options.installations;
+    if (installations) {
+      // What the sweep's list of installations needs; a failure (Redis away) is said once and costs the delivery
+      // nothing: the list is read again within a day anyway.
+      const told = (work: Promise<void>, delivery: string) =>
+        work.catch((error: unknown) =>
+          options.log.warn({ delivery, err: { message: (error as Error).message } }, 'installations not updated'),
+        );
+      app.on([...GITHUB_INSTALLATION_EVENTS], (context) =>
+        told(installations.changed(removedInstallation(context.name, context.payload)), context.id),
+      );
+      app.onAny(async (context) => {
+        const from = installationOf(context.name, context.payload);
+        if (from) await told(installations.seen(from.id, from.account), context.id);
+      });
+    }
     // Pushes to the default branch drop the cached configuration and templates they changed.
     app.on(GITHUB_PUSH_EVENT, async (context) => {
       const change = normalizeGitHubPush(context.payload);
@@ -124,12 +195,21 @@ export function createGitHubApp(options: GitHubAppOptions): ApplicationFunction 
         new GitHubTracker(context.octokit, {
           self: () => self(context.octokit),
           ...(options.files ? { files: options.files } : {}),
+          ...(options.api ? { api: options.api } : {}),
+          repositories: deliveredRepositories(context.payload),
         });
       if (context.name === 'repository_advisory') {
         const advisory = normalizeGitHubAdvisoryEvent(name, context.payload, context.id);
         if (!advisory || !options.handleAdvisory) return;
         const installation = tracker();
         await options.handleAdvisory(advisory, installation, isGitHubSelf(installation));
+        return;
+      }
+      if (context.name === 'label') {
+        const created = normalizeGitHubLabelEvent(name, context.payload, context.id);
+        if (!created || !options.handleLabel) return;
+        const installation = tracker();
+        await options.handleLabel(created, installation, isGitHubSelf(installation));
         return;
       }
       const event = normalizeIssueDelivery(context.name, name, context.payload, context.id);

@@ -2,16 +2,23 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createNodeMiddleware, Probot } from 'probot';
 import type { pino } from 'pino';
-import type { AdvisoryEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, LabelEvent, TrackerEvent } from '../kernel/events.js';
 import { GitHubTracker } from '../tracker/github/github-tracker.js';
+import type { GitHubApiMemo } from '../tracker/github/github-tracker.js';
 import { fetchWithTimeout, observedOctokit, resilientOctokit } from '../tracker/github/octokit.js';
 import type { FileCache, Tracker } from '../tracker/port.js';
 import { DEFAULT_RETRY_POLICY } from '../tracker/retry.js';
 import { json } from './composition.js';
-import type { Composed, CompositionDeps, SelfCheck } from './composition.js';
+import type { Composed, CompositionDeps, SelfCheck, SweepTarget } from './composition.js';
+import { MemoryInstallationChanges } from './coordination/installation-changes.js';
+import { GitHubInstallations } from './github-installations.js';
+import type { Installation, InstallationsRead } from './github-installations.js';
+import type { StateKeys } from './state-seal.js';
+import { TrackerError } from '../tracker/errors.js';
 import { githubBaseUrl, privateKeyFrom, trackerStateKeys } from './env.js';
 import type { ServerEnv } from './env.js';
-import { createGitHubApp, githubSelfAccount, isGitHubSelf, settleBeforeProbot } from './github-app.js';
+import { createGitHubApp, githubSelfAccount, installationOf, isGitHubSelf, settleBeforeProbot } from './github-app.js';
+import type { InstallationsListener } from './github-app.js';
 import type { GitHubSelf } from './github-app.js';
 import { MAX_WEBHOOK_BYTES, readBody } from './gitlab-route.js';
 import { createLogger } from './logger.js';
@@ -51,23 +58,90 @@ function isJsonButNotObject(text: string): boolean {
   }
 }
 
-/** A tracker per installation of the GitHub App, each bound to its account for the sweep's search. */
-async function installationTrackers(probot: Probot, self: GitHubSelf, files?: FileCache): Promise<Tracker[]> {
-  const appOctokit = await probot.auth();
-  const installations = (await appOctokit.paginate('GET /app/installations', { per_page: 100 })) as Array<{
-    id: number;
-    account: { login?: string } | null;
-  }>;
-  const trackers: Tracker[] = [];
-  for (const installation of installations) {
-    const login = installation.account?.login;
-    if (!login) continue;
-    const octokit = await probot.auth(installation.id);
-    trackers.push(
-      new GitHubTracker(octokit, { account: login, self: () => self(octokit), ...(files ? { files } : {}) }),
-    );
+/** The HTTP status of an Octokit error, if it has one. */
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * The App's installations (`GET /app/installations`, with the App's token), suspended ones left out. A list that fits
+ * one page is read conditionally with the validator of the last read (`etag`): answered 304 while unchanged, which
+ * GitHub's rate limit does not count.
+ */
+async function readInstallations(probot: Probot, etag: string | undefined): Promise<InstallationsRead> {
+  const app = await probot.auth();
+  type Listed = Array<{ id: number; account: { login?: string } | null; suspended_at?: string | null }>;
+  let first: { data: unknown; headers: { etag?: string; link?: string } };
+  try {
+    first = await app.request('GET /app/installations', {
+      per_page: 100,
+      ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+    });
+  } catch (error) {
+    if (statusOf(error) === 304) return 'unchanged';
+    throw error;
   }
-  return trackers;
+  const more = /\brel="next"/.test(first.headers.link ?? '');
+  const listed = (more ? await app.paginate('GET /app/installations', { per_page: 100 }) : first.data) as Listed;
+  const installations: Installation[] = [];
+  for (const installation of listed) {
+    const account = installation.account?.login;
+    if (account && !installation.suspended_at) installations.push({ id: installation.id, account });
+  }
+  return { installations, ...(!more && first.headers.etag ? { etag: first.headers.etag } : {}) };
+}
+
+/**
+ * The sweep's targets on GitHub: a tracker per installation, each bound to its account for the sweep's search, the
+ * list of installations kept between sweeps (see `GitHubInstallations`), and the trackers with it. An installation
+ * whose listing answers 401 or 404 (removed, its token revoked) is dropped.
+ */
+function installationTargets(
+  probot: Probot,
+  installations: GitHubInstallations,
+  self: GitHubSelf,
+  stateKeys: StateKeys,
+  api: GitHubApiMemo,
+  files: FileCache | undefined,
+): (at: Date) => Promise<SweepTarget[]> {
+  const trackers = new Map<number, { account: string; tracker: Promise<Tracker> }>();
+  const trackerOf = (installation: Installation) => {
+    const known = trackers.get(installation.id);
+    if (known?.account === installation.account) return known.tracker;
+    const tracker = (async (): Promise<Tracker> => {
+      const octokit = await probot.auth(installation.id);
+      return new GitHubTracker(octokit, {
+        account: installation.account,
+        self: () => self(octokit),
+        api,
+        ...(files ? { files } : {}),
+      });
+    })();
+    // A failed authentication is not kept: the next sweep tries again.
+    tracker.catch(() => {
+      if (trackers.get(installation.id)?.tracker === tracker) trackers.delete(installation.id);
+    });
+    trackers.set(installation.id, { account: installation.account, tracker });
+    return tracker;
+  };
+  return async (at) => {
+    const targets: SweepTarget[] = [];
+    for (const installation of await installations.current(at)) {
+      targets.push({
+        tracker: await trackerOf(installation),
+        stateKeys,
+        gone: (error) => {
+          const status = error instanceof TrackerError && error.operation === 'listOpenMasters' ? error.status : 0;
+          if (status !== 401 && status !== 404) return false;
+          installations.drop(installation.id);
+          trackers.delete(installation.id);
+          return true;
+        },
+      });
+    }
+    return targets;
+  };
 }
 
 /**
@@ -76,7 +150,8 @@ async function installationTrackers(probot: Probot, self: GitHubSelf, files?: Fi
  * delivery and for the sweep, and the app's own bot user (events by it are never answered).
  */
 export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Promise<Composed> {
-  const { log, queue, handle, settleOrdinary, handleAdvisory, overrides, logFor, metrics, files, push } = deps;
+  const { log, queue, handle, settleOrdinary, handleAdvisory, handleLabel, overrides, logFor, metrics, files, push } =
+    deps;
   const privateKey = await privateKeyFrom(env, overrides.cwd);
   if (!env.APP_ID || !privateKey || !env.WEBHOOK_SECRET)
     return { missing: 'GitHub: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET' };
@@ -125,14 +200,38 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
       throw new Error('handling failed; see the app log');
     }
   };
+  // A repository's label creations run in order per repository (its trigger label, then the app's own labels).
+  const enqueueLabel = async (e: LabelEvent, t: Tracker, s: SelfCheck) => {
+    if (!handleLabel) return;
+    try {
+      await answerWithin(
+        queue.run(`github:labels:${e.project.path.toLowerCase()}`, () => handleLabel(e, t, s, stateKeys)),
+        answerMs,
+      );
+    } catch {
+      throw new Error('handling failed; see the app log');
+    }
+  };
   const self = githubSelfAccount(probot);
+  // What this process learns of the GitHub server's API (one host per process): an older GitHub Enterprise Server
+  // without GraphQL's `parentIssueId` is asked once, not at every intake.
+  const api: GitHubApiMemo = {};
+  // The sweep's installations, kept between sweeps; deliveries say when they change.
+  const installations = new GitHubInstallations({
+    read: (etag) => readInstallations(probot, etag),
+    changes: deps.installations?.changes ?? new MemoryInstallationChanges(),
+    wake: deps.installations?.wake ?? (async () => undefined),
+  });
   const app = createGitHubApp({
     handle: enqueue,
     handleAdvisory: enqueueAdvisory,
+    handleLabel: enqueueLabel,
     self,
     log,
+    api,
     ...(files ? { files: files.github } : {}),
     ...(push ? { push } : {}),
+    installations,
     ...(settleOrdinary ? { settle: (event: TrackerEvent) => settleOrdinary(event) !== null } : {}),
   });
   const middleware = await createNodeMiddleware(app, {
@@ -141,14 +240,14 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
   });
   const route = githubRoute(middleware, log, {
     secret: env.WEBHOOK_SECRET,
+    installations,
     ...(settleOrdinary ? { settle: (event: TrackerEvent) => settleOrdinary(event) !== null } : {}),
   });
   return {
     composition: {
       route,
       isSelf: isGitHubSelf,
-      sweepTargets: async () =>
-        (await installationTrackers(probot, self, files?.github)).map((tracker) => ({ tracker, stateKeys })),
+      sweepTargets: installationTargets(probot, installations, self, stateKeys, api, files?.github),
     },
   };
 }
@@ -162,7 +261,7 @@ export async function composeGitHub(env: ServerEnv, deps: CompositionDeps): Prom
 function githubRoute(
   middleware: Awaited<ReturnType<typeof createNodeMiddleware>>,
   log: Logger,
-  ordinary: { secret: string; settle?: (event: TrackerEvent) => boolean },
+  ordinary: { secret: string; installations: InstallationsListener; settle?: (event: TrackerEvent) => boolean },
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void githubBody(req).then(
@@ -179,7 +278,7 @@ function githubRoute(
           json(res, 400, { error: 'malformed payload' });
           return;
         }
-        if (ordinary.settle && answeredBeforeProbot(req, res, text, ordinary.secret, ordinary.settle, log)) return;
+        if (ordinary.settle && answeredBeforeProbot(req, res, text, ordinary, log)) return;
         (req as IncomingMessage & { body?: string }).body = text;
         return middleware(req, res, () => json(res, 404, { error: 'not found' }));
       },
@@ -199,16 +298,18 @@ const JSON_CONTENT = /^\s*application\/json\s*(?:;|$)/u;
  * take (JSON, GitHub's three headers), whose `X-Hub-Signature-256` is the HMAC-SHA256 of the body with the webhook
  * secret (compared in constant time, as `@octokit/webhooks` compares it), and which `settleBeforeProbot` settles. False
  * for everything else, which Probot then checks and answers as always: a forged or malformed delivery is refused there,
- * and counted as refused. Probot would make an Octokit, a logger and a context for the delivery: none is made here.
+ * and counted as refused. Probot would make an Octokit, a logger and a context for the delivery: none is made here. The
+ * sweep's list of installations hears of the delivery as it does of every other (`installationOf`).
  */
 function answeredBeforeProbot(
   req: IncomingMessage,
   res: ServerResponse,
   text: string,
-  secret: string,
-  settle: (event: TrackerEvent) => boolean,
+  ordinary: { secret: string; installations: InstallationsListener; settle?: (event: TrackerEvent) => boolean },
   log: Logger,
 ): boolean {
+  const { secret, settle } = ordinary;
+  if (!settle) return false;
   const header = (name: string) => {
     const value = req.headers[name];
     return typeof value === 'string' ? value : undefined;
@@ -227,8 +328,16 @@ function answeredBeforeProbot(
   }
   if (!settleBeforeProbot(event, payload, id, settle)) return false;
   log.debug({ delivery: id, event }, 'ordinary delivery answered before Probot');
-  res.writeHead(200, { 'content-type': 'text/plain', accept: 'application/json', 'content-length': '3' });
-  res.end('ok\n');
+  const from = installationOf(event, payload);
+  const told = from
+    ? ordinary.installations.seen(from.id, from.account).catch((error: unknown) => {
+        log.warn({ delivery: id, err: { message: (error as Error).message } }, 'installations not updated');
+      })
+    : Promise.resolve();
+  void told.then(() => {
+    res.writeHead(200, { 'content-type': 'text/plain', accept: 'application/json', 'content-length': '3' });
+    res.end('ok\n');
+  });
   return true;
 }
 

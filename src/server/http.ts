@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AdvisoryEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
+import type { AdvisoryEvent, LabelEvent, PushEvent, TrackerEvent } from '../kernel/events.js';
 import type { TrackerKind } from '../kernel/model.js';
 import type { Tracker } from '../tracker/port.js';
 import { loadDefaultTemplates } from '../templates/load.js';
@@ -11,6 +11,7 @@ import type { SweepGate } from './coordination/sweep-gate.js';
 import type { EventContext, EventOutcome } from '../run/context.js';
 import { handleEvent } from './handle-event.js';
 import { handleAdvisoryDelivery } from './handle-advisory-event.js';
+import { handleLabelDelivery } from './handle-label-event.js';
 import { loadHandbook, renderHandbookHtml } from './handbook.js';
 import { childLogger, createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -23,13 +24,20 @@ import { keptTriggerLabel, SettingsCache } from '../config/load.js';
 import type { StateKeys } from './state-seal.js';
 import { sweepOnSchedule } from '../sweep/handle.js';
 import type { ReviewsSeen } from '../sweep/handle.js';
-import type { SweepReport } from '../sweep/handle.js';
+import type { NextDue, SweepReport } from '../sweep/handle.js';
 import type { SweepSchedule } from './coordination/sweep-schedule.js';
 import { answerWithin, WorkQueue } from './work-queue.js';
 import { composeGitHub } from './github-composition.js';
 import { composeGitLab } from './gitlab-composition.js';
 import { json } from './composition.js';
-import type { Composed, DeliveryWork, SelfCheck, ServerOverrides, TrackerComposition } from './composition.js';
+import type {
+  Composed,
+  DeliveryWork,
+  SelfCheck,
+  ServerOverrides,
+  SweepTarget,
+  TrackerComposition,
+} from './composition.js';
 import { configMaxAgeMs, sweepHoldMs, sweepSafetyMs } from './env.js';
 import { ConfigFiles } from './config-files.js';
 import type { ServerEnv } from './env.js';
@@ -147,6 +155,11 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       handleAdvisoryDelivery(event, context(tracker, isSelf, stateKeys, work, yieldTurn)),
     );
   };
+  const handleLabel = (event: LabelEvent, tracker: Tracker, isSelf: SelfCheck, stateKeys: StateKeys) => {
+    const label = `label.${event.action}`;
+    const work = childLogger(log, { delivery: event.deliveryId || null, tracker: event.tracker, event: label });
+    return measured(event.tracker, label, () => handleLabelDelivery(event, context(tracker, isSelf, stateKeys, work)));
+  };
   // Configuration and templates kept between events; a push drops what it changed on every replica.
   const files = new ConfigFiles(configMaxAgeMs(env));
   coordination.configChanges.subscribe((change) => files.forget(change));
@@ -177,7 +190,24 @@ export async function createAppServer(env: ServerEnv, overrides: ServerOverrides
       }),
     );
   };
-  const deps = { log, queue, handle, settleOrdinary, handleAdvisory, overrides, logFor, metrics, files, push };
+  const installations = {
+    changes: coordination.installationChanges,
+    wake: () => coordination.sweepSchedule.changed(),
+  };
+  const deps = {
+    log,
+    queue,
+    handle,
+    settleOrdinary,
+    handleAdvisory,
+    handleLabel,
+    overrides,
+    logFor,
+    metrics,
+    files,
+    push,
+    installations,
+  };
   // One composition per tracker: its webhook route, its own-event check, the trackers the sweep visits.
   const compositions: TrackerComposition[] = [];
   const compose = (composed: Composed): TrackerComposition | undefined => {
@@ -295,6 +325,50 @@ interface Sweeper {
   underWay: Set<Promise<unknown>>;
 }
 
+/**
+ * One listing of every target of every composition at `at`, added up in `total`. One target's failure does not keep
+ * the others from being swept: the failures are answered, and the sweep fails after them (the schedule records
+ * nothing, and the next tick lists again). A target that is gone (a removed installation) is dropped instead.
+ */
+async function sweepCompositions(
+  compositions: TrackerComposition[],
+  context: Omit<EventContext, 'tracker' | 'isSelf' | 'deliveries' | 'stateKeys' | 'now'>,
+  at: Date,
+  due: NextDue,
+  total: SweepReport,
+): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  for (const composition of compositions) {
+    let targets: SweepTarget[];
+    try {
+      targets = await composition.sweepTargets(at);
+    } catch (error) {
+      failures.push(error);
+      continue;
+    }
+    for (const target of targets) {
+      let report: SweepReport;
+      try {
+        report = await ROUTES.sweep(target.tracker, { ...context, stateKeys: target.stateKeys }, at, due);
+      } catch (error) {
+        if (!target.gone?.(error)) {
+          failures.push(error);
+          continue;
+        }
+        context.log.warn({ err: { message: (error as Error).message } }, 'sweep target gone; dropped');
+        // The next tick lists again, after a new read of the list: one dropped by mistake is back in time.
+        due.at = at;
+        continue;
+      }
+      total.masters += report.masters;
+      total.fired += report.fired;
+      total.completed += report.completed;
+      if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
+    }
+  }
+  return failures;
+}
+
 function createSweeper(options: {
   compositions: TrackerComposition[];
   gate: SweepGate;
@@ -317,15 +391,11 @@ function createSweeper(options: {
         at,
         safetyMs,
         async (due) => {
-          for (const composition of compositions) {
-            for (const { tracker, stateKeys } of await composition.sweepTargets()) {
-              const report = await ROUTES.sweep(tracker, { ...context, stateKeys }, at, due);
-              total.masters += report.masters;
-              total.fired += report.fired;
-              total.completed += report.completed;
-              if (report.drafts) total.drafts = (total.drafts ?? 0) + report.drafts;
-            }
-          }
+          const failures = await sweepCompositions(compositions, context, at, due, total);
+          // The first failure is the sweep's (logged by its caller); the others are said here.
+          for (const error of failures.slice(1))
+            context.log.error({ err: { message: (error as Error).message } }, 'sweep of a tracker failed');
+          if (failures.length > 0) throw failures[0];
           return total;
         },
         reviews,

@@ -7,6 +7,7 @@ import { handleChecklistEdit } from '../checklist/handle.js';
 import { handleMasterCommand, handleTrackerSeverity } from '../commands/handle.js';
 import { parseCommand } from '../commands/parse.js';
 import { handleIntake } from '../intake/handle.js';
+import { handleLabelCreated } from '../intake/handle-labels.js';
 import { handleConfigPush } from '../config/handle-push.js';
 import { handleAdvisoryEvent } from '../disclosure/handle-advisory.js';
 import { mightTrigger } from '../intake/trigger.js';
@@ -51,6 +52,11 @@ export const ROUTES = {
   'config-push': handleConfigPush,
   /** A repository security advisory reported or published (GitHub's `repository_advisory`, not an issue event). */
   advisory: handleAdvisoryEvent,
+  /**
+   * A label created in a repository (GitHub's `label.created`, not an issue event): the trigger label's creation
+   * prepares the labels the repository's incidents will need, so its first incident is as fast as the next.
+   */
+  'prepare-labels': handleLabelCreated,
 } as const;
 
 /** The name of a route. */

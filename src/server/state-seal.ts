@@ -16,6 +16,7 @@ import type {
   AdvisoryDraft,
   AdvisoryPatch,
   AdvisoryQuery,
+  AttachedIssue,
   ChangeQuery,
   ConfigCheckReport,
   ConfigCheckWritten,
@@ -313,6 +314,16 @@ export class StateSeal implements Tracker {
 
   linkIssues(parent: Issue, child: Issue): Promise<LinkResult> {
     return this.inner.linkIssues(parent, child);
+  }
+
+  async createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue> {
+    const attached = await this.inner.createAttachedIssue(project, { ...input, body: this.seal(input.body) }, parent);
+    return { ...attached, issue: this.open(attached.issue) };
+  }
+
+  /** Label names carry no hidden state. */
+  ensureLabels(project: string, names: string[]): Promise<string[]> {
+    return this.inner.ensureLabels(project, names);
   }
 
   lockIssue(ref: IssueRef): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../kernel/model.js';
 import { DESCRIPTION_LIMITS, formatRef } from '../kernel/model.js';
+import { idLabel } from '../kernel/identifier.js';
 import { TIMELINE_LIMITS } from '../kernel/timeline.js';
 import type {
   AccessActor,
@@ -7,6 +8,7 @@ import type {
   AdvisoryDraft,
   AdvisoryPatch,
   AdvisoryQuery,
+  AttachedIssue,
   ChangeQuery,
   ConfigCheckReport,
   ConfigCheckWritten,
@@ -57,6 +59,9 @@ const INCIDENT_MARKERS: ReadonlyArray<[RegExp, string]> = [
   [/<!-- incident-desk:state [^\n]*"(?:master|source)":/, 'a reference to the master in hidden state'],
   [/<!-- incident-desk:state [^\n]*"role":"(?:master|release|comms)"/, "an incident ticket's hidden state"],
 ];
+
+/** The prefix of an incident's identifier label (`incident-id::<ID>`), lower case. */
+const ID_LABEL_PREFIX = idLabel('').toLowerCase();
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -253,6 +258,44 @@ export class WriteGuard implements Tracker {
     if (childPublic && !(await this.isPublic(parent.ref.project, parent.ref)))
       throw new PublicWriteError(formatRef(child.ref), 'a native link to a private issue');
     return this.inner.linkIssues(parent, child);
+  }
+
+  /**
+   * An issue created already attached to its parent is checked as `createIssue` is (its length; no incident content in
+   * a place anyone can read), and its link as both ends' exposure allows. The link is made in the same request as the
+   * issue, before any answer could show where the issue landed, so the new issue counts as exposed as its project (a
+   * confidentiality asked for is only confirmed by that answer), and both ends must be equally exposed: a public child
+   * under a private or confidential parent would show the parent's reference to everyone (as `linkIssues` refuses), and
+   * a private or confidential child under a public parent would hang on a page anyone reads, which shows that something
+   * was opened under it, when, and how far it got (GitHub's sub-issue summary). Refused before any request.
+   */
+  async createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue> {
+    this.checkLength(null, input.body, 'description');
+    if (await this.isPublic(project, null, input.confidential)) this.check(project, `${input.title}\n${input.body}`);
+    const childPublic = await this.isPublic(project, null);
+    if (childPublic !== (await this.isPublic(parent.ref.project, parent.ref))) {
+      const reason = childPublic ? 'a native link to a private issue' : 'a native link of a private issue';
+      throw new PublicWriteError(childPublic ? project : formatRef(parent.ref), reason);
+    }
+    const attached = await this.inner.createAttachedIssue(project, input, parent);
+    return { ...attached, issue: this.learnIssue(attached.issue) };
+  }
+
+  /**
+   * Labels prepared ahead of incidents (role and approval labels) name a process, not an incident: they may go to any
+   * project, public ones included. In a place anyone can read, a name that is an incident's identifier label (it would
+   * show that an incident exists, and its CVE id before the disclosure), that carries an incident marker, or that names
+   * a private project or a confidential issue the guard knows of is refused before any request, and nothing is written.
+   */
+  async ensureLabels(project: string, names: string[]): Promise<string[]> {
+    if (!this.capabilities.labelsBeforeUse) return this.inner.ensureLabels(project, names);
+    if (names.length > 0 && (await this.isPublic(project, null))) {
+      const target = `the labels of ${project}`;
+      if (names.some((name) => name.toLowerCase().startsWith(ID_LABEL_PREFIX)))
+        throw new PublicWriteError(target, "an incident's identifier label");
+      this.check(target, names.join('\n'));
+    }
+    return this.inner.ensureLabels(project, names);
   }
 
   async lockIssue(ref: IssueRef): Promise<void> {

@@ -1,14 +1,15 @@
 import { trustedState } from '../kernel/block.js';
 import { formatRef, parseRef } from '../kernel/model.js';
-import type { Issue } from '../kernel/model.js';
+import type { Issue, IssueRef } from '../kernel/model.js';
 import type { TicketState } from '../kernel/ticket-state.js';
 import { configProjectOf, masterPlaceProblem } from '../run/links.js';
 import { emptyPlan } from '../run/plan.js';
 import { decideSweep } from './decide.js';
 import type { Tracker } from '../tracker/port.js';
 import type { EventContext } from '../run/context.js';
+import type { RunContext } from '../run/plan.js';
 import { ConfigErrorWithLabel, loadSettings } from '../config/load.js';
-import { applyApprovalEvents } from '../approvals/apply.js';
+import { applyApprovalEvents, readReview } from '../approvals/apply.js';
 import { StateSeal } from '../server/state-seal.js';
 import { WriteGuard } from '../server/write-guard.js';
 import { sweepOutcome } from '../approvals/approval-events.js';
@@ -140,6 +141,26 @@ export async function sweepTracker(
   return { masters: masters.length, fired, completed, ...(drafts > 0 ? { drafts } : {}) };
 }
 
+/**
+ * Whether the review on the communications ticket `comms` has anything due at `now`, read without the incident's lock
+ * (the ticket alone): the moment before which nothing of it is due (within {@link REVIEW_HORIZON_MS}), or null when
+ * something is due now. A ticket that is not the incident's has nothing due.
+ */
+async function quietReview(
+  tracker: Tracker,
+  comms: IssueRef,
+  ctx: RunContext,
+  now: Date,
+  log: EventContext['log'],
+): Promise<Date | null> {
+  const horizon = new Date(now.getTime() + REVIEW_HORIZON_MS);
+  const review = await readReview(tracker, comms, ctx, log);
+  if (!review) return horizon;
+  const { approvals, cutoffMinutes, incidentManager, openedAt } = review;
+  if (sweepOutcome(ctx.config, now)(approvals, cutoffMinutes, incidentManager, openedAt).length > 0) return null;
+  return nextApprovalDue(ctx.config, approvals, cutoffMinutes, incidentManager, openedAt, now, horizon) ?? horizon;
+}
+
 /** The configuration of each project, read once per sweep. */
 type SettingsByProject = Map<string, Awaited<ReturnType<typeof loadSettings>>>;
 
@@ -202,16 +223,36 @@ async function sweepIncident(
   // Approval deadlines live in the comms ticket: a master with one is looked at closer, unless this process read it
   // since the last change and nothing of its review is due yet.
   const reviewQuiet = !comms || (seen && seen.generation === due?.generation && now.getTime() < seen.until);
-  if (quick.comments.length === 0 && !quick.refresh && reviewQuiet && !releaseDue && !advisoryDue) {
+  const listedCtx: RunContext = {
+    tracker: tracker.kind,
+    config: settings.config,
+    master: listed,
+    state,
+    now,
+    actor: null,
+    access: null,
+  };
+  const onlyReview = quick.comments.length === 0 && !quick.refresh && !releaseDue && !advisoryDue;
+  if (onlyReview && reviewQuiet) {
     if (due) {
-      const listedCtx = { tracker: tracker.kind, config: settings.config, master: listed, state, now, actor: null };
-      noteDue(due, nextIncidentDue({ ...listedCtx, access: null }, advisories, due.until));
+      noteDue(due, nextIncidentDue(listedCtx, advisories, due.until));
       if (comms && seen) noteDue(due, new Date(seen.until));
     }
     return false;
   }
   due?.reviews?.delete(key);
   try {
+    // Nothing is due but maybe the review: its ticket alone is read, and the incident taken under its lock (the master
+    // read again) only when the review has something due now.
+    if (onlyReview && comms) {
+      const reviewUntil = await quietReview(tracker, comms, listedCtx, now, log);
+      if (reviewUntil !== null) {
+        if (due) noteDue(due, earlierDue(nextIncidentDue(listedCtx, advisories, due.until), reviewUntil));
+        if (due?.reviews && due.generation !== undefined)
+          due.reviews.set(key, { generation: due.generation, until: reviewUntil.getTime() });
+        return false;
+      }
+    }
     let acted = false;
     let next: Date | null = null;
     let review: Date | null = null;

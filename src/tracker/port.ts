@@ -54,6 +54,16 @@ export interface IssueQuery {
 /** The outcome of a native link request. */
 export type LinkResult = 'linked' | 'already-linked' | 'unsupported';
 
+/**
+ * What `createAttachedIssue` answered: the issue as the tracker created it, and its native link to the parent;
+ * `unknown` when the adapter cannot tell whether the link was made (the answer to the create was lost and the issue was
+ * found again by its labels and text): link it with `linkIssues`, which is idempotent.
+ */
+export interface AttachedIssue {
+  issue: Issue;
+  link: LinkResult | 'unknown';
+}
+
 /** The outcome of a delete request. */
 export type DeleteResult = 'deleted' | 'forbidden';
 
@@ -171,7 +181,10 @@ export interface Tracker {
   /** Lists the issues (never pull requests) of a project that carry all the given labels, oldest first. */
   listIssues(project: string, query: IssueQuery): Promise<Issue[]>;
 
-  /** Creates an issue and returns it as the tracker answered (check `confidential` on the answer). */
+  /**
+   * Creates an issue and returns it as the tracker answered (check `confidential` on the answer), with every label of
+   * the draft, its `statusLabels` included, in the one request.
+   */
   createIssue(project: string, input: NewIssue): Promise<Issue>;
 
   /** Writes the given fields of an issue in one request and returns the issue as the tracker answered. */
@@ -201,6 +214,29 @@ export interface Tracker {
 
   /** Links `child` to `parent` natively (relates_to / sub-issue); idempotent. */
   linkIssues(parent: Issue, child: Issue): Promise<LinkResult>;
+
+  /**
+   * Creates an issue already attached natively to `parent` (GitHub: a sub-issue), and answers it with the link's
+   * outcome: `linked` when the tracker attached it, `unsupported` where the pair cannot be linked natively (GitHub
+   * across owners: the issue is created unattached, without a link request), `unknown` when the adapter cannot tell.
+   * Like `createIssue`, never resent blindly. Only where `capabilities.attachOnCreate`; elsewhere it throws a
+   * `TrackerError` before any request, and a child is created, then linked. The draft's `statusLabels` the project
+   * lacks may be added by one more write right after the create (GitHub, whose create names labels by id), not created
+   * one by one first; the answer carries every label the issue ended with. Should that write fail, it throws with the
+   * issue created and findable by its `labels`.
+   */
+  createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue>;
+
+  /**
+   * Makes sure a project has these labels, so that issues can later be created with them in one request: reads the
+   * project's labels once and creates only those it lacks (names compare as the tracker compares them; GitHub ignores
+   * case). Answers the names it created, in the order given; `[]` when all were there. GitHub names labels by id when
+   * an issue is created attached to its parent (GraphQL), so a label must exist before; a label another request made
+   * meanwhile counts as present. GitLab creates a label when an issue is first given it: there this is a no-op that
+   * makes no request and answers `[]`. Never for an incident's identifier label (per incident, and it would show that
+   * an incident exists): label names written ahead of an incident carry no incident content.
+   */
+  ensureLabels(project: string, names: string[]): Promise<string[]>;
 
   /** Locks an issue's conversation; idempotent. Only where `capabilities.lockConversation`. */
   lockIssue(ref: IssueRef): Promise<void>;

@@ -43,7 +43,7 @@ describe('incident-desk serve', () => {
     payload.installation = { id: 1, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' };
     const signature = `sha256=${createHmac('sha256', secret).update(JSON.stringify(payload)).digest('hex')}`;
     // A smee.io channel on loopback: an event stream that carries one delivery, its headers beside its body.
-    const channel = createServer((req, res) => {
+    const channel = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.write(': connected\n\n');
       const message = {

@@ -304,6 +304,104 @@ export function describeTrackerContract(
       expect(store.linksOf(parent.ref)).toHaveLength(1);
     });
 
+    it('creates a child already attached to its parent where it can; elsewhere refuses before asking', async () => {
+      const parent = await tracker.createIssue('sec/incidents', {
+        title: 'Master',
+        body: 'm',
+        labels: ['incident::master'],
+        confidential: true,
+      });
+      const body = 'Release steps\r\n- [ ] a step 🔗 with ümlaut\n';
+      const input = {
+        title: '[INC-2026-7] Security release',
+        body,
+        labels: ['incident-id::INC-2026-7', 'incident::release'],
+        confidential: true,
+      };
+      if (!tracker.capabilities.attachOnCreate) {
+        const calls = store.calls.length;
+        const error = await tracker.createAttachedIssue('sec/incidents', input, parent).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TrackerError);
+        expect(error).toMatchObject({ operation: 'createAttachedIssue' });
+        expect(store.calls.length).toBe(calls);
+        expect(store.allIssues('sec/incidents')).toHaveLength(1);
+        return;
+      }
+      const { issue, link } = await tracker.createAttachedIssue('sec/incidents', input, parent);
+      expect(link).toBe('linked');
+      expect(store.linksOf(parent.ref)).toEqual([refKey(issue.ref)]);
+      // The answer is the issue as the tracker has it, byte for byte.
+      const read = await tracker.getIssue(issue.ref);
+      expect(issue).toMatchObject({ title: input.title, body, state: 'open', confidential: false });
+      expect([...issue.labels].sort()).toEqual([...input.labels].sort());
+      expect(issue.id).toBe(read.id);
+      expect(issue.author).toBe(read.author);
+      expect(issue.webUrl).toBe(read.webUrl);
+      expect(read.body).toBe(body);
+      // The repository has every label it named (a missing one was created).
+      expect(store.labelsOf('sec/incidents').map((l) => l.name)).toEqual(expect.arrayContaining(input.labels));
+      // A second child of the same parent; linking one again changes nothing.
+      const comms = await tracker.createAttachedIssue(
+        'sec/incidents',
+        { ...input, title: '[INC-2026-7] Communications', labels: ['incident-id::INC-2026-7', 'incident::comms'] },
+        parent,
+      );
+      expect(comms.link).toBe('linked');
+      expect(store.linksOf(parent.ref).sort()).toEqual([refKey(issue.ref), refKey(comms.issue.ref)].sort());
+      expect(await tracker.linkIssues(parent, issue)).toBe('already-linked');
+    });
+
+    it('gives an issue its status labels with the others and answers them, had the project them or not', async () => {
+      // One status label the project has (an earlier incident's), one it lacks.
+      store.createLabel('sec/incidents', 'approval::blog::pending');
+      const draft = {
+        title: '[INC-2026-8] Communications',
+        body: 'c',
+        labels: ['incident-id::INC-2026-8', 'incident::comms'],
+        statusLabels: ['approval::blog::pending', 'approval::media::pending'],
+        confidential: true,
+      };
+      const all = [...draft.labels, ...draft.statusLabels];
+      const created = await tracker.createIssue('sec/incidents', draft);
+      expect(created.labels).toEqual(all);
+      expect((await tracker.getIssue(created.ref)).labels).toEqual(all);
+      expect(store.labelsOf('sec/incidents').map((l) => l.name)).toEqual(expect.arrayContaining(all));
+      if (!tracker.capabilities.attachOnCreate) return;
+      const parent = store.seedIssue('sec/incidents', { title: 'Master', labels: ['incident::master'] });
+      const { issue, link } = await tracker.createAttachedIssue(
+        'sec/incidents',
+        { ...draft, statusLabels: [...draft.statusLabels, 'approval::social::pending'] },
+        parent,
+      );
+      expect(link).toBe('linked');
+      expect(issue.labels).toEqual([...all, 'approval::social::pending']);
+      expect((await tracker.getIssue(issue.ref)).labels).toEqual(issue.labels);
+    });
+
+    it('prepares labels: creates only those a project lacks and answers them (GitHub); a no-op elsewhere', async () => {
+      // A label made by hand earlier, in another case: GitHub compares label names without case.
+      store.createLabel('sec/incidents', 'Incident::Release');
+      const names = ['incident::release', 'incident::comms', 'approval::blog::pending'];
+      const before = store.calls.length;
+      const created = await tracker.ensureLabels('sec/incidents', names);
+      const labels = () => store.labelsOf('sec/incidents').map((l) => l.name);
+      if (!tracker.capabilities.labelsBeforeUse) {
+        // GitLab creates a label when an issue is first given it: nothing to prepare, nothing asked.
+        expect(created).toEqual([]);
+        expect(store.calls.length).toBe(before);
+        expect(labels()).toEqual(['Incident::Release']);
+        return;
+      }
+      expect(created).toEqual(['incident::comms', 'approval::blog::pending']);
+      expect(labels()).toEqual(['Incident::Release', 'incident::comms', 'approval::blog::pending']);
+      // Again: everything is there, nothing is written.
+      expect(await tracker.ensureLabels('sec/incidents', names)).toEqual([]);
+      expect(labels()).toHaveLength(3);
+      // A public repository gets labels as well (the write guard, not the port, decides what may go there).
+      expect(await tracker.ensureLabels('sec/public-app', ['incident::comms'])).toEqual(['incident::comms']);
+      expect(store.labelsOf('sec/public-app').map((l) => l.name)).toEqual(['incident::comms']);
+    });
+
     it('throws a 404 TrackerError for a missing issue', async () => {
       const error = await tracker.getIssue({ project: 'sec/incidents', number: 999 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TrackerError);
@@ -518,6 +616,15 @@ export function describeTrackerContract(
         const parent = store.seedIssue('sec/incidents', { title: 'master' });
         const foreign = store.seedIssue('other/elsewhere', { title: 'child' });
         expect(await tracker.linkIssues(parent, foreign)).toBe('unsupported');
+        // Created attached across owners: created, unattached.
+        const attached = await tracker.createAttachedIssue(
+          'other/elsewhere',
+          { title: 'T', body: 'B', labels: ['x'], confidential: true },
+          parent,
+        );
+        expect(attached.link).toBe('unsupported');
+        expect(store.issue(attached.issue.ref).title).toBe('T');
+        expect(store.linksOf(parent.ref)).toEqual([]);
         await tracker.lockIssue(parent.ref);
         expect(store.issue(parent.ref).locked).toBe(true);
         expect((await tracker.getIssue(parent.ref)).locked).toBe(true);

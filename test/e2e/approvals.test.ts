@@ -402,8 +402,15 @@ for (const harness of HARNESSES) {
       // A change on the incident: the next listing reads it again.
       t.clock.now = minutes(171);
       await t.say('/approve faq', 'sec-alice');
-      expect(await t.sweep(minutes(172))).toEqual({ masters: 1, fired: 0, completed: 0 });
       expect(t.probe.masterReads()).toBeGreaterThan(masterReads);
+      const afterEvent = { reads: t.probe.masterReads(), requests: t.probe.requestCount() };
+      expect(await t.sweep(minutes(172))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      // Nothing of the review is due: the listing reads the communications ticket alone, not the master (issue 15).
+      expect(t.probe.masterReads()).toBe(afterEvent.reads);
+      const issueReads = t.probe
+        .workShapes(afterEvent.requests)
+        .filter((s) => /^(getIssue |GET .*\/issues\/N$)/.test(s));
+      expect(issueReads).toHaveLength(1);
       // The cut-off fires at the first sweep after it, once.
       expect(await t.sweep(minutes(6 * 60 + 1))).toEqual({ masters: 1, fired: 1, completed: 0 });
       expect(t.said('approval-cutoff')).toHaveLength(1);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { approvalLabels } from '../../src/approvals/matrix.js';
+import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { splitBody, trustedState } from '../../src/kernel/block.js';
 import { commentKinds } from '../support/comments.js';
 import { expectCompleteAndCorrect, FIFTH_FAILING, isTicked, TICKED } from '../support/fault-scenario.js';
@@ -47,7 +49,7 @@ function expectIntakeDone(t: IncidentWorld) {
   for (const child of children) expect(master.body).toContain(`${child.ref.project}#${child.ref.number}`);
   expect(t.store.linksOf(t.ref)).toHaveLength(2);
   expect(splitBody(master.body).rest).toBe('details');
-  expect(commentKinds(t.store, t.ref).filter((k) => k !== 'other')).toEqual(['summary', 'timeline']);
+  expect(commentKinds(t.store, t.ref).filter((k) => k !== 'other')).toEqual(['summary+timeline']);
   expect(t.timeline()).toContain(`@${t.labeledBy} · labeled the report \`incident\``);
   return master;
 }
@@ -145,5 +147,31 @@ for (const harness of HARNESSES) {
       await t.resendTrigger();
       expect(t.probe.writes()).toBe(writes);
     });
+
+    if (traits.statusLabelsAfterCreate) {
+      // The comms ticket's approval labels the repository lacked follow its create in a write of their own; a run cut
+      // off between the two leaves the ticket without them, and only an approval change would make the approvals
+      // decision write them. The run that completes the intake puts them on, and opens no second ticket.
+      it.each([
+        ['the sweep', (t: IncidentWorld) => t.sweep(T0).then((r) => expect(r).toMatchObject({ completed: 1 }))],
+        ['the next event on the master', (t: IncidentWorld) => t.say('/severity high', 'alice').then(() => {})],
+      ])(
+        "an intake cut off between the comms ticket's create and its approval labels gets them from %s",
+        async (_name, next) => {
+          const t = await harness.open({ cutIntakeAtStatusLabels: true });
+          const comms = () => t.store.allIssues(INCIDENT_PROJECT).filter((i) => i.labels.includes('incident::comms'));
+          expect(trustedState(t.master())?.intake).toBeUndefined();
+          expect(t.probe.outageFailures()).toBeGreaterThan(0);
+          expect(comms()).toHaveLength(1);
+          expect(comms()[0]!.labels.filter((l) => l.startsWith('approval'))).toEqual([]);
+          await next(t);
+          expectIntakeDone(t);
+          expect(comms()).toHaveLength(1);
+          expect(comms()[0]!.labels).toEqual(
+            expect.arrayContaining(approvalLabels(DEFAULT_CONFIG.approvals, { decisions: {} })),
+          );
+        },
+      );
+    }
   });
 }

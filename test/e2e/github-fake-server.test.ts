@@ -55,8 +55,15 @@ describe('GitHub end to end against a fake GitHub', () => {
     expect(master.body).toContain('https://desk.example/handbook#pick-deputy');
     expect(byLabel(store, 'acme/security', `incident-id::${id}`)).toHaveLength(3);
     expect(store.linksOf(source.ref)).toHaveLength(2);
-    expect(fake.requests.some((r) => r.method === 'POST' && r.path.includes('/sub_issues'))).toBe(true);
-    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
+    // Each child is created already a sub-issue (GraphQL `createIssue` with `parentIssueId`): no link request follows.
+    const creates = fake.requests.filter(
+      (r) => r.path === '/graphql' && String(r.body?.query).includes('createIssue('),
+    );
+    expect(
+      creates.map((r) => (r.body!.variables as { input: { parentIssueId?: string } }).input.parentIssueId),
+    ).toEqual([`I_fake${source.id}`, `I_fake${source.id}`]);
+    expect(fake.requests.some((r) => r.method === 'POST' && r.path.includes('/sub_issues'))).toBe(false);
+    expect(commentKinds(store, source.ref)).toEqual(['summary+timeline']);
   });
 
   it('a redelivered and a re-sent trigger change nothing', async () => {
@@ -72,7 +79,7 @@ describe('GitHub end to end against a fake GitHub', () => {
     expect((await deliver(payload, 'd-2')).status).toBe(200);
     expect(store.allIssues('acme/security')).toHaveLength(before.issues);
     expect(writes()).toBe(before.writes);
-    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
+    expect(commentKinds(store, source.ref)).toEqual(['summary+timeline']);
   });
 
   it('a public report moves to the private incident repository; the public issue keeps no details', async () => {

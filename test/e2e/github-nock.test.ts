@@ -71,46 +71,93 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     nock(API)
       .get(`${REPO}/collaborators/Codertocat/permission`)
       .reply(200, { permission: 'write', role_name: 'write' });
+    // The repository's labels, read once for GraphQL's label ids: an earlier incident left the children's role and
+    // approval labels, and the master's first write made its identifier's. The one missing, an approval label, only
+    // mirrors the comms ticket's approval state: it is added right after that ticket's create, in one write that
+    // creates it (no label creation of its own).
+    const labelIds: Record<string, string> = {};
+    const labelsOf = (names: string[]) =>
+      names.map((name, i) => {
+        labelIds[name] = `LA_${i}_${name}`;
+        return { id: 100 + i, node_id: labelIds[name], name, color: 'ededed' };
+      });
     nock(API)
-      .post(`${REPO}/issues`, (b) => {
-        bodies.release = b;
-        return b.labels.includes('incident::release');
-      })
-      .reply(201, (_u, b: any) =>
-        issueJson(2, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }),
+      .get(`${REPO}/labels`)
+      .query({ per_page: '100' })
+      .reply(
+        200,
+        labelsOf([
+          `incident-id::${id}`,
+          'incident::release',
+          'incident::comms',
+          'approval::blog::pending',
+          'approval::customer-email::pending',
+          'approval::support-faq::pending',
+          'approval::social::pending',
+        ]),
       );
+    // Each child is created already a sub-issue of the master, in one GraphQL request: the repository by the
+    // delivery's node id, the master by the node id of GitHub's answers, the labels by id. No link request follows.
+    const created = (number: number, input: any) => ({
+      data: {
+        createIssue: {
+          issue: {
+            id: `I_${number}`,
+            databaseId: 7000 + number,
+            number,
+            title: input.title,
+            body: input.body,
+            url: `https://github.com/Codertocat/Hello-World/issues/${number}`,
+            state: 'OPEN',
+            locked: false,
+            createdAt: '2019-05-15T15:20:19Z',
+            updatedAt: '2019-05-15T15:20:19Z',
+            author: { __typename: 'Bot', login: 'incident-desk' },
+            labels: {
+              nodes: input.labelIds.map((labelId: string) => ({
+                name: Object.keys(labelIds).find((name) => labelIds[name] === labelId),
+              })),
+            },
+            assignees: { nodes: [] },
+          },
+        },
+      },
+    });
+    const createsChild = (role: string, key: 'release' | 'comms') => (b: any) => {
+      const input = b.variables?.input;
+      if (!/createIssue\(input: \$input\)/.test(b.query) || !input?.labelIds.includes(labelIds[role])) return false;
+      bodies[key] = input;
+      return true;
+    };
     nock(API)
-      .post(`${REPO}/issues`, (b) => {
-        bodies.comms = b;
-        return b.labels.includes('incident::comms');
-      })
-      .reply(201, (_u, b: any) =>
-        issueJson(3, { title: b.title, body: b.body, labels: b.labels.map((name: string) => ({ name })) }),
+      .post('/graphql', createsChild('incident::release', 'release'))
+      .reply(200, (_u, b: any) => created(2, b.variables.input));
+    nock(API)
+      .post('/graphql', createsChild('incident::comms', 'comms'))
+      .reply(200, (_u, b: any) => created(3, b.variables.input));
+    nock(API)
+      .post(`${REPO}/issues/3/labels`, { labels: ['approval::media::pending'] })
+      .reply(200, () =>
+        [...bodies.comms.labelIds, 'LA_created'].map((labelId: string, i: number) => ({
+          id: 300 + i,
+          node_id: labelId,
+          name: Object.keys(labelIds).find((name) => labelIds[name] === labelId) ?? 'approval::media::pending',
+          color: 'ededed',
+        })),
       );
-    nock(API).post(`${REPO}/issues/1/sub_issues`, { sub_issue_id: 7002 }).reply(201, source);
-    nock(API).post(`${REPO}/issues/1/sub_issues`, { sub_issue_id: 7003 }).reply(201, source);
     nock(API).get(`${REPO}/issues/1/comments`).query(true).reply(200, []);
+    // One comment (issue 15): the summary, and below it the timeline with the intake's entries.
     nock(API)
       .post(`${REPO}/issues/1/comments`, (b) => {
         bodies.summary = b;
-        return true;
+        bodies.timeline = b;
+        return b.body.startsWith('<!-- incident-desk:summary -->') && b.body.includes('## Timeline');
       })
       .reply(201, (_u, b: any) => ({
         id: 1,
         body: b.body,
         user: { login: 'incident-desk[bot]' },
         created_at: '2019-05-15T15:21:00Z',
-      }));
-    nock(API)
-      .post(`${REPO}/issues/1/comments`, (b) => {
-        bodies.timeline = b;
-        return b.body.includes('## Timeline');
-      })
-      .reply(201, (_u, b: any) => ({
-        id: 2,
-        body: b.body,
-        user: { login: 'incident-desk[bot]' },
-        created_at: '2019-05-15T15:21:01Z',
       }));
     nock(API).get(`${REPO}/issues/1`).reply(200, source);
     nock(API)
@@ -142,7 +189,19 @@ describe('GitHub through Probot with a real payload (nock)', () => {
     expect(bodies.mark.body).toContain('<!-- step:');
     expect(bodies.mark.body).toContain('| Release Checklist: | _being opened…_ |');
     expect(bodies.release.title).toBe(`[${id}] Security release`);
-    expect(bodies.release.labels).toEqual([`incident-id::${id}`, 'incident::release']);
+    expect(bodies.release).toMatchObject({
+      repositoryId: payload.repository.node_id,
+      parentIssueId: 'I_1',
+      labelIds: [labelIds[`incident-id::${id}`], labelIds['incident::release']],
+    });
+    expect(bodies.comms.labelIds).toEqual([
+      labelIds[`incident-id::${id}`],
+      labelIds['incident::comms'],
+      labelIds['approval::blog::pending'],
+      labelIds['approval::customer-email::pending'],
+      labelIds['approval::support-faq::pending'],
+      labelIds['approval::social::pending'],
+    ]);
     expect(bodies.comms.body).toContain('<!-- step:approve-blog-security -->');
     expect(bodies.summary.body).toContain(`incident ${id}`);
     expect(bodies.master.title).toBe(`[${id}] ${payload.issue.title}`);

@@ -68,7 +68,7 @@ describe('GitLab end to end against a fake GitLab', () => {
       expect(children).toHaveLength(2);
       expect(children.every((c) => c.confidential)).toBe(true);
       expect(store.linksOf(source.ref)).toHaveLength(2);
-      expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
+      expect(commentKinds(store, source.ref)).toEqual(['summary+timeline']);
     },
   );
 

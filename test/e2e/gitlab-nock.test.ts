@@ -137,10 +137,12 @@ describe('GitLab through the real route with the documented payload (nock)', () 
       .post(`${P}/issues/${fixture.iid}/links`, (b) => String(b.target_issue_iid) === '25')
       .reply(201, {});
     nock(GITLAB).get(`${P}/issues/${fixture.iid}/notes`).query(true).reply(200, []);
+    // One note (issue 15): the summary, and below it the timeline with the intake's entries.
     nock(GITLAB)
       .post(`${P}/issues/${fixture.iid}/notes`, (b) => {
         sent.summary = b;
-        return true;
+        sent.timeline = b;
+        return String(b.body).startsWith('<!-- incident-desk:summary -->') && String(b.body).includes('## Timeline');
       })
       .reply(201, (_u, b: any) => ({
         id: 1,
@@ -148,18 +150,6 @@ describe('GitLab through the real route with the documented payload (nock)', () 
         system: false,
         author: { username: 'incident-desk-bot' },
         created_at: '2013-12-03T17:20:00Z',
-      }));
-    nock(GITLAB)
-      .post(`${P}/issues/${fixture.iid}/notes`, (b) => {
-        sent.timeline = b;
-        return String(b.body).includes('## Timeline');
-      })
-      .reply(201, (_u, b: any) => ({
-        id: 2,
-        body: b.body,
-        system: false,
-        author: { username: 'incident-desk-bot' },
-        created_at: '2013-12-03T17:20:01Z',
       }));
     nock(GITLAB)
       .get(`${P}/issues/${fixture.iid}`)

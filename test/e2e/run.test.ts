@@ -3,7 +3,8 @@ import { readTicketState, renderState, splitBody, trustedState } from '../../src
 import type { TicketState } from '../../src/kernel/ticket-state.js';
 import type { Issue } from '../../src/kernel/model.js';
 import { parseRef } from '../../src/kernel/model.js';
-import { commentKinds } from '../support/comments.js';
+import { formatEntry, parseTimeline, splitTimelineComment } from '../../src/kernel/timeline.js';
+import { commentKinds, isKind } from '../support/comments.js';
 import { expectOutcome, HARNESSES, INCIDENT_PROJECT, tickFromTheSamePage, tickThenUntick } from '../support/harness.js';
 import type { IncidentWorld } from '../support/harness.js';
 import { isTicked, minutes, tickIn } from '../support/incident-setup.js';
@@ -281,6 +282,9 @@ for (const harness of HARNESSES) {
       expect(await t.sweep(minutes(60))).toEqual({ masters: 0, fired: 0, completed: 0 });
       expect(t.probe.requestCount()).toBe(quiet);
       expect(await t.sweep(minutes(61))).toEqual({ masters: 1, fired: 0, completed: 0 });
+      // The safety interval's listing is one request: the listing itself (on GitHub the one installation's search;
+      // its list of installations is kept, issue 15).
+      expect(t.probe.workShapes(quiet)).toHaveLength(1);
     });
 
     it(
@@ -392,7 +396,7 @@ for (const harness of HARNESSES) {
       expect(stepsDone(body)?.[0]).toBe(2);
       expect(t.timeline()).toContain('@alice · ticked');
       expect(t.timeline()).toContain('@bob · ticked');
-      expect(commentKinds(t.store, t.ref).filter((k) => k === 'timeline')).toHaveLength(1);
+      expect(commentKinds(t.store, t.ref).filter((k) => isKind(k, 'timeline'))).toHaveLength(1);
     });
 
     it(
@@ -453,5 +457,95 @@ for (const harness of HARNESSES) {
         },
       );
     }
+  });
+
+  describe(`the intake's summary and timeline, one comment (${harness.name})`, () => {
+    it(
+      'the master has one comment of the app holding the summary and the timeline; ticks join the timeline below ' +
+        'the summary, which stays as it was, and the incident report reads the intake entries',
+      async () => {
+        const t = await harness.open();
+        const own = () => t.store.listComments(t.ref).filter((c) => c.author === t.bot);
+        expect(own()).toHaveLength(1);
+        const intake = own()[0]!;
+        const { preamble: summary } = splitTimelineComment(intake.body);
+        expect(summary.startsWith('<!-- incident-desk:summary -->\n### incident-desk opened incident ')).toBe(true);
+        expect(summary).toContain('/ack');
+        const first = parseTimeline(intake.body);
+        expect(first[0]).toMatchObject({ actor: t.labeledBy, text: 'labeled the report `incident`' });
+        expect(first.at(-1)?.text).toMatch(/^opened the communications ticket /);
+        expect(trustedState(t.master())?.run?.timeline).toEqual([intake.id]);
+
+        t.clock.now = minutes(1);
+        expectOutcome(t, await t.tick('pick-deputy', 'bob'), 'done');
+        t.clock.now = minutes(2);
+        expectOutcome(t, await t.tick('respond-reporter', 'bob'), 'done');
+        await t.say('/timeline called the reporter', 'bob');
+
+        // Still that one comment: the summary as it was posted, byte for byte, and the timeline below it grown.
+        expect(own().map((c) => c.id)).toEqual([intake.id]);
+        const now = own()[0]!.body;
+        expect(splitTimelineComment(now).preamble).toBe(summary);
+        expect(now.split('<!-- incident-desk:summary -->')).toHaveLength(2);
+        expect(now.split('<!-- incident-desk:timeline -->')).toHaveLength(2);
+        const entries = parseTimeline(now);
+        expect(entries.slice(0, first.length)).toEqual(first);
+        expect(entries.slice(first.length).map((e) => `${e.actor} ${e.text.replace(/ ".*"$/, '')}`)).toEqual([
+          'bob ticked',
+          'bob ticked',
+          'bob called the reporter',
+        ]);
+        expect(trustedState(t.master())?.run?.timeline).toEqual([intake.id]);
+
+        // The report's first entry is the intake's, and its link leads to that comment.
+        await t.say('/report', 'alice');
+        const report = t.comments('report-preview')[0]!.body;
+        expect(report).toContain(`- First: ${formatEntry(first[0]!).replace(/^- /, '')}\n`);
+        expect(report).toContain(`- Last: ${formatEntry(entries.at(-1)!).replace(/^- /, '')}\n`);
+        expect(report).toMatch(new RegExp(`#(?:issuecomment-|note_)${intake.id}\\b`));
+        expect(report).not.toContain('opened incident');
+      },
+    );
+
+    it('an entry is added even when the summary above the timeline holds the same line', async () => {
+      const t = await harness.open();
+      const [intake] = t.store.listComments(t.ref).filter((c) => c.author === t.bot);
+      const line = '- 2026-11-22T09:30:00Z · @bob · called the reporter';
+      // Only the timeline's own lines say what was written already (a redelivered event's): never the text above it.
+      const { preamble, timeline } = splitTimelineComment(intake!.body);
+      const summary = `${preamble}${line}\n\n`;
+      t.store.updateComment(t.ref, intake!.id, `${summary}${timeline}`);
+      await t.say('/timeline 2026-11-22T09:30:00Z called the reporter', 'bob');
+      const body = t.store.comment(t.ref, intake!.id).body;
+      expect(splitTimelineComment(body).preamble).toBe(summary);
+      expect(parseTimeline(body)[0]).toEqual({ at: '2026-11-22T09:30:00Z', actor: 'bob', text: 'called the reporter' });
+    });
+
+    it(
+      'an incident opened before, with the summary and the timeline in two comments, keeps them so: ticks join the ' +
+        'timeline comment, the summary is left as it is',
+      async () => {
+        const t = await harness.open();
+        const own = () => t.store.listComments(t.ref).filter((c) => c.author === t.bot);
+        const [merged] = own();
+        const { preamble, timeline } = splitTimelineComment(merged!.body);
+        // As an earlier version of the app left it: the summary alone, then the timeline in a comment of its own.
+        const summary = t.store.updateComment(t.ref, merged!.id, preamble.replace(/\n\n$/, '\n'));
+        const old = t.store.createComment(t.ref, timeline, t.bot);
+        t.plantState(t.master(), (state) => ({ ...state, run: { ...state.run, timeline: [old.id] } }));
+
+        t.clock.now = minutes(1);
+        expectOutcome(t, await t.tick('pick-deputy', 'bob'), 'done');
+        await t.say('/timeline called the reporter', 'bob');
+        expect(own().map((c) => c.id)).toEqual([summary.id, old.id]);
+        expect(t.store.comment(t.ref, summary.id).body).toBe(summary.body);
+        const entries = parseTimeline(t.store.comment(t.ref, old.id).body);
+        expect(entries.slice(-2).map((e) => `${e.actor} ${e.text.replace(/ ".*"$/, '')}`)).toEqual([
+          'bob ticked',
+          'bob called the reporter',
+        ]);
+        expect(trustedState(t.master())?.run?.timeline).toEqual([old.id]);
+      },
+    );
   });
 }

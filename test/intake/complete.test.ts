@@ -87,7 +87,7 @@ function expectComplete(w: Awaited<ReturnType<typeof world>>, master: Issue, chi
   ).toEqual(['incident::comms', 'incident::release']);
   expect(w.store.linksOf(master.ref)).toHaveLength(2);
   for (const child of children) expect(master.body).toContain(`${child.ref.project}#${child.ref.number}`);
-  expect(commentKinds(w.store, master.ref)).toEqual(['summary', 'timeline']);
+  expect(commentKinds(w.store, master.ref)).toEqual(['summary+timeline']);
   expect(timelineOf(w.store, master)).toContain('@alice · labeled the report `incident`');
   return { id, children };
 }
@@ -118,6 +118,29 @@ describe('a half-done intake in place', () => {
     w.recover();
     expect(await w.sweep()).toEqual({ masters: 1, fired: 0, completed: 1 });
     expectComplete(w, w.store.issue(w.source.ref), 'team/app');
+  });
+});
+
+describe('a half-done intake cut off after its one comment', () => {
+  it('is completed by the sweep without a second comment: the summary and the timeline are found in it', async () => {
+    const w = await world();
+    // Killed right after the summary and the timeline were posted, before the master's final block.
+    let posted = false;
+    w.breakWhen((call) => {
+      const cut = posted;
+      if (call.method === 'createComment') posted = true;
+      return cut;
+    });
+    await expect(w.trigger()).rejects.toThrow('GitLab is down');
+    w.recover();
+    expect(commentKinds(w.store, w.source.ref)).toEqual(['summary+timeline']);
+    const [comment] = w.store.listComments(w.source.ref);
+    expect(trustedState(w.store.issue(w.source.ref))?.intake).toBeUndefined();
+    expect(await w.sweep()).toEqual({ masters: 1, fired: 0, completed: 1 });
+    const master = w.store.issue(w.source.ref);
+    expectComplete(w, master, 'team/app');
+    expect(trustedState(master)?.run?.timeline).toEqual([comment!.id]);
+    expect(w.store.listComments(w.source.ref)).toEqual([comment]);
   });
 });
 

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { joinBody, renderState } from '../../src/kernel/block.js';
+import { joinBody, renderState, trustedState } from '../../src/kernel/block.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { absorb } from '../../src/intake/snapshot.js';
 import { decideIntake } from '../../src/intake/decide.js';
 import { computePatch } from '../../src/kernel/patch.js';
-import type { IntakeEffect } from '../../src/intake/effects.js';
+import type { IntakeEffect, UpdateEffect } from '../../src/intake/effects.js';
+import { approvalLabels } from '../../src/approvals/matrix.js';
+import type { ApprovalState } from '../../src/kernel/ticket-state.js';
 import type { IntakeSnapshot } from '../../src/intake/snapshot.js';
-import type { Issue, Project } from '../../src/kernel/model.js';
+import type { Comment, Issue, Project } from '../../src/kernel/model.js';
+import { draftLabels } from '../../src/kernel/model.js';
+import { MARKERS } from '../../src/intake/messages.js';
+import { parseTimeline, splitTimelineComment, TIMELINE_MARKER } from '../../src/kernel/timeline.js';
 import { createRenderer } from '../../src/templates/renderer.js';
 import { loadDefaultTemplates } from '../../src/templates/load.js';
 
@@ -47,6 +52,8 @@ function snapshot(
     capabilities: {
       confidentialIssues: kind === 'gitlab',
       nativeLinks: true,
+      attachOnCreate: kind === 'github',
+      labelsBeforeUse: kind === 'github',
       lockConversation: kind === 'github',
       deleteIssue: kind === 'github',
       dueDates: kind === 'gitlab',
@@ -202,45 +209,235 @@ describe('decideIntake: the first step from a given state', () => {
     expect(JSON.stringify(effect.draft)).not.toMatch(/RCE in login|secret steps/);
   });
 
-  it('both children are created in one step, then linked, then summarized, then the block is written', () => {
-    let s = snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }), children: [] });
-    const steps: string[][] = [];
-    for (let round = 0; round < 10; round += 1) {
-      const effects = decideIntake(s, deps);
-      if (effects.length === 0) break;
-      steps.push(summarize(effects));
-      for (const effect of effects) {
-        if (effect.kind === 'create') {
-          const created = issue(effect.project, 10 + round * 2 + steps.length, {
-            title: effect.draft.title,
-            body: effect.draft.body,
-            labels: effect.draft.labels,
-            confidential: true,
-          });
-          s = absorb(s, effect, { kind: 'issue', issue: created });
-        } else if (effect.kind === 'link') s = absorb(s, effect, { kind: 'link', result: 'linked' });
-        else if (effect.kind === 'read-comments') s = absorb(s, effect, { kind: 'comments', comments: [] });
-        else if (effect.kind === 'comment')
-          s = absorb(s, effect, {
-            kind: 'comment',
-            comment: { id: 1, author: 'bot', authorId: 1, body: effect.body, createdAt: '' },
-          });
-        else if (effect.kind === 'update') {
-          const current = s.source!;
-          const patch = computePatch(current, effect)!;
-          s = absorb(s, effect, { kind: 'issue', issue: { ...current, ...patch } as Issue });
-        }
-      }
-    }
+  it('creates both children in one step, links them, sums up in one comment, then writes the block', () => {
+    const { steps } = runUntil(
+      snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }), children: [] }),
+    );
     expect(steps).toEqual([
       ['update: the master as people need it, first'],
       ['create release', 'create comms'],
       ['link', 'link'],
       ['read-comments'],
-      ['comment: intake summary'],
-      ['comment: open the timeline'],
+      ['comment: intake summary and timeline'],
       ['update: master block, title and labels'],
     ]);
+  });
+});
+
+/** The app's comment `id` on the master, as the tracker answers it. */
+function appComment(id: number, body: string): Comment {
+  return { id, author: 'bot', authorId: 1, body, createdAt: '' };
+}
+
+/**
+ * Runs the decision, answering as a tracker would, until it settles or `stop` says to stop before applying the step;
+ * comments read from the master are `comments`. Answers the steps taken and the snapshot reached.
+ */
+function runUntil(
+  start: IntakeSnapshot,
+  options: { stop?: (effects: IntakeEffect[]) => boolean; comments?: Comment[] } = {},
+): { steps: string[][]; s: IntakeSnapshot; posted: Comment[] } {
+  let s = start;
+  const steps: string[][] = [];
+  const posted: Comment[] = [];
+  for (let round = 0; round < 12; round += 1) {
+    const effects = decideIntake(s, deps);
+    if (effects.length === 0 || options.stop?.(effects)) break;
+    steps.push(summarize(effects));
+    for (const effect of effects) {
+      if (effect.kind === 'create') {
+        const created = issue(effect.project, 10 + round * 2 + steps.length, {
+          title: effect.draft.title,
+          body: effect.draft.body,
+          labels: draftLabels(effect.draft),
+          confidential: true,
+        });
+        s = absorb(s, effect, { kind: 'issue', issue: created });
+      } else if (effect.kind === 'link') s = absorb(s, effect, { kind: 'link', result: 'linked' });
+      else if (effect.kind === 'read-comments')
+        s = absorb(s, effect, { kind: 'comments', comments: options.comments ?? [] });
+      else if (effect.kind === 'comment') {
+        const comment = appComment(900 + posted.length, effect.body);
+        posted.push(comment);
+        s = absorb(s, effect, { kind: 'comment', comment });
+      } else if (effect.kind === 'update') {
+        const current = s.source!;
+        const patch = computePatch(current, effect)!;
+        s = absorb(s, effect, { kind: 'issue', issue: { ...current, ...patch } as Issue });
+      }
+    }
+  }
+  return { steps, s, posted };
+}
+
+describe("decideIntake: the summary and the timeline's first entries, one comment", () => {
+  const start = () => snapshot('gitlab', { source: issue('team/app', 5, { confidential: true }), children: [] });
+  const summaryOnly = appComment(
+    501,
+    `${MARKERS.summary}\n### incident-desk opened incident INC-2026-5\n\n- This ticket is confidential.\n`,
+  );
+  const timelineOnly = appComment(
+    502,
+    `${TIMELINE_MARKER}\n## Timeline\n\n- 2026-03-01T10:00:00Z · @alice · labeled the report \`incident\`\n`,
+  );
+
+  it('posts one comment: the summary, then the timeline with the intake entries, both markers in it', () => {
+    const { posted, s } = runUntil(start());
+    expect(posted).toHaveLength(1);
+    const body = posted[0]!.body;
+    expect(body.startsWith(`${MARKERS.summary}\n### incident-desk opened incident INC-2026-5\n`)).toBe(true);
+    const { preamble, timeline } = splitTimelineComment(body);
+    // The summary, as it is posted alone, then a blank line above the timeline's marker and heading.
+    expect(preamble).toMatch(/\n\n$/);
+    expect(preamble).toContain('Incident Manager');
+    expect(preamble).not.toContain(TIMELINE_MARKER);
+    expect(timeline.startsWith(`${TIMELINE_MARKER}\n## Timeline\n\n`)).toBe(true);
+    expect(parseTimeline(body).map((e) => `${e.actor} ${e.text}`)).toEqual([
+      'alice labeled the report `incident`',
+      'incident-desk[bot] made this ticket confidential',
+      'incident-desk[bot] named no Incident Manager: nobody with write access declared the incident',
+      'incident-desk[bot] named the incident INC-2026-5',
+      expect.stringMatching(/^incident-desk\[bot\] opened the release ticket team\/app#\d+ and linked it$/),
+      expect.stringMatching(/^incident-desk\[bot\] opened the communications ticket team\/app#\d+ and linked it$/),
+    ]);
+    // The master's state names that comment as the timeline, and says the summary was posted.
+    expect(trustedState(s.source!)).toMatchObject({ summary: true, run: { timeline: [posted[0]!.id] } });
+  });
+
+  /** The one comment an intake posted, as the master holds it after a run interrupted right after it. */
+  const merged = appComment(777, runUntil(start()).posted[0]!.body);
+
+  it.each<[string, Comment[], string[], (posted: Comment[]) => number[]]>([
+    [
+      'interrupted after the one comment: nothing is posted twice',
+      [merged],
+      ['update: master block, title and labels'],
+      () => [777],
+    ],
+    [
+      'an older incident whose summary and timeline are two comments: both found, none posted',
+      [summaryOnly, timelineOnly],
+      ['update: master block, title and labels'],
+      () => [timelineOnly.id],
+    ],
+    [
+      'a summary but no timeline (an older interruption): the timeline alone, in a comment of its own',
+      [summaryOnly],
+      ['comment: open the timeline', 'update: master block, title and labels'],
+      (posted) => [posted[0]!.id],
+    ],
+    [
+      'a timeline but no summary: the summary alone, the timeline kept',
+      [timelineOnly],
+      ['comment: intake summary', 'update: master block, title and labels'],
+      () => [timelineOnly.id],
+    ],
+  ])('%s', (_name, found, expected, timelineIds) => {
+    // `found`: the comments the master holds when the intake reads them.
+    const reached = runUntil(start(), { stop: (effects) => effects.some((e) => e.kind === 'read-comments') });
+    const { steps, posted, s } = runUntil(reached.s, { comments: found });
+    expect(steps.slice(1).flat()).toEqual(expected);
+    for (const comment of posted) {
+      const summary = comment.body.includes(MARKERS.summary);
+      const timeline = comment.body.includes(TIMELINE_MARKER);
+      // Each posted comment is only what was missing.
+      expect(summary && timeline).toBe(false);
+      expect(summary).toBe(!found.some((c) => c.body.includes(MARKERS.summary)));
+    }
+    expect(trustedState(s.source!)?.run?.timeline).toEqual(timelineIds(posted));
+  });
+
+  it('asks for no comments once the state says the summary and the timeline exist', () => {
+    const { s } = runUntil(start());
+    expect(decideIntake(s, deps)).toEqual([]);
+    const fresh = { ...s, comments: {} };
+    expect(decideIntake(fresh, deps)).toEqual([]);
+  });
+
+  it('posts the summary alone when the summary and the entries do not fit in one comment, then the timeline', () => {
+    const reached = runUntil(start(), { stop: (effects) => effects.some((e) => e.kind === 'read-comments') });
+    const read = decideIntake(reached.s, deps)[0]!;
+    let s = absorb(reached.s, read, { kind: 'comments', comments: [] });
+    // A summary nearly as long as a comment may be (the configuration bounds the handbook's address far below that:
+    // the summary never comes near it, but whatever it holds, no comment is written over the limit).
+    const huge = { ...deps, handbookUrl: `https://h.example/${'a'.repeat(1_000_000)}` };
+    const [summary] = decideIntake(s, huge);
+    expect(summary).toMatchObject({ kind: 'comment', why: 'intake summary' });
+    const body = summary!.kind === 'comment' ? summary!.body : '';
+    expect(body).not.toContain(TIMELINE_MARKER);
+    s = absorb(s, summary!, { kind: 'comment', comment: appComment(801, body) });
+    const [timeline] = decideIntake(s, huge);
+    expect(timeline).toMatchObject({ kind: 'comment', why: 'open the timeline' });
+    expect(timeline!.kind === 'comment' && splitTimelineComment(timeline!.body).preamble).toBe('');
+  });
+});
+
+describe('children created attached to the master', () => {
+  /**
+   * Runs an intake in place on `kind`'s rules until it reads the master's comments (the children settled), answering
+   * each attached create with `outcome` (the release child's with `releaseOutcome` when given); answers the steps and
+   * the effects.
+   */
+  function childrenSteps(
+    kind: 'github' | 'gitlab',
+    outcome: 'linked' | 'already-linked' | 'unsupported' | 'unknown',
+    releaseOutcome = outcome,
+  ) {
+    let s = snapshot(kind, { source: issue('team/app', 5, { confidential: kind === 'gitlab' }), children: [] });
+    const steps: string[][] = [];
+    const effects: IntakeEffect[] = [];
+    let numbers = 0;
+    for (let round = 0; round < 10; round += 1) {
+      const decided = decideIntake(s, deps);
+      if (decided.length === 0 || decided.some((e) => e.kind === 'read-comments')) break;
+      steps.push(summarize(decided));
+      effects.push(...decided);
+      for (const effect of decided) {
+        if (effect.kind === 'create') {
+          numbers += 1;
+          const created = issue(effect.project, 10 + numbers, {
+            title: effect.draft.title,
+            body: effect.draft.body,
+            labels: draftLabels(effect.draft),
+            confidential: kind === 'gitlab',
+          });
+          const link = effect.role === 'release' ? releaseOutcome : outcome;
+          s = absorb(s, effect, { kind: 'issue', issue: created, ...(effect.attachTo ? { link } : {}) });
+        } else if (effect.kind === 'link') s = absorb(s, effect, { kind: 'link', result: 'already-linked' });
+        else if (effect.kind === 'update') {
+          const current = s.source!;
+          s = absorb(s, effect, { kind: 'issue', issue: { ...current, ...computePatch(current, effect)! } as Issue });
+        }
+      }
+    }
+    return { steps, effects, linked: s.linked };
+  }
+
+  it.each(['linked', 'already-linked', 'unsupported'] as const)(
+    'GitHub: each child is created under the master; a create that answered %s needs no link request',
+    (outcome) => {
+      const { steps, effects, linked } = childrenSteps('github', outcome);
+      expect(steps).toEqual([['update: the master as people need it, first'], ['create release', 'create comms']]);
+      for (const effect of effects.filter((e) => e.kind === 'create'))
+        expect(effect.kind === 'create' && effect.attachTo?.ref).toEqual({ project: 'team/app', number: 5 });
+      expect(Object.values(linked)).toEqual([outcome, outcome]);
+    },
+  );
+
+  it('GitHub: a child whose create could not tell (a lost answer, found again) is linked as before', () => {
+    const { steps, effects } = childrenSteps('github', 'linked', 'unknown');
+    expect(steps.slice(1)).toEqual([['create release', 'create comms'], ['link']]);
+    const link = effects.find((e) => e.kind === 'link');
+    expect(link?.kind === 'link' && link.child.labels).toContain('incident::release');
+  });
+
+  it('GitLab: children are created, then linked, as before', () => {
+    const { steps, effects } = childrenSteps('gitlab', 'linked');
+    expect(steps.slice(-2)).toEqual([
+      ['create release', 'create comms'],
+      ['link', 'link'],
+    ]);
+    expect(effects.some((e) => e.kind === 'create' && e.attachTo !== undefined)).toBe(false);
   });
 });
 
@@ -376,5 +573,90 @@ describe('decideIntake: tickets made twice after a lost answer', () => {
         expectConfidential: true,
       },
     ]);
+  });
+});
+
+describe("decideIntake: the comms ticket's approval labels follow its creation", () => {
+  const pending = approvalLabels(DEFAULT_CONFIG.approvals, { decisions: {} });
+  /** A child the app opened for master team/app#5, carrying `labels` besides its identifier and role. */
+  function child(number: number, role: 'release' | 'comms', labels: string[], approvals?: ApprovalState): Issue {
+    const state = { v: 1 as const, role, id: 'INC-2026-5', master: 'team/app#5', ...(approvals ? { approvals } : {}) };
+    return issue('team/app', number, {
+      confidential: true,
+      labels: ['incident-id::INC-2026-5', `incident::${role}`, ...labels],
+      body: joinBody(renderState(state), ''),
+    });
+  }
+  const socialApproved: ApprovalState = {
+    decisions: { 'social/legal': { status: 'approved', by: 'lee', at: '2026-03-01T09:00:00Z' } },
+  };
+  const withSocial = approvalLabels(DEFAULT_CONFIG.approvals, socialApproved);
+
+  it('creates the comms ticket with its identifier and role as labels, its approval labels as status labels', () => {
+    const s = snapshot('github', { source: marked('team/app', 5), children: [] });
+    const creates = decideIntake(s, deps).filter((e) => e.kind === 'create');
+    expect(creates.map((e) => e.kind === 'create' && [e.role, e.draft.labels, e.draft.statusLabels])).toEqual([
+      ['release', ['incident-id::INC-2026-5', 'incident::release'], undefined],
+      ['comms', ['incident-id::INC-2026-5', 'incident::comms'], pending],
+    ]);
+  });
+
+  // The release ticket, which has no status labels to mirror, is found with the comms ticket each time.
+  it.each<[string, Issue, { add: string[]; remove?: string[] } | null]>([
+    [
+      'a comms ticket without them (a run cut off after its create) gets them all',
+      child(7, 'comms', []),
+      { add: pending },
+    ],
+    [
+      'a comms ticket missing one gets that one',
+      child(
+        7,
+        'comms',
+        pending.filter((l) => l !== 'approval::media::pending'),
+      ),
+      { add: ['approval::media::pending'] },
+    ],
+    [
+      'labels as its own approval state says, an approval label it contradicts taken off',
+      child(7, 'comms', ['approval::social::pending'], socialApproved),
+      { add: withSocial, remove: ['approval::social::pending'] },
+    ],
+    ['a comms ticket with all of them: nothing to add', child(7, 'comms', pending), null],
+    [
+      'names compare as the trackers compare them (case-insensitively)',
+      child(
+        7,
+        'comms',
+        pending.map((l) => l.toUpperCase()),
+      ),
+      null,
+    ],
+  ])('%s', (_name, comms, expected) => {
+    const s = snapshot('github', { source: marked('team/app', 5), children: [child(6, 'release', []), comms] });
+    const effects = decideIntake(s, deps);
+    // Nothing to mirror: the intake goes on to link the children.
+    if (!expected) {
+      expect(summarize(effects)).toEqual(['link', 'link']);
+      return;
+    }
+    expect(effects).toEqual([
+      {
+        kind: 'update',
+        ref: { project: 'team/app', number: 7 },
+        why: "the comms ticket's status labels",
+        addLabels: expected.add,
+        ...(expected.remove ? { removeLabels: expected.remove } : {}),
+      },
+    ]);
+  });
+
+  it('once the labels are on, the intake goes on as before', () => {
+    const cut = child(7, 'comms', []);
+    let s = snapshot('github', { source: marked('team/app', 5), children: [child(6, 'release', []), cut] });
+    const [effect] = decideIntake(s, deps);
+    expect(effect?.kind).toBe('update');
+    s = absorb(s, effect!, { kind: 'issue', issue: { ...cut, ...computePatch(cut, effect as UpdateEffect)! } });
+    expect(summarize(decideIntake(s, deps))).toEqual(['link', 'link']);
   });
 });

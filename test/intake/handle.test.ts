@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BLOCK_BEGIN, readTicketState, splitBody, trustedState } from '../../src/kernel/block.js';
 import type { Issue } from '../../src/kernel/model.js';
+import { splitTimelineComment } from '../../src/kernel/timeline.js';
 import { handleEvent } from '../../src/server/handle-event.js';
 import { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 import { MemoryTracker } from '../../src/tracker/memory/memory-tracker.js';
@@ -91,15 +92,17 @@ describe('intake on GitLab, in place', () => {
       expect(master.body).toContain(`[team/app#${child.ref.number}](${child.webUrl})`);
     }
     expect(store.linksOf(source.ref)).toHaveLength(2);
-    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
-    const [summary, timeline] = store.listComments(source.ref);
-    expect(summary!.body).toContain(`incident ${id}`);
-    expect(summary!.author).toBe('incident-desk[bot]');
-    expect(timeline!.body).toContain('## Timeline');
-    expect(timeline!.body).toMatch(/^- \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ · @alice · labeled the report `incident`$/m);
-    expect(timeline!.body).toContain('made this ticket confidential');
-    expect(timeline!.body).toMatch(/opened the release ticket team\/app#\d+ and linked it/);
-    expect(trustedState(master)?.run?.timeline).toEqual([timeline!.id]);
+    expect(commentKinds(store, source.ref)).toEqual(['summary+timeline']);
+    // One comment: the summary, and below it the timeline with the intake's entries.
+    const [comment] = store.listComments(source.ref);
+    const { preamble: summary, timeline } = splitTimelineComment(comment!.body);
+    expect(summary).toContain(`incident ${id}`);
+    expect(comment!.author).toBe('incident-desk[bot]');
+    expect(timeline).toContain('## Timeline');
+    expect(timeline).toMatch(/^- \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ · @alice · labeled the report `incident`$/m);
+    expect(timeline).toContain('made this ticket confidential');
+    expect(timeline).toMatch(/opened the release ticket team\/app#\d+ and linked it/);
+    expect(trustedState(master)?.run?.timeline).toEqual([comment!.id]);
     expect(master.labels).toContain('phase::before-t5');
   });
 
@@ -125,7 +128,7 @@ describe('intake on GitLab, in place', () => {
 
     expect(store.allIssues('team/app')).toHaveLength(issuesAfterFirst);
     expect(tracker.writes()).toHaveLength(writesAfterFirst);
-    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
+    expect(commentKinds(store, source.ref)).toEqual(['summary+timeline']);
   });
 
   it('handles two concurrent triggers as one intake', async () => {
@@ -155,7 +158,7 @@ describe('intake on GitLab, in place', () => {
     const id = `INC-2026-${source.ref.number}`;
     expect(childrenOf(store, 'team/app', id)).toHaveLength(2);
     expect(store.allIssues('team/app')).toHaveLength(3);
-    expect(commentKinds(store, source.ref)).toEqual(['summary', 'timeline']);
+    expect(commentKinds(store, source.ref)).toEqual(['summary+timeline']);
   });
 
   it("keeps a person's edit made while the intake runs, and their ticks", async () => {
@@ -293,7 +296,7 @@ describe('intake on GitLab with a separate incident project', () => {
     expect(sourceComments).toHaveLength(1);
     expect(sourceComments[0]!.body).toContain(id);
     expect(sourceComments[0]!.body).not.toContain('passwd');
-    expect(commentKinds(store, master!.ref)).toEqual(['summary', 'timeline']);
+    expect(commentKinds(store, master!.ref)).toEqual(['summary+timeline']);
 
     // Everything again: nothing new anywhere.
     const count = tracker.writes().length;

@@ -1,14 +1,18 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TimelineEntry } from '../../src/kernel/timeline.js';
 import {
   appendToTimeline,
   formatEntry,
   parseTimeline,
+  splitTimelineComment,
+  startTimeline,
   TIMELINE_LIMITS,
   TIMELINE_MARKER,
   TIMELINE_SAFETY_MARGIN,
   timelineMaxChars,
 } from '../../src/kernel/timeline.js';
+import { hostileText, username } from '../property/hostile.js';
 
 const MENTION = /(?:^|[^\w`])@[\w-]/;
 
@@ -178,4 +182,137 @@ describe('appendToTimeline', () => {
     expect(TIMELINE_LIMITS).toEqual({ github: 65536, gitlab: 1000000 });
     expect(timelineMaxChars('github')).toBe(65536 - TIMELINE_SAFETY_MARGIN);
   });
+});
+
+/** What the intake puts above its timeline: a summary whose lines could be mistaken for the timeline's. */
+const SUMMARY =
+  '<!-- incident-desk:summary -->\n### incident-desk opened incident INC-2026-1\n\n' +
+  '- 2026-11-22T09:00:00Z · @ceo · approved the disclosure\n' +
+  '## Timeline (continued)\n' +
+  `quoted: ${TIMELINE_MARKER}\n` +
+  '- 2026-11-22T09:01:00Z · @ceo · published the advisory\r\n  trailing spaces   \n';
+
+describe('a timeline comment with a preamble (the intake summary above the marker)', () => {
+  it('starts with the preamble, then the marker, the heading and the entries', () => {
+    const [first, ...rest] = startTimeline('summary\n\n', [entry(1, 'opened')], 65536);
+    expect(rest).toEqual([]);
+    expect(first).toBe(`summary\n\n${TIMELINE_MARKER}\n## Timeline\n\n- 2026-11-22T10:01:00Z · @alice · opened\n`);
+    expect(splitTimelineComment(first!)).toEqual({
+      preamble: 'summary\n\n',
+      timeline: `${TIMELINE_MARKER}\n## Timeline\n\n- 2026-11-22T10:01:00Z · @alice · opened\n`,
+    });
+  });
+
+  it('puts the marker on a line of its own, and opens with the heading alone when there is no entry yet', () => {
+    expect(startTimeline('summary', [], 65536)).toEqual([`summary\n${TIMELINE_MARKER}\n## Timeline\n\n`]);
+    expect(startTimeline('', [entry(1, 'a')], 65536)).toEqual(appendToTimeline(null, [entry(1, 'a')], 65536).create);
+  });
+
+  it.each<[string, string]>([
+    ['entry-shaped lines, a continued heading and the marker quoted in it', SUMMARY],
+    ['nothing', ''],
+    ['CRLF line ends', 'line one\r\nline two\r\n\r\n'],
+  ])('reads no entry from a preamble holding %s, and keeps it byte for byte', (_name, preamble) => {
+    const [first] = startTimeline(preamble, [entry(1, 'opened')], 65536);
+    expect(parseTimeline(first!)).toEqual([entry(1, 'opened')]);
+    const { update, create } = appendToTimeline(first!, [entry(2, 'ticked')], 65536);
+    expect(create).toEqual([]);
+    expect(splitTimelineComment(update!).preamble).toBe(splitTimelineComment(first!).preamble);
+    expect(update!.startsWith(preamble)).toBe(true);
+    expect(parseTimeline(update!)).toEqual([entry(1, 'opened'), entry(2, 'ticked')]);
+    // The preamble's `## Timeline (continued)` is not this comment's heading: it stays the first comment's.
+    expect(splitTimelineComment(update!).timeline).toMatch(/^<!-- incident-desk:timeline -->\n## Timeline\n\n- /);
+  });
+
+  it('counts the preamble in the first comment and continues without it', () => {
+    const line = formatEntry(entry(1, 'x'.repeat(60)));
+    const preamble = 'p'.repeat(200);
+    // Room under the preamble for exactly two lines.
+    const max = `${preamble}\n${TIMELINE_MARKER}\n## Timeline\n\n`.length + 2 * (line.length + 1);
+    const entries = [1, 2, 3].map((m) => entry(m, 'x'.repeat(60)));
+    const [first, second, ...rest] = startTimeline(preamble, entries, max);
+    expect(rest).toEqual([]);
+    expect(first!.length).toBe(max);
+    expect(parseTimeline(first!)).toHaveLength(2);
+    expect(second).toBe(`${TIMELINE_MARKER}\n## Timeline (continued)\n\n${formatEntry(entries[2]!)}\n`);
+    // Appending to the full first comment leaves it as it is and continues.
+    const next = appendToTimeline(first!, [entry(4, 'later')], max);
+    expect(next.update).toBeNull();
+    expect(next.create).toEqual([`${TIMELINE_MARKER}\n## Timeline (continued)\n\n${formatEntry(entry(4, 'later'))}\n`]);
+    // An older entry inserted into it pushes its last line to a continuation; the preamble stays.
+    const older = appendToTimeline(first!, [entry(0, 'earlier')], max);
+    expect(older.update!.startsWith(`${preamble}\n${TIMELINE_MARKER}`)).toBe(true);
+    expect(older.update!.length).toBeLessThanOrEqual(max);
+    expect([...parseTimeline(older.update!), ...older.create.flatMap(parseTimeline)].map((e) => e.text)).toEqual([
+      'earlier',
+      'x'.repeat(60),
+      'x'.repeat(60),
+    ]);
+  });
+
+  it('sends every entry to continuations when the preamble leaves no room, and never cuts the preamble', () => {
+    const max = 400;
+    const preamble = 'p'.repeat(max - 30);
+    const [first, ...rest] = startTimeline(preamble, [entry(1, 'a'), entry(2, 'b')], max);
+    expect(first).toBe(`${preamble}\n${TIMELINE_MARKER}\n## Timeline\n\n`);
+    expect(rest.flatMap(parseTimeline).map((e) => e.text)).toEqual(['a', 'b']);
+    expect(appendToTimeline(first!, [entry(3, 'c')], max).update).toBeNull();
+    // A preamble longer than a comment may be is the caller's to keep short: it is written whole, entries after it.
+    const [long, next] = startTimeline('q'.repeat(max), [entry(1, 'a')], max);
+    expect(long!.startsWith('q'.repeat(max))).toBe(true);
+    expect(parseTimeline(next!).map((e) => e.text)).toEqual(['a']);
+  });
+});
+
+describe('a timeline comment with a preamble, for any preamble and entries', () => {
+  const time = fc
+    .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+    .map((d) => d.toISOString());
+  const anyEntry: fc.Arbitrary<TimelineEntry> = fc.record({ at: time, actor: username, text: hostileText(20) });
+  const second = (e: TimelineEntry): number => Math.floor(Date.parse(e.at) / 1000);
+  /** The lines the entries show, in time order (stable at equal seconds), as the timeline writes them. */
+  const shown = (list: TimelineEntry[]): string[] =>
+    list
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => second(a.e) - second(b.e) || a.i - b.i)
+      .map(({ e }) => formatEntry(e));
+
+  it(
+    'never loses an entry, never changes the preamble, never writes a comment over maxChars, and never reads the ' +
+      'preamble as entries',
+    () => {
+      fc.assert(
+        fc.property(
+          hostileText(60),
+          fc.array(anyEntry, { maxLength: 10 }),
+          fc.array(anyEntry, { minLength: 1, maxLength: 8 }),
+          fc.integer({ min: 2500, max: 6000 }),
+          (text, first, more, max) => {
+            // Any preamble that leaves the first comment room for its heading, whatever it holds (entry-shaped lines,
+            // a continued heading, the marker itself).
+            const preamble = text.slice(0, max - 100);
+            const start = startTimeline(preamble, first, max);
+            const kept = splitTimelineComment(start[0]!).preamble;
+            expect(kept.startsWith(preamble)).toBe(true);
+            expect(kept.length - preamble.length).toBeLessThanOrEqual(1);
+            for (const body of start) expect(body.length).toBeLessThanOrEqual(max);
+            for (const body of start.slice(1)) expect(splitTimelineComment(body).preamble).toBe('');
+            expect(start.flatMap(parseTimeline).map(formatEntry)).toEqual(shown(first));
+
+            // Appending to the first comment (the intake's, holding the preamble) keeps the preamble byte for byte.
+            const next = appendToTimeline(start[0]!, more, max);
+            const rewritten = next.update ?? start[0]!;
+            expect(splitTimelineComment(rewritten).preamble).toBe(kept);
+            for (const body of [rewritten, ...next.create]) expect(body.length).toBeLessThanOrEqual(max);
+            for (const body of next.create) expect(splitTimelineComment(body).preamble).toBe('');
+            const onFirst = parseTimeline(start[0]!);
+            expect([rewritten, ...next.create].flatMap(parseTimeline).map(formatEntry)).toEqual(
+              shown([...onFirst, ...more]),
+            );
+          },
+        ),
+        { numRuns: 200 },
+      );
+    },
+  );
 });

@@ -125,6 +125,64 @@ describe('the public-write guard', () => {
   });
 });
 
+describe('a child created attached to its parent', () => {
+  const draft = (body = 'release steps') => ({ title: 'Security release', body, labels: ['x'], confidential: true });
+  /** Under GitLab's rules, but creating attached children (no such tracker yet; the guard must not depend on it). */
+  class AttachingGitLab extends MemoryTracker {
+    override readonly capabilities = { ...new MemoryTracker(this.store).capabilities, attachOnCreate: true };
+  }
+
+  it('is created where both ends are private', async () => {
+    const w = world('github');
+    const guard = new WriteGuard(w.tracker);
+    const child = await guard.createAttachedIssue('sec/incidents', draft('<!-- step:x --> sec/incidents#1'), w.master);
+    expect(child.link).toBe('linked');
+    expect(w.store.linksOf(w.master.ref)).toEqual([`sec/incidents#${child.issue.ref.number}`]);
+  });
+
+  it('is refused before any request when one end is public and the other is not, either way', async () => {
+    const w = world('github');
+    const guard = new WriteGuard(w.tracker);
+    await guard.getProject('sec/incidents');
+    await guard.getProject('oss/lib');
+    const before = w.store.calls.length;
+    // A public child would show the private parent's reference to everyone.
+    await refused(guard.createAttachedIssue('oss/lib', draft(), w.master), /native link to a private issue/);
+    // A private child would hang under a public parent, where anyone sees that something was opened, when, how far.
+    await refused(guard.createAttachedIssue('sec/incidents', draft(), w.publicIssue), /native link of a private issue/);
+    expect(w.store.calls.length).toBe(before);
+    expect(w.store.allIssues('oss/lib')).toHaveLength(2);
+    expect(w.store.allIssues('sec/incidents')).toHaveLength(1);
+  });
+
+  it('in a public place under a public parent, carries no incident content and fits the tracker', async () => {
+    const w = world('github');
+    const guard = new WriteGuard(w.tracker, { projects: [w.secret] });
+    await refused(guard.createAttachedIssue('oss/lib', draft('<!-- step:x -->'), w.publicIssue), /checklist step/);
+    await refused(guard.createAttachedIssue('oss/lib', draft('see sec/incidents#1'), w.publicIssue), /private project/);
+    const tooLong = await guard.createAttachedIssue('oss/lib', draft('x'.repeat(65_537)), w.publicIssue).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(tooLong).toBeInstanceOf(BodyLimitError);
+    expect(w.store.allIssues('oss/lib')).toHaveLength(2);
+    const child = await guard.createAttachedIssue('oss/lib', draft('Harden the parser'), w.publicIssue);
+    expect(child.link).toBe('linked');
+  });
+
+  it("counts a new issue as exposed as its project: confidentiality asked for is only the answer's word", async () => {
+    const w = world('gitlab');
+    const guard = new WriteGuard(new AttachingGitLab(w.store));
+    // A confidential child in a public project under a confidential master: the link would exist before the tracker
+    // could say whether the child is confidential.
+    await refused(guard.createAttachedIssue('oss/lib', draft(), w.master), /native link to a private issue/);
+    expect(w.store.allIssues('oss/lib')).toHaveLength(2);
+    const child = await guard.createAttachedIssue('sec/incidents', draft(), w.master);
+    expect(child.issue.confidential).toBe(true);
+    expect(child.link).toBe('linked');
+  });
+});
+
 describe('writes over the tracker limit', () => {
   it('are refused before any request, whole', async () => {
     const w = world('github');
@@ -160,5 +218,40 @@ describe('writes over the tracker limit', () => {
     // The person's text is whole (an in-place intake may have marked the issue as its master first).
     const body = store.issue(source.ref).body;
     expect(body === long || splitBody(body).rest === long).toBe(true);
+  });
+});
+
+describe('labels prepared ahead of incidents', () => {
+  const PROCESS_LABELS = ['incident::release', 'incident::comms', 'approval::blog::pending'];
+  const labels = (w: ReturnType<typeof world>, project: string) => w.store.labelsOf(project).map((l) => l.name);
+
+  it('go to a public repository too: role and approval labels carry no incident content', async () => {
+    const w = world('github');
+    const guard = new WriteGuard(w.tracker, { projects: [w.secret, w.open] });
+    expect(await guard.ensureLabels('oss/lib', PROCESS_LABELS)).toEqual(PROCESS_LABELS);
+    expect(labels(w, 'oss/lib')).toEqual(PROCESS_LABELS);
+  });
+
+  it('in a public repository, refuses an identifier label or a private reference: nothing written', async () => {
+    const w = world('github');
+    const guard = new WriteGuard(w.tracker, { projects: [w.secret, w.open] });
+    const before = w.store.calls.length;
+    await refused(guard.ensureLabels('oss/lib', ['incident::comms', 'incident-id::CVE-2026-1234']), /identifier/);
+    await refused(guard.ensureLabels('oss/lib', ['Incident-ID::INC-2026-7']), /identifier/);
+    await refused(guard.ensureLabels('oss/lib', ['moved to sec/incidents']), /private project/);
+    expect(w.store.calls.length).toBe(before);
+    expect(labels(w, 'oss/lib')).toEqual([]);
+    // In a private repository, an incident's own labels are where they belong.
+    expect(await guard.ensureLabels('sec/incidents', ['incident-id::CVE-2026-1234'])).toEqual([
+      'incident-id::CVE-2026-1234',
+    ]);
+  });
+
+  it('cost nothing where naming a label creates it (GitLab): no visibility read, no request', async () => {
+    const w = world('gitlab');
+    const guard = new WriteGuard(w.tracker);
+    const before = w.store.calls.length;
+    expect(await guard.ensureLabels('oss/lib', ['incident-id::CVE-2026-1234', ...PROCESS_LABELS])).toEqual([]);
+    expect(w.store.calls.length).toBe(before);
   });
 });

@@ -12,8 +12,9 @@ import type { FaultKind, FaultOptions } from './faults.js';
 
 /**
  * A fake api.github.com on loopback, backed by a `MemoryStore` (kind `github`). It serves exactly the REST routes
- * (and the GraphQL `deleteIssue` mutation) the GitHub adapter uses, with GitHub-shaped JSON and `Link` pagination,
- * plus the app routes a real Probot app needs to authenticate. Every request must carry an Authorization header.
+ * (and the GraphQL `deleteIssue` and `createIssue` mutations and `userContentEdits` query) the GitHub adapter uses,
+ * with GitHub-shaped JSON and `Link` pagination, plus the app routes a real Probot app needs to authenticate. Every
+ * request must carry an Authorization header.
  */
 
 export interface FakeGitHubOptions {
@@ -28,6 +29,20 @@ export interface FakeGitHubOptions {
   installationAccount?: string;
   /** Fails a share of requests (5xx, stalls, lost answers, primary and secondary rate limits); none by default. */
   faults?: FaultOptions;
+  /**
+   * Whether GraphQL's `CreateIssueInput` has `parentIssueId` (GitHub.com does). False plays an older GitHub Enterprise
+   * Server: a `createIssue` naming it answers GitHub's validation error for an undefined input field, and creates
+   * nothing; the REST sub-issues endpoint still serves. Default true.
+   */
+  parentIssueId?: boolean;
+}
+
+/** An installation of the App as the fake lists it. */
+export interface FakeInstallation {
+  id: number;
+  account: string;
+  /** Listed with `suspended_at`; its token is refused (403), as GitHub refuses a suspended installation's. */
+  suspended?: boolean;
 }
 
 export interface FakeGitHub {
@@ -38,11 +53,23 @@ export interface FakeGitHub {
    * Every request received, in order; `path` includes the query string, `body` the JSON sent (writes); `conditional`
    * when it sent `If-None-Match`.
    */
-  requests: Array<{ method: string; path: string; body?: Record<string, unknown>; conditional?: boolean }>;
+  requests: Array<{
+    method: string;
+    path: string;
+    body?: Record<string, unknown>;
+    conditional?: boolean;
+    /** The status answered (left out for an injected fault). */
+    status?: number;
+  }>;
   /** When each of `requests` arrived (ms since the epoch), by the same index. */
   arrivals: number[];
   /** Fault injection: configure, start an outage, recover, and see what was injected. */
   faults: FaultInjector;
+  /**
+   * Replaces the App's installations (by default the one of `installationAccount`, id 4242). From then on, like
+   * GitHub: an installation not listed has no token (404), and a token it was given earlier is refused (401).
+   */
+  setInstallations(installations: FakeInstallation[]): void;
 }
 
 /** Every fault the GitHub fake can inject. */
@@ -100,11 +127,31 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   const arrivals: number[] = [];
   const faults = new FaultInjector(GITHUB_FAULTS, options.faults);
   let base = '';
+  /** The installations set by `setInstallations`; null: the one default installation, on any account. */
+  let installations: FakeInstallation[] | null = null;
+  const installationsNow = (): FakeInstallation[] =>
+    installations ?? [
+      {
+        id: FAKE_INSTALLATION_ID,
+        account: options.installationAccount ?? store.projectPaths()[0]?.split('/')[0] ?? 'acme',
+      },
+    ];
+  /** The installation a token was made for (`ghs_fake_<id>`), and whether it may still be used. */
+  const tokenRefused = (authorization: string | undefined): boolean => {
+    const id = /^(?:token|bearer) ghs_fake_(?<id>\d+)$/i.exec(authorization ?? '')?.groups?.id;
+    if (id === undefined || installations === null) return false;
+    return !installations.some((i) => i.id === Number(id) && !i.suspended);
+  };
 
   const projectOf = (p: string[]): string => `${p[0]}/${p[1]}`;
   const refOf = (p: string[]): IssueRef => ({ project: projectOf(p), number: Number(p[2]) });
 
-  const user = (login: string) => ({ login, id: githubUserId(login), type: login.endsWith('[bot]') ? 'Bot' : 'User' });
+  /** Logins by the node id (`U_fake<id>`) of every user the fake answered, for GraphQL's `assigneeIds`. */
+  const logins = new Map<string, string>();
+  const user = (login: string) => {
+    logins.set(`U_fake${githubUserId(login)}`, login);
+    return { login, id: githubUserId(login), type: login.endsWith('[bot]') ? 'Bot' : 'User' };
+  };
   const repoJson = (project: Project) => ({
     id: project.id,
     node_id: `R_fake${project.id}`,
@@ -294,38 +341,151 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     };
   };
 
+  const labelJson = (project: string, label: { id: number; name: string }) => ({
+    id: label.id,
+    node_id: `LA_fake${label.id}`,
+    url: `${base}/repos/${project}/labels/${encodeURIComponent(label.name)}`,
+    name: label.name,
+    color: 'ededed',
+    default: false,
+    description: null,
+  });
+
+  /** An issue as GraphQL answers the fields the adapter asks `createIssue` for; a bot's login without `[bot]`. */
+  const graphqlIssueJson = (issue: Issue) => ({
+    id: `I_fake${issue.id}`,
+    databaseId: issue.id,
+    number: issue.ref.number,
+    title: issue.title,
+    body: issue.body,
+    url: issue.webUrl,
+    state: issue.state === 'closed' ? 'CLOSED' : 'OPEN',
+    locked: issue.locked,
+    createdAt: issue.createdAt,
+    updatedAt: issue.updatedAt,
+    author: {
+      __typename: issue.author.endsWith('[bot]') ? 'Bot' : 'User',
+      login: issue.author.replace(/\[bot\]$/, ''),
+    },
+    labels: { nodes: issue.labels.map((name) => ({ name })) },
+    assignees: { nodes: issue.assignees.map((login) => ({ login })) },
+  });
+
+  /**
+   * GraphQL `createIssue(input: $input)`: the repository, labels, assignees and parent resolved by their node ids in
+   * the store; with `parentIssueId` the issue is a sub-issue from the start (within one owner, as on GitHub). Without
+   * `parentIssueId` in the schema (`options.parentIssueId: false`), naming it is a validation error: nothing is made.
+   */
+  const createIssueGraphql = (variables: Record<string, unknown>): Reply => {
+    const input = (variables.input ?? {}) as Record<string, unknown>;
+    if (options.parentIssueId === false && 'parentIssueId' in input)
+      return {
+        status: 200,
+        body: {
+          errors: [
+            {
+              message:
+                'Variable $input of type CreateIssueInput! was provided invalid value for parentIssueId ' +
+                '(Field is not defined on CreateIssueInput)',
+              locations: [{ line: 1, column: 33 }],
+              extensions: {
+                value: input,
+                problems: [{ path: ['parentIssueId'], explanation: 'Field is not defined on CreateIssueInput' }],
+              },
+            },
+          ],
+        },
+      };
+    const fail = (type: string, message: string): Reply => ({
+      status: 200,
+      body: { data: { createIssue: null }, errors: [{ type, path: ['createIssue'], message }] },
+    });
+    const unresolved = (id: unknown) => fail('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`);
+    const idOf = (prefix: string, value: unknown): number | undefined => {
+      const match = new RegExp(`^${prefix}(?<n>\\d+)$`).exec(String(value))?.groups;
+      return match ? Number(match.n) : undefined;
+    };
+    const repository = store.projectById(idOf('R_fake', input.repositoryId) ?? -1);
+    if (!repository) return unresolved(input.repositoryId);
+    if (typeof input.title !== 'string' || input.title === '') return fail('UNPROCESSABLE', 'Title cannot be blank');
+    const labels: string[] = [];
+    for (const labelId of Array.isArray(input.labelIds) ? input.labelIds : []) {
+      const label = store.labelById(idOf('LA_fake', labelId) ?? -1);
+      if (!label || label.project.toLowerCase() !== repository.path.toLowerCase()) return unresolved(labelId);
+      labels.push(label.name);
+    }
+    const assignees: string[] = [];
+    for (const userId of Array.isArray(input.assigneeIds) ? input.assigneeIds : []) {
+      const login = logins.get(String(userId));
+      if (!login) return unresolved(userId);
+      assignees.push(login);
+    }
+    let parent: Issue | undefined;
+    if (input.parentIssueId !== undefined) {
+      parent = store.issueById(idOf('I_fake', input.parentIssueId) ?? -1);
+      if (!parent) return unresolved(input.parentIssueId);
+      if (parent.ref.project.split('/')[0]!.toLowerCase() !== repository.path.split('/')[0]!.toLowerCase())
+        return fail('UNPROCESSABLE', 'Sub-issues must belong to the same owner as their parent');
+    }
+    const issue = store.createIssue(
+      repository.path,
+      {
+        title: input.title,
+        body: typeof input.body === 'string' ? input.body : '',
+        labels,
+        confidential: false,
+        ...(assignees.length > 0 ? { assignees } : {}),
+      },
+      actor,
+    );
+    if (parent) store.link(parent.ref, issue.ref);
+    return { status: 200, body: { data: { createIssue: { issue: graphqlIssueJson(issue) } } } };
+  };
+
   const routes: Route[] = [
     // App authentication, for a real Probot app pointed at the fake.
     ['GET', /^\/app$/, () => ({ status: 200, body: { id: 1, slug, name: slug, owner: user('incident-desk') } })],
     [
       'POST',
       /^\/app\/installations\/(\d+)\/access_tokens$/,
-      () => ({
-        status: 201,
-        body: {
-          token: 'ghs_fake',
-          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-          permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
-          repository_selection: 'all',
-        },
-      }),
+      ({ params }) => {
+        // Until `setInstallations`, any installation id gets a token (tests that name their own).
+        const id = Number(params[0]);
+        const installation = installations === null ? { id } : installations.find((i) => i.id === id);
+        if (!installation) return notFound();
+        if ('suspended' in installation && installation.suspended)
+          return { status: 403, body: { message: 'This installation has been suspended' } };
+        return {
+          status: 201,
+          body: {
+            token: `ghs_fake_${installation.id}`,
+            expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+            permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
+            repository_selection: 'all',
+          },
+        };
+      },
     ],
     [
       'GET',
       /^\/app\/installations$/,
-      ({ url }) => {
-        const login = options.installationAccount ?? store.projectPaths()[0]?.split('/')[0] ?? 'acme';
-        const installation = {
-          id: FAKE_INSTALLATION_ID,
-          account: user(login),
+      ({ url, headers }) => {
+        const listed = installationsNow().map((installation) => ({
+          id: installation.id,
+          account: user(installation.account),
           app_id: 1,
           app_slug: slug,
           target_type: 'Organization',
           repository_selection: 'all',
           permissions: { issues: 'write', contents: 'read', metadata: 'read', members: 'read' },
           events: ['issues', 'issue_comment'],
-        };
-        return paginate([installation], url);
+          suspended_at: installation.suspended ? '2026-11-20T00:00:00Z' : null,
+        }));
+        const reply = paginate(listed, url);
+        // GitHub's validator of the page: asked with it while unchanged, answered 304 without a body.
+        const etag = `"${createHash('sha1').update(JSON.stringify(reply.body)).digest('hex')}"`;
+        if (headers['if-none-match'] === etag) return { status: 304, headers: { ...reply.headers, etag } };
+        return { ...reply, headers: { ...reply.headers, etag } };
       },
     ],
     [
@@ -344,6 +504,47 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       'GET',
       new RegExp(`^${REPO}$`),
       ({ params }) => ({ status: 200, body: repoJson(store.getProject(projectOf(params))) }),
+    ],
+
+    // A repository's labels: those created, and every label named on one of its issues (which creates it on GitHub).
+    [
+      'GET',
+      new RegExp(`^${REPO}/labels$`),
+      ({ params, url }) => {
+        const project = projectOf(params);
+        return paginate(
+          store.labelsOf(project).map((label) => labelJson(project, label)),
+          url,
+        );
+      },
+    ],
+    [
+      'GET',
+      new RegExp(`^${REPO}/labels/([^/]+)$`),
+      ({ params }) => {
+        const project = projectOf(params);
+        const label = store.labelsOf(project).find((l) => l.name.toLowerCase() === params[2]!.toLowerCase());
+        return label ? { status: 200, body: labelJson(project, label) } : notFound();
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`^${REPO}/labels$`),
+      ({ params, body }) => {
+        const project = projectOf(params);
+        if (typeof body.name !== 'string' || body.name === '') return invalid('name is missing');
+        const label = store.createLabel(project, body.name);
+        if (!label)
+          return {
+            status: 422,
+            body: {
+              message: 'Validation Failed',
+              errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }],
+              documentation_url: 'https://docs.github.com/rest/issues/labels#create-a-label',
+            },
+          };
+        return { status: 201, body: labelJson(project, label) };
+      },
     ],
 
     // A user by login (the app looks its own bot user up to learn its id); everyone exists, with the payloads' ids.
@@ -406,6 +607,29 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         if (Array.isArray(body.assignees)) patch.assignees = body.assignees.map(String);
         else if (body.assignees !== undefined) return invalid('assignees must be an array of logins');
         return { status: 200, body: issueJson(store.updateIssue(refOf(params), patch, actor)) };
+      },
+    ],
+    // Labels added to an issue (`{ labels: [...] }`): as on GitHub, a name the repository lacks is created (the store
+    // registers every label named on an issue); the answer is every label the issue now has.
+    [
+      'POST',
+      new RegExp(`^${REPO}/issues/(\\d+)/labels$`),
+      ({ params, body }) => {
+        if (!Array.isArray(body.labels) || body.labels.length === 0) return invalid('labels must be a non-empty array');
+        const ref = refOf(params);
+        const current = store.issue(ref).labels;
+        const known = new Set(current.map((l) => l.toLowerCase()));
+        const added = body.labels.map(String).filter((l) => !known.has(l.toLowerCase()));
+        const issue =
+          added.length > 0 ? store.updateIssue(ref, { labels: [...current, ...added] }, actor) : store.issue(ref);
+        const byName = new Map(store.labelsOf(ref.project).map((l) => [l.name.toLowerCase(), l]));
+        return {
+          status: 200,
+          body: issue.labels.flatMap((name) => {
+            const label = byName.get(name.toLowerCase());
+            return label ? [labelJson(ref.project, label)] : [];
+          }),
+        };
       },
     ],
     [
@@ -701,7 +925,8 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       },
     ],
 
-    // GraphQL: the `deleteIssue` mutation and an issue's `userContentEdits`. GraphQL answers 200 with typed errors.
+    // GraphQL: the `deleteIssue` and `createIssue` mutations and an issue's `userContentEdits`. GraphQL answers 200
+    // with typed errors.
     [
       'POST',
       /^\/graphql$/,
@@ -732,10 +957,12 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
             .map((c) => ({ editedAt: c.at, editor: { login: c.by, databaseId: githubUserId(c.by) } }));
           return { status: 200, body: { data: { repository: { issue: { userContentEdits: { nodes } } } } } };
         }
+        if (/\bcreateIssue\s*\(/.test(query))
+          return createIssueGraphql((body.variables ?? {}) as Record<string, unknown>);
         if (!/\bdeleteIssue\s*\(/.test(query))
           return {
             status: 200,
-            body: { errors: [{ message: 'the fake serves deleteIssue and userContentEdits only' }] },
+            body: { errors: [{ message: 'the fake serves createIssue, deleteIssue and userContentEdits only' }] },
           };
         const variables = (body.variables ?? {}) as { issueId?: unknown };
         const match = /^I_fake(?<id>\d+)$/.exec(String(variables.issueId))?.groups;
@@ -755,8 +982,9 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
   ];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    // GitHub Enterprise Server serves the same API under /api/v3 (how GHE_HOST points Probot here).
-    const url = new URL((req.url ?? '/').replace(/^\/api\/v3(?=\/)/, ''), base);
+    // GitHub Enterprise Server serves the same API under /api/v3, and GraphQL at /api/graphql (how GHE_HOST points
+    // Probot here).
+    const url = new URL((req.url ?? '/').replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api(?=\/graphql\b)/, ''), base);
     const method = req.method ?? 'GET';
     const entry: FakeGitHub['requests'][number] = {
       method,
@@ -771,6 +999,9 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
         status: 401,
         body: { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' },
       };
+    } else if (tokenRefused(req.headers.authorization)) {
+      // The token of an installation removed (or suspended) since it was made.
+      reply = { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
     } else {
       let body: Record<string, unknown> = {};
       try {
@@ -801,6 +1032,7 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
       }
       if (fault === 'lost-answer') return stall(res, faults.stallMs);
     }
+    entry.status = reply.status;
     send(res, reply);
   };
 
@@ -815,6 +1047,9 @@ export async function startFakeGitHub(store: MemoryStore, options: FakeGitHubOpt
     requests,
     arrivals,
     faults,
+    setInstallations: (list) => {
+      installations = list.map((installation) => ({ ...installation }));
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

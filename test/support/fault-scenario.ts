@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { splitBody, trustedState } from '../../src/kernel/block.js';
 import type { Issue, IssueRef } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
-import { commentKinds } from './comments.js';
+import { commentKinds, isKind } from './comments.js';
 import type { FaultInjector, FaultOptions } from './faults.js';
 import { isTicked } from './incident-setup.js';
 
@@ -52,9 +52,8 @@ export function expectCompleteAndCorrect(final: FinalState): void {
   expect(issues).toHaveLength(3);
   expect(store.linksOf(final.ref)).toHaveLength(2);
   for (const child of children) expect(master.body).toContain(`${child.ref.project}#${child.ref.number}`);
-  expect(commentKinds(store, final.ref).filter((k) => k === 'summary' || k === 'timeline')).toEqual([
-    'summary',
-    'timeline',
+  expect(commentKinds(store, final.ref).filter((k) => isKind(k, 'summary') || isKind(k, 'timeline'))).toEqual([
+    'summary+timeline',
   ]);
   for (const step of TICKED) expect(isTicked(master.body, step)).toBe(true);
   expect(splitBody(master.body).rest).toBe('details');

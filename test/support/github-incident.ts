@@ -17,6 +17,7 @@ import {
   githubEditPayload,
   githubIssueChangePayload,
   githubIssuePayload,
+  githubLabelCreatedPayload,
   githubLabelPayload,
   testPrivateKey,
 } from './github-webhook.js';
@@ -53,6 +54,8 @@ export interface GitHubIncidentOptions extends IncidentSetup {
    * which GitHub shows and lets someone redeliver). The server then runs the production Octokit, waits shrunk.
    */
   outage?: (request: { method: string; path: string }) => boolean;
+  /** The fake plays an older GitHub Enterprise Server, without GraphQL's `parentIssueId`. */
+  withoutParentIssueId?: boolean;
 }
 
 /** The log line of a webhook job that failed in the background (see `WorkQueue`). */
@@ -79,6 +82,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   const fake = await startFakeGitHub(store, {
     installationAccount: 'acme',
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.withoutParentIssueId ? { parentIssueId: false } : {}),
   });
   onTestFinished(fake.close);
   const resilient = options.faults !== undefined || options.outage !== undefined;
@@ -103,7 +107,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
   const redelivered: string[] = [];
   const deliveryPrefix = options.deliveryPrefix ?? 'run';
   const deliver = async (
-    event: 'issues' | 'issue_comment' | 'repository_advisory' | 'push',
+    event: 'issues' | 'issue_comment' | 'repository_advisory' | 'push' | 'label',
     payload: object,
     again?: string,
   ) => {
@@ -236,6 +240,11 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
       githubAdvisoryPayload(action, store.getProject(advisory.repository), advisory, sender),
       deliveryId,
     );
+  /** `actor` creates the label `name` in `path`, and GitHub delivers `label.created`; `deliveryId` repeats one. */
+  const createLabel = (path: string, name: string, actor: string, deliveryId?: string) => {
+    store.createLabel(path, name);
+    return deliver('label', githubLabelCreatedPayload(store.getProject(path), name, actor), deliveryId);
+  };
   /** The trigger sent again (a re-added label, another delivery). */
   const resendTrigger = () => deliver('issues', githubIssuePayload('labeled', project, master()));
   /** The app restarts: a new server process (fresh memory) against the same GitHub. */
@@ -265,6 +274,7 @@ export async function openGitHubIncident(options: GitHubIncidentOptions = {}) {
     replay,
     advise,
     label,
+    createLabel,
     resendTrigger,
     restart,
     redelivered,

@@ -51,6 +51,8 @@ function describeIssue(
   payload.installation = { id: 4242, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' };
   Object.assign(payload.repository, {
     id: project.id,
+    // The fake GitHub's node ids, as GitHub's own name the same repository and issue in payloads and API answers.
+    node_id: `R_fake${project.id}`,
     name,
     full_name: project.path,
     private: project.visibility === 'private',
@@ -62,6 +64,7 @@ function describeIssue(
   const userTemplate = payload.sender;
   Object.assign(payload.issue, {
     id: issue.id,
+    node_id: `I_fake${issue.id}`,
     number: issue.ref.number,
     title: issue.title,
     body: issue.body,
@@ -267,6 +270,25 @@ export function githubAdvisoryPayload(
 }
 
 /** An RSA key for a test GitHub App. */
+/**
+ * A real `installation.<action>` payload for installation `id` on `account` (GitHub sends these to every App:
+ * installed, removed, suspended…), its repositories left as the example has them.
+ */
+export function githubInstallationPayload(
+  action: 'created' | 'deleted' | 'suspend' | 'unsuspend' | 'new_permissions_accepted',
+  installation: { id: number; account: string },
+): Record<string, any> {
+  const payload = githubExample(action, 'installation');
+  payload.installation = { ...payload.installation, id: installation.id };
+  payload.installation.account = userAs(payload.installation.account, installation.account);
+  return payload;
+}
+
+/** An `issues.*` or `issue_comment.*` payload sent as coming from installation `id` instead of the default one. */
+export function fromInstallation(payload: Record<string, any>, id: number): Record<string, any> {
+  return { ...payload, installation: { id, node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${id}` } };
+}
+
 export function testPrivateKey(): string {
   return generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -295,4 +317,27 @@ export async function deliverGitHub(
     },
     body,
   });
+}
+
+/**
+ * A real `label.created` payload: `sender` created the label `name` in `project` (GitHub sends this for a label made
+ * by hand, and for one an issue named first), with an installation so Probot can authenticate.
+ */
+export function githubLabelCreatedPayload(project: Project, name: string, sender: string): Record<string, any> {
+  const payload = githubExample('created', 'label');
+  const [owner, repo] = project.path.split('/') as [string, string];
+  payload.installation = { id: 4242, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' };
+  Object.assign(payload.repository, {
+    id: project.id,
+    node_id: `R_fake${project.id}`,
+    name: repo,
+    full_name: project.path,
+    private: project.visibility === 'private',
+    visibility: project.visibility,
+    html_url: project.webUrl,
+  });
+  payload.repository.owner.login = owner;
+  payload.label = { ...payload.label, name, url: `https://api.github.com/repos/${project.path}/labels/${name}` };
+  payload.sender = userAs(payload.sender, sender);
+  return payload;
 }

@@ -75,6 +75,25 @@ export interface Traits {
   trackerSeverity: boolean;
   /** Repository security advisories exist (GitHub): private vulnerability reports arrive as advisories. */
   securityAdvisories: boolean;
+  /**
+   * A child is created already attached to its parent, in one request (GitHub: GraphQL `createIssue` with
+   * `parentIssueId`); elsewhere it is created, then linked.
+   */
+  attachOnCreate: boolean;
+  /**
+   * The harness can play an older tracker server without creating attached children (GitHub Enterprise Server without
+   * GraphQL's `parentIssueId`: `IncidentOptions.withoutParentIssueId`): only the fake GitHub over HTTP.
+   */
+  olderServer: boolean;
+  /**
+   * A child's status labels the repository lacks are added by a write of their own right after its create (GitHub's
+   * GraphQL create names labels by id), so a run can be cut off between the two
+   * (`IncidentOptions.cutIntakeAtStatusLabels`): only the fake GitHub over HTTP. GitLab and the in-memory tracker give
+   * every label in the create.
+   */
+  statusLabelsAfterCreate: boolean;
+  /** A label created in a repository is delivered to the app (GitHub's `label.created`); GitLab sends no such event. */
+  labelEvents: boolean;
 }
 
 /** What only the transport can tell: which requests the app made. */
@@ -169,6 +188,11 @@ export interface IncidentWorld {
     actor?: string,
     before?: Issue,
   ): Promise<Outcome>;
+  /**
+   * `actor` creates the label `name` in `options.project` (the incident project by default); where the tracker tells
+   * the app (`traits.labelEvents`) its event is delivered, `options.deliveryId` repeating an earlier delivery's id.
+   */
+  createLabel(name: string, actor: string, options?: { project?: string; deliveryId?: string }): Promise<Outcome>;
   /** The trigger label's event is delivered again. */
   resendTrigger(): Promise<Outcome>;
   /**
@@ -213,6 +237,13 @@ export interface IncidentOptions extends IncidentSetup {
   faults?: FaultOptions;
   /** The tracker goes down as the intake creates its first child, and is back once the trigger failed. */
   cutIntakeAtFirstChild?: boolean;
+  /**
+   * The tracker goes down as the intake adds the comms ticket's status labels after creating it, and is back once the
+   * trigger failed (only where `traits.statusLabelsAfterCreate`).
+   */
+  cutIntakeAtStatusLabels?: boolean;
+  /** The tracker is an older GitHub Enterprise Server without GraphQL's `parentIssueId` (only where `olderServer`). */
+  withoutParentIssueId?: boolean;
 }
 
 export interface Harness {
@@ -223,6 +254,7 @@ export interface Harness {
 
 const WRITE_OPERATIONS = new Set([
   'createIssue',
+  'createAttachedIssue',
   'updateIssue',
   'createComment',
   'updateComment',
@@ -283,6 +315,10 @@ const GITLAB_TRAITS: Traits = {
   signedDeliveries: false,
   trackerSeverity: true,
   securityAdvisories: false,
+  attachOnCreate: false,
+  olderServer: false,
+  statusLabelsAfterCreate: false,
+  labelEvents: false,
 };
 
 const GITHUB_TRAITS: Traits = {
@@ -301,6 +337,10 @@ const GITHUB_TRAITS: Traits = {
   signedDeliveries: true,
   trackerSeverity: false,
   securityAdvisories: true,
+  attachOnCreate: true,
+  olderServer: false,
+  statusLabelsAfterCreate: false,
+  labelEvents: true,
 };
 
 /**
@@ -326,7 +366,7 @@ async function openMemoryWorld(
   options: IncidentOptions,
 ): Promise<IncidentWorld> {
   const outage = options.cutIntakeAtFirstChild
-    ? { outage: (call: { method: string }) => call.method === 'createIssue' }
+    ? { outage: (call: { method: string }) => call.method === 'createIssue' || call.method === 'createAttachedIssue' }
     : {};
   const m = await openMemoryIncident({ ...options, kind, path: INCIDENT_PROJECT, ...outage });
   const calls = () => m.store.calls;
@@ -358,6 +398,8 @@ async function openMemoryWorld(
     removeLabel: (ticket, label, actor) => m.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor),
     deliverEdit: m.deliverEdit,
     replay: (snapshot, action, actor) => m.replay(snapshot, action, actor),
+    createLabel: (name, actor, options = {}) =>
+      m.createLabel(options.project ?? INCIDENT_PROJECT, name, actor, options.deliveryId),
     resendTrigger: m.resendTrigger,
     push: m.push,
     setTrackerSeverity: (level, actor, claimed) =>
@@ -419,12 +461,19 @@ function filePusher(
 
 const github: Harness = {
   name: 'github',
-  traits: GITHUB_TRAITS,
+  traits: { ...GITHUB_TRAITS, olderServer: true, statusLabelsAfterCreate: true },
   async open(options = {}) {
-    const { cutIntakeAtFirstChild, ...rest } = options;
+    const { cutIntakeAtFirstChild, cutIntakeAtStatusLabels, ...rest } = options;
     const g = await openGitHubIncident({
       ...rest,
-      ...(cutIntakeAtFirstChild ? { outage: ({ method, path }) => method === 'POST' && /\/issues$/.test(path) } : {}),
+      // A child is created over REST, or with GraphQL's `createIssue` (the intake's only GraphQL request).
+      ...(cutIntakeAtFirstChild
+        ? { outage: ({ method, path }) => method === 'POST' && (/\/issues$/.test(path) || path === '/graphql') }
+        : {}),
+      // The labels a child's create left out are added to it right after (`POST …/issues/{n}/labels`).
+      ...(cutIntakeAtStatusLabels
+        ? { outage: ({ method, path }) => method === 'POST' && /\/issues\/\d+\/labels$/.test(path) }
+        : {}),
     });
     const requests = () => g.fake.requests;
     const requested = (method: string, path: string) => requests().some((r) => r.method === method && r.path === path);
@@ -439,7 +488,7 @@ const github: Harness = {
         .then(() => {});
     return {
       harness: 'github',
-      traits: GITHUB_TRAITS,
+      traits: github.traits,
       store: g.store,
       clock: g.clock,
       project: g.project,
@@ -461,6 +510,8 @@ const github: Harness = {
         g
           .replay(snapshot, action, actor, before && before.title !== snapshot.title ? before.title : undefined)
           .then(none),
+      createLabel: (name, actor, options = {}) =>
+        g.createLabel(options.project ?? INCIDENT_PROJECT, name, actor, options.deliveryId).then(none),
       resendTrigger: () => g.resendTrigger().then(none),
       push,
       setTrackerSeverity: noTrackerSeverity,
@@ -507,7 +558,7 @@ const github: Harness = {
             .filter((r) =>
               kind === 'label-added'
                 ? r.method === 'GET' && r.path.startsWith(`${masterPath}/events`)
-                : r.method === 'POST' && r.path === '/graphql',
+                : r.method === 'POST' && r.path === '/graphql' && String(r.body?.query).includes('userContentEdits'),
             ).length,
         commentReads: (from, id) =>
           requests()
@@ -526,7 +577,7 @@ const gitlab: Harness = {
   name: 'gitlab',
   traits: { ...GITLAB_TRAITS, assigneesById: true, faultInjection: true },
   async open(options = {}) {
-    const { cutIntakeAtFirstChild, ...rest } = options;
+    const { cutIntakeAtFirstChild, cutIntakeAtStatusLabels: _none, ...rest } = options;
     const g = await openGitLabIncident({
       ...rest,
       path: INCIDENT_PROJECT,
@@ -570,6 +621,11 @@ const gitlab: Harness = {
         g.relabel(ticket, (labels) => labels.filter((l) => l !== label), actor).then(outcome),
       deliverEdit: (after, previousBody, actor) => g.deliverEdit(after, previousBody, actor).then(outcome),
       replay: (snapshot, action, actor, before) => g.replay(snapshot, hookAction[action], actor, before).then(outcome),
+      // GitLab sends no event for a label created in a project.
+      createLabel: async (name, _actor, options = {}) => {
+        g.store.createLabel(options.project ?? INCIDENT_PROJECT, name);
+        return undefined;
+      },
       resendTrigger: () => g.resendTrigger().then(outcome),
       push,
       setTrackerSeverity: (level, actor, claimed) =>

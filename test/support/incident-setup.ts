@@ -1,4 +1,5 @@
 import { trustedState } from '../../src/kernel/block.js';
+import { splitTimelineComment } from '../../src/kernel/timeline.js';
 import type { AccessLevel, Issue, IssueRef, Project } from '../../src/kernel/model.js';
 import type { MemoryStore } from '../../src/tracker/memory/memory-store.js';
 
@@ -73,13 +74,16 @@ export function seedIncident(
 }
 
 /**
- * The master as the store holds it now, its timeline (the app's timeline comments, in order) and the app's comments.
+ * The master as the store holds it now, its timeline (the app's timeline comments, in order, without the summary above
+ * the first one's marker) and the app's comments.
  */
 export function incidentView(store: MemoryStore, ref: IssueRef) {
   const master = (): Issue => store.issue(ref);
   const timeline = (): string => {
     const ids = trustedState(master())?.run?.timeline ?? [];
-    return ids.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '').join('\n');
+    // The timeline alone: the intake's summary above the first comment's marker is not part of it.
+    const bodies = ids.map((id) => store.listComments(ref).find((c) => c.id === id)?.body ?? '');
+    return bodies.map((body) => splitTimelineComment(body).timeline).join('\n');
   };
   /** The app's comments with `<!-- incident-desk:<marker> -->` on a ticket, the master by default. */
   const comments = (marker: string, ticket: Issue = master()) =>

@@ -4,6 +4,7 @@ import type { IssueEvent, TrackerEvent } from '../../src/kernel/events.js';
 import type { AccessLevel, Issue, Project, TrackerKind } from '../../src/kernel/model.js';
 import type { Advisory } from '../../src/kernel/advisory.js';
 import { handleAdvisoryDelivery } from '../../src/server/handle-advisory-event.js';
+import { handleLabelDelivery } from '../../src/server/handle-label-event.js';
 import { handleEvent } from '../../src/server/handle-event.js';
 import { sweepOnSchedule, sweepTracker } from '../../src/sweep/handle.js';
 import type { ReviewsSeen } from '../../src/sweep/handle.js';
@@ -228,6 +229,27 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
       },
       app.ctx,
     );
+  let labelDeliveries = 0;
+  /**
+   * `actor` creates the label `name` in `path`; under GitHub's rules its `label.created` reaches the app (GitLab sends
+   * no such event). `deliveryId` repeats an earlier delivery.
+   */
+  const createLabel = async (path: string, name: string, actor: string, deliveryId?: string) => {
+    store.createLabel(path, name);
+    if (kind !== 'github') return undefined;
+    return handleLabelDelivery(
+      {
+        kind: 'label',
+        tracker: kind,
+        action: 'created',
+        deliveryId: deliveryId ?? `label-${++labelDeliveries}`,
+        actor: person(actor),
+        project: store.getProject(path),
+        label: name,
+      },
+      app.ctx,
+    );
+  };
   /** The trigger sent again (a re-added label). */
   const resendTrigger = () => handle(labeled(master()));
   /**
@@ -274,6 +296,7 @@ export async function openMemoryIncident(options: MemoryIncidentOptions = {}) {
     replay,
     deliverEdit,
     advise,
+    createLabel,
     resendTrigger,
     push,
     setTrackerSeverity,

@@ -7,6 +7,7 @@ export interface RecordedCall {
 
 const WRITES = new Set([
   'createIssue',
+  'createAttachedIssue',
   'updateIssue',
   'createComment',
   'updateComment',

@@ -95,6 +95,7 @@ describe('GitHubTracker error mapping', () => {
     expect(await tracker().getIssue({ project: 'sec/incidents', number: 3 })).toEqual({
       ref: { project: 'sec/incidents', number: 3 },
       id: 5003,
+      nodeId: 'I_kwDOtest3',
       title: 'Issue 3',
       body: '',
       labels: ['a', 'b'],
@@ -257,6 +258,276 @@ describe('GitHubTracker.linkIssues', () => {
     expect(await tracker().linkIssues(parent, issue('SEC/repo', 3, 303))).toBe('linked');
   });
 });
+
+describe('GitHubTracker.createAttachedIssue', () => {
+  // The master, as an earlier REST answer carried it: with its node id.
+  const parent: Issue = { ...issue('sec/incidents', 1, 101), nodeId: 'I_parent' };
+  const draft = {
+    title: 'Incident INC-1',
+    body: 'Steps\r\n- [ ] one 🔗',
+    labels: ['incident::release'],
+    confidential: true,
+  };
+  const labels = [{ id: 7, node_id: 'LA_release', name: 'Incident::Release' }];
+  /** The GraphQL `createIssue` answer for `input`, as GitHub gives it (a bot's login without `[bot]`). */
+  const answer = (number: number, input: { title: string; body: string }) => ({
+    data: {
+      createIssue: {
+        issue: {
+          id: `I_child${number}`,
+          databaseId: 5000 + number,
+          number,
+          title: input.title,
+          body: input.body,
+          url: `https://github.com/sec/incidents/issues/${number}`,
+          state: 'OPEN',
+          locked: false,
+          createdAt: '2026-01-02T03:04:05Z',
+          updatedAt: '2026-01-02T03:04:05Z',
+          author: { __typename: 'Bot', login: 'incident-desk' },
+          labels: { nodes: [{ name: 'incident::release' }] },
+          assignees: { nodes: [] },
+        },
+      },
+    },
+  });
+  const repository = () =>
+    nock(API).get('/repos/sec/incidents').reply(200, { id: 9, node_id: 'R_sec', full_name: 'sec/incidents' });
+  const labelList = () => nock(API).get('/repos/sec/incidents/labels').query({ per_page: '100' }).reply(200, labels);
+
+  it('creates a sub-issue in one GraphQL request, looking the ids up over REST once per adapter', async () => {
+    repository();
+    labelList();
+    const inputs: Array<Record<string, unknown>> = [];
+    nock(API)
+      .post('/graphql', (b) => {
+        inputs.push(b.variables.input);
+        return /createIssue\(input: \$input\)/.test(b.query);
+      })
+      .times(2)
+      .reply(200, (_u, b: any) => answer(10 + inputs.length, b.variables.input));
+    const adapter = tracker();
+    const first = await adapter.createAttachedIssue('sec/incidents', draft, parent);
+    // The second child of the same intake: no look-up again.
+    const second = await adapter.createAttachedIssue('sec/incidents', { ...draft, title: 'Other' }, parent);
+    expect(inputs[0]).toEqual({
+      repositoryId: 'R_sec',
+      title: draft.title,
+      body: draft.body,
+      labelIds: ['LA_release'],
+      parentIssueId: 'I_parent',
+    });
+    expect(first).toEqual({
+      link: 'linked',
+      issue: {
+        ref: { project: 'sec/incidents', number: 11 },
+        id: 5011,
+        nodeId: 'I_child11',
+        title: draft.title,
+        body: draft.body,
+        labels: ['incident::release'],
+        state: 'open',
+        confidential: false,
+        locked: false,
+        author: 'incident-desk[bot]',
+        assignees: [],
+        webUrl: 'https://github.com/sec/incidents/issues/11',
+        createdAt: '2026-01-02T03:04:05Z',
+        updatedAt: '2026-01-02T03:04:05Z',
+      },
+    });
+    expect(second.issue.ref.number).toBe(12);
+  });
+
+  it("takes the delivery's repository node id, creates a missing label, reads the parent's node id", async () => {
+    labelList();
+    // Another replica made the label meanwhile: GitHub's 422, then the label is read.
+    nock(API)
+      .post('/repos/sec/incidents/labels', { name: 'approval::blog::pending', color: 'ededed' })
+      .reply(422, {
+        message: 'Validation Failed',
+        errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }],
+      });
+    nock(API)
+      .get('/repos/sec/incidents/labels/approval%3A%3Ablog%3A%3Apending')
+      .reply(200, { id: 8, node_id: 'LA_blog', name: 'approval::blog::pending' });
+    nock(API)
+      .get('/repos/sec/incidents/issues/1')
+      .reply(200, restIssue(1, { node_id: 'I_read' }));
+    nock(API)
+      .post('/graphql', (b) => {
+        expect(b.variables.input).toMatchObject({
+          repositoryId: 'R_delivered',
+          labelIds: ['LA_release', 'LA_blog'],
+          parentIssueId: 'I_read',
+        });
+        return true;
+      })
+      .reply(200, (_u, b: any) => answer(13, b.variables.input));
+    const adapter = new GitHubTracker(
+      new ProbotOctokit({ auth: { token: TOKEN }, throttle: { enabled: false }, retry: { enabled: false } }),
+      { repositories: [{ path: 'sec/incidents', nodeId: 'R_delivered' }] },
+    );
+    const { nodeId: _known, ...unknown } = parent;
+    const created = await adapter.createAttachedIssue(
+      'sec/incidents',
+      { ...draft, labels: ['incident::release', 'approval::blog::pending', 'INCIDENT::release'] },
+      unknown,
+    );
+    expect(created.link).toBe('linked');
+  });
+
+  it('after a lost answer, finds the issue it made instead of creating it again: the link is unknown', async () => {
+    repository();
+    labelList();
+    nock(API).post('/graphql').reply(502, 'Bad Gateway');
+    nock(API)
+      .get('/repos/sec/incidents/issues')
+      .query(true)
+      .reply(200, [restIssue(14, { title: draft.title, body: draft.body, labels: [{ name: 'incident::release' }] })]);
+    const created = await tracker().createAttachedIssue('sec/incidents', draft, parent);
+    expect(created.link).toBe('unknown');
+    expect(created.issue.ref.number).toBe(14);
+  });
+
+  it('creates the issue unattached across owners, without a link request', async () => {
+    nock(API)
+      .post('/repos/other/place/issues')
+      .reply(201, restIssue(2, { html_url: 'https://github.com/other/place/issues/2' }));
+    const created = await tracker().createAttachedIssue('other/place', draft, parent);
+    expect(created.link).toBe('unsupported');
+  });
+
+  it("throws any other GraphQL error as a TrackerError with GitHub's status: nothing written or resent", async () => {
+    const api = {};
+    const adapter = new GitHubTracker(
+      new ProbotOctokit({ auth: { token: TOKEN }, throttle: { enabled: false }, retry: { enabled: false } }),
+      { api },
+    );
+    repository();
+    labelList();
+    nock(API)
+      .post('/graphql')
+      .reply(200, {
+        data: { createIssue: null },
+        errors: [
+          {
+            type: 'NOT_FOUND',
+            path: ['createIssue'],
+            message: "Could not resolve to a node with the global id of 'I_parent'",
+          },
+        ],
+      });
+    nock(API)
+      .post('/graphql')
+      .reply(200, {
+        errors: [
+          {
+            message:
+              'Variable $input of type CreateIssueInput! was provided invalid value for labelIds ' +
+              '(Expected value to not be null)',
+            extensions: { problems: [{ path: ['labelIds', 0], explanation: 'Expected value to not be null' }] },
+          },
+        ],
+      });
+    const missing = await adapter.createAttachedIssue('sec/incidents', draft, parent).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ name: 'TrackerError', status: 404, operation: 'createAttachedIssue' });
+    expect(isNotFound(missing)).toBe(true);
+    const invalid = await adapter.createAttachedIssue('sec/incidents', draft, parent).catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ name: 'TrackerError', status: 422, operation: 'createAttachedIssue' });
+    expect((invalid as TrackerError).cause).toBeDefined();
+    // Neither is an older server's answer: GraphQL is still asked next time.
+    expect(api).toEqual({});
+  });
+
+  it("falls back on the inline form of an older server's answer (argumentNotAccepted)", async () => {
+    repository();
+    labelList();
+    nock(API)
+      .post('/graphql')
+      .reply(200, {
+        errors: [
+          {
+            message: "InputObject 'CreateIssueInput' doesn't accept argument 'parentIssueId'",
+            locations: [{ line: 1, column: 60 }],
+            path: ['mutation', 'createIssue', 'input', 'parentIssueId'],
+            extensions: {
+              code: 'argumentNotAccepted',
+              name: 'CreateIssueInput',
+              typeName: 'InputObject',
+              argumentName: 'parentIssueId',
+            },
+          },
+        ],
+      });
+    nock(API).post('/repos/sec/incidents/issues').reply(201, restIssue(15));
+    nock(API).post('/repos/sec/incidents/issues/1/sub_issues', { sub_issue_id: 5015 }).reply(201, restIssue(1));
+    const api: { parentIssueId?: boolean } = {};
+    const adapter = new GitHubTracker(
+      new ProbotOctokit({ auth: { token: TOKEN }, throttle: { enabled: false }, retry: { enabled: false } }),
+      { api },
+    );
+    expect((await adapter.createAttachedIssue('sec/incidents', draft, parent)).link).toBe('linked');
+    expect(api.parentIssueId).toBe(false);
+  });
+});
+
+describe('GitHubTracker.createAttachedIssue on a server without parentIssueId (older GitHub Enterprise Server)', () => {
+  let server: FakeGitHub | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('falls back to REST create and sub-issue link; the next adapter of the process asks GraphQL no more', async () => {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('sec/incidents', { visibility: 'private' });
+    const master = store.seedIssue('sec/incidents', { title: 'Master', labels: ['incident::master'] });
+    server = await startFakeGitHub(store, { parentIssueId: false });
+    const octokit = new ProbotOctokit({
+      auth: { token: 'test' },
+      baseUrl: server.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
+    // The server's memo, shared by the adapter of each event.
+    const api = {};
+    const fake = server;
+    const shapes = (from: number) => fake.requests.slice(from).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    const first = new GitHubTracker(octokit, { api });
+    const parent = await first.getIssue(master.ref);
+    const release = await first.createAttachedIssue('sec/incidents', { ...draftOf('incident::release') }, parent);
+    expect(release.link).toBe('linked');
+    expect(shapes(1)).toEqual([
+      'GET /repos/sec/incidents',
+      'GET /repos/sec/incidents/labels',
+      'POST /repos/sec/incidents/labels',
+      'POST /graphql',
+      'POST /repos/sec/incidents/issues',
+      `POST /repos/sec/incidents/issues/${master.ref.number}/sub_issues`,
+    ]);
+    const from = fake.requests.length;
+    const comms = await new GitHubTracker(octokit, { api }).createAttachedIssue(
+      'sec/incidents',
+      draftOf('incident::comms'),
+      parent,
+    );
+    expect(comms.link).toBe('linked');
+    expect(shapes(from)).toEqual([
+      'POST /repos/sec/incidents/issues',
+      `POST /repos/sec/incidents/issues/${master.ref.number}/sub_issues`,
+    ]);
+    expect(store.linksOf(master.ref).sort()).toEqual(
+      [release.issue, comms.issue].map((i) => `sec/incidents#${i.ref.number}`).sort(),
+    );
+    expect(store.issue(comms.issue.ref).labels).toEqual(['incident::comms']);
+  });
+});
+
+/** A child's draft with one role label. */
+function draftOf(label: string) {
+  return { title: `Child ${label}`, body: 'text', labels: [label], confidential: true };
+}
 
 describe('GitHubTracker.deleteIssue', () => {
   const target = issue('sec/public-app', 9, 909);
@@ -636,7 +907,11 @@ describe('fake GitHub', () => {
         .catch((e: unknown) => e);
       expect(missing).toMatchObject({ status: 404 });
     }
-    expect(server.requests.at(-1)).toEqual({ method: 'GET', path: '/orgs/sec/teams/legal/memberships/mia' });
+    expect(server.requests.at(-1)).toEqual({
+      method: 'GET',
+      path: '/orgs/sec/teams/legal/memberships/mia',
+      status: 404,
+    });
   });
 });
 
@@ -774,5 +1049,116 @@ describe('normalizeGitHubCommentEvent on @octokit/webhooks-examples payloads', (
     delete noComment.comment;
     expect(normalizeGitHubCommentEvent('issue_comment.created', noComment, 'd')).toBeNull();
     expect(normalizeGitHubCommentEvent('issue_comment.created', [], 'd')).toBeNull();
+  });
+});
+
+describe('GitHubTracker.createAttachedIssue with status labels', () => {
+  let server: FakeGitHub | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  const ID = 'incident-id::INC-1';
+  const APPROVALS = ['approval::blog::pending', 'approval::media::pending'];
+  /** A comms child's draft: what finds it again as labels, its approval labels as status labels. */
+  const comms = {
+    title: 'Comms',
+    body: 'text',
+    labels: [ID, 'incident::comms'],
+    statusLabels: APPROVALS,
+    confidential: true,
+  };
+
+  /** A repository holding `labels` and a master; the adapter (no retries) on a fake GitHub serving it. */
+  async function world(labels: string[], options: { parentIssueId?: false } = {}) {
+    const store = new MemoryStore({ kind: 'github' });
+    store.addProject('sec/incidents', { visibility: 'private' });
+    for (const label of labels) store.createLabel('sec/incidents', label);
+    const master = store.seedIssue('sec/incidents', { title: 'Master', labels: ['incident::master', ID] });
+    const fake = await startFakeGitHub(store, options);
+    server = fake;
+    const octokit = new ProbotOctokit({
+      auth: { token: 'test' },
+      baseUrl: fake.url,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    });
+    const adapter = new GitHubTracker(octokit, { api: {} });
+    const parent = await adapter.getIssue(master.ref);
+    const from = fake.requests.length;
+    const shapes = () =>
+      fake.requests.slice(from).map((r) => `${r.method} ${r.path.split('?')[0]!.replace(/\/\d+\//, '/N/')}`);
+    return { store, fake, adapter, parent, shapes };
+  }
+
+  it('adds the status labels the repository lacks in one write after the create, creating none first', async () => {
+    const w = await world(['incident::comms']);
+    const created = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent);
+    expect(w.shapes()).toEqual([
+      'GET /repos/sec/incidents',
+      'GET /repos/sec/incidents/labels',
+      'POST /graphql',
+      'POST /repos/sec/incidents/issues/N/labels',
+    ]);
+    expect(created.link).toBe('linked');
+    // The answer carries the labels the issue ended with, as the tracker has them.
+    expect(created.issue.labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
+    expect(w.store.issue(created.issue.ref).labels).toEqual(created.issue.labels);
+    expect(w.store.labelsOf('sec/incidents').map((l) => l.name)).toEqual(expect.arrayContaining(APPROVALS));
+    // The labels that write created are known by id from its answer: the next create names them in its one request.
+    const next = w.fake.requests.length;
+    const again = await w.adapter.createAttachedIssue('sec/incidents', { ...comms, title: 'Other' }, w.parent);
+    expect(w.fake.requests.slice(next).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /graphql']);
+    expect(again.issue.labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
+  });
+
+  it('a prepared repository: the status labels go in the create, and the calls are those without them', async () => {
+    const w = await world(['incident::comms', ...APPROVALS]);
+    const created = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent);
+    expect(w.shapes()).toEqual(['GET /repos/sec/incidents', 'GET /repos/sec/incidents/labels', 'POST /graphql']);
+    expect(created.issue.labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
+  });
+
+  it('a missing label that finds the issue again (its role) is still created first; status labels follow', async () => {
+    const w = await world([APPROVALS[0]!]);
+    const created = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent);
+    expect(w.shapes()).toEqual([
+      'GET /repos/sec/incidents',
+      'GET /repos/sec/incidents/labels',
+      'POST /repos/sec/incidents/labels',
+      'POST /graphql',
+      'POST /repos/sec/incidents/issues/N/labels',
+    ]);
+    expect(
+      w.fake.requests.find((r) => r.path === '/repos/sec/incidents/labels' && r.method === 'POST')?.body,
+    ).toMatchObject({
+      name: 'incident::comms',
+    });
+    expect(w.fake.requests.find((r) => r.path.endsWith(`/issues/${created.issue.ref.number}/labels`))?.body).toEqual({
+      labels: [APPROVALS[1]],
+    });
+    expect(w.store.issue(created.issue.ref).labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
+  });
+
+  it('a failed label write throws, the issue created with what finds it again', async () => {
+    const w = await world(['incident::comms']);
+    w.fake.faults.outageWhen(({ method, path }) => method === 'POST' && /\/issues\/\d+\/labels$/.test(path));
+    const error = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TrackerError', status: 503, operation: 'createAttachedIssue' });
+    const [child] = w.store.listIssues('sec/incidents', { labels: ['incident::comms'], state: 'all' });
+    expect(child?.labels).toEqual([ID, 'incident::comms']);
+  });
+
+  it('an older server without parentIssueId gets every label in its REST create', async () => {
+    const w = await world(['incident::comms'], { parentIssueId: false });
+    const created = await w.adapter.createAttachedIssue('sec/incidents', comms, w.parent);
+    expect(w.shapes().filter((s) => s.includes('labels'))).toEqual(['GET /repos/sec/incidents/labels']);
+    expect(
+      w.fake.requests.find((r) => r.method === 'POST' && r.path === '/repos/sec/incidents/issues')?.body,
+    ).toMatchObject({
+      labels: [ID, 'incident::comms', ...APPROVALS],
+    });
+    expect(created.issue.labels).toEqual([ID, 'incident::comms', ...APPROVALS]);
   });
 });

@@ -325,6 +325,8 @@ describe('GitLabTracker over gitbeaker', () => {
     expect(gitlab.capabilities).toEqual({
       confidentialIssues: true,
       nativeLinks: true,
+      attachOnCreate: false,
+      labelsBeforeUse: false,
       lockConversation: false,
       deleteIssue: false,
       dueDates: true,

@@ -17,6 +17,8 @@ const renderer = createRenderer(await loadDefaultTemplates());
 const GITLAB: TrackerCapabilities = {
   confidentialIssues: true,
   nativeLinks: true,
+  attachOnCreate: false,
+  labelsBeforeUse: false,
   lockConversation: false,
   deleteIssue: false,
   dueDates: true,
@@ -28,6 +30,8 @@ const GITLAB: TrackerCapabilities = {
 const GITHUB: TrackerCapabilities = {
   confidentialIssues: false,
   nativeLinks: true,
+  attachOnCreate: true,
+  labelsBeforeUse: true,
   lockConversation: true,
   deleteIssue: true,
   dueDates: false,

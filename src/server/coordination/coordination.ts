@@ -4,9 +4,18 @@ import type { DeliveryGuard } from './delivery-guard.js';
 import { MemoryKeyedLock } from './keyed-lock.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Logger } from '../logger.js';
-import { RedisConfigChanges, RedisDeliveryGuard, RedisKeyedLock, RedisSweepGate, RedisSweepSchedule } from './redis.js';
+import {
+  RedisConfigChanges,
+  RedisDeliveryGuard,
+  RedisInstallationChanges,
+  RedisKeyedLock,
+  RedisSweepGate,
+  RedisSweepSchedule,
+} from './redis.js';
 import { MemoryConfigChanges } from './config-changes.js';
 import type { ConfigChanges } from './config-changes.js';
+import { MemoryInstallationChanges } from './installation-changes.js';
+import type { InstallationChanges } from './installation-changes.js';
 import type { RedisCoordinationOptions } from './redis.js';
 import { MemorySweepGate } from './sweep-gate.js';
 import type { SweepGate } from './sweep-gate.js';
@@ -24,6 +33,8 @@ export interface Coordination {
   sweepSchedule: SweepSchedule;
   /** Pushes that changed configuration or templates, told to every replica. */
   configChanges: ConfigChanges;
+  /** Changes of the GitHub App's installations, so that the replica that sweeps knows what another one learned. */
+  installationChanges: InstallationChanges;
   /** True while the shared store answers (always true in memory). */
   healthy(): Promise<boolean>;
   /** Closes the connection to the shared store. */
@@ -39,6 +50,7 @@ export function memoryCoordination(): Coordination {
     sweepGate: new MemorySweepGate(),
     sweepSchedule: new MemorySweepSchedule(),
     configChanges: new MemoryConfigChanges(),
+    installationChanges: new MemoryInstallationChanges(),
     healthy: async () => true,
     close: async () => undefined,
   };
@@ -82,6 +94,7 @@ export function redisCoordination(
     sweepGate: new RedisSweepGate(redis, { ...options, minIntervalMs: options.sweepHoldMs ?? 0 }),
     sweepSchedule: new RedisSweepSchedule(redis, options),
     configChanges,
+    installationChanges: new RedisInstallationChanges(redis, options),
     healthy: async () => {
       try {
         return (await withTimeout(redis.ping(), 1_000)) === 'PONG';

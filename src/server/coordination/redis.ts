@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { SweepGate } from './sweep-gate.js';
 import type { SweepSchedule } from './sweep-schedule.js';
 import type { ConfigChanges } from './config-changes.js';
+import type { InstallationChanges } from './installation-changes.js';
 import type { PushEvent } from '../../kernel/events.js';
 
 // Coordination of several replicas through one Redis. The tracker stays the database: Redis only holds who is
@@ -276,6 +277,45 @@ export class RedisSweepSchedule implements SweepSchedule {
 
   async changed(): Promise<void> {
     await this.redis.incr(`${this.prefix}sweep-generation`);
+  }
+}
+
+/**
+ * The installations' changes shared by every replica (see `InstallationChanges`): a counter every change increments,
+ * and one hash of the installations deliveries came from (id → account), which holds one field per installation (an
+ * installation's id is never reused), so it has no time to live. Both are hints: losing them costs one read of the
+ * list of installations.
+ */
+export class RedisInstallationChanges implements InstallationChanges {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisCoordinationOptions,
+  ) {
+    this.prefix = timingOf(options).prefix;
+  }
+
+  async generation(): Promise<number> {
+    return Number((await this.redis.get(`${this.prefix}installations-generation`)) ?? 0);
+  }
+
+  async changed(): Promise<number> {
+    return this.redis.incr(`${this.prefix}installations-generation`);
+  }
+
+  async seen(id: number, account: string): Promise<boolean> {
+    const key = `${this.prefix}installations-seen`;
+    const previous = await this.redis.hget(key, String(id));
+    if (previous === account.toLowerCase()) return false;
+    await this.redis.hset(key, String(id), account.toLowerCase());
+    return true;
+  }
+
+  async listed(installations: ReadonlyArray<{ id: number; account: string }>): Promise<void> {
+    if (installations.length === 0) return;
+    const fields = Object.fromEntries(installations.map((i) => [String(i.id), i.account.toLowerCase()]));
+    await this.redis.hset(`${this.prefix}installations-seen`, fields);
   }
 }
 

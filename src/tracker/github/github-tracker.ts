@@ -1,12 +1,14 @@
 import type { ProbotOctokit } from 'probot';
 import type { Advisory, AdvisoryDraft, AdvisoryPatch } from '../../kernel/advisory.js';
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
+import { draftLabels } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import { advisoryRequestBody, toAdvisory } from './advisories.js';
 import type {
   AccessActor,
   AdvisoryQuery,
+  AttachedIssue,
   ChangeQuery,
   ConfigCheckReport,
   ConfigCheckWritten,
@@ -85,6 +87,29 @@ export interface GitHubTrackerOptions {
   appLogin?: string;
   /** Files read from default branches, kept by the server between events and revalidated with `If-None-Match`. */
   files?: FileCache;
+  /**
+   * What the process learned of the GitHub server's API, shared by every adapter the server makes (one GitHub host
+   * per process; see `GitHubApiMemo`). Without it, each adapter learns for itself.
+   */
+  api?: GitHubApiMemo;
+  /**
+   * Repositories the delivery at hand named, with their GraphQL node ids (GitHub's signed word): creating an issue
+   * attached to a parent there needs no look-up of the repository.
+   */
+  repositories?: ReadonlyArray<{ path: string; nodeId: string }>;
+}
+
+/**
+ * What the server learned of GitHub's API for the process's life: a small memo the server passes to every adapter it
+ * makes (like the file cache), so that a later event does not pay a failed request again.
+ */
+export interface GitHubApiMemo {
+  /**
+   * False once the server answered that GraphQL's `CreateIssueInput` has no `parentIssueId` (GitHub Enterprise Server
+   * releases before sub-issues reached GraphQL): children are then created over REST and linked with the sub-issues
+   * endpoint, without asking GraphQL first. Unset until then.
+   */
+  parentIssueId?: boolean;
 }
 
 /**
@@ -136,6 +161,7 @@ interface RestComment {
 
 interface RestRepository {
   id: number;
+  node_id?: string;
   full_name: string;
   private: boolean;
   visibility?: string;
@@ -173,6 +199,43 @@ const ALREADY_LINKED = /\bduplicate sub-issues\b|\bsub[- ]issue may only have on
 const DELETE_FORBIDDEN = /must have admin rights|does not have the correct permissions to execute `?DeleteIssue/i;
 
 /**
+ * GraphQL `createIssue` with `parentIssueId`: the issue is a sub-issue from its first moment. Asks for every field the
+ * port's `Issue` needs, so that the answer serves without a REST read.
+ */
+const CREATE_ATTACHED_ISSUE =
+  'mutation IncidentDeskCreateIssue($input: CreateIssueInput!) { createIssue(input: $input) { issue { id databaseId ' +
+  'number title body url state locked createdAt updatedAt author { __typename login } labels(first: 100) { nodes { ' +
+  'name } } assignees(first: 100) { nodes { login } } } } }';
+
+/**
+ * The validation errors of a server whose `CreateIssueInput` has no `parentIssueId`: as a variable ("Variable $input
+ * of type CreateIssueInput! was provided invalid value for parentIssueId (Field is not defined on CreateIssueInput)")
+ * or inline ("InputObject 'CreateIssueInput' doesn't accept argument 'parentIssueId'").
+ */
+const PARENT_NOT_ACCEPTED =
+  /\bparentIssueId \(Field is not defined on CreateIssueInput\)|\baccept argument '?parentIssueId\b/i;
+
+/** The colour of a label the app creates: GitHub's own for labels made by naming them on an issue. */
+const LABEL_COLOR = 'ededed';
+
+/** An issue as the `createIssue` mutation answers it (the fields asked for). */
+interface GraphqlIssue {
+  id?: string;
+  databaseId?: number | null;
+  number?: number;
+  title?: string;
+  body?: string | null;
+  url?: string;
+  state?: string;
+  locked?: boolean;
+  createdAt?: string;
+  updatedAt?: string;
+  author?: { __typename?: string; login?: string } | null;
+  labels?: { nodes?: Array<{ name?: string } | null> | null } | null;
+  assignees?: { nodes?: Array<{ login?: string } | null> | null } | null;
+}
+
+/**
  * The `Tracker` port on GitHub's REST API (and GraphQL for `deleteIssue`, which REST does not offer).
  * Every failure leaves as a `TrackerError` carrying the HTTP status and the Octokit error as its cause.
  */
@@ -183,6 +246,10 @@ export class GitHubTracker implements Tracker {
     confidentialIssues: false,
     // Sub-issues, within one owner.
     nativeLinks: true,
+    // GraphQL `createIssue` with `parentIssueId`; REST create and sub-issue link where the server lacks it.
+    attachOnCreate: true,
+    // GraphQL's `createIssue` takes label ids: a label must exist first.
+    labelsBeforeUse: true,
     lockConversation: true,
     // GraphQL `deleteIssue`; answers `forbidden` without admin rights.
     deleteIssue: true,
@@ -207,6 +274,14 @@ export class GitHubTracker implements Tracker {
    * @param options `account`: the installation's account login, needed by `listOpenMasters` only.
    */
   private readonly files: FileCache | undefined;
+  private readonly api: GitHubApiMemo;
+  /**
+   * GraphQL node ids this adapter looked up (one event creates two children in the same repository): repositories and
+   * users by lower-case path or login, labels by repository then lower-case name. A failed look-up is forgotten.
+   */
+  private readonly repositoryIds = new Map<string, Promise<string>>();
+  private readonly labelIds = new Map<string, Promise<Map<string, string>>>();
+  private readonly userIds = new Map<string, Promise<string | null>>();
 
   constructor(
     private readonly octokit: GitHubOctokit,
@@ -216,6 +291,9 @@ export class GitHubTracker implements Tracker {
     this.selfOption = options.self;
     this.appLogin = options.appLogin;
     this.files = options.files;
+    this.api = options.api ?? {};
+    for (const { path, nodeId } of options.repositories ?? [])
+      if (nodeId) this.repositoryIds.set(path.toLowerCase(), Promise.resolve(nodeId));
   }
 
   /**
@@ -249,6 +327,7 @@ export class GitHubTracker implements Tracker {
       const response = await this.octokit.request('GET /repos/{owner}/{repo}', { owner, repo });
       return response.data as RestRepository;
     });
+    if (data.node_id) this.repositoryIds.set(path.toLowerCase(), Promise.resolve(data.node_id));
     return {
       path: data.full_name || path,
       id: data.id,
@@ -306,7 +385,8 @@ export class GitHubTracker implements Tracker {
           repo,
           title: input.title,
           body: input.body,
-          labels: input.labels,
+          // REST creates a label named here that the repository lacks: the status labels go in the same request.
+          labels: draftLabels(input),
           ...(input.assignees && input.assignees.length > 0 ? { assignees: input.assignees } : {}),
           request: { retries: 0 },
         });
@@ -493,6 +573,270 @@ export class GitHubTracker implements Tracker {
       if (statusOf(error) === 422 && apiMessages(error).some((m) => ALREADY_LINKED.test(m))) return 'already-linked';
       throw toTrackerError(error, 'linkIssues', `${refText(parent.ref)} -> ${refText(child.ref)}`);
     }
+  }
+
+  /**
+   * Creates a sub-issue of `parent` in one request: GraphQL `createIssue` with `parentIssueId` (the parent's node id,
+   * known from an earlier answer), `repositoryId` and `labelIds`, looked up over REST (reads are not spaced by the
+   * throttling, GraphQL queries are) and kept for the adapter's life; a label of `labels` the repository does not have
+   * yet is created first (`POST …/labels`, one write each). Status labels (`statusLabels`) the repository has go in
+   * `labelIds` too; those it lacks are added after the create in one `POST …/issues/{n}/labels`, which creates them (a
+   * write that notifies nobody), instead of one label creation each; the answer then carries the labels the issue
+   * ended with. A failure of that write throws, the issue created: a later run finds it by its `labels` and adds what
+   * it lacks. The answer is read as the port's `Issue` without a REST read. Never resent blindly:
+   * after a server error or a lost answer the issue is looked for by its labels, title and body first; one found that
+   * way answers `unknown`, since nothing tells whether its link was made. Across owners (no sub-issues there) the issue
+   * is created unattached: `unsupported`. A server whose `CreateIssueInput` has no `parentIssueId` (older GitHub
+   * Enterprise Server) answers with a validation error, which means nothing was created: the issue is then created over
+   * REST and linked with `POST …/sub_issues` (as `createIssue` and `linkIssues` do), and the shared memo keeps later
+   * calls from asking GraphQL again. Any other GraphQL error throws a `TrackerError`.
+   */
+  async createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue> {
+    const { owner } = splitPath(project, 'createAttachedIssue');
+    const parentOwner = splitPath(parent.ref.project, 'createAttachedIssue').owner;
+    if (owner.toLowerCase() !== parentOwner.toLowerCase())
+      return { issue: await this.createIssue(project, input), link: 'unsupported' };
+    if (this.api.parentIssueId !== false) {
+      const attached = await this.createWithParent(project, input, parent);
+      if (attached) return attached;
+      this.api.parentIssueId = false;
+    }
+    const issue = await this.createIssue(project, input);
+    return { issue, link: await this.linkIssues(parent, issue) };
+  }
+
+  /** `createAttachedIssue` over GraphQL; null when the server has no `parentIssueId` (nothing was created). */
+  private async createWithParent(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue | null> {
+    const repositoryId = await this.repositoryNodeId(project);
+    const labelIds = await this.labelNodeIds(project, input.labels);
+    const status = await this.knownLabelIds(project, input.statusLabels ?? [], input.labels);
+    labelIds.push(...status.ids);
+    const assigneeIds = await this.userNodeIds(input.assignees ?? []);
+    const parentIssueId = parent.nodeId ?? (await this.issueNodeId(parent.ref));
+    const fields = {
+      repositoryId,
+      title: input.title,
+      body: input.body,
+      labelIds,
+      ...(assigneeIds.length > 0 ? { assigneeIds } : {}),
+      parentIssueId,
+    };
+    const create = async (): Promise<AttachedIssue | null> => {
+      let answer: { createIssue?: { issue?: GraphqlIssue | null } | null };
+      try {
+        answer = await this.octokit.graphql(CREATE_ATTACHED_ISSUE, { input: fields, request: { retries: 0 } });
+      } catch (error) {
+        if (lacksParentIssueId(error)) return null;
+        throw graphqlError(error, 'createAttachedIssue', project);
+      }
+      const issue = fromGraphql(project, answer.createIssue?.issue);
+      if (!issue) {
+        throw new TrackerError(
+          `GitHub createAttachedIssue ${project}: the answer holds no issue`,
+          undefined,
+          'createAttachedIssue',
+        );
+      }
+      return { issue, link: 'linked' };
+    };
+    // Without labels the look would list the whole repository: one attempt only.
+    const attached =
+      input.labels.length === 0
+        ? await create()
+        : await createReconciled<AttachedIssue | null>(CREATE_ATTEMPTS, create, async () => {
+            const found = findCreatedIssue(
+              await this.listIssues(project, { labels: input.labels, state: 'all' }),
+              input,
+            );
+            return found ? { issue: found, link: 'unknown' } : undefined;
+          });
+    if (!attached) return null;
+    const has = new Set(attached.issue.labels.map((l) => l.toLowerCase()));
+    const lacking = status.missing.filter((name) => !has.has(name.toLowerCase()));
+    if (lacking.length === 0) return attached;
+    return { ...attached, issue: { ...attached.issue, labels: await this.addLabels(attached.issue.ref, lacking) } };
+  }
+
+  /**
+   * Splits status labels by whether the repository has them (its labels as `repositoryLabels` keeps them): the node ids
+   * of those it has, and the names of those it lacks, each once (case-insensitively, as GitHub compares) and none that
+   * `besides` already names.
+   */
+  private async knownLabelIds(
+    project: string,
+    names: string[],
+    besides: string[],
+  ): Promise<{ ids: string[]; missing: string[] }> {
+    const skip = new Set(besides.map((n) => n.toLowerCase()));
+    const unique = [...new Map(names.map((n) => [n.toLowerCase(), n])).values()].filter(
+      (n) => !skip.has(n.toLowerCase()),
+    );
+    if (unique.length === 0) return { ids: [], missing: [] };
+    const known = await this.repositoryLabels(project);
+    const ids: string[] = [];
+    const missing: string[] = [];
+    for (const name of unique) {
+      const id = known.get(name.toLowerCase());
+      if (id === undefined) missing.push(name);
+      else ids.push(id);
+    }
+    return { ids, missing };
+  }
+
+  /**
+   * Adds labels to an issue (`POST …/issues/{n}/labels`): GitHub creates those the repository lacks, and the write
+   * notifies nobody. The labels it created are kept with the repository's (their node ids are in the answer), so the
+   * next create names them by id. Answers the issue's labels as GitHub answered them.
+   */
+  private async addLabels(ref: IssueRef, names: string[]): Promise<string[]> {
+    const { owner, repo } = splitPath(ref.project, 'createAttachedIssue');
+    const labels = await this.call('createAttachedIssue', refText(ref), async () => {
+      const response = await this.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', {
+        owner,
+        repo,
+        issue_number: ref.number,
+        labels: names,
+      });
+      return response.data as Array<{ name?: string; node_id?: string }>;
+    });
+    const known = await this.repositoryLabels(ref.project);
+    for (const label of labels)
+      if (typeof label.name === 'string' && label.node_id) known.set(label.name.toLowerCase(), label.node_id);
+    return labels.flatMap((label) => (typeof label.name === 'string' ? [label.name] : []));
+  }
+
+  /** A repository's node id (`GET /repos/{owner}/{repo}`), unless a delivery or an earlier read named it. */
+  private repositoryNodeId(project: string): Promise<string> {
+    return remember(this.repositoryIds, project.toLowerCase(), async () => {
+      const { owner, repo } = splitPath(project, 'createAttachedIssue');
+      const data = await this.call('createAttachedIssue', project, async () => {
+        const response = await this.octokit.request('GET /repos/{owner}/{repo}', { owner, repo });
+        return response.data as RestRepository;
+      });
+      if (!data.node_id) {
+        throw new TrackerError(
+          `GitHub createAttachedIssue ${project}: the repository has no node_id`,
+          undefined,
+          'createAttachedIssue',
+        );
+      }
+      return data.node_id;
+    });
+  }
+
+  /**
+   * The node ids of labels by name, from the repository's labels (`GET …/labels`, every page, once per adapter); a
+   * label it does not have yet is created (`POST …/labels`, not a notifying write), as naming it on an issue would.
+   */
+  private async labelNodeIds(project: string, names: string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const known = await this.repositoryLabels(project);
+    const ids: string[] = [];
+    // GitHub's label names compare case-insensitively: one id per name.
+    for (const name of [...new Map(names.map((n) => [n.toLowerCase(), n])).values()]) {
+      let id = known.get(name.toLowerCase());
+      if (id === undefined) {
+        id = await this.createLabel(project, name);
+        known.set(name.toLowerCase(), id);
+      }
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /** A repository's labels by lower-case name, with their node ids (`GET …/labels`, every page, once per adapter). */
+  private repositoryLabels(project: string): Promise<Map<string, string>> {
+    const { owner, repo } = splitPath(project, 'listLabels');
+    return remember(this.labelIds, project.toLowerCase(), async () => {
+      const items = (await this.call('listLabels', project, () =>
+        this.octokit.paginate('GET /repos/{owner}/{repo}/labels', { owner, repo, per_page: 100 }),
+      )) as Array<{ name?: string; node_id?: string }>;
+      const byName = new Map<string, string>();
+      for (const label of items)
+        if (typeof label.name === 'string' && label.node_id) byName.set(label.name.toLowerCase(), label.node_id);
+      return byName;
+    });
+  }
+
+  /**
+   * The repository's labels read once (`GET …/labels`, every page; kept for the adapter's life, as the intake's label
+   * ids are), then `POST …/labels` for each name it lacks (case-insensitive, as GitHub compares), one at a time: a
+   * write that notifies nobody. A label another request created meanwhile (GitHub's 422 `already_exists`) is not
+   * counted as created. Answers the names created.
+   */
+  async ensureLabels(project: string, names: string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const known = await this.repositoryLabels(project);
+    const created: string[] = [];
+    for (const name of [...new Map(names.map((n) => [n.toLowerCase(), n])).values()]) {
+      if (known.has(name.toLowerCase())) continue;
+      const { id, made } = await this.createLabelReporting(project, name);
+      known.set(name.toLowerCase(), id);
+      if (made) created.push(name);
+    }
+    return created;
+  }
+
+  /** Creates a label; when another request made it meanwhile (GitHub's 422 `already_exists`), reads that one. */
+  private async createLabel(project: string, name: string): Promise<string> {
+    return (await this.createLabelReporting(project, name)).id;
+  }
+
+  /** `createLabel`, saying whether this request made the label (`made`) or found it made by another. */
+  private async createLabelReporting(project: string, name: string): Promise<{ id: string; made: boolean }> {
+    const { owner, repo } = splitPath(project, 'createLabel');
+    let data: { node_id?: string };
+    let made = true;
+    try {
+      const response = await this.octokit.request('POST /repos/{owner}/{repo}/labels', {
+        owner,
+        repo,
+        name,
+        color: LABEL_COLOR,
+      });
+      data = response.data as { node_id?: string };
+    } catch (error) {
+      if (statusOf(error) !== 422 || !alreadyExists(error)) throw toTrackerError(error, 'createLabel', project);
+      made = false;
+      data = await this.call('createLabel', project, async () => {
+        const response = await this.octokit.request('GET /repos/{owner}/{repo}/labels/{name}', { owner, repo, name });
+        return response.data as { node_id?: string };
+      });
+    }
+    if (!data.node_id)
+      throw new TrackerError(`GitHub createLabel ${project}: the label has no node_id`, undefined, 'createLabel');
+    return { id: data.node_id, made };
+  }
+
+  /** The node ids of the people to assign (`GET /users/{username}`); someone GitHub does not know is left out. */
+  private async userNodeIds(logins: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const login of logins) {
+      const id = await remember(this.userIds, login.toLowerCase(), async () => {
+        try {
+          const response = await this.octokit.request('GET /users/{username}', { username: login });
+          return (response.data as { node_id?: string }).node_id ?? null;
+        } catch (error) {
+          if (statusOf(error) === 404) return null;
+          throw toTrackerError(error, 'createAttachedIssue', login);
+        }
+      });
+      if (id) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** An issue's node id, read when the caller's copy did not carry it. */
+  private async issueNodeId(ref: IssueRef): Promise<string> {
+    const data = await this.fetchIssue(ref, 'createAttachedIssue');
+    if (!data.node_id) {
+      throw new TrackerError(
+        `GitHub createAttachedIssue ${refText(ref)}: the parent has no node_id`,
+        undefined,
+        'createAttachedIssue',
+      );
+    }
+    return data.node_id;
   }
 
   /** Locks an issue's conversation so only collaborators can comment. GitHub answers 204 when already locked. */
@@ -937,6 +1281,7 @@ function toIssue(project: string, data: RestIssue): Issue {
   return {
     ref: { project, number: data.number },
     id: data.id,
+    ...(data.node_id ? { nodeId: data.node_id } : {}),
     title: data.title,
     // GitHub answers `null` for an empty body.
     body: data.body ?? '',
@@ -962,6 +1307,96 @@ function toComment(data: RestComment): Comment {
     body: data.body ?? '',
     createdAt: data.created_at,
   };
+}
+
+/**
+ * The `createIssue` mutation's issue as the port's `Issue` (through the REST shape `toIssue` reads); null when the
+ * answer lacks what identifies it. GraphQL names a GitHub App's bot user without REST's `[bot]`: it is added back, so
+ * the author reads the same on both APIs.
+ */
+function fromGraphql(project: string, node: GraphqlIssue | null | undefined): Issue | null {
+  if (!node || typeof node.databaseId !== 'number' || typeof node.number !== 'number') return null;
+  const login = node.author?.login;
+  const author = login && node.author?.__typename === 'Bot' && !login.endsWith('[bot]') ? `${login}[bot]` : login;
+  return toIssue(project, {
+    id: node.databaseId,
+    ...(node.id ? { node_id: node.id } : {}),
+    number: node.number,
+    title: node.title ?? '',
+    body: node.body ?? null,
+    labels: (node.labels?.nodes ?? []).flatMap((label) => (label?.name ? [{ name: label.name }] : [])),
+    state: node.state === 'CLOSED' ? 'closed' : 'open',
+    locked: node.locked === true,
+    user: author ? { login: author } : null,
+    assignees: (node.assignees?.nodes ?? []).flatMap((user) => (user?.login ? [{ login: user.login }] : [])),
+    html_url: node.url ?? '',
+    created_at: node.createdAt ?? '',
+    updated_at: node.updatedAt ?? '',
+  });
+}
+
+/** The GraphQL errors of an answer (`GraphqlResponseError`); none for a failure of another kind. */
+function graphqlErrors(error: unknown): Array<Record<string, unknown>> {
+  if (typeof error !== 'object' || error === null || statusOf(error) !== undefined) return [];
+  const errors = (error as { errors?: unknown }).errors;
+  return Array.isArray(errors)
+    ? errors.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
+    : [];
+}
+
+/**
+ * True for the answer of a server whose `CreateIssueInput` has no `parentIssueId`: validation errors only (none of
+ * GraphQL's execution errors, which carry a `type`: the mutation never ran), one of them about `parentIssueId` —
+ * by its `problems` path, its `argumentNotAccepted` code, or its wording.
+ */
+function lacksParentIssueId(error: unknown): boolean {
+  const errors = graphqlErrors(error);
+  if (errors.length === 0 || errors.some((e) => typeof e.type === 'string')) return false;
+  return errors.some((e) => {
+    const extensions = (e.extensions ?? {}) as { code?: unknown; argumentName?: unknown; problems?: unknown };
+    const problems = Array.isArray(extensions.problems) ? extensions.problems : [];
+    if (problems.some((p) => Array.isArray((p as { path?: unknown })?.path) && p.path[0] === 'parentIssueId'))
+      return true;
+    if (extensions.code === 'argumentNotAccepted' && extensions.argumentName === 'parentIssueId') return true;
+    return typeof e.message === 'string' && PARENT_NOT_ACCEPTED.test(e.message);
+  });
+}
+
+/**
+ * A failed GraphQL write as a `TrackerError`. GitHub answered it (HTTP 200 with errors), so nothing was written: the
+ * status says so (`NOT_FOUND` 404, `FORBIDDEN` 403, anything else 422), which keeps `createReconciled` from resending
+ * it. A failure without an answer keeps its own status, or none.
+ */
+function graphqlError(error: unknown, operation: string, target: string): TrackerError {
+  const errors = graphqlErrors(error);
+  if (errors.length === 0) return toTrackerError(error, operation, target);
+  const types = graphqlTypes(error);
+  const status = types.includes('NOT_FOUND') ? 404 : types.includes('FORBIDDEN') ? 403 : 422;
+  const detail = apiMessages(error).join('; ') || (error instanceof Error ? error.message : String(error));
+  return new TrackerError(`GitHub ${operation} ${target} failed (${status}): ${detail}`, status, operation, {
+    cause: error,
+  });
+}
+
+/** GitHub's 422 for a label that exists already (`errors[].code: already_exists`). */
+function alreadyExists(error: unknown): boolean {
+  const data = (error as { response?: { data?: { errors?: unknown } } }).response?.data;
+  return Array.isArray(data?.errors) && data.errors.some((e) => (e as { code?: unknown })?.code === 'already_exists');
+}
+
+/**
+ * The value kept under `key`, loaded once: concurrent callers share one request, and a failed load is forgotten so the
+ * next call asks again.
+ */
+function remember<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  const known = cache.get(key);
+  if (known) return known;
+  const loading = load();
+  cache.set(key, loading);
+  loading.catch(() => {
+    if (cache.get(key) === loading) cache.delete(key);
+  });
+  return loading;
 }
 
 /** The HTTP status of an Octokit `RequestError` (GraphQL errors have none). */

@@ -1,4 +1,4 @@
-import type { Actor, AdvisoryEvent, IssueEvent, NoteEvent, PushEvent } from '../../kernel/events.js';
+import type { Actor, AdvisoryEvent, IssueEvent, LabelEvent, NoteEvent, PushEvent } from '../../kernel/events.js';
 import type { Comment, Issue, Project } from '../../kernel/model.js';
 import { asRecord, changedPaths, commitSha, isId, isNonEmptyString } from '../payload.js';
 import { toAdvisory } from './advisories.js';
@@ -95,6 +95,20 @@ export function normalizeGitHubAdvisoryEvent(name: string, payload: unknown, del
     project,
     advisory,
   };
+}
+
+/**
+ * Normalizes a `label` delivery of action `created` (a label created in a repository, by hand, by an issue naming it,
+ * or by the app); null for other actions and for payloads without a repository, a sender or a label name.
+ */
+export function normalizeGitHubLabelEvent(name: string, payload: unknown, deliveryId: string): LabelEvent | null {
+  const body = asRecord(payload);
+  if (!body || actionOf(name, 'label', body) !== 'created') return null;
+  const project = toProject(body.repository);
+  const actor = toActor(body.sender);
+  const label = labelName(body.label);
+  if (!project || !actor || label === null) return null;
+  return { kind: 'label', tracker: 'github', action: 'created', deliveryId, actor, project, label };
 }
 
 /**

@@ -1,12 +1,14 @@
 import { GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Gitlab } from '@gitbeaker/rest';
 import type { AccessLevel, Comment, Issue, IssueRef, Project } from '../../kernel/model.js';
+import { draftLabels } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { CONFIG_CHECK_NAME, CONFIG_PATHS, MASTER_LABEL, teamPath } from '../port.js';
 import { CREATE_ATTEMPTS, createReconciled, findCreatedIssue, findPostedComment } from '../retry.js';
 import type {
   AccessActor,
   Advisory,
+  AttachedIssue,
   ChangeQuery,
   ConfigCheckReport,
   ConfigCheckWritten,
@@ -106,6 +108,9 @@ export class GitLabTracker implements Tracker {
   readonly capabilities: TrackerCapabilities = {
     confidentialIssues: true,
     nativeLinks: true,
+    // An issue is created, then linked (`POST …/links`): GitLab's create takes no parent.
+    attachOnCreate: false,
+    labelsBeforeUse: false,
     // GitLab has `discussion_locked`, but the core protects GitLab incidents with confidentiality instead of locking.
     lockConversation: false,
     // Deleting an issue needs the Owner role; the app's account is kept below that on purpose (see deleteIssue).
@@ -202,11 +207,13 @@ export class GitLabTracker implements Tracker {
    */
   async createIssue(project: string, input: NewIssue): Promise<Issue> {
     const assigneeIds = input.assignees && input.assignees.length > 0 ? await this.userIdsOf(input.assignees) : [];
+    const labels = draftLabels(input);
     const create = async (): Promise<Issue> => {
       const json = await this.call('createIssue', () =>
         this.api.Issues.create(project, input.title, {
           description: input.body,
-          ...(input.labels.length > 0 ? { labels: input.labels.join(',') } : {}),
+          // GitLab creates a label on first use: status labels go with the others, in the one request.
+          ...(labels.length > 0 ? { labels: labels.join(',') } : {}),
           confidential: input.confidential,
           ...(assigneeIds.length > 0 ? { assigneeIds } : {}),
           ...(input.dueDate ? { dueDate: input.dueDate } : {}),
@@ -354,6 +361,22 @@ export class GitLabTracker implements Tracker {
   /** Clears `discussion_locked`, the inverse of `lockIssue` (not called by the core on GitLab either). Idempotent. */
   async unlockIssue(ref: IssueRef): Promise<void> {
     await this.call('unlockIssue', () => this.api.Issues.edit(ref.project, ref.number, { discussionLocked: false }));
+  }
+
+  /**
+   * GitLab's create takes no parent to link to (`capabilities.attachOnCreate` is false): throws before any request; an
+   * issue is created with `createIssue`, then linked with `linkIssues`.
+   */
+  /**
+   * GitLab creates a label when an issue is first given it (issues are created with labels by name): nothing to
+   * prepare, no request. Answers `[]`.
+   */
+  async ensureLabels(): Promise<string[]> {
+    return [];
+  }
+
+  async createAttachedIssue(): Promise<AttachedIssue> {
+    throw new TrackerError('GitLab cannot create an issue attached to a parent', undefined, 'createAttachedIssue');
   }
 
   /** GitLab has no repository security advisories (`capabilities.securityAdvisories` is false): throws, no request. */

@@ -1,5 +1,6 @@
 import type { Advisory, AdvisoryDraft, AdvisoryPatch } from '../../kernel/advisory.js';
 import type { AccessLevel, Comment, Issue, IssueRef, Project, TrackerKind } from '../../kernel/model.js';
+import { draftLabels } from '../../kernel/model.js';
 import { TrackerError } from '../errors.js';
 import { teamPath } from '../port.js';
 import type { AdvisoryQuery, IssuePatch, IssueQuery, NewIssue, PrivateFork } from '../port.js';
@@ -54,6 +55,12 @@ export interface StoredAdvisory extends Advisory {
   /** When a CVE was requested for it (GitHub's CNA answers later); null when none was. */
   cveRequestedAt: string | null;
 }
+/** A label of a repository, with the id the fakes name it by. */
+export interface StoredLabel {
+  id: number;
+  name: string;
+}
+
 /** Both trackers compare project paths and usernames case-insensitively. */
 const accessKey = (project: string, username: string): string => `${project.toLowerCase()} ${username.toLowerCase()}`;
 /** Team names compare case-insensitively, with or without their leading `@`. */
@@ -97,6 +104,12 @@ export class MemoryStore {
   /** Username (lower case) → the numeric id people are known by, handed out on first use. */
   private readonly userIds = new Map<string, number>();
   private readonly advisories = new Map<string, StoredAdvisory>();
+  /**
+   * The labels each repository has, by lower-case project path, then lower-case name (names compare
+   * case-insensitively): created, or named on one of its issues, which creates a label on GitHub.
+   */
+  private readonly labels = new Map<string, Map<string, StoredLabel>>();
+  private nextLabelId = 1;
   private readonly now: () => Date;
   private readonly webBase: string;
   private nextId = 1000;
@@ -355,6 +368,44 @@ export class MemoryStore {
     return [...(this.links.get(key(parent)) ?? [])];
   }
 
+  /** The labels a project has, oldest first: created with `createLabel`, or named on one of its issues. */
+  labelsOf(project: string): StoredLabel[] {
+    this.requireProject(project);
+    return [...(this.labels.get(project.toLowerCase())?.values() ?? [])].map((label) => ({ ...label }));
+  }
+
+  /** Creates a label in a project, as a maintainer (or the app) would; null when it has one by that name already. */
+  createLabel(project: string, name: string): StoredLabel | null {
+    const path = this.requireProject(project).path;
+    if (this.labels.get(path.toLowerCase())?.has(name.toLowerCase())) return null;
+    return { ...this.registerLabel(path, name) };
+  }
+
+  /** Deletes a project's label, as a maintainer would (issues keep theirs); false when it has none by that name. */
+  deleteLabel(project: string, name: string): boolean {
+    const path = this.requireProject(project).path;
+    return this.labels.get(path.toLowerCase())?.delete(name.toLowerCase()) ?? false;
+  }
+
+  /** A label by its id, with its project's path. */
+  labelById(id: number): (StoredLabel & { project: string }) | undefined {
+    for (const [project, labels] of this.labels) {
+      for (const label of labels.values())
+        if (label.id === id) return { ...label, project: this.requireProject(project).path };
+    }
+    return undefined;
+  }
+
+  private registerLabel(project: string, name: string): StoredLabel {
+    const labels = this.labels.get(project.toLowerCase()) ?? new Map<string, StoredLabel>();
+    this.labels.set(project.toLowerCase(), labels);
+    const known = labels.get(name.toLowerCase());
+    if (known) return known;
+    const label = { id: this.nextLabelId++, name };
+    labels.set(name.toLowerCase(), label);
+    return label;
+  }
+
   readFile(project: string, path: string): string | null {
     const found = this.projects.get(project.toLowerCase());
     if (!found) return null;
@@ -370,7 +421,8 @@ export class MemoryStore {
       id: this.nextId++,
       title: input.title,
       body: input.body,
-      labels: [...new Set(input.labels)],
+      // Status labels too: the in-memory tracker gives every label in the create, as GitLab and REST do.
+      labels: draftLabels(input),
       state: 'open',
       confidential: this.kind === 'gitlab' ? input.confidential : false,
       locked: false,
@@ -382,6 +434,7 @@ export class MemoryStore {
       updatedAt: at,
     };
     this.issues.set(key(issue.ref), issue);
+    for (const label of issue.labels) this.registerLabel(stored.path, label);
     // The opening: the first title and description are the author's, and so are the labels it was opened with.
     this.recordChange(issue.ref, { kind: 'title', to: issue.title, by: author, at, opening: true });
     this.recordChange(issue.ref, { kind: 'description', by: author, at, opening: true });
@@ -418,7 +471,10 @@ export class MemoryStore {
     }
     if (patch.title !== undefined) issue.title = patch.title;
     if (patch.body !== undefined) issue.body = patch.body;
-    if (patch.labels !== undefined) issue.labels = [...new Set(patch.labels)];
+    if (patch.labels !== undefined) {
+      issue.labels = [...new Set(patch.labels)];
+      for (const label of issue.labels) this.registerLabel(issue.ref.project, label);
+    }
     if (patch.assignees !== undefined) issue.assignees = [...new Set(patch.assignees)];
     if (patch.state !== undefined) issue.state = patch.state;
     if (patch.confidential !== undefined && this.kind === 'gitlab') issue.confidential = patch.confidential;

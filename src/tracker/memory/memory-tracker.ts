@@ -6,6 +6,7 @@ import type {
   AdvisoryDraft,
   AdvisoryPatch,
   AdvisoryQuery,
+  AttachedIssue,
   PrivateFork,
   ChangeQuery,
   ConfigCheckReport,
@@ -63,6 +64,9 @@ export class MemoryTracker implements Tracker {
     this.capabilities = {
       confidentialIssues: store.kind === 'gitlab',
       nativeLinks: true,
+      // As the adapters: GitHub creates a sub-issue in one request, GitLab creates, then links.
+      attachOnCreate: store.kind === 'github',
+      labelsBeforeUse: store.kind === 'github',
       lockConversation: store.kind === 'github',
       deleteIssue: store.kind === 'github',
       dueDates: store.kind === 'gitlab',
@@ -143,6 +147,36 @@ export class MemoryTracker implements Tracker {
     this.store.record('linkIssues', `${parent.ref.project}#${parent.ref.number}`);
     if (this.kind === 'github' && ownerOf(parent.ref.project) !== ownerOf(child.ref.project)) return 'unsupported';
     return this.store.link(parent.ref, child.ref) ? 'linked' : 'already-linked';
+  }
+
+  /**
+   * As GitHub's adapter: one request that creates the issue as a sub-issue of `parent`; across owners created
+   * unattached (`unsupported`). Under GitLab's rules it throws before any request, as GitLab's adapter does.
+   */
+  async createAttachedIssue(project: string, input: NewIssue, parent: Issue): Promise<AttachedIssue> {
+    if (!this.capabilities.attachOnCreate)
+      throw new TrackerError(
+        'this tracker cannot create an issue attached to a parent',
+        undefined,
+        'createAttachedIssue',
+      );
+    this.store.record('createAttachedIssue', project);
+    const issue = this.store.createIssue(project, input, this.actor);
+    if (ownerOf(parent.ref.project) !== ownerOf(project)) return { issue, link: 'unsupported' };
+    this.store.link(parent.ref, issue.ref);
+    return { issue, link: 'linked' };
+  }
+
+  /**
+   * Under GitHub's rules, one call that reads the project's labels and creates those it lacks (case-insensitive);
+   * answers the names created. Under GitLab's, a no-op without a recorded call, as the GitLab adapter makes no request.
+   */
+  async ensureLabels(project: string, names: string[]): Promise<string[]> {
+    if (this.kind !== 'github') return [];
+    this.store.record('ensureLabels', project);
+    const created: string[] = [];
+    for (const name of names) if (this.store.createLabel(project, name)) created.push(name);
+    return created;
   }
 
   async lockIssue(ref: IssueRef): Promise<void> {

@@ -5,6 +5,7 @@ import { redisCoordination, RedisUrlError } from '../../../src/server/coordinati
 import {
   LockTimeoutError,
   RedisDeliveryGuard,
+  RedisInstallationChanges,
   RedisKeyedLock,
   RedisSweepGate,
   RedisSweepSchedule,
@@ -339,5 +340,29 @@ describe('the sweep schedule across replicas', () => {
       return { masters: 1, fired: 0, completed: 0 };
     });
     expect(listings).toBe(2);
+  });
+});
+
+describe('the installations across replicas', () => {
+  it('share a generation of changes and which installations were seen, so only a new one is news', async () => {
+    const shared = options();
+    const [a, b] = [
+      new RedisInstallationChanges(redis.client(), shared),
+      new RedisInstallationChanges(redis.client(), shared),
+    ];
+    expect(await a.generation()).toBe(0);
+    expect(await b.changed()).toBe(1);
+    expect(await a.generation()).toBe(1);
+    // Listed by one replica: no news when a delivery from it reaches the other.
+    await a.listed([{ id: 1, account: 'acme' }]);
+    expect(await b.seen(1, 'ACME')).toBe(false);
+    // New to every replica once; renamed is news again.
+    expect(await b.seen(2, 'globex')).toBe(true);
+    expect(await a.seen(2, 'globex')).toBe(false);
+    expect(await a.seen(2, 'globex-corp')).toBe(true);
+    // Another deployment on the same Redis (another prefix) shares nothing.
+    const other = new RedisInstallationChanges(redis.client(), options());
+    expect(await other.generation()).toBe(0);
+    expect(await other.seen(2, 'globex-corp')).toBe(true);
   });
 });
