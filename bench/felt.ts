@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
+import { PAUSE_MS } from './intake.js';
 import { ordinaryCycles } from './load.js';
 import {
   callShapes,
@@ -84,10 +85,15 @@ interface IntakeTimes {
   load: string;
 }
 
-/** `n` intakes one after another: trigger delivered → checklist on the master → the app's work all done. */
+/**
+ * `n` intakes one after another: trigger delivered → checklist on the master → the app's work all done. A pause before
+ * each (as `--intake` makes): sent back to back, the next trigger's first write would wait for the previous intake's
+ * last write plus Probot's write spacing, one installation's limiter being shared, a wait no single report meets.
+ */
 async function measureIntakes(world: World, target: Target, n: number): Promise<IntakeTimes> {
   const times: IntakeTimes = { visible: [], complete: [], load: load() };
   for (let i = 0; i < n; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     const { delivery, ref } = world.trigger();
     const start = performance.now();
     const answered = world.send(target.url, delivery, { newConnection: true });
@@ -478,7 +484,8 @@ export async function feltRun(trackers: TrackerName[], incidents: number, previo
   return [
     '## What users feel (production clients, a new connection per delivery)',
     '',
-    `- Date: ${new Date().toISOString()}; ${incidents} incidents per tracker for the intake times`,
+    `- Date: ${new Date().toISOString()}; ${incidents} incidents per tracker for the intake times, one after another`,
+    `  with ${PAUSE_MS / 1000} s between them (the write spacing of one does not delay the next)`,
     `- The machine is shared (2 CPUs, other work running): the load is written next to each measurement; ratios are`,
     '  measured back to back (the app and bare Probot, the same deliveries, six short rounds in alternating order,',
     '  median ratio; CPU per delivery is the figure the load distorts least), call and',

@@ -25,7 +25,7 @@ export const INTAKE_TARGETS = {
 const POLL_MS = 10;
 const GIVE_UP_MS = 60_000;
 /** Longer than the notifying spacing, so that one incident's writes do not delay the next one's. */
-const PAUSE_MS = 3_500;
+export const PAUSE_MS = 3_500;
 
 export interface IntakeTiming {
   tracker: TrackerName;
