@@ -40,7 +40,7 @@ const writesOf = (world: World, from: number) =>
   world.requests.slice(from).filter((r) => r.method !== 'GET' && !isAuth(r)).length;
 
 /** The bob lines on the master's timeline. */
-function reflectedTicks(world: World, master: IssueRef): number {
+export function reflectedTicks(world: World, master: IssueRef): number {
   const ids = trustedState(world.store.issue(master))?.run?.timeline ?? [];
   const comments = world.store.listComments(master);
   return ids
@@ -48,6 +48,16 @@ function reflectedTicks(world: World, master: IssueRef): number {
     .join('\n')
     .split('\n')
     .filter((line) => / · @bob · (?:un)?ticked /.test(line)).length;
+}
+
+/**
+ * Which step bob changes at each of `ticks` ticks: the boxes the publication gate leaves alone (a publishing step is
+ * unticked again while the gate is closed), each ticked once, then the first ones unticked.
+ */
+export function burstOrder(masterBody: string, ticks: number): number[] {
+  const steps = [...masterBody.matchAll(STEP)].map((m) => m.groups!.id!);
+  const open = steps.map((id, n) => ({ id, n })).filter(({ id }) => !isPublishingStep(id));
+  return Array.from({ length: ticks }, (_, i) => open[i % open.length]!.n);
 }
 
 /** Forty ticks by bob within two seconds, to `replicas` processes in turn; waits until all are reflected. */
@@ -67,11 +77,7 @@ export async function measureTickBurst(tracker: TrackerName, replicas: 1 | 2): P
     await world.send(targets[0]!.url, trigger.delivery);
     await Promise.all(targets.map((t) => t.idle()));
     const master = trigger.ref;
-    // The boxes the publication gate leaves alone (a publishing step is unticked again while the gate is closed),
-    // each ticked once, then the first ones unticked: forty changes of bob's.
-    const steps = [...world.store.issue(master).body.matchAll(STEP)].map((m) => m.groups!.id!);
-    const open = steps.map((id, n) => ({ id, n })).filter(({ id }) => !isPublishingStep(id));
-    const order = Array.from({ length: TICKS }, (_, i) => open[i % open.length]!.n);
+    const order = burstOrder(world.store.issue(master).body, TICKS);
     const from = world.requests.length;
     const before = reflectedTicks(world, master);
     const sends: Array<Promise<number>> = [];
