@@ -203,7 +203,7 @@ async function sweepIncident(
   if (settings instanceof ConfigErrorWithLabel) return false;
   // Only masters in projects their configuration names as incident projects are swept.
   if (masterPlaceProblem(listed, state, settings.config, tracker.kind)) return false;
-  const quick = decideSweep({
+  const listedCtx: RunContext = {
     tracker: tracker.kind,
     config: settings.config,
     master: listed,
@@ -211,7 +211,8 @@ async function sweepIncident(
     now,
     actor: null,
     access: null,
-  });
+  };
+  const quick = decideSweep(listedCtx);
   const comms = parseRef(state.children?.find((c) => c.role === 'comms')?.ref);
   const key = formatRef(listed.ref);
   const seen = due?.reviews?.get(key);
@@ -223,15 +224,6 @@ async function sweepIncident(
   // Approval deadlines live in the comms ticket: a master with one is looked at closer, unless this process read it
   // since the last change and nothing of its review is due yet.
   const reviewQuiet = !comms || (seen && seen.generation === due?.generation && now.getTime() < seen.until);
-  const listedCtx: RunContext = {
-    tracker: tracker.kind,
-    config: settings.config,
-    master: listed,
-    state,
-    now,
-    actor: null,
-    access: null,
-  };
   const onlyReview = quick.comments.length === 0 && !quick.refresh && !releaseDue && !advisoryDue;
   if (onlyReview && reviewQuiet) {
     if (due) {
