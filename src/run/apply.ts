@@ -6,7 +6,7 @@ import { phaseLabel, renderMaster } from './master-view.js';
 import type { Issue, IssueRef } from '../kernel/model.js';
 import { DESCRIPTION_LIMITS, formatRef } from '../kernel/model.js';
 import type { Renderer } from '../templates/renderer.js';
-import { changesMaster } from './plan.js';
+import { blankPlan, changesMaster } from './plan.js';
 import type { RunPlan } from './plan.js';
 import { appendToTimeline, formatEntry, splitTimelineComment, timelineMaxChars } from '../kernel/timeline.js';
 import { isNotFound } from '../tracker/errors.js';
@@ -111,17 +111,7 @@ async function closeChild(tracker: Tracker, child: { ref: IssueRef; note: string
  * state intact). Answers whether anything was written; a second call writes nothing.
  */
 export async function rerenderMaster(tracker: Tracker, ref: IssueRef, deps: RunDeps): Promise<boolean> {
-  const plan: RunPlan = {
-    stepOverrides: [],
-    cells: {},
-    run: {},
-    addLabels: [],
-    removeLabels: [],
-    comments: [],
-    timeline: [],
-    tasks: [],
-  };
-  return (await writeMaster(tracker, ref, plan, undefined, deps)).wrote;
+  return (await writeMaster(tracker, ref, blankPlan(), undefined, deps)).wrote;
 }
 
 /**

@@ -62,18 +62,23 @@ export interface RunPlan {
   report?: 'preview' | 'final';
 }
 
-/** A plan that changes nothing (yet). */
-export function emptyPlan(ctx: RunContext): RunPlan {
+/** A plan that changes nothing, over the run state `run` (none by default). */
+export function blankPlan(run: RunState = {}): RunPlan {
   return {
     stepOverrides: [],
     cells: {},
-    run: { ...(ctx.state.run ?? {}) },
+    run,
     addLabels: [],
     removeLabels: [],
     comments: [],
     timeline: [],
     tasks: [],
   };
+}
+
+/** A plan that changes nothing (yet), over a copy of the incident's run state. */
+export function emptyPlan(ctx: RunContext): RunPlan {
+  return blankPlan({ ...(ctx.state.run ?? {}) });
 }
 
 /** True when a plan changes the master (its block, labels or assignees), so it must be written. */

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { foldBatch, foldPlans, isFoldable } from '../../src/run/fold.js';
+import { blankPlan } from '../../src/run/plan.js';
 import type { RunPlan } from '../../src/run/plan.js';
 
 const ref = { project: 'acme/security', number: 1 };
 const entry = (actor: string, text: string) => ({ at: '2026-11-22T10:00:00Z', actor, text });
-const plan = (over: Partial<RunPlan> = {}): RunPlan => ({
-  stepOverrides: [],
-  cells: {},
-  run: {},
-  addLabels: [],
-  removeLabels: [],
-  comments: [],
-  timeline: [],
-  tasks: [],
-  ...over,
-});
+const plan = (over: Partial<RunPlan> = {}): RunPlan => ({ ...blankPlan(), ...over });
 
 describe('foldPlans', () => {
   const cases: Array<{ name: string; earlier: RunPlan; later: RunPlan; folded: RunPlan | null }> = [
